@@ -1,0 +1,256 @@
+/**
+ * The explainable-model adapter: the one place that knows how a model is executed — which head, logits or
+ * probabilities, Monte-Carlo dropout on or off, which gradient rule — so attribution methods never reach
+ * into layers themselves.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { WingbeatsError, argumentError } from './errors.js';
+import { ExecutionSettings, ReluRule, executeGraph, layerEndsInSoftmax } from './execute-graph.js';
+import { createRng } from './rng.js';
+import { chunks } from './batching.js';
+
+/** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
+export type ScoreFunction = (x: tf.Tensor) => tf.Tensor;
+
+/** Anything the attribution methods accept as a model. */
+export type ModelInput = ExplainableModel | tf.LayersModel | ScoreFunction;
+
+/** Which scores are explained: pre-softmax logits (default) or softmax probabilities. */
+export type ScoreKind = 'logits' | 'probabilities';
+
+/** A head of a multi-output model: its name or its index. */
+export type OutputSelector = string | number;
+
+/** Options of {@link ExplainableModel.from}. */
+export interface ExplainableModelOptions {
+  /** Class labels: one list for single-head models, or a list per head name. */
+  labels?: string[] | Record<string, string[]>;
+  /** Names of the heads in output order (default: the model's output layer names, or `['output']`). */
+  outputNames?: string[];
+  /** Input shape without the batch axis (default: the model's). */
+  inputShape?: number[];
+  /** Whether each head ends in a softmax (default: read from the output layers). */
+  softmaxOutputs?: boolean[];
+  /** A short name shown in reports. */
+  name?: string;
+  /** Free-form facts about the model (architecture, data set, file) carried into results. */
+  info?: Record<string, unknown>;
+}
+
+/** Undoes a temporary change to a model (a gradient rule, dropout switched on). Call in `finally`. */
+export interface Handle {
+  remove(): void;
+}
+
+/** Options shared by everything that runs a model. */
+export interface RunOptions {
+  /** Head name or index (default 0, the first head). */
+  output?: OutputSelector;
+  /** `'logits'` (default) or `'probabilities'`. */
+  scores?: ScoreKind;
+}
+
+/** Result of {@link ExplainableModel.predict}: scores, or their mean and standard deviation over MC-dropout samples. */
+export interface PredictResult {
+  /** `[batch, classes]`: the scores (or their mean over samples). Owned by the caller. */
+  scores: tf.Tensor2D;
+  /** `[batch, classes]` standard deviation over samples (only with `samples`). Owned by the caller. */
+  std?: tf.Tensor2D;
+  /** Number of Monte-Carlo samples drawn (1 without dropout). */
+  samples: number;
+}
+
+/** A model wrapped for explanation. Create with {@link ExplainableModel.from} (or `loadModel`). */
+export class ExplainableModel {
+  /** The wrapped tfjs model, if any. */
+  readonly layersModel: tf.LayersModel | null;
+  /** The wrapped function, if any. */
+  readonly scoreFunction: ScoreFunction | null;
+  /** Input shape without batch axis (`null` entries are free), or null when unknown (function models). */
+  readonly inputShape: (number | null)[] | null;
+  /** Head names in output order. */
+  readonly outputNames: string[];
+  /** A short display name. */
+  readonly name: string;
+  /** Free-form facts about the model. */
+  readonly info: Record<string, unknown>;
+  private readonly labelsByHead: (string[] | undefined)[];
+  private readonly softmaxByHead: boolean[];
+  private reluRule: ReluRule = 'plain';
+  private dropoutSeed: (() => number) | null = null;
+
+  private constructor(
+    layersModel: tf.LayersModel | null,
+    scoreFunction: ScoreFunction | null,
+    options: ExplainableModelOptions,
+  ) {
+    this.layersModel = layersModel;
+    this.scoreFunction = scoreFunction;
+    this.name = options.name ?? layersModel?.name ?? 'model';
+    this.info = options.info ?? {};
+    if (layersModel !== null) {
+      if (layersModel.inputs.length !== 1) {
+        throw new WingbeatsError('UNSUPPORTED_MODEL', `Models with ${layersModel.inputs.length} inputs are not supported; wingbeats-xai explains models with one input.`);
+      }
+      this.inputShape = options.inputShape ?? (layersModel.inputs[0].shape.slice(1) as (number | null)[]);
+      this.outputNames = options.outputNames ?? layersModel.outputs.map((o) => o.sourceLayer.name);
+      this.softmaxByHead = options.softmaxOutputs ?? layersModel.outputs.map((o) => layerEndsInSoftmax(o.sourceLayer as tf.layers.Layer));
+    } else {
+      this.inputShape = options.inputShape ?? null;
+      this.outputNames = options.outputNames ?? ['output'];
+      this.softmaxByHead = options.softmaxOutputs ?? [false];
+    }
+    if (this.outputNames.length !== (layersModel?.outputs.length ?? 1)) {
+      throw argumentError('ExplainableModel.from', 'outputNames', `a list of ${layersModel?.outputs.length ?? 1} names`, options.outputNames);
+    }
+    const labels = options.labels;
+    this.labelsByHead = this.outputNames.map((name, i) => {
+      if (labels === undefined) return undefined;
+      if (Array.isArray(labels)) return i === this.outputNames.length - 1 || this.outputNames.length === 1 ? labels : undefined;
+      return labels[name];
+    });
+  }
+
+  /** Wraps a tfjs LayersModel or a score function; an ExplainableModel is returned as is. */
+  static from(model: ModelInput, options: ExplainableModelOptions = {}): ExplainableModel {
+    if (model instanceof ExplainableModel) return model;
+    if (model instanceof tf.LayersModel) return new ExplainableModel(model, null, options);
+    if (typeof model === 'function') return new ExplainableModel(null, model, options);
+    throw argumentError('ExplainableModel.from', 'model', 'a tf.LayersModel, a function (x) => scores, or an ExplainableModel', model);
+  }
+
+  /** The index of a head given by name or index (default 0); throws a clear error for a head that does not exist. */
+  resolveOutput(functionName: string, output: OutputSelector | undefined): number {
+    if (output === undefined) return 0;
+    if (typeof output === 'number') {
+      if (Number.isInteger(output) && output >= 0 && output < this.outputNames.length) return output;
+      throw argumentError(functionName, 'output', `an integer in [0, ${this.outputNames.length}) or one of ${this.outputNames.map((n) => `'${n}'`).join(', ')}`, output, 'UNKNOWN_OUTPUT');
+    }
+    const index = this.outputNames.indexOf(output);
+    if (index >= 0) return index;
+    throw argumentError(functionName, 'output', `one of ${this.outputNames.map((n) => `'${n}'`).join(', ')} (or an index)`, output, 'UNKNOWN_OUTPUT');
+  }
+
+  /** Class labels of a head, if known. */
+  labels(outputIndex: number): string[] | undefined {
+    return this.labelsByHead[outputIndex];
+  }
+
+  /** Whether a head ends in a softmax (then `'logits'` removes it and `'probabilities'` keeps it). */
+  endsInSoftmax(outputIndex: number): boolean {
+    return this.softmaxByHead[outputIndex] ?? false;
+  }
+
+  /** Whether Monte-Carlo dropout is currently switched on. */
+  get mcDropoutActive(): boolean {
+    return this.dropoutSeed !== null;
+  }
+
+  /**
+   * Scores of one head for a batch: synchronous and differentiable (use inside `tf.tidy`/`tf.grad`).
+   * The returned tensor is owned by the caller (or the enclosing tidy).
+   */
+  run(x: tf.Tensor, options: RunOptions & { outputIndex?: number } = {}): tf.Tensor2D {
+    const index = options.outputIndex ?? this.resolveOutput('run', options.output);
+    const scores = options.scores ?? 'logits';
+    const softmax = this.endsInSoftmax(index);
+    let out: tf.Tensor;
+    if (this.layersModel !== null) {
+      const settings: ExecutionSettings = {
+        reluRule: this.reluRule,
+        dropoutSeed: this.dropoutSeed,
+        stripFinalSoftmax: this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'),
+      };
+      out = executeGraph(this.layersModel, [x], settings)[index];
+    } else {
+      if (this.reluRule !== 'plain') {
+        throw new WingbeatsError('UNSUPPORTED_MODEL', 'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them.');
+      }
+      out = (this.scoreFunction as ScoreFunction)(x);
+    }
+    if (out.rank !== 2) {
+      throw new WingbeatsError('UNSUPPORTED_MODEL', `Head '${this.outputNames[index]}' returns shape [${out.shape.join(',')}]; expected [batch, classes].`);
+    }
+    if (scores === 'probabilities' && !softmax) out = tf.softmax(out);
+    return out as tf.Tensor2D;
+  }
+
+  /** Attaches a gradient rule (`'guided'` ReLU) until the returned handle is removed. */
+  useReluRule(rule: ReluRule): Handle {
+    if (this.layersModel === null && rule !== 'plain') {
+      throw new WingbeatsError('UNSUPPORTED_MODEL', 'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them.');
+    }
+    const previous = this.reluRule;
+    this.reluRule = rule;
+    return { remove: () => { this.reluRule = previous; } };
+  }
+
+  /**
+   * Switches Monte-Carlo dropout on: only Dropout layers become active (batch norm stays in inference mode),
+   * with masks drawn from `seed`. Undo with the returned handle, in `finally`.
+   */
+  enableMcDropout(options: { seed?: number } = {}): Handle {
+    const previous = this.dropoutSeed;
+    const rng = createRng(options.seed);
+    this.dropoutSeed = () => rng.int32();
+    return { remove: () => { this.dropoutSeed = previous; } };
+  }
+
+  /**
+   * Predicts scores for a batch. With `samples: N` (N ≥ 1) Monte-Carlo dropout is switched on for the call and the
+   * mean and standard deviation over N samples are returned (running sums: memory does not grow with N).
+   */
+  predict(inputs: tf.Tensor, options: RunOptions & { samples?: number; seed?: number; batchSize?: number } = {}): PredictResult {
+    const index = this.resolveOutput('predict', options.output);
+    const batchSize = options.batchSize ?? 64;
+    const forward = (): tf.Tensor2D =>
+      tf.tidy(() => {
+        const parts = chunks(inputs.shape[0], batchSize).map(({ start, end }) =>
+          this.run(tf.slice(inputs, start, end - start), { outputIndex: index, scores: options.scores }),
+        );
+        return (parts.length === 1 ? parts[0] : tf.concat(parts, 0)) as tf.Tensor2D;
+      });
+    if (options.samples === undefined) return { scores: forward(), samples: 1 };
+    const samples = options.samples;
+    if (!Number.isInteger(samples) || samples < 1) throw argumentError('predict', 'samples', 'a positive integer', samples);
+    const handle = this.enableMcDropout({ seed: options.seed });
+    let sum: tf.Tensor2D | null = null;
+    let sumSq: tf.Tensor2D | null = null;
+    try {
+      for (let s = 0; s < samples; s++) {
+        const y = forward();
+        const nextSum: tf.Tensor2D = sum === null ? tf.clone(y) : tf.add(sum, y);
+        const nextSq: tf.Tensor2D = sumSq === null ? tf.square(y) : tf.tidy(() => tf.add(sumSq as tf.Tensor2D, tf.square(y)));
+        sum?.dispose();
+        sumSq?.dispose();
+        y.dispose();
+        sum = nextSum;
+        sumSq = nextSq;
+      }
+      const total = sum as tf.Tensor2D;
+      const totalSq = sumSq as tf.Tensor2D;
+      return tf.tidy(() => {
+        const mean = tf.div(total, samples) as tf.Tensor2D;
+        const variance = tf.relu(tf.sub(tf.div(totalSq, samples), tf.square(mean)));
+        return { scores: mean, std: tf.sqrt(variance) as tf.Tensor2D, samples };
+      });
+    } finally {
+      handle.remove();
+      (sum as tf.Tensor2D | null)?.dispose();
+      (sumSq as tf.Tensor2D | null)?.dispose();
+    }
+  }
+
+  /** A one-line description for messages ("model 'x' with input [129,1] and heads genus, species"). */
+  describe(): string {
+    const shape = this.inputShape === null ? 'any input' : `input [${this.inputShape.map((d) => d ?? '?').join(',')}]`;
+    return `model '${this.name}' with ${shape} and head${this.outputNames.length > 1 ? 's' : ''} ${this.outputNames.join(', ')}`;
+  }
+}
+
+/** Wraps any accepted model (see {@link ModelInput}). */
+export function asExplainableModel(model: ModelInput, functionName = 'explain'): ExplainableModel {
+  if (model instanceof ExplainableModel || model instanceof tf.LayersModel || typeof model === 'function') return ExplainableModel.from(model);
+  throw argumentError(functionName, 'model', 'a tf.LayersModel, a function (x) => scores, or an ExplainableModel', model);
+}
+
