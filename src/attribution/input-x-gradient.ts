@@ -1,0 +1,20 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelInput } from '../core/explainable-model.js';
+import type { InputLike } from '../core/inputs.js';
+import { runMethod } from './run-method.js';
+import { targetGradients } from './target-gradients.js';
+import type { AttributionOptions, AttributionResult } from './types.js';
+
+/**
+ * Input × gradient (Shrikumar et al. 2016): input ⊙ d(target score)/d(input).
+ * `heatmaps`: sum of |attribution| over channels, min-max per example. Tensors are owned by the caller.
+ * @example const { attributions } = await inputXGradient(model, x);
+ */
+export async function inputXGradient(model: ModelInput, inputs: InputLike, options: AttributionOptions = {}): Promise<AttributionResult> {
+  return runMethod('input-x-gradient', 'inputXGradient', model, inputs, options, 'sum-abs', (ctx) => {
+    const grads = targetGradients(ctx.model, ctx.x, ctx.targets, ctx);
+    const attributions = tf.mul(ctx.x, grads);
+    grads.dispose();
+    return { attributions };
+  });
+}

@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs';
+import { ModelInput, asExplainableModel } from '../core/explainable-model.js';
+import { argumentError } from '../core/errors.js';
+import { InputLike, toInputBatch } from '../core/inputs.js';
+import { createRng } from '../core/rng.js';
+import { resolveTargets } from '../core/targets.js';
+import { heatmapOf } from '../core/heatmap.js';
+import type { AttributionMethod, AttributionOptions, AttributionResult } from './types.js';
+import { disposeAttribution } from './types.js';
+
+/** How noisy attributions are combined: mean (SmoothGrad), mean of squares (SmoothGrad²), or variance (VarGrad). */
+export type SmoothGradKind = 'smoothgrad' | 'smoothgrad-sq' | 'vargrad';
+
+/** Noise options of {@link smoothGrad}. */
+export interface SmoothGradOptions {
+  /** Number of noisy copies per example (default 25). */
+  samples?: number;
+  /** Noise standard deviation as a fraction of each example's range max − min (default 0.15). */
+  stdev?: number;
+  /** Combination (default `'smoothgrad'`). */
+  kind?: SmoothGradKind;
+  /** Seed of the noise (default: unseeded). */
+  seed?: number;
+}
+
+/**
+ * SmoothGrad (Smilkov et al. 2017) and its variants SmoothGrad² and VarGrad (Adebayo et al. 2018) around any attribution
+ * method: the method is run on `samples` noisy copies x + N(0, (stdev·(max − min))²) and the attributions are combined
+ * with running sums, so memory does not grow with `samples`. Targets are chosen once, on the clean input.
+ * Noise options may be given here or per call (per-call values win). `heatmaps` are max |·| over channels, min-max.
+ * With `stdev: 0` the result equals the inner method's.
+ * @example const smooth = smoothGrad(saliency, { samples: 50, seed: 1 }); const r = await smooth(model, x);
+ */
+export function smoothGrad<O extends AttributionOptions>(method: AttributionMethod<O>, noise: SmoothGradOptions = {}): AttributionMethod<O & SmoothGradOptions> {
+  return async (modelInput: ModelInput, inputs: InputLike, options?: O & SmoothGradOptions): Promise<AttributionResult> => {
+    const functionName = 'smoothGrad';
+    const opts = { ...noise, ...(options ?? {}) } as O & SmoothGradOptions;
+    const samples = opts.samples ?? 25;
+    const stdev = opts.stdev ?? 0.15;
+    const kind = opts.kind ?? 'smoothgrad';
+    if (!Number.isInteger(samples) || samples < 1) throw argumentError(functionName, 'samples', 'a positive integer', samples);
+    if (!Number.isFinite(stdev) || stdev < 0) throw argumentError(functionName, 'stdev', 'a finite number ≥ 0', stdev);
+    if (!['smoothgrad', 'smoothgrad-sq', 'vargrad'].includes(kind)) {
+      throw argumentError(functionName, 'kind', "'smoothgrad', 'smoothgrad-sq' or 'vargrad'", kind);
+    }
+    const model = asExplainableModel(modelInput, functionName);
+    const outputIndex = model.resolveOutput(functionName, opts.output);
+    const x = toInputBatch(functionName, model, inputs);
+    const rng = createRng(opts.seed);
+    let sum: tf.Tensor | null = null;
+    let sumSq: tf.Tensor | null = null;
+    let first: AttributionResult | null = null;
+    try {
+      const predictions = tf.tidy(() => model.run(x, { outputIndex, scores: opts.scores ?? 'logits' }).arraySync());
+      const targets = resolveTargets(functionName, opts.target, predictions, model.labels(outputIndex));
+      const sigma = tf.tidy(() => {
+        const flat = tf.reshape(x, [x.shape[0], -1]);
+        return tf.reshape(tf.mul(tf.sub(tf.max(flat, 1), tf.min(flat, 1)), stdev), [x.shape[0], ...x.shape.slice(1).map(() => 1)]);
+      });
+      try {
+        for (let s = 0; s < samples; s++) {
+          const seed = rng.int32();
+          const noisy = tf.tidy(() => tf.add(x, tf.mul(tf.randomNormal(x.shape, 0, 1, 'float32', seed), sigma)));
+          let result: AttributionResult;
+          try {
+            result = await method(model, noisy, { ...opts, target: targets, seed: rng.int32() });
+          } finally {
+            noisy.dispose();
+          }
+          const a = result.attributions;
+          const nextSum: tf.Tensor = sum === null ? tf.clone(a) : tf.add(sum, a);
+          const nextSq: tf.Tensor = sumSq === null ? tf.square(a) : tf.tidy(() => tf.add(sumSq as tf.Tensor, tf.square(a)));
+          sum?.dispose();
+          sumSq?.dispose();
+          sum = nextSum;
+          sumSq = nextSq;
+          if (first === null) first = result;
+          else disposeAttribution(result);
+          opts.onProgress?.(s + 1, samples);
+        }
+      } finally {
+        sigma.dispose();
+      }
+      const total = sum as unknown as tf.Tensor;
+      const totalSq = sumSq as unknown as tf.Tensor;
+      const attributions = tf.tidy(() => {
+        const mean = tf.div(total, samples);
+        if (kind === 'smoothgrad') return mean;
+        const meanSq = tf.div(totalSq, samples);
+        return kind === 'smoothgrad-sq' ? meanSq : tf.relu(tf.sub(meanSq, tf.square(mean)));
+      });
+      const base = first as unknown as AttributionResult;
+      base.attributions.dispose();
+      base.heatmaps.dispose();
+      base.predictions.dispose();
+      base.probabilities?.dispose();
+      first = null;
+      const clean = tf.tidy(() => model.run(x, { outputIndex, scores: opts.scores ?? 'logits' }));
+      const probabilities = model.endsInSoftmax(outputIndex)
+        ? (opts.scores ?? 'logits') === 'logits' ? tf.softmax(clean) : tf.clone(clean)
+        : opts.scores === 'probabilities' ? tf.clone(clean) : undefined;
+      return {
+        method: `${base.method}+${kind}`,
+        attributions,
+        heatmaps: heatmapOf(attributions, 'max-abs'),
+        targets,
+        targetNames: targets.map((t) => model.labels(outputIndex)?.[t]),
+        predictions: clean,
+        probabilities,
+        output: base.output,
+        scores: base.scores,
+      };
+    } finally {
+      x.dispose();
+      (sum as tf.Tensor | null)?.dispose();
+      (sumSq as tf.Tensor | null)?.dispose();
+      if (first !== null) disposeAttribution(first);
+    }
+  };
+}

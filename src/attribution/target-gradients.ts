@@ -1,0 +1,50 @@
+/** d(target score)/d(input) for a batch, chunked so memory stays bounded; the building block of every method. */
+import * as tf from '@tensorflow/tfjs';
+import type { ExplainableModel, ScoreKind } from '../core/explainable-model.js';
+import { chunks } from '../core/batching.js';
+
+/** Which head and scores to differentiate, and how many rows per model call. */
+export interface GradientSettings {
+  outputIndex: number;
+  scores: ScoreKind;
+  batchSize: number;
+}
+
+/**
+ * Gradient of each row's target score with respect to that row of `x` (rows are independent: the model runs in
+ * inference mode). `targets[i]` is the class of row i. Returns a new tensor shaped like `x`, owned by the caller.
+ */
+export function targetGradients(model: ExplainableModel, x: tf.Tensor, targets: readonly number[], settings: GradientSettings): tf.Tensor {
+  const parts: tf.Tensor[] = [];
+  try {
+    for (const { start, end } of chunks(x.shape[0], settings.batchSize)) {
+      parts.push(
+        tf.tidy(() => {
+          const rows = tf.slice(x, start, end - start);
+          const targetIndices = tf.tensor1d(targets.slice(start, end), 'int32');
+          const score = (input: tf.Tensor): tf.Tensor => {
+            const out = model.run(input, { outputIndex: settings.outputIndex, scores: settings.scores });
+            return tf.sum(tf.mul(out, tf.oneHot(targetIndices, out.shape[1])));
+          };
+          return tf.grad(score)(rows);
+        }),
+      );
+    }
+    return parts.length === 1 ? parts[0] : tf.tidy(() => tf.concat(parts, 0));
+  } finally {
+    if (parts.length > 1) parts.forEach((p) => p.dispose());
+  }
+}
+
+/** The target score of each row (`[rows]` numbers), chunked. */
+export function targetScores(model: ExplainableModel, x: tf.Tensor, targets: readonly number[], settings: GradientSettings): number[] {
+  const out: number[] = [];
+  for (const { start, end } of chunks(x.shape[0], settings.batchSize)) {
+    const values = tf.tidy(() => {
+      const scores = model.run(tf.slice(x, start, end - start), { outputIndex: settings.outputIndex, scores: settings.scores });
+      return tf.sum(tf.mul(scores, tf.oneHot(tf.tensor1d(targets.slice(start, end), 'int32'), scores.shape[1])), 1).dataSync();
+    });
+    out.push(...Array.from(values));
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+/** wingbeats-xai: the public surface (universal: Node and browser). Node-only helpers are in `wingbeats-xai/node`. */
+export { WingbeatsError, argumentError } from './core/errors.js';
+export type { WingbeatsErrorCode } from './core/errors.js';
+export { setupBackend } from './core/backend.js';
+export type { BackendName, BackendOptions } from './core/backend.js';
+export { createRng, sampleWithoutReplacement } from './core/rng.js';
+export type { Rng } from './core/rng.js';
+export { chunks } from './core/batching.js';
+export type { Chunk } from './core/batching.js';
+export { ExplainableModel, asExplainableModel } from './core/explainable-model.js';
+export type {
+  ExplainableModelOptions,
+  Handle,
+  ModelInput,
+  OutputSelector,
+  PredictResult,
+  RunOptions,
+  ScoreFunction,
+  ScoreKind,
+} from './core/explainable-model.js';
+export { registerLayerOp, layerOp, layerWeight } from './core/layer-ops.js';
+export type { ExecutionContext, LayerOp } from './core/layer-ops.js';
+export { toInputBatch } from './core/inputs.js';
+export type { InputLike, NestedArray } from './core/inputs.js';
+export { resolveTargets } from './core/targets.js';
+export type { TargetOption } from './core/targets.js';
+export { heatmapOf, HEATMAP_EPSILON } from './core/heatmap.js';
+export type { HeatmapReduction } from './core/heatmap.js';
+
+export { gradients } from './attribution/gradients.js';
+export { saliency } from './attribution/saliency.js';
+export { guidedBackprop } from './attribution/guided-backprop.js';
+export { inputXGradient } from './attribution/input-x-gradient.js';
+export { integratedGradients } from './attribution/integrated-gradients.js';
+export type { Baseline, IntegratedGradientsOptions } from './attribution/integrated-gradients.js';
+export { interpolate } from './attribution/interpolate.js';
+export { integralApproximation, integrationPoints, integrationMethods } from './attribution/integral-approximation.js';
+export type { IntegrationMethod, IntegrationPoints } from './attribution/integral-approximation.js';
+export { smoothGrad } from './attribution/smooth-grad.js';
+export type { SmoothGradKind, SmoothGradOptions } from './attribution/smooth-grad.js';
+export { attributionMethods, attributionMethodNames, isAttributionMethodName } from './attribution/registry.js';
+export type { AttributionMethodName } from './attribution/registry.js';
+export { disposeAttribution } from './attribution/types.js';
+export type { AttributionMethod, AttributionOptions, AttributionResult } from './attribution/types.js';

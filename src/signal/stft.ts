@@ -1,0 +1,81 @@
+/** Short-time Fourier transform, keeping only the real part (what the wingbeats spectrogram models saw). */
+import { argumentError } from '../core/errors.js';
+import { realFftPlan } from './fft.js';
+import { hannPeriodic } from './window.js';
+import { checkFftLength, checkInteger, checkLength, checkSignal } from './validate.js';
+
+/** Options of {@link stftRealPart}. */
+export interface StftOptions {
+  /** Samples per frame. Default 256. */
+  frameLength?: number;
+  /** Samples between frame starts. Default 42 (TensorFlow's `256 − (256 − 256//6)` of the Potamitis recipe). */
+  frameStep?: number;
+  /** FFT length, a power of two ≥ frameLength. Default `frameLength`. */
+  fftLength?: number;
+  /** Bins kept from DC up. Default all `fftLength / 2 + 1`. */
+  bins?: number;
+}
+
+/** Result of {@link stftRealPart}: a [frames][bins] row-major matrix. */
+export interface StftRealResult {
+  /** Real parts, float32 (cast from a float64 FFT), row-major [frame][bin], bin 0 = DC. */
+  real: Float32Array;
+  frames: number;
+  bins: number;
+}
+
+/** Resolved STFT settings (internal). */
+interface StftSettings {
+  frameLength: number;
+  frameStep: number;
+  fftLength: number;
+  bins: number;
+  frames: number;
+}
+
+/** Validates STFT options for a signal of `length` samples. */
+function resolveStft(fn: string, length: number, options: StftOptions): StftSettings {
+  const frameLength = checkInteger(fn, 'options.frameLength', options.frameLength ?? 256, 2);
+  const frameStep = checkInteger(fn, 'options.frameStep', options.frameStep ?? 42, 1);
+  const fftLength = checkFftLength(fn, 'options.fftLength', options.fftLength ?? frameLength);
+  if (fftLength < frameLength) throw argumentError(fn, 'options.fftLength', `>= frameLength (${frameLength})`, fftLength);
+  const bins = checkInteger(fn, 'options.bins', options.bins ?? fftLength / 2 + 1, 1);
+  if (bins > fftLength / 2 + 1) throw argumentError(fn, 'options.bins', `<= fftLength / 2 + 1 (${fftLength / 2 + 1})`, bins);
+  const frames = length >= frameLength ? Math.floor((length - frameLength) / frameStep) + 1 : 0;
+  return { frameLength, frameStep, fftLength, bins, frames };
+}
+
+/**
+ * STFT without scaling or end padding (frames that do not fit are dropped), periodic Hann window, FFT in
+ * float64, keeping only the REAL part of each bin cast to float32 — TensorFlow's `tf.signal.stft` followed
+ * by a complex-to-float cast, as in the upstream wingbeats project.
+ *
+ * @param signal - The samples (read as float64).
+ * @param options - {@link StftOptions}: frameLength 256, frameStep 42, fftLength = frameLength, all bins.
+ * @returns {@link StftRealResult}, [frames][bins].
+ * @throws WingbeatsError `INVALID_ARGUMENT` for bad options or a signal shorter than one frame.
+ * @example
+ * const { real, frames, bins } = stftRealPart(samples, { frameLength: 256, frameStep: 42 }); // 113 × 129 for 5000 samples
+ */
+export function stftRealPart(signal: ArrayLike<number>, options: StftOptions = {}): StftRealResult {
+  return computeStftReal('stftRealPart', signal, options);
+}
+
+/** {@link stftRealPart} with the calling function's name in error messages (internal). */
+export function computeStftReal(fn: string, signal: ArrayLike<number>, options: StftOptions): StftRealResult {
+  checkSignal(fn, signal);
+  const s = resolveStft(fn, signal.length, options);
+  checkLength(fn, signal, s.frameLength, 'one STFT frame');
+  const window = hannPeriodic(s.frameLength);
+  const plan = realFftPlan(s.fftLength);
+  const frame = new Float64Array(s.fftLength);
+  const real = new Float32Array(s.frames * s.bins);
+  for (let t = 0; t < s.frames; t++) {
+    const start = t * s.frameStep;
+    for (let i = 0; i < s.frameLength; i++) frame[i] = signal[start + i] * window[i];
+    const spectrum = plan.transform(frame);
+    const row = t * s.bins;
+    for (let k = 0; k < s.bins; k++) real[row + k] = spectrum[2 * k];
+  }
+  return { real, frames: s.frames, bins: s.bins };
+}
