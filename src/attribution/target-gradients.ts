@@ -2,6 +2,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../core/explainable-model.js';
 import { chunks } from '../core/batching.js';
+import { safeGrad } from '../core/safe-grad.js';
+
+/** One-hot `[rows, classes]` float mask selecting each row's target (a mask, not `tf.gather`: wasm lacks its gradient). */
+export function targetMask(targets: readonly number[], classes: number): tf.Tensor2D {
+  const mask = new Float32Array(targets.length * classes);
+  targets.forEach((t, r) => (mask[r * classes + t] = 1));
+  return tf.tensor2d(mask, [targets.length, classes]);
+}
 
 /** Which head and scores to differentiate, and how many rows per model call. */
 export interface GradientSettings {
@@ -21,12 +29,11 @@ export function targetGradients(model: ExplainableModel, x: tf.Tensor, targets: 
       parts.push(
         tf.tidy(() => {
           const rows = tf.slice(x, start, end - start);
-          const targetIndices = tf.tensor1d(targets.slice(start, end), 'int32');
           const score = (input: tf.Tensor): tf.Tensor => {
             const out = model.run(input, { outputIndex: settings.outputIndex, scores: settings.scores });
-            return tf.sum(tf.mul(out, tf.oneHot(targetIndices, out.shape[1])));
+            return tf.sum(tf.mul(out, targetMask(targets.slice(start, end), out.shape[1])));
           };
-          return tf.grad(score)(rows);
+          return safeGrad(score, rows);
         }),
       );
     }
@@ -42,7 +49,7 @@ export function targetScores(model: ExplainableModel, x: tf.Tensor, targets: rea
   for (const { start, end } of chunks(x.shape[0], settings.batchSize)) {
     const values = tf.tidy(() => {
       const scores = model.run(tf.slice(x, start, end - start), { outputIndex: settings.outputIndex, scores: settings.scores });
-      return tf.sum(tf.mul(scores, tf.oneHot(tf.tensor1d(targets.slice(start, end), 'int32'), scores.shape[1])), 1).dataSync();
+      return tf.sum(tf.mul(scores, targetMask(targets.slice(start, end), scores.shape[1])), 1).dataSync();
     });
     out.push(...Array.from(values));
   }

@@ -15,6 +15,8 @@ export interface ExecutionSettings {
   reluRule: ReluRule;
   /** When set, Dropout layers are active and draw their masks from this seed source. */
   dropoutSeed: (() => number) | null;
+  /** When true, each Dropout mask is drawn once for the whole batch (shape `[1, ...]`) and broadcast over its rows. */
+  shareDropoutMask?: boolean;
   /** For each output index, whether its final softmax is removed (logits). */
   stripFinalSoftmax: boolean[];
 }
@@ -76,7 +78,8 @@ function makeContext(settings: ExecutionSettings, applyLayer: ExecutionContext['
     },
     dropout: (x, rate) => {
       if (settings.dropoutSeed === null || rate <= 0) return x;
-      const keep = tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', settings.dropoutSeed()), rate);
+      const shape = settings.shareDropoutMask === true ? [1, ...x.shape.slice(1)] : x.shape;
+      const keep = tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', settings.dropoutSeed()), rate);
       return tf.div(tf.mul(x, tf.cast(keep, 'float32')), 1 - rate);
     },
   };

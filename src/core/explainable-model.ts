@@ -78,6 +78,8 @@ export class ExplainableModel {
   private readonly softmaxByHead: boolean[];
   private reluRule: ReluRule = 'plain';
   private dropoutSeed: (() => number) | null = null;
+  /** Set while a fixed-mask handle is active: every run restarts the mask seeds from it (one thinned network). */
+  private dropoutNetworkSeed: number | null = null;
 
   private constructor(
     layersModel: tf.LayersModel | null,
@@ -156,9 +158,16 @@ export class ExplainableModel {
     const softmax = this.endsInSoftmax(index);
     let out: tf.Tensor;
     if (this.layersModel !== null) {
+      const networkSeed = this.dropoutNetworkSeed;
+      let dropoutSeed = this.dropoutSeed;
+      if (networkSeed !== null) {
+        const rng = createRng(networkSeed);
+        dropoutSeed = () => rng.int32();
+      }
       const settings: ExecutionSettings = {
         reluRule: this.reluRule,
-        dropoutSeed: this.dropoutSeed,
+        dropoutSeed,
+        shareDropoutMask: networkSeed !== null,
         stripFinalSoftmax: this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'),
       };
       out = executeGraph(this.layersModel, [x], settings)[index];
@@ -188,12 +197,24 @@ export class ExplainableModel {
   /**
    * Switches Monte-Carlo dropout on: only Dropout layers become active (batch norm stays in inference mode),
    * with masks drawn from `seed`. Undo with the returned handle, in `finally`.
+   *
+   * By default every call (and every row) draws new masks. With `fixedMasks: true` the handle stands for ONE thinned
+   * network: every `run` while it is active uses the same masks, shared by all rows of a batch, so the prediction and
+   * the gradients an attribution method computes (in any chunking, over any number of interpolation steps or noisy
+   * copies) all see the same sampled network.
    */
-  enableMcDropout(options: { seed?: number } = {}): Handle {
+  enableMcDropout(options: { seed?: number; fixedMasks?: boolean } = {}): Handle {
     const previous = this.dropoutSeed;
+    const previousNetwork = this.dropoutNetworkSeed;
     const rng = createRng(options.seed);
     this.dropoutSeed = () => rng.int32();
-    return { remove: () => { this.dropoutSeed = previous; } };
+    this.dropoutNetworkSeed = options.fixedMasks === true ? rng.int32() : null;
+    return {
+      remove: () => {
+        this.dropoutSeed = previous;
+        this.dropoutNetworkSeed = previousNetwork;
+      },
+    };
   }
 
   /**

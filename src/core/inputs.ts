@@ -4,7 +4,7 @@ import { WingbeatsError, argumentError, described } from './errors.js';
 import type { ExplainableModel } from './explainable-model.js';
 
 /** Nested number arrays (any depth). */
-export interface NestedArray extends Array<number | NestedArray> {}
+export type NestedArray = (number | NestedArray)[];
 
 /** A batch of inputs: a batched tensor, or nested arrays with the batch axis first. */
 export type InputLike = tf.Tensor | NestedArray;

@@ -1,0 +1,64 @@
+/** Shared test helpers: backend setup, closeness assertions, leak checks, the ../shared location. */
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setupBackend } from '../src/core/backend.js';
+
+/** Repository root. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The shared folder beside the checkout (read-only; may be absent). */
+export const sharedDir = resolve(repoRoot, '..', 'shared');
+/** `false` when ../shared exists, otherwise the skip message for node:test. */
+export const skipWithoutShared: string | false = existsSync(resolve(sharedDir, 'models'))
+  ? false
+  : `../shared is absent (expected at ${sharedDir}); this test needs its models, recordings or reference numbers`;
+
+/** Makes wasm the backend (the one users run), failing loudly if it is not. */
+export async function useWasm(): Promise<void> {
+  const name = await setupBackend({ backend: 'wasm' });
+  assert.equal(name, 'wasm', 'the wasm backend must start in tests');
+}
+
+/** Asserts that two number arrays agree elementwise within atol + rtol·|expected|. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0, what = 'values'): void {
+  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} != ${expected.length}`);
+  let worst = 0;
+  let worstIndex = -1;
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]) - (atol + rtol * Math.abs(expected[i]));
+    if (!(err <= worst) && (worstIndex === -1 || err > worst || Number.isNaN(err))) {
+      worst = Number.isNaN(err) ? Infinity : err;
+      worstIndex = i;
+    }
+  }
+  if (worstIndex >= 0) {
+    assert.fail(`${what}: index ${worstIndex}: ${actual[worstIndex]} vs expected ${expected[worstIndex]} (atol ${atol}, rtol ${rtol})`);
+  }
+}
+
+/** Flattens a tensor or nested array to a plain number array. */
+export function flat(value: tf.Tensor | number[] | number[][] | ArrayLike<number>): number[] {
+  if (value instanceof tf.Tensor) return Array.from(value.dataSync());
+  return (Array.isArray(value) ? (value as unknown[]).flat(Infinity) : Array.from(value as ArrayLike<number>)) as number[];
+}
+
+/** Runs `fn` and asserts that tf.memory().numTensors is the same afterwards (whether `fn` resolves or rejects). Returns fn's outcome. */
+export async function withoutLeaks<T>(fn: () => Promise<T> | T, cleanup?: (value: T) => void): Promise<T> {
+  const before = tf.memory().numTensors;
+  const value = await fn();
+  cleanup?.(value);
+  assert.equal(tf.memory().numTensors, before, 'tensor leak: tf.memory().numTensors changed');
+  return value;
+}
+
+/** Asserts that `fn` rejects with a message matching `pattern`, and leaks no tensor while doing so. */
+export async function rejectsWithoutLeaks(fn: () => Promise<unknown> | unknown, pattern: RegExp): Promise<void> {
+  const before = tf.memory().numTensors;
+  await assert.rejects(async () => fn(), (error: Error) => {
+    assert.match(error.message, pattern);
+    return true;
+  });
+  assert.equal(tf.memory().numTensors, before, 'tensor leak on the error path');
+}
