@@ -1,0 +1,30 @@
+/**
+ * `npm run bench`: runs every benchmark and prints one JSON document on stdout.
+ * Timings are medians; compare ratios within one run (machines are shared and noisy).
+ */
+import { existsSync } from 'node:fs';
+import { setupBackend } from '../src/core/backend.js';
+
+const benches: [string, string, string][] = [
+  ['attribution', './attribution.ts', 'benchAttribution'],
+  ['signal', './signal.ts', 'benchSignal'],
+  ['models', './models.ts', 'benchModels'],
+  ['render', './render.ts', 'benchRender'],
+  ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
+];
+
+const only = process.argv.slice(2);
+const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+results.backend = await setupBackend({ warn: (m) => console.error(m) });
+for (const [name, file, fn] of benches) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  if (!existsSync(new URL(file, import.meta.url))) continue;
+  console.error(`bench: ${name} ...`);
+  try {
+    const module = (await import(file)) as Record<string, () => Promise<unknown>>;
+    results[name] = await module[fn]();
+  } catch (error) {
+    results[name] = { error: (error as Error).message };
+  }
+}
+console.log(JSON.stringify(results, null, 2));
