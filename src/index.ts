@@ -42,3 +42,21 @@ export { attributionMethods, attributionMethodNames, isAttributionMethodName } f
 export type { AttributionMethodName } from './attribution/registry.js';
 export { disposeAttribution } from './attribution/types.js';
 export type { AttributionMethod, AttributionOptions, AttributionResult } from './attribution/types.js';
+
+export { decodeWav } from './signal/wav.js';
+export type { DecodeWavOptions, WavRecording } from './signal/wav.js';
+export { resamplePoly, resampleTo, resampleFilter } from './signal/resample.js';
+export type { ResampleFilter } from './signal/resample.js';
+export { welchPsd, powerToDb } from './signal/welch.js';
+export type { WelchOptions, WelchResult } from './signal/welch.js';
+export { stftRealPart } from './signal/stft.js';
+export type { StftOptions, StftRealResult } from './signal/stft.js';
+export { spectrogramImage } from './signal/spectrogram-image.js';
+export type { SpectrogramImage } from './signal/spectrogram-image.js';
+export { hannPeriodic, kaiserSymmetric } from './signal/window.js';
+export { normalisePeak } from './signal/normalise.js';
+export { loudestWindowStart } from './signal/crop.js';
+export { FEATURE_PRESETS, FEATURE_PRESET_NAMES, isFeaturePresetName, featureShape, presetForInputShape } from './signal/presets.js';
+export type { FeaturePresetName, FeatureSettings, PsdFeatureSettings, SpectrogramFeatureSettings } from './signal/presets.js';
+export { featuresFromRecording, computeFeatures } from './signal/features.js';
+export type { Features, FeaturesOptions, RecordingLike } from './signal/features.js';

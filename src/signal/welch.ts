@@ -33,6 +33,8 @@ export interface WelchResult {
  * with its mean removed (detrend 'constant'), multiplied by a periodic Hann window and transformed;
  * periodogram `|X|² / (fs·Σw²)` (density scaling), bins 1…N/2−1 doubled (one-sided), mean over segments.
  * Equal to `scipy.signal.welch(x, fs, 'hann', nperseg, noverlap, nfft)` to float64 round-off. Computed in float64.
+ * Method: P. D. Welch, "The use of fast Fourier transform for the estimation of power spectra", IEEE Trans.
+ * Audio Electroacoustics 15(2), 1967.
  *
  * @param signal - The samples (read as float64).
  * @param sampleRate - fs in Hz.

@@ -1,0 +1,6 @@
+/** wingbeats-xai for Node: the universal surface plus helpers that touch the file system or the command line. */
+export { readWavFile } from './signal/read-wav-file.js';
+export { writeNpy, readNpy, encodeNpy, decodeNpy } from './cli/npy.js';
+export type { NpyArray } from './cli/npy.js';
+export { main, createProgram } from './cli/main.js';
+export type { CliIo } from './cli/common.js';
