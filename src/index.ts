@@ -60,3 +60,21 @@ export { FEATURE_PRESETS, FEATURE_PRESET_NAMES, isFeaturePresetName, featureShap
 export type { FeaturePresetName, FeatureSettings, PsdFeatureSettings, SpectrogramFeatureSettings } from './signal/presets.js';
 export { featuresFromRecording, computeFeatures } from './signal/features.js';
 export type { Features, FeaturesOptions, RecordingLike } from './signal/features.js';
+
+export { COLORMAPS, COLORMAP_NAMES, DEFAULT_SEQUENTIAL_COLORMAP, DEFAULT_DIVERGING_COLORMAP, colormap, colormapLut, colormapAnchors, rgbToHex, lightness } from './render/colormaps.js';
+export type { ColormapName, Rgb, Colormap } from './render/colormaps.js';
+export { resolveColorScale, legendValues } from './render/color-domain.js';
+export type { ColorOptions } from './render/color-domain.js';
+export { gridFromImage } from './render/grid.js';
+export type { Grid } from './render/grid.js';
+export { encodeRgbaPng, pngSize } from './render/png-encoder.js';
+export { heatmapRaster, heatmapRasterDataUrl } from './render/heatmap-raster.js';
+export { psdExplanationSpec, linearFrequencies } from './render/psd-chart.js';
+export { spectrogramExplanationSpec } from './render/spectrogram-chart.js';
+export { heatmapRowSpec } from './render/heatmap-row-chart.js';
+export { pixelFlippingSpec } from './render/pixel-flipping-chart.js';
+export { renderChartSvg } from './render/chart-svg.js';
+export { explanationTitle } from './render/chart-theme.js';
+export { renderReport } from './render/html-report.js';
+export type { ReportData, ReportItem, ReportFigure, ReportImage, ReportPrediction, ReportSection, ReportTable } from './render/html-report.js';
+export { waveformSvg } from './render/waveform-svg.js';

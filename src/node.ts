@@ -4,3 +4,7 @@ export { writeNpy, readNpy, encodeNpy, decodeNpy } from './cli/npy.js';
 export type { NpyArray } from './cli/npy.js';
 export { main, createProgram } from './cli/main.js';
 export type { CliIo } from './cli/common.js';
+export { svgToPng, renderChartPng } from './render/chart-png.js';
+export type { SvgToPngOptions } from './render/chart-png.js';
+export { writeChartFiles, writeReportFile } from './render/chart-files.js';
+export type { ChartFileFormat, WriteChartOptions } from './render/chart-files.js';

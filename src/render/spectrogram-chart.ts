@@ -1,0 +1,158 @@
+/**
+ * Chart of a 2-D (spectrogram image) explanation: time (s) across, frequency (Hz) increasing upwards, either the
+ * spectrogram and the attribution side by side or the attribution laid over a grey spectrogram with transparency.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { argumentError, described } from '../core/errors.js';
+import { resolveColorScale, type ColorOptions } from './color-domain.js';
+import { assertGrid, type Grid } from './grid.js';
+import { VEGA_LITE_SCHEMA, chartConfig, explanationTitle, type ExplanationTitleParts } from './chart-theme.js';
+import { cellEdges, rasterLayers, type RasterExtent } from './raster-layer.js';
+import type { ColormapName } from './colormaps.js';
+
+/** Data of a spectrogram explanation chart. */
+export interface SpectrogramExplanationData extends ExplanationTitleParts {
+  /** The spectrogram (channels already reduced, e.g. with `gridFromImage`): rows = frequencies, cols = frames. */
+  spectrogram: Grid;
+  /** The attribution or heatmap, same rows and cols. */
+  attribution: Grid;
+  /** Centre frequencies (Hz) of the lowest and the highest row. Default `[0, 4000]`. */
+  frequencyRange?: readonly [number, number];
+  /** Centre times (s) of the first and the last frame. Default: frame numbers `[0, cols - 1]`, axis "Time (frame)". */
+  timeRange?: readonly [number, number];
+  /** Title; default built from `className`, `score` and `method`. */
+  title?: string;
+  subtitle?: string;
+}
+
+/** Shared layout options of raster charts. */
+export interface RasterChartOptions {
+  /** Panel width in pixels (default 320). */
+  width?: number;
+  /** Panel height in pixels (default 240). */
+  height?: number;
+  /**
+   * Which grid row is the highest frequency: `'high-first'` (default, the wingbeats input convention: row 0 is
+   * the highest frequency) or `'low-first'` (row 0 is the lowest).
+   */
+  rowOrder?: 'high-first' | 'low-first';
+}
+
+/** Options of {@link spectrogramExplanationSpec}; `colormap`/`domain` are those of the attribution. */
+export interface SpectrogramChartOptions extends ColorOptions, RasterChartOptions {
+  /** `'side-by-side'` (default) or `'overlay'` (attribution over a grey spectrogram). */
+  layout?: 'side-by-side' | 'overlay';
+  /** Largest opacity of the attribution in the overlay layout (default 0.85; weak values fade out). */
+  opacity?: number;
+  /** Colormap of the spectrogram in the side-by-side layout (default `'viridis'`). */
+  spectrogramColormap?: ColormapName;
+  /** Legend title of the spectrogram (default `'Input'`). */
+  spectrogramLabel?: string;
+  /** Legend title of the attribution (default `'Attribution'`). */
+  attributionLabel?: string;
+}
+
+/** Axes (extent and encodings) of a time × frequency raster. */
+export function timeFrequencyAxes(
+  grid: Grid,
+  frequencyRange: readonly [number, number] = [0, 4000],
+  timeRange?: readonly [number, number],
+): { extent: RasterExtent; x: object; y: object } {
+  const x = timeRange === undefined ? cellEdges(0, grid.cols - 1, grid.cols) : cellEdges(timeRange[0], timeRange[1], grid.cols);
+  const y = cellEdges(frequencyRange[0], frequencyRange[1], grid.rows);
+  return {
+    extent: { x, y },
+    x: { scale: { domain: x, nice: false, zero: false }, axis: { title: timeRange === undefined ? 'Time (frame)' : 'Time (s)', tickCount: 6 } },
+    y: { scale: { domain: y, nice: false, zero: false }, axis: { title: 'Frequency (Hz)', tickCount: 8 } },
+  };
+}
+
+function checkRange(fn: string, name: string, range: readonly [number, number] | undefined): void {
+  if (range === undefined) return;
+  if (!Array.isArray(range) || range.length !== 2 || !Number.isFinite(range[0]) || !Number.isFinite(range[1]) || !(range[1] > range[0])) {
+    throw argumentError(fn, name, 'two finite numbers [first, last] with first < last', range);
+  }
+}
+
+/** Puts shared axis encodings onto the first layer of a panel. */
+export function withAxes(layers: object[], axes: { x: object; y: object }): object[] {
+  const [first, ...rest] = layers as { encoding: { x: object; y: object } }[];
+  return [{ ...first, encoding: { ...first.encoding, x: { ...first.encoding.x, ...axes.x }, y: { ...first.encoding.y, ...axes.y } } }, ...rest];
+}
+
+/**
+ * The Vega-Lite spec of a spectrogram explanation.
+ *
+ * @throws WingbeatsError (SHAPE_MISMATCH) when the grids differ in shape, (INVALID_ARGUMENT) for bad ranges/options.
+ * @example spectrogramExplanationSpec({ spectrogram: gridFromImage(x, [129, 113, 3]), attribution, timeRange: [0, 0.62] })
+ */
+export function spectrogramExplanationSpec(data: SpectrogramExplanationData, options: SpectrogramChartOptions = {}): TopLevelSpec {
+  const fn = 'spectrogramExplanationSpec';
+  assertGrid(data.spectrogram, fn, 'data.spectrogram');
+  assertGrid(data.attribution, fn, 'data.attribution');
+  if (data.spectrogram.rows !== data.attribution.rows || data.spectrogram.cols !== data.attribution.cols) {
+    throw argumentError(
+      fn,
+      'data.attribution',
+      `of the spectrogram's shape ${data.spectrogram.rows} × ${data.spectrogram.cols}`,
+      described(`${data.attribution.rows} × ${data.attribution.cols}`),
+      'SHAPE_MISMATCH',
+    );
+  }
+  checkRange(fn, 'data.frequencyRange', data.frequencyRange);
+  checkRange(fn, 'data.timeRange', data.timeRange);
+  const layout = options.layout ?? 'side-by-side';
+  if (layout !== 'side-by-side' && layout !== 'overlay') throw argumentError(fn, 'options.layout', "'side-by-side' or 'overlay'", layout);
+  const opacity = options.opacity ?? 0.85;
+  if (!(opacity >= 0 && opacity <= 1)) throw argumentError(fn, 'options.opacity', 'a number in [0, 1]', opacity);
+  const axes = timeFrequencyAxes(data.spectrogram, data.frequencyRange, data.timeRange);
+  const attributionScale = resolveColorScale([data.attribution.values], options, fn);
+  const inputScale = resolveColorScale([data.spectrogram.values], {
+    colormap: layout === 'overlay' ? 'gray' : options.spectrogramColormap ?? 'viridis',
+  }, fn);
+  const width = options.width ?? 320;
+  const height = options.height ?? 240;
+  const rowOrder = options.rowOrder;
+  const attributionLabel = options.attributionLabel ?? 'Attribution';
+  const title = data.title ?? explanationTitle(data);
+  const head = {
+    $schema: VEGA_LITE_SCHEMA,
+    config: chartConfig(),
+    title: data.subtitle !== undefined ? { text: title, subtitle: data.subtitle } : { text: title },
+  };
+  if (layout === 'overlay') {
+    return {
+      ...head,
+      width,
+      height,
+      layer: withAxes(
+        [
+          ...rasterLayers(data.spectrogram, inputScale, axes.extent, { legendTitle: null, rowOrder }),
+          ...rasterLayers(data.attribution, attributionScale, axes.extent, { opacity, fadeLow: true, legendTitle: attributionLabel, rowOrder }),
+        ],
+        axes,
+      ),
+    } as TopLevelSpec;
+  }
+  return {
+    ...head,
+    hconcat: [
+      {
+        width,
+        height,
+        title: { text: 'Input', fontSize: 12, fontWeight: 500 },
+        layer: withAxes(
+          rasterLayers(data.spectrogram, inputScale, axes.extent, { legendTitle: options.spectrogramLabel ?? 'Input', rowOrder, legendField: 'input' }),
+          axes,
+        ),
+      },
+      {
+        width,
+        height,
+        title: { text: attributionLabel, fontSize: 12, fontWeight: 500 },
+        layer: withAxes(rasterLayers(data.attribution, attributionScale, axes.extent, { legendTitle: attributionLabel, rowOrder, legendField: 'attribution' }), axes),
+      },
+    ],
+    resolve: { scale: { color: 'independent', x: 'independent', y: 'independent' }, legend: { color: 'independent' } },
+  } as TopLevelSpec;
+}
