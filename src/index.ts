@@ -78,3 +78,11 @@ export { explanationTitle } from './render/chart-theme.js';
 export { renderReport } from './render/html-report.js';
 export type { ReportData, ReportItem, ReportFigure, ReportImage, ReportPrediction, ReportSection, ReportTable } from './render/html-report.js';
 export { waveformSvg } from './render/waveform-svg.js';
+
+export { loadModel, loadModelBytes, loadModelArtifacts } from './models/load-model.js';
+export type { ModelSource, LoadModelOptions, LoadedModelInfo } from './models/load-model.js';
+export { registerWingbeatsLayers, WINGBEATS_LAYER_CLASSES, CNN1D, CNN2D, ConvBlock1d, ConvBlock2d, DenseBlock, L2Norm, Identity } from './models/wingbeats-layers.js';
+export { recogniseArchitecture } from './models/architectures.js';
+export type { WingbeatsArchitecture, RecognisedArchitecture } from './models/architectures.js';
+export { DATASETS, detectDataset, datasetLabels } from './models/labels.js';
+export type { WingbeatsDataset, DatasetInfo } from './models/labels.js';

@@ -8,3 +8,4 @@ export { svgToPng, renderChartPng } from './render/chart-png.js';
 export type { SvgToPngOptions } from './render/chart-png.js';
 export { writeChartFiles, writeReportFile } from './render/chart-files.js';
 export type { ChartFileFormat, WriteChartOptions } from './render/chart-files.js';
+export { loadModelFile, readModelJsonArtifacts } from './models/load-model-file.js';

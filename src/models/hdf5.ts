@@ -1,0 +1,156 @@
+/**
+ * Reading Keras HDF5 files (`model.save('x.h5')` and `model.save_weights('x.h5')`) from bytes, with h5wasm.
+ *
+ * Universal: h5wasm's ESM build keeps the file in its in-memory file system, so this works in Node and in the
+ * browser alike. Everything a loader needs is read in one pass into plain typed arrays and the file is closed
+ * (and removed from the in-memory file system) before returning, also when reading fails.
+ */
+import h5wasm from 'h5wasm';
+import { WingbeatsError } from '../core/errors.js';
+
+/** One stored weight: its full Keras name (`'CNN_Blocks_X/conv_block_16/conv1d_16/kernel:0'`), shape and values. */
+export interface StoredWeight {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+/** What a Keras HDF5 file holds, as plain data. */
+export interface KerasH5Contents {
+  /** The parsed `model_config` attribute of a full model; null for a weights-only file. */
+  modelConfig: Record<string, unknown> | null;
+  /** `keras_version` attribute, if stored. */
+  kerasVersion: string | null;
+  /** Top-level layer names in the file's order (`layer_names` attribute). */
+  layerNames: string[];
+  /** For each layer name, its weights in the order of the `weight_names` attribute. */
+  weights: Map<string, StoredWeight[]>;
+}
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Whether `bytes` carry the HDF5 signature (at offset 0, 512, 1024, 2048, ... as the format allows). */
+export function isHdf5(bytes: Uint8Array): boolean {
+  for (let offset = 0; offset + HDF5_SIGNATURE.length <= bytes.length; offset = offset === 0 ? 512 : offset * 2) {
+    if (HDF5_SIGNATURE.every((b, i) => bytes[offset + i] === b)) return true;
+  }
+  return false;
+}
+
+type H5Module = Awaited<typeof h5wasm.ready>;
+let modulePromise: Promise<H5Module> | null = null;
+let fileCounter = 0;
+
+async function h5Module(): Promise<H5Module> {
+  if (modulePromise === null) {
+    modulePromise = h5wasm.ready.then((module) => {
+      // HDF5 errors become JS exceptions instead of diagnostics printed to stderr.
+      (module as unknown as { activate_throwing_error_handler?: () => number }).activate_throwing_error_handler?.();
+      return module;
+    });
+  }
+  return modulePromise;
+}
+
+/** The last "minor:" line of an HDF5 diagnostic ("Not an HDF5 file", "Read failed", ...), else the first line. */
+function hdf5Reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const minors = [...text.matchAll(/minor:\s*(.+)/g)].map((m) => m[1].trim());
+  return minors.length > 0 ? minors[minors.length - 1] : text.split('\n')[0];
+}
+
+function attributeValue(entity: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
+  const attribute = entity.attrs[name];
+  return attribute === undefined ? undefined : attribute.value;
+}
+
+function stringList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.map((v) => String(v));
+  return [];
+}
+
+function asText(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+  return null;
+}
+
+/**
+ * Reads a Keras HDF5 file from bytes: model config (if any), layer names and every weight as float32.
+ * `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
+ */
+export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Promise<KerasH5Contents> {
+  if (bytes.length === 0) throw new WingbeatsError('INVALID_FILE', `'${fileName}' is empty (0 bytes); expected a Keras HDF5 (.h5) file.`);
+  if (!isHdf5(bytes)) {
+    throw new WingbeatsError('INVALID_FILE', `'${fileName}' is not an HDF5 file (no HDF5 signature); expected a Keras .h5 file or a TensorFlow.js model.json.`);
+  }
+  const module = await h5Module();
+  const path = `/wingbeats-xai-${++fileCounter}.h5`;
+  module.FS!.writeFile(path, bytes);
+  let file: InstanceType<typeof h5wasm.File> | null = null;
+  try {
+    try {
+      file = new h5wasm.File(path, 'r');
+    } catch (error) {
+      throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be opened as HDF5 (${hdf5Reason(error)}); the file is truncated or damaged.`, { cause: error });
+    }
+    if (file.file_id < 0n) {
+      throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be opened as HDF5; the file is truncated or damaged.`);
+    }
+    return readContents(file, fileName);
+  } catch (error) {
+    if (error instanceof WingbeatsError) throw error;
+    throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be read as a Keras HDF5 file (${hdf5Reason(error)}).`, { cause: error });
+  } finally {
+    try {
+      if (file !== null && file.file_id >= 0n) file.close();
+    } finally {
+      module.FS!.unlink(path);
+    }
+  }
+}
+
+function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string): KerasH5Contents {
+  const configText = asText(attributeValue(file, 'model_config'));
+  let modelConfig: Record<string, unknown> | null = null;
+  if (configText !== null) {
+    try {
+      modelConfig = JSON.parse(configText) as Record<string, unknown>;
+    } catch (error) {
+      throw new WingbeatsError('INVALID_FILE', `'${fileName}' has a model_config attribute that is not valid JSON.`, { cause: error });
+    }
+  }
+  const weightsRoot = modelConfig !== null && file.keys().includes('model_weights') ? file.get('model_weights') : file;
+  if (!(weightsRoot instanceof h5wasm.Group)) {
+    throw new WingbeatsError('INVALID_FILE', `'${fileName}' has no weight group; it is not a Keras model or weights file.`);
+  }
+  const layerNamesValue = attributeValue(weightsRoot, 'layer_names');
+  if (layerNamesValue === undefined) {
+    throw new WingbeatsError('INVALID_FILE', `'${fileName}' is an HDF5 file but not a Keras one (no 'layer_names' attribute).`);
+  }
+  const layerNames = stringList(layerNamesValue);
+  const weights = new Map<string, StoredWeight[]>();
+  for (const layerName of layerNames) {
+    const group = weightsRoot.get(layerName);
+    if (!(group instanceof h5wasm.Group)) {
+      throw new WingbeatsError('INVALID_FILE', `'${fileName}' lists layer '${layerName}' but has no group for it.`);
+    }
+    const list: StoredWeight[] = [];
+    for (const weightName of stringList(attributeValue(group, 'weight_names'))) {
+      const dataset = group.get(weightName);
+      if (!(dataset instanceof h5wasm.Dataset)) {
+        throw new WingbeatsError('INVALID_FILE', `'${fileName}' lists weight '${weightName}' of layer '${layerName}' but has no data for it.`);
+      }
+      const value = dataset.value;
+      if (!(value instanceof Float32Array || value instanceof Float64Array)) {
+        throw new WingbeatsError('INVALID_FILE', `Weight '${weightName}' of layer '${layerName}' in '${fileName}' is not floating-point data.`);
+      }
+      list.push({ name: weightName, shape: dataset.shape ?? [], values: value instanceof Float32Array ? value : Float32Array.from(value) });
+    }
+    weights.set(layerName, list);
+  }
+  const kerasVersion = asText(attributeValue(file, 'keras_version')) ?? asText(attributeValue(weightsRoot, 'keras_version'));
+  return { modelConfig, kerasVersion, layerNames, weights };
+}

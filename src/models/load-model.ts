@@ -1,0 +1,300 @@
+/**
+ * `loadModel`: the wingbeats project's Keras files (full models and weights-only files of its architectures) and
+ * TensorFlow.js layers models, as an {@link ExplainableModel} that knows its input shape, heads, labels and origin.
+ *
+ * Universal: works from bytes or URLs. A file path is handled in Node only, through `load-model-file.ts`, which is
+ * imported dynamically so a browser bundle never reaches `node:fs`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ExplainableModel } from '../core/explainable-model.js';
+import { WingbeatsError, argumentError } from '../core/errors.js';
+import { assignStoredWeights } from './assign-weights.js';
+import { architectureOutputNames, buildArchitecture, recogniseArchitecture } from './architectures.js';
+import { KerasH5Contents, isHdf5, readKerasH5 } from './hdf5.js';
+import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
+import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
+import { registerWingbeatsLayers } from './wingbeats-layers.js';
+
+/** Where a model comes from: bytes (`.h5` or `model.json`), a URL, a path (Node), or a TensorFlow.js IO handler. */
+export type ModelSource = Uint8Array | ArrayBuffer | string | tf.io.IOHandler;
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** Input shape without batch axis (default: from the file, or from the data set for spectrogram models). */
+  inputShape?: number[];
+  /** Class labels: one list for a single head or a list per head name (default: the data set's, where known). */
+  labels?: string[] | Record<string, string[]>;
+  /** Display name (default: the file name without extension). */
+  name?: string;
+  /** File name or path used for messages and data-set hints when `source` is bytes (default `'model.h5'`). */
+  fileName?: string;
+  /** Weight data of a `model.json` given as bytes (its weightsManifest files, concatenated in manifest order). */
+  weightData?: ArrayBuffer;
+}
+
+/** Facts `loadModel` records in `model.info`. */
+export interface LoadedModelInfo extends Record<string, unknown> {
+  format: 'keras-h5' | 'keras-h5-weights' | 'tfjs-layers';
+  /** Root class of a full Keras model (`Sequential`, `Mosquito_CNN_PSD`, `Functional`), or the recognised wingbeats architecture. */
+  architecture: string;
+  /** `'psd'` or `'spectrogram'` when known. */
+  kind?: 'psd' | 'spectrogram';
+  /** `'potamitis'`, `'keogh-9'`, `'keogh-7'` when recognised. */
+  dataset?: string;
+  fileName: string;
+  kerasVersion?: string;
+  /** Output layer names in the file, in output order. */
+  outputLayers: string[];
+}
+
+function baseFileName(path: string): string {
+  const clean = path.split(/[?#]/)[0];
+  return clean.slice(clean.lastIndexOf('/') + 1) || clean;
+}
+
+function stem(fileName: string): string {
+  const base = baseFileName(fileName);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+function isUrl(text: string): boolean {
+  return /^(https?|blob|data|file):/i.test(text);
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && process.versions?.node !== undefined && typeof window === 'undefined';
+}
+
+function toBytes(source: Uint8Array | ArrayBuffer): Uint8Array {
+  return source instanceof Uint8Array ? source : new Uint8Array(source);
+}
+
+/**
+ * Loads a model for explanation.
+ *
+ * - Keras `.h5` full models (Sequential, its subclasses such as `Mosquito_CNN_PSD`, Functional with several outputs)
+ *   from their `model_config`, with the wingbeats custom layers registered; weights matched by name.
+ * - Keras `.h5` weights-only files of the wingbeats architectures, recognised from layer names and weight shapes.
+ * - TensorFlow.js `model.json` (layers format): a URL, a path (Node), bytes (with `weightData`), or an IO handler.
+ *
+ * The model knows its input shape (spectrogram models: 129×113×3 Potamitis, 129×33×3 Keogh, from the class count
+ * and path), its heads in the original order, class labels where known, and `info` (format, architecture, data set,
+ * file). Keras `Lambda` layers are refused (`UNSAFE_LAYER`), never executed.
+ *
+ * @throws WingbeatsError `INVALID_FILE` (empty, truncated, not HDF5/JSON), `UNKNOWN_LAYER`, `UNSAFE_LAYER`,
+ *   `WEIGHTS_MISMATCH`, `UNSUPPORTED_MODEL`, `IO`. No tensor is left behind by a failed load.
+ * @example
+ *   const model = await loadModel(bytes, { fileName: 'HieraEmbCls_psd_frozen.h5' });
+ *   model.outputNames; // ['embedding', 'genus', 'species']
+ */
+export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<ExplainableModel> {
+  registerWingbeatsLayers();
+  if (typeof source === 'string') {
+    if (!isUrl(source) && isNode()) {
+      const specifier = './load-model-file.js';
+      const { loadModelFile } = (await import(/* @vite-ignore */ specifier)) as typeof import('./load-model-file.js');
+      return loadModelFile(source, options);
+    }
+    return loadModelUrl(source, options);
+  }
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return loadModelBytes(toBytes(source), options);
+  const load = typeof source === 'object' && source !== null ? (source as tf.io.IOHandler).load : undefined;
+  if (load !== undefined) {
+    const artifacts = await load.call(source);
+    return loadModelArtifacts(artifacts, options);
+  }
+  throw argumentError('loadModel', 'source', 'bytes (Uint8Array/ArrayBuffer), a URL or path string, or a tf.io.IOHandler', source);
+}
+
+async function loadModelUrl(url: string, options: LoadModelOptions): Promise<ExplainableModel> {
+  const fileName = options.fileName ?? url;
+  if (/\.json$/i.test(url.split(/[?#]/)[0])) {
+    let artifacts: tf.io.ModelArtifacts;
+    try {
+      const handler = tf.io.http(url);
+      artifacts = await (handler.load as () => Promise<tf.io.ModelArtifacts>).call(handler);
+    } catch (error) {
+      throw new WingbeatsError('IO', `Could not load the TensorFlow.js model '${url}': ${(error as Error).message}`, { cause: error });
+    }
+    return loadModelArtifacts(artifacts, { ...options, fileName });
+  }
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new WingbeatsError('IO', `Could not fetch '${url}': ${(error as Error).message}`, { cause: error });
+  }
+  if (!response.ok) throw new WingbeatsError('IO', `Could not fetch '${url}': HTTP ${response.status} ${response.statusText}.`);
+  return loadModelBytes(new Uint8Array(await response.arrayBuffer()), { ...options, fileName });
+}
+
+/** Loads a model from the bytes of a Keras `.h5` file or of a `model.json` (weights in `options.weightData`). */
+export async function loadModelBytes(bytes: Uint8Array, options: LoadModelOptions = {}): Promise<ExplainableModel> {
+  registerWingbeatsLayers();
+  const fileName = options.fileName ?? 'model.h5';
+  if (bytes.length > 0 && !isHdf5(bytes) && bytes[0] === 0x7b /* '{' */) {
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+    } catch (error) {
+      throw new WingbeatsError('INVALID_FILE', `'${fileName}' starts like JSON but does not parse: ${(error as Error).message}`, { cause: error });
+    }
+    const manifest = (json.weightsManifest ?? []) as tf.io.WeightsManifestConfig;
+    const weightSpecs = manifest.flatMap((group) => group.weights);
+    if (weightSpecs.length > 0 && options.weightData === undefined) {
+      throw argumentError('loadModel', 'options.weightData', `the weight bytes of '${fileName}' (${weightSpecs.length} weights in its manifest)`, undefined);
+    }
+    return loadModelArtifacts({ modelTopology: json.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: options.weightData, format: json.format as string }, options);
+  }
+  const contents = await readKerasH5(bytes, baseFileName(fileName));
+  return contents.modelConfig !== null ? loadFullKeras(contents, options) : loadWeightsOnly(contents, options);
+}
+
+/**
+ * Builds a layers model and finishes it; if either step throws, every variable created meanwhile is disposed
+ * (a half-built model cannot dispose itself), so a failed load leaves no tensor behind.
+ */
+async function guarded<T>(make: () => Promise<tf.LayersModel>, finish: (model: tf.LayersModel) => T): Promise<T> {
+  const before = new Set(Object.keys(registeredVariables()));
+  try {
+    return finish(await make());
+  } catch (error) {
+    for (const [name, variable] of Object.entries(registeredVariables())) {
+      if (!before.has(name) && !variable.isDisposed) variable.dispose();
+    }
+    if (error instanceof WingbeatsError) throw error;
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model could not be built in TensorFlow.js: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function registeredVariables(): Record<string, tf.Variable> {
+  return (tf.engine() as unknown as { state: { registeredVariables: Record<string, tf.Variable> } }).state.registeredVariables;
+}
+
+function kindFromInput(shape: (number | null)[]): 'psd' | 'spectrogram' | undefined {
+  if (shape.length === 2) return 'psd';
+  if (shape.length === 3) return 'spectrogram';
+  return undefined;
+}
+
+/** Head names, labels and input shape for a model of a known data set. */
+function describeHeads(
+  model: tf.LayersModel,
+  dataset: DatasetInfo | undefined,
+  options: LoadModelOptions,
+): { outputNames: string[]; labels: string[] | Record<string, string[]> | undefined } {
+  const layerNames = model.outputs.map((o) => o.sourceLayer.name);
+  const classes = model.outputs.map((o) => o.shape[o.shape.length - 1]);
+  // A single-head classifier of a known data set is its species head (the Sequential models name it 'dense').
+  const outputNames = layerNames.length === 1 && dataset !== undefined && classes[0] === dataset.numSpecies ? ['species'] : layerNames;
+  let labels: string[] | Record<string, string[]> | undefined = options.labels;
+  if (labels === undefined && dataset !== undefined) {
+    const known = datasetLabels(dataset);
+    const byHead = Object.fromEntries(outputNames.flatMap((name, i) => (known[name]?.length === classes[i] ? [[name, known[name]]] : [])));
+    labels = Object.keys(byHead).length > 0 ? byHead : undefined;
+  }
+  return { outputNames, labels };
+}
+
+function speciesCount(model: tf.LayersModel): number | undefined {
+  const species = model.outputs.find((o) => o.sourceLayer.name === 'species') ?? (model.outputs.length === 1 ? model.outputs[0] : undefined);
+  const n = species?.shape[species.shape.length - 1];
+  return typeof n === 'number' ? n : undefined;
+}
+
+async function loadFullKeras(contents: KerasH5Contents, options: LoadModelOptions): Promise<ExplainableModel> {
+  const fileName = options.fileName ?? 'model.h5';
+  const modelConfig = contents.modelConfig as Record<string, unknown>;
+  checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`);
+  const { config, originalClassName } = normaliseKerasConfig(modelConfig);
+  return guarded(
+    () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),
+    (model) => {
+      assignStoredWeights(model, contents.weights, `'${baseFileName(fileName)}'`);
+      return wrap(model, options, { format: 'keras-h5', architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined });
+    },
+  );
+}
+
+async function loadWeightsOnly(contents: KerasH5Contents, options: LoadModelOptions): Promise<ExplainableModel> {
+  const fileName = options.fileName ?? 'model.h5';
+  const recognised = recogniseArchitecture(contents, `'${baseFileName(fileName)}'`);
+  const dataset = detectDataset(recognised.units.species, fileName);
+  let inputShape = options.inputShape;
+  if (inputShape === undefined) {
+    if (recognised.kind === 'psd') inputShape = [dataset?.psdShape[0] ?? 129, recognised.inputChannels];
+    else if (dataset !== undefined) inputShape = [dataset.spectrogramShape[0], dataset.spectrogramShape[1], recognised.inputChannels];
+    else {
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `The input size of spectrogram model '${baseFileName(fileName)}' is not stored in the file and its data set is unknown; pass the option inputShape (e.g. [129, 113, 3]).`,
+      );
+    }
+  }
+  const shape = inputShape;
+  return guarded(
+    async () => buildArchitecture(recognised, shape),
+    (model) => {
+      assignStoredWeights(model, contents.weights, `'${baseFileName(fileName)}'`);
+      return wrap(
+        model,
+        { ...options, inputShape: shape },
+        { format: 'keras-h5-weights', architecture: recognised.architecture, kind: recognised.kind, kerasVersion: contents.kerasVersion ?? undefined },
+        architectureOutputNames(recognised),
+      );
+    },
+  );
+}
+
+/** Loads a TensorFlow.js layers model from its artifacts (after refusing Lambda and naming unknown layers). */
+export async function loadModelArtifacts(artifacts: tf.io.ModelArtifacts, options: LoadModelOptions = {}): Promise<ExplainableModel> {
+  registerWingbeatsLayers();
+  const fileName = options.fileName ?? 'model.json';
+  const topology = artifacts.modelTopology as Record<string, unknown> | ArrayBuffer | undefined;
+  if (topology === undefined || topology instanceof ArrayBuffer) {
+    throw new WingbeatsError('INVALID_FILE', `'${baseFileName(fileName)}' is not a TensorFlow.js layers model (no layers topology); graph models cannot be explained layer by layer.`);
+  }
+  const modelConfig = (topology.model_config ?? topology) as Record<string, unknown>;
+  checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`);
+  const { config, originalClassName } = normaliseKerasConfig(modelConfig);
+  const fixed: tf.io.ModelArtifacts = { ...artifacts, modelTopology: topology.model_config !== undefined ? { ...topology, model_config: config } : config };
+  return guarded(
+    () => tf.loadLayersModel(tf.io.fromMemory(fixed)),
+    (model) => wrap(model, options, { format: 'tfjs-layers', architecture: originalClassName }),
+  );
+}
+
+function wrap(
+  model: tf.LayersModel,
+  options: LoadModelOptions,
+  facts: Pick<LoadedModelInfo, 'format' | 'architecture'> & Partial<LoadedModelInfo>,
+  outputNamesOverride?: string[],
+): ExplainableModel {
+  const fileName = options.fileName ?? (facts.format === 'tfjs-layers' ? 'model.json' : 'model.h5');
+  const dataset = detectDataset(speciesCount(model), fileName);
+  const modelShape = model.inputs[0].shape.slice(1);
+  const kind = facts.kind ?? kindFromInput(modelShape);
+  let inputShape = options.inputShape;
+  if (inputShape === undefined && modelShape.some((d) => d === null) && kind === 'spectrogram' && dataset !== undefined) {
+    inputShape = [...dataset.spectrogramShape];
+  }
+  const heads = describeHeads(model, dataset, options);
+  const outputNames = outputNamesOverride ?? heads.outputNames;
+  const labels = options.labels ?? (outputNamesOverride !== undefined ? labelsFor(outputNames, dataset) : heads.labels);
+  const info: LoadedModelInfo = {
+    ...facts,
+    kind,
+    dataset: dataset?.name,
+    fileName: baseFileName(fileName),
+    outputLayers: model.outputs.map((o) => o.sourceLayer.name),
+  };
+  for (const key of Object.keys(info)) if (info[key] === undefined) delete info[key];
+  return ExplainableModel.from(model, { name: options.name ?? stem(fileName), inputShape, outputNames, labels, info });
+}
+
+function labelsFor(outputNames: string[], dataset: DatasetInfo | undefined): Record<string, string[]> | undefined {
+  const known = datasetLabels(dataset);
+  const byHead = Object.fromEntries(outputNames.flatMap((name) => (known[name] !== undefined ? [[name, known[name]]] : [])));
+  return Object.keys(byHead).length > 0 ? byHead : undefined;
+}
