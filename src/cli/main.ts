@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { formatError, PROGRAM_NAME, processIo, type CliIo } from './common.js';
 import { featuresCommand } from './features.js';
+import { explainCommand } from './explain.js';
 
 /** Builds the program with every command; output goes to `io`. */
 export function createProgram(io: CliIo = processIo): Command {
@@ -16,7 +17,7 @@ export function createProgram(io: CliIo = processIo): Command {
     writeErr: (text) => io.stderr(text),
     outputError: (text, write) => write(`${PROGRAM_NAME}: ${text.replace(/^error: /, '').trim()}\n`),
   });
-  for (const command of [featuresCommand(io)]) {
+  for (const command of [explainCommand(io), featuresCommand(io)]) {
     command.exitOverride();
     command.configureOutput(program.configureOutput());
     program.addCommand(command);

@@ -1,0 +1,176 @@
+/** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
+import * as tf from '@tensorflow/tfjs';
+import { Command, Option } from 'commander';
+import { setupBackend } from '../core/backend.js';
+import { WingbeatsError } from '../core/errors.js';
+import type { ScoreKind } from '../core/explainable-model.js';
+import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
+import { compareWithRandom } from '../evaluation/compare-with-random.js';
+import { loadPixelStatistics } from '../evaluation/pixel-statistics-file.js';
+import { loadModel } from '../models/load-model.js';
+import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
+import { renderChartSvg } from '../render/chart-svg.js';
+import { svgToPng } from '../render/chart-png.js';
+import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { modelJson, parseTarget } from './explain-run.js';
+import { parseIntegerOption, parseNumberOption, parseOutputOption } from './parse-options.js';
+import { createProgress } from './progress.js';
+import { readInputs } from './read-inputs.js';
+import { stageOutput } from './staged-output.js';
+
+/** The options of `evaluate`, as commander hands them over. */
+export interface EvaluateCommandOptions extends CommonOptions {
+  model: string;
+  input: string;
+  methods: string;
+  randomSeeds: string;
+  fraction: string;
+  step: string;
+  stats?: string;
+  seed: string;
+  target?: string;
+  output?: string;
+  scores: ScoreKind;
+  preset?: string;
+  batchSize: string;
+  out?: string;
+}
+
+function parseMethods(text: string): AttributionMethodName[] {
+  const names = text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const unknown = names.find((n) => !isAttributionMethodName(n));
+  if (names.length === 0 || unknown !== undefined) {
+    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--methods' must be a comma-separated list of ${attributionMethodNames.join(', ')} but got '${unknown ?? text}'.`);
+  }
+  return names as AttributionMethodName[];
+}
+
+/**
+ * Runs `evaluate` and returns its JSON document:
+ * `{command, model, methods, fraction, step, positionsPerStep, steps, positionCount, statistics, seed, randomSeeds, scores,
+ * results: [{input, target, targetName?, curves: [{method, seed?, positions, scores, targetScores, aopc, auc}], random, methods}]}`.
+ * With `out`, also writes `evaluate.json` and one `pixel-flipping-<i>.svg/.png` chart per input into that folder.
+ */
+export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): Promise<Record<string, unknown>> {
+  const log = createLogger(io, options);
+  const methods = parseMethods(options.methods);
+  const randomSeeds = parseIntegerOption('--random-seeds', options.randomSeeds, 1);
+  const fraction = parseNumberOption('--fraction', options.fraction, { min: 0, max: 1, openMin: true });
+  const step = parseNumberOption('--step', options.step, { min: 0, max: 1, openMin: true });
+  const seed = parseIntegerOption('--seed', options.seed, 0);
+  const batchSize = parseIntegerOption('--batch-size', options.batchSize, 1);
+  const output = parseOutputOption(options.output);
+  const backend = await setupBackend({ warn: (m) => log.info(m) });
+  log.debug(`backend: ${backend}`);
+  const model = await loadModel(options.model);
+  try {
+    const items = await readInputs(options.input, model, { preset: options.preset });
+    if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Input '${options.input}' holds no example to evaluate.`);
+    const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
+    log.debug(`${model.describe()}; ${items.length} input(s)`);
+    const x = tf.tensor(Float32Array.from(items.flatMap((i) => Array.from(i.data))), [items.length, ...items[0].shape]);
+    const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
+    let comparison;
+    try {
+      comparison = await compareWithRandom(model, x, {
+        methods,
+        randomSeeds,
+        fraction,
+        step,
+        statistics,
+        seed,
+        target: parseTarget(options.target),
+        output,
+        scores: options.scores,
+        batchSize,
+        onProgress: (done, total) => progress.update(done, total),
+      });
+    } finally {
+      x.dispose();
+      progress.done();
+    }
+    const document: Record<string, unknown> = {
+      command: 'evaluate',
+      model: modelJson(model, output),
+      methods,
+      fraction,
+      step,
+      positionsPerStep: comparison.positionsPerStep,
+      steps: comparison.steps,
+      positionCount: comparison.positionCount,
+      statistics: comparison.statistics,
+      seed: comparison.seed,
+      randomSeeds: comparison.randomSeeds,
+      scores: comparison.scores,
+      results: comparison.results.map((r, i) => ({ input: items[i].name, ...r })),
+    };
+    if (options.out !== undefined) {
+      const staged = await stageOutput(options.out);
+      try {
+        await staged.write('evaluate.json', `${toJson(document)}\n`);
+        const fractions = Array.from({ length: comparison.steps + 1 }, (_, k) => (k * comparison.positionsPerStep) / comparison.positionCount);
+        for (const [i, r] of comparison.results.entries()) {
+          const spec = pixelFlippingSpec(
+            {
+              fractions,
+              curves: r.curves.filter((c) => c.method !== 'random').map((c) => ({ method: c.method, scores: c.targetScores })),
+              random: r.curves.filter((c) => c.method === 'random').map((c) => c.targetScores),
+              title: `Pixel flipping: ${items[i].name}`,
+              subtitle: `target ${r.targetName ?? r.target}; most relevant first vs ${comparison.randomSeeds.length} random orders`,
+            },
+            { scoreLabel: comparison.scores === 'probabilities' ? 'Target probability' : 'Target logit' },
+          );
+          const svg = await renderChartSvg(spec);
+          const name = comparison.results.length === 1 ? 'pixel-flipping' : `pixel-flipping-${i}`;
+          await staged.write(`${name}.svg`, svg);
+          await staged.write(`${name}.png`, svgToPng(svg));
+        }
+        const written = await staged.commit();
+        log.info(`wrote ${written.join(', ')}`);
+      } catch (error) {
+        await staged.discard();
+        throw error;
+      }
+    }
+    return document;
+  } finally {
+    model.layersModel?.dispose();
+  }
+}
+
+function summaryLines(document: Record<string, unknown>): string {
+  const results = document.results as { input: string; target: number; targetName?: string; random: { aopc: { mean: number; std: number } }; methods: { method: string; aopc: number; auc: number; aopcOverRandom: number }[] }[];
+  return results
+    .map((r) => {
+      const methods = r.methods.map((m) => `${m.method} AOPC ${m.aopc.toFixed(3)} (${m.aopcOverRandom >= 0 ? '+' : ''}${m.aopcOverRandom.toFixed(3)} over random), AUC ${Number.isFinite(m.auc) ? m.auc.toFixed(4) : 'n/a'}`);
+      return `${r.input}: target ${r.targetName ?? r.target}; random AOPC ${r.random.aopc.mean.toFixed(3)} ± ${r.random.aopc.std.toFixed(3)}; ${methods.join('; ')}\n`;
+    })
+    .join('');
+}
+
+/** Builds the `evaluate` command. */
+export function evaluateCommand(io: CliIo): Command {
+  const command = new Command('evaluate')
+    .description('pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)')
+    .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
+    .requiredOption('-i, --input <file>', '.wav (features by --preset), .npy or .json input(s) in the model layout')
+    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency')
+    .option('--random-seeds <n>', 'number of random flipping orders (seeds seed, seed+1, ...)', '5')
+    .option('--fraction <f>', 'fraction of all positions flipped in total', '0.25')
+    .option('--step <s>', 'fraction of all positions flipped per step (at least one position)', '0.005')
+    .option('--stats <file>', 'pixel statistics JSON {shape, mean, std, count} for the replacement values (default: the model\'s input batch norm, else each input\'s own mean and std)')
+    .option('--seed <n>', 'seed of the replacement values and the random orders', '0')
+    .option('-t, --target <class>', 'class index or name (default: the top class), or one per input, comma-separated')
+    .option('--output <head>', 'head name or index of a multi-output model (default: the first)')
+    .addOption(new Option('--scores <kind>', 'scores followed').choices(['logits', 'probabilities']).default('logits'))
+    .option('-p, --preset <name>', 'feature preset for .wav inputs (default: from the model input shape)')
+    .option('--batch-size <n>', 'flipped inputs per model call', '64')
+    .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
+  addCommonOptions(command);
+  command.action(async (options: EvaluateCommandOptions) => {
+    const document = await runEvaluate(options, io);
+    if (options.json) writeJson(io, document);
+    else io.stdout(summaryLines(document));
+  });
+  return command;
+}

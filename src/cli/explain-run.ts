@@ -1,0 +1,116 @@
+/** Runs one attribution method over input items and shapes the results as the `explain --json` document. */
+import * as tf from '@tensorflow/tfjs';
+import { WingbeatsError } from '../core/errors.js';
+import type { ExplainableModel, ScoreKind } from '../core/explainable-model.js';
+import type { TargetOption } from '../core/targets.js';
+import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
+import { disposeAttribution } from '../attribution/types.js';
+import type { IntegrationMethod } from '../attribution/integral-approximation.js';
+import type { InputItem } from './read-inputs.js';
+
+/** Settings of one explain run (the CLI's options, parsed). */
+export interface ExplainSettings {
+  method: AttributionMethodName;
+  target?: TargetOption;
+  output?: string | number;
+  scores?: ScoreKind;
+  /** Baseline values, one per item (integrated gradients), or undefined for zeros. */
+  baselines?: Float32Array[];
+  steps?: number;
+  integration?: IntegrationMethod;
+  samples?: number;
+  seed?: number;
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One explained item, as plain arrays. */
+export interface ExplainedItem {
+  item: InputItem;
+  target: number;
+  targetName?: string;
+  logits: number[];
+  probabilities?: number[];
+  attributions: Float32Array;
+  heatmap: Float32Array;
+  heatmapShape: number[];
+  delta?: number;
+}
+
+/** Parses `--target`: a class index, a class name, or a comma-separated list (one per input). */
+export function parseTarget(text: string | undefined): TargetOption | undefined {
+  if (text === undefined) return undefined;
+  const one = (t: string): number | string => (/^\d+$/.test(t.trim()) ? Number(t.trim()) : t.trim());
+  return text.includes(',') ? text.split(',').map(one) : one(text);
+}
+
+/** Explains every item with `settings.method`, in one batched call. */
+export async function explainItems(model: ExplainableModel, items: InputItem[], settings: ExplainSettings): Promise<ExplainedItem[]> {
+  if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
+  const shape = items[0].shape;
+  const x = tf.tensor(Float32Array.from(items.flatMap((i) => Array.from(i.data))), [items.length, ...shape]);
+  let baseline: tf.Tensor | undefined;
+  try {
+    if (settings.baselines !== undefined) {
+      const list = settings.baselines.length === 1 ? items.map(() => settings.baselines?.[0] as Float32Array) : settings.baselines;
+      if (list.length !== items.length) {
+        throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+      }
+      baseline = tf.tensor(Float32Array.from(list.flatMap((b) => Array.from(b))), [items.length, ...shape]);
+    }
+    const run = attributionMethods[settings.method].run;
+    const result = await run(model, x, {
+      target: settings.target,
+      output: settings.output,
+      scores: settings.scores,
+      batchSize: settings.batchSize,
+      seed: settings.seed,
+      steps: settings.steps,
+      method: settings.integration,
+      samples: settings.samples,
+      baseline,
+      onProgress: settings.onProgress,
+    });
+    try {
+      const outputIndex = model.resolveOutput('explain', settings.output);
+      const logits = tf.tidy(() =>
+        (settings.scores === 'probabilities' ? model.run(x, { outputIndex, scores: 'logits' }) : result.predictions).arraySync(),
+      ) as number[][];
+      const probabilities = result.probabilities?.arraySync() as number[][] | undefined;
+      const attributions = result.attributions.dataSync() as Float32Array;
+      const heatmaps = result.heatmaps.dataSync() as Float32Array;
+      const heatmapShape = result.heatmaps.shape.slice(1);
+      const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
+      const size = shape.reduce((a, b) => a * b, 1);
+      return items.map((item, i) => ({
+        item,
+        target: result.targets[i],
+        targetName: result.targetNames[i],
+        logits: logits[i],
+        probabilities: probabilities?.[i],
+        attributions: attributions.slice(i * size, (i + 1) * size),
+        heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
+        heatmapShape,
+        delta: result.delta?.[i],
+      }));
+    } finally {
+      disposeAttribution(result);
+    }
+  } finally {
+    x.dispose();
+    baseline?.dispose();
+  }
+}
+
+/** The model part of the JSON documents. */
+export function modelJson(model: ExplainableModel, output: string | number | undefined): Record<string, unknown> {
+  const index = model.resolveOutput('explain', output);
+  return {
+    name: model.name,
+    inputShape: model.inputShape,
+    outputs: model.outputNames,
+    output: model.outputNames[index],
+    labels: model.labels(index),
+    ...model.info,
+  };
+}

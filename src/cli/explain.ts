@@ -1,0 +1,165 @@
+/** `wingbeats-xai explain`: attributions of one method for a recording or model inputs, as JSON, .npy and pictures. */
+import { Command, Option } from 'commander';
+import { WingbeatsError } from '../core/errors.js';
+import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
+import { integrationMethods, type IntegrationMethod } from '../attribution/integral-approximation.js';
+import { loadModelFile } from '../models/load-model-file.js';
+import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
+import { setupBackend } from '../core/backend.js';
+import { renderChartSvg } from '../render/chart-svg.js';
+import { svgToPng } from '../render/chart-png.js';
+import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { encodeNpy } from './npy.js';
+import { readInputs, presetForModel, type InputItem } from './read-inputs.js';
+import { explainItems, modelJson, parseTarget, type ExplainedItem } from './explain-run.js';
+import { explanationSpec } from './explanation-pictures.js';
+import { createProgress } from './progress.js';
+import { stageOutput } from './staged-output.js';
+import { parseInteger, safeFileName } from './options.js';
+
+interface ExplainOptions extends CommonOptions {
+  model: string;
+  input: string;
+  method: AttributionMethodName;
+  target?: string;
+  output?: string;
+  scores: 'logits' | 'probabilities';
+  baseline: string;
+  steps?: string;
+  integration: IntegrationMethod;
+  samples?: string;
+  seed?: string;
+  batchSize?: string;
+  preset?: string;
+  windows: 'loudest' | 'first' | 'all';
+  out?: string;
+}
+
+/** One result of the JSON document, per DESIGN.md. */
+export function resultJson(row: ExplainedItem, includeInput: boolean): Record<string, unknown> {
+  return {
+    name: row.item.name,
+    target: row.target,
+    ...(row.targetName === undefined ? {} : { targetName: row.targetName }),
+    logits: row.logits,
+    probabilities: row.probabilities ?? null,
+    attributions: nestArray(row.attributions, row.item.shape),
+    heatmap: nestArray(row.heatmap, row.heatmapShape),
+    ...(row.delta === undefined ? {} : { delta: row.delta }),
+    ...(includeInput ? { input: nestArray(row.item.data, row.item.shape) } : {}),
+  };
+}
+
+async function readBaselines(file: string, items: InputItem[], model: Parameters<typeof readInputs>[1]): Promise<Float32Array[] | undefined> {
+  if (file === 'zeros') return undefined;
+  if (file.toLowerCase().endsWith('.wav')) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${file}'.`);
+  const baselines = await readInputs(file, model);
+  if (baselines.length !== 1 && baselines.length !== items.length) {
+    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+  }
+  return baselines.map((b) => b.data);
+}
+
+/** Builds the `explain` command. */
+export function explainCommand(io: CliIo): Command {
+  const command = new Command('explain')
+    .description('explain a model\'s prediction for a recording (.wav) or model inputs (.npy, .json)')
+    .requiredOption('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
+    .requiredOption('-i, --input <file>', '.wav recording, or .npy/.json with one input or a list of inputs in the model layout')
+    .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
+    .option('-t, --target <class>', 'class index or name to explain, or one per input separated by commas (default: top class)')
+    .option('--output <head>', 'output head of a multi-output model, by name or index (default: the first)')
+    .addOption(new Option('--scores <kind>', 'explain logits (final softmax removed) or probabilities').choices(['logits', 'probabilities']).default('logits'))
+    .option('--baseline <zeros|file>', "integrated gradients baseline: 'zeros' or a .json/.npy input (one, or one per input)", 'zeros')
+    .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
+    .addOption(new Option('--integration <rule>', 'integrated gradients: quadrature rule').choices([...integrationMethods]).default('trapezoid'))
+    .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
+    .option('--seed <n>', 'seed of sampled methods')
+    .option('--batch-size <n>', 'rows per model call (default 64)')
+    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices(FEATURE_PRESET_NAMES))
+    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
+    .option('-o, --out <dir>', 'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)')
+    .addHelpText('after', `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}`).join('\n')}\n`);
+  addCommonOptions(command);
+  command.action(async (options: ExplainOptions) => {
+    const log = createLogger(io, options);
+    const backend = await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
+    log.debug(`backend: ${backend}`);
+    const steps = parseInteger(options.steps, '--steps', 1);
+    const samples = parseInteger(options.samples, '--samples', 1);
+    const seed = parseInteger(options.seed, '--seed', 0);
+    const batchSize = parseInteger(options.batchSize, '--batch-size', 1);
+    const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
+    const model = await loadModelFile(options.model);
+    log.info(`loaded ${model.describe()}`);
+    model.resolveOutput('explain', output);
+    const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
+    const fromRecording = items.some((i) => i.recording !== undefined);
+    const preset = fromRecording ? presetForModel(model, options.preset) : undefined;
+    const baselines = await readBaselines(options.baseline, items, model);
+    const progress = createProgress(io, `${options.method} on ${items.length} input${items.length > 1 ? 's' : ''}`, { quiet: options.quiet });
+    const rows = await explainItems(model, items, {
+      method: options.method,
+      target: parseTarget(options.target),
+      output,
+      scores: options.scores,
+      baselines,
+      steps,
+      integration: options.integration,
+      samples,
+      seed,
+      batchSize,
+      onProgress: (d, t) => progress.update(d, t),
+    });
+    progress.done();
+    const document = {
+      method: options.method,
+      model: modelJson(model, output),
+      ...(preset === undefined ? {} : { preset }),
+      results: rows.map((row) => resultJson(row, fromRecording)),
+    };
+    if (options.out !== undefined) {
+      const staged = await stageOutput(options.out);
+      try {
+        for (const row of rows) {
+          const base = `${safeFileName(row.item.name)}.${options.method}`;
+          await staged.write(`${base}.attributions.json`, `${toJson({ method: options.method, ...resultJson(row, fromRecording) })}\n`);
+          await staged.write(`${base}.attributions.npy`, encodeNpy(row.attributions, row.item.shape));
+          await staged.write(`${base}.heatmap.npy`, encodeNpy(row.heatmap, row.heatmapShape));
+          const labels = model.labels(model.resolveOutput('explain', output));
+          const spec = explanationSpec({
+            input: row.item.data,
+            shape: row.item.shape,
+            attributions: row.attributions,
+            heatmap: row.heatmap,
+            signed: attributionMethods[options.method].signed,
+            method: options.method,
+            className: labels?.[row.target] ?? `class ${row.target}`,
+            score: row.probabilities?.[row.target] ?? row.logits[row.target],
+            scoreLabel: row.probabilities === undefined ? 'score' : 'p',
+            subtitle: `${row.item.name} — ${model.name}`,
+            preset,
+          });
+          const svg = await renderChartSvg(spec);
+          await staged.write(`${base}.svg`, svg);
+          await staged.write(`${base}.png`, svgToPng(svg));
+        }
+        await staged.write('explain.json', `${toJson(document)}\n`);
+        const written = await staged.commit();
+        log.info(`wrote ${written.length} files to ${options.out}`);
+      } catch (error) {
+        await staged.discard();
+        throw error;
+      }
+    }
+    if (options.json) writeJson(io, document);
+    else {
+      for (const row of rows) {
+        const name = row.targetName ?? `class ${row.target}`;
+        const p = row.probabilities?.[row.target];
+        io.stdout(`${row.item.name}: ${options.method} for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${row.delta === undefined ? '' : `, completeness gap ${row.delta.toExponential(2)}`}\n`);
+      }
+    }
+  });
+  return command;
+}

@@ -1,0 +1,27 @@
+/** Parsing helpers for command-line option values (Node only). */
+import { WingbeatsError } from '../core/errors.js';
+
+/** Parses an integer option (`undefined` stays undefined); throws naming the option when it is not an integer ≥ `min`. */
+export function parseInteger(text: string | undefined, option: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new WingbeatsError('INVALID_ARGUMENT', `Option '${option}' must be an integer ≥ ${min} but got '${text}'.`);
+  }
+  return value;
+}
+
+/** Parses a number option; throws naming the option when it is not a finite number in [min, max]. */
+export function parseNumber(text: string | undefined, option: string, min = -Infinity, max = Infinity): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw new WingbeatsError('INVALID_ARGUMENT', `Option '${option}' must be a number in [${min}, ${max}] but got '${text}'.`);
+  }
+  return value;
+}
+
+/** A file-name-safe version of an input name (`rec.wav#2` → `rec.wav_2`). */
+export function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
