@@ -7,13 +7,14 @@ import type { ScoreKind } from '../core/explainable-model.js';
 import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
 import { compareWithRandom } from '../evaluation/compare-with-random.js';
 import { loadPixelStatistics } from '../evaluation/pixel-statistics-file.js';
-import { loadModel } from '../models/load-model.js';
+import { loadModelFile } from '../models/load-model-file.js';
+import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
 import { renderChartSvg } from '../render/chart-svg.js';
 import { svgToPng } from '../render/chart-png.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
-import { parseIntegerOption, parseNumberOption, parseOutputOption } from './parse-options.js';
+import { parseInteger, parseNumber } from './options.js';
 import { createProgress } from './progress.js';
 import { readInputs } from './read-inputs.js';
 import { stageOutput } from './staged-output.js';
@@ -32,6 +33,7 @@ export interface EvaluateCommandOptions extends CommonOptions {
   output?: string;
   scores: ScoreKind;
   preset?: string;
+  windows: 'loudest' | 'first' | 'all';
   batchSize: string;
   out?: string;
 }
@@ -54,17 +56,17 @@ function parseMethods(text: string): AttributionMethodName[] {
 export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): Promise<Record<string, unknown>> {
   const log = createLogger(io, options);
   const methods = parseMethods(options.methods);
-  const randomSeeds = parseIntegerOption('--random-seeds', options.randomSeeds, 1);
-  const fraction = parseNumberOption('--fraction', options.fraction, { min: 0, max: 1, openMin: true });
-  const step = parseNumberOption('--step', options.step, { min: 0, max: 1, openMin: true });
-  const seed = parseIntegerOption('--seed', options.seed, 0);
-  const batchSize = parseIntegerOption('--batch-size', options.batchSize, 1);
-  const output = parseOutputOption(options.output);
+  const randomSeeds = parseInteger(options.randomSeeds, '--random-seeds', 1) as number;
+  const fraction = parseNumber(options.fraction, '--fraction', 0, 1) as number;
+  const step = parseNumber(options.step, '--step', 0, 1) as number;
+  const seed = parseInteger(options.seed, '--seed', 0) as number;
+  const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
+  const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
   const backend = await setupBackend({ warn: (m) => log.info(m) });
   log.debug(`backend: ${backend}`);
-  const model = await loadModel(options.model);
+  const model = await loadModelFile(options.model);
   try {
-    const items = await readInputs(options.input, model, { preset: options.preset });
+    const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
     if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Input '${options.input}' holds no example to evaluate.`);
     const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
     log.debug(`${model.describe()}; ${items.length} input(s)`);
@@ -163,7 +165,8 @@ export function evaluateCommand(io: CliIo): Command {
     .option('-t, --target <class>', 'class index or name (default: the top class), or one per input, comma-separated')
     .option('--output <head>', 'head name or index of a multi-output model (default: the first)')
     .addOption(new Option('--scores <kind>', 'scores followed').choices(['logits', 'probabilities']).default('logits'))
-    .option('-p, --preset <name>', 'feature preset for .wav inputs (default: from the model input shape)')
+    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices(FEATURE_PRESET_NAMES))
+    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
     .option('--batch-size <n>', 'flipped inputs per model call', '64')
     .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
   addCommonOptions(command);

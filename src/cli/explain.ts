@@ -91,7 +91,7 @@ export function explainCommand(io: CliIo): Command {
     const batchSize = parseInteger(options.batchSize, '--batch-size', 1);
     const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
     const model = await loadModelFile(options.model);
-    log.info(`loaded ${model.describe()}`);
+    log.debug(`loaded ${model.describe()}`);
     model.resolveOutput('explain', output);
     const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
     const fromRecording = items.some((i) => i.recording !== undefined);

@@ -5,6 +5,8 @@ import { Command, CommanderError } from 'commander';
 import { formatError, PROGRAM_NAME, processIo, type CliIo } from './common.js';
 import { featuresCommand } from './features.js';
 import { explainCommand } from './explain.js';
+import { evaluateCommand } from './evaluate.js';
+import { uncertaintyCommand } from './uncertainty.js';
 
 /** Builds the program with every command; output goes to `io`. */
 export function createProgram(io: CliIo = processIo): Command {
@@ -17,7 +19,7 @@ export function createProgram(io: CliIo = processIo): Command {
     writeErr: (text) => io.stderr(text),
     outputError: (text, write) => write(`${PROGRAM_NAME}: ${text.replace(/^error: /, '').trim()}\n`),
   });
-  for (const command of [explainCommand(io), featuresCommand(io)]) {
+  for (const command of [explainCommand(io), featuresCommand(io), evaluateCommand(io), uncertaintyCommand(io)]) {
     command.exitOverride();
     command.configureOutput(program.configureOutput());
     program.addCommand(command);

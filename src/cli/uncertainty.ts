@@ -7,14 +7,15 @@ import type { ScoreKind } from '../core/explainable-model.js';
 import { attributionMethodNames, isAttributionMethodName } from '../attribution/registry.js';
 import { mcDropoutExplanations } from '../uncertainty/mc-dropout-explanations.js';
 import { quantileMaps, quantileMethods, type QuantileMethod } from '../uncertainty/quantile-maps.js';
-import { loadModel } from '../models/load-model.js';
+import { loadModelFile } from '../models/load-model-file.js';
+import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import { renderChartSvg } from '../render/chart-svg.js';
 import { svgToPng } from '../render/chart-png.js';
 import type { Grid } from '../render/grid.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
-import { parseIntegerOption, parseNumberListOption, parseOutputOption } from './parse-options.js';
+import { parseInteger, parseNumber } from './options.js';
 import { createProgress } from './progress.js';
 import { readInputs } from './read-inputs.js';
 import { stageOutput } from './staged-output.js';
@@ -33,6 +34,7 @@ export interface UncertaintyCommandOptions extends CommonOptions {
   output?: string;
   scores: ScoreKind;
   preset?: string;
+  windows: 'loudest' | 'first' | 'all';
   batchSize: string;
   out?: string;
 }
@@ -54,16 +56,16 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
     throw new WingbeatsError('INVALID_ARGUMENT', `Option '--method' must be one of ${attributionMethodNames.join(', ')} but got '${options.method}'.`);
   }
   const method = options.method;
-  const samples = parseIntegerOption('--samples', options.samples, 1);
-  const quantiles = parseNumberListOption('--quantiles', options.quantiles, { min: 0, max: 1 });
-  const seed = parseIntegerOption('--seed', options.seed, 0);
-  const batchSize = parseIntegerOption('--batch-size', options.batchSize, 1);
-  const output = parseOutputOption(options.output);
+  const samples = parseInteger(options.samples, '--samples', 1) as number;
+  const quantiles = options.quantiles.split(',').map((q) => parseNumber(q, '--quantiles', 0, 1) as number);
+  const seed = parseInteger(options.seed, '--seed', 0) as number;
+  const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
+  const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
   const backend = await setupBackend({ warn: (m) => log.info(m) });
   log.debug(`backend: ${backend}`);
-  const model = await loadModel(options.model);
+  const model = await loadModelFile(options.model);
   try {
-    const items = await readInputs(options.input, model, { preset: options.preset });
+    const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
     if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Input '${options.input}' holds no example to explain.`);
     const x = tf.tensor(Float32Array.from(items.flatMap((i) => Array.from(i.data))), [items.length, ...items[0].shape]);
     const progress = createProgress(io, `uncertainty (${samples} samples)`, { quiet: options.quiet });
@@ -173,7 +175,8 @@ export function uncertaintyCommand(io: CliIo): Command {
     .option('-t, --target <class>', 'class index or name (default: the top class without dropout), or one per input, comma-separated')
     .option('--output <head>', 'head name or index of a multi-output model (default: the first)')
     .addOption(new Option('--scores <kind>', 'scores explained').choices(['logits', 'probabilities']).default('logits'))
-    .option('-p, --preset <name>', 'feature preset for .wav inputs (default: from the model input shape)')
+    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices(FEATURE_PRESET_NAMES))
+    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
     .option('--batch-size <n>', 'rows per model call', '64')
     .option('-o, --out <dir>', 'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder');
   addCommonOptions(command);
