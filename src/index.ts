@@ -86,3 +86,5 @@ export { recogniseArchitecture } from './models/architectures.js';
 export type { WingbeatsArchitecture, RecognisedArchitecture } from './models/architectures.js';
 export { DATASETS, detectDataset, datasetLabels } from './models/labels.js';
 export type { WingbeatsDataset, DatasetInfo } from './models/labels.js';
+
+export { synthesizeWingbeat, synthesizeDataset, DEMO_SPECIES, SPECIES_PROFILES } from './demo/synthesize.js';

@@ -9,3 +9,5 @@ export type { SvgToPngOptions } from './render/chart-png.js';
 export { writeChartFiles, writeReportFile } from './render/chart-files.js';
 export type { ChartFileFormat, WriteChartOptions } from './render/chart-files.js';
 export { loadModelFile, readModelJsonArtifacts } from './models/load-model-file.js';
+export { demoAssetPaths, loadDemoModel, readDemoModelMetadata } from './demo/demo-assets.js';
+export type { DemoAssetPaths, DemoModelMetadata } from './demo/demo-assets.js';
