@@ -94,7 +94,7 @@ h3{font-size:15px;margin:18px 0 8px;font-weight:600;color:#3e4c59;text-transform
 figure{margin:0}
 figure img{max-width:100%;height:auto;display:block;border-radius:4px}
 figcaption{font-size:13px;color:#52606d;margin-top:6px}
-.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:18px}
+.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:18px}
 table{border-collapse:collapse;font-size:14px;width:100%}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef0f2;vertical-align:middle}
 th{font-weight:600;color:#3e4c59;background:#fafbfc}
