@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// Runs the wingbeats-xai command line: the built dist/ when present, else the TypeScript sources through tsx.
+// Runs the wingbeats-xai command line: the TypeScript sources through tsx in a checkout (so a stale build is never
+// used while developing), the built dist/ in an installed package (which ships no src/).
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+const source = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const built = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 let cli;
-if (existsSync(built)) {
-  cli = await import(pathToFileURL(built).href);
-} else {
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  cli = await import('../src/cli/main.ts');
+  cli = await import(pathToFileURL(source).href);
+} else {
+  cli = await import(pathToFileURL(built).href);
 }
 process.exitCode = await cli.main(process.argv.slice(2));
