@@ -11,3 +11,6 @@ export type { ChartFileFormat, WriteChartOptions } from './render/chart-files.js
 export { loadModelFile, readModelJsonArtifacts } from './models/load-model-file.js';
 export { demoAssetPaths, loadDemoModel, readDemoModelMetadata } from './demo/demo-assets.js';
 export type { DemoAssetPaths, DemoModelMetadata } from './demo/demo-assets.js';
+export { savePixelStatistics, loadPixelStatistics } from './evaluation/pixel-statistics-file.js';
+export { runEvaluate } from './cli/evaluate.js';
+export { runUncertainty } from './cli/uncertainty.js';

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { formatError, PROGRAM_NAME, processIo, type CliIo } from './common.js';
 import { featuresCommand } from './features.js';
 import { explainCommand } from './explain.js';
+import { demoCommand } from './demo.js';
 import { evaluateCommand } from './evaluate.js';
 import { uncertaintyCommand } from './uncertainty.js';
 
@@ -19,7 +20,7 @@ export function createProgram(io: CliIo = processIo): Command {
     writeErr: (text) => io.stderr(text),
     outputError: (text, write) => write(`${PROGRAM_NAME}: ${text.replace(/^error: /, '').trim()}\n`),
   });
-  for (const command of [explainCommand(io), featuresCommand(io), evaluateCommand(io), uncertaintyCommand(io)]) {
+  for (const command of [demoCommand(io), explainCommand(io), featuresCommand(io), evaluateCommand(io), uncertaintyCommand(io)]) {
     command.exitOverride();
     command.configureOutput(program.configureOutput());
     program.addCommand(command);

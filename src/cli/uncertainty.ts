@@ -47,8 +47,8 @@ function quantileTitle(q: number): string {
  * Runs `uncertainty` and returns its JSON document:
  * `{command, model, method, samples, seed, quantileMethod, heatmapShape, results: [{input, target, targetName?, quantiles,
  * quantileMaps: [...], mean, std, predictions: {mean, std}, probabilities?: {mean, std}, samples?: [...]}]}`, maps nested
- * in the heatmap's shape. With `out`, also writes `uncertainty.json` and per input a row of quantile maps and the std
- * map (`quantile-maps-<i>.svg/.png`).
+ * in the heatmap's shape. With `out`, also writes `uncertainty.json` and per input a row of quantile maps and the mean
+ * (`quantile-maps[-<i>].svg/.png`) and the standard-deviation map on its own scale (`std-map[-<i>].svg/.png`).
  */
 export async function runUncertainty(options: UncertaintyCommandOptions, io: CliIo): Promise<Record<string, unknown>> {
   const log = createLogger(io, options);
@@ -117,22 +117,34 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
         await staged.write('uncertainty.json', `${toJson(document)}\n`);
         const grid = (values: ArrayLike<number>): Grid => (shape.length >= 2 ? { values, rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) } : { values, rows: 1, cols: shape[0] });
         for (const [i, example] of mc.examples.entries()) {
-          const spec = heatmapRowSpec(
+          const suffix = mc.examples.length === 1 ? '' : `-${i}`;
+          const subtitle = `target ${example.targetName ?? example.target}; ${samples} samples, ${options.quantileMethod} quantiles`;
+          const charts = [
             {
-              panels: [
-                ...quantiles.map((q, k) => ({ title: quantileTitle(q), grid: grid(summaries[i].maps[k]) })),
-                { title: 'mean', grid: grid(example.mean) },
-                { title: 'std', grid: grid(example.std) },
-              ],
-              title: `${method} under Monte-Carlo dropout: ${items[i].name}`,
-              subtitle: `target ${example.targetName ?? example.target}; ${samples} samples, ${options.quantileMethod} quantiles`,
+              name: `quantile-maps${suffix}`,
+              spec: heatmapRowSpec(
+                {
+                  panels: [
+                    ...quantiles.map((q, k) => ({ title: quantileTitle(q), grid: grid(summaries[i].maps[k]) })),
+                    { title: 'mean', grid: grid(example.mean) },
+                  ],
+                  title: `${method} under Monte-Carlo dropout: ${items[i].name}`,
+                  subtitle,
+                },
+                { legendTitle: 'Relevance' },
+              ),
             },
-            { legendTitle: 'Relevance' },
-          );
-          const svg = await renderChartSvg(spec);
-          const name = mc.examples.length === 1 ? 'quantile-maps' : `quantile-maps-${i}`;
-          await staged.write(`${name}.svg`, svg);
-          await staged.write(`${name}.png`, svgToPng(svg));
+            {
+              // The standard deviation gets its own colour scale (it is much smaller than the maps).
+              name: `std-map${suffix}`,
+              spec: heatmapRowSpec({ panels: [{ title: 'std', grid: grid(example.std) }], title: `Standard deviation over samples: ${items[i].name}`, subtitle }, { legendTitle: 'Std' }),
+            },
+          ];
+          for (const { name, spec } of charts) {
+            const svg = await renderChartSvg(spec);
+            await staged.write(`${name}.svg`, svg);
+            await staged.write(`${name}.png`, svgToPng(svg));
+          }
         }
         const written = await staged.commit();
         log.info(`wrote ${written.join(', ')}`);

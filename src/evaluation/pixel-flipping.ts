@@ -1,0 +1,281 @@
+/**
+ * Pixel flipping (region perturbation): replace the most relevant positions of an input step by step with draws
+ * from a normal distribution and record how the model's scores fall — the original `flip_pixels`, every step
+ * evaluated in batches.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ModelInput, OutputSelector, ScoreKind, asExplainableModel } from '../core/explainable-model.js';
+import { argumentError, described } from '../core/errors.js';
+import { InputLike, NestedArray, toInputBatch } from '../core/inputs.js';
+import { TargetOption, resolveTargets } from '../core/targets.js';
+import { createRng } from '../core/rng.js';
+import { chunks } from '../core/batching.js';
+import { FlipOrder, PositionLayout, flipOrders, positionLayout, randomOrder, relevanceOrder } from './flip-order.js';
+import { StatisticsOption, StatisticsSource, replacementStatistics } from './replacement-statistics.js';
+
+/** Heatmaps to flip by: a tensor `[batch, ...positions]` (e.g. `AttributionResult.heatmaps`), or one array per example. */
+export type HeatmapsLike = tf.Tensor | NestedArray | readonly ArrayLike<number>[];
+
+/** Options of {@link pixelFlipping}. */
+export interface PixelFlippingOptions {
+  /** Relevance per position, one map per example; omitted = random positions (drawn without replacement). */
+  heatmaps?: HeatmapsLike;
+  /** `'most-relevant-first'` (MoRF, default) or `'least-relevant-first'`; ignored for random flipping. */
+  order?: FlipOrder;
+  /** Fraction of all positions flipped in total (default 0.25); `floor(fraction·positions)` positions. */
+  fraction?: number;
+  /** Fraction of all positions flipped per step (default 0.005), at least one position. */
+  step?: number;
+  /** Where replacement values are drawn from (default `'auto'`, see {@link StatisticsOption}). */
+  statistics?: StatisticsOption;
+  /** Class whose score is followed (default: top class of the unflipped input), per example or one for all. */
+  target?: TargetOption;
+  /** Head name or index (default 0). */
+  output?: OutputSelector;
+  /** `'logits'` (default) or `'probabilities'`. */
+  scores?: ScoreKind;
+  /** Flipped inputs per model call (default 64). Does not change results. */
+  batchSize?: number;
+  /** Seed of the replacement draws and of random positions (default: a random seed, reported in the result). */
+  seed?: number;
+  /** Called with (rows evaluated, total rows). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The perturbation curve of one example. */
+export interface PixelFlippingCurve {
+  /** Class followed. */
+  target: number;
+  /** Its name, where the head has labels. */
+  targetName?: string;
+  /** Flipped positions in the order flipped (flat indices over the non-channel axes). */
+  positions: number[];
+  /** The full score vector after every step; step 0 is the unflipped input. `steps + 1` rows. */
+  scores: number[][];
+  /** The target's score after every step (`steps + 1` numbers). */
+  targetScores: number[];
+  /** Fraction of all positions flipped after every step (`steps + 1` numbers, from 0). */
+  fractions: number[];
+  /** The input after the last step, row-major in the input's shape (without batch axis). */
+  finalInput: Float32Array;
+}
+
+/** Result of {@link pixelFlipping}: plain numbers, no tensors. */
+export interface PixelFlippingResult {
+  /** The flip order used, `'random'` without heatmaps. */
+  order: FlipOrder | 'random';
+  /** Which replacement statistics were used. */
+  statistics: StatisticsSource;
+  /** The seed used (pass it back to reproduce the run). */
+  seed: number;
+  /** Input shape without batch axis. */
+  inputShape: number[];
+  /** Shape of the positions (the heatmap's shape). */
+  positionShape: number[];
+  /** Number of positions. */
+  positionCount: number;
+  /** Positions flipped per step. */
+  positionsPerStep: number;
+  /** Number of flipping steps (curves have `steps + 1` points). */
+  steps: number;
+  /** Name of the head followed. */
+  output: string;
+  /** Kind of scores recorded. */
+  scores: ScoreKind;
+  /** One curve per example. */
+  curves: PixelFlippingCurve[];
+}
+
+const FUNCTION = 'pixelFlipping';
+
+/** Number of positions per step and of steps, as the original (`int(N·fraction)`, `int(N·step)`), at least 1 per step. */
+export function flipSchedule(
+  functionName: string,
+  positions: number,
+  fraction: number,
+  step: number,
+): { total: number; perStep: number; steps: number } {
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) throw argumentError(functionName, 'fraction', 'a number in (0, 1]', fraction);
+  if (typeof step !== 'number' || !(step > 0 && step <= 1)) throw argumentError(functionName, 'step', 'a number in (0, 1]', step);
+  const total = Math.floor(positions * fraction);
+  if (total < 1) {
+    throw argumentError(functionName, 'fraction', `at least 1/${positions} so that one of the ${positions} positions is flipped`, fraction);
+  }
+  const perStep = Math.min(total, Math.max(1, Math.floor(positions * step)));
+  // As the original: only whole steps are flipped (a remainder smaller than one step is left alone).
+  return { total, perStep, steps: Math.floor(total / perStep) };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Relevance rows (one array per example) from the `heatmaps` option, checked against the layout. */
+function heatmapRows(functionName: string, heatmaps: HeatmapsLike, batch: number, layout: PositionLayout): ArrayLike<number>[] {
+  let rows: ArrayLike<number>[];
+  let shapeText: string;
+  if (heatmaps instanceof tf.Tensor) {
+    if (heatmaps.isDisposed) throw argumentError(functionName, 'heatmaps', 'a live tensor', described('a disposed tensor'));
+    const values = heatmaps.dataSync();
+    // One example without batch axis when the tensor has exactly the position shape; else batch axis first.
+    const count = sameShape(heatmaps.shape, layout.positionShape) ? 1 : Math.max(1, heatmaps.shape[0]);
+    const perExample = values.length / count;
+    rows = Array.from({ length: count }, (_, e) => values.subarray(e * perExample, (e + 1) * perExample));
+    shapeText = `shape [${heatmaps.shape.join(',')}]`;
+  } else if (Array.isArray(heatmaps) && heatmaps.length > 0 && ArrayBuffer.isView(heatmaps[0])) {
+    rows = heatmaps as ArrayLike<number>[];
+    shapeText = `${rows.length} arrays of lengths ${rows.map((r) => r.length).join(',')}`;
+  } else if (Array.isArray(heatmaps)) {
+    const nested = heatmaps as unknown as unknown[];
+    // One example given without batch axis: nested arrays of exactly the position shape.
+    const shape: number[] = [];
+    for (let level: unknown = nested; Array.isArray(level); level = level[0]) shape.push(level.length);
+    const list = sameShape(shape, layout.positionShape) ? [nested] : nested;
+    rows = list.map((row) => (Array.isArray(row) ? (row.flat(Infinity) as number[]) : [row as number]));
+    shapeText = `${rows.length} maps of ${rows.map((r) => r.length).join(',')} values`;
+  } else {
+    throw argumentError(functionName, 'heatmaps', 'a tensor, nested arrays or one typed array per example', heatmaps);
+  }
+  if (rows.length !== batch || rows.some((r) => r.length !== layout.positions)) {
+    throw argumentError(
+      functionName,
+      'heatmaps',
+      `one map of ${layout.positions} positions (shape [${layout.positionShape.join(',')}]) per example (${batch})`,
+      described(shapeText),
+      'SHAPE_MISMATCH',
+    );
+  }
+  return rows;
+}
+
+function checkOptions(functionName: string, options: PixelFlippingOptions): void {
+  if (options.order !== undefined && !flipOrders.includes(options.order)) {
+    throw argumentError(functionName, 'order', flipOrders.map((o) => `'${o}'`).join(' or '), options.order);
+  }
+  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
+    throw argumentError(functionName, 'batchSize', 'a positive integer', options.batchSize);
+  }
+  if (options.scores !== undefined && options.scores !== 'logits' && options.scores !== 'probabilities') {
+    throw argumentError(functionName, 'scores', "'logits' or 'probabilities'", options.scores);
+  }
+  if (options.seed !== undefined && !Number.isFinite(options.seed)) throw argumentError(functionName, 'seed', 'a finite number', options.seed);
+}
+
+/**
+ * Pixel flipping (Samek et al. 2017, "Evaluating the visualization of what a deep neural network has learned"):
+ * flips `fraction` of all positions, `step` of them at a time, most relevant first, and records the scores after every
+ * step. A flipped position gets, in every channel c, `mean[p,c] + std[p,c]·z` with one standard-normal draw z per
+ * position (the original inserts the same value in all channels; with identical channels this is that value).
+ * Without `heatmaps` the positions are random, drawn without replacement (the original drew with replacement).
+ * Every example of the batch has its own heatmap, target and curve. The flipped inputs of all steps are built on the
+ * host and sent through `model.run` in chunks of `batchSize` rows (the original made one model call per step).
+ *
+ * Options (see {@link PixelFlippingOptions}): `heatmaps`, `order` ('most-relevant-first'), `fraction` (0.25),
+ * `step` (0.005; at least one position, so a 129-bin spectrum flips one bin per step where the original's step was 0),
+ * `statistics` ('auto'), `target` (top class), `output` (0), `scores` ('logits'), `batchSize` (64), `seed` (random,
+ * reported). The same seed gives the same result.
+ *
+ * Returns plain numbers and typed arrays (no tensors): per example the flipped `positions`, `scores` (step 0 =
+ * unflipped), `targetScores`, `fractions` and `finalInput`. Throws WingbeatsError naming the argument (shape of
+ * `heatmaps` or `statistics`, `fraction`, `step`, `order`, `target`, ...).
+ * @example
+ * const { heatmaps } = await saliency(model, x);
+ * const { curves } = await pixelFlipping(model, x, { heatmaps, seed: 1 });
+ * heatmaps.dispose();
+ */
+export async function pixelFlipping(modelInput: ModelInput, inputs: InputLike, options: PixelFlippingOptions = {}): Promise<PixelFlippingResult> {
+  checkOptions(FUNCTION, options);
+  const model = asExplainableModel(modelInput, FUNCTION);
+  const outputIndex = model.resolveOutput(FUNCTION, options.output);
+  const scoreKind: ScoreKind = options.scores ?? 'logits';
+  const batchSize = options.batchSize ?? 64;
+  const x = toInputBatch(FUNCTION, model, inputs);
+  let data: Float32Array;
+  try {
+    data = x.dataSync() as Float32Array;
+  } finally {
+    x.dispose();
+  }
+  const batch = x.shape[0];
+  const layout = positionLayout(x.shape.slice(1));
+  const size = layout.positions * layout.channels;
+  const { perStep, steps } = flipSchedule(FUNCTION, layout.positions, options.fraction ?? 0.25, options.step ?? 0.005);
+  const flipped = perStep * steps;
+  const relevance = options.heatmaps === undefined ? null : heatmapRows(FUNCTION, options.heatmaps, batch, layout);
+  const stats = replacementStatistics(FUNCTION, options.statistics, model, data, batch, layout);
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const order = options.order ?? 'most-relevant-first';
+
+  // The plan: flipped positions and one standard-normal draw per flipped position, per example.
+  const positions = Array.from({ length: batch }, (_, e) =>
+    relevance === null
+      ? randomOrder(layout.positions, flipped, createRng(`${seed}:positions:${e}`))
+      : relevanceOrder(relevance[e], order, flipped, FUNCTION, 'heatmaps'),
+  );
+  const draws = Array.from({ length: batch }, (_, e) => {
+    const rng = createRng(`${seed}:values:${e}`);
+    return Float64Array.from({ length: flipped }, () => rng.normal());
+  });
+
+  // Rows are step-major (row r = step·batch + example): step 0 of every example comes first, so targets can be
+  // resolved before the flipped rows are evaluated; each example's current input is flipped one step further per row.
+  const current = Array.from({ length: batch }, (_, e) => data.slice(e * size, (e + 1) * size));
+  const totalRows = (steps + 1) * batch;
+  const scoreRows: number[][][] = Array.from({ length: batch }, () => []);
+  let targets: number[] | null = null;
+  let done = 0;
+  const evaluate = (start: number, end: number): void => {
+    const rows = end - start;
+    const buffer = new Float32Array(rows * size);
+    for (let r = start; r < end; r++) {
+      const e = r % batch;
+      const k = Math.floor(r / batch);
+      if (k > 0) {
+        const row = current[e];
+        const mean = stats.mean[e];
+        const std = stats.std[e];
+        for (let j = (k - 1) * perStep; j < k * perStep; j++) {
+          const base = positions[e][j] * layout.channels;
+          for (let c = 0; c < layout.channels; c++) row[base + c] = mean[base + c] + std[base + c] * draws[e][j];
+        }
+      }
+      buffer.set(current[e], (r - start) * size);
+    }
+    const out = tf.tidy(() => model.run(tf.tensor(buffer, [rows, ...layout.inputShape]), { outputIndex, scores: scoreKind }).dataSync());
+    const classes = out.length / rows;
+    for (let r = start; r < end; r++) scoreRows[r % batch].push(Array.from(out.subarray((r - start) * classes, (r - start + 1) * classes)));
+    done += rows;
+    options.onProgress?.(done, totalRows);
+  };
+  for (const { start, end } of chunks(batch, batchSize)) evaluate(start, end);
+  targets = resolveTargets(FUNCTION, options.target, scoreRows.map((rows) => rows[0]), model.labels(outputIndex));
+  for (const { start, end } of chunks(totalRows - batch, batchSize)) evaluate(batch + start, batch + end);
+
+  const labels = model.labels(outputIndex);
+  const fractions = Array.from({ length: steps + 1 }, (_, k) => (k * perStep) / layout.positions);
+  const curves = scoreRows.map((rows, e): PixelFlippingCurve => {
+    const target = (targets as number[])[e];
+    return {
+      target,
+      ...(labels?.[target] === undefined ? {} : { targetName: labels[target] }),
+      positions: positions[e],
+      scores: rows,
+      targetScores: rows.map((row) => row[target]),
+      fractions,
+      finalInput: current[e],
+    };
+  });
+  return {
+    order: relevance === null ? 'random' : order,
+    statistics: stats.source,
+    seed,
+    inputShape: layout.inputShape,
+    positionShape: layout.positionShape,
+    positionCount: layout.positions,
+    positionsPerStep: perStep,
+    steps,
+    output: model.outputNames[outputIndex],
+    scores: scoreKind,
+    curves,
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The picture of one explanation: a PSD line with the attribution along frequency, or a spectrogram heatmap.
+ * Universal: the CLI, the HTML report and the web page draw the same spec.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { psdExplanationSpec, linearFrequencies } from './psd-chart.js';
+import { spectrogramExplanationSpec } from './spectrogram-chart.js';
+import { gridFromImage } from './grid.js';
+import { FEATURE_PRESETS, type FeaturePresetName } from '../signal/presets.js';
+
+/** What a picture shows. */
+export interface ExplanationPicture {
+  /** The model input (row-major) and its shape without batch axis. */
+  input: ArrayLike<number>;
+  shape: readonly number[];
+  /** Signed attributions (input's shape) and the [0,1] heatmap (non-channel axes). */
+  attributions: ArrayLike<number>;
+  heatmap: ArrayLike<number>;
+  /** Whether the method's attributions carry a sign worth showing (diverging colours). */
+  signed: boolean;
+  method: string;
+  className?: string;
+  score?: number;
+  scoreLabel?: string;
+  subtitle?: string;
+  /** The preset the input came from (for time and frequency axes). */
+  preset?: FeaturePresetName;
+}
+
+/** Is this input layout a 1-D spectrum (`[n]` or `[n, 1]`)? */
+export function isSpectrumShape(shape: readonly number[]): boolean {
+  return shape.length === 1 || (shape.length === 2 && shape[1] === 1);
+}
+
+/**
+ * The Vega-Lite spec of an explanation picture: {@link psdExplanationSpec} for 1-D inputs (`[n]`, `[n, 1]`; signed
+ * methods show the attributions, unsigned ones the heatmap), {@link spectrogramExplanationSpec} for 2-D/3-D ones
+ * (input channels averaged, signed attributions summed over channels; time axis from `preset`).
+ *
+ * @returns A Vega-Lite spec (render it with `renderChartSvg`).
+ * @throws WingbeatsError (SHAPE_MISMATCH) when the arrays do not fit `shape`.
+ * @example
+ * const svg = await renderChartSvg(explanationSpec({ input, shape: [129, 1], attributions, heatmap, signed: true, method: 'gradients' }));
+ */
+export function explanationSpec(picture: ExplanationPicture): TopLevelSpec {
+  const titleParts = { className: picture.className, score: picture.score, scoreLabel: picture.scoreLabel, method: picture.method, subtitle: picture.subtitle };
+  if (isSpectrumShape(picture.shape)) {
+    const n = picture.shape[0];
+    return psdExplanationSpec(
+      { ...titleParts, spectrum: picture.input, attribution: picture.signed ? picture.attributions : picture.heatmap, frequencies: linearFrequencies(n, 4000) },
+      { attributionLabel: picture.signed ? 'Attribution' : 'Relevance' },
+    );
+  }
+  const spectrogram = gridFromImage(picture.input, picture.shape, { channels: 'mean' });
+  const attribution = picture.signed
+    ? gridFromImage(picture.attributions, picture.shape, { channels: 'sum' })
+    : gridFromImage(picture.heatmap, picture.shape.slice(0, 2));
+  let timeRange: [number, number] | undefined;
+  const settings = picture.preset === undefined ? undefined : (FEATURE_PRESETS[picture.preset] as Record<string, unknown>);
+  if (settings !== undefined && settings.kind === 'spectrogram') {
+    const rate = settings.sampleRate as number;
+    const length = settings.frameLength as number;
+    const step = settings.frameStep as number;
+    const frames = picture.shape[1];
+    timeRange = [length / 2 / rate, (length / 2 + (frames - 1) * step) / rate];
+  }
+  return spectrogramExplanationSpec(
+    { ...titleParts, spectrogram, attribution, frequencyRange: [0, 4000], timeRange },
+    { attributionLabel: picture.signed ? 'Attribution' : 'Relevance', spectrogramLabel: 'Input' },
+  );
+}

@@ -1,0 +1,124 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
+import { quantileMaps } from '../../src/uncertainty/quantile-maps.js';
+import { assertClose, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
+import { conv1dNet, denseNet, randomBatch, seedWeights } from '../tiny-models.js';
+
+before(useWasm);
+
+/** Input [12, 2] → BatchNorm → Conv1D → Flatten → Dropout(rate) → Dense(3, softmax), moving statistics far from 0/1. */
+function bnDropoutNet(rate: number): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.batchNormalization({ inputShape: [12, 2] }),
+      tf.layers.conv1d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.flatten(),
+      tf.layers.dropout({ rate }),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  seedWeights(model, 8);
+  return model;
+}
+
+test('fixed-mask dropout handle: one thinned network for every call, row and chunking', () => {
+  const model = ExplainableModel.from(conv1dNet());
+  const x = randomBatch([1, 12, 2], 1);
+  const tiled = tf.tile(x, [6, 1, 1]);
+  const fixed = model.enableMcDropout({ seed: 3, fixedMasks: true });
+  let rows: number[][];
+  let again: number[][];
+  try {
+    rows = tf.tidy(() => model.run(tiled).arraySync());
+    again = tf.tidy(() => tf.concat([model.run(tf.slice(tiled, 0, 2)), model.run(tf.slice(tiled, 2, 4))]).arraySync() as number[][]);
+  } finally {
+    fixed.remove();
+  }
+  rows.forEach((row) => assert.deepEqual(row, rows[0], 'all rows share the masks'));
+  assert.deepEqual(again, rows, 'another chunking, the same network');
+  const clean = tf.tidy(() => model.run(x).arraySync());
+  assert.notDeepEqual(rows[0], clean[0], 'dropout is on');
+  const perRow = model.enableMcDropout({ seed: 3 });
+  try {
+    const varied = tf.tidy(() => model.run(tiled).arraySync());
+    assert.ok(varied.some((row) => row.some((v, j) => v !== varied[0][j])), 'without fixedMasks every row draws its own masks');
+  } finally {
+    perRow.remove();
+  }
+  assert.equal(model.mcDropoutActive, false);
+  x.dispose();
+  tiled.dispose();
+  model.layersModel?.dispose();
+});
+
+test('MC-dropout saliency: samples differ, the seed reproduces them, running mean/std equal the kept samples’', async () => {
+  const model = conv1dNet();
+  const x = randomBatch([2, 12, 2], 2);
+  const seen: number[] = [];
+  const run = (seed: number) => mcDropoutExplanations(model, x, { method: 'saliency', samples: 12, seed, keepSamples: true, onSample: (s) => void seen.push(s.index) });
+  const a = await withoutLeaks(() => run(1));
+  assert.deepEqual(seen, Array.from({ length: 12 }, (_, i) => i));
+  const b = await run(1);
+  const c = await run(2);
+  assert.deepEqual(a, b, 'same seed, identical result');
+  assert.notDeepEqual(a.examples[0].samples, c.examples[0].samples, 'another seed, other samples');
+  assert.equal(a.method, 'saliency');
+  assert.deepEqual(a.heatmapShape, [12]);
+  for (const example of a.examples) {
+    const kept = example.samples as Float32Array[];
+    assert.equal(kept.length, 12);
+    assert.ok(kept.some((h) => h.some((v, p) => v !== kept[0][p])), 'heatmaps differ between samples');
+    const preds = example.predictions.samples;
+    assert.ok(preds.some((row) => row.some((v, j) => v !== preds[0][j])), 'predictions differ between samples');
+    const direct = quantileMaps(kept, [0.5]);
+    assertClose(example.mean, direct.mean, 1e-12, 0, 'mean map');
+    assertClose(example.std, direct.std, 1e-9, 0, 'std map');
+    assert.ok(example.probabilities !== undefined, 'a softmax head reports probabilities');
+  }
+  const lean = await mcDropoutExplanations(model, x, { samples: 3, seed: 1 });
+  assert.equal(lean.examples[0].samples, undefined, 'per-sample heatmaps only on request');
+  assert.equal(lean.method, 'saliency');
+  x.dispose();
+  model.dispose();
+});
+
+test('MC dropout leaves batch norm in inference mode and its statistics untouched', async () => {
+  const x = randomBatch([2, 12, 2], 3);
+  const inert = bnDropoutNet(0);
+  const clean = tf.tidy(() => ExplainableModel.from(inert).run(x).arraySync());
+  const weightsBefore = inert.getWeights().map((w) => Array.from(w.dataSync()));
+  const result = await withoutLeaks(() => mcDropoutExplanations(inert, x, { samples: 4, seed: 1 }));
+  result.examples.forEach((example, e) => {
+    example.predictions.samples.forEach((row) => assertClose(row, clean[e], 1e-6, 0, 'dropout rate 0: every sample is the inference-mode output'));
+    example.std.forEach((v) => assert.ok(v < 1e-6));
+  });
+  assert.deepEqual(inert.getWeights().map((w) => Array.from(w.dataSync())), weightsBefore, 'moving mean and variance unchanged');
+  const active = bnDropoutNet(0.5);
+  const before = active.getWeights().map((w) => Array.from(w.dataSync()));
+  await mcDropoutExplanations(active, x, { samples: 4, seed: 1, method: 'integrated-gradients', steps: 8 });
+  assert.deepEqual(active.getWeights().map((w) => Array.from(w.dataSync())), before);
+  x.dispose();
+  inert.dispose();
+  active.dispose();
+});
+
+test('mcDropoutExplanations names the problem, removes the dropout handle and leaks nothing on errors', async () => {
+  const model = ExplainableModel.from(conv1dNet());
+  const x = randomBatch([1, 12, 2], 4);
+  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { method: 'magic' as never }), /Argument 'method' passed to 'mcDropoutExplanations' must be one of 'gradients', 'saliency', .* but got 'magic'\./);
+  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { samples: 0 }), /Argument 'samples' passed to 'mcDropoutExplanations' must be a positive integer but got 0\./);
+  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { target: 9 }), /Argument 'target' passed to 'mcDropoutExplanations' must be in \[0, 3\) \(number of classes\) but got 9\./);
+  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { method: 'integrated-gradients', steps: -1, samples: 2 }), /Argument 'steps' passed to 'integratedGradients' must be a positive integer but got -1\./);
+  assert.equal(model.mcDropoutActive, false, 'the handle was removed although the method threw');
+  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { samples: 2, onSample: () => { throw new Error('stop'); } }), /stop/);
+  assert.equal(model.mcDropoutActive, false);
+  const dense = denseNet();
+  await rejectsWithoutLeaks(() => mcDropoutExplanations(dense, [[1, 2, 3, 4]]), /'mcDropoutExplanations' needs a model with a Dropout layer, but model '.*' with input \[4\] and head .* has none/);
+  await rejectsWithoutLeaks(() => mcDropoutExplanations((t: tf.Tensor) => tf.reshape(t, [-1, 2]), [[1, 2]]), /'mcDropoutExplanations' needs a tf\.LayersModel with Dropout layers; a plain function model has no dropout to switch on\./);
+  x.dispose();
+  dense.dispose();
+  model.layersModel?.dispose();
+});

@@ -1,0 +1,232 @@
+/**
+ * The browser page in a real browser: builds web/ into a temporary folder, serves it on 127.0.0.1, drives Debian's
+ * Chromium with playwright-core, explains a demo recording with two methods through the UI, and checks that the page
+ * computed the same features and attributions as the library in Node. Skips when /usr/bin/chromium is absent.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import * as tf from '@tensorflow/tfjs';
+import {
+  attributionMethods,
+  decodeWav,
+  disposeAttribution,
+  featuresFromRecording,
+  loadModelBytes,
+  setupBackend,
+  type AttributionMethodName,
+  type ExplainableModel,
+} from '../../src/index.js';
+import type { ExplainRecord, PageState } from '../../web/main.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const RECORDING = 'Ae_aegypti_synthetic.wav';
+const SPECIES = 'Ae_aegypti';
+const METHODS: AttributionMethodName[] = ['saliency', 'integrated-gradients'];
+const SCREENSHOT = join(tmpdir(), 'wingbeats-xai-web.png');
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.wav': 'audio/wav',
+  '.bin': 'application/octet-stream',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** A static server for `root` on 127.0.0.1 (random port); refuses paths outside it. */
+async function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    void (async () => {
+      const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+      const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+      if (file !== root && !file.startsWith(root + sep)) {
+        response.writeHead(403).end();
+        return;
+      }
+      try {
+        if (!(await stat(file)).isFile()) throw new Error('not a file');
+        const body = await readFile(file);
+        response.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+      } catch {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      }
+    })();
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+/** Largest |a − b| over max |b| (relative to the reference's scale). */
+function relativeMaxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'lengths differ');
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+async function loadDemoModelInNode(): Promise<ExplainableModel> {
+  const dir = join(ROOT, 'assets', 'demo-model');
+  const labels = JSON.parse(await readFile(join(dir, 'labels.json'), 'utf8')) as Record<string, string[]>;
+  const weights = await readFile(join(dir, 'weights.bin'));
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+  return loadModelBytes(new Uint8Array(await readFile(join(dir, 'model.json'))), { fileName: 'model.json', weightData, labels, name: 'wingbeats-demo' });
+}
+
+const chromiumMissing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install -y chromium): browser test skipped`;
+
+describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () => {
+  let outDir = '';
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let url = '';
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'wingbeats-web-'));
+    const built = spawnSync(process.execPath, [join(ROOT, 'web', 'build.mjs'), '--out', outDir], { encoding: 'utf8' });
+    assert.equal(built.status, 0, `web build failed:\n${built.stdout}${built.stderr}`);
+    ({ server, url } = await serve(outDir));
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 20_000 });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => ['ready', 'error'].includes(window.__wingbeats?.state), undefined, { timeout: 20_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise<void>((done) => (server === undefined ? done() : server.close(() => done())));
+    if (outDir !== '') await rm(outDir, { recursive: true, force: true });
+  });
+
+  test('the bundle imports no Node built-in', async () => {
+    const bundle = await readFile(join(outDir, 'main.js'), 'utf8');
+    assert.doesNotMatch(bundle, /(?:from\s*|import\s*\(\s*|require\s*\(\s*)["']node:/);
+  });
+
+  test('starts on the wasm backend with the demo model and menus derived from the registries', async () => {
+    const state = await page.evaluate(() => window.__wingbeats);
+    assert.equal(state.error, null, `page error: ${state.error}`);
+    assert.equal(state.backend, 'wasm');
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'wasm');
+    assert.equal(await page.isHidden('#notice'), true, 'no fallback notice on wasm');
+    const methods = await page.$$eval('#method option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    assert.deepEqual(methods, Object.keys(attributionMethods));
+    const targets = await page.$$eval('#target option', (options) => options.map((o) => o.textContent));
+    assert.equal(targets.length, 7);
+    assert.match(targets[1] ?? '', /Ae_aegypti/);
+    assert.deepEqual(await page.$$eval('#head option', (options) => options.map((o) => o.textContent)), ['species']);
+    assert.equal(await page.inputValue('#preset'), 'potamitis-psd');
+    const recordings = await page.$$eval('#input-source option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    assert.ok(recordings.includes(`demo/recordings/${RECORDING}`), recordings.join(', '));
+  });
+
+  test('explains a demo recording with two methods; the page and Node agree to float32 precision', async (t) => {
+    await setupBackend({ warn: () => undefined });
+    const model = await loadDemoModelInNode();
+    const recording = decodeWav(new Uint8Array(await readFile(join(ROOT, 'assets', 'demo-recordings', RECORDING))), { name: RECORDING });
+    const features = featuresFromRecording(recording, 'potamitis-psd');
+    try {
+      await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
+      for (const [run, method] of METHODS.entries()) {
+        await page.selectOption('#method', method);
+        await page.click('#explain');
+        await page.waitForFunction((n) => window.__wingbeats.runs === n || window.__wingbeats.state === 'error', run + 1, { timeout: 20_000 });
+        const state: PageState = await page.evaluate(() => window.__wingbeats);
+        assert.equal(state.error, null, `page error: ${state.error}`);
+        const record = state.last as ExplainRecord;
+        assert.equal(record.method, method);
+        assert.equal(record.items.length, 1);
+        const item = record.items[0];
+
+        // what the page shows
+        assert.equal(item.targetName, SPECIES);
+        assert.match(await page.textContent('#output article h2') ?? '', new RegExp(`predicted ${SPECIES}`));
+        assert.equal((await page.textContent('#output table.prediction tr.top td'))?.startsWith(SPECIES), true);
+        assert.equal(await page.locator('#output .chart svg').count(), 1);
+        assert.ok((await page.locator('#output .chart svg').innerHTML()).length > 1000, 'the chart SVG has content');
+
+        // the same computation in Node
+        assert.ok(relativeMaxDiff(item.input, features.data) <= 1e-6, `features differ: ${relativeMaxDiff(item.input, features.data)}`);
+        const x = tf.tensor(features.data, [1, ...features.shape]);
+        const result = await attributionMethods[method].run(model, x, { output: record.output, target: record.target ?? undefined, seed: record.seed });
+        try {
+          assert.deepEqual(result.targets, [item.target]);
+          const attributions = await result.attributions.data();
+          const diff = relativeMaxDiff(item.attributions, attributions);
+          t.diagnostic(`${method}: browser vs Node attributions, max |diff| / max |value| = ${diff.toExponential(2)}`);
+          assert.ok(diff <= 1e-5, `${method}: browser and Node attributions differ by ${diff.toExponential(2)} of max |value|`);
+          const probabilities = await (result.probabilities as tf.Tensor).data();
+          assert.ok(relativeMaxDiff(item.probabilities ?? [], probabilities) <= 1e-5, `${method}: probabilities differ`);
+        } finally {
+          disposeAttribution(result);
+          x.dispose();
+        }
+      }
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      model.layersModel?.dispose();
+    }
+  });
+
+  test('shows a failure as one clear line, not a blank page', async () => {
+    await page.selectOption('#input-source', 'file');
+    await page.setInputFiles('#input-file', { name: 'broken.wav', mimeType: 'audio/wav', buffer: Buffer.from('not a wav file at all') });
+    await page.click('#explain');
+    await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
+    const message = (await page.textContent('#error')) ?? '';
+    assert.match(message, /broken\.wav/);
+    assert.doesNotMatch(message, /\n/);
+    assert.equal(await page.isVisible('#error'), true);
+    assert.equal(await page.locator('#output .chart svg').count(), 1, 'the previous explanation stays, dimmed');
+    assert.equal(await page.getAttribute('#output', 'class'), 'stale');
+  });
+
+  test('falls back to the cpu backend with a visible notice when wasm cannot load', async () => {
+    const fallback = await (browser as Browser).newPage();
+    try {
+      await fallback.route('**/*.wasm', (route) => route.abort());
+      await fallback.goto(url);
+      await fallback.waitForFunction(() => ['ready', 'error'].includes(window.__wingbeats?.state), undefined, { timeout: 20_000 });
+      const state = await fallback.evaluate(() => window.__wingbeats);
+      assert.equal(state.error, null, `page error: ${state.error}`);
+      assert.equal(state.backend, 'cpu');
+      assert.equal(await fallback.isVisible('#notice'), true);
+      assert.match((await fallback.textContent('#notice')) ?? '', /'wasm' is unavailable; falling back to 'cpu'/);
+    } finally {
+      await fallback.close();
+    }
+  });
+});

@@ -1,0 +1,89 @@
+// Builds the browser page into web/dist: the bundle of web/main.ts (ESM, browser platform), index.html, the
+// TensorFlow.js wasm binaries (the page points setWasmPaths at dist/wasm/) and the demo model and recordings
+// (with demo/manifest.json listing them). Fails when the bundle would import a Node built-in.
+// Usage: node web/build.mjs [--out DIR]
+import { build } from 'esbuild';
+import { builtinModules, createRequire } from 'node:module';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const webDir = dirname(fileURLToPath(import.meta.url));
+const root = resolve(webDir, '..');
+const outIndex = process.argv.indexOf('--out');
+const outDir = resolve(outIndex > 0 ? process.argv[outIndex + 1] : join(webDir, 'dist'));
+
+async function copyInto(from, toDir, name = from.slice(from.lastIndexOf('/') + 1)) {
+  await mkdir(toDir, { recursive: true });
+  await copyFile(from, join(toDir, name));
+}
+
+const started = Date.now();
+await rm(outDir, { recursive: true, force: true });
+await mkdir(outDir, { recursive: true });
+
+// Node built-ins never reach the page: third-party packages that mention one (tfjs, seedrandom) map it to an empty
+// module through their package.json "browser" field, which esbuild honours on the browser platform; an unmapped one
+// fails the build ("Could not resolve"). The library's own Node-only modules are imported dynamically through a
+// variable specifier, which esbuild leaves alone, and must not be bundled: checked below.
+const result = await build({
+  entryPoints: [join(webDir, 'main.ts')],
+  outfile: join(outDir, 'main.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+  // src/signal/wav.ts reads wavefile's class from the named export (the ESM build) before falling back to `default`
+  // (Node's CommonJS interop), so the `default` branch esbuild warns about is never taken in the bundle.
+  logOverride: { 'import-is-undefined': 'silent' },
+});
+
+const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const offenders = [];
+for (const [file, input] of Object.entries(result.metafile.inputs)) {
+  if (file === 'src/node.ts' || file.startsWith('src/cli/')) offenders.push(`${file} is bundled (a Node-only module)`);
+  for (const imported of input.imports) {
+    const name = imported.original ?? imported.path;
+    if (nodeBuiltins.has(name) && !imported.path.startsWith('(disabled)')) offenders.push(`${file} imports '${name}'`);
+  }
+}
+const bundle = await readFile(join(outDir, 'main.js'), 'utf8');
+const literal = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'](node:[a-z_/]+)["']/g;
+for (const match of bundle.matchAll(literal)) offenders.push(`main.js imports '${match[1]}'`);
+if (offenders.length > 0) {
+  console.error(`web build: Node-only code reached the browser bundle:\n  ${[...new Set(offenders)].join('\n  ')}`);
+  process.exit(1);
+}
+
+await copyInto(join(webDir, 'index.html'), outDir);
+
+const require = createRequire(import.meta.url);
+const wasmEntry = require.resolve('@tensorflow/tfjs-backend-wasm');
+const wasmDir = dirname(wasmEntry);
+const wasmFiles = (await readdir(wasmDir)).filter((name) => name.endsWith('.wasm'));
+if (wasmFiles.length === 0) {
+  console.error(`web build: no .wasm files found beside '${wasmEntry}'.`);
+  process.exit(1);
+}
+for (const name of wasmFiles) await copyInto(join(wasmDir, name), join(outDir, 'wasm'));
+
+const modelDir = join(root, 'assets', 'demo-model');
+const modelJson = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8'));
+const weightFiles = modelJson.weightsManifest.flatMap((group) => group.paths);
+for (const name of ['model.json', 'labels.json', 'metadata.json', ...weightFiles]) await copyInto(join(modelDir, name), join(outDir, 'demo', 'model'));
+
+const recordingsDir = join(root, 'assets', 'demo-recordings');
+const recordings = (await readdir(recordingsDir)).filter((name) => name.toLowerCase().endsWith('.wav')).sort();
+for (const name of recordings) await copyInto(join(recordingsDir, name), join(outDir, 'demo', 'recordings'));
+const manifest = { model: 'demo/model/', recordings: recordings.map((name) => `demo/recordings/${encodeURIComponent(name)}`) };
+await writeFile(join(outDir, 'demo', 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
+console.log(
+  `web build: ${outDir} in ${Date.now() - started} ms (main.js ${kib(bundle.length)}, ${wasmFiles.length} wasm files, demo model + ${recordings.length} recordings)`,
+);

@@ -1,0 +1,431 @@
+/**
+ * The browser page: pick a model, an input and a method (menus derived from the library's registries), press
+ * Explain, see the prediction and the explanation chart (the same Vega-Lite spec as the CLI, rendered to SVG).
+ * Imports only the universal surface of the library; the page state is exposed on `window.__wingbeats` for tests.
+ */
+import {
+  FEATURE_PRESETS,
+  FEATURE_PRESET_NAMES,
+  WingbeatsError,
+  attributionMethodNames,
+  attributionMethods,
+  defaultPresetForModel,
+  disposeAttribution,
+  explanationSpec,
+  isAttributionMethodName,
+  isFeaturePresetName,
+  renderChartSvg,
+  setupBackend,
+  type AttributionMethodName,
+  type ExplainableModel,
+  type FeaturePresetName,
+  type NestedArray,
+} from '../src/index.js';
+import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
+import { inputsFromFile, modelInputShape, nest, type PageInput } from './input-files.js';
+
+/** One explained input, as plain arrays (what the page shows and what tests compare). */
+export interface ExplainedInput {
+  name: string;
+  preset?: FeaturePresetName;
+  shape: number[];
+  input: number[];
+  target: number;
+  targetName?: string;
+  /** Softmax probabilities of the head, when it is a classifier. */
+  probabilities?: number[];
+  /** The explained scores (logits by default) of every class. */
+  scores: number[];
+  attributions: number[];
+  heatmap: number[];
+  delta?: number;
+}
+
+/** One press of Explain. */
+export interface ExplainRecord {
+  method: AttributionMethodName;
+  output: number;
+  /** The requested class index, or null for the top class. */
+  target: number | null;
+  seed: number;
+  items: ExplainedInput[];
+}
+
+/** What the page exposes on `window.__wingbeats`. */
+export interface PageState {
+  state: 'starting' | 'ready' | 'busy' | 'done' | 'error';
+  backend: string;
+  /** Completed explanations so far. */
+  runs: number;
+  last: ExplainRecord | null;
+  error: string | null;
+}
+
+declare global {
+  interface Window {
+    __wingbeats: PageState;
+  }
+}
+
+/** At most this many inputs of a list get a chart (all are explained). */
+const MAX_CHARTS = 8;
+
+const page: PageState = { state: 'starting', backend: 'none', runs: 0, last: null, error: null };
+window.__wingbeats = page;
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`The page has no #${id}.`);
+  return found as T;
+}
+
+const ui = {
+  form: element<HTMLFormElement>('controls'),
+  status: element<HTMLParagraphElement>('status'),
+  notice: element<HTMLParagraphElement>('notice'),
+  error: element<HTMLParagraphElement>('error'),
+  output: element<HTMLDivElement>('output'),
+  modelSource: element<HTMLSelectElement>('model-source'),
+  modelFiles: element<HTMLInputElement>('model-files'),
+  modelHint: element<HTMLParagraphElement>('model-hint'),
+  head: element<HTMLSelectElement>('head'),
+  inputSource: element<HTMLSelectElement>('input-source'),
+  inputFile: element<HTMLInputElement>('input-file'),
+  preset: element<HTMLSelectElement>('preset'),
+  method: element<HTMLSelectElement>('method'),
+  methodHint: element<HTMLParagraphElement>('method-hint'),
+  target: element<HTMLSelectElement>('target'),
+  seed: element<HTMLInputElement>('seed'),
+  explain: element<HTMLButtonElement>('explain'),
+};
+
+let manifest: DemoManifest = { model: 'demo/model/', recordings: [] };
+let model: ExplainableModel | null = null;
+let demoModel: ExplainableModel | null = null;
+
+function setState(state: PageState['state']): void {
+  page.state = state;
+  document.body.dataset.state = state;
+  ui.explain.disabled = state === 'busy' || state === 'starting' || model === null;
+  ui.explain.textContent = state === 'busy' ? 'Explaining…' : 'Explain';
+}
+
+/** Shows an error as one line (a WingbeatsError's message, or the unexpected error's own message). */
+function showError(error: unknown): void {
+  const message = error instanceof WingbeatsError ? error.message : `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  page.error = message;
+  ui.error.textContent = message;
+  ui.error.hidden = false;
+  ui.output.classList.add('stale');
+  console.error(error);
+  setState('error');
+}
+
+function clearError(): void {
+  page.error = null;
+  ui.error.hidden = true;
+  ui.error.textContent = '';
+}
+
+function fill(select: HTMLSelectElement, options: { value: string; label: string; title?: string }[], selected?: string): void {
+  select.replaceChildren(
+    ...options.map((o) => {
+      const option = new Option(o.label, o.value, false, o.value === selected);
+      if (o.title !== undefined) option.title = o.title;
+      return option;
+    }),
+  );
+}
+
+/** "Ae_aegypti_synthetic.wav" → "Ae. aegypti (synthetic)". */
+function recordingLabel(url: string): string {
+  const file = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)).replace(/\.wav$/i, '');
+  const synthetic = /_synthetic$/i.test(file);
+  const species = file.replace(/_synthetic$/i, '').replace(/^([A-Z][a-z]?)_/, '$1. ').replace(/_/g, ' ');
+  return synthetic ? `${species} (synthetic)` : species;
+}
+
+function fillStaticMenus(): void {
+  fill(
+    ui.method,
+    attributionMethodNames.map((name) => ({ value: name, label: attributionMethods[name].title, title: attributionMethods[name].summary })),
+    'saliency',
+  );
+  fill(
+    ui.preset,
+    FEATURE_PRESET_NAMES.map((name) => ({ value: name, label: name, title: FEATURE_PRESETS[name].description })),
+  );
+  fill(ui.inputSource, [...manifest.recordings.map((url) => ({ value: url, label: recordingLabel(url) })), { value: 'file', label: 'Your file (.wav, .json, .npy)…' }]);
+  showMethodHint();
+}
+
+function showMethodHint(): void {
+  const name = ui.method.value;
+  ui.methodHint.textContent = isAttributionMethodName(name) ? `${attributionMethods[name].summary}.` : '';
+}
+
+function classCount(m: ExplainableModel, output: number): number | undefined {
+  const shape = m.layersModel?.outputs[output]?.shape;
+  const n = shape?.[shape.length - 1];
+  return typeof n === 'number' ? n : m.labels(output)?.length;
+}
+
+function fillTargets(): void {
+  if (model === null) return;
+  const output = Number(ui.head.value || 0);
+  const labels = model.labels(output);
+  const n = classCount(model, output) ?? labels?.length ?? 0;
+  const classes = Array.from({ length: n }, (_, i) => ({ value: String(i), label: labels?.[i] !== undefined ? `${i}: ${labels[i]}` : `class ${i}` }));
+  fill(ui.target, [{ value: 'top', label: 'Top class (the prediction)' }, ...classes], 'top');
+}
+
+function useModel(next: ExplainableModel): void {
+  model = next;
+  fill(ui.head, next.outputNames.map((name, i) => ({ value: String(i), label: name })), '0');
+  ui.head.disabled = next.outputNames.length < 2;
+  fillTargets();
+  try {
+    ui.preset.value = defaultPresetForModel(next);
+  } catch {
+    // no preset produces this input shape: .json/.npy inputs still work, recordings will say why they do not
+  }
+  const shape = (next.inputShape ?? []).map((d) => d ?? '?').join(', ');
+  ui.modelHint.textContent = `${next.name}: input [${shape}], ${next.outputNames.length === 1 ? 'one head' : `${next.outputNames.length} heads`}.`;
+}
+
+async function onModelFiles(): Promise<void> {
+  const files = Array.from(ui.modelFiles.files ?? []);
+  if (files.length === 0) return;
+  clearError();
+  setState('busy');
+  try {
+    const picked = await loadPickedModel(await Promise.all(files.map(readPicked)));
+    if (model !== null && model !== demoModel) model.layersModel?.dispose();
+    useModel(picked);
+    setState('ready');
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function onModelSource(): Promise<void> {
+  const fromFile = ui.modelSource.value === 'file';
+  ui.modelFiles.hidden = !fromFile;
+  if (fromFile) {
+    if ((ui.modelFiles.files?.length ?? 0) > 0) await onModelFiles();
+    else ui.modelHint.textContent = 'A Keras .h5, or a TensorFlow.js model.json with its .bin weight files (and optionally a labels.json).';
+    return;
+  }
+  if (demoModel !== null) {
+    if (model !== null && model !== demoModel) model.layersModel?.dispose();
+    useModel(demoModel);
+    setState(page.runs > 0 ? 'done' : 'ready');
+  }
+}
+
+async function readSelectedInput(current: ExplainableModel): Promise<PageInput[]> {
+  const preset = ui.preset.value;
+  if (!isFeaturePresetName(preset)) throw new WingbeatsError('INVALID_ARGUMENT', `Unknown feature preset '${preset}'.`);
+  if (ui.inputSource.value === 'file') {
+    const file = ui.inputFile.files?.[0];
+    if (file === undefined) throw new WingbeatsError('INVALID_ARGUMENT', 'Pick an input file (.wav, .json or .npy) first.');
+    return inputsFromFile(await readPicked(file), current, preset);
+  }
+  const url = ui.inputSource.value;
+  return inputsFromFile({ name: decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)), bytes: await fetchBytes(url) }, current, preset);
+}
+
+/** Runs the chosen method over every input in one batch; results as plain arrays, tensors freed. */
+async function explain(current: ExplainableModel, inputs: PageInput[], method: AttributionMethodName, output: number, target: number | null, seed: number): Promise<ExplainRecord> {
+  const shape = modelInputShape(current);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const flat = new Float32Array(inputs.length * size);
+  inputs.forEach((input, i) => flat.set(input.data, i * size));
+  const batch = nest(flat, [inputs.length, ...shape]) as NestedArray;
+  const result = await attributionMethods[method].run(current, batch, { target: target ?? undefined, output, seed });
+  try {
+    const attributions = await result.attributions.data();
+    const heatmaps = await result.heatmaps.data();
+    const scores = await result.predictions.data();
+    const probabilities = result.probabilities === undefined ? undefined : await result.probabilities.data();
+    const classes = result.predictions.shape[1];
+    const heatmapSize = heatmaps.length / inputs.length;
+    const items = inputs.map((input, i) => ({
+      name: input.name,
+      preset: input.preset,
+      shape,
+      input: Array.from(input.data),
+      target: result.targets[i],
+      targetName: result.targetNames[i],
+      probabilities: probabilities === undefined ? undefined : Array.from(probabilities.subarray(i * classes, (i + 1) * classes)),
+      scores: Array.from(scores.subarray(i * classes, (i + 1) * classes)),
+      attributions: Array.from(attributions.subarray(i * size, (i + 1) * size)),
+      heatmap: Array.from(heatmaps.subarray(i * heatmapSize, (i + 1) * heatmapSize)),
+      delta: result.delta?.[i],
+    }));
+    return { method, output, target, seed, items };
+  } finally {
+    disposeAttribution(result);
+  }
+}
+
+function formatProbability(p: number): string {
+  return p >= 0.995 ? '1.00' : p < 0.005 ? (p === 0 ? '0' : p.toExponential(0)) : p.toFixed(2);
+}
+
+function predictionTable(item: ExplainedInput, labels: string[] | undefined): HTMLTableElement {
+  const values = item.probabilities ?? item.scores;
+  const order = values.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
+  const top = order[0]?.[1];
+  const max = Math.max(...values.map(Math.abs), 1e-12);
+  const table = document.createElement('table');
+  table.className = 'prediction';
+  const head = table.createTHead().insertRow();
+  for (const text of ['Class', item.probabilities !== undefined ? 'p' : 'score', '']) {
+    const th = document.createElement('th');
+    th.textContent = text;
+    th.style.textAlign = 'left';
+    th.style.fontSize = '11px';
+    th.style.color = '#5b6472';
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const [value, index] of order) {
+    const row = body.insertRow();
+    if (index === top) row.className = 'top';
+    const name = row.insertCell();
+    name.textContent = labels?.[index] ?? `class ${index}`;
+    if (index === item.target) {
+      const tag = document.createElement('span');
+      tag.className = 'tag';
+      tag.textContent = 'explained';
+      name.append(tag);
+    }
+    const p = row.insertCell();
+    p.className = 'p';
+    p.textContent = item.probabilities !== undefined ? formatProbability(value) : value.toFixed(2);
+    const bar = row.insertCell();
+    bar.className = 'bar';
+    const fillBar = document.createElement('div');
+    fillBar.className = 'fill';
+    const percent = (100 * Math.abs(value)) / max;
+    fillBar.style.width = `${percent.toFixed(1)}%`;
+    if (percent >= 0.5) bar.append(fillBar);
+  }
+  return table;
+}
+
+async function showRecord(current: ExplainableModel, record: ExplainRecord): Promise<void> {
+  const labels = current.labels(record.output);
+  const { title, summary, signed } = attributionMethods[record.method];
+  const sections: HTMLElement[] = [];
+  for (const [i, item] of record.items.entries()) {
+    const section = document.createElement('article');
+    section.className = 'result';
+    section.dataset.input = item.name;
+    const h2 = document.createElement('h2');
+    const predicted = item.probabilities ?? item.scores;
+    const top = predicted.indexOf(Math.max(...predicted));
+    h2.textContent = `${item.name}: predicted ${labels?.[top] ?? `class ${top}`}`;
+    const meta = document.createElement('p');
+    meta.className = 'meta';
+    const head = current.outputNames[record.output];
+    meta.textContent = `${title} of class ${item.targetName ?? item.target} (head ${head})${item.preset !== undefined ? `, features: ${item.preset}` : ''}.`;
+    const body = document.createElement('div');
+    body.className = 'result-body';
+    body.append(predictionTable(item, labels));
+    const chart = document.createElement('figure');
+    chart.className = 'chart';
+    chart.style.margin = '0';
+    if (i < MAX_CHARTS) {
+      const svg = await renderChartSvg(
+        explanationSpec({
+          input: item.input,
+          shape: item.shape,
+          attributions: item.attributions,
+          heatmap: item.heatmap,
+          signed,
+          method: record.method,
+          className: item.targetName ?? `class ${item.target}`,
+          score: item.probabilities?.[item.target],
+          scoreLabel: 'p',
+          subtitle: item.name,
+          preset: item.preset,
+        }),
+      );
+      chart.innerHTML = svg;
+      const caption = document.createElement('figcaption');
+      caption.className = 'caption';
+      const gap = item.delta === undefined ? '' : ` Completeness gap ${item.delta.toExponential(1)}.`;
+      caption.textContent = `${title}: ${summary}.${signed ? ' Red: evidence for the class; blue: against it.' : ''}${gap}`;
+      chart.append(caption);
+    } else {
+      chart.textContent = `Chart left out: only the first ${MAX_CHARTS} inputs are drawn.`;
+    }
+    body.append(chart);
+    section.append(h2, meta, body);
+    sections.push(section);
+  }
+  ui.output.replaceChildren(...sections);
+  ui.output.classList.remove('stale');
+}
+
+async function onExplain(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  const current = model;
+  if (current === null || page.state === 'busy') return;
+  clearError();
+  setState('busy');
+  try {
+    const method = ui.method.value;
+    if (!isAttributionMethodName(method)) throw new WingbeatsError('INVALID_ARGUMENT', `Unknown method '${method}'.`);
+    const seed = Number(ui.seed.value || 1);
+    if (!Number.isInteger(seed) || seed < 0) throw new WingbeatsError('INVALID_ARGUMENT', `The seed must be a non-negative integer but got '${ui.seed.value}'.`);
+    const inputs = await readSelectedInput(current);
+    const output = Number(ui.head.value || 0);
+    const target = ui.target.value === 'top' ? null : Number(ui.target.value);
+    const started = performance.now();
+    const record = await explain(current, inputs, method, output, target, seed);
+    await showRecord(current, record);
+    page.last = record;
+    page.runs += 1;
+    ui.status.textContent = `Backend: ${page.backend}. ${attributionMethods[method].title} of ${inputs.length} input${inputs.length === 1 ? '' : 's'} in ${Math.round(performance.now() - started)} ms.`;
+    setState('done');
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function start(): Promise<void> {
+  fillStaticMenus();
+  ui.form.addEventListener('submit', (event) => void onExplain(event));
+  ui.method.addEventListener('change', showMethodHint);
+  ui.head.addEventListener('change', fillTargets);
+  ui.modelSource.addEventListener('change', () => void onModelSource());
+  ui.modelFiles.addEventListener('change', () => void onModelFiles());
+  ui.inputSource.addEventListener('change', () => {
+    ui.inputFile.hidden = ui.inputSource.value !== 'file';
+  });
+
+  const wasmPaths = new URL('./wasm/', window.location.href).href;
+  page.backend = await setupBackend({
+    backend: 'wasm',
+    wasmPaths,
+    warn: (message) => {
+      ui.notice.textContent = `${message.replace(/^wingbeats-xai: /, '')} Explanations are the same, only slower.`;
+      ui.notice.hidden = false;
+    },
+  });
+  document.body.dataset.backend = page.backend;
+
+  manifest = JSON.parse(new TextDecoder().decode(await fetchBytes('demo/manifest.json'))) as DemoManifest;
+  fillStaticMenus();
+  ui.inputFile.hidden = ui.inputSource.value !== 'file';
+  demoModel = await loadDemoModel(manifest);
+  useModel(demoModel);
+  ui.status.textContent = `Backend: ${page.backend}${page.backend === 'wasm' ? ' (WebAssembly)' : ''}. Demo model loaded.`;
+  setState('ready');
+}
+
+window.addEventListener('unhandledrejection', (event) => showError(event.reason));
+start().catch(showError);
