@@ -1,11 +1,13 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { aopc, perturbationAuc, spread } from '../../src/evaluation/curve-summaries.js';
 import { compareWithRandom } from '../../src/evaluation/compare-with-random.js';
 import { loadModel } from '../../src/models/load-model.js';
+import { readWavFile } from '../../src/signal/read-wav-file.js';
+import { featuresFromRecording } from '../../src/signal/features.js';
 import { assertClose, rejectsWithoutLeaks, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 
 before(useWasm);
@@ -117,3 +119,24 @@ for (const { path, reference } of potamitis) {
     }
   });
 }
+
+test('real Potamitis SimpleCls PSD model on the real recordings: saliency falls faster than random on most inputs', { skip: skipWithoutShared }, async (t) => {
+  // Up to three 5000-sample windows of each of the six microphone recordings, through the potamitis-psd preset.
+  const folder = resolve(sharedDir, 'data/recordings');
+  const rows: number[][] = [];
+  for (const name of readdirSync(folder).filter((f) => f.endsWith('.wav')).sort()) {
+    const windows = featuresFromRecording(await readWavFile(resolve(folder, name)), 'potamitis-psd', { windows: 'all' });
+    for (const w of windows.slice(0, 3)) rows.push(Array.from(w.data));
+  }
+  const model = await loadModel(resolve(sharedDir, 'models/Potatamis/psd/SimpleCls/SimpleCls_psd_frozen.h5'));
+  const x = tf.tensor(rows.flat(), [rows.length, 129, 1]);
+  try {
+    const result = await compareWithRandom(model, x, { methods: ['saliency'], randomSeeds: 5, seed: 0 });
+    const wins = result.results.filter((r) => r.methods[0].aopcOverRandom > 0).length;
+    t.diagnostic(`saliency beats random (AOPC, 5 seeds) on ${wins} of ${rows.length} windows`);
+    assert.ok(wins > rows.length / 2, `saliency beats random on ${wins} of ${rows.length} windows`);
+  } finally {
+    x.dispose();
+    model.layersModel?.dispose();
+  }
+});
