@@ -14,13 +14,14 @@ import { renderChartSvg } from '../render/chart-svg.js';
 import { svgToPng } from '../render/chart-png.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
-import { parseInteger, parseNumber } from './options.js';
+import { addMethodTuningOptions, methodTuning, parseInteger, parseNumber, type MethodTuningOptions } from './options.js';
+import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
 import { readInputs } from './read-inputs.js';
 import { stageOutput } from './staged-output.js';
 
 /** The options of `evaluate`, as commander hands them over. */
-export interface EvaluateCommandOptions extends CommonOptions {
+export interface EvaluateCommandOptions extends CommonOptions, MethodTuningOptions {
   model: string;
   input: string;
   methods: string;
@@ -75,6 +76,7 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
     let comparison;
     try {
       comparison = await compareWithRandom(model, x, {
+        methodOptions: methodTuning(options),
         methods,
         randomSeeds,
         fraction,
@@ -169,6 +171,7 @@ export function evaluateCommand(io: CliIo): Command {
     .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
     .option('--batch-size <n>', 'flipped inputs per model call', '64')
     .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
+  addMethodTuningOptions(command, integrationMethods);
   addCommonOptions(command);
   command.action(async (options: EvaluateCommandOptions) => {
     const document = await runEvaluate(options, io);

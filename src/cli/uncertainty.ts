@@ -15,13 +15,14 @@ import { svgToPng } from '../render/chart-png.js';
 import type { Grid } from '../render/grid.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
-import { parseInteger, parseNumber } from './options.js';
+import { addMethodTuningOptions, methodTuning, parseInteger, parseNumber, type MethodTuningOptions } from './options.js';
+import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
 import { readInputs } from './read-inputs.js';
 import { stageOutput } from './staged-output.js';
 
 /** The options of `uncertainty`, as commander hands them over. */
-export interface UncertaintyCommandOptions extends CommonOptions {
+export interface UncertaintyCommandOptions extends CommonOptions, MethodTuningOptions {
   model: string;
   input: string;
   method: string;
@@ -72,6 +73,7 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
     let mc;
     try {
       mc = await mcDropoutExplanations(model, x, {
+        methodOptions: methodTuning(options),
         method,
         samples,
         seed,
@@ -191,6 +193,7 @@ export function uncertaintyCommand(io: CliIo): Command {
     .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
     .option('--batch-size <n>', 'rows per model call', '64')
     .option('-o, --out <dir>', 'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder');
+  addMethodTuningOptions(command, integrationMethods);
   addCommonOptions(command);
   command.action(async (options: UncertaintyCommandOptions) => {
     const document = await runUncertainty(options, io);

@@ -1,5 +1,5 @@
 /** Node-only: saving and loading pixel statistics as JSON files (for `wingbeats-xai stats` / `evaluate --stats`). */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { WingbeatsError } from '../core/errors.js';
 import { PixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from './pixel-statistics.js';
 
@@ -9,9 +9,13 @@ import { PixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from 
  * @example await savePixelStatistics('stats.json', await pixelStatistics(batches));
  */
 export async function savePixelStatistics(path: string, stats: PixelStatistics): Promise<void> {
+  // Written beside the target and renamed, so a failure never leaves a truncated statistics file.
+  const partial = `${path}.partial-${process.pid}`;
   try {
-    await writeFile(path, `${JSON.stringify(pixelStatisticsToJSON(stats))}\n`, 'utf8');
+    await writeFile(partial, `${JSON.stringify(pixelStatisticsToJSON(stats))}\n`, 'utf8');
+    await rename(partial, path);
   } catch (error) {
+    await rm(partial, { force: true });
     throw new WingbeatsError('IO', `Cannot write pixel statistics to '${path}': ${(error as Error).message}`, { cause: error });
   }
 }

@@ -34,6 +34,8 @@ export interface McDropoutExplanationsOptions extends AttributionOptions {
   keepSamples?: boolean;
   /** Called after every sample with its heatmaps and predictions (may be async; awaited). */
   onSample?: (sample: McDropoutSample) => void | Promise<void>;
+  /** Options of the attribution method whose names clash with these (e.g. SmoothGrad's `samples`, the integration `method`). */
+  methodOptions?: Record<string, unknown>;
   /** Further method options. */
   [methodOption: string]: unknown;
 }
@@ -126,7 +128,8 @@ export async function mcDropoutExplanations(
   inputs: InputLike,
   options: McDropoutExplanationsOptions = {},
 ): Promise<McDropoutExplanations> {
-  const { method: methodOption, samples: samplesOption, keepSamples, onSample, onProgress, ...methodOptions } = options;
+  const { method: methodOption, samples: samplesOption, keepSamples, onSample, onProgress, methodOptions: nested, ...rest } = options;
+  const methodOptions = { ...rest, ...(nested ?? {}) };
   const methodName = methodOption ?? 'saliency';
   if (typeof methodName !== 'string' || !isAttributionMethodName(methodName)) {
     throw argumentError(FUNCTION, 'method', `one of ${attributionMethodNames.map((n) => `'${n}'`).join(', ')}`, methodName);
