@@ -20,7 +20,7 @@ import { explanationSpec } from './explanation-pictures.js';
 import { resultJson } from './explain.js';
 import type { InputItem } from './read-inputs.js';
 import { createProgress } from './progress.js';
-import { stageOutput } from './staged-output.js';
+import { writeStaged } from './staged-output.js';
 import { safeFileName } from './options.js';
 
 /** The methods the demo shows, in report order. */
@@ -117,15 +117,10 @@ export function demoCommand(io: CliIo): Command {
     const progress = createProgress(io, `demo: ${assets.recordings.length} recordings × ${DEMO_METHODS.length} methods`, { quiet: options.quiet });
     const { report, results } = await runDemo(model, assets.recordings, { seed: Number(options.seed), onProgress: (d, t) => progress.update(d, t) });
     progress.done();
-    const staged = await stageOutput(options.out);
-    try {
+    await writeStaged(options.out, async (staged) => {
       await staged.write('report.html', renderReport(report));
       await staged.write('demo.json', `${toJson({ model: modelJson(model, 0), results })}\n`);
-      await staged.commit();
-    } catch (error) {
-      await staged.discard();
-      throw error;
-    }
+    });
     const reportPath = path.resolve(options.out, 'report.html');
     if (options.json) writeJson(io, { report: reportPath, json: path.resolve(options.out, 'demo.json'), model: modelJson(model, 0), results });
     else {

@@ -10,15 +10,13 @@ import { loadPixelStatistics } from '../evaluation/pixel-statistics-file.js';
 import { loadModelFile } from '../models/load-model-file.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
-import { renderChartSvg } from '../render/chart-svg.js';
-import { svgToPng } from '../render/chart-png.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
 import { addMethodTuningOptions, methodTuning, parseInteger, parseNumber, type MethodTuningOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
 import { readInputs } from './read-inputs.js';
-import { stageOutput } from './staged-output.js';
+import { writeStaged } from './staged-output.js';
 
 /** The options of `evaluate`, as commander hands them over. */
 export interface EvaluateCommandOptions extends CommonOptions, MethodTuningOptions {
@@ -109,32 +107,25 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
       results: comparison.results.map((r, i) => ({ input: items[i].name, ...r })),
     };
     if (options.out !== undefined) {
-      const staged = await stageOutput(options.out);
-      try {
+      const written = await writeStaged(options.out, async (staged) => {
         await staged.write('evaluate.json', `${toJson(document)}\n`);
         const fractions = Array.from({ length: comparison.steps + 1 }, (_, k) => (k * comparison.positionsPerStep) / comparison.positionCount);
         for (const [i, r] of comparison.results.entries()) {
-          const spec = pixelFlippingSpec(
-            {
-              fractions,
-              curves: r.curves.filter((c) => c.method !== 'random').map((c) => ({ method: c.method, scores: c.targetScores })),
-              random: r.curves.filter((c) => c.method === 'random').map((c) => c.targetScores),
-              title: `Pixel flipping: ${items[i].name}`,
-              subtitle: `target ${r.targetName ?? r.target}; most relevant first vs ${comparison.randomSeeds.length} random orders`,
-            },
-            { scoreLabel: comparison.scores === 'probabilities' ? 'Target probability' : 'Target logit' },
-          );
-          const svg = await renderChartSvg(spec);
-          const name = comparison.results.length === 1 ? 'pixel-flipping' : `pixel-flipping-${i}`;
-          await staged.write(`${name}.svg`, svg);
-          await staged.write(`${name}.png`, svgToPng(svg));
+        const spec = pixelFlippingSpec(
+          {
+            fractions,
+            curves: r.curves.filter((c) => c.method !== 'random').map((c) => ({ method: c.method, scores: c.targetScores })),
+            random: r.curves.filter((c) => c.method === 'random').map((c) => c.targetScores),
+            title: `Pixel flipping: ${items[i].name}`,
+            subtitle: `target ${r.targetName ?? r.target}; most relevant first vs ${comparison.randomSeeds.length} random orders`,
+          },
+          { scoreLabel: comparison.scores === 'probabilities' ? 'Target probability' : 'Target logit' },
+        );
+        const name = comparison.results.length === 1 ? 'pixel-flipping' : `pixel-flipping-${i}`;
+        await staged.writeChart(name, spec);
         }
-        const written = await staged.commit();
-        log.info(`wrote ${written.join(', ')}`);
-      } catch (error) {
-        await staged.discard();
-        throw error;
-      }
+      });
+      log.info(`wrote ${written.join(', ')}`);
     }
     return document;
   } finally {

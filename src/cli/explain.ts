@@ -6,15 +6,13 @@ import { integrationMethods, type IntegrationMethod } from '../attribution/integ
 import { loadModelFile } from '../models/load-model-file.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { setupBackend } from '../core/backend.js';
-import { renderChartSvg } from '../render/chart-svg.js';
-import { svgToPng } from '../render/chart-png.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { encodeNpy } from './npy.js';
 import { readInputs, presetForModel, type InputItem } from './read-inputs.js';
 import { explainItems, modelJson, parseTarget, type ExplainedItem } from './explain-run.js';
 import { explanationSpec } from './explanation-pictures.js';
 import { createProgress } from './progress.js';
-import { stageOutput } from './staged-output.js';
+import { writeStaged } from './staged-output.js';
 import { parseInteger, safeFileName } from './options.js';
 
 interface ExplainOptions extends CommonOptions {
@@ -119,38 +117,31 @@ export function explainCommand(io: CliIo): Command {
       results: rows.map((row) => resultJson(row, fromRecording)),
     };
     if (options.out !== undefined) {
-      const staged = await stageOutput(options.out);
-      try {
+      const written = await writeStaged(options.out, async (staged) => {
         for (const row of rows) {
-          const base = `${safeFileName(row.item.name)}.${options.method}`;
-          await staged.write(`${base}.attributions.json`, `${toJson({ method: options.method, ...resultJson(row, fromRecording) })}\n`);
-          await staged.write(`${base}.attributions.npy`, encodeNpy(row.attributions, row.item.shape));
-          await staged.write(`${base}.heatmap.npy`, encodeNpy(row.heatmap, row.heatmapShape));
-          const labels = model.labels(model.resolveOutput('explain', output));
-          const spec = explanationSpec({
-            input: row.item.data,
-            shape: row.item.shape,
-            attributions: row.attributions,
-            heatmap: row.heatmap,
-            signed: attributionMethods[options.method].signed,
-            method: options.method,
-            className: labels?.[row.target] ?? `class ${row.target}`,
-            score: row.probabilities?.[row.target] ?? row.logits[row.target],
-            scoreLabel: row.probabilities === undefined ? 'score' : 'p',
-            subtitle: `${row.item.name} — ${model.name}`,
-            preset,
-          });
-          const svg = await renderChartSvg(spec);
-          await staged.write(`${base}.svg`, svg);
-          await staged.write(`${base}.png`, svgToPng(svg));
+        const base = `${safeFileName(row.item.name)}.${options.method}`;
+        await staged.write(`${base}.attributions.json`, `${toJson({ method: options.method, ...resultJson(row, fromRecording) })}\n`);
+        await staged.write(`${base}.attributions.npy`, encodeNpy(row.attributions, row.item.shape));
+        await staged.write(`${base}.heatmap.npy`, encodeNpy(row.heatmap, row.heatmapShape));
+        const labels = model.labels(model.resolveOutput('explain', output));
+        const spec = explanationSpec({
+          input: row.item.data,
+          shape: row.item.shape,
+          attributions: row.attributions,
+          heatmap: row.heatmap,
+          signed: attributionMethods[options.method].signed,
+          method: options.method,
+          className: labels?.[row.target] ?? `class ${row.target}`,
+          score: row.probabilities?.[row.target] ?? row.logits[row.target],
+          scoreLabel: row.probabilities === undefined ? 'score' : 'p',
+          subtitle: `${row.item.name} — ${model.name}`,
+          preset,
+        });
+        await staged.writeChart(base, spec);
         }
         await staged.write('explain.json', `${toJson(document)}\n`);
-        const written = await staged.commit();
-        log.info(`wrote ${written.length} files to ${options.out}`);
-      } catch (error) {
-        await staged.discard();
-        throw error;
-      }
+      });
+      log.info(`wrote ${written.length} files to ${options.out}`);
     }
     if (options.json) writeJson(io, document);
     else {

@@ -4,7 +4,10 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
 import { WingbeatsError } from '../core/errors.js';
+import { renderChartSvg } from '../render/chart-svg.js';
+import { svgToPng } from '../render/chart-png.js';
 
 /** A staging area for the files of one command run. */
 export interface StagedOutput {
@@ -12,6 +15,8 @@ export interface StagedOutput {
   path(name: string): string;
   /** Writes text or bytes to `name` in the staging folder. */
   write(name: string, data: string | Uint8Array): Promise<string>;
+  /** Renders a Vega-Lite chart and writes `name.svg` and `name.png`. */
+  writeChart(name: string, spec: TopLevelSpec): Promise<void>;
   /** Moves every staged file into the output folder (replacing older ones) and removes the staging folder. */
   commit(): Promise<string[]>;
   /** Removes the staging folder and everything in it. */
@@ -27,7 +32,7 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
     throw new WingbeatsError('IO', `Cannot create the output folder '${outDir}': ${(error as Error).message}`);
   }
   const names: string[] = [];
-  return {
+  const staged: StagedOutput = {
     path: (name) => path.join(staging, name),
     async write(name, data) {
       const target = path.join(staging, name);
@@ -35,6 +40,11 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
       await writeFile(target, data);
       if (!names.includes(name)) names.push(name);
       return path.join(outDir, name);
+    },
+    async writeChart(name, spec) {
+      const svg = await renderChartSvg(spec);
+      await staged.write(`${name}.svg`, svg);
+      await staged.write(`${name}.png`, svgToPng(svg));
     },
     async commit() {
       const written: string[] = [];
@@ -51,4 +61,20 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
       await rm(staging, { recursive: true, force: true });
     },
   };
+  return staged;
+}
+
+/**
+ * Runs `fill` with a staging folder in `outDir`, then moves its files into place; on any error the staging folder is
+ * removed and the error rethrown, so nothing half-written is left. Returns the final paths.
+ */
+export async function writeStaged(outDir: string, fill: (staged: StagedOutput) => Promise<void>): Promise<string[]> {
+  const staged = await stageOutput(outDir);
+  try {
+    await fill(staged);
+    return await staged.commit();
+  } catch (error) {
+    await staged.discard();
+    throw error;
+  }
 }

@@ -10,8 +10,6 @@ import { quantileMaps, quantileMethods, type QuantileMethod } from '../uncertain
 import { loadModelFile } from '../models/load-model-file.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
-import { renderChartSvg } from '../render/chart-svg.js';
-import { svgToPng } from '../render/chart-png.js';
 import type { Grid } from '../render/grid.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
@@ -19,7 +17,7 @@ import { addMethodTuningOptions, methodTuning, parseInteger, parseNumber, type M
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
 import { readInputs } from './read-inputs.js';
-import { stageOutput } from './staged-output.js';
+import { writeStaged } from './staged-output.js';
 
 /** The options of `uncertainty`, as commander hands them over. */
 export interface UncertaintyCommandOptions extends CommonOptions, MethodTuningOptions {
@@ -114,46 +112,39 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
       })),
     };
     if (options.out !== undefined) {
-      const staged = await stageOutput(options.out);
-      try {
+      const written = await writeStaged(options.out, async (staged) => {
         await staged.write('uncertainty.json', `${toJson(document)}\n`);
         const grid = (values: ArrayLike<number>): Grid => (shape.length >= 2 ? { values, rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) } : { values, rows: 1, cols: shape[0] });
         for (const [i, example] of mc.examples.entries()) {
-          const suffix = mc.examples.length === 1 ? '' : `-${i}`;
-          const subtitle = `target ${example.targetName ?? example.target}; ${samples} samples, ${options.quantileMethod} quantiles`;
-          const charts = [
-            {
-              name: `quantile-maps${suffix}`,
-              spec: heatmapRowSpec(
-                {
-                  panels: [
-                    ...quantiles.map((q, k) => ({ title: quantileTitle(q), grid: grid(summaries[i].maps[k]) })),
-                    { title: 'mean', grid: grid(example.mean) },
-                  ],
-                  title: `${method} under Monte-Carlo dropout: ${items[i].name}`,
-                  subtitle,
-                },
-                { legendTitle: 'Relevance' },
-              ),
-            },
-            {
-              // The standard deviation gets its own colour scale (it is much smaller than the maps).
-              name: `std-map${suffix}`,
-              spec: heatmapRowSpec({ panels: [{ title: 'std', grid: grid(example.std) }], title: `Standard deviation over samples: ${items[i].name}`, subtitle }, { legendTitle: 'Std' }),
-            },
-          ];
-          for (const { name, spec } of charts) {
-            const svg = await renderChartSvg(spec);
-            await staged.write(`${name}.svg`, svg);
-            await staged.write(`${name}.png`, svgToPng(svg));
-          }
+        const suffix = mc.examples.length === 1 ? '' : `-${i}`;
+        const subtitle = `target ${example.targetName ?? example.target}; ${samples} samples, ${options.quantileMethod} quantiles`;
+        const charts = [
+          {
+            name: `quantile-maps${suffix}`,
+            spec: heatmapRowSpec(
+              {
+                panels: [
+                  ...quantiles.map((q, k) => ({ title: quantileTitle(q), grid: grid(summaries[i].maps[k]) })),
+                  { title: 'mean', grid: grid(example.mean) },
+                ],
+                title: `${method} under Monte-Carlo dropout: ${items[i].name}`,
+                subtitle,
+              },
+              { legendTitle: 'Relevance' },
+            ),
+          },
+          {
+            // The standard deviation gets its own colour scale (it is much smaller than the maps).
+            name: `std-map${suffix}`,
+            spec: heatmapRowSpec({ panels: [{ title: 'std', grid: grid(example.std) }], title: `Standard deviation over samples: ${items[i].name}`, subtitle }, { legendTitle: 'Std' }),
+          },
+        ];
+        for (const { name, spec } of charts) {
+          await staged.writeChart(name, spec);
         }
-        const written = await staged.commit();
-        log.info(`wrote ${written.join(', ')}`);
-      } catch (error) {
-        await staged.discard();
-        throw error;
-      }
+        }
+      });
+      log.info(`wrote ${written.join(', ')}`);
     }
     return document;
   } finally {

@@ -19,12 +19,14 @@ import {
   decodeWav,
   disposeAttribution,
   featuresFromRecording,
+  loadModel,
   loadModelBytes,
   setupBackend,
   type AttributionMethodName,
   type ExplainableModel,
 } from '../../src/index.js';
 import type { ExplainRecord, PageState } from '../../web/main.js';
+import { sharedDir, skipWithoutShared } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -198,6 +200,39 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
       assert.deepEqual(pageErrors, []);
     } finally {
       model.layersModel?.dispose();
+    }
+  });
+
+  test('loads a Keras .h5 through the file input (h5wasm in the bundle) and explains its species head', { skip: skipWithoutShared }, async () => {
+    const file = join(sharedDir, 'models', 'Potatamis', 'psd', 'HieraEmbCls', 'HieraEmbCls_psd_frozen.h5');
+    await page.selectOption('#model-source', 'file');
+    await page.setInputFiles('#model-files', file);
+    await page.waitForFunction(() => (document.querySelector('#model-hint')?.textContent ?? '').startsWith('HieraEmbCls') || window.__wingbeats.state === 'error', undefined, { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+    assert.deepEqual(await page.$$eval('#head option', (options) => options.map((o) => o.textContent)), ['embedding', 'genus', 'species']);
+    assert.equal(await page.$eval('#head', (select) => (select as HTMLSelectElement).selectedOptions[0]?.textContent), 'species');
+    await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
+    await page.selectOption('#method', 'saliency');
+    const runs = await page.evaluate(() => window.__wingbeats.runs);
+    await page.click('#explain');
+    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, { timeout: 20_000 });
+    const state: PageState = await page.evaluate(() => window.__wingbeats);
+    assert.equal(state.error, null, `page error: ${state.error}`);
+    const record = state.last as ExplainRecord;
+    assert.equal(record.output, 2);
+    assert.equal(await page.locator('#output .chart svg').count(), 1);
+
+    const model = await loadModel(file);
+    const x = tf.tensor(record.items[0].input, [1, 129, 1]);
+    const result = await attributionMethods.saliency.run(model, x, { output: 'species' });
+    try {
+      assert.deepEqual(result.targets, [record.items[0].target]);
+      assert.ok(relativeMaxDiff(record.items[0].attributions, await result.attributions.data()) <= 1e-5);
+    } finally {
+      disposeAttribution(result);
+      x.dispose();
+      model.layersModel?.dispose();
+      await page.selectOption('#model-source', 'demo');
     }
   });
 
