@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { setupBackend } from '../core/backend.js';
 import { WingbeatsError } from '../core/errors.js';
 import type { ScoreKind } from '../core/explainable-model.js';
-import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
+import { attributionMethodNames } from '../attribution/registry.js';
 import { compareWithRandom } from '../evaluation/compare-with-random.js';
 import { loadPixelStatistics } from '../evaluation/pixel-statistics-file.js';
 import { loadModelFile } from '../models/load-model-file.js';
@@ -12,7 +12,7 @@ import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
-import { addMethodTuningOptions, methodTuning, parseInteger, parseNumber, type MethodTuningOptions } from './options.js';
+import { addMethodTuningOptions, methodTuning, parseInteger, parseMethodList, parseNumber, type MethodTuningOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
 import { readInputs } from './read-inputs.js';
@@ -37,14 +37,6 @@ export interface EvaluateCommandOptions extends CommonOptions, MethodTuningOptio
   out?: string;
 }
 
-function parseMethods(text: string): AttributionMethodName[] {
-  const names = text.split(',').map((t) => t.trim()).filter((t) => t !== '');
-  const unknown = names.find((n) => !isAttributionMethodName(n));
-  if (names.length === 0 || unknown !== undefined) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--methods' must be a comma-separated list of ${attributionMethodNames.join(', ')} but got '${unknown ?? text}'.`);
-  }
-  return names as AttributionMethodName[];
-}
 
 /**
  * Runs `evaluate` and returns its JSON document:
@@ -54,7 +46,7 @@ function parseMethods(text: string): AttributionMethodName[] {
  */
 export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): Promise<Record<string, unknown>> {
   const log = createLogger(io, options);
-  const methods = parseMethods(options.methods);
+  const methods = parseMethodList(options.methods);
   const randomSeeds = parseInteger(options.randomSeeds, '--random-seeds', 1) as number;
   const fraction = parseNumber(options.fraction, '--fraction', 0, 1) as number;
   const step = parseNumber(options.step, '--step', 0, 1) as number;

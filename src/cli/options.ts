@@ -1,6 +1,7 @@
 /** Parsing helpers for command-line option values (Node only). */
 import { Option, type Command } from 'commander';
 import { WingbeatsError } from '../core/errors.js';
+import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
 
 /** Parses an integer option (`undefined` stays undefined); throws naming the option when it is not an integer ≥ `min`. */
 export function parseInteger(text: string | undefined, option: string, min: number): number | undefined {
@@ -51,4 +52,14 @@ export function methodTuning(options: MethodTuningOptions): Record<string, unkno
   if (options.integration !== undefined) tuning.method = options.integration;
   if (samples !== undefined) tuning.samples = samples;
   return tuning;
+}
+
+/** Parses `--methods a,b,c` against the registry. */
+export function parseMethodList(text: string): AttributionMethodName[] {
+  const names = text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const unknown = names.find((n) => !isAttributionMethodName(n));
+  if (names.length === 0 || unknown !== undefined) {
+    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--methods' must be a comma-separated list of ${attributionMethodNames.join(', ')} but got '${unknown ?? text}'.`);
+  }
+  return names as AttributionMethodName[];
 }

@@ -27,6 +27,16 @@ export interface ExplanationPicture {
   preset?: FeaturePresetName;
 }
 
+/** Centre times (s) of the first and last of `frames` spectrogram frames of a spectrogram preset; undefined otherwise. */
+export function presetTimeRange(preset: FeaturePresetName | undefined, frames: number): [number, number] | undefined {
+  const settings = preset === undefined ? undefined : (FEATURE_PRESETS[preset] as Record<string, unknown>);
+  if (settings === undefined || settings.kind !== 'spectrogram') return undefined;
+  const rate = settings.sampleRate as number;
+  const length = settings.frameLength as number;
+  const step = settings.frameStep as number;
+  return [length / 2 / rate, (length / 2 + (frames - 1) * step) / rate];
+}
+
 /** Is this input layout a 1-D spectrum (`[n]` or `[n, 1]`)? */
 export function isSpectrumShape(shape: readonly number[]): boolean {
   return shape.length === 1 || (shape.length === 2 && shape[1] === 1);
@@ -55,15 +65,7 @@ export function explanationSpec(picture: ExplanationPicture): TopLevelSpec {
   const attribution = picture.signed
     ? gridFromImage(picture.attributions, picture.shape, { channels: 'sum' })
     : gridFromImage(picture.heatmap, picture.shape.slice(0, 2));
-  let timeRange: [number, number] | undefined;
-  const settings = picture.preset === undefined ? undefined : (FEATURE_PRESETS[picture.preset] as Record<string, unknown>);
-  if (settings !== undefined && settings.kind === 'spectrogram') {
-    const rate = settings.sampleRate as number;
-    const length = settings.frameLength as number;
-    const step = settings.frameStep as number;
-    const frames = picture.shape[1];
-    timeRange = [length / 2 / rate, (length / 2 + (frames - 1) * step) / rate];
-  }
+  const timeRange = presetTimeRange(picture.preset, picture.shape[1]);
   return spectrogramExplanationSpec(
     { ...titleParts, spectrogram, attribution, frequencyRange: [0, 4000], timeRange },
     { attributionLabel: picture.signed ? 'Attribution' : 'Relevance', spectrogramLabel: 'Input' },
