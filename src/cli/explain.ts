@@ -6,11 +6,11 @@ import { integrationMethods, type IntegrationMethod } from '../attribution/integ
 import { loadModelFile } from '../models/load-model-file.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { setupBackend } from '../core/backend.js';
-import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { encodeNpy } from './npy.js';
+import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { readInputs, presetForModel, type InputItem } from './read-inputs.js';
-import { explainItems, modelJson, parseTarget, type ExplainedItem } from './explain-run.js';
-import { explanationSpec } from './explanation-pictures.js';
+import { explainItems, modelJson, parseTarget } from './explain-run.js';
+import { writeExplanationFiles } from './explanation-files.js';
+import { resultJson } from './explain-json.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { parseInteger, safeFileName } from './options.js';
@@ -31,21 +31,6 @@ interface ExplainOptions extends CommonOptions {
   preset?: string;
   windows: 'loudest' | 'first' | 'all';
   out?: string;
-}
-
-/** One result of the JSON document, per DESIGN.md. */
-export function resultJson(row: ExplainedItem, includeInput: boolean): Record<string, unknown> {
-  return {
-    name: row.item.name,
-    target: row.target,
-    ...(row.targetName === undefined ? {} : { targetName: row.targetName }),
-    logits: row.logits,
-    probabilities: row.probabilities ?? null,
-    attributions: nestArray(row.attributions, row.item.shape),
-    heatmap: nestArray(row.heatmap, row.heatmapShape),
-    ...(row.delta === undefined ? {} : { delta: row.delta }),
-    ...(includeInput ? { input: nestArray(row.item.data, row.item.shape) } : {}),
-  };
 }
 
 async function readBaselines(file: string, items: InputItem[], model: Parameters<typeof readInputs>[1]): Promise<Float32Array[] | undefined> {
@@ -118,26 +103,9 @@ export function explainCommand(io: CliIo): Command {
     };
     if (options.out !== undefined) {
       const written = await writeStaged(options.out, async (staged) => {
+        const head = model.resolveOutput('explain', output);
         for (const row of rows) {
-        const base = `${safeFileName(row.item.name)}.${options.method}`;
-        await staged.write(`${base}.attributions.json`, `${toJson({ method: options.method, ...resultJson(row, fromRecording) })}\n`);
-        await staged.write(`${base}.attributions.npy`, encodeNpy(row.attributions, row.item.shape));
-        await staged.write(`${base}.heatmap.npy`, encodeNpy(row.heatmap, row.heatmapShape));
-        const labels = model.labels(model.resolveOutput('explain', output));
-        const spec = explanationSpec({
-          input: row.item.data,
-          shape: row.item.shape,
-          attributions: row.attributions,
-          heatmap: row.heatmap,
-          signed: attributionMethods[options.method].signed,
-          method: options.method,
-          className: labels?.[row.target] ?? `class ${row.target}`,
-          score: row.probabilities?.[row.target] ?? row.logits[row.target],
-          scoreLabel: row.probabilities === undefined ? 'score' : 'p',
-          subtitle: `${row.item.name} — ${model.name}`,
-          preset,
-        });
-        await staged.writeChart(base, spec);
+          await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${options.method}`, row, { model, head, method: options.method, preset, subtitle: `${row.item.name} — ${model.name}` });
         }
         await staged.write('explain.json', `${toJson(document)}\n`);
       });

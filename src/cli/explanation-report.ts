@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../core/explainable-model.js';
 import type { TargetOption } from '../core/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
-import { explanationSpec, isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
+import { isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
 import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import { gridFromImage } from '../render/grid.js';
@@ -15,7 +15,8 @@ import { renderChartSvg } from '../render/chart-svg.js';
 import type { ReportData, ReportFigure, ReportItem, ReportPrediction } from '../render/html-report.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem } from './explain-run.js';
-import { resultJson } from './explain.js';
+import { resultJson } from './explain-json.js';
+import { explainedItemSpec } from './explanation-files.js';
 import type { InputItem } from './read-inputs.js';
 
 /** Settings of one report. */
@@ -88,21 +89,7 @@ export async function buildExplanationReport(
     const explanations: ReportFigure[] = [];
     for (const method of settings.methods) {
       const row = (perMethod.get(method) as ExplainedItem[])[i];
-      const svg = await renderChartSvg(
-        explanationSpec({
-          input: item.data,
-          shape: item.shape,
-          attributions: row.attributions,
-          heatmap: row.heatmap,
-          signed: attributionMethods[method].signed,
-          method,
-          className: labels?.[row.target] ?? `class ${row.target}`,
-          score: row.probabilities?.[row.target] ?? row.logits[row.target],
-          scoreLabel: row.probabilities === undefined ? 'score' : 'p',
-          subtitle: item.name,
-          preset: settings.preset,
-        }),
-      );
+      const svg = await renderChartSvg(explainedItemSpec(row, { model, head, method, preset: settings.preset }));
       const gap = row.delta === undefined ? '' : ` Completeness gap ${row.delta.toExponential(1)}.`;
       explanations.push({ image: { svg }, caption: `${attributionMethods[method].title}: ${attributionMethods[method].summary}.${gap}` });
       results.push({ method, ...resultJson(row, item.recording !== undefined) });
