@@ -1,0 +1,149 @@
+/**
+ * `wingbeats-xai batch`: explains a folder or list of recordings (or input files) with one or more methods, one output
+ * folder per file. Resumable: a file whose folder is complete is skipped (its folder appears only when all of its files
+ * are written), and a file that fails is reported and does not stop the others.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { setupBackend } from '../core/backend.js';
+import { WingbeatsError } from '../core/errors.js';
+import { attributionMethodNames, type AttributionMethodName } from '../attribution/registry.js';
+import { loadModelFile } from '../models/load-model-file.js';
+import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
+import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { explainItems, modelJson, parseTarget, type ExplainedItem } from './explain-run.js';
+import { writeExplanationFiles } from './explanation-files.js';
+import { resultJson } from './explain-json.js';
+import { presetForModel, readInputs } from './read-inputs.js';
+import { expandInputPaths } from './stats.js';
+import { createProgress } from './progress.js';
+import { writeStaged } from './staged-output.js';
+import { parseInteger, parseMethodList, safeFileName } from './options.js';
+
+interface BatchOptions extends CommonOptions {
+  model: string;
+  input: string[];
+  methods: string;
+  target?: string;
+  output?: string;
+  scores: 'logits' | 'probabilities';
+  steps?: string;
+  samples?: string;
+  seed: string;
+  preset?: string;
+  windows: 'loudest' | 'first' | 'all';
+  force?: boolean;
+  out: string;
+}
+
+/** The outcome of one input file. */
+export interface BatchFileResult {
+  file: string;
+  folder: string;
+  status: 'done' | 'skipped' | 'failed';
+  error?: string;
+  /** Per input of the file: its name, explained target and probabilities. */
+  inputs?: { name: string; target: number; targetName?: string; probabilities: number[] | null }[];
+}
+
+const RESULT_FILE = 'result.json';
+
+/** Builds the `batch` command. */
+export function batchCommand(io: CliIo): Command {
+  const command = new Command('batch')
+    .description('explain a folder or list of recordings with one or more methods; resumable, one folder per file')
+    .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
+    .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them')
+    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency')
+    .option('-t, --target <class>', 'class index or name to explain (default: the top class of each input)')
+    .option('--output <head>', 'head to explain, by name or index (default: the first)')
+    .addOption(new Option('--scores <kind>', 'explain logits or probabilities').choices(['logits', 'probabilities']).default('logits'))
+    .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
+    .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
+    .option('--seed <n>', 'seed of sampled methods', '1')
+    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices(FEATURE_PRESET_NAMES))
+    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
+    .option('--force', 'explain again files whose results already exist')
+    .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
+  addCommonOptions(command);
+  command.action(async (options: BatchOptions) => {
+    const log = createLogger(io, options);
+    const methods = parseMethodList(options.methods);
+    const steps = parseInteger(options.steps, '--steps', 1);
+    const samples = parseInteger(options.samples, '--samples', 1);
+    const seed = parseInteger(options.seed, '--seed', 0);
+    const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
+    await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
+    const model = await loadModelFile(options.model);
+    const head = model.resolveOutput('batch', output);
+    const files = await expandInputPaths(options.input);
+    const folders = new Map<string, string>();
+    for (const file of files) {
+      const folder = safeFileName(path.basename(file));
+      const clash = folders.get(folder);
+      if (clash !== undefined) throw new WingbeatsError('INVALID_ARGUMENT', `Inputs '${clash}' and '${file}' would share the output folder '${folder}'; rename one or run them separately.`);
+      folders.set(folder, file);
+    }
+    const progress = createProgress(io, `batch: ${files.length} files × ${methods.length} method${methods.length > 1 ? 's' : ''}`, { quiet: options.quiet });
+    const outcomes: BatchFileResult[] = [];
+    for (const [index, file] of files.entries()) {
+      const folder = safeFileName(path.basename(file));
+      const target = path.join(options.out, folder);
+      const resultPath = path.join(target, RESULT_FILE);
+      if (!options.force && existsSync(resultPath)) {
+        const previous = JSON.parse(await readFile(resultPath, 'utf8')) as { inputs?: BatchFileResult['inputs'] };
+        outcomes.push({ file, folder, status: 'skipped', inputs: previous.inputs });
+        log.debug(`${file}: already explained, skipped`);
+        progress.update(index + 1, files.length);
+        continue;
+      }
+      try {
+        const items = await readInputs(file, model, { preset: options.preset, windows: options.windows });
+        const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
+        const perMethod: { method: AttributionMethodName; rows: ExplainedItem[] }[] = [];
+        for (const method of methods) {
+          perMethod.push({ method, rows: await explainItems(model, items, { method, target: parseTarget(options.target), output, scores: options.scores, steps, samples, seed }) });
+        }
+        const inputs = perMethod[0].rows.map((row) => ({ name: row.item.name, target: row.target, targetName: row.targetName, probabilities: row.probabilities ?? null }));
+        await writeStaged(target, async (staged) => {
+          for (const { method, rows } of perMethod) {
+            for (const row of rows) await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset });
+          }
+          const results = perMethod.flatMap(({ method, rows }) => rows.map((row) => ({ method, ...resultJson(row, row.item.recording !== undefined) })));
+          await staged.write(RESULT_FILE, `${toJson({ file, model: modelJson(model, output), ...(preset === undefined ? {} : { preset }), inputs, results })}\n`);
+        });
+        outcomes.push({ file, folder, status: 'done', inputs });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        outcomes.push({ file, folder, status: 'failed', error: message });
+        io.stderr(`wingbeats-xai: ${file}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+      }
+      progress.update(index + 1, files.length);
+    }
+    progress.done();
+    const summary = {
+      command: 'batch',
+      model: modelJson(model, output),
+      methods,
+      out: path.resolve(options.out),
+      counts: { done: outcomes.filter((o) => o.status === 'done').length, skipped: outcomes.filter((o) => o.status === 'skipped').length, failed: outcomes.filter((o) => o.status === 'failed').length },
+      files: outcomes,
+    };
+    await writeStaged(options.out, async (staged) => {
+      await staged.write('batch.json', `${toJson(summary)}\n`);
+    });
+    if (options.json) writeJson(io, summary);
+    else {
+      for (const o of outcomes) {
+        const what = o.status === 'failed' ? `failed: ${o.error}` : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
+        io.stdout(`${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`);
+      }
+    }
+    if (summary.counts.failed > 0) {
+      throw new WingbeatsError('IO', `${summary.counts.failed} of ${files.length} files failed (see ${path.join(options.out, 'batch.json')}); run the same command again to retry only those.`);
+    }
+  });
+  return command;
+}

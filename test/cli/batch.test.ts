@@ -1,0 +1,38 @@
+/** `wingbeats-xai batch`: many files, one folder each, failures reported without stopping, resumable. */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoRoot, useWasm } from '../helpers.js';
+import { runCli } from './cli-helpers.js';
+
+before(useWasm);
+
+test('batch explains every file, reports a broken one, and a second run redoes only what is missing', async () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-batch-'));
+  const inputs = path.join(work, 'recordings');
+  cpSync(path.join(repoRoot, 'assets', 'demo-recordings'), inputs, { recursive: true });
+  writeFileSync(path.join(inputs, 'broken.wav'), 'not a wav file at all');
+  const out = path.join(work, 'out');
+  const argv = ['batch', '--model', path.join(repoRoot, 'assets', 'demo-model', 'model.json'), '--input', inputs, '--methods', 'saliency,input-x-gradient', '--out', out, '--json', '--quiet'];
+  const first = await runCli(argv);
+  assert.equal(first.code, 1, 'a failed file makes the exit code non-zero');
+  const summary = JSON.parse(first.stdout);
+  assert.deepEqual(summary.counts, { done: 6, skipped: 0, failed: 1 });
+  assert.match(first.stderr, /broken\.wav: File 'broken\.wav' is not a WAV file/);
+  assert.match(first.stderr, /1 of 7 files failed/);
+  assert.equal(existsSync(path.join(out, 'broken.wav')), false, 'no folder for the failed file');
+  const folder = path.join(out, 'Cu_pipiens_synthetic.wav');
+  assert.equal(readdirSync(folder).length, 2 * 5 + 1);
+  const result = JSON.parse(readFileSync(path.join(folder, 'result.json'), 'utf8'));
+  assert.equal(result.inputs[0].targetName, 'Cu_pipiens');
+  assert.equal(result.results.length, 2);
+  // Resume: remove one folder and fix the broken file; only those two are explained again.
+  rmSync(folder, { recursive: true });
+  cpSync(path.join(repoRoot, 'assets', 'demo-recordings', 'An_gambiae_synthetic.wav'), path.join(inputs, 'broken.wav'));
+  const second = await runCli(argv);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(JSON.parse(second.stdout).counts, { done: 2, skipped: 5, failed: 0 });
+  assert.ok(existsSync(path.join(folder, 'result.json')));
+});
