@@ -5,6 +5,10 @@ import { integratedGradients } from '../src/attribution/integrated-gradients.js'
 import { guidedBackprop } from '../src/attribution/guided-backprop.js';
 import { disposeAttribution } from '../src/attribution/types.js';
 import { ExplainableModel } from '../src/core/explainable-model.js';
+import { conv2dInputGradFriendly } from '../src/core/fast-conv.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadModelFile } from '../src/models/load-model-file.js';
 
 /** BatchNorm → 5 × [Conv1D 3 same → BatchNorm → ReLU → MaxPool 2] (16…256 filters) → Flatten → Dropout → Dense(6, softmax). */
 function psdLikeModel(): tf.LayersModel {
@@ -26,6 +30,37 @@ async function medianMs(fn: () => Promise<void> | void, repeats: number): Promis
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
+}
+
+/** Input gradient of a 3×3 'same' convolution shaped like the spectrogram CNN's second block: plain Conv2DBackpropInput vs the flipped-kernel forward conv. */
+async function convGradientRatio(): Promise<Record<string, number>> {
+  const x = tf.randomNormal([8, 64, 56, 16], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const kernel = tf.randomNormal([3, 3, 16, 32], 0, 1, 'float32', 4) as tf.Tensor4D;
+  const plain = await medianMs(() => tf.tidy(() => void tf.grad((i: tf.Tensor) => tf.sum(tf.conv2d(i as tf.Tensor4D, kernel, 1, 'same')))(x).dataSync()), 7);
+  const fast = await medianMs(() => tf.tidy(() => void tf.grad((i: tf.Tensor) => tf.sum(conv2dInputGradFriendly(i as tf.Tensor4D, kernel, [1, 1], 'same', [1, 1])))(x).dataSync()), 7);
+  x.dispose();
+  kernel.dispose();
+  return { plainMs: plain, fastMs: fast, speedup: plain / fast };
+}
+
+/** 50-step integrated gradients on the real wingbeats CNNs of ../shared (skipped when absent). */
+async function realModels(): Promise<Record<string, unknown>> {
+  const shared = fileURLToPath(new URL('../../shared/models/', import.meta.url));
+  if (!existsSync(shared)) return { skipped: `../shared is absent (${shared})` };
+  const out: Record<string, unknown> = {};
+  for (const [name, file, shape] of [
+    ['potamitisPsdSimpleCls', 'Potatamis/psd/SimpleCls/SimpleCls_psd_frozen.h5', [1, 129, 1]],
+    ['potamitisSpectrogramSimpleCls', 'Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5', [1, 129, 113, 3]],
+  ] as const) {
+    const model = await loadModelFile(shared + file);
+    const x = tf.randomNormal([...shape], -1, 0.3, 'float32', 5);
+    const forward = await medianMs(() => tf.tidy(() => void model.run(x).dataSync()), 5);
+    const ig = await medianMs(async () => disposeAttribution(await integratedGradients(model, x, { steps: 50 })), 3);
+    out[name] = { forwardMs: forward, integratedGradients50Ms: ig, ratioToForward: ig / forward };
+    x.dispose();
+    model.layersModel?.dispose();
+  }
+  return out;
 }
 
 /** Times forward, gradients, guided backprop and 50-step integrated gradients; ratios are measured in the same run. */
@@ -53,5 +88,7 @@ export async function benchAttribution(): Promise<Record<string, unknown>> {
     integratedGradients50PerExampleMsAtBatch32: igBatch / 32,
     ratios: { gradientsOverForward: grad / forward, integratedGradientsOverGradients: ig / grad },
     tensorsLeakedAfter200StepIG: leaked,
+    convInputGradient: await convGradientRatio(),
+    realModels: await realModels(),
   };
 }

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from './errors.js';
+import { conv1dInputGradFriendly, conv2dInputGradFriendly } from './fast-conv.js';
 
 /** What an op may ask of the running execution. */
 export interface ExecutionContext {
@@ -124,7 +125,7 @@ registerLayerOp('Conv1D', (layer, inputs, ctx) => {
   const c = config(layer);
   const kernel = layerWeight(layer, 'kernel') as tf.Tensor3D;
   if (c.padding === 'causal') throw new WingbeatsError('UNSUPPORTED_MODEL', `Conv1D layer '${layer.name}' uses causal padding, which is not supported.`);
-  const y = tf.conv1d(x, kernel, first(c.strides, 1), c.padding, 'NWC', first(c.dilationRate, 1));
+  const y = conv1dInputGradFriendly(x, kernel, first(c.strides, 1), c.padding, first(c.dilationRate, 1));
   return ctx.activation(activationName(layer), addBias(layer, y));
 });
 
@@ -133,7 +134,7 @@ registerLayerOp('Conv2D', (layer, inputs, ctx) => {
   const x = single(inputs, layer) as tf.Tensor4D;
   const c = config(layer);
   const kernel = layerWeight(layer, 'kernel') as tf.Tensor4D;
-  const y = tf.conv2d(x, kernel, pair(c.strides, 1), c.padding, 'NHWC', pair(c.dilationRate, 1));
+  const y = conv2dInputGradFriendly(x, kernel, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
   return ctx.activation(activationName(layer), addBias(layer, y));
 });
 
