@@ -6,23 +6,23 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { setupBackend } from '../core/backend.js';
 import { WingbeatsError } from '../core/errors.js';
-import { attributionMethodNames, type AttributionMethodName } from '../attribution/registry.js';
+import type { AttributionMethodName } from '../attribution/registry.js';
 import { loadModelFile } from '../models/load-model-file.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { explainItems, modelJson, parseTarget, type ExplainedItem } from './explain-run.js';
+import { explainItems, modelJson, type ExplainedItem } from './explain-run.js';
 import { writeExplanationFiles } from './explanation-files.js';
 import { resultJson } from './explain-json.js';
 import { presetForModel, readInputs } from './read-inputs.js';
 import { expandInputPaths } from './stats.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
-import { parseInteger, parseMethodList, safeFileName } from './options.js';
+import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, safeFileName, type MultiMethodOptions } from './options.js';
 
-interface BatchOptions extends CommonOptions {
+interface BatchOptions extends CommonOptions, MultiMethodOptions {
   model: string;
   input: string[];
   methods: string;
@@ -56,25 +56,15 @@ export function batchCommand(io: CliIo): Command {
     .description('explain a folder or list of recordings with one or more methods; resumable, one folder per file')
     .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
     .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them')
-    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency')
-    .option('-t, --target <class>', 'class index or name to explain (default: the top class of each input)')
-    .option('--output <head>', 'head to explain, by name or index (default: the first)')
-    .addOption(new Option('--scores <kind>', 'explain logits or probabilities').choices(['logits', 'probabilities']).default('logits'))
-    .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
-    .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
-    .option('--seed <n>', 'seed of sampled methods', '1')
-    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices(FEATURE_PRESET_NAMES))
-    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
     .option('--force', 'explain again files whose results already exist')
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
+  addMultiMethodOptions(command, 'saliency');
+  addTargetOptions(command);
+  addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);
   command.action(async (options: BatchOptions) => {
     const log = createLogger(io, options);
-    const methods = parseMethodList(options.methods);
-    const steps = parseInteger(options.steps, '--steps', 1);
-    const samples = parseInteger(options.samples, '--samples', 1);
-    const seed = parseInteger(options.seed, '--seed', 0);
-    const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
+    const { methods, steps, samples, seed, output, target, scores } = parseMultiMethodOptions(options);
     await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
     const model = await loadModelFile(options.model);
     const head = model.resolveOutput('batch', output);
@@ -90,8 +80,8 @@ export function batchCommand(io: CliIo): Command {
     const outcomes: BatchFileResult[] = [];
     for (const [index, file] of files.entries()) {
       const folder = safeFileName(path.basename(file));
-      const target = path.join(options.out, folder);
-      const resultPath = path.join(target, RESULT_FILE);
+      const folderPath = path.join(options.out, folder);
+      const resultPath = path.join(folderPath, RESULT_FILE);
       if (!options.force && existsSync(resultPath)) {
         const previous = JSON.parse(await readFile(resultPath, 'utf8')) as { inputs?: BatchFileResult['inputs'] };
         outcomes.push({ file, folder, status: 'skipped', inputs: previous.inputs });
@@ -104,10 +94,10 @@ export function batchCommand(io: CliIo): Command {
         const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
         const perMethod: { method: AttributionMethodName; rows: ExplainedItem[] }[] = [];
         for (const method of methods) {
-          perMethod.push({ method, rows: await explainItems(model, items, { method, target: parseTarget(options.target), output, scores: options.scores, steps, samples, seed }) });
+          perMethod.push({ method, rows: await explainItems(model, items, { method, target, output, scores, steps, samples, seed }) });
         }
         const inputs = perMethod[0].rows.map((row) => ({ name: row.item.name, target: row.target, targetName: row.targetName, probabilities: row.probabilities ?? null }));
-        await writeStaged(target, async (staged) => {
+        await writeStaged(folderPath, async (staged) => {
           for (const { method, rows } of perMethod) {
             for (const row of rows) await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset });
           }

@@ -1,6 +1,6 @@
 /** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
 import * as tf from '@tensorflow/tfjs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { setupBackend } from '../core/backend.js';
 import { WingbeatsError } from '../core/errors.js';
 import type { ScoreKind } from '../core/explainable-model.js';
@@ -12,7 +12,7 @@ import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
-import { addMethodTuningOptions, methodTuning, parseInteger, parseMethodList, parseNumber, type MethodTuningOptions } from './options.js';
+import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseMethodList, parseNumber, parseOutput, type MethodTuningOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
 import { readInputs } from './read-inputs.js';
@@ -52,7 +52,7 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
   const step = parseNumber(options.step, '--step', 0, 1) as number;
   const seed = parseInteger(options.seed, '--seed', 0) as number;
   const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
-  const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
+  const output = parseOutput(options.output);
   const backend = await setupBackend({ warn: (m) => log.info(m) });
   log.debug(`backend: ${backend}`);
   const model = await loadModelFile(options.model);
@@ -147,14 +147,11 @@ export function evaluateCommand(io: CliIo): Command {
     .option('--step <s>', 'fraction of all positions flipped per step (at least one position)', '0.005')
     .option('--stats <file>', 'pixel statistics JSON {shape, mean, std, count} for the replacement values (default: the model\'s input batch norm, else each input\'s own mean and std)')
     .option('--seed <n>', 'seed of the replacement values and the random orders', '0')
-    .option('-t, --target <class>', 'class index or name (default: the top class), or one per input, comma-separated')
-    .option('--output <head>', 'head name or index of a multi-output model (default: the first)')
-    .addOption(new Option('--scores <kind>', 'scores followed').choices(['logits', 'probabilities']).default('logits'))
-    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices(FEATURE_PRESET_NAMES))
-    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
     .option('--batch-size <n>', 'flipped inputs per model call', '64')
     .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
   addMethodTuningOptions(command, integrationMethods);
+  addTargetOptions(command);
+  addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);
   command.action(async (options: EvaluateCommandOptions) => {
     const document = await runEvaluate(options, io);

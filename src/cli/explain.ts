@@ -13,7 +13,7 @@ import { writeExplanationFiles } from './explanation-files.js';
 import { resultJson } from './explain-json.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
-import { parseInteger, safeFileName } from './options.js';
+import { addRecordingOptions, addTargetOptions, parseInteger, parseOutput, safeFileName } from './options.js';
 
 interface ExplainOptions extends CommonOptions {
   model: string;
@@ -50,19 +50,16 @@ export function explainCommand(io: CliIo): Command {
     .requiredOption('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
     .requiredOption('-i, --input <file>', '.wav recording, or .npy/.json with one input or a list of inputs in the model layout')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
-    .option('-t, --target <class>', 'class index or name to explain, or one per input separated by commas (default: top class)')
-    .option('--output <head>', 'output head of a multi-output model, by name or index (default: the first)')
-    .addOption(new Option('--scores <kind>', 'explain logits (final softmax removed) or probabilities').choices(['logits', 'probabilities']).default('logits'))
     .option('--baseline <zeros|file>', "integrated gradients baseline: 'zeros' or a .json/.npy input (one, or one per input)", 'zeros')
     .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
     .addOption(new Option('--integration <rule>', 'integrated gradients: quadrature rule').choices([...integrationMethods]).default('trapezoid'))
     .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
     .option('--seed <n>', 'seed of sampled methods')
     .option('--batch-size <n>', 'rows per model call (default 64)')
-    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices(FEATURE_PRESET_NAMES))
-    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
     .option('-o, --out <dir>', 'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)')
     .addHelpText('after', `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}`).join('\n')}\n`);
+  addTargetOptions(command);
+  addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);
   command.action(async (options: ExplainOptions) => {
     const log = createLogger(io, options);
@@ -72,7 +69,7 @@ export function explainCommand(io: CliIo): Command {
     const samples = parseInteger(options.samples, '--samples', 1);
     const seed = parseInteger(options.seed, '--seed', 0);
     const batchSize = parseInteger(options.batchSize, '--batch-size', 1);
-    const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
+    const output = parseOutput(options.output);
     const model = await loadModelFile(options.model);
     log.debug(`loaded ${model.describe()}`);
     model.resolveOutput('explain', output);

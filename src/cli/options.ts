@@ -1,5 +1,6 @@
 /** Parsing helpers for command-line option values (Node only). */
 import { Option, type Command } from 'commander';
+import { parseTarget } from './explain-run.js';
 import { WingbeatsError } from '../core/errors.js';
 import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
 
@@ -62,4 +63,65 @@ export function parseMethodList(text: string): AttributionMethodName[] {
     throw new WingbeatsError('INVALID_ARGUMENT', `Option '--methods' must be a comma-separated list of ${attributionMethodNames.join(', ')} but got '${unknown ?? text}'.`);
   }
   return names as AttributionMethodName[];
+}
+
+/** Adds `--target`, `--output` and `--scores`: which class of which head is explained, on logits or probabilities. */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option('-t, --target <class>', 'class index or name to explain, or one per input separated by commas (default: the top class)')
+    .option('--output <head>', 'head of a multi-output model, by name or index (default: the first)')
+    .addOption(new Option('--scores <kind>', 'explain logits (final softmax removed) or probabilities').choices(['logits', 'probabilities']).default('logits'));
+}
+
+/** Adds `--preset` and `--windows`: how a `.wav` input becomes model inputs. */
+export function addRecordingOptions(command: Command, presetNames: readonly string[]): Command {
+  return command
+    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices([...presetNames]))
+    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'));
+}
+
+/** Parses `--output`: a head index (digits) or a head name. */
+export function parseOutput(text: string | undefined): string | number | undefined {
+  return text === undefined ? undefined : /^\d+$/.test(text) ? Number(text) : text;
+}
+
+/** Options of commands that run several attribution methods (`report`, `batch`). */
+export interface MultiMethodOptions {
+  methods: string;
+  steps?: string;
+  samples?: string;
+  seed: string;
+  target?: string;
+  output?: string;
+  scores: 'logits' | 'probabilities';
+}
+
+/** Adds `--methods`, `--steps`, `--samples` and `--seed`. */
+export function addMultiMethodOptions(command: Command, defaultMethods: string): Command {
+  return command
+    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, defaultMethods)
+    .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
+    .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
+    .option('--seed <n>', 'seed of sampled methods', '1');
+}
+
+/** The parsed {@link MultiMethodOptions}. */
+export function parseMultiMethodOptions(options: MultiMethodOptions): {
+  methods: AttributionMethodName[];
+  steps?: number;
+  samples?: number;
+  seed?: number;
+  output?: string | number;
+  target?: ReturnType<typeof parseTarget>;
+  scores: 'logits' | 'probabilities';
+} {
+  return {
+    methods: parseMethodList(options.methods),
+    steps: parseInteger(options.steps, '--steps', 1),
+    samples: parseInteger(options.samples, '--samples', 1),
+    seed: parseInteger(options.seed, '--seed', 0),
+    output: parseOutput(options.output),
+    target: parseTarget(options.target),
+    scores: options.scores,
+  };
 }

@@ -1,21 +1,20 @@
 /** `wingbeats-xai report`: several methods side by side for a model and recordings or inputs, as one HTML file. */
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { setupBackend } from '../core/backend.js';
-import { attributionMethodNames } from '../attribution/registry.js';
 import { loadModelFile } from '../models/load-model-file.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { renderReport } from '../render/html-report.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { modelJson, parseTarget } from './explain-run.js';
+import { modelJson } from './explain-run.js';
 import { buildExplanationReport } from './explanation-report.js';
 import { presetForModel, readInputs, type InputItem } from './read-inputs.js';
 import { expandInputPaths } from './stats.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
-import { parseInteger, parseMethodList } from './options.js';
+import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, type MultiMethodOptions } from './options.js';
 
-interface ReportOptions extends CommonOptions {
+interface ReportOptions extends CommonOptions, MultiMethodOptions {
   model: string;
   input: string[];
   methods: string;
@@ -37,25 +36,15 @@ export function reportCommand(io: CliIo): Command {
     .description('an HTML report: recordings, model inputs, predictions per head and several explanations side by side')
     .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
     .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them')
-    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency,guided-backprop,integrated-gradients')
-    .option('-t, --target <class>', 'class index or name to explain (default: the top class of each input)')
-    .option('--output <head>', 'head to explain, by name or index (default: the first)')
-    .addOption(new Option('--scores <kind>', 'explain logits or probabilities').choices(['logits', 'probabilities']).default('logits'))
-    .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
-    .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
-    .option('--seed <n>', 'seed of sampled methods', '1')
-    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices(FEATURE_PRESET_NAMES))
-    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
     .option('--title <text>', 'report title')
     .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report');
+  addMultiMethodOptions(command, 'saliency,guided-backprop,integrated-gradients');
+  addTargetOptions(command);
+  addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);
   command.action(async (options: ReportOptions) => {
     const log = createLogger(io, options);
-    const methods = parseMethodList(options.methods);
-    const steps = parseInteger(options.steps, '--steps', 1);
-    const samples = parseInteger(options.samples, '--samples', 1);
-    const seed = parseInteger(options.seed, '--seed', 0);
-    const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
+    const { methods, steps, samples, seed, output, target, scores } = parseMultiMethodOptions(options);
     await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
     const model = await loadModelFile(options.model);
     model.resolveOutput('report', output);
@@ -66,9 +55,9 @@ export function reportCommand(io: CliIo): Command {
     const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, { quiet: options.quiet });
     const { report, results } = await buildExplanationReport(model, items, {
       methods,
-      target: parseTarget(options.target),
+      target,
       output,
-      scores: options.scores,
+      scores,
       steps,
       samples,
       seed,

@@ -13,7 +13,7 @@ import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import type { Grid } from '../render/grid.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
-import { addMethodTuningOptions, methodTuning, parseInteger, parseNumber, type MethodTuningOptions } from './options.js';
+import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseNumber, parseOutput, type MethodTuningOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
 import { readInputs } from './read-inputs.js';
@@ -59,7 +59,7 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
   const quantiles = options.quantiles.split(',').map((q) => parseNumber(q, '--quantiles', 0, 1) as number);
   const seed = parseInteger(options.seed, '--seed', 0) as number;
   const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
-  const output = options.output === undefined ? undefined : /^\d+$/.test(options.output) ? Number(options.output) : options.output;
+  const output = parseOutput(options.output);
   const backend = await setupBackend({ warn: (m) => log.info(m) });
   log.debug(`backend: ${backend}`);
   const model = await loadModelFile(options.model);
@@ -177,14 +177,11 @@ export function uncertaintyCommand(io: CliIo): Command {
     .addOption(new Option('--quantile-method <rule>', "'exact' (NumPy's linear rule) or 'histogram' (the original 50-bin rule)").choices([...quantileMethods]).default('exact'))
     .option('--seed <n>', 'seed of the dropout masks', '0')
     .option('--keep-samples', 'include every sample\'s heatmap in the JSON')
-    .option('-t, --target <class>', 'class index or name (default: the top class without dropout), or one per input, comma-separated')
-    .option('--output <head>', 'head name or index of a multi-output model (default: the first)')
-    .addOption(new Option('--scores <kind>', 'scores explained').choices(['logits', 'probabilities']).default('logits'))
-    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices(FEATURE_PRESET_NAMES))
-    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'))
     .option('--batch-size <n>', 'rows per model call', '64')
     .option('-o, --out <dir>', 'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder');
   addMethodTuningOptions(command, integrationMethods);
+  addTargetOptions(command);
+  addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);
   command.action(async (options: UncertaintyCommandOptions) => {
     const document = await runUncertainty(options, io);
