@@ -1,5 +1,4 @@
 /** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
-import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
 import { setupBackend } from '../core/backend.js';
 import { WingbeatsError } from '../core/errors.js';
@@ -15,7 +14,7 @@ import { modelJson, parseTarget } from './explain-run.js';
 import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseMethodList, parseNumber, parseOutput, type MethodTuningOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
-import { readInputs } from './read-inputs.js';
+import { readInputs, itemsToBatch } from './read-inputs.js';
 import { writeStaged } from './staged-output.js';
 
 /** The options of `evaluate`, as commander hands them over. */
@@ -61,7 +60,7 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
     if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Input '${options.input}' holds no example to evaluate.`);
     const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
     log.debug(`${model.describe()}; ${items.length} input(s)`);
-    const x = tf.tensor(Float32Array.from(items.flatMap((i) => Array.from(i.data))), [items.length, ...items[0].shape]);
+    const x = itemsToBatch(items);
     const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
     let comparison;
     try {

@@ -6,7 +6,7 @@ import type { TargetOption } from '../core/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution } from '../attribution/types.js';
 import type { IntegrationMethod } from '../attribution/integral-approximation.js';
-import type { InputItem } from './read-inputs.js';
+import { itemsToBatch, type InputItem } from './read-inputs.js';
 
 /** Settings of one explain run (the CLI's options, parsed). */
 export interface ExplainSettings {
@@ -48,7 +48,7 @@ export function parseTarget(text: string | undefined): TargetOption | undefined 
 export async function explainItems(model: ExplainableModel, items: InputItem[], settings: ExplainSettings): Promise<ExplainedItem[]> {
   if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
   const shape = items[0].shape;
-  const x = tf.tensor(Float32Array.from(items.flatMap((i) => Array.from(i.data))), [items.length, ...shape]);
+  const x = itemsToBatch(items);
   let baseline: tf.Tensor | undefined;
   try {
     if (settings.baselines !== undefined) {

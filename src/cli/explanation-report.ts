@@ -17,7 +17,7 @@ import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem } from './explain-run.js';
 import { resultJson } from './explain-json.js';
 import { explainedItemSpec } from './explanation-files.js';
-import type { InputItem } from './read-inputs.js';
+import { itemsToBatch, type InputItem } from './read-inputs.js';
 
 /** Settings of one report. */
 export interface ExplanationReportSettings {
@@ -76,7 +76,7 @@ export async function buildExplanationReport(
   const head = model.resolveOutput('report', settings.output);
   const labels = model.labels(head);
   const first = perMethod.get(settings.methods[0]) as ExplainedItem[];
-  const x = tf.tensor(Float32Array.from(items.flatMap((i) => Array.from(i.data))), [items.length, ...items[0].shape]);
+  const x = itemsToBatch(items);
   let predictions: ReportPrediction[][];
   try {
     predictions = headPredictions(model, x, head, 0).map((list, e) => list.map((p) => (p.target === undefined ? p : { ...p, target: first[e].target })));

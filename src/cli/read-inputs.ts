@@ -4,6 +4,7 @@
  * documents written by `features --json` are accepted as well). Node only.
  */
 import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { WingbeatsError } from '../core/errors.js';
 import type { ExplainableModel } from '../core/explainable-model.js';
@@ -75,4 +76,13 @@ export async function readInputs(file: string, model: ExplainableModel, options:
   }
   const inputs = splitIntoInputs(file, array, modelShape);
   return inputs.map((data, i) => ({ name: name(i, inputs.length), data, shape: modelShape }));
+}
+
+/** Stacks the items into one float32 batch tensor `[items, ...shape]` (owned by the caller). */
+export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
+  if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
+  const size = items[0].data.length;
+  const data = new Float32Array(items.length * size);
+  items.forEach((item, i) => data.set(item.data, i * size));
+  return tf.tensor(data, [items.length, ...items[0].shape]);
 }

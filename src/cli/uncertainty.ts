@@ -1,5 +1,4 @@
 /** `wingbeats-xai uncertainty`: explanations under Monte-Carlo dropout, summarised as quantile, mean and std maps. */
-import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { setupBackend } from '../core/backend.js';
 import { WingbeatsError } from '../core/errors.js';
@@ -16,7 +15,7 @@ import { modelJson, parseTarget } from './explain-run.js';
 import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseNumber, parseOutput, type MethodTuningOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
-import { readInputs } from './read-inputs.js';
+import { readInputs, itemsToBatch } from './read-inputs.js';
 import { writeStaged } from './staged-output.js';
 
 /** The options of `uncertainty`, as commander hands them over. */
@@ -66,7 +65,7 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
   try {
     const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
     if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Input '${options.input}' holds no example to explain.`);
-    const x = tf.tensor(Float32Array.from(items.flatMap((i) => Array.from(i.data))), [items.length, ...items[0].shape]);
+    const x = itemsToBatch(items);
     const progress = createProgress(io, `uncertainty (${samples} samples)`, { quiet: options.quiet });
     let mc;
     try {
