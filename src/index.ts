@@ -112,3 +112,4 @@ export type { McDropoutExplanations, McDropoutExplanationsOptions, McDropoutExam
 export { quantileMaps, quantileOfSorted, histogramMidpoints, quantileMethods } from './uncertainty/quantile-maps.js';
 export type { QuantileMapsOptions, QuantileMapsResult, QuantileMethod } from './uncertainty/quantile-maps.js';
 export { leafLayers } from './core/layer-walk.js';
+export { fetchBytes } from './core/fetch-bytes.js';

@@ -1,5 +1,5 @@
 /** Models for the page: the demo model shipped in the build output, or the files a user picked. */
-import { WingbeatsError, loadModelBytes, type ExplainableModel } from '../src/index.js';
+import { WingbeatsError, fetchBytes, loadModelBytes, type ExplainableModel } from '../src/index.js';
 
 /** A file's name and bytes (a picked `File`, or an asset fetched from the build output). */
 export interface NamedBytes {
@@ -15,17 +15,7 @@ export interface DemoManifest {
   recordings: string[];
 }
 
-/** Fetches a file of the build output as bytes; a failure becomes a one-line `IO` error. */
-export async function fetchBytes(url: string): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new WingbeatsError('IO', `Could not fetch '${url}': ${(error as Error).message}`, { cause: error });
-  }
-  if (!response.ok) throw new WingbeatsError('IO', `Could not fetch '${url}': HTTP ${response.status} ${response.statusText}.`);
-  return new Uint8Array(await response.arrayBuffer());
-}
+export { fetchBytes };
 
 /** Reads a picked file. */
 export async function readPicked(file: File): Promise<NamedBytes> {

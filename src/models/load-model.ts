@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../core/explainable-model.js';
+import { fetchBytes } from '../core/fetch-bytes.js';
 import { WingbeatsError, argumentError } from '../core/errors.js';
 import { assignStoredWeights } from './assign-weights.js';
 import { architectureOutputNames, buildArchitecture, recogniseArchitecture } from './architectures.js';
@@ -119,14 +120,7 @@ async function loadModelUrl(url: string, options: LoadModelOptions): Promise<Exp
     }
     return loadModelArtifacts(artifacts, { ...options, fileName });
   }
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new WingbeatsError('IO', `Could not fetch '${url}': ${(error as Error).message}`, { cause: error });
-  }
-  if (!response.ok) throw new WingbeatsError('IO', `Could not fetch '${url}': HTTP ${response.status} ${response.statusText}.`);
-  return loadModelBytes(new Uint8Array(await response.arrayBuffer()), { ...options, fileName });
+  return loadModelBytes(await fetchBytes(url), { ...options, fileName });
 }
 
 /** Loads a model from the bytes of a Keras `.h5` file or of a `model.json` (weights in `options.weightData`). */
