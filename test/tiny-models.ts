@@ -84,3 +84,20 @@ export function randomBatch(shape: number[], seed: number): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), shape);
 }
+
+/** Image-style net: strided Conv2D(relu) → DepthwiseConv2D(relu) → SeparableConv2D(relu) → BatchNorm → ReLU6 → GAP → Dense(3, softmax). */
+export function mobileNetLike(seed = 6): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [10, 9, 3], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', depthMultiplier: 2, activation: 'relu' }),
+      tf.layers.separableConv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+      tf.layers.batchNormalization(),
+      tf.layers.activation({ activation: 'relu6' }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  seedWeights(model, seed);
+  return model;
+}

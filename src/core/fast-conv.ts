@@ -59,3 +59,65 @@ export function conv1dInputGradFriendly(x: tf.Tensor3D, kernel: tf.Tensor3D, str
   );
   return tf.squeeze(y, [1]) as tf.Tensor3D;
 }
+
+/** Explicit (before, after) padding of one axis for `padding` with this kernel size and stride (TensorFlow's rule). */
+function stridedPads(size: number, kernel: number, stride: number, padding: Padding): [number, number] {
+  if (padding === 'valid') return [0, 0];
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + kernel - size, 0);
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
+
+/** Every `stride`-th row and column of a stride-1 result, with plain ops whose gradients exist on every backend. */
+function subsample(y: tf.Tensor4D, strides: [number, number], outH: number, outW: number): tf.Tensor4D {
+  if (strides[0] === 1 && strides[1] === 1) return y;
+  const [b, h, w, c] = y.shape;
+  const padded = tf.pad(y, [[0, 0], [0, outH * strides[0] - h], [0, outW * strides[1] - w], [0, 0]]);
+  const grouped = tf.reshape(padded, [b, outH, strides[0], outW, strides[1], c]);
+  return tf.reshape(tf.slice(grouped, [0, 0, 0, 0, 0, 0], [b, outH, 1, outW, 1, c]), [b, outH, outW, c]) as tf.Tensor4D;
+}
+
+/**
+ * Depthwise 2-D convolution (NHWC, kernel `[kh, kw, channels, multiplier]`) with an exact input gradient on every backend
+ * (the wasm backend has no `DepthwiseConv2dNativeBackpropInput`): strides are done as a stride-1 convolution with
+ * TensorFlow's padding followed by subsampling, and the stride-1 input gradient is the depthwise convolution of dy with
+ * the flipped kernel, one multiplier at a time. Dilations other than 1 use the plain op.
+ */
+export function depthwiseConv2dInputGradFriendly(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  strides: [number, number],
+  padding: Padding,
+  dilations: [number, number],
+): tf.Tensor4D {
+  if (dilations[0] !== 1 || dilations[1] !== 1) return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
+  const [kh, kw, , multiplier] = kernel.shape;
+  const [, h, w] = x.shape;
+  const [hb, ha] = stridedPads(h, kh, strides[0], padding);
+  const [wb, wa] = stridedPads(w, kw, strides[1], padding);
+  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [hb, ha], [wb, wa], [0, 0]];
+  const stride1 = tf.customGrad(((input: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    save([]);
+    return {
+      value: tf.depthwiseConv2d(input, kernel, 1, explicit, 'NHWC'),
+      gradFunc: (dy: tf.Tensor4D) => {
+        const mirrored: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [kh - 1 - hb, kh - 1 - ha], [kw - 1 - wb, kw - 1 - wa], [0, 0]];
+        const flipped = tf.reverse(kernel, [0, 1]);
+        const [b, oh, ow, channels] = dy.shape;
+        const perMultiplier = tf.reshape(dy, [b, oh, ow, channels / multiplier, multiplier]);
+        let dx: tf.Tensor4D | null = null;
+        for (let m = 0; m < multiplier; m++) {
+          const dyM = tf.reshape(tf.slice(perMultiplier, [0, 0, 0, 0, m], [b, oh, ow, channels / multiplier, 1]), [b, oh, ow, channels / multiplier]) as tf.Tensor4D;
+          const kM = tf.slice(flipped, [0, 0, 0, m], [kh, kw, channels / multiplier, 1]) as tf.Tensor4D;
+          const part = tf.depthwiseConv2d(dyM, kM, 1, mirrored, 'NHWC');
+          dx = dx === null ? part : (tf.add(dx, part) as tf.Tensor4D);
+        }
+        return dx as tf.Tensor4D;
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (input: tf.Tensor4D) => tf.Tensor4D;
+  const outH = padding === 'valid' ? Math.ceil((h - kh + 1) / strides[0]) : Math.ceil(h / strides[0]);
+  const outW = padding === 'valid' ? Math.ceil((w - kw + 1) / strides[1]) : Math.ceil(w / strides[1]);
+  return subsample(stride1(x), strides, outH, outW);
+}

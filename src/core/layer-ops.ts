@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from './errors.js';
-import { conv1dInputGradFriendly, conv2dInputGradFriendly } from './fast-conv.js';
+import { conv1dInputGradFriendly, conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from './fast-conv.js';
 
 /** What an op may ask of the running execution. */
 export interface ExecutionContext {
@@ -135,6 +135,26 @@ registerLayerOp('Conv2D', (layer, inputs, ctx) => {
   const c = config(layer);
   const kernel = layerWeight(layer, 'kernel') as tf.Tensor4D;
   const y = conv2dInputGradFriendly(x, kernel, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
+  return ctx.activation(activationName(layer), addBias(layer, y));
+});
+
+registerLayerOp('DepthwiseConv2D', (layer, inputs, ctx) => {
+  requireChannelsLast(layer);
+  const x = single(inputs, layer) as tf.Tensor4D;
+  const c = config(layer);
+  const kernel = layerWeight(layer, 'depthwise_kernel') as tf.Tensor4D;
+  const y = depthwiseConv2dInputGradFriendly(x, kernel, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
+  return ctx.activation(activationName(layer), addBias(layer, y));
+});
+
+registerLayerOp('SeparableConv2D', (layer, inputs, ctx) => {
+  requireChannelsLast(layer);
+  const x = single(inputs, layer) as tf.Tensor4D;
+  const c = config(layer);
+  const depthwise = layerWeight(layer, 'depthwise_kernel') as tf.Tensor4D;
+  const pointwise = layerWeight(layer, 'pointwise_kernel') as tf.Tensor4D;
+  const spatial = depthwiseConv2dInputGradFriendly(x, depthwise, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
+  const y = conv2dInputGradFriendly(spatial, pointwise, [1, 1], 'valid', [1, 1]);
   return ctx.activation(activationName(layer), addBias(layer, y));
 });
 

@@ -10,7 +10,7 @@ import { integrationPoints } from '../../src/attribution/integral-approximation.
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { ExplainableModel } from '../../src/core/explainable-model.js';
 import { assertClose, flat, useWasm } from '../helpers.js';
-import { conv1dNet, conv2dNet, denseNet, randomBatch } from '../tiny-models.js';
+import { conv1dNet, conv2dNet, denseNet, mobileNetLike, randomBatch } from '../tiny-models.js';
 
 before(useWasm);
 
@@ -63,6 +63,7 @@ async function layersGradient(model: tf.LayersModel, x: tf.Tensor, targets: numb
 for (const [name, build, shape] of [
   ['Conv1D', conv1dNet, [4, 12, 2]],
   ['Conv2D + BatchNorm', conv2dNet, [3, 6, 5, 2]],
+  ['strided, depthwise and separable Conv2D', mobileNetLike, [3, 10, 9, 3]],
 ] as const) {
   test(`gradients, saliency and input×gradient of a ${name} net equal tfjs-layers' own gradient (cpu)`, async () => {
     const model = build();

@@ -1,7 +1,7 @@
 /** The fast input gradient of convolutions equals TensorFlow.js's own Conv2DBackpropInput, for every padding and size. */
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { conv1dInputGradFriendly, conv2dInputGradFriendly } from '../../src/core/fast-conv.js';
+import { conv1dInputGradFriendly, conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from '../../src/core/fast-conv.js';
 import { assertClose, flat, useWasm, withoutLeaks } from '../helpers.js';
 import { randomBatch } from '../tiny-models.js';
 
@@ -43,5 +43,35 @@ test('1-D: input gradients equal tf.conv1d', async () => {
       assertClose(flat(fast), flat(plain), 1e-5, 1e-5, `k ${k} ${padding}`);
       [x, kernel, dy, fast, plain].forEach((t) => t.dispose());
     }
+  }
+});
+
+test('depthwise: forward values equal tf.depthwiseConv2d and input gradients equal the cpu backend, for strides, paddings and multipliers', async () => {
+  let seed = 400;
+  for (const [k, strides, padding, multiplier] of [
+    [3, [1, 1], 'same', 1],
+    [3, [2, 2], 'same', 1],
+    [3, [2, 1], 'valid', 2],
+    [2, [1, 1], 'same', 3],
+    [5, [2, 2], 'same', 1],
+  ] as [number, [number, number], 'same' | 'valid', number][]) {
+    const x = randomBatch([2, 9, 8, 3], seed++) as tf.Tensor4D;
+    const kernel = randomBatch([k, k, 3, multiplier], seed++) as tf.Tensor4D;
+    const reference = tf.depthwiseConv2d(x, kernel, strides, padding);
+    const dy = randomBatch(reference.shape, seed++);
+    const fastValues = depthwiseConv2dInputGradFriendly(x, kernel, strides, padding, [1, 1]);
+    const what = `${k}×${k} ${padding} stride ${strides.join('×')} multiplier ${multiplier}`;
+    assertClose(flat(fastValues), flat(reference), 1e-5, 1e-5, `${what} forward`);
+    const fast = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(depthwiseConv2dInputGradFriendly(input as tf.Tensor4D, kernel, strides, padding, [1, 1]), dy)))(x);
+    await tf.setBackend('cpu');
+    let plain: tf.Tensor;
+    try {
+      plain = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(input as tf.Tensor4D, kernel, strides, padding), dy)))(x);
+      assertClose(flat(fast), flat(plain), 1e-5, 1e-5, `${what} input gradient`);
+      plain.dispose();
+    } finally {
+      await tf.setBackend('wasm');
+    }
+    [x, kernel, reference, dy, fastValues, fast].forEach((t) => t.dispose());
   }
 });
