@@ -43,7 +43,7 @@ export type { IntegrationMethod, IntegrationPoints } from './attribution/integra
 export { smoothGrad } from './attribution/smooth-grad.js';
 export type { SmoothGradKind, SmoothGradOptions } from './attribution/smooth-grad.js';
 export { attributionMethods, attributionMethodNames, isAttributionMethodName } from './attribution/registry.js';
-export type { AttributionMethodName } from './attribution/registry.js';
+export type { AttributionMethodName, MethodTuning } from './attribution/registry.js';
 export { disposeAttribution } from './attribution/types.js';
 export type { AttributionMethod, AttributionOptions, AttributionResult } from './attribution/types.js';
 

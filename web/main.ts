@@ -12,6 +12,7 @@ import {
   defaultPresetForModel,
   disposeAttribution,
   explanationSpec,
+  integrationMethods,
   isAttributionMethodName,
   isFeaturePresetName,
   renderChartSvg,
@@ -19,6 +20,7 @@ import {
   type AttributionMethodName,
   type ExplainableModel,
   type FeaturePresetName,
+  type MethodTuning,
   type NestedArray,
 } from '../src/index.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
@@ -48,6 +50,8 @@ export interface ExplainRecord {
   /** The requested class index, or null for the top class. */
   target: number | null;
   seed: number;
+  /** The method's tuning options used (integrated-gradients steps and rule, SmoothGrad samples). */
+  tuning: Record<string, unknown>;
   items: ExplainedInput[];
 }
 
@@ -96,6 +100,11 @@ const ui = {
   methodHint: element<HTMLParagraphElement>('method-hint'),
   target: element<HTMLSelectElement>('target'),
   seed: element<HTMLInputElement>('seed'),
+  tuningSteps: element<HTMLDivElement>('tuning-steps'),
+  steps: element<HTMLInputElement>('steps'),
+  integration: element<HTMLSelectElement>('integration'),
+  tuningSamples: element<HTMLDivElement>('tuning-samples'),
+  samples: element<HTMLInputElement>('samples'),
   explain: element<HTMLButtonElement>('explain'),
 };
 
@@ -155,6 +164,7 @@ function fillStaticMenus(): void {
     ui.preset,
     FEATURE_PRESET_NAMES.map((name) => ({ value: name, label: name, title: FEATURE_PRESETS[name].description })),
   );
+  fill(ui.integration, integrationMethods.map((name) => ({ value: name, label: name })), 'trapezoid');
   fill(ui.inputSource, [...manifest.recordings.map((url) => ({ value: url, label: recordingLabel(url) })), { value: 'file', label: 'Your file (.wav, .json, .npy)…' }]);
   showMethodHint();
 }
@@ -162,6 +172,24 @@ function fillStaticMenus(): void {
 function showMethodHint(): void {
   const name = ui.method.value;
   ui.methodHint.textContent = isAttributionMethodName(name) ? `${attributionMethods[name].summary}.` : '';
+  const tuning: readonly MethodTuning[] = isAttributionMethodName(name) ? attributionMethods[name].tuning : [];
+  ui.tuningSteps.hidden = !tuning.includes('steps');
+  ui.tuningSamples.hidden = !tuning.includes('samples');
+}
+
+/** The tuning options the chosen method takes, read from the form (only those the registry lists for it). */
+function tuningOptions(method: AttributionMethodName): Record<string, unknown> {
+  const tuning: readonly MethodTuning[] = attributionMethods[method].tuning;
+  const positive = (input: HTMLInputElement, what: string): number => {
+    const value = Number(input.value);
+    if (!Number.isInteger(value) || value < 1) throw new WingbeatsError('INVALID_ARGUMENT', `${what} must be a positive integer but got '${input.value}'.`);
+    return value;
+  };
+  const options: Record<string, unknown> = {};
+  if (tuning.includes('steps')) options.steps = positive(ui.steps, 'Path steps');
+  if (tuning.includes('integration')) options.method = ui.integration.value;
+  if (tuning.includes('samples')) options.samples = positive(ui.samples, 'Noisy samples');
+  return options;
 }
 
 function classCount(m: ExplainableModel, output: number): number | undefined {
@@ -240,13 +268,13 @@ async function readSelectedInput(current: ExplainableModel): Promise<PageInput[]
 }
 
 /** Runs the chosen method over every input in one batch; results as plain arrays, tensors freed. */
-async function explain(current: ExplainableModel, inputs: PageInput[], method: AttributionMethodName, output: number, target: number | null, seed: number): Promise<ExplainRecord> {
+async function explain(current: ExplainableModel, inputs: PageInput[], method: AttributionMethodName, output: number, target: number | null, seed: number, tuning: Record<string, unknown> = {}): Promise<ExplainRecord> {
   const shape = modelInputShape(current);
   const size = shape.reduce((a, b) => a * b, 1);
   const flat = new Float32Array(inputs.length * size);
   inputs.forEach((input, i) => flat.set(input.data, i * size));
   const batch = nest(flat, [inputs.length, ...shape]) as NestedArray;
-  const result = await attributionMethods[method].run(current, batch, { target: target ?? undefined, output, seed });
+  const result = await attributionMethods[method].run(current, batch, { ...tuning, target: target ?? undefined, output, seed });
   try {
     const attributions = await result.attributions.data();
     const heatmaps = await result.heatmaps.data();
@@ -267,7 +295,7 @@ async function explain(current: ExplainableModel, inputs: PageInput[], method: A
       heatmap: Array.from(heatmaps.subarray(i * heatmapSize, (i + 1) * heatmapSize)),
       delta: result.delta?.[i],
     }));
-    return { method, output, target, seed, items };
+    return { method, output, target, seed, tuning, items };
   } finally {
     disposeAttribution(result);
   }
@@ -389,7 +417,7 @@ async function onExplain(event: SubmitEvent): Promise<void> {
     const output = Number(ui.head.value || 0);
     const target = ui.target.value === 'top' ? null : Number(ui.target.value);
     const started = performance.now();
-    const record = await explain(current, inputs, method, output, target, seed);
+    const record = await explain(current, inputs, method, output, target, seed, tuningOptions(method));
     await showRecord(current, record);
     page.last = record;
     page.runs += 1;

@@ -57,7 +57,7 @@ export function explainCommand(io: CliIo): Command {
     .option('--seed <n>', 'seed of sampled methods')
     .option('--batch-size <n>', 'rows per model call (default 64)')
     .option('-o, --out <dir>', 'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)')
-    .addHelpText('after', `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}`).join('\n')}\n`);
+    .addHelpText('after', `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].tuning.length > 0 ? ` (${attributionMethods[n].tuning.map((t) => `--${t}`).join(', ')})` : ''}`).join('\n')}\n`);
   addTargetOptions(command);
   addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);

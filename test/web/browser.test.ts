@@ -163,6 +163,13 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
       await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
       for (const [run, method] of METHODS.entries()) {
         await page.selectOption('#method', method);
+        // Tuning inputs appear only for the methods the registry says take them.
+        assert.equal(await page.isVisible('#steps'), attributionMethods[method].tuning.includes('steps'));
+        assert.equal(await page.isVisible('#samples'), false);
+        if (method === 'integrated-gradients') {
+          await page.fill('#steps', '12');
+          await page.selectOption('#integration', 'gauss-legendre');
+        }
         await page.click('#explain');
         await page.waitForFunction((n) => window.__wingbeats.runs === n || window.__wingbeats.state === 'error', run + 1, { timeout: 20_000 });
         const state: PageState = await page.evaluate(() => window.__wingbeats);
@@ -182,7 +189,8 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
         // the same computation in Node
         assert.ok(relativeMaxDiff(item.input, features.data) <= 1e-6, `features differ: ${relativeMaxDiff(item.input, features.data)}`);
         const x = tf.tensor(features.data, [1, ...features.shape]);
-        const result = await attributionMethods[method].run(model, x, { output: record.output, target: record.target ?? undefined, seed: record.seed });
+        if (method === 'integrated-gradients') assert.deepEqual(record.tuning, { steps: 12, method: 'gauss-legendre' });
+        const result = await attributionMethods[method].run(model, x, { ...record.tuning, output: record.output, target: record.target ?? undefined, seed: record.seed });
         try {
           assert.deepEqual(result.targets, [item.target]);
           const attributions = await result.attributions.data();
