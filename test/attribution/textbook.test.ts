@@ -72,12 +72,12 @@ for (const [name, build, shape] of [
     const reference = await layersGradient(model, x, targets);
     assert.ok(reference.filter((v) => Math.abs(v) > 1e-4).length > reference.length / 4, 'the test model must not be dead');
     const plain = await gradients(model, x, { target: targets, scores: 'probabilities' });
-    assertClose(flat(plain.attributions), reference, 1e-6, 1e-4, 'gradients');
+    assertClose(flat(plain.attributions), reference, 1e-6, 1e-5, 'gradients');
     const sal = await saliency(model, x, { target: targets, scores: 'probabilities' });
-    assertClose(flat(sal.attributions), reference.map(Math.abs), 1e-6, 1e-4, 'saliency');
+    assertClose(flat(sal.attributions), reference.map(Math.abs), 1e-6, 1e-5, 'saliency');
     const ixg = await inputXGradient(model, x, { target: targets, scores: 'probabilities' });
     const xs = flat(x);
-    assertClose(flat(ixg.attributions), reference.map((g, i) => g * xs[i]), 1e-6, 1e-4, 'input x gradient');
+    assertClose(flat(ixg.attributions), reference.map((g, i) => g * xs[i]), 1e-6, 1e-5, 'input x gradient');
     [plain, sal, ixg].forEach(disposeAttribution);
     x.dispose();
     model.dispose();
@@ -109,7 +109,7 @@ test('integrated gradients equals a hand-written weighted sum of gradients along
       expected.push(...integral.map((v, i) => v * (xe[i] - be[i])));
     }
     assert.ok(expected.some((v) => Math.abs(v) > 1e-3), 'the test model must not be dead');
-    assertClose(flat(result.attributions), expected, 1e-6, 1e-4, method);
+    assertClose(flat(result.attributions), expected, 1e-6, 1e-5, method);
     disposeAttribution(result);
   }
   x.dispose();
@@ -145,7 +145,7 @@ test('gradients through 2-D convolutions agree between the wasm and cpu backends
   await tf.setBackend('cpu');
   try {
     const onCpu = await gradients(model, x, { target: [1, 2] });
-    assertClose(flat(onWasm.attributions), flat(onCpu.attributions), 1e-6, 1e-4, 'wasm vs cpu');
+    assertClose(flat(onWasm.attributions), flat(onCpu.attributions), 1e-6, 1e-5, 'wasm vs cpu');
     disposeAttribution(onCpu);
   } finally {
     await tf.setBackend('wasm');

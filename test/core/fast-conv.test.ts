@@ -21,8 +21,8 @@ test('2-D: forward values and input gradients equal tf.conv2d for odd and even k
           const values = conv2dInputGradFriendly(x, kernel, strides, padding, [1, 1]);
           const reference = tf.conv2d(x, kernel, strides, padding);
           const what = `${kh}×${kw} ${padding} stride ${strides.join('×')}`;
-          assertClose(flat(values), flat(reference), 1e-5, 1e-5, `${what} forward`);
-          assertClose(flat(fast), flat(plain), 1e-5, 1e-5, `${what} input gradient`);
+          assertClose(flat(values), flat(reference), 2e-6, 1e-6, `${what} forward`);
+          assertClose(flat(fast), flat(plain), 2e-6, 1e-6, `${what} input gradient`);
           [fast, plain, values, reference].forEach((t) => t.dispose());
         });
         [x, kernel, dy].forEach((t) => t.dispose());
@@ -40,7 +40,7 @@ test('1-D: input gradients equal tf.conv1d', async () => {
       const dy = randomBatch(tf.conv1d(x, kernel, 1, padding).shape, seed++);
       const fast = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(conv1dInputGradFriendly(input as tf.Tensor3D, kernel, 1, padding, 1), dy)))(x);
       const plain = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.conv1d(input as tf.Tensor3D, kernel, 1, padding), dy)))(x);
-      assertClose(flat(fast), flat(plain), 1e-5, 1e-5, `k ${k} ${padding}`);
+      assertClose(flat(fast), flat(plain), 2e-6, 1e-6, `k ${k} ${padding}`);
       [x, kernel, dy, fast, plain].forEach((t) => t.dispose());
     }
   }
@@ -61,13 +61,13 @@ test('depthwise: forward values equal tf.depthwiseConv2d and input gradients equ
     const dy = randomBatch(reference.shape, seed++);
     const fastValues = depthwiseConv2dInputGradFriendly(x, kernel, strides, padding, [1, 1]);
     const what = `${k}×${k} ${padding} stride ${strides.join('×')} multiplier ${multiplier}`;
-    assertClose(flat(fastValues), flat(reference), 1e-5, 1e-5, `${what} forward`);
+    assertClose(flat(fastValues), flat(reference), 2e-6, 1e-6, `${what} forward`);
     const fast = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(depthwiseConv2dInputGradFriendly(input as tf.Tensor4D, kernel, strides, padding, [1, 1]), dy)))(x);
     await tf.setBackend('cpu');
     let plain: tf.Tensor;
     try {
       plain = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(input as tf.Tensor4D, kernel, strides, padding), dy)))(x);
-      assertClose(flat(fast), flat(plain), 1e-5, 1e-5, `${what} input gradient`);
+      assertClose(flat(fast), flat(plain), 2e-6, 1e-6, `${what} input gradient`);
       plain.dispose();
     } finally {
       await tf.setBackend('wasm');
