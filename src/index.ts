@@ -5,7 +5,7 @@ export { setupBackend } from './core/backend.js';
 export type { BackendName, BackendOptions } from './core/backend.js';
 export { createRng, sampleWithoutReplacement } from './core/rng.js';
 export type { Rng } from './core/rng.js';
-export { chunks } from './core/batching.js';
+export { chunks, DEFAULT_BATCH_SIZE } from './core/batching.js';
 export type { Chunk } from './core/batching.js';
 export { ExplainableModel, asExplainableModel } from './core/explainable-model.js';
 export type {

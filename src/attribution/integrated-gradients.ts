@@ -108,7 +108,7 @@ export async function integratedGradients(model: ModelInput, inputs: InputLike, 
       }
       const attributions = tf.tidy(() => tf.mul(tf.sub(x, baseline), tf.reshape(integral, x.shape)));
       const sums = tf.tidy(() => tf.sum(tf.reshape(attributions, [batch, -1]), 1).dataSync());
-      const atInput = targetScores(ctx.model, x, targets, ctx);
+      const atInput = targets.map((t, i) => ctx.predictions[i][t]);
       const atBaseline = targetScores(ctx.model, baseline, targets, ctx);
       const delta = Array.from(sums, (s, i) => s - (atInput[i] - atBaseline[i]));
       return { attributions, delta };

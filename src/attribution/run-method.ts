@@ -8,12 +8,9 @@ import { argumentError } from '../core/errors.js';
 import { InputLike, toInputBatch } from '../core/inputs.js';
 import { resolveTargets } from '../core/targets.js';
 import { HeatmapReduction, heatmapOf } from '../core/heatmap.js';
-import { chunks } from '../core/batching.js';
+import { DEFAULT_BATCH_SIZE, chunks } from '../core/batching.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 import type { GradientSettings } from './target-gradients.js';
-
-/** Default rows per model call. */
-export const DEFAULT_BATCH_SIZE = 64;
 
 /** What a method's computation receives. */
 export interface MethodContext extends GradientSettings {
@@ -22,6 +19,8 @@ export interface MethodContext extends GradientSettings {
   /** Validated input batch (owned by the frame; do not dispose). */
   x: tf.Tensor;
   targets: number[];
+  /** The model's scores (of kind `scores`) for each example, `[batch][classes]`. */
+  predictions: number[][];
   options: AttributionOptions;
 }
 
@@ -29,6 +28,8 @@ export interface MethodContext extends GradientSettings {
 export interface MethodOutput {
   attributions: tf.Tensor;
   delta?: number[];
+  /** The method's name when it is only known after running (wrappers such as SmoothGrad). */
+  method?: string;
 }
 
 /** Checks the options every method shares. */
@@ -68,8 +69,8 @@ export async function runMethod(
     const rows = predictions.arraySync();
     const labels = model.labels(outputIndex);
     const targets = resolveTargets(functionName, options.target, rows, labels);
-    const ctx: MethodContext = { functionName, model, x, targets, options, outputIndex, scores, batchSize };
-    const { attributions, delta } = await compute(ctx);
+    const ctx: MethodContext = { functionName, model, x, targets, predictions: rows, options, outputIndex, scores, batchSize };
+    const { attributions, delta, method: computedName } = await compute(ctx);
     owned.push(attributions);
     const heatmaps = heatmapOf(attributions, reduction);
     owned.push(heatmaps);
@@ -77,7 +78,7 @@ export async function runMethod(
     if (model.endsInSoftmax(outputIndex)) probabilities = scores === 'logits' ? tf.softmax(predictions) : tf.clone(predictions);
     else if (scores === 'probabilities') probabilities = tf.clone(predictions);
     return {
-      method,
+      method: computedName ?? method,
       attributions,
       heatmaps,
       targets,

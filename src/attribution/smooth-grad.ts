@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { ModelInput, asExplainableModel } from '../core/explainable-model.js';
+import type { ModelInput } from '../core/explainable-model.js';
 import { argumentError } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
+import type { InputLike } from '../core/inputs.js';
 import { createRng } from '../core/rng.js';
-import { resolveTargets } from '../core/targets.js';
-import { heatmapOf } from '../core/heatmap.js';
+import { runMethod } from './run-method.js';
 import type { AttributionMethod, AttributionOptions, AttributionResult } from './types.js';
 import { disposeAttribution } from './types.js';
 
@@ -43,16 +42,12 @@ export function smoothGrad<O extends AttributionOptions>(method: AttributionMeth
     if (!['smoothgrad', 'smoothgrad-sq', 'vargrad'].includes(kind)) {
       throw argumentError(functionName, 'kind', "'smoothgrad', 'smoothgrad-sq' or 'vargrad'", kind);
     }
-    const model = asExplainableModel(modelInput, functionName);
-    const outputIndex = model.resolveOutput(functionName, opts.output);
-    const x = toInputBatch(functionName, model, inputs);
-    const rng = createRng(opts.seed);
-    let sum: tf.Tensor | null = null;
-    let sumSq: tf.Tensor | null = null;
-    let first: AttributionResult | null = null;
-    try {
-      const predictions = tf.tidy(() => model.run(x, { outputIndex, scores: opts.scores ?? 'logits' }).arraySync());
-      const targets = resolveTargets(functionName, opts.target, predictions, model.labels(outputIndex));
+    return runMethod(kind, functionName, modelInput, inputs, opts, 'max-abs', async (ctx) => {
+      const { x, targets } = ctx;
+      const rng = createRng(opts.seed);
+      let sum: tf.Tensor | null = null;
+      let sumSq: tf.Tensor | null = null;
+      let innerName = '';
       const sigma = tf.tidy(() => {
         const flat = tf.reshape(x, [x.shape[0], -1]);
         return tf.reshape(tf.mul(tf.sub(tf.max(flat, 1), tf.min(flat, 1)), stdev), [x.shape[0], ...x.shape.slice(1).map(() => 1)]);
@@ -63,58 +58,35 @@ export function smoothGrad<O extends AttributionOptions>(method: AttributionMeth
           const noisy = tf.tidy(() => tf.add(x, tf.mul(tf.randomNormal(x.shape, 0, 1, 'float32', seed), sigma)));
           let result: AttributionResult;
           try {
-            result = await method(model, noisy, { ...opts, target: targets, seed: rng.int32() });
+            result = await method(ctx.model, noisy, { ...opts, target: targets, seed: rng.int32(), onProgress: undefined });
           } finally {
             noisy.dispose();
           }
+          innerName = result.method;
           const a = result.attributions;
           const nextSum: tf.Tensor = sum === null ? tf.clone(a) : tf.add(sum, a);
-          const nextSq: tf.Tensor = sumSq === null ? tf.square(a) : tf.tidy(() => tf.add(sumSq as tf.Tensor, tf.square(a)));
+          const nextSq: tf.Tensor = tf.tidy(() => (sumSq === null ? tf.square(a) : tf.add(sumSq, tf.square(a))));
+          disposeAttribution(result);
           sum?.dispose();
           sumSq?.dispose();
           sum = nextSum;
           sumSq = nextSq;
-          if (first === null) first = result;
-          else disposeAttribution(result);
           opts.onProgress?.(s + 1, samples);
         }
+        const total = sum as unknown as tf.Tensor;
+        const totalSq = sumSq as unknown as tf.Tensor;
+        const attributions = tf.tidy(() => {
+          const mean = tf.div(total, samples);
+          if (kind === 'smoothgrad') return mean;
+          const meanSq = tf.div(totalSq, samples);
+          return kind === 'smoothgrad-sq' ? meanSq : tf.relu(tf.sub(meanSq, tf.square(mean)));
+        });
+        return { attributions, method: `${innerName}+${kind}` };
       } finally {
         sigma.dispose();
+        (sum as tf.Tensor | null)?.dispose();
+        (sumSq as tf.Tensor | null)?.dispose();
       }
-      const total = sum as unknown as tf.Tensor;
-      const totalSq = sumSq as unknown as tf.Tensor;
-      const attributions = tf.tidy(() => {
-        const mean = tf.div(total, samples);
-        if (kind === 'smoothgrad') return mean;
-        const meanSq = tf.div(totalSq, samples);
-        return kind === 'smoothgrad-sq' ? meanSq : tf.relu(tf.sub(meanSq, tf.square(mean)));
-      });
-      const base = first as unknown as AttributionResult;
-      base.attributions.dispose();
-      base.heatmaps.dispose();
-      base.predictions.dispose();
-      base.probabilities?.dispose();
-      first = null;
-      const clean = tf.tidy(() => model.run(x, { outputIndex, scores: opts.scores ?? 'logits' }));
-      const probabilities = model.endsInSoftmax(outputIndex)
-        ? (opts.scores ?? 'logits') === 'logits' ? tf.softmax(clean) : tf.clone(clean)
-        : opts.scores === 'probabilities' ? tf.clone(clean) : undefined;
-      return {
-        method: `${base.method}+${kind}`,
-        attributions,
-        heatmaps: heatmapOf(attributions, 'max-abs'),
-        targets,
-        targetNames: targets.map((t) => model.labels(outputIndex)?.[t]),
-        predictions: clean,
-        probabilities,
-        output: base.output,
-        scores: base.scores,
-      };
-    } finally {
-      x.dispose();
-      (sum as tf.Tensor | null)?.dispose();
-      (sumSq as tf.Tensor | null)?.dispose();
-      if (first !== null) disposeAttribution(first);
-    }
+    });
   };
 }

@@ -7,10 +7,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { setupBackend } from '../core/backend.js';
 import { WingbeatsError } from '../core/errors.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
-import { loadModelFile } from '../models/load-model-file.js';
+import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { explainItems, modelJson, type ExplainedItem } from './explain-run.js';
@@ -65,74 +64,77 @@ export function batchCommand(io: CliIo): Command {
   command.action(async (options: BatchOptions) => {
     const log = createLogger(io, options);
     const { methods, steps, samples, seed, output, target, scores } = parseMultiMethodOptions(options);
-    await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
-    const model = await loadModelFile(options.model);
-    const head = model.resolveOutput('batch', output);
-    const files = await expandInputPaths(options.input);
-    const folders = new Map<string, string>();
-    for (const file of files) {
-      const folder = safeFileName(path.basename(file));
-      const clash = folders.get(folder);
-      if (clash !== undefined) throw new WingbeatsError('INVALID_ARGUMENT', `Inputs '${clash}' and '${file}' would share the output folder '${folder}'; rename one or run them separately.`);
-      folders.set(folder, file);
-    }
-    const progress = createProgress(io, `batch: ${files.length} files × ${methods.length} method${methods.length > 1 ? 's' : ''}`, { quiet: options.quiet });
-    const outcomes: BatchFileResult[] = [];
-    for (const [index, file] of files.entries()) {
-      const folder = safeFileName(path.basename(file));
-      const folderPath = path.join(options.out, folder);
-      const resultPath = path.join(folderPath, RESULT_FILE);
-      if (!options.force && existsSync(resultPath)) {
-        const previous = JSON.parse(await readFile(resultPath, 'utf8')) as { inputs?: BatchFileResult['inputs'] };
-        outcomes.push({ file, folder, status: 'skipped', inputs: previous.inputs });
-        log.debug(`${file}: already explained, skipped`);
-        progress.update(index + 1, files.length);
-        continue;
+    const model = await openModel(io, options.model);
+    try {
+      const head = model.resolveOutput('batch', output);
+      const files = await expandInputPaths(options.input);
+      const folders = new Map<string, string>();
+      for (const file of files) {
+        const folder = safeFileName(path.basename(file));
+        const clash = folders.get(folder);
+        if (clash !== undefined) throw new WingbeatsError('INVALID_ARGUMENT', `Inputs '${clash}' and '${file}' would share the output folder '${folder}'; rename one or run them separately.`);
+        folders.set(folder, file);
       }
-      try {
-        const items = await readInputs(file, model, { preset: options.preset, windows: options.windows });
-        const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
-        const perMethod: { method: AttributionMethodName; rows: ExplainedItem[] }[] = [];
-        for (const method of methods) {
-          perMethod.push({ method, rows: await explainItems(model, items, { method, target, output, scores, steps, samples, seed }) });
+      const progress = createProgress(io, `batch: ${files.length} files × ${methods.length} method${methods.length > 1 ? 's' : ''}`, { quiet: options.quiet });
+      const outcomes: BatchFileResult[] = [];
+      for (const [index, file] of files.entries()) {
+        const folder = safeFileName(path.basename(file));
+        const folderPath = path.join(options.out, folder);
+        const resultPath = path.join(folderPath, RESULT_FILE);
+        if (!options.force && existsSync(resultPath)) {
+          const previous = JSON.parse(await readFile(resultPath, 'utf8')) as { inputs?: BatchFileResult['inputs'] };
+          outcomes.push({ file, folder, status: 'skipped', inputs: previous.inputs });
+          log.debug(`${file}: already explained, skipped`);
+          progress.update(index + 1, files.length);
+          continue;
         }
-        const inputs = perMethod[0].rows.map((row) => ({ name: row.item.name, target: row.target, targetName: row.targetName, probabilities: row.probabilities ?? null }));
-        await writeStaged(folderPath, async (staged) => {
-          for (const { method, rows } of perMethod) {
-            for (const row of rows) await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset });
+        try {
+          const items = await readInputs(file, model, { preset: options.preset, windows: options.windows });
+          const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
+          const perMethod: { method: AttributionMethodName; rows: ExplainedItem[] }[] = [];
+          for (const method of methods) {
+            perMethod.push({ method, rows: await explainItems(model, items, { method, target, output, scores, steps, samples, seed }) });
           }
-          const results = perMethod.flatMap(({ method, rows }) => rows.map((row) => ({ method, ...resultJson(row, row.item.recording !== undefined) })));
-          await staged.write(RESULT_FILE, `${toJson({ file, model: modelJson(model, output), ...(preset === undefined ? {} : { preset }), inputs, results })}\n`);
-        });
-        outcomes.push({ file, folder, status: 'done', inputs });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        outcomes.push({ file, folder, status: 'failed', error: message });
-        io.stderr(`wingbeats-xai: ${file}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+          const inputs = perMethod[0].rows.map((row) => ({ name: row.item.name, target: row.target, targetName: row.targetName, probabilities: row.probabilities ?? null }));
+          await writeStaged(folderPath, async (staged) => {
+            for (const { method, rows } of perMethod) {
+              for (const row of rows) await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset });
+            }
+            const results = perMethod.flatMap(({ method, rows }) => rows.map((row) => ({ method, ...resultJson(row, row.item.recording !== undefined) })));
+            await staged.write(RESULT_FILE, `${toJson({ file, model: modelJson(model, output), ...(preset === undefined ? {} : { preset }), inputs, results })}\n`);
+          });
+          outcomes.push({ file, folder, status: 'done', inputs });
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          outcomes.push({ file, folder, status: 'failed', error: message });
+          io.stderr(`wingbeats-xai: ${file}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+        }
+        progress.update(index + 1, files.length);
       }
-      progress.update(index + 1, files.length);
-    }
-    progress.done();
-    const summary = {
-      command: 'batch',
-      model: modelJson(model, output),
-      methods,
-      out: path.resolve(options.out),
-      counts: { done: outcomes.filter((o) => o.status === 'done').length, skipped: outcomes.filter((o) => o.status === 'skipped').length, failed: outcomes.filter((o) => o.status === 'failed').length },
-      files: outcomes,
-    };
-    await writeStaged(options.out, async (staged) => {
-      await staged.write('batch.json', `${toJson(summary)}\n`);
-    });
-    if (options.json) writeJson(io, summary);
-    else {
-      for (const o of outcomes) {
-        const what = o.status === 'failed' ? `failed: ${o.error}` : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
-        io.stdout(`${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`);
+      progress.done();
+      const summary = {
+        command: 'batch',
+        model: modelJson(model, output),
+        methods,
+        out: path.resolve(options.out),
+        counts: { done: outcomes.filter((o) => o.status === 'done').length, skipped: outcomes.filter((o) => o.status === 'skipped').length, failed: outcomes.filter((o) => o.status === 'failed').length },
+        files: outcomes,
+      };
+      await writeStaged(options.out, async (staged) => {
+        await staged.write('batch.json', `${toJson(summary)}\n`);
+      });
+      if (options.json) writeJson(io, summary);
+      else {
+        for (const o of outcomes) {
+          const what = o.status === 'failed' ? `failed: ${o.error}` : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
+          io.stdout(`${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`);
+        }
       }
-    }
-    if (summary.counts.failed > 0) {
-      throw new WingbeatsError('IO', `${summary.counts.failed} of ${files.length} files failed (see ${path.join(options.out, 'batch.json')}); run the same command again to retry only those.`);
+      if (summary.counts.failed > 0) {
+        throw new WingbeatsError('IO', `${summary.counts.failed} of ${files.length} files failed (see ${path.join(options.out, 'batch.json')}); run the same command again to retry only those.`);
+      }
+    } finally {
+      model.dispose();
     }
   });
   return command;

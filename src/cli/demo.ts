@@ -59,18 +59,22 @@ export function demoCommand(io: CliIo): Command {
     const assets = demoAssetPaths();
     if (assets.recordings.length === 0) throw new WingbeatsError('IO', `No demo recordings found in '${assets.recordingsDir}': the package is incomplete.`);
     const model = await loadDemoModel();
-    const progress = createProgress(io, `demo: ${assets.recordings.length} recordings × ${DEMO_METHODS.length} methods`, { quiet: options.quiet });
-    const { report, results } = await runDemo(model, assets.recordings, { seed, onProgress: (d, t) => progress.update(d, t) });
-    progress.done();
-    await writeStaged(options.out, async (staged) => {
-      await staged.write('report.html', renderReport(report));
-      await staged.write('demo.json', `${toJson({ model: modelJson(model, 0), results })}\n`);
-    });
-    const reportPath = path.resolve(options.out, 'report.html');
-    if (options.json) writeJson(io, { report: reportPath, json: path.resolve(options.out, 'demo.json'), model: modelJson(model, 0), results });
-    else {
-      io.stdout(`Report: ${reportPath}\n`);
-      for (const r of results.filter((x) => x.method === DEMO_METHODS[0])) io.stdout(`  ${String(r.name)}: predicted ${String(r.targetName)}\n`);
+    try {
+      const progress = createProgress(io, `demo: ${assets.recordings.length} recordings × ${DEMO_METHODS.length} methods`, { quiet: options.quiet });
+      const { report, results } = await runDemo(model, assets.recordings, { seed, onProgress: (d, t) => progress.update(d, t) });
+      progress.done();
+      await writeStaged(options.out, async (staged) => {
+        await staged.write('report.html', renderReport(report));
+        await staged.write('demo.json', `${toJson({ model: modelJson(model, 0), results })}\n`);
+      });
+      const reportPath = path.resolve(options.out, 'report.html');
+      if (options.json) writeJson(io, { report: reportPath, json: path.resolve(options.out, 'demo.json'), model: modelJson(model, 0), results });
+      else {
+        io.stdout(`Report: ${reportPath}\n`);
+        for (const r of results.filter((x) => x.method === DEMO_METHODS[0])) io.stdout(`  ${String(r.name)}: predicted ${String(r.targetName)}\n`);
+      }
+    } finally {
+      model.dispose();
     }
   });
   return command;

@@ -1,12 +1,11 @@
 /** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
+import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
 import { Command } from 'commander';
-import { setupBackend } from '../core/backend.js';
-import { WingbeatsError } from '../core/errors.js';
 import type { ScoreKind } from '../core/explainable-model.js';
 import { attributionMethodNames } from '../attribution/registry.js';
 import { compareWithRandom } from '../evaluation/compare-with-random.js';
 import { loadPixelStatistics } from '../evaluation/pixel-statistics-file.js';
-import { loadModelFile } from '../models/load-model-file.js';
+import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
@@ -52,12 +51,9 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
   const seed = parseInteger(options.seed, '--seed', 0) as number;
   const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
   const output = parseOutput(options.output);
-  const backend = await setupBackend({ warn: (m) => log.info(m) });
-  log.debug(`backend: ${backend}`);
-  const model = await loadModelFile(options.model);
+  const model = await openModel(io, options.model);
   try {
     const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
-    if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Input '${options.input}' holds no example to evaluate.`);
     const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
     log.debug(`${model.describe()}; ${items.length} input(s)`);
     const x = itemsToBatch(items);
@@ -120,7 +116,7 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
     }
     return document;
   } finally {
-    model.layersModel?.dispose();
+    model.dispose();
   }
 }
 
@@ -146,7 +142,7 @@ export function evaluateCommand(io: CliIo): Command {
     .option('--step <s>', 'fraction of all positions flipped per step (at least one position)', '0.005')
     .option('--stats <file>', 'pixel statistics JSON {shape, mean, std, count} for the replacement values (default: the model\'s input batch norm, else each input\'s own mean and std)')
     .option('--seed <n>', 'seed of the replacement values and the random orders', '0')
-    .option('--batch-size <n>', 'flipped inputs per model call', '64')
+    .option('--batch-size <n>', 'flipped inputs per model call', String(DEFAULT_BATCH_SIZE))
     .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
   addMethodTuningOptions(command, integrationMethods);
   addTargetOptions(command);

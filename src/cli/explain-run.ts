@@ -46,7 +46,6 @@ export function parseTarget(text: string | undefined): TargetOption | undefined 
 
 /** Explains every item with `settings.method`, in one batched call. */
 export async function explainItems(model: ExplainableModel, items: InputItem[], settings: ExplainSettings): Promise<ExplainedItem[]> {
-  if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
   const shape = items[0].shape;
   const x = itemsToBatch(items);
   let baseline: tf.Tensor | undefined;

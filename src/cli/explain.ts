@@ -3,9 +3,8 @@ import { Command, Option } from 'commander';
 import { WingbeatsError } from '../core/errors.js';
 import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { integrationMethods, type IntegrationMethod } from '../attribution/integral-approximation.js';
-import { loadModelFile } from '../models/load-model-file.js';
+import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
-import { setupBackend } from '../core/backend.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { readInputs, presetForModel, type InputItem } from './read-inputs.js';
 import { explainItems, modelJson, parseTarget } from './explain-run.js';
@@ -63,58 +62,60 @@ export function explainCommand(io: CliIo): Command {
   addCommonOptions(command);
   command.action(async (options: ExplainOptions) => {
     const log = createLogger(io, options);
-    const backend = await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
-    log.debug(`backend: ${backend}`);
     const steps = parseInteger(options.steps, '--steps', 1);
     const samples = parseInteger(options.samples, '--samples', 1);
     const seed = parseInteger(options.seed, '--seed', 0);
     const batchSize = parseInteger(options.batchSize, '--batch-size', 1);
     const output = parseOutput(options.output);
-    const model = await loadModelFile(options.model);
-    log.debug(`loaded ${model.describe()}`);
-    model.resolveOutput('explain', output);
-    const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
-    const fromRecording = items.some((i) => i.recording !== undefined);
-    const preset = fromRecording ? presetForModel(model, options.preset) : undefined;
-    const baselines = await readBaselines(options.baseline, items, model);
-    const progress = createProgress(io, `${options.method} on ${items.length} input${items.length > 1 ? 's' : ''}`, { quiet: options.quiet });
-    const rows = await explainItems(model, items, {
-      method: options.method,
-      target: parseTarget(options.target),
-      output,
-      scores: options.scores,
-      baselines,
-      steps,
-      integration: options.integration,
-      samples,
-      seed,
-      batchSize,
-      onProgress: (d, t) => progress.update(d, t),
-    });
-    progress.done();
-    const document = {
-      method: options.method,
-      model: modelJson(model, output),
-      ...(preset === undefined ? {} : { preset }),
-      results: rows.map((row) => resultJson(row, fromRecording)),
-    };
-    if (options.out !== undefined) {
-      const written = await writeStaged(options.out, async (staged) => {
-        const head = model.resolveOutput('explain', output);
-        for (const row of rows) {
-          await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${options.method}`, row, { model, head, method: options.method, preset, subtitle: `${row.item.name} — ${model.name}` });
-        }
-        await staged.write('explain.json', `${toJson(document)}\n`);
+    const model = await openModel(io, options.model);
+    try {
+      log.debug(`loaded ${model.describe()}`);
+      model.resolveOutput('explain', output);
+      const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
+      const fromRecording = items.some((i) => i.recording !== undefined);
+      const preset = fromRecording ? presetForModel(model, options.preset) : undefined;
+      const baselines = await readBaselines(options.baseline, items, model);
+      const progress = createProgress(io, `${options.method} on ${items.length} input${items.length > 1 ? 's' : ''}`, { quiet: options.quiet });
+      const rows = await explainItems(model, items, {
+        method: options.method,
+        target: parseTarget(options.target),
+        output,
+        scores: options.scores,
+        baselines,
+        steps,
+        integration: options.integration,
+        samples,
+        seed,
+        batchSize,
+        onProgress: (d, t) => progress.update(d, t),
       });
-      log.info(`wrote ${written.length} files to ${options.out}`);
-    }
-    if (options.json) writeJson(io, document);
-    else {
-      for (const row of rows) {
-        const name = row.targetName ?? `class ${row.target}`;
-        const p = row.probabilities?.[row.target];
-        io.stdout(`${row.item.name}: ${options.method} for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${row.delta === undefined ? '' : `, completeness gap ${row.delta.toExponential(2)}`}\n`);
+      progress.done();
+      const document = {
+        method: options.method,
+        model: modelJson(model, output),
+        ...(preset === undefined ? {} : { preset }),
+        results: rows.map((row) => resultJson(row, fromRecording)),
+      };
+      if (options.out !== undefined) {
+        const written = await writeStaged(options.out, async (staged) => {
+          const head = model.resolveOutput('explain', output);
+          for (const row of rows) {
+            await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${options.method}`, row, { model, head, method: options.method, preset, subtitle: `${row.item.name} — ${model.name}` });
+          }
+          await staged.write('explain.json', `${toJson(document)}\n`);
+        });
+        log.info(`wrote ${written.length} files to ${options.out}`);
       }
+      if (options.json) writeJson(io, document);
+      else {
+        for (const row of rows) {
+          const name = row.targetName ?? `class ${row.target}`;
+          const p = row.probabilities?.[row.target];
+          io.stdout(`${row.item.name}: ${options.method} for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${row.delta === undefined ? '' : `, completeness gap ${row.delta.toExponential(2)}`}\n`);
+        }
+      }
+    } finally {
+      model.dispose();
     }
   });
   return command;

@@ -1,8 +1,7 @@
 /** `wingbeats-xai report`: several methods side by side for a model and recordings or inputs, as one HTML file. */
 import path from 'node:path';
 import { Command } from 'commander';
-import { setupBackend } from '../core/backend.js';
-import { loadModelFile } from '../models/load-model-file.js';
+import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { renderReport } from '../render/html-report.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
@@ -45,36 +44,39 @@ export function reportCommand(io: CliIo): Command {
   command.action(async (options: ReportOptions) => {
     const log = createLogger(io, options);
     const { methods, steps, samples, seed, output, target, scores } = parseMultiMethodOptions(options);
-    await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
-    const model = await loadModelFile(options.model);
-    model.resolveOutput('report', output);
-    const files = await expandInputPaths(options.input);
-    const items: InputItem[] = [];
-    for (const file of files) items.push(...(await readInputs(file, model, { preset: options.preset, windows: options.windows })));
-    const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
-    const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, { quiet: options.quiet });
-    const { report, results } = await buildExplanationReport(model, items, {
-      methods,
-      target,
-      output,
-      scores,
-      steps,
-      samples,
-      seed,
-      preset,
-      title: options.title ?? `Explanations of ${model.name}`,
-      onProgress: (d, t) => progress.update(d, t),
-    });
-    progress.done();
-    const document = { model: modelJson(model, output), methods, ...(preset === undefined ? {} : { preset }), results };
-    await writeStaged(options.out, async (staged) => {
-      await staged.write('report.html', renderReport(report));
-      await staged.write('report.json', `${toJson(document)}\n`);
-    });
-    const reportPath = path.resolve(options.out, 'report.html');
-    log.info(`wrote ${reportPath}`);
-    if (options.json) writeJson(io, { report: reportPath, ...document });
-    else io.stdout(`Report: ${reportPath}\n`);
+    const model = await openModel(io, options.model);
+    try {
+      model.resolveOutput('report', output);
+      const files = await expandInputPaths(options.input);
+      const items: InputItem[] = [];
+      for (const file of files) items.push(...(await readInputs(file, model, { preset: options.preset, windows: options.windows })));
+      const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
+      const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, { quiet: options.quiet });
+      const { report, results } = await buildExplanationReport(model, items, {
+        methods,
+        target,
+        output,
+        scores,
+        steps,
+        samples,
+        seed,
+        preset,
+        title: options.title ?? `Explanations of ${model.name}`,
+        onProgress: (d, t) => progress.update(d, t),
+      });
+      progress.done();
+      const document = { model: modelJson(model, output), methods, ...(preset === undefined ? {} : { preset }), results };
+      await writeStaged(options.out, async (staged) => {
+        await staged.write('report.html', renderReport(report));
+        await staged.write('report.json', `${toJson(document)}\n`);
+      });
+      const reportPath = path.resolve(options.out, 'report.html');
+      log.info(`wrote ${reportPath}`);
+      if (options.json) writeJson(io, { report: reportPath, ...document });
+      else io.stdout(`Report: ${reportPath}\n`);
+    } finally {
+      model.dispose();
+    }
   });
   return command;
 }

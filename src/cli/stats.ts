@@ -4,8 +4,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { WingbeatsError } from '../core/errors.js';
 import { ExplainableModel } from '../core/explainable-model.js';
-import { setupBackend } from '../core/backend.js';
-import { loadModelFile } from '../models/load-model-file.js';
+import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES, featureShape, isFeaturePresetName } from '../signal/presets.js';
 import { pixelStatistics, pixelStatisticsToJSON } from '../evaluation/pixel-statistics.js';
 import { savePixelStatistics } from '../evaluation/pixel-statistics-file.js';
@@ -56,28 +55,31 @@ export function statsCommand(io: CliIo): Command {
     const log = createLogger(io, options);
     let model: ExplainableModel;
     if (options.model !== undefined) {
-      await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
-      model = await loadModelFile(options.model);
+      model = await openModel(io, options.model);
     } else if (options.preset !== undefined && isFeaturePresetName(options.preset)) {
       model = ExplainableModel.from((x) => x, { inputShape: featureShape(options.preset), name: `preset ${options.preset}` });
     } else {
       throw new WingbeatsError('INVALID_ARGUMENT', "Command 'stats' needs --model or --preset to know the input layout.");
     }
-    const files = await expandInputPaths(options.input);
-    const progress = createProgress(io, `stats over ${files.length} files`, { quiet: options.quiet });
-    let done = 0;
-    async function* examples(): AsyncGenerator<Float32Array> {
-      for (const file of files) {
-        for (const item of await readInputs(file, model, { preset: options.preset, windows: options.windows })) yield item.data;
-        progress.update(++done, files.length);
+    try {
+      const files = await expandInputPaths(options.input);
+      const progress = createProgress(io, `stats over ${files.length} files`, { quiet: options.quiet });
+      let done = 0;
+      async function* examples(): AsyncGenerator<Float32Array> {
+        for (const file of files) {
+          for (const item of await readInputs(file, model, { preset: options.preset, windows: options.windows })) yield item.data;
+          progress.update(++done, files.length);
+        }
       }
+      const stats = await pixelStatistics(examples(), { shape: (model.inputShape ?? []).map((d) => d ?? -1) });
+      progress.done();
+      await savePixelStatistics(options.out, stats);
+      log.info(`wrote statistics of ${stats.count} inputs to ${options.out}`);
+      if (options.json) writeJson(io, { file: path.resolve(options.out), ...pixelStatisticsToJSON(stats) });
+      else io.stdout(`${options.out}: mean and std of ${stats.count} inputs of shape [${stats.shape.join(', ')}]\n`);
+    } finally {
+      model.dispose();
     }
-    const stats = await pixelStatistics(examples(), { shape: (model.inputShape ?? []).map((d) => d ?? -1) });
-    progress.done();
-    await savePixelStatistics(options.out, stats);
-    log.info(`wrote statistics of ${stats.count} inputs to ${options.out}`);
-    if (options.json) writeJson(io, { file: path.resolve(options.out), ...pixelStatisticsToJSON(stats) });
-    else io.stdout(`${options.out}: mean and std of ${stats.count} inputs of shape [${stats.shape.join(', ')}]\n`);
   });
   return command;
 }

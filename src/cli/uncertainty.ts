@@ -1,12 +1,12 @@
 /** `wingbeats-xai uncertainty`: explanations under Monte-Carlo dropout, summarised as quantile, mean and std maps. */
+import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
 import { Command, Option } from 'commander';
-import { setupBackend } from '../core/backend.js';
 import { WingbeatsError } from '../core/errors.js';
 import type { ScoreKind } from '../core/explainable-model.js';
 import { attributionMethodNames, isAttributionMethodName } from '../attribution/registry.js';
 import { mcDropoutExplanations } from '../uncertainty/mc-dropout-explanations.js';
 import { quantileMaps, quantileMethods, type QuantileMethod } from '../uncertainty/quantile-maps.js';
-import { loadModelFile } from '../models/load-model-file.js';
+import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import type { Grid } from '../render/grid.js';
@@ -59,12 +59,9 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
   const seed = parseInteger(options.seed, '--seed', 0) as number;
   const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
   const output = parseOutput(options.output);
-  const backend = await setupBackend({ warn: (m) => log.info(m) });
-  log.debug(`backend: ${backend}`);
-  const model = await loadModelFile(options.model);
+  const model = await openModel(io, options.model);
   try {
     const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
-    if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Input '${options.input}' holds no example to explain.`);
     const x = itemsToBatch(items);
     const progress = createProgress(io, `uncertainty (${samples} samples)`, { quiet: options.quiet });
     let mc;
@@ -147,7 +144,7 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
     }
     return document;
   } finally {
-    model.layersModel?.dispose();
+    model.dispose();
   }
 }
 
@@ -176,7 +173,7 @@ export function uncertaintyCommand(io: CliIo): Command {
     .addOption(new Option('--quantile-method <rule>', "'exact' (NumPy's linear rule) or 'histogram' (the original 50-bin rule)").choices([...quantileMethods]).default('exact'))
     .option('--seed <n>', 'seed of the dropout masks', '0')
     .option('--keep-samples', 'include every sample\'s heatmap in the JSON')
-    .option('--batch-size <n>', 'rows per model call', '64')
+    .option('--batch-size <n>', 'rows per model call', String(DEFAULT_BATCH_SIZE))
     .option('-o, --out <dir>', 'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder');
   addMethodTuningOptions(command, integrationMethods);
   addTargetOptions(command);

@@ -1,5 +1,8 @@
 /** The one chunking helper through which steps, samples and examples are expanded. */
 
+/** Rows sent through a model at once when `batchSize` is not given (it never changes results). */
+export const DEFAULT_BATCH_SIZE = 64;
+
 /** A half-open range [start, end) of items. */
 export interface Chunk {
   start: number;

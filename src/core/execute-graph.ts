@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ExecutionContext, layerOp } from './layer-ops.js';
+import { withInputGradient } from './input-gradient.js';
 
 type Symbolic = tf.SymbolicTensor;
 
@@ -21,16 +22,11 @@ export interface ExecutionSettings {
   stripFinalSoftmax: boolean[];
 }
 
-const guidedRelu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x]);
-  return {
-    value: tf.relu(x),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const upstream = dy as tf.Tensor;
-      return tf.mul(tf.mul(upstream, tf.step(saved[0])), tf.step(upstream));
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+/** ReLU whose gradient passes only positive upstream gradients where the forward input was positive (guided backprop). */
+const guidedRelu = withInputGradient(
+  (x: tf.Tensor) => tf.relu(x),
+  (dy, x) => tf.mul(tf.mul(dy, tf.step(x)), tf.step(dy)),
+);
 
 /** Is the named activation a softmax? */
 export function isSoftmaxActivation(name: unknown): boolean {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError, argumentError } from './errors.js';
 import { ExecutionSettings, ReluRule, executeGraph, layerEndsInSoftmax } from './execute-graph.js';
 import { createRng } from './rng.js';
-import { chunks } from './batching.js';
+import { DEFAULT_BATCH_SIZE, chunks } from './batching.js';
 
 /** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
 export type ScoreFunction = (x: tf.Tensor) => tf.Tensor;
@@ -223,7 +223,7 @@ export class ExplainableModel {
    */
   predict(inputs: tf.Tensor, options: RunOptions & { samples?: number; seed?: number; batchSize?: number } = {}): PredictResult {
     const index = this.resolveOutput('predict', options.output);
-    const batchSize = options.batchSize ?? 64;
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const forward = (): tf.Tensor2D =>
       tf.tidy(() => {
         const parts = chunks(inputs.shape[0], batchSize).map(({ start, end }) =>
@@ -260,6 +260,11 @@ export class ExplainableModel {
       (sum as tf.Tensor2D | null)?.dispose();
       (sumSq as tf.Tensor2D | null)?.dispose();
     }
+  }
+
+  /** Frees the wrapped model's weights (a function model owns none). The model cannot be used afterwards. */
+  dispose(): void {
+    this.layersModel?.dispose();
   }
 
   /** A one-line description for messages ("model 'x' with input [129,1] and heads genus, species"). */

@@ -8,14 +8,28 @@
  * (the kernel is a constant here); other strides and dilations use the plain op.
  */
 import * as tf from '@tensorflow/tfjs';
+import { withInputGradient } from './input-gradient.js';
 
 type Padding = 'same' | 'valid';
+type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
-function pads(kernel: number, padding: Padding): [number, number] {
+/** Explicit (before, after) padding of one axis for `padding` with this kernel size and stride (TensorFlow's rule). */
+function stridedPads(size: number, kernel: number, stride: number, padding: Padding): [number, number] {
   if (padding === 'valid') return [0, 0];
-  const total = kernel - 1;
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + kernel - size, 0);
   const before = Math.floor(total / 2);
   return [before, total - before];
+}
+
+/** NHWC explicit padding of a stride-1 convolution, and the mirrored padding of its input gradient (k−1−before, k−1−after). */
+function forwardAndGradientPads(x: tf.Tensor4D, kh: number, kw: number, strides: [number, number], padding: Padding): [ExplicitPadding, ExplicitPadding] {
+  const [hb, ha] = stridedPads(x.shape[1], kh, strides[0], padding);
+  const [wb, wa] = stridedPads(x.shape[2], kw, strides[1], padding);
+  return [
+    [[0, 0], [hb, ha], [wb, wa], [0, 0]],
+    [[0, 0], [kh - 1 - hb, kh - 1 - ha], [kw - 1 - wb, kw - 1 - wa], [0, 0]],
+  ];
 }
 
 /**
@@ -33,19 +47,11 @@ export function conv2dInputGradFriendly(
     return tf.conv2d(x, kernel, strides, padding, 'NHWC', dilations);
   }
   const [kh, kw] = kernel.shape;
-  const [hb, ha] = pads(kh, padding);
-  const [wb, wa] = pads(kw, padding);
-  const forward = tf.customGrad(((input: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    save([]);
-    return {
-      value: tf.conv2d(input, kernel, 1, padding, 'NHWC'),
-      gradFunc: (dy: tf.Tensor4D) => {
-        const flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-        return tf.conv2d(dy, flipped, 1, [[0, 0], [kh - 1 - hb, kh - 1 - ha], [kw - 1 - wb, kw - 1 - wa], [0, 0]], 'NHWC');
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (input: tf.Tensor4D) => tf.Tensor4D;
-  return forward(x);
+  const [, mirrored] = forwardAndGradientPads(x, kh, kw, [1, 1], padding);
+  return withInputGradient(
+    (input: tf.Tensor4D) => tf.conv2d(input, kernel, 1, padding, 'NHWC'),
+    (dy) => tf.conv2d(dy, tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, mirrored, 'NHWC'),
+  )(x);
 }
 
 /** 1-D convolution (NWC) through {@link conv2dInputGradFriendly}. */
@@ -58,15 +64,6 @@ export function conv1dInputGradFriendly(x: tf.Tensor3D, kernel: tf.Tensor3D, str
     [1, dilation],
   );
   return tf.squeeze(y, [1]) as tf.Tensor3D;
-}
-
-/** Explicit (before, after) padding of one axis for `padding` with this kernel size and stride (TensorFlow's rule). */
-function stridedPads(size: number, kernel: number, stride: number, padding: Padding): [number, number] {
-  if (padding === 'valid') return [0, 0];
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
-  const before = Math.floor(total / 2);
-  return [before, total - before];
 }
 
 /** Every `stride`-th row and column of a stride-1 result, with plain ops whose gradients exist on every backend. */
@@ -94,29 +91,27 @@ export function depthwiseConv2dInputGradFriendly(
   if (dilations[0] !== 1 || dilations[1] !== 1) return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
   const [kh, kw, , multiplier] = kernel.shape;
   const [, h, w] = x.shape;
-  const [hb, ha] = stridedPads(h, kh, strides[0], padding);
-  const [wb, wa] = stridedPads(w, kw, strides[1], padding);
-  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [hb, ha], [wb, wa], [0, 0]];
-  const stride1 = tf.customGrad(((input: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    save([]);
-    return {
-      value: tf.depthwiseConv2d(input, kernel, 1, explicit, 'NHWC'),
-      gradFunc: (dy: tf.Tensor4D) => {
-        const mirrored: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [kh - 1 - hb, kh - 1 - ha], [kw - 1 - wb, kw - 1 - wa], [0, 0]];
-        const flipped = tf.reverse(kernel, [0, 1]);
-        const [b, oh, ow, channels] = dy.shape;
-        const perMultiplier = tf.reshape(dy, [b, oh, ow, channels / multiplier, multiplier]);
-        let dx: tf.Tensor4D | null = null;
-        for (let m = 0; m < multiplier; m++) {
-          const dyM = tf.reshape(tf.slice(perMultiplier, [0, 0, 0, 0, m], [b, oh, ow, channels / multiplier, 1]), [b, oh, ow, channels / multiplier]) as tf.Tensor4D;
-          const kM = tf.slice(flipped, [0, 0, 0, m], [kh, kw, channels / multiplier, 1]) as tf.Tensor4D;
-          const part = tf.depthwiseConv2d(dyM, kM, 1, mirrored, 'NHWC');
-          dx = dx === null ? part : (tf.add(dx, part) as tf.Tensor4D);
-        }
-        return dx as tf.Tensor4D;
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (input: tf.Tensor4D) => tf.Tensor4D;
+  const [explicit, mirrored] = forwardAndGradientPads(x, kh, kw, strides, padding);
+  const stride1 = withInputGradient(
+    (input: tf.Tensor4D) => tf.depthwiseConv2d(input, kernel, 1, explicit, 'NHWC'),
+    (dy) => {
+      // One depthwise convolution of dy per multiplier, with that multiplier's flipped kernel.
+      const flipped = tf.reverse(kernel, [0, 1]);
+      const [b, oh, ow, outChannels] = dy.shape;
+      const channels = outChannels / multiplier;
+      const perMultiplier = tf.reshape(dy, [b, oh, ow, channels, multiplier]);
+      const parts = Array.from({ length: multiplier }, (_, m) =>
+        tf.depthwiseConv2d(
+          tf.reshape(tf.slice(perMultiplier, [0, 0, 0, 0, m], [b, oh, ow, channels, 1]), [b, oh, ow, channels]) as tf.Tensor4D,
+          tf.slice(flipped, [0, 0, 0, m], [kh, kw, channels, 1]) as tf.Tensor4D,
+          1,
+          mirrored,
+          'NHWC',
+        ),
+      );
+      return parts.length === 1 ? parts[0] : tf.addN(parts);
+    },
+  );
   const outH = padding === 'valid' ? Math.ceil((h - kh + 1) / strides[0]) : Math.ceil(h / strides[0]);
   const outW = padding === 'valid' ? Math.ceil((w - kw + 1) / strides[1]) : Math.ceil(w / strides[1]);
   return subsample(stride1(x), strides, outH, outW);

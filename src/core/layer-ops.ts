@@ -119,44 +119,40 @@ registerLayerOp('Dense', (layer, inputs, ctx) => {
   return ctx.activation(activationName(layer), addBias(layer, y));
 });
 
-registerLayerOp('Conv1D', (layer, inputs, ctx) => {
-  requireChannelsLast(layer);
-  const x = single(inputs, layer) as tf.Tensor3D;
-  const c = config(layer);
-  const kernel = layerWeight(layer, 'kernel') as tf.Tensor3D;
+/**
+ * The op of a convolution layer class: channels-last input, its named weights, `compute(x, weights, config)` for the
+ * linear part, then bias and activation under the rules in force.
+ */
+function convolutionOp(weightNames: readonly string[], compute: (x: tf.Tensor, weights: tf.Tensor[], c: Record<string, any>, layer: tf.layers.Layer) => tf.Tensor): LayerOp {
+  return (layer, inputs, ctx) => {
+    requireChannelsLast(layer);
+    const weights = weightNames.map((name) => {
+      const w = layerWeight(layer, name);
+      if (w === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no ${name}.`);
+      return w;
+    });
+    const c = config(layer);
+    return ctx.activation(activationName(layer), addBias(layer, compute(single(inputs, layer), weights, c, layer)));
+  };
+}
+
+registerLayerOp('Conv1D', convolutionOp(['kernel'], (x, [kernel], c, layer) => {
   if (c.padding === 'causal') throw new WingbeatsError('UNSUPPORTED_MODEL', `Conv1D layer '${layer.name}' uses causal padding, which is not supported.`);
-  const y = conv1dInputGradFriendly(x, kernel, first(c.strides, 1), c.padding, first(c.dilationRate, 1));
-  return ctx.activation(activationName(layer), addBias(layer, y));
-});
+  return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, first(c.strides, 1), c.padding, first(c.dilationRate, 1));
+}));
 
-registerLayerOp('Conv2D', (layer, inputs, ctx) => {
-  requireChannelsLast(layer);
-  const x = single(inputs, layer) as tf.Tensor4D;
-  const c = config(layer);
-  const kernel = layerWeight(layer, 'kernel') as tf.Tensor4D;
-  const y = conv2dInputGradFriendly(x, kernel, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
-  return ctx.activation(activationName(layer), addBias(layer, y));
-});
+registerLayerOp('Conv2D', convolutionOp(['kernel'], (x, [kernel], c) =>
+  conv2dInputGradFriendly(x as tf.Tensor4D, kernel as tf.Tensor4D, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1)),
+));
 
-registerLayerOp('DepthwiseConv2D', (layer, inputs, ctx) => {
-  requireChannelsLast(layer);
-  const x = single(inputs, layer) as tf.Tensor4D;
-  const c = config(layer);
-  const kernel = layerWeight(layer, 'depthwise_kernel') as tf.Tensor4D;
-  const y = depthwiseConv2dInputGradFriendly(x, kernel, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
-  return ctx.activation(activationName(layer), addBias(layer, y));
-});
+registerLayerOp('DepthwiseConv2D', convolutionOp(['depthwise_kernel'], (x, [kernel], c) =>
+  depthwiseConv2dInputGradFriendly(x as tf.Tensor4D, kernel as tf.Tensor4D, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1)),
+));
 
-registerLayerOp('SeparableConv2D', (layer, inputs, ctx) => {
-  requireChannelsLast(layer);
-  const x = single(inputs, layer) as tf.Tensor4D;
-  const c = config(layer);
-  const depthwise = layerWeight(layer, 'depthwise_kernel') as tf.Tensor4D;
-  const pointwise = layerWeight(layer, 'pointwise_kernel') as tf.Tensor4D;
-  const spatial = depthwiseConv2dInputGradFriendly(x, depthwise, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
-  const y = conv2dInputGradFriendly(spatial, pointwise, [1, 1], 'valid', [1, 1]);
-  return ctx.activation(activationName(layer), addBias(layer, y));
-});
+registerLayerOp('SeparableConv2D', convolutionOp(['depthwise_kernel', 'pointwise_kernel'], (x, [depthwise, pointwise], c) => {
+  const spatial = depthwiseConv2dInputGradFriendly(x as tf.Tensor4D, depthwise as tf.Tensor4D, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
+  return conv2dInputGradFriendly(spatial, pointwise as tf.Tensor4D, [1, 1], 'valid', [1, 1]);
+}));
 
 registerLayerOp('BatchNormalization', (layer, inputs) => {
   const x = single(inputs, layer);

@@ -2,6 +2,7 @@
  * "Does the explanation beat random?": pixel-flipping curves of attribution methods against random flipping over
  * several seeds, with AOPC and AUC per curve and the random baseline's mean and spread — the `evaluate` command's data.
  */
+import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
 import { ModelInput, asExplainableModel } from '../core/explainable-model.js';
 import { argumentError } from '../core/errors.js';
 import { InputLike, toInputBatch } from '../core/inputs.js';
@@ -126,7 +127,7 @@ export async function compareWithRandom(modelInput: ModelInput, inputs: InputLik
   }
   const model = asExplainableModel(modelInput, FUNCTION);
   const outputIndex = model.resolveOutput(FUNCTION, options.output);
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw argumentError(FUNCTION, 'batchSize', 'a positive integer', batchSize);
   const x = toInputBatch(FUNCTION, model, inputs);
   try {

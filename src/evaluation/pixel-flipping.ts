@@ -9,7 +9,8 @@ import { argumentError, described } from '../core/errors.js';
 import { InputLike, NestedArray, toInputBatch } from '../core/inputs.js';
 import { TargetOption, resolveTargets } from '../core/targets.js';
 import { createRng } from '../core/rng.js';
-import { chunks } from '../core/batching.js';
+import { DEFAULT_BATCH_SIZE, chunks } from '../core/batching.js';
+import { checkCommonOptions } from '../attribution/run-method.js';
 import { FlipOrder, PositionLayout, flipOrders, positionLayout, randomOrder, relevanceOrder } from './flip-order.js';
 import { StatisticsOption, StatisticsSource, replacementStatistics } from './replacement-statistics.js';
 
@@ -152,13 +153,7 @@ function checkOptions(functionName: string, options: PixelFlippingOptions): void
   if (options.order !== undefined && !flipOrders.includes(options.order)) {
     throw argumentError(functionName, 'order', flipOrders.map((o) => `'${o}'`).join(' or '), options.order);
   }
-  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
-    throw argumentError(functionName, 'batchSize', 'a positive integer', options.batchSize);
-  }
-  if (options.scores !== undefined && options.scores !== 'logits' && options.scores !== 'probabilities') {
-    throw argumentError(functionName, 'scores', "'logits' or 'probabilities'", options.scores);
-  }
-  if (options.seed !== undefined && !Number.isFinite(options.seed)) throw argumentError(functionName, 'seed', 'a finite number', options.seed);
+  checkCommonOptions(functionName, options);
 }
 
 /**
@@ -188,7 +183,7 @@ export async function pixelFlipping(modelInput: ModelInput, inputs: InputLike, o
   const model = asExplainableModel(modelInput, FUNCTION);
   const outputIndex = model.resolveOutput(FUNCTION, options.output);
   const scoreKind: ScoreKind = options.scores ?? 'logits';
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const x = toInputBatch(FUNCTION, model, inputs);
   let data: Float32Array;
   try {

@@ -3,6 +3,7 @@
  * Dropout layers switched on), with running mean and standard-deviation maps and, on request, every sample's heatmap
  * for quantile maps.
  */
+import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
 import { ModelInput, asExplainableModel } from '../core/explainable-model.js';
 import { WingbeatsError, argumentError } from '../core/errors.js';
 import { InputLike, toInputBatch } from '../core/inputs.js';
@@ -145,7 +146,7 @@ export async function mcDropoutExplanations(
     throw new WingbeatsError('UNSUPPORTED_MODEL', `'${FUNCTION}' needs a model with a Dropout layer, but ${model.describe()} has none: every sample would be the same.`);
   }
   const outputIndex = model.resolveOutput(FUNCTION, options.output);
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const labels = model.labels(outputIndex);
   const run = attributionMethods[methodName].run;

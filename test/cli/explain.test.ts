@@ -89,6 +89,7 @@ test('explain on a tfjs model.json with .npy input, every method of the registry
   const values = Float32Array.from({ length: 2 * 12 * 2 }, (_, i) => Math.sin(i));
   writeFileSync(npy, encodeNpy(values, [2, 12, 2]));
   const { attributionMethodNames } = await import('../../src/attribution/registry.js');
+  const tensorsBefore = tf.memory().numTensors;
   for (const method of attributionMethodNames) {
     const { code, stdout, stderr } = await runCli(['explain', '--model', modelFile, '--input', npy, '--method', method, '--json', '--quiet', '--seed', '3', '--samples', '2', '--steps', '4', '--target', '0,2']);
     assert.equal(code, 0, `${method}: ${stderr}`);
@@ -98,6 +99,7 @@ test('explain on a tfjs model.json with .npy input, every method of the registry
     assert.equal(document.results[0].attributions.length, 12);
     assert.equal(document.results[0].attributions[0].length, 2);
   }
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'a command run in-process frees its model and every tensor');
   model.dispose();
 });
 
