@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ExecutionContext, layerOp } from './layer-ops.js';
 import { withInputGradient } from './input-gradient.js';
+import './recurrent-ops.js';
 
 type Symbolic = tf.SymbolicTensor;
 

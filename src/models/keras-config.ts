@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../core/errors.js';
+import { nestedTensorList, normaliseInboundNodes, normaliseLayerClass, normaliseLayerConfig } from './keras-config-compat.js';
 
 type Json = Record<string, unknown>;
 
@@ -15,14 +16,21 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The layer entries (`{class_name, config}`) of a model config, nested models included, with their path. */
+function entryName(layer: Json): string {
+  return isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : String(layer.name ?? '?');
+}
+
+/**
+ * The layer entries (`{class_name, config}`) of a model config with their path: nested models and the layer inside a
+ * wrapper (`Bidirectional`, `TimeDistributed`) included.
+ */
 function* layerEntries(entry: Json, path: string[] = []): Generator<{ entry: Json; path: string[] }> {
   const config = entry.config;
-  if (!isObject(config) || !Array.isArray(config.layers)) return;
-  for (const layer of config.layers) {
+  if (!isObject(config)) return;
+  const children = Array.isArray(config.layers) ? config.layers : isObject(config.layer) ? [config.layer] : [];
+  for (const layer of children) {
     if (!isObject(layer)) continue;
-    const name = isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : String(layer.name ?? '?');
-    const here = [...path, name];
+    const here = [...path, entryName(layer)];
     yield { entry: layer, path: here };
     yield* layerEntries(layer, here);
   }
@@ -67,23 +75,11 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model'): void 
   }
 }
 
-/** A single-element list (`axis: [2]`, as Keras 2.3 writes batch-norm axes) becomes its element. */
-function unwrapSingleton(value: unknown): unknown {
-  return Array.isArray(value) && value.length === 1 && typeof value[0] === 'number' ? value[0] : value;
-}
-
-function normaliseLayerConfig(config: Json): void {
-  if ('axis' in config) config.axis = unwrapSingleton(config.axis);
-  // Newer Keras writes the dtype as a policy object; TensorFlow.js wants the name.
-  if (isObject(config.dtype) && isObject(config.dtype.config) && typeof config.dtype.config.name === 'string') {
-    config.dtype = config.dtype.config.name;
-  }
-}
-
 /**
- * A deep copy of a Keras model config that `tf.models.modelFromJSON` accepts: a Sequential subclass name
- * (`Mosquito_CNN_PSD`) becomes `Sequential` (`Functional` when it lists input/output layers), single-element
- * list fields such as batch-norm `axis: [2]` become numbers. Returns the config and the original root class name.
+ * A deep copy of a Keras (2.3 to 3.x) model config that `tf.models.modelFromJSON` accepts: a Sequential subclass
+ * name (`Mosquito_CNN_PSD`) becomes `Sequential` (`Functional` when it lists input/output layers), single-element
+ * list fields such as batch-norm `axis: [2]` become numbers, and the Keras 3 forms of `keras-config-compat.ts` are
+ * rewritten. Returns the config and the original root class name.
  */
 export function normaliseKerasConfig(modelConfig: Json): { config: Json; originalClassName: string } {
   const config = structuredClone(modelConfig);
@@ -94,10 +90,16 @@ export function normaliseKerasConfig(modelConfig: Json): { config: Json; origina
     if (!CONTAINER_CLASSES.has(String(entry.class_name))) {
       entry.class_name = 'input_layers' in inner && 'output_layers' in inner ? 'Functional' : 'Sequential';
     }
+    if ('input_layers' in inner) inner.input_layers = nestedTensorList(inner.input_layers);
+    if ('output_layers' in inner) inner.output_layers = nestedTensorList(inner.output_layers);
+    for (const layer of inner.layers) {
+      if (isObject(layer) && 'inbound_nodes' in layer) layer.inbound_nodes = normaliseInboundNodes(layer.inbound_nodes);
+    }
   };
   rewriteContainer(config);
   for (const { entry } of layerEntries(config)) {
     rewriteContainer(entry);
+    normaliseLayerClass(entry);
     if (isObject(entry.config)) normaliseLayerConfig(entry.config);
   }
   return { config, originalClassName };

@@ -11,7 +11,10 @@ import { fetchBytes } from '../core/fetch-bytes.js';
 import { WingbeatsError, argumentError } from '../core/errors.js';
 import { assignStoredWeights } from './assign-weights.js';
 import { architectureOutputNames, buildArchitecture, recogniseArchitecture } from './architectures.js';
-import { KerasH5Contents, isHdf5, readKerasH5 } from './hdf5.js';
+import { KerasH5Contents, StoredWeight, isHdf5, readKerasH5 } from './hdf5.js';
+import { isZip, readKerasArchive } from './keras-archive.js';
+import { registerGRUResetAfter } from './gru-reset-after.js';
+import { registerKerasFlatten } from './keras-flatten.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
@@ -35,7 +38,7 @@ export interface LoadModelOptions {
 
 /** Facts `loadModel` records in `model.info`. */
 export interface LoadedModelInfo extends Record<string, unknown> {
-  format: 'keras-h5' | 'keras-h5-weights' | 'tfjs-layers';
+  format: 'keras' | 'keras-h5' | 'keras-h5-weights' | 'tfjs-layers';
   /** Root class of a full Keras model (`Sequential`, `Mosquito_CNN_PSD`, `Functional`), or the recognised wingbeats architecture. */
   architecture: string;
   /** `'psd'` or `'spectrogram'` when known. */
@@ -57,6 +60,13 @@ function stem(fileName: string): string {
   const base = baseFileName(fileName);
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/** The layer classes a Keras config may name beyond TensorFlow.js's own: wingbeats layers, GRU reset_after, Flatten. */
+function registerLayerClasses(): void {
+  registerWingbeatsLayers();
+  registerGRUResetAfter();
+  registerKerasFlatten();
 }
 
 function isUrl(text: string): boolean {
@@ -90,7 +100,7 @@ function toBytes(source: Uint8Array | ArrayBuffer): Uint8Array {
  *   model.outputNames; // ['embedding', 'genus', 'species']
  */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<ExplainableModel> {
-  registerWingbeatsLayers();
+  registerLayerClasses();
   if (typeof source === 'string') {
     if (!isUrl(source) && isNode()) {
       const specifier = './load-model-file.js';
@@ -125,7 +135,7 @@ async function loadModelUrl(url: string, options: LoadModelOptions): Promise<Exp
 
 /** Loads a model from the bytes of a Keras `.h5` file or of a `model.json` (weights in `options.weightData`). */
 export async function loadModelBytes(bytes: Uint8Array, options: LoadModelOptions = {}): Promise<ExplainableModel> {
-  registerWingbeatsLayers();
+  registerLayerClasses();
   const fileName = options.fileName ?? 'model.h5';
   if (bytes.length > 0 && !isHdf5(bytes) && bytes[0] === 0x7b /* '{' */) {
     let json: Record<string, unknown>;
@@ -141,8 +151,12 @@ export async function loadModelBytes(bytes: Uint8Array, options: LoadModelOption
     }
     return loadModelArtifacts({ modelTopology: json.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: options.weightData, format: json.format as string }, options);
   }
+  if (isZip(bytes)) {
+    const archive = await readKerasArchive(bytes, baseFileName(fileName));
+    return loadFullKeras({ ...archive, format: 'keras' }, options);
+  }
   const contents = await readKerasH5(bytes, baseFileName(fileName));
-  return contents.modelConfig !== null ? loadFullKeras(contents, options) : loadWeightsOnly(contents, options);
+  return contents.modelConfig !== null ? loadFullKeras({ ...contents, modelConfig: contents.modelConfig, format: 'keras-h5' }, options) : loadWeightsOnly(contents, options);
 }
 
 /**
@@ -197,16 +211,24 @@ function speciesCount(model: tf.LayersModel): number | undefined {
   return typeof n === 'number' ? n : undefined;
 }
 
-async function loadFullKeras(contents: KerasH5Contents, options: LoadModelOptions): Promise<ExplainableModel> {
+/** A full Keras model read from a `.keras` archive or an `.h5` file. */
+interface FullKerasContents {
+  format: 'keras' | 'keras-h5';
+  modelConfig: Record<string, unknown>;
+  kerasVersion: string | null;
+  weights: Map<string, StoredWeight[]>;
+}
+
+async function loadFullKeras(contents: FullKerasContents, options: LoadModelOptions): Promise<ExplainableModel> {
   const fileName = options.fileName ?? 'model.h5';
-  const modelConfig = contents.modelConfig as Record<string, unknown>;
+  const modelConfig = contents.modelConfig;
   checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`);
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
   return guarded(
     () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),
     (model) => {
       assignStoredWeights(model, contents.weights, `'${baseFileName(fileName)}'`);
-      return wrap(model, options, { format: 'keras-h5', architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined });
+      return wrap(model, options, { format: contents.format, architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined });
     },
   );
 }
@@ -243,7 +265,7 @@ async function loadWeightsOnly(contents: KerasH5Contents, options: LoadModelOpti
 
 /** Loads a TensorFlow.js layers model from its artifacts (after refusing Lambda and naming unknown layers). */
 export async function loadModelArtifacts(artifacts: tf.io.ModelArtifacts, options: LoadModelOptions = {}): Promise<ExplainableModel> {
-  registerWingbeatsLayers();
+  registerLayerClasses();
   const fileName = options.fileName ?? 'model.json';
   const topology = artifacts.modelTopology as Record<string, unknown> | ArrayBuffer | undefined;
   if (topology === undefined || topology instanceof ArrayBuffer) {

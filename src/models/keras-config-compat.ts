@@ -1,0 +1,85 @@
+/**
+ * Rewrites of single Keras config entries that TensorFlow.js cannot read as written by Keras 2.3 to 3.x:
+ * Keras 3 `InputLayer` `batch_shape`, Functional `inbound_nodes` in `args`/`kwargs` form with `__keras_tensor__`
+ * entries, un-nested `input_layers`/`output_layers`, dtype policy objects, GRU `reset_after`, `Flatten` of a 2-D
+ * input, and the training-only objects inference never uses (initializers, regularizers, constraints), whose class
+ * names TensorFlow.js often does not know (`L1`, `OrthogonalInitializer`, `LecunUniform`, ...).
+ */
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Dtypes TensorFlow.js layers accept; anything else (a mixed-precision policy) runs in float32. */
+const TFJS_DTYPES = new Set(['float32', 'int32', 'bool']);
+
+/** A single-element list (`axis: [2]`, as Keras 2.3 writes batch-norm axes) becomes its element. */
+function unwrapSingleton(value: unknown): unknown {
+  return Array.isArray(value) && value.length === 1 && typeof value[0] === 'number' ? value[0] : value;
+}
+
+/**
+ * The layer config made readable: dtype policy → name, Keras 3 input `batch_shape` → `batch_input_shape`, initializers
+ * → zeros (every weight is overwritten from the file), regularizers and constraints dropped (training only).
+ */
+export function normaliseLayerConfig(config: Json): void {
+  if ('axis' in config) config.axis = unwrapSingleton(config.axis);
+  let dtype = config.dtype;
+  if (isObject(dtype) && isObject(dtype.config)) dtype = dtype.config.name;
+  if (dtype !== undefined) config.dtype = typeof dtype === 'string' && TFJS_DTYPES.has(dtype) ? dtype : 'float32';
+  if (Array.isArray(config.batch_shape) && config.batch_input_shape === undefined) {
+    config.batch_input_shape = config.batch_shape;
+    delete config.batch_shape;
+  }
+  for (const key of Object.keys(config)) {
+    if (key.endsWith('_initializer') && isObject(config[key])) config[key] = { class_name: 'Zeros', config: {} };
+    else if (key.endsWith('_regularizer') || key.endsWith('_constraint')) config[key] = null;
+  }
+}
+
+/**
+ * The class TensorFlow.js should build for a Keras layer entry: `GRU` with `reset_after` becomes the registered
+ * `GRUResetAfter`; `Flatten` becomes the registered `KerasFlatten`, which (as in Keras, unlike TensorFlow.js's
+ * Flatten) also accepts a 2-D input such as a recurrent layer's last output. Changes `entry` in place.
+ */
+export function normaliseLayerClass(entry: Json): void {
+  const config = entry.config;
+  if (!isObject(config)) return;
+  if (entry.class_name === 'GRU' && config.reset_after === true) {
+    entry.class_name = 'GRUResetAfter';
+    delete config.reset_after;
+  } else if (entry.class_name === 'Flatten') {
+    if (config.data_format === 'channels_first') return;
+    entry.class_name = 'KerasFlatten';
+    delete config.data_format;
+  }
+}
+
+/** `['x', 0, 0]` (Keras 3, one tensor) → `[['x', 0, 0]]`; nested lists stay. */
+export function nestedTensorList(value: unknown): unknown {
+  return Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
+}
+
+/** Every `__keras_tensor__` in a Keras 3 call argument, depth first, as `[layer, node, tensor, {}]`. */
+function kerasTensors(value: unknown, out: unknown[][]): unknown[][] {
+  if (Array.isArray(value)) {
+    for (const item of value) kerasTensors(item, out);
+  } else if (isObject(value)) {
+    if (value.class_name === '__keras_tensor__' && isObject(value.config) && Array.isArray(value.config.keras_history)) {
+      const [layer, node, tensor] = value.config.keras_history as unknown[];
+      out.push([layer, node, tensor, {}]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Keras 3 `inbound_nodes` (`[{args: [...], kwargs: {...}}]`) → the Keras 2 form TensorFlow.js reads
+ * (`[[[layer, node, tensor, {}], ...]]`). Tensors passed as keyword arguments (a mask) are ignored; Keras 2 nodes stay.
+ */
+export function normaliseInboundNodes(nodes: unknown): unknown {
+  if (!Array.isArray(nodes)) return nodes;
+  return nodes.map((node) => (isObject(node) && 'args' in node ? kerasTensors(node.args, []) : node));
+}
