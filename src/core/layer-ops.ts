@@ -136,9 +136,12 @@ function convolutionOp(weightNames: readonly string[], compute: (x: tf.Tensor, w
   };
 }
 
-registerLayerOp('Conv1D', convolutionOp(['kernel'], (x, [kernel], c, layer) => {
-  if (c.padding === 'causal') throw new WingbeatsError('UNSUPPORTED_MODEL', `Conv1D layer '${layer.name}' uses causal padding, which is not supported.`);
-  return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, first(c.strides, 1), c.padding, first(c.dilationRate, 1));
+registerLayerOp('Conv1D', convolutionOp(['kernel'], (x, [kernel], c) => {
+  const dilation = first(c.dilationRate, 1);
+  if (c.padding !== 'causal') return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, first(c.strides, 1), c.padding, dilation);
+  // Causal: pad the dilated kernel extent minus one on the left only, then a 'valid' convolution.
+  const left = dilation * (kernel.shape[0] - 1);
+  return conv1dInputGradFriendly(tf.pad(x, [[0, 0], [left, 0], [0, 0]]) as tf.Tensor3D, kernel as tf.Tensor3D, first(c.strides, 1), 'valid', dilation);
 }));
 
 registerLayerOp('Conv2D', convolutionOp(['kernel'], (x, [kernel], c) =>
