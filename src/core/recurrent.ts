@@ -102,8 +102,8 @@ const STEPS = { lstm: lstmStep, gru: gruStep, simple: simpleStep } as const;
  * Synchronous and differentiable; tensors are owned by the caller (or the enclosing tidy).
  */
 export function runRecurrent(x: tf.Tensor3D, weights: CellWeights, spec: CellSpec, options: RecurrentOptions = {}): RecurrentResult {
-  const steps = tf.unstack(x, 1) as tf.Tensor2D[];
-  if (options.goBackwards === true) steps.reverse();
+  // Reverse as a tensor op: reversing the array of unstacked steps gives wrong gradients in TensorFlow.js 4.22.
+  const steps = tf.unstack(options.goBackwards === true ? tf.reverse(x, 1) : x, 1) as tf.Tensor2D[];
   const zeros = (): tf.Tensor2D => tf.zeros([x.shape[0], spec.units]);
   let states: tf.Tensor2D[] = options.initialStates ?? (spec.kind === 'lstm' ? [zeros(), zeros()] : [zeros()]);
   const outputs: tf.Tensor2D[] = [];

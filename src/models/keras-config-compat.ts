@@ -41,7 +41,7 @@ export function normaliseLayerConfig(config: Json): void {
 
 /**
  * The class TensorFlow.js should build for a Keras layer entry: `GRU` with `reset_after` becomes the registered
- * `GRUResetAfter`; `Flatten` becomes the registered `KerasFlatten`, which (as in Keras, unlike TensorFlow.js's
+ * `GRUResetAfter`; a causal `Conv1D` becomes the registered `CausalConv1D`; `Flatten` becomes the registered `KerasFlatten`, which (as in Keras, unlike TensorFlow.js's
  * Flatten) also accepts a 2-D input such as a recurrent layer's last output. Changes `entry` in place.
  */
 export function normaliseLayerClass(entry: Json): void {
@@ -50,6 +50,8 @@ export function normaliseLayerClass(entry: Json): void {
   if (entry.class_name === 'GRU' && config.reset_after === true) {
     entry.class_name = 'GRUResetAfter';
     delete config.reset_after;
+  } else if (entry.class_name === 'Conv1D' && config.padding === 'causal') {
+    entry.class_name = 'CausalConv1D';
   } else if (entry.class_name === 'Flatten') {
     if (config.data_format === 'channels_first') return;
     entry.class_name = 'KerasFlatten';

@@ -15,6 +15,7 @@ import { KerasH5Contents, StoredWeight, isHdf5, readKerasH5 } from './hdf5.js';
 import { isZip, readKerasArchive } from './keras-archive.js';
 import { registerGRUResetAfter } from './gru-reset-after.js';
 import { registerKerasFlatten } from './keras-flatten.js';
+import { registerCausalConv1D } from './causal-conv1d.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
@@ -62,11 +63,12 @@ function stem(fileName: string): string {
   return dot > 0 ? base.slice(0, dot) : base;
 }
 
-/** The layer classes a Keras config may name beyond TensorFlow.js's own: wingbeats layers, GRU reset_after, Flatten. */
+/** Layer classes a Keras config may need beyond TensorFlow.js's own: wingbeats layers, GRU reset_after, Flatten, causal Conv1D. */
 function registerLayerClasses(): void {
   registerWingbeatsLayers();
   registerGRUResetAfter();
   registerKerasFlatten();
+  registerCausalConv1D();
 }
 
 function isUrl(text: string): boolean {
