@@ -64,14 +64,17 @@ export function nestedTensorList(value: unknown): unknown {
   return Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
 }
 
-/** Every `__keras_tensor__` in a Keras 3 call argument, depth first, as `[layer, node, tensor, {}]`. */
-function kerasTensors(value: unknown, out: unknown[][]): unknown[][] {
+/**
+ * Every `__keras_tensor__` in a Keras 3 call argument, depth first, as `[layer, node, tensor, {}]`. A nested model's
+ * node index moves up by one: TensorFlow.js (like Keras 2) counts the model's own internal node as its node 0.
+ */
+function kerasTensors(value: unknown, nestedModels: ReadonlySet<string>, out: unknown[][]): unknown[][] {
   if (Array.isArray(value)) {
-    for (const item of value) kerasTensors(item, out);
+    for (const item of value) kerasTensors(item, nestedModels, out);
   } else if (isObject(value)) {
     if (value.class_name === '__keras_tensor__' && isObject(value.config) && Array.isArray(value.config.keras_history)) {
       const [layer, node, tensor] = value.config.keras_history as unknown[];
-      out.push([layer, node, tensor, {}]);
+      out.push([layer, nestedModels.has(String(layer)) && typeof node === 'number' ? node + 1 : node, tensor, {}]);
     }
   }
   return out;
@@ -79,9 +82,24 @@ function kerasTensors(value: unknown, out: unknown[][]): unknown[][] {
 
 /**
  * Keras 3 `inbound_nodes` (`[{args: [...], kwargs: {...}}]`) → the Keras 2 form TensorFlow.js reads
- * (`[[[layer, node, tensor, {}], ...]]`). Tensors passed as keyword arguments (a mask) are ignored; Keras 2 nodes stay.
+ * (`[[[layer, node, tensor, {}], ...]]`). `nestedModels` names the layers of the same container that are models.
+ * Tensors passed as keyword arguments (a mask) are ignored; Keras 2 nodes stay as they are.
  */
-export function normaliseInboundNodes(nodes: unknown): unknown {
+export function normaliseInboundNodes(nodes: unknown, nestedModels: ReadonlySet<string> = new Set()): unknown {
   if (!Array.isArray(nodes)) return nodes;
-  return nodes.map((node) => (isObject(node) && 'args' in node ? kerasTensors(node.args, []) : node));
+  return nodes.map((node) => (isObject(node) && 'args' in node ? kerasTensors(node.args, nestedModels, []) : node));
+}
+
+/**
+ * A nested Sequential's leading `InputLayer` folded into its first layer's `batch_input_shape` (the Keras 2.2 form):
+ * TensorFlow.js cannot connect a nested Sequential that starts with its own InputLayer. Changes `config` in place.
+ */
+export function foldNestedSequentialInput(config: Json): void {
+  const layers = config.layers;
+  if (!Array.isArray(layers) || layers.length < 2) return;
+  const [input, next] = layers as unknown[];
+  if (!isObject(input) || input.class_name !== 'InputLayer' || !isObject(input.config) || !isObject(next) || !isObject(next.config)) return;
+  const shape = input.config.batch_input_shape ?? input.config.batch_shape;
+  if (next.config.batch_input_shape === undefined && Array.isArray(shape)) next.config.batch_input_shape = shape;
+  config.layers = layers.slice(1);
 }

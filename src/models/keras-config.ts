@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../core/errors.js';
-import { nestedTensorList, normaliseInboundNodes, normaliseLayerClass, normaliseLayerConfig } from './keras-config-compat.js';
+import { foldNestedSequentialInput, nestedTensorList, normaliseInboundNodes, normaliseLayerClass, normaliseLayerConfig } from './keras-config-compat.js';
 
 type Json = Record<string, unknown>;
 
@@ -84,21 +84,23 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model'): void 
 export function normaliseKerasConfig(modelConfig: Json): { config: Json; originalClassName: string } {
   const config = structuredClone(modelConfig);
   const originalClassName = String(config.class_name);
-  const rewriteContainer = (entry: Json): void => {
+  const rewriteContainer = (entry: Json, nested: boolean): void => {
     const inner = entry.config;
     if (!isObject(inner) || !Array.isArray(inner.layers)) return;
     if (!CONTAINER_CLASSES.has(String(entry.class_name))) {
       entry.class_name = 'input_layers' in inner && 'output_layers' in inner ? 'Functional' : 'Sequential';
     }
+    if (nested && entry.class_name === 'Sequential') foldNestedSequentialInput(inner);
     if ('input_layers' in inner) inner.input_layers = nestedTensorList(inner.input_layers);
     if ('output_layers' in inner) inner.output_layers = nestedTensorList(inner.output_layers);
+    const nestedModels = new Set(inner.layers.filter((l) => isObject(l) && isObject(l.config) && Array.isArray(l.config.layers)).map((l) => entryName(l as Json)));
     for (const layer of inner.layers) {
-      if (isObject(layer) && 'inbound_nodes' in layer) layer.inbound_nodes = normaliseInboundNodes(layer.inbound_nodes);
+      if (isObject(layer) && 'inbound_nodes' in layer) layer.inbound_nodes = normaliseInboundNodes(layer.inbound_nodes, nestedModels);
     }
   };
-  rewriteContainer(config);
+  rewriteContainer(config, false);
   for (const { entry } of layerEntries(config)) {
-    rewriteContainer(entry);
+    rewriteContainer(entry, true);
     normaliseLayerClass(entry);
     if (isObject(entry.config)) normaliseLayerConfig(entry.config);
   }
