@@ -53,7 +53,7 @@ const RESULT_FILE = 'result.json';
 export function batchCommand(io: CliIo): Command {
   const command = new Command('batch')
     .description('explain a folder or list of recordings with one or more methods; resumable, one folder per file')
-    .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
+    .requiredOption('-m, --model <file>', 'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json')
     .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them')
     .option('--force', 'explain again files whose results already exist')
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');

@@ -134,7 +134,7 @@ function summaryLines(document: Record<string, unknown>): string {
 export function evaluateCommand(io: CliIo): Command {
   const command = new Command('evaluate')
     .description('pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)')
-    .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
+    .requiredOption('-m, --model <file>', 'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json')
     .requiredOption('-i, --input <file>', '.wav (features by --preset), .npy or .json input(s) in the model layout')
     .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency')
     .option('--random-seeds <n>', 'number of random flipping orders (seeds seed, seed+1, ...)', '5')

@@ -46,7 +46,7 @@ async function readBaselines(file: string, items: InputItem[], model: Parameters
 export function explainCommand(io: CliIo): Command {
   const command = new Command('explain')
     .description('explain a model\'s prediction for a recording (.wav) or model inputs (.npy, .json)')
-    .requiredOption('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
+    .requiredOption('-m, --model <file>', 'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json')
     .requiredOption('-i, --input <file>', '.wav recording, or .npy/.json with one input or a list of inputs in the model layout')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option('--baseline <zeros|file>', "integrated gradients baseline: 'zeros' or a .json/.npy input (one, or one per input)", 'zeros')

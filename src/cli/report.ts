@@ -33,7 +33,7 @@ interface ReportOptions extends CommonOptions, MultiMethodOptions {
 export function reportCommand(io: CliIo): Command {
   const command = new Command('report')
     .description('an HTML report: recordings, model inputs, predictions per head and several explanations side by side')
-    .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
+    .requiredOption('-m, --model <file>', 'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json')
     .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them')
     .option('--title <text>', 'report title')
     .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report');

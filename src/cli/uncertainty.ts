@@ -165,7 +165,7 @@ function summaryLines(document: Record<string, unknown>): string {
 export function uncertaintyCommand(io: CliIo): Command {
   const command = new Command('uncertainty')
     .description('explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps')
-    .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json with a Dropout layer')
+    .requiredOption('-m, --model <file>', 'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json with a Dropout layer')
     .requiredOption('-i, --input <file>', '.wav (features by --preset), .npy or .json input(s) in the model layout')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option('--samples <n>', 'number of Monte-Carlo dropout samples', '100')

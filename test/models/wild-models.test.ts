@@ -6,9 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { WingbeatsError } from '../../src/core/errors.js';
 import { ExplainableModel } from '../../src/core/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
@@ -16,6 +17,7 @@ import { integratedGradients } from '../../src/attribution/integrated-gradients.
 import { saliency } from '../../src/attribution/saliency.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { assertClose, repoRoot, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
+import { runCli } from '../cli/cli-helpers.js';
 
 interface Reference {
   models: Record<string, { inputShape: number[]; examples: { k: number; outputs: number[]; preActivation: number[] }[] }>;
@@ -108,4 +110,20 @@ describe('real Keras models from public repositories', () => {
       }
     });
   }
+
+  test('the command line explains a .keras model and a dilated-convolution model', { skip: skipWithoutShared }, async () => {
+    const work = mkdtempSync(join(tmpdir(), 'wingbeats-wild-cli-'));
+    after(() => rmSync(work, { recursive: true, force: true }));
+    for (const [file, length] of [['12_nonbang_ecg.keras', 187], ['09_ksur_ecg_resnet.h5', 186]] as const) {
+      const input = join(work, `${file}.json`);
+      const x = deterministicInput([length, 1], 2);
+      writeFileSync(input, JSON.stringify((x.arraySync() as number[][][])[0]));
+      x.dispose();
+      const { code, stdout, stderr } = await runCli(['explain', '--model', wild(file), '--input', input, '--method', 'integrated-gradients', '--steps', '8', '--json', '--quiet']);
+      assert.equal(code, 0, stderr);
+      const document = JSON.parse(stdout) as { results: { attributions: number[][] }[] };
+      assert.equal(document.results[0].attributions.length, length);
+      assert.ok(document.results[0].attributions.flat().every(Number.isFinite));
+    }
+  });
 });
