@@ -15,6 +15,30 @@ function isObject(value: unknown): value is Json {
 /** Dtypes TensorFlow.js layers accept; anything else (a mixed-precision policy) runs in float32. */
 const TFJS_DTYPES = new Set(['float32', 'int32', 'bool']);
 
+/** Activations the explainable executor runs (Keras names; `silu` is renamed `swish`). */
+const ACTIVATIONS = new Set(['linear', 'relu', 'softmax', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'relu6', 'swish', 'silu']);
+/** Activations inside recurrent cells. */
+const CELL_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid', 'tanh', 'hard_sigmoid']);
+
+/**
+ * Why a layer config cannot be run faithfully (an activation the executor lacks, a grouped convolution), as the end of
+ * a sentence, or null.
+ */
+export function unsupportedSetting(config: Json): string | null {
+  const activation = config.activation;
+  const allowed = 'recurrent_activation' in config ? CELL_ACTIVATIONS : ACTIVATIONS;
+  if (typeof activation === 'string' && !allowed.has(activation)) {
+    return `uses activation '${activation}', which wingbeats-xai cannot run (supported: ${[...allowed].join(', ')})`;
+  }
+  if (isObject(activation)) return 'uses a custom activation object, which wingbeats-xai cannot run';
+  const recurrent = config.recurrent_activation;
+  if (typeof recurrent === 'string' && !CELL_ACTIVATIONS.has(recurrent)) {
+    return `uses recurrent activation '${recurrent}', which wingbeats-xai cannot run (supported: ${[...CELL_ACTIVATIONS].join(', ')})`;
+  }
+  if (typeof config.groups === 'number' && config.groups > 1) return `is a grouped convolution (groups=${config.groups}), which TensorFlow.js cannot run`;
+  return null;
+}
+
 /** A single-element list (`axis: [2]`, as Keras 2.3 writes batch-norm axes) becomes its element. */
 function unwrapSingleton(value: unknown): unknown {
   return Array.isArray(value) && value.length === 1 && typeof value[0] === 'number' ? value[0] : value;
@@ -26,6 +50,7 @@ function unwrapSingleton(value: unknown): unknown {
  */
 export function normaliseLayerConfig(config: Json): void {
   if ('axis' in config) config.axis = unwrapSingleton(config.axis);
+  if (config.activation === 'silu') config.activation = 'swish';
   let dtype = config.dtype;
   if (isObject(dtype) && isObject(dtype.config)) dtype = dtype.config.name;
   if (dtype !== undefined) config.dtype = typeof dtype === 'string' && TFJS_DTYPES.has(dtype) ? dtype : 'float32';

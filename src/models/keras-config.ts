@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../core/errors.js';
-import { foldNestedSequentialInput, nestedTensorList, normaliseInboundNodes, normaliseLayerClass, normaliseLayerConfig } from './keras-config-compat.js';
+import { foldNestedSequentialInput, nestedTensorList, normaliseInboundNodes, unsupportedSetting, normaliseLayerClass, normaliseLayerConfig } from './keras-config-compat.js';
 
 type Json = Record<string, unknown>;
 
@@ -72,6 +72,8 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model'): void 
           `or tf.serialization.registerClass(YourLayer) with static className '${className}' for your own layer, before loading.`,
       );
     }
+    const problem = isObject(entry.config) ? unsupportedSetting(entry.config) : null;
+    if (problem !== null) throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${className}) of ${source} ${problem}.`);
   }
 }
 

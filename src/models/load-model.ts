@@ -174,8 +174,13 @@ async function guarded<T>(make: () => Promise<tf.LayersModel>, finish: (model: t
       if (!before.has(name) && !variable.isDisposed) variable.dispose();
     }
     if (error instanceof WingbeatsError) throw error;
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model could not be built in TensorFlow.js: ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model could not be built in TensorFlow.js: ${firstLine((error as Error).message)}`, { cause: error });
   }
+}
+
+/** The first line of a (possibly multi-line) TensorFlow.js message. */
+function firstLine(text: string): string {
+  return text.split('\n')[0].trim();
 }
 
 function registeredVariables(): Record<string, tf.Variable> {

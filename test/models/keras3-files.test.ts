@@ -185,3 +185,18 @@ describe('Keras 3 .keras files', () => {
     await rejectsWithoutLeaks(() => loadModel(misfit), /Weight 'skip\/kernel' of layer 'skip' does not fit: the model expects shape \[6,3\] but 'misfit\.keras' holds 'skip\/kernel' with shape \[3,6\]/);
   });
 });
+
+describe('settings wingbeats-xai cannot run are named in one line', () => {
+  const cases: [string, Json, RegExp][] = [
+    ['gelu.keras', layer('Activation', { name: 'act', activation: 'gelu' }, null), /^layer 'act' \(Activation\) of 'gelu\.keras' uses activation 'gelu', which wingbeats-xai cannot run \(supported: [^\n]*\)\.$/],
+    ['grouped.keras', layer('Conv1D', { name: 'grouped', filters: 4, kernel_size: [3], groups: 2, activation: 'relu' }, null), /^layer 'grouped' \(Conv1D\) of 'grouped\.keras' is a grouped convolution \(groups=2\)/],
+  ];
+  for (const [file, extra, pattern] of cases) {
+    test(file, async () => {
+      const path = join(dir, file);
+      await writeKerasArchive(path, functionalConfig([extra]), archiveVariables);
+      await rejectsWithoutLeaks(() => loadModel(path), pattern);
+      await assert.rejects(() => loadModel(path), (e: WingbeatsError) => e.code === 'UNSUPPORTED_MODEL');
+    });
+  }
+});
