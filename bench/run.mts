@@ -9,6 +9,7 @@ const benches: [string, string, string][] = [
   ['attribution', './attribution.ts', 'benchAttribution'],
   ['signal', './signal.ts', 'benchSignal'],
   ['models', './models.ts', 'benchModels'],
+  ['wild-models', './wild-models.ts', 'benchWildModels'],
   ['render', './render.ts', 'benchRender'],
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
 ];

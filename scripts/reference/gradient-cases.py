@@ -121,6 +121,15 @@ def cases():
     dense(c, 'dense', 6, 2)
     out.append(c)
 
+    c = Case('bidirectional-gru-reset-after', 7, [5, 2], 'keras2-h5')
+    inner_config, fw = recurrent(c, 'GRU', 'gru', 2, 3, reset_after=True)
+    _, bw = recurrent(c, 'GRU', 'gru', 2, 3, reset_after=True)
+    c.add('Bidirectional', {'name': 'bidirectional', 'merge_mode': 'concat', 'layer': {'class_name': 'GRU', 'config': inner_config}},
+          [(f'forward_{n}', a, f'forward_layer/cell/vars/{i}') for i, (n, a) in enumerate(fw)]
+          + [(f'backward_{n}', a, f'backward_layer/cell/vars/{i}') for i, (n, a) in enumerate(bw)])
+    dense(c, 'dense', 6, 2)
+    out.append(c)
+
     c = Case('dilated-conv1d', 5, [12, 2], 'keras2-h5')
     c.add('Conv1D', {'name': 'conv1d', 'filters': 3, 'kernel_size': [3], 'strides': [1], 'padding': 'same', 'dilation_rate': [2], 'activation': 'tanh', 'use_bias': True},
           [('kernel', c.w(3, 2, 3), 'vars/0'), ('bias', c.w(3, scale=0.1), 'vars/1')])

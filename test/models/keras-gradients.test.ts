@@ -50,6 +50,12 @@ describe('recurrent and dilated layers: scores and input gradients against float
         try {
           const scores = tf.tidy(() => model.run(x));
           assertClose(scores.dataSync(), c.scores, 1e-6, 1e-5, `${c.name} scores`);
+          // TensorFlow.js's own execution of the built model (registered layers included) agrees with the executor's.
+          if (!c.layers.some((l) => l.config.padding === 'causal')) {
+            const predicted = model.layersModel!.predict(x) as tf.Tensor;
+            assertClose(predicted.dataSync(), scores.dataSync(), 1e-6, 1e-6, `${c.name} tfjs predict`);
+            predicted.dispose();
+          }
           scores.dispose();
           await withoutLeaks(
             () => gradients(model, x, { target: c.target }),
