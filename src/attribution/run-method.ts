@@ -74,6 +74,11 @@ export async function runMethod(
     owned.push(attributions);
     const heatmaps = heatmapOf(attributions, reduction);
     owned.push(heatmaps);
+    // Several model inputs: the packed attributions split back into one tensor (and heatmap) per input.
+    const perInput = model.isMultiInput ? tf.tidy(() => model.unpackInputs(attributions)) : undefined;
+    owned.push(...(perInput ?? []));
+    const perInputHeatmaps = perInput?.map((a) => heatmapOf(a, reduction));
+    owned.push(...(perInputHeatmaps ?? []));
     let probabilities: tf.Tensor2D | undefined;
     if (model.endsInSoftmax(outputIndex)) probabilities = scores === 'logits' ? tf.softmax(predictions) : tf.clone(predictions);
     else if (scores === 'probabilities') probabilities = tf.clone(predictions);
@@ -88,6 +93,7 @@ export async function runMethod(
       output: model.outputNames[outputIndex],
       scores,
       ...(delta === undefined ? {} : { delta }),
+      ...(perInput === undefined ? {} : { inputAttributions: perInput, inputHeatmaps: perInputHeatmaps }),
     };
   } catch (error) {
     owned.forEach((t) => t.dispose());

@@ -42,6 +42,13 @@ export interface AttributionResult {
   scores: ScoreKind;
   /** Integrated gradients only: per example, sum(attributions) − (f(input) − f(baseline)). */
   delta?: number[];
+  /**
+   * Models with several inputs only: the attributions of each model input, `[batch, ...inputShapes[i]]` (then
+   * `attributions` holds them packed, `[batch, features]`).
+   */
+  inputAttributions?: tf.Tensor[];
+  /** Models with several inputs only: the heatmap of each model input (the method's channel reduction, min-max per example). */
+  inputHeatmaps?: tf.Tensor[];
 }
 
 /** An attribution method. */
@@ -57,4 +64,6 @@ export function disposeAttribution(result: AttributionResult): void {
   result.heatmaps.dispose();
   result.predictions.dispose();
   result.probabilities?.dispose();
+  result.inputAttributions?.forEach((t) => t.dispose());
+  result.inputHeatmaps?.forEach((t) => t.dispose());
 }
