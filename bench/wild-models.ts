@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setupBackend } from '../src/core/backend.js';
+import { setupBackend } from '../src/execution/backend.js';
 import { loadModel } from '../src/models/load-model.js';
 import { integratedGradients } from '../src/attribution/integrated-gradients.js';
 import { saliency } from '../src/attribution/saliency.js';

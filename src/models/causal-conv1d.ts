@@ -5,7 +5,7 @@
  * kernel extent minus one, then a 'valid' convolution with an exact input gradient).
  */
 import * as tf from '@tensorflow/tfjs';
-import { layerOp, registerLayerOp } from '../core/layer-ops.js';
+import { layerOp, registerLayerOp } from '../execution/layer-ops.js';
 
 type LayerConstructor = new (args: Record<string, unknown>) => tf.layers.Layer;
 

@@ -5,7 +5,7 @@
  * recurrent parts). Its arithmetic is `runRecurrent` of `core/recurrent.ts`, the same the explainable executor uses.
  */
 import * as tf from '@tensorflow/tfjs';
-import { namedActivation, runRecurrent } from '../core/recurrent.js';
+import { namedActivation, runRecurrent } from '../execution/recurrent.js';
 
 type Args = Record<string, any>;
 

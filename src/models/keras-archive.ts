@@ -5,7 +5,7 @@
  * matcher places them. Universal (fflate and h5wasm work in Node and in the browser).
  */
 import { unzipSync } from 'fflate';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { StoredWeight, readKerasVarsH5 } from './hdf5.js';
 import { weightsFromVariablePaths } from './keras-variable-paths.js';
 

@@ -4,8 +4,8 @@
  * `Flatten` layers of Keras configs to it; the explainable executor runs it with the plain `Flatten` op.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
-import { layerOp, registerLayerOp } from '../core/layer-ops.js';
+import { WingbeatsError } from '../util/errors.js';
+import { layerOp, registerLayerOp } from '../execution/layer-ops.js';
 
 /** Flattens every axis after the batch axis, for inputs of rank 2 or more. */
 export class KerasFlatten extends tf.layers.Layer {

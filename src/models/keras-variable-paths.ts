@@ -6,7 +6,7 @@
  * Each group holds `vars/<i>` in the order the layer created them (trainable first), named here after Keras's
  * variable names (`kernel`, `recurrent_kernel`, `moving_mean`, ...) so the `.h5` weight matcher places them.
  */
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { StoredWeight } from './hdf5.js';
 
 type Json = Record<string, any>;

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { kerasSnakeCase } from '../../src/models/keras-variable-paths.js';
 import { assertClose, rejectsWithoutLeaks, useWasm } from '../helpers.js';

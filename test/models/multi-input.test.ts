@@ -14,7 +14,7 @@ import { gradients } from '../../src/attribution/gradients.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { saliency } from '../../src/attribution/saliency.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { assertClose, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 import { writeKerasArchive } from './write-keras-archive.js';

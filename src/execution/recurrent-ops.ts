@@ -4,7 +4,7 @@
  * own dropout is never applied: only Dropout layers take part in Monte-Carlo dropout.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from './errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { ExecutionContext, LayerOp, layerWeight, registerLayerOp } from './layer-ops.js';
 import { CellActivation, CellSpec, namedActivation, runRecurrent } from './recurrent.js';
 
