@@ -24,6 +24,15 @@ export interface ExplainSettings {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** The explanation of one model input of an item (models with several inputs). */
+export interface ExplainedPart {
+  input: string;
+  item: InputItem;
+  attributions: Float32Array;
+  heatmap: Float32Array;
+  heatmapShape: number[];
+}
+
 /** One explained item, as plain arrays. */
 export interface ExplainedItem {
   item: InputItem;
@@ -35,6 +44,8 @@ export interface ExplainedItem {
   heatmap: Float32Array;
   heatmapShape: number[];
   delta?: number;
+  /** Models with several inputs: the attributions and heatmap of each model input. */
+  parts?: ExplainedPart[];
 }
 
 /** Parses `--target`: a class index, a class name, or a comma-separated list (one per input). */
@@ -81,6 +92,7 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
       const heatmapShape = result.heatmaps.shape.slice(1);
       const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
       const size = shape.reduce((a, b) => a * b, 1);
+      const parts = perInputParts(items, result.inputAttributions, result.inputHeatmaps);
       return items.map((item, i) => ({
         item,
         target: result.targets[i],
@@ -91,6 +103,7 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
         heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
         heatmapShape,
         delta: result.delta?.[i],
+        ...(parts === undefined ? {} : { parts: parts[i] }),
       }));
     } finally {
       disposeAttribution(result);
@@ -101,12 +114,34 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
   }
 }
 
+/** Per item, the explanation of each model input (undefined for models with one input). */
+function perInputParts(items: InputItem[], attributions: tf.Tensor[] | undefined, heatmaps: tf.Tensor[] | undefined): ExplainedPart[][] | undefined {
+  if (attributions === undefined || heatmaps === undefined) return undefined;
+  const values = attributions.map((a) => a.dataSync() as Float32Array);
+  const maps = heatmaps.map((h) => h.dataSync() as Float32Array);
+  return items.map((item, i) =>
+    (item.parts ?? []).map((part, k) => {
+      const size = part.data.length;
+      const heatmapShape = heatmaps[k].shape.slice(1);
+      const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
+      return {
+        input: part.input,
+        item: { name: part.name, data: part.data, shape: part.shape },
+        attributions: values[k].slice(i * size, (i + 1) * size),
+        heatmap: maps[k].slice(i * heatmapSize, (i + 1) * heatmapSize),
+        heatmapShape,
+      };
+    }),
+  );
+}
+
 /** The model part of the JSON documents. */
 export function modelJson(model: ExplainableModel, output: string | number | undefined): Record<string, unknown> {
   const index = model.resolveOutput('explain', output);
   return {
     name: model.name,
     inputShape: model.inputShape,
+    ...(model.isMultiInput ? { inputs: model.inputNames.map((name, i) => ({ name, shape: model.inputShapes?.[i] })) } : {}),
     outputs: model.outputNames,
     output: model.outputNames[index],
     labels: model.labels(index),

@@ -7,6 +7,7 @@ import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { readInputs, presetForModel, type InputItem } from './read-inputs.js';
+import { readModelInputs } from './read-model-inputs.js';
 import { explainItems, modelJson, parseTarget } from './explain-run.js';
 import { writeExplanationFiles } from './explanation-files.js';
 import { resultJson } from './explain-json.js';
@@ -16,7 +17,7 @@ import { addRecordingOptions, addTargetOptions, parseInteger, parseOutput, safeF
 
 interface ExplainOptions extends CommonOptions {
   model: string;
-  input: string;
+  input: string[];
   method: AttributionMethodName;
   target?: string;
   output?: string;
@@ -47,7 +48,11 @@ export function explainCommand(io: CliIo): Command {
   const command = new Command('explain')
     .description('explain a model\'s prediction for a recording (.wav) or model inputs (.npy, .json)')
     .requiredOption('-m, --model <file>', 'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json')
-    .requiredOption('-i, --input <file>', '.wav recording, or .npy/.json with one input or a list of inputs in the model layout')
+    .requiredOption(
+      '-i, --input <file>',
+      '.wav recording, or .npy/.json with one input or a list of inputs in the model layout; for a model with several inputs, once per model input (in order, or as name=file)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option('--baseline <zeros|file>', "integrated gradients baseline: 'zeros' or a .json/.npy input (one, or one per input)", 'zeros')
     .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
@@ -71,7 +76,10 @@ export function explainCommand(io: CliIo): Command {
     try {
       log.debug(`loaded ${model.describe()}`);
       model.resolveOutput('explain', output);
-      const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
+      const items = await readModelInputs(options.input, model, { preset: options.preset, windows: options.windows });
+      if (model.isMultiInput && options.baseline !== 'zeros') {
+        throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros' for a model with several inputs but got '${options.baseline}'.`);
+      }
       const fromRecording = items.some((i) => i.recording !== undefined);
       const preset = fromRecording ? presetForModel(model, options.preset) : undefined;
       const baselines = await readBaselines(options.baseline, items, model);

@@ -20,6 +20,10 @@ export interface ExplainedItemContext {
   subtitle?: string;
 }
 
+function safePart(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
 /** The Vega-Lite spec of an explained item: class name and score in the title, signed colours where the method is signed. */
 export function explainedItemSpec(row: ExplainedItem, context: ExplainedItemContext): TopLevelSpec {
   const labels = context.model.labels(context.head);
@@ -38,8 +42,22 @@ export function explainedItemSpec(row: ExplainedItem, context: ExplainedItemCont
   });
 }
 
-/** Writes `base.attributions.json`, `base.attributions.npy`, `base.heatmap.npy`, `base.svg` and `base.png`. */
+/**
+ * Writes `base.attributions.json`, `base.attributions.npy`, `base.heatmap.npy`, `base.svg` and `base.png`; for a model
+ * with several inputs the `.npy` files and pictures are written per model input (`base.<input>.*`).
+ */
 export async function writeExplanationFiles(staged: StagedOutput, base: string, row: ExplainedItem, context: ExplainedItemContext): Promise<void> {
+  if (row.parts !== undefined) {
+    await staged.write(`${base}.attributions.json`, `${toJson({ method: context.method, ...resultJson(row, false) })}\n`);
+    for (const part of row.parts) {
+      const partBase = `${base}.${safePart(part.input)}`;
+      await staged.write(`${partBase}.attributions.npy`, encodeNpy(part.attributions, part.item.shape));
+      await staged.write(`${partBase}.heatmap.npy`, encodeNpy(part.heatmap, part.heatmapShape));
+      const partRow: ExplainedItem = { ...row, item: part.item, attributions: part.attributions, heatmap: part.heatmap, heatmapShape: part.heatmapShape, parts: undefined };
+      await staged.writeChart(partBase, explainedItemSpec(partRow, { ...context, subtitle: `${context.subtitle ?? row.item.name} — input ${part.input}` }));
+    }
+    return;
+  }
   await staged.write(`${base}.attributions.json`, `${toJson({ method: context.method, ...resultJson(row, row.item.recording !== undefined) })}\n`);
   await staged.write(`${base}.attributions.npy`, encodeNpy(row.attributions, row.item.shape));
   await staged.write(`${base}.heatmap.npy`, encodeNpy(row.heatmap, row.heatmapShape));

@@ -15,6 +15,16 @@ import { readWavFile } from '../signal/read-wav-file.js';
 import type { WavRecording } from '../signal/wav.js';
 import { readNpy } from './npy.js';
 
+/** One model input of a model with several inputs, inside a packed {@link InputItem}. */
+export interface InputPart {
+  /** The model input's name. */
+  input: string;
+  /** The item's name from that input's file. */
+  name: string;
+  data: Float32Array;
+  shape: number[];
+}
+
 /** One model input read from a file. */
 export interface InputItem {
   /** A name for file names and reports (`<file>` or `<file>#<i>`). */
@@ -26,6 +36,8 @@ export interface InputItem {
   /** When the input was computed from a recording: the recording and its features. */
   recording?: WavRecording;
   features?: Features;
+  /** Models with several inputs: `data` is the packed layout of these parts, one per model input. */
+  parts?: InputPart[];
 }
 
 /** The preset a model's input needs (`--preset` wins; Keogh PSD models get `keogh-psd`). */
@@ -37,11 +49,23 @@ export function presetForModel(model: ExplainableModel, requested?: string): Fea
   return defaultPresetForModel(model);
 }
 
+/** How a file becomes model inputs. */
+export interface ReadInputsOptions {
+  preset?: string;
+  windows?: 'loudest' | 'first' | 'all';
+  /** Models with several inputs: which model input the file holds. */
+  inputIndex?: number;
+}
+
 /** Reads `file` into model inputs for `model` (see the module doc). */
-export async function readInputs(file: string, model: ExplainableModel, options: { preset?: string; windows?: 'loudest' | 'first' | 'all' } = {}): Promise<InputItem[]> {
+export async function readInputs(file: string, model: ExplainableModel, options: ReadInputsOptions = {}): Promise<InputItem[]> {
   const base = path.basename(file);
   const extension = path.extname(file).toLowerCase();
-  const modelShape = (model.inputShape ?? []).map((d) => d ?? -1);
+  if (model.isMultiInput && options.inputIndex === undefined) {
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model has ${model.inputNames.length} inputs (${model.inputNames.join(', ')}); this command takes one input file: use 'explain' with one --input per model input.`);
+  }
+  const shape = options.inputIndex === undefined ? model.inputShape : (model.inputShapes ?? [])[options.inputIndex];
+  const modelShape = (shape ?? []).map((d) => d ?? -1);
   if (modelShape.some((d) => d < 0)) {
     throw new WingbeatsError('UNSUPPORTED_MODEL', `The model's input shape [${modelShape.join(',')}] is not fully known; pass --input-shape.`);
   }

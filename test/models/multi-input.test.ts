@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,9 +18,10 @@ import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { assertClose, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 import { writeKerasArchive } from './write-keras-archive.js';
+import { runCli } from '../cli/cli-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wingbeats-multi-input-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => process.env.KEEP_TEST_FILES === undefined && rmSync(dir, { recursive: true, force: true }));
 
 type Json = Record<string, unknown>;
 const ref = (layer: string): Json => ({ class_name: '__keras_tensor__', config: { shape: null, dtype: 'float32', keras_history: [layer, 0, 0] } });
@@ -96,12 +97,12 @@ function numericGradients(signal: number[], meta: number[], target: number): [nu
 const signal = Array.from(values(10, 7), (v) => v * 2);
 const meta = Array.from(values(3, 8), (v) => v + 0.5);
 let model: ExplainableModel;
+const modelPath = join(dir, 'two-inputs.keras');
 
 before(async () => {
   await useWasm();
-  const path = join(dir, 'two-inputs.keras');
-  await writeKerasArchive(path, config, variables);
-  model = await loadModel(path);
+  await writeKerasArchive(modelPath, config, variables);
+  model = await loadModel(modelPath);
 });
 after(() => model?.dispose());
 
@@ -160,5 +161,28 @@ describe('models with several inputs', () => {
     await rejectsWithoutLeaks(() => saliency(model, [one, meta4]), /Argument 'inputs\[1\]' passed to 'saliency' must be of shape \[batch,3\] for input 'meta'/);
     await rejectsWithoutLeaks(() => saliency(model, [two, meta1]), /must be the same number of examples for every model input but got batches of 2, 1/);
     tf.dispose([one, two, meta1, meta4]);
+  });
+
+  test('the command line takes one --input per model input (in order or by name) and pictures each', async () => {
+    const signalFile = join(dir, 'signal.json');
+    const metaFile = join(dir, 'meta.json');
+    writeFileSync(signalFile, JSON.stringify([[0, 1], [1, 0], [0.5, 0.5], [-1, 2], [0.25, -0.5]]));
+    writeFileSync(metaFile, JSON.stringify([0.3, -0.2, 0.8]));
+    const out = join(dir, 'out');
+    const { code, stdout, stderr } = await runCli(['explain', '--model', modelPath, '--input', `meta=${metaFile}`, '--input', signalFile, '--method', 'gradients', '--target', '1', '--out', out, '--json', '--quiet']);
+    assert.equal(code, 0, stderr);
+    const document = JSON.parse(stdout) as { model: { inputs: { name: string }[] }; results: { inputs: string[]; attributions: number[][][] | number[][]; heatmap: unknown[] }[] };
+    assert.deepEqual(document.model.inputs.map((i) => i.name), ['signal', 'meta']);
+    const [row] = document.results;
+    assert.deepEqual(row.inputs, ['signal', 'meta']);
+    const [expectedSignal, expectedMeta] = numericGradients([0, 1, 1, 0, 0.5, 0.5, -1, 2, 0.25, -0.5], [0.3, -0.2, 0.8], 1);
+    assertClose((row.attributions[0] as number[][]).flat(), expectedSignal, 1e-6, 1e-4, 'signal gradient (CLI)');
+    assertClose(row.attributions[1] as number[], expectedMeta, 1e-6, 1e-4, 'meta gradient (CLI)');
+    for (const input of ['signal', 'meta']) {
+      for (const ext of ['attributions.npy', 'heatmap.npy', 'png', 'svg']) assert.ok(existsSync(join(out, `signal.json_meta.json.gradients.${input}.${ext}`)), `${input}.${ext} written`);
+    }
+    const one = await runCli(['explain', '--model', modelPath, '--input', signalFile, '--json']);
+    assert.equal(one.code, 1);
+    assert.match(one.stderr, /Option '--input' must be given once per model input \(signal, meta\), in that order or as name=file, but got 1 file\./);
   });
 });
