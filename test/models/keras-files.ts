@@ -38,7 +38,11 @@ function keras3LayerConfig(config: Json): Json {
     out.kernel_constraint = keras3Object('keras.constraints', 'MaxNorm', { max_value: 2, axis: 0 });
   }
   if ('recurrent_activation' in config) out.recurrent_initializer = keras3Object('keras.initializers', 'OrthogonalInitializer', { gain: 1, seed: null });
-  if (config.layer !== undefined) out.layer = keras3Layer(config.layer.class_name, config.layer.config);
+  if (config.layer !== undefined) {
+    // Keras 3 writes the backward copy of a Bidirectional's layer as well.
+    out.layer = keras3Layer(config.layer.class_name, config.layer.config);
+    out.backward_layer = keras3Layer(config.layer.class_name, { ...config.layer.config, name: `backward_${String(config.layer.config.name)}`, go_backwards: true });
+  }
   return out;
 }
 
