@@ -65,6 +65,14 @@ def forward(case, x):
         w = {n: a.astype(np.float64) for n, a, *_ in weights}
         if cls in ('LSTM', 'GRU'):
             x = run_recurrent(cls, c, weights, x)
+        elif cls == 'CuDNNLSTM':
+            # cuDNN keeps input and recurrent biases apart: an LSTM with their sum, tanh and sigmoid.
+            b = w['bias']
+            merged = [(n, a if n != 'bias' else (b[:b.size // 2] + b[b.size // 2:])) for n, a in w.items()]
+            x = kf.lstm(x, dict(merged), {**c, 'activation': 'tanh', 'recurrent_activation': 'sigmoid'})
+        elif cls == 'CuDNNGRU':
+            b = w['bias']
+            x = kf.gru(x, {**w, 'bias': b.reshape(2, -1)}, {**c, 'activation': 'tanh', 'recurrent_activation': 'sigmoid', 'reset_after': True})
         elif cls == 'Bidirectional':
             inner = c['layer']
             half = len(weights) // 2
@@ -129,6 +137,15 @@ def cases():
           + [(f'backward_{n}', a, f'backward_layer/cell/vars/{i}') for i, (n, a) in enumerate(bw)])
     dense(c, 'dense', 6, 2)
     out.append(c)
+
+    for cls, gates, seed in (('CuDNNLSTM', 4, 8), ('CuDNNGRU', 3, 9)):
+        c = Case(cls.lower(), seed, [4, 2], 'keras2-h5')
+        units = 3
+        c.add(cls, {'name': kf.snake(cls), 'units': units, 'return_sequences': False, 'go_backwards': False},
+              [('kernel', c.w(2, gates * units), 'unused'), ('recurrent_kernel', c.w(units, gates * units), 'unused'),
+               ('bias', c.w(2 * gates * units, scale=0.1), 'unused')])
+        dense(c, 'dense', units, 2)
+        out.append(c)
 
     c = Case('dilated-conv1d', 5, [12, 2], 'keras2-h5')
     c.add('Conv1D', {'name': 'conv1d', 'filters': 3, 'kernel_size': [3], 'strides': [1], 'padding': 'same', 'dilation_rate': [2], 'activation': 'tanh', 'use_bias': True},

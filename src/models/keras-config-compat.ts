@@ -66,13 +66,17 @@ export function normaliseLayerConfig(config: Json): void {
 
 /**
  * The class TensorFlow.js should build for a Keras layer entry: `GRU` with `reset_after` becomes the registered
- * `GRUResetAfter`; a causal `Conv1D` becomes the registered `CausalConv1D`; `Flatten` becomes the registered `KerasFlatten`, which (as in Keras, unlike TensorFlow.js's
+ * `GRUResetAfter`; Keras 2's `CuDNNLSTM`/`CuDNNGRU` become `LSTM`/`GRUResetAfter`; a causal `Conv1D` becomes the registered `CausalConv1D`; `Flatten` becomes the registered `KerasFlatten`, which (as in Keras, unlike TensorFlow.js's
  * Flatten) also accepts a 2-D input such as a recurrent layer's last output. Changes `entry` in place.
  */
 export function normaliseLayerClass(entry: Json): void {
   const config = entry.config;
   if (!isObject(config)) return;
-  if (entry.class_name === 'GRU' && config.reset_after === true) {
+  if (entry.class_name === 'CuDNNLSTM' || entry.class_name === 'CuDNNGRU') {
+    // Keras 2's GPU-only layers: fixed tanh/sigmoid, biases converted by cudnn-weights.ts.
+    entry.class_name = entry.class_name === 'CuDNNLSTM' ? 'LSTM' : 'GRUResetAfter';
+    Object.assign(config, { activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true });
+  } else if (entry.class_name === 'GRU' && config.reset_after === true) {
     entry.class_name = 'GRUResetAfter';
     delete config.reset_after;
   } else if (entry.class_name === 'Conv1D' && config.padding === 'causal') {

@@ -11,6 +11,8 @@ import { foldNestedSequentialInput, nestedTensorList, normaliseInboundNodes, uns
 type Json = Record<string, unknown>;
 
 const CONTAINER_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
+/** Classes TensorFlow.js does not know that the loader rebuilds as classes it does (see keras-config-compat.ts). */
+const REBUILT_CLASSES = new Set(['CuDNNLSTM', 'CuDNNGRU']);
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -65,7 +67,7 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model'): void 
     }
     // TensorFlow.js camel-cases class names while deserialising ('L2_Norm' is looked up as 'L2Norm').
     const camel = className.replace(/_+(\w|$)/g, (_m, c: string) => c.toUpperCase());
-    if (!(className in known) && !(camel in known) && !CONTAINER_CLASSES.has(className)) {
+    if (!(className in known) && !(camel in known) && !CONTAINER_CLASSES.has(className) && !REBUILT_CLASSES.has(className)) {
       throw new WingbeatsError(
         'UNKNOWN_LAYER',
         `Layer class '${className}' is not registered: ${where} of ${source} uses it; call registerWingbeatsLayers() for the wingbeats layers, ` +

@@ -16,6 +16,7 @@ import { isZip, readKerasArchive } from './keras-archive.js';
 import { registerGRUResetAfter } from './gru-reset-after.js';
 import { registerKerasFlatten } from './keras-flatten.js';
 import { registerCausalConv1D } from './causal-conv1d.js';
+import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
@@ -234,7 +235,7 @@ async function loadFullKeras(contents: FullKerasContents, options: LoadModelOpti
   return guarded(
     () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),
     (model) => {
-      assignStoredWeights(model, contents.weights, `'${baseFileName(fileName)}'`);
+      assignStoredWeights(model, convertCudnnWeights(modelConfig, contents.weights), `'${baseFileName(fileName)}'`);
       return wrap(model, options, { format: contents.format, architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined });
     },
   );
