@@ -4,7 +4,7 @@ import type { ExplainableModel, ScoreKind } from '../execution/explainable-model
 import type { TargetOption } from '../execution/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution } from '../attribution/types.js';
-import { baselineBatch, itemsToBatch, type InputItem } from './read-inputs.js';
+import { baselineBatch, itemsToBatch, type InputItem } from './input-sources.js';
 
 /** Settings of one explain run (the CLI's options, parsed). */
 export interface ExplainSettings {

@@ -11,9 +11,9 @@ import type { ExplainableModel } from '../execution/explainable-model.js';
 import { featuresFromRecording, type Features } from '../signal/features.js';
 import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
 import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.js';
-import { readWavFile } from '../signal/read-wav-file.js';
+import { readWavFile } from '../node/read-wav-file.js';
 import type { WavRecording } from '../signal/wav.js';
-import { readNpy } from './npy.js';
+import { readNpy } from '../node/npy-file.js';
 
 /** One model input read from a file. */
 export interface InputItem {

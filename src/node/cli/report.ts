@@ -2,12 +2,12 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
-import { renderReport } from '../render/html-report.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import { renderReport } from '../../render/html-report.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { modelJson } from './explain-run.js';
-import { buildExplanationReport } from './explanation-report.js';
-import { presetForModel, readBaselines, readInputs, type InputItem } from './read-inputs.js';
+import { modelJson } from '../../pipeline/explain-items.js';
+import { buildExplanationReport } from '../../pipeline/explanation-report.js';
+import { presetForModel, readBaselines, readInputs, type InputItem } from '../../pipeline/input-sources.js';
 import { expandInputPaths } from './stats.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';

@@ -1,14 +1,14 @@
 /** `wingbeats-xai explain`: attributions of one method for a recording or model inputs, as JSON, .npy and pictures. */
 import { Command, Option } from 'commander';
-import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
+import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../../attribution/registry.js';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { readBaselines, readInputs, presetForModel } from './read-inputs.js';
+import { readBaselines, readInputs, presetForModel } from '../../pipeline/input-sources.js';
 import { addMethodOptions, methodOptionValues } from './method-options.js';
-import { explainItems, modelJson, parseTarget } from './explain-run.js';
+import { explainItems, modelJson, parseTarget } from '../../pipeline/explain-items.js';
 import { writeExplanationFiles } from './explanation-files.js';
-import { resultJson } from './explain-json.js';
+import { resultJson } from '../../pipeline/result-json.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { addRecordingOptions, addTargetOptions, parseInteger, parseOutput, safeFileName } from './options.js';

@@ -1,19 +1,19 @@
 /** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
-import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
+import { DEFAULT_BATCH_SIZE } from '../../util/batching.js';
 import { Command, Option } from 'commander';
-import type { ScoreKind } from '../execution/explainable-model.js';
-import { attributionMethodNames } from '../attribution/registry.js';
-import { compareWithRandom } from '../evaluation/compare-with-random.js';
-import { loadPixelStatistics } from '../evaluation/pixel-statistics-file.js';
+import type { ScoreKind } from '../../execution/explainable-model.js';
+import { attributionMethodNames } from '../../attribution/registry.js';
+import { compareWithRandom } from '../../evaluation/compare-with-random.js';
+import { loadPixelStatistics } from '../pixel-statistics-file.js';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
-import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import { pixelFlippingSpec } from '../../render/pixel-flipping-chart.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { modelJson, parseTarget } from './explain-run.js';
+import { modelJson, parseTarget } from '../../pipeline/explain-items.js';
 import { addRecordingOptions, addTargetOptions, parseInteger, parseMethodList, parseNumber, parseOutput } from './options.js';
 import { addMethodOptions, methodOptionValues } from './method-options.js';
 import { createProgress } from './progress.js';
-import { baselineBatch, readBaselines, readInputs, itemsToBatch } from './read-inputs.js';
+import { baselineBatch, readBaselines, readInputs, itemsToBatch } from '../../pipeline/input-sources.js';
 import { writeStaged } from './staged-output.js';
 
 /** The options of `evaluate`, as commander hands them over. */

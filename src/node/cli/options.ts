@@ -1,9 +1,9 @@
 /** Parsing helpers for command-line option values (Node only). */
 import { Option, type Command } from 'commander';
 import { addMethodOptions, methodOptionValues } from './method-options.js';
-import { parseTarget } from './explain-run.js';
-import { WingbeatsError } from '../util/errors.js';
-import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
+import { parseTarget } from '../../pipeline/explain-items.js';
+import { WingbeatsError } from '../../util/errors.js';
+import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../../attribution/registry.js';
 
 /** Parses an integer option (`undefined` stays undefined); throws naming the option when it is not an integer ≥ `min`. */
 export function parseInteger(text: string | undefined, option: string, min: number): number | undefined {

@@ -14,10 +14,10 @@ import { gridFromImage } from '../render/grid.js';
 import { renderChartSvg } from '../render/chart-svg.js';
 import type { ReportData, ReportFigure, ReportItem, ReportPrediction } from '../render/html-report.js';
 import type { FeaturePresetName } from '../signal/presets.js';
-import { explainItems, type ExplainedItem } from './explain-run.js';
-import { resultJson } from './explain-json.js';
-import { explainedItemSpec } from './explanation-files.js';
-import { itemsToBatch, type InputItem } from './read-inputs.js';
+import { explainItems, type ExplainedItem } from './explain-items.js';
+import { resultJson } from './result-json.js';
+import { explainedItemSpec } from '../node/cli/explanation-files.js';
+import { itemsToBatch, type InputItem } from './input-sources.js';
 
 /** Settings of one report. */
 export interface ExplanationReportSettings {

@@ -3,8 +3,8 @@
  * that takes a method has the same flags, defaults and help (Node only).
  */
 import { Option, type Command } from 'commander';
-import { methodOptionSpecs } from '../attribution/registry.js';
-import { parseOptionText, type OptionSpec } from '../util/option-spec.js';
+import { methodOptionSpecs } from '../../attribution/registry.js';
+import { parseOptionText, type OptionSpec } from '../../util/option-spec.js';
 
 /** The commander attribute of a flag (`--noise-samples` → `noiseSamples`). */
 export function flagAttribute(flag: string): string {

@@ -1,21 +1,21 @@
 /** `wingbeats-xai uncertainty`: explanations under Monte-Carlo dropout, summarised as quantile, mean and std maps. */
-import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
+import { DEFAULT_BATCH_SIZE } from '../../util/batching.js';
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../util/errors.js';
-import type { ScoreKind } from '../execution/explainable-model.js';
-import { attributionMethodNames, isAttributionMethodName } from '../attribution/registry.js';
-import { mcDropoutExplanations } from '../uncertainty/mc-dropout-explanations.js';
-import { quantileMaps, quantileMethods, type QuantileMethod } from '../uncertainty/quantile-maps.js';
+import { WingbeatsError } from '../../util/errors.js';
+import type { ScoreKind } from '../../execution/explainable-model.js';
+import { attributionMethodNames, isAttributionMethodName } from '../../attribution/registry.js';
+import { mcDropoutExplanations } from '../../uncertainty/mc-dropout-explanations.js';
+import { quantileMaps, quantileMethods, type QuantileMethod } from '../../uncertainty/quantile-maps.js';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
-import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
-import type { Grid } from '../render/grid.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import { heatmapRowSpec } from '../../render/heatmap-row-chart.js';
+import type { Grid } from '../../render/grid.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { modelJson, parseTarget } from './explain-run.js';
+import { modelJson, parseTarget } from '../../pipeline/explain-items.js';
 import { addRecordingOptions, addTargetOptions, parseInteger, parseNumber, parseOutput } from './options.js';
 import { addMethodOptions, methodOptionValues } from './method-options.js';
 import { createProgress } from './progress.js';
-import { baselineBatch, readBaselines, readInputs, itemsToBatch } from './read-inputs.js';
+import { baselineBatch, readBaselines, readInputs, itemsToBatch } from '../../pipeline/input-sources.js';
 import { writeStaged } from './staged-output.js';
 
 /** The options of `uncertainty`, as commander hands them over. */
