@@ -1,11 +1,11 @@
 /**
  * Layer ops for recurrent layers (`LSTM`, `GRU`, the loader's `GRUResetAfter`, `SimpleRNN`) and the `Bidirectional`
- * wrapper, executed step by step with the plain ops of `recurrent.ts` (differentiable on every backend). The cells'
+ * wrapper (part of the built-in ops), executed step by step with the plain ops of `recurrent.ts` (differentiable on every backend). The cells'
  * own dropout is never applied: only Dropout layers take part in Monte-Carlo dropout.
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
-import { ExecutionContext, LayerOp, layerWeight, registerLayerOp } from './layer-ops.js';
+import { ExecutionContext, LayerOp, layerWeight } from './layer-op.js';
 import { CellActivation, CellSpec, namedActivation, runRecurrent } from './recurrent.js';
 
 type Config = Record<string, any>;
@@ -60,9 +60,7 @@ function recurrentOp(kind: CellSpec['kind']): LayerOp {
 
 const KIND_BY_CLASS: Record<string, CellSpec['kind']> = { LSTM: 'lstm', GRU: 'gru', GRUResetAfter: 'gru', SimpleRNN: 'simple' };
 
-for (const [className, kind] of Object.entries(KIND_BY_CLASS)) registerLayerOp(className, recurrentOp(kind));
-
-registerLayerOp('Bidirectional', (layer, inputs, ctx) => {
+const bidirectionalOp: LayerOp = (layer, inputs, ctx) => {
   const x = sequenceInput(layer, inputs);
   const wrapper = layer as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer; mergeMode: string | null };
   const run = (sub: tf.layers.Layer): tf.Tensor[] => {
@@ -95,4 +93,10 @@ registerLayerOp('Bidirectional', (layer, inputs, ctx) => {
   }
   const all = [...merged, ...forwardStates, ...backwardStates];
   return all.length === 1 ? all[0] : all;
-});
+};
+
+/** The recurrent layer ops by Keras class name. */
+export const RECURRENT_LAYER_OPS: readonly (readonly [string, LayerOp])[] = [
+  ...Object.entries(KIND_BY_CLASS).map(([className, kind]) => [className, recurrentOp(kind)] as const),
+  ['Bidirectional', bidirectionalOp],
+];

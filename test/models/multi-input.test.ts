@@ -141,7 +141,7 @@ describe('models with several inputs', () => {
     const signals = tf.stack([tf.tensor(signal, [5, 2]), tf.mul(tf.tensor(signal, [5, 2]), -0.5)]);
     const metas = tf.tensor2d([meta, [0.2, -0.4, 0.9]]);
     await withoutLeaks(
-      () => integratedGradients(model, [signals, metas], { steps: 512, method: 'trapezoid' }),
+      () => integratedGradients(model, [signals, metas], { steps: 512, integration: 'trapezoid' }),
       (result) => {
         for (const gap of result.delta ?? []) assert.ok(Math.abs(gap) < 1e-4, `completeness gap ${gap}`);
         const [a, b] = result.inputAttributions as tf.Tensor[];

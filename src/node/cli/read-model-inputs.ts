@@ -3,9 +3,9 @@
  * model input, in input order or named (`--input meta=side.json`), each read as that input's layout and packed
  * example by example into the layout the methods work on. Node only.
  */
-import { WingbeatsError } from '../util/errors.js';
-import type { ExplainableModel } from '../execution/explainable-model.js';
-import { readInputs, type InputItem, type ReadInputsOptions } from './read-inputs.js';
+import { WingbeatsError } from '../../util/errors.js';
+import type { ExplainableModel } from '../../execution/explainable-model.js';
+import { readInputs, type InputItem, type ReadInputsOptions } from '../../pipeline/input-sources.js';
 
 /** `name=file` names the model input a file holds; a plain path takes the next input in order. */
 function assignFiles(files: readonly string[], names: readonly string[]): string[] {
