@@ -27,7 +27,7 @@ const reference = JSON.parse(readFileSync(resolve(repoRoot, 'test/fixtures/wild-
 const wild = (name: string): string => resolve(sharedDir, 'models', 'wild', name);
 
 /** The reference script's input: float32(((i*7919 + k*104729) % 2003) / 1001.5 - 1). */
-export function deterministicInput(shape: number[], k: number): tf.Tensor {
+function deterministicInput(shape: number[], k: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const values = Float32Array.from({ length: n }, (_, i) => ((i * 7919 + k * 104729) % 2003) / 1001.5 - 1);
   return tf.tensor(values, [1, ...shape]);
