@@ -81,6 +81,8 @@ export class ExplainableModel {
   readonly info: Record<string, unknown>;
   private readonly labelsByHead: (string[] | undefined)[];
   private readonly softmaxByHead: boolean[];
+  /** Heads ending in a sigmoid: their outputs already are probabilities (one per class, not summing to 1). */
+  private readonly sigmoidByHead: boolean[];
 
   private constructor(
     layersModel: tf.LayersModel | null,
@@ -108,12 +110,14 @@ export class ExplainableModel {
       }
       this.outputNames = options.outputNames ?? layersModel.outputs.map((o) => o.sourceLayer.name);
       this.softmaxByHead = options.softmaxOutputs ?? layersModel.outputs.map((o) => layerEndsInSoftmax(o.sourceLayer as tf.layers.Layer));
+      this.sigmoidByHead = layersModel.outputs.map((o) => (o.sourceLayer.getConfig() as Record<string, unknown>).activation === 'sigmoid');
     } else {
       this.inputShape = options.inputShape ?? null;
       this.inputShapes = this.inputShape === null ? null : [this.inputShape];
       this.inputNames = ['input'];
       this.outputNames = options.outputNames ?? ['output'];
       this.softmaxByHead = options.softmaxOutputs ?? [false];
+      this.sigmoidByHead = [false];
     }
     if (this.outputNames.length !== (layersModel?.outputs.length ?? 1)) {
       throw argumentError('ExplainableModel.from', 'outputNames', `a list of ${layersModel?.outputs.length ?? 1} names`, options.outputNames);
@@ -185,7 +189,8 @@ export class ExplainableModel {
     if (out.rank !== 2) {
       throw new WingbeatsError('UNSUPPORTED_MODEL', `Head '${this.outputNames[index]}' returns shape [${out.shape.join(',')}]; expected [batch, classes].`);
     }
-    if (scores === 'probabilities' && !softmax) out = tf.softmax(out);
+    // A sigmoid head's outputs are its probabilities (a softmax over one binary output would be constant 1).
+    if (scores === 'probabilities' && !softmax && !this.sigmoidByHead[index]) out = tf.softmax(out);
     return out as tf.Tensor2D;
   }
 

@@ -48,8 +48,9 @@ describe('real Keras models from public repositories', () => {
             assertClose(outputs.dataSync(), example.outputs, 2e-6, 1e-5, `${file} probabilities, input ${example.k}`);
             assertClose(logits.dataSync(), example.preActivation, 2e-5, 1e-5, `${file} logits, input ${example.k}`);
           } else {
-            // A head without softmax (a sigmoid) gives its outputs as its scores.
+            // A sigmoid head gives its outputs both as its scores and as its probabilities.
             assertClose(logits.dataSync(), example.outputs, 2e-6, 1e-5, `${file} outputs, input ${example.k}`);
+            assertClose(outputs.dataSync(), example.outputs, 2e-6, 1e-5, `${file} probabilities, input ${example.k}`);
           }
           tf.dispose([x, outputs, logits]);
         }
