@@ -24,7 +24,11 @@ const CELL_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid', 'tanh', 'hard_sig
  * Why a layer config cannot be run faithfully (an activation the executor lacks, a grouped convolution), as the end of
  * a sentence, or null.
  */
-export function unsupportedSetting(config: Json): string | null {
+export function unsupportedSetting(config: Json, kerasVersion: string | null = null): string | null {
+  // Keras 3 redefined hard_sigmoid as relu6(x + 3) / 6; TensorFlow.js (and Keras 2) clip 0.2·x + 0.5.
+  if (kerasVersion !== null && /^3\./.test(kerasVersion) && [config.activation, config.recurrent_activation].includes('hard_sigmoid')) {
+    return "uses Keras 3's hard_sigmoid (relu6(x + 3) / 6), which differs from the Keras 2 form TensorFlow.js computes";
+  }
   const activation = config.activation;
   const allowed = 'recurrent_activation' in config ? CELL_ACTIVATIONS : ACTIVATIONS;
   if (typeof activation === 'string' && !allowed.has(activation)) {

@@ -44,10 +44,11 @@ function registeredClassNames(): Record<string, unknown> {
 }
 
 /**
- * Throws `UNSAFE_LAYER` for a Keras `Lambda` layer and `UNKNOWN_LAYER` for a layer class that TensorFlow.js does
- * not know (with how to register it). `source` names the file in messages.
+ * Throws `UNSAFE_LAYER` for a Keras `Lambda` layer, `UNKNOWN_LAYER` for a layer class that TensorFlow.js does
+ * not know (with how to register it), `UNSUPPORTED_MODEL` for a setting that would not run faithfully. `source` names
+ * the file in messages; `kerasVersion` (when known) decides version-dependent meanings.
  */
-export function checkKerasConfig(modelConfig: Json, source = 'the model'): void {
+export function checkKerasConfig(modelConfig: Json, source = 'the model', kerasVersion: string | null = null): void {
   if (typeof modelConfig.class_name !== 'string' || !isObject(modelConfig.config)) {
     throw new WingbeatsError('INVALID_FILE', `The model config of ${source} has no 'class_name'/'config'; it is not a Keras model config.`);
   }
@@ -74,7 +75,7 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model'): void 
           `or tf.serialization.registerClass(YourLayer) with static className '${className}' for your own layer, before loading.`,
       );
     }
-    const problem = isObject(entry.config) ? unsupportedSetting(entry.config) : null;
+    const problem = isObject(entry.config) ? unsupportedSetting(entry.config, kerasVersion) : null;
     if (problem !== null) throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${className}) of ${source} ${problem}.`);
   }
 }

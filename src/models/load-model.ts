@@ -231,7 +231,7 @@ interface FullKerasContents {
 async function loadFullKeras(contents: FullKerasContents, options: LoadModelOptions): Promise<ExplainableModel> {
   const fileName = options.fileName ?? 'model.h5';
   const modelConfig = contents.modelConfig;
-  checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`);
+  checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`, contents.kerasVersion);
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
   return guarded(
     () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),

@@ -200,3 +200,9 @@ describe('settings wingbeats-xai cannot run are named in one line', () => {
     });
   }
 });
+
+test("Keras 3's hard_sigmoid is refused rather than computed in its Keras 2 form", async () => {
+  const path = join(dir, 'hard-sigmoid.keras');
+  await writeKerasArchive(path, functionalConfig([layer('Activation', { name: 'gate', activation: 'hard_sigmoid' }, null)]), archiveVariables);
+  await rejectsWithoutLeaks(() => loadModel(path), /^layer 'gate' \(Activation\) of 'hard-sigmoid\.keras' uses Keras 3's hard_sigmoid \(relu6\(x \+ 3\) \/ 6\)[^\n]*$/);
+});
