@@ -123,3 +123,24 @@ export { quantileMaps, quantileOfSorted, histogramMidpoints, quantileMethods } f
 export type { QuantileMapsOptions, QuantileMapsResult, QuantileMethod } from './uncertainty/quantile-maps.js';
 export { leafLayers } from './execution/layer-walk.js';
 export { fetchBytes } from './io/fetch-bytes.js';
+
+export { readInputSource, readInputSources, itemsToBatch, presetForModel, modelInputShape } from './pipeline/input-sources.js';
+export type { InputSource, InputItem, InputReadOptions, WindowChoice } from './pipeline/input-sources.js';
+export { explainItems } from './pipeline/explain-items.js';
+export type { ExplainedItem, ExplainSettings, JobSettings } from './pipeline/explain-items.js';
+export { explainJob } from './pipeline/explain-job.js';
+export type { ExplainDocument } from './pipeline/explain-job.js';
+export { buildExplanationReport, reportJob } from './pipeline/explanation-report.js';
+export type { ExplanationReportSettings } from './pipeline/explanation-report.js';
+export { evaluationJob, evaluationSummary } from './pipeline/evaluation-job.js';
+export type { EvaluationDocument, EvaluationSettings } from './pipeline/evaluation-job.js';
+export { uncertaintyJob, uncertaintySummary } from './pipeline/uncertainty-job.js';
+export type { UncertaintyDocument, UncertaintyResult, UncertaintySettings } from './pipeline/uncertainty-job.js';
+export { featuresJob } from './pipeline/features-job.js';
+export { batchFileJob } from './pipeline/batch-file-job.js';
+export type { BatchInputSummary } from './pipeline/batch-file-job.js';
+export { jsonFile, safeFileName } from './pipeline/output-files.js';
+export type { OutputFile } from './pipeline/output-files.js';
+export { toJson, nestArray } from './pipeline/json-values.js';
+export { modelJson, resultJson } from './pipeline/result-json.js';
+export { parseTarget, parseOutput } from './pipeline/selectors.js';

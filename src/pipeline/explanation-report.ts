@@ -1,41 +1,31 @@
 /**
  * Builds the HTML report of several attribution methods over input items: per item the recording, the model input,
  * the prediction of every classifier head with class names, and the explanations side by side. Used by `report` and
- * `demo`. Node only (it renders charts to SVG in-process).
+ * `demo` (charts are rendered to SVG with Vega, in Node and in the browser alike).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
-import type { TargetOption } from '../execution/targets.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
 import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import { gridFromImage } from '../render/grid.js';
 import { renderChartSvg } from '../render/chart-svg.js';
-import type { ReportData, ReportFigure, ReportItem, ReportPrediction } from '../render/html-report.js';
+import { renderReport, type ReportData, type ReportFigure, type ReportItem, type ReportPrediction } from '../render/html-report.js';
 import type { FeaturePresetName } from '../signal/presets.js';
-import { explainItems, type ExplainedItem } from './explain-items.js';
-import { resultJson } from './result-json.js';
-import { explainedItemSpec } from '../node/cli/explanation-files.js';
+import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
+import { modelJson, resultJson } from './result-json.js';
+import { jsonFile, type OutputFile } from './output-files.js';
+import { explainedItemSpec } from './explanation-files.js';
 import { itemsToBatch, type InputItem } from './input-sources.js';
 
 /** Settings of one report. */
-export interface ExplanationReportSettings {
+export interface ExplanationReportSettings extends JobSettings {
   methods: readonly AttributionMethodName[];
-  target?: TargetOption;
-  output?: string | number;
-  scores?: ScoreKind;
-  seed?: number;
-  /** The methods' own options (see the descriptors' specs). */
-  methodOptions?: Record<string, unknown>;
-  /** Baselines of integrated gradients (one, or one per item). */
-  baselines?: Float32Array[];
   /** The preset the items were computed with (axes of the pictures). */
   preset?: FeaturePresetName;
   title: string;
   description?: string;
-  /** Called after each method with (done, total). */
-  onProgress?: (done: number, total: number) => void;
 }
 
 /** A picture of the model input alone (spectrum line or spectrogram). */
@@ -72,7 +62,7 @@ export async function buildExplanationReport(
 ): Promise<{ report: ReportData; results: Record<string, unknown>[] }> {
   const perMethod = new Map<string, ExplainedItem[]>();
   for (const [k, method] of settings.methods.entries()) {
-    perMethod.set(method, await explainItems(model, items, { method, target: settings.target, output: settings.output, scores: settings.scores, seed: settings.seed ?? 1, methodOptions: settings.methodOptions, baselines: settings.baselines }));
+    perMethod.set(method, await explainItems(model, items, { ...settings, method, onProgress: undefined }));
     settings.onProgress?.(k + 1, settings.methods.length);
   }
   const head = model.resolveOutput('report', settings.output);
@@ -122,4 +112,18 @@ export async function buildExplanationReport(
     generatedAt: new Date().toISOString(),
   };
   return { report, results };
+}
+
+/**
+ * The `report` job: the report of {@link buildExplanationReport} as `report.html`, and its JSON document
+ * (`{model, methods, preset?, results}`) as `report.json`.
+ */
+export async function reportJob(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: ExplanationReportSettings,
+): Promise<{ document: Record<string, unknown>; files: OutputFile[] }> {
+  const { report, results } = await buildExplanationReport(model, items, settings);
+  const document = { model: modelJson(model, settings.output), methods: settings.methods, ...(settings.preset === undefined ? {} : { preset: settings.preset }), results };
+  return { document, files: [{ name: 'report.html', text: renderReport(report) }, jsonFile('report.json', document)] };
 }

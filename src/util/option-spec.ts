@@ -61,11 +61,11 @@ export function checkOption(functionName: string, spec: OptionSpec, value: unkno
 
 /**
  * Parses the command-line (or form) text of an option: numbers checked against the range, choices against the list,
- * lists split on commas; `file` and `string` stay text.
+ * lists split on commas; `file` and `string` stay text. `label` names the field in the error (default: the flag).
  * @throws WingbeatsError INVALID_ARGUMENT "Option '--steps' must be an integer in [1, 100000] but got 'x'."
  */
-export function parseOptionText(spec: OptionSpec, text: string): unknown {
-  const bad = (): WingbeatsError => new WingbeatsError('INVALID_ARGUMENT', `Option '${spec.flag}' must be ${expectedText(spec)} but got '${text}'.`);
+export function parseOptionText(spec: OptionSpec, text: string, label = `Option '${spec.flag}'`): unknown {
+  const bad = (): WingbeatsError => new WingbeatsError('INVALID_ARGUMENT', `${label} must be ${expectedText(spec)} but got '${text}'.`);
   if (spec.type === 'integer' || spec.type === 'number') {
     const value = Number(text);
     if (text.trim() === '' || !Number.isFinite(value) || (spec.type === 'integer' && !/^[-+]?\d+$/.test(text.trim()))) throw bad();
