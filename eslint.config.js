@@ -11,7 +11,10 @@ const nodeOnly = {
   ],
   patterns: [
     { group: ['node:*'], message: 'Node built-ins belong in src/node/.' },
-    { group: ['**/node/*', '**/node/**', '**/node.js'], message: 'Universal code (and the web page) must not import the Node folder.' },
+    {
+      group: ['**/node/*', '**/node/**', '**/node.js'],
+      message: 'Universal code (and the web page) must not import the Node folder.',
+    },
   ],
 };
 

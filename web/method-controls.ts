@@ -1,5 +1,11 @@
 /** The method's option controls of the page, generated from the registry's option specs (one per option, same defaults as the CLI). */
-import { WingbeatsError, attributionMethods, parseOptionText, type AttributionMethodName, type OptionSpec } from '../src/index.js';
+import {
+  WingbeatsError,
+  attributionMethods,
+  parseOptionText,
+  type AttributionMethodName,
+  type OptionSpec,
+} from '../src/index.js';
 
 /** Options the page offers: numbers and choices (a baseline file is a command-line option). */
 function offered(spec: OptionSpec): boolean {

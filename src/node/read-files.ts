@@ -14,7 +14,10 @@ export async function readFileBytes(file: string): Promise<Uint8Array> {
     const buffer = await readFile(file);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'does not exist'
+        : `cannot be read (${(error as Error).message})`;
     throw new WingbeatsError('IO', `File '${file}' ${reason}.`, { cause: error });
   }
 }
@@ -36,7 +39,11 @@ export async function expandInputPaths(paths: readonly string[]): Promise<string
       files.push(...names.map((n) => path.join(p, n)));
     } else files.push(p);
   }
-  if (files.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' names no .wav, .npy or .json file (${paths.join(', ')}).`);
+  if (files.length === 0)
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--input' names no .wav, .npy or .json file (${paths.join(', ')}).`,
+    );
   return files;
 }
 

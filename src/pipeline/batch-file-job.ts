@@ -30,10 +30,30 @@ export async function batchFileJob(
   const head = model.resolveOutput('batch', settings.output);
   const { preset } = settings;
   const perMethod: { method: AttributionMethodName; rows: ExplainedItem[] }[] = [];
-  for (const method of settings.methods) perMethod.push({ method, rows: await explainItems(model, items, { ...settings, method, onProgress: undefined }) });
-  const inputs = perMethod[0].rows.map((row) => ({ name: row.item.name, target: row.target, targetName: row.targetName, probabilities: row.probabilities ?? null }));
-  const files = perMethod.flatMap(({ method, rows }) => rows.flatMap((row) => explanationFiles(`${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset })));
-  const results = perMethod.flatMap(({ method, rows }) => rows.map((row) => ({ method, ...resultJson(row, row.item.recording !== undefined) })));
-  files.push(jsonFile('result.json', { file, model: modelJson(model, settings.output), ...(preset === undefined ? {} : { preset }), inputs, results }));
+  for (const method of settings.methods)
+    perMethod.push({ method, rows: await explainItems(model, items, { ...settings, method, onProgress: undefined }) });
+  const inputs = perMethod[0].rows.map((row) => ({
+    name: row.item.name,
+    target: row.target,
+    targetName: row.targetName,
+    probabilities: row.probabilities ?? null,
+  }));
+  const files = perMethod.flatMap(({ method, rows }) =>
+    rows.flatMap((row) =>
+      explanationFiles(`${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset }),
+    ),
+  );
+  const results = perMethod.flatMap(({ method, rows }) =>
+    rows.map((row) => ({ method, ...resultJson(row, row.item.recording !== undefined) })),
+  );
+  files.push(
+    jsonFile('result.json', {
+      file,
+      model: modelJson(model, settings.output),
+      ...(preset === undefined ? {} : { preset }),
+      inputs,
+      results,
+    }),
+  );
   return { inputs, files };
 }

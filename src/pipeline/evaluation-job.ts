@@ -44,7 +44,11 @@ export interface EvaluationDocument {
  * (`evaluate.json`, one `pixel-flipping[-i]` chart per input).
  * @example const { document } = await evaluationJob(model, items, { methods: ['saliency'], randomSeeds: 5, fraction: 0.25, flipStep: 0.005, seed: 0 });
  */
-export async function evaluationJob(model: ExplainableModel, items: InputItem[], settings: EvaluationSettings): Promise<{ document: EvaluationDocument; files: OutputFile[] }> {
+export async function evaluationJob(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: EvaluationSettings,
+): Promise<{ document: EvaluationDocument; files: OutputFile[] }> {
   const x = itemsToBatch(items);
   const baseline = baselineBatch(settings.baselines, items);
   let comparison;
@@ -82,20 +86,25 @@ export async function evaluationJob(model: ExplainableModel, items: InputItem[],
     scores: comparison.scores,
     results: comparison.results.map((r, i) => ({ input: items[i].name, ...r })),
   };
-  const fractions = Array.from({ length: comparison.steps + 1 }, (_, k) => (k * comparison.positionsPerStep) / comparison.positionCount);
+  const fractions = Array.from(
+    { length: comparison.steps + 1 },
+    (_, k) => (k * comparison.positionsPerStep) / comparison.positionCount,
+  );
   const charts = comparison.results.map((r, i): OutputFile => ({
     name: comparison.results.length === 1 ? 'pixel-flipping' : `pixel-flipping-${i}`,
     chart: () =>
       pixelFlippingSpec(
-      {
-        fractions,
-        curves: r.curves.filter((c) => c.method !== 'random').map((c) => ({ method: c.method, scores: c.targetScores })),
-        random: r.curves.filter((c) => c.method === 'random').map((c) => c.targetScores),
-        title: `Pixel flipping: ${items[i].name}`,
-        subtitle: `target ${r.targetName ?? r.target}; most relevant first vs ${comparison.randomSeeds.length} random orders`,
-      },
-      { scoreLabel: comparison.scores === 'probabilities' ? 'Target probability' : 'Target logit' },
-    ),
+        {
+          fractions,
+          curves: r.curves
+            .filter((c) => c.method !== 'random')
+            .map((c) => ({ method: c.method, scores: c.targetScores })),
+          random: r.curves.filter((c) => c.method === 'random').map((c) => c.targetScores),
+          title: `Pixel flipping: ${items[i].name}`,
+          subtitle: `target ${r.targetName ?? r.target}; most relevant first vs ${comparison.randomSeeds.length} random orders`,
+        },
+        { scoreLabel: comparison.scores === 'probabilities' ? 'Target probability' : 'Target logit' },
+      ),
   }));
   return { document, files: [jsonFile('evaluate.json', document), ...charts] };
 }
@@ -104,7 +113,10 @@ export async function evaluationJob(model: ExplainableModel, items: InputItem[],
 export function evaluationSummary(document: EvaluationDocument): string {
   return document.results
     .map((r) => {
-      const methods = r.methods.map((m) => `${m.method} AOPC ${m.aopc.toFixed(3)} (${m.aopcOverRandom >= 0 ? '+' : ''}${m.aopcOverRandom.toFixed(3)} over random), AUC ${Number.isFinite(m.auc) ? m.auc.toFixed(4) : 'n/a'}`);
+      const methods = r.methods.map(
+        (m) =>
+          `${m.method} AOPC ${m.aopc.toFixed(3)} (${m.aopcOverRandom >= 0 ? '+' : ''}${m.aopcOverRandom.toFixed(3)} over random), AUC ${Number.isFinite(m.auc) ? m.auc.toFixed(4) : 'n/a'}`,
+      );
       return `${r.input}: target ${r.targetName ?? r.target}; random AOPC ${r.random.aopc.mean.toFixed(3)} ± ${r.random.aopc.std.toFixed(3)}; ${methods.join('; ')}\n`;
     })
     .join('');

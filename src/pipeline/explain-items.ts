@@ -39,7 +39,11 @@ export interface ExplainedItem {
 }
 
 /** Explains every item with `settings.method`, in one batched call. */
-export async function explainItems(model: ExplainableModel, items: InputItem[], settings: ExplainSettings): Promise<ExplainedItem[]> {
+export async function explainItems(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: ExplainSettings,
+): Promise<ExplainedItem[]> {
   const shape = items[0].shape;
   const x = itemsToBatch(items);
   let baseline: tf.Tensor | undefined;
@@ -59,7 +63,10 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
     try {
       const outputIndex = model.resolveOutput('explain', settings.output);
       const logits = tf.tidy(() =>
-        (settings.scores === 'probabilities' ? model.run(x, { outputIndex, scores: 'logits' }) : result.predictions).arraySync(),
+        (settings.scores === 'probabilities'
+          ? model.run(x, { outputIndex, scores: 'logits' })
+          : result.predictions
+        ).arraySync(),
       ) as number[][];
       const probabilities = result.probabilities?.arraySync() as number[][] | undefined;
       const attributions = result.attributions.dataSync() as Float32Array;

@@ -36,7 +36,13 @@ export async function explainJob(
     results: rows.map((row) => resultJson(row, fromRecording)),
   };
   const files = rows.flatMap((row) =>
-    explanationFiles(`${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset, subtitle: `${row.item.name} — ${model.name}` }),
+    explanationFiles(`${safeFileName(row.item.name)}.${method}`, row, {
+      model,
+      head,
+      method,
+      preset,
+      subtitle: `${row.item.name} — ${model.name}`,
+    }),
   );
   return { document, rows, files: [...files, jsonFile('explain.json', document)] };
 }

@@ -40,7 +40,10 @@ export function explainedItemSpec(row: ExplainedItem, context: ExplainedItemCont
 /** The files of one explained item: `base.attributions.json`, `base.attributions.npy`, `base.heatmap.npy` and the chart `base` (.svg, .png). */
 export function explanationFiles(base: string, row: ExplainedItem, context: ExplainedItemContext): OutputFile[] {
   return [
-    jsonFile(`${base}.attributions.json`, { method: context.method, ...resultJson(row, row.item.recording !== undefined) }),
+    jsonFile(`${base}.attributions.json`, {
+      method: context.method,
+      ...resultJson(row, row.item.recording !== undefined),
+    }),
     { name: `${base}.attributions.npy`, bytes: encodeNpy(row.attributions, row.item.shape) },
     { name: `${base}.heatmap.npy`, bytes: encodeNpy(row.heatmap, row.heatmapShape) },
     { name: base, chart: () => explainedItemSpec(row, context) },

@@ -11,7 +11,13 @@ import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import { gridFromImage } from '../render/grid.js';
 import { renderChartSvg } from '../render/chart-svg.js';
-import { renderReport, type ReportData, type ReportFigure, type ReportItem, type ReportPrediction } from '../render/html-report.js';
+import {
+  renderReport,
+  type ReportData,
+  type ReportFigure,
+  type ReportItem,
+  type ReportPrediction,
+} from '../render/html-report.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
 import { modelJson, resultJson } from './result-json.js';
@@ -31,25 +37,62 @@ export interface ExplanationReportSettings extends JobSettings {
 /** A picture of the model input alone (spectrum line or spectrogram). */
 async function inputFigure(item: InputItem, preset: FeaturePresetName | undefined): Promise<ReportFigure> {
   if (isSpectrumShape(item.shape)) {
-    const svg = await renderChartSvg(psdExplanationSpec({ spectrum: item.data, frequencies: linearFrequencies(item.shape[0], 4000), title: 'Model input: power spectrum', subtitle: item.name }, { height: 200 }));
-    return { image: { svg }, caption: `The model input${preset === undefined ? '' : ` (${preset})`}: Welch power spectral density in dB.` };
+    const svg = await renderChartSvg(
+      psdExplanationSpec(
+        {
+          spectrum: item.data,
+          frequencies: linearFrequencies(item.shape[0], 4000),
+          title: 'Model input: power spectrum',
+          subtitle: item.name,
+        },
+        { height: 200 },
+      ),
+    );
+    return {
+      image: { svg },
+      caption: `The model input${preset === undefined ? '' : ` (${preset})`}: Welch power spectral density in dB.`,
+    };
   }
   const grid = gridFromImage(item.data, item.shape, { channels: 'mean' });
   const svg = await renderChartSvg(
-    heatmapRowSpec({ panels: [{ title: 'spectrogram image', grid }], title: 'Model input', subtitle: item.name, frequencyRange: [0, 4000], timeRange: presetTimeRange(preset, item.shape[1]) }, { colormap: 'viridis', legendTitle: 'Input' }),
+    heatmapRowSpec(
+      {
+        panels: [{ title: 'spectrogram image', grid }],
+        title: 'Model input',
+        subtitle: item.name,
+        frequencyRange: [0, 4000],
+        timeRange: presetTimeRange(preset, item.shape[1]),
+      },
+      { colormap: 'viridis', legendTitle: 'Input' },
+    ),
   );
-  return { image: { svg }, caption: `The model input${preset === undefined ? '' : ` (${preset})`}: the spectrogram image (mean over channels).` };
+  return {
+    image: { svg },
+    caption: `The model input${preset === undefined ? '' : ` (${preset})`}: the spectrogram image (mean over channels).`,
+  };
 }
 
 /** Predictions of every head that ends in a softmax (or the explained head), with class names where known. */
-function headPredictions(model: ExplainableModel, x: tf.Tensor, explainedHead: number, target: number): ReportPrediction[][] {
+function headPredictions(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  explainedHead: number,
+  target: number,
+): ReportPrediction[][] {
   const heads = model.outputNames.map((_, i) => i).filter((i) => i === explainedHead || model.endsInSoftmax(i));
-  const perHead = heads.map((i) => tf.tidy(() => model.run(x, { outputIndex: i, scores: 'probabilities' }).arraySync()));
+  const perHead = heads.map((i) =>
+    tf.tidy(() => model.run(x, { outputIndex: i, scores: 'probabilities' }).arraySync()),
+  );
   return Array.from({ length: x.shape[0] }, (_, e) =>
     heads.map((h, k) => {
       const probabilities = perHead[k][e];
       const labels = model.labels(h) ?? probabilities.map((_, c) => `class ${c}`);
-      return { head: model.outputNames[h], classNames: labels, probabilities, ...(h === explainedHead ? { target } : {}) };
+      return {
+        head: model.outputNames[h],
+        classNames: labels,
+        probabilities,
+        ...(h === explainedHead ? { target } : {}),
+      };
     }),
   );
 }
@@ -71,7 +114,9 @@ export async function buildExplanationReport(
   const x = itemsToBatch(items);
   let predictions: ReportPrediction[][];
   try {
-    predictions = headPredictions(model, x, head, 0).map((list, e) => list.map((p) => (p.target === undefined ? p : { ...p, target: first[e].target })));
+    predictions = headPredictions(model, x, head, 0).map((list, e) =>
+      list.map((p) => (p.target === undefined ? p : { ...p, target: first[e].target })),
+    );
   } finally {
     x.dispose();
   }
@@ -83,12 +128,18 @@ export async function buildExplanationReport(
       const row = (perMethod.get(method) as ExplainedItem[])[i];
       const svg = await renderChartSvg(explainedItemSpec(row, { model, head, method, preset: settings.preset }));
       const gap = row.delta === undefined ? '' : ` Completeness gap ${row.delta.toExponential(1)}.`;
-      explanations.push({ image: { svg }, caption: `${attributionMethods[method].title}: ${attributionMethods[method].summary}.${gap}` });
+      explanations.push({
+        image: { svg },
+        caption: `${attributionMethods[method].title}: ${attributionMethods[method].summary}.${gap}`,
+      });
       results.push({ method, ...resultJson(row, item.recording !== undefined) });
     }
     reportItems.push({
       name: item.name,
-      waveform: item.recording === undefined ? undefined : { samples: item.recording.samples, sampleRate: item.recording.sampleRate },
+      waveform:
+        item.recording === undefined
+          ? undefined
+          : { samples: item.recording.samples, sampleRate: item.recording.sampleRate },
       features: await inputFigure(item, settings.preset),
       predictions: predictions[i],
       explanations,
@@ -105,7 +156,12 @@ export async function buildExplanationReport(
         explained: `${model.outputNames[head]} (${settings.scores ?? 'logits'})`,
         ...(labels === undefined ? {} : { classes: labels.join(', ') }),
         methods: settings.methods.join(', '),
-        ...Object.fromEntries(Object.entries(model.info).filter(([, v]) => typeof v === 'string' || typeof v === 'number') as [string, string | number][]),
+        ...Object.fromEntries(
+          Object.entries(model.info).filter(([, v]) => typeof v === 'string' || typeof v === 'number') as [
+            string,
+            string | number,
+          ][],
+        ),
       },
     },
     items: reportItems,
@@ -124,6 +180,11 @@ export async function reportJob(
   settings: ExplanationReportSettings,
 ): Promise<{ document: Record<string, unknown>; files: OutputFile[] }> {
   const { report, results } = await buildExplanationReport(model, items, settings);
-  const document = { model: modelJson(model, settings.output), methods: settings.methods, ...(settings.preset === undefined ? {} : { preset: settings.preset }), results };
+  const document = {
+    model: modelJson(model, settings.output),
+    methods: settings.methods,
+    ...(settings.preset === undefined ? {} : { preset: settings.preset }),
+    results,
+  };
   return { document, files: [{ name: 'report.html', text: renderReport(report) }, jsonFile('report.json', document)] };
 }

@@ -9,7 +9,13 @@ import { jsonFile, type OutputFile } from './output-files.js';
 
 /** The JSON document of one window: `{preset, sampleRate, shape, start, features}` (features nested in input layout). */
 export function windowJson(f: Features): Record<string, unknown> {
-  return { preset: f.preset, sampleRate: f.sampleRate, shape: f.shape, start: f.start, features: nestArray(f.data, f.shape) };
+  return {
+    preset: f.preset,
+    sampleRate: f.sampleRate,
+    shape: f.shape,
+    start: f.start,
+    features: nestArray(f.data, f.shape),
+  };
 }
 
 /**
@@ -22,11 +28,18 @@ export function featuresJob(
   preset: FeaturePresetName,
   options: { windows?: WindowChoice; pad?: boolean } = {},
 ): { windows: Features[]; document: unknown; files: OutputFile[] } {
-  const result = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest', pad: options.pad === true });
+  const result = featuresFromRecording(recording, preset, {
+    windows: options.windows ?? 'loudest',
+    pad: options.pad === true,
+  });
   const windows = Array.isArray(result) ? result : [result];
   const document = Array.isArray(result) ? windows.map(windowJson) : windowJson(result);
   const shape = Array.isArray(result) ? [windows.length, ...(windows[0]?.shape ?? [])] : result.shape;
   const data = new Float32Array(windows.reduce((n, f) => n + f.data.length, 0));
   windows.forEach((f, i) => data.set(f.data, i * f.data.length));
-  return { windows, document, files: [jsonFile('features.json', document), { name: 'features.npy', bytes: encodeNpy(data, shape) }] };
+  return {
+    windows,
+    document,
+    files: [jsonFile('features.json', document), { name: 'features.npy', bytes: encodeNpy(data, shape) }],
+  };
 }

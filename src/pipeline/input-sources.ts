@@ -50,7 +50,11 @@ export function baseName(name: string): string {
 /** The preset a model's input needs (`requested` wins; Keogh PSD models get `keogh-psd`). */
 export function presetForModel(model: ExplainableModel, requested?: string): FeaturePresetName {
   if (requested !== undefined) {
-    if (!isFeaturePresetName(requested)) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--preset' must be a feature preset name but got '${requested}'.`);
+    if (!isFeaturePresetName(requested))
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--preset' must be a feature preset name but got '${requested}'.`,
+      );
     return requested;
   }
   return defaultPresetForModel(model);
@@ -60,7 +64,10 @@ export function presetForModel(model: ExplainableModel, requested?: string): Fea
 export function modelInputShape(model: ExplainableModel): number[] {
   const shape = (model.inputShape ?? []).map((d) => d ?? -1);
   if (shape.length === 0 || shape.some((d) => d < 0)) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model's input shape [${shape.join(',')}] is not fully known, so no input can be prepared for it.`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `The model's input shape [${shape.join(',')}] is not fully known, so no input can be prepared for it.`,
+    );
   }
   return shape;
 }
@@ -75,7 +82,11 @@ function isRecording(name: string): boolean {
  *   INVALID_ARGUMENT for an unknown extension.
  * @example const items = readInputSource({ name: 'rec.wav', bytes }, model, { windows: 'all' });
  */
-export function readInputSource(source: InputSource, model: ExplainableModel, options: InputReadOptions = {}): InputItem[] {
+export function readInputSource(
+  source: InputSource,
+  model: ExplainableModel,
+  options: InputReadOptions = {},
+): InputItem[] {
   const shape = modelInputShape(model);
   const base = baseName(source.name);
   const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
@@ -86,7 +97,10 @@ export function readInputSource(source: InputSource, model: ExplainableModel, op
     const list = Array.isArray(windows) ? windows : [windows];
     return list.map((features, i) => {
       if (features.shape.join(',') !== shape.join(',')) {
-        throw new WingbeatsError('SHAPE_MISMATCH', `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`);
+        throw new WingbeatsError(
+          'SHAPE_MISMATCH',
+          `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`,
+        );
       }
       return { name: name(i, list.length), data: features.data, shape, recording, features };
     });
@@ -98,25 +112,37 @@ export function readInputSource(source: InputSource, model: ExplainableModel, op
   } else if (/\.json$/i.test(source.name)) {
     array = parseInputJson(new TextDecoder().decode(source.bytes), source.name);
   } else {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' must be a .wav, .npy or .json file but got '${source.name}'.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--input' must be a .wav, .npy or .json file but got '${source.name}'.`,
+    );
   }
   const inputs = splitIntoInputs(source.name, array, shape);
   return inputs.map((data, i) => ({ name: name(i, inputs.length), data, shape }));
 }
 
 /** Reads every source (see {@link readInputSource}) into one list of items. */
-export function readInputSources(sources: readonly InputSource[], model: ExplainableModel, options: InputReadOptions = {}): InputItem[] {
+export function readInputSources(
+  sources: readonly InputSource[],
+  model: ExplainableModel,
+  options: InputReadOptions = {},
+): InputItem[] {
   return sources.flatMap((source) => readInputSource(source, model, options));
 }
 
 /** The preset the items were computed with, when any came from a recording. */
-export function itemsPreset(items: readonly InputItem[], model: ExplainableModel, requested?: string): FeaturePresetName | undefined {
+export function itemsPreset(
+  items: readonly InputItem[],
+  model: ExplainableModel,
+  requested?: string,
+): FeaturePresetName | undefined {
   return items.some((i) => i.recording !== undefined) ? presetForModel(model, requested) : undefined;
 }
 
 /** Stacks the items into one float32 batch tensor `[items, ...shape]` (owned by the caller). */
 export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
-  if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
+  if (items.length === 0)
+    throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
   const size = items[0].data.length;
   const data = new Float32Array(items.length * size);
   items.forEach((item, i) => data.set(item.data, i * size));
@@ -128,22 +154,39 @@ export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
  * source = zeros.
  * @throws WingbeatsError naming `--baseline` for a recording or a count that matches neither.
  */
-export function readBaselines(source: InputSource | undefined, items: readonly InputItem[], model: ExplainableModel): Float32Array[] | undefined {
+export function readBaselines(
+  source: InputSource | undefined,
+  items: readonly InputItem[],
+  model: ExplainableModel,
+): Float32Array[] | undefined {
   if (source === undefined) return undefined;
-  if (isRecording(source.name)) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${source.name}'.`);
+  if (isRecording(source.name))
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${source.name}'.`,
+    );
   const baselines = readInputSource(source, model);
   if (baselines.length !== 1 && baselines.length !== items.length) {
-    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`,
+    );
   }
   return baselines.map((b) => b.data);
 }
 
 /** One baseline per item as a batch tensor `[items, ...shape]` (owned by the caller), or undefined for zeros. */
-export function baselineBatch(baselines: readonly Float32Array[] | undefined, items: readonly InputItem[]): tf.Tensor | undefined {
+export function baselineBatch(
+  baselines: readonly Float32Array[] | undefined,
+  items: readonly InputItem[],
+): tf.Tensor | undefined {
   if (baselines === undefined) return undefined;
   const list = baselines.length === 1 ? items.map(() => baselines[0]) : baselines;
   if (list.length !== items.length) {
-    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`,
+    );
   }
   return itemsToBatch(list.map((data) => ({ ...items[0], data })));
 }

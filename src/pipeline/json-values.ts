@@ -2,7 +2,9 @@
 
 /** JSON text of a value, with typed arrays written as arrays and non-finite numbers as null. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v));
+  return JSON.stringify(value, (_key, v) =>
+    ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v,
+  );
 }
 
 /** Nests a flat row-major array into arrays of `shape` (e.g. [129, 1] → [[v], [v], ...]). */

@@ -3,7 +3,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { toJson } from './json-values.js';
 
 /** One output: text, bytes, or a chart (built only when written, as `name.svg` and `name.png`). */
-export type OutputFile = { name: string; text: string } | { name: string; bytes: Uint8Array } | { name: string; chart: () => TopLevelSpec };
+export type OutputFile =
+  { name: string; text: string } | { name: string; bytes: Uint8Array } | { name: string; chart: () => TopLevelSpec };
 
 /** A JSON document as an output file (typed arrays as arrays, one trailing newline). */
 export function jsonFile(name: string, document: unknown): OutputFile {

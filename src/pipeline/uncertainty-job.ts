@@ -1,7 +1,11 @@
 /** The `uncertainty` job: explanations under Monte-Carlo dropout → quantile, mean and std maps as a typed document and charts. */
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
-import { mcDropoutExplanations, type McDropoutExample, type SampleSpread } from '../uncertainty/mc-dropout-explanations.js';
+import {
+  mcDropoutExplanations,
+  type McDropoutExample,
+  type SampleSpread,
+} from '../uncertainty/mc-dropout-explanations.js';
 import { quantileMaps, type QuantileMethod } from '../uncertainty/quantile-maps.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import type { Grid } from '../render/grid.js';
@@ -53,17 +57,46 @@ function quantileTitle(q: number): string {
   return q === 0.5 ? 'median (q50)' : `q${Math.round(q * 1000) / 10}`;
 }
 
-function charts(document: UncertaintyDocument, examples: McDropoutExample[], maps: Float64Array[][], items: InputItem[]): OutputFile[] {
+function charts(
+  document: UncertaintyDocument,
+  examples: McDropoutExample[],
+  maps: Float64Array[][],
+  items: InputItem[],
+): OutputFile[] {
   const shape = document.heatmapShape;
-  const grid = (values: ArrayLike<number>): Grid => (shape.length >= 2 ? { values, rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) } : { values, rows: 1, cols: shape[0] });
+  const grid = (values: ArrayLike<number>): Grid =>
+    shape.length >= 2
+      ? { values, rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) }
+      : { values, rows: 1, cols: shape[0] };
   return examples.flatMap((example, i): OutputFile[] => {
     const suffix = examples.length === 1 ? '' : `-${i}`;
     const subtitle = `target ${example.targetName ?? example.target}; ${document.samples} samples, ${document.quantileMethod} quantiles`;
-    const panels = [...document.results[i].quantiles.map((q, k) => ({ title: quantileTitle(q), grid: grid(maps[i][k]) })), { title: 'mean', grid: grid(example.mean) }];
+    const panels = [
+      ...document.results[i].quantiles.map((q, k) => ({ title: quantileTitle(q), grid: grid(maps[i][k]) })),
+      { title: 'mean', grid: grid(example.mean) },
+    ];
     return [
-      { name: `quantile-maps${suffix}`, chart: () => heatmapRowSpec({ panels, title: `${document.method} under Monte-Carlo dropout: ${items[i].name}`, subtitle }, { legendTitle: 'Relevance' }) },
+      {
+        name: `quantile-maps${suffix}`,
+        chart: () =>
+          heatmapRowSpec(
+            { panels, title: `${document.method} under Monte-Carlo dropout: ${items[i].name}`, subtitle },
+            { legendTitle: 'Relevance' },
+          ),
+      },
       // The standard deviation gets its own colour scale (it is much smaller than the maps).
-      { name: `std-map${suffix}`, chart: () => heatmapRowSpec({ panels: [{ title: 'std', grid: grid(example.std) }], title: `Standard deviation over samples: ${items[i].name}`, subtitle }, { legendTitle: 'Std' }) },
+      {
+        name: `std-map${suffix}`,
+        chart: () =>
+          heatmapRowSpec(
+            {
+              panels: [{ title: 'std', grid: grid(example.std) }],
+              title: `Standard deviation over samples: ${items[i].name}`,
+              subtitle,
+            },
+            { legendTitle: 'Std' },
+          ),
+      },
     ];
   });
 }
@@ -73,7 +106,11 @@ function charts(document: UncertaintyDocument, examples: McDropoutExample[], map
  * the files (`uncertainty.json`, per input `quantile-maps[-i]` and `std-map[-i]` charts).
  * @example const { document } = await uncertaintyJob(model, items, { method: 'saliency', samples: 100, quantiles: [0.5], quantileMethod: 'exact', seed: 0 });
  */
-export async function uncertaintyJob(model: ExplainableModel, items: InputItem[], settings: UncertaintySettings): Promise<{ document: UncertaintyDocument; files: OutputFile[] }> {
+export async function uncertaintyJob(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: UncertaintySettings,
+): Promise<{ document: UncertaintyDocument; files: OutputFile[] }> {
   const x = itemsToBatch(items);
   const baseline = baselineBatch(settings.baselines, items);
   let mc;
@@ -96,7 +133,9 @@ export async function uncertaintyJob(model: ExplainableModel, items: InputItem[]
   }
   const shape = mc.heatmapShape;
   const nest = (values: ArrayLike<number>): unknown => nestArray(values, shape);
-  const summaries = mc.examples.map((example) => quantileMaps(example.samples as Float32Array[], settings.quantiles, { method: settings.quantileMethod }));
+  const summaries = mc.examples.map((example) =>
+    quantileMaps(example.samples as Float32Array[], settings.quantiles, { method: settings.quantileMethod }),
+  );
   const document: UncertaintyDocument = {
     command: 'uncertainty',
     model: modelJson(model, settings.output),
@@ -119,7 +158,12 @@ export async function uncertaintyJob(model: ExplainableModel, items: InputItem[]
       ...(settings.keepSamples === true ? { samples: (example.samples as Float32Array[]).map(nest) } : {}),
     })),
   };
-  const files = charts(document, mc.examples, summaries.map((s) => s.maps), items);
+  const files = charts(
+    document,
+    mc.examples,
+    summaries.map((s) => s.maps),
+    items,
+  );
   return { document, files: [jsonFile('uncertainty.json', document), ...files] };
 }
 

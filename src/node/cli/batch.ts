@@ -35,7 +35,11 @@ function outputFolders(files: readonly string[]): string[] {
   return files.map((file) => {
     const folder = safeFileName(path.basename(file));
     const clash = seen.get(folder);
-    if (clash !== undefined) throw new WingbeatsError('INVALID_ARGUMENT', `Inputs '${clash}' and '${file}' would share the output folder '${folder}'; rename one or run them separately.`);
+    if (clash !== undefined)
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Inputs '${clash}' and '${file}' would share the output folder '${folder}'; rename one or run them separately.`,
+      );
     seen.set(folder, file);
     return folder;
   });
@@ -43,8 +47,17 @@ function outputFolders(files: readonly string[]): string[] {
 
 /** Builds the `batch` command. */
 export function batchCommand(io: CliIo): Command {
-  const command = addModelInputOptions(new Command('batch').description('explain a folder or list of recordings with one or more methods; resumable, one folder per file'), 'many')
-    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency')
+  const command = addModelInputOptions(
+    new Command('batch').description(
+      'explain a folder or list of recordings with one or more methods; resumable, one folder per file',
+    ),
+    'many',
+  )
+    .option(
+      '--methods <names>',
+      `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
+      'saliency',
+    )
     .option('--force', 'explain again files whose results already exist')
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
@@ -55,38 +68,70 @@ export function batchCommand(io: CliIo): Command {
       model.resolveOutput('batch', settings.output);
       const files = await expandInputPaths(options.input);
       const folders = outputFolders(files);
-      const progress = createProgress(io, `batch: ${files.length} files × ${methods.length} method${methods.length > 1 ? 's' : ''}`, { quiet: options.quiet });
+      const progress = createProgress(
+        io,
+        `batch: ${files.length} files × ${methods.length} method${methods.length > 1 ? 's' : ''}`,
+        { quiet: options.quiet },
+      );
       const outcomes: BatchFileResult[] = [];
       for (const [index, file] of files.entries()) {
         const folder = folders[index];
         const resultPath = path.join(options.out, folder, 'result.json');
         try {
           if (!options.force && existsSync(resultPath)) {
-            outcomes.push({ file, folder, status: 'skipped', inputs: JSON.parse(await readFile(resultPath, 'utf8')).inputs });
+            outcomes.push({
+              file,
+              folder,
+              status: 'skipped',
+              inputs: JSON.parse(await readFile(resultPath, 'utf8')).inputs,
+            });
           } else {
             const items = await readItems(model, file, inputReadOptions(options));
             const baselines = await readBaselineFile(model, settings.methodOptions, items);
-            const job = await batchFileJob(model, file, items, { ...settings, methods, baselines, preset: itemsPreset(items, model, options.preset) });
+            const job = await batchFileJob(model, file, items, {
+              ...settings,
+              methods,
+              baselines,
+              preset: itemsPreset(items, model, options.preset),
+            });
             await writeOutputs(path.join(options.out, folder), job.files);
             outcomes.push({ file, folder, status: 'done', inputs: job.inputs });
           }
         } catch (error) {
-          outcomes.push({ file, folder, status: 'failed', error: error instanceof Error ? error.message : String(error) });
+          outcomes.push({
+            file,
+            folder,
+            status: 'failed',
+            error: error instanceof Error ? error.message : String(error),
+          });
           io.stderr(formatError(error, false).replace(/^wingbeats-xai: /, `wingbeats-xai: ${file}: `));
         }
         progress.update(index + 1, files.length);
       }
       progress.done();
       const count = (status: BatchFileResult['status']): number => outcomes.filter((o) => o.status === status).length;
-      const summary = { command: 'batch', model: modelJson(model, settings.output), methods, out: path.resolve(options.out), counts: { done: count('done'), skipped: count('skipped'), failed: count('failed') }, files: outcomes };
+      const summary = {
+        command: 'batch',
+        model: modelJson(model, settings.output),
+        methods,
+        out: path.resolve(options.out),
+        counts: { done: count('done'), skipped: count('skipped'), failed: count('failed') },
+        files: outcomes,
+      };
       await writeOutputs(options.out, [jsonFile('batch.json', summary)]);
       if (options.json) writeJson(io, summary);
       for (const o of options.json ? [] : outcomes) {
-        const what = o.status === 'failed' ? `failed: ${o.error}` : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
+        const what =
+          o.status === 'failed'
+            ? `failed: ${o.error}`
+            : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
         io.stdout(`${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`);
       }
       if (summary.counts.failed > 0) {
-        throw new WingbeatsError('IO', `${summary.counts.failed} of ${files.length} files failed (see ${path.join(options.out, 'batch.json')}); run the same command again to retry only those.`);
+        throw new WingbeatsError(
+          'IO',
+          `${summary.counts.failed} of ${files.length} files failed (see ${path.join(options.out, 'batch.json')}); run the same command again to retry only those.`,
+        );
       }
     });
   });

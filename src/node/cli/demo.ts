@@ -21,7 +21,12 @@ import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
 
 /** The methods the demo shows, in report order. */
-export const DEMO_METHODS = ['saliency', 'guided-backprop', 'integrated-gradients', 'smoothgrad'] as const satisfies readonly AttributionMethodName[];
+export const DEMO_METHODS = [
+  'saliency',
+  'guided-backprop',
+  'integrated-gradients',
+  'smoothgrad',
+] as const satisfies readonly AttributionMethodName[];
 
 const DESCRIPTION =
   'A small 1-D CNN trained by this project on synthetic wingbeat recordings of the six Potamitis mosquito species (see docs/demo.md), ' +
@@ -37,19 +42,46 @@ export function demoCommand(io: CliIo): Command {
     await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
     const { seed } = specValues(options, REQUEST_OPTIONS) as { seed: number };
     const assets = demoAssetPaths();
-    if (assets.recordings.length === 0) throw new WingbeatsError('IO', `No demo recordings found in '${assets.recordingsDir}': the package is incomplete.`);
+    if (assets.recordings.length === 0)
+      throw new WingbeatsError(
+        'IO',
+        `No demo recordings found in '${assets.recordingsDir}': the package is incomplete.`,
+      );
     const model = await loadDemoModel();
     try {
       const items = readInputSources(await readSources(assets.recordings), model, { preset: 'potamitis-psd' });
-      const progress = createProgress(io, `demo: ${assets.recordings.length} recordings × ${DEMO_METHODS.length} methods`, { quiet: options.quiet });
-      const settings = { methods: DEMO_METHODS, seed, preset: 'potamitis-psd', title: 'wingbeats-xai demo: which frequencies drive the species prediction?', description: DESCRIPTION } as const;
-      const { report, results } = await buildExplanationReport(model, items, { ...settings, onProgress: (d, t) => progress.update(d, t) });
+      const progress = createProgress(
+        io,
+        `demo: ${assets.recordings.length} recordings × ${DEMO_METHODS.length} methods`,
+        { quiet: options.quiet },
+      );
+      const settings = {
+        methods: DEMO_METHODS,
+        seed,
+        preset: 'potamitis-psd',
+        title: 'wingbeats-xai demo: which frequencies drive the species prediction?',
+        description: DESCRIPTION,
+      } as const;
+      const { report, results } = await buildExplanationReport(model, items, {
+        ...settings,
+        onProgress: (d, t) => progress.update(d, t),
+      });
       progress.done();
-      await writeOutputs(options.out, [{ name: 'report.html', text: renderReport(report) }, jsonFile('demo.json', { model: modelJson(model, 0), results })]);
+      await writeOutputs(options.out, [
+        { name: 'report.html', text: renderReport(report) },
+        jsonFile('demo.json', { model: modelJson(model, 0), results }),
+      ]);
       const reportPath = path.resolve(options.out, 'report.html');
-      if (options.json) return writeJson(io, { report: reportPath, json: path.resolve(options.out, 'demo.json'), model: modelJson(model, 0), results });
+      if (options.json)
+        return writeJson(io, {
+          report: reportPath,
+          json: path.resolve(options.out, 'demo.json'),
+          model: modelJson(model, 0),
+          results,
+        });
       io.stdout(`Report: ${reportPath}\n`);
-      for (const r of results.filter((x) => x.method === DEMO_METHODS[0])) io.stdout(`  ${String(r.name)}: predicted ${String(r.targetName)}\n`);
+      for (const r of results.filter((x) => x.method === DEMO_METHODS[0]))
+        io.stdout(`  ${String(r.name)}: predicted ${String(r.targetName)}\n`);
     } finally {
       model.dispose();
     }

@@ -13,9 +13,23 @@ import { writeOutputs } from './staged-output.js';
 
 /** Builds the `evaluate` command. */
 export function evaluateCommand(io: CliIo): Command {
-  const command = addModelInputOptions(new Command('evaluate').description('pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)'), 'one')
-    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency')
-    .addOption(new Option('--stats <file>', 'pixel statistics JSON {shape, mean, std, count} for the replacement values').default(undefined, "the model's input batch norm, else each input's own mean and std"))
+  const command = addModelInputOptions(
+    new Command('evaluate').description(
+      'pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)',
+    ),
+    'one',
+  )
+    .option(
+      '--methods <names>',
+      `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
+      'saliency',
+    )
+    .addOption(
+      new Option(
+        '--stats <file>',
+        'pixel statistics JSON {shape, mean, std, count} for the replacement values',
+      ).default(undefined, "the model's input batch norm, else each input's own mean and std"),
+    )
     .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
   addCommonOptions(addJobOptions(addSpecOptions(command, EVALUATION_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
@@ -27,9 +41,17 @@ export function evaluateCommand(io: CliIo): Command {
       const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
-      const { document, files } = await evaluationJob(model, items, { ...settings, ...own, methods, statistics, baselines, onProgress: (d, t) => progress.update(d, t) });
+      const { document, files } = await evaluationJob(model, items, {
+        ...settings,
+        ...own,
+        methods,
+        statistics,
+        baselines,
+        onProgress: (d, t) => progress.update(d, t),
+      });
       progress.done();
-      if (options.out !== undefined) createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
+      if (options.out !== undefined)
+        createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
       if (options.json) writeJson(io, document);
       else io.stdout(evaluationSummary(document));
     });

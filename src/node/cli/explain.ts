@@ -13,9 +13,17 @@ const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padE
 
 /** Builds the `explain` command. */
 export function explainCommand(io: CliIo): Command {
-  const command = addModelInputOptions(new Command('explain').description("explain a model's prediction for a recording (.wav) or model inputs (.npy, .json)"), 'one')
+  const command = addModelInputOptions(
+    new Command('explain').description(
+      "explain a model's prediction for a recording (.wav) or model inputs (.npy, .json)",
+    ),
+    'one',
+  )
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
-    .option('-o, --out <dir>', 'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)')
+    .option(
+      '-o, --out <dir>',
+      'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)',
+    )
     .addHelpText('after', methodsHelp);
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
@@ -24,16 +32,29 @@ export function explainCommand(io: CliIo): Command {
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('explain', settings.output);
       const items = await readItems(model, options.input, inputReadOptions(options));
-      const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, { quiet: options.quiet });
+      const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, {
+        quiet: options.quiet,
+      });
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const preset = itemsPreset(items, model, options.preset);
-      const { document, rows, files } = await explainJob(model, items, { ...settings, method, baselines, preset, onProgress: (d, t) => progress.update(d, t) });
+      const { document, rows, files } = await explainJob(model, items, {
+        ...settings,
+        method,
+        baselines,
+        preset,
+        onProgress: (d, t) => progress.update(d, t),
+      });
       progress.done();
-      if (options.out !== undefined) createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).length} files to ${options.out}`);
+      if (options.out !== undefined)
+        createLogger(io, options).info(
+          `wrote ${(await writeOutputs(options.out, files)).length} files to ${options.out}`,
+        );
       if (options.json) return writeJson(io, document);
       for (const row of rows) {
         const p = row.probabilities?.[row.target];
-        io.stdout(`${row.item.name}: ${method} for ${row.targetName ?? `class ${row.target}`}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${row.delta === undefined ? '' : `, completeness gap ${row.delta.toExponential(2)}`}\n`);
+        io.stdout(
+          `${row.item.name}: ${method} for ${row.targetName ?? `class ${row.target}`}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${row.delta === undefined ? '' : `, completeness gap ${row.delta.toExponential(2)}`}\n`,
+        );
       }
     });
   });

@@ -12,26 +12,47 @@ export function featuresCommand(io: CliIo): Command {
   const command = new Command('features')
     .description('turn a recording into the model input of a preset (Welch PSD or spectrogram image)')
     .requiredOption('-i, --input <file>', 'a .wav recording (any rate, PCM or float, mono or multichannel)')
-    .addOption(new Option('-p, --preset <name>', 'feature recipe (see the list below)').choices(FEATURE_PRESET_NAMES).makeOptionMandatory())
-    .addOption(new Option('--windows <which>', 'window of a long recording: the loudest, the first, or all consecutive ones').choices(['loudest', 'first', 'all']).default('loudest'))
+    .addOption(
+      new Option('-p, --preset <name>', 'feature recipe (see the list below)')
+        .choices(FEATURE_PRESET_NAMES)
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--windows <which>', 'window of a long recording: the loudest, the first, or all consecutive ones')
+        .choices(['loudest', 'first', 'all'])
+        .default('loudest'),
+    )
     .option('--channel <n>', "channel of a multichannel file: 'mix' (average) or an index from 0", 'mix')
     .option('--pad', 'zero-pad a recording shorter than one window instead of refusing it')
     .option('-o, --out <dir>', 'also write features.json and features.npy into this folder')
-    .addHelpText('after', `\nPresets:\n${FEATURE_PRESET_NAMES.map((n) => `  ${n}\n      ${FEATURE_PRESETS[n].description}`).join('\n')}\n`);
+    .addHelpText(
+      'after',
+      `\nPresets:\n${FEATURE_PRESET_NAMES.map((n) => `  ${n}\n      ${FEATURE_PRESETS[n].description}`).join('\n')}\n`,
+    );
   addCommonOptions(command);
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const channel = options.channel === 'mix' ? 'mix' : Number(options.channel);
     if (channel !== 'mix' && !(Number.isInteger(channel) && channel >= 0)) {
-      throw new WingbeatsError('INVALID_ARGUMENT', `Option '--channel' must be 'mix' or a channel index from 0 but got '${options.channel}'.`);
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--channel' must be 'mix' or a channel index from 0 but got '${options.channel}'.`,
+      );
     }
     const recording = await readWavFile(options.input, { channel });
     const log = createLogger(io, options);
-    log.debug(`${recording.name}: ${recording.channels} channel(s), ${recording.sampleRate} Hz, ${recording.bitsPerSample}-bit ${recording.encoding}, ${recording.duration.toFixed(3)} s`);
-    const { windows, document, files } = featuresJob(recording, options.preset as FeaturePresetName, { windows: options.windows, pad: options.pad === true });
+    log.debug(
+      `${recording.name}: ${recording.channels} channel(s), ${recording.sampleRate} Hz, ${recording.bitsPerSample}-bit ${recording.encoding}, ${recording.duration.toFixed(3)} s`,
+    );
+    const { windows, document, files } = featuresJob(recording, options.preset as FeaturePresetName, {
+      windows: options.windows,
+      pad: options.pad === true,
+    });
     if (options.out !== undefined) log.info(`wrote ${(await writeOutputs(options.out, files)).join(' and ')}`);
     if (options.json) return writeJson(io, document);
     for (const f of windows) {
-      io.stdout(`${f.preset}: shape [${f.shape.join(', ')}] at ${f.sampleRate} Hz from ${recording.name}, window at sample ${f.start} (${f.startSeconds.toFixed(3)} s)${f.paddedSamples > 0 ? `, ${f.paddedSamples} zeros padded` : ''}\n`);
+      io.stdout(
+        `${f.preset}: shape [${f.shape.join(', ')}] at ${f.sampleRate} Hz from ${recording.name}, window at sample ${f.start} (${f.startSeconds.toFixed(3)} s)${f.paddedSamples > 0 ? `, ${f.paddedSamples} zeros padded` : ''}\n`,
+      );
     }
   });
   return command;

@@ -14,7 +14,8 @@ import { batchCommand } from './batch.js';
 
 /** The package's version (from package.json, beside src/ and dist/). */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 }
 
 /** Builds the program with every command; output goes to `io`. */
@@ -29,7 +30,16 @@ export function createProgram(io: CliIo = processIo): Command {
     writeErr: (text) => io.stderr(text),
     outputError: (text, write) => write(`${PROGRAM_NAME}: ${text.replace(/^error: /, '').trim()}\n`),
   });
-  for (const command of [demoCommand(io), explainCommand(io), reportCommand(io), batchCommand(io), featuresCommand(io), evaluateCommand(io), uncertaintyCommand(io), statsCommand(io)]) {
+  for (const command of [
+    demoCommand(io),
+    explainCommand(io),
+    reportCommand(io),
+    batchCommand(io),
+    featuresCommand(io),
+    evaluateCommand(io),
+    uncertaintyCommand(io),
+    statsCommand(io),
+  ]) {
     command.exitOverride();
     command.configureOutput(program.configureOutput());
     program.addCommand(command);

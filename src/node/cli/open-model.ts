@@ -2,7 +2,12 @@
 import { setupBackend } from '../../execution/backend.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { loadModelFile } from '../load-model-file.js';
-import { readBaselines, readInputSources, type InputItem, type InputReadOptions } from '../../pipeline/input-sources.js';
+import {
+  readBaselines,
+  readInputSources,
+  type InputItem,
+  type InputReadOptions,
+} from '../../pipeline/input-sources.js';
 import { readSource, readSources } from '../read-files.js';
 import type { CliIo } from './common.js';
 
@@ -26,13 +31,21 @@ export async function withModel<T>(io: CliIo, path: string, body: (model: Explai
 }
 
 /** The inputs of `--input` (one file, or paths and folders) as model inputs for `model`. */
-export async function readItems(model: ExplainableModel, paths: string | readonly string[], options: InputReadOptions): Promise<InputItem[]> {
+export async function readItems(
+  model: ExplainableModel,
+  paths: string | readonly string[],
+  options: InputReadOptions,
+): Promise<InputItem[]> {
   const sources = typeof paths === 'string' ? [await readSource(paths)] : await readSources(paths);
   return readInputSources(sources, model, options);
 }
 
 /** The baselines of `--baseline` (`methodOptions.baseline`: 'zeros' or a file), one or one per item. */
-export async function readBaselineFile(model: ExplainableModel, methodOptions: Record<string, unknown> | undefined, items: readonly InputItem[]): Promise<Float32Array[] | undefined> {
+export async function readBaselineFile(
+  model: ExplainableModel,
+  methodOptions: Record<string, unknown> | undefined,
+  items: readonly InputItem[],
+): Promise<Float32Array[] | undefined> {
   const file = methodOptions?.baseline;
   if (typeof file !== 'string' || file === 'zeros') return undefined;
   return readBaselines(await readSource(file), items, model);

@@ -12,8 +12,17 @@ import { writeOutputs } from './staged-output.js';
 
 /** Builds the `report` command. */
 export function reportCommand(io: CliIo): Command {
-  const command = addModelInputOptions(new Command('report').description('an HTML report: recordings, model inputs, predictions per head and several explanations side by side'), 'many')
-    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency,guided-backprop,integrated-gradients')
+  const command = addModelInputOptions(
+    new Command('report').description(
+      'an HTML report: recordings, model inputs, predictions per head and several explanations side by side',
+    ),
+    'many',
+  )
+    .option(
+      '--methods <names>',
+      `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
+      'saliency,guided-backprop,integrated-gradients',
+    )
     .option('--title <text>', 'report title')
     .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report');
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
@@ -24,9 +33,18 @@ export function reportCommand(io: CliIo): Command {
       model.resolveOutput('report', settings.output);
       const items = await readItems(model, options.input, inputReadOptions(options));
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
-      const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, { quiet: options.quiet });
+      const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, {
+        quiet: options.quiet,
+      });
       const title = options.title ?? `Explanations of ${model.name}`;
-      const { document, files } = await reportJob(model, items, { ...settings, methods, baselines, preset: itemsPreset(items, model, options.preset), title, onProgress: (d, t) => progress.update(d, t) });
+      const { document, files } = await reportJob(model, items, {
+        ...settings,
+        methods,
+        baselines,
+        preset: itemsPreset(items, model, options.preset),
+        title,
+        onProgress: (d, t) => progress.update(d, t),
+      });
       progress.done();
       await writeOutputs(options.out, files);
       const reportPath = path.resolve(options.out, 'report.html');

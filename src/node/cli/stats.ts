@@ -16,7 +16,11 @@ import { createProgress } from './progress.js';
 /** The model given, or an identity model of the preset's input shape. */
 async function layoutModel(io: CliIo, options: Record<string, any>): Promise<ExplainableModel> {
   if (options.model !== undefined) return openModel(io, options.model);
-  if (options.preset !== undefined && isFeaturePresetName(options.preset)) return ExplainableModel.from((x) => x, { inputShape: featureShape(options.preset), name: `preset ${options.preset}` });
+  if (options.preset !== undefined && isFeaturePresetName(options.preset))
+    return ExplainableModel.from((x) => x, {
+      inputShape: featureShape(options.preset),
+      name: `preset ${options.preset}`,
+    });
   throw new WingbeatsError('INVALID_ARGUMENT', "Command 'stats' needs --model or --preset to know the input layout.");
 }
 
@@ -29,7 +33,8 @@ export function statsCommand(io: CliIo): Command {
     .option('-o, --out <file>', 'where to write the statistics JSON {shape, mean, std, count} (needed unless --json)');
   addCommonOptions(addRecordingOptions(command, 'all'));
   command.action(async (options: CommonOptions & Record<string, any>) => {
-    if (options.out === undefined && !options.json) throw new WingbeatsError('INVALID_ARGUMENT', "Command 'stats' needs --out FILE or --json (or both).");
+    if (options.out === undefined && !options.json)
+      throw new WingbeatsError('INVALID_ARGUMENT', "Command 'stats' needs --out FILE or --json (or both).");
     const model = await layoutModel(io, options);
     try {
       const files = await expandInputPaths(options.input);
@@ -43,8 +48,13 @@ export function statsCommand(io: CliIo): Command {
       const stats = await pixelStatistics(examples(), { shape: (model.inputShape ?? []).map((d) => d ?? -1) });
       progress.done();
       if (options.out !== undefined) await savePixelStatistics(options.out, stats);
-      if (options.out !== undefined) createLogger(io, options).info(`wrote statistics of ${stats.count} inputs to ${options.out}`);
-      if (options.json) writeJson(io, { ...(options.out === undefined ? {} : { file: path.resolve(options.out) }), ...pixelStatisticsToJSON(stats) });
+      if (options.out !== undefined)
+        createLogger(io, options).info(`wrote statistics of ${stats.count} inputs to ${options.out}`);
+      if (options.json)
+        writeJson(io, {
+          ...(options.out === undefined ? {} : { file: path.resolve(options.out) }),
+          ...pixelStatisticsToJSON(stats),
+        });
       else io.stdout(`${options.out}: mean and std of ${stats.count} inputs of shape [${stats.shape.join(', ')}]\n`);
     } finally {
       model.dispose();

@@ -17,23 +17,46 @@ const QUANTILE = { name: 'quantiles', flag: '--quantiles', type: 'number', min: 
 
 /** Builds the `uncertainty` command. */
 export function uncertaintyCommand(io: CliIo): Command {
-  const command = addModelInputOptions(new Command('uncertainty').description('explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps'), 'one')
+  const command = addModelInputOptions(
+    new Command('uncertainty').description(
+      'explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps',
+    ),
+    'one',
+  )
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option('--keep-samples', "include every sample's heatmap in the JSON")
-    .option('-o, --out <dir>', 'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder');
+    .option(
+      '-o, --out <dir>',
+      'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder',
+    );
   addCommonOptions(addJobOptions(addSpecOptions(command, OWN_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
-    const own = specValues(options, OWN_OPTIONS) as { samples: number; quantiles: string[]; quantileMethod: QuantileMethod };
+    const own = specValues(options, OWN_OPTIONS) as {
+      samples: number;
+      quantiles: string[];
+      quantileMethod: QuantileMethod;
+    };
     const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
     const settings = jobSettings(options);
     await withModel(io, options.model, async (model) => {
       const items = await readItems(model, options.input, inputReadOptions(options));
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, `uncertainty (${own.samples} samples)`, { quiet: options.quiet });
-      const job = { ...settings, ...own, quantiles, method: options.method as AttributionMethodName, keepSamples: options.keepSamples === true, baselines };
-      const { document, files } = await uncertaintyJob(model, items, { ...job, onProgress: (d, t) => progress.update(d, t) });
+      const job = {
+        ...settings,
+        ...own,
+        quantiles,
+        method: options.method as AttributionMethodName,
+        keepSamples: options.keepSamples === true,
+        baselines,
+      };
+      const { document, files } = await uncertaintyJob(model, items, {
+        ...job,
+        onProgress: (d, t) => progress.update(d, t),
+      });
       progress.done();
-      if (options.out !== undefined) createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
+      if (options.out !== undefined)
+        createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
       if (options.json) writeJson(io, document);
       else io.stdout(uncertaintySummary(document));
     });
