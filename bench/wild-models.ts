@@ -15,7 +15,14 @@ import { disposeAttribution } from '../src/attribution/types.js';
 
 /** Timings of one wild model, or why it is refused. */
 export type WildTiming =
-  | { model: string; format: string; loadMs: number; forwardMsPerExample: number; saliencyMs: number; integratedGradients16Ms: number }
+  | {
+      model: string;
+      format: string;
+      loadMs: number;
+      forwardMsPerExample: number;
+      saliencyMs: number;
+      integratedGradients16Ms: number;
+    }
   | { model: string; refused: string };
 
 const wildDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'models', 'wild');
@@ -36,12 +43,16 @@ async function timed(repeats: number, run: () => Promise<void> | void): Promise<
 }
 
 /** Times every wild model (median of `repeats` after one warm-up). */
-export async function benchWildModels(options: { repeats?: number } = {}): Promise<{ skipped: string } | { models: WildTiming[] }> {
+export async function benchWildModels(
+  options: { repeats?: number } = {},
+): Promise<{ skipped: string } | { models: WildTiming[] }> {
   if (!existsSync(wildDir)) return { skipped: `../shared/models/wild is absent (expected at ${wildDir})` };
   const repeats = options.repeats ?? 3;
   await setupBackend({ backend: 'wasm' });
   const models: WildTiming[] = [];
-  for (const name of readdirSync(wildDir).filter((f) => /\.(h5|keras)$/.test(f)).sort()) {
+  for (const name of readdirSync(wildDir)
+    .filter((f) => /\.(h5|keras)$/.test(f))
+    .sort()) {
     const start = performance.now();
     let model;
     try {
@@ -57,8 +68,17 @@ export async function benchWildModels(options: { repeats?: number } = {}): Promi
     try {
       const forward = await timed(repeats, () => void tf.tidy(() => model.run(batch).dataSync()));
       const saliencyMs = await timed(repeats, async () => disposeAttribution(await saliency(model, one)));
-      const igMs = await timed(repeats, async () => disposeAttribution(await integratedGradients(model, one, { steps: 16 })));
-      models.push({ model: name, format: String(model.info.format), loadMs, forwardMsPerExample: forward / 8, saliencyMs, integratedGradients16Ms: igMs });
+      const igMs = await timed(repeats, async () =>
+        disposeAttribution(await integratedGradients(model, one, { steps: 16 })),
+      );
+      models.push({
+        model: name,
+        format: String(model.info.format),
+        loadMs,
+        forwardMsPerExample: forward / 8,
+        saliencyMs,
+        integratedGradients16Ms: igMs,
+      });
     } finally {
       tf.dispose([batch, one]);
       model.dispose();

@@ -18,20 +18,32 @@ function cellActivation(ctx: ExecutionContext, name: unknown): CellActivation {
 function sequenceInput(layer: tf.layers.Layer, inputs: tf.Tensor[]): tf.Tensor3D {
   const x = inputs[0];
   if (x === undefined || x.rank !== 3) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `Layer '${layer.name}' (${layer.getClassName()}) expects a [batch, steps, features] input but got [${x?.shape.join(',') ?? ''}].`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `Layer '${layer.name}' (${layer.getClassName()}) expects a [batch, steps, features] input but got [${x?.shape.join(',') ?? ''}].`,
+    );
   }
   if (inputs.length > 1) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `Layer '${layer.name}' (${layer.getClassName()}) is given initial states; only zero initial states are supported.`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `Layer '${layer.name}' (${layer.getClassName()}) is given initial states; only zero initial states are supported.`,
+    );
   }
   return x as tf.Tensor3D;
 }
 
 /** Output (and final states with `return_state`) of one recurrent layer. */
-function recurrentOutputs(layer: tf.layers.Layer, x: tf.Tensor3D, kind: CellSpec['kind'], ctx: ExecutionContext): tf.Tensor[] {
+function recurrentOutputs(
+  layer: tf.layers.Layer,
+  x: tf.Tensor3D,
+  kind: CellSpec['kind'],
+  ctx: ExecutionContext,
+): tf.Tensor[] {
   const c = layer.getConfig() as Config;
   const weight = (name: string): tf.Tensor => {
     const w = layerWeight(layer, name);
-    if (w === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no ${name}.`);
+    if (w === undefined)
+      throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no ${name}.`);
     return w;
   };
   const spec: CellSpec = {
@@ -58,15 +70,27 @@ function recurrentOp(kind: CellSpec['kind']): LayerOp {
   };
 }
 
-const KIND_BY_CLASS: Record<string, CellSpec['kind']> = { LSTM: 'lstm', GRU: 'gru', GRUResetAfter: 'gru', SimpleRNN: 'simple' };
+const KIND_BY_CLASS: Record<string, CellSpec['kind']> = {
+  LSTM: 'lstm',
+  GRU: 'gru',
+  GRUResetAfter: 'gru',
+  SimpleRNN: 'simple',
+};
 
 const bidirectionalOp: LayerOp = (layer, inputs, ctx) => {
   const x = sequenceInput(layer, inputs);
-  const wrapper = layer as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer; mergeMode: string | null };
+  const wrapper = layer as unknown as {
+    forwardLayer: tf.layers.Layer;
+    backwardLayer: tf.layers.Layer;
+    mergeMode: string | null;
+  };
   const run = (sub: tf.layers.Layer): tf.Tensor[] => {
     const kind = KIND_BY_CLASS[sub.getClassName()];
     if (kind === undefined) {
-      throw new WingbeatsError('UNSUPPORTED_MODEL', `Bidirectional layer '${layer.name}' wraps a ${sub.getClassName()}; only LSTM, GRU and SimpleRNN are supported.`);
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Bidirectional layer '${layer.name}' wraps a ${sub.getClassName()}; only LSTM, GRU and SimpleRNN are supported.`,
+      );
     }
     return recurrentOutputs(sub, x, kind, ctx);
   };

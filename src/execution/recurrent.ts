@@ -101,7 +101,12 @@ const STEPS = { lstm: lstmStep, gru: gruStep, simple: simpleStep } as const;
  * Runs a recurrent cell over `x` (`[batch, steps, features]`), from zero states unless `initialStates` are given.
  * Synchronous and differentiable; tensors are owned by the caller (or the enclosing tidy).
  */
-export function runRecurrent(x: tf.Tensor3D, weights: CellWeights, spec: CellSpec, options: RecurrentOptions = {}): RecurrentResult {
+export function runRecurrent(
+  x: tf.Tensor3D,
+  weights: CellWeights,
+  spec: CellSpec,
+  options: RecurrentOptions = {},
+): RecurrentResult {
   // Reverse as a tensor op: reversing the array of unstacked steps gives wrong gradients in TensorFlow.js 4.22.
   const steps = tf.unstack(options.goBackwards === true ? tf.reverse(x, 1) : x, 1) as tf.Tensor2D[];
   const zeros = (): tf.Tensor2D => tf.zeros([x.shape[0], spec.units]);

@@ -27,7 +27,9 @@ function causalConv1dClass(): LayerConstructor {
     }
 
     override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-      throw new Error(`Causal Conv1D layer '${this.name}' runs only in the explainable executor (model.run); ${Array.isArray(inputs) ? 'inputs' : 'input'} not computed.`);
+      throw new Error(
+        `Causal Conv1D layer '${this.name}' runs only in the explainable executor (model.run); ${Array.isArray(inputs) ? 'inputs' : 'input'} not computed.`,
+      );
     }
   }
   causalClass = CausalConv1D;
@@ -40,7 +42,9 @@ let registered = false;
 export function registerCausalConv1D(): void {
   if (registered) return;
   const cls = causalConv1dClass();
-  tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+  tf.serialization.registerClass(
+    cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );
   const conv = layerOp('Conv1D');
   if (conv !== undefined) registerLayerOp('CausalConv1D', conv);
   registered = true;

@@ -13,7 +13,10 @@ const CUDNN_GATES: Record<string, number> = { CuDNNLSTM: 4, CuDNNGRU: 3 };
 /** The cuDNN layers of a layer entry (itself, the layer it wraps, or those of a nested model). */
 function cudnnLayers(entry: Json): { name: string; className: string; units: number }[] {
   const config: Json = entry?.config ?? {};
-  const own = CUDNN_GATES[entry?.class_name] !== undefined ? [{ name: String(config.name), className: String(entry.class_name), units: Number(config.units) }] : [];
+  const own =
+    CUDNN_GATES[entry?.class_name] !== undefined
+      ? [{ name: String(config.name), className: String(entry.class_name), units: Number(config.units) }]
+      : [];
   const nested = Array.isArray(config.layers) ? config.layers.flatMap(cudnnLayers) : [];
   const wrapped = config.layer !== undefined ? cudnnLayers(config.layer) : [];
   return [...own, ...nested, ...wrapped];
@@ -32,7 +35,10 @@ function convertBias(weight: StoredWeight, className: string, units: number): St
  * `weights` (per top-level layer, as read from a Keras `.h5`) with the biases of cuDNN layers in the layout of the
  * layers the loader builds for them; weights of other layers are passed through unchanged.
  */
-export function convertCudnnWeights(modelConfig: Json, weights: Map<string, StoredWeight[]>): Map<string, StoredWeight[]> {
+export function convertCudnnWeights(
+  modelConfig: Json,
+  weights: Map<string, StoredWeight[]>,
+): Map<string, StoredWeight[]> {
   const layers: Json[] = Array.isArray(modelConfig?.config?.layers) ? modelConfig.config.layers : [];
   const out = new Map(weights);
   for (const entry of layers) {

@@ -42,7 +42,11 @@ class GRUResetAfterCell extends tf.layers.Layer {
       // One step of the shared recurrence: a single-step sequence starting from the given state.
       const step = runRecurrent(
         tf.expandDims(x, 1) as tf.Tensor3D,
-        { kernel: this.kernel!.read() as tf.Tensor2D, recurrentKernel: this.recurrentKernel!.read() as tf.Tensor2D, bias: this.bias?.read() },
+        {
+          kernel: this.kernel!.read() as tf.Tensor2D,
+          recurrentKernel: this.recurrentKernel!.read() as tf.Tensor2D,
+          bias: this.bias?.read(),
+        },
         {
           kind: 'gru',
           units: this.units,
@@ -58,7 +62,14 @@ class GRUResetAfterCell extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     const { units, activation, recurrentActivation, useBias } = this.args;
-    return { ...super.getConfig(), units, activation: activation ?? 'tanh', recurrentActivation: recurrentActivation ?? 'sigmoid', useBias: useBias !== false, resetAfter: true };
+    return {
+      ...super.getConfig(),
+      units,
+      activation: activation ?? 'tanh',
+      recurrentActivation: recurrentActivation ?? 'sigmoid',
+      useBias: useBias !== false,
+      resetAfter: true,
+    };
   }
 }
 
@@ -70,7 +81,10 @@ export class GRUResetAfter extends tf.RNN {
     super({ ...args, cell: new GRUResetAfterCell(args) } as unknown as ConstructorParameters<typeof tf.RNN>[0]);
   }
 
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(config);
   }
 }

@@ -29,7 +29,11 @@ function parseJson(bytes: Uint8Array, entry: string, fileName: string): Record<s
     const value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `'${entry}' in '${fileName}' is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${entry}' in '${fileName}' is not valid JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   throw new WingbeatsError('INVALID_FILE', `'${entry}' in '${fileName}' is not a JSON object.`);
 }
@@ -43,19 +47,32 @@ function parseJson(bytes: Uint8Array, entry: string, fileName: string): Record<s
 export async function readKerasArchive(bytes: Uint8Array, fileName = 'model.keras'): Promise<KerasArchiveContents> {
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(bytes, { filter: (file) => ['config.json', 'metadata.json', 'model.weights.h5', 'model.weights.npz'].includes(file.name) });
+    entries = unzipSync(bytes, {
+      filter: (file) => ['config.json', 'metadata.json', 'model.weights.h5', 'model.weights.npz'].includes(file.name),
+    });
   } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be read as a .keras (zip) file (${(error as Error).message}); it is truncated or damaged.`, { cause: error });
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${fileName}' could not be read as a .keras (zip) file (${(error as Error).message}); it is truncated or damaged.`,
+      { cause: error },
+    );
   }
   if (entries['config.json'] === undefined) {
-    throw new WingbeatsError('INVALID_FILE', `'${fileName}' is a zip file without 'config.json'; it is not a Keras .keras model.`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${fileName}' is a zip file without 'config.json'; it is not a Keras .keras model.`,
+    );
   }
   if (entries['model.weights.h5'] === undefined) {
-    const why = entries['model.weights.npz'] !== undefined ? "its weights are in 'model.weights.npz', which is not supported; re-save with the default h5 weights" : "it has no 'model.weights.h5'";
+    const why =
+      entries['model.weights.npz'] !== undefined
+        ? "its weights are in 'model.weights.npz', which is not supported; re-save with the default h5 weights"
+        : "it has no 'model.weights.h5'";
     throw new WingbeatsError('INVALID_FILE', `'${fileName}' cannot be loaded: ${why}.`);
   }
   const modelConfig = parseJson(entries['config.json'], 'config.json', fileName);
-  const metadata = entries['metadata.json'] !== undefined ? parseJson(entries['metadata.json'], 'metadata.json', fileName) : {};
+  const metadata =
+    entries['metadata.json'] !== undefined ? parseJson(entries['metadata.json'], 'metadata.json', fileName) : {};
   const variables = await readKerasVarsH5(entries['model.weights.h5'], `${fileName}/model.weights.h5`);
   return {
     modelConfig,

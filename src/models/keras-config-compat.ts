@@ -16,7 +16,19 @@ function isObject(value: unknown): value is Json {
 const TFJS_DTYPES = new Set(['float32', 'int32', 'bool']);
 
 /** Activations the explainable executor runs (Keras names; `silu` is renamed `swish`). */
-const ACTIVATIONS = new Set(['linear', 'relu', 'softmax', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'relu6', 'swish', 'silu']);
+const ACTIVATIONS = new Set([
+  'linear',
+  'relu',
+  'softmax',
+  'sigmoid',
+  'tanh',
+  'elu',
+  'selu',
+  'softplus',
+  'relu6',
+  'swish',
+  'silu',
+]);
 /** Activations inside recurrent cells. */
 const CELL_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid', 'tanh', 'hard_sigmoid']);
 
@@ -26,7 +38,11 @@ const CELL_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid', 'tanh', 'hard_sig
  */
 export function unsupportedSetting(config: Json, kerasVersion: string | null = null): string | null {
   // Keras 3 redefined hard_sigmoid as relu6(x + 3) / 6; TensorFlow.js (and Keras 2) clip 0.2·x + 0.5.
-  if (kerasVersion !== null && /^3\./.test(kerasVersion) && [config.activation, config.recurrent_activation].includes('hard_sigmoid')) {
+  if (
+    kerasVersion !== null &&
+    /^3\./.test(kerasVersion) &&
+    [config.activation, config.recurrent_activation].includes('hard_sigmoid')
+  ) {
     return "uses Keras 3's hard_sigmoid (relu6(x + 3) / 6), which differs from the Keras 2 form TensorFlow.js computes";
   }
   const activation = config.activation;
@@ -39,7 +55,8 @@ export function unsupportedSetting(config: Json, kerasVersion: string | null = n
   if (typeof recurrent === 'string' && !CELL_ACTIVATIONS.has(recurrent)) {
     return `uses recurrent activation '${recurrent}', which wingbeats-xai cannot run (supported: ${[...CELL_ACTIVATIONS].join(', ')})`;
   }
-  if (typeof config.groups === 'number' && config.groups > 1) return `is a grouped convolution (groups=${config.groups}), which TensorFlow.js cannot run`;
+  if (typeof config.groups === 'number' && config.groups > 1)
+    return `is a grouped convolution (groups=${config.groups}), which TensorFlow.js cannot run`;
   return null;
 }
 
@@ -105,7 +122,11 @@ function kerasTensors(value: unknown, nestedModels: ReadonlySet<string>, out: un
   if (Array.isArray(value)) {
     for (const item of value) kerasTensors(item, nestedModels, out);
   } else if (isObject(value)) {
-    if (value.class_name === '__keras_tensor__' && isObject(value.config) && Array.isArray(value.config.keras_history)) {
+    if (
+      value.class_name === '__keras_tensor__' &&
+      isObject(value.config) &&
+      Array.isArray(value.config.keras_history)
+    ) {
       const [layer, node, tensor] = value.config.keras_history as unknown[];
       out.push([layer, nestedModels.has(String(layer)) && typeof node === 'number' ? node + 1 : node, tensor, {}]);
     }
@@ -131,7 +152,14 @@ export function foldNestedSequentialInput(config: Json): void {
   const layers = config.layers;
   if (!Array.isArray(layers) || layers.length < 2) return;
   const [input, next] = layers as unknown[];
-  if (!isObject(input) || input.class_name !== 'InputLayer' || !isObject(input.config) || !isObject(next) || !isObject(next.config)) return;
+  if (
+    !isObject(input) ||
+    input.class_name !== 'InputLayer' ||
+    !isObject(input.config) ||
+    !isObject(next) ||
+    !isObject(next.config)
+  )
+    return;
   const shape = input.config.batch_input_shape ?? input.config.batch_shape;
   if (next.config.batch_input_shape === undefined && Array.isArray(shape)) next.config.batch_input_shape = shape;
   config.layers = layers.slice(1);

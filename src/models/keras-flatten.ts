@@ -15,7 +15,10 @@ export class KerasFlatten extends tf.layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const rest = shape.slice(1);
     if (rest.length === 0 || rest.some((d) => d === null)) {
-      throw new WingbeatsError('UNSUPPORTED_MODEL', `Flatten layer '${this.name}' needs a fully known input shape after the batch axis but got [${shape.map((d) => d ?? '?').join(',')}].`);
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Flatten layer '${this.name}' needs a fully known input shape after the batch axis but got [${shape.map((d) => d ?? '?').join(',')}].`,
+      );
     }
     return [shape[0], (rest as number[]).reduce((a, b) => a * b, 1)];
   }

@@ -41,7 +41,12 @@ const VARIABLE_NAMES: Record<string, (c: Json) => string[]> = {
   DepthwiseConv2D: (c) => withBias(c, ['depthwise_kernel']),
   SeparableConv1D: (c) => withBias(c, ['depthwise_kernel', 'pointwise_kernel']),
   SeparableConv2D: (c) => withBias(c, ['depthwise_kernel', 'pointwise_kernel']),
-  BatchNormalization: (c) => [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta']), 'moving_mean', 'moving_variance'],
+  BatchNormalization: (c) => [
+    ...(c.scale === false ? [] : ['gamma']),
+    ...(c.center === false ? [] : ['beta']),
+    'moving_mean',
+    'moving_variance',
+  ],
   LayerNormalization: (c) => [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta'])],
   Embedding: () => ['embeddings'],
   PReLU: () => ['alpha'],
@@ -80,7 +85,14 @@ class VariableCollector {
     const out: StoredWeight[] = [];
     if (Array.isArray(config.layers)) {
       for (const child of this.containerLayers(config, path, layersKey)) {
-        out.push(...this.collect(child.entry, child.path, `${namePrefix}${String(child.entry.config?.name ?? '')}/`, layersKey));
+        out.push(
+          ...this.collect(
+            child.entry,
+            child.path,
+            `${namePrefix}${String(child.entry.config?.name ?? '')}/`,
+            layersKey,
+          ),
+        );
       }
     }
     const own = this.take(path);
@@ -96,7 +108,9 @@ class VariableCollector {
       own.forEach((w, i) => out.push({ ...w, name: `${namePrefix}${names?.[i] ?? `#${i}`}` }));
     }
     if (RECURRENT_CLASSES.has(className)) {
-      this.take(`${path}/cell`).forEach((w, i) => out.push({ ...w, name: `${namePrefix}cell/${RECURRENT_CELL(config)[i] ?? `#${i}`}` }));
+      this.take(`${path}/cell`).forEach((w, i) =>
+        out.push({ ...w, name: `${namePrefix}cell/${RECURRENT_CELL(config)[i] ?? `#${i}`}` }),
+      );
     }
     if (isObject(config.layer)) {
       const inner = config.layer;
@@ -127,9 +141,15 @@ class VariableCollector {
  * @throws WingbeatsError `WEIGHTS_MISMATCH` naming the layer when a group holds the wrong number of variables or a
  *   variable group belongs to no layer of the config.
  */
-export function weightsFromVariablePaths(modelConfig: Json, variables: Map<string, StoredWeight[]>, source = 'the file'): Map<string, StoredWeight[]> {
+export function weightsFromVariablePaths(
+  modelConfig: Json,
+  variables: Map<string, StoredWeight[]>,
+  source = 'the file',
+): Map<string, StoredWeight[]> {
   // Keras 2.13 wrote the layer list as `_layer_checkpoint_dependencies`.
-  const layersKey = [...variables.keys()].some((k) => k.startsWith('_layer_checkpoint_dependencies/')) ? '_layer_checkpoint_dependencies' : 'layers';
+  const layersKey = [...variables.keys()].some((k) => k.startsWith('_layer_checkpoint_dependencies/'))
+    ? '_layer_checkpoint_dependencies'
+    : 'layers';
   const collector = new VariableCollector(variables, source);
   const rootConfig: Json = isObject(modelConfig.config) ? modelConfig.config : {};
   const weights = new Map<string, StoredWeight[]>();
@@ -139,7 +159,10 @@ export function weightsFromVariablePaths(modelConfig: Json, variables: Map<strin
   }
   const left = collector.leftovers(layersKey);
   if (left.length > 0) {
-    throw new WingbeatsError('WEIGHTS_MISMATCH', `${source} stores variables that no layer of its config owns: ${left.map((p) => `'${p}'`).join(', ')}.`);
+    throw new WingbeatsError(
+      'WEIGHTS_MISMATCH',
+      `${source} stores variables that no layer of its config owns: ${left.map((p) => `'${p}'`).join(', ')}.`,
+    );
   }
   return weights;
 }

@@ -24,7 +24,12 @@ export interface LayerSpec {
 }
 
 const POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
-const keras3Object = (module: string, className: string, config: Json): Json => ({ module, class_name: className, config, registered_name: null });
+const keras3Object = (module: string, className: string, config: Json): Json => ({
+  module,
+  class_name: className,
+  config,
+  registered_name: null,
+});
 
 /** A layer config as Keras 3 writes it, with the training-only objects TensorFlow.js does not know. */
 function keras3LayerConfig(config: Json): Json {
@@ -37,11 +42,16 @@ function keras3LayerConfig(config: Json): Json {
     out.activity_regularizer = keras3Object('keras.regularizers', 'L1L2', { l1: 0, l2: 0.001 });
     out.kernel_constraint = keras3Object('keras.constraints', 'MaxNorm', { max_value: 2, axis: 0 });
   }
-  if ('recurrent_activation' in config) out.recurrent_initializer = keras3Object('keras.initializers', 'OrthogonalInitializer', { gain: 1, seed: null });
+  if ('recurrent_activation' in config)
+    out.recurrent_initializer = keras3Object('keras.initializers', 'OrthogonalInitializer', { gain: 1, seed: null });
   if (config.layer !== undefined) {
     // Keras 3 writes the backward copy of a Bidirectional's layer as well.
     out.layer = keras3Layer(config.layer.class_name, config.layer.config);
-    out.backward_layer = keras3Layer(config.layer.class_name, { ...config.layer.config, name: `backward_${String(config.layer.config.name)}`, go_backwards: true });
+    out.backward_layer = keras3Layer(config.layer.class_name, {
+      ...config.layer.config,
+      name: `backward_${String(config.layer.config.name)}`,
+      go_backwards: true,
+    });
   }
   return out;
 }
@@ -60,7 +70,12 @@ export function keras3Sequential(layers: LayerSpec[], inputShape: number[]): Jso
       trainable: true,
       dtype: POLICY,
       layers: [
-        keras3Object('keras.layers', 'InputLayer', { batch_shape: [null, ...inputShape], dtype: 'float32', sparse: false, name: 'input_layer' }),
+        keras3Object('keras.layers', 'InputLayer', {
+          batch_shape: [null, ...inputShape],
+          dtype: 'float32',
+          sparse: false,
+          name: 'input_layer',
+        }),
         ...layers.map((l) => ({ ...keras3Layer(l.class_name, l.config), build_config: { input_shape: null } })),
       ],
       build: true,
@@ -78,8 +93,14 @@ export function keras2Sequential(layers: LayerSpec[], inputShape: number[]): Jso
     config: {
       name: 'sequential',
       layers: [
-        { class_name: 'InputLayer', config: { batch_input_shape: [null, ...inputShape], dtype: 'float32', name: 'input_1' } },
-        ...layers.map((l) => ({ class_name: l.class_name, config: { ...l.config, dtype: 'float32', trainable: true } })),
+        {
+          class_name: 'InputLayer',
+          config: { batch_input_shape: [null, ...inputShape], dtype: 'float32', name: 'input_1' },
+        },
+        ...layers.map((l) => ({
+          class_name: l.class_name,
+          config: { ...l.config, dtype: 'float32', trainable: true },
+        })),
       ],
     },
   };
@@ -109,7 +130,11 @@ function h5WeightName(layer: LayerSpec, weight: LayerWeight, style: 'keras2' | '
 function h5Layers(layers: LayerSpec[], style: 'keras2' | 'keras3'): [string, WeightToWrite[]][] {
   return layers.map((layer) => [
     String(layer.config.name),
-    layer.weights.map((w) => ({ name: h5WeightName(layer, w, style), shape: w.shape, values: Float32Array.from(w.values) })),
+    layer.weights.map((w) => ({
+      name: h5WeightName(layer, w, style),
+      shape: w.shape,
+      values: Float32Array.from(w.values),
+    })),
   ]);
 }
 
@@ -125,7 +150,9 @@ export async function writeKeras3H5(path: string, layers: LayerSpec[], inputShap
 
 /** The variables of a `.keras` file for these layers. */
 export function archiveVariables(layers: LayerSpec[]): VariableToWrite[] {
-  return layers.flatMap((layer) => layer.weights.map((w) => ({ path: w.kerasPath, shape: w.shape, values: Float32Array.from(w.values) })));
+  return layers.flatMap((layer) =>
+    layer.weights.map((w) => ({ path: w.kerasPath, shape: w.shape, values: Float32Array.from(w.values) })),
+  );
 }
 
 /** Writes a Keras 3 `.keras` file. */

@@ -27,7 +27,9 @@ interface GradientCase {
   gradient: number[];
 }
 
-const { cases } = JSON.parse(readFileSync(resolve(repoRoot, 'test/fixtures/gradient-cases.json'), 'utf8')) as { cases: GradientCase[] };
+const { cases } = JSON.parse(readFileSync(resolve(repoRoot, 'test/fixtures/gradient-cases.json'), 'utf8')) as {
+  cases: GradientCase[];
+};
 const dir = mkdtempSync(join(tmpdir(), 'wingbeats-keras-gradients-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(useWasm);

@@ -25,7 +25,10 @@ export async function kerasWeightsH5(variables: VariableToWrite[]): Promise<Uint
     for (const variable of variables) {
       const parts = variable.path.split('/');
       let here: InstanceType<typeof h5wasm.Group> = file;
-      for (const part of parts.slice(0, -1)) here = (here.keys().includes(part) ? here.get(part) : here.create_group(part)) as InstanceType<typeof h5wasm.Group>;
+      for (const part of parts.slice(0, -1))
+        here = (here.keys().includes(part) ? here.get(part) : here.create_group(part)) as InstanceType<
+          typeof h5wasm.Group
+        >;
       here.create_dataset({ name: parts[parts.length - 1], data: variable.values, shape: variable.shape, dtype: '<f' });
     }
   } finally {

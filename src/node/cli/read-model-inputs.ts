@@ -19,7 +19,8 @@ function assignFiles(files: readonly string[], names: readonly string[]): string
       positional.push(text);
       continue;
     }
-    if (assigned[index] !== undefined) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' names model input '${match[1]}' twice.`);
+    if (assigned[index] !== undefined)
+      throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' names model input '${match[1]}' twice.`);
     assigned[index] = match[2];
   }
   for (let i = 0; i < names.length; i++) if (assigned[i] === undefined) assigned[i] = positional.shift();
@@ -33,9 +34,17 @@ function assignFiles(files: readonly string[], names: readonly string[]): string
 }
 
 /** Reads the `--input` files (see the module doc) into items in the model's (packed) layout. */
-export async function readModelInputItems(model: ExplainableModel, files: readonly string[], options: InputReadOptions): Promise<InputItem[]> {
+export async function readModelInputItems(
+  model: ExplainableModel,
+  files: readonly string[],
+  options: InputReadOptions,
+): Promise<InputItem[]> {
   if (!model.isMultiInput) {
-    if (files.length !== 1) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' must be given once for ${model.describe()} but got ${files.length} files.`);
+    if (files.length !== 1)
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--input' must be given once for ${model.describe()} but got ${files.length} files.`,
+      );
     return readItems(model, files[0], options);
   }
   const sources = await Promise.all(assignFiles(files, model.inputNames).map((file) => readSource(file)));
