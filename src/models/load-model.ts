@@ -21,7 +21,7 @@ import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
 
-/** Where a model comes from: bytes (`.h5` or `model.json`), a URL, a path (Node), or a TensorFlow.js IO handler. */
+/** Where a model comes from: bytes (`.keras`, `.h5` or `model.json`), a URL, a path (Node), or a TensorFlow.js IO handler. */
 export type ModelSource = Uint8Array | ArrayBuffer | string | tf.io.IOHandler;
 
 /** Options of {@link loadModel}. */
@@ -87,16 +87,20 @@ function toBytes(source: Uint8Array | ArrayBuffer): Uint8Array {
 /**
  * Loads a model for explanation.
  *
- * - Keras `.h5` full models (Sequential, its subclasses such as `Mosquito_CNN_PSD`, Functional with several outputs)
- *   from their `model_config`, with the wingbeats custom layers registered; weights matched by name.
+ * - Keras 3 `.keras` files (config.json + model.weights.h5, variables placed by their saving-library paths) and
+ *   Keras 2.2–3.x `.h5` full models (Sequential, its subclasses such as `Mosquito_CNN_PSD`, Functional with several
+ *   inputs or outputs, nested models) from their config, with the wingbeats custom layers and the layers TensorFlow.js
+ *   lacks (GRU `reset_after`, CuDNNLSTM/CuDNNGRU, causal Conv1D, Flatten of a 2-D input) registered; weights matched
+ *   by name across Keras 2 and 3 naming. Initializers, regularizers and constraints (training only) are ignored.
  * - Keras `.h5` weights-only files of the wingbeats architectures, recognised from layer names and weight shapes.
  * - TensorFlow.js `model.json` (layers format): a URL, a path (Node), bytes (with `weightData`), or an IO handler.
  *
  * The model knows its input shape (spectrogram models: 129×113×3 Potamitis, 129×33×3 Keogh, from the class count
  * and path), its heads in the original order, class labels where known, and `info` (format, architecture, data set,
- * file). Keras `Lambda` layers are refused (`UNSAFE_LAYER`), never executed.
+ * file). Keras `Lambda` layers are refused (`UNSAFE_LAYER`), never executed; settings that would not run faithfully
+ * (an activation the executor lacks, grouped convolutions, Keras 3's hard_sigmoid) are refused in one line.
  *
- * @throws WingbeatsError `INVALID_FILE` (empty, truncated, not HDF5/JSON), `UNKNOWN_LAYER`, `UNSAFE_LAYER`,
+ * @throws WingbeatsError `INVALID_FILE` (empty, truncated, not HDF5/zip/JSON), `UNKNOWN_LAYER`, `UNSAFE_LAYER`,
  *   `WEIGHTS_MISMATCH`, `UNSUPPORTED_MODEL`, `IO`. No tensor is left behind by a failed load.
  * @example
  *   const model = await loadModel(bytes, { fileName: 'HieraEmbCls_psd_frozen.h5' });
@@ -137,7 +141,7 @@ async function loadModelUrl(url: string, options: LoadModelOptions): Promise<Exp
   return loadModelBytes(await fetchBytes(url), { ...options, fileName });
 }
 
-/** Loads a model from the bytes of a Keras `.h5` file or of a `model.json` (weights in `options.weightData`). */
+/** Loads a model from the bytes of a Keras `.keras` or `.h5` file or of a `model.json` (weights in `options.weightData`). */
 export async function loadModelBytes(bytes: Uint8Array, options: LoadModelOptions = {}): Promise<ExplainableModel> {
   registerLayerClasses();
   const fileName = options.fileName ?? 'model.h5';
