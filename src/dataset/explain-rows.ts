@@ -80,9 +80,10 @@ function headPredictions(model: ExplainableModel, x: tf.Tensor): Record<string, 
 
 /**
  * Explains `loaded` examples with every method of `settings` and returns their rows, example by example in the given
- * order and methods in `settings.methods` order. Methods without randomness run on the whole chunk as one batch;
- * sampled ones (SmoothGrad) run per example with a seed derived from its path, so a shard explains an example exactly
- * as an unsharded run does. When a batch fails, its examples are retried one by one so only the bad ones get errors.
+ * order and methods in `settings.methods` order. Single-pass methods (gradients, saliency, ...) run on the whole chunk
+ * as one batch (each example's rows go through the same kernels whatever the batch holds); methods that expand an
+ * example into steps or samples (integrated gradients, SmoothGrad) run per example, sampled ones with a seed derived
+ * from the example's path — so a shard explains an example bit for bit as an unsharded run does. When a batch fails, its examples are retried one by one so only the bad ones get errors.
  *
  * @param model - The explainable model (not disposed here).
  * @param loaded - The chunk's examples with their inputs (flat, in the model's input layout) or read errors.
@@ -113,8 +114,10 @@ export async function explainExamples(model: ExplainableModel, loaded: readonly 
     try {
       const heads = headPredictions(model, x);
       for (const method of settings.methods) {
-        const sampled = (attributionMethods[method].tuning as readonly string[]).includes('samples');
-        const groups = sampled ? batch.map((_, i) => [i]) : [batch.map((_, i) => i)];
+        const tuning = attributionMethods[method].tuning as readonly string[];
+        const sampled = tuning.includes('samples');
+        const perExample = sampled || tuning.includes('steps');
+        const groups = perExample ? batch.map((_, i) => [i]) : [batch.map((_, i) => i)];
         for (const group of groups) {
           const part = group.length === batch.length ? x : tf.gather(x, group);
           try {
