@@ -69,7 +69,7 @@ export function datasetCommand(io: CliIo): Command {
   addTargetOptions(command);
   command.options.find((o) => o.long === '--target')!.description = "class to explain: 'label' (the example's label), a class index or name (default: the predicted class)";
   addCommonOptions(command);
-  command.addCommand(mergeCommand(io));
+  command.enablePositionalOptions().addCommand(mergeCommand(io));
   command.action(async (options: DatasetOptions) => {
     if (options.model === undefined) throw new Error("required option '--model <file>' not specified");
     if (options.input === undefined) throw new Error("required option '--input <dir|csv>' not specified");

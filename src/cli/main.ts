@@ -18,6 +18,7 @@ export function createProgram(io: CliIo = processIo): Command {
   const program = new Command(PROGRAM_NAME)
     .description('Explain TensorFlow.js classifiers of insect wingbeat recordings.')
     .showHelpAfterError(false)
+    .enablePositionalOptions()
     .exitOverride();
   program.configureOutput({
     writeOut: (text) => io.stdout(text),
