@@ -66,9 +66,9 @@ export async function datasetReport(summary: DatasetSummary, settings: DatasetRu
     const rows: (string | number)[][] = [];
     for (const group of groups.filter((c) => c.label === label)) {
       explanations.push(...(await classFigures(summary, group, settings)));
-      group.top.forEach((region, rank) => rows.push([group.method, rank + 1, regionText(region), region.value.toFixed(3)]));
+      rows.push([group.method, group.count, group.top.map((region) => `${regionText(region)} (${region.value.toFixed(2)})`).join(' · ')]);
     }
-    items.push({ name: `${label} (${by === 'label' ? 'true class' : 'predicted class'})`, explanations, sections: [{ title: 'Strongest bands of the mean heatmap', table: { columns: ['method', 'rank', 'where', 'mean heatmap'], rows } }] });
+    items.push({ name: `${label} (${by === 'label' ? 'true class' : 'predicted class'})`, explanations, sections: [{ title: 'Strongest bands of the mean heatmap', table: { columns: ['method', 'examples', 'strongest first (mean heatmap)'], rows } }] });
   }
   const sections: ReportSection[] = [];
   for (const method of summary.methods) {

@@ -98,7 +98,7 @@ export function classComparisonSpec(x: ArrayLike<number>, classes: readonly { la
     encoding: {
       x: { field: 'x', type: 'quantitative', scale: { nice: false, zero: false }, axis: { title: xTitle, tickCount: 9 } },
       y: { field: 'value', type: 'quantitative', title: text.valueTitle ?? 'Mean heatmap' },
-      color: { field: 'label', type: 'nominal', title: 'Class', scale: { scheme: 'category10' } },
+      color: { field: 'label', type: 'nominal', title: 'Class', scale: { scheme: 'category10' }, legend: { labelLimit: 260 } },
       tooltip: [{ field: 'label', type: 'nominal' }, { field: 'x', type: 'quantitative', format: '.0f' }, { field: 'value', type: 'quantitative', format: '.3f' }],
     },
   } as TopLevelSpec;
