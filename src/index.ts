@@ -113,3 +113,20 @@ export { quantileMaps, quantileOfSorted, histogramMidpoints, quantileMethods } f
 export type { QuantileMapsOptions, QuantileMapsResult, QuantileMethod } from './uncertainty/quantile-maps.js';
 export { leafLayers } from './core/layer-walk.js';
 export { fetchBytes } from './core/fetch-bytes.js';
+
+export { examplesFromFolder, examplesFromManifest, isDatasetFile, DATASET_FILE_EXTENSIONS } from './dataset/examples.js';
+export type { DatasetExample } from './dataset/examples.js';
+export { stableHash, shardOfPath, inShard, parseShard, resolveShard, WHOLE_DATASET } from './dataset/shard.js';
+export type { Shard } from './dataset/shard.js';
+export { explainExamples, exampleSeed } from './dataset/explain-rows.js';
+export type { DatasetExplainSettings, LoadedExample } from './dataset/explain-rows.js';
+export { TABLE_COLUMNS, TABLE_METADATA_KEY, tableSchema } from './dataset/table.js';
+export type { DatasetRow } from './dataset/table.js';
+export { summarizeTable } from './dataset/summarize.js';
+export type { ClassSummary, DatasetSummary, SummarizeOptions, SummaryGrouping, TableScan } from './dataset/summarize.js';
+export { heatmapAxis, topRegions } from './dataset/axis.js';
+export type { HeatmapAxis, TopRegion } from './dataset/axis.js';
+export type { DatasetRunSettings } from './dataset/settings.js';
+export { datasetReport } from './dataset/summary-report.js';
+export { classProfileSpec, classComparisonSpec } from './render/class-summary-chart.js';
+export type { ClassProfile, ProfileChartText } from './render/class-summary-chart.js';

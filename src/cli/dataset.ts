@@ -5,19 +5,14 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { attributionMethods } from '../attribution/registry.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { resolveShard } from '../dataset/shard.js';
-import { heatmapShapeOf, type DatasetRunSettings } from '../dataset/settings.js';
-import type { DatasetExplainSettings } from '../dataset/explain-rows.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { addMultiMethodOptions, addTargetOptions, parseInteger, parseMultiMethodOptions, type MultiMethodOptions } from './options.js';
 import { openModel } from './open-model.js';
-import { presetForModel } from './read-inputs.js';
 import { createProgress } from './progress.js';
-import { listDataset } from './dataset-listing.js';
-import { clearRun, ensureRunSettings, runDatasetShard } from './dataset-run.js';
+import { explainDataset } from './explain-dataset.js';
 import { mergeDataset, type DatasetTableResult } from './dataset-merge.js';
 
 interface DatasetOptions extends CommonOptions, MultiMethodOptions {
@@ -79,40 +74,14 @@ export function datasetCommand(io: CliIo): Command {
     const limit = parseInteger(options.limit, '--limit', 1);
     const chunkSize = parseInteger(options.chunkSize, '--chunk-size', 1) as number;
     const shard = resolveShard({ shard: options.shard, shardCount: parseInteger(options.shardCount, '--shard-count', 1) }, process.env);
-    const listing = await listDataset(options.input, limit);
     const model = await openModel(io, options.model);
     try {
-      const head = model.resolveOutput('dataset', output);
-      const inputShape = (model.inputShape ?? []).map((d) => d ?? -1);
-      let preset: string | null = null;
-      try {
-        preset = presetForModel(model, options.preset);
-      } catch (error) {
-        if (listing.examples.some((e) => /\.wave?$/i.test(e.path))) throw error;
-      }
-      const methodOptions: Record<string, unknown> = {};
-      if (steps !== undefined) methodOptions.steps = steps;
-      if (options.integration !== undefined) methodOptions.method = options.integration;
-      if (samples !== undefined) methodOptions.samples = samples;
-      const usedOptions = Object.fromEntries(Object.entries(methodOptions).filter(([key]) => methods.some((m) => (attributionMethods[m].tuning as readonly string[]).includes(key === 'method' ? 'integration' : key))));
-      const settings: DatasetRunSettings = {
-        format: 'wingbeats-xai-dataset/1',
-        model: { file: path.resolve(options.model), name: model.name, output: model.outputNames[head], labels: model.labels(head) ?? null, inputShape },
-        input: { path: path.resolve(options.input), kind: listing.kind, root: listing.root },
-        limit: limit ?? null,
-        methods,
-        methodOptions: usedOptions,
-        target: target ?? null,
-        scores,
-        seed: seed ?? 1,
-        preset,
-        heatmapShape: heatmapShapeOf(inputShape),
-      };
-      if (options.force) await clearRun(options.out);
-      await ensureRunSettings(options.out, settings);
-      const explain: DatasetExplainSettings = { methods, methodOptions: usedOptions, target, output, scores, seed: settings.seed };
       const progress = createProgress(io, `dataset${shard.count > 1 ? ` shard ${shard.index}/${shard.count}` : ''}: ${methods.join(', ')}`, { quiet: options.quiet });
-      const outcome = await runDatasetShard({ model, listing, settings, explain, out: options.out, shard, chunkSize, onProgress: (done, total) => progress.update(done, total) });
+      const { shard: outcome, table } = await explainDataset({
+        model, modelFile: options.model, input: options.input, out: options.out, methods,
+        methodOptions: { steps, method: options.integration, samples }, target, output, scores, seed, preset: options.preset,
+        shard, limit, chunkSize, force: options.force, onProgress: (done, total) => progress.update(done, total),
+      });
       progress.done();
       log.info(`${outcome.explained} examples explained (${outcome.errors} failed), ${outcome.resumed} already done; parts in ${outcome.parts}`);
       if (shard.count > 1) {
@@ -121,7 +90,7 @@ export function datasetCommand(io: CliIo): Command {
         else io.stdout(`shard ${result.shard}: ${result.examples} examples (${result.resumed} done earlier, ${result.errors} failed); when every shard is done: wingbeats-xai dataset merge ${options.out}\n`);
         return;
       }
-      const result = await mergeDataset(options.out);
+      const result = table as DatasetTableResult;
       if (options.json) writeJson(io, result);
       else printTable(io, result);
     } finally {
