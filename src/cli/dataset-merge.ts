@@ -143,7 +143,7 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
 
   const tableFile = path.join(out, DATASET_FILES.table);
   const rowFloats = 3 * settings.heatmapShape.reduce((a, b) => a * b, 1) * (settings.model.inputShape.at(-1) ?? 1);
-  const groupRows = Math.max(16, Math.min(4096, Math.floor(2_000_000 / Math.max(1, rowFloats))));
+  const groupRows = Math.max(16, Math.min(4096, Math.floor(500_000 / Math.max(1, rowFloats))));
   const writer = openTableFile(tableFile, settings, groupRows);
   try {
     let buffered: DatasetRow[] = [];

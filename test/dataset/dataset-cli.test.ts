@@ -6,7 +6,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +17,7 @@ import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
 import { loadModelFile } from '../../src/models/load-model-file.js';
 import { attributionMethods } from '../../src/attribution/registry.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
+import { encodeNpy } from '../../src/core/npy.js';
 
 const model = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
 const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
@@ -218,4 +219,21 @@ test('bad input: a manifest naming missing files, other settings in the same fol
   assert.match(busy.stderr, new RegExp(`Shard 0/1 of '.*manifest' is already running \\(process ${process.pid} on `));
   const badShard = await runCli(['dataset', '--model', model, '--input', input, '--shard', '2/2']);
   assert.equal(badShard.stderr, "wingbeats-xai: Option '--shard': the shard index must be an integer in 0..1 but got '2'.\n");
+});
+
+test('model inputs (.json lists, .npy) without labels: one row per input, summaries by predicted class only', async () => {
+  const folder = path.join(work, 'inputs');
+  const table = path.join(work, 'one', 'table.parquet');
+  const rows = await query(`SELECT input FROM read_parquet('${table}') WHERE method = 'saliency' AND error IS NULL ORDER BY path LIMIT 3`);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, 'two.json'), JSON.stringify([rows[0].input, rows[1].input]));
+  writeFileSync(path.join(folder, 'one.npy'), encodeNpy(Float32Array.from(rows[2].input as number[]), [129, 1]));
+  const result = await runCli(['dataset', '--model', model, '--input', folder, '--out', path.join(work, 'inputs-out'), '--json', '--quiet']);
+  assert.equal(result.code, 0, result.stderr);
+  const parsed = JSON.parse(result.stdout);
+  assert.equal(parsed.examples, 3);
+  assert.ok(parsed.summary.classes.every((c: { by: string }) => c.by === 'predicted'));
+  assert.equal(parsed.summary.accuracy, null);
+  const stored = await query(`SELECT path, "index" AS i, label FROM read_parquet('${parsed.table}') ORDER BY path, "index"`);
+  assert.deepEqual(stored, [{ path: 'one.npy', i: 0, label: null }, { path: 'two.json', i: 0, label: null }, { path: 'two.json', i: 1, label: null }]);
 });
