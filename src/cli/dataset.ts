@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { integrationMethods } from '../attribution/integral-approximation.js';
+import { WingbeatsError } from '../core/errors.js';
 import { resolveShard } from '../dataset/shard.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
@@ -66,8 +67,8 @@ export function datasetCommand(io: CliIo): Command {
   addCommonOptions(command);
   command.enablePositionalOptions().addCommand(mergeCommand(io));
   command.action(async (options: DatasetOptions) => {
-    if (options.model === undefined) throw new Error("required option '--model <file>' not specified");
-    if (options.input === undefined) throw new Error("required option '--input <dir|csv>' not specified");
+    if (options.model === undefined) throw new WingbeatsError('INVALID_ARGUMENT', "Option '--model <file>' is required (the model to explain).");
+    if (options.input === undefined) throw new WingbeatsError('INVALID_ARGUMENT', "Option '--input <dir|csv>' is required (a folder with one sub-folder per class, or a CSV manifest).");
     const log = createLogger(io, options);
     const { methods, steps, samples, seed, output, scores } = parseMultiMethodOptions({ ...options, target: undefined });
     const target = options.target === 'label' ? 'label' : parseMultiMethodOptions(options).target;

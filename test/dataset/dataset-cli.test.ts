@@ -78,7 +78,13 @@ test('dataset --json: the table opens in DuckDB with the contract columns, one r
   const settings = JSON.parse(meta.v);
   assert.deepEqual(settings.methods, ['saliency', 'integrated-gradients', 'smoothgrad']);
   assert.deepEqual(settings.methodOptions, { steps: 16, samples: 4 });
-  assert.ok(existsSync(path.join(work, 'one', 'report.html')));
+  const report = readFileSync(path.join(work, 'one', 'report.html'), 'utf8');
+  for (const species of ['Ae_aegypti', 'An_gambiae', 'Cu_pipiens']) assert.ok(report.includes(`${species} (true class)`), species);
+  assert.match(report, /All classes compared · integrated-gradients/);
+  assert.match(report, /Accuracy [\d.]+ % · confusion matrix/);
+  assert.match(report, /1 example failed/);
+  assert.ok((report.match(/<img /g) ?? []).length >= 3 * 3 + 3, 'one chart per species and method, one comparison per method');
+  assert.doesNotMatch(report, /https?:\/\/(?!www\.w3\.org)/, 'self-contained: no network');
 });
 
 test('the table holds what the method gives for its input (saliency, bit for bit)', async () => {

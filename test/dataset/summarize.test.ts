@@ -7,6 +7,8 @@ import { errorRows } from '../../src/dataset/explain-rows.js';
 import type { DatasetRow } from '../../src/dataset/table.js';
 import { createRng } from '../../src/core/rng.js';
 import { assertClose } from '../helpers.js';
+import { classComparisonSpec, classProfileSpec } from '../../src/render/class-summary-chart.js';
+import { renderChartSvg } from '../../src/render/chart-svg.js';
 
 function makeRows(): DatasetRow[] {
   const rng = createRng(7);
@@ -109,4 +111,15 @@ test('top bands carry Hz from the preset: PSD bins and spectrogram cells (row 0 
   assert.equal(top.hz, 0);
   assert.equal(top.seconds, (128 + 2 * 42) / 8000);
   assert.deepEqual(heatmapAxis('potamitis-psd', [50]), { kind: 'index' });
+});
+
+test('class charts: profile and comparison specs render, and arrays of the wrong length are named', async () => {
+  const x = [0, 31.25, 62.5];
+  const profile = { x, mean: [0.1, 0.5, 0.2], q25: [0, 0.4, 0.1], median: [0.1, 0.5, 0.2], q75: [0.2, 0.6, 0.3], meanInput: [-40, -30, -50] };
+  const svg = await renderChartSvg(classProfileSpec(profile, { title: 'Aedes · saliency' }));
+  assert.match(svg, /Aedes · saliency/);
+  assert.match(svg, /Frequency \(Hz\)/);
+  assert.match(await renderChartSvg(classComparisonSpec(x, [{ label: 'Aedes', values: [1, 2, 3] }, { label: 'Culex', values: [3, 2, 1] }], { title: 'all' })), /Culex/);
+  assert.throws(() => classProfileSpec({ ...profile, q75: [1] }, { title: 't' }), /Argument 'profile\.q75' passed to 'classProfileSpec' must be of length 3 \(as x\) but got length 1/);
+  assert.throws(() => classComparisonSpec(x, [{ label: 'A', values: [1] }], { title: 't' }), /classes\['A'\]\.values/);
 });
