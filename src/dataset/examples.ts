@@ -4,7 +4,7 @@
  * `path,label[,split]`. Universal: the Node side walks the folder or reads the file and passes text and names in.
  */
 import { parse } from 'csv-parse/browser/esm/sync';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /** File types a data set may hold: recordings and model inputs. */
 export const DATASET_FILE_EXTENSIONS = ['.wav', '.wave', '.npy', '.json'] as const;

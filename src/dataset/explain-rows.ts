@@ -4,8 +4,8 @@
  * read or explained becomes rows with its error instead of stopping the run. Universal (inputs arrive as arrays).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel, ScoreKind } from '../core/explainable-model.js';
-import type { TargetOption } from '../core/targets.js';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { TargetOption } from '../execution/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
 import { stableHash } from './shard.js';
@@ -15,8 +15,10 @@ import type { DatasetRow } from './table.js';
 /** How every example is explained (the run's settings, parsed). */
 export interface DatasetExplainSettings {
   methods: readonly AttributionMethodName[];
-  /** Method options beyond the shared ones (`steps`, `method` (integration rule), `samples`, ...). */
+  /** Method options beyond the shared ones, by their registry names (`steps`, `integration`, `noiseSamples`, ...); each method gets its own. */
   methodOptions: Readonly<Record<string, unknown>>;
+  /** Integrated gradients' reference input (flat, in the model's input layout) for every example; omitted: zeros. */
+  baseline?: Float32Array;
   /** Omitted: the top class; `'label'`: the example's label (a class name of the head); else a class index or name. */
   target?: TargetOption | 'label';
   output?: string | number;
@@ -114,17 +116,20 @@ export async function explainExamples(model: ExplainableModel, loaded: readonly 
     try {
       const heads = headPredictions(model, x);
       for (const method of settings.methods) {
-        const tuning = attributionMethods[method].tuning as readonly string[];
-        const sampled = tuning.includes('samples');
-        const perExample = sampled || tuning.includes('steps');
+        const names = attributionMethods[method].options.map((o) => o.name as string);
+        const sampled = names.includes('noiseSamples');
+        const perExample = sampled || names.includes('steps');
+        const own = Object.fromEntries(Object.entries(settings.methodOptions).filter(([key]) => names.includes(key) && key !== 'baseline'));
         const groups = perExample ? batch.map((_, i) => [i]) : [batch.map((_, i) => i)];
         for (const group of groups) {
           const part = group.length === batch.length ? x : tf.gather(x, group);
+          const baseline = names.includes('baseline') && settings.baseline !== undefined ? tf.tensor(tile(settings.baseline, group.length), [group.length, ...shape]) : undefined;
           try {
             const first = batch[group[0]];
             const target = targetOf(settings.target, group.map((i) => batch[i].example));
             const result = await attributionMethods[method].run(model, part, {
-              ...settings.methodOptions,
+              ...own,
+              ...(baseline === undefined ? {} : { baseline }),
               target,
               output: settings.output,
               scores: settings.scores,
@@ -138,6 +143,7 @@ export async function explainExamples(model: ExplainableModel, loaded: readonly 
             }
           } finally {
             if (part !== x) part.dispose();
+            baseline?.dispose();
           }
         }
       }
@@ -179,6 +185,12 @@ function targetOf(target: DatasetExplainSettings['target'], examples: DatasetExa
     if (e.label === null) throw new Error(`'${e.path}' has no label to explain (--target label)`);
     return e.label;
   });
+}
+
+function tile(values: Float32Array, times: number): Float32Array {
+  const out = new Float32Array(values.length * times);
+  for (let i = 0; i < times; i++) out.set(values, i * values.length);
+  return out;
 }
 
 function concat(parts: Float32Array[]): Float32Array {

@@ -1,6 +1,6 @@
 /** The settings of a data-set run: stored beside the part files and in every table file, compared on resume and merge. */
-import type { TargetOption } from '../core/targets.js';
-import type { ScoreKind } from '../core/explainable-model.js';
+import type { TargetOption } from '../execution/targets.js';
+import type { ScoreKind } from '../execution/explainable-model.js';
 
 /** Everything that decides a run's results (never the shard, the chunk size or the time). */
 export interface DatasetRunSettings {

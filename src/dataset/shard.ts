@@ -3,7 +3,7 @@
  * machine of a cluster agrees on who explains what without talking to the others, and adding files moves no existing
  * example to another shard. Universal (the environment is passed in).
  */
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /** One shard of `count`: `index` in 0..count-1. */
 export interface Shard {

@@ -4,7 +4,7 @@
  * inter-quartile range of the heatmaps at every position, the mean model input, the strongest frequency bands (PSD) or
  * time-frequency cells (spectrograms), the accuracy and the confusion matrix, and the examples that failed. Universal.
  */
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { quantileOfSorted } from '../uncertainty/quantile-maps.js';
 import { topRegions, type HeatmapAxis, type TopRegion } from './axis.js';
 import { comparePaths } from './examples.js';

@@ -3,7 +3,7 @@
  * inter-quartile band and median, over frequency in Hz; and every class's mean attribution on one chart for comparison.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { VEGA_LITE_SCHEMA, chartConfig } from './chart-theme.js';
 
 /** One class's summary along one axis (frequency bins, or positions). */

@@ -14,10 +14,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { repoRoot, useWasm } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { attributionMethods } from '../../src/attribution/registry.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { encodeNpy } from '../../src/core/npy.js';
+import { encodeNpy } from '../../src/io/npy.js';
 
 const model = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
 const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
@@ -77,7 +77,7 @@ test('dataset --json: the table opens in DuckDB with the contract columns, one r
   const [meta] = await query(`SELECT decode(value) AS v FROM parquet_kv_metadata('${table}') WHERE decode(key) = 'wingbeats-xai'`);
   const settings = JSON.parse(meta.v);
   assert.deepEqual(settings.methods, ['saliency', 'integrated-gradients', 'smoothgrad']);
-  assert.deepEqual(settings.methodOptions, { steps: 16, samples: 4 });
+  assert.deepEqual(settings.methodOptions, { steps: 16, integration: 'trapezoid', baseline: 'zeros', noiseSamples: 4, noiseStdev: 0.15 });
   const report = readFileSync(path.join(work, 'one', 'report.html'), 'utf8');
   for (const species of ['Ae_aegypti', 'An_gambiae', 'Cu_pipiens']) assert.ok(report.includes(`${species} (true class)`), species);
   assert.match(report, /All classes compared · integrated-gradients/);

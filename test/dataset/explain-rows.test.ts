@@ -2,11 +2,11 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { explainExamples, exampleSeed, type LoadedExample } from '../../src/dataset/explain-rows.js';
 import { conv1dNet } from '../tiny-models.js';
 import { useWasm } from '../helpers.js';
-import { createRng } from '../../src/core/rng.js';
+import { createRng } from '../../src/util/rng.js';
 
 before(useWasm);
 

@@ -5,7 +5,7 @@ import { summarizeTable, type TableScan } from '../../src/dataset/summarize.js';
 import { heatmapAxis, topRegions } from '../../src/dataset/axis.js';
 import { errorRows } from '../../src/dataset/explain-rows.js';
 import type { DatasetRow } from '../../src/dataset/table.js';
-import { createRng } from '../../src/core/rng.js';
+import { createRng } from '../../src/util/rng.js';
 import { assertClose } from '../helpers.js';
 import { classComparisonSpec, classProfileSpec } from '../../src/render/class-summary-chart.js';
 import { renderChartSvg } from '../../src/render/chart-svg.js';

@@ -1,0 +1,80 @@
+/**
+ * Writes a command's output files into a hidden staging folder inside `--out DIR` and moves them into place only when
+ * everything succeeded, so a failure never leaves half-written results that look complete. Node only.
+ */
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { WingbeatsError } from '../../util/errors.js';
+import { renderChartSvg } from '../../render/chart-svg.js';
+import { svgToPng } from '../chart-png.js';
+
+/** A staging area for the files of one command run. */
+export interface StagedOutput {
+  /** Absolute path in the staging folder for a file name relative to the output folder. */
+  path(name: string): string;
+  /** Writes text or bytes to `name` in the staging folder. */
+  write(name: string, data: string | Uint8Array): Promise<string>;
+  /** Renders a Vega-Lite chart and writes `name.svg` and `name.png`. */
+  writeChart(name: string, spec: TopLevelSpec): Promise<void>;
+  /** Moves every staged file into the output folder (replacing older ones) and removes the staging folder. */
+  commit(): Promise<string[]>;
+  /** Removes the staging folder and everything in it. */
+  discard(): Promise<void>;
+}
+
+/** Opens a staging folder inside `outDir` (created if needed). */
+export async function stageOutput(outDir: string): Promise<StagedOutput> {
+  const staging = path.join(outDir, `.wingbeats-xai-partial-${process.pid}-${Date.now()}`);
+  try {
+    await mkdir(staging, { recursive: true });
+  } catch (error) {
+    throw new WingbeatsError('IO', `Cannot create the output folder '${outDir}': ${(error as Error).message}`);
+  }
+  const names: string[] = [];
+  const staged: StagedOutput = {
+    path: (name) => path.join(staging, name),
+    async write(name, data) {
+      const target = path.join(staging, name);
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, data);
+      if (!names.includes(name)) names.push(name);
+      return path.join(outDir, name);
+    },
+    async writeChart(name, spec) {
+      const svg = await renderChartSvg(spec);
+      await staged.write(`${name}.svg`, svg);
+      await staged.write(`${name}.png`, svgToPng(svg));
+    },
+    async commit() {
+      const written: string[] = [];
+      for (const name of names) {
+        const final = path.join(outDir, name);
+        await mkdir(path.dirname(final), { recursive: true });
+        await rename(path.join(staging, name), final);
+        written.push(final);
+      }
+      await rm(staging, { recursive: true, force: true });
+      return written;
+    },
+    async discard() {
+      await rm(staging, { recursive: true, force: true });
+    },
+  };
+  return staged;
+}
+
+/**
+ * Runs `fill` with a staging folder in `outDir`, then moves its files into place; on any error the staging folder is
+ * removed and the error rethrown, so nothing half-written is left. Returns the final paths.
+ */
+export async function writeStaged(outDir: string, fill: (staged: StagedOutput) => Promise<void>): Promise<string[]> {
+  const staged = await stageOutput(outDir);
+  try {
+    await fill(staged);
+    return await staged.commit();
+  } catch (error) {
+    await staged.discard();
+    throw error;
+  }
+}
