@@ -27,23 +27,45 @@ interface Run {
 function run(argv: string[], nodeFlags: string[] = []): Promise<Run> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, '--import', preload, bin, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, '--import', preload, bin, ...argv], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`wingbeats-xai ${argv.join(' ')} failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+      if (code !== 0)
+        reject(new Error(`wingbeats-xai ${argv.join(' ')} failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
       const kb = Number(/maxRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
       resolve({ seconds: (performance.now() - start) / 1000, maxRssMB: Math.round(kb / 1024) });
     });
   });
 }
 
-async function throughput(input: string, count: number, methods: string[], work: string): Promise<Record<string, number>> {
-  const base = ['dataset', '--model', model, '--input', input, '--methods', methods.join(','), '--steps', '50', '--quiet'];
+async function throughput(
+  input: string,
+  count: number,
+  methods: string[],
+  work: string,
+): Promise<Record<string, number>> {
+  const base = [
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--methods',
+    methods.join(','),
+    '--steps',
+    '50',
+    '--quiet',
+  ];
   const one = await run([...base, '--out', path.join(work, `one-${methods.join('-')}`)]);
   const out = path.join(work, `two-${methods.join('-')}`);
   const start = performance.now();
-  const shards = await Promise.all([run([...base, '--shard', '0/2', '--out', out]), run([...base, '--shard', '1/2', '--out', out])]);
+  const shards = await Promise.all([
+    run([...base, '--shard', '0/2', '--out', out]),
+    run([...base, '--shard', '1/2', '--out', out]),
+  ]);
   const shardsSeconds = (performance.now() - start) / 1000;
   const merge = await run(['dataset', 'merge', out, '--quiet']);
   return {
@@ -76,12 +98,29 @@ export async function benchDataset(): Promise<Record<string, unknown>> {
       for (const perSpecies of [167, 1667]) {
         const folder = path.join(work, `n${perSpecies}`);
         const count = (await writeSyntheticDataset(folder, { perSpecies, seed: 2 })).length;
-        const argv = (out: string): string[] => ['dataset', '--model', model, '--input', folder, '--methods', 'saliency', '--out', path.join(work, out), '--quiet'];
+        const argv = (out: string): string[] => [
+          'dataset',
+          '--model',
+          model,
+          '--input',
+          folder,
+          '--methods',
+          'saliency',
+          '--out',
+          path.join(work, out),
+          '--quiet',
+        ];
         const explained = await run(argv(`n${perSpecies}-out`));
         // The same run with the JavaScript heap capped at 128 MB: it would fail if memory grew with the data set.
         const capped = await run(argv(`n${perSpecies}-capped`), ['--max-old-space-size=128']);
-        memory[`recordings${count}`] = { maxRssMB: explained.maxRssMB, seconds: explained.seconds, perSecond: count / explained.seconds, heapCapped128MB: { maxRssMB: capped.maxRssMB, seconds: capped.seconds } };
-        for (const name of [folder, path.join(work, `n${perSpecies}-out`), path.join(work, `n${perSpecies}-capped`)]) rmSync(name, { recursive: true, force: true });
+        memory[`recordings${count}`] = {
+          maxRssMB: explained.maxRssMB,
+          seconds: explained.seconds,
+          perSecond: count / explained.seconds,
+          heapCapped128MB: { maxRssMB: capped.maxRssMB, seconds: capped.seconds },
+        };
+        for (const name of [folder, path.join(work, `n${perSpecies}-out`), path.join(work, `n${perSpecies}-capped`)])
+          rmSync(name, { recursive: true, force: true });
       }
       result.peakMemorySaliency = memory;
     }

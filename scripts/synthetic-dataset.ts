@@ -29,7 +29,10 @@ export function wavBytes(samples: Float32Array, sampleRate: number): Uint8Array 
  * Writes `perSpecies` recordings of each species into `dir/<species>/<species>-<i>.wav`; returns the relative paths.
  * Reproducible from `seed`.
  */
-export async function writeSyntheticDataset(dir: string, options: { perSpecies: number; seed?: number; species?: readonly DemoSpecies[] }): Promise<string[]> {
+export async function writeSyntheticDataset(
+  dir: string,
+  options: { perSpecies: number; seed?: number; species?: readonly DemoSpecies[] },
+): Promise<string[]> {
   const rng = createRng(options.seed ?? 1);
   const written: string[] = [];
   for (const species of options.species ?? DEMO_SPECIES) {
@@ -45,9 +48,20 @@ export async function writeSyntheticDataset(dir: string, options: { perSpecies: 
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, 'per-species': { type: 'string', default: '10' }, seed: { type: 'string', default: '1' }, species: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      'per-species': { type: 'string', default: '10' },
+      seed: { type: 'string', default: '1' },
+      species: { type: 'string' },
+    },
+  });
   if (values.out === undefined) throw new Error('--out DIR is required');
   const species = values.species?.split(',') as DemoSpecies[] | undefined;
-  const files = await writeSyntheticDataset(values.out, { perSpecies: Number(values['per-species']), seed: Number(values.seed), species });
+  const files = await writeSyntheticDataset(values.out, {
+    perSpecies: Number(values['per-species']),
+    seed: Number(values.seed),
+    species,
+  });
   console.log(`${files.length} recordings in ${values.out}`);
 }

@@ -29,7 +29,10 @@ export function heatmapAxis(preset: FeaturePresetName | undefined, heatmapShape:
       preset,
       binHz,
       rowHz: Array.from({ length: settings.bins }, (_, r) => (settings.bins - 1 - r) * binHz),
-      frameSeconds: Array.from({ length: frames }, (_, c) => (settings.frameLength / 2 + c * settings.frameStep) / settings.sampleRate),
+      frameSeconds: Array.from(
+        { length: frames },
+        (_, c) => (settings.frameLength / 2 + c * settings.frameStep) / settings.sampleRate,
+      ),
     };
   }
   return { kind: 'index' };
@@ -60,7 +63,12 @@ export function topRegions(values: ArrayLike<number>, axis: HeatmapAxis, count: 
     } else if (axis.kind === 'spectrogram') {
       const frames = axis.frameSeconds.length;
       const hz = axis.rowHz[Math.floor(position / frames)];
-      Object.assign(region, { hz, lowHz: Math.max(0, hz - axis.binHz / 2), highHz: hz + axis.binHz / 2, seconds: axis.frameSeconds[position % frames] });
+      Object.assign(region, {
+        hz,
+        lowHz: Math.max(0, hz - axis.binHz / 2),
+        highHz: hz + axis.binHz / 2,
+        seconds: axis.frameSeconds[position % frames],
+      });
     }
     return region;
   });

@@ -56,7 +56,10 @@ export function examplesFromManifest(text: string, manifestName: string): Datase
   try {
     rows = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][];
   } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `Manifest '${manifestName}' is not valid CSV: ${(error as Error).message}`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Manifest '${manifestName}' is not valid CSV: ${(error as Error).message}`,
+    );
   }
   const hasHeader = rows.length > 0 && rows[0][0]?.toLowerCase() === 'path';
   const columns = hasHeader ? rows[0].map((c) => c.toLowerCase()) : ['path', 'label', 'split'];
@@ -67,14 +70,23 @@ export function examplesFromManifest(text: string, manifestName: string): Datase
   rows.slice(hasHeader ? 1 : 0).forEach((row, i) => {
     const line = i + (hasHeader ? 2 : 1);
     const file = (row[pathColumn] ?? '').split('\\').join('/');
-    if (file === '') throw new WingbeatsError('INVALID_FILE', `Manifest '${manifestName}' line ${line}: the path is empty (expected path,label[,split]).`);
-    if (seen.has(file)) throw new WingbeatsError('INVALID_FILE', `Manifest '${manifestName}' line ${line}: '${file}' is listed twice.`);
+    if (file === '')
+      throw new WingbeatsError(
+        'INVALID_FILE',
+        `Manifest '${manifestName}' line ${line}: the path is empty (expected path,label[,split]).`,
+      );
+    if (seen.has(file))
+      throw new WingbeatsError('INVALID_FILE', `Manifest '${manifestName}' line ${line}: '${file}' is listed twice.`);
     seen.add(file);
-    const label = labelColumn >= 0 ? row[labelColumn] ?? '' : '';
-    const split = splitColumn >= 0 ? row[splitColumn] ?? '' : '';
+    const label = labelColumn >= 0 ? (row[labelColumn] ?? '') : '';
+    const split = splitColumn >= 0 ? (row[splitColumn] ?? '') : '';
     examples.push({ path: file, label: label === '' ? null : label, split: split === '' ? null : split });
   });
-  if (examples.length === 0) throw new WingbeatsError('INVALID_FILE', `Manifest '${manifestName}' lists no example (expected lines path,label[,split]).`);
+  if (examples.length === 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Manifest '${manifestName}' lists no example (expected lines path,label[,split]).`,
+    );
   return examples.sort((a, b) => comparePaths(a.path, b.path));
 }
 

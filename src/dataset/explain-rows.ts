@@ -41,7 +41,8 @@ interface Unit {
   data: Float32Array;
 }
 
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+const message = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
 
 /** The seed of one example for sampled methods: stable across shards and batch layouts. */
 export function exampleSeed(seed: number, path: string, index: number): number {
@@ -49,11 +50,30 @@ export function exampleSeed(seed: number, path: string, index: number): number {
 }
 
 /** Rows of an example that failed as a whole: one per method, with the error. */
-export function errorRows(example: DatasetExample, index: number, methods: readonly string[], error: string): DatasetRow[] {
+export function errorRows(
+  example: DatasetExample,
+  index: number,
+  methods: readonly string[],
+  error: string,
+): DatasetRow[] {
   return methods.map((method) => ({
-    path: example.path, index, label: example.label, split: example.split, method,
-    predicted: null, predictedIndex: null, target: null, targetName: null, probabilities: null, scores: null,
-    heads: null, input: null, attributions: null, heatmap: null, delta: null, error,
+    path: example.path,
+    index,
+    label: example.label,
+    split: example.split,
+    method,
+    predicted: null,
+    predictedIndex: null,
+    target: null,
+    targetName: null,
+    probabilities: null,
+    scores: null,
+    heads: null,
+    input: null,
+    attributions: null,
+    heatmap: null,
+    delta: null,
+    error,
   }));
 }
 
@@ -74,7 +94,11 @@ function headPredictions(model: ExplainableModel, x: tf.Tensor): Record<string, 
     const labels = model.labels(outputIndex);
     return values.map((row) => {
       const best = argmax(row);
-      return { head, predicted: labels?.[best] ?? String(best), [softmax ? 'probabilities' : 'scores']: Array.from(Float32Array.from(row)) };
+      return {
+        head,
+        predicted: labels?.[best] ?? String(best),
+        [softmax ? 'probabilities' : 'scores']: Array.from(Float32Array.from(row)),
+      };
     });
   });
   return Array.from({ length: x.shape[0] }, (_, i) => perHead.map((head) => head[i]));
@@ -92,7 +116,11 @@ function headPredictions(model: ExplainableModel, x: tf.Tensor): Record<string, 
  * @param settings - {@link DatasetExplainSettings}.
  * @returns Rows in table order (the caller owns no tensor; none is left behind, also on error).
  */
-export async function explainExamples(model: ExplainableModel, loaded: readonly LoadedExample[], settings: DatasetExplainSettings): Promise<DatasetRow[]> {
+export async function explainExamples(
+  model: ExplainableModel,
+  loaded: readonly LoadedExample[],
+  settings: DatasetExplainSettings,
+): Promise<DatasetRow[]> {
   const shape = (model.inputShape ?? []).map((d) => d ?? -1);
   const units: Unit[] = [];
   const failures = new Map<string, string>();
@@ -119,14 +147,22 @@ export async function explainExamples(model: ExplainableModel, loaded: readonly 
         const names = attributionMethods[method].options.map((o) => o.name as string);
         const sampled = names.includes('noiseSamples');
         const perExample = sampled || names.includes('steps');
-        const own = Object.fromEntries(Object.entries(settings.methodOptions).filter(([key]) => names.includes(key) && key !== 'baseline'));
+        const own = Object.fromEntries(
+          Object.entries(settings.methodOptions).filter(([key]) => names.includes(key) && key !== 'baseline'),
+        );
         const groups = perExample ? batch.map((_, i) => [i]) : [batch.map((_, i) => i)];
         for (const group of groups) {
           const part = group.length === batch.length ? x : tf.gather(x, group);
-          const baseline = names.includes('baseline') && settings.baseline !== undefined ? tf.tensor(tile(settings.baseline, group.length), [group.length, ...shape]) : undefined;
+          const baseline =
+            names.includes('baseline') && settings.baseline !== undefined
+              ? tf.tensor(tile(settings.baseline, group.length), [group.length, ...shape])
+              : undefined;
           try {
             const first = batch[group[0]];
-            const target = targetOf(settings.target, group.map((i) => batch[i].example));
+            const target = targetOf(
+              settings.target,
+              group.map((i) => batch[i].example),
+            );
             const result = await attributionMethods[method].run(model, part, {
               ...own,
               ...(baseline === undefined ? {} : { baseline }),
@@ -137,7 +173,12 @@ export async function explainExamples(model: ExplainableModel, loaded: readonly 
               seed: sampled ? exampleSeed(settings.seed, first.example.path, first.index) : settings.seed,
             });
             try {
-              rowsOf(result, group.map((i) => batch[i]), group.map((i) => heads[i]), method).forEach((row, j) => record(batch[group[j]], method, row));
+              rowsOf(
+                result,
+                group.map((i) => batch[i]),
+                group.map((i) => heads[i]),
+                method,
+              ).forEach((row, j) => record(batch[group[j]], method, row));
             } finally {
               disposeAttribution(result);
             }
@@ -203,7 +244,12 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-function rowsOf(result: AttributionResult, units: Unit[], heads: Record<string, unknown>[][], method: string): DatasetRow[] {
+function rowsOf(
+  result: AttributionResult,
+  units: Unit[],
+  heads: Record<string, unknown>[][],
+  method: string,
+): DatasetRow[] {
   const attributions = result.attributions.dataSync() as Float32Array;
   const heatmaps = result.heatmaps.dataSync() as Float32Array;
   const scores = result.predictions.arraySync();

@@ -16,6 +16,8 @@ export interface DatasetRunSettings {
   seed: number;
   /** The feature preset `.wav` inputs go through (and the heatmap's Hz axis comes from), or null. */
   preset: string | null;
+  /** Which windows of a recording become inputs (`loudest`, `first`, or `all`: one row per window). */
+  windows: 'loudest' | 'first' | 'all';
   heatmapShape: number[];
 }
 

@@ -40,9 +40,16 @@ export function inShard(path: string, shard: Shard): boolean {
 }
 
 function checkShard(index: number, count: number, source: string): Shard {
-  if (!Number.isSafeInteger(count) || count < 1) throw new WingbeatsError('INVALID_ARGUMENT', `${source}: the shard count must be an integer ≥ 1 but got '${count}'.`);
+  if (!Number.isSafeInteger(count) || count < 1)
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `${source}: the shard count must be an integer ≥ 1 but got '${count}'.`,
+    );
   if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `${source}: the shard index must be an integer in 0..${count - 1} but got '${index}'.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `${source}: the shard index must be an integer in 0..${count - 1} but got '${index}'.`,
+    );
   }
   return { index, count };
 }
@@ -54,7 +61,11 @@ function integer(text: string | undefined): number {
 /** Parses `i/n` (0-based index, count), as `--shard 0/4`. */
 export function parseShard(text: string): Shard {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  if (match === null) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--shard' must be i/n (e.g. 0/4, index from 0) but got '${text}'.`);
+  if (match === null)
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--shard' must be i/n (e.g. 0/4, index from 0) but got '${text}'.`,
+    );
   return checkShard(Number(match[1]), Number(match[2]), "Option '--shard'");
 }
 
@@ -66,22 +77,36 @@ export function parseShard(text: string): Shard {
  *
  * @throws WingbeatsError `INVALID_ARGUMENT` for an index outside 0..count-1 or a count that cannot be known.
  */
-export function resolveShard(options: { shard?: string; shardCount?: number }, env: Readonly<Record<string, string | undefined>>): Shard {
+export function resolveShard(
+  options: { shard?: string; shardCount?: number },
+  env: Readonly<Record<string, string | undefined>>,
+): Shard {
   if (options.shard !== undefined) return parseShard(options.shard);
   const slurmId = integer(env.SLURM_ARRAY_TASK_ID);
   if (!Number.isNaN(slurmId)) {
     const min = integer(env.SLURM_ARRAY_TASK_MIN);
     const count = options.shardCount ?? integer(env.SLURM_ARRAY_TASK_COUNT);
-    if (Number.isNaN(count)) throw new WingbeatsError('INVALID_ARGUMENT', 'SLURM_ARRAY_TASK_ID is set but the shard count is unknown: SLURM_ARRAY_TASK_COUNT is not set; pass --shard-count N.');
+    if (Number.isNaN(count))
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        'SLURM_ARRAY_TASK_ID is set but the shard count is unknown: SLURM_ARRAY_TASK_COUNT is not set; pass --shard-count N.',
+      );
     return checkShard(slurmId - (Number.isNaN(min) ? 0 : min), count, 'SLURM_ARRAY_TASK_ID');
   }
   const jobIndex = integer(env.JOB_COMPLETION_INDEX);
   if (!Number.isNaN(jobIndex)) {
-    if (options.shardCount === undefined) throw new WingbeatsError('INVALID_ARGUMENT', 'JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but the shard count is unknown: pass --shard-count N (the Job\'s completions).');
+    if (options.shardCount === undefined)
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        "JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job) but the shard count is unknown: pass --shard-count N (the Job's completions).",
+      );
     return checkShard(jobIndex, options.shardCount, 'JOB_COMPLETION_INDEX');
   }
   if (options.shardCount !== undefined && options.shardCount !== 1) {
-    throw new WingbeatsError('INVALID_ARGUMENT', "Option '--shard-count' needs a shard index: --shard i/n, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.");
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      "Option '--shard-count' needs a shard index: --shard i/n, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.",
+    );
   }
   return WHOLE_DATASET;
 }

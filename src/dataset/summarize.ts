@@ -98,7 +98,16 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
     const key = JSON.stringify([by, label, method]);
     let group = groups.get(key);
     if (group === undefined) {
-      group = { label, by, method, count: 0, sum: new Float64Array(size), sumSquares: new Float64Array(size), inputSum: null, values: [] };
+      group = {
+        label,
+        by,
+        method,
+        count: 0,
+        sum: new Float64Array(size),
+        sumSquares: new Float64Array(size),
+        inputSum: null,
+        values: [],
+      };
       groups.set(key, group);
     }
     return group;
@@ -115,12 +124,16 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
     if (row.error !== null || row.heatmap === null) {
       if (!failedKeys.has(key)) {
         failedKeys.add(key);
-        if (failed.length < MAX_FAILED) failed.push({ path: row.path, index: row.index, error: row.error ?? 'no heatmap' });
+        if (failed.length < MAX_FAILED)
+          failed.push({ path: row.path, index: row.index, error: row.error ?? 'no heatmap' });
       }
       return;
     }
     if (row.heatmap.length !== size) {
-      throw new WingbeatsError('SHAPE_MISMATCH', `The heatmap of '${key}' (${row.method}) has ${row.heatmap.length} values but the table's heatmaps have shape [${options.heatmapShape.join(', ')}].`);
+      throw new WingbeatsError(
+        'SHAPE_MISMATCH',
+        `The heatmap of '${key}' (${row.method}) has ${row.heatmap.length} values but the table's heatmaps have shape [${options.heatmapShape.join(', ')}].`,
+      );
     }
     explainedRows++;
     if (row.method === methods[0] && row.label !== null && row.predicted !== null) {
@@ -143,7 +156,8 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
   });
 
   const quantiles = new Map<Group, { median: number[]; q25: number[]; q75: number[] }>();
-  for (const group of groups.values()) quantiles.set(group, { median: new Array(size), q25: new Array(size), q75: new Array(size) });
+  for (const group of groups.values())
+    quantiles.set(group, { median: new Array(size), q25: new Array(size), q75: new Array(size) });
   const budget = options.memoryValues ?? 2 ** 26;
   const block = Math.max(1, Math.min(size, Math.floor(budget / Math.max(1, 2 * explainedRows))));
   for (let start = 0; start < size && explainedRows > 0; start += block) {
@@ -169,7 +183,12 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
   }
 
   const classes = [...groups.values()]
-    .sort((a, b) => (a.by === b.by ? 0 : a.by === 'label' ? -1 : 1) || comparePaths(a.label, b.label) || methods.indexOf(a.method) - methods.indexOf(b.method))
+    .sort(
+      (a, b) =>
+        (a.by === b.by ? 0 : a.by === 'label' ? -1 : 1) ||
+        comparePaths(a.label, b.label) ||
+        methods.indexOf(a.method) - methods.indexOf(b.method),
+    )
     .map((group): ClassSummary => {
       const mean = Array.from(group.sum, (s) => s / group.count);
       const std = Array.from(group.sumSquares, (s, i) => Math.sqrt(Math.max(0, s / group.count - mean[i] * mean[i])));

@@ -15,13 +15,38 @@ import type { TopRegion } from './axis.js';
 /** A class's values along frequency (spectrograms: averaged over time) and the x axis. */
 function profileOf(summary: DatasetSummary, group: ClassSummary): ClassProfile & { xTitle: string } {
   const axis = summary.axis;
-  if (axis.kind === 'psd') return { x: axis.hz, mean: group.mean, q25: group.q25, median: group.median, q75: group.q75, meanInput: group.meanInput, xTitle: 'Frequency (Hz)' };
+  if (axis.kind === 'psd')
+    return {
+      x: axis.hz,
+      mean: group.mean,
+      q25: group.q25,
+      median: group.median,
+      q75: group.q75,
+      meanInput: group.meanInput,
+      xTitle: 'Frequency (Hz)',
+    };
   if (axis.kind === 'spectrogram') {
     const frames = axis.frameSeconds.length;
-    const overTime = (values: number[]): number[] => axis.rowHz.map((_, r) => values.slice(r * frames, (r + 1) * frames).reduce((a, b) => a + b, 0) / frames);
-    return { x: axis.rowHz, mean: overTime(group.mean), q25: overTime(group.q25), median: overTime(group.median), q75: overTime(group.q75), xTitle: 'Frequency (Hz)' };
+    const overTime = (values: number[]): number[] =>
+      axis.rowHz.map((_, r) => values.slice(r * frames, (r + 1) * frames).reduce((a, b) => a + b, 0) / frames);
+    return {
+      x: axis.rowHz,
+      mean: overTime(group.mean),
+      q25: overTime(group.q25),
+      median: overTime(group.median),
+      q75: overTime(group.q75),
+      xTitle: 'Frequency (Hz)',
+    };
   }
-  return { x: group.mean.map((_, i) => i), mean: group.mean, q25: group.q25, median: group.median, q75: group.q75, meanInput: group.meanInput.length === group.mean.length ? group.meanInput : undefined, xTitle: 'Position' };
+  return {
+    x: group.mean.map((_, i) => i),
+    mean: group.mean,
+    q25: group.q25,
+    median: group.median,
+    q75: group.q75,
+    meanInput: group.meanInput.length === group.mean.length ? group.meanInput : undefined,
+    xTitle: 'Position',
+  };
 }
 
 function regionText(region: TopRegion): string {
@@ -30,23 +55,44 @@ function regionText(region: TopRegion): string {
   return region.seconds === undefined ? band : `${band} at ${region.seconds.toFixed(3)} s`;
 }
 
-async function classFigures(summary: DatasetSummary, group: ClassSummary, settings: DatasetRunSettings): Promise<ReportFigure[]> {
+async function classFigures(
+  summary: DatasetSummary,
+  group: ClassSummary,
+  settings: DatasetRunSettings,
+): Promise<ReportFigure[]> {
   const profile = profileOf(summary, group);
-  const figures: ReportFigure[] = [{
-    image: { svg: await renderChartSvg(classProfileSpec(profile, { title: `${group.label} · ${group.method}`, subtitle: `${group.count} examples`, xTitle: profile.xTitle, inputTitle: 'Mean input' })) },
-    caption: `${group.method}: mean heatmap (orange), median (dashed) and inter-quartile range (band)${summary.axis.kind === 'spectrogram' ? ', averaged over time' : ''}${profile.meanInput !== undefined ? ', under the mean input' : ''}.`,
-  }];
+  const figures: ReportFigure[] = [
+    {
+      image: {
+        svg: await renderChartSvg(
+          classProfileSpec(profile, {
+            title: `${group.label} · ${group.method}`,
+            subtitle: `${group.count} examples`,
+            xTitle: profile.xTitle,
+            inputTitle: 'Mean input',
+          }),
+        ),
+      },
+      caption: `${group.method}: mean heatmap (orange), median (dashed) and inter-quartile range (band)${summary.axis.kind === 'spectrogram' ? ', averaged over time' : ''}${profile.meanInput !== undefined ? ', under the mean input' : ''}.`,
+    },
+  ];
   const axis = summary.axis;
   if (axis.kind === 'spectrogram' && group.meanInput.length === settings.model.inputShape.reduce((a, b) => a * b, 1)) {
     const frames = axis.frameSeconds.length;
-    const spec = spectrogramExplanationSpec({
-      spectrogram: gridFromImage(group.meanInput, settings.model.inputShape),
-      attribution: { values: group.mean, rows: axis.rowHz.length, cols: frames },
-      frequencyRange: [axis.rowHz[axis.rowHz.length - 1], axis.rowHz[0]],
-      timeRange: [axis.frameSeconds[0], axis.frameSeconds[frames - 1]],
-      title: `${group.label} · ${group.method}: mean heatmap over the mean input`,
-    }, { layout: 'overlay' });
-    figures.push({ image: { svg: await renderChartSvg(spec) }, caption: 'Mean heatmap laid over the mean spectrogram.' });
+    const spec = spectrogramExplanationSpec(
+      {
+        spectrogram: gridFromImage(group.meanInput, settings.model.inputShape),
+        attribution: { values: group.mean, rows: axis.rowHz.length, cols: frames },
+        frequencyRange: [axis.rowHz[axis.rowHz.length - 1], axis.rowHz[0]],
+        timeRange: [axis.frameSeconds[0], axis.frameSeconds[frames - 1]],
+        title: `${group.label} · ${group.method}: mean heatmap over the mean input`,
+      },
+      { layout: 'overlay' },
+    );
+    figures.push({
+      image: { svg: await renderChartSvg(spec) },
+      caption: 'Mean heatmap laid over the mean spectrogram.',
+    });
   }
   return figures;
 }
@@ -66,18 +112,45 @@ export async function datasetReport(summary: DatasetSummary, settings: DatasetRu
     const rows: (string | number)[][] = [];
     for (const group of groups.filter((c) => c.label === label)) {
       explanations.push(...(await classFigures(summary, group, settings)));
-      rows.push([group.method, group.count, group.top.map((region) => `${regionText(region)} (${region.value.toFixed(2)})`).join(' · ')]);
+      rows.push([
+        group.method,
+        group.count,
+        group.top.map((region) => `${regionText(region)} (${region.value.toFixed(2)})`).join(' · '),
+      ]);
     }
-    items.push({ name: `${label} (${by === 'label' ? 'true class' : 'predicted class'})`, explanations, sections: [{ title: 'Strongest bands of the mean heatmap', table: { columns: ['method', 'examples', 'strongest first (mean heatmap)'], rows } }] });
+    items.push({
+      name: `${label} (${by === 'label' ? 'true class' : 'predicted class'})`,
+      explanations,
+      sections: [
+        {
+          title: 'Strongest bands of the mean heatmap',
+          table: { columns: ['method', 'examples', 'strongest first (mean heatmap)'], rows },
+        },
+      ],
+    });
   }
   const sections: ReportSection[] = [];
   for (const method of summary.methods) {
-    const classes = groups.filter((c) => c.method === method).map((c) => ({ label: c.label, values: profileOf(summary, c).mean }));
+    const classes = groups
+      .filter((c) => c.method === method)
+      .map((c) => ({ label: c.label, values: profileOf(summary, c).mean }));
     if (classes.length === 0) continue;
     const x = profileOf(summary, groups.find((c) => c.method === method) as ClassSummary);
     sections.push({
       title: `All classes compared · ${method}`,
-      figures: [{ image: { svg: await renderChartSvg(classComparisonSpec(x.x, classes, { title: `Mean heatmap per ${by === 'label' ? 'species' : 'predicted class'} · ${method}`, xTitle: x.xTitle })) }, caption: 'Each line is one class\'s mean heatmap.' }],
+      figures: [
+        {
+          image: {
+            svg: await renderChartSvg(
+              classComparisonSpec(x.x, classes, {
+                title: `Mean heatmap per ${by === 'label' ? 'species' : 'predicted class'} · ${method}`,
+                xTitle: x.xTitle,
+              }),
+            ),
+          },
+          caption: "Each line is one class's mean heatmap.",
+        },
+      ],
     });
   }
   if (summary.confusion !== null) {
@@ -89,11 +162,22 @@ export async function datasetReport(summary: DatasetSummary, settings: DatasetRu
     });
   }
   if (summary.errors > 0) {
-    sections.push({ title: `${summary.errors} example${summary.errors > 1 ? 's' : ''} failed`, table: { columns: ['path', 'input', 'error'], rows: summary.failed.map((f) => [f.path, f.index, f.error]) } });
+    sections.push({
+      title: `${summary.errors} example${summary.errors > 1 ? 's' : ''} failed`,
+      table: { columns: ['path', 'input', 'error'], rows: summary.failed.map((f) => [f.path, f.index, f.error]) },
+    });
   }
   return {
     title: `Data set explained: ${summary.examples} examples`,
-    model: { name: settings.model.name, details: { methods: summary.methods.join(', '), input: settings.input.path, head: settings.model.output, ...(settings.preset === null ? {} : { preset: settings.preset }) } },
+    model: {
+      name: settings.model.name,
+      details: {
+        methods: summary.methods.join(', '),
+        input: settings.input.path,
+        head: settings.model.output,
+        ...(settings.preset === null ? {} : { preset: settings.preset }),
+      },
+    },
     items,
     sections,
   };

@@ -97,7 +97,14 @@ export function rowFromObject(object: Record<string, unknown>): DatasetRow {
   const row: Record<string, unknown> = {};
   for (const { name, kind } of TABLE_COLUMNS) {
     const value = object[name];
-    row[name] = value === undefined || value === null ? null : kind === 'floats' ? Array.from(value as ArrayLike<number>) : kind === 'int' ? Number(value) : value;
+    row[name] =
+      value === undefined || value === null
+        ? null
+        : kind === 'floats'
+          ? Array.from(value as ArrayLike<number>)
+          : kind === 'int'
+            ? Number(value)
+            : value;
   }
   return row as unknown as DatasetRow;
 }

@@ -18,7 +18,12 @@ function examples(n: number): LoadedExample[] {
   }));
 }
 
-const settings = { methods: ['saliency', 'integrated-gradients', 'smoothgrad'] as const, methodOptions: { steps: 7, samples: 3 }, scores: 'logits' as const, seed: 5 };
+const settings = {
+  methods: ['saliency', 'integrated-gradients', 'smoothgrad'] as const,
+  methodOptions: { steps: 7, samples: 3 },
+  scores: 'logits' as const,
+  seed: 5,
+};
 
 test('a chunk explained at once equals its examples explained one by one, bit for bit; no tensor leaks', async () => {
   const model = ExplainableModel.from(conv1dNet(), { labels: ['a', 'b', 'c'] });
@@ -30,12 +35,18 @@ test('a chunk explained at once equals its examples explained one by one, bit fo
   for (const one of loaded) alone.push(...(await explainExamples(model, [one], settings)));
   assert.deepEqual(together, alone);
   assert.equal(together.length, 15);
-  assert.deepEqual(together.slice(0, 3).map((r) => r.method), ['saliency', 'integrated-gradients', 'smoothgrad']);
+  assert.deepEqual(
+    together.slice(0, 3).map((r) => r.method),
+    ['saliency', 'integrated-gradients', 'smoothgrad'],
+  );
   const row = together[1];
   assert.equal(row.predicted, ['a', 'b', 'c'][row.predictedIndex as number]);
   assert.equal(row.probabilities?.length, 3);
   assert.ok(typeof row.delta === 'number' && Math.abs(row.delta) < 1, 'integrated gradients has a completeness gap');
-  assert.deepEqual(JSON.parse(row.heads as string).map((h: { head: string }) => h.head), model.outputNames);
+  assert.deepEqual(
+    JSON.parse(row.heads as string).map((h: { head: string }) => h.head),
+    model.outputNames,
+  );
   assert.notEqual(exampleSeed(5, 'a/0.npy', 0), exampleSeed(5, 'a/1.npy', 0));
 });
 

@@ -19,10 +19,30 @@ function makeRows(): DatasetRow[] {
     const predicted = rng.uniform() < 0.75 ? label : labels[(e + 1) % 3];
     for (const method of ['saliency', 'gradients']) {
       const heatmap = Array.from(Float32Array.from({ length: 6 }, () => rng.uniform()));
-      rows.push({ path: `${label}/r${e}.wav`, index: 0, label, split: null, method, predicted, predictedIndex: labels.indexOf(predicted), target: 0, targetName: null, probabilities: null, scores: null, heads: null, input: [e, 2 * e, 1, 0, 0, 0], attributions: heatmap, heatmap, delta: null, error: null });
+      rows.push({
+        path: `${label}/r${e}.wav`,
+        index: 0,
+        label,
+        split: null,
+        method,
+        predicted,
+        predictedIndex: labels.indexOf(predicted),
+        target: 0,
+        targetName: null,
+        probabilities: null,
+        scores: null,
+        heads: null,
+        input: [e, 2 * e, 1, 0, 0, 0],
+        attributions: heatmap,
+        heatmap,
+        delta: null,
+        error: null,
+      });
     }
   }
-  rows.push(...errorRows({ path: 'Aedes/bad.wav', label: 'Aedes', split: null }, 0, ['saliency', 'gradients'], 'broken'));
+  rows.push(
+    ...errorRows({ path: 'Aedes/bad.wav', label: 'Aedes', split: null }, 0, ['saliency', 'gradients'], 'broken'),
+  );
   return rows;
 }
 
@@ -35,7 +55,10 @@ function quantile(values: number[], q: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
-const scanOf = (rows: DatasetRow[]): TableScan => async (visit) => rows.forEach(visit);
+const scanOf =
+  (rows: DatasetRow[]): TableScan =>
+  async (visit) =>
+    rows.forEach(visit);
 
 test('summaries equal a plain loop: mean, std, quartiles per class and method, by label and by prediction', async () => {
   const rows = makeRows();
@@ -46,14 +69,34 @@ test('summaries equal a plain loop: mean, std, quartiles per class and method, b
   assert.deepEqual(summary.methods, ['saliency', 'gradients']);
   assert.equal(summary.classes.length, 2 * 3 * 2);
   for (const group of summary.classes) {
-    const members = rows.filter((r) => r.error === null && r.method === group.method && (group.by === 'label' ? r.label : r.predicted) === group.label);
+    const members = rows.filter(
+      (r) =>
+        r.error === null && r.method === group.method && (group.by === 'label' ? r.label : r.predicted) === group.label,
+    );
     assert.equal(group.count, members.length);
     for (let p = 0; p < 6; p++) {
       const values = members.map((r) => (r.heatmap as number[])[p]);
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
       const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
-      assertClose([group.mean[p], group.std[p]], [mean, std], 1e-12, 0, `${group.by} ${group.label} ${group.method} mean/std at ${p}`);
-      assertClose([group.q25[p], group.median[p], group.q75[p], group.iqr[p]], [quantile(values, 0.25), quantile(values, 0.5), quantile(values, 0.75), quantile(values, 0.75) - quantile(values, 0.25)], 1e-15, 0, 'quartiles');
+      assertClose(
+        [group.mean[p], group.std[p]],
+        [mean, std],
+        1e-12,
+        0,
+        `${group.by} ${group.label} ${group.method} mean/std at ${p}`,
+      );
+      assertClose(
+        [group.q25[p], group.median[p], group.q75[p], group.iqr[p]],
+        [
+          quantile(values, 0.25),
+          quantile(values, 0.5),
+          quantile(values, 0.75),
+          quantile(values, 0.75) - quantile(values, 0.25),
+        ],
+        1e-15,
+        0,
+        'quartiles',
+      );
     }
     const meanInput0 = members.reduce((a, r) => a + (r.input as number[])[0], 0) / members.length;
     assertClose([group.meanInput[0]], [meanInput0], 1e-12);
@@ -63,7 +106,8 @@ test('summaries equal a plain loop: mean, std, quartiles per class and method, b
   const confusion = summary.confusion!;
   assert.deepEqual(confusion.labels, ['Aedes', 'Anopheles', 'Culex']);
   for (const [i, l] of confusion.labels.entries()) {
-    for (const [j, p] of confusion.predicted.entries()) assert.equal(confusion.counts[i][j], first.filter((r) => r.label === l && r.predicted === p).length);
+    for (const [j, p] of confusion.predicted.entries())
+      assert.equal(confusion.counts[i][j], first.filter((r) => r.label === l && r.predicted === p).length);
   }
 });
 
@@ -71,11 +115,18 @@ test('a small memory budget (many passes over the table) gives the same summarie
   const rows = makeRows();
   const onePass = await summarizeTable(scanOf(rows), { heatmapShape: [6], axis: { kind: 'index' } });
   let scans = 0;
-  const manyPasses = await summarizeTable(async (visit) => {
-    scans++;
-    rows.forEach(visit);
-  }, { heatmapShape: [6], axis: { kind: 'index' }, memoryValues: 200 });
-  assert.equal(scans, 1 + 6, 'one pass for the moments, then one per position (200 values < 2 × 80 rows × 2 positions)');
+  const manyPasses = await summarizeTable(
+    async (visit) => {
+      scans++;
+      rows.forEach(visit);
+    },
+    { heatmapShape: [6], axis: { kind: 'index' }, memoryValues: 200 },
+  );
+  assert.equal(
+    scans,
+    1 + 6,
+    'one pass for the moments, then one per position (200 values < 2 × 80 rows × 2 positions)',
+  );
   assert.deepEqual(manyPasses, onePass);
 });
 
@@ -90,7 +141,10 @@ test('without labels the summary groups by predicted class only and has no accur
 test('a heatmap of the wrong size is named', async () => {
   const rows = makeRows();
   rows[3] = { ...rows[3], heatmap: [1, 2] };
-  await assert.rejects(summarizeTable(scanOf(rows), { heatmapShape: [6], axis: { kind: 'index' } }), /The heatmap of 'Culex\/r1\.wav#0' \(gradients\) has 2 values but the table's heatmaps have shape \[6\]/);
+  await assert.rejects(
+    summarizeTable(scanOf(rows), { heatmapShape: [6], axis: { kind: 'index' } }),
+    /The heatmap of 'Culex\/r1\.wav#0' \(gradients\) has 2 values but the table's heatmaps have shape \[6\]/,
+  );
 });
 
 test('top bands carry Hz from the preset: PSD bins and spectrogram cells (row 0 = highest frequency)', () => {
@@ -115,11 +169,33 @@ test('top bands carry Hz from the preset: PSD bins and spectrogram cells (row 0 
 
 test('class charts: profile and comparison specs render, and arrays of the wrong length are named', async () => {
   const x = [0, 31.25, 62.5];
-  const profile = { x, mean: [0.1, 0.5, 0.2], q25: [0, 0.4, 0.1], median: [0.1, 0.5, 0.2], q75: [0.2, 0.6, 0.3], meanInput: [-40, -30, -50] };
+  const profile = {
+    x,
+    mean: [0.1, 0.5, 0.2],
+    q25: [0, 0.4, 0.1],
+    median: [0.1, 0.5, 0.2],
+    q75: [0.2, 0.6, 0.3],
+    meanInput: [-40, -30, -50],
+  };
   const svg = await renderChartSvg(classProfileSpec(profile, { title: 'Aedes · saliency' }));
   assert.match(svg, /Aedes · saliency/);
   assert.match(svg, /Frequency \(Hz\)/);
-  assert.match(await renderChartSvg(classComparisonSpec(x, [{ label: 'Aedes', values: [1, 2, 3] }, { label: 'Culex', values: [3, 2, 1] }], { title: 'all' })), /Culex/);
-  assert.throws(() => classProfileSpec({ ...profile, q75: [1] }, { title: 't' }), /Argument 'profile\.q75' passed to 'classProfileSpec' must be of length 3 \(as x\) but got length 1/);
+  assert.match(
+    await renderChartSvg(
+      classComparisonSpec(
+        x,
+        [
+          { label: 'Aedes', values: [1, 2, 3] },
+          { label: 'Culex', values: [3, 2, 1] },
+        ],
+        { title: 'all' },
+      ),
+    ),
+    /Culex/,
+  );
+  assert.throws(
+    () => classProfileSpec({ ...profile, q75: [1] }, { title: 't' }),
+    /Argument 'profile\.q75' passed to 'classProfileSpec' must be of length 3 \(as x\) but got length 1/,
+  );
   assert.throws(() => classComparisonSpec(x, [{ label: 'A', values: [1] }], { title: 't' }), /classes\['A'\]\.values/);
 });

@@ -10,7 +10,8 @@ import type { ExplainableModel, ScoreKind } from '../../execution/explainable-mo
 import type { TargetOption } from '../../execution/targets.js';
 import { WHOLE_DATASET, type Shard } from '../../dataset/shard.js';
 import { heatmapShapeOf, type DatasetRunSettings } from '../../dataset/settings.js';
-import { presetForModel, readInputs } from '../../pipeline/input-sources.js';
+import { presetForModel, readInputSource, type WindowChoice } from '../../pipeline/input-sources.js';
+import { readSource } from '../read-files.js';
 import { listDataset } from './listing.js';
 import { clearRun, ensureRunSettings, runDatasetShard, type ShardOutcome } from './run.js';
 import { mergeDataset, type DatasetTableResult } from './merge.js';
@@ -37,6 +38,10 @@ export interface ExplainDatasetOptions {
   seed?: number;
   /** Feature preset of `.wav` inputs (default: from the model's input shape). */
   preset?: string;
+  /** Windows of a recording that become inputs (default `'loudest'`; `'all'` gives one row per window). */
+  windows?: WindowChoice;
+  /** Largest number of rows sent through the model at once (does not change results). */
+  batchSize?: number;
   /** Default: the whole data set. */
   shard?: Shard;
   /** Only the first `limit` examples by path. */
@@ -76,17 +81,29 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
     if (options.preset !== undefined || listing.examples.some((e) => /\.wave?$/i.test(e.path))) throw error;
   }
   const names = methodOptionSpecs(methods).map((spec) => spec.name);
-  const methodOptions = Object.fromEntries(Object.entries(options.methodOptions ?? {}).filter(([key, value]) => value !== undefined && names.includes(key)));
+  const methodOptions = Object.fromEntries(
+    Object.entries(options.methodOptions ?? {}).filter(([key, value]) => value !== undefined && names.includes(key)),
+  );
   let baseline: Float32Array | undefined;
   if (typeof methodOptions.baseline === 'string' && methodOptions.baseline !== 'zeros') {
     methodOptions.baseline = path.resolve(methodOptions.baseline);
-    const inputs = await readInputs(methodOptions.baseline as string, model);
-    if (inputs.length !== 1) throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' must hold one input (used for every example) but '${methodOptions.baseline}' holds ${inputs.length}.`);
+    const inputs = readInputSource(await readSource(methodOptions.baseline as string), model);
+    if (inputs.length !== 1)
+      throw new WingbeatsError(
+        'SHAPE_MISMATCH',
+        `Option '--baseline' must hold one input (used for every example) but '${methodOptions.baseline}' holds ${inputs.length}.`,
+      );
     baseline = inputs[0].data;
   }
   const settings: DatasetRunSettings = {
     format: 'wingbeats-xai-dataset/1',
-    model: { file: path.resolve(options.modelFile), name: model.name, output: model.outputNames[head], labels: model.labels(head) ?? null, inputShape },
+    model: {
+      file: path.resolve(options.modelFile),
+      name: model.name,
+      output: model.outputNames[head],
+      labels: model.labels(head) ?? null,
+      inputShape,
+    },
     input: { path: path.resolve(options.input), kind: listing.kind, root: listing.root },
     limit: options.limit ?? null,
     methods,
@@ -95,6 +112,7 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
     scores: options.scores ?? 'logits',
     seed: options.seed ?? 1,
     preset,
+    windows: options.windows ?? 'loudest',
     heatmapShape: heatmapShapeOf(inputShape),
   };
   if (options.force) await clearRun(options.out);
@@ -104,7 +122,16 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
     model,
     listing,
     settings,
-    explain: { methods, methodOptions, baseline, target: options.target, output: options.output, scores: settings.scores, seed: settings.seed },
+    explain: {
+      methods,
+      methodOptions,
+      baseline,
+      target: options.target,
+      output: options.output,
+      scores: settings.scores,
+      seed: settings.seed,
+      batchSize: options.batchSize,
+    },
     out: options.out,
     shard,
     chunkSize: options.chunkSize ?? 32,

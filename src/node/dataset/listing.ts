@@ -37,19 +37,29 @@ export async function listDataset(input: string, limit?: number): Promise<Datase
   try {
     info = await stat(input);
   } catch {
-    throw new WingbeatsError('IO', `Option '--input' must be a folder or a CSV manifest but '${input}' does not exist.`);
+    throw new WingbeatsError(
+      'IO',
+      `Option '--input' must be a folder or a CSV manifest but '${input}' does not exist.`,
+    );
   }
   let listing: DatasetListing;
   if (info.isDirectory()) {
     const root = path.resolve(input);
     listing = { root, kind: 'folder', examples: examplesFromFolder(await walk(root)) };
-    if (listing.examples.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' names the folder '${input}' but it holds no .wav, .npy or .json file.`);
+    if (listing.examples.length === 0)
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--input' names the folder '${input}' but it holds no .wav, .npy or .json file.`,
+      );
   } else {
     const root = path.dirname(path.resolve(input));
     const examples = examplesFromManifest(await readFile(input, 'utf8'), input);
     const missing = examples.filter((e) => !existsSync(path.join(root, e.path))).map((e) => e.path);
     if (missing.length > 0) {
-      throw new WingbeatsError('IO', `Manifest '${input}' names ${missing.length} missing file${missing.length > 1 ? 's' : ''} (relative to ${root}): ${nameList(missing)}.`);
+      throw new WingbeatsError(
+        'IO',
+        `Manifest '${input}' names ${missing.length} missing file${missing.length > 1 ? 's' : ''} (relative to ${root}): ${nameList(missing)}.`,
+      );
     }
     listing = { root, kind: 'manifest', examples };
   }

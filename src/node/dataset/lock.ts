@@ -41,7 +41,8 @@ export function acquireLock(file: string, what: string): () => void {
         rmSync(file, { force: true });
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WingbeatsError('IO', `Cannot create the lock '${file}': ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new WingbeatsError('IO', `Cannot create the lock '${file}': ${(error as Error).message}`);
     }
     let owner: { pid?: number; host?: string } = {};
     try {
@@ -52,7 +53,10 @@ export function acquireLock(file: string, what: string): () => void {
     const age = Date.now() - statSync(file).mtimeMs;
     const stale = owner.host === os.hostname() && typeof owner.pid === 'number' ? !alive(owner.pid) : age > STALE_MS;
     if (!stale) {
-      throw new WingbeatsError('IO', `${what} is already running (process ${owner.pid ?? '?'} on ${owner.host ?? '?'}, lock '${file}'); wait for it, or remove the lock if that process is gone.`);
+      throw new WingbeatsError(
+        'IO',
+        `${what} is already running (process ${owner.pid ?? '?'} on ${owner.host ?? '?'}, lock '${file}'); wait for it, or remove the lock if that process is gone.`,
+      );
     }
     rmSync(file, { force: true });
   }

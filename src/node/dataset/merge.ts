@@ -40,7 +40,10 @@ export async function readRunSettings(out: string): Promise<DatasetRunSettings> 
   try {
     return JSON.parse(await readFile(path.join(out, DATASET_FILES.settings), 'utf8')) as DatasetRunSettings;
   } catch {
-    throw new WingbeatsError('IO', `'${out}' is not a dataset output folder: it has no readable ${DATASET_FILES.settings} (run 'wingbeats-xai dataset ... --out ${out}' first).`);
+    throw new WingbeatsError(
+      'IO',
+      `'${out}' is not a dataset output folder: it has no readable ${DATASET_FILES.settings} (run 'wingbeats-xai dataset ... --out ${out}' first).`,
+    );
   }
 }
 
@@ -95,10 +98,20 @@ async function* mergeRuns(runs: Chunk[][]): AsyncGenerator<DatasetRow[]> {
 export async function mergeDataset(out: string, options: { memoryValues?: number } = {}): Promise<DatasetTableResult> {
   const settings = await readRunSettings(out);
   const partsDir = path.join(out, DATASET_FILES.parts);
-  const folders = (await readdir(partsDir).catch(() => [] as string[])).map((name) => ({ name, shard: parseShardFolderName(name) })).filter((f) => f.shard !== undefined) as { name: string; shard: Shard }[];
-  if (folders.length === 0) throw new WingbeatsError('INVALID_FILE', `'${out}' holds no part files (expected ${DATASET_FILES.parts}/shard-*-of-*/chunk-*.parquet).`);
+  const folders = (await readdir(partsDir).catch(() => [] as string[]))
+    .map((name) => ({ name, shard: parseShardFolderName(name) }))
+    .filter((f) => f.shard !== undefined) as { name: string; shard: Shard }[];
+  if (folders.length === 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${out}' holds no part files (expected ${DATASET_FILES.parts}/shard-*-of-*/chunk-*.parquet).`,
+    );
   const counts = [...new Set(folders.map((f) => f.shard.count))];
-  if (counts.length > 1) throw new WingbeatsError('INVALID_FILE', `'${out}' holds part files of runs with different shard counts (${counts.join(', ')}); keep the folders of one count.`);
+  if (counts.length > 1)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${out}' holds part files of runs with different shard counts (${counts.join(', ')}); keep the folders of one count.`,
+    );
   const count = counts[0];
   const listing = await listDataset(settings.input.path, settings.limit ?? undefined);
   const expected = new Map(listing.examples.map((e) => [e.path, e]));
@@ -117,7 +130,11 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
     for (const file of files) {
       const { shard: _shard, ...metadata } = (await readTableMetadata(file)) as DatasetRunSettings & { shard: Shard };
       const differences = settingsDifferences(settings, metadata as DatasetRunSettings);
-      if (differences.length > 0) throw new WingbeatsError('INVALID_FILE', `Part file '${file}' comes from a run with other settings (${differences.join(', ')} differ); remove it or use its own output folder.`);
+      if (differences.length > 0)
+        throw new WingbeatsError(
+          'INVALID_FILE',
+          `Part file '${file}' comes from a run with other settings (${differences.join(', ')} differ); remove it or use its own output folder.`,
+        );
       let first: DatasetRow | undefined;
       let last: DatasetRow | undefined;
       for await (const rows of readTableRowGroups(file, ['path', 'index', 'method'])) {
@@ -132,14 +149,26 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
       if (first !== undefined && last !== undefined) chunks.push({ file, first, last });
     }
   }
-  const explainedPaths = new Set([...seen.keys()].map((key) => key.slice(0, key.lastIndexOf('#', key.lastIndexOf('#') - 1))));
+  const explainedPaths = new Set(
+    [...seen.keys()].map((key) => key.slice(0, key.lastIndexOf('#', key.lastIndexOf('#') - 1))),
+  );
   const missing = listing.examples.filter((e) => !explainedPaths.has(e.path)).map((e) => e.path);
   const duplicated = [...seen.entries()].filter(([, n]) => n > 1).map(([key]) => key.replace(/#[^#]*$/, ''));
-  if (missingShards.length > 0) problems.push(`shard${missingShards.length > 1 ? 's' : ''} ${missingShards.join(', ')} wrote no part file`);
-  if (missing.length > 0) problems.push(`${missing.length} example${missing.length > 1 ? 's were' : ' was'} not explained: ${nameList(missing)}`);
-  if (duplicated.length > 0) problems.push(`${new Set(duplicated).size} explained more than once: ${nameList([...new Set(duplicated)])}`);
-  if (unexpected.length > 0) problems.push(`${new Set(unexpected).size} not in the input any more: ${nameList([...new Set(unexpected)])}`);
-  if (problems.length > 0) throw new WingbeatsError('INVALID_FILE', `Cannot merge '${out}': ${problems.join('; ')}. Run the missing shards again (same command and --out), or remove the extra part files.`);
+  if (missingShards.length > 0)
+    problems.push(`shard${missingShards.length > 1 ? 's' : ''} ${missingShards.join(', ')} wrote no part file`);
+  if (missing.length > 0)
+    problems.push(
+      `${missing.length} example${missing.length > 1 ? 's were' : ' was'} not explained: ${nameList(missing)}`,
+    );
+  if (duplicated.length > 0)
+    problems.push(`${new Set(duplicated).size} explained more than once: ${nameList([...new Set(duplicated)])}`);
+  if (unexpected.length > 0)
+    problems.push(`${new Set(unexpected).size} not in the input any more: ${nameList([...new Set(unexpected)])}`);
+  if (problems.length > 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Cannot merge '${out}': ${problems.join('; ')}. Run the missing shards again (same command and --out), or remove the extra part files.`,
+    );
 
   const tableFile = path.join(out, DATASET_FILES.table);
   const rowFloats = 3 * settings.heatmapShape.reduce((a, b) => a * b, 1) * (settings.model.inputShape.at(-1) ?? 1);
@@ -160,9 +189,29 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
     writer.abort();
     throw error;
   }
-  const summary = await summarizeTable(async (visit) => {
-    for await (const rows of readTableRowGroups(tableFile, ['path', 'index', 'label', 'predicted', 'method', 'input', 'heatmap', 'error'])) rows.forEach(visit);
-  }, { heatmapShape: settings.heatmapShape, axis: heatmapAxis(settings.preset !== null && isFeaturePresetName(settings.preset) ? settings.preset : undefined, settings.heatmapShape), memoryValues: options.memoryValues });
+  const summary = await summarizeTable(
+    async (visit) => {
+      for await (const rows of readTableRowGroups(tableFile, [
+        'path',
+        'index',
+        'label',
+        'predicted',
+        'method',
+        'input',
+        'heatmap',
+        'error',
+      ]))
+        rows.forEach(visit);
+    },
+    {
+      heatmapShape: settings.heatmapShape,
+      axis: heatmapAxis(
+        settings.preset !== null && isFeaturePresetName(settings.preset) ? settings.preset : undefined,
+        settings.heatmapShape,
+      ),
+      memoryValues: options.memoryValues,
+    },
+  );
   const report = renderReport(await datasetReport(summary, settings));
   await writeStaged(out, async (staged) => {
     await staged.write(DATASET_FILES.summary, `${toJson(summary)}\n`);

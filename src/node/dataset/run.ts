@@ -11,13 +11,20 @@ import { inShard, shardFolderName, type Shard } from '../../dataset/shard.js';
 import { explainExamples, type DatasetExplainSettings, type LoadedExample } from '../../dataset/explain-rows.js';
 import { settingsDifferences, type DatasetRunSettings } from '../../dataset/settings.js';
 import type { DatasetExample } from '../../dataset/examples.js';
-import { readInputs } from '../../pipeline/input-sources.js';
+import { readInputSource } from '../../pipeline/input-sources.js';
+import { readSource } from '../read-files.js';
 import { openTableFile, readTableRowGroups } from './table-file.js';
 import { acquireLock } from './lock.js';
 import type { DatasetListing } from './listing.js';
 
 /** File names inside `--out`. */
-export const DATASET_FILES = { settings: 'settings.json', parts: 'parts', table: 'table.parquet', summary: 'summary.json', report: 'report.html' } as const;
+export const DATASET_FILES = {
+  settings: 'settings.json',
+  parts: 'parts',
+  table: 'table.parquet',
+  summary: 'summary.json',
+  report: 'report.html',
+} as const;
 
 /** What one shard did. */
 export interface ShardOutcome {
@@ -52,11 +59,15 @@ export async function ensureRunSettings(out: string, settings: DatasetRunSetting
   try {
     await link(temporary, file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WingbeatsError('IO', `Cannot write '${file}': ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new WingbeatsError('IO', `Cannot write '${file}': ${(error as Error).message}`);
     const existing = JSON.parse(await readFile(file, 'utf8')) as DatasetRunSettings;
     const differences = settingsDifferences(existing, settings);
     if (differences.length > 0) {
-      throw new WingbeatsError('INVALID_ARGUMENT', `Option '--out' names '${out}', which holds a run with other settings (${differences.join(', ')} differ); use another --out, or --force to start over.`);
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--out' names '${out}', which holds a run with other settings (${differences.join(', ')} differ); use another --out, or --force to start over.`,
+      );
     }
   } finally {
     await rm(temporary, { force: true });
@@ -76,12 +87,23 @@ export async function chunkFiles(folder: string): Promise<string[]> {
   } catch {
     return [];
   }
-  return names.filter((n) => /^chunk-\d+\.parquet$/.test(n)).sort().map((n) => path.join(folder, n));
+  return names
+    .filter((n) => /^chunk-\d+\.parquet$/.test(n))
+    .sort()
+    .map((n) => path.join(folder, n));
 }
 
-async function loadExample(example: DatasetExample, root: string, model: ExplainableModel, preset: string | null): Promise<LoadedExample> {
+async function loadExample(
+  example: DatasetExample,
+  root: string,
+  model: ExplainableModel,
+  settings: DatasetRunSettings,
+): Promise<LoadedExample> {
   try {
-    const items = await readInputs(path.join(root, example.path), model, { preset: preset ?? undefined, windows: 'loudest' });
+    const items = readInputSource(await readSource(path.join(root, example.path)), model, {
+      preset: settings.preset ?? undefined,
+      windows: settings.windows,
+    });
     return { example, inputs: items.map((item) => item.data) };
   } catch (error) {
     return { example, error: (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ') };
@@ -95,7 +117,8 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
   await mkdir(folder, { recursive: true });
   const release = acquireLock(path.join(folder, 'lock'), `Shard ${shard.index}/${shard.count} of '${out}'`);
   try {
-    for (const name of await readdir(folder)) if (name.endsWith('.tmp')) await rm(path.join(folder, name), { force: true });
+    for (const name of await readdir(folder))
+      if (name.endsWith('.tmp')) await rm(path.join(folder, name), { force: true });
     const existing = await chunkFiles(folder);
     const done = new Set<string>();
     for (const file of existing) {
@@ -103,16 +126,20 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
     }
     const mine = listing.examples.filter((e) => inShard(e.path, shard));
     const todo = mine.filter((e) => !done.has(e.path));
-    let next = existing.length === 0 ? 0 : Number(/chunk-(\d+)/.exec(path.basename(existing[existing.length - 1]))?.[1]) + 1;
+    let next =
+      existing.length === 0 ? 0 : Number(/chunk-(\d+)/.exec(path.basename(existing[existing.length - 1]))?.[1]) + 1;
     let errors = 0;
     options.onProgress?.(0, todo.length);
     for (let start = 0; start < todo.length; start += options.chunkSize) {
       const chunk = todo.slice(start, start + options.chunkSize);
       const loaded: LoadedExample[] = [];
-      for (const example of chunk) loaded.push(await loadExample(example, listing.root, model, settings.preset));
+      for (const example of chunk) loaded.push(await loadExample(example, listing.root, model, settings));
       const rows = await explainExamples(model, loaded, options.explain);
       errors += new Set(rows.filter((r) => r.error !== null).map((r) => `${r.path}#${r.index}`)).size;
-      const writer = openTableFile(path.join(folder, `chunk-${String(next).padStart(6, '0')}.parquet`), { ...settings, shard });
+      const writer = openTableFile(path.join(folder, `chunk-${String(next).padStart(6, '0')}.parquet`), {
+        ...settings,
+        shard,
+      });
       try {
         writer.write(rows);
         writer.finish();
@@ -123,7 +150,14 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
       next++;
       options.onProgress?.(start + chunk.length, todo.length);
     }
-    return { shard, examples: mine.length, resumed: mine.length - todo.length, explained: todo.length, errors, parts: folder };
+    return {
+      shard,
+      examples: mine.length,
+      resumed: mine.length - todo.length,
+      explained: todo.length,
+      errors,
+      parts: folder,
+    };
   } finally {
     release();
   }

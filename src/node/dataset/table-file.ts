@@ -87,7 +87,13 @@ export async function* readTableRowGroups(file: string, columns?: readonly strin
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const objects = await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, ...(columns === undefined ? {} : { columns: [...columns] }) });
+    const objects = await parquetReadObjects({
+      file: buffer,
+      metadata,
+      rowStart,
+      rowEnd,
+      ...(columns === undefined ? {} : { columns: [...columns] }),
+    });
     yield objects.map(rowFromObject);
     rowStart = rowEnd;
   }
