@@ -11,6 +11,7 @@ import { uncertaintyCommand } from './uncertainty.js';
 import { statsCommand } from './stats.js';
 import { reportCommand } from './report.js';
 import { batchCommand } from './batch.js';
+import { sanityCommand } from './sanity.js';
 
 /** Builds the program with every command; output goes to `io`. */
 export function createProgram(io: CliIo = processIo): Command {
@@ -23,7 +24,7 @@ export function createProgram(io: CliIo = processIo): Command {
     writeErr: (text) => io.stderr(text),
     outputError: (text, write) => write(`${PROGRAM_NAME}: ${text.replace(/^error: /, '').trim()}\n`),
   });
-  for (const command of [demoCommand(io), explainCommand(io), reportCommand(io), batchCommand(io), featuresCommand(io), evaluateCommand(io), uncertaintyCommand(io), statsCommand(io)]) {
+  for (const command of [demoCommand(io), explainCommand(io), reportCommand(io), batchCommand(io), featuresCommand(io), evaluateCommand(io), sanityCommand(io), uncertaintyCommand(io), statsCommand(io)]) {
     command.exitOverride();
     command.configureOutput(program.configureOutput());
     program.addCommand(command);
