@@ -43,3 +43,12 @@ export function baselineBatch(functionName: string, ctx: { x: tf.Tensor; model: 
   return b;
 }
 
+
+/** The `baseline` option of integrated gradients, occlusion and DeepLIFT: one name, one default, one help text. */
+export const BASELINE_OPTION = {
+  name: 'baseline',
+  flag: '--baseline',
+  type: 'file',
+  default: 'zeros',
+  help: "integrated gradients, occlusion, deeplift: reference input, 'zeros' or a .json/.npy input (one, or one per input)",
+} as const;

@@ -11,6 +11,7 @@ import { HeatmapReduction, heatmapOf } from '../core/heatmap.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../core/batching.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 import type { GradientSettings } from './target-gradients.js';
+import type { ExecutionSettings } from '../core/propagation-rule.js';
 
 /** What a method's computation receives. */
 export interface MethodContext extends GradientSettings {
@@ -30,6 +31,9 @@ export interface MethodOutput {
   delta?: number[];
   /** The method's name when it is only known after running (wrappers such as SmoothGrad). */
   method?: string;
+  /** Grad-CAM: the map at the layer's resolution, and the layer. */
+  layerMap?: tf.Tensor;
+  layer?: string;
 }
 
 /** Checks the options every method shares. */
@@ -70,8 +74,9 @@ export async function runMethod(
     const labels = model.labels(outputIndex);
     const targets = resolveTargets(functionName, options.target, rows, labels);
     const ctx: MethodContext = { functionName, model, x, targets, predictions: rows, options, outputIndex, scores, batchSize };
-    const { attributions, delta, method: computedName } = await compute(ctx);
+    const { attributions, delta, method: computedName, layerMap, layer } = await compute(ctx);
     owned.push(attributions);
+    if (layerMap !== undefined) owned.push(layerMap);
     const heatmaps = heatmapOf(attributions, reduction);
     owned.push(heatmaps);
     let probabilities: tf.Tensor2D | undefined;
@@ -88,6 +93,7 @@ export async function runMethod(
       output: model.outputNames[outputIndex],
       scores,
       ...(delta === undefined ? {} : { delta }),
+      ...(layerMap === undefined ? {} : { layerMap, layer }),
     };
   } catch (error) {
     owned.forEach((t) => t.dispose());
@@ -95,4 +101,23 @@ export async function runMethod(
   } finally {
     x.dispose();
   }
+}
+
+/** How a method runs inside the frame: its names, heatmap reduction, and the rules of its gradient passes. */
+export interface MethodFrame {
+  method: string;
+  functionName: string;
+  reduction: HeatmapReduction;
+  execution?: ExecutionSettings;
+}
+
+/** {@link runMethod} with the method described by a frame; `ctx.execution` carries the frame's rules. */
+export function runMethodFrame(
+  frame: MethodFrame,
+  modelInput: ModelInput,
+  inputs: InputLike,
+  options: AttributionOptions,
+  compute: (ctx: MethodContext & { execution: ExecutionSettings }) => Promise<MethodOutput> | MethodOutput,
+): Promise<AttributionResult> {
+  return runMethod(frame.method, frame.functionName, modelInput, inputs, options, frame.reduction, (ctx) => compute({ ...ctx, execution: frame.execution ?? {} }));
 }

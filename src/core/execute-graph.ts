@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ExecutionContext, layerOp } from './layer-ops.js';
 import { withInputGradient } from './input-gradient.js';
+import { Forward, LayerHook, PropagationRule, ruleForActivation, ruleForLayer } from './propagation-rule.js';
 
 type Symbolic = tf.SymbolicTensor;
 
@@ -20,6 +21,10 @@ export interface ExecutionSettings {
   shareDropoutMask?: boolean;
   /** For each output index, whether its final softmax is removed (logits). */
   stripFinalSoftmax: boolean[];
+  /** Propagation rules of this pass. */
+  rules?: readonly PropagationRule[];
+  /** A hook on one layer's output, and how often it was called in this pass. */
+  layerHook?: LayerHook & { calls: number };
 }
 
 /** ReLU whose gradient passes only positive upstream gradients where the forward input was positive (guided backprop). */
@@ -41,17 +46,29 @@ export function layerEndsInSoftmax(layer: tf.layers.Layer): boolean {
   return isSoftmaxActivation(config.activation);
 }
 
-function makeContext(settings: ExecutionSettings, applyLayer: ExecutionContext['apply'], keepSoftmax = true): ExecutionContext {
+function makeContext(settings: ExecutionSettings, applyLayer: ExecutionContext['apply'], keepSoftmax = true, currentLayer?: tf.layers.Layer): ExecutionContext {
   const ctx: ExecutionContext = {
     apply: applyLayer,
-    relu: (x) => (settings.reluRule === 'guided' ? guidedRelu(x) : tf.relu(x)),
+    relu: (x) => ctx.activation('relu', x),
     activation: (name, x) => {
+      const rule = ruleForActivation(settings.rules, name);
+      if (rule !== undefined && currentLayer !== undefined) return rule.wrap((v) => plainActivation(name, v), { kind: 'activation', layer: currentLayer, className: currentLayer.getClassName(), activation: name })(x);
+      return plainActivation(name, x);
+    },
+    dropout: (x, rate) => {
+      if (settings.dropoutSeed === null || rate <= 0) return x;
+      const shape = settings.shareDropoutMask === true ? [1, ...x.shape.slice(1)] : x.shape;
+      const keep = tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', settings.dropoutSeed()), rate);
+      return tf.div(tf.mul(x, tf.cast(keep, 'float32')), 1 - rate);
+    },
+  };
+  const plainActivation = (name: string, x: tf.Tensor): tf.Tensor => {
       switch (name) {
         case 'linear':
         case undefined:
           return x;
         case 'relu':
-          return ctx.relu(x);
+          return settings.reluRule === 'guided' ? guidedRelu(x) : tf.relu(x);
         case 'softmax':
           return keepSoftmax ? tf.softmax(x) : x;
         case 'sigmoid':
@@ -71,13 +88,6 @@ function makeContext(settings: ExecutionSettings, applyLayer: ExecutionContext['
         default:
           throw new Error(`Activation '${name}' is not supported by the explainable executor.`);
       }
-    },
-    dropout: (x, rate) => {
-      if (settings.dropoutSeed === null || rate <= 0) return x;
-      const shape = settings.shareDropoutMask === true ? [1, ...x.shape.slice(1)] : x.shape;
-      const keep = tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', settings.dropoutSeed()), rate);
-      return tf.div(tf.mul(x, tf.cast(keep, 'float32')), 1 - rate);
-    },
   };
   return ctx;
 }
@@ -94,10 +104,26 @@ export function executeLayer(
     const outs = executeGraph(layer, list, { ...settings, stripFinalSoftmax: [] });
     return outs.length === 1 ? outs[0] : outs;
   }
-  const ctx = makeContext(settings, (l, x) => executeLayer(l, x, settings, keepSoftmax), keepSoftmax);
-  const op = layerOp(layer.getClassName());
-  if (op !== undefined) return op(layer, list, ctx);
-  return layer.apply(list.length === 1 ? list[0] : list, { training: false }) as tf.Tensor | tf.Tensor[];
+  const run = (inputsOfLayer: tf.Tensor[]): tf.Tensor | tf.Tensor[] => {
+    const ctx = makeContext(settings, (l, x) => executeLayer(l, x, settings, keepSoftmax), keepSoftmax, layer);
+    const op = layerOp(layer.getClassName());
+    if (op !== undefined) return op(layer, inputsOfLayer, ctx);
+    return layer.apply(inputsOfLayer.length === 1 ? inputsOfLayer[0] : inputsOfLayer, { training: false }) as tf.Tensor | tf.Tensor[];
+  };
+  const rule = ruleForLayer(settings.rules, layer.getClassName());
+  let out: tf.Tensor | tf.Tensor[];
+  if (rule !== undefined && list.length === 1) {
+    const forward: Forward = (v) => run([v]) as tf.Tensor;
+    out = rule.wrap(forward, { kind: 'layer', layer, className: layer.getClassName() })(list[0]);
+  } else {
+    out = run(list);
+  }
+  const hook = settings.layerHook;
+  if (hook !== undefined && hook.layer === layer.name && !Array.isArray(out)) {
+    hook.calls++;
+    out = hook.hook(out);
+  }
+  return out;
 }
 
 /** Executes every output of `model` on `inputs` (one tensor per model input). */

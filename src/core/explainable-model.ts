@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError, argumentError } from './errors.js';
 import { ExecutionSettings, ReluRule, executeGraph, layerEndsInSoftmax } from './execute-graph.js';
 import { createRng } from './rng.js';
+import type { ExecutionSettings as PassSettings } from './propagation-rule.js';
 import { DEFAULT_BATCH_SIZE, chunks } from './batching.js';
 
 /** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
@@ -48,6 +49,8 @@ export interface RunOptions {
   output?: OutputSelector;
   /** `'logits'` (default) or `'probabilities'`. */
   scores?: ScoreKind;
+  /** Propagation rules and a layer hook for this call only. */
+  execution?: PassSettings;
 }
 
 /** Result of {@link ExplainableModel.predict}: scores, or their mean and standard deviation over MC-dropout samples. */
@@ -169,10 +172,15 @@ export class ExplainableModel {
         dropoutSeed,
         shareDropoutMask: networkSeed !== null,
         stripFinalSoftmax: this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'),
+        rules: options.execution?.rules,
+        layerHook: options.execution?.layerHook === undefined ? undefined : { ...options.execution.layerHook, calls: 0 },
       };
       out = executeGraph(this.layersModel, [x], settings)[index];
+      if (settings.layerHook !== undefined && settings.layerHook.calls === 0) {
+        throw argumentError('run', 'execution.layerHook.layer', `the name of a layer of ${this.describe()}`, settings.layerHook.layer);
+      }
     } else {
-      if (this.reluRule !== 'plain') {
+      if (this.reluRule !== 'plain' || (options.execution?.rules?.length ?? 0) > 0 || options.execution?.layerHook !== undefined) {
         throw new WingbeatsError('UNSUPPORTED_MODEL', 'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them.');
       }
       out = (this.scoreFunction as ScoreFunction)(x);

@@ -48,11 +48,11 @@ export function layerWeight(layer: tf.layers.Layer, suffix: string): tf.Tensor |
   return variable?.read();
 }
 
-function config(layer: tf.layers.Layer): Record<string, any> {
+export function config(layer: tf.layers.Layer): Record<string, any> {
   return layer.getConfig() as Record<string, any>;
 }
 
-function activationName(layer: tf.layers.Layer): string {
+export function activationName(layer: tf.layers.Layer): string {
   const act = config(layer).activation;
   return typeof act === 'string' ? act : 'linear';
 }
@@ -64,13 +64,13 @@ function single(inputs: tf.Tensor[], layer: tf.layers.Layer): tf.Tensor {
   return inputs[0];
 }
 
-function pair(value: unknown, fallback: number): [number, number] {
+export function pair(value: unknown, fallback: number): [number, number] {
   if (Array.isArray(value)) return [value[0] ?? fallback, value[1] ?? value[0] ?? fallback];
   if (typeof value === 'number') return [value, value];
   return [fallback, fallback];
 }
 
-function first(value: unknown, fallback: number): number {
+export function first(value: unknown, fallback: number): number {
   if (Array.isArray(value)) return value[0] ?? fallback;
   if (typeof value === 'number') return value;
   return fallback;
