@@ -353,6 +353,20 @@ def run_lrp(layers, x, targets, config):
                alpha=config.get('alpha', 1.0), beta=config.get('beta', 0.0), fold=config.get('foldBatchNorm', False))
 
 
+def float32_deviation(fn, layers, x, *tensors):
+    """Largest |float32 result - float64 result| of fn: how well-conditioned the method is at float32 precision."""
+    exact = fn(layers, x, *tensors)
+    exact = exact[0] if isinstance(exact, tuple) else exact
+    torch.set_default_dtype(torch.float32)
+    try:
+        single = [{k: (v.float() if isinstance(v, torch.Tensor) else v) for k, v in l.items()} for l in layers]
+        approx = fn(single, x.float(), *[t.float() if isinstance(t, torch.Tensor) else t for t in tensors])
+    finally:
+        torch.set_default_dtype(torch.float64)
+    approx = approx[0] if isinstance(approx, tuple) else approx
+    return float((approx.double() - exact).abs().max())
+
+
 def full_model_entry(layers, inputs, gradcam_layers, occlusion_settings, baselines, sample=None):
     """All methods on one model. `sample`: flat indices of channels-last cells to store instead of whole maps."""
     x = to_torch_input(inputs)
@@ -372,10 +386,12 @@ def full_model_entry(layers, inputs, gradcam_layers, occlusion_settings, baselin
     for name, b in baselines:
         x0 = to_torch_input(b) if not isinstance(b, (int, float)) else torch.full_like(x, float(b))
         attr, delta = deeplift(layers, x, x0, targets)
-        entry['deeplift'].append(dict(baseline=name, attributions=keep_cl(attr), sums=r7(attr.flatten(1).sum(1)), delta=r7(delta)))
+        entry['deeplift'].append(dict(baseline=name, attributions=keep_cl(attr), sums=r7(attr.flatten(1).sum(1)), delta=r7(delta),
+                                      float32Deviation=float32_deviation(lambda l, a, b: deeplift(l, a, b, targets), layers, x, x0)))
     for config in LRP_CONFIGS:
         R = run_lrp(layers, x, targets, config)
-        entry['lrp'].append(dict(config, attributions=keep_cl(R), sums=r7(R.flatten(1).sum(1))))
+        entry['lrp'].append(dict(config, attributions=keep_cl(R), sums=r7(R.flatten(1).sum(1)),
+                                 float32Deviation=float32_deviation(lambda l, a: run_lrp(l, a, targets, config), layers, x)))
     return entry
 
 

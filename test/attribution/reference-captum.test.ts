@@ -21,14 +21,17 @@ import { ReferenceEntry, maxAbs, reference, tinyReferenceModel } from './referen
 
 before(useWasm);
 
-/** Asserts |got − expected| ≤ tolerance · max(1, max|expected|) everywhere. */
-function assertMatches(got: ArrayLike<number>, expected: number[], tolerance: number, what: string): number {
+/**
+ * Asserts |got − expected| ≤ max(tolerance · max(1, max|expected|), 3 · float32Deviation) everywhere, where
+ * `float32Deviation` is how far PyTorch's own float32 run of the same method lies from its float64 reference (recorded
+ * by the script): where a method is ill-conditioned at float32 precision, no float32 implementation can do better.
+ */
+function assertMatches(got: ArrayLike<number>, expected: number[], tolerance: number, what: string, float32Deviation = 0): void {
   assert.equal(got.length, expected.length, `${what}: length`);
-  const scale = Math.max(1, maxAbs(expected));
+  const bound = Math.max(tolerance * Math.max(1, maxAbs(expected)), 3 * float32Deviation);
   let worst = 0;
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
-  assert.ok(worst <= tolerance * scale, `${what}: largest difference ${worst.toExponential(2)} > ${tolerance} × ${scale.toPrecision(4)}`);
-  return worst / scale;
+  assert.ok(worst <= bound, `${what}: largest difference ${worst.toExponential(2)} > ${bound.toExponential(2)}`);
 }
 
 /** Values of `result.attributions` at the reference's sampled flat indices (all of them without a sample). */
@@ -74,16 +77,16 @@ async function checkAll(model: tf.LayersModel | ExplainableModel, x: tf.Tensor, 
   for (const d of entry.deeplift) {
     const baseline = d.baseline === 'zeros' ? 0 : d.baseline === 'random' ? (entry.baseline as number[]) : Number(d.baseline);
     await run('deeplift', deeplift(model, x, { target, baseline: baseline as number }), (r) => {
-      assertMatches(picked(r.attributions, entry.sample), flat(d.attributions as number[]), tolerance, `deeplift (${d.baseline})`);
+      assertMatches(picked(r.attributions, entry.sample), flat(d.attributions as number[]), tolerance, `deeplift (${d.baseline})`, d.float32Deviation);
       (r.delta as number[]).forEach((gap, i) => assert.ok(Math.abs(gap) <= tolerance * Math.max(1, Math.abs(d.sums[i])), `deeplift delta ${gap}`));
     });
   }
   for (const l of entry.lrp) {
     await run('lrp', lrp(model, x, { target, rule: l.rule, epsilon: l.epsilon, gamma: l.gamma, alpha: l.alpha, beta: l.beta, foldBatchNorm: l.foldBatchNorm ?? false }), (r) => {
       const what = `lrp ${l.rule} ε=${l.epsilon}${l.foldBatchNorm === true ? ' folded' : ''}`;
-      assertMatches(picked(r.attributions, entry.sample), flat(l.attributions as number[]), tolerance, what);
+      assertMatches(picked(r.attributions, entry.sample), flat(l.attributions as number[]), tolerance, what, l.float32Deviation);
       const sums = tf.tidy(() => Array.from(tf.sum(tf.reshape(r.attributions, [x.shape[0], -1]), 1).dataSync()));
-      assertMatches(sums, l.sums, tolerance * 10, `${what} sums`);
+      assertMatches(sums, l.sums, tolerance * 10, `${what} sums`, l.float32Deviation * Math.sqrt(x.size / x.shape[0]));
     });
   }
 }
@@ -114,6 +117,7 @@ describe('real models of ../shared against the PyTorch reference', { skip: skipW
     const model = await loadModel(resolve(sharedDir, 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5'));
     const channel = (JSON.parse(readFileSync(resolve(sharedDir, 'reference/spectrogram/b_wingbeat_8k.json'), 'utf8')) as { model_input_channel: number[][] }).model_input_channel;
     const x = tf.tidy(() => tf.tile(tf.tensor(Float32Array.from(channel.flat()), [1, channel.length, channel[0].length, 1]), [1, 1, 1, 3]));
+    // γ on this model divides by near-zero sums (PyTorch float32 vs float64 differ by 1.5e3 on values up to 6.8e4): skipped.
     await checkAll(model, x, { ...entry, lrp: entry.lrp.filter((l) => l.rule !== 'gamma') }, 2e-5, true);
     x.dispose();
     model.dispose();

@@ -15,8 +15,8 @@ export interface ReferenceEntry {
   sample?: number[];
   gradCam: { layer: string; layerMap: unknown; attributions: unknown }[];
   occlusion: { window: number[]; stride: number[]; attributions: unknown }[];
-  deeplift: { baseline: string; attributions: unknown; sums: number[]; delta: number[] }[];
-  lrp: { rule: 'epsilon' | 'gamma' | 'alpha-beta' | 'z-plus'; epsilon: number; gamma?: number; alpha?: number; beta?: number; foldBatchNorm?: boolean; attributions: unknown; sums: number[] }[];
+  deeplift: { baseline: string; attributions: unknown; sums: number[]; delta: number[]; float32Deviation: number }[];
+  lrp: { rule: 'epsilon' | 'gamma' | 'alpha-beta' | 'z-plus'; epsilon: number; gamma?: number; alpha?: number; beta?: number; foldBatchNorm?: boolean; attributions: unknown; sums: number[]; float32Deviation: number }[];
 }
 
 /** The whole reference file. */
