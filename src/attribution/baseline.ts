@@ -1,7 +1,7 @@
 /** The reference input of path and perturbation methods (integrated gradients, occlusion, DeepLIFT). */
 import * as tf from '@tensorflow/tfjs';
-import { argumentError, described } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
+import { argumentError, described } from '../util/errors.js';
+import { InputLike, toInputBatch } from '../execution/inputs.js';
 
 /** A baseline: a number (filled), a tensor or arrays (one example, or one per example), or a function of the batch. */
 export type Baseline = number | InputLike | ((inputs: tf.Tensor) => tf.Tensor);

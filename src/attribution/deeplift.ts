@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInput } from '../core/explainable-model.js';
-import type { InputLike } from '../core/inputs.js';
-import { safeGrad } from '../core/safe-grad.js';
-import { chunks } from '../core/batching.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import type { InputLike } from '../execution/inputs.js';
+import { safeGrad } from '../execution/safe-grad.js';
+import { chunks } from '../util/batching.js';
 import type { OptionSpec } from '../util/option-spec.js';
 import { deepliftRescale } from '../rules/deeplift-rescale.js';
 import { deepliftMaxPool } from '../rules/deeplift-max-pool.js';

@@ -1,6 +1,6 @@
 /** Grad-CAM's arithmetic: channel weights from gradients, the class-activation map, and its upsampling to the input. */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /**
  * ReLU(Σ_c w_c A_c) with w_c = the gradient averaged over the layer's non-channel axes (Selvaraju et al. 2017), not

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInput } from '../core/explainable-model.js';
-import { WingbeatsError } from '../core/errors.js';
-import type { InputLike } from '../core/inputs.js';
-import { safeGrad } from '../core/safe-grad.js';
-import { chunks } from '../core/batching.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { InputLike } from '../execution/inputs.js';
+import { safeGrad } from '../execution/safe-grad.js';
+import { chunks } from '../util/batching.js';
 import { OptionSpec, checkOption } from '../util/option-spec.js';
 import { LRP_RULE_NAMES, LrpRuleName, checkLrpSupport, lrpComposite } from '../rules/lrp-composite.js';
 import { relevanceRatio } from '../rules/lrp-linear.js';

@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
-import { WingbeatsError } from '../core/errors.js';
-import type { ExplainableModel } from '../core/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
 import { featuresFromRecording, type Features } from '../signal/features.js';
-import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../core/input-files.js';
+import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
 import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.js';
 import { readWavFile } from '../signal/read-wav-file.js';
 import type { WavRecording } from '../signal/wav.js';

@@ -1,6 +1,6 @@
 /** `wingbeats-xai sanity`: the cascading model-parameter randomisation test (Adebayo et al. 2018) as JSON and plots. */
 import { Command } from 'commander';
-import type { ScoreKind } from '../core/explainable-model.js';
+import type { ScoreKind } from '../execution/explainable-model.js';
 import { SANITY_DEFAULT_METHODS, sanityCheck } from '../evaluation/sanity-check.js';
 import { sanityCheckSpec } from '../render/sanity-chart.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';

@@ -1,5 +1,5 @@
 /** Spearman's rank correlation (plain arrays, no TensorFlow.js). */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 
 /** Ranks 1…n with ties given the mean of the ranks they span (the "average" rule of scipy.stats.rankdata). */
 export function averageRanks(values: ArrayLike<number>): Float64Array {

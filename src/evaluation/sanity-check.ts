@@ -5,15 +5,15 @@
  * change as its layers lose their training.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelInput, asExplainableModel } from '../core/explainable-model.js';
-import { WingbeatsError, argumentError } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
-import { leafLayers } from '../core/layer-walk.js';
-import { copyExplainableModel } from '../core/model-copy.js';
-import { createRng, type Rng } from '../core/rng.js';
+import { ModelInput, asExplainableModel } from '../execution/explainable-model.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
+import { InputLike, toInputBatch } from '../execution/inputs.js';
+import { leafLayers } from '../execution/layer-walk.js';
+import { copyExplainableModel } from '../execution/model-copy.js';
+import { createRng, type Rng } from '../util/rng.js';
 import { attributionMethods, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionOptions } from '../attribution/types.js';
-import type { TargetOption } from '../core/targets.js';
+import type { TargetOption } from '../execution/targets.js';
 import { spearman } from './rank-correlation.js';
 import { ssim } from './ssim.js';
 

@@ -1,5 +1,5 @@
 /** Structural similarity of two 2-D maps (plain arrays, no TensorFlow.js). */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 
 /** Options of {@link ssim}. */
 export interface SsimOptions {

@@ -1,6 +1,6 @@
 /** Chart of the randomisation sanity check: similarity to the trained model's explanation per step, one line per method. */
 import type { TopLevelSpec } from 'vega-lite';
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { VEGA_LITE_SCHEMA, chartConfig } from './chart-theme.js';
 
 /** Data of a sanity-check chart. */

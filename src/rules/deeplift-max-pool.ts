@@ -1,8 +1,8 @@
 /** DeepLIFT's max-pooling rule (as Captum's `maxpool`): completeness through max pooling. */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
-import type { PropagationRule } from '../core/propagation-rule.js';
-import { config, first, pair } from '../core/layer-ops.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { PropagationRule } from '../execution/propagation-rule.js';
+import { config, first, pair } from '../execution/layer-ops.js';
 import { scaleGradient, stopGradient, withSurrogateGradient } from './gradient-tricks.js';
 import { splitPairs } from './paired-batch.js';
 import { RESCALE_EPSILON } from './deeplift-rescale.js';

@@ -1,6 +1,6 @@
 /** DeepLIFT's rescale rule on ReLU (Shrikumar et al. 2017). */
 import * as tf from '@tensorflow/tfjs';
-import { gradientRule } from '../core/propagation-rule.js';
+import { gradientRule } from '../execution/propagation-rule.js';
 import { splitPairs } from './paired-batch.js';
 
 /** |Δx| below which the rescale multiplier falls back to the gradient (Captum's `eps`). */

@@ -4,10 +4,10 @@
  * pooling to the winner). Batch norm is its own affine layer, or folded into the convolution before it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
-import type { PropagationRule } from '../core/propagation-rule.js';
-import { activationName } from '../core/layer-ops.js';
-import { leafLayers } from '../core/layer-walk.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { PropagationRule } from '../execution/propagation-rule.js';
+import { activationName } from '../execution/layer-ops.js';
+import { leafLayers } from '../execution/layer-walk.js';
 import { stopGradient, withSurrogateGradient } from './gradient-tricks.js';
 import { LRP_AFFINE_CLASSES, LRP_PASS_CLASSES, LRP_WEIGHTED_CLASSES, LrpLinearRule, batchNormAffine, kernelAndBias, linearPart, relevanceRatio } from './lrp-linear.js';
 import { lrpEpsilon } from './lrp-epsilon.js';

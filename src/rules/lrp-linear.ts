@@ -3,9 +3,9 @@
  * batch norm as its own affine layer `x·s + t`, and averaging pools. Shared by the LRP rules.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
-import { conv1dInputGradFriendly, conv2dInputGradFriendly } from '../core/fast-conv.js';
-import { config, first, layerWeight, pair } from '../core/layer-ops.js';
+import { WingbeatsError } from '../util/errors.js';
+import { conv1dInputGradFriendly, conv2dInputGradFriendly } from '../execution/fast-conv.js';
+import { config, first, layerWeight, pair } from '../execution/layer-ops.js';
 
 /** Layer classes whose weights LRP's rules modify (the chosen rule on convolutions, ε on Dense). */
 export const LRP_WEIGHTED_CLASSES = ['Dense', 'Conv1D', 'Conv2D'] as const;

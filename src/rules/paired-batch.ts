@@ -1,6 +1,6 @@
 /** DeepLIFT's pass runs inputs and references as one batch `[inputs; references]`; these split it back. */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /** The two halves of a paired batch `[2B, ...]`: rows of the inputs and rows of their references. */
 export function splitPairs(x: tf.Tensor, rule: string): [tf.Tensor, tf.Tensor] {

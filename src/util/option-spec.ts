@@ -1,5 +1,5 @@
 /** Option specs: one description per tunable option (name, flag, type, default, range, help). */
-import { argumentError } from '../core/errors.js';
+import { argumentError } from '../util/errors.js';
 
 /** The kind of value an option takes. */
 export type OptionType = 'integer' | 'number' | 'string' | 'choice' | 'file' | 'list' | 'boolean';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { occlusion } from '../../src/attribution/occlusion.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { assertClose, flat, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, conv2dNet, denseNet, randomBatch } from '../tiny-models.js';
 

@@ -15,7 +15,7 @@ import { deeplift } from '../../src/attribution/deeplift.js';
 import { lrp } from '../../src/attribution/lrp.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import { loadModel } from '../../src/models/load-model.js';
-import type { ExplainableModel } from '../../src/core/explainable-model.js';
+import type { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { flat, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 import { ReferenceEntry, maxAbs, reference, tinyReferenceModel } from './reference-models.js';
 

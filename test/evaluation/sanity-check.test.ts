@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { sanityCheck } from '../../src/evaluation/sanity-check.js';
 import { averageRanks, spearman } from '../../src/evaluation/rank-correlation.js';
 import { ssim } from '../../src/evaluation/ssim.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { assertClose, flat, rejectsWithoutLeaks, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch } from '../tiny-models.js';

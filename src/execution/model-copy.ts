@@ -1,6 +1,6 @@
 /** An independent copy of a model (its own weight variables), for experiments that change weights. */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from './errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { ExplainableModel } from './explainable-model.js';
 
 /**
