@@ -21,6 +21,8 @@ export interface ExplainSettings {
   samples?: number;
   seed?: number;
   batchSize?: number;
+  /** Options of the method's own specs (Grad-CAM's `layer`, occlusion's `window`, LRP's `rule`, ...). */
+  methodOptions?: Record<string, unknown>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -35,6 +37,10 @@ export interface ExplainedItem {
   heatmap: Float32Array;
   heatmapShape: number[];
   delta?: number;
+  /** Grad-CAM: the map at the layer's resolution, its shape, and the layer. */
+  layerMap?: Float32Array;
+  layerMapShape?: number[];
+  layer?: string;
 }
 
 /** Parses `--target`: a class index, a class name, or a comma-separated list (one per input). */
@@ -59,6 +65,7 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
     }
     const run = attributionMethods[settings.method].run;
     const result = await run(model, x, {
+      ...settings.methodOptions,
       target: settings.target,
       output: settings.output,
       scores: settings.scores,
@@ -81,6 +88,9 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
       const heatmapShape = result.heatmaps.shape.slice(1);
       const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
       const size = shape.reduce((a, b) => a * b, 1);
+      const layerMap = result.layerMap?.dataSync() as Float32Array | undefined;
+      const layerMapShape = result.layerMap?.shape.slice(1);
+      const layerMapSize = layerMapShape?.reduce((a, b) => a * b, 1) ?? 0;
       return items.map((item, i) => ({
         item,
         target: result.targets[i],
@@ -91,6 +101,7 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
         heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
         heatmapShape,
         delta: result.delta?.[i],
+        ...(layerMap === undefined ? {} : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
       }));
     } finally {
       disposeAttribution(result);

@@ -13,6 +13,7 @@ import { resultJson } from './explain-json.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { addRecordingOptions, addTargetOptions, parseInteger, parseOutput, safeFileName } from './options.js';
+import { addSpecFlags, methodFlagSpecs, specFlagValues } from './method-flags.js';
 
 interface ExplainOptions extends CommonOptions {
   model: string;
@@ -42,6 +43,12 @@ async function readBaselines(file: string, items: InputItem[], model: Parameters
   return baselines.map((b) => b.data);
 }
 
+function methodFlags(name: AttributionMethodName): string {
+  const method = attributionMethods[name];
+  const flags = [...method.tuning.map((t) => `--${t}`), ...('options' in method ? method.options.map((o) => o.flag) : [])];
+  return flags.length > 0 ? ` (${[...new Set(flags)].join(', ')})` : '';
+}
+
 /** Builds the `explain` command. */
 export function explainCommand(io: CliIo): Command {
   const command = new Command('explain')
@@ -49,14 +56,16 @@ export function explainCommand(io: CliIo): Command {
     .requiredOption('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
     .requiredOption('-i, --input <file>', '.wav recording, or .npy/.json with one input or a list of inputs in the model layout')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
-    .option('--baseline <zeros|file>', "integrated gradients baseline: 'zeros' or a .json/.npy input (one, or one per input)", 'zeros')
+    .option('--baseline <zeros|file>', "integrated gradients, occlusion, deeplift: reference input, 'zeros' or a .json/.npy input (one, or one per input)", 'zeros')
     .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
     .addOption(new Option('--integration <rule>', 'integrated gradients: quadrature rule').choices([...integrationMethods]).default('trapezoid'))
     .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
     .option('--seed <n>', 'seed of sampled methods')
     .option('--batch-size <n>', 'rows per model call (default 64)')
-    .option('-o, --out <dir>', 'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)')
-    .addHelpText('after', `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].tuning.length > 0 ? ` (${attributionMethods[n].tuning.map((t) => `--${t}`).join(', ')})` : ''}`).join('\n')}\n`);
+    .option('-o, --out <dir>', 'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)');
+  addSpecFlags(command, methodFlagSpecs());
+  command
+    .addHelpText('after', `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${methodFlags(n)}`).join('\n')}\n`);
   addTargetOptions(command);
   addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);
@@ -87,6 +96,7 @@ export function explainCommand(io: CliIo): Command {
         samples,
         seed,
         batchSize,
+        methodOptions: specFlagValues(options as unknown as Record<string, unknown>, methodFlagSpecs()),
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
