@@ -6,7 +6,7 @@ import { chunks } from '../util/batching.js';
 import type { OptionSpec } from '../util/option-spec.js';
 import { deepliftRescale } from '../rules/deeplift-rescale.js';
 import { deepliftMaxPool } from '../rules/deeplift-max-pool.js';
-import { runMethodFrame as runMethod } from './run-method.js';
+import { runMethod } from './run-method.js';
 import { targetMask } from './target-gradients.js';
 import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
 import type { AttributionOptions, AttributionResult } from './types.js';

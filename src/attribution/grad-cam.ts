@@ -2,12 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import type { OptionSpec } from '../util/option-spec.js';
-import type { ExecutionSettings } from '../execution/propagation-rule.js';
 import type { InputLike } from '../execution/inputs.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { safeGrad } from '../execution/safe-grad.js';
 import { chunks } from '../util/batching.js';
-import { MethodContext, runMethodFrame as runMethod } from './run-method.js';
+import { MethodContext, runMethod } from './run-method.js';
 import { targetMask } from './target-gradients.js';
 import { gradCamMap, resizeMap } from './grad-cam-map.js';
 import { spatialShape } from './occlusion.js';
@@ -41,7 +40,7 @@ export function lastConvolutionLayer(model: ExplainableModel, functionName: stri
  * repeated over the input's channels), chunked by `batchSize`. Two passes per chunk through the layer hook: one reads
  * the layer's output A, one differentiates the target through `A + δ` at δ = 0 (the gradient w.r.t. A).
  */
-export function gradCamMaps(ctx: MethodContext & { execution: ExecutionSettings }, layer: string): { layerMap: tf.Tensor; attributions: tf.Tensor } {
+export function gradCamMaps(ctx: MethodContext, layer: string): { layerMap: tf.Tensor; attributions: tf.Tensor } {
   const { model, x, targets } = ctx;
   const maps: tf.Tensor[] = [];
   try {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
 import { guidedRelu } from '../rules/guided-relu.js';
-import { runMethodFrame as runMethod } from './run-method.js';
+import { runMethod } from './run-method.js';
 import { targetGradients } from './target-gradients.js';
 import { GradCamOptions, gradCamLayer, gradCamMaps } from './grad-cam.js';
 import type { AttributionResult } from './types.js';
@@ -19,7 +19,7 @@ export async function guidedGradCam(model: ModelInput, inputs: InputLike, option
     const layer = gradCamLayer(ctx.model, functionName, options.layer);
     const { layerMap, attributions: cam } = gradCamMaps(ctx, layer);
     try {
-      const guided = targetGradients(ctx.model, ctx.x, ctx.targets, { ...ctx, execution: { ...ctx.execution, rules: [guidedRelu, ...(ctx.execution.rules ?? [])] } });
+      const guided = targetGradients(ctx.model, ctx.x, ctx.targets, { ...ctx, execution: { ...ctx.execution, rules: [guidedRelu, ...(ctx.execution?.rules ?? [])] } });
       const attributions = tf.mul(guided, cam);
       guided.dispose();
       return { attributions, layerMap, layer };

@@ -7,7 +7,7 @@ import { chunks } from '../util/batching.js';
 import { OptionSpec, checkOption } from '../util/option-spec.js';
 import { LRP_RULE_NAMES, LrpRuleName, checkLrpSupport, lrpComposite } from '../rules/lrp-composite.js';
 import { relevanceRatio } from '../rules/lrp-linear.js';
-import { runMethodFrame as runMethod } from './run-method.js';
+import { runMethod } from './run-method.js';
 import { targetMask } from './target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
@@ -68,7 +68,7 @@ export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOpti
     if (layersModel === null) throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' propagates relevance layer by layer, which needs a tf.LayersModel; a plain function model has no layers.`);
     checkLrpSupport(layersModel, functionName);
     const composite = lrpComposite(layersModel, settings);
-    const execution = { ...ctx.execution, rules: [composite.rule, ...(ctx.execution.rules ?? [])] };
+    const execution = { ...ctx.execution, rules: [composite.rule, ...(ctx.execution?.rules ?? [])] };
     const parts: tf.Tensor[] = [];
     try {
       for (const { start, end } of chunks(ctx.x.shape[0], ctx.batchSize)) {

@@ -82,7 +82,7 @@ function windowMask(spatial: readonly number[], start: readonly number[], window
  */
 export async function occlusion(model: ModelInput, inputs: InputLike, options: OcclusionOptions = {}): Promise<AttributionResult> {
   const functionName = 'occlusion';
-  return runMethod('occlusion', functionName, model, inputs, options, 'max-abs', (ctx) => {
+  return runMethod({ method: 'occlusion', functionName, reduction: 'max-abs' }, model, inputs, options, (ctx) => {
     const { x, targets } = ctx;
     const batch = x.shape[0];
     const spatial = spatialShape(x.shape);

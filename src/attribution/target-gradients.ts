@@ -1,9 +1,9 @@
 /** d(target score)/d(input) for a batch, chunked so memory stays bounded; the building block of every method. */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { ExecutionSettings } from '../execution/execution-settings.js';
 import { chunks } from '../util/batching.js';
 import { safeGrad } from '../execution/safe-grad.js';
-import type { ExecutionSettings } from '../execution/propagation-rule.js';
 
 /** One-hot `[rows, classes]` float mask selecting each row's target (a mask, not `tf.gather`: wasm lacks its gradient). */
 export function targetMask(targets: readonly number[], classes: number): tf.Tensor2D {
@@ -12,12 +12,11 @@ export function targetMask(targets: readonly number[], classes: number): tf.Tens
   return tf.tensor2d(mask, [targets.length, classes]);
 }
 
-/** Which head and scores to differentiate, and how many rows per model call. */
+/** Which head and scores to differentiate, how many rows per model call, and under which execution settings. */
 export interface GradientSettings {
   outputIndex: number;
   scores: ScoreKind;
   batchSize: number;
-  /** Rules and layer hook of the passes (default: plain). */
   execution?: ExecutionSettings;
 }
 

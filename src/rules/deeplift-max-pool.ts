@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import type { PropagationRule } from '../execution/propagation-rule.js';
-import { config, first, pair } from '../execution/layer-ops.js';
+import { config, first, pair } from '../execution/layer-op.js';
 import { scaleGradient, stopGradient, withSurrogateGradient } from './gradient-tricks.js';
 import { splitPairs } from './paired-batch.js';
 import { RESCALE_EPSILON } from './deeplift-rescale.js';

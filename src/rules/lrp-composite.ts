@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import type { PropagationRule } from '../execution/propagation-rule.js';
-import { activationName } from '../execution/layer-ops.js';
+import { activationName } from '../execution/layer-op.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { stopGradient, withSurrogateGradient } from './gradient-tricks.js';
 import { LRP_AFFINE_CLASSES, LRP_PASS_CLASSES, LRP_WEIGHTED_CLASSES, LrpLinearRule, batchNormAffine, kernelAndBias, linearPart, relevanceRatio } from './lrp-linear.js';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { conv1dInputGradFriendly, conv2dInputGradFriendly } from '../execution/fast-conv.js';
-import { config, first, layerWeight, pair } from '../execution/layer-ops.js';
+import { config, first, layerWeight, pair } from '../execution/layer-op.js';
 
 /** Layer classes whose weights LRP's rules modify (the chosen rule on convolutions, ε on Dense). */
 export const LRP_WEIGHTED_CLASSES = ['Dense', 'Conv1D', 'Conv2D'] as const;

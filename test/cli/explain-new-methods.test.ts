@@ -9,7 +9,7 @@ import { gradCam } from '../../src/attribution/grad-cam.js';
 import { lrp } from '../../src/attribution/lrp.js';
 import { occlusion } from '../../src/attribution/occlusion.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { assertClose, flat, useWasm } from '../helpers.js';
 import { conv1dNet, randomBatch } from '../tiny-models.js';
 import { runCli, saveModelJson } from './cli-helpers.js';

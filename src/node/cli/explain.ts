@@ -1,19 +1,17 @@
 /** `wingbeats-xai explain`: attributions of one method for a recording or model inputs, as JSON, .npy and pictures. */
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../util/errors.js';
-import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
-import { integrationMethods, type IntegrationMethod } from '../attribution/integral-approximation.js';
+import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../../attribution/registry.js';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { readInputs, presetForModel, type InputItem } from './read-inputs.js';
-import { explainItems, modelJson, parseTarget } from './explain-run.js';
+import { readBaselines, readInputs, presetForModel } from '../../pipeline/input-sources.js';
+import { addMethodOptions, methodOptionValues } from './method-options.js';
+import { explainItems, modelJson, parseTarget } from '../../pipeline/explain-items.js';
 import { writeExplanationFiles } from './explanation-files.js';
-import { resultJson } from './explain-json.js';
+import { resultJson } from '../../pipeline/result-json.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { addRecordingOptions, addTargetOptions, parseInteger, parseOutput, safeFileName } from './options.js';
-import { addSpecFlags, methodFlagSpecs, specFlagValues } from './method-flags.js';
 
 interface ExplainOptions extends CommonOptions {
   model: string;
@@ -23,9 +21,6 @@ interface ExplainOptions extends CommonOptions {
   output?: string;
   scores: 'logits' | 'probabilities';
   baseline: string;
-  steps?: string;
-  integration: IntegrationMethod;
-  samples?: string;
   seed?: string;
   batchSize?: string;
   preset?: string;
@@ -33,20 +28,12 @@ interface ExplainOptions extends CommonOptions {
   out?: string;
 }
 
-async function readBaselines(file: string, items: InputItem[], model: Parameters<typeof readInputs>[1]): Promise<Float32Array[] | undefined> {
-  if (file === 'zeros') return undefined;
-  if (file.toLowerCase().endsWith('.wav')) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${file}'.`);
-  const baselines = await readInputs(file, model);
-  if (baselines.length !== 1 && baselines.length !== items.length) {
-    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
-  }
-  return baselines.map((b) => b.data);
-}
-
-function methodFlags(name: AttributionMethodName): string {
-  const method = attributionMethods[name];
-  const flags = [...method.tuning.map((t) => `--${t}`), ...('options' in method ? method.options.map((o) => o.flag) : [])];
-  return flags.length > 0 ? ` (${[...new Set(flags)].join(', ')})` : '';
+function methodsHelp(): string {
+  const lines = attributionMethodNames.map((n) => {
+    const { summary, options } = attributionMethods[n];
+    return `  ${n.padEnd(22)}${summary}${options.length > 0 ? ` (${options.map((o) => o.flag).join(', ')})` : ''}`;
+  });
+  return `\nMethods:\n${lines.join('\n')}\n`;
 }
 
 /** Builds the `explain` command. */
@@ -56,23 +43,17 @@ export function explainCommand(io: CliIo): Command {
     .requiredOption('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
     .requiredOption('-i, --input <file>', '.wav recording, or .npy/.json with one input or a list of inputs in the model layout')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
-    .option('--baseline <zeros|file>', "integrated gradients, occlusion, deeplift: reference input, 'zeros' or a .json/.npy input (one, or one per input)", 'zeros')
-    .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
-    .addOption(new Option('--integration <rule>', 'integrated gradients: quadrature rule').choices([...integrationMethods]).default('trapezoid'))
-    .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
     .option('--seed <n>', 'seed of sampled methods')
     .option('--batch-size <n>', 'rows per model call (default 64)')
-    .option('-o, --out <dir>', 'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)');
-  addSpecFlags(command, methodFlagSpecs());
-  command
-    .addHelpText('after', `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${methodFlags(n)}`).join('\n')}\n`);
+    .option('-o, --out <dir>', 'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)')
+    .addHelpText('after', methodsHelp());
+  addMethodOptions(command, { '--samples': '--noise-samples' });
   addTargetOptions(command);
   addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);
   command.action(async (options: ExplainOptions) => {
     const log = createLogger(io, options);
-    const steps = parseInteger(options.steps, '--steps', 1);
-    const samples = parseInteger(options.samples, '--samples', 1);
+    const methodOptions = methodOptionValues(options as unknown as Record<string, unknown>);
     const seed = parseInteger(options.seed, '--seed', 0);
     const batchSize = parseInteger(options.batchSize, '--batch-size', 1);
     const output = parseOutput(options.output);
@@ -83,20 +64,17 @@ export function explainCommand(io: CliIo): Command {
       const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
       const fromRecording = items.some((i) => i.recording !== undefined);
       const preset = fromRecording ? presetForModel(model, options.preset) : undefined;
-      const baselines = await readBaselines(options.baseline, items, model);
+      const baselines = await readBaselines(methodOptions.baseline as string | undefined, items, model);
       const progress = createProgress(io, `${options.method} on ${items.length} input${items.length > 1 ? 's' : ''}`, { quiet: options.quiet });
       const rows = await explainItems(model, items, {
         method: options.method,
         target: parseTarget(options.target),
         output,
         scores: options.scores,
+        methodOptions,
         baselines,
-        steps,
-        integration: options.integration,
-        samples,
         seed,
         batchSize,
-        methodOptions: specFlagValues(options as unknown as Record<string, unknown>, methodFlagSpecs()),
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();

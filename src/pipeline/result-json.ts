@@ -1,6 +1,6 @@
 /** The per-input JSON of an explanation, as DESIGN.md's `explain --json` contract lays it out. */
-import { nestArray } from './common.js';
-import type { ExplainedItem } from './explain-run.js';
+import { nestArray } from '../node/cli/common.js';
+import type { ExplainedItem } from './explain-items.js';
 
 /** One result of the JSON document: target, scores, attributions and heatmap nested in the input layout. */
 export function resultJson(row: ExplainedItem, includeInput: boolean): Record<string, unknown> {

@@ -1,21 +1,21 @@
 /** `wingbeats-xai sanity`: the cascading model-parameter randomisation test (Adebayo et al. 2018) as JSON and plots. */
 import { Command } from 'commander';
-import type { ScoreKind } from '../execution/explainable-model.js';
-import { SANITY_DEFAULT_METHODS, sanityCheck } from '../evaluation/sanity-check.js';
-import { sanityCheckSpec } from '../render/sanity-chart.js';
-import { integrationMethods } from '../attribution/integral-approximation.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
+import type { ScoreKind } from '../../execution/explainable-model.js';
+import { SANITY_DEFAULT_METHODS, sanityCheck } from '../../evaluation/sanity-check.js';
+import { sanityCheckSpec } from '../../render/sanity-chart.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import { attributionMethodNames } from '../../attribution/registry.js';
+import { modelJson, parseTarget } from '../../pipeline/explain-items.js';
+import { baselineBatch, itemsToBatch, readBaselines, readInputs } from '../../pipeline/input-sources.js';
 import { openModel } from './open-model.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { modelJson, parseTarget } from './explain-run.js';
-import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseMethodList, parseOutput, type MethodTuningOptions } from './options.js';
+import { addRecordingOptions, addTargetOptions, parseInteger, parseMethodList, parseOutput } from './options.js';
+import { addMethodOptions, methodOptionValues } from './method-options.js';
 import { createProgress } from './progress.js';
-import { itemsToBatch, readInputs } from './read-inputs.js';
 import { writeStaged } from './staged-output.js';
-import { attributionMethodNames } from '../attribution/registry.js';
 
 /** The options of `sanity`, as commander hands them over. */
-export interface SanityCommandOptions extends CommonOptions, MethodTuningOptions {
+export interface SanityCommandOptions extends CommonOptions {
   model: string;
   input: string;
   methods: string;
@@ -42,6 +42,8 @@ export async function runSanity(options: SanityCommandOptions, io: CliIo): Promi
   const model = await openModel(io, options.model);
   try {
     const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
+    const methodOptions = methodOptionValues(options as unknown as Record<string, unknown>);
+    const baseline = baselineBatch(await readBaselines(methodOptions.baseline as string | undefined, items, model), items);
     const x = itemsToBatch(items);
     const progress = createProgress(io, 'sanity', { quiet: options.quiet });
     let check;
@@ -49,7 +51,7 @@ export async function runSanity(options: SanityCommandOptions, io: CliIo): Promi
       check = await sanityCheck(model, x, {
         methods,
         seed,
-        methodOptions: methodTuning(options),
+        methodOptions: { ...methodOptions, baseline },
         target: parseTarget(options.target),
         output,
         scores: options.scores,
@@ -58,6 +60,7 @@ export async function runSanity(options: SanityCommandOptions, io: CliIo): Promi
       });
     } finally {
       x.dispose();
+      baseline?.dispose();
       progress.done();
     }
     const document: Record<string, unknown> = {
@@ -105,7 +108,7 @@ export function sanityCommand(io: CliIo): Command {
     .option('--seed <n>', 'seed of the random weights', '0')
     .option('--batch-size <n>', 'rows per model call (default 64)')
     .option('-o, --out <dir>', 'also write sanity.json and the plots (.svg, .png) into this folder');
-  addMethodTuningOptions(command, integrationMethods);
+  addMethodOptions(command);
   addTargetOptions(command);
   addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);
