@@ -9,6 +9,7 @@ import { chunks } from '../util/batching.js';
 import { MethodContext, runMethod } from './run-method.js';
 import { targetMask } from './target-gradients.js';
 import { gradCamMap, resizeMap } from './grad-cam-map.js';
+import { maxPoolFirstWinner } from '../rules/max-pool-first-winner.js';
 import { spatialShape } from './occlusion.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
@@ -94,12 +95,13 @@ export function gradCamLayer(model: ExplainableModel, functionName: string, laye
  * every channel.
  *
  * Options: `layer` (default: the last convolution layer's own output, before its batch norm and activation), and
- * {@link AttributionOptions}. Needs a tf.LayersModel. Tensors (including `layerMap`) are owned by the caller.
+ * {@link AttributionOptions}. Max pooling passes the gradient to the first maximum of each window (as TensorFlow and
+ * PyTorch do; the wasm kernel's tie rule depends on the batch). Needs a tf.LayersModel. Tensors (including `layerMap`) are owned by the caller.
  * @example const { layerMap, attributions } = await gradCam(model, x, { layer: 'conv1d_256' });
  */
 export async function gradCam(model: ModelInput, inputs: InputLike, options: GradCamOptions = {}): Promise<AttributionResult> {
   const functionName = 'gradCam';
-  return runMethod({ method: 'grad-cam', functionName, reduction: 'max-abs' }, model, inputs, options, (ctx) => {
+  return runMethod({ method: 'grad-cam', functionName, reduction: 'max-abs', execution: { rules: [maxPoolFirstWinner] } }, model, inputs, options, (ctx) => {
     const layer = gradCamLayer(ctx.model, functionName, options.layer);
     return { ...gradCamMaps(ctx, layer), layer };
   });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
 import { guidedRelu } from '../rules/guided-relu.js';
+import { maxPoolFirstWinner } from '../rules/max-pool-first-winner.js';
 import { runMethod } from './run-method.js';
 import { targetGradients } from './target-gradients.js';
 import { GradCamOptions, gradCamLayer, gradCamMaps } from './grad-cam.js';
@@ -15,7 +16,7 @@ import type { AttributionResult } from './types.js';
  */
 export async function guidedGradCam(model: ModelInput, inputs: InputLike, options: GradCamOptions = {}): Promise<AttributionResult> {
   const functionName = 'guidedGradCam';
-  return runMethod({ method: 'guided-grad-cam', functionName, reduction: 'max-abs' }, model, inputs, options, (ctx) => {
+  return runMethod({ method: 'guided-grad-cam', functionName, reduction: 'max-abs', execution: { rules: [maxPoolFirstWinner] } }, model, inputs, options, (ctx) => {
     const layer = gradCamLayer(ctx.model, functionName, options.layer);
     const { layerMap, attributions: cam } = gradCamMaps(ctx, layer);
     try {
