@@ -1,5 +1,4 @@
 /** The max-pool gradient routed to the first winner of each window, the same on every backend. */
-import * as tf from '@tensorflow/tfjs';
 import type { PropagationRule } from '../execution/propagation-rule.js';
 import { stopGradient, withSurrogateGradient } from './gradient-tricks.js';
 import { firstWinners, poolWindows, throughWinners } from './pool-windows.js';
