@@ -13,4 +13,6 @@ export { demoAssetPaths, loadDemoModel, readDemoModelMetadata } from './node/dem
 export type { DemoAssetPaths, DemoModelMetadata } from './node/demo-assets.js';
 export { savePixelStatistics, loadPixelStatistics } from './node/pixel-statistics-file.js';
 export { runEvaluate } from './node/cli/evaluate.js';
+export { runSanity } from './node/cli/sanity.js';
+export type { SanityCommandOptions } from './node/cli/sanity.js';
 export { runUncertainty } from './node/cli/uncertainty.js';
