@@ -15,12 +15,14 @@ import {
   integrationMethods,
   isAttributionMethodName,
   isFeaturePresetName,
+  parseOptionText,
   renderChartSvg,
   setupBackend,
   type AttributionMethodName,
   type ExplainableModel,
   type FeaturePresetName,
   type NestedArray,
+  type OptionSpec,
 } from '../src/index.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
 import { inputsFromFile, modelInputShape, nest, type PageInput } from './input-files.js';
@@ -104,6 +106,7 @@ const ui = {
   integration: element<HTMLSelectElement>('integration'),
   tuningSamples: element<HTMLDivElement>('tuning-samples'),
   samples: element<HTMLInputElement>('samples'),
+  methodOptions: element<HTMLDivElement>('method-options'),
   explain: element<HTMLButtonElement>('explain'),
 };
 
@@ -168,8 +171,63 @@ function fillStaticMenus(): void {
   showMethodHint();
 }
 
+/** Options with their own hand-made controls above (or, like the baseline file, none on the page). */
+const HAND_MADE_OPTIONS = ['steps', 'integration', 'noiseSamples', 'noiseStdev', 'baseline'];
+
+/**
+ * One control per option spec of the chosen method that has no hand-made control: a number field (with its range),
+ * a choice list, a text field or a checkbox, named `option-<name>` and preset to the spec's default.
+ */
+function buildMethodOptions(method: string): void {
+  ui.methodOptions.replaceChildren();
+  if (!isAttributionMethodName(method)) return;
+  for (const spec of attributionMethods[method].options as readonly OptionSpec[]) {
+    if (HAND_MADE_OPTIONS.includes(spec.name)) continue;
+    const id = `option-${spec.name}`;
+    const label = document.createElement('label');
+    label.htmlFor = id;
+    label.textContent = spec.help.replace(/^[a-z-]+: /, '');
+    let control: HTMLInputElement | HTMLSelectElement;
+    if (spec.type === 'choice') {
+      control = document.createElement('select');
+      for (const choice of spec.choices ?? []) control.append(new Option(choice, choice, choice === spec.default, choice === spec.default));
+    } else {
+      control = document.createElement('input');
+      if (spec.type === 'boolean') {
+        control.type = 'checkbox';
+        control.checked = spec.default === true;
+      } else if (spec.type === 'integer' || spec.type === 'number') {
+        control.type = 'number';
+        if (spec.min !== undefined) control.min = String(spec.min);
+        if (spec.max !== undefined) control.max = String(spec.max);
+        control.step = spec.type === 'integer' ? '1' : 'any';
+        if (spec.default !== undefined) control.value = String(spec.default);
+      } else {
+        control.type = 'text';
+        control.placeholder = 'default';
+      }
+    }
+    control.id = id;
+    control.dataset.option = spec.name;
+    ui.methodOptions.append(label, control);
+  }
+}
+
+/** The values of the generated option controls (empty fields keep the method's default), checked against their specs. */
+function generatedOptionValues(method: AttributionMethodName): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const spec of attributionMethods[method].options as readonly OptionSpec[]) {
+    const control = document.getElementById(`option-${spec.name}`) as HTMLInputElement | HTMLSelectElement | null;
+    if (control === null) continue;
+    if (spec.type === 'boolean') values[spec.name] = (control as HTMLInputElement).checked;
+    else if (control.value.trim() !== '') values[spec.name] = parseOptionText(spec, control.value.trim());
+  }
+  return values;
+}
+
 function showMethodHint(): void {
   const name = ui.method.value;
+  buildMethodOptions(name);
   ui.methodHint.textContent = isAttributionMethodName(name) ? `${attributionMethods[name].summary}.` : '';
   const tuning = isAttributionMethodName(name) ? attributionMethods[name].options.map((o) => o.name as string) : [];
   ui.tuningSteps.hidden = !tuning.includes('steps');
@@ -184,7 +242,7 @@ function tuningOptions(method: AttributionMethodName): Record<string, unknown> {
     if (!Number.isInteger(value) || value < 1) throw new WingbeatsError('INVALID_ARGUMENT', `${what} must be a positive integer but got '${input.value}'.`);
     return value;
   };
-  const options: Record<string, unknown> = {};
+  const options: Record<string, unknown> = generatedOptionValues(method);
   if (tuning.includes('steps')) options.steps = positive(ui.steps, 'Path steps');
   if (tuning.includes('integration')) options.integration = ui.integration.value;
   if (tuning.includes('noiseSamples')) options.noiseSamples = positive(ui.samples, 'Noisy samples');
