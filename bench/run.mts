@@ -12,6 +12,7 @@ const benches: [string, string, string][] = [
   ['models', './models.ts', 'benchModels'],
   ['render', './render.ts', 'benchRender'],
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
+  ['dataset', './dataset.ts', 'benchDataset'],
 ];
 
 const only = process.argv.slice(2);

@@ -12,7 +12,11 @@ export { loadModelFile, readModelJsonArtifacts } from './node/load-model-file.js
 export { demoAssetPaths, loadDemoModel, readDemoModelMetadata } from './node/demo-assets.js';
 export type { DemoAssetPaths, DemoModelMetadata } from './node/demo-assets.js';
 export { savePixelStatistics, loadPixelStatistics } from './node/pixel-statistics-file.js';
-export { runEvaluate } from './node/cli/evaluate.js';
-export { runSanity } from './node/cli/sanity.js';
-export type { SanityCommandOptions } from './node/cli/sanity.js';
-export { runUncertainty } from './node/cli/uncertainty.js';
+export { readFileBytes, readSource, readSources, expandInputPaths } from './node/read-files.js';
+export { explainDataset } from './node/dataset/explain-dataset.js';
+export type { ExplainDatasetOptions, ExplainDatasetResult } from './node/dataset/explain-dataset.js';
+export { mergeDataset } from './node/dataset/merge.js';
+export type { DatasetTableResult } from './node/dataset/merge.js';
+export { listDataset } from './node/dataset/listing.js';
+export type { DatasetListing } from './node/dataset/listing.js';
+export { readTableRowGroups, readTableMetadata, writeTableFile } from './node/dataset/table-file.js';

@@ -10,22 +10,20 @@ import {
   attributionMethodNames,
   attributionMethods,
   defaultPresetForModel,
-  disposeAttribution,
   explanationSpec,
-  integrationMethods,
   isAttributionMethodName,
+  explainItems,
   isFeaturePresetName,
-  parseOptionText,
+  readInputSource,
+  type InputItem,
   renderChartSvg,
   setupBackend,
   type AttributionMethodName,
   type ExplainableModel,
   type FeaturePresetName,
-  type NestedArray,
-  type OptionSpec,
 } from '../src/index.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
-import { inputsFromFile, modelInputShape, nest, type PageInput } from './input-files.js';
+import { methodControlValues, showMethodControls } from './method-controls.js';
 
 /** One explained input, as plain arrays (what the page shows and what tests compare). */
 export interface ExplainedInput {
@@ -101,11 +99,6 @@ const ui = {
   methodHint: element<HTMLParagraphElement>('method-hint'),
   target: element<HTMLSelectElement>('target'),
   seed: element<HTMLInputElement>('seed'),
-  tuningSteps: element<HTMLDivElement>('tuning-steps'),
-  steps: element<HTMLInputElement>('steps'),
-  integration: element<HTMLSelectElement>('integration'),
-  tuningSamples: element<HTMLDivElement>('tuning-samples'),
-  samples: element<HTMLInputElement>('samples'),
   methodOptions: element<HTMLDivElement>('method-options'),
   explain: element<HTMLButtonElement>('explain'),
 };
@@ -166,87 +159,14 @@ function fillStaticMenus(): void {
     ui.preset,
     FEATURE_PRESET_NAMES.map((name) => ({ value: name, label: name, title: FEATURE_PRESETS[name].description })),
   );
-  fill(ui.integration, integrationMethods.map((name) => ({ value: name, label: name })), 'trapezoid');
   fill(ui.inputSource, [...manifest.recordings.map((url) => ({ value: url, label: recordingLabel(url) })), { value: 'file', label: 'Your file (.wav, .json, .npy)…' }]);
   showMethodHint();
 }
 
-/** Options with their own hand-made controls above (or, like the baseline file, none on the page). */
-const HAND_MADE_OPTIONS = ['steps', 'integration', 'noiseSamples', 'noiseStdev', 'baseline'];
-
-/**
- * One control per option spec of the chosen method that has no hand-made control: a number field (with its range),
- * a choice list, a text field or a checkbox, named `option-<name>` and preset to the spec's default.
- */
-function buildMethodOptions(method: string): void {
-  ui.methodOptions.replaceChildren();
-  if (!isAttributionMethodName(method)) return;
-  for (const spec of attributionMethods[method].options as readonly OptionSpec[]) {
-    if (HAND_MADE_OPTIONS.includes(spec.name)) continue;
-    const id = `option-${spec.name}`;
-    const label = document.createElement('label');
-    label.htmlFor = id;
-    label.textContent = spec.help.replace(/^[a-z-]+: /, '');
-    let control: HTMLInputElement | HTMLSelectElement;
-    if (spec.type === 'choice') {
-      control = document.createElement('select');
-      for (const choice of spec.choices ?? []) control.append(new Option(choice, choice, choice === spec.default, choice === spec.default));
-    } else {
-      control = document.createElement('input');
-      if (spec.type === 'boolean') {
-        control.type = 'checkbox';
-        control.checked = spec.default === true;
-      } else if (spec.type === 'integer' || spec.type === 'number') {
-        control.type = 'number';
-        if (spec.min !== undefined) control.min = String(spec.min);
-        if (spec.max !== undefined) control.max = String(spec.max);
-        control.step = spec.type === 'integer' ? '1' : 'any';
-        if (spec.default !== undefined) control.value = String(spec.default);
-      } else {
-        control.type = 'text';
-        control.placeholder = 'default';
-      }
-    }
-    control.id = id;
-    control.dataset.option = spec.name;
-    ui.methodOptions.append(label, control);
-  }
-}
-
-/** The values of the generated option controls (empty fields keep the method's default), checked against their specs. */
-function generatedOptionValues(method: AttributionMethodName): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const spec of attributionMethods[method].options as readonly OptionSpec[]) {
-    const control = document.getElementById(`option-${spec.name}`) as HTMLInputElement | HTMLSelectElement | null;
-    if (control === null) continue;
-    if (spec.type === 'boolean') values[spec.name] = (control as HTMLInputElement).checked;
-    else if (control.value.trim() !== '') values[spec.name] = parseOptionText(spec, control.value.trim());
-  }
-  return values;
-}
-
 function showMethodHint(): void {
   const name = ui.method.value;
-  buildMethodOptions(name);
   ui.methodHint.textContent = isAttributionMethodName(name) ? `${attributionMethods[name].summary}.` : '';
-  const tuning = isAttributionMethodName(name) ? attributionMethods[name].options.map((o) => o.name as string) : [];
-  ui.tuningSteps.hidden = !tuning.includes('steps');
-  ui.tuningSamples.hidden = !tuning.includes('noiseSamples');
-}
-
-/** The tuning options the chosen method takes, read from the form (only those the registry lists for it). */
-function tuningOptions(method: AttributionMethodName): Record<string, unknown> {
-  const tuning = attributionMethods[method].options.map((o) => o.name as string);
-  const positive = (input: HTMLInputElement, what: string): number => {
-    const value = Number(input.value);
-    if (!Number.isInteger(value) || value < 1) throw new WingbeatsError('INVALID_ARGUMENT', `${what} must be a positive integer but got '${input.value}'.`);
-    return value;
-  };
-  const options: Record<string, unknown> = generatedOptionValues(method);
-  if (tuning.includes('steps')) options.steps = positive(ui.steps, 'Path steps');
-  if (tuning.includes('integration')) options.integration = ui.integration.value;
-  if (tuning.includes('noiseSamples')) options.noiseSamples = positive(ui.samples, 'Noisy samples');
-  return options;
+  if (isAttributionMethodName(name)) showMethodControls(ui.methodOptions, name);
 }
 
 function classCount(m: ExplainableModel, output: number): number | undefined {
@@ -312,50 +232,36 @@ async function onModelSource(): Promise<void> {
   }
 }
 
-async function readSelectedInput(current: ExplainableModel): Promise<PageInput[]> {
+/** The chosen recording or file as model inputs, through the library's pipeline (the same reading as the CLI's). */
+async function readSelectedInput(current: ExplainableModel): Promise<InputItem[]> {
   const preset = ui.preset.value;
   if (!isFeaturePresetName(preset)) throw new WingbeatsError('INVALID_ARGUMENT', `Unknown feature preset '${preset}'.`);
   if (ui.inputSource.value === 'file') {
     const file = ui.inputFile.files?.[0];
     if (file === undefined) throw new WingbeatsError('INVALID_ARGUMENT', 'Pick an input file (.wav, .json or .npy) first.');
-    return inputsFromFile(await readPicked(file), current, preset);
+    return readInputSource(await readPicked(file), current, { preset });
   }
   const url = ui.inputSource.value;
-  return inputsFromFile({ name: decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)), bytes: await fetchBytes(url) }, current, preset);
+  return readInputSource({ name: decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)), bytes: await fetchBytes(url) }, current, { preset });
 }
 
-/** Runs the chosen method over every input in one batch; results as plain arrays, tensors freed. */
-async function explain(current: ExplainableModel, inputs: PageInput[], method: AttributionMethodName, output: number, target: number | null, seed: number, tuning: Record<string, unknown> = {}): Promise<ExplainRecord> {
-  const shape = modelInputShape(current);
-  const size = shape.reduce((a, b) => a * b, 1);
-  const flat = new Float32Array(inputs.length * size);
-  inputs.forEach((input, i) => flat.set(input.data, i * size));
-  const batch = nest(flat, [inputs.length, ...shape]) as NestedArray;
-  const result = await attributionMethods[method].run(current, batch, { ...tuning, target: target ?? undefined, output, seed });
-  try {
-    const attributions = await result.attributions.data();
-    const heatmaps = await result.heatmaps.data();
-    const scores = await result.predictions.data();
-    const probabilities = result.probabilities === undefined ? undefined : await result.probabilities.data();
-    const classes = result.predictions.shape[1];
-    const heatmapSize = heatmaps.length / inputs.length;
-    const items = inputs.map((input, i) => ({
-      name: input.name,
-      preset: input.preset,
-      shape,
-      input: Array.from(input.data),
-      target: result.targets[i],
-      targetName: result.targetNames[i],
-      probabilities: probabilities === undefined ? undefined : Array.from(probabilities.subarray(i * classes, (i + 1) * classes)),
-      scores: Array.from(scores.subarray(i * classes, (i + 1) * classes)),
-      attributions: Array.from(attributions.subarray(i * size, (i + 1) * size)),
-      heatmap: Array.from(heatmaps.subarray(i * heatmapSize, (i + 1) * heatmapSize)),
-      delta: result.delta?.[i],
-    }));
-    return { method, output, target, seed, tuning, items };
-  } finally {
-    disposeAttribution(result);
-  }
+/** Runs the chosen method over every input in one batch through the pipeline; results as plain arrays. */
+async function explain(current: ExplainableModel, inputs: InputItem[], method: AttributionMethodName, output: number, target: number | null, seed: number, tuning: Record<string, unknown> = {}): Promise<ExplainRecord> {
+  const rows = await explainItems(current, inputs, { method, target: target ?? undefined, output, seed, methodOptions: tuning });
+  const items = rows.map((row) => ({
+    name: row.item.name,
+    preset: row.item.recording === undefined ? undefined : (ui.preset.value as FeaturePresetName),
+    shape: row.item.shape,
+    input: Array.from(row.item.data),
+    target: row.target,
+    targetName: row.targetName,
+    probabilities: row.probabilities,
+    scores: row.logits,
+    attributions: Array.from(row.attributions),
+    heatmap: Array.from(row.heatmap),
+    delta: row.delta,
+  }));
+  return { method, output, target, seed, tuning, items };
 }
 
 function formatProbability(p: number): string {
@@ -468,13 +374,13 @@ async function onExplain(event: SubmitEvent): Promise<void> {
   try {
     const method = ui.method.value;
     if (!isAttributionMethodName(method)) throw new WingbeatsError('INVALID_ARGUMENT', `Unknown method '${method}'.`);
-    const seed = Number(ui.seed.value || 1);
+    const seed = Number(ui.seed.value || 0);
     if (!Number.isInteger(seed) || seed < 0) throw new WingbeatsError('INVALID_ARGUMENT', `The seed must be a non-negative integer but got '${ui.seed.value}'.`);
     const inputs = await readSelectedInput(current);
     const output = Number(ui.head.value || 0);
     const target = ui.target.value === 'top' ? null : Number(ui.target.value);
     const started = performance.now();
-    const record = await explain(current, inputs, method, output, target, seed, tuningOptions(method));
+    const record = await explain(current, inputs, method, output, target, seed, methodControlValues(ui.methodOptions, method));
     await showRecord(current, record);
     page.last = record;
     page.runs += 1;

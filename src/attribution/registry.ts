@@ -42,9 +42,36 @@ const none = [] as const;
 
 /** Every attribution method by its stable name. */
 export const attributionMethods = {
-  gradients: { name: 'gradients', title: 'Gradients', summary: 'd(target score)/d(input)', signed: true, reduction: 'max-abs', hasDelta: false, options: none, run: gradients as AttributionMethod<any> },
-  saliency: { name: 'saliency', title: 'Saliency', summary: '|gradient|, max over channels', signed: false, reduction: 'max-abs', hasDelta: false, options: none, run: saliency as AttributionMethod<any> },
-  'guided-backprop': { name: 'guided-backprop', title: 'Guided backprop', summary: 'gradients through guided ReLUs', signed: true, reduction: 'max-abs', hasDelta: false, options: none, run: guidedBackprop as AttributionMethod<any> },
+  gradients: {
+    name: 'gradients',
+    title: 'Gradients',
+    summary: 'd(target score)/d(input)',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: none,
+    run: gradients as AttributionMethod<any>,
+  },
+  saliency: {
+    name: 'saliency',
+    title: 'Saliency',
+    summary: '|gradient|, max over channels',
+    signed: false,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: none,
+    run: saliency as AttributionMethod<any>,
+  },
+  'guided-backprop': {
+    name: 'guided-backprop',
+    title: 'Guided backprop',
+    summary: 'gradients through guided ReLUs',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: none,
+    run: guidedBackprop as AttributionMethod<any>,
+  },
   'integrated-gradients': {
     name: 'integrated-gradients',
     title: 'Integrated gradients',
@@ -55,8 +82,26 @@ export const attributionMethods = {
     options: INTEGRATED_GRADIENTS_OPTIONS,
     run: integratedGradients as AttributionMethod<any>,
   },
-  'input-x-gradient': { name: 'input-x-gradient', title: 'Input × gradient', summary: 'input times gradient', signed: true, reduction: 'sum-abs', hasDelta: false, options: none, run: inputXGradient as AttributionMethod<any> },
-  smoothgrad: { name: 'smoothgrad', title: 'SmoothGrad', summary: 'saliency averaged over noisy copies', signed: false, reduction: 'max-abs', hasDelta: false, options: SMOOTH_GRAD_OPTIONS, run: smoothGrad(saliency) as AttributionMethod<any> },
+  'input-x-gradient': {
+    name: 'input-x-gradient',
+    title: 'Input × gradient',
+    summary: 'input times gradient',
+    signed: true,
+    reduction: 'sum-abs',
+    hasDelta: false,
+    options: none,
+    run: inputXGradient as AttributionMethod<any>,
+  },
+  smoothgrad: {
+    name: 'smoothgrad',
+    title: 'SmoothGrad',
+    summary: 'saliency averaged over noisy copies',
+    signed: false,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: SMOOTH_GRAD_OPTIONS,
+    run: smoothGrad(saliency) as AttributionMethod<any>,
+  },
   'grad-cam': { name: 'grad-cam', title: 'Grad-CAM', summary: 'ReLU(Σ_c w_c A_c) of a layer, resized to the input', signed: false, reduction: 'max-abs', hasDelta: false, options: GRAD_CAM_OPTIONS, run: gradCam as AttributionMethod<any> },
   'guided-grad-cam': { name: 'guided-grad-cam', title: 'Guided Grad-CAM', summary: 'guided backprop × the Grad-CAM map', signed: true, reduction: 'max-abs', hasDelta: false, options: GRAD_CAM_OPTIONS, run: guidedGradCam as AttributionMethod<any> },
   occlusion: { name: 'occlusion', title: 'Occlusion', summary: 'score drop when a sliding window is replaced by the baseline', signed: true, reduction: 'max-abs', hasDelta: false, options: OCCLUSION_OPTIONS, run: occlusion as AttributionMethod<any> },
@@ -83,6 +128,7 @@ export function methodDescriptor(name: AttributionMethodName): MethodDescriptor 
 /** Every distinct option spec of `methods` (all methods by default), in registry order; one spec per option name. */
 export function methodOptionSpecs(methods: readonly AttributionMethodName[] = attributionMethodNames): OptionSpec[] {
   const seen = new Map<string, OptionSpec>();
-  for (const name of methods) for (const spec of attributionMethods[name].options) if (!seen.has(spec.name)) seen.set(spec.name, spec);
+  for (const name of methods)
+    for (const spec of attributionMethods[name].options) if (!seen.has(spec.name)) seen.set(spec.name, spec);
   return [...seen.values()];
 }

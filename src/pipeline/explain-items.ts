@@ -1,24 +1,28 @@
-/** Runs one attribution method over input items and shapes the results as the `explain --json` document. */
+/** Runs one attribution method over input items and returns plain arrays per item. */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
-import { disposeAttribution } from '../attribution/types.js';
-import { baselineBatch, itemsToBatch, type InputItem } from './input-sources.js';
+import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
+import { withItemBatch, type InputItem } from './input-sources.js';
 
-/** Settings of one explain run (the CLI's options, parsed). */
-export interface ExplainSettings {
-  method: AttributionMethodName;
+/** What every job that runs a model is told: target, head, scores, seed, chunk size, the methods' options. */
+export interface JobSettings {
   target?: TargetOption;
   output?: string | number;
   scores?: ScoreKind;
-  /** The method's own options (see its descriptor's specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
+  seed?: number;
+  batchSize?: number;
+  /** The methods' own options (see the descriptors' specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
   methodOptions?: Record<string, unknown>;
   /** Baseline values, one per item or one for all (integrated gradients), or undefined for zeros. */
   baselines?: Float32Array[];
-  seed?: number;
-  batchSize?: number;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** Settings of one explain run: the job settings and the method. */
+export interface ExplainSettings extends JobSettings {
+  method: AttributionMethodName;
 }
 
 /** One explained item, as plain arrays. */
@@ -38,22 +42,14 @@ export interface ExplainedItem {
   layer?: string;
 }
 
-/** Parses `--target`: a class index, a class name, or a comma-separated list (one per input). */
-export function parseTarget(text: string | undefined): TargetOption | undefined {
-  if (text === undefined) return undefined;
-  const one = (t: string): number | string => (/^\d+$/.test(t.trim()) ? Number(t.trim()) : t.trim());
-  return text.includes(',') ? text.split(',').map(one) : one(text);
-}
-
 /** Explains every item with `settings.method`, in one batched call. */
-export async function explainItems(model: ExplainableModel, items: InputItem[], settings: ExplainSettings): Promise<ExplainedItem[]> {
-  const shape = items[0].shape;
-  const x = itemsToBatch(items);
-  let baseline: tf.Tensor | undefined;
-  try {
-    baseline = baselineBatch(settings.baselines, items);
-    const run = attributionMethods[settings.method].run;
-    const result = await run(model, x, {
+export async function explainItems(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: ExplainSettings,
+): Promise<ExplainedItem[]> {
+  return withItemBatch(items, settings.baselines, async (x, baseline) => {
+    const result = await attributionMethods[settings.method].run(model, x, {
       ...settings.methodOptions,
       target: settings.target,
       output: settings.output,
@@ -64,49 +60,49 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
       onProgress: settings.onProgress,
     });
     try {
-      const outputIndex = model.resolveOutput('explain', settings.output);
-      const logits = tf.tidy(() =>
-        (settings.scores === 'probabilities' ? model.run(x, { outputIndex, scores: 'logits' }) : result.predictions).arraySync(),
-      ) as number[][];
-      const probabilities = result.probabilities?.arraySync() as number[][] | undefined;
-      const attributions = result.attributions.dataSync() as Float32Array;
-      const heatmaps = result.heatmaps.dataSync() as Float32Array;
-      const heatmapShape = result.heatmaps.shape.slice(1);
-      const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
-      const size = shape.reduce((a, b) => a * b, 1);
-      const layerMap = result.layerMap?.dataSync() as Float32Array | undefined;
-      const layerMapShape = result.layerMap?.shape.slice(1);
-      const layerMapSize = layerMapShape?.reduce((a, b) => a * b, 1) ?? 0;
-      return items.map((item, i) => ({
-        item,
-        target: result.targets[i],
-        targetName: result.targetNames[i],
-        logits: logits[i],
-        probabilities: probabilities?.[i],
-        attributions: attributions.slice(i * size, (i + 1) * size),
-        heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
-        heatmapShape,
-        delta: result.delta?.[i],
-        ...(layerMap === undefined ? {} : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
-      }));
+      return explainedRows(model, x, items, result, settings);
     } finally {
       disposeAttribution(result);
     }
-  } finally {
-    x.dispose();
-    baseline?.dispose();
-  }
+  });
 }
 
-/** The model part of the JSON documents. */
-export function modelJson(model: ExplainableModel, output: string | number | undefined): Record<string, unknown> {
-  const index = model.resolveOutput('explain', output);
-  return {
-    name: model.name,
-    inputShape: model.inputShape,
-    outputs: model.outputNames,
-    output: model.outputNames[index],
-    labels: model.labels(index),
-    ...model.info,
-  };
+/** The result of one method as plain arrays per item (logits even when probabilities were explained). */
+function explainedRows(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  items: InputItem[],
+  result: AttributionResult,
+  settings: ExplainSettings,
+): ExplainedItem[] {
+  const outputIndex = model.resolveOutput('explain', settings.output);
+  const logits = tf.tidy(() =>
+    (settings.scores === 'probabilities'
+      ? model.run(x, { outputIndex, scores: 'logits' })
+      : result.predictions
+    ).arraySync(),
+  ) as number[][];
+  const probabilities = result.probabilities?.arraySync() as number[][] | undefined;
+  const attributions = result.attributions.dataSync() as Float32Array;
+  const heatmaps = result.heatmaps.dataSync() as Float32Array;
+  const heatmapShape = result.heatmaps.shape.slice(1);
+  const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
+  const size = items[0].shape.reduce((a, b) => a * b, 1);
+  const layerMap = result.layerMap?.dataSync() as Float32Array | undefined;
+  const layerMapShape = result.layerMap?.shape.slice(1);
+  const layerMapSize = layerMapShape?.reduce((a, b) => a * b, 1) ?? 0;
+  return items.map((item, i) => ({
+    item,
+    target: result.targets[i],
+    targetName: result.targetNames[i],
+    logits: logits[i],
+    probabilities: probabilities?.[i],
+    attributions: attributions.slice(i * size, (i + 1) * size),
+    heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
+    heatmapShape,
+    delta: result.delta?.[i],
+    ...(layerMap === undefined
+      ? {}
+      : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
+  }));
 }

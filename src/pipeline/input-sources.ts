@@ -1,21 +1,35 @@
 /**
- * Reads the `--input` of a command as model inputs: a `.wav` (turned into features by a preset), a `.npy`, or a `.json`
- * holding one input or a list in the model's layout without batch axis (a 129-vector may be flat for a (129,1) input;
- * documents written by `features --json` are accepted as well). Node only.
+ * Model inputs from named bytes — the same for the command line (bytes read from files) and the web page (bytes of a
+ * picked file): a `.wav` turned into features by a preset, a `.npy`, or a `.json` holding one input or a list in the
+ * model's layout without batch axis (a 129-vector may be flat for a (129,1) input; `features --json` documents too).
  */
-import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import path from 'node:path';
 import { WingbeatsError } from '../util/errors.js';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { featuresFromRecording, type Features } from '../signal/features.js';
-import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
+import { decodeWav, type WavRecording } from '../signal/wav.js';
 import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.js';
-import { readWavFile } from '../node/read-wav-file.js';
-import type { WavRecording } from '../signal/wav.js';
-import { readNpy } from '../node/npy-file.js';
+import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
+import { decodeNpy } from '../io/npy.js';
 
-/** One model input read from a file. */
+/** A named file's bytes (`name`: the path or file name, used in messages; items are named after its base name). */
+export interface InputSource {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Which windows of a long recording become inputs. */
+export type WindowChoice = 'loudest' | 'first' | 'all';
+
+/** How recordings become model inputs. */
+export interface InputReadOptions {
+  /** Feature preset for `.wav` sources (default: from the model's input shape). */
+  preset?: string;
+  /** Windows of a recording (default `'loudest'`). */
+  windows?: WindowChoice;
+}
+
+/** One model input. */
 export interface InputItem {
   /** A name for file names and reports (`<file>` or `<file>#<i>`). */
   name: string;
@@ -28,59 +42,107 @@ export interface InputItem {
   features?: Features;
 }
 
-/** The preset a model's input needs (`--preset` wins; Keogh PSD models get `keogh-psd`). */
+/** The base name of a path or file name (`a/b/rec.wav` → `rec.wav`). */
+export function baseName(name: string): string {
+  return name.split(/[\\/]/).pop() ?? name;
+}
+
+/** The preset a model's input needs (`requested` wins; Keogh PSD models get `keogh-psd`). */
 export function presetForModel(model: ExplainableModel, requested?: string): FeaturePresetName {
   if (requested !== undefined) {
-    if (!isFeaturePresetName(requested)) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--preset' must be a feature preset name but got '${requested}'.`);
+    if (!isFeaturePresetName(requested))
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--preset' must be a feature preset name but got '${requested}'.`,
+      );
     return requested;
   }
   return defaultPresetForModel(model);
 }
 
-/** Reads `file` into model inputs for `model` (see the module doc). */
-export async function readInputs(file: string, model: ExplainableModel, options: { preset?: string; windows?: 'loudest' | 'first' | 'all' } = {}): Promise<InputItem[]> {
-  const base = path.basename(file);
-  const extension = path.extname(file).toLowerCase();
-  const modelShape = (model.inputShape ?? []).map((d) => d ?? -1);
-  if (modelShape.some((d) => d < 0)) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model's input shape [${modelShape.join(',')}] is not fully known; pass --input-shape.`);
+/** The model's input shape without batch axis; throws when a dimension is unknown. */
+export function modelInputShape(model: ExplainableModel): number[] {
+  const shape = (model.inputShape ?? []).map((d) => d ?? -1);
+  if (shape.length === 0 || shape.some((d) => d < 0)) {
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `The model's input shape [${shape.join(',')}] is not fully known, so no input can be prepared for it.`,
+    );
   }
+  return shape;
+}
+
+function isRecording(name: string): boolean {
+  return /\.wave?$/i.test(name);
+}
+
+/**
+ * Reads one source into model inputs for `model`.
+ * @throws WingbeatsError INVALID_FILE for unreadable content, SHAPE_MISMATCH for inputs of another shape,
+ *   INVALID_ARGUMENT for an unknown extension.
+ * @example const items = readInputSource({ name: 'rec.wav', bytes }, model, { windows: 'all' });
+ */
+export function readInputSource(
+  source: InputSource,
+  model: ExplainableModel,
+  options: InputReadOptions = {},
+): InputItem[] {
+  const shape = modelInputShape(model);
+  const base = baseName(source.name);
   const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
-  if (extension === '.wav' || extension === '.wave') {
-    const recording = await readWavFile(file);
+  if (isRecording(source.name)) {
+    const recording = decodeWav(source.bytes, { name: base });
     const preset = presetForModel(model, options.preset);
     const windows = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest' });
     const list = Array.isArray(windows) ? windows : [windows];
     return list.map((features, i) => {
-      if (features.shape.join(',') !== modelShape.join(',')) {
-        throw new WingbeatsError('SHAPE_MISMATCH', `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`);
+      if (features.shape.join(',') !== shape.join(',')) {
+        throw new WingbeatsError(
+          'SHAPE_MISMATCH',
+          `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`,
+        );
       }
-      return { name: name(i, list.length), data: features.data, shape: modelShape, recording, features };
+      return { name: name(i, list.length), data: features.data, shape, recording, features };
     });
   }
   let array: InputArray;
-  if (extension === '.npy') {
-    const npy = await readNpy(file);
+  if (/\.npy$/i.test(source.name)) {
+    const npy = decodeNpy(source.bytes, source.name);
     array = { data: Float32Array.from(npy.data), shape: npy.shape };
-  } else if (extension === '.json') {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new WingbeatsError('IO', `Input file '${file}' does not exist.`);
-      throw new WingbeatsError('IO', `Cannot read '${file}': ${(error as Error).message}`, { cause: error });
-    }
-    array = parseInputJson(text, file);
+  } else if (/\.json$/i.test(source.name)) {
+    array = parseInputJson(new TextDecoder().decode(source.bytes), source.name);
   } else {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' must be a .wav, .npy or .json file but got '${file}'.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--input' must be a .wav, .npy or .json file but got '${source.name}'.`,
+    );
   }
-  const inputs = splitIntoInputs(file, array, modelShape);
-  return inputs.map((data, i) => ({ name: name(i, inputs.length), data, shape: modelShape }));
+  const inputs = splitIntoInputs(source.name, array, shape);
+  return inputs.map((data, i) => ({ name: name(i, inputs.length), data, shape }));
+}
+
+/** Reads every source (see {@link readInputSource}) into one list of items. */
+export function readInputSources(
+  sources: readonly InputSource[],
+  model: ExplainableModel,
+  options: InputReadOptions = {},
+): InputItem[] {
+  return sources.flatMap((source) => readInputSource(source, model, options));
+}
+
+/** The preset the items were computed with, when any came from a recording. */
+export function itemsPreset(
+  items: readonly InputItem[],
+  model: ExplainableModel,
+  requested?: string,
+): FeaturePresetName | undefined {
+  return items.some((i) => i.recording !== undefined) ? presetForModel(model, requested) : undefined;
 }
 
 /** Stacks the items into one float32 batch tensor `[items, ...shape]` (owned by the caller). */
 export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
-  if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
+  if (items.length === 0)
+    throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
   const size = items[0].data.length;
   const data = new Float32Array(items.length * size);
   items.forEach((item, i) => data.set(item.data, i * size));
@@ -88,28 +150,63 @@ export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
 }
 
 /**
- * Reads the `--baseline` option: `'zeros'` (undefined), or a .json/.npy file holding one input or one per item.
+ * Integrated-gradients baselines from a `.json`/`.npy` source: one input (for every item) or one per item; undefined
+ * source = zeros.
  * @throws WingbeatsError naming `--baseline` for a recording or a count that matches neither.
  */
-export async function readBaselines(file: string | undefined, items: readonly InputItem[], model: ExplainableModel): Promise<Float32Array[] | undefined> {
-  if (file === undefined || file === 'zeros') return undefined;
-  if (file.toLowerCase().endsWith('.wav')) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${file}'.`);
-  const baselines = await readInputs(file, model);
+export function readBaselines(
+  source: InputSource | undefined,
+  items: readonly InputItem[],
+  model: ExplainableModel,
+): Float32Array[] | undefined {
+  if (source === undefined) return undefined;
+  if (isRecording(source.name))
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${source.name}'.`,
+    );
+  const baselines = readInputSource(source, model);
   if (baselines.length !== 1 && baselines.length !== items.length) {
-    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`,
+    );
   }
   return baselines.map((b) => b.data);
 }
 
 /** One baseline per item as a batch tensor `[items, ...shape]` (owned by the caller), or undefined for zeros. */
-export function baselineBatch(baselines: readonly Float32Array[] | undefined, items: readonly InputItem[]): tf.Tensor | undefined {
+export function baselineBatch(
+  baselines: readonly Float32Array[] | undefined,
+  items: readonly InputItem[],
+): tf.Tensor | undefined {
   if (baselines === undefined) return undefined;
   const list = baselines.length === 1 ? items.map(() => baselines[0]) : baselines;
   if (list.length !== items.length) {
-    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`,
+    );
   }
-  const size = items[0].data.length;
-  const data = new Float32Array(items.length * size);
-  list.forEach((b, i) => data.set(b, i * size));
-  return tf.tensor(data, [items.length, ...items[0].shape]);
+  return itemsToBatch(list.map((data) => ({ ...items[0], data })));
+}
+
+/**
+ * Runs `body` with the items as one batch tensor and their baselines as another (undefined for zeros); both are freed
+ * afterwards, also on error.
+ */
+export async function withItemBatch<T>(
+  items: readonly InputItem[],
+  baselines: readonly Float32Array[] | undefined,
+  body: (x: tf.Tensor, baseline: tf.Tensor | undefined) => Promise<T>,
+): Promise<T> {
+  const x = itemsToBatch(items);
+  let baseline: tf.Tensor | undefined;
+  try {
+    baseline = baselineBatch(baselines, items);
+    return await body(x, baseline);
+  } finally {
+    x.dispose();
+    baseline?.dispose();
+  }
 }

@@ -1,5 +1,6 @@
-/** The per-input JSON of an explanation, as DESIGN.md's `explain --json` contract lays it out. */
-import { nestArray } from '../node/cli/common.js';
+/** The JSON parts of the documents: the model, and one explained input as DESIGN.md's `explain --json` contract lays it out. */
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import { nestArray } from './json-values.js';
 import type { ExplainedItem } from './explain-items.js';
 
 /** One result of the JSON document: target, scores, attributions and heatmap nested in the input layout. */
@@ -15,5 +16,18 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
     ...(row.delta === undefined ? {} : { delta: row.delta }),
     ...(row.layerMap === undefined ? {} : { layer: row.layer, layerMap: nestArray(row.layerMap, row.layerMapShape ?? []) }),
     ...(includeInput ? { input: nestArray(row.item.data, row.item.shape) } : {}),
+  };
+}
+
+/** The model part of the JSON documents. */
+export function modelJson(model: ExplainableModel, output: string | number | undefined): Record<string, unknown> {
+  const index = model.resolveOutput('explain', output);
+  return {
+    name: model.name,
+    inputShape: model.inputShape,
+    outputs: model.outputNames,
+    output: model.outputNames[index],
+    labels: model.labels(index),
+    ...model.info,
   };
 }

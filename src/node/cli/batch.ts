@@ -1,140 +1,83 @@
-/**
- * `wingbeats-xai batch`: explains a folder or list of recordings (or input files) with one or more methods, one output
- * folder per file. Resumable: a file whose folder is complete is skipped (its folder appears only when all of its files
- * are written), and a file that fails is reported and does not stop the others.
- */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+/** `wingbeats-xai batch`: a folder or list of recordings explained with one or more methods; resumable, one folder per file. */
 import path from 'node:path';
 import { Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
-import type { AttributionMethodName } from '../../attribution/registry.js';
-import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
-import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { explainItems, modelJson, type ExplainedItem } from '../../pipeline/explain-items.js';
-import { writeExplanationFiles } from './explanation-files.js';
-import { resultJson } from '../../pipeline/result-json.js';
-import { presetForModel, readBaselines, readInputs } from '../../pipeline/input-sources.js';
-import { expandInputPaths } from './stats.js';
+import { attributionMethodNames } from '../../attribution/registry.js';
+import { jsonFile } from '../../pipeline/output-files.js';
+import { modelJson } from '../../pipeline/result-json.js';
+import { explainFiles, type BatchFileResult } from '../batch-files.js';
+import { expandInputPaths } from '../read-files.js';
+import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { withModel } from './open-model.js';
+import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { writeStaged } from './staged-output.js';
-import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, safeFileName, type MultiMethodOptions } from './options.js';
+import { writeOutputs } from './staged-output.js';
 
-interface BatchOptions extends CommonOptions, MultiMethodOptions {
-  model: string;
-  input: string[];
-  methods: string;
-  target?: string;
-  output?: string;
-  scores: 'logits' | 'probabilities';
-  seed: string;
-  preset?: string;
-  windows: 'loudest' | 'first' | 'all';
-  force?: boolean;
-  out: string;
+function outcomeLine(o: BatchFileResult): string {
+  const what =
+    o.status === 'failed'
+      ? `failed: ${o.error}`
+      : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
+  return `${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`;
 }
-
-/** The outcome of one input file. */
-export interface BatchFileResult {
-  file: string;
-  folder: string;
-  status: 'done' | 'skipped' | 'failed';
-  error?: string;
-  /** Per input of the file: its name, explained target and probabilities. */
-  inputs?: { name: string; target: number; targetName?: string; probabilities: number[] | null }[];
-}
-
-const RESULT_FILE = 'result.json';
 
 /** Builds the `batch` command. */
 export function batchCommand(io: CliIo): Command {
-  const command = new Command('batch')
-    .description('explain a folder or list of recordings with one or more methods; resumable, one folder per file')
-    .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
-    .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them')
+  const command = addModelInputOptions(
+    new Command('batch').description(
+      'explain a folder or list of recordings with one or more methods; resumable, one folder per file',
+    ),
+    'many',
+  )
+    .option(
+      '--methods <names>',
+      `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
+      'saliency',
+    )
     .option('--force', 'explain again files whose results already exist')
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
-  addMultiMethodOptions(command, 'saliency');
-  addTargetOptions(command);
-  addRecordingOptions(command, FEATURE_PRESET_NAMES);
-  addCommonOptions(command);
-  command.action(async (options: BatchOptions) => {
-    const log = createLogger(io, options);
-    const { methods, methodOptions, seed, output, target, scores } = parseMultiMethodOptions(options);
-    const model = await openModel(io, options.model);
-    try {
-      const head = model.resolveOutput('batch', output);
+  addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
+  command.action(async (options: CommonOptions & Record<string, any>) => {
+    const settings = {
+      ...jobSettings(options),
+      methods: parseMethodList(options.methods),
+      read: inputReadOptions(options),
+      out: options.out,
+      force: options.force === true,
+    };
+    await withModel(io, options.model, async (model) => {
+      model.resolveOutput('batch', settings.output);
       const files = await expandInputPaths(options.input);
-      const folders = new Map<string, string>();
-      for (const file of files) {
-        const folder = safeFileName(path.basename(file));
-        const clash = folders.get(folder);
-        if (clash !== undefined) throw new WingbeatsError('INVALID_ARGUMENT', `Inputs '${clash}' and '${file}' would share the output folder '${folder}'; rename one or run them separately.`);
-        folders.set(folder, file);
-      }
-      const progress = createProgress(io, `batch: ${files.length} files × ${methods.length} method${methods.length > 1 ? 's' : ''}`, { quiet: options.quiet });
-      const outcomes: BatchFileResult[] = [];
-      for (const [index, file] of files.entries()) {
-        const folder = safeFileName(path.basename(file));
-        const folderPath = path.join(options.out, folder);
-        const resultPath = path.join(folderPath, RESULT_FILE);
-        if (!options.force && existsSync(resultPath)) {
-          const previous = JSON.parse(await readFile(resultPath, 'utf8')) as { inputs?: BatchFileResult['inputs'] };
-          outcomes.push({ file, folder, status: 'skipped', inputs: previous.inputs });
-          log.debug(`${file}: already explained, skipped`);
-          progress.update(index + 1, files.length);
-          continue;
-        }
-        try {
-          const items = await readInputs(file, model, { preset: options.preset, windows: options.windows });
-          const baselines = await readBaselines(methodOptions.baseline as string | undefined, items, model);
-          const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
-          const perMethod: { method: AttributionMethodName; rows: ExplainedItem[] }[] = [];
-          for (const method of methods) {
-            perMethod.push({ method, rows: await explainItems(model, items, { method, target, output, scores, methodOptions, baselines, seed }) });
-          }
-          const inputs = perMethod[0].rows.map((row) => ({ name: row.item.name, target: row.target, targetName: row.targetName, probabilities: row.probabilities ?? null }));
-          await writeStaged(folderPath, async (staged) => {
-            for (const { method, rows } of perMethod) {
-              for (const row of rows) await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset });
-            }
-            const results = perMethod.flatMap(({ method, rows }) => rows.map((row) => ({ method, ...resultJson(row, row.item.recording !== undefined) })));
-            await staged.write(RESULT_FILE, `${toJson({ file, model: modelJson(model, output), ...(preset === undefined ? {} : { preset }), inputs, results })}\n`);
-          });
-          outcomes.push({ file, folder, status: 'done', inputs });
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          outcomes.push({ file, folder, status: 'failed', error: message });
-          io.stderr(`wingbeats-xai: ${file}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-        }
-        progress.update(index + 1, files.length);
-      }
+      const progress = createProgress(io, `batch: ${files.length} files × ${settings.methods.length} method(s)`, {
+        quiet: options.quiet,
+      });
+      const outcomes = await explainFiles(model, files, {
+        ...settings,
+        onFile: (o, done, total) => {
+          if (o.status === 'failed')
+            io.stderr(`wingbeats-xai: ${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}\n`);
+          progress.update(done, total);
+        },
+      });
       progress.done();
+      const count = (status: BatchFileResult['status']): number => outcomes.filter((o) => o.status === status).length;
       const summary = {
         command: 'batch',
-        model: modelJson(model, output),
-        methods,
+        model: modelJson(model, settings.output),
+        methods: settings.methods,
         out: path.resolve(options.out),
-        counts: { done: outcomes.filter((o) => o.status === 'done').length, skipped: outcomes.filter((o) => o.status === 'skipped').length, failed: outcomes.filter((o) => o.status === 'failed').length },
+        counts: { done: count('done'), skipped: count('skipped'), failed: count('failed') },
         files: outcomes,
       };
-      await writeStaged(options.out, async (staged) => {
-        await staged.write('batch.json', `${toJson(summary)}\n`);
-      });
+      await writeOutputs(options.out, [jsonFile('batch.json', summary)]);
       if (options.json) writeJson(io, summary);
-      else {
-        for (const o of outcomes) {
-          const what = o.status === 'failed' ? `failed: ${o.error}` : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
-          io.stdout(`${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`);
-        }
-      }
-      if (summary.counts.failed > 0) {
-        throw new WingbeatsError('IO', `${summary.counts.failed} of ${files.length} files failed (see ${path.join(options.out, 'batch.json')}); run the same command again to retry only those.`);
-      }
-    } finally {
-      model.dispose();
-    }
+      else io.stdout(outcomes.map(outcomeLine).join(''));
+      if (summary.counts.failed > 0)
+        throw new WingbeatsError(
+          'IO',
+          `${summary.counts.failed} of ${files.length} files failed (see ${path.join(options.out, 'batch.json')}); run the same command again to retry only those.`,
+        );
+    });
   });
   return command;
 }

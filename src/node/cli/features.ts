@@ -1,69 +1,58 @@
 /** `wingbeats-xai features`: the model input(s) a recording turns into, as JSON and/or .npy. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
-import { featuresFromRecording, type Features } from '../../signal/features.js';
 import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, type FeaturePresetName } from '../../signal/presets.js';
+import { featuresJob } from '../../pipeline/features-job.js';
 import { readWavFile } from '../read-wav-file.js';
-import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { writeNpy } from '../npy-file.js';
+import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { writeOutputs } from './staged-output.js';
 
-interface FeaturesCommandOptions extends CommonOptions {
-  input: string;
-  preset: FeaturePresetName;
-  windows: 'loudest' | 'first' | 'all';
-  channel: string;
-  pad?: boolean;
-  out?: string;
-}
-
-/** The JSON document of one window: `{preset, sampleRate, shape, start, features}` (features nested in input layout). */
-function windowJson(f: Features): Record<string, unknown> {
-  return { preset: f.preset, sampleRate: f.sampleRate, shape: f.shape, start: f.start, features: nestArray(f.data, f.shape) };
-}
-
-/** Builds the `features` command; `run` is awaited by the program's action handler. */
+/** Builds the `features` command. */
 export function featuresCommand(io: CliIo): Command {
   const command = new Command('features')
     .description('turn a recording into the model input of a preset (Welch PSD or spectrogram image)')
     .requiredOption('-i, --input <file>', 'a .wav recording (any rate, PCM or float, mono or multichannel)')
-    .addOption(new Option('-p, --preset <name>', 'feature recipe (see the list below)').choices(FEATURE_PRESET_NAMES).makeOptionMandatory())
-    .addOption(new Option('--windows <which>', 'window of a long recording: the loudest, the first, or all consecutive ones').choices(['loudest', 'first', 'all']).default('loudest'))
+    .addOption(
+      new Option('-p, --preset <name>', 'feature recipe (see the list below)')
+        .choices(FEATURE_PRESET_NAMES)
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--windows <which>', 'window of a long recording: the loudest, the first, or all consecutive ones')
+        .choices(['loudest', 'first', 'all'])
+        .default('loudest'),
+    )
     .option('--channel <n>', "channel of a multichannel file: 'mix' (average) or an index from 0", 'mix')
     .option('--pad', 'zero-pad a recording shorter than one window instead of refusing it')
     .option('-o, --out <dir>', 'also write features.json and features.npy into this folder')
-    .addHelpText('after', `\nPresets:\n${FEATURE_PRESET_NAMES.map((n) => `  ${n}\n      ${FEATURE_PRESETS[n].description}`).join('\n')}\n`);
+    .addHelpText(
+      'after',
+      `\nPresets:\n${FEATURE_PRESET_NAMES.map((n) => `  ${n}\n      ${FEATURE_PRESETS[n].description}`).join('\n')}\n`,
+    );
   addCommonOptions(command);
-  command.action(async (options: FeaturesCommandOptions) => {
-    const log = createLogger(io, options);
+  command.action(async (options: CommonOptions & Record<string, any>) => {
     const channel = options.channel === 'mix' ? 'mix' : Number(options.channel);
     if (channel !== 'mix' && !(Number.isInteger(channel) && channel >= 0)) {
-      throw new WingbeatsError('INVALID_ARGUMENT', `Option '--channel' must be 'mix' or a channel index from 0 but got '${options.channel}'.`);
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--channel' must be 'mix' or a channel index from 0 but got '${options.channel}'.`,
+      );
     }
     const recording = await readWavFile(options.input, { channel });
-    log.debug(`${recording.name}: ${recording.channels} channel(s), ${recording.sampleRate} Hz, ${recording.bitsPerSample}-bit ${recording.encoding}, ${recording.duration.toFixed(3)} s`);
-    const windows = featuresFromRecording(recording, options.preset, { windows: options.windows, pad: options.pad === true });
-    const list = Array.isArray(windows) ? windows : [windows];
-    const document = Array.isArray(windows) ? list.map(windowJson) : windowJson(windows);
-
-    if (options.out !== undefined) {
-      await mkdir(options.out, { recursive: true });
-      const jsonPath = path.join(options.out, 'features.json');
-      const npyPath = path.join(options.out, 'features.npy');
-      await writeFile(jsonPath, `${toJson(document)}\n`);
-      const shape = Array.isArray(windows) ? [list.length, ...(list[0]?.shape ?? [])] : windows.shape;
-      const data = new Float32Array(list.reduce((n, f) => n + f.data.length, 0));
-      list.forEach((f, i) => data.set(f.data, i * f.data.length));
-      await writeNpy(npyPath, data, shape);
-      log.info(`wrote ${jsonPath} and ${npyPath}`);
-    }
-
-    if (options.json) writeJson(io, document);
-    else {
-      for (const f of list) {
-        io.stdout(`${options.preset}: shape [${f.shape.join(', ')}] at ${f.sampleRate} Hz from ${recording.name}, window at sample ${f.start} (${f.startSeconds.toFixed(3)} s)${f.paddedSamples > 0 ? `, ${f.paddedSamples} zeros padded` : ''}\n`);
-      }
+    const log = createLogger(io, options);
+    log.debug(
+      `${recording.name}: ${recording.channels} channel(s), ${recording.sampleRate} Hz, ${recording.bitsPerSample}-bit ${recording.encoding}, ${recording.duration.toFixed(3)} s`,
+    );
+    const { windows, document, files } = featuresJob(recording, options.preset as FeaturePresetName, {
+      windows: options.windows,
+      pad: options.pad === true,
+    });
+    if (options.out !== undefined) log.info(`wrote ${(await writeOutputs(options.out, files)).join(' and ')}`);
+    if (options.json) return writeJson(io, document);
+    for (const f of windows) {
+      io.stdout(
+        `${f.preset}: shape [${f.shape.join(', ')}] at ${f.sampleRate} Hz from ${recording.name}, window at sample ${f.start} (${f.startSeconds.toFixed(3)} s)${f.paddedSamples > 0 ? `, ${f.paddedSamples} zeros padded` : ''}\n`,
+      );
     }
   });
   return command;
