@@ -36,6 +36,10 @@ export interface ExplainedItem {
   heatmap: Float32Array;
   heatmapShape: number[];
   delta?: number;
+  /** Grad-CAM: the map at the layer's resolution, its shape, and the layer. */
+  layerMap?: Float32Array;
+  layerMapShape?: number[];
+  layer?: string;
 }
 
 /** Explains every item with `settings.method`, in one batched call. */
@@ -84,6 +88,9 @@ function explainedRows(
   const heatmapShape = result.heatmaps.shape.slice(1);
   const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
   const size = items[0].shape.reduce((a, b) => a * b, 1);
+  const layerMap = result.layerMap?.dataSync() as Float32Array | undefined;
+  const layerMapShape = result.layerMap?.shape.slice(1);
+  const layerMapSize = layerMapShape?.reduce((a, b) => a * b, 1) ?? 0;
   return items.map((item, i) => ({
     item,
     target: result.targets[i],
@@ -94,5 +101,8 @@ function explainedRows(
     heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
     heatmapShape,
     delta: result.delta?.[i],
+    ...(layerMap === undefined
+      ? {}
+      : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
   }));
 }
