@@ -30,8 +30,12 @@ export interface AttributionResult {
   output: string;
   /** Which scores were explained. */
   scores: ScoreKind;
-  /** Integrated gradients only: per example, sum(attributions) − (f(input) − f(baseline)). */
+  /** Integrated gradients and DeepLIFT: per example, sum(attributions) − (f(input) − f(baseline)). */
   delta?: number[];
+  /** Grad-CAM: the map at the layer's resolution, `[batch, ...layer's non-channel axes]`. */
+  layerMap?: tf.Tensor;
+  /** Grad-CAM: the name of the explained layer. */
+  layer?: string;
   /**
    * Models with several inputs only: the attributions of each model input, `[batch, ...inputShapes[i]]` (then
    * `attributions` holds them packed, `[batch, features]`).
@@ -54,6 +58,7 @@ export function disposeAttribution(result: AttributionResult): void {
   result.heatmaps.dispose();
   result.predictions.dispose();
   result.probabilities?.dispose();
+  result.layerMap?.dispose();
   result.inputAttributions?.forEach((t) => t.dispose());
   result.inputHeatmaps?.forEach((t) => t.dispose());
 }

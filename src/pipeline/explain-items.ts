@@ -45,6 +45,10 @@ export interface ExplainedItem {
   heatmap: Float32Array;
   heatmapShape: number[];
   delta?: number;
+  /** Grad-CAM: the map at the layer's resolution, its shape, and the layer. */
+  layerMap?: Float32Array;
+  layerMapShape?: number[];
+  layer?: string;
   /** Models with several inputs: the attributions and heatmap of each model input. */
   parts?: ExplainedPart[];
 }
@@ -95,6 +99,9 @@ function explainedRows(
   const heatmapShape = result.heatmaps.shape.slice(1);
   const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
   const size = items[0].shape.reduce((a, b) => a * b, 1);
+  const layerMap = result.layerMap?.dataSync() as Float32Array | undefined;
+  const layerMapShape = result.layerMap?.shape.slice(1);
+  const layerMapSize = layerMapShape?.reduce((a, b) => a * b, 1) ?? 0;
   const parts = perInputParts(items, result.inputAttributions, result.inputHeatmaps);
   return items.map((item, i) => ({
     item,
@@ -106,6 +113,9 @@ function explainedRows(
     heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
     heatmapShape,
     delta: result.delta?.[i],
+    ...(layerMap === undefined
+      ? {}
+      : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
     ...(parts === undefined ? {} : { parts: parts[i] }),
   }));
 }

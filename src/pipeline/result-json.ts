@@ -16,6 +16,7 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
     heatmap: row.parts === undefined ? nestArray(row.heatmap, row.heatmapShape) : row.parts.map((p) => nestArray(p.heatmap, p.heatmapShape)),
     ...(row.parts === undefined ? {} : { inputs: row.parts.map((p) => p.input) }),
     ...(row.delta === undefined ? {} : { delta: row.delta }),
+    ...(row.layerMap === undefined ? {} : { layer: row.layer, layerMap: nestArray(row.layerMap, row.layerMapShape ?? []) }),
     ...(includeInput && row.parts === undefined ? { input: nestArray(row.item.data, row.item.shape) } : {}),
   };
 }
