@@ -87,8 +87,8 @@ export function normaliseLayerConfig(config: Json): void {
 
 /**
  * The class TensorFlow.js should build for a Keras layer entry: `GRU` with `reset_after` becomes the registered
- * `GRUResetAfter`; Keras 2's `CuDNNLSTM`/`CuDNNGRU` become `LSTM`/`GRUResetAfter`; a causal `Conv1D` becomes the registered `CausalConv1D`; `Flatten` becomes the registered `KerasFlatten`, which (as in Keras, unlike TensorFlow.js's
- * Flatten) also accepts a 2-D input such as a recurrent layer's last output. Changes `entry` in place.
+ * `GRUResetAfter`; Keras 2's `CuDNNLSTM`/`CuDNNGRU` become `LSTM`/`GRUResetAfter`; a causal `Conv1D` becomes the
+ * registered `CausalConv1D`. Changes `entry` in place.
  */
 export function normaliseLayerClass(entry: Json): void {
   const config = entry.config;
@@ -102,11 +102,31 @@ export function normaliseLayerClass(entry: Json): void {
     delete config.reset_after;
   } else if (entry.class_name === 'Conv1D' && config.padding === 'causal') {
     entry.class_name = 'CausalConv1D';
-  } else if (entry.class_name === 'Flatten') {
-    if (config.data_format === 'channels_first') return;
-    entry.class_name = 'KerasFlatten';
-    delete config.data_format;
   }
+}
+
+const RECURRENT = new Set(['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'GRUResetAfter']);
+const GLOBAL_POOLING = /^Global(Average|Max)Pooling[123]D$/;
+
+/** Whether a layer entry outputs `[batch, features]` (a recurrent layer's last output, a global pooling). */
+function outputs2D(entry: Json | undefined): boolean {
+  if (entry === undefined || !isObject(entry.config)) return false;
+  const config = entry.config;
+  const className = String(entry.class_name);
+  if (RECURRENT.has(className)) return config.return_sequences !== true;
+  if (className === 'Bidirectional' && isObject(config.layer) && isObject(config.layer.config)) return config.layer.config.return_sequences !== true;
+  return GLOBAL_POOLING.test(className) && config.keepdims !== true;
+}
+
+/**
+ * A `Flatten` whose input is 2-D (a recurrent layer's last output) becomes the registered `KerasFlatten`: Keras passes
+ * such an input through, TensorFlow.js's Flatten refuses it. `predecessor` is the entry feeding it. Other Flatten layers
+ * stay as they are. Changes `entry` in place.
+ */
+export function normaliseFlatten(entry: Json, predecessor: Json | undefined): void {
+  if (entry.class_name !== 'Flatten' || !isObject(entry.config) || !outputs2D(predecessor)) return;
+  entry.class_name = 'KerasFlatten';
+  delete entry.config.data_format;
 }
 
 /** `['x', 0, 0]` (Keras 3, one tensor) → `[['x', 0, 0]]`; nested lists stay. */

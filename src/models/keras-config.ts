@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
-import { foldNestedSequentialInput, nestedTensorList, normaliseInboundNodes, unsupportedSetting, normaliseLayerClass, normaliseLayerConfig } from './keras-config-compat.js';
+import { foldNestedSequentialInput, nestedTensorList, normaliseFlatten, normaliseInboundNodes, unsupportedSetting, normaliseLayerClass, normaliseLayerConfig } from './keras-config-compat.js';
 
 type Json = Record<string, unknown>;
 
@@ -98,10 +98,19 @@ export function normaliseKerasConfig(modelConfig: Json): { config: Json; origina
     if (nested && entry.class_name === 'Sequential') foldNestedSequentialInput(inner);
     if ('input_layers' in inner) inner.input_layers = nestedTensorList(inner.input_layers);
     if ('output_layers' in inner) inner.output_layers = nestedTensorList(inner.output_layers);
-    const nestedModels = new Set(inner.layers.filter((l) => isObject(l) && isObject(l.config) && Array.isArray(l.config.layers)).map((l) => entryName(l as Json)));
-    for (const layer of inner.layers) {
+    const layers = inner.layers as unknown[];
+    const nestedModels = new Set(layers.filter((l) => isObject(l) && isObject(l.config) && Array.isArray(l.config.layers)).map((l) => entryName(l as Json)));
+    for (const layer of layers) {
       if (isObject(layer) && 'inbound_nodes' in layer) layer.inbound_nodes = normaliseInboundNodes(layer.inbound_nodes, nestedModels);
     }
+    // A Flatten's predecessor: the layer before it (Sequential) or the layer of its first inbound tensor (Functional).
+    const byName = new Map(layers.filter(isObject).map((l) => [entryName(l), l]));
+    layers.forEach((layer, i) => {
+      if (!isObject(layer)) return;
+      const inbound = (layer.inbound_nodes as unknown[][][] | undefined)?.[0]?.[0]?.[0];
+      const predecessor = entry.class_name === 'Sequential' ? layers[i - 1] : byName.get(String(inbound));
+      normaliseFlatten(layer, isObject(predecessor) ? predecessor : undefined);
+    });
   };
   rewriteContainer(config, false);
   for (const { entry } of layerEntries(config)) {
