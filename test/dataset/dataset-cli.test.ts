@@ -436,3 +436,57 @@ test('model inputs (.json lists, .npy) without labels: one row per input, summar
     { path: 'two.json', i: 1, label: null },
   ]);
 });
+
+test('--baseline FILE (zeros as a file) equals the default zero baseline; --windows all gives one row per window', async () => {
+  const zeros = path.join(work, 'zeros.json');
+  writeFileSync(zeros, JSON.stringify(new Array(129).fill(0)));
+  const args = [
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--methods',
+    'integrated-gradients',
+    '--steps',
+    '8',
+    '--limit',
+    '3',
+    '--json',
+    '--quiet',
+  ];
+  const plain = await runCli([...args, '--out', path.join(work, 'baseline-default')]);
+  const withFile = await runCli([...args, '--baseline', zeros, '--out', path.join(work, 'baseline-file')]);
+  assert.equal(withFile.code, 0, withFile.stderr);
+  const attributions = async (out: string): Promise<unknown[]> =>
+    (
+      await query(`SELECT attributions FROM read_parquet('${path.join(work, out, 'table.parquet')}') ORDER BY path`)
+    ).map((r) => r.attributions);
+  assert.deepEqual(await attributions('baseline-file'), await attributions('baseline-default'));
+  assert.equal(JSON.parse(plain.stdout).examples, 3);
+  const windows = await runCli([
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--limit',
+    '2',
+    '--windows',
+    'all',
+    '--out',
+    path.join(work, 'windows'),
+    '--json',
+    '--quiet',
+  ]);
+  assert.equal(windows.code, 0, windows.stderr);
+  const rows = await query(
+    `SELECT path, max("index")::INTEGER AS last FROM read_parquet('${JSON.parse(windows.stdout).table}') GROUP BY path ORDER BY path`,
+  );
+  assert.equal(rows.length, 2);
+  for (const row of rows) assert.ok(row.last >= 0);
+  assert.equal(
+    JSON.parse(windows.stdout).examples,
+    rows.reduce((n, r) => n + r.last + 1, 0),
+  );
+});
