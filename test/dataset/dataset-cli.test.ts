@@ -6,7 +6,16 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -311,6 +320,14 @@ test('merge names a missing shard and its examples, and duplicated examples; a s
     merge.stderr,
     /^wingbeats-xai: Cannot merge '.*partial': shard 1\/2 wrote no part file; \d+ examples? (was|were) not explained: [A-Za-z_]+\/[A-Za-z_]+-\d{4}\.wav/,
   );
+  const lock = path.join(out, 'parts', 'shard-0001-of-0002', 'lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname() }));
+  assert.match(
+    (await runCli(['dataset', 'merge', out])).stderr,
+    /: shard 1\/2 still running; shard 1\/2 wrote no part file; /,
+  );
+  rmSync(lock);
   const again = await runCli(args);
   assert.equal(JSON.parse(again.stdout).resumed, JSON.parse(shard0.stdout).examples, 'nothing explained twice');
   assert.equal(JSON.parse(again.stdout).explained, 0);
