@@ -7,6 +7,7 @@ import { setupBackend } from '../src/execution/backend.js';
 
 const benches: [string, string, string][] = [
   ['attribution', './attribution.ts', 'benchAttribution'],
+  ['methods', './methods.ts', 'benchMethods'],
   ['signal', './signal.ts', 'benchSignal'],
   ['models', './models.ts', 'benchModels'],
   ['render', './render.ts', 'benchRender'],

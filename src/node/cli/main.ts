@@ -11,6 +11,7 @@ import { uncertaintyCommand } from './uncertainty.js';
 import { statsCommand } from './stats.js';
 import { reportCommand } from './report.js';
 import { batchCommand } from './batch.js';
+import { sanityCommand } from './sanity.js';
 import { datasetCommand } from './dataset.js';
 
 /** The package's version (from package.json, beside src/ and dist/). */
@@ -40,6 +41,7 @@ export function createProgram(io: CliIo = processIo): Command {
     datasetCommand(io),
     featuresCommand(io),
     evaluateCommand(io),
+    sanityCommand(io),
     uncertaintyCommand(io),
     statsCommand(io),
   ]) {
