@@ -171,13 +171,13 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
           await page.selectOption('#integration', 'gauss-legendre');
         }
         // Controls of the other options are generated from the method's specs.
-        const generated = await page.$$eval('#method-options [data-option]', (controls) => controls.map((c) => (c as HTMLElement).dataset.option));
-        assert.deepEqual(generated, attributionMethods[method].options.map((o) => o.name).filter((n) => !['steps', 'integration', 'noiseSamples', 'noiseStdev', 'baseline'].includes(n)));
+        const generated = await page.$$eval('#method-options input, #method-options select', (controls) => controls.map((c) => c.id));
+        assert.deepEqual(generated, attributionMethods[method].options.map((o) => o.name as string).filter((n) => n !== 'baseline'));
         if (method === 'lrp') {
-          await page.selectOption('#option-rule', 'alpha-beta');
-          await page.fill('#option-alpha', '1');
-          await page.fill('#option-beta', '0');
-          await page.check('#option-foldBatchNorm');
+          await page.selectOption('#rule', 'alpha-beta');
+          await page.fill('#alpha', '1');
+          await page.fill('#beta', '0');
+          await page.check('#foldBatchNorm');
         }
         await page.click('#explain');
         await page.waitForFunction((n) => window.__wingbeats.runs === n || window.__wingbeats.state === 'error', run + 1, { timeout: 20_000 });
