@@ -164,20 +164,20 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
       for (const [run, method] of METHODS.entries()) {
         await page.selectOption('#method', method);
         // Tuning inputs appear only for the methods the registry says take them.
-        assert.equal(await page.isVisible('#steps'), attributionMethods[method].options.some((o) => o.name === 'steps'));
-        assert.equal(await page.isVisible('#noiseSamples'), false);
+        assert.equal(await page.isVisible('#option-steps'), attributionMethods[method].options.some((o) => o.name === 'steps'));
+        assert.equal(await page.isVisible('#option-noiseSamples'), false);
         if (method === 'integrated-gradients') {
-          await page.fill('#steps', '12');
-          await page.selectOption('#integration', 'gauss-legendre');
+          await page.fill('#option-steps', '12');
+          await page.selectOption('#option-integration', 'gauss-legendre');
         }
-        // Controls of the other options are generated from the method's specs.
-        const generated = await page.$$eval('#method-options input, #method-options select', (controls) => controls.map((c) => c.id));
-        assert.deepEqual(generated, attributionMethods[method].options.map((o) => o.name as string).filter((n) => n !== 'baseline'));
+        // One control per option, generated from the method's specs (a baseline file is a command-line option).
+        const generated = await page.$$eval('#method-options [data-option]', (controls) => controls.map((c) => (c as HTMLElement).dataset.option));
+        assert.deepEqual(generated, attributionMethods[method].options.filter((o) => o.type !== 'file').map((o) => o.name));
         if (method === 'lrp') {
-          await page.selectOption('#rule', 'alpha-beta');
-          await page.fill('#alpha', '1');
-          await page.fill('#beta', '0');
-          await page.check('#foldBatchNorm');
+          await page.selectOption('#option-rule', 'alpha-beta');
+          await page.fill('#option-alpha', '1');
+          await page.fill('#option-beta', '0');
+          await page.check('#option-foldBatchNorm');
         }
         await page.click('#explain');
         await page.waitForFunction((n) => window.__wingbeats.runs === n || window.__wingbeats.state === 'error', run + 1, { timeout: 20_000 });
