@@ -30,6 +30,13 @@ export { decodeNpy, encodeNpy } from './core/npy.js';
 export type { NpyArray } from './core/npy.js';
 export { parseInputJson, splitIntoInputs, defaultPresetForModel } from './core/input-files.js';
 export type { InputArray } from './core/input-files.js';
+export { defaultHeadIndex } from './core/default-head.js';
+export { trainingInputStatistics, checkInputRange, inputRangeWarning, inputRangeWarnings } from './core/input-range.js';
+export type { TrainingInputStatistics, InputRangeCheck } from './core/input-range.js';
+export { checkPresetForModel } from './core/preset-check.js';
+export { relativeCompletenessGap } from './summary/completeness.js';
+export { rankFrequencyBands, formatFrequencyBands } from './summary/frequency-bands.js';
+export type { FrequencyBand } from './summary/frequency-bands.js';
 
 export { gradients } from './attribution/gradients.js';
 export { saliency } from './attribution/saliency.js';
@@ -63,6 +70,9 @@ export { loudestWindowStart } from './signal/crop.js';
 export { FEATURE_PRESETS, FEATURE_PRESET_NAMES, isFeaturePresetName, featureShape, presetForInputShape } from './signal/presets.js';
 export type { FeaturePresetName, FeatureSettings, PsdFeatureSettings, SpectrogramFeatureSettings } from './signal/presets.js';
 export { featuresFromRecording, computeFeatures } from './signal/features.js';
+export { featureAxes, featureFrequencies } from './signal/feature-axes.js';
+export type { FeatureAxes } from './signal/feature-axes.js';
+export { upsamplingWarning } from './signal/upsampling-warning.js';
 export type { Features, FeaturesOptions, RecordingLike } from './signal/features.js';
 
 export { COLORMAPS, COLORMAP_NAMES, DEFAULT_SEQUENTIAL_COLORMAP, DEFAULT_DIVERGING_COLORMAP, colormap, colormapLut, colormapAnchors, rgbToHex, lightness } from './render/colormaps.js';

@@ -209,10 +209,8 @@ function fillTargets(): void {
 
 function useModel(next: ExplainableModel): void {
   model = next;
-  // the species head of a hierarchical model (else the first head with class names, else the first head)
-  const species = next.outputNames.indexOf('species');
-  const labelled = next.outputNames.findIndex((_, i) => next.labels(i) !== undefined);
-  const head = species >= 0 ? species : Math.max(labelled, 0);
+  // the finest classifier head: species, else genus, else the first head with class names, else the first head
+  const head = next.defaultOutput;
   fill(ui.head, next.outputNames.map((name, i) => ({ value: String(i), label: name })), String(head));
   ui.head.disabled = next.outputNames.length < 2;
   fillTargets();

@@ -8,7 +8,7 @@ import type { TargetOption } from '../core/targets.js';
 export interface AttributionOptions {
   /** Class to explain: omitted = top class per example; an index; a class name; or one per example. */
   target?: TargetOption;
-  /** Head name or index of a multi-output model (default 0). */
+  /** Head name or index of a multi-output model (default: the finest classifier head, `species` > `genus` > first labelled head). */
   output?: OutputSelector;
   /** Explain `'logits'` (default; a final softmax is removed) or `'probabilities'`. */
   scores?: ScoreKind;

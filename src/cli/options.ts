@@ -69,7 +69,7 @@ export function parseMethodList(text: string): AttributionMethodName[] {
 export function addTargetOptions(command: Command): Command {
   return command
     .option('-t, --target <class>', 'class index or name to explain, or one per input separated by commas (default: the top class)')
-    .option('--output <head>', 'head of a multi-output model, by name or index (default: the first)')
+    .option('--output <head>', 'head of a multi-output model, by name or index (default: species, else genus, else the first head with class labels)')
     .addOption(new Option('--scores <kind>', 'explain logits (final softmax removed) or probabilities').choices(['logits', 'probabilities']).default('logits'));
 }
 

@@ -31,7 +31,7 @@ export interface PixelFlippingOptions {
   statistics?: StatisticsOption;
   /** Class whose score is followed (default: top class of the unflipped input), per example or one for all. */
   target?: TargetOption;
-  /** Head name or index (default 0). */
+  /** Head name or index (default: the finest classifier head, `species` > `genus` > first labelled head). */
   output?: OutputSelector;
   /** `'logits'` (default) or `'probabilities'`. */
   scores?: ScoreKind;
