@@ -11,17 +11,17 @@ import { WingbeatsError } from '../core/errors.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
 import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
-import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addCommonOptions, createLogger, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { explainItems, modelJson, type ExplainedItem } from './explain-run.js';
 import { writeExplanationFiles } from './explanation-files.js';
 import { resultJson } from './explain-json.js';
 import { presetForModel, readInputs } from './read-inputs.js';
-import { expandInputPaths } from './stats.js';
+import { listInputFiles } from './input-paths.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
-import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, safeFileName, type MultiMethodOptions } from './options.js';
+import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, parseRecordingOptions, safeFileName, safeRelativePath, type MultiMethodOptions, type RecordingOptions } from './options.js';
 
-interface BatchOptions extends CommonOptions, MultiMethodOptions {
+interface BatchOptions extends CommonOptions, MultiMethodOptions, RecordingOptions {
   model: string;
   input: string[];
   methods: string;
@@ -31,8 +31,6 @@ interface BatchOptions extends CommonOptions, MultiMethodOptions {
   steps?: string;
   samples?: string;
   seed: string;
-  preset?: string;
-  windows: 'loudest' | 'first' | 'all';
   force?: boolean;
   out: string;
 }
@@ -44,7 +42,7 @@ export interface BatchFileResult {
   status: 'done' | 'skipped' | 'failed';
   error?: string;
   /** Per input of the file: its name, explained target and probabilities. */
-  inputs?: { name: string; target: number; targetName?: string; probabilities: number[] | null }[];
+  inputs?: { name: string; head: string; target: number; targetName?: string; probabilities: number[] | null; warnings: string[] }[];
 }
 
 const RESULT_FILE = 'result.json';
@@ -54,7 +52,7 @@ export function batchCommand(io: CliIo): Command {
   const command = new Command('batch')
     .description('explain a folder or list of recordings with one or more methods; resumable, one folder per file')
     .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
-    .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them')
+    .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them (searched recursively; output folders keep the relative paths)')
     .option('--force', 'explain again files whose results already exist')
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
   addMultiMethodOptions(command, 'saliency');
@@ -67,19 +65,13 @@ export function batchCommand(io: CliIo): Command {
     const model = await openModel(io, options.model);
     try {
       const head = model.resolveOutput('batch', output);
-      const files = await expandInputPaths(options.input);
-      const folders = new Map<string, string>();
-      for (const file of files) {
-        const folder = safeFileName(path.basename(file));
-        const clash = folders.get(folder);
-        if (clash !== undefined) throw new WingbeatsError('INVALID_ARGUMENT', `Inputs '${clash}' and '${file}' would share the output folder '${folder}'; rename one or run them separately.`);
-        folders.set(folder, file);
-      }
+      const recordingOptions = parseRecordingOptions(options);
+      const inputFiles = await listInputFiles(options.input);
+      const files = inputFiles.map((f) => f.path);
       const progress = createProgress(io, `batch: ${files.length} files × ${methods.length} method${methods.length > 1 ? 's' : ''}`, { quiet: options.quiet });
       const outcomes: BatchFileResult[] = [];
-      for (const [index, file] of files.entries()) {
-        const folder = safeFileName(path.basename(file));
-        const folderPath = path.join(options.out, folder);
+      for (const [index, { path: file, name: folder }] of inputFiles.entries()) {
+        const folderPath = path.join(options.out, safeRelativePath(folder));
         const resultPath = path.join(folderPath, RESULT_FILE);
         if (!options.force && existsSync(resultPath)) {
           const previous = JSON.parse(await readFile(resultPath, 'utf8')) as { inputs?: BatchFileResult['inputs'] };
@@ -89,16 +81,17 @@ export function batchCommand(io: CliIo): Command {
           continue;
         }
         try {
-          const items = await readInputs(file, model, { preset: options.preset, windows: options.windows });
+          const items = await readInputs(file, model, { ...recordingOptions, name: folder });
+          writeWarnings(io, items);
           const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
           const perMethod: { method: AttributionMethodName; rows: ExplainedItem[] }[] = [];
           for (const method of methods) {
             perMethod.push({ method, rows: await explainItems(model, items, { method, target, output, scores, steps, samples, seed }) });
           }
-          const inputs = perMethod[0].rows.map((row) => ({ name: row.item.name, target: row.target, targetName: row.targetName, probabilities: row.probabilities ?? null }));
+          const inputs = perMethod[0].rows.map((row) => ({ name: row.item.name, head: row.head, target: row.target, targetName: row.targetName, probabilities: row.probabilities ?? null, warnings: row.item.warnings }));
           await writeStaged(folderPath, async (staged) => {
             for (const { method, rows } of perMethod) {
-              for (const row of rows) await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset });
+              for (const row of rows) await writeExplanationFiles(staged, `${safeFileName(path.basename(row.item.name))}.${method}`, row, { model, head, method, preset });
             }
             const results = perMethod.flatMap(({ method, rows }) => rows.map((row) => ({ method, ...resultJson(row, row.item.recording !== undefined) })));
             await staged.write(RESULT_FILE, `${toJson({ file, model: modelJson(model, output), ...(preset === undefined ? {} : { preset }), inputs, results })}\n`);
@@ -115,6 +108,7 @@ export function batchCommand(io: CliIo): Command {
       const summary = {
         command: 'batch',
         model: modelJson(model, output),
+        head: model.outputNames[head],
         methods,
         out: path.resolve(options.out),
         counts: { done: outcomes.filter((o) => o.status === 'done').length, skipped: outcomes.filter((o) => o.status === 'skipped').length, failed: outcomes.filter((o) => o.status === 'failed').length },

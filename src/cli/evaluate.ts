@@ -8,18 +8,18 @@ import { loadPixelStatistics } from '../evaluation/pixel-statistics-file.js';
 import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
-import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addCommonOptions, createLogger, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
-import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseMethodList, parseNumber, parseOutput, type MethodTuningOptions } from './options.js';
+import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseMethodList, parseNumber, parseOutput, parseRecordingOptions, type MethodTuningOptions, type RecordingOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
-import { readInputs, itemsToBatch } from './read-inputs.js';
+import { readInputFiles, itemsToBatch } from './read-inputs.js';
 import { writeStaged } from './staged-output.js';
 
 /** The options of `evaluate`, as commander hands them over. */
-export interface EvaluateCommandOptions extends CommonOptions, MethodTuningOptions {
+export interface EvaluateCommandOptions extends CommonOptions, MethodTuningOptions, RecordingOptions {
   model: string;
-  input: string;
+  input: string | string[];
   methods: string;
   randomSeeds: string;
   fraction: string;
@@ -29,8 +29,6 @@ export interface EvaluateCommandOptions extends CommonOptions, MethodTuningOptio
   target?: string;
   output?: string;
   scores: ScoreKind;
-  preset?: string;
-  windows: 'loudest' | 'first' | 'all';
   batchSize: string;
   out?: string;
 }
@@ -53,7 +51,8 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
   const output = parseOutput(options.output);
   const model = await openModel(io, options.model);
   try {
-    const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
+    const items = await readInputFiles(options.input, model, parseRecordingOptions(options));
+    writeWarnings(io, items);
     const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
     log.debug(`${model.describe()}; ${items.length} input(s)`);
     const x = itemsToBatch(items);
@@ -78,9 +77,13 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
       x.dispose();
       progress.done();
     }
+    const head = model.outputNames[model.resolveOutput('evaluate', output)];
     const document: Record<string, unknown> = {
       command: 'evaluate',
       model: modelJson(model, output),
+      head,
+      warnings: [...new Set(items.flatMap((i) => i.warnings))],
+      reading: evaluationReading(comparison.scores as ScoreKind),
       methods,
       fraction,
       step,
@@ -91,7 +94,7 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
       seed: comparison.seed,
       randomSeeds: comparison.randomSeeds,
       scores: comparison.scores,
-      results: comparison.results.map((r, i) => ({ input: items[i].name, ...r })),
+      results: comparison.results.map((r, i) => ({ input: items[i].name, head, warnings: items[i].warnings, ...(items[i].axes === undefined ? {} : { axes: items[i].axes }), ...r })),
     };
     if (options.out !== undefined) {
       const written = await writeStaged(options.out, async (staged) => {
@@ -120,14 +123,26 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
   }
 }
 
+/** How to read AOPC and AUC, for the JSON document and the text output. */
+export function evaluationReading(scores: ScoreKind): { aopc: string; auc: string } {
+  const unit = scores === 'probabilities' ? 'probability' : 'logit';
+  return {
+    aopc: `AOPC: mean drop of the target ${unit} while the most relevant positions are replaced, in ${unit} units; higher is better (the explanation found what the model uses), and it should exceed the random orders' AOPC ("over random" > 0). Negative: the score rose.`,
+    auc: 'AUC: area under the target score curve divided by the unflipped score, over the fraction flipped (0 to --fraction); lower is better (the score fell faster); n/a when the unflipped score is not positive.',
+  };
+}
+
 function summaryLines(document: Record<string, unknown>): string {
-  const results = document.results as { input: string; target: number; targetName?: string; random: { aopc: { mean: number; std: number } }; methods: { method: string; aopc: number; auc: number; aopcOverRandom: number }[] }[];
-  return results
-    .map((r) => {
-      const methods = r.methods.map((m) => `${m.method} AOPC ${m.aopc.toFixed(3)} (${m.aopcOverRandom >= 0 ? '+' : ''}${m.aopcOverRandom.toFixed(3)} over random), AUC ${Number.isFinite(m.auc) ? m.auc.toFixed(4) : 'n/a'}`);
-      return `${r.input}: target ${r.targetName ?? r.target}; random AOPC ${r.random.aopc.mean.toFixed(3)} ± ${r.random.aopc.std.toFixed(3)}; ${methods.join('; ')}\n`;
-    })
-    .join('');
+  const results = document.results as { input: string; head: string; target: number; targetName?: string; random: { aopc: { mean: number; std: number } }; methods: { method: string; aopc: number; auc: number; aopcOverRandom: number }[] }[];
+  const reading = document.reading as { aopc: string; auc: string };
+  const unit = document.scores === 'probabilities' ? 'probability' : 'logit';
+  const lines = results.map((r) => {
+    const methods = r.methods.map(
+      (m) => `  ${m.method}: AOPC ${m.aopc.toFixed(3)} ${unit}s (${m.aopcOverRandom >= 0 ? '+' : ''}${m.aopcOverRandom.toFixed(3)} against random: ${m.aopcOverRandom > 0 ? 'better' : 'no better'} than random), AUC ${Number.isFinite(m.auc) ? m.auc.toFixed(4) : 'n/a'}`,
+    );
+    return `${r.input}: head '${r.head}', target ${r.targetName ?? r.target}; random orders AOPC ${r.random.aopc.mean.toFixed(3)} ± ${r.random.aopc.std.toFixed(3)} ${unit}s\n${methods.join('\n')}\n`;
+  });
+  return `${lines.join('')}${reading.aopc}\n${reading.auc}\n`;
 }
 
 /** Builds the `evaluate` command. */
@@ -135,7 +150,7 @@ export function evaluateCommand(io: CliIo): Command {
   const command = new Command('evaluate')
     .description('pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)')
     .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
-    .requiredOption('-i, --input <file>', '.wav (features by --preset), .npy or .json input(s) in the model layout')
+    .requiredOption('-i, --input <paths...>', '.wav recordings (features by --preset), .npy/.json inputs in the model layout, or folders of them (searched recursively)')
     .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency')
     .option('--random-seeds <n>', 'number of random flipping orders (seeds seed, seed+1, ...)', '5')
     .option('--fraction <f>', 'fraction of all positions flipped in total', '0.25')

@@ -27,6 +27,8 @@ export interface ExplainSettings {
 /** One explained item, as plain arrays. */
 export interface ExplainedItem {
   item: InputItem;
+  /** Name of the explained head. */
+  head: string;
   target: number;
   targetName?: string;
   logits: number[];
@@ -83,6 +85,7 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
       const size = shape.reduce((a, b) => a * b, 1);
       return items.map((item, i) => ({
         item,
+        head: model.outputNames[outputIndex],
         target: result.targets[i],
         targetName: result.targetNames[i],
         logits: logits[i],

@@ -5,18 +5,19 @@ import { attributionMethodNames, attributionMethods, type AttributionMethodName 
 import { integrationMethods, type IntegrationMethod } from '../attribution/integral-approximation.js';
 import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
-import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { readInputs, presetForModel, type InputItem } from './read-inputs.js';
+import { addCommonOptions, createLogger, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
+import { readInputs, readInputFiles, presetForModel, type InputItem } from './read-inputs.js';
 import { explainItems, modelJson, parseTarget } from './explain-run.js';
 import { writeExplanationFiles } from './explanation-files.js';
-import { resultJson } from './explain-json.js';
+import { explainedItemLine, resultJson } from './explain-json.js';
+import { statisticsMean } from './baseline-statistics.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
-import { addRecordingOptions, addTargetOptions, parseInteger, parseOutput, safeFileName } from './options.js';
+import { addRecordingOptions, addTargetOptions, parseInteger, parseOutput, parseRecordingOptions, safeRelativePath, type RecordingOptions } from './options.js';
 
-interface ExplainOptions extends CommonOptions {
+interface ExplainOptions extends CommonOptions, RecordingOptions {
   model: string;
-  input: string;
+  input: string[];
   method: AttributionMethodName;
   target?: string;
   output?: string;
@@ -27,14 +28,15 @@ interface ExplainOptions extends CommonOptions {
   samples?: string;
   seed?: string;
   batchSize?: string;
-  preset?: string;
-  windows: 'loudest' | 'first' | 'all';
   out?: string;
 }
 
+/** The `--baseline`: zeros, a `stats` file (its per-position mean), or a .json/.npy file of one input or one per input. */
 async function readBaselines(file: string, items: InputItem[], model: Parameters<typeof readInputs>[1]): Promise<Float32Array[] | undefined> {
   if (file === 'zeros') return undefined;
-  if (file.toLowerCase().endsWith('.wav')) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${file}'.`);
+  if (file.toLowerCase().endsWith('.wav')) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros', a stats file or a .json/.npy file but got '${file}'.`);
+  const mean = await statisticsMean(file, items[0].shape);
+  if (mean !== undefined) return [mean];
   const baselines = await readInputs(file, model);
   if (baselines.length !== 1 && baselines.length !== items.length) {
     throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
@@ -47,9 +49,9 @@ export function explainCommand(io: CliIo): Command {
   const command = new Command('explain')
     .description('explain a model\'s prediction for a recording (.wav) or model inputs (.npy, .json)')
     .requiredOption('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
-    .requiredOption('-i, --input <file>', '.wav recording, or .npy/.json with one input or a list of inputs in the model layout')
+    .requiredOption('-i, --input <paths...>', '.wav recordings, .npy/.json files (one input or a list in the model layout), or folders of them (searched recursively)')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
-    .option('--baseline <zeros|file>', "integrated gradients baseline: 'zeros' or a .json/.npy input (one, or one per input)", 'zeros')
+    .option('--baseline <zeros|file>', "integrated gradients baseline: 'zeros' (0 dB for a PSD: louder than any recording), a stats file from 'wingbeats-xai stats' (its mean), or a .json/.npy input (one, or one per input)", 'zeros')
     .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
     .addOption(new Option('--integration <rule>', 'integrated gradients: quadrature rule').choices([...integrationMethods]).default('trapezoid'))
     .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
@@ -71,7 +73,8 @@ export function explainCommand(io: CliIo): Command {
     try {
       log.debug(`loaded ${model.describe()}`);
       model.resolveOutput('explain', output);
-      const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
+      const items = await readInputFiles(options.input, model, parseRecordingOptions(options));
+      writeWarnings(io, items);
       const fromRecording = items.some((i) => i.recording !== undefined);
       const preset = fromRecording ? presetForModel(model, options.preset) : undefined;
       const baselines = await readBaselines(options.baseline, items, model);
@@ -93,6 +96,8 @@ export function explainCommand(io: CliIo): Command {
       const document = {
         method: options.method,
         model: modelJson(model, output),
+        head: model.outputNames[model.resolveOutput('explain', output)],
+        warnings: [...new Set(items.flatMap((i) => i.warnings))],
         ...(preset === undefined ? {} : { preset }),
         results: rows.map((row) => resultJson(row, fromRecording)),
       };
@@ -100,7 +105,7 @@ export function explainCommand(io: CliIo): Command {
         const written = await writeStaged(options.out, async (staged) => {
           const head = model.resolveOutput('explain', output);
           for (const row of rows) {
-            await writeExplanationFiles(staged, `${safeFileName(row.item.name)}.${options.method}`, row, { model, head, method: options.method, preset, subtitle: `${row.item.name} — ${model.name}` });
+            await writeExplanationFiles(staged, `${safeRelativePath(row.item.name)}.${options.method}`, row, { model, head, method: options.method, preset, subtitle: `${row.item.name} — ${model.name}` });
           }
           await staged.write('explain.json', `${toJson(document)}\n`);
         });
@@ -108,11 +113,7 @@ export function explainCommand(io: CliIo): Command {
       }
       if (options.json) writeJson(io, document);
       else {
-        for (const row of rows) {
-          const name = row.targetName ?? `class ${row.target}`;
-          const p = row.probabilities?.[row.target];
-          io.stdout(`${row.item.name}: ${options.method} for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${row.delta === undefined ? '' : `, completeness gap ${row.delta.toExponential(2)}`}\n`);
-        }
+        for (const row of rows) io.stdout(explainedItemLine(row, options.method));
       }
     } finally {
       model.dispose();

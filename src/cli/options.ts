@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { parseTarget } from './explain-run.js';
 import { WingbeatsError } from '../core/errors.js';
+import type { ReadInputOptions } from './read-inputs.js';
 import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
 
 /** Parses an integer option (`undefined` stays undefined); throws naming the option when it is not an integer ≥ `min`. */
@@ -27,6 +28,11 @@ export function parseNumber(text: string | undefined, option: string, min = -Inf
 /** A file-name-safe version of an input name (`rec.wav#2` → `rec.wav_2`). */
 export function safeFileName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** A file-name-safe relative path for an input name, keeping its folders (`siteA/rec.wav#2` → `siteA/rec.wav_2`). */
+export function safeRelativePath(name: string): string {
+  return name.split('/').filter((part) => part !== '' && part !== '.' && part !== '..').map(safeFileName).join('/');
 }
 
 /** Command-line options that tune an attribution method inside `evaluate` and `uncertainty`. */
@@ -73,11 +79,30 @@ export function addTargetOptions(command: Command): Command {
     .addOption(new Option('--scores <kind>', 'explain logits (final softmax removed) or probabilities').choices(['logits', 'probabilities']).default('logits'));
 }
 
-/** Adds `--preset` and `--windows`: how a `.wav` input becomes model inputs. */
-export function addRecordingOptions(command: Command, presetNames: readonly string[]): Command {
+/** Adds `--preset`, `--force-preset`, `--windows`, `--pad` and `--channel`: how a `.wav` input becomes model inputs. */
+export function addRecordingOptions(command: Command, presetNames: readonly string[], defaultWindows: 'loudest' | 'first' | 'all' = 'loudest'): Command {
   return command
-    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape)').choices([...presetNames]))
-    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default('loudest'));
+    .addOption(new Option('--preset <name>', 'feature recipe for .wav inputs (default: from the model input shape and data set)').choices([...presetNames]))
+    .option('--force-preset', "use --preset even when it belongs to another data set than the model's (with a warning)")
+    .addOption(new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all').choices(['loudest', 'first', 'all']).default(defaultWindows))
+    .option('--pad', 'zero-pad a recording shorter than one window instead of refusing it')
+    .option('--channel <n>', "channel of a multichannel recording: 'mix' (average) or an index from 0", 'mix');
+}
+
+/** The options added by {@link addRecordingOptions}, as commander gives them. */
+export interface RecordingOptions {
+  preset?: string;
+  forcePreset?: boolean;
+  windows?: 'loudest' | 'first' | 'all';
+  pad?: boolean;
+  channel?: string;
+}
+
+/** Parses {@link RecordingOptions} into the options of `readInputs`; throws naming `--channel` when it is neither 'mix' nor an index. */
+export function parseRecordingOptions(options: RecordingOptions): ReadInputOptions {
+  const text = options.channel ?? 'mix';
+  const channel = text === 'mix' ? 'mix' : parseInteger(text, '--channel', 0);
+  return { preset: options.preset, forcePreset: options.forcePreset === true, windows: options.windows, pad: options.pad === true, channel };
 }
 
 /** Parses `--output`: a head index (digits) or a head name. */

@@ -14,6 +14,10 @@ import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.j
 import { readWavFile } from '../signal/read-wav-file.js';
 import type { WavRecording } from '../signal/wav.js';
 import { readNpy } from './npy.js';
+import { checkPresetForModel } from '../core/preset-check.js';
+import { inputNotes } from '../summary/input-notes.js';
+import type { FeatureAxes } from '../signal/feature-axes.js';
+import { listInputFiles } from './input-paths.js';
 
 /** One model input read from a file. */
 export interface InputItem {
@@ -26,6 +30,34 @@ export interface InputItem {
   /** When the input was computed from a recording: the recording and its features. */
   recording?: WavRecording;
   features?: Features;
+  /** Warnings about this input (resampled up from a low rate, far from the training data, a forced preset). */
+  warnings: string[];
+  /** Frequency (Hz) of every bin and time (s) of every frame, when the preset is known. */
+  axes?: FeatureAxes;
+}
+
+/** How `--input` files become model inputs (the recording options of every command). */
+export interface ReadInputOptions {
+  /** `--preset` (default: from the model). */
+  preset?: string;
+  /** `--windows`. */
+  windows?: 'loudest' | 'first' | 'all';
+  /** `--pad`: zero-pad recordings shorter than one window. */
+  pad?: boolean;
+  /** `--channel`: `'mix'` or a channel index. */
+  channel?: number | 'mix';
+  /** `--force-preset`: accept a preset of another data set than the model's (with a warning). */
+  forcePreset?: boolean;
+  /** Name of the file in outputs (default: its base name). */
+  name?: string;
+}
+
+function knownPreset(model: ExplainableModel, requested?: string): FeaturePresetName | undefined {
+  try {
+    return presetForModel(model, requested);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The preset a model's input needs (`--preset` wins; Keogh PSD models get `keogh-psd`). */
@@ -38,24 +70,27 @@ export function presetForModel(model: ExplainableModel, requested?: string): Fea
 }
 
 /** Reads `file` into model inputs for `model` (see the module doc). */
-export async function readInputs(file: string, model: ExplainableModel, options: { preset?: string; windows?: 'loudest' | 'first' | 'all' } = {}): Promise<InputItem[]> {
-  const base = path.basename(file);
+export async function readInputs(file: string, model: ExplainableModel, options: ReadInputOptions = {}): Promise<InputItem[]> {
+  const base = options.name ?? path.basename(file);
   const extension = path.extname(file).toLowerCase();
   const modelShape = (model.inputShape ?? []).map((d) => d ?? -1);
   if (modelShape.some((d) => d < 0)) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model's input shape [${modelShape.join(',')}] is not fully known; pass --input-shape.`);
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model's input shape [${modelShape.join(',')}] is not fully known; convert the inputs to .npy/.json in a fixed shape, or load the model with an inputShape (library: loadModel(source, { inputShape })).`);
   }
   const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
   if (extension === '.wav' || extension === '.wave') {
-    const recording = await readWavFile(file);
+    const recording = await readWavFile(file, { channel: options.channel ?? 'mix', name: base });
     const preset = presetForModel(model, options.preset);
-    const windows = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest' });
+    const presetWarnings = checkPresetForModel(model, preset, { force: options.forcePreset });
+    const windows = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest', pad: options.pad === true });
     const list = Array.isArray(windows) ? windows : [windows];
     return list.map((features, i) => {
       if (features.shape.join(',') !== modelShape.join(',')) {
         throw new WingbeatsError('SHAPE_MISMATCH', `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`);
       }
-      return { name: name(i, list.length), data: features.data, shape: modelShape, recording, features };
+      const itemName = name(i, list.length);
+      const notes = inputNotes(model, { name: itemName, data: features.data, sourceRate: recording.sampleRate }, preset);
+      return { name: itemName, data: features.data, shape: modelShape, recording, features, warnings: [...presetWarnings, ...notes.warnings], axes: notes.axes };
     });
   }
   let array: InputArray;
@@ -75,7 +110,22 @@ export async function readInputs(file: string, model: ExplainableModel, options:
     throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' must be a .wav, .npy or .json file but got '${file}'.`);
   }
   const inputs = splitIntoInputs(file, array, modelShape);
-  return inputs.map((data, i) => ({ name: name(i, inputs.length), data, shape: modelShape }));
+  const preset = knownPreset(model, options.preset);
+  return inputs.map((data, i) => {
+    const itemName = name(i, inputs.length);
+    const notes = inputNotes(model, { name: itemName, data }, preset);
+    return { name: itemName, data, shape: modelShape, warnings: notes.warnings, axes: notes.axes };
+  });
+}
+
+/**
+ * Reads every input of `--input` (files, folders searched recursively, lists; see {@link listInputFiles}), each file
+ * named by its relative path.
+ */
+export async function readInputFiles(paths: string | readonly string[], model: ExplainableModel, options: ReadInputOptions = {}): Promise<InputItem[]> {
+  const items: InputItem[] = [];
+  for (const file of await listInputFiles(typeof paths === 'string' ? [paths] : paths)) items.push(...(await readInputs(file.path, model, { ...options, name: file.name })));
+  return items;
 }
 
 /** Stacks the items into one float32 batch tensor `[items, ...shape]` (owned by the caller). */

@@ -4,16 +4,15 @@ import { Command } from 'commander';
 import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { renderReport } from '../render/html-report.js';
-import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addCommonOptions, createLogger, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { modelJson } from './explain-run.js';
 import { buildExplanationReport } from './explanation-report.js';
-import { presetForModel, readInputs, type InputItem } from './read-inputs.js';
-import { expandInputPaths } from './stats.js';
+import { presetForModel, readInputFiles } from './read-inputs.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
-import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, type MultiMethodOptions } from './options.js';
+import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, parseRecordingOptions, type MultiMethodOptions, type RecordingOptions } from './options.js';
 
-interface ReportOptions extends CommonOptions, MultiMethodOptions {
+interface ReportOptions extends CommonOptions, MultiMethodOptions, RecordingOptions {
   model: string;
   input: string[];
   methods: string;
@@ -23,8 +22,6 @@ interface ReportOptions extends CommonOptions, MultiMethodOptions {
   steps?: string;
   samples?: string;
   seed: string;
-  preset?: string;
-  windows: 'loudest' | 'first' | 'all';
   title?: string;
   out: string;
 }
@@ -34,7 +31,7 @@ export function reportCommand(io: CliIo): Command {
   const command = new Command('report')
     .description('an HTML report: recordings, model inputs, predictions per head and several explanations side by side')
     .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
-    .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them')
+    .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them (searched recursively)')
     .option('--title <text>', 'report title')
     .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report');
   addMultiMethodOptions(command, 'saliency,guided-backprop,integrated-gradients');
@@ -47,9 +44,8 @@ export function reportCommand(io: CliIo): Command {
     const model = await openModel(io, options.model);
     try {
       model.resolveOutput('report', output);
-      const files = await expandInputPaths(options.input);
-      const items: InputItem[] = [];
-      for (const file of files) items.push(...(await readInputs(file, model, { preset: options.preset, windows: options.windows })));
+      const items = await readInputFiles(options.input, model, parseRecordingOptions(options));
+      writeWarnings(io, items);
       const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
       const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, { quiet: options.quiet });
       const { report, results } = await buildExplanationReport(model, items, {
@@ -65,7 +61,7 @@ export function reportCommand(io: CliIo): Command {
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
-      const document = { model: modelJson(model, output), methods, ...(preset === undefined ? {} : { preset }), results };
+      const document = { model: modelJson(model, output), head: model.outputNames[model.resolveOutput('report', output)], warnings: [...new Set(items.flatMap((i) => i.warnings))], methods, ...(preset === undefined ? {} : { preset }), results };
       await writeStaged(options.out, async (staged) => {
         await staged.write('report.html', renderReport(report));
         await staged.write('report.json', `${toJson(document)}\n`);

@@ -1,5 +1,4 @@
 /** `wingbeats-xai stats`: per-position mean and standard deviation of a data set of inputs, for `evaluate --stats`. */
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { WingbeatsError } from '../core/errors.js';
@@ -10,6 +9,7 @@ import { pixelStatistics, pixelStatisticsToJSON } from '../evaluation/pixel-stat
 import { savePixelStatistics } from '../evaluation/pixel-statistics-file.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { readInputs } from './read-inputs.js';
+import { expandInputPaths } from './input-paths.js';
 import { createProgress } from './progress.js';
 
 interface StatsOptions extends CommonOptions {
@@ -20,26 +20,7 @@ interface StatsOptions extends CommonOptions {
   out: string;
 }
 
-const INPUT_EXTENSIONS = ['.wav', '.wave', '.npy', '.json'];
 
-/** The input files named on the command line: files as given, folders expanded to their .wav/.npy/.json files (sorted). */
-export async function expandInputPaths(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const p of paths) {
-    let info;
-    try {
-      info = await stat(p);
-    } catch {
-      throw new WingbeatsError('IO', `Input '${p}' does not exist.`);
-    }
-    if (info.isDirectory()) {
-      const names = (await readdir(p)).filter((n) => INPUT_EXTENSIONS.includes(path.extname(n).toLowerCase())).sort();
-      files.push(...names.map((n) => path.join(p, n)));
-    } else files.push(p);
-  }
-  if (files.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' names no .wav, .npy or .json file (${paths.join(', ')}).`);
-  return files;
-}
 
 /** Builds the `stats` command. */
 export function statsCommand(io: CliIo): Command {

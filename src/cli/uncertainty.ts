@@ -10,18 +10,18 @@ import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import type { Grid } from '../render/grid.js';
-import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addCommonOptions, createLogger, nestArray, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
-import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseNumber, parseOutput, type MethodTuningOptions } from './options.js';
+import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseNumber, parseOutput, parseRecordingOptions, type MethodTuningOptions, type RecordingOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
-import { readInputs, itemsToBatch } from './read-inputs.js';
+import { readInputFiles, itemsToBatch } from './read-inputs.js';
 import { writeStaged } from './staged-output.js';
 
 /** The options of `uncertainty`, as commander hands them over. */
-export interface UncertaintyCommandOptions extends CommonOptions, MethodTuningOptions {
+export interface UncertaintyCommandOptions extends CommonOptions, MethodTuningOptions, RecordingOptions {
   model: string;
-  input: string;
+  input: string | string[];
   method: string;
   samples: string;
   quantiles: string;
@@ -31,8 +31,6 @@ export interface UncertaintyCommandOptions extends CommonOptions, MethodTuningOp
   target?: string;
   output?: string;
   scores: ScoreKind;
-  preset?: string;
-  windows: 'loudest' | 'first' | 'all';
   batchSize: string;
   out?: string;
 }
@@ -61,7 +59,8 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
   const output = parseOutput(options.output);
   const model = await openModel(io, options.model);
   try {
-    const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
+    const items = await readInputFiles(options.input, model, parseRecordingOptions(options));
+    writeWarnings(io, items);
     const x = itemsToBatch(items);
     const progress = createProgress(io, `uncertainty (${samples} samples)`, { quiet: options.quiet });
     let mc;
@@ -88,6 +87,8 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
     const document: Record<string, unknown> = {
       command: 'uncertainty',
       model: modelJson(model, output),
+      head: model.outputNames[model.resolveOutput('uncertainty', output)],
+      warnings: [...new Set(items.flatMap((i) => i.warnings))],
       method,
       samples,
       seed: mc.seed,
@@ -96,6 +97,9 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
       heatmapShape: shape,
       results: mc.examples.map((example, i) => ({
         input: items[i].name,
+        head: model.outputNames[model.resolveOutput('uncertainty', output)],
+        warnings: items[i].warnings,
+        ...(items[i].axes === undefined ? {} : { axes: items[i].axes }),
         target: example.target,
         ...(example.targetName === undefined ? {} : { targetName: example.targetName }),
         quantiles,
@@ -166,7 +170,7 @@ export function uncertaintyCommand(io: CliIo): Command {
   const command = new Command('uncertainty')
     .description('explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps')
     .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json with a Dropout layer')
-    .requiredOption('-i, --input <file>', '.wav (features by --preset), .npy or .json input(s) in the model layout')
+    .requiredOption('-i, --input <paths...>', '.wav recordings (features by --preset), .npy/.json inputs in the model layout, or folders of them (searched recursively)')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option('--samples <n>', 'number of Monte-Carlo dropout samples', '100')
     .option('--quantiles <list>', 'comma-separated quantiles in [0, 1]', '0.25,0.5,0.75')
