@@ -76,9 +76,9 @@ export function nestArray(data: ArrayLike<number>, shape: readonly number[]): un
   return build(0, 0);
 }
 
-/** Writes each distinct warning of the inputs once to stderr (`wingbeats-xai: warning: ...`), also with --quiet or --json. */
+/** Writes each distinct warning of the inputs once to stderr (`wingbeats-xai warning: ...`), also with --quiet or --json. */
 export function writeWarnings(io: CliIo, items: readonly { warnings: readonly string[] }[]): void {
-  for (const warning of new Set(items.flatMap((i) => i.warnings))) io.stderr(`${PROGRAM_NAME}: warning: ${warning}\n`);
+  for (const warning of new Set(items.flatMap((i) => i.warnings))) io.stderr(`${PROGRAM_NAME} warning: ${warning}\n`);
 }
 
 /** The one error line for `error` (with the stack when verbose). */
