@@ -36,6 +36,8 @@ export type { TrainingInputStatistics, InputRangeCheck } from './core/input-rang
 export { checkPresetForModel } from './core/preset-check.js';
 export { relativeCompletenessGap } from './summary/completeness.js';
 export { rankFrequencyBands, formatFrequencyBands } from './summary/frequency-bands.js';
+export { inputNotes } from './summary/input-notes.js';
+export type { InputNotes, NotedInput } from './summary/input-notes.js';
 export type { FrequencyBand } from './summary/frequency-bands.js';
 
 export { gradients } from './attribution/gradients.js';

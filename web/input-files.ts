@@ -1,6 +1,10 @@
 /** Model inputs from a picked or demo file: a `.wav` through a feature preset, or `.json` / `.npy` in the model's layout. */
 import {
   WingbeatsError,
+  checkPresetForModel,
+  defaultPresetForModel,
+  inputNotes,
+  type FeatureAxes,
   decodeNpy,
   decodeWav,
   featureShape,
@@ -25,6 +29,18 @@ export interface PageInput {
   preset?: FeaturePresetName;
   /** Start of the window in seconds, for recordings. */
   startSeconds?: number;
+  /** Warnings about the input (preset of another data set, resampled up, far from the training data). */
+  warnings: string[];
+  /** Frequency (Hz) of every bin and time (s) of every frame, when the preset is known. */
+  axes?: FeatureAxes;
+}
+
+/** The page's recording options (the controls named by the library's hints). */
+export interface RecordingChoices {
+  /** "Zero-pad short recordings". */
+  pad?: boolean;
+  /** "Use this preset anyway". */
+  forcePreset?: boolean;
 }
 
 /** The model's input shape without the batch axis, refusing unknown dimensions. */
@@ -37,7 +53,7 @@ export function modelInputShape(model: ExplainableModel): number[] {
 }
 
 /** Reads a file into model inputs (a recording gives one input: its loudest window). */
-export function inputsFromFile(file: NamedBytes, model: ExplainableModel, preset: FeaturePresetName): PageInput[] {
+export function inputsFromFile(file: NamedBytes, model: ExplainableModel, preset: FeaturePresetName, choices: RecordingChoices = {}): PageInput[] {
   const shape = modelInputShape(model);
   const extension = /\.[^.]*$/.exec(file.name)?.[0].toLowerCase() ?? '';
   if (extension === '.wav' || extension === '.wave') {
@@ -45,9 +61,11 @@ export function inputsFromFile(file: NamedBytes, model: ExplainableModel, preset
     if (produced.join(',') !== shape.join(',')) {
       throw new WingbeatsError('SHAPE_MISMATCH', `Preset '${preset}' gives inputs of shape [${produced.join(',')}] but ${model.describe()}; choose another preset.`);
     }
+    const presetWarnings = checkPresetForModel(model, preset, { force: choices.forcePreset });
     const recording = decodeWav(file.bytes, { name: file.name });
-    const features = featuresFromRecording(recording, preset);
-    return [{ name: file.name, data: features.data, shape, preset, startSeconds: features.startSeconds }];
+    const features = featuresFromRecording(recording, preset, { pad: choices.pad === true });
+    const notes = inputNotes(model, { name: file.name, data: features.data, sourceRate: recording.sampleRate }, preset);
+    return [{ name: file.name, data: features.data, shape, preset, startSeconds: features.startSeconds, warnings: [...presetWarnings, ...notes.warnings], axes: notes.axes }];
   }
   let array: InputArray;
   if (extension === '.npy') {
@@ -59,7 +77,17 @@ export function inputsFromFile(file: NamedBytes, model: ExplainableModel, preset
     throw new WingbeatsError('INVALID_ARGUMENT', `Input '${file.name}' must be a .wav, .npy or .json file.`);
   }
   const inputs = splitIntoInputs(file.name, array, shape);
-  return inputs.map((data, i) => ({ name: inputs.length === 1 ? file.name : `${file.name}#${i}`, data, shape }));
+  let layoutPreset: FeaturePresetName | undefined;
+  try {
+    layoutPreset = defaultPresetForModel(model);
+  } catch {
+    layoutPreset = undefined;
+  }
+  return inputs.map((data, i) => {
+    const name = inputs.length === 1 ? file.name : `${file.name}#${i}`;
+    const notes = inputNotes(model, { name, data }, layoutPreset);
+    return { name, data, shape, warnings: notes.warnings, axes: notes.axes };
+  });
 }
 
 /** Row-major values as nested arrays of `shape` (the library's `inputs` for a batch without a tensor import). */

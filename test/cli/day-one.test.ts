@@ -18,7 +18,6 @@ import { assertClose, flat, repoRoot, sharedDir, skipWithoutShared, useWasm } fr
 import { conv1dNet } from '../tiny-models.js';
 import { runCli, saveModelJson } from './cli-helpers.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const WaveFile = (wavefileModule as any).WaveFile ?? (wavefileModule as any).default.WaveFile;
 
 before(useWasm);
