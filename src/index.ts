@@ -1,13 +1,13 @@
 /** wingbeats-xai: the public surface (universal: Node and browser). Node-only helpers are in `wingbeats-xai/node`. */
-export { WingbeatsError, argumentError } from './core/errors.js';
-export type { WingbeatsErrorCode } from './core/errors.js';
-export { setupBackend } from './core/backend.js';
-export type { BackendName, BackendOptions } from './core/backend.js';
-export { createRng, sampleWithoutReplacement } from './core/rng.js';
-export type { Rng } from './core/rng.js';
-export { chunks, DEFAULT_BATCH_SIZE } from './core/batching.js';
-export type { Chunk } from './core/batching.js';
-export { ExplainableModel, asExplainableModel } from './core/explainable-model.js';
+export { WingbeatsError, argumentError } from './util/errors.js';
+export type { WingbeatsErrorCode } from './util/errors.js';
+export { setupBackend } from './execution/backend.js';
+export type { BackendName, BackendOptions } from './execution/backend.js';
+export { createRng, sampleWithoutReplacement } from './util/rng.js';
+export type { Rng } from './util/rng.js';
+export { chunks, DEFAULT_BATCH_SIZE } from './util/batching.js';
+export type { Chunk } from './util/batching.js';
+export { ExplainableModel, asExplainableModel } from './execution/explainable-model.js';
 export type {
   ExplainableModelOptions,
   Handle,
@@ -17,28 +17,28 @@ export type {
   RunOptions,
   ScoreFunction,
   ScoreKind,
-} from './core/explainable-model.js';
-export { registerLayerOp, layerOp, layerWeight } from './core/layer-ops.js';
-export type { ExecutionContext, LayerOp } from './core/layer-ops.js';
-export { toInputBatch } from './core/inputs.js';
-export type { InputLike, NestedArray } from './core/inputs.js';
-export { resolveTargets } from './core/targets.js';
-export type { TargetOption } from './core/targets.js';
-export { heatmapOf, HEATMAP_EPSILON } from './core/heatmap.js';
-export type { HeatmapReduction } from './core/heatmap.js';
-export { decodeNpy, encodeNpy } from './core/npy.js';
-export type { NpyArray } from './core/npy.js';
-export { parseInputJson, splitIntoInputs, defaultPresetForModel } from './core/input-files.js';
-export type { InputArray } from './core/input-files.js';
-export { defaultHeadIndex } from './core/default-head.js';
-export { trainingInputStatistics, checkInputRange, inputRangeWarning, inputRangeWarnings } from './core/input-range.js';
-export type { TrainingInputStatistics, InputRangeCheck } from './core/input-range.js';
-export { checkPresetForModel } from './core/preset-check.js';
+} from './execution/explainable-model.js';
+export { registerLayerOp, layerOp, layerWeight } from './execution/layer-ops.js';
+export type { ExecutionContext, LayerOp } from './execution/layer-ops.js';
+export { toInputBatch } from './execution/inputs.js';
+export type { InputLike, NestedArray } from './execution/inputs.js';
+export { resolveTargets } from './execution/targets.js';
+export type { TargetOption } from './execution/targets.js';
+export { heatmapOf, HEATMAP_EPSILON } from './attribution/heatmap.js';
+export type { HeatmapReduction } from './attribution/heatmap.js';
+export { decodeNpy, encodeNpy } from './io/npy.js';
+export type { NpyArray } from './io/npy.js';
+export { parseInputJson, splitIntoInputs, defaultPresetForModel } from './io/input-files.js';
+export type { InputArray } from './io/input-files.js';
+export { defaultHeadIndex } from './execution/default-head.js';
+export { trainingInputStatistics, checkInputRange, inputRangeWarning, inputRangeWarnings } from './execution/input-range.js';
+export type { TrainingInputStatistics, InputRangeCheck } from './execution/input-range.js';
+export { checkPresetForModel } from './models/preset-check.js';
 export { relativeCompletenessGap } from './summary/completeness.js';
 export { rankFrequencyBands, formatFrequencyBands } from './summary/frequency-bands.js';
+export type { FrequencyBand } from './summary/frequency-bands.js';
 export { inputNotes } from './summary/input-notes.js';
 export type { InputNotes, NotedInput } from './summary/input-notes.js';
-export type { FrequencyBand } from './summary/frequency-bands.js';
 
 export { gradients } from './attribution/gradients.js';
 export { saliency } from './attribution/saliency.js';
@@ -123,5 +123,5 @@ export { mcDropoutExplanations } from './uncertainty/mc-dropout-explanations.js'
 export type { McDropoutExplanations, McDropoutExplanationsOptions, McDropoutExample, McDropoutSample, SampleSpread } from './uncertainty/mc-dropout-explanations.js';
 export { quantileMaps, quantileOfSorted, histogramMidpoints, quantileMethods } from './uncertainty/quantile-maps.js';
 export type { QuantileMapsOptions, QuantileMapsResult, QuantileMethod } from './uncertainty/quantile-maps.js';
-export { leafLayers } from './core/layer-walk.js';
-export { fetchBytes } from './core/fetch-bytes.js';
+export { leafLayers } from './execution/layer-walk.js';
+export { fetchBytes } from './io/fetch-bytes.js';

@@ -1,5 +1,5 @@
-import type { ModelInput } from '../core/explainable-model.js';
-import type { InputLike } from '../core/inputs.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import type { InputLike } from '../execution/inputs.js';
 import { runMethod } from './run-method.js';
 import { targetGradients } from './target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';

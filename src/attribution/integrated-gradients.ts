@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInput } from '../core/explainable-model.js';
-import { argumentError, described } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
-import { chunks } from '../core/batching.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import { argumentError, described } from '../util/errors.js';
+import { InputLike, toInputBatch } from '../execution/inputs.js';
+import { chunks } from '../util/batching.js';
 import { runMethod } from './run-method.js';
 import { targetGradients, targetScores } from './target-gradients.js';
 import { IntegrationMethod, integrationMethods, integrationPoints } from './integral-approximation.js';

@@ -3,12 +3,12 @@
  * compute, reduce to heatmaps — and free everything on error, so no tensor leaks either way.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel, ModelInput, ScoreKind, asExplainableModel } from '../core/explainable-model.js';
-import { argumentError } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
-import { resolveTargets } from '../core/targets.js';
-import { HeatmapReduction, heatmapOf } from '../core/heatmap.js';
-import { DEFAULT_BATCH_SIZE, chunks } from '../core/batching.js';
+import { ExplainableModel, ModelInput, ScoreKind, asExplainableModel } from '../execution/explainable-model.js';
+import { argumentError } from '../util/errors.js';
+import { InputLike, toInputBatch } from '../execution/inputs.js';
+import { resolveTargets } from '../execution/targets.js';
+import { HeatmapReduction, heatmapOf } from './heatmap.js';
+import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 import type { GradientSettings } from './target-gradients.js';
 

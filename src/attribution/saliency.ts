@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInput } from '../core/explainable-model.js';
-import type { InputLike } from '../core/inputs.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import type { InputLike } from '../execution/inputs.js';
 import { runMethod } from './run-method.js';
 import { targetGradients } from './target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';

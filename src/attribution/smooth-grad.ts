@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInput } from '../core/explainable-model.js';
-import { argumentError } from '../core/errors.js';
-import type { InputLike } from '../core/inputs.js';
-import { createRng } from '../core/rng.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import { argumentError } from '../util/errors.js';
+import type { InputLike } from '../execution/inputs.js';
+import { createRng } from '../util/rng.js';
 import { runMethod } from './run-method.js';
 import type { AttributionMethod, AttributionOptions, AttributionResult } from './types.js';
 import { disposeAttribution } from './types.js';

@@ -1,8 +1,8 @@
 /** d(target score)/d(input) for a batch, chunked so memory stays bounded; the building block of every method. */
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel, ScoreKind } from '../core/explainable-model.js';
-import { chunks } from '../core/batching.js';
-import { safeGrad } from '../core/safe-grad.js';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import { chunks } from '../util/batching.js';
+import { safeGrad } from '../execution/safe-grad.js';
 
 /** One-hot `[rows, classes]` float mask selecting each row's target (a mask, not `tf.gather`: wasm lacks its gradient). */
 export function targetMask(targets: readonly number[], classes: number): tf.Tensor2D {

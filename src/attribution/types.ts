@@ -1,8 +1,8 @@
 /** The contract every attribution method shares: `(model, inputs, options) => Promise<AttributionResult>`. */
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelInput, OutputSelector, ScoreKind } from '../core/explainable-model.js';
-import type { InputLike } from '../core/inputs.js';
-import type { TargetOption } from '../core/targets.js';
+import type { ModelInput, OutputSelector, ScoreKind } from '../execution/explainable-model.js';
+import type { InputLike } from '../execution/inputs.js';
+import type { TargetOption } from '../execution/targets.js';
 
 /** Options every method accepts. */
 export interface AttributionOptions {

@@ -1,6 +1,6 @@
 /** A `stats` file used as the integrated-gradients baseline: its per-position mean (Node only). */
 import { readFile } from 'node:fs/promises';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { pixelStatisticsFromJSON } from '../evaluation/pixel-statistics.js';
 
 /**

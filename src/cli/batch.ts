@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
 import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES } from '../signal/presets.js';

@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { setupBackend } from '../core/backend.js';
-import { WingbeatsError } from '../core/errors.js';
-import type { ExplainableModel } from '../core/explainable-model.js';
+import { setupBackend } from '../execution/backend.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
 import { demoAssetPaths, loadDemoModel } from '../demo/demo-assets.js';
 import { renderReport, type ReportData } from '../render/html-report.js';

@@ -1,7 +1,7 @@
 /** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
-import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
+import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 import { Command } from 'commander';
-import type { ScoreKind } from '../core/explainable-model.js';
+import type { ScoreKind } from '../execution/explainable-model.js';
 import { attributionMethodNames } from '../attribution/registry.js';
 import { compareWithRandom } from '../evaluation/compare-with-random.js';
 import { loadPixelStatistics } from '../evaluation/pixel-statistics-file.js';

@@ -1,8 +1,8 @@
 /** Runs one attribution method over input items and shapes the results as the `explain --json` document. */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
-import type { ExplainableModel, ScoreKind } from '../core/explainable-model.js';
-import type { TargetOption } from '../core/targets.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { TargetOption } from '../execution/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution } from '../attribution/types.js';
 import type { IntegrationMethod } from '../attribution/integral-approximation.js';

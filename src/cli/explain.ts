@@ -1,6 +1,6 @@
 /** `wingbeats-xai explain`: attributions of one method for a recording or model inputs, as JSON, .npy and pictures. */
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { integrationMethods, type IntegrationMethod } from '../attribution/integral-approximation.js';
 import { openModel } from './open-model.js';

@@ -4,8 +4,8 @@
  * `demo`. Node only (it renders charts to SVG in-process).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel, ScoreKind } from '../core/explainable-model.js';
-import type { TargetOption } from '../core/targets.js';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { TargetOption } from '../execution/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
 import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { featuresFromRecording, type Features } from '../signal/features.js';
 import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, type FeaturePresetName } from '../signal/presets.js';
 import { readWavFile } from '../signal/read-wav-file.js';

@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /** File extensions read as inputs. */
 export const INPUT_EXTENSIONS = ['.wav', '.wave', '.npy', '.json'];

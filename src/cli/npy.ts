@@ -1,9 +1,9 @@
 /**
- * NumPy `.npy` files (Node only): the byte codec of src/core/npy.ts plus reading and writing files.
+ * NumPy `.npy` files (Node only): the byte codec of src/io/npy.ts plus reading and writing files.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { WingbeatsError } from '../core/errors.js';
-import { decodeNpy, encodeNpy, type NpyArray } from '../core/npy.js';
+import { WingbeatsError } from '../util/errors.js';
+import { decodeNpy, encodeNpy, type NpyArray } from '../io/npy.js';
 
 export { decodeNpy, encodeNpy };
 export type { NpyArray };

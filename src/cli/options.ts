@@ -1,7 +1,7 @@
 /** Parsing helpers for command-line option values (Node only). */
 import { Option, type Command } from 'commander';
 import { parseTarget } from './explain-run.js';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import type { ReadInputOptions } from './read-inputs.js';
 import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
 

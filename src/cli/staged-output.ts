@@ -5,7 +5,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { renderChartSvg } from '../render/chart-svg.js';
 import { svgToPng } from '../render/chart-png.js';
 

@@ -1,8 +1,8 @@
 /** `wingbeats-xai stats`: per-position mean and standard deviation of a data set of inputs, for `evaluate --stats`. */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../core/errors.js';
-import { ExplainableModel } from '../core/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import { ExplainableModel } from '../execution/explainable-model.js';
 import { openModel } from './open-model.js';
 import { FEATURE_PRESET_NAMES, featureShape, isFeaturePresetName } from '../signal/presets.js';
 import { pixelStatistics, pixelStatisticsToJSON } from '../evaluation/pixel-statistics.js';

@@ -1,8 +1,8 @@
 /** `wingbeats-xai uncertainty`: explanations under Monte-Carlo dropout, summarised as quantile, mean and std maps. */
-import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
+import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../core/errors.js';
-import type { ScoreKind } from '../core/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { ScoreKind } from '../execution/explainable-model.js';
 import { attributionMethodNames, isAttributionMethodName } from '../attribution/registry.js';
 import { mcDropoutExplanations } from '../uncertainty/mc-dropout-explanations.js';
 import { quantileMaps, quantileMethods, type QuantileMethod } from '../uncertainty/quantile-maps.js';

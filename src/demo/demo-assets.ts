@@ -8,8 +8,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ExplainableModel } from '../core/explainable-model.js';
-import { WingbeatsError } from '../core/errors.js';
+import { ExplainableModel } from '../execution/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /**
  * The package root: the nearest folder above this module holding a package.json and an `assets` folder

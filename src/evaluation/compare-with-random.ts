@@ -2,11 +2,11 @@
  * "Does the explanation beat random?": pixel-flipping curves of attribution methods against random flipping over
  * several seeds, with AOPC and AUC per curve and the random baseline's mean and spread — the `evaluate` command's data.
  */
-import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
-import { ModelInput, asExplainableModel } from '../core/explainable-model.js';
-import { argumentError } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
-import { resolveTargets } from '../core/targets.js';
+import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
+import { ModelInput, asExplainableModel } from '../execution/explainable-model.js';
+import { argumentError } from '../util/errors.js';
+import { InputLike, toInputBatch } from '../execution/inputs.js';
+import { resolveTargets } from '../execution/targets.js';
 import { AttributionMethodName, attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution } from '../attribution/types.js';
 import { PixelFlippingOptions, PixelFlippingResult, pixelFlipping } from './pixel-flipping.js';

@@ -4,12 +4,12 @@
  * evaluated in batches.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelInput, OutputSelector, ScoreKind, asExplainableModel } from '../core/explainable-model.js';
-import { argumentError, described } from '../core/errors.js';
-import { InputLike, NestedArray, toInputBatch } from '../core/inputs.js';
-import { TargetOption, resolveTargets } from '../core/targets.js';
-import { createRng } from '../core/rng.js';
-import { DEFAULT_BATCH_SIZE, chunks } from '../core/batching.js';
+import { ModelInput, OutputSelector, ScoreKind, asExplainableModel } from '../execution/explainable-model.js';
+import { argumentError, described } from '../util/errors.js';
+import { InputLike, NestedArray, toInputBatch } from '../execution/inputs.js';
+import { TargetOption, resolveTargets } from '../execution/targets.js';
+import { createRng } from '../util/rng.js';
+import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
 import { checkCommonOptions } from '../attribution/run-method.js';
 import { FlipOrder, PositionLayout, flipOrders, positionLayout, randomOrder, relevanceOrder } from './flip-order.js';
 import { StatisticsOption, StatisticsSource, replacementStatistics } from './replacement-statistics.js';

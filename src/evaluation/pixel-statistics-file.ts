@@ -1,6 +1,6 @@
 /** Node-only: saving and loading pixel statistics as JSON files (for `wingbeats-xai stats` / `evaluate --stats`). */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { PixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from './pixel-statistics.js';
 
 /**

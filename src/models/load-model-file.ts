@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { ExplainableModel } from '../core/explainable-model.js';
-import { WingbeatsError } from '../core/errors.js';
+import { ExplainableModel } from '../execution/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
 import { LoadModelOptions, loadModelArtifacts, loadModelBytes } from './load-model.js';
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {

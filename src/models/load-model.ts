@@ -6,9 +6,9 @@
  * imported dynamically so a browser bundle never reaches `node:fs`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel } from '../core/explainable-model.js';
-import { fetchBytes } from '../core/fetch-bytes.js';
-import { WingbeatsError, argumentError } from '../core/errors.js';
+import { ExplainableModel } from '../execution/explainable-model.js';
+import { fetchBytes } from '../io/fetch-bytes.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
 import { assignStoredWeights } from './assign-weights.js';
 import { architectureOutputNames, buildArchitecture, recogniseArchitecture } from './architectures.js';
 import { KerasH5Contents, isHdf5, readKerasH5 } from './hdf5.js';

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { WingbeatsError, argumentError } from '../core/errors.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
 import { renderChartSvg } from './chart-svg.js';
 import { svgToPng, type SvgToPngOptions } from './chart-png.js';
 import { renderReport, type ReportData } from './html-report.js';

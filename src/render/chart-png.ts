@@ -3,7 +3,7 @@
  */
 import { Resvg } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
-import { WingbeatsError, argumentError } from '../core/errors.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
 import { renderChartSvg } from './chart-svg.js';
 
 /** Options of {@link svgToPng}. */

@@ -1,7 +1,7 @@
 /** Node-only: reads a WAV file from disk (the one signal file that touches the file system). */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { decodeWav, type DecodeWavOptions, type WavRecording } from './wav.js';
 
 /**

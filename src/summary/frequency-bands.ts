@@ -1,5 +1,5 @@
 /** A ranking of the frequency bands an explanation marks as most important, in Hz. */
-import { argumentError } from '../core/errors.js';
+import { argumentError } from '../util/errors.js';
 
 /** One ranked band. */
 export interface FrequencyBand {

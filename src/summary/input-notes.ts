@@ -3,8 +3,8 @@
  * up from a low rate, values far from the training data) and the physical axes of the input. Universal: the command
  * line and the web page attach the same notes to their results.
  */
-import type { ExplainableModel } from '../core/explainable-model.js';
-import { inputRangeWarnings } from '../core/input-range.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import { inputRangeWarnings } from '../execution/input-range.js';
 import { featureAxes, type FeatureAxes } from '../signal/feature-axes.js';
 import { featureShape, FEATURE_PRESETS, type FeaturePresetName } from '../signal/presets.js';
 import { upsamplingWarning } from '../signal/upsampling-warning.js';

@@ -3,13 +3,13 @@
  * Dropout layers switched on), with running mean and standard-deviation maps and, on request, every sample's heatmap
  * for quantile maps.
  */
-import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
-import { ModelInput, asExplainableModel } from '../core/explainable-model.js';
-import { WingbeatsError, argumentError } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
-import { resolveTargets } from '../core/targets.js';
-import { createRng } from '../core/rng.js';
-import { leafLayers } from '../core/layer-walk.js';
+import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
+import { ModelInput, asExplainableModel } from '../execution/explainable-model.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
+import { InputLike, toInputBatch } from '../execution/inputs.js';
+import { resolveTargets } from '../execution/targets.js';
+import { createRng } from '../util/rng.js';
+import { leafLayers } from '../execution/layer-walk.js';
 import { AttributionMethodName, attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
 import { checkCommonOptions } from '../attribution/run-method.js';
 import { disposeAttribution } from '../attribution/types.js';

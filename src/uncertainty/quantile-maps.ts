@@ -2,7 +2,7 @@
  * Quantile maps: per-position quantiles (and mean and standard deviation) of a set of heatmaps, e.g. of Monte-Carlo
  * dropout samples — the original `quantile_maps`. Plain typed arrays in and out; no TensorFlow.js.
  */
-import { WingbeatsError, argumentError, described } from '../core/errors.js';
+import { WingbeatsError, argumentError, described } from '../util/errors.js';
 
 /** `'exact'`: NumPy's default linear quantile of the samples. `'histogram'`: the original's 50-bin histogram rule. */
 export type QuantileMethod = 'exact' | 'histogram';

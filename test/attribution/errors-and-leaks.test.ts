@@ -9,8 +9,8 @@ import { guidedBackprop } from '../../src/attribution/guided-backprop.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { smoothGrad } from '../../src/attribution/smooth-grad.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { flat, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, denseNet, twoHeadNet } from '../tiny-models.js';
 

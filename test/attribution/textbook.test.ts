@@ -8,7 +8,7 @@ import { inputXGradient } from '../../src/attribution/input-x-gradient.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { integrationPoints } from '../../src/attribution/integral-approximation.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { assertClose, flat, useWasm } from '../helpers.js';
 import { conv1dNet, conv2dNet, denseNet, mobileNetLike, randomBatch } from '../tiny-models.js';
 

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { guidedBackprop } from '../../src/attribution/guided-backprop.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import type { ExplainableModel } from '../../src/core/explainable-model.js';
+import type { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { demoAssetPaths, loadDemoModel, readDemoModelMetadata } from '../../src/demo/demo-assets.js';
 import { DEMO_SPECIES, synthesizeDataset } from '../../src/demo/synthesize.js';
 import { featuresFromRecording, type RecordingLike } from '../../src/signal/features.js';

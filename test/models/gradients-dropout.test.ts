@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
-import { setupBackend } from '../../src/core/backend.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { setupBackend } from '../../src/execution/backend.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { assertClose, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { readKerasH5 } from '../../src/models/hdf5.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { assertClose, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';

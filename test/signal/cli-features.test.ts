@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as wavefileModule from 'wavefile';
 import { main } from '../../src/cli/main.js';
 import { decodeNpy, encodeNpy, readNpy } from '../../src/cli/npy.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { repoRoot } from './fixtures.js';
 
 const WaveFile = (wavefileModule as any).WaveFile ?? (wavefileModule as any).default.WaveFile;

@@ -6,7 +6,7 @@ import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, featureShape, presetForInputShap
 import { loudestWindowStart } from '../../src/signal/crop.js';
 import { normalisePeak } from '../../src/signal/normalise.js';
 import { readWavFile } from '../../src/signal/read-wav-file.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { readJson, recordingFiles, recordingsDir, referenceDir, skipWithoutShared } from './fixtures.js';
 
 test('preset shapes and the default preset for a model input shape', () => {

@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 import { quantileMaps } from '../../src/uncertainty/quantile-maps.js';
 import { assertClose, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';

@@ -1,8 +1,8 @@
 /** A preset from another data set than the model's is refused unless forced. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
-import { checkPresetForModel } from '../../src/core/preset-check.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { checkPresetForModel } from '../../src/models/preset-check.js';
 
 const scores = (x: import('@tensorflow/tfjs').Tensor) => x;
 

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
-import { checkInputRange, inputRangeWarning, inputRangeWarnings, trainingInputStatistics } from '../../src/core/input-range.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { checkInputRange, inputRangeWarning, inputRangeWarnings, trainingInputStatistics } from '../../src/execution/input-range.js';
 import { useWasm } from '../helpers.js';
 
 /** Input [5, 2] → BatchNorm (moving mean [-95, -50], variance [81, 4]) → Flatten → Dense(3). */

@@ -1,6 +1,6 @@
 /** Turns what users pass as `inputs` into a validated, batched float32 tensor. */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError, argumentError, described } from './errors.js';
+import { WingbeatsError, argumentError, described } from '../util/errors.js';
 import type { ExplainableModel } from './explainable-model.js';
 
 /** Nested number arrays (any depth). */

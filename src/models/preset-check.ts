@@ -1,6 +1,6 @@
 /** Refuses a feature preset made for another data set than the one a model was trained on (unless forced). */
-import { WingbeatsError } from './errors.js';
-import type { ExplainableModel } from './explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 
 const DATASET_TITLES: Record<string, string> = { potamitis: 'Potamitis', keogh: 'Keogh' };

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { WingbeatsError } from './errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /** Backends wingbeats-xai knows how to set up. */
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';

@@ -4,10 +4,10 @@
  * into layers themselves.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError, argumentError } from './errors.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
 import { ExecutionSettings, ReluRule, executeGraph, layerEndsInSoftmax } from './execute-graph.js';
-import { createRng } from './rng.js';
-import { DEFAULT_BATCH_SIZE, chunks } from './batching.js';
+import { createRng } from '../util/rng.js';
+import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
 import { defaultHeadIndex } from './default-head.js';
 
 /** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */

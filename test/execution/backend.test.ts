@@ -12,7 +12,7 @@ function runScript(script: string): { status: number | null; stdout: string; std
 test('setupBackend starts wasm with SIMD in Node', () => {
   const { status, stdout, stderr } = runScript(`
     import * as tf from '@tensorflow/tfjs';
-    import { setupBackend } from './src/core/backend.ts';
+    import { setupBackend } from './src/execution/backend.ts';
     const name = await setupBackend();
     console.log(JSON.stringify({ name, active: tf.getBackend(), simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') }));`);
   assert.equal(status, 0, stderr);
@@ -22,7 +22,7 @@ test('setupBackend starts wasm with SIMD in Node', () => {
 test('a wasm backend that cannot start falls back to cpu with one warning line', () => {
   const { status, stdout, stderr } = runScript(`
     import * as tf from '@tensorflow/tfjs';
-    import { setupBackend } from './src/core/backend.ts';
+    import { setupBackend } from './src/execution/backend.ts';
     const warnings = [];
     const name = await setupBackend({ wasmPaths: '/nonexistent/folder/', warn: (m) => warnings.push(m) });
     console.log(JSON.stringify({ name, active: tf.getBackend(), warnings }));`);

@@ -1,7 +1,7 @@
 /** The fast input gradient of convolutions equals TensorFlow.js's own Conv2DBackpropInput, for every padding and size. */
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { conv1dInputGradFriendly, conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from '../../src/core/fast-conv.js';
+import { conv1dInputGradFriendly, conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from '../../src/execution/fast-conv.js';
 import { assertClose, flat, useWasm, withoutLeaks } from '../helpers.js';
 import { randomBatch } from '../tiny-models.js';
 

@@ -8,7 +8,7 @@
  * Custom layers (the wingbeats `CNN1D`, `ConvBlock1d`, ...) register their own op with {@link registerLayerOp}.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from './errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { conv1dInputGradFriendly, conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from './fast-conv.js';
 
 /** What an op may ask of the running execution. */

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { defaultHeadIndex } from '../../src/core/default-head.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { defaultHeadIndex } from '../../src/execution/default-head.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { saliency } from '../../src/attribution/saliency.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { loadModelFile } from '../../src/models/load-model-file.js';

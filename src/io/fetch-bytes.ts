@@ -1,5 +1,5 @@
 /** Fetching a file as bytes, with failures as one-line `IO` errors (universal: Node 18+ and browsers have `fetch`). */
-import { WingbeatsError } from './errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /**
  * Fetches `url` and returns its body as bytes.

@@ -3,8 +3,8 @@
  * batch axis — and the feature preset a model's input needs. Universal: the CLI reads the files, the web page gets
  * them from a file input; both then share these rules.
  */
-import { WingbeatsError } from './errors.js';
-import type { ExplainableModel } from './explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
 import { presetForInputShape, type FeaturePresetName } from '../signal/presets.js';
 
 /** Values and shape of an array read from an input file (one input or a list of inputs). */

@@ -5,7 +5,7 @@
  * model learned; its prediction and explanation describe the model's extrapolation, not the data set.
  */
 import type { ExplainableModel } from './explainable-model.js';
-import { argumentError } from './errors.js';
+import { argumentError } from '../util/errors.js';
 import { leafLayers } from './layer-walk.js';
 
 /** Training statistics of the model input, from its first BatchNormalization layer. */

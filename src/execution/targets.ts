@@ -1,5 +1,5 @@
 /** Chooses the explained class per example: top class, one number, one per example, or class names. */
-import { argumentError, described } from './errors.js';
+import { argumentError, described } from '../util/errors.js';
 
 /** `target` option: omitted for the top class, a class index, a class name, or one of those per example. */
 export type TargetOption = number | string | readonly (number | string)[];

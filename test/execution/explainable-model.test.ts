@@ -2,8 +2,8 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
-import { heatmapOf } from '../../src/core/heatmap.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { heatmapOf } from '../../src/attribution/heatmap.js';
 import { integralApproximation } from '../../src/attribution/integral-approximation.js';
 import { interpolate } from '../../src/attribution/interpolate.js';
 import { assertClose, flat, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';

@@ -2,7 +2,7 @@
  * NumPy `.npy` bytes (format versions 1.0–3.0, C order): encode float32 arrays, decode numeric ones.
  * Universal (Node and browser); `readNpy`/`writeNpy` in src/cli/npy.ts add the file system.
  */
-import { argumentError, WingbeatsError } from './errors.js';
+import { argumentError, WingbeatsError } from '../util/errors.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
