@@ -12,7 +12,10 @@ import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import { gridFromImage } from '../render/grid.js';
 import { renderChartSvg } from '../render/chart-svg.js';
-import type { ReportData, ReportFigure, ReportItem, ReportPrediction } from '../render/html-report.js';
+import type { ReportData, ReportFigure, ReportItem, ReportPrediction, ReportTable } from '../render/html-report.js';
+import { formatFrequencyBands } from '../summary/frequency-bands.js';
+import { itemFrequencyBands, itemRelativeGap } from './explain-json.js';
+import { audioDataUrl } from './audio-data-url.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem } from './explain-run.js';
 import { resultJson } from './explain-json.js';
@@ -36,17 +39,60 @@ export interface ExplanationReportSettings {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** A picture of the model input alone (spectrum line or spectrogram). */
+/** A picture of the model input alone (spectrum line, or the spectrogram in dB), shown once per recording. */
 async function inputFigure(item: InputItem, preset: FeaturePresetName | undefined): Promise<ReportFigure> {
   if (isSpectrumShape(item.shape)) {
-    const svg = await renderChartSvg(psdExplanationSpec({ spectrum: item.data, frequencies: linearFrequencies(item.shape[0], 4000), title: 'Model input: power spectrum', subtitle: item.name }, { height: 200 }));
+    const svg = await renderChartSvg(psdExplanationSpec({ spectrum: item.data, frequencies: linearFrequencies(item.shape[0], 4000), title: 'Model input: power spectrum', subtitle: item.name }, { height: 220 }));
     return { image: { svg }, caption: `The model input${preset === undefined ? '' : ` (${preset})`}: Welch power spectral density in dB.` };
   }
-  const grid = gridFromImage(item.data, item.shape, { channels: 'mean' });
+  // The image holds |10·log10|STFT||/127.5 − 1 (MobileNet scaling): back to the level in dB.
+  const image = gridFromImage(item.data, item.shape, { channels: 'mean' });
+  const grid = { ...image, values: Float32Array.from(image.values, (v) => (v + 1) * 127.5) };
   const svg = await renderChartSvg(
-    heatmapRowSpec({ panels: [{ title: 'spectrogram image', grid }], title: 'Model input', subtitle: item.name, frequencyRange: [0, 4000], timeRange: presetTimeRange(preset, item.shape[1]) }, { colormap: 'viridis', legendTitle: 'Input' }),
+    heatmapRowSpec(
+      { panels: [{ title: 'spectrogram', grid }], title: 'Model input: spectrogram', subtitle: item.name, frequencyRange: [0, 4000], timeRange: presetTimeRange(preset, item.shape[1]) },
+      { colormap: 'viridis', legendTitle: '|level| (dB)', width: 560, height: 280 },
+    ),
   );
-  return { image: { svg }, caption: `The model input${preset === undefined ? '' : ` (${preset})`}: the spectrogram image (mean over channels).` };
+  return {
+    image: { svg },
+    caption: `The model input${preset === undefined ? '' : ` (${preset})`}: the spectrogram image shown as the level it encodes, |10·log10|STFT|| in dB (the model sees it scaled to [−1, 1]).`,
+  };
+}
+
+/** The caption of one explanation: what the colours mean, the baseline and completeness gap, the top frequency bands. */
+function explanationCaption(row: ExplainedItem, method: AttributionMethodName): string {
+  const { title, summary, signed } = attributionMethods[method];
+  const scale = signed
+    ? 'Colours: the signed attribution on a diverging scale (red for the class, blue against it, white 0).'
+    : 'Relevance 0–1 is normalised per example (its largest value is 1): it ranks positions within this input, not across inputs.';
+  const relative = itemRelativeGap(row);
+  const gap =
+    row.delta === undefined
+      ? ''
+      : ` Baseline: zeros (${isSpectrumShape(row.item.shape) ? '0 dB for a spectrum: louder than any recording' : 'mid-grey for a spectrogram image: |level| 127.5 dB'}; the data set's mean, from a stats file given to 'wingbeats-xai explain --baseline', is a more neutral reference). Completeness gap ${row.delta.toExponential(1)}${relative === undefined ? '' : `, ${(100 * relative).toPrecision(2)} % of |f(x) − f(baseline)|`}.`;
+  const bands = itemFrequencyBands(row);
+  return `${title}: ${summary}. ${scale}${gap}${bands.length === 0 ? '' : ` Most relevant: ${formatFrequencyBands(bands)}.`}`;
+}
+
+/** The table at the top of a report: per input the prediction of the explained head, the class explained, the top bands and warnings. */
+function summaryTable(items: InputItem[], first: ExplainedItem[], labels: string[] | undefined, head: string, method: AttributionMethodName): ReportTable {
+  return {
+    columns: ['Input', `Predicted (${head})`, 'p', 'Explained class', `Most relevant bands (${method})`, 'Warnings'],
+    rows: items.map((item, i) => {
+      const row = first[i];
+      const scores = row.probabilities ?? row.logits;
+      const top = scores.indexOf(Math.max(...scores));
+      return [
+        item.name,
+        labels?.[top] ?? `class ${top}`,
+        row.probabilities === undefined ? 'n/a' : row.probabilities[top],
+        row.targetName ?? `class ${row.target}`,
+        formatFrequencyBands(itemFrequencyBands(row).slice(0, 3)) || '—',
+        item.warnings.length === 0 ? 'none' : `${item.warnings.length}: ${item.warnings.map((w) => w.split(':')[0]).join('; ')}`,
+      ];
+    }),
+  };
 }
 
 /** Predictions of every head that ends in a softmax (or the explained head), with class names where known. */
@@ -89,14 +135,15 @@ export async function buildExplanationReport(
     const explanations: ReportFigure[] = [];
     for (const method of settings.methods) {
       const row = (perMethod.get(method) as ExplainedItem[])[i];
-      const svg = await renderChartSvg(explainedItemSpec(row, { model, head, method, preset: settings.preset }));
-      const gap = row.delta === undefined ? '' : ` Completeness gap ${row.delta.toExponential(1)}.`;
-      explanations.push({ image: { svg }, caption: `${attributionMethods[method].title}: ${attributionMethods[method].summary}.${gap}` });
+      const svg = await renderChartSvg(explainedItemSpec(row, { model, head, method, preset: settings.preset, layout: 'attribution-only' }));
+      explanations.push({ image: { svg }, caption: explanationCaption(row, method) });
       results.push({ method, ...resultJson(row, item.recording !== undefined) });
     }
     reportItems.push({
       name: item.name,
       waveform: item.recording === undefined ? undefined : { samples: item.recording.samples, sampleRate: item.recording.sampleRate },
+      audio: item.recording === undefined ? undefined : { dataUrl: audioDataUrl(item.recording.samples, item.recording.sampleRate) },
+      warnings: item.warnings,
       features: await inputFigure(item, settings.preset),
       predictions: predictions[i],
       explanations,
@@ -117,6 +164,7 @@ export async function buildExplanationReport(
       },
     },
     items: reportItems,
+    summary: summaryTable(items, first, labels, model.outputNames[head], settings.methods[0]),
     generatedAt: new Date().toISOString(),
   };
   return { report, results };

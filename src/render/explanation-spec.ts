@@ -25,6 +25,14 @@ export interface ExplanationPicture {
   subtitle?: string;
   /** The preset the input came from (for time and frequency axes). */
   preset?: FeaturePresetName;
+  /**
+   * Spectrograms: `'side-by-side'` (default: input and attribution) or `'attribution-only'` (one large panel, for
+   * pages that show the input once elsewhere).
+   */
+  layout?: 'side-by-side' | 'attribution-only';
+  /** Size of a spectrogram panel in px (default 320 × 240; 640 × 360 for `'attribution-only'`). */
+  width?: number;
+  height?: number;
 }
 
 /** Centre times (s) of the first and last of `frames` spectrogram frames of a spectrogram preset; undefined otherwise. */
@@ -72,6 +80,12 @@ export function explanationSpec(picture: ExplanationPicture): TopLevelSpec {
   const timeRange = presetTimeRange(picture.preset, picture.shape[1]);
   return spectrogramExplanationSpec(
     { ...titleParts, spectrogram, attribution, frequencyRange: [0, 4000], timeRange },
-    { attributionLabel: picture.signed ? 'Attribution' : 'Relevance', spectrogramLabel: 'Input' },
+    {
+      attributionLabel: picture.signed ? 'Attribution' : 'Relevance',
+      spectrogramLabel: 'Input',
+      layout: picture.layout ?? 'side-by-side',
+      width: picture.width ?? (picture.layout === 'attribution-only' ? 640 : undefined),
+      height: picture.height ?? (picture.layout === 'attribution-only' ? 360 : undefined),
+    },
   );
 }
