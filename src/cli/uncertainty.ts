@@ -3,7 +3,7 @@ import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 import { Command, Option } from 'commander';
 import { WingbeatsError } from '../util/errors.js';
 import type { ScoreKind } from '../execution/explainable-model.js';
-import { attributionMethodNames, isAttributionMethodName } from '../attribution/registry.js';
+import { attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
 import { mcDropoutExplanations } from '../uncertainty/mc-dropout-explanations.js';
 import { quantileMaps, quantileMethods, type QuantileMethod } from '../uncertainty/quantile-maps.js';
 import { openModel } from './open-model.js';
@@ -62,6 +62,8 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
     const items = await readInputFiles(options.input, model, parseRecordingOptions(options));
     writeWarnings(io, items);
     const x = itemsToBatch(items);
+    // Signed methods keep their sign: quantiles of the attributions summed over channels, on a diverging scale.
+    const maps = attributionMethods[method].signed ? 'signed' : 'heatmap';
     const progress = createProgress(io, `uncertainty (${samples} samples)`, { quiet: options.quiet });
     let mc;
     try {
@@ -71,6 +73,7 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
         samples,
         seed,
         keepSamples: true,
+        maps,
         target: parseTarget(options.target),
         output,
         scores: options.scores,
@@ -94,6 +97,7 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
       seed: mc.seed,
       scores: mc.scores,
       quantileMethod: options.quantileMethod,
+      maps,
       heatmapShape: shape,
       results: mc.examples.map((example, i) => ({
         input: items[i].name,
@@ -115,7 +119,14 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
       const written = await writeStaged(options.out, async (staged) => {
         await staged.write('uncertainty.json', `${toJson(document)}\n`);
         const grid = (values: ArrayLike<number>): Grid => (shape.length >= 2 ? { values, rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) } : { values, rows: 1, cols: shape[0] });
+        const legend = maps === 'signed' ? 'Attribution' : 'Relevance';
         for (const [i, example] of mc.examples.entries()) {
+        const axes = items[i].axes;
+        const ranges = {
+          ...(axes === undefined ? {} : { frequencyRange: [Math.min(...axes.frequencyHz), Math.max(...axes.frequencyHz)] as [number, number] }),
+          ...(axes?.timeS === undefined ? {} : { timeRange: [axes.timeS[0], axes.timeS[axes.timeS.length - 1]] as [number, number] }),
+        };
+        const maxStd = Math.max(...example.std, 0);
         const suffix = mc.examples.length === 1 ? '' : `-${i}`;
         const subtitle = `target ${example.targetName ?? example.target}; ${samples} samples, ${options.quantileMethod} quantiles`;
         const charts = [
@@ -128,15 +139,20 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
                   { title: 'mean', grid: grid(example.mean) },
                 ],
                 title: `${method} under Monte-Carlo dropout: ${items[i].name}`,
-                subtitle,
+                subtitle: `${subtitle}${maps === 'signed' ? '; signed attributions summed over channels (red for the class, blue against it)' : '; relevance 0–1 per sample'}`,
+                ...ranges,
               },
-              { legendTitle: 'Relevance' },
+              { legendTitle: legend },
             ),
           },
           {
-            // The standard deviation gets its own colour scale (it is much smaller than the maps).
+            // The standard deviation gets its own colour scale from 0 to its largest value (it is much smaller than the
+            // maps), and a panel as large as its title, so the picture has no empty space.
             name: `std-map${suffix}`,
-            spec: heatmapRowSpec({ panels: [{ title: 'std', grid: grid(example.std) }], title: `Standard deviation over samples: ${items[i].name}`, subtitle }, { legendTitle: 'Std' }),
+            spec: heatmapRowSpec(
+              { panels: [{ title: 'std', grid: grid(example.std) }], title: `Std over ${samples} samples: ${items[i].name}`, subtitle, ...ranges },
+              { legendTitle: 'Std', domain: [0, maxStd > 0 ? maxStd : 1], width: shape.length >= 2 ? 520 : 620, height: shape.length >= 2 ? 300 : undefined },
+            ),
           },
         ];
         for (const { name, spec } of charts) {

@@ -200,3 +200,26 @@ test('folders are searched recursively; the same file name in two folders stays 
   assert.equal(clash.code, 1);
   assert.match(clash.stderr, /would both be named 'rec\.json' in the outputs; give their folders instead of the files/);
 });
+
+test('uncertainty on a spectrogram model: signed methods keep their sign in quantile maps; charts in seconds; std map on its own scale', { skip: skipWithoutShared }, async () => {
+  const model = path.join(sharedDir, 'models', 'Potatamis', 'spectro', 'SimpleCls', 'SimpleCls_spectro_frozen.h5');
+  const out = path.join(work, 'uncertainty-spectrogram');
+  const { code, stdout, stderr } = await runCli(['uncertainty', '--model', model, '--input', aedes, '--method', 'gradients', '--samples', '3', '--seed', '2', '--out', out, '--json', '--quiet']);
+  assert.equal(code, 0, stderr);
+  const document = JSON.parse(stdout);
+  assert.equal(document.maps, 'signed');
+  const [result] = document.results;
+  assert.equal(result.head, 'species');
+  assert.equal(result.axes.timeS.length, 113);
+  assert.equal(result.axes.frequencyHz[0], 4000);
+  const median = (result.quantileMaps[1] as number[][]).flat();
+  assert.ok(median.some((v) => v < 0) && median.some((v) => v > 0), 'the median map of gradients keeps both signs');
+  const quantileSvg = readFileSync(path.join(out, 'quantile-maps.svg'), 'utf8');
+  assert.match(quantileSvg, /Time \(s\)/);
+  assert.doesNotMatch(quantileSvg, /Time \(frame\)/);
+  assert.match(quantileSvg, />Attribution</);
+  const stdSvg = readFileSync(path.join(out, 'std-map.svg'), 'utf8');
+  assert.match(stdSvg, /Time \(s\)/);
+  const width = Number(/<svg[^>]*width="([\d.]+)"/.exec(stdSvg)?.[1]);
+  assert.ok(width < 800, `the std map is no wider than its panel and legend (${width} px)`);
+});
