@@ -223,3 +223,26 @@ test('uncertainty on a spectrogram model: signed methods keep their sign in quan
   const width = Number(/<svg[^>]*width="([\d.]+)"/.exec(stdSvg)?.[1]);
   assert.ok(width < 800, `the std map is no wider than its panel and legend (${width} px)`);
 });
+
+test('features: folders and lists of recordings, relative names, axes and the upsampling warning in JSON', async () => {
+  const data = path.join(work, 'feature-recordings');
+  mkdirSync(path.join(data, 'siteA'), { recursive: true });
+  mkdirSync(path.join(data, 'siteB'), { recursive: true });
+  writeTone(path.join(data, 'siteA', 'rec.wav'), 8000, 1);
+  writeTone(path.join(data, 'siteB', 'rec.wav'), 4000, 1.5);
+  const out = path.join(work, 'features-out');
+  const { code, stdout, stderr } = await runCli(['features', '--input', data, '--preset', 'potamitis-psd', '--json', '--out', out]);
+  assert.equal(code, 0, stderr);
+  const documents = JSON.parse(stdout) as { name: string; axes: { frequencyHz: number[] }; warnings: string[]; features: number[][] }[];
+  assert.deepEqual(documents.map((d) => d.name), ['siteA/rec.wav', 'siteB/rec.wav']);
+  assert.equal(documents[0].axes.frequencyHz.length, 129);
+  assert.deepEqual(documents[0].warnings, []);
+  assert.match(documents[1].warnings[0], /^'siteB\/rec\.wav' was recorded at 4000 Hz and resampled up to 8000 Hz/);
+  assert.match(stderr, /wingbeats-xai warning: 'siteB\/rec\.wav' was recorded at 4000 Hz/);
+  assert.ok(existsSync(path.join(out, 'siteA', 'rec.wav.features.npy')) && existsSync(path.join(out, 'siteB', 'rec.wav.features.json')));
+  const notRecording = path.join(work, 'not-a-recording.json');
+  writeFileSync(notRecording, '[1, 2, 3]');
+  const refused = await runCli(['features', '--input', notRecording, '--preset', 'potamitis-psd']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /Option '--input' of 'features' takes \.wav recordings but got/);
+});
