@@ -8,7 +8,7 @@ import { ExplainableModel } from '../src/execution/explainable-model.js';
 import { conv2dInputGradFriendly } from '../src/execution/fast-conv.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadModelFile } from '../src/models/load-model-file.js';
+import { loadModelFile } from '../src/node/load-model-file.js';
 
 /** BatchNorm → 5 × [Conv1D 3 same → BatchNorm → ReLU → MaxPool 2] (16…256 filters) → Flatten → Dropout → Dense(6, softmax). */
 function psdLikeModel(): tf.LayersModel {

@@ -11,8 +11,8 @@ process.stdout.on('error', (error) => {
 });
 
 // tsx is a development dependency: a checkout installed without it (`npm install --omit=dev`) runs dist/ when built.
-const source = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const built = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const source = fileURLToPath(new URL('../src/node/cli/main.ts', import.meta.url));
+const built = fileURLToPath(new URL('../dist/node/cli/main.js', import.meta.url));
 async function loadTsx() {
   try {
     return await import('tsx/esm/api');

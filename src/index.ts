@@ -10,7 +10,6 @@ export type { Chunk } from './util/batching.js';
 export { ExplainableModel, asExplainableModel } from './execution/explainable-model.js';
 export type {
   ExplainableModelOptions,
-  Handle,
   ModelInput,
   OutputSelector,
   PredictResult,
@@ -18,8 +17,15 @@ export type {
   ScoreFunction,
   ScoreKind,
 } from './execution/explainable-model.js';
-export { registerLayerOp, layerOp, layerWeight } from './execution/layer-ops.js';
-export type { ExecutionContext, LayerOp } from './execution/layer-ops.js';
+export type { ExecutionSettings, DropoutSettings, LayerHook } from './execution/execution-settings.js';
+export { gradientRule } from './execution/propagation-rule.js';
+export type { PropagationRule, RuleSite, RuleTargets, Forward } from './execution/propagation-rule.js';
+export { guidedRelu } from './rules/guided-relu.js';
+export { withModelRequest, checkRequestOptions } from './execution/model-request.js';
+export type { ModelRequest, RequestOptions } from './execution/model-request.js';
+export { registerLayerOp, layerOp, registerBuiltinLayerOps } from './execution/layer-ops.js';
+export { layerWeight } from './execution/layer-op.js';
+export type { ExecutionContext, LayerOp } from './execution/layer-op.js';
 export { toInputBatch } from './execution/inputs.js';
 export type { InputLike, NestedArray } from './execution/inputs.js';
 export { resolveTargets } from './execution/targets.js';
@@ -51,8 +57,12 @@ export { integralApproximation, integrationPoints, integrationMethods } from './
 export type { IntegrationMethod, IntegrationPoints } from './attribution/integral-approximation.js';
 export { smoothGrad } from './attribution/smooth-grad.js';
 export type { SmoothGradKind, SmoothGradOptions } from './attribution/smooth-grad.js';
-export { attributionMethods, attributionMethodNames, isAttributionMethodName } from './attribution/registry.js';
-export type { AttributionMethodName, MethodTuning } from './attribution/registry.js';
+export { attributionMethods, attributionMethodNames, isAttributionMethodName, methodDescriptor, methodOptionSpecs } from './attribution/registry.js';
+export { INTEGRATED_GRADIENTS_OPTIONS } from './attribution/integrated-gradients.js';
+export { SMOOTH_GRAD_OPTIONS } from './attribution/smooth-grad.js';
+export { checkOption, parseOptionText, expectedText } from './util/option-spec.js';
+export type { OptionSpec, OptionType } from './util/option-spec.js';
+export type { AttributionMethodName, MethodDescriptor } from './attribution/registry.js';
 export { disposeAttribution } from './attribution/types.js';
 export type { AttributionMethod, AttributionOptions, AttributionResult } from './attribution/types.js';
 
@@ -119,7 +129,7 @@ export { aopc, perturbationAuc, spread } from './evaluation/curve-summaries.js';
 export type { Spread } from './evaluation/curve-summaries.js';
 export { compareWithRandom } from './evaluation/compare-with-random.js';
 export type { CompareWithRandomOptions, CompareWithRandomResult, ComparisonCurve, InputComparison, MethodVersusRandom } from './evaluation/compare-with-random.js';
-export { mcDropoutExplanations } from './uncertainty/mc-dropout-explanations.js';
+export { mcDropoutExplanations, MC_DROPOUT_OPTIONS } from './uncertainty/mc-dropout-explanations.js';
 export type { McDropoutExplanations, McDropoutExplanationsOptions, McDropoutExample, McDropoutSample, SampleSpread } from './uncertainty/mc-dropout-explanations.js';
 export { quantileMaps, quantileOfSorted, histogramMidpoints, quantileMethods } from './uncertainty/quantile-maps.js';
 export type { QuantileMapsOptions, QuantileMapsResult, QuantileMethod } from './uncertainty/quantile-maps.js';

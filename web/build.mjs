@@ -46,7 +46,7 @@ const result = await build({
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 const offenders = [];
 for (const [file, input] of Object.entries(result.metafile.inputs)) {
-  if (file === 'src/node.ts' || file.startsWith('src/cli/')) offenders.push(`${file} is bundled (a Node-only module)`);
+  if (file === 'src/node.ts' || file.startsWith('src/node/')) offenders.push(`${file} is bundled (a Node-only module)`);
   for (const imported of input.imports) {
     const name = imported.original ?? imported.path;
     if (nodeBuiltins.has(name) && !imported.path.startsWith('(disabled)')) offenders.push(`${file} imports '${name}'`);

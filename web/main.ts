@@ -25,7 +25,6 @@ import {
   type AttributionMethodName,
   type ExplainableModel,
   type FeaturePresetName,
-  type MethodTuning,
   type NestedArray,
 } from '../src/index.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
@@ -207,14 +206,14 @@ function fillStaticMenus(): void {
 function showMethodHint(): void {
   const name = ui.method.value;
   ui.methodHint.textContent = isAttributionMethodName(name) ? `${attributionMethods[name].summary}.` : '';
-  const tuning: readonly MethodTuning[] = isAttributionMethodName(name) ? attributionMethods[name].tuning : [];
+  const tuning = isAttributionMethodName(name) ? attributionMethods[name].options.map((o) => o.name as string) : [];
   ui.tuningSteps.hidden = !tuning.includes('steps');
-  ui.tuningSamples.hidden = !tuning.includes('samples');
+  ui.tuningSamples.hidden = !tuning.includes('noiseSamples');
 }
 
 /** The tuning options the chosen method takes, read from the form (only those the registry lists for it). */
 function tuningOptions(method: AttributionMethodName): Record<string, unknown> {
-  const tuning: readonly MethodTuning[] = attributionMethods[method].tuning;
+  const tuning = attributionMethods[method].options.map((o) => o.name as string);
   const positive = (input: HTMLInputElement, what: string): number => {
     const value = Number(input.value);
     if (!Number.isInteger(value) || value < 1) throw new WingbeatsError('INVALID_ARGUMENT', `${what} must be a positive integer but got '${input.value}'.`);
@@ -222,8 +221,8 @@ function tuningOptions(method: AttributionMethodName): Record<string, unknown> {
   };
   const options: Record<string, unknown> = {};
   if (tuning.includes('steps')) options.steps = positive(ui.steps, 'Path steps');
-  if (tuning.includes('integration')) options.method = ui.integration.value;
-  if (tuning.includes('samples')) options.samples = positive(ui.samples, 'Noisy samples');
+  if (tuning.includes('integration')) options.integration = ui.integration.value;
+  if (tuning.includes('noiseSamples')) options.noiseSamples = positive(ui.samples, 'Noisy samples');
   return options;
 }
 

@@ -11,7 +11,7 @@ import type { AttributionOptions, AttributionResult } from './types.js';
  * @example const { attributions } = await inputXGradient(model, x);
  */
 export async function inputXGradient(model: ModelInput, inputs: InputLike, options: AttributionOptions = {}): Promise<AttributionResult> {
-  return runMethod('input-x-gradient', 'inputXGradient', model, inputs, options, 'sum-abs', (ctx) => {
+  return runMethod({ method: 'input-x-gradient', functionName: 'inputXGradient', reduction: 'sum-abs' }, model, inputs, options, (ctx) => {
     const grads = targetGradients(ctx.model, ctx.x, ctx.targets, ctx);
     const attributions = tf.mul(ctx.x, grads);
     grads.dispose();

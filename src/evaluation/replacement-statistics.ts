@@ -4,7 +4,7 @@
  */
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError, described } from '../util/errors.js';
-import { layerWeight } from '../execution/layer-ops.js';
+import { layerWeight } from '../execution/layer-op.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import type { PixelStatistics } from './pixel-statistics.js';
 import type { PositionLayout } from './flip-order.js';

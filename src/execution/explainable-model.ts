@@ -1,11 +1,12 @@
 /**
  * The explainable-model adapter: the one place that knows how a model is executed — which head, logits or
- * probabilities, Monte-Carlo dropout on or off, which gradient rule — so attribution methods never reach
- * into layers themselves.
+ * probabilities, and, per call, the execution settings (propagation rules, Monte-Carlo dropout, a layer hook) — so
+ * attribution methods never reach into layers themselves. The model holds no per-call state.
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError, argumentError } from '../util/errors.js';
-import { ExecutionSettings, ReluRule, executeGraph, layerEndsInSoftmax } from './execute-graph.js';
+import { PassState, executeGraph, layerEndsInSoftmax } from './execute-graph.js';
+import type { ExecutionSettings } from './execution-settings.js';
 import { createRng } from '../util/rng.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
 import { defaultHeadIndex } from './default-head.js';
@@ -38,17 +39,14 @@ export interface ExplainableModelOptions {
   info?: Record<string, unknown>;
 }
 
-/** Undoes a temporary change to a model (a gradient rule, dropout switched on). Call in `finally`. */
-export interface Handle {
-  remove(): void;
-}
-
 /** Options shared by everything that runs a model. */
 export interface RunOptions {
   /** Head name or index (default: the finest classifier head, see {@link ExplainableModel.defaultOutput}). */
   output?: OutputSelector;
   /** `'logits'` (default) or `'probabilities'`. */
   scores?: ScoreKind;
+  /** Rules, dropout and layer hook of this call only (default: plain inference). */
+  execution?: ExecutionSettings;
 }
 
 /** Result of {@link ExplainableModel.predict}: scores, or their mean and standard deviation over MC-dropout samples. */
@@ -77,10 +75,6 @@ export class ExplainableModel {
   readonly info: Record<string, unknown>;
   private readonly labelsByHead: (string[] | undefined)[];
   private readonly softmaxByHead: boolean[];
-  private reluRule: ReluRule = 'plain';
-  private dropoutSeed: (() => number) | null = null;
-  /** Set while a fixed-mask handle is active: every run restarts the mask seeds from it (one thinned network). */
-  private dropoutNetworkSeed: number | null = null;
 
   private constructor(
     layersModel: tf.LayersModel | null,
@@ -155,37 +149,29 @@ export class ExplainableModel {
     return this.softmaxByHead[outputIndex] ?? false;
   }
 
-  /** Whether Monte-Carlo dropout is currently switched on. */
-  get mcDropoutActive(): boolean {
-    return this.dropoutSeed !== null;
-  }
-
   /**
-   * Scores of one head for a batch: synchronous and differentiable (use inside `tf.tidy`/`tf.grad`).
-   * The returned tensor is owned by the caller (or the enclosing tidy).
+   * Scores of one head for a batch: synchronous and differentiable (use inside `tf.tidy`/`tf.grad`), executed under
+   * `execution` (rules, dropout, layer hook) for this call only. The returned tensor is owned by the caller (or the
+   * enclosing tidy).
+   * @throws WingbeatsError UNSUPPORTED_MODEL for rules or a layer hook on a function model; INVALID_ARGUMENT for a layer
+   * hook naming no layer of the model.
+   * @example const logits = tf.tidy(() => model.run(x, { execution: { dropout: { seed: 1, fixedMasks: true } } }));
    */
   run(x: tf.Tensor, options: RunOptions & { outputIndex?: number } = {}): tf.Tensor2D {
     const index = options.outputIndex ?? this.resolveOutput('run', options.output);
     const scores = options.scores ?? 'logits';
     const softmax = this.endsInSoftmax(index);
+    const execution = options.execution ?? {};
     let out: tf.Tensor;
     if (this.layersModel !== null) {
-      const networkSeed = this.dropoutNetworkSeed;
-      let dropoutSeed = this.dropoutSeed;
-      if (networkSeed !== null) {
-        const rng = createRng(networkSeed);
-        dropoutSeed = () => rng.int32();
+      const state = passState(execution);
+      out = executeGraph(this.layersModel, [x], state, this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'))[index];
+      if (execution.layerHook !== undefined && state.hookCalls === 0) {
+        throw argumentError('run', 'execution.layerHook.layer', `the name of a layer of ${this.describe()}`, execution.layerHook.layer);
       }
-      const settings: ExecutionSettings = {
-        reluRule: this.reluRule,
-        dropoutSeed,
-        shareDropoutMask: networkSeed !== null,
-        stripFinalSoftmax: this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'),
-      };
-      out = executeGraph(this.layersModel, [x], settings)[index];
     } else {
-      if (this.reluRule !== 'plain') {
-        throw new WingbeatsError('UNSUPPORTED_MODEL', 'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them.');
+      if ((execution.rules?.length ?? 0) > 0 || execution.layerHook !== undefined) {
+        throw new WingbeatsError('UNSUPPORTED_MODEL', 'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them (nor a layer hook).');
       }
       out = (this.scoreFunction as ScoreFunction)(x);
     }
@@ -196,62 +182,31 @@ export class ExplainableModel {
     return out as tf.Tensor2D;
   }
 
-  /** Attaches a gradient rule (`'guided'` ReLU) until the returned handle is removed. */
-  useReluRule(rule: ReluRule): Handle {
-    if (this.layersModel === null && rule !== 'plain') {
-      throw new WingbeatsError('UNSUPPORTED_MODEL', 'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them.');
-    }
-    const previous = this.reluRule;
-    this.reluRule = rule;
-    return { remove: () => { this.reluRule = previous; } };
-  }
-
   /**
-   * Switches Monte-Carlo dropout on: only Dropout layers become active (batch norm stays in inference mode),
-   * with masks drawn from `seed`. Undo with the returned handle, in `finally`.
-   *
-   * By default every call (and every row) draws new masks. With `fixedMasks: true` the handle stands for ONE thinned
-   * network: every `run` while it is active uses the same masks, shared by all rows of a batch, so the prediction and
-   * the gradients an attribution method computes (in any chunking, over any number of interpolation steps or noisy
-   * copies) all see the same sampled network.
-   */
-  enableMcDropout(options: { seed?: number; fixedMasks?: boolean } = {}): Handle {
-    const previous = this.dropoutSeed;
-    const previousNetwork = this.dropoutNetworkSeed;
-    const rng = createRng(options.seed);
-    this.dropoutSeed = () => rng.int32();
-    this.dropoutNetworkSeed = options.fixedMasks === true ? rng.int32() : null;
-    return {
-      remove: () => {
-        this.dropoutSeed = previous;
-        this.dropoutNetworkSeed = previousNetwork;
-      },
-    };
-  }
-
-  /**
-   * Predicts scores for a batch. With `samples: N` (N ≥ 1) Monte-Carlo dropout is switched on for the call and the
-   * mean and standard deviation over N samples are returned (running sums: memory does not grow with N).
+   * Predicts scores for a batch, in chunks of `batchSize` rows, under `execution`. With `samples: N` (N ≥ 1)
+   * Monte-Carlo dropout is switched on for the call (every row and chunk its own masks, seeded by `seed`) and the mean
+   * and standard deviation over N samples are returned (running sums: memory does not grow with N).
    */
   predict(inputs: tf.Tensor, options: RunOptions & { samples?: number; seed?: number; batchSize?: number } = {}): PredictResult {
     const index = this.resolveOutput('predict', options.output);
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const forward = (): tf.Tensor2D =>
+    const forward = (execution: (() => ExecutionSettings) | undefined): tf.Tensor2D =>
       tf.tidy(() => {
         const parts = chunks(inputs.shape[0], batchSize).map(({ start, end }) =>
-          this.run(tf.slice(inputs, start, end - start), { outputIndex: index, scores: options.scores }),
+          this.run(tf.slice(inputs, start, end - start), { outputIndex: index, scores: options.scores, execution: execution?.() ?? options.execution }),
         );
         return (parts.length === 1 ? parts[0] : tf.concat(parts, 0)) as tf.Tensor2D;
       });
-    if (options.samples === undefined) return { scores: forward(), samples: 1 };
+    if (options.samples === undefined) return { scores: forward(undefined), samples: 1 };
     const samples = options.samples;
     if (!Number.isInteger(samples) || samples < 1) throw argumentError('predict', 'samples', 'a positive integer', samples);
-    const handle = this.enableMcDropout({ seed: options.seed });
+    const rng = createRng(options.seed);
+    const sampled = (): ExecutionSettings => ({ ...options.execution, dropout: { seed: rng.int32() } });
     let sum: tf.Tensor2D | null = null;
     let sumSq: tf.Tensor2D | null = null;
     try {
       for (let s = 0; s < samples; s++) {
-        const y = forward();
+        const y = forward(sampled);
         const nextSum: tf.Tensor2D = sum === null ? tf.clone(y) : tf.add(sum, y);
         const nextSq: tf.Tensor2D = sumSq === null ? tf.square(y) : tf.tidy(() => tf.add(sumSq as tf.Tensor2D, tf.square(y)));
         sum?.dispose();
@@ -268,7 +223,6 @@ export class ExplainableModel {
         return { scores: mean, std: tf.sqrt(variance) as tf.Tensor2D, samples };
       });
     } finally {
-      handle.remove();
       (sum as tf.Tensor2D | null)?.dispose();
       (sumSq as tf.Tensor2D | null)?.dispose();
     }
@@ -284,6 +238,17 @@ export class ExplainableModel {
     const shape = this.inputShape === null ? 'any input' : `input [${this.inputShape.map((d) => d ?? '?').join(',')}]`;
     return `model '${this.name}' with ${shape} and head${this.outputNames.length > 1 ? 's' : ''} ${this.outputNames.join(', ')}`;
   }
+}
+
+/** The executor's state for one pass under `execution`. */
+function passState(execution: ExecutionSettings): PassState {
+  const dropout = execution.dropout;
+  let dropoutSeed: (() => number) | null = null;
+  if (dropout !== undefined) {
+    const rng = createRng(dropout.seed);
+    dropoutSeed = () => rng.int32();
+  }
+  return { rules: execution.rules, dropoutSeed, shareDropoutMask: dropout?.fixedMasks === true, layerHook: execution.layerHook, hookCalls: 0 };
 }
 
 /** Wraps any accepted model (see {@link ModelInput}). */

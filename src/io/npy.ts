@@ -1,6 +1,6 @@
 /**
  * NumPy `.npy` bytes (format versions 1.0–3.0, C order): encode float32 arrays, decode numeric ones.
- * Universal (Node and browser); `readNpy`/`writeNpy` in src/cli/npy.ts add the file system.
+ * Universal (Node and browser); `readNpy`/`writeNpy` in src/node/npy-file.ts add the file system.
  */
 import { argumentError, WingbeatsError } from '../util/errors.js';
 

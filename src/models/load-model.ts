@@ -2,7 +2,7 @@
  * `loadModel`: the wingbeats project's Keras files (full models and weights-only files of its architectures) and
  * TensorFlow.js layers models, as an {@link ExplainableModel} that knows its input shape, heads, labels and origin.
  *
- * Universal: works from bytes or URLs. A file path is handled in Node only, through `load-model-file.ts`, which is
+ * Universal: works from bytes or URLs. A file path is handled in Node only, through `src/node/load-model-file.ts`, which is
  * imported dynamically so a browser bundle never reaches `node:fs`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -93,8 +93,9 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   registerWingbeatsLayers();
   if (typeof source === 'string') {
     if (!isUrl(source) && isNode()) {
-      const specifier = './load-model-file.js';
-      const { loadModelFile } = (await import(/* @vite-ignore */ specifier)) as typeof import('./load-model-file.js');
+      // A computed specifier: the universal code has no static edge to the Node folder (bundlers do not follow it).
+      const specifier = '../node/load-model-file.js';
+      const { loadModelFile } = (await import(/* @vite-ignore */ specifier)) as { loadModelFile: (path: string, options: LoadModelOptions) => Promise<ExplainableModel> };
       return loadModelFile(source, options);
     }
     return loadModelUrl(source, options);

@@ -9,7 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
-import { ExecutionContext, registerLayerOp } from '../execution/layer-ops.js';
+import { registerLayerOp } from '../execution/layer-ops.js';
+import type { ExecutionContext } from '../execution/layer-op.js';
 
 type Shape = (number | null)[];
 type Kwargs = Record<string, unknown>;

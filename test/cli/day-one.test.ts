@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as wavefileModule from 'wavefile';
-import { createProgram } from '../../src/cli/main.js';
+import { createProgram } from '../../src/node/cli/main.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { assertClose, flat, repoRoot, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 import { conv1dNet } from '../tiny-models.js';
 import { runCli, saveModelJson } from './cli-helpers.js';

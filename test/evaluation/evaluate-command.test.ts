@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareWithRandom } from '../../src/evaluation/compare-with-random.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { useWasm } from '../helpers.js';
 import { conv1dNet, randomBatch } from '../tiny-models.js';
 import { runCli, saveModelJson } from '../cli/cli-helpers.js';

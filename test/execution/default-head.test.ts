@@ -6,7 +6,7 @@ import { defaultHeadIndex } from '../../src/execution/default-head.js';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { saliency } from '../../src/attribution/saliency.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { skipWithoutShared, sharedDir, useWasm, withoutLeaks } from '../helpers.js';
 
 test('defaultHeadIndex: species, else genus, else the first labelled head, else the first', () => {

@@ -5,7 +5,7 @@ import { spectrogramExplanationSpec } from '../../src/render/spectrogram-chart.j
 import { heatmapRowSpec } from '../../src/render/heatmap-row-chart.js';
 import { pixelFlippingSpec } from '../../src/render/pixel-flipping-chart.js';
 import { renderChartSvg } from '../../src/render/chart-svg.js';
-import { renderChartPng, svgToPng } from '../../src/render/chart-png.js';
+import { renderChartPng, svgToPng } from '../../src/node/chart-png.js';
 import { heatmapRaster } from '../../src/render/heatmap-raster.js';
 import { pngSize } from '../../src/render/png-encoder.js';
 import { explanationTitle } from '../../src/render/chart-theme.js';

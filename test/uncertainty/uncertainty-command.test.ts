@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 import { quantileMaps } from '../../src/uncertainty/quantile-maps.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { assertClose, useWasm } from '../helpers.js';
 import { conv1dNet, denseNet, randomBatch } from '../tiny-models.js';
 import { runCli, saveModelJson } from '../cli/cli-helpers.js';

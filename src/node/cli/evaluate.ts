@@ -1,29 +1,30 @@
 /** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
-import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
-import { Command } from 'commander';
-import type { ScoreKind } from '../execution/explainable-model.js';
-import { attributionMethodNames } from '../attribution/registry.js';
-import { compareWithRandom } from '../evaluation/compare-with-random.js';
-import { loadPixelStatistics } from '../evaluation/pixel-statistics-file.js';
+import { DEFAULT_BATCH_SIZE } from '../../util/batching.js';
+import { Command, Option } from 'commander';
+import type { ScoreKind } from '../../execution/explainable-model.js';
+import { attributionMethodNames } from '../../attribution/registry.js';
+import { compareWithRandom } from '../../evaluation/compare-with-random.js';
+import { loadPixelStatistics } from '../pixel-statistics-file.js';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
-import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import { pixelFlippingSpec } from '../../render/pixel-flipping-chart.js';
 import { addCommonOptions, createLogger, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
-import { modelJson, parseTarget } from './explain-run.js';
-import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseMethodList, parseNumber, parseOutput, parseRecordingOptions, type MethodTuningOptions, type RecordingOptions } from './options.js';
-import { integrationMethods } from '../attribution/integral-approximation.js';
+import { modelJson, parseTarget } from '../../pipeline/explain-items.js';
+import { addRecordingOptions, addTargetOptions, parseInteger, parseMethodList, parseNumber, parseOutput, parseRecordingOptions, type RecordingOptions } from './options.js';
+import { addMethodOptions, methodOptionValues } from './method-options.js';
 import { createProgress } from './progress.js';
-import { readInputFiles, itemsToBatch } from './read-inputs.js';
+import { baselineBatch, readBaselines, readInputFiles, itemsToBatch } from '../../pipeline/input-sources.js';
 import { writeStaged } from './staged-output.js';
 
 /** The options of `evaluate`, as commander hands them over. */
-export interface EvaluateCommandOptions extends CommonOptions, MethodTuningOptions, RecordingOptions {
+export interface EvaluateCommandOptions extends CommonOptions, RecordingOptions {
   model: string;
   input: string | string[];
   methods: string;
   randomSeeds: string;
   fraction: string;
-  step: string;
+  flipStep: string;
+  step?: string;
   stats?: string;
   seed: string;
   target?: string;
@@ -45,7 +46,7 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
   const methods = parseMethodList(options.methods);
   const randomSeeds = parseInteger(options.randomSeeds, '--random-seeds', 1) as number;
   const fraction = parseNumber(options.fraction, '--fraction', 0, 1) as number;
-  const step = parseNumber(options.step, '--step', 0, 1) as number;
+  const step = parseNumber(options.step ?? options.flipStep, options.step === undefined ? '--flip-step' : '--step', 0, 1) as number;
   const seed = parseInteger(options.seed, '--seed', 0) as number;
   const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
   const output = parseOutput(options.output);
@@ -55,12 +56,14 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
     writeWarnings(io, items);
     const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
     log.debug(`${model.describe()}; ${items.length} input(s)`);
+    const methodOptions = methodOptionValues(options as unknown as Record<string, unknown>);
+    const baseline = baselineBatch(await readBaselines(methodOptions.baseline as string | undefined, items, model), items);
     const x = itemsToBatch(items);
     const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
     let comparison;
     try {
       comparison = await compareWithRandom(model, x, {
-        methodOptions: methodTuning(options),
+        methodOptions: { ...methodOptions, baseline },
         methods,
         randomSeeds,
         fraction,
@@ -75,6 +78,7 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
       });
     } finally {
       x.dispose();
+      baseline?.dispose();
       progress.done();
     }
     const head = model.outputNames[model.resolveOutput('evaluate', output)];
@@ -154,12 +158,13 @@ export function evaluateCommand(io: CliIo): Command {
     .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, 'saliency')
     .option('--random-seeds <n>', 'number of random flipping orders (seeds seed, seed+1, ...)', '5')
     .option('--fraction <f>', 'fraction of all positions flipped in total', '0.25')
-    .option('--step <s>', 'fraction of all positions flipped per step (at least one position)', '0.005')
+    .option('--flip-step <s>', 'fraction of all positions flipped per step (at least one position)', '0.005')
+    .addOption(new Option('--step <s>').hideHelp())
     .option('--stats <file>', 'pixel statistics JSON {shape, mean, std, count} for the replacement values (default: the model\'s input batch norm, else each input\'s own mean and std)')
     .option('--seed <n>', 'seed of the replacement values and the random orders', '0')
     .option('--batch-size <n>', 'flipped inputs per model call', String(DEFAULT_BATCH_SIZE))
     .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
-  addMethodTuningOptions(command, integrationMethods);
+  addMethodOptions(command);
   addTargetOptions(command);
   addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);

@@ -14,13 +14,13 @@ import { gridFromImage } from '../render/grid.js';
 import { renderChartSvg } from '../render/chart-svg.js';
 import type { ReportData, ReportFigure, ReportItem, ReportPrediction, ReportTable } from '../render/html-report.js';
 import { formatFrequencyBands } from '../summary/frequency-bands.js';
-import { itemFrequencyBands, itemRelativeGap } from './explain-json.js';
-import { audioDataUrl } from './audio-data-url.js';
+import { itemFrequencyBands, itemRelativeGap } from './result-json.js';
+import { audioDataUrl } from '../node/audio-data-url.js';
 import type { FeaturePresetName } from '../signal/presets.js';
-import { explainItems, type ExplainedItem } from './explain-run.js';
-import { resultJson } from './explain-json.js';
-import { explainedItemSpec } from './explanation-files.js';
-import { itemsToBatch, type InputItem } from './read-inputs.js';
+import { explainItems, type ExplainedItem } from './explain-items.js';
+import { resultJson } from './result-json.js';
+import { explainedItemSpec } from '../node/cli/explanation-files.js';
+import { itemsToBatch, type InputItem } from './input-sources.js';
 
 /** Settings of one report. */
 export interface ExplanationReportSettings {
@@ -29,8 +29,10 @@ export interface ExplanationReportSettings {
   output?: string | number;
   scores?: ScoreKind;
   seed?: number;
-  steps?: number;
-  samples?: number;
+  /** The methods' own options (see the descriptors' specs). */
+  methodOptions?: Record<string, unknown>;
+  /** Baselines of integrated gradients (one, or one per item). */
+  baselines?: Float32Array[];
   /** The preset the items were computed with (axes of the pictures). */
   preset?: FeaturePresetName;
   title: string;
@@ -116,7 +118,7 @@ export async function buildExplanationReport(
 ): Promise<{ report: ReportData; results: Record<string, unknown>[] }> {
   const perMethod = new Map<string, ExplainedItem[]>();
   for (const [k, method] of settings.methods.entries()) {
-    perMethod.set(method, await explainItems(model, items, { method, target: settings.target, output: settings.output, scores: settings.scores, seed: settings.seed ?? 1, samples: settings.samples, steps: settings.steps }));
+    perMethod.set(method, await explainItems(model, items, { method, target: settings.target, output: settings.output, scores: settings.scores, seed: settings.seed ?? 1, methodOptions: settings.methodOptions, baselines: settings.baselines }));
     settings.onProgress?.(k + 1, settings.methods.length);
   }
   const head = model.resolveOutput('report', settings.output);

@@ -1,6 +1,6 @@
 /** The per-input JSON of an explanation, as DESIGN.md's `explain --json` contract lays it out. */
-import { nestArray } from './common.js';
-import type { ExplainedItem } from './explain-run.js';
+import { nestArray } from '../node/cli/common.js';
+import type { ExplainedItem } from './explain-items.js';
 import { relativeCompletenessGap } from '../summary/completeness.js';
 import { formatFrequencyBands, rankFrequencyBands, type FrequencyBand } from '../summary/frequency-bands.js';
 

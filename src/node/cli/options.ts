@@ -1,9 +1,10 @@
 /** Parsing helpers for command-line option values (Node only). */
 import { Option, type Command } from 'commander';
-import { parseTarget } from './explain-run.js';
-import { WingbeatsError } from '../util/errors.js';
-import type { ReadInputOptions } from './read-inputs.js';
-import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
+import { addMethodOptions, methodOptionValues } from './method-options.js';
+import { parseTarget } from '../../pipeline/explain-items.js';
+import { WingbeatsError } from '../../util/errors.js';
+import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../../attribution/registry.js';
+import type { ReadInputOptions } from '../../pipeline/input-sources.js';
 
 /** Parses an integer option (`undefined` stays undefined); throws naming the option when it is not an integer ≥ `min`. */
 export function parseInteger(text: string | undefined, option: string, min: number): number | undefined {
@@ -33,32 +34,6 @@ export function safeFileName(name: string): string {
 /** A file-name-safe relative path for an input name, keeping its folders (`siteA/rec.wav#2` → `siteA/rec.wav_2`). */
 export function safeRelativePath(name: string): string {
   return name.split('/').filter((part) => part !== '' && part !== '.' && part !== '..').map(safeFileName).join('/');
-}
-
-/** Command-line options that tune an attribution method inside `evaluate` and `uncertainty`. */
-export interface MethodTuningOptions {
-  steps?: string;
-  integration?: string;
-  smoothSamples?: string;
-}
-
-/** Adds `--steps`, `--integration` and `--smooth-samples` (integrated gradients and SmoothGrad settings) to a command. */
-export function addMethodTuningOptions(command: Command, integrationChoices: readonly string[]): Command {
-  return command
-    .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
-    .addOption(new Option('--integration <rule>', 'integrated gradients: quadrature rule (default trapezoid)').choices([...integrationChoices]))
-    .option('--smooth-samples <n>', 'smoothgrad: noisy samples per explanation (default 25)');
-}
-
-/** The attribution-method options given by {@link addMethodTuningOptions}. */
-export function methodTuning(options: MethodTuningOptions): Record<string, unknown> {
-  const tuning: Record<string, unknown> = {};
-  const steps = parseInteger(options.steps, '--steps', 1);
-  const samples = parseInteger(options.smoothSamples, '--smooth-samples', 1);
-  if (steps !== undefined) tuning.steps = steps;
-  if (options.integration !== undefined) tuning.method = options.integration;
-  if (samples !== undefined) tuning.samples = samples;
-  return tuning;
 }
 
 /** Parses `--methods a,b,c` against the registry. */
@@ -113,28 +88,24 @@ export function parseOutput(text: string | undefined): string | number | undefin
 /** Options of commands that run several attribution methods (`report`, `batch`). */
 export interface MultiMethodOptions {
   methods: string;
-  steps?: string;
-  samples?: string;
   seed: string;
   target?: string;
   output?: string;
   scores: 'logits' | 'probabilities';
 }
 
-/** Adds `--methods`, `--steps`, `--samples` and `--seed`. */
+/** Adds `--methods`, `--seed` and the flags of every method's options (`--samples`: old name of `--noise-samples`). */
 export function addMultiMethodOptions(command: Command, defaultMethods: string): Command {
-  return command
+  command
     .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, defaultMethods)
-    .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
-    .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
     .option('--seed <n>', 'seed of sampled methods', '1');
+  return addMethodOptions(command, { '--samples': '--noise-samples' });
 }
 
 /** The parsed {@link MultiMethodOptions}. */
 export function parseMultiMethodOptions(options: MultiMethodOptions): {
   methods: AttributionMethodName[];
-  steps?: number;
-  samples?: number;
+  methodOptions: Record<string, unknown>;
   seed?: number;
   output?: string | number;
   target?: ReturnType<typeof parseTarget>;
@@ -142,8 +113,7 @@ export function parseMultiMethodOptions(options: MultiMethodOptions): {
 } {
   return {
     methods: parseMethodList(options.methods),
-    steps: parseInteger(options.steps, '--steps', 1),
-    samples: parseInteger(options.samples, '--samples', 1),
+    methodOptions: methodOptionValues(options as unknown as Record<string, unknown>),
     seed: parseInteger(options.seed, '--seed', 0),
     output: parseOutput(options.output),
     target: parseTarget(options.target),

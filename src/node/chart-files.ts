@@ -5,9 +5,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { WingbeatsError, argumentError } from '../util/errors.js';
-import { renderChartSvg } from './chart-svg.js';
+import { renderChartSvg } from '../render/chart-svg.js';
 import { svgToPng, type SvgToPngOptions } from './chart-png.js';
-import { renderReport, type ReportData } from './html-report.js';
+import { renderReport, type ReportData } from '../render/html-report.js';
 
 /** File formats of a chart: the SVG picture, a PNG picture, and the Vega-Lite spec (for vega-embed / the editor). */
 export type ChartFileFormat = 'svg' | 'png' | 'json';

@@ -4,16 +4,16 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { setupBackend } from '../execution/backend.js';
-import { WingbeatsError } from '../util/errors.js';
-import type { ExplainableModel } from '../execution/explainable-model.js';
-import type { AttributionMethodName } from '../attribution/registry.js';
-import { demoAssetPaths, loadDemoModel } from '../demo/demo-assets.js';
-import { renderReport, type ReportData } from '../render/html-report.js';
+import { setupBackend } from '../../execution/backend.js';
+import { WingbeatsError } from '../../util/errors.js';
+import type { ExplainableModel } from '../../execution/explainable-model.js';
+import type { AttributionMethodName } from '../../attribution/registry.js';
+import { demoAssetPaths, loadDemoModel } from '../demo-assets.js';
+import { renderReport, type ReportData } from '../../render/html-report.js';
 import { addCommonOptions, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { modelJson } from './explain-run.js';
-import { buildExplanationReport } from './explanation-report.js';
-import { readInputs } from './read-inputs.js';
+import { modelJson } from '../../pipeline/explain-items.js';
+import { buildExplanationReport } from '../../pipeline/explanation-report.js';
+import { readInputs } from '../../pipeline/input-sources.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { parseInteger } from './options.js';

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../execution/explainable-model.js';
 import { WingbeatsError } from '../util/errors.js';
-import { LoadModelOptions, loadModelArtifacts, loadModelBytes } from './load-model.js';
+import { LoadModelOptions, loadModelArtifacts, loadModelBytes } from '../models/load-model.js';
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
   try {

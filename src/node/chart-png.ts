@@ -4,7 +4,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 import { WingbeatsError, argumentError } from '../util/errors.js';
-import { renderChartSvg } from './chart-svg.js';
+import { renderChartSvg } from '../render/chart-svg.js';
 
 /** Options of {@link svgToPng}. */
 export interface SvgToPngOptions {

@@ -11,13 +11,14 @@ import type { ExplainableModel } from '../execution/explainable-model.js';
 import { featuresFromRecording, type Features } from '../signal/features.js';
 import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
 import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.js';
-import { readWavFile } from '../signal/read-wav-file.js';
+import { readWavFile } from '../node/read-wav-file.js';
 import type { WavRecording } from '../signal/wav.js';
-import { readNpy } from './npy.js';
+import { readNpy } from '../node/npy-file.js';
 import { checkPresetForModel } from '../models/preset-check.js';
 import { inputNotes } from '../summary/input-notes.js';
 import type { FeatureAxes } from '../signal/feature-axes.js';
-import { listInputFiles } from './input-paths.js';
+import { listInputFiles } from '../node/input-paths.js';
+import { statisticsMean } from '../node/baseline-statistics.js';
 
 /** One model input read from a file. */
 export interface InputItem {
@@ -134,5 +135,34 @@ export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
   const size = items[0].data.length;
   const data = new Float32Array(items.length * size);
   items.forEach((item, i) => data.set(item.data, i * size));
+  return tf.tensor(data, [items.length, ...items[0].shape]);
+}
+
+/**
+ * Reads the `--baseline` option: `'zeros'` (undefined), or a .json/.npy file holding one input or one per item.
+ * @throws WingbeatsError naming `--baseline` for a recording or a count that matches neither.
+ */
+export async function readBaselines(file: string | undefined, items: readonly InputItem[], model: ExplainableModel): Promise<Float32Array[] | undefined> {
+  if (file === undefined || file === 'zeros') return undefined;
+  if (file.toLowerCase().endsWith('.wav')) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros', a stats file or a .json/.npy file but got '${file}'.`);
+  const mean = await statisticsMean(file, items[0].shape);
+  if (mean !== undefined) return [mean];
+  const baselines = await readInputs(file, model);
+  if (baselines.length !== 1 && baselines.length !== items.length) {
+    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+  }
+  return baselines.map((b) => b.data);
+}
+
+/** One baseline per item as a batch tensor `[items, ...shape]` (owned by the caller), or undefined for zeros. */
+export function baselineBatch(baselines: readonly Float32Array[] | undefined, items: readonly InputItem[]): tf.Tensor | undefined {
+  if (baselines === undefined) return undefined;
+  const list = baselines.length === 1 ? items.map(() => baselines[0]) : baselines;
+  if (list.length !== items.length) {
+    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+  }
+  const size = items[0].data.length;
+  const data = new Float32Array(items.length * size);
+  list.forEach((b, i) => data.set(b, i * size));
   return tf.tensor(data, [items.length, ...items[0].shape]);
 }

@@ -1,16 +1,14 @@
 /** `wingbeats-xai explain`: attributions of one method for a recording or model inputs, as JSON, .npy and pictures. */
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../util/errors.js';
-import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
-import { integrationMethods, type IntegrationMethod } from '../attribution/integral-approximation.js';
+import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../../attribution/registry.js';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
 import { addCommonOptions, createLogger, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
-import { readInputs, readInputFiles, presetForModel, type InputItem } from './read-inputs.js';
-import { explainItems, modelJson, parseTarget } from './explain-run.js';
+import { readBaselines, readInputFiles, presetForModel } from '../../pipeline/input-sources.js';
+import { addMethodOptions, methodOptionValues } from './method-options.js';
+import { explainItems, modelJson, parseTarget } from '../../pipeline/explain-items.js';
 import { writeExplanationFiles } from './explanation-files.js';
-import { explainedItemLine, resultJson } from './explain-json.js';
-import { statisticsMean } from './baseline-statistics.js';
+import { explainedItemLine, resultJson } from '../../pipeline/result-json.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { addRecordingOptions, addTargetOptions, parseInteger, parseOutput, parseRecordingOptions, safeRelativePath, type RecordingOptions } from './options.js';
@@ -23,25 +21,17 @@ interface ExplainOptions extends CommonOptions, RecordingOptions {
   output?: string;
   scores: 'logits' | 'probabilities';
   baseline: string;
-  steps?: string;
-  integration: IntegrationMethod;
-  samples?: string;
   seed?: string;
   batchSize?: string;
   out?: string;
 }
 
-/** The `--baseline`: zeros, a `stats` file (its per-position mean), or a .json/.npy file of one input or one per input. */
-async function readBaselines(file: string, items: InputItem[], model: Parameters<typeof readInputs>[1]): Promise<Float32Array[] | undefined> {
-  if (file === 'zeros') return undefined;
-  if (file.toLowerCase().endsWith('.wav')) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros', a stats file or a .json/.npy file but got '${file}'.`);
-  const mean = await statisticsMean(file, items[0].shape);
-  if (mean !== undefined) return [mean];
-  const baselines = await readInputs(file, model);
-  if (baselines.length !== 1 && baselines.length !== items.length) {
-    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
-  }
-  return baselines.map((b) => b.data);
+function methodsHelp(): string {
+  const lines = attributionMethodNames.map((n) => {
+    const { summary, options } = attributionMethods[n];
+    return `  ${n.padEnd(22)}${summary}${options.length > 0 ? ` (${options.map((o) => o.flag).join(', ')})` : ''}`;
+  });
+  return `\nMethods:\n${lines.join('\n')}\n`;
 }
 
 /** Builds the `explain` command. */
@@ -51,21 +41,17 @@ export function explainCommand(io: CliIo): Command {
     .requiredOption('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
     .requiredOption('-i, --input <paths...>', '.wav recordings, .npy/.json files (one input or a list in the model layout), or folders of them (searched recursively)')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
-    .option('--baseline <zeros|file>', "integrated gradients baseline: 'zeros' (0 dB for a PSD: louder than any recording), a stats file from 'wingbeats-xai stats' (its mean), or a .json/.npy input (one, or one per input)", 'zeros')
-    .option('--steps <n>', 'integrated gradients: number of path steps (default 50)')
-    .addOption(new Option('--integration <rule>', 'integrated gradients: quadrature rule').choices([...integrationMethods]).default('trapezoid'))
-    .option('--samples <n>', 'smoothgrad: number of noisy samples (default 25)')
     .option('--seed <n>', 'seed of sampled methods')
     .option('--batch-size <n>', 'rows per model call (default 64)')
     .option('-o, --out <dir>', 'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)')
-    .addHelpText('after', `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].tuning.length > 0 ? ` (${attributionMethods[n].tuning.map((t) => `--${t}`).join(', ')})` : ''}`).join('\n')}\n`);
+    .addHelpText('after', methodsHelp());
+  addMethodOptions(command, { '--samples': '--noise-samples' });
   addTargetOptions(command);
   addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);
   command.action(async (options: ExplainOptions) => {
     const log = createLogger(io, options);
-    const steps = parseInteger(options.steps, '--steps', 1);
-    const samples = parseInteger(options.samples, '--samples', 1);
+    const methodOptions = methodOptionValues(options as unknown as Record<string, unknown>);
     const seed = parseInteger(options.seed, '--seed', 0);
     const batchSize = parseInteger(options.batchSize, '--batch-size', 1);
     const output = parseOutput(options.output);
@@ -77,17 +63,15 @@ export function explainCommand(io: CliIo): Command {
       writeWarnings(io, items);
       const fromRecording = items.some((i) => i.recording !== undefined);
       const preset = fromRecording ? presetForModel(model, options.preset) : undefined;
-      const baselines = await readBaselines(options.baseline, items, model);
+      const baselines = await readBaselines(methodOptions.baseline as string | undefined, items, model);
       const progress = createProgress(io, `${options.method} on ${items.length} input${items.length > 1 ? 's' : ''}`, { quiet: options.quiet });
       const rows = await explainItems(model, items, {
         method: options.method,
         target: parseTarget(options.target),
         output,
         scores: options.scores,
+        methodOptions,
         baselines,
-        steps,
-        integration: options.integration,
-        samples,
         seed,
         batchSize,
         onProgress: (d, t) => progress.update(d, t),

@@ -2,12 +2,12 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
-import { renderReport } from '../render/html-report.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import { renderReport } from '../../render/html-report.js';
 import { addCommonOptions, createLogger, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
-import { modelJson } from './explain-run.js';
-import { buildExplanationReport } from './explanation-report.js';
-import { presetForModel, readInputFiles } from './read-inputs.js';
+import { modelJson } from '../../pipeline/explain-items.js';
+import { buildExplanationReport } from '../../pipeline/explanation-report.js';
+import { presetForModel, readBaselines, readInputFiles } from '../../pipeline/input-sources.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, parseRecordingOptions, type MultiMethodOptions, type RecordingOptions } from './options.js';
@@ -19,8 +19,6 @@ interface ReportOptions extends CommonOptions, MultiMethodOptions, RecordingOpti
   target?: string;
   output?: string;
   scores: 'logits' | 'probabilities';
-  steps?: string;
-  samples?: string;
   seed: string;
   title?: string;
   out: string;
@@ -40,7 +38,7 @@ export function reportCommand(io: CliIo): Command {
   addCommonOptions(command);
   command.action(async (options: ReportOptions) => {
     const log = createLogger(io, options);
-    const { methods, steps, samples, seed, output, target, scores } = parseMultiMethodOptions(options);
+    const { methods, methodOptions, seed, output, target, scores } = parseMultiMethodOptions(options);
     const model = await openModel(io, options.model);
     try {
       model.resolveOutput('report', output);
@@ -53,8 +51,8 @@ export function reportCommand(io: CliIo): Command {
         target,
         output,
         scores,
-        steps,
-        samples,
+        methodOptions,
+        baselines: await readBaselines(methodOptions.baseline as string | undefined, items, model),
         seed,
         preset,
         title: options.title ?? `Explanations of ${model.name}`,

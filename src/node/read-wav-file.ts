@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { WingbeatsError } from '../util/errors.js';
-import { decodeWav, type DecodeWavOptions, type WavRecording } from './wav.js';
+import { decodeWav, type DecodeWavOptions, type WavRecording } from '../signal/wav.js';
 
 /**
  * Reads and decodes a WAV file (Node only; in the browser pass the bytes to {@link decodeWav}).

@@ -1,15 +1,15 @@
 /** `wingbeats-xai stats`: per-position mean and standard deviation of a data set of inputs, for `evaluate --stats`. */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../util/errors.js';
-import { ExplainableModel } from '../execution/explainable-model.js';
+import { WingbeatsError } from '../../util/errors.js';
+import { ExplainableModel } from '../../execution/explainable-model.js';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES, featureShape, isFeaturePresetName } from '../signal/presets.js';
-import { pixelStatistics, pixelStatisticsToJSON } from '../evaluation/pixel-statistics.js';
-import { savePixelStatistics } from '../evaluation/pixel-statistics-file.js';
+import { FEATURE_PRESET_NAMES, featureShape, isFeaturePresetName } from '../../signal/presets.js';
+import { pixelStatistics, pixelStatisticsToJSON } from '../../evaluation/pixel-statistics.js';
+import { savePixelStatistics } from '../pixel-statistics-file.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { readInputs } from './read-inputs.js';
-import { expandInputPaths } from './input-paths.js';
+import { readInputs } from '../../pipeline/input-sources.js';
+import { expandInputPaths } from '../input-paths.js';
 import { createProgress } from './progress.js';
 
 interface StatsOptions extends CommonOptions {

@@ -1,25 +1,25 @@
 /** `wingbeats-xai uncertainty`: explanations under Monte-Carlo dropout, summarised as quantile, mean and std maps. */
-import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
+import { DEFAULT_BATCH_SIZE } from '../../util/batching.js';
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../util/errors.js';
-import type { ScoreKind } from '../execution/explainable-model.js';
-import { attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
-import { mcDropoutExplanations } from '../uncertainty/mc-dropout-explanations.js';
-import { quantileMaps, quantileMethods, type QuantileMethod } from '../uncertainty/quantile-maps.js';
+import { WingbeatsError } from '../../util/errors.js';
+import type { ScoreKind } from '../../execution/explainable-model.js';
+import { attributionMethodNames, attributionMethods, isAttributionMethodName } from '../../attribution/registry.js';
+import { mcDropoutExplanations } from '../../uncertainty/mc-dropout-explanations.js';
+import { quantileMaps, quantileMethods, type QuantileMethod } from '../../uncertainty/quantile-maps.js';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
-import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
-import type { Grid } from '../render/grid.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import { heatmapRowSpec } from '../../render/heatmap-row-chart.js';
+import type { Grid } from '../../render/grid.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
-import { modelJson, parseTarget } from './explain-run.js';
-import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseNumber, parseOutput, parseRecordingOptions, type MethodTuningOptions, type RecordingOptions } from './options.js';
-import { integrationMethods } from '../attribution/integral-approximation.js';
+import { modelJson, parseTarget } from '../../pipeline/explain-items.js';
+import { addRecordingOptions, addTargetOptions, parseInteger, parseNumber, parseOutput, parseRecordingOptions, type RecordingOptions } from './options.js';
+import { addMethodOptions, methodOptionValues } from './method-options.js';
 import { createProgress } from './progress.js';
-import { readInputFiles, itemsToBatch } from './read-inputs.js';
+import { baselineBatch, readBaselines, readInputFiles, itemsToBatch } from '../../pipeline/input-sources.js';
 import { writeStaged } from './staged-output.js';
 
 /** The options of `uncertainty`, as commander hands them over. */
-export interface UncertaintyCommandOptions extends CommonOptions, MethodTuningOptions, RecordingOptions {
+export interface UncertaintyCommandOptions extends CommonOptions, RecordingOptions {
   model: string;
   input: string | string[];
   method: string;
@@ -61,14 +61,16 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
   try {
     const items = await readInputFiles(options.input, model, parseRecordingOptions(options));
     writeWarnings(io, items);
+    const methodOptions = methodOptionValues(options as unknown as Record<string, unknown>);
+    const baseline = baselineBatch(await readBaselines(methodOptions.baseline as string | undefined, items, model), items);
     const x = itemsToBatch(items);
     // Signed methods keep their sign: quantiles of the attributions summed over channels, on a diverging scale.
-    const maps = attributionMethods[method].signed ? 'signed' : 'heatmap';
+    const maps = isAttributionMethodName(method) && attributionMethods[method].signed ? 'signed' : 'heatmap';
     const progress = createProgress(io, `uncertainty (${samples} samples)`, { quiet: options.quiet });
     let mc;
     try {
       mc = await mcDropoutExplanations(model, x, {
-        methodOptions: methodTuning(options),
+        methodOptions: { ...methodOptions, baseline },
         method,
         samples,
         seed,
@@ -82,6 +84,7 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
       });
     } finally {
       x.dispose();
+      baseline?.dispose();
       progress.done();
     }
     const shape = mc.heatmapShape;
@@ -195,7 +198,7 @@ export function uncertaintyCommand(io: CliIo): Command {
     .option('--keep-samples', 'include every sample\'s heatmap in the JSON')
     .option('--batch-size <n>', 'rows per model call', String(DEFAULT_BATCH_SIZE))
     .option('-o, --out <dir>', 'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder');
-  addMethodTuningOptions(command, integrationMethods);
+  addMethodOptions(command);
   addTargetOptions(command);
   addRecordingOptions(command, FEATURE_PRESET_NAMES);
   addCommonOptions(command);

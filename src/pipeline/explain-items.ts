@@ -1,12 +1,10 @@
 /** Runs one attribution method over input items and shapes the results as the `explain --json` document. */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../util/errors.js';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution } from '../attribution/types.js';
-import type { IntegrationMethod } from '../attribution/integral-approximation.js';
-import { itemsToBatch, type InputItem } from './read-inputs.js';
+import { baselineBatch, itemsToBatch, type InputItem } from './input-sources.js';
 
 /** Settings of one explain run (the CLI's options, parsed). */
 export interface ExplainSettings {
@@ -14,11 +12,10 @@ export interface ExplainSettings {
   target?: TargetOption;
   output?: string | number;
   scores?: ScoreKind;
-  /** Baseline values, one per item (integrated gradients), or undefined for zeros. */
+  /** The method's own options (see its descriptor's specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
+  methodOptions?: Record<string, unknown>;
+  /** Baseline values, one per item or one for all (integrated gradients), or undefined for zeros. */
   baselines?: Float32Array[];
-  steps?: number;
-  integration?: IntegrationMethod;
-  samples?: number;
   seed?: number;
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
@@ -52,23 +49,15 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
   const x = itemsToBatch(items);
   let baseline: tf.Tensor | undefined;
   try {
-    if (settings.baselines !== undefined) {
-      const list = settings.baselines.length === 1 ? items.map(() => settings.baselines?.[0] as Float32Array) : settings.baselines;
-      if (list.length !== items.length) {
-        throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
-      }
-      baseline = tf.tensor(Float32Array.from(list.flatMap((b) => Array.from(b))), [items.length, ...shape]);
-    }
+    baseline = baselineBatch(settings.baselines, items);
     const run = attributionMethods[settings.method].run;
     const result = await run(model, x, {
+      ...settings.methodOptions,
       target: settings.target,
       output: settings.output,
       scores: settings.scores,
       batchSize: settings.batchSize,
       seed: settings.seed,
-      steps: settings.steps,
-      method: settings.integration,
-      samples: settings.samples,
       baseline,
       onProgress: settings.onProgress,
     });

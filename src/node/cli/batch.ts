@@ -7,16 +7,16 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { WingbeatsError } from '../util/errors.js';
-import type { AttributionMethodName } from '../attribution/registry.js';
+import { WingbeatsError } from '../../util/errors.js';
+import type { AttributionMethodName } from '../../attribution/registry.js';
 import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
 import { addCommonOptions, createLogger, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
-import { explainItems, modelJson, type ExplainedItem } from './explain-run.js';
+import { explainItems, modelJson, type ExplainedItem } from '../../pipeline/explain-items.js';
 import { writeExplanationFiles } from './explanation-files.js';
-import { resultJson } from './explain-json.js';
-import { presetForModel, readInputs } from './read-inputs.js';
-import { listInputFiles } from './input-paths.js';
+import { resultJson } from '../../pipeline/result-json.js';
+import { presetForModel, readBaselines, readInputs } from '../../pipeline/input-sources.js';
+import { listInputFiles } from '../input-paths.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, parseRecordingOptions, safeFileName, safeRelativePath, type MultiMethodOptions, type RecordingOptions } from './options.js';
@@ -28,8 +28,6 @@ interface BatchOptions extends CommonOptions, MultiMethodOptions, RecordingOptio
   target?: string;
   output?: string;
   scores: 'logits' | 'probabilities';
-  steps?: string;
-  samples?: string;
   seed: string;
   force?: boolean;
   out: string;
@@ -61,7 +59,7 @@ export function batchCommand(io: CliIo): Command {
   addCommonOptions(command);
   command.action(async (options: BatchOptions) => {
     const log = createLogger(io, options);
-    const { methods, steps, samples, seed, output, target, scores } = parseMultiMethodOptions(options);
+    const { methods, methodOptions, seed, output, target, scores } = parseMultiMethodOptions(options);
     const model = await openModel(io, options.model);
     try {
       const head = model.resolveOutput('batch', output);
@@ -83,10 +81,11 @@ export function batchCommand(io: CliIo): Command {
         try {
           const items = await readInputs(file, model, { ...recordingOptions, name: folder });
           writeWarnings(io, items);
+          const baselines = await readBaselines(methodOptions.baseline as string | undefined, items, model);
           const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
           const perMethod: { method: AttributionMethodName; rows: ExplainedItem[] }[] = [];
           for (const method of methods) {
-            perMethod.push({ method, rows: await explainItems(model, items, { method, target, output, scores, steps, samples, seed }) });
+            perMethod.push({ method, rows: await explainItems(model, items, { method, target, output, scores, methodOptions, baselines, seed }) });
           }
           const inputs = perMethod[0].rows.map((row) => ({ name: row.item.name, head: row.head, target: row.target, targetName: row.targetName, probabilities: row.probabilities ?? null, warnings: row.item.warnings }));
           await writeStaged(folderPath, async (staged) => {

@@ -2,16 +2,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../util/errors.js';
-import { featuresFromRecording, type Features } from '../signal/features.js';
-import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, type FeaturePresetName } from '../signal/presets.js';
-import { readWavFile } from '../signal/read-wav-file.js';
+import { WingbeatsError } from '../../util/errors.js';
+import { featuresFromRecording, type Features } from '../../signal/features.js';
+import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, type FeaturePresetName } from '../../signal/presets.js';
+import { readWavFile } from '../read-wav-file.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { writeNpy } from './npy.js';
-import { listInputFiles } from './input-paths.js';
+import { writeNpy } from '../npy-file.js';
+import { listInputFiles } from '../input-paths.js';
 import { safeRelativePath } from './options.js';
-import { featureAxes } from '../signal/feature-axes.js';
-import { upsamplingWarning } from '../signal/upsampling-warning.js';
+import { featureAxes } from '../../signal/feature-axes.js';
+import { upsamplingWarning } from '../../signal/upsampling-warning.js';
 
 interface FeaturesCommandOptions extends CommonOptions {
   input: string[];

@@ -5,9 +5,9 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { WingbeatsError } from '../util/errors.js';
-import { renderChartSvg } from '../render/chart-svg.js';
-import { svgToPng } from '../render/chart-png.js';
+import { WingbeatsError } from '../../util/errors.js';
+import { renderChartSvg } from '../../render/chart-svg.js';
+import { svgToPng } from '../chart-png.js';
 
 /** A staging area for the files of one command run. */
 export interface StagedOutput {

@@ -1,7 +1,7 @@
 /** Starting the backend and loading the model of a command (Node only). */
-import { setupBackend } from '../execution/backend.js';
-import type { ExplainableModel } from '../execution/explainable-model.js';
-import { loadModelFile } from '../models/load-model-file.js';
+import { setupBackend } from '../../execution/backend.js';
+import type { ExplainableModel } from '../../execution/explainable-model.js';
+import { loadModelFile } from '../load-model-file.js';
 import type { CliIo } from './common.js';
 
 /**

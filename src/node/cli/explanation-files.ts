@@ -1,13 +1,13 @@
 /** The picture and files of one explained item, shared by `explain`, `report` and `batch` (Node only). */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ExplainableModel } from '../execution/explainable-model.js';
-import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
-import { explanationSpec } from '../render/explanation-spec.js';
-import type { FeaturePresetName } from '../signal/presets.js';
-import { encodeNpy } from '../io/npy.js';
+import type { ExplainableModel } from '../../execution/explainable-model.js';
+import { attributionMethods, type AttributionMethodName } from '../../attribution/registry.js';
+import { explanationSpec } from '../../render/explanation-spec.js';
+import type { FeaturePresetName } from '../../signal/presets.js';
+import { encodeNpy } from '../../io/npy.js';
 import { toJson } from './common.js';
-import type { ExplainedItem } from './explain-run.js';
-import { resultJson } from './explain-json.js';
+import type { ExplainedItem } from '../../pipeline/explain-items.js';
+import { resultJson } from '../../pipeline/result-json.js';
 import type { StagedOutput } from './staged-output.js';
 
 /** How an explained item is drawn and named. */

@@ -1,7 +1,7 @@
 /** Node-only: saving and loading pixel statistics as JSON files (for `wingbeats-xai stats` / `evaluate --stats`). */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { WingbeatsError } from '../util/errors.js';
-import { PixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from './pixel-statistics.js';
+import { PixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from '../evaluation/pixel-statistics.js';
 
 /**
  * Writes pixel statistics to `path` as JSON `{shape, mean, std, count}`.
