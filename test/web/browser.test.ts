@@ -315,6 +315,27 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     await page.uncheck('#pad');
   });
 
+  test('a real model on a microphone recording: the result card shows the input-range warning with its figures', { skip: skipWithoutShared }, async () => {
+    await page.selectOption('#model-source', 'file');
+    await page.setInputFiles('#model-files', join(sharedDir, 'models', 'Potatamis_Sequential', 'PSD', 'Mosquito_CNN_PSD.h5'));
+    await page.waitForFunction(() => window.__wingbeats.model === 'Mosquito_CNN_PSD' || window.__wingbeats.state === 'error', undefined, { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+    await page.selectOption('#input-source', 'file');
+    await page.setInputFiles('#input-file', join(sharedDir, 'data', 'recordings', 'Ae.Aegypti_1F_5D_25C_SmallCylinder_Cut16.wav'));
+    await page.selectOption('#method', 'saliency');
+    const runs = await page.evaluate(() => window.__wingbeats.runs);
+    await page.click('#explain');
+    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+    const warning = (await page.textContent('#output ul.warnings li')) ?? '';
+    assert.match(warning, /input mean -62\.0 dB, 3\.5 training standard deviations above the training mean \(-95\.0 dB, std 9\.5 dB\); 76 of 129 positions/);
+    const record = (await page.evaluate(() => window.__wingbeats.last)) as ExplainRecord;
+    assert.equal(record.model, 'Mosquito_CNN_PSD');
+    assert.equal(record.items[0].warnings.length, 1);
+    await page.selectOption('#model-source', 'demo');
+    await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
+  });
+
   test('a failed model load leaves nothing ambiguous: no model, the status says so, Explain does not use the previous one', async () => {
     const before = await page.evaluate(() => window.__wingbeats.runs);
     await page.selectOption('#model-source', 'file');
