@@ -275,18 +275,27 @@ function dropModel(reason: string): void {
   ui.output.classList.add('stale');
 }
 
+/** Counts model loads, so a load that finishes after a newer one started (or after the demo was chosen) is dropped. */
+let modelLoads = 0;
+
 async function onModelFiles(): Promise<void> {
   const files = Array.from(ui.modelFiles.files ?? []);
   if (files.length === 0) return;
+  const load = ++modelLoads;
   clearError();
   setState('busy');
   const names = files.map((f) => f.name).join(', ');
   dropModel(`loading '${names}'…`);
   try {
     const picked = await loadPickedModel(await Promise.all(files.map(readPicked)));
+    if (load !== modelLoads) {
+      picked.layersModel?.dispose();
+      return;
+    }
     useModel(picked);
     setState('ready');
   } catch (error) {
+    if (load !== modelLoads) return;
     dropModel(`'${names}' could not be loaded. Pick another file, or choose the demo model.`);
     showError(error);
   }
@@ -304,6 +313,7 @@ async function onModelSource(): Promise<void> {
     return;
   }
   if (demoModel !== null) {
+    modelLoads += 1; // a file still loading must not replace the demo model when it finishes
     if (model !== null && model !== demoModel) model.layersModel?.dispose();
     clearError();
     useModel(demoModel);

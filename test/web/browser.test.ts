@@ -357,6 +357,34 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     assert.match((await page.textContent('#status')) ?? '', /Model 'wingbeats-demo' loaded \(the demo model\)/);
   });
 
+  test('a model load that finishes after a newer (failed) one was started is dropped, not used', { skip: skipWithoutShared }, async () => {
+    await page.selectOption('#model-source', 'file');
+    await page.setInputFiles('#model-files', join(sharedDir, 'models', 'Potatamis', 'spectro', 'HieraEmbCls', 'HieraEmbCls_spectro_frozen.h5'));
+    await page.waitForFunction(() => window.__wingbeats.model === 'HieraEmbCls_spectro_frozen', undefined, { timeout: 20_000 });
+    // Reading the valid file is made slow (1.5 s), so its reload finishes after the broken file's load has failed.
+    // (A string, so the test's compiler adds no helper names to the page's code.)
+    await page.evaluate(`{
+      const read = File.prototype.arrayBuffer;
+      File.prototype.arrayBuffer = function () {
+        const bytes = read.call(this);
+        return this.name === 'broken.h5' ? bytes : new Promise((done) => setTimeout(() => done(bytes), 1500));
+      };
+      window.restoreRead = () => { File.prototype.arrayBuffer = read; };
+    }`);
+    // Choosing "Your model file…" again reloads the picked file; a broken file picked meanwhile starts a newer load.
+    await page.selectOption('#model-source', 'file');
+    await page.setInputFiles('#model-files', { name: 'broken.h5', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an HDF5 file') });
+    await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
+    // Let the older (valid, slow) load finish: it must not bring its model back.
+    await page.waitForTimeout(3000);
+    await page.evaluate('window.restoreRead()');
+    assert.equal(await page.evaluate(() => window.__wingbeats.model), null);
+    assert.match((await page.textContent('#status')) ?? '', /No model loaded: 'broken\.h5' could not be loaded/);
+    assert.equal(await page.isDisabled('#explain'), true);
+    await page.selectOption('#model-source', 'demo');
+    await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
+  });
+
   test('falls back to the cpu backend with a visible notice when wasm cannot load', async () => {
     const fallback = await (browser as Browser).newPage();
     try {
