@@ -12,5 +12,4 @@ export { loadModelFile, readModelJsonArtifacts } from './node/load-model-file.js
 export { demoAssetPaths, loadDemoModel, readDemoModelMetadata } from './node/demo-assets.js';
 export type { DemoAssetPaths, DemoModelMetadata } from './node/demo-assets.js';
 export { savePixelStatistics, loadPixelStatistics } from './node/pixel-statistics-file.js';
-export { runEvaluate } from './node/cli/evaluate.js';
-export { runUncertainty } from './node/cli/uncertainty.js';
+export { readFileBytes, readSource, readSources, expandInputPaths } from './node/read-files.js';

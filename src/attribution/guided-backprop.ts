@@ -15,7 +15,18 @@ import type { AttributionOptions, AttributionResult } from './types.js';
  * `heatmaps` as for saliency. Tensors in the result are owned by the caller.
  * @example const { heatmaps } = await guidedBackprop(model, x, { target: 2 });
  */
-export async function guidedBackprop(model: ModelInput, inputs: InputLike, options: AttributionOptions = {}): Promise<AttributionResult> {
-  const frame = { method: 'guided-backprop', functionName: 'guidedBackprop', reduction: 'max-abs', execution: { rules: [guidedRelu] } } as const;
-  return runMethod(frame, model, inputs, options, (ctx) => ({ attributions: targetGradients(ctx.model, ctx.x, ctx.targets, ctx) }));
+export async function guidedBackprop(
+  model: ModelInput,
+  inputs: InputLike,
+  options: AttributionOptions = {},
+): Promise<AttributionResult> {
+  const frame = {
+    method: 'guided-backprop',
+    functionName: 'guidedBackprop',
+    reduction: 'max-abs',
+    execution: { rules: [guidedRelu] },
+  } as const;
+  return runMethod(frame, model, inputs, options, (ctx) => ({
+    attributions: targetGradients(ctx.model, ctx.x, ctx.targets, ctx),
+  }));
 }

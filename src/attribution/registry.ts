@@ -37,9 +37,36 @@ const none = [] as const;
 
 /** Every attribution method by its stable name. */
 export const attributionMethods = {
-  gradients: { name: 'gradients', title: 'Gradients', summary: 'd(target score)/d(input)', signed: true, reduction: 'max-abs', hasDelta: false, options: none, run: gradients as AttributionMethod<any> },
-  saliency: { name: 'saliency', title: 'Saliency', summary: '|gradient|, max over channels', signed: false, reduction: 'max-abs', hasDelta: false, options: none, run: saliency as AttributionMethod<any> },
-  'guided-backprop': { name: 'guided-backprop', title: 'Guided backprop', summary: 'gradients through guided ReLUs', signed: true, reduction: 'max-abs', hasDelta: false, options: none, run: guidedBackprop as AttributionMethod<any> },
+  gradients: {
+    name: 'gradients',
+    title: 'Gradients',
+    summary: 'd(target score)/d(input)',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: none,
+    run: gradients as AttributionMethod<any>,
+  },
+  saliency: {
+    name: 'saliency',
+    title: 'Saliency',
+    summary: '|gradient|, max over channels',
+    signed: false,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: none,
+    run: saliency as AttributionMethod<any>,
+  },
+  'guided-backprop': {
+    name: 'guided-backprop',
+    title: 'Guided backprop',
+    summary: 'gradients through guided ReLUs',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: none,
+    run: guidedBackprop as AttributionMethod<any>,
+  },
   'integrated-gradients': {
     name: 'integrated-gradients',
     title: 'Integrated gradients',
@@ -50,8 +77,26 @@ export const attributionMethods = {
     options: INTEGRATED_GRADIENTS_OPTIONS,
     run: integratedGradients as AttributionMethod<any>,
   },
-  'input-x-gradient': { name: 'input-x-gradient', title: 'Input × gradient', summary: 'input times gradient', signed: true, reduction: 'sum-abs', hasDelta: false, options: none, run: inputXGradient as AttributionMethod<any> },
-  smoothgrad: { name: 'smoothgrad', title: 'SmoothGrad', summary: 'saliency averaged over noisy copies', signed: false, reduction: 'max-abs', hasDelta: false, options: SMOOTH_GRAD_OPTIONS, run: smoothGrad(saliency) as AttributionMethod<any> },
+  'input-x-gradient': {
+    name: 'input-x-gradient',
+    title: 'Input × gradient',
+    summary: 'input times gradient',
+    signed: true,
+    reduction: 'sum-abs',
+    hasDelta: false,
+    options: none,
+    run: inputXGradient as AttributionMethod<any>,
+  },
+  smoothgrad: {
+    name: 'smoothgrad',
+    title: 'SmoothGrad',
+    summary: 'saliency averaged over noisy copies',
+    signed: false,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: SMOOTH_GRAD_OPTIONS,
+    run: smoothGrad(saliency) as AttributionMethod<any>,
+  },
 } as const satisfies Record<string, MethodDescriptor>;
 
 /** Name of a registered attribution method. */
@@ -73,6 +118,7 @@ export function methodDescriptor(name: AttributionMethodName): MethodDescriptor 
 /** Every distinct option spec of `methods` (all methods by default), in registry order; one spec per option name. */
 export function methodOptionSpecs(methods: readonly AttributionMethodName[] = attributionMethodNames): OptionSpec[] {
   const seen = new Map<string, OptionSpec>();
-  for (const name of methods) for (const spec of attributionMethods[name].options) if (!seen.has(spec.name)) seen.set(spec.name, spec);
+  for (const name of methods)
+    for (const spec of attributionMethods[name].options) if (!seen.has(spec.name)) seen.set(spec.name, spec);
   return [...seen.values()];
 }

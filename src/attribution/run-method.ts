@@ -66,7 +66,18 @@ export async function runMethod(
   return withModelRequest(functionName, modelInput, inputs, options ?? {}, async (request) => {
     const { model, x, targets, outputIndex, scores, batchSize, predictions, labels } = request;
     const execution = combined(request.execution, frame.execution);
-    const ctx: MethodContext = { functionName, model, x, targets, predictions: request.rows, options, outputIndex, scores, batchSize, execution };
+    const ctx: MethodContext = {
+      functionName,
+      model,
+      x,
+      targets,
+      predictions: request.rows,
+      options,
+      outputIndex,
+      scores,
+      batchSize,
+      execution,
+    };
     const owned: tf.Tensor[] = [];
     try {
       const { attributions, delta, method: computedName } = await compute(ctx);
@@ -74,7 +85,8 @@ export async function runMethod(
       const heatmaps = heatmapOf(attributions, frame.reduction);
       owned.push(heatmaps);
       let probabilities: tf.Tensor2D | undefined;
-      if (model.endsInSoftmax(outputIndex)) probabilities = scores === 'logits' ? tf.softmax(predictions) : tf.clone(predictions);
+      if (model.endsInSoftmax(outputIndex))
+        probabilities = scores === 'logits' ? tf.softmax(predictions) : tf.clone(predictions);
       else if (scores === 'probabilities') probabilities = tf.clone(predictions);
       return {
         method: computedName ?? frame.method,

@@ -4,6 +4,7 @@
  */
 import type { ModelInput } from '../execution/explainable-model.js';
 import { argumentError } from '../util/errors.js';
+import type { OptionSpec } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
 import { withModelRequest } from '../execution/model-request.js';
 import { AttributionMethodName, attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
@@ -78,6 +79,13 @@ export interface CompareWithRandomResult {
 }
 
 const FUNCTION = 'compareWithRandom';
+
+/** The evaluation's own options, as specs (flags, defaults, ranges, help). */
+export const EVALUATION_OPTIONS = [
+  { name: 'randomSeeds', flag: '--random-seeds', type: 'integer', default: 5, min: 1, max: 10000, help: 'number of random flipping orders (seeds seed, seed+1, ...)' },
+  { name: 'fraction', flag: '--fraction', type: 'number', default: 0.25, min: 0, max: 1, help: 'fraction of all positions flipped in total' },
+  { name: 'flipStep', flag: '--flip-step', type: 'number', default: 0.005, min: 0, max: 1, help: 'fraction of all positions flipped per step (at least one position)', aliases: ['--step'] },
+] as const satisfies readonly OptionSpec[];
 
 function curveOf(method: string, result: PixelFlippingResult, example: number, seed?: number): ComparisonCurve {
   const c = result.curves[example];

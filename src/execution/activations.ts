@@ -31,6 +31,9 @@ export function applyActivation(name: string, x: tf.Tensor, ctx: ExecutionContex
     case 'swish':
       return tf.mul(x, tf.sigmoid(x));
     default:
-      throw new WingbeatsError('UNSUPPORTED_MODEL', `Activation '${name}' is not supported by the explainable executor.`);
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Activation '${name}' is not supported by the explainable executor.`,
+      );
   }
 }

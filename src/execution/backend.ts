@@ -58,7 +58,7 @@ export async function wasmDirectoryForNode(): Promise<string | undefined> {
   const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined && typeof window === 'undefined';
   if (!isNode) return undefined;
   const moduleName = 'node:module';
-  const { createRequire } = (await import(/* @vite-ignore */ moduleName)) as typeof import('node:module');
+  const { createRequire } = (await import(/* @vite-ignore */ moduleName)) as { createRequire: (url: string) => { resolve(id: string): string } };
   const require = createRequire(import.meta.url);
   const entry = require.resolve('@tensorflow/tfjs-backend-wasm');
   return entry.slice(0, entry.lastIndexOf('/') + 1);

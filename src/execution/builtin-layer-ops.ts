@@ -5,7 +5,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { conv1dInputGradFriendly, conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from './fast-conv.js';
-import { LayerOp, activationName, addBias, config, first, layerWeight, pair, requireChannelsLast, single } from './layer-op.js';
+import {
+  LayerOp,
+  activationName,
+  addBias,
+  config,
+  first,
+  layerWeight,
+  pair,
+  requireChannelsLast,
+  single,
+} from './layer-op.js';
 
 const builtins: [string, LayerOp][] = [];
 const add = (className: string, op: LayerOp): void => void builtins.push([className, op]);
@@ -19,12 +29,17 @@ function pooling(kind: 'max' | 'avg', rank: 1 | 2): LayerOp {
     if (rank === 2) {
       const size = pair(c.poolSize, 2);
       const strides = pair(c.strides ?? c.poolSize, size[0]);
-      return kind === 'max' ? tf.maxPool(x as tf.Tensor4D, size, strides, padding) : tf.avgPool(x as tf.Tensor4D, size, strides, padding);
+      return kind === 'max'
+        ? tf.maxPool(x as tf.Tensor4D, size, strides, padding)
+        : tf.avgPool(x as tf.Tensor4D, size, strides, padding);
     }
     const size = first(c.poolSize, 2);
     const stride = first(c.strides ?? c.poolSize, size);
     const x4 = tf.expandDims(x, 2) as tf.Tensor4D;
-    const y = kind === 'max' ? tf.maxPool(x4, [size, 1], [stride, 1], padding) : tf.avgPool(x4, [size, 1], [stride, 1], padding);
+    const y =
+      kind === 'max'
+        ? tf.maxPool(x4, [size, 1], [stride, 1], padding)
+        : tf.avgPool(x4, [size, 1], [stride, 1], padding);
     return tf.squeeze(y, [2]);
   };
 }
@@ -45,12 +60,16 @@ add('Dense', (layer, inputs, ctx) => {
  * The op of a convolution layer class: channels-last input, its named weights, `compute(x, weights, config)` for the
  * linear part, then bias and activation under the rules in force.
  */
-function convolutionOp(weightNames: readonly string[], compute: (x: tf.Tensor, weights: tf.Tensor[], c: Record<string, any>, layer: tf.layers.Layer) => tf.Tensor): LayerOp {
+function convolutionOp(
+  weightNames: readonly string[],
+  compute: (x: tf.Tensor, weights: tf.Tensor[], c: Record<string, any>, layer: tf.layers.Layer) => tf.Tensor,
+): LayerOp {
   return (layer, inputs, ctx) => {
     requireChannelsLast(layer);
     const weights = weightNames.map((name) => {
       const w = layerWeight(layer, name);
-      if (w === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no ${name}.`);
+      if (w === undefined)
+        throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no ${name}.`);
       return w;
     });
     const c = config(layer);
@@ -58,23 +77,63 @@ function convolutionOp(weightNames: readonly string[], compute: (x: tf.Tensor, w
   };
 }
 
-add('Conv1D', convolutionOp(['kernel'], (x, [kernel], c, layer) => {
-  if (c.padding === 'causal') throw new WingbeatsError('UNSUPPORTED_MODEL', `Conv1D layer '${layer.name}' uses causal padding, which is not supported.`);
-  return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, first(c.strides, 1), c.padding, first(c.dilationRate, 1));
-}));
+add(
+  'Conv1D',
+  convolutionOp(['kernel'], (x, [kernel], c, layer) => {
+    if (c.padding === 'causal')
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Conv1D layer '${layer.name}' uses causal padding, which is not supported.`,
+      );
+    return conv1dInputGradFriendly(
+      x as tf.Tensor3D,
+      kernel as tf.Tensor3D,
+      first(c.strides, 1),
+      c.padding,
+      first(c.dilationRate, 1),
+    );
+  }),
+);
 
-add('Conv2D', convolutionOp(['kernel'], (x, [kernel], c) =>
-  conv2dInputGradFriendly(x as tf.Tensor4D, kernel as tf.Tensor4D, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1)),
-));
+add(
+  'Conv2D',
+  convolutionOp(['kernel'], (x, [kernel], c) =>
+    conv2dInputGradFriendly(
+      x as tf.Tensor4D,
+      kernel as tf.Tensor4D,
+      pair(c.strides, 1),
+      c.padding,
+      pair(c.dilationRate, 1),
+    ),
+  ),
+);
 
-add('DepthwiseConv2D', convolutionOp(['depthwise_kernel'], (x, [kernel], c) =>
-  depthwiseConv2dInputGradFriendly(x as tf.Tensor4D, kernel as tf.Tensor4D, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1)),
-));
+add(
+  'DepthwiseConv2D',
+  convolutionOp(['depthwise_kernel'], (x, [kernel], c) =>
+    depthwiseConv2dInputGradFriendly(
+      x as tf.Tensor4D,
+      kernel as tf.Tensor4D,
+      pair(c.strides, 1),
+      c.padding,
+      pair(c.dilationRate, 1),
+    ),
+  ),
+);
 
-add('SeparableConv2D', convolutionOp(['depthwise_kernel', 'pointwise_kernel'], (x, [depthwise, pointwise], c) => {
-  const spatial = depthwiseConv2dInputGradFriendly(x as tf.Tensor4D, depthwise as tf.Tensor4D, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
-  return conv2dInputGradFriendly(spatial, pointwise as tf.Tensor4D, [1, 1], 'valid', [1, 1]);
-}));
+add(
+  'SeparableConv2D',
+  convolutionOp(['depthwise_kernel', 'pointwise_kernel'], (x, [depthwise, pointwise], c) => {
+    const spatial = depthwiseConv2dInputGradFriendly(
+      x as tf.Tensor4D,
+      depthwise as tf.Tensor4D,
+      pair(c.strides, 1),
+      c.padding,
+      pair(c.dilationRate, 1),
+    );
+    return conv2dInputGradFriendly(spatial, pointwise as tf.Tensor4D, [1, 1], 'valid', [1, 1]);
+  }),
+);
 
 add('BatchNormalization', (layer, inputs) => {
   const x = single(inputs, layer);

@@ -39,7 +39,14 @@ export function layerEndsInSoftmax(layer: tf.layers.Layer): boolean {
 }
 
 function site(kind: RuleSite['kind'], layer: tf.layers.Layer, id: string, activation?: string): RuleSite {
-  return { kind, layer, className: layer.getClassName(), id, ...(activation === undefined ? {} : { activation }), weight: (suffix) => layerWeight(layer, suffix) };
+  return {
+    kind,
+    layer,
+    className: layer.getClassName(),
+    id,
+    ...(activation === undefined ? {} : { activation }),
+    weight: (suffix) => layerWeight(layer, suffix),
+  };
 }
 
 function makeContext(state: PassState, layer: tf.layers.Layer, path: string, keepSoftmax: boolean): ExecutionContext {
@@ -63,7 +70,13 @@ function makeContext(state: PassState, layer: tf.layers.Layer, path: string, kee
   return ctx;
 }
 
-function runLayer(layer: tf.layers.Layer, list: tf.Tensor[], state: PassState, keepSoftmax: boolean, path: string): tf.Tensor | tf.Tensor[] {
+function runLayer(
+  layer: tf.layers.Layer,
+  list: tf.Tensor[],
+  state: PassState,
+  keepSoftmax: boolean,
+  path: string,
+): tf.Tensor | tf.Tensor[] {
   if (layer instanceof tf.LayersModel) {
     const outs = executeGraph(layer, list, state, [], path);
     return outs.length === 1 ? outs[0] : outs;
@@ -77,11 +90,20 @@ function runLayer(layer: tf.layers.Layer, list: tf.Tensor[], state: PassState, k
 function single(value: tf.Tensor | tf.Tensor[], layer: tf.layers.Layer, what: string): tf.Tensor {
   if (!Array.isArray(value)) return value;
   if (value.length === 1) return value[0];
-  throw new WingbeatsError('UNSUPPORTED_MODEL', `${what} needs layer '${layer.name}' (${layer.getClassName()}) to have one input and one output, but it has ${value.length}.`);
+  throw new WingbeatsError(
+    'UNSUPPORTED_MODEL',
+    `${what} needs layer '${layer.name}' (${layer.getClassName()}) to have one input and one output, but it has ${value.length}.`,
+  );
 }
 
 /** Executes one layer on concrete tensors under the pass `state` (`path`: names of the enclosing layers, for rule sites). */
-export function executeLayer(layer: tf.layers.Layer, inputs: tf.Tensor | tf.Tensor[], state: PassState, keepSoftmax = true, parentPath = ''): tf.Tensor | tf.Tensor[] {
+export function executeLayer(
+  layer: tf.layers.Layer,
+  inputs: tf.Tensor | tf.Tensor[],
+  state: PassState,
+  keepSoftmax = true,
+  parentPath = '',
+): tf.Tensor | tf.Tensor[] {
   const list = Array.isArray(inputs) ? inputs : [inputs];
   const path = parentPath === '' ? layer.name : `${parentPath}/${layer.name}`;
   const rule = ruleForLayer(state.rules, layer.getClassName());
@@ -90,7 +112,8 @@ export function executeLayer(layer: tf.layers.Layer, inputs: tf.Tensor | tf.Tens
     out = runLayer(layer, list, state, keepSoftmax, path);
   } else {
     const x = single(list, layer, `Rule '${rule.name}'`);
-    const forward: Forward = (v) => single(runLayer(layer, [v], state, keepSoftmax, path), layer, `Rule '${rule.name}'`);
+    const forward: Forward = (v) =>
+      single(runLayer(layer, [v], state, keepSoftmax, path), layer, `Rule '${rule.name}'`);
     out = rule.wrap(forward, site('layer', layer, path))(x);
   }
   const hook = state.layerHook;
@@ -102,17 +125,28 @@ export function executeLayer(layer: tf.layers.Layer, inputs: tf.Tensor | tf.Tens
 }
 
 /** Executes every output of `model` on `inputs` (one tensor per model input); `stripFinalSoftmax[i]`: output i as logits. */
-export function executeGraph(model: tf.LayersModel, inputs: tf.Tensor[], state: PassState, stripFinalSoftmax: readonly boolean[], parentPath = ''): tf.Tensor[] {
+export function executeGraph(
+  model: tf.LayersModel,
+  inputs: tf.Tensor[],
+  state: PassState,
+  stripFinalSoftmax: readonly boolean[],
+  parentPath = '',
+): tf.Tensor[] {
   const memo = new Map<number, tf.Tensor>();
   model.inputs.forEach((symbolic, i) => memo.set(symbolic.id, inputs[i]));
   const evaluate = (symbolic: Symbolic, stripSoftmax: boolean): tf.Tensor => {
     const known = stripSoftmax ? undefined : memo.get(symbolic.id);
     if (known !== undefined) return known;
     const layer = symbolic.sourceLayer as tf.layers.Layer;
-    const node = (layer as unknown as { inboundNodes: { inputTensors: Symbolic[] }[] }).inboundNodes[symbolic.nodeIndex];
+    const node = (layer as unknown as { inboundNodes: { inputTensors: Symbolic[] }[] }).inboundNodes[
+      symbolic.nodeIndex
+    ];
     const className = layer.getClassName();
     const config = layer.getConfig() as Record<string, unknown>;
-    if (stripSoftmax && (className === 'Softmax' || (className === 'Activation' && isSoftmaxActivation(config.activation)))) {
+    if (
+      stripSoftmax &&
+      (className === 'Softmax' || (className === 'Activation' && isSoftmaxActivation(config.activation)))
+    ) {
       return evaluate(node.inputTensors[0], false);
     }
     const args = node.inputTensors.map((t) => evaluate(t, false));

@@ -38,7 +38,10 @@ export function activationName(layer: tf.layers.Layer): string {
 
 export function single(inputs: tf.Tensor[], layer: tf.layers.Layer): tf.Tensor {
   if (inputs.length !== 1) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `Layer '${layer.name}' (${layer.getClassName()}) expects one input but got ${inputs.length}.`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `Layer '${layer.name}' (${layer.getClassName()}) expects one input but got ${inputs.length}.`,
+    );
   }
   return inputs[0];
 }
@@ -58,7 +61,10 @@ export function first(value: unknown, fallback: number): number {
 export function requireChannelsLast(layer: tf.layers.Layer): void {
   const format = config(layer).dataFormat ?? config(layer).data_format;
   if (format !== undefined && format !== 'channelsLast' && format !== 'channels_last') {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `Layer '${layer.name}' uses data format '${format}'; only channels-last is supported.`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `Layer '${layer.name}' uses data format '${format}'; only channels-last is supported.`,
+    );
   }
 }
 
@@ -66,4 +72,3 @@ export function addBias(layer: tf.layers.Layer, y: tf.Tensor): tf.Tensor {
   const bias = config(layer).useBias === false ? undefined : layerWeight(layer, 'bias');
   return bias === undefined ? y : tf.add(y, bias);
 }
-

@@ -32,7 +32,10 @@ export function registerLayerOp(className: string, op: LayerOp): void {
   const existing = ops.get(className);
   if (existing === op) return;
   if (existing !== undefined) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Layer class '${className}' already has a layer op; registerLayerOp will not replace it (choose another class name).`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Layer class '${className}' already has a layer op; registerLayerOp will not replace it (choose another class name).`,
+    );
   }
   ops.set(className, op);
 }

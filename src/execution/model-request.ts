@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { argumentError } from '../util/errors.js';
+import type { OptionSpec } from '../util/option-spec.js';
 import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 import { ExplainableModel, ModelInput, OutputSelector, ScoreKind, asExplainableModel } from './explainable-model.js';
 import type { ExecutionSettings } from './execution-settings.js';
@@ -26,6 +27,28 @@ export interface RequestOptions {
   /** Rules, dropout and layer hook of every pass of this call (default: plain inference). */
   execution?: ExecutionSettings;
 }
+
+/** The shared `seed` and `batchSize` options, as specs (flags, defaults, ranges, help). */
+export const REQUEST_OPTIONS = [
+  {
+    name: 'seed',
+    flag: '--seed',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 2147483647,
+    help: 'seed of everything random: noise, dropout masks, replacement values, random orders',
+  },
+  {
+    name: 'batchSize',
+    flag: '--batch-size',
+    type: 'integer',
+    default: DEFAULT_BATCH_SIZE,
+    min: 1,
+    max: 100000,
+    help: 'rows per model call (does not change results)',
+  },
+] as const satisfies readonly OptionSpec[];
 
 /** What the frame hands to the body of an entry point. Tensors are owned by the frame unless taken. */
 export interface ModelRequest {
@@ -59,7 +82,8 @@ export function checkRequestOptions(functionName: string, options: RequestOption
   if (options.scores !== undefined && options.scores !== 'logits' && options.scores !== 'probabilities') {
     throw argumentError(functionName, 'scores', "'logits' or 'probabilities'", options.scores);
   }
-  if (options.seed !== undefined && !Number.isFinite(options.seed)) throw argumentError(functionName, 'seed', 'a finite number', options.seed);
+  if (options.seed !== undefined && !Number.isFinite(options.seed))
+    throw argumentError(functionName, 'seed', 'a finite number', options.seed);
 }
 
 /**

@@ -49,7 +49,11 @@ export interface PropagationRule {
  * upstream gradient (shape of the output), `x` the layer input or pre-activation — through `withInputGradient`.
  * @example const deconvRelu = gradientRule('deconvnet-relu', { activations: ['relu'] }, (dy) => tf.relu(dy));
  */
-export function gradientRule(name: string, appliesTo: RuleTargets, inputGradient: (dy: tf.Tensor, x: tf.Tensor, site: RuleSite) => tf.Tensor): PropagationRule {
+export function gradientRule(
+  name: string,
+  appliesTo: RuleTargets,
+  inputGradient: (dy: tf.Tensor, x: tf.Tensor, site: RuleSite) => tf.Tensor,
+): PropagationRule {
   return {
     name,
     appliesTo,
@@ -58,11 +62,17 @@ export function gradientRule(name: string, appliesTo: RuleTargets, inputGradient
 }
 
 /** The first rule of `rules` that applies to layer class `className` (layer sites). */
-export function ruleForLayer(rules: readonly PropagationRule[] | undefined, className: string): PropagationRule | undefined {
+export function ruleForLayer(
+  rules: readonly PropagationRule[] | undefined,
+  className: string,
+): PropagationRule | undefined {
   return rules?.find((r) => r.appliesTo.layers?.includes(className) === true);
 }
 
 /** The first rule of `rules` that applies to activation `name` (activation sites). */
-export function ruleForActivation(rules: readonly PropagationRule[] | undefined, name: string): PropagationRule | undefined {
+export function ruleForActivation(
+  rules: readonly PropagationRule[] | undefined,
+  name: string,
+): PropagationRule | undefined {
   return rules?.find((r) => r.appliesTo.activations?.includes(name) === true);
 }

@@ -1,7 +1,8 @@
 /**
  * NumPy `.npy` files (Node only): the byte codec of src/io/npy.ts plus reading and writing files.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readFileBytes } from './read-files.js';
 import { WingbeatsError } from '../util/errors.js';
 import { decodeNpy, encodeNpy, type NpyArray } from '../io/npy.js';
 
@@ -32,16 +33,10 @@ export async function writeNpy(path: string, data: Float32Array, shape: readonly
  *
  * @param path - The file.
  * @returns {@link NpyArray}.
- * @throws WingbeatsError `IO` when the file cannot be read, `INVALID_FILE` as {@link decodeNpy}.
+ * @throws WingbeatsError `IO` when the file does not exist or cannot be read, `INVALID_FILE` as {@link decodeNpy}.
  * @example
  * const { data, shape } = await readNpy('inputs.npy');
  */
 export async function readNpy(path: string): Promise<NpyArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new WingbeatsError('IO', `Cannot read '${path}': ${(error as Error).message}`, { cause: error });
-  }
-  return decodeNpy(bytes, path);
+  return decodeNpy(await readFileBytes(path), path);
 }

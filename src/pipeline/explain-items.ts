@@ -1,4 +1,4 @@
-/** Runs one attribution method over input items and shapes the results as the `explain --json` document. */
+/** Runs one attribution method over input items and returns plain arrays per item. */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';
@@ -6,19 +6,23 @@ import { attributionMethods, type AttributionMethodName } from '../attribution/r
 import { disposeAttribution } from '../attribution/types.js';
 import { baselineBatch, itemsToBatch, type InputItem } from './input-sources.js';
 
-/** Settings of one explain run (the CLI's options, parsed). */
-export interface ExplainSettings {
-  method: AttributionMethodName;
+/** What every job that runs a model is told: target, head, scores, seed, chunk size, the methods' options. */
+export interface JobSettings {
   target?: TargetOption;
   output?: string | number;
   scores?: ScoreKind;
-  /** The method's own options (see its descriptor's specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
+  seed?: number;
+  batchSize?: number;
+  /** The methods' own options (see the descriptors' specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
   methodOptions?: Record<string, unknown>;
   /** Baseline values, one per item or one for all (integrated gradients), or undefined for zeros. */
   baselines?: Float32Array[];
-  seed?: number;
-  batchSize?: number;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** Settings of one explain run: the job settings and the method. */
+export interface ExplainSettings extends JobSettings {
+  method: AttributionMethodName;
 }
 
 /** One explained item, as plain arrays. */
@@ -36,15 +40,12 @@ export interface ExplainedItem {
   delta?: number;
 }
 
-/** Parses `--target`: a class index, a class name, or a comma-separated list (one per input). */
-export function parseTarget(text: string | undefined): TargetOption | undefined {
-  if (text === undefined) return undefined;
-  const one = (t: string): number | string => (/^\d+$/.test(t.trim()) ? Number(t.trim()) : t.trim());
-  return text.includes(',') ? text.split(',').map(one) : one(text);
-}
-
 /** Explains every item with `settings.method`, in one batched call. */
-export async function explainItems(model: ExplainableModel, items: InputItem[], settings: ExplainSettings): Promise<ExplainedItem[]> {
+export async function explainItems(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: ExplainSettings,
+): Promise<ExplainedItem[]> {
   const shape = items[0].shape;
   const x = itemsToBatch(items);
   let baseline: tf.Tensor | undefined;
@@ -64,7 +65,10 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
     try {
       const outputIndex = model.resolveOutput('explain', settings.output);
       const logits = tf.tidy(() =>
-        (settings.scores === 'probabilities' ? model.run(x, { outputIndex, scores: 'logits' }) : result.predictions).arraySync(),
+        (settings.scores === 'probabilities'
+          ? model.run(x, { outputIndex, scores: 'logits' })
+          : result.predictions
+        ).arraySync(),
       ) as number[][];
       const probabilities = result.probabilities?.arraySync() as number[][] | undefined;
       const attributions = result.attributions.dataSync() as Float32Array;
@@ -91,17 +95,4 @@ export async function explainItems(model: ExplainableModel, items: InputItem[], 
     x.dispose();
     baseline?.dispose();
   }
-}
-
-/** The model part of the JSON documents. */
-export function modelJson(model: ExplainableModel, output: string | number | undefined): Record<string, unknown> {
-  const index = model.resolveOutput('explain', output);
-  return {
-    name: model.name,
-    inputShape: model.inputShape,
-    outputs: model.outputNames,
-    output: model.outputNames[index],
-    labels: model.labels(index),
-    ...model.info,
-  };
 }

@@ -1,44 +1,40 @@
 /**
  * Builds the HTML report of several attribution methods over input items: per item the recording, the model input,
  * the prediction of every classifier head with class names, and the explanations side by side. Used by `report` and
- * `demo`. Node only (it renders charts to SVG in-process).
+ * `demo` (charts are rendered to SVG with Vega, in Node and in the browser alike).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
-import type { TargetOption } from '../execution/targets.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
 import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import { gridFromImage } from '../render/grid.js';
 import { renderChartSvg } from '../render/chart-svg.js';
-import type { ReportData, ReportFigure, ReportItem, ReportPrediction, ReportTable } from '../render/html-report.js';
+import {
+  renderReport,
+  type ReportData,
+  type ReportFigure,
+  type ReportItem,
+  type ReportPrediction,
+  type ReportTable,
+} from '../render/html-report.js';
+import { audioDataUrl } from '../render/audio-data-url.js';
 import { formatFrequencyBands } from '../summary/frequency-bands.js';
-import { itemFrequencyBands, itemRelativeGap } from './result-json.js';
-import { audioDataUrl } from '../node/audio-data-url.js';
 import type { FeaturePresetName } from '../signal/presets.js';
-import { explainItems, type ExplainedItem } from './explain-items.js';
-import { resultJson } from './result-json.js';
-import { explainedItemSpec } from '../node/cli/explanation-files.js';
+import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
+import { itemFrequencyBands, itemRelativeGap, modelJson, resultJson } from './result-json.js';
+import { jsonFile, type OutputFile } from './output-files.js';
+import { explainedItemSpec } from './explanation-files.js';
 import { itemsToBatch, type InputItem } from './input-sources.js';
 
 /** Settings of one report. */
-export interface ExplanationReportSettings {
+export interface ExplanationReportSettings extends JobSettings {
   methods: readonly AttributionMethodName[];
-  target?: TargetOption;
-  output?: string | number;
-  scores?: ScoreKind;
-  seed?: number;
-  /** The methods' own options (see the descriptors' specs). */
-  methodOptions?: Record<string, unknown>;
-  /** Baselines of integrated gradients (one, or one per item). */
-  baselines?: Float32Array[];
   /** The preset the items were computed with (axes of the pictures). */
   preset?: FeaturePresetName;
   title: string;
   description?: string;
-  /** Called after each method with (done, total). */
-  onProgress?: (done: number, total: number) => void;
 }
 
 /** A picture of the model input alone (spectrum line, or the spectrogram in dB), shown once per recording. */
@@ -98,14 +94,26 @@ function summaryTable(items: InputItem[], first: ExplainedItem[], labels: string
 }
 
 /** Predictions of every head that ends in a softmax (or the explained head), with class names where known. */
-function headPredictions(model: ExplainableModel, x: tf.Tensor, explainedHead: number, target: number): ReportPrediction[][] {
+function headPredictions(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  explainedHead: number,
+  target: number,
+): ReportPrediction[][] {
   const heads = model.outputNames.map((_, i) => i).filter((i) => i === explainedHead || model.endsInSoftmax(i));
-  const perHead = heads.map((i) => tf.tidy(() => model.run(x, { outputIndex: i, scores: 'probabilities' }).arraySync()));
+  const perHead = heads.map((i) =>
+    tf.tidy(() => model.run(x, { outputIndex: i, scores: 'probabilities' }).arraySync()),
+  );
   return Array.from({ length: x.shape[0] }, (_, e) =>
     heads.map((h, k) => {
       const probabilities = perHead[k][e];
       const labels = model.labels(h) ?? probabilities.map((_, c) => `class ${c}`);
-      return { head: model.outputNames[h], classNames: labels, probabilities, ...(h === explainedHead ? { target } : {}) };
+      return {
+        head: model.outputNames[h],
+        classNames: labels,
+        probabilities,
+        ...(h === explainedHead ? { target } : {}),
+      };
     }),
   );
 }
@@ -118,7 +126,7 @@ export async function buildExplanationReport(
 ): Promise<{ report: ReportData; results: Record<string, unknown>[] }> {
   const perMethod = new Map<string, ExplainedItem[]>();
   for (const [k, method] of settings.methods.entries()) {
-    perMethod.set(method, await explainItems(model, items, { method, target: settings.target, output: settings.output, scores: settings.scores, seed: settings.seed ?? 1, methodOptions: settings.methodOptions, baselines: settings.baselines }));
+    perMethod.set(method, await explainItems(model, items, { ...settings, method, onProgress: undefined }));
     settings.onProgress?.(k + 1, settings.methods.length);
   }
   const head = model.resolveOutput('report', settings.output);
@@ -127,7 +135,9 @@ export async function buildExplanationReport(
   const x = itemsToBatch(items);
   let predictions: ReportPrediction[][];
   try {
-    predictions = headPredictions(model, x, head, 0).map((list, e) => list.map((p) => (p.target === undefined ? p : { ...p, target: first[e].target })));
+    predictions = headPredictions(model, x, head, 0).map((list, e) =>
+      list.map((p) => (p.target === undefined ? p : { ...p, target: first[e].target })),
+    );
   } finally {
     x.dispose();
   }
@@ -137,14 +147,22 @@ export async function buildExplanationReport(
     const explanations: ReportFigure[] = [];
     for (const method of settings.methods) {
       const row = (perMethod.get(method) as ExplainedItem[])[i];
-      const svg = await renderChartSvg(explainedItemSpec(row, { model, head, method, preset: settings.preset, layout: 'attribution-only' }));
+      const svg = await renderChartSvg(
+        explainedItemSpec(row, { model, head, method, preset: settings.preset, layout: 'attribution-only' }),
+      );
       explanations.push({ image: { svg }, caption: explanationCaption(row, method) });
       results.push({ method, ...resultJson(row, item.recording !== undefined) });
     }
     reportItems.push({
       name: item.name,
-      waveform: item.recording === undefined ? undefined : { samples: item.recording.samples, sampleRate: item.recording.sampleRate },
-      audio: item.recording === undefined ? undefined : { dataUrl: audioDataUrl(item.recording.samples, item.recording.sampleRate) },
+      waveform:
+        item.recording === undefined
+          ? undefined
+          : { samples: item.recording.samples, sampleRate: item.recording.sampleRate },
+      audio:
+        item.recording === undefined
+          ? undefined
+          : { dataUrl: audioDataUrl(item.recording.samples, item.recording.sampleRate) },
       warnings: item.warnings,
       features: await inputFigure(item, settings.preset),
       predictions: predictions[i],
@@ -162,7 +180,12 @@ export async function buildExplanationReport(
         explained: `${model.outputNames[head]} (${settings.scores ?? 'logits'})`,
         ...(labels === undefined ? {} : { classes: labels.join(', ') }),
         methods: settings.methods.join(', '),
-        ...Object.fromEntries(Object.entries(model.info).filter(([, v]) => typeof v === 'string' || typeof v === 'number') as [string, string | number][]),
+        ...Object.fromEntries(
+          Object.entries(model.info).filter(([, v]) => typeof v === 'string' || typeof v === 'number') as [
+            string,
+            string | number,
+          ][],
+        ),
       },
     },
     items: reportItems,
@@ -170,4 +193,25 @@ export async function buildExplanationReport(
     generatedAt: new Date().toISOString(),
   };
   return { report, results };
+}
+
+/**
+ * The `report` job: the report of {@link buildExplanationReport} as `report.html`, and its JSON document
+ * (`{model, head, warnings, methods, preset?, results}`) as `report.json`.
+ */
+export async function reportJob(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: ExplanationReportSettings,
+): Promise<{ document: Record<string, unknown>; files: OutputFile[] }> {
+  const { report, results } = await buildExplanationReport(model, items, settings);
+  const document = {
+    model: modelJson(model, settings.output),
+    head: model.outputNames[model.resolveOutput('report', settings.output)],
+    warnings: [...new Set(items.flatMap((i) => i.warnings))],
+    methods: settings.methods,
+    ...(settings.preset === undefined ? {} : { preset: settings.preset }),
+    results,
+  };
+  return { document, files: [{ name: 'report.html', text: renderReport(report) }, jsonFile('report.json', document)] };
 }

@@ -1,26 +1,47 @@
 /**
- * Reads the `--input` of a command as model inputs: a `.wav` (turned into features by a preset), a `.npy`, or a `.json`
- * holding one input or a list in the model's layout without batch axis (a 129-vector may be flat for a (129,1) input;
- * documents written by `features --json` are accepted as well). Node only.
+ * Model inputs from named bytes — the same for the command line (bytes read from files) and the web page (bytes of a
+ * picked file): a `.wav` turned into features by a preset, a `.npy`, or a `.json` holding one input or a list in the
+ * model's layout without batch axis (a 129-vector may be flat for a (129,1) input; `features --json` documents too).
  */
-import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import path from 'node:path';
 import { WingbeatsError } from '../util/errors.js';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { featuresFromRecording, type Features } from '../signal/features.js';
-import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
+import { decodeWav, type WavRecording } from '../signal/wav.js';
 import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.js';
-import { readWavFile } from '../node/read-wav-file.js';
-import type { WavRecording } from '../signal/wav.js';
-import { readNpy } from '../node/npy-file.js';
+import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
+import { decodeNpy } from '../io/npy.js';
 import { checkPresetForModel } from '../models/preset-check.js';
 import { inputNotes } from '../summary/input-notes.js';
 import type { FeatureAxes } from '../signal/feature-axes.js';
-import { listInputFiles } from '../node/input-paths.js';
-import { statisticsMean } from '../node/baseline-statistics.js';
+import { pixelStatisticsFromJSON } from '../evaluation/pixel-statistics.js';
 
-/** One model input read from a file. */
+/** A named file's bytes (`name`: the path or file name, used in messages; items are named after its base name). */
+export interface InputSource {
+  name: string;
+  bytes: Uint8Array;
+  /** Name of its items in outputs (default: the base name), e.g. `siteA/rec.wav` for a file found in a folder. */
+  label?: string;
+}
+
+/** Which windows of a long recording become inputs. */
+export type WindowChoice = 'loudest' | 'first' | 'all';
+
+/** How recordings become model inputs. */
+export interface InputReadOptions {
+  /** Feature preset for `.wav` sources (default: from the model's input shape). */
+  preset?: string;
+  /** Windows of a recording (default `'loudest'`). */
+  windows?: WindowChoice;
+  /** Zero-pad a recording shorter than one window (CLI `--pad`). */
+  pad?: boolean;
+  /** Channel of a multichannel recording: `'mix'` (default) or an index (CLI `--channel`). */
+  channel?: number | 'mix';
+  /** Accept a preset of another data set than the model's, with a warning (CLI `--force-preset`). */
+  forcePreset?: boolean;
+}
+
+/** One model input. */
 export interface InputItem {
   /** A name for file names and reports (`<file>` or `<file>#<i>`). */
   name: string;
@@ -37,22 +58,6 @@ export interface InputItem {
   axes?: FeatureAxes;
 }
 
-/** How `--input` files become model inputs (the recording options of every command). */
-export interface ReadInputOptions {
-  /** `--preset` (default: from the model). */
-  preset?: string;
-  /** `--windows`. */
-  windows?: 'loudest' | 'first' | 'all';
-  /** `--pad`: zero-pad recordings shorter than one window. */
-  pad?: boolean;
-  /** `--channel`: `'mix'` or a channel index. */
-  channel?: number | 'mix';
-  /** `--force-preset`: accept a preset of another data set than the model's (with a warning). */
-  forcePreset?: boolean;
-  /** Name of the file in outputs (default: its base name). */
-  name?: string;
-}
-
 function knownPreset(model: ExplainableModel, requested?: string): FeaturePresetName | undefined {
   try {
     return presetForModel(model, requested);
@@ -61,77 +66,115 @@ function knownPreset(model: ExplainableModel, requested?: string): FeaturePreset
   }
 }
 
-/** The preset a model's input needs (`--preset` wins; Keogh PSD models get `keogh-psd`). */
+/** The base name of a path or file name (`a/b/rec.wav` → `rec.wav`). */
+export function baseName(name: string): string {
+  return name.split(/[\\/]/).pop() ?? name;
+}
+
+/** The preset a model's input needs (`requested` wins; Keogh PSD models get `keogh-psd`). */
 export function presetForModel(model: ExplainableModel, requested?: string): FeaturePresetName {
   if (requested !== undefined) {
-    if (!isFeaturePresetName(requested)) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--preset' must be a feature preset name but got '${requested}'.`);
+    if (!isFeaturePresetName(requested))
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--preset' must be a feature preset name but got '${requested}'.`,
+      );
     return requested;
   }
   return defaultPresetForModel(model);
 }
 
-/** Reads `file` into model inputs for `model` (see the module doc). */
-export async function readInputs(file: string, model: ExplainableModel, options: ReadInputOptions = {}): Promise<InputItem[]> {
-  const base = options.name ?? path.basename(file);
-  const extension = path.extname(file).toLowerCase();
-  const modelShape = (model.inputShape ?? []).map((d) => d ?? -1);
-  if (modelShape.some((d) => d < 0)) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model's input shape [${modelShape.join(',')}] is not fully known; convert the inputs to .npy/.json in a fixed shape, or load the model with an inputShape (library: loadModel(source, { inputShape })).`);
+/** The model's input shape without batch axis; throws when a dimension is unknown. */
+export function modelInputShape(model: ExplainableModel): number[] {
+  const shape = (model.inputShape ?? []).map((d) => d ?? -1);
+  if (shape.length === 0 || shape.some((d) => d < 0)) {
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `The model's input shape [${shape.join(',')}] is not fully known, so no input can be prepared for it.`,
+    );
   }
+  return shape;
+}
+
+function isRecording(name: string): boolean {
+  return /\.wave?$/i.test(name);
+}
+
+/**
+ * Reads one source into model inputs for `model`.
+ * @throws WingbeatsError INVALID_FILE for unreadable content, SHAPE_MISMATCH for inputs of another shape,
+ *   INVALID_ARGUMENT for an unknown extension.
+ * @example const items = readInputSource({ name: 'rec.wav', bytes }, model, { windows: 'all' });
+ */
+export function readInputSource(
+  source: InputSource,
+  model: ExplainableModel,
+  options: InputReadOptions = {},
+): InputItem[] {
+  const shape = modelInputShape(model);
+  const base = source.label ?? baseName(source.name);
   const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
-  if (extension === '.wav' || extension === '.wave') {
-    const recording = await readWavFile(file, { channel: options.channel ?? 'mix', name: base });
+  if (isRecording(source.name)) {
+    const recording = decodeWav(source.bytes, { name: base, channel: options.channel ?? 'mix' });
     const preset = presetForModel(model, options.preset);
     const presetWarnings = checkPresetForModel(model, preset, { force: options.forcePreset });
     const windows = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest', pad: options.pad === true });
     const list = Array.isArray(windows) ? windows : [windows];
     return list.map((features, i) => {
-      if (features.shape.join(',') !== modelShape.join(',')) {
-        throw new WingbeatsError('SHAPE_MISMATCH', `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`);
+      if (features.shape.join(',') !== shape.join(',')) {
+        throw new WingbeatsError(
+          'SHAPE_MISMATCH',
+          `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`,
+        );
       }
       const itemName = name(i, list.length);
       const notes = inputNotes(model, { name: itemName, data: features.data, sourceRate: recording.sampleRate }, preset);
-      return { name: itemName, data: features.data, shape: modelShape, recording, features, warnings: [...presetWarnings, ...notes.warnings], axes: notes.axes };
+      return { name: itemName, data: features.data, shape, recording, features, warnings: [...presetWarnings, ...notes.warnings], axes: notes.axes };
     });
   }
   let array: InputArray;
-  if (extension === '.npy') {
-    const npy = await readNpy(file);
+  if (/\.npy$/i.test(source.name)) {
+    const npy = decodeNpy(source.bytes, source.name);
     array = { data: Float32Array.from(npy.data), shape: npy.shape };
-  } else if (extension === '.json') {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new WingbeatsError('IO', `Input file '${file}' does not exist.`);
-      throw new WingbeatsError('IO', `Cannot read '${file}': ${(error as Error).message}`, { cause: error });
-    }
-    array = parseInputJson(text, file);
+  } else if (/\.json$/i.test(source.name)) {
+    array = parseInputJson(new TextDecoder().decode(source.bytes), source.name);
   } else {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' must be a .wav, .npy or .json file but got '${file}'.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--input' must be a .wav, .npy or .json file but got '${source.name}'.`,
+    );
   }
-  const inputs = splitIntoInputs(file, array, modelShape);
+  const inputs = splitIntoInputs(source.name, array, shape);
   const preset = knownPreset(model, options.preset);
   return inputs.map((data, i) => {
     const itemName = name(i, inputs.length);
     const notes = inputNotes(model, { name: itemName, data }, preset);
-    return { name: itemName, data, shape: modelShape, warnings: notes.warnings, axes: notes.axes };
+    return { name: itemName, data, shape, warnings: notes.warnings, axes: notes.axes };
   });
 }
 
-/**
- * Reads every input of `--input` (files, folders searched recursively, lists; see {@link listInputFiles}), each file
- * named by its relative path.
- */
-export async function readInputFiles(paths: string | readonly string[], model: ExplainableModel, options: ReadInputOptions = {}): Promise<InputItem[]> {
-  const items: InputItem[] = [];
-  for (const file of await listInputFiles(typeof paths === 'string' ? [paths] : paths)) items.push(...(await readInputs(file.path, model, { ...options, name: file.name })));
-  return items;
+/** Reads every source (see {@link readInputSource}) into one list of items. */
+export function readInputSources(
+  sources: readonly InputSource[],
+  model: ExplainableModel,
+  options: InputReadOptions = {},
+): InputItem[] {
+  return sources.flatMap((source) => readInputSource(source, model, options));
+}
+
+/** The preset the items were computed with, when any came from a recording. */
+export function itemsPreset(
+  items: readonly InputItem[],
+  model: ExplainableModel,
+  requested?: string,
+): FeaturePresetName | undefined {
+  return items.some((i) => i.recording !== undefined) ? presetForModel(model, requested) : undefined;
 }
 
 /** Stacks the items into one float32 batch tensor `[items, ...shape]` (owned by the caller). */
 export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
-  if (items.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
+  if (items.length === 0)
+    throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
   const size = items[0].data.length;
   const data = new Float32Array(items.length * size);
   items.forEach((item, i) => data.set(item.data, i * size));
@@ -139,30 +182,67 @@ export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
 }
 
 /**
- * Reads the `--baseline` option: `'zeros'` (undefined), or a .json/.npy file holding one input or one per item.
+ * Integrated-gradients baselines from a `.json`/`.npy` source: one input (for every item) or one per item; undefined
+ * source = zeros.
  * @throws WingbeatsError naming `--baseline` for a recording or a count that matches neither.
  */
-export async function readBaselines(file: string | undefined, items: readonly InputItem[], model: ExplainableModel): Promise<Float32Array[] | undefined> {
-  if (file === undefined || file === 'zeros') return undefined;
-  if (file.toLowerCase().endsWith('.wav')) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros', a stats file or a .json/.npy file but got '${file}'.`);
-  const mean = await statisticsMean(file, items[0].shape);
+export function readBaselines(
+  source: InputSource | undefined,
+  items: readonly InputItem[],
+  model: ExplainableModel,
+): Float32Array[] | undefined {
+  if (source === undefined) return undefined;
+  if (isRecording(source.name))
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--baseline' must be 'zeros', a stats file or a .json/.npy file but got '${source.name}'.`,
+    );
+  const mean = statisticsMean(source, items[0].shape);
   if (mean !== undefined) return [mean];
-  const baselines = await readInputs(file, model);
+  const baselines = readInputSource(source, model);
   if (baselines.length !== 1 && baselines.length !== items.length) {
-    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`,
+    );
   }
   return baselines.map((b) => b.data);
 }
 
 /** One baseline per item as a batch tensor `[items, ...shape]` (owned by the caller), or undefined for zeros. */
-export function baselineBatch(baselines: readonly Float32Array[] | undefined, items: readonly InputItem[]): tf.Tensor | undefined {
+export function baselineBatch(
+  baselines: readonly Float32Array[] | undefined,
+  items: readonly InputItem[],
+): tf.Tensor | undefined {
   if (baselines === undefined) return undefined;
   const list = baselines.length === 1 ? items.map(() => baselines[0]) : baselines;
   if (list.length !== items.length) {
-    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`,
+    );
   }
-  const size = items[0].data.length;
-  const data = new Float32Array(items.length * size);
-  list.forEach((b, i) => data.set(b, i * size));
-  return tf.tensor(data, [items.length, ...items[0].shape]);
+  return itemsToBatch(list.map((data) => ({ ...items[0], data })));
+}
+
+/**
+ * The mean of a statistics file written by `wingbeats-xai stats` (`{shape, mean, std, count}`), or undefined when the
+ * source is not one (then it is read as inputs).
+ * @throws WingbeatsError `SHAPE_MISMATCH` when the statistics are of another shape than the model input.
+ */
+export function statisticsMean(source: InputSource, inputShape: readonly number[]): Float32Array | undefined {
+  if (!/\.json$/i.test(source.name)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(source.bytes));
+  } catch {
+    return undefined;
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json) || !('mean' in json) || !('std' in json)) return undefined;
+  const stats = pixelStatisticsFromJSON(json, `Statistics file '${source.name}'`);
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  if (stats.mean.length !== size) {
+    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline': statistics file '${source.name}' has shape [${stats.shape.join(',')}] but the model takes [${inputShape.join(',')}].`);
+  }
+  return Float32Array.from(stats.mean);
 }

@@ -1,5 +1,6 @@
-/** The per-input JSON of an explanation, as DESIGN.md's `explain --json` contract lays it out. */
-import { nestArray } from '../node/cli/common.js';
+/** The JSON parts of the documents: the model, and one explained input as DESIGN.md's `explain --json` contract lays it out. */
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import { nestArray } from './json-values.js';
 import type { ExplainedItem } from './explain-items.js';
 import { relativeCompletenessGap } from '../summary/completeness.js';
 import { formatFrequencyBands, rankFrequencyBands, type FrequencyBand } from '../summary/frequency-bands.js';
@@ -52,5 +53,18 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
     heatmap: nestArray(row.heatmap, row.heatmapShape),
     ...(row.delta === undefined ? {} : { delta: row.delta, relativeDelta }),
     ...(includeInput ? { input: nestArray(row.item.data, row.item.shape) } : {}),
+  };
+}
+
+/** The model part of the JSON documents. */
+export function modelJson(model: ExplainableModel, output: string | number | undefined): Record<string, unknown> {
+  const index = model.resolveOutput('explain', output);
+  return {
+    name: model.name,
+    inputShape: model.inputShape,
+    outputs: model.outputNames,
+    output: model.outputNames[index],
+    labels: model.labels(index),
+    ...model.info,
   };
 }

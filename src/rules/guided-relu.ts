@@ -7,4 +7,6 @@ import { gradientRule } from '../execution/propagation-rule.js';
  * pass, and only where the pre-activation was positive: dx = dy · [x > 0] · [dy > 0].
  * @example await saliency(model, x, { execution: { rules: [guidedRelu] } }) // = guided backprop's magnitudes
  */
-export const guidedRelu = gradientRule('guided-relu', { activations: ['relu'] }, (dy, x) => tf.mul(tf.mul(dy, tf.step(x)), tf.step(dy)));
+export const guidedRelu = gradientRule('guided-relu', { activations: ['relu'] }, (dy, x) =>
+  tf.mul(tf.mul(dy, tf.step(x)), tf.step(dy)),
+);

@@ -30,7 +30,8 @@ export interface OptionSpec {
 
 function range(spec: OptionSpec): string {
   const integer = spec.type === 'integer';
-  if (spec.min !== undefined && spec.max !== undefined) return `${integer ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}]`;
+  if (spec.min !== undefined && spec.max !== undefined)
+    return `${integer ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}]`;
   if (spec.min !== undefined) return `${integer ? 'an integer' : 'a number'} ≥ ${spec.min}`;
   return integer ? 'an integer' : 'a finite number';
 }
@@ -51,7 +52,8 @@ export function checkOption(functionName: string, spec: OptionSpec, value: unkno
   if (value === undefined) return spec.default;
   const bad = (): WingbeatsError => argumentError(functionName, spec.name, expectedText(spec), value);
   if (spec.type === 'integer' || spec.type === 'number') {
-    if (typeof value !== 'number' || !Number.isFinite(value) || (spec.type === 'integer' && !Number.isInteger(value))) throw bad();
+    if (typeof value !== 'number' || !Number.isFinite(value) || (spec.type === 'integer' && !Number.isInteger(value)))
+      throw bad();
     if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) throw bad();
   } else if (spec.type === 'choice') {
     if (typeof value !== 'string' || !(spec.choices ?? []).includes(value)) throw bad();
@@ -61,14 +63,16 @@ export function checkOption(functionName: string, spec: OptionSpec, value: unkno
 
 /**
  * Parses the command-line (or form) text of an option: numbers checked against the range, choices against the list,
- * lists split on commas; `file` and `string` stay text.
+ * lists split on commas; `file` and `string` stay text. `label` names the field in the error (default: the flag).
  * @throws WingbeatsError INVALID_ARGUMENT "Option '--steps' must be an integer in [1, 100000] but got 'x'."
  */
-export function parseOptionText(spec: OptionSpec, text: string): unknown {
-  const bad = (): WingbeatsError => new WingbeatsError('INVALID_ARGUMENT', `Option '${spec.flag}' must be ${expectedText(spec)} but got '${text}'.`);
+export function parseOptionText(spec: OptionSpec, text: string, label = `Option '${spec.flag}'`): unknown {
+  const bad = (): WingbeatsError =>
+    new WingbeatsError('INVALID_ARGUMENT', `${label} must be ${expectedText(spec)} but got '${text}'.`);
   if (spec.type === 'integer' || spec.type === 'number') {
     const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value) || (spec.type === 'integer' && !/^[-+]?\d+$/.test(text.trim()))) throw bad();
+    if (text.trim() === '' || !Number.isFinite(value) || (spec.type === 'integer' && !/^[-+]?\d+$/.test(text.trim())))
+      throw bad();
     if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) throw bad();
     return value;
   }
@@ -76,6 +80,10 @@ export function parseOptionText(spec: OptionSpec, text: string): unknown {
     if (!(spec.choices ?? []).includes(text)) throw bad();
     return text;
   }
-  if (spec.type === 'list') return text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (spec.type === 'list')
+    return text
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
   return text;
 }

@@ -23,9 +23,13 @@ function walk(dir: string): string[] {
 export function sourceFiles(root: string): SourceFile[] {
   return walk(path.join(root, 'src')).map((full) => {
     const text = readFileSync(full, 'utf8');
-    const specifiers = [...text.matchAll(/(?:^|\s)(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map((m) => m[1] ?? m[2]);
+    const specifiers = [
+      ...text.matchAll(/(?:^|\s)(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm),
+    ].map((m) => m[1] ?? m[2]);
     const file = path.relative(root, full);
-    const imports = specifiers.filter((s) => s.startsWith('.')).map((s) => path.relative(root, path.resolve(path.dirname(full), s)).replace(/\.js$/, '.ts'));
+    const imports = specifiers
+      .filter((s) => s.startsWith('.'))
+      .map((s) => path.relative(root, path.resolve(path.dirname(full), s)).replace(/\.js$/, '.ts'));
     const packages = specifiers.filter((s) => !s.startsWith('.'));
     return { file, imports, packages };
   });

@@ -34,17 +34,30 @@ test('every command that takes a method shows every method option with one flag,
     helps.set(command, stdout);
   }
   const specs = methodOptionSpecs();
-  assert.deepEqual(specs.map((s) => s.flag).sort(), ['--baseline', '--integration', '--noise-samples', '--noise-stdev', '--steps']);
+  assert.deepEqual(specs.map((s) => s.flag).sort(), [
+    '--baseline',
+    '--integration',
+    '--noise-samples',
+    '--noise-stdev',
+    '--steps',
+  ]);
   for (const spec of specs) {
     const blocks = METHOD_COMMANDS.map((c) => flagHelp(helps.get(c) as string, spec.flag));
     blocks.forEach((b, i) => assert.ok(b !== undefined, `${METHOD_COMMANDS[i]} --help lacks ${spec.flag}`));
     assert.equal(new Set(blocks).size, 1, `${spec.flag} differs between commands:\n${blocks.join('\n')}`);
     assert.ok((blocks[0] as string).includes(spec.help.slice(0, 20)), `${spec.flag}: its help text`);
-    if (spec.default !== undefined) assert.match(blocks[0] as string, new RegExp(`default: "?${String(spec.default)}"?\\)`), `${spec.flag}: its default`);
-    if (spec.max !== undefined) assert.match(blocks[0] as string, new RegExp(`${spec.min} to ${spec.max}`), `${spec.flag}: its range`);
+    if (spec.default !== undefined)
+      assert.match(
+        blocks[0] as string,
+        new RegExp(`default: "?${String(spec.default)}"?\\)`),
+        `${spec.flag}: its default`,
+      );
+    if (spec.max !== undefined)
+      assert.match(blocks[0] as string, new RegExp(`${spec.min} to ${spec.max}`), `${spec.flag}: its range`);
   }
   // Options only appear under methods that take them, and no old name is shown.
-  for (const [name, d] of Object.entries(attributionMethods)) for (const o of d.options) assert.ok(specs.includes(o), `${name}: ${o.name}`);
+  for (const [name, d] of Object.entries(attributionMethods))
+    for (const o of d.options) assert.ok(specs.includes(o), `${name}: ${o.name}`);
   for (const help of helps.values()) assert.doesNotMatch(help, /--smooth-samples|--step </);
 });
 
@@ -57,21 +70,53 @@ test('old flag names are hidden aliases: explain --samples and evaluate --smooth
   writeFileSync(inputFile, JSON.stringify(x.arraySync()));
   x.dispose();
   const explain = async (flags: string[]): Promise<unknown> => {
-    const { code, stdout, stderr } = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--method', 'smoothgrad', '--seed', '3', '--json', '--quiet', ...flags]);
+    const { code, stdout, stderr } = await runCli([
+      'explain',
+      '--model',
+      modelFile,
+      '--input',
+      inputFile,
+      '--method',
+      'smoothgrad',
+      '--seed',
+      '3',
+      '--json',
+      '--quiet',
+      ...flags,
+    ]);
     assert.equal(code, 0, stderr);
     return JSON.parse(stdout).results[0].attributions;
   };
   assert.deepEqual(await explain(['--samples', '3']), await explain(['--noise-samples', '3']));
   assert.notDeepEqual(await explain(['--noise-samples', '3']), await explain([]));
   const evaluate = async (flags: string[]): Promise<unknown> => {
-    const { code, stdout, stderr } = await runCli(['evaluate', '--model', modelFile, '--input', inputFile, '--methods', 'smoothgrad', '--random-seeds', '1', '--json', '--quiet', ...flags]);
+    const { code, stdout, stderr } = await runCli([
+      'evaluate',
+      '--model',
+      modelFile,
+      '--input',
+      inputFile,
+      '--methods',
+      'smoothgrad',
+      '--random-seeds',
+      '1',
+      '--json',
+      '--quiet',
+      ...flags,
+    ]);
     assert.equal(code, 0, stderr);
     const document = JSON.parse(stdout);
     return [document.step, document.results[0].curves[0].targetScores];
   };
-  assert.deepEqual(await evaluate(['--smooth-samples', '2', '--step', '0.1']), await evaluate(['--noise-samples', '2', '--flip-step', '0.1']));
+  assert.deepEqual(
+    await evaluate(['--smooth-samples', '2', '--step', '0.1']),
+    await evaluate(['--noise-samples', '2', '--flip-step', '0.1']),
+  );
   const bad = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--noise-samples', '100001']);
   assert.equal(bad.code, 1);
-  assert.equal(bad.stderr, "wingbeats-xai: Option '--noise-samples' must be an integer in [1, 100000] but got '100001'.\n");
+  assert.equal(
+    bad.stderr,
+    "wingbeats-xai: Option '--noise-samples' must be an integer in [1, 100000] but got '100001'.\n",
+  );
   net.dispose();
 });

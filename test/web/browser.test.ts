@@ -168,7 +168,7 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
         await page.selectOption('#method', method);
         // Tuning inputs appear only for the methods the registry says take them.
         assert.equal(await page.isVisible('#steps'), attributionMethods[method].options.some((o) => o.name === 'steps'));
-        assert.equal(await page.isVisible('#samples'), false);
+        assert.equal(await page.isVisible('#noiseSamples'), false);
         if (method === 'integrated-gradients') {
           await page.fill('#steps', '12');
           await page.selectOption('#integration', 'gauss-legendre');

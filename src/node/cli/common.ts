@@ -5,6 +5,9 @@
  * - `--quiet` silences logs; `--verbose` adds detail and stack traces.
  */
 import { Option, type Command } from 'commander';
+import { toJson } from '../../pipeline/json-values.js';
+
+export { nestArray, toJson } from '../../pipeline/json-values.js';
 
 /** Where a command writes; injectable so tests can run commands in-process. */
 export interface CliIo {
@@ -57,23 +60,6 @@ export function createLogger(io: CliIo, options: CommonOptions): Logger {
 /** Writes one JSON document (and a newline) to stdout. Typed arrays become plain arrays. */
 export function writeJson(io: CliIo, value: unknown): void {
   io.stdout(`${toJson(value)}\n`);
-}
-
-/** JSON text of a value, with typed arrays written as arrays and non-finite numbers as null. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v));
-}
-
-/** Nests a flat row-major array into arrays of `shape` (e.g. [129, 1] → [[v], [v], ...]). */
-export function nestArray(data: ArrayLike<number>, shape: readonly number[]): unknown {
-  if (shape.length === 0) return data[0];
-  const build = (offset: number, axis: number): unknown => {
-    const size = shape[axis];
-    if (axis === shape.length - 1) return Array.from({ length: size }, (_, i) => data[offset + i]);
-    const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-    return Array.from({ length: size }, (_, i) => build(offset + i * stride, axis + 1));
-  };
-  return build(0, 0);
 }
 
 /** Writes each distinct warning of the inputs once to stderr (`wingbeats-xai warning: ...`), also with --quiet or --json. */

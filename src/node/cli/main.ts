@@ -1,6 +1,6 @@
 /** The `wingbeats-xai` program: builds the commander program and runs one command line (Node only). */
 import { pathToFileURL } from 'node:url';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { formatError, PROGRAM_NAME, processIo, type CliIo } from './common.js';
 import { featuresCommand } from './features.js';
@@ -12,10 +12,17 @@ import { statsCommand } from './stats.js';
 import { reportCommand } from './report.js';
 import { batchCommand } from './batch.js';
 
+/** The package's version (from package.json, beside src/ and dist/). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
+}
+
 /** Builds the program with every command; output goes to `io`. */
 export function createProgram(io: CliIo = processIo): Command {
   const program = new Command(PROGRAM_NAME)
     .description('Explain TensorFlow.js classifiers of insect wingbeat recordings.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError(false)
     .exitOverride();
   program.configureOutput({
@@ -23,7 +30,16 @@ export function createProgram(io: CliIo = processIo): Command {
     writeErr: (text) => io.stderr(text),
     outputError: (text, write) => write(`${PROGRAM_NAME}: ${text.replace(/^error: /, '').trim()}\n`),
   });
-  for (const command of [demoCommand(io), explainCommand(io), reportCommand(io), batchCommand(io), featuresCommand(io), evaluateCommand(io), uncertaintyCommand(io), statsCommand(io)]) {
+  for (const command of [
+    demoCommand(io),
+    explainCommand(io),
+    reportCommand(io),
+    batchCommand(io),
+    featuresCommand(io),
+    evaluateCommand(io),
+    uncertaintyCommand(io),
+    statsCommand(io),
+  ]) {
     command.exitOverride();
     command.configureOutput(program.configureOutput());
     program.addCommand(command);

@@ -21,7 +21,12 @@ function placeholder(spec: OptionSpec): string {
 
 /** The help line of a spec: its text and its range (the default is added by commander, in one style). */
 export function optionHelp(spec: OptionSpec): string {
-  const range = spec.min !== undefined && spec.max !== undefined ? `, ${spec.min} to ${spec.max}` : spec.max !== undefined ? `, at most ${spec.max}` : '';
+  const range =
+    spec.min !== undefined && spec.max !== undefined
+      ? `, ${spec.min} to ${spec.max}`
+      : spec.max !== undefined
+        ? `, at most ${spec.max}`
+        : '';
   return `${spec.help}${range}`;
 }
 
@@ -29,7 +34,11 @@ export function optionHelp(spec: OptionSpec): string {
  * Adds one flag per spec (and its old names as hidden aliases), with choices and default. `aliases` adds command-specific
  * hidden aliases (e.g. `{ '--samples': '--noise-samples' }` where `--samples` once meant SmoothGrad's noise count).
  */
-export function addSpecOptions(command: Command, specs: readonly OptionSpec[], aliases: Record<string, string> = {}): Command {
+export function addSpecOptions(
+  command: Command,
+  specs: readonly OptionSpec[],
+  aliases: Record<string, string> = {},
+): Command {
   for (const spec of specs) {
     const option = new Option(`${spec.flag} <${placeholder(spec)}>`, optionHelp(spec));
     if (spec.choices !== undefined) option.choices([...spec.choices]);
@@ -38,7 +47,9 @@ export function addSpecOptions(command: Command, specs: readonly OptionSpec[], a
     const oldNames = [...(spec.aliases ?? []), ...Object.keys(aliases).filter((a) => aliases[a] === spec.flag)];
     for (const alias of oldNames) {
       command.addOption(new Option(`${alias} <${placeholder(spec)}>`).hideHelp());
-      command.on(`option:${alias.slice(2)}`, (value: string) => command.setOptionValueWithSource(flagAttribute(spec.flag), value, 'cli'));
+      command.on(`option:${alias.slice(2)}`, (value: string) =>
+        command.setOptionValueWithSource(flagAttribute(spec.flag), value, 'cli'),
+      );
     }
   }
   return command;

@@ -1,8 +1,15 @@
-/** Starting the backend and loading the model of a command (Node only). */
+/** Starting the backend, loading the model of a command and reading its inputs (Node only). */
 import { setupBackend } from '../../execution/backend.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { loadModelFile } from '../load-model-file.js';
-import type { CliIo } from './common.js';
+import {
+  readBaselines,
+  readInputSources,
+  type InputItem,
+  type InputReadOptions,
+} from '../../pipeline/input-sources.js';
+import { readSource, readSources } from '../read-files.js';
+import { writeWarnings, type CliIo } from './common.js';
 
 /**
  * Makes wasm the backend (the fallback warning always reaches stderr, even with --quiet: it is never silent) and loads
@@ -11,4 +18,38 @@ import type { CliIo } from './common.js';
 export async function openModel(io: CliIo, path: string): Promise<ExplainableModel> {
   await setupBackend({ warn: (message) => io.stderr(`${message}\n`) });
   return loadModelFile(path);
+}
+
+/** Runs `body` with the model at `path` opened ({@link openModel}) and frees the model afterwards, also on error. */
+export async function withModel<T>(io: CliIo, path: string, body: (model: ExplainableModel) => Promise<T>): Promise<T> {
+  const model = await openModel(io, path);
+  try {
+    return await body(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The inputs of `--input` (files, folders searched recursively, lists) as model inputs for `model`. */
+export async function readItems(
+  model: ExplainableModel,
+  paths: string | readonly string[],
+  options: InputReadOptions,
+  io?: CliIo,
+): Promise<InputItem[]> {
+  const sources = await readSources(typeof paths === 'string' ? [paths] : paths);
+  const items = readInputSources(sources, model, options);
+  if (io !== undefined) writeWarnings(io, items);
+  return items;
+}
+
+/** The baselines of `--baseline` (`methodOptions.baseline`: 'zeros' or a file), one or one per item. */
+export async function readBaselineFile(
+  model: ExplainableModel,
+  methodOptions: Record<string, unknown> | undefined,
+  items: readonly InputItem[],
+): Promise<Float32Array[] | undefined> {
+  const file = methodOptions?.baseline;
+  if (typeof file !== 'string' || file === 'zeros') return undefined;
+  return readBaselines(await readSource(file), items, model);
 }

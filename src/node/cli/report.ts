@@ -1,76 +1,56 @@
 /** `wingbeats-xai report`: several methods side by side for a model and recordings or inputs, as one HTML file. */
 import path from 'node:path';
 import { Command } from 'commander';
-import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
-import { renderReport } from '../../render/html-report.js';
-import { addCommonOptions, createLogger, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
-import { modelJson } from '../../pipeline/explain-items.js';
-import { buildExplanationReport } from '../../pipeline/explanation-report.js';
-import { presetForModel, readBaselines, readInputFiles } from '../../pipeline/input-sources.js';
+import { attributionMethodNames } from '../../attribution/registry.js';
+import { reportJob } from '../../pipeline/explanation-report.js';
+import { itemsPreset } from '../../pipeline/input-sources.js';
+import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { writeStaged } from './staged-output.js';
-import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, parseRecordingOptions, type MultiMethodOptions, type RecordingOptions } from './options.js';
-
-interface ReportOptions extends CommonOptions, MultiMethodOptions, RecordingOptions {
-  model: string;
-  input: string[];
-  methods: string;
-  target?: string;
-  output?: string;
-  scores: 'logits' | 'probabilities';
-  seed: string;
-  title?: string;
-  out: string;
-}
+import { writeOutputs } from './staged-output.js';
 
 /** Builds the `report` command. */
 export function reportCommand(io: CliIo): Command {
-  const command = new Command('report')
-    .description('an HTML report: recordings, model inputs, predictions per head and several explanations side by side')
-    .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json')
-    .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them (searched recursively)')
+  const command = addModelInputOptions(
+    new Command('report').description(
+      'an HTML report: recordings, model inputs, predictions per head and several explanations side by side',
+    ),
+  )
+    .option(
+      '--methods <names>',
+      `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
+      'saliency,guided-backprop,integrated-gradients',
+    )
     .option('--title <text>', 'report title')
     .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report');
-  addMultiMethodOptions(command, 'saliency,guided-backprop,integrated-gradients');
-  addTargetOptions(command);
-  addRecordingOptions(command, FEATURE_PRESET_NAMES);
-  addCommonOptions(command);
-  command.action(async (options: ReportOptions) => {
-    const log = createLogger(io, options);
-    const { methods, methodOptions, seed, output, target, scores } = parseMultiMethodOptions(options);
-    const model = await openModel(io, options.model);
-    try {
-      model.resolveOutput('report', output);
-      const items = await readInputFiles(options.input, model, parseRecordingOptions(options));
-      writeWarnings(io, items);
-      const preset = items.some((i) => i.recording !== undefined) ? presetForModel(model, options.preset) : undefined;
-      const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, { quiet: options.quiet });
-      const { report, results } = await buildExplanationReport(model, items, {
+  addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
+  command.action(async (options: CommonOptions & Record<string, any>) => {
+    const methods = parseMethodList(options.methods);
+    const settings = jobSettings(options);
+    await withModel(io, options.model, async (model) => {
+      model.resolveOutput('report', settings.output);
+      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const baselines = await readBaselineFile(model, settings.methodOptions, items);
+      const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, {
+        quiet: options.quiet,
+      });
+      const title = options.title ?? `Explanations of ${model.name}`;
+      const { document, files } = await reportJob(model, items, {
+        ...settings,
         methods,
-        target,
-        output,
-        scores,
-        methodOptions,
-        baselines: await readBaselines(methodOptions.baseline as string | undefined, items, model),
-        seed,
-        preset,
-        title: options.title ?? `Explanations of ${model.name}`,
+        baselines,
+        preset: itemsPreset(items, model, options.preset),
+        title,
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
-      const document = { model: modelJson(model, output), head: model.outputNames[model.resolveOutput('report', output)], warnings: [...new Set(items.flatMap((i) => i.warnings))], methods, ...(preset === undefined ? {} : { preset }), results };
-      await writeStaged(options.out, async (staged) => {
-        await staged.write('report.html', renderReport(report));
-        await staged.write('report.json', `${toJson(document)}\n`);
-      });
+      await writeOutputs(options.out, files);
       const reportPath = path.resolve(options.out, 'report.html');
-      log.info(`wrote ${reportPath}`);
+      createLogger(io, options).info(`wrote ${reportPath}`);
       if (options.json) writeJson(io, { report: reportPath, ...document });
       else io.stdout(`Report: ${reportPath}\n`);
-    } finally {
-      model.dispose();
-    }
+    });
   });
   return command;
 }

@@ -8,6 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { WingbeatsError } from '../../util/errors.js';
 import { renderChartSvg } from '../../render/chart-svg.js';
 import { svgToPng } from '../chart-png.js';
+import type { OutputFile } from '../../pipeline/output-files.js';
 
 /** A staging area for the files of one command run. */
 export interface StagedOutput {
@@ -77,4 +78,14 @@ export async function writeStaged(outDir: string, fill: (staged: StagedOutput) =
     await staged.discard();
     throw error;
   }
+}
+
+/** Writes a job's output files (text, bytes, charts as .svg and .png) into `outDir`, staged; returns the final paths. */
+export async function writeOutputs(outDir: string, files: readonly OutputFile[]): Promise<string[]> {
+  return writeStaged(outDir, async (staged) => {
+    for (const file of files) {
+      if ('chart' in file) await staged.writeChart(file.name, file.chart());
+      else await staged.write(file.name, 'text' in file ? file.text : file.bytes);
+    }
+  });
 }

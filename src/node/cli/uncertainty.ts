@@ -1,211 +1,64 @@
 /** `wingbeats-xai uncertainty`: explanations under Monte-Carlo dropout, summarised as quantile, mean and std maps. */
-import { DEFAULT_BATCH_SIZE } from '../../util/batching.js';
 import { Command, Option } from 'commander';
-import { WingbeatsError } from '../../util/errors.js';
-import type { ScoreKind } from '../../execution/explainable-model.js';
-import { attributionMethodNames, attributionMethods, isAttributionMethodName } from '../../attribution/registry.js';
-import { mcDropoutExplanations } from '../../uncertainty/mc-dropout-explanations.js';
-import { quantileMaps, quantileMethods, type QuantileMethod } from '../../uncertainty/quantile-maps.js';
-import { openModel } from './open-model.js';
-import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
-import { heatmapRowSpec } from '../../render/heatmap-row-chart.js';
-import type { Grid } from '../../render/grid.js';
-import { addCommonOptions, createLogger, nestArray, toJson, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
-import { modelJson, parseTarget } from '../../pipeline/explain-items.js';
-import { addRecordingOptions, addTargetOptions, parseInteger, parseNumber, parseOutput, parseRecordingOptions, type RecordingOptions } from './options.js';
-import { addMethodOptions, methodOptionValues } from './method-options.js';
+import { attributionMethodNames, type AttributionMethodName } from '../../attribution/registry.js';
+import { MC_DROPOUT_OPTIONS } from '../../uncertainty/mc-dropout-explanations.js';
+import { QUANTILE_OPTIONS, type QuantileMethod } from '../../uncertainty/quantile-maps.js';
+import { parseOptionText } from '../../util/option-spec.js';
+import { uncertaintyJob, uncertaintySummary } from '../../pipeline/uncertainty-job.js';
+import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addSpecOptions, specValues } from './method-options.js';
+import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
-import { baselineBatch, readBaselines, readInputFiles, itemsToBatch } from '../../pipeline/input-sources.js';
-import { writeStaged } from './staged-output.js';
+import { writeOutputs } from './staged-output.js';
 
-/** The options of `uncertainty`, as commander hands them over. */
-export interface UncertaintyCommandOptions extends CommonOptions, RecordingOptions {
-  model: string;
-  input: string | string[];
-  method: string;
-  samples: string;
-  quantiles: string;
-  quantileMethod: QuantileMethod;
-  seed: string;
-  keepSamples?: boolean;
-  target?: string;
-  output?: string;
-  scores: ScoreKind;
-  batchSize: string;
-  out?: string;
-}
-
-function quantileTitle(q: number): string {
-  return q === 0.5 ? 'median (q50)' : `q${Math.round(q * 1000) / 10}`;
-}
-
-/**
- * Runs `uncertainty` and returns its JSON document:
- * `{command, model, method, samples, seed, quantileMethod, heatmapShape, results: [{input, target, targetName?, quantiles,
- * quantileMaps: [...], mean, std, predictions: {mean, std}, probabilities?: {mean, std}, samples?: [...]}]}`, maps nested
- * in the heatmap's shape. With `out`, also writes `uncertainty.json` and per input a row of quantile maps and the mean
- * (`quantile-maps[-<i>].svg/.png`) and the standard-deviation map on its own scale (`std-map[-<i>].svg/.png`).
- */
-export async function runUncertainty(options: UncertaintyCommandOptions, io: CliIo): Promise<Record<string, unknown>> {
-  const log = createLogger(io, options);
-  if (!isAttributionMethodName(options.method)) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--method' must be one of ${attributionMethodNames.join(', ')} but got '${options.method}'.`);
-  }
-  const method = options.method;
-  const samples = parseInteger(options.samples, '--samples', 1) as number;
-  const quantiles = options.quantiles.split(',').map((q) => parseNumber(q, '--quantiles', 0, 1) as number);
-  const seed = parseInteger(options.seed, '--seed', 0) as number;
-  const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
-  const output = parseOutput(options.output);
-  const model = await openModel(io, options.model);
-  try {
-    const items = await readInputFiles(options.input, model, parseRecordingOptions(options));
-    writeWarnings(io, items);
-    const methodOptions = methodOptionValues(options as unknown as Record<string, unknown>);
-    const baseline = baselineBatch(await readBaselines(methodOptions.baseline as string | undefined, items, model), items);
-    const x = itemsToBatch(items);
-    // Signed methods keep their sign: quantiles of the attributions summed over channels, on a diverging scale.
-    const maps = isAttributionMethodName(method) && attributionMethods[method].signed ? 'signed' : 'heatmap';
-    const progress = createProgress(io, `uncertainty (${samples} samples)`, { quiet: options.quiet });
-    let mc;
-    try {
-      mc = await mcDropoutExplanations(model, x, {
-        methodOptions: { ...methodOptions, baseline },
-        method,
-        samples,
-        seed,
-        keepSamples: true,
-        maps,
-        target: parseTarget(options.target),
-        output,
-        scores: options.scores,
-        batchSize,
-        onProgress: (done, total) => progress.update(done, total),
-      });
-    } finally {
-      x.dispose();
-      baseline?.dispose();
-      progress.done();
-    }
-    const shape = mc.heatmapShape;
-    const nest = (values: ArrayLike<number>): unknown => nestArray(values, shape);
-    const summaries = mc.examples.map((example) => quantileMaps(example.samples as Float32Array[], quantiles, { method: options.quantileMethod }));
-    const document: Record<string, unknown> = {
-      command: 'uncertainty',
-      model: modelJson(model, output),
-      head: model.outputNames[model.resolveOutput('uncertainty', output)],
-      warnings: [...new Set(items.flatMap((i) => i.warnings))],
-      method,
-      samples,
-      seed: mc.seed,
-      scores: mc.scores,
-      quantileMethod: options.quantileMethod,
-      maps,
-      heatmapShape: shape,
-      results: mc.examples.map((example, i) => ({
-        input: items[i].name,
-        head: model.outputNames[model.resolveOutput('uncertainty', output)],
-        warnings: items[i].warnings,
-        ...(items[i].axes === undefined ? {} : { axes: items[i].axes }),
-        target: example.target,
-        ...(example.targetName === undefined ? {} : { targetName: example.targetName }),
-        quantiles,
-        quantileMaps: summaries[i].maps.map(nest),
-        mean: nest(example.mean),
-        std: nest(example.std),
-        predictions: { mean: example.predictions.mean, std: example.predictions.std },
-        ...(example.probabilities === undefined ? {} : { probabilities: example.probabilities }),
-        ...(options.keepSamples === true ? { samples: (example.samples as Float32Array[]).map(nest) } : {}),
-      })),
-    };
-    if (options.out !== undefined) {
-      const written = await writeStaged(options.out, async (staged) => {
-        await staged.write('uncertainty.json', `${toJson(document)}\n`);
-        const grid = (values: ArrayLike<number>): Grid => (shape.length >= 2 ? { values, rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) } : { values, rows: 1, cols: shape[0] });
-        const legend = maps === 'signed' ? 'Attribution' : 'Relevance';
-        for (const [i, example] of mc.examples.entries()) {
-        const axes = items[i].axes;
-        const ranges = {
-          ...(axes === undefined ? {} : { frequencyRange: [Math.min(...axes.frequencyHz), Math.max(...axes.frequencyHz)] as [number, number] }),
-          ...(axes?.timeS === undefined ? {} : { timeRange: [axes.timeS[0], axes.timeS[axes.timeS.length - 1]] as [number, number] }),
-        };
-        const maxStd = Math.max(...example.std, 0);
-        const suffix = mc.examples.length === 1 ? '' : `-${i}`;
-        const subtitle = `target ${example.targetName ?? example.target}; ${samples} samples, ${options.quantileMethod} quantiles`;
-        const charts = [
-          {
-            name: `quantile-maps${suffix}`,
-            spec: heatmapRowSpec(
-              {
-                panels: [
-                  ...quantiles.map((q, k) => ({ title: quantileTitle(q), grid: grid(summaries[i].maps[k]) })),
-                  { title: 'mean', grid: grid(example.mean) },
-                ],
-                title: `${method} under Monte-Carlo dropout: ${items[i].name}`,
-                subtitle: `${subtitle}${maps === 'signed' ? '; signed attributions summed over channels (red for the class, blue against it)' : '; relevance 0–1 per sample'}`,
-                ...ranges,
-              },
-              { legendTitle: legend },
-            ),
-          },
-          {
-            // The standard deviation gets its own colour scale from 0 to its largest value (it is much smaller than the
-            // maps), and a panel as large as its title, so the picture has no empty space.
-            name: `std-map${suffix}`,
-            spec: heatmapRowSpec(
-              { panels: [{ title: 'std', grid: grid(example.std) }], title: `Std over ${samples} samples: ${items[i].name}`, subtitle, ...ranges },
-              { legendTitle: 'Std', domain: [0, maxStd > 0 ? maxStd : 1], width: shape.length >= 2 ? 520 : 620, height: shape.length >= 2 ? 300 : undefined },
-            ),
-          },
-        ];
-        for (const { name, spec } of charts) {
-          await staged.writeChart(name, spec);
-        }
-        }
-      });
-      log.info(`wrote ${written.join(', ')}`);
-    }
-    return document;
-  } finally {
-    model.dispose();
-  }
-}
-
-function summaryLines(document: Record<string, unknown>): string {
-  const results = document.results as { input: string; target: number; targetName?: string; predictions: { mean: number[]; std: number[] }; probabilities?: { mean: number[]; std: number[] }; std: unknown }[];
-  return results
-    .map((r) => {
-      const spread = r.probabilities ?? r.predictions;
-      const kind = r.probabilities === undefined ? 'score' : 'probability';
-      const stds = [r.std].flat(Infinity) as number[];
-      const meanStd = stds.reduce((a, b) => a + b, 0) / stds.length;
-      return `${r.input}: target ${r.targetName ?? r.target}, ${kind} ${spread.mean[r.target].toFixed(4)} ± ${spread.std[r.target].toFixed(4)} over ${String(document.samples)} samples; mean heatmap std ${meanStd.toFixed(4)}\n`;
-    })
-    .join('');
-}
+const OWN_OPTIONS = [...MC_DROPOUT_OPTIONS, ...QUANTILE_OPTIONS];
+const QUANTILE = { name: 'quantiles', flag: '--quantiles', type: 'number', min: 0, max: 1, help: '' } as const;
 
 /** Builds the `uncertainty` command. */
 export function uncertaintyCommand(io: CliIo): Command {
-  const command = new Command('uncertainty')
-    .description('explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps')
-    .requiredOption('-m, --model <file>', 'Keras .h5 (full or wingbeats weights-only) or TensorFlow.js model.json with a Dropout layer')
-    .requiredOption('-i, --input <paths...>', '.wav recordings (features by --preset), .npy/.json inputs in the model layout, or folders of them (searched recursively)')
+  const command = addModelInputOptions(
+    new Command('uncertainty').description(
+      'explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps',
+    ),
+  )
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
-    .option('--samples <n>', 'number of Monte-Carlo dropout samples', '100')
-    .option('--quantiles <list>', 'comma-separated quantiles in [0, 1]', '0.25,0.5,0.75')
-    .addOption(new Option('--quantile-method <rule>', "'exact' (NumPy's linear rule) or 'histogram' (the original 50-bin rule)").choices([...quantileMethods]).default('exact'))
-    .option('--seed <n>', 'seed of the dropout masks', '0')
-    .option('--keep-samples', 'include every sample\'s heatmap in the JSON')
-    .option('--batch-size <n>', 'rows per model call', String(DEFAULT_BATCH_SIZE))
-    .option('-o, --out <dir>', 'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder');
-  addMethodOptions(command);
-  addTargetOptions(command);
-  addRecordingOptions(command, FEATURE_PRESET_NAMES);
-  addCommonOptions(command);
-  command.action(async (options: UncertaintyCommandOptions) => {
-    const document = await runUncertainty(options, io);
-    if (options.json) writeJson(io, document);
-    else io.stdout(summaryLines(document));
+    .option('--keep-samples', "include every sample's heatmap in the JSON")
+    .option(
+      '-o, --out <dir>',
+      'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder',
+    );
+  addCommonOptions(addJobOptions(addSpecOptions(command, OWN_OPTIONS)));
+  command.action(async (options: CommonOptions & Record<string, any>) => {
+    const own = specValues(options, OWN_OPTIONS) as {
+      samples: number;
+      quantiles: string[];
+      quantileMethod: QuantileMethod;
+    };
+    const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
+    const settings = jobSettings(options);
+    await withModel(io, options.model, async (model) => {
+      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const baselines = await readBaselineFile(model, settings.methodOptions, items);
+      const progress = createProgress(io, `uncertainty (${own.samples} samples)`, { quiet: options.quiet });
+      const job = {
+        ...settings,
+        ...own,
+        quantiles,
+        method: options.method as AttributionMethodName,
+        keepSamples: options.keepSamples === true,
+        baselines,
+      };
+      const { document, files } = await uncertaintyJob(model, items, {
+        ...job,
+        onProgress: (d, t) => progress.update(d, t),
+      });
+      progress.done();
+      if (options.out !== undefined)
+        createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
+      if (options.json) writeJson(io, document);
+      else io.stdout(uncertaintySummary(document));
+    });
   });
   return command;
 }

@@ -1,6 +1,6 @@
-/** A recording as a `data:audio/wav` URL for the report's audio player (Node only; WAV encoding by wavefile). */
+/** A recording as a `data:audio/wav` URL for the report's audio player (WAV encoding by wavefile; universal). */
 import * as wavefileModule from 'wavefile';
-import { bytesToDataUrl } from '../render/base64.js';
+import { bytesToDataUrl } from './base64.js';
 
 type WaveFileClass = typeof wavefileModule.WaveFile;
 // Node's CommonJS interop exposes the class on `default`.
