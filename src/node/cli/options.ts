@@ -33,7 +33,7 @@ export function parseMethodList(text: string): AttributionMethodName[] {
  * Adds `-m, --model` (required) and `-i, --input`: files, folders (searched recursively; outputs keep the relative
  * paths) and lists of both, for every command.
  */
-export function addModelInputOptions(command: Command): Command {
+export function addModelInputOptions(command: Command, _inputs?: 'one' | 'many'): Command {
   return command
     .requiredOption(
       '-m, --model <file>',
