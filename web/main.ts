@@ -286,7 +286,7 @@ async function onModelSource(): Promise<void> {
   if (fromFile) {
     if ((ui.modelFiles.files?.length ?? 0) > 0) await onModelFiles();
     else {
-      dropModel('pick a Keras .h5, or a TensorFlow.js model.json with its .bin weight files (and optionally a labels.json).');
+      dropModel('pick a Keras .keras or .h5, or a TensorFlow.js model.json with its .bin weight files (and optionally a labels.json).');
       setState('ready');
     }
     return;

@@ -77,19 +77,21 @@ function asText(value: unknown): string | null {
   return null;
 }
 
+type H5File = InstanceType<typeof h5wasm.File>;
+
 /**
- * Reads a Keras HDF5 file from bytes: model config (if any), layer names and every weight as float32.
- * `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
+ * Opens `bytes` as HDF5 in h5wasm's in-memory file system, runs `read` on the open file and always closes and removes
+ * it. `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
  */
-export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Promise<KerasH5Contents> {
-  if (bytes.length === 0) throw new WingbeatsError('INVALID_FILE', `'${fileName}' is empty (0 bytes); expected a Keras HDF5 (.h5) file.`);
+async function withHdf5File<T>(bytes: Uint8Array, fileName: string, read: (file: H5File) => T): Promise<T> {
+  if (bytes.length === 0) throw new WingbeatsError('INVALID_FILE', `'${fileName}' is empty (0 bytes); expected a Keras HDF5 (.h5) or .keras file.`);
   if (!isHdf5(bytes)) {
-    throw new WingbeatsError('INVALID_FILE', `'${fileName}' is not an HDF5 file (no HDF5 signature); expected a Keras .h5 file or a TensorFlow.js model.json.`);
+    throw new WingbeatsError('INVALID_FILE', `'${fileName}' is not an HDF5 file (no HDF5 signature); expected a Keras .h5 or .keras file or a TensorFlow.js model.json.`);
   }
   const module = await h5Module();
   const path = `/wingbeats-xai-${++fileCounter}.h5`;
   module.FS!.writeFile(path, bytes);
-  let file: InstanceType<typeof h5wasm.File> | null = null;
+  let file: H5File | null = null;
   try {
     try {
       file = new h5wasm.File(path, 'r');
@@ -99,7 +101,7 @@ export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Pro
     if (file.file_id < 0n) {
       throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be opened as HDF5; the file is truncated or damaged.`);
     }
-    return readContents(file, fileName);
+    return read(file);
   } catch (error) {
     if (error instanceof WingbeatsError) throw error;
     throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be read as a Keras HDF5 file (${hdf5Reason(error)}).`, { cause: error });
@@ -112,7 +114,56 @@ export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Pro
   }
 }
 
-function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string): KerasH5Contents {
+/**
+ * Reads a Keras HDF5 file from bytes: model config (if any), layer names and every weight as float32.
+ * `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
+ */
+export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Promise<KerasH5Contents> {
+  return withHdf5File(bytes, fileName, (file) => readContents(file, fileName));
+}
+
+function floatValues(dataset: InstanceType<typeof h5wasm.Dataset>, what: string, fileName: string): Float32Array {
+  const value = dataset.value;
+  if (!(value instanceof Float32Array || value instanceof Float64Array)) {
+    throw new WingbeatsError('INVALID_FILE', `${what} in '${fileName}' is not floating-point data.`);
+  }
+  return value instanceof Float32Array ? value : Float32Array.from(value);
+}
+
+/**
+ * Reads the weights file of a Keras 3 `.keras` archive (`model.weights.h5`): every `<path>/vars` group, keyed by
+ * `<path>` (`'layers/lstm/cell'`), with its variables in creation order (`vars/0`, `vars/1`, ...), named `'0'`, `'1'`...
+ * Throws `INVALID_FILE` as {@link readKerasH5} does.
+ */
+export async function readKerasVarsH5(bytes: Uint8Array, fileName = 'model.weights.h5'): Promise<Map<string, StoredWeight[]>> {
+  return withHdf5File(bytes, fileName, (file) => {
+    const out = new Map<string, StoredWeight[]>();
+    const visit = (group: InstanceType<typeof h5wasm.Group>, path: string): void => {
+      for (const key of group.keys()) {
+        const child = group.get(key);
+        if (!(child instanceof h5wasm.Group)) continue;
+        const childPath = path === '' ? key : `${path}/${key}`;
+        if (key !== 'vars') {
+          visit(child, childPath);
+          continue;
+        }
+        // Optimizer and metric state (integer counters among them) is not part of the model.
+        if (!childPath.startsWith('layers/') && !childPath.startsWith('_layer_checkpoint_dependencies/')) continue;
+        const indices = child.keys().filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
+        const list = indices.map((index) => {
+          const dataset = child.get(String(index));
+          if (!(dataset instanceof h5wasm.Dataset)) throw new WingbeatsError('INVALID_FILE', `'${fileName}' has no data at '${childPath}/${index}'.`);
+          return { name: String(index), shape: dataset.shape ?? [], values: floatValues(dataset, `Variable '${childPath}/${index}'`, fileName) };
+        });
+        out.set(path, list);
+      }
+    };
+    visit(file, '');
+    return out;
+  });
+}
+
+function readContents(file: H5File, fileName: string): KerasH5Contents {
   const configText = asText(attributeValue(file, 'model_config'));
   let modelConfig: Record<string, unknown> | null = null;
   if (configText !== null) {
@@ -143,11 +194,7 @@ function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string):
       if (!(dataset instanceof h5wasm.Dataset)) {
         throw new WingbeatsError('INVALID_FILE', `'${fileName}' lists weight '${weightName}' of layer '${layerName}' but has no data for it.`);
       }
-      const value = dataset.value;
-      if (!(value instanceof Float32Array || value instanceof Float64Array)) {
-        throw new WingbeatsError('INVALID_FILE', `Weight '${weightName}' of layer '${layerName}' in '${fileName}' is not floating-point data.`);
-      }
-      list.push({ name: weightName, shape: dataset.shape ?? [], values: value instanceof Float32Array ? value : Float32Array.from(value) });
+      list.push({ name: weightName, shape: dataset.shape ?? [], values: floatValues(dataset, `Weight '${weightName}' of layer '${layerName}'`, fileName) });
     }
     weights.set(layerName, list);
   }

@@ -196,7 +196,7 @@ test('folders are searched recursively; the same file name in two folders stays 
   const evaluate = await runCli(['evaluate', '--model', modelFile, '--input', path.join(data, 'siteA'), path.join(data, 'siteB'), '--random-seeds', '1', '--json', '--quiet']);
   assert.equal(evaluate.code, 0, evaluate.stderr);
   assert.deepEqual(JSON.parse(evaluate.stdout).results.map((r: { input: string }) => r.input), ['rec.json', 'deeper/rec.json']);
-  const clash = await runCli(['explain', '--model', modelFile, '--input', path.join(data, 'siteA'), path.join(data, 'siteB', 'deeper'), '--quiet']);
+  const clash = await runCli(['explain', '--model', modelFile, '--input', path.join(data, 'siteA'), '--input', path.join(data, 'siteB', 'deeper'), '--quiet']);
   assert.equal(clash.code, 1);
   assert.match(clash.stderr, /would both be named 'rec\.json' in the outputs; give their folders instead of the files/);
 });

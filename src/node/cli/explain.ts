@@ -5,7 +5,8 @@ import { explainJob } from '../../pipeline/explain-job.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { explainedItemLine } from '../../pipeline/result-json.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { readBaselineFile, withModel } from './open-model.js';
+import { readModelInputItems } from './read-model-inputs.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
@@ -18,6 +19,7 @@ export function explainCommand(io: CliIo): Command {
     new Command('explain').description(
       "explain a model's prediction for a recording (.wav) or model inputs (.npy, .json)",
     ),
+    'per-model-input',
   )
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option(
@@ -31,7 +33,7 @@ export function explainCommand(io: CliIo): Command {
     const settings = jobSettings(options);
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('explain', settings.output);
-      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const items = await readModelInputItems(model, options.input, inputReadOptions(options), io);
       const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, {
         quiet: options.quiet,
       });

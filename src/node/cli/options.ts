@@ -31,14 +31,21 @@ export function parseMethodList(text: string): AttributionMethodName[] {
 
 /**
  * Adds `-m, --model` (required) and `-i, --input`: files, folders (searched recursively; outputs keep the relative
- * paths) and lists of both, for every command.
+ * paths) and lists of both (`'one'` and `'many'` alike), or (`'per-model-input'`) one file per model input, repeated.
  */
-export function addModelInputOptions(command: Command, _inputs?: 'one' | 'many'): Command {
+export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 'per-model-input' = 'many'): Command {
+  command.requiredOption(
+    '-m, --model <file>',
+    'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
+  );
+  if (inputs === 'per-model-input') {
+    return command.requiredOption(
+      '-i, --input <file>',
+      '.wav recording, or .npy/.json with one input or a list of inputs in the model layout; for a model with several inputs, once per model input (in order, or as name=file)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    );
+  }
   return command
-    .requiredOption(
-      '-m, --model <file>',
-      'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json',
-    )
     .requiredOption(
       '-i, --input <paths...>',
       '.wav recordings, .npy/.json files (one input or a list in the model layout), or folders of them (searched recursively)',
