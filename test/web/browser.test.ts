@@ -167,15 +167,15 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
       for (const [run, method] of METHODS.entries()) {
         await page.selectOption('#method', method);
         // Tuning inputs appear only for the methods the registry says take them.
-        assert.equal(await page.isVisible('#steps'), attributionMethods[method].options.some((o) => o.name === 'steps'));
-        assert.equal(await page.isVisible('#noiseSamples'), false);
+        assert.equal(await page.isVisible('#option-steps'), attributionMethods[method].options.some((o) => o.name === 'steps'));
+        assert.equal(await page.isVisible('#option-noiseSamples'), false);
         if (method === 'integrated-gradients') {
-          await page.fill('#steps', '12');
-          await page.selectOption('#integration', 'gauss-legendre');
+          await page.fill('#option-steps', '12');
+          await page.selectOption('#option-integration', 'gauss-legendre');
         }
-        // Controls of the other options are generated from the method's specs.
+        // One control per option, generated from the method's specs (a baseline file is a command-line option).
         const generated = await page.$$eval('#method-options [data-option]', (controls) => controls.map((c) => (c as HTMLElement).dataset.option));
-        assert.deepEqual(generated, attributionMethods[method].options.map((o) => o.name).filter((n) => !['steps', 'integration', 'noiseSamples', 'noiseStdev', 'baseline'].includes(n)));
+        assert.deepEqual(generated, attributionMethods[method].options.filter((o) => o.type !== 'file').map((o) => o.name));
         if (method === 'lrp') {
           await page.selectOption('#option-rule', 'alpha-beta');
           await page.fill('#option-alpha', '1');
