@@ -10,14 +10,25 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
+// tsx is a development dependency: a checkout installed without it (`npm install --omit=dev`) runs dist/ when built.
 const source = fileURLToPath(new URL('../src/node/cli/main.ts', import.meta.url));
 const built = fileURLToPath(new URL('../dist/node/cli/main.js', import.meta.url));
+async function loadTsx() {
+  try {
+    return await import('tsx/esm/api');
+  } catch {
+    return null;
+  }
+}
+const tsx = existsSync(source) ? await loadTsx() : null;
 let cli;
-if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  register();
+if (tsx !== null) {
+  tsx.register();
   cli = await import(pathToFileURL(source).href);
-} else {
+} else if (existsSync(built)) {
   cli = await import(pathToFileURL(built).href);
+} else {
+  process.stderr.write('wingbeats-xai: this checkout has neither its development dependencies nor a build: run `npm install` (or `npm run build`) first.\n');
+  process.exit(1);
 }
 process.exitCode = await cli.main(process.argv.slice(2));

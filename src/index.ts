@@ -224,3 +224,25 @@ export type { DatasetRunSettings } from './dataset/settings.js';
 export { datasetReport } from './dataset/summary-report.js';
 export { classProfileSpec, classComparisonSpec } from './render/class-summary-chart.js';
 export type { ClassProfile, ProfileChartText } from './render/class-summary-chart.js';
+// Day one: the default head, honest warnings, readable numbers.
+export { defaultHeadIndex } from './execution/default-head.js';
+export {
+  trainingInputStatistics,
+  checkInputRange,
+  inputRangeWarning,
+  inputRangeWarnings,
+} from './execution/input-range.js';
+export type { TrainingInputStatistics, InputRangeCheck } from './execution/input-range.js';
+export { checkPresetForModel } from './models/preset-check.js';
+export { featureAxes, featureFrequencies } from './signal/feature-axes.js';
+export type { FeatureAxes } from './signal/feature-axes.js';
+export { upsamplingWarning } from './signal/upsampling-warning.js';
+export { relativeCompletenessGap } from './summary/completeness.js';
+export { rankFrequencyBands, formatFrequencyBands } from './summary/frequency-bands.js';
+export type { FrequencyBand } from './summary/frequency-bands.js';
+export { inputNotes } from './summary/input-notes.js';
+export type { InputNotes, NotedInput } from './summary/input-notes.js';
+export { statisticsMean } from './pipeline/input-sources.js';
+export { safeRelativePath } from './pipeline/output-files.js';
+export { evaluationReading } from './pipeline/evaluation-job.js';
+export { explainedItemLine, itemFrequencyBands, itemRelativeGap } from './pipeline/result-json.js';

@@ -16,14 +16,20 @@ import {
   isFeaturePresetName,
   readInputSource,
   type InputItem,
+  formatFrequencyBands,
+  itemFrequencyBands,
+  itemRelativeGap,
   renderChartSvg,
   setupBackend,
+  type FeatureAxes,
+  type FrequencyBand,
   type AttributionMethodName,
   type ExplainableModel,
   type FeaturePresetName,
 } from '../src/index.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
 import { methodControlValues, showMethodControls } from './method-controls.js';
+import { downloadJson, offerDownload, svgsToPng } from './downloads.js';
 
 /** One explained input, as plain arrays (what the page shows and what tests compare). */
 export interface ExplainedInput {
@@ -40,11 +46,22 @@ export interface ExplainedInput {
   attributions: number[];
   heatmap: number[];
   delta?: number;
+  /** |delta| / |f(x) − f(baseline)| (integrated gradients). */
+  relativeDelta?: number;
+  /** Warnings about the input; empty when all is well. */
+  warnings: string[];
+  /** Frequency (Hz) of every bin, time (s) of every frame, when known. */
+  axes?: FeatureAxes;
+  /** The most relevant frequency bands. */
+  frequencyBands: FrequencyBand[];
 }
 
 /** One press of Explain. */
 export interface ExplainRecord {
   method: AttributionMethodName;
+  /** The model's name and the explained head's name. */
+  model: string;
+  head: string;
   output: number;
   /** The requested class index, or null for the top class. */
   target: number | null;
@@ -58,6 +75,8 @@ export interface ExplainRecord {
 export interface PageState {
   state: 'starting' | 'ready' | 'busy' | 'done' | 'error';
   backend: string;
+  /** Name of the loaded model, or null when none is (after a failed load, or before a file is picked). */
+  model: string | null;
   /** Completed explanations so far. */
   runs: number;
   last: ExplainRecord | null;
@@ -73,7 +92,18 @@ declare global {
 /** At most this many inputs of a list get a chart (all are explained). */
 const MAX_CHARTS = 8;
 
-const page: PageState = { state: 'starting', backend: 'none', runs: 0, last: null, error: null };
+const page: PageState = { state: 'starting', backend: 'none', model: null, runs: 0, last: null, error: null };
+
+/** The page controls that stand for the options the library's hints name. */
+const CONTROL_FOR_OPTION: Record<string, string> = {
+  '--pad': "tick 'Zero-pad short recordings'",
+  '--force-preset': "tick 'Use this preset anyway'",
+};
+
+/** A library message with its command-line hints ("(CLI: --pad)") turned into the page's controls. */
+function pageMessage(message: string): string {
+  return message.replace(/\(CLI: (--[a-z-]+)\)/g, (whole, option: string) => (CONTROL_FOR_OPTION[option] === undefined ? '' : `(on this page: ${CONTROL_FOR_OPTION[option]})`)).replace(/\s+\./g, '.');
+}
 window.__wingbeats = page;
 
 function element<T extends HTMLElement>(id: string): T {
@@ -95,6 +125,11 @@ const ui = {
   inputSource: element<HTMLSelectElement>('input-source'),
   inputFile: element<HTMLInputElement>('input-file'),
   preset: element<HTMLSelectElement>('preset'),
+  forcePreset: element<HTMLInputElement>('force-preset'),
+  pad: element<HTMLInputElement>('pad'),
+  downloads: element<HTMLDivElement>('downloads'),
+  downloadJson: element<HTMLButtonElement>('download-json'),
+  downloadPng: element<HTMLButtonElement>('download-png'),
   method: element<HTMLSelectElement>('method'),
   methodHint: element<HTMLParagraphElement>('method-hint'),
   target: element<HTMLSelectElement>('target'),
@@ -116,7 +151,7 @@ function setState(state: PageState['state']): void {
 
 /** Shows an error as one line (a WingbeatsError's message, or the unexpected error's own message). */
 function showError(error: unknown): void {
-  const message = error instanceof WingbeatsError ? error.message : `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  const message = error instanceof WingbeatsError ? pageMessage(error.message) : `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
   page.error = message;
   ui.error.textContent = message;
   ui.error.hidden = false;
@@ -186,10 +221,8 @@ function fillTargets(): void {
 
 function useModel(next: ExplainableModel): void {
   model = next;
-  // the species head of a hierarchical model (else the first head with class names, else the first head)
-  const species = next.outputNames.indexOf('species');
-  const labelled = next.outputNames.findIndex((_, i) => next.labels(i) !== undefined);
-  const head = species >= 0 ? species : Math.max(labelled, 0);
+  // the finest classifier head: species, else genus, else the first head with class names, else the first head
+  const head = next.defaultOutput;
   fill(ui.head, next.outputNames.map((name, i) => ({ value: String(i), label: name })), String(head));
   ui.head.disabled = next.outputNames.length < 2;
   fillTargets();
@@ -200,33 +233,68 @@ function useModel(next: ExplainableModel): void {
   }
   const shape = (next.inputShape ?? []).map((d) => d ?? '?').join(', ');
   ui.modelHint.textContent = `${next.name}: input [${shape}], ${next.outputNames.length === 1 ? 'one head' : `${next.outputNames.length} heads`}.`;
+  page.model = next.name;
+  ui.status.textContent = `Backend: ${page.backend}${page.backend === 'wasm' ? ' (WebAssembly)' : ''}. Model '${next.name}' loaded${next === demoModel ? ' (the demo model)' : ''}.`;
 }
+
+/**
+ * Leaves the page with no model: the previous one is freed (unless it is the demo model), the head and class menus are
+ * emptied and Explain is disabled, so nothing can silently run on a model the form no longer shows.
+ */
+function dropModel(reason: string): void {
+  if (model !== null && model !== demoModel) model.layersModel?.dispose();
+  model = null;
+  page.model = null;
+  fill(ui.head, []);
+  fill(ui.target, []);
+  ui.modelHint.textContent = reason;
+  ui.status.textContent = `Backend: ${page.backend}. No model loaded: ${reason}`;
+  ui.downloads.hidden = true;
+  ui.output.classList.add('stale');
+}
+
+/** Counts model loads, so a load that finishes after a newer one started (or after the demo was chosen) is dropped. */
+let modelLoads = 0;
 
 async function onModelFiles(): Promise<void> {
   const files = Array.from(ui.modelFiles.files ?? []);
   if (files.length === 0) return;
+  const load = ++modelLoads;
   clearError();
   setState('busy');
+  const names = files.map((f) => f.name).join(', ');
+  dropModel(`loading '${names}'…`);
   try {
     const picked = await loadPickedModel(await Promise.all(files.map(readPicked)));
-    if (model !== null && model !== demoModel) model.layersModel?.dispose();
+    if (load !== modelLoads) {
+      picked.layersModel?.dispose();
+      return;
+    }
     useModel(picked);
     setState('ready');
   } catch (error) {
+    if (load !== modelLoads) return;
+    dropModel(`'${names}' could not be loaded. Pick another file, or choose the demo model.`);
     showError(error);
   }
 }
+
 
 async function onModelSource(): Promise<void> {
   const fromFile = ui.modelSource.value === 'file';
   ui.modelFiles.hidden = !fromFile;
   if (fromFile) {
     if ((ui.modelFiles.files?.length ?? 0) > 0) await onModelFiles();
-    else ui.modelHint.textContent = 'A Keras .keras or .h5, or a TensorFlow.js model.json with its .bin weight files (and optionally a labels.json).';
+    else {
+      dropModel('pick a Keras .keras or .h5, or a TensorFlow.js model.json with its .bin weight files (and optionally a labels.json).');
+      setState('ready');
+    }
     return;
   }
   if (demoModel !== null) {
+    modelLoads += 1; // a file still loading must not replace the demo model when it finishes
     if (model !== null && model !== demoModel) model.layersModel?.dispose();
+    clearError();
     useModel(demoModel);
     setState(page.runs > 0 ? 'done' : 'ready');
   }
@@ -236,13 +304,14 @@ async function onModelSource(): Promise<void> {
 async function readSelectedInput(current: ExplainableModel): Promise<InputItem[]> {
   const preset = ui.preset.value;
   if (!isFeaturePresetName(preset)) throw new WingbeatsError('INVALID_ARGUMENT', `Unknown feature preset '${preset}'.`);
+  const choices = { preset, pad: ui.pad.checked, forcePreset: ui.forcePreset.checked };
   if (ui.inputSource.value === 'file') {
     const file = ui.inputFile.files?.[0];
     if (file === undefined) throw new WingbeatsError('INVALID_ARGUMENT', 'Pick an input file (.wav, .json or .npy) first.');
-    return readInputSource(await readPicked(file), current, { preset });
+    return readInputSource(await readPicked(file), current, choices);
   }
   const url = ui.inputSource.value;
-  return readInputSource({ name: decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)), bytes: await fetchBytes(url) }, current, { preset });
+  return readInputSource({ name: decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)), bytes: await fetchBytes(url) }, current, choices);
 }
 
 /** Runs the chosen method over every input in one batch through the pipeline; results as plain arrays. */
@@ -260,8 +329,12 @@ async function explain(current: ExplainableModel, inputs: InputItem[], method: A
     attributions: Array.from(row.attributions),
     heatmap: Array.from(row.heatmap),
     delta: row.delta,
+    relativeDelta: itemRelativeGap(row),
+    warnings: row.item.warnings,
+    axes: row.item.axes,
+    frequencyBands: itemFrequencyBands(row),
   }));
-  return { method, output, target, seed, tuning, items };
+  return { method, model: current.name, head: current.outputNames[output], output, target, seed, tuning, items };
 }
 
 function formatProbability(p: number): string {
@@ -324,8 +397,12 @@ async function showRecord(current: ExplainableModel, record: ExplainRecord): Pro
     h2.textContent = `${item.name}: predicted ${labels?.[top] ?? `class ${top}`}`;
     const meta = document.createElement('p');
     meta.className = 'meta';
-    const head = current.outputNames[record.output];
-    meta.textContent = `${title} of class ${item.targetName ?? item.target} (head ${head})${item.preset !== undefined ? `, features: ${item.preset}` : ''}.`;
+    meta.textContent = `${title} of class ${item.targetName ?? item.target} — model '${record.model}', head '${record.head}'${item.preset !== undefined ? `, features: ${item.preset}` : ''}.`;
+    if (item.frequencyBands.length > 0) meta.textContent += ` Most relevant: ${formatFrequencyBands(item.frequencyBands)}.`;
+    const warnings = document.createElement('ul');
+    warnings.className = 'warnings';
+    warnings.hidden = item.warnings.length === 0;
+    warnings.replaceChildren(...item.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: pageMessage(w) })));
     const body = document.createElement('div');
     body.className = 'result-body';
     body.append(predictionTable(item, labels));
@@ -351,19 +428,43 @@ async function showRecord(current: ExplainableModel, record: ExplainRecord): Pro
       chart.innerHTML = svg;
       const caption = document.createElement('figcaption');
       caption.className = 'caption';
-      const gap = item.delta === undefined ? '' : ` Completeness gap ${item.delta.toExponential(1)}.`;
-      caption.textContent = `${title}: ${summary}.${signed ? ' Red: evidence for the class; blue: against it.' : ''}${gap}`;
+      const relative = item.relativeDelta === undefined ? '' : ` (${(100 * item.relativeDelta).toPrecision(2)} % of |f(x) − f(baseline)|)`;
+      const gap = item.delta === undefined ? '' : ` Completeness gap ${item.delta.toExponential(1)}${relative}; baseline: zeros (0 dB for a spectrum: louder than any recording).`;
+      const scale = signed ? ' Red: evidence for the class; blue: against it.' : ' Relevance 0–1 is scaled per example (its largest value is 1), so it compares positions within one input, not between inputs.';
+      caption.textContent = `${title}: ${summary}.${scale}${gap}`;
       chart.append(caption);
     } else {
       chart.textContent = `Chart left out: only the first ${MAX_CHARTS} inputs are drawn.`;
     }
     body.append(chart);
-    section.append(h2, meta, body);
+    section.append(h2, meta, warnings, body);
     sections.push(section);
   }
   ui.output.replaceChildren(...sections);
   ui.output.classList.remove('stale');
+  ui.downloads.hidden = false;
 }
+
+/** The file name stem of the last result: `<model>-<head>-<method>`. */
+function resultStem(record: ExplainRecord): string {
+  return `${record.model}-${record.head}-${record.method}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+function onDownloadJson(): void {
+  if (page.last !== null) downloadJson(page.last, `${resultStem(page.last)}.json`);
+}
+
+async function onDownloadPng(): Promise<void> {
+  const record = page.last;
+  if (record === null) return;
+  try {
+    const svgs = Array.from(ui.output.querySelectorAll('.chart svg'), (svg) => new XMLSerializer().serializeToString(svg));
+    offerDownload(await svgsToPng(svgs), `${resultStem(record)}.png`);
+  } catch (error) {
+    showError(error);
+  }
+}
+
 
 async function onExplain(event: SubmitEvent): Promise<void> {
   event.preventDefault();
@@ -384,7 +485,7 @@ async function onExplain(event: SubmitEvent): Promise<void> {
     await showRecord(current, record);
     page.last = record;
     page.runs += 1;
-    ui.status.textContent = `Backend: ${page.backend}. ${attributionMethods[method].title} of ${inputs.length} input${inputs.length === 1 ? '' : 's'} in ${Math.round(performance.now() - started)} ms.`;
+    ui.status.textContent = `Backend: ${page.backend}. Model '${current.name}', head '${record.head}': ${attributionMethods[method].title} of ${inputs.length} input${inputs.length === 1 ? '' : 's'} in ${Math.round(performance.now() - started)} ms.`;
     setState('done');
   } catch (error) {
     showError(error);
@@ -398,6 +499,8 @@ async function start(): Promise<void> {
   ui.head.addEventListener('change', fillTargets);
   ui.modelSource.addEventListener('change', () => void onModelSource());
   ui.modelFiles.addEventListener('change', () => void onModelFiles());
+  ui.downloadJson.addEventListener('click', onDownloadJson);
+  ui.downloadPng.addEventListener('click', () => void onDownloadPng());
   ui.inputSource.addEventListener('change', () => {
     ui.inputFile.hidden = ui.inputSource.value !== 'file';
   });
@@ -418,7 +521,6 @@ async function start(): Promise<void> {
   ui.inputFile.hidden = ui.inputSource.value !== 'file';
   demoModel = await loadDemoModel(manifest);
   useModel(demoModel);
-  ui.status.textContent = `Backend: ${page.backend}${page.backend === 'wasm' ? ' (WebAssembly)' : ''}. Demo model loaded.`;
   setState('ready');
 }
 

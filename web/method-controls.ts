@@ -9,21 +9,38 @@ import {
 
 /** Options the page offers: numbers, choices, switches and names (a baseline file is a command-line option). */
 function offered(spec: OptionSpec): boolean {
-  return spec.type === 'integer' || spec.type === 'number' || spec.type === 'choice' || spec.type === 'boolean' || spec.type === 'string';
+  return (
+    spec.type === 'integer' ||
+    spec.type === 'number' ||
+    spec.type === 'choice' ||
+    spec.type === 'boolean' ||
+    spec.type === 'string'
+  );
+}
+
+/** The element id of an option's control (prefixed, so an option name never clashes with the page's own ids). */
+export function controlId(name: string): string {
+  return `option-${name}`;
 }
 
 function control(spec: OptionSpec): HTMLElement[] {
+  const [label, field] = labelledField(spec);
+  field.dataset.option = spec.name;
+  return [label, field];
+}
+
+function labelledField(spec: OptionSpec): [HTMLLabelElement, HTMLInputElement | HTMLSelectElement] {
   const label = document.createElement('label');
-  label.htmlFor = spec.name;
+  label.htmlFor = controlId(spec.name);
   label.textContent = spec.help.replace(/^[a-z-]+: /, '').replace(/^./, (c) => c.toUpperCase());
   if (spec.type === 'choice') {
     const select = document.createElement('select');
-    select.id = spec.name;
+    select.id = controlId(spec.name);
     for (const choice of spec.choices ?? []) select.append(new Option(choice, choice, false, choice === spec.default));
     return [label, select];
   }
   const input = document.createElement('input');
-  input.id = spec.name;
+  input.id = controlId(spec.name);
   if (spec.type === 'boolean') {
     input.type = 'checkbox';
     input.checked = spec.default === true;
@@ -53,7 +70,7 @@ export function showMethodControls(container: HTMLElement, method: AttributionMe
 export function methodControlValues(container: HTMLElement, method: AttributionMethodName): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const spec of (attributionMethods[method].options as readonly OptionSpec[]).filter(offered)) {
-    const element = container.querySelector<HTMLInputElement | HTMLSelectElement>(`#${spec.name}`);
+    const element = container.querySelector<HTMLInputElement | HTMLSelectElement>(`#${controlId(spec.name)}`);
     if (element === null) throw new WingbeatsError('INVALID_ARGUMENT', `The control of '${spec.name}' is missing.`);
     if (spec.type === 'boolean') values[spec.name] = (element as HTMLInputElement).checked;
     else if (element.value.trim() === '' && spec.default === undefined) continue;

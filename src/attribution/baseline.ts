@@ -50,5 +50,5 @@ export const BASELINE_OPTION = {
   flag: '--baseline',
   type: 'file',
   default: 'zeros',
-  help: "integrated gradients, occlusion, deeplift: reference input, 'zeros' or a .json/.npy input (one, or one per input)",
+  help: "integrated gradients, occlusion, deeplift: reference input, 'zeros' (0 dB for a PSD: louder than any recording), a stats file from 'wingbeats-xai stats' (its mean), or a .json/.npy input (one, or one per input)",
 } as const;

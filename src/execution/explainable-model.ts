@@ -9,6 +9,7 @@ import { PassState, executeGraph, layerEndsInSoftmax } from './execute-graph.js'
 import type { ExecutionSettings } from './execution-settings.js';
 import { createRng } from '../util/rng.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
+import { defaultHeadIndex } from './default-head.js';
 
 /** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
 export type ScoreFunction = (x: tf.Tensor) => tf.Tensor;
@@ -40,7 +41,7 @@ export interface ExplainableModelOptions {
 
 /** Options shared by everything that runs a model. */
 export interface RunOptions {
-  /** Head name or index (default 0, the first head). */
+  /** Head name or index (default: the finest classifier head, see {@link ExplainableModel.defaultOutput}). */
   output?: OutputSelector;
   /** `'logits'` (default) or `'probabilities'`. */
   scores?: ScoreKind;
@@ -138,9 +139,20 @@ export class ExplainableModel {
     throw argumentError('ExplainableModel.from', 'model', 'a tf.LayersModel, a function (x) => scores, or an ExplainableModel', model);
   }
 
-  /** The index of a head given by name or index (default 0); throws a clear error for a head that does not exist. */
+  /**
+   * The head explained when none is named: `species`, else `genus`, else the first head with class labels, else the
+   * first head (so an embedding head is never the default of a hierarchical model).
+   */
+  get defaultOutput(): number {
+    return defaultHeadIndex(this.outputNames, (i) => this.labelsByHead[i] !== undefined);
+  }
+
+  /**
+   * The index of a head given by name or index (default {@link ExplainableModel.defaultOutput}); throws a clear error
+   * for a head that does not exist.
+   */
   resolveOutput(functionName: string, output: OutputSelector | undefined): number {
-    if (output === undefined) return 0;
+    if (output === undefined) return this.defaultOutput;
     if (typeof output === 'number') {
       if (Number.isInteger(output) && output >= 0 && output < this.outputNames.length) return output;
       throw argumentError(functionName, 'output', `an integer in [0, ${this.outputNames.length}) or one of ${this.outputNames.map((n) => `'${n}'`).join(', ')}`, output, 'UNKNOWN_OUTPUT');

@@ -5,13 +5,19 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { WingbeatsError } from '../util/errors.js';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
 import { batchFileJob, type BatchInputSummary } from '../pipeline/batch-file-job.js';
 import type { JobSettings } from '../pipeline/explain-items.js';
-import { itemsPreset, readBaselines, readInputSource, type InputReadOptions } from '../pipeline/input-sources.js';
-import { safeFileName } from '../pipeline/output-files.js';
+import {
+  itemsPreset,
+  readBaselines,
+  readInputSource,
+  type InputItem,
+  type InputReadOptions,
+} from '../pipeline/input-sources.js';
+import { safeRelativePath } from '../pipeline/output-files.js';
+import type { InputFile } from './input-paths.js';
 import { readSource } from './read-files.js';
 import { writeOutputs } from './cli/staged-output.js';
 
@@ -33,24 +39,10 @@ export interface BatchFilesSettings extends JobSettings {
   force?: boolean;
   /** Called after each file (its outcome, done, total). */
   onFile?: (outcome: BatchFileResult, done: number, total: number) => void;
+  /** Called with the inputs of each file as they are read (e.g. to print their warnings). */
+  onItems?: (items: readonly InputItem[]) => void;
 }
 
-/** Output folder names per file; two files that would share one are refused. */
-export function outputFolders(files: readonly string[]): string[] {
-  const seen = new Map<string, string>();
-  return files.map((file) => {
-    const folder = safeFileName(path.basename(file));
-    const clash = seen.get(folder);
-    if (clash !== undefined) {
-      throw new WingbeatsError(
-        'INVALID_ARGUMENT',
-        `Inputs '${clash}' and '${file}' would share the output folder '${folder}'; rename one or run them separately.`,
-      );
-    }
-    seen.set(folder, file);
-    return folder;
-  });
-}
 
 async function explainFile(
   model: ExplainableModel,
@@ -58,11 +50,12 @@ async function explainFile(
   folder: string,
   settings: BatchFilesSettings,
 ): Promise<BatchFileResult> {
-  const resultPath = path.join(settings.out, folder, 'result.json');
+  const resultPath = path.join(settings.out, safeRelativePath(folder), 'result.json');
   if (!settings.force && existsSync(resultPath)) {
     return { file, folder, status: 'skipped', inputs: JSON.parse(await readFile(resultPath, 'utf8')).inputs };
   }
-  const items = readInputSource(await readSource(file), model, settings.read);
+  const items = readInputSource({ ...(await readSource(file)), label: folder }, model, settings.read);
+  settings.onItems?.(items);
   const baselineFile = settings.methodOptions?.baseline;
   const baselines =
     typeof baselineFile === 'string' && baselineFile !== 'zeros'
@@ -70,17 +63,21 @@ async function explainFile(
       : undefined;
   const preset = itemsPreset(items, model, settings.read.preset);
   const job = await batchFileJob(model, file, items, { ...settings, baselines, preset });
-  await writeOutputs(path.join(settings.out, folder), job.files);
+  await writeOutputs(path.join(settings.out, safeRelativePath(folder)), job.files);
   return { file, folder, status: 'done', inputs: job.inputs };
 }
 
-/** Explains every file into its own folder under `settings.out`; returns one outcome per file. */
+/**
+ * Explains every file into its own folder under `settings.out`, named by the file's path relative to the folder it was
+ * found in ({@link listInputFiles}: `siteA/rec.wav` and `siteB/rec.wav` stay apart); returns one outcome per file.
+ */
 export async function explainFiles(
   model: ExplainableModel,
-  files: readonly string[],
+  inputFiles: readonly InputFile[],
   settings: BatchFilesSettings,
 ): Promise<BatchFileResult[]> {
-  const folders = outputFolders(files);
+  const files = inputFiles.map((f) => f.path);
+  const folders = inputFiles.map((f) => f.name);
   const outcomes: BatchFileResult[] = [];
   for (const [index, file] of files.entries()) {
     let outcome: BatchFileResult;

@@ -4,13 +4,17 @@ import type { AttributionMethodName } from '../attribution/registry.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
 import { explanationFiles } from './explanation-files.js';
-import type { InputItem } from './input-sources.js';
+import { baseName, type InputItem } from './input-sources.js';
 import { jsonFile, safeFileName, type OutputFile } from './output-files.js';
 import { modelJson, resultJson } from './result-json.js';
 
 /** Per input of a file: its name, explained target and probabilities. */
 export interface BatchInputSummary {
   name: string;
+  /** The explained head. */
+  head: string;
+  /** Warnings about the input. */
+  warnings: string[];
   target: number;
   targetName?: string;
   probabilities: number[] | null;
@@ -34,13 +38,15 @@ export async function batchFileJob(
     perMethod.push({ method, rows: await explainItems(model, items, { ...settings, method, onProgress: undefined }) });
   const inputs = perMethod[0].rows.map((row) => ({
     name: row.item.name,
+    head: row.head,
+    warnings: row.item.warnings,
     target: row.target,
     targetName: row.targetName,
     probabilities: row.probabilities ?? null,
   }));
   const files = perMethod.flatMap(({ method, rows }) =>
     rows.flatMap((row) =>
-      explanationFiles(`${safeFileName(row.item.name)}.${method}`, row, { model, head, method, preset }),
+      explanationFiles(`${safeFileName(baseName(row.item.name))}.${method}`, row, { model, head, method, preset }),
     ),
   );
   const results = perMethod.flatMap(({ method, rows }) =>

@@ -8,6 +8,7 @@ import type { JobSettings } from './explain-items.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { modelJson } from './result-json.js';
+import type { FeatureAxes } from '../signal/feature-axes.js';
 
 /** Settings of an evaluation. */
 export interface EvaluationSettings extends JobSettings {
@@ -26,6 +27,12 @@ export interface EvaluationSettings extends JobSettings {
 export interface EvaluationDocument {
   command: 'evaluate';
   model: Record<string, unknown>;
+  /** The explained head (also in every result). */
+  head: string;
+  /** Every distinct warning about the inputs. */
+  warnings: string[];
+  /** How to read AOPC and AUC: which direction is better, in which unit, against what. */
+  reading: { aopc: string; auc: string };
   methods: AttributionMethodName[];
   fraction: number;
   step: number;
@@ -36,7 +43,16 @@ export interface EvaluationDocument {
   seed: number;
   randomSeeds: number[];
   scores: string;
-  results: (InputComparison & { input: string })[];
+  results: (InputComparison & { input: string; head: string; warnings: string[]; axes?: FeatureAxes })[];
+}
+
+/** How to read AOPC and AUC, for the JSON document and the text output. */
+export function evaluationReading(scores: string): { aopc: string; auc: string } {
+  const unit = scores === 'probabilities' ? 'probability' : 'logit';
+  return {
+    aopc: `AOPC: mean drop of the target ${unit} while the most relevant positions are replaced, in ${unit} units; higher is better (the explanation found what the model uses), and it should exceed the random orders' AOPC ("over random" > 0). Negative: the score rose.`,
+    auc: 'AUC: area under the target score curve divided by the unflipped score, over the fraction flipped (0 to --fraction); lower is better (the score fell faster); n/a when the unflipped score is not positive.',
+  };
 }
 
 /**
@@ -65,9 +81,13 @@ export async function evaluationJob(
       onProgress: settings.onProgress,
     }),
   );
+  const head = model.outputNames[model.resolveOutput('evaluate', settings.output)];
   const document: EvaluationDocument = {
     command: 'evaluate',
     model: modelJson(model, settings.output),
+    head,
+    warnings: [...new Set(items.flatMap((i) => i.warnings))],
+    reading: evaluationReading(comparison.scores),
     methods: settings.methods,
     fraction: settings.fraction,
     step: settings.flipStep,
@@ -78,7 +98,13 @@ export async function evaluationJob(
     seed: comparison.seed,
     randomSeeds: comparison.randomSeeds,
     scores: comparison.scores,
-    results: comparison.results.map((r, i) => ({ input: items[i].name, ...r })),
+    results: comparison.results.map((r, i) => ({
+      input: items[i].name,
+      head,
+      warnings: items[i].warnings,
+      ...(items[i].axes === undefined ? {} : { axes: items[i].axes }),
+      ...r,
+    })),
   };
   const fractions = Array.from(
     { length: comparison.steps + 1 },
@@ -103,15 +129,18 @@ export async function evaluationJob(
   return { document, files: [jsonFile('evaluate.json', document), ...charts] };
 }
 
-/** One line per input: target, random AOPC, and each method's AOPC over random and AUC. */
+/**
+ * Per input: the head, target and random AOPC, then each method's AOPC (in score units), whether it beats random, and
+ * AUC; at the end how to read them ({@link evaluationReading}).
+ */
 export function evaluationSummary(document: EvaluationDocument): string {
-  return document.results
-    .map((r) => {
-      const methods = r.methods.map(
-        (m) =>
-          `${m.method} AOPC ${m.aopc.toFixed(3)} (${m.aopcOverRandom >= 0 ? '+' : ''}${m.aopcOverRandom.toFixed(3)} over random), AUC ${Number.isFinite(m.auc) ? m.auc.toFixed(4) : 'n/a'}`,
-      );
-      return `${r.input}: target ${r.targetName ?? r.target}; random AOPC ${r.random.aopc.mean.toFixed(3)} ± ${r.random.aopc.std.toFixed(3)}; ${methods.join('; ')}\n`;
-    })
-    .join('');
+  const unit = document.scores === 'probabilities' ? 'probability' : 'logit';
+  const lines = document.results.map((r) => {
+    const methods = r.methods.map(
+      (m) =>
+        `  ${m.method}: AOPC ${m.aopc.toFixed(3)} ${unit}s (${m.aopcOverRandom >= 0 ? '+' : ''}${m.aopcOverRandom.toFixed(3)} against random: ${m.aopcOverRandom > 0 ? 'better' : 'no better'} than random), AUC ${Number.isFinite(m.auc) ? m.auc.toFixed(4) : 'n/a'}`,
+    );
+    return `${r.input}: head '${r.head}', target ${r.targetName ?? r.target}; random orders AOPC ${r.random.aopc.mean.toFixed(3)} ± ${r.random.aopc.std.toFixed(3)} ${unit}s\n${methods.join('\n')}\n`;
+  });
+  return `${lines.join('')}${document.reading.aopc}\n${document.reading.auc}\n`;
 }

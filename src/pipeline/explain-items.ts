@@ -37,6 +37,8 @@ export interface ExplainedPart {
 /** One explained item, as plain arrays. */
 export interface ExplainedItem {
   item: InputItem;
+  /** Name of the explained head. */
+  head: string;
   target: number;
   targetName?: string;
   logits: number[];
@@ -105,6 +107,7 @@ function explainedRows(
   const parts = perInputParts(items, result.inputAttributions, result.inputHeatmaps);
   return items.map((item, i) => ({
     item,
+    head: model.outputNames[outputIndex],
     target: result.targets[i],
     targetName: result.targetNames[i],
     logits: logits[i],
@@ -136,7 +139,7 @@ function perInputParts(
       const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
       return {
         input: part.input,
-        item: { name: part.name, data: part.data, shape: part.shape },
+        item: { name: part.name, data: part.data, shape: part.shape, warnings: [] },
         attributions: values[k].slice(i * size, (i + 1) * size),
         heatmap: maps[k].slice(i * heatmapSize, (i + 1) * heatmapSize),
         heatmapShape,

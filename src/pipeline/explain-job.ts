@@ -4,13 +4,17 @@ import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem, type ExplainSettings } from './explain-items.js';
 import { explanationFiles } from './explanation-files.js';
 import type { InputItem } from './input-sources.js';
-import { jsonFile, safeFileName, type OutputFile } from './output-files.js';
+import { jsonFile, safeRelativePath, type OutputFile } from './output-files.js';
 import { modelJson, resultJson } from './result-json.js';
 
 /** The `explain --json` document (DESIGN.md). */
 export interface ExplainDocument {
   method: string;
   model: Record<string, unknown>;
+  /** The explained head (also in every result). */
+  head: string;
+  /** Every distinct warning about the inputs (each result carries its own). */
+  warnings: string[];
   preset?: FeaturePresetName;
   results: Record<string, unknown>[];
 }
@@ -32,11 +36,13 @@ export async function explainJob(
   const document: ExplainDocument = {
     method,
     model: modelJson(model, settings.output),
+    head: model.outputNames[head],
+    warnings: [...new Set(items.flatMap((i) => i.warnings))],
     ...(preset === undefined ? {} : { preset }),
     results: rows.map((row) => resultJson(row, fromRecording)),
   };
   const files = rows.flatMap((row) =>
-    explanationFiles(`${safeFileName(row.item.name)}.${method}`, row, {
+    explanationFiles(`${safeRelativePath(row.item.name)}.${method}`, row, {
       model,
       head,
       method,

@@ -17,6 +17,8 @@ export interface ExplainedItemContext {
   method: AttributionMethodName;
   preset?: FeaturePresetName;
   subtitle?: string;
+  /** Spectrograms: input beside the attribution (default), or the attribution alone, large (reports). */
+  layout?: 'side-by-side' | 'attribution-only';
 }
 
 /** The Vega-Lite spec of an explained item: class name and score in the title, signed colours where the method is signed. */
@@ -34,6 +36,7 @@ export function explainedItemSpec(row: ExplainedItem, context: ExplainedItemCont
     scoreLabel: row.probabilities === undefined ? 'score' : 'p',
     subtitle: context.subtitle ?? row.item.name,
     preset: context.preset,
+    layout: context.layout,
   });
 }
 

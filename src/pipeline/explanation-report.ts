@@ -17,10 +17,13 @@ import {
   type ReportFigure,
   type ReportItem,
   type ReportPrediction,
+  type ReportTable,
 } from '../render/html-report.js';
+import { audioDataUrl } from '../render/audio-data-url.js';
+import { formatFrequencyBands } from '../summary/frequency-bands.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
-import { modelJson, resultJson } from './result-json.js';
+import { itemFrequencyBands, itemRelativeGap, modelJson, resultJson } from './result-json.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { explainedItemSpec } from './explanation-files.js';
 import { itemsToBatch, type InputItem } from './input-sources.js';
@@ -34,41 +37,59 @@ export interface ExplanationReportSettings extends JobSettings {
   description?: string;
 }
 
-/** A picture of the model input alone (spectrum line or spectrogram). */
+/** A picture of the model input alone (spectrum line, or the spectrogram in dB), shown once per recording. */
 async function inputFigure(item: InputItem, preset: FeaturePresetName | undefined): Promise<ReportFigure> {
   if (isSpectrumShape(item.shape)) {
-    const svg = await renderChartSvg(
-      psdExplanationSpec(
-        {
-          spectrum: item.data,
-          frequencies: linearFrequencies(item.shape[0], 4000),
-          title: 'Model input: power spectrum',
-          subtitle: item.name,
-        },
-        { height: 200 },
-      ),
-    );
-    return {
-      image: { svg },
-      caption: `The model input${preset === undefined ? '' : ` (${preset})`}: Welch power spectral density in dB.`,
-    };
+    const svg = await renderChartSvg(psdExplanationSpec({ spectrum: item.data, frequencies: linearFrequencies(item.shape[0], 4000), title: 'Model input: power spectrum', subtitle: item.name }, { height: 220 }));
+    return { image: { svg }, caption: `The model input${preset === undefined ? '' : ` (${preset})`}: Welch power spectral density in dB.` };
   }
-  const grid = gridFromImage(item.data, item.shape, { channels: 'mean' });
+  // The image holds |10·log10|STFT||/127.5 − 1 (MobileNet scaling): back to the level in dB.
+  const image = gridFromImage(item.data, item.shape, { channels: 'mean' });
+  const grid = { ...image, values: Float32Array.from(image.values, (v) => (v + 1) * 127.5) };
   const svg = await renderChartSvg(
     heatmapRowSpec(
-      {
-        panels: [{ title: 'spectrogram image', grid }],
-        title: 'Model input',
-        subtitle: item.name,
-        frequencyRange: [0, 4000],
-        timeRange: presetTimeRange(preset, item.shape[1]),
-      },
-      { colormap: 'viridis', legendTitle: 'Input' },
+      { panels: [{ title: 'spectrogram', grid }], title: 'Model input: spectrogram', subtitle: item.name, frequencyRange: [0, 4000], timeRange: presetTimeRange(preset, item.shape[1]) },
+      { colormap: 'viridis', legendTitle: '|level| (dB)', width: 560, height: 280 },
     ),
   );
   return {
     image: { svg },
-    caption: `The model input${preset === undefined ? '' : ` (${preset})`}: the spectrogram image (mean over channels).`,
+    caption: `The model input${preset === undefined ? '' : ` (${preset})`}: the spectrogram image shown as the level it encodes, |10·log10|STFT|| in dB (the model sees it scaled to [−1, 1]).`,
+  };
+}
+
+/** The caption of one explanation: what the colours mean, the baseline and completeness gap, the top frequency bands. */
+function explanationCaption(row: ExplainedItem, method: AttributionMethodName): string {
+  const { title, summary, signed } = attributionMethods[method];
+  const scale = signed
+    ? 'Colours: the signed attribution on a diverging scale (red for the class, blue against it, white 0).'
+    : 'Relevance 0–1 is normalised per example (its largest value is 1): it ranks positions within this input, not across inputs.';
+  const relative = itemRelativeGap(row);
+  const gap =
+    row.delta === undefined
+      ? ''
+      : ` Baseline: zeros (${isSpectrumShape(row.item.shape) ? '0 dB for a spectrum: louder than any recording' : 'mid-grey for a spectrogram image: |level| 127.5 dB'}; the data set's mean, from a stats file given to 'wingbeats-xai explain --baseline', is a more neutral reference). Completeness gap ${row.delta.toExponential(1)}${relative === undefined ? '' : `, ${(100 * relative).toPrecision(2)} % of |f(x) − f(baseline)|`}.`;
+  const bands = itemFrequencyBands(row);
+  return `${title}: ${summary}. ${scale}${gap}${bands.length === 0 ? '' : ` Most relevant: ${formatFrequencyBands(bands)}.`}`;
+}
+
+/** The table at the top of a report: per input the prediction of the explained head, the class explained, the top bands and warnings. */
+function summaryTable(items: InputItem[], first: ExplainedItem[], labels: string[] | undefined, head: string, method: AttributionMethodName): ReportTable {
+  return {
+    columns: ['Input', `Predicted (${head})`, 'p', 'Explained class', `Most relevant bands (${method})`, 'Warnings'],
+    rows: items.map((item, i) => {
+      const row = first[i];
+      const scores = row.probabilities ?? row.logits;
+      const top = scores.indexOf(Math.max(...scores));
+      return [
+        item.name,
+        labels?.[top] ?? `class ${top}`,
+        row.probabilities === undefined ? 'n/a' : row.probabilities[top],
+        row.targetName ?? `class ${row.target}`,
+        formatFrequencyBands(itemFrequencyBands(row).slice(0, 3)) || '—',
+        item.warnings.length === 0 ? 'none' : `${item.warnings.length}: ${item.warnings.map((w) => w.split(':')[0]).join('; ')}`,
+      ];
+    }),
   };
 }
 
@@ -126,12 +147,10 @@ export async function buildExplanationReport(
     const explanations: ReportFigure[] = [];
     for (const method of settings.methods) {
       const row = (perMethod.get(method) as ExplainedItem[])[i];
-      const svg = await renderChartSvg(explainedItemSpec(row, { model, head, method, preset: settings.preset }));
-      const gap = row.delta === undefined ? '' : ` Completeness gap ${row.delta.toExponential(1)}.`;
-      explanations.push({
-        image: { svg },
-        caption: `${attributionMethods[method].title}: ${attributionMethods[method].summary}.${gap}`,
-      });
+      const svg = await renderChartSvg(
+        explainedItemSpec(row, { model, head, method, preset: settings.preset, layout: 'attribution-only' }),
+      );
+      explanations.push({ image: { svg }, caption: explanationCaption(row, method) });
       results.push({ method, ...resultJson(row, item.recording !== undefined) });
     }
     reportItems.push({
@@ -140,6 +159,11 @@ export async function buildExplanationReport(
         item.recording === undefined
           ? undefined
           : { samples: item.recording.samples, sampleRate: item.recording.sampleRate },
+      audio:
+        item.recording === undefined
+          ? undefined
+          : { dataUrl: audioDataUrl(item.recording.samples, item.recording.sampleRate) },
+      warnings: item.warnings,
       features: await inputFigure(item, settings.preset),
       predictions: predictions[i],
       explanations,
@@ -165,6 +189,7 @@ export async function buildExplanationReport(
       },
     },
     items: reportItems,
+    summary: summaryTable(items, first, labels, model.outputNames[head], settings.methods[0]),
     generatedAt: new Date().toISOString(),
   };
   return { report, results };
@@ -172,7 +197,7 @@ export async function buildExplanationReport(
 
 /**
  * The `report` job: the report of {@link buildExplanationReport} as `report.html`, and its JSON document
- * (`{model, methods, preset?, results}`) as `report.json`.
+ * (`{model, head, warnings, methods, preset?, results}`) as `report.json`.
  */
 export async function reportJob(
   model: ExplainableModel,
@@ -182,6 +207,8 @@ export async function reportJob(
   const { report, results } = await buildExplanationReport(model, items, settings);
   const document = {
     model: modelJson(model, settings.output),
+    head: model.outputNames[model.resolveOutput('report', settings.output)],
+    warnings: [...new Set(items.flatMap((i) => i.warnings))],
     methods: settings.methods,
     ...(settings.preset === undefined ? {} : { preset: settings.preset }),
     results,

@@ -11,11 +11,17 @@ import { decodeWav, type WavRecording } from '../signal/wav.js';
 import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.js';
 import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
 import { decodeNpy } from '../io/npy.js';
+import { checkPresetForModel } from '../models/preset-check.js';
+import { inputNotes } from '../summary/input-notes.js';
+import type { FeatureAxes } from '../signal/feature-axes.js';
+import { pixelStatisticsFromJSON } from '../evaluation/pixel-statistics.js';
 
 /** A named file's bytes (`name`: the path or file name, used in messages; items are named after its base name). */
 export interface InputSource {
   name: string;
   bytes: Uint8Array;
+  /** Name of its items in outputs (default: the base name), e.g. `siteA/rec.wav` for a file found in a folder. */
+  label?: string;
 }
 
 /** Which windows of a long recording become inputs. */
@@ -27,6 +33,12 @@ export interface InputReadOptions {
   preset?: string;
   /** Windows of a recording (default `'loudest'`). */
   windows?: WindowChoice;
+  /** Zero-pad a recording shorter than one window (CLI `--pad`). */
+  pad?: boolean;
+  /** Channel of a multichannel recording: `'mix'` (default) or an index (CLI `--channel`). */
+  channel?: number | 'mix';
+  /** Accept a preset of another data set than the model's, with a warning (CLI `--force-preset`). */
+  forcePreset?: boolean;
   /** Models with several inputs: which model input the source holds. */
   inputIndex?: number;
 }
@@ -52,8 +64,20 @@ export interface InputItem {
   /** When the input was computed from a recording: the recording and its features. */
   recording?: WavRecording;
   features?: Features;
+  /** Warnings about this input (resampled up from a low rate, far from the training data, a forced preset). */
+  warnings: string[];
+  /** Frequency (Hz) of every bin and time (s) of every frame, when the preset is known. */
+  axes?: FeatureAxes;
   /** Models with several inputs: `data` is the packed layout of these parts, one per model input. */
   parts?: InputPart[];
+}
+
+function knownPreset(model: ExplainableModel, requested?: string): FeaturePresetName | undefined {
+  try {
+    return presetForModel(model, requested);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The base name of a path or file name (`a/b/rec.wav` → `rec.wav`). */
@@ -109,12 +133,13 @@ export function readInputSource(
     );
   }
   const shape = modelInputShape(model, options.inputIndex);
-  const base = baseName(source.name);
+  const base = source.label ?? baseName(source.name);
   const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
   if (isRecording(source.name)) {
-    const recording = decodeWav(source.bytes, { name: base });
+    const recording = decodeWav(source.bytes, { name: base, channel: options.channel ?? 'mix' });
     const preset = presetForModel(model, options.preset);
-    const windows = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest' });
+    const presetWarnings = checkPresetForModel(model, preset, { force: options.forcePreset });
+    const windows = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest', pad: options.pad === true });
     const list = Array.isArray(windows) ? windows : [windows];
     return list.map((features, i) => {
       if (features.shape.join(',') !== shape.join(',')) {
@@ -123,7 +148,10 @@ export function readInputSource(
           `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`,
         );
       }
-      return { name: name(i, list.length), data: features.data, shape, recording, features };
+      const itemName = name(i, list.length);
+      // Input-range and axes notes describe a model with one input; a part of a multi-input model gets none.
+      const notes = options.inputIndex === undefined ? inputNotes(model, { name: itemName, data: features.data, sourceRate: recording.sampleRate }, preset) : { warnings: [], axes: undefined };
+      return { name: itemName, data: features.data, shape, recording, features, warnings: [...presetWarnings, ...notes.warnings], axes: notes.axes };
     });
   }
   let array: InputArray;
@@ -139,7 +167,12 @@ export function readInputSource(
     );
   }
   const inputs = splitIntoInputs(source.name, array, shape);
-  return inputs.map((data, i) => ({ name: name(i, inputs.length), data, shape }));
+  const preset = knownPreset(model, options.preset);
+  return inputs.map((data, i) => {
+    const itemName = name(i, inputs.length);
+    const notes = options.inputIndex === undefined ? inputNotes(model, { name: itemName, data }, preset) : { warnings: [], axes: undefined };
+    return { name: itemName, data, shape, warnings: notes.warnings, axes: notes.axes };
+  });
 }
 
 /**
@@ -168,7 +201,8 @@ export function readMultiInputSources(
       data.set(part.data, offset);
       offset += part.data.length;
     }
-    const item: InputItem = { name: parts.map((p) => p.name).join('+'), data, shape: modelInputShape(model), parts };
+    const warnings = [...new Set(perInput.flatMap((items) => items[example].warnings))];
+    const item: InputItem = { name: parts.map((p) => p.name).join('+'), data, shape: modelInputShape(model), parts, warnings };
     return item;
   });
 }
@@ -218,8 +252,10 @@ export function readBaselines(
   if (isRecording(source.name))
     throw new WingbeatsError(
       'INVALID_ARGUMENT',
-      `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${source.name}'.`,
+      `Option '--baseline' must be 'zeros', a stats file or a .json/.npy file but got '${source.name}'.`,
     );
+  const mean = statisticsMean(source, items[0].shape);
+  if (mean !== undefined) return [mean];
   const baselines = readInputSource(source, model);
   if (baselines.length !== 1 && baselines.length !== items.length) {
     throw new WingbeatsError(
@@ -244,6 +280,28 @@ export function baselineBatch(
     );
   }
   return itemsToBatch(list.map((data) => ({ ...items[0], data })));
+}
+
+/**
+ * The mean of a statistics file written by `wingbeats-xai stats` (`{shape, mean, std, count}`), or undefined when the
+ * source is not one (then it is read as inputs).
+ * @throws WingbeatsError `SHAPE_MISMATCH` when the statistics are of another shape than the model input.
+ */
+export function statisticsMean(source: InputSource, inputShape: readonly number[]): Float32Array | undefined {
+  if (!/\.json$/i.test(source.name)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(source.bytes));
+  } catch {
+    return undefined;
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json) || !('mean' in json) || !('std' in json)) return undefined;
+  const stats = pixelStatisticsFromJSON(json, `Statistics file '${source.name}'`);
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  if (stats.mean.length !== size) {
+    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline': statistics file '${source.name}' has shape [${stats.shape.join(',')}] but the model takes [${inputShape.join(',')}].`);
+  }
+  return Float32Array.from(stats.mean);
 }
 
 /**

@@ -15,3 +15,12 @@ export function jsonFile(name: string, document: unknown): OutputFile {
 export function safeFileName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
+
+/** A file-name-safe relative path for an input name, keeping its folders (`siteA/rec.wav#2` → `siteA/rec.wav_2`). */
+export function safeRelativePath(name: string): string {
+  return name
+    .split('/')
+    .filter((part) => part !== '' && part !== '.' && part !== '..')
+    .map(safeFileName)
+    .join('/');
+}

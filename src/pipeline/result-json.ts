@@ -2,11 +2,49 @@
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { nestArray } from './json-values.js';
 import type { ExplainedItem } from './explain-items.js';
+import { relativeCompletenessGap } from '../summary/completeness.js';
+import { formatFrequencyBands, rankFrequencyBands, type FrequencyBand } from '../summary/frequency-bands.js';
 
-/** One result of the JSON document: target, scores, attributions and heatmap nested in the input layout. */
+/** The most relevant frequency bands of an explained item (none without a frequency axis). */
+export function itemFrequencyBands(row: ExplainedItem): FrequencyBand[] {
+  const frequencyHz = row.item.axes?.frequencyHz;
+  return frequencyHz === undefined ? [] : rankFrequencyBands(row.heatmap, frequencyHz);
+}
+
+/** The relative completeness gap of an explained item (integrated gradients only). */
+export function itemRelativeGap(row: ExplainedItem): number | undefined {
+  return row.delta === undefined ? undefined : relativeCompletenessGap(row.delta, row.attributions.reduce((a, b) => a + b, 0));
+}
+
+/**
+ * The text line of an explained item: head, class, score, the completeness gap absolute and relative to
+ * |f(x) − f(baseline)|, and the most relevant frequency bands.
+ */
+export function explainedItemLine(row: ExplainedItem, method: string): string {
+  const name = row.targetName ?? `class ${row.target}`;
+  const p = row.probabilities?.[row.target];
+  const relative = itemRelativeGap(row);
+  const gap = row.delta === undefined ? '' : `, completeness gap ${row.delta.toExponential(2)} (${formatShare(relative)} of |f(x) − f(baseline)|)`;
+  const bands = itemFrequencyBands(row);
+  return `${row.item.name}: ${method} of head '${row.head}' for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${gap}${bands.length === 0 ? '' : `; most relevant: ${formatFrequencyBands(bands)}`}\n`;
+}
+
+function formatShare(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return 'infinite share';
+  return value >= 0.001 ? `${(100 * value).toFixed(1)} %` : `${(100 * value).toExponential(1)} %`;
+}
+
+/**
+ * One result of the JSON document: the explained head, target, scores, attributions and heatmap nested in the input
+ * layout, warnings about the input, its axes (Hz per frequency bin, s per frame) and the most relevant frequency bands.
+ */
 export function resultJson(row: ExplainedItem, includeInput: boolean): Record<string, unknown> {
+  const relativeDelta = itemRelativeGap(row);
   return {
     name: row.item.name,
+    head: row.head,
+    warnings: row.item.warnings,
+    ...(row.item.axes === undefined ? {} : { axes: row.item.axes, frequencyBands: itemFrequencyBands(row) }),
     target: row.target,
     ...(row.targetName === undefined ? {} : { targetName: row.targetName }),
     logits: row.logits,
@@ -15,7 +53,7 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
     attributions: row.parts === undefined ? nestArray(row.attributions, row.item.shape) : row.parts.map((p) => nestArray(p.attributions, p.item.shape)),
     heatmap: row.parts === undefined ? nestArray(row.heatmap, row.heatmapShape) : row.parts.map((p) => nestArray(p.heatmap, p.heatmapShape)),
     ...(row.parts === undefined ? {} : { inputs: row.parts.map((p) => p.input) }),
-    ...(row.delta === undefined ? {} : { delta: row.delta }),
+    ...(row.delta === undefined ? {} : { delta: row.delta, relativeDelta }),
     ...(row.layerMap === undefined ? {} : { layer: row.layer, layerMap: nestArray(row.layerMap, row.layerMapShape ?? []) }),
     ...(includeInput && row.parts === undefined ? { input: nestArray(row.item.data, row.item.shape) } : {}),
   };

@@ -1,6 +1,7 @@
 /** The `uncertainty` job: explanations under Monte-Carlo dropout → quantile, mean and std maps as a typed document and charts. */
 import type { ExplainableModel } from '../execution/explainable-model.js';
-import type { AttributionMethodName } from '../attribution/registry.js';
+import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
+import type { FeatureAxes } from '../signal/feature-axes.js';
 import {
   mcDropoutExplanations,
   type McDropoutExample,
@@ -29,6 +30,12 @@ export interface UncertaintySettings extends JobSettings {
 /** One input of the `uncertainty --json` document (maps nested in the heatmap's shape). */
 export interface UncertaintyResult {
   input: string;
+  /** The explained head. */
+  head: string;
+  /** Warnings about the input. */
+  warnings: string[];
+  /** Frequency (Hz) of every bin and time (s) of every frame, when known. */
+  axes?: FeatureAxes;
   target: number;
   targetName?: string;
   quantiles: number[];
@@ -44,7 +51,13 @@ export interface UncertaintyResult {
 export interface UncertaintyDocument {
   command: 'uncertainty';
   model: Record<string, unknown>;
+  /** The explained head. */
+  head: string;
+  /** Every distinct warning about the inputs. */
+  warnings: string[];
   method: AttributionMethodName;
+  /** What the maps summarise: `'heatmap'` (relevance 0–1) or `'signed'` (attributions summed over channels). */
+  maps: 'heatmap' | 'signed';
   samples: number;
   seed: number;
   scores: string;
@@ -68,9 +81,16 @@ function charts(
     shape.length >= 2
       ? { values, rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) }
       : { values, rows: 1, cols: shape[0] };
+  const signed = document.maps === 'signed';
   return examples.flatMap((example, i): OutputFile[] => {
     const suffix = examples.length === 1 ? '' : `-${i}`;
     const subtitle = `target ${example.targetName ?? example.target}; ${document.samples} samples, ${document.quantileMethod} quantiles`;
+    const axes = items[i].axes;
+    const ranges = {
+      ...(axes === undefined ? {} : { frequencyRange: [Math.min(...axes.frequencyHz), Math.max(...axes.frequencyHz)] as [number, number] }),
+      ...(axes?.timeS === undefined ? {} : { timeRange: [axes.timeS[0], axes.timeS[axes.timeS.length - 1]] as [number, number] }),
+    };
+    const maxStd = Math.max(...example.std, 0);
     const panels = [
       ...document.results[i].quantiles.map((q, k) => ({ title: quantileTitle(q), grid: grid(maps[i][k]) })),
       { title: 'mean', grid: grid(example.mean) },
@@ -80,21 +100,33 @@ function charts(
         name: `quantile-maps${suffix}`,
         chart: () =>
           heatmapRowSpec(
-            { panels, title: `${document.method} under Monte-Carlo dropout: ${items[i].name}`, subtitle },
-            { legendTitle: 'Relevance' },
+            {
+              panels,
+              title: `${document.method} under Monte-Carlo dropout: ${items[i].name}`,
+              subtitle: `${subtitle}${signed ? '; signed attributions summed over channels (red for the class, blue against it)' : '; relevance 0–1 per sample'}`,
+              ...ranges,
+            },
+            { legendTitle: signed ? 'Attribution' : 'Relevance' },
           ),
       },
-      // The standard deviation gets its own colour scale (it is much smaller than the maps).
+      // The standard deviation gets its own colour scale from 0 to its largest value (it is much smaller than the
+      // maps), and a panel as large as its title, so the picture has no empty space.
       {
         name: `std-map${suffix}`,
         chart: () =>
           heatmapRowSpec(
             {
               panels: [{ title: 'std', grid: grid(example.std) }],
-              title: `Standard deviation over samples: ${items[i].name}`,
+              title: `Std over ${document.samples} samples: ${items[i].name}`,
               subtitle,
+              ...ranges,
             },
-            { legendTitle: 'Std' },
+            {
+              legendTitle: 'Std',
+              domain: [0, maxStd > 0 ? maxStd : 1],
+              width: shape.length >= 2 ? 520 : 620,
+              height: shape.length >= 2 ? 300 : undefined,
+            },
           ),
       },
     ];
@@ -111,6 +143,8 @@ export async function uncertaintyJob(
   items: InputItem[],
   settings: UncertaintySettings,
 ): Promise<{ document: UncertaintyDocument; files: OutputFile[] }> {
+  // Signed methods keep their sign: quantiles of the attributions summed over channels, on a diverging scale.
+  const maps = attributionMethods[settings.method].signed ? 'signed' : 'heatmap';
   const mc = await withItemBatch(items, settings.baselines, (x, baseline) =>
     mcDropoutExplanations(model, x, {
       methodOptions: { ...settings.methodOptions, baseline },
@@ -118,6 +152,7 @@ export async function uncertaintyJob(
       samples: settings.samples,
       seed: settings.seed,
       keepSamples: true,
+      maps,
       target: settings.target,
       output: settings.output,
       scores: settings.scores,
@@ -133,7 +168,10 @@ export async function uncertaintyJob(
   const document: UncertaintyDocument = {
     command: 'uncertainty',
     model: modelJson(model, settings.output),
+    head: mc.output,
+    warnings: [...new Set(items.flatMap((i) => i.warnings))],
     method: settings.method,
+    maps,
     samples: settings.samples,
     seed: mc.seed,
     scores: mc.scores,
@@ -141,6 +179,9 @@ export async function uncertaintyJob(
     heatmapShape: shape,
     results: mc.examples.map((example, i) => ({
       input: items[i].name,
+      head: mc.output,
+      warnings: items[i].warnings,
+      ...(items[i].axes === undefined ? {} : { axes: items[i].axes }),
       target: example.target,
       ...(example.targetName === undefined ? {} : { targetName: example.targetName }),
       quantiles: settings.quantiles,

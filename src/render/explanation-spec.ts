@@ -25,6 +25,14 @@ export interface ExplanationPicture {
   subtitle?: string;
   /** The preset the input came from (for time and frequency axes). */
   preset?: FeaturePresetName;
+  /**
+   * Spectrograms: `'side-by-side'` (default: input and attribution) or `'attribution-only'` (one large panel, for
+   * pages that show the input once elsewhere).
+   */
+  layout?: 'side-by-side' | 'attribution-only';
+  /** Size of a spectrogram panel in px (default 320 × 240; 640 × 360 for `'attribution-only'`). */
+  width?: number;
+  height?: number;
 }
 
 /** Centre times (s) of the first and last of `frames` spectrogram frames of a spectrogram preset; undefined otherwise. */
@@ -54,10 +62,14 @@ export function isSpectrumShape(shape: readonly number[]): boolean {
  */
 export function explanationSpec(picture: ExplanationPicture): TopLevelSpec {
   const titleParts = { className: picture.className, score: picture.score, scoreLabel: picture.scoreLabel, method: picture.method, subtitle: picture.subtitle };
-  if (isSpectrumShape(picture.shape)) {
+  if (isSpectrumShape(picture.shape) || picture.shape.length === 2) {
+    // 1-D inputs with several channels ([n, c]): the input averaged and the attributions summed over channels.
     const n = picture.shape[0];
+    const channels = picture.shape.length === 2 ? picture.shape[1] : 1;
+    const overChannels = (values: ArrayLike<number>, mean: boolean): ArrayLike<number> =>
+      channels === 1 ? values : Float32Array.from({ length: n }, (_, i) => Array.from({ length: channels }, (_, c) => values[i * channels + c]).reduce((a, b) => a + b, 0) / (mean ? channels : 1));
     return psdExplanationSpec(
-      { ...titleParts, spectrum: picture.input, attribution: picture.signed ? picture.attributions : picture.heatmap, frequencies: linearFrequencies(n, 4000) },
+      { ...titleParts, spectrum: overChannels(picture.input, true), attribution: picture.signed ? overChannels(picture.attributions, false) : picture.heatmap, frequencies: linearFrequencies(n, 4000) },
       { attributionLabel: picture.signed ? 'Attribution' : 'Relevance' },
     );
   }
@@ -68,6 +80,12 @@ export function explanationSpec(picture: ExplanationPicture): TopLevelSpec {
   const timeRange = presetTimeRange(picture.preset, picture.shape[1]);
   return spectrogramExplanationSpec(
     { ...titleParts, spectrogram, attribution, frequencyRange: [0, 4000], timeRange },
-    { attributionLabel: picture.signed ? 'Attribution' : 'Relevance', spectrogramLabel: 'Input' },
+    {
+      attributionLabel: picture.signed ? 'Attribution' : 'Relevance',
+      spectrogramLabel: 'Input',
+      layout: picture.layout ?? 'side-by-side',
+      width: picture.width ?? (picture.layout === 'attribution-only' ? 640 : undefined),
+      height: picture.height ?? (picture.layout === 'attribution-only' ? 360 : undefined),
+    },
   );
 }

@@ -66,8 +66,11 @@ export function heatmapRowSpec(data: HeatmapRowData, options: HeatmapRowOptions 
     const [f0, f1] = data.frequencyRange ?? [0, 4000];
     const x = cellEdges(f0, f1, cols);
     const width = options.width ?? 620;
+    const config = chartConfig();
     return {
       ...head,
+      // The legend is no taller than the strips (a tall gradient beside one 26 px strip leaves the picture empty).
+      config: { ...config, legend: { ...config.legend, gradientLength: Math.max(40, data.panels.length * 32 - 6) } },
       spacing: 6,
       vconcat: data.panels.map((panel, i) => ({
         width,

@@ -41,7 +41,7 @@ export interface RasterChartOptions {
 /** Options of {@link spectrogramExplanationSpec}; `colormap`/`domain` are those of the attribution. */
 export interface SpectrogramChartOptions extends ColorOptions, RasterChartOptions {
   /** `'side-by-side'` (default) or `'overlay'` (attribution over a grey spectrogram). */
-  layout?: 'side-by-side' | 'overlay';
+  layout?: 'side-by-side' | 'overlay' | 'attribution-only';
   /** Largest opacity of the attribution in the overlay layout (default 0.85; weak values fade out). */
   opacity?: number;
   /** Colormap of the spectrogram in the side-by-side layout (default `'viridis'`). */
@@ -102,7 +102,7 @@ export function spectrogramExplanationSpec(data: SpectrogramExplanationData, opt
   checkRange(fn, 'data.frequencyRange', data.frequencyRange);
   checkRange(fn, 'data.timeRange', data.timeRange);
   const layout = options.layout ?? 'side-by-side';
-  if (layout !== 'side-by-side' && layout !== 'overlay') throw argumentError(fn, 'options.layout', "'side-by-side' or 'overlay'", layout);
+  if (layout !== 'side-by-side' && layout !== 'overlay' && layout !== 'attribution-only') throw argumentError(fn, 'options.layout', "'side-by-side', 'overlay' or 'attribution-only'", layout);
   const opacity = options.opacity ?? 0.85;
   if (!(opacity >= 0 && opacity <= 1)) throw argumentError(fn, 'options.opacity', 'a number in [0, 1]', opacity);
   const axes = timeFrequencyAxes(data.spectrogram, data.frequencyRange, data.timeRange);
@@ -120,6 +120,15 @@ export function spectrogramExplanationSpec(data: SpectrogramExplanationData, opt
     config: chartConfig(),
     title: data.subtitle !== undefined ? { text: title, subtitle: data.subtitle } : { text: title },
   };
+  if (layout === 'attribution-only') {
+    // The input is shown once elsewhere (e.g. once per recording in a report): one large attribution panel.
+    return {
+      ...head,
+      width,
+      height,
+      layer: withAxes(rasterLayers(data.attribution, attributionScale, axes.extent, { legendTitle: attributionLabel, rowOrder, legendField: 'attribution' }), axes),
+    } as TopLevelSpec;
+  }
   if (layout === 'overlay') {
     return {
       ...head,

@@ -7,6 +7,9 @@ import { scaleGradient, stopGradient, withSurrogateGradient } from './gradient-t
 import { splitPairs } from './paired-batch.js';
 import { RESCALE_EPSILON } from './deeplift-rescale.js';
 
+/** Values within this relative distance of a window's maximum count as tied (float32 rounding of equal activations). */
+const TIE_TOLERANCE = 1e-6;
+
 /**
  * On a paired batch `[inputs; references]`, with y = pool(x), y₀ = pool(x₀) and m = max(y, y₀) per output cell:
  * the multiplier of the input rows is [U_x(dy·(m − y₀)) + U_x₀(dy·(y − m))] / Δx, where U_x routes a value to the
@@ -14,9 +17,6 @@ import { RESCALE_EPSILON } from './deeplift-rescale.js';
  * Summed over a window this gives exactly dy·(y − y₀): DeepLIFT's completeness holds through the pooling. The reference
  * rows get no gradient. Non-overlapping 'valid' pools (strides = pool size) only.
  */
-/** Values within this relative distance of a window's maximum count as tied (float32 rounding of equal activations). */
-const TIE_TOLERANCE = 1e-6;
-
 export const deepliftMaxPool: PropagationRule = {
   name: 'deeplift-max-pool',
   appliesTo: { layers: ['MaxPooling1D', 'MaxPooling2D'] },

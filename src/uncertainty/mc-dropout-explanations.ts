@@ -3,6 +3,7 @@
  * Dropout layers switched on), with running mean and standard-deviation maps and, on request, every sample's heatmap
  * for quantile maps.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
@@ -18,7 +19,10 @@ import type { AttributionOptions } from '../attribution/types.js';
 export interface McDropoutSample {
   /** Sample number, from 0. */
   index: number;
-  /** The sample's heatmap per example (flat over the non-channel axes, in [0, 1]). Yours to keep. */
+  /**
+   * The sample's map per example (flat over the non-channel axes): the [0, 1] heatmap, or with `maps: 'signed'` the
+   * attributions summed over channels. Yours to keep.
+   */
   heatmaps: Float32Array[];
   /** The sample's scores per example (`[classes]` each, of kind `scores`). */
   predictions: number[][];
@@ -32,6 +36,12 @@ export interface McDropoutExplanationsOptions extends AttributionOptions {
   samples?: number;
   /** Keep every sample's heatmap in the result (default false: only running mean and std maps). */
   keepSamples?: boolean;
+  /**
+   * What is summarised per sample: `'heatmap'` (default: the method's [0, 1] heatmap, sign lost) or `'signed'` (the
+   * attributions summed over channels, in score units, so quantile maps of signed methods such as integrated
+   * gradients keep evidence for and against the class apart).
+   */
+  maps?: 'heatmap' | 'signed';
   /** Called after every sample with its heatmaps and predictions (may be async; awaited). */
   onSample?: (sample: McDropoutSample) => void | Promise<void>;
   /** Options of the attribution method, given apart (e.g. `{ steps: 64 }`); they win over the further options below. */
@@ -129,8 +139,9 @@ class Moments {
  * with `keepSamples` (samples × positions float32, 5.8 MB for 100 samples of 129×113) or streamed to `onSample`.
  * No tensor outlives a sample.
  *
- * Options: `method` ('saliency'), `samples` (100), `seed` (random, reported), `keepSamples` (false), `onSample`,
- * `target`, `output` (0), `scores` ('logits'), `batchSize` (64), `onProgress`, and any option of the method.
+ * Options: `method` ('saliency'), `samples` (100), `seed` (random, reported), `keepSamples` (false), `maps` ('heatmap' or
+ * 'signed': attributions summed over channels, for quantile maps that keep the sign), `onSample`,
+ * `target`, `output` (the finest classifier head), `scores` ('logits'), `batchSize` (64), `onProgress`, and any option of the method.
  * Returns plain arrays per example: `mean`, `std`, `samples?`, `predictions` {mean, std, samples}, `probabilities?`.
  * Throws INVALID_ARGUMENT (unknown method, bad `samples`), UNSUPPORTED_MODEL (a function model, or no Dropout layer).
  * @example
@@ -142,7 +153,9 @@ export async function mcDropoutExplanations(
   inputs: InputLike,
   options: McDropoutExplanationsOptions = {},
 ): Promise<McDropoutExplanations> {
-  const { method: methodOption, samples: samplesOption, keepSamples, onSample, onProgress, methodOptions: nested, ...rest } = options;
+  const { method: methodOption, samples: samplesOption, keepSamples, onSample, onProgress, methodOptions: nested, maps: mapsOption, ...rest } = options;
+  const mapKind = mapsOption ?? 'heatmap';
+  if (mapKind !== 'heatmap' && mapKind !== 'signed') throw argumentError(FUNCTION, 'maps', "'heatmap' or 'signed'", mapKind);
   const methodOptions = { ...rest, ...(nested ?? {}) };
   const methodName = methodOption ?? 'saliency';
   if (typeof methodName !== 'string' || !isAttributionMethodName(methodName)) {
@@ -170,7 +183,10 @@ export async function mcDropoutExplanations(
       let heatmaps: Float32Array[];
       let predictions: number[][];
       try {
-        const values = result.heatmaps.dataSync() as Float32Array;
+        const attributions = result.attributions;
+        const values = (
+          mapKind === 'heatmap' ? result.heatmaps.dataSync() : tf.tidy(() => (attributions.rank >= 3 ? tf.sum(attributions, -1) : attributions.clone()).dataSync())
+        ) as Float32Array;
         heatmaps = targets.map((_, e) => values.slice(e * positions, (e + 1) * positions));
         predictions = result.predictions.arraySync();
         if (result.probabilities !== undefined) {

@@ -16,7 +16,8 @@ export type WingbeatsErrorCode =
   | 'INVALID_FILE'
   | 'WEIGHTS_MISMATCH'
   | 'BACKEND'
-  | 'IO';
+  | 'IO'
+  | 'PRESET_MISMATCH';
 
 /** The error every public function of wingbeats-xai throws for a problem it can name. */
 export class WingbeatsError extends Error {

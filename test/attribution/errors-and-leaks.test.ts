@@ -87,10 +87,14 @@ test('multi-output models: heads by name or index give the same result; probabil
   assert.deepEqual(byName.predictions.shape, [2, 4]);
   const sums = tf.tidy(() => Array.from(tf.sum(byName.probabilities as tf.Tensor, 1).dataSync()));
   sums.forEach((s) => assert.ok(Math.abs(s - 1) < 1e-6));
-  const genus = await saliency(model, x);
+  // Without `output`, the finest classifier head is explained (species, not the first head).
+  const fallback = await saliency(model, x);
+  assert.equal(fallback.output, 'species');
+  assert.deepEqual(flat(fallback.attributions), flat(byName.attributions));
+  const genus = await saliency(model, x, { output: 'genus' });
   assert.equal(genus.output, 'genus');
   assert.deepEqual(genus.predictions.shape, [2, 2]);
-  [byName, byIndex, genus].forEach(disposeAttribution);
+  [byName, byIndex, fallback, genus].forEach(disposeAttribution);
   model.dispose();
 });
 

@@ -43,7 +43,10 @@ test('evaluate --json: one JSON document with the curves of the library, per inp
   x.dispose();
   model.layersModel?.dispose();
   const apiJson = JSON.parse(JSON.stringify(api.results));
-  assert.deepEqual(document.results.map(({ input: _input, ...rest }: { input: string }) => rest), apiJson, 'the numbers of compareWithRandom');
+  assert.deepEqual(document.results.map(({ input: _input, head: _head, warnings: _warnings, ...rest }: { input: string; head: string; warnings: string[] }) => rest), apiJson, 'the numbers of compareWithRandom');
+  assert.ok(document.results.every((r: { head: string; warnings: string[] }) => r.head === document.head && Array.isArray(r.warnings)), 'every result names its head and carries warnings');
+  assert.match(document.reading.aopc, /higher is better/);
+  assert.match(document.reading.auc, /lower is better/);
   assert.deepEqual(document.results.map((r: { input: string }) => r.input), ['inputs.json#0', 'inputs.json#1']);
 });
 
@@ -54,7 +57,9 @@ test('evaluate reads --stats files, writes charts with --out, and prints a summa
   const out = path.join(work, 'out');
   const { code, stdout, stderr } = await runCli(['evaluate', '--model', modelFile, '--input', inputFile, '--stats', statsFile, '--random-seeds', '2', '--out', out, '--quiet']);
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /^inputs\.json#0: target \d; random AOPC -?[\d.]+ ± [\d.]+; saliency AOPC -?[\d.]+ \([+-][\d.]+ over random\), AUC/);
+  assert.match(stdout, /^inputs\.json#0: head '[^']+', target \d; random orders AOPC -?[\d.]+ ± [\d.]+ logits\n  saliency: AOPC -?[\d.]+ logits \([+-][\d.]+ against random: (better|no better) than random\), AUC/);
+  assert.match(stdout, /AOPC: mean drop of the target logit .* in logit units; higher is better/);
+  assert.match(stdout, /AUC: .*lower is better/);
   for (const name of ['evaluate.json', 'pixel-flipping-0.svg', 'pixel-flipping-0.png', 'pixel-flipping-1.png']) assert.ok(existsSync(path.join(out, name)), name);
   const json = await runCli(['evaluate', '--model', modelFile, '--input', inputFile, '--stats', statsFile, '--random-seeds', '2', '--json', '--quiet']);
   assert.equal(JSON.parse(json.stdout).statistics, 'given');

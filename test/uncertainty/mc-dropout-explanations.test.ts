@@ -111,3 +111,35 @@ test('mcDropoutExplanations names the problem, leaves dropout off and leaks noth
   dense.dispose();
   model.layersModel?.dispose();
 });
+
+test("maps: 'signed' keeps the sign: per sample the attributions summed over channels, whose min-max scaled |·| is the heatmap", async () => {
+  // Input [8, 1] → Conv1D(3, k3, same, relu) → Flatten → Dropout(0.5) → Dense(3): one channel, so integrated gradients'
+  // heatmap is |attribution| of the same sample, min-max scaled to [0, 1].
+  const net = tf.sequential({
+    layers: [
+      tf.layers.conv1d({ inputShape: [8, 1], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.flatten(),
+      tf.layers.dropout({ rate: 0.5 }),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  seedWeights(net, 41);
+  const model = ExplainableModel.from(net);
+  const x = randomBatch([2, 8, 1], 42);
+  const options = { method: 'integrated-gradients' as const, steps: 8, samples: 4, seed: 7, keepSamples: true };
+  const signed = await withoutLeaks(() => mcDropoutExplanations(model, x, { ...options, maps: 'signed' }));
+  const plain = await mcDropoutExplanations(model, x, options);
+  for (const [e, example] of signed.examples.entries()) {
+    assert.ok(example.samples?.some((s) => s.some((v) => v < 0)) && example.samples?.some((s) => s.some((v) => v > 0)), 'signed samples have both signs');
+    for (const [s, sample] of (example.samples ?? []).entries()) {
+      const magnitudes = sample.map(Math.abs);
+      const [lo, hi] = [Math.min(...magnitudes), Math.max(...magnitudes)];
+      assertClose(magnitudes.map((v) => (v - lo) / (hi - lo)), plain.examples[e].samples?.[s] ?? [], 1e-6, 0, `example ${e}, sample ${s}`);
+    }
+    const mean = Array.from({ length: 8 }, (_, p) => (example.samples ?? []).reduce((sum, sample) => sum + sample[p], 0) / 4);
+    assertClose(example.mean, mean, 1e-6, 0, 'the mean map is the mean of the signed samples');
+  }
+  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { ...options, maps: 'sign' as 'signed' }), /Argument 'maps' passed to 'mcDropoutExplanations' must be 'heatmap' or 'signed' but got 'sign'\./);
+  x.dispose();
+  model.dispose();
+});

@@ -27,6 +27,9 @@ import {
 } from '../../src/index.js';
 import type { ExplainRecord, PageState } from '../../web/main.js';
 import { sharedDir, skipWithoutShared } from '../helpers.js';
+import * as wavefileModule from 'wavefile';
+
+const WaveFile = (wavefileModule as any).WaveFile ?? (wavefileModule as any).default.WaveFile;
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -164,15 +167,15 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
       for (const [run, method] of METHODS.entries()) {
         await page.selectOption('#method', method);
         // Tuning inputs appear only for the methods the registry says take them.
-        assert.equal(await page.isVisible('#steps'), attributionMethods[method].options.some((o) => o.name === 'steps'));
-        assert.equal(await page.isVisible('#noiseSamples'), false);
+        assert.equal(await page.isVisible('#option-steps'), attributionMethods[method].options.some((o) => o.name === 'steps'));
+        assert.equal(await page.isVisible('#option-noiseSamples'), false);
         if (method === 'integrated-gradients') {
-          await page.fill('#steps', '12');
-          await page.selectOption('#integration', 'gauss-legendre');
+          await page.fill('#option-steps', '12');
+          await page.selectOption('#option-integration', 'gauss-legendre');
         }
-        // Controls of the other options are generated from the method's specs.
+        // One control per option, generated from the method's specs (a baseline file is a command-line option).
         const generated = await page.$$eval('#method-options [data-option]', (controls) => controls.map((c) => (c as HTMLElement).dataset.option));
-        assert.deepEqual(generated, attributionMethods[method].options.map((o) => o.name).filter((n) => !['steps', 'integration', 'noiseSamples', 'noiseStdev', 'baseline'].includes(n)));
+        assert.deepEqual(generated, attributionMethods[method].options.filter((o) => o.type !== 'file').map((o) => o.name));
         if (method === 'lrp') {
           await page.selectOption('#option-rule', 'alpha-beta');
           await page.fill('#option-alpha', '1');
@@ -265,6 +268,131 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     assert.equal(await page.isVisible('#error'), true);
     assert.equal(await page.locator('#output .chart svg').count(), 1, 'the previous explanation stays, dimmed');
     assert.equal(await page.getAttribute('#output', 'class'), 'stale');
+  });
+
+  test('the result card names the model and the head; JSON and PNG downloads carry the result', async () => {
+    await page.selectOption('#model-source', 'demo');
+    await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
+    await page.selectOption('#method', 'integrated-gradients');
+    const runs = await page.evaluate(() => window.__wingbeats.runs);
+    await page.click('#explain');
+    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+    const meta = (await page.textContent('#output article .meta')) ?? '';
+    assert.match(meta, /— model 'wingbeats-demo', head 'species', features: potamitis-psd\. Most relevant: \d+–\d+ Hz \(\d+ %\)/);
+    assert.match((await page.textContent('#status')) ?? '', /Model 'wingbeats-demo', head 'species': Integrated gradients of 1 input/);
+    assert.match((await page.textContent('#output .caption')) ?? '', /% of \|f\(x\) − f\(baseline\)\|\)/);
+    assert.equal(await page.isVisible('#downloads'), true);
+
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+    assert.equal(jsonDownload.suggestedFilename(), 'wingbeats-demo-species-integrated-gradients.json');
+    const document = JSON.parse(await readFile((await jsonDownload.path()) as string, 'utf8')) as ExplainRecord;
+    assert.equal(document.model, 'wingbeats-demo');
+    assert.equal(document.head, 'species');
+    const item = document.items[0];
+    assert.deepEqual(item.warnings, []);
+    assert.equal(item.axes?.frequencyHz.length, 129);
+    assert.equal(item.axes?.frequencyHz[128], 4000);
+    assert.equal(item.attributions.length, 129);
+    assert.ok(typeof item.relativeDelta === 'number' && item.relativeDelta >= 0);
+
+    const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-png')]);
+    assert.equal(pngDownload.suggestedFilename(), 'wingbeats-demo-species-integrated-gradients.png');
+    const png = await readFile((await pngDownload.path()) as string);
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
+    assert.ok(png.readUInt32BE(16) >= 600 && png.readUInt32BE(20) >= 300, `PNG of ${png.readUInt32BE(16)} × ${png.readUInt32BE(20)} px`);
+  });
+
+  test('a hint names a control of the page: a short recording asks for "Zero-pad short recordings", which works', async () => {
+    await page.selectOption('#model-source', 'demo');
+    await page.selectOption('#method', 'saliency');
+    await page.selectOption('#input-source', 'file');
+    const samples = Array.from({ length: 2400 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 500 * i) / 8000)));
+    const wav = new WaveFile();
+    wav.fromScratch(1, 8000, '16', samples);
+    await page.setInputFiles('#input-file', { name: 'short.wav', mimeType: 'audio/wav', buffer: Buffer.from(wav.toBuffer()) });
+    await page.click('#explain');
+    await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
+    const message = (await page.textContent('#error')) ?? '';
+    assert.match(message, /on this page: tick 'Zero-pad short recordings'/);
+    assert.doesNotMatch(message, /CLI|--pad/);
+    assert.match((await page.textContent('label.check:has(#pad)')) ?? '', /Zero-pad short recordings/);
+    await page.check('#pad');
+    const runs = await page.evaluate(() => window.__wingbeats.runs);
+    await page.click('#explain');
+    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+    await page.uncheck('#pad');
+  });
+
+  test('a real model on a microphone recording: the result card shows the input-range warning with its figures', { skip: skipWithoutShared }, async () => {
+    await page.selectOption('#model-source', 'file');
+    await page.setInputFiles('#model-files', join(sharedDir, 'models', 'Potatamis_Sequential', 'PSD', 'Mosquito_CNN_PSD.h5'));
+    await page.waitForFunction(() => window.__wingbeats.model === 'Mosquito_CNN_PSD' || window.__wingbeats.state === 'error', undefined, { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+    await page.selectOption('#input-source', 'file');
+    await page.setInputFiles('#input-file', join(sharedDir, 'data', 'recordings', 'Ae.Aegypti_1F_5D_25C_SmallCylinder_Cut16.wav'));
+    await page.selectOption('#method', 'saliency');
+    const runs = await page.evaluate(() => window.__wingbeats.runs);
+    await page.click('#explain');
+    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+    const warning = (await page.textContent('#output ul.warnings li')) ?? '';
+    assert.match(warning, /input mean -62\.0 dB, 3\.5 training standard deviations above the training mean \(-95\.0 dB, std 9\.5 dB\); 76 of 129 positions/);
+    const record = (await page.evaluate(() => window.__wingbeats.last)) as ExplainRecord;
+    assert.equal(record.model, 'Mosquito_CNN_PSD');
+    assert.equal(record.items[0].warnings.length, 1);
+    await page.selectOption('#model-source', 'demo');
+    await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
+  });
+
+  test('a failed model load leaves nothing ambiguous: no model, the status says so, Explain does not use the previous one', async () => {
+    const before = await page.evaluate(() => window.__wingbeats.runs);
+    await page.selectOption('#model-source', 'file');
+    await page.setInputFiles('#model-files', { name: 'broken.h5', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an HDF5 file') });
+    await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
+    const state: PageState = await page.evaluate(() => window.__wingbeats);
+    assert.equal(state.model, null);
+    assert.match((await page.textContent('#status')) ?? '', /No model loaded: 'broken\.h5' could not be loaded/);
+    assert.doesNotMatch((await page.textContent('#status')) ?? '', /Demo model loaded|'wingbeats-demo' loaded/i);
+    assert.match((await page.textContent('#error')) ?? '', /broken\.h5/);
+    assert.equal(await page.isDisabled('#explain'), true);
+    assert.equal(await page.locator('#head option').count(), 0);
+    assert.equal(await page.isHidden('#downloads'), true);
+    await page.evaluate(() => document.querySelector<HTMLFormElement>('#controls')?.requestSubmit());
+    assert.equal(await page.evaluate(() => window.__wingbeats.runs), before, 'nothing was explained with the previous model');
+    await page.selectOption('#model-source', 'demo');
+    await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
+    assert.equal(await page.isDisabled('#explain'), false);
+    assert.match((await page.textContent('#status')) ?? '', /Model 'wingbeats-demo' loaded \(the demo model\)/);
+  });
+
+  test('a model load that finishes after a newer (failed) one was started is dropped, not used', { skip: skipWithoutShared }, async () => {
+    await page.selectOption('#model-source', 'file');
+    await page.setInputFiles('#model-files', join(sharedDir, 'models', 'Potatamis', 'spectro', 'HieraEmbCls', 'HieraEmbCls_spectro_frozen.h5'));
+    await page.waitForFunction(() => window.__wingbeats.model === 'HieraEmbCls_spectro_frozen', undefined, { timeout: 20_000 });
+    // Reading the valid file is made slow (1.5 s), so its reload finishes after the broken file's load has failed.
+    // (A string, so the test's compiler adds no helper names to the page's code.)
+    await page.evaluate(`{
+      const read = File.prototype.arrayBuffer;
+      File.prototype.arrayBuffer = function () {
+        const bytes = read.call(this);
+        return this.name === 'broken.h5' ? bytes : new Promise((done) => setTimeout(() => done(bytes), 1500));
+      };
+      window.restoreRead = () => { File.prototype.arrayBuffer = read; };
+    }`);
+    // Choosing "Your model file…" again reloads the picked file; a broken file picked meanwhile starts a newer load.
+    await page.selectOption('#model-source', 'file');
+    await page.setInputFiles('#model-files', { name: 'broken.h5', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an HDF5 file') });
+    await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
+    // Let the older (valid, slow) load finish: it must not bring its model back.
+    await page.waitForTimeout(3000);
+    await page.evaluate('window.restoreRead()');
+    assert.equal(await page.evaluate(() => window.__wingbeats.model), null);
+    assert.match((await page.textContent('#status')) ?? '', /No model loaded: 'broken\.h5' could not be loaded/);
+    assert.equal(await page.isDisabled('#explain'), true);
+    await page.selectOption('#model-source', 'demo');
+    await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
   });
 
   test('falls back to the cpu backend with a visible notice when wasm cannot load', async () => {

@@ -6,8 +6,8 @@ import { attributionMethodNames } from '../../attribution/registry.js';
 import { jsonFile } from '../../pipeline/output-files.js';
 import { modelJson } from '../../pipeline/result-json.js';
 import { explainFiles, type BatchFileResult } from '../batch-files.js';
-import { expandInputPaths } from '../read-files.js';
-import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { listInputFiles } from '../input-paths.js';
+import { addCommonOptions, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
@@ -27,7 +27,6 @@ export function batchCommand(io: CliIo): Command {
     new Command('batch').description(
       'explain a folder or list of recordings with one or more methods; resumable, one folder per file',
     ),
-    'many',
   )
     .option(
       '--methods <names>',
@@ -47,12 +46,13 @@ export function batchCommand(io: CliIo): Command {
     };
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('batch', settings.output);
-      const files = await expandInputPaths(options.input);
+      const files = await listInputFiles(options.input);
       const progress = createProgress(io, `batch: ${files.length} files × ${settings.methods.length} method(s)`, {
         quiet: options.quiet,
       });
       const outcomes = await explainFiles(model, files, {
         ...settings,
+        onItems: (items) => writeWarnings(io, items),
         onFile: (o, done, total) => {
           if (o.status === 'failed')
             io.stderr(`wingbeats-xai: ${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}\n`);
@@ -64,6 +64,7 @@ export function batchCommand(io: CliIo): Command {
       const summary = {
         command: 'batch',
         model: modelJson(model, settings.output),
+        head: model.outputNames[model.resolveOutput('batch', settings.output)],
         methods: settings.methods,
         out: path.resolve(options.out),
         counts: { done: count('done'), skipped: count('skipped'), failed: count('failed') },

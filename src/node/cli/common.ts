@@ -62,6 +62,11 @@ export function writeJson(io: CliIo, value: unknown): void {
   io.stdout(`${toJson(value)}\n`);
 }
 
+/** Writes each distinct warning of the inputs once to stderr (`wingbeats-xai warning: ...`), also with --quiet or --json. */
+export function writeWarnings(io: CliIo, items: readonly { warnings: readonly string[] }[]): void {
+  for (const warning of new Set(items.flatMap((i) => i.warnings))) io.stderr(`${PROGRAM_NAME} warning: ${warning}\n`);
+}
+
 /** The one error line for `error` (with the stack when verbose). */
 export function formatError(error: unknown, verbose: boolean): string {
   const message = error instanceof Error ? error.message : String(error);

@@ -17,7 +17,6 @@ export function evaluateCommand(io: CliIo): Command {
     new Command('evaluate').description(
       'pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)',
     ),
-    'one',
   )
     .option(
       '--methods <names>',
@@ -37,7 +36,7 @@ export function evaluateCommand(io: CliIo): Command {
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
     const settings = jobSettings(options);
     await withModel(io, options.model, async (model) => {
-      const items = await readItems(model, options.input, inputReadOptions(options));
+      const items = await readItems(model, options.input, inputReadOptions(options), io);
       const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, 'evaluate', { quiet: options.quiet });

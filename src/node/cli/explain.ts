@@ -4,6 +4,7 @@ import { attributionMethodNames, attributionMethods, type AttributionMethodName 
 import { explainJob } from '../../pipeline/explain-job.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { explainedItemLine } from '../../pipeline/result-json.js';
 import { readBaselineFile, withModel } from './open-model.js';
 import { readModelInputItems } from './read-model-inputs.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
@@ -32,7 +33,7 @@ export function explainCommand(io: CliIo): Command {
     const settings = jobSettings(options);
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('explain', settings.output);
-      const items = await readModelInputItems(model, options.input, inputReadOptions(options));
+      const items = await readModelInputItems(model, options.input, inputReadOptions(options), io);
       const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, {
         quiet: options.quiet,
       });
@@ -51,12 +52,7 @@ export function explainCommand(io: CliIo): Command {
           `wrote ${(await writeOutputs(options.out, files)).length} files to ${options.out}`,
         );
       if (options.json) return writeJson(io, document);
-      for (const row of rows) {
-        const p = row.probabilities?.[row.target];
-        io.stdout(
-          `${row.item.name}: ${method} for ${row.targetName ?? `class ${row.target}`}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${row.delta === undefined ? '' : `, completeness gap ${row.delta.toExponential(2)}`}\n`,
-        );
-      }
+      for (const row of rows) io.stdout(explainedItemLine(row, method));
     });
   });
   return command;

@@ -4,14 +4,19 @@ import { WingbeatsError } from '../../util/errors.js';
 import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, type FeaturePresetName } from '../../signal/presets.js';
 import { featuresJob } from '../../pipeline/features-job.js';
 import { readWavFile } from '../read-wav-file.js';
-import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
+import { listInputFiles } from '../input-paths.js';
+import { safeRelativePath } from '../../pipeline/output-files.js';
 import { writeOutputs } from './staged-output.js';
 
 /** Builds the `features` command. */
 export function featuresCommand(io: CliIo): Command {
   const command = new Command('features')
-    .description('turn a recording into the model input of a preset (Welch PSD or spectrogram image)')
-    .requiredOption('-i, --input <file>', 'a .wav recording (any rate, PCM or float, mono or multichannel)')
+    .description('turn recordings into the model input of a preset (Welch PSD or spectrogram image)')
+    .requiredOption(
+      '-i, --input <paths...>',
+      '.wav recordings (any rate, PCM or float, mono or multichannel), or folders of them (searched recursively)',
+    )
     .addOption(
       new Option('-p, --preset <name>', 'feature recipe (see the list below)')
         .choices(FEATURE_PRESET_NAMES)
@@ -24,7 +29,10 @@ export function featuresCommand(io: CliIo): Command {
     )
     .option('--channel <n>', "channel of a multichannel file: 'mix' (average) or an index from 0", 'mix')
     .option('--pad', 'zero-pad a recording shorter than one window instead of refusing it')
-    .option('-o, --out <dir>', 'also write features.json and features.npy into this folder')
+    .option(
+      '-o, --out <dir>',
+      'also write features.json and features.npy into this folder (one pair per recording, under its relative path, for several)',
+    )
     .addHelpText(
       'after',
       `\nPresets:\n${FEATURE_PRESET_NAMES.map((n) => `  ${n}\n      ${FEATURE_PRESETS[n].description}`).join('\n')}\n`,
@@ -38,22 +46,36 @@ export function featuresCommand(io: CliIo): Command {
         `Option '--channel' must be 'mix' or a channel index from 0 but got '${options.channel}'.`,
       );
     }
-    const recording = await readWavFile(options.input, { channel });
+    const inputFiles = await listInputFiles(options.input);
+    const notWav = inputFiles.find((f) => !/\.wave?$/i.test(f.path));
+    if (notWav !== undefined)
+      throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' of 'features' takes .wav recordings but got '${notWav.path}'.`);
+    const several = inputFiles.length > 1;
     const log = createLogger(io, options);
-    log.debug(
-      `${recording.name}: ${recording.channels} channel(s), ${recording.sampleRate} Hz, ${recording.bitsPerSample}-bit ${recording.encoding}, ${recording.duration.toFixed(3)} s`,
-    );
-    const { windows, document, files } = featuresJob(recording, options.preset as FeaturePresetName, {
-      windows: options.windows,
-      pad: options.pad === true,
-    });
-    if (options.out !== undefined) log.info(`wrote ${(await writeOutputs(options.out, files)).join(' and ')}`);
-    if (options.json) return writeJson(io, document);
-    for (const f of windows) {
-      io.stdout(
-        `${f.preset}: shape [${f.shape.join(', ')}] at ${f.sampleRate} Hz from ${recording.name}, window at sample ${f.start} (${f.startSeconds.toFixed(3)} s)${f.paddedSamples > 0 ? `, ${f.paddedSamples} zeros padded` : ''}\n`,
+    const documents: unknown[] = [];
+    const outputs = [];
+    for (const file of inputFiles) {
+      const recording = await readWavFile(file.path, { channel, name: file.name });
+      log.debug(
+        `${recording.name}: ${recording.channels} channel(s), ${recording.sampleRate} Hz, ${recording.bitsPerSample}-bit ${recording.encoding}, ${recording.duration.toFixed(3)} s`,
       );
+      const { windows, document, warnings, files } = featuresJob(recording, options.preset as FeaturePresetName, {
+        windows: options.windows,
+        pad: options.pad === true,
+        name: file.name,
+        fileBase: several ? `${safeRelativePath(file.name)}.features` : 'features',
+      });
+      writeWarnings(io, [{ warnings }]);
+      documents.push(document);
+      outputs.push(...files);
+      for (const f of options.json ? [] : windows) {
+        io.stdout(
+          `${f.preset}: shape [${f.shape.join(', ')}] at ${f.sampleRate} Hz from ${recording.name}, window at sample ${f.start} (${f.startSeconds.toFixed(3)} s)${f.paddedSamples > 0 ? `, ${f.paddedSamples} zeros padded` : ''}\n`,
+        );
+      }
     }
+    if (options.out !== undefined) log.info(`wrote ${(await writeOutputs(options.out, outputs)).join(' and ')}`);
+    if (options.json) writeJson(io, several ? documents : documents[0]);
   });
   return command;
 }

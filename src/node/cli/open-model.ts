@@ -9,7 +9,7 @@ import {
   type InputReadOptions,
 } from '../../pipeline/input-sources.js';
 import { readSource, readSources } from '../read-files.js';
-import type { CliIo } from './common.js';
+import { writeWarnings, type CliIo } from './common.js';
 
 /**
  * Makes wasm the backend (the fallback warning always reaches stderr, even with --quiet: it is never silent) and loads
@@ -30,14 +30,17 @@ export async function withModel<T>(io: CliIo, path: string, body: (model: Explai
   }
 }
 
-/** The inputs of `--input` (one file, or paths and folders) as model inputs for `model`. */
+/** The inputs of `--input` (files, folders searched recursively, lists) as model inputs for `model`. */
 export async function readItems(
   model: ExplainableModel,
   paths: string | readonly string[],
   options: InputReadOptions,
+  io?: CliIo,
 ): Promise<InputItem[]> {
-  const sources = typeof paths === 'string' ? [await readSource(paths)] : await readSources(paths);
-  return readInputSources(sources, model, options);
+  const sources = await readSources(typeof paths === 'string' ? [paths] : paths);
+  const items = readInputSources(sources, model, options);
+  if (io !== undefined) writeWarnings(io, items);
+  return items;
 }
 
 /** The baselines of `--baseline` (`methodOptions.baseline`: 'zeros' or a file), one or one per item. */

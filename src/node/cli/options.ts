@@ -30,10 +30,10 @@ export function parseMethodList(text: string): AttributionMethodName[] {
 }
 
 /**
- * Adds `-m, --model` (required) and `-i, --input`: one file, several paths and folders, or (`'per-model-input'`) one
- * file per model input, repeated (a list of strings).
+ * Adds `-m, --model` (required) and `-i, --input`: files, folders (searched recursively; outputs keep the relative
+ * paths) and lists of both (`'one'` and `'many'` alike), or (`'per-model-input'`) one file per model input, repeated.
  */
-export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 'per-model-input'): Command {
+export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 'per-model-input' = 'many'): Command {
   command.requiredOption(
     '-m, --model <file>',
     'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
@@ -47,10 +47,8 @@ export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 
   }
   return command
     .requiredOption(
-      inputs === 'one' ? '-i, --input <file>' : '-i, --input <paths...>',
-      inputs === 'one'
-        ? '.wav recording, or .npy/.json with one input or a list of inputs in the model layout'
-        : 'recordings (.wav), .npy or .json inputs, or folders of them',
+      '-i, --input <paths...>',
+      '.wav recordings, .npy/.json files (one input or a list in the model layout), or folders of them (searched recursively)',
     );
 }
 
@@ -64,7 +62,10 @@ export function addTargetOptions(command: Command): Command {
       ).default(undefined, 'the top class'),
     )
     .addOption(
-      new Option('--output <head>', 'head of a multi-output model, by name or index').default(undefined, 'the first'),
+      new Option('--output <head>', 'head of a multi-output model, by name or index').default(
+        undefined,
+        'species, else genus, else the first head with class labels',
+      ),
     )
     .addOption(
       new Option('--scores <kind>', 'explain logits (final softmax removed) or probabilities')
@@ -73,19 +74,22 @@ export function addTargetOptions(command: Command): Command {
     );
 }
 
-/** Adds `--preset` and `--windows`: how a `.wav` input becomes model inputs. */
+/** Adds `--preset`, `--force-preset`, `--windows`, `--pad` and `--channel`: how a `.wav` input becomes model inputs. */
 export function addRecordingOptions(command: Command, defaultWindows: 'loudest' | 'all' = 'loudest'): Command {
   return command
     .addOption(
       new Option('--preset <name>', 'feature recipe for .wav inputs')
         .choices([...FEATURE_PRESET_NAMES])
-        .default(undefined, 'from the model input shape'),
+        .default(undefined, 'from the model input shape and data set'),
     )
+    .option('--force-preset', "use --preset even when it belongs to another data set than the model's (with a warning)")
     .addOption(
       new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all')
         .choices(['loudest', 'first', 'all'])
         .default(defaultWindows),
-    );
+    )
+    .option('--pad', 'zero-pad a recording shorter than one window instead of refusing it')
+    .option('--channel <n>', "channel of a multichannel recording: 'mix' (average) or an index from 0", 'mix');
 }
 
 /** Adds `--seed` and `--batch-size` (one flag, default and help everywhere). */
@@ -114,7 +118,18 @@ export function jobSettings(options: Record<string, unknown>): JobSettings {
   };
 }
 
-/** How `.wav` inputs become model inputs, from `--preset` and `--windows`. */
+/** How `.wav` inputs become model inputs, from `--preset`, `--force-preset`, `--windows`, `--pad` and `--channel`. */
 export function inputReadOptions(options: Record<string, unknown>): InputReadOptions {
-  return { preset: options.preset as string | undefined, windows: options.windows as InputReadOptions['windows'] };
+  const text = (options.channel as string | undefined) ?? 'mix';
+  const index = Number(text);
+  if (text !== 'mix' && !(/^\d+$/.test(text) && Number.isSafeInteger(index))) {
+    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--channel' must be 'mix' or a channel index from 0 but got '${text}'.`);
+  }
+  return {
+    preset: options.preset as string | undefined,
+    windows: options.windows as InputReadOptions['windows'],
+    pad: options.pad === true,
+    channel: text === 'mix' ? 'mix' : index,
+    forcePreset: options.forcePreset === true,
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * The `--input` files of `explain`: one file for a model with one input; for a model with several inputs one file per
+ * The `--input` files of `explain`: files, folders and lists for a model with one input; for a model with several inputs one file per
  * model input, in input order or named (`--input meta=side.json`), read and packed by the pipeline. Node only.
  */
 import { WingbeatsError } from '../../util/errors.js';
@@ -7,6 +7,7 @@ import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { readMultiInputSources, type InputItem, type InputReadOptions } from '../../pipeline/input-sources.js';
 import { readSource } from '../read-files.js';
 import { readItems } from './open-model.js';
+import type { CliIo } from './common.js';
 
 /** `name=file` names the model input a file holds; a plain path takes the next input in order. */
 function assignFiles(files: readonly string[], names: readonly string[]): string[] {
@@ -38,15 +39,10 @@ export async function readModelInputItems(
   model: ExplainableModel,
   files: readonly string[],
   options: InputReadOptions,
+  io?: CliIo,
 ): Promise<InputItem[]> {
-  if (!model.isMultiInput) {
-    if (files.length !== 1)
-      throw new WingbeatsError(
-        'INVALID_ARGUMENT',
-        `Option '--input' must be given once for ${model.describe()} but got ${files.length} files.`,
-      );
-    return readItems(model, files[0], options);
-  }
+  // One model input: every file, folder (searched recursively) or list given is read; warnings go to stderr.
+  if (!model.isMultiInput) return readItems(model, files, options, io);
   const sources = await Promise.all(assignFiles(files, model.inputNames).map((file) => readSource(file)));
   return readMultiInputSources(sources, model, options);
 }

@@ -16,7 +16,6 @@ export function reportCommand(io: CliIo): Command {
     new Command('report').description(
       'an HTML report: recordings, model inputs, predictions per head and several explanations side by side',
     ),
-    'many',
   )
     .option(
       '--methods <names>',
@@ -31,7 +30,7 @@ export function reportCommand(io: CliIo): Command {
     const settings = jobSettings(options);
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('report', settings.output);
-      const items = await readItems(model, options.input, inputReadOptions(options));
+      const items = await readItems(model, options.input, inputReadOptions(options), io);
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, {
         quiet: options.quiet,

@@ -21,7 +21,6 @@ export function uncertaintyCommand(io: CliIo): Command {
     new Command('uncertainty').description(
       'explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps',
     ),
-    'one',
   )
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option('--keep-samples', "include every sample's heatmap in the JSON")
@@ -39,7 +38,7 @@ export function uncertaintyCommand(io: CliIo): Command {
     const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
     const settings = jobSettings(options);
     await withModel(io, options.model, async (model) => {
-      const items = await readItems(model, options.input, inputReadOptions(options));
+      const items = await readItems(model, options.input, inputReadOptions(options), io);
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, `uncertainty (${own.samples} samples)`, { quiet: options.quiet });
       const job = {

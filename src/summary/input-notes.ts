@@ -1,0 +1,52 @@
+/**
+ * What a reader should know about one model input before trusting its explanation: warnings (a recording resampled
+ * up from a low rate, values far from the training data) and the physical axes of the input. Universal: the command
+ * line and the web page attach the same notes to their results.
+ */
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import { inputRangeWarnings } from '../execution/input-range.js';
+import { featureAxes, type FeatureAxes } from '../signal/feature-axes.js';
+import { featureShape, FEATURE_PRESETS, type FeaturePresetName } from '../signal/presets.js';
+import { upsamplingWarning } from '../signal/upsampling-warning.js';
+
+/** One model input to annotate. */
+export interface NotedInput {
+  /** Its name in messages. */
+  name: string;
+  /** Row-major values in the model's input shape. */
+  data: ArrayLike<number>;
+  /** The sample rate of the recording it was computed from, if it came from one. */
+  sourceRate?: number;
+}
+
+/** Notes on one input. */
+export interface InputNotes {
+  /** Warnings, each one line; empty when all is well. */
+  warnings: string[];
+  /** Frequency (Hz) of every bin and time (s) of every frame, when the input's preset is known and fits its shape. */
+  axes?: FeatureAxes;
+}
+
+/**
+ * Notes on an input of `model`: {@link upsamplingWarning} for a recording, the input-range warning from the model's
+ * first batch norm ({@link inputRangeWarnings}, values in dB for PSD presets), and the preset's {@link featureAxes}.
+ *
+ * @param model - The model the input is given to.
+ * @param input - {@link NotedInput}.
+ * @param preset - The preset the input was (or would be) computed with; no axes without it.
+ * @returns {@link InputNotes}.
+ * @example
+ * inputNotes(model, { name: 'a.wav', data: psd, sourceRate: 44100 }, 'potamitis-psd').warnings;
+ */
+export function inputNotes(model: ExplainableModel, input: NotedInput, preset?: FeaturePresetName): InputNotes {
+  const warnings: string[] = [];
+  if (input.sourceRate !== undefined && preset !== undefined) {
+    const resampled = upsamplingWarning(input.name, input.sourceRate, preset);
+    if (resampled !== undefined) warnings.push(resampled);
+  }
+  const unit = preset !== undefined && FEATURE_PRESETS[preset].kind === 'psd' ? 'dB' : '';
+  warnings.push(...inputRangeWarnings(model, [input], { unit }));
+  const shape = (model.inputShape ?? []).map((d) => d ?? -1);
+  const fits = preset !== undefined && (featureShape(preset).join(',') === shape.join(',') || (shape.length === 1 && shape[0] === featureShape(preset)[0]));
+  return { warnings, ...(fits ? { axes: featureAxes(preset) } : {}) };
+}
