@@ -5,6 +5,7 @@
  * - `--quiet` silences logs; `--verbose` adds detail and stack traces.
  */
 import { Option, type Command } from 'commander';
+import { safeMessageText } from '../core/errors.js';
 
 /** Where a command writes; injectable so tests can run commands in-process. */
 export interface CliIo {
@@ -79,6 +80,6 @@ export function nestArray(data: ArrayLike<number>, shape: readonly number[]): un
 /** The one error line for `error` (with the stack when verbose). */
 export function formatError(error: unknown, verbose: boolean): string {
   const message = error instanceof Error ? error.message : String(error);
-  const line = `${PROGRAM_NAME}: ${message.replace(/\s*\n\s*/g, ' ')}\n`;
-  return verbose && error instanceof Error && error.stack ? `${line}${error.stack}\n` : line;
+  const line = `${PROGRAM_NAME}: ${safeMessageText(message.replace(/\s*\n\s*/g, ' '))}\n`;
+  return verbose && error instanceof Error && error.stack ? `${line}${safeMessageText(error.stack, 20000)}\n` : line;
 }

@@ -35,7 +35,7 @@ interface ExplainOptions extends CommonOptions {
 async function readBaselines(file: string, items: InputItem[], model: Parameters<typeof readInputs>[1]): Promise<Float32Array[] | undefined> {
   if (file === 'zeros') return undefined;
   if (file.toLowerCase().endsWith('.wav')) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${file}'.`);
-  const baselines = await readInputs(file, model);
+  const baselines = await readInputs(file, model, { option: '--baseline' });
   if (baselines.length !== 1 && baselines.length !== items.length) {
     throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`);
   }

@@ -1,7 +1,8 @@
 /**
  * NumPy `.npy` files (Node only): the byte codec of src/core/npy.ts plus reading and writing files.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { FILE_SIZE_LIMITS, readRegularFile } from '../io/read-regular-file.js';
 import { WingbeatsError } from '../core/errors.js';
 import { decodeNpy, encodeNpy, type NpyArray } from '../core/npy.js';
 
@@ -30,18 +31,14 @@ export async function writeNpy(path: string, data: Float32Array, shape: readonly
 /**
  * Reads a `.npy` file (Node only); see {@link decodeNpy} for the supported dtypes.
  *
- * @param path - The file.
+ * @param path - The file (a regular file of at most `FILE_SIZE_LIMITS.input` bytes).
+ * @param what - Starts messages about the file itself (default `'File'`).
  * @returns {@link NpyArray}.
- * @throws WingbeatsError `IO` when the file cannot be read, `INVALID_FILE` as {@link decodeNpy}.
+ * @throws WingbeatsError `IO` when the file cannot be read or is not a regular file, `LIMIT_EXCEEDED` when it is too
+ *   large, `INVALID_FILE` as {@link decodeNpy}.
  * @example
  * const { data, shape } = await readNpy('inputs.npy');
  */
-export async function readNpy(path: string): Promise<NpyArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new WingbeatsError('IO', `Cannot read '${path}': ${(error as Error).message}`, { cause: error });
-  }
-  return decodeNpy(bytes, path);
+export async function readNpy(path: string, what = 'File'): Promise<NpyArray> {
+  return decodeNpy(await readRegularFile(path, { what, maxBytes: FILE_SIZE_LIMITS.input }), path);
 }

@@ -3,7 +3,6 @@
  * holding one input or a list in the model's layout without batch axis (a 129-vector may be flat for a (129,1) input;
  * documents written by `features --json` are accepted as well). Node only.
  */
-import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { WingbeatsError } from '../core/errors.js';
@@ -14,6 +13,7 @@ import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.j
 import { readWavFile } from '../signal/read-wav-file.js';
 import type { WavRecording } from '../signal/wav.js';
 import { readNpy } from './npy.js';
+import { FILE_SIZE_LIMITS, readRegularFile } from '../io/read-regular-file.js';
 
 /** One model input read from a file. */
 export interface InputItem {
@@ -37,8 +37,18 @@ export function presetForModel(model: ExplainableModel, requested?: string): Fea
   return defaultPresetForModel(model);
 }
 
+/** Options of {@link readInputs}. */
+export interface ReadInputsOptions {
+  preset?: string;
+  windows?: 'loudest' | 'first' | 'all';
+  /** The command-line option the file came from, for messages (default `'--input'`). */
+  option?: string;
+}
+
 /** Reads `file` into model inputs for `model` (see the module doc). */
-export async function readInputs(file: string, model: ExplainableModel, options: { preset?: string; windows?: 'loudest' | 'first' | 'all' } = {}): Promise<InputItem[]> {
+export async function readInputs(file: string, model: ExplainableModel, options: ReadInputsOptions = {}): Promise<InputItem[]> {
+  const option = options.option ?? '--input';
+  const what = `The ${option} file`;
   const base = path.basename(file);
   const extension = path.extname(file).toLowerCase();
   const modelShape = (model.inputShape ?? []).map((d) => d ?? -1);
@@ -47,7 +57,7 @@ export async function readInputs(file: string, model: ExplainableModel, options:
   }
   const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
   if (extension === '.wav' || extension === '.wave') {
-    const recording = await readWavFile(file);
+    const recording = await readWavFile(file, { what });
     const preset = presetForModel(model, options.preset);
     const windows = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest' });
     const list = Array.isArray(windows) ? windows : [windows];
@@ -60,19 +70,13 @@ export async function readInputs(file: string, model: ExplainableModel, options:
   }
   let array: InputArray;
   if (extension === '.npy') {
-    const npy = await readNpy(file);
+    const npy = await readNpy(file, what);
     array = { data: Float32Array.from(npy.data), shape: npy.shape };
   } else if (extension === '.json') {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new WingbeatsError('IO', `Input file '${file}' does not exist.`);
-      throw new WingbeatsError('IO', `Cannot read '${file}': ${(error as Error).message}`, { cause: error });
-    }
-    array = parseInputJson(text, file);
+    const bytes = await readRegularFile(file, { what, maxBytes: FILE_SIZE_LIMITS.json });
+    array = parseInputJson(new TextDecoder().decode(bytes), file);
   } else {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' must be a .wav, .npy or .json file but got '${file}'.`);
+    throw new WingbeatsError('INVALID_ARGUMENT', `Option '${option}' must be a .wav, .npy or .json file but got '${file}'.`);
   }
   const inputs = splitIntoInputs(file, array, modelShape);
   return inputs.map((data, i) => ({ name: name(i, inputs.length), data, shape: modelShape }));

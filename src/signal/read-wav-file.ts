@@ -1,26 +1,28 @@
 /** Node-only: reads a WAV file from disk (the one signal file that touches the file system). */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { WingbeatsError } from '../core/errors.js';
+import { FILE_SIZE_LIMITS, readRegularFile } from '../io/read-regular-file.js';
 import { decodeWav, type DecodeWavOptions, type WavRecording } from './wav.js';
 
+/** Options of {@link readWavFile}: those of {@link decodeWav}, and what the file is for messages. */
+export interface ReadWavFileOptions extends DecodeWavOptions {
+  /** Starts the messages about the file itself (default `'File'`; the CLI passes `"Option '--input'"`). */
+  what?: string;
+}
+
 /**
- * Reads and decodes a WAV file (Node only; in the browser pass the bytes to {@link decodeWav}).
+ * Reads and decodes a WAV file (Node only; in the browser pass the bytes to {@link decodeWav}). Only regular files
+ * of at most `FILE_SIZE_LIMITS.recording` bytes are read (never a device or a FIFO).
  *
  * @param path - File path.
  * @param options - `channel` as in {@link decodeWav} (default `'mix'`); `name` defaults to the file's base name.
  * @returns The {@link WavRecording}.
- * @throws WingbeatsError `IO` when the file cannot be read; `INVALID_FILE` as {@link decodeWav}.
+ * @throws WingbeatsError `IO` when the file cannot be read or is not a regular file, `LIMIT_EXCEEDED` when it is too
+ *   large; `INVALID_FILE` as {@link decodeWav}.
  * @example
  * const rec = await readWavFile('recordings/aedes.wav', { channel: 0 });
  */
-export async function readWavFile(path: string, options: DecodeWavOptions = {}): Promise<WavRecording> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
-    throw new WingbeatsError('IO', `File '${path}' ${reason}.`, { cause: error });
-  }
-  return decodeWav(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { ...options, name: options.name ?? basename(path) });
+export async function readWavFile(path: string, options: ReadWavFileOptions = {}): Promise<WavRecording> {
+  const { what, ...decodeOptions } = options;
+  const bytes = await readRegularFile(path, { what: what ?? 'File', maxBytes: FILE_SIZE_LIMITS.recording });
+  return decodeWav(bytes, { ...decodeOptions, name: decodeOptions.name ?? basename(path) });
 }
