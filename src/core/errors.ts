@@ -37,7 +37,6 @@ export class WingbeatsError extends Error {
 export const MAX_MESSAGE_LENGTH = 2000;
 
 // C0 controls (except newline and tab), DEL, C1 controls, and the Unicode bidirectional overrides and isolates.
-// eslint-disable-next-line no-control-regex
 const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

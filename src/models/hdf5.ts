@@ -7,6 +7,7 @@
  */
 import h5wasm from 'h5wasm';
 import { WingbeatsError } from '../core/errors.js';
+import { parseJsonText } from '../core/json-text.js';
 
 /** One stored weight: its full Keras name (`'CNN_Blocks_X/conv_block_16/conv1d_16/kernel:0'`), shape and values. */
 export interface StoredWeight {
@@ -99,7 +100,7 @@ export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Pro
     if (file.file_id < 0n) {
       throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be opened as HDF5; the file is truncated or damaged.`);
     }
-    return readContents(file, fileName);
+    return readContents(file, fileName, bytes.length);
   } catch (error) {
     if (error instanceof WingbeatsError) throw error;
     throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be read as a Keras HDF5 file (${hdf5Reason(error)}).`, { cause: error });
@@ -112,15 +113,41 @@ export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Pro
   }
 }
 
-function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string): KerasH5Contents {
+/** Most bytes one file's weights may declare in total, and one compressed weight (1 GB, 512 MB). */
+const MAX_DECLARED_WEIGHT_BYTES = 2 ** 30;
+const MAX_COMPRESSED_WEIGHT_BYTES = 2 ** 29;
+const H5T_FLOAT = 1;
+
+/**
+ * Refuses a weight whose declared shape cannot be right before a byte of it is read: not floating point, or more data
+ * than the file can hold (an uncompressed dataset is stored in full inside the file; a compressed one is capped).
+ */
+function checkDeclaredSize(dataset: InstanceType<typeof h5wasm.Dataset>, label: string, budget: { fileBytes: number; declaredBytes: number }): void {
+  const metadata = dataset.metadata;
+  if (metadata.type !== H5T_FLOAT || !(metadata.size === 4 || metadata.size === 8) || metadata.shape === null) {
+    throw new WingbeatsError('INVALID_FILE', `${label} is not floating-point data.`);
+  }
+  const declared = metadata.shape.reduce((a, b) => a * Number(b), 1) * metadata.size;
+  const compressed = (dataset.filters as unknown[]).length > 0;
+  const limit = compressed ? MAX_COMPRESSED_WEIGHT_BYTES : budget.fileBytes;
+  budget.declaredBytes += declared;
+  if (!Number.isSafeInteger(declared) || declared > limit || budget.declaredBytes > MAX_DECLARED_WEIGHT_BYTES) {
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `${label} declares shape [${metadata.shape.join(', ')}] (${declared} bytes), more than ${compressed ? 'the limit for a compressed weight' : 'the whole file holds'}; the file is damaged.`,
+    );
+  }
+}
+
+function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string, fileBytes: number): KerasH5Contents {
   const configText = asText(attributeValue(file, 'model_config'));
   let modelConfig: Record<string, unknown> | null = null;
   if (configText !== null) {
-    try {
-      modelConfig = JSON.parse(configText) as Record<string, unknown>;
-    } catch (error) {
-      throw new WingbeatsError('INVALID_FILE', `'${fileName}' has a model_config attribute that is not valid JSON.`, { cause: error });
+    const parsed = parseJsonText(configText, `The model_config attribute of '${fileName}'`);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new WingbeatsError('INVALID_FILE', `The model_config attribute of '${fileName}' is not a JSON object.`);
     }
+    modelConfig = parsed as Record<string, unknown>;
   }
   const weightsRoot = modelConfig !== null && file.keys().includes('model_weights') ? file.get('model_weights') : file;
   if (!(weightsRoot instanceof h5wasm.Group)) {
@@ -132,6 +159,7 @@ function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string):
   }
   const layerNames = stringList(layerNamesValue);
   const weights = new Map<string, StoredWeight[]>();
+  const budget = { fileBytes, declaredBytes: 0 };
   for (const layerName of layerNames) {
     const group = weightsRoot.get(layerName);
     if (!(group instanceof h5wasm.Group)) {
@@ -143,6 +171,7 @@ function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string):
       if (!(dataset instanceof h5wasm.Dataset)) {
         throw new WingbeatsError('INVALID_FILE', `'${fileName}' lists weight '${weightName}' of layer '${layerName}' but has no data for it.`);
       }
+      checkDeclaredSize(dataset, `Weight '${weightName}' of layer '${layerName}' in '${fileName}'`, budget);
       const value = dataset.value;
       if (!(value instanceof Float32Array || value instanceof Float64Array)) {
         throw new WingbeatsError('INVALID_FILE', `Weight '${weightName}' of layer '${layerName}' in '${fileName}' is not floating-point data.`);

@@ -7,12 +7,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../core/explainable-model.js';
-import { fetchBytes } from '../core/fetch-bytes.js';
+import { MAX_FETCH_BYTES, fetchBytes } from '../core/fetch-bytes.js';
 import { WingbeatsError, argumentError } from '../core/errors.js';
 import { assignStoredWeights } from './assign-weights.js';
 import { architectureOutputNames, buildArchitecture, recogniseArchitecture } from './architectures.js';
 import { KerasH5Contents, isHdf5, readKerasH5 } from './hdf5.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
+import { checkLayerGraph } from './layer-graph.js';
+import { checkWeightDataSize, checkWeightsManifest, joinWeightData } from './weights-manifest.js';
+import { parseJsonBytes } from '../core/json-text.js';
 import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
 
@@ -110,17 +113,40 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 
 async function loadModelUrl(url: string, options: LoadModelOptions): Promise<ExplainableModel> {
   const fileName = options.fileName ?? url;
-  if (/\.json$/i.test(url.split(/[?#]/)[0])) {
-    let artifacts: tf.io.ModelArtifacts;
-    try {
-      const handler = tf.io.http(url);
-      artifacts = await (handler.load as () => Promise<tf.io.ModelArtifacts>).call(handler);
-    } catch (error) {
-      throw new WingbeatsError('IO', `Could not load the TensorFlow.js model '${url}': ${(error as Error).message}`, { cause: error });
-    }
-    return loadModelArtifacts(artifacts, { ...options, fileName });
-  }
+  if (/\.json$/i.test(url.split(/[?#]/)[0])) return loadModelArtifacts(await fetchModelJsonArtifacts(url), { ...options, fileName });
   return loadModelBytes(await fetchBytes(url), { ...options, fileName });
+}
+
+/**
+ * Fetches a `model.json` and its weight files; every manifest path must resolve inside the model's folder URL (the
+ * same rule as for files: no absolute URL, no `..`, no other host).
+ */
+async function fetchModelJsonArtifacts(url: string): Promise<tf.io.ModelArtifacts> {
+  const source = `'${url}'`;
+  const json = parseJsonBytes(await fetchBytes(url), `The model ${source}`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new WingbeatsError('INVALID_FILE', `The model ${source} is not a JSON object.`);
+  const model = json as tf.io.ModelJSON;
+  const manifest = checkWeightsManifest(model.weightsManifest, source);
+  let folder: URL;
+  try {
+    folder = new URL('.', new URL(url, typeof location === 'undefined' ? undefined : location.href));
+  } catch (error) {
+    throw new WingbeatsError('IO', `Could not fetch '${url}': it is not a valid URL.`, { cause: error });
+  }
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const path of manifest.flatMap((group) => group.paths)) {
+    const weightUrl = new URL(path, folder);
+    if (weightUrl.origin !== folder.origin || !weightUrl.pathname.startsWith(folder.pathname)) {
+      throw new WingbeatsError('INVALID_FILE', `${source} names the weight file '${path}', which resolves to '${weightUrl.href}' outside the model's folder '${folder.href}'.`);
+    }
+    const part = await fetchBytes(weightUrl.href, MAX_FETCH_BYTES - total);
+    total += part.length;
+    parts.push(part);
+  }
+  const weightSpecs = manifest.flatMap((group) => group.weights);
+  const weightData = joinWeightData(parts, weightSpecs, source);
+  return { modelTopology: model.modelTopology, format: model.format, weightSpecs, weightData };
 }
 
 /** Loads a model from the bytes of a Keras `.h5` file or of a `model.json` (weights in `options.weightData`). */
@@ -128,18 +154,15 @@ export async function loadModelBytes(bytes: Uint8Array, options: LoadModelOption
   registerWingbeatsLayers();
   const fileName = options.fileName ?? 'model.h5';
   if (bytes.length > 0 && !isHdf5(bytes) && bytes[0] === 0x7b /* '{' */) {
-    let json: Record<string, unknown>;
-    try {
-      json = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-    } catch (error) {
-      throw new WingbeatsError('INVALID_FILE', `'${fileName}' starts like JSON but does not parse: ${(error as Error).message}`, { cause: error });
-    }
-    const manifest = (json.weightsManifest ?? []) as tf.io.WeightsManifestConfig;
+    const json = parseJsonBytes(bytes, `'${baseFileName(fileName)}'`);
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new WingbeatsError('INVALID_FILE', `'${baseFileName(fileName)}' is not a JSON object.`);
+    const manifest = checkWeightsManifest((json as Record<string, unknown>).weightsManifest, `'${baseFileName(fileName)}'`);
     const weightSpecs = manifest.flatMap((group) => group.weights);
     if (weightSpecs.length > 0 && options.weightData === undefined) {
       throw argumentError('loadModel', 'options.weightData', `the weight bytes of '${fileName}' (${weightSpecs.length} weights in its manifest)`, undefined);
     }
-    return loadModelArtifacts({ modelTopology: json.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: options.weightData, format: json.format as string }, options);
+    if (weightSpecs.length > 0) checkWeightDataSize(weightSpecs, (options.weightData as ArrayBuffer).byteLength, `'${baseFileName(fileName)}'`);
+    return loadModelArtifacts({ modelTopology: (json as Record<string, unknown>).modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: options.weightData, format: (json as Record<string, unknown>).format as string }, options);
   }
   const contents = await readKerasH5(bytes, baseFileName(fileName));
   return contents.modelConfig !== null ? loadFullKeras(contents, options) : loadWeightsOnly(contents, options);
@@ -202,6 +225,7 @@ async function loadFullKeras(contents: KerasH5Contents, options: LoadModelOption
   const modelConfig = contents.modelConfig as Record<string, unknown>;
   checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`);
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
+  checkLayerGraph(config, `'${baseFileName(fileName)}'`);
   return guarded(
     () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),
     (model) => {
@@ -246,12 +270,13 @@ export async function loadModelArtifacts(artifacts: tf.io.ModelArtifacts, option
   registerWingbeatsLayers();
   const fileName = options.fileName ?? 'model.json';
   const topology = artifacts.modelTopology as Record<string, unknown> | ArrayBuffer | undefined;
-  if (topology === undefined || topology instanceof ArrayBuffer) {
+  if (topology === null || typeof topology !== 'object' || Array.isArray(topology) || topology instanceof ArrayBuffer) {
     throw new WingbeatsError('INVALID_FILE', `'${baseFileName(fileName)}' is not a TensorFlow.js layers model (no layers topology); graph models cannot be explained layer by layer.`);
   }
   const modelConfig = (topology.model_config ?? topology) as Record<string, unknown>;
   checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`);
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
+  checkLayerGraph(config, `'${baseFileName(fileName)}'`);
   const fixed: tf.io.ModelArtifacts = { ...artifacts, modelTopology: topology.model_config !== undefined ? { ...topology, model_config: config } : config };
   return guarded(
     () => tf.loadLayersModel(tf.io.fromMemory(fixed)),
