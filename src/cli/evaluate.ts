@@ -10,11 +10,13 @@ import { FEATURE_PRESET_NAMES } from '../signal/presets.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
 import { addCommonOptions, createLogger, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
+import { checkMemoryEstimate } from './count-limits.js';
 import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseMethodList, parseNumber, parseOutput, type MethodTuningOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
 import { readInputs, itemsToBatch } from './read-inputs.js';
 import { writeStaged } from './staged-output.js';
+import { checkOutputFolder } from './output-target.js';
 
 /** The options of `evaluate`, as commander hands them over. */
 export interface EvaluateCommandOptions extends CommonOptions, MethodTuningOptions {
@@ -51,10 +53,20 @@ export async function runEvaluate(options: EvaluateCommandOptions, io: CliIo): P
   const seed = parseInteger(options.seed, '--seed', 0) as number;
   const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
   const output = parseOutput(options.output);
+  if (options.out !== undefined) await checkOutputFolder(options.out);
   const model = await openModel(io, options.model);
   try {
     const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
     const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
+    const positions = items[0]?.data.length ?? 0;
+    const steps = Math.ceil((fraction * positions) / Math.max(1, Math.round(step * positions))) + 1;
+    const classes = Number(model.layersModel?.outputs[model.resolveOutput('evaluate', output)].shape.at(-1) ?? 16);
+    // Per input and curve: the flip order (positions) and the scores of every step (classes + target), as float64.
+    checkMemoryEstimate(
+      `evaluate: ${items.length} inputs × ${methods.length + randomSeeds} curves × ${steps} steps`,
+      items.length * (methods.length + randomSeeds) * (positions + steps * (classes + 1)) * 8 * 3,
+      'lower --random-seeds, raise --step or give fewer inputs',
+    );
     log.debug(`${model.describe()}; ${items.length} input(s)`);
     const x = itemsToBatch(items);
     const progress = createProgress(io, 'evaluate', { quiet: options.quiet });

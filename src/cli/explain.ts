@@ -13,6 +13,8 @@ import { resultJson } from './explain-json.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { addRecordingOptions, addTargetOptions, parseInteger, parseOutput, safeFileName } from './options.js';
+import { checkOutputFolder } from './output-target.js';
+import { checkTargetOption } from './early-checks.js';
 
 interface ExplainOptions extends CommonOptions {
   model: string;
@@ -67,10 +69,12 @@ export function explainCommand(io: CliIo): Command {
     const seed = parseInteger(options.seed, '--seed', 0);
     const batchSize = parseInteger(options.batchSize, '--batch-size', 1);
     const output = parseOutput(options.output);
+    if (options.out !== undefined) await checkOutputFolder(options.out);
     const model = await openModel(io, options.model);
     try {
       log.debug(`loaded ${model.describe()}`);
       model.resolveOutput('explain', output);
+      checkTargetOption('explain', model, parseTarget(options.target), output);
       const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
       const fromRecording = items.some((i) => i.recording !== undefined);
       const preset = fromRecording ? presetForModel(model, options.preset) : undefined;

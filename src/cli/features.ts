@@ -1,13 +1,13 @@
 /** `wingbeats-xai features`: the model input(s) a recording turns into, as JSON and/or .npy. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { WingbeatsError } from '../core/errors.js';
 import { featuresFromRecording, type Features } from '../signal/features.js';
 import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, type FeaturePresetName } from '../signal/presets.js';
 import { readWavFile } from '../signal/read-wav-file.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { writeNpy } from './npy.js';
+import { encodeNpy } from '../core/npy.js';
+import { checkOutputFolder } from './output-target.js';
+import { writeStaged } from './staged-output.js';
 
 interface FeaturesCommandOptions extends CommonOptions {
   input: string;
@@ -16,7 +16,10 @@ interface FeaturesCommandOptions extends CommonOptions {
   channel: string;
   pad?: boolean;
   out?: string;
+  force?: boolean;
 }
+
+const OUTPUT_FILES = ['features.json', 'features.npy'];
 
 /** The JSON document of one window: `{preset, sampleRate, shape, start, features}` (features nested in input layout). */
 function windowJson(f: Features): Record<string, unknown> {
@@ -33,30 +36,31 @@ export function featuresCommand(io: CliIo): Command {
     .option('--channel <n>', "channel of a multichannel file: 'mix' (average) or an index from 0", 'mix')
     .option('--pad', 'zero-pad a recording shorter than one window instead of refusing it')
     .option('-o, --out <dir>', 'also write features.json and features.npy into this folder')
+    .option('--force', 'replace features.json and features.npy already in the --out folder')
     .addHelpText('after', `\nPresets:\n${FEATURE_PRESET_NAMES.map((n) => `  ${n}\n      ${FEATURE_PRESETS[n].description}`).join('\n')}\n`);
   addCommonOptions(command);
   command.action(async (options: FeaturesCommandOptions) => {
     const log = createLogger(io, options);
-    const channel = options.channel === 'mix' ? 'mix' : Number(options.channel);
-    if (channel !== 'mix' && !(Number.isInteger(channel) && channel >= 0)) {
+    if (options.channel !== 'mix' && !/^\d{1,6}$/.test(options.channel)) {
       throw new WingbeatsError('INVALID_ARGUMENT', `Option '--channel' must be 'mix' or a channel index from 0 but got '${options.channel}'.`);
     }
-    const recording = await readWavFile(options.input, { channel });
+    const channel = options.channel === 'mix' ? 'mix' : Number(options.channel);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { files: OUTPUT_FILES, force: options.force });
+    const recording = await readWavFile(options.input, { channel, what: "The --input file" });
     log.debug(`${recording.name}: ${recording.channels} channel(s), ${recording.sampleRate} Hz, ${recording.bitsPerSample}-bit ${recording.encoding}, ${recording.duration.toFixed(3)} s`);
     const windows = featuresFromRecording(recording, options.preset, { windows: options.windows, pad: options.pad === true });
     const list = Array.isArray(windows) ? windows : [windows];
     const document = Array.isArray(windows) ? list.map(windowJson) : windowJson(windows);
 
     if (options.out !== undefined) {
-      await mkdir(options.out, { recursive: true });
-      const jsonPath = path.join(options.out, 'features.json');
-      const npyPath = path.join(options.out, 'features.npy');
-      await writeFile(jsonPath, `${toJson(document)}\n`);
       const shape = Array.isArray(windows) ? [list.length, ...(list[0]?.shape ?? [])] : windows.shape;
       const data = new Float32Array(list.reduce((n, f) => n + f.data.length, 0));
       list.forEach((f, i) => data.set(f.data, i * f.data.length));
-      await writeNpy(npyPath, data, shape);
-      log.info(`wrote ${jsonPath} and ${npyPath}`);
+      const written = await writeStaged(options.out, async (staged) => {
+        await staged.write('features.json', `${toJson(document)}\n`);
+        await staged.write('features.npy', encodeNpy(data, shape));
+      });
+      log.info(`wrote ${written.join(' and ')}`);
     }
 
     if (options.json) writeJson(io, document);

@@ -11,6 +11,7 @@ import { uncertaintyCommand } from './uncertainty.js';
 import { statsCommand } from './stats.js';
 import { reportCommand } from './report.js';
 import { batchCommand } from './batch.js';
+import { describeCountLimits } from './count-limits.js';
 
 /** Builds the program with every command; output goes to `io`. */
 export function createProgram(io: CliIo = processIo): Command {
@@ -25,6 +26,7 @@ export function createProgram(io: CliIo = processIo): Command {
   });
   for (const command of [demoCommand(io), explainCommand(io), reportCommand(io), batchCommand(io), featuresCommand(io), evaluateCommand(io), uncertaintyCommand(io), statsCommand(io)]) {
     command.exitOverride();
+    describeCountLimits(command);
     command.configureOutput(program.configureOutput());
     program.addCommand(command);
   }
@@ -42,6 +44,10 @@ export function createProgram(io: CliIo = processIo): Command {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = createProgram(io);
+  if (argv.length === 0) {
+    io.stderr(`${PROGRAM_NAME}: no command given; one of ${program.commands.map((c) => c.name()).join(', ')} is needed (see ${PROGRAM_NAME} --help).\n`);
+    return 1;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

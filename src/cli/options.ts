@@ -2,14 +2,19 @@
 import { Option, type Command } from 'commander';
 import { parseTarget } from './explain-run.js';
 import { WingbeatsError } from '../core/errors.js';
+import { countLimit } from './count-limits.js';
 import { attributionMethodNames, isAttributionMethodName, type AttributionMethodName } from '../attribution/registry.js';
 
-/** Parses an integer option (`undefined` stays undefined); throws naming the option when it is not an integer ≥ `min`. */
-export function parseInteger(text: string | undefined, option: string, min: number): number | undefined {
+/**
+ * Parses an integer option (`undefined` stays undefined); throws naming the option when it is not an integer in
+ * [`min`, `max`] (`max` defaults to the option's bound in {@link COUNT_LIMITS}).
+ */
+export function parseInteger(text: string | undefined, option: string, min: number, max = countLimit(option)): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '${option}' must be an integer ≥ ${min} but got '${text}'.`);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new WingbeatsError('INVALID_ARGUMENT', `Option '${option}' must be an integer ${range} but got '${text.length > 40 ? `${text.slice(0, 37)}...` : text}'.`);
   }
   return value;
 }

@@ -12,6 +12,7 @@ import { expandInputPaths } from './stats.js';
 import { createProgress } from './progress.js';
 import { writeStaged } from './staged-output.js';
 import { addMultiMethodOptions, addRecordingOptions, addTargetOptions, parseMultiMethodOptions, type MultiMethodOptions } from './options.js';
+import { checkOutputFolder } from './output-target.js';
 
 interface ReportOptions extends CommonOptions, MultiMethodOptions {
   model: string;
@@ -44,6 +45,7 @@ export function reportCommand(io: CliIo): Command {
   command.action(async (options: ReportOptions) => {
     const log = createLogger(io, options);
     const { methods, steps, samples, seed, output, target, scores } = parseMultiMethodOptions(options);
+    if (options.out !== undefined) await checkOutputFolder(options.out);
     const model = await openModel(io, options.model);
     try {
       model.resolveOutput('report', output);

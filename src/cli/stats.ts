@@ -11,6 +11,7 @@ import { savePixelStatistics } from '../evaluation/pixel-statistics-file.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { readInputs } from './read-inputs.js';
 import { createProgress } from './progress.js';
+import { checkOutputFile } from './output-target.js';
 
 interface StatsOptions extends CommonOptions {
   input: string[];
@@ -53,6 +54,7 @@ export function statsCommand(io: CliIo): Command {
   addCommonOptions(command);
   command.action(async (options: StatsOptions) => {
     const log = createLogger(io, options);
+    await checkOutputFile(options.out);
     let model: ExplainableModel;
     if (options.model !== undefined) {
       model = await openModel(io, options.model);

@@ -12,11 +12,13 @@ import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import type { Grid } from '../render/grid.js';
 import { addCommonOptions, createLogger, nestArray, toJson, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { modelJson, parseTarget } from './explain-run.js';
+import { checkMemoryEstimate } from './count-limits.js';
 import { addMethodTuningOptions, addRecordingOptions, addTargetOptions, methodTuning, parseInteger, parseNumber, parseOutput, type MethodTuningOptions } from './options.js';
 import { integrationMethods } from '../attribution/integral-approximation.js';
 import { createProgress } from './progress.js';
 import { readInputs, itemsToBatch } from './read-inputs.js';
 import { writeStaged } from './staged-output.js';
+import { checkOutputFolder } from './output-target.js';
 
 /** The options of `uncertainty`, as commander hands them over. */
 export interface UncertaintyCommandOptions extends CommonOptions, MethodTuningOptions {
@@ -59,9 +61,13 @@ export async function runUncertainty(options: UncertaintyCommandOptions, io: Cli
   const seed = parseInteger(options.seed, '--seed', 0) as number;
   const batchSize = parseInteger(options.batchSize, '--batch-size', 1) as number;
   const output = parseOutput(options.output);
+  if (options.out !== undefined) await checkOutputFolder(options.out);
   const model = await openModel(io, options.model);
   try {
     const items = await readInputs(options.input, model, { preset: options.preset, windows: options.windows });
+    const values = items.length * (items[0]?.data.length ?? 0);
+    // Every sample's heatmap is kept for the quantiles (float32), and written as JSON text with --keep-samples.
+    checkMemoryEstimate(`uncertainty: ${samples} samples × ${values} input values`, samples * values * (options.keepSamples === true ? 40 : 4), 'lower --samples or give fewer inputs');
     const x = itemsToBatch(items);
     const progress = createProgress(io, `uncertainty (${samples} samples)`, { quiet: options.quiet });
     let mc;

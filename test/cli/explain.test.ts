@@ -115,7 +115,7 @@ test('bad arguments, missing files and a model that does not fit the input: one 
     [['explain', '--model', path.join(work, 'missing.h5'), '--input', wrong], /^wingbeats-xai: .*missing\.h5.*\n$/],
     [['explain', '--model', modelFile, '--input', wrong, '--method', 'lrp'], /^wingbeats-xai: option '--method <name>' argument 'lrp' is invalid\. Allowed choices are gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad\.\n$/],
     [['explain', '--model', modelFile], /^wingbeats-xai: required option '-i, --input <file>' not specified\n$/],
-    [['explain', '--model', modelFile, '--input', wrong, '--steps', 'many'], /^wingbeats-xai: Option '--steps' must be an integer ≥ 1 but got 'many'\.\n$/],
+    [['explain', '--model', modelFile, '--input', wrong, '--steps', 'many'], /^wingbeats-xai: Option '--steps' must be an integer from 1 to 10000 but got 'many'\.\n$/],
   ];
   for (const [argv, pattern] of cases) {
     const { code, stdout, stderr } = await runCli(argv);
@@ -134,6 +134,6 @@ test('the installed binary: --json puts exactly one document on stdout; errors e
   const bad = spawnSync(process.execPath, [bin, 'explain', '--model', psdModel, '--input', recording, '--target', '9'], { encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.equal(bad.stderr.trim().split('\n').filter((l) => l.startsWith('wingbeats-xai:')).length, 1);
-  assert.match(bad.stderr, /Argument 'target' passed to 'saliency' must be in \[0, 6\) \(number of classes\) but got 9\./);
+  assert.match(bad.stderr, /Argument 'target' passed to 'explain' must be in \[0, 6\) \(number of classes\) but got 9\./);
   assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/, 'no stack trace without --verbose');
 });

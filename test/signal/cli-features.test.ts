@@ -87,7 +87,7 @@ test('CLI in-process: --windows all, --out writes features.json and features.npy
     const missing = capture();
     assert.equal(await main(['features', '-i', path.join(dir, 'none.wav'), '-p', 'potamitis-psd', '--json'], missing.io), 1);
     assert.deepEqual(missing.out, []);
-    assert.deepEqual(missing.err, [`wingbeats-xai: File '${path.join(dir, 'none.wav')}' does not exist.\n`]);
+    assert.deepEqual(missing.err, [`wingbeats-xai: The --input file '${path.join(dir, 'none.wav')}' does not exist.\n`]);
 
     const short = path.join(dir, 'short.wav');
     const w = new WaveFile();
