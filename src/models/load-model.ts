@@ -279,7 +279,19 @@ export async function loadModelArtifacts(artifacts: tf.io.ModelArtifacts, option
   checkLayerGraph(config, `'${baseFileName(fileName)}'`);
   const fixed: tf.io.ModelArtifacts = { ...artifacts, modelTopology: topology.model_config !== undefined ? { ...topology, model_config: config } : config };
   return guarded(
-    () => tf.loadLayersModel(tf.io.fromMemory(fixed)),
+    async () => {
+      const model = await tf.models.modelFromJSON({ modelTopology: fixed.modelTopology } as tf.io.ModelJSON);
+      const { weightData, weightSpecs } = fixed;
+      if (weightData !== undefined && weightSpecs !== undefined) {
+        // Decoded weights are disposed by the tidy also when loading them fails (tfjs's own loader leaks them then).
+        tf.tidy(() => {
+          const named = tf.io.decodeWeights(weightData, weightSpecs);
+          const optimizer = new Set(weightSpecs.filter((spec) => spec.group === 'optimizer').map((spec) => spec.name));
+          model.loadWeights(Object.fromEntries(Object.entries(named).filter(([name]) => !optimizer.has(name))), true);
+        });
+      }
+      return model;
+    },
     (model) => wrap(model, options, { format: 'tfjs-layers', architecture: originalClassName }),
   );
 }
