@@ -12,12 +12,6 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Name a layer entry is registered under (TensorFlow.js uses the entry's `name`). */
-function entryName(layer: Json): string {
-  if (typeof layer.name === 'string') return layer.name;
-  return isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : '';
-}
-
 /**
  * Replays TensorFlow.js's build schedule of one Functional container (and of every Functional container nested in
  * it) and throws when some layer calls can never run.
@@ -33,49 +27,63 @@ export function checkLayerGraph(modelConfig: Json, source: string): void {
     const entry = pending.pop() as Json;
     const config = entry.config;
     if (!isObject(config) || !Array.isArray(config.layers)) continue;
-    const layers = config.layers.filter(isObject);
+    if (!config.layers.every(isObject)) continue; // TensorFlow.js throws on such an entry
+    const layers = config.layers as Json[];
     for (const layer of layers) pending.push(layer);
     if (entry.class_name === 'Sequential') continue;
     checkContainer(layers, source, isObject(config) && typeof config.name === 'string' ? config.name : 'model');
   }
 }
 
+/**
+ * One container, replayed as TensorFlow.js's `Container.fromConfig` runs it: layers are registered under their entry's
+ * `name` (as a property key), queued calls are keyed by the layer object's own name (its config's `name`), and a call
+ * runs once every input names a registered layer that already has the node it asks for. Returns when the schedule
+ * finishes or reaches a step where TensorFlow.js throws (no hang); throws when a full pass makes no progress.
+ */
 function checkContainer(layers: Json[], source: string, containerName: string): void {
-  const names = layers.map(entryName);
-  const known = new Set(names);
-  // Nodes each layer has: an InputLayer has its own from the start; every other layer one per call made.
-  const nodeCount = new Map<string, number>(layers.map((l, i) => [names[i], l.class_name === 'InputLayer' ? 1 : 0]));
+  const keys = layers.map((layer) => String(layer.name));
+  const objectNames = layers.map((layer, i) => (isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : `\u0000auto${i}`));
+  const registered = new Map<string, number>(keys.map((key, i) => [key, i]));
+  // Nodes each layer object has: an InputLayer makes its own; every other layer one per call that ran.
+  const nodeCount = layers.map((layer) => (layer.class_name === 'InputLayer' ? 1 : 0));
   const queue = new Map<string, unknown[][]>();
+  const enqueue = (name: string, call: unknown[]): void => void queue.set(name, [...(queue.get(name) ?? []), call]);
   for (const [i, layer] of layers.entries()) {
-    const nodes = Array.isArray(layer.inbound_nodes) ? layer.inbound_nodes : [];
-    const calls = nodes.filter((node): node is unknown[] => Array.isArray(node));
-    if (calls.length > 0) queue.set(names[i], [...(queue.get(names[i]) ?? []), ...calls]);
+    if (!Array.isArray(layer.inbound_nodes)) return; // TensorFlow.js throws on this entry
+    for (const call of layer.inbound_nodes) {
+      if (!Array.isArray(call)) return; // "Corrupted configuration"
+      enqueue(objectNames[i], call);
+    }
   }
-  const ready = (input: unknown): boolean => {
-    const inbound = Array.isArray(input) ? input : [];
-    const name = String(inbound[0]);
-    return known.has(name) && !((nodeCount.get(name) ?? 0) <= (inbound[1] as number));
-  };
   while (queue.size > 0) {
     let progress = false;
-    for (const name of names) {
-      const calls = queue.get(name);
+    for (const key of keys) {
+      const target = registered.get(key) as number;
+      const calls = queue.get(objectNames[target]);
       if (calls === undefined) continue;
-      queue.delete(name);
-      const waiting: unknown[][] = [];
+      queue.delete(objectNames[target]);
       for (const call of calls) {
-        if (!call.every(ready)) {
-          waiting.push(call);
-          continue;
+        let waiting = false;
+        for (const input of call) {
+          if (input === null || input === undefined) return; // reading input[0] throws
+          const inbound = registered.get(String((input as Record<number, unknown>)[0]));
+          if (inbound === undefined || nodeCount[inbound] <= ((input as Record<number, unknown>)[1] as number)) {
+            waiting = true;
+            break;
+          }
         }
-        progress = true;
-        if (call.length > 0) nodeCount.set(name, (nodeCount.get(name) ?? 0) + 1);
+        if (waiting) enqueue(objectNames[target], call);
+        else {
+          progress = true;
+          if (call.length > 0) nodeCount[target]++;
+        }
       }
-      if (waiting.length > 0) queue.set(name, [...(queue.get(name) ?? []), ...waiting]);
     }
     if (!progress) {
-      const stuck = [...queue.keys()];
-      const missing = [...queue.values()].flat(2).map((input) => String(Array.isArray(input) ? input[0] : input)).find((n) => !known.has(n));
+      const stuck = [...queue.keys()].map((n) => (n.startsWith('\u0000') ? '(unnamed)' : n));
+      const inputs = [...queue.values()].flat().flatMap((call) => call.map((input) => String((input as Record<number, unknown>)[0])));
+      const missing = inputs.find((name) => !registered.has(name));
       throw new WingbeatsError(
         'INVALID_FILE',
         `The layer graph of ${source} (model '${containerName}') cannot be built: ` +

@@ -12,8 +12,8 @@ export interface WeightToWrite {
 let counter = 0;
 
 /**
- * Writes `layers` (layer name → weights) as a Keras file at `path`: with `modelConfig`, a full model (config as a
- * root attribute, weights under model_weights/); without, a weights-only file.
+ * Writes `layers` (layer name → weights) as a Keras file at `path`: with `modelConfig` (a value, or its JSON text), a
+ * full model (config as a root attribute, weights under model_weights/); without, a weights-only file.
  */
 export async function writeKerasH5(path: string, layers: [string, WeightToWrite[]][], modelConfig?: unknown): Promise<void> {
   const { FS } = await h5wasm.ready;
@@ -22,7 +22,7 @@ export async function writeKerasH5(path: string, layers: [string, WeightToWrite[
   try {
     file.create_attribute('keras_version', '2.4.0');
     file.create_attribute('backend', 'tensorflow');
-    if (modelConfig !== undefined) file.create_attribute('model_config', JSON.stringify(modelConfig));
+    if (modelConfig !== undefined) file.create_attribute('model_config', typeof modelConfig === 'string' ? modelConfig : JSON.stringify(modelConfig));
     const root = modelConfig !== undefined ? file.create_group('model_weights') : file;
     root.create_attribute('layer_names', layers.map(([name]) => name));
     for (const [layerName, weights] of layers) {
