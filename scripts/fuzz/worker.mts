@@ -85,8 +85,10 @@ async function runCli(argv: string[]): Promise<{ outcome: CaseResult['outcome'];
     if (!(error instanceof WingbeatsError || error instanceof CommanderError)) return { outcome: 'other', message: `${(error as Error).name}: ${(error as Error).message}` };
     const lines = stderr.split('\n').filter((l) => l.startsWith('wingbeats-xai:'));
     if (argv[0] !== 'batch' && lines.length > 1) return { outcome: 'other', message: `${lines.length} error lines: ${stderr.slice(0, 300)}` };
-    const unsafe = unsafeMessage(error.message);
-    return unsafe === undefined ? { outcome: 'clean', message: error.message } : { outcome: 'other', message: `${unsafe}: ${JSON.stringify(error.message.slice(0, 200))}` };
+    // What reaches the terminal: commander's own line, or the message of a WingbeatsError.
+    const shown = error instanceof CommanderError ? stderr : error.message;
+    const unsafe = unsafeMessage(shown);
+    return unsafe === undefined ? { outcome: 'clean', message: shown.trim() } : { outcome: 'other', message: `${unsafe}: ${JSON.stringify(shown.slice(0, 200))}` };
   }
 }
 

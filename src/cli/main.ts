@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { formatError, PROGRAM_NAME, processIo, type CliIo } from './common.js';
+import { safeMessageText } from '../core/errors.js';
 import { featuresCommand } from './features.js';
 import { explainCommand } from './explain.js';
 import { demoCommand } from './demo.js';
@@ -22,7 +23,7 @@ export function createProgram(io: CliIo = processIo): Command {
   program.configureOutput({
     writeOut: (text) => io.stdout(text),
     writeErr: (text) => io.stderr(text),
-    outputError: (text, write) => write(`${PROGRAM_NAME}: ${text.replace(/^error: /, '').trim()}\n`),
+    outputError: (text, write) => write(`${PROGRAM_NAME}: ${safeMessageText(text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))}\n`),
   });
   for (const command of [demoCommand(io), explainCommand(io), reportCommand(io), batchCommand(io), featuresCommand(io), evaluateCommand(io), uncertaintyCommand(io), statsCommand(io)]) {
     command.exitOverride();

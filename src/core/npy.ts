@@ -15,7 +15,7 @@ const MAX_NPY_AXES = 32;
 /** The axes of a .npy `'shape'` tuple's inside (`'3, 129, 1'`, `'129,'`, `''`); each a non-negative integer. */
 function parseShape(text: string, fail: (problem: string) => never): number[] {
   const parts = text.split(',').map((p) => p.trim());
-  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop(); // the trailing comma of '(129,)'
+  if (parts.length > 1 && parts[parts.length - 1] === '' && parts[parts.length - 2] !== '') parts.pop(); // the trailing comma of '(129,)'
   if (parts.length === 1 && parts[0] === '') return [];
   if (parts.length > MAX_NPY_AXES) fail(`declares ${parts.length} axes, more than the limit of ${MAX_NPY_AXES}.`);
   return parts.map((p) => {

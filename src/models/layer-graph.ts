@@ -8,6 +8,9 @@ import { WingbeatsError } from '../core/errors.js';
 
 type Json = Record<string, unknown>;
 
+/** Names TensorFlow.js accepts for variables (a layer's weights are named `<layer>/<weight>`). */
+const VALID_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
+
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -29,7 +32,13 @@ export function checkLayerGraph(modelConfig: Json, source: string): void {
     if (!isObject(config) || !Array.isArray(config.layers)) continue;
     if (!config.layers.every(isObject)) continue; // TensorFlow.js throws on such an entry
     const layers = config.layers as Json[];
-    for (const layer of layers) pending.push(layer);
+    for (const layer of layers) {
+      pending.push(layer);
+      const name = isObject(layer.config) ? layer.config.name : undefined;
+      if (typeof name === 'string' && !VALID_NAME.test(name)) {
+        throw new WingbeatsError('INVALID_FILE', `${source} has a layer named '${name.slice(0, 100)}', which is not a valid TensorFlow name (letters, digits, '.', '_', '-', '/').`);
+      }
+    }
     if (entry.class_name === 'Sequential') continue;
     checkContainer(layers, source, isObject(config) && typeof config.name === 'string' ? config.name : 'model');
   }
