@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeNpy } from '../../src/core/npy.js';
-import { writeKerasH5 } from '../../test/models/write-keras-h5.js';
+import { writeKerasH5, type WeightToWrite } from '../../test/models/write-keras-h5.js';
 
 /** The repository root. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -97,7 +97,7 @@ export function functionalConfig(): Record<string, unknown> {
 }
 
 /** The weights of {@link functionalConfig}. */
-export function functionalWeights(): [string, { name: string; shape: number[]; values: Float32Array }[]][] {
+export function functionalWeights(): [string, WeightToWrite[]][] {
   const values = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => ((i * 37) % 11) / 20 - 0.25);
   return [
     ['x', []],

@@ -47,7 +47,6 @@ const RUNNERS: Record<Exclude<ReaderName, 'cli'>, (file: string) => Promise<unkn
   h5: async (file) => (await loadModelFile(file)).dispose(),
 };
 
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** A message that may reach a terminal: no raw control characters, capped. */

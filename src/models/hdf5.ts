@@ -117,6 +117,7 @@ export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Pro
 const MAX_DECLARED_WEIGHT_BYTES = 2 ** 30;
 const MAX_COMPRESSED_WEIGHT_BYTES = 2 ** 29;
 const H5T_FLOAT = 1;
+const DEFLATE_MAX_RATIO = 1032;
 
 /**
  * Refuses a weight whose declared shape cannot be right before a byte of it is read: not floating point, or more data
@@ -129,7 +130,8 @@ function checkDeclaredSize(dataset: InstanceType<typeof h5wasm.Dataset>, label: 
   }
   const declared = metadata.shape.reduce((a, b) => a * Number(b), 1) * metadata.size;
   const compressed = (dataset.filters as unknown[]).length > 0;
-  const limit = compressed ? MAX_COMPRESSED_WEIGHT_BYTES : budget.fileBytes;
+  // Stored data takes room in the file; compressed data at most 1/1032 of its size (deflate's best ratio).
+  const limit = compressed ? Math.min(MAX_COMPRESSED_WEIGHT_BYTES, DEFLATE_MAX_RATIO * budget.fileBytes) : budget.fileBytes;
   budget.declaredBytes += declared;
   if (!Number.isSafeInteger(declared) || declared > limit || budget.declaredBytes > MAX_DECLARED_WEIGHT_BYTES) {
     throw new WingbeatsError(

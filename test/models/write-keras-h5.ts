@@ -7,6 +7,8 @@ export interface WeightToWrite {
   name: string;
   shape: number[];
   values: Float32Array;
+  /** Stores the values chunked, then declares this larger shape without storing anything more (hostile files). */
+  declaredShape?: number[];
 }
 
 let counter = 0;
@@ -32,7 +34,11 @@ export async function writeKerasH5(path: string, layers: [string, WeightToWrite[
         const parts = weight.name.split('/');
         let here = group;
         for (const part of parts.slice(0, -1)) here = (here.keys().includes(part) ? here.get(part) : here.create_group(part)) as typeof group;
-        here.create_dataset({ name: parts[parts.length - 1], data: weight.values, shape: weight.shape, dtype: '<f' });
+        if (weight.declaredShape === undefined) here.create_dataset({ name: parts[parts.length - 1], data: weight.values, shape: weight.shape, dtype: '<f' });
+        else {
+          const maxshape = weight.shape.map(() => null);
+          here.create_dataset({ name: parts[parts.length - 1], data: weight.values, shape: weight.shape, dtype: '<f', maxshape, chunks: weight.shape }).resize(weight.declaredShape);
+        }
       }
     }
   } finally {
