@@ -35,8 +35,10 @@ export function checkLayerGraph(modelConfig: Json, source: string): void {
     for (const layer of layers) {
       pending.push(layer);
       const name = isObject(layer.config) ? layer.config.name : undefined;
-      if (typeof name === 'string' && !VALID_NAME.test(name)) {
-        throw new WingbeatsError('INVALID_FILE', `${source} has a layer named '${name.slice(0, 100)}', which is not a valid TensorFlow name (letters, digits, '.', '_', '-', '/').`);
+      // TensorFlow.js names the weights '<name>/kernel' (a non-string name as its string), and throws on a bad one
+      // only after creating the initial values, which then leak.
+      if (name !== undefined && name !== null && name !== '' && !VALID_NAME.test(String(name))) {
+        throw new WingbeatsError('INVALID_FILE', `${source} has a layer named '${String(name).slice(0, 100)}', which is not a valid TensorFlow name (letters, digits, '.', '_', '-', '/').`);
       }
     }
     if (entry.class_name === 'Sequential') continue;
