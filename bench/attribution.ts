@@ -4,11 +4,11 @@ import { gradients } from '../src/attribution/gradients.js';
 import { integratedGradients } from '../src/attribution/integrated-gradients.js';
 import { guidedBackprop } from '../src/attribution/guided-backprop.js';
 import { disposeAttribution } from '../src/attribution/types.js';
-import { ExplainableModel } from '../src/core/explainable-model.js';
-import { conv2dInputGradFriendly } from '../src/core/fast-conv.js';
+import { ExplainableModel } from '../src/execution/explainable-model.js';
+import { conv2dInputGradFriendly } from '../src/execution/fast-conv.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadModelFile } from '../src/models/load-model-file.js';
+import { loadModelFile } from '../src/node/load-model-file.js';
 
 /** BatchNorm → 5 × [Conv1D 3 same → BatchNorm → ReLU → MaxPool 2] (16…256 filters) → Flatten → Dropout → Dense(6, softmax). */
 function psdLikeModel(): tf.LayersModel {

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setupBackend } from '../src/core/backend.js';
+import { setupBackend } from '../src/execution/backend.js';
 import { loadModel } from '../src/models/load-model.js';
 
 /** Timings of one model. */

@@ -5,7 +5,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { psdExplanationSpec } from '../src/render/psd-chart.js';
 import { spectrogramExplanationSpec } from '../src/render/spectrogram-chart.js';
 import { renderChartSvg } from '../src/render/chart-svg.js';
-import { svgToPng } from '../src/render/chart-png.js';
+import { svgToPng } from '../src/node/chart-png.js';
 import { renderReport } from '../src/render/html-report.js';
 import { vegaColorScale } from '../src/render/colormaps.js';
 

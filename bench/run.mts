@@ -3,7 +3,7 @@
  * Timings are medians; compare ratios within one run (machines are shared and noisy).
  */
 import { existsSync } from 'node:fs';
-import { setupBackend } from '../src/core/backend.js';
+import { setupBackend } from '../src/execution/backend.js';
 
 const benches: [string, string, string][] = [
   ['attribution', './attribution.ts', 'benchAttribution'],

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel } from '../src/core/explainable-model.js';
+import { ExplainableModel } from '../src/execution/explainable-model.js';
 import { loadModel } from '../src/models/load-model.js';
 import { mcDropoutExplanations } from '../src/uncertainty/mc-dropout-explanations.js';
 import { quantileMaps } from '../src/uncertainty/quantile-maps.js';

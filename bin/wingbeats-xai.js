@@ -10,8 +10,8 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-const source = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const built = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const source = fileURLToPath(new URL('../src/node/cli/main.ts', import.meta.url));
+const built = fileURLToPath(new URL('../dist/node/cli/main.js', import.meta.url));
 let cli;
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');

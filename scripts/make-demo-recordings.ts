@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createRng } from '../src/core/rng.js';
+import { createRng } from '../src/util/rng.js';
 import { DEMO_SPECIES, synthesizeWingbeat } from '../src/demo/synthesize.js';
 
 type WaveFileClass = typeof wavefileModule.WaveFile;

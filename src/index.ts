@@ -1,35 +1,33 @@
 /** wingbeats-xai: the public surface (universal: Node and browser). Node-only helpers are in `wingbeats-xai/node`. */
-export { WingbeatsError, argumentError } from './core/errors.js';
-export type { WingbeatsErrorCode } from './core/errors.js';
-export { setupBackend } from './core/backend.js';
-export type { BackendName, BackendOptions } from './core/backend.js';
-export { createRng, sampleWithoutReplacement } from './core/rng.js';
-export type { Rng } from './core/rng.js';
-export { chunks, DEFAULT_BATCH_SIZE } from './core/batching.js';
-export type { Chunk } from './core/batching.js';
-export { ExplainableModel, asExplainableModel } from './core/explainable-model.js';
+export { WingbeatsError } from './util/errors.js';
+export type { WingbeatsErrorCode } from './util/errors.js';
+export { setupBackend } from './execution/backend.js';
+export type { BackendName, BackendOptions } from './execution/backend.js';
+export { ExplainableModel, asExplainableModel } from './execution/explainable-model.js';
 export type {
   ExplainableModelOptions,
-  Handle,
   ModelInput,
   OutputSelector,
   PredictResult,
   RunOptions,
   ScoreFunction,
   ScoreKind,
-} from './core/explainable-model.js';
-export { registerLayerOp, layerOp, layerWeight } from './core/layer-ops.js';
-export type { ExecutionContext, LayerOp } from './core/layer-ops.js';
-export { toInputBatch } from './core/inputs.js';
-export type { InputLike, NestedArray } from './core/inputs.js';
-export { resolveTargets } from './core/targets.js';
-export type { TargetOption } from './core/targets.js';
-export { heatmapOf, HEATMAP_EPSILON } from './core/heatmap.js';
-export type { HeatmapReduction } from './core/heatmap.js';
-export { decodeNpy, encodeNpy } from './core/npy.js';
-export type { NpyArray } from './core/npy.js';
-export { parseInputJson, splitIntoInputs, defaultPresetForModel } from './core/input-files.js';
-export type { InputArray } from './core/input-files.js';
+} from './execution/explainable-model.js';
+export type { ExecutionSettings, DropoutSettings, LayerHook } from './execution/execution-settings.js';
+export { gradientRule } from './execution/propagation-rule.js';
+export type { PropagationRule, RuleSite, RuleTargets, Forward } from './execution/propagation-rule.js';
+export { guidedRelu } from './rules/guided-relu.js';
+export { REQUEST_OPTIONS } from './execution/model-request.js';
+export type { RequestOptions } from './execution/model-request.js';
+export { registerLayerOp } from './execution/layer-ops.js';
+export { layerWeight } from './execution/layer-op.js';
+export type { ExecutionContext, LayerOp } from './execution/layer-op.js';
+export type { InputLike, NestedArray } from './execution/inputs.js';
+export type { TargetOption } from './execution/targets.js';
+export type { HeatmapReduction } from './attribution/heatmap.js';
+export { decodeNpy, encodeNpy } from './io/npy.js';
+export type { NpyArray } from './io/npy.js';
+export { defaultPresetForModel } from './io/input-files.js';
 
 export { gradients } from './attribution/gradients.js';
 export { saliency } from './attribution/saliency.js';
@@ -42,38 +40,56 @@ export { integralApproximation, integrationPoints, integrationMethods } from './
 export type { IntegrationMethod, IntegrationPoints } from './attribution/integral-approximation.js';
 export { smoothGrad } from './attribution/smooth-grad.js';
 export type { SmoothGradKind, SmoothGradOptions } from './attribution/smooth-grad.js';
-export { attributionMethods, attributionMethodNames, isAttributionMethodName } from './attribution/registry.js';
-export type { AttributionMethodName, MethodTuning } from './attribution/registry.js';
+export {
+  attributionMethods,
+  attributionMethodNames,
+  isAttributionMethodName,
+  methodDescriptor,
+  methodOptionSpecs,
+} from './attribution/registry.js';
+export { INTEGRATED_GRADIENTS_OPTIONS } from './attribution/integrated-gradients.js';
+export { SMOOTH_GRAD_OPTIONS } from './attribution/smooth-grad.js';
+export { checkOption, parseOptionText } from './util/option-spec.js';
+export type { OptionSpec, OptionType } from './util/option-spec.js';
+export type { AttributionMethodName, MethodDescriptor } from './attribution/registry.js';
 export { disposeAttribution } from './attribution/types.js';
 export type { AttributionMethod, AttributionOptions, AttributionResult } from './attribution/types.js';
 
 export { decodeWav } from './signal/wav.js';
 export type { DecodeWavOptions, WavRecording } from './signal/wav.js';
-export { resamplePoly, resampleTo, resampleFilter } from './signal/resample.js';
-export type { ResampleFilter } from './signal/resample.js';
+export { resamplePoly, resampleTo } from './signal/resample.js';
 export { welchPsd, powerToDb } from './signal/welch.js';
 export type { WelchOptions, WelchResult } from './signal/welch.js';
 export { stftRealPart } from './signal/stft.js';
 export type { StftOptions, StftRealResult } from './signal/stft.js';
 export { spectrogramImage } from './signal/spectrogram-image.js';
 export type { SpectrogramImage } from './signal/spectrogram-image.js';
-export { hannPeriodic, kaiserSymmetric } from './signal/window.js';
-export { normalisePeak } from './signal/normalise.js';
-export { loudestWindowStart } from './signal/crop.js';
-export { FEATURE_PRESETS, FEATURE_PRESET_NAMES, isFeaturePresetName, featureShape, presetForInputShape } from './signal/presets.js';
-export type { FeaturePresetName, FeatureSettings, PsdFeatureSettings, SpectrogramFeatureSettings } from './signal/presets.js';
+export {
+  FEATURE_PRESETS,
+  FEATURE_PRESET_NAMES,
+  isFeaturePresetName,
+  featureShape,
+  presetForInputShape,
+} from './signal/presets.js';
+export type {
+  FeaturePresetName,
+  FeatureSettings,
+  PsdFeatureSettings,
+  SpectrogramFeatureSettings,
+} from './signal/presets.js';
 export { featuresFromRecording, computeFeatures } from './signal/features.js';
 export type { Features, FeaturesOptions, RecordingLike } from './signal/features.js';
 
-export { COLORMAPS, COLORMAP_NAMES, DEFAULT_SEQUENTIAL_COLORMAP, DEFAULT_DIVERGING_COLORMAP, colormap, colormapLut, colormapAnchors, rgbToHex, lightness } from './render/colormaps.js';
+export {
+  COLORMAPS,
+  COLORMAP_NAMES,
+  DEFAULT_SEQUENTIAL_COLORMAP,
+  DEFAULT_DIVERGING_COLORMAP,
+  colormap,
+} from './render/colormaps.js';
 export type { ColormapName, Rgb, Colormap } from './render/colormaps.js';
-export { resolveColorScale, legendValues } from './render/color-domain.js';
 export type { ColorOptions } from './render/color-domain.js';
-export { gridFromImage } from './render/grid.js';
-export type { Grid } from './render/grid.js';
-export { encodeRgbaPng, pngSize } from './render/png-encoder.js';
-export { heatmapRaster, heatmapRasterDataUrl } from './render/heatmap-raster.js';
-export { psdExplanationSpec, linearFrequencies } from './render/psd-chart.js';
+export { psdExplanationSpec } from './render/psd-chart.js';
 export { spectrogramExplanationSpec } from './render/spectrogram-chart.js';
 export { heatmapRowSpec } from './render/heatmap-row-chart.js';
 export { pixelFlippingSpec } from './render/pixel-flipping-chart.js';
@@ -82,12 +98,19 @@ export { explanationTitle } from './render/chart-theme.js';
 export { explanationSpec, isSpectrumShape } from './render/explanation-spec.js';
 export type { ExplanationPicture } from './render/explanation-spec.js';
 export { renderReport } from './render/html-report.js';
-export type { ReportData, ReportItem, ReportFigure, ReportImage, ReportPrediction, ReportSection, ReportTable } from './render/html-report.js';
-export { waveformSvg } from './render/waveform-svg.js';
+export type {
+  ReportData,
+  ReportItem,
+  ReportFigure,
+  ReportImage,
+  ReportPrediction,
+  ReportSection,
+  ReportTable,
+} from './render/html-report.js';
 
 export { loadModel, loadModelBytes, loadModelArtifacts } from './models/load-model.js';
 export type { ModelSource, LoadModelOptions, LoadedModelInfo } from './models/load-model.js';
-export { registerWingbeatsLayers, WINGBEATS_LAYER_CLASSES, CNN1D, CNN2D, ConvBlock1d, ConvBlock2d, DenseBlock, L2Norm, Identity } from './models/wingbeats-layers.js';
+export { registerWingbeatsLayers } from './models/wingbeats-layers.js';
 export { recogniseArchitecture } from './models/architectures.js';
 export type { WingbeatsArchitecture, RecognisedArchitecture } from './models/architectures.js';
 export { DATASETS, detectDataset, datasetLabels } from './models/labels.js';
@@ -96,20 +119,61 @@ export type { WingbeatsDataset, DatasetInfo } from './models/labels.js';
 export { synthesizeWingbeat, synthesizeDataset, DEMO_SPECIES, SPECIES_PROFILES } from './demo/synthesize.js';
 
 export { pixelStatistics, pixelStatisticsToJSON, pixelStatisticsFromJSON } from './evaluation/pixel-statistics.js';
-export type { PixelStatistics, PixelStatisticsJSON, PixelStatisticsOptions, StatisticsItem } from './evaluation/pixel-statistics.js';
-export { pixelFlipping, flipSchedule } from './evaluation/pixel-flipping.js';
-export type { PixelFlippingOptions, PixelFlippingResult, PixelFlippingCurve, HeatmapsLike } from './evaluation/pixel-flipping.js';
-export { flipOrders, positionLayout } from './evaluation/flip-order.js';
-export type { FlipOrder, PositionLayout } from './evaluation/flip-order.js';
-export { inputBatchNormStatistics } from './evaluation/replacement-statistics.js';
+export type {
+  PixelStatistics,
+  PixelStatisticsJSON,
+  PixelStatisticsOptions,
+  StatisticsItem,
+} from './evaluation/pixel-statistics.js';
+export { pixelFlipping } from './evaluation/pixel-flipping.js';
+export type {
+  PixelFlippingOptions,
+  PixelFlippingResult,
+  PixelFlippingCurve,
+  HeatmapsLike,
+} from './evaluation/pixel-flipping.js';
+export { flipOrders } from './evaluation/flip-order.js';
+export type { FlipOrder } from './evaluation/flip-order.js';
 export type { StatisticsOption, StatisticsSource } from './evaluation/replacement-statistics.js';
 export { aopc, perturbationAuc, spread } from './evaluation/curve-summaries.js';
 export type { Spread } from './evaluation/curve-summaries.js';
-export { compareWithRandom } from './evaluation/compare-with-random.js';
-export type { CompareWithRandomOptions, CompareWithRandomResult, ComparisonCurve, InputComparison, MethodVersusRandom } from './evaluation/compare-with-random.js';
-export { mcDropoutExplanations } from './uncertainty/mc-dropout-explanations.js';
-export type { McDropoutExplanations, McDropoutExplanationsOptions, McDropoutExample, McDropoutSample, SampleSpread } from './uncertainty/mc-dropout-explanations.js';
-export { quantileMaps, quantileOfSorted, histogramMidpoints, quantileMethods } from './uncertainty/quantile-maps.js';
+export { compareWithRandom, EVALUATION_OPTIONS } from './evaluation/compare-with-random.js';
+export type {
+  CompareWithRandomOptions,
+  CompareWithRandomResult,
+  ComparisonCurve,
+  InputComparison,
+  MethodVersusRandom,
+} from './evaluation/compare-with-random.js';
+export { mcDropoutExplanations, MC_DROPOUT_OPTIONS } from './uncertainty/mc-dropout-explanations.js';
+export type {
+  McDropoutExplanations,
+  McDropoutExplanationsOptions,
+  McDropoutExample,
+  McDropoutSample,
+  SampleSpread,
+} from './uncertainty/mc-dropout-explanations.js';
+export { quantileMaps, quantileMethods, QUANTILE_OPTIONS } from './uncertainty/quantile-maps.js';
 export type { QuantileMapsOptions, QuantileMapsResult, QuantileMethod } from './uncertainty/quantile-maps.js';
-export { leafLayers } from './core/layer-walk.js';
-export { fetchBytes } from './core/fetch-bytes.js';
+export { fetchBytes } from './io/fetch-bytes.js';
+
+export { readInputSource, readInputSources, itemsToBatch, presetForModel } from './pipeline/input-sources.js';
+export type { InputSource, InputItem, InputReadOptions, WindowChoice } from './pipeline/input-sources.js';
+export { explainItems } from './pipeline/explain-items.js';
+export type { ExplainedItem, ExplainSettings, JobSettings } from './pipeline/explain-items.js';
+export { explainJob } from './pipeline/explain-job.js';
+export type { ExplainDocument } from './pipeline/explain-job.js';
+export { buildExplanationReport, reportJob } from './pipeline/explanation-report.js';
+export type { ExplanationReportSettings } from './pipeline/explanation-report.js';
+export { evaluationJob, evaluationSummary } from './pipeline/evaluation-job.js';
+export type { EvaluationDocument, EvaluationSettings } from './pipeline/evaluation-job.js';
+export { uncertaintyJob, uncertaintySummary } from './pipeline/uncertainty-job.js';
+export type { UncertaintyDocument, UncertaintyResult, UncertaintySettings } from './pipeline/uncertainty-job.js';
+export { featuresJob } from './pipeline/features-job.js';
+export { batchFileJob } from './pipeline/batch-file-job.js';
+export type { BatchInputSummary } from './pipeline/batch-file-job.js';
+export { jsonFile, safeFileName } from './pipeline/output-files.js';
+export type { OutputFile } from './pipeline/output-files.js';
+export { toJson, nestArray } from './pipeline/json-values.js';
+export { modelJson, resultJson } from './pipeline/result-json.js';
+export { parseTarget, parseOutput } from './pipeline/selectors.js';

@@ -1,6 +1,6 @@
 /** Tiny tfjs models with seeded weights, for tests of every method. */
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '../src/core/rng.js';
+import { createRng } from '../src/util/rng.js';
 
 /** Sets every weight of `model` to seeded N(0, scale²) values (moving variances made positive). */
 export function seedWeights(model: tf.LayersModel, seed: number, scale = 0.5): void {

@@ -10,21 +10,20 @@ import {
   attributionMethodNames,
   attributionMethods,
   defaultPresetForModel,
-  disposeAttribution,
   explanationSpec,
-  integrationMethods,
   isAttributionMethodName,
+  explainItems,
   isFeaturePresetName,
+  readInputSource,
+  type InputItem,
   renderChartSvg,
   setupBackend,
   type AttributionMethodName,
   type ExplainableModel,
   type FeaturePresetName,
-  type MethodTuning,
-  type NestedArray,
 } from '../src/index.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
-import { inputsFromFile, modelInputShape, nest, type PageInput } from './input-files.js';
+import { methodControlValues, showMethodControls } from './method-controls.js';
 
 /** One explained input, as plain arrays (what the page shows and what tests compare). */
 export interface ExplainedInput {
@@ -100,11 +99,7 @@ const ui = {
   methodHint: element<HTMLParagraphElement>('method-hint'),
   target: element<HTMLSelectElement>('target'),
   seed: element<HTMLInputElement>('seed'),
-  tuningSteps: element<HTMLDivElement>('tuning-steps'),
-  steps: element<HTMLInputElement>('steps'),
-  integration: element<HTMLSelectElement>('integration'),
-  tuningSamples: element<HTMLDivElement>('tuning-samples'),
-  samples: element<HTMLInputElement>('samples'),
+  methodOptions: element<HTMLDivElement>('method-options'),
   explain: element<HTMLButtonElement>('explain'),
 };
 
@@ -164,7 +159,6 @@ function fillStaticMenus(): void {
     ui.preset,
     FEATURE_PRESET_NAMES.map((name) => ({ value: name, label: name, title: FEATURE_PRESETS[name].description })),
   );
-  fill(ui.integration, integrationMethods.map((name) => ({ value: name, label: name })), 'trapezoid');
   fill(ui.inputSource, [...manifest.recordings.map((url) => ({ value: url, label: recordingLabel(url) })), { value: 'file', label: 'Your file (.wav, .json, .npy)…' }]);
   showMethodHint();
 }
@@ -172,24 +166,7 @@ function fillStaticMenus(): void {
 function showMethodHint(): void {
   const name = ui.method.value;
   ui.methodHint.textContent = isAttributionMethodName(name) ? `${attributionMethods[name].summary}.` : '';
-  const tuning: readonly MethodTuning[] = isAttributionMethodName(name) ? attributionMethods[name].tuning : [];
-  ui.tuningSteps.hidden = !tuning.includes('steps');
-  ui.tuningSamples.hidden = !tuning.includes('samples');
-}
-
-/** The tuning options the chosen method takes, read from the form (only those the registry lists for it). */
-function tuningOptions(method: AttributionMethodName): Record<string, unknown> {
-  const tuning: readonly MethodTuning[] = attributionMethods[method].tuning;
-  const positive = (input: HTMLInputElement, what: string): number => {
-    const value = Number(input.value);
-    if (!Number.isInteger(value) || value < 1) throw new WingbeatsError('INVALID_ARGUMENT', `${what} must be a positive integer but got '${input.value}'.`);
-    return value;
-  };
-  const options: Record<string, unknown> = {};
-  if (tuning.includes('steps')) options.steps = positive(ui.steps, 'Path steps');
-  if (tuning.includes('integration')) options.method = ui.integration.value;
-  if (tuning.includes('samples')) options.samples = positive(ui.samples, 'Noisy samples');
-  return options;
+  if (isAttributionMethodName(name)) showMethodControls(ui.methodOptions, name);
 }
 
 function classCount(m: ExplainableModel, output: number): number | undefined {
@@ -255,50 +232,36 @@ async function onModelSource(): Promise<void> {
   }
 }
 
-async function readSelectedInput(current: ExplainableModel): Promise<PageInput[]> {
+/** The chosen recording or file as model inputs, through the library's pipeline (the same reading as the CLI's). */
+async function readSelectedInput(current: ExplainableModel): Promise<InputItem[]> {
   const preset = ui.preset.value;
   if (!isFeaturePresetName(preset)) throw new WingbeatsError('INVALID_ARGUMENT', `Unknown feature preset '${preset}'.`);
   if (ui.inputSource.value === 'file') {
     const file = ui.inputFile.files?.[0];
     if (file === undefined) throw new WingbeatsError('INVALID_ARGUMENT', 'Pick an input file (.wav, .json or .npy) first.');
-    return inputsFromFile(await readPicked(file), current, preset);
+    return readInputSource(await readPicked(file), current, { preset });
   }
   const url = ui.inputSource.value;
-  return inputsFromFile({ name: decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)), bytes: await fetchBytes(url) }, current, preset);
+  return readInputSource({ name: decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)), bytes: await fetchBytes(url) }, current, { preset });
 }
 
-/** Runs the chosen method over every input in one batch; results as plain arrays, tensors freed. */
-async function explain(current: ExplainableModel, inputs: PageInput[], method: AttributionMethodName, output: number, target: number | null, seed: number, tuning: Record<string, unknown> = {}): Promise<ExplainRecord> {
-  const shape = modelInputShape(current);
-  const size = shape.reduce((a, b) => a * b, 1);
-  const flat = new Float32Array(inputs.length * size);
-  inputs.forEach((input, i) => flat.set(input.data, i * size));
-  const batch = nest(flat, [inputs.length, ...shape]) as NestedArray;
-  const result = await attributionMethods[method].run(current, batch, { ...tuning, target: target ?? undefined, output, seed });
-  try {
-    const attributions = await result.attributions.data();
-    const heatmaps = await result.heatmaps.data();
-    const scores = await result.predictions.data();
-    const probabilities = result.probabilities === undefined ? undefined : await result.probabilities.data();
-    const classes = result.predictions.shape[1];
-    const heatmapSize = heatmaps.length / inputs.length;
-    const items = inputs.map((input, i) => ({
-      name: input.name,
-      preset: input.preset,
-      shape,
-      input: Array.from(input.data),
-      target: result.targets[i],
-      targetName: result.targetNames[i],
-      probabilities: probabilities === undefined ? undefined : Array.from(probabilities.subarray(i * classes, (i + 1) * classes)),
-      scores: Array.from(scores.subarray(i * classes, (i + 1) * classes)),
-      attributions: Array.from(attributions.subarray(i * size, (i + 1) * size)),
-      heatmap: Array.from(heatmaps.subarray(i * heatmapSize, (i + 1) * heatmapSize)),
-      delta: result.delta?.[i],
-    }));
-    return { method, output, target, seed, tuning, items };
-  } finally {
-    disposeAttribution(result);
-  }
+/** Runs the chosen method over every input in one batch through the pipeline; results as plain arrays. */
+async function explain(current: ExplainableModel, inputs: InputItem[], method: AttributionMethodName, output: number, target: number | null, seed: number, tuning: Record<string, unknown> = {}): Promise<ExplainRecord> {
+  const rows = await explainItems(current, inputs, { method, target: target ?? undefined, output, seed, methodOptions: tuning });
+  const items = rows.map((row) => ({
+    name: row.item.name,
+    preset: row.item.recording === undefined ? undefined : (ui.preset.value as FeaturePresetName),
+    shape: row.item.shape,
+    input: Array.from(row.item.data),
+    target: row.target,
+    targetName: row.targetName,
+    probabilities: row.probabilities,
+    scores: row.logits,
+    attributions: Array.from(row.attributions),
+    heatmap: Array.from(row.heatmap),
+    delta: row.delta,
+  }));
+  return { method, output, target, seed, tuning, items };
 }
 
 function formatProbability(p: number): string {
@@ -411,13 +374,13 @@ async function onExplain(event: SubmitEvent): Promise<void> {
   try {
     const method = ui.method.value;
     if (!isAttributionMethodName(method)) throw new WingbeatsError('INVALID_ARGUMENT', `Unknown method '${method}'.`);
-    const seed = Number(ui.seed.value || 1);
+    const seed = Number(ui.seed.value || 0);
     if (!Number.isInteger(seed) || seed < 0) throw new WingbeatsError('INVALID_ARGUMENT', `The seed must be a non-negative integer but got '${ui.seed.value}'.`);
     const inputs = await readSelectedInput(current);
     const output = Number(ui.head.value || 0);
     const target = ui.target.value === 'top' ? null : Number(ui.target.value);
     const started = performance.now();
-    const record = await explain(current, inputs, method, output, target, seed, tuningOptions(method));
+    const record = await explain(current, inputs, method, output, target, seed, methodControlValues(ui.methodOptions, method));
     await showRecord(current, record);
     page.last = record;
     page.runs += 1;

@@ -3,7 +3,7 @@
  * special files such as /dev/zero and FIFOs) and, for the command line, hostile argument sets. Case `i` of a run is
  * a pure function of (run seed, i), so a failing case can be replayed alone (`npm run fuzz -- --only i`).
  */
-import { createRng } from '../../src/core/rng.js';
+import { createRng } from '../../src/util/rng.js';
 import { choose, INTERESTING_U32, jsonText, mutateBytes, mutateIntegerFields, mutateJson, mutateText, pick, type Random } from './mutate.js';
 import { functionalWeights, kerasH5Bytes, type Seeds } from './seeds.js';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeNpy } from '../../src/core/npy.js';
+import { encodeNpy } from '../../src/io/npy.js';
 import { writeKerasH5, type WeightToWrite } from '../../test/models/write-keras-h5.js';
 
 /** The repository root. */

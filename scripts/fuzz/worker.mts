@@ -9,17 +9,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setupBackend } from '../../src/core/backend.js';
-import { MAX_MESSAGE_LENGTH, WingbeatsError } from '../../src/core/errors.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
-import { splitIntoInputs } from '../../src/core/input-files.js';
-import { readNpy } from '../../src/cli/npy.js';
-import { createProgram, main } from '../../src/cli/main.js';
-import { readInputs } from '../../src/cli/read-inputs.js';
-import { loadPixelStatistics } from '../../src/evaluation/pixel-statistics-file.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { setupBackend } from '../../src/execution/backend.js';
+import { MAX_MESSAGE_LENGTH, WingbeatsError } from '../../src/util/errors.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { splitIntoInputs } from '../../src/io/input-files.js';
+import { readNpy } from '../../src/node/npy-file.js';
+import { createProgram, main } from '../../src/node/cli/main.js';
+import { readBaselineFile, readItems } from '../../src/node/cli/open-model.js';
+import { loadPixelStatistics } from '../../src/node/pixel-statistics-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { featuresFromRecording } from '../../src/signal/features.js';
-import { readWavFile } from '../../src/signal/read-wav-file.js';
+import { readWavFile } from '../../src/node/read-wav-file.js';
 import { makeCase, type FuzzCase, type ReaderName } from './cases.js';
 import { buildSeeds, type Seeds } from './seeds.js';
 
@@ -40,8 +40,8 @@ const RUNNERS: Record<Exclude<ReaderName, 'cli'>, (file: string) => Promise<unkn
     const array = await readNpy(file);
     return splitIntoInputs(file, { data: Float32Array.from(array.data), shape: array.shape }, [129, 1]);
   },
-  json: (file) => readInputs(file, psdModel),
-  baseline: (file) => readInputs(file, psdModel, { option: '--baseline' }),
+  json: (file) => readItems(psdModel, file, {}),
+  baseline: (file) => readBaselineFile(psdModel, { baseline: file }, [{ name: 'x', data: new Float32Array(129), shape: [129, 1] }]),
   stats: (file) => loadPixelStatistics(file),
   'model-json': async (file) => (await loadModelFile(file)).dispose(),
   h5: async (file) => (await loadModelFile(file)).dispose(),

@@ -1,5 +1,5 @@
-import type { ModelInput } from '../core/explainable-model.js';
-import type { InputLike } from '../core/inputs.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import type { InputLike } from '../execution/inputs.js';
 import { runMethod } from './run-method.js';
 import { targetGradients } from './target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
@@ -14,7 +14,7 @@ import type { AttributionOptions, AttributionResult } from './types.js';
  * @example const { attributions } = await gradients(model, x, { target: 'Ae_aegypti' });
  */
 export async function gradients(model: ModelInput, inputs: InputLike, options: AttributionOptions = {}): Promise<AttributionResult> {
-  return runMethod('gradients', 'gradients', model, inputs, options, 'max-abs', (ctx) => ({
+  return runMethod({ method: 'gradients', functionName: 'gradients', reduction: 'max-abs' }, model, inputs, options, (ctx) => ({
     attributions: targetGradients(ctx.model, ctx.x, ctx.targets, ctx),
   }));
 }

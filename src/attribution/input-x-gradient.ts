@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInput } from '../core/explainable-model.js';
-import type { InputLike } from '../core/inputs.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import type { InputLike } from '../execution/inputs.js';
 import { runMethod } from './run-method.js';
 import { targetGradients } from './target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
@@ -11,7 +11,7 @@ import type { AttributionOptions, AttributionResult } from './types.js';
  * @example const { attributions } = await inputXGradient(model, x);
  */
 export async function inputXGradient(model: ModelInput, inputs: InputLike, options: AttributionOptions = {}): Promise<AttributionResult> {
-  return runMethod('input-x-gradient', 'inputXGradient', model, inputs, options, 'sum-abs', (ctx) => {
+  return runMethod({ method: 'input-x-gradient', functionName: 'inputXGradient', reduction: 'sum-abs' }, model, inputs, options, (ctx) => {
     const grads = targetGradients(ctx.model, ctx.x, ctx.targets, ctx);
     const attributions = tf.mul(ctx.x, grads);
     grads.dispose();

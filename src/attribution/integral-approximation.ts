@@ -1,6 +1,6 @@
 /** Quadrature rules for the path integral of integrated gradients, on [0, 1]. */
 import * as tf from '@tensorflow/tfjs';
-import { argumentError } from '../core/errors.js';
+import { argumentError } from '../util/errors.js';
 
 /** Registry of integration rules (the CLI's `--integration` choices). */
 export const integrationMethods = ['trapezoid', 'riemann-left', 'riemann-right', 'riemann-middle', 'gauss-legendre'] as const;

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInput } from '../core/explainable-model.js';
-import { argumentError, described } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
-import { chunks } from '../core/batching.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import { argumentError, described } from '../util/errors.js';
+import { OptionSpec, checkOption } from '../util/option-spec.js';
+import { InputLike, toInputBatch } from '../execution/inputs.js';
+import { chunks } from '../util/batching.js';
 import { runMethod } from './run-method.js';
 import { targetGradients, targetScores } from './target-gradients.js';
 import { IntegrationMethod, integrationMethods, integrationPoints } from './integral-approximation.js';
@@ -18,8 +19,17 @@ export interface IntegratedGradientsOptions extends AttributionOptions {
   /** Number of intervals of the path (default 50; Gauss-Legendre: number of nodes). */
   steps?: number;
   /** Quadrature rule (default `'trapezoid'`, the original's). */
-  method?: IntegrationMethod;
+  integration?: IntegrationMethod;
 }
+
+/** The tuning options of integrated gradients, as specs (flags, defaults, ranges, help). */
+export const INTEGRATED_GRADIENTS_OPTIONS = [
+  { name: 'steps', flag: '--steps', type: 'integer', default: 50, min: 1, max: 100000, help: 'integrated gradients: intervals of the path (Gauss-Legendre: nodes)' },
+  { name: 'integration', flag: '--integration', type: 'choice', default: 'trapezoid', choices: integrationMethods, help: 'integrated gradients: quadrature rule of the path integral' },
+  { name: 'baseline', flag: '--baseline', type: 'file', default: 'zeros', help: "integrated gradients: reference input, 'zeros' or a .json/.npy input (one, or one per input)" },
+] as const satisfies readonly OptionSpec[];
+
+const [STEPS, INTEGRATION] = INTEGRATED_GRADIENTS_OPTIONS;
 
 function baselineBatch(functionName: string, ctx: { x: tf.Tensor; model: Parameters<typeof toInputBatch>[1] }, baseline: Baseline | undefined): tf.Tensor {
   const { x } = ctx;
@@ -60,21 +70,17 @@ function baselineBatch(functionName: string, ctx: { x: tf.Tensor; model: Paramet
  * the (input − baseline) factor). The path points of all examples are evaluated in chunks of `batchSize` rows, so memory
  * stays bounded for any number of steps.
  *
- * Options: `baseline` (default zeros), `steps` (50), `method` (`'trapezoid'`), and {@link AttributionOptions}.
+ * Options: `baseline` (default zeros), `steps` (50, at most 100000), `integration` (`'trapezoid'`), and {@link AttributionOptions}.
  * Result: `delta[i]` = Σ attributions − (f(input) − f(baseline)) for the target, the completeness gap (→ 0 as steps grow);
  * `heatmaps` = Σ over channels of |attributions|, min-max per example. Tensors are owned by the caller.
- * @example const { attributions, delta } = await integratedGradients(model, x, { steps: 64, method: 'gauss-legendre' });
+ * @example const { attributions, delta } = await integratedGradients(model, x, { steps: 64, integration: 'gauss-legendre' });
  */
 export async function integratedGradients(model: ModelInput, inputs: InputLike, options: IntegratedGradientsOptions = {}): Promise<AttributionResult> {
   const functionName = 'integratedGradients';
-  const steps = options.steps ?? 50;
-  const method = options.method ?? 'trapezoid';
-  if (!(integrationMethods as readonly string[]).includes(method)) {
-    throw argumentError(functionName, 'method', `one of ${integrationMethods.map((m) => `'${m}'`).join(', ')}`, method);
-  }
-  if (!Number.isInteger(steps) || steps < 1) throw argumentError(functionName, 'steps', 'a positive integer', steps);
-  const { alphas, weights } = integrationPoints(steps, method, functionName);
-  return runMethod('integrated-gradients', functionName, model, inputs, options, 'sum-abs', async (ctx) => {
+  const steps = checkOption(functionName, STEPS, options.steps) as number;
+  const integration = checkOption(functionName, INTEGRATION, options.integration) as IntegrationMethod;
+  const { alphas, weights } = integrationPoints(steps, integration, functionName);
+  return runMethod({ method: 'integrated-gradients', functionName, reduction: 'sum-abs' }, model, inputs, options, async (ctx) => {
     const { x, targets } = ctx;
     const batch = x.shape[0];
     const points = alphas.length;

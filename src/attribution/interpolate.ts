@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 
 /**
  * Points on the straight path from `baseline` to `input`: baseline + α·(input − baseline) for each α, stacked on a new

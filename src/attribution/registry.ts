@@ -1,35 +1,103 @@
-/** The one registry of attribution methods; the CLI and the web page derive their choices from it. */
+/**
+ * The one registry of attribution methods: one descriptor per method, typed `as const`. The command line generates
+ * its flags and help, and the web page its controls, from the descriptors' option specs, so an option has one flag
+ * name, one default and one help text everywhere.
+ */
+import type { OptionSpec } from '../util/option-spec.js';
+import type { HeatmapReduction } from './heatmap.js';
 import { gradients } from './gradients.js';
 import { saliency } from './saliency.js';
 import { guidedBackprop } from './guided-backprop.js';
-import { integratedGradients } from './integrated-gradients.js';
+import { INTEGRATED_GRADIENTS_OPTIONS, integratedGradients } from './integrated-gradients.js';
 import { inputXGradient } from './input-x-gradient.js';
-import { smoothGrad } from './smooth-grad.js';
+import { SMOOTH_GRAD_OPTIONS, smoothGrad } from './smooth-grad.js';
 import type { AttributionMethod } from './types.js';
 
-/** Options beyond the shared ones that tune a method: integrated gradients' `steps`, `method` (rule) and `baseline`; SmoothGrad's `samples`. */
-export type MethodTuning = 'steps' | 'integration' | 'baseline' | 'samples';
+/** Everything known about one attribution method. */
+export interface MethodDescriptor {
+  /** Stable registry and command-line name (`'integrated-gradients'`). */
+  readonly name: string;
+  /** Display title. */
+  readonly title: string;
+  /** One-line summary. */
+  readonly summary: string;
+  /** Whether the attributions carry a sign worth showing (diverging colours). */
+  readonly signed: boolean;
+  /** How the heatmap combines channels. */
+  readonly reduction: HeatmapReduction;
+  /** Whether results carry a completeness gap `delta`. */
+  readonly hasDelta: boolean;
+  /** The method's own tuning options (beyond the shared `target`, `output`, `scores`, `batchSize`, `seed`). */
+  readonly options: readonly OptionSpec[];
+  /** Runs the method. */
+  readonly run: AttributionMethod<any>;
+}
 
-const none: readonly MethodTuning[] = [];
+const none = [] as const;
 
-/**
- * Every attribution method by its stable command-line name: how to run it, a title and one-line summary, whether its
- * attributions carry a sign worth showing, and which tuning options it takes.
- */
+/** Every attribution method by its stable name. */
 export const attributionMethods = {
-  gradients: { run: gradients as AttributionMethod<any>, title: 'Gradients', summary: 'd(target score)/d(input)', signed: true, tuning: none },
-  saliency: { run: saliency as AttributionMethod<any>, title: 'Saliency', summary: '|gradient|, max over channels', signed: false, tuning: none },
-  'guided-backprop': { run: guidedBackprop as AttributionMethod<any>, title: 'Guided backprop', summary: 'gradients through guided ReLUs', signed: true, tuning: none },
+  gradients: {
+    name: 'gradients',
+    title: 'Gradients',
+    summary: 'd(target score)/d(input)',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: none,
+    run: gradients as AttributionMethod<any>,
+  },
+  saliency: {
+    name: 'saliency',
+    title: 'Saliency',
+    summary: '|gradient|, max over channels',
+    signed: false,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: none,
+    run: saliency as AttributionMethod<any>,
+  },
+  'guided-backprop': {
+    name: 'guided-backprop',
+    title: 'Guided backprop',
+    summary: 'gradients through guided ReLUs',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: none,
+    run: guidedBackprop as AttributionMethod<any>,
+  },
   'integrated-gradients': {
-    run: integratedGradients as AttributionMethod<any>,
+    name: 'integrated-gradients',
     title: 'Integrated gradients',
     summary: '(x − baseline) × path integral of gradients',
     signed: true,
-    tuning: ['steps', 'integration', 'baseline'] as readonly MethodTuning[],
+    reduction: 'sum-abs',
+    hasDelta: true,
+    options: INTEGRATED_GRADIENTS_OPTIONS,
+    run: integratedGradients as AttributionMethod<any>,
   },
-  'input-x-gradient': { run: inputXGradient as AttributionMethod<any>, title: 'Input × gradient', summary: 'input times gradient', signed: true, tuning: none },
-  smoothgrad: { run: smoothGrad(saliency) as AttributionMethod<any>, title: 'SmoothGrad', summary: 'saliency averaged over noisy copies', signed: false, tuning: ['samples'] as readonly MethodTuning[] },
-} as const;
+  'input-x-gradient': {
+    name: 'input-x-gradient',
+    title: 'Input × gradient',
+    summary: 'input times gradient',
+    signed: true,
+    reduction: 'sum-abs',
+    hasDelta: false,
+    options: none,
+    run: inputXGradient as AttributionMethod<any>,
+  },
+  smoothgrad: {
+    name: 'smoothgrad',
+    title: 'SmoothGrad',
+    summary: 'saliency averaged over noisy copies',
+    signed: false,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: SMOOTH_GRAD_OPTIONS,
+    run: smoothGrad(saliency) as AttributionMethod<any>,
+  },
+} as const satisfies Record<string, MethodDescriptor>;
 
 /** Name of a registered attribution method. */
 export type AttributionMethodName = keyof typeof attributionMethods;
@@ -40,4 +108,17 @@ export const attributionMethodNames = Object.keys(attributionMethods) as Attribu
 /** Is `name` a registered method? */
 export function isAttributionMethodName(name: string): name is AttributionMethodName {
   return Object.prototype.hasOwnProperty.call(attributionMethods, name);
+}
+
+/** The descriptor of a registered method. */
+export function methodDescriptor(name: AttributionMethodName): MethodDescriptor {
+  return attributionMethods[name];
+}
+
+/** Every distinct option spec of `methods` (all methods by default), in registry order; one spec per option name. */
+export function methodOptionSpecs(methods: readonly AttributionMethodName[] = attributionMethodNames): OptionSpec[] {
+  const seen = new Map<string, OptionSpec>();
+  for (const name of methods)
+    for (const spec of attributionMethods[name].options) if (!seen.has(spec.name)) seen.set(spec.name, spec);
+  return [...seen.values()];
 }

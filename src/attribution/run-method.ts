@@ -1,14 +1,14 @@
 /**
- * The shared frame of every attribution method: wrap the model, validate inputs and options, predict, choose targets,
- * compute, reduce to heatmaps — and free everything on error, so no tensor leaks either way.
+ * The shared frame of every attribution method: the request frame (validation, predictions, targets, disposal) plus
+ * the method's computation under its execution settings and the reduction to heatmaps — and everything freed on error,
+ * so no tensor leaks either way.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel, ModelInput, ScoreKind, asExplainableModel } from '../core/explainable-model.js';
-import { argumentError } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
-import { resolveTargets } from '../core/targets.js';
-import { HeatmapReduction, heatmapOf } from '../core/heatmap.js';
-import { DEFAULT_BATCH_SIZE, chunks } from '../core/batching.js';
+import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
+import type { ExecutionSettings } from '../execution/execution-settings.js';
+import type { InputLike } from '../execution/inputs.js';
+import { checkRequestOptions, withModelRequest } from '../execution/model-request.js';
+import { HeatmapReduction, heatmapOf } from './heatmap.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 import type { GradientSettings } from './target-gradients.js';
 
@@ -34,65 +34,75 @@ export interface MethodOutput {
 
 /** Checks the options every method shares. */
 export function checkCommonOptions(functionName: string, options: AttributionOptions): void {
-  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
-    throw argumentError(functionName, 'batchSize', 'a positive integer', options.batchSize);
-  }
-  if (options.scores !== undefined && options.scores !== 'logits' && options.scores !== 'probabilities') {
-    throw argumentError(functionName, 'scores', "'logits' or 'probabilities'", options.scores);
-  }
-  if (options.seed !== undefined && !Number.isFinite(options.seed)) throw argumentError(functionName, 'seed', 'a finite number', options.seed);
+  checkRequestOptions(functionName, options);
+}
+
+/** How a method runs inside the frame. */
+export interface MethodFrame {
+  /** Registry name of the method. */
+  method: string;
+  /** The public function's name, for error messages. */
+  functionName: string;
+  /** Channel reduction of the heatmaps. */
+  reduction: HeatmapReduction;
+  /** Settings the method adds to the caller's for its gradient passes (e.g. guided backprop's rule, placed first). */
+  execution?: ExecutionSettings;
+}
+
+function combined(caller: ExecutionSettings, method: ExecutionSettings | undefined): ExecutionSettings {
+  if (method === undefined) return caller;
+  return { ...caller, ...method, rules: [...(method.rules ?? []), ...(caller.rules ?? [])] };
 }
 
 /** Runs `compute` inside the shared frame and assembles the {@link AttributionResult}. */
 export async function runMethod(
-  method: string,
-  functionName: string,
+  frame: MethodFrame,
   modelInput: ModelInput,
   inputs: InputLike,
   options: AttributionOptions,
-  reduction: HeatmapReduction,
   compute: (ctx: MethodContext) => Promise<MethodOutput> | MethodOutput,
 ): Promise<AttributionResult> {
-  checkCommonOptions(functionName, options ?? {});
-  const model = asExplainableModel(modelInput, functionName);
-  const outputIndex = model.resolveOutput(functionName, options.output);
-  const scores: ScoreKind = options.scores ?? 'logits';
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const x = toInputBatch(functionName, model, inputs);
-  const owned: tf.Tensor[] = [];
-  try {
-    const predictions = tf.tidy(() => {
-      const parts = chunks(x.shape[0], batchSize).map(({ start, end }) => model.run(tf.slice(x, start, end - start), { outputIndex, scores }));
-      return (parts.length === 1 ? parts[0] : tf.concat(parts, 0)) as tf.Tensor2D;
-    });
-    owned.push(predictions);
-    const rows = predictions.arraySync();
-    const labels = model.labels(outputIndex);
-    const targets = resolveTargets(functionName, options.target, rows, labels);
-    const ctx: MethodContext = { functionName, model, x, targets, predictions: rows, options, outputIndex, scores, batchSize };
-    const { attributions, delta, method: computedName } = await compute(ctx);
-    owned.push(attributions);
-    const heatmaps = heatmapOf(attributions, reduction);
-    owned.push(heatmaps);
-    let probabilities: tf.Tensor2D | undefined;
-    if (model.endsInSoftmax(outputIndex)) probabilities = scores === 'logits' ? tf.softmax(predictions) : tf.clone(predictions);
-    else if (scores === 'probabilities') probabilities = tf.clone(predictions);
-    return {
-      method: computedName ?? method,
-      attributions,
-      heatmaps,
+  const { functionName } = frame;
+  return withModelRequest(functionName, modelInput, inputs, options ?? {}, async (request) => {
+    const { model, x, targets, outputIndex, scores, batchSize, predictions, labels } = request;
+    const execution = combined(request.execution, frame.execution);
+    const ctx: MethodContext = {
+      functionName,
+      model,
+      x,
       targets,
-      targetNames: targets.map((t) => labels?.[t]),
-      predictions,
-      probabilities,
-      output: model.outputNames[outputIndex],
+      predictions: request.rows,
+      options,
+      outputIndex,
       scores,
-      ...(delta === undefined ? {} : { delta }),
+      batchSize,
+      execution,
     };
-  } catch (error) {
-    owned.forEach((t) => t.dispose());
-    throw error;
-  } finally {
-    x.dispose();
-  }
+    const owned: tf.Tensor[] = [];
+    try {
+      const { attributions, delta, method: computedName } = await compute(ctx);
+      owned.push(attributions);
+      const heatmaps = heatmapOf(attributions, frame.reduction);
+      owned.push(heatmaps);
+      let probabilities: tf.Tensor2D | undefined;
+      if (model.endsInSoftmax(outputIndex))
+        probabilities = scores === 'logits' ? tf.softmax(predictions) : tf.clone(predictions);
+      else if (scores === 'probabilities') probabilities = tf.clone(predictions);
+      return {
+        method: computedName ?? frame.method,
+        attributions,
+        heatmaps,
+        targets,
+        targetNames: targets.map((t) => labels?.[t]),
+        predictions: request.takePredictions(),
+        probabilities,
+        output: request.output,
+        scores,
+        ...(delta === undefined ? {} : { delta }),
+      };
+    } catch (error) {
+      owned.forEach((t) => t.dispose());
+      throw error;
+    }
+  });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInput } from '../core/explainable-model.js';
-import type { InputLike } from '../core/inputs.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import type { InputLike } from '../execution/inputs.js';
 import { runMethod } from './run-method.js';
 import { targetGradients } from './target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
@@ -13,7 +13,7 @@ import type { AttributionOptions, AttributionResult } from './types.js';
  * @example const { heatmaps } = await saliency(model, x);
  */
 export async function saliency(model: ModelInput, inputs: InputLike, options: AttributionOptions = {}): Promise<AttributionResult> {
-  return runMethod('saliency', 'saliency', model, inputs, options, 'max-abs', (ctx) => {
+  return runMethod({ method: 'saliency', functionName: 'saliency', reduction: 'max-abs' }, model, inputs, options, (ctx) => {
     const grads = targetGradients(ctx.model, ctx.x, ctx.targets, ctx);
     const attributions = tf.abs(grads);
     grads.dispose();

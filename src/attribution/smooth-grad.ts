@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelInput } from '../core/explainable-model.js';
-import { argumentError } from '../core/errors.js';
-import type { InputLike } from '../core/inputs.js';
-import { createRng } from '../core/rng.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import { argumentError } from '../util/errors.js';
+import { OptionSpec, checkOption } from '../util/option-spec.js';
+import type { InputLike } from '../execution/inputs.js';
+import { createRng } from '../util/rng.js';
 import { runMethod } from './run-method.js';
 import type { AttributionMethod, AttributionOptions, AttributionResult } from './types.js';
 import { disposeAttribution } from './types.js';
@@ -12,37 +13,43 @@ export type SmoothGradKind = 'smoothgrad' | 'smoothgrad-sq' | 'vargrad';
 
 /** Noise options of {@link smoothGrad}. */
 export interface SmoothGradOptions {
-  /** Number of noisy copies per example (default 25). */
-  samples?: number;
+  /** Number of noisy copies per example (default 25, at most 100000). Not Monte-Carlo dropout's `samples`. */
+  noiseSamples?: number;
   /** Noise standard deviation as a fraction of each example's range max − min (default 0.15). */
-  stdev?: number;
+  noiseStdev?: number;
   /** Combination (default `'smoothgrad'`). */
   kind?: SmoothGradKind;
   /** Seed of the noise (default: unseeded). */
   seed?: number;
 }
 
+/** The tuning options of SmoothGrad, as specs (flags, defaults, ranges, help). */
+export const SMOOTH_GRAD_OPTIONS = [
+  { name: 'noiseSamples', flag: '--noise-samples', type: 'integer', default: 25, min: 1, max: 100000, help: 'smoothgrad: noisy copies per example', aliases: ['--smooth-samples'] },
+  { name: 'noiseStdev', flag: '--noise-stdev', type: 'number', default: 0.15, min: 0, max: 10, help: "smoothgrad: noise standard deviation, as a fraction of each example's range" },
+] as const satisfies readonly OptionSpec[];
+
+const [NOISE_SAMPLES, NOISE_STDEV] = SMOOTH_GRAD_OPTIONS;
+
 /**
  * SmoothGrad (Smilkov et al. 2017) and its variants SmoothGrad² and VarGrad (Adebayo et al. 2018) around any attribution
- * method: the method is run on `samples` noisy copies x + N(0, (stdev·(max − min))²) and the attributions are combined
- * with running sums, so memory does not grow with `samples`. Targets are chosen once, on the clean input.
+ * method: the method is run on `noiseSamples` noisy copies x + N(0, (stdev·(max − min))²) and the attributions are combined
+ * with running sums, so memory does not grow with `noiseSamples`. Targets are chosen once, on the clean input.
  * Noise options may be given here or per call (per-call values win). `heatmaps` are max |·| over channels, min-max.
- * With `stdev: 0` the result equals the inner method's.
- * @example const smooth = smoothGrad(saliency, { samples: 50, seed: 1 }); const r = await smooth(model, x);
+ * With `noiseStdev: 0` the result equals the inner method's.
+ * @example const smooth = smoothGrad(saliency, { noiseSamples: 50, seed: 1 }); const r = await smooth(model, x);
  */
 export function smoothGrad<O extends AttributionOptions>(method: AttributionMethod<O>, noise: SmoothGradOptions = {}): AttributionMethod<O & SmoothGradOptions> {
   return async (modelInput: ModelInput, inputs: InputLike, options?: O & SmoothGradOptions): Promise<AttributionResult> => {
     const functionName = 'smoothGrad';
     const opts = { ...noise, ...(options ?? {}) } as O & SmoothGradOptions;
-    const samples = opts.samples ?? 25;
-    const stdev = opts.stdev ?? 0.15;
+    const samples = checkOption(functionName, NOISE_SAMPLES, opts.noiseSamples) as number;
+    const stdev = checkOption(functionName, NOISE_STDEV, opts.noiseStdev) as number;
     const kind = opts.kind ?? 'smoothgrad';
-    if (!Number.isInteger(samples) || samples < 1) throw argumentError(functionName, 'samples', 'a positive integer', samples);
-    if (!Number.isFinite(stdev) || stdev < 0) throw argumentError(functionName, 'stdev', 'a finite number ≥ 0', stdev);
     if (!['smoothgrad', 'smoothgrad-sq', 'vargrad'].includes(kind)) {
       throw argumentError(functionName, 'kind', "'smoothgrad', 'smoothgrad-sq' or 'vargrad'", kind);
     }
-    return runMethod(kind, functionName, modelInput, inputs, opts, 'max-abs', async (ctx) => {
+    return runMethod({ method: kind, functionName, reduction: 'max-abs' }, modelInput, inputs, opts, async (ctx) => {
       const { x, targets } = ctx;
       const rng = createRng(opts.seed);
       let sum: tf.Tensor | null = null;

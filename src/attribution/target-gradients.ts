@@ -1,8 +1,9 @@
 /** d(target score)/d(input) for a batch, chunked so memory stays bounded; the building block of every method. */
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel, ScoreKind } from '../core/explainable-model.js';
-import { chunks } from '../core/batching.js';
-import { safeGrad } from '../core/safe-grad.js';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { ExecutionSettings } from '../execution/execution-settings.js';
+import { chunks } from '../util/batching.js';
+import { safeGrad } from '../execution/safe-grad.js';
 
 /** One-hot `[rows, classes]` float mask selecting each row's target (a mask, not `tf.gather`: wasm lacks its gradient). */
 export function targetMask(targets: readonly number[], classes: number): tf.Tensor2D {
@@ -11,11 +12,12 @@ export function targetMask(targets: readonly number[], classes: number): tf.Tens
   return tf.tensor2d(mask, [targets.length, classes]);
 }
 
-/** Which head and scores to differentiate, and how many rows per model call. */
+/** Which head and scores to differentiate, how many rows per model call, and under which execution settings. */
 export interface GradientSettings {
   outputIndex: number;
   scores: ScoreKind;
   batchSize: number;
+  execution?: ExecutionSettings;
 }
 
 /**
@@ -30,7 +32,7 @@ export function targetGradients(model: ExplainableModel, x: tf.Tensor, targets: 
         tf.tidy(() => {
           const rows = tf.slice(x, start, end - start);
           const score = (input: tf.Tensor): tf.Tensor => {
-            const out = model.run(input, { outputIndex: settings.outputIndex, scores: settings.scores });
+            const out = model.run(input, { outputIndex: settings.outputIndex, scores: settings.scores, execution: settings.execution });
             return tf.sum(tf.mul(out, targetMask(targets.slice(start, end), out.shape[1])));
           };
           return safeGrad(score, rows);
@@ -48,7 +50,7 @@ export function targetScores(model: ExplainableModel, x: tf.Tensor, targets: rea
   const out: number[] = [];
   for (const { start, end } of chunks(x.shape[0], settings.batchSize)) {
     const values = tf.tidy(() => {
-      const scores = model.run(tf.slice(x, start, end - start), { outputIndex: settings.outputIndex, scores: settings.scores });
+      const scores = model.run(tf.slice(x, start, end - start), { outputIndex: settings.outputIndex, scores: settings.scores, execution: settings.execution });
       return tf.sum(tf.mul(scores, targetMask(targets.slice(start, end), scores.shape[1])), 1).dataSync();
     });
     out.push(...Array.from(values));

@@ -1,21 +1,11 @@
 /** The contract every attribution method shares: `(model, inputs, options) => Promise<AttributionResult>`. */
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelInput, OutputSelector, ScoreKind } from '../core/explainable-model.js';
-import type { InputLike } from '../core/inputs.js';
-import type { TargetOption } from '../core/targets.js';
+import type { ModelInput, ScoreKind } from '../execution/explainable-model.js';
+import type { RequestOptions } from '../execution/model-request.js';
+import type { InputLike } from '../execution/inputs.js';
 
-/** Options every method accepts. */
-export interface AttributionOptions {
-  /** Class to explain: omitted = top class per example; an index; a class name; or one per example. */
-  target?: TargetOption;
-  /** Head name or index of a multi-output model (default 0). */
-  output?: OutputSelector;
-  /** Explain `'logits'` (default; a final softmax is removed) or `'probabilities'`. */
-  scores?: ScoreKind;
-  /** Largest number of rows sent through the model at once (default 64). Does not change results. */
-  batchSize?: number;
-  /** Seed for sampled methods (noise, dropout). */
-  seed?: number;
+/** Options every method accepts: those of the request frame (`target`, `output`, `scores`, `batchSize`, `seed`, `execution`) and `onProgress`. */
+export interface AttributionOptions extends RequestOptions {
   /** Called with (done, total) work units while a long method runs. */
   onProgress?: (done: number, total: number) => void;
 }

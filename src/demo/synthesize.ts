@@ -11,8 +11,8 @@
  *
  * These are illustrations, not measurements: they make the demo and its tests work without real data.
  */
-import { argumentError } from '../core/errors.js';
-import { createRng, type Rng } from '../core/rng.js';
+import { argumentError } from '../util/errors.js';
+import { createRng, type Rng } from '../util/rng.js';
 
 /** The Potamitis species, in the output-index order of the wingbeats models. */
 export const DEMO_SPECIES = ['Ae_aegypti', 'Ae_albopictus', 'An_arabiensis', 'An_gambiae', 'Cu_pipiens', 'Cu_quinquefasciatus'] as const;

@@ -2,11 +2,11 @@
  * "Does the explanation beat random?": pixel-flipping curves of attribution methods against random flipping over
  * several seeds, with AOPC and AUC per curve and the random baseline's mean and spread — the `evaluate` command's data.
  */
-import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
-import { ModelInput, asExplainableModel } from '../core/explainable-model.js';
-import { argumentError } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
-import { resolveTargets } from '../core/targets.js';
+import type { ModelInput } from '../execution/explainable-model.js';
+import { argumentError } from '../util/errors.js';
+import type { OptionSpec } from '../util/option-spec.js';
+import type { InputLike } from '../execution/inputs.js';
+import { withModelRequest } from '../execution/model-request.js';
 import { AttributionMethodName, attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution } from '../attribution/types.js';
 import { PixelFlippingOptions, PixelFlippingResult, pixelFlipping } from './pixel-flipping.js';
@@ -80,6 +80,13 @@ export interface CompareWithRandomResult {
 
 const FUNCTION = 'compareWithRandom';
 
+/** The evaluation's own options, as specs (flags, defaults, ranges, help). */
+export const EVALUATION_OPTIONS = [
+  { name: 'randomSeeds', flag: '--random-seeds', type: 'integer', default: 5, min: 1, max: 10000, help: 'number of random flipping orders (seeds seed, seed+1, ...)' },
+  { name: 'fraction', flag: '--fraction', type: 'number', default: 0.25, min: 0, max: 1, help: 'fraction of all positions flipped in total' },
+  { name: 'flipStep', flag: '--flip-step', type: 'number', default: 0.005, min: 0, max: 1, help: 'fraction of all positions flipped per step (at least one position)', aliases: ['--step'] },
+] as const satisfies readonly OptionSpec[];
+
 function curveOf(method: string, result: PixelFlippingResult, example: number, seed?: number): ComparisonCurve {
   const c = result.curves[example];
   return {
@@ -125,16 +132,8 @@ export async function compareWithRandom(modelInput: ModelInput, inputs: InputLik
   } else {
     throw argumentError(FUNCTION, 'randomSeeds', 'a positive integer or a non-empty list of seeds', seedsOption);
   }
-  const model = asExplainableModel(modelInput, FUNCTION);
-  const outputIndex = model.resolveOutput(FUNCTION, options.output);
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw argumentError(FUNCTION, 'batchSize', 'a positive integer', batchSize);
-  const x = toInputBatch(FUNCTION, model, inputs);
-  try {
-    const { scores: predicted } = model.predict(x, { output: outputIndex, scores: options.scores, batchSize });
-    const predictions = predicted.arraySync();
-    predicted.dispose();
-    const targets = resolveTargets(FUNCTION, options.target, predictions, model.labels(outputIndex));
+  return withModelRequest(FUNCTION, modelInput, inputs, options, async (request) => {
+    const { model, x, targets, batchSize } = request;
     const { methods: _m, randomSeeds: _r, methodOptions, onProgress, ...flipOptions } = options;
     const common: PixelFlippingOptions = { ...flipOptions, target: targets, seed };
     const totalCurves = methods.length + randomSeeds.length;
@@ -150,6 +149,7 @@ export async function compareWithRandom(modelInput: ModelInput, inputs: InputLik
         scores: options.scores,
         batchSize,
         seed,
+        execution: request.execution,
       });
       let heatmaps: Float32Array[];
       try {
@@ -193,7 +193,5 @@ export async function compareWithRandom(modelInput: ModelInput, inputs: InputLik
       scores: first.scores,
       results,
     };
-  } finally {
-    x.dispose();
-  }
+  });
 }

@@ -1,5 +1,5 @@
 /** One-number summaries of perturbation curves: AOPC, the area under the normalised curve, and spreads across seeds. */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 
 function checkCurve(functionName: string, argument: string, values: ArrayLike<number>): void {
   if (values.length < 1) throw argumentError(functionName, argument, 'a curve of at least one point', described('an empty curve'));

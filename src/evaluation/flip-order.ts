@@ -2,8 +2,8 @@
  * Which positions pixel flipping replaces, and in which order. A position is a flat index over the input's
  * non-channel axes (row-major); all channels of a position are flipped together.
  */
-import { argumentError, described } from '../core/errors.js';
-import { Rng, sampleWithoutReplacement } from '../core/rng.js';
+import { argumentError, described } from '../util/errors.js';
+import { Rng, sampleWithoutReplacement } from '../util/rng.js';
 
 /** Flip the most relevant positions first (MoRF, default) or the least relevant first (LeRF). */
 export type FlipOrder = 'most-relevant-first' | 'least-relevant-first';

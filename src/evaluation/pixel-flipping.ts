@@ -4,21 +4,20 @@
  * evaluated in batches.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelInput, OutputSelector, ScoreKind, asExplainableModel } from '../core/explainable-model.js';
-import { argumentError, described } from '../core/errors.js';
-import { InputLike, NestedArray, toInputBatch } from '../core/inputs.js';
-import { TargetOption, resolveTargets } from '../core/targets.js';
-import { createRng } from '../core/rng.js';
-import { DEFAULT_BATCH_SIZE, chunks } from '../core/batching.js';
-import { checkCommonOptions } from '../attribution/run-method.js';
+import type { ModelInput, ScoreKind } from '../execution/explainable-model.js';
+import { argumentError, described } from '../util/errors.js';
+import type { InputLike, NestedArray } from '../execution/inputs.js';
+import { ModelRequest, RequestOptions, withModelRequest } from '../execution/model-request.js';
+import { createRng } from '../util/rng.js';
+import { chunks } from '../util/batching.js';
 import { FlipOrder, PositionLayout, flipOrders, positionLayout, randomOrder, relevanceOrder } from './flip-order.js';
 import { StatisticsOption, StatisticsSource, replacementStatistics } from './replacement-statistics.js';
 
 /** Heatmaps to flip by: a tensor `[batch, ...positions]` (e.g. `AttributionResult.heatmaps`), or one array per example. */
 export type HeatmapsLike = tf.Tensor | NestedArray | readonly ArrayLike<number>[];
 
-/** Options of {@link pixelFlipping}. */
-export interface PixelFlippingOptions {
+/** Options of {@link pixelFlipping} (plus those of the request frame: `target`, `output`, `scores`, `batchSize`, `seed`, `execution`). */
+export interface PixelFlippingOptions extends RequestOptions {
   /** Relevance per position, one map per example; omitted = random positions (drawn without replacement). */
   heatmaps?: HeatmapsLike;
   /** `'most-relevant-first'` (MoRF, default) or `'least-relevant-first'`; ignored for random flipping. */
@@ -29,16 +28,6 @@ export interface PixelFlippingOptions {
   step?: number;
   /** Where replacement values are drawn from (default `'auto'`, see {@link StatisticsOption}). */
   statistics?: StatisticsOption;
-  /** Class whose score is followed (default: top class of the unflipped input), per example or one for all. */
-  target?: TargetOption;
-  /** Head name or index (default 0). */
-  output?: OutputSelector;
-  /** `'logits'` (default) or `'probabilities'`. */
-  scores?: ScoreKind;
-  /** Flipped inputs per model call (default 64). Does not change results. */
-  batchSize?: number;
-  /** Seed of the replacement draws and of random positions (default: a random seed, reported in the result). */
-  seed?: number;
   /** Called with (rows evaluated, total rows). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -149,11 +138,10 @@ function heatmapRows(functionName: string, heatmaps: HeatmapsLike, batch: number
   return rows;
 }
 
-function checkOptions(functionName: string, options: PixelFlippingOptions): void {
+function checkOrder(functionName: string, options: PixelFlippingOptions): void {
   if (options.order !== undefined && !flipOrders.includes(options.order)) {
     throw argumentError(functionName, 'order', flipOrders.map((o) => `'${o}'`).join(' or '), options.order);
   }
-  checkCommonOptions(functionName, options);
 }
 
 /**
@@ -179,20 +167,16 @@ function checkOptions(functionName: string, options: PixelFlippingOptions): void
  * heatmaps.dispose();
  */
 export async function pixelFlipping(modelInput: ModelInput, inputs: InputLike, options: PixelFlippingOptions = {}): Promise<PixelFlippingResult> {
-  checkOptions(FUNCTION, options);
-  const model = asExplainableModel(modelInput, FUNCTION);
-  const outputIndex = model.resolveOutput(FUNCTION, options.output);
-  const scoreKind: ScoreKind = options.scores ?? 'logits';
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const x = toInputBatch(FUNCTION, model, inputs);
-  let data: Float32Array;
-  try {
-    data = x.dataSync() as Float32Array;
-  } finally {
-    x.dispose();
-  }
-  const batch = x.shape[0];
-  const layout = positionLayout(x.shape.slice(1));
+  checkOrder(FUNCTION, options);
+  return withModelRequest(FUNCTION, modelInput, inputs, options, (request) => flip(request, options));
+}
+
+function flip(request: ModelRequest, options: PixelFlippingOptions): PixelFlippingResult {
+  const { model, outputIndex, batchSize, execution, targets, labels } = request;
+  const scoreKind = request.scores;
+  const data = request.x.dataSync() as Float32Array;
+  const batch = request.x.shape[0];
+  const layout = positionLayout(request.x.shape.slice(1));
   const size = layout.positions * layout.channels;
   const { perStep, steps } = flipSchedule(FUNCTION, layout.positions, options.fraction ?? 0.25, options.step ?? 0.005);
   const flipped = perStep * steps;
@@ -212,44 +196,38 @@ export async function pixelFlipping(modelInput: ModelInput, inputs: InputLike, o
     return Float64Array.from({ length: flipped }, () => rng.normal());
   });
 
-  // Rows are step-major (row r = step·batch + example): step 0 of every example comes first, so targets can be
-  // resolved before the flipped rows are evaluated; each example's current input is flipped one step further per row.
+  // Rows are step-major (row r = step·batch + example); step 0 (the unflipped inputs) is the request's predictions.
+  // Each example's current input is flipped one step further per row.
   const current = Array.from({ length: batch }, (_, e) => data.slice(e * size, (e + 1) * size));
   const totalRows = (steps + 1) * batch;
-  const scoreRows: number[][][] = Array.from({ length: batch }, () => []);
-  let targets: number[] | null = null;
-  let done = 0;
+  const scoreRows: number[][][] = request.rows.map((row) => [row]);
+  let done = batch;
   const evaluate = (start: number, end: number): void => {
     const rows = end - start;
     const buffer = new Float32Array(rows * size);
     for (let r = start; r < end; r++) {
       const e = r % batch;
       const k = Math.floor(r / batch);
-      if (k > 0) {
-        const row = current[e];
-        const mean = stats.mean[e];
-        const std = stats.std[e];
-        for (let j = (k - 1) * perStep; j < k * perStep; j++) {
-          const base = positions[e][j] * layout.channels;
-          for (let c = 0; c < layout.channels; c++) row[base + c] = mean[base + c] + std[base + c] * draws[e][j];
-        }
+      const row = current[e];
+      const mean = stats.mean[e];
+      const std = stats.std[e];
+      for (let j = (k - 1) * perStep; j < k * perStep; j++) {
+        const base = positions[e][j] * layout.channels;
+        for (let c = 0; c < layout.channels; c++) row[base + c] = mean[base + c] + std[base + c] * draws[e][j];
       }
-      buffer.set(current[e], (r - start) * size);
+      buffer.set(row, (r - start) * size);
     }
-    const out = tf.tidy(() => model.run(tf.tensor(buffer, [rows, ...layout.inputShape]), { outputIndex, scores: scoreKind }).dataSync());
+    const out = tf.tidy(() => model.run(tf.tensor(buffer, [rows, ...layout.inputShape]), { outputIndex, scores: scoreKind, execution }).dataSync());
     const classes = out.length / rows;
     for (let r = start; r < end; r++) scoreRows[r % batch].push(Array.from(out.subarray((r - start) * classes, (r - start + 1) * classes)));
     done += rows;
     options.onProgress?.(done, totalRows);
   };
-  for (const { start, end } of chunks(batch, batchSize)) evaluate(start, end);
-  targets = resolveTargets(FUNCTION, options.target, scoreRows.map((rows) => rows[0]), model.labels(outputIndex));
   for (const { start, end } of chunks(totalRows - batch, batchSize)) evaluate(batch + start, batch + end);
 
-  const labels = model.labels(outputIndex);
   const fractions = Array.from({ length: steps + 1 }, (_, k) => (k * perStep) / layout.positions);
   const curves = scoreRows.map((rows, e): PixelFlippingCurve => {
-    const target = (targets as number[])[e];
+    const target = targets[e];
     return {
       target,
       ...(labels?.[target] === undefined ? {} : { targetName: labels[target] }),
@@ -269,7 +247,7 @@ export async function pixelFlipping(modelInput: ModelInput, inputs: InputLike, o
     positionCount: layout.positions,
     positionsPerStep: perStep,
     steps,
-    output: model.outputNames[outputIndex],
+    output: request.output,
     scores: scoreKind,
     curves,
   };

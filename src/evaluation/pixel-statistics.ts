@@ -3,8 +3,8 @@
  * replacement values from (the original `flip_pixels` took them as `means` and `std_devs`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError, argumentError, described } from '../core/errors.js';
-import type { NestedArray } from '../core/inputs.js';
+import { WingbeatsError, argumentError, described } from '../util/errors.js';
+import type { NestedArray } from '../execution/inputs.js';
 
 /** One item of the data set: a batched tensor, a nested array (a batch, or one example), or one flat example. */
 export type StatisticsItem = tf.Tensor | NestedArray | ArrayLike<number>;

@@ -2,10 +2,10 @@
  * The normal distributions pixel flipping draws replacement values from: given data-set statistics, the statistics
  * the model's input batch normalisation learned, or the example's own mean and standard deviation.
  */
-import type { ExplainableModel } from '../core/explainable-model.js';
-import { WingbeatsError, argumentError, described } from '../core/errors.js';
-import { layerWeight } from '../core/layer-ops.js';
-import { leafLayers } from '../core/layer-walk.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import { WingbeatsError, argumentError, described } from '../util/errors.js';
+import { layerWeight } from '../execution/layer-op.js';
+import { leafLayers } from '../execution/layer-walk.js';
 import type { PixelStatistics } from './pixel-statistics.js';
 import type { PositionLayout } from './flip-order.js';
 

@@ -14,7 +14,7 @@
  * stored shapes, not assumed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { KerasH5Contents, StoredWeight } from './hdf5.js';
 import { CNN1D, CNN2D, DenseBlock, L2Norm, registerWingbeatsLayers } from './wingbeats-layers.js';
 

@@ -3,7 +3,7 @@
  * Keras stores them trainable-first), with every shape checked and every stored weight used exactly once.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { StoredWeight } from './hdf5.js';
 
 /** `'a/b/kernel:0'` → `'a/b/kernel'`. */

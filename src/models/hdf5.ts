@@ -6,8 +6,8 @@
  * (and removed from the in-memory file system) before returning, also when reading fails.
  */
 import h5wasm from 'h5wasm';
-import { WingbeatsError } from '../core/errors.js';
-import { parseJsonText } from '../core/json-text.js';
+import { WingbeatsError } from '../util/errors.js';
+import { parseJsonText } from '../io/json-text.js';
 
 /** One stored weight: its full Keras name (`'CNN_Blocks_X/conv_block_16/conv1d_16/kernel:0'`), shape and values. */
 export interface StoredWeight {

@@ -5,7 +5,7 @@
  * (`UNKNOWN_LAYER`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 type Json = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  * feeds it) or that calls a layer missing from the config spins forever. Here the same schedule is replayed on the
  * config alone (no tensors) and a graph that stops making progress is refused, naming the layers involved.
  */
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 type Json = Record<string, unknown>;
 

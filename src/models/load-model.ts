@@ -2,20 +2,20 @@
  * `loadModel`: the wingbeats project's Keras files (full models and weights-only files of its architectures) and
  * TensorFlow.js layers models, as an {@link ExplainableModel} that knows its input shape, heads, labels and origin.
  *
- * Universal: works from bytes or URLs. A file path is handled in Node only, through `load-model-file.ts`, which is
+ * Universal: works from bytes or URLs. A file path is handled in Node only, through `src/node/load-model-file.ts`, which is
  * imported dynamically so a browser bundle never reaches `node:fs`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel } from '../core/explainable-model.js';
-import { MAX_FETCH_BYTES, fetchBytes } from '../core/fetch-bytes.js';
-import { WingbeatsError, argumentError } from '../core/errors.js';
+import { ExplainableModel } from '../execution/explainable-model.js';
+import { MAX_FETCH_BYTES, fetchBytes } from '../io/fetch-bytes.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
 import { assignStoredWeights } from './assign-weights.js';
 import { architectureOutputNames, buildArchitecture, recogniseArchitecture } from './architectures.js';
 import { KerasH5Contents, isHdf5, readKerasH5 } from './hdf5.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
 import { checkWeightDataSize, checkWeightsManifest, joinWeightData } from './weights-manifest.js';
-import { parseJsonBytes } from '../core/json-text.js';
+import { parseJsonBytes } from '../io/json-text.js';
 import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
 
@@ -96,8 +96,9 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   registerWingbeatsLayers();
   if (typeof source === 'string') {
     if (!isUrl(source) && isNode()) {
-      const specifier = './load-model-file.js';
-      const { loadModelFile } = (await import(/* @vite-ignore */ specifier)) as typeof import('./load-model-file.js');
+      // A computed specifier: the universal code has no static edge to the Node folder (bundlers do not follow it).
+      const specifier = '../node/load-model-file.js';
+      const { loadModelFile } = (await import(/* @vite-ignore */ specifier)) as { loadModelFile: (path: string, options: LoadModelOptions) => Promise<ExplainableModel> };
       return loadModelFile(source, options);
     }
     return loadModelUrl(source, options);

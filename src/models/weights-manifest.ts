@@ -5,7 +5,7 @@
  * symbolic-link check (`load-model-file.ts`), the URL loader resolves paths against the model's URL.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /** Bytes per value of each weight dtype TensorFlow.js stores (after quantization, if any). */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, int8: 1, int16: 2 };

@@ -8,8 +8,9 @@
  * `drop_rate`, `monte_carlo_dropout`, `units`, `reg_param`), seen camel-cased by TensorFlow.js.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../core/errors.js';
-import { ExecutionContext, registerLayerOp } from '../core/layer-ops.js';
+import { WingbeatsError } from '../util/errors.js';
+import { registerLayerOp } from '../execution/layer-ops.js';
+import type { ExecutionContext } from '../execution/layer-op.js';
 
 type Shape = (number | null)[];
 type Kwargs = Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Chooses the colormap and value domain of a heatmap: signed values get a diverging map on a domain symmetric
  * around 0 (`[-max|v|, max|v|]`), non-negative values a sequential map on [0, 1] (or [min, max] when outside).
  */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import {
   COLORMAPS,
   DEFAULT_DIVERGING_COLORMAP,

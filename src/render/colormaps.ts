@@ -2,7 +2,7 @@
  * Perceptually uniform colormaps: `t ∈ [0, 1] → [r, g, b]` (0–255) by linear interpolation between the anchors of
  * a published table (src/render/colormap-tables.ts). Plain code, usable in Node and in the browser.
  */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { COLORMAP_TABLES } from './colormap-tables.js';
 
 /** An sRGB colour with 0–255 channels. */

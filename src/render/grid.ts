@@ -2,7 +2,7 @@
  * A 2-D grid of numbers (row-major), the plain-data form of a spectrogram, a heatmap or a 1-D spectrum
  * (`rows = 1`). Rows are frequencies; by the wingbeats convention row 0 is the HIGHEST frequency.
  */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 
 /** Row-major 2-D values: `values[r * cols + c]`. */
 export interface Grid {

@@ -4,7 +4,7 @@
  * by side; 1-D heatmaps (`rows = 1`, one value per frequency bin) become stacked strips over a frequency axis.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { resolveColorScale, type ColorOptions } from './color-domain.js';
 import { assertGrid, type Grid } from './grid.js';
 import { VEGA_LITE_SCHEMA, chartConfig } from './chart-theme.js';

@@ -2,7 +2,7 @@
  * A self-contained HTML report (one file, no network): inline CSS, pictures as `data:` URLs (SVG or PNG), the
  * waveform as inline SVG, every text escaped. Plain string building, usable in Node and in the browser.
  */
-import { argumentError } from '../core/errors.js';
+import { argumentError } from '../util/errors.js';
 import { bytesToDataUrl, svgToDataUrl } from './base64.js';
 import { escapeHtml } from './html-escape.js';
 import { waveformSvg } from './waveform-svg.js';

@@ -4,7 +4,7 @@
  * ±1 standard deviation band over the random seeds.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { VEGA_LITE_SCHEMA, chartConfig } from './chart-theme.js';
 
 /** One method's curve. */

@@ -3,7 +3,7 @@
  * stored (uncompressed) deflate blocks. Meant for heatmap rasters embedded as data URLs (a 129 × 113 palette
  * image is about 15 kB), not for photographs. Format: PNG (ISO/IEC 15948), zlib (RFC 1950), deflate (RFC 1951).
  */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 let crcTable: Uint32Array | undefined;

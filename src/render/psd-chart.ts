@@ -3,7 +3,7 @@
  * the attribution, and a colour strip of the attribution along the same frequency axis.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { vegaColorScale } from './colormaps.js';
 import { legendValues, resolveColorScale, type ColorOptions } from './color-domain.js';
 import { VEGA_LITE_SCHEMA, chartConfig, explanationTitle, type ExplanationTitleParts } from './chart-theme.js';

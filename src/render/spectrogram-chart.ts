@@ -3,7 +3,7 @@
  * spectrogram and the attribution side by side or the attribution laid over a grey spectrogram with transparency.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { resolveColorScale, type ColorOptions } from './color-domain.js';
 import { assertGrid, type Grid } from './grid.js';
 import { VEGA_LITE_SCHEMA, chartConfig, explanationTitle, type ExplanationTitleParts } from './chart-theme.js';

@@ -2,7 +2,7 @@
  * A small inline SVG of a recording's waveform (min–max envelope per pixel column), for reports. Plain string
  * building, no chart library: it is a thumbnail, not a chart.
  */
-import { argumentError } from '../core/errors.js';
+import { argumentError } from '../util/errors.js';
 
 /** Options of {@link waveformSvg}. */
 export interface WaveformSvgOptions {

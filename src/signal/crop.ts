@@ -1,5 +1,5 @@
 /** Choosing a fixed-length window of a longer recording (the Keogh "around the loudest frame" crop). */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { checkInteger, checkSignal } from './validate.js';
 
 /**

@@ -1,5 +1,5 @@
 /** From a decoded recording to the model input of a feature recipe (resample, window, normalise, PSD or image). */
-import { argumentError, described, WingbeatsError } from '../core/errors.js';
+import { argumentError, described, WingbeatsError } from '../util/errors.js';
 import { loudestWindowStart } from './crop.js';
 import { normalisePeak } from './normalise.js';
 import { resolveFeatureSettings, type FeaturePresetName, type FeatureSettings } from './presets.js';

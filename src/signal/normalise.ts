@@ -1,5 +1,5 @@
 /** Amplitude normalisation of the Potamitis recipe. */
-import { WingbeatsError } from '../core/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { checkSignal } from './validate.js';
 
 /**

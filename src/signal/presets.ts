@@ -1,5 +1,5 @@
 /** Named feature recipes of the original wingbeats project, and the model input shape each one gives. */
-import { argumentError, WingbeatsError } from '../core/errors.js';
+import { argumentError, WingbeatsError } from '../util/errors.js';
 
 /** Settings shared by every feature recipe. */
 interface CommonFeatureSettings {

@@ -1,5 +1,5 @@
 /** Rational polyphase resampling with an anti-aliasing FIR (scipy.signal.resample_poly defaults). */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { kaiserSymmetric } from './window.js';
 import { checkInteger, checkPositive, checkSignal } from './validate.js';
 

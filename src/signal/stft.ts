@@ -1,5 +1,5 @@
 /** Short-time Fourier transform, keeping only the real part (what the wingbeats spectrogram models saw). */
-import { argumentError } from '../core/errors.js';
+import { argumentError } from '../util/errors.js';
 import { realFftPlan } from './fft.js';
 import { hannPeriodic } from './window.js';
 import { checkFftLength, checkInteger, checkLength, checkSignal } from './validate.js';

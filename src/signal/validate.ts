@@ -1,5 +1,5 @@
 /** Internal argument checks shared by the signal functions (not part of the public surface). */
-import { argumentError, described } from '../core/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { isFftSize } from './fft.js';
 
 /** Throws unless `value` is an integer ≥ `min`. */

@@ -4,7 +4,7 @@
  * scipy/numpy users expect (int / 2^(bits−1), 8-bit unsigned centred on 128, floats as stored).
  */
 import * as wavefileModule from 'wavefile';
-import { argumentError, WingbeatsError } from '../core/errors.js';
+import { argumentError, WingbeatsError } from '../util/errors.js';
 
 type WaveFileClass = typeof wavefileModule.WaveFile;
 // Node's CommonJS interop exposes the class on `default`, bundlers' ESM build as a named export.

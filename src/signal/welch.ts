@@ -1,7 +1,7 @@
 /** Welch power spectral density (scipy.signal.welch with the settings the wingbeats models were trained on). */
 import { realFftPlan } from './fft.js';
 import { hannPeriodic } from './window.js';
-import { argumentError } from '../core/errors.js';
+import { argumentError } from '../util/errors.js';
 import { checkFftLength, checkInteger, checkLength, checkPositive, checkSignal } from './validate.js';
 
 /** Options of {@link welchPsd}. */

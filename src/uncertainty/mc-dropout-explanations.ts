@@ -3,15 +3,14 @@
  * Dropout layers switched on), with running mean and standard-deviation maps and, on request, every sample's heatmap
  * for quantile maps.
  */
-import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
-import { ModelInput, asExplainableModel } from '../core/explainable-model.js';
-import { WingbeatsError, argumentError } from '../core/errors.js';
-import { InputLike, toInputBatch } from '../core/inputs.js';
-import { resolveTargets } from '../core/targets.js';
-import { createRng } from '../core/rng.js';
-import { leafLayers } from '../core/layer-walk.js';
+import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
+import type { InputLike } from '../execution/inputs.js';
+import { withModelRequest } from '../execution/model-request.js';
+import { createRng } from '../util/rng.js';
+import { leafLayers } from '../execution/layer-walk.js';
+import { OptionSpec, checkOption } from '../util/option-spec.js';
 import { AttributionMethodName, attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
-import { checkCommonOptions } from '../attribution/run-method.js';
 import { disposeAttribution } from '../attribution/types.js';
 import type { AttributionOptions } from '../attribution/types.js';
 
@@ -29,13 +28,13 @@ export interface McDropoutSample {
 export interface McDropoutExplanationsOptions extends AttributionOptions {
   /** Registry name of the attribution method (default `'saliency'`). */
   method?: AttributionMethodName;
-  /** Number of Monte-Carlo samples (default 100). */
+  /** Number of Monte-Carlo samples (default 100, at most 100000). */
   samples?: number;
   /** Keep every sample's heatmap in the result (default false: only running mean and std maps). */
   keepSamples?: boolean;
   /** Called after every sample with its heatmaps and predictions (may be async; awaited). */
   onSample?: (sample: McDropoutSample) => void | Promise<void>;
-  /** Options of the attribution method whose names clash with these (e.g. SmoothGrad's `samples`, the integration `method`). */
+  /** Options of the attribution method, given apart (e.g. `{ steps: 64 }`); they win over the further options below. */
   methodOptions?: Record<string, unknown>;
   /** Further method options. */
   [methodOption: string]: unknown;
@@ -80,6 +79,20 @@ export interface McDropoutExplanations {
 
 const FUNCTION = 'mcDropoutExplanations';
 
+/** The Monte-Carlo options, as specs (flags, defaults, ranges, help). */
+export const MC_DROPOUT_OPTIONS = [
+  { name: 'samples', flag: '--samples', type: 'integer', default: 100, min: 1, max: 100000, help: 'number of Monte-Carlo dropout samples' },
+] as const satisfies readonly OptionSpec[];
+
+function checkDropoutModel(model: ExplainableModel): void {
+  if (model.layersModel === null) {
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${FUNCTION}' needs a tf.LayersModel with Dropout layers; a plain function model has no dropout to switch on.`);
+  }
+  if (!leafLayers(model.layersModel).some((l) => /Dropout/.test(l.getClassName()))) {
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${FUNCTION}' needs a model with a Dropout layer, but ${model.describe()} has none: every sample would be the same.`);
+  }
+}
+
 class Moments {
   readonly sum: Float64Array;
   readonly sumSq: Float64Array;
@@ -107,8 +120,8 @@ class Moments {
 
 /**
  * Heatmaps of any registered attribution method under Monte-Carlo dropout (Gal & Ghahramani 2016), the input of the
- * original `quantile_maps`. Each sample switches on only the Dropout layers (`enableMcDropout({fixedMasks: true})`,
- * batch norm stays in inference mode; the handle is removed in `finally`) so that the sample is ONE thinned network:
+ * original `quantile_maps`. Each sample runs the method with `execution.dropout = { seed, fixedMasks: true }` (only
+ * the Dropout layers on, batch norm in inference mode, for that call only) so that the sample is ONE thinned network:
  * its prediction and its explanation come from the same dropout masks. The target is chosen once, on the model
  * without dropout (`target`, default top class), and explained in every sample.
  *
@@ -135,28 +148,12 @@ export async function mcDropoutExplanations(
   if (typeof methodName !== 'string' || !isAttributionMethodName(methodName)) {
     throw argumentError(FUNCTION, 'method', `one of ${attributionMethodNames.map((n) => `'${n}'`).join(', ')}`, methodName);
   }
-  const samples = samplesOption ?? 100;
-  if (!Number.isInteger(samples) || samples < 1) throw argumentError(FUNCTION, 'samples', 'a positive integer', samples);
-  checkCommonOptions(FUNCTION, options);
-  const model = asExplainableModel(modelInput, FUNCTION);
-  if (model.layersModel === null) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${FUNCTION}' needs a tf.LayersModel with Dropout layers; a plain function model has no dropout to switch on.`);
-  }
-  if (!leafLayers(model.layersModel).some((l) => /Dropout/.test(l.getClassName()))) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${FUNCTION}' needs a model with a Dropout layer, but ${model.describe()} has none: every sample would be the same.`);
-  }
-  const outputIndex = model.resolveOutput(FUNCTION, options.output);
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const samples = checkOption(FUNCTION, MC_DROPOUT_OPTIONS[0], samplesOption) as number;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const labels = model.labels(outputIndex);
   const run = attributionMethods[methodName].run;
-  const x = toInputBatch(FUNCTION, model, inputs);
-  try {
-    const { scores: predicted } = model.predict(x, { output: outputIndex, scores: options.scores, batchSize });
-    const clean = predicted.arraySync();
-    predicted.dispose();
-    const targets = resolveTargets(FUNCTION, options.target, clean, labels);
-    const classes = clean[0].length;
+  return withModelRequest(FUNCTION, modelInput, inputs, options, async (request) => {
+    const { model, x, targets, labels, outputIndex, batchSize } = request;
+    const classes = request.rows[0].length;
     const heatmapShape = x.rank >= 3 ? x.shape.slice(1, -1) : x.shape.slice(1);
     const positions = heatmapShape.reduce((a, b) => a * b, 1);
     const maps = targets.map(() => new Moments(positions));
@@ -168,13 +165,8 @@ export async function mcDropoutExplanations(
     const rng = createRng(seed);
     for (let s = 0; s < samples; s++) {
       const sampleSeed = rng.int32();
-      const handle = model.enableMcDropout({ seed: sampleSeed, fixedMasks: true });
-      let result;
-      try {
-        result = await run(model, x, { ...methodOptions, target: targets, output: outputIndex, batchSize, seed: sampleSeed });
-      } finally {
-        handle.remove();
-      }
+      const execution = { ...request.execution, dropout: { seed: sampleSeed, fixedMasks: true } };
+      const result = await run(model, x, { ...methodOptions, target: targets, output: outputIndex, batchSize, seed: sampleSeed, execution });
       let heatmaps: Float32Array[];
       let predictions: number[][];
       try {
@@ -206,16 +198,6 @@ export async function mcDropoutExplanations(
       predictions: { mean: Array.from(scoreMoments[e].mean(samples)), std: Array.from(scoreMoments[e].std(samples)), samples: perSampleScores[e] },
       ...(hasProbabilities ? { probabilities: { mean: Array.from(probabilityMoments[e].mean(samples)), std: Array.from(probabilityMoments[e].std(samples)) } } : {}),
     }));
-    return {
-      method: methodName,
-      samples,
-      seed,
-      output: model.outputNames[outputIndex],
-      scores: options.scores ?? 'logits',
-      heatmapShape,
-      examples,
-    };
-  } finally {
-    x.dispose();
-  }
+    return { method: methodName, samples, seed, output: request.output, scores: request.scores, heatmapShape, examples };
+  }, checkDropoutModel);
 }

@@ -2,13 +2,20 @@
  * Quantile maps: per-position quantiles (and mean and standard deviation) of a set of heatmaps, e.g. of Monte-Carlo
  * dropout samples — the original `quantile_maps`. Plain typed arrays in and out; no TensorFlow.js.
  */
-import { WingbeatsError, argumentError, described } from '../core/errors.js';
+import { WingbeatsError, argumentError, described } from '../util/errors.js';
+import type { OptionSpec } from '../util/option-spec.js';
 
 /** `'exact'`: NumPy's default linear quantile of the samples. `'histogram'`: the original's 50-bin histogram rule. */
 export type QuantileMethod = 'exact' | 'histogram';
 
 /** The quantile rules, for validation and command-line choices. */
 export const quantileMethods = ['exact', 'histogram'] as const satisfies readonly QuantileMethod[];
+
+/** The quantile-map options, as specs (flags, defaults, help). */
+export const QUANTILE_OPTIONS = [
+  { name: 'quantiles', flag: '--quantiles', type: 'list', default: '0.25,0.5,0.75', help: 'comma-separated quantiles in [0, 1]' },
+  { name: 'quantileMethod', flag: '--quantile-method', type: 'choice', default: 'exact', choices: quantileMethods, help: "'exact' (NumPy's linear rule) or 'histogram' (the original 50-bin rule)" },
+] as const satisfies readonly OptionSpec[];
 
 /** Options of {@link quantileMaps}. */
 export interface QuantileMapsOptions {

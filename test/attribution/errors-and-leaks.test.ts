@@ -9,8 +9,8 @@ import { guidedBackprop } from '../../src/attribution/guided-backprop.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { smoothGrad } from '../../src/attribution/smooth-grad.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { flat, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, denseNet, twoHeadNet } from '../tiny-models.js';
 
@@ -20,7 +20,7 @@ test('no method leaks a tensor on success (the result is the only thing left, an
   const model = conv1dNet(81);
   const x = tf.randomNormal([2, 12, 2], 0, 1, 'float32', 1);
   for (const name of attributionMethodNames) {
-    await withoutLeaks(() => attributionMethods[name].run(model, x, { samples: 2, steps: 4, seed: 1 }), disposeAttribution);
+    await withoutLeaks(() => attributionMethods[name].run(model, x, { noiseSamples: 2, steps: 4, seed: 1 }), disposeAttribution);
   }
   await withoutLeaks(() => attributionMethods.saliency.run(model, (x.arraySync() as number[][][])[0]), disposeAttribution);
   x.dispose();
@@ -65,13 +65,13 @@ test('heads, scores, batchSize, steps, integration rule, baseline, noise: clear 
   await rejectsWithoutLeaks(() => saliency(model, x, { output: 2 }), /must be an integer in \[0, 2\)/);
   await rejectsWithoutLeaks(() => saliency(model, x, { scores: 'softmax' as never }), /Argument 'scores' passed to 'saliency' must be 'logits' or 'probabilities' but got 'softmax'/);
   await rejectsWithoutLeaks(() => saliency(model, x, { batchSize: 0 }), /Argument 'batchSize' passed to 'saliency' must be a positive integer but got 0/);
-  await rejectsWithoutLeaks(() => integratedGradients(model, x, { steps: 0 }), /Argument 'steps' passed to 'integratedGradients' must be a positive integer but got 0/);
-  await rejectsWithoutLeaks(() => integratedGradients(model, x, { method: 'simpson' as never }), /Argument 'method' passed to 'integratedGradients' must be one of 'trapezoid'.* but got 'simpson'/);
+  await rejectsWithoutLeaks(() => integratedGradients(model, x, { steps: 0 }), /Argument 'steps' passed to 'integratedGradients' must be an integer in \[1, 100000\] but got 0/);
+  await rejectsWithoutLeaks(() => integratedGradients(model, x, { integration: 'simpson' as never }), /Argument 'integration' passed to 'integratedGradients' must be one of 'trapezoid'.* but got 'simpson'/);
   await rejectsWithoutLeaks(() => integratedGradients(model, x, { baseline: [[1, 2, 3]] }), /Argument 'baseline' passed to 'integratedGradients' must be of shape \[batch,5\].* but got shape \[1,3\]/);
   await rejectsWithoutLeaks(() => integratedGradients(model, x, { baseline: NaN }), /Argument 'baseline' passed to 'integratedGradients' must be a finite number but got NaN/);
   await rejectsWithoutLeaks(() => integratedGradients(model, x, { baseline: () => tf.fill([1, 5], NaN) }), /Argument 'baseline' passed to 'integratedGradients' must be finite/);
-  await rejectsWithoutLeaks(() => smoothGrad(saliency)(model, x, { samples: 0 }), /Argument 'samples' passed to 'smoothGrad' must be a positive integer but got 0/);
-  await rejectsWithoutLeaks(() => smoothGrad(saliency)(model, x, { stdev: -1 }), /Argument 'stdev' passed to 'smoothGrad' must be a finite number ≥ 0 but got -1/);
+  await rejectsWithoutLeaks(() => smoothGrad(saliency)(model, x, { noiseSamples: 0 }), /Argument 'noiseSamples' passed to 'smoothGrad' must be an integer in \[1, 100000\] but got 0/);
+  await rejectsWithoutLeaks(() => smoothGrad(saliency)(model, x, { noiseStdev: -1 }), /Argument 'noiseStdev' passed to 'smoothGrad' must be a number in \[0, 10\] but got -1/);
   await rejectsWithoutLeaks(() => guidedBackprop((t: tf.Tensor) => t, x), /Gradient rules \(guided backprop\) need a tf\.LayersModel/);
   await rejectsWithoutLeaks(() => saliency({} as never, x), /Argument 'model' passed to 'saliency' must be a tf\.LayersModel, a function \(x\) => scores, or an ExplainableModel but got an object of type Object/);
   model.dispose();

@@ -16,7 +16,7 @@ const kinked = (x: tf.Tensor): tf.Tensor => {
 
 test('integrated gradients of ReLU(ReLU(x1) − 1 − ReLU(x2)) at (3, 1) tends to (1.5, −0.5)', async () => {
   // Riemann-right with 50 steps hits α = 0.52 … 1 on the active part: exactly half the path.
-  const right = await integratedGradients(kinked, [[3, 1]], { steps: 50, method: 'riemann-right' });
+  const right = await integratedGradients(kinked, [[3, 1]], { steps: 50, integration: 'riemann-right' });
   assertClose(flat(right.attributions), [1.5, -0.5], 1e-6);
   disposeAttribution(right);
   // Trapezoid with 50 steps: α = 0.5 sits on the kink (gradient 0 there), 24 full weights + one half weight after it.

@@ -20,7 +20,7 @@ test('integrated gradients is complete on a linear model to 1e-5, for every rule
   const model = linearNet(10);
   const x = randomBatch([4, 10], 61);
   for (const method of integrationMethods) {
-    const result = await integratedGradients(model, x, { baseline: 0.3, steps: 5, method, target: [0, 1, 2, 0] });
+    const result = await integratedGradients(model, x, { baseline: 0.3, steps: 5, integration: method, target: [0, 1, 2, 0] });
     assert.equal(result.delta?.length, 4);
     for (const d of result.delta ?? []) assert.ok(Math.abs(d) < 1e-5, `${method}: completeness gap ${d}`);
     disposeAttribution(result);
@@ -34,7 +34,7 @@ test('the completeness gap of integrated gradients shrinks with more steps on a 
   const x = randomBatch([1, 6, 5, 2], 63);
   const gaps: number[] = [];
   for (const steps of [2, 16, 256]) {
-    const r = await integratedGradients(model, x, { steps, method: 'gauss-legendre', target: 0 });
+    const r = await integratedGradients(model, x, { steps, integration: 'gauss-legendre', target: 0 });
     gaps.push(Math.abs(r.delta?.[0] ?? NaN));
     disposeAttribution(r);
   }
@@ -49,7 +49,7 @@ test('every registered method: batched equals one by one, and batchSize does not
   const x = randomBatch([3, 12, 2], 65);
   for (const name of attributionMethodNames) {
     const run = attributionMethods[name].run;
-    const options = { target: [0, 2, 1], seed: 7, samples: 3, steps: 6 };
+    const options = { target: [0, 2, 1], seed: 7, noiseSamples: 3, steps: 6 };
     const whole = await run(model, x, options);
     const small = await run(model, x, { ...options, batchSize: 1 });
     assertClose(flat(small.attributions), flat(whole.attributions), 1e-7, 1e-5, `${name} batchSize`);
@@ -76,20 +76,20 @@ test('SmoothGrad with zero noise equals its inner method; seeds reproduce; varia
   const x = randomBatch([2, 6, 5, 2], 67);
   for (const inner of [saliency, integratedGradients]) {
     const plain = await inner(model, x, { target: [0, 1] });
-    const smooth = await smoothGrad(inner, { samples: 3, stdev: 0 })(model, x, { target: [0, 1] });
+    const smooth = await smoothGrad(inner, { noiseSamples: 3, noiseStdev: 0 })(model, x, { target: [0, 1] });
     assertClose(flat(smooth.attributions), flat(plain.attributions), 1e-7, 1e-6, 'zero noise');
     disposeAttribution(plain);
     disposeAttribution(smooth);
   }
   const net = conv1dNet(64);
   const xs = randomBatch([3, 12, 2], 65);
-  const a = await smoothGrad(gradients, { samples: 4, seed: 3 })(net, xs);
-  const b = await smoothGrad(gradients, { samples: 4, seed: 3 })(net, xs);
-  const c = await smoothGrad(gradients, { samples: 4, seed: 4 })(net, xs);
+  const a = await smoothGrad(gradients, { noiseSamples: 4, seed: 3 })(net, xs);
+  const b = await smoothGrad(gradients, { noiseSamples: 4, seed: 3 })(net, xs);
+  const c = await smoothGrad(gradients, { noiseSamples: 4, seed: 4 })(net, xs);
   assert.deepEqual(flat(a.attributions), flat(b.attributions));
   assert.notDeepEqual(flat(a.attributions), flat(c.attributions));
-  const sq = await smoothGrad(gradients, { samples: 4, seed: 3, kind: 'smoothgrad-sq' })(net, xs);
-  const vg = await smoothGrad(gradients, { samples: 4, seed: 3, kind: 'vargrad' })(net, xs);
+  const sq = await smoothGrad(gradients, { noiseSamples: 4, seed: 3, kind: 'smoothgrad-sq' })(net, xs);
+  const vg = await smoothGrad(gradients, { noiseSamples: 4, seed: 3, kind: 'vargrad' })(net, xs);
   // mean of squares = variance + square of mean
   const mean = flat(a.attributions);
   assertClose(flat(sq.attributions), flat(vg.attributions).map((v, i) => v + mean[i] * mean[i]), 1e-6, 1e-5, 'sq = var + mean²');

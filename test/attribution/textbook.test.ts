@@ -8,7 +8,7 @@ import { inputXGradient } from '../../src/attribution/input-x-gradient.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { integrationPoints } from '../../src/attribution/integral-approximation.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { assertClose, flat, useWasm } from '../helpers.js';
 import { conv1dNet, conv2dNet, denseNet, mobileNetLike, randomBatch } from '../tiny-models.js';
 
@@ -90,7 +90,7 @@ test('integrated gradients equals a hand-written weighted sum of gradients along
   const baseline = randomBatch([1, 6, 5, 2], 33);
   for (const method of ['trapezoid', 'riemann-left', 'riemann-right', 'riemann-middle', 'gauss-legendre'] as const) {
     const steps = 7;
-    const result = await integratedGradients(model, x, { baseline, steps, method, target: [2, 0], batchSize: 5 });
+    const result = await integratedGradients(model, x, { baseline, steps, integration: method, target: [2, 0], batchSize: 5 });
     const { alphas, weights } = integrationPoints(steps, method);
     const xs = x.arraySync() as number[][][][];
     const bs = (baseline.arraySync() as number[][][][])[0];

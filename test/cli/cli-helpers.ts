@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../src/node/cli/main.js';
 
 /** Runs `wingbeats-xai <argv>` in-process; returns the exit code and what went to stdout and stderr. */
 export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

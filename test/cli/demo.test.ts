@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEMO_METHODS } from '../../src/cli/demo.js';
+import { DEMO_METHODS } from '../../src/node/cli/demo.js';
 import { useWasm } from '../helpers.js';
 import { runCli } from './cli-helpers.js';
 

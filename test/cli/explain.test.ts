@@ -9,7 +9,7 @@ import path from 'node:path';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { saliency } from '../../src/attribution/saliency.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { assertClose, flat, repoRoot, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 import { conv1dNet } from '../tiny-models.js';
 import { runCli, saveModelJson } from './cli-helpers.js';
@@ -85,7 +85,7 @@ test('explain on a tfjs model.json with .npy input, every method of the registry
   const model = conv1dNet(91);
   const modelFile = await saveModelJson(model, path.join(work, 'tiny-model'));
   const npy = path.join(work, 'inputs.npy');
-  const { encodeNpy } = await import('../../src/cli/npy.js');
+  const { encodeNpy } = await import('../../src/node/npy-file.js');
   const values = Float32Array.from({ length: 2 * 12 * 2 }, (_, i) => Math.sin(i));
   writeFileSync(npy, encodeNpy(values, [2, 12, 2]));
   const { attributionMethodNames } = await import('../../src/attribution/registry.js');
@@ -115,7 +115,7 @@ test('bad arguments, missing files and a model that does not fit the input: one 
     [['explain', '--model', path.join(work, 'missing.h5'), '--input', wrong], /^wingbeats-xai: .*missing\.h5.*\n$/],
     [['explain', '--model', modelFile, '--input', wrong, '--method', 'lrp'], /^wingbeats-xai: option '--method <name>' argument 'lrp' is invalid\. Allowed choices are gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad\.\n$/],
     [['explain', '--model', modelFile], /^wingbeats-xai: required option '-i, --input <file>' not specified\n$/],
-    [['explain', '--model', modelFile, '--input', wrong, '--steps', 'many'], /^wingbeats-xai: Option '--steps' must be an integer from 1 to 10000 but got 'many'\.\n$/],
+    [['explain', '--model', modelFile, '--input', wrong, '--steps', 'many'], /^wingbeats-xai: Option '--steps' must be an integer in \[1, 100000\] but got 'many'\.\n$/],
   ];
   for (const [argv, pattern] of cases) {
     const { code, stdout, stderr } = await runCli(argv);

@@ -5,11 +5,11 @@ import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { guidedBackprop } from '../../src/attribution/guided-backprop.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import type { ExplainableModel } from '../../src/core/explainable-model.js';
-import { demoAssetPaths, loadDemoModel, readDemoModelMetadata } from '../../src/demo/demo-assets.js';
+import type { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { demoAssetPaths, loadDemoModel, readDemoModelMetadata } from '../../src/node/demo-assets.js';
 import { DEMO_SPECIES, synthesizeDataset } from '../../src/demo/synthesize.js';
 import { featuresFromRecording, type RecordingLike } from '../../src/signal/features.js';
-import { readWavFile } from '../../src/signal/read-wav-file.js';
+import { readWavFile } from '../../src/node/read-wav-file.js';
 import { useWasm } from '../helpers.js';
 
 /** Potamitis PSD inputs of recordings as one [n, 129, 1] tensor. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { DEMO_SPECIES, SPECIES_PROFILES, synthesizeDataset, synthesizeWingbeat } from '../../src/demo/synthesize.js';
 import { featuresFromRecording } from '../../src/signal/features.js';
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { aopc, perturbationAuc, spread } from '../../src/evaluation/curve-summaries.js';
 import { compareWithRandom } from '../../src/evaluation/compare-with-random.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { readWavFile } from '../../src/signal/read-wav-file.js';
+import { readWavFile } from '../../src/node/read-wav-file.js';
 import { featuresFromRecording } from '../../src/signal/features.js';
 import { assertClose, rejectsWithoutLeaks, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareWithRandom } from '../../src/evaluation/compare-with-random.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { useWasm } from '../helpers.js';
 import { conv1dNet, randomBatch } from '../tiny-models.js';
 import { runCli, saveModelJson } from '../cli/cli-helpers.js';
@@ -65,7 +65,7 @@ test('evaluate errors: one line on stderr naming the option, exit code 1', async
   const cases: [string[], RegExp][] = [
     [['--methods', 'saliency,magic'], /^wingbeats-xai: Option '--methods' must be a comma-separated list of gradients, saliency, .* but got 'magic'\.\n$/],
     [['--fraction', '2'], /^wingbeats-xai: Option '--fraction' must be a number in \[0, 1\] but got '2'\.\n$/],
-    [['--random-seeds', '0'], /^wingbeats-xai: Option '--random-seeds' must be an integer from 1 to 1000 but got '0'\.\n$/],
+    [['--random-seeds', '0'], /^wingbeats-xai: Option '--random-seeds' must be an integer in \[1, 10000\] but got '0'\.\n$/],
     [['--stats', path.join(work, 'missing.json')], /^wingbeats-xai: Pixel statistics file '.*missing\.json' does not exist\.\n$/],
   ];
   for (const [extra, pattern] of cases) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { flipSchedule, pixelFlipping } from '../../src/evaluation/pixel-flipping.js';
 import type { PixelStatistics } from '../../src/evaluation/pixel-statistics.js';
-import { createRng } from '../../src/core/rng.js';
+import { createRng } from '../../src/util/rng.js';
 import { assertClose, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 
 before(useWasm);

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { pixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from '../../src/evaluation/pixel-statistics.js';
-import { loadPixelStatistics, savePixelStatistics } from '../../src/evaluation/pixel-statistics-file.js';
-import { createRng } from '../../src/core/rng.js';
+import { loadPixelStatistics, savePixelStatistics } from '../../src/node/pixel-statistics-file.js';
+import { createRng } from '../../src/util/rng.js';
 import { assertClose, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 
 before(useWasm);

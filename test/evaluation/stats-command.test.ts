@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readWavFile } from '../../src/signal/read-wav-file.js';
+import { readWavFile } from '../../src/node/read-wav-file.js';
 import { featuresFromRecording } from '../../src/signal/features.js';
 import { assertClose, repoRoot, useWasm } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';

@@ -8,17 +8,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { MAX_MESSAGE_LENGTH, WingbeatsError, safeMessageText } from '../../src/core/errors.js';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
-import { jsonNestingDepth, parseJsonText } from '../../src/core/json-text.js';
-import { decodeNpy } from '../../src/core/npy.js';
-import { readNpy } from '../../src/cli/npy.js';
-import { readInputs } from '../../src/cli/read-inputs.js';
-import { formatError } from '../../src/cli/common.js';
-import { readRegularFile } from '../../src/io/read-regular-file.js';
+import { MAX_MESSAGE_LENGTH, WingbeatsError, safeMessageText } from '../../src/util/errors.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { jsonNestingDepth, parseJsonText } from '../../src/io/json-text.js';
+import { decodeNpy } from '../../src/io/npy.js';
+import { readNpy } from '../../src/node/npy-file.js';
+import { readBaselineFile, readItems } from '../../src/node/cli/open-model.js';
+import { formatError } from '../../src/node/cli/common.js';
+import { readRegularFile } from '../../src/node/read-regular-file.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { featuresFromRecording } from '../../src/signal/features.js';
-import { readWavFile } from '../../src/signal/read-wav-file.js';
+import { readWavFile } from '../../src/node/read-wav-file.js';
 import { decodeWav } from '../../src/signal/wav.js';
 import { npyBytes, psdValues, toneWav } from '../../scripts/fuzz/seeds.js';
 import { rejectsWithoutLeaks, useWasm } from '../helpers.js';
@@ -33,6 +33,7 @@ before(async () => {
 });
 
 const psdModel = ExplainableModel.from((x) => x, { inputShape: [129, 1] });
+const oneItem = [{ name: 'x', data: new Float32Array(129), shape: [129, 1] }];
 
 function expectCode(code: string, pattern: RegExp): (error: unknown) => boolean {
   return (error) => {
@@ -53,14 +54,14 @@ test('devices, FIFOs and folders are refused by every reader before a byte is re
   for (const [file, pattern] of special) {
     await assert.rejects(readWavFile(file), expectCode('IO', pattern));
     await assert.rejects(readNpy(file), expectCode('IO', pattern));
-    await assert.rejects(readInputs(`${file}`, psdModel, {}), (e: WingbeatsError) => e instanceof WingbeatsError);
+    await assert.rejects(readItems(psdModel, file, {}), (e: WingbeatsError) => e instanceof WingbeatsError);
     await rejectsWithoutLeaks(() => loadModel(file), new RegExp(`^The model '.*' ${pattern.source}`));
   }
   // By extension, as the CLI sees them: the message names the option the file came from.
   const link = path.join(dir, 'zero.json');
   execFileSync('ln', ['-sf', '/dev/zero', link]);
-  await assert.rejects(readInputs(link, psdModel, { option: '--baseline' }), expectCode('IO', /^The --baseline file '.*zero\.json' is a character device/));
-  await assert.rejects(readInputs(path.join(dir, 'folder'), psdModel, { option: '--baseline' }), expectCode('INVALID_ARGUMENT', /^Option '--baseline' must be a \.wav, \.npy or \.json file/));
+  await assert.rejects(readBaselineFile(psdModel, { baseline: link }, oneItem), expectCode('IO', /^The --baseline file '.*zero\.json' is a character device/));
+  await assert.rejects(readBaselineFile(psdModel, { baseline: path.join(dir, 'folder') }, oneItem), expectCode('IO', /^The --baseline file '.*folder' is a folder, not a regular file/));
 });
 
 test('files larger than the cap are refused with the limit in the message, before reading', async () => {
@@ -127,14 +128,14 @@ test('JSON inputs: byte-order mark, null among feature documents, ragged lists, 
     writeFileSync(file, text);
     return file;
   };
-  const bom = await readInputs(write('bom.json', `\ufeff${JSON.stringify(psd)}`), psdModel);
+  const bom = await readItems(psdModel, write('bom.json', `\ufeff${JSON.stringify(psd)}`), {});
   assert.equal(bom.length, 1);
   await assert.rejects(
-    readInputs(write('null.json', JSON.stringify([{ features: psd }, null])), psdModel),
+    readItems(psdModel, write('null.json', JSON.stringify([{ features: psd }, null])), {}),
     expectCode('INVALID_FILE', /is a list of feature documents but item 1 is not one/),
   );
-  await assert.rejects(readInputs(write('ragged.json', JSON.stringify([[1, 2], [3, [4]]])), psdModel), expectCode('INVALID_FILE', /rectangular nested array/));
-  await assert.rejects(readInputs(write('deep.json', `${'['.repeat(100000)}${']'.repeat(100000)}`), psdModel), expectCode('INVALID_FILE', /is nested 100000 levels deep, more than the limit of 256/));
+  await assert.rejects(readItems(psdModel, write('ragged.json', JSON.stringify([[1, 2], [3, [4]]])), {}), expectCode('INVALID_FILE', /rectangular nested array/));
+  await assert.rejects(readItems(psdModel, write('deep.json', `${'['.repeat(100000)}${']'.repeat(100000)}`), {}), expectCode('INVALID_FILE', /is nested 100000 levels deep, more than the limit of 256/));
   assert.equal(jsonNestingDepth('["[[[", {"a": [1]}]'), 3, 'brackets inside strings do not count');
   assert.throws(() => parseJsonText('{"a": [1, }', "'x'"), expectCode('INVALID_FILE', /^'x' is not valid JSON/));
 });

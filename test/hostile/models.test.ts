@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { functionalConfig, functionalWeights, kerasH5Bytes } from '../../scripts/fuzz/seeds.js';
 import { repoRoot, rejectsWithoutLeaks, useWasm } from '../helpers.js';

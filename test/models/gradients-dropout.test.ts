@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
-import { setupBackend } from '../../src/core/backend.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import type { ExecutionSettings } from '../../src/execution/execution-settings.js';
+import { setupBackend } from '../../src/execution/backend.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { assertClose, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 
@@ -19,10 +20,10 @@ const models = {
 };
 
 /** d(logit of `target` in head `output`)/d(input), through the adapter; one-hot mask (wasm has no UnsortedSegmentSum). */
-function inputGradient(model: ExplainableModel, x: tf.Tensor, output: string, target: number): number[] {
+function inputGradient(model: ExplainableModel, x: tf.Tensor, output: string, target: number, execution?: ExecutionSettings): number[] {
   const g = tf.tidy(() => {
     const f = (input: tf.Tensor): tf.Scalar => {
-      const logits = model.run(input, { output, scores: 'logits' });
+      const logits = model.run(input, { output, scores: 'logits', execution });
       return tf.sum(tf.mul(logits, tf.oneHot([target], logits.shape[1]))) as tf.Scalar;
     };
     return tf.grad(f)(x);
@@ -79,17 +80,11 @@ describe('Monte-Carlo dropout on loaded models', { skip: skipWithoutShared }, ()
     const stats = statistics();
     const deterministic = model.predict(x, { output: 'species', scores: 'probabilities' });
     const again = model.predict(x, { output: 'species', scores: 'probabilities' });
-    const sample = (): number[] => tf.tidy(() => Array.from(model.run(x, { output: 'species', scores: 'logits' }).dataSync()));
-    const handle = model.enableMcDropout({ seed: 5 });
-    let a: number[];
-    let b: number[];
-    try {
-      a = sample();
-      b = sample();
-    } finally {
-      handle.remove();
-    }
+    const sample = (seed: number): number[] => tf.tidy(() => Array.from(model.run(x, { output: 'species', scores: 'logits', execution: { dropout: { seed } } }).dataSync()));
+    const a = sample(5);
+    const b = sample(6);
     assert.notDeepEqual(a, b, 'two dropout samples differ');
+    assert.deepEqual(sample(5), a, 'the same seed, the same masks');
     assert.deepEqual(Array.from(deterministic.scores.dataSync()), Array.from(again.scores.dataSync()), 'dropout off: deterministic');
     const mc = model.predict(x, { output: 'species', scores: 'probabilities', samples: 200, seed: 1 });
     // Dropout on a 6-unit embedding head is a strong perturbation: the MC mean stays close, not equal.
@@ -115,12 +110,11 @@ describe('Monte-Carlo dropout on loaded models', { skip: skipWithoutShared }, ()
 
   test('gradients work with dropout on (every method can use MC dropout)', () => {
     const x = input(model, 14);
-    const handle = model.enableMcDropout({ seed: 9 });
     try {
-      const g = inputGradient(model, x, 'species', 0);
+      const g = inputGradient(model, x, 'species', 0, { dropout: { seed: 9 } });
       assert.ok(g.some((v) => v !== 0));
+      assert.notDeepEqual(g, inputGradient(model, x, 'species', 0), 'dropout changes the gradient');
     } finally {
-      handle.remove();
       x.dispose();
     }
   });

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { checkKerasConfig, normaliseKerasConfig } from '../../src/models/keras-config.js';
 import { registerWingbeatsLayers } from '../../src/models/wingbeats-layers.js';

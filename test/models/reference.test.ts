@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { DATASETS } from '../../src/models/labels.js';
 import { assertClose, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';

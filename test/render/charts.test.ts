@@ -5,11 +5,11 @@ import { spectrogramExplanationSpec } from '../../src/render/spectrogram-chart.j
 import { heatmapRowSpec } from '../../src/render/heatmap-row-chart.js';
 import { pixelFlippingSpec } from '../../src/render/pixel-flipping-chart.js';
 import { renderChartSvg } from '../../src/render/chart-svg.js';
-import { renderChartPng, svgToPng } from '../../src/render/chart-png.js';
+import { renderChartPng, svgToPng } from '../../src/node/chart-png.js';
 import { heatmapRaster } from '../../src/render/heatmap-raster.js';
 import { pngSize } from '../../src/render/png-encoder.js';
 import { explanationTitle } from '../../src/render/chart-theme.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { COLS, ROWS, frequencies, saliency, signed, spectrogramGrid, spectrum } from './fixtures.js';
 
 const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COLORMAPS, COLORMAP_NAMES, colormap, colormapAnchors, colormapLut, lightness, rgbToHex, vegaColorScale } from '../../src/render/colormaps.js';
 import { resolveColorScale } from '../../src/render/color-domain.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 
 test('every table has at least 16 anchors', () => {
   for (const name of COLORMAP_NAMES) assert.ok(colormapAnchors(name).length / 3 >= 16, name);

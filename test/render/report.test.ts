@@ -8,9 +8,9 @@ import { escapeHtml } from '../../src/render/html-escape.js';
 import { waveformSvg } from '../../src/render/waveform-svg.js';
 import { bytesToBase64, textToBase64 } from '../../src/render/base64.js';
 import { encodeRgbaPng } from '../../src/render/png-encoder.js';
-import { writeChartFiles, writeReportFile } from '../../src/render/chart-files.js';
+import { writeChartFiles, writeReportFile } from '../../src/node/chart-files.js';
 import { psdExplanationSpec } from '../../src/render/psd-chart.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { saliency, spectrum } from './fixtures.js';
 
 const svgPicture = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>π — ok</text></svg>';

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as wavefileModule from 'wavefile';
-import { main } from '../../src/cli/main.js';
-import { decodeNpy, encodeNpy, readNpy } from '../../src/cli/npy.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { main } from '../../src/node/cli/main.js';
+import { decodeNpy, encodeNpy, readNpy } from '../../src/node/npy-file.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { repoRoot } from './fixtures.js';
 
 const WaveFile = (wavefileModule as any).WaveFile ?? (wavefileModule as any).default.WaveFile;

@@ -5,8 +5,8 @@ import { featuresFromRecording, computeFeatures } from '../../src/signal/feature
 import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, featureShape, presetForInputShape } from '../../src/signal/presets.js';
 import { loudestWindowStart } from '../../src/signal/crop.js';
 import { normalisePeak } from '../../src/signal/normalise.js';
-import { readWavFile } from '../../src/signal/read-wav-file.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { readWavFile } from '../../src/node/read-wav-file.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { readJson, recordingFiles, recordingsDir, referenceDir, skipWithoutShared } from './fixtures.js';
 
 test('preset shapes and the default preset for a model input shape', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { resampleFilter, resamplePoly, resampleTo } from '../../src/signal/resample.js';
-import { readWavFile } from '../../src/signal/read-wav-file.js';
+import { readWavFile } from '../../src/node/read-wav-file.js';
 import { readJson, recordingsDir, referenceDir, skipWithoutShared } from './fixtures.js';
 
 /** Amplitude of the component at `f` (cycles/sample) by least squares on cos/sin, over [from, to). */

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as wavefileModule from 'wavefile';
 import { decodeWav } from '../../src/signal/wav.js';
-import { readWavFile } from '../../src/signal/read-wav-file.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { readWavFile } from '../../src/node/read-wav-file.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 
 const WaveFile = (wavefileModule as any).WaveFile ?? (wavefileModule as any).default.WaveFile;
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { powerToDb, welchPsd } from '../../src/signal/welch.js';
-import { WingbeatsError } from '../../src/core/errors.js';
+import { WingbeatsError } from '../../src/util/errors.js';
 import { readJson, referenceFiles, skipWithoutShared } from './fixtures.js';
 
 const files = referenceFiles('welch');

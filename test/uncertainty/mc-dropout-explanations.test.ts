@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ExplainableModel } from '../../src/core/explainable-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 import { quantileMaps } from '../../src/uncertainty/quantile-maps.js';
 import { assertClose, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
@@ -24,31 +24,20 @@ function bnDropoutNet(rate: number): tf.LayersModel {
   return model;
 }
 
-test('fixed-mask dropout handle: one thinned network for every call, row and chunking', () => {
+test('fixed-mask dropout settings: one thinned network for every call, row and chunking', () => {
   const model = ExplainableModel.from(conv1dNet());
   const x = randomBatch([1, 12, 2], 1);
   const tiled = tf.tile(x, [6, 1, 1]);
-  const fixed = model.enableMcDropout({ seed: 3, fixedMasks: true });
-  let rows: number[][];
-  let again: number[][];
-  try {
-    rows = tf.tidy(() => model.run(tiled).arraySync());
-    again = tf.tidy(() => tf.concat([model.run(tf.slice(tiled, 0, 2)), model.run(tf.slice(tiled, 2, 4))]).arraySync() as number[][]);
-  } finally {
-    fixed.remove();
-  }
+  const execution = { dropout: { seed: 3, fixedMasks: true } };
+  const rows = tf.tidy(() => model.run(tiled, { execution }).arraySync());
+  const again = tf.tidy(() => tf.concat([model.run(tf.slice(tiled, 0, 2), { execution }), model.run(tf.slice(tiled, 2, 4), { execution })]).arraySync() as number[][]);
   rows.forEach((row) => assert.deepEqual(row, rows[0], 'all rows share the masks'));
   assert.deepEqual(again, rows, 'another chunking, the same network');
   const clean = tf.tidy(() => model.run(x).arraySync());
   assert.notDeepEqual(rows[0], clean[0], 'dropout is on');
-  const perRow = model.enableMcDropout({ seed: 3 });
-  try {
-    const varied = tf.tidy(() => model.run(tiled).arraySync());
-    assert.ok(varied.some((row) => row.some((v, j) => v !== varied[0][j])), 'without fixedMasks every row draws its own masks');
-  } finally {
-    perRow.remove();
-  }
-  assert.equal(model.mcDropoutActive, false);
+  const varied = tf.tidy(() => model.run(tiled, { execution: { dropout: { seed: 3 } } }).arraySync());
+  assert.ok(varied.some((row) => row.some((v, j) => v !== varied[0][j])), 'without fixedMasks every row draws its own masks');
+  assert.deepEqual(tf.tidy(() => model.run(x).arraySync()), clean, 'nothing stays switched on');
   x.dispose();
   tiled.dispose();
   model.layersModel?.dispose();
@@ -105,16 +94,16 @@ test('MC dropout leaves batch norm in inference mode and its statistics untouche
   active.dispose();
 });
 
-test('mcDropoutExplanations names the problem, removes the dropout handle and leaks nothing on errors', async () => {
+test('mcDropoutExplanations names the problem, leaves dropout off and leaks nothing on errors', async () => {
   const model = ExplainableModel.from(conv1dNet());
   const x = randomBatch([1, 12, 2], 4);
+  const clean = tf.tidy(() => model.run(x).arraySync());
   await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { method: 'magic' as never }), /Argument 'method' passed to 'mcDropoutExplanations' must be one of 'gradients', 'saliency', .* but got 'magic'\./);
-  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { samples: 0 }), /Argument 'samples' passed to 'mcDropoutExplanations' must be a positive integer but got 0\./);
+  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { samples: 0 }), /Argument 'samples' passed to 'mcDropoutExplanations' must be an integer in \[1, 100000\] but got 0\./);
   await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { target: 9 }), /Argument 'target' passed to 'mcDropoutExplanations' must be in \[0, 3\) \(number of classes\) but got 9\./);
-  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { method: 'integrated-gradients', steps: -1, samples: 2 }), /Argument 'steps' passed to 'integratedGradients' must be a positive integer but got -1\./);
-  assert.equal(model.mcDropoutActive, false, 'the handle was removed although the method threw');
+  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { method: 'integrated-gradients', steps: -1, samples: 2 }), /Argument 'steps' passed to 'integratedGradients' must be an integer in \[1, 100000\] but got -1\./);
+  assert.deepEqual(tf.tidy(() => model.run(x).arraySync()), clean, 'dropout is off although the method threw');
   await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { samples: 2, onSample: () => { throw new Error('stop'); } }), /stop/);
-  assert.equal(model.mcDropoutActive, false);
   const dense = denseNet();
   await rejectsWithoutLeaks(() => mcDropoutExplanations(dense, [[1, 2, 3, 4]]), /'mcDropoutExplanations' needs a model with a Dropout layer, but model '.*' with input \[4\] and head .* has none/);
   await rejectsWithoutLeaks(() => mcDropoutExplanations((t: tf.Tensor) => tf.reshape(t, [-1, 2]), [[1, 2]]), /'mcDropoutExplanations' needs a tf\.LayersModel with Dropout layers; a plain function model has no dropout to switch on\./);

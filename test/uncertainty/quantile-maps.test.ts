@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { histogramMidpoints, quantileMaps, quantileOfSorted } from '../../src/uncertainty/quantile-maps.js';
-import { createRng } from '../../src/core/rng.js';
+import { createRng } from '../../src/util/rng.js';
 import { assertClose } from '../helpers.js';
 
 /** Textbook NumPy 'linear' quantile: sort, position (n − 1)q, linear interpolation between its neighbours. */

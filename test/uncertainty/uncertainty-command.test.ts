@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 import { quantileMaps } from '../../src/uncertainty/quantile-maps.js';
-import { loadModelFile } from '../../src/models/load-model-file.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
 import { assertClose, useWasm } from '../helpers.js';
 import { conv1dNet, denseNet, randomBatch } from '../tiny-models.js';
 import { runCli, saveModelJson } from '../cli/cli-helpers.js';
@@ -76,7 +76,7 @@ test('uncertainty errors: one line on stderr, exit code 1', async () => {
   writeFileSync(denseInput, JSON.stringify([1, 2, 3, 4]));
   const cases: [string[], RegExp][] = [
     [['--model', modelFile, '--input', inputFile, '--quantiles', '0.5,2'], /^wingbeats-xai: Option '--quantiles' must be a number in \[0, 1\] but got '2'\.\n$/],
-    [['--model', modelFile, '--input', inputFile, '--samples', '0'], /^wingbeats-xai: Option '--samples' must be an integer from 1 to 10000 but got '0'\.\n$/],
+    [['--model', modelFile, '--input', inputFile, '--samples', '0'], /^wingbeats-xai: Option '--samples' must be an integer in \[1, 100000\] but got '0'\.\n$/],
     [['--model', denseFile, '--input', denseInput], /^wingbeats-xai: 'mcDropoutExplanations' needs a model with a Dropout layer, but model .* has none: every sample would be the same\.\n$/],
   ];
   for (const [argv, pattern] of cases) {

@@ -164,8 +164,8 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
       for (const [run, method] of METHODS.entries()) {
         await page.selectOption('#method', method);
         // Tuning inputs appear only for the methods the registry says take them.
-        assert.equal(await page.isVisible('#steps'), attributionMethods[method].tuning.includes('steps'));
-        assert.equal(await page.isVisible('#samples'), false);
+        assert.equal(await page.isVisible('#steps'), attributionMethods[method].options.some((o) => o.name === 'steps'));
+        assert.equal(await page.isVisible('#noiseSamples'), false);
         if (method === 'integrated-gradients') {
           await page.fill('#steps', '12');
           await page.selectOption('#integration', 'gauss-legendre');
@@ -189,7 +189,7 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
         // the same computation in Node
         assert.ok(relativeMaxDiff(item.input, features.data) <= 1e-6, `features differ: ${relativeMaxDiff(item.input, features.data)}`);
         const x = tf.tensor(features.data, [1, ...features.shape]);
-        if (method === 'integrated-gradients') assert.deepEqual(record.tuning, { steps: 12, method: 'gauss-legendre' });
+        if (method === 'integrated-gradients') assert.deepEqual(record.tuning, { steps: 12, integration: 'gauss-legendre' });
         const result = await attributionMethods[method].run(model, x, { ...record.tuning, output: record.output, target: record.target ?? undefined, seed: record.seed });
         try {
           assert.deepEqual(result.targets, [item.target]);

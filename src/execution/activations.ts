@@ -1,0 +1,39 @@
+/** The Keras activations the executor knows, by name, as plain TensorFlow.js ops. */
+import * as tf from '@tensorflow/tfjs';
+import { WingbeatsError } from '../util/errors.js';
+import type { ExecutionContext } from './layer-op.js';
+
+/**
+ * Applies activation `name` to `x`. `relu6` goes through `ctx.relu`, so rules on `'relu'` reach it; a softmax is kept
+ * only when `keepSoftmax` (the executor drops a final softmax for logits).
+ */
+export function applyActivation(name: string, x: tf.Tensor, ctx: ExecutionContext, keepSoftmax: boolean): tf.Tensor {
+  switch (name) {
+    case 'linear':
+    case undefined:
+      return x;
+    case 'relu':
+      return tf.relu(x);
+    case 'softmax':
+      return keepSoftmax ? tf.softmax(x) : x;
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'elu':
+      return tf.elu(x);
+    case 'selu':
+      return tf.selu(x);
+    case 'softplus':
+      return tf.softplus(x);
+    case 'relu6':
+      return tf.clipByValue(ctx.relu(x), 0, 6);
+    case 'swish':
+      return tf.mul(x, tf.sigmoid(x));
+    default:
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Activation '${name}' is not supported by the explainable executor.`,
+      );
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The layer ops of the standard Keras layers (Dense, convolutions, batch norm, activations, dropout, pooling, ...),
+ * registered by `registerBuiltinLayerOps`. Convolutions get their input gradient from `fast-conv.ts`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { WingbeatsError } from '../util/errors.js';
+import { conv1dInputGradFriendly, conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from './fast-conv.js';
+import {
+  LayerOp,
+  activationName,
+  addBias,
+  config,
+  first,
+  layerWeight,
+  pair,
+  requireChannelsLast,
+  single,
+} from './layer-op.js';
+
+const builtins: [string, LayerOp][] = [];
+const add = (className: string, op: LayerOp): void => void builtins.push([className, op]);
+
+function pooling(kind: 'max' | 'avg', rank: 1 | 2): LayerOp {
+  return (layer, inputs) => {
+    requireChannelsLast(layer);
+    const x = single(inputs, layer);
+    const c = config(layer);
+    const padding = c.padding as 'valid' | 'same';
+    if (rank === 2) {
+      const size = pair(c.poolSize, 2);
+      const strides = pair(c.strides ?? c.poolSize, size[0]);
+      return kind === 'max'
+        ? tf.maxPool(x as tf.Tensor4D, size, strides, padding)
+        : tf.avgPool(x as tf.Tensor4D, size, strides, padding);
+    }
+    const size = first(c.poolSize, 2);
+    const stride = first(c.strides ?? c.poolSize, size);
+    const x4 = tf.expandDims(x, 2) as tf.Tensor4D;
+    const y =
+      kind === 'max'
+        ? tf.maxPool(x4, [size, 1], [stride, 1], padding)
+        : tf.avgPool(x4, [size, 1], [stride, 1], padding);
+    return tf.squeeze(y, [2]);
+  };
+}
+
+const passThrough: LayerOp = (layer, inputs) => single(inputs, layer);
+
+add('InputLayer', passThrough);
+
+add('Dense', (layer, inputs, ctx) => {
+  const x = single(inputs, layer);
+  const kernel = layerWeight(layer, 'kernel');
+  if (kernel === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', `Dense layer '${layer.name}' has no kernel.`);
+  const y = x.rank === 2 ? tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D) : tf.dot(x, kernel);
+  return ctx.activation(activationName(layer), addBias(layer, y));
+});
+
+/**
+ * The op of a convolution layer class: channels-last input, its named weights, `compute(x, weights, config)` for the
+ * linear part, then bias and activation under the rules in force.
+ */
+function convolutionOp(
+  weightNames: readonly string[],
+  compute: (x: tf.Tensor, weights: tf.Tensor[], c: Record<string, any>, layer: tf.layers.Layer) => tf.Tensor,
+): LayerOp {
+  return (layer, inputs, ctx) => {
+    requireChannelsLast(layer);
+    const weights = weightNames.map((name) => {
+      const w = layerWeight(layer, name);
+      if (w === undefined)
+        throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no ${name}.`);
+      return w;
+    });
+    const c = config(layer);
+    return ctx.activation(activationName(layer), addBias(layer, compute(single(inputs, layer), weights, c, layer)));
+  };
+}
+
+add(
+  'Conv1D',
+  convolutionOp(['kernel'], (x, [kernel], c, layer) => {
+    if (c.padding === 'causal')
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Conv1D layer '${layer.name}' uses causal padding, which is not supported.`,
+      );
+    return conv1dInputGradFriendly(
+      x as tf.Tensor3D,
+      kernel as tf.Tensor3D,
+      first(c.strides, 1),
+      c.padding,
+      first(c.dilationRate, 1),
+    );
+  }),
+);
+
+add(
+  'Conv2D',
+  convolutionOp(['kernel'], (x, [kernel], c) =>
+    conv2dInputGradFriendly(
+      x as tf.Tensor4D,
+      kernel as tf.Tensor4D,
+      pair(c.strides, 1),
+      c.padding,
+      pair(c.dilationRate, 1),
+    ),
+  ),
+);
+
+add(
+  'DepthwiseConv2D',
+  convolutionOp(['depthwise_kernel'], (x, [kernel], c) =>
+    depthwiseConv2dInputGradFriendly(
+      x as tf.Tensor4D,
+      kernel as tf.Tensor4D,
+      pair(c.strides, 1),
+      c.padding,
+      pair(c.dilationRate, 1),
+    ),
+  ),
+);
+
+add(
+  'SeparableConv2D',
+  convolutionOp(['depthwise_kernel', 'pointwise_kernel'], (x, [depthwise, pointwise], c) => {
+    const spatial = depthwiseConv2dInputGradFriendly(
+      x as tf.Tensor4D,
+      depthwise as tf.Tensor4D,
+      pair(c.strides, 1),
+      c.padding,
+      pair(c.dilationRate, 1),
+    );
+    return conv2dInputGradFriendly(spatial, pointwise as tf.Tensor4D, [1, 1], 'valid', [1, 1]);
+  }),
+);
+
+add('BatchNormalization', (layer, inputs) => {
+  const x = single(inputs, layer);
+  const c = config(layer);
+  const axisValue = Array.isArray(c.axis) ? c.axis[0] : (c.axis ?? -1);
+  const axis = axisValue < 0 ? x.rank + axisValue : axisValue;
+  const mean = layerWeight(layer, 'moving_mean');
+  const variance = layerWeight(layer, 'moving_variance');
+  if (mean === undefined || variance === undefined) {
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `BatchNormalization layer '${layer.name}' has no moving statistics.`);
+  }
+  const gamma = c.scale === false ? undefined : layerWeight(layer, 'gamma');
+  const beta = c.center === false ? undefined : layerWeight(layer, 'beta');
+  let scale = tf.rsqrt(tf.add(variance, c.epsilon ?? 1e-3));
+  if (gamma !== undefined) scale = tf.mul(scale, gamma);
+  let shift = tf.neg(tf.mul(mean, scale));
+  if (beta !== undefined) shift = tf.add(shift, beta);
+  if (axis !== x.rank - 1) {
+    const shape = x.shape.map((d, i) => (i === axis ? d : 1));
+    scale = tf.reshape(scale, shape);
+    shift = tf.reshape(shift, shape);
+  }
+  return tf.add(tf.mul(x, scale), shift);
+});
+
+add('Activation', (layer, inputs, ctx) => ctx.activation(activationName(layer), single(inputs, layer)));
+add('ReLU', (layer, inputs, ctx) => {
+  const c = config(layer);
+  if ((c.maxValue ?? null) !== null) return tf.clipByValue(ctx.relu(single(inputs, layer)), 0, c.maxValue);
+  return ctx.relu(single(inputs, layer));
+});
+add('Softmax', (layer, inputs) => tf.softmax(single(inputs, layer), first(config(layer).axis, -1)));
+add('Dropout', (layer, inputs, ctx) => ctx.dropout(single(inputs, layer), config(layer).rate ?? 0));
+add('SpatialDropout1D', (layer, inputs, ctx) => ctx.dropout(single(inputs, layer), config(layer).rate ?? 0));
+add('Flatten', (layer, inputs) => {
+  const x = single(inputs, layer);
+  return tf.reshape(x, [x.shape[0], -1]);
+});
+add('MaxPooling1D', pooling('max', 1));
+add('MaxPooling2D', pooling('max', 2));
+add('AveragePooling1D', pooling('avg', 1));
+add('AveragePooling2D', pooling('avg', 2));
+add('GlobalAveragePooling1D', (layer, inputs) => tf.mean(single(inputs, layer), 1));
+add('GlobalAveragePooling2D', (layer, inputs) => tf.mean(single(inputs, layer), [1, 2]));
+add('GlobalMaxPooling1D', (layer, inputs) => tf.max(single(inputs, layer), 1));
+add('GlobalMaxPooling2D', (layer, inputs) => tf.max(single(inputs, layer), [1, 2]));
+
+/** The built-in ops by Keras class name. */
+export const BUILTIN_LAYER_OPS: readonly (readonly [string, LayerOp])[] = builtins;

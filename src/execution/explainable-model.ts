@@ -1,0 +1,252 @@
+/**
+ * The explainable-model adapter: the one place that knows how a model is executed — which head, logits or
+ * probabilities, and, per call, the execution settings (propagation rules, Monte-Carlo dropout, a layer hook) — so
+ * attribution methods never reach into layers themselves. The model holds no per-call state.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { WingbeatsError, argumentError } from '../util/errors.js';
+import { PassState, executeGraph, layerEndsInSoftmax } from './execute-graph.js';
+import type { ExecutionSettings } from './execution-settings.js';
+import { createRng } from '../util/rng.js';
+import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
+
+/** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
+export type ScoreFunction = (x: tf.Tensor) => tf.Tensor;
+
+/** Anything the attribution methods accept as a model. */
+export type ModelInput = ExplainableModel | tf.LayersModel | ScoreFunction;
+
+/** Which scores are explained: pre-softmax logits (default) or softmax probabilities. */
+export type ScoreKind = 'logits' | 'probabilities';
+
+/** A head of a multi-output model: its name or its index. */
+export type OutputSelector = string | number;
+
+/** Options of {@link ExplainableModel.from}. */
+export interface ExplainableModelOptions {
+  /** Class labels: one list for single-head models, or a list per head name. */
+  labels?: string[] | Record<string, string[]>;
+  /** Names of the heads in output order (default: the model's output layer names, or `['output']`). */
+  outputNames?: string[];
+  /** Input shape without the batch axis (default: the model's). */
+  inputShape?: number[];
+  /** Whether each head ends in a softmax (default: read from the output layers). */
+  softmaxOutputs?: boolean[];
+  /** A short name shown in reports. */
+  name?: string;
+  /** Free-form facts about the model (architecture, data set, file) carried into results. */
+  info?: Record<string, unknown>;
+}
+
+/** Options shared by everything that runs a model. */
+export interface RunOptions {
+  /** Head name or index (default 0, the first head). */
+  output?: OutputSelector;
+  /** `'logits'` (default) or `'probabilities'`. */
+  scores?: ScoreKind;
+  /** Rules, dropout and layer hook of this call only (default: plain inference). */
+  execution?: ExecutionSettings;
+}
+
+/** Result of {@link ExplainableModel.predict}: scores, or their mean and standard deviation over MC-dropout samples. */
+export interface PredictResult {
+  /** `[batch, classes]`: the scores (or their mean over samples). Owned by the caller. */
+  scores: tf.Tensor2D;
+  /** `[batch, classes]` standard deviation over samples (only with `samples`). Owned by the caller. */
+  std?: tf.Tensor2D;
+  /** Number of Monte-Carlo samples drawn (1 without dropout). */
+  samples: number;
+}
+
+/** A model wrapped for explanation. Create with {@link ExplainableModel.from} (or `loadModel`). */
+export class ExplainableModel {
+  /** The wrapped tfjs model, if any. */
+  readonly layersModel: tf.LayersModel | null;
+  /** The wrapped function, if any. */
+  readonly scoreFunction: ScoreFunction | null;
+  /** Input shape without batch axis (`null` entries are free), or null when unknown (function models). */
+  readonly inputShape: (number | null)[] | null;
+  /** Head names in output order. */
+  readonly outputNames: string[];
+  /** A short display name. */
+  readonly name: string;
+  /** Free-form facts about the model. */
+  readonly info: Record<string, unknown>;
+  private readonly labelsByHead: (string[] | undefined)[];
+  private readonly softmaxByHead: boolean[];
+
+  private constructor(
+    layersModel: tf.LayersModel | null,
+    scoreFunction: ScoreFunction | null,
+    options: ExplainableModelOptions,
+  ) {
+    this.layersModel = layersModel;
+    this.scoreFunction = scoreFunction;
+    this.name = options.name ?? layersModel?.name ?? 'model';
+    this.info = options.info ?? {};
+    if (layersModel !== null) {
+      if (layersModel.inputs.length !== 1) {
+        throw new WingbeatsError('UNSUPPORTED_MODEL', `Models with ${layersModel.inputs.length} inputs are not supported; wingbeats-xai explains models with one input.`);
+      }
+      this.inputShape = options.inputShape ?? (layersModel.inputs[0].shape.slice(1) as (number | null)[]);
+      this.outputNames = options.outputNames ?? layersModel.outputs.map((o) => o.sourceLayer.name);
+      this.softmaxByHead = options.softmaxOutputs ?? layersModel.outputs.map((o) => layerEndsInSoftmax(o.sourceLayer as tf.layers.Layer));
+    } else {
+      this.inputShape = options.inputShape ?? null;
+      this.outputNames = options.outputNames ?? ['output'];
+      this.softmaxByHead = options.softmaxOutputs ?? [false];
+    }
+    if (this.outputNames.length !== (layersModel?.outputs.length ?? 1)) {
+      throw argumentError('ExplainableModel.from', 'outputNames', `a list of ${layersModel?.outputs.length ?? 1} names`, options.outputNames);
+    }
+    const labels = options.labels;
+    this.labelsByHead = this.outputNames.map((name, i) => {
+      if (labels === undefined) return undefined;
+      if (Array.isArray(labels)) return i === this.outputNames.length - 1 || this.outputNames.length === 1 ? labels : undefined;
+      return labels[name];
+    });
+  }
+
+  /** Wraps a tfjs LayersModel or a score function; an ExplainableModel is returned as is. */
+  static from(model: ModelInput, options: ExplainableModelOptions = {}): ExplainableModel {
+    if (model instanceof ExplainableModel) return model;
+    if (model instanceof tf.LayersModel) return new ExplainableModel(model, null, options);
+    if (typeof model === 'function') return new ExplainableModel(null, model, options);
+    throw argumentError('ExplainableModel.from', 'model', 'a tf.LayersModel, a function (x) => scores, or an ExplainableModel', model);
+  }
+
+  /** The index of a head given by name or index (default 0); throws a clear error for a head that does not exist. */
+  resolveOutput(functionName: string, output: OutputSelector | undefined): number {
+    if (output === undefined) return 0;
+    if (typeof output === 'number') {
+      if (Number.isInteger(output) && output >= 0 && output < this.outputNames.length) return output;
+      throw argumentError(functionName, 'output', `an integer in [0, ${this.outputNames.length}) or one of ${this.outputNames.map((n) => `'${n}'`).join(', ')}`, output, 'UNKNOWN_OUTPUT');
+    }
+    const index = this.outputNames.indexOf(output);
+    if (index >= 0) return index;
+    throw argumentError(functionName, 'output', `one of ${this.outputNames.map((n) => `'${n}'`).join(', ')} (or an index)`, output, 'UNKNOWN_OUTPUT');
+  }
+
+  /** Class labels of a head, if known. */
+  labels(outputIndex: number): string[] | undefined {
+    return this.labelsByHead[outputIndex];
+  }
+
+  /** Whether a head ends in a softmax (then `'logits'` removes it and `'probabilities'` keeps it). */
+  endsInSoftmax(outputIndex: number): boolean {
+    return this.softmaxByHead[outputIndex] ?? false;
+  }
+
+  /**
+   * Scores of one head for a batch: synchronous and differentiable (use inside `tf.tidy`/`tf.grad`), executed under
+   * `execution` (rules, dropout, layer hook) for this call only. The returned tensor is owned by the caller (or the
+   * enclosing tidy).
+   * @throws WingbeatsError UNSUPPORTED_MODEL for rules or a layer hook on a function model; INVALID_ARGUMENT for a layer
+   * hook naming no layer of the model.
+   * @example const logits = tf.tidy(() => model.run(x, { execution: { dropout: { seed: 1, fixedMasks: true } } }));
+   */
+  run(x: tf.Tensor, options: RunOptions & { outputIndex?: number } = {}): tf.Tensor2D {
+    const index = options.outputIndex ?? this.resolveOutput('run', options.output);
+    const scores = options.scores ?? 'logits';
+    const softmax = this.endsInSoftmax(index);
+    const execution = options.execution ?? {};
+    let out: tf.Tensor;
+    if (this.layersModel !== null) {
+      const state = passState(execution);
+      out = executeGraph(this.layersModel, [x], state, this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'))[index];
+      if (execution.layerHook !== undefined && state.hookCalls === 0) {
+        throw argumentError('run', 'execution.layerHook.layer', `the name of a layer of ${this.describe()}`, execution.layerHook.layer);
+      }
+    } else {
+      if ((execution.rules?.length ?? 0) > 0 || execution.layerHook !== undefined) {
+        throw new WingbeatsError('UNSUPPORTED_MODEL', 'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them (nor a layer hook).');
+      }
+      out = (this.scoreFunction as ScoreFunction)(x);
+    }
+    if (out.rank !== 2) {
+      throw new WingbeatsError('UNSUPPORTED_MODEL', `Head '${this.outputNames[index]}' returns shape [${out.shape.join(',')}]; expected [batch, classes].`);
+    }
+    if (scores === 'probabilities' && !softmax) out = tf.softmax(out);
+    return out as tf.Tensor2D;
+  }
+
+  /**
+   * Predicts scores for a batch, in chunks of `batchSize` rows, under `execution`. With `samples: N` (N ≥ 1)
+   * Monte-Carlo dropout is switched on for the call (every row and chunk its own masks, seeded by `seed`) and the mean
+   * and standard deviation over N samples are returned (running sums: memory does not grow with N).
+   */
+  predict(inputs: tf.Tensor, options: RunOptions & { samples?: number; seed?: number; batchSize?: number } = {}): PredictResult {
+    const index = this.resolveOutput('predict', options.output);
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const forward = (execution: (() => ExecutionSettings) | undefined): tf.Tensor2D =>
+      tf.tidy(() => {
+        const parts = chunks(inputs.shape[0], batchSize).map(({ start, end }) =>
+          this.run(tf.slice(inputs, start, end - start), { outputIndex: index, scores: options.scores, execution: execution?.() ?? options.execution }),
+        );
+        return (parts.length === 1 ? parts[0] : tf.concat(parts, 0)) as tf.Tensor2D;
+      });
+    if (options.samples === undefined) return { scores: forward(undefined), samples: 1 };
+    const samples = options.samples;
+    if (!Number.isInteger(samples) || samples < 1) throw argumentError('predict', 'samples', 'a positive integer', samples);
+    const rng = createRng(options.seed);
+    const sampled = (): ExecutionSettings => ({ ...options.execution, dropout: { seed: rng.int32() } });
+    let sum: tf.Tensor2D | null = null;
+    let sumSq: tf.Tensor2D | null = null;
+    try {
+      for (let s = 0; s < samples; s++) {
+        const y = forward(sampled);
+        const nextSum: tf.Tensor2D = sum === null ? tf.clone(y) : tf.add(sum, y);
+        const nextSq: tf.Tensor2D = sumSq === null ? tf.square(y) : tf.tidy(() => tf.add(sumSq as tf.Tensor2D, tf.square(y)));
+        sum?.dispose();
+        sumSq?.dispose();
+        y.dispose();
+        sum = nextSum;
+        sumSq = nextSq;
+      }
+      const total = sum as tf.Tensor2D;
+      const totalSq = sumSq as tf.Tensor2D;
+      return tf.tidy(() => {
+        const mean = tf.div(total, samples) as tf.Tensor2D;
+        const variance = tf.relu(tf.sub(tf.div(totalSq, samples), tf.square(mean)));
+        return { scores: mean, std: tf.sqrt(variance) as tf.Tensor2D, samples };
+      });
+    } finally {
+      (sum as tf.Tensor2D | null)?.dispose();
+      (sumSq as tf.Tensor2D | null)?.dispose();
+    }
+  }
+
+  /** Frees the wrapped model's weights (a function model owns none). The model cannot be used afterwards. */
+  dispose(): void {
+    if (this.layersModel === null) return;
+    // tfjs counts one reference per call of a layer, so a layer called twice in the graph keeps its weights after
+    // model.dispose(); free whatever is left.
+    const variables = this.layersModel.weights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    this.layersModel.dispose();
+    for (const variable of variables) if (variable !== undefined && !variable.isDisposed) variable.dispose();
+  }
+
+  /** A one-line description for messages ("model 'x' with input [129,1] and heads genus, species"). */
+  describe(): string {
+    const shape = this.inputShape === null ? 'any input' : `input [${this.inputShape.map((d) => d ?? '?').join(',')}]`;
+    return `model '${this.name}' with ${shape} and head${this.outputNames.length > 1 ? 's' : ''} ${this.outputNames.join(', ')}`;
+  }
+}
+
+/** The executor's state for one pass under `execution`. */
+function passState(execution: ExecutionSettings): PassState {
+  const dropout = execution.dropout;
+  let dropoutSeed: (() => number) | null = null;
+  if (dropout !== undefined) {
+    const rng = createRng(dropout.seed);
+    dropoutSeed = () => rng.int32();
+  }
+  return { rules: execution.rules, dropoutSeed, shareDropoutMask: dropout?.fixedMasks === true, layerHook: execution.layerHook, hookCalls: 0 };
+}
+
+/** Wraps any accepted model (see {@link ModelInput}). */
+export function asExplainableModel(model: ModelInput, functionName = 'explain'): ExplainableModel {
+  if (model instanceof ExplainableModel || model instanceof tf.LayersModel || typeof model === 'function') return ExplainableModel.from(model);
+  throw argumentError(functionName, 'model', 'a tf.LayersModel, a function (x) => scores, or an ExplainableModel', model);
+}
+

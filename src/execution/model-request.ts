@@ -1,0 +1,141 @@
+/**
+ * The request frame of every entry point that runs a model (attribution methods, pixel flipping, the random
+ * comparison, MC-dropout explanations): validate the shared options, wrap the model, resolve the head, validate and
+ * batch the inputs, predict in chunks, choose the targets — and free everything the frame owns, on success and on error.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { argumentError } from '../util/errors.js';
+import type { OptionSpec } from '../util/option-spec.js';
+import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
+import { ExplainableModel, ModelInput, OutputSelector, ScoreKind, asExplainableModel } from './explainable-model.js';
+import type { ExecutionSettings } from './execution-settings.js';
+import { InputLike, toInputBatch } from './inputs.js';
+import { TargetOption, resolveTargets } from './targets.js';
+
+/** Options every model-running entry point shares. */
+export interface RequestOptions {
+  /** Class to explain or follow: omitted = top class per example; an index; a class name; or one per example. */
+  target?: TargetOption;
+  /** Head name or index of a multi-output model (default 0). */
+  output?: OutputSelector;
+  /** `'logits'` (default; a final softmax is removed) or `'probabilities'`. */
+  scores?: ScoreKind;
+  /** Largest number of rows sent through the model at once (default 64). Does not change results. */
+  batchSize?: number;
+  /** Seed for sampled work (noise, dropout, replacement values). */
+  seed?: number;
+  /** Rules, dropout and layer hook of every pass of this call (default: plain inference). */
+  execution?: ExecutionSettings;
+}
+
+/** The shared `seed` and `batchSize` options, as specs (flags, defaults, ranges, help). */
+export const REQUEST_OPTIONS = [
+  {
+    name: 'seed',
+    flag: '--seed',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 2147483647,
+    help: 'seed of everything random: noise, dropout masks, replacement values, random orders',
+  },
+  {
+    name: 'batchSize',
+    flag: '--batch-size',
+    type: 'integer',
+    default: DEFAULT_BATCH_SIZE,
+    min: 1,
+    max: 100000,
+    help: 'rows per model call (does not change results)',
+  },
+] as const satisfies readonly OptionSpec[];
+
+/** What the frame hands to the body of an entry point. Tensors are owned by the frame unless taken. */
+export interface ModelRequest {
+  functionName: string;
+  model: ExplainableModel;
+  outputIndex: number;
+  /** Name of the head. */
+  output: string;
+  scores: ScoreKind;
+  batchSize: number;
+  execution: ExecutionSettings;
+  /** The validated float32 input batch. Owned by the frame: do not dispose. */
+  x: tf.Tensor;
+  /** `[batch, classes]` scores of kind `scores` under `execution`. Owned by the frame unless {@link takePredictions} is called. */
+  predictions: tf.Tensor2D;
+  /** The same scores as arrays. */
+  rows: number[][];
+  /** One class index per example. */
+  targets: number[];
+  /** Class names of the head, if known. */
+  labels: string[] | undefined;
+  /** Hands the ownership of `predictions` to the caller (the frame will not free it). */
+  takePredictions(): tf.Tensor2D;
+}
+
+/** Checks the options every entry point shares (`batchSize`, `scores`, `seed`). */
+export function checkRequestOptions(functionName: string, options: RequestOptions): void {
+  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
+    throw argumentError(functionName, 'batchSize', 'a positive integer', options.batchSize);
+  }
+  if (options.scores !== undefined && options.scores !== 'logits' && options.scores !== 'probabilities') {
+    throw argumentError(functionName, 'scores', "'logits' or 'probabilities'", options.scores);
+  }
+  if (options.seed !== undefined && !Number.isFinite(options.seed))
+    throw argumentError(functionName, 'seed', 'a finite number', options.seed);
+}
+
+/**
+ * Runs `body` inside the request frame. `checkModel` may reject a model before any tensor is made (e.g. "needs a
+ * Dropout layer"). Whatever `body` returns is returned; the input batch (and the predictions, unless taken) are freed.
+ * @example return withModelRequest('pixelFlipping', model, inputs, options, (request) => flip(request));
+ */
+export async function withModelRequest<T>(
+  functionName: string,
+  modelInput: ModelInput,
+  inputs: InputLike,
+  options: RequestOptions,
+  body: (request: ModelRequest) => Promise<T> | T,
+  checkModel?: (model: ExplainableModel) => void,
+): Promise<T> {
+  checkRequestOptions(functionName, options ?? {});
+  const model = asExplainableModel(modelInput, functionName);
+  checkModel?.(model);
+  const outputIndex = model.resolveOutput(functionName, options.output);
+  const scores: ScoreKind = options.scores ?? 'logits';
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const execution = options.execution ?? {};
+  const x = toInputBatch(functionName, model, inputs);
+  let predictions: tf.Tensor2D | undefined;
+  let taken = false;
+  try {
+    predictions = model.predict(x, { output: outputIndex, scores, batchSize, execution }).scores;
+    const rows = predictions.arraySync();
+    const labels = model.labels(outputIndex);
+    const targets = resolveTargets(functionName, options.target, rows, labels);
+    const owned = predictions;
+    const request: ModelRequest = {
+      functionName,
+      model,
+      outputIndex,
+      output: model.outputNames[outputIndex],
+      scores,
+      batchSize,
+      execution,
+      x,
+      predictions: owned,
+      rows,
+      targets,
+      labels,
+      takePredictions: () => {
+        taken = true;
+        return owned;
+      },
+    };
+    return await body(request);
+  } finally {
+    x.dispose();
+    if (!taken) predictions?.dispose();
+  }
+}

@@ -1,0 +1,110 @@
+/** Option groups shared by the commands and their parsing into pipeline settings (Node only). */
+import { Option, type Command } from 'commander';
+import { WingbeatsError } from '../../util/errors.js';
+import { REQUEST_OPTIONS } from '../../execution/model-request.js';
+import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import {
+  attributionMethodNames,
+  isAttributionMethodName,
+  type AttributionMethodName,
+} from '../../attribution/registry.js';
+import type { JobSettings } from '../../pipeline/explain-items.js';
+import type { InputReadOptions } from '../../pipeline/input-sources.js';
+import { parseOutput, parseTarget } from '../../pipeline/selectors.js';
+import { addMethodOptions, addSpecOptions, methodOptionValues, specValues } from './method-options.js';
+
+/** Parses `--methods a,b,c` against the registry. */
+export function parseMethodList(text: string): AttributionMethodName[] {
+  const names = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const unknown = names.find((n) => !isAttributionMethodName(n));
+  if (names.length === 0 || unknown !== undefined) {
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--methods' must be a comma-separated list of ${attributionMethodNames.join(', ')} but got '${unknown ?? text}'.`,
+    );
+  }
+  return names as AttributionMethodName[];
+}
+
+/** Adds `-m, --model` (required) and `-i, --input` (one file, or several paths and folders). */
+export function addModelInputOptions(command: Command, inputs: 'one' | 'many'): Command {
+  return command
+    .requiredOption(
+      '-m, --model <file>',
+      'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json',
+    )
+    .requiredOption(
+      inputs === 'one' ? '-i, --input <file>' : '-i, --input <paths...>',
+      inputs === 'one'
+        ? '.wav recording, or .npy/.json with one input or a list of inputs in the model layout'
+        : 'recordings (.wav), .npy or .json inputs, or folders of them',
+    );
+}
+
+/** Adds `--target`, `--output` and `--scores`: which class of which head is explained, on logits or probabilities. */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '-t, --target <class>',
+        'class index or name to explain, or one per input separated by commas',
+      ).default(undefined, 'the top class'),
+    )
+    .addOption(
+      new Option('--output <head>', 'head of a multi-output model, by name or index').default(undefined, 'the first'),
+    )
+    .addOption(
+      new Option('--scores <kind>', 'explain logits (final softmax removed) or probabilities')
+        .choices(['logits', 'probabilities'])
+        .default('logits'),
+    );
+}
+
+/** Adds `--preset` and `--windows`: how a `.wav` input becomes model inputs. */
+export function addRecordingOptions(command: Command, defaultWindows: 'loudest' | 'all' = 'loudest'): Command {
+  return command
+    .addOption(
+      new Option('--preset <name>', 'feature recipe for .wav inputs')
+        .choices([...FEATURE_PRESET_NAMES])
+        .default(undefined, 'from the model input shape'),
+    )
+    .addOption(
+      new Option('--windows <which>', '.wav inputs: the loudest window, the first, or all')
+        .choices(['loudest', 'first', 'all'])
+        .default(defaultWindows),
+    );
+}
+
+/** Adds `--seed` and `--batch-size` (one flag, default and help everywhere). */
+export function addRunOptions(command: Command): Command {
+  return addSpecOptions(command, REQUEST_OPTIONS);
+}
+
+/** Adds everything a command that runs attribution methods takes: targets, recordings, seed, batch size, method options. */
+export function addJobOptions(command: Command, aliases: Record<string, string> = {}): Command {
+  addTargetOptions(command);
+  addRecordingOptions(command);
+  addRunOptions(command);
+  return addMethodOptions(command, aliases);
+}
+
+/** The parsed options of {@link addJobOptions}, as pipeline settings. */
+export function jobSettings(options: Record<string, unknown>): JobSettings {
+  const run = specValues(options, REQUEST_OPTIONS) as { seed: number; batchSize: number };
+  return {
+    target: parseTarget(options.target as string | undefined),
+    output: parseOutput(options.output as string | undefined),
+    scores: options.scores as JobSettings['scores'],
+    seed: run.seed,
+    batchSize: run.batchSize,
+    methodOptions: methodOptionValues(options),
+  };
+}
+
+/** How `.wav` inputs become model inputs, from `--preset` and `--windows`. */
+export function inputReadOptions(options: Record<string, unknown>): InputReadOptions {
+  return { preset: options.preset as string | undefined, windows: options.windows as InputReadOptions['windows'] };
+}

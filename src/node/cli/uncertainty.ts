@@ -1,0 +1,75 @@
+/** `wingbeats-xai uncertainty`: explanations under Monte-Carlo dropout, summarised as quantile, mean and std maps. */
+import { Command, Option } from 'commander';
+import { attributionMethodNames, type AttributionMethodName } from '../../attribution/registry.js';
+import { MC_DROPOUT_OPTIONS } from '../../uncertainty/mc-dropout-explanations.js';
+import { QUANTILE_OPTIONS, type QuantileMethod } from '../../uncertainty/quantile-maps.js';
+import { parseOptionText } from '../../util/option-spec.js';
+import { uncertaintyJob, uncertaintySummary } from '../../pipeline/uncertainty-job.js';
+import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addSpecOptions, specValues } from './method-options.js';
+import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
+import { createProgress } from './progress.js';
+import { writeOutputs } from './staged-output.js';
+import { checkOutputFolder } from './output-target.js';
+import { checkMemoryEstimate } from './memory-estimate.js';
+
+const OWN_OPTIONS = [...MC_DROPOUT_OPTIONS, ...QUANTILE_OPTIONS];
+const QUANTILE = { name: 'quantiles', flag: '--quantiles', type: 'number', min: 0, max: 1, help: '' } as const;
+
+/** Builds the `uncertainty` command. */
+export function uncertaintyCommand(io: CliIo): Command {
+  const command = addModelInputOptions(
+    new Command('uncertainty').description(
+      'explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps',
+    ),
+    'one',
+  )
+    .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
+    .option('--keep-samples', "include every sample's heatmap in the JSON")
+    .option(
+      '-o, --out <dir>',
+      'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder',
+    );
+  addCommonOptions(addJobOptions(addSpecOptions(command, OWN_OPTIONS)));
+  command.action(async (options: CommonOptions & Record<string, any>) => {
+    const own = specValues(options, OWN_OPTIONS) as {
+      samples: number;
+      quantiles: string[];
+      quantileMethod: QuantileMethod;
+    };
+    const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
+    const settings = jobSettings(options);
+    if (options.out !== undefined) await checkOutputFolder(options.out);
+    await withModel(io, options.model, async (model) => {
+      const items = await readItems(model, options.input, inputReadOptions(options));
+      const values = items.length * (items[0]?.data.length ?? 0);
+      // Every sample's heatmap is kept for the quantiles (float32), and written as JSON text with --keep-samples.
+      checkMemoryEstimate(
+        `uncertainty: ${own.samples} samples × ${values} input values`,
+        own.samples * values * (options.keepSamples === true ? 40 : 4),
+        'lower --samples or give fewer inputs',
+      );
+      const baselines = await readBaselineFile(model, settings.methodOptions, items);
+      const progress = createProgress(io, `uncertainty (${own.samples} samples)`, { quiet: options.quiet });
+      const job = {
+        ...settings,
+        ...own,
+        quantiles,
+        method: options.method as AttributionMethodName,
+        keepSamples: options.keepSamples === true,
+        baselines,
+      };
+      const { document, files } = await uncertaintyJob(model, items, {
+        ...job,
+        onProgress: (d, t) => progress.update(d, t),
+      });
+      progress.done();
+      if (options.out !== undefined)
+        createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
+      if (options.json) writeJson(io, document);
+      else io.stdout(uncertaintySummary(document));
+    });
+  });
+  return command;
+}

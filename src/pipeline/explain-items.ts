@@ -1,0 +1,95 @@
+/** Runs one attribution method over input items and returns plain arrays per item. */
+import * as tf from '@tensorflow/tfjs';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { TargetOption } from '../execution/targets.js';
+import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
+import { disposeAttribution } from '../attribution/types.js';
+import { baselineBatch, itemsToBatch, type InputItem } from './input-sources.js';
+
+/** What every job that runs a model is told: target, head, scores, seed, chunk size, the methods' options. */
+export interface JobSettings {
+  target?: TargetOption;
+  output?: string | number;
+  scores?: ScoreKind;
+  seed?: number;
+  batchSize?: number;
+  /** The methods' own options (see the descriptors' specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
+  methodOptions?: Record<string, unknown>;
+  /** Baseline values, one per item or one for all (integrated gradients), or undefined for zeros. */
+  baselines?: Float32Array[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Settings of one explain run: the job settings and the method. */
+export interface ExplainSettings extends JobSettings {
+  method: AttributionMethodName;
+}
+
+/** One explained item, as plain arrays. */
+export interface ExplainedItem {
+  item: InputItem;
+  target: number;
+  targetName?: string;
+  logits: number[];
+  probabilities?: number[];
+  attributions: Float32Array;
+  heatmap: Float32Array;
+  heatmapShape: number[];
+  delta?: number;
+}
+
+/** Explains every item with `settings.method`, in one batched call. */
+export async function explainItems(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: ExplainSettings,
+): Promise<ExplainedItem[]> {
+  const shape = items[0].shape;
+  const x = itemsToBatch(items);
+  let baseline: tf.Tensor | undefined;
+  try {
+    baseline = baselineBatch(settings.baselines, items);
+    const run = attributionMethods[settings.method].run;
+    const result = await run(model, x, {
+      ...settings.methodOptions,
+      target: settings.target,
+      output: settings.output,
+      scores: settings.scores,
+      batchSize: settings.batchSize,
+      seed: settings.seed,
+      baseline,
+      onProgress: settings.onProgress,
+    });
+    try {
+      const outputIndex = model.resolveOutput('explain', settings.output);
+      const logits = tf.tidy(() =>
+        (settings.scores === 'probabilities'
+          ? model.run(x, { outputIndex, scores: 'logits' })
+          : result.predictions
+        ).arraySync(),
+      ) as number[][];
+      const probabilities = result.probabilities?.arraySync() as number[][] | undefined;
+      const attributions = result.attributions.dataSync() as Float32Array;
+      const heatmaps = result.heatmaps.dataSync() as Float32Array;
+      const heatmapShape = result.heatmaps.shape.slice(1);
+      const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
+      const size = shape.reduce((a, b) => a * b, 1);
+      return items.map((item, i) => ({
+        item,
+        target: result.targets[i],
+        targetName: result.targetNames[i],
+        logits: logits[i],
+        probabilities: probabilities?.[i],
+        attributions: attributions.slice(i * size, (i + 1) * size),
+        heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
+        heatmapShape,
+        delta: result.delta?.[i],
+      }));
+    } finally {
+      disposeAttribution(result);
+    }
+  } finally {
+    x.dispose();
+    baseline?.dispose();
+  }
+}

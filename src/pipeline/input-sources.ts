@@ -1,0 +1,194 @@
+/**
+ * Model inputs from named bytes — the same for the command line (bytes read from files) and the web page (bytes of a
+ * picked file): a `.wav` turned into features by a preset, a `.npy`, or a `.json` holding one input or a list in the
+ * model's layout without batch axis (a 129-vector may be flat for a (129,1) input; `features --json` documents too).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { WingbeatsError } from '../util/errors.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import { featuresFromRecording, type Features } from '../signal/features.js';
+import { decodeWav, type WavRecording } from '../signal/wav.js';
+import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.js';
+import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
+import { decodeNpy } from '../io/npy.js';
+
+/** A named file's bytes (`name`: the path or file name, used in messages; items are named after its base name). */
+export interface InputSource {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Which windows of a long recording become inputs. */
+export type WindowChoice = 'loudest' | 'first' | 'all';
+
+/** How recordings become model inputs. */
+export interface InputReadOptions {
+  /** Feature preset for `.wav` sources (default: from the model's input shape). */
+  preset?: string;
+  /** Windows of a recording (default `'loudest'`). */
+  windows?: WindowChoice;
+  /** The option the source came from, for messages (default `'--input'`). */
+  option?: string;
+}
+
+/** One model input. */
+export interface InputItem {
+  /** A name for file names and reports (`<file>` or `<file>#<i>`). */
+  name: string;
+  /** Row-major values in the model's input layout. */
+  data: Float32Array;
+  /** The model's input shape (without batch axis). */
+  shape: number[];
+  /** When the input was computed from a recording: the recording and its features. */
+  recording?: WavRecording;
+  features?: Features;
+}
+
+/** The base name of a path or file name (`a/b/rec.wav` → `rec.wav`). */
+export function baseName(name: string): string {
+  return name.split(/[\\/]/).pop() ?? name;
+}
+
+/** The preset a model's input needs (`requested` wins; Keogh PSD models get `keogh-psd`). */
+export function presetForModel(model: ExplainableModel, requested?: string): FeaturePresetName {
+  if (requested !== undefined) {
+    if (!isFeaturePresetName(requested))
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--preset' must be a feature preset name but got '${requested}'.`,
+      );
+    return requested;
+  }
+  return defaultPresetForModel(model);
+}
+
+/** The model's input shape without batch axis; throws when a dimension is unknown. */
+export function modelInputShape(model: ExplainableModel): number[] {
+  const shape = (model.inputShape ?? []).map((d) => d ?? -1);
+  if (shape.length === 0 || shape.some((d) => d < 0)) {
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `The model's input shape [${shape.join(',')}] is not fully known, so no input can be prepared for it.`,
+    );
+  }
+  return shape;
+}
+
+function isRecording(name: string): boolean {
+  return /\.wave?$/i.test(name);
+}
+
+/**
+ * Reads one source into model inputs for `model`.
+ * @throws WingbeatsError INVALID_FILE for unreadable content, SHAPE_MISMATCH for inputs of another shape,
+ *   INVALID_ARGUMENT for an unknown extension.
+ * @example const items = readInputSource({ name: 'rec.wav', bytes }, model, { windows: 'all' });
+ */
+export function readInputSource(
+  source: InputSource,
+  model: ExplainableModel,
+  options: InputReadOptions = {},
+): InputItem[] {
+  const shape = modelInputShape(model);
+  const base = baseName(source.name);
+  const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
+  if (isRecording(source.name)) {
+    const recording = decodeWav(source.bytes, { name: base });
+    const preset = presetForModel(model, options.preset);
+    const windows = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest' });
+    const list = Array.isArray(windows) ? windows : [windows];
+    return list.map((features, i) => {
+      if (features.shape.join(',') !== shape.join(',')) {
+        throw new WingbeatsError(
+          'SHAPE_MISMATCH',
+          `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`,
+        );
+      }
+      return { name: name(i, list.length), data: features.data, shape, recording, features };
+    });
+  }
+  let array: InputArray;
+  if (/\.npy$/i.test(source.name)) {
+    const npy = decodeNpy(source.bytes, source.name);
+    array = { data: Float32Array.from(npy.data), shape: npy.shape };
+  } else if (/\.json$/i.test(source.name)) {
+    array = parseInputJson(new TextDecoder().decode(source.bytes), source.name);
+  } else {
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '${options.option ?? '--input'}' must be a .wav, .npy or .json file but got '${source.name}'.`,
+    );
+  }
+  const inputs = splitIntoInputs(source.name, array, shape);
+  return inputs.map((data, i) => ({ name: name(i, inputs.length), data, shape }));
+}
+
+/** Reads every source (see {@link readInputSource}) into one list of items. */
+export function readInputSources(
+  sources: readonly InputSource[],
+  model: ExplainableModel,
+  options: InputReadOptions = {},
+): InputItem[] {
+  return sources.flatMap((source) => readInputSource(source, model, options));
+}
+
+/** The preset the items were computed with, when any came from a recording. */
+export function itemsPreset(
+  items: readonly InputItem[],
+  model: ExplainableModel,
+  requested?: string,
+): FeaturePresetName | undefined {
+  return items.some((i) => i.recording !== undefined) ? presetForModel(model, requested) : undefined;
+}
+
+/** Stacks the items into one float32 batch tensor `[items, ...shape]` (owned by the caller). */
+export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
+  if (items.length === 0)
+    throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
+  const size = items[0].data.length;
+  const data = new Float32Array(items.length * size);
+  items.forEach((item, i) => data.set(item.data, i * size));
+  return tf.tensor(data, [items.length, ...items[0].shape]);
+}
+
+/**
+ * Integrated-gradients baselines from a `.json`/`.npy` source: one input (for every item) or one per item; undefined
+ * source = zeros.
+ * @throws WingbeatsError naming `--baseline` for a recording or a count that matches neither.
+ */
+export function readBaselines(
+  source: InputSource | undefined,
+  items: readonly InputItem[],
+  model: ExplainableModel,
+): Float32Array[] | undefined {
+  if (source === undefined) return undefined;
+  if (isRecording(source.name))
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--baseline' must be 'zeros' or a .json/.npy file but got '${source.name}'.`,
+    );
+  const baselines = readInputSource(source, model, { option: '--baseline' });
+  if (baselines.length !== 1 && baselines.length !== items.length) {
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Option '--baseline' holds ${baselines.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`,
+    );
+  }
+  return baselines.map((b) => b.data);
+}
+
+/** One baseline per item as a batch tensor `[items, ...shape]` (owned by the caller), or undefined for zeros. */
+export function baselineBatch(
+  baselines: readonly Float32Array[] | undefined,
+  items: readonly InputItem[],
+): tf.Tensor | undefined {
+  if (baselines === undefined) return undefined;
+  const list = baselines.length === 1 ? items.map(() => baselines[0]) : baselines;
+  if (list.length !== items.length) {
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Option '--baseline' holds ${list.length} inputs but there are ${items.length} inputs to explain (give one baseline, or one per input).`,
+    );
+  }
+  return itemsToBatch(list.map((data) => ({ ...items[0], data })));
+}

@@ -1,0 +1,181 @@
+/** The `uncertainty` job: explanations under Monte-Carlo dropout → quantile, mean and std maps as a typed document and charts. */
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import type { AttributionMethodName } from '../attribution/registry.js';
+import {
+  mcDropoutExplanations,
+  type McDropoutExample,
+  type SampleSpread,
+} from '../uncertainty/mc-dropout-explanations.js';
+import { quantileMaps, type QuantileMethod } from '../uncertainty/quantile-maps.js';
+import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
+import type { Grid } from '../render/grid.js';
+import type { JobSettings } from './explain-items.js';
+import { baselineBatch, itemsToBatch, type InputItem } from './input-sources.js';
+import { nestArray } from './json-values.js';
+import { jsonFile, type OutputFile } from './output-files.js';
+import { modelJson } from './result-json.js';
+
+/** Settings of an uncertainty run. */
+export interface UncertaintySettings extends JobSettings {
+  method: AttributionMethodName;
+  /** Monte-Carlo samples. */
+  samples: number;
+  quantiles: number[];
+  quantileMethod: QuantileMethod;
+  /** Include every sample's heatmap in the document. */
+  keepSamples?: boolean;
+}
+
+/** One input of the `uncertainty --json` document (maps nested in the heatmap's shape). */
+export interface UncertaintyResult {
+  input: string;
+  target: number;
+  targetName?: string;
+  quantiles: number[];
+  quantileMaps: unknown[];
+  mean: unknown;
+  std: unknown;
+  predictions: SampleSpread;
+  probabilities?: SampleSpread;
+  samples?: unknown[];
+}
+
+/** The `uncertainty --json` document. */
+export interface UncertaintyDocument {
+  command: 'uncertainty';
+  model: Record<string, unknown>;
+  method: AttributionMethodName;
+  samples: number;
+  seed: number;
+  scores: string;
+  quantileMethod: QuantileMethod;
+  heatmapShape: number[];
+  results: UncertaintyResult[];
+}
+
+function quantileTitle(q: number): string {
+  return q === 0.5 ? 'median (q50)' : `q${Math.round(q * 1000) / 10}`;
+}
+
+function charts(
+  document: UncertaintyDocument,
+  examples: McDropoutExample[],
+  maps: Float64Array[][],
+  items: InputItem[],
+): OutputFile[] {
+  const shape = document.heatmapShape;
+  const grid = (values: ArrayLike<number>): Grid =>
+    shape.length >= 2
+      ? { values, rows: shape[0], cols: shape.slice(1).reduce((a, b) => a * b, 1) }
+      : { values, rows: 1, cols: shape[0] };
+  return examples.flatMap((example, i): OutputFile[] => {
+    const suffix = examples.length === 1 ? '' : `-${i}`;
+    const subtitle = `target ${example.targetName ?? example.target}; ${document.samples} samples, ${document.quantileMethod} quantiles`;
+    const panels = [
+      ...document.results[i].quantiles.map((q, k) => ({ title: quantileTitle(q), grid: grid(maps[i][k]) })),
+      { title: 'mean', grid: grid(example.mean) },
+    ];
+    return [
+      {
+        name: `quantile-maps${suffix}`,
+        chart: () =>
+          heatmapRowSpec(
+            { panels, title: `${document.method} under Monte-Carlo dropout: ${items[i].name}`, subtitle },
+            { legendTitle: 'Relevance' },
+          ),
+      },
+      // The standard deviation gets its own colour scale (it is much smaller than the maps).
+      {
+        name: `std-map${suffix}`,
+        chart: () =>
+          heatmapRowSpec(
+            {
+              panels: [{ title: 'std', grid: grid(example.std) }],
+              title: `Standard deviation over samples: ${items[i].name}`,
+              subtitle,
+            },
+            { legendTitle: 'Std' },
+          ),
+      },
+    ];
+  });
+}
+
+/**
+ * Runs `settings.method` under Monte-Carlo dropout on every item and summarises the heatmaps; returns the document and
+ * the files (`uncertainty.json`, per input `quantile-maps[-i]` and `std-map[-i]` charts).
+ * @example const { document } = await uncertaintyJob(model, items, { method: 'saliency', samples: 100, quantiles: [0.5], quantileMethod: 'exact', seed: 0 });
+ */
+export async function uncertaintyJob(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: UncertaintySettings,
+): Promise<{ document: UncertaintyDocument; files: OutputFile[] }> {
+  const x = itemsToBatch(items);
+  const baseline = baselineBatch(settings.baselines, items);
+  let mc;
+  try {
+    mc = await mcDropoutExplanations(model, x, {
+      methodOptions: { ...settings.methodOptions, baseline },
+      method: settings.method,
+      samples: settings.samples,
+      seed: settings.seed,
+      keepSamples: true,
+      target: settings.target,
+      output: settings.output,
+      scores: settings.scores,
+      batchSize: settings.batchSize,
+      onProgress: settings.onProgress,
+    });
+  } finally {
+    x.dispose();
+    baseline?.dispose();
+  }
+  const shape = mc.heatmapShape;
+  const nest = (values: ArrayLike<number>): unknown => nestArray(values, shape);
+  const summaries = mc.examples.map((example) =>
+    quantileMaps(example.samples as Float32Array[], settings.quantiles, { method: settings.quantileMethod }),
+  );
+  const document: UncertaintyDocument = {
+    command: 'uncertainty',
+    model: modelJson(model, settings.output),
+    method: settings.method,
+    samples: settings.samples,
+    seed: mc.seed,
+    scores: mc.scores,
+    quantileMethod: settings.quantileMethod,
+    heatmapShape: shape,
+    results: mc.examples.map((example, i) => ({
+      input: items[i].name,
+      target: example.target,
+      ...(example.targetName === undefined ? {} : { targetName: example.targetName }),
+      quantiles: settings.quantiles,
+      quantileMaps: summaries[i].maps.map(nest),
+      mean: nest(example.mean),
+      std: nest(example.std),
+      predictions: { mean: example.predictions.mean, std: example.predictions.std },
+      ...(example.probabilities === undefined ? {} : { probabilities: example.probabilities }),
+      ...(settings.keepSamples === true ? { samples: (example.samples as Float32Array[]).map(nest) } : {}),
+    })),
+  };
+  const files = charts(
+    document,
+    mc.examples,
+    summaries.map((s) => s.maps),
+    items,
+  );
+  return { document, files: [jsonFile('uncertainty.json', document), ...files] };
+}
+
+/** One line per input: target, its score's mean ± std under dropout, and the mean std of the heatmap. */
+export function uncertaintySummary(document: UncertaintyDocument): string {
+  return document.results
+    .map((r) => {
+      const spread = r.probabilities ?? r.predictions;
+      const kind = r.probabilities === undefined ? 'score' : 'probability';
+      const stds = [r.std].flat(Infinity) as number[];
+      const meanStd = stds.reduce((a, b) => a + b, 0) / stds.length;
+      return `${r.input}: target ${r.targetName ?? r.target}, ${kind} ${spread.mean[r.target].toFixed(4)} ± ${spread.std[r.target].toFixed(4)} over ${document.samples} samples; mean heatmap std ${meanStd.toFixed(4)}\n`;
+    })
+    .join('');
+}

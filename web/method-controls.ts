@@ -1,0 +1,50 @@
+/** The method's option controls of the page, generated from the registry's option specs (one per option, same defaults as the CLI). */
+import {
+  WingbeatsError,
+  attributionMethods,
+  parseOptionText,
+  type AttributionMethodName,
+  type OptionSpec,
+} from '../src/index.js';
+
+/** Options the page offers: numbers and choices (a baseline file is a command-line option). */
+function offered(spec: OptionSpec): boolean {
+  return spec.type === 'integer' || spec.type === 'number' || spec.type === 'choice';
+}
+
+function control(spec: OptionSpec): HTMLElement[] {
+  const label = document.createElement('label');
+  label.htmlFor = spec.name;
+  label.textContent = spec.help.replace(/^[a-z-]+: /, '').replace(/^./, (c) => c.toUpperCase());
+  if (spec.type === 'choice') {
+    const select = document.createElement('select');
+    select.id = spec.name;
+    for (const choice of spec.choices ?? []) select.append(new Option(choice, choice, false, choice === spec.default));
+    return [label, select];
+  }
+  const input = document.createElement('input');
+  input.id = spec.name;
+  input.type = 'number';
+  if (spec.min !== undefined) input.min = String(spec.min);
+  if (spec.max !== undefined) input.max = String(spec.max);
+  input.step = spec.type === 'integer' ? '1' : 'any';
+  input.value = String(spec.default ?? '');
+  return [label, input];
+}
+
+/** Fills `container` with the controls of `method`'s options (empty for methods without options). */
+export function showMethodControls(container: HTMLElement, method: AttributionMethodName): void {
+  container.replaceChildren(...attributionMethods[method].options.filter(offered).flatMap(control));
+  container.hidden = container.childElementCount === 0;
+}
+
+/** The option values of `method` read from its controls, checked against the specs. */
+export function methodControlValues(container: HTMLElement, method: AttributionMethodName): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const spec of attributionMethods[method].options.filter(offered)) {
+    const element = container.querySelector<HTMLInputElement | HTMLSelectElement>(`#${spec.name}`);
+    if (element === null) throw new WingbeatsError('INVALID_ARGUMENT', `The control of '${spec.name}' is missing.`);
+    values[spec.name] = parseOptionText(spec, element.value, `'${spec.name}'`);
+  }
+  return values;
+}
