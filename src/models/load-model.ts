@@ -14,6 +14,7 @@ import { architectureOutputNames, buildArchitecture, recogniseArchitecture } fro
 import { KerasH5Contents, isHdf5, readKerasH5 } from './hdf5.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
+import { MAX_UNSTORED_WEIGHT_VALUES, withWeightSizeLimit } from './weight-size-guard.js';
 import { checkWeightDataSize, checkWeightsManifest, joinWeightData } from './weights-manifest.js';
 import { parseJsonBytes } from '../io/json-text.js';
 import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
@@ -169,14 +170,26 @@ export async function loadModelBytes(bytes: Uint8Array, options: LoadModelOption
   return contents.modelConfig !== null ? loadFullKeras(contents, options) : loadWeightsOnly(contents, options);
 }
 
+/** The most values of one stored weight (the bound of every weight the model's config may create). */
+function largestStored(contents: KerasH5Contents): number {
+  let largest = 0;
+  for (const list of contents.weights.values()) for (const w of list) largest = Math.max(largest, w.values.length);
+  return largest;
+}
+
+/** The most values of one weight in a manifest's specs. */
+function largestSpec(specs: readonly tf.io.WeightsManifestEntry[] | undefined): number {
+  return Math.max(0, ...(specs ?? []).map((spec) => spec.shape.reduce((a, b) => a * b, 1)));
+}
+
 /**
  * Builds a layers model and finishes it; if either step throws, every variable created meanwhile is disposed
  * (a half-built model cannot dispose itself), so a failed load leaves no tensor behind.
  */
-async function guarded<T>(make: () => Promise<tf.LayersModel>, finish: (model: tf.LayersModel) => T): Promise<T> {
+async function guarded<T>(make: () => Promise<tf.LayersModel>, finish: (model: tf.LayersModel) => T, limit: { maxValues: number; source: string }): Promise<T> {
   const before = new Set(Object.keys(registeredVariables()));
   try {
-    return finish(await make());
+    return finish(await withWeightSizeLimit(limit.maxValues, limit.source, make));
   } catch (error) {
     for (const [name, variable] of Object.entries(registeredVariables())) {
       if (!before.has(name) && !variable.isDisposed) variable.dispose();
@@ -233,6 +246,7 @@ async function loadFullKeras(contents: KerasH5Contents, options: LoadModelOption
       assignStoredWeights(model, contents.weights, `'${baseFileName(fileName)}'`);
       return wrap(model, options, { format: 'keras-h5', architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined });
     },
+    { maxValues: largestStored(contents) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
   );
 }
 
@@ -263,6 +277,7 @@ async function loadWeightsOnly(contents: KerasH5Contents, options: LoadModelOpti
         architectureOutputNames(recognised),
       );
     },
+    { maxValues: largestStored(contents) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
   );
 }
 
@@ -294,6 +309,7 @@ export async function loadModelArtifacts(artifacts: tf.io.ModelArtifacts, option
       return model;
     },
     (model) => wrap(model, options, { format: 'tfjs-layers', architecture: originalClassName }),
+    { maxValues: largestSpec(artifacts.weightSpecs) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
   );
 }
 
