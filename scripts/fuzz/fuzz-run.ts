@@ -22,7 +22,7 @@ export interface FuzzOptions {
   seed?: number;
   /** Worker processes. Default 2. */
   workers?: number;
-  /** A case running longer is a hang. Default 20 000 ms. */
+  /** A case running longer is a hang. Default 30 000 ms (the HDF5 reader's own limit is 15 s). */
   timeoutMs?: number;
   /** A worker whose resident memory passes this is a memory blowup. Default 1536 MB. */
   memoryMb?: number;
@@ -105,7 +105,7 @@ interface Slot {
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const seed = options.seed ?? 1;
   const workers = options.workers ?? 2;
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const memoryMb = options.memoryMb ?? 1536;
   const recycleAfter = options.recycleAfter ?? 400;
   const start = options.start ?? 0;

@@ -12,7 +12,7 @@ const { values } = parseArgs({
     start: { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
     workers: { type: 'string', default: '2' },
-    'timeout-ms': { type: 'string', default: '20000' },
+    'timeout-ms': { type: 'string', default: '30000' },
     'memory-mb': { type: 'string', default: '1536' },
     only: { type: 'string' },
   },

@@ -152,7 +152,11 @@ async function fetchModelJsonArtifacts(url: string): Promise<tf.io.ModelArtifact
 }
 
 /** Loads a model from the bytes of a Keras `.h5` file or of a `model.json` (weights in `options.weightData`). */
-export async function loadModelBytes(bytes: Uint8Array, options: LoadModelOptions = {}): Promise<ExplainableModel> {
+export async function loadModelBytes(
+  bytes: Uint8Array,
+  options: LoadModelOptions = {},
+  readH5: (bytes: Uint8Array, fileName: string) => Promise<KerasH5Contents> = readKerasH5,
+): Promise<ExplainableModel> {
   registerWingbeatsLayers();
   const fileName = options.fileName ?? 'model.h5';
   if (bytes.length > 0 && !isHdf5(bytes) && bytes[0] === 0x7b /* '{' */) {
@@ -166,7 +170,7 @@ export async function loadModelBytes(bytes: Uint8Array, options: LoadModelOption
     if (weightSpecs.length > 0) checkWeightDataSize(weightSpecs, (options.weightData as ArrayBuffer).byteLength, `'${baseFileName(fileName)}'`);
     return loadModelArtifacts({ modelTopology: (json as Record<string, unknown>).modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: options.weightData, format: (json as Record<string, unknown>).format as string }, options);
   }
-  const contents = await readKerasH5(bytes, baseFileName(fileName));
+  const contents = await readH5(bytes, baseFileName(fileName));
   return contents.modelConfig !== null ? loadFullKeras(contents, options) : loadWeightsOnly(contents, options);
 }
 

@@ -174,3 +174,23 @@ test('a model.json whose weights declare more bytes than its files hold, or name
   writeFileSync(path.join(folder, 'model.json'), JSON.stringify(fewer));
   await rejectsWithoutLeaks(() => loadModel(path.join(folder, 'model.json')), /weights are not set/);
 });
+
+test('an HDF5 file on which libhdf5 loops is stopped after the time limit with one clean error', { timeout: 60_000 }, async () => {
+  // Case 6494 of the fuzz run with seed 1: a mutated string attribute that libhdf5 reads forever.
+  const { makeCase } = await import('../../scripts/fuzz/cases.js');
+  const { buildSeeds } = await import('../../scripts/fuzz/seeds.js');
+  const { readKerasH5Isolated } = await import('../../src/node/read-keras-h5-isolated.js');
+  const hostile = await makeCase(6494, 1, await buildSeeds());
+  const bytes = hostile.files[0].bytes as Uint8Array;
+  const started = Date.now();
+  await assert.rejects(readKerasH5Isolated(bytes, 'loop.h5', 2000), (e: WingbeatsError) => {
+    assert.equal(e.code, 'INVALID_FILE');
+    assert.equal(e.message, "'loop.h5' could not be read as HDF5 within 2 s; the file is damaged.");
+    return true;
+  });
+  assert.ok(Date.now() - started < 20_000);
+  // A sound file is read the same way as in-process.
+  const good = await readKerasH5Isolated(await kerasH5Bytes(functionalWeights(), functionalConfig()), 'good.h5');
+  assert.deepEqual(good.layerNames, ['x', 'dense_1', 'out']);
+  assert.equal(good.weights.get('dense_1')?.[0].values.length, 387);
+});
