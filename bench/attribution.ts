@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModelFile } from '../src/node/load-model-file.js';
 
 /** BatchNorm → 5 × [Conv1D 3 same → BatchNorm → ReLU → MaxPool 2] (16…256 filters) → Flatten → Dropout → Dense(6, softmax). */
-function psdLikeModel(): tf.LayersModel {
+export function psdLikeModel(): tf.LayersModel {
   const layers: tf.layers.Layer[] = [tf.layers.batchNormalization({ inputShape: [129, 1] })];
   for (const filters of [16, 32, 64, 128, 256]) {
     layers.push(tf.layers.conv1d({ filters, kernelSize: 3, padding: 'same' }), tf.layers.batchNormalization(), tf.layers.reLU(), tf.layers.maxPooling1d({ poolSize: 2 }));
@@ -20,7 +20,7 @@ function psdLikeModel(): tf.LayersModel {
   return tf.sequential({ layers });
 }
 
-async function medianMs(fn: () => Promise<void> | void, repeats: number): Promise<number> {
+export async function medianMs(fn: () => Promise<void> | void, repeats: number): Promise<number> {
   await fn();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {

@@ -7,10 +7,12 @@ import { setupBackend } from '../src/execution/backend.js';
 
 const benches: [string, string, string][] = [
   ['attribution', './attribution.ts', 'benchAttribution'],
+  ['methods', './methods.ts', 'benchMethods'],
   ['signal', './signal.ts', 'benchSignal'],
   ['models', './models.ts', 'benchModels'],
   ['render', './render.ts', 'benchRender'],
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
+  ['dataset', './dataset.ts', 'benchDataset'],
 ];
 
 const only = process.argv.slice(2);

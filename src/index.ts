@@ -17,6 +17,17 @@ export type { ExecutionSettings, DropoutSettings, LayerHook } from './execution/
 export { gradientRule } from './execution/propagation-rule.js';
 export type { PropagationRule, RuleSite, RuleTargets, Forward } from './execution/propagation-rule.js';
 export { guidedRelu } from './rules/guided-relu.js';
+export { deepliftRescale, RESCALE_EPSILON } from './rules/deeplift-rescale.js';
+export { deepliftMaxPool } from './rules/deeplift-max-pool.js';
+export { maxPoolFirstWinner } from './rules/max-pool-first-winner.js';
+export { lrpComposite, foldablePairs, checkLrpSupport, LRP_RULE_NAMES } from './rules/lrp-composite.js';
+export type { LrpComposite, LrpCompositeSettings, LrpRuleName } from './rules/lrp-composite.js';
+export { lrpEpsilon } from './rules/lrp-epsilon.js';
+export { lrpGamma } from './rules/lrp-gamma.js';
+export { lrpAlphaBeta } from './rules/lrp-alpha-beta.js';
+export type { LrpLinearRule, LrpLinearSite } from './rules/lrp-linear.js';
+export { stopGradient, scaleGradient, withSurrogateGradient } from './rules/gradient-tricks.js';
+export { copyExplainableModel } from './execution/model-copy.js';
 export { REQUEST_OPTIONS } from './execution/model-request.js';
 export type { RequestOptions } from './execution/model-request.js';
 export { registerLayerOp } from './execution/layer-ops.js';
@@ -39,6 +50,18 @@ export { interpolate } from './attribution/interpolate.js';
 export { integralApproximation, integrationPoints, integrationMethods } from './attribution/integral-approximation.js';
 export type { IntegrationMethod, IntegrationPoints } from './attribution/integral-approximation.js';
 export { smoothGrad } from './attribution/smooth-grad.js';
+export { gradCam } from './attribution/grad-cam.js';
+export { GRAD_CAM_OPTIONS, lastConvolutionLayer } from './attribution/grad-cam.js';
+export type { GradCamOptions } from './attribution/grad-cam.js';
+export { guidedGradCam } from './attribution/guided-grad-cam.js';
+export { gradCamMap, resizeMap } from './attribution/grad-cam-map.js';
+export { occlusion, OCCLUSION_OPTIONS, spatialShape } from './attribution/occlusion.js';
+export type { OcclusionOptions } from './attribution/occlusion.js';
+export { deeplift, DEEPLIFT_OPTIONS } from './attribution/deeplift.js';
+export type { DeepLiftOptions } from './attribution/deeplift.js';
+export { lrp, LRP_OPTIONS } from './attribution/lrp.js';
+export type { LrpOptions } from './attribution/lrp.js';
+export { BASELINE_OPTION } from './attribution/baseline.js';
 export type { SmoothGradKind, SmoothGradOptions } from './attribution/smooth-grad.js';
 export {
   attributionMethods,
@@ -93,6 +116,8 @@ export { psdExplanationSpec } from './render/psd-chart.js';
 export { spectrogramExplanationSpec } from './render/spectrogram-chart.js';
 export { heatmapRowSpec } from './render/heatmap-row-chart.js';
 export { pixelFlippingSpec } from './render/pixel-flipping-chart.js';
+export { sanityCheckSpec } from './render/sanity-chart.js';
+export type { SanityChartData } from './render/sanity-chart.js';
 export { renderChartSvg } from './render/chart-svg.js';
 export { explanationTitle } from './render/chart-theme.js';
 export { explanationSpec, isSpectrumShape } from './render/explanation-spec.js';
@@ -145,6 +170,11 @@ export type {
   InputComparison,
   MethodVersusRandom,
 } from './evaluation/compare-with-random.js';
+export { sanityCheck, SANITY_DEFAULT_METHODS } from './evaluation/sanity-check.js';
+export type { SanityCheckOptions, SanityCheckResult, SanityCurve } from './evaluation/sanity-check.js';
+export { spearman, pearson, averageRanks } from './evaluation/rank-correlation.js';
+export { ssim } from './evaluation/ssim.js';
+export type { SsimOptions } from './evaluation/ssim.js';
 export { mcDropoutExplanations, MC_DROPOUT_OPTIONS } from './uncertainty/mc-dropout-explanations.js';
 export type {
   McDropoutExplanations,
@@ -177,3 +207,20 @@ export type { OutputFile } from './pipeline/output-files.js';
 export { toJson, nestArray } from './pipeline/json-values.js';
 export { modelJson, resultJson } from './pipeline/result-json.js';
 export { parseTarget, parseOutput } from './pipeline/selectors.js';
+
+export { examplesFromFolder, examplesFromManifest, isDatasetFile, DATASET_FILE_EXTENSIONS } from './dataset/examples.js';
+export type { DatasetExample } from './dataset/examples.js';
+export { stableHash, shardOfPath, inShard, parseShard, resolveShard, WHOLE_DATASET } from './dataset/shard.js';
+export type { Shard } from './dataset/shard.js';
+export { explainExamples, exampleSeed } from './dataset/explain-rows.js';
+export type { DatasetExplainSettings, LoadedExample } from './dataset/explain-rows.js';
+export { TABLE_COLUMNS, TABLE_METADATA_KEY, tableSchema } from './dataset/table.js';
+export type { DatasetRow } from './dataset/table.js';
+export { summarizeTable } from './dataset/summarize.js';
+export type { ClassSummary, DatasetSummary, SummarizeOptions, SummaryGrouping, TableScan } from './dataset/summarize.js';
+export { heatmapAxis, topRegions } from './dataset/axis.js';
+export type { HeatmapAxis, TopRegion } from './dataset/axis.js';
+export type { DatasetRunSettings } from './dataset/settings.js';
+export { datasetReport } from './dataset/summary-report.js';
+export { classProfileSpec, classComparisonSpec } from './render/class-summary-chart.js';
+export type { ClassProfile, ProfileChartText } from './render/class-summary-chart.js';

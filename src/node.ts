@@ -13,3 +13,10 @@ export { demoAssetPaths, loadDemoModel, readDemoModelMetadata } from './node/dem
 export type { DemoAssetPaths, DemoModelMetadata } from './node/demo-assets.js';
 export { savePixelStatistics, loadPixelStatistics } from './node/pixel-statistics-file.js';
 export { readFileBytes, readSource, readSources, expandInputPaths } from './node/read-files.js';
+export { explainDataset } from './node/dataset/explain-dataset.js';
+export type { ExplainDatasetOptions, ExplainDatasetResult } from './node/dataset/explain-dataset.js';
+export { mergeDataset } from './node/dataset/merge.js';
+export type { DatasetTableResult } from './node/dataset/merge.js';
+export { listDataset } from './node/dataset/listing.js';
+export type { DatasetListing } from './node/dataset/listing.js';
+export { readTableRowGroups, readTableMetadata, writeTableFile } from './node/dataset/table-file.js';

@@ -7,9 +7,9 @@ import {
   type OptionSpec,
 } from '../src/index.js';
 
-/** Options the page offers: numbers and choices (a baseline file is a command-line option). */
+/** Options the page offers: numbers, choices, switches and names (a baseline file is a command-line option). */
 function offered(spec: OptionSpec): boolean {
-  return spec.type === 'integer' || spec.type === 'number' || spec.type === 'choice';
+  return spec.type === 'integer' || spec.type === 'number' || spec.type === 'choice' || spec.type === 'boolean' || spec.type === 'string';
 }
 
 function control(spec: OptionSpec): HTMLElement[] {
@@ -24,6 +24,17 @@ function control(spec: OptionSpec): HTMLElement[] {
   }
   const input = document.createElement('input');
   input.id = spec.name;
+  if (spec.type === 'boolean') {
+    input.type = 'checkbox';
+    input.checked = spec.default === true;
+    return [label, input];
+  }
+  if (spec.type === 'string') {
+    // Empty: the method's own default (e.g. Grad-CAM's last convolution layer).
+    input.type = 'text';
+    input.placeholder = 'default';
+    return [label, input];
+  }
   input.type = 'number';
   if (spec.min !== undefined) input.min = String(spec.min);
   if (spec.max !== undefined) input.max = String(spec.max);
@@ -41,10 +52,12 @@ export function showMethodControls(container: HTMLElement, method: AttributionMe
 /** The option values of `method` read from its controls, checked against the specs. */
 export function methodControlValues(container: HTMLElement, method: AttributionMethodName): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const spec of attributionMethods[method].options.filter(offered)) {
+  for (const spec of (attributionMethods[method].options as readonly OptionSpec[]).filter(offered)) {
     const element = container.querySelector<HTMLInputElement | HTMLSelectElement>(`#${spec.name}`);
     if (element === null) throw new WingbeatsError('INVALID_ARGUMENT', `The control of '${spec.name}' is missing.`);
-    values[spec.name] = parseOptionText(spec, element.value, `'${spec.name}'`);
+    if (spec.type === 'boolean') values[spec.name] = (element as HTMLInputElement).checked;
+    else if (element.value.trim() === '' && spec.default === undefined) continue;
+    else values[spec.name] = parseOptionText(spec, element.value.trim(), `'${spec.name}'`);
   }
   return values;
 }

@@ -1,16 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
-import { argumentError, described } from '../util/errors.js';
 import { OptionSpec, checkOption } from '../util/option-spec.js';
-import { InputLike, toInputBatch } from '../execution/inputs.js';
+import type { InputLike } from '../execution/inputs.js';
 import { chunks } from '../util/batching.js';
 import { runMethod } from './run-method.js';
 import { targetGradients, targetScores } from './target-gradients.js';
 import { IntegrationMethod, integrationMethods, integrationPoints } from './integral-approximation.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
+import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
 
-/** Baseline of integrated gradients: a number (filled), a tensor or arrays (one example, or one per example), or a function of the batch. */
-export type Baseline = number | InputLike | ((inputs: tf.Tensor) => tf.Tensor);
+export type { Baseline } from './baseline.js';
 
 /** Options of {@link integratedGradients}. */
 export interface IntegratedGradientsOptions extends AttributionOptions {
@@ -26,43 +25,10 @@ export interface IntegratedGradientsOptions extends AttributionOptions {
 export const INTEGRATED_GRADIENTS_OPTIONS = [
   { name: 'steps', flag: '--steps', type: 'integer', default: 50, min: 1, max: 100000, help: 'integrated gradients: intervals of the path (Gauss-Legendre: nodes)' },
   { name: 'integration', flag: '--integration', type: 'choice', default: 'trapezoid', choices: integrationMethods, help: 'integrated gradients: quadrature rule of the path integral' },
-  { name: 'baseline', flag: '--baseline', type: 'file', default: 'zeros', help: "integrated gradients: reference input, 'zeros' or a .json/.npy input (one, or one per input)" },
+  BASELINE_OPTION,
 ] as const satisfies readonly OptionSpec[];
 
 const [STEPS, INTEGRATION] = INTEGRATED_GRADIENTS_OPTIONS;
-
-function baselineBatch(functionName: string, ctx: { x: tf.Tensor; model: Parameters<typeof toInputBatch>[1] }, baseline: Baseline | undefined): tf.Tensor {
-  const { x } = ctx;
-  if (baseline === undefined) return tf.zerosLike(x);
-  if (typeof baseline === 'number') {
-    if (!Number.isFinite(baseline)) throw argumentError(functionName, 'baseline', 'a finite number', baseline);
-    return tf.fill(x.shape, baseline);
-  }
-  let b: tf.Tensor;
-  if (typeof baseline === 'function') {
-    b = tf.tidy(() => tf.cast(baseline(x), 'float32'));
-  } else if (baseline instanceof tf.Tensor && baseline.rank === x.rank - 1) {
-    b = tf.tidy(() => tf.expandDims(tf.cast(baseline, 'float32'), 0));
-  } else {
-    b = toInputBatch(functionName, ctx.model, baseline, 'baseline');
-  }
-  if (b.shape[0] === 1 && x.shape[0] > 1) {
-    const tiled = tf.tidy(() => tf.broadcastTo(b, x.shape));
-    b.dispose();
-    b = tiled;
-  }
-  if (b.shape.join(',') !== x.shape.join(',')) {
-    const got = b.shape;
-    b.dispose();
-    throw argumentError(functionName, 'baseline', `one input of shape [${x.shape.slice(1).join(',')}] or one per example [${x.shape.join(',')}]`, described(`shape [${got.join(',')}]`), 'SHAPE_MISMATCH');
-  }
-  const finite = tf.tidy(() => tf.all(tf.isFinite(b)).dataSync()[0]);
-  if (!finite) {
-    b.dispose();
-    throw argumentError(functionName, 'baseline', 'finite', described('NaN or Infinity'), 'NON_FINITE_INPUT');
-  }
-  return b;
-}
 
 /**
  * Integrated gradients (Sundararajan et al. 2017, "Axiomatic Attribution for Deep Networks"):

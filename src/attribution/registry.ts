@@ -11,6 +11,11 @@ import { guidedBackprop } from './guided-backprop.js';
 import { INTEGRATED_GRADIENTS_OPTIONS, integratedGradients } from './integrated-gradients.js';
 import { inputXGradient } from './input-x-gradient.js';
 import { SMOOTH_GRAD_OPTIONS, smoothGrad } from './smooth-grad.js';
+import { OCCLUSION_OPTIONS, occlusion } from './occlusion.js';
+import { GRAD_CAM_OPTIONS, gradCam } from './grad-cam.js';
+import { guidedGradCam } from './guided-grad-cam.js';
+import { DEEPLIFT_OPTIONS, deeplift } from './deeplift.js';
+import { LRP_OPTIONS, lrp } from './lrp.js';
 import type { AttributionMethod } from './types.js';
 
 /** Everything known about one attribution method. */
@@ -97,6 +102,11 @@ export const attributionMethods = {
     options: SMOOTH_GRAD_OPTIONS,
     run: smoothGrad(saliency) as AttributionMethod<any>,
   },
+  'grad-cam': { name: 'grad-cam', title: 'Grad-CAM', summary: 'ReLU(Σ_c w_c A_c) of a layer, resized to the input', signed: false, reduction: 'max-abs', hasDelta: false, options: GRAD_CAM_OPTIONS, run: gradCam as AttributionMethod<any> },
+  'guided-grad-cam': { name: 'guided-grad-cam', title: 'Guided Grad-CAM', summary: 'guided backprop × the Grad-CAM map', signed: true, reduction: 'max-abs', hasDelta: false, options: GRAD_CAM_OPTIONS, run: guidedGradCam as AttributionMethod<any> },
+  occlusion: { name: 'occlusion', title: 'Occlusion', summary: 'score drop when a sliding window is replaced by the baseline', signed: true, reduction: 'max-abs', hasDelta: false, options: OCCLUSION_OPTIONS, run: occlusion as AttributionMethod<any> },
+  deeplift: { name: 'deeplift', title: 'DeepLIFT', summary: '(x − baseline) × rescale multipliers; complete', signed: true, reduction: 'sum-abs', hasDelta: true, options: DEEPLIFT_OPTIONS, run: deeplift as AttributionMethod<any> },
+  lrp: { name: 'lrp', title: 'LRP', summary: 'layer-wise relevance propagation (ε, γ, αβ, z⁺)', signed: true, reduction: 'sum-abs', hasDelta: false, options: LRP_OPTIONS, run: lrp as AttributionMethod<any> },
 } as const satisfies Record<string, MethodDescriptor>;
 
 /** Name of a registered attribution method. */

@@ -30,6 +30,9 @@ export interface MethodOutput {
   delta?: number[];
   /** The method's name when it is only known after running (wrappers such as SmoothGrad). */
   method?: string;
+  /** Grad-CAM: the map at the layer's resolution, and the layer. */
+  layerMap?: tf.Tensor;
+  layer?: string;
 }
 
 /** Checks the options every method shares. */
@@ -80,8 +83,9 @@ export async function runMethod(
     };
     const owned: tf.Tensor[] = [];
     try {
-      const { attributions, delta, method: computedName } = await compute(ctx);
+      const { attributions, delta, method: computedName, layerMap, layer } = await compute(ctx);
       owned.push(attributions);
+      if (layerMap !== undefined) owned.push(layerMap);
       const heatmaps = heatmapOf(attributions, frame.reduction);
       owned.push(heatmaps);
       let probabilities: tf.Tensor2D | undefined;
@@ -99,6 +103,7 @@ export async function runMethod(
         output: request.output,
         scores,
         ...(delta === undefined ? {} : { delta }),
+        ...(layerMap === undefined ? {} : { layerMap, layer }),
       };
     } catch (error) {
       owned.forEach((t) => t.dispose());

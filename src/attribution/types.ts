@@ -30,8 +30,12 @@ export interface AttributionResult {
   output: string;
   /** Which scores were explained. */
   scores: ScoreKind;
-  /** Integrated gradients only: per example, sum(attributions) − (f(input) − f(baseline)). */
+  /** Integrated gradients and DeepLIFT: per example, sum(attributions) − (f(input) − f(baseline)). */
   delta?: number[];
+  /** Grad-CAM: the map at the layer's resolution, `[batch, ...layer's non-channel axes]`. */
+  layerMap?: tf.Tensor;
+  /** Grad-CAM: the name of the explained layer. */
+  layer?: string;
 }
 
 /** An attribution method. */
@@ -47,4 +51,5 @@ export function disposeAttribution(result: AttributionResult): void {
   result.heatmaps.dispose();
   result.predictions.dispose();
   result.probabilities?.dispose();
+  result.layerMap?.dispose();
 }

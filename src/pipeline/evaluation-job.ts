@@ -5,7 +5,7 @@ import { compareWithRandom, type InputComparison } from '../evaluation/compare-w
 import type { PixelStatistics } from '../evaluation/pixel-statistics.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
 import type { JobSettings } from './explain-items.js';
-import { baselineBatch, itemsToBatch, type InputItem } from './input-sources.js';
+import { withItemBatch, type InputItem } from './input-sources.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { modelJson } from './result-json.js';
 
@@ -49,11 +49,8 @@ export async function evaluationJob(
   items: InputItem[],
   settings: EvaluationSettings,
 ): Promise<{ document: EvaluationDocument; files: OutputFile[] }> {
-  const x = itemsToBatch(items);
-  const baseline = baselineBatch(settings.baselines, items);
-  let comparison;
-  try {
-    comparison = await compareWithRandom(model, x, {
+  const comparison = await withItemBatch(items, settings.baselines, (x, baseline) =>
+    compareWithRandom(model, x, {
       methodOptions: { ...settings.methodOptions, baseline },
       methods: settings.methods,
       randomSeeds: settings.randomSeeds,
@@ -66,11 +63,8 @@ export async function evaluationJob(
       scores: settings.scores,
       batchSize: settings.batchSize,
       onProgress: settings.onProgress,
-    });
-  } finally {
-    x.dispose();
-    baseline?.dispose();
-  }
+    }),
+  );
   const document: EvaluationDocument = {
     command: 'evaluate',
     model: modelJson(model, settings.output),

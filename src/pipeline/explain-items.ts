@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
-import { disposeAttribution } from '../attribution/types.js';
-import { baselineBatch, itemsToBatch, type InputItem } from './input-sources.js';
+import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
+import { withItemBatch, type InputItem } from './input-sources.js';
 
 /** What every job that runs a model is told: target, head, scores, seed, chunk size, the methods' options. */
 export interface JobSettings {
@@ -36,6 +36,10 @@ export interface ExplainedItem {
   heatmap: Float32Array;
   heatmapShape: number[];
   delta?: number;
+  /** Grad-CAM: the map at the layer's resolution, its shape, and the layer. */
+  layerMap?: Float32Array;
+  layerMapShape?: number[];
+  layer?: string;
 }
 
 /** Explains every item with `settings.method`, in one batched call. */
@@ -44,13 +48,8 @@ export async function explainItems(
   items: InputItem[],
   settings: ExplainSettings,
 ): Promise<ExplainedItem[]> {
-  const shape = items[0].shape;
-  const x = itemsToBatch(items);
-  let baseline: tf.Tensor | undefined;
-  try {
-    baseline = baselineBatch(settings.baselines, items);
-    const run = attributionMethods[settings.method].run;
-    const result = await run(model, x, {
+  return withItemBatch(items, settings.baselines, async (x, baseline) => {
+    const result = await attributionMethods[settings.method].run(model, x, {
       ...settings.methodOptions,
       target: settings.target,
       output: settings.output,
@@ -61,35 +60,49 @@ export async function explainItems(
       onProgress: settings.onProgress,
     });
     try {
-      const outputIndex = model.resolveOutput('explain', settings.output);
-      const logits = tf.tidy(() =>
-        (settings.scores === 'probabilities'
-          ? model.run(x, { outputIndex, scores: 'logits' })
-          : result.predictions
-        ).arraySync(),
-      ) as number[][];
-      const probabilities = result.probabilities?.arraySync() as number[][] | undefined;
-      const attributions = result.attributions.dataSync() as Float32Array;
-      const heatmaps = result.heatmaps.dataSync() as Float32Array;
-      const heatmapShape = result.heatmaps.shape.slice(1);
-      const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
-      const size = shape.reduce((a, b) => a * b, 1);
-      return items.map((item, i) => ({
-        item,
-        target: result.targets[i],
-        targetName: result.targetNames[i],
-        logits: logits[i],
-        probabilities: probabilities?.[i],
-        attributions: attributions.slice(i * size, (i + 1) * size),
-        heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
-        heatmapShape,
-        delta: result.delta?.[i],
-      }));
+      return explainedRows(model, x, items, result, settings);
     } finally {
       disposeAttribution(result);
     }
-  } finally {
-    x.dispose();
-    baseline?.dispose();
-  }
+  });
+}
+
+/** The result of one method as plain arrays per item (logits even when probabilities were explained). */
+function explainedRows(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  items: InputItem[],
+  result: AttributionResult,
+  settings: ExplainSettings,
+): ExplainedItem[] {
+  const outputIndex = model.resolveOutput('explain', settings.output);
+  const logits = tf.tidy(() =>
+    (settings.scores === 'probabilities'
+      ? model.run(x, { outputIndex, scores: 'logits' })
+      : result.predictions
+    ).arraySync(),
+  ) as number[][];
+  const probabilities = result.probabilities?.arraySync() as number[][] | undefined;
+  const attributions = result.attributions.dataSync() as Float32Array;
+  const heatmaps = result.heatmaps.dataSync() as Float32Array;
+  const heatmapShape = result.heatmaps.shape.slice(1);
+  const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
+  const size = items[0].shape.reduce((a, b) => a * b, 1);
+  const layerMap = result.layerMap?.dataSync() as Float32Array | undefined;
+  const layerMapShape = result.layerMap?.shape.slice(1);
+  const layerMapSize = layerMapShape?.reduce((a, b) => a * b, 1) ?? 0;
+  return items.map((item, i) => ({
+    item,
+    target: result.targets[i],
+    targetName: result.targetNames[i],
+    logits: logits[i],
+    probabilities: probabilities?.[i],
+    attributions: attributions.slice(i * size, (i + 1) * size),
+    heatmap: heatmaps.slice(i * heatmapSize, (i + 1) * heatmapSize),
+    heatmapShape,
+    delta: result.delta?.[i],
+    ...(layerMap === undefined
+      ? {}
+      : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
+  }));
 }

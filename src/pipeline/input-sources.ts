@@ -192,3 +192,23 @@ export function baselineBatch(
   }
   return itemsToBatch(list.map((data) => ({ ...items[0], data })));
 }
+
+/**
+ * Runs `body` with the items as one batch tensor and their baselines as another (undefined for zeros); both are freed
+ * afterwards, also on error.
+ */
+export async function withItemBatch<T>(
+  items: readonly InputItem[],
+  baselines: readonly Float32Array[] | undefined,
+  body: (x: tf.Tensor, baseline: tf.Tensor | undefined) => Promise<T>,
+): Promise<T> {
+  const x = itemsToBatch(items);
+  let baseline: tf.Tensor | undefined;
+  try {
+    baseline = baselineBatch(baselines, items);
+    return await body(x, baseline);
+  } finally {
+    x.dispose();
+    baseline?.dispose();
+  }
+}

@@ -14,6 +14,7 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
     attributions: nestArray(row.attributions, row.item.shape),
     heatmap: nestArray(row.heatmap, row.heatmapShape),
     ...(row.delta === undefined ? {} : { delta: row.delta }),
+    ...(row.layerMap === undefined ? {} : { layer: row.layer, layerMap: nestArray(row.layerMap, row.layerMapShape ?? []) }),
     ...(includeInput ? { input: nestArray(row.item.data, row.item.shape) } : {}),
   };
 }

@@ -10,7 +10,7 @@ import { quantileMaps, type QuantileMethod } from '../uncertainty/quantile-maps.
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import type { Grid } from '../render/grid.js';
 import type { JobSettings } from './explain-items.js';
-import { baselineBatch, itemsToBatch, type InputItem } from './input-sources.js';
+import { withItemBatch, type InputItem } from './input-sources.js';
 import { nestArray } from './json-values.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { modelJson } from './result-json.js';
@@ -111,11 +111,8 @@ export async function uncertaintyJob(
   items: InputItem[],
   settings: UncertaintySettings,
 ): Promise<{ document: UncertaintyDocument; files: OutputFile[] }> {
-  const x = itemsToBatch(items);
-  const baseline = baselineBatch(settings.baselines, items);
-  let mc;
-  try {
-    mc = await mcDropoutExplanations(model, x, {
+  const mc = await withItemBatch(items, settings.baselines, (x, baseline) =>
+    mcDropoutExplanations(model, x, {
       methodOptions: { ...settings.methodOptions, baseline },
       method: settings.method,
       samples: settings.samples,
@@ -126,11 +123,8 @@ export async function uncertaintyJob(
       scores: settings.scores,
       batchSize: settings.batchSize,
       onProgress: settings.onProgress,
-    });
-  } finally {
-    x.dispose();
-    baseline?.dispose();
-  }
+    }),
+  );
   const shape = mc.heatmapShape;
   const nest = (values: ArrayLike<number>): unknown => nestArray(values, shape);
   const summaries = mc.examples.map((example) =>

@@ -5,7 +5,7 @@
 import { WingbeatsError, argumentError } from './errors.js';
 
 /** The kind of value an option takes. `file`: a path on the command line, bytes or a value in the library. */
-export type OptionType = 'integer' | 'number' | 'string' | 'choice' | 'file' | 'list';
+export type OptionType = 'integer' | 'number' | 'string' | 'choice' | 'file' | 'list' | 'boolean';
 
 /** One tunable option. */
 export interface OptionSpec {
@@ -15,7 +15,7 @@ export interface OptionSpec {
   readonly flag: string;
   readonly type: OptionType;
   /** Default value (absent: none, e.g. a random seed). */
-  readonly default?: number | string;
+  readonly default?: number | string | boolean;
   /** Smallest allowed value (numbers). */
   readonly min?: number;
   /** Largest allowed value (numbers): every count has one, so a typo cannot ask for days of work. */
@@ -40,6 +40,7 @@ function range(spec: OptionSpec): string {
 export function expectedText(spec: OptionSpec): string {
   if (spec.type === 'integer' || spec.type === 'number') return range(spec);
   if (spec.type === 'choice') return `one of ${(spec.choices ?? []).map((c) => `'${c}'`).join(', ')}`;
+  if (spec.type === 'boolean') return 'true or false';
   return spec.type === 'list' ? 'a list' : 'a string';
 }
 
@@ -57,6 +58,8 @@ export function checkOption(functionName: string, spec: OptionSpec, value: unkno
     if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) throw bad();
   } else if (spec.type === 'choice') {
     if (typeof value !== 'string' || !(spec.choices ?? []).includes(value)) throw bad();
+  } else if (spec.type === 'boolean' && typeof value !== 'boolean') {
+    throw bad();
   }
   return value;
 }

@@ -113,7 +113,7 @@ test('bad arguments, missing files and a model that does not fit the input: one 
   const cases: [string[], RegExp][] = [
     [['explain', '--model', modelFile, '--input', wrong, '--out', out], /^wingbeats-xai: Input '.*wrong\.json' has shape \[1,3\] but the model takes \[12,2\] \(one input\) or \[n,12,2\] \(a list\)\.\n$/],
     [['explain', '--model', path.join(work, 'missing.h5'), '--input', wrong], /^wingbeats-xai: .*missing\.h5.*\n$/],
-    [['explain', '--model', modelFile, '--input', wrong, '--method', 'lrp'], /^wingbeats-xai: option '--method <name>' argument 'lrp' is invalid\. Allowed choices are gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad\.\n$/],
+    [['explain', '--model', modelFile, '--input', wrong, '--method', 'nope'], /^wingbeats-xai: option '--method <name>' argument 'nope' is invalid\. Allowed choices are gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad, grad-cam, guided-grad-cam, occlusion, deeplift, lrp\.\n$/],
     [['explain', '--model', modelFile], /^wingbeats-xai: required option '-i, --input <file>' not specified\n$/],
     [['explain', '--model', modelFile, '--input', wrong, '--steps', 'many'], /^wingbeats-xai: Option '--steps' must be an integer in \[1, 100000\] but got 'many'\.\n$/],
   ];

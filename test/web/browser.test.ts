@@ -42,7 +42,7 @@ const CHROMIUM_FLAGS = [
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const RECORDING = 'Ae_aegypti_synthetic.wav';
 const SPECIES = 'Ae_aegypti';
-const METHODS: AttributionMethodName[] = ['saliency', 'integrated-gradients'];
+const METHODS: AttributionMethodName[] = ['saliency', 'integrated-gradients', 'grad-cam', 'lrp'];
 const SCREENSHOT = join(tmpdir(), 'wingbeats-xai-web.png');
 
 const MIME: Record<string, string> = {
@@ -170,6 +170,15 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
           await page.fill('#steps', '12');
           await page.selectOption('#integration', 'gauss-legendre');
         }
+        // Controls of the other options are generated from the method's specs.
+        const generated = await page.$$eval('#method-options [data-option]', (controls) => controls.map((c) => (c as HTMLElement).dataset.option));
+        assert.deepEqual(generated, attributionMethods[method].options.map((o) => o.name).filter((n) => !['steps', 'integration', 'noiseSamples', 'noiseStdev', 'baseline'].includes(n)));
+        if (method === 'lrp') {
+          await page.selectOption('#option-rule', 'alpha-beta');
+          await page.fill('#option-alpha', '1');
+          await page.fill('#option-beta', '0');
+          await page.check('#option-foldBatchNorm');
+        }
         await page.click('#explain');
         await page.waitForFunction((n) => window.__wingbeats.runs === n || window.__wingbeats.state === 'error', run + 1, { timeout: 20_000 });
         const state: PageState = await page.evaluate(() => window.__wingbeats);
@@ -190,6 +199,7 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
         assert.ok(relativeMaxDiff(item.input, features.data) <= 1e-6, `features differ: ${relativeMaxDiff(item.input, features.data)}`);
         const x = tf.tensor(features.data, [1, ...features.shape]);
         if (method === 'integrated-gradients') assert.deepEqual(record.tuning, { steps: 12, integration: 'gauss-legendre' });
+        if (method === 'lrp') assert.deepEqual(record.tuning, { rule: 'alpha-beta', epsilon: 1e-6, gamma: 0.25, alpha: 1, beta: 0, foldBatchNorm: true });
         const result = await attributionMethods[method].run(model, x, { ...record.tuning, output: record.output, target: record.target ?? undefined, seed: record.seed });
         try {
           assert.deepEqual(result.targets, [item.target]);

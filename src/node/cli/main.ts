@@ -12,6 +12,8 @@ import { uncertaintyCommand } from './uncertainty.js';
 import { statsCommand } from './stats.js';
 import { reportCommand } from './report.js';
 import { batchCommand } from './batch.js';
+import { sanityCommand } from './sanity.js';
+import { datasetCommand } from './dataset.js';
 
 /** The package's version (from package.json, beside src/ and dist/). */
 export function packageVersion(): string {
@@ -25,6 +27,7 @@ export function createProgram(io: CliIo = processIo): Command {
     .description('Explain TensorFlow.js classifiers of insect wingbeat recordings.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError(false)
+    .enablePositionalOptions()
     .exitOverride();
   program.configureOutput({
     writeOut: (text) => io.stdout(text),
@@ -36,8 +39,10 @@ export function createProgram(io: CliIo = processIo): Command {
     explainCommand(io),
     reportCommand(io),
     batchCommand(io),
+    datasetCommand(io),
     featuresCommand(io),
     evaluateCommand(io),
+    sanityCommand(io),
     uncertaintyCommand(io),
     statsCommand(io),
   ]) {

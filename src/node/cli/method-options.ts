@@ -40,6 +40,11 @@ export function addSpecOptions(
   aliases: Record<string, string> = {},
 ): Command {
   for (const spec of specs) {
+    if (spec.type === 'boolean') {
+      // A switch: present means true.
+      command.addOption(new Option(spec.flag, optionHelp(spec)).default(spec.default ?? false));
+      continue;
+    }
     const option = new Option(`${spec.flag} <${placeholder(spec)}>`, optionHelp(spec));
     if (spec.choices !== undefined) option.choices([...spec.choices]);
     if (spec.default !== undefined) option.default(spec.default);

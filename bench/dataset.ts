@@ -1,0 +1,131 @@
+/**
+ * `dataset` throughput and memory on the Potamitis PSD model (../shared/models; skipped when absent): recordings per
+ * second for saliency and 50-step integrated gradients, one process against two shards run at once (this machine has
+ * two cores), and the peak memory (max RSS) of one process over 1,000 and 10,000 recordings, also with the JavaScript heap
+ * capped at 128 MB (which a run holding all examples could not finish). Inputs are synthetic recordings written on the
+ * fly into a temporary folder. Wall times include each process's start (loading TensorFlow.js and the model).
+ *
+ *   npm run bench dataset           (DATASET_BENCH_LARGE=0 skips the 10,000-recording run)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSyntheticDataset } from '../scripts/synthetic-dataset.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = path.join(repo, 'bin', 'wingbeats-xai.js');
+const preload = path.join(repo, 'bench', 'report-max-rss.mjs');
+const model = path.join(repo, '..', 'shared', 'models', 'Potatamis_Sequential', 'PSD', 'Mosquito_CNN_PSD.h5');
+
+interface Run {
+  seconds: number;
+  maxRssMB: number;
+}
+
+function run(argv: string[], nodeFlags: string[] = []): Promise<Run> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeFlags, '--import', preload, bin, ...argv], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => {
+      if (code !== 0)
+        reject(new Error(`wingbeats-xai ${argv.join(' ')} failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+      const kb = Number(/maxRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
+      resolve({ seconds: (performance.now() - start) / 1000, maxRssMB: Math.round(kb / 1024) });
+    });
+  });
+}
+
+async function throughput(
+  input: string,
+  count: number,
+  methods: string[],
+  work: string,
+): Promise<Record<string, number>> {
+  const base = [
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--methods',
+    methods.join(','),
+    '--steps',
+    '50',
+    '--quiet',
+  ];
+  const one = await run([...base, '--out', path.join(work, `one-${methods.join('-')}`)]);
+  const out = path.join(work, `two-${methods.join('-')}`);
+  const start = performance.now();
+  const shards = await Promise.all([
+    run([...base, '--shard', '0/2', '--out', out]),
+    run([...base, '--shard', '1/2', '--out', out]),
+  ]);
+  const shardsSeconds = (performance.now() - start) / 1000;
+  const merge = await run(['dataset', 'merge', out, '--quiet']);
+  return {
+    recordings: count,
+    oneProcessPerSecond: count / one.seconds,
+    twoShardsPerSecond: count / shardsSeconds,
+    twoShardsWithMergePerSecond: count / (shardsSeconds + merge.seconds),
+    speedup: one.seconds / shardsSeconds,
+    oneProcessSeconds: one.seconds,
+    twoShardsSeconds: shardsSeconds,
+    mergeSeconds: merge.seconds,
+    shardMaxRssMB: Math.max(...shards.map((s) => s.maxRssMB)),
+  };
+}
+
+/** Runs the dataset benchmarks (each measured once: they take seconds to minutes). */
+export async function benchDataset(): Promise<Record<string, unknown>> {
+  if (!existsSync(model)) return { skipped: `../shared is absent (${model})` };
+  const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-bench-dataset-'));
+  try {
+    const small = path.join(work, 'small');
+    await writeSyntheticDataset(small, { perSpecies: 40, seed: 1 });
+    const result: Record<string, unknown> = {
+      model: 'Potamitis Mosquito_CNN_PSD.h5',
+      saliency: await throughput(small, 240, ['saliency'], work),
+      integratedGradients50: await throughput(small, 240, ['integrated-gradients'], work),
+    };
+    if (process.env.DATASET_BENCH_LARGE !== '0') {
+      const memory: Record<string, unknown> = { startupOnlyMaxRssMB: (await run(['dataset', '--help'])).maxRssMB };
+      for (const perSpecies of [167, 1667]) {
+        const folder = path.join(work, `n${perSpecies}`);
+        const count = (await writeSyntheticDataset(folder, { perSpecies, seed: 2 })).length;
+        const argv = (out: string): string[] => [
+          'dataset',
+          '--model',
+          model,
+          '--input',
+          folder,
+          '--methods',
+          'saliency',
+          '--out',
+          path.join(work, out),
+          '--quiet',
+        ];
+        const explained = await run(argv(`n${perSpecies}-out`));
+        // The same run with the JavaScript heap capped at 128 MB: it would fail if memory grew with the data set.
+        const capped = await run(argv(`n${perSpecies}-capped`), ['--max-old-space-size=128']);
+        memory[`recordings${count}`] = {
+          maxRssMB: explained.maxRssMB,
+          seconds: explained.seconds,
+          perSecond: count / explained.seconds,
+          heapCapped128MB: { maxRssMB: capped.maxRssMB, seconds: capped.seconds },
+        };
+        for (const name of [folder, path.join(work, `n${perSpecies}-out`), path.join(work, `n${perSpecies}-capped`)])
+          rmSync(name, { recursive: true, force: true });
+      }
+      result.peakMemorySaliency = memory;
+    }
+    return result;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

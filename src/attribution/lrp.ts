@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelInput } from '../execution/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { InputLike } from '../execution/inputs.js';
+import { safeGrad } from '../execution/safe-grad.js';
+import { chunks } from '../util/batching.js';
+import { OptionSpec, checkOption } from '../util/option-spec.js';
+import { LRP_RULE_NAMES, LrpRuleName, checkLrpSupport, lrpComposite } from '../rules/lrp-composite.js';
+import { relevanceRatio } from '../rules/lrp-linear.js';
+import { runMethod } from './run-method.js';
+import { targetMask } from './target-gradients.js';
+import type { AttributionOptions, AttributionResult } from './types.js';
+
+/** Options of {@link lrp}. */
+export interface LrpOptions extends AttributionOptions {
+  /** Rule on convolution layers (default `'epsilon'`); dense, batch-norm and pooling layers always take ε. */
+  rule?: LrpRuleName;
+  /** Stabiliser ε of every rule (default 1e-6); 0 gives LRP-0. */
+  epsilon?: number;
+  /** γ of the γ-rule (default 0.25). */
+  gamma?: number;
+  /** α of the αβ-rule (default 2). */
+  alpha?: number;
+  /** β of the αβ-rule (default 1). */
+  beta?: number;
+  /** Fold each batch norm into the convolution before it (Zennit's canonisation; default false: batch norm is its own layer). */
+  foldBatchNorm?: boolean;
+}
+
+/** The tuning options of LRP, as specs. */
+export const LRP_OPTIONS = [
+  { name: 'rule', flag: '--rule', type: 'choice', default: 'epsilon', choices: LRP_RULE_NAMES, help: 'lrp: rule on convolution layers (dense, batch-norm and pooling layers take epsilon)' },
+  { name: 'epsilon', flag: '--epsilon', type: 'number', default: 1e-6, min: 0, max: 1e6, help: 'lrp: stabiliser epsilon of every rule (0: LRP-0)' },
+  { name: 'gamma', flag: '--gamma', type: 'number', default: 0.25, min: 0, max: 1e6, help: 'lrp: gamma of the gamma rule' },
+  { name: 'alpha', flag: '--alpha', type: 'number', default: 2, min: 0, max: 1e6, help: 'lrp: alpha of the alpha-beta rule' },
+  { name: 'beta', flag: '--beta', type: 'number', default: 1, min: 0, max: 1e6, help: 'lrp: beta of the alpha-beta rule' },
+  { name: 'foldBatchNorm', flag: '--fold-batch-norm', type: 'boolean', default: false, help: 'lrp: fold each batch norm into the convolution before it' },
+] as const satisfies readonly OptionSpec[];
+
+const [RULE, EPSILON, GAMMA, ALPHA, BETA, FOLD] = LRP_OPTIONS;
+
+/**
+ * Layer-wise relevance propagation (Bach et al. 2015; Montavon et al. 2019, "Layer-Wise Relevance Propagation: An
+ * Overview"): relevance starts at the target score (its logit, or its probability with `scores: 'probabilities'`) and
+ * flows back layer by layer — the chosen `rule` on convolutions (`'epsilon'`, `'gamma'`, `'alpha-beta'` without
+ * biases, `'z-plus'` = α1β0), ε on dense, batch-norm (its own affine layer, or folded into the preceding convolution
+ * with `foldBatchNorm`) and averaging layers; max pooling passes relevance to the winner, ReLU passes it on.
+ * With ε = 0 it equals input × gradient on ReLU networks (LRP-0). Computed in one gradient pass per chunk through the
+ * rule mechanism (the rules shape the gradient so that activation ⊙ gradient is each layer's relevance).
+ *
+ * Options: `rule`, `epsilon` (1e-6), `gamma` (0.25), `alpha` (2), `beta` (1), `foldBatchNorm` (false), and
+ * {@link AttributionOptions}. Needs a tf.LayersModel of Dense/Conv1D/Conv2D/batch-norm/pooling layers with ReLU or
+ * linear activations. Tensors are owned by the caller.
+ * @example const { attributions } = await lrp(model, x, { rule: 'alpha-beta', alpha: 1, beta: 0 });
+ */
+export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOptions = {}): Promise<AttributionResult> {
+  const functionName = 'lrp';
+  const settings = {
+    rule: checkOption(functionName, RULE, options.rule) as LrpRuleName,
+    epsilon: checkOption(functionName, EPSILON, options.epsilon) as number,
+    gamma: checkOption(functionName, GAMMA, options.gamma) as number,
+    alpha: checkOption(functionName, ALPHA, options.alpha) as number,
+    beta: checkOption(functionName, BETA, options.beta) as number,
+    foldBatchNorm: checkOption(functionName, FOLD, options.foldBatchNorm) as boolean,
+  };
+  return runMethod({ method: 'lrp', functionName, reduction: 'sum-abs' }, model, inputs, options, (ctx) => {
+    const layersModel = ctx.model.layersModel;
+    if (layersModel === null) throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' propagates relevance layer by layer, which needs a tf.LayersModel; a plain function model has no layers.`);
+    checkLrpSupport(layersModel, functionName);
+    const composite = lrpComposite(layersModel, settings);
+    const execution = { ...ctx.execution, rules: [composite.rule, ...(ctx.execution?.rules ?? [])] };
+    const parts: tf.Tensor[] = [];
+    try {
+      for (const { start, end } of chunks(ctx.x.shape[0], ctx.batchSize)) {
+        const targets = ctx.targets.slice(start, end);
+        parts.push(tf.tidy(() => {
+          const rows = tf.slice(ctx.x, start, end - start);
+          const logits = ctx.model.run(rows, { outputIndex: ctx.outputIndex, scores: 'logits' });
+          const mask = targetMask(targets, logits.shape[1]);
+          // Relevance at the output = the target score; in gradient form the output gradient is score / logit.
+          const start0 = ctx.scores === 'probabilities' ? relevanceRatio(tf.sum(tf.mul(tf.softmax(logits), mask), 1, true), tf.sum(tf.mul(logits, mask), 1, true), 1e-12) : tf.onesLike(logits);
+          const weights = tf.mul(mask, start0);
+          const gradient = safeGrad((input) => tf.sum(tf.mul(ctx.model.run(input, { outputIndex: ctx.outputIndex, scores: 'logits', execution }), weights)), rows);
+          return tf.mul(rows, gradient);
+        }));
+        ctx.options.onProgress?.(end, ctx.x.shape[0]);
+      }
+      const attributions = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+      if (parts.length > 1) parts.forEach((p) => p.dispose());
+      parts.length = 0;
+      return { attributions };
+    } finally {
+      parts.forEach((p) => p.dispose());
+      composite.dispose();
+    }
+  });
+}

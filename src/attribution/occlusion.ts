@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelInput } from '../execution/explainable-model.js';
+import { argumentError } from '../util/errors.js';
+import type { InputLike } from '../execution/inputs.js';
+import { chunks } from '../util/batching.js';
+import { runMethod } from './run-method.js';
+import { targetScores } from './target-gradients.js';
+import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
+import type { OptionSpec } from '../util/option-spec.js';
+import type { AttributionOptions, AttributionResult } from './types.js';
+
+/** Options of {@link occlusion}. */
+export interface OcclusionOptions extends AttributionOptions {
+  /** Window length along every non-channel axis, or one length per axis (default 8, cut to each axis' length). */
+  window?: number | readonly number[];
+  /** Step between windows, a number or one per axis (default: half the window, at least 1). */
+  stride?: number | readonly number[];
+  /** What an occluded window is replaced by (default zeros): as for integrated gradients. */
+  baseline?: Baseline;
+}
+
+/** The tuning options of occlusion, as specs (one window and stride for every axis on the command line; per axis in the library). */
+export const OCCLUSION_OPTIONS = [
+  { name: 'window', flag: '--window', type: 'integer', default: 8, min: 1, max: 100000, help: 'occlusion: window length along every non-channel axis (cut to the input)' },
+  { name: 'stride', flag: '--stride', type: 'integer', min: 1, max: 100000, help: 'occlusion: step between windows (default: half the window)' },
+  BASELINE_OPTION,
+] as const satisfies readonly OptionSpec[];
+
+/** The non-channel (spatial) shape of a batch `[batch, ...axes, channels]`; rank-2 inputs `[batch, features]` have no channel axis. */
+export function spatialShape(shape: readonly number[]): number[] {
+  return shape.length <= 2 ? shape.slice(1) : shape.slice(1, -1);
+}
+
+function perAxis(functionName: string, name: string, value: number | readonly number[], axes: number): number[] {
+  const list = typeof value === 'number' ? new Array<number>(axes).fill(value) : [...value];
+  if (list.length !== axes || !list.every((v) => Number.isInteger(v) && v >= 1)) {
+    throw argumentError(functionName, name, `a positive integer or ${axes} positive integers (one per non-channel axis)`, value);
+  }
+  return list;
+}
+
+/** Start offsets of the windows along one axis: 0, stride, 2·stride, ... while the window fits (Captum's placement). */
+function windowStarts(length: number, window: number, stride: number): number[] {
+  const out: number[] = [];
+  for (let s = 0; s + window <= length; s += stride) out.push(s);
+  return out;
+}
+
+/** Every window of the grid as its start per axis, in row-major order. */
+function windowGrid(starts: number[][]): number[][] {
+  return starts.reduce<number[][]>((acc, axis) => acc.flatMap((prefix) => axis.map((s) => [...prefix, s])), [[]]);
+}
+
+/** 1 inside the window, 0 outside, over the spatial shape (flat, row-major). */
+function windowMask(spatial: readonly number[], start: readonly number[], window: readonly number[]): Float32Array {
+  const size = spatial.reduce((a, b) => a * b, 1);
+  const mask = new Float32Array(size);
+  for (let flat = 0; flat < size; flat++) {
+    let rest = flat;
+    let inside = true;
+    for (let axis = spatial.length - 1; axis >= 0; axis--) {
+      const i = rest % spatial[axis];
+      rest = Math.floor(rest / spatial[axis]);
+      if (i < start[axis] || i >= start[axis] + window[axis]) inside = false;
+    }
+    if (inside) mask[flat] = 1;
+  }
+  return mask;
+}
+
+/**
+ * Occlusion (Zeiler & Fergus 2014), as Captum's `Occlusion`: a window slides over the input's non-channel axes (all
+ * channels at once); a position's attribution is the mean, over the windows covering it, of f(x) − f(x with the window
+ * replaced by the baseline). Windows start at 0, stride, 2·stride, ... while they fit, so with a stride that does not
+ * divide the axis the last positions may be covered by no window: they get 0 (Captum gives 0/0 there).
+ * Every channel of a position gets the same attribution. The occluded copies of all examples are evaluated in batches
+ * of `batchSize` rows; `onProgress` counts them.
+ *
+ * Options: `window` (8), `stride` (half the window), `baseline` (zeros), and {@link AttributionOptions}.
+ * `heatmaps`: max |·| over channels, min-max per example. Tensors are owned by the caller.
+ * @example const { attributions } = await occlusion(model, x, { window: 4, stride: 2 });
+ */
+export async function occlusion(model: ModelInput, inputs: InputLike, options: OcclusionOptions = {}): Promise<AttributionResult> {
+  const functionName = 'occlusion';
+  return runMethod({ method: 'occlusion', functionName, reduction: 'max-abs' }, model, inputs, options, (ctx) => {
+    const { x, targets } = ctx;
+    const batch = x.shape[0];
+    const spatial = spatialShape(x.shape);
+    const channels = x.rank <= 2 ? 1 : x.shape[x.rank - 1];
+    const requested = perAxis(functionName, 'window', options.window ?? 8, spatial.length);
+    const window = requested.map((w, i) => (options.window === undefined ? Math.min(w, spatial[i]) : w));
+    window.forEach((w, i) => {
+      if (w > spatial[i]) throw argumentError(functionName, 'window', `at most the input's size [${spatial.join(',')}] along each non-channel axis`, options.window);
+    });
+    const stride = perAxis(functionName, 'stride', options.stride ?? window.map((w) => Math.max(1, Math.floor(w / 2))), spatial.length);
+    const grid = windowGrid(spatial.map((n, i) => windowStarts(n, window[i], stride[i])));
+    const masks = grid.map((start) => windowMask(spatial, start, window));
+    const positions = masks[0].length;
+    const coverage = new Float64Array(positions);
+    for (const mask of masks) mask.forEach((m, p) => (coverage[p] += m));
+    const baseline = baselineBatch(functionName, ctx, options.baseline);
+    try {
+      const sums = Array.from({ length: batch }, () => new Float64Array(positions));
+      const total = batch * grid.length;
+      const maskShape = [...spatial, ...(x.rank <= 2 ? [] : [1])];
+      for (const { start, end } of chunks(total, ctx.batchSize)) {
+        const rows = Array.from({ length: end - start }, (_, r) => start + r);
+        const exampleOf = rows.map((row) => Math.floor(row / grid.length));
+        const occluded = tf.tidy(() => {
+          const indices = tf.tensor1d(exampleOf, 'int32');
+          const flatMasks = new Float32Array(rows.length * positions);
+          rows.forEach((row, r) => flatMasks.set(masks[row % grid.length], r * positions));
+          const m = tf.tensor(flatMasks, [rows.length, ...maskShape]);
+          const xs = tf.gather(x, indices);
+          return tf.add(tf.mul(xs, tf.sub(1, m)), tf.mul(tf.gather(baseline, indices), m));
+        });
+        let scores: number[];
+        try {
+          scores = targetScores(ctx.model, occluded, exampleOf.map((e) => targets[e]), { ...ctx, batchSize: rows.length });
+        } finally {
+          occluded.dispose();
+        }
+        rows.forEach((row, r) => {
+          const e = exampleOf[r];
+          const drop = ctx.predictions[e][targets[e]] - scores[r];
+          const mask = masks[row % grid.length];
+          const sum = sums[e];
+          for (let p = 0; p < positions; p++) if (mask[p] !== 0) sum[p] += drop;
+        });
+        options.onProgress?.(end, total);
+      }
+      const values = new Float32Array(batch * positions * channels);
+      sums.forEach((sum, e) => {
+        for (let p = 0; p < positions; p++) {
+          const v = coverage[p] > 0 ? sum[p] / coverage[p] : 0;
+          values.fill(v, (e * positions + p) * channels, (e * positions + p + 1) * channels);
+        }
+      });
+      return { attributions: tf.tensor(values, x.shape) };
+    } finally {
+      baseline.dispose();
+    }
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * The examples of a labelled data set: from the relative paths of a folder with one sub-folder per class (the layout
+ * of the Potamitis and Keogh data sets and of Keras's `*_dataset_from_directory`), or from a CSV manifest
+ * `path,label[,split]`. Universal: the Node side walks the folder or reads the file and passes text and names in.
+ */
+import { parse } from 'csv-parse/browser/esm/sync';
+import { WingbeatsError } from '../util/errors.js';
+
+/** File types a data set may hold: recordings and model inputs. */
+export const DATASET_FILE_EXTENSIONS = ['.wav', '.wave', '.npy', '.json'] as const;
+
+/** One file of a data set. */
+export interface DatasetExample {
+  /** Path relative to the input folder (or the manifest's folder), with `/` separators. */
+  path: string;
+  /** Class label (the sub-folder name or the manifest's label), or null when the data set has none. */
+  label: string | null;
+  /** The manifest's split column (`train`, `test`, ...), or null. */
+  split: string | null;
+}
+
+/** Does `name` end in one of {@link DATASET_FILE_EXTENSIONS}? */
+export function isDatasetFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return DATASET_FILE_EXTENSIONS.some((extension) => lower.endsWith(extension));
+}
+
+/** Compares two relative paths by UTF-16 code units (the order of every listing, table and shard). */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The examples of a folder from its files' relative paths: a file inside a sub-folder is labelled with the first
+ * folder of its path (`Ae_aegypti/rec1.wav` → `Ae_aegypti`); a file at the top has no label. Sorted by path.
+ */
+export function examplesFromFolder(relativePaths: readonly string[]): DatasetExample[] {
+  return relativePaths
+    .map((p) => p.split('\\').join('/'))
+    .filter(isDatasetFile)
+    .sort(comparePaths)
+    .map((p) => {
+      const slash = p.indexOf('/');
+      return { path: p, label: slash > 0 ? p.slice(0, slash) : null, split: null };
+    });
+}
+
+/**
+ * Parses a CSV manifest: columns `path,label[,split]` with or without that header line; `label` and `split` may be
+ * empty (no label). Paths are kept as written (relative to the manifest's folder). Sorted by path.
+ *
+ * @throws WingbeatsError `INVALID_FILE` naming the manifest and line for a malformed row or a path given twice.
+ */
+export function examplesFromManifest(text: string, manifestName: string): DatasetExample[] {
+  let rows: string[][];
+  try {
+    rows = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][];
+  } catch (error) {
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Manifest '${manifestName}' is not valid CSV: ${(error as Error).message}`,
+    );
+  }
+  const hasHeader = rows.length > 0 && rows[0][0]?.toLowerCase() === 'path';
+  const columns = hasHeader ? rows[0].map((c) => c.toLowerCase()) : ['path', 'label', 'split'];
+  const at = (name: string): number => columns.indexOf(name);
+  const [pathColumn, labelColumn, splitColumn] = [at('path'), at('label'), at('split')];
+  const seen = new Set<string>();
+  const examples: DatasetExample[] = [];
+  rows.slice(hasHeader ? 1 : 0).forEach((row, i) => {
+    const line = i + (hasHeader ? 2 : 1);
+    const file = (row[pathColumn] ?? '').split('\\').join('/');
+    if (file === '')
+      throw new WingbeatsError(
+        'INVALID_FILE',
+        `Manifest '${manifestName}' line ${line}: the path is empty (expected path,label[,split]).`,
+      );
+    if (seen.has(file))
+      throw new WingbeatsError('INVALID_FILE', `Manifest '${manifestName}' line ${line}: '${file}' is listed twice.`);
+    seen.add(file);
+    const label = labelColumn >= 0 ? (row[labelColumn] ?? '') : '';
+    const split = splitColumn >= 0 ? (row[splitColumn] ?? '') : '';
+    examples.push({ path: file, label: label === '' ? null : label, split: split === '' ? null : split });
+  });
+  if (examples.length === 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Manifest '${manifestName}' lists no example (expected lines path,label[,split]).`,
+    );
+  return examples.sort((a, b) => comparePaths(a.path, b.path));
+}
+
+/** A short list of names for one error line: the first `shown` and how many more. */
+export function nameList(names: readonly string[], shown = 10): string {
+  const head = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${head} and ${names.length - shown} more` : head;
+}

@@ -1,0 +1,282 @@
+/**
+ * Explains the examples of one chunk with every chosen method and turns the results into table rows: the prediction of
+ * every head, the target, attributions, heatmap and completeness gap per (example, method); an example that cannot be
+ * read or explained becomes rows with its error instead of stopping the run. Universal (inputs arrive as arrays).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { TargetOption } from '../execution/targets.js';
+import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
+import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
+import { stableHash } from './shard.js';
+import type { DatasetExample } from './examples.js';
+import type { DatasetRow } from './table.js';
+
+/** How every example is explained (the run's settings, parsed). */
+export interface DatasetExplainSettings {
+  methods: readonly AttributionMethodName[];
+  /** Method options beyond the shared ones, by their registry names (`steps`, `integration`, `noiseSamples`, ...); each method gets its own. */
+  methodOptions: Readonly<Record<string, unknown>>;
+  /** Integrated gradients' reference input (flat, in the model's input layout) for every example; omitted: zeros. */
+  baseline?: Float32Array;
+  /** Omitted: the top class; `'label'`: the example's label (a class name of the head); else a class index or name. */
+  target?: TargetOption | 'label';
+  output?: string | number;
+  scores: ScoreKind;
+  /** Seed of sampled methods; each example's own seed is derived from it and the example's path. */
+  seed: number;
+  batchSize?: number;
+}
+
+/** One example with its model inputs (one per input of the file), or why they could not be read. */
+export interface LoadedExample {
+  example: DatasetExample;
+  inputs?: Float32Array[];
+  error?: string;
+}
+
+interface Unit {
+  example: DatasetExample;
+  index: number;
+  data: Float32Array;
+}
+
+const message = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+
+/** The seed of one example for sampled methods: stable across shards and batch layouts. */
+export function exampleSeed(seed: number, path: string, index: number): number {
+  return (stableHash(`${seed}:${path}#${index}`) % 2147483647) + 1;
+}
+
+/** Rows of an example that failed as a whole: one per method, with the error. */
+export function errorRows(
+  example: DatasetExample,
+  index: number,
+  methods: readonly string[],
+  error: string,
+): DatasetRow[] {
+  return methods.map((method) => ({
+    path: example.path,
+    index,
+    label: example.label,
+    split: example.split,
+    method,
+    predicted: null,
+    predictedIndex: null,
+    target: null,
+    targetName: null,
+    probabilities: null,
+    scores: null,
+    heads: null,
+    input: null,
+    attributions: null,
+    heatmap: null,
+    delta: null,
+    error,
+  }));
+}
+
+function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}
+
+/** Every head's prediction for one batch: per unit, `[{head, predicted, probabilities | scores}]`. */
+function headPredictions(model: ExplainableModel, x: tf.Tensor): Record<string, unknown>[][] {
+  const perHead = model.outputNames.map((head, outputIndex) => {
+    const softmax = model.endsInSoftmax(outputIndex);
+    const values = tf.tidy(() => {
+      const logits = model.run(x, { outputIndex, scores: 'logits' });
+      return (softmax ? tf.softmax(logits) : logits).arraySync() as number[][];
+    });
+    const labels = model.labels(outputIndex);
+    return values.map((row) => {
+      const best = argmax(row);
+      return {
+        head,
+        predicted: labels?.[best] ?? String(best),
+        [softmax ? 'probabilities' : 'scores']: Array.from(Float32Array.from(row)),
+      };
+    });
+  });
+  return Array.from({ length: x.shape[0] }, (_, i) => perHead.map((head) => head[i]));
+}
+
+/**
+ * Explains `loaded` examples with every method of `settings` and returns their rows, example by example in the given
+ * order and methods in `settings.methods` order. Single-pass methods (gradients, saliency, ...) run on the whole chunk
+ * as one batch (each example's rows go through the same kernels whatever the batch holds); methods that expand an
+ * example into steps or samples (integrated gradients, SmoothGrad) run per example, sampled ones with a seed derived
+ * from the example's path — so a shard explains an example bit for bit as an unsharded run does. When a batch fails, its examples are retried one by one so only the bad ones get errors.
+ *
+ * @param model - The explainable model (not disposed here).
+ * @param loaded - The chunk's examples with their inputs (flat, in the model's input layout) or read errors.
+ * @param settings - {@link DatasetExplainSettings}.
+ * @returns Rows in table order (the caller owns no tensor; none is left behind, also on error).
+ */
+export async function explainExamples(
+  model: ExplainableModel,
+  loaded: readonly LoadedExample[],
+  settings: DatasetExplainSettings,
+): Promise<DatasetRow[]> {
+  const shape = (model.inputShape ?? []).map((d) => d ?? -1);
+  const units: Unit[] = [];
+  const failures = new Map<string, string>();
+  for (const { example, inputs, error } of loaded) {
+    if (error !== undefined || inputs === undefined) failures.set(`${example.path}#0`, error ?? 'no input');
+    else inputs.forEach((data, index) => units.push({ example, index, data }));
+  }
+  const results = new Map<string, Map<string, DatasetRow>>();
+  const record = (unit: Unit, method: string, row: DatasetRow | string): void => {
+    const key = `${unit.example.path}#${unit.index}`;
+    if (typeof row === 'string') {
+      failures.set(key, row);
+      return;
+    }
+    const rows = results.get(key) ?? new Map<string, DatasetRow>();
+    rows.set(method, row);
+    results.set(key, rows);
+  };
+  const explain = async (batch: Unit[]): Promise<void> => {
+    const x = tf.tensor(concat(batch.map((u) => u.data)), [batch.length, ...shape]);
+    try {
+      const heads = headPredictions(model, x);
+      for (const method of settings.methods) {
+        const names = attributionMethods[method].options.map((o) => o.name as string);
+        const sampled = names.includes('noiseSamples');
+        const perExample = sampled || names.includes('steps');
+        const own = Object.fromEntries(
+          Object.entries(settings.methodOptions).filter(([key]) => names.includes(key) && key !== 'baseline'),
+        );
+        const groups = perExample ? batch.map((_, i) => [i]) : [batch.map((_, i) => i)];
+        for (const group of groups) {
+          const part = group.length === batch.length ? x : tf.gather(x, group);
+          const baseline =
+            names.includes('baseline') && settings.baseline !== undefined
+              ? tf.tensor(tile(settings.baseline, group.length), [group.length, ...shape])
+              : undefined;
+          try {
+            const first = batch[group[0]];
+            const target = targetOf(
+              settings.target,
+              group.map((i) => batch[i].example),
+            );
+            const result = await attributionMethods[method].run(model, part, {
+              ...own,
+              ...(baseline === undefined ? {} : { baseline }),
+              target,
+              output: settings.output,
+              scores: settings.scores,
+              batchSize: settings.batchSize,
+              seed: sampled ? exampleSeed(settings.seed, first.example.path, first.index) : settings.seed,
+            });
+            try {
+              rowsOf(
+                result,
+                group.map((i) => batch[i]),
+                group.map((i) => heads[i]),
+                method,
+              ).forEach((row, j) => record(batch[group[j]], method, row));
+            } finally {
+              disposeAttribution(result);
+            }
+          } finally {
+            if (part !== x) part.dispose();
+            baseline?.dispose();
+          }
+        }
+      }
+    } finally {
+      x.dispose();
+    }
+  };
+  if (units.length > 0) {
+    try {
+      await explain(units);
+    } catch {
+      results.clear();
+      for (const unit of units) {
+        try {
+          await explain([unit]);
+        } catch (error) {
+          results.delete(`${unit.example.path}#${unit.index}`);
+          record(unit, '', message(error));
+        }
+      }
+    }
+  }
+  const rows: DatasetRow[] = [];
+  for (const { example, inputs } of loaded) {
+    const count = inputs?.length ?? 1;
+    for (let index = 0; index < count; index++) {
+      const key = `${example.path}#${index}`;
+      const failure = failures.get(key);
+      if (failure !== undefined) rows.push(...errorRows(example, index, settings.methods, failure));
+      else rows.push(...settings.methods.map((method) => results.get(key)?.get(method) as DatasetRow));
+    }
+  }
+  return rows;
+}
+
+function targetOf(target: DatasetExplainSettings['target'], examples: DatasetExample[]): TargetOption | undefined {
+  if (target !== 'label') return target;
+  return examples.map((e) => {
+    if (e.label === null) throw new Error(`'${e.path}' has no label to explain (--target label)`);
+    return e.label;
+  });
+}
+
+function tile(values: Float32Array, times: number): Float32Array {
+  const out = new Float32Array(values.length * times);
+  for (let i = 0; i < times; i++) out.set(values, i * values.length);
+  return out;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function rowsOf(
+  result: AttributionResult,
+  units: Unit[],
+  heads: Record<string, unknown>[][],
+  method: string,
+): DatasetRow[] {
+  const attributions = result.attributions.dataSync() as Float32Array;
+  const heatmaps = result.heatmaps.dataSync() as Float32Array;
+  const scores = result.predictions.arraySync();
+  const probabilities = result.probabilities?.arraySync();
+  const size = attributions.length / units.length;
+  const heatmapSize = heatmaps.length / units.length;
+  return units.map((unit, i) => {
+    const predictedIndex = argmax(scores[i]);
+    const predicted = heads[i].find((h) => h.head === result.output)?.predicted as string | undefined;
+    return {
+      path: unit.example.path,
+      index: unit.index,
+      label: unit.example.label,
+      split: unit.example.split,
+      method,
+      predicted: predicted ?? String(predictedIndex),
+      predictedIndex,
+      target: result.targets[i],
+      targetName: result.targetNames[i] ?? null,
+      probabilities: probabilities === undefined ? null : Array.from(Float32Array.from(probabilities[i])),
+      scores: Array.from(Float32Array.from(scores[i])),
+      heads: JSON.stringify(heads[i]),
+      input: Array.from(unit.data),
+      attributions: Array.from(attributions.subarray(i * size, (i + 1) * size)),
+      heatmap: Array.from(heatmaps.subarray(i * heatmapSize, (i + 1) * heatmapSize)),
+      delta: result.delta?.[i] ?? null,
+      error: null,
+    };
+  });
+}

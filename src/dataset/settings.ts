@@ -1,0 +1,33 @@
+/** The settings of a data-set run: stored beside the part files and in every table file, compared on resume and merge. */
+import type { TargetOption } from '../execution/targets.js';
+import type { ScoreKind } from '../execution/explainable-model.js';
+
+/** Everything that decides a run's results (never the shard, the chunk size or the time). */
+export interface DatasetRunSettings {
+  format: 'wingbeats-xai-dataset/1';
+  model: { file: string; name: string; output: string; labels: string[] | null; inputShape: number[] };
+  /** The input as given (absolute), its kind, and the folder example paths are relative to. */
+  input: { path: string; kind: 'folder' | 'manifest'; root: string };
+  limit: number | null;
+  methods: string[];
+  methodOptions: Record<string, unknown>;
+  target: TargetOption | 'label' | null;
+  scores: ScoreKind;
+  seed: number;
+  /** The feature preset `.wav` inputs go through (and the heatmap's Hz axis comes from), or null. */
+  preset: string | null;
+  /** Which windows of a recording become inputs (`loudest`, `first`, or `all`: one row per window). */
+  windows: 'loudest' | 'first' | 'all';
+  heatmapShape: number[];
+}
+
+/** The top-level settings whose values differ between two runs (empty when they are the same run). */
+export function settingsDifferences(a: DatasetRunSettings, b: DatasetRunSettings): string[] {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof DatasetRunSettings)[];
+  return keys.filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]));
+}
+
+/** The heatmap shape of inputs of `inputShape`: the channel (last) axis removed for inputs of rank ≥ 2. */
+export function heatmapShapeOf(inputShape: readonly number[]): number[] {
+  return inputShape.length >= 2 ? inputShape.slice(0, -1) : [...inputShape];
+}

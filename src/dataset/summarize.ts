@@ -1,0 +1,227 @@
+/**
+ * Class-wise summaries of a data-set table, computed from its rows in passes so memory stays bounded however large the
+ * table: per class (true label and predicted class) and method the mean, standard deviation, median, quartiles and
+ * inter-quartile range of the heatmaps at every position, the mean model input, the strongest frequency bands (PSD) or
+ * time-frequency cells (spectrograms), the accuracy and the confusion matrix, and the examples that failed. Universal.
+ */
+import { WingbeatsError } from '../util/errors.js';
+import { quantileOfSorted } from '../uncertainty/quantile-maps.js';
+import { topRegions, type HeatmapAxis, type TopRegion } from './axis.js';
+import { comparePaths } from './examples.js';
+import type { DatasetRow } from './table.js';
+
+/** How a class summary groups examples: by true label or by predicted class. */
+export type SummaryGrouping = 'label' | 'predicted';
+
+/** The summary of one class under one method. */
+export interface ClassSummary {
+  /** The class (a label or a predicted class name). */
+  label: string;
+  by: SummaryGrouping;
+  method: string;
+  /** Examples explained (rows without error). */
+  count: number;
+  /** Per heatmap position: mean, population standard deviation, quartiles (NumPy's linear rule) and q75 − q25. */
+  mean: number[];
+  std: number[];
+  median: number[];
+  q25: number[];
+  q75: number[];
+  iqr: number[];
+  /** Mean model input of the class (e.g. its mean PSD in dB). */
+  meanInput: number[];
+  /** Strongest positions of the mean heatmap, with Hz (and seconds) where the preset is known. */
+  top: TopRegion[];
+}
+
+/** The summary of a whole table. */
+export interface DatasetSummary {
+  /** Distinct examples (path, index) and how many of them failed. */
+  examples: number;
+  errors: number;
+  methods: string[];
+  heatmapShape: number[];
+  axis: HeatmapAxis;
+  classes: ClassSummary[];
+  /** Fraction of labelled, explained examples whose predicted class equals the label (null without labels). */
+  accuracy: number | null;
+  /** Counts of (label, predicted) over labelled, explained examples (null without labels). */
+  confusion: { labels: string[]; predicted: string[]; counts: number[][] } | null;
+  /** The failed examples: path, index and the error (the first 1000). */
+  failed: { path: string; index: number; error: string }[];
+}
+
+/** Options of {@link summarizeTable}. */
+export interface SummarizeOptions {
+  heatmapShape: number[];
+  axis: HeatmapAxis;
+  /** How many top regions per class (default 5). */
+  top?: number;
+  /** Largest number of heatmap values held at once for the quantiles (default 2^26, 256 MB); more means more passes. */
+  memoryValues?: number;
+}
+
+/** Visits every row of the table once, in table order; called once per pass. */
+export type TableScan = (visit: (row: DatasetRow) => void) => Promise<void>;
+
+interface Group {
+  label: string;
+  by: SummaryGrouping;
+  method: string;
+  count: number;
+  sum: Float64Array;
+  sumSquares: Float64Array;
+  inputSum: Float64Array | null;
+  values: Float32Array[];
+}
+
+const MAX_FAILED = 1000;
+
+/**
+ * Summarises a table from scans of its rows (a first pass for counts, means and spreads, then as many passes as the
+ * memory budget needs for exact quantiles over blocks of positions).
+ *
+ * @param scan - Visits every row once per call (e.g. reading the Parquet file row group by row group).
+ * @param options - {@link SummarizeOptions}: `heatmapShape`, `axis`, `top` (5), `memoryValues` (2^26).
+ * @returns The {@link DatasetSummary}; classes sorted by grouping, label and method.
+ * @throws WingbeatsError `SHAPE_MISMATCH` when a heatmap does not have the size of `heatmapShape`.
+ */
+export async function summarizeTable(scan: TableScan, options: SummarizeOptions): Promise<DatasetSummary> {
+  const size = options.heatmapShape.reduce((a, b) => a * b, 1);
+  const groups = new Map<string, Group>();
+  const methods: string[] = [];
+  const examples = new Set<string>();
+  const failed: DatasetSummary['failed'] = [];
+  const failedKeys = new Set<string>();
+  const confusion = new Map<string, Map<string, number>>();
+  const groupOf = (by: SummaryGrouping, label: string, method: string): Group => {
+    const key = JSON.stringify([by, label, method]);
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = {
+        label,
+        by,
+        method,
+        count: 0,
+        sum: new Float64Array(size),
+        sumSquares: new Float64Array(size),
+        inputSum: null,
+        values: [],
+      };
+      groups.set(key, group);
+    }
+    return group;
+  };
+  const groupsOfRow = (row: DatasetRow): Group[] => [
+    ...(row.label === null ? [] : [groupOf('label', row.label, row.method)]),
+    ...(row.predicted === null ? [] : [groupOf('predicted', row.predicted, row.method)]),
+  ];
+  let explainedRows = 0;
+  await scan((row) => {
+    const key = `${row.path}#${row.index}`;
+    if (!methods.includes(row.method)) methods.push(row.method);
+    examples.add(key);
+    if (row.error !== null || row.heatmap === null) {
+      if (!failedKeys.has(key)) {
+        failedKeys.add(key);
+        if (failed.length < MAX_FAILED)
+          failed.push({ path: row.path, index: row.index, error: row.error ?? 'no heatmap' });
+      }
+      return;
+    }
+    if (row.heatmap.length !== size) {
+      throw new WingbeatsError(
+        'SHAPE_MISMATCH',
+        `The heatmap of '${key}' (${row.method}) has ${row.heatmap.length} values but the table's heatmaps have shape [${options.heatmapShape.join(', ')}].`,
+      );
+    }
+    explainedRows++;
+    if (row.method === methods[0] && row.label !== null && row.predicted !== null) {
+      const counts = confusion.get(row.label) ?? new Map<string, number>();
+      counts.set(row.predicted, (counts.get(row.predicted) ?? 0) + 1);
+      confusion.set(row.label, counts);
+    }
+    for (const group of groupsOfRow(row)) {
+      group.count++;
+      for (let i = 0; i < size; i++) {
+        const v = row.heatmap[i];
+        group.sum[i] += v;
+        group.sumSquares[i] += v * v;
+      }
+      if (row.input !== null) {
+        group.inputSum ??= new Float64Array(row.input.length);
+        for (let i = 0; i < row.input.length; i++) group.inputSum[i] += row.input[i];
+      }
+    }
+  });
+
+  const quantiles = new Map<Group, { median: number[]; q25: number[]; q75: number[] }>();
+  for (const group of groups.values())
+    quantiles.set(group, { median: new Array(size), q25: new Array(size), q75: new Array(size) });
+  const budget = options.memoryValues ?? 2 ** 26;
+  const block = Math.max(1, Math.min(size, Math.floor(budget / Math.max(1, 2 * explainedRows))));
+  for (let start = 0; start < size && explainedRows > 0; start += block) {
+    const end = Math.min(size, start + block);
+    for (const group of groups.values()) group.values = [];
+    await scan((row) => {
+      if (row.error !== null || row.heatmap === null) return;
+      const slice = Float32Array.from(row.heatmap.slice(start, end));
+      for (const group of groupsOfRow(row)) group.values.push(slice);
+    });
+    for (const group of groups.values()) {
+      const out = quantiles.get(group) as { median: number[]; q25: number[]; q75: number[] };
+      const column = new Float64Array(group.values.length);
+      for (let p = start; p < end; p++) {
+        group.values.forEach((values, i) => (column[i] = values[p - start]));
+        column.sort();
+        out.q25[p] = quantileOfSorted(column, 0.25);
+        out.median[p] = quantileOfSorted(column, 0.5);
+        out.q75[p] = quantileOfSorted(column, 0.75);
+      }
+      group.values = [];
+    }
+  }
+
+  const classes = [...groups.values()]
+    .sort(
+      (a, b) =>
+        (a.by === b.by ? 0 : a.by === 'label' ? -1 : 1) ||
+        comparePaths(a.label, b.label) ||
+        methods.indexOf(a.method) - methods.indexOf(b.method),
+    )
+    .map((group): ClassSummary => {
+      const mean = Array.from(group.sum, (s) => s / group.count);
+      const std = Array.from(group.sumSquares, (s, i) => Math.sqrt(Math.max(0, s / group.count - mean[i] * mean[i])));
+      const { median, q25, q75 } = quantiles.get(group) as { median: number[]; q25: number[]; q75: number[] };
+      return {
+        label: group.label,
+        by: group.by,
+        method: group.method,
+        count: group.count,
+        mean,
+        std,
+        median,
+        q25,
+        q75,
+        iqr: q75.map((v, i) => v - q25[i]),
+        meanInput: group.inputSum === null ? [] : Array.from(group.inputSum, (s) => s / group.count),
+        top: topRegions(mean, options.axis, options.top ?? 5),
+      };
+    });
+  const labels = [...confusion.keys()].sort(comparePaths);
+  const predicted = [...new Set([...confusion.values()].flatMap((m) => [...m.keys()]))].sort(comparePaths);
+  const counts = labels.map((l) => predicted.map((p) => confusion.get(l)?.get(p) ?? 0));
+  const labelled = counts.flat().reduce((a, b) => a + b, 0);
+  const correct = labels.reduce((total, l) => total + (confusion.get(l)?.get(l) ?? 0), 0);
+  return {
+    examples: examples.size,
+    errors: failedKeys.size,
+    methods,
+    heatmapShape: options.heatmapShape,
+    axis: options.axis,
+    classes,
+    accuracy: labelled === 0 ? null : correct / labelled,
+    confusion: labelled === 0 ? null : { labels, predicted, counts },
+    failed,
+  };
+}

@@ -1,0 +1,38 @@
+/** `wingbeats-xai sanity`: the cascading model-parameter randomisation test (Adebayo et al. 2018) as JSON and plots. */
+import { Command } from 'commander';
+import { attributionMethodNames } from '../../attribution/registry.js';
+import { SANITY_DEFAULT_METHODS } from '../../evaluation/sanity-check.js';
+import { sanityJob, sanitySummary } from '../../pipeline/sanity-job.js';
+import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
+import { createProgress } from './progress.js';
+import { writeOutputs } from './staged-output.js';
+
+/** Builds the `sanity` command. */
+export function sanityCommand(io: CliIo): Command {
+  const command = addModelInputOptions(
+    new Command('sanity').description(
+      'model-parameter randomisation test (Adebayo et al. 2018): how each explanation changes as the layers of a copy of the model are randomised, top first',
+    ),
+    'one',
+  )
+    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, SANITY_DEFAULT_METHODS.join(','))
+    .option('-o, --out <dir>', 'also write sanity.json and the plots (.svg, .png) into this folder');
+  addCommonOptions(addJobOptions(command));
+  command.action(async (options: CommonOptions & Record<string, any>) => {
+    const methods = parseMethodList(options.methods);
+    const settings = jobSettings(options);
+    await withModel(io, options.model, async (model) => {
+      const items = await readItems(model, options.input, inputReadOptions(options));
+      const baselines = await readBaselineFile(model, settings.methodOptions, items);
+      const progress = createProgress(io, 'sanity', { quiet: options.quiet });
+      const { document, files } = await sanityJob(model, items, { ...settings, methods, baselines, onProgress: (d, t) => progress.update(d, t) });
+      progress.done();
+      if (options.out !== undefined) createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
+      if (options.json) writeJson(io, document);
+      else io.stdout(sanitySummary(document));
+    });
+  });
+  return command;
+}

@@ -1,0 +1,141 @@
+/**
+ * The library function behind `wingbeats-xai dataset` (Node only): explains one shard (by default the whole) of a
+ * labelled data set into part files in `out`, and — for an unsharded run — merges them into the table, summaries and
+ * report. Running it again with the same `out` resumes.
+ */
+import path from 'node:path';
+import { methodOptionSpecs, type AttributionMethodName } from '../../attribution/registry.js';
+import { WingbeatsError } from '../../util/errors.js';
+import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
+import type { TargetOption } from '../../execution/targets.js';
+import { WHOLE_DATASET, type Shard } from '../../dataset/shard.js';
+import { heatmapShapeOf, type DatasetRunSettings } from '../../dataset/settings.js';
+import { presetForModel, readInputSource, type WindowChoice } from '../../pipeline/input-sources.js';
+import { readSource } from '../read-files.js';
+import { listDataset } from './listing.js';
+import { clearRun, ensureRunSettings, runDatasetShard, type ShardOutcome } from './run.js';
+import { mergeDataset, type DatasetTableResult } from './merge.js';
+
+/** Options of {@link explainDataset}. */
+export interface ExplainDatasetOptions {
+  /** The model and the file it came from (recorded in the settings). */
+  model: ExplainableModel;
+  modelFile: string;
+  /** A folder with one sub-folder per class, or a CSV manifest `path,label[,split]`. */
+  input: string;
+  /** Output folder (parts/, table.parquet, summary.json, report.html). */
+  out: string;
+  /** Registered method names (default `['saliency']`). */
+  methods?: readonly AttributionMethodName[];
+  /** Tuning options by the registry's option names (`steps`, `integration`, `baseline` ('zeros' or a .json/.npy file), `noiseSamples`, `noiseStdev`); each method gets its own. */
+  methodOptions?: Record<string, unknown>;
+  /** Omitted: the predicted class; `'label'`: each example's label; or a class index or name. */
+  target?: TargetOption | 'label';
+  output?: string | number;
+  /** Default `'logits'`. */
+  scores?: ScoreKind;
+  /** Seed of sampled methods (default 1). */
+  seed?: number;
+  /** Feature preset of `.wav` inputs (default: from the model's input shape). */
+  preset?: string;
+  /** Windows of a recording that become inputs (default `'loudest'`; `'all'` gives one row per window). */
+  windows?: WindowChoice;
+  /** Largest number of rows sent through the model at once (does not change results). */
+  batchSize?: number;
+  /** Default: the whole data set. */
+  shard?: Shard;
+  /** Only the first `limit` examples by path. */
+  limit?: number;
+  /** Examples per part file (default 32). */
+  chunkSize?: number;
+  /** Discard an earlier run in `out`. */
+  force?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What {@link explainDataset} did: the shard's outcome, and the table when the run was not sharded. */
+export interface ExplainDatasetResult {
+  shard: ShardOutcome;
+  table?: DatasetTableResult;
+}
+
+/**
+ * Explains a data set (see the module doc).
+ *
+ * @returns The shard outcome and, for an unsharded run, the {@link DatasetTableResult} (table path, counts, summary).
+ * @throws WingbeatsError `IO` for a missing input or a manifest naming missing files; `INVALID_ARGUMENT` when `out`
+ *   holds a run with other settings (without `force`) or the shard is already running elsewhere.
+ * @example
+ * const { table } = await explainDataset({ model, modelFile: 'model.json', input: 'recordings/', out: 'explained/', methods: ['saliency'] });
+ */
+export async function explainDataset(options: ExplainDatasetOptions): Promise<ExplainDatasetResult> {
+  const { model } = options;
+  const methods = [...(options.methods ?? ['saliency'])];
+  const listing = await listDataset(options.input, options.limit);
+  const head = model.resolveOutput('explainDataset', options.output);
+  const inputShape = (model.inputShape ?? []).map((d) => d ?? -1);
+  let preset: string | null = null;
+  try {
+    preset = presetForModel(model, options.preset);
+  } catch (error) {
+    if (options.preset !== undefined || listing.examples.some((e) => /\.wave?$/i.test(e.path))) throw error;
+  }
+  const names = methodOptionSpecs(methods).map((spec) => spec.name);
+  const methodOptions = Object.fromEntries(
+    Object.entries(options.methodOptions ?? {}).filter(([key, value]) => value !== undefined && names.includes(key)),
+  );
+  let baseline: Float32Array | undefined;
+  if (typeof methodOptions.baseline === 'string' && methodOptions.baseline !== 'zeros') {
+    methodOptions.baseline = path.resolve(methodOptions.baseline);
+    const inputs = readInputSource(await readSource(methodOptions.baseline as string), model);
+    if (inputs.length !== 1)
+      throw new WingbeatsError(
+        'SHAPE_MISMATCH',
+        `Option '--baseline' must hold one input (used for every example) but '${methodOptions.baseline}' holds ${inputs.length}.`,
+      );
+    baseline = inputs[0].data;
+  }
+  const settings: DatasetRunSettings = {
+    format: 'wingbeats-xai-dataset/1',
+    model: {
+      file: path.resolve(options.modelFile),
+      name: model.name,
+      output: model.outputNames[head],
+      labels: model.labels(head) ?? null,
+      inputShape,
+    },
+    input: { path: path.resolve(options.input), kind: listing.kind, root: listing.root },
+    limit: options.limit ?? null,
+    methods,
+    methodOptions,
+    target: options.target ?? null,
+    scores: options.scores ?? 'logits',
+    seed: options.seed ?? 1,
+    preset,
+    windows: options.windows ?? 'loudest',
+    heatmapShape: heatmapShapeOf(inputShape),
+  };
+  if (options.force) await clearRun(options.out);
+  await ensureRunSettings(options.out, settings);
+  const shard = options.shard ?? WHOLE_DATASET;
+  const outcome = await runDatasetShard({
+    model,
+    listing,
+    settings,
+    explain: {
+      methods,
+      methodOptions,
+      baseline,
+      target: options.target,
+      output: options.output,
+      scores: settings.scores,
+      seed: settings.seed,
+      batchSize: options.batchSize,
+    },
+    out: options.out,
+    shard,
+    chunkSize: options.chunkSize ?? 32,
+    onProgress: options.onProgress,
+  });
+  return shard.count > 1 ? { shard: outcome } : { shard: outcome, table: await mergeDataset(options.out) };
+}

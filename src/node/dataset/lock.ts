@@ -1,0 +1,64 @@
+/**
+ * One process per shard (Node only): a lock file in the shard's part folder holding the owner's pid and host, renewed
+ * while it runs. A lock left by a killed process is taken over: on the same host when its pid is gone, on another host
+ * when it has not been renewed for two minutes (a Slurm job requeued on another node).
+ */
+import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import { WingbeatsError } from '../../util/errors.js';
+
+const STALE_MS = 120_000;
+const RENEW_MS = 30_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the lock `file` (or throws naming its owner); returns the function that releases it. */
+export function acquireLock(file: string, what: string): () => void {
+  const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, mine);
+      closeSync(fd);
+      const timer = setInterval(() => {
+        try {
+          const now = new Date();
+          utimesSync(file, now, now);
+        } catch {
+          // the folder was removed: nothing left to renew
+        }
+      }, RENEW_MS);
+      timer.unref();
+      return () => {
+        clearInterval(timer);
+        rmSync(file, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new WingbeatsError('IO', `Cannot create the lock '${file}': ${(error as Error).message}`);
+    }
+    let owner: { pid?: number; host?: string } = {};
+    try {
+      owner = JSON.parse(readFileSync(file, 'utf8')) as typeof owner;
+    } catch {
+      // unreadable: judged by its age alone
+    }
+    const age = Date.now() - statSync(file).mtimeMs;
+    const stale = owner.host === os.hostname() && typeof owner.pid === 'number' ? !alive(owner.pid) : age > STALE_MS;
+    if (!stale) {
+      throw new WingbeatsError(
+        'IO',
+        `${what} is already running (process ${owner.pid ?? '?'} on ${owner.host ?? '?'}, lock '${file}'); wait for it, or remove the lock if that process is gone.`,
+      );
+    }
+    rmSync(file, { force: true });
+  }
+  throw new WingbeatsError('IO', `Cannot take the lock '${file}': another process keeps taking it.`);
+}

@@ -1,0 +1,221 @@
+/**
+ * `dataset merge`: gathers the part files of every shard of a run into one table, in example order, after checking that
+ * every example of the data set was explained exactly once (missing shards, missing and duplicated examples are named),
+ * then writes the summaries and the HTML report. Memory holds one part file per shard at a time. Node only.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WingbeatsError } from '../../util/errors.js';
+import { compareExamples, type DatasetRow } from '../../dataset/table.js';
+import { inShard, parseShardFolderName, shardFolderName, type Shard } from '../../dataset/shard.js';
+import { nameList } from '../../dataset/examples.js';
+import { settingsDifferences, type DatasetRunSettings } from '../../dataset/settings.js';
+import { summarizeTable, type DatasetSummary } from '../../dataset/summarize.js';
+import { heatmapAxis } from '../../dataset/axis.js';
+import { isFeaturePresetName } from '../../signal/presets.js';
+import { datasetReport } from '../../dataset/summary-report.js';
+import { renderReport } from '../../render/html-report.js';
+import { listDataset } from './listing.js';
+import { chunkFiles, DATASET_FILES } from './run.js';
+import { openTableFile, readTableMetadata, readTableRowGroups } from './table-file.js';
+import { writeStaged } from '../cli/staged-output.js';
+import { toJson } from '../cli/common.js';
+
+/** The result of a merge (the `--json` document of `dataset` and `dataset merge`). */
+export interface DatasetTableResult {
+  table: string;
+  examples: number;
+  errors: number;
+  summary: DatasetSummary;
+}
+
+interface Chunk {
+  file: string;
+  first: DatasetRow;
+  last: DatasetRow;
+}
+
+/** Reads `settings.json` of a run folder. */
+export async function readRunSettings(out: string): Promise<DatasetRunSettings> {
+  try {
+    return JSON.parse(await readFile(path.join(out, DATASET_FILES.settings), 'utf8')) as DatasetRunSettings;
+  } catch {
+    throw new WingbeatsError(
+      'IO',
+      `'${out}' is not a dataset output folder: it has no readable ${DATASET_FILES.settings} (run 'wingbeats-xai dataset ... --out ${out}' first).`,
+    );
+  }
+}
+
+/** Runs of chunks whose rows are in ascending example order (one per shard unless the data set changed between restarts). */
+function sortedRuns(chunks: Chunk[]): Chunk[][] {
+  const runs: Chunk[][] = [];
+  for (const chunk of chunks) {
+    const run = runs[runs.length - 1];
+    if (run !== undefined && compareExamples(run[run.length - 1].last, chunk.first) < 0) run.push(chunk);
+    else runs.push([chunk]);
+  }
+  return runs;
+}
+
+async function* rowsOfRun(run: Chunk[]): AsyncGenerator<DatasetRow[]> {
+  for (const chunk of run) for await (const rows of readTableRowGroups(chunk.file)) yield rows;
+}
+
+/** Yields the rows of every run merged into example order, one example's rows at a time. */
+async function* mergeRuns(runs: Chunk[][]): AsyncGenerator<DatasetRow[]> {
+  const cursors = runs.map((run) => ({ groups: rowsOfRun(run), rows: [] as DatasetRow[], at: 0 }));
+  const fill = async (cursor: (typeof cursors)[number]): Promise<boolean> => {
+    while (cursor.at >= cursor.rows.length) {
+      const next = await cursor.groups.next();
+      if (next.done) return false;
+      cursor.rows = next.value;
+      cursor.at = 0;
+    }
+    return true;
+  };
+  let open = [];
+  for (const cursor of cursors) if (await fill(cursor)) open.push(cursor);
+  while (open.length > 0) {
+    let best = open[0];
+    for (const cursor of open) if (compareExamples(cursor.rows[cursor.at], best.rows[best.at]) < 0) best = cursor;
+    const head = best.rows[best.at];
+    const example: DatasetRow[] = [];
+    while ((await fill(best)) && compareExamples(best.rows[best.at], head) === 0) example.push(best.rows[best.at++]);
+    yield example;
+    const still = [];
+    for (const cursor of open) if (await fill(cursor)) still.push(cursor);
+    open = still;
+  }
+}
+
+/**
+ * Merges the part files of the run in `out` into `out/table.parquet`, `summary.json` and `report.html`.
+ *
+ * @throws WingbeatsError `INVALID_FILE` when shards are missing, examples are missing or duplicated (all named, in
+ *   one line), part files come from other settings, or the shard counts disagree.
+ */
+export async function mergeDataset(out: string, options: { memoryValues?: number } = {}): Promise<DatasetTableResult> {
+  const settings = await readRunSettings(out);
+  const partsDir = path.join(out, DATASET_FILES.parts);
+  const folders = (await readdir(partsDir).catch(() => [] as string[]))
+    .map((name) => ({ name, shard: parseShardFolderName(name) }))
+    .filter((f) => f.shard !== undefined) as { name: string; shard: Shard }[];
+  if (folders.length === 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${out}' holds no part files (expected ${DATASET_FILES.parts}/shard-*-of-*/chunk-*.parquet).`,
+    );
+  const counts = [...new Set(folders.map((f) => f.shard.count))];
+  if (counts.length > 1)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${out}' holds part files of runs with different shard counts (${counts.join(', ')}); keep the folders of one count.`,
+    );
+  const count = counts[0];
+  const listing = await listDataset(settings.input.path, settings.limit ?? undefined);
+  const expected = new Map(listing.examples.map((e) => [e.path, e]));
+  const seen = new Map<string, number>();
+  const unexpected: string[] = [];
+  const chunks: Chunk[] = [];
+  const problems: string[] = [];
+  const missingShards: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const folder = path.join(partsDir, shardFolderName({ index, count }));
+    const files = await chunkFiles(folder);
+    if (files.length === 0) {
+      if (listing.examples.some((e) => inShard(e.path, { index, count }))) missingShards.push(`${index}/${count}`);
+      continue;
+    }
+    for (const file of files) {
+      const { shard: _shard, ...metadata } = (await readTableMetadata(file)) as DatasetRunSettings & { shard: Shard };
+      const differences = settingsDifferences(settings, metadata as DatasetRunSettings);
+      if (differences.length > 0)
+        throw new WingbeatsError(
+          'INVALID_FILE',
+          `Part file '${file}' comes from a run with other settings (${differences.join(', ')} differ); remove it or use its own output folder.`,
+        );
+      let first: DatasetRow | undefined;
+      let last: DatasetRow | undefined;
+      for await (const rows of readTableRowGroups(file, ['path', 'index', 'method'])) {
+        for (const row of rows) {
+          first ??= row;
+          last = row;
+          const key = `${row.path}#${row.index}#${row.method}`;
+          seen.set(key, (seen.get(key) ?? 0) + 1);
+          if (!expected.has(row.path)) unexpected.push(row.path);
+        }
+      }
+      if (first !== undefined && last !== undefined) chunks.push({ file, first, last });
+    }
+  }
+  const explainedPaths = new Set(
+    [...seen.keys()].map((key) => key.slice(0, key.lastIndexOf('#', key.lastIndexOf('#') - 1))),
+  );
+  const missing = listing.examples.filter((e) => !explainedPaths.has(e.path)).map((e) => e.path);
+  const duplicated = [...seen.entries()].filter(([, n]) => n > 1).map(([key]) => key.replace(/#[^#]*$/, ''));
+  if (missingShards.length > 0)
+    problems.push(`shard${missingShards.length > 1 ? 's' : ''} ${missingShards.join(', ')} wrote no part file`);
+  if (missing.length > 0)
+    problems.push(
+      `${missing.length} example${missing.length > 1 ? 's were' : ' was'} not explained: ${nameList(missing)}`,
+    );
+  if (duplicated.length > 0)
+    problems.push(`${new Set(duplicated).size} explained more than once: ${nameList([...new Set(duplicated)])}`);
+  if (unexpected.length > 0)
+    problems.push(`${new Set(unexpected).size} not in the input any more: ${nameList([...new Set(unexpected)])}`);
+  if (problems.length > 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Cannot merge '${out}': ${problems.join('; ')}. Run the missing shards again (same command and --out), or remove the extra part files.`,
+    );
+
+  const tableFile = path.join(out, DATASET_FILES.table);
+  const rowFloats = 3 * settings.heatmapShape.reduce((a, b) => a * b, 1) * (settings.model.inputShape.at(-1) ?? 1);
+  const groupRows = Math.max(16, Math.min(4096, Math.floor(500_000 / Math.max(1, rowFloats))));
+  const writer = openTableFile(tableFile, settings, groupRows);
+  try {
+    let buffered: DatasetRow[] = [];
+    for await (const rows of mergeRuns(sortedRuns(chunks))) {
+      buffered.push(...rows);
+      if (buffered.length >= groupRows) {
+        writer.write(buffered);
+        buffered = [];
+      }
+    }
+    writer.write(buffered);
+    writer.finish();
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+  const summary = await summarizeTable(
+    async (visit) => {
+      for await (const rows of readTableRowGroups(tableFile, [
+        'path',
+        'index',
+        'label',
+        'predicted',
+        'method',
+        'input',
+        'heatmap',
+        'error',
+      ]))
+        rows.forEach(visit);
+    },
+    {
+      heatmapShape: settings.heatmapShape,
+      axis: heatmapAxis(
+        settings.preset !== null && isFeaturePresetName(settings.preset) ? settings.preset : undefined,
+        settings.heatmapShape,
+      ),
+      memoryValues: options.memoryValues,
+    },
+  );
+  const report = renderReport(await datasetReport(summary, settings));
+  await writeStaged(out, async (staged) => {
+    await staged.write(DATASET_FILES.summary, `${toJson(summary)}\n`);
+    await staged.write(DATASET_FILES.report, report);
+  });
+  return { table: path.resolve(tableFile), examples: summary.examples, errors: summary.errors, summary };
+}

@@ -1,0 +1,164 @@
+/**
+ * Runs one shard of a data set (Node only): lists the examples, keeps this shard's, skips those already in part files,
+ * and explains the rest chunk by chunk, each chunk written as its own Parquet part file (atomically), so a killed run
+ * restarts where it stopped and loses at most the chunk it was on. Memory holds one chunk at a time.
+ */
+import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WingbeatsError } from '../../util/errors.js';
+import type { ExplainableModel } from '../../execution/explainable-model.js';
+import { inShard, shardFolderName, type Shard } from '../../dataset/shard.js';
+import { explainExamples, type DatasetExplainSettings, type LoadedExample } from '../../dataset/explain-rows.js';
+import { settingsDifferences, type DatasetRunSettings } from '../../dataset/settings.js';
+import type { DatasetExample } from '../../dataset/examples.js';
+import { readInputSource } from '../../pipeline/input-sources.js';
+import { readSource } from '../read-files.js';
+import { openTableFile, readTableRowGroups } from './table-file.js';
+import { acquireLock } from './lock.js';
+import type { DatasetListing } from './listing.js';
+
+/** File names inside `--out`. */
+export const DATASET_FILES = {
+  settings: 'settings.json',
+  parts: 'parts',
+  table: 'table.parquet',
+  summary: 'summary.json',
+  report: 'report.html',
+} as const;
+
+/** What one shard did. */
+export interface ShardOutcome {
+  shard: Shard;
+  /** Examples (files) of this shard, how many were already done before this run, how many failed in this run. */
+  examples: number;
+  resumed: number;
+  explained: number;
+  errors: number;
+  parts: string;
+}
+
+/** Options of {@link runDatasetShard}. */
+export interface ShardRunOptions {
+  model: ExplainableModel;
+  listing: DatasetListing;
+  settings: DatasetRunSettings;
+  explain: DatasetExplainSettings;
+  out: string;
+  shard: Shard;
+  /** Examples per part file (default 32). */
+  chunkSize: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Writes `settings.json` into `out` if absent (atomically, safe against shards starting together), else checks it. */
+export async function ensureRunSettings(out: string, settings: DatasetRunSettings): Promise<void> {
+  await mkdir(out, { recursive: true });
+  const file = path.join(out, DATASET_FILES.settings);
+  const temporary = path.join(out, `.settings.${process.pid}.tmp`);
+  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`);
+  try {
+    await link(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new WingbeatsError('IO', `Cannot write '${file}': ${(error as Error).message}`);
+    const existing = JSON.parse(await readFile(file, 'utf8')) as DatasetRunSettings;
+    const differences = settingsDifferences(existing, settings);
+    if (differences.length > 0) {
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--out' names '${out}', which holds a run with other settings (${differences.join(', ')} differ); use another --out, or --force to start over.`,
+      );
+    }
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+/** Removes a previous run's files from `out` (for `--force`). */
+export async function clearRun(out: string): Promise<void> {
+  for (const name of Object.values(DATASET_FILES)) await rm(path.join(out, name), { recursive: true, force: true });
+}
+
+/** The chunk files of a shard folder, in chunk order. */
+export async function chunkFiles(folder: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => /^chunk-\d+\.parquet$/.test(n))
+    .sort()
+    .map((n) => path.join(folder, n));
+}
+
+async function loadExample(
+  example: DatasetExample,
+  root: string,
+  model: ExplainableModel,
+  settings: DatasetRunSettings,
+): Promise<LoadedExample> {
+  try {
+    const items = readInputSource(await readSource(path.join(root, example.path)), model, {
+      preset: settings.preset ?? undefined,
+      windows: settings.windows,
+    });
+    return { example, inputs: items.map((item) => item.data) };
+  } catch (error) {
+    return { example, error: (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ') };
+  }
+}
+
+/** Explains this shard's examples that are not in its part files yet (see the module doc). */
+export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOutcome> {
+  const { model, listing, settings, shard, out } = options;
+  const folder = path.join(out, DATASET_FILES.parts, shardFolderName(shard));
+  await mkdir(folder, { recursive: true });
+  const release = acquireLock(path.join(folder, 'lock'), `Shard ${shard.index}/${shard.count} of '${out}'`);
+  try {
+    for (const name of await readdir(folder))
+      if (name.endsWith('.tmp')) await rm(path.join(folder, name), { force: true });
+    const existing = await chunkFiles(folder);
+    const done = new Set<string>();
+    for (const file of existing) {
+      for await (const rows of readTableRowGroups(file, ['path'])) for (const row of rows) done.add(row.path);
+    }
+    const mine = listing.examples.filter((e) => inShard(e.path, shard));
+    const todo = mine.filter((e) => !done.has(e.path));
+    let next =
+      existing.length === 0 ? 0 : Number(/chunk-(\d+)/.exec(path.basename(existing[existing.length - 1]))?.[1]) + 1;
+    let errors = 0;
+    options.onProgress?.(0, todo.length);
+    for (let start = 0; start < todo.length; start += options.chunkSize) {
+      const chunk = todo.slice(start, start + options.chunkSize);
+      const loaded: LoadedExample[] = [];
+      for (const example of chunk) loaded.push(await loadExample(example, listing.root, model, settings));
+      const rows = await explainExamples(model, loaded, options.explain);
+      errors += new Set(rows.filter((r) => r.error !== null).map((r) => `${r.path}#${r.index}`)).size;
+      const writer = openTableFile(path.join(folder, `chunk-${String(next).padStart(6, '0')}.parquet`), {
+        ...settings,
+        shard,
+      });
+      try {
+        writer.write(rows);
+        writer.finish();
+      } catch (error) {
+        writer.abort();
+        throw new WingbeatsError('IO', `Cannot write a part file in '${folder}': ${(error as Error).message}`);
+      }
+      next++;
+      options.onProgress?.(start + chunk.length, todo.length);
+    }
+    return {
+      shard,
+      examples: mine.length,
+      resumed: mine.length - todo.length,
+      explained: todo.length,
+      errors,
+      parts: folder,
+    };
+  } finally {
+    release();
+  }
+}
