@@ -26,6 +26,7 @@ function h5Files(dir: string): string[] {
     .sort()
     .flatMap((name) => {
       const path = join(dir, name);
+      if (path === join(sharedModels, 'wild')) return []; // timed by wild-models.ts
       return statSync(path).isDirectory() ? h5Files(path) : name.endsWith('.h5') ? [path] : [];
     });
 }

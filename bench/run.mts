@@ -10,6 +10,7 @@ const benches: [string, string, string][] = [
   ['methods', './methods.ts', 'benchMethods'],
   ['signal', './signal.ts', 'benchSignal'],
   ['models', './models.ts', 'benchModels'],
+  ['wild-models', './wild-models.ts', 'benchWildModels'],
   ['render', './render.ts', 'benchRender'],
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
   ['dataset', './dataset.ts', 'benchDataset'],

@@ -222,7 +222,7 @@ async function onModelSource(): Promise<void> {
   ui.modelFiles.hidden = !fromFile;
   if (fromFile) {
     if ((ui.modelFiles.files?.length ?? 0) > 0) await onModelFiles();
-    else ui.modelHint.textContent = 'A Keras .h5, or a TensorFlow.js model.json with its .bin weight files (and optionally a labels.json).';
+    else ui.modelHint.textContent = 'A Keras .keras or .h5, or a TensorFlow.js model.json with its .bin weight files (and optionally a labels.json).';
     return;
   }
   if (demoModel !== null) {

@@ -65,11 +65,11 @@ function weightDataFor(modelJson: NamedBytes, files: NamedBytes[]): ArrayBuffer 
 }
 
 /**
- * Loads a model from picked files: one Keras `.h5`, or a `model.json` with its weight files; a `labels.json`
+ * Loads a model from picked files: one Keras `.keras` or `.h5`, or a `model.json` with its weight files; a `labels.json`
  * beside either gives the class names.
  */
 export async function loadPickedModel(files: NamedBytes[], name?: string): Promise<ExplainableModel> {
-  if (files.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'Pick a Keras .h5 file, or a model.json together with its .bin weight files.');
+  if (files.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'Pick a Keras .keras or .h5 file, or a model.json together with its .bin weight files.');
   const modelJson = files.find(isModelJson);
   const labelsFile = files.find((f) => f !== modelJson && /\.json$/i.test(f.name));
   const labels = labelsFile === undefined ? undefined : labelsFrom(labelsFile);
@@ -78,7 +78,7 @@ export async function loadPickedModel(files: NamedBytes[], name?: string): Promi
   }
   const h5 = files.find((f) => /\.(h5|hdf5|keras)$/i.test(f.name));
   if (h5 === undefined) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `None of ${files.map((f) => `'${f.name}'`).join(', ')} is a model: pick a Keras .h5, or a model.json with its .bin weight files.`);
+    throw new WingbeatsError('INVALID_ARGUMENT', `None of ${files.map((f) => `'${f.name}'`).join(', ')} is a model: pick a Keras .keras or .h5, or a model.json with its .bin weight files.`);
   }
   return loadModelBytes(h5.bytes, { fileName: h5.name, labels, name });
 }

@@ -88,6 +88,11 @@ export async function runMethod(
       if (layerMap !== undefined) owned.push(layerMap);
       const heatmaps = heatmapOf(attributions, frame.reduction);
       owned.push(heatmaps);
+      // Several model inputs: the packed attributions split back into one tensor (and heatmap) per input.
+      const perInput = model.isMultiInput ? tf.tidy(() => model.unpackInputs(attributions)) : undefined;
+      owned.push(...(perInput ?? []));
+      const perInputHeatmaps = perInput?.map((a) => heatmapOf(a, frame.reduction));
+      owned.push(...(perInputHeatmaps ?? []));
       let probabilities: tf.Tensor2D | undefined;
       if (model.endsInSoftmax(outputIndex))
         probabilities = scores === 'logits' ? tf.softmax(predictions) : tf.clone(predictions);
@@ -104,6 +109,7 @@ export async function runMethod(
         scores,
         ...(delta === undefined ? {} : { delta }),
         ...(layerMap === undefined ? {} : { layerMap, layer }),
+        ...(perInput === undefined ? {} : { inputAttributions: perInput, inputHeatmaps: perInputHeatmaps }),
       };
     } catch (error) {
       owned.forEach((t) => t.dispose());

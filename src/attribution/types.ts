@@ -36,6 +36,13 @@ export interface AttributionResult {
   layerMap?: tf.Tensor;
   /** Grad-CAM: the name of the explained layer. */
   layer?: string;
+  /**
+   * Models with several inputs only: the attributions of each model input, `[batch, ...inputShapes[i]]` (then
+   * `attributions` holds them packed, `[batch, features]`).
+   */
+  inputAttributions?: tf.Tensor[];
+  /** Models with several inputs only: the heatmap of each model input (the method's channel reduction, min-max per example). */
+  inputHeatmaps?: tf.Tensor[];
 }
 
 /** An attribution method. */
@@ -52,4 +59,6 @@ export function disposeAttribution(result: AttributionResult): void {
   result.predictions.dispose();
   result.probabilities?.dispose();
   result.layerMap?.dispose();
+  result.inputAttributions?.forEach((t) => t.dispose());
+  result.inputHeatmaps?.forEach((t) => t.dispose());
 }

@@ -106,10 +106,11 @@ function headPredictions(model: ExplainableModel, x: tf.Tensor): Record<string, 
 
 /**
  * Explains `loaded` examples with every method of `settings` and returns their rows, example by example in the given
- * order and methods in `settings.methods` order. Single-pass methods (gradients, saliency, ...) run on the whole chunk
- * as one batch (each example's rows go through the same kernels whatever the batch holds); methods that expand an
- * example into steps or samples (integrated gradients, SmoothGrad) run per example, sampled ones with a seed derived
- * from the example's path — so a shard explains an example bit for bit as an unsharded run does. When a batch fails, its examples are retried one by one so only the bad ones get errors.
+ * order and methods in `settings.methods` order. Single-pass methods without options (gradients, saliency, ...) run
+ * on the whole chunk as one batch (each example's rows go through the same kernels whatever the batch holds); methods
+ * with options (integrated gradients' steps, SmoothGrad's samples, occlusion's windows, LRP's rules, ...) run per
+ * example, sampled ones with a seed derived from the example's path — so a shard explains an example bit for bit as an
+ * unsharded run does. When a batch fails, its examples are retried one by one so only the bad ones get errors.
  *
  * @param model - The explainable model (not disposed here).
  * @param loaded - The chunk's examples with their inputs (flat, in the model's input layout) or read errors.
@@ -146,7 +147,9 @@ export async function explainExamples(
       for (const method of settings.methods) {
         const names = attributionMethods[method].options.map((o) => o.name as string);
         const sampled = names.includes('noiseSamples');
-        const perExample = sampled || names.includes('steps');
+        // Single-pass methods without options go through the chunk as one batch; methods with options (steps,
+        // samples, windows, layers, rules, baselines) run per example, so their numbers never depend on the batch.
+        const perExample = names.length > 0;
         const own = Object.fromEntries(
           Object.entries(settings.methodOptions).filter(([key]) => names.includes(key) && key !== 'baseline'),
         );

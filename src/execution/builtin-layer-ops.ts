@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { conv1dInputGradFriendly, conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from './fast-conv.js';
+import { RECURRENT_LAYER_OPS } from './recurrent-ops.js';
 import {
   LayerOp,
   activationName,
@@ -79,19 +80,14 @@ function convolutionOp(
 
 add(
   'Conv1D',
-  convolutionOp(['kernel'], (x, [kernel], c, layer) => {
-    if (c.padding === 'causal')
-      throw new WingbeatsError(
-        'UNSUPPORTED_MODEL',
-        `Conv1D layer '${layer.name}' uses causal padding, which is not supported.`,
-      );
-    return conv1dInputGradFriendly(
-      x as tf.Tensor3D,
-      kernel as tf.Tensor3D,
-      first(c.strides, 1),
-      c.padding,
-      first(c.dilationRate, 1),
-    );
+  convolutionOp(['kernel'], (x, [kernel], c) => {
+    const dilation = first(c.dilationRate, 1);
+    const stride = first(c.strides, 1);
+    if (c.padding !== 'causal') return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, stride, c.padding, dilation);
+    // Causal: pad the dilated kernel extent minus one on the left only, then a 'valid' convolution.
+    const left = dilation * (kernel.shape[0] - 1);
+    const padded = tf.pad(x, [[0, 0], [left, 0], [0, 0]]) as tf.Tensor3D;
+    return conv1dInputGradFriendly(padded, kernel as tf.Tensor3D, stride, 'valid', dilation);
   }),
 );
 
@@ -180,6 +176,8 @@ add('GlobalAveragePooling1D', (layer, inputs) => tf.mean(single(inputs, layer), 
 add('GlobalAveragePooling2D', (layer, inputs) => tf.mean(single(inputs, layer), [1, 2]));
 add('GlobalMaxPooling1D', (layer, inputs) => tf.max(single(inputs, layer), 1));
 add('GlobalMaxPooling2D', (layer, inputs) => tf.max(single(inputs, layer), [1, 2]));
+
+for (const [className, op] of RECURRENT_LAYER_OPS) add(className, op);
 
 /** The built-in ops by Keras class name. */
 export const BUILTIN_LAYER_OPS: readonly (readonly [string, LayerOp])[] = builtins;

@@ -64,8 +64,15 @@ export class ExplainableModel {
   readonly layersModel: tf.LayersModel | null;
   /** The wrapped function, if any. */
   readonly scoreFunction: ScoreFunction | null;
-  /** Input shape without batch axis (`null` entries are free), or null when unknown (function models). */
+  /**
+   * Input shape without batch axis (`null` entries are free), or null when unknown (function models). For a model with
+   * several inputs this is the packed layout `[total features]` that methods see (see {@link packInputs}).
+   */
   readonly inputShape: (number | null)[] | null;
+  /** One shape per model input (without batch axis); null when unknown (function models). */
+  readonly inputShapes: (number | null)[][] | null;
+  /** One name per model input (the input layers' names; `['input']` for function models). */
+  readonly inputNames: string[];
   /** Head names in output order. */
   readonly outputNames: string[];
   /** A short display name. */
@@ -74,6 +81,8 @@ export class ExplainableModel {
   readonly info: Record<string, unknown>;
   private readonly labelsByHead: (string[] | undefined)[];
   private readonly softmaxByHead: boolean[];
+  /** Heads ending in a sigmoid: their outputs already are probabilities (one per class, not summing to 1). */
+  private readonly sigmoidByHead: boolean[];
 
   private constructor(
     layersModel: tf.LayersModel | null,
@@ -85,16 +94,30 @@ export class ExplainableModel {
     this.name = options.name ?? layersModel?.name ?? 'model';
     this.info = options.info ?? {};
     if (layersModel !== null) {
-      if (layersModel.inputs.length !== 1) {
-        throw new WingbeatsError('UNSUPPORTED_MODEL', `Models with ${layersModel.inputs.length} inputs are not supported; wingbeats-xai explains models with one input.`);
+      this.inputNames = layersModel.inputs.map((i) => i.sourceLayer.name);
+      if (layersModel.inputs.length > 1) {
+        const shapes = layersModel.inputs.map((i) => i.shape.slice(1) as (number | null)[]);
+        shapes.forEach((shape, i) => {
+          if (shape.some((d) => d === null)) {
+            throw new WingbeatsError('UNSUPPORTED_MODEL', `Input '${this.inputNames[i]}' has a free size [${shape.map((d) => d ?? '?').join(',')}]; models with several inputs need every input size fixed.`);
+          }
+        });
+        this.inputShapes = shapes;
+        this.inputShape = [shapes.reduce((n, shape) => n + (shape as number[]).reduce((a, b) => a * b, 1), 0)];
+      } else {
+        this.inputShape = options.inputShape ?? (layersModel.inputs[0].shape.slice(1) as (number | null)[]);
+        this.inputShapes = [this.inputShape];
       }
-      this.inputShape = options.inputShape ?? (layersModel.inputs[0].shape.slice(1) as (number | null)[]);
       this.outputNames = options.outputNames ?? layersModel.outputs.map((o) => o.sourceLayer.name);
       this.softmaxByHead = options.softmaxOutputs ?? layersModel.outputs.map((o) => layerEndsInSoftmax(o.sourceLayer as tf.layers.Layer));
+      this.sigmoidByHead = layersModel.outputs.map((o) => (o.sourceLayer.getConfig() as Record<string, unknown>).activation === 'sigmoid');
     } else {
       this.inputShape = options.inputShape ?? null;
+      this.inputShapes = this.inputShape === null ? null : [this.inputShape];
+      this.inputNames = ['input'];
       this.outputNames = options.outputNames ?? ['output'];
       this.softmaxByHead = options.softmaxOutputs ?? [false];
+      this.sigmoidByHead = [false];
     }
     if (this.outputNames.length !== (layersModel?.outputs.length ?? 1)) {
       throw argumentError('ExplainableModel.from', 'outputNames', `a list of ${layersModel?.outputs.length ?? 1} names`, options.outputNames);
@@ -153,7 +176,7 @@ export class ExplainableModel {
     let out: tf.Tensor;
     if (this.layersModel !== null) {
       const state = passState(execution);
-      out = executeGraph(this.layersModel, [x], state, this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'))[index];
+      out = executeGraph(this.layersModel, this.isMultiInput ? this.unpackInputs(x) : [x], state, this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'))[index];
       if (execution.layerHook !== undefined && state.hookCalls === 0) {
         throw argumentError('run', 'execution.layerHook.layer', `the name of a layer of ${this.describe()}`, execution.layerHook.layer);
       }
@@ -166,8 +189,30 @@ export class ExplainableModel {
     if (out.rank !== 2) {
       throw new WingbeatsError('UNSUPPORTED_MODEL', `Head '${this.outputNames[index]}' returns shape [${out.shape.join(',')}]; expected [batch, classes].`);
     }
-    if (scores === 'probabilities' && !softmax) out = tf.softmax(out);
+    // A sigmoid head's outputs are its probabilities (a softmax over one binary output would be constant 1).
+    if (scores === 'probabilities' && !softmax && !this.sigmoidByHead[index]) out = tf.softmax(out);
     return out as tf.Tensor2D;
+  }
+
+  /** Whether the model has several inputs (methods then see them packed into one `[batch, features]` tensor). */
+  get isMultiInput(): boolean {
+    return (this.inputShapes?.length ?? 1) > 1;
+  }
+
+  /**
+   * Packs one batch per model input (`[batch, ...inputShapes[i]]`) into the `[batch, features]` layout methods work
+   * on: each input flattened, in input order. Returns a new tensor owned by the caller (or the enclosing tidy).
+   */
+  packInputs(inputs: tf.Tensor[]): tf.Tensor2D {
+    return tf.tidy(() => tf.concat(inputs.map((t) => tf.reshape(t, [t.shape[0], -1])), 1) as tf.Tensor2D);
+  }
+
+  /** The inverse of {@link packInputs}: one `[batch, ...inputShapes[i]]` tensor per model input (differentiable). */
+  unpackInputs(packed: tf.Tensor): tf.Tensor[] {
+    const shapes = (this.inputShapes ?? [[packed.shape[1]]]) as number[][];
+    const sizes = shapes.map((shape) => shape.reduce((a, b) => a * b, 1));
+    const parts = tf.split(tf.reshape(packed, [packed.shape[0], -1]), sizes, 1);
+    return parts.map((part, i) => tf.reshape(part, [packed.shape[0], ...shapes[i]]));
   }
 
   /**
@@ -228,7 +273,10 @@ export class ExplainableModel {
 
   /** A one-line description for messages ("model 'x' with input [129,1] and heads genus, species"). */
   describe(): string {
-    const shape = this.inputShape === null ? 'any input' : `input [${this.inputShape.map((d) => d ?? '?').join(',')}]`;
+    const text = (shape: (number | null)[]): string => `[${shape.map((d) => d ?? '?').join(',')}]`;
+    const shape = this.inputShapes === null ? 'any input'
+      : this.isMultiInput ? `inputs ${this.inputNames.map((n, i) => `${n} ${text((this.inputShapes as (number | null)[][])[i])}`).join(', ')}`
+      : `input ${text(this.inputShape as (number | null)[])}`;
     return `model '${this.name}' with ${shape} and head${this.outputNames.length > 1 ? 's' : ''} ${this.outputNames.join(', ')}`;
   }
 }

@@ -2,10 +2,11 @@
  * Convolution whose input gradient is computed as a forward convolution with the flipped, transposed kernel.
  *
  * On the wasm backend `Conv2DBackpropInput` is a naive kernel that took ~72% of integrated gradients on the wingbeats
- * CNNs, while the forward `Conv2D` is fast (XNNPACK). For stride 1 and dilation 1 the input gradient of a convolution is
- * exactly the "full" correlation of dy with the kernel flipped in space and with in/out channels swapped, with the
- * padding mirrored: forward pads (before b, after a) per axis → gradient pads (k−1−b, k−1−a). Only d/dinput is defined
- * (the kernel is a constant here); other strides and dilations use the plain op.
+ * CNNs, while the forward `Conv2D` is fast (XNNPACK), and TensorFlow.js has no gradient at all for dilated convolutions.
+ * For stride 1 (any dilation d) the input gradient of a convolution is exactly the "full" correlation of dy with the
+ * kernel flipped in space and with in/out channels swapped, at the same dilation, with the padding mirrored: with the
+ * dilated kernel extent e = d·(k−1)+1, forward pads (before b, after a) per axis → gradient pads (e−1−b, e−1−a).
+ * Only d/dinput is defined (the kernel is a constant here); other strides use the plain op.
  */
 import * as tf from '@tensorflow/tfjs';
 import { withInputGradient } from './input-gradient.js';
@@ -22,7 +23,10 @@ function stridedPads(size: number, kernel: number, stride: number, padding: Padd
   return [before, total - before];
 }
 
-/** NHWC explicit padding of a stride-1 convolution, and the mirrored padding of its input gradient (k−1−before, k−1−after). */
+/**
+ * NHWC explicit padding of a convolution, and the mirrored padding of its stride-1 input gradient (e−1−before,
+ * e−1−after), where `kh`, `kw` are the kernel's (dilated) extents.
+ */
 function forwardAndGradientPads(x: tf.Tensor4D, kh: number, kw: number, strides: [number, number], padding: Padding): [ExplicitPadding, ExplicitPadding] {
   const [hb, ha] = stridedPads(x.shape[1], kh, strides[0], padding);
   const [wb, wa] = stridedPads(x.shape[2], kw, strides[1], padding);
@@ -33,7 +37,7 @@ function forwardAndGradientPads(x: tf.Tensor4D, kh: number, kw: number, strides:
 }
 
 /**
- * 2-D convolution (NHWC) with a fast, exact input gradient for stride 1 and dilation 1; other settings use `tf.conv2d`.
+ * 2-D convolution (NHWC) with a fast, exact input gradient for stride 1 (any dilation); other strides use `tf.conv2d`.
  * Gradients with respect to `kernel` are not provided (attribution needs d/dinput only).
  */
 export function conv2dInputGradFriendly(
@@ -43,14 +47,14 @@ export function conv2dInputGradFriendly(
   padding: Padding,
   dilations: [number, number],
 ): tf.Tensor4D {
-  if (strides[0] !== 1 || strides[1] !== 1 || dilations[0] !== 1 || dilations[1] !== 1) {
+  if (strides[0] !== 1 || strides[1] !== 1) {
     return tf.conv2d(x, kernel, strides, padding, 'NHWC', dilations);
   }
   const [kh, kw] = kernel.shape;
-  const [, mirrored] = forwardAndGradientPads(x, kh, kw, [1, 1], padding);
+  const [explicit, mirrored] = forwardAndGradientPads(x, dilations[0] * (kh - 1) + 1, dilations[1] * (kw - 1) + 1, [1, 1], padding);
   return withInputGradient(
-    (input: tf.Tensor4D) => tf.conv2d(input, kernel, 1, padding, 'NHWC'),
-    (dy) => tf.conv2d(dy, tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, mirrored, 'NHWC'),
+    (input: tf.Tensor4D) => tf.conv2d(input, kernel, 1, explicit, 'NHWC', dilations),
+    (dy) => tf.conv2d(dy, tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, mirrored, 'NHWC', dilations),
   )(x);
 }
 
@@ -79,7 +83,8 @@ function subsample(y: tf.Tensor4D, strides: [number, number], outH: number, outW
  * Depthwise 2-D convolution (NHWC, kernel `[kh, kw, channels, multiplier]`) with an exact input gradient on every backend
  * (the wasm backend has no `DepthwiseConv2dNativeBackpropInput`): strides are done as a stride-1 convolution with
  * TensorFlow's padding followed by subsampling, and the stride-1 input gradient is the depthwise convolution of dy with
- * the flipped kernel, one multiplier at a time. Dilations other than 1 use the plain op.
+ * the flipped kernel (at the same dilation), one multiplier at a time. Strides and dilations are never both above 1
+ * (as in Keras); such a call uses the plain op.
  */
 export function depthwiseConv2dInputGradFriendly(
   x: tf.Tensor4D,
@@ -88,12 +93,15 @@ export function depthwiseConv2dInputGradFriendly(
   padding: Padding,
   dilations: [number, number],
 ): tf.Tensor4D {
-  if (dilations[0] !== 1 || dilations[1] !== 1) return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
+  const dilated = dilations[0] !== 1 || dilations[1] !== 1;
+  if (dilated && (strides[0] !== 1 || strides[1] !== 1)) return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
   const [kh, kw, , multiplier] = kernel.shape;
   const [, h, w] = x.shape;
-  const [explicit, mirrored] = forwardAndGradientPads(x, kh, kw, strides, padding);
+  const eh = dilations[0] * (kh - 1) + 1;
+  const ew = dilations[1] * (kw - 1) + 1;
+  const [explicit, mirrored] = forwardAndGradientPads(x, eh, ew, strides, padding);
   const stride1 = withInputGradient(
-    (input: tf.Tensor4D) => tf.depthwiseConv2d(input, kernel, 1, explicit, 'NHWC'),
+    (input: tf.Tensor4D) => tf.depthwiseConv2d(input, kernel, 1, explicit, 'NHWC', dilations),
     (dy) => {
       // One depthwise convolution of dy per multiplier, with that multiplier's flipped kernel.
       const flipped = tf.reverse(kernel, [0, 1]);
@@ -107,12 +115,13 @@ export function depthwiseConv2dInputGradFriendly(
           1,
           mirrored,
           'NHWC',
+          dilations,
         ),
       );
       return parts.length === 1 ? parts[0] : tf.addN(parts);
     },
   );
-  const outH = padding === 'valid' ? Math.ceil((h - kh + 1) / strides[0]) : Math.ceil(h / strides[0]);
-  const outW = padding === 'valid' ? Math.ceil((w - kw + 1) / strides[1]) : Math.ceil(w / strides[1]);
+  const outH = padding === 'valid' ? Math.ceil((h - eh + 1) / strides[0]) : Math.ceil(h / strides[0]);
+  const outW = padding === 'valid' ? Math.ceil((w - ew + 1) / strides[1]) : Math.ceil(w / strides[1]);
   return subsample(stride1(x), strides, outH, outW);
 }

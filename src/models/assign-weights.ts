@@ -1,6 +1,6 @@
 /**
- * Puts the weights read from a Keras HDF5 file into a TensorFlow.js model, matched by name (never by position:
- * Keras stores them trainable-first), with every shape checked and every stored weight used exactly once.
+ * Puts the weights read from a Keras HDF5 or `.keras` file into a TensorFlow.js model, matched by name (never by bare
+ * position: Keras stores them trainable-first), with every shape checked and every stored weight used exactly once.
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
@@ -22,21 +22,60 @@ function looseKey(path: string): string {
   return parts.join('/');
 }
 
-function findStored(layerName: string, variable: tf.LayerVariable, stored: StoredWeight[], used: Set<StoredWeight>): StoredWeight | undefined {
+function lastPart(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function direction(path: string): 'forward' | 'backward' | null {
+  if (/(^|\/)forward/.test(path)) return 'forward';
+  if (/(^|\/)backward/.test(path)) return 'backward';
+  return null;
+}
+
+/** How well a stored name's scopes agree with a variable's path: shared scope names, and the same RNN direction. */
+function agreement(storedPath: string, variablePath: string): number {
+  const scopes = new Set(variablePath.split('/').slice(0, -1));
+  let score = storedPath.split('/').slice(0, -1).filter((part) => scopes.has(part)).length;
+  const a = direction(storedPath);
+  const b = direction(variablePath);
+  if (a !== null && b !== null) score += a === b ? 10 : -10;
+  return score;
+}
+
+/**
+ * The stored weight for one variable, by name and never by bare position: the exact name; the same name with the
+ * auto-numbered sublayer left open (when unique); then the same weight name (`kernel`, whatever the scopes: Keras 2
+ * `lstm/lstm_cell/kernel`, Keras 3 bare `kernel`) of fitting shape whose scopes agree best, in stored order; finally,
+ * for layers of unknown class in `.keras` files, the variable's creation index (`#i`).
+ */
+function findStored(layerName: string, variable: tf.LayerVariable, index: number, stored: StoredWeight[], used: Set<StoredWeight>): StoredWeight | undefined {
   const path = baseName(variable.originalName ?? variable.name);
   const candidates = [path, path.startsWith(`${layerName}/`) ? path : `${layerName}/${path}`];
+  const free = stored.filter((s) => !used.has(s));
   for (const key of candidates) {
-    const hit = stored.find((s) => !used.has(s) && baseName(s.name) === key);
+    const hit = free.find((s) => baseName(s.name) === key);
     if (hit !== undefined) return hit;
   }
   // Keras numbers unnamed sublayers globally (batch_normalization_1, dense_1): accept any sublayer name when unique.
   for (const key of candidates) {
     const loose = looseKey(key);
     if (loose === key) continue;
-    const hits = stored.filter((s) => !used.has(s) && looseKey(baseName(s.name)) === loose);
+    const hits = free.filter((s) => looseKey(baseName(s.name)) === loose);
     if (hits.length === 1) return hits[0];
   }
-  return undefined;
+  const sameName = free.filter((s) => lastPart(baseName(s.name)) === lastPart(path));
+  if (sameName.length > 0) {
+    const fitting = sameName.filter((s) => sameShape(s.shape, variable.shape));
+    const pool = fitting.length > 0 ? fitting : sameName;
+    let best = pool[0];
+    for (const s of pool) if (agreement(baseName(s.name), candidates[1]) > agreement(baseName(best.name), candidates[1])) best = s;
+    return best;
+  }
+  return free.find((s) => lastPart(s.name) === `#${index}`);
+}
+
+function sameShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /**
@@ -54,8 +93,8 @@ export function assignStoredWeights(model: tf.LayersModel, weights: Map<string, 
     if (stored === undefined) {
       throw new WingbeatsError('WEIGHTS_MISMATCH', `Layer '${layer.name}' (${layer.getClassName()}) has ${variables.length} weights but ${fileName} holds none for it.`);
     }
-    for (const variable of variables) {
-      const hit = findStored(layer.name, variable, stored, used);
+    for (const [index, variable] of variables.entries()) {
+      const hit = findStored(layer.name, variable, index, stored, used);
       const weightName = baseName(variable.originalName ?? variable.name);
       if (hit === undefined) {
         throw new WingbeatsError(
@@ -64,7 +103,7 @@ export function assignStoredWeights(model: tf.LayersModel, weights: Map<string, 
             `it holds ${stored.map((s) => `'${s.name}'`).join(', ') || 'nothing'} for that layer.`,
         );
       }
-      if (hit.shape.length !== variable.shape.length || hit.shape.some((d, i) => d !== variable.shape[i])) {
+      if (!sameShape(hit.shape, variable.shape)) {
         throw new WingbeatsError(
           'WEIGHTS_MISMATCH',
           `Weight '${weightName}' of layer '${layer.name}' does not fit: the model expects shape ${shapeText(variable.shape)} ` +

@@ -78,19 +78,21 @@ function asText(value: unknown): string | null {
   return null;
 }
 
+type H5File = InstanceType<typeof h5wasm.File>;
+
 /**
- * Reads a Keras HDF5 file from bytes: model config (if any), layer names and every weight as float32.
- * `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
+ * Opens `bytes` as HDF5 in h5wasm's in-memory file system, runs `read` on the open file and always closes and removes
+ * it. `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
  */
-export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Promise<KerasH5Contents> {
-  if (bytes.length === 0) throw new WingbeatsError('INVALID_FILE', `'${fileName}' is empty (0 bytes); expected a Keras HDF5 (.h5) file.`);
+async function withHdf5File<T>(bytes: Uint8Array, fileName: string, read: (file: H5File) => T): Promise<T> {
+  if (bytes.length === 0) throw new WingbeatsError('INVALID_FILE', `'${fileName}' is empty (0 bytes); expected a Keras HDF5 (.h5) or .keras file.`);
   if (!isHdf5(bytes)) {
-    throw new WingbeatsError('INVALID_FILE', `'${fileName}' is not an HDF5 file (no HDF5 signature); expected a Keras .h5 file or a TensorFlow.js model.json.`);
+    throw new WingbeatsError('INVALID_FILE', `'${fileName}' is not an HDF5 file (no HDF5 signature); expected a Keras .h5 or .keras file or a TensorFlow.js model.json.`);
   }
   const module = await h5Module();
   const path = `/wingbeats-xai-${++fileCounter}.h5`;
   module.FS!.writeFile(path, bytes);
-  let file: InstanceType<typeof h5wasm.File> | null = null;
+  let file: H5File | null = null;
   try {
     try {
       file = new h5wasm.File(path, 'r');
@@ -100,7 +102,7 @@ export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Pro
     if (file.file_id < 0n) {
       throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be opened as HDF5; the file is truncated or damaged.`);
     }
-    return readContents(file, fileName, bytes.length);
+    return read(file);
   } catch (error) {
     if (error instanceof WingbeatsError) throw error;
     throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be read as a Keras HDF5 file (${hdf5Reason(error)}).`, { cause: error });
@@ -123,7 +125,13 @@ const DEFLATE_MAX_RATIO = 1032;
  * Refuses a weight whose declared shape cannot be right before a byte of it is read: not floating point, or more data
  * than the file can hold (an uncompressed dataset is stored in full inside the file; a compressed one is capped).
  */
-function checkDeclaredSize(dataset: InstanceType<typeof h5wasm.Dataset>, label: string, budget: { fileBytes: number; declaredBytes: number }): void {
+/** The file's size and the bytes its weights declared so far. */
+interface DeclaredBudget {
+  fileBytes: number;
+  declaredBytes: number;
+}
+
+function checkDeclaredSize(dataset: InstanceType<typeof h5wasm.Dataset>, label: string, budget: DeclaredBudget): void {
   const metadata = dataset.metadata;
   if (metadata.type !== H5T_FLOAT || !(metadata.size === 4 || metadata.size === 8) || metadata.shape === null) {
     throw new WingbeatsError('INVALID_FILE', `${label} is not floating-point data.`);
@@ -141,7 +149,58 @@ function checkDeclaredSize(dataset: InstanceType<typeof h5wasm.Dataset>, label: 
   }
 }
 
-function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string, fileBytes: number): KerasH5Contents {
+/**
+ * Reads a Keras HDF5 file from bytes: model config (if any), layer names and every weight as float32.
+ * `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
+ */
+export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Promise<KerasH5Contents> {
+  return withHdf5File(bytes, fileName, (file) => readContents(file, fileName, { fileBytes: bytes.length, declaredBytes: 0 }));
+}
+
+function floatValues(dataset: InstanceType<typeof h5wasm.Dataset>, what: string, fileName: string, budget: DeclaredBudget): Float32Array {
+  checkDeclaredSize(dataset, `${what} in '${fileName}'`, budget);
+  const value = dataset.value;
+  if (!(value instanceof Float32Array || value instanceof Float64Array)) {
+    throw new WingbeatsError('INVALID_FILE', `${what} in '${fileName}' is not floating-point data.`);
+  }
+  return value instanceof Float32Array ? value : Float32Array.from(value);
+}
+
+/**
+ * Reads the weights file of a Keras 3 `.keras` archive (`model.weights.h5`): every `<path>/vars` group, keyed by
+ * `<path>` (`'layers/lstm/cell'`), with its variables in creation order (`vars/0`, `vars/1`, ...), named `'0'`, `'1'`...
+ * Throws `INVALID_FILE` as {@link readKerasH5} does.
+ */
+export async function readKerasVarsH5(bytes: Uint8Array, fileName = 'model.weights.h5'): Promise<Map<string, StoredWeight[]>> {
+  const budget: DeclaredBudget = { fileBytes: bytes.length, declaredBytes: 0 };
+  return withHdf5File(bytes, fileName, (file) => {
+    const out = new Map<string, StoredWeight[]>();
+    const visit = (group: InstanceType<typeof h5wasm.Group>, path: string): void => {
+      for (const key of group.keys()) {
+        const child = group.get(key);
+        if (!(child instanceof h5wasm.Group)) continue;
+        const childPath = path === '' ? key : `${path}/${key}`;
+        if (key !== 'vars') {
+          visit(child, childPath);
+          continue;
+        }
+        // Optimizer and metric state (integer counters among them) is not part of the model.
+        if (!childPath.startsWith('layers/') && !childPath.startsWith('_layer_checkpoint_dependencies/')) continue;
+        const indices = child.keys().filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
+        const list = indices.map((index) => {
+          const dataset = child.get(String(index));
+          if (!(dataset instanceof h5wasm.Dataset)) throw new WingbeatsError('INVALID_FILE', `'${fileName}' has no data at '${childPath}/${index}'.`);
+          return { name: String(index), shape: dataset.shape ?? [], values: floatValues(dataset, `Variable '${childPath}/${index}'`, fileName, budget) };
+        });
+        out.set(path, list);
+      }
+    };
+    visit(file, '');
+    return out;
+  });
+}
+
+function readContents(file: H5File, fileName: string, budget: DeclaredBudget): KerasH5Contents {
   const configText = asText(attributeValue(file, 'model_config'));
   let modelConfig: Record<string, unknown> | null = null;
   if (configText !== null) {
@@ -161,7 +220,6 @@ function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string, 
   }
   const layerNames = stringList(layerNamesValue);
   const weights = new Map<string, StoredWeight[]>();
-  const budget = { fileBytes, declaredBytes: 0 };
   for (const layerName of layerNames) {
     const group = weightsRoot.get(layerName);
     if (!(group instanceof h5wasm.Group)) {
@@ -173,12 +231,7 @@ function readContents(file: InstanceType<typeof h5wasm.File>, fileName: string, 
       if (!(dataset instanceof h5wasm.Dataset)) {
         throw new WingbeatsError('INVALID_FILE', `'${fileName}' lists weight '${weightName}' of layer '${layerName}' but has no data for it.`);
       }
-      checkDeclaredSize(dataset, `Weight '${weightName}' of layer '${layerName}' in '${fileName}'`, budget);
-      const value = dataset.value;
-      if (!(value instanceof Float32Array || value instanceof Float64Array)) {
-        throw new WingbeatsError('INVALID_FILE', `Weight '${weightName}' of layer '${layerName}' in '${fileName}' is not floating-point data.`);
-      }
-      list.push({ name: weightName, shape: dataset.shape ?? [], values: value instanceof Float32Array ? value : Float32Array.from(value) });
+      list.push({ name: weightName, shape: dataset.shape ?? [], values: floatValues(dataset, `Weight '${weightName}' of layer '${layerName}'`, fileName, budget) });
     }
     weights.set(layerName, list);
   }

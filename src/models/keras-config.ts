@@ -6,23 +6,33 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
+import { foldNestedSequentialInput, nestedTensorList, normaliseInboundNodes, unsupportedSetting, normaliseLayerClass, normaliseLayerConfig } from './keras-config-compat.js';
 
 type Json = Record<string, unknown>;
 
 const CONTAINER_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
+/** Classes TensorFlow.js does not know that the loader rebuilds as classes it does (see keras-config-compat.ts). */
+const REBUILT_CLASSES = new Set(['CuDNNLSTM', 'CuDNNGRU']);
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The layer entries (`{class_name, config}`) of a model config, nested models included, with their path. */
+function entryName(layer: Json): string {
+  return isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : String(layer.name ?? '?');
+}
+
+/**
+ * The layer entries (`{class_name, config}`) of a model config with their path: nested models and the layer inside a
+ * wrapper (`Bidirectional`, `TimeDistributed`) included.
+ */
 function* layerEntries(entry: Json, path: string[] = []): Generator<{ entry: Json; path: string[] }> {
   const config = entry.config;
-  if (!isObject(config) || !Array.isArray(config.layers)) return;
-  for (const layer of config.layers) {
+  if (!isObject(config)) return;
+  const children = Array.isArray(config.layers) ? config.layers : isObject(config.layer) ? [config.layer] : [];
+  for (const layer of children) {
     if (!isObject(layer)) continue;
-    const name = isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : String(layer.name ?? '?');
-    const here = [...path, name];
+    const here = [...path, entryName(layer)];
     yield { entry: layer, path: here };
     yield* layerEntries(layer, here);
   }
@@ -34,10 +44,11 @@ function registeredClassNames(): Record<string, unknown> {
 }
 
 /**
- * Throws `UNSAFE_LAYER` for a Keras `Lambda` layer and `UNKNOWN_LAYER` for a layer class that TensorFlow.js does
- * not know (with how to register it). `source` names the file in messages.
+ * Throws `UNSAFE_LAYER` for a Keras `Lambda` layer, `UNKNOWN_LAYER` for a layer class that TensorFlow.js does
+ * not know (with how to register it), `UNSUPPORTED_MODEL` for a setting that would not run faithfully. `source` names
+ * the file in messages; `kerasVersion` (when known) decides version-dependent meanings.
  */
-export function checkKerasConfig(modelConfig: Json, source = 'the model'): void {
+export function checkKerasConfig(modelConfig: Json, source = 'the model', kerasVersion: string | null = null): void {
   if (typeof modelConfig.class_name !== 'string' || !isObject(modelConfig.config)) {
     throw new WingbeatsError('INVALID_FILE', `The model config of ${source} has no 'class_name'/'config'; it is not a Keras model config.`);
   }
@@ -57,47 +68,45 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model'): void 
     }
     // TensorFlow.js camel-cases class names while deserialising ('L2_Norm' is looked up as 'L2Norm').
     const camel = className.replace(/_+(\w|$)/g, (_m, c: string) => c.toUpperCase());
-    if (!(className in known) && !(camel in known) && !CONTAINER_CLASSES.has(className)) {
+    if (!(className in known) && !(camel in known) && !CONTAINER_CLASSES.has(className) && !REBUILT_CLASSES.has(className)) {
       throw new WingbeatsError(
         'UNKNOWN_LAYER',
         `Layer class '${className}' is not registered: ${where} of ${source} uses it; call registerWingbeatsLayers() for the wingbeats layers, ` +
           `or tf.serialization.registerClass(YourLayer) with static className '${className}' for your own layer, before loading.`,
       );
     }
-  }
-}
-
-/** A single-element list (`axis: [2]`, as Keras 2.3 writes batch-norm axes) becomes its element. */
-function unwrapSingleton(value: unknown): unknown {
-  return Array.isArray(value) && value.length === 1 && typeof value[0] === 'number' ? value[0] : value;
-}
-
-function normaliseLayerConfig(config: Json): void {
-  if ('axis' in config) config.axis = unwrapSingleton(config.axis);
-  // Newer Keras writes the dtype as a policy object; TensorFlow.js wants the name.
-  if (isObject(config.dtype) && isObject(config.dtype.config) && typeof config.dtype.config.name === 'string') {
-    config.dtype = config.dtype.config.name;
+    const problem = isObject(entry.config) ? unsupportedSetting(entry.config, kerasVersion) : null;
+    if (problem !== null) throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${className}) of ${source} ${problem}.`);
   }
 }
 
 /**
- * A deep copy of a Keras model config that `tf.models.modelFromJSON` accepts: a Sequential subclass name
- * (`Mosquito_CNN_PSD`) becomes `Sequential` (`Functional` when it lists input/output layers), single-element
- * list fields such as batch-norm `axis: [2]` become numbers. Returns the config and the original root class name.
+ * A deep copy of a Keras (2.3 to 3.x) model config that `tf.models.modelFromJSON` accepts: a Sequential subclass
+ * name (`Mosquito_CNN_PSD`) becomes `Sequential` (`Functional` when it lists input/output layers), single-element
+ * list fields such as batch-norm `axis: [2]` become numbers, and the Keras 3 forms of `keras-config-compat.ts` are
+ * rewritten. Returns the config and the original root class name.
  */
 export function normaliseKerasConfig(modelConfig: Json): { config: Json; originalClassName: string } {
   const config = structuredClone(modelConfig);
   const originalClassName = String(config.class_name);
-  const rewriteContainer = (entry: Json): void => {
+  const rewriteContainer = (entry: Json, nested: boolean): void => {
     const inner = entry.config;
     if (!isObject(inner) || !Array.isArray(inner.layers)) return;
     if (!CONTAINER_CLASSES.has(String(entry.class_name))) {
       entry.class_name = 'input_layers' in inner && 'output_layers' in inner ? 'Functional' : 'Sequential';
     }
+    if (nested && entry.class_name === 'Sequential') foldNestedSequentialInput(inner);
+    if ('input_layers' in inner) inner.input_layers = nestedTensorList(inner.input_layers);
+    if ('output_layers' in inner) inner.output_layers = nestedTensorList(inner.output_layers);
+    const nestedModels = new Set(inner.layers.filter((l) => isObject(l) && isObject(l.config) && Array.isArray(l.config.layers)).map((l) => entryName(l as Json)));
+    for (const layer of inner.layers) {
+      if (isObject(layer) && 'inbound_nodes' in layer) layer.inbound_nodes = normaliseInboundNodes(layer.inbound_nodes, nestedModels);
+    }
   };
-  rewriteContainer(config);
+  rewriteContainer(config, false);
   for (const { entry } of layerEntries(config)) {
-    rewriteContainer(entry);
+    rewriteContainer(entry, true);
+    normaliseLayerClass(entry);
     if (isObject(entry.config)) normaliseLayerConfig(entry.config);
   }
   return { config, originalClassName };

@@ -11,7 +11,12 @@ import { MAX_FETCH_BYTES, fetchBytes } from '../io/fetch-bytes.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import { assignStoredWeights } from './assign-weights.js';
 import { architectureOutputNames, buildArchitecture, recogniseArchitecture } from './architectures.js';
-import { KerasH5Contents, isHdf5, readKerasH5 } from './hdf5.js';
+import { KerasH5Contents, StoredWeight, isHdf5, readKerasH5 } from './hdf5.js';
+import { isZip, readKerasArchive } from './keras-archive.js';
+import { registerGRUResetAfter } from './gru-reset-after.js';
+import { registerKerasFlatten } from './keras-flatten.js';
+import { registerCausalConv1D } from './causal-conv1d.js';
+import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
 import { MAX_UNSTORED_WEIGHT_VALUES, withWeightSizeLimit } from './weight-size-guard.js';
@@ -20,7 +25,7 @@ import { parseJsonBytes } from '../io/json-text.js';
 import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
 
-/** Where a model comes from: bytes (`.h5` or `model.json`), a URL, a path (Node), or a TensorFlow.js IO handler. */
+/** Where a model comes from: bytes (`.keras`, `.h5` or `model.json`), a URL, a path (Node), or a TensorFlow.js IO handler. */
 export type ModelSource = Uint8Array | ArrayBuffer | string | tf.io.IOHandler;
 
 /** Options of {@link loadModel}. */
@@ -39,7 +44,7 @@ export interface LoadModelOptions {
 
 /** Facts `loadModel` records in `model.info`. */
 export interface LoadedModelInfo extends Record<string, unknown> {
-  format: 'keras-h5' | 'keras-h5-weights' | 'tfjs-layers';
+  format: 'keras' | 'keras-h5' | 'keras-h5-weights' | 'tfjs-layers';
   /** Root class of a full Keras model (`Sequential`, `Mosquito_CNN_PSD`, `Functional`), or the recognised wingbeats architecture. */
   architecture: string;
   /** `'psd'` or `'spectrogram'` when known. */
@@ -63,6 +68,14 @@ function stem(fileName: string): string {
   return dot > 0 ? base.slice(0, dot) : base;
 }
 
+/** Layer classes a Keras config may need beyond TensorFlow.js's own: wingbeats layers, GRU reset_after, Flatten, causal Conv1D. */
+function registerLayerClasses(): void {
+  registerWingbeatsLayers();
+  registerGRUResetAfter();
+  registerKerasFlatten();
+  registerCausalConv1D();
+}
+
 function isUrl(text: string): boolean {
   return /^(https?|blob|data|file):/i.test(text);
 }
@@ -78,23 +91,27 @@ function toBytes(source: Uint8Array | ArrayBuffer): Uint8Array {
 /**
  * Loads a model for explanation.
  *
- * - Keras `.h5` full models (Sequential, its subclasses such as `Mosquito_CNN_PSD`, Functional with several outputs)
- *   from their `model_config`, with the wingbeats custom layers registered; weights matched by name.
+ * - Keras 3 `.keras` files (config.json + model.weights.h5, variables placed by their saving-library paths) and
+ *   Keras 2.2–3.x `.h5` full models (Sequential, its subclasses such as `Mosquito_CNN_PSD`, Functional with several
+ *   inputs or outputs, nested models) from their config, with the wingbeats custom layers and the layers TensorFlow.js
+ *   lacks (GRU `reset_after`, CuDNNLSTM/CuDNNGRU, causal Conv1D, Flatten of a 2-D input) registered; weights matched
+ *   by name across Keras 2 and 3 naming. Initializers, regularizers and constraints (training only) are ignored.
  * - Keras `.h5` weights-only files of the wingbeats architectures, recognised from layer names and weight shapes.
  * - TensorFlow.js `model.json` (layers format): a URL, a path (Node), bytes (with `weightData`), or an IO handler.
  *
  * The model knows its input shape (spectrogram models: 129×113×3 Potamitis, 129×33×3 Keogh, from the class count
  * and path), its heads in the original order, class labels where known, and `info` (format, architecture, data set,
- * file). Keras `Lambda` layers are refused (`UNSAFE_LAYER`), never executed.
+ * file). Keras `Lambda` layers are refused (`UNSAFE_LAYER`), never executed; settings that would not run faithfully
+ * (an activation the executor lacks, grouped convolutions, Keras 3's hard_sigmoid) are refused in one line.
  *
- * @throws WingbeatsError `INVALID_FILE` (empty, truncated, not HDF5/JSON), `UNKNOWN_LAYER`, `UNSAFE_LAYER`,
+ * @throws WingbeatsError `INVALID_FILE` (empty, truncated, not HDF5/zip/JSON), `UNKNOWN_LAYER`, `UNSAFE_LAYER`,
  *   `WEIGHTS_MISMATCH`, `UNSUPPORTED_MODEL`, `IO`. No tensor is left behind by a failed load.
  * @example
  *   const model = await loadModel(bytes, { fileName: 'HieraEmbCls_psd_frozen.h5' });
  *   model.outputNames; // ['embedding', 'genus', 'species']
  */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<ExplainableModel> {
-  registerWingbeatsLayers();
+  registerLayerClasses();
   if (typeof source === 'string') {
     if (!isUrl(source) && isNode()) {
       // A computed specifier: the universal code has no static edge to the Node folder (bundlers do not follow it).
@@ -151,13 +168,13 @@ async function fetchModelJsonArtifacts(url: string): Promise<tf.io.ModelArtifact
   return { modelTopology: model.modelTopology, format: model.format, weightSpecs, weightData };
 }
 
-/** Loads a model from the bytes of a Keras `.h5` file or of a `model.json` (weights in `options.weightData`). */
+/** Loads a model from the bytes of a Keras `.keras` or `.h5` file or of a `model.json` (weights in `options.weightData`); `readH5` reads an .h5 (Node passes a reader with a time limit). */
 export async function loadModelBytes(
   bytes: Uint8Array,
   options: LoadModelOptions = {},
   readH5: (bytes: Uint8Array, fileName: string) => Promise<KerasH5Contents> = readKerasH5,
 ): Promise<ExplainableModel> {
-  registerWingbeatsLayers();
+  registerLayerClasses();
   const fileName = options.fileName ?? 'model.h5';
   if (bytes.length > 0 && !isHdf5(bytes) && bytes[0] === 0x7b /* '{' */) {
     const json = parseJsonBytes(bytes, `'${baseFileName(fileName)}'`);
@@ -170,12 +187,16 @@ export async function loadModelBytes(
     if (weightSpecs.length > 0) checkWeightDataSize(weightSpecs, (options.weightData as ArrayBuffer).byteLength, `'${baseFileName(fileName)}'`);
     return loadModelArtifacts({ modelTopology: (json as Record<string, unknown>).modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: options.weightData, format: (json as Record<string, unknown>).format as string }, options);
   }
+  if (isZip(bytes)) {
+    const archive = await readKerasArchive(bytes, baseFileName(fileName));
+    return loadFullKeras({ ...archive, format: 'keras' }, options);
+  }
   const contents = await readH5(bytes, baseFileName(fileName));
-  return contents.modelConfig !== null ? loadFullKeras(contents, options) : loadWeightsOnly(contents, options);
+  return contents.modelConfig !== null ? loadFullKeras({ ...contents, modelConfig: contents.modelConfig, format: 'keras-h5' }, options) : loadWeightsOnly(contents, options);
 }
 
 /** The most values of one stored weight (the bound of every weight the model's config may create). */
-function largestStored(contents: KerasH5Contents): number {
+function largestStored(contents: Pick<KerasH5Contents, 'weights'>): number {
   let largest = 0;
   for (const list of contents.weights.values()) for (const w of list) largest = Math.max(largest, w.values.length);
   return largest;
@@ -199,8 +220,13 @@ async function guarded<T>(make: () => Promise<tf.LayersModel>, finish: (model: t
       if (!before.has(name) && !variable.isDisposed) variable.dispose();
     }
     if (error instanceof WingbeatsError) throw error;
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model could not be built in TensorFlow.js: ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model could not be built in TensorFlow.js: ${firstLine((error as Error).message)}`, { cause: error });
   }
+}
+
+/** The first line of a (possibly multi-line) TensorFlow.js message. */
+function firstLine(text: string): string {
+  return text.split('\n')[0].trim();
 }
 
 function registeredVariables(): Record<string, tf.Variable> {
@@ -238,17 +264,25 @@ function speciesCount(model: tf.LayersModel): number | undefined {
   return typeof n === 'number' ? n : undefined;
 }
 
-async function loadFullKeras(contents: KerasH5Contents, options: LoadModelOptions): Promise<ExplainableModel> {
+/** A full Keras model read from a `.keras` archive or an `.h5` file. */
+interface FullKerasContents {
+  format: 'keras' | 'keras-h5';
+  modelConfig: Record<string, unknown>;
+  kerasVersion: string | null;
+  weights: Map<string, StoredWeight[]>;
+}
+
+async function loadFullKeras(contents: FullKerasContents, options: LoadModelOptions): Promise<ExplainableModel> {
   const fileName = options.fileName ?? 'model.h5';
-  const modelConfig = contents.modelConfig as Record<string, unknown>;
-  checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`);
+  const modelConfig = contents.modelConfig;
+  checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`, contents.kerasVersion);
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
   checkLayerGraph(config, `'${baseFileName(fileName)}'`);
   return guarded(
     () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),
     (model) => {
-      assignStoredWeights(model, contents.weights, `'${baseFileName(fileName)}'`);
-      return wrap(model, options, { format: 'keras-h5', architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined });
+      assignStoredWeights(model, convertCudnnWeights(modelConfig, contents.weights), `'${baseFileName(fileName)}'`);
+      return wrap(model, options, { format: contents.format, architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined });
     },
     { maxValues: largestStored(contents) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
   );
@@ -287,7 +321,7 @@ async function loadWeightsOnly(contents: KerasH5Contents, options: LoadModelOpti
 
 /** Loads a TensorFlow.js layers model from its artifacts (after refusing Lambda and naming unknown layers). */
 export async function loadModelArtifacts(artifacts: tf.io.ModelArtifacts, options: LoadModelOptions = {}): Promise<ExplainableModel> {
-  registerWingbeatsLayers();
+  registerLayerClasses();
   const fileName = options.fileName ?? 'model.json';
   const topology = artifacts.modelTopology as Record<string, unknown> | ArrayBuffer | undefined;
   if (topology === null || typeof topology !== 'object' || Array.isArray(topology) || topology instanceof ArrayBuffer) {

@@ -25,6 +25,15 @@ export interface ExplainSettings extends JobSettings {
   method: AttributionMethodName;
 }
 
+/** The explanation of one model input of an item (models with several inputs). */
+export interface ExplainedPart {
+  input: string;
+  item: InputItem;
+  attributions: Float32Array;
+  heatmap: Float32Array;
+  heatmapShape: number[];
+}
+
 /** One explained item, as plain arrays. */
 export interface ExplainedItem {
   item: InputItem;
@@ -40,6 +49,8 @@ export interface ExplainedItem {
   layerMap?: Float32Array;
   layerMapShape?: number[];
   layer?: string;
+  /** Models with several inputs: the attributions and heatmap of each model input. */
+  parts?: ExplainedPart[];
 }
 
 /** Explains every item with `settings.method`, in one batched call. */
@@ -91,6 +102,7 @@ function explainedRows(
   const layerMap = result.layerMap?.dataSync() as Float32Array | undefined;
   const layerMapShape = result.layerMap?.shape.slice(1);
   const layerMapSize = layerMapShape?.reduce((a, b) => a * b, 1) ?? 0;
+  const parts = perInputParts(items, result.inputAttributions, result.inputHeatmaps);
   return items.map((item, i) => ({
     item,
     target: result.targets[i],
@@ -104,5 +116,31 @@ function explainedRows(
     ...(layerMap === undefined
       ? {}
       : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
+    ...(parts === undefined ? {} : { parts: parts[i] }),
   }));
+}
+
+/** Per item, the explanation of each model input (undefined for models with one input). */
+function perInputParts(
+  items: InputItem[],
+  attributions: tf.Tensor[] | undefined,
+  heatmaps: tf.Tensor[] | undefined,
+): ExplainedPart[][] | undefined {
+  if (attributions === undefined || heatmaps === undefined) return undefined;
+  const values = attributions.map((a) => a.dataSync() as Float32Array);
+  const maps = heatmaps.map((h) => h.dataSync() as Float32Array);
+  return items.map((item, i) =>
+    (item.parts ?? []).map((part, k) => {
+      const size = part.data.length;
+      const heatmapShape = heatmaps[k].shape.slice(1);
+      const heatmapSize = heatmapShape.reduce((a, b) => a * b, 1);
+      return {
+        input: part.input,
+        item: { name: part.name, data: part.data, shape: part.shape },
+        attributions: values[k].slice(i * size, (i + 1) * size),
+        heatmap: maps[k].slice(i * heatmapSize, (i + 1) * heatmapSize),
+        heatmapShape,
+      };
+    }),
+  );
 }

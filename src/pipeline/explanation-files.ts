@@ -37,8 +37,24 @@ export function explainedItemSpec(row: ExplainedItem, context: ExplainedItemCont
   });
 }
 
-/** The files of one explained item: `base.attributions.json`, `base.attributions.npy`, `base.heatmap.npy` and the chart `base` (.svg, .png). */
+/**
+ * The files of one explained item: `base.attributions.json`, `base.attributions.npy`, `base.heatmap.npy` and the chart
+ * `base` (.svg, .png); for a model with several inputs the `.npy` files and the chart per model input (`base.<input>.*`).
+ */
 export function explanationFiles(base: string, row: ExplainedItem, context: ExplainedItemContext): OutputFile[] {
+  if (row.parts !== undefined) {
+    const parts = row.parts.flatMap((part) => {
+      const partBase = `${base}.${part.input.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+      const partRow: ExplainedItem = { ...row, ...part, parts: undefined };
+      const subtitle = `${context.subtitle ?? row.item.name} — input ${part.input}`;
+      return [
+        { name: `${partBase}.attributions.npy`, bytes: encodeNpy(part.attributions, part.item.shape) },
+        { name: `${partBase}.heatmap.npy`, bytes: encodeNpy(part.heatmap, part.heatmapShape) },
+        { name: partBase, chart: () => explainedItemSpec(partRow, { ...context, subtitle }) },
+      ];
+    });
+    return [jsonFile(`${base}.attributions.json`, { method: context.method, ...resultJson(row, false) }), ...parts];
+  }
   return [
     jsonFile(`${base}.attributions.json`, {
       method: context.method,

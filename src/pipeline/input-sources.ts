@@ -29,6 +29,18 @@ export interface InputReadOptions {
   windows?: WindowChoice;
   /** The option the source came from, for messages (default `'--input'`). */
   option?: string;
+  /** Models with several inputs: which model input the source holds. */
+  inputIndex?: number;
+}
+
+/** One model input of a model with several inputs, inside a packed {@link InputItem}. */
+export interface InputPart {
+  /** The model input's name. */
+  input: string;
+  /** The item's name from that input's source. */
+  name: string;
+  data: Float32Array;
+  shape: number[];
 }
 
 /** One model input. */
@@ -42,6 +54,8 @@ export interface InputItem {
   /** When the input was computed from a recording: the recording and its features. */
   recording?: WavRecording;
   features?: Features;
+  /** Models with several inputs: `data` is the packed layout of these parts, one per model input. */
+  parts?: InputPart[];
 }
 
 /** The base name of a path or file name (`a/b/rec.wav` → `rec.wav`). */
@@ -62,9 +76,10 @@ export function presetForModel(model: ExplainableModel, requested?: string): Fea
   return defaultPresetForModel(model);
 }
 
-/** The model's input shape without batch axis; throws when a dimension is unknown. */
-export function modelInputShape(model: ExplainableModel): number[] {
-  const shape = (model.inputShape ?? []).map((d) => d ?? -1);
+/** The model's input shape without batch axis (of model input `inputIndex`, if given); throws when a dimension is unknown. */
+export function modelInputShape(model: ExplainableModel, inputIndex?: number): number[] {
+  const modelShape = inputIndex === undefined ? model.inputShape : (model.inputShapes ?? [])[inputIndex];
+  const shape = (modelShape ?? []).map((d) => d ?? -1);
   if (shape.length === 0 || shape.some((d) => d < 0)) {
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',
@@ -89,7 +104,13 @@ export function readInputSource(
   model: ExplainableModel,
   options: InputReadOptions = {},
 ): InputItem[] {
-  const shape = modelInputShape(model);
+  if (model.isMultiInput && options.inputIndex === undefined) {
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `The model has ${model.inputNames.length} inputs (${model.inputNames.join(', ')}); this command takes one input file: use 'explain' with one --input per model input.`,
+    );
+  }
+  const shape = modelInputShape(model, options.inputIndex);
   const base = baseName(source.name);
   const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
   if (isRecording(source.name)) {
@@ -121,6 +142,37 @@ export function readInputSource(
   }
   const inputs = splitIntoInputs(source.name, array, shape);
   return inputs.map((data, i) => ({ name: name(i, inputs.length), data, shape }));
+}
+
+/**
+ * Model inputs of a model with several inputs: `sources[i]` holds model input i (as {@link readInputSource} reads it);
+ * the examples are packed, one item per example, into the layout the methods work on (`ExplainableModel.packInputs`).
+ * @throws WingbeatsError SHAPE_MISMATCH when the sources hold different numbers of examples.
+ */
+export function readMultiInputSources(
+  sources: readonly InputSource[],
+  model: ExplainableModel,
+  options: InputReadOptions = {},
+): InputItem[] {
+  const perInput = sources.map((source, inputIndex) => readInputSource(source, model, { ...options, inputIndex }));
+  const counts = perInput.map((items) => items.length);
+  if (counts.some((n) => n !== counts[0])) {
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `The --input files hold ${counts.join(', ')} examples for the model inputs ${model.inputNames.join(', ')}; give the same number for each.`,
+    );
+  }
+  return perInput[0].map((_, example) => {
+    const parts = perInput.map((items, i) => ({ input: model.inputNames[i], ...items[example] }));
+    const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      data.set(part.data, offset);
+      offset += part.data.length;
+    }
+    const item: InputItem = { name: parts.map((p) => p.name).join('+'), data, shape: modelInputShape(model), parts };
+    return item;
+  });
 }
 
 /** Reads every source (see {@link readInputSource}) into one list of items. */
@@ -162,6 +214,9 @@ export function readBaselines(
   model: ExplainableModel,
 ): Float32Array[] | undefined {
   if (source === undefined) return undefined;
+  if (model.isMultiInput) {
+    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros' for a model with several inputs but got '${source.name}'.`);
+  }
   if (isRecording(source.name))
     throw new WingbeatsError(
       'INVALID_ARGUMENT',

@@ -11,11 +11,13 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
     ...(row.targetName === undefined ? {} : { targetName: row.targetName }),
     logits: row.logits,
     probabilities: row.probabilities ?? null,
-    attributions: nestArray(row.attributions, row.item.shape),
-    heatmap: nestArray(row.heatmap, row.heatmapShape),
+    // Several model inputs: one attributions array and one heatmap per model input, in input order.
+    attributions: row.parts === undefined ? nestArray(row.attributions, row.item.shape) : row.parts.map((p) => nestArray(p.attributions, p.item.shape)),
+    heatmap: row.parts === undefined ? nestArray(row.heatmap, row.heatmapShape) : row.parts.map((p) => nestArray(p.heatmap, p.heatmapShape)),
+    ...(row.parts === undefined ? {} : { inputs: row.parts.map((p) => p.input) }),
     ...(row.delta === undefined ? {} : { delta: row.delta }),
     ...(row.layerMap === undefined ? {} : { layer: row.layer, layerMap: nestArray(row.layerMap, row.layerMapShape ?? []) }),
-    ...(includeInput ? { input: nestArray(row.item.data, row.item.shape) } : {}),
+    ...(includeInput && row.parts === undefined ? { input: nestArray(row.item.data, row.item.shape) } : {}),
   };
 }
 
@@ -25,6 +27,7 @@ export function modelJson(model: ExplainableModel, output: string | number | und
   return {
     name: model.name,
     inputShape: model.inputShape,
+    ...(model.isMultiInput ? { inputs: model.inputNames.map((name, i) => ({ name, shape: model.inputShapes?.[i] })) } : {}),
     outputs: model.outputNames,
     output: model.outputNames[index],
     labels: model.labels(index),

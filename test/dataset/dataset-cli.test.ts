@@ -6,7 +6,16 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -311,6 +320,14 @@ test('merge names a missing shard and its examples, and duplicated examples; a s
     merge.stderr,
     /^wingbeats-xai: Cannot merge '.*partial': shard 1\/2 wrote no part file; \d+ examples? (was|were) not explained: [A-Za-z_]+\/[A-Za-z_]+-\d{4}\.wav/,
   );
+  const lock = path.join(out, 'parts', 'shard-0001-of-0002', 'lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname() }));
+  assert.match(
+    (await runCli(['dataset', 'merge', out])).stderr,
+    /: shard 1\/2 still running; shard 1\/2 wrote no part file; /,
+  );
+  rmSync(lock);
   const again = await runCli(args);
   assert.equal(JSON.parse(again.stdout).resumed, JSON.parse(shard0.stdout).examples, 'nothing explained twice');
   assert.equal(JSON.parse(again.stdout).explained, 0);
@@ -435,4 +452,58 @@ test('model inputs (.json lists, .npy) without labels: one row per input, summar
     { path: 'two.json', i: 0, label: null },
     { path: 'two.json', i: 1, label: null },
   ]);
+});
+
+test('--baseline FILE (zeros as a file) equals the default zero baseline; --windows all gives one row per window', async () => {
+  const zeros = path.join(work, 'zeros.json');
+  writeFileSync(zeros, JSON.stringify(new Array(129).fill(0)));
+  const args = [
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--methods',
+    'integrated-gradients',
+    '--steps',
+    '8',
+    '--limit',
+    '3',
+    '--json',
+    '--quiet',
+  ];
+  const plain = await runCli([...args, '--out', path.join(work, 'baseline-default')]);
+  const withFile = await runCli([...args, '--baseline', zeros, '--out', path.join(work, 'baseline-file')]);
+  assert.equal(withFile.code, 0, withFile.stderr);
+  const attributions = async (out: string): Promise<unknown[]> =>
+    (
+      await query(`SELECT attributions FROM read_parquet('${path.join(work, out, 'table.parquet')}') ORDER BY path`)
+    ).map((r) => r.attributions);
+  assert.deepEqual(await attributions('baseline-file'), await attributions('baseline-default'));
+  assert.equal(JSON.parse(plain.stdout).examples, 3);
+  const windows = await runCli([
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--limit',
+    '2',
+    '--windows',
+    'all',
+    '--out',
+    path.join(work, 'windows'),
+    '--json',
+    '--quiet',
+  ]);
+  assert.equal(windows.code, 0, windows.stderr);
+  const rows = await query(
+    `SELECT path, max("index")::INTEGER AS last FROM read_parquet('${JSON.parse(windows.stdout).table}') GROUP BY path ORDER BY path`,
+  );
+  assert.equal(rows.length, 2);
+  for (const row of rows) assert.ok(row.last >= 0);
+  assert.equal(
+    JSON.parse(windows.stdout).examples,
+    rows.reduce((n, r) => n + r.last + 1, 0),
+  );
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { explainExamples, exampleSeed, type LoadedExample } from '../../src/dataset/explain-rows.js';
+import { attributionMethodNames } from '../../src/attribution/registry.js';
 import { conv1dNet } from '../tiny-models.js';
 import { useWasm } from '../helpers.js';
 import { createRng } from '../../src/util/rng.js';
@@ -66,4 +67,20 @@ test('unreadable and unexplainable examples become error rows (one per method) w
   assert.equal(rows[0].error, 'File is not a WAV file');
   assert.match(rows[6].error as string, /NaN|finite/i);
   assert.equal(rows[3].target, 1, "--target label explains the example's label");
+});
+
+test('every registered method gives the same rows in a chunk as one by one, without errors or leaks', async () => {
+  const model = ExplainableModel.from(conv1dNet(), { labels: ['a', 'b', 'c'] });
+  const loaded = examples(4);
+  const all = { ...settings, methods: attributionMethodNames, methodOptions: { steps: 5, noiseSamples: 2, window: 3 } };
+  const before = tf.memory().numTensors;
+  const together = await explainExamples(model, loaded, all);
+  assert.equal(tf.memory().numTensors, before, 'no tensor leak');
+  assert.deepEqual(
+    together.filter((r) => r.error !== null).map((r) => `${r.method}: ${r.error}`),
+    [],
+  );
+  const alone = [];
+  for (const one of loaded) alone.push(...(await explainExamples(model, [one], all)));
+  assert.deepEqual(together, alone);
 });

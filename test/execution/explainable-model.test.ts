@@ -72,3 +72,18 @@ test('helpers leak nothing: heatmapOf, interpolate, integralApproximation', asyn
   await rejectsWithoutLeaks(() => interpolate(b, c, [0, 1]), /Argument 'baseline' passed to 'interpolate' must be of the input's shape \[4,2\] but got shape \[4,3\]/);
   [a, b, c, constant].forEach((t) => t.dispose());
 });
+
+test('a sigmoid head explains its probabilities (its outputs), not a softmax over one unit', async () => {
+  const input = tf.input({ shape: [3] });
+  const output = tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: 'ones', biasInitializer: 'zeros' }).apply(input) as tf.SymbolicTensor;
+  const model = ExplainableModel.from(tf.model({ inputs: input, outputs: output }));
+  const x = tf.tensor2d([[0.1, -0.4, 0.2]]);
+  const p = tf.tidy(() => model.run(x, { scores: 'probabilities' }));
+  assertClose(p.dataSync(), [1 / (1 + Math.exp(0.1))], 1e-7, 1e-6, 'probability');
+  // d sigmoid(sum x) / dx = s (1 - s) for every input.
+  const s = 1 / (1 + Math.exp(0.1));
+  const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(model.run(t, { scores: 'probabilities' })))(x));
+  assertClose(g.dataSync(), [s * (1 - s), s * (1 - s), s * (1 - s)], 1e-7, 1e-6, 'gradient of the probability');
+  tf.dispose([x, p, g]);
+  model.dispose();
+});

@@ -4,7 +4,8 @@ import { attributionMethodNames, attributionMethods, type AttributionMethodName 
 import { explainJob } from '../../pipeline/explain-job.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { readBaselineFile, withModel } from './open-model.js';
+import { readModelInputItems } from './read-model-inputs.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
@@ -19,7 +20,7 @@ export function explainCommand(io: CliIo): Command {
     new Command('explain').description(
       "explain a model's prediction for a recording (.wav) or model inputs (.npy, .json)",
     ),
-    'one',
+    'per-model-input',
   )
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option(
@@ -35,7 +36,7 @@ export function explainCommand(io: CliIo): Command {
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('explain', settings.output);
       checkTargetOption('explain', model, settings.target, settings.output);
-      const items = await readItems(model, options.input, inputReadOptions(options));
+      const items = await readModelInputItems(model, options.input, inputReadOptions(options));
       const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, {
         quiet: options.quiet,
       });

@@ -29,13 +29,23 @@ export function parseMethodList(text: string): AttributionMethodName[] {
   return names as AttributionMethodName[];
 }
 
-/** Adds `-m, --model` (required) and `-i, --input` (one file, or several paths and folders). */
-export function addModelInputOptions(command: Command, inputs: 'one' | 'many'): Command {
+/**
+ * Adds `-m, --model` (required) and `-i, --input`: one file, several paths and folders, or (`'per-model-input'`) one
+ * file per model input, repeated (a list of strings).
+ */
+export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 'per-model-input'): Command {
+  command.requiredOption(
+    '-m, --model <file>',
+    'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
+  );
+  if (inputs === 'per-model-input') {
+    return command.requiredOption(
+      '-i, --input <file>',
+      '.wav recording, or .npy/.json with one input or a list of inputs in the model layout; for a model with several inputs, once per model input (in order, or as name=file)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    );
+  }
   return command
-    .requiredOption(
-      '-m, --model <file>',
-      'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json',
-    )
     .requiredOption(
       inputs === 'one' ? '-i, --input <file>' : '-i, --input <paths...>',
       inputs === 'one'

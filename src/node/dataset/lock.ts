@@ -19,6 +19,24 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The owner of the lock `file` while it is held by a live process (undefined when absent or stale). */
+export function liveLockOwner(file: string): { pid?: number; host?: string } | undefined {
+  let owner: { pid?: number; host?: string } = {};
+  let age: number;
+  try {
+    age = Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  try {
+    owner = JSON.parse(readFileSync(file, 'utf8')) as typeof owner;
+  } catch {
+    // unreadable: judged by its age alone
+  }
+  const stale = owner.host === os.hostname() && typeof owner.pid === 'number' ? !alive(owner.pid) : age > STALE_MS;
+  return stale ? undefined : owner;
+}
+
 /** Takes the lock `file` (or throws naming its owner); returns the function that releases it. */
 export function acquireLock(file: string, what: string): () => void {
   const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() });
@@ -44,15 +62,8 @@ export function acquireLock(file: string, what: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
         throw new WingbeatsError('IO', `Cannot create the lock '${file}': ${(error as Error).message}`);
     }
-    let owner: { pid?: number; host?: string } = {};
-    try {
-      owner = JSON.parse(readFileSync(file, 'utf8')) as typeof owner;
-    } catch {
-      // unreadable: judged by its age alone
-    }
-    const age = Date.now() - statSync(file).mtimeMs;
-    const stale = owner.host === os.hostname() && typeof owner.pid === 'number' ? !alive(owner.pid) : age > STALE_MS;
-    if (!stale) {
+    const owner = liveLockOwner(file);
+    if (owner !== undefined) {
       throw new WingbeatsError(
         'IO',
         `${what} is already running (process ${owner.pid ?? '?'} on ${owner.host ?? '?'}, lock '${file}'); wait for it, or remove the lock if that process is gone.`,

@@ -18,6 +18,7 @@ import { renderReport } from '../../render/html-report.js';
 import { listDataset } from './listing.js';
 import { chunkFiles, DATASET_FILES } from './run.js';
 import { openTableFile, readTableMetadata, readTableRowGroups } from './table-file.js';
+import { liveLockOwner } from './lock.js';
 import { writeStaged } from '../cli/staged-output.js';
 import { toJson } from '../cli/common.js';
 
@@ -120,8 +121,10 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
   const chunks: Chunk[] = [];
   const problems: string[] = [];
   const missingShards: string[] = [];
+  const runningShards: string[] = [];
   for (let index = 0; index < count; index++) {
     const folder = path.join(partsDir, shardFolderName({ index, count }));
+    if (liveLockOwner(path.join(folder, 'lock')) !== undefined) runningShards.push(`${index}/${count}`);
     const files = await chunkFiles(folder);
     if (files.length === 0) {
       if (listing.examples.some((e) => inShard(e.path, { index, count }))) missingShards.push(`${index}/${count}`);
@@ -154,6 +157,8 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
   );
   const missing = listing.examples.filter((e) => !explainedPaths.has(e.path)).map((e) => e.path);
   const duplicated = [...seen.entries()].filter(([, n]) => n > 1).map(([key]) => key.replace(/#[^#]*$/, ''));
+  if (runningShards.length > 0)
+    problems.push(`shard${runningShards.length > 1 ? 's' : ''} ${runningShards.join(', ')} still running`);
   if (missingShards.length > 0)
     problems.push(`shard${missingShards.length > 1 ? 's' : ''} ${missingShards.join(', ')} wrote no part file`);
   if (missing.length > 0)
