@@ -56,8 +56,9 @@ function checkContainer(layers: Json[], source: string, containerName: string): 
   const keys = layers.map((layer) => String(layer.name));
   const objectNames = layers.map((layer, i) => (isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : `\u0000auto${i}`));
   const registered = new Map<string, number>(keys.map((key, i) => [key, i]));
-  // Nodes each layer object has: an InputLayer makes its own; every other layer one per call that ran.
-  const nodeCount = layers.map((layer) => (layer.class_name === 'InputLayer' ? 1 : 0));
+  // Nodes each layer object has: an InputLayer makes its own; every layer one per call that ran.
+  // A nested model (Sequential, Functional) also makes one node when it is constructed.
+  const nodeCount = layers.map((layer) => (layer.class_name === 'InputLayer' || (isObject(layer.config) && Array.isArray(layer.config.layers)) ? 1 : 0));
   const queue = new Map<string, unknown[][]>();
   const enqueue = (name: string, call: unknown[]): void => void queue.set(name, [...(queue.get(name) ?? []), call]);
   for (const [i, layer] of layers.entries()) {
