@@ -275,7 +275,12 @@ export class ExplainableModel {
 
   /** Frees the wrapped model's weights (a function model owns none). The model cannot be used afterwards. */
   dispose(): void {
-    this.layersModel?.dispose();
+    if (this.layersModel === null) return;
+    // tfjs counts one reference per call of a layer, so a layer called twice in the graph keeps its weights after
+    // model.dispose(); free whatever is left.
+    const variables = this.layersModel.weights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    this.layersModel.dispose();
+    for (const variable of variables) if (variable !== undefined && !variable.isDisposed) variable.dispose();
   }
 
   /** A one-line description for messages ("model 'x' with input [129,1] and heads genus, species"). */

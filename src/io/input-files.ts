@@ -4,6 +4,7 @@
  * them from a file input; both then share these rules.
  */
 import { WingbeatsError } from '../util/errors.js';
+import { parseJsonText } from './json-text.js';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { presetForInputShape, type FeaturePresetName } from '../signal/presets.js';
 
@@ -41,22 +42,35 @@ function product(shape: readonly number[]): number {
  * parseInputJson('[[1],[2],[3]]', 'x.json'); // { data: Float32Array [1, 2, 3], shape: [3, 1] }
  */
 export function parseInputJson(text: string, name: string): InputArray {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `Input '${name}' is not valid JSON: ${(error as Error).message}`);
-  }
-  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && 'features' in parsed) parsed = (parsed as { features: unknown }).features;
-  if (Array.isArray(parsed) && parsed.length > 0 && parsed[0] !== null && typeof parsed[0] === 'object' && !Array.isArray(parsed[0])) {
-    parsed = parsed.map((d) => (d as { features?: unknown }).features);
+  let parsed = parseJsonText(text, `Input '${name}'`);
+  const isDocument = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isDocument(parsed) && 'features' in parsed) parsed = parsed.features;
+  else if (Array.isArray(parsed) && parsed.length > 0 && parsed.some(isDocument)) {
+    parsed = parsed.map((d, i) => {
+      if (!isDocument(d) || !('features' in d)) {
+        throw new WingbeatsError('INVALID_FILE', `Input '${name}' is a list of feature documents but item ${i} is not one (an object with 'features').`);
+      }
+      return d.features;
+    });
   }
   const shape = shapeOf(parsed);
-  const flat = (Array.isArray(parsed) ? parsed.flat(Infinity) : [parsed]) as unknown[];
-  if (flat.length !== product(shape) || flat.some((v) => typeof v !== 'number')) {
+  const size = product(shape);
+  const data = new Float32Array(size);
+  let offset = 0;
+  const fill = (value: unknown, axis: number): boolean => {
+    if (axis === shape.length) {
+      if (typeof value !== 'number') return false;
+      data[offset++] = value;
+      return true;
+    }
+    if (!Array.isArray(value) || value.length !== shape[axis]) return false;
+    for (const item of value) if (!fill(item, axis + 1)) return false;
+    return true;
+  };
+  if (!fill(parsed, 0)) {
     throw new WingbeatsError('INVALID_FILE', `Input '${name}' must hold numbers in a rectangular nested array (one input or a list of inputs).`);
   }
-  return { data: Float32Array.from(flat as number[]), shape };
+  return { data, shape };
 }
 
 /**

@@ -6,6 +6,25 @@ import { argumentError, WingbeatsError } from '../util/errors.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
+/** Most values a decoded .npy array may hold (2^27, 512 MB as float32). */
+export const MAX_NPY_ELEMENTS = 2 ** 27;
+
+/** Most axes a .npy array may have (NumPy's own limit is 64). */
+const MAX_NPY_AXES = 32;
+
+/** The axes of a .npy `'shape'` tuple's inside (`'3, 129, 1'`, `'129,'`, `''`); each a non-negative integer. */
+function parseShape(text: string, fail: (problem: string) => never): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.length > 1 && parts[parts.length - 1] === '' && parts[parts.length - 2] !== '') parts.pop(); // the trailing comma of '(129,)'
+  if (parts.length === 1 && parts[0] === '') return [];
+  if (parts.length > MAX_NPY_AXES) fail(`declares ${parts.length} axes, more than the limit of ${MAX_NPY_AXES}.`);
+  return parts.map((p) => {
+    const value = /^\d{1,15}L?$/.test(p) ? Number.parseInt(p, 10) : Number.NaN;
+    if (!Number.isSafeInteger(value)) fail(`declares the shape (${text.slice(0, 100)}), whose axes must be non-negative integers.`);
+    return value;
+  });
+}
+
 /** An array read from a .npy file: values as float32 (or float64 for '<f8' data) and its shape. */
 export interface NpyArray {
   data: Float32Array | Float64Array;
@@ -61,17 +80,24 @@ export function decodeNpy(bytes: Uint8Array, name = 'the .npy data'): NpyArray {
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) fail('is not a .npy file (no \\x93NUMPY magic).');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6];
-  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (major < 1 || major > 3) fail(`has .npy format version ${major}.${bytes[7]}, which is not supported (1.0, 2.0, 3.0).`);
   const headerStart = major === 1 ? 10 : 12;
-  if (headerStart + headerLength > bytes.length) fail('is truncated (header).');
+  if (bytes.length < headerStart) fail('is truncated (header length).');
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerStart + headerLength > bytes.length) fail(`is truncated: its header declares ${headerLength} bytes but ${bytes.length - headerStart} follow.`);
   const header = new TextDecoder().decode(bytes.subarray(headerStart, headerStart + headerLength));
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) return fail(`has an unreadable header: ${header.trim()}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    return fail(`has an unreadable header: ${header.trim().slice(0, 200)}`);
+  }
   if (fortran === 'True') fail('is in Fortran order; save it with numpy in C order (np.ascontiguousarray).');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const shape = parseShape(shapeText, fail);
   const size = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(size) || size > MAX_NPY_ELEMENTS) {
+    fail(`declares shape [${shape.join(', ')}] (${size} values), more than the limit of ${MAX_NPY_ELEMENTS} values.`);
+  }
   const little = !descr.startsWith('>');
   const kind = descr.replace(/^[<>|=]/, '');
   const readers: Record<string, [number, (o: number) => number]> = {
@@ -85,7 +111,7 @@ export function decodeNpy(bytes: Uint8Array, name = 'the .npy data'): NpyArray {
     i4: [4, (o) => view.getInt32(o, little)],
     u4: [4, (o) => view.getUint32(o, little)],
   };
-  const reader = readers[kind];
+  const reader = Object.hasOwn(readers, kind) ? readers[kind] : undefined;
   if (reader === undefined) return fail(`has dtype '${descr}', which is not supported (float32/64, int8/16/32, uint8/16/32, bool).`);
   const [width, read] = reader;
   const start = headerStart + headerLength;

@@ -7,6 +7,7 @@
  */
 import h5wasm from 'h5wasm';
 import { WingbeatsError } from '../util/errors.js';
+import { parseJsonText } from '../io/json-text.js';
 
 /** One stored weight: its full Keras name (`'CNN_Blocks_X/conv_block_16/conv1d_16/kernel:0'`), shape and values. */
 export interface StoredWeight {
@@ -114,15 +115,50 @@ async function withHdf5File<T>(bytes: Uint8Array, fileName: string, read: (file:
   }
 }
 
+/** Most bytes one file's weights may declare in total, and one compressed weight (1 GB, 512 MB). */
+const MAX_DECLARED_WEIGHT_BYTES = 2 ** 30;
+const MAX_COMPRESSED_WEIGHT_BYTES = 2 ** 29;
+const H5T_FLOAT = 1;
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * Refuses a weight whose declared shape cannot be right before a byte of it is read: not floating point, or more data
+ * than the file can hold (an uncompressed dataset is stored in full inside the file; a compressed one is capped).
+ */
+/** The file's size and the bytes its weights declared so far. */
+interface DeclaredBudget {
+  fileBytes: number;
+  declaredBytes: number;
+}
+
+function checkDeclaredSize(dataset: InstanceType<typeof h5wasm.Dataset>, label: string, budget: DeclaredBudget): void {
+  const metadata = dataset.metadata;
+  if (metadata.type !== H5T_FLOAT || !(metadata.size === 4 || metadata.size === 8) || metadata.shape === null) {
+    throw new WingbeatsError('INVALID_FILE', `${label} is not floating-point data.`);
+  }
+  const declared = metadata.shape.reduce((a, b) => a * Number(b), 1) * metadata.size;
+  const compressed = (dataset.filters as unknown[]).length > 0;
+  // Stored data takes room in the file; compressed data at most 1/1032 of its size (deflate's best ratio).
+  const limit = compressed ? Math.min(MAX_COMPRESSED_WEIGHT_BYTES, DEFLATE_MAX_RATIO * budget.fileBytes) : budget.fileBytes;
+  budget.declaredBytes += declared;
+  if (!Number.isSafeInteger(declared) || declared > limit || budget.declaredBytes > MAX_DECLARED_WEIGHT_BYTES) {
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `${label} declares shape [${metadata.shape.join(', ')}] (${declared} bytes), more than ${compressed ? 'the limit for a compressed weight' : 'the whole file holds'}; the file is damaged.`,
+    );
+  }
+}
+
 /**
  * Reads a Keras HDF5 file from bytes: model config (if any), layer names and every weight as float32.
  * `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
  */
 export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Promise<KerasH5Contents> {
-  return withHdf5File(bytes, fileName, (file) => readContents(file, fileName));
+  return withHdf5File(bytes, fileName, (file) => readContents(file, fileName, { fileBytes: bytes.length, declaredBytes: 0 }));
 }
 
-function floatValues(dataset: InstanceType<typeof h5wasm.Dataset>, what: string, fileName: string): Float32Array {
+function floatValues(dataset: InstanceType<typeof h5wasm.Dataset>, what: string, fileName: string, budget: DeclaredBudget): Float32Array {
+  checkDeclaredSize(dataset, `${what} in '${fileName}'`, budget);
   const value = dataset.value;
   if (!(value instanceof Float32Array || value instanceof Float64Array)) {
     throw new WingbeatsError('INVALID_FILE', `${what} in '${fileName}' is not floating-point data.`);
@@ -136,6 +172,7 @@ function floatValues(dataset: InstanceType<typeof h5wasm.Dataset>, what: string,
  * Throws `INVALID_FILE` as {@link readKerasH5} does.
  */
 export async function readKerasVarsH5(bytes: Uint8Array, fileName = 'model.weights.h5'): Promise<Map<string, StoredWeight[]>> {
+  const budget: DeclaredBudget = { fileBytes: bytes.length, declaredBytes: 0 };
   return withHdf5File(bytes, fileName, (file) => {
     const out = new Map<string, StoredWeight[]>();
     const visit = (group: InstanceType<typeof h5wasm.Group>, path: string): void => {
@@ -153,7 +190,7 @@ export async function readKerasVarsH5(bytes: Uint8Array, fileName = 'model.weigh
         const list = indices.map((index) => {
           const dataset = child.get(String(index));
           if (!(dataset instanceof h5wasm.Dataset)) throw new WingbeatsError('INVALID_FILE', `'${fileName}' has no data at '${childPath}/${index}'.`);
-          return { name: String(index), shape: dataset.shape ?? [], values: floatValues(dataset, `Variable '${childPath}/${index}'`, fileName) };
+          return { name: String(index), shape: dataset.shape ?? [], values: floatValues(dataset, `Variable '${childPath}/${index}'`, fileName, budget) };
         });
         out.set(path, list);
       }
@@ -163,15 +200,15 @@ export async function readKerasVarsH5(bytes: Uint8Array, fileName = 'model.weigh
   });
 }
 
-function readContents(file: H5File, fileName: string): KerasH5Contents {
+function readContents(file: H5File, fileName: string, budget: DeclaredBudget): KerasH5Contents {
   const configText = asText(attributeValue(file, 'model_config'));
   let modelConfig: Record<string, unknown> | null = null;
   if (configText !== null) {
-    try {
-      modelConfig = JSON.parse(configText) as Record<string, unknown>;
-    } catch (error) {
-      throw new WingbeatsError('INVALID_FILE', `'${fileName}' has a model_config attribute that is not valid JSON.`, { cause: error });
+    const parsed = parseJsonText(configText, `The model_config attribute of '${fileName}'`);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new WingbeatsError('INVALID_FILE', `The model_config attribute of '${fileName}' is not a JSON object.`);
     }
+    modelConfig = parsed as Record<string, unknown>;
   }
   const weightsRoot = modelConfig !== null && file.keys().includes('model_weights') ? file.get('model_weights') : file;
   if (!(weightsRoot instanceof h5wasm.Group)) {
@@ -194,7 +231,7 @@ function readContents(file: H5File, fileName: string): KerasH5Contents {
       if (!(dataset instanceof h5wasm.Dataset)) {
         throw new WingbeatsError('INVALID_FILE', `'${fileName}' lists weight '${weightName}' of layer '${layerName}' but has no data for it.`);
       }
-      list.push({ name: weightName, shape: dataset.shape ?? [], values: floatValues(dataset, `Weight '${weightName}' of layer '${layerName}'`, fileName) });
+      list.push({ name: weightName, shape: dataset.shape ?? [], values: floatValues(dataset, `Weight '${weightName}' of layer '${layerName}'`, fileName, budget) });
     }
     weights.set(layerName, list);
   }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../execution/explainable-model.js';
-import { fetchBytes } from '../io/fetch-bytes.js';
+import { MAX_FETCH_BYTES, fetchBytes } from '../io/fetch-bytes.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import { assignStoredWeights } from './assign-weights.js';
 import { architectureOutputNames, buildArchitecture, recogniseArchitecture } from './architectures.js';
@@ -18,6 +18,10 @@ import { registerKerasFlatten } from './keras-flatten.js';
 import { registerCausalConv1D } from './causal-conv1d.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
+import { checkLayerGraph } from './layer-graph.js';
+import { MAX_UNSTORED_WEIGHT_VALUES, withWeightSizeLimit } from './weight-size-guard.js';
+import { checkWeightDataSize, checkWeightsManifest, joinWeightData } from './weights-manifest.js';
+import { parseJsonBytes } from '../io/json-text.js';
 import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
 
@@ -128,53 +132,89 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 
 async function loadModelUrl(url: string, options: LoadModelOptions): Promise<ExplainableModel> {
   const fileName = options.fileName ?? url;
-  if (/\.json$/i.test(url.split(/[?#]/)[0])) {
-    let artifacts: tf.io.ModelArtifacts;
-    try {
-      const handler = tf.io.http(url);
-      artifacts = await (handler.load as () => Promise<tf.io.ModelArtifacts>).call(handler);
-    } catch (error) {
-      throw new WingbeatsError('IO', `Could not load the TensorFlow.js model '${url}': ${(error as Error).message}`, { cause: error });
-    }
-    return loadModelArtifacts(artifacts, { ...options, fileName });
-  }
+  if (/\.json$/i.test(url.split(/[?#]/)[0])) return loadModelArtifacts(await fetchModelJsonArtifacts(url), { ...options, fileName });
   return loadModelBytes(await fetchBytes(url), { ...options, fileName });
 }
 
-/** Loads a model from the bytes of a Keras `.keras` or `.h5` file or of a `model.json` (weights in `options.weightData`). */
-export async function loadModelBytes(bytes: Uint8Array, options: LoadModelOptions = {}): Promise<ExplainableModel> {
+/**
+ * Fetches a `model.json` and its weight files; every manifest path must resolve inside the model's folder URL (the
+ * same rule as for files: no absolute URL, no `..`, no other host).
+ */
+async function fetchModelJsonArtifacts(url: string): Promise<tf.io.ModelArtifacts> {
+  const source = `'${url}'`;
+  const json = parseJsonBytes(await fetchBytes(url), `The model ${source}`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new WingbeatsError('INVALID_FILE', `The model ${source} is not a JSON object.`);
+  const model = json as tf.io.ModelJSON;
+  const manifest = checkWeightsManifest(model.weightsManifest, source);
+  let folder: URL;
+  try {
+    folder = new URL('.', new URL(url, typeof location === 'undefined' ? undefined : location.href));
+  } catch (error) {
+    throw new WingbeatsError('IO', `Could not fetch '${url}': it is not a valid URL.`, { cause: error });
+  }
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const path of manifest.flatMap((group) => group.paths)) {
+    const weightUrl = new URL(path, folder);
+    if (weightUrl.origin !== folder.origin || !weightUrl.pathname.startsWith(folder.pathname)) {
+      throw new WingbeatsError('INVALID_FILE', `${source} names the weight file '${path}', which resolves to '${weightUrl.href}' outside the model's folder '${folder.href}'.`);
+    }
+    const part = await fetchBytes(weightUrl.href, MAX_FETCH_BYTES - total);
+    total += part.length;
+    parts.push(part);
+  }
+  const weightSpecs = manifest.flatMap((group) => group.weights);
+  const weightData = joinWeightData(parts, weightSpecs, source);
+  return { modelTopology: model.modelTopology, format: model.format, weightSpecs, weightData };
+}
+
+/** Loads a model from the bytes of a Keras `.keras` or `.h5` file or of a `model.json` (weights in `options.weightData`); `readH5` reads an .h5 (Node passes a reader with a time limit). */
+export async function loadModelBytes(
+  bytes: Uint8Array,
+  options: LoadModelOptions = {},
+  readH5: (bytes: Uint8Array, fileName: string) => Promise<KerasH5Contents> = readKerasH5,
+): Promise<ExplainableModel> {
   registerLayerClasses();
   const fileName = options.fileName ?? 'model.h5';
   if (bytes.length > 0 && !isHdf5(bytes) && bytes[0] === 0x7b /* '{' */) {
-    let json: Record<string, unknown>;
-    try {
-      json = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-    } catch (error) {
-      throw new WingbeatsError('INVALID_FILE', `'${fileName}' starts like JSON but does not parse: ${(error as Error).message}`, { cause: error });
-    }
-    const manifest = (json.weightsManifest ?? []) as tf.io.WeightsManifestConfig;
+    const json = parseJsonBytes(bytes, `'${baseFileName(fileName)}'`);
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new WingbeatsError('INVALID_FILE', `'${baseFileName(fileName)}' is not a JSON object.`);
+    const manifest = checkWeightsManifest((json as Record<string, unknown>).weightsManifest, `'${baseFileName(fileName)}'`);
     const weightSpecs = manifest.flatMap((group) => group.weights);
     if (weightSpecs.length > 0 && options.weightData === undefined) {
       throw argumentError('loadModel', 'options.weightData', `the weight bytes of '${fileName}' (${weightSpecs.length} weights in its manifest)`, undefined);
     }
-    return loadModelArtifacts({ modelTopology: json.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: options.weightData, format: json.format as string }, options);
+    if (weightSpecs.length > 0) checkWeightDataSize(weightSpecs, (options.weightData as ArrayBuffer).byteLength, `'${baseFileName(fileName)}'`);
+    return loadModelArtifacts({ modelTopology: (json as Record<string, unknown>).modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: options.weightData, format: (json as Record<string, unknown>).format as string }, options);
   }
   if (isZip(bytes)) {
     const archive = await readKerasArchive(bytes, baseFileName(fileName));
     return loadFullKeras({ ...archive, format: 'keras' }, options);
   }
-  const contents = await readKerasH5(bytes, baseFileName(fileName));
+  const contents = await readH5(bytes, baseFileName(fileName));
   return contents.modelConfig !== null ? loadFullKeras({ ...contents, modelConfig: contents.modelConfig, format: 'keras-h5' }, options) : loadWeightsOnly(contents, options);
+}
+
+/** The most values of one stored weight (the bound of every weight the model's config may create). */
+function largestStored(contents: Pick<KerasH5Contents, 'weights'>): number {
+  let largest = 0;
+  for (const list of contents.weights.values()) for (const w of list) largest = Math.max(largest, w.values.length);
+  return largest;
+}
+
+/** The most values of one weight in a manifest's specs. */
+function largestSpec(specs: readonly tf.io.WeightsManifestEntry[] | undefined): number {
+  return Math.max(0, ...(specs ?? []).map((spec) => spec.shape.reduce((a, b) => a * b, 1)));
 }
 
 /**
  * Builds a layers model and finishes it; if either step throws, every variable created meanwhile is disposed
  * (a half-built model cannot dispose itself), so a failed load leaves no tensor behind.
  */
-async function guarded<T>(make: () => Promise<tf.LayersModel>, finish: (model: tf.LayersModel) => T): Promise<T> {
+async function guarded<T>(make: () => Promise<tf.LayersModel>, finish: (model: tf.LayersModel) => T, limit: { maxValues: number; source: string }): Promise<T> {
   const before = new Set(Object.keys(registeredVariables()));
   try {
-    return finish(await make());
+    return finish(await withWeightSizeLimit(limit.maxValues, limit.source, make));
   } catch (error) {
     for (const [name, variable] of Object.entries(registeredVariables())) {
       if (!before.has(name) && !variable.isDisposed) variable.dispose();
@@ -237,12 +277,14 @@ async function loadFullKeras(contents: FullKerasContents, options: LoadModelOpti
   const modelConfig = contents.modelConfig;
   checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`, contents.kerasVersion);
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
+  checkLayerGraph(config, `'${baseFileName(fileName)}'`);
   return guarded(
     () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),
     (model) => {
       assignStoredWeights(model, convertCudnnWeights(modelConfig, contents.weights), `'${baseFileName(fileName)}'`);
       return wrap(model, options, { format: contents.format, architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined });
     },
+    { maxValues: largestStored(contents) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
   );
 }
 
@@ -273,6 +315,7 @@ async function loadWeightsOnly(contents: KerasH5Contents, options: LoadModelOpti
         architectureOutputNames(recognised),
       );
     },
+    { maxValues: largestStored(contents) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
   );
 }
 
@@ -281,16 +324,30 @@ export async function loadModelArtifacts(artifacts: tf.io.ModelArtifacts, option
   registerLayerClasses();
   const fileName = options.fileName ?? 'model.json';
   const topology = artifacts.modelTopology as Record<string, unknown> | ArrayBuffer | undefined;
-  if (topology === undefined || topology instanceof ArrayBuffer) {
+  if (topology === null || typeof topology !== 'object' || Array.isArray(topology) || topology instanceof ArrayBuffer) {
     throw new WingbeatsError('INVALID_FILE', `'${baseFileName(fileName)}' is not a TensorFlow.js layers model (no layers topology); graph models cannot be explained layer by layer.`);
   }
   const modelConfig = (topology.model_config ?? topology) as Record<string, unknown>;
   checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`);
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
+  checkLayerGraph(config, `'${baseFileName(fileName)}'`);
   const fixed: tf.io.ModelArtifacts = { ...artifacts, modelTopology: topology.model_config !== undefined ? { ...topology, model_config: config } : config };
   return guarded(
-    () => tf.loadLayersModel(tf.io.fromMemory(fixed)),
+    async () => {
+      const model = await tf.models.modelFromJSON({ modelTopology: fixed.modelTopology } as tf.io.ModelJSON);
+      const { weightData, weightSpecs } = fixed;
+      if (weightData !== undefined && weightSpecs !== undefined) {
+        // Decoded weights are disposed by the tidy also when loading them fails (tfjs's own loader leaks them then).
+        tf.tidy(() => {
+          const named = tf.io.decodeWeights(weightData, weightSpecs);
+          const optimizer = new Set(weightSpecs.filter((spec) => spec.group === 'optimizer').map((spec) => spec.name));
+          model.loadWeights(Object.fromEntries(Object.entries(named).filter(([name]) => !optimizer.has(name))), true);
+        });
+      }
+      return model;
+    },
     (model) => wrap(model, options, { format: 'tfjs-layers', architecture: originalClassName }),
+    { maxValues: largestSpec(artifacts.weightSpecs) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
   );
 }
 

@@ -31,12 +31,14 @@ export async function writeNpy(path: string, data: Float32Array, shape: readonly
 /**
  * Reads a `.npy` file (Node only); see {@link decodeNpy} for the supported dtypes.
  *
- * @param path - The file.
+ * @param path - The file (a regular file of at most `FILE_SIZE_LIMITS.input` bytes).
+ * @param what - Starts messages about the file itself (default `'File'`).
  * @returns {@link NpyArray}.
- * @throws WingbeatsError `IO` when the file does not exist or cannot be read, `INVALID_FILE` as {@link decodeNpy}.
+ * @throws WingbeatsError `IO` when the file cannot be read or is not a regular file, `LIMIT_EXCEEDED` when it is too
+ *   large, `INVALID_FILE` as {@link decodeNpy}.
  * @example
  * const { data, shape } = await readNpy('inputs.npy');
  */
-export async function readNpy(path: string): Promise<NpyArray> {
-  return decodeNpy(await readFileBytes(path), path);
+export async function readNpy(path: string, what = 'File'): Promise<NpyArray> {
+  return decodeNpy(await readFileBytes(path, { what }), path);
 }

@@ -1,5 +1,7 @@
 /** Node-only: saving and loading pixel statistics as JSON files (for `wingbeats-xai stats` / `evaluate --stats`). */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { parseJsonBytes } from '../io/json-text.js';
+import { readFileBytes } from './read-files.js';
 import { WingbeatsError } from '../util/errors.js';
 import { PixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from '../evaluation/pixel-statistics.js';
 
@@ -26,17 +28,7 @@ export async function savePixelStatistics(path: string, stats: PixelStatistics):
  * @example const stats = await loadPixelStatistics('stats.json');
  */
 export async function loadPixelStatistics(path: string): Promise<PixelStatistics> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new WingbeatsError('IO', `Cannot read pixel statistics from '${path}': ${(error as Error).message}`, { cause: error });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `Pixel statistics file '${path}' is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  return pixelStatisticsFromJSON(json, `Pixel statistics file '${path}'`);
+  const label = `Pixel statistics file '${path}'`;
+  const bytes = await readFileBytes(path, { what: 'Pixel statistics file' });
+  return pixelStatisticsFromJSON(parseJsonBytes(bytes, label), label);
 }

@@ -1,39 +1,42 @@
 /** Reading the files a command names: bytes with one clear error, folders expanded, inputs as named sources (Node only). */
-import { readFile } from 'node:fs/promises';
-import { WingbeatsError } from '../util/errors.js';
+import { FILE_SIZE_LIMITS, readRegularFile } from './read-regular-file.js';
+import path from 'node:path';
 import type { InputSource } from '../pipeline/input-sources.js';
 import { listInputFiles } from './input-paths.js';
 
 export { expandInputPaths } from './input-paths.js';
 
-/**
- * The bytes of a file.
- * @throws WingbeatsError IO "File 'x' does not exist." or "File 'x' cannot be read (...)."
- * @example const bytes = await readFileBytes('rec.wav');
- */
-export async function readFileBytes(file: string): Promise<Uint8Array> {
-  try {
-    const buffer = await readFile(file);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'does not exist'
-        : `cannot be read (${(error as Error).message})`;
-    throw new WingbeatsError('IO', `File '${file}' ${reason}.`, { cause: error });
-  }
+/** The size cap of a file by its extension (see FILE_SIZE_LIMITS). */
+function sizeLimit(file: string): number {
+  const extension = path.extname(file).toLowerCase();
+  if (extension === '.wav' || extension === '.wave') return FILE_SIZE_LIMITS.recording;
+  if (extension === '.json') return FILE_SIZE_LIMITS.json;
+  if (extension === '.npy') return FILE_SIZE_LIMITS.input;
+  return FILE_SIZE_LIMITS.model;
 }
 
-/** One named source per file (`name` is the path as given). */
-export async function readSource(file: string): Promise<InputSource> {
-  return { name: file, bytes: await readFileBytes(file) };
+/**
+ * The bytes of a file: a regular file only (never a device, FIFO or folder), at most the size cap of its kind.
+ * @param options - `what` starts the messages (default `'File'`), `maxBytes` overrides the cap of the extension.
+ * @throws WingbeatsError IO "File 'x' does not exist.", "... is a character device, not a regular file ...";
+ *   LIMIT_EXCEEDED "File 'x' is 2 GB, more than the limit of 1 GB."
+ * @example const bytes = await readFileBytes('rec.wav');
+ */
+export async function readFileBytes(file: string, options: { what?: string; maxBytes?: number } = {}): Promise<Uint8Array> {
+  return readRegularFile(file, { what: options.what ?? 'File', maxBytes: options.maxBytes ?? sizeLimit(file) });
+}
+
+/** One named source per file (`name` is the path as given); `what` starts messages about the file (default `'File'`). */
+export async function readSource(file: string, what?: string): Promise<InputSource> {
+  return { name: file, bytes: await readFileBytes(file, { what }) };
 }
 
 /**
  * The sources of every file named: folders searched recursively, each file labelled by its path relative to the folder
- * it was found in (see {@link listInputFiles}), so the same file name in two folders stays apart.
+ * it was found in (see {@link listInputFiles}), so the same file name in two folders stays apart. `what` starts messages
+ * about a file (default `'File'`).
  */
-export async function readSources(paths: readonly string[]): Promise<InputSource[]> {
+export async function readSources(paths: readonly string[], what?: string): Promise<InputSource[]> {
   const files = await listInputFiles(paths);
-  return Promise.all(files.map(async (file) => ({ ...(await readSource(file.path)), label: file.name })));
+  return Promise.all(files.map(async (file) => ({ ...(await readSource(file.path, what)), label: file.name })));
 }

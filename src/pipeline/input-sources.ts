@@ -39,6 +39,8 @@ export interface InputReadOptions {
   channel?: number | 'mix';
   /** Accept a preset of another data set than the model's, with a warning (CLI `--force-preset`). */
   forcePreset?: boolean;
+  /** The option the source came from, for messages (default `'--input'`). */
+  option?: string;
   /** Models with several inputs: which model input the source holds. */
   inputIndex?: number;
 }
@@ -163,7 +165,7 @@ export function readInputSource(
   } else {
     throw new WingbeatsError(
       'INVALID_ARGUMENT',
-      `Option '--input' must be a .wav, .npy or .json file but got '${source.name}'.`,
+      `Option '${options.option ?? '--input'}' must be a .wav, .npy or .json file but got '${source.name}'.`,
     );
   }
   const inputs = splitIntoInputs(source.name, array, shape);
@@ -256,7 +258,7 @@ export function readBaselines(
     );
   const mean = statisticsMean(source, items[0].shape);
   if (mean !== undefined) return [mean];
-  const baselines = readInputSource(source, model);
+  const baselines = readInputSource(source, model, { option: '--baseline' });
   if (baselines.length !== 1 && baselines.length !== items.length) {
     throw new WingbeatsError(
       'SHAPE_MISMATCH',

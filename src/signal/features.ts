@@ -105,6 +105,15 @@ export function featuresFromRecording(
   else if (windows === 'first') starts = [0];
   else starts = [loudestWindowStart(padded, length)];
 
+  const valuesPerWindow = featureValueCount(settings);
+  if (starts.length * valuesPerWindow > MAX_FEATURE_VALUES) {
+    throw new WingbeatsError(
+      'LIMIT_EXCEEDED',
+      `${label} gives ${starts.length} windows of ${valuesPerWindow} values for ${presetLabel(preset)} ` +
+        `(${((starts.length * valuesPerWindow * 4) / 2 ** 20).toFixed(0)} MB as float32), more than the limit of ${MAX_FEATURE_VALUES} values; ` +
+        "take one window ('loudest' or 'first') or cut the recording into shorter files.",
+    );
+  }
   const results = starts.map((start) => {
     const window = padded.subarray(start, start + length);
     const features = featuresFromSignal(window, settings, label, start);
@@ -121,6 +130,16 @@ export function featuresFromRecording(
     };
   });
   return windows === 'all' ? results : results[0];
+}
+
+/** Most feature values one call may produce (2^24 ≈ 16.8 M: 64 MB as float32, several times that as JSON). */
+export const MAX_FEATURE_VALUES = 2 ** 24;
+
+/** Values in one window's features (PSD: bins; spectrogram: bins × frames × 3). */
+function featureValueCount(settings: FeatureSettings): number {
+  if (settings.kind === 'psd') return settings.bins;
+  const frames = Math.floor((settings.windowLength - settings.frameLength) / settings.frameStep) + 1;
+  return settings.bins * Math.max(frames, 1) * 3;
 }
 
 function presetLabel(preset: FeaturePresetName | FeatureSettings): string {

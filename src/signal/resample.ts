@@ -1,5 +1,5 @@
 /** Rational polyphase resampling with an anti-aliasing FIR (scipy.signal.resample_poly defaults). */
-import { argumentError } from '../util/errors.js';
+import { argumentError, described } from '../util/errors.js';
 import { kaiserSymmetric } from './window.js';
 import { checkInteger, checkPositive, checkSignal } from './validate.js';
 
@@ -22,6 +22,12 @@ export interface ResampleFilter {
 const filterCache = new Map<string, ResampleFilter>();
 
 /**
+ * Largest reduced resampling factor (the filter has `20·factor + 1` taps: 1 M taps, 8 MB, at this bound). Rates whose
+ * ratio does not reduce below it (e.g. 999983 Hz → 8000 Hz) are refused instead of designing a giant filter.
+ */
+export const MAX_RESAMPLE_FACTOR = 50_000;
+
+/**
  * Designs scipy's `resample_poly` filter: `firwin(2·10·max(up,down)+1, 1/max(up,down), window=('kaiser', 5.0))`
  * (windowed sinc, cutoff at the lower of the two Nyquist frequencies, DC gain normalised to 1) times `up`.
  *
@@ -38,6 +44,14 @@ export function resampleFilter(up: number, down: number): ResampleFilter {
   const g = gcd(up, down);
   up /= g;
   down /= g;
+  if (Math.max(up, down) > MAX_RESAMPLE_FACTOR) {
+    throw argumentError(
+      'resampleFilter',
+      'up/down',
+      `factors that reduce to at most ${MAX_RESAMPLE_FACTOR} (resample the recording to a standard rate such as 44100 or 48000 Hz first)`,
+      described(`${up}/${down}`),
+    );
+  }
   const key = `${up}/${down}`;
   const cached = filterCache.get(key);
   if (cached) return cached;
@@ -126,5 +140,13 @@ export function resampleTo(signal: ArrayLike<number>, fromRate: number, toRate: 
   if (!Number.isInteger(fromRate)) throw argumentError('resampleTo', 'fromRate', 'an integer number of Hz', fromRate);
   if (!Number.isInteger(toRate)) throw argumentError('resampleTo', 'toRate', 'an integer number of Hz', toRate);
   const g = gcd(fromRate, toRate);
+  if (Math.max(fromRate, toRate) / g > MAX_RESAMPLE_FACTOR) {
+    throw argumentError(
+      'resampleTo',
+      'fromRate',
+      `a rate whose ratio to ${toRate} Hz reduces to factors of at most ${MAX_RESAMPLE_FACTOR} (resample the recording to a standard rate such as 44100 or 48000 Hz first)`,
+      fromRate,
+    );
+  }
   return resamplePoly(signal, toRate / g, fromRate / g);
 }

@@ -49,6 +49,15 @@ interface FmtChunk {
   subformat?: number[];
 }
 
+/** Sampling rates accepted, in Hz: from telephone-grade to ultrasonic recorders; anything else is a damaged header. */
+export const WAV_SAMPLE_RATE_RANGE = { min: 1000, max: 1_000_000 } as const;
+
+/** Most channels a WAV file may declare (WAVE_FORMAT_EXTENSIBLE names 18 speaker positions). */
+export const MAX_WAV_CHANNELS = 64;
+
+/** Most frames decoded from one file (2^26 ≈ 67 M: 2.3 h at 8 kHz, 25 min at 44.1 kHz; 256 MB as float32). */
+export const MAX_WAV_FRAMES = 2 ** 26;
+
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
 const FORMAT_EXTENSIBLE = 0xfffe;
@@ -131,10 +140,16 @@ export function decodeWav(bytes: Uint8Array, options: DecodeWavOptions = {}): Wa
   const supported = encoding === 'pcm' ? [8, 16, 24, 32] : [32, 64];
   if (!supported.includes(bits)) fail(`has ${bits}-bit ${encoding === 'pcm' ? 'PCM' : 'float'} samples, which is not supported (${supported.join('/')} bits).`);
   const channels = fmt.numChannels;
-  if (!(channels >= 1)) fail(`declares ${channels} channels.`);
-  if (!(fmt.sampleRate > 0)) fail(`declares a sampling rate of ${fmt.sampleRate} Hz.`);
+  if (!(channels >= 1 && channels <= MAX_WAV_CHANNELS)) fail(`declares ${channels} channels; expected 1 to ${MAX_WAV_CHANNELS}.`);
+  const { min, max } = WAV_SAMPLE_RATE_RANGE;
+  if (!(Number.isInteger(fmt.sampleRate) && fmt.sampleRate >= min && fmt.sampleRate <= max)) {
+    fail(`declares a sampling rate of ${fmt.sampleRate} Hz; expected ${min} to ${max} Hz (a damaged header, or not a sound recording).`);
+  }
   const bytesPerSample = bits / 8;
   const frameBytes = bytesPerSample * channels;
+  if (fmt.blockAlign !== frameBytes) {
+    fail(`is inconsistent: its block alignment is ${fmt.blockAlign} bytes but ${channels} channel(s) of ${bits}-bit samples take ${frameBytes}.`);
+  }
 
   // The bytes present, cut to the declared size (wavefile includes the pad byte of odd-sized chunks).
   const declared = dataChunk.chunkSize;
@@ -145,6 +160,12 @@ export function decodeWav(bytes: Uint8Array, options: DecodeWavOptions = {}): Wa
   }
   const frames = Math.floor(data.length / frameBytes);
   if (frames === 0) fail('has no audio samples (its data chunk is empty).');
+  if (frames > MAX_WAV_FRAMES) {
+    fail(
+      `holds ${frames} frames (${(frames / fmt.sampleRate / 60).toFixed(1)} min), more than the limit of ${MAX_WAV_FRAMES} frames; ` +
+        'cut it into shorter files (e.g. sox in.wav part.wav trim 0 600 : newfile : restart).',
+    );
+  }
 
   const channel = options.channel ?? 'mix';
   if (channel !== 'mix' && !(Number.isInteger(channel) && channel >= 0 && channel < channels)) {

@@ -17,7 +17,10 @@ export type WingbeatsErrorCode =
   | 'WEIGHTS_MISMATCH'
   | 'BACKEND'
   | 'IO'
-  | 'PRESET_MISMATCH';
+  | 'PRESET_MISMATCH'
+  | 'LIMIT_EXCEEDED'
+  | 'OUTPUT_EXISTS'
+  | 'LOCKED';
 
 /** The error every public function of wingbeats-xai throws for a problem it can name. */
 export class WingbeatsError extends Error {
@@ -25,10 +28,37 @@ export class WingbeatsError extends Error {
   readonly code: WingbeatsErrorCode;
 
   constructor(code: WingbeatsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(safeMessageText(message), options);
     this.name = 'WingbeatsError';
     this.code = code;
   }
+}
+
+/** Longest message an error carries (longer ones are cut, saying how much was left out). */
+export const MAX_MESSAGE_LENGTH = 2000;
+
+// C0 controls (except newline and tab), DEL, C1 controls, and the Unicode bidirectional overrides and isolates.
+const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text that is safe to print on a terminal: control characters (terminal escape sequences, bidirectional overrides)
+ * written as visible escapes (`\x1b`, `\u202e`), cut to `maxLength` characters. Messages quote bytes from files, so
+ * every error message goes through this.
+ *
+ * @param text - Any text.
+ * @param maxLength - Longest result (default {@link MAX_MESSAGE_LENGTH}).
+ * @returns The escaped, capped text.
+ * @example
+ * safeMessageText('bad \u001b]0;title\u0007'); // 'bad \\x1b]0;title\\x07'
+ */
+export function safeMessageText(text: string, maxLength = MAX_MESSAGE_LENGTH): string {
+  const escaped = String(text).replace(UNSAFE_CHARACTERS, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  if (escaped.length <= maxLength) return escaped;
+  const kept = escaped.slice(0, Math.max(0, maxLength - 40));
+  return `${kept}… (${escaped.length - kept.length} more characters)`;
 }
 
 /** Short human description of a value for error messages ("a string 'abc'", "an array of length 3", ...). */

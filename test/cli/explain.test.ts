@@ -134,6 +134,6 @@ test('the installed binary: --json puts exactly one document on stdout; errors e
   const bad = spawnSync(process.execPath, [bin, 'explain', '--model', psdModel, '--input', recording, '--target', '9'], { encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.equal(bad.stderr.trim().split('\n').filter((l) => l.startsWith('wingbeats-xai:')).length, 1);
-  assert.match(bad.stderr, /Argument 'target' passed to 'saliency' must be in \[0, 6\) \(number of classes\) but got 9\./);
+  assert.match(bad.stderr, /Argument 'target' passed to 'explain' must be in \[0, 6\) \(number of classes\) but got 9\./);
   assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/, 'no stack trace without --verbose');
 });

@@ -71,7 +71,7 @@ test('evaluate errors: one line on stderr naming the option, exit code 1', async
     [['--methods', 'saliency,magic'], /^wingbeats-xai: Option '--methods' must be a comma-separated list of gradients, saliency, .* but got 'magic'\.\n$/],
     [['--fraction', '2'], /^wingbeats-xai: Option '--fraction' must be a number in \[0, 1\] but got '2'\.\n$/],
     [['--random-seeds', '0'], /^wingbeats-xai: Option '--random-seeds' must be an integer in \[1, 10000\] but got '0'\.\n$/],
-    [['--stats', path.join(work, 'missing.json')], /^wingbeats-xai: Cannot read pixel statistics from '.*missing\.json': .*\n$/],
+    [['--stats', path.join(work, 'missing.json')], /^wingbeats-xai: Pixel statistics file '.*missing\.json' does not exist\.\n$/],
   ];
   for (const [extra, pattern] of cases) {
     const { code, stdout, stderr } = await runCli(['evaluate', '--model', modelFile, '--input', inputFile, '--json', '--quiet', ...extra]);

@@ -71,7 +71,7 @@ test('pixel statistics survive a JSON file round trip', async () => {
     assert.deepEqual(pixelStatisticsFromJSON(JSON.parse(JSON.stringify(pixelStatisticsToJSON(stats)))), stats);
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ shape: [5, 2], mean: [1, 2], std: [1, 2], count: 3 }));
     await assert.rejects(loadPixelStatistics(join(dir, 'bad.json')), /"mean" has 2 numbers but shape \[5,2\] needs 10/);
-    await assert.rejects(loadPixelStatistics(join(dir, 'missing.json')), /Cannot read pixel statistics from '.*missing\.json'/);
+    await assert.rejects(loadPixelStatistics(join(dir, 'missing.json')), /Pixel statistics file '.*missing\.json' does not exist/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,9 +5,12 @@ import { WingbeatsError } from '../../util/errors.js';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { jsonFile } from '../../pipeline/output-files.js';
 import { modelJson } from '../../pipeline/result-json.js';
-import { explainFiles, type BatchFileResult } from '../batch-files.js';
+import { explainFiles, removeBatchPartials, type BatchFileResult } from '../batch-files.js';
 import { listInputFiles } from '../input-paths.js';
-import { addCommonOptions, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
+import { lockFolder } from '../folder-lock.js';
+import { checkOutputFolder } from './output-target.js';
+import { checkTargetOption } from './early-checks.js';
+import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
@@ -44,22 +47,37 @@ export function batchCommand(io: CliIo): Command {
       out: options.out,
       force: options.force === true,
     };
+    await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('batch', settings.output);
+      checkTargetOption('batch', model, settings.target, settings.output);
       const files = await listInputFiles(options.input);
-      const progress = createProgress(io, `batch: ${files.length} files × ${settings.methods.length} method(s)`, {
-        quiet: options.quiet,
-      });
-      const outcomes = await explainFiles(model, files, {
-        ...settings,
-        onItems: (items) => writeWarnings(io, items),
-        onFile: (o, done, total) => {
-          if (o.status === 'failed')
-            io.stderr(`wingbeats-xai: ${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}\n`);
-          progress.update(done, total);
-        },
-      });
-      progress.done();
+      const folders = files.map((f) => f.name);
+      const log = createLogger(io, options);
+      const lock = await lockFolder(options.out, 'batch');
+      let outcomes: BatchFileResult[];
+      try {
+        if (lock.tookOverStale) log.info(`batch: took over the lock of a run that was killed (${lock.path})`);
+        const cleaned = await removeBatchPartials(options.out, folders);
+        if (cleaned > 0) log.info(`batch: removed ${cleaned} unfinished output folder${cleaned > 1 ? 's' : ''} of an interrupted run`);
+        const progress = createProgress(io, `batch: ${files.length} files × ${settings.methods.length} method(s)`, {
+          quiet: options.quiet,
+        });
+        outcomes = await explainFiles(model, files, {
+          ...settings,
+          modelFile: options.model,
+          onLog: (message) => log.info(message),
+          onItems: (items) => writeWarnings(io, items),
+          onFile: (o, done, total) => {
+            if (o.status === 'failed')
+              io.stderr(`wingbeats-xai: ${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}\n`);
+            progress.update(done, total);
+          },
+        });
+        progress.done();
+      } finally {
+        await lock.release();
+      }
       const count = (status: BatchFileResult['status']): number => outcomes.filter((o) => o.status === status).length;
       const summary = {
         command: 'batch',

@@ -5,6 +5,7 @@
  * - `--quiet` silences logs; `--verbose` adds detail and stack traces.
  */
 import { Option, type Command } from 'commander';
+import { safeMessageText } from '../../util/errors.js';
 import { toJson } from '../../pipeline/json-values.js';
 
 export { nestArray, toJson } from '../../pipeline/json-values.js';
@@ -70,6 +71,6 @@ export function writeWarnings(io: CliIo, items: readonly { warnings: readonly st
 /** The one error line for `error` (with the stack when verbose). */
 export function formatError(error: unknown, verbose: boolean): string {
   const message = error instanceof Error ? error.message : String(error);
-  const line = `${PROGRAM_NAME}: ${message.replace(/\s*\n\s*/g, ' ')}\n`;
-  return verbose && error instanceof Error && error.stack ? `${line}${error.stack}\n` : line;
+  const line = `${PROGRAM_NAME}: ${safeMessageText(message.replace(/\s*\n\s*/g, ' '))}\n`;
+  return verbose && error instanceof Error && error.stack ? `${line}${safeMessageText(error.stack, 20000)}\n` : line;
 }

@@ -10,6 +10,8 @@ import { readBaselineFile, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
+import { checkOutputFolder } from './output-target.js';
+import { checkMemoryEstimate } from './memory-estimate.js';
 
 /** Builds the `evaluate` command. */
 export function evaluateCommand(io: CliIo): Command {
@@ -35,9 +37,20 @@ export function evaluateCommand(io: CliIo): Command {
     const methods = parseMethodList(options.methods);
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
     const settings = jobSettings(options);
+    if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
       const items = await readItems(model, options.input, inputReadOptions(options), io);
       const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
+      const positions = items[0]?.data.length ?? 0;
+      const steps = Math.ceil((own.fraction * positions) / Math.max(1, Math.round(own.flipStep * positions))) + 1;
+      const head = model.resolveOutput('evaluate', settings.output);
+      const classes = Number(model.layersModel?.outputs[head]?.shape.at(-1) ?? 16);
+      // Per input and curve: the flip order (positions) and the scores of every step (classes + target), as float64.
+      checkMemoryEstimate(
+        `evaluate: ${items.length} inputs × ${methods.length + own.randomSeeds} curves × ${steps} steps`,
+        items.length * (methods.length + own.randomSeeds) * (positions + steps * (classes + 1)) * 8 * 3,
+        'lower --random-seeds, raise --flip-step or give fewer inputs',
+      );
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
       const { document, files } = await evaluationJob(model, items, {

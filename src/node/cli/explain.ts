@@ -10,6 +10,8 @@ import { readModelInputItems } from './read-model-inputs.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
+import { checkOutputFolder } from './output-target.js';
+import { checkTargetOption } from './early-checks.js';
 
 const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].options.length > 0 ? ` (${attributionMethods[n].options.map((o) => o.flag).join(', ')})` : ''}`).join('\n')}\n`;
 
@@ -31,8 +33,10 @@ export function explainCommand(io: CliIo): Command {
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const method = options.method as AttributionMethodName;
     const settings = jobSettings(options);
+    if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('explain', settings.output);
+      checkTargetOption('explain', model, settings.target, settings.output);
       const items = await readModelInputItems(model, options.input, inputReadOptions(options), io);
       const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, {
         quiet: options.quiet,

@@ -8,6 +8,7 @@ import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, t
 import { listInputFiles } from '../input-paths.js';
 import { safeRelativePath } from '../../pipeline/output-files.js';
 import { writeOutputs } from './staged-output.js';
+import { checkOutputFolder } from './output-target.js';
 
 /** Builds the `features` command. */
 export function featuresCommand(io: CliIo): Command {
@@ -33,29 +34,35 @@ export function featuresCommand(io: CliIo): Command {
       '-o, --out <dir>',
       'also write features.json and features.npy into this folder (one pair per recording, under its relative path, for several)',
     )
+    .option('--force', 'replace feature files already in the --out folder')
     .addHelpText(
       'after',
       `\nPresets:\n${FEATURE_PRESET_NAMES.map((n) => `  ${n}\n      ${FEATURE_PRESETS[n].description}`).join('\n')}\n`,
     );
   addCommonOptions(command);
   command.action(async (options: CommonOptions & Record<string, any>) => {
-    const channel = options.channel === 'mix' ? 'mix' : Number(options.channel);
-    if (channel !== 'mix' && !(Number.isInteger(channel) && channel >= 0)) {
+    if (options.channel !== 'mix' && !/^\d{1,6}$/.test(options.channel)) {
       throw new WingbeatsError(
         'INVALID_ARGUMENT',
         `Option '--channel' must be 'mix' or a channel index from 0 but got '${options.channel}'.`,
       );
     }
+    const channel = options.channel === 'mix' ? 'mix' : Number(options.channel);
     const inputFiles = await listInputFiles(options.input);
     const notWav = inputFiles.find((f) => !/\.wave?$/i.test(f.path));
     if (notWav !== undefined)
       throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' of 'features' takes .wav recordings but got '${notWav.path}'.`);
     const several = inputFiles.length > 1;
+    if (options.out !== undefined) {
+      const bases = several ? inputFiles.map((f) => `${safeRelativePath(f.name)}.features`) : ['features'];
+      const files = bases.flatMap((base) => [`${base}.json`, `${base}.npy`]);
+      await checkOutputFolder(options.out, { files, force: options.force === true });
+    }
     const log = createLogger(io, options);
     const documents: unknown[] = [];
     const outputs = [];
     for (const file of inputFiles) {
-      const recording = await readWavFile(file.path, { channel, name: file.name });
+      const recording = await readWavFile(file.path, { channel, name: file.name, what: 'The --input file' });
       log.debug(
         `${recording.name}: ${recording.channels} channel(s), ${recording.sampleRate} Hz, ${recording.bitsPerSample}-bit ${recording.encoding}, ${recording.duration.toFixed(3)} s`,
       );

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { readFileSync, realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { formatError, PROGRAM_NAME, processIo, type CliIo } from './common.js';
+import { safeMessageText } from '../../util/errors.js';
 import { featuresCommand } from './features.js';
 import { explainCommand } from './explain.js';
 import { demoCommand } from './demo.js';
@@ -31,7 +32,7 @@ export function createProgram(io: CliIo = processIo): Command {
   program.configureOutput({
     writeOut: (text) => io.stdout(text),
     writeErr: (text) => io.stderr(text),
-    outputError: (text, write) => write(`${PROGRAM_NAME}: ${text.replace(/^error: /, '').trim()}\n`),
+    outputError: (text, write) => write(`${PROGRAM_NAME}: ${safeMessageText(text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))}\n`),
   });
   for (const command of [
     demoCommand(io),
@@ -63,6 +64,10 @@ export function createProgram(io: CliIo = processIo): Command {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = createProgram(io);
+  if (argv.length === 0) {
+    io.stderr(`${PROGRAM_NAME}: no command given; one of ${program.commands.map((c) => c.name()).join(', ')} is needed (see ${PROGRAM_NAME} --help).\n`);
+    return 1;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

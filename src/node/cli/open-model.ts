@@ -37,7 +37,8 @@ export async function readItems(
   options: InputReadOptions,
   io?: CliIo,
 ): Promise<InputItem[]> {
-  const sources = await readSources(typeof paths === 'string' ? [paths] : paths);
+  const what = 'The --input file';
+  const sources = await readSources(typeof paths === 'string' ? [paths] : paths, what);
   const items = readInputSources(sources, model, options);
   if (io !== undefined) writeWarnings(io, items);
   return items;
@@ -51,5 +52,5 @@ export async function readBaselineFile(
 ): Promise<Float32Array[] | undefined> {
   const file = methodOptions?.baseline;
   if (typeof file !== 'string' || file === 'zeros') return undefined;
-  return readBaselines(await readSource(file), items, model);
+  return readBaselines(await readSource(file, 'The --baseline file'), items, model);
 }

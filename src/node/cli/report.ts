@@ -9,6 +9,7 @@ import { readBaselineFile, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
+import { checkOutputFolder } from './output-target.js';
 
 /** Builds the `report` command. */
 export function reportCommand(io: CliIo): Command {
@@ -28,6 +29,7 @@ export function reportCommand(io: CliIo): Command {
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
+    if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('report', settings.output);
       const items = await readItems(model, options.input, inputReadOptions(options), io);

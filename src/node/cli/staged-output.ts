@@ -2,10 +2,12 @@
  * Writes a command's output files into a hidden staging folder inside `--out DIR` and moves them into place only when
  * everything succeeded, so a failure never leaves half-written results that look complete. Node only.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { WingbeatsError } from '../../util/errors.js';
+import { processAlive } from '../folder-lock.js';
 import { renderChartSvg } from '../../render/chart-svg.js';
 import { svgToPng } from '../chart-png.js';
 import type { OutputFile } from '../../pipeline/output-files.js';
@@ -24,21 +26,76 @@ export interface StagedOutput {
   discard(): Promise<void>;
 }
 
-/** Opens a staging folder inside `outDir` (created if needed). */
+const PARTIAL_PREFIX = '.wingbeats-xai-partial-';
+const PARTIAL_NAME = /^\.wingbeats-xai-partial-(\d+)-(\d+)-(.*)$/;
+
+/**
+ * Removes staging folders left in `dir` by runs that were killed (their process is gone; same machine only), or every
+ * staging folder when `all` is set (the caller holds the folder's lock). Returns how many were removed.
+ */
+export async function removeStalePartials(dir: string, options: { all?: boolean } = {}): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const match = PARTIAL_NAME.exec(name);
+    if (match === null) continue;
+    const stale = options.all === true || (match[3] === hostname() && Number(match[1]) !== process.pid && !processAlive(Number(match[1])));
+    if (!stale) continue;
+    await rm(path.join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** Whether an error (or its cause) is a full disk or an exceeded quota. */
+export function isDiskFull(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  }
+  return false;
+}
+
+async function firstMissingAncestor(dir: string): Promise<string | undefined> {
+  let missing: string | undefined;
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      await readdir(current);
+      return missing;
+    } catch {
+      missing = current;
+      if (path.dirname(current) === current) return missing;
+    }
+  }
+}
+
+/** Opens a staging folder inside `outDir` (created if needed; removed again on discard if this run created it). */
 export async function stageOutput(outDir: string): Promise<StagedOutput> {
-  const staging = path.join(outDir, `.wingbeats-xai-partial-${process.pid}-${Date.now()}`);
+  await removeStalePartials(outDir);
+  const created = await firstMissingAncestor(outDir);
+  const staging = path.join(outDir, `${PARTIAL_PREFIX}${process.pid}-${Date.now()}-${hostname()}`);
   try {
     await mkdir(staging, { recursive: true });
   } catch (error) {
-    throw new WingbeatsError('IO', `Cannot create the output folder '${outDir}': ${(error as Error).message}`);
+    throw new WingbeatsError('IO', `Cannot create the output folder '${outDir}': ${(error as Error).message}`, { cause: error });
   }
   const names: string[] = [];
   const staged: StagedOutput = {
     path: (name) => path.join(staging, name),
     async write(name, data) {
       const target = path.join(staging, name);
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, data);
+      try {
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(target, data);
+      } catch (error) {
+        const reason = isDiskFull(error) ? 'no space left on the device' : (error as Error).message;
+        throw new WingbeatsError('IO', `Cannot write '${path.join(outDir, name)}': ${reason}.`, { cause: error });
+      }
       if (!names.includes(name)) names.push(name);
       return path.join(outDir, name);
     },
@@ -60,6 +117,14 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
     },
     async discard() {
       await rm(staging, { recursive: true, force: true });
+      // Folders this run created stay only if something else was put in them meanwhile.
+      for (let dir = path.resolve(outDir); created !== undefined && (dir === created || dir.startsWith(`${created}${path.sep}`)); dir = path.dirname(dir)) {
+        try {
+          await rmdir(dir);
+        } catch {
+          break;
+        }
+      }
     },
   };
   return staged;

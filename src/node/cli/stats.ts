@@ -12,6 +12,7 @@ import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptio
 import { openModel } from './open-model.js';
 import { addRecordingOptions, inputReadOptions } from './options.js';
 import { createProgress } from './progress.js';
+import { checkOutputFile } from './output-target.js';
 
 /** The model given, or an identity model of the preset's input shape. */
 async function layoutModel(io: CliIo, options: Record<string, any>): Promise<ExplainableModel> {
@@ -33,6 +34,7 @@ export function statsCommand(io: CliIo): Command {
     .option('-o, --out <file>', 'where to write the statistics JSON {shape, mean, std, count} (needed unless --json)');
   addCommonOptions(addRecordingOptions(command, 'all'));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    if (options.out !== undefined) await checkOutputFile(options.out);
     if (options.out === undefined && !options.json)
       throw new WingbeatsError('INVALID_ARGUMENT', "Command 'stats' needs --out FILE or --json (or both).");
     const model = await layoutModel(io, options);

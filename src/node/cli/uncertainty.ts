@@ -11,6 +11,8 @@ import { readBaselineFile, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
+import { checkOutputFolder } from './output-target.js';
+import { checkMemoryEstimate } from './memory-estimate.js';
 
 const OWN_OPTIONS = [...MC_DROPOUT_OPTIONS, ...QUANTILE_OPTIONS];
 const QUANTILE = { name: 'quantiles', flag: '--quantiles', type: 'number', min: 0, max: 1, help: '' } as const;
@@ -37,8 +39,16 @@ export function uncertaintyCommand(io: CliIo): Command {
     };
     const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
     const settings = jobSettings(options);
+    if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
       const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const values = items.length * (items[0]?.data.length ?? 0);
+      // Every sample's heatmap is kept for the quantiles (float32), and written as JSON text with --keep-samples.
+      checkMemoryEstimate(
+        `uncertainty: ${own.samples} samples × ${values} input values`,
+        own.samples * values * (options.keepSamples === true ? 40 : 4),
+        'lower --samples or give fewer inputs',
+      );
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, `uncertainty (${own.samples} samples)`, { quiet: options.quiet });
       const job = {

@@ -1,0 +1,80 @@
+/**
+ * Reading Keras HDF5 files in a worker thread with a time limit (Node only). libhdf5 can loop forever on some damaged
+ * files (a corrupted global heap behind a string attribute, found by fuzzing); in a worker such a read is stopped after
+ * the limit and reported as one clean error instead of hanging the command. One worker serves the reads of a process
+ * one at a time (it is replaced after a stopped read) and does not keep the process alive.
+ */
+import { Worker } from 'node:worker_threads';
+import { WingbeatsError, type WingbeatsErrorCode } from '../util/errors.js';
+import type { KerasH5Contents } from '../models/hdf5.js';
+
+/** Longest time a Keras HDF5 file may take to read (real files take well under a second). */
+export const H5_READ_TIMEOUT_MS = 15_000;
+
+type Reply = { id: number; ok: true; contents: KerasH5Contents } | { id: number; ok: false; code?: string; message: string };
+
+let worker: Worker | null = null;
+let nextId = 0;
+let queue: Promise<unknown> = Promise.resolve();
+
+function startWorker(): Worker {
+  const source = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./keras-h5-worker.${source ? 'ts' : 'js'}`, import.meta.url);
+  // From the TypeScript sources (a checkout) the worker first registers tsx, which workers do not inherit.
+  const created = source
+    ? new Worker(`(async () => { (await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})).register(); await import(${JSON.stringify(entry.href)}); })();`, { eval: true })
+    : new Worker(entry);
+  created.unref();
+  created.on('exit', () => {
+    if (worker === created) worker = null;
+  });
+  return created;
+}
+
+function readOnce(bytes: Uint8Array, fileName: string, timeoutMs: number): Promise<KerasH5Contents> {
+  const current = worker ?? (worker = startWorker());
+  const id = ++nextId;
+  return new Promise((resolve, reject) => {
+    const stop = (): void => {
+      clearTimeout(timer);
+      current.off('message', onMessage);
+      current.off('error', onError);
+      current.off('exit', onExit);
+    };
+    const fail = (message: string, cause?: unknown): void => {
+      stop();
+      if (worker === current) worker = null;
+      void current.terminate();
+      reject(new WingbeatsError('INVALID_FILE', message, cause === undefined ? undefined : { cause }));
+    };
+    const onMessage = (reply: Reply): void => {
+      if (reply.id !== id) return;
+      stop();
+      if (reply.ok) resolve(reply.contents);
+      else reject(new WingbeatsError((reply.code as WingbeatsErrorCode) ?? 'INVALID_FILE', reply.message));
+    };
+    const onError = (error: Error): void => fail(`'${fileName}' could not be read as a Keras HDF5 file (${error.message}).`, error);
+    const onExit = (code: number): void => fail(`'${fileName}' could not be read as a Keras HDF5 file (the reader stopped with code ${code}).`);
+    const timer = setTimeout(() => fail(`'${fileName}' could not be read as HDF5 within ${timeoutMs / 1000} s; the file is damaged.`), timeoutMs);
+    current.on('message', onMessage);
+    current.once('error', onError);
+    current.once('exit', onExit);
+    current.postMessage({ id, bytes, fileName });
+  });
+}
+
+/**
+ * Reads a Keras HDF5 file like `readKerasH5`, in a worker thread that is stopped after `timeoutMs`.
+ *
+ * @param bytes - The file's bytes.
+ * @param fileName - For messages.
+ * @param timeoutMs - Time limit (default {@link H5_READ_TIMEOUT_MS}).
+ * @returns The file's {@link KerasH5Contents}.
+ * @throws WingbeatsError as `readKerasH5`, or `INVALID_FILE` when the read does not finish in time.
+ * @example const contents = await readKerasH5Isolated(bytes, 'model.h5');
+ */
+export function readKerasH5Isolated(bytes: Uint8Array, fileName: string, timeoutMs = H5_READ_TIMEOUT_MS): Promise<KerasH5Contents> {
+  const result = queue.then(() => readOnce(bytes, fileName, timeoutMs));
+  queue = result.catch(() => undefined);
+  return result;
+}
