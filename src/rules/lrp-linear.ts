@@ -12,7 +12,7 @@ export const LRP_WEIGHTED_CLASSES = ['Dense', 'Conv1D', 'Conv2D'] as const;
 /** Layer classes LRP treats with the ε-rule and no weight change. */
 export const LRP_AFFINE_CLASSES = ['BatchNormalization', 'AveragePooling1D', 'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D'] as const;
 /** Weightless layers through which relevance flows by the ordinary gradient (max pooling: to the winner; ReLU: passed on). */
-export const LRP_PASS_CLASSES = ['InputLayer', 'Activation', 'ReLU', 'MaxPooling1D', 'MaxPooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape', 'Dropout', 'SpatialDropout1D', 'Softmax'] as const;
+export const LRP_PASS_CLASSES = ['InputLayer', 'Activation', 'ReLU', 'MaxPooling1D', 'MaxPooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Flatten', 'KerasFlatten', 'Reshape', 'Dropout', 'SpatialDropout1D', 'Softmax'] as const;
 
 /** Copies of the kernel and bias of a Dense or convolution layer (bias zeros when the layer has none), owned by the caller. */
 export function kernelAndBias(layer: tf.layers.Layer): { kernel: tf.Tensor; bias: tf.Tensor } {
