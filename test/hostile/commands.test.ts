@@ -67,7 +67,10 @@ test('arguments are checked before any work: --target, --channel, --baseline, no
   }
   oneLine(await runCli(['stats', '--input', inputs, '--preset', 'potamitis-psd', '--out', '/proc/stats.json']), /Option '--out' must be a file on a regular file system/);
   oneLine(await runCli(['explain', '--model', '/dev/urandom', '--input', inputs]), /The model '\/dev\/urandom' is a character device, not a regular file/);
-  oneLine(await runCli(['features', '--input', '/dev/zero', '--preset', 'potamitis-psd']), /The --input file '\/dev\/zero' is a character device/);
+  oneLine(await runCli(['features', '--input', '/dev/zero', '--preset', 'potamitis-psd']), /Option '--input' of 'features' takes \.wav recordings but got '\/dev\/zero'/);
+  const zeroWav = path.join(work, 'zero.wav');
+  execFileSync('ln', ['-sf', '/dev/zero', zeroWav]);
+  oneLine(await runCli(['features', '--input', zeroWav, '--preset', 'potamitis-psd']), /The --input file '.*zero\.wav' is a character device/);
 });
 
 test('features --out stages its files and never replaces a user\'s files unless --force', async () => {
