@@ -14,9 +14,18 @@ import { loadModelFile } from '../src/node/load-model-file.js';
 export function psdLikeModel(): tf.LayersModel {
   const layers: tf.layers.Layer[] = [tf.layers.batchNormalization({ inputShape: [129, 1] })];
   for (const filters of [16, 32, 64, 128, 256]) {
-    layers.push(tf.layers.conv1d({ filters, kernelSize: 3, padding: 'same' }), tf.layers.batchNormalization(), tf.layers.reLU(), tf.layers.maxPooling1d({ poolSize: 2 }));
+    layers.push(
+      tf.layers.conv1d({ filters, kernelSize: 3, padding: 'same' }),
+      tf.layers.batchNormalization(),
+      tf.layers.reLU(),
+      tf.layers.maxPooling1d({ poolSize: 2 }),
+    );
   }
-  layers.push(tf.layers.flatten(), tf.layers.dropout({ rate: 0.5 }), tf.layers.dense({ units: 6, activation: 'softmax' }));
+  layers.push(
+    tf.layers.flatten(),
+    tf.layers.dropout({ rate: 0.5 }),
+    tf.layers.dense({ units: 6, activation: 'softmax' }),
+  );
   return tf.sequential({ layers });
 }
 
@@ -36,8 +45,28 @@ export async function medianMs(fn: () => Promise<void> | void, repeats: number):
 async function convGradientRatio(): Promise<Record<string, number>> {
   const x = tf.randomNormal([8, 64, 56, 16], 0, 1, 'float32', 3) as tf.Tensor4D;
   const kernel = tf.randomNormal([3, 3, 16, 32], 0, 1, 'float32', 4) as tf.Tensor4D;
-  const plain = await medianMs(() => tf.tidy(() => void tf.grad((i: tf.Tensor) => tf.sum(tf.conv2d(i as tf.Tensor4D, kernel, 1, 'same')))(x).dataSync()), 7);
-  const fast = await medianMs(() => tf.tidy(() => void tf.grad((i: tf.Tensor) => tf.sum(conv2dInputGradFriendly(i as tf.Tensor4D, kernel, [1, 1], 'same', [1, 1])))(x).dataSync()), 7);
+  const plain = await medianMs(
+    () =>
+      tf.tidy(
+        () =>
+          void tf
+            .grad((i: tf.Tensor) => tf.sum(tf.conv2d(i as tf.Tensor4D, kernel, 1, 'same')))(x)
+            .dataSync(),
+      ),
+    7,
+  );
+  const fast = await medianMs(
+    () =>
+      tf.tidy(
+        () =>
+          void tf
+            .grad((i: tf.Tensor) => tf.sum(conv2dInputGradFriendly(i as tf.Tensor4D, kernel, [1, 1], 'same', [1, 1])))(
+              x,
+            )
+            .dataSync(),
+      ),
+    7,
+  );
   x.dispose();
   kernel.dispose();
   return { plainMs: plain, fastMs: fast, speedup: plain / fast };
@@ -72,7 +101,10 @@ export async function benchAttribution(): Promise<Record<string, unknown>> {
   const grad = await medianMs(async () => disposeAttribution(await gradients(model, x)), 9);
   const guided = await medianMs(async () => disposeAttribution(await guidedBackprop(model, x)), 9);
   const ig = await medianMs(async () => disposeAttribution(await integratedGradients(model, x, { steps: 50 })), 5);
-  const igBatch = await medianMs(async () => disposeAttribution(await integratedGradients(model, batch, { steps: 50, batchSize: 128 })), 3);
+  const igBatch = await medianMs(
+    async () => disposeAttribution(await integratedGradients(model, batch, { steps: 50, batchSize: 128 })),
+    3,
+  );
   const before = tf.memory().numTensors;
   disposeAttribution(await integratedGradients(model, batch, { steps: 200, batchSize: 64 }));
   const leaked = tf.memory().numTensors - before;

@@ -26,12 +26,22 @@ const METHODS: [string, Run][] = [
   ['lrpEpsilonFoldedBatchNorm', (m, x) => lrp(m, x, { foldBatchNorm: true })],
 ];
 
-async function rows(model: ExplainableModel, x: tf.Tensor, repeats: number, occlusionWindow: number): Promise<Record<string, unknown>> {
+async function rows(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  repeats: number,
+  occlusionWindow: number,
+): Promise<Record<string, unknown>> {
   const out: Record<string, number> = {};
-  for (const [name, run] of METHODS) out[`${name}Ms`] = await medianMs(async () => disposeAttribution(await run(model, x)), repeats);
-  out.occlusionMs = await medianMs(async () => disposeAttribution(await occlusion(model, x, { window: occlusionWindow, stride: occlusionWindow })), Math.max(1, Math.floor(repeats / 3)));
+  for (const [name, run] of METHODS)
+    out[`${name}Ms`] = await medianMs(async () => disposeAttribution(await run(model, x)), repeats);
+  out.occlusionMs = await medianMs(
+    async () => disposeAttribution(await occlusion(model, x, { window: occlusionWindow, stride: occlusionWindow })),
+    Math.max(1, Math.floor(repeats / 3)),
+  );
   const ratios: Record<string, number> = {};
-  for (const [key, value] of Object.entries(out)) if (key !== 'gradientsMs') ratios[key.replace(/Ms$/, 'OverGradients')] = value / out.gradientsMs;
+  for (const [key, value] of Object.entries(out))
+    if (key !== 'gradientsMs') ratios[key.replace(/Ms$/, 'OverGradients')] = value / out.gradientsMs;
   return { ...out, occlusionWindow, ratios };
 }
 
@@ -39,8 +49,19 @@ async function rows(model: ExplainableModel, x: tf.Tensor, repeats: number, occl
 export async function benchMethods(): Promise<Record<string, unknown>> {
   const model = ExplainableModel.from(psdLikeModel());
   const x = tf.randomNormal([1, 129, 1], -80, 20, 'float32', 1);
-  const result: Record<string, unknown> = { model: 'PSD-like 1-D CNN, 129×1 input, random weights', backend: tf.getBackend(), ...(await rows(model, x, 7, 8)) };
-  result.sanityCheck3MethodsMs = await medianMs(async () => void (await sanityCheck(model, x, { methods: ['gradients', 'guided-backprop', 'integrated-gradients'], methodOptions: { steps: 16 } })), 1);
+  const result: Record<string, unknown> = {
+    model: 'PSD-like 1-D CNN, 129×1 input, random weights',
+    backend: tf.getBackend(),
+    ...(await rows(model, x, 7, 8)),
+  };
+  result.sanityCheck3MethodsMs = await medianMs(
+    async () =>
+      void (await sanityCheck(model, x, {
+        methods: ['gradients', 'guided-backprop', 'integrated-gradients'],
+        methodOptions: { steps: 16 },
+      })),
+    1,
+  );
   x.dispose();
   model.dispose();
   const shared = fileURLToPath(new URL('../../shared/models/', import.meta.url));
@@ -48,7 +69,13 @@ export async function benchMethods(): Promise<Record<string, unknown>> {
   const real: Record<string, unknown> = {};
   for (const [name, file, shape, repeats, window] of [
     ['potamitisPsdSimpleCls', 'Potatamis/psd/SimpleCls/SimpleCls_psd_frozen.h5', [1, 129, 1], 5, 8],
-    ['potamitisSpectrogramSimpleCls', 'Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5', [1, 129, 113, 3], 1, 16],
+    [
+      'potamitisSpectrogramSimpleCls',
+      'Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5',
+      [1, 129, 113, 3],
+      1,
+      16,
+    ],
   ] as const) {
     const loaded = await loadModelFile(shared + file);
     const input = tf.randomNormal([...shape], -1, 0.3, 'float32', 5);

@@ -38,7 +38,10 @@ export async function benchRender(repetitions = 5): Promise<RenderTimings> {
   const bins = 129;
   const frames = 113;
   const f = Float64Array.from({ length: bins }, (_, i) => (4000 * i) / (bins - 1));
-  const spectrum = Float64Array.from(f, (x) => -65 + 40 * Math.exp(-(((x - 470) / 45) ** 2)) + 20 * Math.exp(-(((x - 940) / 45) ** 2)));
+  const spectrum = Float64Array.from(
+    f,
+    (x) => -65 + 40 * Math.exp(-(((x - 470) / 45) ** 2)) + 20 * Math.exp(-(((x - 940) / 45) ** 2)),
+  );
   const attribution = Float64Array.from(f, (x) => Math.exp(-(((x - 470) / 60) ** 2)));
   const spec = new Float32Array(bins * frames);
   const heat = new Float32Array(bins * frames);
@@ -49,14 +52,21 @@ export async function benchRender(repetitions = 5): Promise<RenderTimings> {
       heat[r * frames + c] = Math.exp(-(((hz - 470) / 80) ** 2)) * Math.exp(-(((c - 55) / 25) ** 2));
     }
   }
-  const psdSpec = psdExplanationSpec({ spectrum, attribution, className: 'Ae_aegypti', score: 0.93, method: 'saliency' });
+  const psdSpec = psdExplanationSpec({
+    spectrum,
+    attribution,
+    className: 'Ae_aegypti',
+    score: 0.93,
+    method: 'saliency',
+  });
   const spectrogramSpec = spectrogramExplanationSpec({
     spectrogram: { values: spec, rows: bins, cols: frames },
     attribution: { values: heat, rows: bins, cols: frames },
     timeRange: [0, 0.6],
   });
   const cells = [];
-  for (let r = 0; r < bins; r++) for (let c = 0; c < frames; c++) cells.push({ t: c, f: bins - 1 - r, v: heat[r * frames + c] });
+  for (let r = 0; r < bins; r++)
+    for (let c = 0; c < frames; c++) cells.push({ t: c, f: bins - 1 - r, v: heat[r * frames + c] });
   const rectSpec = {
     width: 320,
     height: 240,
@@ -77,7 +87,10 @@ export async function benchRender(repetitions = 5): Promise<RenderTimings> {
     spectrogramPngMs: await median(repetitions, () => svgToPng(spectrogramSvg)),
     spectrogramRectMarksSvgMs: await median(Math.min(repetitions, 3), () => renderChartSvg(rectSpec)),
     reportMs: await median(repetitions, () =>
-      renderReport({ title: 'bench', items: [{ name: 'x', explanations: [{ image: { svg: psdSvg } }, { image: { svg: spectrogramSvg } }] }] }),
+      renderReport({
+        title: 'bench',
+        items: [{ name: 'x', explanations: [{ image: { svg: psdSvg } }, { image: { svg: spectrogramSvg } }] }],
+      }),
     ),
     repetitions,
   };

@@ -75,6 +75,9 @@ export async function benchSignal(): Promise<Record<string, number>> {
     keoghPsdMs: medianMs(() => computeFeatures(x16, 'keogh-psd'), 50),
     keoghSpectrogramMs: medianMs(() => computeFeatures(x16, 'keogh-spectrogram'), 50),
     recording1s44kToPotamitisPsdMs: medianMs(() => featuresFromRecording(recording44, 'potamitis-psd'), 20),
-    recording1s44kToPotamitisSpectrogramMs: medianMs(() => featuresFromRecording(recording44, 'potamitis-spectrogram'), 20),
+    recording1s44kToPotamitisSpectrogramMs: medianMs(
+      () => featuresFromRecording(recording44, 'potamitis-spectrogram'),
+      20,
+    ),
   };
 }

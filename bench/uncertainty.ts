@@ -11,20 +11,40 @@ import { loadModel } from '../src/models/load-model.js';
 import { mcDropoutExplanations } from '../src/uncertainty/mc-dropout-explanations.js';
 import { quantileMaps } from '../src/uncertainty/quantile-maps.js';
 
-const SHARED_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'models', 'Potatamis', 'spectro', 'SimpleCls', 'SimpleCls_spectro_frozen.h5');
+const SHARED_MODEL = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'shared',
+  'models',
+  'Potatamis',
+  'spectro',
+  'SimpleCls',
+  'SimpleCls_spectro_frozen.h5',
+);
 
 /** Input 129×113×3 → 3 × [Conv2D 3×3 same → BatchNorm → ReLU → MaxPool 2] (8, 16, 32) → GAP → Dropout(0.5) → Dense(6, softmax). */
 function smallSpectrogramModel(): tf.LayersModel {
   const layers: tf.layers.Layer[] = [];
   for (const [i, filters] of [8, 16, 32].entries()) {
     layers.push(
-      tf.layers.conv2d({ ...(i === 0 ? { inputShape: [129, 113, 3] } : {}), filters, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotNormal({ seed: i }) }),
+      tf.layers.conv2d({
+        ...(i === 0 ? { inputShape: [129, 113, 3] } : {}),
+        filters,
+        kernelSize: 3,
+        padding: 'same',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: i }),
+      }),
       tf.layers.batchNormalization(),
       tf.layers.reLU(),
       tf.layers.maxPooling2d({ poolSize: 2 }),
     );
   }
-  layers.push(tf.layers.globalAveragePooling2d({}), tf.layers.dropout({ rate: 0.5 }), tf.layers.dense({ units: 6, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 9 }) }));
+  layers.push(
+    tf.layers.globalAveragePooling2d({}),
+    tf.layers.dropout({ rate: 0.5 }),
+    tf.layers.dense({ units: 6, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 9 }) }),
+  );
   return tf.sequential({ layers });
 }
 
@@ -69,7 +89,9 @@ export async function benchUncertainty(options: { samples?: number } = {}): Prom
     quantileMaps(result.examples[0].samples as Float32Array[], [0.25, 0.5, 0.75], { method: 'histogram' });
     const histogramMs = performance.now() - histogramStart;
     return {
-      model: shared ? 'Potamitis SimpleCls spectrogram CNN (../shared), 129×113×3' : 'small random 2-D CNN (8/16/32 filters), 129×113×3 (../shared absent)',
+      model: shared
+        ? 'Potamitis SimpleCls spectrogram CNN (../shared), 129×113×3'
+        : 'small random 2-D CNN (8/16/32 filters), 129×113×3 (../shared absent)',
       backend: tf.getBackend(),
       method: 'saliency',
       samples,

@@ -28,7 +28,9 @@ if (tsx !== null) {
 } else if (existsSync(built)) {
   cli = await import(pathToFileURL(built).href);
 } else {
-  process.stderr.write('wingbeats-xai: this checkout has neither its development dependencies nor a build: run `npm install` (or `npm run build`) first.\n');
+  process.stderr.write(
+    'wingbeats-xai: this checkout has neither its development dependencies nor a build: run `npm install` (or `npm run build`) first.\n',
+  );
   process.exit(1);
 }
 process.exitCode = await cli.main(process.argv.slice(2));

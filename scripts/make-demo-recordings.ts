@@ -35,14 +35,21 @@ async function main(): Promise<void> {
   const rng = createRng(Number(values.seed));
   for (const species of DEMO_SPECIES) {
     // A clean-ish recording near the species mean (SNR 25 dB) so each file is a typical example.
-    const rec = synthesizeWingbeat(species, { seed: rng.int32(), sampleRate: SAMPLE_RATE, duration: DURATION, snrDb: 25 });
+    const rec = synthesizeWingbeat(species, {
+      seed: rng.int32(),
+      sampleRate: SAMPLE_RATE,
+      duration: DURATION,
+      snrDb: 25,
+    });
     const pcm = Int16Array.from(rec.samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
     const wav = new WaveFile();
     wav.fromScratch(1, SAMPLE_RATE, '16', pcm);
     const bytes = wav.toBuffer();
     const path = join(values.out, `${rec.name}.wav`);
     await writeFile(path, bytes);
-    console.log(`${path}: ${rec.samples.length} samples at ${SAMPLE_RATE} Hz, fundamental ${rec.fundamental.toFixed(1)} Hz, ${bytes.byteLength} bytes`);
+    console.log(
+      `${path}: ${rec.samples.length} samples at ${SAMPLE_RATE} Hz, fundamental ${rec.fundamental.toFixed(1)} Hz, ${bytes.byteLength} bytes`,
+    );
   }
 }
 

@@ -57,13 +57,17 @@ function buildModel(rng: Rng): tf.Sequential {
   model.add(tf.layers.batchNormalization({ momentum, name: 'bn1' }));
   model.add(tf.layers.reLU({ name: 'relu1' }));
   model.add(tf.layers.maxPooling1d({ poolSize: 2, name: 'pool1' }));
-  model.add(tf.layers.conv1d({ filters: 16, kernelSize: 3, padding: 'same', kernelInitializer: init(), name: 'conv2' }));
+  model.add(
+    tf.layers.conv1d({ filters: 16, kernelSize: 3, padding: 'same', kernelInitializer: init(), name: 'conv2' }),
+  );
   model.add(tf.layers.batchNormalization({ momentum, name: 'bn2' }));
   model.add(tf.layers.reLU({ name: 'relu2' }));
   model.add(tf.layers.maxPooling1d({ poolSize: 2, name: 'pool2' }));
   model.add(tf.layers.flatten({ name: 'flatten' }));
   model.add(tf.layers.dropout({ rate: 0.5, name: 'dropout' }));
-  model.add(tf.layers.dense({ units: DEMO_SPECIES.length, activation: 'softmax', kernelInitializer: init(), name: 'species' }));
+  model.add(
+    tf.layers.dense({ units: DEMO_SPECIES.length, activation: 'softmax', kernelInitializer: init(), name: 'species' }),
+  );
   return model;
 }
 
@@ -71,7 +75,9 @@ function buildModel(rng: Rng): tf.Sequential {
 function accuracy(model: tf.LayersModel, x: tf.Tensor3D, labels: Int32Array): number {
   const predicted = tf.tidy(() => (model.predict(x) as tf.Tensor2D).argMax(1).dataSync() as Int32Array);
   let correct = 0;
-  predicted.forEach((p, i) => { if (p === labels[i]) correct++; });
+  predicted.forEach((p, i) => {
+    if (p === labels[i]) correct++;
+  });
   return correct / labels.length;
 }
 
@@ -79,7 +85,9 @@ function accuracy(model: tf.LayersModel, x: tf.Tensor3D, labels: Int32Array): nu
 function confusion(model: tf.LayersModel, x: tf.Tensor3D, labels: Int32Array): number[][] {
   const predicted = tf.tidy(() => (model.predict(x) as tf.Tensor2D).argMax(1).dataSync() as Int32Array);
   const matrix = DEMO_SPECIES.map(() => DEMO_SPECIES.map(() => 0));
-  predicted.forEach((p, i) => { matrix[labels[i]][p]++; });
+  predicted.forEach((p, i) => {
+    matrix[labels[i]][p]++;
+  });
   return matrix;
 }
 
@@ -105,10 +113,16 @@ async function main(): Promise<void> {
   const test = synthesizeDataset({ perSpecies: testPerSpecies, seed: `${seed}-test` });
   const trainSet = toTensors(train);
   const testSet = toTensors(test);
-  console.error(`features: ${train.length} training and ${test.length} test recordings (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.error(
+    `features: ${train.length} training and ${test.length} test recordings (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 
   const model = buildModel(rng);
-  model.compile({ optimizer: tf.train.adam(learningRate), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: tf.train.adam(learningRate),
+    loss: 'sparseCategoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   const dropout = model.getLayer('dropout') as unknown as { seed?: number };
   const n = train.length;
   const order = Array.from({ length: n }, (_, i) => i);
@@ -158,13 +172,20 @@ async function main(): Promise<void> {
       };
       await writeFile(join(values.out, 'model.json'), JSON.stringify(modelJson));
       await writeFile(join(values.out, weightsFile), new Uint8Array(weightData));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightDataBytes: weightData.byteLength,
+        },
+      };
     }),
   );
   await writeFile(join(values.out, 'labels.json'), `${JSON.stringify({ species: DEMO_SPECIES }, null, 2)}\n`);
   const metadata = {
     name: 'wingbeats-demo',
-    description: 'Small 1-D CNN trained on synthetic wingbeat recordings of the six Potamitis species (a demo, not a real classifier).',
+    description:
+      'Small 1-D CNN trained on synthetic wingbeat recordings of the six Potamitis species (a demo, not a real classifier).',
     preset: PRESET,
     inputShape: featureShape(PRESET),
     outputNames: ['species'],
@@ -188,7 +209,12 @@ async function main(): Promise<void> {
       generator: 'src/demo/synthesize.ts',
       sampleRate: 8000,
       duration: 0.7,
-      species: Object.fromEntries(DEMO_SPECIES.map((s) => [s, { meanFrequency: SPECIES_PROFILES[s].meanFrequency, frequencySd: SPECIES_PROFILES[s].frequencySd }])),
+      species: Object.fromEntries(
+        DEMO_SPECIES.map((s) => [
+          s,
+          { meanFrequency: SPECIES_PROFILES[s].meanFrequency, frequencySd: SPECIES_PROFILES[s].frequencySd },
+        ]),
+      ),
     },
     date: new Date().toISOString().slice(0, 10),
   };
@@ -204,7 +230,12 @@ async function main(): Promise<void> {
       weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
     }),
   );
-  const maxDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(testSet.x) as tf.Tensor, reloaded.predict(testSet.x) as tf.Tensor))).dataSync()[0]);
+  const maxDiff = tf.tidy(
+    () =>
+      tf
+        .max(tf.abs(tf.sub(model.predict(testSet.x) as tf.Tensor, reloaded.predict(testSet.x) as tf.Tensor)))
+        .dataSync()[0],
+  );
   if (!(maxDiff < 1e-6)) throw new Error(`the reloaded model predicts differently (max difference ${maxDiff})`);
 
   console.error(`confusion (rows true, columns predicted; ${DEMO_SPECIES.join(', ')}):`);

@@ -208,7 +208,12 @@ export { toJson, nestArray } from './pipeline/json-values.js';
 export { modelJson, resultJson } from './pipeline/result-json.js';
 export { parseTarget, parseOutput } from './pipeline/selectors.js';
 
-export { examplesFromFolder, examplesFromManifest, isDatasetFile, DATASET_FILE_EXTENSIONS } from './dataset/examples.js';
+export {
+  examplesFromFolder,
+  examplesFromManifest,
+  isDatasetFile,
+  DATASET_FILE_EXTENSIONS,
+} from './dataset/examples.js';
 export type { DatasetExample } from './dataset/examples.js';
 export { stableHash, shardOfPath, inShard, parseShard, resolveShard, WHOLE_DATASET } from './dataset/shard.js';
 export type { Shard } from './dataset/shard.js';
@@ -217,7 +222,13 @@ export type { DatasetExplainSettings, LoadedExample } from './dataset/explain-ro
 export { TABLE_COLUMNS, TABLE_METADATA_KEY, tableSchema } from './dataset/table.js';
 export type { DatasetRow } from './dataset/table.js';
 export { summarizeTable } from './dataset/summarize.js';
-export type { ClassSummary, DatasetSummary, SummarizeOptions, SummaryGrouping, TableScan } from './dataset/summarize.js';
+export type {
+  ClassSummary,
+  DatasetSummary,
+  SummarizeOptions,
+  SummaryGrouping,
+  TableScan,
+} from './dataset/summarize.js';
 export { heatmapAxis, topRegions } from './dataset/axis.js';
 export type { HeatmapAxis, TopRegion } from './dataset/axis.js';
 export type { DatasetRunSettings } from './dataset/settings.js';

@@ -22,7 +22,13 @@ export async function useWasm(): Promise<void> {
 }
 
 /** Asserts that two number arrays agree elementwise within atol + rtol·|expected|. */
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0, what = 'values'): void {
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  atol: number,
+  rtol = 0,
+  what = 'values',
+): void {
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} != ${expected.length}`);
   let worst = 0;
   let worstIndex = -1;
@@ -34,14 +40,18 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
   if (worstIndex >= 0) {
-    assert.fail(`${what}: index ${worstIndex}: ${actual[worstIndex]} vs expected ${expected[worstIndex]} (atol ${atol}, rtol ${rtol})`);
+    assert.fail(
+      `${what}: index ${worstIndex}: ${actual[worstIndex]} vs expected ${expected[worstIndex]} (atol ${atol}, rtol ${rtol})`,
+    );
   }
 }
 
 /** Flattens a tensor or nested array to a plain number array. */
 export function flat(value: tf.Tensor | number[] | number[][] | ArrayLike<number>): number[] {
   if (value instanceof tf.Tensor) return Array.from(value.dataSync());
-  return (Array.isArray(value) ? (value as unknown[]).flat(Infinity) : Array.from(value as ArrayLike<number>)) as number[];
+  return (
+    Array.isArray(value) ? (value as unknown[]).flat(Infinity) : Array.from(value as ArrayLike<number>)
+  ) as number[];
 }
 
 /** Runs `fn` and asserts that tf.memory().numTensors is the same afterwards (whether `fn` resolves or rejects). Returns fn's outcome. */
@@ -56,9 +66,12 @@ export async function withoutLeaks<T>(fn: () => Promise<T> | T, cleanup?: (value
 /** Asserts that `fn` rejects with a message matching `pattern`, and leaks no tensor while doing so. */
 export async function rejectsWithoutLeaks(fn: () => Promise<unknown> | unknown, pattern: RegExp): Promise<void> {
   const before = tf.memory().numTensors;
-  await assert.rejects(async () => fn(), (error: Error) => {
-    assert.match(error.message, pattern);
-    return true;
-  });
+  await assert.rejects(
+    async () => fn(),
+    (error: Error) => {
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
   assert.equal(tf.memory().numTensors, before, 'tensor leak on the error path');
 }

@@ -65,7 +65,9 @@ export function twoHeadNet(seed = 4): tf.LayersModel {
   const input = tf.input({ shape: [5] });
   const hidden = tf.layers.dense({ units: 6, activation: 'relu', name: 'shared' }).apply(input) as tf.SymbolicTensor;
   const genus = tf.layers.dense({ units: 2, activation: 'softmax', name: 'genus' }).apply(hidden) as tf.SymbolicTensor;
-  const species = tf.layers.dense({ units: 4, activation: 'softmax', name: 'species' }).apply(hidden) as tf.SymbolicTensor;
+  const species = tf.layers
+    .dense({ units: 4, activation: 'softmax', name: 'species' })
+    .apply(hidden) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: [genus, species] });
   seedWeights(model, seed);
   return model;
@@ -82,14 +84,24 @@ export function linearNet(n: number, seed = 5): tf.LayersModel {
 export function randomBatch(shape: number[], seed: number): tf.Tensor {
   const rng = createRng(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng.normal()),
+    shape,
+  );
 }
 
 /** Image-style net: strided Conv2D(relu) → DepthwiseConv2D(relu) → SeparableConv2D(relu) → BatchNorm → ReLU6 → GAP → Dense(3, softmax). */
 export function mobileNetLike(seed = 6): tf.LayersModel {
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [10, 9, 3], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+      tf.layers.conv2d({
+        inputShape: [10, 9, 3],
+        filters: 4,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+      }),
       tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', depthMultiplier: 2, activation: 'relu' }),
       tf.layers.separableConv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
       tf.layers.batchNormalization(),

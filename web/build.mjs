@@ -60,12 +60,16 @@ for (const name of wasmFiles) await copyInto(join(wasmDir, name), join(outDir, '
 const modelDir = join(root, 'assets', 'demo-model');
 const modelJson = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8'));
 const weightFiles = modelJson.weightsManifest.flatMap((group) => group.paths);
-for (const name of ['model.json', 'labels.json', 'metadata.json', ...weightFiles]) await copyInto(join(modelDir, name), join(outDir, 'demo', 'model'));
+for (const name of ['model.json', 'labels.json', 'metadata.json', ...weightFiles])
+  await copyInto(join(modelDir, name), join(outDir, 'demo', 'model'));
 
 const recordingsDir = join(root, 'assets', 'demo-recordings');
 const recordings = (await readdir(recordingsDir)).filter((name) => name.toLowerCase().endsWith('.wav')).sort();
 for (const name of recordings) await copyInto(join(recordingsDir, name), join(outDir, 'demo', 'recordings'));
-const manifest = { model: 'demo/model/', recordings: recordings.map((name) => `demo/recordings/${encodeURIComponent(name)}`) };
+const manifest = {
+  model: 'demo/model/',
+  recordings: recordings.map((name) => `demo/recordings/${encodeURIComponent(name)}`),
+};
 await writeFile(join(outDir, 'demo', 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;

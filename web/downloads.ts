@@ -14,7 +14,12 @@ export function offerDownload(blob: Blob, fileName: string): void {
 
 /** A JSON document as a download (typed arrays as plain arrays). */
 export function downloadJson(value: unknown, fileName: string): void {
-  const text = JSON.stringify(value, (_key, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v), 1);
+  const text = JSON.stringify(
+    value,
+    (_key, v) =>
+      ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v,
+    1,
+  );
   offerDownload(new Blob([`${text}\n`], { type: 'application/json' }), fileName);
 }
 
@@ -42,5 +47,10 @@ export async function svgsToPng(svgs: readonly string[], scale = 2): Promise<Blo
     context.drawImage(image, 0, y * scale, image.naturalWidth * scale, image.naturalHeight * scale);
     y += image.naturalHeight;
   }
-  return new Promise((done, fail) => canvas.toBlob((blob) => (blob === null ? fail(new Error('The PNG could not be encoded.')) : done(blob)), 'image/png'));
+  return new Promise((done, fail) =>
+    canvas.toBlob(
+      (blob) => (blob === null ? fail(new Error('The PNG could not be encoded.')) : done(blob)),
+      'image/png',
+    ),
+  );
 }

@@ -102,7 +102,11 @@ const CONTROL_FOR_OPTION: Record<string, string> = {
 
 /** A library message with its command-line hints ("(CLI: --pad)") turned into the page's controls. */
 function pageMessage(message: string): string {
-  return message.replace(/\(CLI: (--[a-z-]+)\)/g, (whole, option: string) => (CONTROL_FOR_OPTION[option] === undefined ? '' : `(on this page: ${CONTROL_FOR_OPTION[option]})`)).replace(/\s+\./g, '.');
+  return message
+    .replace(/\(CLI: (--[a-z-]+)\)/g, (whole, option: string) =>
+      CONTROL_FOR_OPTION[option] === undefined ? '' : `(on this page: ${CONTROL_FOR_OPTION[option]})`,
+    )
+    .replace(/\s+\./g, '.');
 }
 window.__wingbeats = page;
 
@@ -151,7 +155,10 @@ function setState(state: PageState['state']): void {
 
 /** Shows an error as one line (a WingbeatsError's message, or the unexpected error's own message). */
 function showError(error: unknown): void {
-  const message = error instanceof WingbeatsError ? pageMessage(error.message) : `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  const message =
+    error instanceof WingbeatsError
+      ? pageMessage(error.message)
+      : `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
   page.error = message;
   ui.error.textContent = message;
   ui.error.hidden = false;
@@ -166,7 +173,11 @@ function clearError(): void {
   ui.error.textContent = '';
 }
 
-function fill(select: HTMLSelectElement, options: { value: string; label: string; title?: string }[], selected?: string): void {
+function fill(
+  select: HTMLSelectElement,
+  options: { value: string; label: string; title?: string }[],
+  selected?: string,
+): void {
   select.replaceChildren(
     ...options.map((o) => {
       const option = new Option(o.label, o.value, false, o.value === selected);
@@ -180,21 +191,31 @@ function fill(select: HTMLSelectElement, options: { value: string; label: string
 function recordingLabel(url: string): string {
   const file = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)).replace(/\.wav$/i, '');
   const synthetic = /_synthetic$/i.test(file);
-  const species = file.replace(/_synthetic$/i, '').replace(/^([A-Z][a-z]?)_/, '$1. ').replace(/_/g, ' ');
+  const species = file
+    .replace(/_synthetic$/i, '')
+    .replace(/^([A-Z][a-z]?)_/, '$1. ')
+    .replace(/_/g, ' ');
   return synthetic ? `${species} (synthetic)` : species;
 }
 
 function fillStaticMenus(): void {
   fill(
     ui.method,
-    attributionMethodNames.map((name) => ({ value: name, label: attributionMethods[name].title, title: attributionMethods[name].summary })),
+    attributionMethodNames.map((name) => ({
+      value: name,
+      label: attributionMethods[name].title,
+      title: attributionMethods[name].summary,
+    })),
     'saliency',
   );
   fill(
     ui.preset,
     FEATURE_PRESET_NAMES.map((name) => ({ value: name, label: name, title: FEATURE_PRESETS[name].description })),
   );
-  fill(ui.inputSource, [...manifest.recordings.map((url) => ({ value: url, label: recordingLabel(url) })), { value: 'file', label: 'Your file (.wav, .json, .npy)…' }]);
+  fill(ui.inputSource, [
+    ...manifest.recordings.map((url) => ({ value: url, label: recordingLabel(url) })),
+    { value: 'file', label: 'Your file (.wav, .json, .npy)…' },
+  ]);
   showMethodHint();
 }
 
@@ -215,7 +236,10 @@ function fillTargets(): void {
   const output = Number(ui.head.value || 0);
   const labels = model.labels(output);
   const n = classCount(model, output) ?? labels?.length ?? 0;
-  const classes = Array.from({ length: n }, (_, i) => ({ value: String(i), label: labels?.[i] !== undefined ? `${i}: ${labels[i]}` : `class ${i}` }));
+  const classes = Array.from({ length: n }, (_, i) => ({
+    value: String(i),
+    label: labels?.[i] !== undefined ? `${i}: ${labels[i]}` : `class ${i}`,
+  }));
   fill(ui.target, [{ value: 'top', label: 'Top class (the prediction)' }, ...classes], 'top');
 }
 
@@ -223,7 +247,11 @@ function useModel(next: ExplainableModel): void {
   model = next;
   // the finest classifier head: species, else genus, else the first head with class names, else the first head
   const head = next.defaultOutput;
-  fill(ui.head, next.outputNames.map((name, i) => ({ value: String(i), label: name })), String(head));
+  fill(
+    ui.head,
+    next.outputNames.map((name, i) => ({ value: String(i), label: name })),
+    String(head),
+  );
   ui.head.disabled = next.outputNames.length < 2;
   fillTargets();
   try {
@@ -279,14 +307,15 @@ async function onModelFiles(): Promise<void> {
   }
 }
 
-
 async function onModelSource(): Promise<void> {
   const fromFile = ui.modelSource.value === 'file';
   ui.modelFiles.hidden = !fromFile;
   if (fromFile) {
     if ((ui.modelFiles.files?.length ?? 0) > 0) await onModelFiles();
     else {
-      dropModel('pick a Keras .keras or .h5, or a TensorFlow.js model.json with its .bin weight files (and optionally a labels.json).');
+      dropModel(
+        'pick a Keras .keras or .h5, or a TensorFlow.js model.json with its .bin weight files (and optionally a labels.json).',
+      );
       setState('ready');
     }
     return;
@@ -307,16 +336,35 @@ async function readSelectedInput(current: ExplainableModel): Promise<InputItem[]
   const choices = { preset, pad: ui.pad.checked, forcePreset: ui.forcePreset.checked };
   if (ui.inputSource.value === 'file') {
     const file = ui.inputFile.files?.[0];
-    if (file === undefined) throw new WingbeatsError('INVALID_ARGUMENT', 'Pick an input file (.wav, .json or .npy) first.');
+    if (file === undefined)
+      throw new WingbeatsError('INVALID_ARGUMENT', 'Pick an input file (.wav, .json or .npy) first.');
     return readInputSource(await readPicked(file), current, choices);
   }
   const url = ui.inputSource.value;
-  return readInputSource({ name: decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)), bytes: await fetchBytes(url) }, current, choices);
+  return readInputSource(
+    { name: decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)), bytes: await fetchBytes(url) },
+    current,
+    choices,
+  );
 }
 
 /** Runs the chosen method over every input in one batch through the pipeline; results as plain arrays. */
-async function explain(current: ExplainableModel, inputs: InputItem[], method: AttributionMethodName, output: number, target: number | null, seed: number, tuning: Record<string, unknown> = {}): Promise<ExplainRecord> {
-  const rows = await explainItems(current, inputs, { method, target: target ?? undefined, output, seed, methodOptions: tuning });
+async function explain(
+  current: ExplainableModel,
+  inputs: InputItem[],
+  method: AttributionMethodName,
+  output: number,
+  target: number | null,
+  seed: number,
+  tuning: Record<string, unknown> = {},
+): Promise<ExplainRecord> {
+  const rows = await explainItems(current, inputs, {
+    method,
+    target: target ?? undefined,
+    output,
+    seed,
+    methodOptions: tuning,
+  });
   const items = rows.map((row) => ({
     name: row.item.name,
     preset: row.item.recording === undefined ? undefined : (ui.preset.value as FeaturePresetName),
@@ -398,11 +446,14 @@ async function showRecord(current: ExplainableModel, record: ExplainRecord): Pro
     const meta = document.createElement('p');
     meta.className = 'meta';
     meta.textContent = `${title} of class ${item.targetName ?? item.target} — model '${record.model}', head '${record.head}'${item.preset !== undefined ? `, features: ${item.preset}` : ''}.`;
-    if (item.frequencyBands.length > 0) meta.textContent += ` Most relevant: ${formatFrequencyBands(item.frequencyBands)}.`;
+    if (item.frequencyBands.length > 0)
+      meta.textContent += ` Most relevant: ${formatFrequencyBands(item.frequencyBands)}.`;
     const warnings = document.createElement('ul');
     warnings.className = 'warnings';
     warnings.hidden = item.warnings.length === 0;
-    warnings.replaceChildren(...item.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: pageMessage(w) })));
+    warnings.replaceChildren(
+      ...item.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: pageMessage(w) })),
+    );
     const body = document.createElement('div');
     body.className = 'result-body';
     body.append(predictionTable(item, labels));
@@ -428,9 +479,17 @@ async function showRecord(current: ExplainableModel, record: ExplainRecord): Pro
       chart.innerHTML = svg;
       const caption = document.createElement('figcaption');
       caption.className = 'caption';
-      const relative = item.relativeDelta === undefined ? '' : ` (${(100 * item.relativeDelta).toPrecision(2)} % of |f(x) − f(baseline)|)`;
-      const gap = item.delta === undefined ? '' : ` Completeness gap ${item.delta.toExponential(1)}${relative}; baseline: zeros (0 dB for a spectrum: louder than any recording).`;
-      const scale = signed ? ' Red: evidence for the class; blue: against it.' : ' Relevance 0–1 is scaled per example (its largest value is 1), so it compares positions within one input, not between inputs.';
+      const relative =
+        item.relativeDelta === undefined
+          ? ''
+          : ` (${(100 * item.relativeDelta).toPrecision(2)} % of |f(x) − f(baseline)|)`;
+      const gap =
+        item.delta === undefined
+          ? ''
+          : ` Completeness gap ${item.delta.toExponential(1)}${relative}; baseline: zeros (0 dB for a spectrum: louder than any recording).`;
+      const scale = signed
+        ? ' Red: evidence for the class; blue: against it.'
+        : ' Relevance 0–1 is scaled per example (its largest value is 1), so it compares positions within one input, not between inputs.';
       caption.textContent = `${title}: ${summary}.${scale}${gap}`;
       chart.append(caption);
     } else {
@@ -458,13 +517,14 @@ async function onDownloadPng(): Promise<void> {
   const record = page.last;
   if (record === null) return;
   try {
-    const svgs = Array.from(ui.output.querySelectorAll('.chart svg'), (svg) => new XMLSerializer().serializeToString(svg));
+    const svgs = Array.from(ui.output.querySelectorAll('.chart svg'), (svg) =>
+      new XMLSerializer().serializeToString(svg),
+    );
     offerDownload(await svgsToPng(svgs), `${resultStem(record)}.png`);
   } catch (error) {
     showError(error);
   }
 }
-
 
 async function onExplain(event: SubmitEvent): Promise<void> {
   event.preventDefault();
@@ -476,12 +536,24 @@ async function onExplain(event: SubmitEvent): Promise<void> {
     const method = ui.method.value;
     if (!isAttributionMethodName(method)) throw new WingbeatsError('INVALID_ARGUMENT', `Unknown method '${method}'.`);
     const seed = Number(ui.seed.value || 0);
-    if (!Number.isInteger(seed) || seed < 0) throw new WingbeatsError('INVALID_ARGUMENT', `The seed must be a non-negative integer but got '${ui.seed.value}'.`);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `The seed must be a non-negative integer but got '${ui.seed.value}'.`,
+      );
     const inputs = await readSelectedInput(current);
     const output = Number(ui.head.value || 0);
     const target = ui.target.value === 'top' ? null : Number(ui.target.value);
     const started = performance.now();
-    const record = await explain(current, inputs, method, output, target, seed, methodControlValues(ui.methodOptions, method));
+    const record = await explain(
+      current,
+      inputs,
+      method,
+      output,
+      target,
+      seed,
+      methodControlValues(ui.methodOptions, method),
+    );
     await showRecord(current, record);
     page.last = record;
     page.runs += 1;

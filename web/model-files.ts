@@ -26,7 +26,9 @@ function parseJson(file: NamedBytes): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(file.bytes));
   } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `'${file.name}' is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('INVALID_FILE', `'${file.name}' is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -35,8 +37,12 @@ function labelsFrom(file: NamedBytes): string[] | Record<string, string[]> {
   const value = parseJson(file);
   const isList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
   if (isList(value)) return value;
-  if (value !== null && typeof value === 'object' && Object.values(value).every(isList)) return value as Record<string, string[]>;
-  throw new WingbeatsError('INVALID_FILE', `'${file.name}' must hold a list of class names or {"head": [class names]}.`);
+  if (value !== null && typeof value === 'object' && Object.values(value).every(isList))
+    return value as Record<string, string[]>;
+  throw new WingbeatsError(
+    'INVALID_FILE',
+    `'${file.name}' must hold a list of class names or {"head": [class names]}.`,
+  );
 }
 
 function isModelJson(file: NamedBytes): boolean {
@@ -52,7 +58,10 @@ function weightDataFor(modelJson: NamedBytes, files: NamedBytes[]): ArrayBuffer 
   const byName = new Map(files.map((f) => [f.name, f]));
   const missing = paths.filter((p) => !byName.has(p.slice(p.lastIndexOf('/') + 1)));
   if (missing.length > 0) {
-    throw new WingbeatsError('IO', `'${modelJson.name}' needs the weight file${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}: pick ${missing.length > 1 ? 'them' : 'it'} together with the model.json.`);
+    throw new WingbeatsError(
+      'IO',
+      `'${modelJson.name}' needs the weight file${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}: pick ${missing.length > 1 ? 'them' : 'it'} together with the model.json.`,
+    );
   }
   const parts = paths.map((p) => (byName.get(p.slice(p.lastIndexOf('/') + 1)) as NamedBytes).bytes);
   const out = new Uint8Array(parts.reduce((n, b) => n + b.byteLength, 0));
@@ -69,16 +78,28 @@ function weightDataFor(modelJson: NamedBytes, files: NamedBytes[]): ArrayBuffer 
  * beside either gives the class names.
  */
 export async function loadPickedModel(files: NamedBytes[], name?: string): Promise<ExplainableModel> {
-  if (files.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', 'Pick a Keras .keras or .h5 file, or a model.json together with its .bin weight files.');
+  if (files.length === 0)
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      'Pick a Keras .keras or .h5 file, or a model.json together with its .bin weight files.',
+    );
   const modelJson = files.find(isModelJson);
   const labelsFile = files.find((f) => f !== modelJson && /\.json$/i.test(f.name));
   const labels = labelsFile === undefined ? undefined : labelsFrom(labelsFile);
   if (modelJson !== undefined) {
-    return loadModelBytes(modelJson.bytes, { fileName: modelJson.name, weightData: weightDataFor(modelJson, files), labels, name });
+    return loadModelBytes(modelJson.bytes, {
+      fileName: modelJson.name,
+      weightData: weightDataFor(modelJson, files),
+      labels,
+      name,
+    });
   }
   const h5 = files.find((f) => /\.(h5|hdf5|keras)$/i.test(f.name));
   if (h5 === undefined) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `None of ${files.map((f) => `'${f.name}'`).join(', ')} is a model: pick a Keras .keras or .h5, or a model.json with its .bin weight files.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `None of ${files.map((f) => `'${f.name}'`).join(', ')} is a model: pick a Keras .keras or .h5, or a model.json with its .bin weight files.`,
+    );
   }
   return loadModelBytes(h5.bytes, { fileName: h5.name, labels, name });
 }
@@ -89,7 +110,12 @@ export async function loadDemoModel(manifest: DemoManifest): Promise<Explainable
   const modelJson: NamedBytes = { name: 'model.json', bytes: await fetchBytes(`${base}model.json`) };
   const json = parseJson(modelJson) as { weightsManifest?: { paths?: string[] }[] };
   const weightNames = (json.weightsManifest ?? []).flatMap((group) => group.paths ?? []);
-  const weights = await Promise.all(weightNames.map(async (path) => ({ name: path.slice(path.lastIndexOf('/') + 1), bytes: await fetchBytes(`${base}${path}`) })));
+  const weights = await Promise.all(
+    weightNames.map(async (path) => ({
+      name: path.slice(path.lastIndexOf('/') + 1),
+      bytes: await fetchBytes(`${base}${path}`),
+    })),
+  );
   const labels: NamedBytes = { name: 'labels.json', bytes: await fetchBytes(`${base}labels.json`) };
   return loadPickedModel([modelJson, ...weights, labels], 'wingbeats-demo');
 }

@@ -4,13 +4,32 @@
  * a pure function of (run seed, i), so a failing case can be replayed alone (`npm run fuzz -- --only i`).
  */
 import { createRng } from '../../src/util/rng.js';
-import { choose, INTERESTING_U32, jsonText, mutateBytes, mutateIntegerFields, mutateJson, mutateText, pick, type Random } from './mutate.js';
+import {
+  choose,
+  INTERESTING_U32,
+  jsonText,
+  mutateBytes,
+  mutateIntegerFields,
+  mutateJson,
+  mutateText,
+  pick,
+  type Random,
+} from './mutate.js';
 import { functionalWeights, kerasH5Bytes, type Seeds } from './seeds.js';
 
 /** The readers (and the command line) the suite attacks, with their share of the cases. */
 export const READERS = ['wav', 'npy', 'json', 'baseline', 'stats', 'model-json', 'h5', 'cli'] as const;
 export type ReaderName = (typeof READERS)[number];
-const WEIGHTS: Record<ReaderName, number> = { wav: 16, npy: 14, json: 12, baseline: 8, stats: 8, 'model-json': 16, h5: 14, cli: 12 };
+const WEIGHTS: Record<ReaderName, number> = {
+  wav: 16,
+  npy: 14,
+  json: 12,
+  baseline: 8,
+  stats: 8,
+  'model-json': 16,
+  h5: 14,
+  cli: 12,
+};
 
 /** A file of a case: bytes, or a special file made by the worker. */
 export interface FuzzFile {
@@ -55,7 +74,17 @@ function text(value: string): Uint8Array {
 function wavHeaderField(random: Random, seed: Uint8Array): { bytes: Uint8Array; note: string } {
   const bytes = Uint8Array.from(seed);
   const view = new DataView(bytes.buffer);
-  const fields: [string, number, 2 | 4][] = [['sampleRate', 24, 4], ['channels', 22, 2], ['blockAlign', 32, 2], ['bits', 34, 2], ['byteRate', 28, 4], ['dataSize', 40, 4], ['riffSize', 4, 4], ['fmtSize', 16, 4], ['format', 20, 2]];
+  const fields: [string, number, 2 | 4][] = [
+    ['sampleRate', 24, 4],
+    ['channels', 22, 2],
+    ['blockAlign', 32, 2],
+    ['bits', 34, 2],
+    ['byteRate', 28, 4],
+    ['dataSize', 40, 4],
+    ['riffSize', 4, 4],
+    ['fmtSize', 16, 4],
+    ['format', 20, 2],
+  ];
   const [field, at, width] = choose(random, fields);
   const value = choose(random, [...INTERESTING_U32, 3, 2 ** 24, 2 ** 32 - 1, 999983, 44101, 1_000_001]);
   if (width === 4) view.setUint32(at, value >>> 0, true);
@@ -73,7 +102,20 @@ function npyHeaderCase(random: Random, seed: Uint8Array): { bytes: Uint8Array; n
   let mutated: string;
   let note: string;
   if (random() < 0.5) {
-    const shape = choose(random, ['(-1,)', '(nan,)', '()', '(,)', '(3,,4)', '(99999999999, 9999999)', '(4294967296, 4294967296)', '(0,)', '(0, 129, 1)', '(1e3,)', '(129, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1)', '(\u001b[2J,)']);
+    const shape = choose(random, [
+      '(-1,)',
+      '(nan,)',
+      '()',
+      '(,)',
+      '(3,,4)',
+      '(99999999999, 9999999)',
+      '(4294967296, 4294967296)',
+      '(0,)',
+      '(0, 129, 1)',
+      '(1e3,)',
+      '(129, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1)',
+      '(\u001b[2J,)',
+    ]);
     mutated = header.replace(/'shape':\s*\([^)]*\)/, `'shape': ${shape}`);
     note = `shape ${JSON.stringify(shape)}`;
   } else {
@@ -93,25 +135,46 @@ function npyHeaderCase(random: Random, seed: Uint8Array): { bytes: Uint8Array; n
   else outView.setUint32(8, headerBytes.length, true);
   out.set(headerBytes, prefix);
   out.set(body, prefix + headerBytes.length);
-  if (random() < 0.2) return { bytes: out.subarray(0, pick(random, prefix + headerBytes.length)), note: `${note}, truncated version-${version} header` };
+  if (random() < 0.2)
+    return {
+      bytes: out.subarray(0, pick(random, prefix + headerBytes.length)),
+      note: `${note}, truncated version-${version} header`,
+    };
   return { bytes: out, note: `${note}, version ${version}` };
 }
 
 function jsonCase(random: Random, value: unknown): { bytes: Uint8Array; note: string } {
   const roll = random();
-  if (roll < 0.55) return { bytes: text((random() < 0.15 ? '\ufeff' : '') + jsonText(mutateJson(random, value))), note: 'json structure mutated' };
+  if (roll < 0.55)
+    return {
+      bytes: text((random() < 0.15 ? '\ufeff' : '') + jsonText(mutateJson(random, value))),
+      note: 'json structure mutated',
+    };
   if (roll < 0.85) return { bytes: text(mutateText(random, JSON.stringify(value))), note: 'json text mutated' };
   if (roll < 0.9) return { bytes: text(`${'['.repeat(100000)}${']'.repeat(100000)}`), note: 'nested 100000 deep' };
   return { bytes: mutateBytes(random, text(JSON.stringify(value))), note: 'json bytes mutated' };
 }
 
 /** Manifest attacks: absolute and escaping paths, links out of the folder, special files, malformed lists, huge shapes. */
-function manifestCase(random: Random, modelJson: Record<string, unknown>): { json: Record<string, unknown>; files: FuzzFile[]; note: string } {
+function manifestCase(
+  random: Random,
+  modelJson: Record<string, unknown>,
+): { json: Record<string, unknown>; files: FuzzFile[]; note: string } {
   const json = structuredClone(modelJson) as { weightsManifest: { paths: unknown; weights: { shape: number[] }[] }[] };
   const group = json.weightsManifest[0];
   const files: FuzzFile[] = [];
   const kind = pick(random, 9);
-  const notes = ['absolute path', 'escaping path', 'link outside', 'link to /dev/zero', 'fifo', 'paths not a list', 'paths with a number', 'huge declared shape', 'URL path'];
+  const notes = [
+    'absolute path',
+    'escaping path',
+    'link outside',
+    'link to /dev/zero',
+    'fifo',
+    'paths not a list',
+    'paths with a number',
+    'huge declared shape',
+    'URL path',
+  ];
   switch (kind) {
     case 0:
       group.paths = ['/etc/hostname'];
@@ -138,27 +201,95 @@ function manifestCase(random: Random, modelJson: Record<string, unknown>): { jso
       group.paths = ['weights.bin', choose(random, [3, null, ['x'], {}])];
       break;
     case 7:
-      group.weights[pick(random, group.weights.length)].shape = choose(random, [[100000, 1000], [2 ** 31, 2], [-1, 3], [1.5], [Number.MAX_SAFE_INTEGER]]);
+      group.weights[pick(random, group.weights.length)].shape = choose(random, [
+        [100000, 1000],
+        [2 ** 31, 2],
+        [-1, 3],
+        [1.5],
+        [Number.MAX_SAFE_INTEGER],
+      ]);
       break;
     default:
-      group.paths = [choose(random, ['file:///etc/hostname', 'https://example.invalid/w.bin', 'C:\\\\w.bin', 'w.bin\u0000x'])];
+      group.paths = [
+        choose(random, ['file:///etc/hostname', 'https://example.invalid/w.bin', 'C:\\\\w.bin', 'w.bin\u0000x']),
+      ];
   }
   return { json, files, note: `manifest: ${notes[kind]}` };
 }
 
 /** A Functional layer graph that loops, or waits for a layer the config does not define. */
-function layerGraphCase(random: Random, config: Record<string, unknown>): { config: Record<string, unknown>; note: string } {
+function layerGraphCase(
+  random: Random,
+  config: Record<string, unknown>,
+): { config: Record<string, unknown>; note: string } {
   const copy = structuredClone(config) as { config: { layers: { inbound_nodes: unknown[] }[] } };
   const layers = copy.config.layers;
   const kind = pick(random, 3);
   if (kind === 0) layers[1].inbound_nodes = [[['out', 0, 0, {}]]];
   else if (kind === 1) layers[2].inbound_nodes = [[['out', 0, 0, {}]]];
   else layers[1].inbound_nodes = [[['ghost', 0, 0, {}]]];
-  return { config: copy as unknown as Record<string, unknown>, note: ['loop dense_1 <- out', 'self loop', 'missing layer'][kind] };
+  return {
+    config: copy as unknown as Record<string, unknown>,
+    note: ['loop dense_1 <- out', 'self loop', 'missing layer'][kind],
+  };
 }
 
-const HOSTILE_VALUES = ['', '-1', '0', '1e9', '1000000000', 'NaN', '99', '1.5', 'abc', '\u001b[2J\u001b]0;x\u0007', 'A'.repeat(10000), '/dev/zero', '/dev/urandom', '{dir}/pipe', '{dir}/folder', '/proc/self/x', '/proc', '{dir}/nope', '../../etc/passwd', '--json', '10001', '1001', '2000', '0x10', ' 5', '0.0000001', '-0', 'Infinity', '9007199254740993'];
-const OPTIONS = ['--model', '--input', '--baseline', '--steps', '--samples', '--random-seeds', '--target', '--output', '--channel', '--out', '--batch-size', '--seed', '--fraction', '--step', '--quantiles', '--methods', '--method', '--preset', '--windows', '--stats', '--integration', '--scores', '--smooth-samples'];
+const HOSTILE_VALUES = [
+  '',
+  '-1',
+  '0',
+  '1e9',
+  '1000000000',
+  'NaN',
+  '99',
+  '1.5',
+  'abc',
+  '\u001b[2J\u001b]0;x\u0007',
+  'A'.repeat(10000),
+  '/dev/zero',
+  '/dev/urandom',
+  '{dir}/pipe',
+  '{dir}/folder',
+  '/proc/self/x',
+  '/proc',
+  '{dir}/nope',
+  '../../etc/passwd',
+  '--json',
+  '10001',
+  '1001',
+  '2000',
+  '0x10',
+  ' 5',
+  '0.0000001',
+  '-0',
+  'Infinity',
+  '9007199254740993',
+];
+const OPTIONS = [
+  '--model',
+  '--input',
+  '--baseline',
+  '--steps',
+  '--samples',
+  '--random-seeds',
+  '--target',
+  '--output',
+  '--channel',
+  '--out',
+  '--batch-size',
+  '--seed',
+  '--fraction',
+  '--step',
+  '--quantiles',
+  '--methods',
+  '--method',
+  '--preset',
+  '--windows',
+  '--stats',
+  '--integration',
+  '--scores',
+  '--smooth-samples',
+];
 
 function baseCommand(random: Random): string[] {
   const M = '{dir}/model.json';
@@ -212,7 +343,14 @@ function cliCase(index: number, random: Random, seeds: Seeds): FuzzCase {
     { name: 'pipe', special: 'fifo' },
     { name: 'folder', special: 'folder' },
   ];
-  return { index, reader: 'cli', note: `${argv.slice(0, 1).join('') || '(no command)'}: ${notes.join('; ')}`, files, main: '', argv };
+  return {
+    index,
+    reader: 'cli',
+    note: `${argv.slice(0, 1).join('') || '(no command)'}: ${notes.join('; ')}`,
+    files,
+    main: '',
+    argv,
+  };
 }
 
 /**
@@ -230,13 +368,21 @@ export async function makeCase(index: number, runSeed: number, seeds: Seeds): Pr
       const seed = choose(random, seeds.wav);
       const roll = random();
       const { bytes, note } =
-        roll < 0.35 ? wavHeaderField(random, seed) : roll < 0.55 ? { bytes: mutateIntegerFields(random, seed, [8000, 44100, 16000, 22050, 1, 2, 16, 24, 32]), note: 'integer fields' } : { bytes: mutateBytes(random, seed), note: 'bytes mutated' };
+        roll < 0.35
+          ? wavHeaderField(random, seed)
+          : roll < 0.55
+            ? {
+                bytes: mutateIntegerFields(random, seed, [8000, 44100, 16000, 22050, 1, 2, 16, 24, 32]),
+                note: 'integer fields',
+              }
+            : { bytes: mutateBytes(random, seed), note: 'bytes mutated' };
       return { index, reader, note, files: [{ name: 'x.wav', bytes }], main: 'x.wav' };
     }
     case 'npy': {
       if (special) return specialCase(index, reader, random, 'x.npy');
       const seed = choose(random, seeds.npy);
-      const { bytes, note } = random() < 0.5 ? npyHeaderCase(random, seed) : { bytes: mutateBytes(random, seed), note: 'bytes mutated' };
+      const { bytes, note } =
+        random() < 0.5 ? npyHeaderCase(random, seed) : { bytes: mutateBytes(random, seed), note: 'bytes mutated' };
       return { index, reader, note, files: [{ name: 'x.npy', bytes }], main: 'x.npy' };
     }
     case 'json': {
@@ -248,7 +394,9 @@ export async function makeCase(index: number, runSeed: number, seeds: Seeds): Pr
       const asNpy = random() < 0.5;
       const name = asNpy ? 'b.npy' : 'b.json';
       if (special) return specialCase(index, reader, random, name);
-      const { bytes, note } = asNpy ? npyHeaderCase(random, choose(random, seeds.npy)) : jsonCase(random, choose(random, seeds.jsonInputs));
+      const { bytes, note } = asNpy
+        ? npyHeaderCase(random, choose(random, seeds.npy))
+        : jsonCase(random, choose(random, seeds.jsonInputs));
       return { index, reader, note, files: [{ name, bytes }], main: name };
     }
     case 'stats': {
@@ -262,14 +410,37 @@ export async function makeCase(index: number, runSeed: number, seeds: Seeds): Pr
       const weights: FuzzFile = { name: 'weights.bin', special: 'copy-demo-weights' };
       if (roll < 0.25) {
         const { json, files, note } = manifestCase(random, seeds.modelJson);
-        return { index, reader, note, files: [{ name: 'model.json', bytes: text(JSON.stringify(json)) }, weights, ...files], main: 'model.json' };
+        return {
+          index,
+          reader,
+          note,
+          files: [{ name: 'model.json', bytes: text(JSON.stringify(json)) }, weights, ...files],
+          main: 'model.json',
+        };
       }
       if (roll < 0.35) {
-        return { index, reader, note: 'weights.bin mutated', files: [{ name: 'model.json', bytes: text(JSON.stringify(seeds.modelJson)) }, { name: 'weights.bin', bytes: mutateBytes(random, seeds.weightsBin) }], main: 'model.json' };
+        return {
+          index,
+          reader,
+          note: 'weights.bin mutated',
+          files: [
+            { name: 'model.json', bytes: text(JSON.stringify(seeds.modelJson)) },
+            { name: 'weights.bin', bytes: mutateBytes(random, seeds.weightsBin) },
+          ],
+          main: 'model.json',
+        };
       }
       if (roll < 0.45) {
         const { config, note } = layerGraphCase(random, seeds.h5Config);
-        return { index, reader, note: `model.json ${note}`, files: [{ name: 'model.json', bytes: text(JSON.stringify({ format: 'layers-model', modelTopology: config })) }], main: 'model.json' };
+        return {
+          index,
+          reader,
+          note: `model.json ${note}`,
+          files: [
+            { name: 'model.json', bytes: text(JSON.stringify({ format: 'layers-model', modelTopology: config })) },
+          ],
+          main: 'model.json',
+        };
       }
       const { bytes, note } = jsonCase(random, seeds.modelJson);
       return { index, reader, note, files: [{ name: 'model.json', bytes }, weights], main: 'model.json' };

@@ -117,7 +117,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const began = Date.now();
   let finished = 0;
 
-  const record = (index: number, outcome: CaseResult['outcome'] | 'crash' | 'hang' | 'memory', note: string, message?: string): void => {
+  const record = (
+    index: number,
+    outcome: CaseResult['outcome'] | 'crash' | 'hang' | 'memory',
+    note: string,
+    message?: string,
+  ): void => {
     const reader = readerOf(index);
     const tally = readers[reader];
     tally.tried++;
@@ -129,8 +134,15 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     else if (outcome === 'hang') tally.hangs++;
     else tally.memoryBlowups++;
     const list = (examples[reader] ??= []);
-    if (outcome === 'clean' && message !== undefined && list.length < 8 && !list.some((m) => m.slice(0, 40) === message.slice(0, 40))) list.push(`#${index} ${note}: ${message.slice(0, 300)}`);
-    if (outcome !== 'accepted' && outcome !== 'clean' && problems.length < 100) problems.push({ index, reader, outcome, note, message });
+    if (
+      outcome === 'clean' &&
+      message !== undefined &&
+      list.length < 8 &&
+      !list.some((m) => m.slice(0, 40) === message.slice(0, 40))
+    )
+      list.push(`#${index} ${note}: ${message.slice(0, 300)}`);
+    if (outcome !== 'accepted' && outcome !== 'clean' && problems.length < 100)
+      problems.push({ index, reader, outcome, note, message });
     finished++;
     options.onCase?.(finished, total);
   };
@@ -184,7 +196,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         if (slot.index !== null) {
           const heap = /heap out of memory|Allocation failed|Array buffer allocation failed/i.test(slot.stderrTail);
           const outcome = slot.verdict ?? (heap ? 'memory' : 'crash');
-          record(slot.index, outcome, 'worker ended during the case', slot.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(0, 500));
+          record(
+            slot.index,
+            outcome,
+            'worker ended during the case',
+            slot.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(0, 500),
+          );
         }
         if (queue.length > 0) spawn();
         else if (alive === 0) {
@@ -210,6 +227,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   });
 
   const sum = emptyTally();
-  for (const tally of Object.values(readers)) for (const key of Object.keys(sum) as (keyof ReaderTally)[]) sum[key] += tally[key];
-  return { seed, cases: total, workers, seconds: (Date.now() - began) / 1000, timeoutMs, memoryMb, readers, total: sum, problems, examples };
+  for (const tally of Object.values(readers))
+    for (const key of Object.keys(sum) as (keyof ReaderTally)[]) sum[key] += tally[key];
+  return {
+    seed,
+    cases: total,
+    workers,
+    seconds: (Date.now() - began) / 1000,
+    timeoutMs,
+    memoryMb,
+    readers,
+    total: sum,
+    problems,
+    examples,
+  };
 }

@@ -14,19 +14,93 @@ export function choose<T>(random: Random, list: readonly T[]): T {
 }
 
 /** Integers that break size and count fields. */
-export const INTERESTING_U32 = [0, 1, 2, 3, 7, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 2 ** 24, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1];
+export const INTERESTING_U32 = [
+  0,
+  1,
+  2,
+  3,
+  7,
+  0x7f,
+  0x80,
+  0xff,
+  0x100,
+  0x7fff,
+  0x8000,
+  0xffff,
+  0x10000,
+  2 ** 24,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32 - 1,
+];
 
 /** Numbers (and non-numbers) that break numeric JSON fields. */
 export const INTERESTING_VALUES: unknown[] = [
-  0, -1, 1, 2 ** 31, -(2 ** 31), 2 ** 53, 1e308, -1e308, 1e-320, 0.5, 3.7, null, true, false, '', 'x', '\u001b]0;pwned\u0007', '\u001b[2J',
-  '../../etc/hostname', '/etc/hostname', 'file:///etc/hostname', 'https://example.invalid/w.bin', [], {}, [null], [[[]]], { features: null }, '\ufeff',
+  0,
+  -1,
+  1,
+  2 ** 31,
+  -(2 ** 31),
+  2 ** 53,
+  1e308,
+  -1e308,
+  1e-320,
+  0.5,
+  3.7,
+  null,
+  true,
+  false,
+  '',
+  'x',
+  '\u001b]0;pwned\u0007',
+  '\u001b[2J',
+  '../../etc/hostname',
+  '/etc/hostname',
+  'file:///etc/hostname',
+  'https://example.invalid/w.bin',
+  [],
+  {},
+  [null],
+  [[[]]],
+  { features: null },
+  '\ufeff',
   'A'.repeat(5000),
 ];
 
 /** Text fragments that break hand-written parsers (.npy headers, JSON). */
 export const INTERESTING_TEXT = [
-  '(-1,)', '(nan,)', '()', '(,)', '(3,,4)', '(99999999999, 9999999)', '(4294967296, 4294967296)', "'<f4'", "'>f8'", "'|b1'", "'<c16'", "'__proto__'", "'constructor'",
-  'True', 'False', '\u001b]0;title\u0007', '\u001b[2J\u001b[H', '\u202e', '\u0000', '"', "'", '\\', '{', '}', '[', ']', ',', ':', '1e999', '-0', 'NaN', 'Infinity',
+  '(-1,)',
+  '(nan,)',
+  '()',
+  '(,)',
+  '(3,,4)',
+  '(99999999999, 9999999)',
+  '(4294967296, 4294967296)',
+  "'<f4'",
+  "'>f8'",
+  "'|b1'",
+  "'<c16'",
+  "'__proto__'",
+  "'constructor'",
+  'True',
+  'False',
+  '\u001b]0;title\u0007',
+  '\u001b[2J\u001b[H',
+  '\u202e',
+  '\u0000',
+  '"',
+  "'",
+  '\\',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ':',
+  '1e999',
+  '-0',
+  'NaN',
+  'Infinity',
 ];
 
 /** Byte-level mutation: flips, overwrites with interesting values (8/16/32-bit, both byte orders), cuts, inserts, repeats. */
@@ -45,7 +119,8 @@ export function mutateBytes(random: Random, input: Uint8Array, rounds = 1 + pick
         // interesting 32-bit value (little or big endian)
         const value = choose(random, INTERESTING_U32);
         const little = random() < 0.7;
-        for (let i = 0; i < 4 && at + i < bytes.length; i++) bytes[at + i] = (value >>> (8 * (little ? i : 3 - i))) & 0xff;
+        for (let i = 0; i < 4 && at + i < bytes.length; i++)
+          bytes[at + i] = (value >>> (8 * (little ? i : 3 - i))) & 0xff;
         break;
       }
       case 3: {
@@ -137,7 +212,8 @@ function valuePaths(value: unknown, limit = 4000): (string | number)[][] {
     const { v, p } = queue.shift() as { v: unknown; p: (string | number)[] };
     paths.push(p);
     if (Array.isArray(v)) v.forEach((item, i) => queue.push({ v: item, p: [...p, i] }));
-    else if (v !== null && typeof v === 'object') for (const [k, item] of Object.entries(v)) queue.push({ v: item, p: [...p, k] });
+    else if (v !== null && typeof v === 'object')
+      for (const [k, item] of Object.entries(v)) queue.push({ v: item, p: [...p, k] });
   }
   return paths;
 }
@@ -185,14 +261,20 @@ export function mutateJson(random: Random, input: unknown): unknown {
         }
         break;
       case 2:
-        if (Array.isArray(current) && current.length > 0) current.push(structuredClone(current[pick(random, current.length)]));
+        if (Array.isArray(current) && current.length > 0)
+          current.push(structuredClone(current[pick(random, current.length)]));
         else root = setAt(root, path, [current, current]);
         break;
       case 3:
         root = setAt(root, path, deepMarker(choose(random, [50, 300, 3000, 100000]), random() < 0.5));
         break;
       case 4:
-        if (typeof current === 'number') root = setAt(root, path, choose(random, [-current, current * 1e6, current + 0.5, String(current), [current]]));
+        if (typeof current === 'number')
+          root = setAt(
+            root,
+            path,
+            choose(random, [-current, current * 1e6, current + 0.5, String(current), [current]]),
+          );
         else root = setAt(root, path, choose(random, INTERESTING_VALUES));
         break;
       default:

@@ -33,12 +33,25 @@ const report = await runFuzz({
     }
   },
 });
-const columns: (keyof ReaderTally)[] = ['tried', 'accepted', 'clean', 'other', 'crashes', 'hangs', 'memoryBlowups', 'leaks'];
-const row = (name: string, t: ReaderTally): string => `${name.padEnd(11)}${columns.map((c) => String(t[c]).padStart(c.length + 2)).join('')}`;
+const columns: (keyof ReaderTally)[] = [
+  'tried',
+  'accepted',
+  'clean',
+  'other',
+  'crashes',
+  'hangs',
+  'memoryBlowups',
+  'leaks',
+];
+const row = (name: string, t: ReaderTally): string =>
+  `${name.padEnd(11)}${columns.map((c) => String(t[c]).padStart(c.length + 2)).join('')}`;
 process.stderr.write(`${''.padEnd(11)}${columns.map((c) => c.padStart(c.length + 2)).join('')}\n`);
 for (const [name, tally] of Object.entries(report.readers)) process.stderr.write(`${row(name, tally)}\n`);
-process.stderr.write(`${row('total', report.total)}\n${report.cases} cases in ${report.seconds.toFixed(1)} s on ${report.workers} workers (seed ${report.seed})\n`);
-for (const p of report.problems.slice(0, 20)) process.stderr.write(`  case ${p.index} (${p.reader}, ${p.note}): ${p.outcome}: ${p.message ?? ''}\n`);
+process.stderr.write(
+  `${row('total', report.total)}\n${report.cases} cases in ${report.seconds.toFixed(1)} s on ${report.workers} workers (seed ${report.seed})\n`,
+);
+for (const p of report.problems.slice(0, 20))
+  process.stderr.write(`  case ${p.index} (${p.reader}, ${p.note}): ${p.outcome}: ${p.message ?? ''}\n`);
 process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
 const { other, crashes, hangs, memoryBlowups, leaks } = report.total;
 process.exitCode = other + crashes + hangs + memoryBlowups + leaks > 0 ? 1 : 0;

@@ -10,7 +10,13 @@ import { writeKerasH5, type WeightToWrite } from '../../test/models/write-keras-
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A PCM or float WAV file of `channels` channels holding a tone. */
-export function toneWav(options: { rate: number; seconds: number; channels: number; bits: 8 | 16 | 24 | 32; float?: boolean }): Uint8Array {
+export function toneWav(options: {
+  rate: number;
+  seconds: number;
+  channels: number;
+  bits: 8 | 16 | 24 | 32;
+  float?: boolean;
+}): Uint8Array {
   const { rate, channels, bits } = options;
   const frames = Math.round(rate * options.seconds);
   const bytesPerSample = bits / 8;
@@ -32,7 +38,10 @@ export function toneWav(options: { rate: number; seconds: number; channels: numb
   ascii(36, 'data');
   view.setUint32(40, dataBytes, true);
   for (let f = 0; f < frames; f++) {
-    const v = 0.5 * Math.sin((2 * Math.PI * 600 * f) / rate) * (0.3 + 0.7 * Math.exp(-(((f / rate - options.seconds / 2) / 0.1) ** 2)));
+    const v =
+      0.5 *
+      Math.sin((2 * Math.PI * 600 * f) / rate) *
+      (0.3 + 0.7 * Math.exp(-(((f / rate - options.seconds / 2) / 0.1) ** 2)));
     for (let c = 0; c < channels; c++) {
       const at = 44 + (f * channels + c) * bytesPerSample;
       if (options.float === true) view.setFloat32(at, v, true);
@@ -86,9 +95,24 @@ export function functionalConfig(): Record<string, unknown> {
     config: {
       name: 'tiny',
       layers: [
-        { class_name: 'InputLayer', name: 'x', config: { name: 'x', batch_input_shape: [null, 129], dtype: 'float32' }, inbound_nodes: [] },
-        { class_name: 'Dense', name: 'dense_1', config: { name: 'dense_1', units: 3, activation: 'relu', use_bias: true }, inbound_nodes: [[['x', 0, 0, {}]]] },
-        { class_name: 'Dense', name: 'out', config: { name: 'out', units: 2, activation: 'softmax', use_bias: true }, inbound_nodes: [[['dense_1', 0, 0, {}]]] },
+        {
+          class_name: 'InputLayer',
+          name: 'x',
+          config: { name: 'x', batch_input_shape: [null, 129], dtype: 'float32' },
+          inbound_nodes: [],
+        },
+        {
+          class_name: 'Dense',
+          name: 'dense_1',
+          config: { name: 'dense_1', units: 3, activation: 'relu', use_bias: true },
+          inbound_nodes: [[['x', 0, 0, {}]]],
+        },
+        {
+          class_name: 'Dense',
+          name: 'out',
+          config: { name: 'out', units: 2, activation: 'softmax', use_bias: true },
+          inbound_nodes: [[['dense_1', 0, 0, {}]]],
+        },
       ],
       input_layers: [['x', 0, 0]],
       output_layers: [['out', 0, 0]],
@@ -101,13 +125,28 @@ export function functionalWeights(): [string, WeightToWrite[]][] {
   const values = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => ((i * 37) % 11) / 20 - 0.25);
   return [
     ['x', []],
-    ['dense_1', [{ name: 'dense_1/kernel:0', shape: [129, 3], values: values(387) }, { name: 'dense_1/bias:0', shape: [3], values: values(3) }]],
-    ['out', [{ name: 'out/kernel:0', shape: [3, 2], values: values(6) }, { name: 'out/bias:0', shape: [2], values: values(2) }]],
+    [
+      'dense_1',
+      [
+        { name: 'dense_1/kernel:0', shape: [129, 3], values: values(387) },
+        { name: 'dense_1/bias:0', shape: [3], values: values(3) },
+      ],
+    ],
+    [
+      'out',
+      [
+        { name: 'out/kernel:0', shape: [3, 2], values: values(6) },
+        { name: 'out/bias:0', shape: [2], values: values(2) },
+      ],
+    ],
   ];
 }
 
 /** Writes a Keras .h5 with h5wasm and returns its bytes. */
-export async function kerasH5Bytes(layers: ReturnType<typeof functionalWeights>, config?: unknown): Promise<Uint8Array> {
+export async function kerasH5Bytes(
+  layers: ReturnType<typeof functionalWeights>,
+  config?: unknown,
+): Promise<Uint8Array> {
   const dir = mkdtempSync(path.join(tmpdir(), 'wingbeats-fuzz-h5-'));
   try {
     const file = path.join(dir, 'm.h5');
@@ -121,7 +160,16 @@ export async function kerasH5Bytes(layers: ReturnType<typeof functionalWeights>,
 /** Builds the seeds (the real SimpleCls .h5 of ../shared joins them when present). */
 export async function buildSeeds(): Promise<Seeds> {
   const psd = psdValues();
-  const shared = path.resolve(repoRoot, '..', 'shared', 'models', 'Potatamis', 'psd', 'SimpleCls', 'SimpleCls_psd_frozen.h5');
+  const shared = path.resolve(
+    repoRoot,
+    '..',
+    'shared',
+    'models',
+    'Potatamis',
+    'psd',
+    'SimpleCls',
+    'SimpleCls_psd_frozen.h5',
+  );
   const h5 = [await kerasH5Bytes(functionalWeights(), functionalConfig())];
   if (existsSync(shared)) h5.push(new Uint8Array(readFileSync(shared)));
   return {
@@ -131,10 +179,22 @@ export async function buildSeeds(): Promise<Seeds> {
       toneWav({ rate: 16000, seconds: 0.2, channels: 1, bits: 32, float: true }),
       toneWav({ rate: 22050, seconds: 0.3, channels: 1, bits: 8 }),
     ],
-    npy: [npyBytes(Float32Array.from(psd), [129, 1]), npyBytes(Float32Array.from([...psd, ...psdValues(5)]), [2, 129, 1], 2), npyBytes(Float32Array.from(psd), [129], 3)],
-    jsonInputs: [psd.map((v) => [v]), [psd, psdValues(3)], [{ preset: 'potamitis-psd', features: psd.map((v) => [v]) }, { features: psdValues(9).map((v) => [v]) }], { features: psd }],
+    npy: [
+      npyBytes(Float32Array.from(psd), [129, 1]),
+      npyBytes(Float32Array.from([...psd, ...psdValues(5)]), [2, 129, 1], 2),
+      npyBytes(Float32Array.from(psd), [129], 3),
+    ],
+    jsonInputs: [
+      psd.map((v) => [v]),
+      [psd, psdValues(3)],
+      [{ preset: 'potamitis-psd', features: psd.map((v) => [v]) }, { features: psdValues(9).map((v) => [v]) }],
+      { features: psd },
+    ],
     stats: { shape: [129, 1], mean: psd, std: psd.map(() => 2), count: 12 },
-    modelJson: JSON.parse(readFileSync(path.join(repoRoot, 'assets', 'demo-model', 'model.json'), 'utf8')) as Record<string, unknown>,
+    modelJson: JSON.parse(readFileSync(path.join(repoRoot, 'assets', 'demo-model', 'model.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >,
     weightsBin: new Uint8Array(readFileSync(path.join(repoRoot, 'assets', 'demo-model', 'weights.bin'))),
     h5,
     h5Config: functionalConfig(),

@@ -41,7 +41,10 @@ const RUNNERS: Record<Exclude<ReaderName, 'cli'>, (file: string) => Promise<unkn
     return splitIntoInputs(file, { data: Float32Array.from(array.data), shape: array.shape }, [129, 1]);
   },
   json: (file) => readItems(psdModel, file, {}),
-  baseline: (file) => readBaselineFile(psdModel, { baseline: file }, [{ name: 'x', data: new Float32Array(129), shape: [129, 1], warnings: [] }]),
+  baseline: (file) =>
+    readBaselineFile(psdModel, { baseline: file }, [
+      { name: 'x', data: new Float32Array(129), shape: [129, 1], warnings: [] },
+    ]),
   stats: (file) => loadPixelStatistics(file),
   'model-json': async (file) => (await loadModelFile(file)).dispose(),
   h5: async (file) => (await loadModelFile(file)).dispose(),
@@ -74,20 +77,26 @@ async function runCli(argv: string[]): Promise<{ outcome: CaseResult['outcome'];
   const io = { stdout: () => undefined, stderr: (t: string) => void (stderr += t) };
   if (argv.length === 0) {
     const code = await main(argv, io);
-    return code === 1 && stderr.split('\n').filter(Boolean).length === 1 ? { outcome: 'clean', message: stderr.trim() } : { outcome: 'other', message: `no command: ${stderr}` };
+    return code === 1 && stderr.split('\n').filter(Boolean).length === 1
+      ? { outcome: 'clean', message: stderr.trim() }
+      : { outcome: 'other', message: `no command: ${stderr}` };
   }
   const program = createProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return { outcome: 'accepted' };
   } catch (error) {
-    if (!(error instanceof WingbeatsError || error instanceof CommanderError)) return { outcome: 'other', message: `${(error as Error).name}: ${(error as Error).message}` };
+    if (!(error instanceof WingbeatsError || error instanceof CommanderError))
+      return { outcome: 'other', message: `${(error as Error).name}: ${(error as Error).message}` };
     const lines = stderr.split('\n').filter((l) => l.startsWith('wingbeats-xai:'));
-    if (argv[0] !== 'batch' && lines.length > 1) return { outcome: 'other', message: `${lines.length} error lines: ${stderr.slice(0, 300)}` };
+    if (argv[0] !== 'batch' && lines.length > 1)
+      return { outcome: 'other', message: `${lines.length} error lines: ${stderr.slice(0, 300)}` };
     // What reaches the terminal: commander's own line, or the message of a WingbeatsError.
     const shown = error instanceof CommanderError ? stderr : error.message;
     const unsafe = unsafeMessage(shown);
-    return unsafe === undefined ? { outcome: 'clean', message: shown.trim() } : { outcome: 'other', message: `${unsafe}: ${JSON.stringify(shown.slice(0, 200))}` };
+    return unsafe === undefined
+      ? { outcome: 'clean', message: shown.trim() }
+      : { outcome: 'other', message: `${unsafe}: ${JSON.stringify(shown.slice(0, 200))}` };
   }
 }
 
@@ -107,8 +116,13 @@ async function runCase(testCase: FuzzCase, base: string, seeds: Seeds): Promise<
         result = { outcome: 'accepted' };
       } catch (error) {
         const unsafe = error instanceof WingbeatsError ? unsafeMessage(error.message) : undefined;
-        if (error instanceof WingbeatsError && unsafe === undefined) result = { outcome: 'clean', message: error.message };
-        else result = { outcome: 'other', message: `${unsafe ?? (error as Error)?.name}: ${String((error as Error)?.message ?? error).slice(0, 300)}` };
+        if (error instanceof WingbeatsError && unsafe === undefined)
+          result = { outcome: 'clean', message: error.message };
+        else
+          result = {
+            outcome: 'other',
+            message: `${unsafe ?? (error as Error)?.name}: ${String((error as Error)?.message ?? error).slice(0, 300)}`,
+          };
       }
     }
   } finally {
@@ -116,7 +130,8 @@ async function runCase(testCase: FuzzCase, base: string, seeds: Seeds): Promise<
     rmSync(dir, { recursive: true, force: true });
   }
   const leaked = tf.memory().numTensors - before;
-  if (leaked !== 0) result = { outcome: 'leak', message: `${leaked} tensors left behind (${result.outcome}: ${result.message ?? ''})` };
+  if (leaked !== 0)
+    result = { outcome: 'leak', message: `${leaked} tensors left behind (${result.outcome}: ${result.message ?? ''})` };
   return { index: testCase.index, reader: testCase.reader, note: testCase.note, ...result };
 }
 
@@ -132,7 +147,13 @@ process.on('message', (message: { index: number }) => {
     try {
       result = await runCase(await makeCase(message.index, runSeed, seeds), base, seeds);
     } catch (error) {
-      result = { index: message.index, reader: 'cli', note: 'the worker itself failed', outcome: 'other', message: String((error as Error)?.stack ?? error) };
+      result = {
+        index: message.index,
+        reader: 'cli',
+        note: 'the worker itself failed',
+        outcome: 'other',
+        message: String((error as Error)?.stack ?? error),
+      };
     }
     process.send?.(result);
   })();

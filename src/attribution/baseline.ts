@@ -10,7 +10,11 @@ export type Baseline = number | InputLike | ((inputs: tf.Tensor) => tf.Tensor);
  * The baseline as a float32 batch shaped like `x` (zeros when omitted; one input is repeated for every example).
  * Returns a new tensor owned by the caller; throws (argument `baseline` of `functionName`) on a wrong shape or NaN/Infinity.
  */
-export function baselineBatch(functionName: string, ctx: { x: tf.Tensor; model: Parameters<typeof toInputBatch>[1] }, baseline: Baseline | undefined): tf.Tensor {
+export function baselineBatch(
+  functionName: string,
+  ctx: { x: tf.Tensor; model: Parameters<typeof toInputBatch>[1] },
+  baseline: Baseline | undefined,
+): tf.Tensor {
   const { x } = ctx;
   if (baseline === undefined) return tf.zerosLike(x);
   if (typeof baseline === 'number') {
@@ -33,7 +37,13 @@ export function baselineBatch(functionName: string, ctx: { x: tf.Tensor; model: 
   if (b.shape.join(',') !== x.shape.join(',')) {
     const got = b.shape;
     b.dispose();
-    throw argumentError(functionName, 'baseline', `one input of shape [${x.shape.slice(1).join(',')}] or one per example [${x.shape.join(',')}]`, described(`shape [${got.join(',')}]`), 'SHAPE_MISMATCH');
+    throw argumentError(
+      functionName,
+      'baseline',
+      `one input of shape [${x.shape.slice(1).join(',')}] or one per example [${x.shape.join(',')}]`,
+      described(`shape [${got.join(',')}]`),
+      'SHAPE_MISMATCH',
+    );
   }
   const finite = tf.tidy(() => tf.all(tf.isFinite(b)).dataSync()[0]);
   if (!finite) {
@@ -42,7 +52,6 @@ export function baselineBatch(functionName: string, ctx: { x: tf.Tensor; model: 
   }
   return b;
 }
-
 
 /** The `baseline` option of integrated gradients, occlusion and DeepLIFT: one name, one default, one help text. */
 export const BASELINE_OPTION = {

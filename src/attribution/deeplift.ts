@@ -34,7 +34,11 @@ function outputMultipliers(logits: tf.Tensor2D, targets: number[], probabilities
   const g = tf.mul(pt1, tf.sub(mask, p1));
   const projected = tf.sum(tf.mul(g, tf.sub(z1, z0)), 1, true);
   const flat = tf.less(tf.abs(projected), 1e-12);
-  const scale = tf.where(flat, tf.onesLike(projected), tf.div(tf.sub(pt1, pt0), tf.where(flat, tf.onesLike(projected), projected)));
+  const scale = tf.where(
+    flat,
+    tf.onesLike(projected),
+    tf.div(tf.sub(pt1, pt0), tf.where(flat, tf.onesLike(projected), projected)),
+  );
   return tf.mul(g, scale) as tf.Tensor2D;
 }
 
@@ -50,9 +54,18 @@ function outputMultipliers(logits: tf.Tensor2D, targets: number[], probabilities
  * tf.LayersModel for its rules. Tensors are owned by the caller.
  * @example const { attributions, delta } = await deeplift(model, x, { baseline: 0 });
  */
-export async function deeplift(model: ModelInput, inputs: InputLike, options: DeepLiftOptions = {}): Promise<AttributionResult> {
+export async function deeplift(
+  model: ModelInput,
+  inputs: InputLike,
+  options: DeepLiftOptions = {},
+): Promise<AttributionResult> {
   const functionName = 'deeplift';
-  const frame = { method: 'deeplift', functionName, reduction: 'sum-abs', execution: { rules: [deepliftRescale, deepliftMaxPool] } } as const;
+  const frame = {
+    method: 'deeplift',
+    functionName,
+    reduction: 'sum-abs',
+    execution: { rules: [deepliftRescale, deepliftMaxPool] },
+  } as const;
   return runMethod(frame, model, inputs, options, (ctx) => {
     const { x, targets } = ctx;
     const baseline = baselineBatch(functionName, ctx, options.baseline);
@@ -70,12 +83,23 @@ export async function deeplift(model: ModelInput, inputs: InputLike, options: De
           const logits = ctx.model.run(paired, { outputIndex: ctx.outputIndex, scores: 'logits' });
           const weights = outputMultipliers(logits, rows, probabilities);
           const gradient = safeGrad((input) => {
-            const out = ctx.model.run(input, { outputIndex: ctx.outputIndex, scores: 'logits', execution: ctx.execution });
+            const out = ctx.model.run(input, {
+              outputIndex: ctx.outputIndex,
+              scores: 'logits',
+              execution: ctx.execution,
+            });
             return tf.sum(tf.mul(tf.slice(out, 0, rows.length), weights));
           }, paired);
           const a = tf.mul(tf.sub(xs, bs), tf.slice(gradient, 0, rows.length));
           const scores = probabilities ? tf.softmax(logits) : logits;
-          const [s1, s0] = tf.split(tf.sum(tf.mul(scores, tf.concat([targetMask(rows, logits.shape[1]), targetMask(rows, logits.shape[1])], 0)), 1), 2, 0);
+          const [s1, s0] = tf.split(
+            tf.sum(
+              tf.mul(scores, tf.concat([targetMask(rows, logits.shape[1]), targetMask(rows, logits.shape[1])], 0)),
+              1,
+            ),
+            2,
+            0,
+          );
           return { attributions: a, gap: tf.sub(tf.sum(tf.reshape(a, [rows.length, -1]), 1), tf.sub(s1, s0)) };
         });
         parts.push(attributions);

@@ -25,15 +25,23 @@ export function gradCamMap(activations: tf.Tensor, gradients: tf.Tensor): tf.Ten
 export function resizeMap(map: tf.Tensor, size: readonly number[]): tf.Tensor {
   const axes = map.rank - 1;
   if (axes > 2 || size.length > 2) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `Grad-CAM maps are resized in 1-D or 2-D, but the map has ${axes} and the input ${size.length} non-channel axes.`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `Grad-CAM maps are resized in 1-D or 2-D, but the map has ${axes} and the input ${size.length} non-channel axes.`,
+    );
   }
   return tf.tidy(() => {
     const batch = map.shape[0];
     if (axes === 0) return tf.broadcastTo(tf.reshape(map, [batch, ...size.map(() => 1)]), [batch, ...size]);
     if (axes !== size.length) {
-      throw new WingbeatsError('UNSUPPORTED_MODEL', `A Grad-CAM map with ${axes} non-channel axes cannot be resized to an input with ${size.length}; choose a layer whose output keeps the input's axes.`);
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `A Grad-CAM map with ${axes} non-channel axes cannot be resized to an input with ${size.length}; choose a layer whose output keeps the input's axes.`,
+      );
     }
-    const image = (axes === 1 ? tf.reshape(map, [batch, map.shape[1] as number, 1, 1]) : tf.expandDims(map, -1)) as tf.Tensor4D;
+    const image = (
+      axes === 1 ? tf.reshape(map, [batch, map.shape[1] as number, 1, 1]) : tf.expandDims(map, -1)
+    ) as tf.Tensor4D;
     const [rows, cols] = size as [number, number | undefined];
     const target: [number, number] = axes === 1 ? [rows, 1] : [rows, cols as number];
     return tf.reshape(tf.image.resizeBilinear(image, target, false, true), [batch, ...size]);

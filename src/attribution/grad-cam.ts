@@ -21,7 +21,12 @@ export interface GradCamOptions extends AttributionOptions {
 
 /** The tuning options of Grad-CAM, as specs. */
 export const GRAD_CAM_OPTIONS = [
-  { name: 'layer', flag: '--layer', type: 'string', help: 'grad-cam: name of the layer whose output is explained (default: the last convolution layer)' },
+  {
+    name: 'layer',
+    flag: '--layer',
+    type: 'string',
+    help: 'grad-cam: name of the layer whose output is explained (default: the last convolution layer)',
+  },
 ] as const satisfies readonly OptionSpec[];
 
 const CONVOLUTION_CLASSES = ['Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'];
@@ -31,7 +36,10 @@ export function lastConvolutionLayer(model: ExplainableModel, functionName: stri
   const layers = model.layersModel === null ? [] : leafLayers(model.layersModel);
   const last = layers.filter((l) => CONVOLUTION_CLASSES.includes(l.getClassName())).at(-1);
   if (last === undefined) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' found no convolution layer in ${model.describe()}; pass the option 'layer' (a layer name).`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${functionName}' found no convolution layer in ${model.describe()}; pass the option 'layer' (a layer name).`,
+    );
   }
   return last.name;
 }
@@ -46,26 +54,42 @@ export function gradCamMaps(ctx: MethodContext, layer: string): { layerMap: tf.T
   const maps: tf.Tensor[] = [];
   try {
     for (const { start, end } of chunks(x.shape[0], ctx.batchSize)) {
-      maps.push(tf.tidy(() => {
-        const rows = tf.slice(x, start, end - start);
-        let captured: tf.Tensor | undefined;
-        const read = { layer, hook: (output: tf.Tensor) => (captured = output) };
-        model.run(rows, { outputIndex: ctx.outputIndex, scores: ctx.scores, execution: { ...ctx.execution, layerHook: read } });
-        const activations = captured as tf.Tensor;
-        const mask = targetMask(targets.slice(start, end), ctx.predictions[0].length);
-        const gradients = safeGrad((delta) => {
-          const shifted = { layer, hook: (output: tf.Tensor) => tf.add(output, delta) };
-          return tf.sum(tf.mul(model.run(rows, { outputIndex: ctx.outputIndex, scores: ctx.scores, execution: { ...ctx.execution, layerHook: shifted } }), mask));
-        }, tf.zerosLike(activations));
-        return gradCamMap(activations, gradients);
-      }));
+      maps.push(
+        tf.tidy(() => {
+          const rows = tf.slice(x, start, end - start);
+          let captured: tf.Tensor | undefined;
+          const read = { layer, hook: (output: tf.Tensor) => (captured = output) };
+          model.run(rows, {
+            outputIndex: ctx.outputIndex,
+            scores: ctx.scores,
+            execution: { ...ctx.execution, layerHook: read },
+          });
+          const activations = captured as tf.Tensor;
+          const mask = targetMask(targets.slice(start, end), ctx.predictions[0].length);
+          const gradients = safeGrad((delta) => {
+            const shifted = { layer, hook: (output: tf.Tensor) => tf.add(output, delta) };
+            return tf.sum(
+              tf.mul(
+                model.run(rows, {
+                  outputIndex: ctx.outputIndex,
+                  scores: ctx.scores,
+                  execution: { ...ctx.execution, layerHook: shifted },
+                }),
+                mask,
+              ),
+            );
+          }, tf.zerosLike(activations));
+          return gradCamMap(activations, gradients);
+        }),
+      );
       ctx.options.onProgress?.(end, x.shape[0]);
     }
     return tf.tidy(() => {
       const layerMap = maps.length === 1 ? tf.clone(maps[0]) : tf.concat(maps, 0);
       const spatial = spatialShape(x.shape);
       const up = resizeMap(layerMap, spatial);
-      const attributions = x.rank <= 2 ? up : tf.tile(tf.expandDims(up, -1), [1, ...spatial.map(() => 1), x.shape[x.rank - 1]]);
+      const attributions =
+        x.rank <= 2 ? up : tf.tile(tf.expandDims(up, -1), [1, ...spatial.map(() => 1), x.shape[x.rank - 1]]);
       return { layerMap, attributions };
     });
   } finally {
@@ -77,11 +101,25 @@ export function gradCamMaps(ctx: MethodContext, layer: string): { layerMap: tf.T
 export function gradCamLayer(model: ExplainableModel, functionName: string, layer: unknown): string {
   if (layer === undefined) return lastConvolutionLayer(model, functionName);
   if (typeof layer !== 'string' || layer === '') throw argumentError(functionName, 'layer', 'a layer name', layer);
-  if (model.layersModel === null) throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' reads a layer's output, which needs a tf.LayersModel; a plain function model has no layers.`);
-  const names = new Set([...model.layersModel.layers.map((l) => l.name), ...leafLayers(model.layersModel).map((l) => l.name)]);
+  if (model.layersModel === null)
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${functionName}' reads a layer's output, which needs a tf.LayersModel; a plain function model has no layers.`,
+    );
+  const names = new Set([
+    ...model.layersModel.layers.map((l) => l.name),
+    ...leafLayers(model.layersModel).map((l) => l.name),
+  ]);
   if (!names.has(layer)) {
-    const convolutions = leafLayers(model.layersModel).filter((l) => CONVOLUTION_CLASSES.includes(l.getClassName())).map((l) => `'${l.name}'`);
-    throw argumentError(functionName, 'layer', `the name of a layer of ${model.describe()}${convolutions.length > 0 ? ` (convolutions: ${convolutions.join(', ')})` : ''}`, layer);
+    const convolutions = leafLayers(model.layersModel)
+      .filter((l) => CONVOLUTION_CLASSES.includes(l.getClassName()))
+      .map((l) => `'${l.name}'`);
+    throw argumentError(
+      functionName,
+      'layer',
+      `the name of a layer of ${model.describe()}${convolutions.length > 0 ? ` (convolutions: ${convolutions.join(', ')})` : ''}`,
+      layer,
+    );
   }
   return layer;
 }
@@ -99,10 +137,20 @@ export function gradCamLayer(model: ExplainableModel, functionName: string, laye
  * PyTorch do; the wasm kernel's tie rule depends on the batch). Needs a tf.LayersModel. Tensors (including `layerMap`) are owned by the caller.
  * @example const { layerMap, attributions } = await gradCam(model, x, { layer: 'conv1d_256' });
  */
-export async function gradCam(model: ModelInput, inputs: InputLike, options: GradCamOptions = {}): Promise<AttributionResult> {
+export async function gradCam(
+  model: ModelInput,
+  inputs: InputLike,
+  options: GradCamOptions = {},
+): Promise<AttributionResult> {
   const functionName = 'gradCam';
-  return runMethod({ method: 'grad-cam', functionName, reduction: 'max-abs', execution: { rules: [maxPoolFirstWinner] } }, model, inputs, options, (ctx) => {
-    const layer = gradCamLayer(ctx.model, functionName, options.layer);
-    return { ...gradCamMaps(ctx, layer), layer };
-  });
+  return runMethod(
+    { method: 'grad-cam', functionName, reduction: 'max-abs', execution: { rules: [maxPoolFirstWinner] } },
+    model,
+    inputs,
+    options,
+    (ctx) => {
+      const layer = gradCamLayer(ctx.model, functionName, options.layer);
+      return { ...gradCamMaps(ctx, layer), layer };
+    },
+  );
 }

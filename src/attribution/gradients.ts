@@ -13,8 +13,18 @@ import type { AttributionOptions, AttributionResult } from './types.js';
  * all tensors are owned by the caller. Throws a WingbeatsError naming the argument for bad inputs, targets or heads.
  * @example const { attributions } = await gradients(model, x, { target: 'Ae_aegypti' });
  */
-export async function gradients(model: ModelInput, inputs: InputLike, options: AttributionOptions = {}): Promise<AttributionResult> {
-  return runMethod({ method: 'gradients', functionName: 'gradients', reduction: 'max-abs' }, model, inputs, options, (ctx) => ({
-    attributions: targetGradients(ctx.model, ctx.x, ctx.targets, ctx),
-  }));
+export async function gradients(
+  model: ModelInput,
+  inputs: InputLike,
+  options: AttributionOptions = {},
+): Promise<AttributionResult> {
+  return runMethod(
+    { method: 'gradients', functionName: 'gradients', reduction: 'max-abs' },
+    model,
+    inputs,
+    options,
+    (ctx) => ({
+      attributions: targetGradients(ctx.model, ctx.x, ctx.targets, ctx),
+    }),
+  );
 }

@@ -14,21 +14,34 @@ import type { AttributionResult } from './types.js';
  * Tensors are owned by the caller.
  * @example const { attributions } = await guidedGradCam(model, x);
  */
-export async function guidedGradCam(model: ModelInput, inputs: InputLike, options: GradCamOptions = {}): Promise<AttributionResult> {
+export async function guidedGradCam(
+  model: ModelInput,
+  inputs: InputLike,
+  options: GradCamOptions = {},
+): Promise<AttributionResult> {
   const functionName = 'guidedGradCam';
-  return runMethod({ method: 'guided-grad-cam', functionName, reduction: 'max-abs', execution: { rules: [maxPoolFirstWinner] } }, model, inputs, options, (ctx) => {
-    const layer = gradCamLayer(ctx.model, functionName, options.layer);
-    const { layerMap, attributions: cam } = gradCamMaps(ctx, layer);
-    try {
-      const guided = targetGradients(ctx.model, ctx.x, ctx.targets, { ...ctx, execution: { ...ctx.execution, rules: [guidedRelu, ...(ctx.execution?.rules ?? [])] } });
-      const attributions = tf.mul(guided, cam);
-      guided.dispose();
-      return { attributions, layerMap, layer };
-    } catch (error) {
-      layerMap.dispose();
-      throw error;
-    } finally {
-      cam.dispose();
-    }
-  });
+  return runMethod(
+    { method: 'guided-grad-cam', functionName, reduction: 'max-abs', execution: { rules: [maxPoolFirstWinner] } },
+    model,
+    inputs,
+    options,
+    (ctx) => {
+      const layer = gradCamLayer(ctx.model, functionName, options.layer);
+      const { layerMap, attributions: cam } = gradCamMaps(ctx, layer);
+      try {
+        const guided = targetGradients(ctx.model, ctx.x, ctx.targets, {
+          ...ctx,
+          execution: { ...ctx.execution, rules: [guidedRelu, ...(ctx.execution?.rules ?? [])] },
+        });
+        const attributions = tf.mul(guided, cam);
+        guided.dispose();
+        return { attributions, layerMap, layer };
+      } catch (error) {
+        layerMap.dispose();
+        throw error;
+      } finally {
+        cam.dispose();
+      }
+    },
+  );
 }

@@ -12,7 +12,11 @@ export const HEATMAP_EPSILON = 1e-16;
  * last (channel) axis with `reduction`, then (h − min)/(max − min + 1e-16) per example. Inputs of rank 2
  * (`[batch, features]`, no channel axis) are only made absolute and normalised. Returns a new tensor owned by the caller.
  */
-export function heatmapOf(attributions: tf.Tensor, reduction: HeatmapReduction, options: { normalise?: boolean } = {}): tf.Tensor {
+export function heatmapOf(
+  attributions: tf.Tensor,
+  reduction: HeatmapReduction,
+  options: { normalise?: boolean } = {},
+): tf.Tensor {
   return tf.tidy(() => {
     const magnitude = tf.abs(attributions);
     let map = magnitude;

@@ -10,11 +10,21 @@ import type { AttributionOptions, AttributionResult } from './types.js';
  * `heatmaps`: sum of |attribution| over channels, min-max per example. Tensors are owned by the caller.
  * @example const { attributions } = await inputXGradient(model, x);
  */
-export async function inputXGradient(model: ModelInput, inputs: InputLike, options: AttributionOptions = {}): Promise<AttributionResult> {
-  return runMethod({ method: 'input-x-gradient', functionName: 'inputXGradient', reduction: 'sum-abs' }, model, inputs, options, (ctx) => {
-    const grads = targetGradients(ctx.model, ctx.x, ctx.targets, ctx);
-    const attributions = tf.mul(ctx.x, grads);
-    grads.dispose();
-    return { attributions };
-  });
+export async function inputXGradient(
+  model: ModelInput,
+  inputs: InputLike,
+  options: AttributionOptions = {},
+): Promise<AttributionResult> {
+  return runMethod(
+    { method: 'input-x-gradient', functionName: 'inputXGradient', reduction: 'sum-abs' },
+    model,
+    inputs,
+    options,
+    (ctx) => {
+      const grads = targetGradients(ctx.model, ctx.x, ctx.targets, ctx);
+      const attributions = tf.mul(ctx.x, grads);
+      grads.dispose();
+      return { attributions };
+    },
+  );
 }

@@ -3,7 +3,13 @@ import * as tf from '@tensorflow/tfjs';
 import { argumentError } from '../util/errors.js';
 
 /** Registry of integration rules (the CLI's `--integration` choices). */
-export const integrationMethods = ['trapezoid', 'riemann-left', 'riemann-right', 'riemann-middle', 'gauss-legendre'] as const;
+export const integrationMethods = [
+  'trapezoid',
+  'riemann-left',
+  'riemann-right',
+  'riemann-middle',
+  'gauss-legendre',
+] as const;
 
 /** An integration rule. `trapezoid` is the original module's default. */
 export type IntegrationMethod = (typeof integrationMethods)[number];
@@ -51,7 +57,11 @@ function gaussLegendre(n: number): IntegrationPoints {
  * 1/steps inside), exactly as the original `integral_approximation`.
  * @throws WingbeatsError for a non-positive `steps` or an unknown method.
  */
-export function integrationPoints(steps: number, method: IntegrationMethod = 'trapezoid', functionName = 'integrationPoints'): IntegrationPoints {
+export function integrationPoints(
+  steps: number,
+  method: IntegrationMethod = 'trapezoid',
+  functionName = 'integrationPoints',
+): IntegrationPoints {
   if (!Number.isInteger(steps) || steps < 1) throw argumentError(functionName, 'steps', 'a positive integer', steps);
   const uniform = (offset: number): IntegrationPoints => ({
     alphas: Float64Array.from({ length: steps }, (_, k) => (k + offset) / steps),

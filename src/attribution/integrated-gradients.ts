@@ -23,8 +23,23 @@ export interface IntegratedGradientsOptions extends AttributionOptions {
 
 /** The tuning options of integrated gradients, as specs (flags, defaults, ranges, help). */
 export const INTEGRATED_GRADIENTS_OPTIONS = [
-  { name: 'steps', flag: '--steps', type: 'integer', default: 50, min: 1, max: 100000, help: 'integrated gradients: intervals of the path (Gauss-Legendre: nodes)' },
-  { name: 'integration', flag: '--integration', type: 'choice', default: 'trapezoid', choices: integrationMethods, help: 'integrated gradients: quadrature rule of the path integral' },
+  {
+    name: 'steps',
+    flag: '--steps',
+    type: 'integer',
+    default: 50,
+    min: 1,
+    max: 100000,
+    help: 'integrated gradients: intervals of the path (Gauss-Legendre: nodes)',
+  },
+  {
+    name: 'integration',
+    flag: '--integration',
+    type: 'choice',
+    default: 'trapezoid',
+    choices: integrationMethods,
+    help: 'integrated gradients: quadrature rule of the path integral',
+  },
   BASELINE_OPTION,
 ] as const satisfies readonly OptionSpec[];
 
@@ -41,52 +56,67 @@ const [STEPS, INTEGRATION] = INTEGRATED_GRADIENTS_OPTIONS;
  * `heatmaps` = Σ over channels of |attributions|, min-max per example. Tensors are owned by the caller.
  * @example const { attributions, delta } = await integratedGradients(model, x, { steps: 64, integration: 'gauss-legendre' });
  */
-export async function integratedGradients(model: ModelInput, inputs: InputLike, options: IntegratedGradientsOptions = {}): Promise<AttributionResult> {
+export async function integratedGradients(
+  model: ModelInput,
+  inputs: InputLike,
+  options: IntegratedGradientsOptions = {},
+): Promise<AttributionResult> {
   const functionName = 'integratedGradients';
   const steps = checkOption(functionName, STEPS, options.steps) as number;
   const integration = checkOption(functionName, INTEGRATION, options.integration) as IntegrationMethod;
   const { alphas, weights } = integrationPoints(steps, integration, functionName);
-  return runMethod({ method: 'integrated-gradients', functionName, reduction: 'sum-abs' }, model, inputs, options, async (ctx) => {
-    const { x, targets } = ctx;
-    const batch = x.shape[0];
-    const points = alphas.length;
-    const featureSize = x.size / batch;
-    const baseline = baselineBatch(functionName, ctx, options.baseline);
-    let integral: tf.Tensor2D = tf.zeros([batch, featureSize]);
-    try {
-      const total = batch * points;
-      let done = 0;
-      for (const { start, end } of chunks(total, ctx.batchSize)) {
-        const rows = end - start;
-        const exampleOf = Array.from({ length: rows }, (_, r) => Math.floor((start + r) / points));
-        const alphaOf = Array.from({ length: rows }, (_, r) => alphas[(start + r) % points]);
-        const next = tf.tidy(() => {
-          const indices = tf.tensor1d(exampleOf, 'int32');
-          const xs = tf.gather(x, indices);
-          const bs = tf.gather(baseline, indices);
-          const a = tf.reshape(tf.tensor1d(alphaOf, 'float32'), [rows, ...x.shape.slice(1).map(() => 1)]);
-          const path = tf.add(bs, tf.mul(a, tf.sub(xs, bs)));
-          const grads = targetGradients(ctx.model, path, exampleOf.map((e) => targets[e]), { ...ctx, batchSize: rows });
-          // Weighted sum of each row's gradient into its example: W[batch, rows] · G[rows, features].
-          const w = new Float32Array(batch * rows);
-          for (let r = 0; r < rows; r++) w[exampleOf[r] * rows + r] = weights[(start + r) % points];
-          const contribution = tf.matMul(tf.tensor2d(w, [batch, rows]), tf.reshape(grads, [rows, featureSize]));
-          return tf.add(integral, contribution) as tf.Tensor2D;
-        });
+  return runMethod(
+    { method: 'integrated-gradients', functionName, reduction: 'sum-abs' },
+    model,
+    inputs,
+    options,
+    async (ctx) => {
+      const { x, targets } = ctx;
+      const batch = x.shape[0];
+      const points = alphas.length;
+      const featureSize = x.size / batch;
+      const baseline = baselineBatch(functionName, ctx, options.baseline);
+      let integral: tf.Tensor2D = tf.zeros([batch, featureSize]);
+      try {
+        const total = batch * points;
+        let done = 0;
+        for (const { start, end } of chunks(total, ctx.batchSize)) {
+          const rows = end - start;
+          const exampleOf = Array.from({ length: rows }, (_, r) => Math.floor((start + r) / points));
+          const alphaOf = Array.from({ length: rows }, (_, r) => alphas[(start + r) % points]);
+          const next = tf.tidy(() => {
+            const indices = tf.tensor1d(exampleOf, 'int32');
+            const xs = tf.gather(x, indices);
+            const bs = tf.gather(baseline, indices);
+            const a = tf.reshape(tf.tensor1d(alphaOf, 'float32'), [rows, ...x.shape.slice(1).map(() => 1)]);
+            const path = tf.add(bs, tf.mul(a, tf.sub(xs, bs)));
+            const grads = targetGradients(
+              ctx.model,
+              path,
+              exampleOf.map((e) => targets[e]),
+              { ...ctx, batchSize: rows },
+            );
+            // Weighted sum of each row's gradient into its example: W[batch, rows] · G[rows, features].
+            const w = new Float32Array(batch * rows);
+            for (let r = 0; r < rows; r++) w[exampleOf[r] * rows + r] = weights[(start + r) % points];
+            const contribution = tf.matMul(tf.tensor2d(w, [batch, rows]), tf.reshape(grads, [rows, featureSize]));
+            return tf.add(integral, contribution) as tf.Tensor2D;
+          });
+          integral.dispose();
+          integral = next;
+          done += rows;
+          options.onProgress?.(done, total);
+        }
+        const attributions = tf.tidy(() => tf.mul(tf.sub(x, baseline), tf.reshape(integral, x.shape)));
+        const sums = tf.tidy(() => tf.sum(tf.reshape(attributions, [batch, -1]), 1).dataSync());
+        const atInput = targets.map((t, i) => ctx.predictions[i][t]);
+        const atBaseline = targetScores(ctx.model, baseline, targets, ctx);
+        const delta = Array.from(sums, (s, i) => s - (atInput[i] - atBaseline[i]));
+        return { attributions, delta };
+      } finally {
         integral.dispose();
-        integral = next;
-        done += rows;
-        options.onProgress?.(done, total);
+        baseline.dispose();
       }
-      const attributions = tf.tidy(() => tf.mul(tf.sub(x, baseline), tf.reshape(integral, x.shape)));
-      const sums = tf.tidy(() => tf.sum(tf.reshape(attributions, [batch, -1]), 1).dataSync());
-      const atInput = targets.map((t, i) => ctx.predictions[i][t]);
-      const atBaseline = targetScores(ctx.model, baseline, targets, ctx);
-      const delta = Array.from(sums, (s, i) => s - (atInput[i] - atBaseline[i]));
-      return { attributions, delta };
-    } finally {
-      integral.dispose();
-      baseline.dispose();
-    }
-  });
+    },
+  );
 }

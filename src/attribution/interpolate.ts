@@ -9,7 +9,13 @@ import { argumentError, described } from '../util/errors.js';
  */
 export function interpolate(baseline: tf.Tensor, input: tf.Tensor, alphas: ArrayLike<number>): tf.Tensor {
   if (baseline.shape.join(',') !== input.shape.join(',')) {
-    throw argumentError('interpolate', 'baseline', `of the input's shape [${input.shape.join(',')}]`, described(`shape [${baseline.shape.join(',')}]`), 'SHAPE_MISMATCH');
+    throw argumentError(
+      'interpolate',
+      'baseline',
+      `of the input's shape [${input.shape.join(',')}]`,
+      described(`shape [${baseline.shape.join(',')}]`),
+      'SHAPE_MISMATCH',
+    );
   }
   return tf.tidy(() => {
     const a = tf.reshape(tf.tensor1d(Array.from(alphas), 'float32'), [alphas.length, ...input.shape.map(() => 1)]);

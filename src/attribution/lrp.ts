@@ -29,12 +29,57 @@ export interface LrpOptions extends AttributionOptions {
 
 /** The tuning options of LRP, as specs. */
 export const LRP_OPTIONS = [
-  { name: 'rule', flag: '--rule', type: 'choice', default: 'epsilon', choices: LRP_RULE_NAMES, help: 'lrp: rule on convolution layers (dense, batch-norm and pooling layers take epsilon)' },
-  { name: 'epsilon', flag: '--epsilon', type: 'number', default: 1e-6, min: 0, max: 1e6, help: 'lrp: stabiliser epsilon of every rule (0: LRP-0)' },
-  { name: 'gamma', flag: '--gamma', type: 'number', default: 0.25, min: 0, max: 1e6, help: 'lrp: gamma of the gamma rule' },
-  { name: 'alpha', flag: '--alpha', type: 'number', default: 2, min: 0, max: 1e6, help: 'lrp: alpha of the alpha-beta rule' },
-  { name: 'beta', flag: '--beta', type: 'number', default: 1, min: 0, max: 1e6, help: 'lrp: beta of the alpha-beta rule' },
-  { name: 'foldBatchNorm', flag: '--fold-batch-norm', type: 'boolean', default: false, help: 'lrp: fold each batch norm into the convolution before it' },
+  {
+    name: 'rule',
+    flag: '--rule',
+    type: 'choice',
+    default: 'epsilon',
+    choices: LRP_RULE_NAMES,
+    help: 'lrp: rule on convolution layers (dense, batch-norm and pooling layers take epsilon)',
+  },
+  {
+    name: 'epsilon',
+    flag: '--epsilon',
+    type: 'number',
+    default: 1e-6,
+    min: 0,
+    max: 1e6,
+    help: 'lrp: stabiliser epsilon of every rule (0: LRP-0)',
+  },
+  {
+    name: 'gamma',
+    flag: '--gamma',
+    type: 'number',
+    default: 0.25,
+    min: 0,
+    max: 1e6,
+    help: 'lrp: gamma of the gamma rule',
+  },
+  {
+    name: 'alpha',
+    flag: '--alpha',
+    type: 'number',
+    default: 2,
+    min: 0,
+    max: 1e6,
+    help: 'lrp: alpha of the alpha-beta rule',
+  },
+  {
+    name: 'beta',
+    flag: '--beta',
+    type: 'number',
+    default: 1,
+    min: 0,
+    max: 1e6,
+    help: 'lrp: beta of the alpha-beta rule',
+  },
+  {
+    name: 'foldBatchNorm',
+    flag: '--fold-batch-norm',
+    type: 'boolean',
+    default: false,
+    help: 'lrp: fold each batch norm into the convolution before it',
+  },
 ] as const satisfies readonly OptionSpec[];
 
 const [RULE, EPSILON, GAMMA, ALPHA, BETA, FOLD] = LRP_OPTIONS;
@@ -65,7 +110,11 @@ export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOpti
   };
   return runMethod({ method: 'lrp', functionName, reduction: 'sum-abs' }, model, inputs, options, (ctx) => {
     const layersModel = ctx.model.layersModel;
-    if (layersModel === null) throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' propagates relevance layer by layer, which needs a tf.LayersModel; a plain function model has no layers.`);
+    if (layersModel === null)
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `'${functionName}' propagates relevance layer by layer, which needs a tf.LayersModel; a plain function model has no layers.`,
+      );
     checkLrpSupport(layersModel, functionName);
     const composite = lrpComposite(layersModel, settings);
     const execution = { ...ctx.execution, rules: [composite.rule, ...(ctx.execution?.rules ?? [])] };
@@ -73,16 +122,31 @@ export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOpti
     try {
       for (const { start, end } of chunks(ctx.x.shape[0], ctx.batchSize)) {
         const targets = ctx.targets.slice(start, end);
-        parts.push(tf.tidy(() => {
-          const rows = tf.slice(ctx.x, start, end - start);
-          const logits = ctx.model.run(rows, { outputIndex: ctx.outputIndex, scores: 'logits' });
-          const mask = targetMask(targets, logits.shape[1]);
-          // Relevance at the output = the target score; in gradient form the output gradient is score / logit.
-          const start0 = ctx.scores === 'probabilities' ? relevanceRatio(tf.sum(tf.mul(tf.softmax(logits), mask), 1, true), tf.sum(tf.mul(logits, mask), 1, true), 1e-12) : tf.onesLike(logits);
-          const weights = tf.mul(mask, start0);
-          const gradient = safeGrad((input) => tf.sum(tf.mul(ctx.model.run(input, { outputIndex: ctx.outputIndex, scores: 'logits', execution }), weights)), rows);
-          return tf.mul(rows, gradient);
-        }));
+        parts.push(
+          tf.tidy(() => {
+            const rows = tf.slice(ctx.x, start, end - start);
+            const logits = ctx.model.run(rows, { outputIndex: ctx.outputIndex, scores: 'logits' });
+            const mask = targetMask(targets, logits.shape[1]);
+            // Relevance at the output = the target score; in gradient form the output gradient is score / logit.
+            const start0 =
+              ctx.scores === 'probabilities'
+                ? relevanceRatio(
+                    tf.sum(tf.mul(tf.softmax(logits), mask), 1, true),
+                    tf.sum(tf.mul(logits, mask), 1, true),
+                    1e-12,
+                  )
+                : tf.onesLike(logits);
+            const weights = tf.mul(mask, start0);
+            const gradient = safeGrad(
+              (input) =>
+                tf.sum(
+                  tf.mul(ctx.model.run(input, { outputIndex: ctx.outputIndex, scores: 'logits', execution }), weights),
+                ),
+              rows,
+            );
+            return tf.mul(rows, gradient);
+          }),
+        );
         ctx.options.onProgress?.(end, ctx.x.shape[0]);
       }
       const attributions = parts.length === 1 ? parts[0] : tf.concat(parts, 0);

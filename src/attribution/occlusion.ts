@@ -21,8 +21,23 @@ export interface OcclusionOptions extends AttributionOptions {
 
 /** The tuning options of occlusion, as specs (one window and stride for every axis on the command line; per axis in the library). */
 export const OCCLUSION_OPTIONS = [
-  { name: 'window', flag: '--window', type: 'integer', default: 8, min: 1, max: 100000, help: 'occlusion: window length along every non-channel axis (cut to the input)' },
-  { name: 'stride', flag: '--stride', type: 'integer', min: 1, max: 100000, help: 'occlusion: step between windows (default: half the window)' },
+  {
+    name: 'window',
+    flag: '--window',
+    type: 'integer',
+    default: 8,
+    min: 1,
+    max: 100000,
+    help: 'occlusion: window length along every non-channel axis (cut to the input)',
+  },
+  {
+    name: 'stride',
+    flag: '--stride',
+    type: 'integer',
+    min: 1,
+    max: 100000,
+    help: 'occlusion: step between windows (default: half the window)',
+  },
   BASELINE_OPTION,
 ] as const satisfies readonly OptionSpec[];
 
@@ -34,7 +49,12 @@ export function spatialShape(shape: readonly number[]): number[] {
 function perAxis(functionName: string, name: string, value: number | readonly number[], axes: number): number[] {
   const list = typeof value === 'number' ? new Array<number>(axes).fill(value) : [...value];
   if (list.length !== axes || !list.every((v) => Number.isInteger(v) && v >= 1)) {
-    throw argumentError(functionName, name, `a positive integer or ${axes} positive integers (one per non-channel axis)`, value);
+    throw argumentError(
+      functionName,
+      name,
+      `a positive integer or ${axes} positive integers (one per non-channel axis)`,
+      value,
+    );
   }
   return list;
 }
@@ -80,7 +100,11 @@ function windowMask(spatial: readonly number[], start: readonly number[], window
  * `heatmaps`: max |·| over channels, min-max per example. Tensors are owned by the caller.
  * @example const { attributions } = await occlusion(model, x, { window: 4, stride: 2 });
  */
-export async function occlusion(model: ModelInput, inputs: InputLike, options: OcclusionOptions = {}): Promise<AttributionResult> {
+export async function occlusion(
+  model: ModelInput,
+  inputs: InputLike,
+  options: OcclusionOptions = {},
+): Promise<AttributionResult> {
   const functionName = 'occlusion';
   return runMethod({ method: 'occlusion', functionName, reduction: 'max-abs' }, model, inputs, options, (ctx) => {
     const { x, targets } = ctx;
@@ -90,9 +114,20 @@ export async function occlusion(model: ModelInput, inputs: InputLike, options: O
     const requested = perAxis(functionName, 'window', options.window ?? 8, spatial.length);
     const window = requested.map((w, i) => (options.window === undefined ? Math.min(w, spatial[i]) : w));
     window.forEach((w, i) => {
-      if (w > spatial[i]) throw argumentError(functionName, 'window', `at most the input's size [${spatial.join(',')}] along each non-channel axis`, options.window);
+      if (w > spatial[i])
+        throw argumentError(
+          functionName,
+          'window',
+          `at most the input's size [${spatial.join(',')}] along each non-channel axis`,
+          options.window,
+        );
     });
-    const stride = perAxis(functionName, 'stride', options.stride ?? window.map((w) => Math.max(1, Math.floor(w / 2))), spatial.length);
+    const stride = perAxis(
+      functionName,
+      'stride',
+      options.stride ?? window.map((w) => Math.max(1, Math.floor(w / 2))),
+      spatial.length,
+    );
     const grid = windowGrid(spatial.map((n, i) => windowStarts(n, window[i], stride[i])));
     const masks = grid.map((start) => windowMask(spatial, start, window));
     const positions = masks[0].length;
@@ -116,7 +151,12 @@ export async function occlusion(model: ModelInput, inputs: InputLike, options: O
         });
         let scores: number[];
         try {
-          scores = targetScores(ctx.model, occluded, exampleOf.map((e) => targets[e]), { ...ctx, batchSize: rows.length });
+          scores = targetScores(
+            ctx.model,
+            occluded,
+            exampleOf.map((e) => targets[e]),
+            { ...ctx, batchSize: rows.length },
+          );
         } finally {
           occluded.dispose();
         }

@@ -12,11 +12,21 @@ import type { AttributionOptions, AttributionResult } from './types.js';
  * Options as {@link AttributionOptions}. Tensors in the result are owned by the caller.
  * @example const { heatmaps } = await saliency(model, x);
  */
-export async function saliency(model: ModelInput, inputs: InputLike, options: AttributionOptions = {}): Promise<AttributionResult> {
-  return runMethod({ method: 'saliency', functionName: 'saliency', reduction: 'max-abs' }, model, inputs, options, (ctx) => {
-    const grads = targetGradients(ctx.model, ctx.x, ctx.targets, ctx);
-    const attributions = tf.abs(grads);
-    grads.dispose();
-    return { attributions };
-  });
+export async function saliency(
+  model: ModelInput,
+  inputs: InputLike,
+  options: AttributionOptions = {},
+): Promise<AttributionResult> {
+  return runMethod(
+    { method: 'saliency', functionName: 'saliency', reduction: 'max-abs' },
+    model,
+    inputs,
+    options,
+    (ctx) => {
+      const grads = targetGradients(ctx.model, ctx.x, ctx.targets, ctx);
+      const attributions = tf.abs(grads);
+      grads.dispose();
+      return { attributions };
+    },
+  );
 }

@@ -25,8 +25,25 @@ export interface SmoothGradOptions {
 
 /** The tuning options of SmoothGrad, as specs (flags, defaults, ranges, help). */
 export const SMOOTH_GRAD_OPTIONS = [
-  { name: 'noiseSamples', flag: '--noise-samples', type: 'integer', default: 25, min: 1, max: 100000, help: 'smoothgrad: noisy copies per example', aliases: ['--smooth-samples'] },
-  { name: 'noiseStdev', flag: '--noise-stdev', type: 'number', default: 0.15, min: 0, max: 10, help: "smoothgrad: noise standard deviation, as a fraction of each example's range" },
+  {
+    name: 'noiseSamples',
+    flag: '--noise-samples',
+    type: 'integer',
+    default: 25,
+    min: 1,
+    max: 100000,
+    help: 'smoothgrad: noisy copies per example',
+    aliases: ['--smooth-samples'],
+  },
+  {
+    name: 'noiseStdev',
+    flag: '--noise-stdev',
+    type: 'number',
+    default: 0.15,
+    min: 0,
+    max: 10,
+    help: "smoothgrad: noise standard deviation, as a fraction of each example's range",
+  },
 ] as const satisfies readonly OptionSpec[];
 
 const [NOISE_SAMPLES, NOISE_STDEV] = SMOOTH_GRAD_OPTIONS;
@@ -39,8 +56,15 @@ const [NOISE_SAMPLES, NOISE_STDEV] = SMOOTH_GRAD_OPTIONS;
  * With `noiseStdev: 0` the result equals the inner method's.
  * @example const smooth = smoothGrad(saliency, { noiseSamples: 50, seed: 1 }); const r = await smooth(model, x);
  */
-export function smoothGrad<O extends AttributionOptions>(method: AttributionMethod<O>, noise: SmoothGradOptions = {}): AttributionMethod<O & SmoothGradOptions> {
-  return async (modelInput: ModelInput, inputs: InputLike, options?: O & SmoothGradOptions): Promise<AttributionResult> => {
+export function smoothGrad<O extends AttributionOptions>(
+  method: AttributionMethod<O>,
+  noise: SmoothGradOptions = {},
+): AttributionMethod<O & SmoothGradOptions> {
+  return async (
+    modelInput: ModelInput,
+    inputs: InputLike,
+    options?: O & SmoothGradOptions,
+  ): Promise<AttributionResult> => {
     const functionName = 'smoothGrad';
     const opts = { ...noise, ...(options ?? {}) } as O & SmoothGradOptions;
     const samples = checkOption(functionName, NOISE_SAMPLES, opts.noiseSamples) as number;
@@ -57,7 +81,10 @@ export function smoothGrad<O extends AttributionOptions>(method: AttributionMeth
       let innerName = '';
       const sigma = tf.tidy(() => {
         const flat = tf.reshape(x, [x.shape[0], -1]);
-        return tf.reshape(tf.mul(tf.sub(tf.max(flat, 1), tf.min(flat, 1)), stdev), [x.shape[0], ...x.shape.slice(1).map(() => 1)]);
+        return tf.reshape(tf.mul(tf.sub(tf.max(flat, 1), tf.min(flat, 1)), stdev), [
+          x.shape[0],
+          ...x.shape.slice(1).map(() => 1),
+        ]);
       });
       try {
         for (let s = 0; s < samples; s++) {
@@ -65,7 +92,12 @@ export function smoothGrad<O extends AttributionOptions>(method: AttributionMeth
           const noisy = tf.tidy(() => tf.add(x, tf.mul(tf.randomNormal(x.shape, 0, 1, 'float32', seed), sigma)));
           let result: AttributionResult;
           try {
-            result = await method(ctx.model, noisy, { ...opts, target: targets, seed: rng.int32(), onProgress: undefined });
+            result = await method(ctx.model, noisy, {
+              ...opts,
+              target: targets,
+              seed: rng.int32(),
+              onProgress: undefined,
+            });
           } finally {
             noisy.dispose();
           }

@@ -24,7 +24,12 @@ export interface GradientSettings {
  * Gradient of each row's target score with respect to that row of `x` (rows are independent: the model runs in
  * inference mode). `targets[i]` is the class of row i. Returns a new tensor shaped like `x`, owned by the caller.
  */
-export function targetGradients(model: ExplainableModel, x: tf.Tensor, targets: readonly number[], settings: GradientSettings): tf.Tensor {
+export function targetGradients(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  targets: readonly number[],
+  settings: GradientSettings,
+): tf.Tensor {
   const parts: tf.Tensor[] = [];
   try {
     for (const { start, end } of chunks(x.shape[0], settings.batchSize)) {
@@ -32,7 +37,11 @@ export function targetGradients(model: ExplainableModel, x: tf.Tensor, targets: 
         tf.tidy(() => {
           const rows = tf.slice(x, start, end - start);
           const score = (input: tf.Tensor): tf.Tensor => {
-            const out = model.run(input, { outputIndex: settings.outputIndex, scores: settings.scores, execution: settings.execution });
+            const out = model.run(input, {
+              outputIndex: settings.outputIndex,
+              scores: settings.scores,
+              execution: settings.execution,
+            });
             return tf.sum(tf.mul(out, targetMask(targets.slice(start, end), out.shape[1])));
           };
           return safeGrad(score, rows);
@@ -46,11 +55,20 @@ export function targetGradients(model: ExplainableModel, x: tf.Tensor, targets: 
 }
 
 /** The target score of each row (`[rows]` numbers), chunked. */
-export function targetScores(model: ExplainableModel, x: tf.Tensor, targets: readonly number[], settings: GradientSettings): number[] {
+export function targetScores(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  targets: readonly number[],
+  settings: GradientSettings,
+): number[] {
   const out: number[] = [];
   for (const { start, end } of chunks(x.shape[0], settings.batchSize)) {
     const values = tf.tidy(() => {
-      const scores = model.run(tf.slice(x, start, end - start), { outputIndex: settings.outputIndex, scores: settings.scores, execution: settings.execution });
+      const scores = model.run(tf.slice(x, start, end - start), {
+        outputIndex: settings.outputIndex,
+        scores: settings.scores,
+        execution: settings.execution,
+      });
       return tf.sum(tf.mul(scores, targetMask(targets.slice(start, end), scores.shape[1])), 1).dataSync();
     });
     out.push(...Array.from(values));

@@ -15,7 +15,14 @@ import { argumentError } from '../util/errors.js';
 import { createRng, type Rng } from '../util/rng.js';
 
 /** The Potamitis species, in the output-index order of the wingbeats models. */
-export const DEMO_SPECIES = ['Ae_aegypti', 'Ae_albopictus', 'An_arabiensis', 'An_gambiae', 'Cu_pipiens', 'Cu_quinquefasciatus'] as const;
+export const DEMO_SPECIES = [
+  'Ae_aegypti',
+  'Ae_albopictus',
+  'An_arabiensis',
+  'An_gambiae',
+  'Cu_pipiens',
+  'Cu_quinquefasciatus',
+] as const;
 
 /** One of {@link DEMO_SPECIES}. */
 export type DemoSpecies = (typeof DEMO_SPECIES)[number];
@@ -128,13 +135,20 @@ function checkSpecies(fn: string, species: unknown): DemoSpecies {
   if (typeof species === 'number' && Number.isInteger(species) && species >= 0 && species < DEMO_SPECIES.length) {
     return DEMO_SPECIES[species];
   }
-  if (typeof species === 'string' && (DEMO_SPECIES as readonly string[]).includes(species)) return species as DemoSpecies;
-  throw argumentError(fn, 'species', `one of ${DEMO_SPECIES.join(', ')} or an index 0..${DEMO_SPECIES.length - 1}`, species);
+  if (typeof species === 'string' && (DEMO_SPECIES as readonly string[]).includes(species))
+    return species as DemoSpecies;
+  throw argumentError(
+    fn,
+    'species',
+    `one of ${DEMO_SPECIES.join(', ')} or an index 0..${DEMO_SPECIES.length - 1}`,
+    species,
+  );
 }
 
 function checkPositiveOption(fn: string, name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw argumentError(fn, name, 'a positive finite number', value);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw argumentError(fn, name, 'a positive finite number', value);
   return value;
 }
 
@@ -170,10 +184,16 @@ export function synthesizeWingbeat(species: DemoSpecies | number, options: Synth
   const fundamental = checkPositiveOption(fn, 'options.fundamental', options.fundamental, drawn);
   const topHarmonic = profile.harmonics.length;
   if (fundamental * topHarmonic * 1.05 >= sampleRate / 2) {
-    throw argumentError(fn, 'options.fundamental', `below ${(sampleRate / 2 / topHarmonic / 1.05).toFixed(1)} Hz at ${sampleRate} Hz (harmonic ${topHarmonic} must stay below Nyquist)`, fundamental);
+    throw argumentError(
+      fn,
+      'options.fundamental',
+      `below ${(sampleRate / 2 / topHarmonic / 1.05).toFixed(1)} Hz at ${sampleRate} Hz (harmonic ${topHarmonic} must stay below Nyquist)`,
+      fundamental,
+    );
   }
   const snrDb = options.snrDb ?? 12 + 18 * rng.uniform();
-  if (typeof snrDb !== 'number' || !Number.isFinite(snrDb)) throw argumentError(fn, 'options.snrDb', 'a finite number', snrDb);
+  if (typeof snrDb !== 'number' || !Number.isFinite(snrDb))
+    throw argumentError(fn, 'options.snrDb', 'a finite number', snrDb);
 
   const amplitudes = profile.harmonics.map((a, k) => (k === 0 ? a : a * Math.exp(0.25 * clip(rng.normal(), 2.5))));
   const phases = profile.harmonics.map(() => 2 * Math.PI * rng.uniform());
@@ -199,7 +219,15 @@ export function synthesizeWingbeat(species: DemoSpecies | number, options: Synth
     clean[i] = tone * (floor + (1 - floor) * Math.exp(-0.5 * z * z));
   }
   const samples = addNoiseAndScale(clean, snrDb, centre, width, rng);
-  return { name: `${name}_synthetic`, species: name, label: DEMO_SPECIES.indexOf(name), sampleRate, samples, fundamental, snrDb };
+  return {
+    name: `${name}_synthetic`,
+    species: name,
+    label: DEMO_SPECIES.indexOf(name),
+    sampleRate,
+    samples,
+    fundamental,
+    snrDb,
+  };
 }
 
 /** Adds white noise at `snrDb` relative to the RMS of the loudest part (centre ± width) and scales to peak 0.9. */
@@ -244,13 +272,16 @@ export interface SynthesizeDatasetOptions extends Omit<SynthesizeOptions, 'seed'
  */
 export function synthesizeDataset(options: SynthesizeDatasetOptions): SyntheticRecording[] {
   const fn = 'synthesizeDataset';
-  if (options === null || typeof options !== 'object') throw argumentError(fn, 'options', 'an object with perSpecies', options);
+  if (options === null || typeof options !== 'object')
+    throw argumentError(fn, 'options', 'an object with perSpecies', options);
   const { perSpecies, seed, ...recordingOptions } = options;
-  if (!Number.isInteger(perSpecies) || perSpecies < 1) throw argumentError(fn, 'options.perSpecies', 'a positive integer', perSpecies);
+  if (!Number.isInteger(perSpecies) || perSpecies < 1)
+    throw argumentError(fn, 'options.perSpecies', 'a positive integer', perSpecies);
   const rng = createRng(seed);
   const out: SyntheticRecording[] = [];
   for (const species of DEMO_SPECIES) {
-    for (let i = 0; i < perSpecies; i++) out.push(synthesizeWingbeat(species, { ...recordingOptions, seed: rng.int32() }));
+    for (let i = 0; i < perSpecies; i++)
+      out.push(synthesizeWingbeat(species, { ...recordingOptions, seed: rng.int32() }));
   }
   return out;
 }

@@ -7,7 +7,12 @@ import { argumentError } from '../util/errors.js';
 import type { OptionSpec } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
 import { withModelRequest } from '../execution/model-request.js';
-import { AttributionMethodName, attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
+import {
+  AttributionMethodName,
+  attributionMethodNames,
+  attributionMethods,
+  isAttributionMethodName,
+} from '../attribution/registry.js';
 import { disposeAttribution } from '../attribution/types.js';
 import { PixelFlippingOptions, PixelFlippingResult, pixelFlipping } from './pixel-flipping.js';
 import { Spread, aopc, perturbationAuc, spread } from './curve-summaries.js';
@@ -82,9 +87,34 @@ const FUNCTION = 'compareWithRandom';
 
 /** The evaluation's own options, as specs (flags, defaults, ranges, help). */
 export const EVALUATION_OPTIONS = [
-  { name: 'randomSeeds', flag: '--random-seeds', type: 'integer', default: 5, min: 1, max: 10000, help: 'number of random flipping orders (seeds seed, seed+1, ...)' },
-  { name: 'fraction', flag: '--fraction', type: 'number', default: 0.25, min: 0, max: 1, help: 'fraction of all positions flipped in total' },
-  { name: 'flipStep', flag: '--flip-step', type: 'number', default: 0.005, min: 0, max: 1, help: 'fraction of all positions flipped per step (at least one position)', aliases: ['--step'] },
+  {
+    name: 'randomSeeds',
+    flag: '--random-seeds',
+    type: 'integer',
+    default: 5,
+    min: 1,
+    max: 10000,
+    help: 'number of random flipping orders (seeds seed, seed+1, ...)',
+  },
+  {
+    name: 'fraction',
+    flag: '--fraction',
+    type: 'number',
+    default: 0.25,
+    min: 0,
+    max: 1,
+    help: 'fraction of all positions flipped in total',
+  },
+  {
+    name: 'flipStep',
+    flag: '--flip-step',
+    type: 'number',
+    default: 0.005,
+    min: 0,
+    max: 1,
+    help: 'fraction of all positions flipped per step (at least one position)',
+    aliases: ['--step'],
+  },
 ] as const satisfies readonly OptionSpec[];
 
 function curveOf(method: string, result: PixelFlippingResult, example: number, seed?: number): ComparisonCurve {
@@ -113,19 +143,32 @@ function curveOf(method: string, result: PixelFlippingResult, example: number, s
  * Returns plain numbers (no tensors). Throws WingbeatsError naming a bad argument (unknown method, ...).
  * @example const { results } = await compareWithRandom(model, x, { methods: ['saliency', 'integrated-gradients'], seed: 0 });
  */
-export async function compareWithRandom(modelInput: ModelInput, inputs: InputLike, options: CompareWithRandomOptions = {}): Promise<CompareWithRandomResult> {
+export async function compareWithRandom(
+  modelInput: ModelInput,
+  inputs: InputLike,
+  options: CompareWithRandomOptions = {},
+): Promise<CompareWithRandomResult> {
   const requested: unknown = options.methods ?? ['saliency'];
-  if (!Array.isArray(requested) || requested.length === 0) throw argumentError(FUNCTION, 'methods', `a non-empty list of ${attributionMethodNames.join(', ')}`, requested);
+  if (!Array.isArray(requested) || requested.length === 0)
+    throw argumentError(FUNCTION, 'methods', `a non-empty list of ${attributionMethodNames.join(', ')}`, requested);
   const methods = requested as AttributionMethodName[];
   for (const name of methods as unknown[]) {
-    if (typeof name !== 'string' || !isAttributionMethodName(name)) throw argumentError(FUNCTION, 'methods', `a list of ${attributionMethodNames.map((n) => `'${n}'`).join(', ')}`, name);
+    if (typeof name !== 'string' || !isAttributionMethodName(name))
+      throw argumentError(
+        FUNCTION,
+        'methods',
+        `a list of ${attributionMethodNames.map((n) => `'${n}'`).join(', ')}`,
+        name,
+      );
   }
-  if (options.seed !== undefined && !Number.isFinite(options.seed)) throw argumentError(FUNCTION, 'seed', 'a finite number', options.seed);
+  if (options.seed !== undefined && !Number.isFinite(options.seed))
+    throw argumentError(FUNCTION, 'seed', 'a finite number', options.seed);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const seedsOption = options.randomSeeds ?? 5;
   let randomSeeds: number[];
   if (typeof seedsOption === 'number') {
-    if (!Number.isInteger(seedsOption) || seedsOption < 1) throw argumentError(FUNCTION, 'randomSeeds', 'a positive integer or a list of seeds', seedsOption);
+    if (!Number.isInteger(seedsOption) || seedsOption < 1)
+      throw argumentError(FUNCTION, 'randomSeeds', 'a positive integer or a list of seeds', seedsOption);
     randomSeeds = Array.from({ length: seedsOption }, (_, i) => seed + i);
   } else if (Array.isArray(seedsOption) && seedsOption.length > 0 && seedsOption.every((s) => Number.isFinite(s))) {
     randomSeeds = [...seedsOption];
@@ -179,7 +222,12 @@ export async function compareWithRandom(modelInput: ModelInput, inputs: InputLik
         ...(targetName === undefined ? {} : { targetName }),
         curves: [...methodCurves, ...randomCurves],
         random,
-        methods: methodCurves.map((c) => ({ method: c.method, aopc: c.aopc, auc: c.auc, aopcOverRandom: c.aopc - random.aopc.mean })),
+        methods: methodCurves.map((c) => ({
+          method: c.method,
+          aopc: c.aopc,
+          auc: c.auc,
+          aopcOverRandom: c.aopc - random.aopc.mean,
+        })),
       };
     });
     return {

@@ -2,7 +2,8 @@
 import { argumentError, described } from '../util/errors.js';
 
 function checkCurve(functionName: string, argument: string, values: ArrayLike<number>): void {
-  if (values.length < 1) throw argumentError(functionName, argument, 'a curve of at least one point', described('an empty curve'));
+  if (values.length < 1)
+    throw argumentError(functionName, argument, 'a curve of at least one point', described('an empty curve'));
 }
 
 /**
@@ -29,7 +30,12 @@ export function aopc(targetScores: ArrayLike<number>): number {
 export function perturbationAuc(targetScores: ArrayLike<number>, fractions: ArrayLike<number>): number {
   checkCurve('perturbationAuc', 'targetScores', targetScores);
   if (fractions.length !== targetScores.length) {
-    throw argumentError('perturbationAuc', 'fractions', `one fraction per score (${targetScores.length})`, described(`${fractions.length} fractions`));
+    throw argumentError(
+      'perturbationAuc',
+      'fractions',
+      `one fraction per score (${targetScores.length})`,
+      described(`${fractions.length} fractions`),
+    );
   }
   const first = targetScores[0];
   if (!(first > 0)) return Number.NaN;

@@ -48,7 +48,8 @@ export function relevanceOrder(
   argument = 'heatmaps',
 ): number[] {
   for (let i = 0; i < relevance.length; i++) {
-    if (Number.isNaN(relevance[i])) throw argumentError(functionName, argument, 'free of NaN', described(`NaN at position ${i}`));
+    if (Number.isNaN(relevance[i]))
+      throw argumentError(functionName, argument, 'free of NaN', described(`NaN at position ${i}`));
   }
   const sign = order === 'most-relevant-first' ? -1 : 1;
   const indices = Array.from({ length: relevance.length }, (_, i) => i);

@@ -85,11 +85,18 @@ export function flipSchedule(
   fraction: number,
   step: number,
 ): { total: number; perStep: number; steps: number } {
-  if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) throw argumentError(functionName, 'fraction', 'a number in (0, 1]', fraction);
-  if (typeof step !== 'number' || !(step > 0 && step <= 1)) throw argumentError(functionName, 'step', 'a number in (0, 1]', step);
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1))
+    throw argumentError(functionName, 'fraction', 'a number in (0, 1]', fraction);
+  if (typeof step !== 'number' || !(step > 0 && step <= 1))
+    throw argumentError(functionName, 'step', 'a number in (0, 1]', step);
   const total = Math.floor(positions * fraction);
   if (total < 1) {
-    throw argumentError(functionName, 'fraction', `at least 1/${positions} so that one of the ${positions} positions is flipped`, fraction);
+    throw argumentError(
+      functionName,
+      'fraction',
+      `at least 1/${positions} so that one of the ${positions} positions is flipped`,
+      fraction,
+    );
   }
   const perStep = Math.min(total, Math.max(1, Math.floor(positions * step)));
   // As the original: only whole steps are flipped (a remainder smaller than one step is left alone).
@@ -101,11 +108,17 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** Relevance rows (one array per example) from the `heatmaps` option, checked against the layout. */
-function heatmapRows(functionName: string, heatmaps: HeatmapsLike, batch: number, layout: PositionLayout): ArrayLike<number>[] {
+function heatmapRows(
+  functionName: string,
+  heatmaps: HeatmapsLike,
+  batch: number,
+  layout: PositionLayout,
+): ArrayLike<number>[] {
   let rows: ArrayLike<number>[];
   let shapeText: string;
   if (heatmaps instanceof tf.Tensor) {
-    if (heatmaps.isDisposed) throw argumentError(functionName, 'heatmaps', 'a live tensor', described('a disposed tensor'));
+    if (heatmaps.isDisposed)
+      throw argumentError(functionName, 'heatmaps', 'a live tensor', described('a disposed tensor'));
     const values = heatmaps.dataSync();
     // One example without batch axis when the tensor has exactly the position shape; else batch axis first.
     const count = sameShape(heatmaps.shape, layout.positionShape) ? 1 : Math.max(1, heatmaps.shape[0]);
@@ -166,7 +179,11 @@ function checkOrder(functionName: string, options: PixelFlippingOptions): void {
  * const { curves } = await pixelFlipping(model, x, { heatmaps, seed: 1 });
  * heatmaps.dispose();
  */
-export async function pixelFlipping(modelInput: ModelInput, inputs: InputLike, options: PixelFlippingOptions = {}): Promise<PixelFlippingResult> {
+export async function pixelFlipping(
+  modelInput: ModelInput,
+  inputs: InputLike,
+  options: PixelFlippingOptions = {},
+): Promise<PixelFlippingResult> {
   checkOrder(FUNCTION, options);
   return withModelRequest(FUNCTION, modelInput, inputs, options, (request) => flip(request, options));
 }
@@ -217,9 +234,14 @@ function flip(request: ModelRequest, options: PixelFlippingOptions): PixelFlippi
       }
       buffer.set(row, (r - start) * size);
     }
-    const out = tf.tidy(() => model.run(tf.tensor(buffer, [rows, ...layout.inputShape]), { outputIndex, scores: scoreKind, execution }).dataSync());
+    const out = tf.tidy(() =>
+      model
+        .run(tf.tensor(buffer, [rows, ...layout.inputShape]), { outputIndex, scores: scoreKind, execution })
+        .dataSync(),
+    );
     const classes = out.length / rows;
-    for (let r = start; r < end; r++) scoreRows[r % batch].push(Array.from(out.subarray((r - start) * classes, (r - start + 1) * classes)));
+    for (let r = start; r < end; r++)
+      scoreRows[r % batch].push(Array.from(out.subarray((r - start) * classes, (r - start + 1) * classes)));
     done += rows;
     options.onProgress?.(done, totalRows);
   };

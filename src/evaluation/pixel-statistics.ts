@@ -67,7 +67,10 @@ class Accumulator {
     const n = mean.length;
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(values[offset + i])) {
-        throw new WingbeatsError('NON_FINITE_INPUT', `Argument 'inputs' passed to '${FUNCTION}' must be finite but got ${values[offset + i]} in ${where}, element ${i}.`);
+        throw new WingbeatsError(
+          'NON_FINITE_INPUT',
+          `Argument 'inputs' passed to '${FUNCTION}' must be finite but got ${values[offset + i]} in ${where}, element ${i}.`,
+        );
       }
     }
     this.count += 1;
@@ -100,12 +103,21 @@ export async function pixelStatistics(
   inputs: Iterable<StatisticsItem> | AsyncIterable<StatisticsItem> | tf.Tensor,
   options: PixelStatisticsOptions = {},
 ): Promise<PixelStatistics> {
-  if (options.shape !== undefined && (!Array.isArray(options.shape) || !options.shape.every((d) => Number.isInteger(d) && d > 0))) {
+  if (
+    options.shape !== undefined &&
+    (!Array.isArray(options.shape) || !options.shape.every((d) => Number.isInteger(d) && d > 0))
+  ) {
     throw argumentError(FUNCTION, 'shape', 'an array of positive integers', options.shape);
   }
-  const source: Iterable<StatisticsItem> | AsyncIterable<StatisticsItem> = inputs instanceof tf.Tensor ? [inputs] : inputs;
+  const source: Iterable<StatisticsItem> | AsyncIterable<StatisticsItem> =
+    inputs instanceof tf.Tensor ? [inputs] : inputs;
   if (source === null || typeof source !== 'object' || !(Symbol.iterator in source || Symbol.asyncIterator in source)) {
-    throw argumentError(FUNCTION, 'inputs', 'an iterable or async iterable of batches (tensors or arrays), or one tensor', inputs);
+    throw argumentError(
+      FUNCTION,
+      'inputs',
+      'an iterable or async iterable of batches (tensors or arrays), or one tensor',
+      inputs,
+    );
   }
   let acc: Accumulator | null = options.shape === undefined ? null : new Accumulator([...options.shape]);
   let itemIndex = 0;
@@ -114,14 +126,21 @@ export async function pixelStatistics(
     let data: ArrayLike<number>;
     let itemShape: number[];
     if (item instanceof tf.Tensor) {
-      if (item.isDisposed) throw argumentError(FUNCTION, `inputs (${where})`, 'a live tensor', described('a disposed tensor'));
+      if (item.isDisposed)
+        throw argumentError(FUNCTION, `inputs (${where})`, 'a live tensor', described('a disposed tensor'));
       data = item.dataSync();
       itemShape = item.shape;
     } else if (Array.isArray(item)) {
       itemShape = nestedShape(item as NestedArray);
       data = (item as unknown[]).flat(Infinity) as number[];
       if (data.length !== sizeOf(itemShape)) {
-        throw argumentError(FUNCTION, `inputs (${where})`, 'a rectangular nested array of numbers', described('a ragged array'), 'SHAPE_MISMATCH');
+        throw argumentError(
+          FUNCTION,
+          `inputs (${where})`,
+          'a rectangular nested array of numbers',
+          described('a ragged array'),
+          'SHAPE_MISMATCH',
+        );
       }
     } else if (ArrayBuffer.isView(item)) {
       data = item as unknown as ArrayLike<number>;
@@ -134,18 +153,32 @@ export async function pixelStatistics(
     const single = !isTensor && (itemShape.length === 1 || (acc !== null && itemShape.length === acc.shape.length));
     const exampleShape = single ? itemShape : itemShape.slice(1);
     if (acc === null) {
-      if (exampleShape.length === 0) throw argumentError(FUNCTION, `inputs (${where})`, 'batched (batch axis first)', described(`shape [${itemShape.join(',')}]`), 'SHAPE_MISMATCH');
+      if (exampleShape.length === 0)
+        throw argumentError(
+          FUNCTION,
+          `inputs (${where})`,
+          'batched (batch axis first)',
+          described(`shape [${itemShape.join(',')}]`),
+          'SHAPE_MISMATCH',
+        );
       acc = new Accumulator(exampleShape);
     }
     const size = acc.mean.length;
     const count = single ? 1 : itemShape[0];
     if (single ? data.length !== size : sizeOf(exampleShape) !== size) {
-      throw argumentError(FUNCTION, `inputs (${where})`, `examples of shape [${acc.shape.join(',')}]`, described(`shape [${itemShape.join(',')}]`), 'SHAPE_MISMATCH');
+      throw argumentError(
+        FUNCTION,
+        `inputs (${where})`,
+        `examples of shape [${acc.shape.join(',')}]`,
+        described(`shape [${itemShape.join(',')}]`),
+        'SHAPE_MISMATCH',
+      );
     }
     for (let e = 0; e < count; e++) acc.add(data, e * size, single ? where : `${where}, example ${e}`);
     itemIndex += 1;
   }
-  if (acc === null || acc.count === 0) throw argumentError(FUNCTION, 'inputs', 'a data set of at least one example', described('no examples'));
+  if (acc === null || acc.count === 0)
+    throw argumentError(FUNCTION, 'inputs', 'a data set of at least one example', described('no examples'));
   const std = acc.m2.map((v) => Math.sqrt(v / (acc as Accumulator).count));
   return { shape: acc.shape, mean: acc.mean, std, count: acc.count };
 }
@@ -165,19 +198,25 @@ export function pixelStatisticsToJSON(stats: PixelStatistics): PixelStatisticsJS
  */
 export function pixelStatisticsFromJSON(json: unknown, source = 'pixel statistics'): PixelStatistics {
   const fail = (what: string): never => {
-    throw new WingbeatsError('INVALID_FILE', `${source} must be a JSON object {"shape", "mean", "std", "count"}: ${what}.`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `${source} must be a JSON object {"shape", "mean", "std", "count"}: ${what}.`,
+    );
   };
   if (json === null || typeof json !== 'object' || Array.isArray(json)) fail('it is not an object');
   const o = json as Record<string, unknown>;
   const shape = o.shape;
-  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) fail('"shape" is not a list of positive integers');
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0))
+    fail('"shape" is not a list of positive integers');
   const size = sizeOf(shape as number[]);
   const read = (key: 'mean' | 'std'): Float64Array => {
     const value = o[key];
     if (!Array.isArray(value)) return fail(`"${key}" is not an array`);
     const values = (value as unknown[]).flat(Infinity);
-    if (values.length !== size) fail(`"${key}" has ${values.length} numbers but shape [${(shape as number[]).join(',')}] needs ${size}`);
-    if (!values.every((v) => typeof v === 'number' && Number.isFinite(v))) fail(`"${key}" holds a value that is not a finite number`);
+    if (values.length !== size)
+      fail(`"${key}" has ${values.length} numbers but shape [${(shape as number[]).join(',')}] needs ${size}`);
+    if (!values.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      fail(`"${key}" holds a value that is not a finite number`);
     if (key === 'std' && !values.every((v) => (v as number) >= 0)) fail('"std" holds a negative value');
     return Float64Array.from(values as number[]);
   };

@@ -44,7 +44,13 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
  */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length || a.length < 2) {
-    throw argumentError('spearman', 'b', `as long as a (${a.length}, at least 2)`, described(`length ${b.length}`), 'SHAPE_MISMATCH');
+    throw argumentError(
+      'spearman',
+      'b',
+      `as long as a (${a.length}, at least 2)`,
+      described(`length ${b.length}`),
+      'SHAPE_MISMATCH',
+    );
   }
   return pearson(averageRanks(a), averageRanks(b));
 }

@@ -34,7 +34,10 @@ export interface ReplacementStatistics {
  * that is the model's first layer with weights and normalises exactly the input's channels; null otherwise
  * (function models, models starting with a convolution, ...). Reads plain numbers; creates no tensors that outlive it.
  */
-export function inputBatchNormStatistics(model: ExplainableModel, channels: number): { mean: number[]; std: number[] } | null {
+export function inputBatchNormStatistics(
+  model: ExplainableModel,
+  channels: number,
+): { mean: number[]; std: number[] } | null {
   if (model.layersModel === null) return null;
   const layer = leafLayers(model.layersModel).find((l) => l.weights.length > 0);
   if (layer === undefined || layer.getClassName() !== 'BatchNormalization') return null;
@@ -44,7 +47,11 @@ export function inputBatchNormStatistics(model: ExplainableModel, channels: numb
   return { mean: Array.from(mean.dataSync()), std: Array.from(variance.dataSync(), (v) => Math.sqrt(Math.max(0, v))) };
 }
 
-function broadcastPerChannel(mean: readonly number[], std: readonly number[], layout: PositionLayout): { mean: Float64Array; std: Float64Array } {
+function broadcastPerChannel(
+  mean: readonly number[],
+  std: readonly number[],
+  layout: PositionLayout,
+): { mean: Float64Array; std: Float64Array } {
   const size = layout.positions * layout.channels;
   const m = new Float64Array(size);
   const s = new Float64Array(size);
@@ -72,9 +79,15 @@ export function replacementStatistics(
   const size = layout.positions * layout.channels;
   if (typeof choice === 'object' && choice !== null) {
     const shape = (choice as PixelStatistics).shape;
-    const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+    const same = (a: readonly number[], b: readonly number[]): boolean =>
+      a.length === b.length && a.every((d, i) => d === b[i]);
     if (!Array.isArray(shape) || !(choice.mean instanceof Float64Array || Array.isArray(choice.mean))) {
-      throw argumentError(functionName, 'statistics', "a PixelStatistics object, 'auto', 'batch-norm' or 'input'", choice);
+      throw argumentError(
+        functionName,
+        'statistics',
+        "a PixelStatistics object, 'auto', 'batch-norm' or 'input'",
+        choice,
+      );
     }
     let mean: Float64Array;
     let std: Float64Array;
@@ -100,7 +113,12 @@ export function replacementStatistics(
     return { source: 'given', mean: new Array(batch).fill(mean), std: new Array(batch).fill(std) };
   }
   if (choice !== 'auto' && choice !== 'batch-norm' && choice !== 'input') {
-    throw argumentError(functionName, 'statistics', "a PixelStatistics object, 'auto', 'batch-norm' or 'input'", choice);
+    throw argumentError(
+      functionName,
+      'statistics',
+      "a PixelStatistics object, 'auto', 'batch-norm' or 'input'",
+      choice,
+    );
   }
   if (choice !== 'input') {
     const learned = inputBatchNormStatistics(model, layout.channels);

@@ -45,7 +45,11 @@ export interface SanityCheckResult {
 }
 
 /** Default methods of the check. */
-export const SANITY_DEFAULT_METHODS: readonly AttributionMethodName[] = ['gradients', 'guided-backprop', 'integrated-gradients'];
+export const SANITY_DEFAULT_METHODS: readonly AttributionMethodName[] = [
+  'gradients',
+  'guided-backprop',
+  'integrated-gradients',
+];
 
 /** Is this weight a statistic rather than a learned parameter (batch-norm moving mean and variance stay)? */
 function isStatistic(variable: tf.LayerVariable): boolean {
@@ -61,7 +65,10 @@ function randomiseVariable(variable: tf.LayerVariable, rng: Rng): void {
   let sq = 0;
   for (const v of values) sq += (v - mean) ** 2;
   const std = Math.sqrt(sq / values.length) || 0.05;
-  const fresh = tf.tensor(Float32Array.from(values, () => mean + std * rng.normal()), variable.shape as number[]);
+  const fresh = tf.tensor(
+    Float32Array.from(values, () => mean + std * rng.normal()),
+    variable.shape as number[],
+  );
   variable.write(fresh);
   fresh.dispose();
 }
@@ -70,7 +77,10 @@ function heatmapRows(heatmaps: tf.Tensor): { rows: Float32Array[]; shape: number
   const shape = heatmaps.shape.slice(1);
   const size = shape.reduce((a, b) => a * b, 1);
   const data = heatmaps.dataSync();
-  return { rows: Array.from({ length: heatmaps.shape[0] }, (_, e) => data.slice(e * size, (e + 1) * size) as Float32Array), shape };
+  return {
+    rows: Array.from({ length: heatmaps.shape[0] }, (_, e) => data.slice(e * size, (e + 1) * size) as Float32Array),
+    shape,
+  };
 }
 
 /**
@@ -84,19 +94,43 @@ function heatmapRows(heatmaps: tf.Tensor): { rows: Float32Array[]; shape: number
  * `target`, `output`, `scores`, `batchSize`, `onProgress` (one unit per method per step). Needs a tf.LayersModel.
  * @example const { layers, results } = await sanityCheck(model, x, { methods: ['saliency', 'grad-cam'], seed: 1 });
  */
-export async function sanityCheck(modelInput: ModelInput, inputs: InputLike, options: SanityCheckOptions = {}): Promise<SanityCheckResult> {
+export async function sanityCheck(
+  modelInput: ModelInput,
+  inputs: InputLike,
+  options: SanityCheckOptions = {},
+): Promise<SanityCheckResult> {
   const functionName = 'sanityCheck';
   const methods = options.methods ?? SANITY_DEFAULT_METHODS;
-  if (!Array.isArray(methods) || methods.length === 0 || !methods.every((m) => typeof m === 'string' && isAttributionMethodName(m))) {
-    throw argumentError(functionName, 'methods', `a non-empty list of ${Object.keys(attributionMethods).map((m) => `'${m}'`).join(', ')}`, methods);
+  if (
+    !Array.isArray(methods) ||
+    methods.length === 0 ||
+    !methods.every((m) => typeof m === 'string' && isAttributionMethodName(m))
+  ) {
+    throw argumentError(
+      functionName,
+      'methods',
+      `a non-empty list of ${Object.keys(attributionMethods)
+        .map((m) => `'${m}'`)
+        .join(', ')}`,
+      methods,
+    );
   }
   const seed = options.seed ?? 0;
   if (!Number.isFinite(seed)) throw argumentError(functionName, 'seed', 'a finite number', seed);
   const model = asExplainableModel(modelInput, functionName);
-  if (model.layersModel === null) throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' needs a tf.LayersModel: a plain function model has no layers to randomise.`);
+  if (model.layersModel === null)
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${functionName}' needs a tf.LayersModel: a plain function model has no layers to randomise.`,
+    );
   const x = toInputBatch(functionName, model, inputs);
   try {
-    const shared = { ...(options.methodOptions ?? {}), output: options.output, scores: options.scores, batchSize: options.batchSize };
+    const shared = {
+      ...(options.methodOptions ?? {}),
+      output: options.output,
+      scores: options.scores,
+      batchSize: options.batchSize,
+    };
     let targets: TargetOption | undefined = options.target;
     const original: { rows: Float32Array[]; shape: number[] }[] = [];
     let targetNames: (string | undefined)[] = [];
@@ -115,7 +149,9 @@ export async function sanityCheck(modelInput: ModelInput, inputs: InputLike, opt
     }
     const copy = await copyExplainableModel(model, functionName);
     try {
-      const layers = leafLayers(copy.layersModel as tf.LayersModel).filter((l) => l.weights.some((w) => !isStatistic(w))).reverse();
+      const layers = leafLayers(copy.layersModel as tf.LayersModel)
+        .filter((l) => l.weights.some((w) => !isStatistic(w)))
+        .reverse();
       const spearmans = methods.map(() => original[0].rows.map(() => [1]));
       const ssims = methods.map(() => original[0].rows.map(() => [1]));
       const steps = layers.length + 1;
@@ -143,7 +179,11 @@ export async function sanityCheck(modelInput: ModelInput, inputs: InputLike, opt
         results: resolved.map((target, e) => ({
           target,
           ...(targetNames[e] === undefined ? {} : { targetName: targetNames[e] }),
-          curves: methods.map((method, m) => ({ method, spearman: spearmans[m][e], ...(twoD ? { ssim: ssims[m][e] } : {}) })),
+          curves: methods.map((method, m) => ({
+            method,
+            spearman: spearmans[m][e],
+            ...(twoD ? { ssim: ssims[m][e] } : {}),
+          })),
         })),
       };
     } finally {

@@ -49,9 +49,21 @@ function filterValid(map: Float64Array, rows: number, cols: number, w: Float64Ar
  * use_sample_covariance=False, data_range=L)`. 1 for identical maps.
  * @throws WingbeatsError when the sizes do not match `rows × cols`.
  */
-export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, rows: number, cols: number, options: SsimOptions = {}): number {
+export function ssim(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  options: SsimOptions = {},
+): number {
   if (a.length !== rows * cols || b.length !== rows * cols) {
-    throw argumentError('ssim', 'b', `two maps of ${rows} × ${cols} values`, described(`lengths ${a.length} and ${b.length}`), 'SHAPE_MISMATCH');
+    throw argumentError(
+      'ssim',
+      'b',
+      `two maps of ${rows} × ${cols} values`,
+      described(`lengths ${a.length} and ${b.length}`),
+      'SHAPE_MISMATCH',
+    );
   }
   const range = options.dataRange ?? 1;
   let size = Math.min(options.windowSize ?? 11, rows, cols);
@@ -61,9 +73,24 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, rows: number, c
   const y = Float64Array.from(b);
   const mx = filterValid(x, rows, cols, w);
   const my = filterValid(y, rows, cols, w);
-  const xx = filterValid(x.map((v) => v * v), rows, cols, w);
-  const yy = filterValid(y.map((v) => v * v), rows, cols, w);
-  const xy = filterValid(x.map((v, i) => v * y[i]), rows, cols, w);
+  const xx = filterValid(
+    x.map((v) => v * v),
+    rows,
+    cols,
+    w,
+  );
+  const yy = filterValid(
+    y.map((v) => v * v),
+    rows,
+    cols,
+    w,
+  );
+  const xy = filterValid(
+    x.map((v, i) => v * y[i]),
+    rows,
+    cols,
+    w,
+  );
   const c1 = (0.01 * range) ** 2;
   const c2 = (0.03 * range) ** 2;
   let total = 0;

@@ -46,8 +46,11 @@ export async function setupBackend(options: BackendOptions = {}): Promise<string
     ok = false;
   }
   if (ok && tf.getBackend() === wanted) return wanted;
-  if (wanted === 'cpu') throw new WingbeatsError('BACKEND', `The TensorFlow.js 'cpu' backend could not start${reason}.`);
-  warn(`wingbeats-xai: TensorFlow.js backend '${wanted}' is unavailable${reason}; falling back to 'cpu' (6-40x slower).`);
+  if (wanted === 'cpu')
+    throw new WingbeatsError('BACKEND', `The TensorFlow.js 'cpu' backend could not start${reason}.`);
+  warn(
+    `wingbeats-xai: TensorFlow.js backend '${wanted}' is unavailable${reason}; falling back to 'cpu' (6-40x slower).`,
+  );
   await tf.setBackend('cpu');
   await tf.ready();
   return 'cpu';
@@ -55,10 +58,13 @@ export async function setupBackend(options: BackendOptions = {}): Promise<string
 
 /** In Node, the folder of the wasm binaries inside the installed `@tensorflow/tfjs-backend-wasm`; undefined elsewhere. */
 export async function wasmDirectoryForNode(): Promise<string | undefined> {
-  const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined && typeof window === 'undefined';
+  const isNode =
+    typeof process !== 'undefined' && process.versions?.node !== undefined && typeof window === 'undefined';
   if (!isNode) return undefined;
   const moduleName = 'node:module';
-  const { createRequire } = (await import(/* @vite-ignore */ moduleName)) as { createRequire: (url: string) => { resolve(id: string): string } };
+  const { createRequire } = (await import(/* @vite-ignore */ moduleName)) as {
+    createRequire: (url: string) => { resolve(id: string): string };
+  };
   const require = createRequire(import.meta.url);
   const entry = require.resolve('@tensorflow/tfjs-backend-wasm');
   return entry.slice(0, entry.lastIndexOf('/') + 1);

@@ -83,10 +83,15 @@ add(
   convolutionOp(['kernel'], (x, [kernel], c) => {
     const dilation = first(c.dilationRate, 1);
     const stride = first(c.strides, 1);
-    if (c.padding !== 'causal') return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, stride, c.padding, dilation);
+    if (c.padding !== 'causal')
+      return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, stride, c.padding, dilation);
     // Causal: pad the dilated kernel extent minus one on the left only, then a 'valid' convolution.
     const left = dilation * (kernel.shape[0] - 1);
-    const padded = tf.pad(x, [[0, 0], [left, 0], [0, 0]]) as tf.Tensor3D;
+    const padded = tf.pad(x, [
+      [0, 0],
+      [left, 0],
+      [0, 0],
+    ]) as tf.Tensor3D;
     return conv1dInputGradFriendly(padded, kernel as tf.Tensor3D, stride, 'valid', dilation);
   }),
 );

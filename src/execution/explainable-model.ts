@@ -100,7 +100,10 @@ export class ExplainableModel {
         const shapes = layersModel.inputs.map((i) => i.shape.slice(1) as (number | null)[]);
         shapes.forEach((shape, i) => {
           if (shape.some((d) => d === null)) {
-            throw new WingbeatsError('UNSUPPORTED_MODEL', `Input '${this.inputNames[i]}' has a free size [${shape.map((d) => d ?? '?').join(',')}]; models with several inputs need every input size fixed.`);
+            throw new WingbeatsError(
+              'UNSUPPORTED_MODEL',
+              `Input '${this.inputNames[i]}' has a free size [${shape.map((d) => d ?? '?').join(',')}]; models with several inputs need every input size fixed.`,
+            );
           }
         });
         this.inputShapes = shapes;
@@ -110,8 +113,11 @@ export class ExplainableModel {
         this.inputShapes = [this.inputShape];
       }
       this.outputNames = options.outputNames ?? layersModel.outputs.map((o) => o.sourceLayer.name);
-      this.softmaxByHead = options.softmaxOutputs ?? layersModel.outputs.map((o) => layerEndsInSoftmax(o.sourceLayer as tf.layers.Layer));
-      this.sigmoidByHead = layersModel.outputs.map((o) => (o.sourceLayer.getConfig() as Record<string, unknown>).activation === 'sigmoid');
+      this.softmaxByHead =
+        options.softmaxOutputs ?? layersModel.outputs.map((o) => layerEndsInSoftmax(o.sourceLayer as tf.layers.Layer));
+      this.sigmoidByHead = layersModel.outputs.map(
+        (o) => (o.sourceLayer.getConfig() as Record<string, unknown>).activation === 'sigmoid',
+      );
     } else {
       this.inputShape = options.inputShape ?? null;
       this.inputShapes = this.inputShape === null ? null : [this.inputShape];
@@ -121,12 +127,18 @@ export class ExplainableModel {
       this.sigmoidByHead = [false];
     }
     if (this.outputNames.length !== (layersModel?.outputs.length ?? 1)) {
-      throw argumentError('ExplainableModel.from', 'outputNames', `a list of ${layersModel?.outputs.length ?? 1} names`, options.outputNames);
+      throw argumentError(
+        'ExplainableModel.from',
+        'outputNames',
+        `a list of ${layersModel?.outputs.length ?? 1} names`,
+        options.outputNames,
+      );
     }
     const labels = options.labels;
     this.labelsByHead = this.outputNames.map((name, i) => {
       if (labels === undefined) return undefined;
-      if (Array.isArray(labels)) return i === this.outputNames.length - 1 || this.outputNames.length === 1 ? labels : undefined;
+      if (Array.isArray(labels))
+        return i === this.outputNames.length - 1 || this.outputNames.length === 1 ? labels : undefined;
       return labels[name];
     });
   }
@@ -136,7 +148,12 @@ export class ExplainableModel {
     if (model instanceof ExplainableModel) return model;
     if (model instanceof tf.LayersModel) return new ExplainableModel(model, null, options);
     if (typeof model === 'function') return new ExplainableModel(null, model, options);
-    throw argumentError('ExplainableModel.from', 'model', 'a tf.LayersModel, a function (x) => scores, or an ExplainableModel', model);
+    throw argumentError(
+      'ExplainableModel.from',
+      'model',
+      'a tf.LayersModel, a function (x) => scores, or an ExplainableModel',
+      model,
+    );
   }
 
   /**
@@ -155,11 +172,23 @@ export class ExplainableModel {
     if (output === undefined) return this.defaultOutput;
     if (typeof output === 'number') {
       if (Number.isInteger(output) && output >= 0 && output < this.outputNames.length) return output;
-      throw argumentError(functionName, 'output', `an integer in [0, ${this.outputNames.length}) or one of ${this.outputNames.map((n) => `'${n}'`).join(', ')}`, output, 'UNKNOWN_OUTPUT');
+      throw argumentError(
+        functionName,
+        'output',
+        `an integer in [0, ${this.outputNames.length}) or one of ${this.outputNames.map((n) => `'${n}'`).join(', ')}`,
+        output,
+        'UNKNOWN_OUTPUT',
+      );
     }
     const index = this.outputNames.indexOf(output);
     if (index >= 0) return index;
-    throw argumentError(functionName, 'output', `one of ${this.outputNames.map((n) => `'${n}'`).join(', ')} (or an index)`, output, 'UNKNOWN_OUTPUT');
+    throw argumentError(
+      functionName,
+      'output',
+      `one of ${this.outputNames.map((n) => `'${n}'`).join(', ')} (or an index)`,
+      output,
+      'UNKNOWN_OUTPUT',
+    );
   }
 
   /** Class labels of a head, if known. */
@@ -188,18 +217,34 @@ export class ExplainableModel {
     let out: tf.Tensor;
     if (this.layersModel !== null) {
       const state = passState(execution);
-      out = executeGraph(this.layersModel, this.isMultiInput ? this.unpackInputs(x) : [x], state, this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'))[index];
+      out = executeGraph(
+        this.layersModel,
+        this.isMultiInput ? this.unpackInputs(x) : [x],
+        state,
+        this.outputNames.map((_, i) => i === index && softmax && scores === 'logits'),
+      )[index];
       if (execution.layerHook !== undefined && state.hookCalls === 0) {
-        throw argumentError('run', 'execution.layerHook.layer', `the name of a layer of ${this.describe()}`, execution.layerHook.layer);
+        throw argumentError(
+          'run',
+          'execution.layerHook.layer',
+          `the name of a layer of ${this.describe()}`,
+          execution.layerHook.layer,
+        );
       }
     } else {
       if ((execution.rules?.length ?? 0) > 0 || execution.layerHook !== undefined) {
-        throw new WingbeatsError('UNSUPPORTED_MODEL', 'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them (nor a layer hook).');
+        throw new WingbeatsError(
+          'UNSUPPORTED_MODEL',
+          'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them (nor a layer hook).',
+        );
       }
       out = (this.scoreFunction as ScoreFunction)(x);
     }
     if (out.rank !== 2) {
-      throw new WingbeatsError('UNSUPPORTED_MODEL', `Head '${this.outputNames[index]}' returns shape [${out.shape.join(',')}]; expected [batch, classes].`);
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Head '${this.outputNames[index]}' returns shape [${out.shape.join(',')}]; expected [batch, classes].`,
+      );
     }
     // A sigmoid head's outputs are its probabilities (a softmax over one binary output would be constant 1).
     if (scores === 'probabilities' && !softmax && !this.sigmoidByHead[index]) out = tf.softmax(out);
@@ -216,7 +261,13 @@ export class ExplainableModel {
    * on: each input flattened, in input order. Returns a new tensor owned by the caller (or the enclosing tidy).
    */
   packInputs(inputs: tf.Tensor[]): tf.Tensor2D {
-    return tf.tidy(() => tf.concat(inputs.map((t) => tf.reshape(t, [t.shape[0], -1])), 1) as tf.Tensor2D);
+    return tf.tidy(
+      () =>
+        tf.concat(
+          inputs.map((t) => tf.reshape(t, [t.shape[0], -1])),
+          1,
+        ) as tf.Tensor2D,
+    );
   }
 
   /** The inverse of {@link packInputs}: one `[batch, ...inputShapes[i]]` tensor per model input (differentiable). */
@@ -232,19 +283,27 @@ export class ExplainableModel {
    * Monte-Carlo dropout is switched on for the call (every row and chunk its own masks, seeded by `seed`) and the mean
    * and standard deviation over N samples are returned (running sums: memory does not grow with N).
    */
-  predict(inputs: tf.Tensor, options: RunOptions & { samples?: number; seed?: number; batchSize?: number } = {}): PredictResult {
+  predict(
+    inputs: tf.Tensor,
+    options: RunOptions & { samples?: number; seed?: number; batchSize?: number } = {},
+  ): PredictResult {
     const index = this.resolveOutput('predict', options.output);
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const forward = (execution: (() => ExecutionSettings) | undefined): tf.Tensor2D =>
       tf.tidy(() => {
         const parts = chunks(inputs.shape[0], batchSize).map(({ start, end }) =>
-          this.run(tf.slice(inputs, start, end - start), { outputIndex: index, scores: options.scores, execution: execution?.() ?? options.execution }),
+          this.run(tf.slice(inputs, start, end - start), {
+            outputIndex: index,
+            scores: options.scores,
+            execution: execution?.() ?? options.execution,
+          }),
         );
         return (parts.length === 1 ? parts[0] : tf.concat(parts, 0)) as tf.Tensor2D;
       });
     if (options.samples === undefined) return { scores: forward(undefined), samples: 1 };
     const samples = options.samples;
-    if (!Number.isInteger(samples) || samples < 1) throw argumentError('predict', 'samples', 'a positive integer', samples);
+    if (!Number.isInteger(samples) || samples < 1)
+      throw argumentError('predict', 'samples', 'a positive integer', samples);
     const rng = createRng(options.seed);
     const sampled = (): ExecutionSettings => ({ ...options.execution, dropout: { seed: rng.int32() } });
     let sum: tf.Tensor2D | null = null;
@@ -253,7 +312,8 @@ export class ExplainableModel {
       for (let s = 0; s < samples; s++) {
         const y = forward(sampled);
         const nextSum: tf.Tensor2D = sum === null ? tf.clone(y) : tf.add(sum, y);
-        const nextSq: tf.Tensor2D = sumSq === null ? tf.square(y) : tf.tidy(() => tf.add(sumSq as tf.Tensor2D, tf.square(y)));
+        const nextSq: tf.Tensor2D =
+          sumSq === null ? tf.square(y) : tf.tidy(() => tf.add(sumSq as tf.Tensor2D, tf.square(y)));
         sum?.dispose();
         sumSq?.dispose();
         y.dispose();
@@ -286,9 +346,12 @@ export class ExplainableModel {
   /** A one-line description for messages ("model 'x' with input [129,1] and heads genus, species"). */
   describe(): string {
     const text = (shape: (number | null)[]): string => `[${shape.map((d) => d ?? '?').join(',')}]`;
-    const shape = this.inputShapes === null ? 'any input'
-      : this.isMultiInput ? `inputs ${this.inputNames.map((n, i) => `${n} ${text((this.inputShapes as (number | null)[][])[i])}`).join(', ')}`
-      : `input ${text(this.inputShape as (number | null)[])}`;
+    const shape =
+      this.inputShapes === null
+        ? 'any input'
+        : this.isMultiInput
+          ? `inputs ${this.inputNames.map((n, i) => `${n} ${text((this.inputShapes as (number | null)[][])[i])}`).join(', ')}`
+          : `input ${text(this.inputShape as (number | null)[])}`;
     return `model '${this.name}' with ${shape} and head${this.outputNames.length > 1 ? 's' : ''} ${this.outputNames.join(', ')}`;
   }
 }
@@ -301,12 +364,23 @@ function passState(execution: ExecutionSettings): PassState {
     const rng = createRng(dropout.seed);
     dropoutSeed = () => rng.int32();
   }
-  return { rules: execution.rules, dropoutSeed, shareDropoutMask: dropout?.fixedMasks === true, layerHook: execution.layerHook, hookCalls: 0 };
+  return {
+    rules: execution.rules,
+    dropoutSeed,
+    shareDropoutMask: dropout?.fixedMasks === true,
+    layerHook: execution.layerHook,
+    hookCalls: 0,
+  };
 }
 
 /** Wraps any accepted model (see {@link ModelInput}). */
 export function asExplainableModel(model: ModelInput, functionName = 'explain'): ExplainableModel {
-  if (model instanceof ExplainableModel || model instanceof tf.LayersModel || typeof model === 'function') return ExplainableModel.from(model);
-  throw argumentError(functionName, 'model', 'a tf.LayersModel, a function (x) => scores, or an ExplainableModel', model);
+  if (model instanceof ExplainableModel || model instanceof tf.LayersModel || typeof model === 'function')
+    return ExplainableModel.from(model);
+  throw argumentError(
+    functionName,
+    'model',
+    'a tf.LayersModel, a function (x) => scores, or an ExplainableModel',
+    model,
+  );
 }
-

@@ -27,12 +27,28 @@ function stridedPads(size: number, kernel: number, stride: number, padding: Padd
  * NHWC explicit padding of a convolution, and the mirrored padding of its stride-1 input gradient (e−1−before,
  * e−1−after), where `kh`, `kw` are the kernel's (dilated) extents.
  */
-function forwardAndGradientPads(x: tf.Tensor4D, kh: number, kw: number, strides: [number, number], padding: Padding): [ExplicitPadding, ExplicitPadding] {
+function forwardAndGradientPads(
+  x: tf.Tensor4D,
+  kh: number,
+  kw: number,
+  strides: [number, number],
+  padding: Padding,
+): [ExplicitPadding, ExplicitPadding] {
   const [hb, ha] = stridedPads(x.shape[1], kh, strides[0], padding);
   const [wb, wa] = stridedPads(x.shape[2], kw, strides[1], padding);
   return [
-    [[0, 0], [hb, ha], [wb, wa], [0, 0]],
-    [[0, 0], [kh - 1 - hb, kh - 1 - ha], [kw - 1 - wb, kw - 1 - wa], [0, 0]],
+    [
+      [0, 0],
+      [hb, ha],
+      [wb, wa],
+      [0, 0],
+    ],
+    [
+      [0, 0],
+      [kh - 1 - hb, kh - 1 - ha],
+      [kw - 1 - wb, kw - 1 - wa],
+      [0, 0],
+    ],
   ];
 }
 
@@ -51,15 +67,35 @@ export function conv2dInputGradFriendly(
     return tf.conv2d(x, kernel, strides, padding, 'NHWC', dilations);
   }
   const [kh, kw] = kernel.shape;
-  const [explicit, mirrored] = forwardAndGradientPads(x, dilations[0] * (kh - 1) + 1, dilations[1] * (kw - 1) + 1, [1, 1], padding);
+  const [explicit, mirrored] = forwardAndGradientPads(
+    x,
+    dilations[0] * (kh - 1) + 1,
+    dilations[1] * (kw - 1) + 1,
+    [1, 1],
+    padding,
+  );
   return withInputGradient(
     (input: tf.Tensor4D) => tf.conv2d(input, kernel, 1, explicit, 'NHWC', dilations),
-    (dy) => tf.conv2d(dy, tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, mirrored, 'NHWC', dilations),
+    (dy) =>
+      tf.conv2d(
+        dy,
+        tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D,
+        1,
+        mirrored,
+        'NHWC',
+        dilations,
+      ),
   )(x);
 }
 
 /** 1-D convolution (NWC) through {@link conv2dInputGradFriendly}. */
-export function conv1dInputGradFriendly(x: tf.Tensor3D, kernel: tf.Tensor3D, stride: number, padding: Padding, dilation: number): tf.Tensor3D {
+export function conv1dInputGradFriendly(
+  x: tf.Tensor3D,
+  kernel: tf.Tensor3D,
+  stride: number,
+  padding: Padding,
+  dilation: number,
+): tf.Tensor3D {
   const y = conv2dInputGradFriendly(
     tf.expandDims(x, 1) as tf.Tensor4D,
     tf.expandDims(kernel, 0) as tf.Tensor4D,
@@ -74,7 +110,12 @@ export function conv1dInputGradFriendly(x: tf.Tensor3D, kernel: tf.Tensor3D, str
 function subsample(y: tf.Tensor4D, strides: [number, number], outH: number, outW: number): tf.Tensor4D {
   if (strides[0] === 1 && strides[1] === 1) return y;
   const [b, h, w, c] = y.shape;
-  const padded = tf.pad(y, [[0, 0], [0, outH * strides[0] - h], [0, outW * strides[1] - w], [0, 0]]);
+  const padded = tf.pad(y, [
+    [0, 0],
+    [0, outH * strides[0] - h],
+    [0, outW * strides[1] - w],
+    [0, 0],
+  ]);
   const grouped = tf.reshape(padded, [b, outH, strides[0], outW, strides[1], c]);
   return tf.reshape(tf.slice(grouped, [0, 0, 0, 0, 0, 0], [b, outH, 1, outW, 1, c]), [b, outH, outW, c]) as tf.Tensor4D;
 }
@@ -94,7 +135,8 @@ export function depthwiseConv2dInputGradFriendly(
   dilations: [number, number],
 ): tf.Tensor4D {
   const dilated = dilations[0] !== 1 || dilations[1] !== 1;
-  if (dilated && (strides[0] !== 1 || strides[1] !== 1)) return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
+  if (dilated && (strides[0] !== 1 || strides[1] !== 1))
+    return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
   const [kh, kw, , multiplier] = kernel.shape;
   const [, h, w] = x.shape;
   const eh = dilations[0] * (kh - 1) + 1;
@@ -110,7 +152,12 @@ export function depthwiseConv2dInputGradFriendly(
       const perMultiplier = tf.reshape(dy, [b, oh, ow, channels, multiplier]);
       const parts = Array.from({ length: multiplier }, (_, m) =>
         tf.depthwiseConv2d(
-          tf.reshape(tf.slice(perMultiplier, [0, 0, 0, 0, m], [b, oh, ow, channels, 1]), [b, oh, ow, channels]) as tf.Tensor4D,
+          tf.reshape(tf.slice(perMultiplier, [0, 0, 0, 0, m], [b, oh, ow, channels, 1]), [
+            b,
+            oh,
+            ow,
+            channels,
+          ]) as tf.Tensor4D,
           tf.slice(flipped, [0, 0, 0, m], [kh, kw, channels, 1]) as tf.Tensor4D,
           1,
           mirrored,

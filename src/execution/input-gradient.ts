@@ -5,7 +5,10 @@ import * as tf from '@tensorflow/tfjs';
  * Wraps `forward` so that `tf.grad` uses `inputGradient(dy, x)` for d/dx. Used for the guided-ReLU rule and for the
  * fast convolution gradients; tensors that `forward` closes over get no gradient.
  */
-export function withInputGradient<T extends tf.Tensor>(forward: (x: T) => T, inputGradient: (dy: T, x: T) => tf.Tensor): (x: T) => T {
+export function withInputGradient<T extends tf.Tensor>(
+  forward: (x: T) => T,
+  inputGradient: (dy: T, x: T) => tf.Tensor,
+): (x: T) => T {
   const op = tf.customGrad(((x: T, save: tf.GradSaveFunc) => {
     save([x]);
     return { value: forward(x), gradFunc: (dy: T, saved: tf.Tensor[]) => inputGradient(dy, saved[0] as T) };

@@ -46,8 +46,20 @@ export function trainingInputStatistics(model: ExplainableModel): TrainingInputS
   const rank = model.inputShape.length;
   const configured = Number(first.getConfig().axis ?? -1);
   const axis = (configured < 0 ? rank + 1 + configured : configured) - 1;
-  if (mean === undefined || variance === undefined || axis < 0 || axis >= rank || model.inputShape[axis] !== mean.length) return undefined;
-  return { layer: first.name, axis, mean: Float64Array.from(mean), std: Float64Array.from(variance, (v) => Math.sqrt(Math.max(v, 0))) };
+  if (
+    mean === undefined ||
+    variance === undefined ||
+    axis < 0 ||
+    axis >= rank ||
+    model.inputShape[axis] !== mean.length
+  )
+    return undefined;
+  return {
+    layer: first.name,
+    axis,
+    mean: Float64Array.from(mean),
+    std: Float64Array.from(variance, (v) => Math.sqrt(Math.max(v, 0))),
+  };
 }
 
 /** Result of {@link checkInputRange}. */
@@ -84,11 +96,22 @@ export interface InputRangeCheck {
  * @example
  * checkInputRange(stats, psd, [129, 1]).deviation; // 3.6 for a loud microphone recording on Mosquito_CNN_PSD
  */
-export function checkInputRange(statistics: TrainingInputStatistics, data: ArrayLike<number>, shape: readonly number[], options: { threshold?: number } = {}): InputRangeCheck {
+export function checkInputRange(
+  statistics: TrainingInputStatistics,
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  options: { threshold?: number } = {},
+): InputRangeCheck {
   const threshold = options.threshold ?? 3;
   const size = shape.reduce((a, b) => a * b, 1);
   if (data.length !== size || shape[statistics.axis] !== statistics.mean.length) {
-    throw argumentError('checkInputRange', 'data', `${size} values in shape [${shape.join(',')}] with ${statistics.mean.length} entries on axis ${statistics.axis}`, data, 'SHAPE_MISMATCH');
+    throw argumentError(
+      'checkInputRange',
+      'data',
+      `${size} values in shape [${shape.join(',')}] with ${statistics.mean.length} entries on axis ${statistics.axis}`,
+      data,
+      'SHAPE_MISMATCH',
+    );
   }
   const channels = statistics.mean.length;
   const inner = shape.slice(statistics.axis + 1).reduce((a, b) => a * b, 1);
@@ -156,10 +179,20 @@ export function inputRangeWarning(name: string, check: InputRangeCheck, unit = '
  * @param options - `unit` for the messages; `threshold` (default 3).
  * @returns One warning per far-off input.
  */
-export function inputRangeWarnings(model: ExplainableModel, inputs: readonly { name: string; data: ArrayLike<number> }[], options: { unit?: string; threshold?: number } = {}): string[] {
+export function inputRangeWarnings(
+  model: ExplainableModel,
+  inputs: readonly { name: string; data: ArrayLike<number> }[],
+  options: { unit?: string; threshold?: number } = {},
+): string[] {
   const statistics = trainingInputStatistics(model);
   if (statistics === undefined) return [];
   const shape = (model.inputShape ?? []).map((d) => d ?? 0);
-  return inputs.flatMap((input) => inputRangeWarning(input.name, checkInputRange(statistics, input.data, shape, { threshold: options.threshold }), options.unit) ?? []);
+  return inputs.flatMap(
+    (input) =>
+      inputRangeWarning(
+        input.name,
+        checkInputRange(statistics, input.data, shape, { threshold: options.threshold }),
+        options.unit,
+      ) ?? [],
+  );
 }
-

@@ -9,22 +9,38 @@ import { ExplainableModel } from './explainable-model.js';
  * the original. The copy is owned by the caller: free it with `dispose()`.
  * @throws WingbeatsError (UNSUPPORTED_MODEL) for function models or layers that cannot be serialised.
  */
-export async function copyExplainableModel(model: ExplainableModel, functionName = 'copyExplainableModel'): Promise<ExplainableModel> {
+export async function copyExplainableModel(
+  model: ExplainableModel,
+  functionName = 'copyExplainableModel',
+): Promise<ExplainableModel> {
   const original = model.layersModel;
   if (original === null) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' needs a tf.LayersModel (it changes the weights of a copy); a plain function model has no weights to copy.`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${functionName}' needs a tf.LayersModel (it changes the weights of a copy); a plain function model has no weights to copy.`,
+    );
   }
   let copy: tf.LayersModel;
   try {
     const topology = original.toJSON(undefined, false) as unknown as tf.io.ModelJSON['modelTopology'];
     copy = await tf.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
   } catch (error) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' could not copy ${model.describe()}: ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${functionName}' could not copy ${model.describe()}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   try {
     const weights = original.weights;
-    if (copy.weights.length !== weights.length || copy.weights.some((w, i) => w.shape.join(',') !== weights[i].shape.join(','))) {
-      throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' could not copy ${model.describe()}: the rebuilt model's weights do not match the original's.`);
+    if (
+      copy.weights.length !== weights.length ||
+      copy.weights.some((w, i) => w.shape.join(',') !== weights[i].shape.join(','))
+    ) {
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `'${functionName}' could not copy ${model.describe()}: the rebuilt model's weights do not match the original's.`,
+      );
     }
     tf.tidy(() => copy.setWeights(weights.map((w) => w.read())));
     const labels: Record<string, string[]> = {};

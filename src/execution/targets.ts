@@ -13,7 +13,7 @@ export type TargetOption = number | string | readonly (number | string)[];
 export function resolveTargets(
   functionName: string,
   target: TargetOption | undefined,
-  predictions: ArrayLike<number>[] ,
+  predictions: ArrayLike<number>[],
   labels: readonly string[] | undefined,
 ): number[] {
   const batch = predictions.length;
@@ -23,8 +23,15 @@ export function resolveTargets(
     if (typeof value === 'string') {
       const found = labels?.indexOf(value) ?? -1;
       if (found >= 0) return found;
-      if (labels === undefined) throw argumentError(functionName, arg, 'a class index (this head has no class names)', value);
-      throw argumentError(functionName, arg, `one of the class names ${labels.map((l) => `'${l}'`).join(', ')}`, value, 'TARGET_OUT_OF_RANGE');
+      if (labels === undefined)
+        throw argumentError(functionName, arg, 'a class index (this head has no class names)', value);
+      throw argumentError(
+        functionName,
+        arg,
+        `one of the class names ${labels.map((l) => `'${l}'`).join(', ')}`,
+        value,
+        'TARGET_OUT_OF_RANGE',
+      );
     }
     if (!Number.isInteger(value)) throw argumentError(functionName, arg, 'an integer class index', value);
     if (value < 0 || value >= classes) {
@@ -41,7 +48,12 @@ export function resolveTargets(
   }
   if (Array.isArray(target)) {
     if (target.length !== batch) {
-      throw argumentError(functionName, 'target', `one target per example (${batch})`, described(`${target.length} targets`));
+      throw argumentError(
+        functionName,
+        'target',
+        `one target per example (${batch})`,
+        described(`${target.length} targets`),
+      );
     }
     return target.map((t, i) => one(t, i));
   }

@@ -21,8 +21,10 @@ export async function fetchBytes(url: string, maxBytes = MAX_FETCH_BYTES): Promi
   } catch (error) {
     throw new WingbeatsError('IO', `Could not fetch '${url}': ${(error as Error).message}`, { cause: error });
   }
-  if (!response.ok) throw new WingbeatsError('IO', `Could not fetch '${url}': HTTP ${response.status} ${response.statusText}.`);
-  const tooLarge = (): WingbeatsError => new WingbeatsError('LIMIT_EXCEEDED', `'${url}' is larger than the limit of ${maxBytes} bytes.`);
+  if (!response.ok)
+    throw new WingbeatsError('IO', `Could not fetch '${url}': HTTP ${response.status} ${response.statusText}.`);
+  const tooLarge = (): WingbeatsError =>
+    new WingbeatsError('LIMIT_EXCEEDED', `'${url}' is larger than the limit of ${maxBytes} bytes.`);
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);

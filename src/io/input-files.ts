@@ -43,12 +43,16 @@ function product(shape: readonly number[]): number {
  */
 export function parseInputJson(text: string, name: string): InputArray {
   let parsed = parseJsonText(text, `Input '${name}'`);
-  const isDocument = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const isDocument = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
   if (isDocument(parsed) && 'features' in parsed) parsed = parsed.features;
   else if (Array.isArray(parsed) && parsed.length > 0 && parsed.some(isDocument)) {
     parsed = parsed.map((d, i) => {
       if (!isDocument(d) || !('features' in d)) {
-        throw new WingbeatsError('INVALID_FILE', `Input '${name}' is a list of feature documents but item ${i} is not one (an object with 'features').`);
+        throw new WingbeatsError(
+          'INVALID_FILE',
+          `Input '${name}' is a list of feature documents but item ${i} is not one (an object with 'features').`,
+        );
       }
       return d.features;
     });
@@ -68,7 +72,10 @@ export function parseInputJson(text: string, name: string): InputArray {
     return true;
   };
   if (!fill(parsed, 0)) {
-    throw new WingbeatsError('INVALID_FILE', `Input '${name}' must hold numbers in a rectangular nested array (one input or a list of inputs).`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Input '${name}' must hold numbers in a rectangular nested array (one input or a list of inputs).`,
+    );
   }
   return { data, shape };
 }

@@ -46,12 +46,17 @@ export function parseJsonText(text: string, label: string, maxDepth = MAX_JSON_D
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const depth = jsonNestingDepth(body);
   if (depth > maxDepth) {
-    throw new WingbeatsError('INVALID_FILE', `${label} is nested ${depth} levels deep, more than the limit of ${maxDepth}.`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `${label} is nested ${depth} levels deep, more than the limit of ${maxDepth}.`,
+    );
   }
   try {
     return JSON.parse(body);
   } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `${label} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('INVALID_FILE', `${label} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -20,7 +20,8 @@ function parseShape(text: string, fail: (problem: string) => never): number[] {
   if (parts.length > MAX_NPY_AXES) fail(`declares ${parts.length} axes, more than the limit of ${MAX_NPY_AXES}.`);
   return parts.map((p) => {
     const value = /^\d{1,15}L?$/.test(p) ? Number.parseInt(p, 10) : Number.NaN;
-    if (!Number.isSafeInteger(value)) fail(`declares the shape (${text.slice(0, 100)}), whose axes must be non-negative integers.`);
+    if (!Number.isSafeInteger(value))
+      fail(`declares the shape (${text.slice(0, 100)}), whose axes must be non-negative integers.`);
     return value;
   });
 }
@@ -46,7 +47,13 @@ export interface NpyArray {
 export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
   const size = shape.reduce((a, b) => a * b, 1);
   if (!shape.every((d) => Number.isInteger(d) && d >= 0) || size !== data.length) {
-    throw argumentError('encodeNpy', 'shape', `non-negative integers whose product is data.length (${data.length})`, `#[${shape.join(', ')}]`, 'SHAPE_MISMATCH');
+    throw argumentError(
+      'encodeNpy',
+      'shape',
+      `non-negative integers whose product is data.length (${data.length})`,
+      `#[${shape.join(', ')}]`,
+      'SHAPE_MISMATCH',
+    );
   }
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
@@ -80,11 +87,13 @@ export function decodeNpy(bytes: Uint8Array, name = 'the .npy data'): NpyArray {
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) fail('is not a .npy file (no \\x93NUMPY magic).');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6];
-  if (major < 1 || major > 3) fail(`has .npy format version ${major}.${bytes[7]}, which is not supported (1.0, 2.0, 3.0).`);
+  if (major < 1 || major > 3)
+    fail(`has .npy format version ${major}.${bytes[7]}, which is not supported (1.0, 2.0, 3.0).`);
   const headerStart = major === 1 ? 10 : 12;
   if (bytes.length < headerStart) fail('is truncated (header length).');
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (headerStart + headerLength > bytes.length) fail(`is truncated: its header declares ${headerLength} bytes but ${bytes.length - headerStart} follow.`);
+  if (headerStart + headerLength > bytes.length)
+    fail(`is truncated: its header declares ${headerLength} bytes but ${bytes.length - headerStart} follow.`);
   const header = new TextDecoder().decode(bytes.subarray(headerStart, headerStart + headerLength));
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
@@ -112,10 +121,14 @@ export function decodeNpy(bytes: Uint8Array, name = 'the .npy data'): NpyArray {
     u4: [4, (o) => view.getUint32(o, little)],
   };
   const reader = Object.hasOwn(readers, kind) ? readers[kind] : undefined;
-  if (reader === undefined) return fail(`has dtype '${descr}', which is not supported (float32/64, int8/16/32, uint8/16/32, bool).`);
+  if (reader === undefined)
+    return fail(`has dtype '${descr}', which is not supported (float32/64, int8/16/32, uint8/16/32, bool).`);
   const [width, read] = reader;
   const start = headerStart + headerLength;
-  if (start + size * width > bytes.length) fail(`is truncated: shape [${shape.join(', ')}] needs ${size * width} data bytes but ${bytes.length - start} are present.`);
+  if (start + size * width > bytes.length)
+    fail(
+      `is truncated: shape [${shape.join(', ')}] needs ${size * width} data bytes but ${bytes.length - start} are present.`,
+    );
   const data = kind === 'f8' ? new Float64Array(size) : new Float32Array(size);
   for (let i = 0; i < size; i++) data[i] = read(start + i * width);
   return { data, shape, dtype: descr };

@@ -72,7 +72,8 @@ function sublayerName(weight: StoredWeight | undefined): string | undefined {
 export function recogniseArchitecture(contents: KerasH5Contents, fileName = 'the file'): RecognisedArchitecture {
   const { layerNames, weights } = contents;
   const featureLayer = layerNames.find((n) => n.startsWith('CNN_Blocks'));
-  if (featureLayer === undefined) throw fail(fileName, `no 'CNN_Blocks_*' layer among ${layerNames.map((n) => `'${n}'`).join(', ')}`);
+  if (featureLayer === undefined)
+    throw fail(fileName, `no 'CNN_Blocks_*' layer among ${layerNames.map((n) => `'${n}'`).join(', ')}`);
   const firstConv = (weights.get(featureLayer) ?? []).find((w) => /conv_block_16\/conv[12]d_16\/kernel/.test(w.name));
   if (firstConv === undefined) throw fail(fileName, `'${featureLayer}' has no conv_block_16 kernel`);
   const kind = firstConv.shape.length === 3 ? 'psd' : firstConv.shape.length === 4 ? 'spectrogram' : undefined;
@@ -91,7 +92,8 @@ export function recogniseArchitecture(contents: KerasH5Contents, fileName = 'the
     const stored = weights.get(HEAD_LAYERS[head]);
     if (stored === undefined) continue;
     const kernel = weightEnding(stored, 'kernel');
-    if (kernel === undefined || kernel.shape.length !== 2) throw fail(fileName, `'${HEAD_LAYERS[head]}' has no 2-D kernel`);
+    if (kernel === undefined || kernel.shape.length !== 2)
+      throw fail(fileName, `'${HEAD_LAYERS[head]}' has no 2-D kernel`);
     units[head] = kernel.shape[1];
     const gamma = weightEnding(stored, 'gamma');
     const block = gamma !== undefined;
@@ -99,7 +101,9 @@ export function recogniseArchitecture(contents: KerasH5Contents, fileName = 'the
     // A head fed by dense_emb has dense_emb's width as input; otherwise it reads the CNN features (the weight
     // assignment then checks the exact width and names expected and stored shapes).
     const input = units.emb !== undefined && inputWidth === units.emb ? 'emb' : 'features';
-    heads[head] = block ? { block, input, batchNormName: sublayerName(gamma), denseName: sublayerName(kernel) } : { block, input };
+    heads[head] = block
+      ? { block, input, batchNormName: sublayerName(gamma), denseName: sublayerName(kernel) }
+      : { block, input };
   }
   const architecture: WingbeatsArchitecture | undefined =
     units.emb !== undefined
@@ -116,9 +120,18 @@ export function recogniseArchitecture(contents: KerasH5Contents, fileName = 'the
           ? 'SimpleCls'
           : undefined;
   if (architecture === undefined) {
-    throw fail(fileName, `its heads (${Object.keys(units).map((k) => HEAD_LAYERS[k as keyof typeof HEAD_LAYERS]).join(', ') || 'none'}) form no known combination`);
+    throw fail(
+      fileName,
+      `its heads (${
+        Object.keys(units)
+          .map((k) => HEAD_LAYERS[k as keyof typeof HEAD_LAYERS])
+          .join(', ') || 'none'
+      }) form no known combination`,
+    );
   }
-  const inputName = layerNames.find((n) => (weights.get(n) ?? []).length === 0 && !Object.values(OUTPUT_LAYERS).includes(n as never)) ?? (kind === 'psd' ? 'psd' : 'spectro');
+  const inputName =
+    layerNames.find((n) => (weights.get(n) ?? []).length === 0 && !Object.values(OUTPUT_LAYERS).includes(n as never)) ??
+    (kind === 'psd' ? 'psd' : 'spectro');
   return { architecture, kind, featureLayer, inputChannels, inputName, units, heads };
 }
 

@@ -35,7 +35,10 @@ function direction(path: string): 'forward' | 'backward' | null {
 /** How well a stored name's scopes agree with a variable's path: shared scope names, and the same RNN direction. */
 function agreement(storedPath: string, variablePath: string): number {
   const scopes = new Set(variablePath.split('/').slice(0, -1));
-  let score = storedPath.split('/').slice(0, -1).filter((part) => scopes.has(part)).length;
+  let score = storedPath
+    .split('/')
+    .slice(0, -1)
+    .filter((part) => scopes.has(part)).length;
   const a = direction(storedPath);
   const b = direction(variablePath);
   if (a !== null && b !== null) score += a === b ? 10 : -10;
@@ -48,7 +51,13 @@ function agreement(storedPath: string, variablePath: string): number {
  * `lstm/lstm_cell/kernel`, Keras 3 bare `kernel`) of fitting shape whose scopes agree best, in stored order; finally,
  * for layers of unknown class in `.keras` files, the variable's creation index (`#i`).
  */
-function findStored(layerName: string, variable: tf.LayerVariable, index: number, stored: StoredWeight[], used: Set<StoredWeight>): StoredWeight | undefined {
+function findStored(
+  layerName: string,
+  variable: tf.LayerVariable,
+  index: number,
+  stored: StoredWeight[],
+  used: Set<StoredWeight>,
+): StoredWeight | undefined {
   const path = baseName(variable.originalName ?? variable.name);
   const candidates = [path, path.startsWith(`${layerName}/`) ? path : `${layerName}/${path}`];
   const free = stored.filter((s) => !used.has(s));
@@ -68,7 +77,8 @@ function findStored(layerName: string, variable: tf.LayerVariable, index: number
     const fitting = sameName.filter((s) => sameShape(s.shape, variable.shape));
     const pool = fitting.length > 0 ? fitting : sameName;
     let best = pool[0];
-    for (const s of pool) if (agreement(baseName(s.name), candidates[1]) > agreement(baseName(best.name), candidates[1])) best = s;
+    for (const s of pool)
+      if (agreement(baseName(s.name), candidates[1]) > agreement(baseName(best.name), candidates[1])) best = s;
     return best;
   }
   return free.find((s) => lastPart(s.name) === `#${index}`);
@@ -83,7 +93,11 @@ function sameShape(a: readonly (number | null)[], b: readonly (number | null)[])
  * naming layer, weight, expected and stored shape when a weight is missing, does not fit, or is left over.
  * Tensors: none left behind (the new values are copied into the model's variables).
  */
-export function assignStoredWeights(model: tf.LayersModel, weights: Map<string, StoredWeight[]>, fileName = 'the file'): void {
+export function assignStoredWeights(
+  model: tf.LayersModel,
+  weights: Map<string, StoredWeight[]>,
+  fileName = 'the file',
+): void {
   const pairs: { variable: tf.LayerVariable; stored: StoredWeight }[] = [];
   const used = new Set<StoredWeight>();
   for (const layer of model.layers) {
@@ -91,7 +105,10 @@ export function assignStoredWeights(model: tf.LayersModel, weights: Map<string, 
     if (variables.length === 0) continue;
     const stored = weights.get(layer.name);
     if (stored === undefined) {
-      throw new WingbeatsError('WEIGHTS_MISMATCH', `Layer '${layer.name}' (${layer.getClassName()}) has ${variables.length} weights but ${fileName} holds none for it.`);
+      throw new WingbeatsError(
+        'WEIGHTS_MISMATCH',
+        `Layer '${layer.name}' (${layer.getClassName()}) has ${variables.length} weights but ${fileName} holds none for it.`,
+      );
     }
     for (const [index, variable] of variables.entries()) {
       const hit = findStored(layer.name, variable, index, stored, used);

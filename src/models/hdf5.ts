@@ -85,9 +85,16 @@ type H5File = InstanceType<typeof h5wasm.File>;
  * it. `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
  */
 async function withHdf5File<T>(bytes: Uint8Array, fileName: string, read: (file: H5File) => T): Promise<T> {
-  if (bytes.length === 0) throw new WingbeatsError('INVALID_FILE', `'${fileName}' is empty (0 bytes); expected a Keras HDF5 (.h5) or .keras file.`);
+  if (bytes.length === 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${fileName}' is empty (0 bytes); expected a Keras HDF5 (.h5) or .keras file.`,
+    );
   if (!isHdf5(bytes)) {
-    throw new WingbeatsError('INVALID_FILE', `'${fileName}' is not an HDF5 file (no HDF5 signature); expected a Keras .h5 or .keras file or a TensorFlow.js model.json.`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${fileName}' is not an HDF5 file (no HDF5 signature); expected a Keras .h5 or .keras file or a TensorFlow.js model.json.`,
+    );
   }
   const module = await h5Module();
   const path = `/wingbeats-xai-${++fileCounter}.h5`;
@@ -97,15 +104,26 @@ async function withHdf5File<T>(bytes: Uint8Array, fileName: string, read: (file:
     try {
       file = new h5wasm.File(path, 'r');
     } catch (error) {
-      throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be opened as HDF5 (${hdf5Reason(error)}); the file is truncated or damaged.`, { cause: error });
+      throw new WingbeatsError(
+        'INVALID_FILE',
+        `'${fileName}' could not be opened as HDF5 (${hdf5Reason(error)}); the file is truncated or damaged.`,
+        { cause: error },
+      );
     }
     if (file.file_id < 0n) {
-      throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be opened as HDF5; the file is truncated or damaged.`);
+      throw new WingbeatsError(
+        'INVALID_FILE',
+        `'${fileName}' could not be opened as HDF5; the file is truncated or damaged.`,
+      );
     }
     return read(file);
   } catch (error) {
     if (error instanceof WingbeatsError) throw error;
-    throw new WingbeatsError('INVALID_FILE', `'${fileName}' could not be read as a Keras HDF5 file (${hdf5Reason(error)}).`, { cause: error });
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${fileName}' could not be read as a Keras HDF5 file (${hdf5Reason(error)}).`,
+      { cause: error },
+    );
   } finally {
     try {
       if (file !== null && file.file_id >= 0n) file.close();
@@ -139,7 +157,9 @@ function checkDeclaredSize(dataset: InstanceType<typeof h5wasm.Dataset>, label: 
   const declared = metadata.shape.reduce((a, b) => a * Number(b), 1) * metadata.size;
   const compressed = (dataset.filters as unknown[]).length > 0;
   // Stored data takes room in the file; compressed data at most 1/1032 of its size (deflate's best ratio).
-  const limit = compressed ? Math.min(MAX_COMPRESSED_WEIGHT_BYTES, DEFLATE_MAX_RATIO * budget.fileBytes) : budget.fileBytes;
+  const limit = compressed
+    ? Math.min(MAX_COMPRESSED_WEIGHT_BYTES, DEFLATE_MAX_RATIO * budget.fileBytes)
+    : budget.fileBytes;
   budget.declaredBytes += declared;
   if (!Number.isSafeInteger(declared) || declared > limit || budget.declaredBytes > MAX_DECLARED_WEIGHT_BYTES) {
     throw new WingbeatsError(
@@ -154,10 +174,17 @@ function checkDeclaredSize(dataset: InstanceType<typeof h5wasm.Dataset>, label: 
  * `fileName` is used in messages only. Throws `INVALID_FILE` for empty, non-HDF5, truncated or malformed files.
  */
 export async function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): Promise<KerasH5Contents> {
-  return withHdf5File(bytes, fileName, (file) => readContents(file, fileName, { fileBytes: bytes.length, declaredBytes: 0 }));
+  return withHdf5File(bytes, fileName, (file) =>
+    readContents(file, fileName, { fileBytes: bytes.length, declaredBytes: 0 }),
+  );
 }
 
-function floatValues(dataset: InstanceType<typeof h5wasm.Dataset>, what: string, fileName: string, budget: DeclaredBudget): Float32Array {
+function floatValues(
+  dataset: InstanceType<typeof h5wasm.Dataset>,
+  what: string,
+  fileName: string,
+  budget: DeclaredBudget,
+): Float32Array {
   checkDeclaredSize(dataset, `${what} in '${fileName}'`, budget);
   const value = dataset.value;
   if (!(value instanceof Float32Array || value instanceof Float64Array)) {
@@ -171,7 +198,10 @@ function floatValues(dataset: InstanceType<typeof h5wasm.Dataset>, what: string,
  * `<path>` (`'layers/lstm/cell'`), with its variables in creation order (`vars/0`, `vars/1`, ...), named `'0'`, `'1'`...
  * Throws `INVALID_FILE` as {@link readKerasH5} does.
  */
-export async function readKerasVarsH5(bytes: Uint8Array, fileName = 'model.weights.h5'): Promise<Map<string, StoredWeight[]>> {
+export async function readKerasVarsH5(
+  bytes: Uint8Array,
+  fileName = 'model.weights.h5',
+): Promise<Map<string, StoredWeight[]>> {
   const budget: DeclaredBudget = { fileBytes: bytes.length, declaredBytes: 0 };
   return withHdf5File(bytes, fileName, (file) => {
     const out = new Map<string, StoredWeight[]>();
@@ -186,11 +216,20 @@ export async function readKerasVarsH5(bytes: Uint8Array, fileName = 'model.weigh
         }
         // Optimizer and metric state (integer counters among them) is not part of the model.
         if (!childPath.startsWith('layers/') && !childPath.startsWith('_layer_checkpoint_dependencies/')) continue;
-        const indices = child.keys().filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
+        const indices = child
+          .keys()
+          .filter((k) => /^\d+$/.test(k))
+          .map(Number)
+          .sort((a, b) => a - b);
         const list = indices.map((index) => {
           const dataset = child.get(String(index));
-          if (!(dataset instanceof h5wasm.Dataset)) throw new WingbeatsError('INVALID_FILE', `'${fileName}' has no data at '${childPath}/${index}'.`);
-          return { name: String(index), shape: dataset.shape ?? [], values: floatValues(dataset, `Variable '${childPath}/${index}'`, fileName, budget) };
+          if (!(dataset instanceof h5wasm.Dataset))
+            throw new WingbeatsError('INVALID_FILE', `'${fileName}' has no data at '${childPath}/${index}'.`);
+          return {
+            name: String(index),
+            shape: dataset.shape ?? [],
+            values: floatValues(dataset, `Variable '${childPath}/${index}'`, fileName, budget),
+          };
         });
         out.set(path, list);
       }
@@ -212,11 +251,17 @@ function readContents(file: H5File, fileName: string, budget: DeclaredBudget): K
   }
   const weightsRoot = modelConfig !== null && file.keys().includes('model_weights') ? file.get('model_weights') : file;
   if (!(weightsRoot instanceof h5wasm.Group)) {
-    throw new WingbeatsError('INVALID_FILE', `'${fileName}' has no weight group; it is not a Keras model or weights file.`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${fileName}' has no weight group; it is not a Keras model or weights file.`,
+    );
   }
   const layerNamesValue = attributeValue(weightsRoot, 'layer_names');
   if (layerNamesValue === undefined) {
-    throw new WingbeatsError('INVALID_FILE', `'${fileName}' is an HDF5 file but not a Keras one (no 'layer_names' attribute).`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${fileName}' is an HDF5 file but not a Keras one (no 'layer_names' attribute).`,
+    );
   }
   const layerNames = stringList(layerNamesValue);
   const weights = new Map<string, StoredWeight[]>();
@@ -229,12 +274,20 @@ function readContents(file: H5File, fileName: string, budget: DeclaredBudget): K
     for (const weightName of stringList(attributeValue(group, 'weight_names'))) {
       const dataset = group.get(weightName);
       if (!(dataset instanceof h5wasm.Dataset)) {
-        throw new WingbeatsError('INVALID_FILE', `'${fileName}' lists weight '${weightName}' of layer '${layerName}' but has no data for it.`);
+        throw new WingbeatsError(
+          'INVALID_FILE',
+          `'${fileName}' lists weight '${weightName}' of layer '${layerName}' but has no data for it.`,
+        );
       }
-      list.push({ name: weightName, shape: dataset.shape ?? [], values: floatValues(dataset, `Weight '${weightName}' of layer '${layerName}'`, fileName, budget) });
+      list.push({
+        name: weightName,
+        shape: dataset.shape ?? [],
+        values: floatValues(dataset, `Weight '${weightName}' of layer '${layerName}'`, fileName, budget),
+      });
     }
     weights.set(layerName, list);
   }
-  const kerasVersion = asText(attributeValue(file, 'keras_version')) ?? asText(attributeValue(weightsRoot, 'keras_version'));
+  const kerasVersion =
+    asText(attributeValue(file, 'keras_version')) ?? asText(attributeValue(weightsRoot, 'keras_version'));
   return { modelConfig, kerasVersion, layerNames, weights };
 }

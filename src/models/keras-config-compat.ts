@@ -114,7 +114,8 @@ function outputs2D(entry: Json | undefined): boolean {
   const config = entry.config;
   const className = String(entry.class_name);
   if (RECURRENT.has(className)) return config.return_sequences !== true;
-  if (className === 'Bidirectional' && isObject(config.layer) && isObject(config.layer.config)) return config.layer.config.return_sequences !== true;
+  if (className === 'Bidirectional' && isObject(config.layer) && isObject(config.layer.config))
+    return config.layer.config.return_sequences !== true;
   return GLOBAL_POOLING.test(className) && config.keepdims !== true;
 }
 

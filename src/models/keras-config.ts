@@ -6,7 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
-import { foldNestedSequentialInput, nestedTensorList, normaliseFlatten, normaliseInboundNodes, unsupportedSetting, normaliseLayerClass, normaliseLayerConfig } from './keras-config-compat.js';
+import {
+  foldNestedSequentialInput,
+  nestedTensorList,
+  normaliseFlatten,
+  normaliseInboundNodes,
+  unsupportedSetting,
+  normaliseLayerClass,
+  normaliseLayerConfig,
+} from './keras-config-compat.js';
 
 type Json = Record<string, unknown>;
 
@@ -19,7 +27,9 @@ function isObject(value: unknown): value is Json {
 }
 
 function entryName(layer: Json): string {
-  return isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : String(layer.name ?? '?');
+  return isObject(layer.config) && typeof layer.config.name === 'string'
+    ? layer.config.name
+    : String(layer.name ?? '?');
 }
 
 /**
@@ -39,7 +49,9 @@ function* layerEntries(entry: Json, path: string[] = []): Generator<{ entry: Jso
 }
 
 function registeredClassNames(): Record<string, unknown> {
-  const map = (tf.serialization as unknown as { SerializationMap: { getMap(): { classNameMap: Record<string, unknown> } } }).SerializationMap;
+  const map = (
+    tf.serialization as unknown as { SerializationMap: { getMap(): { classNameMap: Record<string, unknown> } } }
+  ).SerializationMap;
   return map.getMap().classNameMap;
 }
 
@@ -50,7 +62,10 @@ function registeredClassNames(): Record<string, unknown> {
  */
 export function checkKerasConfig(modelConfig: Json, source = 'the model', kerasVersion: string | null = null): void {
   if (typeof modelConfig.class_name !== 'string' || !isObject(modelConfig.config)) {
-    throw new WingbeatsError('INVALID_FILE', `The model config of ${source} has no 'class_name'/'config'; it is not a Keras model config.`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `The model config of ${source} has no 'class_name'/'config'; it is not a Keras model config.`,
+    );
   }
   const known = registeredClassNames();
   for (const { entry, path } of layerEntries(modelConfig)) {
@@ -68,7 +83,12 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model', kerasV
     }
     // TensorFlow.js camel-cases class names while deserialising ('L2_Norm' is looked up as 'L2Norm').
     const camel = className.replace(/_+(\w|$)/g, (_m, c: string) => c.toUpperCase());
-    if (!(className in known) && !(camel in known) && !CONTAINER_CLASSES.has(className) && !REBUILT_CLASSES.has(className)) {
+    if (
+      !(className in known) &&
+      !(camel in known) &&
+      !CONTAINER_CLASSES.has(className) &&
+      !REBUILT_CLASSES.has(className)
+    ) {
       throw new WingbeatsError(
         'UNKNOWN_LAYER',
         `Layer class '${className}' is not registered: ${where} of ${source} uses it; call registerWingbeatsLayers() for the wingbeats layers, ` +
@@ -76,7 +96,8 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model', kerasV
       );
     }
     const problem = isObject(entry.config) ? unsupportedSetting(entry.config, kerasVersion) : null;
-    if (problem !== null) throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${className}) of ${source} ${problem}.`);
+    if (problem !== null)
+      throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${className}) of ${source} ${problem}.`);
   }
 }
 
@@ -99,9 +120,14 @@ export function normaliseKerasConfig(modelConfig: Json): { config: Json; origina
     if ('input_layers' in inner) inner.input_layers = nestedTensorList(inner.input_layers);
     if ('output_layers' in inner) inner.output_layers = nestedTensorList(inner.output_layers);
     const layers = inner.layers as unknown[];
-    const nestedModels = new Set(layers.filter((l) => isObject(l) && isObject(l.config) && Array.isArray(l.config.layers)).map((l) => entryName(l as Json)));
+    const nestedModels = new Set(
+      layers
+        .filter((l) => isObject(l) && isObject(l.config) && Array.isArray(l.config.layers))
+        .map((l) => entryName(l as Json)),
+    );
     for (const layer of layers) {
-      if (isObject(layer) && 'inbound_nodes' in layer) layer.inbound_nodes = normaliseInboundNodes(layer.inbound_nodes, nestedModels);
+      if (isObject(layer) && 'inbound_nodes' in layer)
+        layer.inbound_nodes = normaliseInboundNodes(layer.inbound_nodes, nestedModels);
     }
     // A Flatten's predecessor: the layer before it (Sequential) or the layer of its first inbound tensor (Functional).
     const byName = new Map(layers.filter(isObject).map((l) => [entryName(l), l]));

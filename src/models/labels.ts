@@ -36,7 +36,17 @@ export const DATASETS: Readonly<Record<WingbeatsDataset, DatasetInfo>> = {
   },
   'keogh-9': {
     name: 'keogh-9',
-    species: ['beetles', 'honeybees', 'house_flies', 'fruit_flies', 'moth_flies', 'aedes', 'anopheles', 'quinx', 'tarsalis'],
+    species: [
+      'beetles',
+      'honeybees',
+      'house_flies',
+      'fruit_flies',
+      'moth_flies',
+      'aedes',
+      'anopheles',
+      'quinx',
+      'tarsalis',
+    ],
     genera: ['Beetles', 'Bees', 'Flies', 'Mosquitoes'],
     speciesToGenus: [0, 1, 2, 2, 2, 3, 3, 3, 3],
     numSpecies: 9,

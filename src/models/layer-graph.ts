@@ -38,7 +38,10 @@ export function checkLayerGraph(modelConfig: Json, source: string): void {
       // TensorFlow.js names the weights '<name>/kernel' (a non-string name as its string), and throws on a bad one
       // only after creating the initial values, which then leak.
       if (name !== undefined && name !== null && name !== '' && !VALID_NAME.test(String(name))) {
-        throw new WingbeatsError('INVALID_FILE', `${source} has a layer named '${String(name).slice(0, 100)}', which is not a valid TensorFlow name (letters, digits, '.', '_', '-', '/').`);
+        throw new WingbeatsError(
+          'INVALID_FILE',
+          `${source} has a layer named '${String(name).slice(0, 100)}', which is not a valid TensorFlow name (letters, digits, '.', '_', '-', '/').`,
+        );
       }
     }
     if (entry.class_name === 'Sequential') continue;
@@ -54,11 +57,15 @@ export function checkLayerGraph(modelConfig: Json, source: string): void {
  */
 function checkContainer(layers: Json[], source: string, containerName: string): void {
   const keys = layers.map((layer) => String(layer.name));
-  const objectNames = layers.map((layer, i) => (isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : `\u0000auto${i}`));
+  const objectNames = layers.map((layer, i) =>
+    isObject(layer.config) && typeof layer.config.name === 'string' ? layer.config.name : `\u0000auto${i}`,
+  );
   const registered = new Map<string, number>(keys.map((key, i) => [key, i]));
   // Nodes each layer object has: an InputLayer makes its own; every layer one per call that ran.
   // A nested model (Sequential, Functional) also makes one node when it is constructed.
-  const nodeCount = layers.map((layer) => (layer.class_name === 'InputLayer' || (isObject(layer.config) && Array.isArray(layer.config.layers)) ? 1 : 0));
+  const nodeCount = layers.map((layer) =>
+    layer.class_name === 'InputLayer' || (isObject(layer.config) && Array.isArray(layer.config.layers)) ? 1 : 0,
+  );
   const queue = new Map<string, unknown[][]>();
   const enqueue = (name: string, call: unknown[]): void => void queue.set(name, [...(queue.get(name) ?? []), call]);
   for (const [i, layer] of layers.entries()) {
@@ -94,14 +101,21 @@ function checkContainer(layers: Json[], source: string, containerName: string): 
     }
     if (!progress) {
       const stuck = [...queue.keys()].map((n) => (n.startsWith('\u0000') ? '(unnamed)' : n));
-      const inputs = [...queue.values()].flat().flatMap((call) => call.map((input) => String((input as Record<number, unknown>)[0])));
+      const inputs = [...queue.values()]
+        .flat()
+        .flatMap((call) => call.map((input) => String((input as Record<number, unknown>)[0])));
       const missing = inputs.find((name) => !registered.has(name));
       throw new WingbeatsError(
         'INVALID_FILE',
         `The layer graph of ${source} (model '${containerName}') cannot be built: ` +
           (missing !== undefined
             ? `layer '${stuck[0]}' takes its input from layer '${missing}', which the config does not define.`
-            : `layers ${stuck.slice(0, 5).map((n) => `'${n}'`).join(', ')}${stuck.length > 5 ? ', ...' : ''} wait for outputs that are never made (the graph loops, or names a layer output that does not exist).`),
+            : `layers ${stuck
+                .slice(0, 5)
+                .map((n) => `'${n}'`)
+                .join(
+                  ', ',
+                )}${stuck.length > 5 ? ', ...' : ''} wait for outputs that are never made (the graph loops, or names a layer output that does not exist).`),
       );
     }
   }

@@ -116,7 +116,9 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     if (!isUrl(source) && isNode()) {
       // A computed specifier: the universal code has no static edge to the Node folder (bundlers do not follow it).
       const specifier = '../node/load-model-file.js';
-      const { loadModelFile } = (await import(/* @vite-ignore */ specifier)) as { loadModelFile: (path: string, options: LoadModelOptions) => Promise<ExplainableModel> };
+      const { loadModelFile } = (await import(/* @vite-ignore */ specifier)) as {
+        loadModelFile: (path: string, options: LoadModelOptions) => Promise<ExplainableModel>;
+      };
       return loadModelFile(source, options);
     }
     return loadModelUrl(source, options);
@@ -127,12 +129,18 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     const artifacts = await load.call(source);
     return loadModelArtifacts(artifacts, options);
   }
-  throw argumentError('loadModel', 'source', 'bytes (Uint8Array/ArrayBuffer), a URL or path string, or a tf.io.IOHandler', source);
+  throw argumentError(
+    'loadModel',
+    'source',
+    'bytes (Uint8Array/ArrayBuffer), a URL or path string, or a tf.io.IOHandler',
+    source,
+  );
 }
 
 async function loadModelUrl(url: string, options: LoadModelOptions): Promise<ExplainableModel> {
   const fileName = options.fileName ?? url;
-  if (/\.json$/i.test(url.split(/[?#]/)[0])) return loadModelArtifacts(await fetchModelJsonArtifacts(url), { ...options, fileName });
+  if (/\.json$/i.test(url.split(/[?#]/)[0]))
+    return loadModelArtifacts(await fetchModelJsonArtifacts(url), { ...options, fileName });
   return loadModelBytes(await fetchBytes(url), { ...options, fileName });
 }
 
@@ -143,7 +151,8 @@ async function loadModelUrl(url: string, options: LoadModelOptions): Promise<Exp
 async function fetchModelJsonArtifacts(url: string): Promise<tf.io.ModelArtifacts> {
   const source = `'${url}'`;
   const json = parseJsonBytes(await fetchBytes(url), `The model ${source}`);
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new WingbeatsError('INVALID_FILE', `The model ${source} is not a JSON object.`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new WingbeatsError('INVALID_FILE', `The model ${source} is not a JSON object.`);
   const model = json as tf.io.ModelJSON;
   const manifest = checkWeightsManifest(model.weightsManifest, source);
   let folder: URL;
@@ -157,7 +166,10 @@ async function fetchModelJsonArtifacts(url: string): Promise<tf.io.ModelArtifact
   for (const path of manifest.flatMap((group) => group.paths)) {
     const weightUrl = new URL(path, folder);
     if (weightUrl.origin !== folder.origin || !weightUrl.pathname.startsWith(folder.pathname)) {
-      throw new WingbeatsError('INVALID_FILE', `${source} names the weight file '${path}', which resolves to '${weightUrl.href}' outside the model's folder '${folder.href}'.`);
+      throw new WingbeatsError(
+        'INVALID_FILE',
+        `${source} names the weight file '${path}', which resolves to '${weightUrl.href}' outside the model's folder '${folder.href}'.`,
+      );
     }
     const part = await fetchBytes(weightUrl.href, MAX_FETCH_BYTES - total);
     total += part.length;
@@ -178,21 +190,41 @@ export async function loadModelBytes(
   const fileName = options.fileName ?? 'model.h5';
   if (bytes.length > 0 && !isHdf5(bytes) && bytes[0] === 0x7b /* '{' */) {
     const json = parseJsonBytes(bytes, `'${baseFileName(fileName)}'`);
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new WingbeatsError('INVALID_FILE', `'${baseFileName(fileName)}' is not a JSON object.`);
-    const manifest = checkWeightsManifest((json as Record<string, unknown>).weightsManifest, `'${baseFileName(fileName)}'`);
+    if (json === null || typeof json !== 'object' || Array.isArray(json))
+      throw new WingbeatsError('INVALID_FILE', `'${baseFileName(fileName)}' is not a JSON object.`);
+    const manifest = checkWeightsManifest(
+      (json as Record<string, unknown>).weightsManifest,
+      `'${baseFileName(fileName)}'`,
+    );
     const weightSpecs = manifest.flatMap((group) => group.weights);
     if (weightSpecs.length > 0 && options.weightData === undefined) {
-      throw argumentError('loadModel', 'options.weightData', `the weight bytes of '${fileName}' (${weightSpecs.length} weights in its manifest)`, undefined);
+      throw argumentError(
+        'loadModel',
+        'options.weightData',
+        `the weight bytes of '${fileName}' (${weightSpecs.length} weights in its manifest)`,
+        undefined,
+      );
     }
-    if (weightSpecs.length > 0) checkWeightDataSize(weightSpecs, (options.weightData as ArrayBuffer).byteLength, `'${baseFileName(fileName)}'`);
-    return loadModelArtifacts({ modelTopology: (json as Record<string, unknown>).modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: options.weightData, format: (json as Record<string, unknown>).format as string }, options);
+    if (weightSpecs.length > 0)
+      checkWeightDataSize(weightSpecs, (options.weightData as ArrayBuffer).byteLength, `'${baseFileName(fileName)}'`);
+    return loadModelArtifacts(
+      {
+        modelTopology: (json as Record<string, unknown>).modelTopology as tf.io.ModelJSON['modelTopology'],
+        weightSpecs,
+        weightData: options.weightData,
+        format: (json as Record<string, unknown>).format as string,
+      },
+      options,
+    );
   }
   if (isZip(bytes)) {
     const archive = await readKerasArchive(bytes, baseFileName(fileName));
     return loadFullKeras({ ...archive, format: 'keras' }, options);
   }
   const contents = await readH5(bytes, baseFileName(fileName));
-  return contents.modelConfig !== null ? loadFullKeras({ ...contents, modelConfig: contents.modelConfig, format: 'keras-h5' }, options) : loadWeightsOnly(contents, options);
+  return contents.modelConfig !== null
+    ? loadFullKeras({ ...contents, modelConfig: contents.modelConfig, format: 'keras-h5' }, options)
+    : loadWeightsOnly(contents, options);
 }
 
 /** The most values of one stored weight (the bound of every weight the model's config may create). */
@@ -211,7 +243,11 @@ function largestSpec(specs: readonly tf.io.WeightsManifestEntry[] | undefined): 
  * Builds a layers model and finishes it; if either step throws, every variable created meanwhile is disposed
  * (a half-built model cannot dispose itself), so a failed load leaves no tensor behind.
  */
-async function guarded<T>(make: () => Promise<tf.LayersModel>, finish: (model: tf.LayersModel) => T, limit: { maxValues: number; source: string }): Promise<T> {
+async function guarded<T>(
+  make: () => Promise<tf.LayersModel>,
+  finish: (model: tf.LayersModel) => T,
+  limit: { maxValues: number; source: string },
+): Promise<T> {
   const before = new Set(Object.keys(registeredVariables()));
   try {
     return finish(await withWeightSizeLimit(limit.maxValues, limit.source, make));
@@ -220,7 +256,11 @@ async function guarded<T>(make: () => Promise<tf.LayersModel>, finish: (model: t
       if (!before.has(name) && !variable.isDisposed) variable.dispose();
     }
     if (error instanceof WingbeatsError) throw error;
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `The model could not be built in TensorFlow.js: ${firstLine((error as Error).message)}`, { cause: error });
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `The model could not be built in TensorFlow.js: ${firstLine((error as Error).message)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -230,7 +270,8 @@ function firstLine(text: string): string {
 }
 
 function registeredVariables(): Record<string, tf.Variable> {
-  return (tf.engine() as unknown as { state: { registeredVariables: Record<string, tf.Variable> } }).state.registeredVariables;
+  return (tf.engine() as unknown as { state: { registeredVariables: Record<string, tf.Variable> } }).state
+    .registeredVariables;
 }
 
 function kindFromInput(shape: (number | null)[]): 'psd' | 'spectrogram' | undefined {
@@ -248,18 +289,23 @@ function describeHeads(
   const layerNames = model.outputs.map((o) => o.sourceLayer.name);
   const classes = model.outputs.map((o) => o.shape[o.shape.length - 1]);
   // A single-head classifier of a known data set is its species head (the Sequential models name it 'dense').
-  const outputNames = layerNames.length === 1 && dataset !== undefined && classes[0] === dataset.numSpecies ? ['species'] : layerNames;
+  const outputNames =
+    layerNames.length === 1 && dataset !== undefined && classes[0] === dataset.numSpecies ? ['species'] : layerNames;
   let labels: string[] | Record<string, string[]> | undefined = options.labels;
   if (labels === undefined && dataset !== undefined) {
     const known = datasetLabels(dataset);
-    const byHead = Object.fromEntries(outputNames.flatMap((name, i) => (known[name]?.length === classes[i] ? [[name, known[name]]] : [])));
+    const byHead = Object.fromEntries(
+      outputNames.flatMap((name, i) => (known[name]?.length === classes[i] ? [[name, known[name]]] : [])),
+    );
     labels = Object.keys(byHead).length > 0 ? byHead : undefined;
   }
   return { outputNames, labels };
 }
 
 function speciesCount(model: tf.LayersModel): number | undefined {
-  const species = model.outputs.find((o) => o.sourceLayer.name === 'species') ?? (model.outputs.length === 1 ? model.outputs[0] : undefined);
+  const species =
+    model.outputs.find((o) => o.sourceLayer.name === 'species') ??
+    (model.outputs.length === 1 ? model.outputs[0] : undefined);
   const n = species?.shape[species.shape.length - 1];
   return typeof n === 'number' ? n : undefined;
 }
@@ -282,7 +328,11 @@ async function loadFullKeras(contents: FullKerasContents, options: LoadModelOpti
     () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),
     (model) => {
       assignStoredWeights(model, convertCudnnWeights(modelConfig, contents.weights), `'${baseFileName(fileName)}'`);
-      return wrap(model, options, { format: contents.format, architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined });
+      return wrap(model, options, {
+        format: contents.format,
+        architecture: originalClassName,
+        kerasVersion: contents.kerasVersion ?? undefined,
+      });
     },
     { maxValues: largestStored(contents) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
   );
@@ -295,7 +345,8 @@ async function loadWeightsOnly(contents: KerasH5Contents, options: LoadModelOpti
   let inputShape = options.inputShape;
   if (inputShape === undefined) {
     if (recognised.kind === 'psd') inputShape = [dataset?.psdShape[0] ?? 129, recognised.inputChannels];
-    else if (dataset !== undefined) inputShape = [dataset.spectrogramShape[0], dataset.spectrogramShape[1], recognised.inputChannels];
+    else if (dataset !== undefined)
+      inputShape = [dataset.spectrogramShape[0], dataset.spectrogramShape[1], recognised.inputChannels];
     else {
       throw new WingbeatsError(
         'UNSUPPORTED_MODEL',
@@ -311,7 +362,12 @@ async function loadWeightsOnly(contents: KerasH5Contents, options: LoadModelOpti
       return wrap(
         model,
         { ...options, inputShape: shape },
-        { format: 'keras-h5-weights', architecture: recognised.architecture, kind: recognised.kind, kerasVersion: contents.kerasVersion ?? undefined },
+        {
+          format: 'keras-h5-weights',
+          architecture: recognised.architecture,
+          kind: recognised.kind,
+          kerasVersion: contents.kerasVersion ?? undefined,
+        },
         architectureOutputNames(recognised),
       );
     },
@@ -320,18 +376,27 @@ async function loadWeightsOnly(contents: KerasH5Contents, options: LoadModelOpti
 }
 
 /** Loads a TensorFlow.js layers model from its artifacts (after refusing Lambda and naming unknown layers). */
-export async function loadModelArtifacts(artifacts: tf.io.ModelArtifacts, options: LoadModelOptions = {}): Promise<ExplainableModel> {
+export async function loadModelArtifacts(
+  artifacts: tf.io.ModelArtifacts,
+  options: LoadModelOptions = {},
+): Promise<ExplainableModel> {
   registerLayerClasses();
   const fileName = options.fileName ?? 'model.json';
   const topology = artifacts.modelTopology as Record<string, unknown> | ArrayBuffer | undefined;
   if (topology === null || typeof topology !== 'object' || Array.isArray(topology) || topology instanceof ArrayBuffer) {
-    throw new WingbeatsError('INVALID_FILE', `'${baseFileName(fileName)}' is not a TensorFlow.js layers model (no layers topology); graph models cannot be explained layer by layer.`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `'${baseFileName(fileName)}' is not a TensorFlow.js layers model (no layers topology); graph models cannot be explained layer by layer.`,
+    );
   }
   const modelConfig = (topology.model_config ?? topology) as Record<string, unknown>;
   checkKerasConfig(modelConfig, `'${baseFileName(fileName)}'`);
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
   checkLayerGraph(config, `'${baseFileName(fileName)}'`);
-  const fixed: tf.io.ModelArtifacts = { ...artifacts, modelTopology: topology.model_config !== undefined ? { ...topology, model_config: config } : config };
+  const fixed: tf.io.ModelArtifacts = {
+    ...artifacts,
+    modelTopology: topology.model_config !== undefined ? { ...topology, model_config: config } : config,
+  };
   return guarded(
     async () => {
       const model = await tf.models.modelFromJSON({ modelTopology: fixed.modelTopology } as tf.io.ModelJSON);
@@ -347,7 +412,10 @@ export async function loadModelArtifacts(artifacts: tf.io.ModelArtifacts, option
       return model;
     },
     (model) => wrap(model, options, { format: 'tfjs-layers', architecture: originalClassName }),
-    { maxValues: largestSpec(artifacts.weightSpecs) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
+    {
+      maxValues: largestSpec(artifacts.weightSpecs) || MAX_UNSTORED_WEIGHT_VALUES,
+      source: `'${baseFileName(fileName)}'`,
+    },
   );
 }
 
@@ -362,7 +430,12 @@ function wrap(
   const modelShape = model.inputs[0].shape.slice(1);
   const kind = facts.kind ?? kindFromInput(modelShape);
   let inputShape = options.inputShape;
-  if (inputShape === undefined && modelShape.some((d) => d === null) && kind === 'spectrogram' && dataset !== undefined) {
+  if (
+    inputShape === undefined &&
+    modelShape.some((d) => d === null) &&
+    kind === 'spectrogram' &&
+    dataset !== undefined
+  ) {
     inputShape = [...dataset.spectrogramShape];
   }
   const heads = describeHeads(model, dataset, options);
@@ -381,6 +454,8 @@ function wrap(
 
 function labelsFor(outputNames: string[], dataset: DatasetInfo | undefined): Record<string, string[]> | undefined {
   const known = datasetLabels(dataset);
-  const byHead = Object.fromEntries(outputNames.flatMap((name) => (known[name] !== undefined ? [[name, known[name]]] : [])));
+  const byHead = Object.fromEntries(
+    outputNames.flatMap((name) => (known[name] !== undefined ? [[name, known[name]]] : [])),
+  );
   return Object.keys(byHead).length > 0 ? byHead : undefined;
 }

@@ -24,7 +24,11 @@ function family(name: string): string {
  * @example
  * checkPresetForModel(potamitisModel, 'keogh-psd'); // throws: "Preset 'keogh-psd' is made for the Keogh data set ..."
  */
-export function checkPresetForModel(model: ExplainableModel, preset: FeaturePresetName, options: { force?: boolean } = {}): string[] {
+export function checkPresetForModel(
+  model: ExplainableModel,
+  preset: FeaturePresetName,
+  options: { force?: boolean } = {},
+): string[] {
   const dataset = typeof model.info.dataset === 'string' ? model.info.dataset : undefined;
   if (dataset === undefined || family(dataset) === family(preset)) return [];
   const title = (name: string): string => DATASET_TITLES[family(name)] ?? name;
@@ -32,6 +36,10 @@ export function checkPresetForModel(model: ExplainableModel, preset: FeaturePres
   const message =
     `Preset '${preset}' is made for recordings of the ${title(preset)} data set, but model '${model.name}' was trained on the ${title(dataset)} data set ` +
     `(its inputs come from '${fitting}')`;
-  if (options.force === true) return [`${message}; used anyway because the preset was forced: predictions may be meaningless.`];
-  throw new WingbeatsError('PRESET_MISMATCH', `${message}. Use '${fitting}', or force the preset (CLI: --force-preset) if the recordings really are like the training data.`);
+  if (options.force === true)
+    return [`${message}; used anyway because the preset was forced: predictions may be meaningless.`];
+  throw new WingbeatsError(
+    'PRESET_MISMATCH',
+    `${message}. Use '${fitting}', or force the preset (CLI: --force-preset) if the recordings really are like the training data.`,
+  );
 }

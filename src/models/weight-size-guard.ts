@@ -23,7 +23,12 @@ type AddWeight = (name: string, shape: number[], ...rest: unknown[]) => unknown;
 export async function withWeightSizeLimit<T>(maxValues: number, source: string, build: () => Promise<T>): Promise<T> {
   const prototype = tf.layers.Layer.prototype as unknown as { addWeight: AddWeight };
   const original = prototype.addWeight;
-  prototype.addWeight = function checkedAddWeight(this: tf.layers.Layer, name: string, shape: number[], ...rest: unknown[]) {
+  prototype.addWeight = function checkedAddWeight(
+    this: tf.layers.Layer,
+    name: string,
+    shape: number[],
+    ...rest: unknown[]
+  ) {
     const values = Array.isArray(shape) ? shape.reduce((a, b) => a * (Number(b) || 0), 1) : 0;
     if (values > maxValues) {
       throw new WingbeatsError(

@@ -8,7 +8,16 @@ import type * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 
 /** Bytes per value of each weight dtype TensorFlow.js stores (after quantization, if any). */
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, int8: 1, int16: 2 };
+const DTYPE_BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+  int8: 1,
+  int16: 2,
+};
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -23,7 +32,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function checkManifestPath(path: string, source: string): void {
   const segments = path.split('/');
   const bad =
-    path === '' || /^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('/') || /[\\\0?#]/.test(path) ||
+    path === '' ||
+    /^[a-z][a-z0-9+.-]*:/i.test(path) ||
+    path.startsWith('/') ||
+    /[\\\0?#]/.test(path) ||
     segments.some((s) => s === '..' || s === '');
   if (bad) {
     throw new WingbeatsError(
@@ -52,15 +64,25 @@ export function checkWeightsManifest(value: unknown, source: string): tf.io.Weig
   value.forEach((group, g) => {
     if (!isObject(group)) fail(`has entry ${g}, which is not an object with 'paths' and 'weights'.`);
     const { paths, weights } = group as Record<string, unknown>;
-    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) fail(`has group ${g} whose 'paths' is not a list of strings.`);
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string'))
+      fail(`has group ${g} whose 'paths' is not a list of strings.`);
     (paths as string[]).forEach((p) => checkManifestPath(p, source));
     if (!Array.isArray(weights)) return fail(`has group ${g} whose 'weights' is not a list.`);
     weights.forEach((spec, w) => {
       const ok =
-        isObject(spec) && typeof spec.name === 'string' && Array.isArray(spec.shape) && spec.shape.length <= 8 &&
-        spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0) && typeof spec.dtype === 'string' && spec.dtype in DTYPE_BYTES &&
-        (spec.quantization === undefined || (isObject(spec.quantization) && String(spec.quantization.dtype) in DTYPE_BYTES));
-      if (!ok) fail(`has weight ${w} of group ${g} that is not {name, shape: [non-negative integers], dtype: ${Object.keys(DTYPE_BYTES).join('|')}}.`);
+        isObject(spec) &&
+        typeof spec.name === 'string' &&
+        Array.isArray(spec.shape) &&
+        spec.shape.length <= 8 &&
+        spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0) &&
+        typeof spec.dtype === 'string' &&
+        spec.dtype in DTYPE_BYTES &&
+        (spec.quantization === undefined ||
+          (isObject(spec.quantization) && String(spec.quantization.dtype) in DTYPE_BYTES));
+      if (!ok)
+        fail(
+          `has weight ${w} of group ${g} that is not {name, shape: [non-negative integers], dtype: ${Object.keys(DTYPE_BYTES).join('|')}}.`,
+        );
     });
   });
   return value as tf.io.WeightsManifestConfig;
@@ -83,10 +105,17 @@ export function weightSpecBytes(specs: readonly tf.io.WeightsManifestEntry[]): n
  * Refuses weight data shorter than its specs declare (TensorFlow.js would read past its end).
  * @throws WingbeatsError `WEIGHTS_MISMATCH` naming the sizes.
  */
-export function checkWeightDataSize(specs: readonly tf.io.WeightsManifestEntry[], byteLength: number, source: string): void {
+export function checkWeightDataSize(
+  specs: readonly tf.io.WeightsManifestEntry[],
+  byteLength: number,
+  source: string,
+): void {
   const needed = weightSpecBytes(specs);
   if (!(needed <= byteLength)) {
-    throw new WingbeatsError('WEIGHTS_MISMATCH', `The weights of ${source} declare ${needed} bytes but its weight files hold ${byteLength}.`);
+    throw new WingbeatsError(
+      'WEIGHTS_MISMATCH',
+      `The weights of ${source} declare ${needed} bytes but its weight files hold ${byteLength}.`,
+    );
   }
 }
 
@@ -94,7 +123,11 @@ export function checkWeightDataSize(specs: readonly tf.io.WeightsManifestEntry[]
  * The weight files of a manifest joined in manifest order, after checking they hold the bytes the specs declare.
  * @throws WingbeatsError `WEIGHTS_MISMATCH` (see {@link checkWeightDataSize}).
  */
-export function joinWeightData(parts: readonly Uint8Array[], specs: readonly tf.io.WeightsManifestEntry[], source: string): ArrayBuffer {
+export function joinWeightData(
+  parts: readonly Uint8Array[],
+  specs: readonly tf.io.WeightsManifestEntry[],
+  source: string,
+): ArrayBuffer {
   const total = parts.reduce((n, p) => n + p.length, 0);
   checkWeightDataSize(specs, total, source);
   const data = new Uint8Array(total);

@@ -22,7 +22,7 @@ function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
 }
 
 function oneShape(shape: tf.Shape | tf.Shape[]): Shape {
-  return (Array.isArray(shape[0]) || shape[0] === undefined ? (shape as Shape[])[0] ?? [] : shape) as Shape;
+  return (Array.isArray(shape[0]) || shape[0] === undefined ? ((shape as Shape[])[0] ?? []) : shape) as Shape;
 }
 
 /** A layer made of sublayers: builds them in its name scope and reports their weights as its own. */
@@ -62,7 +62,10 @@ export interface ConvBlockArgs extends LayerArgs {
 
 function checkPositiveInteger(className: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Argument '${name}' passed to '${className}' must be a positive integer but got ${String(value)}.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Argument '${name}' passed to '${className}' must be a positive integer but got ${String(value)}.`,
+    );
   }
   return value;
 }
@@ -78,13 +81,15 @@ abstract class ConvBlock extends CompositeLayer {
     super(args);
     const n = checkPositiveInteger(rank === 1 ? 'ConvBlock1d' : 'ConvBlock2d', 'numFilters', args.numFilters);
     this.numFilters = n;
-    this.conv = rank === 1
-      ? tf.layers.conv1d({ filters: n, kernelSize: 3, strides: 1, padding: 'same', name: `conv1d_${n}` })
-      : tf.layers.conv2d({ filters: n, kernelSize: 3, strides: 1, padding: 'same', name: `conv2d_${n}` });
+    this.conv =
+      rank === 1
+        ? tf.layers.conv1d({ filters: n, kernelSize: 3, strides: 1, padding: 'same', name: `conv1d_${n}` })
+        : tf.layers.conv2d({ filters: n, kernelSize: 3, strides: 1, padding: 'same', name: `conv2d_${n}` });
     this.bnorm = tf.layers.batchNormalization({ name: `batch_norm_${n}`, epsilon: 1e-3 });
-    this.maxpool = rank === 1
-      ? tf.layers.maxPooling1d({ poolSize: 2, strides: 2, padding: 'valid', name: `maxpool1d_${n}` })
-      : tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: `maxpool2d_${n}` });
+    this.maxpool =
+      rank === 1
+        ? tf.layers.maxPooling1d({ poolSize: 2, strides: 2, padding: 'valid', name: `maxpool1d_${n}` })
+        : tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: `maxpool2d_${n}` });
   }
 
   sublayers(): tf.layers.Layer[] {
@@ -143,15 +148,23 @@ abstract class Cnn extends CompositeLayer {
     super(args);
     const rate = args.dropRate;
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-      throw new WingbeatsError('INVALID_ARGUMENT', `Argument 'dropRate' passed to '${rank === 1 ? 'CNN1D' : 'CNN2D'}' must be a number in [0, 1) but got ${String(rate)}.`);
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Argument 'dropRate' passed to '${rank === 1 ? 'CNN1D' : 'CNN2D'}' must be a number in [0, 1) but got ${String(rate)}.`,
+      );
     }
     this.dropRate = rate;
     this.monteCarloDropout = args.monteCarloDropout ?? false;
     this.bnorm0 = tf.layers.batchNormalization({ name: 'batch_norm_0', epsilon: 1e-3 });
     this.blocks = CNN_FILTERS.map((n) =>
-      rank === 1 ? new ConvBlock1d({ numFilters: n, name: `conv_block_${n}` }) : new ConvBlock2d({ numFilters: n, name: `conv_block_${n}` }),
+      rank === 1
+        ? new ConvBlock1d({ numFilters: n, name: `conv_block_${n}` })
+        : new ConvBlock2d({ numFilters: n, name: `conv_block_${n}` }),
     );
-    this.pooling = rank === 1 ? tf.layers.flatten({ name: 'flatten' }) : tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' });
+    this.pooling =
+      rank === 1
+        ? tf.layers.flatten({ name: 'flatten' })
+        : tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' });
     this.dropout = tf.layers.dropout({ rate, name: 'dropout' });
   }
 
@@ -228,7 +241,13 @@ export class DenseBlock extends CompositeLayer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), units: this.units, regParam: this.regParam, batchNorm: { name: this.bnorm.name }, dense: { name: this.dense.name } };
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      regParam: this.regParam,
+      batchNorm: { name: this.bnorm.name },
+      dense: { name: this.dense.name },
+    };
   }
 }
 
@@ -265,7 +284,15 @@ export class Identity extends tf.layers.Layer {
 }
 
 /** Class names of the wingbeats custom layers, as Keras writes them. */
-export const WINGBEATS_LAYER_CLASSES = ['CNN1D', 'CNN2D', 'ConvBlock1d', 'ConvBlock2d', 'DenseBlock', 'L2_Norm', 'Identity'] as const;
+export const WINGBEATS_LAYER_CLASSES = [
+  'CNN1D',
+  'CNN2D',
+  'ConvBlock1d',
+  'ConvBlock2d',
+  'DenseBlock',
+  'L2_Norm',
+  'Identity',
+] as const;
 
 function tensorOf(value: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(value) ? value[0] : value;
@@ -293,7 +320,9 @@ let registered = false;
 export function registerWingbeatsLayers(): void {
   if (registered) return;
   for (const cls of [CNN1D, CNN2D, ConvBlock1d, ConvBlock2d, DenseBlock, L2Norm, L2NormCamelCase, Identity]) {
-    tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+    tf.serialization.registerClass(
+      cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+    );
   }
   registerLayerOp('ConvBlock1d', convBlockOp);
   registerLayerOp('ConvBlock2d', convBlockOp);

@@ -22,7 +22,13 @@ import { parseJsonBytes } from '../io/json-text.js';
 import type { InputFile } from './input-paths.js';
 import { readFileBytes, readSource } from './read-files.js';
 import { isDiskFull, removeStalePartials, writeOutputs } from './cli/staged-output.js';
-import { LIBRARY_VERSION, inputFingerprint, modelFingerprint, resumptionKey, type Provenance } from './cli/resumption-key.js';
+import {
+  LIBRARY_VERSION,
+  inputFingerprint,
+  modelFingerprint,
+  resumptionKey,
+  type Provenance,
+} from './cli/resumption-key.js';
 
 /** The outcome of one input file. */
 export interface BatchFileResult {
@@ -50,7 +56,6 @@ export interface BatchFilesSettings extends JobSettings {
   onLog?: (message: string) => void;
 }
 
-
 /** The stored inputs of a file's result, if it was produced by exactly this model, input and settings. */
 async function currentResult(resultPath: string, key: string): Promise<BatchInputSummary[] | null> {
   let stored: unknown;
@@ -74,7 +79,15 @@ function withResumeKey(files: readonly OutputFile[], resumeKey: string, produced
 
 /** The settings that change a result (everything but where it goes and the callbacks). */
 function keyedSettings(settings: BatchFilesSettings): Record<string, unknown> {
-  const { onFile: _onFile, onLog: _onLog, onItems: _onItems, out: _out, force: _force, modelFile: _modelFile, ...keyed } = settings;
+  const {
+    onFile: _onFile,
+    onLog: _onLog,
+    onItems: _onItems,
+    out: _out,
+    force: _force,
+    modelFile: _modelFile,
+    ...keyed
+  } = settings;
   return keyed as Record<string, unknown>;
 }
 
@@ -86,14 +99,24 @@ async function explainFile(
   modelHash: string,
 ): Promise<BatchFileResult> {
   const resultPath = path.join(settings.out, safeRelativePath(folder), 'result.json');
-  const provenance: Provenance = { version: LIBRARY_VERSION, model: modelHash, input: await inputFingerprint(file), settings: keyedSettings(settings) };
+  const provenance: Provenance = {
+    version: LIBRARY_VERSION,
+    model: modelHash,
+    input: await inputFingerprint(file),
+    settings: keyedSettings(settings),
+  };
   const resumeKey = resumptionKey(provenance);
   if (!settings.force) {
     const previous = await currentResult(resultPath, resumeKey);
     if (previous !== null) return { file, folder, status: 'skipped', inputs: previous };
-    if (existsSync(resultPath)) settings.onLog?.(`${file}: its result was made by another model, input, method or settings; explaining again`);
+    if (existsSync(resultPath))
+      settings.onLog?.(`${file}: its result was made by another model, input, method or settings; explaining again`);
   }
-  const items = readInputSource({ ...(await readSource(file, 'The --input file')), label: folder }, model, settings.read);
+  const items = readInputSource(
+    { ...(await readSource(file, 'The --input file')), label: folder },
+    model,
+    settings.read,
+  );
   settings.onItems?.(items);
   const baselineFile = settings.methodOptions?.baseline;
   const baselines =
@@ -102,7 +125,10 @@ async function explainFile(
       : undefined;
   const preset = itemsPreset(items, model, settings.read.preset);
   const job = await batchFileJob(model, file, items, { ...settings, baselines, preset });
-  await writeOutputs(path.join(settings.out, safeRelativePath(folder)), withResumeKey(job.files, resumeKey, provenance));
+  await writeOutputs(
+    path.join(settings.out, safeRelativePath(folder)),
+    withResumeKey(job.files, resumeKey, provenance),
+  );
   return { file, folder, status: 'done', inputs: job.inputs };
 }
 

@@ -31,9 +31,15 @@ async function write(path: string, data: string | Uint8Array): Promise<void> {
  * Writes `basePath.svg`, `basePath.png` and/or `basePath.vl.json`; returns the paths written.
  * @throws WingbeatsError (IO) when a file cannot be written, (INVALID_ARGUMENT) for an unknown format.
  */
-export async function writeChartFiles(spec: TopLevelSpec, basePath: string, options: WriteChartOptions = {}): Promise<string[]> {
+export async function writeChartFiles(
+  spec: TopLevelSpec,
+  basePath: string,
+  options: WriteChartOptions = {},
+): Promise<string[]> {
   const formats = options.formats ?? ['svg', 'png'];
-  for (const f of formats) if (f !== 'svg' && f !== 'png' && f !== 'json') throw argumentError('writeChartFiles', 'options.formats', "a list of 'svg', 'png', 'json'", f);
+  for (const f of formats)
+    if (f !== 'svg' && f !== 'png' && f !== 'json')
+      throw argumentError('writeChartFiles', 'options.formats', "a list of 'svg', 'png', 'json'", f);
   const written: string[] = [];
   if (formats.includes('json')) {
     await write(`${basePath}.vl.json`, `${JSON.stringify(spec)}\n`);

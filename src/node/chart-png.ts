@@ -22,7 +22,8 @@ export interface SvgToPngOptions {
  */
 export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array {
   const scale = options.scale ?? 2;
-  if (!(scale > 0) || !Number.isFinite(scale)) throw argumentError('svgToPng', 'options.scale', 'a positive number', scale);
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw argumentError('svgToPng', 'options.scale', 'a positive number', scale);
   const family = options.fontFamily ?? 'DejaVu Sans';
   try {
     const resvg = new Resvg(svg, {
@@ -33,7 +34,9 @@ export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array
     });
     return new Uint8Array(resvg.render().asPng());
   } catch (error) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `SVG could not be rasterised: ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('INVALID_ARGUMENT', `SVG could not be rasterised: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

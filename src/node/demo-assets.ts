@@ -58,7 +58,10 @@ export function demoAssetPaths(): DemoAssetPaths {
   const modelDir = join(root, 'assets', 'demo-model');
   const recordingsDir = join(root, 'assets', 'demo-recordings');
   const recordings = existsSync(recordingsDir)
-    ? readdirSync(recordingsDir).filter((name) => name.toLowerCase().endsWith('.wav')).sort().map((name) => join(recordingsDir, name))
+    ? readdirSync(recordingsDir)
+        .filter((name) => name.toLowerCase().endsWith('.wav'))
+        .sort()
+        .map((name) => join(recordingsDir, name))
     : [];
   return {
     root,
@@ -87,7 +90,11 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new WingbeatsError('IO', `The demo ${what} '${path}' cannot be read (${(error as Error).message}); regenerate it with scripts/train-demo-model.ts.`, { cause: error });
+    throw new WingbeatsError(
+      'IO',
+      `The demo ${what} '${path}' cannot be read (${(error as Error).message}); regenerate it with scripts/train-demo-model.ts.`,
+      { cause: error },
+    );
   }
 }
 
@@ -95,7 +102,11 @@ function parseJson(text: string, path: string): any {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `The demo model file '${path}' is not valid JSON (${(error as Error).message}).`, { cause: error });
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `The demo model file '${path}' is not valid JSON (${(error as Error).message}).`,
+      { cause: error },
+    );
   }
 }
 
@@ -122,8 +133,16 @@ export async function loadDemoModel(): Promise<ExplainableModel> {
   const json = parseJson(await readText(paths.modelJson, 'model'), paths.modelJson);
   const labelsFile = parseJson(await readText(paths.labels, 'labels'), paths.labels) as { species?: string[] };
   const metadata = parseJson(await readText(paths.metadata, 'model metadata'), paths.metadata) as DemoModelMetadata;
-  if (json === null || typeof json !== 'object' || json.modelTopology === undefined || !Array.isArray(json.weightsManifest)) {
-    throw new WingbeatsError('INVALID_FILE', `The demo model file '${paths.modelJson}' is not a TensorFlow.js layers model (no modelTopology or weightsManifest).`);
+  if (
+    json === null ||
+    typeof json !== 'object' ||
+    json.modelTopology === undefined ||
+    !Array.isArray(json.weightsManifest)
+  ) {
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `The demo model file '${paths.modelJson}' is not a TensorFlow.js layers model (no modelTopology or weightsManifest).`,
+    );
   }
   const groups = json.weightsManifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   const weightSpecs = groups.flatMap((group) => group.weights);
@@ -134,7 +153,11 @@ export async function loadDemoModel(): Promise<ExplainableModel> {
       try {
         buffers.push(await readFile(path));
       } catch (error) {
-        throw new WingbeatsError('IO', `The demo model's weight file '${path}' cannot be read (${(error as Error).message}).`, { cause: error });
+        throw new WingbeatsError(
+          'IO',
+          `The demo model's weight file '${path}' cannot be read (${(error as Error).message}).`,
+          { cause: error },
+        );
       }
     }
   }
@@ -147,9 +170,15 @@ export async function loadDemoModel(): Promise<ExplainableModel> {
   }
   let layersModel: tf.LayersModel;
   try {
-    layersModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer }));
+    layersModel = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer }),
+    );
   } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `The demo model '${paths.modelJson}' could not be built (${(error as Error).message}).`, { cause: error });
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `The demo model '${paths.modelJson}' could not be built (${(error as Error).message}).`,
+      { cause: error },
+    );
   }
   const labels = labelsFile.species ?? metadata.labels;
   return ExplainableModel.from(layersModel, {

@@ -72,7 +72,9 @@ export async function lockFolder(dir: string, command: string): Promise<FolderLo
   try {
     await mkdir(dir, { recursive: true });
   } catch (error) {
-    throw new WingbeatsError('IO', `Cannot create the output folder '${dir}': ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('IO', `Cannot create the output folder '${dir}': ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const file = path.join(dir, LOCK_NAME);
   let tookOverStale = false;
@@ -92,7 +94,10 @@ export async function lockFolder(dir: string, command: string): Promise<FolderLo
     const owner = await readOwner(file);
     const stale = owner !== undefined && owner.host === hostname() && !processAlive(owner.pid);
     if (!stale) {
-      const who = owner === undefined ? 'another run' : `another run (process ${owner.pid} on ${owner.host}, since ${owner.started})`;
+      const who =
+        owner === undefined
+          ? 'another run'
+          : `another run (process ${owner.pid} on ${owner.host}, since ${owner.started})`;
       throw new WingbeatsError(
         'LOCKED',
         `The output folder '${dir}' is in use by ${who}; wait for it to finish, or choose another --out. ` +
@@ -102,5 +107,8 @@ export async function lockFolder(dir: string, command: string): Promise<FolderLo
     await rm(file, { force: true });
     tookOverStale = true;
   }
-  throw new WingbeatsError('LOCKED', `The output folder '${dir}' was locked by another ${command} run at the same moment; run again.`);
+  throw new WingbeatsError(
+    'LOCKED',
+    `The output folder '${dir}' was locked by another ${command} run at the same moment; run again.`,
+  );
 }

@@ -18,12 +18,15 @@ export interface InputFile {
 }
 
 async function walk(folder: string, relative: string, out: InputFile[]): Promise<void> {
-  const entries = (await readdir(path.join(folder, relative), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = (await readdir(path.join(folder, relative), { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory()) await walk(folder, child, out);
-    else if (INPUT_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) out.push({ path: path.join(folder, child), name: child });
+    else if (INPUT_EXTENSIONS.includes(path.extname(entry.name).toLowerCase()))
+      out.push({ path: path.join(folder, child), name: child });
   }
 }
 
@@ -52,12 +55,19 @@ export async function listInputFiles(paths: readonly string[]): Promise<InputFil
       files.push({ path: p, name: shared ? p.split(path.sep).join('/') : base });
     }
   }
-  if (files.length === 0) throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' names no .wav, .npy or .json file (${given.join(', ')}).`);
+  if (files.length === 0)
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--input' names no .wav, .npy or .json file (${given.join(', ')}).`,
+    );
   const seen = new Map<string, string>();
   for (const file of files) {
     const clash = seen.get(file.name);
     if (clash !== undefined && clash !== file.path) {
-      throw new WingbeatsError('INVALID_ARGUMENT', `Inputs '${clash}' and '${file.path}' would both be named '${file.name}' in the outputs; give their folders instead of the files.`);
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Inputs '${clash}' and '${file.path}' would both be named '${file.name}' in the outputs; give their folders instead of the files.`,
+      );
     }
     seen.set(file.name, file.path);
   }

@@ -30,7 +30,10 @@ async function containedWeightPath(folder: string, file: string, source: string)
     return candidate; // missing: reading it gives the one-line "does not exist"
   }
   if (!isInside(folder, candidate) || !isInside(await realpath(folder), real)) {
-    throw new WingbeatsError('INVALID_FILE', `${source} names the weight file '${file}', which resolves to '${real}' outside the model's folder '${folder}'; weight files are only read from beside the model.`);
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `${source} names the weight file '${file}', which resolves to '${real}' outside the model's folder '${folder}'; weight files are only read from beside the model.`,
+    );
   }
   return real;
 }
@@ -45,8 +48,12 @@ async function containedWeightPath(folder: string, file: string, source: string)
  */
 export async function readModelJsonArtifacts(path: string): Promise<tf.io.ModelArtifacts> {
   const source = `'${path}'`;
-  const json = parseJsonBytes(await readRegularFile(path, { what: 'The model', maxBytes: FILE_SIZE_LIMITS.model }), `The model ${source}`);
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new WingbeatsError('INVALID_FILE', `The model ${source} is not a JSON object.`);
+  const json = parseJsonBytes(
+    await readRegularFile(path, { what: 'The model', maxBytes: FILE_SIZE_LIMITS.model }),
+    `The model ${source}`,
+  );
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new WingbeatsError('INVALID_FILE', `The model ${source} is not a JSON object.`);
   const model = json as tf.io.ModelJSON;
   const manifest = checkWeightsManifest(model.weightsManifest, source);
   const folder = dirname(resolve(path));
@@ -55,7 +62,10 @@ export async function readModelJsonArtifacts(path: string): Promise<tf.io.ModelA
   for (const group of manifest) {
     for (const file of group.paths) {
       const weightPath = await containedWeightPath(folder, file, source);
-      const part = await readRegularFile(weightPath, { what: 'The weight file', maxBytes: FILE_SIZE_LIMITS.weights - total });
+      const part = await readRegularFile(weightPath, {
+        what: 'The weight file',
+        maxBytes: FILE_SIZE_LIMITS.weights - total,
+      });
       total += part.length;
       parts.push(part);
     }

@@ -18,7 +18,9 @@ export async function savePixelStatistics(path: string, stats: PixelStatistics):
     await rename(partial, path);
   } catch (error) {
     await rm(partial, { force: true });
-    throw new WingbeatsError('IO', `Cannot write pixel statistics to '${path}': ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('IO', `Cannot write pixel statistics to '${path}': ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

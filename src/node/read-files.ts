@@ -22,7 +22,10 @@ function sizeLimit(file: string): number {
  *   LIMIT_EXCEEDED "File 'x' is 2 GB, more than the limit of 1 GB."
  * @example const bytes = await readFileBytes('rec.wav');
  */
-export async function readFileBytes(file: string, options: { what?: string; maxBytes?: number } = {}): Promise<Uint8Array> {
+export async function readFileBytes(
+  file: string,
+  options: { what?: string; maxBytes?: number } = {},
+): Promise<Uint8Array> {
   return readRegularFile(file, { what: options.what ?? 'File', maxBytes: options.maxBytes ?? sizeLimit(file) });
 }
 

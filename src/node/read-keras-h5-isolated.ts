@@ -11,7 +11,8 @@ import type { KerasH5Contents } from '../models/hdf5.js';
 /** Longest time a Keras HDF5 file may take to read (real files take well under a second). */
 export const H5_READ_TIMEOUT_MS = 15_000;
 
-type Reply = { id: number; ok: true; contents: KerasH5Contents } | { id: number; ok: false; code?: string; message: string };
+type Reply =
+  { id: number; ok: true; contents: KerasH5Contents } | { id: number; ok: false; code?: string; message: string };
 
 let worker: Worker | null = null;
 let nextId = 0;
@@ -22,7 +23,10 @@ function startWorker(): Worker {
   const entry = new URL(`./keras-h5-worker.${source ? 'ts' : 'js'}`, import.meta.url);
   // From the TypeScript sources (a checkout) the worker first registers tsx, which workers do not inherit.
   const created = source
-    ? new Worker(`(async () => { (await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})).register(); await import(${JSON.stringify(entry.href)}); })();`, { eval: true })
+    ? new Worker(
+        `(async () => { (await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})).register(); await import(${JSON.stringify(entry.href)}); })();`,
+        { eval: true },
+      )
     : new Worker(entry);
   created.unref();
   created.on('exit', () => {
@@ -53,9 +57,14 @@ function readOnce(bytes: Uint8Array, fileName: string, timeoutMs: number): Promi
       if (reply.ok) resolve(reply.contents);
       else reject(new WingbeatsError((reply.code as WingbeatsErrorCode) ?? 'INVALID_FILE', reply.message));
     };
-    const onError = (error: Error): void => fail(`'${fileName}' could not be read as a Keras HDF5 file (${error.message}).`, error);
-    const onExit = (code: number): void => fail(`'${fileName}' could not be read as a Keras HDF5 file (the reader stopped with code ${code}).`);
-    const timer = setTimeout(() => fail(`'${fileName}' could not be read as HDF5 within ${timeoutMs / 1000} s; the file is damaged.`), timeoutMs);
+    const onError = (error: Error): void =>
+      fail(`'${fileName}' could not be read as a Keras HDF5 file (${error.message}).`, error);
+    const onExit = (code: number): void =>
+      fail(`'${fileName}' could not be read as a Keras HDF5 file (the reader stopped with code ${code}).`);
+    const timer = setTimeout(
+      () => fail(`'${fileName}' could not be read as HDF5 within ${timeoutMs / 1000} s; the file is damaged.`),
+      timeoutMs,
+    );
     current.on('message', onMessage);
     current.once('error', onError);
     current.once('exit', onExit);
@@ -73,7 +82,11 @@ function readOnce(bytes: Uint8Array, fileName: string, timeoutMs: number): Promi
  * @throws WingbeatsError as `readKerasH5`, or `INVALID_FILE` when the read does not finish in time.
  * @example const contents = await readKerasH5Isolated(bytes, 'model.h5');
  */
-export function readKerasH5Isolated(bytes: Uint8Array, fileName: string, timeoutMs = H5_READ_TIMEOUT_MS): Promise<KerasH5Contents> {
+export function readKerasH5Isolated(
+  bytes: Uint8Array,
+  fileName: string,
+  timeoutMs = H5_READ_TIMEOUT_MS,
+): Promise<KerasH5Contents> {
   const result = queue.then(() => readOnce(bytes, fileName, timeoutMs));
   queue = result.catch(() => undefined);
   return result;

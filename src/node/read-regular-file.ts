@@ -39,7 +39,13 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(stats: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (stats.isDirectory()) return 'a folder';
   if (stats.isFIFO()) return 'a named pipe (FIFO)';
   if (stats.isCharacterDevice()) return 'a character device';
@@ -51,10 +57,14 @@ function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterD
 function ioError(what: string, path: string, error: unknown): WingbeatsError {
   const code = (error as NodeJS.ErrnoException).code;
   const problem =
-    code === 'ENOENT' ? 'does not exist'
-      : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)'
-        : code === 'EISDIR' ? 'is a folder, not a regular file'
-          : code === 'ELOOP' ? 'cannot be read (too many levels of symbolic links)'
+    code === 'ENOENT'
+      ? 'does not exist'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'cannot be read (permission denied)'
+        : code === 'EISDIR'
+          ? 'is a folder, not a regular file'
+          : code === 'ELOOP'
+            ? 'cannot be read (too many levels of symbolic links)'
             : `cannot be read (${(error as Error).message.replace(/\.$/, '')})`;
   return new WingbeatsError('IO', `${what} '${path}' ${problem}.`, { cause: error });
 }
@@ -83,10 +93,16 @@ export async function readRegularFile(path: string, options: ReadRegularFileOpti
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) {
-      throw new WingbeatsError('IO', `${what} '${path}' is ${kindOf(stats)}, not a regular file; only regular files are read.`);
+      throw new WingbeatsError(
+        'IO',
+        `${what} '${path}' is ${kindOf(stats)}, not a regular file; only regular files are read.`,
+      );
     }
     if (stats.size > maxBytes) {
-      throw new WingbeatsError('LIMIT_EXCEEDED', `${what} '${path}' is ${formatBytes(stats.size)}, more than the limit of ${formatBytes(maxBytes)}.`);
+      throw new WingbeatsError(
+        'LIMIT_EXCEEDED',
+        `${what} '${path}' is ${formatBytes(stats.size)}, more than the limit of ${formatBytes(maxBytes)}.`,
+      );
     }
     const bytes = new Uint8Array(stats.size);
     let offset = 0;

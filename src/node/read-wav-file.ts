@@ -23,5 +23,8 @@ export interface ReadWavFileOptions extends DecodeWavOptions {
  */
 export async function readWavFile(path: string, options: ReadWavFileOptions = {}): Promise<WavRecording> {
   const { what, ...decodeOptions } = options;
-  return decodeWav(await readFileBytes(path, { what }), { ...decodeOptions, name: decodeOptions.name ?? basename(path) });
+  return decodeWav(await readFileBytes(path, { what }), {
+    ...decodeOptions,
+    name: decodeOptions.name ?? basename(path),
+  });
 }

@@ -40,15 +40,34 @@ export interface ExplanationReportSettings extends JobSettings {
 /** A picture of the model input alone (spectrum line, or the spectrogram in dB), shown once per recording. */
 async function inputFigure(item: InputItem, preset: FeaturePresetName | undefined): Promise<ReportFigure> {
   if (isSpectrumShape(item.shape)) {
-    const svg = await renderChartSvg(psdExplanationSpec({ spectrum: item.data, frequencies: linearFrequencies(item.shape[0], 4000), title: 'Model input: power spectrum', subtitle: item.name }, { height: 220 }));
-    return { image: { svg }, caption: `The model input${preset === undefined ? '' : ` (${preset})`}: Welch power spectral density in dB.` };
+    const svg = await renderChartSvg(
+      psdExplanationSpec(
+        {
+          spectrum: item.data,
+          frequencies: linearFrequencies(item.shape[0], 4000),
+          title: 'Model input: power spectrum',
+          subtitle: item.name,
+        },
+        { height: 220 },
+      ),
+    );
+    return {
+      image: { svg },
+      caption: `The model input${preset === undefined ? '' : ` (${preset})`}: Welch power spectral density in dB.`,
+    };
   }
   // The image holds |10·log10|STFT||/127.5 − 1 (MobileNet scaling): back to the level in dB.
   const image = gridFromImage(item.data, item.shape, { channels: 'mean' });
   const grid = { ...image, values: Float32Array.from(image.values, (v) => (v + 1) * 127.5) };
   const svg = await renderChartSvg(
     heatmapRowSpec(
-      { panels: [{ title: 'spectrogram', grid }], title: 'Model input: spectrogram', subtitle: item.name, frequencyRange: [0, 4000], timeRange: presetTimeRange(preset, item.shape[1]) },
+      {
+        panels: [{ title: 'spectrogram', grid }],
+        title: 'Model input: spectrogram',
+        subtitle: item.name,
+        frequencyRange: [0, 4000],
+        timeRange: presetTimeRange(preset, item.shape[1]),
+      },
       { colormap: 'viridis', legendTitle: '|level| (dB)', width: 560, height: 280 },
     ),
   );
@@ -74,7 +93,13 @@ function explanationCaption(row: ExplainedItem, method: AttributionMethodName): 
 }
 
 /** The table at the top of a report: per input the prediction of the explained head, the class explained, the top bands and warnings. */
-function summaryTable(items: InputItem[], first: ExplainedItem[], labels: string[] | undefined, head: string, method: AttributionMethodName): ReportTable {
+function summaryTable(
+  items: InputItem[],
+  first: ExplainedItem[],
+  labels: string[] | undefined,
+  head: string,
+  method: AttributionMethodName,
+): ReportTable {
   return {
     columns: ['Input', `Predicted (${head})`, 'p', 'Explained class', `Most relevant bands (${method})`, 'Warnings'],
     rows: items.map((item, i) => {
@@ -87,7 +112,9 @@ function summaryTable(items: InputItem[], first: ExplainedItem[], labels: string
         row.probabilities === undefined ? 'n/a' : row.probabilities[top],
         row.targetName ?? `class ${row.target}`,
         formatFrequencyBands(itemFrequencyBands(row).slice(0, 3)) || '—',
-        item.warnings.length === 0 ? 'none' : `${item.warnings.length}: ${item.warnings.map((w) => w.split(':')[0]).join('; ')}`,
+        item.warnings.length === 0
+          ? 'none'
+          : `${item.warnings.length}: ${item.warnings.map((w) => w.split(':')[0]).join('; ')}`,
       ];
     }),
   };

@@ -44,7 +44,9 @@ export function featuresJob(
   const windows = Array.isArray(result) ? result : [result];
   const name = options.name ?? recording.name ?? 'recording';
   const warnings = [upsamplingWarning(name, recording.sampleRate, preset)].filter((w): w is string => w !== undefined);
-  const document = Array.isArray(result) ? windows.map((f) => windowJson(f, name, warnings)) : windowJson(result, name, warnings);
+  const document = Array.isArray(result)
+    ? windows.map((f) => windowJson(f, name, warnings))
+    : windowJson(result, name, warnings);
   const base = options.fileBase ?? 'features';
   const shape = Array.isArray(result) ? [windows.length, ...(windows[0]?.shape ?? [])] : result.shape;
   const data = new Float32Array(windows.reduce((n, f) => n + f.data.length, 0));

@@ -141,7 +141,10 @@ export function readInputSource(
     const recording = decodeWav(source.bytes, { name: base, channel: options.channel ?? 'mix' });
     const preset = presetForModel(model, options.preset);
     const presetWarnings = checkPresetForModel(model, preset, { force: options.forcePreset });
-    const windows = featuresFromRecording(recording, preset, { windows: options.windows ?? 'loudest', pad: options.pad === true });
+    const windows = featuresFromRecording(recording, preset, {
+      windows: options.windows ?? 'loudest',
+      pad: options.pad === true,
+    });
     const list = Array.isArray(windows) ? windows : [windows];
     return list.map((features, i) => {
       if (features.shape.join(',') !== shape.join(',')) {
@@ -152,8 +155,19 @@ export function readInputSource(
       }
       const itemName = name(i, list.length);
       // Input-range and axes notes describe a model with one input; a part of a multi-input model gets none.
-      const notes = options.inputIndex === undefined ? inputNotes(model, { name: itemName, data: features.data, sourceRate: recording.sampleRate }, preset) : { warnings: [], axes: undefined };
-      return { name: itemName, data: features.data, shape, recording, features, warnings: [...presetWarnings, ...notes.warnings], axes: notes.axes };
+      const notes =
+        options.inputIndex === undefined
+          ? inputNotes(model, { name: itemName, data: features.data, sourceRate: recording.sampleRate }, preset)
+          : { warnings: [], axes: undefined };
+      return {
+        name: itemName,
+        data: features.data,
+        shape,
+        recording,
+        features,
+        warnings: [...presetWarnings, ...notes.warnings],
+        axes: notes.axes,
+      };
     });
   }
   let array: InputArray;
@@ -172,7 +186,10 @@ export function readInputSource(
   const preset = knownPreset(model, options.preset);
   return inputs.map((data, i) => {
     const itemName = name(i, inputs.length);
-    const notes = options.inputIndex === undefined ? inputNotes(model, { name: itemName, data }, preset) : { warnings: [], axes: undefined };
+    const notes =
+      options.inputIndex === undefined
+        ? inputNotes(model, { name: itemName, data }, preset)
+        : { warnings: [], axes: undefined };
     return { name: itemName, data, shape, warnings: notes.warnings, axes: notes.axes };
   });
 }
@@ -204,7 +221,13 @@ export function readMultiInputSources(
       offset += part.data.length;
     }
     const warnings = [...new Set(perInput.flatMap((items) => items[example].warnings))];
-    const item: InputItem = { name: parts.map((p) => p.name).join('+'), data, shape: modelInputShape(model), parts, warnings };
+    const item: InputItem = {
+      name: parts.map((p) => p.name).join('+'),
+      data,
+      shape: modelInputShape(model),
+      parts,
+      warnings,
+    };
     return item;
   });
 }
@@ -249,7 +272,10 @@ export function readBaselines(
 ): Float32Array[] | undefined {
   if (source === undefined) return undefined;
   if (model.isMultiInput) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--baseline' must be 'zeros' for a model with several inputs but got '${source.name}'.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--baseline' must be 'zeros' for a model with several inputs but got '${source.name}'.`,
+    );
   }
   if (isRecording(source.name))
     throw new WingbeatsError(
@@ -297,11 +323,15 @@ export function statisticsMean(source: InputSource, inputShape: readonly number[
   } catch {
     return undefined;
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json) || !('mean' in json) || !('std' in json)) return undefined;
+  if (json === null || typeof json !== 'object' || Array.isArray(json) || !('mean' in json) || !('std' in json))
+    return undefined;
   const stats = pixelStatisticsFromJSON(json, `Statistics file '${source.name}'`);
   const size = inputShape.reduce((a, b) => a * b, 1);
   if (stats.mean.length !== size) {
-    throw new WingbeatsError('SHAPE_MISMATCH', `Option '--baseline': statistics file '${source.name}' has shape [${stats.shape.join(',')}] but the model takes [${inputShape.join(',')}].`);
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Option '--baseline': statistics file '${source.name}' has shape [${stats.shape.join(',')}] but the model takes [${inputShape.join(',')}].`,
+    );
   }
   return Float32Array.from(stats.mean);
 }

@@ -13,7 +13,12 @@ export function itemFrequencyBands(row: ExplainedItem): FrequencyBand[] {
 
 /** The relative completeness gap of an explained item (integrated gradients only). */
 export function itemRelativeGap(row: ExplainedItem): number | undefined {
-  return row.delta === undefined ? undefined : relativeCompletenessGap(row.delta, row.attributions.reduce((a, b) => a + b, 0));
+  return row.delta === undefined
+    ? undefined
+    : relativeCompletenessGap(
+        row.delta,
+        row.attributions.reduce((a, b) => a + b, 0),
+      );
 }
 
 /**
@@ -24,7 +29,10 @@ export function explainedItemLine(row: ExplainedItem, method: string): string {
   const name = row.targetName ?? `class ${row.target}`;
   const p = row.probabilities?.[row.target];
   const relative = itemRelativeGap(row);
-  const gap = row.delta === undefined ? '' : `, completeness gap ${row.delta.toExponential(2)} (${formatShare(relative)} of |f(x) − f(baseline)|)`;
+  const gap =
+    row.delta === undefined
+      ? ''
+      : `, completeness gap ${row.delta.toExponential(2)} (${formatShare(relative)} of |f(x) − f(baseline)|)`;
   const bands = itemFrequencyBands(row);
   return `${row.item.name}: ${method} of head '${row.head}' for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${gap}${bands.length === 0 ? '' : `; most relevant: ${formatFrequencyBands(bands)}`}\n`;
 }
@@ -50,11 +58,19 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
     logits: row.logits,
     probabilities: row.probabilities ?? null,
     // Several model inputs: one attributions array and one heatmap per model input, in input order.
-    attributions: row.parts === undefined ? nestArray(row.attributions, row.item.shape) : row.parts.map((p) => nestArray(p.attributions, p.item.shape)),
-    heatmap: row.parts === undefined ? nestArray(row.heatmap, row.heatmapShape) : row.parts.map((p) => nestArray(p.heatmap, p.heatmapShape)),
+    attributions:
+      row.parts === undefined
+        ? nestArray(row.attributions, row.item.shape)
+        : row.parts.map((p) => nestArray(p.attributions, p.item.shape)),
+    heatmap:
+      row.parts === undefined
+        ? nestArray(row.heatmap, row.heatmapShape)
+        : row.parts.map((p) => nestArray(p.heatmap, p.heatmapShape)),
     ...(row.parts === undefined ? {} : { inputs: row.parts.map((p) => p.input) }),
     ...(row.delta === undefined ? {} : { delta: row.delta, relativeDelta }),
-    ...(row.layerMap === undefined ? {} : { layer: row.layer, layerMap: nestArray(row.layerMap, row.layerMapShape ?? []) }),
+    ...(row.layerMap === undefined
+      ? {}
+      : { layer: row.layer, layerMap: nestArray(row.layerMap, row.layerMapShape ?? []) }),
     ...(includeInput && row.parts === undefined ? { input: nestArray(row.item.data, row.item.shape) } : {}),
   };
 }
@@ -65,7 +81,9 @@ export function modelJson(model: ExplainableModel, output: string | number | und
   return {
     name: model.name,
     inputShape: model.inputShape,
-    ...(model.isMultiInput ? { inputs: model.inputNames.map((name, i) => ({ name, shape: model.inputShapes?.[i] })) } : {}),
+    ...(model.isMultiInput
+      ? { inputs: model.inputNames.map((name, i) => ({ name, shape: model.inputShapes?.[i] })) }
+      : {}),
     outputs: model.outputNames,
     output: model.outputNames[index],
     labels: model.labels(index),

@@ -29,7 +29,11 @@ export interface SanityDocument {
  * `sanity[-i]` Spearman plot per input and, for 2-D inputs, one `sanity-ssim[-i]` plot).
  * @example const { document } = await sanityJob(model, items, { methods: ['gradients', 'grad-cam'], seed: 1 });
  */
-export async function sanityJob(model: ExplainableModel, items: InputItem[], settings: SanitySettings): Promise<{ document: SanityDocument; files: OutputFile[] }> {
+export async function sanityJob(
+  model: ExplainableModel,
+  items: InputItem[],
+  settings: SanitySettings,
+): Promise<{ document: SanityDocument; files: OutputFile[] }> {
   const seed = settings.seed ?? 0;
   const check = await withItemBatch(items, settings.baselines, (x, baseline) =>
     sanityCheck(model, x, {
@@ -72,6 +76,9 @@ export async function sanityJob(model: ExplainableModel, items: InputItem[], set
 /** One line per input: target and each method's Spearman correlation after full randomisation. */
 export function sanitySummary(document: SanityDocument): string {
   return document.results
-    .map((r) => `${r.input}: target ${r.targetName ?? r.target}; Spearman after full randomisation: ${r.curves.map((c) => `${c.method} ${(c.spearman.at(-1) as number).toFixed(3)}`).join(', ')}\n`)
+    .map(
+      (r) =>
+        `${r.input}: target ${r.targetName ?? r.target}; Spearman after full randomisation: ${r.curves.map((c) => `${c.method} ${(c.spearman.at(-1) as number).toFixed(3)}`).join(', ')}\n`,
+    )
     .join('');
 }

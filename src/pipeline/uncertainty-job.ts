@@ -87,8 +87,12 @@ function charts(
     const subtitle = `target ${example.targetName ?? example.target}; ${document.samples} samples, ${document.quantileMethod} quantiles`;
     const axes = items[i].axes;
     const ranges = {
-      ...(axes === undefined ? {} : { frequencyRange: [Math.min(...axes.frequencyHz), Math.max(...axes.frequencyHz)] as [number, number] }),
-      ...(axes?.timeS === undefined ? {} : { timeRange: [axes.timeS[0], axes.timeS[axes.timeS.length - 1]] as [number, number] }),
+      ...(axes === undefined
+        ? {}
+        : { frequencyRange: [Math.min(...axes.frequencyHz), Math.max(...axes.frequencyHz)] as [number, number] }),
+      ...(axes?.timeS === undefined
+        ? {}
+        : { timeRange: [axes.timeS[0], axes.timeS[axes.timeS.length - 1]] as [number, number] }),
     };
     const maxStd = Math.max(...example.std, 0);
     const panels = [

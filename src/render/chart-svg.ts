@@ -45,7 +45,9 @@ export function compileChart(spec: TopLevelSpec, options: { onWarning?: (message
     return compile(spec, { logger: quietLogger(options.onWarning) as never }).spec;
   } catch (error) {
     if (error instanceof WingbeatsError) throw error;
-    throw new WingbeatsError('INVALID_ARGUMENT', `Chart spec could not be compiled: ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('INVALID_ARGUMENT', `Chart spec could not be compiled: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -65,7 +67,9 @@ export async function renderChartSvg(spec: TopLevelSpec, options: RenderSvgOptio
     return await view.toSVG(options.scale ?? 1);
   } catch (error) {
     if (error instanceof WingbeatsError) throw error;
-    throw new WingbeatsError('INVALID_ARGUMENT', `Chart could not be rendered: ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('INVALID_ARGUMENT', `Chart could not be rendered: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     view.finalize();
   }

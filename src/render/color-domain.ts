@@ -56,7 +56,12 @@ export function resolveColorScale(
   if (options.domain !== undefined) {
     const [a, b] = options.domain;
     if (!Number.isFinite(a) || !Number.isFinite(b) || !(b > a)) {
-      throw argumentError(functionName, 'options.domain', 'two finite numbers [low, high] with low < high', described(`[${a}, ${b}]`));
+      throw argumentError(
+        functionName,
+        'options.domain',
+        'two finite numbers [low, high] with low < high',
+        described(`[${a}, ${b}]`),
+      );
     }
     return { colormap: name, domain: [a, b], diverging };
   }

@@ -45,7 +45,11 @@ function parseHexTable(hex: string): Float64Array {
 }
 
 /** Checks that `name` is a registered colormap; throws a WingbeatsError naming `functionName` otherwise. */
-export function assertColormapName(name: unknown, functionName: string, argument = 'colormap'): asserts name is ColormapName {
+export function assertColormapName(
+  name: unknown,
+  functionName: string,
+  argument = 'colormap',
+): asserts name is ColormapName {
   if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(COLORMAPS, name)) {
     throw argumentError(functionName, argument, `one of ${COLORMAP_NAMES.map((n) => `'${n}'`).join(', ')}`, name);
   }
@@ -95,7 +99,10 @@ export function colormap(name: ColormapName): Colormap {
 /** `#rrggbb` for an sRGB colour (channels rounded and clamped to 0–255). */
 export function rgbToHex(rgb: readonly number[]): string {
   let out = '#';
-  for (let c = 0; c < 3; c++) out += Math.max(0, Math.min(255, Math.round(rgb[c]))).toString(16).padStart(2, '0');
+  for (let c = 0; c < 3; c++)
+    out += Math.max(0, Math.min(255, Math.round(rgb[c])))
+      .toString(16)
+      .padStart(2, '0');
   return out;
 }
 
@@ -127,7 +134,12 @@ export function vegaColorScale(
   assertColormapName(name, 'vegaColorScale', 'name');
   const [lo, hi] = domain;
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) {
-    throw argumentError('vegaColorScale', 'domain', 'two finite numbers [low, high] with low < high', described(`[${lo}, ${hi}]`));
+    throw argumentError(
+      'vegaColorScale',
+      'domain',
+      'two finite numbers [low, high] with low < high',
+      described(`[${lo}, ${hi}]`),
+    );
   }
   const map = colormap(name);
   const domainPoints: number[] = [];

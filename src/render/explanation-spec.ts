@@ -61,15 +61,33 @@ export function isSpectrumShape(shape: readonly number[]): boolean {
  * const svg = await renderChartSvg(explanationSpec({ input, shape: [129, 1], attributions, heatmap, signed: true, method: 'gradients' }));
  */
 export function explanationSpec(picture: ExplanationPicture): TopLevelSpec {
-  const titleParts = { className: picture.className, score: picture.score, scoreLabel: picture.scoreLabel, method: picture.method, subtitle: picture.subtitle };
+  const titleParts = {
+    className: picture.className,
+    score: picture.score,
+    scoreLabel: picture.scoreLabel,
+    method: picture.method,
+    subtitle: picture.subtitle,
+  };
   if (isSpectrumShape(picture.shape) || picture.shape.length === 2) {
     // 1-D inputs with several channels ([n, c]): the input averaged and the attributions summed over channels.
     const n = picture.shape[0];
     const channels = picture.shape.length === 2 ? picture.shape[1] : 1;
     const overChannels = (values: ArrayLike<number>, mean: boolean): ArrayLike<number> =>
-      channels === 1 ? values : Float32Array.from({ length: n }, (_, i) => Array.from({ length: channels }, (_, c) => values[i * channels + c]).reduce((a, b) => a + b, 0) / (mean ? channels : 1));
+      channels === 1
+        ? values
+        : Float32Array.from(
+            { length: n },
+            (_, i) =>
+              Array.from({ length: channels }, (_, c) => values[i * channels + c]).reduce((a, b) => a + b, 0) /
+              (mean ? channels : 1),
+          );
     return psdExplanationSpec(
-      { ...titleParts, spectrum: overChannels(picture.input, true), attribution: picture.signed ? overChannels(picture.attributions, false) : picture.heatmap, frequencies: linearFrequencies(n, 4000) },
+      {
+        ...titleParts,
+        spectrum: overChannels(picture.input, true),
+        attribution: picture.signed ? overChannels(picture.attributions, false) : picture.heatmap,
+        frequencies: linearFrequencies(n, 4000),
+      },
       { attributionLabel: picture.signed ? 'Attribution' : 'Relevance' },
     );
   }

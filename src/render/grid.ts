@@ -14,11 +14,22 @@ export interface Grid {
 /** Throws a WingbeatsError (SHAPE_MISMATCH / INVALID_ARGUMENT) unless `grid` is a well-formed {@link Grid}. */
 export function assertGrid(grid: unknown, functionName: string, argument: string): asserts grid is Grid {
   const g = grid as Grid | undefined;
-  if (g === null || typeof g !== 'object' || typeof g.values !== 'object' || g.values === null || typeof g.values.length !== 'number') {
+  if (
+    g === null ||
+    typeof g !== 'object' ||
+    typeof g.values !== 'object' ||
+    g.values === null ||
+    typeof g.values.length !== 'number'
+  ) {
     throw argumentError(functionName, argument, 'an object {values, rows, cols}', grid);
   }
   if (!Number.isInteger(g.rows) || g.rows < 1 || !Number.isInteger(g.cols) || g.cols < 1) {
-    throw argumentError(functionName, `${argument}.rows/cols`, 'positive integers', described(`rows=${g.rows}, cols=${g.cols}`));
+    throw argumentError(
+      functionName,
+      `${argument}.rows/cols`,
+      'positive integers',
+      described(`rows=${g.rows}, cols=${g.cols}`),
+    );
   }
   if (g.values.length !== g.rows * g.cols) {
     throw argumentError(
@@ -46,16 +57,32 @@ export function gridFromImage(
   options: { channels?: ChannelReduction } = {},
 ): Grid {
   if (shape.length !== 2 && shape.length !== 3) {
-    throw argumentError('gridFromImage', 'shape', '[rows, cols] or [rows, cols, channels]', described(`[${shape.join(', ')}]`));
+    throw argumentError(
+      'gridFromImage',
+      'shape',
+      '[rows, cols] or [rows, cols, channels]',
+      described(`[${shape.join(', ')}]`),
+    );
   }
   const [rows, cols] = shape;
   const channels = shape.length === 3 ? shape[2] : 1;
   if (values.length !== rows * cols * channels) {
-    throw argumentError('gridFromImage', 'values', `of length ${rows * cols * channels} for shape [${shape.join(', ')}]`, described(`length ${values.length}`), 'SHAPE_MISMATCH');
+    throw argumentError(
+      'gridFromImage',
+      'values',
+      `of length ${rows * cols * channels} for shape [${shape.join(', ')}]`,
+      described(`length ${values.length}`),
+      'SHAPE_MISMATCH',
+    );
   }
   const reduction = options.channels ?? 'mean';
   if (typeof reduction === 'number' && (!Number.isInteger(reduction) || reduction < 0 || reduction >= channels)) {
-    throw argumentError('gridFromImage', 'options.channels', `a channel index in [0, ${channels - 1}] or 'mean', 'max', 'sum', 'max-abs'`, reduction);
+    throw argumentError(
+      'gridFromImage',
+      'options.channels',
+      `a channel index in [0, ${channels - 1}] or 'mean', 'max', 'sum', 'max-abs'`,
+      reduction,
+    );
   }
   const out = new Float32Array(rows * cols);
   for (let p = 0; p < rows * cols; p++) {

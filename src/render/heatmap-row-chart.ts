@@ -45,20 +45,33 @@ export interface HeatmapRowOptions extends ColorOptions, RasterChartOptions {
  */
 export function heatmapRowSpec(data: HeatmapRowData, options: HeatmapRowOptions = {}): TopLevelSpec {
   const fn = 'heatmapRowSpec';
-  if (!Array.isArray(data.panels) || data.panels.length === 0) throw argumentError(fn, 'data.panels', 'a non-empty array of {title, grid}', data.panels);
+  if (!Array.isArray(data.panels) || data.panels.length === 0)
+    throw argumentError(fn, 'data.panels', 'a non-empty array of {title, grid}', data.panels);
   data.panels.forEach((p, i) => assertGrid(p.grid, fn, `data.panels[${i}].grid`));
   const { rows, cols } = data.panels[0].grid;
   data.panels.forEach((p, i) => {
     if (p.grid.rows !== rows || p.grid.cols !== cols) {
-      throw argumentError(fn, `data.panels[${i}].grid`, `of the first panel's shape ${rows} × ${cols}`, described(`${p.grid.rows} × ${p.grid.cols}`), 'SHAPE_MISMATCH');
+      throw argumentError(
+        fn,
+        `data.panels[${i}].grid`,
+        `of the first panel's shape ${rows} × ${cols}`,
+        described(`${p.grid.rows} × ${p.grid.cols}`),
+        'SHAPE_MISMATCH',
+      );
     }
   });
-  const scale = resolveColorScale(data.panels.map((p) => p.grid.values), options, fn);
+  const scale = resolveColorScale(
+    data.panels.map((p) => p.grid.values),
+    options,
+    fn,
+  );
   const legendTitle = options.legendTitle ?? 'Heatmap';
   const head = {
     $schema: VEGA_LITE_SCHEMA,
     config: chartConfig(),
-    ...(data.title !== undefined ? { title: data.subtitle !== undefined ? { text: data.title, subtitle: data.subtitle } : { text: data.title } } : {}),
+    ...(data.title !== undefined
+      ? { title: data.subtitle !== undefined ? { text: data.title, subtitle: data.subtitle } : { text: data.title } }
+      : {}),
   };
   const panelTitle = (text: string) => ({ text, fontSize: 12, fontWeight: 500 });
   const last = data.panels.length - 1;
@@ -75,10 +88,29 @@ export function heatmapRowSpec(data: HeatmapRowData, options: HeatmapRowOptions 
       vconcat: data.panels.map((panel, i) => ({
         width,
         height: 26,
-        layer: withAxes(rasterLayers(panel.grid, scale, { x, y: [0, 1] }, { legendTitle: i === 0 ? legendTitle : null }), {
-          x: { scale: { domain: x, nice: false, zero: false }, axis: i === last ? { title: 'Frequency (Hz)', tickCount: 9 } : { title: null, labels: false, ticks: false } },
-          y: { scale: { domain: [0, 1] }, axis: { title: panel.title, titleAngle: 0, titleAlign: 'right', titleBaseline: 'middle', labels: false, ticks: false, grid: false, domain: false } },
-        }),
+        layer: withAxes(
+          rasterLayers(panel.grid, scale, { x, y: [0, 1] }, { legendTitle: i === 0 ? legendTitle : null }),
+          {
+            x: {
+              scale: { domain: x, nice: false, zero: false },
+              axis:
+                i === last ? { title: 'Frequency (Hz)', tickCount: 9 } : { title: null, labels: false, ticks: false },
+            },
+            y: {
+              scale: { domain: [0, 1] },
+              axis: {
+                title: panel.title,
+                titleAngle: 0,
+                titleAlign: 'right',
+                titleBaseline: 'middle',
+                labels: false,
+                ticks: false,
+                grid: false,
+                domain: false,
+              },
+            },
+          },
+        ),
       })),
       resolve: { scale: { color: 'shared' } },
     } as TopLevelSpec;
@@ -90,10 +122,16 @@ export function heatmapRowSpec(data: HeatmapRowData, options: HeatmapRowOptions 
       width: options.width ?? 200,
       height: options.height ?? 200,
       title: panelTitle(panel.title),
-      layer: withAxes(rasterLayers(panel.grid, scale, axes.extent, { legendTitle: i === last ? legendTitle : null, rowOrder: options.rowOrder }), {
-        x: axes.x,
-        y: i === 0 ? axes.y : { ...axes.y, axis: { title: null } },
-      }),
+      layer: withAxes(
+        rasterLayers(panel.grid, scale, axes.extent, {
+          legendTitle: i === last ? legendTitle : null,
+          rowOrder: options.rowOrder,
+        }),
+        {
+          x: axes.x,
+          y: i === 0 ? axes.y : { ...axes.y, axis: { title: null } },
+        },
+      ),
     })),
     resolve: { scale: { color: 'shared' } },
   } as TopLevelSpec;

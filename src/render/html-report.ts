@@ -122,14 +122,24 @@ footer{color:#7b8794;font-size:12px;text-align:center;margin-top:28px}
 
 function checkAudioUrl(url: string, where: string): string {
   if (typeof url !== 'string' || !/^data:audio\/(wav|x-wav|wave);base64,/i.test(url)) {
-    throw argumentError('renderReport', where, "a 'data:audio/wav;base64,...' URL (reports embed every recording)", url);
+    throw argumentError(
+      'renderReport',
+      where,
+      "a 'data:audio/wav;base64,...' URL (reports embed every recording)",
+      url,
+    );
   }
   return url;
 }
 
 function checkDataUrl(url: string, where: string): string {
   if (typeof url !== 'string' || !/^data:image\/(png|svg\+xml|jpeg|gif|webp)[;,]/i.test(url)) {
-    throw argumentError('renderReport', where, "a 'data:image/...' URL (reports embed every picture; no remote images)", url);
+    throw argumentError(
+      'renderReport',
+      where,
+      "a 'data:image/...' URL (reports embed every picture; no remote images)",
+      url,
+    );
   }
   return url;
 }
@@ -165,12 +175,19 @@ function formatProbability(p: number): string {
 function predictionHtml(prediction: ReportPrediction, where: string): string {
   const n = prediction.classNames?.length;
   if (typeof n !== 'number' || prediction.probabilities?.length !== n) {
-    throw argumentError('renderReport', `${where}.probabilities`, 'one probability per class name', prediction.probabilities);
+    throw argumentError(
+      'renderReport',
+      `${where}.probabilities`,
+      'one probability per class name',
+      prediction.probabilities,
+    );
   }
   let best = 0;
   for (let i = 1; i < n; i++) if (prediction.probabilities[i] > prediction.probabilities[best]) best = i;
   const target = prediction.target ?? best;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => prediction.probabilities[b] - prediction.probabilities[a]);
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => prediction.probabilities[b] - prediction.probabilities[a],
+  );
   const rows = order
     .map((i) => {
       const p = prediction.probabilities[i];
@@ -188,7 +205,10 @@ function predictionHtml(prediction: ReportPrediction, where: string): string {
 function tableHtml(table: ReportTable): string {
   const head = table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const body = table.rows
-    .map((row) => `<tr>${row.map((cell) => (typeof cell === 'number' ? `<td class="num">${escapeHtml(Number.isInteger(cell) ? cell : cell.toFixed(4))}</td>` : `<td>${escapeHtml(cell)}</td>`)).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr>${row.map((cell) => (typeof cell === 'number' ? `<td class="num">${escapeHtml(Number.isInteger(cell) ? cell : cell.toFixed(4))}</td>` : `<td>${escapeHtml(cell)}</td>`)).join('')}</tr>`,
+    )
     .join('');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
@@ -204,7 +224,9 @@ function sectionHtml(section: ReportSection, where: string, heading: 'h2' | 'h3'
   const parts = [`<${heading}>${escapeHtml(section.title)}</${heading}>`];
   if (section.text !== undefined) parts.push(paragraphs(section.text));
   if (section.figures !== undefined && section.figures.length > 0) {
-    parts.push(`<div class="figures">${section.figures.map((f, i) => figureHtml(f, `${where}.figures[${i}]`)).join('')}</div>`);
+    parts.push(
+      `<div class="figures">${section.figures.map((f, i) => figureHtml(f, `${where}.figures[${i}]`)).join('')}</div>`,
+    );
   }
   if (section.table !== undefined) parts.push(tableHtml(section.table));
   return parts.join('');
@@ -214,20 +236,31 @@ function itemHtml(item: ReportItem, index: number): string {
   const where = `report.items[${index}]`;
   const left: string[] = [];
   if (item.waveform !== undefined) {
-    left.push(`<h3>Recording</h3><div class="waveform">${waveformSvg(item.waveform.samples, { width: 360, height: 64, sampleRate: item.waveform.sampleRate })}</div>`);
+    left.push(
+      `<h3>Recording</h3><div class="waveform">${waveformSvg(item.waveform.samples, { width: 360, height: 64, sampleRate: item.waveform.sampleRate })}</div>`,
+    );
   }
-  if (item.audio !== undefined) left.push(`<audio controls preload="none" src="${checkAudioUrl(item.audio.dataUrl, `${where}.audio.dataUrl`)}"></audio>`);
+  if (item.audio !== undefined)
+    left.push(
+      `<audio controls preload="none" src="${checkAudioUrl(item.audio.dataUrl, `${where}.audio.dataUrl`)}"></audio>`,
+    );
   if (item.predictions !== undefined && item.predictions.length > 0) {
-    left.push(`<h3>Prediction</h3>${item.predictions.map((p, i) => predictionHtml(p, `${where}.predictions[${i}]`)).join('')}`);
+    left.push(
+      `<h3>Prediction</h3>${item.predictions.map((p, i) => predictionHtml(p, `${where}.predictions[${i}]`)).join('')}`,
+    );
   }
   const overview: string[] = [];
   if (left.length > 0) overview.push(`<div>${left.join('')}</div>`);
-  if (item.features !== undefined) overview.push(`<div><h3>Model input</h3>${figureHtml(item.features, `${where}.features`)}</div>`);
+  if (item.features !== undefined)
+    overview.push(`<div><h3>Model input</h3>${figureHtml(item.features, `${where}.features`)}</div>`);
   const parts = [`<section class="card" id="item-${index}"><h2>${escapeHtml(item.name)}</h2>`];
-  if (item.warnings !== undefined && item.warnings.length > 0) parts.push(`<ul class="warnings">${item.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`);
+  if (item.warnings !== undefined && item.warnings.length > 0)
+    parts.push(`<ul class="warnings">${item.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`);
   if (overview.length > 0) parts.push(`<div class="overview">${overview.join('')}</div>`);
   if (item.explanations !== undefined && item.explanations.length > 0) {
-    parts.push(`<h3>Explanations</h3><div class="figures">${item.explanations.map((f, i) => figureHtml(f, `${where}.explanations[${i}]`)).join('')}</div>`);
+    parts.push(
+      `<h3>Explanations</h3><div class="figures">${item.explanations.map((f, i) => figureHtml(f, `${where}.explanations[${i}]`)).join('')}</div>`,
+    );
   }
   (item.sections ?? []).forEach((s, i) => parts.push(sectionHtml(s, `${where}.sections[${i}]`, 'h3')));
   parts.push('</section>');
@@ -255,14 +288,18 @@ export function renderReport(report: ReportData): string {
       `<div class="model">${model.name !== undefined ? `<strong>Model:</strong> ${escapeHtml(model.name)}` : ''}` +
       `${model.description !== undefined ? paragraphs(model.description) : ''}${details !== '' ? `<dl>${details}</dl>` : ''}</div>`;
   }
-  const sections = (report.sections ?? []).map((s, i) => `<section class="card">${sectionHtml(s, `report.sections[${i}]`, 'h2')}</section>`).join('');
+  const sections = (report.sections ?? [])
+    .map((s, i) => `<section class="card">${sectionHtml(s, `report.sections[${i}]`, 'h2')}</section>`)
+    .join('');
   const footer = `Generated by wingbeats-xai${report.generatedAt !== undefined ? ` · ${escapeHtml(report.generatedAt)}` : ''}`;
   return (
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<title>${escapeHtml(report.title)}</title><style>${CSS}</style></head><body><main>` +
     `<h1>${escapeHtml(report.title)}</h1>${modelHtml}` +
-    (report.summary === undefined ? '' : `<section class="card summary"><h2>Summary</h2>${tableHtml(report.summary)}</section>`) +
+    (report.summary === undefined
+      ? ''
+      : `<section class="card summary"><h2>Summary</h2>${tableHtml(report.summary)}</section>`) +
     report.items.map(itemHtml).join('') +
     sections +
     `<footer>${footer}</footer></main></body></html>\n`

@@ -54,15 +54,25 @@ export function pixelFlippingSpec(data: PixelFlippingData, options: PixelFlippin
   const band = options.band ?? 'min-max';
   if (band !== 'min-max' && band !== 'std') throw argumentError(fn, 'options.band', "'min-max' or 'std'", band);
   const check = (values: ArrayLike<number>, name: string) => {
-    if (values?.length !== n) throw argumentError(fn, name, `of length ${n} (one score per fraction)`, described(`length ${values?.length}`), 'SHAPE_MISMATCH');
+    if (values?.length !== n)
+      throw argumentError(
+        fn,
+        name,
+        `of length ${n} (one score per fraction)`,
+        described(`length ${values?.length}`),
+        'SHAPE_MISMATCH',
+      );
   };
   data.curves.forEach((c, i) => check(c.scores, `data.curves[${i}].scores`));
   const random = data.random ?? [];
   random.forEach((r, i) => check(r, `data.random[${i}]`));
 
-  const randomName = random.length > 0 ? `random (mean, ${band === 'std' ? '±1 sd' : 'min–max'}, n = ${random.length})` : undefined;
+  const randomName =
+    random.length > 0 ? `random (mean, ${band === 'std' ? '±1 sd' : 'min–max'}, n = ${random.length})` : undefined;
   const lines: { fraction: number; score: number; method: string }[] = [];
-  for (const curve of data.curves) for (let i = 0; i < n; i++) lines.push({ fraction: data.fractions[i], score: curve.scores[i], method: curve.method });
+  for (const curve of data.curves)
+    for (let i = 0; i < n; i++)
+      lines.push({ fraction: data.fractions[i], score: curve.scores[i], method: curve.method });
   const bandRows: { fraction: number; low: number; high: number }[] = [];
   if (randomName !== undefined) {
     for (let i = 0; i < n; i++) {
@@ -79,13 +89,22 @@ export function pixelFlippingSpec(data: PixelFlippingData, options: PixelFlippin
       for (const r of random) sq += (r[i] - mean) ** 2;
       const sd = random.length > 1 ? Math.sqrt(sq / (random.length - 1)) : 0;
       lines.push({ fraction: data.fractions[i], score: mean, method: randomName });
-      bandRows.push(band === 'std' ? { fraction: data.fractions[i], low: mean - sd, high: mean + sd } : { fraction: data.fractions[i], low: lo, high: hi });
+      bandRows.push(
+        band === 'std'
+          ? { fraction: data.fractions[i], low: mean - sd, high: mean + sd }
+          : { fraction: data.fractions[i], low: lo, high: hi },
+      );
     }
   }
   const methods = data.curves.map((c) => c.method);
   const domain = randomName !== undefined ? [...methods, randomName] : methods;
   const range = domain.map((_, i) => (i < methods.length ? LINE_COLORS[i % LINE_COLORS.length] : RANDOM_COLOR));
-  const x = { field: 'fraction', type: 'quantitative', scale: { domain: [0, Math.max(1e-9, data.fractions[n - 1])], nice: false }, axis: { title: 'Fraction of features flipped', format: '.0%' } };
+  const x = {
+    field: 'fraction',
+    type: 'quantitative',
+    scale: { domain: [0, Math.max(1e-9, data.fractions[n - 1])], nice: false },
+    axis: { title: 'Fraction of features flipped', format: '.0%' },
+  };
   const layers: object[] = [];
   if (randomName !== undefined) {
     layers.push({
@@ -99,8 +118,18 @@ export function pixelFlippingSpec(data: PixelFlippingData, options: PixelFlippin
     mark: { type: 'line', strokeWidth: 2, point: n <= 25 ? { size: 22, filled: true } : false },
     encoding: {
       x,
-      y: { field: 'score', type: 'quantitative', axis: { title: options.scoreLabel ?? 'Target score' }, scale: { zero: false } },
-      color: { field: 'method', type: 'nominal', scale: { domain, range }, legend: { title: 'Order', orient: 'right', labelLimit: 260 } },
+      y: {
+        field: 'score',
+        type: 'quantitative',
+        axis: { title: options.scoreLabel ?? 'Target score' },
+        scale: { zero: false },
+      },
+      color: {
+        field: 'method',
+        type: 'nominal',
+        scale: { domain, range },
+        legend: { title: 'Order', orient: 'right', labelLimit: 260 },
+      },
       strokeDash: {
         field: 'method',
         type: 'nominal',

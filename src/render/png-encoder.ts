@@ -25,7 +25,7 @@ function crc32(bytes: Uint8Array, start: number, end: number): number {
 function adler32(bytes: Uint8Array): number {
   let a = 1;
   let b = 0;
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const end = Math.min(bytes.length, i + 5552);
     for (; i < end; i++) {
       a += bytes[i];
@@ -93,7 +93,12 @@ function scanlines(pixels: Uint8Array, width: number, height: number, bytesPerPi
 
 function checkSize(functionName: string, width: number, height: number): void {
   if (!Number.isInteger(width) || width < 1 || !Number.isInteger(height) || height < 1) {
-    throw argumentError(functionName, 'image', 'positive integer width and height', described(`width=${width}, height=${height}`));
+    throw argumentError(
+      functionName,
+      'image',
+      'positive integer width and height',
+      described(`width=${width}, height=${height}`),
+    );
   }
 }
 
@@ -124,7 +129,13 @@ export interface IndexedImage {
 export function encodeRgbaPng(image: RgbaImage): Uint8Array {
   checkSize('encodeRgbaPng', image.width, image.height);
   if (image.data.length !== 4 * image.width * image.height) {
-    throw argumentError('encodeRgbaPng', 'image.data', `of length 4 × width × height = ${4 * image.width * image.height}`, described(`length ${image.data.length}`), 'SHAPE_MISMATCH');
+    throw argumentError(
+      'encodeRgbaPng',
+      'image.data',
+      `of length 4 × width × height = ${4 * image.width * image.height}`,
+      described(`length ${image.data.length}`),
+      'SHAPE_MISMATCH',
+    );
   }
   return assembleChunks([
     { type: 'IHDR', data: header(image.width, image.height, 6) },
@@ -141,10 +152,21 @@ export function encodeIndexedPng(image: IndexedImage): Uint8Array {
   checkSize('encodeIndexedPng', image.width, image.height);
   const entries = image.palette.length / 3;
   if (!Number.isInteger(entries) || entries < 1 || entries > 256) {
-    throw argumentError('encodeIndexedPng', 'image.palette', 'of length 3 × n with 1 ≤ n ≤ 256', described(`length ${image.palette.length}`));
+    throw argumentError(
+      'encodeIndexedPng',
+      'image.palette',
+      'of length 3 × n with 1 ≤ n ≤ 256',
+      described(`length ${image.palette.length}`),
+    );
   }
   if (image.indices.length !== image.width * image.height) {
-    throw argumentError('encodeIndexedPng', 'image.indices', `of length width × height = ${image.width * image.height}`, described(`length ${image.indices.length}`), 'SHAPE_MISMATCH');
+    throw argumentError(
+      'encodeIndexedPng',
+      'image.indices',
+      `of length width × height = ${image.width * image.height}`,
+      described(`length ${image.indices.length}`),
+      'SHAPE_MISMATCH',
+    );
   }
   const chunks = [
     { type: 'IHDR', data: header(image.width, image.height, 3) },
@@ -158,7 +180,10 @@ export function encodeIndexedPng(image: IndexedImage): Uint8Array {
 
 /** Reads width and height from PNG bytes (checks the signature and the IHDR chunk). */
 export function pngSize(bytes: Uint8Array): { width: number; height: number } {
-  const ok = bytes.length >= 24 && SIGNATURE.every((b, i) => bytes[i] === b) && String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR';
+  const ok =
+    bytes.length >= 24 &&
+    SIGNATURE.every((b, i) => bytes[i] === b) &&
+    String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR';
   if (!ok) throw argumentError('pngSize', 'bytes', 'PNG data (signature and IHDR chunk)', bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { width: view.getUint32(16), height: view.getUint32(20) };

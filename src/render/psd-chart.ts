@@ -50,13 +50,26 @@ export function linearFrequencies(n: number, maxHz = 4000): Float64Array {
 export function psdExplanationSpec(data: PsdExplanationData, options: PsdChartOptions = {}): TopLevelSpec {
   const fn = 'psdExplanationSpec';
   const n = data.spectrum?.length;
-  if (typeof n !== 'number' || n < 2) throw argumentError(fn, 'data.spectrum', 'an array of at least 2 values', data.spectrum);
+  if (typeof n !== 'number' || n < 2)
+    throw argumentError(fn, 'data.spectrum', 'an array of at least 2 values', data.spectrum);
   if (data.attribution !== undefined && data.attribution?.length !== n) {
-    throw argumentError(fn, 'data.attribution', `of the spectrum's length ${n}`, described(`length ${data.attribution?.length}`), 'SHAPE_MISMATCH');
+    throw argumentError(
+      fn,
+      'data.attribution',
+      `of the spectrum's length ${n}`,
+      described(`length ${data.attribution?.length}`),
+      'SHAPE_MISMATCH',
+    );
   }
   const frequencies = data.frequencies ?? linearFrequencies(n);
   if (frequencies.length !== n) {
-    throw argumentError(fn, 'data.frequencies', `of the spectrum's length ${n}`, described(`length ${frequencies.length}`), 'SHAPE_MISMATCH');
+    throw argumentError(
+      fn,
+      'data.frequencies',
+      `of the spectrum's length ${n}`,
+      described(`length ${frequencies.length}`),
+      'SHAPE_MISMATCH',
+    );
   }
   const attribution = data.attribution;
   const scale = resolveColorScale(attribution !== undefined ? [attribution] : [], options, fn);
@@ -70,7 +83,13 @@ export function psdExplanationSpec(data: PsdExplanationData, options: PsdChartOp
     const db = toDb ? 10 * Math.log10(Math.max(s, 1e-30)) : s;
     // neighbouring cells overlap by a fifth of a bin so that no hairline seams show between them
     const pad = (right - left) / 10;
-    rows.push({ f, f0: Math.max(left - pad, frequencies[0]), f1: Math.min(right + pad, frequencies[n - 1]), db: Number.isFinite(db) ? db : null, a: attribution !== undefined ? attribution[i] : 0 });
+    rows.push({
+      f,
+      f0: Math.max(left - pad, frequencies[0]),
+      f1: Math.min(right + pad, frequencies[n - 1]),
+      db: Number.isFinite(db) ? db : null,
+      a: attribution !== undefined ? attribution[i] : 0,
+    });
   }
   const xDomain = [frequencies[0], frequencies[n - 1]];
   const width = options.width ?? 620;
@@ -78,7 +97,13 @@ export function psdExplanationSpec(data: PsdExplanationData, options: PsdChartOp
     field: 'a',
     type: 'quantitative' as const,
     scale: vegaColorScale(scale.colormap, scale.domain),
-    legend: { type: 'gradient' as const, title: options.attributionLabel ?? 'Attribution', orient: 'right' as const, values: legendValues(scale.domain), format: '.2~g' },
+    legend: {
+      type: 'gradient' as const,
+      title: options.attributionLabel ?? 'Attribution',
+      orient: 'right' as const,
+      values: legendValues(scale.domain),
+      format: '.2~g',
+    },
   };
   const title = data.title ?? explanationTitle(data);
   const lineOnly = attribution === undefined;
@@ -93,34 +118,57 @@ export function psdExplanationSpec(data: PsdExplanationData, options: PsdChartOp
         width,
         height: options.height ?? 240,
         encoding: {
-          x: { field: 'f', type: 'quantitative', scale: { domain: xDomain, nice: false }, axis: lineOnly ? { title: 'Frequency (Hz)', tickCount: 9 } : { title: null, labels: false, ticks: false } },
+          x: {
+            field: 'f',
+            type: 'quantitative',
+            scale: { domain: xDomain, nice: false },
+            axis: lineOnly ? { title: 'Frequency (Hz)', tickCount: 9 } : { title: null, labels: false, ticks: false },
+          },
           y: { field: 'db', type: 'quantitative', scale: { zero: false }, axis: { title: 'Power (dB)' } },
         },
         layer: [
           { mark: { type: 'line', color: lineOnly ? '#1f4e79' : '#4a4a4a', strokeWidth: 1.4, interpolate: 'linear' } },
-          ...(lineOnly ? [] : [{
-            mark: { type: 'point', filled: true, size: 34, stroke: '#333333', strokeWidth: 0.5, opacity: 1 },
-            encoding: {
-              color,
-              tooltip: [
-                { field: 'f', type: 'quantitative', title: 'Frequency (Hz)', format: '.0f' },
-                { field: 'db', type: 'quantitative', title: 'Power (dB)', format: '.2f' },
-                { field: 'a', type: 'quantitative', title: options.attributionLabel ?? 'Attribution', format: '.3g' },
-              ],
-            },
-          }]),
+          ...(lineOnly
+            ? []
+            : [
+                {
+                  mark: { type: 'point', filled: true, size: 34, stroke: '#333333', strokeWidth: 0.5, opacity: 1 },
+                  encoding: {
+                    color,
+                    tooltip: [
+                      { field: 'f', type: 'quantitative', title: 'Frequency (Hz)', format: '.0f' },
+                      { field: 'db', type: 'quantitative', title: 'Power (dB)', format: '.2f' },
+                      {
+                        field: 'a',
+                        type: 'quantitative',
+                        title: options.attributionLabel ?? 'Attribution',
+                        format: '.3g',
+                      },
+                    ],
+                  },
+                },
+              ]),
         ],
       },
-      ...(lineOnly ? [] : [{
-        width,
-        height: 22,
-        mark: { type: 'rect' },
-        encoding: {
-          x: { field: 'f0', type: 'quantitative', scale: { domain: xDomain, nice: false }, axis: { title: 'Frequency (Hz)', tickCount: 9 } },
-          x2: { field: 'f1' },
-          color,
-        },
-      }]),
+      ...(lineOnly
+        ? []
+        : [
+            {
+              width,
+              height: 22,
+              mark: { type: 'rect' },
+              encoding: {
+                x: {
+                  field: 'f0',
+                  type: 'quantitative',
+                  scale: { domain: xDomain, nice: false },
+                  axis: { title: 'Frequency (Hz)', tickCount: 9 },
+                },
+                x2: { field: 'f1' },
+                color,
+              },
+            },
+          ]),
     ],
     resolve: { scale: { x: 'shared', color: 'shared' } },
   } as TopLevelSpec;

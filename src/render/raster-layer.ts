@@ -28,9 +28,21 @@ export function rasterLayers(
   grid: Grid,
   scale: ResolvedColorScale,
   extent: RasterExtent,
-  options: { opacity?: number; fadeLow?: boolean; legendTitle?: string | null; rowOrder?: 'high-first' | 'low-first'; legendField?: string },
+  options: {
+    opacity?: number;
+    fadeLow?: boolean;
+    legendTitle?: string | null;
+    rowOrder?: 'high-first' | 'low-first';
+    legendField?: string;
+  },
 ): object[] {
-  const url = heatmapRasterDataUrl(grid, { colormap: scale.colormap, domain: scale.domain, rowOrder: options.rowOrder, opacity: options.opacity, fadeLow: options.fadeLow });
+  const url = heatmapRasterDataUrl(grid, {
+    colormap: scale.colormap,
+    domain: scale.domain,
+    rowOrder: options.rowOrder,
+    opacity: options.opacity,
+    fadeLow: options.fadeLow,
+  });
   const layers: object[] = [
     {
       data: { values: [{ x0: extent.x[0], x1: extent.x[1], y0: extent.y[0], y1: extent.y[1], url }] },
@@ -56,7 +68,12 @@ export function rasterLayers(
           field,
           type: 'quantitative',
           scale: vegaColorScale(scale.colormap, scale.domain),
-          legend: { type: 'gradient', title: options.legendTitle ?? 'Value', values: legendValues(scale.domain), format: '.2~g' },
+          legend: {
+            type: 'gradient',
+            title: options.legendTitle ?? 'Value',
+            values: legendValues(scale.domain),
+            format: '.2~g',
+          },
         },
       },
     });

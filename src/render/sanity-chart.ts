@@ -23,12 +23,24 @@ const LINE_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#56B4E9', '#E6
  * (cumulative, top layer first), y = similarity with the trained model's explanation, one line per method.
  * @throws WingbeatsError (SHAPE_MISMATCH) when a curve does not have one value per step.
  */
-export function sanityCheckSpec(data: SanityChartData, options: { width?: number; height?: number } = {}): TopLevelSpec {
+export function sanityCheckSpec(
+  data: SanityChartData,
+  options: { width?: number; height?: number } = {},
+): TopLevelSpec {
   const steps = ['original', ...data.layers];
   data.curves.forEach((c, i) => {
-    if (c.values?.length !== steps.length) throw argumentError('sanityCheckSpec', `data.curves[${i}].values`, `of length ${steps.length} (one value per step)`, described(`length ${c.values?.length}`), 'SHAPE_MISMATCH');
+    if (c.values?.length !== steps.length)
+      throw argumentError(
+        'sanityCheckSpec',
+        `data.curves[${i}].values`,
+        `of length ${steps.length} (one value per step)`,
+        described(`length ${c.values?.length}`),
+        'SHAPE_MISMATCH',
+      );
   });
-  const rows = data.curves.flatMap((c) => steps.map((step, k) => ({ step, order: k, value: c.values[k], method: c.method })));
+  const rows = data.curves.flatMap((c) =>
+    steps.map((step, k) => ({ step, order: k, value: c.values[k], method: c.method })),
+  );
   const methods = data.curves.map((c) => c.method);
   const measure = data.measure ?? 'Spearman rank correlation';
   const title = data.title ?? 'Cascading randomisation';
@@ -44,9 +56,19 @@ export function sanityCheckSpec(data: SanityChartData, options: { width?: number
       {
         mark: { type: 'line', strokeWidth: 2, point: { size: 26, filled: true } },
         encoding: {
-          x: { field: 'step', type: 'ordinal', sort: steps, axis: { title: 'Randomised down to layer (cumulative, top first)', labelAngle: -40 } },
+          x: {
+            field: 'step',
+            type: 'ordinal',
+            sort: steps,
+            axis: { title: 'Randomised down to layer (cumulative, top first)', labelAngle: -40 },
+          },
           y: { field: 'value', type: 'quantitative', scale: { domain: [-1, 1] }, axis: { title: measure } },
-          color: { field: 'method', type: 'nominal', scale: { domain: methods, range: methods.map((_, i) => LINE_COLORS[i % LINE_COLORS.length]) }, legend: { title: 'Method', orient: 'right', labelLimit: 260 } },
+          color: {
+            field: 'method',
+            type: 'nominal',
+            scale: { domain: methods, range: methods.map((_, i) => LINE_COLORS[i % LINE_COLORS.length]) },
+            legend: { title: 'Method', orient: 'right', labelLimit: 260 },
+          },
           tooltip: [
             { field: 'method', type: 'nominal', title: 'Method' },
             { field: 'step', type: 'ordinal', title: 'Randomised to' },

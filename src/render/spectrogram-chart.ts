@@ -58,18 +58,28 @@ export function timeFrequencyAxes(
   frequencyRange: readonly [number, number] = [0, 4000],
   timeRange?: readonly [number, number],
 ): { extent: RasterExtent; x: object; y: object } {
-  const x = timeRange === undefined ? cellEdges(0, grid.cols - 1, grid.cols) : cellEdges(timeRange[0], timeRange[1], grid.cols);
+  const x =
+    timeRange === undefined ? cellEdges(0, grid.cols - 1, grid.cols) : cellEdges(timeRange[0], timeRange[1], grid.cols);
   const y = cellEdges(frequencyRange[0], frequencyRange[1], grid.rows);
   return {
     extent: { x, y },
-    x: { scale: { domain: x, nice: false, zero: false }, axis: { title: timeRange === undefined ? 'Time (frame)' : 'Time (s)', tickCount: 6 } },
+    x: {
+      scale: { domain: x, nice: false, zero: false },
+      axis: { title: timeRange === undefined ? 'Time (frame)' : 'Time (s)', tickCount: 6 },
+    },
     y: { scale: { domain: y, nice: false, zero: false }, axis: { title: 'Frequency (Hz)', tickCount: 8 } },
   };
 }
 
 function checkRange(fn: string, name: string, range: readonly [number, number] | undefined): void {
   if (range === undefined) return;
-  if (!Array.isArray(range) || range.length !== 2 || !Number.isFinite(range[0]) || !Number.isFinite(range[1]) || !(range[1] > range[0])) {
+  if (
+    !Array.isArray(range) ||
+    range.length !== 2 ||
+    !Number.isFinite(range[0]) ||
+    !Number.isFinite(range[1]) ||
+    !(range[1] > range[0])
+  ) {
     throw argumentError(fn, name, 'two finite numbers [first, last] with first < last', range);
   }
 }
@@ -77,7 +87,13 @@ function checkRange(fn: string, name: string, range: readonly [number, number] |
 /** Puts shared axis encodings onto the first layer of a panel. */
 export function withAxes(layers: object[], axes: { x: object; y: object }): object[] {
   const [first, ...rest] = layers as { encoding: { x: object; y: object } }[];
-  return [{ ...first, encoding: { ...first.encoding, x: { ...first.encoding.x, ...axes.x }, y: { ...first.encoding.y, ...axes.y } } }, ...rest];
+  return [
+    {
+      ...first,
+      encoding: { ...first.encoding, x: { ...first.encoding.x, ...axes.x }, y: { ...first.encoding.y, ...axes.y } },
+    },
+    ...rest,
+  ];
 }
 
 /**
@@ -86,7 +102,10 @@ export function withAxes(layers: object[], axes: { x: object; y: object }): obje
  * @throws WingbeatsError (SHAPE_MISMATCH) when the grids differ in shape, (INVALID_ARGUMENT) for bad ranges/options.
  * @example spectrogramExplanationSpec({ spectrogram: gridFromImage(x, [129, 113, 3]), attribution, timeRange: [0, 0.62] })
  */
-export function spectrogramExplanationSpec(data: SpectrogramExplanationData, options: SpectrogramChartOptions = {}): TopLevelSpec {
+export function spectrogramExplanationSpec(
+  data: SpectrogramExplanationData,
+  options: SpectrogramChartOptions = {},
+): TopLevelSpec {
   const fn = 'spectrogramExplanationSpec';
   assertGrid(data.spectrogram, fn, 'data.spectrogram');
   assertGrid(data.attribution, fn, 'data.attribution');
@@ -102,14 +121,19 @@ export function spectrogramExplanationSpec(data: SpectrogramExplanationData, opt
   checkRange(fn, 'data.frequencyRange', data.frequencyRange);
   checkRange(fn, 'data.timeRange', data.timeRange);
   const layout = options.layout ?? 'side-by-side';
-  if (layout !== 'side-by-side' && layout !== 'overlay' && layout !== 'attribution-only') throw argumentError(fn, 'options.layout', "'side-by-side', 'overlay' or 'attribution-only'", layout);
+  if (layout !== 'side-by-side' && layout !== 'overlay' && layout !== 'attribution-only')
+    throw argumentError(fn, 'options.layout', "'side-by-side', 'overlay' or 'attribution-only'", layout);
   const opacity = options.opacity ?? 0.85;
   if (!(opacity >= 0 && opacity <= 1)) throw argumentError(fn, 'options.opacity', 'a number in [0, 1]', opacity);
   const axes = timeFrequencyAxes(data.spectrogram, data.frequencyRange, data.timeRange);
   const attributionScale = resolveColorScale([data.attribution.values], options, fn);
-  const inputScale = resolveColorScale([data.spectrogram.values], {
-    colormap: layout === 'overlay' ? 'gray' : options.spectrogramColormap ?? 'viridis',
-  }, fn);
+  const inputScale = resolveColorScale(
+    [data.spectrogram.values],
+    {
+      colormap: layout === 'overlay' ? 'gray' : (options.spectrogramColormap ?? 'viridis'),
+    },
+    fn,
+  );
   const width = options.width ?? 320;
   const height = options.height ?? 240;
   const rowOrder = options.rowOrder;
@@ -126,7 +150,14 @@ export function spectrogramExplanationSpec(data: SpectrogramExplanationData, opt
       ...head,
       width,
       height,
-      layer: withAxes(rasterLayers(data.attribution, attributionScale, axes.extent, { legendTitle: attributionLabel, rowOrder, legendField: 'attribution' }), axes),
+      layer: withAxes(
+        rasterLayers(data.attribution, attributionScale, axes.extent, {
+          legendTitle: attributionLabel,
+          rowOrder,
+          legendField: 'attribution',
+        }),
+        axes,
+      ),
     } as TopLevelSpec;
   }
   if (layout === 'overlay') {
@@ -137,7 +168,12 @@ export function spectrogramExplanationSpec(data: SpectrogramExplanationData, opt
       layer: withAxes(
         [
           ...rasterLayers(data.spectrogram, inputScale, axes.extent, { legendTitle: null, rowOrder }),
-          ...rasterLayers(data.attribution, attributionScale, axes.extent, { opacity, fadeLow: true, legendTitle: attributionLabel, rowOrder }),
+          ...rasterLayers(data.attribution, attributionScale, axes.extent, {
+            opacity,
+            fadeLow: true,
+            legendTitle: attributionLabel,
+            rowOrder,
+          }),
         ],
         axes,
       ),
@@ -151,7 +187,11 @@ export function spectrogramExplanationSpec(data: SpectrogramExplanationData, opt
         height,
         title: { text: 'Input', fontSize: 12, fontWeight: 500 },
         layer: withAxes(
-          rasterLayers(data.spectrogram, inputScale, axes.extent, { legendTitle: options.spectrogramLabel ?? 'Input', rowOrder, legendField: 'input' }),
+          rasterLayers(data.spectrogram, inputScale, axes.extent, {
+            legendTitle: options.spectrogramLabel ?? 'Input',
+            rowOrder,
+            legendField: 'input',
+          }),
           axes,
         ),
       },
@@ -159,7 +199,14 @@ export function spectrogramExplanationSpec(data: SpectrogramExplanationData, opt
         width,
         height,
         title: { text: attributionLabel, fontSize: 12, fontWeight: 500 },
-        layer: withAxes(rasterLayers(data.attribution, attributionScale, axes.extent, { legendTitle: attributionLabel, rowOrder, legendField: 'attribution' }), axes),
+        layer: withAxes(
+          rasterLayers(data.attribution, attributionScale, axes.extent, {
+            legendTitle: attributionLabel,
+            rowOrder,
+            legendField: 'attribution',
+          }),
+          axes,
+        ),
       },
     ],
     resolve: { scale: { color: 'independent', x: 'independent', y: 'independent' }, legend: { color: 'independent' } },

@@ -27,7 +27,8 @@ export function waveformSvg(samples: ArrayLike<number>, options: WaveformSvgOpti
   }
   const width = options.width ?? 320;
   const height = options.height ?? 56;
-  if (!(width >= 8) || !(height >= 8)) throw argumentError(fn, 'options.width/height', 'numbers >= 8', width < 8 ? width : height);
+  if (!(width >= 8) || !(height >= 8))
+    throw argumentError(fn, 'options.width/height', 'numbers >= 8', width < 8 ? width : height);
   const color = /^#[0-9a-fA-F]{3,8}$/.test(options.color ?? '') ? (options.color as string) : '#34495e';
   const labelHeight = options.sampleRate !== undefined ? 14 : 0;
   const plotHeight = height - labelHeight;

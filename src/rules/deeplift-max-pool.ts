@@ -23,7 +23,11 @@ export const deepliftMaxPool: PropagationRule = {
   wrap: (forward, site) => (x) => {
     const [x1, x0] = splitPairs(x, 'deeplift-max-pool');
     const w = poolWindows(site.layer, x1);
-    if (w === null) throw new WingbeatsError('UNSUPPORTED_MODEL', `DeepLIFT's max-pool rule needs non-overlapping 'valid' pooling (strides = pool size); layer '${site.layer.name}' has another geometry.`);
+    if (w === null)
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `DeepLIFT's max-pool rule needs non-overlapping 'valid' pooling (strides = pool size); layer '${site.layer.name}' has another geometry.`,
+      );
     const y = forward(x);
     const [y1, y0] = splitPairs(y, 'deeplift-max-pool');
     const dx = tf.sub(x1, x0);
@@ -37,6 +41,9 @@ export const deepliftMaxPool: PropagationRule = {
     const plainTerm = throughWinners(scaleGradient(x1, tf.cast(small, 'float32')), own, w);
     const ownTerm = tf.mul(throughWinners(scaled, own, w), tf.sub(top, stopGradient(y0)));
     const referenceTerm = tf.mul(throughWinners(scaled, theirs, w), tf.sub(stopGradient(y1), top));
-    return tf.concat([withSurrogateGradient(y1, tf.add(plainTerm, tf.add(ownTerm, referenceTerm))), stopGradient(y0)], 0);
+    return tf.concat(
+      [withSurrogateGradient(y1, tf.add(plainTerm, tf.add(ownTerm, referenceTerm))), stopGradient(y0)],
+      0,
+    );
   },
 };

@@ -14,11 +14,20 @@ export function lrpAlphaBeta(alpha: number, beta: number): LrpLinearRule {
     surrogate: ({ layer, x, z, epsilon, prepared: [positiveWeights, negativeWeights] }) => {
       const positiveInput = tf.mul(x, stopGradient(tf.cast(tf.greater(x, 0), 'float32')));
       const negativeInput = tf.mul(x, stopGradient(tf.cast(tf.less(x, 0), 'float32')));
-      const positive = tf.add(linearPart(layer, positiveInput, positiveWeights), linearPart(layer, negativeInput, negativeWeights));
+      const positive = tf.add(
+        linearPart(layer, positiveInput, positiveWeights),
+        linearPart(layer, negativeInput, negativeWeights),
+      );
       const shareOfPositive = tf.mul(positive, stopGradient(tf.mul(relevanceRatio(z, positive, epsilon), alpha)));
       if (beta === 0) return shareOfPositive;
-      const negative = tf.add(linearPart(layer, positiveInput, negativeWeights), linearPart(layer, negativeInput, positiveWeights));
-      return tf.sub(shareOfPositive, tf.mul(negative, stopGradient(tf.mul(relevanceRatio(z, negative, epsilon), beta))));
+      const negative = tf.add(
+        linearPart(layer, positiveInput, negativeWeights),
+        linearPart(layer, negativeInput, positiveWeights),
+      );
+      return tf.sub(
+        shareOfPositive,
+        tf.mul(negative, stopGradient(tf.mul(relevanceRatio(z, negative, epsilon), beta))),
+      );
     },
   };
 }

@@ -9,7 +9,16 @@ import type { PropagationRule } from '../execution/propagation-rule.js';
 import { activationName } from '../execution/layer-op.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { stopGradient, withSurrogateGradient } from './gradient-tricks.js';
-import { LRP_AFFINE_CLASSES, LRP_PASS_CLASSES, LRP_WEIGHTED_CLASSES, LrpLinearRule, batchNormAffine, kernelAndBias, linearPart, relevanceRatio } from './lrp-linear.js';
+import {
+  LRP_AFFINE_CLASSES,
+  LRP_PASS_CLASSES,
+  LRP_WEIGHTED_CLASSES,
+  LrpLinearRule,
+  batchNormAffine,
+  kernelAndBias,
+  linearPart,
+  relevanceRatio,
+} from './lrp-linear.js';
 import { lrpEpsilon } from './lrp-epsilon.js';
 import { lrpGamma } from './lrp-gamma.js';
 import { lrpAlphaBeta } from './lrp-alpha-beta.js';
@@ -40,10 +49,19 @@ export function foldablePairs(model: tf.LayersModel): Map<tf.layers.Layer, tf.la
   const pairs = new Map<tf.layers.Layer, tf.layers.Layer>();
   layers.forEach((layer, i) => {
     const next = layers[i + 1];
-    if (next === undefined || !CONVOLUTIONS.includes(layer.getClassName()) || next.getClassName() !== 'BatchNormalization') return;
+    if (
+      next === undefined ||
+      !CONVOLUTIONS.includes(layer.getClassName()) ||
+      next.getClassName() !== 'BatchNormalization'
+    )
+      return;
     if (activationName(layer) !== 'linear') return;
     const inbound = (next as unknown as { inboundNodes: { inboundLayers: tf.layers.Layer[] }[] }).inboundNodes;
-    if (inbound.length > 0 && inbound.every((node) => node.inboundLayers.length === 1 && node.inboundLayers[0] === layer)) pairs.set(layer, next);
+    if (
+      inbound.length > 0 &&
+      inbound.every((node) => node.inboundLayers.length === 1 && node.inboundLayers[0] === layer)
+    )
+      pairs.set(layer, next);
   });
   return pairs;
 }
@@ -54,11 +72,20 @@ export function checkLrpSupport(model: tf.LayersModel, functionName: string): vo
   for (const layer of leafLayers(model)) {
     const className = layer.getClassName();
     if (!known.has(className)) {
-      throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' has no LRP rule for layer '${layer.name}' of class ${className}; supported: ${[...known].join(', ')}.`);
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `'${functionName}' has no LRP rule for layer '${layer.name}' of class ${className}; supported: ${[...known].join(', ')}.`,
+      );
     }
     const act = activationName(layer);
-    if ((className === 'Activation' || LRP_WEIGHTED_CLASSES.includes(className as never)) && !['linear', 'relu', 'softmax'].includes(act)) {
-      throw new WingbeatsError('UNSUPPORTED_MODEL', `'${functionName}' propagates relevance through ReLU networks; layer '${layer.name}' uses activation '${act}'.`);
+    if (
+      (className === 'Activation' || LRP_WEIGHTED_CLASSES.includes(className as never)) &&
+      !['linear', 'relu', 'softmax'].includes(act)
+    ) {
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `'${functionName}' propagates relevance through ReLU networks; layer '${layer.name}' uses activation '${act}'.`,
+      );
     }
   }
 }
@@ -139,14 +166,23 @@ export function lrpComposite(model: tf.LayersModel, settings: LrpCompositeSettin
       if (site.className === 'BatchNormalization') {
         // Folded into the convolution before it: relevance passes unchanged (gradient identity).
         if (layer?.scale === undefined) return withSurrogateGradient(y, x);
-        return withSurrogateGradient(y, tf.mul(tf.mul(x, layer.scale), stopGradient(relevanceRatio(y, y, settings.epsilon))));
+        return withSurrogateGradient(
+          y,
+          tf.mul(tf.mul(x, layer.scale), stopGradient(relevanceRatio(y, y, settings.epsilon))),
+        );
       }
       if (layer?.rule === undefined) {
         // Averaging pools: ε on their own linear map.
         return withSurrogateGradient(y, tf.mul(forward(x), stopGradient(relevanceRatio(y, y, settings.epsilon))));
       }
       const z = stopGradient(tf.add(linearPart(site.layer, x, layer.kernel as tf.Tensor), layer.bias as tf.Tensor));
-      const surrogate = layer.rule.surrogate({ layer: site.layer, x, z, epsilon: settings.epsilon, prepared: layer.prepared as tf.Tensor[] });
+      const surrogate = layer.rule.surrogate({
+        layer: site.layer,
+        x,
+        z,
+        epsilon: settings.epsilon,
+        prepared: layer.prepared as tf.Tensor[],
+      });
       const relu = activationName(site.layer) === 'relu';
       return withSurrogateGradient(y, relu ? tf.mul(surrogate, stopGradient(tf.step(z))) : surrogate);
     },

@@ -6,5 +6,6 @@ import { LrpLinearRule, linearPart, relevanceRatio } from './lrp-linear.js';
 /** The ε-rule on a Dense or convolution layer; ε = 0 is LRP-0, equal to input × gradient on ReLU networks. */
 export const lrpEpsilon: LrpLinearRule = {
   prepare: (kernel) => [tf.clone(kernel)],
-  surrogate: ({ layer, x, z, epsilon, prepared: [kernel] }) => tf.mul(linearPart(layer, x, kernel), stopGradient(relevanceRatio(z, z, epsilon))),
+  surrogate: ({ layer, x, z, epsilon, prepared: [kernel] }) =>
+    tf.mul(linearPart(layer, x, kernel), stopGradient(relevanceRatio(z, z, epsilon))),
 };

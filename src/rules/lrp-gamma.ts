@@ -9,7 +9,8 @@ import { LrpLinearRule, linearPart, relevanceRatio } from './lrp-linear.js';
  */
 export function lrpGamma(gamma: number): LrpLinearRule {
   return {
-    prepare: (kernel, bias) => tf.tidy(() => [tf.add(kernel, tf.mul(tf.relu(kernel), gamma)), tf.add(bias, tf.mul(tf.relu(bias), gamma))]),
+    prepare: (kernel, bias) =>
+      tf.tidy(() => [tf.add(kernel, tf.mul(tf.relu(kernel), gamma)), tf.add(bias, tf.mul(tf.relu(bias), gamma))]),
     surrogate: ({ layer, x, z, epsilon, prepared: [favoured, favouredBias] }) => {
       const linear = linearPart(layer, x, favoured);
       return tf.mul(linear, stopGradient(relevanceRatio(z, tf.add(linear, favouredBias), epsilon)));

@@ -10,16 +10,40 @@ import { config, first, layerWeight, pair } from '../execution/layer-op.js';
 /** Layer classes whose weights LRP's rules modify (the chosen rule on convolutions, ε on Dense). */
 export const LRP_WEIGHTED_CLASSES = ['Dense', 'Conv1D', 'Conv2D'] as const;
 /** Layer classes LRP treats with the ε-rule and no weight change. */
-export const LRP_AFFINE_CLASSES = ['BatchNormalization', 'AveragePooling1D', 'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D'] as const;
+export const LRP_AFFINE_CLASSES = [
+  'BatchNormalization',
+  'AveragePooling1D',
+  'AveragePooling2D',
+  'GlobalAveragePooling1D',
+  'GlobalAveragePooling2D',
+] as const;
 /** Weightless layers through which relevance flows by the ordinary gradient (max pooling: to the winner; ReLU: passed on). */
-export const LRP_PASS_CLASSES = ['InputLayer', 'Activation', 'ReLU', 'MaxPooling1D', 'MaxPooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Flatten', 'KerasFlatten', 'Reshape', 'Dropout', 'SpatialDropout1D', 'Softmax'] as const;
+export const LRP_PASS_CLASSES = [
+  'InputLayer',
+  'Activation',
+  'ReLU',
+  'MaxPooling1D',
+  'MaxPooling2D',
+  'GlobalMaxPooling1D',
+  'GlobalMaxPooling2D',
+  'Flatten',
+  'KerasFlatten',
+  'Reshape',
+  'Dropout',
+  'SpatialDropout1D',
+  'Softmax',
+] as const;
 
 /** Copies of the kernel and bias of a Dense or convolution layer (bias zeros when the layer has none), owned by the caller. */
 export function kernelAndBias(layer: tf.layers.Layer): { kernel: tf.Tensor; bias: tf.Tensor } {
   const kernel = layerWeight(layer, 'kernel');
-  if (kernel === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no kernel.`);
+  if (kernel === undefined)
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no kernel.`);
   const bias = config(layer).useBias === false ? undefined : layerWeight(layer, 'bias');
-  return { kernel: tf.clone(kernel), bias: bias === undefined ? tf.zeros([kernel.shape[kernel.rank - 1]]) : tf.clone(bias) };
+  return {
+    kernel: tf.clone(kernel),
+    bias: bias === undefined ? tf.zeros([kernel.shape[kernel.rank - 1]]) : tf.clone(bias),
+  };
 }
 
 /**
@@ -31,9 +55,14 @@ export function batchNormAffine(layer: tf.layers.Layer): { scale: tf.Tensor; shi
   const axis = Array.isArray(c.axis) ? c.axis[0] : (c.axis ?? -1);
   const mean = layerWeight(layer, 'moving_mean');
   const variance = layerWeight(layer, 'moving_variance');
-  if (mean === undefined || variance === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', `BatchNormalization layer '${layer.name}' has no moving statistics.`);
+  if (mean === undefined || variance === undefined)
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `BatchNormalization layer '${layer.name}' has no moving statistics.`);
   const rank = (layer.input as tf.SymbolicTensor).shape.length;
-  if (axis !== -1 && axis !== rank - 1) throw new WingbeatsError('UNSUPPORTED_MODEL', `LRP needs batch norm over the channel (last) axis; layer '${layer.name}' normalises axis ${axis}.`);
+  if (axis !== -1 && axis !== rank - 1)
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `LRP needs batch norm over the channel (last) axis; layer '${layer.name}' normalises axis ${axis}.`,
+    );
   const gamma = c.scale === false ? undefined : layerWeight(layer, 'gamma');
   const beta = c.center === false ? undefined : layerWeight(layer, 'beta');
   return tf.tidy(() => {
@@ -52,11 +81,26 @@ export function linearPart(layer: tf.layers.Layer, x: tf.Tensor, kernel: tf.Tens
     case 'Dense':
       return x.rank === 2 ? tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D) : tf.dot(x, kernel);
     case 'Conv1D':
-      return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, first(c.strides, 1), c.padding, first(c.dilationRate, 1));
+      return conv1dInputGradFriendly(
+        x as tf.Tensor3D,
+        kernel as tf.Tensor3D,
+        first(c.strides, 1),
+        c.padding,
+        first(c.dilationRate, 1),
+      );
     case 'Conv2D':
-      return conv2dInputGradFriendly(x as tf.Tensor4D, kernel as tf.Tensor4D, pair(c.strides, 1), c.padding, pair(c.dilationRate, 1));
+      return conv2dInputGradFriendly(
+        x as tf.Tensor4D,
+        kernel as tf.Tensor4D,
+        pair(c.strides, 1),
+        c.padding,
+        pair(c.dilationRate, 1),
+      );
     default:
-      throw new WingbeatsError('UNSUPPORTED_MODEL', `LRP has no linear part for layer class '${layer.getClassName()}' (layer '${layer.name}').`);
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `LRP has no linear part for layer class '${layer.getClassName()}' (layer '${layer.name}').`,
+      );
   }
 }
 

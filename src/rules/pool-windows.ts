@@ -14,9 +14,15 @@ export function poolWindows(layer: tf.layers.Layer, x: tf.Tensor): PoolWindows |
   const c = config(layer);
   const twoD = layer.getClassName() === 'MaxPooling2D';
   const size: [number, number] = twoD ? pair(c.poolSize, 2) : [first(c.poolSize, 2), 1];
-  const strides: [number, number] = twoD ? pair(c.strides ?? c.poolSize, size[0]) : [first(c.strides ?? c.poolSize, size[0]), 1];
+  const strides: [number, number] = twoD
+    ? pair(c.strides ?? c.poolSize, size[0])
+    : [first(c.strides ?? c.poolSize, size[0]), 1];
   if (c.padding !== 'valid' || strides[0] !== size[0] || strides[1] !== size[1]) return null;
-  return { size, rows: Math.floor((x.shape[1] as number) / size[0]), cols: twoD ? Math.floor((x.shape[2] as number) / size[1]) : 1 };
+  return {
+    size,
+    rows: Math.floor((x.shape[1] as number) / size[0]),
+    cols: twoD ? Math.floor((x.shape[2] as number) / size[1]) : 1,
+  };
 }
 
 /** `[batch, rows, cols, window cells, channels]`: the pooling windows of x (cells row-major; cropped as 'valid' pooling). */
@@ -47,4 +53,3 @@ export function throughWinners(x: tf.Tensor, winners: tf.Tensor, w: PoolWindows)
   const pooled = tf.sum(tf.mul(windowCells(x, w), winners), 3);
   return x.rank === 3 ? tf.squeeze(pooled, [2]) : pooled;
 }
-

@@ -18,7 +18,12 @@ export function loudestWindowStart(signal: ArrayLike<number>, length: number): n
   checkSignal('loudestWindowStart', signal);
   checkInteger('loudestWindowStart', 'length', length, 1);
   if (length > signal.length) {
-    throw argumentError('loudestWindowStart', 'length', `<= the signal length (${signal.length})`, described(String(length)));
+    throw argumentError(
+      'loudestWindowStart',
+      'length',
+      `<= the signal length (${signal.length})`,
+      described(String(length)),
+    );
   }
   let energy = 0;
   for (let i = 0; i < length; i++) energy += signal[i] * signal[i];

@@ -66,22 +66,36 @@ export interface Features {
  * const { data, shape } = featuresFromRecording(rec, 'potamitis-psd'); // shape [129, 1]
  * const all = featuresFromRecording(rec, 'keogh-spectrogram', { windows: 'all' }); // Features[]
  */
-export function featuresFromRecording(recording: RecordingLike, preset: FeaturePresetName | FeatureSettings, options?: FeaturesOptions & { windows?: 'loudest' | 'first' }): Features;
-export function featuresFromRecording(recording: RecordingLike, preset: FeaturePresetName | FeatureSettings, options: FeaturesOptions & { windows: 'all' }): Features[];
-export function featuresFromRecording(recording: RecordingLike, preset: FeaturePresetName | FeatureSettings, options?: FeaturesOptions): Features | Features[];
+export function featuresFromRecording(
+  recording: RecordingLike,
+  preset: FeaturePresetName | FeatureSettings,
+  options?: FeaturesOptions & { windows?: 'loudest' | 'first' },
+): Features;
+export function featuresFromRecording(
+  recording: RecordingLike,
+  preset: FeaturePresetName | FeatureSettings,
+  options: FeaturesOptions & { windows: 'all' },
+): Features[];
+export function featuresFromRecording(
+  recording: RecordingLike,
+  preset: FeaturePresetName | FeatureSettings,
+  options?: FeaturesOptions,
+): Features | Features[];
 export function featuresFromRecording(
   recording: RecordingLike,
   preset: FeaturePresetName | FeatureSettings,
   options: FeaturesOptions = {},
 ): Features | Features[] {
   const fn = 'featuresFromRecording';
-  if (recording === null || typeof recording !== 'object') throw argumentError(fn, 'recording', 'an object with samples and sampleRate', recording);
+  if (recording === null || typeof recording !== 'object')
+    throw argumentError(fn, 'recording', 'an object with samples and sampleRate', recording);
   checkSignal(fn, recording.samples);
   checkPositive(fn, 'recording.sampleRate', recording.sampleRate);
   const settings = resolveFeatureSettings(fn, preset);
   checkInteger(fn, 'settings.windowLength', settings.windowLength, 2);
   const windows = options.windows ?? 'loudest';
-  if (!['loudest', 'first', 'all'].includes(windows)) throw argumentError(fn, 'options.windows', "'loudest', 'first' or 'all'", windows);
+  if (!['loudest', 'first', 'all'].includes(windows))
+    throw argumentError(fn, 'options.windows', "'loudest', 'first' or 'all'", windows);
   const label = recording.name !== undefined ? `Recording '${recording.name}'` : 'The recording';
 
   const signal = resampleTo(recording.samples, recording.sampleRate, settings.sampleRate);
@@ -157,13 +171,21 @@ function presetLabel(preset: FeaturePresetName | FeatureSettings): string {
  * @example
  * const { data, shape } = computeFeatures(window5000, 'potamitis-psd'); // [129, 1]
  */
-export function computeFeatures(signal: ArrayLike<number>, preset: FeaturePresetName | FeatureSettings): { data: Float32Array; shape: number[] } {
+export function computeFeatures(
+  signal: ArrayLike<number>,
+  preset: FeaturePresetName | FeatureSettings,
+): { data: Float32Array; shape: number[] } {
   checkSignal('computeFeatures', signal);
   const settings = resolveFeatureSettings('computeFeatures', preset);
   return featuresFromSignal(signal, settings, 'The signal', 0);
 }
 
-function featuresFromSignal(window: ArrayLike<number>, settings: FeatureSettings, label: string, start: number): { data: Float32Array; shape: number[] } {
+function featuresFromSignal(
+  window: ArrayLike<number>,
+  settings: FeatureSettings,
+  label: string,
+  start: number,
+): { data: Float32Array; shape: number[] } {
   let peak = 0;
   for (let i = 0; i < window.length; i++) peak = Math.max(peak, Math.abs(window[i]));
   if (peak === 0) {
@@ -172,7 +194,8 @@ function featuresFromSignal(window: ArrayLike<number>, settings: FeatureSettings
       `${label} is silent in the window starting at sample ${start} (all ${window.length} samples are 0), so its features would be -Infinity dB.`,
     );
   }
-  if (!Number.isFinite(peak)) throw argumentError('computeFeatures', 'signal', 'finite', described('a non-finite sample'));
+  if (!Number.isFinite(peak))
+    throw argumentError('computeFeatures', 'signal', 'finite', described('a non-finite sample'));
   // The models saw float32 signals: peak-normalise in float64, then round once to float32.
   const x = Float32Array.from(settings.normalisation === 'peak' ? normalisePeak(window) : window);
   if (settings.kind === 'psd') {

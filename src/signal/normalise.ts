@@ -18,12 +18,18 @@ export function normalisePeak(signal: ArrayLike<number>): Float64Array {
   for (let i = 0; i < signal.length; i++) {
     const a = Math.abs(signal[i]);
     if (!(a <= Number.MAX_VALUE)) {
-      throw new WingbeatsError('INVALID_ARGUMENT', `Argument 'signal' passed to 'normalisePeak' must be finite but sample ${i} is ${signal[i]}.`);
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Argument 'signal' passed to 'normalisePeak' must be finite but sample ${i} is ${signal[i]}.`,
+      );
     }
     if (a > peak) peak = a;
   }
   if (peak === 0) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Argument 'signal' passed to 'normalisePeak' must not be all zeros (a silent recording cannot be peak-normalised) but all ${signal.length} samples are 0.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Argument 'signal' passed to 'normalisePeak' must not be all zeros (a silent recording cannot be peak-normalised) but all ${signal.length} samples are 0.`,
+    );
   }
   const out = new Float64Array(signal.length);
   for (let i = 0; i < signal.length; i++) out[i] = signal[i] / peak;

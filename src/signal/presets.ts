@@ -66,7 +66,8 @@ export const FEATURE_PRESETS = {
   },
   'keogh-psd': {
     kind: 'psd',
-    description: 'Keogh PSD: 16 kHz, 1680 samples around the loudest part, no normalisation, Welch 512/476, first 129 bins -> [129, 1]',
+    description:
+      'Keogh PSD: 16 kHz, 1680 samples around the loudest part, no normalisation, Welch 512/476, first 129 bins -> [129, 1]',
     sampleRate: 16000,
     windowLength: 1680,
     normalisation: 'none',
@@ -77,7 +78,8 @@ export const FEATURE_PRESETS = {
   },
   'keogh-spectrogram': {
     kind: 'spectrogram',
-    description: 'Keogh spectrogram: 16 kHz, 1680 samples, no normalisation, STFT 512 step 36, bins 0..128 -> [129, 33, 3]',
+    description:
+      'Keogh spectrogram: 16 kHz, 1680 samples, no normalisation, STFT 512 step 36, bins 0..128 -> [129, 33, 3]',
     sampleRate: 16000,
     windowLength: 1680,
     normalisation: 'none',
@@ -123,7 +125,11 @@ export function resolveFeatureSettings(fn: string, settings: FeaturePresetName |
     }
     return FEATURE_PRESETS[settings];
   }
-  if (settings === null || typeof settings !== 'object' || (settings.kind !== 'psd' && settings.kind !== 'spectrogram')) {
+  if (
+    settings === null ||
+    typeof settings !== 'object' ||
+    (settings.kind !== 'psd' && settings.kind !== 'spectrogram')
+  ) {
     throw argumentError(fn, 'preset', `a preset name or settings with kind 'psd' or 'spectrogram'`, settings);
   }
   return settings;

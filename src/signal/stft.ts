@@ -38,9 +38,11 @@ function resolveStft(fn: string, length: number, options: StftOptions): StftSett
   const frameLength = checkInteger(fn, 'options.frameLength', options.frameLength ?? 256, 2);
   const frameStep = checkInteger(fn, 'options.frameStep', options.frameStep ?? 42, 1);
   const fftLength = checkFftLength(fn, 'options.fftLength', options.fftLength ?? frameLength);
-  if (fftLength < frameLength) throw argumentError(fn, 'options.fftLength', `>= frameLength (${frameLength})`, fftLength);
+  if (fftLength < frameLength)
+    throw argumentError(fn, 'options.fftLength', `>= frameLength (${frameLength})`, fftLength);
   const bins = checkInteger(fn, 'options.bins', options.bins ?? fftLength / 2 + 1, 1);
-  if (bins > fftLength / 2 + 1) throw argumentError(fn, 'options.bins', `<= fftLength / 2 + 1 (${fftLength / 2 + 1})`, bins);
+  if (bins > fftLength / 2 + 1)
+    throw argumentError(fn, 'options.bins', `<= fftLength / 2 + 1 (${fftLength / 2 + 1})`, bins);
   const frames = length >= frameLength ? Math.floor((length - frameLength) / frameStep) + 1 : 0;
   return { frameLength, frameStep, fftLength, bins, frames };
 }

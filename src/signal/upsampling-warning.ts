@@ -14,7 +14,11 @@ import { resolveFeatureSettings, type FeaturePresetName, type FeatureSettings } 
  * upsamplingWarning('a.wav', 4000, 'potamitis-psd');
  * // "'a.wav' was recorded at 4000 Hz and resampled up to 8000 Hz: it holds nothing above 2000 Hz, so 64 of the 129 frequency bins (2000–4000 Hz) of the model input are empty ..."
  */
-export function upsamplingWarning(name: string, sourceRate: number, preset: FeaturePresetName | FeatureSettings): string | undefined {
+export function upsamplingWarning(
+  name: string,
+  sourceRate: number,
+  preset: FeaturePresetName | FeatureSettings,
+): string | undefined {
   const settings = resolveFeatureSettings('upsamplingWarning', preset);
   const nyquist = sourceRate / 2;
   const frequencies = featureFrequencies(settings);

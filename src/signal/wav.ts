@@ -138,24 +138,33 @@ export function decodeWav(bytes: Uint8Array, options: DecodeWavOptions = {}): Wa
   }
   const bits = fmt.bitsPerSample;
   const supported = encoding === 'pcm' ? [8, 16, 24, 32] : [32, 64];
-  if (!supported.includes(bits)) fail(`has ${bits}-bit ${encoding === 'pcm' ? 'PCM' : 'float'} samples, which is not supported (${supported.join('/')} bits).`);
+  if (!supported.includes(bits))
+    fail(
+      `has ${bits}-bit ${encoding === 'pcm' ? 'PCM' : 'float'} samples, which is not supported (${supported.join('/')} bits).`,
+    );
   const channels = fmt.numChannels;
-  if (!(channels >= 1 && channels <= MAX_WAV_CHANNELS)) fail(`declares ${channels} channels; expected 1 to ${MAX_WAV_CHANNELS}.`);
+  if (!(channels >= 1 && channels <= MAX_WAV_CHANNELS))
+    fail(`declares ${channels} channels; expected 1 to ${MAX_WAV_CHANNELS}.`);
   const { min, max } = WAV_SAMPLE_RATE_RANGE;
   if (!(Number.isInteger(fmt.sampleRate) && fmt.sampleRate >= min && fmt.sampleRate <= max)) {
-    fail(`declares a sampling rate of ${fmt.sampleRate} Hz; expected ${min} to ${max} Hz (a damaged header, or not a sound recording).`);
+    fail(
+      `declares a sampling rate of ${fmt.sampleRate} Hz; expected ${min} to ${max} Hz (a damaged header, or not a sound recording).`,
+    );
   }
   const bytesPerSample = bits / 8;
   const frameBytes = bytesPerSample * channels;
   if (fmt.blockAlign !== frameBytes) {
-    fail(`is inconsistent: its block alignment is ${fmt.blockAlign} bytes but ${channels} channel(s) of ${bits}-bit samples take ${frameBytes}.`);
+    fail(
+      `is inconsistent: its block alignment is ${fmt.blockAlign} bytes but ${channels} channel(s) of ${bits}-bit samples take ${frameBytes}.`,
+    );
   }
 
   // The bytes present, cut to the declared size (wavefile includes the pad byte of odd-sized chunks).
   const declared = dataChunk.chunkSize;
   let data = dataChunk.samples;
   if (declared !== 0xffffffff) {
-    if (data.length < declared) fail(`is truncated: its 'data' chunk declares ${declared} bytes but only ${data.length} are present.`);
+    if (data.length < declared)
+      fail(`is truncated: its 'data' chunk declares ${declared} bytes but only ${data.length} are present.`);
     data = data.subarray(0, declared);
   }
   const frames = Math.floor(data.length / frameBytes);
@@ -169,7 +178,12 @@ export function decodeWav(bytes: Uint8Array, options: DecodeWavOptions = {}): Wa
 
   const channel = options.channel ?? 'mix';
   if (channel !== 'mix' && !(Number.isInteger(channel) && channel >= 0 && channel < channels)) {
-    throw argumentError('decodeWav', 'options.channel', `'mix' or an integer in [0, ${channels - 1}] (the file has ${channels} channel(s))`, channel);
+    throw argumentError(
+      'decodeWav',
+      'options.channel',
+      `'mix' or an integer in [0, ${channels - 1}] (the file has ${channels} channel(s))`,
+      channel,
+    );
   }
 
   const view = new DataView(data.buffer, data.byteOffset, frames * frameBytes);
@@ -204,7 +218,12 @@ export function decodeWav(bytes: Uint8Array, options: DecodeWavOptions = {}): Wa
 }
 
 /** A function reading one sample (as a float at full scale ±1) at a byte offset. */
-function sampleReader(view: DataView, encoding: 'pcm' | 'float', bits: number, little: boolean): (at: number) => number {
+function sampleReader(
+  view: DataView,
+  encoding: 'pcm' | 'float',
+  bits: number,
+  little: boolean,
+): (at: number) => number {
   if (encoding === 'float') {
     return bits === 32 ? (at) => view.getFloat32(at, little) : (at) => view.getFloat64(at, little);
   }
@@ -215,8 +234,8 @@ function sampleReader(view: DataView, encoding: 'pcm' | 'float', bits: number, l
       return (at) => view.getInt16(at, little) / 32768;
     case 24:
       return little
-        ? (at) => ((view.getUint8(at) | (view.getUint8(at + 1) << 8) | (view.getInt8(at + 2) << 16)) / 8388608)
-        : (at) => ((view.getUint8(at + 2) | (view.getUint8(at + 1) << 8) | (view.getInt8(at) << 16)) / 8388608);
+        ? (at) => (view.getUint8(at) | (view.getUint8(at + 1) << 8) | (view.getInt8(at + 2) << 16)) / 8388608
+        : (at) => (view.getUint8(at + 2) | (view.getUint8(at + 1) << 8) | (view.getInt8(at) << 16)) / 8388608;
     default:
       return (at) => view.getInt32(at, little) / 2147483648;
   }

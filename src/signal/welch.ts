@@ -50,9 +50,11 @@ export function welchPsd(signal: ArrayLike<number>, sampleRate: number, options:
   checkPositive(fn, 'sampleRate', sampleRate);
   const segmentLength = checkInteger(fn, 'options.segmentLength', options.segmentLength ?? 256, 2);
   const overlap = checkInteger(fn, 'options.overlap', options.overlap ?? Math.floor((segmentLength * 3) / 4), 0);
-  if (overlap >= segmentLength) throw argumentError(fn, 'options.overlap', `< segmentLength (${segmentLength})`, overlap);
+  if (overlap >= segmentLength)
+    throw argumentError(fn, 'options.overlap', `< segmentLength (${segmentLength})`, overlap);
   const fftLength = checkFftLength(fn, 'options.fftLength', options.fftLength ?? segmentLength);
-  if (fftLength < segmentLength) throw argumentError(fn, 'options.fftLength', `>= segmentLength (${segmentLength})`, fftLength);
+  if (fftLength < segmentLength)
+    throw argumentError(fn, 'options.fftLength', `>= segmentLength (${segmentLength})`, fftLength);
   const half = fftLength / 2;
   const bins = checkInteger(fn, 'options.bins', options.bins ?? half + 1, 1);
   if (bins > half + 1) throw argumentError(fn, 'options.bins', `<= fftLength / 2 + 1 (${half + 1})`, bins);

@@ -22,10 +22,20 @@ export interface FrequencyBand {
  * @example
  * rankFrequencyBands(heatmap, featureAxes('potamitis-psd').frequencyHz)[0]; // { lowHz: 484.4, highHz: 546.9, share: 0.12 }
  */
-export function rankFrequencyBands(heatmap: ArrayLike<number>, frequencyHz: readonly number[], options: { bins?: number; top?: number } = {}): FrequencyBand[] {
+export function rankFrequencyBands(
+  heatmap: ArrayLike<number>,
+  frequencyHz: readonly number[],
+  options: { bins?: number; top?: number } = {},
+): FrequencyBand[] {
   const rows = frequencyHz.length;
   if (rows === 0 || heatmap.length % rows !== 0) {
-    throw argumentError('rankFrequencyBands', 'heatmap', `a multiple of ${rows} values (one row per frequency)`, heatmap, 'SHAPE_MISMATCH');
+    throw argumentError(
+      'rankFrequencyBands',
+      'heatmap',
+      `a multiple of ${rows} values (one row per frequency)`,
+      heatmap,
+      'SHAPE_MISMATCH',
+    );
   }
   const columns = heatmap.length / rows;
   const perRow = Array.from({ length: rows }, (_, r) => {
@@ -45,12 +55,18 @@ export function rankFrequencyBands(heatmap: ArrayLike<number>, frequencyHz: read
     let sum = 0;
     while (kept.has(end)) sum += perRow[end++];
     const edges = [frequencyHz[r], frequencyHz[end - 1]];
-    bands.push({ lowHz: Math.max(0, Math.min(...edges) - step / 2), highHz: Math.max(...edges) + step / 2, share: sum / total });
+    bands.push({
+      lowHz: Math.max(0, Math.min(...edges) - step / 2),
+      highHz: Math.max(...edges) + step / 2,
+      share: sum / total,
+    });
   }
   return bands.sort((a, b) => b.share - a.share).slice(0, options.top ?? 5);
 }
 
 /** One line naming the bands, e.g. "484–547 Hz (12 %), 1 000–1 063 Hz (6 %)". */
 export function formatFrequencyBands(bands: readonly FrequencyBand[]): string {
-  return bands.map((b) => `${Math.round(b.lowHz)}–${Math.round(b.highHz)} Hz (${(100 * b.share).toFixed(0)} %)`).join(', ');
+  return bands
+    .map((b) => `${Math.round(b.lowHz)}–${Math.round(b.highHz)} Hz (${(100 * b.share).toFixed(0)} %)`)
+    .join(', ');
 }

@@ -47,6 +47,9 @@ export function inputNotes(model: ExplainableModel, input: NotedInput, preset?: 
   const unit = preset !== undefined && FEATURE_PRESETS[preset].kind === 'psd' ? 'dB' : '';
   warnings.push(...inputRangeWarnings(model, [input], { unit }));
   const shape = (model.inputShape ?? []).map((d) => d ?? -1);
-  const fits = preset !== undefined && (featureShape(preset).join(',') === shape.join(',') || (shape.length === 1 && shape[0] === featureShape(preset)[0]));
+  const fits =
+    preset !== undefined &&
+    (featureShape(preset).join(',') === shape.join(',') ||
+      (shape.length === 1 && shape[0] === featureShape(preset)[0]));
   return { warnings, ...(fits ? { axes: featureAxes(preset) } : {}) };
 }

@@ -11,7 +11,12 @@ import { withModelRequest } from '../execution/model-request.js';
 import { createRng } from '../util/rng.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { OptionSpec, checkOption } from '../util/option-spec.js';
-import { AttributionMethodName, attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
+import {
+  AttributionMethodName,
+  attributionMethodNames,
+  attributionMethods,
+  isAttributionMethodName,
+} from '../attribution/registry.js';
 import { disposeAttribution } from '../attribution/types.js';
 import type { AttributionOptions } from '../attribution/types.js';
 
@@ -91,15 +96,29 @@ const FUNCTION = 'mcDropoutExplanations';
 
 /** The Monte-Carlo options, as specs (flags, defaults, ranges, help). */
 export const MC_DROPOUT_OPTIONS = [
-  { name: 'samples', flag: '--samples', type: 'integer', default: 100, min: 1, max: 100000, help: 'number of Monte-Carlo dropout samples' },
+  {
+    name: 'samples',
+    flag: '--samples',
+    type: 'integer',
+    default: 100,
+    min: 1,
+    max: 100000,
+    help: 'number of Monte-Carlo dropout samples',
+  },
 ] as const satisfies readonly OptionSpec[];
 
 function checkDropoutModel(model: ExplainableModel): void {
   if (model.layersModel === null) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${FUNCTION}' needs a tf.LayersModel with Dropout layers; a plain function model has no dropout to switch on.`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${FUNCTION}' needs a tf.LayersModel with Dropout layers; a plain function model has no dropout to switch on.`,
+    );
   }
   if (!leafLayers(model.layersModel).some((l) => /Dropout/.test(l.getClassName()))) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${FUNCTION}' needs a model with a Dropout layer, but ${model.describe()} has none: every sample would be the same.`);
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${FUNCTION}' needs a model with a Dropout layer, but ${model.describe()} has none: every sample would be the same.`,
+    );
   }
 }
 
@@ -153,67 +172,117 @@ export async function mcDropoutExplanations(
   inputs: InputLike,
   options: McDropoutExplanationsOptions = {},
 ): Promise<McDropoutExplanations> {
-  const { method: methodOption, samples: samplesOption, keepSamples, onSample, onProgress, methodOptions: nested, maps: mapsOption, ...rest } = options;
+  const {
+    method: methodOption,
+    samples: samplesOption,
+    keepSamples,
+    onSample,
+    onProgress,
+    methodOptions: nested,
+    maps: mapsOption,
+    ...rest
+  } = options;
   const mapKind = mapsOption ?? 'heatmap';
-  if (mapKind !== 'heatmap' && mapKind !== 'signed') throw argumentError(FUNCTION, 'maps', "'heatmap' or 'signed'", mapKind);
+  if (mapKind !== 'heatmap' && mapKind !== 'signed')
+    throw argumentError(FUNCTION, 'maps', "'heatmap' or 'signed'", mapKind);
   const methodOptions = { ...rest, ...(nested ?? {}) };
   const methodName = methodOption ?? 'saliency';
   if (typeof methodName !== 'string' || !isAttributionMethodName(methodName)) {
-    throw argumentError(FUNCTION, 'method', `one of ${attributionMethodNames.map((n) => `'${n}'`).join(', ')}`, methodName);
+    throw argumentError(
+      FUNCTION,
+      'method',
+      `one of ${attributionMethodNames.map((n) => `'${n}'`).join(', ')}`,
+      methodName,
+    );
   }
   const samples = checkOption(FUNCTION, MC_DROPOUT_OPTIONS[0], samplesOption) as number;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const run = attributionMethods[methodName].run;
-  return withModelRequest(FUNCTION, modelInput, inputs, options, async (request) => {
-    const { model, x, targets, labels, outputIndex, batchSize } = request;
-    const classes = request.rows[0].length;
-    const heatmapShape = x.rank >= 3 ? x.shape.slice(1, -1) : x.shape.slice(1);
-    const positions = heatmapShape.reduce((a, b) => a * b, 1);
-    const maps = targets.map(() => new Moments(positions));
-    const scoreMoments = targets.map(() => new Moments(classes));
-    const probabilityMoments = targets.map(() => new Moments(classes));
-    let hasProbabilities = false;
-    const kept: Float32Array[][] = targets.map(() => []);
-    const perSampleScores: number[][][] = targets.map(() => []);
-    const rng = createRng(seed);
-    for (let s = 0; s < samples; s++) {
-      const sampleSeed = rng.int32();
-      const execution = { ...request.execution, dropout: { seed: sampleSeed, fixedMasks: true } };
-      const result = await run(model, x, { ...methodOptions, target: targets, output: outputIndex, batchSize, seed: sampleSeed, execution });
-      let heatmaps: Float32Array[];
-      let predictions: number[][];
-      try {
-        const attributions = result.attributions;
-        const values = (
-          mapKind === 'heatmap' ? result.heatmaps.dataSync() : tf.tidy(() => (attributions.rank >= 3 ? tf.sum(attributions, -1) : attributions.clone()).dataSync())
-        ) as Float32Array;
-        heatmaps = targets.map((_, e) => values.slice(e * positions, (e + 1) * positions));
-        predictions = result.predictions.arraySync();
-        if (result.probabilities !== undefined) {
-          hasProbabilities = true;
-          result.probabilities.arraySync().forEach((row, e) => probabilityMoments[e].add(row));
+  return withModelRequest(
+    FUNCTION,
+    modelInput,
+    inputs,
+    options,
+    async (request) => {
+      const { model, x, targets, labels, outputIndex, batchSize } = request;
+      const classes = request.rows[0].length;
+      const heatmapShape = x.rank >= 3 ? x.shape.slice(1, -1) : x.shape.slice(1);
+      const positions = heatmapShape.reduce((a, b) => a * b, 1);
+      const maps = targets.map(() => new Moments(positions));
+      const scoreMoments = targets.map(() => new Moments(classes));
+      const probabilityMoments = targets.map(() => new Moments(classes));
+      let hasProbabilities = false;
+      const kept: Float32Array[][] = targets.map(() => []);
+      const perSampleScores: number[][][] = targets.map(() => []);
+      const rng = createRng(seed);
+      for (let s = 0; s < samples; s++) {
+        const sampleSeed = rng.int32();
+        const execution = { ...request.execution, dropout: { seed: sampleSeed, fixedMasks: true } };
+        const result = await run(model, x, {
+          ...methodOptions,
+          target: targets,
+          output: outputIndex,
+          batchSize,
+          seed: sampleSeed,
+          execution,
+        });
+        let heatmaps: Float32Array[];
+        let predictions: number[][];
+        try {
+          const attributions = result.attributions;
+          const values = (
+            mapKind === 'heatmap'
+              ? result.heatmaps.dataSync()
+              : tf.tidy(() => (attributions.rank >= 3 ? tf.sum(attributions, -1) : attributions.clone()).dataSync())
+          ) as Float32Array;
+          heatmaps = targets.map((_, e) => values.slice(e * positions, (e + 1) * positions));
+          predictions = result.predictions.arraySync();
+          if (result.probabilities !== undefined) {
+            hasProbabilities = true;
+            result.probabilities.arraySync().forEach((row, e) => probabilityMoments[e].add(row));
+          }
+        } finally {
+          disposeAttribution(result);
         }
-      } finally {
-        disposeAttribution(result);
+        targets.forEach((_, e) => {
+          maps[e].add(heatmaps[e]);
+          scoreMoments[e].add(predictions[e]);
+          perSampleScores[e].push(predictions[e]);
+          if (keepSamples === true) kept[e].push(heatmaps[e]);
+        });
+        await onSample?.({ index: s, heatmaps, predictions });
+        onProgress?.(s + 1, samples);
       }
-      targets.forEach((_, e) => {
-        maps[e].add(heatmaps[e]);
-        scoreMoments[e].add(predictions[e]);
-        perSampleScores[e].push(predictions[e]);
-        if (keepSamples === true) kept[e].push(heatmaps[e]);
-      });
-      await onSample?.({ index: s, heatmaps, predictions });
-      onProgress?.(s + 1, samples);
-    }
-    const examples = targets.map((target, e): McDropoutExample => ({
-      target,
-      ...(labels?.[target] === undefined ? {} : { targetName: labels[target] }),
-      mean: maps[e].mean(samples),
-      std: maps[e].std(samples),
-      ...(keepSamples === true ? { samples: kept[e] } : {}),
-      predictions: { mean: Array.from(scoreMoments[e].mean(samples)), std: Array.from(scoreMoments[e].std(samples)), samples: perSampleScores[e] },
-      ...(hasProbabilities ? { probabilities: { mean: Array.from(probabilityMoments[e].mean(samples)), std: Array.from(probabilityMoments[e].std(samples)) } } : {}),
-    }));
-    return { method: methodName, samples, seed, output: request.output, scores: request.scores, heatmapShape, examples };
-  }, checkDropoutModel);
+      const examples = targets.map((target, e): McDropoutExample => ({
+        target,
+        ...(labels?.[target] === undefined ? {} : { targetName: labels[target] }),
+        mean: maps[e].mean(samples),
+        std: maps[e].std(samples),
+        ...(keepSamples === true ? { samples: kept[e] } : {}),
+        predictions: {
+          mean: Array.from(scoreMoments[e].mean(samples)),
+          std: Array.from(scoreMoments[e].std(samples)),
+          samples: perSampleScores[e],
+        },
+        ...(hasProbabilities
+          ? {
+              probabilities: {
+                mean: Array.from(probabilityMoments[e].mean(samples)),
+                std: Array.from(probabilityMoments[e].std(samples)),
+              },
+            }
+          : {}),
+      }));
+      return {
+        method: methodName,
+        samples,
+        seed,
+        output: request.output,
+        scores: request.scores,
+        heatmapShape,
+        examples,
+      };
+    },
+    checkDropoutModel,
+  );
 }

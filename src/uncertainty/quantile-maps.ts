@@ -13,8 +13,21 @@ export const quantileMethods = ['exact', 'histogram'] as const satisfies readonl
 
 /** The quantile-map options, as specs (flags, defaults, help). */
 export const QUANTILE_OPTIONS = [
-  { name: 'quantiles', flag: '--quantiles', type: 'list', default: '0.25,0.5,0.75', help: 'comma-separated quantiles in [0, 1]' },
-  { name: 'quantileMethod', flag: '--quantile-method', type: 'choice', default: 'exact', choices: quantileMethods, help: "'exact' (NumPy's linear rule) or 'histogram' (the original 50-bin rule)" },
+  {
+    name: 'quantiles',
+    flag: '--quantiles',
+    type: 'list',
+    default: '0.25,0.5,0.75',
+    help: 'comma-separated quantiles in [0, 1]',
+  },
+  {
+    name: 'quantileMethod',
+    flag: '--quantile-method',
+    type: 'choice',
+    default: 'exact',
+    choices: quantileMethods,
+    help: "'exact' (NumPy's linear rule) or 'histogram' (the original 50-bin rule)",
+  },
 ] as const satisfies readonly OptionSpec[];
 
 /** Options of {@link quantileMaps}. */
@@ -104,22 +117,37 @@ export function histogramMidpoints(values: ArrayLike<number>, bins: number, out:
  * unknown method) and NON_FINITE_INPUT (NaN/Infinity in a heatmap).
  * @example const { maps: [q25, q50, q75], std } = quantileMaps(samples, [0.25, 0.5, 0.75]);
  */
-export function quantileMaps(heatmaps: readonly ArrayLike<number>[], quantiles: readonly number[], options: QuantileMapsOptions = {}): QuantileMapsResult {
+export function quantileMaps(
+  heatmaps: readonly ArrayLike<number>[],
+  quantiles: readonly number[],
+  options: QuantileMapsOptions = {},
+): QuantileMapsResult {
   const fn = 'quantileMaps';
   const method = options.method ?? 'exact';
   const bins = options.bins ?? 50;
-  if (!quantileMethods.includes(method)) throw argumentError(fn, 'method', quantileMethods.map((m) => `'${m}'`).join(' or '), method);
+  if (!quantileMethods.includes(method))
+    throw argumentError(fn, 'method', quantileMethods.map((m) => `'${m}'`).join(' or '), method);
   if (!Number.isInteger(bins) || bins < 1) throw argumentError(fn, 'bins', 'a positive integer', bins);
-  if (!Array.isArray(heatmaps) || heatmaps.length === 0) throw argumentError(fn, 'heatmaps', 'a non-empty list of heatmaps (one array per sample)', heatmaps);
-  if (!Array.isArray(quantiles) || quantiles.length === 0) throw argumentError(fn, 'quantiles', 'a non-empty list of numbers in [0, 1]', quantiles);
+  if (!Array.isArray(heatmaps) || heatmaps.length === 0)
+    throw argumentError(fn, 'heatmaps', 'a non-empty list of heatmaps (one array per sample)', heatmaps);
+  if (!Array.isArray(quantiles) || quantiles.length === 0)
+    throw argumentError(fn, 'quantiles', 'a non-empty list of numbers in [0, 1]', quantiles);
   quantiles.forEach((q, i) => {
-    if (typeof q !== 'number' || !(q >= 0 && q <= 1)) throw argumentError(fn, `quantiles[${i}]`, 'a number in [0, 1]', q);
+    if (typeof q !== 'number' || !(q >= 0 && q <= 1))
+      throw argumentError(fn, `quantiles[${i}]`, 'a number in [0, 1]', q);
   });
   const positions = heatmaps[0]?.length;
   heatmaps.forEach((h, s) => {
-    if (h === null || typeof h !== 'object' || typeof h.length !== 'number') throw argumentError(fn, `heatmaps[${s}]`, 'an array of numbers', h);
+    if (h === null || typeof h !== 'object' || typeof h.length !== 'number')
+      throw argumentError(fn, `heatmaps[${s}]`, 'an array of numbers', h);
     if (h.length !== positions) {
-      throw argumentError(fn, `heatmaps[${s}]`, `of length ${positions} (as heatmaps[0])`, described(`length ${h.length}`), 'SHAPE_MISMATCH');
+      throw argumentError(
+        fn,
+        `heatmaps[${s}]`,
+        `of length ${positions} (as heatmaps[0])`,
+        described(`length ${h.length}`),
+        'SHAPE_MISMATCH',
+      );
     }
   });
   const n = heatmaps.length;
@@ -132,7 +160,10 @@ export function quantileMaps(heatmaps: readonly ArrayLike<number>[], quantiles: 
     for (let s = 0; s < n; s++) {
       const v = heatmaps[s][p];
       if (!Number.isFinite(v)) {
-        throw new WingbeatsError('NON_FINITE_INPUT', `Argument 'heatmaps[${s}]' passed to '${fn}' must be finite but got ${v} at position ${p}.`);
+        throw new WingbeatsError(
+          'NON_FINITE_INPUT',
+          `Argument 'heatmaps[${s}]' passed to '${fn}' must be finite but got ${v} at position ${p}.`,
+        );
       }
       column[s] = v;
       sum += v;

@@ -69,7 +69,8 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'`;
   if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
+  if (ArrayBuffer.isView(value))
+    return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   if (typeof value === 'function') return 'a function';
   const shape = (value as { shape?: unknown }).shape;
   if (Array.isArray(shape)) return `a tensor of shape [${shape.join(',')}]`;
@@ -88,7 +89,10 @@ export function argumentError(
   code: WingbeatsErrorCode = 'INVALID_ARGUMENT',
 ): WingbeatsError {
   const gotText = typeof got === 'string' && got.startsWith('#') ? got.slice(1) : describeValue(got);
-  return new WingbeatsError(code, `Argument '${argument}' passed to '${functionName}' must be ${expected} but got ${gotText}.`);
+  return new WingbeatsError(
+    code,
+    `Argument '${argument}' passed to '${functionName}' must be ${expected} but got ${gotText}.`,
+  );
 }
 
 /** Marks a pre-formatted description for {@link argumentError} (so it is not quoted as a string). */

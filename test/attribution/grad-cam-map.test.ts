@@ -9,9 +9,22 @@ before(useWasm);
 test('gradCamMap: weights are gradients averaged over positions; map = ReLU(Σ_c w_c A_c), not normalised', async () => {
   // Two positions, two channels. Gradients: channel 0 → (1, 3) mean 2; channel 1 → (−1, −3) mean −2.
   // A = [[1, 2], [4, 1]]: position 0 → 2·1 − 2·2 = −2 → ReLU 0; position 1 → 2·4 − 2·1 = 6.
-  const a = tf.tensor3d([[[1, 2], [4, 1]]]);
-  const g = tf.tensor3d([[[1, -1], [3, -3]]]);
-  const map = await withoutLeaks(() => gradCamMap(a, g), (m) => m.dispose());
+  const a = tf.tensor3d([
+    [
+      [1, 2],
+      [4, 1],
+    ],
+  ]);
+  const g = tf.tensor3d([
+    [
+      [1, -1],
+      [3, -3],
+    ],
+  ]);
+  const map = await withoutLeaks(
+    () => gradCamMap(a, g),
+    (m) => m.dispose(),
+  );
   const again = gradCamMap(a, g);
   assertClose(flat(again), [0, 6], 0, 0, 'map');
   again.dispose();
@@ -35,7 +48,12 @@ test('resizeMap: linear with half-pixel centres, clamped at the edges (hand valu
 
 test('resizeMap: bilinear in 2-D with half-pixel centres (hand values)', () => {
   // [[1,2,3],[4,5,6]] → 5 × 7. Rows sample (r + 0.5)·0.4 − 0.5, columns (c + 0.5)·3/7 − 0.5.
-  const map = tf.tensor3d([[[1, 2, 3], [4, 5, 6]]]);
+  const map = tf.tensor3d([
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+  ]);
   const up = resizeMap(map, [5, 7]);
   const v = up.arraySync() as number[][][];
   const at = (r: number, c: number): number => {
@@ -43,10 +61,17 @@ test('resizeMap: bilinear in 2-D with half-pixel centres (hand values)', () => {
     const x = Math.min(Math.max((c + 0.5) * (3 / 7) - 0.5, 0), 2);
     const x0 = Math.floor(x);
     const x1 = Math.min(x0 + 1, 2);
-    const row = (i: number): number => [1, 2, 3, 4, 5, 6][i * 3 + x0] * (1 - (x - x0)) + [1, 2, 3, 4, 5, 6][i * 3 + x1] * (x - x0);
+    const row = (i: number): number =>
+      [1, 2, 3, 4, 5, 6][i * 3 + x0] * (1 - (x - x0)) + [1, 2, 3, 4, 5, 6][i * 3 + x1] * (x - x0);
     return row(0) * (1 - y) + row(1) * y;
   };
-  assertClose(v[0].flat(), Array.from({ length: 35 }, (_, k) => at(Math.floor(k / 7), k % 7)), 1e-5, 0, '2-D');
+  assertClose(
+    v[0].flat(),
+    Array.from({ length: 35 }, (_, k) => at(Math.floor(k / 7), k % 7)),
+    1e-5,
+    0,
+    '2-D',
+  );
   assertClose([v[0][2][3], v[0][0][0], v[0][4][6]], [3.5, 1, 6], 1e-6, 0, 'centre and corners');
   // A map without axes is constant over the input.
   const constant = resizeMap(tf.tensor1d([2.5]), [3, 2]);

@@ -43,7 +43,10 @@ test('guided backprop on the Conv2D → ReLU → Dense → ReLU case gives the h
     ],
   });
   const row = [1, 1, 1, 1, 1, -1, -1, -1];
-  const kernel = tf.tensor(Array.from({ length: 8 * 4 }, (_, i) => row[Math.floor(i / 4)]), [8, 4]);
+  const kernel = tf.tensor(
+    Array.from({ length: 8 * 4 }, (_, i) => row[Math.floor(i / 4)]),
+    [8, 4],
+  );
   const weights = [tf.ones([3, 3, 1, 2]), tf.tensor1d([-50, -75]), kernel, tf.zeros([4])];
   model.setWeights(weights);
   weights.forEach((t) => t.dispose());

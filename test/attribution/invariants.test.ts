@@ -7,7 +7,11 @@ import { gradients } from '../../src/attribution/gradients.js';
 import { saliency } from '../../src/attribution/saliency.js';
 import { guidedBackprop } from '../../src/attribution/guided-backprop.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
-import { integralApproximation, integrationMethods, integrationPoints } from '../../src/attribution/integral-approximation.js';
+import {
+  integralApproximation,
+  integrationMethods,
+  integrationPoints,
+} from '../../src/attribution/integral-approximation.js';
 import { interpolate } from '../../src/attribution/interpolate.js';
 import { smoothGrad } from '../../src/attribution/smooth-grad.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
@@ -20,7 +24,12 @@ test('integrated gradients is complete on a linear model to 1e-5, for every rule
   const model = linearNet(10);
   const x = randomBatch([4, 10], 61);
   for (const method of integrationMethods) {
-    const result = await integratedGradients(model, x, { baseline: 0.3, steps: 5, integration: method, target: [0, 1, 2, 0] });
+    const result = await integratedGradients(model, x, {
+      baseline: 0.3,
+      steps: 5,
+      integration: method,
+      target: [0, 1, 2, 0],
+    });
     assert.equal(result.delta?.length, 4);
     for (const d of result.delta ?? []) assert.ok(Math.abs(d) < 1e-5, `${method}: completeness gap ${d}`);
     disposeAttribution(result);
@@ -92,7 +101,13 @@ test('SmoothGrad with zero noise equals its inner method; seeds reproduce; varia
   const vg = await smoothGrad(gradients, { noiseSamples: 4, seed: 3, kind: 'vargrad' })(net, xs);
   // mean of squares = variance + square of mean
   const mean = flat(a.attributions);
-  assertClose(flat(sq.attributions), flat(vg.attributions).map((v, i) => v + mean[i] * mean[i]), 1e-6, 1e-5, 'sq = var + mean²');
+  assertClose(
+    flat(sq.attributions),
+    flat(vg.attributions).map((v, i) => v + mean[i] * mean[i]),
+    1e-6,
+    1e-5,
+    'sq = var + mean²',
+  );
   [a, b, c, sq, vg].forEach(disposeAttribution);
   x.dispose();
   xs.dispose();
@@ -140,7 +155,10 @@ test('quadrature: weights sum to 1, Gauss-Legendre is exact for degree 2n−1, t
 
 test('interpolate goes from the baseline to the input', async () => {
   await withoutLeaks(() => {
-    const input = tf.tensor([[1, 2], [3, 4]]);
+    const input = tf.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const baseline = tf.zerosLike(input);
     const path = interpolate(baseline, input, [0, 0.5, 1]);
     assert.deepEqual(path.shape, [3, 2, 2]);

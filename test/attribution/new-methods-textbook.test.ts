@@ -43,10 +43,18 @@ test('Grad-CAM on conv → global average pooling → dense equals the class act
   const a = (features.predict(x) as tf.Tensor).arraySync() as number[][][][];
   const w = model.getLayer('scores').getWeights()[0].arraySync() as number[][];
   const result = await gradCam(model, x, { target: [0, 1] });
-  const expected = a.map((example, e) => example.map((row) => row.map((cell) => Math.max(0, cell.reduce((s, v, c) => s + v * w[c][e], 0) / 20))));
+  const expected = a.map((example, e) =>
+    example.map((row) => row.map((cell) => Math.max(0, cell.reduce((s, v, c) => s + v * w[c][e], 0) / 20))),
+  );
   assertClose(flat(result.layerMap as tf.Tensor), expected.flat(2), 1e-6, 1e-5, 'layerMap');
   // Same resolution as the input: the attributions are the map itself, on every channel.
-  assertClose(flat(tf.slice(result.attributions, [0, 0, 0, 1], [-1, -1, -1, 1])), expected.flat(2), 1e-6, 1e-5, 'attributions');
+  assertClose(
+    flat(tf.slice(result.attributions, [0, 0, 0, 1], [-1, -1, -1, 1])),
+    expected.flat(2),
+    1e-6,
+    1e-5,
+    'attributions',
+  );
   assert.equal(result.layer, 'features');
   disposeAttribution(result);
   x.dispose();
@@ -89,7 +97,13 @@ test('guided Grad-CAM = guided backprop ⊙ the upsampled Grad-CAM map', async (
   const guided = await values(guidedBackprop(model, x), (r) => flat(r.attributions));
   const cam = await values(gradCam(model, x, { layer: model.layers[4].name }), (r) => flat(r.attributions));
   const both = await guidedGradCam(model, x, { layer: model.layers[4].name });
-  assertClose(flat(both.attributions), guided.map((v, i) => v * cam[i]), 1e-6, 1e-5, 'product');
+  assertClose(
+    flat(both.attributions),
+    guided.map((v, i) => v * cam[i]),
+    1e-6,
+    1e-5,
+    'product',
+  );
   assert.deepEqual(both.layerMap?.shape, [2, 2, 1]);
   disposeAttribution(both);
   x.dispose();
@@ -107,8 +121,12 @@ test('DeepLIFT on a dense ReLU net equals the hand-computed rescale multipliers,
   (x.arraySync() as number[][]).forEach((row, e) => {
     const t = result.targets[e];
     const h = hidden(row);
-    const m = h.map((hj, j) => (Math.abs(hj - h0[j]) < 1e-10 ? (hj > 0 ? 1 : 0) : (Math.max(0, hj) - Math.max(0, h0[j])) / (hj - h0[j])));
-    const expected = row.map((xi, i) => (xi - baseline[i]) * m.reduce((s, mj, j) => s + w1[i * 6 + j] * mj * w2[j * 3 + t], 0));
+    const m = h.map((hj, j) =>
+      Math.abs(hj - h0[j]) < 1e-10 ? (hj > 0 ? 1 : 0) : (Math.max(0, hj) - Math.max(0, h0[j])) / (hj - h0[j]),
+    );
+    const expected = row.map(
+      (xi, i) => (xi - baseline[i]) * m.reduce((s, mj, j) => s + w1[i * 6 + j] * mj * w2[j * 3 + t], 0),
+    );
     assertClose((result.attributions.arraySync() as number[][])[e], expected, 1e-6, 1e-5, `example ${e}`);
     const f = (v: number[]): number => b2[t] + hidden(v).reduce((s, hj, j) => s + Math.max(0, hj) * w2[j * 3 + t], 0);
     assert.ok(Math.abs(expected.reduce((s, v) => s + v, 0) - (f(row) - f(baseline))) < 1e-9, 'hand completeness');
@@ -120,7 +138,10 @@ test('DeepLIFT on a dense ReLU net equals the hand-computed rescale multipliers,
 });
 
 test('DeepLIFT completeness at float32 rounding on ReLU / max-pool / batch-norm nets, for logits and probabilities; linear nets give (x − x₀) ⊙ W', async () => {
-  for (const [model, shape] of [[conv1dNet(80), [3, 12, 2]], [conv2dNet(81), [3, 6, 5, 2]]] as const) {
+  for (const [model, shape] of [
+    [conv1dNet(80), [3, 12, 2]],
+    [conv2dNet(81), [3, 6, 5, 2]],
+  ] as const) {
     const x = randomBatch([...shape], 82);
     for (const scores of ['logits', 'probabilities'] as const) {
       const result = await deeplift(model, x, { scores, baseline: 0.25 });
@@ -153,11 +174,17 @@ test('LRP-ε on a dense ReLU net equals the slow layer-by-layer relevance; LRP-0
     const a = z1.map((z) => Math.max(0, z));
     const z2 = b2[t] + a.reduce((s, aj, j) => s + aj * w2[j * 3 + t], 0);
     const hiddenRelevance = a.map((aj, j) => (aj * w2[j * 3 + t] * z2) / stab(z2));
-    const expected = row.map((xi, i) => z1.reduce((s, zj, j) => s + (xi * w1[i * 6 + j] * hiddenRelevance[j]) / stab(zj), 0));
+    const expected = row.map((xi, i) =>
+      z1.reduce((s, zj, j) => s + (xi * w1[i * 6 + j] * hiddenRelevance[j]) / stab(zj), 0),
+    );
     assertClose((result.attributions.arraySync() as number[][])[e], expected, 1e-6, 1e-5, `example ${e}`);
   });
   disposeAttribution(result);
-  for (const [net, shape] of [[denseNet(87), [3, 4]], [conv1dNet(88), [3, 12, 2]], [conv2dNet(89), [3, 6, 5, 2]]] as const) {
+  for (const [net, shape] of [
+    [denseNet(87), [3, 4]],
+    [conv1dNet(88), [3, 12, 2]],
+    [conv2dNet(89), [3, 6, 5, 2]],
+  ] as const) {
     const input = randomBatch([...shape], 90);
     const lrp0 = await values(lrp(net, input, { epsilon: 0 }), (r) => flat(r.attributions));
     const ixg = await values(inputXGradient(net, input), (r) => flat(r.attributions));
@@ -210,14 +237,33 @@ test('Grad-CAM and DeepLIFT: batched = one by one', async () => {
 test('new methods: leak-free on success and on error, with errors naming the argument', async () => {
   const model = conv1dNet(95);
   const x = randomBatch([2, 12, 2], 96);
-  for (const method of [gradCam, guidedGradCam, deeplift, lrp]) await withoutLeaks(() => method(model, x), disposeAttribution);
-  await withoutLeaks(() => lrp(model, x, { rule: 'alpha-beta', foldBatchNorm: true, scores: 'probabilities' }), disposeAttribution);
-  await rejectsWithoutLeaks(() => gradCam(model, x, { layer: 'nope' }), /^Argument 'layer' passed to 'gradCam' must be the name of a layer of model .* \(convolutions: '.*'\) but got 'nope'\.$/);
-  await rejectsWithoutLeaks(() => lrp(model, x, { rule: 'flat' as 'epsilon' }), /^Argument 'rule' passed to 'lrp' must be one of 'epsilon', 'gamma', 'alpha-beta', 'z-plus' but got 'flat'\.$/);
-  await rejectsWithoutLeaks(() => lrp(model, x, { epsilon: -1 }), /Argument 'epsilon' passed to 'lrp' must be a number in \[0, 1000000\] but got -1\./);
-  await rejectsWithoutLeaks(() => deeplift(model, x, { baseline: [[1, 2]] }), /Argument 'baseline' passed to 'deeplift' must be/);
+  for (const method of [gradCam, guidedGradCam, deeplift, lrp])
+    await withoutLeaks(() => method(model, x), disposeAttribution);
+  await withoutLeaks(
+    () => lrp(model, x, { rule: 'alpha-beta', foldBatchNorm: true, scores: 'probabilities' }),
+    disposeAttribution,
+  );
+  await rejectsWithoutLeaks(
+    () => gradCam(model, x, { layer: 'nope' }),
+    /^Argument 'layer' passed to 'gradCam' must be the name of a layer of model .* \(convolutions: '.*'\) but got 'nope'\.$/,
+  );
+  await rejectsWithoutLeaks(
+    () => lrp(model, x, { rule: 'flat' as 'epsilon' }),
+    /^Argument 'rule' passed to 'lrp' must be one of 'epsilon', 'gamma', 'alpha-beta', 'z-plus' but got 'flat'\.$/,
+  );
+  await rejectsWithoutLeaks(
+    () => lrp(model, x, { epsilon: -1 }),
+    /Argument 'epsilon' passed to 'lrp' must be a number in \[0, 1000000\] but got -1\./,
+  );
+  await rejectsWithoutLeaks(
+    () => deeplift(model, x, { baseline: [[1, 2]] }),
+    /Argument 'baseline' passed to 'deeplift' must be/,
+  );
   const dense = denseNet(97);
-  await rejectsWithoutLeaks(() => gradCam(dense, [[1, 2, 3, 4]]), /'gradCam' found no convolution layer in model .*; pass the option 'layer'/);
+  await rejectsWithoutLeaks(
+    () => gradCam(dense, [[1, 2, 3, 4]]),
+    /'gradCam' found no convolution layer in model .*; pass the option 'layer'/,
+  );
   dense.dispose();
   const mobile = mobileNetLike(98);
   const image = randomBatch([1, 10, 9, 3], 99);

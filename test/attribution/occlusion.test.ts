@@ -19,7 +19,15 @@ function score(model: ExplainableModel, input: number[], shape: number[], target
  * Textbook occlusion on one example: loop over window starts (0, s, 2s, ... while the window fits) along every
  * non-channel axis, one forward per window; accumulate f(x) − f(occluded) on the covered positions, divide by coverage.
  */
-function slowOcclusion(model: ExplainableModel, input: number[], shape: number[], target: number, window: number[], stride: number[], baseline: number[]): number[] {
+function slowOcclusion(
+  model: ExplainableModel,
+  input: number[],
+  shape: number[],
+  target: number,
+  window: number[],
+  stride: number[],
+  baseline: number[],
+): number[] {
   const spatial = shape.length === 1 ? shape : shape.slice(0, -1);
   const channels = shape.length === 1 ? 1 : shape[shape.length - 1];
   const positions = spatial.reduce((a, b) => a * b, 1);
@@ -77,7 +85,15 @@ test('occlusion on a 2-D model: per-axis windows and strides, all channels of a 
   const got = flat(result.attributions);
   const perExample = 6 * 5 * 2;
   rows.forEach((row, e) => {
-    const expected = slowOcclusion(model, row.flat(2), [6, 5, 2], [0, 2][e], [2, 3], [2, 1], new Array<number>(60).fill(0));
+    const expected = slowOcclusion(
+      model,
+      row.flat(2),
+      [6, 5, 2],
+      [0, 2][e],
+      [2, 3],
+      [2, 1],
+      new Array<number>(60).fill(0),
+    );
     assertClose(got.slice(e * perExample, (e + 1) * perExample), expected, 1e-5, 1e-5, `example ${e}`);
   });
   disposeAttribution(result);
@@ -111,7 +127,13 @@ test('occlusion: batched equals one by one, for any batchSize', async () => {
   for (let e = 0; e < 3; e++) {
     const one = tf.slice(x, e, 1);
     const single = await occlusion(model, one, { window: 4, stride: 3 });
-    assertClose(flat(single.attributions), flat(all.attributions).slice(e * 24, (e + 1) * 24), 1e-6, 1e-6, `example ${e}`);
+    assertClose(
+      flat(single.attributions),
+      flat(all.attributions).slice(e * 24, (e + 1) * 24),
+      1e-6,
+      1e-6,
+      `example ${e}`,
+    );
     disposeAttribution(single);
     one.dispose();
   }
@@ -125,12 +147,31 @@ test('occlusion reports progress, leaks nothing, and names bad window, stride an
   const model = conv1dNet(40);
   const x = randomBatch([2, 12, 2], 41);
   const seen: number[][] = [];
-  await withoutLeaks(() => occlusion(model, x, { window: 4, stride: 4, batchSize: 2, onProgress: (d, t) => seen.push([d, t]) }), disposeAttribution);
-  assert.deepEqual(seen, [[2, 6], [4, 6], [6, 6]]);
-  await rejectsWithoutLeaks(() => occlusion(model, x, { window: 0 }), /^Argument 'window' passed to 'occlusion' must be a positive integer or 1 positive integers \(one per non-channel axis\) but got 0\.$/);
-  await rejectsWithoutLeaks(() => occlusion(model, x, { window: 13 }), /Argument 'window' passed to 'occlusion' must be at most the input's size \[12\] along each non-channel axis but got 13\./);
-  await rejectsWithoutLeaks(() => occlusion(model, x, { stride: [1, 2] }), /Argument 'stride' passed to 'occlusion' must be a positive integer or 1 positive integers/);
-  await rejectsWithoutLeaks(() => occlusion(model, x, { baseline: [[1, 2]] }), /Argument 'baseline' passed to 'occlusion' must be/);
+  await withoutLeaks(
+    () => occlusion(model, x, { window: 4, stride: 4, batchSize: 2, onProgress: (d, t) => seen.push([d, t]) }),
+    disposeAttribution,
+  );
+  assert.deepEqual(seen, [
+    [2, 6],
+    [4, 6],
+    [6, 6],
+  ]);
+  await rejectsWithoutLeaks(
+    () => occlusion(model, x, { window: 0 }),
+    /^Argument 'window' passed to 'occlusion' must be a positive integer or 1 positive integers \(one per non-channel axis\) but got 0\.$/,
+  );
+  await rejectsWithoutLeaks(
+    () => occlusion(model, x, { window: 13 }),
+    /Argument 'window' passed to 'occlusion' must be at most the input's size \[12\] along each non-channel axis but got 13\./,
+  );
+  await rejectsWithoutLeaks(
+    () => occlusion(model, x, { stride: [1, 2] }),
+    /Argument 'stride' passed to 'occlusion' must be a positive integer or 1 positive integers/,
+  );
+  await rejectsWithoutLeaks(
+    () => occlusion(model, x, { baseline: [[1, 2]] }),
+    /Argument 'baseline' passed to 'occlusion' must be/,
+  );
   x.dispose();
   model.dispose();
 });

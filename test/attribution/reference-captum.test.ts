@@ -26,7 +26,13 @@ before(useWasm);
  * `float32Deviation` is how far PyTorch's own float32 run of the same method lies from its float64 reference (recorded
  * by the script): where a method is ill-conditioned at float32 precision, no float32 implementation can do better.
  */
-function assertMatches(got: ArrayLike<number>, expected: number[], tolerance: number, what: string, float32Deviation = 0): void {
+function assertMatches(
+  got: ArrayLike<number>,
+  expected: number[],
+  tolerance: number,
+  what: string,
+  float32Deviation = 0,
+): void {
   assert.equal(got.length, expected.length, `${what}: length`);
   const bound = Math.max(tolerance * Math.max(1, maxAbs(expected)), 3 * float32Deviation);
   let worst = 0;
@@ -47,9 +53,19 @@ function perPosition(t: tf.Tensor): number[] {
   return Array.from({ length: values.length / channels }, (_, i) => values[i * channels]);
 }
 
-async function checkAll(model: tf.LayersModel | ExplainableModel, x: tf.Tensor, entry: ReferenceEntry, tolerance: number, skipOcclusion = false): Promise<void> {
+async function checkAll(
+  model: tf.LayersModel | ExplainableModel,
+  x: tf.Tensor,
+  entry: ReferenceEntry,
+  tolerance: number,
+  skipOcclusion = false,
+): Promise<void> {
   const target = entry.targets;
-  const run = async (label: string, result: Promise<AttributionResult>, check: (r: AttributionResult) => void): Promise<void> => {
+  const run = async (
+    label: string,
+    result: Promise<AttributionResult>,
+    check: (r: AttributionResult) => void,
+  ): Promise<void> => {
     const r = await result;
     try {
       check(r);
@@ -60,34 +76,82 @@ async function checkAll(model: tf.LayersModel | ExplainableModel, x: tf.Tensor, 
   };
   for (const g of entry.gradCam) {
     await run('grad-cam', gradCam(model, x, { target, layer: g.layer }), (r) => {
-      assertMatches(flat(r.layerMap as tf.Tensor), flat(g.layerMap as number[]), tolerance, `grad-cam ${g.layer} layerMap`);
+      assertMatches(
+        flat(r.layerMap as tf.Tensor),
+        flat(g.layerMap as number[]),
+        tolerance,
+        `grad-cam ${g.layer} layerMap`,
+      );
       const positions = perPosition(r.attributions);
       const expected = flat(g.attributions as number[]);
       const sample = entry.sample?.map((i) => Math.floor(i / x.shape[x.rank - 1]));
-      assertMatches(sample === undefined ? positions : sample.map((i) => positions[i]), expected, tolerance, `grad-cam ${g.layer} attributions`);
+      assertMatches(
+        sample === undefined ? positions : sample.map((i) => positions[i]),
+        expected,
+        tolerance,
+        `grad-cam ${g.layer} attributions`,
+      );
     });
   }
   if (!skipOcclusion) {
     for (const o of entry.occlusion) {
       await run('occlusion', occlusion(model, x, { target, window: o.window, stride: o.stride }), (r) => {
-        assertMatches(perPosition(r.attributions), flat(o.attributions as number[]), tolerance, `occlusion ${o.window}`);
+        assertMatches(
+          perPosition(r.attributions),
+          flat(o.attributions as number[]),
+          tolerance,
+          `occlusion ${o.window}`,
+        );
       });
     }
   }
   for (const d of entry.deeplift) {
-    const baseline = d.baseline === 'zeros' ? 0 : d.baseline === 'random' ? (entry.baseline as number[]) : Number(d.baseline);
+    const baseline =
+      d.baseline === 'zeros' ? 0 : d.baseline === 'random' ? (entry.baseline as number[]) : Number(d.baseline);
     await run('deeplift', deeplift(model, x, { target, baseline: baseline as number }), (r) => {
-      assertMatches(picked(r.attributions, entry.sample), flat(d.attributions as number[]), tolerance, `deeplift (${d.baseline})`, d.float32Deviation);
-      (r.delta as number[]).forEach((gap, i) => assert.ok(Math.abs(gap) <= tolerance * Math.max(1, Math.abs(d.sums[i])), `deeplift delta ${gap}`));
+      assertMatches(
+        picked(r.attributions, entry.sample),
+        flat(d.attributions as number[]),
+        tolerance,
+        `deeplift (${d.baseline})`,
+        d.float32Deviation,
+      );
+      (r.delta as number[]).forEach((gap, i) =>
+        assert.ok(Math.abs(gap) <= tolerance * Math.max(1, Math.abs(d.sums[i])), `deeplift delta ${gap}`),
+      );
     });
   }
   for (const l of entry.lrp) {
-    await run('lrp', lrp(model, x, { target, rule: l.rule, epsilon: l.epsilon, gamma: l.gamma, alpha: l.alpha, beta: l.beta, foldBatchNorm: l.foldBatchNorm ?? false }), (r) => {
-      const what = `lrp ${l.rule} ε=${l.epsilon}${l.foldBatchNorm === true ? ' folded' : ''}`;
-      assertMatches(picked(r.attributions, entry.sample), flat(l.attributions as number[]), tolerance, what, l.float32Deviation);
-      const sums = tf.tidy(() => Array.from(tf.sum(tf.reshape(r.attributions, [x.shape[0], -1]), 1).dataSync()));
-      assertMatches(sums, l.sums, tolerance * 10, `${what} sums`, l.float32Deviation * Math.sqrt(x.size / x.shape[0]));
-    });
+    await run(
+      'lrp',
+      lrp(model, x, {
+        target,
+        rule: l.rule,
+        epsilon: l.epsilon,
+        gamma: l.gamma,
+        alpha: l.alpha,
+        beta: l.beta,
+        foldBatchNorm: l.foldBatchNorm ?? false,
+      }),
+      (r) => {
+        const what = `lrp ${l.rule} ε=${l.epsilon}${l.foldBatchNorm === true ? ' folded' : ''}`;
+        assertMatches(
+          picked(r.attributions, entry.sample),
+          flat(l.attributions as number[]),
+          tolerance,
+          what,
+          l.float32Deviation,
+        );
+        const sums = tf.tidy(() => Array.from(tf.sum(tf.reshape(r.attributions, [x.shape[0], -1]), 1).dataSync()));
+        assertMatches(
+          sums,
+          l.sums,
+          tolerance * 10,
+          `${what} sums`,
+          l.float32Deviation * Math.sqrt(x.size / x.shape[0]),
+        );
+      },
+    );
   }
 }
 
@@ -115,8 +179,14 @@ describe('real models of ../shared against the PyTorch reference', { skip: skipW
   test('Potamitis spectrogram model (SimpleCls): Grad-CAM, DeepLIFT, LRP on 300 sampled cells and the sums', async () => {
     const entry = reference.models['potamitis-spectrogram'];
     const model = await loadModel(resolve(sharedDir, 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5'));
-    const channel = (JSON.parse(readFileSync(resolve(sharedDir, 'reference/spectrogram/b_wingbeat_8k.json'), 'utf8')) as { model_input_channel: number[][] }).model_input_channel;
-    const x = tf.tidy(() => tf.tile(tf.tensor(Float32Array.from(channel.flat()), [1, channel.length, channel[0].length, 1]), [1, 1, 1, 3]));
+    const channel = (
+      JSON.parse(readFileSync(resolve(sharedDir, 'reference/spectrogram/b_wingbeat_8k.json'), 'utf8')) as {
+        model_input_channel: number[][];
+      }
+    ).model_input_channel;
+    const x = tf.tidy(() =>
+      tf.tile(tf.tensor(Float32Array.from(channel.flat()), [1, channel.length, channel[0].length, 1]), [1, 1, 1, 3]),
+    );
     // γ on this model divides by near-zero sums (PyTorch float32 vs float64 differ by 1.5e3 on values up to 6.8e4): skipped.
     await checkAll(model, x, { ...entry, lrp: entry.lrp.filter((l) => l.rule !== 'gamma') }, 2e-5, true);
     x.dispose();

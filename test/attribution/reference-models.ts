@@ -16,11 +16,23 @@ export interface ReferenceEntry {
   gradCam: { layer: string; layerMap: unknown; attributions: unknown }[];
   occlusion: { window: number[]; stride: number[]; attributions: unknown }[];
   deeplift: { baseline: string; attributions: unknown; sums: number[]; delta: number[]; float32Deviation: number }[];
-  lrp: { rule: 'epsilon' | 'gamma' | 'alpha-beta' | 'z-plus'; epsilon: number; gamma?: number; alpha?: number; beta?: number; foldBatchNorm?: boolean; attributions: unknown; sums: number[]; float32Deviation: number }[];
+  lrp: {
+    rule: 'epsilon' | 'gamma' | 'alpha-beta' | 'z-plus';
+    epsilon: number;
+    gamma?: number;
+    alpha?: number;
+    beta?: number;
+    foldBatchNorm?: boolean;
+    attributions: unknown;
+    sums: number[];
+    float32Deviation: number;
+  }[];
 }
 
 /** The whole reference file. */
-export const reference = JSON.parse(readFileSync(resolve(repoRoot, 'test/fixtures/attribution-reference.json'), 'utf8')) as { models: Record<string, ReferenceEntry> };
+export const reference = JSON.parse(
+  readFileSync(resolve(repoRoot, 'test/fixtures/attribution-reference.json'), 'utf8'),
+) as { models: Record<string, ReferenceEntry> };
 
 function setWeights(layer: tf.layers.Layer, names: string[], values: Record<string, unknown>): void {
   layer.setWeights(names.map((n) => tf.tensor(values[n] as number[])));
@@ -44,7 +56,9 @@ export function tinyReferenceModel(name: 'tiny1d' | 'tiny2d'): tf.LayersModel {
     conv('conv_a', 3, oneD ? undefined : entry.inputShape),
     tf.layers.batchNormalization({ name: 'bn_a' }),
     tf.layers.reLU({ name: 'relu_a' }),
-    oneD ? tf.layers.maxPooling1d({ name: 'pool_a', poolSize: 2 }) : tf.layers.maxPooling2d({ name: 'pool_a', poolSize: 2 }),
+    oneD
+      ? tf.layers.maxPooling1d({ name: 'pool_a', poolSize: 2 })
+      : tf.layers.maxPooling2d({ name: 'pool_a', poolSize: 2 }),
     conv('conv_b', 4),
     tf.layers.reLU({ name: 'relu_b' }),
     oneD ? tf.layers.flatten({ name: 'flatten' }) : tf.layers.globalAveragePooling2d({ name: 'gap' }),
@@ -55,7 +69,13 @@ export function tinyReferenceModel(name: 'tiny1d' | 'tiny2d'): tf.LayersModel {
     for (const layer of model.layers) {
       const values = w[layer.name];
       if (values === undefined) continue;
-      setWeights(layer, layer.getClassName() === 'BatchNormalization' ? ['gamma', 'beta', 'moving_mean', 'moving_variance'] : ['kernel', 'bias'], values);
+      setWeights(
+        layer,
+        layer.getClassName() === 'BatchNormalization'
+          ? ['gamma', 'beta', 'moving_mean', 'moving_variance']
+          : ['kernel', 'bias'],
+        values,
+      );
     }
   });
   return model;

@@ -51,8 +51,10 @@ async function layersGradient(model: tf.LayersModel, x: tf.Tensor, targets: numb
   await tf.setBackend('cpu');
   try {
     return tf.tidy(() => {
-      const mask = tf.oneHot(tf.tensor1d(targets, 'int32'), (model.outputs[0].shape[1] as number));
-      const g = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(model.apply(input, { training: false }) as tf.Tensor, mask)))(x);
+      const mask = tf.oneHot(tf.tensor1d(targets, 'int32'), model.outputs[0].shape[1] as number);
+      const g = tf.grad((input: tf.Tensor) =>
+        tf.sum(tf.mul(model.apply(input, { training: false }) as tf.Tensor, mask)),
+      )(x);
       return Array.from(g.dataSync());
     });
   } finally {
@@ -70,14 +72,23 @@ for (const [name, build, shape] of [
     const x = randomBatch([...shape], 21);
     const targets = [0, 1, 2, 1].slice(0, shape[0]);
     const reference = await layersGradient(model, x, targets);
-    assert.ok(reference.filter((v) => Math.abs(v) > 1e-4).length > reference.length / 4, 'the test model must not be dead');
+    assert.ok(
+      reference.filter((v) => Math.abs(v) > 1e-4).length > reference.length / 4,
+      'the test model must not be dead',
+    );
     const plain = await gradients(model, x, { target: targets, scores: 'probabilities' });
     assertClose(flat(plain.attributions), reference, 1e-6, 1e-5, 'gradients');
     const sal = await saliency(model, x, { target: targets, scores: 'probabilities' });
     assertClose(flat(sal.attributions), reference.map(Math.abs), 1e-6, 1e-5, 'saliency');
     const ixg = await inputXGradient(model, x, { target: targets, scores: 'probabilities' });
     const xs = flat(x);
-    assertClose(flat(ixg.attributions), reference.map((g, i) => g * xs[i]), 1e-6, 1e-5, 'input x gradient');
+    assertClose(
+      flat(ixg.attributions),
+      reference.map((g, i) => g * xs[i]),
+      1e-6,
+      1e-5,
+      'input x gradient',
+    );
     [plain, sal, ixg].forEach(disposeAttribution);
     x.dispose();
     model.dispose();
@@ -90,7 +101,13 @@ test('integrated gradients equals a hand-written weighted sum of gradients along
   const baseline = randomBatch([1, 6, 5, 2], 33);
   for (const method of ['trapezoid', 'riemann-left', 'riemann-right', 'riemann-middle', 'gauss-legendre'] as const) {
     const steps = 7;
-    const result = await integratedGradients(model, x, { baseline, steps, integration: method, target: [2, 0], batchSize: 5 });
+    const result = await integratedGradients(model, x, {
+      baseline,
+      steps,
+      integration: method,
+      target: [2, 0],
+      batchSize: 5,
+    });
     const { alphas, weights } = integrationPoints(steps, method);
     const xs = x.arraySync() as number[][][][];
     const bs = (baseline.arraySync() as number[][][][])[0];
@@ -108,7 +125,10 @@ test('integrated gradients equals a hand-written weighted sum of gradients along
       }
       expected.push(...integral.map((v, i) => v * (xe[i] - be[i])));
     }
-    assert.ok(expected.some((v) => Math.abs(v) > 1e-3), 'the test model must not be dead');
+    assert.ok(
+      expected.some((v) => Math.abs(v) > 1e-3),
+      'the test model must not be dead',
+    );
     assertClose(flat(result.attributions), expected, 1e-6, 1e-5, method);
     disposeAttribution(result);
   }

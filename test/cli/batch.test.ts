@@ -15,7 +15,19 @@ test('batch explains every file, reports a broken one, and a second run redoes o
   cpSync(path.join(repoRoot, 'assets', 'demo-recordings'), inputs, { recursive: true });
   writeFileSync(path.join(inputs, 'broken.wav'), 'not a wav file at all');
   const out = path.join(work, 'out');
-  const argv = ['batch', '--model', path.join(repoRoot, 'assets', 'demo-model', 'model.json'), '--input', inputs, '--methods', 'saliency,input-x-gradient', '--out', out, '--json', '--quiet'];
+  const argv = [
+    'batch',
+    '--model',
+    path.join(repoRoot, 'assets', 'demo-model', 'model.json'),
+    '--input',
+    inputs,
+    '--methods',
+    'saliency,input-x-gradient',
+    '--out',
+    out,
+    '--json',
+    '--quiet',
+  ];
   const first = await runCli(argv);
   assert.equal(first.code, 1, 'a failed file makes the exit code non-zero');
   const summary = JSON.parse(first.stdout);
@@ -40,11 +52,27 @@ test('batch explains every file, reports a broken one, and a second run redoes o
 test('batch --target explains the named class for every file; --force redoes finished files', async () => {
   const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-batch-target-'));
   const out = path.join(work, 'out');
-  const argv = ['batch', '--model', path.join(repoRoot, 'assets', 'demo-model', 'model.json'), '--input', path.join(repoRoot, 'assets', 'demo-recordings'), '--target', 'Cu_pipiens', '--out', out, '--json', '--quiet'];
+  const argv = [
+    'batch',
+    '--model',
+    path.join(repoRoot, 'assets', 'demo-model', 'model.json'),
+    '--input',
+    path.join(repoRoot, 'assets', 'demo-recordings'),
+    '--target',
+    'Cu_pipiens',
+    '--out',
+    out,
+    '--json',
+    '--quiet',
+  ];
   const first = await runCli(argv);
   assert.equal(first.code, 0, first.stderr);
   const summary = JSON.parse(first.stdout);
-  for (const file of summary.files) assert.deepEqual(file.inputs.map((i: { targetName: string }) => i.targetName), ['Cu_pipiens']);
+  for (const file of summary.files)
+    assert.deepEqual(
+      file.inputs.map((i: { targetName: string }) => i.targetName),
+      ['Cu_pipiens'],
+    );
   const again = await runCli([...argv, '--force']);
   assert.deepEqual(JSON.parse(again.stdout).counts, { done: 6, skipped: 0, failed: 0 });
 });

@@ -18,7 +18,10 @@ export async function saveModelJson(model: tf.LayersModel, dir: string): Promise
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightsManifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }];
-      await writeFile(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: artifacts.modelTopology, format: 'layers-model', weightsManifest }));
+      await writeFile(
+        path.join(dir, 'model.json'),
+        JSON.stringify({ modelTopology: artifacts.modelTopology, format: 'layers-model', weightsManifest }),
+      );
       await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),

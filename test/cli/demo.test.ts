@@ -20,9 +20,14 @@ test('demo writes a self-contained report with every recording, prediction and e
   const recordings = 6;
   assert.equal(document.results.length, recordings * DEMO_METHODS.length);
   // The demo model recognises its own synthetic species.
-  for (const r of document.results) assert.ok(String(r.name).startsWith(String(r.targetName)), `${r.name} predicted as ${r.targetName}`);
+  for (const r of document.results)
+    assert.ok(String(r.name).startsWith(String(r.targetName)), `${r.name} predicted as ${r.targetName}`);
   const html = readFileSync(path.join(out, 'report.html'), 'utf8');
-  assert.equal((html.match(/<img /g) ?? []).length, recordings * (DEMO_METHODS.length + 1), 'features picture + one picture per method and recording');
+  assert.equal(
+    (html.match(/<img /g) ?? []).length,
+    recordings * (DEMO_METHODS.length + 1),
+    'features picture + one picture per method and recording',
+  );
   assert.doesNotMatch(html, /(src|href)\s*=\s*["']?https?:/i, 'no network resources');
   assert.doesNotMatch(html, /<script[^>]+src=/i);
   for (const method of DEMO_METHODS) assert.match(html, new RegExp(method));

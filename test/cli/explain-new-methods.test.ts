@@ -27,7 +27,16 @@ test('explain --method grad-cam|guided-grad-cam|occlusion|deeplift|lrp: attribut
   const inputFile = path.join(work, 'inputs.json');
   writeFileSync(inputFile, JSON.stringify(x.arraySync()));
   const run = async (...args: string[]): Promise<{ results: Record<string, unknown>[] }> => {
-    const { code, stdout, stderr } = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--json', '--quiet', ...args]);
+    const { code, stdout, stderr } = await runCli([
+      'explain',
+      '--model',
+      modelFile,
+      '--input',
+      inputFile,
+      '--json',
+      '--quiet',
+      ...args,
+    ]);
     assert.equal(code, 0, stderr);
     return JSON.parse(stdout);
   };
@@ -36,22 +45,65 @@ test('explain --method grad-cam|guided-grad-cam|occlusion|deeplift|lrp: attribut
   const camApi = await gradCam(model, x, { layer: layerName });
   assert.equal(cam.results[0].layer, layerName);
   assert.deepEqual((cam.results[0].layerMap as number[]).length, 12);
-  assertClose(cam.results.flatMap((r) => r.layerMap as number[]), flat(camApi.layerMap as tf.Tensor), 1e-6, 1e-6, 'layerMap');
-  assert.deepEqual([(cam.results[0].attributions as number[][]).length, (cam.results[0].attributions as number[][])[0].length], [12, 2]);
+  assertClose(
+    cam.results.flatMap((r) => r.layerMap as number[]),
+    flat(camApi.layerMap as tf.Tensor),
+    1e-6,
+    1e-6,
+    'layerMap',
+  );
+  assert.deepEqual(
+    [(cam.results[0].attributions as number[][]).length, (cam.results[0].attributions as number[][])[0].length],
+    [12, 2],
+  );
   disposeAttribution(camApi);
   const guided = await run('--method', 'guided-grad-cam');
   assert.equal(guided.results[0].layer, layerName);
   const occ = await run('--method', 'occlusion', '--window', '3', '--stride', '2');
   const occApi = await occlusion(model, x, { window: 3, stride: 2 });
-  assertClose(occ.results.flatMap((r) => (r.attributions as number[][]).flat()), flat(occApi.attributions), 1e-6, 1e-6, 'occlusion');
+  assertClose(
+    occ.results.flatMap((r) => (r.attributions as number[][]).flat()),
+    flat(occApi.attributions),
+    1e-6,
+    1e-6,
+    'occlusion',
+  );
   disposeAttribution(occApi);
   const dl = await run('--method', 'deeplift');
   for (const r of dl.results) assert.ok(Math.abs(r.delta as number) < 1e-4, `delta ${r.delta}`);
-  const relevance = await run('--method', 'lrp', '--rule', 'alpha-beta', '--alpha', '1', '--beta', '0', '--epsilon', '0.001', '--fold-batch-norm');
+  const relevance = await run(
+    '--method',
+    'lrp',
+    '--rule',
+    'alpha-beta',
+    '--alpha',
+    '1',
+    '--beta',
+    '0',
+    '--epsilon',
+    '0.001',
+    '--fold-batch-norm',
+  );
   const lrpApi = await lrp(model, x, { rule: 'alpha-beta', alpha: 1, beta: 0, epsilon: 0.001, foldBatchNorm: true });
-  assertClose(relevance.results.flatMap((r) => (r.attributions as number[][]).flat()), flat(lrpApi.attributions), 1e-6, 1e-6, 'lrp');
+  assertClose(
+    relevance.results.flatMap((r) => (r.attributions as number[][]).flat()),
+    flat(lrpApi.attributions),
+    1e-6,
+    1e-6,
+    'lrp',
+  );
   disposeAttribution(lrpApi);
-  const bad = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--method', 'lrp', '--epsilon', '-1']);
+  const bad = await runCli([
+    'explain',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--method',
+    'lrp',
+    '--epsilon',
+    '-1',
+  ]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /Option '--epsilon' must be a number in \[0, 1000000\] but got '-1'\./);
   model.dispose();

@@ -28,58 +28,139 @@ function psdInputs(): number[][] {
     .map(([, v]) => v.values);
 }
 
-test('explain --json on a real model gives the numbers of the library API, for a list of flat PSD inputs', { skip: skipWithoutShared }, async () => {
-  const inputs = psdInputs();
-  const inputFile = path.join(work, 'psd-inputs.json');
-  writeFileSync(inputFile, JSON.stringify(inputs));
-  const { code, stdout, stderr } = await runCli(['explain', '--model', hieraModel, '--input', inputFile, '--method', 'integrated-gradients', '--output', 'species', '--steps', '16', '--json', '--quiet']);
-  assert.equal(code, 0, stderr);
-  const document = JSON.parse(stdout);
-  assert.equal(document.method, 'integrated-gradients');
-  assert.equal(document.model.output, 'species');
-  assert.deepEqual(document.model.outputs, ['embedding', 'genus', 'species']);
-  assert.equal(document.results.length, inputs.length);
-  const model = await loadModelFile(hieraModel);
-  const x = tf.tensor(inputs.flat(), [inputs.length, 129, 1]);
-  const api = await integratedGradients(model, x, { output: 'species', steps: 16 });
-  assertClose(document.results.flatMap((r: { attributions: number[][] }) => r.attributions.flat()), flat(api.attributions), 0, 0, 'attributions');
-  assert.deepEqual(document.results.map((r: { target: number }) => r.target), api.targets);
-  assert.deepEqual(document.results.map((r: { targetName: string }) => r.targetName), api.targetNames);
-  assertClose(document.results.map((r: { delta: number }) => r.delta), api.delta ?? [], 0, 0, 'delta');
-  assertClose(document.results.flatMap((r: { probabilities: number[] }) => r.probabilities), flat(api.probabilities as tf.Tensor), 0, 0, 'probabilities');
-  assert.deepEqual(document.results[0].heatmap.length, 129);
-  disposeAttribution(api);
-  x.dispose();
-});
+test(
+  'explain --json on a real model gives the numbers of the library API, for a list of flat PSD inputs',
+  { skip: skipWithoutShared },
+  async () => {
+    const inputs = psdInputs();
+    const inputFile = path.join(work, 'psd-inputs.json');
+    writeFileSync(inputFile, JSON.stringify(inputs));
+    const { code, stdout, stderr } = await runCli([
+      'explain',
+      '--model',
+      hieraModel,
+      '--input',
+      inputFile,
+      '--method',
+      'integrated-gradients',
+      '--output',
+      'species',
+      '--steps',
+      '16',
+      '--json',
+      '--quiet',
+    ]);
+    assert.equal(code, 0, stderr);
+    const document = JSON.parse(stdout);
+    assert.equal(document.method, 'integrated-gradients');
+    assert.equal(document.model.output, 'species');
+    assert.deepEqual(document.model.outputs, ['embedding', 'genus', 'species']);
+    assert.equal(document.results.length, inputs.length);
+    const model = await loadModelFile(hieraModel);
+    const x = tf.tensor(inputs.flat(), [inputs.length, 129, 1]);
+    const api = await integratedGradients(model, x, { output: 'species', steps: 16 });
+    assertClose(
+      document.results.flatMap((r: { attributions: number[][] }) => r.attributions.flat()),
+      flat(api.attributions),
+      0,
+      0,
+      'attributions',
+    );
+    assert.deepEqual(
+      document.results.map((r: { target: number }) => r.target),
+      api.targets,
+    );
+    assert.deepEqual(
+      document.results.map((r: { targetName: string }) => r.targetName),
+      api.targetNames,
+    );
+    assertClose(
+      document.results.map((r: { delta: number }) => r.delta),
+      api.delta ?? [],
+      0,
+      0,
+      'delta',
+    );
+    assertClose(
+      document.results.flatMap((r: { probabilities: number[] }) => r.probabilities),
+      flat(api.probabilities as tf.Tensor),
+      0,
+      0,
+      'probabilities',
+    );
+    assert.deepEqual(document.results[0].heatmap.length, 129);
+    disposeAttribution(api);
+    x.dispose();
+  },
+);
 
-test('explain on a recording writes JSON, .npy that NumPy loads with shape and dtype, and pictures', { skip: skipWithoutShared }, async (t) => {
-  const out = path.join(work, 'out-recording');
-  const { code, stdout, stderr } = await runCli(['explain', '--model', psdModel, '--input', recording, '--method', 'saliency', '--out', out, '--json']);
-  assert.equal(code, 0, stderr);
-  const document = JSON.parse(stdout);
-  assert.equal(document.preset, 'potamitis-psd');
-  assert.equal(document.results[0].input.length, 129, 'the input computed from the recording is included');
-  const files = readdirSync(out).sort();
-  const base = 'Ae.Aegypti_1F_5D_25C_SmallCylinder_Cut16.wav.saliency';
-  assert.deepEqual(files, [`${base}.attributions.json`, `${base}.attributions.npy`, `${base}.heatmap.npy`, `${base}.png`, `${base}.svg`, 'explain.json'].sort());
-  assert.deepEqual([...readFileSync(path.join(out, `${base}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
-  // The library API on the same input gives the same saliency.
-  const model = await loadModelFile(psdModel);
-  const api = await saliency(model, [document.results[0].input]);
-  assertClose(document.results[0].attributions.flat(), flat(api.attributions), 0, 0, 'saliency');
-  disposeAttribution(api);
-  const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-  if (numpy.status !== 0) {
-    t.skip('python3 with numpy is not installed: the .npy check against NumPy is skipped');
-    return;
-  }
-  const check = spawnSync('python3', ['-c', `import numpy as np, json, sys
+test(
+  'explain on a recording writes JSON, .npy that NumPy loads with shape and dtype, and pictures',
+  { skip: skipWithoutShared },
+  async (t) => {
+    const out = path.join(work, 'out-recording');
+    const { code, stdout, stderr } = await runCli([
+      'explain',
+      '--model',
+      psdModel,
+      '--input',
+      recording,
+      '--method',
+      'saliency',
+      '--out',
+      out,
+      '--json',
+    ]);
+    assert.equal(code, 0, stderr);
+    const document = JSON.parse(stdout);
+    assert.equal(document.preset, 'potamitis-psd');
+    assert.equal(document.results[0].input.length, 129, 'the input computed from the recording is included');
+    const files = readdirSync(out).sort();
+    const base = 'Ae.Aegypti_1F_5D_25C_SmallCylinder_Cut16.wav.saliency';
+    assert.deepEqual(
+      files,
+      [
+        `${base}.attributions.json`,
+        `${base}.attributions.npy`,
+        `${base}.heatmap.npy`,
+        `${base}.png`,
+        `${base}.svg`,
+        'explain.json',
+      ].sort(),
+    );
+    assert.deepEqual([...readFileSync(path.join(out, `${base}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    // The library API on the same input gives the same saliency.
+    const model = await loadModelFile(psdModel);
+    const api = await saliency(model, [document.results[0].input]);
+    assertClose(document.results[0].attributions.flat(), flat(api.attributions), 0, 0, 'saliency');
+    disposeAttribution(api);
+    const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+    if (numpy.status !== 0) {
+      t.skip('python3 with numpy is not installed: the .npy check against NumPy is skipped');
+      return;
+    }
+    const check = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import numpy as np, json, sys
 a = np.load(sys.argv[1]); h = np.load(sys.argv[2])
-print(json.dumps({"shape": list(a.shape), "dtype": str(a.dtype), "hshape": list(h.shape), "first": float(a.ravel()[0])}))`, path.join(out, `${base}.attributions.npy`), path.join(out, `${base}.heatmap.npy`)], { encoding: 'utf8' });
-  assert.equal(check.status, 0, check.stderr);
-  const info = JSON.parse(check.stdout);
-  assert.deepEqual(info, { shape: [129, 1], dtype: 'float32', hshape: [129], first: Math.fround(document.results[0].attributions[0][0]) });
-});
+print(json.dumps({"shape": list(a.shape), "dtype": str(a.dtype), "hshape": list(h.shape), "first": float(a.ravel()[0])}))`,
+        path.join(out, `${base}.attributions.npy`),
+        path.join(out, `${base}.heatmap.npy`),
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(check.status, 0, check.stderr);
+    const info = JSON.parse(check.stdout);
+    assert.deepEqual(info, {
+      shape: [129, 1],
+      dtype: 'float32',
+      hshape: [129],
+      first: Math.fround(document.results[0].attributions[0][0]),
+    });
+  },
+);
 
 test('explain on a tfjs model.json with .npy input, every method of the registry', async () => {
   const model = conv1dNet(91);
@@ -91,11 +172,32 @@ test('explain on a tfjs model.json with .npy input, every method of the registry
   const { attributionMethodNames } = await import('../../src/attribution/registry.js');
   const tensorsBefore = tf.memory().numTensors;
   for (const method of attributionMethodNames) {
-    const { code, stdout, stderr } = await runCli(['explain', '--model', modelFile, '--input', npy, '--method', method, '--json', '--quiet', '--seed', '3', '--samples', '2', '--steps', '4', '--target', '0,2']);
+    const { code, stdout, stderr } = await runCli([
+      'explain',
+      '--model',
+      modelFile,
+      '--input',
+      npy,
+      '--method',
+      method,
+      '--json',
+      '--quiet',
+      '--seed',
+      '3',
+      '--samples',
+      '2',
+      '--steps',
+      '4',
+      '--target',
+      '0,2',
+    ]);
     assert.equal(code, 0, `${method}: ${stderr}`);
     const document = JSON.parse(stdout);
     assert.equal(document.results.length, 2);
-    assert.deepEqual(document.results.map((r: { target: number }) => r.target), [0, 2]);
+    assert.deepEqual(
+      document.results.map((r: { target: number }) => r.target),
+      [0, 2],
+    );
     assert.equal(document.results[0].attributions.length, 12);
     assert.equal(document.results[0].attributions[0].length, 2);
   }
@@ -111,11 +213,20 @@ test('bad arguments, missing files and a model that does not fit the input: one 
   writeFileSync(wrong, JSON.stringify([[1, 2, 3]]));
   const out = path.join(work, 'never-written');
   const cases: [string[], RegExp][] = [
-    [['explain', '--model', modelFile, '--input', wrong, '--out', out], /^wingbeats-xai: Input '.*wrong\.json' has shape \[1,3\] but the model takes \[12,2\] \(one input\) or \[n,12,2\] \(a list\)\.\n$/],
+    [
+      ['explain', '--model', modelFile, '--input', wrong, '--out', out],
+      /^wingbeats-xai: Input '.*wrong\.json' has shape \[1,3\] but the model takes \[12,2\] \(one input\) or \[n,12,2\] \(a list\)\.\n$/,
+    ],
     [['explain', '--model', path.join(work, 'missing.h5'), '--input', wrong], /^wingbeats-xai: .*missing\.h5.*\n$/],
-    [['explain', '--model', modelFile, '--input', wrong, '--method', 'nope'], /^wingbeats-xai: option '--method <name>' argument 'nope' is invalid\. Allowed choices are gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad, grad-cam, guided-grad-cam, occlusion, deeplift, lrp\.\n$/],
+    [
+      ['explain', '--model', modelFile, '--input', wrong, '--method', 'nope'],
+      /^wingbeats-xai: option '--method <name>' argument 'nope' is invalid\. Allowed choices are gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad, grad-cam, guided-grad-cam, occlusion, deeplift, lrp\.\n$/,
+    ],
     [['explain', '--model', modelFile], /^wingbeats-xai: required option '-i, --input <file>' not specified\n$/],
-    [['explain', '--model', modelFile, '--input', wrong, '--steps', 'many'], /^wingbeats-xai: Option '--steps' must be an integer in \[1, 100000\] but got 'many'\.\n$/],
+    [
+      ['explain', '--model', modelFile, '--input', wrong, '--steps', 'many'],
+      /^wingbeats-xai: Option '--steps' must be an integer in \[1, 100000\] but got 'many'\.\n$/,
+    ],
   ];
   for (const [argv, pattern] of cases) {
     const { code, stdout, stderr } = await runCli(argv);
@@ -126,14 +237,33 @@ test('bad arguments, missing files and a model that does not fit the input: one 
   assert.equal(existsSync(out) && readdirSync(out).length > 0, false, 'no output files after a failure');
 });
 
-test('the installed binary: --json puts exactly one document on stdout; errors exit non-zero with one line', { skip: skipWithoutShared }, () => {
-  const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
-  const ok = spawnSync(process.execPath, [bin, 'explain', '--model', psdModel, '--input', recording, '--json'], { encoding: 'utf8' });
-  assert.equal(ok.status, 0, ok.stderr);
-  assert.doesNotThrow(() => JSON.parse(ok.stdout));
-  const bad = spawnSync(process.execPath, [bin, 'explain', '--model', psdModel, '--input', recording, '--target', '9'], { encoding: 'utf8' });
-  assert.equal(bad.status, 1);
-  assert.equal(bad.stderr.trim().split('\n').filter((l) => l.startsWith('wingbeats-xai:')).length, 1);
-  assert.match(bad.stderr, /Argument 'target' passed to 'explain' must be in \[0, 6\) \(number of classes\) but got 9\./);
-  assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/, 'no stack trace without --verbose');
-});
+test(
+  'the installed binary: --json puts exactly one document on stdout; errors exit non-zero with one line',
+  { skip: skipWithoutShared },
+  () => {
+    const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
+    const ok = spawnSync(process.execPath, [bin, 'explain', '--model', psdModel, '--input', recording, '--json'], {
+      encoding: 'utf8',
+    });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.doesNotThrow(() => JSON.parse(ok.stdout));
+    const bad = spawnSync(
+      process.execPath,
+      [bin, 'explain', '--model', psdModel, '--input', recording, '--target', '9'],
+      { encoding: 'utf8' },
+    );
+    assert.equal(bad.status, 1);
+    assert.equal(
+      bad.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('wingbeats-xai:')).length,
+      1,
+    );
+    assert.match(
+      bad.stderr,
+      /Argument 'target' passed to 'explain' must be in \[0, 6\) \(number of classes\) but got 9\./,
+    );
+    assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/, 'no stack trace without --verbose');
+  },
+);

@@ -34,7 +34,22 @@ test('every command that takes a method shows every method option with one flag,
     helps.set(command, stdout);
   }
   const specs = methodOptionSpecs();
-  assert.deepEqual(specs.map((s) => s.flag).sort(), ['--alpha', '--baseline', '--beta', '--epsilon', '--fold-batch-norm', '--gamma', '--integration', '--layer', '--noise-samples', '--noise-stdev', '--rule', '--steps', '--stride', '--window']);
+  assert.deepEqual(specs.map((s) => s.flag).sort(), [
+    '--alpha',
+    '--baseline',
+    '--beta',
+    '--epsilon',
+    '--fold-batch-norm',
+    '--gamma',
+    '--integration',
+    '--layer',
+    '--noise-samples',
+    '--noise-stdev',
+    '--rule',
+    '--steps',
+    '--stride',
+    '--window',
+  ]);
   for (const spec of specs) {
     const blocks = METHOD_COMMANDS.map((c) => flagHelp(helps.get(c) as string, spec.flag));
     blocks.forEach((b, i) => assert.ok(b !== undefined, `${METHOD_COMMANDS[i]} --help lacks ${spec.flag}`));

@@ -20,7 +20,11 @@ test('tsx and esbuild are development dependencies; no library source imports th
   }
   assert.equal(pkg.engines.node, '>=20');
   for (const file of sourceFiles(path.join(repoRoot, 'src'))) {
-    assert.doesNotMatch(readFileSync(file, 'utf8'), /from ['"](tsx|esbuild)[/'"]/, `${path.relative(repoRoot, file)} imports a development tool`);
+    assert.doesNotMatch(
+      readFileSync(file, 'utf8'),
+      /from ['"](tsx|esbuild)[/'"]/,
+      `${path.relative(repoRoot, file)} imports a development tool`,
+    );
   }
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
   assert.match(readme, /Node\.js 20/);

@@ -29,7 +29,15 @@ test('help states defaults in one style: "(default: ...)" from commander, never 
 
 test('stats --json works without --out and writes nothing', async () => {
   const recording = path.join(repoRoot, 'assets', 'demo-recordings', 'Ae_aegypti_synthetic.wav');
-  const { code, stdout, stderr } = await runCli(['stats', '--input', recording, '--preset', 'potamitis-psd', '--json', '--quiet']);
+  const { code, stdout, stderr } = await runCli([
+    'stats',
+    '--input',
+    recording,
+    '--preset',
+    'potamitis-psd',
+    '--json',
+    '--quiet',
+  ]);
   assert.equal(code, 0, stderr);
   const document = JSON.parse(stdout);
   assert.deepEqual(document.shape, [129, 1]);

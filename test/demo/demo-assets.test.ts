@@ -39,7 +39,10 @@ describe('shipped demo assets', () => {
     const paths = demoAssetPaths();
     for (const file of [paths.modelJson, paths.labels, paths.metadata]) assert.ok(existsSync(file), `${file} exists`);
     assert.ok(statSync(paths.modelJson).size + statSync(`${paths.modelDir}/weights.bin`).size < 100_000);
-    assert.deepEqual(paths.recordings.map((p) => basename(p)), DEMO_SPECIES.map((s) => `${s}_synthetic.wav`).sort());
+    assert.deepEqual(
+      paths.recordings.map((p) => basename(p)),
+      DEMO_SPECIES.map((s) => `${s}_synthetic.wav`).sort(),
+    );
     for (const file of paths.recordings) assert.ok(statSync(file).size < 150_000, `${file} is small`);
   });
 
@@ -108,7 +111,9 @@ describe('shipped demo assets', () => {
     const x = inputs(recordings);
     const predicted = classify(model, x);
     x.dispose();
-    const expected = recordings.map((r) => DEMO_SPECIES.indexOf(r.name!.replace('_synthetic.wav', '') as (typeof DEMO_SPECIES)[number]));
+    const expected = recordings.map((r) =>
+      DEMO_SPECIES.indexOf(r.name!.replace('_synthetic.wav', '') as (typeof DEMO_SPECIES)[number]),
+    );
     const correct = predicted.filter((p, i) => p === expected[i]).length;
     assert.ok(correct >= 5, `demo recordings classified correctly: ${correct}/6 (${predicted.join(',')})`);
   });

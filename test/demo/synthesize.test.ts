@@ -50,11 +50,17 @@ describe('synthesizeWingbeat', () => {
       const peaks: number[] = [];
       for (let i = 0; i < 12; i++) {
         const rec = synthesizeWingbeat(species, { seed: `${species}-${i}` });
-        assert.ok(Math.abs(rec.fundamental - meanFrequency) <= 3 * frequencySd + 1e-9, `${species}: fundamental ${rec.fundamental}`);
+        assert.ok(
+          Math.abs(rec.fundamental - meanFrequency) <= 3 * frequencySd + 1e-9,
+          `${species}: fundamental ${rec.fundamental}`,
+        );
         peaks.push(psdPeakHz(rec.samples, rec.sampleRate));
       }
       // Bins are 31.25 Hz wide; the median over recordings is within about a bin and a half of the mean.
-      assert.ok(Math.abs(median(peaks) - meanFrequency) <= 50, `${species}: median PSD peak ${median(peaks)} Hz vs mean ${meanFrequency} Hz`);
+      assert.ok(
+        Math.abs(median(peaks) - meanFrequency) <= 50,
+        `${species}: median PSD peak ${median(peaks)} Hz vs mean ${meanFrequency} Hz`,
+      );
     }
     // A given fundamental (no draw) is where the peak is, also after resampling from 44.1 kHz.
     const rec = synthesizeWingbeat('Cu_quinquefasciatus', { seed: 3, fundamental: 400, sampleRate: 44100, snrDb: 30 });
@@ -72,7 +78,11 @@ describe('synthesizeWingbeat', () => {
   });
 
   it('rejects an unknown species and bad options with clear errors', () => {
-    assert.throws(() => synthesizeWingbeat('Ae_vexans' as never), (e: unknown) => e instanceof WingbeatsError && e.code === 'INVALID_ARGUMENT' && /species.*Ae_aegypti/.test(e.message));
+    assert.throws(
+      () => synthesizeWingbeat('Ae_vexans' as never),
+      (e: unknown) =>
+        e instanceof WingbeatsError && e.code === 'INVALID_ARGUMENT' && /species.*Ae_aegypti/.test(e.message),
+    );
     assert.throws(() => synthesizeWingbeat(6), /species/);
     assert.throws(() => synthesizeWingbeat('Ae_aegypti', { sampleRate: -1 }), /options.sampleRate/);
     assert.throws(() => synthesizeWingbeat('Ae_aegypti', { fundamental: 900 }), /Nyquist/);
@@ -84,8 +94,14 @@ describe('synthesizeDataset', () => {
   it('gives perSpecies recordings of every species in label order, reproducibly', () => {
     const a = synthesizeDataset({ perSpecies: 2, seed: 5 });
     const b = synthesizeDataset({ perSpecies: 2, seed: 5 });
-    assert.deepEqual(a.map((r) => r.label), [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
-    assert.deepEqual(a.map((r) => r.species), DEMO_SPECIES.flatMap((s) => [s, s]));
+    assert.deepEqual(
+      a.map((r) => r.label),
+      [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+    );
+    assert.deepEqual(
+      a.map((r) => r.species),
+      DEMO_SPECIES.flatMap((s) => [s, s]),
+    );
     a.forEach((r, i) => assert.deepEqual(r.samples, b[i].samples));
     assert.notDeepEqual(a[0].samples, a[1].samples);
   });

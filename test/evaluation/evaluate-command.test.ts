@@ -29,52 +29,151 @@ async function fixtures(): Promise<{ modelFile: string; inputFile: string; input
 
 test('evaluate --json: one JSON document with the curves of the library, per input and per random seed', async () => {
   const { modelFile, inputFile, inputs } = await fixtures();
-  const argv = ['evaluate', '--model', modelFile, '--input', inputFile, '--methods', 'saliency,gradients', '--random-seeds', '3', '--fraction', '0.5', '--step', '0.1', '--seed', '4', '--json'];
+  const argv = [
+    'evaluate',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--methods',
+    'saliency,gradients',
+    '--random-seeds',
+    '3',
+    '--fraction',
+    '0.5',
+    '--step',
+    '0.1',
+    '--seed',
+    '4',
+    '--json',
+  ];
   const { code, stdout, stderr } = await runCli(argv);
   assert.equal(code, 0, stderr);
   const document = JSON.parse(stdout);
   assert.equal(document.command, 'evaluate');
   assert.deepEqual(document.randomSeeds, [4, 5, 6]);
   assert.equal(document.results.length, 2);
-  assert.deepEqual(document.results[0].curves.map((c: { method: string }) => c.method), ['saliency', 'gradients', 'random', 'random', 'random']);
+  assert.deepEqual(
+    document.results[0].curves.map((c: { method: string }) => c.method),
+    ['saliency', 'gradients', 'random', 'random', 'random'],
+  );
   const model = await loadModelFile(modelFile);
   const x = tf.tensor(inputs.flat(2), [2, 12, 2]);
-  const api = await compareWithRandom(model, x, { methods: ['saliency', 'gradients'], randomSeeds: 3, fraction: 0.5, step: 0.1, seed: 4 });
+  const api = await compareWithRandom(model, x, {
+    methods: ['saliency', 'gradients'],
+    randomSeeds: 3,
+    fraction: 0.5,
+    step: 0.1,
+    seed: 4,
+  });
   x.dispose();
   model.layersModel?.dispose();
   const apiJson = JSON.parse(JSON.stringify(api.results));
-  assert.deepEqual(document.results.map(({ input: _input, head: _head, warnings: _warnings, ...rest }: { input: string; head: string; warnings: string[] }) => rest), apiJson, 'the numbers of compareWithRandom');
-  assert.ok(document.results.every((r: { head: string; warnings: string[] }) => r.head === document.head && Array.isArray(r.warnings)), 'every result names its head and carries warnings');
+  assert.deepEqual(
+    document.results.map(
+      ({
+        input: _input,
+        head: _head,
+        warnings: _warnings,
+        ...rest
+      }: {
+        input: string;
+        head: string;
+        warnings: string[];
+      }) => rest,
+    ),
+    apiJson,
+    'the numbers of compareWithRandom',
+  );
+  assert.ok(
+    document.results.every(
+      (r: { head: string; warnings: string[] }) => r.head === document.head && Array.isArray(r.warnings),
+    ),
+    'every result names its head and carries warnings',
+  );
   assert.match(document.reading.aopc, /higher is better/);
   assert.match(document.reading.auc, /lower is better/);
-  assert.deepEqual(document.results.map((r: { input: string }) => r.input), ['inputs.json#0', 'inputs.json#1']);
+  assert.deepEqual(
+    document.results.map((r: { input: string }) => r.input),
+    ['inputs.json#0', 'inputs.json#1'],
+  );
 });
 
 test('evaluate reads --stats files, writes charts with --out, and prints a summary without --json', async () => {
   const { modelFile, inputFile } = await fixtures();
   const statsFile = path.join(work, 'stats.json');
-  writeFileSync(statsFile, JSON.stringify({ shape: [12, 2], mean: new Array(24).fill(0), std: new Array(24).fill(1), count: 10 }));
+  writeFileSync(
+    statsFile,
+    JSON.stringify({ shape: [12, 2], mean: new Array(24).fill(0), std: new Array(24).fill(1), count: 10 }),
+  );
   const out = path.join(work, 'out');
-  const { code, stdout, stderr } = await runCli(['evaluate', '--model', modelFile, '--input', inputFile, '--stats', statsFile, '--random-seeds', '2', '--out', out, '--quiet']);
+  const { code, stdout, stderr } = await runCli([
+    'evaluate',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--stats',
+    statsFile,
+    '--random-seeds',
+    '2',
+    '--out',
+    out,
+    '--quiet',
+  ]);
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /^inputs\.json#0: head '[^']+', target \d; random orders AOPC -?[\d.]+ ± [\d.]+ logits\n  saliency: AOPC -?[\d.]+ logits \([+-][\d.]+ against random: (better|no better) than random\), AUC/);
+  assert.match(
+    stdout,
+    /^inputs\.json#0: head '[^']+', target \d; random orders AOPC -?[\d.]+ ± [\d.]+ logits\n  saliency: AOPC -?[\d.]+ logits \([+-][\d.]+ against random: (better|no better) than random\), AUC/,
+  );
   assert.match(stdout, /AOPC: mean drop of the target logit .* in logit units; higher is better/);
   assert.match(stdout, /AUC: .*lower is better/);
-  for (const name of ['evaluate.json', 'pixel-flipping-0.svg', 'pixel-flipping-0.png', 'pixel-flipping-1.png']) assert.ok(existsSync(path.join(out, name)), name);
-  const json = await runCli(['evaluate', '--model', modelFile, '--input', inputFile, '--stats', statsFile, '--random-seeds', '2', '--json', '--quiet']);
+  for (const name of ['evaluate.json', 'pixel-flipping-0.svg', 'pixel-flipping-0.png', 'pixel-flipping-1.png'])
+    assert.ok(existsSync(path.join(out, name)), name);
+  const json = await runCli([
+    'evaluate',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--stats',
+    statsFile,
+    '--random-seeds',
+    '2',
+    '--json',
+    '--quiet',
+  ]);
   assert.equal(JSON.parse(json.stdout).statistics, 'given');
 });
 
 test('evaluate errors: one line on stderr naming the option, exit code 1', async () => {
   const { modelFile, inputFile } = await fixtures();
   const cases: [string[], RegExp][] = [
-    [['--methods', 'saliency,magic'], /^wingbeats-xai: Option '--methods' must be a comma-separated list of gradients, saliency, .* but got 'magic'\.\n$/],
+    [
+      ['--methods', 'saliency,magic'],
+      /^wingbeats-xai: Option '--methods' must be a comma-separated list of gradients, saliency, .* but got 'magic'\.\n$/,
+    ],
     [['--fraction', '2'], /^wingbeats-xai: Option '--fraction' must be a number in \[0, 1\] but got '2'\.\n$/],
-    [['--random-seeds', '0'], /^wingbeats-xai: Option '--random-seeds' must be an integer in \[1, 10000\] but got '0'\.\n$/],
-    [['--stats', path.join(work, 'missing.json')], /^wingbeats-xai: Pixel statistics file '.*missing\.json' does not exist\.\n$/],
+    [
+      ['--random-seeds', '0'],
+      /^wingbeats-xai: Option '--random-seeds' must be an integer in \[1, 10000\] but got '0'\.\n$/,
+    ],
+    [
+      ['--stats', path.join(work, 'missing.json')],
+      /^wingbeats-xai: Pixel statistics file '.*missing\.json' does not exist\.\n$/,
+    ],
   ];
   for (const [extra, pattern] of cases) {
-    const { code, stdout, stderr } = await runCli(['evaluate', '--model', modelFile, '--input', inputFile, '--json', '--quiet', ...extra]);
+    const { code, stdout, stderr } = await runCli([
+      'evaluate',
+      '--model',
+      modelFile,
+      '--input',
+      inputFile,
+      '--json',
+      '--quiet',
+      ...extra,
+    ]);
     assert.equal(code, 1);
     assert.equal(stdout, '');
     assert.match(stderr, pattern);

@@ -13,8 +13,13 @@ before(useWasm);
  * construction. With x = 1 and replacement statistics mean 0, std 0, flipping p lowers score₀ by exactly w_p.
  */
 function linearModel(weights: number[]): tf.LayersModel {
-  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [weights.length, 1] }), tf.layers.dense({ units: 2, useBias: false })] });
-  const kernel = tf.tensor2d(weights.flatMap((w) => [w, 0]), [weights.length, 2]);
+  const model = tf.sequential({
+    layers: [tf.layers.flatten({ inputShape: [weights.length, 1] }), tf.layers.dense({ units: 2, useBias: false })],
+  });
+  const kernel = tf.tensor2d(
+    weights.flatMap((w) => [w, 0]),
+    [weights.length, 2],
+  );
   model.setWeights([kernel]);
   kernel.dispose();
   return model;
@@ -48,7 +53,9 @@ test('MoRF on a linear model flips the largest weights first and the score falls
   const n = 129;
   const w = shuffledWeights(n, 7);
   const model = linearModel(w);
-  const result = await withoutLeaks(() => pixelFlipping(model, [ones(n)], { heatmaps: [w], statistics: zeroStatistics([n, 1]), target: 0, seed: 1 }));
+  const result = await withoutLeaks(() =>
+    pixelFlipping(model, [ones(n)], { heatmaps: [w], statistics: zeroStatistics([n, 1]), target: 0, seed: 1 }),
+  );
   const curve = result.curves[0];
   const byWeight = Array.from({ length: n }, (_, i) => i).sort((a, b) => w[b] - w[a]);
   assert.equal(result.positionsPerStep, 1, 'one position per step for a 129-bin spectrum');
@@ -62,14 +69,24 @@ test('MoRF on a linear model flips the largest weights first and the score falls
   const expectedCurve = [total];
   for (const p of curve.positions) expectedCurve.push((expected -= w[p]));
   assertClose(curve.targetScores, expectedCurve, 2e-5, 0, 'target scores');
-  assertClose(curve.fractions, Array.from({ length: 33 }, (_, k) => k / n), 1e-15);
+  assertClose(
+    curve.fractions,
+    Array.from({ length: 33 }, (_, k) => k / n),
+    1e-15,
+  );
   assert.deepEqual(result.statistics, 'given');
   assert.equal(result.order, 'most-relevant-first');
   const flipped = new Set(curve.positions);
   curve.finalInput.forEach((v, i) => assert.equal(v, flipped.has(i) ? 0 : 1));
 
   // LeRF flips the smallest weights first; any other order moves the score less than MoRF at every step.
-  const lerf = await pixelFlipping(model, [ones(n)], { heatmaps: [w], order: 'least-relevant-first', statistics: zeroStatistics([n, 1]), target: 0, seed: 1 });
+  const lerf = await pixelFlipping(model, [ones(n)], {
+    heatmaps: [w],
+    order: 'least-relevant-first',
+    statistics: zeroStatistics([n, 1]),
+    target: 0,
+    seed: 1,
+  });
   assert.deepEqual(lerf.curves[0].positions, [...byWeight].reverse().slice(0, 32));
   const random = await pixelFlipping(model, [ones(n)], { statistics: zeroStatistics([n, 1]), target: 0, seed: 1 });
   for (let k = 1; k <= 32; k++) {
@@ -88,7 +105,11 @@ test('random flipping draws without replacement, reproducibly from the seed', as
   const c = await pixelFlipping(model, [ones(n)], { ...opts, seed: 6 });
   assert.equal(a.order, 'random');
   assert.equal(a.curves[0].positions.length, n);
-  assert.deepEqual([...a.curves[0].positions].sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i), 'every position exactly once');
+  assert.deepEqual(
+    [...a.curves[0].positions].sort((x, y) => x - y),
+    Array.from({ length: n }, (_, i) => i),
+    'every position exactly once',
+  );
   assert.deepEqual(a, b, 'same seed, same result');
   assert.notDeepEqual(a.curves[0].positions, c.curves[0].positions, 'another seed, other positions');
   model.dispose();
@@ -105,8 +126,14 @@ test('replacement values: one normal draw per position shared by its channels; s
     std: Float64Array.from({ length: size }, (_, i) => 0.5 + (i % 5)),
     count: 9,
   };
-  const x = tf.tensor(Array.from({ length: 2 * size }, (_, i) => Math.sin(i)), [2, ...shape]);
-  const heatmaps = tf.tensor(Array.from({ length: 24 }, (_, i) => Math.cos(i)), [2, 4, 3]);
+  const x = tf.tensor(
+    Array.from({ length: 2 * size }, (_, i) => Math.sin(i)),
+    [2, ...shape],
+  );
+  const heatmaps = tf.tensor(
+    Array.from({ length: 24 }, (_, i) => Math.cos(i)),
+    [2, 4, 3],
+  );
   const options = { heatmaps, statistics: stats, fraction: 0.5, step: 0.25, seed: 3, target: [0, 2] };
   const small = await withoutLeaks(() => pixelFlipping(model, x, { ...options, batchSize: 1 }));
   const large = await pixelFlipping(model, x, { ...options, batchSize: 1000 });
@@ -116,7 +143,10 @@ test('replacement values: one normal draw per position shared by its channels; s
   assert.equal(small.steps, 2);
   small.curves.forEach((curve, e) => {
     assert.equal(curve.target, [0, 2][e]);
-    assert.deepEqual(curve.targetScores, curve.scores.map((row) => row[curve.target]));
+    assert.deepEqual(
+      curve.targetScores,
+      curve.scores.map((row) => row[curve.target]),
+    );
     for (const p of curve.positions) {
       const z0 = (curve.finalInput[2 * p] - stats.mean[2 * p]) / stats.std[2 * p];
       const z1 = (curve.finalInput[2 * p + 1] - stats.mean[2 * p + 1]) / stats.std[2 * p + 1];
@@ -130,18 +160,28 @@ test('replacement values: one normal draw per position shared by its channels; s
     flatTensor,
     [Float32Array.from(values.slice(0, 12)), Float32Array.from(values.slice(12))],
     [values.slice(0, 12), values.slice(12)],
-    (heatmaps.arraySync() as number[][][]),
+    heatmaps.arraySync() as number[][][],
   ];
   for (const form of forms) {
     const again = await pixelFlipping(model, x, { ...options, heatmaps: form as never });
-    assert.deepEqual(again.curves.map((c) => c.positions), small.curves.map((c) => c.positions));
+    assert.deepEqual(
+      again.curves.map((c) => c.positions),
+      small.curves.map((c) => c.positions),
+    );
   }
   flatTensor.dispose();
   const one = tf.slice(x, 0, 1);
-  const single = await pixelFlipping(model, one, { ...options, target: 0, heatmaps: (heatmaps.arraySync() as number[][][])[0] });
+  const single = await pixelFlipping(model, one, {
+    ...options,
+    target: 0,
+    heatmaps: (heatmaps.arraySync() as number[][][])[0],
+  });
   assert.deepEqual(single.curves[0].positions, small.curves[0].positions, 'one example without batch axis');
   one.dispose();
-  assert.notDeepEqual(small.curves[0].finalInput, (await pixelFlipping(model, x, { ...options, seed: 4 })).curves[0].finalInput);
+  assert.notDeepEqual(
+    small.curves[0].finalInput,
+    (await pixelFlipping(model, x, { ...options, seed: 4 })).curves[0].finalInput,
+  );
   x.dispose();
   heatmaps.dispose();
   model.dispose();
@@ -193,15 +233,39 @@ test('pixelFlipping names the argument at fault and leaks nothing on errors', as
   const n = 10;
   const model = linearModel(shuffledWeights(n, 2));
   const x = [ones(n)];
-  await rejectsWithoutLeaks(() => pixelFlipping(model, x, { fraction: 0.05 }), /Argument 'fraction' passed to 'pixelFlipping' must be at least 1\/10 so that one of the 10 positions is flipped but got 0\.05\./);
-  await rejectsWithoutLeaks(() => pixelFlipping(model, x, { step: 0 }), /Argument 'step' passed to 'pixelFlipping' must be a number in \(0, 1\] but got 0\./);
-  await rejectsWithoutLeaks(() => pixelFlipping(model, x, { order: 'upside-down' as never }), /Argument 'order' passed to 'pixelFlipping' must be 'most-relevant-first' or 'least-relevant-first' but got 'upside-down'\./);
-  await rejectsWithoutLeaks(() => pixelFlipping(model, x, { heatmaps: [[1, 2, 3]] }), /Argument 'heatmaps' passed to 'pixelFlipping' must be one map of 10 positions \(shape \[10\]\) per example \(1\) but got 1 maps of 3 values\./);
-  await rejectsWithoutLeaks(() => pixelFlipping(model, x, { statistics: zeroStatistics([3]) }), /Argument 'statistics' passed to 'pixelFlipping' must be of shape \[10,1\] or \[10\] \(the input's\) but got statistics of shape \[3\]\./);
-  await rejectsWithoutLeaks(() => pixelFlipping(model, x, { target: 7 }), /Argument 'target' passed to 'pixelFlipping' must be in \[0, 2\) \(number of classes\) but got 7\./);
-  await rejectsWithoutLeaks(() => pixelFlipping(model, [ones(3)]), /Argument 'inputs' passed to 'pixelFlipping' must be of shape \[batch,10,1\]/);
+  await rejectsWithoutLeaks(
+    () => pixelFlipping(model, x, { fraction: 0.05 }),
+    /Argument 'fraction' passed to 'pixelFlipping' must be at least 1\/10 so that one of the 10 positions is flipped but got 0\.05\./,
+  );
+  await rejectsWithoutLeaks(
+    () => pixelFlipping(model, x, { step: 0 }),
+    /Argument 'step' passed to 'pixelFlipping' must be a number in \(0, 1\] but got 0\./,
+  );
+  await rejectsWithoutLeaks(
+    () => pixelFlipping(model, x, { order: 'upside-down' as never }),
+    /Argument 'order' passed to 'pixelFlipping' must be 'most-relevant-first' or 'least-relevant-first' but got 'upside-down'\./,
+  );
+  await rejectsWithoutLeaks(
+    () => pixelFlipping(model, x, { heatmaps: [[1, 2, 3]] }),
+    /Argument 'heatmaps' passed to 'pixelFlipping' must be one map of 10 positions \(shape \[10\]\) per example \(1\) but got 1 maps of 3 values\./,
+  );
+  await rejectsWithoutLeaks(
+    () => pixelFlipping(model, x, { statistics: zeroStatistics([3]) }),
+    /Argument 'statistics' passed to 'pixelFlipping' must be of shape \[10,1\] or \[10\] \(the input's\) but got statistics of shape \[3\]\./,
+  );
+  await rejectsWithoutLeaks(
+    () => pixelFlipping(model, x, { target: 7 }),
+    /Argument 'target' passed to 'pixelFlipping' must be in \[0, 2\) \(number of classes\) but got 7\./,
+  );
+  await rejectsWithoutLeaks(
+    () => pixelFlipping(model, [ones(3)]),
+    /Argument 'inputs' passed to 'pixelFlipping' must be of shape \[batch,10,1\]/,
+  );
   const heatmap = tf.zeros([1, 10]);
   heatmap.dispose();
-  await rejectsWithoutLeaks(() => pixelFlipping(model, x, { heatmaps: heatmap }), /Argument 'heatmaps' passed to 'pixelFlipping' must be a live tensor but got a disposed tensor\./);
+  await rejectsWithoutLeaks(
+    () => pixelFlipping(model, x, { heatmaps: heatmap }),
+    /Argument 'heatmaps' passed to 'pixelFlipping' must be a live tensor but got a disposed tensor\./,
+  );
   model.dispose();
 });

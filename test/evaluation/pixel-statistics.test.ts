@@ -4,7 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { pixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from '../../src/evaluation/pixel-statistics.js';
+import {
+  pixelStatistics,
+  pixelStatisticsFromJSON,
+  pixelStatisticsToJSON,
+} from '../../src/evaluation/pixel-statistics.js';
 import { loadPixelStatistics, savePixelStatistics } from '../../src/node/pixel-statistics-file.js';
 import { createRng } from '../../src/util/rng.js';
 import { assertClose, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
@@ -14,7 +18,9 @@ before(useWasm);
 /** 23 examples of shape [5, 2] with per-element offsets, so means and spreads differ by element. */
 function dataset(): Float32Array[] {
   const rng = createRng(11);
-  return Array.from({ length: 23 }, () => Float32Array.from({ length: 10 }, (_, i) => 100 + i + (1 + i) * rng.normal()));
+  return Array.from({ length: 23 }, () =>
+    Float32Array.from({ length: 10 }, (_, i) => 100 + i + (1 + i) * rng.normal()),
+  );
 }
 
 /** Two-pass float64 mean and population std per element. */
@@ -28,7 +34,11 @@ function direct(examples: Float32Array[]): { mean: number[]; std: number[] } {
 test('pixelStatistics equals a two-pass computation, however the data set is split into batches', async () => {
   const examples = dataset();
   const expected = direct(examples);
-  const asBatch = (list: Float32Array[]): tf.Tensor => tf.tensor(list.flatMap((e) => Array.from(e)), [list.length, 5, 2]);
+  const asBatch = (list: Float32Array[]): tf.Tensor =>
+    tf.tensor(
+      list.flatMap((e) => Array.from(e)),
+      [list.length, 5, 2],
+    );
   const splits = [[23], [1, 22], [5, 5, 5, 5, 3]];
   for (const split of splits) {
     let offset = 0;
@@ -71,19 +81,34 @@ test('pixel statistics survive a JSON file round trip', async () => {
     assert.deepEqual(pixelStatisticsFromJSON(JSON.parse(JSON.stringify(pixelStatisticsToJSON(stats)))), stats);
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ shape: [5, 2], mean: [1, 2], std: [1, 2], count: 3 }));
     await assert.rejects(loadPixelStatistics(join(dir, 'bad.json')), /"mean" has 2 numbers but shape \[5,2\] needs 10/);
-    await assert.rejects(loadPixelStatistics(join(dir, 'missing.json')), /Pixel statistics file '.*missing\.json' does not exist/);
+    await assert.rejects(
+      loadPixelStatistics(join(dir, 'missing.json')),
+      /Pixel statistics file '.*missing\.json' does not exist/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('pixelStatistics rejects empty data sets, shape changes and NaN, leaking nothing', async () => {
-  await rejectsWithoutLeaks(() => pixelStatistics([]), /Argument 'inputs' passed to 'pixelStatistics' must be a data set of at least one example but got no examples\./);
+  await rejectsWithoutLeaks(
+    () => pixelStatistics([]),
+    /Argument 'inputs' passed to 'pixelStatistics' must be a data set of at least one example but got no examples\./,
+  );
   const a = tf.zeros([2, 3]);
   const b = tf.zeros([2, 4]);
-  await rejectsWithoutLeaks(() => pixelStatistics([a, b]), /Argument 'inputs \(item 1\)' passed to 'pixelStatistics' must be examples of shape \[3\] but got shape \[2,4\]\./);
-  await rejectsWithoutLeaks(() => pixelStatistics([[1, Number.NaN, 3]]), /must be finite but got NaN in item 0, element 1/);
-  await rejectsWithoutLeaks(() => pixelStatistics(42 as never), /Argument 'inputs' passed to 'pixelStatistics' must be an iterable/);
+  await rejectsWithoutLeaks(
+    () => pixelStatistics([a, b]),
+    /Argument 'inputs \(item 1\)' passed to 'pixelStatistics' must be examples of shape \[3\] but got shape \[2,4\]\./,
+  );
+  await rejectsWithoutLeaks(
+    () => pixelStatistics([[1, Number.NaN, 3]]),
+    /must be finite but got NaN in item 0, element 1/,
+  );
+  await rejectsWithoutLeaks(
+    () => pixelStatistics(42 as never),
+    /Argument 'inputs' passed to 'pixelStatistics' must be an iterable/,
+  );
   a.dispose();
   b.dispose();
 });

@@ -8,7 +8,15 @@ import { averageRanks, spearman } from '../../src/evaluation/rank-correlation.js
 import { ssim } from '../../src/evaluation/ssim.js';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { assertClose, flat, rejectsWithoutLeaks, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
+import {
+  assertClose,
+  flat,
+  rejectsWithoutLeaks,
+  sharedDir,
+  skipWithoutShared,
+  useWasm,
+  withoutLeaks,
+} from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch } from '../tiny-models.js';
 
 before(useWasm);
@@ -20,7 +28,10 @@ test('Spearman: average ranks for ties, hand values, invariance to monotone maps
   assert.equal(spearman([1, 2, 3, 4], [40, 30, 20, 10]), -1);
   assert.equal(spearman([0.1, 0.5, 0.2], [Math.exp(0.1), Math.exp(0.5), Math.exp(0.2)]), 1);
   assert.equal(spearman([1, 1, 1], [1, 2, 3]), 0);
-  assert.throws(() => spearman([1, 2], [1, 2, 3]), /Argument 'b' passed to 'spearman' must be as long as a \(2, at least 2\) but got length 3\./);
+  assert.throws(
+    () => spearman([1, 2], [1, 2, 3]),
+    /Argument 'b' passed to 'spearman' must be as long as a \(2, at least 2\) but got length 3\./,
+  );
 });
 
 test('SSIM: 1 for identical maps, symmetric, hand value for a 3 × 3 window on constant maps', () => {
@@ -31,18 +42,32 @@ test('SSIM: 1 for identical maps, symmetric, hand value for a 3 × 3 window on c
   assert.ok(ssim(a, b, 12, 13) < 1);
   // Constant maps 0.2 and 0.6 (3 × 3, window cut to 3): variances 0, so SSIM = (2·0.2·0.6 + C1)/(0.04 + 0.36 + C1).
   const c1 = 1e-4;
-  assertClose([ssim(new Array(9).fill(0.2), new Array(9).fill(0.6), 3, 3)], [(0.24 + c1) / (0.4 + c1)], 1e-12, 0, 'constant maps');
+  assertClose(
+    [ssim(new Array(9).fill(0.2), new Array(9).fill(0.6), 3, 3)],
+    [(0.24 + c1) / (0.4 + c1)],
+    1e-12,
+    0,
+    'constant maps',
+  );
 });
 
 test('sanityCheck on a tiny 1-D model: step 0 is 1, one step per weighted layer, leak-free, the model unchanged', async () => {
   const model = conv1dNet(51);
   const before = model.getWeights().map((w) => Array.from(w.dataSync()));
   const x = randomBatch([2, 12, 2], 52);
-  const result = await withoutLeaks(() => sanityCheck(model, x, { seed: 3, methods: ['gradients', 'saliency'], target: [0, 1] }));
+  const result = await withoutLeaks(() =>
+    sanityCheck(model, x, { seed: 3, methods: ['gradients', 'saliency'], target: [0, 1] }),
+  );
   assert.deepEqual(result.layers, [model.layers[4].name, model.layers[0].name]);
-  assert.deepEqual(result.results.map((r) => r.target), [0, 1]);
+  assert.deepEqual(
+    result.results.map((r) => r.target),
+    [0, 1],
+  );
   for (const r of result.results) {
-    assert.deepEqual(r.curves.map((c) => c.method), ['gradients', 'saliency']);
+    assert.deepEqual(
+      r.curves.map((c) => c.method),
+      ['gradients', 'saliency'],
+    );
     for (const c of r.curves) {
       assert.equal(c.spearman.length, 3);
       assert.equal(c.spearman[0], 1);
@@ -64,31 +89,60 @@ test('sanityCheck on a 2-D model reports SSIM; bad methods, seeds and function m
   const curve = result.results[0].curves[0];
   assert.equal(curve.ssim?.length, result.layers.length + 1);
   assert.equal(curve.ssim?.[0], 1);
-  await rejectsWithoutLeaks(() => sanityCheck(model, x, { methods: ['nope' as 'gradients'] }), /^Argument 'methods' passed to 'sanityCheck' must be a non-empty list of 'gradients'/);
-  await rejectsWithoutLeaks(() => sanityCheck(model, x, { seed: NaN }), /Argument 'seed' passed to 'sanityCheck' must be a finite number but got NaN\./);
-  await rejectsWithoutLeaks(() => sanityCheck(ExplainableModel.from((t: tf.Tensor) => tf.reshape(t, [1, -1]), { inputShape: [6, 5, 2] }), x), /'sanityCheck' needs a tf\.LayersModel/);
+  await rejectsWithoutLeaks(
+    () => sanityCheck(model, x, { methods: ['nope' as 'gradients'] }),
+    /^Argument 'methods' passed to 'sanityCheck' must be a non-empty list of 'gradients'/,
+  );
+  await rejectsWithoutLeaks(
+    () => sanityCheck(model, x, { seed: NaN }),
+    /Argument 'seed' passed to 'sanityCheck' must be a finite number but got NaN\./,
+  );
+  await rejectsWithoutLeaks(
+    () =>
+      sanityCheck(
+        ExplainableModel.from((t: tf.Tensor) => tf.reshape(t, [1, -1]), { inputShape: [6, 5, 2] }),
+        x,
+      ),
+    /'sanityCheck' needs a tf\.LayersModel/,
+  );
   x.dispose();
   model.dispose();
 });
 
-test('sanityCheck on the Potamitis PSD model: gradient explanations decorrelate as layers are randomised; weights unchanged', { skip: skipWithoutShared }, async () => {
-  const model = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
-  const inputs = JSON.parse((await import('node:fs')).readFileSync(resolve(sharedDir, 'reference/models/Potatamis_Sequential__PSD__Mosquito_CNN_PSD.json'), 'utf8')).cases
-    .map((c: { input: number[] }) => c.input.map((v) => [v]));
-  const weightsBefore = flat(tf.concat((model.layersModel as tf.LayersModel).getWeights().map((w) => tf.reshape(w, [-1]))));
-  const result = await sanityCheck(model, inputs.slice(0, 2), { seed: 1, methods: ['gradients', 'guided-backprop', 'integrated-gradients'], methodOptions: { steps: 16 } });
-  assert.equal(result.layers[0], 'dense');
-  assert.equal(result.layers.at(-1), 'batch_norm_0');
-  for (const r of result.results) {
-    for (const c of r.curves) {
-      const last = c.spearman.at(-1) as number;
-      // Fully randomised: far from the trained explanation (Adebayo et al.: correlations fall towards 0).
-      assert.ok(last < 0.6, `${c.method}: Spearman after full randomisation ${last.toFixed(3)} should have fallen`);
-      const mean = c.spearman.slice(1).reduce((a, b) => a + b, 0) / (c.spearman.length - 1);
-      assert.ok(mean < 0.9, `${c.method}: mean Spearman over the cascade ${mean.toFixed(3)}`);
+test(
+  'sanityCheck on the Potamitis PSD model: gradient explanations decorrelate as layers are randomised; weights unchanged',
+  { skip: skipWithoutShared },
+  async () => {
+    const model = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
+    const inputs = JSON.parse(
+      (await import('node:fs')).readFileSync(
+        resolve(sharedDir, 'reference/models/Potatamis_Sequential__PSD__Mosquito_CNN_PSD.json'),
+        'utf8',
+      ),
+    ).cases.map((c: { input: number[] }) => c.input.map((v) => [v]));
+    const weightsBefore = flat(
+      tf.concat((model.layersModel as tf.LayersModel).getWeights().map((w) => tf.reshape(w, [-1]))),
+    );
+    const result = await sanityCheck(model, inputs.slice(0, 2), {
+      seed: 1,
+      methods: ['gradients', 'guided-backprop', 'integrated-gradients'],
+      methodOptions: { steps: 16 },
+    });
+    assert.equal(result.layers[0], 'dense');
+    assert.equal(result.layers.at(-1), 'batch_norm_0');
+    for (const r of result.results) {
+      for (const c of r.curves) {
+        const last = c.spearman.at(-1) as number;
+        // Fully randomised: far from the trained explanation (Adebayo et al.: correlations fall towards 0).
+        assert.ok(last < 0.6, `${c.method}: Spearman after full randomisation ${last.toFixed(3)} should have fallen`);
+        const mean = c.spearman.slice(1).reduce((a, b) => a + b, 0) / (c.spearman.length - 1);
+        assert.ok(mean < 0.9, `${c.method}: mean Spearman over the cascade ${mean.toFixed(3)}`);
+      }
     }
-  }
-  const weightsAfter = flat(tf.concat((model.layersModel as tf.LayersModel).getWeights().map((w) => tf.reshape(w, [-1]))));
-  assert.deepEqual(weightsAfter, weightsBefore, 'the model given to sanityCheck must not change');
-  model.dispose();
-});
+    const weightsAfter = flat(
+      tf.concat((model.layersModel as tf.LayersModel).getWeights().map((w) => tf.reshape(w, [-1]))),
+    );
+    assert.deepEqual(weightsAfter, weightsBefore, 'the model given to sanityCheck must not change');
+    model.dispose();
+  },
+);

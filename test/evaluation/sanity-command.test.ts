@@ -21,21 +21,46 @@ test('sanity --json: the numbers of sanityCheck; --out writes sanity.json and a 
   const x = randomBatch([2, 12, 2], 62);
   const inputFile = path.join(work, 'inputs.json');
   writeFileSync(inputFile, JSON.stringify(x.arraySync()));
-  const { code, stdout, stderr } = await runCli(['sanity', '--model', modelFile, '--input', inputFile, '--methods', 'gradients,integrated-gradients', '--steps', '8', '--seed', '5', '--json', '--quiet']);
+  const { code, stdout, stderr } = await runCli([
+    'sanity',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--methods',
+    'gradients,integrated-gradients',
+    '--steps',
+    '8',
+    '--seed',
+    '5',
+    '--json',
+    '--quiet',
+  ]);
   assert.equal(code, 0, stderr);
   const document = JSON.parse(stdout);
   assert.equal(document.command, 'sanity');
   assert.equal(document.seed, 5);
   const model = await loadModelFile(modelFile);
-  const api = await sanityCheck(model, x, { methods: ['gradients', 'integrated-gradients'], seed: 5, methodOptions: { steps: 8 } });
+  const api = await sanityCheck(model, x, {
+    methods: ['gradients', 'integrated-gradients'],
+    seed: 5,
+    methodOptions: { steps: 8 },
+  });
   model.dispose();
   assert.deepEqual(document.layers, api.layers);
-  assert.deepEqual(document.results.map(({ input: _input, ...rest }: { input: string }) => rest), JSON.parse(JSON.stringify(api.results)));
+  assert.deepEqual(
+    document.results.map(({ input: _input, ...rest }: { input: string }) => rest),
+    JSON.parse(JSON.stringify(api.results)),
+  );
   const out = path.join(work, 'out');
   const written = await runCli(['sanity', '--model', modelFile, '--input', inputFile, '--out', out, '--quiet']);
   assert.equal(written.code, 0, written.stderr);
-  assert.match(written.stdout, /^inputs\.json#0: target \d; Spearman after full randomisation: gradients -?[\d.]+, guided-backprop -?[\d.]+, integrated-gradients -?[\d.]+\n/);
-  for (const name of ['sanity.json', 'sanity-0.svg', 'sanity-0.png', 'sanity-1.png']) assert.ok(existsSync(path.join(out, name)), name);
+  assert.match(
+    written.stdout,
+    /^inputs\.json#0: target \d; Spearman after full randomisation: gradients -?[\d.]+, guided-backprop -?[\d.]+, integrated-gradients -?[\d.]+\n/,
+  );
+  for (const name of ['sanity.json', 'sanity-0.svg', 'sanity-0.png', 'sanity-1.png'])
+    assert.ok(existsSync(path.join(out, name)), name);
   const bad = await runCli(['sanity', '--model', modelFile, '--input', inputFile, '--methods', 'nope']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /Option '--methods' must be a comma-separated list of .* but got 'nope'\./);

@@ -5,7 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { repoRoot } from '../helpers.js';
 
 function runScript(script: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -31,5 +34,8 @@ test('a wasm backend that cannot start falls back to cpu with one warning line',
   assert.equal(result.name, 'cpu');
   assert.equal(result.active, 'cpu');
   assert.equal(result.warnings.length, 1);
-  assert.match(result.warnings[0], /^wingbeats-xai: TensorFlow\.js backend 'wasm' is unavailable.*; falling back to 'cpu' \(6-40x slower\)\.$/);
+  assert.match(
+    result.warnings[0],
+    /^wingbeats-xai: TensorFlow\.js backend 'wasm' is unavailable.*; falling back to 'cpu' \(6-40x slower\)\.$/,
+  );
 });

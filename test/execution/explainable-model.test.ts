@@ -25,17 +25,29 @@ test('predict: deterministic by default; Monte-Carlo dropout gives a seeded mean
   assert.equal(tf.memory().numTensors, before + 2, 'only the mean and std are left');
   const mc2 = model.predict(x, { samples: 200, seed: 5, scores: 'probabilities' });
   assert.deepEqual(flat(mc.scores), flat(mc2.scores), 'same seed, same samples');
-  assert.ok(flat(mc.std as tf.Tensor).some((s) => s > 1e-3), 'dropout makes samples differ');
+  assert.ok(
+    flat(mc.std as tf.Tensor).some((s) => s > 1e-3),
+    'dropout makes samples differ',
+  );
   // Dropout sits right before the last Dense, so the expected logits under dropout equal the deterministic logits.
   const logits = model.predict(x);
   const mcLogits = model.predict(x, { samples: 400, seed: 6 });
   const scale = Math.max(...flat(logits.scores).map(Math.abs));
-  assertClose(flat(mcLogits.scores), flat(logits.scores), 0.1 * scale, 0, 'the MC mean of the logits is near the deterministic logits');
+  assertClose(
+    flat(mcLogits.scores),
+    flat(logits.scores),
+    0.1 * scale,
+    0,
+    'the MC mean of the logits is near the deterministic logits',
+  );
   [logits.scores, mcLogits.scores, mcLogits.std].forEach((t) => t?.dispose());
   const after = model.predict(x, { scores: 'probabilities' });
   assert.deepEqual(flat(after.scores), flat(plain.scores), 'dropout is off again');
   [plain.scores, again.scores, mc.scores, mc.std, mc2.scores, mc2.std, after.scores].forEach((t) => t?.dispose());
-  assert.throws(() => model.predict(x, { samples: 0 }), /Argument 'samples' passed to 'predict' must be a positive integer but got 0\./);
+  assert.throws(
+    () => model.predict(x, { samples: 0 }),
+    /Argument 'samples' passed to 'predict' must be a positive integer but got 0\./,
+  );
   x.dispose();
 });
 
@@ -48,34 +60,54 @@ test('heads are chosen by name or index; names and describe() say what the model
   assert.equal(model.labels(0), undefined);
   assert.equal(model.endsInSoftmax(0), true);
   assert.match(model.describe(), /with input \[5\] and heads genus, species/);
-  assert.throws(() => ExplainableModel.from(twoHeadNet(104), { outputNames: ['one'] }), /Argument 'outputNames' passed to 'ExplainableModel.from' must be a list of 2 names/);
-  assert.throws(() => ExplainableModel.from(42 as never), /must be a tf\.LayersModel, a function \(x\) => scores, or an ExplainableModel but got 42/);
+  assert.throws(
+    () => ExplainableModel.from(twoHeadNet(104), { outputNames: ['one'] }),
+    /Argument 'outputNames' passed to 'ExplainableModel.from' must be a list of 2 names/,
+  );
+  assert.throws(
+    () => ExplainableModel.from(42 as never),
+    /must be a tf\.LayersModel, a function \(x\) => scores, or an ExplainableModel but got 42/,
+  );
 });
 
 test('helpers leak nothing: heatmapOf, interpolate, integralApproximation', async () => {
   const a = randomBatch([2, 4, 3], 105);
-  await withoutLeaks(() => heatmapOf(a, 'max-abs'), (h) => {
-    assert.deepEqual(h.shape, [2, 4]);
-    const values = flat(h);
-    assert.equal(Math.min(...values), 0);
-    assert.ok(Math.abs(Math.max(...values) - 1) < 1e-6);
-    h.dispose();
-  });
+  await withoutLeaks(
+    () => heatmapOf(a, 'max-abs'),
+    (h) => {
+      assert.deepEqual(h.shape, [2, 4]);
+      const values = flat(h);
+      assert.equal(Math.min(...values), 0);
+      assert.ok(Math.abs(Math.max(...values) - 1) < 1e-6);
+      h.dispose();
+    },
+  );
   const constant = tf.ones([1, 4, 3]);
-  await withoutLeaks(() => heatmapOf(constant, 'sum-abs'), (h) => {
-    assert.deepEqual(flat(h), [0, 0, 0, 0], 'a constant map becomes zeros thanks to the 1e-16 guard');
-    h.dispose();
-  });
-  await withoutLeaks(() => integralApproximation(a, { method: 'riemann-left' }), (t) => t.dispose());
+  await withoutLeaks(
+    () => heatmapOf(constant, 'sum-abs'),
+    (h) => {
+      assert.deepEqual(flat(h), [0, 0, 0, 0], 'a constant map becomes zeros thanks to the 1e-16 guard');
+      h.dispose();
+    },
+  );
+  await withoutLeaks(
+    () => integralApproximation(a, { method: 'riemann-left' }),
+    (t) => t.dispose(),
+  );
   const b = tf.zeros([4, 3]);
   const c = tf.ones([4, 2]);
-  await rejectsWithoutLeaks(() => interpolate(b, c, [0, 1]), /Argument 'baseline' passed to 'interpolate' must be of the input's shape \[4,2\] but got shape \[4,3\]/);
+  await rejectsWithoutLeaks(
+    () => interpolate(b, c, [0, 1]),
+    /Argument 'baseline' passed to 'interpolate' must be of the input's shape \[4,2\] but got shape \[4,3\]/,
+  );
   [a, b, c, constant].forEach((t) => t.dispose());
 });
 
 test('a sigmoid head explains its probabilities (its outputs), not a softmax over one unit', async () => {
   const input = tf.input({ shape: [3] });
-  const output = tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: 'ones', biasInitializer: 'zeros' }).apply(input) as tf.SymbolicTensor;
+  const output = tf.layers
+    .dense({ units: 1, activation: 'sigmoid', kernelInitializer: 'ones', biasInitializer: 'zeros' })
+    .apply(input) as tf.SymbolicTensor;
   const model = ExplainableModel.from(tf.model({ inputs: input, outputs: output }));
   const x = tf.tensor2d([[0.1, -0.4, 0.2]]);
   const p = tf.tidy(() => model.run(x, { scores: 'probabilities' }));

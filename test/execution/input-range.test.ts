@@ -3,13 +3,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
-import { checkInputRange, inputRangeWarning, inputRangeWarnings, trainingInputStatistics } from '../../src/execution/input-range.js';
+import {
+  checkInputRange,
+  inputRangeWarning,
+  inputRangeWarnings,
+  trainingInputStatistics,
+} from '../../src/execution/input-range.js';
 import { useWasm } from '../helpers.js';
 
 /** Input [5, 2] → BatchNorm (moving mean [-95, -50], variance [81, 4]) → Flatten → Dense(3). */
 function bnFirst(): tf.LayersModel {
   const model = tf.sequential({
-    layers: [tf.layers.batchNormalization({ inputShape: [5, 2], name: 'bn_input' }), tf.layers.flatten(), tf.layers.dense({ units: 3 })],
+    layers: [
+      tf.layers.batchNormalization({ inputShape: [5, 2], name: 'bn_input' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3 }),
+    ],
   });
   const bn = model.layers[0];
   bn.setWeights([tf.ones([2]), tf.zeros([2]), tf.tensor1d([-95, -50]), tf.tensor1d([81, 4])]);
@@ -25,7 +34,9 @@ test('trainingInputStatistics reads the first batch norm; none when the model st
   assert.equal(stats.axis, 1);
   assert.deepEqual(Array.from(stats.mean), [-95, -50]);
   assert.deepEqual(Array.from(stats.std), [9, 2]);
-  const dense = ExplainableModel.from(tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2 }), tf.layers.batchNormalization()] }));
+  const dense = ExplainableModel.from(
+    tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2 }), tf.layers.batchNormalization()] }),
+  );
   assert.equal(trainingInputStatistics(dense), undefined);
   assert.equal(trainingInputStatistics(ExplainableModel.from((x: tf.Tensor) => x)), undefined);
   assert.deepEqual(inputRangeWarnings(dense, [{ name: 'x', data: [1, 2, 3, 4] }]), []);
@@ -58,7 +69,16 @@ test('checkInputRange: the figures by hand, and the warning names them', async (
   const near = checkInputRange(stats, [-90, -49, -95, -50, -100, -51, -95, -50, -95, -50], [5, 2]);
   assert.equal(near.farOff, false);
   assert.equal(inputRangeWarning('b.wav', near), undefined);
-  assert.deepEqual(inputRangeWarnings(model, [{ name: 'a', data }, { name: 'b', data: [-95, -50, -95, -50, -95, -50, -95, -50, -95, -50] }]).length, 1);
-  assert.throws(() => checkInputRange(stats, [1, 2, 3], [5, 2]), /Argument 'data' passed to 'checkInputRange' must be 10 values/);
+  assert.deepEqual(
+    inputRangeWarnings(model, [
+      { name: 'a', data },
+      { name: 'b', data: [-95, -50, -95, -50, -95, -50, -95, -50, -95, -50] },
+    ]).length,
+    1,
+  );
+  assert.throws(
+    () => checkInputRange(stats, [1, 2, 3], [5, 2]),
+    /Argument 'data' passed to 'checkInputRange' must be 10 values/,
+  );
   model.dispose();
 });

@@ -20,11 +20,21 @@ const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
 before(async () => {
   await useWasm();
   mkdirSync(recordings);
-  for (const name of ['An_gambiae_synthetic.wav', 'Cu_pipiens_synthetic.wav', 'Ae_aegypti_synthetic.wav']) cpSync(path.join(allRecordings, name), path.join(recordings, name));
+  for (const name of ['An_gambiae_synthetic.wav', 'Cu_pipiens_synthetic.wav', 'Ae_aegypti_synthetic.wav'])
+    cpSync(path.join(allRecordings, name), path.join(recordings, name));
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
-async function batch(out: string, extra: string[] = [], model = demoModel): Promise<{ code: number; counts: Record<string, number>; stderr: string; files: { file: string; status: string }[] }> {
+async function batch(
+  out: string,
+  extra: string[] = [],
+  model = demoModel,
+): Promise<{
+  code: number;
+  counts: Record<string, number>;
+  stderr: string;
+  files: { file: string; status: string }[];
+}> {
   const result = await runCli(['batch', '--model', model, '--input', recordings, '--out', out, '--json', ...extra]);
   const summary = result.stdout === '' ? { counts: {}, files: [] } : JSON.parse(result.stdout);
   return { code: result.code, counts: summary.counts, stderr: result.stderr, files: summary.files };
@@ -38,18 +48,33 @@ function tree(dir: string): string[] {
 test('a second run redoes what another model, method, option or input produced, and skips what is current', async () => {
   const out = path.join(work, 'stale');
   assert.deepEqual((await batch(out)).counts, { done: 3, skipped: 0, failed: 0 });
-  assert.deepEqual((await batch(out)).counts, { done: 0, skipped: 3, failed: 0 }, 'same model, inputs and settings: nothing to do');
+  assert.deepEqual(
+    (await batch(out)).counts,
+    { done: 0, skipped: 3, failed: 0 },
+    'same model, inputs and settings: nothing to do',
+  );
 
   const method = await batch(out, ['--methods', 'input-x-gradient']);
   assert.deepEqual(method.counts, { done: 3, skipped: 0, failed: 0 }, 'another method');
   assert.match(method.stderr, /its result was made by another model, input, method or settings; explaining again/);
   const result = JSON.parse(readFileSync(path.join(out, 'Cu_pipiens_synthetic.wav', 'result.json'), 'utf8'));
-  assert.deepEqual(result.results.map((r: { method: string }) => r.method), ['input-x-gradient']);
+  assert.deepEqual(
+    result.results.map((r: { method: string }) => r.method),
+    ['input-x-gradient'],
+  );
   assert.equal(result.producedBy.settings.methods[0], 'input-x-gradient');
   assert.match(result.resumeKey, /^[0-9a-f]{64}$/);
 
-  assert.deepEqual((await batch(out, ['--methods', 'input-x-gradient', '--seed', '7'])).counts, { done: 3, skipped: 0, failed: 0 }, 'another option value');
-  assert.deepEqual((await batch(out, ['--methods', 'input-x-gradient', '--seed', '7', '--target', 'Cu_pipiens'])).counts.done, 3, 'another target');
+  assert.deepEqual(
+    (await batch(out, ['--methods', 'input-x-gradient', '--seed', '7'])).counts,
+    { done: 3, skipped: 0, failed: 0 },
+    'another option value',
+  );
+  assert.deepEqual(
+    (await batch(out, ['--methods', 'input-x-gradient', '--seed', '7', '--target', 'Cu_pipiens'])).counts.done,
+    3,
+    'another target',
+  );
 
   // The same architecture with one weight changed: another model file hash.
   const otherModel = path.join(work, 'other-model');
@@ -58,7 +83,11 @@ test('a second run redoes what another model, method, option or input produced, 
   weights[weights.length - 1] ^= 1;
   writeFileSync(path.join(otherModel, 'weights.bin'), weights);
   const settings = ['--methods', 'input-x-gradient', '--seed', '7', '--target', 'Cu_pipiens'];
-  assert.deepEqual((await batch(out, settings, path.join(otherModel, 'model.json'))).counts, { done: 3, skipped: 0, failed: 0 }, 'another model');
+  assert.deepEqual(
+    (await batch(out, settings, path.join(otherModel, 'model.json'))).counts,
+    { done: 3, skipped: 0, failed: 0 },
+    'another model',
+  );
 
   // One recording changed in place: only it is redone.
   const changed = path.join(recordings, 'An_gambiae_synthetic.wav');
@@ -72,7 +101,25 @@ test('a second run redoes what another model, method, option or input produced, 
 
 test('a batch killed with SIGKILL mid-run is resumed: its lock is taken over, its partial work removed, nothing is redone twice', async () => {
   const out = path.join(work, 'killed');
-  const child = spawn(process.execPath, [bin, 'batch', '--model', demoModel, '--input', allRecordings, '--methods', 'smoothgrad,saliency', '--samples', '40', '--out', out, '--quiet'], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'batch',
+      '--model',
+      demoModel,
+      '--input',
+      allRecordings,
+      '--methods',
+      'smoothgrad,saliency',
+      '--samples',
+      '40',
+      '--out',
+      out,
+      '--quiet',
+    ],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   // Kill as soon as the first file is finished (the others are pending or being written).
   for (let waited = 0; waited < 60_000; waited += 10) {
@@ -84,13 +131,29 @@ test('a batch killed with SIGKILL mid-run is resumed: its lock is taken over, it
   await exited;
   assert.ok(existsSync(path.join(out, '.wingbeats-xai.lock')), 'the killed run left its lock');
   const finishedBefore = readdirSync(out).filter((d) => existsSync(path.join(out, d, 'result.json')));
-  assert.ok(finishedBefore.length >= 1 && finishedBefore.length < 6, `killed mid-run (${finishedBefore.length} of 6 finished)`);
+  assert.ok(
+    finishedBefore.length >= 1 && finishedBefore.length < 6,
+    `killed mid-run (${finishedBefore.length} of 6 finished)`,
+  );
   // What a kill during a write leaves: a hidden staging folder inside a file's folder.
   const partial = path.join(out, 'Ae_albopictus_synthetic.wav', `.wingbeats-xai-partial-999999-1-${hostname()}`);
   mkdirSync(partial, { recursive: true });
   writeFileSync(path.join(partial, 'half.json'), '{"half');
 
-  const resumed = await runCli(['batch', '--model', demoModel, '--input', allRecordings, '--methods', 'smoothgrad,saliency', '--samples', '40', '--out', out, '--json']);
+  const resumed = await runCli([
+    'batch',
+    '--model',
+    demoModel,
+    '--input',
+    allRecordings,
+    '--methods',
+    'smoothgrad,saliency',
+    '--samples',
+    '40',
+    '--out',
+    out,
+    '--json',
+  ]);
   assert.equal(resumed.code, 0, resumed.stderr);
   const summary = JSON.parse(resumed.stdout);
   assert.equal(summary.counts.skipped, finishedBefore.length, 'finished files are not redone');
@@ -98,33 +161,56 @@ test('a batch killed with SIGKILL mid-run is resumed: its lock is taken over, it
   assert.match(resumed.stderr, /took over the lock of a run that was killed/);
   assert.match(resumed.stderr, /removed \d+ unfinished output folders? of an interrupted run/);
   const left = tree(out);
-  assert.deepEqual(left.filter((p) => /wingbeats-xai-partial|\.lock/.test(p)), [], 'no partial folder and no lock left');
-  for (const folder of readdirSync(out).filter((d) => d.endsWith('.wav'))) assert.ok(existsSync(path.join(out, folder, 'result.json')), folder);
+  assert.deepEqual(
+    left.filter((p) => /wingbeats-xai-partial|\.lock/.test(p)),
+    [],
+    'no partial folder and no lock left',
+  );
+  for (const folder of readdirSync(out).filter((d) => d.endsWith('.wav')))
+    assert.ok(existsSync(path.join(out, folder, 'result.json')), folder);
 });
 
 test('two runs into one folder never both do the work: a live lock is refused with who holds it', async () => {
   const out = path.join(work, 'locked');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, '.wingbeats-xai.lock'), JSON.stringify({ pid: process.pid, host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
+  writeFileSync(
+    path.join(out, '.wingbeats-xai.lock'),
+    JSON.stringify({ pid: process.pid, host: hostname(), started: '2026-01-01T00:00:00.000Z' }),
+  );
   const refused = await runCli(['batch', '--model', demoModel, '--input', recordings, '--out', out]);
   assert.equal(refused.code, 1);
   assert.equal(refused.stderr.split('\n').filter(Boolean).length, 1, refused.stderr);
-  assert.match(refused.stderr, new RegExp(`The output folder '.*locked' is in use by another run \\(process ${process.pid} on .*, since 2026-01-01T00:00:00\\.000Z\\); wait for it to finish, or choose another --out\\.`));
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `The output folder '.*locked' is in use by another run \\(process ${process.pid} on .*, since 2026-01-01T00:00:00\\.000Z\\); wait for it to finish, or choose another --out\\.`,
+    ),
+  );
   assert.deepEqual(readdirSync(out), ['.wingbeats-xai.lock'], 'nothing was written');
   rmSync(path.join(out, '.wingbeats-xai.lock'));
 
   // Two real runs started together: each file is explained once in all.
   const args = [bin, 'batch', '--model', demoModel, '--input', recordings, '--out', out, '--json', '--quiet'];
-  const [a, b] = await Promise.all([0, 1].map(() => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, args);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  })));
+  const [a, b] = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, args);
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d) => (stdout += d));
+          child.stderr.on('data', (d) => (stderr += d));
+          child.on('exit', (status) => resolve({ status, stdout, stderr }));
+        }),
+    ),
+  );
   const done = [a, b].map((r) => (r.status === 0 ? JSON.parse(r.stdout).counts.done : 0));
   assert.equal(done[0] + done[1], 3, `work done once: ${JSON.stringify([a.stderr, b.stderr])}`);
-  for (const r of [a, b]) if (r.status !== 0) assert.match(r.stderr, /^wingbeats-xai: The output folder '.*' is in use by another run/);
-  assert.equal(spawnSync('ls', ['-A', out], { encoding: 'utf8' }).stdout.includes('.wingbeats-xai.lock'), false, 'the lock is released');
+  for (const r of [a, b])
+    if (r.status !== 0) assert.match(r.stderr, /^wingbeats-xai: The output folder '.*' is in use by another run/);
+  assert.equal(
+    spawnSync('ls', ['-A', out], { encoding: 'utf8' }).stdout.includes('.wingbeats-xai.lock'),
+    false,
+    'the lock is released',
+  );
 });

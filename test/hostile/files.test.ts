@@ -60,14 +60,23 @@ test('devices, FIFOs and folders are refused by every reader before a byte is re
   // By extension, as the CLI sees them: the message names the option the file came from.
   const link = path.join(dir, 'zero.json');
   execFileSync('ln', ['-sf', '/dev/zero', link]);
-  await assert.rejects(readBaselineFile(psdModel, { baseline: link }, oneItem), expectCode('IO', /^The --baseline file '.*zero\.json' is a character device/));
-  await assert.rejects(readBaselineFile(psdModel, { baseline: path.join(dir, 'folder') }, oneItem), expectCode('IO', /^The --baseline file '.*folder' is a folder, not a regular file/));
+  await assert.rejects(
+    readBaselineFile(psdModel, { baseline: link }, oneItem),
+    expectCode('IO', /^The --baseline file '.*zero\.json' is a character device/),
+  );
+  await assert.rejects(
+    readBaselineFile(psdModel, { baseline: path.join(dir, 'folder') }, oneItem),
+    expectCode('IO', /^The --baseline file '.*folder' is a folder, not a regular file/),
+  );
 });
 
 test('files larger than the cap are refused with the limit in the message, before reading', async () => {
   const file = path.join(dir, 'big.bin');
   writeFileSync(file, new Uint8Array(5000));
-  await assert.rejects(readRegularFile(file, { what: 'File', maxBytes: 4096 }), expectCode('LIMIT_EXCEEDED', /^File '.*big\.bin' is 4\.9 kB, more than the limit of 4 kB\.$/));
+  await assert.rejects(
+    readRegularFile(file, { what: 'File', maxBytes: 4096 }),
+    expectCode('LIMIT_EXCEEDED', /^File '.*big\.bin' is 4\.9 kB, more than the limit of 4 kB\.$/),
+  );
   assert.equal((await readRegularFile(file, { what: 'File', maxBytes: 5000 })).length, 5000);
 });
 
@@ -79,17 +88,35 @@ test('WAV: implausible sampling rates are refused by name; channels must agree w
     return bytes;
   };
   for (const rate of [2 ** 32 - 1, 2 ** 24, 3, 999]) {
-    assert.throws(() => decodeWav(withRate(rate), { name: 'r.wav' }), expectCode('INVALID_FILE', new RegExp(`^File 'r\\.wav' declares a sampling rate of ${rate} Hz; expected 1000 to 1000000 Hz`)));
+    assert.throws(
+      () => decodeWav(withRate(rate), { name: 'r.wav' }),
+      expectCode(
+        'INVALID_FILE',
+        new RegExp(`^File 'r\\.wav' declares a sampling rate of ${rate} Hz; expected 1000 to 1000000 Hz`),
+      ),
+    );
   }
   assert.equal(decodeWav(withRate(1000)).sampleRate, 1000);
   // A plausible but awkward rate whose ratio to 8 kHz does not reduce: refused instead of designing a giant filter.
-  assert.throws(() => featuresFromRecording(decodeWav(withRate(999983)), 'potamitis-psd', { pad: true }), /ratio to 8000 Hz reduces to factors of at most 50000/);
+  assert.throws(
+    () => featuresFromRecording(decodeWav(withRate(999983)), 'potamitis-psd', { pad: true }),
+    /ratio to 8000 Hz reduces to factors of at most 50000/,
+  );
   const stereoClaim = Uint8Array.from(wav);
   new DataView(stereoClaim.buffer).setUint16(22, 2, true); // 2 channels, but block alignment still 2 bytes
-  assert.throws(() => decodeWav(stereoClaim, { name: 'c.wav' }), expectCode('INVALID_FILE', /^File 'c\.wav' is inconsistent: its block alignment is 2 bytes but 2 channel\(s\) of 16-bit samples take 4\.$/));
+  assert.throws(
+    () => decodeWav(stereoClaim, { name: 'c.wav' }),
+    expectCode(
+      'INVALID_FILE',
+      /^File 'c\.wav' is inconsistent: its block alignment is 2 bytes but 2 channel\(s\) of 16-bit samples take 4\.$/,
+    ),
+  );
   const manyChannels = Uint8Array.from(wav);
   new DataView(manyChannels.buffer).setUint16(22, 65535, true);
-  assert.throws(() => decodeWav(manyChannels, { name: 'm.wav' }), expectCode('INVALID_FILE', /declares 65535 channels; expected 1 to 64/));
+  assert.throws(
+    () => decodeWav(manyChannels, { name: 'm.wav' }),
+    expectCode('INVALID_FILE', /declares 65535 channels; expected 1 to 64/),
+  );
 });
 
 test('.npy: negative, NaN, empty and enormous shapes, truncated version-3 headers, unknown versions', () => {
@@ -106,19 +133,38 @@ test('.npy: negative, NaN, empty and enormous shapes, truncated version-3 header
     return out;
   };
   for (const shape of ['(-1,)', '(nan,)', '(,)', '(3,,4)', '(1.5,)']) {
-    assert.throws(() => decodeNpy(withShape(shape), 'x.npy'), expectCode('INVALID_FILE', /^File 'x\.npy' declares the shape .* whose axes must be non-negative integers\.$/), shape);
+    assert.throws(
+      () => decodeNpy(withShape(shape), 'x.npy'),
+      expectCode('INVALID_FILE', /^File 'x\.npy' declares the shape .* whose axes must be non-negative integers\.$/),
+      shape,
+    );
   }
-  assert.throws(() => decodeNpy(withShape('(99999999999, 9999999)'), 'x.npy'), expectCode('INVALID_FILE', /more than the limit of 134217728 values/));
+  assert.throws(
+    () => decodeNpy(withShape('(99999999999, 9999999)'), 'x.npy'),
+    expectCode('INVALID_FILE', /more than the limit of 134217728 values/),
+  );
   assert.deepEqual(decodeNpy(withShape('()'), 'x.npy').shape, [], 'a 0-d array is valid numpy');
   const v3 = npyBytes(Float32Array.from(psdValues()), [129, 1], 3);
-  assert.throws(() => decodeNpy(v3.subarray(0, 11), 'x.npy'), expectCode('INVALID_FILE', /is truncated \(header length\)/));
-  assert.throws(() => decodeNpy(v3.subarray(0, 40), 'x.npy'), expectCode('INVALID_FILE', /is truncated: its header declares \d+ bytes but 28 follow/));
+  assert.throws(
+    () => decodeNpy(v3.subarray(0, 11), 'x.npy'),
+    expectCode('INVALID_FILE', /is truncated \(header length\)/),
+  );
+  assert.throws(
+    () => decodeNpy(v3.subarray(0, 40), 'x.npy'),
+    expectCode('INVALID_FILE', /is truncated: its header declares \d+ bytes but 28 follow/),
+  );
   const v9 = Uint8Array.from(good);
   v9[6] = 9;
-  assert.throws(() => decodeNpy(v9, 'x.npy'), expectCode('INVALID_FILE', /format version 9\.0, which is not supported/));
+  assert.throws(
+    () => decodeNpy(v9, 'x.npy'),
+    expectCode('INVALID_FILE', /format version 9\.0, which is not supported/),
+  );
   const proto = Uint8Array.from(good);
   proto.set(new TextEncoder().encode("'<__proto__'"), 10 + "{'descr': ".length); // overwrites the dtype and its neighbours
-  assert.throws(() => decodeNpy(proto, 'x.npy'), (e: unknown) => e instanceof WingbeatsError);
+  assert.throws(
+    () => decodeNpy(proto, 'x.npy'),
+    (e: unknown) => e instanceof WingbeatsError,
+  );
 });
 
 test('JSON inputs: byte-order mark, null among feature documents, ragged lists, nesting 100000 deep', async () => {
@@ -134,8 +180,24 @@ test('JSON inputs: byte-order mark, null among feature documents, ragged lists, 
     readItems(psdModel, write('null.json', JSON.stringify([{ features: psd }, null])), {}),
     expectCode('INVALID_FILE', /is a list of feature documents but item 1 is not one/),
   );
-  await assert.rejects(readItems(psdModel, write('ragged.json', JSON.stringify([[1, 2], [3, [4]]])), {}), expectCode('INVALID_FILE', /rectangular nested array/));
-  await assert.rejects(readItems(psdModel, write('deep.json', `${'['.repeat(100000)}${']'.repeat(100000)}`), {}), expectCode('INVALID_FILE', /is nested 100000 levels deep, more than the limit of 256/));
+  await assert.rejects(
+    readItems(
+      psdModel,
+      write(
+        'ragged.json',
+        JSON.stringify([
+          [1, 2],
+          [3, [4]],
+        ]),
+      ),
+      {},
+    ),
+    expectCode('INVALID_FILE', /rectangular nested array/),
+  );
+  await assert.rejects(
+    readItems(psdModel, write('deep.json', `${'['.repeat(100000)}${']'.repeat(100000)}`), {}),
+    expectCode('INVALID_FILE', /is nested 100000 levels deep, more than the limit of 256/),
+  );
   assert.equal(jsonNestingDepth('["[[[", {"a": [1]}]'), 3, 'brackets inside strings do not count');
   assert.throws(() => parseJsonText('{"a": [1, }', "'x'"), expectCode('INVALID_FILE', /^'x' is not valid JSON/));
 });
@@ -146,11 +208,14 @@ test('messages never carry terminal escape sequences from files, and are capped'
   bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
   new DataView(bytes.buffer).setUint16(8, header.length + 1, true);
   bytes.set(new TextEncoder().encode(`${header}\n`), 10);
-  assert.throws(() => decodeNpy(bytes, 'evil.npy'), (e: WingbeatsError) => {
-    assert.doesNotMatch(e.message, /[\u0000-\u0008\u000b-\u001f\u007f]/);
-    assert.match(e.message, /\\x1b\]0;pwned\\x07\\x1b\[2J/);
-    return true;
-  });
+  assert.throws(
+    () => decodeNpy(bytes, 'evil.npy'),
+    (e: WingbeatsError) => {
+      assert.doesNotMatch(e.message, /[\u0000-\u0008\u000b-\u001f\u007f]/);
+      assert.match(e.message, /\\x1b\]0;pwned\\x07\\x1b\[2J/);
+      return true;
+    },
+  );
   assert.equal(safeMessageText('a\u202eb\u0000c'), 'a\\u202eb\\x00c');
   const long = new WingbeatsError('IO', 'x'.repeat(10_000));
   assert.ok(long.message.length <= MAX_MESSAGE_LENGTH);

@@ -11,6 +11,10 @@ test('fuzz smoke slice: 160 cases over every reader, all clean', { timeout: 120_
   const report = await runFuzz({ cases: 160, start: 5000, workers: 2, timeoutMs: 30_000, memoryMb: 1536 });
   for (const [reader, tally] of Object.entries(report.readers)) assert.ok(tally.tried > 0, `${reader} was tried`);
   const { other, crashes, hangs, memoryBlowups, leaks } = report.total;
-  assert.deepEqual({ other, crashes, hangs, memoryBlowups, leaks }, { other: 0, crashes: 0, hangs: 0, memoryBlowups: 0, leaks: 0 }, JSON.stringify(report.problems, null, 1));
+  assert.deepEqual(
+    { other, crashes, hangs, memoryBlowups, leaks },
+    { other: 0, crashes: 0, hangs: 0, memoryBlowups: 0, leaks: 0 },
+    JSON.stringify(report.problems, null, 1),
+  );
   assert.equal(report.total.tried, 160);
 });

@@ -67,7 +67,10 @@ test('manifest paths stay inside the model folder: absolute, .., symbolic links 
 
   const linked = modelWithPaths('link', ['weights-link.bin']);
   symlinkSync(outside, path.join(path.dirname(linked), 'weights-link.bin'));
-  await rejectsWithoutLeaks(() => loadModel(linked), /names the weight file 'weights-link\.bin', which resolves to '.*outside\.bin' outside the model's folder/);
+  await rejectsWithoutLeaks(
+    () => loadModel(linked),
+    /names the weight file 'weights-link\.bin', which resolves to '.*outside\.bin' outside the model's folder/,
+  );
   const linkedDir = modelWithPaths('link-dir', ['sub/weights.bin']);
   symlinkSync(work, path.join(path.dirname(linkedDir), 'sub'));
   cpSync(path.join(demo, 'weights.bin'), path.join(work, 'weights.bin'));
@@ -77,9 +80,15 @@ test('manifest paths stay inside the model folder: absolute, .., symbolic links 
   await rejectsWithoutLeaks(() => loadModel(zero), /outside the model's folder/);
   const fifo = modelWithPaths('fifo', ['pipe.bin']);
   execFileSync('mkfifo', [path.join(path.dirname(fifo), 'pipe.bin')]);
-  await rejectsWithoutLeaks(() => loadModel(fifo), /The weight file '.*pipe\.bin' is a named pipe \(FIFO\), not a regular file/);
+  await rejectsWithoutLeaks(
+    () => loadModel(fifo),
+    /The weight file '.*pipe\.bin' is a named pipe \(FIFO\), not a regular file/,
+  );
   for (const paths of ['weights.bin', [3], null, [['weights.bin']]]) {
-    await rejectsWithoutLeaks(() => loadModel(modelWithPaths('not-a-list', paths)), /The weightsManifest of '.*' has group 0 whose 'paths' is not a list of strings/);
+    await rejectsWithoutLeaks(
+      () => loadModel(modelWithPaths('not-a-list', paths)),
+      /The weightsManifest of '.*' has group 0 whose 'paths' is not a list of strings/,
+    );
   }
 
   // A link that stays inside the folder is fine, and so is the folder itself being reached through a link.
@@ -90,7 +99,7 @@ test('manifest paths stay inside the model folder: absolute, .., symbolic links 
   (await loadModel(path.join(work, 'inside-link', 'model.json'))).dispose();
 });
 
-test('in the browser the same rule holds for URLs: weights are fetched only from the model\'s folder', async () => {
+test("in the browser the same rule holds for URLs: weights are fetched only from the model's folder", async () => {
   const site = path.join(work, 'site', 'models', 'm');
   const serve = (paths: string[]): string => {
     const json = structuredClone(demoJson);
@@ -102,8 +111,14 @@ test('in the browser the same rule holds for URLs: weights are fetched only from
   const model = await loadModel(serve(['weights.bin']));
   assert.deepEqual(model.inputShape, [129, 1]);
   model.dispose();
-  await rejectsWithoutLeaks(() => loadModel(serve(['../../secret.bin'])), /not a plain relative path inside the model's folder/);
-  await rejectsWithoutLeaks(() => loadModel(serve(['%2e%2e/%2e%2e/secret.bin'])), /names the weight file '%2e%2e\/%2e%2e\/secret\.bin', which resolves to 'http:\/\/127\.0\.0\.1:\d+\/secret\.bin' outside the model's folder/);
+  await rejectsWithoutLeaks(
+    () => loadModel(serve(['../../secret.bin'])),
+    /not a plain relative path inside the model's folder/,
+  );
+  await rejectsWithoutLeaks(
+    () => loadModel(serve(['%2e%2e/%2e%2e/secret.bin'])),
+    /names the weight file '%2e%2e\/%2e%2e\/secret\.bin', which resolves to 'http:\/\/127\.0\.0\.1:\d+\/secret\.bin' outside the model's folder/,
+  );
   await rejectsWithoutLeaks(() => loadModel(serve(['https://example.invalid/w.bin'])), /not a plain relative path/);
   await rejectsWithoutLeaks(() => loadModel(serve(['//example.invalid/w.bin'])), /not a plain relative path/);
 });
@@ -113,7 +128,10 @@ test('layer graphs that loop or wait for a missing layer are refused at once (mo
   looped.config.layers[1].inbound_nodes = [[['out', 0, 0, {}]]];
   const file = path.join(work, 'loop.json');
   writeFileSync(file, JSON.stringify({ format: 'layers-model', modelTopology: looped }));
-  await rejectsWithoutLeaks(() => loadModel(file), /The layer graph of '.*loop\.json' \(model 'tiny'\) cannot be built: layers 'dense_1', 'out' wait for outputs that are never made/);
+  await rejectsWithoutLeaks(
+    () => loadModel(file),
+    /The layer graph of '.*loop\.json' \(model 'tiny'\) cannot be built: layers 'dense_1', 'out' wait for outputs that are never made/,
+  );
   const h5 = path.join(work, 'loop.h5');
   writeFileSync(h5, await kerasH5Bytes(functionalWeights(), looped));
   await rejectsWithoutLeaks(() => loadModel(h5), /The layer graph of 'loop\.h5' \(model 'tiny'\) cannot be built/);
@@ -121,7 +139,10 @@ test('layer graphs that loop or wait for a missing layer are refused at once (mo
   const renamed = structuredClone(functionalConfig()) as { config: { layers: Record<string, unknown>[] } };
   renamed.config.layers[1].name = ['dense_1', 'dense_1'];
   writeFileSync(file, JSON.stringify({ modelTopology: renamed }));
-  await rejectsWithoutLeaks(() => loadModel(file), /layer 'out' takes its input from layer 'dense_1', which the config does not define/);
+  await rejectsWithoutLeaks(
+    () => loadModel(file),
+    /layer 'out' takes its input from layer 'dense_1', which the config does not define/,
+  );
   // A layer called twice (shared) is a valid graph; loading and freeing it leaves nothing behind.
   const shared = structuredClone(functionalConfig()) as { config: { layers: { inbound_nodes: unknown[] }[] } };
   shared.config.layers[1].inbound_nodes = [[['x', 0, 0, {}]], [['x', 0, 0, {}]]];
@@ -139,7 +160,10 @@ test('deep configs and escape sequences in layer names are refused cleanly', asy
   evil.config.layers[1].config.name = 'dense\u001b]0;pwned\u0007';
   const h5 = path.join(work, 'evil.h5');
   writeFileSync(h5, await kerasH5Bytes(functionalWeights(), evil));
-  await rejectsWithoutLeaks(() => loadModel(h5), /has a layer named 'dense\\x1b\]0;pwned\\x07', which is not a valid TensorFlow name/);
+  await rejectsWithoutLeaks(
+    () => loadModel(h5),
+    /has a layer named 'dense\\x1b\]0;pwned\\x07', which is not a valid TensorFlow name/,
+  );
 });
 
 test('an HDF5 weight declaring more data than the file holds is refused before reading it', async () => {
@@ -151,7 +175,10 @@ test('an HDF5 weight declaring more data than the file holds is refused before r
   const rss = process.memoryUsage().rss;
   await assert.rejects(loadModel(file), (e: WingbeatsError) => {
     assert.ok(e instanceof WingbeatsError, String(e));
-    assert.match(e.message, /Weight 'dense_1\/kernel:0' of layer 'dense_1' in 'huge-weight\.h5' declares shape \[100000, 1000\] \(400000000 bytes\), more than the whole file holds; the file is damaged\./);
+    assert.match(
+      e.message,
+      /Weight 'dense_1\/kernel:0' of layer 'dense_1' in 'huge-weight\.h5' declares shape \[100000, 1000\] \(400000000 bytes\), more than the whole file holds; the file is damaged\./,
+    );
     return true;
   });
   assert.ok(process.memoryUsage().rss - rss < 100 * 2 ** 20, 'nothing of the declared size was allocated');
@@ -164,33 +191,43 @@ test('a model.json whose weights declare more bytes than its files hold, or name
   json.weightsManifest[0].weights[0].shape = [100000, 1000];
   writeFileSync(path.join(folder, 'model.json'), JSON.stringify(json));
   cpSync(path.join(demo, 'weights.bin'), path.join(folder, 'weights.bin'));
-  await rejectsWithoutLeaks(() => loadModel(path.join(folder, 'model.json')), /declare 400014436 bytes but its weight files hold 14440/);
+  await rejectsWithoutLeaks(
+    () => loadModel(path.join(folder, 'model.json')),
+    /declare 400014436 bytes but its weight files hold 14440/,
+  );
   const renamed = structuredClone(demoJson);
   renamed.weightsManifest[0].weights[1].name = 'nonsense';
   writeFileSync(path.join(folder, 'model.json'), JSON.stringify(renamed));
-  await rejectsWithoutLeaks(() => loadModel(path.join(folder, 'model.json')), /Provided weight data has no target variable: nonsense/);
+  await rejectsWithoutLeaks(
+    () => loadModel(path.join(folder, 'model.json')),
+    /Provided weight data has no target variable: nonsense/,
+  );
   const fewer = structuredClone(demoJson);
   fewer.weightsManifest[0].weights.pop();
   writeFileSync(path.join(folder, 'model.json'), JSON.stringify(fewer));
   await rejectsWithoutLeaks(() => loadModel(path.join(folder, 'model.json')), /weights are not set/);
 });
 
-test('an HDF5 file on which libhdf5 loops is stopped after the time limit with one clean error', { timeout: 60_000 }, async () => {
-  // Case 6494 of the fuzz run with seed 1: a mutated string attribute that libhdf5 reads forever.
-  const { makeCase } = await import('../../scripts/fuzz/cases.js');
-  const { buildSeeds } = await import('../../scripts/fuzz/seeds.js');
-  const { readKerasH5Isolated } = await import('../../src/node/read-keras-h5-isolated.js');
-  const hostile = await makeCase(6494, 1, await buildSeeds());
-  const bytes = hostile.files[0].bytes as Uint8Array;
-  const started = Date.now();
-  await assert.rejects(readKerasH5Isolated(bytes, 'loop.h5', 2000), (e: WingbeatsError) => {
-    assert.equal(e.code, 'INVALID_FILE');
-    assert.equal(e.message, "'loop.h5' could not be read as HDF5 within 2 s; the file is damaged.");
-    return true;
-  });
-  assert.ok(Date.now() - started < 20_000);
-  // A sound file is read the same way as in-process.
-  const good = await readKerasH5Isolated(await kerasH5Bytes(functionalWeights(), functionalConfig()), 'good.h5');
-  assert.deepEqual(good.layerNames, ['x', 'dense_1', 'out']);
-  assert.equal(good.weights.get('dense_1')?.[0].values.length, 387);
-});
+test(
+  'an HDF5 file on which libhdf5 loops is stopped after the time limit with one clean error',
+  { timeout: 60_000 },
+  async () => {
+    // Case 6494 of the fuzz run with seed 1: a mutated string attribute that libhdf5 reads forever.
+    const { makeCase } = await import('../../scripts/fuzz/cases.js');
+    const { buildSeeds } = await import('../../scripts/fuzz/seeds.js');
+    const { readKerasH5Isolated } = await import('../../src/node/read-keras-h5-isolated.js');
+    const hostile = await makeCase(6494, 1, await buildSeeds());
+    const bytes = hostile.files[0].bytes as Uint8Array;
+    const started = Date.now();
+    await assert.rejects(readKerasH5Isolated(bytes, 'loop.h5', 2000), (e: WingbeatsError) => {
+      assert.equal(e.code, 'INVALID_FILE');
+      assert.equal(e.message, "'loop.h5' could not be read as HDF5 within 2 s; the file is damaged.");
+      return true;
+    });
+    assert.ok(Date.now() - started < 20_000);
+    // A sound file is read the same way as in-process.
+    const good = await readKerasH5Isolated(await kerasH5Bytes(functionalWeights(), functionalConfig()), 'good.h5');
+    assert.deepEqual(good.layerNames, ['x', 'dense_1', 'out']);
+    assert.equal(good.weights.get('dense_1')?.[0].values.length, 387);
+  },
+);

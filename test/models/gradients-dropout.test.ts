@@ -20,7 +20,13 @@ const models = {
 };
 
 /** d(logit of `target` in head `output`)/d(input), through the adapter; one-hot mask (wasm has no UnsortedSegmentSum). */
-function inputGradient(model: ExplainableModel, x: tf.Tensor, output: string, target: number, execution?: ExecutionSettings): number[] {
+function inputGradient(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  output: string,
+  target: number,
+  execution?: ExecutionSettings,
+): number[] {
   const g = tf.tidy(() => {
     const f = (input: tf.Tensor): tf.Scalar => {
       const logits = model.run(input, { output, scores: 'logits', execution });
@@ -35,7 +41,9 @@ function inputGradient(model: ExplainableModel, x: tf.Tensor, output: string, ta
 
 function input(model: ExplainableModel, seed: number): tf.Tensor {
   const shape = model.inputShape as number[];
-  return shape.length === 2 ? tf.randomNormal([1, ...shape], -80, 15, 'float32', seed) : tf.randomNormal([1, ...shape], -0.85, 0.08, 'float32', seed);
+  return shape.length === 2
+    ? tf.randomNormal([1, ...shape], -80, 15, 'float32', seed)
+    : tf.randomNormal([1, ...shape], -0.85, 0.08, 'float32', seed);
 }
 
 describe('gradients through loaded models: wasm equals cpu', { skip: skipWithoutShared }, () => {
@@ -48,7 +56,10 @@ describe('gradients through loaded models: wasm equals cpu', { skip: skipWithout
       try {
         const output = model.outputNames[model.outputNames.length - 1];
         const wasm = inputGradient(model, x, output, 1);
-        assert.ok(wasm.some((v) => v !== 0), 'gradient is not all zeros');
+        assert.ok(
+          wasm.some((v) => v !== 0),
+          'gradient is not all zeros',
+        );
         await setupBackend({ backend: 'cpu' });
         const xCpu = tf.tensor(x.dataSync(), x.shape);
         const cpu = inputGradient(model, xCpu, output, 1);
@@ -73,19 +84,28 @@ describe('Monte-Carlo dropout on loaded models', { skip: skipWithoutShared }, ()
   after(() => model?.layersModel?.dispose());
 
   const statistics = (): number[] =>
-    (model.layersModel as tf.LayersModel).weights.filter((w) => /moving_(mean|variance)/.test(w.originalName)).flatMap((w) => Array.from(w.read().dataSync()));
+    (model.layersModel as tf.LayersModel).weights
+      .filter((w) => /moving_(mean|variance)/.test(w.originalName))
+      .flatMap((w) => Array.from(w.read().dataSync()));
 
   test('only Dropout becomes active: samples differ, their mean is near the deterministic output, batch norm untouched', () => {
     const x = tf.concat([input(model, 11), input(model, 12)]);
     const stats = statistics();
     const deterministic = model.predict(x, { output: 'species', scores: 'probabilities' });
     const again = model.predict(x, { output: 'species', scores: 'probabilities' });
-    const sample = (seed: number): number[] => tf.tidy(() => Array.from(model.run(x, { output: 'species', scores: 'logits', execution: { dropout: { seed } } }).dataSync()));
+    const sample = (seed: number): number[] =>
+      tf.tidy(() =>
+        Array.from(model.run(x, { output: 'species', scores: 'logits', execution: { dropout: { seed } } }).dataSync()),
+      );
     const a = sample(5);
     const b = sample(6);
     assert.notDeepEqual(a, b, 'two dropout samples differ');
     assert.deepEqual(sample(5), a, 'the same seed, the same masks');
-    assert.deepEqual(Array.from(deterministic.scores.dataSync()), Array.from(again.scores.dataSync()), 'dropout off: deterministic');
+    assert.deepEqual(
+      Array.from(deterministic.scores.dataSync()),
+      Array.from(again.scores.dataSync()),
+      'dropout off: deterministic',
+    );
     const mc = model.predict(x, { output: 'species', scores: 'probabilities', samples: 200, seed: 1 });
     // Dropout on a 6-unit embedding head is a strong perturbation: the MC mean stays close, not equal.
     assertClose(mc.scores.dataSync(), deterministic.scores.dataSync(), 0.15, 0, 'MC mean vs deterministic');

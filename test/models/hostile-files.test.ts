@@ -20,21 +20,40 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 before(useWasm);
 
 /** A Functional Keras config: input [4] → Dense 'dense_1' (3 units, softmax), plus `extra` layers after it. */
-function functionalConfig(extra: { class_name: string; config: Record<string, unknown> }[] = []): Record<string, unknown> {
+function functionalConfig(
+  extra: { class_name: string; config: Record<string, unknown> }[] = [],
+): Record<string, unknown> {
   const layers: Record<string, unknown>[] = [
-    { class_name: 'InputLayer', name: 'x', config: { name: 'x', batch_input_shape: [null, 4], dtype: 'float32' }, inbound_nodes: [] },
-    { class_name: 'Dense', name: 'dense_1', config: { name: 'dense_1', units: 3, activation: 'softmax', use_bias: true }, inbound_nodes: [[['x', 0, 0, {}]]] },
+    {
+      class_name: 'InputLayer',
+      name: 'x',
+      config: { name: 'x', batch_input_shape: [null, 4], dtype: 'float32' },
+      inbound_nodes: [],
+    },
+    {
+      class_name: 'Dense',
+      name: 'dense_1',
+      config: { name: 'dense_1', units: 3, activation: 'softmax', use_bias: true },
+      inbound_nodes: [[['x', 0, 0, {}]]],
+    },
   ];
   let last = 'dense_1';
   for (const layer of extra) {
     layers.push({ ...layer, name: layer.config.name, inbound_nodes: [[[last, 0, 0, {}]]] });
     last = String(layer.config.name);
   }
-  return { class_name: 'Functional', config: { name: 'tiny', layers, input_layers: [['x', 0, 0]], output_layers: [[last, 0, 0]] } };
+  return {
+    class_name: 'Functional',
+    config: { name: 'tiny', layers, input_layers: [['x', 0, 0]], output_layers: [[last, 0, 0]] },
+  };
 }
 
 const denseWeights = (kernelShape = [4, 3]) => [
-  { name: 'dense_1/kernel:0', shape: kernelShape, values: Float32Array.from({ length: kernelShape[0] * kernelShape[1] }, (_, i) => (i % 5) / 10 - 0.2) },
+  {
+    name: 'dense_1/kernel:0',
+    shape: kernelShape,
+    values: Float32Array.from({ length: kernelShape[0] * kernelShape[1] }, (_, i) => (i % 5) / 10 - 0.2),
+  },
   { name: 'dense_1/bias:0', shape: [3], values: Float32Array.from([0.1, -0.1, 0]) },
 ];
 
@@ -47,9 +66,15 @@ describe('hostile and broken files', () => {
 
   test('random bytes (not HDF5)', async () => {
     const path = join(dir, 'random.h5');
-    writeFileSync(path, Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251));
+    writeFileSync(
+      path,
+      Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251),
+    );
     await rejectsWithoutLeaks(() => loadModel(path), /'random\.h5' is not an HDF5 file/);
-    await assert.rejects(() => loadModel(path), (e: WingbeatsError) => e instanceof WingbeatsError && e.code === 'INVALID_FILE');
+    await assert.rejects(
+      () => loadModel(path),
+      (e: WingbeatsError) => e instanceof WingbeatsError && e.code === 'INVALID_FILE',
+    );
   });
 
   test('a missing file', async () => {
@@ -61,7 +86,10 @@ describe('hostile and broken files', () => {
     for (const size of [600, 20_000, Math.floor(full.length / 2), full.length - 1000]) {
       const path = join(dir, `truncated-${size}.h5`);
       writeFileSync(path, full.subarray(0, size));
-      await rejectsWithoutLeaks(() => loadModel(path), /could not be (opened as HDF5|read).*truncated or damaged|could not be read as a Keras HDF5/);
+      await rejectsWithoutLeaks(
+        () => loadModel(path),
+        /could not be (opened as HDF5|read).*truncated or damaged|could not be read as a Keras HDF5/,
+      );
     }
   });
 
@@ -69,51 +97,113 @@ describe('hostile and broken files', () => {
     const path = join(dir, 'plain.h5');
     await writeKerasH5(path, []);
     // A file with an empty layer list is a Keras weights file with nothing in it.
-    await rejectsWithoutLeaks(() => loadModel(path), /does not match a wingbeats architecture: no 'CNN_Blocks_\*' layer/);
+    await rejectsWithoutLeaks(
+      () => loadModel(path),
+      /does not match a wingbeats architecture: no 'CNN_Blocks_\*' layer/,
+    );
   });
 
   test('a config with a Keras Lambda layer is refused, never executed', async () => {
     const path = join(dir, 'lambda.h5');
-    const lambda = { class_name: 'Lambda', config: { name: 'evil', function: ['4wEAAAAAAAAA...', null, null], function_type: 'lambda' } };
-    await writeKerasH5(path, [['x', []], ['dense_1', denseWeights()], ['evil', []]], functionalConfig([lambda]));
+    const lambda = {
+      class_name: 'Lambda',
+      config: { name: 'evil', function: ['4wEAAAAAAAAA...', null, null], function_type: 'lambda' },
+    };
+    await writeKerasH5(
+      path,
+      [
+        ['x', []],
+        ['dense_1', denseWeights()],
+        ['evil', []],
+      ],
+      functionalConfig([lambda]),
+    );
     await rejectsWithoutLeaks(() => loadModel(path), /Keras Lambda layer \(layer 'evil'\).*never runs/);
-    await assert.rejects(() => loadModel(path), (e: WingbeatsError) => e.code === 'UNSAFE_LAYER');
+    await assert.rejects(
+      () => loadModel(path),
+      (e: WingbeatsError) => e.code === 'UNSAFE_LAYER',
+    );
   });
 
   test('a config naming an unknown layer class says how to register it', async () => {
     const path = join(dir, 'unknown.h5');
     const fancy = { class_name: 'FancyLayer', config: { name: 'fancy' } };
-    await writeKerasH5(path, [['x', []], ['dense_1', denseWeights()], ['fancy', []]], functionalConfig([fancy]));
+    await writeKerasH5(
+      path,
+      [
+        ['x', []],
+        ['dense_1', denseWeights()],
+        ['fancy', []],
+      ],
+      functionalConfig([fancy]),
+    );
     await rejectsWithoutLeaks(
       () => loadModel(path),
       /Layer class 'FancyLayer' is not registered: .*call registerWingbeatsLayers\(\).*tf\.serialization\.registerClass/,
     );
-    await assert.rejects(() => loadModel(path), (e: WingbeatsError) => e.code === 'UNKNOWN_LAYER');
+    await assert.rejects(
+      () => loadModel(path),
+      (e: WingbeatsError) => e.code === 'UNKNOWN_LAYER',
+    );
   });
 
   test('weights whose shapes do not fit name layer, weight, expected and got', async () => {
     const path = join(dir, 'mismatch.h5');
-    await writeKerasH5(path, [['x', []], ['dense_1', denseWeights([5, 3])]], functionalConfig());
+    await writeKerasH5(
+      path,
+      [
+        ['x', []],
+        ['dense_1', denseWeights([5, 3])],
+      ],
+      functionalConfig(),
+    );
     await rejectsWithoutLeaks(
       () => loadModel(path),
       /Weight 'dense_1\/kernel' of layer 'dense_1' does not fit: the model expects shape \[4,3\] but 'mismatch\.h5' holds 'dense_1\/kernel:0' with shape \[5,3\]/,
     );
-    await assert.rejects(() => loadModel(path), (e: WingbeatsError) => e.code === 'WEIGHTS_MISMATCH');
+    await assert.rejects(
+      () => loadModel(path),
+      (e: WingbeatsError) => e.code === 'WEIGHTS_MISMATCH',
+    );
   });
 
   test('missing and left-over weights are errors too', async () => {
     const missing = join(dir, 'missing.h5');
-    await writeKerasH5(missing, [['x', []], ['dense_1', denseWeights().slice(0, 1)]], functionalConfig());
-    await rejectsWithoutLeaks(() => loadModel(missing), /Weight 'dense_1\/bias' of layer 'dense_1' \(expected shape \[3\]\) is missing/);
+    await writeKerasH5(
+      missing,
+      [
+        ['x', []],
+        ['dense_1', denseWeights().slice(0, 1)],
+      ],
+      functionalConfig(),
+    );
+    await rejectsWithoutLeaks(
+      () => loadModel(missing),
+      /Weight 'dense_1\/bias' of layer 'dense_1' \(expected shape \[3\]\) is missing/,
+    );
     const extra = join(dir, 'extra.h5');
     const weights = [...denseWeights(), { name: 'dense_1/stray:0', shape: [2], values: Float32Array.from([1, 2]) }];
-    await writeKerasH5(extra, [['x', []], ['dense_1', weights]], functionalConfig());
+    await writeKerasH5(
+      extra,
+      [
+        ['x', []],
+        ['dense_1', weights],
+      ],
+      functionalConfig(),
+    );
     await rejectsWithoutLeaks(() => loadModel(extra), /holds weights the model does not use: 'dense_1\/stray:0' \[2\]/);
   });
 
   test('a valid small full model loads and runs (the hostile cases above are not false alarms)', async () => {
     const path = join(dir, 'ok.h5');
-    await writeKerasH5(path, [['x', []], ['dense_1', denseWeights()]], functionalConfig());
+    await writeKerasH5(
+      path,
+      [
+        ['x', []],
+        ['dense_1', denseWeights()],
+      ],
+      functionalConfig(),
+    );
     const model = await loadModel(path);
     const before = tf.memory().numTensors;
     const p = tf.tidy(() => Array.from(model.run(tf.ones([1, 4]), { scores: 'probabilities' }).dataSync()));
@@ -127,9 +217,15 @@ describe('hostile and broken files', () => {
 
 describe('config-level checks', () => {
   test('Lambda nested inside a Sequential inside a Functional is found', () => {
-    const inner = { class_name: 'Sequential', config: { name: 'inner', layers: [{ class_name: 'Lambda', config: { name: 'hidden_lambda' } }] } };
+    const inner = {
+      class_name: 'Sequential',
+      config: { name: 'inner', layers: [{ class_name: 'Lambda', config: { name: 'hidden_lambda' } }] },
+    };
     const config = functionalConfig([inner as never]);
-    assert.throws(() => checkKerasConfig(config, 'nested.h5'), (e: WingbeatsError) => e.code === 'UNSAFE_LAYER' && /layer 'inner\/hidden_lambda'/.test(e.message));
+    assert.throws(
+      () => checkKerasConfig(config, 'nested.h5'),
+      (e: WingbeatsError) => e.code === 'UNSAFE_LAYER' && /layer 'inner\/hidden_lambda'/.test(e.message),
+    );
   });
 
   test('the wingbeats layers are unknown until registered; registration is idempotent', () => {
@@ -142,12 +238,17 @@ describe('config-level checks', () => {
   test('Sequential subclass names and list-valued axes are normalised (copy, original untouched)', () => {
     const original = {
       class_name: 'Mosquito_CNN_PSD',
-      config: { name: 'm', layers: [{ class_name: 'BatchNormalization', config: { name: 'bn', axis: [2], batch_input_shape: [null, 129, 1] } }] },
+      config: {
+        name: 'm',
+        layers: [
+          { class_name: 'BatchNormalization', config: { name: 'bn', axis: [2], batch_input_shape: [null, 129, 1] } },
+        ],
+      },
     };
     const { config, originalClassName } = normaliseKerasConfig(original);
     assert.equal(originalClassName, 'Mosquito_CNN_PSD');
     assert.equal(config.class_name, 'Sequential');
-    assert.equal(((config.config as { layers: { config: { axis: unknown } }[] }).layers[0].config.axis), 2);
+    assert.equal((config.config as { layers: { config: { axis: unknown } }[] }).layers[0].config.axis, 2);
     assert.deepEqual(original.config.layers[0].config.axis, [2]);
   });
 });

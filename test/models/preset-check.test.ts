@@ -25,6 +25,9 @@ test('checkPresetForModel: refuses a Keogh preset on a Potamitis model, warns wh
   assert.match(forced[0], /used anyway because the preset was forced/);
   const keogh = ExplainableModel.from(scores, { info: { dataset: 'keogh-9' } });
   assert.deepEqual(checkPresetForModel(keogh, 'keogh-spectrogram'), []);
-  assert.throws(() => checkPresetForModel(keogh, 'potamitis-spectrogram'), /use 'keogh-spectrogram'|Use 'keogh-spectrogram'/);
+  assert.throws(
+    () => checkPresetForModel(keogh, 'potamitis-spectrogram'),
+    /use 'keogh-spectrogram'|Use 'keogh-spectrogram'/,
+  );
   assert.deepEqual(checkPresetForModel(ExplainableModel.from(scores), 'keogh-psd'), [], 'unknown data set');
 });

@@ -44,7 +44,11 @@ function modelFiles(dir: string): string[] {
 }
 
 function referenceFor(path: string): Reference | undefined {
-  const file = resolve(referenceDir, 'models', `${relative(modelsDir, path).replaceAll('/', '__').replace(/\.h5$/, '')}.json`);
+  const file = resolve(
+    referenceDir,
+    'models',
+    `${relative(modelsDir, path).replaceAll('/', '__').replace(/\.h5$/, '')}.json`,
+  );
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Reference;
   } catch {
@@ -56,8 +60,12 @@ function referenceFor(path: string): Reference | undefined {
 function caseInput(c: ReferenceCase, inputShape: number[]): tf.Tensor {
   if (c.input !== undefined) return tf.tensor(Float32Array.from(c.input), [1, ...inputShape]);
   const ref = c.input_ref as { file: string; key: string };
-  const channel = (JSON.parse(readFileSync(resolve(referenceDir, ref.file), 'utf8')) as Record<string, number[][]>)[ref.key];
-  return tf.tidy(() => tf.tile(tf.tensor(Float32Array.from(channel.flat()), [1, channel.length, channel[0].length, 1]), [1, 1, 1, 3]));
+  const channel = (JSON.parse(readFileSync(resolve(referenceDir, ref.file), 'utf8')) as Record<string, number[][]>)[
+    ref.key
+  ];
+  return tf.tidy(() =>
+    tf.tile(tf.tensor(Float32Array.from(channel.flat()), [1, channel.length, channel[0].length, 1]), [1, 1, 1, 3]),
+  );
 }
 
 function scores(model: ExplainableModel, x: tf.Tensor, output: string, kind: 'logits' | 'probabilities'): number[] {
@@ -81,7 +89,8 @@ describe('models of ../shared match their references', { skip: skipWithoutShared
           assert.deepEqual(model.outputNames, reference.output_order);
           assert.deepEqual(model.inputShape, reference.input_shape.slice(1));
           for (const head of reference.output_order) {
-            if (head !== 'embedding') assert.deepEqual(model.labels(model.resolveOutput('test', head)), reference.labels[head]);
+            if (head !== 'embedding')
+              assert.deepEqual(model.labels(model.resolveOutput('test', head)), reference.labels[head]);
           }
           for (const c of reference.cases) {
             const x = caseInput(c, reference.input_shape.slice(1));
@@ -91,8 +100,15 @@ describe('models of ../shared match their references', { skip: skipWithoutShared
                 const kind = head === 'embedding' ? 'logits' : 'probabilities';
                 assertClose(scores(model, x, head, kind), c.outputs[head], 2e-5, 0, `${c.input_id} ${head}`);
               }
-              assertClose(scores(model, x, 'species', 'logits'), c.species_logits, 5e-4, 0, `${c.input_id} species logits`);
-              if (c.genus_logits !== undefined) assertClose(scores(model, x, 'genus', 'logits'), c.genus_logits, 5e-4, 0, `${c.input_id} genus logits`);
+              assertClose(
+                scores(model, x, 'species', 'logits'),
+                c.species_logits,
+                5e-4,
+                0,
+                `${c.input_id} species logits`,
+              );
+              if (c.genus_logits !== undefined)
+                assertClose(scores(model, x, 'genus', 'logits'), c.genus_logits, 5e-4, 0, `${c.input_id} genus logits`);
             } finally {
               x.dispose();
             }
@@ -119,13 +135,20 @@ describe('models of ../shared match their references', { skip: skipWithoutShared
           const spectro = name.includes('spectro');
           assert.equal(model.info.kind, spectro ? 'spectrogram' : 'psd');
           assert.deepEqual(model.inputShape, spectro ? [...dataset.spectrogramShape] : [...dataset.psdShape]);
-          const x = tf.randomNormal([2, ...(model.inputShape as number[])], spectro ? -0.5 : -80, spectro ? 0.1 : 15, 'float32', 7);
+          const x = tf.randomNormal(
+            [2, ...(model.inputShape as number[])],
+            spectro ? -0.5 : -80,
+            spectro ? 0.1 : 15,
+            'float32',
+            7,
+          );
           try {
             model.outputNames.forEach((head, i) => {
               const y = model.run(x, { output: head, scores: head === 'embedding' ? 'logits' : 'probabilities' });
               const rows = y.arraySync();
               y.dispose();
-              const expectedWidth = head === 'genus' ? dataset.genera?.length : head === 'species' ? dataset.numSpecies : undefined;
+              const expectedWidth =
+                head === 'genus' ? dataset.genera?.length : head === 'species' ? dataset.numSpecies : undefined;
               if (expectedWidth !== undefined) {
                 assert.equal(rows[0].length, expectedWidth, `${head} width`);
                 assert.deepEqual(model.labels(i), head === 'genus' ? dataset.genera : dataset.species);

@@ -20,8 +20,18 @@ import { writeKerasH5 } from './write-keras-h5.js';
 const dir = mkdtempSync(join(tmpdir(), 'wingbeats-layers-'));
 const source = resolve(sharedDir, 'models', 'Keogh/Keogh_9/psd/SimpleEmbCls/SimpleEmbCls_psd_9.h5');
 
-function node(name: string, className: string, config: Record<string, unknown>, from?: string): Record<string, unknown> {
-  return { class_name: className, name, config: { name, ...config }, inbound_nodes: from === undefined ? [] : [[[from, 0, 0, {}]]] };
+function node(
+  name: string,
+  className: string,
+  config: Record<string, unknown>,
+  from?: string,
+): Record<string, unknown> {
+  return {
+    class_name: className,
+    name,
+    config: { name, ...config },
+    inbound_nodes: from === undefined ? [] : [[[from, 0, 0, {}]]],
+  };
 }
 
 /** Keras config of SimpleEmbCls over the custom layers, as Keras would write it for a full model. */
@@ -38,12 +48,17 @@ const simpleEmbClsConfig = {
       node('species', 'Activation', { activation: 'softmax' }, 'dense_species'),
     ],
     input_layers: [['psd', 0, 0]],
-    output_layers: [['embedding', 0, 0], ['species', 0, 0]],
+    output_layers: [
+      ['embedding', 0, 0],
+      ['species', 0, 0],
+    ],
   },
 };
 
 function outputs(model: ExplainableModel, x: tf.Tensor): number[][] {
-  return model.outputNames.map((output) => tf.tidy(() => Array.from(model.run(x, { output, scores: 'logits' }).dataSync())));
+  return model.outputNames.map((output) =>
+    tf.tidy(() => Array.from(model.run(x, { output, scores: 'logits' }).dataSync())),
+  );
 }
 
 describe('wingbeats custom layers in real models', { skip: skipWithoutShared }, () => {
@@ -65,7 +80,10 @@ describe('wingbeats custom layers in real models', { skip: skipWithoutShared }, 
     // Keras numbers unnamed sublayers globally; another session would have written dense_species/dense_3/...
     const layers = contents.layerNames.map((name) => [
       name,
-      (contents.weights.get(name) ?? []).map((w) => ({ ...w, name: w.name.replace('/batch_normalization/', '/batch_normalization_4/').replace('/dense/', '/dense_3/') })),
+      (contents.weights.get(name) ?? []).map((w) => ({
+        ...w,
+        name: w.name.replace('/batch_normalization/', '/batch_normalization_4/').replace('/dense/', '/dense_3/'),
+      })),
     ]) as [string, { name: string; shape: number[]; values: Float32Array }[]][];
     const path = join(dir, 'SimpleEmbCls_full_9.h5');
     await writeKerasH5(path, layers, simpleEmbClsConfig);
@@ -86,7 +104,9 @@ describe('wingbeats custom layers in real models', { skip: skipWithoutShared }, 
   test('the tfjs call() path (model.predict) agrees with the adapter', () => {
     const model = reference.layersModel as tf.LayersModel;
     const predicted = model.predict(x) as tf.Tensor[];
-    const probabilities = tf.tidy(() => Array.from(reference.run(x, { output: 'species', scores: 'probabilities' }).dataSync()));
+    const probabilities = tf.tidy(() =>
+      Array.from(reference.run(x, { output: 'species', scores: 'probabilities' }).dataSync()),
+    );
     assertClose(predicted[1].dataSync(), probabilities, 1e-6, 0, 'species');
     tf.dispose(predicted);
   });
@@ -94,18 +114,27 @@ describe('wingbeats custom layers in real models', { skip: skipWithoutShared }, 
   test('TensorFlow.js model.json round trip: from a path and from bytes', async () => {
     const model = reference.layersModel as tf.LayersModel;
     let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     const artifacts = saved as tf.io.ModelArtifacts;
-    const json = { modelTopology: artifacts.modelTopology, format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] };
+    const json = {
+      modelTopology: artifacts.modelTopology,
+      format: 'layers-model',
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+    };
     const jsonPath = join(dir, 'keogh_9', 'model.json');
     (await import('node:fs')).mkdirSync(join(dir, 'keogh_9'), { recursive: true });
     writeFileSync(jsonPath, JSON.stringify(json));
     writeFileSync(join(dir, 'keogh_9', 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
     const fromPath = await loadModel(jsonPath);
-    const fromBytes = await loadModel(new TextEncoder().encode(JSON.stringify(json)), { fileName: 'keogh/model.json', weightData: artifacts.weightData as ArrayBuffer });
+    const fromBytes = await loadModel(new TextEncoder().encode(JSON.stringify(json)), {
+      fileName: 'keogh/model.json',
+      weightData: artifacts.weightData as ArrayBuffer,
+    });
     try {
       for (const loaded of [fromPath, fromBytes]) {
         assert.equal(loaded.info.format, 'tfjs-layers');
@@ -123,7 +152,8 @@ describe('wingbeats custom layers in real models', { skip: skipWithoutShared }, 
   test('guided ReLU reaches the ReLUs inside the conv blocks', () => {
     const gradient = (execution?: ExecutionSettings): number[] =>
       tf.tidy(() => {
-        const f = (input: tf.Tensor): tf.Scalar => tf.sum(tf.mul(reference.run(input, { output: 'species', execution }), tf.oneHot([0], 9))) as tf.Scalar;
+        const f = (input: tf.Tensor): tf.Scalar =>
+          tf.sum(tf.mul(reference.run(input, { output: 'species', execution }), tf.oneHot([0], 9))) as tf.Scalar;
         return Array.from(tf.grad(f)(x.slice(0, 1)).dataSync());
       });
     const plain = gradient();

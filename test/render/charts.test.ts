@@ -15,11 +15,23 @@ import { COLS, ROWS, frequencies, saliency, signed, spectrogramGrid, spectrum } 
 const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
 test('explanation title', () => {
-  assert.equal(explanationTitle({ className: 'Ae_aegypti', score: 0.9312, method: 'saliency' }), 'Ae_aegypti — p = 0.93 — saliency');
+  assert.equal(
+    explanationTitle({ className: 'Ae_aegypti', score: 0.9312, method: 'saliency' }),
+    'Ae_aegypti — p = 0.93 — saliency',
+  );
 });
 
 test('PSD chart renders to SVG with title and axis labels', async () => {
-  const svg = await renderChartSvg(psdExplanationSpec({ spectrum, attribution: signed, frequencies, className: 'Ae_aegypti', score: 0.93, method: 'saliency' }));
+  const svg = await renderChartSvg(
+    psdExplanationSpec({
+      spectrum,
+      attribution: signed,
+      frequencies,
+      className: 'Ae_aegypti',
+      score: 0.93,
+      method: 'saliency',
+    }),
+  );
   assert.match(svg, /^<svg/);
   assert.ok(svg.includes('Ae_aegypti — p = 0.93 — saliency'));
   assert.ok(svg.includes('Frequency (Hz)'));
@@ -40,21 +52,35 @@ test('PSD chart PNG has the PNG signature and the SVG size times the scale', asy
 });
 
 test('PSD chart rejects mismatched lengths', () => {
-  assert.throws(() => psdExplanationSpec({ spectrum, attribution: [1, 2, 3] }), (e: unknown) => e instanceof WingbeatsError && e.code === 'SHAPE_MISMATCH');
+  assert.throws(
+    () => psdExplanationSpec({ spectrum, attribution: [1, 2, 3] }),
+    (e: unknown) => e instanceof WingbeatsError && e.code === 'SHAPE_MISMATCH',
+  );
 });
 
 test('spectrogram chart: both layouts render with time and frequency axes', async () => {
   const grid = spectrogramGrid();
   for (const layout of ['side-by-side', 'overlay'] as const) {
     const svg = await renderChartSvg(
-      spectrogramExplanationSpec({ spectrogram: grid, attribution: grid, timeRange: [0, 0.5], className: 'Cx_quinq', score: 0.7, method: 'guided backprop' }, { layout }),
+      spectrogramExplanationSpec(
+        {
+          spectrogram: grid,
+          attribution: grid,
+          timeRange: [0, 0.5],
+          className: 'Cx_quinq',
+          score: 0.7,
+          method: 'guided backprop',
+        },
+        { layout },
+      ),
     );
     assert.ok(svg.includes('Cx_quinq — p = 0.70 — guided backprop'));
     assert.ok(svg.includes('Time (s)') && svg.includes('Frequency (Hz)'));
     assert.ok(svg.includes('data:image/png;base64,'), 'heatmap embedded as raster');
   }
   assert.throws(
-    () => spectrogramExplanationSpec({ spectrogram: grid, attribution: { values: new Float32Array(4), rows: 2, cols: 2 } }),
+    () =>
+      spectrogramExplanationSpec({ spectrogram: grid, attribution: { values: new Float32Array(4), rows: 2, cols: 2 } }),
     (e: unknown) => e instanceof WingbeatsError && e.code === 'SHAPE_MISMATCH',
   );
 });
@@ -75,11 +101,16 @@ test('raster puts grid row 0 (highest frequency) on top, or flips for low-first'
 
 test('heatmap row shares one colour scale (2-D and 1-D)', async () => {
   const grid = spectrogramGrid();
-  const spec = heatmapRowSpec({ title: 'Quantile maps', panels: ['q25', 'q50', 'q75', 'mean', 'std'].map((title) => ({ title, grid })) });
+  const spec = heatmapRowSpec({
+    title: 'Quantile maps',
+    panels: ['q25', 'q50', 'q75', 'mean', 'std'].map((title) => ({ title, grid })),
+  });
   const svg = await renderChartSvg(spec);
   for (const t of ['Quantile maps', 'q25', 'q50', 'q75', 'mean', 'std']) assert.ok(svg.includes(`>${t}<`), t);
   assert.equal((svg.match(/>Heatmap</g) ?? []).length, 1, 'one legend');
-  const strips = await renderChartSvg(heatmapRowSpec({ panels: [{ title: 'q50', grid: { values: saliency, rows: 1, cols: 129 } }] }));
+  const strips = await renderChartSvg(
+    heatmapRowSpec({ panels: [{ title: 'q50', grid: { values: saliency, rows: 1, cols: 129 } }] }),
+  );
   assert.ok(strips.includes('Frequency (Hz)'));
   assert.equal(ROWS * COLS, grid.values.length);
 });
@@ -87,9 +118,22 @@ test('heatmap row shares one colour scale (2-D and 1-D)', async () => {
 test('pixel-flipping chart draws methods and the random band', async () => {
   const fractions = [0, 0.1, 0.2, 0.3];
   const svg = await renderChartSvg(
-    pixelFlippingSpec({ fractions, curves: [{ method: 'saliency', scores: [0.9, 0.5, 0.3, 0.1] }], random: [[0.9, 0.85, 0.8, 0.7], [0.9, 0.8, 0.75, 0.72]] }, { band: 'std' }),
+    pixelFlippingSpec(
+      {
+        fractions,
+        curves: [{ method: 'saliency', scores: [0.9, 0.5, 0.3, 0.1] }],
+        random: [
+          [0.9, 0.85, 0.8, 0.7],
+          [0.9, 0.8, 0.75, 0.72],
+        ],
+      },
+      { band: 'std' },
+    ),
   );
   assert.ok(svg.includes('saliency') && svg.includes('random (mean, ±1 sd, n = 2)'));
   assert.ok(svg.includes('Fraction of features flipped') && svg.includes('Target score'));
-  assert.throws(() => pixelFlippingSpec({ fractions, curves: [{ method: 'a', scores: [1] }] }), (e: unknown) => e instanceof WingbeatsError && e.code === 'SHAPE_MISMATCH');
+  assert.throws(
+    () => pixelFlippingSpec({ fractions, curves: [{ method: 'a', scores: [1] }] }),
+    (e: unknown) => e instanceof WingbeatsError && e.code === 'SHAPE_MISMATCH',
+  );
 });

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COLORMAPS, COLORMAP_NAMES, colormap, colormapAnchors, colormapLut, lightness, rgbToHex, vegaColorScale } from '../../src/render/colormaps.js';
+import {
+  COLORMAPS,
+  COLORMAP_NAMES,
+  colormap,
+  colormapAnchors,
+  colormapLut,
+  lightness,
+  rgbToHex,
+  vegaColorScale,
+} from '../../src/render/colormaps.js';
 import { resolveColorScale } from '../../src/render/color-domain.js';
 import { WingbeatsError } from '../../src/util/errors.js';
 
@@ -65,5 +74,8 @@ test('lut and vega scale agree with the colormap', () => {
 });
 
 test('unknown colormap names throw a WingbeatsError naming the choices', () => {
-  assert.throws(() => colormap('jet' as never), (e: unknown) => e instanceof WingbeatsError && /passed to 'colormap' must be one of 'viridis'/.test(e.message));
+  assert.throws(
+    () => colormap('jet' as never),
+    (e: unknown) => e instanceof WingbeatsError && /passed to 'colormap' must be one of 'viridis'/.test(e.message),
+  );
 });

@@ -30,7 +30,13 @@ function sampleReport(): ReportData {
           { image: { png: pngPicture, scale: 1 }, caption: 'saliency' },
           { image: { dataUrl: 'data:image/png;base64,AAAA' }, caption: 'ig' },
         ],
-        sections: [{ title: 'Pixel flipping', text: 'one\n\ntwo', table: { columns: ['Method', 'AOPC'], rows: [['saliency', 0.5]] } }],
+        sections: [
+          {
+            title: 'Pixel flipping',
+            text: 'one\n\ntwo',
+            table: { columns: ['Method', 'AOPC'], rows: [['saliency', 0.5]] },
+          },
+        ],
       },
     ],
     sections: [{ title: 'Uncertainty', figures: [{ image: { svg: svgPicture } }] }],
@@ -56,7 +62,10 @@ test('report escapes text, embeds every picture, references nothing external', (
 test('report refuses remote pictures and mismatched predictions', () => {
   const remote = sampleReport();
   remote.items[0].explanations = [{ image: { dataUrl: 'https://example.org/x.png' } }];
-  assert.throws(() => renderReport(remote), (e: unknown) => e instanceof WingbeatsError && /data:image/.test(e.message));
+  assert.throws(
+    () => renderReport(remote),
+    (e: unknown) => e instanceof WingbeatsError && /data:image/.test(e.message),
+  );
   const bad = sampleReport();
   bad.items[0].predictions = [{ head: 'h', classNames: ['a', 'b'], probabilities: [1] }];
   assert.throws(() => renderReport(bad), WingbeatsError);
@@ -78,7 +87,11 @@ test('waveform svg', () => {
 test('chart and report files are written', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'wingbeats-render-'));
   try {
-    const written = await writeChartFiles(psdExplanationSpec({ spectrum, attribution: saliency, title: 'psd' }), join(dir, 'psd'), { formats: ['svg', 'png', 'json'] });
+    const written = await writeChartFiles(
+      psdExplanationSpec({ spectrum, attribution: saliency, title: 'psd' }),
+      join(dir, 'psd'),
+      { formats: ['svg', 'png', 'json'] },
+    );
     assert.deepEqual(written.map((p) => p.slice(dir.length + 1)).sort(), ['psd.png', 'psd.svg', 'psd.vl.json']);
     const png = await readFile(join(dir, 'psd.png'));
     assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);

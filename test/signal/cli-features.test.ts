@@ -37,7 +37,10 @@ test('CLI features --json (spawned bin): one JSON document on stdout in the inpu
   try {
     const wav = path.join(dir, 'tone.wav');
     writeToneWav(wav);
-    const run = spawnSync(process.execPath, [bin, 'features', '--input', wav, '--preset', 'potamitis-psd', '--json'], { encoding: 'utf8', cwd: repoRoot });
+    const run = spawnSync(process.execPath, [bin, 'features', '--input', wav, '--preset', 'potamitis-psd', '--json'], {
+      encoding: 'utf8',
+      cwd: repoRoot,
+    });
     assert.equal(run.status, 0, run.stderr);
     const doc = JSON.parse(run.stdout);
     assert.equal(doc.preset, 'potamitis-psd');
@@ -47,7 +50,10 @@ test('CLI features --json (spawned bin): one JSON document on stdout in the inpu
     assert.ok(doc.features.every((row: number[]) => row.length === 1 && Number.isFinite(row[0])));
     // The loudest 5000-sample window (0.625 s) is centred on the envelope's peak at 0.6 s.
     assert.ok(Math.abs(doc.start / 8000 + 0.3125 - 0.6) < 0.01, `window starts at ${doc.start}`);
-    const peakBin = doc.features.reduce((best: number, row: number[], k: number) => (row[0] > doc.features[best][0] ? k : best), 0);
+    const peakBin = doc.features.reduce(
+      (best: number, row: number[], k: number) => (row[0] > doc.features[best][0] ? k : best),
+      0,
+    );
     assert.ok(Math.abs(peakBin * 31.25 - 600) <= 31.25, `PSD peak at bin ${peakBin}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -55,10 +61,16 @@ test('CLI features --json (spawned bin): one JSON document on stdout in the inpu
 });
 
 test('CLI bad arguments: non-zero exit and exactly one line on stderr', () => {
-  const run = spawnSync(process.execPath, [bin, 'features', '--input', 'x.wav', '--preset', 'nope', '--json'], { encoding: 'utf8', cwd: repoRoot });
+  const run = spawnSync(process.execPath, [bin, 'features', '--input', 'x.wav', '--preset', 'nope', '--json'], {
+    encoding: 'utf8',
+    cwd: repoRoot,
+  });
   assert.notEqual(run.status, 0);
   assert.equal(run.stdout, '');
-  assert.equal(run.stderr, "wingbeats-xai: option '-p, --preset <name>' argument 'nope' is invalid. Allowed choices are potamitis-psd, potamitis-spectrogram, keogh-psd, keogh-spectrogram.\n");
+  assert.equal(
+    run.stderr,
+    "wingbeats-xai: option '-p, --preset <name>' argument 'nope' is invalid. Allowed choices are potamitis-psd, potamitis-spectrogram, keogh-psd, keogh-spectrogram.\n",
+  );
 });
 
 test('CLI in-process: --windows all, --out writes features.json and features.npy; errors are one line', async () => {
@@ -68,7 +80,10 @@ test('CLI in-process: --windows all, --out writes features.json and features.npy
     writeToneWav(wav);
     const out = path.join(dir, 'out');
     const c = capture();
-    const code = await main(['features', '-i', wav, '-p', 'keogh-spectrogram', '--windows', 'all', '--out', out, '--json', '--quiet'], c.io);
+    const code = await main(
+      ['features', '-i', wav, '-p', 'keogh-spectrogram', '--windows', 'all', '--out', out, '--json', '--quiet'],
+      c.io,
+    );
     assert.equal(code, 0, c.err.join(''));
     assert.deepEqual(c.err, []);
     const doc = JSON.parse(c.out.join(''));
@@ -85,21 +100,35 @@ test('CLI in-process: --windows all, --out writes features.json and features.npy
     assert.equal(npy.data[129 * 33 * 3 + 5 * 3], Math.fround(doc[1].features[0][5][0]));
 
     const missing = capture();
-    assert.equal(await main(['features', '-i', path.join(dir, 'none.wav'), '-p', 'potamitis-psd', '--json'], missing.io), 1);
+    assert.equal(
+      await main(['features', '-i', path.join(dir, 'none.wav'), '-p', 'potamitis-psd', '--json'], missing.io),
+      1,
+    );
     assert.deepEqual(missing.out, []);
     assert.deepEqual(missing.err, [`wingbeats-xai: Input '${path.join(dir, 'none.wav')}' does not exist.\n`]);
 
     const short = path.join(dir, 'short.wav');
     const w = new WaveFile();
-    w.fromScratch(1, 8000, '16', Array.from({ length: 800 }, (_, i) => Math.round(1000 * Math.sin(i))));
+    w.fromScratch(
+      1,
+      8000,
+      '16',
+      Array.from({ length: 800 }, (_, i) => Math.round(1000 * Math.sin(i))),
+    );
     writeFileSync(short, w.toBuffer());
     const tooShort = capture();
     assert.equal(await main(['features', '-i', short, '-p', 'potamitis-psd'], tooShort.io), 1);
     assert.equal(tooShort.err.length, 1);
-    assert.match(tooShort.err[0], /^wingbeats-xai: Recording 'short.wav' is too short for preset 'potamitis-psd': 800 samples/);
+    assert.match(
+      tooShort.err[0],
+      /^wingbeats-xai: Recording 'short.wav' is too short for preset 'potamitis-psd': 800 samples/,
+    );
     const padded = capture();
     assert.equal(await main(['features', '-i', short, '-p', 'potamitis-psd', '--pad'], padded.io), 0);
-    assert.match(padded.out.join(''), /^potamitis-psd: shape \[129, 1\] at 8000 Hz from short.wav, window at sample 0 \(0.000 s\), 4200 zeros padded\n$/);
+    assert.match(
+      padded.out.join(''),
+      /^potamitis-psd: shape \[129, 1\] at 8000 Hz from short.wav, window at sample 0 \(0.000 s\), 4200 zeros padded\n$/,
+    );
     assert.ok(!existsSync(path.join(dir, 'features.json')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -114,16 +143,25 @@ test('npy: encode/decode round trip, dtypes, and errors', () => {
   assert.deepEqual(back.shape, [2, 3]);
   assert.deepEqual(Array.from(back.data), Array.from(data));
   assert.deepEqual(decodeNpy(encodeNpy(Float32Array.of(7), [1])).shape, [1]);
-  assert.throws(() => encodeNpy(data, [4, 2]), (e: unknown) => e instanceof WingbeatsError && e.code === 'SHAPE_MISMATCH');
+  assert.throws(
+    () => encodeNpy(data, [4, 2]),
+    (e: unknown) => e instanceof WingbeatsError && e.code === 'SHAPE_MISMATCH',
+  );
   assert.throws(() => decodeNpy(new Uint8Array(20), 'x.npy'), /^WingbeatsError: File 'x.npy' is not a .npy file/);
-  assert.throws(() => decodeNpy(bytes.subarray(0, bytes.length - 1), 'x.npy'), /File 'x.npy' is truncated: shape \[2, 3\] needs 24 data bytes but 23 are present\./);
+  assert.throws(
+    () => decodeNpy(bytes.subarray(0, bytes.length - 1), 'x.npy'),
+    /File 'x.npy' is truncated: shape \[2, 3\] needs 24 data bytes but 23 are present\./,
+  );
   // A big-endian int16 array written by hand.
   const header = "{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }";
   const h = header + ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
   const raw = new Uint8Array(10 + h.length + 4);
   raw.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
   new DataView(raw.buffer).setUint16(8, h.length, true);
-  raw.set(Array.from(h, (ch) => ch.charCodeAt(0)), 10);
+  raw.set(
+    Array.from(h, (ch) => ch.charCodeAt(0)),
+    10,
+  );
   new DataView(raw.buffer).setInt16(10 + h.length, -3, false);
   new DataView(raw.buffer).setInt16(12 + h.length, 300, false);
   assert.deepEqual(Array.from(decodeNpy(raw).data), [-3, 300]);

@@ -27,10 +27,17 @@ test('featureAxes: 31.25 Hz bins up to 4 kHz for every preset; spectrogram rows 
 
 test('upsamplingWarning: only when the recording holds nothing in part of the model input range, with the figures', () => {
   assert.equal(upsamplingWarning('a.wav', 44100, 'potamitis-psd'), undefined, 'resampled down');
-  assert.equal(upsamplingWarning('a.wav', 8000, 'keogh-psd'), undefined, 'up 2x, but 4 kHz still covers the 129 kept bins');
+  assert.equal(
+    upsamplingWarning('a.wav', 8000, 'keogh-psd'),
+    undefined,
+    'up 2x, but 4 kHz still covers the 129 kept bins',
+  );
   assert.equal(
     upsamplingWarning('a.wav', 4000, 'potamitis-psd'),
     "'a.wav' was recorded at 4000 Hz and resampled up to 8000 Hz: it holds nothing above 2000 Hz, so 64 of the 129 frequency bins (2000–4000 Hz) of the model input are empty, unlike the training data. Predictions and explanations of such recordings are unreliable.",
   );
-  assert.match(upsamplingWarning('b.wav', 6000, 'keogh-spectrogram') ?? '', /recorded at 6000 Hz and resampled up to 16000 Hz: it holds nothing above 3000 Hz, so 32 of the 129/);
+  assert.match(
+    upsamplingWarning('b.wav', 6000, 'keogh-spectrogram') ?? '',
+    /recorded at 6000 Hz and resampled up to 16000 Hz: it holds nothing above 3000 Hz, so 32 of the 129/,
+  );
 });

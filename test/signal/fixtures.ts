@@ -10,7 +10,9 @@ export const recordingsDir = path.join(sharedDir, 'data', 'recordings');
 
 /** `false` when ../shared is present, else a skip message for node:test's `skip` option. */
 export function skipWithoutShared(what: string): string | false {
-  return existsSync(path.join(sharedDir, what)) ? false : `../shared/${what} is absent (tests on real references run where ../shared exists)`;
+  return existsSync(path.join(sharedDir, what))
+    ? false
+    : `../shared/${what} is absent (tests on real references run where ../shared exists)`;
 }
 
 export function readJson(file: string): any {
@@ -20,10 +22,20 @@ export function readJson(file: string): any {
 /** The JSON files of a reference folder, or [] when absent. */
 export function referenceFiles(folder: string): string[] {
   const dir = path.join(referenceDir, folder);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => path.join(dir, f))
+    : [];
 }
 
 /** The WAV recordings, or [] when absent. */
 export function recordingFiles(): string[] {
-  return existsSync(recordingsDir) ? readdirSync(recordingsDir).filter((f) => f.endsWith('.wav')).sort().map((f) => path.join(recordingsDir, f)) : [];
+  return existsSync(recordingsDir)
+    ? readdirSync(recordingsDir)
+        .filter((f) => f.endsWith('.wav'))
+        .sort()
+        .map((f) => path.join(recordingsDir, f))
+    : [];
 }

@@ -7,39 +7,48 @@ import { readJson, referenceFiles, skipWithoutShared } from './fixtures.js';
 
 const files = referenceFiles('welch');
 
-test('Welch PSD and dB equal the scipy references (psd rel 1e-6, dB abs 1e-4)', { skip: skipWithoutShared('reference/welch') }, () => {
-  assert.equal(files.length, 6);
-  let checked = 0;
-  for (const file of files) {
-    const ref = readJson(file);
-    const signal = Float32Array.from(ref.signal as number[]);
-    for (const flavour of ['potamitis', 'keogh'] as const) {
-      const r = ref[flavour];
-      if (r === null) continue;
-      const s = r.settings;
-      const bins = s.bins_kept as number;
-      const result = welchPsd(signal, s.fs, { segmentLength: s.nperseg, overlap: s.noverlap, fftLength: s.nfft, bins });
-      const where = `${path.basename(file)} ${flavour}`;
-      assert.equal(result.segments, r.n_segments, where);
-      assert.equal(result.unusedTailSamples, r.unused_tail_samples, where);
-      assert.deepEqual(Array.from(result.frequencies), r.frequencies_hz, where);
-      const db = powerToDb(result.psd);
-      const skip = new Set<number>(r.roundoff_dominated_bins);
-      for (let k = 0; k < bins; k++) {
-        if (skip.has(k)) {
-          assert.ok(db[k] < -250, `${where} bin ${k}: round-off bin should be below -250 dB, got ${db[k]}`);
-          continue;
+test(
+  'Welch PSD and dB equal the scipy references (psd rel 1e-6, dB abs 1e-4)',
+  { skip: skipWithoutShared('reference/welch') },
+  () => {
+    assert.equal(files.length, 6);
+    let checked = 0;
+    for (const file of files) {
+      const ref = readJson(file);
+      const signal = Float32Array.from(ref.signal as number[]);
+      for (const flavour of ['potamitis', 'keogh'] as const) {
+        const r = ref[flavour];
+        if (r === null) continue;
+        const s = r.settings;
+        const bins = s.bins_kept as number;
+        const result = welchPsd(signal, s.fs, {
+          segmentLength: s.nperseg,
+          overlap: s.noverlap,
+          fftLength: s.nfft,
+          bins,
+        });
+        const where = `${path.basename(file)} ${flavour}`;
+        assert.equal(result.segments, r.n_segments, where);
+        assert.equal(result.unusedTailSamples, r.unused_tail_samples, where);
+        assert.deepEqual(Array.from(result.frequencies), r.frequencies_hz, where);
+        const db = powerToDb(result.psd);
+        const skip = new Set<number>(r.roundoff_dominated_bins);
+        for (let k = 0; k < bins; k++) {
+          if (skip.has(k)) {
+            assert.ok(db[k] < -250, `${where} bin ${k}: round-off bin should be below -250 dB, got ${db[k]}`);
+            continue;
+          }
+          const rel = Math.abs(result.psd[k] - r.psd[k]) / Math.abs(r.psd[k]);
+          assert.ok(rel <= 1e-6, `${where} bin ${k}: psd ${result.psd[k]} vs ${r.psd[k]} (rel ${rel})`);
+          const diff = Math.abs(db[k] - r.psd_db[k]);
+          assert.ok(diff <= 1e-4, `${where} bin ${k}: dB ${db[k]} vs ${r.psd_db[k]} (diff ${diff})`);
+          checked++;
         }
-        const rel = Math.abs(result.psd[k] - r.psd[k]) / Math.abs(r.psd[k]);
-        assert.ok(rel <= 1e-6, `${where} bin ${k}: psd ${result.psd[k]} vs ${r.psd[k]} (rel ${rel})`);
-        const diff = Math.abs(db[k] - r.psd_db[k]);
-        assert.ok(diff <= 1e-4, `${where} bin ${k}: dB ${db[k]} vs ${r.psd_db[k]} (diff ${diff})`);
-        checked++;
       }
     }
-  }
-  assert.ok(checked >= 600, `compared only ${checked} bins`);
-});
+    assert.ok(checked >= 600, `compared only ${checked} bins`);
+  },
+);
 
 test("a sine's PSD peaks at its frequency, and Parseval holds (sum psd * df = signal power)", () => {
   const fs = 8000;
@@ -81,15 +90,33 @@ test('Parseval holds exactly for one segment: sum psd * fs/N = sum (w (x - mean)
 });
 
 test('welchPsd rejects bad arguments with named messages', () => {
-  assert.throws(() => welchPsd(new Float32Array(100), 8000, { segmentLength: 256 }), (e: unknown) => {
-    assert.ok(e instanceof WingbeatsError);
-    assert.equal(e.message, "Argument 'signal' passed to 'welchPsd' must be at least 256 samples long (one Welch segment) but got 100 samples.");
-    return true;
-  });
-  assert.throws(() => welchPsd(new Float32Array(1000), 8000, { segmentLength: 256, overlap: 256 }), /Argument 'options.overlap' passed to 'welchPsd' must be < segmentLength \(256\) but got 256\./);
-  assert.throws(() => welchPsd(new Float32Array(1000), 8000, { segmentLength: 200 }), /'options.fftLength' passed to 'welchPsd' must be a power of two >= 4 but got 200/);
-  assert.throws(() => welchPsd(new Float32Array(1000), 8000, { bins: 200 }), /'options.bins' passed to 'welchPsd' must be <= fftLength \/ 2 \+ 1 \(129\) but got 200/);
-  assert.throws(() => welchPsd(new Float32Array(1000), -1), /'sampleRate' passed to 'welchPsd' must be a finite number > 0 but got -1/);
+  assert.throws(
+    () => welchPsd(new Float32Array(100), 8000, { segmentLength: 256 }),
+    (e: unknown) => {
+      assert.ok(e instanceof WingbeatsError);
+      assert.equal(
+        e.message,
+        "Argument 'signal' passed to 'welchPsd' must be at least 256 samples long (one Welch segment) but got 100 samples.",
+      );
+      return true;
+    },
+  );
+  assert.throws(
+    () => welchPsd(new Float32Array(1000), 8000, { segmentLength: 256, overlap: 256 }),
+    /Argument 'options.overlap' passed to 'welchPsd' must be < segmentLength \(256\) but got 256\./,
+  );
+  assert.throws(
+    () => welchPsd(new Float32Array(1000), 8000, { segmentLength: 200 }),
+    /'options.fftLength' passed to 'welchPsd' must be a power of two >= 4 but got 200/,
+  );
+  assert.throws(
+    () => welchPsd(new Float32Array(1000), 8000, { bins: 200 }),
+    /'options.bins' passed to 'welchPsd' must be <= fftLength \/ 2 \+ 1 \(129\) but got 200/,
+  );
+  assert.throws(
+    () => welchPsd(new Float32Array(1000), -1),
+    /'sampleRate' passed to 'welchPsd' must be a finite number > 0 but got -1/,
+  );
 });
 
 test('powerToDb is float64 10*log10 cast to float32, zero gives -Infinity', () => {

@@ -31,5 +31,8 @@ test('rankFrequencyBands: neighbouring top bins join into bands ranked by share;
   assert.equal(fromGrid[0].highHz, 250);
   assert.ok(Math.abs(fromGrid[0].share - 0.8) < 1e-12);
   assert.deepEqual(rankFrequencyBands([0, 0, 0], [0, 1, 2]), []);
-  assert.throws(() => rankFrequencyBands([1, 2, 3], [0, 1]), /Argument 'heatmap' passed to 'rankFrequencyBands' must be a multiple of 2 values/);
+  assert.throws(
+    () => rankFrequencyBands([1, 2, 3], [0, 1]),
+    /Argument 'heatmap' passed to 'rankFrequencyBands' must be a multiple of 2 values/,
+  );
 });

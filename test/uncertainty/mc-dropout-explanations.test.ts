@@ -30,14 +30,26 @@ test('fixed-mask dropout settings: one thinned network for every call, row and c
   const tiled = tf.tile(x, [6, 1, 1]);
   const execution = { dropout: { seed: 3, fixedMasks: true } };
   const rows = tf.tidy(() => model.run(tiled, { execution }).arraySync());
-  const again = tf.tidy(() => tf.concat([model.run(tf.slice(tiled, 0, 2), { execution }), model.run(tf.slice(tiled, 2, 4), { execution })]).arraySync() as number[][]);
+  const again = tf.tidy(
+    () =>
+      tf
+        .concat([model.run(tf.slice(tiled, 0, 2), { execution }), model.run(tf.slice(tiled, 2, 4), { execution })])
+        .arraySync() as number[][],
+  );
   rows.forEach((row) => assert.deepEqual(row, rows[0], 'all rows share the masks'));
   assert.deepEqual(again, rows, 'another chunking, the same network');
   const clean = tf.tidy(() => model.run(x).arraySync());
   assert.notDeepEqual(rows[0], clean[0], 'dropout is on');
   const varied = tf.tidy(() => model.run(tiled, { execution: { dropout: { seed: 3 } } }).arraySync());
-  assert.ok(varied.some((row) => row.some((v, j) => v !== varied[0][j])), 'without fixedMasks every row draws its own masks');
-  assert.deepEqual(tf.tidy(() => model.run(x).arraySync()), clean, 'nothing stays switched on');
+  assert.ok(
+    varied.some((row) => row.some((v, j) => v !== varied[0][j])),
+    'without fixedMasks every row draws its own masks',
+  );
+  assert.deepEqual(
+    tf.tidy(() => model.run(x).arraySync()),
+    clean,
+    'nothing stays switched on',
+  );
   x.dispose();
   tiled.dispose();
   model.layersModel?.dispose();
@@ -47,9 +59,19 @@ test('MC-dropout saliency: samples differ, the seed reproduces them, running mea
   const model = conv1dNet();
   const x = randomBatch([2, 12, 2], 2);
   const seen: number[] = [];
-  const run = (seed: number) => mcDropoutExplanations(model, x, { method: 'saliency', samples: 12, seed, keepSamples: true, onSample: (s) => void seen.push(s.index) });
+  const run = (seed: number) =>
+    mcDropoutExplanations(model, x, {
+      method: 'saliency',
+      samples: 12,
+      seed,
+      keepSamples: true,
+      onSample: (s) => void seen.push(s.index),
+    });
   const a = await withoutLeaks(() => run(1));
-  assert.deepEqual(seen, Array.from({ length: 12 }, (_, i) => i));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 12 }, (_, i) => i),
+  );
   const b = await run(1);
   const c = await run(2);
   assert.deepEqual(a, b, 'same seed, identical result');
@@ -59,9 +81,15 @@ test('MC-dropout saliency: samples differ, the seed reproduces them, running mea
   for (const example of a.examples) {
     const kept = example.samples as Float32Array[];
     assert.equal(kept.length, 12);
-    assert.ok(kept.some((h) => h.some((v, p) => v !== kept[0][p])), 'heatmaps differ between samples');
+    assert.ok(
+      kept.some((h) => h.some((v, p) => v !== kept[0][p])),
+      'heatmaps differ between samples',
+    );
     const preds = example.predictions.samples;
-    assert.ok(preds.some((row) => row.some((v, j) => v !== preds[0][j])), 'predictions differ between samples');
+    assert.ok(
+      preds.some((row) => row.some((v, j) => v !== preds[0][j])),
+      'predictions differ between samples',
+    );
     const direct = quantileMaps(kept, [0.5]);
     assertClose(example.mean, direct.mean, 1e-12, 0, 'mean map');
     assertClose(example.std, direct.std, 1e-9, 0, 'std map');
@@ -81,14 +109,23 @@ test('MC dropout leaves batch norm in inference mode and its statistics untouche
   const weightsBefore = inert.getWeights().map((w) => Array.from(w.dataSync()));
   const result = await withoutLeaks(() => mcDropoutExplanations(inert, x, { samples: 4, seed: 1 }));
   result.examples.forEach((example, e) => {
-    example.predictions.samples.forEach((row) => assertClose(row, clean[e], 1e-6, 0, 'dropout rate 0: every sample is the inference-mode output'));
+    example.predictions.samples.forEach((row) =>
+      assertClose(row, clean[e], 1e-6, 0, 'dropout rate 0: every sample is the inference-mode output'),
+    );
     example.std.forEach((v) => assert.ok(v < 1e-6));
   });
-  assert.deepEqual(inert.getWeights().map((w) => Array.from(w.dataSync())), weightsBefore, 'moving mean and variance unchanged');
+  assert.deepEqual(
+    inert.getWeights().map((w) => Array.from(w.dataSync())),
+    weightsBefore,
+    'moving mean and variance unchanged',
+  );
   const active = bnDropoutNet(0.5);
   const before = active.getWeights().map((w) => Array.from(w.dataSync()));
   await mcDropoutExplanations(active, x, { samples: 4, seed: 1, method: 'integrated-gradients', steps: 8 });
-  assert.deepEqual(active.getWeights().map((w) => Array.from(w.dataSync())), before);
+  assert.deepEqual(
+    active.getWeights().map((w) => Array.from(w.dataSync())),
+    before,
+  );
   x.dispose();
   inert.dispose();
   active.dispose();
@@ -98,15 +135,46 @@ test('mcDropoutExplanations names the problem, leaves dropout off and leaks noth
   const model = ExplainableModel.from(conv1dNet());
   const x = randomBatch([1, 12, 2], 4);
   const clean = tf.tidy(() => model.run(x).arraySync());
-  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { method: 'magic' as never }), /Argument 'method' passed to 'mcDropoutExplanations' must be one of 'gradients', 'saliency', .* but got 'magic'\./);
-  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { samples: 0 }), /Argument 'samples' passed to 'mcDropoutExplanations' must be an integer in \[1, 100000\] but got 0\./);
-  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { target: 9 }), /Argument 'target' passed to 'mcDropoutExplanations' must be in \[0, 3\) \(number of classes\) but got 9\./);
-  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { method: 'integrated-gradients', steps: -1, samples: 2 }), /Argument 'steps' passed to 'integratedGradients' must be an integer in \[1, 100000\] but got -1\./);
-  assert.deepEqual(tf.tidy(() => model.run(x).arraySync()), clean, 'dropout is off although the method threw');
-  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { samples: 2, onSample: () => { throw new Error('stop'); } }), /stop/);
+  await rejectsWithoutLeaks(
+    () => mcDropoutExplanations(model, x, { method: 'magic' as never }),
+    /Argument 'method' passed to 'mcDropoutExplanations' must be one of 'gradients', 'saliency', .* but got 'magic'\./,
+  );
+  await rejectsWithoutLeaks(
+    () => mcDropoutExplanations(model, x, { samples: 0 }),
+    /Argument 'samples' passed to 'mcDropoutExplanations' must be an integer in \[1, 100000\] but got 0\./,
+  );
+  await rejectsWithoutLeaks(
+    () => mcDropoutExplanations(model, x, { target: 9 }),
+    /Argument 'target' passed to 'mcDropoutExplanations' must be in \[0, 3\) \(number of classes\) but got 9\./,
+  );
+  await rejectsWithoutLeaks(
+    () => mcDropoutExplanations(model, x, { method: 'integrated-gradients', steps: -1, samples: 2 }),
+    /Argument 'steps' passed to 'integratedGradients' must be an integer in \[1, 100000\] but got -1\./,
+  );
+  assert.deepEqual(
+    tf.tidy(() => model.run(x).arraySync()),
+    clean,
+    'dropout is off although the method threw',
+  );
+  await rejectsWithoutLeaks(
+    () =>
+      mcDropoutExplanations(model, x, {
+        samples: 2,
+        onSample: () => {
+          throw new Error('stop');
+        },
+      }),
+    /stop/,
+  );
   const dense = denseNet();
-  await rejectsWithoutLeaks(() => mcDropoutExplanations(dense, [[1, 2, 3, 4]]), /'mcDropoutExplanations' needs a model with a Dropout layer, but model '.*' with input \[4\] and head .* has none/);
-  await rejectsWithoutLeaks(() => mcDropoutExplanations((t: tf.Tensor) => tf.reshape(t, [-1, 2]), [[1, 2]]), /'mcDropoutExplanations' needs a tf\.LayersModel with Dropout layers; a plain function model has no dropout to switch on\./);
+  await rejectsWithoutLeaks(
+    () => mcDropoutExplanations(dense, [[1, 2, 3, 4]]),
+    /'mcDropoutExplanations' needs a model with a Dropout layer, but model '.*' with input \[4\] and head .* has none/,
+  );
+  await rejectsWithoutLeaks(
+    () => mcDropoutExplanations((t: tf.Tensor) => tf.reshape(t, [-1, 2]), [[1, 2]]),
+    /'mcDropoutExplanations' needs a tf\.LayersModel with Dropout layers; a plain function model has no dropout to switch on\./,
+  );
   x.dispose();
   dense.dispose();
   model.layersModel?.dispose();
@@ -130,16 +198,31 @@ test("maps: 'signed' keeps the sign: per sample the attributions summed over cha
   const signed = await withoutLeaks(() => mcDropoutExplanations(model, x, { ...options, maps: 'signed' }));
   const plain = await mcDropoutExplanations(model, x, options);
   for (const [e, example] of signed.examples.entries()) {
-    assert.ok(example.samples?.some((s) => s.some((v) => v < 0)) && example.samples?.some((s) => s.some((v) => v > 0)), 'signed samples have both signs');
+    assert.ok(
+      example.samples?.some((s) => s.some((v) => v < 0)) && example.samples?.some((s) => s.some((v) => v > 0)),
+      'signed samples have both signs',
+    );
     for (const [s, sample] of (example.samples ?? []).entries()) {
       const magnitudes = sample.map(Math.abs);
       const [lo, hi] = [Math.min(...magnitudes), Math.max(...magnitudes)];
-      assertClose(magnitudes.map((v) => (v - lo) / (hi - lo)), plain.examples[e].samples?.[s] ?? [], 1e-6, 0, `example ${e}, sample ${s}`);
+      assertClose(
+        magnitudes.map((v) => (v - lo) / (hi - lo)),
+        plain.examples[e].samples?.[s] ?? [],
+        1e-6,
+        0,
+        `example ${e}, sample ${s}`,
+      );
     }
-    const mean = Array.from({ length: 8 }, (_, p) => (example.samples ?? []).reduce((sum, sample) => sum + sample[p], 0) / 4);
+    const mean = Array.from(
+      { length: 8 },
+      (_, p) => (example.samples ?? []).reduce((sum, sample) => sum + sample[p], 0) / 4,
+    );
     assertClose(example.mean, mean, 1e-6, 0, 'the mean map is the mean of the signed samples');
   }
-  await rejectsWithoutLeaks(() => mcDropoutExplanations(model, x, { ...options, maps: 'sign' as 'signed' }), /Argument 'maps' passed to 'mcDropoutExplanations' must be 'heatmap' or 'signed' but got 'sign'\./);
+  await rejectsWithoutLeaks(
+    () => mcDropoutExplanations(model, x, { ...options, maps: 'sign' as 'signed' }),
+    /Argument 'maps' passed to 'mcDropoutExplanations' must be 'heatmap' or 'signed' but got 'sign'\./,
+  );
   x.dispose();
   model.dispose();
 });

@@ -30,7 +30,19 @@ async function fixtures(): Promise<{ modelFile: string; inputFile: string; input
 
 test('uncertainty --json: quantile, mean and std maps and predictions of the library, samples on request', async () => {
   const { modelFile, inputFile, inputs } = await fixtures();
-  const { code, stdout, stderr } = await runCli(['uncertainty', '--model', modelFile, '--input', inputFile, '--samples', '6', '--seed', '3', '--keep-samples', '--json']);
+  const { code, stdout, stderr } = await runCli([
+    'uncertainty',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--samples',
+    '6',
+    '--seed',
+    '3',
+    '--keep-samples',
+    '--json',
+  ]);
   assert.equal(code, 0, stderr);
   const document = JSON.parse(stdout);
   assert.equal(document.command, 'uncertainty');
@@ -40,20 +52,57 @@ test('uncertainty --json: quantile, mean and std maps and predictions of the lib
   const api = await mcDropoutExplanations(model, x, { samples: 6, seed: 3, keepSamples: true });
   x.dispose();
   model.layersModel?.dispose();
-  document.results.forEach((r: { quantiles: number[]; quantileMaps: number[][]; mean: number[]; std: number[]; samples: number[][]; target: number; predictions: { mean: number[] } }, i: number) => {
-    const example = api.examples[i];
-    assert.deepEqual(r.quantiles, [0.25, 0.5, 0.75]);
-    assert.equal(r.target, example.target);
-    assert.equal(r.samples.length, 6);
-    assertClose(r.samples.flat(), (example.samples as Float32Array[]).flatMap((s) => Array.from(s)), 0, 0, 'samples');
-    const maps = quantileMaps(example.samples as Float32Array[], [0.25, 0.5, 0.75]);
-    r.quantileMaps.forEach((map, k) => assertClose(map, maps.maps[k], 0, 0, `quantile map ${k}`));
-    assertClose(r.mean, example.mean, 0, 0, 'mean');
-    assertClose(r.std, example.std, 0, 0, 'std');
-    assertClose(r.predictions.mean, example.predictions.mean, 0, 0, 'predictions');
-    r.quantileMaps[0].forEach((q25, p) => assert.ok(q25 <= r.quantileMaps[1][p] && r.quantileMaps[1][p] <= r.quantileMaps[2][p]));
-  });
-  const lean = JSON.parse((await runCli(['uncertainty', '--model', modelFile, '--input', inputFile, '--samples', '3', '--quantile-method', 'histogram', '--json', '--quiet'])).stdout);
+  document.results.forEach(
+    (
+      r: {
+        quantiles: number[];
+        quantileMaps: number[][];
+        mean: number[];
+        std: number[];
+        samples: number[][];
+        target: number;
+        predictions: { mean: number[] };
+      },
+      i: number,
+    ) => {
+      const example = api.examples[i];
+      assert.deepEqual(r.quantiles, [0.25, 0.5, 0.75]);
+      assert.equal(r.target, example.target);
+      assert.equal(r.samples.length, 6);
+      assertClose(
+        r.samples.flat(),
+        (example.samples as Float32Array[]).flatMap((s) => Array.from(s)),
+        0,
+        0,
+        'samples',
+      );
+      const maps = quantileMaps(example.samples as Float32Array[], [0.25, 0.5, 0.75]);
+      r.quantileMaps.forEach((map, k) => assertClose(map, maps.maps[k], 0, 0, `quantile map ${k}`));
+      assertClose(r.mean, example.mean, 0, 0, 'mean');
+      assertClose(r.std, example.std, 0, 0, 'std');
+      assertClose(r.predictions.mean, example.predictions.mean, 0, 0, 'predictions');
+      r.quantileMaps[0].forEach((q25, p) =>
+        assert.ok(q25 <= r.quantileMaps[1][p] && r.quantileMaps[1][p] <= r.quantileMaps[2][p]),
+      );
+    },
+  );
+  const lean = JSON.parse(
+    (
+      await runCli([
+        'uncertainty',
+        '--model',
+        modelFile,
+        '--input',
+        inputFile,
+        '--samples',
+        '3',
+        '--quantile-method',
+        'histogram',
+        '--json',
+        '--quiet',
+      ])
+    ).stdout,
+  );
   assert.equal(lean.quantileMethod, 'histogram');
   assert.equal(lean.results[0].samples, undefined, 'samples only with --keep-samples');
 });
@@ -61,10 +110,25 @@ test('uncertainty --json: quantile, mean and std maps and predictions of the lib
 test('uncertainty writes the quantile-map pictures with --out and prints a summary without --json', async () => {
   const { modelFile, inputFile } = await fixtures();
   const out = path.join(work, 'out');
-  const { code, stdout, stderr } = await runCli(['uncertainty', '--model', modelFile, '--input', inputFile, '--samples', '4', '--out', out, '--quiet']);
+  const { code, stdout, stderr } = await runCli([
+    'uncertainty',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--samples',
+    '4',
+    '--out',
+    out,
+    '--quiet',
+  ]);
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /^inputs\.json#0: target \d, probability [\d.]+ ± [\d.]+ over 4 samples; mean heatmap std [\d.]+\n/);
-  for (const name of ['uncertainty.json', 'quantile-maps-0.svg', 'quantile-maps-0.png', 'std-map-1.png']) assert.ok(existsSync(path.join(out, name)), name);
+  assert.match(
+    stdout,
+    /^inputs\.json#0: target \d, probability [\d.]+ ± [\d.]+ over 4 samples; mean heatmap std [\d.]+\n/,
+  );
+  for (const name of ['uncertainty.json', 'quantile-maps-0.svg', 'quantile-maps-0.png', 'std-map-1.png'])
+    assert.ok(existsSync(path.join(out, name)), name);
 });
 
 test('uncertainty errors: one line on stderr, exit code 1', async () => {
@@ -75,9 +139,18 @@ test('uncertainty errors: one line on stderr, exit code 1', async () => {
   const denseInput = path.join(work, 'dense-input.json');
   writeFileSync(denseInput, JSON.stringify([1, 2, 3, 4]));
   const cases: [string[], RegExp][] = [
-    [['--model', modelFile, '--input', inputFile, '--quantiles', '0.5,2'], /^wingbeats-xai: Option '--quantiles' must be a number in \[0, 1\] but got '2'\.\n$/],
-    [['--model', modelFile, '--input', inputFile, '--samples', '0'], /^wingbeats-xai: Option '--samples' must be an integer in \[1, 100000\] but got '0'\.\n$/],
-    [['--model', denseFile, '--input', denseInput], /^wingbeats-xai: 'mcDropoutExplanations' needs a model with a Dropout layer, but model .* has none: every sample would be the same\.\n$/],
+    [
+      ['--model', modelFile, '--input', inputFile, '--quantiles', '0.5,2'],
+      /^wingbeats-xai: Option '--quantiles' must be a number in \[0, 1\] but got '2'\.\n$/,
+    ],
+    [
+      ['--model', modelFile, '--input', inputFile, '--samples', '0'],
+      /^wingbeats-xai: Option '--samples' must be an integer in \[1, 100000\] but got '0'\.\n$/,
+    ],
+    [
+      ['--model', denseFile, '--input', denseInput],
+      /^wingbeats-xai: 'mcDropoutExplanations' needs a model with a Dropout layer, but model .* has none: every sample would be the same\.\n$/,
+    ],
   ];
   for (const [argv, pattern] of cases) {
     const { code, stdout, stderr } = await runCli(['uncertainty', ...argv, '--json', '--quiet']);

@@ -74,7 +74,12 @@ async function serve(root: string): Promise<{ server: Server; url: string }> {
       try {
         if (!(await stat(file)).isFile()) throw new Error('not a file');
         const body = await readFile(file);
-        response.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+        response
+          .writeHead(200, {
+            'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+            'cache-control': 'no-store',
+          })
+          .end(body);
       } catch {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       }
@@ -101,10 +106,17 @@ async function loadDemoModelInNode(): Promise<ExplainableModel> {
   const labels = JSON.parse(await readFile(join(dir, 'labels.json'), 'utf8')) as Record<string, string[]>;
   const weights = await readFile(join(dir, 'weights.bin'));
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
-  return loadModelBytes(new Uint8Array(await readFile(join(dir, 'model.json'))), { fileName: 'model.json', weightData, labels, name: 'wingbeats-demo' });
+  return loadModelBytes(new Uint8Array(await readFile(join(dir, 'model.json'))), {
+    fileName: 'model.json',
+    weightData,
+    labels,
+    name: 'wingbeats-demo',
+  });
 }
 
-const chromiumMissing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install -y chromium): browser test skipped`;
+const chromiumMissing = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} is not installed (apt-get install -y chromium): browser test skipped`;
 
 describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () => {
   let outDir = '';
@@ -119,14 +131,21 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     const built = spawnSync(process.execPath, [join(ROOT, 'web', 'build.mjs'), '--out', outDir], { encoding: 'utf8' });
     assert.equal(built.status, 0, `web build failed:\n${built.stdout}${built.stderr}`);
     ({ server, url } = await serve(outDir));
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 20_000 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      timeout: 20_000,
+    });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text());
     });
     await page.goto(url);
-    await page.waitForFunction(() => ['ready', 'error'].includes(window.__wingbeats?.state), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => ['ready', 'error'].includes(window.__wingbeats?.state), undefined, {
+      timeout: 20_000,
+    });
   });
 
   after(async () => {
@@ -146,36 +165,50 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     assert.equal(state.backend, 'wasm');
     assert.equal(await page.getAttribute('body', 'data-backend'), 'wasm');
     assert.equal(await page.isHidden('#notice'), true, 'no fallback notice on wasm');
-    const methods = await page.$$eval('#method option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    const methods = await page.$$eval('#method option', (options) =>
+      options.map((o) => (o as HTMLOptionElement).value),
+    );
     assert.deepEqual(methods, Object.keys(attributionMethods));
     const targets = await page.$$eval('#target option', (options) => options.map((o) => o.textContent));
     assert.equal(targets.length, 7);
     assert.match(targets[1] ?? '', /Ae_aegypti/);
     assert.deepEqual(await page.$$eval('#head option', (options) => options.map((o) => o.textContent)), ['species']);
     assert.equal(await page.inputValue('#preset'), 'potamitis-psd');
-    const recordings = await page.$$eval('#input-source option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    const recordings = await page.$$eval('#input-source option', (options) =>
+      options.map((o) => (o as HTMLOptionElement).value),
+    );
     assert.ok(recordings.includes(`demo/recordings/${RECORDING}`), recordings.join(', '));
   });
 
   test('explains a demo recording with two methods; the page and Node agree to float32 precision', async (t) => {
     await setupBackend({ warn: () => undefined });
     const model = await loadDemoModelInNode();
-    const recording = decodeWav(new Uint8Array(await readFile(join(ROOT, 'assets', 'demo-recordings', RECORDING))), { name: RECORDING });
+    const recording = decodeWav(new Uint8Array(await readFile(join(ROOT, 'assets', 'demo-recordings', RECORDING))), {
+      name: RECORDING,
+    });
     const features = featuresFromRecording(recording, 'potamitis-psd');
     try {
       await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
       for (const [run, method] of METHODS.entries()) {
         await page.selectOption('#method', method);
         // Tuning inputs appear only for the methods the registry says take them.
-        assert.equal(await page.isVisible('#option-steps'), attributionMethods[method].options.some((o) => o.name === 'steps'));
+        assert.equal(
+          await page.isVisible('#option-steps'),
+          attributionMethods[method].options.some((o) => o.name === 'steps'),
+        );
         assert.equal(await page.isVisible('#option-noiseSamples'), false);
         if (method === 'integrated-gradients') {
           await page.fill('#option-steps', '12');
           await page.selectOption('#option-integration', 'gauss-legendre');
         }
         // One control per option, generated from the method's specs (a baseline file is a command-line option).
-        const generated = await page.$$eval('#method-options [data-option]', (controls) => controls.map((c) => (c as HTMLElement).dataset.option));
-        assert.deepEqual(generated, attributionMethods[method].options.filter((o) => o.type !== 'file').map((o) => o.name));
+        const generated = await page.$$eval('#method-options [data-option]', (controls) =>
+          controls.map((c) => (c as HTMLElement).dataset.option),
+        );
+        assert.deepEqual(
+          generated,
+          attributionMethods[method].options.filter((o) => o.type !== 'file').map((o) => o.name),
+        );
         if (method === 'lrp') {
           await page.selectOption('#option-rule', 'alpha-beta');
           await page.fill('#option-alpha', '1');
@@ -183,7 +216,11 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
           await page.check('#option-foldBatchNorm');
         }
         await page.click('#explain');
-        await page.waitForFunction((n) => window.__wingbeats.runs === n || window.__wingbeats.state === 'error', run + 1, { timeout: 20_000 });
+        await page.waitForFunction(
+          (n) => window.__wingbeats.runs === n || window.__wingbeats.state === 'error',
+          run + 1,
+          { timeout: 20_000 },
+        );
         const state: PageState = await page.evaluate(() => window.__wingbeats);
         assert.equal(state.error, null, `page error: ${state.error}`);
         const record = state.last as ExplainRecord;
@@ -193,25 +230,48 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
 
         // what the page shows
         assert.equal(item.targetName, SPECIES);
-        assert.match(await page.textContent('#output article h2') ?? '', new RegExp(`predicted ${SPECIES}`));
+        assert.match((await page.textContent('#output article h2')) ?? '', new RegExp(`predicted ${SPECIES}`));
         assert.equal((await page.textContent('#output table.prediction tr.top td'))?.startsWith(SPECIES), true);
         assert.equal(await page.locator('#output .chart svg').count(), 1);
         assert.ok((await page.locator('#output .chart svg').innerHTML()).length > 1000, 'the chart SVG has content');
 
         // the same computation in Node
-        assert.ok(relativeMaxDiff(item.input, features.data) <= 1e-6, `features differ: ${relativeMaxDiff(item.input, features.data)}`);
+        assert.ok(
+          relativeMaxDiff(item.input, features.data) <= 1e-6,
+          `features differ: ${relativeMaxDiff(item.input, features.data)}`,
+        );
         const x = tf.tensor(features.data, [1, ...features.shape]);
-        if (method === 'integrated-gradients') assert.deepEqual(record.tuning, { steps: 12, integration: 'gauss-legendre' });
-        if (method === 'lrp') assert.deepEqual(record.tuning, { rule: 'alpha-beta', epsilon: 1e-6, gamma: 0.25, alpha: 1, beta: 0, foldBatchNorm: true });
-        const result = await attributionMethods[method].run(model, x, { ...record.tuning, output: record.output, target: record.target ?? undefined, seed: record.seed });
+        if (method === 'integrated-gradients')
+          assert.deepEqual(record.tuning, { steps: 12, integration: 'gauss-legendre' });
+        if (method === 'lrp')
+          assert.deepEqual(record.tuning, {
+            rule: 'alpha-beta',
+            epsilon: 1e-6,
+            gamma: 0.25,
+            alpha: 1,
+            beta: 0,
+            foldBatchNorm: true,
+          });
+        const result = await attributionMethods[method].run(model, x, {
+          ...record.tuning,
+          output: record.output,
+          target: record.target ?? undefined,
+          seed: record.seed,
+        });
         try {
           assert.deepEqual(result.targets, [item.target]);
           const attributions = await result.attributions.data();
           const diff = relativeMaxDiff(item.attributions, attributions);
           t.diagnostic(`${method}: browser vs Node attributions, max |diff| / max |value| = ${diff.toExponential(2)}`);
-          assert.ok(diff <= 1e-5, `${method}: browser and Node attributions differ by ${diff.toExponential(2)} of max |value|`);
+          assert.ok(
+            diff <= 1e-5,
+            `${method}: browser and Node attributions differ by ${diff.toExponential(2)} of max |value|`,
+          );
           const probabilities = await (result.probabilities as tf.Tensor).data();
-          assert.ok(relativeMaxDiff(item.probabilities ?? [], probabilities) <= 1e-5, `${method}: probabilities differ`);
+          assert.ok(
+            relativeMaxDiff(item.probabilities ?? [], probabilities) <= 1e-5,
+            `${method}: probabilities differ`,
+          );
         } finally {
           disposeAttribution(result);
           x.dispose();
@@ -224,42 +284,67 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     }
   });
 
-  test('loads a Keras .h5 through the file input (h5wasm in the bundle) and explains its species head', { skip: skipWithoutShared }, async () => {
-    const file = join(sharedDir, 'models', 'Potatamis', 'psd', 'HieraEmbCls', 'HieraEmbCls_psd_frozen.h5');
-    await page.selectOption('#model-source', 'file');
-    await page.setInputFiles('#model-files', file);
-    await page.waitForFunction(() => (document.querySelector('#model-hint')?.textContent ?? '').startsWith('HieraEmbCls') || window.__wingbeats.state === 'error', undefined, { timeout: 20_000 });
-    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
-    assert.deepEqual(await page.$$eval('#head option', (options) => options.map((o) => o.textContent)), ['embedding', 'genus', 'species']);
-    assert.equal(await page.$eval('#head', (select) => (select as HTMLSelectElement).selectedOptions[0]?.textContent), 'species');
-    await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
-    await page.selectOption('#method', 'saliency');
-    const runs = await page.evaluate(() => window.__wingbeats.runs);
-    await page.click('#explain');
-    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, { timeout: 20_000 });
-    const state: PageState = await page.evaluate(() => window.__wingbeats);
-    assert.equal(state.error, null, `page error: ${state.error}`);
-    const record = state.last as ExplainRecord;
-    assert.equal(record.output, 2);
-    assert.equal(await page.locator('#output .chart svg').count(), 1);
+  test(
+    'loads a Keras .h5 through the file input (h5wasm in the bundle) and explains its species head',
+    { skip: skipWithoutShared },
+    async () => {
+      const file = join(sharedDir, 'models', 'Potatamis', 'psd', 'HieraEmbCls', 'HieraEmbCls_psd_frozen.h5');
+      await page.selectOption('#model-source', 'file');
+      await page.setInputFiles('#model-files', file);
+      await page.waitForFunction(
+        () =>
+          (document.querySelector('#model-hint')?.textContent ?? '').startsWith('HieraEmbCls') ||
+          window.__wingbeats.state === 'error',
+        undefined,
+        { timeout: 20_000 },
+      );
+      assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+      assert.deepEqual(await page.$$eval('#head option', (options) => options.map((o) => o.textContent)), [
+        'embedding',
+        'genus',
+        'species',
+      ]);
+      assert.equal(
+        await page.$eval('#head', (select) => (select as HTMLSelectElement).selectedOptions[0]?.textContent),
+        'species',
+      );
+      await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
+      await page.selectOption('#method', 'saliency');
+      const runs = await page.evaluate(() => window.__wingbeats.runs);
+      await page.click('#explain');
+      await page.waitForFunction(
+        (n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error',
+        runs,
+        { timeout: 20_000 },
+      );
+      const state: PageState = await page.evaluate(() => window.__wingbeats);
+      assert.equal(state.error, null, `page error: ${state.error}`);
+      const record = state.last as ExplainRecord;
+      assert.equal(record.output, 2);
+      assert.equal(await page.locator('#output .chart svg').count(), 1);
 
-    const model = await loadModel(file);
-    const x = tf.tensor(record.items[0].input, [1, 129, 1]);
-    const result = await attributionMethods.saliency.run(model, x, { output: 'species' });
-    try {
-      assert.deepEqual(result.targets, [record.items[0].target]);
-      assert.ok(relativeMaxDiff(record.items[0].attributions, await result.attributions.data()) <= 1e-5);
-    } finally {
-      disposeAttribution(result);
-      x.dispose();
-      model.layersModel?.dispose();
-      await page.selectOption('#model-source', 'demo');
-    }
-  });
+      const model = await loadModel(file);
+      const x = tf.tensor(record.items[0].input, [1, 129, 1]);
+      const result = await attributionMethods.saliency.run(model, x, { output: 'species' });
+      try {
+        assert.deepEqual(result.targets, [record.items[0].target]);
+        assert.ok(relativeMaxDiff(record.items[0].attributions, await result.attributions.data()) <= 1e-5);
+      } finally {
+        disposeAttribution(result);
+        x.dispose();
+        model.layersModel?.dispose();
+        await page.selectOption('#model-source', 'demo');
+      }
+    },
+  );
 
   test('shows a failure as one clear line, not a blank page', async () => {
     await page.selectOption('#input-source', 'file');
-    await page.setInputFiles('#input-file', { name: 'broken.wav', mimeType: 'audio/wav', buffer: Buffer.from('not a wav file at all') });
+    await page.setInputFiles('#input-file', {
+      name: 'broken.wav',
+      mimeType: 'audio/wav',
+      buffer: Buffer.from('not a wav file at all'),
+    });
     await page.click('#explain');
     await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
     const message = (await page.textContent('#error')) ?? '';
@@ -276,11 +361,19 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     await page.selectOption('#method', 'integrated-gradients');
     const runs = await page.evaluate(() => window.__wingbeats.runs);
     await page.click('#explain');
-    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, { timeout: 20_000 });
+    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, {
+      timeout: 20_000,
+    });
     assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
     const meta = (await page.textContent('#output article .meta')) ?? '';
-    assert.match(meta, /— model 'wingbeats-demo', head 'species', features: potamitis-psd\. Most relevant: \d+–\d+ Hz \(\d+ %\)/);
-    assert.match((await page.textContent('#status')) ?? '', /Model 'wingbeats-demo', head 'species': Integrated gradients of 1 input/);
+    assert.match(
+      meta,
+      /— model 'wingbeats-demo', head 'species', features: potamitis-psd\. Most relevant: \d+–\d+ Hz \(\d+ %\)/,
+    );
+    assert.match(
+      (await page.textContent('#status')) ?? '',
+      /Model 'wingbeats-demo', head 'species': Integrated gradients of 1 input/,
+    );
     assert.match((await page.textContent('#output .caption')) ?? '', /% of \|f\(x\) − f\(baseline\)\|\)/);
     assert.equal(await page.isVisible('#downloads'), true);
 
@@ -300,7 +393,10 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     assert.equal(pngDownload.suggestedFilename(), 'wingbeats-demo-species-integrated-gradients.png');
     const png = await readFile((await pngDownload.path()) as string);
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
-    assert.ok(png.readUInt32BE(16) >= 600 && png.readUInt32BE(20) >= 300, `PNG of ${png.readUInt32BE(16)} × ${png.readUInt32BE(20)} px`);
+    assert.ok(
+      png.readUInt32BE(16) >= 600 && png.readUInt32BE(20) >= 300,
+      `PNG of ${png.readUInt32BE(16)} × ${png.readUInt32BE(20)} px`,
+    );
   });
 
   test('a hint names a control of the page: a short recording asks for "Zero-pad short recordings", which works', async () => {
@@ -310,7 +406,11 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     const samples = Array.from({ length: 2400 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 500 * i) / 8000)));
     const wav = new WaveFile();
     wav.fromScratch(1, 8000, '16', samples);
-    await page.setInputFiles('#input-file', { name: 'short.wav', mimeType: 'audio/wav', buffer: Buffer.from(wav.toBuffer()) });
+    await page.setInputFiles('#input-file', {
+      name: 'short.wav',
+      mimeType: 'audio/wav',
+      buffer: Buffer.from(wav.toBuffer()),
+    });
     await page.click('#explain');
     await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
     const message = (await page.textContent('#error')) ?? '';
@@ -320,36 +420,63 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     await page.check('#pad');
     const runs = await page.evaluate(() => window.__wingbeats.runs);
     await page.click('#explain');
-    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, { timeout: 20_000 });
+    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, {
+      timeout: 20_000,
+    });
     assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
     await page.uncheck('#pad');
   });
 
-  test('a real model on a microphone recording: the result card shows the input-range warning with its figures', { skip: skipWithoutShared }, async () => {
-    await page.selectOption('#model-source', 'file');
-    await page.setInputFiles('#model-files', join(sharedDir, 'models', 'Potatamis_Sequential', 'PSD', 'Mosquito_CNN_PSD.h5'));
-    await page.waitForFunction(() => window.__wingbeats.model === 'Mosquito_CNN_PSD' || window.__wingbeats.state === 'error', undefined, { timeout: 20_000 });
-    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
-    await page.selectOption('#input-source', 'file');
-    await page.setInputFiles('#input-file', join(sharedDir, 'data', 'recordings', 'Ae.Aegypti_1F_5D_25C_SmallCylinder_Cut16.wav'));
-    await page.selectOption('#method', 'saliency');
-    const runs = await page.evaluate(() => window.__wingbeats.runs);
-    await page.click('#explain');
-    await page.waitForFunction((n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error', runs, { timeout: 20_000 });
-    assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
-    const warning = (await page.textContent('#output ul.warnings li')) ?? '';
-    assert.match(warning, /input mean -62\.0 dB, 3\.5 training standard deviations above the training mean \(-95\.0 dB, std 9\.5 dB\); 76 of 129 positions/);
-    const record = (await page.evaluate(() => window.__wingbeats.last)) as ExplainRecord;
-    assert.equal(record.model, 'Mosquito_CNN_PSD');
-    assert.equal(record.items[0].warnings.length, 1);
-    await page.selectOption('#model-source', 'demo');
-    await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
-  });
+  test(
+    'a real model on a microphone recording: the result card shows the input-range warning with its figures',
+    { skip: skipWithoutShared },
+    async () => {
+      await page.selectOption('#model-source', 'file');
+      await page.setInputFiles(
+        '#model-files',
+        join(sharedDir, 'models', 'Potatamis_Sequential', 'PSD', 'Mosquito_CNN_PSD.h5'),
+      );
+      await page.waitForFunction(
+        () => window.__wingbeats.model === 'Mosquito_CNN_PSD' || window.__wingbeats.state === 'error',
+        undefined,
+        { timeout: 20_000 },
+      );
+      assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+      await page.selectOption('#input-source', 'file');
+      await page.setInputFiles(
+        '#input-file',
+        join(sharedDir, 'data', 'recordings', 'Ae.Aegypti_1F_5D_25C_SmallCylinder_Cut16.wav'),
+      );
+      await page.selectOption('#method', 'saliency');
+      const runs = await page.evaluate(() => window.__wingbeats.runs);
+      await page.click('#explain');
+      await page.waitForFunction(
+        (n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error',
+        runs,
+        { timeout: 20_000 },
+      );
+      assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+      const warning = (await page.textContent('#output ul.warnings li')) ?? '';
+      assert.match(
+        warning,
+        /input mean -62\.0 dB, 3\.5 training standard deviations above the training mean \(-95\.0 dB, std 9\.5 dB\); 76 of 129 positions/,
+      );
+      const record = (await page.evaluate(() => window.__wingbeats.last)) as ExplainRecord;
+      assert.equal(record.model, 'Mosquito_CNN_PSD');
+      assert.equal(record.items[0].warnings.length, 1);
+      await page.selectOption('#model-source', 'demo');
+      await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
+    },
+  );
 
   test('a failed model load leaves nothing ambiguous: no model, the status says so, Explain does not use the previous one', async () => {
     const before = await page.evaluate(() => window.__wingbeats.runs);
     await page.selectOption('#model-source', 'file');
-    await page.setInputFiles('#model-files', { name: 'broken.h5', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an HDF5 file') });
+    await page.setInputFiles('#model-files', {
+      name: 'broken.h5',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('this is not an HDF5 file'),
+    });
     await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
     const state: PageState = await page.evaluate(() => window.__wingbeats);
     assert.equal(state.model, null);
@@ -360,20 +487,32 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     assert.equal(await page.locator('#head option').count(), 0);
     assert.equal(await page.isHidden('#downloads'), true);
     await page.evaluate(() => document.querySelector<HTMLFormElement>('#controls')?.requestSubmit());
-    assert.equal(await page.evaluate(() => window.__wingbeats.runs), before, 'nothing was explained with the previous model');
+    assert.equal(
+      await page.evaluate(() => window.__wingbeats.runs),
+      before,
+      'nothing was explained with the previous model',
+    );
     await page.selectOption('#model-source', 'demo');
     await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
     assert.equal(await page.isDisabled('#explain'), false);
     assert.match((await page.textContent('#status')) ?? '', /Model 'wingbeats-demo' loaded \(the demo model\)/);
   });
 
-  test('a model load that finishes after a newer (failed) one was started is dropped, not used', { skip: skipWithoutShared }, async () => {
-    await page.selectOption('#model-source', 'file');
-    await page.setInputFiles('#model-files', join(sharedDir, 'models', 'Potatamis', 'spectro', 'HieraEmbCls', 'HieraEmbCls_spectro_frozen.h5'));
-    await page.waitForFunction(() => window.__wingbeats.model === 'HieraEmbCls_spectro_frozen', undefined, { timeout: 20_000 });
-    // Reading the valid file is made slow (1.5 s), so its reload finishes after the broken file's load has failed.
-    // (A string, so the test's compiler adds no helper names to the page's code.)
-    await page.evaluate(`{
+  test(
+    'a model load that finishes after a newer (failed) one was started is dropped, not used',
+    { skip: skipWithoutShared },
+    async () => {
+      await page.selectOption('#model-source', 'file');
+      await page.setInputFiles(
+        '#model-files',
+        join(sharedDir, 'models', 'Potatamis', 'spectro', 'HieraEmbCls', 'HieraEmbCls_spectro_frozen.h5'),
+      );
+      await page.waitForFunction(() => window.__wingbeats.model === 'HieraEmbCls_spectro_frozen', undefined, {
+        timeout: 20_000,
+      });
+      // Reading the valid file is made slow (1.5 s), so its reload finishes after the broken file's load has failed.
+      // (A string, so the test's compiler adds no helper names to the page's code.)
+      await page.evaluate(`{
       const read = File.prototype.arrayBuffer;
       File.prototype.arrayBuffer = function () {
         const bytes = read.call(this);
@@ -381,26 +520,33 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
       };
       window.restoreRead = () => { File.prototype.arrayBuffer = read; };
     }`);
-    // Choosing "Your model file…" again reloads the picked file; a broken file picked meanwhile starts a newer load.
-    await page.selectOption('#model-source', 'file');
-    await page.setInputFiles('#model-files', { name: 'broken.h5', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not an HDF5 file') });
-    await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
-    // Let the older (valid, slow) load finish: it must not bring its model back.
-    await page.waitForTimeout(3000);
-    await page.evaluate('window.restoreRead()');
-    assert.equal(await page.evaluate(() => window.__wingbeats.model), null);
-    assert.match((await page.textContent('#status')) ?? '', /No model loaded: 'broken\.h5' could not be loaded/);
-    assert.equal(await page.isDisabled('#explain'), true);
-    await page.selectOption('#model-source', 'demo');
-    await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
-  });
+      // Choosing "Your model file…" again reloads the picked file; a broken file picked meanwhile starts a newer load.
+      await page.selectOption('#model-source', 'file');
+      await page.setInputFiles('#model-files', {
+        name: 'broken.h5',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from('this is not an HDF5 file'),
+      });
+      await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, { timeout: 10_000 });
+      // Let the older (valid, slow) load finish: it must not bring its model back.
+      await page.waitForTimeout(3000);
+      await page.evaluate('window.restoreRead()');
+      assert.equal(await page.evaluate(() => window.__wingbeats.model), null);
+      assert.match((await page.textContent('#status')) ?? '', /No model loaded: 'broken\.h5' could not be loaded/);
+      assert.equal(await page.isDisabled('#explain'), true);
+      await page.selectOption('#model-source', 'demo');
+      await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
+    },
+  );
 
   test('falls back to the cpu backend with a visible notice when wasm cannot load', async () => {
     const fallback = await (browser as Browser).newPage();
     try {
       await fallback.route('**/*.wasm', (route) => route.abort());
       await fallback.goto(url);
-      await fallback.waitForFunction(() => ['ready', 'error'].includes(window.__wingbeats?.state), undefined, { timeout: 20_000 });
+      await fallback.waitForFunction(() => ['ready', 'error'].includes(window.__wingbeats?.state), undefined, {
+        timeout: 20_000,
+      });
       const state = await fallback.evaluate(() => window.__wingbeats);
       assert.equal(state.error, null, `page error: ${state.error}`);
       assert.equal(state.backend, 'cpu');

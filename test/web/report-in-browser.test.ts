@@ -13,7 +13,9 @@ import { useWasm } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium package to open the report in a real browser`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} is absent: install Debian's chromium package to open the report in a real browser`;
 let browser: Browser | undefined;
 
 before(useWasm);
@@ -27,7 +29,16 @@ test('the demo report opens in Chromium without network and shows every picture'
   assert.equal(code, 0, stderr);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const requests: string[] = [];
@@ -38,10 +49,19 @@ test('the demo report opens in Chromium without network and shows every picture'
     return route.abort();
   });
   await page.goto(pathToFileURL(path.join(out, 'report.html')).href, { waitUntil: 'load' });
-  const images = await page.$$eval('img', (list) => list.map((img) => ({ complete: img.complete, width: img.naturalWidth, height: img.naturalHeight, alt: img.alt })));
+  const images = await page.$$eval('img', (list) =>
+    list.map((img) => ({ complete: img.complete, width: img.naturalWidth, height: img.naturalHeight, alt: img.alt })),
+  );
   assert.equal(images.length, 6 * 5, 'per recording: the input and four explanations');
-  for (const image of images) assert.ok(image.complete && image.width > 100 && image.height > 50, `picture '${image.alt}' is drawn (${image.width}×${image.height})`);
+  for (const image of images)
+    assert.ok(
+      image.complete && image.width > 100 && image.height > 50,
+      `picture '${image.alt}' is drawn (${image.width}×${image.height})`,
+    );
   assert.deepEqual(requests, [], 'the report makes no network request');
-  assert.equal(await page.locator('h1').innerText(), 'wingbeats-xai demo: which frequencies drive the species prediction?');
+  assert.equal(
+    await page.locator('h1').innerText(),
+    'wingbeats-xai demo: which frequencies drive the species prediction?',
+  );
   await page.screenshot({ path: path.join(tmpdir(), 'wingbeats-xai-demo-report.png'), fullPage: false });
 });

@@ -59,7 +59,8 @@ export function batchCommand(io: CliIo): Command {
       try {
         if (lock.tookOverStale) log.info(`batch: took over the lock of a run that was killed (${lock.path})`);
         const cleaned = await removeBatchPartials(options.out, folders);
-        if (cleaned > 0) log.info(`batch: removed ${cleaned} unfinished output folder${cleaned > 1 ? 's' : ''} of an interrupted run`);
+        if (cleaned > 0)
+          log.info(`batch: removed ${cleaned} unfinished output folder${cleaned > 1 ? 's' : ''} of an interrupted run`);
         const progress = createProgress(io, `batch: ${files.length} files × ${settings.methods.length} method(s)`, {
           quiet: options.quiet,
         });

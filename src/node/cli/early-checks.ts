@@ -10,11 +10,17 @@ import { resolveTargets, type TargetOption } from '../../execution/targets.js';
  * @throws WingbeatsError `TARGET_OUT_OF_RANGE` / `INVALID_ARGUMENT` as `resolveTargets`.
  * @example checkTargetOption('batch', model, 99, undefined);
  */
-export function checkTargetOption(command: string, model: ExplainableModel, target: TargetOption | undefined, output: string | number | undefined): void {
+export function checkTargetOption(
+  command: string,
+  model: ExplainableModel,
+  target: TargetOption | undefined,
+  output: string | number | undefined,
+): void {
   if (target === undefined || model.layersModel === null) return;
   const head = model.resolveOutput(command, output);
   const classes = model.layersModel.outputs[head]?.shape.at(-1);
   if (typeof classes !== 'number') return;
   const row = [new Array<number>(classes).fill(0)];
-  for (const one of Array.isArray(target) ? target : [target]) resolveTargets(command, one as number | string, row, model.labels(head));
+  for (const one of Array.isArray(target) ? target : [target])
+    resolveTargets(command, one as number | string, row, model.labels(head));
 }

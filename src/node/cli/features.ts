@@ -51,7 +51,10 @@ export function featuresCommand(io: CliIo): Command {
     const inputFiles = await listInputFiles(options.input);
     const notWav = inputFiles.find((f) => !/\.wave?$/i.test(f.path));
     if (notWav !== undefined)
-      throw new WingbeatsError('INVALID_ARGUMENT', `Option '--input' of 'features' takes .wav recordings but got '${notWav.path}'.`);
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--input' of 'features' takes .wav recordings but got '${notWav.path}'.`,
+      );
     const several = inputFiles.length > 1;
     if (options.out !== undefined) {
       const bases = several ? inputFiles.map((f) => `${safeRelativePath(f.name)}.features`) : ['features'];

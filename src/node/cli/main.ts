@@ -32,7 +32,15 @@ export function createProgram(io: CliIo = processIo): Command {
   program.configureOutput({
     writeOut: (text) => io.stdout(text),
     writeErr: (text) => io.stderr(text),
-    outputError: (text, write) => write(`${PROGRAM_NAME}: ${safeMessageText(text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))}\n`),
+    outputError: (text, write) =>
+      write(
+        `${PROGRAM_NAME}: ${safeMessageText(
+          text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' '),
+        )}\n`,
+      ),
   });
   for (const command of [
     demoCommand(io),
@@ -65,7 +73,9 @@ export function createProgram(io: CliIo = processIo): Command {
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = createProgram(io);
   if (argv.length === 0) {
-    io.stderr(`${PROGRAM_NAME}: no command given; one of ${program.commands.map((c) => c.name()).join(', ')} is needed (see ${PROGRAM_NAME} --help).\n`);
+    io.stderr(
+      `${PROGRAM_NAME}: no command given; one of ${program.commands.map((c) => c.name()).join(', ')} is needed (see ${PROGRAM_NAME} --help).\n`,
+    );
     return 1;
   }
   try {

@@ -20,6 +20,9 @@ export const MEMORY_BUDGET_BYTES = 2 ** 30;
 export function checkMemoryEstimate(what: string, bytes: number, hint: string): void {
   if (bytes > MEMORY_BUDGET_BYTES) {
     const gb = (n: number): string => `${(n / 2 ** 30).toFixed(1)} GB`;
-    throw new WingbeatsError('LIMIT_EXCEEDED', `${what} would take about ${gb(bytes)}, more than the budget of ${gb(MEMORY_BUDGET_BYTES)}; ${hint}.`);
+    throw new WingbeatsError(
+      'LIMIT_EXCEEDED',
+      `${what} would take about ${gb(bytes)}, more than the budget of ${gb(MEMORY_BUDGET_BYTES)}; ${hint}.`,
+    );
   }
 }

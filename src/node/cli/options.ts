@@ -45,11 +45,10 @@ export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 
       (value: string, previous: string[] = []) => [...previous, value],
     );
   }
-  return command
-    .requiredOption(
-      '-i, --input <paths...>',
-      '.wav recordings, .npy/.json files (one input or a list in the model layout), or folders of them (searched recursively)',
-    );
+  return command.requiredOption(
+    '-i, --input <paths...>',
+    '.wav recordings, .npy/.json files (one input or a list in the model layout), or folders of them (searched recursively)',
+  );
 }
 
 /** Adds `--target`, `--output` and `--scores`: which class of which head is explained, on logits or probabilities. */
@@ -123,7 +122,10 @@ export function inputReadOptions(options: Record<string, unknown>): InputReadOpt
   const text = (options.channel as string | undefined) ?? 'mix';
   const index = Number(text);
   if (text !== 'mix' && !(/^\d+$/.test(text) && Number.isSafeInteger(index))) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '--channel' must be 'mix' or a channel index from 0 but got '${text}'.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--channel' must be 'mix' or a channel index from 0 but got '${text}'.`,
+    );
   }
   return {
     preset: options.preset as string | undefined,

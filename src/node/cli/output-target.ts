@@ -42,23 +42,35 @@ async function checkPlace(target: string, option: string, kind: 'folder' | 'file
   const { real, isSelf } = await existingAncestor(target);
   const special = SPECIAL_ROOTS.find((root) => under(root, real) || under(root, path.resolve(target)));
   if (special !== undefined) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '${option}' must be a ${kind} on a regular file system but got '${target}' (under ${special}).`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '${option}' must be a ${kind} on a regular file system but got '${target}' (under ${special}).`,
+    );
   }
   const info = await stat(real);
   if (isSelf && kind === 'folder' && !info.isDirectory()) {
     throw new WingbeatsError('INVALID_ARGUMENT', `Option '${option}' must be a folder but '${target}' is a file.`);
   }
   if (isSelf && kind === 'file' && !info.isFile()) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '${option}' must be a file but '${target}' is ${info.isDirectory() ? 'a folder' : 'not a regular file'}.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '${option}' must be a file but '${target}' is ${info.isDirectory() ? 'a folder' : 'not a regular file'}.`,
+    );
   }
   const folder = isSelf && kind === 'file' ? path.dirname(real) : real;
   if (!(await stat(folder)).isDirectory()) {
-    throw new WingbeatsError('INVALID_ARGUMENT', `Option '${option}' must name a place inside a folder but '${folder}' is a file.`);
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '${option}' must name a place inside a folder but '${folder}' is a file.`,
+    );
   }
   try {
     await access(folder, constants.W_OK);
   } catch {
-    throw new WingbeatsError('IO', `Option '${option}': '${target}' cannot be written (no write permission in '${folder}').`);
+    throw new WingbeatsError(
+      'IO',
+      `Option '${option}': '${target}' cannot be written (no write permission in '${folder}').`,
+    );
   }
 }
 
@@ -72,14 +84,20 @@ async function checkPlace(target: string, option: string, kind: 'folder' | 'file
  *   writable), `OUTPUT_EXISTS` (a named file exists and `force` is not set).
  * @example await checkOutputFolder('out', { files: ['features.json'], force: false });
  */
-export async function checkOutputFolder(dir: string, options: { option?: string; files?: readonly string[]; force?: boolean } = {}): Promise<void> {
+export async function checkOutputFolder(
+  dir: string,
+  options: { option?: string; files?: readonly string[]; force?: boolean } = {},
+): Promise<void> {
   const option = options.option ?? '--out';
   await checkPlace(dir, option, 'folder');
   if (options.force === true) return;
   for (const name of options.files ?? []) {
     const file = path.join(dir, name);
     if (await exists(file)) {
-      throw new WingbeatsError('OUTPUT_EXISTS', `Option '${option}': '${file}' already exists and this run did not create it; pass --force to replace it, or choose another folder.`);
+      throw new WingbeatsError(
+        'OUTPUT_EXISTS',
+        `Option '${option}': '${file}' already exists and this run did not create it; pass --force to replace it, or choose another folder.`,
+      );
     }
   }
 }

@@ -24,7 +24,9 @@ export function createProgress(io: CliIo, label: string, options: { quiet?: bool
       if (tty) {
         const width = 24;
         const filled = Math.round(fraction * width);
-        io.stderr(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}%${eta}   `);
+        io.stderr(
+          `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}%${eta}   `,
+        );
         shown = true;
       } else if (now - lastLine >= 1000) {
         io.stderr(`${label}: ${Math.round(fraction * 100)}% (${done}/${total}${eta})\n`);

@@ -11,7 +11,10 @@ import { readModelJsonArtifacts } from '../load-model-file.js';
 /** The package version (from package.json beside src/ or dist/). */
 export const LIBRARY_VERSION: string = (() => {
   try {
-    return String((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown');
+    return String(
+      (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string })
+        .version ?? 'unknown',
+    );
   } catch {
     return 'unknown';
   }
@@ -28,7 +31,11 @@ export function sha256(...parts: (Uint8Array | ArrayBuffer | string)[]): string 
 export async function modelFingerprint(path: string): Promise<string> {
   if (/\.json$/i.test(path)) {
     const artifacts = await readModelJsonArtifacts(path);
-    return sha256(JSON.stringify(artifacts.modelTopology ?? null), JSON.stringify(artifacts.weightSpecs ?? []), (artifacts.weightData as ArrayBuffer) ?? '');
+    return sha256(
+      JSON.stringify(artifacts.modelTopology ?? null),
+      JSON.stringify(artifacts.weightSpecs ?? []),
+      (artifacts.weightData as ArrayBuffer) ?? '',
+    );
   }
   return sha256(await readRegularFile(path, { what: 'The model', maxBytes: FILE_SIZE_LIMITS.model }));
 }
@@ -42,7 +49,9 @@ export async function inputFingerprint(path: string, what = 'The --input file'):
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);

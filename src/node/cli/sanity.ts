@@ -17,7 +17,11 @@ export function sanityCommand(io: CliIo): Command {
     ),
     'one',
   )
-    .option('--methods <names>', `comma-separated attribution methods (${attributionMethodNames.join(', ')})`, SANITY_DEFAULT_METHODS.join(','))
+    .option(
+      '--methods <names>',
+      `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
+      SANITY_DEFAULT_METHODS.join(','),
+    )
     .option('-o, --out <dir>', 'also write sanity.json and the plots (.svg, .png) into this folder');
   addCommonOptions(addJobOptions(command));
   command.action(async (options: CommonOptions & Record<string, any>) => {
@@ -27,9 +31,15 @@ export function sanityCommand(io: CliIo): Command {
       const items = await readItems(model, options.input, inputReadOptions(options));
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, 'sanity', { quiet: options.quiet });
-      const { document, files } = await sanityJob(model, items, { ...settings, methods, baselines, onProgress: (d, t) => progress.update(d, t) });
+      const { document, files } = await sanityJob(model, items, {
+        ...settings,
+        methods,
+        baselines,
+        onProgress: (d, t) => progress.update(d, t),
+      });
       progress.done();
-      if (options.out !== undefined) createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
+      if (options.out !== undefined)
+        createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
       if (options.json) writeJson(io, document);
       else io.stdout(sanitySummary(document));
     });

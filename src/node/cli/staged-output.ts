@@ -44,7 +44,9 @@ export async function removeStalePartials(dir: string, options: { all?: boolean 
   for (const name of names) {
     const match = PARTIAL_NAME.exec(name);
     if (match === null) continue;
-    const stale = options.all === true || (match[3] === hostname() && Number(match[1]) !== process.pid && !processAlive(Number(match[1])));
+    const stale =
+      options.all === true ||
+      (match[3] === hostname() && Number(match[1]) !== process.pid && !processAlive(Number(match[1])));
     if (!stale) continue;
     await rm(path.join(dir, name), { recursive: true, force: true });
     removed++;
@@ -82,7 +84,9 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
   try {
     await mkdir(staging, { recursive: true });
   } catch (error) {
-    throw new WingbeatsError('IO', `Cannot create the output folder '${outDir}': ${(error as Error).message}`, { cause: error });
+    throw new WingbeatsError('IO', `Cannot create the output folder '${outDir}': ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const names: string[] = [];
   const staged: StagedOutput = {
@@ -118,7 +122,11 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
     async discard() {
       await rm(staging, { recursive: true, force: true });
       // Folders this run created stay only if something else was put in them meanwhile.
-      for (let dir = path.resolve(outDir); created !== undefined && (dir === created || dir.startsWith(`${created}${path.sep}`)); dir = path.dirname(dir)) {
+      for (
+        let dir = path.resolve(outDir);
+        created !== undefined && (dir === created || dir.startsWith(`${created}${path.sep}`));
+        dir = path.dirname(dir)
+      ) {
         try {
           await rmdir(dir);
         } catch {
