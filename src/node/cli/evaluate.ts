@@ -4,12 +4,12 @@ import { attributionMethodNames } from '../../attribution/registry.js';
 import { EVALUATION_OPTIONS } from '../../evaluation/compare-with-random.js';
 import { evaluationJob, evaluationSummary } from '../../pipeline/evaluation-job.js';
 import { loadPixelStatistics } from '../pixel-statistics-file.js';
-import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { specValues, addSpecOptions } from './method-options.js';
 import { readBaselineFile, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { writeOutputs } from './staged-output.js';
+import { emitJob } from './emit-job.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkMemoryEstimate } from './memory-estimate.js';
 
@@ -53,7 +53,7 @@ export function evaluateCommand(io: CliIo): Command {
       );
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
-      const { document, files } = await evaluationJob(model, items, {
+      const job = await evaluationJob(model, items, {
         ...settings,
         ...own,
         methods,
@@ -62,10 +62,7 @@ export function evaluateCommand(io: CliIo): Command {
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
-      if (options.out !== undefined)
-        createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
-      if (options.json) writeJson(io, document);
-      else io.stdout(evaluationSummary(document));
+      await emitJob(io, options, job, evaluationSummary);
     });
   });
   return command;

@@ -3,11 +3,12 @@ import { Command } from 'commander';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { SANITY_DEFAULT_METHODS } from '../../evaluation/sanity-check.js';
 import { sanityJob, sanitySummary } from '../../pipeline/sanity-job.js';
-import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { readBaselineFile, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { writeOutputs } from './staged-output.js';
+import { emitJob } from './emit-job.js';
+import { checkOutputFolder } from './output-target.js';
 
 /** Builds the `sanity` command. */
 export function sanityCommand(io: CliIo): Command {
@@ -27,21 +28,19 @@ export function sanityCommand(io: CliIo): Command {
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
+    if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
-      const items = await readItems(model, options.input, inputReadOptions(options));
+      const items = await readItems(model, options.input, inputReadOptions(options), io);
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, 'sanity', { quiet: options.quiet });
-      const { document, files } = await sanityJob(model, items, {
+      const job = await sanityJob(model, items, {
         ...settings,
         methods,
         baselines,
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
-      if (options.out !== undefined)
-        createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
-      if (options.json) writeJson(io, document);
-      else io.stdout(sanitySummary(document));
+      await emitJob(io, options, job, sanitySummary);
     });
   });
   return command;
