@@ -17,16 +17,40 @@ export interface InputFile {
   name: string;
 }
 
-async function walk(folder: string, relative: string, out: InputFile[]): Promise<void> {
-  const entries = (await readdir(path.join(folder, relative), { withFileTypes: true })).sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
+/** Deepest folder nesting searched below an `--input` folder. */
+export const MAX_INPUT_DEPTH = 64;
+/** Most files one `--input` list may expand to. */
+export const MAX_INPUT_FILES = 10_000_000;
+
+async function walk(folder: string, relative: string, out: InputFile[], depth = 0): Promise<void> {
+  const here = path.join(folder, relative);
+  if (depth > MAX_INPUT_DEPTH) {
+    throw new WingbeatsError(
+      'LIMIT_EXCEEDED',
+      `Input folder '${here}' lies more than ${MAX_INPUT_DEPTH} folders deep below '${folder}'.`,
+    );
+  }
+  let entries;
+  try {
+    entries = await readdir(here, { withFileTypes: true });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new WingbeatsError('IO', `Input folder '${here}' cannot be read (${reason}).`, { cause: error });
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) await walk(folder, child, out);
-    else if (INPUT_EXTENSIONS.includes(path.extname(entry.name).toLowerCase()))
+    if (entry.isDirectory()) await walk(folder, child, out, depth + 1);
+    else if (INPUT_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) {
+      if (out.length >= MAX_INPUT_FILES) {
+        throw new WingbeatsError(
+          'LIMIT_EXCEEDED',
+          `Option '--input' names more than ${MAX_INPUT_FILES} files; split the run (see the dataset command's --shard).`,
+        );
+      }
       out.push({ path: path.join(folder, child), name: child });
+    }
   }
 }
 
@@ -35,8 +59,9 @@ async function walk(folder: string, relative: string, out: InputFile[]): Promise
  * hidden ones skipped), named relative to the folder; a file is named by its base name, or by the path as given when
  * two file arguments share a base name.
  *
- * @throws WingbeatsError `IO` for a path that does not exist; `INVALID_ARGUMENT` when nothing is found or two inputs
- *   would get the same name.
+ * @throws WingbeatsError `IO` for a path that does not exist or a folder that cannot be read; `LIMIT_EXCEEDED` past
+ *   {@link MAX_INPUT_DEPTH} folders or {@link MAX_INPUT_FILES} files; `INVALID_ARGUMENT` when nothing is found or two
+ *   inputs would get the same name.
  */
 export async function listInputFiles(paths: readonly string[]): Promise<InputFile[]> {
   const files: InputFile[] = [];

@@ -21,6 +21,7 @@ import { featuresFromRecording } from '../../src/signal/features.js';
 import { readWavFile } from '../../src/node/read-wav-file.js';
 import { decodeWav } from '../../src/signal/wav.js';
 import { npyBytes, psdValues, toneWav } from '../../scripts/fuzz/seeds.js';
+import { MAX_INPUT_DEPTH, listInputFiles } from '../../src/node/input-paths.js';
 import { rejectsWithoutLeaks, useWasm } from '../helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'wingbeats-hostile-files-'));
@@ -222,4 +223,22 @@ test('messages never carry terminal escape sequences from files, and are capped'
   assert.match(long.message, /… \(\d+ more characters\)$/);
   // Errors from elsewhere (not WingbeatsError) are escaped by the CLI's one line as well.
   assert.equal(formatError(new Error('bad \u001b[2J name'), false), 'wingbeats-xai: bad \\x1b[2J name\n');
+});
+
+test('input folders: an unreadable folder and runaway nesting are refused in one typed line', async () => {
+  const deep = path.join(dir, 'deep');
+  let folder = deep;
+  for (let i = 0; i <= MAX_INPUT_DEPTH + 1; i++) folder = path.join(folder, 'd');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, 'x.json'), '[1]');
+  await assert.rejects(listInputFiles([deep]), expectCode('LIMIT_EXCEEDED', /lies more than 64 folders deep/));
+  // /proc holds folders even root may not list (found by the fuzz suite): a typed IO error, never a raw EACCES.
+  await assert.rejects(listInputFiles(['/proc']), (error: unknown) => {
+    assert.ok(error instanceof WingbeatsError, String(error));
+    assert.match(
+      error.message,
+      /^Input folder '\/proc\/.*' cannot be read \(E[A-Z]+\)\.$|names no \.wav, \.npy or \.json file/,
+    );
+    return true;
+  });
 });
