@@ -87,11 +87,11 @@ export async function benchDataset(): Promise<Record<string, unknown>> {
   const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-bench-dataset-'));
   try {
     const small = path.join(work, 'small');
-    await writeSyntheticDataset(small, { perSpecies: 40, seed: 1 });
+    const smallCount = (await writeSyntheticDataset(small, { perSpecies: 40, seed: 1 })).length;
     const result: Record<string, unknown> = {
       model: 'Potamitis Mosquito_CNN_PSD.h5',
-      saliency: await throughput(small, 240, ['saliency'], work),
-      integratedGradients50: await throughput(small, 240, ['integrated-gradients'], work),
+      saliency: await throughput(small, smallCount, ['saliency'], work),
+      integratedGradients50: await throughput(small, smallCount, ['integrated-gradients'], work),
     };
     if (process.env.DATASET_BENCH_LARGE !== '0') {
       const memory: Record<string, unknown> = { startupOnlyMaxRssMB: (await run(['dataset', '--help'])).maxRssMB };

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
 import type { ExecutionSettings } from '../execution/execution-settings.js';
 import type { InputLike } from '../execution/inputs.js';
-import { checkRequestOptions, withModelRequest } from '../execution/model-request.js';
+import { withModelRequest } from '../execution/model-request.js';
 import { HeatmapReduction, heatmapOf } from './heatmap.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 import type { GradientSettings } from './target-gradients.js';
@@ -33,11 +33,6 @@ export interface MethodOutput {
   /** Grad-CAM: the map at the layer's resolution, and the layer. */
   layerMap?: tf.Tensor;
   layer?: string;
-}
-
-/** Checks the options every method shares. */
-export function checkCommonOptions(functionName: string, options: AttributionOptions): void {
-  checkRequestOptions(functionName, options);
 }
 
 /** How a method runs inside the frame. */

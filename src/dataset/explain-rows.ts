@@ -87,10 +87,9 @@ function argmax(row: ArrayLike<number>): number {
 function headPredictions(model: ExplainableModel, x: tf.Tensor): Record<string, unknown>[][] {
   const perHead = model.outputNames.map((head, outputIndex) => {
     const softmax = model.endsInSoftmax(outputIndex);
-    const values = tf.tidy(() => {
-      const logits = model.run(x, { outputIndex, scores: 'logits' });
-      return (softmax ? tf.softmax(logits) : logits).arraySync() as number[][];
-    });
+    const values = tf.tidy(
+      () => model.run(x, { outputIndex, scores: softmax ? 'probabilities' : 'logits' }).arraySync() as number[][],
+    );
     const labels = model.labels(outputIndex);
     return values.map((row) => {
       const best = argmax(row);

@@ -142,10 +142,11 @@ export function executeGraph(
       symbolic.nodeIndex
     ];
     const className = layer.getClassName();
-    const config = layer.getConfig() as Record<string, unknown>;
+    // The config is built only where a softmax may be stripped: getConfig() is too costly for every node of every pass.
     if (
       stripSoftmax &&
-      (className === 'Softmax' || (className === 'Activation' && isSoftmaxActivation(config.activation)))
+      (className === 'Softmax' ||
+        (className === 'Activation' && isSoftmaxActivation((layer.getConfig() as Record<string, unknown>).activation)))
     ) {
       return evaluate(node.inputTensors[0], false);
     }

@@ -59,7 +59,8 @@ export function first(value: unknown, fallback: number): number {
 }
 
 export function requireChannelsLast(layer: tf.layers.Layer): void {
-  const format = config(layer).dataFormat ?? config(layer).data_format;
+  const layerConfig = config(layer);
+  const format = layerConfig.dataFormat ?? layerConfig.data_format;
   if (format !== undefined && format !== 'channelsLast' && format !== 'channels_last') {
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',

@@ -59,6 +59,14 @@ export function parseInputJson(text: string, name: string): InputArray {
   }
   const shape = shapeOf(parsed);
   const size = product(shape);
+  // The shape comes from the first element of each axis; every number takes at least one character, so a file that
+  // declares more numbers than it has characters is ragged, and is refused before anything is allocated.
+  if (size > text.length) {
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Input '${name}' must be a rectangular array of numbers, but its first elements declare shape [${shape.join(',')}], more numbers than the file holds.`,
+    );
+  }
   const data = new Float32Array(size);
   let offset = 0;
   const fill = (value: unknown, axis: number): boolean => {

@@ -236,7 +236,13 @@ function largestStored(contents: Pick<KerasH5Contents, 'weights'>): number {
 
 /** The most values of one weight in a manifest's specs. */
 function largestSpec(specs: readonly tf.io.WeightsManifestEntry[] | undefined): number {
-  return Math.max(0, ...(specs ?? []).map((spec) => spec.shape.reduce((a, b) => a * b, 1)));
+  let largest = 0; // a loop, not Math.max(...list): a manifest may hold more specs than a call takes arguments
+  for (const spec of specs ?? [])
+    largest = Math.max(
+      largest,
+      spec.shape.reduce((a, b) => a * b, 1),
+    );
+  return largest;
 }
 
 /**

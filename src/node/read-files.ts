@@ -41,5 +41,8 @@ export async function readSource(file: string, what?: string): Promise<InputSour
  */
 export async function readSources(paths: readonly string[], what?: string): Promise<InputSource[]> {
   const files = await listInputFiles(paths);
-  return Promise.all(files.map(async (file) => ({ ...(await readSource(file.path, what)), label: file.name })));
+  const sources: InputSource[] = [];
+  // One file at a time: a folder of thousands of recordings never holds thousands of open files.
+  for (const file of files) sources.push({ ...(await readSource(file.path, what)), label: file.name });
+  return sources;
 }

@@ -8,6 +8,9 @@ import type { Config } from 'vega-lite';
 export const CHART_FONT = 'Helvetica Neue, Helvetica, Arial, DejaVu Sans, sans-serif';
 
 /** Vega-Lite schema URL written into specs (an identifier only: nothing is fetched from it). */
+/** Colour-blind-safe line colours (Okabe & Ito, 2008), yellow left out, black last; one per method in line charts. */
+export const LINE_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#56B4E9', '#E69F00', '#000000'];
+
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Vega-Lite `config` of every chart. */

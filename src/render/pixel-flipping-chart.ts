@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { argumentError, described } from '../util/errors.js';
-import { VEGA_LITE_SCHEMA, chartConfig } from './chart-theme.js';
+import { VEGA_LITE_SCHEMA, chartConfig, LINE_COLORS } from './chart-theme.js';
 
 /** One method's curve. */
 export interface FlippingCurve {
@@ -37,8 +37,6 @@ export interface PixelFlippingOptions {
   scoreLabel?: string;
 }
 
-/** Colour-blind-safe line colours (Okabe & Ito, 2008), black and yellow left out. */
-const LINE_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#56B4E9', '#E69F00', '#000000'];
 const RANDOM_COLOR = '#8a8a8a';
 
 /**

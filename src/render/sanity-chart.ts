@@ -1,7 +1,7 @@
 /** Chart of the randomisation sanity check: similarity to the trained model's explanation per step, one line per method. */
 import type { TopLevelSpec } from 'vega-lite';
 import { argumentError, described } from '../util/errors.js';
-import { VEGA_LITE_SCHEMA, chartConfig } from './chart-theme.js';
+import { VEGA_LITE_SCHEMA, chartConfig, LINE_COLORS } from './chart-theme.js';
 
 /** Data of a sanity-check chart. */
 export interface SanityChartData {
@@ -14,9 +14,6 @@ export interface SanityChartData {
   title?: string;
   subtitle?: string;
 }
-
-/** Colour-blind-safe line colours (Okabe & Ito, 2008). */
-const LINE_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#56B4E9', '#E69F00', '#000000'];
 
 /**
  * The Vega-Lite spec of a cascading-randomisation plot (as in Adebayo et al. 2018, Fig. 2): x = the layer randomised last

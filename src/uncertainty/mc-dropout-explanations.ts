@@ -230,11 +230,12 @@ export async function mcDropoutExplanations(
         let predictions: number[][];
         try {
           const attributions = result.attributions;
+          // Signed maps: the attributions summed over channels (read outside any tidy, which would walk the array).
+          const summed = mapKind === 'signed' && attributions.rank >= 3 ? tf.sum(attributions, -1) : null;
           const values = (
-            mapKind === 'heatmap'
-              ? result.heatmaps.dataSync()
-              : tf.tidy(() => (attributions.rank >= 3 ? tf.sum(attributions, -1) : attributions.clone()).dataSync())
-          ) as Float32Array;
+            mapKind === 'heatmap' ? result.heatmaps : (summed ?? attributions)
+          ).dataSync() as Float32Array;
+          summed?.dispose();
           heatmaps = targets.map((_, e) => values.slice(e * positions, (e + 1) * positions));
           predictions = result.predictions.arraySync();
           if (result.probabilities !== undefined) {

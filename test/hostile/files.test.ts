@@ -21,6 +21,7 @@ import { featuresFromRecording } from '../../src/signal/features.js';
 import { readWavFile } from '../../src/node/read-wav-file.js';
 import { decodeWav } from '../../src/signal/wav.js';
 import { npyBytes, psdValues, toneWav } from '../../scripts/fuzz/seeds.js';
+import { parseInputJson } from '../../src/io/input-files.js';
 import { MAX_INPUT_DEPTH, listInputFiles } from '../../src/node/input-paths.js';
 import { rejectsWithoutLeaks, useWasm } from '../helpers.js';
 
@@ -241,4 +242,13 @@ test('input folders: an unreadable folder and runaway nesting are refused in one
     );
     return true;
   });
+});
+
+test('a small ragged .json input that declares a huge shape is refused before allocating', () => {
+  const row = `[${new Array(20000).fill(0).join(',')}]`;
+  const text = `[${[row, ...new Array(20000).fill('[]')].join(',')}]`;
+  assert.throws(
+    () => parseInputJson(text, 'ragged.json'),
+    expectCode('INVALID_FILE', /declare shape \[20001,20000\], more numbers than the file holds/),
+  );
 });

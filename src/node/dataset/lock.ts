@@ -6,18 +6,10 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { WingbeatsError } from '../../util/errors.js';
+import { processAlive } from '../folder-lock.js';
 
 const STALE_MS = 120_000;
 const RENEW_MS = 30_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The owner of the lock `file` while it is held by a live process (undefined when absent or stale). */
 export function liveLockOwner(file: string): { pid?: number; host?: string } | undefined {
@@ -33,7 +25,8 @@ export function liveLockOwner(file: string): { pid?: number; host?: string } | u
   } catch {
     // unreadable: judged by its age alone
   }
-  const stale = owner.host === os.hostname() && typeof owner.pid === 'number' ? !alive(owner.pid) : age > STALE_MS;
+  const stale =
+    owner.host === os.hostname() && typeof owner.pid === 'number' ? !processAlive(owner.pid) : age > STALE_MS;
   return stale ? undefined : owner;
 }
 
@@ -65,11 +58,11 @@ export function acquireLock(file: string, what: string): () => void {
     const owner = liveLockOwner(file);
     if (owner !== undefined) {
       throw new WingbeatsError(
-        'IO',
+        'LOCKED',
         `${what} is already running (process ${owner.pid ?? '?'} on ${owner.host ?? '?'}, lock '${file}'); wait for it, or remove the lock if that process is gone.`,
       );
     }
     rmSync(file, { force: true });
   }
-  throw new WingbeatsError('IO', `Cannot take the lock '${file}': another process keeps taking it.`);
+  throw new WingbeatsError('LOCKED', `Cannot take the lock '${file}': another process keeps taking it.`);
 }
