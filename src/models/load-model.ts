@@ -245,11 +245,25 @@ function largestSpec(specs: readonly tf.io.WeightsManifestEntry[] | undefined): 
   return largest;
 }
 
+/** The build running now: builds patch a shared tfjs prototype and track global variables, so they run one at a time. */
+let buildQueue: Promise<unknown> = Promise.resolve();
+
+/** {@link guardedNow}, queued behind any build already running (concurrent loads never interleave). */
+async function guarded<T>(
+  make: () => Promise<tf.LayersModel>,
+  finish: (model: tf.LayersModel) => T,
+  limit: { maxValues: number; source: string },
+): Promise<T> {
+  const run = buildQueue.then(() => guardedNow(make, finish, limit));
+  buildQueue = run.catch(() => undefined);
+  return run;
+}
+
 /**
  * Builds a layers model and finishes it; if either step throws, every variable created meanwhile is disposed
  * (a half-built model cannot dispose itself), so a failed load leaves no tensor behind.
  */
-async function guarded<T>(
+async function guardedNow<T>(
   make: () => Promise<tf.LayersModel>,
   finish: (model: tf.LayersModel) => T,
   limit: { maxValues: number; source: string },
