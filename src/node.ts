@@ -20,3 +20,5 @@ export type { DatasetTableResult } from './node/dataset/merge.js';
 export { listDataset } from './node/dataset/listing.js';
 export type { DatasetListing } from './node/dataset/listing.js';
 export { readTableRowGroups, readTableMetadata, writeTableFile } from './node/dataset/table-file.js';
+export { OnnxGradientSession } from './node/onnx/onnx-gradient-session.js';
+export type { OnnxSessionOptions, OnnxGradientResult } from './node/onnx/onnx-gradient-session.js';

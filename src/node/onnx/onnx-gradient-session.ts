@@ -3,7 +3,6 @@
  * the input gradient of each row's target score, as the TensorFlow.js path computes them with `targetGradients`.
  * onnxruntime-node is loaded on first use; without it, creation fails with one line (`BACKEND`).
  */
-import type * as ortTypes from 'onnxruntime-node';
 import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../../util/errors.js';
 import { compileGradientGraph } from './compile-gradient-graph.js';
@@ -25,11 +24,23 @@ export interface OnnxGradientResult {
   gradient: Float32Array;
 }
 
-type Ort = typeof ortTypes;
+/** The parts of onnxruntime-node used here (typed locally, so the declarations do not need the optional package). */
+interface OrtTensor {
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+interface OrtSession {
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+interface Ort {
+  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
+}
 
 async function loadOrt(): Promise<Ort> {
   try {
-    const module = (await import('onnxruntime-node')) as Ort & { default?: Ort };
+    const module = (await import('onnxruntime-node')) as unknown as Ort & { default?: Ort };
     return module.default ?? module;
   } catch (error) {
     throw new WingbeatsError(
@@ -46,15 +57,10 @@ export class OnnxGradientSession {
   /** Number of classes of the compiled head. */
   readonly classes: number;
   private readonly ort: Ort;
-  private readonly gradientSession: ortTypes.InferenceSession;
-  private readonly forwardSession: ortTypes.InferenceSession;
+  private readonly gradientSession: OrtSession;
+  private readonly forwardSession: OrtSession;
 
-  private constructor(
-    ort: Ort,
-    inputShape: number[],
-    classes: number,
-    sessions: [ortTypes.InferenceSession, ortTypes.InferenceSession],
-  ) {
+  private constructor(ort: Ort, inputShape: number[], classes: number, sessions: [OrtSession, OrtSession]) {
     this.ort = ort;
     this.inputShape = inputShape;
     this.classes = classes;
@@ -87,14 +93,14 @@ export class OnnxGradientSession {
     const shape = inputShape as number[];
     const graphs = [true, false].map((gradient) => compileGradientGraph(steps, shape, { scores, gradient }));
     const ort = await loadOrt();
-    const sessionOptions: ortTypes.InferenceSession.SessionOptions = {
+    const sessionOptions: Record<string, unknown> = {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
     };
     const gradientSession = await ort.InferenceSession.create(graphs[0], sessionOptions);
-    let forwardSession: ortTypes.InferenceSession;
+    let forwardSession: OrtSession;
     try {
       forwardSession = await ort.InferenceSession.create(graphs[1], sessionOptions);
     } catch (error) {
@@ -105,7 +111,7 @@ export class OnnxGradientSession {
     return new OnnxGradientSession(ort, shape, classes, [gradientSession, forwardSession]);
   }
 
-  private inputTensor(x: Float32Array, functionName: string): ortTypes.Tensor {
+  private inputTensor(x: Float32Array, functionName: string): OrtTensor {
     const size = this.inputShape.reduce((a, b) => a * b, 1);
     if (!(x instanceof Float32Array) || x.length === 0 || x.length % size !== 0)
       throw argumentError(functionName, 'x', `a non-empty Float32Array of whole rows of ${size} values`, x);
