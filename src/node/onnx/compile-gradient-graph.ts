@@ -20,6 +20,8 @@ export interface CompileOptions {
 interface Value {
   name: string;
   shape: number[];
+  /** Output of a ReLU whose derivative the next max pool's backward applies. */
+  reluOutput?: boolean;
 }
 
 type Backward = (gradient: string) => string;
@@ -99,13 +101,20 @@ function batchNorm(g: OnnxGraph, x: Value, step: BatchNormStep, backward: Backwa
   return { name: y, shape: x.shape };
 }
 
-function relu(g: OnnxGraph, x: Value, backward: Backward[]): Value {
+/** dy where `value` > 0, else 0 (the ReLU derivative: 1 above zero, 0 at and below). */
+function positiveOnly(g: OnnxGraph, value: string, dy: string): string {
+  const zero = g.scalar(0);
+  return g.op('Where', [g.op('Greater', [value, zero]), dy, zero]);
+}
+
+/**
+ * ReLU. Before a max pool (`maskAfterPool`), its derivative is applied by the pool's backward to the pooled gradient:
+ * each window's winner p has relu'(x_p) = [pooled output > 0], so masking the smaller tensor is the same product.
+ */
+function relu(g: OnnxGraph, x: Value, backward: Backward[], maskAfterPool: boolean): Value {
   const y = g.op('Relu', [x.name]);
-  backward.push((dy) => {
-    const zero = g.scalar(0);
-    return g.op('Where', [g.op('Greater', [x.name, zero]), dy, zero]);
-  });
-  return { name: y, shape: x.shape };
+  backward.push((dy) => (maskAfterPool ? dy : positiveOnly(g, x.name, dy)));
+  return { name: y, shape: x.shape, reluOutput: maskAfterPool };
 }
 
 function maxPool(g: OnnxGraph, x: Value, step: MaxPoolStep, backward: Backward[]): Value {
@@ -113,7 +122,8 @@ function maxPool(g: OnnxGraph, x: Value, step: MaxPoolStep, backward: Backward[]
   const { axes, pads } = geometry(x.shape, step.pool, step.strides, ones, step.padding);
   const attributes = { kernel_shape: step.pool, strides: step.strides, pads };
   const [y, indices] = g.node('MaxPool', [x.name], attributes, 2);
-  backward.push((dy) => {
+  backward.push((pooledDy) => {
+    const dy = x.reluOutput === true ? positiveOnly(g, y, pooledDy) : pooledDy;
     // Each window's gradient goes to its first maximum (ONNX indices, like TensorFlow's MaxPoolGrad); windows that
     // overlap add up, so they scatter with reduction 'add'.
     const shape = g.op('Shape', [x.name]);
@@ -191,14 +201,20 @@ function softmax(g: OnnxGraph, x: Value, backward: Backward[]): Value {
   return { name: p, shape: x.shape };
 }
 
-function forwardStep(g: OnnxGraph, x: Value, step: LoweredStep, backward: Backward[]): Value {
+function forwardStep(
+  g: OnnxGraph,
+  x: Value,
+  step: LoweredStep,
+  next: LoweredStep | undefined,
+  backward: Backward[],
+): Value {
   switch (step.kind) {
     case 'conv':
       return conv(g, x, step, backward);
     case 'batchNorm':
       return batchNorm(g, x, step, backward);
     case 'relu':
-      return relu(g, x, backward);
+      return relu(g, x, backward, next?.kind === 'maxPool');
     case 'maxPool':
       return maxPool(g, x, step, backward);
     case 'flatten':
@@ -236,7 +252,7 @@ export function compileGradientGraph(steps: LoweredStep[], inputShape: number[],
       ? { name: g.op('Transpose', [x], { perm: toChannelsFirst(rank) }), shape: channelsFirst }
       : { name: x, shape: inputShape };
   const backward: Backward[] = [];
-  for (const step of kept) value = forwardStep(g, value, step, backward);
+  kept.forEach((step, i) => (value = forwardStep(g, value, step, kept[i + 1], backward)));
   if (value.shape.length !== 1)
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',
