@@ -127,21 +127,22 @@ function cases(models: Record<keyof typeof MODELS, ExplainableModel>, inputs: Re
       name: 'saliency-spectrogram-64',
       rows: 64,
       title: 'saliency, Potamitis spectrogram CNN, 64 inputs',
-      wasm: () => attributionsOf(saliency(models.spectrogram, inputs.spectrogram64)),
+      wasm: () => attributionsOf(saliency(models.spectrogram, inputs.spectrogram64, { workers: 1 })),
       onnx: (s) => () => onnxSaliency(s, inputs.spectrogram64.dataSync() as Float32Array),
     },
     {
       name: 'ig50-psd-8',
       rows: 8,
       title: 'integrated gradients, 50 steps (51 rows per input), Potamitis PSD CNN, 8 inputs',
-      wasm: () => attributionsOf(integratedGradients(models.psd, inputs.psd8, { steps: 50 })),
+      wasm: () => attributionsOf(integratedGradients(models.psd, inputs.psd8, { steps: 50, workers: 1 })),
       onnx: (s) => () => onnxIntegratedGradients(s, inputs.psd8.dataSync() as Float32Array, 50),
     },
     {
       name: 'ig50-spectrogram-1',
       rows: 1,
       title: 'integrated gradients, 50 steps, Potamitis spectrogram CNN, 1 input',
-      wasm: () => attributionsOf(integratedGradients(models.spectrogram, inputs.spectrogram1, { steps: 50 })),
+      wasm: () =>
+        attributionsOf(integratedGradients(models.spectrogram, inputs.spectrogram1, { steps: 50, workers: 1 })),
       onnx: (s) => () => onnxIntegratedGradients(s, inputs.spectrogram1.dataSync() as Float32Array, 50),
     },
     {
