@@ -73,6 +73,10 @@ export class OnnxGradientSession {
    *
    * @throws WingbeatsError `UNSUPPORTED_MODEL` when a layer has no lowering (callers fall back to TensorFlow.js),
    *   `BACKEND` when onnxruntime-node is missing, `INVALID_ARGUMENT` for bad options.
+   * @example
+   * const session = await OnnxGradientSession.create(await loadModelFile('Mosquito_CNN_PSD.h5'), { threads: 1 });
+   * const { scores, gradient } = await session.gradients(psdRows, [0, 3]); // two rows of 129 values
+   * await session.release();
    */
   static async create(model: ExplainableModel, options: OnnxSessionOptions = {}): Promise<OnnxGradientSession> {
     const threads = options.threads ?? 1;

@@ -31,6 +31,10 @@ export class OnnxTaskRunner {
    *
    * @throws WingbeatsError `UNSUPPORTED_MODEL` for a model the compiler cannot lower (fall back to TensorFlow.js),
    *   `BACKEND` without onnxruntime-node, `INVALID_ARGUMENT` for bad options.
+   * @example
+   * const runner = await OnnxTaskRunner.create(model);
+   * const result = runner.accepts(task) ? await runner.run(task) : executeRowTask(model, task);
+   * await runner.close();
    */
   static async create(model: ExplainableModel, options: Pick<OnnxSessionOptions, 'threads'> = {}) {
     const runner = new OnnxTaskRunner(model, options.threads ?? 1);
