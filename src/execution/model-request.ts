@@ -9,6 +9,7 @@ import type { OptionSpec } from '../util/option-spec.js';
 import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 import { ExplainableModel, ModelInput, OutputSelector, ScoreKind, asExplainableModel } from './explainable-model.js';
 import type { ExecutionSettings } from './execution-settings.js';
+import { resolveFastPaths } from './fast-paths.js';
 import { InputLike, toInputBatch } from './inputs.js';
 import { TargetOption, resolveTargets } from './targets.js';
 
@@ -84,6 +85,7 @@ export function checkRequestOptions(functionName: string, options: RequestOption
   }
   if (options.seed !== undefined && !Number.isFinite(options.seed))
     throw argumentError(functionName, 'seed', 'a finite number', options.seed);
+  resolveFastPaths(functionName, options.execution?.fastPaths);
 }
 
 /**
@@ -107,9 +109,11 @@ export async function withModelRequest<T>(
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const execution = options.execution ?? {};
   const x = toInputBatch(functionName, model, inputs);
+  let closeKernelCache = (): void => undefined;
   let predictions: tf.Tensor2D | undefined;
   let taken = false;
   try {
+    if (execution.fastPaths?.kernelCache !== false) closeKernelCache = model.openKernelCache();
     predictions = model.predict(x, { output: outputIndex, scores, batchSize, execution }).scores;
     const rows = predictions.arraySync();
     const labels = model.labels(outputIndex);
@@ -137,5 +141,6 @@ export async function withModelRequest<T>(
   } finally {
     x.dispose();
     if (!taken) predictions?.dispose();
+    closeKernelCache();
   }
 }
