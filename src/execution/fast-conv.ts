@@ -83,7 +83,9 @@ export function conv2dInputGradFriendly(
   );
   return withInputGradient(
     (input: tf.Tensor4D) => tf.conv2d(input, kernel, 1, explicit, 'NHWC', dilations),
-    (dy) => tf.conv2d(dy, flipped ?? flippedKernel(kernel), 1, mirrored, 'NHWC', dilations),
+    (dy, _x, [k]) => tf.conv2d(dy, flipped ?? flippedKernel(k as tf.Tensor4D), 1, mirrored, 'NHWC', dilations),
+    // The kernel may be made in the pass (a folded batch norm): saved with the node, it outlives the forward pass.
+    flipped === undefined ? [kernel] : [],
   )(x);
 }
 

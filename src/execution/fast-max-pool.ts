@@ -1,10 +1,11 @@
 /**
- * Max pooling whose input gradient is built from fast element-wise ops instead of the backend's `MaxPoolGrad` (a slow
- * kernel on wasm: 15–27% of gradient time on the wingbeats CNNs). For non-overlapping windows (stride = pool size),
- * x reshaped to `[batch, rows, ph, cols, pw, channels]` lays each window out without copying; the gradient sends each
- * window's dy to its FIRST maximum in row-major window order, as TensorFlow's and PyTorch's max-pool gradients do.
- * The first maximum is found by ranking the cells equal to the window's maximum (earlier cells rank higher) and
- * max-pooling the ranks — forward kernels only.
+ * Max pooling whose input gradient is built from fast kernels instead of the backend's `MaxPoolGrad` (a slow kernel
+ * on wasm: 15–27% of gradient time on the wingbeats CNNs, and its ties do not go to the first maximum). For
+ * non-overlapping windows (stride = pool size), x reshaped to `[batch, rows, ph, cols, pw, channels]` lays each window
+ * out without copying; the gradient sends each window's dy to its FIRST maximum in row-major window order, as
+ * TensorFlow's and PyTorch's max-pool gradients do. The first maximum is found with broadcasting subtractions, `step`
+ * and one max pool of the cells' ranks (earlier cells rank higher) — no comparison kernels, whose broadcasting is slow
+ * on wasm. Every value is exact: only 0/1 masks and small integers are formed, and dy is multiplied by 1 or 0.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -32,7 +33,10 @@ function cellRanks(ph: number, pw: number): tf.Tensor {
   return tf.tensor(ranks, [1, 1, ph, 1, pw, 1]);
 }
 
-/** The input gradient of a non-overlapping 'valid' max pool `y` of `x`: each window's dy on its first maximum. */
+/**
+ * The input gradient of a non-overlapping 'valid' max pool `y` of `x` (NHWC, pool `size`): each window's dy on its
+ * first maximum, zero elsewhere (and on rows/columns a 'valid' pool leaves out).
+ */
 export function firstWinnerPoolGradient(
   dy: tf.Tensor4D,
   x: tf.Tensor4D,
@@ -43,20 +47,24 @@ export function firstWinnerPoolGradient(
     const [b, h, w, c] = x.shape;
     const [, rows, cols] = y.shape;
     const [ph, pw] = size;
-    const cropped = rows * ph === h && cols * pw === w ? x : tf.slice(x, [0, 0, 0, 0], [b, rows * ph, cols * pw, c]);
+    const whole = rows * ph === h && cols * pw === w;
+    const cropped = whole ? x : tf.slice(x, [0, 0, 0, 0], [b, rows * ph, cols * pw, c]);
+    const windowShape = [b, rows, 1, cols, 1, c];
     const cells = tf.reshape(cropped, [b, rows, ph, cols, pw, c]);
-    const isMax = tf.cast(tf.equal(cells, tf.reshape(y, [b, rows, 1, cols, 1, c])), 'float32');
-    const ranked = tf.mul(isMax, cellRanks(ph, pw));
+    // 1 where a cell lies below its window's maximum (max − x > 0), 0 on the maxima.
+    const below = tf.step(tf.sub(tf.reshape(y, windowShape), cells));
+    const rank = cellRanks(ph, pw);
+    const ranked = tf.sub(rank, tf.mul(below, rank)); // the cell's rank on maxima, 0 elsewhere
     const best = tf.maxPool(
       tf.reshape(ranked, [b, rows * ph, cols * pw, c]) as tf.Tensor4D,
       [ph, pw],
       [ph, pw],
       'valid',
     );
-    // A window without any cell equal to its maximum (NaN) has best = 0: isMax keeps its gradient at zero.
-    const winner = tf.mul(tf.cast(tf.equal(ranked, tf.reshape(best, [b, rows, 1, cols, 1, c])), 'float32'), isMax);
-    const dx = tf.reshape(tf.mul(winner, tf.reshape(dy, [b, rows, 1, cols, 1, c])), [b, rows * ph, cols * pw, c]);
-    if (rows * ph === h && cols * pw === w) return dx as tf.Tensor4D;
+    const loser = tf.step(tf.sub(tf.reshape(best, windowShape), ranked)); // 0 only on the first maximum
+    const g = tf.reshape(dy, windowShape);
+    const dx = tf.reshape(tf.sub(g, tf.mul(loser, g)), [b, rows * ph, cols * pw, c]);
+    if (whole) return dx as tf.Tensor4D;
     return tf.pad(dx, [
       [0, 0],
       [0, h - rows * ph],
