@@ -96,6 +96,8 @@ export class ExplainableModel {
   private kernelCache: KernelCache | null = null;
   /** Calls using a per-call kernel cache right now (it is freed when the last ends); -1 for a kept cache. */
   private kernelCacheUsers = 0;
+  /** Called once by {@link dispose} (e.g. to stop the model's worker pool). */
+  private readonly disposeListeners: (() => void)[] = [];
 
   private constructor(
     layersModel: tf.LayersModel | null,
@@ -369,8 +371,17 @@ export class ExplainableModel {
     };
   }
 
-  /** Frees the wrapped model's weights and the kernel cache (a function model owns none). The model cannot be used afterwards. */
+  /** Registers `listener` to run when the model is disposed (resources kept per model, such as its worker pool). */
+  onDispose(listener: () => void): void {
+    this.disposeListeners.push(listener);
+  }
+
+  /**
+   * Frees the wrapped model's weights (a function model owns none) and whatever was kept for it (its worker pool, its
+   * kernel cache). The model cannot be used afterwards.
+   */
   dispose(): void {
+    for (const listener of this.disposeListeners.splice(0)) listener();
     this.kernelCache?.dispose();
     this.kernelCache = null;
     if (this.layersModel === null) return;
