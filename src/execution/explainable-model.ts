@@ -11,6 +11,7 @@ import { createRng } from '../util/rng.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
 import { defaultHeadIndex } from './default-head.js';
 import { KernelCache } from './kernel-cache.js';
+import { defaultRowsPerCall } from './rows-per-call.js';
 import { passFolds, resolveFastPaths } from './fast-paths.js';
 
 /** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
@@ -98,6 +99,7 @@ export class ExplainableModel {
   private kernelCacheUsers = 0;
   /** Called once by {@link dispose} (e.g. to stop the model's worker pool). */
   private readonly disposeListeners: (() => void)[] = [];
+  private rowsPerCall: number | undefined;
 
   private constructor(
     layersModel: tf.LayersModel | null,
@@ -269,6 +271,16 @@ export class ExplainableModel {
     return out as tf.Tensor2D;
   }
 
+  /**
+   * Rows sent through the model at once when no `batchSize` is given: chosen from the model's activation sizes (at
+   * most 64; fewer for models with large activations, see src/execution/rows-per-call.ts). Never changes results.
+   */
+  get defaultBatchSize(): number {
+    if (this.rowsPerCall === undefined)
+      this.rowsPerCall = this.layersModel === null ? DEFAULT_BATCH_SIZE : defaultRowsPerCall(this.layersModel);
+    return this.rowsPerCall;
+  }
+
   /** Whether the model has several inputs (methods then see them packed into one `[batch, features]` tensor). */
   get isMultiInput(): boolean {
     return (this.inputShapes?.length ?? 1) > 1;
@@ -306,7 +318,7 @@ export class ExplainableModel {
     options: RunOptions & { samples?: number; seed?: number; batchSize?: number } = {},
   ): PredictResult {
     const index = this.resolveOutput('predict', options.output);
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const batchSize = options.batchSize ?? this.defaultBatchSize;
     const forward = (execution: (() => ExecutionSettings) | undefined): tf.Tensor2D =>
       tf.tidy(() => {
         const parts = chunks(inputs.shape[0], batchSize).map(({ start, end }) =>
