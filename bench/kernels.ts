@@ -1,7 +1,8 @@
 /**
  * The kernel-level fast paths (`execution.fastPaths`) on and off, interleaved in one run: saliency and 50-step
  * integrated gradients on the Potamitis PSD CNN (8 inputs) and the Potamitis spectrogram CNN (1 and 64 inputs), and
- * the kernel profile (share of kernel time per TensorFlow.js kernel) with every fast path off and on. Needs ../shared.
+ * the kernel profile (share of kernel time per TensorFlow.js kernel) with every fast path off and on; `allOff` is the
+ * code before the fast paths (64 rows per call), `allOnBatch64` isolates the per-model rows per call. Needs ../shared.
  * Run: `npm run bench -- kernels`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -15,21 +16,26 @@ import type { FastPaths } from '../src/execution/execution-settings.js';
 import type { ExplainableModel } from '../src/execution/explainable-model.js';
 import { loadModelFile } from '../src/node/load-model-file.js';
 
-const VARIANTS: [string, FastPaths][] = [
-  ['allOff', { foldBatchNorm: false, maxPoolGradient: false, kernelCache: false }],
-  ['allOn', {}],
-  ['foldBatchNormOff', { foldBatchNorm: false }],
-  ['maxPoolGradientOff', { maxPoolGradient: false }],
-  ['kernelCacheOff', { kernelCache: false }],
+/** Name, fast paths, and rows per call (undefined: the model's default, see src/execution/rows-per-call.ts). */
+const VARIANTS: [string, FastPaths, number | undefined][] = [
+  ['allOff', { foldBatchNorm: false, maxPoolGradient: false, kernelCache: false }, 64],
+  ['allOn', {}, undefined],
+  ['foldBatchNormOff', { foldBatchNorm: false }, undefined],
+  ['maxPoolGradientOff', { maxPoolGradient: false }, undefined],
+  ['kernelCacheOff', { kernelCache: false }, undefined],
+  ['allOnBatch64', {}, 64],
 ];
 
 type Case = { name: string; model: 'psd' | 'spectrogram'; rows: number; run: Method; repeats: number };
-type Method = (m: ExplainableModel, x: tf.Tensor, fastPaths: FastPaths) => Promise<void>;
+type Method = (m: ExplainableModel, x: tf.Tensor, fastPaths: FastPaths, batchSize?: number) => Promise<void>;
 
-const saliencyRun: Method = async (m, x, fastPaths) =>
-  disposeAttribution(await saliency(m, x, { target: 0, execution: { fastPaths } }));
-const ig50: Method = async (m, x, fastPaths) =>
-  disposeAttribution(await integratedGradients(m, x, { target: 0, steps: 50, execution: { fastPaths } }));
+// One thread (workers: 1): the kernels are measured, not the pool.
+const saliencyRun: Method = async (m, x, fastPaths, batchSize) =>
+  disposeAttribution(await saliency(m, x, { target: 0, batchSize, workers: 1, execution: { fastPaths } }));
+const ig50: Method = async (m, x, fastPaths, batchSize) =>
+  disposeAttribution(
+    await integratedGradients(m, x, { target: 0, steps: 50, batchSize, workers: 1, execution: { fastPaths } }),
+  );
 
 const CASES: Case[] = [
   { name: 'saliency PSD 8', model: 'psd', rows: 8, run: saliencyRun, repeats: 9 },
@@ -80,7 +86,12 @@ export async function benchKernels(): Promise<Record<string, unknown>> {
     spectrogram: await loadModelFile(shared + FILES.spectrogram),
   };
   const only = process.env.BENCH_KERNELS_CASES?.split(',');
-  const result: Record<string, unknown> = { backend: tf.getBackend(), loadBefore: load(), variants: VARIANTS };
+  const result: Record<string, unknown> = {
+    backend: tf.getBackend(),
+    loadBefore: load(),
+    variants: VARIANTS,
+    defaultBatchSize: { psd: models.psd.defaultBatchSize, spectrogram: models.spectrogram.defaultBatchSize },
+  };
   const cases: Record<string, unknown> = {};
   try {
     for (const c of CASES) {
@@ -88,11 +99,11 @@ export async function benchKernels(): Promise<Record<string, unknown>> {
       const model = models[c.model];
       const x = tf.randomNormal([c.rows, ...(model.inputShape as number[])], 0, 1, 'float32', 7);
       const times: Record<string, number[]> = Object.fromEntries(VARIANTS.map(([name]) => [name, []]));
-      for (const [, fastPaths] of VARIANTS) await c.run(model, x, fastPaths); // warm-up
+      for (const [, fastPaths, batchSize] of VARIANTS) await c.run(model, x, fastPaths, batchSize); // warm-up
       for (let r = 0; r < c.repeats; r++) {
-        for (const [name, fastPaths] of VARIANTS) {
+        for (const [name, fastPaths, batchSize] of VARIANTS) {
           const start = performance.now();
-          await c.run(model, x, fastPaths);
+          await c.run(model, x, fastPaths, batchSize);
           times[name].push(performance.now() - start);
         }
       }
@@ -106,7 +117,7 @@ export async function benchKernels(): Promise<Record<string, unknown>> {
         c.rows > 8
           ? undefined
           : {
-              allOff: await kernelProfile(() => c.run(model, x, VARIANTS[0][1])),
+              allOff: await kernelProfile(() => c.run(model, x, VARIANTS[0][1], VARIANTS[0][2])),
               allOn: await kernelProfile(() => c.run(model, x, {})),
             };
       cases[c.name] = { repeats: c.repeats, medianMs: ms, ratios, ...(profile ? { profile } : {}), load: load() };

@@ -41,34 +41,41 @@ export class KernelCache {
 
   constructor(model: tf.LayersModel) {
     this.pairs = foldablePairs(model);
-    try {
-      for (const layer of leafLayers(model)) {
-        const className = layer.getClassName();
-        if (className !== 'Conv1D' && className !== 'Conv2D') continue;
-        const kernel = layerWeight(layer, 'kernel');
-        if (kernel === undefined) continue;
-        const bias = layerBias(layer);
-        const norm = this.pairs.get(layer);
-        const sources = [kernel, bias, ...(norm?.weights.map((w) => w.read()) ?? [])].filter(
-          (t): t is tf.Tensor => t !== undefined,
-        );
-        const strideOne = isStrideOne(layer);
-        const entry: Entry = {
-          sources: sources.map((t) => [t, dataOf(t)]),
-          plain: { kernel, ...(bias === undefined ? {} : { bias }) },
-        };
-        // Registered before the tensors are made, so a failure below still frees what was made.
-        this.entries.set(layer, entry);
-        if (strideOne) entry.plain.flipped = tf.keep(flippedConvolutionKernel(layer, kernel));
-        if (norm !== undefined) {
-          const folded = foldBatchNorm(kernel, bias, norm);
-          entry.folded = { kernel: tf.keep(folded.kernel), bias: tf.keep(folded.bias) };
-          if (strideOne) entry.folded.flipped = tf.keep(flippedConvolutionKernel(layer, folded.kernel));
-        }
+    for (const layer of leafLayers(model)) {
+      const className = layer.getClassName();
+      if (className !== 'Conv1D' && className !== 'Conv2D') continue;
+      try {
+        this.add(layer);
+      } catch {
+        // A layer the cache cannot prepare (e.g. a batch norm without moving statistics) is computed in the pass,
+        // which reports the problem where it matters.
+        const entry = this.entries.get(layer);
+        if (entry !== undefined) freeEntry(entry);
+        this.entries.delete(layer);
       }
-    } catch (error) {
-      this.dispose();
-      throw error;
+    }
+  }
+
+  private add(layer: tf.layers.Layer): void {
+    const kernel = layerWeight(layer, 'kernel');
+    if (kernel === undefined) return;
+    const bias = layerBias(layer);
+    const norm = this.pairs.get(layer);
+    const sources = [kernel, bias, ...(norm?.weights.map((w) => w.read()) ?? [])].filter(
+      (t): t is tf.Tensor => t !== undefined,
+    );
+    const strideOne = isStrideOne(layer);
+    const entry: Entry = {
+      sources: sources.map((t) => [t, dataOf(t)]),
+      plain: { kernel, ...(bias === undefined ? {} : { bias }) },
+    };
+    // Registered before the tensors are made, so a failure below still frees what was made.
+    this.entries.set(layer, entry);
+    if (strideOne) entry.plain.flipped = tf.keep(flippedConvolutionKernel(layer, kernel));
+    if (norm !== undefined) {
+      const folded = foldBatchNorm(kernel, bias, norm);
+      entry.folded = { kernel: tf.keep(folded.kernel), bias: tf.keep(folded.bias) };
+      if (strideOne) entry.folded.flipped = tf.keep(flippedConvolutionKernel(layer, folded.kernel));
     }
   }
 
@@ -94,12 +101,15 @@ export class KernelCache {
   /** Frees every cached tensor (the model's own weights are not touched). Idempotent. */
   dispose(): void {
     this.disposed = true;
-    for (const { plain, folded } of this.entries.values()) {
-      plain.flipped?.dispose();
-      folded?.kernel.dispose();
-      folded?.bias?.dispose();
-      folded?.flipped?.dispose();
-    }
+    for (const entry of this.entries.values()) freeEntry(entry);
     this.entries.clear();
   }
+}
+
+/** Frees the tensors an entry made (not the layer's own kernel and bias). */
+function freeEntry({ plain, folded }: Entry): void {
+  plain.flipped?.dispose();
+  folded?.kernel.dispose();
+  folded?.bias?.dispose();
+  folded?.flipped?.dispose();
 }
