@@ -14,6 +14,7 @@ const benches: [string, string, string][] = [
   ['render', './render.ts', 'benchRender'],
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
   ['dataset', './dataset.ts', 'benchDataset'],
+  ['kernels', './kernels.ts', 'benchKernels'],
   ['onnx', './onnx.ts', 'benchOnnx'],
 ];
 
