@@ -146,9 +146,9 @@ describe('ONNX gradient graph on tiny models (always runs)', () => {
     });
   }
 
-  test('tied maxima: the first element of a window takes the gradient, as in TensorFlow (and tfjs-cpu)', async () => {
-    // tfjs-wasm's MaxPoolGrad differs: on ties it picks the last element, and windows whose maximum is <= 0 get no
-    // gradient at all (seen with tfjs-backend-wasm 4.22); the ONNX graph follows TensorFlow's first-winner rule.
+  test('tied maxima: the first element of a window takes the gradient, as in TensorFlow and the library', async () => {
+    // tfjs-wasm's own MaxPoolGrad differs (on ties the last element; windows with a maximum <= 0 get nothing, seen with
+    // tfjs-backend-wasm 4.22); the library's max-pool fast path and the ONNX graph follow TensorFlow's first winner.
     const layers = tf.sequential({
       layers: [
         tf.layers.maxPooling1d({ inputShape: [8, 2], poolSize: 2 }),
@@ -176,6 +176,12 @@ describe('ONNX gradient graph on tiny models (always runs)', () => {
     const got = await session.gradients(Float32Array.from(rows.flat()), [1]);
     await session.release();
     assertClose(got.gradient, expected, 0, 0, 'first-winner gradient');
+    const x = tf.tensor3d([rows]);
+    const library = tf.tidy(() =>
+      targetGradients(model, x, [1], { outputIndex: 0, scores: 'logits', batchSize: 1 }).dataSync(),
+    );
+    assertClose(library, expected, 0, 0, 'the library path (fast paths on)');
+    x.dispose();
     model.dispose();
   });
 
