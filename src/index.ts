@@ -45,7 +45,7 @@ export {
 export type { RowTask, RowResult, TaskArray, RowTaskContext, RowTaskExecutor, BatchRows } from './parallel/row-task.js';
 export { registerSerialRule, serializeExecution, deserializeExecution } from './parallel/serial-execution.js';
 export type { SerialExecution } from './parallel/serial-execution.js';
-export { runRowTasks, POOL_START_MS } from './parallel/run-row-tasks.js';
+export { runRowTasks } from './parallel/run-row-tasks.js';
 export type { RowJob, RowTaskInput, RowTaskOptions, RowJobReport } from './parallel/run-row-tasks.js';
 export { taskChunks, TASKS_PER_JOB } from './parallel/task-chunks.js';
 export {
@@ -55,6 +55,8 @@ export {
   runningPool,
   acquirePool,
   closeWorkerPool,
+  poolStartMs,
+  POOL_START_MS,
 } from './parallel/worker-pool.js';
 export type { WorkerPool, WorkerPoolFactory, WorkerPlatform } from './parallel/worker-pool.js';
 export { predictScores } from './parallel/forward-task.js';
