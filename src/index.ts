@@ -58,7 +58,7 @@ export {
   poolStartMs,
   POOL_START_MS,
 } from './parallel/worker-pool.js';
-export type { WorkerPool, WorkerPoolFactory, WorkerPlatform } from './parallel/worker-pool.js';
+export type { WorkerPool, WorkerPoolFactory, WorkerPlatform, WorkerPoolStats } from './parallel/worker-pool.js';
 export { predictScores } from './parallel/forward-task.js';
 export { registerLayerOp } from './execution/layer-ops.js';
 export { layerWeight } from './execution/layer-op.js';

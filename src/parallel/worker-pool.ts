@@ -18,6 +18,14 @@ export interface WorkerPool {
   run(task: RowTask): Promise<RowResult>;
   /** Stops every worker (idempotent). */
   close(): Promise<void>;
+  /** Tasks finished so far, and each worker's last `tf.memory().numTensors` (by worker id) — for leak checks. */
+  stats(): WorkerPoolStats;
+}
+
+/** See {@link WorkerPool.stats}. */
+export interface WorkerPoolStats {
+  tasks: number;
+  tensorsByWorker: Record<string, number>;
 }
 
 /** Makes a pool of `size` workers for the model of `snapshot`, on the TensorFlow.js backend `backend`. */

@@ -54,6 +54,7 @@ function fakePlatform(log: { started: number; maxInFlight: number; pools: number
             inFlight--;
           }
         },
+        stats: () => ({ tasks: log.started, tensorsByWorker: {} }),
         async close() {
           if (closed) return;
           closed = true;

@@ -4,6 +4,7 @@
  * executor. Replies are plain objects (`{ ok, result }` or `{ ok: false, code, message }`), so an error keeps its
  * WingbeatsError code across the thread boundary.
  */
+import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import '../../task-kinds.js'; // registers every task kind, as in the main thread
 import { setupBackend } from '../../execution/backend.js';
@@ -40,7 +41,7 @@ ready.catch(() => undefined);
 export default async function runTask(task: RowTask): Promise<PoolWorkerReply> {
   try {
     const model = await ready;
-    return { ok: true, result: executeRowTask(model, task) };
+    return { ok: true, result: { ...executeRowTask(model, task), worker: threadId } };
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
     return { ok: false, code, message: message ?? String(error) };

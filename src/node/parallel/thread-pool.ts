@@ -38,6 +38,8 @@ export function createThreadPool(snapshot: ModelSnapshot, size: number, backend:
     workerData,
   });
   let closed = false;
+  let tasks = 0;
+  const tensorsByWorker: Record<string, number> = {};
   return {
     size,
     async run(task: RowTask): Promise<RowResult> {
@@ -51,9 +53,14 @@ export function createThreadPool(snapshot: ModelSnapshot, size: number, backend:
           { cause: error },
         );
       }
-      if (reply.ok) return reply.result;
+      if (reply.ok) {
+        tasks++;
+        tensorsByWorker[String(reply.result.worker)] = reply.result.tensors;
+        return reply.result;
+      }
       throw new WingbeatsError((reply.code as WingbeatsErrorCode | undefined) ?? 'WORKER_FAILED', reply.message);
     },
+    stats: () => ({ tasks, tensorsByWorker: { ...tensorsByWorker } }),
     async close() {
       if (closed) return;
       closed = true;
