@@ -47,7 +47,7 @@ export { registerSerialRule, serializeExecution, deserializeExecution } from './
 export type { SerialExecution } from './parallel/serial-execution.js';
 export { runRowTasks } from './parallel/run-row-tasks.js';
 export type { RowJob, RowTaskInput, RowTaskOptions, RowJobReport } from './parallel/run-row-tasks.js';
-export { taskChunks, TASKS_PER_JOB } from './parallel/task-chunks.js';
+export { taskChunks, TASKS_PER_JOB, MIN_TASK_ROWS } from './parallel/task-chunks.js';
 export {
   setWorkerPlatform,
   workerPlatform,
@@ -60,6 +60,15 @@ export {
 } from './parallel/worker-pool.js';
 export type { WorkerPool, WorkerPoolFactory, WorkerPlatform, WorkerPoolStats } from './parallel/worker-pool.js';
 export { predictScores } from './parallel/forward-task.js';
+export { startWorkerPool } from './parallel/start-worker-pool.js';
+export { servePoolWorker } from './parallel/pool-worker-messages.js';
+export type {
+  PoolInitMessage,
+  PoolTaskMessage,
+  PoolReplyMessage,
+  WorkerScope,
+} from './parallel/pool-worker-messages.js';
+export { webWorkerPlatform, createWebWorkerPool } from './parallel/web-worker-pool.js';
 export { registerLayerOp } from './execution/layer-ops.js';
 export { layerWeight } from './execution/layer-op.js';
 export type { ExecutionContext, LayerOp } from './execution/layer-op.js';

@@ -10,12 +10,11 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   ExplainableModel,
-  acquirePool,
+  startWorkerPool,
   gradients,
   guidedBackprop,
   inputXGradient,
   integratedGradients,
-  modelSnapshot,
   runRowTasks,
   runningPool,
   saliency,
@@ -56,18 +55,8 @@ after(() => {
 
 /** Starts `model`'s pool of 2 workers (as a long-running program would) and waits until both answer. */
 async function startPool(model: ExplainableModel): Promise<WorkerPool> {
-  const pool = acquirePool(model, modelSnapshot(model)!, 2, tf.getBackend())!;
-  const shape = model.inputShape as number[];
-  const size = shape.reduce((a, b) => a * b, 1);
-  const task = {
-    kind: 'scores',
-    outputIndex: 0,
-    scores: 'logits' as const,
-    execution: { rules: [] },
-    arrays: { rows: { data: new Float32Array(size), shape: [1, ...shape] } },
-    numbers: {},
-  };
-  await Promise.all([pool.run(task), pool.run(task)]);
+  const pool = await startWorkerPool(model, 2);
+  assert.ok(pool !== undefined, 'a pool of worker threads');
   return pool;
 }
 
