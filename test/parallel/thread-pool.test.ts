@@ -216,3 +216,30 @@ test(
     }
   },
 );
+
+test('a running pool never keeps the process alive (a script that ends without closing it exits)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { pathToFileURL } = await import('node:url');
+  const src = (file: string): string =>
+    JSON.stringify(pathToFileURL(resolve(import.meta.dirname, '..', '..', 'src', file)).href);
+  const script = `
+    import * as tf from '@tensorflow/tfjs';
+    import { ExplainableModel, startWorkerPool } from ${src('index.ts')};
+    import { useWorkerThreads } from ${src('node/parallel/thread-pool.ts')};
+    import { setupBackend } from ${src('execution/backend.ts')};
+    await setupBackend();
+    useWorkerThreads();
+    const model = ExplainableModel.from(tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] }));
+    const pool = await startWorkerPool(model, 2);
+    console.log('pool', pool.size, pool.stats().tasks);
+  `;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: resolve(import.meta.dirname, '..', '..'),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const tail = child.stderr.slice(-2000);
+  assert.equal(child.signal, null, `the process was killed after the time limit: ${tail}`);
+  assert.equal(child.status, 0, tail);
+  assert.match(child.stdout, /^pool 2 2$/m);
+});

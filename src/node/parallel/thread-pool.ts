@@ -35,6 +35,8 @@ export function createThreadPool(snapshot: ModelSnapshot, size: number, backend:
     idleTimeout: Number.POSITIVE_INFINITY,
     concurrentTasksPerWorker: 1,
     atomics: 'disabled',
+    // Workers inherit the process's flags; `--input-type` (a script given with -e) makes every worker fail to start.
+    execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
     workerData,
   });
   let closed = false;
