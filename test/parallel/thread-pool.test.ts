@@ -243,3 +243,54 @@ test('a running pool never keeps the process alive (a script that ends without c
   assert.equal(child.status, 0, tail);
   assert.match(child.stdout, /^pool 2 2$/m);
 });
+
+test('settings that cross threads: MC-dropout masks, probabilities and Gauss-Legendre IG give the same bits with 1 and 2 workers', async () => {
+  await startPool(model1d);
+  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 13);
+  try {
+    const cases: [Method, Record<string, unknown>][] = [
+      [saliency, { execution: { dropout: { seed: 5, fixedMasks: true } } }],
+      [gradients, { execution: { dropout: { seed: 6 } }, scores: 'probabilities' }],
+      [integratedGradients, { steps: 9, integration: 'gauss-legendre', scores: 'probabilities' }],
+    ];
+    for (const [method, options] of cases) {
+      const one = await numbers(method, model1d, x, { ...options, workers: 1 });
+      const two = await numbers(method, model1d, x, { ...options, workers: 2 });
+      assert.deepEqual(two, one, `${method.name} ${JSON.stringify(options)}`);
+    }
+    const plain = await numbers(saliency, model1d, x, { workers: 2 });
+    const dropped = await numbers(saliency, model1d, x, { workers: 2, execution: { dropout: { seed: 5 } } });
+    assert.notDeepEqual(dropped.attributions, plain.attributions, 'dropout reached the workers');
+  } finally {
+    x.dispose();
+  }
+});
+
+test('a gradient task that fails inside a worker frees its tensors there (worker counts unchanged)', async () => {
+  const pool = await startPool(model1d);
+  const wrong = {
+    model: model1d,
+    outputIndex: 0,
+    scores: 'logits' as const,
+    execution: {},
+    taskCount: 4,
+    tasks: (function* () {
+      for (let k = 0; k < 4; k++)
+        yield {
+          kind: 'gradients',
+          arrays: { rows: { data: new Float32Array(10), shape: [1, 5, 2] } },
+          numbers: { targets: [0] },
+        };
+    })(),
+    consume: () => undefined,
+  };
+  await withoutLeaks(() => assert.rejects(runRowTasks(wrong, { workers: 2 })));
+  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 14);
+  try {
+    await numbers(saliency, model1d, x, { workers: 2 });
+  } finally {
+    x.dispose();
+  }
+  for (const count of Object.values(pool.stats().tensorsByWorker))
+    assert.equal(count, model1d.layersModel!.weights.length, 'worker tensor count after a failed task');
+});
