@@ -2,11 +2,13 @@
  * Workers 1 vs 2 (`npm run bench -- workers`): the issue's cases — IG-50 on the Potamitis PSD CNN with 8 inputs,
  * IG-50 on the Potamitis spectrogram CNN with 1 input, saliency and forward-only prediction on the spectrogram CNN
  * with 64 inputs — each timed with 1 and 2 workers interleaved in one run (medians), the pool already running; plus
- * the pool start cost per model (both workers answering their first task) and the machine's load.
+ * the pool start cost per model (both workers answering their first task), the machine's load, and the two-thread
+ * ceiling of the machine at that moment (a plain JavaScript loop in 1 vs 2 threads).
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { integratedGradients } from '../src/attribution/integrated-gradients.js';
 import { saliency } from '../src/attribution/saliency.js';
@@ -28,6 +30,34 @@ async function poolStartMs(model: ExplainableModel): Promise<number> {
   const start = performance.now();
   await startWorkerPool(model, 2);
   return performance.now() - start;
+}
+
+/**
+ * The machine's ceiling: a pure JavaScript loop in 1 vs 2 plain worker threads (no TensorFlow.js, no pool). On an idle
+ * 2-core machine its speedup is about 2; when other processes keep both cores busy it falls towards 1, and so must the
+ * pool's.
+ */
+async function twoThreadCeiling(): Promise<Record<string, number>> {
+  const code = `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', (n) => { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i); parentPort.postMessage(s); });`;
+  const threads = [new Worker(code, { eval: true }), new Worker(code, { eval: true })];
+  const run = (thread: Worker, n: number): Promise<unknown> =>
+    new Promise((done) => {
+      thread.once('message', done);
+      thread.postMessage(n);
+    });
+  try {
+    const n = 1e8;
+    await Promise.all(threads.map((t) => run(t, 1e6)));
+    return await interleaved(async (workers) => {
+      if (workers === 1) {
+        await run(threads[0], n);
+        await run(threads[0], n);
+      } else await Promise.all([run(threads[0], n), run(threads[1], n)]);
+    }, 3);
+  } finally {
+    await Promise.all(threads.map((t) => t.terminate()));
+  }
 }
 
 /** Medians of `run(1)` and `run(2)`, alternating, after one warm-up of each. */
@@ -55,7 +85,7 @@ export async function benchWorkers(): Promise<Record<string, unknown>> {
   const loadBefore = loadavg();
   const psd = await loadModelFile(PSD);
   const spectro = await loadModelFile(SPECTRO);
-  const out: Record<string, unknown> = { backend: tf.getBackend() };
+  const out: Record<string, unknown> = { backend: tf.getBackend(), twoThreadCeiling: await twoThreadCeiling() };
   try {
     out.poolStartMs = { psd: Math.round(await poolStartMs(psd)), spectrogram: Math.round(await poolStartMs(spectro)) };
     const cases: [
