@@ -22,3 +22,8 @@ export type { DatasetListing } from './node/dataset/listing.js';
 export { readTableRowGroups, readTableMetadata, writeTableFile } from './node/dataset/table-file.js';
 export { OnnxGradientSession } from './node/onnx/onnx-gradient-session.js';
 export type { OnnxSessionOptions, OnnxGradientResult } from './node/onnx/onnx-gradient-session.js';
+export { useWorkerThreads, createThreadPool } from './node/parallel/thread-pool.js';
+
+import { useWorkerThreads } from './node/parallel/thread-pool.js';
+// Importing wingbeats-xai/node makes `workers` (default: the number of cores) use Node worker threads.
+useWorkerThreads();
