@@ -47,7 +47,11 @@ export {
 export type { RowTask, RowResult, TaskArray, RowTaskContext, RowTaskExecutor, BatchRows } from './parallel/row-task.js';
 export { registerSerialRule, serializeExecution, deserializeExecution } from './parallel/serial-execution.js';
 export type { SerialExecution } from './parallel/serial-execution.js';
-export { runRowTasks } from './parallel/run-row-tasks.js';
+export { runRowTasks, ACCELERATED_IN_FLIGHT } from './parallel/run-row-tasks.js';
+export { setTaskAccelerator, taskAccelerator } from './parallel/task-accelerator.js';
+export type { TaskAccelerator } from './parallel/task-accelerator.js';
+export { COMPUTE_BACKENDS, registerComputeBackend } from './execution/compute-backend.js';
+export type { ComputeBackend, BackendPreparer } from './execution/compute-backend.js';
 export type { RowJob, RowTaskInput, RowTaskOptions, RowJobReport } from './parallel/run-row-tasks.js';
 export { taskChunks, TASKS_PER_JOB, MIN_TASK_ROWS } from './parallel/task-chunks.js';
 export {

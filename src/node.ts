@@ -23,7 +23,13 @@ export { readTableRowGroups, readTableMetadata, writeTableFile } from './node/da
 export { OnnxGradientSession } from './node/onnx/onnx-gradient-session.js';
 export type { OnnxSessionOptions, OnnxGradientResult } from './node/onnx/onnx-gradient-session.js';
 export { useWorkerThreads, createThreadPool } from './node/parallel/thread-pool.js';
+export { OnnxTaskRunner, ONNX_TASK_KINDS } from './node/onnx/onnx-task-runner.js';
+export { useOnnxBackend } from './node/onnx/onnx-backend.js';
+export type { OnnxBackendOptions } from './node/onnx/onnx-backend.js';
 
 import { useWorkerThreads } from './node/parallel/thread-pool.js';
 // Importing wingbeats-xai/node makes `workers` (default: the number of cores) use Node worker threads.
 useWorkerThreads();
+import { useOnnxBackend } from './node/onnx/onnx-backend.js';
+// …and `backend: 'onnx'` available (onnxruntime-node, an optional peer dependency, is loaded on first use).
+useOnnxBackend();

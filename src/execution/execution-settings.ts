@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { PropagationRule } from './propagation-rule.js';
+import type { ComputeBackend } from './compute-backend.js';
 
 /** Monte-Carlo dropout for one pass: only Dropout layers become active (batch norm stays in inference mode). */
 export interface DropoutSettings {
@@ -65,4 +66,9 @@ export interface ExecutionSettings {
   layerHook?: LayerHook;
   /** Kernel-level fast paths (default: all on). */
   fastPaths?: FastPaths;
+  /**
+   * Where the call's row tasks run (default `'tfjs'`). Set by the request frame from the `backend` option once the
+   * model is ready for it; `'onnx'` sends the tasks its runner accepts to onnxruntime-node (Node only).
+   */
+  backend?: ComputeBackend;
 }

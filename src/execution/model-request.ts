@@ -12,6 +12,7 @@ import { resolveFastPaths } from './fast-paths.js';
 import { InputLike, toInputBatch } from './inputs.js';
 import { TargetOption, resolveTargets } from './targets.js';
 import { requestForward } from './request-forward.js';
+import { type ComputeBackend, checkComputeBackend, resolveComputeBackend } from './compute-backend.js';
 
 /** Options every model-running entry point shares. */
 export interface RequestOptions {
@@ -36,6 +37,13 @@ export interface RequestOptions {
    * calling thread whatever this says (see `runRowTasks`).
    */
   workers?: number;
+  /**
+   * `'tfjs'` (default) or, in Node after importing `wingbeats-xai/node` with onnxruntime-node installed, `'onnx'`:
+   * gradients, integrated-gradients steps and forward passes run on onnxruntime's native CPU kernels with `workers`
+   * intra-op threads (same numbers to float32 rounding). A model it cannot compile keeps TensorFlow.js (one line
+   * says why); methods it cannot run (propagation rules, MC dropout, layer hooks) run on TensorFlow.js.
+   */
+  backend?: ComputeBackend;
 }
 
 /** Largest `workers` value accepted. */
@@ -107,6 +115,7 @@ export function checkRequestOptions(functionName: string, options: RequestOption
   if (options.seed !== undefined && !Number.isFinite(options.seed))
     throw argumentError(functionName, 'seed', 'a finite number', options.seed);
   resolveFastPaths(functionName, options.execution?.fastPaths);
+  checkComputeBackend(functionName, options.backend);
   if (
     options.workers !== undefined &&
     (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_WORKERS)
@@ -133,8 +142,9 @@ export async function withModelRequest<T>(
   const outputIndex = model.resolveOutput(functionName, options.output);
   const scores: ScoreKind = options.scores ?? 'logits';
   const batchSize = options.batchSize ?? model.defaultBatchSize;
-  const execution = options.execution ?? {};
   const workers = options.workers;
+  const backend = await resolveComputeBackend(functionName, model, options.backend, workers);
+  const execution = backend === 'tfjs' ? (options.execution ?? {}) : { ...options.execution, backend };
   const x = toInputBatch(functionName, model, inputs);
   let closeKernelCache = (): void => undefined;
   let predictions: tf.Tensor2D | undefined;

@@ -11,6 +11,7 @@ import { WingbeatsError } from '../util/errors.js';
 import { modelSnapshot } from './model-snapshot.js';
 import { RowResult, RowTask, executeRowTask } from './row-task.js';
 import { serializeExecution } from './serial-execution.js';
+import { type TaskAccelerator, taskAccelerator } from './task-accelerator.js';
 import { acquirePool, defaultWorkerCount, poolStartMs, runningPool, workerPlatform } from './worker-pool.js';
 
 /** A task as its producer makes it: the head, scores and execution settings are the job's (see {@link RowJob}). */
@@ -44,7 +45,12 @@ export interface RowJobReport {
   inline: number;
   /** Tasks run on the worker pool. */
   pooled: number;
+  /** Tasks run by the model's task accelerator (`execution.backend`); absent when none ran there. */
+  accelerated?: number;
 }
+
+/** Accelerated tasks in flight at once: the next chunk is produced while the accelerator computes the current one. */
+export const ACCELERATED_IN_FLIGHT = 2;
 
 /**
  * Runs a job's tasks and hands each result to `job.consume` in task order.
@@ -55,7 +61,9 @@ export interface RowJobReport {
  * unregistered rule). Otherwise, when the model's pool is already running, every task goes to the pool; when it is
  * not, the first task runs in the calling thread and is timed, and the pool is started only if the remaining tasks
  * are expected to take longer, spread over the workers, than starting the pool (`poolStartMs()`: the platform's
- * estimate), so small jobs never pay for starting workers.
+ * estimate), so small jobs never pay for starting workers. When `job.execution.backend` names a task accelerator set
+ * for the model (see `setTaskAccelerator`) and it accepts the first task, every task goes to it instead (a task it
+ * refuses runs in the calling thread), ≤ {@link ACCELERATED_IN_FLIGHT} at a time, consumed in order.
  *
  * @throws WingbeatsError ABORTED when `signal` fires; WORKER_FAILED when a worker crashes; whatever a task throws.
  *   No task is left running and no result is kept after a rejection.
@@ -74,6 +82,17 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
   const report: RowJobReport = { inline: 0, pooled: 0 };
   const snapshot = workers > 1 && job.taskCount > 1 && serial !== undefined ? modelSnapshot(job.model) : null;
   const backend = tf.getBackend();
+  const accelerator = serial === undefined ? undefined : taskAccelerator(job.model, job.execution.backend);
+  if (accelerator !== undefined) {
+    const first = iterator.next();
+    if (first.done === true) return report;
+    const rest = prepend(first.value, iterator);
+    if (accelerator.accepts(full(first.value))) {
+      await runAccelerated(accelerator, job, rest, full, report, options.signal);
+      return report;
+    }
+    return runRowTasks({ ...job, execution: { ...job.execution, backend: 'tfjs' }, tasks: { [Symbol.iterator]: () => rest } }, options);
+  }
   let index = 0;
   const runInline = (): boolean => {
     checkAborted(options.signal);
@@ -116,6 +135,39 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
     options.signal,
   );
   return report;
+}
+
+/** Sends the tasks to `accelerator` (refused ones run in this thread), ≤ ACCELERATED_IN_FLIGHT in flight, in order. */
+async function runAccelerated(
+  accelerator: TaskAccelerator,
+  job: RowJob,
+  iterator: Iterator<RowTaskInput>,
+  full: (input: RowTaskInput) => RowTask,
+  report: RowJobReport,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  report.accelerated = 0;
+  const run = async (task: RowTask): Promise<RowResult> => {
+    if (accelerator.accepts(task)) {
+      report.accelerated = (report.accelerated ?? 0) + 1;
+      return accelerator.run(task);
+    }
+    report.inline++;
+    return executeRowTask(job.model, task, job.execution);
+  };
+  await runOrdered(run, iterator, 0, ACCELERATED_IN_FLIGHT, job.consume, full, signal);
+}
+
+/** `first`, then the rest of `iterator`. */
+function prepend<T>(first: T, iterator: Iterator<T>): Iterator<T> {
+  let taken = false;
+  return {
+    next: () => {
+      if (taken) return iterator.next();
+      taken = true;
+      return { done: false, value: first };
+    },
+  };
 }
 
 /** Keeps ≤ `width` tasks in flight and consumes results in order; on failure waits for the flight to land. */

@@ -79,6 +79,7 @@ export async function evaluationJob(
       scores: settings.scores,
       batchSize: settings.batchSize,
       workers: settings.workers,
+      backend: settings.backend,
       onProgress: settings.onProgress,
     }),
   );

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';
+import type { ComputeBackend } from '../execution/compute-backend.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
@@ -15,6 +16,8 @@ export interface JobSettings {
   batchSize?: number;
   /** Worker threads (default: the number of cores; small jobs stay in the calling thread). */
   workers?: number;
+  /** `'tfjs'` (default) or `'onnx'` (Node, onnxruntime-node installed; see `RequestOptions.backend`). */
+  backend?: ComputeBackend;
   /** The methods' own options (see the descriptors' specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
   methodOptions?: Record<string, unknown>;
   /** Baseline values, one per item or one for all (integrated gradients), or undefined for zeros. */
@@ -71,6 +74,7 @@ export async function explainItems(
       scores: settings.scores,
       batchSize: settings.batchSize,
       workers: settings.workers,
+      backend: settings.backend,
       seed: settings.seed,
       baseline,
       onProgress: settings.onProgress,

@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
+import { COMPUTE_BACKENDS, type ComputeBackend } from '../../execution/compute-backend.js';
 import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
 import {
   attributionMethodNames,
@@ -91,9 +92,16 @@ export function addRecordingOptions(command: Command, defaultWindows: 'loudest' 
     .option('--channel <n>', "channel of a multichannel recording: 'mix' (average) or an index from 0", 'mix');
 }
 
-/** Adds `--seed`, `--batch-size` and `--workers` (one flag, default and help everywhere). */
+/** Adds `--seed`, `--batch-size`, `--workers` and `--backend` (one flag, default and help everywhere). */
 export function addRunOptions(command: Command): Command {
-  return addSpecOptions(command, REQUEST_OPTIONS);
+  return addSpecOptions(command, REQUEST_OPTIONS).addOption(
+    new Option(
+      '--backend <name>',
+      "where gradients and forward passes run: 'tfjs' (TensorFlow.js wasm) or 'onnx' (onnxruntime-node's native CPU kernels, if installed; --workers = its threads, default 1; same numbers to float32)",
+    )
+      .choices([...COMPUTE_BACKENDS])
+      .default('tfjs'),
+  );
 }
 
 /** Adds everything a command that runs attribution methods takes: targets, recordings, seed, batch size, method options. */
@@ -114,6 +122,7 @@ export function jobSettings(options: Record<string, unknown>): JobSettings {
     seed: run.seed,
     batchSize: run.batchSize,
     workers: run.workers,
+    backend: options.backend as ComputeBackend | undefined,
     methodOptions: methodOptionValues(options),
   };
 }

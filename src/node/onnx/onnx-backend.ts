@@ -1,0 +1,83 @@
+/**
+ * Node only: the `backend: 'onnx'` option. Registers the preparer of the request frame: it compiles the model into an
+ * {@link OnnxTaskRunner} (once per model and thread count, closed by `model.dispose()`) and sets it as the model's
+ * task accelerator, so `runRowTasks` sends the call's gradient, integrated-gradients and forward tasks to
+ * onnxruntime-node. A model it cannot compile, or a missing onnxruntime-node, is told in ONE line and the call keeps
+ * TensorFlow.js.
+ */
+import type { ExplainableModel } from '../../execution/explainable-model.js';
+import { registerComputeBackend } from '../../execution/compute-backend.js';
+import { setTaskAccelerator } from '../../parallel/task-accelerator.js';
+import { WingbeatsError } from '../../util/errors.js';
+import { OnnxTaskRunner } from './onnx-task-runner.js';
+
+/** Options of {@link useOnnxBackend}. */
+export interface OnnxBackendOptions {
+  /** Where the one-line fallback message goes (default `console.warn`). */
+  warn?: (message: string) => void;
+  /**
+   * onnxruntime intra-op threads when a call gives no `workers` (default 1: one session thread was faster than two
+   * in every measured case on this project's 2-core machine under load, see docs/performance.md).
+   */
+  defaultThreads?: number;
+}
+
+interface RunnerEntry {
+  threads: number;
+  runner: Promise<OnnxTaskRunner | undefined>;
+}
+
+const runners = new WeakMap<ExplainableModel, RunnerEntry>();
+const watched = new WeakSet<ExplainableModel>();
+let settings: Required<OnnxBackendOptions> = { warn: (message) => console.warn(message), defaultThreads: 1 };
+
+/**
+ * Makes `backend: 'onnx'` available (importing `wingbeats-xai/node` calls it with the defaults; call it again to
+ * change where the fallback line goes or the default thread count).
+ * @example useOnnxBackend({ warn: (line) => log.push(line) }); await saliency(model, x, { backend: 'onnx' });
+ */
+export function useOnnxBackend(options: OnnxBackendOptions = {}): void {
+  settings = {
+    warn: options.warn ?? ((message) => console.warn(message)),
+    defaultThreads: options.defaultThreads ?? 1,
+  };
+  registerComputeBackend('onnx', prepareOnnx);
+}
+
+/** Compiles `model` (or reuses its runner) and sets it as the model's `'onnx'` accelerator; false = TensorFlow.js. */
+async function prepareOnnx(model: ExplainableModel, threads: number | undefined): Promise<boolean> {
+  const wanted = threads ?? settings.defaultThreads;
+  let entry = runners.get(model);
+  if (entry !== undefined && entry.threads !== wanted) {
+    void closeRunner(entry);
+    entry = undefined;
+  }
+  if (entry === undefined) {
+    entry = { threads: wanted, runner: OnnxTaskRunner.create(model, { threads: wanted }).catch(fallback) };
+    runners.set(model, entry);
+    if (!watched.has(model)) {
+      watched.add(model);
+      model.onDispose(() => {
+        const current = runners.get(model);
+        runners.delete(model);
+        setTaskAccelerator(model, 'onnx', undefined);
+        if (current !== undefined) void closeRunner(current);
+      });
+    }
+  }
+  const runner = await entry.runner;
+  setTaskAccelerator(model, 'onnx', runner);
+  return runner !== undefined;
+}
+
+function fallback(error: unknown): undefined {
+  if (!(error instanceof WingbeatsError) || (error.code !== 'UNSUPPORTED_MODEL' && error.code !== 'BACKEND'))
+    throw error;
+  settings.warn(`wingbeats-xai: ${error.code} ${error.message.replace(/\.$/, '')}; using TensorFlow.js.`);
+  return undefined;
+}
+
+async function closeRunner(entry: RunnerEntry): Promise<void> {
+  const runner = await entry.runner.catch(() => undefined);
+  await runner?.close();
+}

@@ -1,0 +1,222 @@
+/**
+ * `backend: 'onnx'`: the methods whose row tasks the ONNX runner accepts (gradients, saliency, input×gradient,
+ * integrated gradients, the request frame's forward pass) give the numbers of the TensorFlow.js path to float32
+ * rounding, their tasks really run on onnxruntime-node, no tensor leaks, a model the compiler refuses keeps
+ * TensorFlow.js after one line, and methods with rules or dropout stay on TensorFlow.js.
+ */
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { useOnnxBackend } from '../../src/node.js';
+import {
+  ExplainableModel,
+  gradients,
+  guidedBackprop,
+  inputXGradient,
+  integratedGradients,
+  saliency,
+  smoothGrad,
+  type AttributionResult,
+} from '../../src/index.js';
+import { disposeAttribution } from '../../src/attribution/types.js';
+import { taskAccelerator } from '../../src/parallel/task-accelerator.js';
+import { resolveComputeBackend, registerComputeBackend } from '../../src/execution/compute-backend.js';
+import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
+import { loadModel } from '../../src/models/load-model.js';
+import { assertClose, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
+import { conv1dNet, conv2dNet, randomBatch, twoHeadNet } from '../tiny-models.js';
+
+before(useWasm);
+
+const warnings: string[] = [];
+let accelerated = 0;
+const originalRun = OnnxTaskRunner.prototype.run;
+before(() => {
+  useOnnxBackend({ warn: (line) => warnings.push(line) });
+  OnnxTaskRunner.prototype.run = function (this: OnnxTaskRunner, ...args: Parameters<typeof originalRun>) {
+    accelerated++;
+    return originalRun.apply(this, args);
+  };
+});
+after(() => {
+  OnnxTaskRunner.prototype.run = originalRun;
+  useOnnxBackend();
+});
+
+type Method = (model: ExplainableModel, x: tf.Tensor, options: Record<string, unknown>) => Promise<AttributionResult>;
+
+const METHODS: [string, Method, Record<string, unknown>][] = [
+  ['gradients', gradients as Method, {}],
+  ['saliency', saliency as Method, {}],
+  ['input×gradient', inputXGradient as Method, {}],
+  ['integrated gradients (16 steps)', integratedGradients as Method, { steps: 16 }],
+  ['integrated gradients (probabilities)', integratedGradients as Method, { steps: 8, scores: 'probabilities' }],
+  ['SmoothGrad of saliency (4 noisy copies)', (m, x, o) => smoothGrad(saliency, { noiseSamples: 4, seed: 3 })(m, x, o), {}],
+];
+
+/** Max |a − b| over max |b|. */
+function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+interface Numbers {
+  method: string;
+  attributions: Float32Array;
+  shape: number[];
+  targets: number[];
+  predictions: Float32Array;
+}
+
+/** Runs `method` and returns its numbers, asserting that no tensor outlives the call. */
+async function numbers(call: () => Promise<AttributionResult>): Promise<Numbers> {
+  let out: Numbers | undefined;
+  await withoutLeaks(call, (result) => {
+    out = {
+      method: result.method,
+      attributions: result.attributions.dataSync() as Float32Array,
+      shape: result.attributions.shape.slice(),
+      targets: result.targets,
+      predictions: result.predictions.dataSync() as Float32Array,
+    };
+    disposeAttribution(result);
+  });
+  return out!;
+}
+
+/** Runs `method` with and without the ONNX backend; asserts float32 agreement, ONNX tasks ran, no leaks. */
+async function agree(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  method: Method,
+  options: Record<string, unknown>,
+  tolerance: number,
+): Promise<number> {
+  const base = { workers: 1, ...options };
+  const expected = await numbers(() => method(model, x, base));
+  const before = accelerated;
+  const got = await numbers(() => method(model, x, { ...base, backend: 'onnx' }));
+  assert.ok(accelerated > before, 'tasks ran on onnxruntime');
+  assert.deepEqual(got.shape, expected.shape);
+  assert.deepEqual(got.targets, expected.targets);
+  const error = relative(got.attributions, expected.attributions);
+  assert.ok(error <= tolerance, `attributions differ by ${error} of their largest value (tolerance ${tolerance})`);
+  assert.ok(relative(got.predictions, expected.predictions) <= tolerance, 'predictions');
+  return error;
+}
+
+describe("backend: 'onnx'", () => {
+  for (const [name, method, options] of METHODS) {
+    test(`tiny Conv2D and Conv1D networks: ${name} equals the TensorFlow.js path`, async () => {
+      for (const [net, shape] of [
+        [conv2dNet(), [5, 6, 5, 2]],
+        [conv1dNet(), [5, 12, 2]],
+      ] as const) {
+        const model = ExplainableModel.from(net);
+        const x = randomBatch([...shape], 31);
+        await agree(model, x, method, options, 2e-6);
+        x.dispose();
+        model.dispose();
+      }
+    });
+  }
+
+  test('a method with a propagation rule (guided backprop) stays on TensorFlow.js: same numbers', async () => {
+    const model = ExplainableModel.from(conv2dNet());
+    const x = randomBatch([3, 6, 5, 2], 4);
+    for (const method of [guidedBackprop as Method]) {
+      const expected = await numbers(() => method(model, x, { workers: 1, seed: 3 }));
+      const got = await numbers(() => method(model, x, { workers: 1, seed: 3, backend: 'onnx' }));
+      assertClose(got.attributions, expected.attributions, 2e-6, 1e-5, expected.method);
+    }
+    x.dispose();
+    model.dispose();
+  });
+
+  test('the runner is cached per model and thread count and dropped with the model', async () => {
+    const model = ExplainableModel.from(conv2dNet());
+    const x = randomBatch([2, 6, 5, 2], 8);
+    disposeAttribution(await saliency(model, x, { workers: 1, backend: 'onnx' }));
+    const first = taskAccelerator(model, 'onnx');
+    assert.ok(first instanceof OnnxTaskRunner);
+    disposeAttribution(await saliency(model, x, { workers: 1, backend: 'onnx' }));
+    assert.equal(taskAccelerator(model, 'onnx'), first);
+    disposeAttribution(await saliency(model, x, { workers: 2, backend: 'onnx' }));
+    assert.notEqual(taskAccelerator(model, 'onnx'), first);
+    model.dispose();
+    assert.equal(taskAccelerator(model, 'onnx'), undefined);
+    x.dispose();
+  });
+
+  test('a model the compiler refuses keeps TensorFlow.js after ONE line', async () => {
+    warnings.length = 0;
+    const model = ExplainableModel.from(twoHeadNet());
+    const x = randomBatch([2, ...(model.layersModel!.inputs[0].shape.slice(1) as number[])], 9);
+    const expected = await numbers(() => saliency(model, x, { workers: 1 }));
+    const got = await numbers(() => saliency(model, x, { workers: 1, backend: 'onnx' }));
+    disposeAttribution(await saliency(model, x, { workers: 1, backend: 'onnx' }));
+    assert.deepEqual(got.attributions, expected.attributions);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /^wingbeats-xai: UNSUPPORTED_MODEL .*; using TensorFlow\.js\.$/);
+    x.dispose();
+    model.dispose();
+  });
+
+  test('a bad backend value and a backend nobody registered are refused in one line', async () => {
+    const model = ExplainableModel.from(conv2dNet());
+    const x = randomBatch([1, 6, 5, 2], 2);
+    await assert.rejects(
+      saliency(model, x, { backend: 'torch' as never }),
+      /^WingbeatsError: Argument 'backend' passed to 'saliency' must be 'tfjs' or 'onnx' but got 'torch'\.$/,
+    );
+    registerComputeBackend('onnx', null);
+    try {
+      await assert.rejects(
+        resolveComputeBackend('saliency', model, 'onnx', 1),
+        /Argument 'backend' passed to 'saliency' must be 'tfjs' here \('onnx' runs in Node only, after importing 'wingbeats-xai\/node'\) but got 'onnx'\./,
+      );
+    } finally {
+      useOnnxBackend({ warn: (line) => warnings.push(line) });
+    }
+    x.dispose();
+    model.dispose();
+  });
+
+  const psd = 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5';
+  const spectro = 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5';
+  /** 8 random PSD rows; the reference recording's spectrogram (random spectrograms hit max-pool near ties, see docs/performance.md). */
+  const psdInputs = (): tf.Tensor => tf.tidy(() => tf.add(tf.mul(randomBatch([8, 129, 1], 5), 15), -60));
+  const spectrogramInput = (): tf.Tensor => {
+    const file = resolve(sharedDir, 'reference/spectrogram/b_wingbeat_8k.json');
+    const channel = (JSON.parse(readFileSync(file, 'utf8')) as { model_input_channel: number[][] }).model_input_channel;
+    const one = [1, channel.length, channel[0].length, 1];
+    return tf.tidy(() => tf.tile(tf.tensor(Float32Array.from(channel.flat()), one), [1, 1, 1, 3]));
+  };
+  for (const [label, file, inputs] of [
+    ['Potamitis PSD CNN', psd, psdInputs],
+    ['Potamitis spectrogram CNN', spectro, spectrogramInput],
+  ] as const) {
+    test(`${label}: saliency, input×gradient, IG-8 and SmoothGrad equal the TensorFlow.js path`, { skip: skipWithoutShared }, async () => {
+      const model = await loadModel(resolve(sharedDir, file));
+      const x = inputs();
+      const errors: Record<string, number> = {};
+      for (const [name, method, options] of [
+        ['saliency', saliency as Method, {}],
+        ['input×gradient', inputXGradient as Method, {}],
+        ['IG-8', integratedGradients as Method, { steps: 8 }],
+        ['SmoothGrad-2', METHODS[METHODS.length - 1][1], {}],
+      ] as const)
+        errors[name] = await agree(model, x, method, options, 2e-5);
+      console.log(`${label}: largest difference / largest value`, JSON.stringify(errors));
+      x.dispose();
+      model.dispose();
+    });
+  }
+});
