@@ -213,7 +213,9 @@ describe("backend: 'onnx'", () => {
         ['IG-8', integratedGradients as Method, { steps: 8 }],
         ['SmoothGrad-2', METHODS[METHODS.length - 1][1], {}],
       ] as const)
-        errors[name] = await agree(model, x, method, options, 2e-5);
+        // IG's path points near α = 0 hit max-pool near ties on the spectrogram CNN (docs/performance.md, "Near
+        // ties"): there the two float32 paths pick different winners; measured 2.6e-3 for IG-8, every other method ≤ 5e-7.
+        errors[name] = await agree(model, x, method, options, name === 'IG-8' && label.includes('spectrogram') ? 1e-2 : 2e-5);
       console.log(`${label}: largest difference / largest value`, JSON.stringify(errors));
       x.dispose();
       model.dispose();

@@ -2,6 +2,7 @@
 import { setupBackend } from '../../execution/backend.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { loadModelFile } from '../load-model-file.js';
+import { useOnnxBackend } from '../onnx/onnx-backend.js';
 import {
   readBaselines,
   readInputSources,
@@ -13,10 +14,12 @@ import { writeWarnings, type CliIo } from './common.js';
 
 /**
  * Makes wasm the backend (the fallback warning always reaches stderr, even with --quiet: it is never silent) and loads
- * the model at `path`. The caller frees it with `model.dispose()` in `finally`.
+ * the model at `path`. The `--backend onnx` fallback line goes to stderr too. The caller frees it with
+ * `model.dispose()` in `finally`.
  */
 export async function openModel(io: CliIo, path: string): Promise<ExplainableModel> {
   await setupBackend({ warn: (message) => io.stderr(`${message}\n`) });
+  useOnnxBackend({ warn: (message) => io.stderr(`${message}\n`) });
   return loadModelFile(path);
 }
 

@@ -1,0 +1,81 @@
+/** `--backend onnx|tfjs` on every command that runs a model: shown in help, checked, same numbers to float32, one fallback line. */
+import { after, before, test } from 'node:test';
+import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { useWasm } from '../helpers.js';
+import { conv1dNet, randomBatch, twoHeadNet } from '../tiny-models.js';
+import { runCli, saveModelJson } from './cli-helpers.js';
+
+before(useWasm);
+
+let accelerated = 0;
+const originalRun = OnnxTaskRunner.prototype.run;
+before(() => {
+  OnnxTaskRunner.prototype.run = function (this: OnnxTaskRunner, ...args: Parameters<typeof originalRun>) {
+    accelerated++;
+    return originalRun.apply(this, args);
+  };
+});
+after(() => {
+  OnnxTaskRunner.prototype.run = originalRun;
+});
+
+test('--backend onnx: explain end to end equals --backend tfjs to float32; bad values refused in one line', async () => {
+  for (const command of ['explain', 'report', 'batch', 'evaluate', 'uncertainty', 'sanity', 'dataset']) {
+    const { code, stdout } = await runCli([command, '--help']);
+    assert.equal(code, 0);
+    assert.match(stdout, /--backend <name>\s+where gradients and forward passes run/, `${command} --help`);
+  }
+  const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-backend-'));
+  const net = conv1dNet(41);
+  const modelFile = await saveModelJson(net, path.join(work, 'model'));
+  net.dispose();
+  const inputFile = path.join(work, 'x.json');
+  const x = randomBatch([3, 12, 2], 42);
+  writeFileSync(inputFile, JSON.stringify(x.arraySync()));
+  x.dispose();
+  const explain = async (backend: string, method: string, model = modelFile) => {
+    const argv = ['explain', '--model', model, '--input', inputFile, '--method', method, '--workers', '1'];
+    const { code, stdout, stderr } = await runCli([...argv, '--backend', backend, '--json', '--quiet']);
+    assert.equal(code, 0, stderr);
+    return { results: JSON.parse(stdout).results as unknown, stderr };
+  };
+  for (const method of ['integrated-gradients', 'saliency']) {
+    const tfjs = await explain('tfjs', method);
+    const before = accelerated;
+    const onnx = await explain('onnx', method);
+    assert.ok(accelerated > before, `${method}: tasks ran on onnxruntime`);
+    assert.equal(onnx.stderr, '');
+    const a = JSON.stringify(tfjs.results).match(/-?\d+(\.\d+)?(e-?\d+)?/g)!.map(Number);
+    const b = JSON.stringify(onnx.results).match(/-?\d+(\.\d+)?(e-?\d+)?/g)!.map(Number);
+    assert.equal(b.length, a.length);
+    const scale = Math.max(...a.map(Math.abs));
+    const worst = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    assert.ok(worst <= 2e-6 * scale, `${method}: --backend onnx differs by ${worst} (largest value ${scale})`);
+  }
+  const bad = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--backend', 'torch']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^wingbeats-xai: option '--backend <name>' argument 'torch' is invalid\. Allowed choices are tfjs, onnx\.\n$/);
+  assert.equal(bad.stderr.split('\n').length, 2);
+});
+
+test('--backend onnx with a model the compiler refuses: one stderr line, TensorFlow.js numbers', async () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-backend-'));
+  const net = twoHeadNet();
+  const modelFile = await saveModelJson(net, path.join(work, 'model'));
+  const inputFile = path.join(work, 'x.json');
+  const x = randomBatch([2, ...(net.inputs[0].shape.slice(1) as number[])], 43);
+  net.dispose();
+  writeFileSync(inputFile, JSON.stringify(x.arraySync()));
+  x.dispose();
+  const run = (backend: string) =>
+    runCli(['explain', '--model', modelFile, '--input', inputFile, '--method', 'saliency', '--backend', backend, '--json', '--quiet']);
+  const tfjs = await run('tfjs');
+  const onnx = await run('onnx');
+  assert.equal(onnx.code, 0, onnx.stderr);
+  assert.match(onnx.stderr, /^wingbeats-xai: UNSUPPORTED_MODEL [^\n]*; using TensorFlow\.js\.\n$/);
+  assert.deepEqual(JSON.parse(onnx.stdout).results, JSON.parse(tfjs.stdout).results);
+});
