@@ -15,6 +15,7 @@ const benches: [string, string, string][] = [
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
   ['dataset', './dataset.ts', 'benchDataset'],
   ['kernels', './kernels.ts', 'benchKernels'],
+  ['workers', './workers.ts', 'benchWorkers'],
 ];
 
 const only = process.argv.slice(2);
