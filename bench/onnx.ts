@@ -3,6 +3,8 @@
  * the library's TensorFlow.js wasm path (one thread) and through the compiled ONNX gradient graph
  * (src/node/onnx, intraOpNumThreads 1 and 2) and, where Debian's python3-torch is installed, PyTorch with 1 and 2
  * threads (scripts/reference/onnx_torch_timing.py), interleaved round by round; medians, ratios, agreement, load.
+ * The `libraryOnnx1/2` sides are the library's own calls with `backend: 'onnx'` and `workers` 1 / 2 (the shipped path:
+ * the request frame, row tasks, the ONNX task accelerator).
  */
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,6 +19,9 @@ import type { ExplainableModel } from '../src/execution/explainable-model.js';
 import { loadModelFile } from '../src/node/load-model-file.js';
 import { OnnxGradientSession } from '../src/node/onnx/onnx-gradient-session.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../src/util/batching.js';
+import { resolveComputeBackend } from '../src/execution/compute-backend.js';
+import { predictScores } from '../src/parallel/forward-task.js';
+import '../src/node.js'; // registers backend 'onnx' (and Node worker threads)
 
 const SHARED = fileURLToPath(new URL('../../shared/models/', import.meta.url));
 const MODELS = {
@@ -49,6 +54,8 @@ interface Case {
   rows: number;
   title: string;
   wasm: Side;
+  /** The library's own call with `backend: 'onnx'` and `workers` = onnxruntime's intra-op threads. */
+  library: (threads: number) => Side;
   onnx: (session: OnnxGradientSession) => Side;
 }
 
@@ -128,6 +135,8 @@ function cases(models: Record<keyof typeof MODELS, ExplainableModel>, inputs: Re
       rows: 64,
       title: 'saliency, Potamitis spectrogram CNN, 64 inputs',
       wasm: () => attributionsOf(saliency(models.spectrogram, inputs.spectrogram64, { workers: 1 })),
+      library: (workers) => () =>
+        attributionsOf(saliency(models.spectrogram, inputs.spectrogram64, { workers, backend: 'onnx' })),
       onnx: (s) => () => onnxSaliency(s, inputs.spectrogram64.dataSync() as Float32Array),
     },
     {
@@ -135,6 +144,8 @@ function cases(models: Record<keyof typeof MODELS, ExplainableModel>, inputs: Re
       rows: 8,
       title: 'integrated gradients, 50 steps (51 rows per input), Potamitis PSD CNN, 8 inputs',
       wasm: () => attributionsOf(integratedGradients(models.psd, inputs.psd8, { steps: 50, workers: 1 })),
+      library: (workers) => () =>
+        attributionsOf(integratedGradients(models.psd, inputs.psd8, { steps: 50, workers, backend: 'onnx' })),
       onnx: (s) => () => onnxIntegratedGradients(s, inputs.psd8.dataSync() as Float32Array, 50),
     },
     {
@@ -143,6 +154,10 @@ function cases(models: Record<keyof typeof MODELS, ExplainableModel>, inputs: Re
       title: 'integrated gradients, 50 steps, Potamitis spectrogram CNN, 1 input',
       wasm: () =>
         attributionsOf(integratedGradients(models.spectrogram, inputs.spectrogram1, { steps: 50, workers: 1 })),
+      library: (workers) => () =>
+        attributionsOf(
+          integratedGradients(models.spectrogram, inputs.spectrogram1, { steps: 50, workers, backend: 'onnx' }),
+        ),
       onnx: (s) => () => onnxIntegratedGradients(s, inputs.spectrogram1.dataSync() as Float32Array, 50),
     },
     {
@@ -157,9 +172,22 @@ function cases(models: Record<keyof typeof MODELS, ExplainableModel>, inputs: Re
           scores.dispose();
         }
       },
+      library: (workers) => () => libraryForward(models.spectrogram, inputs.spectrogram64, workers),
       onnx: (s) => () => onnxScores(s, inputs.spectrogram64.dataSync() as Float32Array),
     },
   ];
+}
+
+/** The library's forward pass with `backend: 'onnx'` (the request frame's `predictScores`, as every method runs it). */
+async function libraryForward(model: ExplainableModel, x: tf.Tensor, workers: number): Promise<Float32Array> {
+  const backend = await resolveComputeBackend('bench', model, 'onnx', workers);
+  const request = { outputIndex: 0, scores: 'logits' as const, batchSize: model.defaultBatchSize, workers };
+  const scores = await predictScores(model, x, { ...request, execution: { backend } });
+  try {
+    return (await scores.data()) as Float32Array;
+  } finally {
+    scores.dispose();
+  }
 }
 
 /**
@@ -233,6 +261,8 @@ export async function benchOnnx(): Promise<Record<string, unknown>> {
         ['wasm', c.wasm],
         ['onnx1', c.onnx(sessionOf(c.name, 1))],
         ['onnx2', c.onnx(sessionOf(c.name, 2))],
+        ['libraryOnnx1', c.library(1)],
+        ['libraryOnnx2', c.library(2)],
       ];
       const times: Record<string, number[]> = Object.fromEntries(sides.map(([name]) => [name, []]));
       const results: Record<string, Float32Array> = {};
@@ -246,7 +276,7 @@ export async function benchOnnx(): Promise<Record<string, unknown>> {
       const ms = Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
       const ratios: Record<string, number> = { onnx1OverWasm: ms.onnx1 / ms.wasm, onnx2OverWasm: ms.onnx2 / ms.wasm };
       if (torch === false)
-        for (const side of ['wasm', 'onnx1', 'onnx2'])
+        for (const side of ['wasm', 'onnx1', 'onnx2', 'libraryOnnx1', 'libraryOnnx2'])
           for (const threads of [1, 2]) ratios[`${side}OverTorch${threads}`] = ms[side] / ms[`torch${threads}`];
       rows.push({
         case: c.name,
@@ -255,6 +285,8 @@ export async function benchOnnx(): Promise<Record<string, unknown>> {
         runsMs: times,
         ratios,
         onnx1VsWasm: agreement(results.onnx1, results.wasm, c.rows),
+        libraryOnnx1VsWasm: agreement(results.libraryOnnx1, results.wasm, c.rows),
+        libraryOnnx2VsLibraryOnnx1: agreement(results.libraryOnnx2, results.libraryOnnx1, c.rows),
       });
       console.error(`bench onnx: ${c.name} ${JSON.stringify(ms)}`);
     }

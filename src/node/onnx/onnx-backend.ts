@@ -27,7 +27,8 @@ interface RunnerEntry {
   runner: Promise<OnnxTaskRunner | undefined>;
 }
 
-const runners = new WeakMap<ExplainableModel, RunnerEntry>();
+/** Per model, one runner per thread count (calls with other `workers` values reuse theirs). */
+const runners = new WeakMap<ExplainableModel, Map<number, RunnerEntry>>();
 const watched = new WeakSet<ExplainableModel>();
 let settings: Required<OnnxBackendOptions> = { warn: (message) => console.warn(message), defaultThreads: 1 };
 
@@ -47,21 +48,19 @@ export function useOnnxBackend(options: OnnxBackendOptions = {}): void {
 /** Compiles `model` (or reuses its runner) and sets it as the model's `'onnx'` accelerator; false = TensorFlow.js. */
 async function prepareOnnx(model: ExplainableModel, threads: number | undefined): Promise<boolean> {
   const wanted = threads ?? settings.defaultThreads;
-  let entry = runners.get(model);
-  if (entry !== undefined && entry.threads !== wanted) {
-    void closeRunner(entry);
-    entry = undefined;
-  }
+  let byThreads = runners.get(model);
+  if (byThreads === undefined) runners.set(model, (byThreads = new Map()));
+  let entry = byThreads.get(wanted);
   if (entry === undefined) {
     entry = { threads: wanted, runner: OnnxTaskRunner.create(model, { threads: wanted }).catch(fallback) };
-    runners.set(model, entry);
+    byThreads.set(wanted, entry);
     if (!watched.has(model)) {
       watched.add(model);
       model.onDispose(() => {
-        const current = runners.get(model);
+        const entries = [...(runners.get(model)?.values() ?? [])];
         runners.delete(model);
         setTaskAccelerator(model, 'onnx', undefined);
-        if (current !== undefined) void closeRunner(current);
+        for (const current of entries) void closeRunner(current);
       });
     }
   }
