@@ -21,7 +21,10 @@ export type BackendPreparer = (model: ExplainableModel, threads: number | undefi
 const preparers = new Map<ComputeBackend, BackendPreparer>();
 
 /** Registers how `backend` is prepared (Node code registers `'onnx'`). Passing `null` removes it. */
-export function registerComputeBackend(backend: Exclude<ComputeBackend, 'tfjs'>, preparer: BackendPreparer | null): void {
+export function registerComputeBackend(
+  backend: Exclude<ComputeBackend, 'tfjs'>,
+  preparer: BackendPreparer | null,
+): void {
   if (preparer === null) preparers.delete(backend);
   else preparers.set(backend, preparer);
 }

@@ -91,7 +91,10 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
       await runAccelerated(accelerator, job, rest, full, report, options.signal);
       return report;
     }
-    return runRowTasks({ ...job, execution: { ...job.execution, backend: 'tfjs' }, tasks: { [Symbol.iterator]: () => rest } }, options);
+    return runRowTasks(
+      { ...job, execution: { ...job.execution, backend: 'tfjs' }, tasks: { [Symbol.iterator]: () => rest } },
+      options,
+    );
   }
   let index = 0;
   const runInline = (): boolean => {

@@ -49,8 +49,12 @@ test('--backend onnx: explain end to end equals --backend tfjs to float32; bad v
     const onnx = await explain('onnx', method);
     assert.ok(accelerated > before, `${method}: tasks ran on onnxruntime`);
     assert.equal(onnx.stderr, '');
-    const a = JSON.stringify(tfjs.results).match(/-?\d+(\.\d+)?(e-?\d+)?/g)!.map(Number);
-    const b = JSON.stringify(onnx.results).match(/-?\d+(\.\d+)?(e-?\d+)?/g)!.map(Number);
+    const a = JSON.stringify(tfjs.results)
+      .match(/-?\d+(\.\d+)?(e-?\d+)?/g)!
+      .map(Number);
+    const b = JSON.stringify(onnx.results)
+      .match(/-?\d+(\.\d+)?(e-?\d+)?/g)!
+      .map(Number);
     assert.equal(b.length, a.length);
     const scale = Math.max(...a.map(Math.abs));
     const worst = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
@@ -58,7 +62,10 @@ test('--backend onnx: explain end to end equals --backend tfjs to float32; bad v
   }
   const bad = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--backend', 'torch']);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^wingbeats-xai: option '--backend <name>' argument 'torch' is invalid\. Allowed choices are tfjs, onnx\.\n$/);
+  assert.match(
+    bad.stderr,
+    /^wingbeats-xai: option '--backend <name>' argument 'torch' is invalid\. Allowed choices are tfjs, onnx\.\n$/,
+  );
   assert.equal(bad.stderr.split('\n').length, 2);
 });
 
@@ -72,7 +79,19 @@ test('--backend onnx with a model the compiler refuses: one stderr line, TensorF
   writeFileSync(inputFile, JSON.stringify(x.arraySync()));
   x.dispose();
   const run = (backend: string) =>
-    runCli(['explain', '--model', modelFile, '--input', inputFile, '--method', 'saliency', '--backend', backend, '--json', '--quiet']);
+    runCli([
+      'explain',
+      '--model',
+      modelFile,
+      '--input',
+      inputFile,
+      '--method',
+      'saliency',
+      '--backend',
+      backend,
+      '--json',
+      '--quiet',
+    ]);
   const tfjs = await run('tfjs');
   const onnx = await run('onnx');
   assert.equal(onnx.code, 0, onnx.stderr);

@@ -53,7 +53,11 @@ const METHODS: [string, Method, Record<string, unknown>][] = [
   ['input×gradient', inputXGradient as Method, {}],
   ['integrated gradients (16 steps)', integratedGradients as Method, { steps: 16 }],
   ['integrated gradients (probabilities)', integratedGradients as Method, { steps: 8, scores: 'probabilities' }],
-  ['SmoothGrad of saliency (4 noisy copies)', (m, x, o) => smoothGrad(saliency, { noiseSamples: 4, seed: 3 })(m, x, o), {}],
+  [
+    'SmoothGrad of saliency (4 noisy copies)',
+    (m, x, o) => smoothGrad(saliency, { noiseSamples: 4, seed: 3 })(m, x, o),
+    {},
+  ],
 ];
 
 /** Max |a − b| over max |b|. */
@@ -206,22 +210,32 @@ describe("backend: 'onnx'", () => {
     ['Potamitis PSD CNN', psd, psdInputs],
     ['Potamitis spectrogram CNN', spectro, spectrogramInput],
   ] as const) {
-    test(`${label}: saliency, input×gradient, IG-8 and SmoothGrad equal the TensorFlow.js path`, { skip: skipWithoutShared }, async () => {
-      const model = await loadModel(resolve(sharedDir, file));
-      const x = inputs();
-      const errors: Record<string, number> = {};
-      for (const [name, method, options] of [
-        ['saliency', saliency as Method, {}],
-        ['input×gradient', inputXGradient as Method, {}],
-        ['IG-8', integratedGradients as Method, { steps: 8 }],
-        ['SmoothGrad-2', METHODS[METHODS.length - 1][1], {}],
-      ] as const)
-        // IG's path points near α = 0 hit max-pool near ties on the spectrogram CNN (docs/performance.md, "Near
-        // ties"): there the two float32 paths pick different winners; measured 2.6e-3 for IG-8, every other method ≤ 5e-7.
-        errors[name] = await agree(model, x, method, options, name === 'IG-8' && label.includes('spectrogram') ? 1e-2 : 2e-5);
-      console.log(`${label}: largest difference / largest value`, JSON.stringify(errors));
-      x.dispose();
-      model.dispose();
-    });
+    test(
+      `${label}: saliency, input×gradient, IG-8 and SmoothGrad equal the TensorFlow.js path`,
+      { skip: skipWithoutShared },
+      async () => {
+        const model = await loadModel(resolve(sharedDir, file));
+        const x = inputs();
+        const errors: Record<string, number> = {};
+        for (const [name, method, options] of [
+          ['saliency', saliency as Method, {}],
+          ['input×gradient', inputXGradient as Method, {}],
+          ['IG-8', integratedGradients as Method, { steps: 8 }],
+          ['SmoothGrad-2', METHODS[METHODS.length - 1][1], {}],
+        ] as const)
+          // IG's path points near α = 0 hit max-pool near ties on the spectrogram CNN (docs/performance.md, "Near
+          // ties"): there the two float32 paths pick different winners; measured 2.6e-3 for IG-8, every other method ≤ 5e-7.
+          errors[name] = await agree(
+            model,
+            x,
+            method,
+            options,
+            name === 'IG-8' && label.includes('spectrogram') ? 1e-2 : 2e-5,
+          );
+        console.log(`${label}: largest difference / largest value`, JSON.stringify(errors));
+        x.dispose();
+        model.dispose();
+      },
+    );
   }
 });
