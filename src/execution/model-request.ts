@@ -41,7 +41,7 @@ export interface RequestOptions {
    * `'tfjs'` (default) or, in Node after importing `wingbeats-xai/node` with onnxruntime-node installed, `'onnx'`:
    * gradients, integrated-gradients steps and forward passes run on onnxruntime's native CPU kernels with `workers`
    * intra-op threads (same numbers to float32 rounding). A model it cannot compile keeps TensorFlow.js (one line
-   * says why); methods it cannot run (propagation rules, MC dropout, layer hooks) run on TensorFlow.js.
+   * says why); methods it cannot run (rules other than guided ReLU, MC dropout, layer hooks) run on TensorFlow.js.
    */
   backend?: ComputeBackend;
 }

@@ -21,11 +21,12 @@ import {
   type AttributionResult,
 } from '../../src/index.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
+import { guidedRelu } from '../../src/rules/guided-relu.js';
 import { taskAccelerator } from '../../src/parallel/task-accelerator.js';
 import { resolveComputeBackend, registerComputeBackend } from '../../src/execution/compute-backend.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { assertClose, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
+import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch, twoHeadNet } from '../tiny-models.js';
 
 before(useWasm);
@@ -53,6 +54,7 @@ const METHODS: [string, Method, Record<string, unknown>][] = [
   ['input×gradient', inputXGradient as Method, {}],
   ['integrated gradients (16 steps)', integratedGradients as Method, { steps: 16 }],
   ['integrated gradients (probabilities)', integratedGradients as Method, { steps: 8, scores: 'probabilities' }],
+  ['guided backprop', guidedBackprop as Method, {}],
   [
     'SmoothGrad of saliency (4 noisy copies)',
     (m, x, o) => smoothGrad(saliency, { noiseSamples: 4, seed: 3 })(m, x, o),
@@ -132,14 +134,15 @@ describe("backend: 'onnx'", () => {
     });
   }
 
-  test('a method with a propagation rule (guided backprop) stays on TensorFlow.js: same numbers', async () => {
+  test('tasks the runner refuses (two rules) run on TensorFlow.js: same numbers, no ONNX run', async () => {
     const model = ExplainableModel.from(conv2dNet());
     const x = randomBatch([3, 6, 5, 2], 4);
-    for (const method of [guidedBackprop as Method]) {
-      const expected = await numbers(() => method(model, x, { workers: 1, seed: 3 }));
-      const got = await numbers(() => method(model, x, { workers: 1, seed: 3, backend: 'onnx' }));
-      assertClose(got.attributions, expected.attributions, 2e-6, 1e-5, expected.method);
-    }
+    const execution = { rules: [guidedRelu, guidedRelu] };
+    const expected = await numbers(() => saliency(model, x, { workers: 1, execution }));
+    const before = accelerated;
+    const got = await numbers(() => saliency(model, x, { workers: 1, execution, backend: 'onnx' }));
+    assert.equal(accelerated, before);
+    assert.deepEqual(got.attributions, expected.attributions);
     x.dispose();
     model.dispose();
   });
@@ -211,7 +214,7 @@ describe("backend: 'onnx'", () => {
     ['Potamitis spectrogram CNN', spectro, spectrogramInput],
   ] as const) {
     test(
-      `${label}: saliency, input×gradient, IG-8 and SmoothGrad equal the TensorFlow.js path`,
+      `${label}: saliency, input×gradient, IG-8, guided backprop and SmoothGrad equal the TensorFlow.js path`,
       { skip: skipWithoutShared },
       async () => {
         const model = await loadModel(resolve(sharedDir, file));
@@ -221,7 +224,8 @@ describe("backend: 'onnx'", () => {
           ['saliency', saliency as Method, {}],
           ['input×gradient', inputXGradient as Method, {}],
           ['IG-8', integratedGradients as Method, { steps: 8 }],
-          ['SmoothGrad-2', METHODS[METHODS.length - 1][1], {}],
+          ['guided backprop', guidedBackprop as Method, {}],
+          ['SmoothGrad-4', METHODS[METHODS.length - 1][1], {}],
         ] as const)
           // IG's path points near α = 0 hit max-pool near ties on the spectrogram CNN (docs/performance.md, "Near
           // ties"): there the two float32 paths pick different winners; measured 2.6e-3 for IG-8, every other method ≤ 5e-7.

@@ -92,13 +92,15 @@ describe('ONNX task runner', () => {
       numbers: { targets: [0] },
     };
     assert.equal(runner.accepts(base), true);
-    assert.equal(runner.accepts({ ...base, execution: { rules: ['guided-relu'] } }), false);
+    assert.equal(runner.accepts({ ...base, execution: { rules: ['guided-relu'] } }), true);
+    assert.equal(runner.accepts({ ...base, execution: { rules: ['lrp-epsilon'] } }), false);
+    assert.equal(runner.accepts({ ...base, execution: { rules: ['guided-relu', 'lrp-epsilon'] } }), false);
     assert.equal(runner.accepts({ ...base, execution: { rules: [], dropout: { seed: 1, fixedMasks: true } } }), false);
     assert.equal(runner.accepts({ ...base, outputIndex: 1 }), false);
     assert.equal(runner.accepts({ ...base, kind: 'smooth-grad' }), false);
     await assert.rejects(
-      runner.run({ ...base, execution: { rules: ['guided-relu'] } }),
-      /The ONNX task runner cannot run a 'gradients' task with rules \[guided-relu\] on head 0\./,
+      runner.run({ ...base, execution: { rules: ['lrp-epsilon'] } }),
+      /The ONNX task runner cannot run a 'gradients' task with rules \[lrp-epsilon\] on head 0\./,
     );
     await runner.close();
     model.dispose();

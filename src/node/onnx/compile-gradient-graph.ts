@@ -14,6 +14,11 @@ export interface CompileOptions {
   scores: ScoreKind;
   /** Add the `mask` input and the `gradient` output (default true); false gives a forward-only graph. */
   gradient?: boolean;
+  /**
+   * Guided backpropagation (the library's `guidedRelu` rule): through every ReLU only positive upstream gradients pass,
+   * dx = dy · [x > 0] · [dy > 0]. Default false.
+   */
+  guided?: boolean;
 }
 
 /** A value flowing through the graph with its shape without the batch axis (channels first). */
@@ -117,6 +122,13 @@ function relu(g: OnnxGraph, x: Value, backward: Backward[], maskAfterPool: boole
   return { name: y, shape: x.shape, reluOutput: maskAfterPool };
 }
 
+/** Guided ReLU: dx = dy · [x > 0] · [dy > 0], at the ReLU itself (the sign of dy is not known before a pool's scatter). */
+function guidedRelu(g: OnnxGraph, x: Value, backward: Backward[]): Value {
+  const y = g.op('Relu', [x.name]);
+  backward.push((dy) => positiveOnly(g, dy, positiveOnly(g, x.name, dy)));
+  return { name: y, shape: x.shape };
+}
+
 function maxPool(g: OnnxGraph, x: Value, step: MaxPoolStep, backward: Backward[]): Value {
   const ones = step.pool.map(() => 1);
   const { axes, pads } = geometry(x.shape, step.pool, step.strides, ones, step.padding);
@@ -207,6 +219,7 @@ function forwardStep(
   step: LoweredStep,
   next: LoweredStep | undefined,
   backward: Backward[],
+  guided: boolean,
 ): Value {
   switch (step.kind) {
     case 'conv':
@@ -214,7 +227,7 @@ function forwardStep(
     case 'batchNorm':
       return batchNorm(g, x, step, backward);
     case 'relu':
-      return relu(g, x, backward, next?.kind === 'maxPool');
+      return guided ? guidedRelu(g, x, backward) : relu(g, x, backward, next?.kind === 'maxPool');
     case 'maxPool':
       return maxPool(g, x, step, backward);
     case 'flatten':
@@ -252,7 +265,8 @@ export function compileGradientGraph(steps: LoweredStep[], inputShape: number[],
       ? { name: g.op('Transpose', [x], { perm: toChannelsFirst(rank) }), shape: channelsFirst }
       : { name: x, shape: inputShape };
   const backward: Backward[] = [];
-  kept.forEach((step, i) => (value = forwardStep(g, value, step, kept[i + 1], backward)));
+  const guided = options.guided === true;
+  kept.forEach((step, i) => (value = forwardStep(g, value, step, kept[i + 1], backward, guided)));
   if (value.shape.length !== 1)
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',

@@ -14,6 +14,8 @@ export interface OnnxSessionOptions {
   scores?: ScoreKind;
   /** onnxruntime's intra-op threads (default 1). */
   threads?: number;
+  /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
+  guided?: boolean;
 }
 
 /** Scores and input gradients of one batch. */
@@ -95,7 +97,9 @@ export class OnnxGradientSession {
       );
     const steps = lowerLayersModel(model.layersModel);
     const shape = inputShape as number[];
-    const graphs = [true, false].map((gradient) => compileGradientGraph(steps, shape, { scores, gradient }));
+    const graphs = [true, false].map((gradient) =>
+      compileGradientGraph(steps, shape, { scores, gradient, guided: options.guided === true }),
+    );
     const ort = await loadOrt();
     const sessionOptions: Record<string, unknown> = {
       intraOpNumThreads: threads,

@@ -8,10 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
 import type { RowResult, RowTask, TaskArray } from '../../parallel/row-task.js';
 import { WingbeatsError } from '../../util/errors.js';
+import { guidedRelu } from '../../rules/guided-relu.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
 
 /** Task kinds the ONNX graphs compute. */
 export const ONNX_TASK_KINDS = ['gradients', 'scores', 'integrated-gradients'] as const;
+
+/** The serial name of the guided-ReLU rule (src/rules/guided-relu.ts). */
+const GUIDED = guidedRelu.name;
 
 const size = (shape: number[]): number => shape.slice(1).reduce((a, b) => a * b, 1);
 
@@ -19,7 +23,8 @@ const size = (shape: number[]): number => shape.slice(1).reduce((a, b) => a * b,
 export class OnnxTaskRunner {
   private readonly model: ExplainableModel;
   private readonly threads: number;
-  private readonly sessions = new Map<ScoreKind, Promise<OnnxGradientSession>>();
+  /** By score kind and propagation (`'logits'`, `'logits guided'`, ...). */
+  private readonly sessions = new Map<string, Promise<OnnxGradientSession>>();
 
   private constructor(model: ExplainableModel, threads: number) {
     this.model = model;
@@ -42,23 +47,28 @@ export class OnnxTaskRunner {
     return runner;
   }
 
-  private session(scores: ScoreKind): Promise<OnnxGradientSession> {
-    let session = this.sessions.get(scores);
+  private session(scores: ScoreKind, guided = false): Promise<OnnxGradientSession> {
+    const key = guided ? `${scores} guided` : scores;
+    let session = this.sessions.get(key);
     if (session === undefined) {
-      session = OnnxGradientSession.create(this.model, { scores, threads: this.threads });
-      session.catch(() => this.sessions.delete(scores));
-      this.sessions.set(scores, session);
+      session = OnnxGradientSession.create(this.model, { scores, threads: this.threads, guided });
+      session.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, session);
     }
     return session;
   }
 
-  /** Whether {@link run} computes `task`: a known kind, head 0 of a one-head model, no rules, no dropout. */
+  /**
+   * Whether {@link run} computes `task`: a known kind, head 0 of a one-head model, no dropout, and no rule or only
+   * guided ReLU (guided backprop).
+   */
   accepts(task: RowTask): boolean {
     return (
       (ONNX_TASK_KINDS as readonly string[]).includes(task.kind) &&
       task.outputIndex === 0 &&
       this.model.outputNames.length === 1 &&
-      task.execution.rules.length === 0 &&
+      (task.execution.rules.length === 0 ||
+        (task.execution.rules.length === 1 && task.execution.rules[0] === GUIDED)) &&
       task.execution.dropout === undefined
     );
   }
@@ -74,7 +84,7 @@ export class OnnxTaskRunner {
         'INVALID_ARGUMENT',
         `The ONNX task runner cannot run a '${task.kind}' task with rules [${task.execution.rules.join(', ')}]${task.execution.dropout === undefined ? '' : ' and dropout'} on head ${task.outputIndex}.`,
       );
-    const session = await this.session(task.scores);
+    const session = await this.session(task.scores, task.execution.rules[0] === GUIDED);
     const out = await this.compute(session, task);
     return { ...out, tensors: tf.memory().numTensors };
   }
