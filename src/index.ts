@@ -50,8 +50,10 @@ export type { SerialExecution } from './parallel/serial-execution.js';
 export { runRowTasks, ACCELERATED_IN_FLIGHT } from './parallel/run-row-tasks.js';
 export { setTaskAccelerator, taskAccelerator } from './parallel/task-accelerator.js';
 export type { TaskAccelerator } from './parallel/task-accelerator.js';
-export { COMPUTE_BACKENDS, registerComputeBackend } from './execution/compute-backend.js';
-export type { ComputeBackend, BackendPreparer } from './execution/compute-backend.js';
+export { registerComputeBackend } from './execution/compute-backend.js';
+export type { BackendPreparer } from './execution/compute-backend.js';
+export { COMPUTE_BACKENDS } from './execution/execution-settings.js';
+export type { ComputeBackend } from './execution/execution-settings.js';
 export type { RowJob, RowTaskInput, RowTaskOptions, RowJobReport } from './parallel/run-row-tasks.js';
 export { taskChunks, TASKS_PER_JOB, MIN_TASK_ROWS } from './parallel/task-chunks.js';
 export {

@@ -3,7 +3,7 @@
  * every head, the target, attributions, heatmap and completeness gap per (example, method); an example that cannot be
  * read or explained becomes rows with its error instead of stopping the run. Universal (inputs arrive as arrays).
  */
-import type { ComputeBackend } from '../execution/compute-backend.js';
+import type { ComputeBackend } from '../execution/execution-settings.js';
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';

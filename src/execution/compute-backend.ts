@@ -5,12 +5,7 @@
  */
 import type { ExplainableModel } from './explainable-model.js';
 import { argumentError } from '../util/errors.js';
-
-/** Backends a call can ask for. */
-export const COMPUTE_BACKENDS = ['tfjs', 'onnx'] as const;
-
-/** A backend a call can ask for. */
-export type ComputeBackend = (typeof COMPUTE_BACKENDS)[number];
+import { COMPUTE_BACKENDS, type ComputeBackend } from './execution-settings.js';
 
 /**
  * Readies `model` for a backend with `threads` threads (e.g. compiles it); resolves false when the model keeps

@@ -4,7 +4,6 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { PropagationRule } from './propagation-rule.js';
-import type { ComputeBackend } from './compute-backend.js';
 
 /** Monte-Carlo dropout for one pass: only Dropout layers become active (batch norm stays in inference mode). */
 export interface DropoutSettings {
@@ -52,6 +51,12 @@ export interface FastPaths {
 
 /** Names of the fast-path switches. */
 export const FAST_PATH_NAMES = ['foldBatchNorm', 'maxPoolGradient', 'kernelCache'] as const;
+
+/** Backends a call can ask for (the `backend` option; see src/execution/compute-backend.ts). */
+export const COMPUTE_BACKENDS = ['tfjs', 'onnx'] as const;
+
+/** A backend a call can ask for: `'tfjs'` (TensorFlow.js, everywhere) or `'onnx'` (onnxruntime-node, Node only). */
+export type ComputeBackend = (typeof COMPUTE_BACKENDS)[number];
 
 /** How one forward pass is executed. Every field is optional; `{}` is the plain inference pass. */
 export interface ExecutionSettings {

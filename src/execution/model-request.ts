@@ -12,7 +12,8 @@ import { resolveFastPaths } from './fast-paths.js';
 import { InputLike, toInputBatch } from './inputs.js';
 import { TargetOption, resolveTargets } from './targets.js';
 import { requestForward } from './request-forward.js';
-import { type ComputeBackend, checkComputeBackend, resolveComputeBackend } from './compute-backend.js';
+import { checkComputeBackend, resolveComputeBackend } from './compute-backend.js';
+import type { ComputeBackend } from './execution-settings.js';
 
 /** Options every model-running entry point shares. */
 export interface RequestOptions {

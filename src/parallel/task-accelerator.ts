@@ -4,7 +4,7 @@
  * and backend; `runRowTasks` sends a job to it when the job's `execution.backend` names it and it accepts the tasks.
  */
 import type { ExplainableModel } from '../execution/explainable-model.js';
-import type { ComputeBackend } from '../execution/compute-backend.js';
+import type { ComputeBackend } from '../execution/execution-settings.js';
 import type { RowResult, RowTask } from './row-task.js';
 
 /** Runs row tasks outside TensorFlow.js. `run` may work off the JS thread: several runs can be in flight. */

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';
-import type { ComputeBackend } from '../execution/compute-backend.js';
+import type { ComputeBackend } from '../execution/execution-settings.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
 import { withItemBatch, type InputItem } from './input-sources.js';

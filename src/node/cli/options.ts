@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
-import { COMPUTE_BACKENDS, type ComputeBackend } from '../../execution/compute-backend.js';
+import { COMPUTE_BACKENDS, type ComputeBackend } from '../../execution/execution-settings.js';
 import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
 import {
   attributionMethodNames,

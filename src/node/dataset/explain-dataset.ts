@@ -3,7 +3,7 @@
  * labelled data set into part files in `out`, and — for an unsharded run — merges them into the table, summaries and
  * report. Running it again with the same `out` resumes.
  */
-import type { ComputeBackend } from '../../execution/compute-backend.js';
+import type { ComputeBackend } from '../../execution/execution-settings.js';
 import path from 'node:path';
 import { methodOptionSpecs, type AttributionMethodName } from '../../attribution/registry.js';
 import { WingbeatsError } from '../../util/errors.js';

@@ -1,7 +1,8 @@
 /**
  * Node only: runs the worker pool's row tasks (`'gradients'`, `'scores'`, `'integrated-gradients'`, see src/parallel)
  * on onnxruntime-node instead of TensorFlow.js — the same task in, the same `[rows, ...]` array out (equal to float32
- * rounding). Tasks it cannot run (other kinds, propagation rules, Monte-Carlo dropout, another head) are left to the
+ * rounding), also with guided backprop's guided ReLU. Tasks it cannot run (other kinds, other propagation rules,
+ * Monte-Carlo dropout, another head) are left to the
  * TensorFlow.js executors: check {@link OnnxTaskRunner.accepts} first.
  */
 import * as tf from '@tensorflow/tfjs';
