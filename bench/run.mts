@@ -14,6 +14,7 @@ const benches: [string, string, string][] = [
   ['render', './render.ts', 'benchRender'],
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
   ['dataset', './dataset.ts', 'benchDataset'],
+  ['floor', './floor.ts', 'benchFloor'],
 ];
 
 const only = process.argv.slice(2);

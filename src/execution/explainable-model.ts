@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import { PassState, executeGraph, layerEndsInSoftmax } from './execute-graph.js';
+import { dropoutKeepMasks } from './dropout-masks.js';
 import type { ExecutionSettings } from './execution-settings.js';
 import { createRng } from '../util/rng.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
@@ -358,16 +359,9 @@ export class ExplainableModel {
 
 /** The executor's state for one pass under `execution`. */
 function passState(execution: ExecutionSettings): PassState {
-  const dropout = execution.dropout;
-  let dropoutSeed: (() => number) | null = null;
-  if (dropout !== undefined) {
-    const rng = createRng(dropout.seed);
-    dropoutSeed = () => rng.int32();
-  }
   return {
     rules: execution.rules,
-    dropoutSeed,
-    shareDropoutMask: dropout?.fixedMasks === true,
+    dropoutKeep: dropoutKeepMasks(execution.dropout),
     layerHook: execution.layerHook,
     hookCalls: 0,
   };
