@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import { argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
-import { chunks } from '../util/batching.js';
+import { runRowChunks } from '../util/row-chunks.js';
 import { runMethod } from './run-method.js';
 import { targetScores } from './target-gradients.js';
 import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
@@ -71,21 +71,39 @@ function windowGrid(starts: number[][]): number[][] {
   return starts.reduce<number[][]>((acc, axis) => acc.flatMap((prefix) => axis.map((s) => [...prefix, s])), [[]]);
 }
 
-/** 1 inside the window, 0 outside, over the spatial shape (flat, row-major). */
-function windowMask(spatial: readonly number[], start: readonly number[], window: readonly number[]): Float32Array {
+/** Calls `visit` with the flat (row-major) index of every position inside the window, over the spatial shape. */
+function forEachInWindow(
+  spatial: readonly number[],
+  start: readonly number[],
+  window: readonly number[],
+  visit: (flat: number) => void,
+): void {
+  const walk = (axis: number, offset: number): void => {
+    if (axis === spatial.length) return visit(offset);
+    for (let i = start[axis]; i < start[axis] + window[axis]; i++) walk(axis + 1, offset * spatial[axis] + i);
+  };
+  walk(0, 0);
+}
+
+/** How many windows cover each position: per axis the starts covering an index, multiplied over the axes. */
+function windowCoverage(spatial: readonly number[], starts: number[][], window: readonly number[]): Float64Array {
+  const perAxis = spatial.map((n, axis) => {
+    const count = new Float64Array(n);
+    for (const s of starts[axis]) for (let i = s; i < s + window[axis]; i++) count[i]++;
+    return count;
+  });
   const size = spatial.reduce((a, b) => a * b, 1);
-  const mask = new Float32Array(size);
+  const coverage = new Float64Array(size);
   for (let flat = 0; flat < size; flat++) {
     let rest = flat;
-    let inside = true;
+    let product = 1;
     for (let axis = spatial.length - 1; axis >= 0; axis--) {
-      const i = rest % spatial[axis];
+      product *= perAxis[axis][rest % spatial[axis]];
       rest = Math.floor(rest / spatial[axis]);
-      if (i < start[axis] || i >= start[axis] + window[axis]) inside = false;
     }
-    if (inside) mask[flat] = 1;
+    coverage[flat] = product;
   }
-  return mask;
+  return coverage;
 }
 
 /**
@@ -106,7 +124,7 @@ export async function occlusion(
   options: OcclusionOptions = {},
 ): Promise<AttributionResult> {
   const functionName = 'occlusion';
-  return runMethod({ method: 'occlusion', functionName, reduction: 'max-abs' }, model, inputs, options, (ctx) => {
+  return runMethod({ method: 'occlusion', functionName, reduction: 'max-abs' }, model, inputs, options, async (ctx) => {
     const { x, targets } = ctx;
     const batch = x.shape[0];
     const spatial = spatialShape(x.shape);
@@ -128,57 +146,61 @@ export async function occlusion(
       options.stride ?? window.map((w) => Math.max(1, Math.floor(w / 2))),
       spatial.length,
     );
-    const grid = windowGrid(spatial.map((n, i) => windowStarts(n, window[i], stride[i])));
-    const masks = grid.map((start) => windowMask(spatial, start, window));
-    const positions = masks[0].length;
-    const coverage = new Float64Array(positions);
-    for (const mask of masks) mask.forEach((m, p) => (coverage[p] += m));
-    const baseline = baselineBatch(functionName, ctx, options.baseline);
-    try {
-      const sums = Array.from({ length: batch }, () => new Float64Array(positions));
-      const total = batch * grid.length;
-      const maskShape = [...spatial, ...(x.rank <= 2 ? [] : [1])];
-      for (const { start, end } of chunks(total, ctx.batchSize)) {
-        const rows = Array.from({ length: end - start }, (_, r) => start + r);
-        const exampleOf = rows.map((row) => Math.floor(row / grid.length));
-        const occluded = tf.tidy(() => {
-          const indices = tf.tensor1d(exampleOf, 'int32');
-          const flatMasks = new Float32Array(rows.length * positions);
-          rows.forEach((row, r) => flatMasks.set(masks[row % grid.length], r * positions));
-          const m = tf.tensor(flatMasks, [rows.length, ...maskShape]);
-          const xs = tf.gather(x, indices);
-          return tf.add(tf.mul(xs, tf.sub(1, m)), tf.mul(tf.gather(baseline, indices), m));
-        });
-        let scores: number[];
+    const starts = spatial.map((n, i) => windowStarts(n, window[i], stride[i]));
+    const grid = windowGrid(starts);
+    const coverage = windowCoverage(spatial, starts, window);
+    const positions = coverage.length;
+    const size = positions * channels;
+    const data = x.dataSync() as Float32Array;
+    const baselineTensor = baselineBatch(functionName, ctx, options.baseline);
+    const baseline = baselineTensor.dataSync() as Float32Array;
+    baselineTensor.dispose();
+    // Rows are example-major (row = example·windows + window); each chunk builds its occluded rows from the clean
+    // inputs, one forward pass scores them, and the drops are added to the covered positions in row order.
+    const sums = Array.from({ length: batch }, () => new Float64Array(positions));
+    const total = batch * grid.length;
+    await runRowChunks({
+      total,
+      batchSize: ctx.batchSize,
+      task: ({ start, end }) => {
+        const buffer = new Float32Array((end - start) * size);
+        for (let row = start; row < end; row++) {
+          const e = Math.floor(row / grid.length);
+          const offset = (row - start) * size;
+          buffer.set(data.subarray(e * size, (e + 1) * size), offset);
+          forEachInWindow(spatial, grid[row % grid.length], window, (p) => {
+            for (let c = 0; c < channels; c++)
+              buffer[offset + p * channels + c] = baseline[e * size + p * channels + c];
+          });
+        }
+        const rows = tf.tensor(buffer, [end - start, ...x.shape.slice(1)]);
         try {
-          scores = targetScores(
-            ctx.model,
-            occluded,
-            exampleOf.map((e) => targets[e]),
-            { ...ctx, batchSize: rows.length },
+          const rowTargets = Array.from(
+            { length: end - start },
+            (_, r) => targets[Math.floor((start + r) / grid.length)],
           );
+          return targetScores(ctx.model, rows, rowTargets, { ...ctx, batchSize: end - start });
         } finally {
-          occluded.dispose();
+          rows.dispose();
         }
-        rows.forEach((row, r) => {
-          const e = exampleOf[r];
-          const drop = ctx.predictions[e][targets[e]] - scores[r];
-          const mask = masks[row % grid.length];
+      },
+      reduce: ({ start, end }, scores) => {
+        for (let row = start; row < end; row++) {
+          const e = Math.floor(row / grid.length);
+          const drop = ctx.predictions[e][targets[e]] - scores[row - start];
           const sum = sums[e];
-          for (let p = 0; p < positions; p++) if (mask[p] !== 0) sum[p] += drop;
-        });
-        options.onProgress?.(end, total);
-      }
-      const values = new Float32Array(batch * positions * channels);
-      sums.forEach((sum, e) => {
-        for (let p = 0; p < positions; p++) {
-          const v = coverage[p] > 0 ? sum[p] / coverage[p] : 0;
-          values.fill(v, (e * positions + p) * channels, (e * positions + p + 1) * channels);
+          forEachInWindow(spatial, grid[row % grid.length], window, (p) => (sum[p] += drop));
         }
-      });
-      return { attributions: tf.tensor(values, x.shape) };
-    } finally {
-      baseline.dispose();
-    }
+        options.onProgress?.(end, total);
+      },
+    });
+    const values = new Float32Array(batch * positions * channels);
+    sums.forEach((sum, e) => {
+      for (let p = 0; p < positions; p++) {
+        const v = coverage[p] > 0 ? sum[p] / coverage[p] : 0;
+        values.fill(v, (e * positions + p) * channels, (e * positions + p + 1) * channels);
+      }
+    });
+    return { attributions: tf.tensor(values, x.shape) };
   });
 }
