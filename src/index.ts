@@ -13,14 +13,16 @@ export type {
   ScoreFunction,
   ScoreKind,
 } from './execution/explainable-model.js';
-export type { ExecutionSettings, DropoutSettings, LayerHook } from './execution/execution-settings.js';
+export type { ExecutionSettings, DropoutSettings, LayerHook, FastPaths } from './execution/execution-settings.js';
+export { FAST_PATH_NAMES } from './execution/execution-settings.js';
 export { gradientRule } from './execution/propagation-rule.js';
 export type { PropagationRule, RuleSite, RuleTargets, Forward } from './execution/propagation-rule.js';
 export { guidedRelu } from './rules/guided-relu.js';
 export { deepliftRescale, RESCALE_EPSILON } from './rules/deeplift-rescale.js';
 export { deepliftMaxPool } from './rules/deeplift-max-pool.js';
 export { maxPoolFirstWinner } from './rules/max-pool-first-winner.js';
-export { lrpComposite, foldablePairs, checkLrpSupport, LRP_RULE_NAMES } from './rules/lrp-composite.js';
+export { lrpComposite, checkLrpSupport, LRP_RULE_NAMES } from './rules/lrp-composite.js';
+export { foldablePairs } from './execution/batch-norm-folding.js';
 export type { LrpComposite, LrpCompositeSettings, LrpRuleName } from './rules/lrp-composite.js';
 export { lrpEpsilon } from './rules/lrp-epsilon.js';
 export { lrpGamma } from './rules/lrp-gamma.js';
@@ -30,6 +32,34 @@ export { stopGradient, scaleGradient, withSurrogateGradient } from './rules/grad
 export { copyExplainableModel } from './execution/model-copy.js';
 export { REQUEST_OPTIONS } from './execution/model-request.js';
 export type { RequestOptions } from './execution/model-request.js';
+export { MAX_WORKERS } from './execution/model-request.js';
+export { modelSnapshot, rebuildModel } from './parallel/model-snapshot.js';
+export type { ModelSnapshot, SnapshotWeight } from './parallel/model-snapshot.js';
+export {
+  registerRowTaskKind,
+  executeRowTask,
+  hasRowTaskKind,
+  taskTensor,
+  tidyArray,
+  batchRows,
+  rowsOf,
+} from './parallel/row-task.js';
+export type { RowTask, RowResult, TaskArray, RowTaskContext, RowTaskExecutor, BatchRows } from './parallel/row-task.js';
+export { registerSerialRule, serializeExecution, deserializeExecution } from './parallel/serial-execution.js';
+export type { SerialExecution } from './parallel/serial-execution.js';
+export { runRowTasks, POOL_START_MS } from './parallel/run-row-tasks.js';
+export type { RowJob, RowTaskInput, RowTaskOptions, RowJobReport } from './parallel/run-row-tasks.js';
+export { taskChunks, TASKS_PER_JOB } from './parallel/task-chunks.js';
+export {
+  setWorkerPlatform,
+  workerPlatform,
+  defaultWorkerCount,
+  runningPool,
+  acquirePool,
+  closeWorkerPool,
+} from './parallel/worker-pool.js';
+export type { WorkerPool, WorkerPoolFactory, WorkerPlatform } from './parallel/worker-pool.js';
+export { predictScores } from './parallel/forward-task.js';
 export { registerLayerOp } from './execution/layer-ops.js';
 export { layerWeight } from './execution/layer-op.js';
 export type { ExecutionContext, LayerOp } from './execution/layer-op.js';

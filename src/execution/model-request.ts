@@ -6,11 +6,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import { argumentError } from '../util/errors.js';
 import type { OptionSpec } from '../util/option-spec.js';
-import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 import { ExplainableModel, ModelInput, OutputSelector, ScoreKind, asExplainableModel } from './explainable-model.js';
 import type { ExecutionSettings } from './execution-settings.js';
+import { resolveFastPaths } from './fast-paths.js';
 import { InputLike, toInputBatch } from './inputs.js';
 import { TargetOption, resolveTargets } from './targets.js';
+import { requestForward } from './request-forward.js';
 
 /** Options every model-running entry point shares. */
 export interface RequestOptions {
@@ -20,15 +21,27 @@ export interface RequestOptions {
   output?: OutputSelector;
   /** `'logits'` (default; a final softmax is removed) or `'probabilities'`. */
   scores?: ScoreKind;
-  /** Largest number of rows sent through the model at once (default 64). Does not change results. */
+  /**
+   * Largest number of rows sent through the model at once (default: the model's `defaultBatchSize`, chosen from its
+   * activation sizes, at most 64). Does not change results.
+   */
   batchSize?: number;
   /** Seed for sampled work (noise, dropout, replacement values). */
   seed?: number;
   /** Rules, dropout and layer hook of every pass of this call (default: plain inference). */
   execution?: ExecutionSettings;
+  /**
+   * Worker threads the call may use (default: the number of cores when a worker platform is registered — importing
+   * `wingbeats-xai/node` registers Node's worker threads — else 1). Does not change results. Small jobs run in the
+   * calling thread whatever this says (see `runRowTasks`).
+   */
+  workers?: number;
 }
 
-/** The shared `seed` and `batchSize` options, as specs (flags, defaults, ranges, help). */
+/** Largest `workers` value accepted. */
+export const MAX_WORKERS = 64;
+
+/** The shared `seed`, `batchSize` and `workers` options, as specs (flags, defaults, ranges, help). */
 export const REQUEST_OPTIONS = [
   {
     name: 'seed',
@@ -43,10 +56,17 @@ export const REQUEST_OPTIONS = [
     name: 'batchSize',
     flag: '--batch-size',
     type: 'integer',
-    default: DEFAULT_BATCH_SIZE,
     min: 1,
     max: 100000,
-    help: 'rows per model call (does not change results)',
+    help: 'rows per model call (default: chosen per model from its activation sizes, at most 64; does not change results)',
+  },
+  {
+    name: 'workers',
+    flag: '--workers',
+    type: 'integer',
+    min: 1,
+    max: MAX_WORKERS,
+    help: 'worker threads sharing the work, each with its own copy of the model (default: the number of cores; 1 = no threads; small jobs never start them; does not change results)',
   },
 ] as const satisfies readonly OptionSpec[];
 
@@ -60,6 +80,8 @@ export interface ModelRequest {
   scores: ScoreKind;
   batchSize: number;
   execution: ExecutionSettings;
+  /** Worker threads the call may use (`undefined`: the default, the number of cores). */
+  workers: number | undefined;
   /** The validated float32 input batch. Owned by the frame: do not dispose. */
   x: tf.Tensor;
   /** `[batch, classes]` scores of kind `scores` under `execution`. Owned by the frame unless {@link takePredictions} is called. */
@@ -74,7 +96,7 @@ export interface ModelRequest {
   takePredictions(): tf.Tensor2D;
 }
 
-/** Checks the options every entry point shares (`batchSize`, `scores`, `seed`). */
+/** Checks the options every entry point shares (`batchSize`, `scores`, `seed`, `workers`). */
 export function checkRequestOptions(functionName: string, options: RequestOptions): void {
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
     throw argumentError(functionName, 'batchSize', 'a positive integer', options.batchSize);
@@ -84,6 +106,12 @@ export function checkRequestOptions(functionName: string, options: RequestOption
   }
   if (options.seed !== undefined && !Number.isFinite(options.seed))
     throw argumentError(functionName, 'seed', 'a finite number', options.seed);
+  resolveFastPaths(functionName, options.execution?.fastPaths);
+  if (
+    options.workers !== undefined &&
+    (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_WORKERS)
+  )
+    throw argumentError(functionName, 'workers', `an integer in [1, ${MAX_WORKERS}]`, options.workers);
 }
 
 /**
@@ -104,13 +132,16 @@ export async function withModelRequest<T>(
   checkModel?.(model);
   const outputIndex = model.resolveOutput(functionName, options.output);
   const scores: ScoreKind = options.scores ?? 'logits';
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batchSize = options.batchSize ?? model.defaultBatchSize;
   const execution = options.execution ?? {};
+  const workers = options.workers;
   const x = toInputBatch(functionName, model, inputs);
+  let closeKernelCache = (): void => undefined;
   let predictions: tf.Tensor2D | undefined;
   let taken = false;
   try {
-    predictions = model.predict(x, { output: outputIndex, scores, batchSize, execution }).scores;
+    if (execution.fastPaths?.kernelCache !== false) closeKernelCache = model.openKernelCache();
+    predictions = await requestForward(model, x, { outputIndex, scores, batchSize, execution, workers });
     const rows = predictions.arraySync();
     const labels = model.labels(outputIndex);
     const targets = resolveTargets(functionName, options.target, rows, labels);
@@ -123,6 +154,7 @@ export async function withModelRequest<T>(
       scores,
       batchSize,
       execution,
+      workers,
       x,
       predictions: owned,
       rows,
@@ -137,5 +169,6 @@ export async function withModelRequest<T>(
   } finally {
     x.dispose();
     if (!taken) predictions?.dispose();
+    closeKernelCache();
   }
 }
