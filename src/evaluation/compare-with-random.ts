@@ -210,7 +210,10 @@ export async function compareWithRandom(
     const perCurve = setup.steps * batch;
     let curvesDone = 0;
     const flipped = await flipRows(request, setup, plans, (rows) => {
-      for (; curvesDone < Math.floor(rows / perCurve);) onProgress?.(++curvesDone, plans.length);
+      while (curvesDone < Math.floor(rows / perCurve)) {
+        curvesDone++;
+        onProgress?.(curvesDone, plans.length);
+      }
     });
     const resultOf = (i: number, curveSeed: number, order: 'most-relevant-first' | 'random'): PixelFlippingResult =>
       flipResult(
