@@ -38,6 +38,9 @@ const FORMS: [AttributionMethod<never>, GradientForm][] = [
   ],
 ];
 
+/** The registry names of the gradient forms, in a fixed order (row tasks name a form by its index here). */
+export const gradientFormNames = FORMS.map(([, form]) => form.name);
+
 /** The gradient form of a method function or registry name, or `undefined` for any other method. */
 export function gradientFormOf(method: AttributionMethod<never> | string): GradientForm | undefined {
   return FORMS.find(([fn, form]) => fn === method || form.name === method)?.[1];

@@ -46,6 +46,7 @@ export async function mcDropoutNested(
     } finally {
       disposeAttribution(result);
     }
-    await reducer.add(heatmaps, predictions, probabilities);
+    reducer.add(heatmaps, predictions, probabilities);
+    await reducer.settled();
   }
 }

@@ -49,6 +49,7 @@ export class SampleReducer {
   private readonly scoreSamples: number[][][];
   private hasProbabilities = false;
   private count = 0;
+  private pending: Promise<void> = Promise.resolve();
 
   constructor(
     examples: number,
@@ -68,8 +69,11 @@ export class SampleReducer {
     this.scoreSamples = Array.from({ length: examples }, () => []);
   }
 
-  /** Adds the next sample (maps and scores per example; probabilities where the head has them). */
-  async add(heatmaps: Float32Array[], predictions: number[][], probabilities?: number[][]): Promise<void> {
+  /**
+   * Adds the next sample (maps and scores per example; probabilities where the head has them). `onSample` is called
+   * in sample order after the previous call has settled; await {@link settled} for it (and its errors).
+   */
+  add(heatmaps: Float32Array[], predictions: number[][], probabilities?: number[][]): void {
     heatmaps.forEach((map, e) => {
       this.maps[e].add(map);
       this.scoreMoments[e].add(predictions[e]);
@@ -81,8 +85,17 @@ export class SampleReducer {
       probabilities.forEach((row, e) => this.probabilityMoments[e].add(row));
     }
     const index = this.count++;
-    await this.options.onSample?.({ index, heatmaps, predictions });
+    const onSample = this.options.onSample;
+    if (onSample !== undefined) {
+      this.pending = this.pending.then(() => onSample({ index, heatmaps, predictions }));
+      this.pending.catch(() => undefined); // reported by settled(); never an unhandled rejection
+    }
     this.options.onProgress?.(this.count, this.options.samples);
+  }
+
+  /** Resolves when every `onSample` call so far has settled (rejects with the first error of one). */
+  async settled(): Promise<void> {
+    await this.pending;
   }
 
   /** The reduced numbers of example `e` over the samples added. */
