@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import { argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
-import { runRowChunks } from '../util/row-chunks.js';
+import { runRowTasks } from '../parallel/run-row-tasks.js';
+import { taskChunks } from '../parallel/task-chunks.js';
+import '../parallel/forward-task.js';
 import { runMethod } from './run-method.js';
-import { targetScores } from './target-gradients.js';
 import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
 import type { OptionSpec } from '../util/option-spec.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
@@ -159,41 +160,47 @@ export async function occlusion(
     // inputs, one forward pass scores them, and the drops are added to the covered positions in row order.
     const sums = Array.from({ length: batch }, () => new Float64Array(positions));
     const total = batch * grid.length;
-    await runRowChunks({
-      total,
-      batchSize: ctx.batchSize,
-      task: ({ start, end }) => {
-        const buffer = new Float32Array((end - start) * size);
-        for (let row = start; row < end; row++) {
-          const e = Math.floor(row / grid.length);
-          const offset = (row - start) * size;
-          buffer.set(data.subarray(e * size, (e + 1) * size), offset);
-          forEachInWindow(spatial, grid[row % grid.length], window, (p) => {
-            for (let c = 0; c < channels; c++)
-              buffer[offset + p * channels + c] = baseline[e * size + p * channels + c];
-          });
-        }
-        const rows = tf.tensor(buffer, [end - start, ...x.shape.slice(1)]);
-        try {
-          const rowTargets = Array.from(
-            { length: end - start },
-            (_, r) => targets[Math.floor((start + r) / grid.length)],
-          );
-          return targetScores(ctx.model, rows, rowTargets, { ...ctx, batchSize: end - start });
-        } finally {
-          rows.dispose();
-        }
+    const plan = taskChunks(total, ctx.batchSize);
+    await runRowTasks(
+      {
+        model: ctx.model,
+        outputIndex: ctx.outputIndex,
+        scores: ctx.scores,
+        execution: ctx.execution ?? {},
+        taskCount: plan.length,
+        tasks: (function* () {
+          for (const { start, end } of plan) {
+            const buffer = new Float32Array((end - start) * size);
+            for (let row = start; row < end; row++) {
+              const e = Math.floor(row / grid.length);
+              const offset = (row - start) * size;
+              buffer.set(data.subarray(e * size, (e + 1) * size), offset);
+              forEachInWindow(spatial, grid[row % grid.length], window, (p) => {
+                for (let c = 0; c < channels; c++)
+                  buffer[offset + p * channels + c] = baseline[e * size + p * channels + c];
+              });
+            }
+            yield {
+              kind: 'scores',
+              arrays: { rows: { data: buffer, shape: [end - start, ...x.shape.slice(1)] } },
+              numbers: {},
+            };
+          }
+        })(),
+        consume: (k, result) => {
+          const { start, end } = plan[k];
+          const classes = result.shape[1];
+          for (let row = start; row < end; row++) {
+            const e = Math.floor(row / grid.length);
+            const drop = ctx.predictions[e][targets[e]] - result.data[(row - start) * classes + targets[e]];
+            const sum = sums[e];
+            forEachInWindow(spatial, grid[row % grid.length], window, (p) => (sum[p] += drop));
+          }
+          options.onProgress?.(end, total);
+        },
       },
-      reduce: ({ start, end }, scores) => {
-        for (let row = start; row < end; row++) {
-          const e = Math.floor(row / grid.length);
-          const drop = ctx.predictions[e][targets[e]] - scores[row - start];
-          const sum = sums[e];
-          forEachInWindow(spatial, grid[row % grid.length], window, (p) => (sum[p] += drop));
-        }
-        options.onProgress?.(end, total);
-      },
-    });
+      { workers: ctx.workers },
+    );
     const values = new Float32Array(batch * positions * channels);
     sums.forEach((sum, e) => {
       for (let p = 0; p < positions; p++) {

@@ -2,12 +2,14 @@
  * The flipped inputs of pixel flipping as rows of chunked forward passes: every flipping step of every curve (a plan:
  * per example an order of positions and one standard-normal draw per position) and example is one row, numbered
  * plan-major, then step, then example. A chunk builds its rows from the clean inputs (row k of a curve carries its
- * first k·perStep flips), runs ONE forward pass and is reduced in row order, so no row depends on another chunk and
+ * first k·perStep flips) as one `'scores'` row task (one forward pass, in this thread or a worker), reduced in row
+ * order, so no row depends on another chunk and
  * the scores do not depend on the chunk size. Step 0 (the clean inputs) is not evaluated: the caller knows it.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { ModelRequest } from '../execution/model-request.js';
-import { runRowChunks } from '../util/row-chunks.js';
+import { runRowTasks } from '../parallel/run-row-tasks.js';
+import { taskChunks } from '../parallel/task-chunks.js';
+import '../parallel/forward-task.js';
 import type { PositionLayout } from './flip-order.js';
 import type { ReplacementStatistics } from './replacement-statistics.js';
 
@@ -77,32 +79,46 @@ export async function flipRows(
   });
   const scores = plans.map(() => Array.from({ length: batch }, (): number[][] => []));
   const finalInputs = plans.map(() => new Array<Float32Array>(batch));
-  await runRowChunks({
-    total: plans.length * perPlan,
-    batchSize: request.batchSize,
-    task: ({ start, end }) => {
-      const buffer = new Float32Array((end - start) * size);
-      for (let row = start; row < end; row++) {
-        const { plan, step, example } = where(row);
-        flippedRow(setup, plans[plan], example, step * perStep, buffer, (row - start) * size);
-      }
-      const values = tf.tidy(() =>
-        model
-          .run(tf.tensor(buffer, [end - start, ...layout.inputShape]), { outputIndex, scores: scoreKind, execution })
-          .dataSync(),
-      ) as Float32Array;
-      return { buffer, values };
+  const plan = taskChunks(plans.length * perPlan, request.batchSize);
+  await runRowTasks(
+    {
+      model,
+      outputIndex,
+      scores: scoreKind,
+      execution,
+      taskCount: plan.length,
+      tasks: (function* () {
+        for (const { start, end } of plan) {
+          const buffer = new Float32Array((end - start) * size);
+          for (let row = start; row < end; row++) {
+            const { plan: p, step, example } = where(row);
+            flippedRow(setup, plans[p], example, step * perStep, buffer, (row - start) * size);
+          }
+          yield {
+            kind: 'scores',
+            arrays: { rows: { data: buffer, shape: [end - start, ...layout.inputShape] } },
+            numbers: {},
+          };
+        }
+      })(),
+      consume: (k, result) => {
+        const { start, end } = plan[k];
+        const classes = result.shape[1];
+        for (let row = start; row < end; row++) {
+          const { plan: p, step, example } = where(row);
+          const r = row - start;
+          scores[p][example].push(Array.from(result.data.subarray(r * classes, (r + 1) * classes)));
+          // The last step's input is rebuilt (the task's rows went to the worker): one row per curve and example.
+          if (step === steps) {
+            const last = new Float32Array(size);
+            flippedRow(setup, plans[p], example, steps * perStep, last, 0);
+            finalInputs[p][example] = last;
+          }
+        }
+        onRows?.(end);
+      },
     },
-    reduce: ({ start, end }, { buffer, values }) => {
-      const classes = values.length / (end - start);
-      for (let row = start; row < end; row++) {
-        const { plan, step, example } = where(row);
-        const r = row - start;
-        scores[plan][example].push(Array.from(values.subarray(r * classes, (r + 1) * classes)));
-        if (step === steps) finalInputs[plan][example] = buffer.slice(r * size, (r + 1) * size);
-      }
-      onRows?.(end);
-    },
-  });
+    { workers: request.workers },
+  );
   return { scores, finalInputs };
 }
