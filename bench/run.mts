@@ -16,6 +16,7 @@ const benches: [string, string, string][] = [
   ['dataset', './dataset.ts', 'benchDataset'],
   ['floor', './floor.ts', 'benchFloor'],
   ['kernels', './kernels.ts', 'benchKernels'],
+  ['workers', './workers.ts', 'benchWorkers'],
 ];
 
 const only = process.argv.slice(2);
