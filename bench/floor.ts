@@ -3,18 +3,24 @@
  * each timed against the plain forward (or forward+backward) passes of the same number of rows on the same model,
  * interleaved in one run (method, plain, method, plain, ...), so the ratio is what the method adds to the model's own
  * work. Uses the real Potamitis PSD and spectrogram CNNs from ../shared (skipped without it).
- * Reproduce: `npm run bench -- floor` (or `node --import tsx bench/floor-cli.mts [rounds]`).
+ * Plain passes are the same row tasks the methods use ('gradients' row tasks, the pooled forward), with the same
+ * number of workers; each row is measured with workers 1 and 2 (the pool started on first use, outside the timing
+ * after the warm-up). Reproduce: `npm run bench -- floor`.
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { saliency } from '../src/attribution/saliency.js';
-import { gradients } from '../src/attribution/gradients.js';
 import { smoothGrad } from '../src/attribution/smooth-grad.js';
 import { occlusion } from '../src/attribution/occlusion.js';
 import { disposeAttribution } from '../src/attribution/types.js';
-import { targetGradients, targetScores } from '../src/attribution/target-gradients.js';
+import { predictScores } from '../src/parallel/forward-task.js';
+import { batchRows, rowsOf } from '../src/parallel/row-task.js';
+import { runRowTasks } from '../src/parallel/run-row-tasks.js';
+import { taskChunks } from '../src/parallel/task-chunks.js';
+import { useWorkerThreads } from '../src/node/parallel/thread-pool.js';
+import '../src/attribution/pooled-target-gradients.js';
 import { ExplainableModel } from '../src/execution/explainable-model.js';
 import { mcDropoutExplanations } from '../src/uncertainty/mc-dropout-explanations.js';
 import { pixelFlipping } from '../src/evaluation/pixel-flipping.js';
@@ -60,37 +66,50 @@ function tiled(x: tf.Tensor, rows: number): tf.Tensor {
   return tf.tidy(() => tf.tile(tf.slice(x, 0, 1), [rows, ...x.shape.slice(1).map(() => 1)]));
 }
 
-/** Plain forward+backward of `rows` rows (the target gradient, chunked by 64 as the methods do). */
-function plainGradients(model: ExplainableModel, x: tf.Tensor, target: number, dropout = false): Timed {
+/** Plain forward+backward of every row of `x` (the target gradient), as `'gradients'` row tasks on `workers`. */
+function plainGradients(model: ExplainableModel, x: tf.Tensor, target: number, workers: number): Timed {
   return async () => {
-    const execution = dropout ? { dropout: { seed: 1 } } : {};
-    const g = targetGradients(model, x, new Array<number>(x.shape[0]).fill(target), {
-      outputIndex: 0,
-      scores: 'logits',
-      batchSize: 64,
-      execution,
-    });
-    g.dataSync();
-    g.dispose();
+    const plan = taskChunks(x.shape[0], 64);
+    const rows = batchRows(x);
+    await runRowTasks(
+      {
+        model,
+        outputIndex: 0,
+        scores: 'logits',
+        execution: {},
+        taskCount: plan.length,
+        tasks: plan.map(({ start, end }) => ({
+          kind: 'gradients',
+          arrays: { rows: rowsOf(rows, start, end) },
+          numbers: { targets: new Array<number>(end - start).fill(target) },
+        })),
+        consume: () => undefined,
+      },
+      { workers },
+    );
   };
 }
 
-/** Plain forward of `rows` rows (target scores, chunked by 64). */
-function plainForward(model: ExplainableModel, x: tf.Tensor, target: number): Timed {
+/** Plain forward of every row of `x`, on `workers`. */
+function plainForward(model: ExplainableModel, x: tf.Tensor, workers: number): Timed {
   return async () =>
-    void targetScores(model, x, new Array<number>(x.shape[0]).fill(target), {
-      outputIndex: 0,
-      scores: 'logits',
-      batchSize: 64,
-    });
+    (
+      await predictScores(model, x, { outputIndex: 0, scores: 'logits', batchSize: 64, execution: {}, workers })
+    ).dispose();
 }
 
 /** The floor rows (see the file comment); `rounds` interleaved repetitions per row. */
 export async function benchFloor(options: { rounds?: number } = {}): Promise<Record<string, unknown>> {
-  const rounds = options.rounds ?? 3;
+  useWorkerThreads();
+  const out: Record<string, unknown> = {};
+  for (const workers of [1, 2]) out[`workers${workers}`] = await floorRows(workers, options.rounds ?? 3);
+  return out;
+}
+
+async function floorRows(workers: number, rounds: number): Promise<Record<string, unknown>> {
   if (!existsSync(SHARED + PSD)) return { skipped: `../shared is absent (${SHARED})` };
   const loadBefore = loadavg();
-  const out: Record<string, unknown> = { backend: tf.getBackend(), rounds };
+  const out: Record<string, unknown> = { backend: tf.getBackend(), rounds, workers };
   const psd = await loadModelFile(SHARED + PSD);
   const spectro = await loadModelFile(SHARED + SPECTRO);
   const xPsd = tf.randomNormal([8, 129, 1], -1, 0.3, 'float32', 5);
@@ -105,8 +124,8 @@ export async function benchFloor(options: { rounds?: number } = {}): Promise<Rec
     out.smoothGrad10PsdX8 = {
       rows: 80,
       ...(await interleaved(
-        async () => disposeAttribution(await smooth(psd, xPsd, { target: psdTarget })),
-        async () => disposeAttribution(await saliency(psd, rows80, { target: psdTarget })),
+        async () => disposeAttribution(await smooth(psd, xPsd, { target: psdTarget, workers })),
+        plainGradients(psd, rows80, psdTarget, workers),
         rounds * 3,
       )),
     };
@@ -117,38 +136,39 @@ export async function benchFloor(options: { rounds?: number } = {}): Promise<Rec
     out.occlusionPsdX8Window8Stride4 = {
       rows: 248,
       ...(await interleaved(
-        async () => disposeAttribution(await occlusion(psd, xPsd, { window: 8, stride: 4, target: psdTarget })),
-        plainForward(psd, rows248, psdTarget),
+        async () =>
+          disposeAttribution(await occlusion(psd, xPsd, { window: 8, stride: 4, target: psdTarget, workers })),
+        plainForward(psd, rows248, workers),
         rounds * 3,
       )),
     };
     rows248.dispose();
 
     // Pixel flipping on the PSD model, 8 inputs, defaults (32 steps of one bin): 8·33 forward rows.
-    const pf = await pixelFlipping(psd, xPsd, { seed: 1, target: psdTarget });
+    const pf = await pixelFlipping(psd, xPsd, { seed: 1, target: psdTarget, workers });
     const psdFlipRows = 8 * (pf.steps + 1);
     const rowsPf = tiled(xPsd, psdFlipRows);
     out.pixelFlippingPsdX8 = {
       rows: psdFlipRows,
       steps: pf.steps,
       ...(await interleaved(
-        async () => void (await pixelFlipping(psd, xPsd, { seed: 1, target: psdTarget })),
-        plainForward(psd, rowsPf, psdTarget),
+        async () => void (await pixelFlipping(psd, xPsd, { seed: 1, target: psdTarget, workers })),
+        plainForward(psd, rowsPf, workers),
         rounds * 3,
       )),
     };
     rowsPf.dispose();
 
     // Pixel flipping on the spectrogram CNN, 1 input, defaults (50 steps of 72 cells): 51 forward rows.
-    const pfs = await pixelFlipping(spectro, xSpec, { seed: 1, target: specTarget });
+    const pfs = await pixelFlipping(spectro, xSpec, { seed: 1, target: specTarget, workers });
     const specFlipRows = pfs.steps + 1;
     const rowsPfs = tiled(xSpec, specFlipRows);
     out.pixelFlippingSpectroX1 = {
       rows: specFlipRows,
       steps: pfs.steps,
       ...(await interleaved(
-        async () => void (await pixelFlipping(spectro, xSpec, { seed: 1, target: specTarget })),
-        plainForward(spectro, rowsPfs, specTarget),
+        async () => void (await pixelFlipping(spectro, xSpec, { seed: 1, target: specTarget, workers })),
+        plainForward(spectro, rowsPfs, workers),
         rounds,
       )),
     };
@@ -160,10 +180,10 @@ export async function benchFloor(options: { rounds?: number } = {}): Promise<Rec
     out.compareWithRandomPsdX8 = {
       rows: 6 * pf.steps * 8 + 8,
       ...(await interleaved(
-        async () => void (await compareWithRandom(psd, xPsd, { seed: 1, target: psdTarget })),
+        async () => void (await compareWithRandom(psd, xPsd, { seed: 1, target: psdTarget, workers })),
         async () => {
-          await plainForward(psd, cmpRows, psdTarget)();
-          await plainGradients(psd, xPsd, psdTarget)();
+          await plainForward(psd, cmpRows, workers)();
+          await plainGradients(psd, xPsd, psdTarget, workers)();
         },
         rounds * 3,
       )),
@@ -181,13 +201,13 @@ export async function benchFloor(options: { rounds?: number } = {}): Promise<Rec
             seed: 1,
             method: 'saliency',
             target: specTarget,
+            workers,
           })),
-        plainGradients(spectro, rows100, specTarget, true),
+        plainGradients(spectro, rows100, specTarget, workers),
         rounds,
       )),
     };
     rows100.dispose();
-    void gradients;
   } finally {
     xPsd.dispose();
     xSpec.dispose();
