@@ -47,8 +47,8 @@ function noisyRows(
 /**
  * Running sums (per example, float64, in copy order) of the form's attributions over the noisy copies. The chunks
  * (`taskChunks` of the rows) are `'gradients'` row tasks, shared out to the model's worker pool (`ctx.workers`) and
- * reduced in order, so the numbers are the same for any number of workers. `onCopies(done)` is called with the number
- * of whole copies finished after each chunk.
+ * reduced in order, so the numbers are the same for any number of workers. `onCopies(done)` is called once per
+ * finished copy, in order.
  */
 export async function smoothGradRows(
   ctx: MethodContext,
@@ -96,7 +96,7 @@ export async function smoothGradRows(
         attributions.dispose();
         for (let row = start; row < end; row++)
           moments[row % batch].add(values.subarray((row - start) * size, (row - start + 1) * size));
-        if (Math.floor(end / batch) > Math.floor(start / batch)) onCopies(Math.floor(end / batch));
+        for (let copy = Math.floor(start / batch) + 1; copy <= Math.floor(end / batch); copy++) onCopies(copy);
       },
     },
     { workers: ctx.workers },
