@@ -17,6 +17,7 @@ const benches: [string, string, string][] = [
   ['floor', './floor.ts', 'benchFloor'],
   ['kernels', './kernels.ts', 'benchKernels'],
   ['workers', './workers.ts', 'benchWorkers'],
+  ['onnx', './onnx.ts', 'benchOnnx'],
 ];
 
 const only = process.argv.slice(2);

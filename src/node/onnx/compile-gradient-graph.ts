@@ -1,0 +1,269 @@
+/**
+ * Compiles lowered steps into one ONNX graph: inputs `x` (channels-last, as the library feeds models) and `mask`
+ * (`[batch, classes]`, one-hot targets), outputs `scores` (logits or probabilities) and `gradient` = d(Σ mask·scores)/dx,
+ * the backward pass written out as ONNX ops. Internally the graph runs channels-first (ONNX's Conv layout).
+ */
+import { WingbeatsError } from '../../util/errors.js';
+import type { ScoreKind } from '../../execution/explainable-model.js';
+import { OnnxGraph } from './onnx-graph.js';
+import type { BatchNormStep, ConvStep, DenseStep, LoweredStep, MaxPoolStep } from './lower-layers.js';
+
+/** Options of {@link compileGradientGraph}. */
+export interface CompileOptions {
+  /** `'logits'` (a final softmax is dropped) or `'probabilities'`. */
+  scores: ScoreKind;
+  /** Add the `mask` input and the `gradient` output (default true); false gives a forward-only graph. */
+  gradient?: boolean;
+}
+
+/** A value flowing through the graph with its shape without the batch axis (channels first). */
+interface Value {
+  name: string;
+  shape: number[];
+  /** Output of a ReLU whose derivative the next max pool's backward applies. */
+  reluOutput?: boolean;
+}
+
+type Backward = (gradient: string) => string;
+
+/** Output size and ONNX begin/end pads of one spatial axis under TensorFlow's padding rule. */
+function axisGeometry(size: number, kernel: number, stride: number, dilation: number, padding: 'same' | 'valid') {
+  const span = (kernel - 1) * dilation + 1;
+  const out = padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - span) / stride) + 1;
+  const total = padding === 'same' ? Math.max((out - 1) * stride + span - size, 0) : 0;
+  return { out, begin: Math.floor(total / 2), end: total - Math.floor(total / 2), span };
+}
+
+function geometry(
+  shape: number[],
+  kernel: number[],
+  strides: number[],
+  dilations: number[],
+  padding: 'same' | 'valid',
+) {
+  const axes = shape.slice(1).map((size, i) => axisGeometry(size, kernel[i], strides[i], dilations[i], padding));
+  if (axes.some((a) => a.out < 1)) throw new WingbeatsError('UNSUPPORTED_MODEL', 'A window is larger than its input.');
+  return { axes, pads: [...axes.map((a) => a.begin), ...axes.map((a) => a.end)] };
+}
+
+/** Kernel `[k..., in, out]` (TensorFlow.js) → `[out, in, k...]` (ONNX), optionally flipped and with in/out swapped. */
+function onnxKernel(step: ConvStep, flipSwap: boolean): { data: Float32Array; dims: number[] } {
+  const spatial = step.kernelShape.slice(0, step.rank);
+  const [cin, cout] = step.kernelShape.slice(step.rank);
+  const taps = spatial.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(step.kernel.length);
+  for (let t = 0; t < taps; t++) {
+    const source = flipSwap ? taps - 1 - t : t; // reversing the flat tap index flips every spatial axis
+    for (let i = 0; i < cin; i++)
+      for (let o = 0; o < cout; o++) {
+        const value = step.kernel[(source * cin + i) * cout + o];
+        data[flipSwap ? (i * cout + o) * taps + t : (o * cin + i) * taps + t] = value;
+      }
+  }
+  return { data, dims: flipSwap ? [cin, cout, ...spatial] : [cout, cin, ...spatial] };
+}
+
+function conv(g: OnnxGraph, x: Value, step: ConvStep, backward: Backward[]): Value {
+  const { axes, pads } = geometry(x.shape, step.kernelShape, step.strides, step.dilations, step.padding);
+  const cout = step.kernelShape[step.rank + 1];
+  const kernel = onnxKernel(step, false);
+  const inputs = [x.name, g.floats(`${step.layer}_kernel`, kernel.data, kernel.dims)];
+  if (step.bias !== null) inputs.push(g.floats(`${step.layer}_bias`, step.bias, [cout]));
+  const kernelShape = step.kernelShape.slice(0, step.rank);
+  const attributes = { kernel_shape: kernelShape, strides: step.strides, dilations: step.dilations, pads };
+  const y = g.op('Conv', inputs, attributes);
+  const unitStride = step.strides.every((s) => s === 1);
+  backward.push((dy) => {
+    if (unitStride) {
+      // d/dx of a stride-1 convolution: a convolution of dy with the flipped kernel, in/out swapped
+      const flipped = onnxKernel(step, true);
+      const backPads = [...axes.map((a) => a.span - 1 - a.begin), ...axes.map((a) => a.span - 1 - a.end)];
+      const w = g.floats(`${step.layer}_flipped`, flipped.data, flipped.dims);
+      return g.op('Conv', [dy, w], { kernel_shape: kernelShape, dilations: step.dilations, pads: backPads });
+    }
+    const outputPadding = axes.map(
+      (a, i) => x.shape[i + 1] - ((a.out - 1) * step.strides[i] + a.span - a.begin - a.end),
+    );
+    return g.op('ConvTranspose', [dy, inputs[1]], { ...attributes, output_padding: outputPadding });
+  });
+  return { name: y, shape: [cout, ...axes.map((a) => a.out)] };
+}
+
+function batchNorm(g: OnnxGraph, x: Value, step: BatchNormStep, backward: Backward[]): Value {
+  const c = step.mean.length;
+  const params = [step.gamma, step.beta, step.mean, step.variance].map((v, i) =>
+    g.floats(`${step.layer}_${['gamma', 'beta', 'mean', 'variance'][i]}`, v, [c]),
+  );
+  const y = g.op('BatchNormalization', [x.name, ...params], { epsilon: step.epsilon });
+  const scale = step.gamma.map((gamma, i) => gamma / Math.sqrt(step.variance[i] + step.epsilon));
+  const broadcast = [c, ...x.shape.slice(1).map(() => 1)];
+  backward.push((dy) => g.op('Mul', [dy, g.floats(`${step.layer}_scale`, scale, broadcast)]));
+  return { name: y, shape: x.shape };
+}
+
+/** dy where `value` > 0, else 0 (the ReLU derivative: 1 above zero, 0 at and below). */
+function positiveOnly(g: OnnxGraph, value: string, dy: string): string {
+  const zero = g.scalar(0);
+  return g.op('Where', [g.op('Greater', [value, zero]), dy, zero]);
+}
+
+/**
+ * ReLU. Before a max pool (`maskAfterPool`), its derivative is applied by the pool's backward to the pooled gradient:
+ * each window's winner p has relu'(x_p) = [pooled output > 0], so masking the smaller tensor is the same product.
+ */
+function relu(g: OnnxGraph, x: Value, backward: Backward[], maskAfterPool: boolean): Value {
+  const y = g.op('Relu', [x.name]);
+  backward.push((dy) => (maskAfterPool ? dy : positiveOnly(g, x.name, dy)));
+  return { name: y, shape: x.shape, reluOutput: maskAfterPool };
+}
+
+function maxPool(g: OnnxGraph, x: Value, step: MaxPoolStep, backward: Backward[]): Value {
+  const ones = step.pool.map(() => 1);
+  const { axes, pads } = geometry(x.shape, step.pool, step.strides, ones, step.padding);
+  const attributes = { kernel_shape: step.pool, strides: step.strides, pads };
+  const [y, indices] = g.node('MaxPool', [x.name], attributes, 2);
+  backward.push((pooledDy) => {
+    const dy = x.reluOutput === true ? positiveOnly(g, y, pooledDy) : pooledDy;
+    // Each window's gradient goes to its first maximum (ONNX indices, like TensorFlow's MaxPoolGrad); windows that
+    // overlap add up, so they scatter with reduction 'add'.
+    const shape = g.op('Shape', [x.name]);
+    if (step.strides.every((s, i) => s >= step.pool[i])) return g.op('MaxUnpool', [dy, indices, shape], attributes);
+    const flat = g.int64s([-1]);
+    const zeros = g.op('Reshape', [g.op('ConstantOfShape', [shape]), flat]);
+    const summed = g.op('ScatterElements', [zeros, g.op('Reshape', [indices, flat]), g.op('Reshape', [dy, flat])], {
+      axis: 0,
+      reduction: 'add',
+    });
+    return g.op('Reshape', [summed, shape]);
+  });
+  return { name: y, shape: [x.shape[0], ...axes.map((a) => a.out)] };
+}
+
+/** Channels-first `[c, ...spatial]` → channels-last `[...spatial, c]` permutation with the batch axis. */
+function toChannelsLast(rank: number): number[] {
+  return [0, ...Array.from({ length: rank - 1 }, (_, i) => i + 2), 1];
+}
+
+function toChannelsFirst(rank: number): number[] {
+  return [0, rank, ...Array.from({ length: rank - 1 }, (_, i) => i + 1)];
+}
+
+function flatten(g: OnnxGraph, x: Value, backward: Backward[]): Value {
+  if (x.shape.length === 1) return x;
+  const lastShape = [...x.shape.slice(1), x.shape[0]];
+  const y = g.op('Reshape', [g.op('Transpose', [x.name], { perm: toChannelsLast(x.shape.length) }), g.int64s([0, -1])]);
+  backward.push((dy) =>
+    g.op('Transpose', [g.op('Reshape', [dy, g.int64s([0, ...lastShape])])], {
+      perm: toChannelsFirst(x.shape.length),
+    }),
+  );
+  return { name: y, shape: [x.shape.reduce((a, b) => a * b, 1)] };
+}
+
+function globalAveragePool(g: OnnxGraph, x: Value, backward: Backward[]): Value {
+  if (x.shape.length === 1) throw new WingbeatsError('UNSUPPORTED_MODEL', 'Global pooling of a flat tensor.');
+  const c = x.shape[0];
+  const y = g.op('Reshape', [g.op('GlobalAveragePool', [x.name]), g.int64s([0, c])]);
+  const count = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  backward.push((dy) => {
+    const spread = g.op('Reshape', [dy, g.int64s([0, c, ...x.shape.slice(1).map(() => 1)])]);
+    const mean = g.op('Div', [spread, g.scalar(count)]);
+    return g.op('Expand', [mean, g.op('Shape', [x.name])]);
+  });
+  return { name: y, shape: [c] };
+}
+
+function dense(g: OnnxGraph, x: Value, step: DenseStep, backward: Backward[]): Value {
+  if (x.shape.length !== 1 || x.shape[0] !== step.inUnits)
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `Dense layer '${step.layer}' expects ${step.inUnits} flat features but gets shape [${x.shape.join(',')}].`,
+    );
+  const w = g.floats(`${step.layer}_kernel`, step.kernel, [step.inUnits, step.units]);
+  const product = g.op('MatMul', [x.name, w]);
+  const y =
+    step.bias === null ? product : g.op('Add', [product, g.floats(`${step.layer}_bias`, step.bias, [step.units])]);
+  const transposed = new Float32Array(step.kernel.length);
+  for (let i = 0; i < step.inUnits; i++)
+    for (let o = 0; o < step.units; o++) transposed[o * step.inUnits + i] = step.kernel[i * step.units + o];
+  backward.push((dy) =>
+    g.op('MatMul', [dy, g.floats(`${step.layer}_kernel_t`, transposed, [step.units, step.inUnits])]),
+  );
+  return { name: y, shape: [step.units] };
+}
+
+function softmax(g: OnnxGraph, x: Value, backward: Backward[]): Value {
+  const p = g.op('Softmax', [x.name], { axis: -1 });
+  backward.push((dy) => {
+    const dot = g.op('ReduceSum', [g.op('Mul', [dy, p]), g.int64s([-1])], { keepdims: 1 });
+    return g.op('Mul', [p, g.op('Sub', [dy, dot])]);
+  });
+  return { name: p, shape: x.shape };
+}
+
+function forwardStep(
+  g: OnnxGraph,
+  x: Value,
+  step: LoweredStep,
+  next: LoweredStep | undefined,
+  backward: Backward[],
+): Value {
+  switch (step.kind) {
+    case 'conv':
+      return conv(g, x, step, backward);
+    case 'batchNorm':
+      return batchNorm(g, x, step, backward);
+    case 'relu':
+      return relu(g, x, backward, next?.kind === 'maxPool');
+    case 'maxPool':
+      return maxPool(g, x, step, backward);
+    case 'flatten':
+      return flatten(g, x, backward);
+    case 'globalAveragePool':
+      return globalAveragePool(g, x, backward);
+    case 'dense':
+      return dense(g, x, step, backward);
+    case 'softmax':
+      return softmax(g, x, backward);
+  }
+}
+
+/**
+ * The ONNX model (binary `ModelProto`) of `steps` for inputs shaped `inputShape` (channels last, no batch axis).
+ *
+ * @throws WingbeatsError `UNSUPPORTED_MODEL` for a softmax before the last step or shapes the steps do not fit.
+ */
+export function compileGradientGraph(steps: LoweredStep[], inputShape: number[], options: CompileOptions): Uint8Array {
+  const last = steps.length - 1;
+  steps.forEach((step, i) => {
+    if (step.kind === 'softmax' && i !== last)
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Layer '${step.layer}': a softmax before the output is not compiled.`,
+      );
+  });
+  const kept = options.scores === 'logits' && steps[last]?.kind === 'softmax' ? steps.slice(0, last) : steps;
+  const g = new OnnxGraph();
+  const x = g.input('x', inputShape);
+  const rank = inputShape.length;
+  const channelsFirst = [inputShape[rank - 1], ...inputShape.slice(0, rank - 1)];
+  let value: Value =
+    rank > 1
+      ? { name: g.op('Transpose', [x], { perm: toChannelsFirst(rank) }), shape: channelsFirst }
+      : { name: x, shape: inputShape };
+  const backward: Backward[] = [];
+  kept.forEach((step, i) => (value = forwardStep(g, value, step, kept[i + 1], backward)));
+  if (value.shape.length !== 1)
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `The model's output is not [batch, classes] (got [batch,${value.shape.join(',')}]).`,
+    );
+  g.output('scores', value.name, value.shape);
+  if (options.gradient !== false) {
+    let dy = g.input('mask', value.shape);
+    for (let i = backward.length - 1; i >= 0; i--) dy = backward[i](dy);
+    const gradient = rank > 1 ? g.op('Transpose', [dy], { perm: toChannelsLast(rank) }) : dy;
+    g.output('gradient', gradient, inputShape);
+  }
+  return g.encode('wingbeats_gradient');
+}

@@ -1,0 +1,118 @@
+/**
+ * A small builder of ONNX graphs: nodes with typed attributes, float32/int64 initializers, unique value names, and
+ * the final `ModelProto` (opset 17) with a free batch axis on every input and output.
+ */
+import { ATTRIBUTE_TYPE, ONNX_FLOAT, ONNX_INT64, encodeModelProto } from './onnx-schema.js';
+
+/** An attribute value: a number is an int unless listed in `floatAttributes`, arrays are ints, strings are strings. */
+export type AttributeValue = number | number[] | string;
+
+/** ONNX opset the compiled graphs use (ScatterElements with reduction needs 16). */
+export const ONNX_OPSET = 17;
+
+/** Attributes stored as floats (all other numbers are ints). */
+const FLOAT_ATTRIBUTES = new Set(['epsilon', 'alpha', 'beta']);
+
+function attribute(name: string, value: AttributeValue): Record<string, unknown> {
+  if (typeof value === 'string') return { name, type: ATTRIBUTE_TYPE.string, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return { name, type: ATTRIBUTE_TYPE.ints, ints: value };
+  if (FLOAT_ATTRIBUTES.has(name)) return { name, type: ATTRIBUTE_TYPE.float, f: value };
+  return { name, type: ATTRIBUTE_TYPE.int, i: value };
+}
+
+/** Builds one graph; values are referred to by name. */
+export class OnnxGraph {
+  private readonly nodes: Record<string, unknown>[] = [];
+  private readonly initializers: Record<string, unknown>[] = [];
+  private readonly inputs: Record<string, unknown>[] = [];
+  private readonly outputs: Record<string, unknown>[] = [];
+  private readonly constants = new Map<string, string>();
+  private counter = 0;
+
+  /** A fresh value name starting with `hint`. */
+  name(hint: string): string {
+    return `${hint}_${this.counter++}`;
+  }
+
+  /** Adds a node; returns its output names (`outputs` fresh names derived from the op type). */
+  node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputs = 1): string[] {
+    const names = Array.from({ length: outputs }, () => this.name(opType.toLowerCase()));
+    this.nodes.push({
+      op_type: opType,
+      name: this.name(`node_${opType}`),
+      input: inputs,
+      output: names,
+      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
+    });
+    return names;
+  }
+
+  /** Adds a node with one output and returns that output's name. */
+  op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}): string {
+    return this.node(opType, inputs, attributes, 1)[0];
+  }
+
+  /** A float32 initializer. */
+  floats(hint: string, values: Float32Array, dims: number[]): string {
+    const name = this.name(hint);
+    const raw = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+    this.initializers.push({ name, dims, data_type: ONNX_FLOAT, raw_data: raw });
+    return name;
+  }
+
+  /** A float32 scalar initializer, shared between uses of the same value. */
+  scalar(value: number): string {
+    const key = `float:${value}`;
+    const known = this.constants.get(key);
+    if (known !== undefined) return known;
+    const name = this.floats('scalar', Float32Array.of(value), []);
+    this.constants.set(key, name);
+    return name;
+  }
+
+  /** An int64 initializer (shapes, axes), shared between uses of the same values. */
+  int64s(values: number[]): string {
+    const key = `int64:${values.join(',')}`;
+    const known = this.constants.get(key);
+    if (known !== undefined) return known;
+    const name = this.name('shape');
+    const raw = new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
+    this.initializers.push({ name, dims: [values.length], data_type: ONNX_INT64, raw_data: raw });
+    this.constants.set(key, name);
+    return name;
+  }
+
+  /** Declares a float32 graph input `[batch, ...shape]`. */
+  input(name: string, shape: number[]): string {
+    this.inputs.push(valueInfo(name, shape));
+    return name;
+  }
+
+  /** Declares `value` a float32 graph output `[batch, ...shape]` named `name`. */
+  output(name: string, value: string, shape: number[]): void {
+    this.node('Identity', [value]);
+    (this.nodes[this.nodes.length - 1].output as string[])[0] = name;
+    this.outputs.push(valueInfo(name, shape));
+  }
+
+  /** The binary `ModelProto`. */
+  encode(graphName: string): Uint8Array {
+    return encodeModelProto({
+      ir_version: 8,
+      producer_name: 'wingbeats-xai',
+      opset_import: [{ domain: '', version: ONNX_OPSET }],
+      graph: {
+        name: graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+    });
+  }
+}
+
+function valueInfo(name: string, shape: number[]): Record<string, unknown> {
+  const dim = [{ dim_param: 'batch' }, ...shape.map((d) => ({ dim_value: d }))];
+  return { name, type: { tensor_type: { elem_type: ONNX_FLOAT, shape: { dim } } } };
+}

@@ -1,0 +1,124 @@
+/**
+ * The ONNX task runner computes the worker pool's row tasks ('gradients', 'scores', 'integrated-gradients') with the
+ * numbers of their TensorFlow.js executors (float32 rounding), and refuses tasks it cannot run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { ExplainableModel, type ScoreKind } from '../../src/execution/explainable-model.js';
+import { executeRowTask, type RowTask, type TaskArray } from '../../src/parallel/row-task.js';
+import '../../src/parallel/forward-task.js';
+import '../../src/attribution/pooled-target-gradients.js';
+import '../../src/attribution/integrated-gradients-task.js';
+import { integrationPoints } from '../../src/attribution/integral-approximation.js';
+import { loadModel } from '../../src/models/load-model.js';
+import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
+import { assertClose, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
+import { conv2dNet, randomBatch, twoHeadNet } from '../tiny-models.js';
+
+before(useWasm);
+
+function array(t: tf.Tensor): TaskArray {
+  return { data: t.dataSync() as Float32Array, shape: t.shape.slice() };
+}
+
+/** The three task kinds on `x` (3 or more rows): scores, gradients of classes 0,1,2,..., a 2-example IG chunk. */
+function tasks(x: tf.Tensor, scores: ScoreKind, classes: number): RowTask[] {
+  const rows = x.shape[0];
+  const common = { outputIndex: 0, scores, execution: { rules: [] } };
+  const targets = Array.from({ length: rows }, (_, r) => r % classes);
+  const { alphas, weights } = integrationPoints(4);
+  const inputs = tf.tidy(() => tf.slice(x, 0, 2));
+  const baselines = tf.tidy(() => tf.mul(tf.slice(x, 1, 2), 0.25));
+  // a chunk of 7 path rows: the last 2 points of example 0 and all 5 of example 1
+  const rowsOf = [3, 4, 0, 1, 2, 3, 4];
+  const ig: RowTask = {
+    ...common,
+    kind: 'integrated-gradients',
+    arrays: { inputs: array(inputs), baselines: array(baselines) },
+    numbers: {
+      alphas: rowsOf.map((p) => alphas[p]),
+      weights: rowsOf.map((p) => weights[p]),
+      example: [0, 0, 1, 1, 1, 1, 1],
+      targets: [0, 0, 2, 2, 2, 2, 2].map((t) => t % classes),
+    },
+  };
+  inputs.dispose();
+  baselines.dispose();
+  return [
+    { ...common, kind: 'scores', arrays: { rows: array(x) }, numbers: {} },
+    { ...common, kind: 'gradients', arrays: { rows: array(x) }, numbers: { targets } },
+    ig,
+  ];
+}
+
+async function compare(model: ExplainableModel, x: tf.Tensor, scores: ScoreKind): Promise<void> {
+  const runner = await OnnxTaskRunner.create(model);
+  try {
+    for (const task of tasks(x, scores, model.layersModel!.outputs[0].shape[1] as number)) {
+      assert.ok(runner.accepts(task), `${task.kind} accepted`);
+      const expected = executeRowTask(model, task);
+      const got = await runner.run(task);
+      assert.deepEqual(got.shape, expected.shape, `${task.kind} shape`);
+      const scale = Math.max(...Array.from(expected.data, Math.abs));
+      assertClose(got.data, expected.data, 2e-6 * scale, 1e-5, `${task.kind} (${scores})`);
+    }
+  } finally {
+    await runner.close();
+  }
+}
+
+describe('ONNX task runner', () => {
+  for (const scores of ['logits', 'probabilities'] as const) {
+    test(`tiny Conv2D network: every task kind equals its TensorFlow.js executor (${scores})`, async () => {
+      const model = ExplainableModel.from(conv2dNet());
+      const x = randomBatch([3, 6, 5, 2], 21);
+      await withoutLeaks(() => compare(model, x, scores));
+      x.dispose();
+      model.dispose();
+    });
+  }
+
+  test('refuses rules, dropout, other heads and kinds; a two-head model fails to compile with one line', async () => {
+    const model = ExplainableModel.from(conv2dNet());
+    const runner = await OnnxTaskRunner.create(model);
+    const base: RowTask = {
+      kind: 'gradients',
+      outputIndex: 0,
+      scores: 'logits',
+      execution: { rules: [] },
+      arrays: { rows: { data: new Float32Array(60), shape: [1, 6, 5, 2] } },
+      numbers: { targets: [0] },
+    };
+    assert.equal(runner.accepts(base), true);
+    assert.equal(runner.accepts({ ...base, execution: { rules: ['guided-relu'] } }), false);
+    assert.equal(runner.accepts({ ...base, execution: { rules: [], dropout: { seed: 1, fixedMasks: true } } }), false);
+    assert.equal(runner.accepts({ ...base, outputIndex: 1 }), false);
+    assert.equal(runner.accepts({ ...base, kind: 'smooth-grad' }), false);
+    await assert.rejects(
+      runner.run({ ...base, execution: { rules: ['guided-relu'] } }),
+      /The ONNX task runner cannot run a 'gradients' task with rules \[guided-relu\] on head 0\./,
+    );
+    await runner.close();
+    model.dispose();
+    const twoHeads = ExplainableModel.from(twoHeadNet());
+    await assert.rejects(
+      OnnxTaskRunner.create(twoHeads),
+      /ONNX compilation takes a chain with one input and one output/,
+    );
+    twoHeads.dispose();
+  });
+
+  test(
+    'Potamitis PSD CNN: every task kind equals its TensorFlow.js executor',
+    { skip: skipWithoutShared },
+    async () => {
+      const model = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
+      const x = tf.tidy(() => tf.add(tf.mul(randomBatch([4, 129, 1], 5), 15), -60));
+      await compare(model, x, 'logits');
+      x.dispose();
+      model.dispose();
+    },
+  );
+});
