@@ -30,19 +30,31 @@ export interface ModelSnapshot {
   softmaxOutputs: boolean[];
 }
 
-const snapshots = new WeakMap<ExplainableModel, ModelSnapshot | null>();
+interface CachedSnapshot {
+  snapshot: ModelSnapshot | null;
+  /** The weight variables' data ids when it was made (`Variable.assign` gives a variable a new one). */
+  dataIds: unknown[];
+}
+
+const snapshots = new WeakMap<ExplainableModel, CachedSnapshot>();
 let nextId = 0;
 
+function weightDataIds(model: ExplainableModel): unknown[] {
+  return (model.layersModel?.weights ?? []).map((w) => (w as unknown as { val?: { dataId?: unknown } }).val?.dataId);
+}
+
 /**
- * The snapshot of a LayersModel-backed model, made on first use and cached (the model's weights never change under
- * it: methods only read them). Returns `null` for a function model or a model whose topology cannot be serialised —
+ * The snapshot of a LayersModel-backed model, made on first use and cached until the model's weights change (a weight
+ * assigned since — e.g. the sanity check's randomisation of a copy — makes a new snapshot with a new id, and the
+ * model's pool is replaced). Returns `null` for a function model or a model whose topology cannot be serialised —
  * such models always run in the calling thread.
  */
 export function modelSnapshot(model: ExplainableModel): ModelSnapshot | null {
   const cached = snapshots.get(model);
-  if (cached !== undefined) return cached;
+  const dataIds = weightDataIds(model);
+  if (cached !== undefined && cached.dataIds.every((id, i) => id === dataIds[i])) return cached.snapshot;
   const snapshot = makeSnapshot(model);
-  snapshots.set(model, snapshot);
+  snapshots.set(model, { snapshot, dataIds });
   return snapshot;
 }
 

@@ -25,7 +25,7 @@ import {
 } from '../../src/index.js';
 import { useWorkerThreads } from '../../src/node/parallel/thread-pool.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
-import { conv1dNet, conv2dNet } from '../tiny-models.js';
+import { conv1dNet, conv2dNet, seedWeights } from '../tiny-models.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 
 type Method = (model: ExplainableModel, x: tf.Tensor, options: Record<string, unknown>) => Promise<AttributionResult>;
@@ -293,4 +293,27 @@ test('a gradient task that fails inside a worker frees its tensors there (worker
   }
   for (const count of Object.values(pool.stats().tensorsByWorker))
     assert.equal(count, model1d.layersModel!.weights.length, 'worker tensor count after a failed task');
+});
+
+test('weights changed after the pool started (as the sanity check randomises a copy): the pool is replaced, numbers follow the new weights', async () => {
+  const net = conv1dNet(21);
+  const model = ExplainableModel.from(net);
+  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 15);
+  try {
+    const first = await startPool(model);
+    const before = await numbers(saliency, model, x, { workers: 2 });
+    seedWeights(net, 22);
+    const one = await numbers(saliency, model, x, { workers: 1 });
+    assert.notDeepEqual(one.attributions, before.attributions, 'the new weights change the map');
+    const tasks = first.stats().tasks;
+    assert.deepEqual(await numbers(saliency, model, x, { workers: 2 }), one, 'the old weights are never used');
+    assert.equal(first.stats().tasks, tasks, 'the stale pool got no task');
+    const second = await startPool(model);
+    assert.notEqual(second, first, 'a new pool holds the new weights');
+    assert.deepEqual(await numbers(saliency, model, x, { workers: 2 }), one);
+    assert.ok(second.stats().tasks > 2, 'the new pool ran the job');
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
 });
