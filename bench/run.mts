@@ -15,6 +15,7 @@ const benches: [string, string, string][] = [
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
   ['dataset', './dataset.ts', 'benchDataset'],
   ['workers', './workers.ts', 'benchWorkers'],
+  ['kernels', './kernels.ts', 'benchKernels'],
 ];
 
 const only = process.argv.slice(2);

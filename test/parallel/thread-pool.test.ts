@@ -97,10 +97,12 @@ test('every wired method: workers 1 and 2 give the same bits on tiny 1-D and 2-D
         assert.ok(pool.stats().tasks > tasks, `${name}: workers 2 used the pool`);
         assert.deepEqual(two, one, `${name}: same numbers with 1 and 2 workers`);
       }
-      // Each worker holds only its model's weights between tasks.
-      const counts = Object.values(pool.stats().tensorsByWorker);
-      assert.equal(counts.length, 2);
-      for (const count of counts) assert.equal(count, model.layersModel!.weights.length, 'worker tensor count');
+      // Between tasks a worker holds only its model (weights and kept kernel cache): another round leaves every
+      // worker's tensor count where it was.
+      const counts = pool.stats().tensorsByWorker;
+      assert.equal(Object.keys(counts).length, 2);
+      for (const [, method, options] of METHODS) await numbers(method, model, x, { ...options, workers: 2 });
+      assert.deepEqual(pool.stats().tensorsByWorker, counts, 'worker tensor counts after another round');
     } finally {
       x.dispose();
     }
@@ -268,6 +270,9 @@ test('settings that cross threads: MC-dropout masks, probabilities and Gauss-Leg
 
 test('a gradient task that fails inside a worker frees its tensors there (worker counts unchanged)', async () => {
   const pool = await startPool(model1d);
+  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 14);
+  await numbers(saliency, model1d, x, { workers: 2 });
+  const counts = pool.stats().tensorsByWorker;
   const wrong = {
     model: model1d,
     outputIndex: 0,
@@ -285,14 +290,12 @@ test('a gradient task that fails inside a worker frees its tensors there (worker
     consume: () => undefined,
   };
   await withoutLeaks(() => assert.rejects(runRowTasks(wrong, { workers: 2 })));
-  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 14);
   try {
     await numbers(saliency, model1d, x, { workers: 2 });
   } finally {
     x.dispose();
   }
-  for (const count of Object.values(pool.stats().tensorsByWorker))
-    assert.equal(count, model1d.layersModel!.weights.length, 'worker tensor count after a failed task');
+  assert.deepEqual(pool.stats().tensorsByWorker, counts, 'worker tensor counts after a failed task');
 });
 
 test('weights changed after the pool started (as the sanity check randomises a copy): the pool is replaced, numbers follow the new weights', async () => {
