@@ -246,7 +246,7 @@ test('a running pool never keeps the process alive (a script that ends without c
   assert.match(child.stdout, /^pool 2 2$/m);
 });
 
-test('settings that cross threads: MC-dropout masks, probabilities and Gauss-Legendre IG give the same bits with 1 and 2 workers', async () => {
+test('settings that cross threads: MC-dropout masks, probabilities, Gauss-Legendre IG and fast-path switches give the same bits with 1 and 2 workers', async () => {
   await startPool(model1d);
   const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 13);
   try {
@@ -259,6 +259,18 @@ test('settings that cross threads: MC-dropout masks, probabilities and Gauss-Leg
       const one = await numbers(method, model1d, x, { ...options, workers: 1 });
       const two = await numbers(method, model1d, x, { ...options, workers: 2 });
       assert.deepEqual(two, one, `${method.name} ${JSON.stringify(options)}`);
+    }
+    await startPool(model2d);
+    const x2 = tf.randomNormal([6, 6, 5, 2], 0, 1, 'float32', 16);
+    try {
+      const off = { execution: { fastPaths: { foldBatchNorm: false, maxPoolGradient: false, kernelCache: false } } };
+      for (const options of [off, {}]) {
+        const one = await numbers(integratedGradients, model2d, x2, { ...options, steps: 6, workers: 1 });
+        const two = await numbers(integratedGradients, model2d, x2, { ...options, steps: 6, workers: 2 });
+        assert.deepEqual(two, one, `fast paths ${JSON.stringify(options)}`);
+      }
+    } finally {
+      x2.dispose();
     }
     const plain = await numbers(saliency, model1d, x, { workers: 2 });
     const dropped = await numbers(saliency, model1d, x, { workers: 2, execution: { dropout: { seed: 5 } } });
