@@ -14,8 +14,8 @@ const benches: [string, string, string][] = [
   ['render', './render.ts', 'benchRender'],
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
   ['dataset', './dataset.ts', 'benchDataset'],
-  ['workers', './workers.ts', 'benchWorkers'],
   ['kernels', './kernels.ts', 'benchKernels'],
+  ['workers', './workers.ts', 'benchWorkers'],
 ];
 
 const only = process.argv.slice(2);
