@@ -96,8 +96,9 @@ function makeSnapshot(model: ExplainableModel): ModelSnapshot | null {
 
 /**
  * Rebuilds the model of a snapshot (in a worker, or in the main thread for tests): the same architecture, heads,
- * labels and softmax handling, with its own weight variables and a kept kernel cache (the fast paths' weights). The layer classes the topology names (the wingbeats
- * layers, GRUResetAfter, KerasFlatten, CausalConv1D) must be registered first (`registerLayerClasses`).
+ * labels and softmax handling, with its own weight variables and a kept kernel cache (the fast paths' weights). The
+ * layer classes the topology names (the wingbeats layers, GRUResetAfter, KerasFlatten, CausalConv1D) must be
+ * registered first (`registerLayerClasses`).
  * The model is owned by the caller: free it with `dispose()`.
  * @throws WingbeatsError UNSUPPORTED_MODEL when the topology cannot be rebuilt or the weights do not fit.
  */
