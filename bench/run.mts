@@ -14,6 +14,7 @@ const benches: [string, string, string][] = [
   ['render', './render.ts', 'benchRender'],
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
   ['dataset', './dataset.ts', 'benchDataset'],
+  ['floor', './floor.ts', 'benchFloor'],
   ['kernels', './kernels.ts', 'benchKernels'],
   ['workers', './workers.ts', 'benchWorkers'],
   ['onnx', './onnx.ts', 'benchOnnx'],

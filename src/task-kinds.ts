@@ -6,3 +6,4 @@
 import './parallel/forward-task.js';
 import './attribution/pooled-target-gradients.js';
 import './attribution/integrated-gradients-task.js';
+import './uncertainty/mc-dropout-rows.js';

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import { argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
-import { chunks } from '../util/batching.js';
+import { runRowTasks } from '../parallel/run-row-tasks.js';
+import { taskChunks } from '../parallel/task-chunks.js';
+import '../parallel/forward-task.js';
 import { runMethod } from './run-method.js';
-import { targetScores } from './target-gradients.js';
 import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
 import type { OptionSpec } from '../util/option-spec.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
@@ -71,21 +72,39 @@ function windowGrid(starts: number[][]): number[][] {
   return starts.reduce<number[][]>((acc, axis) => acc.flatMap((prefix) => axis.map((s) => [...prefix, s])), [[]]);
 }
 
-/** 1 inside the window, 0 outside, over the spatial shape (flat, row-major). */
-function windowMask(spatial: readonly number[], start: readonly number[], window: readonly number[]): Float32Array {
+/** Calls `visit` with the flat (row-major) index of every position inside the window, over the spatial shape. */
+function forEachInWindow(
+  spatial: readonly number[],
+  start: readonly number[],
+  window: readonly number[],
+  visit: (flat: number) => void,
+): void {
+  const walk = (axis: number, offset: number): void => {
+    if (axis === spatial.length) return visit(offset);
+    for (let i = start[axis]; i < start[axis] + window[axis]; i++) walk(axis + 1, offset * spatial[axis] + i);
+  };
+  walk(0, 0);
+}
+
+/** How many windows cover each position: per axis the starts covering an index, multiplied over the axes. */
+function windowCoverage(spatial: readonly number[], starts: number[][], window: readonly number[]): Float64Array {
+  const perAxis = spatial.map((n, axis) => {
+    const count = new Float64Array(n);
+    for (const s of starts[axis]) for (let i = s; i < s + window[axis]; i++) count[i]++;
+    return count;
+  });
   const size = spatial.reduce((a, b) => a * b, 1);
-  const mask = new Float32Array(size);
+  const coverage = new Float64Array(size);
   for (let flat = 0; flat < size; flat++) {
     let rest = flat;
-    let inside = true;
+    let product = 1;
     for (let axis = spatial.length - 1; axis >= 0; axis--) {
-      const i = rest % spatial[axis];
+      product *= perAxis[axis][rest % spatial[axis]];
       rest = Math.floor(rest / spatial[axis]);
-      if (i < start[axis] || i >= start[axis] + window[axis]) inside = false;
     }
-    if (inside) mask[flat] = 1;
+    coverage[flat] = product;
   }
-  return mask;
+  return coverage;
 }
 
 /**
@@ -106,7 +125,7 @@ export async function occlusion(
   options: OcclusionOptions = {},
 ): Promise<AttributionResult> {
   const functionName = 'occlusion';
-  return runMethod({ method: 'occlusion', functionName, reduction: 'max-abs' }, model, inputs, options, (ctx) => {
+  return runMethod({ method: 'occlusion', functionName, reduction: 'max-abs' }, model, inputs, options, async (ctx) => {
     const { x, targets } = ctx;
     const batch = x.shape[0];
     const spatial = spatialShape(x.shape);
@@ -128,57 +147,67 @@ export async function occlusion(
       options.stride ?? window.map((w) => Math.max(1, Math.floor(w / 2))),
       spatial.length,
     );
-    const grid = windowGrid(spatial.map((n, i) => windowStarts(n, window[i], stride[i])));
-    const masks = grid.map((start) => windowMask(spatial, start, window));
-    const positions = masks[0].length;
-    const coverage = new Float64Array(positions);
-    for (const mask of masks) mask.forEach((m, p) => (coverage[p] += m));
-    const baseline = baselineBatch(functionName, ctx, options.baseline);
-    try {
-      const sums = Array.from({ length: batch }, () => new Float64Array(positions));
-      const total = batch * grid.length;
-      const maskShape = [...spatial, ...(x.rank <= 2 ? [] : [1])];
-      for (const { start, end } of chunks(total, ctx.batchSize)) {
-        const rows = Array.from({ length: end - start }, (_, r) => start + r);
-        const exampleOf = rows.map((row) => Math.floor(row / grid.length));
-        const occluded = tf.tidy(() => {
-          const indices = tf.tensor1d(exampleOf, 'int32');
-          const flatMasks = new Float32Array(rows.length * positions);
-          rows.forEach((row, r) => flatMasks.set(masks[row % grid.length], r * positions));
-          const m = tf.tensor(flatMasks, [rows.length, ...maskShape]);
-          const xs = tf.gather(x, indices);
-          return tf.add(tf.mul(xs, tf.sub(1, m)), tf.mul(tf.gather(baseline, indices), m));
-        });
-        let scores: number[];
-        try {
-          scores = targetScores(
-            ctx.model,
-            occluded,
-            exampleOf.map((e) => targets[e]),
-            { ...ctx, batchSize: rows.length },
-          );
-        } finally {
-          occluded.dispose();
-        }
-        rows.forEach((row, r) => {
-          const e = exampleOf[r];
-          const drop = ctx.predictions[e][targets[e]] - scores[r];
-          const mask = masks[row % grid.length];
-          const sum = sums[e];
-          for (let p = 0; p < positions; p++) if (mask[p] !== 0) sum[p] += drop;
-        });
-        options.onProgress?.(end, total);
+    const starts = spatial.map((n, i) => windowStarts(n, window[i], stride[i]));
+    const grid = windowGrid(starts);
+    const coverage = windowCoverage(spatial, starts, window);
+    const positions = coverage.length;
+    const size = positions * channels;
+    const data = x.dataSync() as Float32Array;
+    const baselineTensor = baselineBatch(functionName, ctx, options.baseline);
+    const baseline = baselineTensor.dataSync() as Float32Array;
+    baselineTensor.dispose();
+    // Rows are example-major (row = example·windows + window); each chunk builds its occluded rows from the clean
+    // inputs, one forward pass scores them, and the drops are added to the covered positions in row order.
+    const sums = Array.from({ length: batch }, () => new Float64Array(positions));
+    const total = batch * grid.length;
+    const plan = taskChunks(total, ctx.batchSize);
+    await runRowTasks(
+      {
+        model: ctx.model,
+        outputIndex: ctx.outputIndex,
+        scores: ctx.scores,
+        execution: ctx.execution ?? {},
+        taskCount: plan.length,
+        tasks: (function* () {
+          for (const { start, end } of plan) {
+            const buffer = new Float32Array((end - start) * size);
+            for (let row = start; row < end; row++) {
+              const e = Math.floor(row / grid.length);
+              const offset = (row - start) * size;
+              buffer.set(data.subarray(e * size, (e + 1) * size), offset);
+              forEachInWindow(spatial, grid[row % grid.length], window, (p) => {
+                for (let c = 0; c < channels; c++)
+                  buffer[offset + p * channels + c] = baseline[e * size + p * channels + c];
+              });
+            }
+            yield {
+              kind: 'scores',
+              arrays: { rows: { data: buffer, shape: [end - start, ...x.shape.slice(1)] } },
+              numbers: {},
+            };
+          }
+        })(),
+        consume: (k, result) => {
+          const { start, end } = plan[k];
+          const classes = result.shape[1];
+          for (let row = start; row < end; row++) {
+            const e = Math.floor(row / grid.length);
+            const drop = ctx.predictions[e][targets[e]] - result.data[(row - start) * classes + targets[e]];
+            const sum = sums[e];
+            forEachInWindow(spatial, grid[row % grid.length], window, (p) => (sum[p] += drop));
+          }
+          options.onProgress?.(end, total);
+        },
+      },
+      { workers: ctx.workers },
+    );
+    const values = new Float32Array(batch * positions * channels);
+    sums.forEach((sum, e) => {
+      for (let p = 0; p < positions; p++) {
+        const v = coverage[p] > 0 ? sum[p] / coverage[p] : 0;
+        values.fill(v, (e * positions + p) * channels, (e * positions + p + 1) * channels);
       }
-      const values = new Float32Array(batch * positions * channels);
-      sums.forEach((sum, e) => {
-        for (let p = 0; p < positions; p++) {
-          const v = coverage[p] > 0 ? sum[p] / coverage[p] : 0;
-          values.fill(v, (e * positions + p) * channels, (e * positions + p + 1) * channels);
-        }
-      });
-      return { attributions: tf.tensor(values, x.shape) };
-    } finally {
-      baseline.dispose();
-    }
+    });
+    return { attributions: tf.tensor(values, x.shape) };
   });
 }

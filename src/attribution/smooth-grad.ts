@@ -4,7 +4,10 @@ import { argumentError } from '../util/errors.js';
 import { OptionSpec, checkOption } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
 import { createRng } from '../util/rng.js';
-import { runMethod } from './run-method.js';
+import { MethodContext, runMethod } from './run-method.js';
+import { gradientFormOf } from './gradient-forms.js';
+import { noisyCopy, smoothGradRows } from './smooth-grad-rows.js';
+import { Moments } from '../util/moments.js';
 import type { AttributionMethod, AttributionOptions, AttributionResult } from './types.js';
 import { disposeAttribution } from './types.js';
 
@@ -74,11 +77,15 @@ export function smoothGrad<O extends AttributionOptions>(
       throw argumentError(functionName, 'kind', "'smoothgrad', 'smoothgrad-sq' or 'vargrad'", kind);
     }
     return runMethod({ method: kind, functionName, reduction: 'max-abs' }, modelInput, inputs, opts, async (ctx) => {
-      const { x, targets } = ctx;
+      const { x } = ctx;
+      // Every copy's seeds are drawn up front (noise, then the inner method's), so no chunking changes them.
       const rng = createRng(opts.seed);
-      let sum: tf.Tensor | null = null;
-      let sumSq: tf.Tensor | null = null;
-      let innerName = '';
+      const noiseSeeds: number[] = [];
+      const innerSeeds: number[] = [];
+      for (let s = 0; s < samples; s++) {
+        noiseSeeds.push(rng.int32());
+        innerSeeds.push(rng.int32());
+      }
       const sigma = tf.tidy(() => {
         const flat = tf.reshape(x, [x.shape[0], -1]);
         return tf.reshape(tf.mul(tf.sub(tf.max(flat, 1), tf.min(flat, 1)), stdev), [
@@ -87,45 +94,58 @@ export function smoothGrad<O extends AttributionOptions>(
         ]);
       });
       try {
-        for (let s = 0; s < samples; s++) {
-          const seed = rng.int32();
-          const noisy = tf.tidy(() => tf.add(x, tf.mul(tf.randomNormal(x.shape, 0, 1, 'float32', seed), sigma)));
-          let result: AttributionResult;
-          try {
-            result = await method(ctx.model, noisy, {
-              ...opts,
-              target: targets,
-              seed: rng.int32(),
-              onProgress: undefined,
-            });
-          } finally {
-            noisy.dispose();
-          }
-          innerName = result.method;
-          const a = result.attributions;
-          const nextSum: tf.Tensor = sum === null ? tf.clone(a) : tf.add(sum, a);
-          const nextSq: tf.Tensor = tf.tidy(() => (sumSq === null ? tf.square(a) : tf.add(sumSq, tf.square(a))));
-          disposeAttribution(result);
-          sum?.dispose();
-          sumSq?.dispose();
-          sum = nextSum;
-          sumSq = nextSq;
-          opts.onProgress?.(s + 1, samples);
-        }
-        const total = sum as unknown as tf.Tensor;
-        const totalSq = sumSq as unknown as tf.Tensor;
-        const attributions = tf.tidy(() => {
-          const mean = tf.div(total, samples);
-          if (kind === 'smoothgrad') return mean;
-          const meanSq = tf.div(totalSq, samples);
-          return kind === 'smoothgrad-sq' ? meanSq : tf.relu(tf.sub(meanSq, tf.square(mean)));
-        });
-        return { attributions, method: `${innerName}+${kind}` };
+        const form = gradientFormOf(method as AttributionMethod<never>);
+        const progress = (done: number): void => opts.onProgress?.(done, samples);
+        const { moments, innerName } =
+          form === undefined
+            ? await nestedCopies(method, ctx, opts, sigma, noiseSeeds, innerSeeds, progress)
+            : { moments: await smoothGradRows(ctx, form, sigma, noiseSeeds, progress), innerName: form.name };
+        return { attributions: combined(moments, kind, samples, x.shape), method: `${innerName}+${kind}` };
       } finally {
         sigma.dispose();
-        (sum as tf.Tensor | null)?.dispose();
-        (sumSq as tf.Tensor | null)?.dispose();
       }
     });
   };
+}
+
+/** The copies one nested call of `method` at a time (any method); running sums per example in copy order. */
+async function nestedCopies<O extends AttributionOptions>(
+  method: AttributionMethod<O>,
+  ctx: MethodContext,
+  opts: O,
+  sigma: tf.Tensor,
+  noiseSeeds: readonly number[],
+  innerSeeds: readonly number[],
+  onCopies: (done: number) => void,
+): Promise<{ moments: Moments[]; innerName: string }> {
+  const { x, targets } = ctx;
+  const size = x.size / x.shape[0];
+  const moments = targets.map(() => new Moments(size));
+  let innerName = '';
+  for (let s = 0; s < noiseSeeds.length; s++) {
+    const noisy = noisyCopy(x, sigma, noiseSeeds[s]);
+    let result: AttributionResult;
+    try {
+      result = await method(ctx.model, noisy, { ...opts, target: targets, seed: innerSeeds[s], onProgress: undefined });
+    } finally {
+      noisy.dispose();
+    }
+    innerName = result.method;
+    const values = result.attributions.dataSync() as Float32Array;
+    disposeAttribution(result);
+    moments.forEach((m, e) => m.add(values.subarray(e * size, (e + 1) * size)));
+    onCopies(s + 1);
+  }
+  return { moments, innerName };
+}
+
+/** The attributions of `kind` from the running sums over `n` copies, as a float32 tensor of `shape`. */
+function combined(moments: Moments[], kind: SmoothGradKind, n: number, shape: number[]): tf.Tensor {
+  const size = moments[0]?.sum.length ?? 0;
+  const values = new Float32Array(moments.length * size);
+  moments.forEach((m, e) => {
+    const mean = kind === 'smoothgrad' ? m.mean(n) : kind === 'smoothgrad-sq' ? m.meanSquare(n) : m.variance(n);
+    values.set(mean, e * size);
+  });
+  return tf.tensor(values, shape);
 }

@@ -14,7 +14,8 @@ import {
   isAttributionMethodName,
 } from '../attribution/registry.js';
 import { disposeAttribution } from '../attribution/types.js';
-import { PixelFlippingOptions, PixelFlippingResult, pixelFlipping } from './pixel-flipping.js';
+import { PixelFlippingOptions, PixelFlippingResult, flipPlan, flipResult, flipSetup } from './pixel-flipping.js';
+import { FlipPlan, flipRows } from './flip-rows.js';
 import { Spread, aopc, perturbationAuc, spread } from './curve-summaries.js';
 import type { StatisticsSource } from './replacement-statistics.js';
 
@@ -178,12 +179,11 @@ export async function compareWithRandom(
   return withModelRequest(FUNCTION, modelInput, inputs, options, async (request) => {
     const { model, x, targets, batchSize } = request;
     const { methods: _m, randomSeeds: _r, methodOptions, onProgress, ...flipOptions } = options;
-    const common: PixelFlippingOptions = { ...flipOptions, target: targets, seed };
-    const totalCurves = methods.length + randomSeeds.length;
-    let curvesDone = 0;
-    const curveDone = (): void => onProgress?.(++curvesDone, totalCurves);
+    const batch = x.shape[0];
+    const setup = flipSetup(FUNCTION, request, flipOptions);
 
-    const methodResults: PixelFlippingResult[] = [];
+    // Every curve's plan first (method heatmaps ordered most relevant first, random orders from their seeds) ...
+    const plans: FlipPlan[] = [];
     for (const name of methods) {
       const attribution = await attributionMethods[name].run(model, x, {
         ...(methodOptions ?? {}),
@@ -197,19 +197,35 @@ export async function compareWithRandom(
       let heatmaps: Float32Array[];
       try {
         const values = attribution.heatmaps.dataSync() as Float32Array;
-        const per = values.length / x.shape[0];
-        heatmaps = Array.from({ length: x.shape[0] }, (_, e) => values.slice(e * per, (e + 1) * per));
+        const per = values.length / batch;
+        heatmaps = Array.from({ length: batch }, (_, e) => values.slice(e * per, (e + 1) * per));
       } finally {
         disposeAttribution(attribution);
       }
-      methodResults.push(await pixelFlipping(model, x, { ...common, heatmaps, order: 'most-relevant-first' }));
-      curveDone();
+      plans.push(flipPlan(FUNCTION, setup, batch, seed, heatmaps, 'most-relevant-first'));
     }
-    const randomResults: PixelFlippingResult[] = [];
-    for (const s of randomSeeds) {
-      randomResults.push(await pixelFlipping(model, x, { ...common, seed: s }));
-      curveDone();
-    }
+    for (const s of randomSeeds) plans.push(flipPlan(FUNCTION, setup, batch, s, null, 'most-relevant-first'));
+
+    // ... then the flipped rows of all curves as one chunked stream; step 0 is the request's own prediction.
+    const perCurve = setup.steps * batch;
+    let curvesDone = 0;
+    const flipped = await flipRows(request, setup, plans, (rows) => {
+      while (curvesDone < Math.floor(rows / perCurve)) {
+        curvesDone++;
+        onProgress?.(curvesDone, plans.length);
+      }
+    });
+    const resultOf = (i: number, curveSeed: number, order: 'most-relevant-first' | 'random'): PixelFlippingResult =>
+      flipResult(
+        request,
+        setup,
+        plans[i],
+        { scores: flipped.scores[i], finalInputs: flipped.finalInputs[i] },
+        curveSeed,
+        order,
+      );
+    const methodResults = methods.map((_, i) => resultOf(i, seed, 'most-relevant-first'));
+    const randomResults = randomSeeds.map((s, i) => resultOf(methods.length + i, s, 'random'));
 
     const first = methodResults[0] ?? randomResults[0];
     const results = targets.map((target, e): InputComparison => {

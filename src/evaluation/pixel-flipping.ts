@@ -9,7 +9,7 @@ import { argumentError, described } from '../util/errors.js';
 import type { InputLike, NestedArray } from '../execution/inputs.js';
 import { ModelRequest, RequestOptions, withModelRequest } from '../execution/model-request.js';
 import { createRng } from '../util/rng.js';
-import { chunks } from '../util/batching.js';
+import { FlipPlan, FlipSetup, flipRows } from './flip-rows.js';
 import { FlipOrder, PositionLayout, flipOrders, positionLayout, randomOrder, relevanceOrder } from './flip-order.js';
 import { StatisticsOption, StatisticsSource, replacementStatistics } from './replacement-statistics.js';
 
@@ -188,81 +188,72 @@ export async function pixelFlipping(
   return withModelRequest(FUNCTION, modelInput, inputs, options, (request) => flip(request, options));
 }
 
-function flip(request: ModelRequest, options: PixelFlippingOptions): PixelFlippingResult {
-  const { model, outputIndex, batchSize, execution, targets, labels } = request;
-  const scoreKind = request.scores;
+/** The setup every curve of a request shares: layout, schedule, replacement statistics, the clean inputs. */
+export function flipSetup(functionName: string, request: ModelRequest, options: PixelFlippingOptions): FlipSetup {
   const data = request.x.dataSync() as Float32Array;
   const batch = request.x.shape[0];
   const layout = positionLayout(request.x.shape.slice(1));
-  const size = layout.positions * layout.channels;
-  const { perStep, steps } = flipSchedule(FUNCTION, layout.positions, options.fraction ?? 0.25, options.step ?? 0.005);
-  const flipped = perStep * steps;
-  const relevance = options.heatmaps === undefined ? null : heatmapRows(FUNCTION, options.heatmaps, batch, layout);
-  const stats = replacementStatistics(FUNCTION, options.statistics, model, data, batch, layout);
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const order = options.order ?? 'most-relevant-first';
+  const { perStep, steps } = flipSchedule(
+    functionName,
+    layout.positions,
+    options.fraction ?? 0.25,
+    options.step ?? 0.005,
+  );
+  const stats = replacementStatistics(functionName, options.statistics, request.model, data, batch, layout);
+  return { layout, stats, perStep, steps, data };
+}
 
-  // The plan: flipped positions and one standard-normal draw per flipped position, per example.
+/**
+ * The plan of one curve per example: positions by relevance (or random without replacement, from `seed`) and one
+ * standard-normal draw per flipped position (from `seed`).
+ */
+export function flipPlan(
+  functionName: string,
+  setup: FlipSetup,
+  batch: number,
+  seed: number,
+  relevance: ArrayLike<number>[] | null,
+  order: FlipOrder,
+): FlipPlan {
+  const flipped = setup.perStep * setup.steps;
   const positions = Array.from({ length: batch }, (_, e) =>
     relevance === null
-      ? randomOrder(layout.positions, flipped, createRng(`${seed}:positions:${e}`))
-      : relevanceOrder(relevance[e], order, flipped, FUNCTION, 'heatmaps'),
+      ? randomOrder(setup.layout.positions, flipped, createRng(`${seed}:positions:${e}`))
+      : relevanceOrder(relevance[e], order, flipped, functionName, 'heatmaps'),
   );
   const draws = Array.from({ length: batch }, (_, e) => {
     const rng = createRng(`${seed}:values:${e}`);
     return Float64Array.from({ length: flipped }, () => rng.normal());
   });
+  return { positions, draws };
+}
 
-  // Rows are step-major (row r = step·batch + example); step 0 (the unflipped inputs) is the request's predictions.
-  // Each example's current input is flipped one step further per row.
-  const current = Array.from({ length: batch }, (_, e) => data.slice(e * size, (e + 1) * size));
-  const totalRows = (steps + 1) * batch;
-  const scoreRows: number[][][] = request.rows.map((row) => [row]);
-  let done = batch;
-  const evaluate = (start: number, end: number): void => {
-    const rows = end - start;
-    const buffer = new Float32Array(rows * size);
-    for (let r = start; r < end; r++) {
-      const e = r % batch;
-      const k = Math.floor(r / batch);
-      const row = current[e];
-      const mean = stats.mean[e];
-      const std = stats.std[e];
-      for (let j = (k - 1) * perStep; j < k * perStep; j++) {
-        const base = positions[e][j] * layout.channels;
-        for (let c = 0; c < layout.channels; c++) row[base + c] = mean[base + c] + std[base + c] * draws[e][j];
-      }
-      buffer.set(row, (r - start) * size);
-    }
-    const out = tf.tidy(() =>
-      model
-        .run(tf.tensor(buffer, [rows, ...layout.inputShape]), { outputIndex, scores: scoreKind, execution })
-        .dataSync(),
-    );
-    const classes = out.length / rows;
-    for (let r = start; r < end; r++)
-      scoreRows[r % batch].push(Array.from(out.subarray((r - start) * classes, (r - start + 1) * classes)));
-    done += rows;
-    options.onProgress?.(done, totalRows);
-  };
-  for (const { start, end } of chunks(totalRows - batch, batchSize)) evaluate(batch + start, batch + end);
-
+/** The result of one plan, with step 0 (the clean inputs' scores) from the request. */
+export function flipResult(
+  request: ModelRequest,
+  setup: FlipSetup,
+  plan: FlipPlan,
+  flipped: { scores: number[][][]; finalInputs: Float32Array[] },
+  seed: number,
+  order: FlipOrder | 'random',
+): PixelFlippingResult {
+  const { layout, perStep, steps } = setup;
   const fractions = Array.from({ length: steps + 1 }, (_, k) => (k * perStep) / layout.positions);
-  const curves = scoreRows.map((rows, e): PixelFlippingCurve => {
-    const target = targets[e];
+  const curves = request.targets.map((target, e): PixelFlippingCurve => {
+    const rows = [request.rows[e], ...flipped.scores[e]];
     return {
       target,
-      ...(labels?.[target] === undefined ? {} : { targetName: labels[target] }),
-      positions: positions[e],
+      ...(request.labels?.[target] === undefined ? {} : { targetName: request.labels[target] }),
+      positions: plan.positions[e],
       scores: rows,
       targetScores: rows.map((row) => row[target]),
       fractions,
-      finalInput: current[e],
+      finalInput: flipped.finalInputs[e],
     };
   });
   return {
-    order: relevance === null ? 'random' : order,
-    statistics: stats.source,
+    order,
+    statistics: setup.stats.source,
     seed,
     inputShape: layout.inputShape,
     positionShape: layout.positionShape,
@@ -270,7 +261,21 @@ function flip(request: ModelRequest, options: PixelFlippingOptions): PixelFlippi
     positionsPerStep: perStep,
     steps,
     output: request.output,
-    scores: scoreKind,
+    scores: request.scores,
     curves,
   };
+}
+
+async function flip(request: ModelRequest, options: PixelFlippingOptions): Promise<PixelFlippingResult> {
+  const batch = request.x.shape[0];
+  const setup = flipSetup(FUNCTION, request, options);
+  const relevance =
+    options.heatmaps === undefined ? null : heatmapRows(FUNCTION, options.heatmaps, batch, setup.layout);
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const order = options.order ?? 'most-relevant-first';
+  const plan = flipPlan(FUNCTION, setup, batch, seed, relevance, order);
+  const totalRows = (setup.steps + 1) * batch;
+  const flipped = await flipRows(request, setup, [plan], (done) => options.onProgress?.(batch + done, totalRows));
+  const one = { scores: flipped.scores[0], finalInputs: flipped.finalInputs[0] };
+  return flipResult(request, setup, plan, one, seed, relevance === null ? 'random' : order);
 }

@@ -10,6 +10,7 @@ import { ConvolutionWeights, ExecutionContext, layerBias, layerWeight } from './
 import type { FastPaths, LayerHook } from './execution-settings.js';
 import type { KernelCache } from './kernel-cache.js';
 import { foldBatchNorm } from './batch-norm-folding.js';
+import type { DropoutKeepMask } from './dropout-masks.js';
 import { Forward, PropagationRule, RuleSite, ruleForActivation, ruleForLayer } from './propagation-rule.js';
 import { applyActivation } from './activations.js';
 
@@ -18,10 +19,8 @@ type Symbolic = tf.SymbolicTensor;
 /** The state of one pass (built by `ExplainableModel.run` from its execution settings). */
 export interface PassState {
   rules?: readonly PropagationRule[];
-  /** When set, Dropout layers are active and draw their mask seeds from this source. */
-  dropoutSeed: (() => number) | null;
-  /** When true, each Dropout mask is drawn once for the whole batch (shape `[1, ...]`) and broadcast over its rows. */
-  shareDropoutMask?: boolean;
+  /** When set, Dropout layers are active and draw their keep-masks from this source. */
+  dropoutKeep: DropoutKeepMask | null;
   layerHook?: LayerHook;
   /** How many times the layer hook was called in this pass. */
   hookCalls: number;
@@ -84,10 +83,8 @@ function makeContext(state: PassState, layer: tf.layers.Layer, path: string, kee
       return rule.wrap(forward, site('activation', layer, `${path}:${name}#${activations++}`, name))(x);
     },
     dropout: (x, rate) => {
-      if (state.dropoutSeed === null || rate <= 0) return x;
-      const shape = state.shareDropoutMask === true ? [1, ...x.shape.slice(1)] : x.shape;
-      const keep = tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', state.dropoutSeed()), rate);
-      return tf.div(tf.mul(x, tf.cast(keep, 'float32')), 1 - rate);
+      if (state.dropoutKeep === null || rate <= 0) return x;
+      return tf.div(tf.mul(x, state.dropoutKeep(x.shape, rate)), 1 - rate);
     },
     fastPaths: state.fastPaths,
     convolutionWeights: (l) => convolutionWeights(state, l),

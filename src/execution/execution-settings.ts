@@ -15,6 +15,12 @@ export interface DropoutSettings {
    * draws its own mask.
    */
   fixedMasks?: boolean;
+  /**
+   * Monte-Carlo samples as rows of one batch: one seed per row; row r runs the thinned network that
+   * `{ seed: rowSeeds[r], fixedMasks: true }` gives (the same masks, whatever else shares the batch). `seed` and
+   * `fixedMasks` are then unused. A pass whose batch has another number of rows throws.
+   */
+  rowSeeds?: readonly number[];
 }
 
 /** Reads or replaces the output of one named layer during a pass (e.g. Grad-CAM's feature maps). */

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import { PassState, executeGraph, layerEndsInSoftmax } from './execute-graph.js';
+import { dropoutKeepMasks } from './dropout-masks.js';
 import type { ExecutionSettings } from './execution-settings.js';
 import { createRng } from '../util/rng.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
@@ -422,16 +423,9 @@ export class ExplainableModel {
 function passState(execution: ExecutionSettings, model: tf.LayersModel, kernels: KernelCache | null): PassState {
   const fastPaths = resolveFastPaths('run', execution.fastPaths);
   const folds = passFolds(model, execution, fastPaths);
-  const dropout = execution.dropout;
-  let dropoutSeed: (() => number) | null = null;
-  if (dropout !== undefined) {
-    const rng = createRng(dropout.seed);
-    dropoutSeed = () => rng.int32();
-  }
   return {
     rules: execution.rules,
-    dropoutSeed,
-    shareDropoutMask: dropout?.fixedMasks === true,
+    dropoutKeep: dropoutKeepMasks(execution.dropout),
     layerHook: execution.layerHook,
     hookCalls: 0,
     fastPaths,

@@ -30,19 +30,31 @@ export interface ModelSnapshot {
   softmaxOutputs: boolean[];
 }
 
-const snapshots = new WeakMap<ExplainableModel, ModelSnapshot | null>();
+interface CachedSnapshot {
+  snapshot: ModelSnapshot | null;
+  /** The weight variables' data ids when it was made (`Variable.assign` gives a variable a new one). */
+  dataIds: unknown[];
+}
+
+const snapshots = new WeakMap<ExplainableModel, CachedSnapshot>();
 let nextId = 0;
 
+function weightDataIds(model: ExplainableModel): unknown[] {
+  return (model.layersModel?.weights ?? []).map((w) => (w as unknown as { val?: { dataId?: unknown } }).val?.dataId);
+}
+
 /**
- * The snapshot of a LayersModel-backed model, made on first use and cached (the model's weights never change under
- * it: methods only read them). Returns `null` for a function model or a model whose topology cannot be serialised —
+ * The snapshot of a LayersModel-backed model, made on first use and cached until the model's weights change (a weight
+ * assigned since — e.g. the sanity check's randomisation of a copy — makes a new snapshot with a new id, and the
+ * model's pool is replaced). Returns `null` for a function model or a model whose topology cannot be serialised —
  * such models always run in the calling thread.
  */
 export function modelSnapshot(model: ExplainableModel): ModelSnapshot | null {
   const cached = snapshots.get(model);
-  if (cached !== undefined) return cached;
+  const dataIds = weightDataIds(model);
+  if (cached !== undefined && cached.dataIds.every((id, i) => id === dataIds[i])) return cached.snapshot;
   const snapshot = makeSnapshot(model);
-  snapshots.set(model, snapshot);
+  snapshots.set(model, { snapshot, dataIds });
   return snapshot;
 }
 
@@ -84,8 +96,9 @@ function makeSnapshot(model: ExplainableModel): ModelSnapshot | null {
 
 /**
  * Rebuilds the model of a snapshot (in a worker, or in the main thread for tests): the same architecture, heads,
- * labels and softmax handling, with its own weight variables. The layer classes the topology names (the wingbeats
- * layers, GRUResetAfter, KerasFlatten, CausalConv1D) must be registered first (`registerLayerClasses`).
+ * labels and softmax handling, with its own weight variables and a kept kernel cache (the fast paths' weights). The
+ * layer classes the topology names (the wingbeats layers, GRUResetAfter, KerasFlatten, CausalConv1D) must be
+ * registered first (`registerLayerClasses`).
  * The model is owned by the caller: free it with `dispose()`.
  * @throws WingbeatsError UNSUPPORTED_MODEL when the topology cannot be rebuilt or the weights do not fit.
  */
@@ -127,6 +140,8 @@ export async function rebuildModel(snapshot: ModelSnapshot): Promise<Explainable
       inputShape: snapshot.inputShape,
       softmaxOutputs: snapshot.softmaxOutputs,
       name: snapshot.name,
+      // Kept for the model's life, as the calling thread's request frame keeps one per call: the same fast-path weights.
+      cacheKernels: true,
     });
   } catch (error) {
     layers.dispose();

@@ -80,7 +80,6 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
   });
   const iterator = job.tasks[Symbol.iterator]();
   const report: RowJobReport = { inline: 0, pooled: 0 };
-  const snapshot = workers > 1 && job.taskCount > 1 && serial !== undefined ? modelSnapshot(job.model) : null;
   const backend = tf.getBackend();
   const accelerator = serial === undefined ? undefined : taskAccelerator(job.model, job.execution.backend);
   if (accelerator !== undefined) {
@@ -106,24 +105,29 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
     job.consume(index++, result);
     return true;
   };
-  if (snapshot === null || workerPlatform() === null) {
+  const inlineRest = (): RowJobReport => {
     while (runInline());
     return report;
-  }
-  let pool = runningPool(job.model, workers, backend);
+  };
+  const eligible =
+    workers > 1 &&
+    job.taskCount > 1 &&
+    serial !== undefined &&
+    workerPlatform() !== null &&
+    job.model.layersModel !== null;
+  if (!eligible) return inlineRest();
+  // A running pool is used at once, unless the model's weights changed since it started (then it is replaced).
+  let pool = runningPool(job.model, 1, backend);
+  if (pool !== undefined && runningPool(job.model, 1, backend, modelSnapshot(job.model)?.id) === undefined)
+    pool = undefined;
   if (pool === undefined) {
     const started = performance.now();
     if (!runInline()) return report;
     const expected = (performance.now() - started) * (job.taskCount - 1);
-    if (expected / workers < poolStartMs()) {
-      while (runInline());
-      return report;
-    }
-    pool = acquirePool(job.model, snapshot, workers, backend);
-    if (pool === undefined) {
-      while (runInline());
-      return report;
-    }
+    if (expected / workers < poolStartMs()) return inlineRest();
+    const snapshot = modelSnapshot(job.model);
+    pool = snapshot === null ? undefined : acquirePool(job.model, snapshot, workers, backend);
+    if (pool === undefined) return inlineRest();
   }
   await runOrdered(
     pool.run.bind(pool),

@@ -2,15 +2,16 @@
  * Execution settings in a form another thread can receive: propagation rules by their registered name, dropout as is.
  * Settings that cannot be described this way (a layer hook, an unregistered rule) make a job run in the calling thread.
  */
-import type { ExecutionSettings, DropoutSettings } from '../execution/execution-settings.js';
+import type { ExecutionSettings, DropoutSettings, FastPaths } from '../execution/execution-settings.js';
 import type { PropagationRule } from '../execution/propagation-rule.js';
 import { guidedRelu } from '../rules/guided-relu.js';
 import { WingbeatsError } from '../util/errors.js';
 
-/** Serialisable execution settings: rule names (each a registered rule) and dropout. */
+/** Serialisable execution settings: rule names (each a registered rule), dropout and the fast-path switches. */
 export interface SerialExecution {
   rules: string[];
   dropout?: DropoutSettings;
+  fastPaths?: FastPaths;
 }
 
 const rulesByName = new Map<string, PropagationRule>([[guidedRelu.name, guidedRelu]]);
@@ -38,7 +39,11 @@ export function serializeExecution(settings: ExecutionSettings): SerialExecution
     if (rulesByName.get(rule.name) !== rule) return undefined;
     rules.push(rule.name);
   }
-  return settings.dropout === undefined ? { rules } : { rules, dropout: { ...settings.dropout } };
+  return {
+    rules,
+    ...(settings.dropout === undefined ? {} : { dropout: { ...settings.dropout } }),
+    ...(settings.fastPaths === undefined ? {} : { fastPaths: { ...settings.fastPaths } }),
+  };
 }
 
 /** The execution settings a {@link SerialExecution} describes. */
@@ -52,5 +57,6 @@ export function deserializeExecution(serial: SerialExecution): ExecutionSettings
   return {
     ...(rules.length > 0 ? { rules } : {}),
     ...(serial.dropout === undefined ? {} : { dropout: { ...serial.dropout } }),
+    ...(serial.fastPaths === undefined ? {} : { fastPaths: { ...serial.fastPaths } }),
   };
 }

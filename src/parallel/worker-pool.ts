@@ -77,16 +77,30 @@ interface PoolEntry {
 const pools = new WeakMap<ExplainableModel, PoolEntry>();
 const watched = new WeakSet<ExplainableModel>();
 
-/** The pool running for `model` (of at least `size` workers on `backend`), if one is running. */
-export function runningPool(model: ExplainableModel, size = 1, backend?: string): WorkerPool | undefined {
+/**
+ * The pool running for `model` (of at least `size` workers, on `backend`, holding the weights of snapshot
+ * `snapshotId`, when given), if one is running.
+ */
+export function runningPool(
+  model: ExplainableModel,
+  size = 1,
+  backend?: string,
+  snapshotId?: number,
+): WorkerPool | undefined {
   const entry = pools.get(model);
-  if (entry === undefined || entry.pool.size < size || (backend !== undefined && entry.backend !== backend))
+  if (
+    entry === undefined ||
+    entry.pool.size < size ||
+    (backend !== undefined && entry.backend !== backend) ||
+    (snapshotId !== undefined && entry.snapshotId !== snapshotId)
+  )
     return undefined;
   return entry.pool;
 }
 
 /**
- * The pool of `model`, started when none runs (or the running one is smaller or on another backend: it is replaced).
+ * The pool of `model`, started when none runs (or the running one is smaller, on another backend or holds older
+ * weights: it is replaced).
  * Returns `undefined` without a registered platform. The pool is closed by `model.dispose()` or {@link closeWorkerPool}.
  */
 export function acquirePool(
@@ -96,7 +110,7 @@ export function acquirePool(
   backend: string,
 ): WorkerPool | undefined {
   if (platform === null) return undefined;
-  const running = runningPool(model, size, backend);
+  const running = runningPool(model, size, backend, snapshot.id);
   if (running !== undefined) return running;
   const old = pools.get(model);
   if (old !== undefined) void old.pool.close();

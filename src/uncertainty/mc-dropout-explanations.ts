@@ -3,7 +3,6 @@
  * Dropout layers switched on), with running mean and standard-deviation maps and, on request, every sample's heatmap
  * for quantile maps.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
@@ -17,21 +16,13 @@ import {
   attributionMethods,
   isAttributionMethodName,
 } from '../attribution/registry.js';
-import { disposeAttribution } from '../attribution/types.js';
+import { gradientFormOf } from '../attribution/gradient-forms.js';
+import { SampleReducer, type McDropoutSample, type SampleSpread } from './sample-reducer.js';
+import { mcDropoutRows } from './mc-dropout-rows.js';
+import { mcDropoutNested } from './mc-dropout-nested.js';
 import type { AttributionOptions } from '../attribution/types.js';
 
-/** One Monte-Carlo sample, as passed to `onSample`. */
-export interface McDropoutSample {
-  /** Sample number, from 0. */
-  index: number;
-  /**
-   * The sample's map per example (flat over the non-channel axes): the [0, 1] heatmap, or with `maps: 'signed'` the
-   * attributions summed over channels. Yours to keep.
-   */
-  heatmaps: Float32Array[];
-  /** The sample's scores per example (`[classes]` each, of kind `scores`). */
-  predictions: number[][];
-}
+export type { McDropoutSample, SampleSpread } from './sample-reducer.js';
 
 /** Options of {@link mcDropoutExplanations}; any further option is passed to the attribution method (e.g. `steps`). */
 export interface McDropoutExplanationsOptions extends AttributionOptions {
@@ -53,12 +44,6 @@ export interface McDropoutExplanationsOptions extends AttributionOptions {
   methodOptions?: Record<string, unknown>;
   /** Further method options. */
   [methodOption: string]: unknown;
-}
-
-/** Mean and standard deviation over samples. */
-export interface SampleSpread {
-  mean: number[];
-  std: number[];
 }
 
 /** The Monte-Carlo explanation of one example. */
@@ -122,31 +107,6 @@ function checkDropoutModel(model: ExplainableModel): void {
   }
 }
 
-class Moments {
-  readonly sum: Float64Array;
-  readonly sumSq: Float64Array;
-
-  constructor(size: number) {
-    this.sum = new Float64Array(size);
-    this.sumSq = new Float64Array(size);
-  }
-
-  add(values: ArrayLike<number>): void {
-    for (let i = 0; i < values.length; i++) {
-      this.sum[i] += values[i];
-      this.sumSq[i] += values[i] * values[i];
-    }
-  }
-
-  mean(n: number): Float64Array {
-    return this.sum.map((s) => s / n);
-  }
-
-  std(n: number): Float64Array {
-    return this.sumSq.map((q, i) => Math.sqrt(Math.max(0, q / n - (this.sum[i] / n) ** 2)));
-  }
-}
-
 /**
  * Heatmaps of any registered attribution method under Monte-Carlo dropout (Gal & Ghahramani 2016), the input of the
  * original `quantile_maps`. Each sample runs the method with `execution.dropout = { seed, fixedMasks: true }` (only
@@ -204,75 +164,25 @@ export async function mcDropoutExplanations(
     inputs,
     options,
     async (request) => {
-      const { model, x, targets, labels, outputIndex, batchSize } = request;
-      const classes = request.rows[0].length;
+      const { x, targets, labels } = request;
       const heatmapShape = x.rank >= 3 ? x.shape.slice(1, -1) : x.shape.slice(1);
       const positions = heatmapShape.reduce((a, b) => a * b, 1);
-      const maps = targets.map(() => new Moments(positions));
-      const scoreMoments = targets.map(() => new Moments(classes));
-      const probabilityMoments = targets.map(() => new Moments(classes));
-      let hasProbabilities = false;
-      const kept: Float32Array[][] = targets.map(() => []);
-      const perSampleScores: number[][][] = targets.map(() => []);
+      const reducer = new SampleReducer(targets.length, positions, request.rows[0].length, {
+        keepSamples: keepSamples === true,
+        samples,
+        onSample,
+        onProgress,
+      });
+      // Every sample's dropout seed is drawn up front, so neither chunking nor threads change a sample's masks.
       const rng = createRng(seed);
-      for (let s = 0; s < samples; s++) {
-        const sampleSeed = rng.int32();
-        const execution = { ...request.execution, dropout: { seed: sampleSeed, fixedMasks: true } };
-        const result = await run(model, x, {
-          ...methodOptions,
-          target: targets,
-          output: outputIndex,
-          batchSize,
-          seed: sampleSeed,
-          execution,
-        });
-        let heatmaps: Float32Array[];
-        let predictions: number[][];
-        try {
-          const attributions = result.attributions;
-          // Signed maps: the attributions summed over channels (read outside any tidy, which would walk the array).
-          const summed = mapKind === 'signed' && attributions.rank >= 3 ? tf.sum(attributions, -1) : null;
-          const values = (
-            mapKind === 'heatmap' ? result.heatmaps : (summed ?? attributions)
-          ).dataSync() as Float32Array;
-          summed?.dispose();
-          heatmaps = targets.map((_, e) => values.slice(e * positions, (e + 1) * positions));
-          predictions = result.predictions.arraySync();
-          if (result.probabilities !== undefined) {
-            hasProbabilities = true;
-            result.probabilities.arraySync().forEach((row, e) => probabilityMoments[e].add(row));
-          }
-        } finally {
-          disposeAttribution(result);
-        }
-        targets.forEach((_, e) => {
-          maps[e].add(heatmaps[e]);
-          scoreMoments[e].add(predictions[e]);
-          perSampleScores[e].push(predictions[e]);
-          if (keepSamples === true) kept[e].push(heatmaps[e]);
-        });
-        await onSample?.({ index: s, heatmaps, predictions });
-        onProgress?.(s + 1, samples);
-      }
+      const sampleSeeds = Array.from({ length: samples }, () => rng.int32());
+      const form = gradientFormOf(methodName);
+      if (form !== undefined) await mcDropoutRows(request, form, sampleSeeds, mapKind, reducer);
+      else await mcDropoutNested(request, run, methodOptions, sampleSeeds, mapKind, reducer);
       const examples = targets.map((target, e): McDropoutExample => ({
         target,
         ...(labels?.[target] === undefined ? {} : { targetName: labels[target] }),
-        mean: maps[e].mean(samples),
-        std: maps[e].std(samples),
-        ...(keepSamples === true ? { samples: kept[e] } : {}),
-        predictions: {
-          mean: Array.from(scoreMoments[e].mean(samples)),
-          std: Array.from(scoreMoments[e].std(samples)),
-          samples: perSampleScores[e],
-        },
-        ...(hasProbabilities
-          ? {
-              probabilities: {
-                mean: Array.from(probabilityMoments[e].mean(samples)),
-                std: Array.from(probabilityMoments[e].std(samples)),
-              },
-            }
-          : {}),
+        ...reducer.example(e),
       }));
       return {
         method: methodName,

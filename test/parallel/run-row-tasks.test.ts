@@ -28,7 +28,7 @@ import {
   type WorkerPool,
 } from '../../src/index.js';
 import { conv1dNet, conv2dNet } from '../tiny-models.js';
-import { useWasm, withoutLeaks } from '../helpers.js';
+import { rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 
 /** A pool that runs tasks on a rebuilt copy of the model in this thread, finishing them in scrambled order. */
 function fakePlatform(log: { started: number; maxInFlight: number; pools: number }) {
@@ -211,4 +211,18 @@ async function acquirePoolFor(model: ExplainableModel): Promise<void> {
 test('closeWorkerPool and dispose stop the pool', async () => {
   await closeWorkerPool(model1d);
   assert.equal(runningPool(model1d), undefined);
+});
+
+test('a bad workers value is refused in one line naming the argument, without leaks', async () => {
+  const x = tf.randomNormal([2, 12, 2], 0, 1, 'float32', 3);
+  try {
+    for (const workers of [0, 1.5, 65, Number.NaN]) {
+      await rejectsWithoutLeaks(
+        () => saliency(model1d, x, { workers }),
+        /^Argument 'workers' passed to 'saliency' must be an integer in \[1, 64\] but got /,
+      );
+    }
+  } finally {
+    x.dispose();
+  }
 });

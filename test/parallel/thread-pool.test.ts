@@ -25,7 +25,7 @@ import {
 } from '../../src/index.js';
 import { useWorkerThreads } from '../../src/node/parallel/thread-pool.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
-import { conv1dNet, conv2dNet } from '../tiny-models.js';
+import { conv1dNet, conv2dNet, seedWeights } from '../tiny-models.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 
 type Method = (model: ExplainableModel, x: tf.Tensor, options: Record<string, unknown>) => Promise<AttributionResult>;
@@ -97,10 +97,12 @@ test('every wired method: workers 1 and 2 give the same bits on tiny 1-D and 2-D
         assert.ok(pool.stats().tasks > tasks, `${name}: workers 2 used the pool`);
         assert.deepEqual(two, one, `${name}: same numbers with 1 and 2 workers`);
       }
-      // Each worker holds only its model's weights between tasks.
-      const counts = Object.values(pool.stats().tensorsByWorker);
-      assert.equal(counts.length, 2);
-      for (const count of counts) assert.equal(count, model.layersModel!.weights.length, 'worker tensor count');
+      // Between tasks a worker holds only its model (weights and kept kernel cache): another round leaves every
+      // worker's tensor count where it was.
+      const counts = pool.stats().tensorsByWorker;
+      assert.equal(Object.keys(counts).length, 2);
+      for (const [, method, options] of METHODS) await numbers(method, model, x, { ...options, workers: 2 });
+      assert.deepEqual(pool.stats().tensorsByWorker, counts, 'worker tensor counts after another round');
     } finally {
       x.dispose();
     }
@@ -244,7 +246,7 @@ test('a running pool never keeps the process alive (a script that ends without c
   assert.match(child.stdout, /^pool 2 2$/m);
 });
 
-test('settings that cross threads: MC-dropout masks, probabilities and Gauss-Legendre IG give the same bits with 1 and 2 workers', async () => {
+test('settings that cross threads: MC-dropout masks, probabilities, Gauss-Legendre IG and fast-path switches give the same bits with 1 and 2 workers', async () => {
   await startPool(model1d);
   const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 13);
   try {
@@ -258,6 +260,18 @@ test('settings that cross threads: MC-dropout masks, probabilities and Gauss-Leg
       const two = await numbers(method, model1d, x, { ...options, workers: 2 });
       assert.deepEqual(two, one, `${method.name} ${JSON.stringify(options)}`);
     }
+    await startPool(model2d);
+    const x2 = tf.randomNormal([6, 6, 5, 2], 0, 1, 'float32', 16);
+    try {
+      const off = { execution: { fastPaths: { foldBatchNorm: false, maxPoolGradient: false, kernelCache: false } } };
+      for (const options of [off, {}]) {
+        const one = await numbers(integratedGradients, model2d, x2, { ...options, steps: 6, workers: 1 });
+        const two = await numbers(integratedGradients, model2d, x2, { ...options, steps: 6, workers: 2 });
+        assert.deepEqual(two, one, `fast paths ${JSON.stringify(options)}`);
+      }
+    } finally {
+      x2.dispose();
+    }
     const plain = await numbers(saliency, model1d, x, { workers: 2 });
     const dropped = await numbers(saliency, model1d, x, { workers: 2, execution: { dropout: { seed: 5 } } });
     assert.notDeepEqual(dropped.attributions, plain.attributions, 'dropout reached the workers');
@@ -268,6 +282,9 @@ test('settings that cross threads: MC-dropout masks, probabilities and Gauss-Leg
 
 test('a gradient task that fails inside a worker frees its tensors there (worker counts unchanged)', async () => {
   const pool = await startPool(model1d);
+  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 14);
+  await numbers(saliency, model1d, x, { workers: 2 });
+  const counts = pool.stats().tensorsByWorker;
   const wrong = {
     model: model1d,
     outputIndex: 0,
@@ -285,12 +302,33 @@ test('a gradient task that fails inside a worker frees its tensors there (worker
     consume: () => undefined,
   };
   await withoutLeaks(() => assert.rejects(runRowTasks(wrong, { workers: 2 })));
-  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 14);
   try {
     await numbers(saliency, model1d, x, { workers: 2 });
   } finally {
     x.dispose();
   }
-  for (const count of Object.values(pool.stats().tensorsByWorker))
-    assert.equal(count, model1d.layersModel!.weights.length, 'worker tensor count after a failed task');
+  assert.deepEqual(pool.stats().tensorsByWorker, counts, 'worker tensor counts after a failed task');
+});
+
+test('weights changed after the pool started (as the sanity check randomises a copy): the pool is replaced, numbers follow the new weights', async () => {
+  const net = conv1dNet(21);
+  const model = ExplainableModel.from(net);
+  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 15);
+  try {
+    const first = await startPool(model);
+    const before = await numbers(saliency, model, x, { workers: 2 });
+    seedWeights(net, 22);
+    const one = await numbers(saliency, model, x, { workers: 1 });
+    assert.notDeepEqual(one.attributions, before.attributions, 'the new weights change the map');
+    const tasks = first.stats().tasks;
+    assert.deepEqual(await numbers(saliency, model, x, { workers: 2 }), one, 'the old weights are never used');
+    assert.equal(first.stats().tasks, tasks, 'the stale pool got no task');
+    const second = await startPool(model);
+    assert.notEqual(second, first, 'a new pool holds the new weights');
+    assert.deepEqual(await numbers(saliency, model, x, { workers: 2 }), one);
+    assert.ok(second.stats().tasks > 2, 'the new pool ran the job');
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
 });

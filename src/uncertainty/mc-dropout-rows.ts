@@ -1,0 +1,140 @@
+/**
+ * Monte-Carlo samples as rows of chunked gradient passes, for the methods that are one input gradient per row
+ * ({@link GradientForm}): rows are sample-major (row = sample·batch + example) and chunked by `batchSize`; every row runs
+ * the thinned network of its sample's seed (`execution.dropout.rowSeeds`, masks independent of the chunking); one pass
+ * per chunk gives the gradients and the scores under the same masks; the chunk's maps and scores are read back once and
+ * handed to the reducer in sample order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelRequest } from '../execution/model-request.js';
+import {
+  BatchRows,
+  RowTask,
+  RowTaskContext,
+  TaskArray,
+  batchRows,
+  registerRowTaskKind,
+  taskTensor,
+  tidyArray,
+} from '../parallel/row-task.js';
+import { runRowTasks } from '../parallel/run-row-tasks.js';
+import { taskChunks } from '../parallel/task-chunks.js';
+import { GradientForm, gradientFormNames, gradientFormOf } from '../attribution/gradient-forms.js';
+import { gradientsAndScores } from '../attribution/gradients-and-scores.js';
+import { heatmapOf } from '../attribution/heatmap.js';
+import { SampleReducer, softmaxRow } from './sample-reducer.js';
+
+/** What a sample map is: the method's heatmap, or its attributions summed over channels. */
+export type SampleMapKind = 'heatmap' | 'signed';
+
+/**
+ * Executor of `'mc-dropout-maps'`: `arrays.rows`, `numbers.targets`, `numbers.rowSeeds` (one dropout seed per row),
+ * `numbers.form` ([index in `gradientFormNames`]) and `numbers.signed` ([1] for signed maps) → `[rows, positions +
+ * classes]`: each row's map (heatmap or attributions summed over channels) followed by its scores, from ONE
+ * forward+backward pass under the row's thinned network.
+ */
+export function mcDropoutMapsTask(task: RowTask, { model, execution }: RowTaskContext): TaskArray {
+  const form = gradientFormOf(gradientFormNames[task.numbers.form[0]]) as GradientForm;
+  const rowSeeds = task.numbers.rowSeeds;
+  const rows = taskTensor(task.arrays.rows);
+  try {
+    const pass = gradientsAndScores(model, rows, task.numbers.targets, {
+      outputIndex: task.outputIndex,
+      scores: task.scores,
+      execution: { ...execution, dropout: { seed: rowSeeds[0], rowSeeds } },
+    });
+    return tidyArray(() => {
+      const attributions = form.attributions(pass.gradients, rows);
+      pass.gradients.dispose();
+      const map =
+        task.numbers.signed[0] !== 1
+          ? heatmapOf(attributions, form.reduction)
+          : attributions.rank >= 3
+            ? tf.sum(attributions, -1)
+            : attributions;
+      const flatMap = tf.reshape(map, [rows.shape[0], -1]);
+      return tf.concat([flatMap, tf.tensor2d(pass.scores, [rows.shape[0], pass.classes])], 1);
+    });
+  } finally {
+    rows.dispose();
+  }
+}
+
+registerRowTaskKind('mc-dropout-maps', mcDropoutMapsTask);
+
+/** Rows [start, end) of the sample-major row list (example `row % batch` of the batch), as a task array. */
+function repeatedRows(batchRowsOf: BatchRows, batch: number, start: number, end: number): TaskArray {
+  const data = new Float32Array((end - start) * batchRowsOf.rowSize);
+  for (let row = start; row < end; row++) {
+    const e = row % batch;
+    data.set(
+      batchRowsOf.data.subarray(e * batchRowsOf.rowSize, (e + 1) * batchRowsOf.rowSize),
+      (row - start) * batchRowsOf.rowSize,
+    );
+  }
+  return { data, shape: [end - start, ...batchRowsOf.rowShape] };
+}
+
+/**
+ * Runs every sample of `sampleSeeds` as rows (`taskChunks` of them, `'mc-dropout-maps'` row tasks on the model's
+ * worker pool, `request.workers`) and feeds the reducer one whole sample at a time, in order.
+ */
+export async function mcDropoutRows(
+  request: ModelRequest,
+  form: GradientForm,
+  sampleSeeds: readonly number[],
+  mapKind: SampleMapKind,
+  reducer: SampleReducer,
+): Promise<void> {
+  const { model, x, targets, outputIndex, scores: scoreKind } = request;
+  const batch = x.shape[0];
+  const positions = (x.rank >= 3 ? x.shape.slice(1, -1) : x.shape.slice(1)).reduce((a, b) => a * b, 1);
+  const rules = [...form.rules, ...(request.execution.rules ?? [])];
+  const softmax = model.endsInSoftmax(outputIndex) && scoreKind === 'logits';
+  const hasProbabilities = model.endsInSoftmax(outputIndex) || scoreKind === 'probabilities';
+  const plan = taskChunks(sampleSeeds.length * batch, request.batchSize);
+  const source = batchRows(x);
+  const formIndex = gradientFormNames.indexOf(form.name);
+  // A sample goes to the reducer when its last example's row is consumed.
+  let maps: Float32Array[] = [];
+  let predictions: number[][] = [];
+  await runRowTasks(
+    {
+      model,
+      outputIndex,
+      scores: scoreKind,
+      execution: { ...request.execution, rules },
+      taskCount: plan.length,
+      tasks: (function* () {
+        for (const { start, end } of plan) {
+          yield {
+            kind: 'mc-dropout-maps',
+            arrays: { rows: repeatedRows(source, batch, start, end) },
+            numbers: {
+              targets: Array.from({ length: end - start }, (_, r) => targets[(start + r) % batch]),
+              rowSeeds: Array.from({ length: end - start }, (_, r) => sampleSeeds[Math.floor((start + r) / batch)]),
+              form: [formIndex],
+              signed: [mapKind === 'signed' ? 1 : 0],
+            },
+          };
+        }
+      })(),
+      consume: (k, result) => {
+        const { start, end } = plan[k];
+        const width = result.shape[1];
+        for (let row = start; row < end; row++) {
+          const offset = (row - start) * width;
+          maps.push(result.data.slice(offset, offset + positions));
+          predictions.push(Array.from(result.data.subarray(offset + positions, offset + width)));
+          if (row % batch !== batch - 1) continue;
+          const probabilities = hasProbabilities ? predictions.map((p) => (softmax ? softmaxRow(p) : p)) : undefined;
+          reducer.add(maps, predictions, probabilities);
+          maps = [];
+          predictions = [];
+        }
+      },
+    },
+    { workers: request.workers },
+  );
+  await reducer.settled();
+}

@@ -1,0 +1,121 @@
+/**
+ * The methods at their floor on the Node worker pool: SmoothGrad (gradient inner methods), MC-dropout explanations,
+ * pixel flipping, the random comparison and occlusion give the same bits with workers 1 and 2 on tiny 1-D and 2-D
+ * models; the pool really runs their tasks; no tensor leaks in the main thread or the workers.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import {
+  ExplainableModel,
+  compareWithRandom,
+  guidedBackprop,
+  inputXGradient,
+  mcDropoutExplanations,
+  occlusion,
+  pixelFlipping,
+  saliency,
+  setWorkerPlatform,
+  smoothGrad,
+  startWorkerPool,
+  type AttributionResult,
+  type WorkerPool,
+} from '../../src/index.js';
+import { useWorkerThreads } from '../../src/node/parallel/thread-pool.js';
+import { conv1dNet, seedWeights } from '../tiny-models.js';
+import { useWasm, withoutLeaks } from '../helpers.js';
+
+let model1d: ExplainableModel;
+let model2d: ExplainableModel;
+
+/** Input [6, 5, 2] → Conv2D(3, 3×3, same, relu) → MaxPool2D → Flatten → Dropout(0.4) → Dense(3, softmax). */
+function conv2dDropoutNet(seed: number): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [6, 5, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dropout({ rate: 0.4 }),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  seedWeights(model, seed);
+  return model;
+}
+
+before(async () => {
+  await useWasm();
+  useWorkerThreads();
+  model1d = ExplainableModel.from(conv1dNet(91));
+  model2d = ExplainableModel.from(conv2dDropoutNet(92));
+});
+
+after(() => {
+  model1d.dispose();
+  model2d.dispose();
+  setWorkerPlatform(null);
+});
+
+async function attributionNumbers(pending: Promise<AttributionResult>): Promise<number[]> {
+  const r = await pending;
+  const values = Array.from(r.attributions.dataSync());
+  tf.dispose([r.attributions, r.heatmaps, r.predictions, r.probabilities ?? []]);
+  return values;
+}
+
+type Call = (model: ExplainableModel, x: tf.Tensor, workers: number) => Promise<unknown>;
+
+const CALLS: [string, Call][] = [
+  [
+    'smoothGrad(saliency)',
+    (m, x, workers) =>
+      attributionNumbers(smoothGrad(saliency, { noiseSamples: 5, seed: 3 })(m, x, { workers, batchSize: 4 })),
+  ],
+  [
+    'smoothGrad(guidedBackprop)',
+    (m, x, workers) =>
+      attributionNumbers(smoothGrad(guidedBackprop, { noiseSamples: 5, seed: 3 })(m, x, { workers, batchSize: 4 })),
+  ],
+  [
+    'smoothGrad(inputXGradient, vargrad)',
+    (m, x, workers) =>
+      attributionNumbers(
+        smoothGrad(inputXGradient, { noiseSamples: 5, seed: 3, kind: 'vargrad' })(m, x, { workers, batchSize: 4 }),
+      ),
+  ],
+  [
+    'mcDropoutExplanations',
+    (m, x, workers) => mcDropoutExplanations(m, x, { samples: 7, seed: 5, keepSamples: true, workers, batchSize: 4 }),
+  ],
+  ['pixelFlipping', (m, x, workers) => pixelFlipping(m, x, { seed: 2, fraction: 0.5, workers, batchSize: 4 })],
+  ['compareWithRandom', (m, x, workers) => compareWithRandom(m, x, { seed: 2, randomSeeds: 3, workers, batchSize: 4 })],
+  [
+    'occlusion',
+    (m, x, workers) => attributionNumbers(occlusion(m, x, { window: 2, stride: 1, workers, batchSize: 4 })),
+  ],
+];
+
+test('floor methods: workers 1 and 2 give the same bits on tiny 1-D and 2-D models; the pool runs their tasks', async () => {
+  for (const [model, shape] of [
+    [model1d, [3, 12, 2]],
+    [model2d, [3, 6, 5, 2]],
+  ] as const) {
+    const pool: WorkerPool | undefined = await startWorkerPool(model, 2);
+    assert.ok(pool !== undefined, 'a pool of worker threads');
+    const x = tf.randomNormal([...shape], 0, 1, 'float32', 9);
+    try {
+      for (const [name, call] of CALLS) {
+        const tasks: number = pool.stats().tasks;
+        const one = await withoutLeaks(() => call(model, x, 1));
+        assert.equal(pool.stats().tasks, tasks, `${name}: workers 1 ran in the calling thread`);
+        const two = await withoutLeaks(() => call(model, x, 2));
+        assert.ok(pool.stats().tasks > tasks, `${name}: workers 2 used the pool`);
+        assert.deepEqual(two, one, `${name}: same numbers with 1 and 2 workers`);
+      }
+      for (const count of Object.values(pool.stats().tensorsByWorker))
+        assert.equal(count, model.layersModel!.weights.length, 'worker tensor count');
+    } finally {
+      x.dispose();
+    }
+  }
+});
