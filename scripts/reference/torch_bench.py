@@ -17,8 +17,9 @@ Methods (inputs channels-last float32, as the library; targets given by the call
 - gradients / saliency: d target logit / d input; saliency = |gradient| (captum.attr.Saliency, abs=True).
 - guided-backprop: ReLU backward replaced by relu(dy)·[x > 0] (captum.attr.GuidedBackprop).
 - integrated-gradients: the library's trapezoid rule with `steps` intervals = steps + 1 gradient evaluations (51 for
-  50 steps) at alpha = k/steps, weights 1/steps (1/(2·steps) at both ends), zero baseline, attribution
-  (x − baseline)·Σ w_k g_k; all points of all inputs in one batch unless `batchSize` (captum's internal_batch_size).
+  50 steps) at alpha = k/steps, weights 1/steps (1/(2·steps) at both ends), zero baseline by default, attribution
+  (x − baseline)·Σ w_k g_k (`baseline`: the key of a stored input, one row or one per input); all points of all
+  inputs in one batch unless `batchSize` (captum's internal_batch_size).
 - smoothgrad: `noiseSamples` noisy copies per input, σ = noiseStdev·(max − min) of each input, all copies in one batch
   unless `batchSize` (captum.attr.NoiseTunnel(Saliency), nt_type 'smoothgrad', nt_samples_batch_size), mean of
   |gradient|.
@@ -147,11 +148,11 @@ def in_chunks(total, size):
     return [(s, min(total, s + size)) for s in range(0, total, size)]
 
 
-def integrated_gradients(layers, x, targets, steps=50, batchSize=None):
+def integrated_gradients(layers, x, targets, steps=50, batchSize=None, baseline=None):
     alphas = torch.arange(steps + 1, dtype=torch.float32) / steps
     weights = torch.full((steps + 1,), 1.0 / steps)
     weights[0] = weights[-1] = 0.5 / steps
-    baseline = torch.zeros_like(x)
+    baseline = torch.zeros_like(x) if baseline is None else baseline.expand_as(x)
     points = steps + 1
     view = (-1,) + (1,) * (x.dim() - 1)
     # Rows ordered as Captum's: all inputs at alpha_0, then all at alpha_1, ...
@@ -243,9 +244,12 @@ def serve():
                 layers, x = models[req['model']], inputs[req['input']]
                 method = METHODS[req['method']]
                 targets = torch.tensor(req.get('targets') or [0] * x.shape[0], dtype=torch.long)
+                options = dict(req.get('options', {}))
+                if isinstance(options.get('baseline'), str):  # a stored input (one row or one per input)
+                    options['baseline'] = inputs[options['baseline']]
                 torch.manual_seed(int(req.get('seed', 0)))
                 start = time.perf_counter()
-                result = method(layers, x, targets, **req.get('options', {}))
+                result = method(layers, x, targets, **options)
                 ms = (time.perf_counter() - start) * 1000
                 result = channels_last(result.detach()) if req['method'] not in ('forward', 'mc-dropout') else result
                 answer = dict(ok=True, ms=ms, checksum=float(result.double().abs().sum()))
