@@ -224,7 +224,7 @@ function roundAll(values: Record<string, number>): Record<string, number> {
 }
 
 /** A seeded baseline per input: the input's mean plus half its standard deviation times standard-normal noise. */
-function randomBaseline(batch: BenchBatch, seed: number): tf.Tensor {
+export function randomBaseline(batch: BenchBatch, seed: number): tf.Tensor {
   return tf.tidy(() => {
     const x = tf.tensor(batch.data, batch.shape);
     const axes = batch.shape.slice(1).map((_, i) => i + 1);
