@@ -3,6 +3,7 @@
  * issue 15 (library only, default options of each method), and the floor ratios of the sampled methods: 100
  * Monte-Carlo-dropout samples of saliency ÷ the same 100 rows of plain forward+backward passes, and a full
  * pixel-flipping run ÷ the same number of plain forward rows. Skips the real models when ../shared is absent.
+ * A method whose first run takes over 5 s is timed by that run alone (warm-up included; `runsMs` has one entry).
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
@@ -25,9 +26,15 @@ function flag(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 
-/** Times `fn` once untimed (warm-up) and `repeats` times; returns the median and the runs. */
+/** A first run slower than this is kept as the only sample (warm-up included), so the matrix stays within minutes. */
+const SLOW_MS = 5000;
+
+/** Times `fn` once as warm-up and `repeats` times; returns the median and the runs (one run when the first is slow). */
 async function measure(fn: () => Promise<void>, repeats: number): Promise<{ ms: number; runsMs: number[] }> {
+  const first = performance.now();
   await fn();
+  const firstMs = performance.now() - first;
+  if (firstMs > SLOW_MS) return { ms: round(firstMs), runsMs: [round(firstMs)] };
   const runsMs: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const start = performance.now();
