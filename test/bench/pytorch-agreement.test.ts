@@ -33,6 +33,7 @@ describe('agreement helpers', () => {
     assert.deepEqual(agreement(a, b), { maxAbsDiff: 0.5, maxAbsReference: 4, relative: 0.125 });
     assert.equal(withinShare(a, b, 0.1), 2 / 3);
     assert.throws(() => agreement(a, Float32Array.from([1])), /3 values vs 1/);
+    assert.equal(examplesWithin(Float32Array.from([1, 2, 3, 4]), Float32Array.from([1, 2, 3, 5]), 2, 1e-4), '1/2');
   });
   test('median of odd and even counts', () => {
     assert.equal(median([3, 1, 2]), 2);
