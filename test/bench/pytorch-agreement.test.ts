@@ -10,6 +10,7 @@ import { benchBatch, type BenchBatch } from '../../bench/bench-inputs.js';
 import {
   agreement,
   BENCH_MODELS,
+  examplesWithin,
   median,
   randomBaseline,
   withinShare,
