@@ -30,6 +30,34 @@ export { stopGradient, scaleGradient, withSurrogateGradient } from './rules/grad
 export { copyExplainableModel } from './execution/model-copy.js';
 export { REQUEST_OPTIONS } from './execution/model-request.js';
 export type { RequestOptions } from './execution/model-request.js';
+export { MAX_WORKERS } from './execution/model-request.js';
+export { modelSnapshot, rebuildModel } from './parallel/model-snapshot.js';
+export type { ModelSnapshot, SnapshotWeight } from './parallel/model-snapshot.js';
+export {
+  registerRowTaskKind,
+  executeRowTask,
+  hasRowTaskKind,
+  taskTensor,
+  tidyArray,
+  batchRows,
+  rowsOf,
+} from './parallel/row-task.js';
+export type { RowTask, RowResult, TaskArray, RowTaskContext, RowTaskExecutor, BatchRows } from './parallel/row-task.js';
+export { registerSerialRule, serializeExecution, deserializeExecution } from './parallel/serial-execution.js';
+export type { SerialExecution } from './parallel/serial-execution.js';
+export { runRowTasks, POOL_START_MS } from './parallel/run-row-tasks.js';
+export type { RowJob, RowTaskInput, RowTaskOptions, RowJobReport } from './parallel/run-row-tasks.js';
+export { taskChunks, TASKS_PER_JOB } from './parallel/task-chunks.js';
+export {
+  setWorkerPlatform,
+  workerPlatform,
+  defaultWorkerCount,
+  runningPool,
+  acquirePool,
+  closeWorkerPool,
+} from './parallel/worker-pool.js';
+export type { WorkerPool, WorkerPoolFactory, WorkerPlatform } from './parallel/worker-pool.js';
+export { predictScores } from './parallel/forward-task.js';
 export { registerLayerOp } from './execution/layer-ops.js';
 export { layerWeight } from './execution/layer-op.js';
 export type { ExecutionContext, LayerOp } from './execution/layer-op.js';

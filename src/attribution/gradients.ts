@@ -1,7 +1,7 @@
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
 import { runMethod } from './run-method.js';
-import { targetGradients } from './target-gradients.js';
+import { pooledTargetGradients } from './pooled-target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
 /**
@@ -23,8 +23,6 @@ export async function gradients(
     model,
     inputs,
     options,
-    (ctx) => ({
-      attributions: targetGradients(ctx.model, ctx.x, ctx.targets, ctx),
-    }),
+    async (ctx) => ({ attributions: await pooledTargetGradients(ctx) }),
   );
 }

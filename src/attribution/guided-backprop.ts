@@ -2,7 +2,7 @@ import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
 import { guidedRelu } from '../rules/guided-relu.js';
 import { runMethod } from './run-method.js';
-import { targetGradients } from './target-gradients.js';
+import { pooledTargetGradients } from './pooled-target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
 /**
@@ -26,7 +26,5 @@ export async function guidedBackprop(
     reduction: 'max-abs',
     execution: { rules: [guidedRelu] },
   } as const;
-  return runMethod(frame, model, inputs, options, (ctx) => ({
-    attributions: targetGradients(ctx.model, ctx.x, ctx.targets, ctx),
-  }));
+  return runMethod(frame, model, inputs, options, async (ctx) => ({ attributions: await pooledTargetGradients(ctx) }));
 }

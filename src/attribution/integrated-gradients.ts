@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import { OptionSpec, checkOption } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
-import { chunks } from '../util/batching.js';
+import { batchRows, rowsOf } from '../parallel/row-task.js';
+import { runRowTasks } from '../parallel/run-row-tasks.js';
+import { taskChunks } from '../parallel/task-chunks.js';
+import './integrated-gradients-task.js';
 import { runMethod } from './run-method.js';
-import { targetGradients, targetScores } from './target-gradients.js';
+import { targetScores } from './target-gradients.js';
 import { IntegrationMethod, integrationMethods, integrationPoints } from './integral-approximation.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
@@ -76,45 +79,60 @@ export async function integratedGradients(
       const points = alphas.length;
       const featureSize = x.size / batch;
       const baseline = baselineBatch(functionName, ctx, options.baseline);
-      let integral: tf.Tensor2D = tf.zeros([batch, featureSize]);
       try {
         const total = batch * points;
+        const plan = taskChunks(total, ctx.batchSize);
+        const inputs = batchRows(x);
+        const baselines = batchRows(baseline);
+        const firstExample = plan.map(({ start }) => Math.floor(start / points));
+        const integral = new Float32Array(batch * featureSize);
         let done = 0;
-        for (const { start, end } of chunks(total, ctx.batchSize)) {
-          const rows = end - start;
-          const exampleOf = Array.from({ length: rows }, (_, r) => Math.floor((start + r) / points));
-          const alphaOf = Array.from({ length: rows }, (_, r) => alphas[(start + r) % points]);
-          const next = tf.tidy(() => {
-            const indices = tf.tensor1d(exampleOf, 'int32');
-            const xs = tf.gather(x, indices);
-            const bs = tf.gather(baseline, indices);
-            const a = tf.reshape(tf.tensor1d(alphaOf, 'float32'), [rows, ...x.shape.slice(1).map(() => 1)]);
-            const path = tf.add(bs, tf.mul(a, tf.sub(xs, bs)));
-            const grads = targetGradients(
-              ctx.model,
-              path,
-              exampleOf.map((e) => targets[e]),
-              { ...ctx, batchSize: rows },
-            );
-            // Weighted sum of each row's gradient into its example: W[batch, rows] · G[rows, features].
-            const w = new Float32Array(batch * rows);
-            for (let r = 0; r < rows; r++) w[exampleOf[r] * rows + r] = weights[(start + r) % points];
-            const contribution = tf.matMul(tf.tensor2d(w, [batch, rows]), tf.reshape(grads, [rows, featureSize]));
-            return tf.add(integral, contribution) as tf.Tensor2D;
-          });
-          integral.dispose();
-          integral = next;
-          done += rows;
-          options.onProgress?.(done, total);
+        await runRowTasks(
+          {
+            model: ctx.model,
+            outputIndex: ctx.outputIndex,
+            scores: ctx.scores,
+            execution: ctx.execution ?? {},
+            taskCount: plan.length,
+            tasks: (function* () {
+              for (const [k, { start, end }] of plan.entries()) {
+                const e0 = firstExample[k];
+                const e1 = Math.floor((end - 1) / points) + 1;
+                const rows = Array.from({ length: end - start }, (_, r) => start + r);
+                yield {
+                  kind: 'integrated-gradients',
+                  arrays: { inputs: rowsOf(inputs, e0, e1), baselines: rowsOf(baselines, e0, e1) },
+                  numbers: {
+                    alphas: rows.map((i) => alphas[i % points]),
+                    weights: rows.map((i) => weights[i % points]),
+                    example: rows.map((i) => Math.floor(i / points) - e0),
+                    targets: rows.map((i) => targets[Math.floor(i / points)]),
+                  },
+                };
+              }
+            })(),
+            consume: (k, result) => {
+              // In task order, so the sums are the same bits for any number of workers.
+              const offset = firstExample[k] * featureSize;
+              for (let i = 0; i < result.data.length; i++) integral[offset + i] += result.data[i];
+              done += plan[k].end - plan[k].start;
+              options.onProgress?.(done, total);
+            },
+          },
+          { workers: ctx.workers },
+        );
+        const attributions = tf.tidy(() => tf.mul(tf.sub(x, baseline), tf.tensor(integral, x.shape, 'float32')));
+        try {
+          const sums = tf.tidy(() => tf.sum(tf.reshape(attributions, [batch, -1]), 1).dataSync());
+          const atInput = targets.map((t, i) => ctx.predictions[i][t]);
+          const atBaseline = targetScores(ctx.model, baseline, targets, ctx);
+          const delta = Array.from(sums, (s, i) => s - (atInput[i] - atBaseline[i]));
+          return { attributions, delta };
+        } catch (error) {
+          attributions.dispose();
+          throw error;
         }
-        const attributions = tf.tidy(() => tf.mul(tf.sub(x, baseline), tf.reshape(integral, x.shape)));
-        const sums = tf.tidy(() => tf.sum(tf.reshape(attributions, [batch, -1]), 1).dataSync());
-        const atInput = targets.map((t, i) => ctx.predictions[i][t]);
-        const atBaseline = targetScores(ctx.model, baseline, targets, ctx);
-        const delta = Array.from(sums, (s, i) => s - (atInput[i] - atBaseline[i]));
-        return { attributions, delta };
       } finally {
-        integral.dispose();
         baseline.dispose();
       }
     },

@@ -22,6 +22,8 @@ export interface MethodContext extends GradientSettings {
   /** The model's scores (of kind `scores`) for each example, `[batch][classes]`. */
   predictions: number[][];
   options: AttributionOptions;
+  /** Worker threads the call may use (`undefined`: the number of cores). */
+  workers: number | undefined;
 }
 
 /** What a method's computation returns (the frame takes ownership of `attributions`). */
@@ -75,6 +77,7 @@ export async function runMethod(
       scores,
       batchSize,
       execution,
+      workers: request.workers,
     };
     const owned: tf.Tensor[] = [];
     try {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
 import { runMethod } from './run-method.js';
-import { targetGradients } from './target-gradients.js';
+import { pooledTargetGradients } from './pooled-target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
 /**
@@ -22,8 +22,8 @@ export async function saliency(
     model,
     inputs,
     options,
-    (ctx) => {
-      const grads = targetGradients(ctx.model, ctx.x, ctx.targets, ctx);
+    async (ctx) => {
+      const grads = await pooledTargetGradients(ctx);
       const attributions = tf.abs(grads);
       grads.dispose();
       return { attributions };

@@ -84,6 +84,8 @@ export class ExplainableModel {
   private readonly softmaxByHead: boolean[];
   /** Heads ending in a sigmoid: their outputs already are probabilities (one per class, not summing to 1). */
   private readonly sigmoidByHead: boolean[];
+  /** Called once by {@link dispose} (e.g. to stop the model's worker pool). */
+  private readonly disposeListeners: (() => void)[] = [];
 
   private constructor(
     layersModel: tf.LayersModel | null,
@@ -333,8 +335,17 @@ export class ExplainableModel {
     }
   }
 
-  /** Frees the wrapped model's weights (a function model owns none). The model cannot be used afterwards. */
+  /** Registers `listener` to run when the model is disposed (resources kept per model, such as its worker pool). */
+  onDispose(listener: () => void): void {
+    this.disposeListeners.push(listener);
+  }
+
+  /**
+   * Frees the wrapped model's weights (a function model owns none) and whatever was kept for it (its worker pool).
+   * The model cannot be used afterwards.
+   */
   dispose(): void {
+    for (const listener of this.disposeListeners.splice(0)) listener();
     if (this.layersModel === null) return;
     // tfjs counts one reference per call of a layer, so a layer called twice in the graph keeps its weights after
     // model.dispose(); free whatever is left.

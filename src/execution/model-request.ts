@@ -11,6 +11,7 @@ import { ExplainableModel, ModelInput, OutputSelector, ScoreKind, asExplainableM
 import type { ExecutionSettings } from './execution-settings.js';
 import { InputLike, toInputBatch } from './inputs.js';
 import { TargetOption, resolveTargets } from './targets.js';
+import { requestForward } from './request-forward.js';
 
 /** Options every model-running entry point shares. */
 export interface RequestOptions {
@@ -26,9 +27,18 @@ export interface RequestOptions {
   seed?: number;
   /** Rules, dropout and layer hook of every pass of this call (default: plain inference). */
   execution?: ExecutionSettings;
+  /**
+   * Worker threads the call may use (default: the number of cores when a worker platform is registered — importing
+   * `wingbeats-xai/node` registers Node's worker threads — else 1). Does not change results. Small jobs run in the
+   * calling thread whatever this says (see `runRowTasks`).
+   */
+  workers?: number;
 }
 
-/** The shared `seed` and `batchSize` options, as specs (flags, defaults, ranges, help). */
+/** Largest `workers` value accepted. */
+export const MAX_WORKERS = 64;
+
+/** The shared `seed`, `batchSize` and `workers` options, as specs (flags, defaults, ranges, help). */
 export const REQUEST_OPTIONS = [
   {
     name: 'seed',
@@ -48,6 +58,14 @@ export const REQUEST_OPTIONS = [
     max: 100000,
     help: 'rows per model call (does not change results)',
   },
+  {
+    name: 'workers',
+    flag: '--workers',
+    type: 'integer',
+    min: 1,
+    max: MAX_WORKERS,
+    help: 'worker threads sharing the work, each with its own copy of the model (default: the number of cores; 1 = no threads; small jobs never start them; does not change results)',
+  },
 ] as const satisfies readonly OptionSpec[];
 
 /** What the frame hands to the body of an entry point. Tensors are owned by the frame unless taken. */
@@ -60,6 +78,8 @@ export interface ModelRequest {
   scores: ScoreKind;
   batchSize: number;
   execution: ExecutionSettings;
+  /** Worker threads the call may use (`undefined`: the default, the number of cores). */
+  workers: number | undefined;
   /** The validated float32 input batch. Owned by the frame: do not dispose. */
   x: tf.Tensor;
   /** `[batch, classes]` scores of kind `scores` under `execution`. Owned by the frame unless {@link takePredictions} is called. */
@@ -74,7 +94,7 @@ export interface ModelRequest {
   takePredictions(): tf.Tensor2D;
 }
 
-/** Checks the options every entry point shares (`batchSize`, `scores`, `seed`). */
+/** Checks the options every entry point shares (`batchSize`, `scores`, `seed`, `workers`). */
 export function checkRequestOptions(functionName: string, options: RequestOptions): void {
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
     throw argumentError(functionName, 'batchSize', 'a positive integer', options.batchSize);
@@ -84,6 +104,11 @@ export function checkRequestOptions(functionName: string, options: RequestOption
   }
   if (options.seed !== undefined && !Number.isFinite(options.seed))
     throw argumentError(functionName, 'seed', 'a finite number', options.seed);
+  if (
+    options.workers !== undefined &&
+    (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_WORKERS)
+  )
+    throw argumentError(functionName, 'workers', `an integer in [1, ${MAX_WORKERS}]`, options.workers);
 }
 
 /**
@@ -106,11 +131,12 @@ export async function withModelRequest<T>(
   const scores: ScoreKind = options.scores ?? 'logits';
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const execution = options.execution ?? {};
+  const workers = options.workers;
   const x = toInputBatch(functionName, model, inputs);
   let predictions: tf.Tensor2D | undefined;
   let taken = false;
   try {
-    predictions = model.predict(x, { output: outputIndex, scores, batchSize, execution }).scores;
+    predictions = await requestForward(model, x, { outputIndex, scores, batchSize, execution, workers });
     const rows = predictions.arraySync();
     const labels = model.labels(outputIndex);
     const targets = resolveTargets(functionName, options.target, rows, labels);
@@ -123,6 +149,7 @@ export async function withModelRequest<T>(
       scores,
       batchSize,
       execution,
+      workers,
       x,
       predictions: owned,
       rows,

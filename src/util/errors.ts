@@ -20,7 +20,9 @@ export type WingbeatsErrorCode =
   | 'PRESET_MISMATCH'
   | 'LIMIT_EXCEEDED'
   | 'OUTPUT_EXISTS'
-  | 'LOCKED';
+  | 'LOCKED'
+  | 'WORKER_FAILED'
+  | 'ABORTED';
 
 /** The error every public function of wingbeats-xai throws for a problem it can name. */
 export class WingbeatsError extends Error {

@@ -1,0 +1,71 @@
+/**
+ * Input gradients on the worker pool: task kind `'gradients'` (each row's target-score gradient for a chunk of rows)
+ * and {@link pooledTargetGradients}, the parallel form of `targetGradients` used by gradients, saliency,
+ * input × gradient and guided backprop.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  RowTask,
+  RowTaskContext,
+  TaskArray,
+  batchRows,
+  registerRowTaskKind,
+  rowsOf,
+  taskTensor,
+  tidyArray,
+} from '../parallel/row-task.js';
+import { runRowTasks } from '../parallel/run-row-tasks.js';
+import { taskChunks } from '../parallel/task-chunks.js';
+import type { MethodContext } from './run-method.js';
+import { targetGradients } from './target-gradients.js';
+
+/** Executor of `'gradients'`: `arrays.rows` and `numbers.targets` → d(target score)/d(row), shaped like the rows. */
+export function gradientsTask(task: RowTask, { model, execution }: RowTaskContext): TaskArray {
+  const rows = task.arrays.rows;
+  return tidyArray(() =>
+    targetGradients(model, taskTensor(rows), task.numbers.targets, {
+      outputIndex: task.outputIndex,
+      scores: task.scores,
+      batchSize: rows.shape[0],
+      execution,
+    }),
+  );
+}
+
+registerRowTaskKind('gradients', gradientsTask);
+
+/**
+ * d(target score)/d(input) of each row of `x` (default: the method's input batch), with the rows cut by
+ * `taskChunks(rows, batchSize)` and shared out to the model's worker pool (`ctx.workers`). Same numbers for any
+ * number of workers. Returns a new tensor shaped like `x`, owned by the caller.
+ */
+export async function pooledTargetGradients(
+  ctx: MethodContext,
+  x: tf.Tensor = ctx.x,
+  targets: readonly number[] = ctx.targets,
+): Promise<tf.Tensor> {
+  const plan = taskChunks(x.shape[0], ctx.batchSize);
+  const rows = batchRows(x);
+  const out = new Float32Array(x.size);
+  await runRowTasks(
+    {
+      model: ctx.model,
+      outputIndex: ctx.outputIndex,
+      scores: ctx.scores,
+      execution: ctx.execution ?? {},
+      taskCount: plan.length,
+      tasks: (function* () {
+        for (const { start, end } of plan) {
+          yield {
+            kind: 'gradients',
+            arrays: { rows: rowsOf(rows, start, end) },
+            numbers: { targets: targets.slice(start, end) },
+          };
+        }
+      })(),
+      consume: (k, result) => out.set(result.data, plan[k].start * rows.rowSize),
+    },
+    { workers: ctx.workers },
+  );
+  return tf.tensor(out, x.shape, 'float32');
+}

@@ -1,0 +1,164 @@
+/**
+ * The ordered map of the library: a job's chunks (row tasks) run in the calling thread or on the model's worker
+ * pool, and their results are consumed strictly in task order, so any reduction gives the same bits with 1 or N
+ * workers. At most `workers` tasks are in flight or waiting to be consumed; the task producer is lazy, so memory
+ * stays bounded for any job size.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { ExecutionSettings } from '../execution/execution-settings.js';
+import { WingbeatsError } from '../util/errors.js';
+import { modelSnapshot } from './model-snapshot.js';
+import { RowResult, RowTask, executeRowTask } from './row-task.js';
+import { serializeExecution } from './serial-execution.js';
+import { acquirePool, defaultWorkerCount, runningPool, workerPlatform } from './worker-pool.js';
+
+/** A task as its producer makes it: the head, scores and execution settings are the job's (see {@link RowJob}). */
+export type RowTaskInput = Omit<RowTask, 'outputIndex' | 'scores' | 'execution'>;
+
+/** How long starting a worker pool is assumed to take (TensorFlow.js + wasm start and a model build per worker). */
+export const POOL_START_MS = 1500;
+
+/** A job: its model, head, scores and execution settings, how many tasks it has, and where the results go. */
+export interface RowJob {
+  model: ExplainableModel;
+  outputIndex: number;
+  scores: ScoreKind;
+  execution: ExecutionSettings;
+  /** Number of tasks the producer yields. */
+  taskCount: number;
+  /** The tasks, produced lazily (a generator). */
+  tasks: Iterable<RowTaskInput>;
+  /** Receives task k's result, for k = 0, 1, ... in order. */
+  consume: (index: number, result: RowResult) => void;
+}
+
+/** Options of {@link runRowTasks}. */
+export interface RowTaskOptions {
+  /** Worker threads to use (default: the number of cores; 1 = always in the calling thread). */
+  workers?: number;
+  /** Stops the job between tasks (rejects with WingbeatsError ABORTED). */
+  signal?: AbortSignal;
+}
+
+/** Where a job ran (for tests and benchmarks). */
+export interface RowJobReport {
+  /** Tasks run in the calling thread. */
+  inline: number;
+  /** Tasks run on the worker pool. */
+  pooled: number;
+}
+
+/**
+ * Runs a job's tasks and hands each result to `job.consume` in task order.
+ *
+ * Where tasks run (the numbers are the same either way — one executor, same chunks, ordered reduction): in the
+ * calling thread when `workers` ≤ 1, when no worker platform is registered, when the job has fewer than 2 tasks, when
+ * the model cannot be snapshotted (function models) or its execution settings cannot cross threads (a layer hook, an
+ * unregistered rule). Otherwise, when the model's pool is already running, every task goes to the pool; when it is
+ * not, the first task runs in the calling thread and is timed, and the pool is started only if the remaining tasks
+ * are expected to take longer than {@link POOL_START_MS} (so small jobs never pay for starting workers).
+ *
+ * @throws WingbeatsError ABORTED when `signal` fires; WORKER_FAILED when a worker crashes; whatever a task throws.
+ *   No task is left running and no result is kept after a rejection.
+ * @example await runRowTasks({ model, outputIndex, scores, execution, taskCount, tasks, consume }, { workers: 2 });
+ */
+export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Promise<RowJobReport> {
+  const workers = options.workers ?? defaultWorkerCount();
+  const serial = serializeExecution(job.execution);
+  const full = (input: RowTaskInput): RowTask => ({
+    ...input,
+    outputIndex: job.outputIndex,
+    scores: job.scores,
+    execution: serial ?? { rules: [] },
+  });
+  const iterator = job.tasks[Symbol.iterator]();
+  const report: RowJobReport = { inline: 0, pooled: 0 };
+  const snapshot = workers > 1 && job.taskCount > 1 && serial !== undefined ? modelSnapshot(job.model) : null;
+  const backend = tf.getBackend();
+  let index = 0;
+  const runInline = (): boolean => {
+    checkAborted(options.signal);
+    const next = iterator.next();
+    if (next.done === true) return false;
+    const result = executeRowTask(job.model, full(next.value), job.execution);
+    report.inline++;
+    job.consume(index++, result);
+    return true;
+  };
+  if (snapshot === null || workerPlatform() === null) {
+    while (runInline());
+    return report;
+  }
+  let pool = runningPool(job.model, workers, backend);
+  if (pool === undefined) {
+    const started = performance.now();
+    if (!runInline()) return report;
+    const expected = (performance.now() - started) * (job.taskCount - 1);
+    if (expected / workers < POOL_START_MS) {
+      while (runInline());
+      return report;
+    }
+    pool = acquirePool(job.model, snapshot, workers, backend);
+    if (pool === undefined) {
+      while (runInline());
+      return report;
+    }
+  }
+  await runOrdered(
+    pool.run.bind(pool),
+    iterator,
+    index,
+    workers,
+    (k, result) => {
+      report.pooled++;
+      job.consume(k, result);
+    },
+    full,
+    options.signal,
+  );
+  return report;
+}
+
+/** Keeps ≤ `width` tasks in flight and consumes results in order; on failure waits for the flight to land. */
+async function runOrdered(
+  run: (task: RowTask) => Promise<RowResult>,
+  iterator: Iterator<RowTaskInput>,
+  firstIndex: number,
+  width: number,
+  consume: (index: number, result: RowResult) => void,
+  full: (input: RowTaskInput) => RowTask,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const inFlight = new Map<number, Promise<RowResult>>();
+  let launched = firstIndex;
+  let exhausted = false;
+  const launch = (): void => {
+    while (!exhausted && inFlight.size < width) {
+      checkAborted(signal);
+      const next = iterator.next();
+      if (next.done === true) {
+        exhausted = true;
+        return;
+      }
+      const promise = run(full(next.value));
+      promise.catch(() => undefined); // awaited in order below; this only silences early rejections
+      inFlight.set(launched++, promise);
+    }
+  };
+  try {
+    launch();
+    for (let k = firstIndex; inFlight.has(k); k++) {
+      const result = await (inFlight.get(k) as Promise<RowResult>);
+      inFlight.delete(k);
+      consume(k, result);
+      launch();
+    }
+  } finally {
+    if (inFlight.size > 0) await Promise.allSettled(inFlight.values());
+  }
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new WingbeatsError('ABORTED', 'The job was stopped (its AbortSignal fired).');
+}
