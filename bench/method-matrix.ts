@@ -13,7 +13,9 @@ import { targetGradients } from '../src/attribution/target-gradients.js';
 import { disposeAttribution } from '../src/attribution/types.js';
 import { pixelFlipping } from '../src/evaluation/pixel-flipping.js';
 import type { ExplainableModel } from '../src/execution/explainable-model.js';
-import { loadModelFile } from '../src/node/load-model-file.js';
+// The Node entry point: importing it registers the worker-thread platform of the pool (where it has landed).
+import { loadModelFile } from '../src/node.js';
+import { defaultWorkerCount, workerPlatform } from '../src/parallel/worker-pool.js';
 import { mcDropoutExplanations } from '../src/uncertainty/mc-dropout-explanations.js';
 import { benchBatch, SHARED_DIR } from './bench-inputs.js';
 import { BENCH_MODELS, machineLoad, median, type BenchModelKey } from './pytorch.js';
@@ -149,6 +151,8 @@ export async function benchMethodMatrix(): Promise<Record<string, unknown>> {
   return {
     command: `npm run bench -- method-matrix --repeats=${repeats} --inputs=${inputs}`,
     backend: tf.getBackend(),
+    workerPlatform: workerPlatform() !== null,
+    defaultWorkers: defaultWorkerCount(),
     models: Object.fromEntries(Object.entries(BENCH_MODELS).map(([k, v]) => [k, v.title])),
     options:
       'each method with its registry defaults (integrated gradients 50 steps, SmoothGrad 25 copies, occlusion window 8), seed 1',

@@ -17,7 +17,10 @@ import { integratedGradients } from '../src/attribution/integrated-gradients.js'
 import { saliency } from '../src/attribution/saliency.js';
 import { disposeAttribution, type AttributionResult } from '../src/attribution/types.js';
 import type { ExplainableModel } from '../src/execution/explainable-model.js';
-import { loadModelFile } from '../src/node/load-model-file.js';
+// The Node entry point: importing it registers the worker-thread platform of the pool (where it has landed).
+import { loadModelFile } from '../src/node.js';
+import { predictScores } from '../src/parallel/forward-task.js';
+import { defaultWorkerCount, workerPlatform } from '../src/parallel/worker-pool.js';
 import type { FeaturePresetName } from '../src/signal/presets.js';
 import { mcDropoutExplanations } from '../src/uncertainty/mc-dropout-explanations.js';
 import { benchBatch, SHARED_DIR, type BenchBatch } from './bench-inputs.js';
@@ -159,17 +162,17 @@ export const TORCH_CASES: TorchCase[] = [
   },
   {
     name: 'forward-potamitis-spectrogram-64',
-    title: 'forward only (logits), Potamitis spectrogram CNN, 64 inputs',
+    title: 'forward only (logits, predictScores), Potamitis spectrogram CNN, 64 inputs',
     model: 'potamitisSpectrogram',
     inputs: 64,
     torch: { method: 'forward' },
     library: async (m, x, _targets, extra) => {
-      const { scores, std } = await Promise.resolve(m.predict(x, { ...extra }));
+      const request = { outputIndex: m.defaultOutput, scores: 'logits', batchSize: 64, execution: {} } as const;
+      const scores = await predictScores(m, x, { ...request, ...(extra as { workers?: number }) });
       try {
         return (await scores.data()) as Float32Array;
       } finally {
         scores.dispose();
-        std?.dispose();
       }
     },
     issue: { libraryMs: 813, torchMs: 319 },
@@ -428,8 +431,9 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
     librarySettings: {
       single: settings.single,
       default: settings.default,
-      note: 'options object passed to every library call; `workers` is the pool option of issue 15 (ignored where the pool has not landed)',
-      poolPresent: existsSync(new URL('../src/parallel/', import.meta.url)),
+      note: 'options object passed to every library call; `workers` is the pool option of issue 15 (without a registered worker platform every job runs in the caller)',
+      workerPlatform: workerPlatform() !== null,
+      defaultWorkers: defaultWorkerCount(),
     },
     torchSide: 'scripts/reference/torch_bench.py on /usr/bin/python3; times are the computation only (perf_counter)',
     order: 'per round and case: library workers 1, library default, PyTorch 1 thread, PyTorch 2 threads',
