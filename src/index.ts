@@ -13,14 +13,16 @@ export type {
   ScoreFunction,
   ScoreKind,
 } from './execution/explainable-model.js';
-export type { ExecutionSettings, DropoutSettings, LayerHook } from './execution/execution-settings.js';
+export type { ExecutionSettings, DropoutSettings, LayerHook, FastPaths } from './execution/execution-settings.js';
+export { FAST_PATH_NAMES } from './execution/execution-settings.js';
 export { gradientRule } from './execution/propagation-rule.js';
 export type { PropagationRule, RuleSite, RuleTargets, Forward } from './execution/propagation-rule.js';
 export { guidedRelu } from './rules/guided-relu.js';
 export { deepliftRescale, RESCALE_EPSILON } from './rules/deeplift-rescale.js';
 export { deepliftMaxPool } from './rules/deeplift-max-pool.js';
 export { maxPoolFirstWinner } from './rules/max-pool-first-winner.js';
-export { lrpComposite, foldablePairs, checkLrpSupport, LRP_RULE_NAMES } from './rules/lrp-composite.js';
+export { lrpComposite, checkLrpSupport, LRP_RULE_NAMES } from './rules/lrp-composite.js';
+export { foldablePairs } from './execution/batch-norm-folding.js';
 export type { LrpComposite, LrpCompositeSettings, LrpRuleName } from './rules/lrp-composite.js';
 export { lrpEpsilon } from './rules/lrp-epsilon.js';
 export { lrpGamma } from './rules/lrp-gamma.js';

@@ -6,7 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { conv1dInputGradFriendly, conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from './fast-conv.js';
 import { RECURRENT_LAYER_OPS } from './recurrent-ops.js';
+import { maxPoolFirstWinnerGradient } from './fast-max-pool.js';
+import { batchNormAxis, batchNormScaleShift } from './batch-norm-folding.js';
 import {
+  ConvolutionWeights,
   LayerOp,
   activationName,
   addBias,
@@ -22,25 +25,24 @@ const builtins: [string, LayerOp][] = [];
 const add = (className: string, op: LayerOp): void => void builtins.push([className, op]);
 
 function pooling(kind: 'max' | 'avg', rank: 1 | 2): LayerOp {
-  return (layer, inputs) => {
+  return (layer, inputs, ctx) => {
     requireChannelsLast(layer);
     const x = single(inputs, layer);
     const c = config(layer);
     const padding = c.padding as 'valid' | 'same';
+    const maxPool = ctx.fastPaths.maxPoolGradient ? maxPoolFirstWinnerGradient : tf.maxPool;
     if (rank === 2) {
       const size = pair(c.poolSize, 2);
       const strides = pair(c.strides ?? c.poolSize, size[0]);
       return kind === 'max'
-        ? tf.maxPool(x as tf.Tensor4D, size, strides, padding)
+        ? maxPool(x as tf.Tensor4D, size, strides, padding)
         : tf.avgPool(x as tf.Tensor4D, size, strides, padding);
     }
     const size = first(c.poolSize, 2);
     const stride = first(c.strides ?? c.poolSize, size);
     const x4 = tf.expandDims(x, 2) as tf.Tensor4D;
     const y =
-      kind === 'max'
-        ? tf.maxPool(x4, [size, 1], [stride, 1], padding)
-        : tf.avgPool(x4, [size, 1], [stride, 1], padding);
+      kind === 'max' ? maxPool(x4, [size, 1], [stride, 1], padding) : tf.avgPool(x4, [size, 1], [stride, 1], padding);
     return tf.squeeze(y, [2]);
   };
 }
@@ -78,13 +80,28 @@ function convolutionOp(
   };
 }
 
+/**
+ * The op of Conv1D/Conv2D: the weights of the pass (`ctx.convolutionWeights`: a batch norm folded in, the cached
+ * flipped kernel), `compute(x, weights, config)` for the linear part, then bias and activation.
+ */
+function foldableConvolutionOp(
+  compute: (x: tf.Tensor, weights: ConvolutionWeights, c: Record<string, any>) => tf.Tensor,
+): LayerOp {
+  return (layer, inputs, ctx) => {
+    requireChannelsLast(layer);
+    const weights = ctx.convolutionWeights(layer);
+    const y = compute(single(inputs, layer), weights, config(layer));
+    return ctx.activation(activationName(layer), weights.bias === undefined ? y : tf.add(y, weights.bias));
+  };
+}
+
 add(
   'Conv1D',
-  convolutionOp(['kernel'], (x, [kernel], c) => {
+  foldableConvolutionOp((x, { kernel, flipped }, c) => {
     const dilation = first(c.dilationRate, 1);
     const stride = first(c.strides, 1);
     if (c.padding !== 'causal')
-      return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, stride, c.padding, dilation);
+      return conv1dInputGradFriendly(x as tf.Tensor3D, kernel as tf.Tensor3D, stride, c.padding, dilation, flipped);
     // Causal: pad the dilated kernel extent minus one on the left only, then a 'valid' convolution.
     const left = dilation * (kernel.shape[0] - 1);
     const padded = tf.pad(x, [
@@ -92,19 +109,20 @@ add(
       [left, 0],
       [0, 0],
     ]) as tf.Tensor3D;
-    return conv1dInputGradFriendly(padded, kernel as tf.Tensor3D, stride, 'valid', dilation);
+    return conv1dInputGradFriendly(padded, kernel as tf.Tensor3D, stride, 'valid', dilation, flipped);
   }),
 );
 
 add(
   'Conv2D',
-  convolutionOp(['kernel'], (x, [kernel], c) =>
+  foldableConvolutionOp((x, { kernel, flipped }, c) =>
     conv2dInputGradFriendly(
       x as tf.Tensor4D,
       kernel as tf.Tensor4D,
       pair(c.strides, 1),
       c.padding,
       pair(c.dilationRate, 1),
+      flipped,
     ),
   ),
 );
@@ -138,20 +156,8 @@ add(
 
 add('BatchNormalization', (layer, inputs) => {
   const x = single(inputs, layer);
-  const c = config(layer);
-  const axisValue = Array.isArray(c.axis) ? c.axis[0] : (c.axis ?? -1);
-  const axis = axisValue < 0 ? x.rank + axisValue : axisValue;
-  const mean = layerWeight(layer, 'moving_mean');
-  const variance = layerWeight(layer, 'moving_variance');
-  if (mean === undefined || variance === undefined) {
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `BatchNormalization layer '${layer.name}' has no moving statistics.`);
-  }
-  const gamma = c.scale === false ? undefined : layerWeight(layer, 'gamma');
-  const beta = c.center === false ? undefined : layerWeight(layer, 'beta');
-  let scale = tf.rsqrt(tf.add(variance, c.epsilon ?? 1e-3));
-  if (gamma !== undefined) scale = tf.mul(scale, gamma);
-  let shift = tf.neg(tf.mul(mean, scale));
-  if (beta !== undefined) shift = tf.add(shift, beta);
+  const axis = batchNormAxis(layer, x.rank);
+  let { scale, shift } = batchNormScaleShift(layer);
   if (axis !== x.rank - 1) {
     const shape = x.shape.map((d, i) => (i === axis ? d : 1));
     scale = tf.reshape(scale, shape);

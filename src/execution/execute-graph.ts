@@ -6,8 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { layerOp } from './layer-ops.js';
-import { ExecutionContext, layerWeight } from './layer-op.js';
-import type { LayerHook } from './execution-settings.js';
+import { ConvolutionWeights, ExecutionContext, layerBias, layerWeight } from './layer-op.js';
+import type { FastPaths, LayerHook } from './execution-settings.js';
+import type { KernelCache } from './kernel-cache.js';
+import { foldBatchNorm } from './batch-norm-folding.js';
 import { Forward, PropagationRule, RuleSite, ruleForActivation, ruleForLayer } from './propagation-rule.js';
 import { applyActivation } from './activations.js';
 
@@ -23,6 +25,27 @@ export interface PassState {
   layerHook?: LayerHook;
   /** How many times the layer hook was called in this pass. */
   hookCalls: number;
+  /** The fast paths of this pass, every switch resolved. */
+  fastPaths: Required<FastPaths>;
+  /** conv → batch norm pairs folded in this pass. */
+  folds: Map<tf.layers.Layer, tf.layers.Layer>;
+  /** The batch norms of `folds`: they pass their input through. */
+  foldedNorms: Set<tf.layers.Layer>;
+  /** The model's cached fast-path weights, used when `fastPaths.kernelCache` (null: computed in the pass). */
+  kernels: KernelCache | null;
+}
+
+/** The weights `layer` (a Conv1D/Conv2D) uses in the pass `state`; computed here when not cached. */
+function convolutionWeights(state: PassState, layer: tf.layers.Layer): ConvolutionWeights {
+  const norm = state.folds.get(layer);
+  const cached = state.fastPaths.kernelCache ? state.kernels?.weights(layer, norm !== undefined) : undefined;
+  if (cached !== undefined) return cached;
+  const kernel = layerWeight(layer, 'kernel');
+  if (kernel === undefined)
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no kernel.`);
+  const bias = layerBias(layer);
+  if (norm !== undefined) return foldBatchNorm(kernel, bias, norm);
+  return bias === undefined ? { kernel } : { kernel, bias };
 }
 
 /** Is the named activation a softmax? */
@@ -66,6 +89,8 @@ function makeContext(state: PassState, layer: tf.layers.Layer, path: string, kee
       const keep = tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', state.dropoutSeed()), rate);
       return tf.div(tf.mul(x, tf.cast(keep, 'float32')), 1 - rate);
     },
+    fastPaths: state.fastPaths,
+    convolutionWeights: (l) => convolutionWeights(state, l),
   };
   return ctx;
 }
@@ -105,6 +130,8 @@ export function executeLayer(
   parentPath = '',
 ): tf.Tensor | tf.Tensor[] {
   const list = Array.isArray(inputs) ? inputs : [inputs];
+  // A batch norm folded into the convolution before it: that convolution already applied it.
+  if (state.foldedNorms.has(layer)) return single(list, layer, 'A folded batch norm');
   const path = parentPath === '' ? layer.name : `${parentPath}/${layer.name}`;
   const rule = ruleForLayer(state.rules, layer.getClassName());
   let out: tf.Tensor | tf.Tensor[];

@@ -25,6 +25,33 @@ export interface LayerHook {
   hook: (output: tf.Tensor) => tf.Tensor;
 }
 
+/**
+ * Switches for the kernel-level fast paths of a pass. Each is on unless set to `false`; every setting gives the same
+ * numbers to float32 rounding (tested), so turning one off is for comparison and measurement. Plain booleans, so
+ * execution settings can be sent to worker threads.
+ */
+export interface FastPaths {
+  /**
+   * Fold an inference-mode batch norm into the Conv1D/Conv2D right before it (kernel·s, bias·s + t) when nothing else
+   * reads the convolution's output and no rule or layer hook of the pass addresses either layer. Default true.
+   */
+  foldBatchNorm?: boolean;
+  /**
+   * Non-overlapping max pooling (stride = pool size, 'valid', or 'same' dividing evenly) gets its input gradient from
+   * fast element-wise ops routed to the first maximum of each window (TensorFlow's and PyTorch's tie rule) instead of
+   * the backend's `MaxPoolGrad`. Default true.
+   */
+  maxPoolGradient?: boolean;
+  /**
+   * Use the model's cached folded weights and flipped, transposed kernels of the fast convolution gradient instead of
+   * computing them in every pass. Default true.
+   */
+  kernelCache?: boolean;
+}
+
+/** Names of the fast-path switches. */
+export const FAST_PATH_NAMES = ['foldBatchNorm', 'maxPoolGradient', 'kernelCache'] as const;
+
 /** How one forward pass is executed. Every field is optional; `{}` is the plain inference pass. */
 export interface ExecutionSettings {
   /**
@@ -36,4 +63,6 @@ export interface ExecutionSettings {
   dropout?: DropoutSettings;
   /** A hook on one layer's output. */
   layerHook?: LayerHook;
+  /** Kernel-level fast paths (default: all on). */
+  fastPaths?: FastPaths;
 }

@@ -10,6 +10,9 @@ import type { ExecutionSettings } from './execution-settings.js';
 import { createRng } from '../util/rng.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../util/batching.js';
 import { defaultHeadIndex } from './default-head.js';
+import { KernelCache } from './kernel-cache.js';
+import { defaultRowsPerCall } from './rows-per-call.js';
+import { passFolds, resolveFastPaths } from './fast-paths.js';
 
 /** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
 export type ScoreFunction = (x: tf.Tensor) => tf.Tensor;
@@ -37,6 +40,12 @@ export interface ExplainableModelOptions {
   name?: string;
   /** Free-form facts about the model (architecture, data set, file) carried into results. */
   info?: Record<string, unknown>;
+  /**
+   * Compute the fast paths' kernel cache (batch norms folded into convolutions, flipped gradient kernels) now and keep
+   * it until {@link ExplainableModel.dispose} (`loadModel` does). Default false: every call that runs the model builds
+   * the cache when it starts and frees it when it ends, so wrapping a model never holds tensors.
+   */
+  cacheKernels?: boolean;
 }
 
 /** Options shared by everything that runs a model. */
@@ -84,8 +93,13 @@ export class ExplainableModel {
   private readonly softmaxByHead: boolean[];
   /** Heads ending in a sigmoid: their outputs already are probabilities (one per class, not summing to 1). */
   private readonly sigmoidByHead: boolean[];
+  /** The fast paths' cached weights (see {@link ExplainableModelOptions.cacheKernels}), or null. */
+  private kernelCache: KernelCache | null = null;
+  /** Calls using a per-call kernel cache right now (it is freed when the last ends); -1 for a kept cache. */
+  private kernelCacheUsers = 0;
   /** Called once by {@link dispose} (e.g. to stop the model's worker pool). */
   private readonly disposeListeners: (() => void)[] = [];
+  private rowsPerCall: number | undefined;
 
   private constructor(
     layersModel: tf.LayersModel | null,
@@ -135,6 +149,10 @@ export class ExplainableModel {
         `a list of ${layersModel?.outputs.length ?? 1} names`,
         options.outputNames,
       );
+    }
+    if (options.cacheKernels === true && layersModel !== null) {
+      this.kernelCache = new KernelCache(layersModel);
+      this.kernelCacheUsers = -1;
     }
     const labels = options.labels;
     this.labelsByHead = this.outputNames.map((name, i) => {
@@ -218,7 +236,7 @@ export class ExplainableModel {
     const execution = options.execution ?? {};
     let out: tf.Tensor;
     if (this.layersModel !== null) {
-      const state = passState(execution);
+      const state = passState(execution, this.layersModel, this.kernelCache);
       out = executeGraph(
         this.layersModel,
         this.isMultiInput ? this.unpackInputs(x) : [x],
@@ -251,6 +269,16 @@ export class ExplainableModel {
     // A sigmoid head's outputs are its probabilities (a softmax over one binary output would be constant 1).
     if (scores === 'probabilities' && !softmax && !this.sigmoidByHead[index]) out = tf.softmax(out);
     return out as tf.Tensor2D;
+  }
+
+  /**
+   * Rows sent through the model at once when no `batchSize` is given: chosen from the model's activation sizes (at
+   * most 64; fewer for models with large activations, see src/execution/rows-per-call.ts). Never changes results.
+   */
+  get defaultBatchSize(): number {
+    if (this.rowsPerCall === undefined)
+      this.rowsPerCall = this.layersModel === null ? DEFAULT_BATCH_SIZE : defaultRowsPerCall(this.layersModel);
+    return this.rowsPerCall;
   }
 
   /** Whether the model has several inputs (methods then see them packed into one `[batch, features]` tensor). */
@@ -290,7 +318,7 @@ export class ExplainableModel {
     options: RunOptions & { samples?: number; seed?: number; batchSize?: number } = {},
   ): PredictResult {
     const index = this.resolveOutput('predict', options.output);
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const batchSize = options.batchSize ?? this.defaultBatchSize;
     const forward = (execution: (() => ExecutionSettings) | undefined): tf.Tensor2D =>
       tf.tidy(() => {
         const parts = chunks(inputs.shape[0], batchSize).map(({ start, end }) =>
@@ -335,17 +363,39 @@ export class ExplainableModel {
     }
   }
 
+  /**
+   * Makes the kernel cache available to the passes of one call (every entry point that runs a model calls this when
+   * it starts): a kept cache is used as is; otherwise one is built for the calls running now and freed by the returned
+   * function when the last of them ends. Call the returned function exactly once, in `finally`.
+   */
+  openKernelCache(): () => void {
+    if (this.layersModel === null || this.kernelCacheUsers < 0) return () => undefined;
+    if (this.kernelCacheUsers === 0) this.kernelCache = new KernelCache(this.layersModel);
+    this.kernelCacheUsers++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      if (--this.kernelCacheUsers === 0) {
+        this.kernelCache?.dispose();
+        this.kernelCache = null;
+      }
+    };
+  }
+
   /** Registers `listener` to run when the model is disposed (resources kept per model, such as its worker pool). */
   onDispose(listener: () => void): void {
     this.disposeListeners.push(listener);
   }
 
   /**
-   * Frees the wrapped model's weights (a function model owns none) and whatever was kept for it (its worker pool).
-   * The model cannot be used afterwards.
+   * Frees the wrapped model's weights (a function model owns none) and whatever was kept for it (its worker pool, its
+   * kernel cache). The model cannot be used afterwards.
    */
   dispose(): void {
     for (const listener of this.disposeListeners.splice(0)) listener();
+    this.kernelCache?.dispose();
+    this.kernelCache = null;
     if (this.layersModel === null) return;
     // tfjs counts one reference per call of a layer, so a layer called twice in the graph keeps its weights after
     // model.dispose(); free whatever is left.
@@ -367,8 +417,10 @@ export class ExplainableModel {
   }
 }
 
-/** The executor's state for one pass under `execution`. */
-function passState(execution: ExecutionSettings): PassState {
+/** The executor's state for one pass of `model` under `execution`. */
+function passState(execution: ExecutionSettings, model: tf.LayersModel, kernels: KernelCache | null): PassState {
+  const fastPaths = resolveFastPaths('run', execution.fastPaths);
+  const folds = passFolds(model, execution, fastPaths);
   const dropout = execution.dropout;
   let dropoutSeed: (() => number) | null = null;
   if (dropout !== undefined) {
@@ -381,6 +433,10 @@ function passState(execution: ExecutionSettings): PassState {
     shareDropoutMask: dropout?.fixedMasks === true,
     layerHook: execution.layerHook,
     hookCalls: 0,
+    fastPaths,
+    folds,
+    foldedNorms: new Set(folds.values()),
+    kernels,
   };
 }
 

@@ -52,9 +52,15 @@ function forwardAndGradientPads(
   ];
 }
 
+/** The kernel of the stride-1 input gradient: `kernel` (`[kh, kw, in, out]`) flipped in space, in/out swapped. */
+export function flippedKernel(kernel: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
+}
+
 /**
  * 2-D convolution (NHWC) with a fast, exact input gradient for stride 1 (any dilation); other strides use `tf.conv2d`.
- * Gradients with respect to `kernel` are not provided (attribution needs d/dinput only).
+ * Gradients with respect to `kernel` are not provided (attribution needs d/dinput only). `flipped`: the
+ * {@link flippedKernel} of `kernel` when the caller has it cached (default: computed in the backward pass).
  */
 export function conv2dInputGradFriendly(
   x: tf.Tensor4D,
@@ -62,6 +68,7 @@ export function conv2dInputGradFriendly(
   strides: [number, number],
   padding: Padding,
   dilations: [number, number],
+  flipped?: tf.Tensor4D,
 ): tf.Tensor4D {
   if (strides[0] !== 1 || strides[1] !== 1) {
     return tf.conv2d(x, kernel, strides, padding, 'NHWC', dilations);
@@ -76,25 +83,23 @@ export function conv2dInputGradFriendly(
   );
   return withInputGradient(
     (input: tf.Tensor4D) => tf.conv2d(input, kernel, 1, explicit, 'NHWC', dilations),
-    (dy) =>
-      tf.conv2d(
-        dy,
-        tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D,
-        1,
-        mirrored,
-        'NHWC',
-        dilations,
-      ),
+    (dy, _x, [k]) => tf.conv2d(dy, flipped ?? flippedKernel(k as tf.Tensor4D), 1, mirrored, 'NHWC', dilations),
+    // The kernel may be made in the pass (a folded batch norm): saved with the node, it outlives the forward pass.
+    flipped === undefined ? [kernel] : [],
   )(x);
 }
 
-/** 1-D convolution (NWC) through {@link conv2dInputGradFriendly}. */
+/**
+ * 1-D convolution (NWC) through {@link conv2dInputGradFriendly}; `flipped` is the cached flipped kernel of the 2-D
+ * kernel `[1, k, in, out]`, if any.
+ */
 export function conv1dInputGradFriendly(
   x: tf.Tensor3D,
   kernel: tf.Tensor3D,
   stride: number,
   padding: Padding,
   dilation: number,
+  flipped?: tf.Tensor4D,
 ): tf.Tensor3D {
   const y = conv2dInputGradFriendly(
     tf.expandDims(x, 1) as tf.Tensor4D,
@@ -102,6 +107,7 @@ export function conv1dInputGradFriendly(
     [1, stride],
     padding,
     [1, dilation],
+    flipped,
   );
   return tf.squeeze(y, [1]) as tf.Tensor3D;
 }

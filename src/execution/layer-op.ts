@@ -1,6 +1,15 @@
 /** The contract of a layer op (how one Keras layer class is executed) and the helpers ops share. */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
+import type { FastPaths } from './execution-settings.js';
+
+/** The kernel, bias and (when cached) flipped stride-1 gradient kernel a convolution uses in one pass. */
+export interface ConvolutionWeights {
+  kernel: tf.Tensor;
+  bias?: tf.Tensor;
+  /** The 4-D kernel of the stride-1 input gradient (`[1, k, out, in]` for Conv1D), when cached. */
+  flipped?: tf.Tensor4D;
+}
 
 /** What an op may ask of the running execution. */
 export interface ExecutionContext {
@@ -12,6 +21,14 @@ export interface ExecutionContext {
   activation(name: string, x: tf.Tensor): tf.Tensor;
   /** Dropout: the identity unless Monte-Carlo dropout is switched on, then a seeded inverted-dropout mask. */
   dropout(x: tf.Tensor, rate: number): tf.Tensor;
+  /** The fast paths in force for this pass (every switch resolved). */
+  readonly fastPaths: Readonly<Required<FastPaths>>;
+  /**
+   * The weights a Conv1D/Conv2D layer uses in this pass: its own kernel and bias, or with the batch norm after it
+   * folded in when the pass folds that pair (its batch norm then passes its input through), and the cached flipped
+   * kernel when the kernel cache is on.
+   */
+  convolutionWeights(layer: tf.layers.Layer): ConvolutionWeights;
 }
 
 /** Executes one layer with plain ops. */
@@ -69,7 +86,12 @@ export function requireChannelsLast(layer: tf.layers.Layer): void {
   }
 }
 
+/** The bias of a layer, or undefined when it has none. */
+export function layerBias(layer: tf.layers.Layer): tf.Tensor | undefined {
+  return config(layer).useBias === false ? undefined : layerWeight(layer, 'bias');
+}
+
 export function addBias(layer: tf.layers.Layer, y: tf.Tensor): tf.Tensor {
-  const bias = config(layer).useBias === false ? undefined : layerWeight(layer, 'bias');
+  const bias = layerBias(layer);
   return bias === undefined ? y : tf.add(y, bias);
 }

@@ -6,9 +6,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { argumentError } from '../util/errors.js';
 import type { OptionSpec } from '../util/option-spec.js';
-import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 import { ExplainableModel, ModelInput, OutputSelector, ScoreKind, asExplainableModel } from './explainable-model.js';
 import type { ExecutionSettings } from './execution-settings.js';
+import { resolveFastPaths } from './fast-paths.js';
 import { InputLike, toInputBatch } from './inputs.js';
 import { TargetOption, resolveTargets } from './targets.js';
 import { requestForward } from './request-forward.js';
@@ -21,7 +21,10 @@ export interface RequestOptions {
   output?: OutputSelector;
   /** `'logits'` (default; a final softmax is removed) or `'probabilities'`. */
   scores?: ScoreKind;
-  /** Largest number of rows sent through the model at once (default 64). Does not change results. */
+  /**
+   * Largest number of rows sent through the model at once (default: the model's `defaultBatchSize`, chosen from its
+   * activation sizes, at most 64). Does not change results.
+   */
   batchSize?: number;
   /** Seed for sampled work (noise, dropout, replacement values). */
   seed?: number;
@@ -53,10 +56,9 @@ export const REQUEST_OPTIONS = [
     name: 'batchSize',
     flag: '--batch-size',
     type: 'integer',
-    default: DEFAULT_BATCH_SIZE,
     min: 1,
     max: 100000,
-    help: 'rows per model call (does not change results)',
+    help: 'rows per model call (default: chosen per model from its activation sizes, at most 64; does not change results)',
   },
   {
     name: 'workers',
@@ -104,6 +106,7 @@ export function checkRequestOptions(functionName: string, options: RequestOption
   }
   if (options.seed !== undefined && !Number.isFinite(options.seed))
     throw argumentError(functionName, 'seed', 'a finite number', options.seed);
+  resolveFastPaths(functionName, options.execution?.fastPaths);
   if (
     options.workers !== undefined &&
     (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_WORKERS)
@@ -129,13 +132,15 @@ export async function withModelRequest<T>(
   checkModel?.(model);
   const outputIndex = model.resolveOutput(functionName, options.output);
   const scores: ScoreKind = options.scores ?? 'logits';
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batchSize = options.batchSize ?? model.defaultBatchSize;
   const execution = options.execution ?? {};
   const workers = options.workers;
   const x = toInputBatch(functionName, model, inputs);
+  let closeKernelCache = (): void => undefined;
   let predictions: tf.Tensor2D | undefined;
   let taken = false;
   try {
+    if (execution.fastPaths?.kernelCache !== false) closeKernelCache = model.openKernelCache();
     predictions = await requestForward(model, x, { outputIndex, scores, batchSize, execution, workers });
     const rows = predictions.arraySync();
     const labels = model.labels(outputIndex);
@@ -164,5 +169,6 @@ export async function withModelRequest<T>(
   } finally {
     x.dispose();
     if (!taken) predictions?.dispose();
+    closeKernelCache();
   }
 }

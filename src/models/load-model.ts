@@ -469,7 +469,15 @@ function wrap(
     outputLayers: model.outputs.map((o) => o.sourceLayer.name),
   };
   for (const key of Object.keys(info)) if (info[key] === undefined) delete info[key];
-  return ExplainableModel.from(model, { name: options.name ?? stem(fileName), inputShape, outputNames, labels, info });
+  // The wrapper owns the model: the fast paths' kernel cache is built once here and freed by its dispose().
+  return ExplainableModel.from(model, {
+    name: options.name ?? stem(fileName),
+    inputShape,
+    outputNames,
+    labels,
+    info,
+    cacheKernels: true,
+  });
 }
 
 function labelsFor(outputNames: string[], dataset: DatasetInfo | undefined): Record<string, string[]> | undefined {

@@ -8,6 +8,7 @@ import { WingbeatsError } from '../util/errors.js';
 import type { PropagationRule } from '../execution/propagation-rule.js';
 import { activationName } from '../execution/layer-op.js';
 import { leafLayers } from '../execution/layer-walk.js';
+import { foldBatchNorm, foldablePairs } from '../execution/batch-norm-folding.js';
 import { stopGradient, withSurrogateGradient } from './gradient-tricks.js';
 import {
   LRP_AFFINE_CLASSES,
@@ -39,31 +40,6 @@ export interface LrpCompositeSettings {
   beta: number;
   /** Fold each batch norm into the convolution it follows (Zennit's canonisation). */
   foldBatchNorm: boolean;
-}
-
-const CONVOLUTIONS = ['Conv1D', 'Conv2D'];
-
-/** Convolutions (linear activation) followed directly by a batch norm that reads only their output: conv → batch norm. */
-export function foldablePairs(model: tf.LayersModel): Map<tf.layers.Layer, tf.layers.Layer> {
-  const layers = leafLayers(model);
-  const pairs = new Map<tf.layers.Layer, tf.layers.Layer>();
-  layers.forEach((layer, i) => {
-    const next = layers[i + 1];
-    if (
-      next === undefined ||
-      !CONVOLUTIONS.includes(layer.getClassName()) ||
-      next.getClassName() !== 'BatchNormalization'
-    )
-      return;
-    if (activationName(layer) !== 'linear') return;
-    const inbound = (next as unknown as { inboundNodes: { inboundLayers: tf.layers.Layer[] }[] }).inboundNodes;
-    if (
-      inbound.length > 0 &&
-      inbound.every((node) => node.inboundLayers.length === 1 && node.inboundLayers[0] === layer)
-    )
-      pairs.set(layer, next);
-  });
-  return pairs;
 }
 
 /** Throws a clear error for a layer with weights that LRP has no rule for (LSTM, depthwise convolutions, ...). */
@@ -138,9 +114,7 @@ export function lrpComposite(model: tf.LayersModel, settings: LrpCompositeSettin
         owned.push(kernel, bias);
         const norm = pairs.get(layer);
         if (norm !== undefined) {
-          const { scale, shift } = batchNormAffine(norm);
-          owned.push(scale, shift);
-          [kernel, bias] = tf.tidy(() => [tf.mul(kernel, scale), tf.add(tf.mul(bias, scale), shift)]);
+          ({ kernel, bias } = foldBatchNorm(kernel, bias, norm));
           owned.push(kernel, bias);
         }
         const rule = className === 'Dense' ? lrpEpsilon : onConvolutions;

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { conv1dInputGradFriendly, conv2dInputGradFriendly } from '../execution/fast-conv.js';
 import { config, first, layerWeight, pair } from '../execution/layer-op.js';
+import { batchNormAxis, batchNormScaleShift } from '../execution/batch-norm-folding.js';
 
 /** Layer classes whose weights LRP's rules modify (the chosen rule on convolutions, ε on Dense). */
 export const LRP_WEIGHTED_CLASSES = ['Dense', 'Conv1D', 'Conv2D'] as const;
@@ -51,27 +52,14 @@ export function kernelAndBias(layer: tf.layers.Layer): { kernel: tf.Tensor; bias
  * @throws WingbeatsError UNSUPPORTED_MODEL for a batch norm over another axis than the last.
  */
 export function batchNormAffine(layer: tf.layers.Layer): { scale: tf.Tensor; shift: tf.Tensor } {
-  const c = config(layer);
-  const axis = Array.isArray(c.axis) ? c.axis[0] : (c.axis ?? -1);
-  const mean = layerWeight(layer, 'moving_mean');
-  const variance = layerWeight(layer, 'moving_variance');
-  if (mean === undefined || variance === undefined)
-    throw new WingbeatsError('UNSUPPORTED_MODEL', `BatchNormalization layer '${layer.name}' has no moving statistics.`);
   const rank = (layer.input as tf.SymbolicTensor).shape.length;
-  if (axis !== -1 && axis !== rank - 1)
+  const axis = batchNormAxis(layer, rank);
+  if (axis !== rank - 1)
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',
       `LRP needs batch norm over the channel (last) axis; layer '${layer.name}' normalises axis ${axis}.`,
     );
-  const gamma = c.scale === false ? undefined : layerWeight(layer, 'gamma');
-  const beta = c.center === false ? undefined : layerWeight(layer, 'beta');
-  return tf.tidy(() => {
-    let scale = tf.rsqrt(tf.add(variance, c.epsilon ?? 1e-3));
-    if (gamma !== undefined) scale = tf.mul(scale, gamma);
-    let shift = tf.neg(tf.mul(mean, scale));
-    if (beta !== undefined) shift = tf.add(shift, beta);
-    return { scale, shift };
-  });
+  return batchNormScaleShift(layer);
 }
 
 /** The linear part (no bias, no activation) of a Dense or convolution layer applied to `x` with `kernel`. */
