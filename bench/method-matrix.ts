@@ -12,6 +12,7 @@ import { saliency } from '../src/attribution/saliency.js';
 import { targetGradients } from '../src/attribution/target-gradients.js';
 import { disposeAttribution } from '../src/attribution/types.js';
 import { pixelFlipping } from '../src/evaluation/pixel-flipping.js';
+import { predictScores } from '../src/parallel/forward-task.js';
 import type { ExplainableModel } from '../src/execution/explainable-model.js';
 // The Node entry point: importing it registers the worker-thread platform of the pool (where it has landed).
 import { loadModelFile } from '../src/node.js';
@@ -20,7 +21,6 @@ import { mcDropoutExplanations } from '../src/uncertainty/mc-dropout-explanation
 import { benchBatch, SHARED_DIR } from './bench-inputs.js';
 import { BENCH_MODELS, machineLoad, median, type BenchModelKey } from './pytorch.js';
 
-const BATCH_SIZE = 64;
 const round = (v: number): number => Number(v.toPrecision(4));
 
 function flag(name: string): string | undefined {
@@ -51,19 +51,38 @@ function tiled(x: tf.Tensor, times: number): tf.Tensor {
   return tf.tidy(() => tf.tile(x, [times, ...x.shape.slice(1).map(() => 1)]));
 }
 
-/** `rows` plain forward+backward passes of the target logit (the executor's own gradient, chunks of 64 rows). */
+/**
+ * Plain forward+backward passes of the target logit over all rows of `x` (the executor's own gradient, the model's
+ * rows per call, its kernel cache open as every entry point opens it): the floor of a sampled gradient method.
+ */
 async function plainGradientPasses(model: ExplainableModel, x: tf.Tensor, targets: number[]): Promise<void> {
-  const settings = { outputIndex: model.defaultOutput, scores: 'logits' as const, batchSize: BATCH_SIZE };
-  const grads = targetGradients(model, x, targets, settings);
-  await grads.data();
-  grads.dispose();
+  const settings = { outputIndex: model.defaultOutput, scores: 'logits' as const, batchSize: model.defaultBatchSize };
+  const close = model.openKernelCache();
+  try {
+    const grads = targetGradients(model, x, targets, settings);
+    await grads.data();
+    grads.dispose();
+  } finally {
+    close();
+  }
 }
 
-/** Plain forward rows in chunks of 64 (what pixel flipping's steps cost at least). */
+/** Plain forward rows, the model's rows per call (what pixel flipping's steps cost at least). */
 async function plainForward(model: ExplainableModel, x: tf.Tensor): Promise<void> {
-  const { scores } = model.predict(x, { batchSize: BATCH_SIZE });
-  await scores.data();
-  scores.dispose();
+  const request = {
+    outputIndex: model.defaultOutput,
+    scores: 'logits',
+    batchSize: model.defaultBatchSize,
+    execution: {},
+  } as const;
+  const close = model.openKernelCache();
+  try {
+    const scores = await predictScores(model, x, request);
+    await scores.data();
+    scores.dispose();
+  } finally {
+    close();
+  }
 }
 
 async function floorRatios(model: ExplainableModel, x: tf.Tensor, repeats: number): Promise<Record<string, unknown>> {

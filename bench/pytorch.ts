@@ -167,7 +167,12 @@ export const TORCH_CASES: TorchCase[] = [
     inputs: 64,
     torch: { method: 'forward' },
     library: async (m, x, _targets, extra) => {
-      const request = { outputIndex: m.defaultOutput, scores: 'logits', batchSize: 64, execution: {} } as const;
+      const request = {
+        outputIndex: m.defaultOutput,
+        scores: 'logits',
+        batchSize: m.defaultBatchSize,
+        execution: {},
+      } as const;
       const scores = await predictScores(m, x, { ...request, ...(extra as { workers?: number }) });
       try {
         return (await scores.data()) as Float32Array;
