@@ -15,6 +15,7 @@ const benches: [string, string, string, 'opt-in'?][] = [
   ['uncertainty', './uncertainty.ts', 'benchUncertainty'],
   ['dataset', './dataset.ts', 'benchDataset'],
   ['kernels', './kernels.ts', 'benchKernels'],
+  ['workers', './workers.ts', 'benchWorkers'],
   // Minutes long: run only when named (`npm run bench -- pytorch`, `npm run bench -- method-matrix`).
   ['pytorch', './pytorch.ts', 'benchPytorch', 'opt-in'],
   ['method-matrix', './method-matrix.ts', 'benchMethodMatrix', 'opt-in'],

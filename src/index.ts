@@ -47,9 +47,9 @@ export {
 export type { RowTask, RowResult, TaskArray, RowTaskContext, RowTaskExecutor, BatchRows } from './parallel/row-task.js';
 export { registerSerialRule, serializeExecution, deserializeExecution } from './parallel/serial-execution.js';
 export type { SerialExecution } from './parallel/serial-execution.js';
-export { runRowTasks, POOL_START_MS } from './parallel/run-row-tasks.js';
+export { runRowTasks } from './parallel/run-row-tasks.js';
 export type { RowJob, RowTaskInput, RowTaskOptions, RowJobReport } from './parallel/run-row-tasks.js';
-export { taskChunks, TASKS_PER_JOB } from './parallel/task-chunks.js';
+export { taskChunks, TASKS_PER_JOB, MIN_TASK_ROWS } from './parallel/task-chunks.js';
 export {
   setWorkerPlatform,
   workerPlatform,
@@ -57,9 +57,20 @@ export {
   runningPool,
   acquirePool,
   closeWorkerPool,
+  poolStartMs,
+  POOL_START_MS,
 } from './parallel/worker-pool.js';
-export type { WorkerPool, WorkerPoolFactory, WorkerPlatform } from './parallel/worker-pool.js';
+export type { WorkerPool, WorkerPoolFactory, WorkerPlatform, WorkerPoolStats } from './parallel/worker-pool.js';
 export { predictScores } from './parallel/forward-task.js';
+export { startWorkerPool } from './parallel/start-worker-pool.js';
+export { servePoolWorker } from './parallel/pool-worker-messages.js';
+export type {
+  PoolInitMessage,
+  PoolTaskMessage,
+  PoolReplyMessage,
+  WorkerScope,
+} from './parallel/pool-worker-messages.js';
+export { webWorkerPlatform, createWebWorkerPool } from './parallel/web-worker-pool.js';
 export { registerLayerOp } from './execution/layer-ops.js';
 export { layerWeight } from './execution/layer-op.js';
 export type { ExecutionContext, LayerOp } from './execution/layer-op.js';

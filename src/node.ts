@@ -20,3 +20,8 @@ export type { DatasetTableResult } from './node/dataset/merge.js';
 export { listDataset } from './node/dataset/listing.js';
 export type { DatasetListing } from './node/dataset/listing.js';
 export { readTableRowGroups, readTableMetadata, writeTableFile } from './node/dataset/table-file.js';
+export { useWorkerThreads, createThreadPool } from './node/parallel/thread-pool.js';
+
+import { useWorkerThreads } from './node/parallel/thread-pool.js';
+// Importing wingbeats-xai/node makes `workers` (default: the number of cores) use Node worker threads.
+useWorkerThreads();

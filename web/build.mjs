@@ -43,6 +43,21 @@ await build({
   logOverride: { 'import-is-undefined': 'silent' },
 });
 
+// The pool's Web Worker (one per core; see src/parallel/web-worker-pool.ts), a bundle of its own.
+await build({
+  entryPoints: [join(webDir, 'pool-worker.ts')],
+  outfile: join(outDir, 'pool-worker.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+  logOverride: { 'import-is-undefined': 'silent' },
+});
+
 const bundle = await readFile(join(outDir, 'main.js'), 'utf8');
 
 await copyInto(join(webDir, 'index.html'), outDir);

@@ -21,6 +21,11 @@ import {
   itemRelativeGap,
   renderChartSvg,
   setupBackend,
+  setWorkerPlatform,
+  webWorkerPlatform,
+  defaultWorkerCount,
+  startWorkerPool,
+  runningPool,
   type FeatureAxes,
   type FrequencyBand,
   type AttributionMethodName,
@@ -81,6 +86,12 @@ export interface PageState {
   runs: number;
   last: ExplainRecord | null;
   error: string | null;
+  /** Worker threads Explain may use (default: the number of cores; small jobs stay on the page's thread). */
+  workers: number;
+  /** Starts the current model's pool of Web Workers and resolves with its size when every worker answered (0: none). */
+  startPool: () => Promise<number>;
+  /** Tasks the current model's pool has finished. */
+  poolTasks: () => number;
 }
 
 declare global {
@@ -92,7 +103,17 @@ declare global {
 /** At most this many inputs of a list get a chart (all are explained). */
 const MAX_CHARTS = 8;
 
-const page: PageState = { state: 'starting', backend: 'none', model: null, runs: 0, last: null, error: null };
+const page: PageState = {
+  state: 'starting',
+  backend: 'none',
+  model: null,
+  runs: 0,
+  last: null,
+  error: null,
+  workers: 1,
+  startPool: async () => (model === null ? 0 : ((await startWorkerPool(model, page.workers))?.size ?? 0)),
+  poolTasks: () => (model === null ? 0 : (runningPool(model)?.stats().tasks ?? 0)),
+};
 
 /** The page controls that stand for the options the library's hints name. */
 const CONTROL_FOR_OPTION: Record<string, string> = {
@@ -363,6 +384,7 @@ async function explain(
     target: target ?? undefined,
     output,
     seed,
+    workers: page.workers,
     methodOptions: tuning,
   });
   const items = rows.map((row) => ({
@@ -587,6 +609,10 @@ async function start(): Promise<void> {
     },
   });
   document.body.dataset.backend = page.backend;
+  if (typeof Worker !== 'undefined') {
+    setWorkerPlatform(webWorkerPlatform(new URL('./pool-worker.js', window.location.href).href, wasmPaths));
+    page.workers = defaultWorkerCount();
+  }
 
   manifest = JSON.parse(new TextDecoder().decode(await fetchBytes('demo/manifest.json'))) as DemoManifest;
   fillStaticMenus();

@@ -11,6 +11,8 @@ import { disposeAttribution, type AttributionResult } from '../attribution/types
 import { stableHash } from './shard.js';
 import type { DatasetExample } from './examples.js';
 import type { DatasetRow } from './table.js';
+import { predictScores } from '../parallel/forward-task.js';
+import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 
 /** How every example is explained (the run's settings, parsed). */
 export interface DatasetExplainSettings {
@@ -26,6 +28,8 @@ export interface DatasetExplainSettings {
   /** Seed of sampled methods; each example's own seed is derived from it and the example's path. */
   seed: number;
   batchSize?: number;
+  /** Worker threads (default: the number of cores). */
+  workers?: number;
 }
 
 /** One example with its model inputs (one per input of the file), or why they could not be read. */
@@ -83,23 +87,39 @@ function argmax(row: ArrayLike<number>): number {
   return best;
 }
 
-/** Every head's prediction for one batch: per unit, `[{head, predicted, probabilities | scores}]`. */
-function headPredictions(model: ExplainableModel, x: tf.Tensor): Record<string, unknown>[][] {
-  const perHead = model.outputNames.map((head, outputIndex) => {
+/**
+ * Every head's prediction for one batch: per unit, `[{head, predicted, probabilities | scores}]` (forward passes
+ * shared out to the worker pool, see `predictScores`).
+ */
+async function headPredictions(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  settings: DatasetExplainSettings,
+): Promise<Record<string, unknown>[][]> {
+  const perHead: Record<string, unknown>[][] = [];
+  for (const [outputIndex, head] of model.outputNames.entries()) {
     const softmax = model.endsInSoftmax(outputIndex);
-    const values = tf.tidy(
-      () => model.run(x, { outputIndex, scores: softmax ? 'probabilities' : 'logits' }).arraySync() as number[][],
-    );
-    const labels = model.labels(outputIndex);
-    return values.map((row) => {
-      const best = argmax(row);
-      return {
-        head,
-        predicted: labels?.[best] ?? String(best),
-        [softmax ? 'probabilities' : 'scores']: Array.from(Float32Array.from(row)),
-      };
+    const scores = await predictScores(model, x, {
+      outputIndex,
+      scores: softmax ? 'probabilities' : 'logits',
+      batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
+      execution: {},
+      workers: settings.workers,
     });
-  });
+    const values = scores.arraySync();
+    scores.dispose();
+    const labels = model.labels(outputIndex);
+    perHead.push(
+      values.map((row) => {
+        const best = argmax(row);
+        return {
+          head,
+          predicted: labels?.[best] ?? String(best),
+          [softmax ? 'probabilities' : 'scores']: Array.from(Float32Array.from(row)),
+        };
+      }),
+    );
+  }
   return Array.from({ length: x.shape[0] }, (_, i) => perHead.map((head) => head[i]));
 }
 
@@ -142,7 +162,7 @@ export async function explainExamples(
   const explain = async (batch: Unit[]): Promise<void> => {
     const x = tf.tensor(concat(batch.map((u) => u.data)), [batch.length, ...shape]);
     try {
-      const heads = headPredictions(model, x);
+      const heads = await headPredictions(model, x, settings);
       for (const method of settings.methods) {
         const names = attributionMethods[method].options.map((o) => o.name as string);
         const sampled = names.includes('noiseSamples');
@@ -172,6 +192,7 @@ export async function explainExamples(
               output: settings.output,
               scores: settings.scores,
               batchSize: settings.batchSize,
+              workers: settings.workers,
               seed: sampled ? exampleSeed(settings.seed, first.example.path, first.index) : settings.seed,
             });
             try {

@@ -69,7 +69,7 @@ function stem(fileName: string): string {
 }
 
 /** Layer classes a Keras config may need beyond TensorFlow.js's own: wingbeats layers, GRU reset_after, Flatten, causal Conv1D. */
-function registerLayerClasses(): void {
+export function registerLayerClasses(): void {
   registerWingbeatsLayers();
   registerGRUResetAfter();
   registerKerasFlatten();

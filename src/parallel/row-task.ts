@@ -33,6 +33,8 @@ export interface RowTask {
 export interface RowResult extends TaskArray {
   /** `tf.memory().numTensors` of the thread that ran the task, after it finished (leak checks of workers). */
   tensors: number;
+  /** Id of the worker that ran the task (set by worker pools). */
+  worker?: number;
 }
 
 /** What an executor receives besides the task: its execution settings, rebuilt. */

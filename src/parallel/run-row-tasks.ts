@@ -11,13 +11,10 @@ import { WingbeatsError } from '../util/errors.js';
 import { modelSnapshot } from './model-snapshot.js';
 import { RowResult, RowTask, executeRowTask } from './row-task.js';
 import { serializeExecution } from './serial-execution.js';
-import { acquirePool, defaultWorkerCount, runningPool, workerPlatform } from './worker-pool.js';
+import { acquirePool, defaultWorkerCount, poolStartMs, runningPool, workerPlatform } from './worker-pool.js';
 
 /** A task as its producer makes it: the head, scores and execution settings are the job's (see {@link RowJob}). */
 export type RowTaskInput = Omit<RowTask, 'outputIndex' | 'scores' | 'execution'>;
-
-/** How long starting a worker pool is assumed to take (TensorFlow.js + wasm start and a model build per worker). */
-export const POOL_START_MS = 1500;
 
 /** A job: its model, head, scores and execution settings, how many tasks it has, and where the results go. */
 export interface RowJob {
@@ -57,7 +54,8 @@ export interface RowJobReport {
  * the model cannot be snapshotted (function models) or its execution settings cannot cross threads (a layer hook, an
  * unregistered rule). Otherwise, when the model's pool is already running, every task goes to the pool; when it is
  * not, the first task runs in the calling thread and is timed, and the pool is started only if the remaining tasks
- * are expected to take longer than {@link POOL_START_MS} (so small jobs never pay for starting workers).
+ * are expected to take longer, spread over the workers, than starting the pool (`poolStartMs()`: the platform's
+ * estimate), so small jobs never pay for starting workers.
  *
  * @throws WingbeatsError ABORTED when `signal` fires; WORKER_FAILED when a worker crashes; whatever a task throws.
  *   No task is left running and no result is kept after a rejection.
@@ -95,7 +93,7 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
     const started = performance.now();
     if (!runInline()) return report;
     const expected = (performance.now() - started) * (job.taskCount - 1);
-    if (expected / workers < POOL_START_MS) {
+    if (expected / workers < poolStartMs()) {
       while (runInline());
       return report;
     }

@@ -18,6 +18,14 @@ export interface WorkerPool {
   run(task: RowTask): Promise<RowResult>;
   /** Stops every worker (idempotent). */
   close(): Promise<void>;
+  /** Tasks finished so far, and each worker's last `tf.memory().numTensors` (by worker id) — for leak checks. */
+  stats(): WorkerPoolStats;
+}
+
+/** See {@link WorkerPool.stats}. */
+export interface WorkerPoolStats {
+  tasks: number;
+  tensorsByWorker: Record<string, number>;
 }
 
 /** Makes a pool of `size` workers for the model of `snapshot`, on the TensorFlow.js backend `backend`. */
@@ -28,6 +36,16 @@ export interface WorkerPlatform {
   createPool: WorkerPoolFactory;
   /** Number of cores (Node: `os.availableParallelism()`; browser: `navigator.hardwareConcurrency`). */
   cores: number;
+  /** Expected time to start a pool until its workers run tasks, in ms (default {@link POOL_START_MS}). */
+  startMs?: number;
+}
+
+/** Default expected time to start a pool (TensorFlow.js + wasm start and a model build per worker). */
+export const POOL_START_MS = 3000;
+
+/** Expected time to start a pool on the registered platform, in ms. */
+export function poolStartMs(): number {
+  return platform?.startMs ?? POOL_START_MS;
 }
 
 let platform: WorkerPlatform | null = null;

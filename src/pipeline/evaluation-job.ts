@@ -78,6 +78,7 @@ export async function evaluationJob(
       output: settings.output,
       scores: settings.scores,
       batchSize: settings.batchSize,
+      workers: settings.workers,
       onProgress: settings.onProgress,
     }),
   );

@@ -13,6 +13,8 @@ export interface JobSettings {
   scores?: ScoreKind;
   seed?: number;
   batchSize?: number;
+  /** Worker threads (default: the number of cores; small jobs stay in the calling thread). */
+  workers?: number;
   /** The methods' own options (see the descriptors' specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
   methodOptions?: Record<string, unknown>;
   /** Baseline values, one per item or one for all (integrated gradients), or undefined for zeros. */
@@ -68,6 +70,7 @@ export async function explainItems(
       output: settings.output,
       scores: settings.scores,
       batchSize: settings.batchSize,
+      workers: settings.workers,
       seed: settings.seed,
       baseline,
       onProgress: settings.onProgress,

@@ -44,6 +44,7 @@ export async function sanityJob(
       output: settings.output,
       scores: settings.scores,
       batchSize: settings.batchSize,
+      workers: settings.workers,
       onProgress: settings.onProgress,
     }),
   );

@@ -161,6 +161,7 @@ export async function uncertaintyJob(
       output: settings.output,
       scores: settings.scores,
       batchSize: settings.batchSize,
+      workers: settings.workers,
       onProgress: settings.onProgress,
     }),
   );

@@ -54,6 +54,7 @@ function fakePlatform(log: { started: number; maxInFlight: number; pools: number
             inFlight--;
           }
         },
+        stats: () => ({ tasks: log.started, tensorsByWorker: {} }),
         async close() {
           if (closed) return;
           closed = true;
@@ -110,8 +111,12 @@ test('taskChunks depends on rows and batch size only', () => {
     Array(8).fill(8),
   );
   assert.deepEqual(
-    taskChunks(3, 64).map((c) => c.end - c.start),
-    [1, 1, 1],
+    taskChunks(10, 64).map((c) => c.end - c.start),
+    [4, 4, 2],
+  );
+  assert.deepEqual(
+    taskChunks(10, 3).map((c) => c.end - c.start),
+    [3, 3, 3, 1],
   );
   assert.deepEqual(
     taskChunks(1000, 64).map((c) => c.end - c.start),

@@ -539,6 +539,42 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
     },
   );
 
+  test('integrated gradients gives the same numbers with workers 1 and 2 (a pool of Web Workers)', async () => {
+    await page.selectOption('#model-source', 'demo');
+    await page.waitForFunction(() => window.__wingbeats.model === 'wingbeats-demo', undefined, { timeout: 10_000 });
+    await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
+    await page.selectOption('#method', 'integrated-gradients');
+    await page.fill('#option-steps', '40');
+    const errorsBefore = pageErrors.length;
+    const explainWith = async (workers: number): Promise<ExplainRecord> => {
+      const runs = await page.evaluate((n) => {
+        window.__wingbeats.workers = n;
+        return window.__wingbeats.runs;
+      }, workers);
+      await page.click('#explain');
+      await page.waitForFunction(
+        (n) => window.__wingbeats.runs === n || window.__wingbeats.state === 'error',
+        runs + 1,
+        { timeout: 30_000 },
+      );
+      const state: PageState = await page.evaluate(() => window.__wingbeats);
+      assert.equal(state.error, null, `page error: ${state.error}`);
+      return state.last as ExplainRecord;
+    };
+    const one = await explainWith(1);
+    assert.equal(await page.evaluate(() => window.__wingbeats.poolTasks()), 0, 'workers 1: no pool');
+    await page.evaluate(() => {
+      window.__wingbeats.workers = 2;
+    });
+    assert.equal(await page.evaluate(() => window.__wingbeats.startPool()), 2, 'a pool of 2 Web Workers started');
+    const started = await page.evaluate(() => window.__wingbeats.poolTasks());
+    const two = await explainWith(2);
+    assert.ok((await page.evaluate(() => window.__wingbeats.poolTasks())) > started, 'workers 2 used the pool');
+    assert.deepEqual(two.items[0].attributions, one.items[0].attributions);
+    assert.deepEqual(two.items[0].probabilities, one.items[0].probabilities);
+    assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no page or worker error');
+  });
+
   test('falls back to the cpu backend with a visible notice when wasm cannot load', async () => {
     const fallback = await (browser as Browser).newPage();
     try {

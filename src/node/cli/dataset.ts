@@ -134,6 +134,7 @@ export function datasetCommand(io: CliIo): Command {
         scores: settings.scores,
         seed: settings.seed,
         batchSize: settings.batchSize,
+        workers: settings.workers,
         ...inputReadOptions(options),
         shard,
         limit,

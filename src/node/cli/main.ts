@@ -14,6 +14,7 @@ import { reportCommand } from './report.js';
 import { batchCommand } from './batch.js';
 import { sanityCommand } from './sanity.js';
 import { datasetCommand } from './dataset.js';
+import { useWorkerThreads } from '../parallel/thread-pool.js';
 
 /** The package's version (from package.json, beside src/ and dist/). */
 export function packageVersion(): string {
@@ -71,6 +72,7 @@ export function createProgram(io: CliIo = processIo): Command {
  * process.exitCode = await main(process.argv.slice(2));
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  useWorkerThreads();
   const program = createProgram(io);
   if (argv.length === 0) {
     io.stderr(

@@ -91,7 +91,7 @@ export function addRecordingOptions(command: Command, defaultWindows: 'loudest' 
     .option('--channel <n>', "channel of a multichannel recording: 'mix' (average) or an index from 0", 'mix');
 }
 
-/** Adds `--seed` and `--batch-size` (one flag, default and help everywhere). */
+/** Adds `--seed`, `--batch-size` and `--workers` (one flag, default and help everywhere). */
 export function addRunOptions(command: Command): Command {
   return addSpecOptions(command, REQUEST_OPTIONS);
 }
@@ -106,13 +106,14 @@ export function addJobOptions(command: Command, aliases: Record<string, string> 
 
 /** The parsed options of {@link addJobOptions}, as pipeline settings. */
 export function jobSettings(options: Record<string, unknown>): JobSettings {
-  const run = specValues(options, REQUEST_OPTIONS) as { seed: number; batchSize: number };
+  const run = specValues(options, REQUEST_OPTIONS) as { seed: number; batchSize: number; workers?: number };
   return {
     target: parseTarget(options.target as string | undefined),
     output: parseOutput(options.output as string | undefined),
     scores: options.scores as JobSettings['scores'],
     seed: run.seed,
     batchSize: run.batchSize,
+    workers: run.workers,
     methodOptions: methodOptionValues(options),
   };
 }

@@ -42,6 +42,8 @@ export interface ExplainDatasetOptions {
   windows?: WindowChoice;
   /** Largest number of rows sent through the model at once (does not change results). */
   batchSize?: number;
+  /** Worker threads (default: the number of cores; does not change results). */
+  workers?: number;
   /** Default: the whole data set. */
   shard?: Shard;
   /** Only the first `limit` examples by path. */
@@ -131,6 +133,7 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
       scores: settings.scores,
       seed: settings.seed,
       batchSize: options.batchSize,
+      workers: options.workers,
     },
     out: options.out,
     shard,

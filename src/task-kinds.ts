@@ -1,0 +1,8 @@
+/**
+ * Every row-task kind of the library (each module registers its executor on import). Worker threads and Web Workers
+ * import this file — not the whole library — so they know the same kinds as the calling thread. A method that adds a
+ * kind adds its module here.
+ */
+import './parallel/forward-task.js';
+import './attribution/pooled-target-gradients.js';
+import './attribution/integrated-gradients-task.js';

@@ -1,0 +1,296 @@
+/**
+ * The Node worker pool: every wired method gives the same bits with workers 1 and 2 (tiny models, and the real PSD
+ * and Potamitis spectrogram models when ../shared is present); interleaved calls; no tensor leak in the main thread or
+ * the workers; a task that throws or a worker that exits gives one clear error, no hang, and the next call works;
+ * small jobs start no pool; dispose stops the pool.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {
+  ExplainableModel,
+  startWorkerPool,
+  gradients,
+  guidedBackprop,
+  inputXGradient,
+  integratedGradients,
+  runRowTasks,
+  runningPool,
+  saliency,
+  setWorkerPlatform,
+  type AttributionResult,
+  type RowResult,
+  type WorkerPool,
+} from '../../src/index.js';
+import { useWorkerThreads } from '../../src/node/parallel/thread-pool.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
+import { conv1dNet, conv2dNet } from '../tiny-models.js';
+import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
+
+type Method = (model: ExplainableModel, x: tf.Tensor, options: Record<string, unknown>) => Promise<AttributionResult>;
+const METHODS: [string, Method, Record<string, unknown>][] = [
+  ['gradients', gradients, {}],
+  ['saliency', saliency, {}],
+  ['inputXGradient', inputXGradient, {}],
+  ['guidedBackprop', guidedBackprop, {}],
+  ['integratedGradients', integratedGradients, { steps: 12 }],
+];
+
+let model1d: ExplainableModel;
+let model2d: ExplainableModel;
+
+before(async () => {
+  await useWasm();
+  useWorkerThreads();
+  model1d = ExplainableModel.from(conv1dNet());
+  model2d = ExplainableModel.from(conv2dNet());
+});
+
+after(() => {
+  model1d.dispose();
+  model2d.dispose();
+  setWorkerPlatform(null);
+});
+
+/** Starts `model`'s pool of 2 workers (as a long-running program would) and waits until both answer. */
+async function startPool(model: ExplainableModel): Promise<WorkerPool> {
+  const pool = await startWorkerPool(model, 2);
+  assert.ok(pool !== undefined, 'a pool of worker threads');
+  return pool;
+}
+
+/** The attributions, predictions and deltas of one call, as plain arrays; the result's tensors freed. */
+async function numbers(
+  method: Method,
+  model: ExplainableModel,
+  x: tf.Tensor,
+  options: Record<string, unknown>,
+  checkLeaks = true,
+) {
+  const run = async () => {
+    const r = await method(model, x, { batchSize: 4, ...options });
+    const out = {
+      attributions: r.attributions.dataSync().slice(),
+      predictions: r.predictions.dataSync().slice(),
+      delta: r.delta,
+    };
+    tf.dispose([r.attributions, r.heatmaps, r.predictions, r.probabilities ?? []]);
+    return out;
+  };
+  return checkLeaks ? withoutLeaks(run) : run();
+}
+
+test('every wired method: workers 1 and 2 give the same bits on tiny 1-D and 2-D models; workers stay leak-free', async () => {
+  for (const [model, shape] of [
+    [model1d, [6, 12, 2]],
+    [model2d, [5, 6, 5, 2]],
+  ] as const) {
+    const pool = await startPool(model);
+    const x = tf.randomNormal([...shape], 0, 1, 'float32', 7);
+    try {
+      for (const [name, method, options] of METHODS) {
+        const tasks = pool.stats().tasks;
+        const one = await numbers(method, model, x, { ...options, workers: 1 });
+        assert.equal(pool.stats().tasks, tasks, `${name}: workers 1 ran in the calling thread`);
+        const two = await numbers(method, model, x, { ...options, workers: 2 });
+        assert.ok(pool.stats().tasks > tasks, `${name}: workers 2 used the pool`);
+        assert.deepEqual(two, one, `${name}: same numbers with 1 and 2 workers`);
+      }
+      // Each worker holds only its model's weights between tasks.
+      const counts = Object.values(pool.stats().tensorsByWorker);
+      assert.equal(counts.length, 2);
+      for (const count of counts) assert.equal(count, model.layersModel!.weights.length, 'worker tensor count');
+    } finally {
+      x.dispose();
+    }
+  }
+});
+
+test('interleaved calls on one model give the same numbers as one after the other', async () => {
+  await startPool(model2d);
+  const x = tf.randomNormal([5, 6, 5, 2], 0, 1, 'float32', 8);
+  try {
+    const alone = [
+      await numbers(saliency, model2d, x, { workers: 2 }),
+      await numbers(integratedGradients, model2d, x, { workers: 2, steps: 8 }),
+      await numbers(guidedBackprop, model2d, x, { workers: 1 }),
+    ];
+    // Concurrent calls: the leak check covers the three together.
+    const together = await withoutLeaks(() =>
+      Promise.all([
+        numbers(saliency, model2d, x, { workers: 2 }, false),
+        numbers(integratedGradients, model2d, x, { workers: 2, steps: 8 }, false),
+        numbers(guidedBackprop, model2d, x, { workers: 1 }, false),
+      ]),
+    );
+    assert.deepEqual(together, alone);
+  } finally {
+    x.dispose();
+  }
+});
+
+function diagnosticJob(model: ExplainableModel, kind: string, count: number, seen: number[]) {
+  return {
+    model,
+    outputIndex: 0,
+    scores: 'logits' as const,
+    execution: {},
+    taskCount: count,
+    tasks: (function* () {
+      for (let k = 0; k < count; k++) yield { kind, arrays: {}, numbers: { code: [3] } };
+    })(),
+    consume: (k: number, _result: RowResult) => void seen.push(k),
+  };
+}
+
+test('a task that throws in a worker rejects with its message; a worker that exits gives WORKER_FAILED; no hang, the next call works', async () => {
+  await startPool(model1d);
+  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 9);
+  try {
+    const before = await numbers(saliency, model1d, x, { workers: 2 });
+    await withoutLeaks(() =>
+      assert.rejects(runRowTasks(diagnosticJob(model1d, 'worker-throw', 4, []), { workers: 2 }), /threw on purpose/),
+    );
+    await withoutLeaks(() =>
+      assert.rejects(runRowTasks(diagnosticJob(model1d, 'worker-exit', 3, []), { workers: 2 }), (error: Error) => {
+        assert.equal((error as { code?: string }).code, 'WORKER_FAILED');
+        assert.match(error.message, /worker thread of model '.*' failed during a 'worker-exit' task/);
+        assert.equal(error.message.split('\n').length, 1, 'one line');
+        return true;
+      }),
+    );
+    assert.ok(runningPool(model1d, 2) !== undefined, 'the pool is still there');
+    const afterCrash = await numbers(saliency, model1d, x, { workers: 2 });
+    assert.deepEqual(afterCrash, before);
+  } finally {
+    x.dispose();
+  }
+});
+
+test('a small job with workers 2 runs in the calling thread and starts no pool; dispose stops a pool', async () => {
+  const model = ExplainableModel.from(conv1dNet(4));
+  const x = tf.randomNormal([3, 12, 2], 0, 1, 'float32', 10);
+  try {
+    await numbers(integratedGradients, model, x, { workers: 2, steps: 20 });
+    assert.equal(runningPool(model), undefined, 'no pool for a job of a few milliseconds');
+    await startPool(model);
+    assert.ok(runningPool(model) !== undefined);
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+  assert.equal(runningPool(model), undefined, 'dispose stopped the pool');
+});
+
+const PSD = resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5');
+const SPECTRO = resolve(sharedDir, 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5');
+
+test(
+  'real models: workers 1 and 2 give the same bits (PSD: IG-50 and saliency; spectrogram: IG-10 and saliency)',
+  { skip: skipWithoutShared },
+  async () => {
+    for (const [file, batch, ig] of [
+      [PSD, 4, 50],
+      [SPECTRO, 2, 10],
+    ] as const) {
+      const model = await loadModelFile(file);
+      try {
+        await startPool(model);
+        const x = tf.randomUniform([batch, ...(model.inputShape as number[])], 0, 1, 'float32', 12);
+        try {
+          for (const [method, options] of [
+            [integratedGradients, { steps: ig }],
+            [saliency, {}],
+          ] as const) {
+            const one = await numbers(method, model, x, { ...options, workers: 1 });
+            const two = await numbers(method, model, x, { ...options, workers: 2 });
+            assert.deepEqual(two, one, `${file}: ${method.name}`);
+          }
+        } finally {
+          x.dispose();
+        }
+      } finally {
+        model.dispose();
+      }
+    }
+  },
+);
+
+test('a running pool never keeps the process alive (a script that ends without closing it exits)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { pathToFileURL } = await import('node:url');
+  const src = (file: string): string =>
+    JSON.stringify(pathToFileURL(resolve(import.meta.dirname, '..', '..', 'src', file)).href);
+  const script = `
+    import * as tf from '@tensorflow/tfjs';
+    import { ExplainableModel, startWorkerPool } from ${src('index.ts')};
+    import { useWorkerThreads } from ${src('node/parallel/thread-pool.ts')};
+    import { setupBackend } from ${src('execution/backend.ts')};
+    await setupBackend();
+    useWorkerThreads();
+    const model = ExplainableModel.from(tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] }));
+    const pool = await startWorkerPool(model, 2);
+    console.log('pool', pool.size, pool.stats().tasks);
+  `;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: resolve(import.meta.dirname, '..', '..'),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const tail = child.stderr.slice(-2000);
+  assert.equal(child.signal, null, `the process was killed after the time limit: ${tail}`);
+  assert.equal(child.status, 0, tail);
+  assert.match(child.stdout, /^pool 2 2$/m);
+});
+
+test('settings that cross threads: MC-dropout masks, probabilities and Gauss-Legendre IG give the same bits with 1 and 2 workers', async () => {
+  await startPool(model1d);
+  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 13);
+  try {
+    const cases: [Method, Record<string, unknown>][] = [
+      [saliency, { execution: { dropout: { seed: 5, fixedMasks: true } } }],
+      [gradients, { execution: { dropout: { seed: 6 } }, scores: 'probabilities' }],
+      [integratedGradients, { steps: 9, integration: 'gauss-legendre', scores: 'probabilities' }],
+    ];
+    for (const [method, options] of cases) {
+      const one = await numbers(method, model1d, x, { ...options, workers: 1 });
+      const two = await numbers(method, model1d, x, { ...options, workers: 2 });
+      assert.deepEqual(two, one, `${method.name} ${JSON.stringify(options)}`);
+    }
+    const plain = await numbers(saliency, model1d, x, { workers: 2 });
+    const dropped = await numbers(saliency, model1d, x, { workers: 2, execution: { dropout: { seed: 5 } } });
+    assert.notDeepEqual(dropped.attributions, plain.attributions, 'dropout reached the workers');
+  } finally {
+    x.dispose();
+  }
+});
+
+test('a gradient task that fails inside a worker frees its tensors there (worker counts unchanged)', async () => {
+  const pool = await startPool(model1d);
+  const wrong = {
+    model: model1d,
+    outputIndex: 0,
+    scores: 'logits' as const,
+    execution: {},
+    taskCount: 4,
+    tasks: (function* () {
+      for (let k = 0; k < 4; k++)
+        yield {
+          kind: 'gradients',
+          arrays: { rows: { data: new Float32Array(10), shape: [1, 5, 2] } },
+          numbers: { targets: [0] },
+        };
+    })(),
+    consume: () => undefined,
+  };
+  await withoutLeaks(() => assert.rejects(runRowTasks(wrong, { workers: 2 })));
+  const x = tf.randomNormal([6, 12, 2], 0, 1, 'float32', 14);
+  try {
+    await numbers(saliency, model1d, x, { workers: 2 });
+  } finally {
+    x.dispose();
+  }
+  for (const count of Object.values(pool.stats().tensorsByWorker))
+    assert.equal(count, model1d.layersModel!.weights.length, 'worker tensor count after a failed task');
+});
