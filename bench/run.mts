@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { setupBackend } from '../src/execution/backend.js';
 
-const benches: [string, string, string][] = [
+const benches: [string, string, string, 'opt-in'?][] = [
   ['attribution', './attribution.ts', 'benchAttribution'],
   ['methods', './methods.ts', 'benchMethods'],
   ['signal', './signal.ts', 'benchSignal'],
@@ -17,14 +17,17 @@ const benches: [string, string, string][] = [
   ['floor', './floor.ts', 'benchFloor'],
   ['kernels', './kernels.ts', 'benchKernels'],
   ['workers', './workers.ts', 'benchWorkers'],
-  ['onnx', './onnx.ts', 'benchOnnx'],
+  // Minutes long: run only when named (`npm run bench -- pytorch`, `npm run bench -- method-matrix`, `npm run bench -- onnx`).
+  ['pytorch', './pytorch.ts', 'benchPytorch', 'opt-in'],
+  ['method-matrix', './method-matrix.ts', 'benchMethodMatrix', 'opt-in'],
+  ['onnx', './onnx.ts', 'benchOnnx', 'opt-in'],
 ];
 
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 results.backend = await setupBackend({ warn: (m) => console.error(m) });
-for (const [name, file, fn] of benches) {
-  if (only.length > 0 && !only.includes(name)) continue;
+for (const [name, file, fn, optIn] of benches) {
+  if (only.length > 0 ? !only.includes(name) : optIn === 'opt-in') continue;
   if (!existsSync(new URL(file, import.meta.url))) continue;
   console.error(`bench: ${name} ...`);
   try {

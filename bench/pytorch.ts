@@ -1,0 +1,450 @@
+/**
+ * `npm run bench -- pytorch [--repeats=N] [--cases=a,b]`: the issue-15 table, library vs the project's own PyTorch
+ * reference (scripts/reference/torch_bench.py on Debian's python3-torch), interleaved in one run.
+ *
+ * Per case: one agreement check (library result vs PyTorch result on the same inputs and targets: max |a − b| and that
+ * over max |b|), which also warms both sides up; then `repeats` rounds of [library workers 1, library default workers,
+ * PyTorch 1 thread, PyTorch 2 threads]; medians and the ratios library ÷ PyTorch. Load (`uptime`) before and after.
+ * Skips with a message when /usr/bin/python3 lacks torch or ../shared is absent.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { attributionMethods } from '../src/attribution/registry.js';
+import { guidedBackprop } from '../src/attribution/guided-backprop.js';
+import { integratedGradients } from '../src/attribution/integrated-gradients.js';
+import { saliency } from '../src/attribution/saliency.js';
+import { disposeAttribution, type AttributionResult } from '../src/attribution/types.js';
+import type { ExplainableModel } from '../src/execution/explainable-model.js';
+// The Node entry point: importing it registers the worker-thread platform of the pool (where it has landed).
+import { loadModelFile } from '../src/node.js';
+import { predictScores } from '../src/parallel/forward-task.js';
+import { defaultWorkerCount, workerPlatform } from '../src/parallel/worker-pool.js';
+import type { FeaturePresetName } from '../src/signal/presets.js';
+import { mcDropoutExplanations } from '../src/uncertainty/mc-dropout-explanations.js';
+import { benchBatch, SHARED_DIR, type BenchBatch } from './bench-inputs.js';
+import { TorchReference, torchUnavailable, torchVersion } from './torch-reference.js';
+
+/** The three models the issue measures (read from ../shared, never copied). */
+export const BENCH_MODELS = {
+  psd: {
+    title: 'Potamitis PSD CNN (Sequential Mosquito_CNN_PSD, 129×1)',
+    file: 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5',
+    preset: 'potamitis-psd',
+  },
+  potamitisSpectrogram: {
+    title: 'Potamitis spectrogram CNN (SimpleCls, 129×113×3)',
+    file: 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5',
+    preset: 'potamitis-spectrogram',
+  },
+  keoghSpectrogram: {
+    title: 'Keogh spectrogram CNN (SimpleCls Keogh_9, 129×33×3)',
+    file: 'models/Keogh/Keogh_9/spectro/SimpleCls/SimpleCls_spectro_9.h5',
+    preset: 'keogh-spectrogram',
+  },
+} as const satisfies Record<string, { title: string; file: string; preset: FeaturePresetName }>;
+export type BenchModelKey = keyof typeof BENCH_MODELS;
+
+/** Library options added to every call: `{ workers: 1 }` or `{}` (the library's default). */
+type Extra = Record<string, unknown>;
+type LibraryRun = (model: ExplainableModel, x: tf.Tensor, targets: number[], extra: Extra) => Promise<Float32Array>;
+
+interface TorchCase {
+  name: string;
+  title: string;
+  model: BenchModelKey;
+  inputs: number;
+  /** Method of torch_bench.py and its options. */
+  torch: { method: string; options?: Record<string, unknown> };
+  library: LibraryRun;
+  /** Agreement run when the timed settings cannot agree exactly (noise drawn by different generators). */
+  agreement?: { torchOptions: Record<string, unknown>; library: LibraryRun; note: string };
+  /** Also check agreement with a seeded random baseline (a zero baseline makes every max-pool window tie at α = 0). */
+  randomBaseline?: true;
+  /** Results are random on both sides (dropout masks): agreement is statistical, not float32. */
+  statistical?: string;
+  /** The issue's figures: library on one core, PyTorch 1 thread (ms). */
+  issue: { libraryMs: number; torchMs: number };
+}
+
+async function attributions(result: Promise<AttributionResult>): Promise<Float32Array> {
+  const r = await result;
+  try {
+    return (await r.attributions.data()) as Float32Array;
+  } finally {
+    disposeAttribution(r);
+  }
+}
+
+const smoothGradLibrary =
+  (noiseStdev: number): LibraryRun =>
+  (m, x, target, extra) =>
+    attributions(attributionMethods.smoothgrad.run(m, x, { noiseSamples: 10, noiseStdev, seed: 1, target, ...extra }));
+
+/** The rows of the issue's table. */
+export const TORCH_CASES: TorchCase[] = [
+  {
+    name: 'ig-psd-8',
+    title: 'integrated gradients, 50 steps (51 gradient evaluations, trapezoid), Potamitis PSD CNN, 8 inputs',
+    model: 'psd',
+    inputs: 8,
+    torch: { method: 'integrated-gradients', options: { steps: 50 } },
+    library: (m, x, target, extra) => attributions(integratedGradients(m, x, { steps: 50, target, ...extra })),
+    randomBaseline: true,
+    issue: { libraryMs: 566, torchMs: 148 },
+  },
+  {
+    name: 'ig-potamitis-spectrogram-1',
+    title: 'integrated gradients, 50 steps (51 evaluations), Potamitis spectrogram CNN 129×113×3, 1 input',
+    model: 'potamitisSpectrogram',
+    inputs: 1,
+    torch: { method: 'integrated-gradients', options: { steps: 50 } },
+    library: (m, x, target, extra) => attributions(integratedGradients(m, x, { steps: 50, target, ...extra })),
+    randomBaseline: true,
+    issue: { libraryMs: 2373, torchMs: 797 },
+  },
+  {
+    name: 'ig-keogh-spectrogram-8',
+    title: 'integrated gradients, 50 steps (51 evaluations), Keogh spectrogram CNN 129×33×3, 8 inputs',
+    model: 'keoghSpectrogram',
+    inputs: 8,
+    torch: { method: 'integrated-gradients', options: { steps: 50 } },
+    library: (m, x, target, extra) => attributions(integratedGradients(m, x, { steps: 50, target, ...extra })),
+    randomBaseline: true,
+    issue: { libraryMs: 5841, torchMs: 2290 },
+  },
+  {
+    name: 'saliency-potamitis-spectrogram-64',
+    title: 'saliency, Potamitis spectrogram CNN, 64 inputs',
+    model: 'potamitisSpectrogram',
+    inputs: 64,
+    torch: { method: 'saliency' },
+    library: (m, x, target, extra) => attributions(saliency(m, x, { target, ...extra })),
+    issue: { libraryMs: 3720, torchMs: 947 },
+  },
+  {
+    name: 'guided-backprop-psd-8',
+    title: 'guided backprop, Potamitis PSD CNN, 8 inputs',
+    model: 'psd',
+    inputs: 8,
+    torch: { method: 'guided-backprop' },
+    library: (m, x, target, extra) => attributions(guidedBackprop(m, x, { target, ...extra })),
+    issue: { libraryMs: 33.5, torchMs: 7.7 },
+  },
+  {
+    name: 'smoothgrad-psd-8',
+    title: 'SmoothGrad of saliency, 10 noisy copies (σ = 0.15 of each input’s range), Potamitis PSD CNN, 8 inputs',
+    model: 'psd',
+    inputs: 8,
+    torch: { method: 'smoothgrad', options: { noiseSamples: 10, noiseStdev: 0.15 } },
+    library: smoothGradLibrary(0.15),
+    agreement: {
+      torchOptions: { noiseSamples: 10, noiseStdev: 0 },
+      library: smoothGradLibrary(0),
+      note: 'noise is drawn by different generators on the two sides: agreement checked with noiseStdev 0 (10 copies averaged)',
+    },
+    issue: { libraryMs: 290, torchMs: 31 },
+  },
+  {
+    name: 'mc-dropout-saliency-potamitis-spectrogram-1',
+    title: '100 MC-dropout samples of saliency (mean heatmap), Potamitis spectrogram CNN, 1 input',
+    model: 'potamitisSpectrogram',
+    inputs: 1,
+    torch: { method: 'mc-dropout', options: { samples: 100 } },
+    library: async (m, x, target, extra) =>
+      Float32Array.from(
+        (await mcDropoutExplanations(m, x, { method: 'saliency', samples: 100, seed: 1, target, ...extra })).examples[0]
+          .mean,
+      ),
+    statistical: 'dropout masks differ between the generators: mean heatmaps of 100 samples agree only statistically',
+    issue: { libraryMs: 9583, torchMs: 1842 },
+  },
+  {
+    name: 'forward-potamitis-spectrogram-64',
+    title: 'forward only (logits, predictScores), Potamitis spectrogram CNN, 64 inputs',
+    model: 'potamitisSpectrogram',
+    inputs: 64,
+    torch: { method: 'forward' },
+    library: async (m, x, _targets, extra) => {
+      const request = {
+        outputIndex: m.defaultOutput,
+        scores: 'logits',
+        batchSize: m.defaultBatchSize,
+        execution: {},
+      } as const;
+      const scores = await predictScores(m, x, { ...request, ...(extra as { workers?: number }) });
+      try {
+        return (await scores.data()) as Float32Array;
+      } finally {
+        scores.dispose();
+      }
+    },
+    issue: { libraryMs: 813, torchMs: 319 },
+  },
+];
+
+/** Largest |a − b|, largest |b| and their ratio. */
+export function agreement(
+  a: Float32Array,
+  b: Float32Array,
+): { maxAbsDiff: number; maxAbsReference: number; relative: number } {
+  if (a.length !== b.length) throw new Error(`agreement: ${a.length} values vs ${b.length}`);
+  let diff = 0;
+  let ref = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    ref = Math.max(ref, Math.abs(b[i]));
+  }
+  return { maxAbsDiff: diff, maxAbsReference: ref, relative: diff / ref };
+}
+
+function pearson(a: Float32Array, b: Float32Array): number {
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= a.length;
+  mb /= b.length;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+}
+
+/** Share of the values with |a − b| ≤ tolerance·max |b|. */
+export function withinShare(a: Float32Array, b: Float32Array, tolerance: number): number {
+  const { maxAbsReference } = agreement(a, b);
+  let ok = 0;
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) <= tolerance * maxAbsReference) ok++;
+  return ok / a.length;
+}
+
+/**
+ * How many examples (equal rows of `a` and `b`) agree within tolerance·max |b| of their own row. A float32 near-tie in
+ * one max-pool window (two values closer than the two implementations' rounding) sends one example's gradient to a
+ * neighbour across a whole receptive field; counting examples keeps that apart from a systematic difference.
+ */
+export function examplesWithin(a: Float32Array, b: Float32Array, examples: number, tolerance: number): string {
+  const size = a.length / examples;
+  let ok = 0;
+  for (let e = 0; e < examples; e++) {
+    const rows = [a.subarray(e * size, (e + 1) * size), b.subarray(e * size, (e + 1) * size)] as const;
+    if (agreement(rows[0], rows[1]).relative <= tolerance) ok++;
+  }
+  return `${ok}/${examples}`;
+}
+
+function roundAll(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v)]));
+}
+
+/** A seeded baseline per input: the input's mean plus half its standard deviation times standard-normal noise. */
+export function randomBaseline(batch: BenchBatch, seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    const x = tf.tensor(batch.data, batch.shape);
+    const axes = batch.shape.slice(1).map((_, i) => i + 1);
+    const { mean, variance } = tf.moments(x, axes, true);
+    return tf.add(mean, tf.mul(tf.sqrt(variance), tf.randomNormal(batch.shape, 0, 0.5, 'float32', seed)));
+  });
+}
+
+/** Median of a list of numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** `uptime` output (the machine's load) and Node's load averages. */
+export function machineLoad(): { uptime: string; loadavg: number[] } {
+  const uptime = spawnSync('uptime', { encoding: 'utf8' });
+  return { uptime: (uptime.stdout ?? '').trim(), loadavg: loadavg().map((v) => Math.round(v * 100) / 100) };
+}
+
+/** Flags after `npm run bench -- pytorch`: `--repeats=N` (default 3), `--cases=name,...` (default all). */
+function flag(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
+}
+
+/** Top class of every input (logits), the targets both sides explain. */
+async function topClasses(model: ExplainableModel, x: tf.Tensor): Promise<number[]> {
+  const { scores } = model.predict(x);
+  const top = tf.argMax(scores, 1);
+  const values = Array.from(await top.data());
+  scores.dispose();
+  top.dispose();
+  return values;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+const round = (v: number, digits = 3): number => Number(v.toPrecision(digits));
+
+/** Runs the PyTorch comparison; returns plain JSON (or `{ skipped }`). */
+export async function benchPytorch(): Promise<Record<string, unknown>> {
+  const missing = Object.values(BENCH_MODELS)
+    .map((m) => SHARED_DIR + m.file)
+    .filter((p) => !existsSync(p));
+  if (missing.length > 0) return { skipped: `../shared is absent or incomplete (missing ${missing.join(', ')})` };
+  const noTorch = torchUnavailable();
+  if (noTorch !== false) return { skipped: noTorch };
+  const repeats = Math.max(1, Number(flag('repeats') ?? 3));
+  const only = flag('cases')?.split(',');
+  const cases = TORCH_CASES.filter((c) => only === undefined || only.includes(c.name));
+  const settings = { single: { workers: 1 }, default: {} } as const;
+  const loadBefore = machineLoad();
+  const started = performance.now();
+  const torch = new TorchReference();
+  const models = new Map<BenchModelKey, ExplainableModel>();
+  const batches = new Map<string, { batch: BenchBatch; x: tf.Tensor; targets: number[] }>();
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for (const c of cases) {
+      const spec = BENCH_MODELS[c.model];
+      if (!models.has(c.model)) {
+        models.set(c.model, await loadModelFile(SHARED_DIR + spec.file));
+        await torch.load(c.model, SHARED_DIR + spec.file);
+      }
+      const key = `${c.model}-${c.inputs}`;
+      if (!batches.has(key)) {
+        const batch = await benchBatch(spec.preset, c.inputs);
+        const x = tf.tensor(batch.data, batch.shape);
+        batches.set(key, { batch, x, targets: await topClasses(models.get(c.model) as ExplainableModel, x) });
+        await torch.input(key, batch.data, batch.shape);
+      }
+    }
+    for (const c of cases) {
+      const model = models.get(c.model) as ExplainableModel;
+      const { x, targets, batch } = batches.get(`${c.model}-${c.inputs}`) as {
+        batch: BenchBatch;
+        x: tf.Tensor;
+        targets: number[];
+      };
+      const key = `${c.model}-${c.inputs}`;
+      console.error(`bench pytorch: ${c.name} (agreement)`);
+      await torch.threads(1);
+      const check = c.agreement;
+      const libraryResult = await (check?.library ?? c.library)(model, x, targets, settings.default);
+      const torchResult = await torch.run(
+        c.model,
+        key,
+        c.torch.method,
+        targets,
+        check?.torchOptions ?? c.torch.options,
+        true,
+      );
+      const agree = agreement(libraryResult, torchResult.data as Float32Array);
+      let withRandomBaseline: Record<string, unknown> | undefined;
+      if (c.randomBaseline) {
+        const baseline = randomBaseline(batch, 7);
+        await torch.input(`${key}-baseline`, baseline.dataSync() as Float32Array, batch.shape);
+        const lib = await c.library(model, x, targets, { ...settings.default, baseline });
+        const ref = await torch.run(
+          c.model,
+          key,
+          c.torch.method,
+          targets,
+          { ...c.torch.options, baseline: `${key}-baseline` },
+          true,
+        );
+        baseline.dispose();
+        const a = agreement(lib, ref.data as Float32Array);
+        withRandomBaseline = {
+          ...roundAll(a),
+          within1e4: a.relative <= 1e-4,
+          examplesWithin1e4: examplesWithin(lib, ref.data as Float32Array, c.inputs, 1e-4),
+        };
+      }
+      const times = {
+        librarySingle: [] as number[],
+        libraryDefault: [] as number[],
+        torch1: [] as number[],
+        torch2: [] as number[],
+      };
+      for (let r = 0; r < repeats; r++) {
+        console.error(`bench pytorch: ${c.name} (round ${r + 1}/${repeats})`);
+        times.librarySingle.push(await timed(() => c.library(model, x, targets, settings.single)));
+        times.libraryDefault.push(await timed(() => c.library(model, x, targets, settings.default)));
+        for (const threads of [1, 2] as const) {
+          await torch.threads(threads);
+          const run = await torch.run(c.model, key, c.torch.method, targets, c.torch.options, false, r + 1);
+          times[threads === 1 ? 'torch1' : 'torch2'].push(run.ms);
+        }
+      }
+      const ms = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round(median(v), 4)])) as Record<
+        keyof typeof times,
+        number
+      >;
+      rows.push({
+        case: c.name,
+        title: c.title,
+        model: BENCH_MODELS[c.model].title,
+        inputs: batch.source,
+        targets,
+        agreement: {
+          ...roundAll(agree),
+          withinShare: round(withinShare(libraryResult, torchResult.data as Float32Array, 1e-4), 6),
+          examplesWithin1e4: examplesWithin(libraryResult, torchResult.data as Float32Array, c.inputs, 1e-4),
+          ...(c.statistical !== undefined
+            ? {
+                statistical: c.statistical,
+                pearson: round(pearson(libraryResult, torchResult.data as Float32Array), 4),
+              }
+            : { within1e4: agree.relative <= 1e-4 }),
+          ...(check !== undefined ? { note: check.note } : {}),
+          ...(withRandomBaseline !== undefined
+            ? {
+                withRandomBaseline,
+                note: 'zero baseline: at α = 0 the input is all zeros and every max-pool window ties; PyTorch sends the gradient to the first element of a tied window, TensorFlow.js elsewhere (both are subgradients), and near-ties decided differently by float32 rounding move a gradient to a neighbour; withRandomBaseline repeats the check from a seeded random baseline',
+              }
+            : {}),
+        },
+        ms,
+        runsMs: times,
+        ratios: {
+          libraryDefaultOverTorch1: round(ms.libraryDefault / ms.torch1),
+          libraryDefaultOverTorch2: round(ms.libraryDefault / ms.torch2),
+          librarySingleOverTorch1: round(ms.librarySingle / ms.torch1),
+          librarySingleOverTorch2: round(ms.librarySingle / ms.torch2),
+        },
+        issue: { ...c.issue, ratio: round(c.issue.libraryMs / c.issue.torchMs, 2) },
+      });
+    }
+  } finally {
+    await torch.close();
+    for (const { x } of batches.values()) x.dispose();
+    for (const m of models.values()) m.dispose();
+  }
+  return {
+    command: `npm run bench -- pytorch --repeats=${repeats}${only ? ` --cases=${only.join(',')}` : ''}`,
+    backend: tf.getBackend(),
+    torch: torchVersion(),
+    repeats,
+    librarySettings: {
+      single: settings.single,
+      default: settings.default,
+      note: 'options object passed to every library call; `workers` is the pool option of issue 15 (without a registered worker platform every job runs in the caller)',
+      workerPlatform: workerPlatform() !== null,
+      defaultWorkers: defaultWorkerCount(),
+    },
+    torchSide: 'scripts/reference/torch_bench.py on /usr/bin/python3; times are the computation only (perf_counter)',
+    order: 'per round and case: library workers 1, library default, PyTorch 1 thread, PyTorch 2 threads',
+    loadBefore,
+    loadAfter: machineLoad(),
+    totalSeconds: round((performance.now() - started) / 1000),
+    cases: rows,
+  };
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""PyTorch side of `npm run bench -- pytorch`: the same networks as the library, built from the Keras .h5 weights,
+timed on request as a long-lived process so the Node side can interleave library runs and PyTorch runs.
+
+Run by bench/pytorch.ts with Debian's interpreter (/usr/bin/python3: torch 1.13, h5py, numpy). Captum is not needed:
+the methods are written out in torch as Captum defines them.
+
+Networks: the layer lists of attribution_reference.py (`wingbeats_layers`: BatchNorm on the input → 5 × [Conv 3 'same'
+→ BatchNorm (eval) → ReLU → MaxPool 2 'valid'] → Flatten in Keras's channels-last order (1-D) or global average pooling
+(2-D) → Dense), in float32, with the file's Dropout put just before the Dense layer (Keras puts it before Flatten in the
+Sequential PSD model; dropout is elementwise, so before or after a flatten is the same thinned network). The softmax is
+left out: scores are logits, as the library's default. Files: a full Keras model whose config is the Sequential
+`Mosquito_CNN_PSD` (layer names checked), or a weights-only SimpleCls file (`CNN_Blocks_SimpleCls`, `dense_species`).
+
+Methods (inputs channels-last float32, as the library; targets given by the caller):
+- forward: logits of all inputs (no gradient).
+- gradients / saliency: d target logit / d input; saliency = |gradient| (captum.attr.Saliency, abs=True).
+- guided-backprop: ReLU backward replaced by relu(dy)·[x > 0] (captum.attr.GuidedBackprop).
+- integrated-gradients: the library's trapezoid rule with `steps` intervals = steps + 1 gradient evaluations (51 for
+  50 steps) at alpha = k/steps, weights 1/steps (1/(2·steps) at both ends), zero baseline by default, attribution
+  (x − baseline)·Σ w_k g_k (`baseline`: the key of a stored input, one row or one per input); all points of all
+  inputs in one batch unless `batchSize` (captum's internal_batch_size).
+- smoothgrad: `noiseSamples` noisy copies per input, σ = noiseStdev·(max − min) of each input, all copies in one batch
+  unless `batchSize` (captum.attr.NoiseTunnel(Saliency), nt_type 'smoothgrad', nt_samples_batch_size), mean of
+  |gradient|.
+- mc-dropout: `samples` Monte-Carlo samples of saliency with only Dropout active (BatchNorm stays in eval), each sample
+  one row with its own dropout mask, rows batched `batchSize` (default 25) at a time; per sample the heatmap
+  (max |gradient| over channels, min-max to [0, 1]); returns the mean heatmap; the std is accumulated too.
+
+Protocol (one JSON object per line on stdin, one answer per line on stdout):
+  {"op": "load", "key": K, "path": P}                  → {"ok": true, "classes", "dropoutRate", "layers"}
+  {"op": "threads", "n": N}                            → {"ok": true, "threads"}
+  {"op": "input", "key": K, "shape": [...], "data": base64 float32 little-endian, channels-last}  → {"ok": true}
+  {"op": "run", "model": K, "input": K, "method": M, "targets": [...], "options": {...}, "seed": S, "return": bool}
+                                                       → {"ok": true, "ms", "checksum", "shape"?, "data"?}
+  {"op": "quit"}
+Errors answer {"error": message}. `ms` times the computation only (perf_counter), not the JSON traffic.
+"""
+import base64
+import json
+import os
+import sys
+import time
+
+import h5py
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attribution_reference as ref  # noqa: E402  (sets float64 as default; reset below)
+
+torch.set_default_dtype(torch.float32)
+
+SEQUENTIAL_PSD = ['batch_norm_0'] + [f'{k}_{n}' for n in (16, 32, 64, 128, 256)
+                                      for k in ('conv1d', 'batch_norm', 'relu', 'maxpool1d')] + ['dropout', 'flatten', 'dense']
+
+
+# ---------------------------------------------------------------- building the network from the .h5 file
+
+def keras_layers(path):
+    """Layer list (float32, channels-first weights) and the Dropout rate of a supported Keras .h5 file."""
+    with h5py.File(path, 'r') as f:
+        config = f.attrs.get('model_config')
+        simple = 'CNN_Blocks_SimpleCls' in f and 'dense_species' in f
+    if config is not None:
+        config = json.loads(config)
+        layers = config['config']['layers'] if isinstance(config['config'], dict) else config['config']
+        names = [l['config']['name'] for l in layers if l['class_name'] != 'InputLayer']
+        if names != SEQUENTIAL_PSD:
+            raise ValueError(f'{path}: unsupported architecture (layers {names})')
+        rate = next(l['config']['rate'] for l in layers if l['class_name'] == 'Dropout')
+        spec = ref.wingbeats_layers(path, lambda layer, n: f'model_weights/{layer}/{layer}/', 1, 'dense', 'model_weights/')
+    elif simple:
+        def prefix(layer, n):
+            base = 'CNN_Blocks_SimpleCls/CNN_Blocks_SimpleCls/'
+            return base + (f'{layer}/' if n is None else f'conv_block_{n}/{layer}/')
+        with h5py.File(path, 'r') as f:
+            dims = 2 if 'conv2d_16' in f['CNN_Blocks_SimpleCls/CNN_Blocks_SimpleCls/conv_block_16'] else 1
+        spec = ref.wingbeats_layers(path, prefix, dims, 'dense_species')
+        rate = 0.5  # drop_rate of every released SimpleCls model (the weights-only file does not store it)
+    else:
+        raise ValueError(f'{path}: neither the Sequential PSD model nor a SimpleCls weights file')
+    out = []
+    for layer in spec:
+        layer = {k: (v.to(torch.float32) if isinstance(v, torch.Tensor) else v) for k, v in layer.items()}
+        if layer['kind'] == 'bn':  # inference-mode batch norm as one affine map
+            scale, shift = ref.bn_affine(layer)
+            layer = dict(kind='bn', name=layer['name'], scale=scale, shift=shift)
+        if layer['kind'] == 'dense':
+            out.append(dict(kind='dropout', name='dropout', rate=rate))
+        out.append(layer)
+    return out, rate
+
+
+class GuidedRelu(torch.autograd.Function):
+    """ReLU whose backward passes only positive gradients at positive inputs (Springenberg et al. 2015)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, dy):
+        (x,) = ctx.saved_tensors
+        return dy.clamp(min=0) * (x > 0).to(dy.dtype)
+
+
+def run_network(layers, x, guided=False, dropout=False):
+    """Logits of channels-first float32 `x`; Dropout active only when `dropout`."""
+    for layer in layers:
+        kind = layer['kind']
+        if kind == 'bn':
+            view = (1, -1) + (1,) * (x.dim() - 2)
+            x = x * layer['scale'].view(view) + layer['shift'].view(view)
+        elif kind == 'conv':
+            pad = (layer['W'].shape[-1] - 1) // 2  # Keras 'same' for the odd kernels of these models
+            x = (F.conv1d if layer['dims'] == 1 else F.conv2d)(x, layer['W'], layer['b'], padding=pad)
+        elif kind == 'relu':
+            x = GuidedRelu.apply(x) if guided else torch.relu(x)
+        elif kind == 'maxpool':
+            x = (F.max_pool1d if layer['dims'] == 1 else F.max_pool2d)(x, 2, 2)
+        elif kind == 'flatten':
+            x = x.permute(0, *range(2, x.dim()), 1).reshape(x.shape[0], -1)
+        elif kind == 'gap':
+            x = x.mean(dim=tuple(range(2, x.dim())))
+        elif kind == 'dropout':
+            x = F.dropout(x, layer['rate'], training=dropout)
+        elif kind == 'dense':
+            x = x @ layer['W'] + layer['b']
+        else:
+            raise ValueError(kind)
+    return x
+
+
+# ---------------------------------------------------------------- methods
+
+def target_gradients(layers, x, targets, guided=False, dropout=False):
+    x = x.detach().requires_grad_(True)
+    y = run_network(layers, x, guided, dropout)
+    (g,) = torch.autograd.grad(y.gather(1, targets.view(-1, 1)).sum(), x)
+    return g
+
+
+def in_chunks(total, size):
+    size = total if not size else size
+    return [(s, min(total, s + size)) for s in range(0, total, size)]
+
+
+def integrated_gradients(layers, x, targets, steps=50, batchSize=None, baseline=None):
+    alphas = torch.arange(steps + 1, dtype=torch.float32) / steps
+    weights = torch.full((steps + 1,), 1.0 / steps)
+    weights[0] = weights[-1] = 0.5 / steps
+    baseline = torch.zeros_like(x) if baseline is None else baseline.expand_as(x)
+    points = steps + 1
+    view = (-1,) + (1,) * (x.dim() - 1)
+    # Rows ordered as Captum's: all inputs at alpha_0, then all at alpha_1, ...
+    path = (baseline.unsqueeze(0) + alphas.view(view + (1,)) * (x - baseline).unsqueeze(0)).reshape(-1, *x.shape[1:])
+    row_targets = targets.repeat(points)
+    grads = torch.cat([target_gradients(layers, path[s:e], row_targets[s:e]) for s, e in in_chunks(path.shape[0], batchSize)])
+    integral = (grads.view(points, *x.shape) * weights.view(view + (1,))).sum(0)
+    return (x - baseline) * integral
+
+
+def smoothgrad(layers, x, targets, noiseSamples=10, noiseStdev=0.15, batchSize=None):
+    n = x.shape[0]
+    sigma = (x.reshape(n, -1).amax(1) - x.reshape(n, -1).amin(1)) * noiseStdev
+    view = (1, -1) + (1,) * (x.dim() - 1)
+    noisy = (x.unsqueeze(0) + torch.randn((noiseSamples, *x.shape)) * sigma.view(view)).reshape(-1, *x.shape[1:])
+    rows = targets.repeat(noiseSamples)
+    grads = torch.cat([target_gradients(layers, noisy[s:e], rows[s:e]).abs() for s, e in in_chunks(noisy.shape[0], batchSize)])
+    return grads.view(noiseSamples, *x.shape).mean(0)
+
+
+def mc_dropout(layers, x, targets, samples=100, batchSize=25):
+    """Mean heatmap of `samples` dropout-thinned saliency maps of one input (heatmaps channels-last, [1, *positions])."""
+    if x.shape[0] != 1:
+        raise ValueError('mc-dropout takes one input')
+    total = None
+    total_sq = None
+    for s, e in in_chunks(samples, batchSize):
+        rows = x.expand(e - s, *x.shape[1:])
+        g = target_gradients(layers, rows, targets.expand(e - s), dropout=True).abs().amax(1)  # max over channels
+        flat = g.reshape(e - s, -1)
+        lo, hi = flat.amin(1, keepdim=True), flat.amax(1, keepdim=True)
+        maps = ((flat - lo) / (hi - lo + 1e-16)).double()
+        total = maps.sum(0) if total is None else total + maps.sum(0)
+        total_sq = (maps * maps).sum(0) if total_sq is None else total_sq + (maps * maps).sum(0)
+    mean = total / samples
+    _std = (total_sq / samples - mean * mean).clamp(min=0).sqrt()
+    return mean.float().view(1, *x.shape[2:])
+
+
+def forward(layers, x, targets, **_):
+    with torch.no_grad():
+        return run_network(layers, x)
+
+
+METHODS = {
+    'forward': forward,
+    'gradients': lambda l, x, t, **o: target_gradients(l, x, t),
+    'saliency': lambda l, x, t, **o: target_gradients(l, x, t).abs(),
+    'guided-backprop': lambda l, x, t, **o: target_gradients(l, x, t, guided=True),
+    'integrated-gradients': integrated_gradients,
+    'smoothgrad': smoothgrad,
+    'mc-dropout': mc_dropout,
+}
+
+
+# ---------------------------------------------------------------- server
+
+def channels_first(t):
+    return t.permute(0, t.dim() - 1, *range(1, t.dim() - 1)).contiguous()
+
+
+def channels_last(t):
+    return t.permute(0, *range(2, t.dim()), 1).contiguous() if t.dim() > 2 else t
+
+
+def serve():
+    models, inputs = {}, {}
+    out = sys.stdout
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            op = req['op']
+            if op == 'quit':
+                break
+            if op == 'load':
+                layers, rate = keras_layers(req['path'])
+                models[req['key']] = layers
+                answer = dict(ok=True, classes=int(layers[-1]['W'].shape[1]), dropoutRate=rate, layers=len(layers))
+            elif op == 'threads':
+                torch.set_num_threads(int(req['n']))
+                answer = dict(ok=True, threads=torch.get_num_threads())
+            elif op == 'input':
+                data = np.frombuffer(base64.b64decode(req['data']), dtype='<f4').reshape(req['shape'])
+                inputs[req['key']] = channels_first(torch.from_numpy(data.copy()))
+                answer = dict(ok=True)
+            elif op == 'run':
+                layers, x = models[req['model']], inputs[req['input']]
+                method = METHODS[req['method']]
+                targets = torch.tensor(req.get('targets') or [0] * x.shape[0], dtype=torch.long)
+                options = dict(req.get('options', {}))
+                if isinstance(options.get('baseline'), str):  # a stored input (one row or one per input)
+                    options['baseline'] = inputs[options['baseline']]
+                torch.manual_seed(int(req.get('seed', 0)))
+                start = time.perf_counter()
+                result = method(layers, x, targets, **options)
+                ms = (time.perf_counter() - start) * 1000
+                result = channels_last(result.detach()) if req['method'] not in ('forward', 'mc-dropout') else result
+                answer = dict(ok=True, ms=ms, checksum=float(result.double().abs().sum()))
+                if req.get('return'):
+                    answer.update(shape=list(result.shape),
+                                  data=base64.b64encode(result.float().numpy().astype('<f4').tobytes()).decode('ascii'))
+            else:
+                raise ValueError(f'unknown op {op!r}')
+        except Exception as error:  # one answer per request, the process stays up
+            answer = dict(error=f'{type(error).__name__}: {error}')
+        out.write(json.dumps(answer) + '\n')
+        out.flush()
+
+
+if __name__ == '__main__':
+    serve()
