@@ -20,7 +20,10 @@ import type { ExplainableModel } from '../src/execution/explainable-model.js';
 // The Node entry point: importing it registers the worker-thread platform of the pool (where it has landed).
 import { loadModelFile } from '../src/node.js';
 import { predictScores } from '../src/parallel/forward-task.js';
+import { resolveComputeBackend } from '../src/execution/compute-backend.js';
+import type { ComputeBackend } from '../src/execution/execution-settings.js';
 import { defaultWorkerCount, workerPlatform } from '../src/parallel/worker-pool.js';
+import { startWorkerPool } from '../src/parallel/start-worker-pool.js';
 import type { FeaturePresetName } from '../src/signal/presets.js';
 import { mcDropoutExplanations } from '../src/uncertainty/mc-dropout-explanations.js';
 import { benchBatch, SHARED_DIR, type BenchBatch } from './bench-inputs.js';
@@ -167,13 +170,14 @@ export const TORCH_CASES: TorchCase[] = [
     inputs: 64,
     torch: { method: 'forward' },
     library: async (m, x, _targets, extra) => {
+      const { backend, workers } = extra as { backend?: ComputeBackend; workers?: number };
       const request = {
         outputIndex: m.defaultOutput,
         scores: 'logits',
         batchSize: m.defaultBatchSize,
-        execution: {},
+        execution: { backend: await resolveComputeBackend('predictScores', m, backend, workers) },
       } as const;
-      const scores = await predictScores(m, x, { ...request, ...(extra as { workers?: number }) });
+      const scores = await predictScores(m, x, { ...request, ...(workers === undefined ? {} : { workers }) });
       try {
         return (await scores.data()) as Float32Array;
       } finally {
@@ -304,7 +308,8 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
   const repeats = Math.max(1, Number(flag('repeats') ?? 3));
   const only = flag('cases')?.split(',');
   const cases = TORCH_CASES.filter((c) => only === undefined || only.includes(c.name));
-  const settings = { single: { workers: 1 }, default: {} } as const;
+  const settings = { single: { workers: 1 }, default: {}, onnx: { backend: 'onnx' } } as const;
+  const warm = !process.argv.includes('--cold');
   const loadBefore = machineLoad();
   const started = performance.now();
   const torch = new TorchReference();
@@ -315,7 +320,10 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
     for (const c of cases) {
       const spec = BENCH_MODELS[c.model];
       if (!models.has(c.model)) {
-        models.set(c.model, await loadModelFile(SHARED_DIR + spec.file));
+        const loaded = await loadModelFile(SHARED_DIR + spec.file);
+        models.set(c.model, loaded);
+        // A user explaining many recordings has a running pool: start it up front (`--cold` measures without).
+        if (warm) await startWorkerPool(loaded);
         await torch.load(c.model, SHARED_DIR + spec.file);
       }
       const key = `${c.model}-${c.inputs}`;
@@ -371,6 +379,7 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
       const times = {
         librarySingle: [] as number[],
         libraryDefault: [] as number[],
+        libraryOnnx: [] as number[],
         torch1: [] as number[],
         torch2: [] as number[],
       };
@@ -378,6 +387,7 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
         console.error(`bench pytorch: ${c.name} (round ${r + 1}/${repeats})`);
         times.librarySingle.push(await timed(() => c.library(model, x, targets, settings.single)));
         times.libraryDefault.push(await timed(() => c.library(model, x, targets, settings.default)));
+        times.libraryOnnx.push(await timed(() => c.library(model, x, targets, settings.onnx)));
         for (const threads of [1, 2] as const) {
           await torch.threads(threads);
           const run = await torch.run(c.model, key, c.torch.method, targets, c.torch.options, false, r + 1);
@@ -419,6 +429,8 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
           libraryDefaultOverTorch2: round(ms.libraryDefault / ms.torch2),
           librarySingleOverTorch1: round(ms.librarySingle / ms.torch1),
           librarySingleOverTorch2: round(ms.librarySingle / ms.torch2),
+          libraryOnnxOverTorch1: round(ms.libraryOnnx / ms.torch1),
+          libraryOnnxOverTorch2: round(ms.libraryOnnx / ms.torch2),
         },
         issue: { ...c.issue, ratio: round(c.issue.libraryMs / c.issue.torchMs, 2) },
       });
@@ -429,19 +441,22 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
     for (const m of models.values()) m.dispose();
   }
   return {
-    command: `npm run bench -- pytorch --repeats=${repeats}${only ? ` --cases=${only.join(',')}` : ''}`,
+    command: `npm run bench -- pytorch --repeats=${repeats}${only ? ` --cases=${only.join(',')}` : ''}${warm ? '' : ' --cold'}`,
     backend: tf.getBackend(),
     torch: torchVersion(),
     repeats,
     librarySettings: {
       single: settings.single,
       default: settings.default,
+      onnx: settings.onnx,
+      warmPool: warm,
       note: 'options object passed to every library call; `workers` is the pool option of issue 15 (without a registered worker platform every job runs in the caller)',
       workerPlatform: workerPlatform() !== null,
       defaultWorkers: defaultWorkerCount(),
     },
     torchSide: 'scripts/reference/torch_bench.py on /usr/bin/python3; times are the computation only (perf_counter)',
-    order: 'per round and case: library workers 1, library default, PyTorch 1 thread, PyTorch 2 threads',
+    order:
+      'per round and case: library workers 1, library default (both cores; pool started up front unless --cold), library backend onnx (onnxruntime-node, tasks it refuses run on TensorFlow.js), PyTorch 1 thread, PyTorch 2 threads',
     loadBefore,
     loadAfter: machineLoad(),
     totalSeconds: round((performance.now() - started) / 1000),
