@@ -3,7 +3,7 @@ import type { ModelInput } from '../execution/explainable-model.js';
 import { OptionSpec, checkOption } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
 import { batchRows, rowsOf } from '../parallel/row-task.js';
-import { runRowTasks } from '../parallel/run-row-tasks.js';
+import { jobSettings, runRowTasks } from '../parallel/run-row-tasks.js';
 import { taskChunks } from '../parallel/task-chunks.js';
 import './integrated-gradients-task.js';
 import { runMethod } from './run-method.js';
@@ -89,10 +89,7 @@ export async function integratedGradients(
         let done = 0;
         await runRowTasks(
           {
-            model: ctx.model,
-            outputIndex: ctx.outputIndex,
-            scores: ctx.scores,
-            execution: ctx.execution ?? {},
+            ...jobSettings(ctx),
             taskCount: plan.length,
             tasks: (function* () {
               for (const [k, { start, end }] of plan.entries()) {

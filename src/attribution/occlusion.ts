@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import { argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
-import { runRowTasks } from '../parallel/run-row-tasks.js';
+import { jobSettings, runRowTasks } from '../parallel/run-row-tasks.js';
 import { taskChunks } from '../parallel/task-chunks.js';
 import '../parallel/forward-task.js';
 import { runMethod } from './run-method.js';
@@ -163,10 +163,7 @@ export async function occlusion(
     const plan = taskChunks(total, ctx.batchSize);
     await runRowTasks(
       {
-        model: ctx.model,
-        outputIndex: ctx.outputIndex,
-        scores: ctx.scores,
-        execution: ctx.execution ?? {},
+        ...jobSettings(ctx),
         taskCount: plan.length,
         tasks: (function* () {
           for (const { start, end } of plan) {

@@ -14,7 +14,7 @@ import {
   taskTensor,
   tidyArray,
 } from '../parallel/row-task.js';
-import { runRowTasks } from '../parallel/run-row-tasks.js';
+import { jobSettings, runRowTasks } from '../parallel/run-row-tasks.js';
 import { taskChunks } from '../parallel/task-chunks.js';
 import type { MethodContext } from './run-method.js';
 import { targetGradients } from './target-gradients.js';
@@ -49,10 +49,7 @@ export async function pooledTargetGradients(
   const out = new Float32Array(x.size);
   await runRowTasks(
     {
-      model: ctx.model,
-      outputIndex: ctx.outputIndex,
-      scores: ctx.scores,
-      execution: ctx.execution ?? {},
+      ...jobSettings(ctx),
       taskCount: plan.length,
       tasks: (function* () {
         for (const { start, end } of plan) {

@@ -31,6 +31,21 @@ export interface RowJob {
   consume: (index: number, result: RowResult) => void;
 }
 
+/** The model, head, scores and execution settings of a job, taken from a request or a method's context. */
+export function jobSettings(request: {
+  model: ExplainableModel;
+  outputIndex: number;
+  scores: ScoreKind;
+  execution?: ExecutionSettings;
+}): Pick<RowJob, 'model' | 'outputIndex' | 'scores' | 'execution'> {
+  return {
+    model: request.model,
+    outputIndex: request.outputIndex,
+    scores: request.scores,
+    execution: request.execution ?? {},
+  };
+}
+
 /** Options of {@link runRowTasks}. */
 export interface RowTaskOptions {
   /** Worker threads to use (default: the number of cores; 1 = always in the calling thread). */
