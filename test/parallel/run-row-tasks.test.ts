@@ -27,6 +27,7 @@ import {
   type RowResult,
   type WorkerPool,
 } from '../../src/index.js';
+import { startPoolForRest } from '../../src/parallel/start-worker-pool.js';
 import { conv1dNet, conv2dNet } from '../tiny-models.js';
 import { rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 
@@ -224,5 +225,21 @@ test('a bad workers value is refused in one line naming the argument, without le
     }
   } finally {
     x.dispose();
+  }
+});
+
+test('work of many small calls (a data set by chunks) starts the pool only when the calls left outweigh its start', async () => {
+  const model = ExplainableModel.from(conv1dNet());
+  try {
+    const pools = log.pools;
+    assert.equal(await startPoolForRest(model, 1, 60_000, 100), false, 'one worker: never');
+    assert.equal(await startPoolForRest(model, 2, 10, 3), false, '30 ms of calls left: not worth starting');
+    assert.equal(log.pools, pools, 'no pool was made');
+    assert.equal(await startPoolForRest(model, 2, 4000, 2), true, '8 s of calls left over 2 workers: started');
+    assert.equal(log.pools, pools + 1, 'one pool was made');
+    assert.equal(await startPoolForRest(model, 2, 1, 1), true, 'a running pool is used');
+    assert.equal(log.pools, pools + 1, 'and not made again');
+  } finally {
+    model.dispose();
   }
 });

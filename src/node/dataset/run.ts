@@ -12,6 +12,7 @@ import { explainExamples, type DatasetExplainSettings, type LoadedExample } from
 import { settingsDifferences, type DatasetRunSettings } from '../../dataset/settings.js';
 import type { DatasetExample } from '../../dataset/examples.js';
 import { readInputSource } from '../../pipeline/input-sources.js';
+import { startPoolForRest } from '../../parallel/start-worker-pool.js';
 import { readSource } from '../read-files.js';
 import { openTableFile, readTableRowGroups } from './table-file.js';
 import { acquireLock } from './lock.js';
@@ -134,7 +135,13 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
       const chunk = todo.slice(start, start + options.chunkSize);
       const loaded: LoadedExample[] = [];
       for (const example of chunk) loaded.push(await loadExample(example, listing.root, model, settings));
+      const started = performance.now();
       const rows = await explainExamples(model, loaded, options.explain);
+      // Each chunk alone may be too small to start the worker pool; the whole shard may not be.
+      if (start === 0) {
+        const chunksLeft = Math.ceil((todo.length - chunk.length) / options.chunkSize);
+        await startPoolForRest(model, options.explain.workers, performance.now() - started, chunksLeft);
+      }
       errors += new Set(rows.filter((r) => r.error !== null).map((r) => `${r.path}#${r.index}`)).size;
       const writer = openTableFile(path.join(folder, `chunk-${String(next).padStart(6, '0')}.parquet`), {
         ...settings,
