@@ -23,7 +23,7 @@ import {
   type RowResult,
   type WorkerPool,
 } from '../../src/index.js';
-import { useWorkerThreads } from '../../src/node/parallel/thread-pool.js';
+import { useWorkerThreads, workerFlags } from '../../src/node/parallel/thread-pool.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
 import { conv1dNet, conv2dNet, seedWeights } from '../tiny-models.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
@@ -219,7 +219,7 @@ test(
   },
 );
 
-test('a running pool never keeps the process alive (a script that ends without closing it exits)', async () => {
+test('a running pool never keeps the process alive (a script that ends without closing it exits), and starts under a heap cap', async () => {
   const { spawnSync } = await import('node:child_process');
   const { pathToFileURL } = await import('node:url');
   const src = (file: string): string =>
@@ -235,11 +235,15 @@ test('a running pool never keeps the process alive (a script that ends without c
     const pool = await startWorkerPool(model, 2);
     console.log('pool', pool.size, pool.stats().tasks);
   `;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: resolve(import.meta.dirname, '..', '..'),
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=256', '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      cwd: resolve(import.meta.dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   const tail = child.stderr.slice(-2000);
   assert.equal(child.signal, null, `the process was killed after the time limit: ${tail}`);
   assert.equal(child.status, 0, tail);
@@ -331,4 +335,17 @@ test('weights changed after the pool started (as the sanity check randomises a c
     x.dispose();
     model.dispose();
   }
+});
+
+test("workers get the flags a worker accepts: V8 and process flags dropped, a heap cap as the worker's own limit", () => {
+  assert.deepEqual(
+    workerFlags(['--import', 'tsx', '--max-old-space-size=128', '--input-type=module', '--stack-size=900']),
+    {
+      execArgv: ['--import', 'tsx'],
+      resourceLimits: { maxOldGenerationSizeMb: 128 },
+    },
+  );
+  assert.deepEqual(workerFlags(['--enable-source-maps', '--conditions=dev']), {
+    execArgv: ['--enable-source-maps', '--conditions=dev'],
+  });
 });

@@ -22,6 +22,25 @@ function workerEntry(): { filename: string; extra: Record<string, string> } {
 }
 
 /**
+ * The process's flags as a worker accepts them. A worker refuses to start with V8 or process-wide flags (Node:
+ * "Initiated Worker with invalid execArgv flags"), and `--input-type` (a script given with -e) breaks its module
+ * loading: those are dropped, and a heap cap (`--max-old-space-size=N`) becomes the worker's own `resourceLimits`.
+ */
+export function workerFlags(flags: readonly string[]): {
+  execArgv: string[];
+  resourceLimits?: { maxOldGenerationSizeMb: number };
+} {
+  const execArgv: string[] = [];
+  let heapMb: number | undefined;
+  for (const flag of flags) {
+    const heap = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(flag);
+    if (heap !== null) heapMb = Number(heap[1]);
+    else if (!/^--(input-type|max[-_]semi[-_]space[-_]size|stack[-_]size|title)(=|$)/.test(flag)) execArgv.push(flag);
+  }
+  return heapMb === undefined ? { execArgv } : { execArgv, resourceLimits: { maxOldGenerationSizeMb: heapMb } };
+}
+
+/**
  * Starts a pool of `size` worker threads for the model of `snapshot` on TensorFlow.js backend `backend`.
  * @example const pool = createThreadPool(modelSnapshot(model)!, 2, 'wasm');
  */
@@ -35,8 +54,7 @@ export function createThreadPool(snapshot: ModelSnapshot, size: number, backend:
     idleTimeout: Number.POSITIVE_INFINITY,
     concurrentTasksPerWorker: 1,
     atomics: 'disabled',
-    // Workers inherit the process's flags; `--input-type` (a script given with -e) makes every worker fail to start.
-    execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
+    ...workerFlags(process.execArgv),
     workerData,
   });
   let closed = false;
