@@ -113,3 +113,18 @@ export function mobileNetLike(seed = 6): tf.LayersModel {
   seedWeights(model, seed);
   return model;
 }
+
+/** Input [6, 5, 2] → Conv2D(3, 3×3, same, relu) → MaxPool2D → Flatten → Dropout(0.4) → Dense(3, softmax). */
+export function conv2dDropoutNet(seed: number): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [6, 5, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dropout({ rate: 0.4 }),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  seedWeights(model, seed);
+  return model;
+}

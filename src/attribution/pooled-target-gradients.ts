@@ -8,14 +8,12 @@ import {
   RowTask,
   RowTaskContext,
   TaskArray,
-  batchRows,
   registerRowTaskKind,
-  rowsOf,
   taskTensor,
   tidyArray,
 } from '../parallel/row-task.js';
-import { jobSettings, runRowTasks } from '../parallel/run-row-tasks.js';
-import { taskChunks } from '../parallel/task-chunks.js';
+import { jobSettings } from '../parallel/run-row-tasks.js';
+import { runRowChunks } from '../parallel/run-row-chunks.js';
 import type { MethodContext } from './run-method.js';
 import { targetGradients } from './target-gradients.js';
 
@@ -44,25 +42,12 @@ export async function pooledTargetGradients(
   x: tf.Tensor = ctx.x,
   targets: readonly number[] = ctx.targets,
 ): Promise<tf.Tensor> {
-  const plan = taskChunks(x.shape[0], ctx.batchSize);
-  const rows = batchRows(x);
-  const out = new Float32Array(x.size);
-  await runRowTasks(
-    {
-      ...jobSettings(ctx),
-      taskCount: plan.length,
-      tasks: (function* () {
-        for (const { start, end } of plan) {
-          yield {
-            kind: 'gradients',
-            arrays: { rows: rowsOf(rows, start, end) },
-            numbers: { targets: targets.slice(start, end) },
-          };
-        }
-      })(),
-      consume: (k, result) => out.set(result.data, plan[k].start * rows.rowSize),
-    },
+  return runRowChunks(
+    jobSettings(ctx),
+    x,
+    ctx.batchSize,
+    'gradients',
+    (start, end) => ({ targets: targets.slice(start, end) }),
     { workers: ctx.workers },
   );
-  return tf.tensor(out, x.shape, 'float32');
 }

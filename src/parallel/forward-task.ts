@@ -5,18 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { ForwardRequest, setRequestForward } from '../execution/request-forward.js';
-import {
-  RowTask,
-  RowTaskContext,
-  TaskArray,
-  batchRows,
-  registerRowTaskKind,
-  rowsOf,
-  taskTensor,
-  tidyArray,
-} from './row-task.js';
-import { runRowTasks } from './run-row-tasks.js';
-import { taskChunks } from './task-chunks.js';
+import { RowTask, RowTaskContext, TaskArray, registerRowTaskKind, taskTensor, tidyArray } from './row-task.js';
+import { runRowChunks } from './run-row-chunks.js';
+import { jobSettings } from './run-row-tasks.js';
 
 /** Executor of `'scores'`: `arrays.rows` → `[rows, classes]` scores of the task's head under its settings. */
 export function scoresTask(task: RowTask, { model, execution }: RowTaskContext): TaskArray {
@@ -38,31 +29,9 @@ export async function predictScores(
   x: tf.Tensor,
   request: ForwardRequest,
 ): Promise<tf.Tensor2D> {
-  const total = x.shape[0];
-  const plan = taskChunks(total, request.batchSize);
-  const rows = batchRows(x);
-  let out: Float32Array | null = null;
-  let classes = 0;
-  await runRowTasks(
-    {
-      model,
-      outputIndex: request.outputIndex,
-      scores: request.scores,
-      execution: request.execution,
-      taskCount: plan.length,
-      tasks: (function* () {
-        for (const { start, end } of plan)
-          yield { kind: 'scores', arrays: { rows: rowsOf(rows, start, end) }, numbers: {} };
-      })(),
-      consume: (k, result) => {
-        classes = result.shape[1];
-        out ??= new Float32Array(total * classes);
-        out.set(result.data, plan[k].start * classes);
-      },
-    },
-    { workers: request.workers },
-  );
-  return tf.tensor2d(out ?? new Float32Array(0), [total, classes]);
+  return (await runRowChunks(jobSettings({ model, ...request }), x, request.batchSize, 'scores', () => ({}), {
+    workers: request.workers,
+  })) as tf.Tensor2D;
 }
 
 setRequestForward(predictScores);

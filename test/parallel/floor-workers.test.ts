@@ -22,26 +22,11 @@ import {
   type WorkerPool,
 } from '../../src/index.js';
 import { useWorkerThreads } from '../../src/node/parallel/thread-pool.js';
-import { conv1dNet, seedWeights } from '../tiny-models.js';
+import { conv1dNet, conv2dDropoutNet } from '../tiny-models.js';
 import { useWasm, withoutLeaks } from '../helpers.js';
 
 let model1d: ExplainableModel;
 let model2d: ExplainableModel;
-
-/** Input [6, 5, 2] → Conv2D(3, 3×3, same, relu) → MaxPool2D → Flatten → Dropout(0.4) → Dense(3, softmax). */
-function conv2dDropoutNet(seed: number): tf.LayersModel {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [6, 5, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dropout({ rate: 0.4 }),
-      tf.layers.dense({ units: 3, activation: 'softmax' }),
-    ],
-  });
-  seedWeights(model, seed);
-  return model;
-}
 
 before(async () => {
   await useWasm();

@@ -12,24 +12,9 @@ import { disposeAttribution } from '../../src/attribution/types.js';
 import { mcDropoutExplanations, type McDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 import { createRng } from '../../src/util/rng.js';
 import { assertClose, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
-import { conv1dNet, randomBatch, seedWeights } from '../tiny-models.js';
+import { conv1dNet, conv2dDropoutNet, randomBatch } from '../tiny-models.js';
 
 before(useWasm);
-
-/** Input [6, 5, 2] → Conv2D(3, 3×3, same, relu) → MaxPool2D → Flatten → Dropout(0.4) → Dense(3, softmax). */
-function conv2dDropoutNet(seed: number): tf.LayersModel {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [6, 5, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dropout({ rate: 0.4 }),
-      tf.layers.dense({ units: 3, activation: 'softmax' }),
-    ],
-  });
-  seedWeights(model, seed);
-  return model;
-}
 
 test('row seeds: each row runs the network its seed gives under fixed masks, whatever shares the batch', () => {
   const model = ExplainableModel.from(conv1dNet(81));
