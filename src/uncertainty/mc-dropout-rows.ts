@@ -34,7 +34,6 @@ export type SampleMapKind = 'heatmap' | 'signed';
  * forward+backward pass under the row's thinned network.
  */
 export function mcDropoutMapsTask(task: RowTask, { model, execution }: RowTaskContext): TaskArray {
-  const form = gradientFormOf(gradientFormNames[task.numbers.form[0]]) as GradientForm;
   const rowSeeds = task.numbers.rowSeeds;
   const rows = taskTensor(task.arrays.rows);
   try {
@@ -43,21 +42,39 @@ export function mcDropoutMapsTask(task: RowTask, { model, execution }: RowTaskCo
       scores: task.scores,
       execution: { ...execution, dropout: { seed: rowSeeds[0], rowSeeds } },
     });
-    return tidyArray(() => {
-      const attributions = form.attributions(pass.gradients, rows);
+    try {
+      return sampleMapRows(task, rows, pass.gradients, pass.scores, pass.classes);
+    } finally {
       pass.gradients.dispose();
-      const map =
-        task.numbers.signed[0] !== 1
-          ? heatmapOf(attributions, form.reduction)
-          : attributions.rank >= 3
-            ? tf.sum(attributions, -1)
-            : attributions;
-      const flatMap = tf.reshape(map, [rows.shape[0], -1]);
-      return tf.concat([flatMap, tf.tensor2d(pass.scores, [rows.shape[0], pass.classes])], 1);
-    });
+    }
   } finally {
     rows.dispose();
   }
+}
+
+/**
+ * The result of an `'mc-dropout-maps'` task from its pass: each row's map (the task's form and map kind, from the
+ * row's `gradients`) followed by its `classes` scores. Neither tensor is disposed.
+ */
+export function sampleMapRows(
+  task: RowTask,
+  rows: tf.Tensor,
+  gradients: tf.Tensor,
+  scores: Float32Array,
+  classes: number,
+): TaskArray {
+  const form = gradientFormOf(gradientFormNames[task.numbers.form[0]]) as GradientForm;
+  return tidyArray(() => {
+    const attributions = form.attributions(gradients, rows);
+    const map =
+      task.numbers.signed[0] !== 1
+        ? heatmapOf(attributions, form.reduction)
+        : attributions.rank >= 3
+          ? tf.sum(attributions, -1)
+          : attributions;
+    const flatMap = tf.reshape(map, [rows.shape[0], -1]);
+    return tf.concat([flatMap, tf.tensor2d(scores, [rows.shape[0], classes])], 1);
+  });
 }
 
 registerRowTaskKind('mc-dropout-maps', mcDropoutMapsTask);

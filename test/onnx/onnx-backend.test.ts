@@ -2,7 +2,8 @@
  * `backend: 'onnx'`: the methods whose row tasks the ONNX runner accepts (gradients, saliency, input×gradient,
  * integrated gradients, the request frame's forward pass) give the numbers of the TensorFlow.js path to float32
  * rounding, their tasks really run on onnxruntime-node, no tensor leaks, a model the compiler refuses keeps
- * TensorFlow.js after one line, and methods with rules or dropout stay on TensorFlow.js.
+ * TensorFlow.js after one line, and tasks with other rules stay on TensorFlow.js. Monte-Carlo dropout runs on ONNX with
+ * the keep-masks TensorFlow.js draws, so its samples (not only their statistics) equal the TensorFlow.js path's.
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
@@ -27,7 +28,8 @@ import { resolveComputeBackend, registerComputeBackend } from '../../src/executi
 import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
-import { conv1dNet, conv2dNet, randomBatch, twoHeadNet } from '../tiny-models.js';
+import { conv1dNet, conv2dDropoutNet, conv2dNet, randomBatch, seedWeights, twoHeadNet } from '../tiny-models.js';
+import { mcDropoutExplanations, type McDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 
 before(useWasm);
 
@@ -118,12 +120,76 @@ async function agree(
   return error;
 }
 
+/** Input [8, 6, 2] → Conv1D(4, k3, same, relu) → Dropout(0.3) (a mask over positions and channels) → MaxPool1D → Flatten → Dense(3). */
+function spatialDropoutNet(seed: number): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv1d({ inputShape: [8, 2], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.dropout({ rate: 0.3 }),
+      tf.layers.maxPooling1d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  seedWeights(model, seed);
+  return model;
+}
+
+/** Every sample's map and scores of a Monte-Carlo dropout run (keepSamples), flattened in order. */
+function sampleNumbers(result: McDropoutExplanations): { maps: number[]; scores: number[] } {
+  return {
+    maps: result.examples.flatMap((e) => e.samples!.flatMap((s) => Array.from(s))),
+    scores: result.examples.flatMap((e) => e.predictions.samples.flat()),
+  };
+}
+
+/** MC dropout with and without the ONNX backend: same samples to `tolerance`, ONNX tasks ran, no leaks. */
+async function mcAgree(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  options: Record<string, unknown>,
+  tolerance: number,
+): Promise<number> {
+  const base = { samples: 6, seed: 3, keepSamples: true, workers: 1, ...options };
+  let expected: McDropoutExplanations | undefined;
+  let got: McDropoutExplanations | undefined;
+  await withoutLeaks(async () => (expected = await mcDropoutExplanations(model, x, base)));
+  const before = accelerated;
+  await withoutLeaks(async () => (got = await mcDropoutExplanations(model, x, { ...base, backend: 'onnx' })));
+  assert.ok(accelerated > before, 'tasks ran on onnxruntime');
+  const a = sampleNumbers(got!);
+  const b = sampleNumbers(expected!);
+  assert.equal(a.maps.length, b.maps.length);
+  const error = relative(a.maps, b.maps);
+  assert.ok(error <= tolerance, `sample maps differ by ${error} of their largest value (tolerance ${tolerance})`);
+  assert.ok(relative(a.scores, b.scores) <= tolerance, `sample scores differ by ${relative(a.scores, b.scores)}`);
+  return error;
+}
+
 describe("backend: 'onnx'", () => {
+  for (const method of ['saliency', 'input-x-gradient', 'guided-backprop', 'gradients'] as const)
+    test(`Monte-Carlo dropout (${method}): every sample equals the TensorFlow.js path's (same keep-masks)`, async () => {
+      for (const [net, shape] of [
+        [conv2dDropoutNet(7), [3, 6, 5, 2]],
+        [conv1dNet(), [3, 12, 2]],
+        [spatialDropoutNet(8), [3, 8, 2]],
+      ] as const) {
+        const model = ExplainableModel.from(net);
+        const x = randomBatch([...shape], 12);
+        await mcAgree(model, x, { method }, 2e-6);
+        await mcAgree(model, x, { method, maps: 'signed', scores: 'probabilities' }, 2e-6);
+        x.dispose();
+        model.dispose();
+      }
+    });
+
   for (const [name, method, options] of METHODS) {
-    test(`tiny Conv2D and Conv1D networks: ${name} equals the TensorFlow.js path`, async () => {
+    test(`tiny Conv2D and Conv1D networks (softmax and linear heads): ${name} equals the TensorFlow.js path`, async () => {
+      // the last one has a linear head: its probabilities are the softmax the library adds
       for (const [net, shape] of [
         [conv2dNet(), [5, 6, 5, 2]],
         [conv1dNet(), [5, 12, 2]],
+        [spatialDropoutNet(8), [5, 8, 2]],
       ] as const) {
         const model = ExplainableModel.from(net);
         const x = randomBatch([...shape], 31);
@@ -214,7 +280,7 @@ describe("backend: 'onnx'", () => {
     ['Potamitis spectrogram CNN', spectro, spectrogramInput],
   ] as const) {
     test(
-      `${label}: saliency, input×gradient, IG-8, guided backprop and SmoothGrad equal the TensorFlow.js path`,
+      `${label}: saliency, input×gradient, IG-8, guided backprop, SmoothGrad and MC dropout equal the TensorFlow.js path`,
       { skip: skipWithoutShared },
       async () => {
         const model = await loadModel(resolve(sharedDir, file));
@@ -236,6 +302,7 @@ describe("backend: 'onnx'", () => {
             options,
             name === 'IG-8' && label.includes('spectrogram') ? 1e-2 : 2e-5,
           );
+        errors['MC dropout-20'] = await mcAgree(model, x, { samples: 20 }, 2e-5);
         console.log(`${label}: largest difference / largest value`, JSON.stringify(errors));
         x.dispose();
         model.dispose();

@@ -6,11 +6,11 @@
 import { WingbeatsError } from '../../util/errors.js';
 import type { ScoreKind } from '../../execution/explainable-model.js';
 import { OnnxGraph } from './onnx-graph.js';
-import type { BatchNormStep, ConvStep, DenseStep, LoweredStep, MaxPoolStep } from './lower-layers.js';
+import type { BatchNormStep, ConvStep, DenseStep, DropoutStep, LoweredStep, MaxPoolStep } from './lower-layers.js';
 
 /** Options of {@link compileGradientGraph}. */
 export interface CompileOptions {
-  /** `'logits'` (a final softmax is dropped) or `'probabilities'`. */
+  /** `'logits'` (a final softmax is dropped) or `'probabilities'` (a softmax is added after a linear head). */
   scores: ScoreKind;
   /** Add the `mask` input and the `gradient` output (default true); false gives a forward-only graph. */
   gradient?: boolean;
@@ -19,6 +19,19 @@ export interface CompileOptions {
    * dx = dy · [x > 0] · [dy > 0]. Default false.
    */
   guided?: boolean;
+  /**
+   * Monte-Carlo dropout: every Dropout layer with a rate above 0 takes its 0/1 keep-mask from an input `keep_<k>`
+   * (`[batch, ...activation shape]`, channels last; k counts those layers in order, see {@link dropoutInputs}) and
+   * computes `x · keep / (1 − rate)` as TensorFlow.js does. Default false: Dropout is the identity.
+   */
+  dropout?: boolean;
+}
+
+/** The keep-mask inputs of a graph compiled with `dropout: true`, in feed order. */
+export function dropoutInputs(steps: LoweredStep[]): { name: string; step: DropoutStep }[] {
+  return steps
+    .filter((s): s is DropoutStep => s.kind === 'dropout' && s.rate > 0)
+    .map((step, k) => ({ name: `keep_${k}`, step }));
 }
 
 /** A value flowing through the graph with its shape without the batch axis (channels first). */
@@ -151,6 +164,19 @@ function maxPool(g: OnnxGraph, x: Value, step: MaxPoolStep, backward: Backward[]
   return { name: y, shape: [x.shape[0], ...axes.map((a) => a.out)] };
 }
 
+/**
+ * Dropout under a fed keep-mask: y = (x · keep) / (1 − rate), dx = (dy / (1 − rate)) · keep (TensorFlow.js's order;
+ * the mask is 0/1, so both products are exact).
+ */
+function dropout(g: OnnxGraph, x: Value, step: DropoutStep, keepInput: string, backward: Backward[]): Value {
+  const rank = step.shape.length;
+  const keep = rank > 1 ? g.op('Transpose', [keepInput], { perm: toChannelsFirst(rank) }) : keepInput;
+  const scale = g.scalar(1 - step.rate);
+  const y = g.op('Div', [g.op('Mul', [x.name, keep]), scale]);
+  backward.push((dy) => g.op('Mul', [g.op('Div', [dy, scale]), keep]));
+  return { name: y, shape: x.shape };
+}
+
 /** Channels-first `[c, ...spatial]` → channels-last `[...spatial, c]` permutation with the batch axis. */
 function toChannelsLast(rank: number): number[] {
   return [0, ...Array.from({ length: rank - 1 }, (_, i) => i + 2), 1];
@@ -220,8 +246,11 @@ function forwardStep(
   next: LoweredStep | undefined,
   backward: Backward[],
   guided: boolean,
+  keepInput: string | undefined,
 ): Value {
   switch (step.kind) {
+    case 'dropout':
+      return keepInput === undefined ? x : dropout(g, x, step, keepInput, backward);
     case 'conv':
       return conv(g, x, step, backward);
     case 'batchNorm':
@@ -255,7 +284,16 @@ export function compileGradientGraph(steps: LoweredStep[], inputShape: number[],
         `Layer '${step.layer}': a softmax before the output is not compiled.`,
       );
   });
-  const kept = options.scores === 'logits' && steps[last]?.kind === 'softmax' ? steps.slice(0, last) : steps;
+  // Scores as the library defines them: logits drop a final softmax; probabilities of a linear head add one.
+  const endsInSoftmax = steps[last]?.kind === 'softmax';
+  const kept =
+    options.scores === 'logits'
+      ? endsInSoftmax
+        ? steps.slice(0, last)
+        : steps
+      : endsInSoftmax
+        ? steps
+        : [...steps, { kind: 'softmax' as const, layer: 'probabilities' }];
   const g = new OnnxGraph();
   const x = g.input('x', inputShape);
   const rank = inputShape.length;
@@ -266,7 +304,10 @@ export function compileGradientGraph(steps: LoweredStep[], inputShape: number[],
       : { name: x, shape: inputShape };
   const backward: Backward[] = [];
   const guided = options.guided === true;
-  kept.forEach((step, i) => (value = forwardStep(g, value, step, kept[i + 1], backward, guided)));
+  const keepInputs = new Map<LoweredStep, string>();
+  if (options.dropout === true)
+    for (const { name, step } of dropoutInputs(kept)) keepInputs.set(step, g.input(name, step.shape));
+  kept.forEach((step, i) => (value = forwardStep(g, value, step, kept[i + 1], backward, guided, keepInputs.get(step))));
   if (value.shape.length !== 1)
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',

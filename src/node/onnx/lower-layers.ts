@@ -50,9 +50,21 @@ export interface DenseStep {
   bias: Float32Array | null;
 }
 
+/**
+ * A Dropout layer: the identity at inference; under Monte-Carlo dropout, `x · keep / (1 − rate)` with a 0/1 keep-mask
+ * of the activation's shape `shape` (channels last, no batch axis), fed to the graph.
+ */
+export interface DropoutStep {
+  kind: 'dropout';
+  layer: string;
+  rate: number;
+  shape: number[];
+}
+
 /** One step of a lowered model. */
 export type LoweredStep =
   | ConvStep
+  | DropoutStep
   | BatchNormStep
   | MaxPoolStep
   | DenseStep
@@ -98,6 +110,13 @@ function values(layer: tf.layers.Layer, suffix: string): Float32Array | null {
 
 function numbers(value: unknown, rank: number): number[] {
   return Array.isArray(value) ? (value as number[]) : Array<number>(rank).fill(value as number);
+}
+
+/** The layer's output shape without the batch axis (refused when a size is unknown). */
+function outputShape(layer: tf.layers.Layer): number[] {
+  const shape = (layer.outputShape as (number | null)[]).slice(1);
+  if (shape.some((d) => d === null)) throw unsupported(layer, 'an activation of unknown size');
+  return shape as number[];
 }
 
 function activationSteps(layer: tf.layers.Layer, activation: unknown): LoweredStep[] {
@@ -162,8 +181,10 @@ function layerSteps(layer: tf.layers.Layer, inputRank: number): LoweredStep[] {
   const composite = layer as unknown as Record<string, tf.layers.Layer & tf.layers.Layer[]>;
   switch (layer.getClassName()) {
     case 'InputLayer':
-    case 'Dropout':
       return [];
+    case 'Dropout':
+      if (config.noiseShape != null) throw unsupported(layer, 'a noise shape');
+      return [{ kind: 'dropout', layer: name, rate: Number(config.rate ?? 0), shape: outputShape(layer) }];
     case 'Conv1D':
       return convStep(layer, config, 1);
     case 'Conv2D':
@@ -211,6 +232,8 @@ function layerSteps(layer: tf.layers.Layer, inputRank: number): LoweredStep[] {
         ...layerSteps(composite.bnorm0, inputRank),
         ...(composite.blocks as unknown as tf.layers.Layer[]).flatMap((block) => layerSteps(block, inputRank)),
         ...layerSteps(composite.pooling, inputRank),
+        // the composite's Dropout (its rate is the layer's dropRate; its activation is the composite's output)
+        { kind: 'dropout', layer: `${name}/dropout`, rate: Number(config.dropRate), shape: outputShape(layer) },
       ];
     case 'DenseBlock':
       return [...layerSteps(composite.bnorm, 2), { kind: 'relu', layer: name }, ...layerSteps(composite.dense, 2)];

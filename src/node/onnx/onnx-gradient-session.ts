@@ -5,7 +5,7 @@
  */
 import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../../util/errors.js';
-import { compileGradientGraph } from './compile-gradient-graph.js';
+import { compileGradientGraph, dropoutInputs } from './compile-gradient-graph.js';
 import { lowerLayersModel } from './lower-layers.js';
 
 /** Options of {@link OnnxGradientSession.create}. */
@@ -16,6 +16,14 @@ export interface OnnxSessionOptions {
   threads?: number;
   /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
   guided?: boolean;
+  /** Monte-Carlo dropout: Dropout layers take fed keep-masks (see {@link OnnxGradientSession.dropouts}; default false). */
+  dropout?: boolean;
+}
+
+/** A Dropout layer of a session compiled with `dropout: true`: its rate and activation shape (channels last). */
+export interface OnnxDropoutLayer {
+  rate: number;
+  shape: number[];
 }
 
 /** Scores and input gradients of one batch. */
@@ -58,14 +66,23 @@ export class OnnxGradientSession {
   readonly inputShape: number[];
   /** Number of classes of the compiled head. */
   readonly classes: number;
+  /** With `dropout: true`, the Dropout layers (rate > 0) whose keep-masks every call takes, in order; else empty. */
+  readonly dropouts: readonly OnnxDropoutLayer[];
   private readonly ort: Ort;
   private readonly gradientSession: OrtSession;
   private readonly forwardSession: OrtSession;
 
-  private constructor(ort: Ort, inputShape: number[], classes: number, sessions: [OrtSession, OrtSession]) {
+  private constructor(
+    ort: Ort,
+    inputShape: number[],
+    classes: number,
+    dropouts: OnnxDropoutLayer[],
+    sessions: [OrtSession, OrtSession],
+  ) {
     this.ort = ort;
     this.inputShape = inputShape;
     this.classes = classes;
+    this.dropouts = dropouts;
     [this.gradientSession, this.forwardSession] = sessions;
   }
 
@@ -96,10 +113,12 @@ export class OnnxGradientSession {
         `ONNX compilation needs one input of fixed size, got [${(inputShape ?? []).map((d) => d ?? '?').join(',')}].`,
       );
     const steps = lowerLayersModel(model.layersModel);
+    const dropout = options.dropout === true;
     const shape = inputShape as number[];
     const graphs = [true, false].map((gradient) =>
-      compileGradientGraph(steps, shape, { scores, gradient, guided: options.guided === true }),
+      compileGradientGraph(steps, shape, { scores, gradient, guided: options.guided === true, dropout }),
     );
+    const dropouts = dropout ? dropoutInputs(steps).map(({ step }) => ({ rate: step.rate, shape: step.shape })) : [];
     const ort = await loadOrt();
     const sessionOptions: Record<string, unknown> = {
       intraOpNumThreads: threads,
@@ -116,7 +135,7 @@ export class OnnxGradientSession {
       throw error;
     }
     const classes = model.layersModel.outputs[0].shape[1] as number;
-    return new OnnxGradientSession(ort, shape, classes, [gradientSession, forwardSession]);
+    return new OnnxGradientSession(ort, shape, classes, dropouts, [gradientSession, forwardSession]);
   }
 
   private inputTensor(x: Float32Array, functionName: string): OrtTensor {
@@ -126,12 +145,42 @@ export class OnnxGradientSession {
     return new this.ort.Tensor('float32', x, [x.length / size, ...this.inputShape]);
   }
 
+  /** The `keep_<k>` feeds of {@link dropouts} for `rows` rows. */
+  private keepFeeds(keeps: readonly Float32Array[], rows: number, functionName: string): Record<string, OrtTensor> {
+    if (keeps.length !== this.dropouts.length)
+      throw argumentError(
+        functionName,
+        'keeps',
+        `${this.dropouts.length} keep-masks (one per Dropout layer)`,
+        keeps.length,
+      );
+    const feeds: Record<string, OrtTensor> = {};
+    this.dropouts.forEach(({ shape }, k) => {
+      const size = rows * shape.reduce((a, b) => a * b, 1);
+      if (!(keeps[k] instanceof Float32Array) || keeps[k].length !== size)
+        throw argumentError(
+          functionName,
+          `keeps[${k}]`,
+          `a Float32Array of ${size} values ([${rows}, ${shape.join(', ')}])`,
+          keeps[k],
+        );
+      feeds[`keep_${k}`] = new this.ort.Tensor('float32', keeps[k], [rows, ...shape]);
+    });
+    return feeds;
+  }
+
   /**
-   * Scores and the gradient of `scores[row][targets[row]]` with respect to each row of `x` (row-major, channels last).
+   * Scores and the gradient of `scores[row][targets[row]]` with respect to each row of `x` (row-major, channels last);
+   * `keeps` are the 0/1 keep-masks of {@link dropouts} (`[rows, ...shape]` each) for a session compiled with dropout.
    *
-   * @throws WingbeatsError `INVALID_ARGUMENT` when `x` is not whole rows or a target is not a class index.
+   * @throws WingbeatsError `INVALID_ARGUMENT` when `x` is not whole rows, a target is not a class index or a keep-mask
+   *   is missing or of the wrong size.
    */
-  async gradients(x: Float32Array, targets: readonly number[]): Promise<OnnxGradientResult> {
+  async gradients(
+    x: Float32Array,
+    targets: readonly number[],
+    keeps: readonly Float32Array[] = [],
+  ): Promise<OnnxGradientResult> {
     const input = this.inputTensor(x, 'OnnxGradientSession.gradients');
     const rows = input.dims[0];
     if (targets.length !== rows || targets.some((t) => !Number.isInteger(t) || t < 0 || t >= this.classes))
@@ -146,13 +195,18 @@ export class OnnxGradientSession {
     const out = await this.gradientSession.run({
       x: input,
       mask: new this.ort.Tensor('float32', mask, [rows, this.classes]),
+      ...this.keepFeeds(keeps, rows, 'OnnxGradientSession.gradients'),
     });
     return { scores: out.scores.data as Float32Array, gradient: out.gradient.data as Float32Array };
   }
 
-  /** Scores of each row of `x` (`[rows, classes]`, row-major), from the forward-only graph. */
-  async scores(x: Float32Array): Promise<Float32Array> {
-    const out = await this.forwardSession.run({ x: this.inputTensor(x, 'OnnxGradientSession.scores') });
+  /** Scores of each row of `x` (`[rows, classes]`, row-major), from the forward-only graph (`keeps` as in gradients). */
+  async scores(x: Float32Array, keeps: readonly Float32Array[] = []): Promise<Float32Array> {
+    const input = this.inputTensor(x, 'OnnxGradientSession.scores');
+    const out = await this.forwardSession.run({
+      x: input,
+      ...this.keepFeeds(keeps, input.dims[0], 'OnnxGradientSession.scores'),
+    });
     return out.scores.data as Float32Array;
   }
 

@@ -1,19 +1,23 @@
 /**
- * Node only: runs the worker pool's row tasks (`'gradients'`, `'scores'`, `'integrated-gradients'`, see src/parallel)
- * on onnxruntime-node instead of TensorFlow.js — the same task in, the same `[rows, ...]` array out (equal to float32
- * rounding), also with guided backprop's guided ReLU. Tasks it cannot run (other kinds, other propagation rules,
- * Monte-Carlo dropout, another head) are left to the
- * TensorFlow.js executors: check {@link OnnxTaskRunner.accepts} first.
+ * Node only: runs the worker pool's row tasks (`'gradients'`, `'scores'`, `'integrated-gradients'`, and Monte-Carlo
+ * dropout's `'mc-dropout-maps'`, see src/parallel) on onnxruntime-node instead of TensorFlow.js — the same task in, the
+ * same `[rows, ...]` array out (equal to float32 rounding), also with guided backprop's guided ReLU. Dropout keep-masks
+ * are drawn here by TensorFlow.js exactly as its executor draws them and fed to the graph, so a sample's thinned
+ * network is the same on both engines. Tasks it cannot run (other kinds, other propagation rules, another head) are
+ * left to the TensorFlow.js executors: check {@link OnnxTaskRunner.accepts} first.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
 import type { RowResult, RowTask, TaskArray } from '../../parallel/row-task.js';
 import { WingbeatsError } from '../../util/errors.js';
 import { guidedRelu } from '../../rules/guided-relu.js';
+import { dropoutKeepMasks } from '../../execution/dropout-masks.js';
+import { taskTensor } from '../../parallel/row-task.js';
+import { sampleMapRows } from '../../uncertainty/mc-dropout-rows.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
 
 /** Task kinds the ONNX graphs compute. */
-export const ONNX_TASK_KINDS = ['gradients', 'scores', 'integrated-gradients'] as const;
+export const ONNX_TASK_KINDS = ['gradients', 'scores', 'integrated-gradients', 'mc-dropout-maps'] as const;
 
 /** The serial name of the guided-ReLU rule (src/rules/guided-relu.ts). */
 const GUIDED = guidedRelu.name;
@@ -24,7 +28,7 @@ const size = (shape: number[]): number => shape.slice(1).reduce((a, b) => a * b,
 export class OnnxTaskRunner {
   private readonly model: ExplainableModel;
   private readonly threads: number;
-  /** By score kind and propagation (`'logits'`, `'logits guided'`, ...). */
+  /** By score kind, propagation and dropout (`'logits'`, `'logits guided'`, `'logits dropout'`, ...). */
   private readonly sessions = new Map<string, Promise<OnnxGradientSession>>();
 
   private constructor(model: ExplainableModel, threads: number) {
@@ -48,11 +52,11 @@ export class OnnxTaskRunner {
     return runner;
   }
 
-  private session(scores: ScoreKind, guided = false): Promise<OnnxGradientSession> {
-    const key = guided ? `${scores} guided` : scores;
+  private session(scores: ScoreKind, guided = false, dropout = false): Promise<OnnxGradientSession> {
+    const key = `${scores}${guided ? ' guided' : ''}${dropout ? ' dropout' : ''}`;
     let session = this.sessions.get(key);
     if (session === undefined) {
-      session = OnnxGradientSession.create(this.model, { scores, threads: this.threads, guided });
+      session = OnnxGradientSession.create(this.model, { scores, threads: this.threads, guided, dropout });
       session.catch(() => this.sessions.delete(key));
       this.sessions.set(key, session);
     }
@@ -60,8 +64,8 @@ export class OnnxTaskRunner {
   }
 
   /**
-   * Whether {@link run} computes `task`: a known kind, head 0 of a one-head model, no dropout, and no rule or only
-   * guided ReLU (guided backprop).
+   * Whether {@link run} computes `task`: a known kind, head 0 of a one-head model, no call-wide dropout settings
+   * (`'mc-dropout-maps'` carries its own row seeds), and no rule or only guided ReLU (guided backprop).
    */
   accepts(task: RowTask): boolean {
     return (
@@ -85,7 +89,8 @@ export class OnnxTaskRunner {
         'INVALID_ARGUMENT',
         `The ONNX task runner cannot run a '${task.kind}' task with rules [${task.execution.rules.join(', ')}]${task.execution.dropout === undefined ? '' : ' and dropout'} on head ${task.outputIndex}.`,
       );
-    const session = await this.session(task.scores, task.execution.rules[0] === GUIDED);
+    const dropout = task.kind === 'mc-dropout-maps';
+    const session = await this.session(task.scores, task.execution.rules[0] === GUIDED, dropout);
     const out = await this.compute(session, task);
     return { ...out, tensors: tf.memory().numTensors };
   }
@@ -99,6 +104,7 @@ export class OnnxTaskRunner {
       const rows = task.arrays.rows;
       return { data: (await session.gradients(rows.data, task.numbers.targets)).gradient, shape: rows.shape.slice() };
     }
+    if (task.kind === 'mc-dropout-maps') return mcDropoutMapsChunk(session, task);
     return integratedGradientsChunk(session, task);
   }
 
@@ -134,4 +140,32 @@ async function integratedGradientsChunk(session: OnnxGradientSession, task: RowT
     for (let i = 0; i < features; i++) sums[out + i] += w * gradient[r * features + i];
   }
   return { data: sums, shape: [examples, features] };
+}
+
+/**
+ * `'mc-dropout-maps'`: each row's keep-masks drawn by `dropoutKeepMasks` from the task's row seeds (the masks the
+ * TensorFlow.js executor draws), one ONNX pass for gradients and scores, then the maps as the executor forms them.
+ */
+async function mcDropoutMapsChunk(session: OnnxGradientSession, task: RowTask): Promise<TaskArray> {
+  const rows = task.arrays.rows;
+  const count = rows.shape[0];
+  const rowSeeds = task.numbers.rowSeeds;
+  const keep = dropoutKeepMasks({ seed: rowSeeds[0], rowSeeds });
+  const keeps = session.dropouts.map(({ shape, rate }) => {
+    const mask = tf.tidy(() => keep!([count, ...shape], rate));
+    try {
+      return mask.dataSync() as Float32Array;
+    } finally {
+      mask.dispose();
+    }
+  });
+  const { scores, gradient } = await session.gradients(rows.data, task.numbers.targets, keeps);
+  const x = taskTensor(rows);
+  const gradients = tf.tensor(gradient, rows.shape);
+  try {
+    return sampleMapRows(task, x, gradients, scores, session.classes);
+  } finally {
+    x.dispose();
+    gradients.dispose();
+  }
 }
