@@ -308,7 +308,12 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
   const repeats = Math.max(1, Number(flag('repeats') ?? 3));
   const only = flag('cases')?.split(',');
   const cases = TORCH_CASES.filter((c) => only === undefined || only.includes(c.name));
-  const settings = { single: { workers: 1 }, default: {}, onnx: { backend: 'onnx' } } as const;
+  const settings = {
+    single: { workers: 1 },
+    default: {},
+    onnx: { backend: 'onnx' },
+    onnx1: { backend: 'onnx', workers: 1 },
+  } as const;
   const warm = !process.argv.includes('--cold');
   const loadBefore = machineLoad();
   const started = performance.now();
@@ -380,19 +385,22 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
         librarySingle: [] as number[],
         libraryDefault: [] as number[],
         libraryOnnx: [] as number[],
+        libraryOnnx1: [] as number[],
         torch1: [] as number[],
         torch2: [] as number[],
       };
       for (let r = 0; r < repeats; r++) {
         console.error(`bench pytorch: ${c.name} (round ${r + 1}/${repeats})`);
+        // PyTorch runs between the two engines, so neither runs right after the other's threads were busy.
         times.librarySingle.push(await timed(() => c.library(model, x, targets, settings.single)));
         times.libraryDefault.push(await timed(() => c.library(model, x, targets, settings.default)));
-        times.libraryOnnx.push(await timed(() => c.library(model, x, targets, settings.onnx)));
         for (const threads of [1, 2] as const) {
           await torch.threads(threads);
           const run = await torch.run(c.model, key, c.torch.method, targets, c.torch.options, false, r + 1);
           times[threads === 1 ? 'torch1' : 'torch2'].push(run.ms);
         }
+        times.libraryOnnx.push(await timed(() => c.library(model, x, targets, settings.onnx)));
+        times.libraryOnnx1.push(await timed(() => c.library(model, x, targets, settings.onnx1)));
       }
       const ms = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round(median(v), 4)])) as Record<
         keyof typeof times,
@@ -431,6 +439,7 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
           librarySingleOverTorch2: round(ms.librarySingle / ms.torch2),
           libraryOnnxOverTorch1: round(ms.libraryOnnx / ms.torch1),
           libraryOnnxOverTorch2: round(ms.libraryOnnx / ms.torch2),
+          libraryOnnx1OverTorch1: round(ms.libraryOnnx1 / ms.torch1),
         },
         issue: { ...c.issue, ratio: round(c.issue.libraryMs / c.issue.torchMs, 2) },
       });
@@ -449,6 +458,7 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
       single: settings.single,
       default: settings.default,
       onnx: settings.onnx,
+      onnx1: settings.onnx1,
       warmPool: warm,
       note: 'options object passed to every library call; `workers` is the pool option of issue 15 (without a registered worker platform every job runs in the caller)',
       workerPlatform: workerPlatform() !== null,
@@ -456,7 +466,7 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
     },
     torchSide: 'scripts/reference/torch_bench.py on /usr/bin/python3; times are the computation only (perf_counter)',
     order:
-      'per round and case: library workers 1, library default (both cores; pool started up front unless --cold), library backend onnx (onnxruntime-node, tasks it refuses run on TensorFlow.js), PyTorch 1 thread, PyTorch 2 threads',
+      'per round and case: library workers 1, library default (both cores; pool started up front unless --cold), PyTorch 1 thread, PyTorch 2 threads, library backend onnx with both cores (onnxruntime-node, tasks it refuses run on TensorFlow.js), library backend onnx with workers 1',
     loadBefore,
     loadAfter: machineLoad(),
     totalSeconds: round((performance.now() - started) / 1000),

@@ -64,8 +64,11 @@ export interface RowJobReport {
   accelerated?: number;
 }
 
-/** Accelerated tasks in flight at once: the next chunk is produced while the accelerator computes the current one. */
-export const ACCELERATED_IN_FLIGHT = 2;
+/**
+ * Accelerated tasks in flight at once: the next chunk is produced while the accelerator computes the current ones (an
+ * accelerator with worker threads, such as the ONNX session pool, runs two side by side).
+ */
+export const ACCELERATED_IN_FLIGHT = 3;
 
 /**
  * Runs a job's tasks and hands each result to `job.consume` in task order.

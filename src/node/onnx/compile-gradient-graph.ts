@@ -271,6 +271,33 @@ function forwardStep(
 }
 
 /**
+ * Multiply-adds of one row's forward pass through the convolutions and dense layers of `steps` (inputs shaped
+ * `inputShape`, channels last, no batch axis): a measure of how much work each of onnxruntime's kernels gets per row.
+ */
+export function forwardMultiplyAdds(steps: LoweredStep[], inputShape: number[]): number {
+  const rank = inputShape.length;
+  let shape = rank > 1 ? [inputShape[rank - 1], ...inputShape.slice(0, rank - 1)] : inputShape;
+  let total = 0;
+  for (const step of steps) {
+    if (step.kind === 'conv') {
+      const { axes } = geometry(shape, step.kernelShape, step.strides, step.dilations, step.padding);
+      const outputs = axes.reduce((a, axis) => a * axis.out, 1);
+      const [cin, cout] = step.kernelShape.slice(step.rank);
+      total += outputs * cout * cin * step.kernelShape.slice(0, step.rank).reduce((a, b) => a * b, 1);
+      shape = [cout, ...axes.map((a) => a.out)];
+    } else if (step.kind === 'maxPool') {
+      const ones = step.pool.map(() => 1);
+      shape = [shape[0], ...geometry(shape, step.pool, step.strides, ones, step.padding).axes.map((a) => a.out)];
+    } else if (step.kind === 'dense') {
+      total += step.inUnits * step.units;
+      shape = [step.units];
+    } else if (step.kind === 'flatten') shape = [shape.reduce((a, b) => a * b, 1)];
+    else if (step.kind === 'globalAveragePool') shape = [shape[0]];
+  }
+  return total;
+}
+
+/**
  * The ONNX model (binary `ModelProto`) of `steps` for inputs shaped `inputShape` (channels last, no batch axis).
  *
  * @throws WingbeatsError `UNSUPPORTED_MODEL` for a softmax before the last step or shapes the steps do not fit.

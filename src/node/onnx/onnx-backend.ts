@@ -8,6 +8,7 @@
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { registerComputeBackend } from '../../execution/compute-backend.js';
 import { setTaskAccelerator } from '../../parallel/task-accelerator.js';
+import { defaultWorkerCount } from '../../parallel/worker-pool.js';
 import { WingbeatsError } from '../../util/errors.js';
 import { OnnxTaskRunner } from './onnx-task-runner.js';
 
@@ -16,8 +17,9 @@ export interface OnnxBackendOptions {
   /** Where the one-line fallback message goes (default `console.warn`). */
   warn?: (message: string) => void;
   /**
-   * onnxruntime intra-op threads when a call gives no `workers` (default 1: one session thread was faster than two
-   * in every measured case on this project's 2-core machine under load, see docs/performance.md).
+   * Cores onnxruntime uses when a call gives no `workers` (default: the worker pool's default, the number of cores):
+   * intra-op threads for big models, a pool of worker threads sharing out rows for small ones (see
+   * `OnnxGradientSession`).
    */
   defaultThreads?: number;
 }
@@ -30,7 +32,9 @@ interface RunnerEntry {
 /** Per model, one runner per thread count (calls with other `workers` values reuse theirs). */
 const runners = new WeakMap<ExplainableModel, Map<number, RunnerEntry>>();
 const watched = new WeakSet<ExplainableModel>();
-let settings: Required<OnnxBackendOptions> = { warn: (message) => console.warn(message), defaultThreads: 1 };
+let settings: OnnxBackendOptions & Pick<Required<OnnxBackendOptions>, 'warn'> = {
+  warn: (message) => console.warn(message),
+};
 
 /**
  * Makes `backend: 'onnx'` available (importing `wingbeats-xai/node` calls it with the defaults; call it again to
@@ -40,14 +44,14 @@ let settings: Required<OnnxBackendOptions> = { warn: (message) => console.warn(m
 export function useOnnxBackend(options: OnnxBackendOptions = {}): void {
   settings = {
     warn: options.warn ?? ((message) => console.warn(message)),
-    defaultThreads: options.defaultThreads ?? 1,
+    defaultThreads: options.defaultThreads,
   };
   registerComputeBackend('onnx', prepareOnnx);
 }
 
 /** Compiles `model` (or reuses its runner) and sets it as the model's `'onnx'` accelerator; false = TensorFlow.js. */
 async function prepareOnnx(model: ExplainableModel, threads: number | undefined): Promise<boolean> {
-  const wanted = threads ?? settings.defaultThreads;
+  const wanted = threads ?? settings.defaultThreads ?? defaultWorkerCount();
   let byThreads = runners.get(model);
   if (byThreads === undefined) runners.set(model, (byThreads = new Map()));
   let entry = byThreads.get(wanted);

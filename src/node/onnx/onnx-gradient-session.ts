@@ -5,14 +5,21 @@
  */
 import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../../util/errors.js';
-import { compileGradientGraph, dropoutInputs } from './compile-gradient-graph.js';
+import { compileGradientGraph, dropoutInputs, forwardMultiplyAdds } from './compile-gradient-graph.js';
 import { lowerLayersModel } from './lower-layers.js';
+import { loadOrt, sessionOptions, type Ort, type OrtSession } from './ort.js';
+import { OnnxSessionPool, type RowArray } from './onnx-session-pool.js';
 
 /** Options of {@link OnnxGradientSession.create}. */
 export interface OnnxSessionOptions {
   /** `'logits'` (default) or `'probabilities'`. */
   scores?: ScoreKind;
-  /** onnxruntime's intra-op threads (default 1). */
+  /**
+   * Cores to use (default 1). A model with at least {@link INTRA_OP_MULTIPLY_ADDS} multiply-adds per row uses them as
+   * onnxruntime's intra-op threads; a smaller one (whose kernels are too small to split) runs in one thread and, after
+   * {@link SESSION_POOL_WORTH_MS} of runs, starts an {@link OnnxSessionPool} of this many workers that take the
+   * later runs (a job's tasks in flight then run side by side).
+   */
   threads?: number;
   /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
   guided?: boolean;
@@ -34,31 +41,18 @@ export interface OnnxGradientResult {
   gradient: Float32Array;
 }
 
-/** The parts of onnxruntime-node used here (typed locally, so the declarations do not need the optional package). */
-interface OrtTensor {
-  readonly dims: readonly number[];
-  readonly data: unknown;
-}
-interface OrtSession {
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
-  release(): Promise<void>;
-}
-interface Ort {
-  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
-}
+/**
+ * Multiply-adds per row (forward) from which a model's kernels are big enough for onnxruntime's intra-op threads:
+ * measured on the 2-core machine, two intra-op threads made the Potamitis spectrogram CNN (72 M) 1.3–1.6× faster and
+ * the PSD CNN (1.5 M) slower; below this, runs go to a pool of worker threads, one run per core.
+ */
+export const INTRA_OP_MULTIPLY_ADDS = 8e6;
 
-async function loadOrt(): Promise<Ort> {
-  try {
-    const module = (await import('onnxruntime-node')) as unknown as Ort & { default?: Ort };
-    return module.default ?? module;
-  } catch (error) {
-    throw new WingbeatsError(
-      'BACKEND',
-      `The ONNX backend needs the package 'onnxruntime-node' (npm install onnxruntime-node): ${(error as Error).message}`,
-    );
-  }
-}
+/**
+ * Time spent in single-thread runs after which the session pool is started (small models with more than one core): the
+ * pool costs a few hundred milliseconds of one core to start, worth it once the model keeps onnxruntime busy.
+ */
+export const SESSION_POOL_WORTH_MS = 50;
 
 /** A compiled model: one session with the gradient graph, one forward-only. Call {@link release} when done. */
 export class OnnxGradientSession {
@@ -68,22 +62,33 @@ export class OnnxGradientSession {
   readonly classes: number;
   /** With `dropout: true`, the Dropout layers (rate > 0) whose keep-masks every call takes, in order; else empty. */
   readonly dropouts: readonly OnnxDropoutLayer[];
+  /** onnxruntime intra-op threads of the in-process sessions. */
+  readonly intraOpThreads: number;
+  /** Workers of the session pool (1: no pool). */
+  readonly sessionPoolSize: number;
   private readonly ort: Ort;
-  private readonly gradientSession: OrtSession;
-  private readonly forwardSession: OrtSession;
+  private readonly sessions: [OrtSession, OrtSession];
+  private readonly graphs: Uint8Array[];
+  private pool: OnnxSessionPool | undefined;
+  private poolFailed = false;
+  /** Milliseconds spent in single-thread runs so far. */
+  private inProcessMs = 0;
 
   private constructor(
     ort: Ort,
-    inputShape: number[],
-    classes: number,
-    dropouts: OnnxDropoutLayer[],
+    shapes: { input: number[]; classes: number; dropouts: OnnxDropoutLayer[] },
+    threads: { intraOp: number; sessionPool: number },
+    graphs: Uint8Array[],
     sessions: [OrtSession, OrtSession],
   ) {
     this.ort = ort;
-    this.inputShape = inputShape;
-    this.classes = classes;
-    this.dropouts = dropouts;
-    [this.gradientSession, this.forwardSession] = sessions;
+    this.inputShape = shapes.input;
+    this.classes = shapes.classes;
+    this.dropouts = shapes.dropouts;
+    this.intraOpThreads = threads.intraOp;
+    this.sessionPoolSize = threads.sessionPool;
+    this.graphs = graphs;
+    this.sessions = sessions;
   }
 
   /**
@@ -119,34 +124,59 @@ export class OnnxGradientSession {
       compileGradientGraph(steps, shape, { scores, gradient, guided: options.guided === true, dropout }),
     );
     const dropouts = dropout ? dropoutInputs(steps).map(({ step }) => ({ rate: step.rate, shape: step.shape })) : [];
+    const big = forwardMultiplyAdds(steps, shape) >= INTRA_OP_MULTIPLY_ADDS;
+    const split = big ? { intraOp: threads, sessionPool: 1 } : { intraOp: 1, sessionPool: threads };
     const ort = await loadOrt();
-    const sessionOptions: Record<string, unknown> = {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    };
-    const gradientSession = await ort.InferenceSession.create(graphs[0], sessionOptions);
+    const gradientSession = await ort.InferenceSession.create(graphs[0], sessionOptions(split.intraOp));
     let forwardSession: OrtSession;
     try {
-      forwardSession = await ort.InferenceSession.create(graphs[1], sessionOptions);
+      forwardSession = await ort.InferenceSession.create(graphs[1], sessionOptions(split.intraOp));
     } catch (error) {
       await gradientSession.release();
       throw error;
     }
     const classes = model.layersModel.outputs[0].shape[1] as number;
-    return new OnnxGradientSession(ort, shape, classes, dropouts, [gradientSession, forwardSession]);
+    return new OnnxGradientSession(ort, { input: shape, classes, dropouts }, split, graphs, [
+      gradientSession,
+      forwardSession,
+    ]);
   }
 
-  private inputTensor(x: Float32Array, functionName: string): OrtTensor {
+  /** Whether the session pool is running and ready (small models with more than one core, after a long run). */
+  get sessionPoolReady(): boolean {
+    return this.pool?.ready === true;
+  }
+
+  /**
+   * Starts the session pool now (it otherwise starts after {@link SESSION_POOL_WORTH_MS} of single-thread runs) and resolves when
+   * it is ready; does nothing when {@link sessionPoolSize} is 1.
+   */
+  async startSessionPool(): Promise<void> {
+    if (this.sessionPoolSize < 2 || this.poolFailed) return;
+    this.pool ??= this.openPool();
+    await this.pool.whenReady().catch(() => undefined);
+  }
+
+  private openPool(): OnnxSessionPool {
+    const pool = OnnxSessionPool.start(this.graphs, this.sessionPoolSize);
+    pool.whenReady().catch(() => {
+      // The numbers are the same in one thread: keep running here.
+      this.poolFailed = true;
+      if (this.pool === pool) this.pool = undefined;
+      void pool.close();
+    });
+    return pool;
+  }
+
+  private inputArray(x: Float32Array, functionName: string): RowArray {
     const size = this.inputShape.reduce((a, b) => a * b, 1);
     if (!(x instanceof Float32Array) || x.length === 0 || x.length % size !== 0)
       throw argumentError(functionName, 'x', `a non-empty Float32Array of whole rows of ${size} values`, x);
-    return new this.ort.Tensor('float32', x, [x.length / size, ...this.inputShape]);
+    return { data: x, dims: [x.length / size, ...this.inputShape] };
   }
 
   /** The `keep_<k>` feeds of {@link dropouts} for `rows` rows. */
-  private keepFeeds(keeps: readonly Float32Array[], rows: number, functionName: string): Record<string, OrtTensor> {
+  private keepFeeds(keeps: readonly Float32Array[], rows: number, functionName: string): Record<string, RowArray> {
     if (keeps.length !== this.dropouts.length)
       throw argumentError(
         functionName,
@@ -154,7 +184,7 @@ export class OnnxGradientSession {
         `${this.dropouts.length} keep-masks (one per Dropout layer)`,
         keeps.length,
       );
-    const feeds: Record<string, OrtTensor> = {};
+    const feeds: Record<string, RowArray> = {};
     this.dropouts.forEach(({ shape }, k) => {
       const size = rows * shape.reduce((a, b) => a * b, 1);
       if (!(keeps[k] instanceof Float32Array) || keeps[k].length !== size)
@@ -164,9 +194,32 @@ export class OnnxGradientSession {
           `a Float32Array of ${size} values ([${rows}, ${shape.join(', ')}])`,
           keeps[k],
         );
-      feeds[`keep_${k}`] = new this.ort.Tensor('float32', keeps[k], [rows, ...shape]);
+      feeds[`keep_${k}`] = { data: keeps[k], dims: [rows, ...shape] };
     });
     return feeds;
+  }
+
+  /** Runs graph `graph` (0 gradient, 1 forward): in the session pool when it is ready, else here (maybe starting it). */
+  private async runGraph(
+    graph: 0 | 1,
+    feeds: Record<string, RowArray>,
+    outputs: readonly string[],
+  ): Promise<Record<string, Float32Array>> {
+    if (this.pool?.ready === true) return this.pool.run(graph, feeds);
+    const started = performance.now();
+    const tensors = Object.fromEntries(
+      Object.entries(feeds).map(([name, { data, dims }]) => [name, new this.ort.Tensor('float32', data, dims)]),
+    );
+    const out = await this.sessions[graph].run(tensors);
+    this.inProcessMs += performance.now() - started;
+    if (
+      this.pool === undefined &&
+      this.sessionPoolSize > 1 &&
+      !this.poolFailed &&
+      this.inProcessMs >= SESSION_POOL_WORTH_MS
+    )
+      this.pool = this.openPool();
+    return Object.fromEntries(outputs.map((name) => [name, out[name].data as Float32Array]));
   }
 
   /**
@@ -174,14 +227,14 @@ export class OnnxGradientSession {
    * `keeps` are the 0/1 keep-masks of {@link dropouts} (`[rows, ...shape]` each) for a session compiled with dropout.
    *
    * @throws WingbeatsError `INVALID_ARGUMENT` when `x` is not whole rows, a target is not a class index or a keep-mask
-   *   is missing or of the wrong size.
+   *   is missing or of the wrong size; WORKER_FAILED when a session-pool worker fails.
    */
   async gradients(
     x: Float32Array,
     targets: readonly number[],
     keeps: readonly Float32Array[] = [],
   ): Promise<OnnxGradientResult> {
-    const input = this.inputTensor(x, 'OnnxGradientSession.gradients');
+    const input = this.inputArray(x, 'OnnxGradientSession.gradients');
     const rows = input.dims[0];
     if (targets.length !== rows || targets.some((t) => !Number.isInteger(t) || t < 0 || t >= this.classes))
       throw argumentError(
@@ -192,26 +245,30 @@ export class OnnxGradientSession {
       );
     const mask = new Float32Array(rows * this.classes);
     targets.forEach((t, r) => (mask[r * this.classes + t] = 1));
-    const out = await this.gradientSession.run({
-      x: input,
-      mask: new this.ort.Tensor('float32', mask, [rows, this.classes]),
-      ...this.keepFeeds(keeps, rows, 'OnnxGradientSession.gradients'),
-    });
-    return { scores: out.scores.data as Float32Array, gradient: out.gradient.data as Float32Array };
+    const out = await this.runGraph(
+      0,
+      {
+        x: input,
+        mask: { data: mask, dims: [rows, this.classes] },
+        ...this.keepFeeds(keeps, rows, 'OnnxGradientSession.gradients'),
+      },
+      ['scores', 'gradient'],
+    );
+    return { scores: out.scores, gradient: out.gradient };
   }
 
   /** Scores of each row of `x` (`[rows, classes]`, row-major), from the forward-only graph (`keeps` as in gradients). */
   async scores(x: Float32Array, keeps: readonly Float32Array[] = []): Promise<Float32Array> {
-    const input = this.inputTensor(x, 'OnnxGradientSession.scores');
-    const out = await this.forwardSession.run({
-      x: input,
-      ...this.keepFeeds(keeps, input.dims[0], 'OnnxGradientSession.scores'),
-    });
-    return out.scores.data as Float32Array;
+    const input = this.inputArray(x, 'OnnxGradientSession.scores');
+    const feeds = { x: input, ...this.keepFeeds(keeps, input.dims[0], 'OnnxGradientSession.scores') };
+    return (await this.runGraph(1, feeds, ['scores'])).scores;
   }
 
-  /** Frees both native sessions. */
+  /** Frees both native sessions and stops the session pool. */
   async release(): Promise<void> {
-    await Promise.all([this.gradientSession.release(), this.forwardSession.release()]);
+    const pool = this.pool;
+    this.pool = undefined;
+    this.poolFailed = true;
+    await Promise.all([...this.sessions.map((s) => s.release()), pool?.close()]);
   }
 }

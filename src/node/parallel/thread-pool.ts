@@ -11,13 +11,16 @@ import type { RowResult, RowTask } from '../../parallel/row-task.js';
 import { setWorkerPlatform, type WorkerPool } from '../../parallel/worker-pool.js';
 import type { PoolWorkerData, PoolWorkerReply } from './pool-worker.js';
 
-/** Where the worker module is: the compiled file in dist/, or the TypeScript source through a tsx bootstrap. */
-function workerEntry(): { filename: string; extra: Record<string, string> } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  if (!fromSource) return { filename: new URL('./pool-worker.js', import.meta.url).href, extra: {} };
+/**
+ * How to start the worker module `name` that sits next to the module at `callerUrl`: the compiled file in dist/, or
+ * (running from the TypeScript sources) the `.ts` file through the tsx bootstrap, with what the bootstrap needs in
+ * `extra` (add it to the worker data).
+ */
+export function workerEntry(callerUrl: string, name: string): { filename: string; extra: Record<string, string> } {
+  if (!callerUrl.endsWith('.ts')) return { filename: new URL(`./${name}.js`, callerUrl).href, extra: {} };
   return {
     filename: new URL('./pool-worker-bootstrap.mjs', import.meta.url).href,
-    extra: { tsx: import.meta.resolve('tsx/esm/api'), entry: new URL('./pool-worker.ts', import.meta.url).href },
+    extra: { tsx: import.meta.resolve('tsx/esm/api'), entry: new URL(`./${name}.ts`, callerUrl).href },
   };
 }
 
@@ -45,7 +48,7 @@ export function workerFlags(flags: readonly string[]): {
  * @example const pool = createThreadPool(modelSnapshot(model)!, 2, 'wasm');
  */
 export function createThreadPool(snapshot: ModelSnapshot, size: number, backend: string): WorkerPool {
-  const { filename, extra } = workerEntry();
+  const { filename, extra } = workerEntry(import.meta.url, 'pool-worker');
   const workerData: PoolWorkerData & Record<string, unknown> = { snapshot, backend, ...extra };
   const piscina = new Piscina({
     filename,

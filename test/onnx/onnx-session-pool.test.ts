@@ -1,0 +1,161 @@
+/**
+ * Both cores for small models on the ONNX backend: `OnnxGradientSession` with more than one core keeps a big model's
+ * work in onnxruntime's intra-op threads and sends a small model's runs to a pool of worker threads (each with its own
+ * one-thread sessions). The pool's numbers are bit-identical to the calling thread's, it starts by itself once the
+ * model has kept onnxruntime busy, a failing worker gives one WORKER_FAILED line and the pool keeps working, and a
+ * running pool never keeps the process alive.
+ */
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { before, describe, test } from 'node:test';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { loadModel } from '../../src/models/load-model.js';
+import { lowerLayersModel } from '../../src/node/onnx/lower-layers.js';
+import { compileGradientGraph, forwardMultiplyAdds } from '../../src/node/onnx/compile-gradient-graph.js';
+import {
+  INTRA_OP_MULTIPLY_ADDS,
+  OnnxGradientSession,
+  SESSION_POOL_WORTH_MS,
+} from '../../src/node/onnx/onnx-gradient-session.js';
+import { OnnxSessionPool } from '../../src/node/onnx/onnx-session-pool.js';
+import { sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
+import { conv1dNet, conv2dNet, randomBatch } from '../tiny-models.js';
+
+before(useWasm);
+
+const rowsOf = (count: number, size: number, seed: number): Float32Array =>
+  Float32Array.from({ length: count * size }, (_, i) => Math.sin(i * 0.37 + seed) * 2);
+
+describe('ONNX session pool', () => {
+  test('multiply-adds per row are counted layer by layer (hand count on the tiny Conv1D network)', () => {
+    // Conv1D 2→3 channels, kernel 3, 12 positions: 12·3·2·3 = 216; Dense 18 → 3: 54.
+    const model = ExplainableModel.from(conv1dNet());
+    assert.equal(forwardMultiplyAdds(lowerLayersModel(model.layersModel!), [12, 2]), 216 + 54);
+    model.dispose();
+  });
+
+  test('a small model uses one intra-op thread and a pool of as many workers as cores; one core, no pool', async () => {
+    const model = ExplainableModel.from(conv2dNet());
+    const two = await OnnxGradientSession.create(model, { threads: 2 });
+    const one = await OnnxGradientSession.create(model, { threads: 1 });
+    assert.deepEqual([two.intraOpThreads, two.sessionPoolSize], [1, 2]);
+    assert.deepEqual([one.intraOpThreads, one.sessionPoolSize], [1, 1]);
+    await one.startSessionPool();
+    assert.equal(one.sessionPoolReady, false);
+    await Promise.all([two.release(), one.release()]);
+    model.dispose();
+  });
+
+  test('runs in the pool are bit-identical to runs in the calling thread (gradients, scores, dropout masks)', async () => {
+    const model = ExplainableModel.from(conv1dNet());
+    const here = await OnnxGradientSession.create(model, { threads: 1, dropout: true });
+    const pooled = await OnnxGradientSession.create(model, { threads: 2, dropout: true });
+    await pooled.startSessionPool();
+    assert.equal(pooled.sessionPoolReady, true);
+    const x = rowsOf(9, 24, 1);
+    const targets = [0, 1, 2, 0, 1, 2, 0, 1, 2];
+    const keeps = [Float32Array.from({ length: 9 * 18 }, (_, i) => ((i * 7) % 3 === 0 ? 0 : 1))];
+    const runs = await Promise.all([here.gradients(x, targets, keeps), pooled.gradients(x, targets, keeps)]);
+    assert.deepEqual(runs[1].gradient, runs[0].gradient);
+    assert.deepEqual(runs[1].scores, runs[0].scores);
+    assert.deepEqual(await pooled.scores(x, keeps), await here.scores(x, keeps));
+    await Promise.all([here.release(), pooled.release()]);
+    model.dispose();
+  });
+
+  test(`the pool starts by itself after ${SESSION_POOL_WORTH_MS} ms of single-thread runs`, async () => {
+    const model = ExplainableModel.from(conv2dNet());
+    const session = await OnnxGradientSession.create(model, { threads: 2 });
+    const x = rowsOf(256, 60, 2);
+    const targets = Array.from({ length: 256 }, (_, r) => r % 3);
+    // Calls go on in this thread until their time adds up; the pool then opens its sessions in the background.
+    const started = performance.now();
+    while (!session.sessionPoolReady && performance.now() - started < 60_000) {
+      await session.gradients(x, targets);
+      await new Promise((done) => setTimeout(done, 2));
+    }
+    assert.equal(session.sessionPoolReady, true);
+    await session.release();
+    assert.equal(session.sessionPoolReady, false);
+    model.dispose();
+  });
+
+  test('a failing worker run gives one WORKER_FAILED line, and the pool keeps working', async () => {
+    const model = ExplainableModel.from(conv1dNet());
+    const graph = compileGradientGraph(lowerLayersModel(model.layersModel!), [12, 2], { scores: 'logits' });
+    const pool = OnnxSessionPool.start([graph], 2);
+    await pool.whenReady();
+    const feeds = {
+      x: { data: rowsOf(2, 24, 3), dims: [2, 12, 2] },
+      mask: { data: new Float32Array(6), dims: [2, 3] },
+    };
+    await assert.rejects(pool.run(5, feeds), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'WORKER_FAILED');
+      assert.match(error.message, /^An ONNX worker thread failed: .*; run the call again, or use workers: 1\.$/s);
+      return true;
+    });
+    const out = await pool.run(0, feeds);
+    assert.equal(out.gradient.length, 48);
+    await pool.close();
+    model.dispose();
+  });
+
+  test('a running pool never keeps the process alive (a script that ends without releasing it exits)', () => {
+    const src = (file: string): string =>
+      JSON.stringify(pathToFileURL(resolve(import.meta.dirname, '..', '..', 'src', file)).href);
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { ExplainableModel } from ${src('index.ts')};
+      import { OnnxGradientSession } from ${src('node/onnx/onnx-gradient-session.ts')};
+      import { setupBackend } from ${src('execution/backend.ts')};
+      await setupBackend();
+      const net = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
+      const session = await OnnxGradientSession.create(ExplainableModel.from(net), { threads: 2 });
+      await session.startSessionPool();
+      console.log('ready', session.sessionPoolReady);
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: resolve(import.meta.dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const tail = child.stderr.slice(-2000);
+    assert.equal(child.signal, null, `the process was killed after the time limit: ${tail}`);
+    assert.equal(child.status, 0, tail);
+    assert.match(child.stdout, /^ready true$/m);
+  });
+
+  test(
+    'real models: the spectrogram CNN is big (intra-op threads), the PSD CNN small (session pool, same numbers)',
+    { skip: skipWithoutShared },
+    async () => {
+      const psd = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
+      const spectro = await loadModel(
+        resolve(sharedDir, 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5'),
+      );
+      for (const [model, big] of [
+        [psd, false],
+        [spectro, true],
+      ] as const) {
+        const cost = forwardMultiplyAdds(lowerLayersModel(model.layersModel!), model.inputShape as number[]);
+        assert.equal(cost >= INTRA_OP_MULTIPLY_ADDS, big, `${model.layersModel!.name}: ${cost}`);
+      }
+      const here = await OnnxGradientSession.create(psd, { threads: 1 });
+      const pooled = await OnnxGradientSession.create(psd, { threads: 2 });
+      assert.deepEqual([pooled.intraOpThreads, pooled.sessionPoolSize], [1, 2]);
+      await pooled.startSessionPool();
+      const x = tf.tidy(() => tf.add(tf.mul(randomBatch([40, 129, 1], 5), 15), -60));
+      const rows = x.dataSync() as Float32Array;
+      const targets = Array.from({ length: 40 }, (_, r) => r % 6);
+      const [a, b] = await Promise.all([here.gradients(rows, targets), pooled.gradients(rows, targets)]);
+      assert.deepEqual(b.gradient, a.gradient);
+      x.dispose();
+      await Promise.all([here.release(), pooled.release()]);
+      psd.dispose();
+      spectro.dispose();
+    },
+  );
+});
