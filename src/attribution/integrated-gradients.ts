@@ -81,7 +81,7 @@ export async function integratedGradients(
       const baseline = baselineBatch(functionName, ctx, options.baseline);
       try {
         const total = batch * points;
-        const plan = taskChunks(total, ctx.batchSize);
+        const plan = taskChunks(total, ctx.batchSize, ctx.execution?.backend);
         const inputs = batchRows(x);
         const baselines = batchRows(baseline);
         const firstExample = plan.map(({ start }) => Math.floor(start / points));

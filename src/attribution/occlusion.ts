@@ -160,7 +160,7 @@ export async function occlusion(
     // inputs, one forward pass scores them, and the drops are added to the covered positions in row order.
     const sums = Array.from({ length: batch }, () => new Float64Array(positions));
     const total = batch * grid.length;
-    const plan = taskChunks(total, ctx.batchSize);
+    const plan = taskChunks(total, ctx.batchSize, ctx.execution?.backend);
     await runRowTasks(
       {
         ...jobSettings(ctx),

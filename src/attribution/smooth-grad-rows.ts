@@ -63,7 +63,7 @@ export async function smoothGradRows(
   const size = x.size / batch;
   const moments = targets.map(() => new Moments(size));
   const execution = { ...ctx.execution, rules: [...form.rules, ...(ctx.execution?.rules ?? [])] };
-  const plan = taskChunks(noiseSeeds.length * batch, ctx.batchSize);
+  const plan = taskChunks(noiseSeeds.length * batch, ctx.batchSize, ctx.execution?.backend);
   // The rows of the tasks in flight (their arrays are transferred to the workers): input × gradient needs them.
   const sent = new Map<number, Float32Array>();
   await runRowTasks(

@@ -79,7 +79,7 @@ export async function flipRows(
   });
   const scores = plans.map(() => Array.from({ length: batch }, (): number[][] => []));
   const finalInputs = plans.map(() => new Array<Float32Array>(batch));
-  const plan = taskChunks(plans.length * perPlan, request.batchSize);
+  const plan = taskChunks(plans.length * perPlan, request.batchSize, execution.backend);
   await runRowTasks(
     {
       model,

@@ -19,7 +19,7 @@ export async function runRowChunks(
   options: RowTaskOptions,
 ): Promise<tf.Tensor> {
   const total = x.shape[0];
-  const plan = taskChunks(total, batchSize);
+  const plan = taskChunks(total, batchSize, job.execution.backend);
   const rows = batchRows(x);
   let out: Float32Array | null = null;
   let rowShape: number[] = [];

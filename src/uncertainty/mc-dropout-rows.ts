@@ -109,7 +109,7 @@ export async function mcDropoutRows(
   const rules = [...form.rules, ...(request.execution.rules ?? [])];
   const softmax = model.endsInSoftmax(outputIndex) && scoreKind === 'logits';
   const hasProbabilities = model.endsInSoftmax(outputIndex) || scoreKind === 'probabilities';
-  const plan = taskChunks(sampleSeeds.length * batch, request.batchSize);
+  const plan = taskChunks(sampleSeeds.length * batch, request.batchSize, request.execution.backend);
   const source = batchRows(x);
   const formIndex = gradientFormNames.indexOf(form.name);
   // A sample goes to the reducer when its last example's row is consumed.

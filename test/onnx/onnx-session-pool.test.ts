@@ -1,7 +1,7 @@
 /**
  * Both cores for small models on the ONNX backend: `OnnxGradientSession` with more than one core keeps a big model's
- * work in onnxruntime's intra-op threads and sends a small model's runs to a pool of worker threads (each with its own
- * one-thread sessions). The pool's numbers are bit-identical to the calling thread's, it starts by itself once the
+ * work in onnxruntime's intra-op threads and sends a small model's runs, while the calling thread is busy, to a pool of
+ * worker threads (each with its own one-thread sessions). The pool's numbers are bit-identical to the calling thread's, it starts by itself once the
  * model has kept onnxruntime busy, a failing worker gives one WORKER_FAILED line and the pool keeps working, and a
  * running pool never keeps the process alive.
  */
@@ -18,6 +18,7 @@ import { compileGradientGraph, forwardMultiplyAdds } from '../../src/node/onnx/c
 import {
   INTRA_OP_MULTIPLY_ADDS,
   OnnxGradientSession,
+  POOL_RUN_MIN_MS,
   SESSION_POOL_WORTH_MS,
 } from '../../src/node/onnx/onnx-gradient-session.js';
 import { OnnxSessionPool } from '../../src/node/onnx/onnx-session-pool.js';
@@ -37,12 +38,12 @@ describe('ONNX session pool', () => {
     model.dispose();
   });
 
-  test('a small model uses one intra-op thread and a pool of as many workers as cores; one core, no pool', async () => {
+  test('a small model uses one intra-op thread and a pool of one worker fewer than cores; one core, no pool', async () => {
     const model = ExplainableModel.from(conv2dNet());
     const two = await OnnxGradientSession.create(model, { threads: 2 });
     const one = await OnnxGradientSession.create(model, { threads: 1 });
-    assert.deepEqual([two.intraOpThreads, two.sessionPoolSize], [1, 2]);
-    assert.deepEqual([one.intraOpThreads, one.sessionPoolSize], [1, 1]);
+    assert.deepEqual([two.intraOpThreads, two.sessionPoolSize], [1, 1]);
+    assert.deepEqual([one.intraOpThreads, one.sessionPoolSize], [1, 0]);
     await one.startSessionPool();
     assert.equal(one.sessionPoolReady, false);
     await Promise.all([two.release(), one.release()]);
@@ -52,17 +53,43 @@ describe('ONNX session pool', () => {
   test('runs in the pool are bit-identical to runs in the calling thread (gradients, scores, dropout masks)', async () => {
     const model = ExplainableModel.from(conv1dNet());
     const here = await OnnxGradientSession.create(model, { threads: 1, dropout: true });
-    const pooled = await OnnxGradientSession.create(model, { threads: 2, dropout: true });
+    const pooled = await OnnxGradientSession.create(model, { threads: 2, dropout: true, poolRunMinMs: 0 });
     await pooled.startSessionPool();
     assert.equal(pooled.sessionPoolReady, true);
     const x = rowsOf(9, 24, 1);
     const targets = [0, 1, 2, 0, 1, 2, 0, 1, 2];
     const keeps = [Float32Array.from({ length: 9 * 18 }, (_, i) => ((i * 7) % 3 === 0 ? 0 : 1))];
-    const runs = await Promise.all([here.gradients(x, targets, keeps), pooled.gradients(x, targets, keeps)]);
-    assert.deepEqual(runs[1].gradient, runs[0].gradient);
-    assert.deepEqual(runs[1].scores, runs[0].scores);
-    assert.deepEqual(await pooled.scores(x, keeps), await here.scores(x, keeps));
+    const expected = await here.gradients(x, targets, keeps);
+    // A lone run stays in this thread; while it is pending, the next one goes to the pool (any run: poolRunMinMs 0).
+    const lone = await pooled.gradients(x, targets, keeps);
+    assert.deepEqual(pooled.runs, { here: 1, pool: 0 });
+    const pair = await Promise.all([pooled.gradients(x, targets, keeps), pooled.gradients(x, targets, keeps)]);
+    assert.deepEqual(pooled.runs, { here: 2, pool: 1 });
+    for (const run of [lone, ...pair]) {
+      assert.deepEqual(run.gradient, expected.gradient);
+      assert.deepEqual(run.scores, expected.scores);
+    }
+    const scores = await Promise.all([pooled.scores(x, keeps), pooled.scores(x, keeps)]);
+    assert.deepEqual(pooled.runs, { here: 3, pool: 2 });
+    for (const s of scores) assert.deepEqual(s, await here.scores(x, keeps));
     await Promise.all([here.release(), pooled.release()]);
+    model.dispose();
+  });
+
+  test(`runs expected to take under ${POOL_RUN_MIN_MS} ms stay in this thread even while it is busy`, async () => {
+    const model = ExplainableModel.from(conv1dNet());
+    const session = await OnnxGradientSession.create(model, { threads: 2 });
+    await session.startSessionPool();
+    assert.equal(session.sessionPoolReady, true);
+    const x = rowsOf(4, 24, 4);
+    await session.gradients(x, [0, 1, 2, 0]);
+    await Promise.all([session.gradients(x, [0, 1, 2, 0]), session.gradients(x, [0, 1, 2, 0])]);
+    assert.deepEqual(session.runs, { here: 3, pool: 0 });
+    await session.release();
+    await assert.rejects(
+      OnnxGradientSession.create(model, { poolRunMinMs: -1 }),
+      /Argument 'poolRunMinMs' passed to 'OnnxGradientSession.create' must be a number ≥ 0 but got -1\./,
+    );
     model.dispose();
   });
 
@@ -144,14 +171,16 @@ describe('ONNX session pool', () => {
         assert.equal(cost >= INTRA_OP_MULTIPLY_ADDS, big, `${model.layersModel!.name}: ${cost}`);
       }
       const here = await OnnxGradientSession.create(psd, { threads: 1 });
-      const pooled = await OnnxGradientSession.create(psd, { threads: 2 });
-      assert.deepEqual([pooled.intraOpThreads, pooled.sessionPoolSize], [1, 2]);
+      const pooled = await OnnxGradientSession.create(psd, { threads: 2, poolRunMinMs: 0 });
+      assert.deepEqual([pooled.intraOpThreads, pooled.sessionPoolSize], [1, 1]);
       await pooled.startSessionPool();
       const x = tf.tidy(() => tf.add(tf.mul(randomBatch([40, 129, 1], 5), 15), -60));
       const rows = x.dataSync() as Float32Array;
       const targets = Array.from({ length: 40 }, (_, r) => r % 6);
-      const [a, b] = await Promise.all([here.gradients(rows, targets), pooled.gradients(rows, targets)]);
-      assert.deepEqual(b.gradient, a.gradient);
+      const expected = await here.gradients(rows, targets);
+      const pair = await Promise.all([pooled.gradients(rows, targets), pooled.gradients(rows, targets)]);
+      assert.deepEqual(pooled.runs, { here: 1, pool: 1 });
+      for (const run of pair) assert.deepEqual(run.gradient, expected.gradient);
       x.dispose();
       await Promise.all([here.release(), pooled.release()]);
       psd.dispose();

@@ -17,12 +17,15 @@ export interface OnnxSessionOptions {
   /**
    * Cores to use (default 1). A model with at least {@link INTRA_OP_MULTIPLY_ADDS} multiply-adds per row uses them as
    * onnxruntime's intra-op threads; a smaller one (whose kernels are too small to split) runs in one thread and, after
-   * {@link SESSION_POOL_WORTH_MS} of runs, starts an {@link OnnxSessionPool} of this many workers that take the
-   * later runs (a job's tasks in flight then run side by side).
+   * {@link SESSION_POOL_WORTH_MS} of runs, starts an {@link OnnxSessionPool} of one worker fewer (the calling
+   * thread is a core too) that takes later runs while this thread is busy (a job's tasks in flight then run side by
+   * side).
    */
   threads?: number;
   /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
   guided?: boolean;
+  /** Shortest expected run (ms) sent to the session pool (default {@link POOL_RUN_MIN_MS}). */
+  poolRunMinMs?: number;
   /** Monte-Carlo dropout: Dropout layers take fed keep-masks (see {@link OnnxGradientSession.dropouts}; default false). */
   dropout?: boolean;
 }
@@ -54,6 +57,9 @@ export const INTRA_OP_MULTIPLY_ADDS = 8e6;
  */
 export const SESSION_POOL_WORTH_MS = 50;
 
+/** Shortest expected run sent to the session pool: a shorter one is cheaper here than its messages. */
+export const POOL_RUN_MIN_MS = 3;
+
 /** A compiled model: one session with the gradient graph, one forward-only. Call {@link release} when done. */
 export class OnnxGradientSession {
   /** Input shape without the batch axis (channels last). */
@@ -64,7 +70,7 @@ export class OnnxGradientSession {
   readonly dropouts: readonly OnnxDropoutLayer[];
   /** onnxruntime intra-op threads of the in-process sessions. */
   readonly intraOpThreads: number;
-  /** Workers of the session pool (1: no pool). */
+  /** Workers of the session pool besides the calling thread (0: no pool). */
   readonly sessionPoolSize: number;
   private readonly ort: Ort;
   private readonly sessions: [OrtSession, OrtSession];
@@ -73,6 +79,14 @@ export class OnnxGradientSession {
   private poolFailed = false;
   /** Milliseconds spent in single-thread runs so far. */
   private inProcessMs = 0;
+  /** See {@link OnnxSessionOptions.poolRunMinMs}. */
+  private poolRunMinMs = POOL_RUN_MIN_MS;
+  /** Milliseconds per row of a run in this thread (running mean; 0 before the first). */
+  private msPerRow = 0;
+  /** Runs started and not finished, in this thread and in the pool. */
+  private readonly pending = { here: 0, pool: 0 };
+  /** Runs so far, in this thread and in the pool (for tests and benchmarks). */
+  readonly runs = { here: 0, pool: 0 };
 
   private constructor(
     ort: Ort,
@@ -106,6 +120,9 @@ export class OnnxGradientSession {
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256)
       throw argumentError('OnnxGradientSession.create', 'threads', 'an integer in [1, 256]', threads);
+    const poolRunMinMs = options.poolRunMinMs ?? POOL_RUN_MIN_MS;
+    if (typeof poolRunMinMs !== 'number' || !(poolRunMinMs >= 0))
+      throw argumentError('OnnxGradientSession.create', 'poolRunMinMs', 'a number ≥ 0', options.poolRunMinMs);
     const scores = options.scores ?? 'logits';
     if (scores !== 'logits' && scores !== 'probabilities')
       throw argumentError('OnnxGradientSession.create', 'scores', "'logits' or 'probabilities'", scores);
@@ -125,7 +142,7 @@ export class OnnxGradientSession {
     );
     const dropouts = dropout ? dropoutInputs(steps).map(({ step }) => ({ rate: step.rate, shape: step.shape })) : [];
     const big = forwardMultiplyAdds(steps, shape) >= INTRA_OP_MULTIPLY_ADDS;
-    const split = big ? { intraOp: threads, sessionPool: 1 } : { intraOp: 1, sessionPool: threads };
+    const split = big ? { intraOp: threads, sessionPool: 0 } : { intraOp: 1, sessionPool: threads - 1 };
     const ort = await loadOrt();
     const gradientSession = await ort.InferenceSession.create(graphs[0], sessionOptions(split.intraOp));
     let forwardSession: OrtSession;
@@ -136,10 +153,12 @@ export class OnnxGradientSession {
       throw error;
     }
     const classes = model.layersModel.outputs[0].shape[1] as number;
-    return new OnnxGradientSession(ort, { input: shape, classes, dropouts }, split, graphs, [
+    const session = new OnnxGradientSession(ort, { input: shape, classes, dropouts }, split, graphs, [
       gradientSession,
       forwardSession,
     ]);
+    session.poolRunMinMs = poolRunMinMs;
+    return session;
   }
 
   /** Whether the session pool is running and ready (small models with more than one core, after a long run). */
@@ -149,10 +168,10 @@ export class OnnxGradientSession {
 
   /**
    * Starts the session pool now (it otherwise starts after {@link SESSION_POOL_WORTH_MS} of single-thread runs) and resolves when
-   * it is ready; does nothing when {@link sessionPoolSize} is 1.
+   * it is ready; does nothing when {@link sessionPoolSize} is 0.
    */
   async startSessionPool(): Promise<void> {
-    if (this.sessionPoolSize < 2 || this.poolFailed) return;
+    if (this.sessionPoolSize < 1 || this.poolFailed) return;
     this.pool ??= this.openPool();
     await this.pool.whenReady().catch(() => undefined);
   }
@@ -205,16 +224,46 @@ export class OnnxGradientSession {
     feeds: Record<string, RowArray>,
     outputs: readonly string[],
   ): Promise<Record<string, Float32Array>> {
-    if (this.pool?.ready === true) return this.pool.run(graph, feeds);
-    const started = performance.now();
+    // The calling thread is one of the cores: a run goes to the pool only while this thread has a run pending and
+    // each pool worker has no more (so a job of one run never pays for the messages), and only a run long enough to be
+    // worth the messages (about 0.5 ms each way, measured on the PSD CNN).
+    const pool = this.pool;
+    const rows = feeds.x.dims[0];
+    const expectedMs = rows * this.msPerRow;
+    if (
+      pool?.ready === true &&
+      expectedMs >= this.poolRunMinMs &&
+      this.pending.here > 0 &&
+      this.pending.pool / pool.size <= this.pending.here
+    ) {
+      this.pending.pool++;
+      this.runs.pool++;
+      try {
+        return await pool.run(graph, feeds);
+      } finally {
+        this.pending.pool--;
+      }
+    }
     const tensors = Object.fromEntries(
       Object.entries(feeds).map(([name, { data, dims }]) => [name, new this.ort.Tensor('float32', data, dims)]),
     );
-    const out = await this.sessions[graph].run(tensors);
-    this.inProcessMs += performance.now() - started;
+    const alone = this.pending.here === 0;
+    this.pending.here++;
+    this.runs.here++;
+    let out: Record<string, { data: unknown }>;
+    const started = performance.now();
+    try {
+      out = await this.sessions[graph].run(tensors);
+    } finally {
+      this.pending.here--;
+    }
+    const elapsed = performance.now() - started;
+    this.inProcessMs += elapsed;
+    // Time per row from runs that did not wait behind others in this thread (a running mean).
+    if (alone) this.msPerRow = this.msPerRow === 0 ? elapsed / rows : 0.8 * this.msPerRow + (0.2 * elapsed) / rows;
     if (
       this.pool === undefined &&
-      this.sessionPoolSize > 1 &&
+      this.sessionPoolSize > 0 &&
       !this.poolFailed &&
       this.inProcessMs >= SESSION_POOL_WORTH_MS
     )
