@@ -58,7 +58,7 @@ export const INTRA_OP_MULTIPLY_ADDS = 8e6;
 export const SESSION_POOL_WORTH_MS = 50;
 
 /** Shortest expected run sent to the session pool: a shorter one is cheaper here than its messages. */
-export const POOL_RUN_MIN_MS = 3;
+export const POOL_RUN_MIN_MS = 1.5;
 
 /** A compiled model: one session with the gradient graph, one forward-only. Call {@link release} when done. */
 export class OnnxGradientSession {
