@@ -260,6 +260,9 @@ export function randomBaseline(batch: BenchBatch, seed: number): tf.Tensor {
   });
 }
 
+/** Pause after the PyTorch runs of a round, before the next engine runs (OpenMP's spinning threads stop). */
+const SETTLE_MS = 300;
+
 /** Median of a list of numbers. */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -399,6 +402,8 @@ export async function benchPytorch(): Promise<Record<string, unknown>> {
           const run = await torch.run(c.model, key, c.torch.method, targets, c.torch.options, false, r + 1);
           times[threads === 1 ? 'torch1' : 'torch2'].push(run.ms);
         }
+        // PyTorch's OpenMP threads keep spinning on a core for a while after a run: let them stop first.
+        await new Promise((done) => setTimeout(done, SETTLE_MS));
         times.libraryOnnx.push(await timed(() => c.library(model, x, targets, settings.onnx)));
         times.libraryOnnx1.push(await timed(() => c.library(model, x, targets, settings.onnx1)));
       }
