@@ -9,7 +9,7 @@ export const TASKS_PER_JOB = 8;
  * Tasks per job on a task accelerator (`backend` other than `'tfjs'`, e.g. onnxruntime): its runs cost a fixed
  * overhead each and its cores share a job's tasks in flight, so fewer, larger tasks.
  */
-export const TASKS_PER_ACCELERATED_JOB = 4;
+export const TASKS_PER_ACCELERATED_JOB = 2;
 
 /** Fewest rows per task when the batch size allows (a task of one row costs more in messages than it saves). */
 export const MIN_TASK_ROWS = 4;
