@@ -106,6 +106,22 @@ function indexJob(model: ExplainableModel, count: number, seen: number[], kind =
   };
 }
 
+test('taskChunks on a task accelerator: about 2 tasks of at least 16 rows, within the batch size; tfjs as without', () => {
+  assert.deepEqual(
+    taskChunks(80, 64, 'onnx').map((c) => c.end - c.start),
+    [40, 40],
+  );
+  assert.deepEqual(
+    taskChunks(8, 64, 'onnx').map((c) => c.end - c.start),
+    [8],
+  );
+  assert.deepEqual(
+    taskChunks(408, 64, 'onnx').map((c) => c.end - c.start),
+    [...Array(6).fill(64), 24],
+  );
+  assert.deepEqual(taskChunks(64, 64, 'tfjs'), taskChunks(64, 64));
+});
+
 test('taskChunks depends on rows and batch size only', () => {
   assert.deepEqual(
     taskChunks(64, 64).map((c) => c.end - c.start),
