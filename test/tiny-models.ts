@@ -128,3 +128,23 @@ export function conv2dDropoutNet(seed: number): tf.LayersModel {
   seedWeights(model, seed);
   return model;
 }
+
+/**
+ * Input [9, 8, 2] → strided Conv2D → ReLU → overlapping same-padded MaxPool2D(3, stride 1) → dilated Conv2D(relu) →
+ * valid strided Conv2D → Flatten → Dense(3): the convolution and pooling geometries beyond stride 1 and disjoint windows.
+ */
+export function overlappingPoolNet(seed = 7): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [9, 8, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same' }),
+      tf.layers.reLU(),
+      tf.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }),
+      tf.layers.conv2d({ filters: 4, kernelSize: 2, dilationRate: 2, padding: 'same', activation: 'relu' }),
+      tf.layers.conv2d({ filters: 2, kernelSize: [2, 3], strides: [1, 2], padding: 'valid' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  seedWeights(model, seed);
+  return model;
+}

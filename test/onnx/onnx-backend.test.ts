@@ -28,7 +28,15 @@ import { resolveComputeBackend, registerComputeBackend } from '../../src/executi
 import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
-import { conv1dNet, conv2dDropoutNet, conv2dNet, randomBatch, seedWeights, twoHeadNet } from '../tiny-models.js';
+import {
+  conv1dNet,
+  conv2dDropoutNet,
+  conv2dNet,
+  overlappingPoolNet,
+  randomBatch,
+  seedWeights,
+  twoHeadNet,
+} from '../tiny-models.js';
 import { mcDropoutExplanations, type McDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 
 before(useWasm);
@@ -185,12 +193,21 @@ describe("backend: 'onnx'", () => {
 
   for (const [name, method, options] of METHODS) {
     test(`tiny Conv2D and Conv1D networks (softmax and linear heads): ${name} equals the TensorFlow.js path`, async () => {
-      // the last one has a linear head: its probabilities are the softmax the library adds
-      for (const [net, shape] of [
-        [conv2dNet(), [5, 6, 5, 2]],
-        [conv1dNet(), [5, 12, 2]],
-        [spatialDropoutNet(8), [5, 8, 2]],
+      // the last two have a linear head (their probabilities are the softmax the library adds); the last one strided
+      // convolutions and overlapping pools (guided backprop's ReLU before them is not folded into the pool)
+      for (const [net, shape, overlapping] of [
+        [conv2dNet(), [5, 6, 5, 2], false],
+        [conv1dNet(), [5, 12, 2], false],
+        [spatialDropoutNet(8), [5, 8, 2], false],
+        [overlappingPoolNet(), [5, 9, 8, 2], true],
       ] as const) {
+        // Zero-baseline IG puts all-zero rows through the overlapping pools, where every window ties: TensorFlow.js's
+        // own MaxPoolGrad (used for overlapping windows) gives ties to another element than the first (see
+        // docs/performance.md); the other methods cover that network.
+        if (overlapping && name.startsWith('integrated gradients')) {
+          net.dispose();
+          continue;
+        }
         const model = ExplainableModel.from(net);
         const x = randomBatch([...shape], 31);
         await agree(model, x, method, options, 2e-6);

@@ -22,7 +22,16 @@ import {
   useWasm,
   withoutLeaks,
 } from '../helpers.js';
-import { conv1dNet, conv2dNet, denseNet, mobileNetLike, randomBatch, seedWeights, twoHeadNet } from '../tiny-models.js';
+import {
+  conv1dNet,
+  conv2dNet,
+  denseNet,
+  mobileNetLike,
+  overlappingPoolNet,
+  randomBatch,
+  seedWeights,
+  twoHeadNet,
+} from '../tiny-models.js';
 import { reference, tinyReferenceModel } from '../attribution/reference-models.js';
 
 const torchReference = JSON.parse(
@@ -105,21 +114,7 @@ describe('ONNX gradient graph on tiny models (always runs)', () => {
     ['Dense(relu) → Dense(softmax), probabilities', () => denseNet(1, true), [4], 'probabilities'],
     [
       'strided and dilated convolutions, overlapping same-padded max pooling (ConvTranspose, ScatterElements)',
-      () => {
-        const model = tf.sequential({
-          layers: [
-            tf.layers.conv2d({ inputShape: [9, 8, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same' }),
-            tf.layers.reLU(),
-            tf.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }),
-            tf.layers.conv2d({ filters: 4, kernelSize: 2, dilationRate: 2, padding: 'same', activation: 'relu' }),
-            tf.layers.conv2d({ filters: 2, kernelSize: [2, 3], strides: [1, 2], padding: 'valid' }),
-            tf.layers.flatten(),
-            tf.layers.dense({ units: 3 }),
-          ],
-        });
-        seedWeights(model, 7);
-        return model;
-      },
+      () => overlappingPoolNet(),
       [9, 8, 2],
       'logits',
     ],

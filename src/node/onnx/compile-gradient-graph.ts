@@ -40,6 +40,8 @@ interface Value {
   shape: number[];
   /** Output of a ReLU whose derivative the next max pool's backward applies. */
   reluOutput?: boolean;
+  /** That ReLU is guided: the pool's backward also keeps only positive upstream gradients. */
+  guidedOutput?: boolean;
 }
 
 type Backward = (gradient: string) => string;
@@ -135,11 +137,15 @@ function relu(g: OnnxGraph, x: Value, backward: Backward[], maskAfterPool: boole
   return { name: y, shape: x.shape, reluOutput: maskAfterPool };
 }
 
-/** Guided ReLU: dx = dy · [x > 0] · [dy > 0], at the ReLU itself (the sign of dy is not known before a pool's scatter). */
-function guidedRelu(g: OnnxGraph, x: Value, backward: Backward[]): Value {
+/**
+ * Guided ReLU: dx = relu(dy) · [x > 0]. Before a max pool whose windows do not overlap (`maskAfterPool`) both factors
+ * are applied by the pool's backward to the pooled gradient: the scatter to each window's winner keeps the sign, and
+ * the winner's x > 0 exactly when the pooled output is.
+ */
+function guidedRelu(g: OnnxGraph, x: Value, backward: Backward[], maskAfterPool: boolean): Value {
   const y = g.op('Relu', [x.name]);
-  backward.push((dy) => positiveOnly(g, dy, positiveOnly(g, x.name, dy)));
-  return { name: y, shape: x.shape };
+  backward.push((dy) => (maskAfterPool ? dy : positiveOnly(g, x.name, g.op('Relu', [dy]))));
+  return { name: y, shape: x.shape, reluOutput: maskAfterPool, guidedOutput: maskAfterPool };
 }
 
 function maxPool(g: OnnxGraph, x: Value, step: MaxPoolStep, backward: Backward[]): Value {
@@ -148,7 +154,8 @@ function maxPool(g: OnnxGraph, x: Value, step: MaxPoolStep, backward: Backward[]
   const attributes = { kernel_shape: step.pool, strides: step.strides, pads };
   const [y, indices] = g.node('MaxPool', [x.name], attributes, 2);
   backward.push((pooledDy) => {
-    const dy = x.reluOutput === true ? positiveOnly(g, y, pooledDy) : pooledDy;
+    const upstream = x.guidedOutput === true ? g.op('Relu', [pooledDy]) : pooledDy;
+    const dy = x.reluOutput === true ? positiveOnly(g, y, upstream) : upstream;
     // Each window's gradient goes to its first maximum (ONNX indices, like TensorFlow's MaxPoolGrad); windows that
     // overlap add up, so they scatter with reduction 'add'.
     const shape = g.op('Shape', [x.name]);
@@ -256,7 +263,10 @@ function forwardStep(
     case 'batchNorm':
       return batchNorm(g, x, step, backward);
     case 'relu':
-      return guided ? guidedRelu(g, x, backward) : relu(g, x, backward, next?.kind === 'maxPool');
+      // (guided: only before windows that do not overlap; where they do, relu of each window's share ≠ relu of the sum)
+      return guided
+        ? guidedRelu(g, x, backward, next?.kind === 'maxPool' && next.strides.every((s, i) => s >= next.pool[i]))
+        : relu(g, x, backward, next?.kind === 'maxPool');
     case 'maxPool':
       return maxPool(g, x, step, backward);
     case 'flatten':
