@@ -1,9 +1,10 @@
 /** Shared test helpers: backend setup, closeness assertions, leak checks, the ../shared location. */
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setupBackend } from '../src/execution/backend.js';
 
 /** Repository root. */
@@ -74,4 +75,23 @@ export async function rejectsWithoutLeaks(fn: () => Promise<unknown> | unknown, 
     },
   );
   assert.equal(tf.memory().numTensors, before, 'tensor leak on the error path');
+}
+
+/** A `file://` URL of `src/<file>` as a JSON string, for imports in a script run by {@link runScriptToExit}. */
+export const srcUrl = (file: string): string => JSON.stringify(pathToFileURL(resolve(repoRoot, 'src', file)).href);
+
+/**
+ * Runs an ES-module `script` (TypeScript imports through tsx) in a child Node process from the repository root and
+ * asserts that it exits by itself with status 0 within two minutes; returns its stdout.
+ */
+export function runScriptToExit(script: string, nodeFlags: string[] = []): string {
+  const child = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const tail = child.stderr.slice(-2000);
+  assert.equal(child.signal, null, `the process was killed after the time limit: ${tail}`);
+  assert.equal(child.status, 0, tail);
+  return child.stdout;
 }

@@ -7,9 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
@@ -22,7 +20,7 @@ import {
   SESSION_POOL_WORTH_MS,
 } from '../../src/node/onnx/onnx-gradient-session.js';
 import { OnnxSessionPool } from '../../src/node/onnx/onnx-session-pool.js';
-import { sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
+import { runScriptToExit, sharedDir, skipWithoutShared, srcUrl, useWasm } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch } from '../tiny-models.js';
 
 before(useWasm);
@@ -131,28 +129,18 @@ describe('ONNX session pool', () => {
   });
 
   test('a running pool never keeps the process alive (a script that ends without releasing it exits)', () => {
-    const src = (file: string): string =>
-      JSON.stringify(pathToFileURL(resolve(import.meta.dirname, '..', '..', 'src', file)).href);
-    const script = `
+    const stdout = runScriptToExit(`
       import * as tf from '@tensorflow/tfjs';
-      import { ExplainableModel } from ${src('index.ts')};
-      import { OnnxGradientSession } from ${src('node/onnx/onnx-gradient-session.ts')};
-      import { setupBackend } from ${src('execution/backend.ts')};
+      import { ExplainableModel } from ${srcUrl('index.ts')};
+      import { OnnxGradientSession } from ${srcUrl('node/onnx/onnx-gradient-session.ts')};
+      import { setupBackend } from ${srcUrl('execution/backend.ts')};
       await setupBackend();
       const net = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
       const session = await OnnxGradientSession.create(ExplainableModel.from(net), { threads: 2 });
       await session.startSessionPool();
       console.log('ready', session.sessionPoolReady);
-    `;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: resolve(import.meta.dirname, '..', '..'),
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    const tail = child.stderr.slice(-2000);
-    assert.equal(child.signal, null, `the process was killed after the time limit: ${tail}`);
-    assert.equal(child.status, 0, tail);
-    assert.match(child.stdout, /^ready true$/m);
+    `);
+    assert.match(stdout, /^ready true$/m);
   });
 
   test(

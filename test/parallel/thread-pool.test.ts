@@ -26,7 +26,7 @@ import {
 import { useWorkerThreads, workerFlags } from '../../src/node/parallel/thread-pool.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
 import { conv1dNet, conv2dNet, seedWeights } from '../tiny-models.js';
-import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
+import { runScriptToExit, sharedDir, skipWithoutShared, srcUrl, useWasm, withoutLeaks } from '../helpers.js';
 
 type Method = (model: ExplainableModel, x: tf.Tensor, options: Record<string, unknown>) => Promise<AttributionResult>;
 const METHODS: [string, Method, Record<string, unknown>][] = [
@@ -219,35 +219,22 @@ test(
   },
 );
 
-test('a running pool never keeps the process alive (a script that ends without closing it exits), and starts under a heap cap', async () => {
-  const { spawnSync } = await import('node:child_process');
-  const { pathToFileURL } = await import('node:url');
-  const src = (file: string): string =>
-    JSON.stringify(pathToFileURL(resolve(import.meta.dirname, '..', '..', 'src', file)).href);
-  const script = `
+test('a running pool never keeps the process alive (a script that ends without closing it exits), and starts under a heap cap', () => {
+  const stdout = runScriptToExit(
+    `
     import * as tf from '@tensorflow/tfjs';
-    import { ExplainableModel, startWorkerPool } from ${src('index.ts')};
-    import { useWorkerThreads } from ${src('node/parallel/thread-pool.ts')};
-    import { setupBackend } from ${src('execution/backend.ts')};
+    import { ExplainableModel, startWorkerPool } from ${srcUrl('index.ts')};
+    import { useWorkerThreads } from ${srcUrl('node/parallel/thread-pool.ts')};
+    import { setupBackend } from ${srcUrl('execution/backend.ts')};
     await setupBackend();
     useWorkerThreads();
     const model = ExplainableModel.from(tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] }));
     const pool = await startWorkerPool(model, 2);
     console.log('pool', pool.size, pool.stats().tasks);
-  `;
-  const child = spawnSync(
-    process.execPath,
-    ['--max-old-space-size=256', '--import', 'tsx', '--input-type=module', '-e', script],
-    {
-      cwd: resolve(import.meta.dirname, '..', '..'),
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
+  `,
+    ['--max-old-space-size=256'],
   );
-  const tail = child.stderr.slice(-2000);
-  assert.equal(child.signal, null, `the process was killed after the time limit: ${tail}`);
-  assert.equal(child.status, 0, tail);
-  assert.match(child.stdout, /^pool 2 2$/m);
+  assert.match(stdout, /^pool 2 2$/m);
 });
 
 test('settings that cross threads: MC-dropout masks, probabilities, Gauss-Legendre IG and fast-path switches give the same bits with 1 and 2 workers', async () => {

@@ -5,9 +5,9 @@
  * any thread. Idle workers never keep the process alive; a worker that crashes fails its run with one WORKER_FAILED
  * line and is replaced.
  */
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { WingbeatsError } from '../../util/errors.js';
-import { workerEntry, workerFlags } from '../parallel/thread-pool.js';
+import { startWorkerThreads } from '../parallel/thread-pool.js';
 import type { OnnxWorkerData, OnnxWorkerTask } from './onnx-session-worker.js';
 
 /** A float32 array with its dims (`dims[0]` rows). */
@@ -26,18 +26,8 @@ export class OnnxSessionPool {
 
   private constructor(graphs: Uint8Array[], size: number) {
     this.size = size;
-    const { filename, extra } = workerEntry(import.meta.url, 'onnx-session-worker');
-    const workerData: OnnxWorkerData & Record<string, unknown> = { graphs, ...extra };
-    this.piscina = new Piscina({
-      filename,
-      minThreads: size,
-      maxThreads: size,
-      idleTimeout: Number.POSITIVE_INFINITY,
-      concurrentTasksPerWorker: 1,
-      atomics: 'disabled',
-      ...workerFlags(process.execArgv),
-      workerData,
-    });
+    const workerData: OnnxWorkerData = { graphs };
+    this.piscina = startWorkerThreads(import.meta.url, 'onnx-session-worker', size, workerData);
     // One empty run per worker: resolves when the workers have opened their sessions.
     this.started = Promise.all(Array.from({ length: size }, () => this.piscina.run({ graph: -1, feeds: {} }))).then(
       () => {

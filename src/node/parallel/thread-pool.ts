@@ -44,13 +44,14 @@ export function workerFlags(flags: readonly string[]): {
 }
 
 /**
- * Starts a pool of `size` worker threads for the model of `snapshot` on TensorFlow.js backend `backend`.
- * @example const pool = createThreadPool(modelSnapshot(model)!, 2, 'wasm');
+ * `size` worker threads (piscina) running the worker module `name` next to `callerUrl` (see {@link workerEntry}), each
+ * started with `workerData`: one task per worker at a time, never stopped when idle, started with the process's flags
+ * as a worker accepts them. Idle workers do not keep the process alive.
+ * @example const piscina = startWorkerThreads(import.meta.url, 'onnx-session-worker', 1, { graphs });
  */
-export function createThreadPool(snapshot: ModelSnapshot, size: number, backend: string): WorkerPool {
-  const { filename, extra } = workerEntry(import.meta.url, 'pool-worker');
-  const workerData: PoolWorkerData & Record<string, unknown> = { snapshot, backend, ...extra };
-  const piscina = new Piscina({
+export function startWorkerThreads(callerUrl: string, name: string, size: number, workerData: object): Piscina {
+  const { filename, extra } = workerEntry(callerUrl, name);
+  return new Piscina({
     filename,
     minThreads: size,
     maxThreads: size,
@@ -58,8 +59,17 @@ export function createThreadPool(snapshot: ModelSnapshot, size: number, backend:
     concurrentTasksPerWorker: 1,
     atomics: 'disabled',
     ...workerFlags(process.execArgv),
-    workerData,
+    workerData: { ...workerData, ...extra },
   });
+}
+
+/**
+ * Starts a pool of `size` worker threads for the model of `snapshot` on TensorFlow.js backend `backend`.
+ * @example const pool = createThreadPool(modelSnapshot(model)!, 2, 'wasm');
+ */
+export function createThreadPool(snapshot: ModelSnapshot, size: number, backend: string): WorkerPool {
+  const workerData: PoolWorkerData = { snapshot, backend };
+  const piscina = startWorkerThreads(import.meta.url, 'pool-worker', size, workerData);
   let closed = false;
   let tasks = 0;
   const tensorsByWorker: Record<string, number> = {};
