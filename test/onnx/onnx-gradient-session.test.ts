@@ -74,8 +74,10 @@ async function compareWithTfjs(
     const input = x.dataSync() as Float32Array;
     const got = await session.gradients(input, expected.targets);
     const forward = await session.scores(input);
-    assertClose(forward, got.scores, 0, 0, 'forward-only graph vs gradient graph scores');
+    // The forward-only graph pools without indices, which lets onnxruntime pick other (blocked-layout) kernels: the
+    // same scores to float32 rounding, not bit for bit.
     const scale = (values: ArrayLike<number>) => Math.max(...Array.from(values, Math.abs));
+    assertClose(forward, got.scores, 1e-6 * scale(got.scores), 0, 'forward-only graph vs gradient graph scores');
     assertClose(got.scores, expected.scores, 2e-6 * scale(expected.scores), 1e-5, 'scores');
     assertClose(got.gradient, expected.gradient, 2e-6 * scale(expected.gradient), 1e-5, 'gradient');
     return {

@@ -148,12 +148,14 @@ function guidedRelu(g: OnnxGraph, x: Value, backward: Backward[], maskAfterPool:
   return { name: y, shape: x.shape, reluOutput: maskAfterPool, guidedOutput: maskAfterPool };
 }
 
-function maxPool(g: OnnxGraph, x: Value, step: MaxPoolStep, backward: Backward[]): Value {
+/** Max pooling; its backward needs the winners' indices, so a forward-only graph (`backward` null) asks for none. */
+function maxPool(g: OnnxGraph, x: Value, step: MaxPoolStep, backward: Backward[] | null): Value {
   const ones = step.pool.map(() => 1);
   const { axes, pads } = geometry(x.shape, step.pool, step.strides, ones, step.padding);
   const attributes = { kernel_shape: step.pool, strides: step.strides, pads };
-  const [y, indices] = g.node('MaxPool', [x.name], attributes, 2);
-  backward.push((pooledDy) => {
+  // Without the indices output onnxruntime uses its much faster pooling kernel.
+  const [y, indices] = g.node('MaxPool', [x.name], attributes, backward === null ? 1 : 2);
+  backward?.push((pooledDy) => {
     const upstream = x.guidedOutput === true ? g.op('Relu', [pooledDy]) : pooledDy;
     const dy = x.reluOutput === true ? positiveOnly(g, y, upstream) : upstream;
     // Each window's gradient goes to its first maximum (ONNX indices, like TensorFlow's MaxPoolGrad); windows that
@@ -254,6 +256,7 @@ function forwardStep(
   backward: Backward[],
   guided: boolean,
   keepInput: string | undefined,
+  gradient: boolean,
 ): Value {
   switch (step.kind) {
     case 'dropout':
@@ -268,7 +271,7 @@ function forwardStep(
         ? guidedRelu(g, x, backward, next?.kind === 'maxPool' && next.strides.every((s, i) => s >= next.pool[i]))
         : relu(g, x, backward, next?.kind === 'maxPool');
     case 'maxPool':
-      return maxPool(g, x, step, backward);
+      return maxPool(g, x, step, gradient ? backward : null);
     case 'flatten':
       return flatten(g, x, backward);
     case 'globalAveragePool':
@@ -344,14 +347,17 @@ export function compileGradientGraph(steps: LoweredStep[], inputShape: number[],
   const keepInputs = new Map<LoweredStep, string>();
   if (options.dropout === true)
     for (const { name, step } of dropoutInputs(kept)) keepInputs.set(step, g.input(name, step.shape));
-  kept.forEach((step, i) => (value = forwardStep(g, value, step, kept[i + 1], backward, guided, keepInputs.get(step))));
+  const gradient = options.gradient !== false;
+  kept.forEach(
+    (step, i) => (value = forwardStep(g, value, step, kept[i + 1], backward, guided, keepInputs.get(step), gradient)),
+  );
   if (value.shape.length !== 1)
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',
       `The model's output is not [batch, classes] (got [batch,${value.shape.join(',')}]).`,
     );
   g.output('scores', value.name, value.shape);
-  if (options.gradient !== false) {
+  if (gradient) {
     let dy = g.input('mask', value.shape);
     for (let i = backward.length - 1; i >= 0; i--) dy = backward[i](dy);
     const gradient = rank > 1 ? g.op('Transpose', [dy], { perm: toChannelsLast(rank) }) : dy;
