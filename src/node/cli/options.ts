@@ -97,7 +97,7 @@ export function addRunOptions(command: Command): Command {
   return addSpecOptions(command, REQUEST_OPTIONS).addOption(
     new Option(
       '--backend <name>',
-      "where gradients and forward passes run: 'tfjs' (TensorFlow.js wasm) or 'onnx' (onnxruntime-node's native CPU kernels, if installed; --workers = its threads, default 1; same numbers to float32)",
+      "where gradients and forward passes run: 'tfjs' (TensorFlow.js wasm) or 'onnx' (onnxruntime-node's native CPU kernels, if installed, on --workers cores; same numbers to float32)",
     )
       .choices([...COMPUTE_BACKENDS])
       .default('tfjs'),

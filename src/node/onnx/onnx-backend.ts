@@ -18,7 +18,7 @@ export interface OnnxBackendOptions {
   warn?: (message: string) => void;
   /**
    * Cores onnxruntime uses when a call gives no `workers` (default: the worker pool's default, the number of cores):
-   * intra-op threads for big models, a pool of worker threads sharing out rows for small ones (see
+   * intra-op threads for big models, a pool of worker threads taking whole runs for small ones (see
    * `OnnxGradientSession`).
    */
   defaultThreads?: number;
