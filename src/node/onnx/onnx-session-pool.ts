@@ -66,7 +66,7 @@ export class OnnxSessionPool {
     } catch (error) {
       throw new WingbeatsError(
         'WORKER_FAILED',
-        `An ONNX worker thread failed: ${(error as Error).message}. The worker was replaced; run the call again, or use workers: 1.`,
+        `An ONNX worker thread failed: ${(error as Error).message.replace(/\.$/, '')}; run the call again, or use workers: 1.`,
         { cause: error },
       );
     }

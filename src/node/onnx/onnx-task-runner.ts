@@ -8,11 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
-import type { RowResult, RowTask, TaskArray } from '../../parallel/row-task.js';
+import { taskTensor, type RowResult, type RowTask, type TaskArray } from '../../parallel/row-task.js';
 import { WingbeatsError } from '../../util/errors.js';
 import { guidedRelu } from '../../rules/guided-relu.js';
 import { dropoutKeepMasks } from '../../execution/dropout-masks.js';
-import { taskTensor } from '../../parallel/row-task.js';
 import { sampleMapRows } from '../../uncertainty/mc-dropout-rows.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
 
