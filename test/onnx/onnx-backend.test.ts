@@ -317,9 +317,10 @@ describe("backend: 'onnx'", () => {
             x,
             method,
             options,
-            name === 'IG-8' && label.includes('spectrogram') ? 1e-2 : 2e-5,
+            name === 'IG-8' && label.includes('spectrogram') ? 1e-2 : 2e-6,
           );
-        errors['MC dropout-20'] = await mcAgree(model, x, { samples: 20 }, 2e-5);
+        // measured 6.6e-7 (PSD) and 6.0e-7 (spectrogram): the same masks, so float32 agreement
+        errors['MC dropout-20'] = await mcAgree(model, x, { samples: 20 }, 2e-6);
         console.log(`${label}: largest difference / largest value`, JSON.stringify(errors));
         x.dispose();
         model.dispose();

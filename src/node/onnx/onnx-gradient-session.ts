@@ -7,8 +7,8 @@ import type { ExplainableModel, ScoreKind } from '../../execution/explainable-mo
 import { WingbeatsError, argumentError } from '../../util/errors.js';
 import { compileGradientGraph, dropoutInputs, forwardMultiplyAdds } from './compile-gradient-graph.js';
 import { lowerLayersModel } from './lower-layers.js';
-import { loadOrt, sessionOptions, type Ort, type OrtSession } from './ort.js';
-import { OnnxSessionPool, type RowArray } from './onnx-session-pool.js';
+import { loadOrt, runSession, sessionOptions, type Ort, type OrtSession, type RowArray } from './ort.js';
+import { OnnxSessionPool } from './onnx-session-pool.js';
 
 /** Options of {@link OnnxGradientSession.create}. */
 export interface OnnxSessionOptions {
@@ -80,7 +80,7 @@ export class OnnxGradientSession {
   /** Milliseconds spent in single-thread runs so far. */
   private inProcessMs = 0;
   /** See {@link OnnxSessionOptions.poolRunMinMs}. */
-  private poolRunMinMs = POOL_RUN_MIN_MS;
+  private readonly poolRunMinMs: number;
   /** Milliseconds per row of a run in this thread (running mean; 0 before the first). */
   private msPerRow = 0;
   /** Runs started and not finished, in this thread and in the pool. */
@@ -91,7 +91,7 @@ export class OnnxGradientSession {
   private constructor(
     ort: Ort,
     shapes: { input: number[]; classes: number; dropouts: OnnxDropoutLayer[] },
-    threads: { intraOp: number; sessionPool: number },
+    threads: { intraOp: number; sessionPool: number; poolRunMinMs: number },
     graphs: Uint8Array[],
     sessions: [OrtSession, OrtSession],
   ) {
@@ -101,6 +101,7 @@ export class OnnxGradientSession {
     this.dropouts = shapes.dropouts;
     this.intraOpThreads = threads.intraOp;
     this.sessionPoolSize = threads.sessionPool;
+    this.poolRunMinMs = threads.poolRunMinMs;
     this.graphs = graphs;
     this.sessions = sessions;
   }
@@ -142,7 +143,9 @@ export class OnnxGradientSession {
     );
     const dropouts = dropout ? dropoutInputs(steps).map(({ step }) => ({ rate: step.rate, shape: step.shape })) : [];
     const big = forwardMultiplyAdds(steps, shape) >= INTRA_OP_MULTIPLY_ADDS;
-    const split = big ? { intraOp: threads, sessionPool: 0 } : { intraOp: 1, sessionPool: threads - 1 };
+    const split = big
+      ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
+      : { intraOp: 1, sessionPool: threads - 1, poolRunMinMs };
     const ort = await loadOrt();
     const gradientSession = await ort.InferenceSession.create(graphs[0], sessionOptions(split.intraOp));
     let forwardSession: OrtSession;
@@ -153,12 +156,10 @@ export class OnnxGradientSession {
       throw error;
     }
     const classes = model.layersModel.outputs[0].shape[1] as number;
-    const session = new OnnxGradientSession(ort, { input: shape, classes, dropouts }, split, graphs, [
+    return new OnnxGradientSession(ort, { input: shape, classes, dropouts }, split, graphs, [
       gradientSession,
       forwardSession,
     ]);
-    session.poolRunMinMs = poolRunMinMs;
-    return session;
   }
 
   /** Whether the session pool is running and ready (small models with more than one core, after a long run). */
@@ -219,11 +220,7 @@ export class OnnxGradientSession {
   }
 
   /** Runs graph `graph` (0 gradient, 1 forward): in the session pool when it is ready, else here (maybe starting it). */
-  private async runGraph(
-    graph: 0 | 1,
-    feeds: Record<string, RowArray>,
-    outputs: readonly string[],
-  ): Promise<Record<string, Float32Array>> {
+  private async runGraph(graph: 0 | 1, feeds: Record<string, RowArray>): Promise<Record<string, Float32Array>> {
     // The calling thread is one of the cores: a run goes to the pool only while this thread has a run pending and
     // each pool worker has no more (so a job of one run never pays for the messages), and only a run long enough to be
     // worth the messages (about 0.5 ms each way, measured on the PSD CNN).
@@ -244,16 +241,13 @@ export class OnnxGradientSession {
         this.pending.pool--;
       }
     }
-    const tensors = Object.fromEntries(
-      Object.entries(feeds).map(([name, { data, dims }]) => [name, new this.ort.Tensor('float32', data, dims)]),
-    );
     const alone = this.pending.here === 0;
     this.pending.here++;
     this.runs.here++;
-    let out: Record<string, { data: unknown }>;
+    let out: Record<string, Float32Array>;
     const started = performance.now();
     try {
-      out = await this.sessions[graph].run(tensors);
+      out = await runSession(this.ort, this.sessions[graph], feeds);
     } finally {
       this.pending.here--;
     }
@@ -268,7 +262,7 @@ export class OnnxGradientSession {
       this.inProcessMs >= SESSION_POOL_WORTH_MS
     )
       this.pool = this.openPool();
-    return Object.fromEntries(outputs.map((name) => [name, out[name].data as Float32Array]));
+    return out;
   }
 
   /**
@@ -294,15 +288,11 @@ export class OnnxGradientSession {
       );
     const mask = new Float32Array(rows * this.classes);
     targets.forEach((t, r) => (mask[r * this.classes + t] = 1));
-    const out = await this.runGraph(
-      0,
-      {
-        x: input,
-        mask: { data: mask, dims: [rows, this.classes] },
-        ...this.keepFeeds(keeps, rows, 'OnnxGradientSession.gradients'),
-      },
-      ['scores', 'gradient'],
-    );
+    const out = await this.runGraph(0, {
+      x: input,
+      mask: { data: mask, dims: [rows, this.classes] },
+      ...this.keepFeeds(keeps, rows, 'OnnxGradientSession.gradients'),
+    });
     return { scores: out.scores, gradient: out.gradient };
   }
 
@@ -310,7 +300,7 @@ export class OnnxGradientSession {
   async scores(x: Float32Array, keeps: readonly Float32Array[] = []): Promise<Float32Array> {
     const input = this.inputArray(x, 'OnnxGradientSession.scores');
     const feeds = { x: input, ...this.keepFeeds(keeps, input.dims[0], 'OnnxGradientSession.scores') };
-    return (await this.runGraph(1, feeds, ['scores'])).scores;
+    return (await this.runGraph(1, feeds)).scores;
   }
 
   /** Frees both native sessions and stops the session pool. */

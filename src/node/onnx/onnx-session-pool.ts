@@ -9,12 +9,7 @@ import type { Piscina } from 'piscina';
 import { WingbeatsError } from '../../util/errors.js';
 import { startWorkerThreads } from '../parallel/thread-pool.js';
 import type { OnnxWorkerData, OnnxWorkerTask } from './onnx-session-worker.js';
-
-/** A float32 array with its dims (`dims[0]` rows). */
-export interface RowArray {
-  data: Float32Array;
-  dims: number[];
-}
+import type { RowArray } from './ort.js';
 
 /** The pool of one compiled model's graphs. */
 export class OnnxSessionPool {

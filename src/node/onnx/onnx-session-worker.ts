@@ -1,12 +1,12 @@
 /**
- * Worker-thread entry of the ONNX row pool (Node only): opens one onnxruntime-node session (one intra-op thread) per
+ * Worker-thread entry of the ONNX session pool (Node only): opens one onnxruntime-node session (one intra-op thread) per
  * graph it was started with and runs feeds through them. No TensorFlow.js here: the calling thread prepares the feeds
  * and reads the outputs.
  */
 import { workerData } from 'piscina';
-import { loadOrt, sessionOptions, type OrtSession } from './ort.js';
+import { loadOrt, runSession, sessionOptions, type OrtSession, type RowArray } from './ort.js';
 
-/** What the row pool starts each worker with: the binary ONNX models, by index. */
+/** What the session pool starts each worker with: the binary ONNX models, by index. */
 export interface OnnxWorkerData {
   graphs: Uint8Array[];
 }
@@ -14,7 +14,7 @@ export interface OnnxWorkerData {
 /** One run: feeds of graph `graph` (float32 arrays with their dims); `graph` −1 only waits for the sessions. */
 export interface OnnxWorkerTask {
   graph: number;
-  feeds: Record<string, { data: Float32Array; dims: number[] }>;
+  feeds: Record<string, RowArray>;
 }
 
 const { graphs } = workerData as OnnxWorkerData;
@@ -31,9 +31,5 @@ ready.catch(() => undefined);
 export default async function runGraph(task: OnnxWorkerTask): Promise<Record<string, Float32Array>> {
   const { ort, sessions } = await ready;
   if (task.graph === -1) return {};
-  const feeds = Object.fromEntries(
-    Object.entries(task.feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]),
-  );
-  const out = await sessions[task.graph].run(feeds);
-  return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, tensor.data as Float32Array]));
+  return runSession(ort, sessions[task.graph], task.feeds);
 }

@@ -1,18 +1,20 @@
 /**
  * Node only: the parts of onnxruntime-node the ONNX backend uses, typed here (so the declarations do not need the
- * optional package), its loader, and the session options every session uses.
+ * optional package), its loader, the session options every session uses, and one run of a session on plain arrays.
  */
 import { WingbeatsError } from '../../util/errors.js';
 
-/** The parts of onnxruntime-node used here (typed locally, so the declarations do not need the optional package). */
+/** A tensor of onnxruntime-node. */
 export interface OrtTensor {
   readonly dims: readonly number[];
   readonly data: unknown;
 }
+/** An inference session of onnxruntime-node. */
 export interface OrtSession {
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
 }
+/** The onnxruntime-node module. */
 export interface Ort {
   InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
   Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
@@ -38,3 +40,22 @@ export const sessionOptions = (threads: number): Record<string, unknown> => ({
   executionMode: 'sequential',
   graphOptimizationLevel: 'all',
 });
+
+/** A float32 array with its dims (`dims[0]` rows): a feed or output of a session run. */
+export interface RowArray {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** Runs `session` on `feeds` and returns every output's values by name (the same in any thread). */
+export async function runSession(
+  ort: Ort,
+  session: OrtSession,
+  feeds: Record<string, RowArray>,
+): Promise<Record<string, Float32Array>> {
+  const tensors = Object.fromEntries(
+    Object.entries(feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]),
+  );
+  const out = await session.run(tensors);
+  return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, tensor.data as Float32Array]));
+}
