@@ -27,9 +27,6 @@ export { OnnxTaskRunner, ONNX_TASK_KINDS } from './node/onnx/onnx-task-runner.js
 export { useOnnxBackend } from './node/onnx/onnx-backend.js';
 export type { OnnxBackendOptions } from './node/onnx/onnx-backend.js';
 
-import { useWorkerThreads } from './node/parallel/thread-pool.js';
-// Importing wingbeats-xai/node makes `workers` (default: the number of cores) use Node worker threads.
-useWorkerThreads();
-import { useOnnxBackend } from './node/onnx/onnx-backend.js';
-// …and `backend: 'onnx'` available (onnxruntime-node, an optional peer dependency, is loaded on first use).
-useOnnxBackend();
+// Importing wingbeats-xai/node makes `workers` (default: the number of cores) use Node worker threads and registers
+// the ONNX Runtime engine (`engine: 'auto'`, the default, then runs natively).
+import './node/register-engines.js';

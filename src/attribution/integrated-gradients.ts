@@ -6,8 +6,8 @@ import { batchRows, rowsOf } from '../parallel/row-task.js';
 import { jobSettings, runRowTasks } from '../parallel/run-row-tasks.js';
 import { taskChunks } from '../parallel/task-chunks.js';
 import './integrated-gradients-task.js';
-import { runMethod } from './run-method.js';
-import { targetScores } from './target-gradients.js';
+import { runMethod, type MethodContext } from './run-method.js';
+import { predictScores } from '../parallel/forward-task.js';
 import { IntegrationMethod, integrationMethods, integrationPoints } from './integral-approximation.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
@@ -122,7 +122,7 @@ export async function integratedGradients(
         try {
           const sums = tf.tidy(() => tf.sum(tf.reshape(attributions, [batch, -1]), 1).dataSync());
           const atInput = targets.map((t, i) => ctx.predictions[i][t]);
-          const atBaseline = targetScores(ctx.model, baseline, targets, ctx);
+          const atBaseline = await baselineTargetScores(ctx, baseline);
           const delta = Array.from(sums, (s, i) => s - (atInput[i] - atBaseline[i]));
           return { attributions, delta };
         } catch (error) {
@@ -134,4 +134,22 @@ export async function integratedGradients(
       }
     },
   );
+}
+
+/** f(baseline) for each example's target, on the call's engine (the request frame's forward pass). */
+async function baselineTargetScores(ctx: MethodContext, baseline: tf.Tensor): Promise<number[]> {
+  const { model, outputIndex, scores, batchSize, execution, workers, targets } = ctx;
+  const all = await predictScores(model, baseline, {
+    outputIndex,
+    scores,
+    batchSize,
+    execution: execution ?? {},
+    workers,
+  });
+  try {
+    const rows = all.arraySync();
+    return targets.map((t, i) => rows[i][t]);
+  } finally {
+    all.dispose();
+  }
 }

@@ -105,6 +105,7 @@ export async function runMethod(
         probabilities,
         output: request.output,
         scores,
+        engine: request.engine(),
         ...(delta === undefined ? {} : { delta }),
         ...(layerMap === undefined ? {} : { layerMap, layer }),
         ...(perInput === undefined ? {} : { inputAttributions: perInput, inputHeatmaps: perInputHeatmaps }),

@@ -53,25 +53,3 @@ export function targetGradients(
     if (parts.length > 1) parts.forEach((p) => p.dispose());
   }
 }
-
-/** The target score of each row (`[rows]` numbers), chunked. */
-export function targetScores(
-  model: ExplainableModel,
-  x: tf.Tensor,
-  targets: readonly number[],
-  settings: GradientSettings,
-): number[] {
-  const out: number[] = [];
-  for (const { start, end } of chunks(x.shape[0], settings.batchSize)) {
-    const values = tf.tidy(() => {
-      const scores = model.run(tf.slice(x, start, end - start), {
-        outputIndex: settings.outputIndex,
-        scores: settings.scores,
-        execution: settings.execution,
-      });
-      return tf.sum(tf.mul(scores, targetMask(targets.slice(start, end), scores.shape[1])), 1).dataSync();
-    });
-    out.push(...Array.from(values));
-  }
-  return out;
-}

@@ -30,6 +30,11 @@ export interface AttributionResult {
   output: string;
   /** Which scores were explained. */
   scores: ScoreKind;
+  /**
+   * The engines that ran the call's passes: `'onnx'` (ONNX Runtime), `'tfjs'` (TensorFlow.js), or `'onnx+tfjs'` when
+   * part of the work ran on each (e.g. the predictions on ONNX Runtime and LRP's rules on TensorFlow.js).
+   */
+  engine: string;
   /** Integrated gradients and DeepLIFT: per example, sum(attributions) − (f(input) − f(baseline)). */
   delta?: number[];
   /** Grad-CAM: the map at the layer's resolution, `[batch, ...layer's non-channel axes]`. */

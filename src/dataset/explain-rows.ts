@@ -3,7 +3,7 @@
  * every head, the target, attributions, heatmap and completeness gap per (example, method); an example that cannot be
  * read or explained becomes rows with its error instead of stopping the run. Universal (inputs arrive as arrays).
  */
-import type { ComputeBackend } from '../execution/execution-settings.js';
+import type { EngineChoice } from '../execution/execution-settings.js';
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';
@@ -31,8 +31,8 @@ export interface DatasetExplainSettings {
   batchSize?: number;
   /** Worker threads (default: the number of cores). */
   workers?: number;
-  /** `'tfjs'` (default) or `'onnx'` (Node; see `RequestOptions.backend`). */
-  backend?: ComputeBackend;
+  /** The engine (default `'auto'`; see `RequestOptions.engine`). */
+  engine?: EngineChoice;
 }
 
 /** One example with its model inputs (one per input of the file), or why they could not be read. */
@@ -196,7 +196,7 @@ export async function explainExamples(
               scores: settings.scores,
               batchSize: settings.batchSize,
               workers: settings.workers,
-              backend: settings.backend,
+              engine: settings.engine,
               seed: sampled ? exampleSeed(settings.seed, first.example.path, first.index) : settings.seed,
             });
             try {

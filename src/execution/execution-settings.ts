@@ -58,11 +58,30 @@ export interface FastPaths {
 /** Names of the fast-path switches. */
 export const FAST_PATH_NAMES = ['foldBatchNorm', 'maxPoolGradient', 'kernelCache'] as const;
 
-/** Backends a call can ask for (the `backend` option; see src/execution/compute-backend.ts). */
+/** Engines that run a call's work (see src/execution/compute-backend.ts). */
 export const COMPUTE_BACKENDS = ['tfjs', 'onnx'] as const;
 
-/** A backend a call can ask for: `'tfjs'` (TensorFlow.js, everywhere) or `'onnx'` (onnxruntime-node, Node only). */
+/** An engine: `'tfjs'` (TensorFlow.js, everywhere) or `'onnx'` (ONNX Runtime's native CPU kernels, Node only). */
 export type ComputeBackend = (typeof COMPUTE_BACKENDS)[number];
+
+/**
+ * What a call can ask for (the `engine` option): `'auto'` (default: ONNX Runtime where it is available and the model
+ * lowers to it, else TensorFlow.js after one line saying why), or one engine.
+ */
+export const ENGINE_CHOICES = ['auto', ...COMPUTE_BACKENDS] as const;
+
+/** A value of the `engine` option. */
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+/** Which engines ran a call's passes (filled while the call runs; read by the result's `engine`). */
+export interface EngineRecord {
+  readonly ran: Set<ComputeBackend>;
+}
+
+/** How a result names the engines of an {@link EngineRecord}: `'onnx'`, `'tfjs'` or `'onnx+tfjs'` (sorted). */
+export function engineName(record: EngineRecord): string {
+  return record.ran.size === 0 ? 'tfjs' : [...record.ran].sort().join('+');
+}
 
 /** How one forward pass is executed. Every field is optional; `{}` is the plain inference pass. */
 export interface ExecutionSettings {
@@ -82,4 +101,6 @@ export interface ExecutionSettings {
    * model is ready for it; `'onnx'` sends the tasks its runner accepts to onnxruntime-node (Node only).
    */
   backend?: ComputeBackend;
+  /** Records which engine ran each pass of the call (set by the request frame; never crosses threads). */
+  engineRecord?: EngineRecord;
 }

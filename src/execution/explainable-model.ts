@@ -235,6 +235,7 @@ export class ExplainableModel {
     const scores = options.scores ?? 'logits';
     const softmax = this.endsInSoftmax(index);
     const execution = options.execution ?? {};
+    execution.engineRecord?.ran.add('tfjs');
     let out: tf.Tensor;
     if (this.layersModel !== null) {
       const state = passState(execution, this.layersModel, this.kernelCache);

@@ -12,8 +12,8 @@ import { resolveFastPaths } from './fast-paths.js';
 import { InputLike, toInputBatch } from './inputs.js';
 import { TargetOption, resolveTargets } from './targets.js';
 import { requestForward } from './request-forward.js';
-import { checkComputeBackend, resolveComputeBackend } from './compute-backend.js';
-import type { ComputeBackend } from './execution-settings.js';
+import { engineChoice, resolveComputeBackend } from './compute-backend.js';
+import { engineName, type ComputeBackend, type EngineChoice, type EngineRecord } from './execution-settings.js';
 
 /** Options every model-running entry point shares. */
 export interface RequestOptions {
@@ -39,11 +39,16 @@ export interface RequestOptions {
    */
   workers?: number;
   /**
-   * `'tfjs'` (default) or, in Node after importing `wingbeats-xai/node` with onnxruntime-node installed, `'onnx'`:
-   * gradients, integrated-gradients steps and forward passes run on onnxruntime's native CPU kernels with `workers`
-   * intra-op threads (same numbers to float32 rounding). A model it cannot compile keeps TensorFlow.js (one line
-   * says why); methods it cannot run (rules other than guided ReLU, MC dropout, layer hooks) run on TensorFlow.js.
+   * The engine (default `'auto'`). In Node (after importing `wingbeats-xai/node`, which the command line does),
+   * `'auto'` runs gradients, integrated-gradients steps, Monte-Carlo-dropout maps and forward passes on ONNX Runtime's
+   * native CPU kernels with `workers` cores (same numbers to float32 rounding), whenever the model lowers to it; a
+   * model that does not keeps TensorFlow.js after one line naming what stopped it. Work ONNX Runtime does not run yet
+   * (LRP and DeepLIFT rules, layer hooks such as Grad-CAM's) runs on TensorFlow.js; the result's `engine` says which
+   * engines ran. `'tfjs'` forces TensorFlow.js; `'onnx'` is `'auto'` that is refused where ONNX Runtime is missing
+   * (the browser).
    */
+  engine?: EngineChoice;
+  /** The older name of {@link engine} (`'tfjs'` or `'onnx'`); kept as an alias. */
   backend?: ComputeBackend;
 }
 
@@ -103,6 +108,8 @@ export interface ModelRequest {
   labels: string[] | undefined;
   /** Hands the ownership of `predictions` to the caller (the frame will not free it). */
   takePredictions(): tf.Tensor2D;
+  /** The engines that ran the call's passes so far (`'onnx'`, `'tfjs'` or `'onnx+tfjs'`). */
+  engine(): string;
 }
 
 /** Checks the options every entry point shares (`batchSize`, `scores`, `seed`, `workers`). */
@@ -116,7 +123,7 @@ export function checkRequestOptions(functionName: string, options: RequestOption
   if (options.seed !== undefined && !Number.isFinite(options.seed))
     throw argumentError(functionName, 'seed', 'a finite number', options.seed);
   resolveFastPaths(functionName, options.execution?.fastPaths);
-  checkComputeBackend(functionName, options.backend);
+  engineChoice(functionName, options);
   if (
     options.workers !== undefined &&
     (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_WORKERS)
@@ -144,8 +151,9 @@ export async function withModelRequest<T>(
   const scores: ScoreKind = options.scores ?? 'logits';
   const batchSize = options.batchSize ?? model.defaultBatchSize;
   const workers = options.workers;
-  const backend = await resolveComputeBackend(functionName, model, options.backend, workers);
-  const execution = backend === 'tfjs' ? (options.execution ?? {}) : { ...options.execution, backend };
+  const backend = await resolveComputeBackend(functionName, model, engineChoice(functionName, options), workers);
+  const engineRecord: EngineRecord = { ran: new Set() };
+  const execution = { ...options.execution, engineRecord, ...(backend === 'tfjs' ? {} : { backend }) };
   const x = toInputBatch(functionName, model, inputs);
   let closeKernelCache = (): void => undefined;
   let predictions: tf.Tensor2D | undefined;
@@ -175,6 +183,7 @@ export async function withModelRequest<T>(
         taken = true;
         return owned;
       },
+      engine: () => engineName(engineRecord),
     };
     return await body(request);
   } finally {

@@ -154,6 +154,7 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
     workers,
     (k, result) => {
       report.pooled++;
+      job.execution.engineRecord?.ran.add('tfjs');
       job.consume(k, result);
     },
     full,
@@ -175,6 +176,7 @@ async function runAccelerated(
   const run = async (task: RowTask): Promise<RowResult> => {
     if (accelerator.accepts(task)) {
       report.accelerated = (report.accelerated ?? 0) + 1;
+      job.execution.engineRecord?.ran.add('onnx');
       return accelerator.run(task);
     }
     report.inline++;

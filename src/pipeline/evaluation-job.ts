@@ -79,7 +79,7 @@ export async function evaluationJob(
       scores: settings.scores,
       batchSize: settings.batchSize,
       workers: settings.workers,
-      backend: settings.backend,
+      engine: settings.engine,
       onProgress: settings.onProgress,
     }),
   );

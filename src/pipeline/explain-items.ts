@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';
-import type { ComputeBackend } from '../execution/execution-settings.js';
+import type { EngineChoice } from '../execution/execution-settings.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
@@ -16,8 +16,8 @@ export interface JobSettings {
   batchSize?: number;
   /** Worker threads (default: the number of cores; small jobs stay in the calling thread). */
   workers?: number;
-  /** `'tfjs'` (default) or `'onnx'` (Node, onnxruntime-node installed; see `RequestOptions.backend`). */
-  backend?: ComputeBackend;
+  /** The engine (default `'auto'`; see `RequestOptions.engine`). */
+  engine?: EngineChoice;
   /** The methods' own options (see the descriptors' specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
   methodOptions?: Record<string, unknown>;
   /** Baseline values, one per item or one for all (integrated gradients), or undefined for zeros. */
@@ -44,6 +44,8 @@ export interface ExplainedItem {
   item: InputItem;
   /** Name of the explained head. */
   head: string;
+  /** The engines that computed it (`'onnx'`, `'tfjs'` or `'onnx+tfjs'`; see `AttributionResult.engine`). */
+  engine: string;
   target: number;
   targetName?: string;
   logits: number[];
@@ -74,7 +76,7 @@ export async function explainItems(
       scores: settings.scores,
       batchSize: settings.batchSize,
       workers: settings.workers,
-      backend: settings.backend,
+      engine: settings.engine,
       seed: settings.seed,
       baseline,
       onProgress: settings.onProgress,
@@ -115,6 +117,7 @@ function explainedRows(
   return items.map((item, i) => ({
     item,
     head: model.outputNames[outputIndex],
+    engine: result.engine,
     target: result.targets[i],
     targetName: result.targetNames[i],
     logits: logits[i],

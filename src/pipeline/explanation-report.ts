@@ -145,6 +145,12 @@ function headPredictions(
   );
 }
 
+/** The engine line of a report: one engine name when every method ran on it, else per method. */
+function engineSummary(perMethod: string[]): string {
+  const engines = new Set(perMethod.map((line) => line.slice(line.indexOf(': ') + 2)));
+  return engines.size === 1 ? [...engines][0] : perMethod.join(', ');
+}
+
 /** Explains `items` with every method and assembles the report data and the JSON results. */
 export async function buildExplanationReport(
   model: ExplainableModel,
@@ -207,6 +213,7 @@ export async function buildExplanationReport(
         explained: `${model.outputNames[head]} (${settings.scores ?? 'logits'})`,
         ...(labels === undefined ? {} : { classes: labels.join(', ') }),
         methods: settings.methods.join(', '),
+        engine: engineSummary(settings.methods.map((m) => `${m}: ${(perMethod.get(m) as ExplainedItem[])[0]?.engine}`)),
         ...Object.fromEntries(
           Object.entries(model.info).filter(([, v]) => typeof v === 'string' || typeof v === 'number') as [
             string,

@@ -51,6 +51,7 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
   return {
     name: row.item.name,
     head: row.head,
+    engine: row.engine,
     warnings: row.item.warnings,
     ...(row.item.axes === undefined ? {} : { axes: row.item.axes, frequencyBands: itemFrequencyBands(row) }),
     target: row.target,

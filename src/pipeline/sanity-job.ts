@@ -45,7 +45,7 @@ export async function sanityJob(
       scores: settings.scores,
       batchSize: settings.batchSize,
       workers: settings.workers,
-      backend: settings.backend,
+      engine: settings.engine,
       onProgress: settings.onProgress,
     }),
   );

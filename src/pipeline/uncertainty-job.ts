@@ -162,7 +162,7 @@ export async function uncertaintyJob(
       scores: settings.scores,
       batchSize: settings.batchSize,
       workers: settings.workers,
-      backend: settings.backend,
+      engine: settings.engine,
       onProgress: settings.onProgress,
     }),
   );

@@ -1,4 +1,4 @@
-/** `--backend onnx|tfjs` on every command that runs a model: shown in help, checked, same numbers to float32, one fallback line. */
+/** `--engine auto|onnx|tfjs` (`--backend` its older name) on every command that runs a model: shown in help, checked, same numbers to float32, the engine named in the JSON, one fallback line. */
 import { after, before, test } from 'node:test';
 import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
 import assert from 'node:assert/strict';
@@ -23,11 +23,11 @@ after(() => {
   OnnxTaskRunner.prototype.run = originalRun;
 });
 
-test('--backend onnx: explain end to end equals --backend tfjs to float32; bad values refused in one line', async () => {
+test('--engine: the default (auto) runs explain on ONNX Runtime, equal to --engine tfjs to float32; the JSON names the engine; bad values refused in one line', async () => {
   for (const command of ['explain', 'report', 'batch', 'evaluate', 'uncertainty', 'sanity', 'dataset']) {
     const { code, stdout } = await runCli([command, '--help']);
     assert.equal(code, 0);
-    assert.match(stdout, /--backend <name>\s+where gradients and forward passes run/, `${command} --help`);
+    assert.match(stdout, /--engine <name>\s+where gradients and forward passes run/, `${command} --help`);
   }
   const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-backend-'));
   const net = conv1dNet(41);
@@ -37,18 +37,26 @@ test('--backend onnx: explain end to end equals --backend tfjs to float32; bad v
   const x = randomBatch([3, 12, 2], 42);
   writeFileSync(inputFile, JSON.stringify(x.arraySync()));
   x.dispose();
-  const explain = async (backend: string, method: string, model = modelFile) => {
+  const explain = async (engineFlags: string[], method: string, model = modelFile) => {
     const argv = ['explain', '--model', model, '--input', inputFile, '--method', method, '--workers', '1'];
-    const { code, stdout, stderr } = await runCli([...argv, '--backend', backend, '--json', '--quiet']);
+    const { code, stdout, stderr } = await runCli([...argv, ...engineFlags, '--json', '--quiet']);
     assert.equal(code, 0, stderr);
-    return { results: JSON.parse(stdout).results as unknown, stderr };
+    const results = JSON.parse(stdout).results as { engine: string }[];
+    return {
+      results: results.map(({ engine: _engine, ...rest }) => rest),
+      engines: results.map((r) => r.engine),
+      stderr,
+    };
   };
   for (const method of ['integrated-gradients', 'saliency']) {
-    const tfjs = await explain('tfjs', method);
+    const tfjs = await explain(['--engine', 'tfjs'], method);
+    assert.deepEqual(new Set(tfjs.engines), new Set(['tfjs']));
     const before = accelerated;
-    const onnx = await explain('onnx', method);
-    assert.ok(accelerated > before, `${method}: tasks ran on onnxruntime`);
+    const onnx = await explain([], method);
+    assert.ok(accelerated > before, `${method}: tasks ran on onnxruntime by default`);
+    assert.deepEqual(new Set(onnx.engines), new Set(['onnx']));
     assert.equal(onnx.stderr, '');
+    assert.deepEqual((await explain(['--backend', 'onnx'], method)).results, onnx.results, '--backend is an alias');
     const a = JSON.stringify(tfjs.results)
       .match(/-?\d+(\.\d+)?(e-?\d+)?/g)!
       .map(Number);
@@ -60,16 +68,32 @@ test('--backend onnx: explain end to end equals --backend tfjs to float32; bad v
     const worst = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
     assert.ok(worst <= 2e-6 * scale, `${method}: --backend onnx differs by ${worst} (largest value ${scale})`);
   }
-  const bad = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--backend', 'torch']);
+  const bad = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--engine', 'torch']);
   assert.equal(bad.code, 1);
   assert.match(
     bad.stderr,
-    /^wingbeats-xai: option '--backend <name>' argument 'torch' is invalid\. Allowed choices are tfjs, onnx\.\n$/,
+    /^wingbeats-xai: option '--engine <name>' argument 'torch' is invalid\. Allowed choices are auto, tfjs, onnx\.\n$/,
   );
   assert.equal(bad.stderr.split('\n').length, 2);
+  const clash = await runCli([
+    'explain',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--engine',
+    'tfjs',
+    '--backend',
+    'onnx',
+  ]);
+  assert.equal(clash.code, 1);
+  assert.match(
+    clash.stderr,
+    /^wingbeats-xai: Options '--engine tfjs' and '--backend onnx' disagree: give only --engine \(--backend is its older name\)\.\n$/,
+  );
 });
 
-test('--backend onnx with a model the compiler refuses: one stderr line, TensorFlow.js numbers', async () => {
+test('the default engine with a model the compiler refuses: one stderr line, TensorFlow.js numbers', async () => {
   const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-backend-'));
   const net = twoHeadNet();
   const modelFile = await saveModelJson(net, path.join(work, 'model'));
@@ -78,7 +102,7 @@ test('--backend onnx with a model the compiler refuses: one stderr line, TensorF
   net.dispose();
   writeFileSync(inputFile, JSON.stringify(x.arraySync()));
   x.dispose();
-  const run = (backend: string) =>
+  const run = (engineFlags: string[]) =>
     runCli([
       'explain',
       '--model',
@@ -87,13 +111,12 @@ test('--backend onnx with a model the compiler refuses: one stderr line, TensorF
       inputFile,
       '--method',
       'saliency',
-      '--backend',
-      backend,
+      ...engineFlags,
       '--json',
       '--quiet',
     ]);
-  const tfjs = await run('tfjs');
-  const onnx = await run('onnx');
+  const tfjs = await run(['--engine', 'tfjs']);
+  const onnx = await run([]);
   assert.equal(onnx.code, 0, onnx.stderr);
   assert.match(onnx.stderr, /^wingbeats-xai: UNSUPPORTED_MODEL [^\n]*; using TensorFlow\.js\.\n$/);
   assert.deepEqual(JSON.parse(onnx.stdout).results, JSON.parse(tfjs.stdout).results);

@@ -22,6 +22,7 @@ import {
   type AttributionResult,
 } from '../../src/index.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
+import { lrp } from '../../src/attribution/lrp.js';
 import { guidedRelu } from '../../src/rules/guided-relu.js';
 import { taskAccelerator } from '../../src/parallel/task-accelerator.js';
 import { resolveComputeBackend, registerComputeBackend } from '../../src/execution/compute-backend.js';
@@ -116,7 +117,7 @@ async function agree(
   tolerance: number,
 ): Promise<number> {
   const base = { workers: 1, ...options };
-  const expected = await numbers(() => method(model, x, base));
+  const expected = await numbers(() => method(model, x, { ...base, engine: 'tfjs' }));
   const before = accelerated;
   const got = await numbers(() => method(model, x, { ...base, backend: 'onnx' }));
   assert.ok(accelerated > before, 'tasks ran on onnxruntime');
@@ -161,7 +162,7 @@ async function mcAgree(
   const base = { samples: 6, seed: 3, keepSamples: true, workers: 1, ...options };
   let expected: McDropoutExplanations | undefined;
   let got: McDropoutExplanations | undefined;
-  await withoutLeaks(async () => (expected = await mcDropoutExplanations(model, x, base)));
+  await withoutLeaks(async () => (expected = await mcDropoutExplanations(model, x, { ...base, engine: 'tfjs' })));
   const before = accelerated;
   await withoutLeaks(async () => (got = await mcDropoutExplanations(model, x, { ...base, backend: 'onnx' })));
   assert.ok(accelerated > before, 'tasks ran on onnxruntime');
@@ -221,7 +222,7 @@ describe("backend: 'onnx'", () => {
     const model = ExplainableModel.from(conv2dNet());
     const x = randomBatch([3, 6, 5, 2], 4);
     const execution = { rules: [guidedRelu, guidedRelu] };
-    const expected = await numbers(() => saliency(model, x, { workers: 1, execution }));
+    const expected = await numbers(() => saliency(model, x, { workers: 1, execution, engine: 'tfjs' }));
     const before = accelerated;
     const got = await numbers(() => saliency(model, x, { workers: 1, execution, backend: 'onnx' }));
     assert.equal(accelerated, before);
@@ -252,7 +253,7 @@ describe("backend: 'onnx'", () => {
     warnings.length = 0;
     const model = ExplainableModel.from(twoHeadNet());
     const x = randomBatch([2, ...(model.layersModel!.inputs[0].shape.slice(1) as number[])], 9);
-    const expected = await numbers(() => saliency(model, x, { workers: 1 }));
+    const expected = await numbers(() => saliency(model, x, { workers: 1, engine: 'tfjs' }));
     const got = await numbers(() => saliency(model, x, { workers: 1, backend: 'onnx' }));
     disposeAttribution(await saliency(model, x, { workers: 1, backend: 'onnx' }));
     assert.deepEqual(got.attributions, expected.attributions);
@@ -262,18 +263,64 @@ describe("backend: 'onnx'", () => {
     model.dispose();
   });
 
+  test("the default engine is ONNX Runtime in Node ('auto'); every result names the engines that ran", async () => {
+    warnings.length = 0;
+    const model = ExplainableModel.from(conv2dNet());
+    const x = randomBatch([3, 6, 5, 2], 14);
+    const engineOf = async (options: Record<string, unknown>, method: Method = saliency as Method) => {
+      let engine = '';
+      await withoutLeaks(
+        () => method(model, x, { workers: 1, ...options }),
+        (result) => {
+          engine = result.engine;
+          disposeAttribution(result);
+        },
+      );
+      return engine;
+    };
+    const before = accelerated;
+    const byDefault = await numbers(() => saliency(model, x, { workers: 1 }));
+    assert.ok(accelerated > before, 'the default ran on onnxruntime');
+    assert.deepEqual(
+      byDefault.attributions,
+      (await numbers(() => saliency(model, x, { workers: 1, engine: 'onnx' }))).attributions,
+    );
+    assert.equal(await engineOf({}), 'onnx');
+    assert.equal(await engineOf({ engine: 'auto' }), 'onnx');
+    assert.equal(await engineOf({ backend: 'onnx' }), 'onnx', "'backend' stays an alias");
+    assert.equal(await engineOf({ engine: 'tfjs' }), 'tfjs');
+    // LRP's rules run on TensorFlow.js; the predictions of its request frame on ONNX Runtime
+    assert.equal(await engineOf({}, lrp as Method), 'onnx+tfjs');
+    await assert.rejects(
+      saliency(model, x, { engine: 'onnx', backend: 'tfjs' }),
+      /^WingbeatsError: Argument 'backend' passed to 'saliency' must be the same engine as 'engine' \('onnx'\), or no 'backend' \(it is the older name of 'engine'\) but got 'tfjs'\.$/,
+    );
+    assert.deepEqual(warnings, []);
+    const twoHeads = ExplainableModel.from(twoHeadNet());
+    const y = randomBatch([2, ...(twoHeads.layersModel!.inputs[0].shape.slice(1) as number[])], 15);
+    const result = await saliency(twoHeads, y, { workers: 1 });
+    assert.equal(result.engine, 'tfjs');
+    disposeAttribution(result);
+    assert.equal(warnings.length, 1, 'one line says why the model stays on TensorFlow.js');
+    assert.match(warnings[0], /^wingbeats-xai: UNSUPPORTED_MODEL .*; using TensorFlow\.js\.$/);
+    twoHeads.dispose();
+    y.dispose();
+    x.dispose();
+    model.dispose();
+  });
+
   test('a bad backend value and a backend nobody registered are refused in one line', async () => {
     const model = ExplainableModel.from(conv2dNet());
     const x = randomBatch([1, 6, 5, 2], 2);
     await assert.rejects(
       saliency(model, x, { backend: 'torch' as never }),
-      /^WingbeatsError: Argument 'backend' passed to 'saliency' must be 'tfjs' or 'onnx' but got 'torch'\.$/,
+      /^WingbeatsError: Argument 'backend' passed to 'saliency' must be 'auto', 'tfjs', 'onnx' but got 'torch'\.$/,
     );
     registerComputeBackend('onnx', null);
     try {
       await assert.rejects(
         resolveComputeBackend('saliency', model, 'onnx', 1),
-        /Argument 'backend' passed to 'saliency' must be 'tfjs' here \('onnx' runs in Node only, after importing 'wingbeats-xai\/node'\) but got 'onnx'\./,
+        /Argument 'engine' passed to 'saliency' must be 'tfjs' or 'auto' here \('onnx' runs in Node only, after importing 'wingbeats-xai\/node'\) but got 'onnx'\./,
       );
     } finally {
       useOnnxBackend({ warn: (line) => warnings.push(line) });

@@ -135,7 +135,7 @@ export function datasetCommand(io: CliIo): Command {
         seed: settings.seed,
         batchSize: settings.batchSize,
         workers: settings.workers,
-        backend: settings.backend,
+        engine: settings.engine,
         ...inputReadOptions(options),
         shard,
         limit,

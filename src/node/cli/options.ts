@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
-import { COMPUTE_BACKENDS, type ComputeBackend } from '../../execution/execution-settings.js';
+import { COMPUTE_BACKENDS, ENGINE_CHOICES, type EngineChoice } from '../../execution/execution-settings.js';
 import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
 import {
   attributionMethodNames,
@@ -92,16 +92,30 @@ export function addRecordingOptions(command: Command, defaultWindows: 'loudest' 
     .option('--channel <n>', "channel of a multichannel recording: 'mix' (average) or an index from 0", 'mix');
 }
 
-/** Adds `--seed`, `--batch-size`, `--workers` and `--backend` (one flag, default and help everywhere). */
+/** Adds `--seed`, `--batch-size`, `--workers` and `--engine` (one flag, default and help everywhere). */
 export function addRunOptions(command: Command): Command {
-  return addSpecOptions(command, REQUEST_OPTIONS).addOption(
-    new Option(
-      '--backend <name>',
-      "where gradients and forward passes run: 'tfjs' (TensorFlow.js wasm) or 'onnx' (onnxruntime-node's native CPU kernels, if installed, on --workers cores; same numbers to float32)",
+  return addSpecOptions(command, REQUEST_OPTIONS)
+    .addOption(
+      new Option(
+        '--engine <name>',
+        "where gradients and forward passes run: 'auto' (ONNX Runtime's native CPU kernels on --workers cores whenever the model lowers to it, else TensorFlow.js after one line saying why), 'onnx' (the same), or 'tfjs' (TensorFlow.js wasm); same numbers to float32, and every result names the engine that ran",
+      )
+        .choices([...ENGINE_CHOICES])
+        .default(undefined, 'auto'),
     )
-      .choices([...COMPUTE_BACKENDS])
-      .default('tfjs'),
-  );
+    .addOption(new Option('--backend <name>', 'older name of --engine').choices([...COMPUTE_BACKENDS]).hideHelp());
+}
+
+/** `--engine`, or its older name `--backend` (default `'auto'`). */
+export function engineOption(options: Record<string, unknown>): EngineChoice {
+  const engine = options.engine as EngineChoice | undefined;
+  const backend = options.backend as EngineChoice | undefined;
+  if (engine !== undefined && backend !== undefined && engine !== backend)
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Options '--engine ${engine}' and '--backend ${backend}' disagree: give only --engine (--backend is its older name).`,
+    );
+  return engine ?? backend ?? 'auto';
 }
 
 /** Adds everything a command that runs attribution methods takes: targets, recordings, seed, batch size, method options. */
@@ -122,7 +136,7 @@ export function jobSettings(options: Record<string, unknown>): JobSettings {
     seed: run.seed,
     batchSize: run.batchSize,
     workers: run.workers,
-    backend: options.backend as ComputeBackend | undefined,
+    engine: engineOption(options),
     methodOptions: methodOptionValues(options),
   };
 }

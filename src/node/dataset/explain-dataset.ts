@@ -3,7 +3,7 @@
  * labelled data set into part files in `out`, and — for an unsharded run — merges them into the table, summaries and
  * report. Running it again with the same `out` resumes.
  */
-import type { ComputeBackend } from '../../execution/execution-settings.js';
+import type { EngineChoice } from '../../execution/execution-settings.js';
 import path from 'node:path';
 import { methodOptionSpecs, type AttributionMethodName } from '../../attribution/registry.js';
 import { WingbeatsError } from '../../util/errors.js';
@@ -45,8 +45,8 @@ export interface ExplainDatasetOptions {
   batchSize?: number;
   /** Worker threads (default: the number of cores; does not change results). */
   workers?: number;
-  /** `'tfjs'` (default) or `'onnx'` (see `RequestOptions.backend`). */
-  backend?: ComputeBackend;
+  /** The engine (default `'auto'`; see `RequestOptions.engine`). */
+  engine?: EngineChoice;
   /** Default: the whole data set. */
   shard?: Shard;
   /** Only the first `limit` examples by path. */
@@ -137,7 +137,7 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
       seed: settings.seed,
       batchSize: options.batchSize,
       workers: options.workers,
-      backend: options.backend,
+      engine: options.engine,
     },
     out: options.out,
     shard,

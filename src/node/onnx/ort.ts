@@ -28,7 +28,7 @@ export async function loadOrt(): Promise<Ort> {
   } catch (error) {
     throw new WingbeatsError(
       'BACKEND',
-      `The ONNX backend needs the package 'onnxruntime-node' (npm install onnxruntime-node): ${(error as Error).message}`,
+      `ONNX Runtime (the package 'onnxruntime-node', a dependency of wingbeats-xai) could not be loaded: ${(error as Error).message}`,
     );
   }
 }
