@@ -9,6 +9,24 @@ import { createRng } from '../../src/util/rng.js';
 import { assertClose } from '../helpers.js';
 import { classComparisonSpec, classProfileSpec } from '../../src/render/class-summary-chart.js';
 import { renderChartSvg } from '../../src/render/chart-svg.js';
+import { inputRangeWarning } from '../../src/execution/input-range.js';
+import { upsamplingWarning } from '../../src/signal/upsampling-warning.js';
+import { FORCED_PRESET_WARNING_MARK } from '../../src/models/preset-check.js';
+import { warningKind } from '../../src/summary/input-notes.js';
+
+/** Warning lines made by the code that makes them for `explain`. */
+const FAR_OFF = inputRangeWarning('r.wav', {
+  inputMean: -61,
+  trainingMean: -95,
+  trainingStd: 9.5,
+  deviation: 3.6,
+  positions: 129,
+  above: 118,
+  below: 0,
+  threshold: 3,
+  farOff: true,
+}) as string;
+const RESAMPLED = upsamplingWarning('r.wav', 4000, 'potamitis-psd') as string;
 
 function makeRows(): DatasetRow[] {
   const rng = createRng(7);
@@ -37,6 +55,7 @@ function makeRows(): DatasetRow[] {
         heatmap,
         delta: null,
         error: null,
+        warnings: e % 5 === 0 ? [FAR_OFF] : e % 7 === 0 ? [RESAMPLED, FAR_OFF] : e % 11 === 0 ? [RESAMPLED] : [],
       });
     }
   }
@@ -74,6 +93,9 @@ test('summaries equal a plain loop: mean, std, quartiles per class and method, b
         r.error === null && r.method === group.method && (group.by === 'label' ? r.label : r.predicted) === group.label,
     );
     assert.equal(group.count, members.length);
+    const far = members.filter((r) => r.warnings.some((w) => w.includes('not trained on inputs like this'))).length;
+    assert.equal(group.outOfRange, far, `${group.by} ${group.label} ${group.method} out of range`);
+    assert.equal(group.outOfRangeShare, far / members.length);
     for (let p = 0; p < 6; p++) {
       const values = members.map((r) => (r.heatmap as number[])[p]);
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -198,4 +220,42 @@ test('class charts: profile and comparison specs render, and arrays of the wrong
     /Argument 'profile\.q75' passed to 'classProfileSpec' must be of length 3 \(as x\) but got length 1/,
   );
   assert.throws(() => classComparisonSpec(x, [{ label: 'A', values: [1] }], { title: 't' }), /classes\['A'\]\.values/);
+});
+
+test('warnings: each kind recognised, counted once per example, shares per class', async () => {
+  assert.equal(warningKind(FAR_OFF), 'out-of-range');
+  assert.equal(warningKind(RESAMPLED), 'resampled-up');
+  assert.equal(warningKind(`Preset 'keogh-psd' is made for ...; ${FORCED_PRESET_WARNING_MARK}: ...`), 'forced-preset');
+  assert.equal(warningKind('something else'), 'other');
+  const rows = makeRows();
+  const summary = await summarizeTable(scanOf(rows), { heatmapShape: [6], axis: { kind: 'index' } });
+  const range = Array.from({ length: 40 }, (_, e) => e);
+  assert.deepEqual(summary.warnings, {
+    examples: range.filter((e) => e % 5 === 0 || e % 7 === 0 || e % 11 === 0).length,
+    'out-of-range': range.filter((e) => e % 5 === 0 || e % 7 === 0).length,
+    'resampled-up': range.filter((e) => e % 5 !== 0 && (e % 7 === 0 || e % 11 === 0)).length,
+    'forced-preset': 0,
+    other: 0,
+  });
+  assert.ok(summary.classes.some((c) => c.outOfRangeShare > 0 && c.outOfRangeShare < 1));
+});
+
+test('labels that are not classes of the model are listed apart and kept out of accuracy and confusion', async () => {
+  const rows = makeRows();
+  const all = await summarizeTable(scanOf(rows), { heatmapShape: [6], axis: { kind: 'index' } });
+  assert.deepEqual(all.labelsOutsideModel, []);
+  const summary = await summarizeTable(scanOf(rows), {
+    heatmapShape: [6],
+    axis: { kind: 'index' },
+    classes: ['Aedes', 'Culex', 'Other'],
+  });
+  const first = rows.filter((r) => r.method === 'saliency' && r.error === null);
+  const inside = first.filter((r) => r.label !== 'Anopheles');
+  assert.deepEqual(summary.labelsOutsideModel, [{ label: 'Anopheles', examples: first.length - inside.length }]);
+  assert.equal(summary.accuracy, inside.filter((r) => r.label === r.predicted).length / inside.length);
+  assert.deepEqual(summary.confusion?.labels, ['Aedes', 'Culex']);
+  assert.ok(
+    summary.classes.some((c) => c.by === 'label' && c.label === 'Anopheles'),
+    'still summarised as a class',
+  );
 });
