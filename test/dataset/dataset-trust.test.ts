@@ -5,7 +5,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -283,4 +283,32 @@ test('a single recording as --input is a data set of one; other files are refuse
   assert.equal(notText.code, 1);
   assert.match(notText.stderr, /^wingbeats-xai: Manifest '.*binary\.csv' is not a text file/);
   assert.doesNotMatch(refused.stderr + notText.stderr, /[\u0000-\u0008\u000b-\u001f]/);
+});
+
+test('a preset of another data set is refused once, before anything runs; forced, every row carries the warning', async () => {
+  const folder = path.join(input, 'Ae_aegypti');
+  const refused = await runCli([
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    folder,
+    '--preset',
+    'keogh-psd',
+    '--out',
+    path.join(work, 'keogh'),
+  ]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^wingbeats-xai: Preset 'keogh-psd' is made for recordings of the Keogh data set/);
+  assert.equal(refused.stderr.split('\n').length, 2, 'one line');
+  assert.ok(!existsSync(path.join(work, 'keogh')), 'nothing written');
+  const argv = ['dataset', '--model', model, '--input', folder, '--preset', 'keogh-psd', '--quiet'];
+  const forced = await runCli([...argv, '--force-preset', '--out', path.join(work, 'keogh-forced')]);
+  assert.equal(forced.code, 0, forced.stderr);
+  const rows = await query(`SELECT warnings FROM read_parquet('${tableOf('keogh-forced')}')`);
+  assert.equal(rows.length, 2);
+  for (const row of rows) assert.match(row.warnings.join('\n'), /used anyway because the preset was forced/);
+  assert.equal(summaryOf('keogh-forced').warnings['forced-preset'], 2);
+  assert.equal(summaryOf('keogh-forced').settings.forcePreset, true);
+  assert.match(forced.stderr, /2 of 2 examples have other warnings about their input/);
 });
