@@ -110,9 +110,11 @@ test('the report states the warnings at the top and beside every class, and name
   assert.match(html, /\(predicted class\) · heatmaps explain the predicted class/);
   assert.match(html, /1 of 3 \(33\.3 %\)/);
   assert.match(html, /Not counted: 1 examples whose labels \(An_dirus\) are not classes of the model/);
-  for (const title of html.matchAll(/<h[23]>([^<]*)<\/h[23]>/g)) {
-    if (/All classes compared|Strongest bands/.test(title[1])) assert.match(title[1], /explain/, title[1]);
-  }
+  const titles = [...html.matchAll(/<h[23]>([^<]*)<\/h[23]>/g)]
+    .map((m) => m[1])
+    .filter((t) => /All classes compared|Strongest bands|\((true|predicted) class\)/.test(t));
+  assert.ok(titles.filter((t) => t.startsWith('All classes compared')).length >= 2, 'per true and per predicted class');
+  for (const title of titles) assert.match(title, /explain(ing)? the predicted class/, title);
 });
 
 test('the console names the failed files with their reasons, and the count out of range; no control byte reaches it', () => {
