@@ -314,3 +314,28 @@ test('a preset of another data set is refused once, before anything runs; forced
   assert.equal(summaryOf('keogh-forced').settings.forcePreset, true);
   assert.match(forced.stderr, /2 of 2 examples have other warnings about their input/);
 });
+
+test('a binary file in the data set fails with a reason that quotes none of its bytes, in the table and on the console', async () => {
+  const folder = path.join(work, 'binary', 'Ae_aegypti');
+  mkdirSync(folder, { recursive: true });
+  const bytes = Buffer.concat([Buffer.from([0, 1, 0x1b]), Buffer.from('[31mSECRET-BYTES'), Buffer.from([0xff, 0xfe])]);
+  writeFileSync(path.join(folder, 'bin.json'), bytes);
+  writeFileSync(path.join(folder, 'bin.npy'), bytes);
+  const result = await runCli([
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    path.dirname(folder),
+    '--out',
+    path.join(work, 'binary-out'),
+    '--quiet',
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /2 of 2 examples failed:\n {2}Ae_aegypti\/bin\.json: .*is not valid JSON/);
+  const rows = await query(`SELECT DISTINCT error FROM read_parquet('${tableOf('binary-out')}')`);
+  assert.equal(rows.length, 2);
+  for (const text of [result.stderr, ...rows.map((r) => r.error as string)]) {
+    assert.doesNotMatch(text, /SECRET-BYTES|[\u0000-\u0008\u000b-\u001f\ufffd]/, text);
+  }
+});
