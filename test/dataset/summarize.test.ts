@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarizeTable, type TableScan } from '../../src/dataset/summarize.js';
 import { heatmapAxis, topRegions } from '../../src/dataset/axis.js';
-import { errorRows } from '../../src/dataset/explain-rows.js';
+import { errorRows, rivalClass } from '../../src/dataset/explain-rows.js';
+import { explainedClassText } from '../../src/dataset/summary-report.js';
 import type { DatasetRow } from '../../src/dataset/table.js';
 import { createRng } from '../../src/util/rng.js';
 import { assertClose } from '../helpers.js';
@@ -258,4 +259,18 @@ test('labels that are not classes of the model are listed apart and kept out of 
     summary.classes.some((c) => c.by === 'label' && c.label === 'Anopheles'),
     'still summarised as a class',
   );
+});
+
+test('the runner-up class (--target rival) and the words that name the explained class', () => {
+  assert.equal(rivalClass([0.1, 0.7, 0.2]), 2);
+  assert.equal(rivalClass([0.9, 0.05, 0.05]), 1, 'ties: the lower index');
+  assert.equal(rivalClass([-1, -3, -2, 5]), 0);
+  assert.equal(rivalClass([3, 3]), 1, 'a tie for the top: the first is predicted, the second is the rival');
+  const labels = ['Aedes', 'Culex'];
+  assert.equal(explainedClassText(null, labels), 'the predicted class');
+  assert.equal(explainedClassText('label', labels), 'the true label');
+  assert.equal(explainedClassText('rival', labels), 'the runner-up class (second-highest score)');
+  assert.equal(explainedClassText(1, labels), "class 'Culex'");
+  assert.equal(explainedClassText(3, null), "class '3'");
+  assert.equal(explainedClassText('Aedes', labels), "class 'Aedes'");
 });
