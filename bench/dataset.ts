@@ -5,11 +5,16 @@
  * capped at 128 MB (which a run holding all examples could not finish). Inputs are synthetic recordings written on the
  * fly into a temporary folder. Wall times include each process's start (loading TensorFlow.js and the model).
  *
+ * Archive scale (opt-in, hours at today's speed): DATASET_BENCH_ARCHIVE=N explains N synthetic recordings of the
+ * Potamitis PSD preset in one process with saliency and with 50-step integrated gradients (recordings per second, per
+ * core, peak memory), and times `dataset merge` of the same N explained as 16 shards.
+ *
  *   npm run bench dataset           (DATASET_BENCH_LARGE=0 skips the 10,000-recording run)
+ *   DATASET_BENCH_ARCHIVE=100000 DATASET_BENCH_LARGE=0 npm run bench -- dataset
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticDataset } from '../scripts/synthetic-dataset.js';
@@ -81,6 +86,56 @@ async function throughput(
   };
 }
 
+/**
+ * Archive scale: `count` recordings (split evenly over the demo species) explained in one process per method, then the
+ * saliency run again as 16 shards (two at a time, one core each) and their merge timed alone.
+ */
+async function archiveScale(count: number, work: string): Promise<Record<string, unknown>> {
+  const folder = path.join(work, 'archive');
+  const written = (await writeSyntheticDataset(folder, { perSpecies: Math.ceil(count / 6), seed: 3 })).length;
+  const cores = os.cpus().length;
+  const base = (methods: string, out: string): string[] => [
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    folder,
+    '--methods',
+    methods,
+    '--steps',
+    '50',
+    '--out',
+    path.join(work, out),
+    '--quiet',
+  ];
+  const rows: Record<string, unknown> = { recordings: written, cores, loadAverageAtStart: os.loadavg() };
+  for (const [name, methods] of [
+    ['saliency', 'saliency'],
+    ['integratedGradients50', 'integrated-gradients'],
+  ] as const) {
+    const one = await run(base(methods, `archive-${name}`));
+    rows[name] = {
+      seconds: one.seconds,
+      perSecond: written / one.seconds,
+      perSecondPerCore: written / one.seconds / cores,
+      maxRssMB: one.maxRssMB,
+    };
+    rmSync(path.join(work, `archive-${name}`), { recursive: true, force: true });
+  }
+  const sharded = path.join(work, 'archive-16');
+  for (let first = 0; first < 16; first += 2) {
+    await Promise.all(
+      [first, first + 1].map((index) =>
+        run([...base('saliency', 'archive-16'), '--shard', `${index}/16`, '--workers', '1']),
+      ),
+    );
+  }
+  const merge = await run(['dataset', 'merge', sharded, '--quiet']);
+  rows.merge16Shards = { seconds: merge.seconds, maxRssMB: merge.maxRssMB };
+  rows.loadAverageAtEnd = os.loadavg();
+  return rows;
+}
+
 /** Runs the dataset benchmarks (each measured once: they take seconds to minutes). */
 export async function benchDataset(): Promise<Record<string, unknown>> {
   if (!existsSync(model)) return { skipped: `../shared is absent (${model})` };
@@ -124,6 +179,8 @@ export async function benchDataset(): Promise<Record<string, unknown>> {
       }
       result.peakMemorySaliency = memory;
     }
+    const archive = Number(process.env.DATASET_BENCH_ARCHIVE ?? 0);
+    if (archive > 0) result.archiveScale = await archiveScale(archive, work);
     return result;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -56,9 +56,11 @@ export function examplesFromManifest(text: string, manifestName: string): Datase
   try {
     rows = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][];
   } catch (error) {
+    // The parser's message may quote the file's bytes; only the line number goes into ours.
+    const line = (error as { lines?: number }).lines;
     throw new WingbeatsError(
       'INVALID_FILE',
-      `Manifest '${manifestName}' is not valid CSV: ${(error as Error).message}`,
+      `Manifest '${manifestName}' is not valid CSV${line === undefined ? '' : ` (line ${line})`}; expected lines path,label[,split].`,
     );
   }
   const hasHeader = rows.length > 0 && rows[0][0]?.toLowerCase() === 'path';

@@ -22,8 +22,11 @@ export interface DatasetExplainSettings {
   methodOptions: Readonly<Record<string, unknown>>;
   /** Integrated gradients' reference input (flat, in the model's input layout) for every example; omitted: zeros. */
   baseline?: Float32Array;
-  /** Omitted: the top class; `'label'`: the example's label (a class name of the head); else a class index or name. */
-  target?: TargetOption | 'label';
+  /**
+   * Omitted: the top class; `'label'`: the example's label (a class name of the head); `'rival'`: the runner-up class
+   * (second-highest score of the explained head); else a class index or name.
+   */
+  target?: TargetOption | 'label' | 'rival';
   output?: string | number;
   scores: ScoreKind;
   /** Seed of sampled methods; each example's own seed is derived from it and the example's path. */
@@ -39,6 +42,8 @@ export interface DatasetExplainSettings {
 export interface LoadedExample {
   example: DatasetExample;
   inputs?: Float32Array[];
+  /** Warnings about each input (see `InputItem.warnings`), or about the file when it could not be read; default none. */
+  warnings?: string[][];
   error?: string;
 }
 
@@ -46,6 +51,7 @@ interface Unit {
   example: DatasetExample;
   index: number;
   data: Float32Array;
+  warnings: string[];
 }
 
 const message = (error: unknown): string =>
@@ -62,6 +68,7 @@ export function errorRows(
   index: number,
   methods: readonly string[],
   error: string,
+  warnings: readonly string[] = [],
 ): DatasetRow[] {
   return methods.map((method) => ({
     path: example.path,
@@ -81,6 +88,7 @@ export function errorRows(
     heatmap: null,
     delta: null,
     error,
+    warnings: [...warnings],
   }));
 }
 
@@ -147,9 +155,9 @@ export async function explainExamples(
   const shape = (model.inputShape ?? []).map((d) => d ?? -1);
   const units: Unit[] = [];
   const failures = new Map<string, string>();
-  for (const { example, inputs, error } of loaded) {
+  for (const { example, inputs, error, warnings } of loaded) {
     if (error !== undefined || inputs === undefined) failures.set(`${example.path}#0`, error ?? 'no input');
-    else inputs.forEach((data, index) => units.push({ example, index, data }));
+    else inputs.forEach((data, index) => units.push({ example, index, data, warnings: warnings?.[index] ?? [] }));
   }
   const results = new Map<string, Map<string, DatasetRow>>();
   const record = (unit: Unit, method: string, row: DatasetRow | string): void => {
@@ -166,6 +174,7 @@ export async function explainExamples(
     const x = tf.tensor(concat(batch.map((u) => u.data)), [batch.length, ...shape]);
     try {
       const heads = await headPredictions(model, x, settings);
+      const explained = model.resolveOutput('explainExamples', settings.output);
       for (const method of settings.methods) {
         const names = attributionMethods[method].options.map((o) => o.name as string);
         const sampled = names.includes('noiseSamples');
@@ -187,6 +196,7 @@ export async function explainExamples(
             const target = targetOf(
               settings.target,
               group.map((i) => batch[i].example),
+              group.map((i) => heads[i][explained]),
             );
             const result = await attributionMethods[method].run(model, part, {
               ...own,
@@ -235,19 +245,34 @@ export async function explainExamples(
     }
   }
   const rows: DatasetRow[] = [];
-  for (const { example, inputs } of loaded) {
+  for (const { example, inputs, warnings } of loaded) {
     const count = inputs?.length ?? 1;
     for (let index = 0; index < count; index++) {
       const key = `${example.path}#${index}`;
       const failure = failures.get(key);
-      if (failure !== undefined) rows.push(...errorRows(example, index, settings.methods, failure));
+      if (failure !== undefined)
+        rows.push(...errorRows(example, index, settings.methods, failure, warnings?.[index] ?? []));
       else rows.push(...settings.methods.map((method) => results.get(key)?.get(method) as DatasetRow));
     }
   }
   return rows;
 }
 
-function targetOf(target: DatasetExplainSettings['target'], examples: DatasetExample[]): TargetOption | undefined {
+/** The runner-up class of one head's prediction: the index of the second-highest score (ties: the lower index). */
+export function rivalClass(scores: ArrayLike<number>): number {
+  const best = argmax(scores);
+  let rival = best === 0 ? 1 : 0;
+  for (let i = 0; i < scores.length; i++) if (i !== best && scores[i] > scores[rival]) rival = i;
+  return rival;
+}
+
+function targetOf(
+  target: DatasetExplainSettings['target'],
+  examples: DatasetExample[],
+  explainedHead: Record<string, unknown>[],
+): TargetOption | undefined {
+  if (target === 'rival')
+    return explainedHead.map((head) => rivalClass((head.probabilities ?? head.scores) as number[]));
   if (target !== 'label') return target;
   return examples.map((e) => {
     if (e.label === null) throw new Error(`'${e.path}' has no label to explain (--target label)`);
@@ -304,6 +329,7 @@ function rowsOf(
       heatmap: Array.from(heatmaps.subarray(i * heatmapSize, (i + 1) * heatmapSize)),
       delta: result.delta?.[i] ?? null,
       error: null,
+      warnings: [...unit.warnings],
     };
   });
 }

@@ -9,6 +9,7 @@ import { quantileOfSorted } from '../uncertainty/quantile-maps.js';
 import { topRegions, type HeatmapAxis, type TopRegion } from './axis.js';
 import { comparePaths } from './examples.js';
 import type { DatasetRow } from './table.js';
+import { warningKind, type InputWarningKind } from '../summary/input-notes.js';
 
 /** How a class summary groups examples: by true label or by predicted class. */
 export type SummaryGrouping = 'label' | 'predicted';
@@ -21,6 +22,9 @@ export interface ClassSummary {
   method: string;
   /** Examples explained (rows without error). */
   count: number;
+  /** Of those, how many lie far outside the model's training range (an out-of-range warning), and their share. */
+  outOfRange: number;
+  outOfRangeShare: number;
   /** Per heatmap position: mean, population standard deviation, quartiles (NumPy's linear rule) and q75 − q25. */
   mean: number[];
   std: number[];
@@ -43,10 +47,17 @@ export interface DatasetSummary {
   heatmapShape: number[];
   axis: HeatmapAxis;
   classes: ClassSummary[];
-  /** Fraction of labelled, explained examples whose predicted class equals the label (null without labels). */
+  /**
+   * Fraction of labelled, explained examples whose predicted class equals the label (null without labels), over the
+   * examples whose label is a class of the model (when the model's classes are known; see `labelsOutsideModel`).
+   */
   accuracy: number | null;
-  /** Counts of (label, predicted) over labelled, explained examples (null without labels). */
+  /** Counts of (label, predicted) over the same examples as `accuracy` (null without labels). */
   confusion: { labels: string[]; predicted: string[]; counts: number[][] } | null;
+  /** Labels that are not classes of the model, with their explained examples: kept out of `accuracy` and `confusion`. */
+  labelsOutsideModel: { label: string; examples: number }[];
+  /** Examples (all, explained or not) with warnings about their input: any, and of each kind (see `warningKind`). */
+  warnings: { examples: number } & Record<InputWarningKind, number>;
   /** The failed examples: path, index and the error (the first 1000). */
   failed: { path: string; index: number; error: string }[];
 }
@@ -57,6 +68,8 @@ export interface SummarizeOptions {
   axis: HeatmapAxis;
   /** How many top regions per class (default 5). */
   top?: number;
+  /** The explained head's class names; labels outside them are listed apart and kept out of the accuracy. */
+  classes?: readonly string[] | null;
   /** Largest number of heatmap values held at once for the quantiles (default 2^26, 256 MB); more means more passes. */
   memoryValues?: number;
 }
@@ -69,6 +82,7 @@ interface Group {
   by: SummaryGrouping;
   method: string;
   count: number;
+  outOfRange: number;
   sum: Float64Array;
   sumSquares: Float64Array;
   inputSum: Float64Array | null;
@@ -103,6 +117,7 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
         by,
         method,
         count: 0,
+        outOfRange: 0,
         sum: new Float64Array(size),
         sumSquares: new Float64Array(size),
         inputSum: null,
@@ -117,9 +132,22 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
     ...(row.predicted === null ? [] : [groupOf('predicted', row.predicted, row.method)]),
   ];
   let explainedRows = 0;
+  const modelClasses = options.classes === undefined || options.classes === null ? null : new Set(options.classes);
+  const outside = new Map<string, number>();
+  const warnings: DatasetSummary['warnings'] = {
+    examples: 0,
+    'out-of-range': 0,
+    'resampled-up': 0,
+    'forced-preset': 0,
+    other: 0,
+  };
   await scan((row) => {
     const key = `${row.path}#${row.index}`;
     if (!methods.includes(row.method)) methods.push(row.method);
+    if (!examples.has(key) && row.warnings.length > 0) {
+      warnings.examples++;
+      for (const kind of new Set(row.warnings.map(warningKind))) warnings[kind]++;
+    }
     examples.add(key);
     if (row.error !== null || row.heatmap === null) {
       if (!failedKeys.has(key)) {
@@ -136,13 +164,17 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
       );
     }
     explainedRows++;
-    if (row.method === methods[0] && row.label !== null && row.predicted !== null) {
+    if (row.method === methods[0] && row.label !== null && modelClasses !== null && !modelClasses.has(row.label)) {
+      outside.set(row.label, (outside.get(row.label) ?? 0) + 1);
+    } else if (row.method === methods[0] && row.label !== null && row.predicted !== null) {
       const counts = confusion.get(row.label) ?? new Map<string, number>();
       counts.set(row.predicted, (counts.get(row.predicted) ?? 0) + 1);
       confusion.set(row.label, counts);
     }
+    const outOfRange = row.warnings.some((w) => warningKind(w) === 'out-of-range');
     for (const group of groupsOfRow(row)) {
       group.count++;
+      if (outOfRange) group.outOfRange++;
       for (let i = 0; i < size; i++) {
         const v = row.heatmap[i];
         group.sum[i] += v;
@@ -198,6 +230,8 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
         by: group.by,
         method: group.method,
         count: group.count,
+        outOfRange: group.outOfRange,
+        outOfRangeShare: group.count === 0 ? 0 : group.outOfRange / group.count,
         mean,
         std,
         median,
@@ -222,6 +256,10 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
     classes,
     accuracy: labelled === 0 ? null : correct / labelled,
     confusion: labelled === 0 ? null : { labels, predicted, counts },
+    labelsOutsideModel: [...outside.entries()]
+      .sort((a, b) => comparePaths(a[0], b[0]))
+      .map(([label, n]) => ({ label, examples: n })),
+    warnings,
     failed,
   };
 }

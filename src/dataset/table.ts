@@ -38,12 +38,17 @@ export interface DatasetRow {
   delta: number | null;
   /** Why this example could not be explained (null when it was). */
   error: string | null;
+  /**
+   * Warnings about the example's input, the same lines `explain` prints: far outside the model's training range (with
+   * its figures), recorded at a lower rate and resampled up, a forced preset. Empty when all is well.
+   */
+  warnings: string[];
 }
 
 /** Key of the file's metadata holding the run's settings (JSON). */
 export const TABLE_METADATA_KEY = 'wingbeats-xai';
 
-type Kind = 'string' | 'int' | 'double' | 'floats';
+type Kind = 'string' | 'int' | 'double' | 'floats' | 'strings';
 
 /** Every column in table order, with its kind and whether it may be null. */
 export const TABLE_COLUMNS: readonly { name: keyof DatasetRow; kind: Kind; required?: true }[] = [
@@ -64,12 +69,13 @@ export const TABLE_COLUMNS: readonly { name: keyof DatasetRow; kind: Kind; requi
   { name: 'heatmap', kind: 'floats' },
   { name: 'delta', kind: 'double' },
   { name: 'error', kind: 'string' },
+  { name: 'warnings', kind: 'strings', required: true },
 ];
 
 /** Names of the small columns (everything but the arrays), for reading keys and labels cheaply. */
 export const KEY_COLUMNS = ['path', 'index', 'method'] as const;
 
-/** The Parquet schema of the table: strings as UTF8, arrays as LIST<FLOAT> (float32), delta as DOUBLE. */
+/** The Parquet schema of the table: strings as UTF8, arrays as LIST<FLOAT> (float32), warnings as LIST<UTF8>, delta as DOUBLE. */
 export function tableSchema(): SchemaElement[] {
   const schema: SchemaElement[] = [{ name: 'root', num_children: TABLE_COLUMNS.length }];
   for (const { name, kind, required } of TABLE_COLUMNS) {
@@ -79,6 +85,12 @@ export function tableSchema(): SchemaElement[] {
         { name, repetition_type, converted_type: 'LIST', num_children: 1 },
         { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
         { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+      );
+    } else if (kind === 'strings') {
+      schema.push(
+        { name, repetition_type, converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
       );
     } else if (kind === 'string') schema.push({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type });
     else if (kind === 'int') schema.push({ name, type: 'INT32', repetition_type });
@@ -99,12 +111,16 @@ export function rowFromObject(object: Record<string, unknown>): DatasetRow {
     const value = object[name];
     row[name] =
       value === undefined || value === null
-        ? null
+        ? kind === 'strings'
+          ? []
+          : null
         : kind === 'floats'
           ? Array.from(value as ArrayLike<number>)
-          : kind === 'int'
-            ? Number(value)
-            : value;
+          : kind === 'strings'
+            ? Array.from(value as ArrayLike<string>)
+            : kind === 'int'
+              ? Number(value)
+              : value;
   }
   return row as unknown as DatasetRow;
 }

@@ -148,6 +148,9 @@ export function checkInputRange(
   };
 }
 
+/** The words every input-range warning holds (how tables and summaries recognise the warning). */
+export const INPUT_RANGE_WARNING_MARK = 'The model was not trained on inputs like this';
+
 /**
  * The warning line for an input far from the training data, or undefined when it is not far off, e.g.
  * "'a.wav': input mean −61.0 dB, 3.6 training standard deviations above the training mean (−95.0 dB, std 9.5) at
@@ -167,7 +170,7 @@ export function inputRangeWarning(name: string, check: InputRangeCheck, unit = '
     `'${name}': input mean ${check.inputMean.toFixed(1)}${u}, ${Math.abs(check.deviation).toFixed(1)} training standard deviations ${direction} ` +
     `the training mean (${check.trainingMean.toFixed(check.trainingStd < 1 ? 3 : 1)}${u}, std ${check.trainingStd.toFixed(check.trainingStd < 1 ? 3 : 1)}${u}); ` +
     `${count} of ${check.positions} positions lie more than ${check.threshold} standard deviations ${direction} it. ` +
-    'The model was not trained on inputs like this: its prediction and explanation describe an extrapolation.'
+    `${INPUT_RANGE_WARNING_MARK}: its prediction and explanation describe an extrapolation.`
   );
 }
 

@@ -54,9 +54,10 @@ export function parseJsonText(text: string, label: string, maxDepth = MAX_JSON_D
   try {
     return JSON.parse(body);
   } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `${label} is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // V8 quotes the start of the text ('Unexpected token ..., "<bytes>" is not valid JSON'): a binary file's bytes
+    // would reach the message, so only the parser's own words are kept.
+    const reason = (error as Error).message.replace(/,\s*".*"\s+is not valid JSON$/s, '');
+    throw new WingbeatsError('INVALID_FILE', `${label} is not valid JSON: ${reason}`, { cause: error });
   }
 }
 

@@ -10,6 +10,9 @@ function family(name: string): string {
   return name.split('-')[0].toLowerCase();
 }
 
+/** The words every forced-preset warning holds (how tables and summaries recognise the warning). */
+export const FORCED_PRESET_WARNING_MARK = 'used anyway because the preset was forced';
+
 /**
  * Checks that a preset belongs to the data set the model was trained on (`model.info.dataset`, known for the wingbeats
  * models). A mismatch — e.g. `keogh-psd` (16 kHz, no normalisation) on a Potamitis model — feeds the model inputs
@@ -36,8 +39,7 @@ export function checkPresetForModel(
   const message =
     `Preset '${preset}' is made for recordings of the ${title(preset)} data set, but model '${model.name}' was trained on the ${title(dataset)} data set ` +
     `(its inputs come from '${fitting}')`;
-  if (options.force === true)
-    return [`${message}; used anyway because the preset was forced: predictions may be meaningless.`];
+  if (options.force === true) return [`${message}; ${FORCED_PRESET_WARNING_MARK}: predictions may be meaningless.`];
   throw new WingbeatsError(
     'PRESET_MISMATCH',
     `${message}. Use '${fitting}', or force the preset (CLI: --force-preset) if the recordings really are like the training data.`,

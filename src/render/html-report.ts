@@ -76,6 +76,8 @@ export interface ReportData {
   /** Model description: name and free-form facts. */
   model?: { name?: string; description?: string; details?: Record<string, string | number> };
   items: ReportItem[];
+  /** Warnings about the whole report (shown highlighted under the title, before anything else). */
+  warnings?: readonly string[];
   /** A table at the top of the report (one row per item: prediction, explained class, warnings, ...). */
   summary?: ReportTable;
   /** Report-wide sections (evaluation, uncertainty), after the items. */
@@ -296,7 +298,11 @@ export function renderReport(report: ReportData): string {
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<title>${escapeHtml(report.title)}</title><style>${CSS}</style></head><body><main>` +
-    `<h1>${escapeHtml(report.title)}</h1>${modelHtml}` +
+    `<h1>${escapeHtml(report.title)}</h1>` +
+    (report.warnings !== undefined && report.warnings.length > 0
+      ? `<ul class="warnings">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`
+      : '') +
+    modelHtml +
     (report.summary === undefined
       ? ''
       : `<section class="card summary"><h2>Summary</h2>${tableHtml(report.summary)}</section>`) +

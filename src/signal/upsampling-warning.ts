@@ -2,6 +2,9 @@
 import { featureFrequencies } from './feature-axes.js';
 import { resolveFeatureSettings, type FeaturePresetName, type FeatureSettings } from './presets.js';
 
+/** The words every upsampling warning holds (how tables and summaries recognise the warning). */
+export const UPSAMPLING_WARNING_MARK = 'resampled up to';
+
 /**
  * The warning line when `sourceRate`'s Nyquist frequency (`sourceRate / 2`) lies below the highest frequency the
  * recipe's features cover: the bins above it hold no signal (only resampling noise), something the model never saw in
@@ -26,7 +29,7 @@ export function upsamplingWarning(
   if (sourceRate >= settings.sampleRate || empty === 0) return undefined;
   const top = Math.max(...frequencies);
   return (
-    `'${name}' was recorded at ${sourceRate} Hz and resampled up to ${settings.sampleRate} Hz: it holds nothing above ${nyquist} Hz, ` +
+    `'${name}' was recorded at ${sourceRate} Hz and ${UPSAMPLING_WARNING_MARK} ${settings.sampleRate} Hz: it holds nothing above ${nyquist} Hz, ` +
     `so ${empty} of the ${frequencies.length} frequency bins (${nyquist}–${top} Hz) of the model input are empty, unlike the training data. ` +
     'Predictions and explanations of such recordings are unreliable.'
   );

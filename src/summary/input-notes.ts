@@ -4,10 +4,11 @@
  * line and the web page attach the same notes to their results.
  */
 import type { ExplainableModel } from '../execution/explainable-model.js';
-import { inputRangeWarnings } from '../execution/input-range.js';
+import { INPUT_RANGE_WARNING_MARK, inputRangeWarnings } from '../execution/input-range.js';
+import { FORCED_PRESET_WARNING_MARK } from '../models/preset-check.js';
 import { featureAxes, type FeatureAxes } from '../signal/feature-axes.js';
 import { featureShape, FEATURE_PRESETS, type FeaturePresetName } from '../signal/presets.js';
-import { upsamplingWarning } from '../signal/upsampling-warning.js';
+import { UPSAMPLING_WARNING_MARK, upsamplingWarning } from '../signal/upsampling-warning.js';
 
 /** One model input to annotate. */
 export interface NotedInput {
@@ -52,4 +53,20 @@ export function inputNotes(model: ExplainableModel, input: NotedInput, preset?: 
     (featureShape(preset).join(',') === shape.join(',') ||
       (shape.length === 1 && shape[0] === featureShape(preset)[0]));
   return { warnings, ...(fits ? { axes: featureAxes(preset) } : {}) };
+}
+
+/** What an input warning is about: far outside the training range, resampled up from a low rate, a forced preset. */
+export type InputWarningKind = 'out-of-range' | 'resampled-up' | 'forced-preset' | 'other';
+
+/**
+ * The kind of a warning line made by {@link inputNotes} or the preset check (recognised by the words its maker puts in
+ * every such line), for counting warnings in tables and summaries.
+ *
+ * @example warningKind(inputNotes(model, input, 'potamitis-psd').warnings[0]); // 'out-of-range'
+ */
+export function warningKind(warning: string): InputWarningKind {
+  if (warning.includes(INPUT_RANGE_WARNING_MARK)) return 'out-of-range';
+  if (warning.includes(UPSAMPLING_WARNING_MARK)) return 'resampled-up';
+  if (warning.includes(FORCED_PRESET_WARNING_MARK)) return 'forced-preset';
+  return 'other';
 }

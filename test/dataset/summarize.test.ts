@@ -3,12 +3,31 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarizeTable, type TableScan } from '../../src/dataset/summarize.js';
 import { heatmapAxis, topRegions } from '../../src/dataset/axis.js';
-import { errorRows } from '../../src/dataset/explain-rows.js';
+import { errorRows, rivalClass } from '../../src/dataset/explain-rows.js';
+import { explainedClassText } from '../../src/dataset/summary-report.js';
 import type { DatasetRow } from '../../src/dataset/table.js';
 import { createRng } from '../../src/util/rng.js';
 import { assertClose } from '../helpers.js';
 import { classComparisonSpec, classProfileSpec } from '../../src/render/class-summary-chart.js';
 import { renderChartSvg } from '../../src/render/chart-svg.js';
+import { inputRangeWarning } from '../../src/execution/input-range.js';
+import { upsamplingWarning } from '../../src/signal/upsampling-warning.js';
+import { FORCED_PRESET_WARNING_MARK } from '../../src/models/preset-check.js';
+import { warningKind } from '../../src/summary/input-notes.js';
+
+/** Warning lines made by the code that makes them for `explain`. */
+const FAR_OFF = inputRangeWarning('r.wav', {
+  inputMean: -61,
+  trainingMean: -95,
+  trainingStd: 9.5,
+  deviation: 3.6,
+  positions: 129,
+  above: 118,
+  below: 0,
+  threshold: 3,
+  farOff: true,
+}) as string;
+const RESAMPLED = upsamplingWarning('r.wav', 4000, 'potamitis-psd') as string;
 
 function makeRows(): DatasetRow[] {
   const rng = createRng(7);
@@ -37,6 +56,7 @@ function makeRows(): DatasetRow[] {
         heatmap,
         delta: null,
         error: null,
+        warnings: e % 5 === 0 ? [FAR_OFF] : e % 7 === 0 ? [RESAMPLED, FAR_OFF] : e % 11 === 0 ? [RESAMPLED] : [],
       });
     }
   }
@@ -74,6 +94,9 @@ test('summaries equal a plain loop: mean, std, quartiles per class and method, b
         r.error === null && r.method === group.method && (group.by === 'label' ? r.label : r.predicted) === group.label,
     );
     assert.equal(group.count, members.length);
+    const far = members.filter((r) => r.warnings.some((w) => w.includes('not trained on inputs like this'))).length;
+    assert.equal(group.outOfRange, far, `${group.by} ${group.label} ${group.method} out of range`);
+    assert.equal(group.outOfRangeShare, far / members.length);
     for (let p = 0; p < 6; p++) {
       const values = members.map((r) => (r.heatmap as number[])[p]);
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -198,4 +221,56 @@ test('class charts: profile and comparison specs render, and arrays of the wrong
     /Argument 'profile\.q75' passed to 'classProfileSpec' must be of length 3 \(as x\) but got length 1/,
   );
   assert.throws(() => classComparisonSpec(x, [{ label: 'A', values: [1] }], { title: 't' }), /classes\['A'\]\.values/);
+});
+
+test('warnings: each kind recognised, counted once per example, shares per class', async () => {
+  assert.equal(warningKind(FAR_OFF), 'out-of-range');
+  assert.equal(warningKind(RESAMPLED), 'resampled-up');
+  assert.equal(warningKind(`Preset 'keogh-psd' is made for ...; ${FORCED_PRESET_WARNING_MARK}: ...`), 'forced-preset');
+  assert.equal(warningKind('something else'), 'other');
+  const rows = makeRows();
+  const summary = await summarizeTable(scanOf(rows), { heatmapShape: [6], axis: { kind: 'index' } });
+  const range = Array.from({ length: 40 }, (_, e) => e);
+  assert.deepEqual(summary.warnings, {
+    examples: range.filter((e) => e % 5 === 0 || e % 7 === 0 || e % 11 === 0).length,
+    'out-of-range': range.filter((e) => e % 5 === 0 || e % 7 === 0).length,
+    'resampled-up': range.filter((e) => e % 5 !== 0 && (e % 7 === 0 || e % 11 === 0)).length,
+    'forced-preset': 0,
+    other: 0,
+  });
+  assert.ok(summary.classes.some((c) => c.outOfRangeShare > 0 && c.outOfRangeShare < 1));
+});
+
+test('labels that are not classes of the model are listed apart and kept out of accuracy and confusion', async () => {
+  const rows = makeRows();
+  const all = await summarizeTable(scanOf(rows), { heatmapShape: [6], axis: { kind: 'index' } });
+  assert.deepEqual(all.labelsOutsideModel, []);
+  const summary = await summarizeTable(scanOf(rows), {
+    heatmapShape: [6],
+    axis: { kind: 'index' },
+    classes: ['Aedes', 'Culex', 'Other'],
+  });
+  const first = rows.filter((r) => r.method === 'saliency' && r.error === null);
+  const inside = first.filter((r) => r.label !== 'Anopheles');
+  assert.deepEqual(summary.labelsOutsideModel, [{ label: 'Anopheles', examples: first.length - inside.length }]);
+  assert.equal(summary.accuracy, inside.filter((r) => r.label === r.predicted).length / inside.length);
+  assert.deepEqual(summary.confusion?.labels, ['Aedes', 'Culex']);
+  assert.ok(
+    summary.classes.some((c) => c.by === 'label' && c.label === 'Anopheles'),
+    'still summarised as a class',
+  );
+});
+
+test('the runner-up class (--target rival) and the words that name the explained class', () => {
+  assert.equal(rivalClass([0.1, 0.7, 0.2]), 2);
+  assert.equal(rivalClass([0.9, 0.05, 0.05]), 1, 'ties: the lower index');
+  assert.equal(rivalClass([-1, -3, -2, 5]), 0);
+  assert.equal(rivalClass([3, 3]), 1, 'a tie for the top: the first is predicted, the second is the rival');
+  const labels = ['Aedes', 'Culex'];
+  assert.equal(explainedClassText(null, labels), 'the predicted class');
+  assert.equal(explainedClassText('label', labels), 'the true label');
+  assert.equal(explainedClassText('rival', labels), 'the runner-up class (second-highest score)');
+  assert.equal(explainedClassText(1, labels), "class 'Culex'");
+  assert.equal(explainedClassText(3, null), "class '3'");
+  assert.equal(explainedClassText('Aedes', labels), "class 'Aedes'");
 });

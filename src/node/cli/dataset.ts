@@ -11,7 +11,10 @@ import type { OptionSpec } from '../../util/option-spec.js';
 import { resolveShard } from '../../dataset/shard.js';
 import { explainDataset } from '../dataset/explain-dataset.js';
 import { mergeDataset, type DatasetTableResult } from '../dataset/merge.js';
-import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addCommonOptions, createLogger, PROGRAM_NAME, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { safeMessageText } from '../../util/errors.js';
+import { SHOWN_FAILURES } from '../dataset/run.js';
+import type { TargetOption } from '../../execution/targets.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { withModel } from './open-model.js';
@@ -46,6 +49,58 @@ const DATASET_OPTIONS = [
   },
 ] as const satisfies readonly OptionSpec[];
 
+/** One line per failed example (the first ten), then how many more; reasons cut to one short, printable line. */
+function failureLines(failed: readonly { path: string; index: number; error: string }[], total: number): string {
+  const shown = failed.slice(0, SHOWN_FAILURES).map((f) => {
+    const name = f.index === 0 ? f.path : `${f.path}#${f.index}`;
+    return `  ${safeMessageText(name, 200)}: ${safeMessageText(f.error.replace(/\s+/g, ' '), 300)}\n`;
+  });
+  const more = total - shown.length;
+  return (
+    shown.join('') + (more > 0 ? `  ... and ${more} more (all in summary.json and the table's error column)\n` : '')
+  );
+}
+
+/** The warnings a run leaves on stderr (even with --quiet): failed examples by name, inputs outside the training range. */
+function writeRunWarnings(
+  io: CliIo,
+  counts: { examples: number; errors: number; outOfRange: number; warned: number },
+  failed: readonly { path: string; index: number; error: string }[],
+): void {
+  const prefix = `${PROGRAM_NAME} warning:`;
+  if (counts.errors > 0)
+    io.stderr(
+      `${prefix} ${counts.errors} of ${counts.examples} examples failed:\n${failureLines(failed, counts.errors)}`,
+    );
+  if (counts.outOfRange > 0)
+    io.stderr(
+      `${prefix} ${counts.outOfRange} of ${counts.examples} examples lie far outside the model's training range: their predictions and explanations describe an extrapolation (figures per example in the table's warnings column).\n`,
+    );
+  const other = counts.warned - counts.outOfRange;
+  if (other > 0)
+    io.stderr(
+      `${prefix} ${other} of ${counts.examples} examples have other warnings about their input (resampled up from a low rate, a forced preset; see the table's warnings column).\n`,
+    );
+}
+
+function tableWarnings(io: CliIo, result: DatasetTableResult): void {
+  const { summary } = result;
+  writeRunWarnings(
+    io,
+    {
+      examples: summary.examples,
+      errors: summary.errors,
+      outOfRange: summary.warnings['out-of-range'],
+      warned: summary.warnings.examples,
+    },
+    summary.failed,
+  );
+  if (summary.labelsOutsideModel.length > 0)
+    io.stderr(
+      `${PROGRAM_NAME} warning: labels that are not classes of the model, kept out of the accuracy: ${summary.labelsOutsideModel.map((l) => `${l.label} (${l.examples})`).join(', ')}; map folder names to class names with --label-map FILE.json.\n`,
+    );
+}
+
 function printTable(io: CliIo, result: DatasetTableResult): void {
   const folder = path.dirname(result.table);
   const accuracy = result.summary.accuracy === null ? '' : `, accuracy ${(result.summary.accuracy * 100).toFixed(1)} %`;
@@ -62,10 +117,21 @@ function mergeCommand(io: CliIo): Command {
   addCommonOptions(command);
   command.action(async (dir: string, options: CommonOptions) => {
     const result = await mergeDataset(dir);
+    tableWarnings(io, result);
     if (options.json) writeJson(io, result);
     else printTable(io, result);
   });
   return command;
+}
+
+/** `--target` of `dataset`: `predicted` (the default), `label`, `rival`, or what the other commands take. */
+function datasetTarget(
+  text: string | undefined,
+  parsed: TargetOption | undefined,
+): TargetOption | 'label' | 'rival' | undefined {
+  if (text === 'predicted') return undefined;
+  if (text === 'label' || text === 'rival') return text;
+  return parsed;
 }
 
 /** Builds the `dataset` command (with its `merge` sub-command). */
@@ -93,11 +159,15 @@ export function datasetCommand(io: CliIo): Command {
       '--shard <i/n>',
       'explain only shard i of n (0-based); default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX',
     )
-    .option('--force', 'discard the results of an earlier run in --out and start over');
+    .option('--force', 'discard the results of an earlier run in --out and start over')
+    .option(
+      '--label-map <file>',
+      'a JSON file {"folder name": "class name", ...} mapping the data set\'s labels to the class names of the model',
+    );
   addSpecOptions(command, DATASET_OPTIONS);
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
   command.options.find((o) => o.long === '--target')!.description =
-    "class to explain: 'label' (each example's label), a class index or name";
+    "class to explain: 'predicted' (default), 'label' (each example's label), 'rival' (the runner-up class), or a class index or name";
   command.enablePositionalOptions().addCommand(mergeCommand(io));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     if (options.model === undefined)
@@ -129,7 +199,8 @@ export function datasetCommand(io: CliIo): Command {
         out: options.out,
         methods,
         methodOptions: settings.methodOptions,
-        target: options.target === 'label' ? 'label' : settings.target,
+        target: datasetTarget(options.target as string | undefined, settings.target),
+        labelMap: options.labelMap as string | undefined,
         output: settings.output,
         scores: settings.scores,
         seed: settings.seed,
@@ -147,6 +218,18 @@ export function datasetCommand(io: CliIo): Command {
       log.info(
         `${outcome.explained} examples explained (${outcome.errors} failed), ${outcome.resumed} already done; parts in ${outcome.parts}`,
       );
+      if (table !== undefined) tableWarnings(io, table);
+      else
+        writeRunWarnings(
+          io,
+          {
+            examples: outcome.explained,
+            errors: outcome.errors,
+            outOfRange: outcome.outOfRange,
+            warned: outcome.warned,
+          },
+          outcome.failed,
+        );
       if (table === undefined) {
         const result = {
           shard: `${shard.index}/${shard.count}`,

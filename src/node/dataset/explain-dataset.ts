@@ -10,9 +10,11 @@ import { WingbeatsError } from '../../util/errors.js';
 import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
 import type { TargetOption } from '../../execution/targets.js';
 import { WHOLE_DATASET, type Shard } from '../../dataset/shard.js';
-import { heatmapShapeOf, type DatasetRunSettings } from '../../dataset/settings.js';
+import { engineOfRun, heatmapShapeOf, type DatasetRunSettings } from '../../dataset/settings.js';
+import { checkPresetForModel } from '../../models/preset-check.js';
+import type { FeaturePresetName } from '../../signal/presets.js';
 import { presetForModel, readInputSource, type WindowChoice } from '../../pipeline/input-sources.js';
-import { readSource } from '../read-files.js';
+import { readFileBytes, readSource } from '../read-files.js';
 import { listDataset } from './listing.js';
 import { clearRun, ensureRunSettings, runDatasetShard, type ShardOutcome } from './run.js';
 import { mergeDataset, type DatasetTableResult } from './merge.js';
@@ -30,8 +32,8 @@ export interface ExplainDatasetOptions {
   methods?: readonly AttributionMethodName[];
   /** Tuning options by the registry's option names (`steps`, `integration`, `baseline` ('zeros' or a .json/.npy file), `noiseSamples`, `noiseStdev`); each method gets its own. */
   methodOptions?: Record<string, unknown>;
-  /** Omitted: the predicted class; `'label'`: each example's label; or a class index or name. */
-  target?: TargetOption | 'label';
+  /** Omitted: the predicted class; `'label'`: each example's label; `'rival'`: the runner-up class; or a class index or name. */
+  target?: TargetOption | 'label' | 'rival';
   output?: string | number;
   /** Default `'logits'`. */
   scores?: ScoreKind;
@@ -41,6 +43,14 @@ export interface ExplainDatasetOptions {
   preset?: string;
   /** Windows of a recording that become inputs (default `'loudest'`; `'all'` gives one row per window). */
   windows?: WindowChoice;
+  /** Zero-pad recordings shorter than one window (default false). */
+  pad?: boolean;
+  /** Channel of multichannel recordings: `'mix'` (default) or an index. */
+  channel?: number | 'mix';
+  /** Accept a preset of another data set than the model's; every row then carries the warning (default false). */
+  forcePreset?: boolean;
+  /** A JSON file `{"folder name": "class name"}` mapping labels to the model's class names. */
+  labelMap?: string;
   /** Largest number of rows sent through the model at once (does not change results). */
   batchSize?: number;
   /** Worker threads (default: the number of cores; does not change results). */
@@ -65,6 +75,32 @@ export interface ExplainDatasetResult {
 }
 
 /**
+ * Reads a label map `{"folder name": "class name"}` (`--label-map`).
+ *
+ * @throws WingbeatsError `INVALID_FILE` naming the file when it is not a JSON object of strings.
+ */
+export async function readLabelMap(file: string): Promise<Record<string, string>> {
+  const text = new TextDecoder().decode(await readFileBytes(file, { what: "Option '--label-map'" }));
+  let map: unknown;
+  try {
+    map = JSON.parse(text);
+  } catch {
+    map = undefined;
+  }
+  if (
+    typeof map !== 'object' ||
+    map === null ||
+    Array.isArray(map) ||
+    !Object.values(map).every((v) => typeof v === 'string')
+  )
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Option '--label-map' must name a JSON object {"folder name": "class name", ...} but '${file}' is not one.`,
+    );
+  return { ...(map as Record<string, string>) };
+}
+
+/**
  * Explains a data set (see the module doc).
  *
  * @returns The shard outcome and, for an unsharded run, the {@link DatasetTableResult} (table path, counts, summary).
@@ -77,14 +113,24 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
   const { model } = options;
   const methods = [...(options.methods ?? ['saliency'])];
   const listing = await listDataset(options.input, options.limit);
+  const labelMap = options.labelMap === undefined ? null : await readLabelMap(options.labelMap);
+  if (labelMap !== null)
+    listing.examples = listing.examples.map((e) => ({
+      ...e,
+      label: e.label !== null && Object.hasOwn(labelMap, e.label) ? labelMap[e.label] : e.label,
+    }));
   const head = model.resolveOutput('explainDataset', options.output);
   const inputShape = (model.inputShape ?? []).map((d) => d ?? -1);
   let preset: string | null = null;
+  const recordings = listing.examples.some((e) => /\.wave?$/i.test(e.path));
   try {
     preset = presetForModel(model, options.preset);
   } catch (error) {
-    if (options.preset !== undefined || listing.examples.some((e) => /\.wave?$/i.test(e.path))) throw error;
+    if (options.preset !== undefined || recordings) throw error;
   }
+  // A preset of another data set fails once here, not once per recording.
+  if (preset !== null && recordings)
+    checkPresetForModel(model, preset as FeaturePresetName, { force: options.forcePreset });
   const names = methodOptionSpecs(methods).map((spec) => spec.name);
   const methodOptions = Object.fromEntries(
     Object.entries(options.methodOptions ?? {}).filter(([key, value]) => value !== undefined && names.includes(key)),
@@ -118,6 +164,11 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
     seed: options.seed ?? 1,
     preset,
     windows: options.windows ?? 'loudest',
+    pad: options.pad ?? false,
+    channel: options.channel ?? 'mix',
+    forcePreset: options.forcePreset ?? false,
+    labelMap,
+    engine: engineOfRun(options.backend),
     heatmapShape: heatmapShapeOf(inputShape),
   };
   if (options.force) await clearRun(options.out);

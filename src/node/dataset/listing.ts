@@ -1,15 +1,22 @@
 /** Lists the examples of a data set on disk: a folder (one sub-folder per class) or a CSV manifest. Node only. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WingbeatsError } from '../../util/errors.js';
-import { examplesFromFolder, examplesFromManifest, nameList, type DatasetExample } from '../../dataset/examples.js';
+import {
+  examplesFromFolder,
+  examplesFromManifest,
+  isDatasetFile,
+  nameList,
+  type DatasetExample,
+} from '../../dataset/examples.js';
+import { readFileBytes } from '../read-files.js';
 
 /** A data set's examples and the folder their paths are relative to. */
 export interface DatasetListing {
   /** Absolute folder the example paths are relative to. */
   root: string;
-  kind: 'folder' | 'manifest';
+  kind: 'folder' | 'manifest' | 'file';
   examples: DatasetExample[];
 }
 
@@ -26,8 +33,9 @@ async function walk(root: string, relative = ''): Promise<string[]> {
 }
 
 /**
- * The examples of `input`: a folder (walked recursively, hidden entries skipped; labels from the first sub-folder) or a
- * `.csv` manifest (paths relative to its folder), sorted by path, the first `limit` kept.
+ * The examples of `input`: a folder (walked recursively, hidden entries skipped; labels from the first sub-folder), a
+ * `.csv` manifest (paths relative to its folder), or one recording or input file (`.wav`, `.npy`, `.json`: one
+ * unlabelled example), sorted by path, the first `limit` kept.
  *
  * @throws WingbeatsError `IO` when the input does not exist or a manifest names missing files (one line listing them),
  *   `INVALID_ARGUMENT` when it holds no example.
@@ -39,7 +47,7 @@ export async function listDataset(input: string, limit?: number): Promise<Datase
   } catch {
     throw new WingbeatsError(
       'IO',
-      `Option '--input' must be a folder or a CSV manifest but '${input}' does not exist.`,
+      `Option '--input' must be a folder, a CSV manifest or one recording but '${input}' does not exist.`,
     );
   }
   let listing: DatasetListing;
@@ -51,9 +59,23 @@ export async function listDataset(input: string, limit?: number): Promise<Datase
         'INVALID_ARGUMENT',
         `Option '--input' names the folder '${input}' but it holds no .wav, .npy or .json file.`,
       );
+  } else if (isDatasetFile(input)) {
+    const root = path.dirname(path.resolve(input));
+    listing = { root, kind: 'file', examples: [{ path: path.basename(input), label: null, split: null }] };
+  } else if (!/\.(csv|txt)$/i.test(input)) {
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--input' must be a folder, a CSV manifest (.csv) or one recording or input file (.wav, .npy, .json) but got '${input}'.`,
+    );
   } else {
     const root = path.dirname(path.resolve(input));
-    const examples = examplesFromManifest(await readFile(input, 'utf8'), input);
+    const bytes = await readFileBytes(input, { what: 'Manifest', maxBytes: 1 << 30 });
+    if (bytes.includes(0))
+      throw new WingbeatsError(
+        'INVALID_FILE',
+        `Manifest '${input}' is not a text file (it holds NUL bytes); expected CSV lines path,label[,split].`,
+      );
+    const examples = examplesFromManifest(new TextDecoder().decode(bytes), input);
     const missing = examples.filter((e) => !existsSync(path.join(root, e.path))).map((e) => e.path);
     if (missing.length > 0) {
       throw new WingbeatsError(

@@ -27,7 +27,8 @@ export interface DatasetTableResult {
   table: string;
   examples: number;
   errors: number;
-  summary: DatasetSummary;
+  /** The summary, with the run's settings (as in `summary.json`). */
+  summary: DatasetSummary & { settings: DatasetRunSettings };
 }
 
 interface Chunk {
@@ -194,7 +195,7 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
     writer.abort();
     throw error;
   }
-  const summary = await summarizeTable(
+  const summarized = await summarizeTable(
     async (visit) => {
       for await (const rows of readTableRowGroups(tableFile, [
         'path',
@@ -205,6 +206,7 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
         'input',
         'heatmap',
         'error',
+        'warnings',
       ]))
         rows.forEach(visit);
     },
@@ -215,8 +217,10 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
         settings.heatmapShape,
       ),
       memoryValues: options.memoryValues,
+      classes: settings.model.labels,
     },
   );
+  const summary = { ...summarized, settings };
   const report = renderReport(await datasetReport(summary, settings));
   await writeStaged(out, async (staged) => {
     await staged.write(DATASET_FILES.summary, `${toJson(summary)}\n`);

@@ -12,6 +12,7 @@ import { explainExamples, type DatasetExplainSettings, type LoadedExample } from
 import { settingsDifferences, type DatasetRunSettings } from '../../dataset/settings.js';
 import type { DatasetExample } from '../../dataset/examples.js';
 import { readInputSource } from '../../pipeline/input-sources.js';
+import { warningKind } from '../../summary/input-notes.js';
 import { startPoolForRest } from '../../parallel/start-worker-pool.js';
 import { readSource } from '../read-files.js';
 import { openTableFile, readTableRowGroups } from './table-file.js';
@@ -35,8 +36,16 @@ export interface ShardOutcome {
   resumed: number;
   explained: number;
   errors: number;
+  /** The first {@link SHOWN_FAILURES} examples that failed in this run, with their one-line reasons. */
+  failed: { path: string; index: number; error: string }[];
+  /** Examples explained in this run with warnings about their input: any, and far outside the training range. */
+  warned: number;
+  outOfRange: number;
   parts: string;
 }
+
+/** How many failed examples a shard's outcome names (the console lists them; `summary.json` holds the rest). */
+export const SHOWN_FAILURES = 10;
 
 /** Options of {@link runDatasetShard}. */
 export interface ShardRunOptions {
@@ -101,11 +110,15 @@ async function loadExample(
   settings: DatasetRunSettings,
 ): Promise<LoadedExample> {
   try {
-    const items = readInputSource(await readSource(path.join(root, example.path)), model, {
+    const source = { ...(await readSource(path.join(root, example.path))), label: example.path };
+    const items = readInputSource(source, model, {
       preset: settings.preset ?? undefined,
       windows: settings.windows,
+      pad: settings.pad,
+      channel: settings.channel,
+      forcePreset: settings.forcePreset,
     });
-    return { example, inputs: items.map((item) => item.data) };
+    return { example, inputs: items.map((item) => item.data), warnings: items.map((item) => item.warnings) };
   } catch (error) {
     return { example, error: (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ') };
   }
@@ -130,6 +143,9 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
     let next =
       existing.length === 0 ? 0 : Number(/chunk-(\d+)/.exec(path.basename(existing[existing.length - 1]))?.[1]) + 1;
     let errors = 0;
+    let warned = 0;
+    let outOfRange = 0;
+    const failed: ShardOutcome['failed'] = [];
     options.onProgress?.(0, todo.length);
     for (let start = 0; start < todo.length; start += options.chunkSize) {
       const chunk = todo.slice(start, start + options.chunkSize);
@@ -142,7 +158,17 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
         const chunksLeft = Math.ceil((todo.length - chunk.length) / options.chunkSize);
         await startPoolForRest(model, options.explain.workers, performance.now() - started, chunksLeft);
       }
-      errors += new Set(rows.filter((r) => r.error !== null).map((r) => `${r.path}#${r.index}`)).size;
+      const seen = new Set<string>();
+      for (const row of rows) {
+        const key = `${row.path}#${row.index}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (row.warnings.length > 0) warned++;
+        if (row.warnings.some((w) => warningKind(w) === 'out-of-range')) outOfRange++;
+        if (row.error === null) continue;
+        errors++;
+        if (failed.length < SHOWN_FAILURES) failed.push({ path: row.path, index: row.index, error: row.error });
+      }
       const writer = openTableFile(path.join(folder, `chunk-${String(next).padStart(6, '0')}.parquet`), {
         ...settings,
         shard,
@@ -163,6 +189,9 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
       resumed: mine.length - todo.length,
       explained: todo.length,
       errors,
+      failed,
+      warned,
+      outOfRange,
       parts: folder,
     };
   } finally {
