@@ -1,7 +1,9 @@
 /** The settings of a data-set run: stored beside the part files and in every table file, compared on resume and merge. */
 import type { TargetOption } from '../execution/targets.js';
 import type { ScoreKind } from '../execution/explainable-model.js';
-import type { ComputeBackend } from '../execution/execution-settings.js';
+import type { ComputeBackend, EngineChoice } from '../execution/execution-settings.js';
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import { resolveComputeBackend } from '../execution/compute-backend.js';
 
 /** Everything that decides a run's results (never the shard, the chunk size or the time). */
 export interface DatasetRunSettings {
@@ -26,7 +28,7 @@ export interface DatasetRunSettings {
   forcePreset: boolean;
   /** Folder names mapped to class names (`--label-map`), or null. */
   labelMap: Record<string, string> | null;
-  /** What computed the numbers: the engine the run's `backend` option resolved to (`'tfjs'`, `'onnx'`, ...). */
+  /** What computed the numbers: the engine the run's `engine` option resolved to (`'onnx'` or `'tfjs'`). */
   engine: string;
   heatmapShape: number[];
 }
@@ -43,9 +45,14 @@ export function heatmapShapeOf(inputShape: readonly number[]): number[] {
 }
 
 /**
- * The engine recorded in a run's settings (`engine`), the one place that names it: what the run's `backend` option
- * resolves to (`'tfjs'` when omitted).
+ * The engine recorded in a run's settings (`engine`), the one place that names it: what the run's `engine` option
+ * resolves to for its model (`'onnx'` where ONNX Runtime is registered and the model lowers to it, else `'tfjs'`;
+ * methods whose rules run on TensorFlow.js, such as LRP, still compute those there).
  */
-export function engineOfRun(backend: ComputeBackend | undefined): string {
-  return backend ?? 'tfjs';
+export async function engineOfRun(
+  model: ExplainableModel,
+  choice: EngineChoice | undefined,
+  workers: number | undefined,
+): Promise<ComputeBackend> {
+  return resolveComputeBackend('explainDataset', model, choice, workers);
 }

@@ -168,7 +168,7 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
     channel: options.channel ?? 'mix',
     forcePreset: options.forcePreset ?? false,
     labelMap,
-    engine: engineOfRun(options.backend),
+    engine: await engineOfRun(model, options.engine, options.workers),
     heatmapShape: heatmapShapeOf(inputShape),
   };
   if (options.force) await clearRun(options.out);
