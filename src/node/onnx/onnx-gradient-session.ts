@@ -7,7 +7,15 @@ import type { ExplainableModel, ScoreKind } from '../../execution/explainable-mo
 import { WingbeatsError, argumentError } from '../../util/errors.js';
 import { compileGradientGraph, dropoutInputs, forwardMultiplyAdds } from './compile-gradient-graph.js';
 import { lowerLayersModel } from './lower-layers.js';
-import { loadOrt, runSession, sessionOptions, type Ort, type OrtSession, type RowArray } from './ort.js';
+import {
+  loadOrt,
+  ortWorkerThreadsSafe,
+  runSession,
+  sessionOptions,
+  type Ort,
+  type OrtSession,
+  type RowArray,
+} from './ort.js';
 import { OnnxSessionPool } from './onnx-session-pool.js';
 
 /** Options of {@link OnnxGradientSession.create}. */
@@ -143,10 +151,12 @@ export class OnnxGradientSession {
     );
     const dropouts = dropout ? dropoutInputs(steps).map(({ step }) => ({ rate: step.rate, shape: step.shape })) : [];
     const big = forwardMultiplyAdds(steps, shape) >= INTRA_OP_MULTIPLY_ADDS;
+    const ort = await loadOrt();
+    // A small model shares the cores through worker threads with sessions of their own, where onnxruntime-node is
+    // safe in worker threads; otherwise it keeps one intra-op thread in this thread.
     const split = big
       ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
-      : { intraOp: 1, sessionPool: threads - 1, poolRunMinMs };
-    const ort = await loadOrt();
+      : { intraOp: 1, sessionPool: ortWorkerThreadsSafe(ort) ? threads - 1 : 0, poolRunMinMs };
     const gradientSession = await ort.InferenceSession.create(graphs[0], sessionOptions(split.intraOp));
     let forwardSession: OrtSession;
     try {
