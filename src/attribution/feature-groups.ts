@@ -179,7 +179,7 @@ function frequencyProfile(data: Float32Array, spatial: readonly number[], channe
  * - `tiles:FxT`: F bands × T time segments (row-major: tile f·T + t).
  * - `harmonics[:TOL]`: per example, f0 from the mean level per frequency index (the input read as dB; see
  *   `estimateFundamental` for the method), then 'below f0', 'f0', '2f0', ... (every bin within TOL Hz of k·f0, at least
- *   the nearest bin; TOL defaults to one bin width) and 'between harmonics' (the rest). Needs `frequencyHz`.
+ *   the nearest bin; TOL defaults to one bin width, at most f0/4) and 'between harmonics' (the rest). Needs `frequencyHz`.
  * - a {@link GroupMask}: a group index per position (nested in the non-channel shape, or flat), names optional.
  *
  * `frequencyHz` gives the Hz of each index of the first non-channel axis (for Hz ranges and harmonics).
@@ -255,7 +255,6 @@ export function resolveGroups(
         `Argument 'groups' passed to '${functionName}' is 'harmonics', which needs the frequency of each bin: give 'frequencyHz' (the command line takes it from the feature preset).`,
       );
     const binHz = Math.abs(frequencyHz[1] - frequencyHz[0]);
-    const tolerance = harmonics[1] === undefined ? binHz : Number(harmonics[1]);
     const perExample = size(spatial) * channels;
     return Array.from({ length: batch }, (_, e) => {
       const profile = frequencyProfile(data.subarray(e * perExample, (e + 1) * perExample), spatial, channels);
@@ -267,6 +266,7 @@ export function resolveGroups(
           `'harmonics' on a spectrum with a fundamental frequency`,
           described(`example ${e}: no bin stands out of the noise floor, so no f0`),
         );
+      const tolerance = harmonics[1] === undefined ? Math.min(binHz, f0 / 4) : Number(harmonics[1]);
       const groups = harmonicGroups(functionName, spatial, frequencyHz, f0, tolerance);
       groups.forEach((g) => hzRange(g, spatial, frequencyHz));
       return { groups, f0Hz: f0 };
@@ -282,4 +282,24 @@ export function positionGroups(spatial: readonly number[], batch: number): Examp
     positions: [p],
   }));
   return Array.from({ length: batch }, () => ({ groups }));
+}
+
+/**
+ * A {@link GroupMask} from parsed JSON: a bare array of group indices (nested in the non-channel shape, or flat), or
+ * `{"mask": [...], "names": [...]}`. The shape is checked against the input later, by {@link resolveGroups}.
+ * @throws WingbeatsError INVALID_ARGUMENT naming `label` when the value is neither.
+ * @example groupMaskFromJson({ mask: [0, 0, 1], names: ['low', 'high'] }, "Option '--groups' file 'm.json'")
+ */
+export function groupMaskFromJson(value: unknown, label: string): GroupMask {
+  if (Array.isArray(value)) return { mask: value };
+  if (value !== null && typeof value === 'object' && Array.isArray((value as GroupMask).mask)) {
+    const { mask, names } = value as GroupMask;
+    if (names !== undefined && !(Array.isArray(names) && names.every((n) => typeof n === 'string')))
+      throw new WingbeatsError('INVALID_ARGUMENT', `${label}: 'names' must be an array of strings.`);
+    return names === undefined ? { mask } : { mask, names };
+  }
+  throw new WingbeatsError(
+    'INVALID_ARGUMENT',
+    `${label} must hold an array of group indices (one per position) or {"mask": [...], "names": [...]}.`,
+  );
 }

@@ -35,9 +35,10 @@ function popcount(mask: number): number {
 export function checkExactGroups(functionName: string, groups: number, examples: number): void {
   if (groups <= MAX_EXACT_SHAPLEY_GROUPS) return;
   const rows = 2 ** groups;
+  const count = (n: number): string => (n < 1e15 ? n.toLocaleString('en-US') : n.toExponential(2));
   throw new WingbeatsError(
     'INVALID_ARGUMENT',
-    `Argument 'groups' passed to '${functionName}' must give at most ${MAX_EXACT_SHAPLEY_GROUPS} groups for exact Shapley values but gave ${groups}: all 2^${groups} = ${rows.toLocaleString('en-US')} coalitions would cost ${(rows - 1).toLocaleString('en-US')} forward passes per example (${((rows - 1) * examples).toLocaleString('en-US')} in all). Use fewer groups (e.g. 'bands:8'), or 'shapley-sampling' / 'kernel-shap'.`,
+    `Argument 'groups' passed to '${functionName}' must give at most ${MAX_EXACT_SHAPLEY_GROUPS} groups for exact Shapley values but gave ${groups}: all 2^${groups} = ${count(rows)} coalitions would cost ${count(rows - 1)} forward passes per example (${count((rows - 1) * examples)} in all). Use fewer groups (e.g. 'bands:8'), or 'shapley-sampling' / 'kernel-shap'.`,
   );
 }
 

@@ -68,10 +68,29 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
         : row.parts.map((p) => nestArray(p.heatmap, p.heatmapShape)),
     ...(row.parts === undefined ? {} : { inputs: row.parts.map((p) => p.input) }),
     ...(row.delta === undefined ? {} : { delta: row.delta, relativeDelta }),
+    ...(row.groups === undefined ? {} : groupsJson(row)),
     ...(row.layerMap === undefined
       ? {}
       : { layer: row.layer, layerMap: nestArray(row.layerMap, row.layerMapShape ?? []) }),
     ...(includeInput && row.parts === undefined ? { input: nestArray(row.item.data, row.item.shape) } : {}),
+  };
+}
+
+/**
+ * The group methods' part of a result: `groups` (name, positions, Hz range), `groupAttributions`, and where present
+ * `standardErrors`, `fitR2` and `f0Hz`.
+ */
+function groupsJson(row: ExplainedItem): Record<string, unknown> {
+  return {
+    groups: (row.groups ?? []).map((g) => ({
+      name: g.name,
+      positions: g.positions,
+      ...(g.lowHz === undefined ? {} : { lowHz: g.lowHz, highHz: g.highHz }),
+    })),
+    groupAttributions: row.groupAttributions,
+    ...(row.standardErrors === undefined ? {} : { standardErrors: row.standardErrors }),
+    ...(row.fitR2 === undefined ? {} : { fitR2: row.fitR2 }),
+    ...(row.f0Hz === undefined ? {} : { f0Hz: row.f0Hz }),
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The fundamental frequency f0 of a harmonic sound (a wingbeat) from its spectrum in dB. Plain typed-array code.
  *
- * Method (stated, so results can be compared): (1) subharmonic summation (Hermes 1988) on the amplitude spectrum
- * above its median (the noise floor): for candidate f0 on a 0.2 % grid, score = Σ_k 0.84^(k−1) · A(k·f0) over the
+ * Method (stated, so results can be compared): (1) subharmonic summation (Hermes 1988) on the levels in dB
+ * above their local floor (the median of the levels within ±5 bins, so a broad low-frequency hum, strong in real
+ * recordings, is not taken for harmonics): for candidate f0 on a 0.2 % grid, score = Σ_k 0.84^(k−1) · A(k·f0) over the
  * harmonics below the top of the axis (at most 10), A linearly interpolated between bins; the best candidate is the
  * coarse f0. The decaying weights make f0/2 score lower than f0, and 2·f0 only collects the even harmonics.
  * (2) Refinement: each harmonic k whose peak stands ≥ 6 dB above the median level is located to a fraction of a
@@ -22,6 +23,7 @@ const DECAY = 0.84;
 const MAX_HARMONICS = 10;
 const GRID_STEP = 1.002;
 const PEAK_ABOVE_MEDIAN_DB = 6;
+const LOCAL = 5;
 
 function median(values: Float64Array): number {
   const sorted = Float64Array.from(values).sort();
@@ -52,14 +54,16 @@ export function estimateFundamental(
   const binHz = (freq[n - 1] - freq[0]) / (n - 1);
   if (!(binHz > 0)) return undefined;
   const floorDb = median(db);
-  const amplitude = db.map((v) => Math.max(0, 10 ** ((v - floorDb) / 20) - 1));
-  if (!amplitude.some((a) => a > 0)) return undefined;
+  // Peaks over the local floor (the median of ±LOCAL bins): a broad low-frequency hum does not count as harmonics.
+  const local = db.map((_, i) => median(db.subarray(Math.max(0, i - LOCAL), Math.min(n, i + LOCAL + 1))));
+  const prominence = db.map((v, i) => Math.max(0, v - local[i]));
+  if (!prominence.some((a) => a > 0)) return undefined;
   const top = freq[n - 1];
   const interpolated = (f: number): number => {
     const p = (f - freq[0]) / binHz;
     const i = Math.floor(p);
     if (i < 0 || i >= n - 1) return 0;
-    return amplitude[i] + (amplitude[i + 1] - amplitude[i]) * (p - i);
+    return prominence[i] + (prominence[i + 1] - prominence[i]) * (p - i);
   };
   const low = Math.max(options.minHz ?? freq[0] + 2 * binHz, freq[0] + binHz);
   const high = Math.min(options.maxHz ?? top / 2, top);

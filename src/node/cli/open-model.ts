@@ -10,6 +10,8 @@ import {
   type InputReadOptions,
 } from '../../pipeline/input-sources.js';
 import { readSource, readSources } from '../read-files.js';
+import { groupMaskFromJson } from '../../attribution/feature-groups.js';
+import { parseJsonBytes } from '../../io/json-text.js';
 import { writeWarnings, type CliIo } from './common.js';
 
 /**
@@ -56,4 +58,16 @@ export async function readBaselineFile(
   const file = methodOptions?.baseline;
   if (typeof file !== 'string' || file === 'zeros') return undefined;
   return readBaselines(await readSource(file, 'The --baseline file'), items, model);
+}
+
+/**
+ * Replaces a `--groups` value naming a `.json` mask file (`methodOptions.groups`) by the mask it holds; other values
+ * ('bands:8', 'harmonics', ...) stay as they are.
+ */
+export async function readGroupsFile(methodOptions: Record<string, unknown> | undefined): Promise<void> {
+  const file = methodOptions?.groups;
+  if (methodOptions === undefined || typeof file !== 'string' || !/\.json$/i.test(file)) return;
+  const label = `Option '--groups' file '${file}'`;
+  const source = await readSource(file, 'The --groups file');
+  methodOptions.groups = groupMaskFromJson(parseJsonBytes(source.bytes, label), label);
 }
