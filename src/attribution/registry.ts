@@ -21,6 +21,8 @@ import { SHAPLEY_OPTIONS, shapley } from './shapley.js';
 import { SHAPLEY_SAMPLING_OPTIONS, shapleySampling } from './shapley-sampling.js';
 import { KERNEL_SHAP_OPTIONS, kernelShap } from './kernel-shap.js';
 import { LIME_OPTIONS, lime } from './lime.js';
+import { GRADIENT_SHAP_OPTIONS, gradientShap } from './gradient-shap.js';
+import { DEEPLIFT_SHAP_OPTIONS, deepliftShap } from './deeplift-shap.js';
 import type { AttributionMethod } from './types.js';
 
 /** Everything known about one attribution method. */
@@ -206,6 +208,26 @@ export const attributionMethods = {
     hasDelta: false,
     options: LIME_OPTIONS,
     run: lime as AttributionMethod<any>,
+  },
+  'gradient-shap': {
+    name: 'gradient-shap',
+    title: 'GradientSHAP',
+    summary: 'expected gradients: baselines drawn from a background set, random points on the path',
+    signed: true,
+    reduction: 'sum-abs',
+    hasDelta: true,
+    options: GRADIENT_SHAP_OPTIONS,
+    run: gradientShap as AttributionMethod<any>,
+  },
+  'deeplift-shap': {
+    name: 'deeplift-shap',
+    title: 'DeepLIFT-SHAP',
+    summary: 'DeepLIFT averaged over every input of a background set; complete',
+    signed: true,
+    reduction: 'sum-abs',
+    hasDelta: true,
+    options: DEEPLIFT_SHAP_OPTIONS,
+    run: deepliftShap as AttributionMethod<any>,
   },
 } as const satisfies Record<string, MethodDescriptor>;
 

@@ -17,6 +17,7 @@ import { shapleySampling } from '../../src/attribution/shapley-sampling.js';
 import { kernelShap } from '../../src/attribution/kernel-shap.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import type { GroupMethodOptions } from '../../src/attribution/group-method.js';
+import type { ModelInput } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { repoRoot, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 import { maxAbs, reference, tinyReferenceModel } from './reference-models.js';
@@ -51,7 +52,7 @@ function assertMatches(got: number[][], expected: number[][], tolerance: number,
 }
 
 async function checkExact(
-  model: tf.LayersModel,
+  model: ModelInput,
   x: tf.Tensor,
   entry: GroupEntry,
   baselines: Record<string, GroupMethodOptions['baseline']>,
