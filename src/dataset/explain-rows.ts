@@ -20,6 +20,8 @@ export interface DatasetExplainSettings {
   methods: readonly AttributionMethodName[];
   /** Method options beyond the shared ones, by their registry names (`steps`, `integration`, `noiseSamples`, ...); each method gets its own. */
   methodOptions: Readonly<Record<string, unknown>>;
+  /** Hz of each frequency index of the inputs (from the preset), for the group methods' Hz ranges and harmonics. */
+  frequencyHz?: readonly number[];
   /** Integrated gradients' reference input (flat, in the model's input layout) for every example; omitted: zeros. */
   baseline?: Float32Array;
   /** Omitted: the top class; `'label'`: the example's label (a class name of the head); else a class index or name. */
@@ -191,6 +193,9 @@ export async function explainExamples(
             const result = await attributionMethods[method].run(model, part, {
               ...own,
               ...(baseline === undefined ? {} : { baseline }),
+              ...(names.includes('groups') && settings.frequencyHz !== undefined
+                ? { frequencyHz: settings.frequencyHz }
+                : {}),
               target,
               output: settings.output,
               scores: settings.scores,

@@ -4,6 +4,10 @@
  * report. Running it again with the same `out` resumes.
  */
 import type { ComputeBackend } from '../../execution/execution-settings.js';
+import { groupMaskFromJson } from '../../attribution/feature-groups.js';
+import { parseJsonBytes } from '../../io/json-text.js';
+import { featureFrequencies } from '../../signal/feature-axes.js';
+import { isFeaturePresetName } from '../../signal/presets.js';
 import path from 'node:path';
 import { methodOptionSpecs, type AttributionMethodName } from '../../attribution/registry.js';
 import { WingbeatsError } from '../../util/errors.js';
@@ -100,6 +104,12 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
       );
     baseline = inputs[0].data;
   }
+  if (typeof methodOptions.groups === 'string' && /\.json$/i.test(methodOptions.groups)) {
+    // A mask file is read once and recorded in the run's settings as the mask itself, so a resumed run uses the same.
+    const label = `Option '--groups' file '${methodOptions.groups}'`;
+    const source = await readSource(path.resolve(methodOptions.groups), 'The --groups file');
+    methodOptions.groups = groupMaskFromJson(parseJsonBytes(source.bytes, label), label);
+  }
   const settings: DatasetRunSettings = {
     format: 'wingbeats-xai-dataset/1',
     model: {
@@ -131,6 +141,7 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
       methods,
       methodOptions,
       baseline,
+      ...(preset !== null && isFeaturePresetName(preset) ? { frequencyHz: featureFrequencies(preset) } : {}),
       target: options.target,
       output: options.output,
       scores: settings.scores,
