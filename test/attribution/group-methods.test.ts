@@ -122,6 +122,27 @@ describe('group methods agree where their definitions meet', () => {
     x.dispose();
   });
 
+  test('probabilities: Σφ = p(x) − p(baseline) for the target, per example', async () => {
+    const model = ExplainableModel.from(conv1dNet(55));
+    const x = randomBatch([2, 12, 2], 56);
+    const r = await shapley(model, x, { groups: 'bands:3', scores: 'probabilities', target: [1, 2] });
+    try {
+      const p = r.predictions.arraySync() as number[][];
+      assert.ok(p.every((row) => Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5));
+      r.delta?.forEach((d) => assert.ok(Math.abs(d) < 1e-6, `gap ${d}`));
+      const zero = tf.zeros([2, 12, 2]);
+      const pb = tf.tidy(() => model.run(zero, { scores: 'probabilities' }).arraySync() as number[][]);
+      zero.dispose();
+      (r.groupAttributions ?? []).forEach((row, e) => {
+        const t = [1, 2][e];
+        assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - (p[e][t] - pb[e][t])) < 1e-5);
+      });
+    } finally {
+      disposeAttribution(r);
+      x.dispose();
+    }
+  });
+
   test('feature ablation without groups (one position per group) = occlusion with window 1', async () => {
     const model = ExplainableModel.from(conv2dNet(46));
     const x = randomBatch([2, 6, 5, 2], 47);
