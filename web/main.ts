@@ -226,11 +226,13 @@ function fillStaticMenus(): void {
     attributionMethods[name].options.some((o: OptionSpec) => o.type === 'file' && o.default === undefined);
   fill(
     ui.method,
-    attributionMethodNames.filter((name) => !needsFile(name)).map((name) => ({
-      value: name,
-      label: attributionMethods[name].title,
-      title: attributionMethods[name].summary,
-    })),
+    attributionMethodNames
+      .filter((name) => !needsFile(name))
+      .map((name) => ({
+        value: name,
+        label: attributionMethods[name].title,
+        title: attributionMethods[name].summary,
+      })),
     'saliency',
   );
   fill(
