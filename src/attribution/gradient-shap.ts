@@ -39,6 +39,9 @@ export const GRADIENT_SHAP_OPTIONS = [
  * without noise (a sampled method: it shrinks as 1/√noiseSamples). The draws are rows of the integrated-gradients row
  * task (one per sample), evaluated in chunks of `batchSize`; seeded by `seed`.
  *
+ * `standardErrors` holds the standard error of every attribution value (flat, row-major, per example): the spread of
+ * the draws / √noiseSamples.
+ *
  * Options: `background` (required), `noiseSamples` (25), `noiseStdev` (0, as Captum's default; the command line's
  * `--noise-stdev` default is SmoothGrad's 0.15), `seed`, and the shared options. Tensors are owned by the caller.
  * @example const { attributions, delta } = await gradientShap(model, x, { background: recordings, seed: 1 });
@@ -85,6 +88,7 @@ export async function gradientShap(
       for (let i = 0; i < size; i++) out[offset + i] += ranges[e] * noise.normal();
     };
     const sums = new Float64Array(batch * size);
+    const squares = new Float64Array(batch * size);
     const plan = taskChunks(total, ctx.batchSize, ctx.execution?.backend);
     await runRowTasks(
       {
@@ -122,8 +126,11 @@ export async function gradientShap(
             noisyInput(row, noisy, 0);
             const b = pick[row] * size;
             const g = (row - start) * size;
-            for (let i = 0; i < size; i++)
-              sums[e * size + i] += (result.data[g + i] * (noisy[i] - background[b + i])) / samples;
+            for (let i = 0; i < size; i++) {
+              const a = result.data[g + i] * (noisy[i] - background[b + i]);
+              sums[e * size + i] += a / samples;
+              squares[e * size + i] += (a * a) / samples;
+            }
           }
           options.onProgress?.(end, total + batch * samples);
         },
@@ -146,6 +153,14 @@ export async function gradientShap(
       for (let i = e * size; i < (e + 1) * size; i++) sum += sums[i];
       return sum - (ctx.predictions[e][t] - baselineMean[e]);
     });
-    return { attributions: tf.tensor(Float32Array.from(sums), x.shape), delta };
+    // The spread of the draws: standard error of each attribution value (flat, row-major), per example.
+    const standardErrors = Array.from({ length: batch }, (_, e) =>
+      Array.from({ length: size }, (_, i) => {
+        const mean = sums[e * size + i];
+        const variance = samples > 1 ? ((squares[e * size + i] - mean * mean) * samples) / (samples - 1) : NaN;
+        return Math.sqrt(Math.max(0, variance) / samples);
+      }),
+    );
+    return { attributions: tf.tensor(Float32Array.from(sums), x.shape), delta, extras: { standardErrors } };
   });
 }

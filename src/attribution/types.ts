@@ -40,7 +40,10 @@ export interface AttributionResult {
   groups?: FeatureGroup[][];
   /** Group methods: one value per group and example (`attributions` holds each group's value at its positions). */
   groupAttributions?: number[][];
-  /** Sampled group methods (shapley-sampling, kernel-shap): the standard error of each group's value, per example. */
+  /**
+   * Sampled methods: per example, the standard error of each group's value (shapley-sampling, kernel-shap) or of each
+   * attribution value, flat row-major (gradient-shap).
+   */
   standardErrors?: number[][];
   /** LIME: the weighted R² of the surrogate fit, per example. */
   fitR2?: number[];

@@ -76,6 +76,31 @@ test('gradient-shap with one background input is Monte-Carlo integrated gradient
   b.dispose();
 });
 
+test('gradient-shap: within 4 standard errors of integrated gradients (one background input); errors shrink as 1/√n', async () => {
+  const model = ExplainableModel.from(conv1dNet(73));
+  const x = randomBatch([1, 12, 2], 74);
+  const b = randomBatch([1, 12, 2], 75);
+  const ig = await read(
+    integratedGradients(model, x, { baseline: b, steps: 512, integration: 'gauss-legendre', target: 0 }),
+    (r) => flat(r.attributions),
+  );
+  const fit = (noiseSamples: number, seed: number): Promise<{ a: number[]; se: number[] }> =>
+    read(gradientShap(model, x, { background: b, noiseSamples, seed, target: 0 }), (r) => ({
+      a: flat(r.attributions),
+      se: r.standardErrors?.[0] ?? [],
+    }));
+  const small = await fit(200, 5);
+  const large = await fit(800, 6);
+  for (const s of [small, large]) {
+    const z = s.a.map((v, i) => Math.abs(v - ig[i]) / Math.max(s.se[i], 1e-6));
+    assert.ok(z.filter((v) => v > 4).length <= 1, `|error|/SE: ${z.map((v) => v.toFixed(1)).join(' ')}`);
+  }
+  const ratio = large.se.reduce((p, q) => p + q, 0) / small.se.reduce((p, q) => p + q, 0);
+  assert.ok(ratio > 0.35 && ratio < 0.7, `SE ratio 800 vs 200 draws ${ratio} (expected about 0.5)`);
+  x.dispose();
+  b.dispose();
+});
+
 test('deeplift-shap = DeepLIFT averaged over the background; complete (delta at float32 rounding)', async () => {
   const model = ExplainableModel.from(conv1dNet(67));
   const x = randomBatch([2, 12, 2], 68);
