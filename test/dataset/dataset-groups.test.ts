@@ -12,6 +12,7 @@ import path from 'node:path';
 import { repoRoot, useWasm } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
+import { encodeNpy } from '../../src/io/npy.js';
 
 const model = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-dataset-groups-'));
@@ -77,4 +78,22 @@ test('dataset --groups harmonics and a mask file (recorded in settings.json)', a
   assert.equal(masked.errors, 0);
   const settings = JSON.parse(readFileSync(path.join(work, 'mask', 'settings.json'), 'utf8'));
   assert.deepEqual(settings.methodOptions.groups.names, ['low', 'rest']);
+});
+
+test('dataset --methods gradient-shap,deeplift-shap --background a .npy stack (the settings keep its path)', async () => {
+  const backgroundFile = path.join(work, 'background.npy');
+  const values = Float32Array.from({ length: 3 * 129 }, (_, i) => -90 + 10 * Math.sin(i));
+  writeFileSync(backgroundFile, encodeNpy(values, [3, 129, 1]));
+  const summary = await dataset(
+    'shap',
+    '--methods',
+    'gradient-shap,deeplift-shap',
+    '--background',
+    backgroundFile,
+    '--noise-samples',
+    '4',
+  );
+  assert.equal(summary.errors, 0);
+  const settings = JSON.parse(readFileSync(path.join(work, 'shap', 'settings.json'), 'utf8'));
+  assert.equal(settings.methodOptions.background, backgroundFile);
 });

@@ -110,6 +110,12 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
     const source = await readSource(path.resolve(methodOptions.groups), 'The --groups file');
     methodOptions.groups = groupMaskFromJson(parseJsonBytes(source.bytes, label), label);
   }
+  let background: Float32Array[] | undefined;
+  if (typeof methodOptions.background === 'string') {
+    // The SHAP methods' background set: a .npy stack or a .json list of model inputs (the settings keep its path).
+    methodOptions.background = path.resolve(methodOptions.background);
+    background = readInputSource(await readSource(methodOptions.background as string), model).map((i) => i.data);
+  }
   const settings: DatasetRunSettings = {
     format: 'wingbeats-xai-dataset/1',
     model: {
@@ -141,6 +147,7 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
       methods,
       methodOptions,
       baseline,
+      background,
       ...(preset !== null && isFeaturePresetName(preset) ? { frequencyHz: featureFrequencies(preset) } : {}),
       target: options.target,
       output: options.output,
