@@ -8,6 +8,7 @@ import { setupBackend } from '../src/execution/backend.js';
 const benches: [string, string, string, 'opt-in'?][] = [
   ['attribution', './attribution.ts', 'benchAttribution'],
   ['methods', './methods.ts', 'benchMethods'],
+  ['group-methods', './group-methods.ts', 'benchGroupMethods'],
   ['signal', './signal.ts', 'benchSignal'],
   ['models', './models.ts', 'benchModels'],
   ['wild-models', './wild-models.ts', 'benchWildModels'],

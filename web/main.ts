@@ -29,6 +29,7 @@ import {
   type FeatureAxes,
   type FrequencyBand,
   type AttributionMethodName,
+  type OptionSpec,
   type ExplainableModel,
   type FeaturePresetName,
 } from '../src/index.js';
@@ -220,13 +221,18 @@ function recordingLabel(url: string): string {
 }
 
 function fillStaticMenus(): void {
+  // Methods that need a file the page does not take (the SHAP methods' background set) stay on the command line.
+  const needsFile = (name: AttributionMethodName): boolean =>
+    attributionMethods[name].options.some((o: OptionSpec) => o.type === 'file' && o.default === undefined);
   fill(
     ui.method,
-    attributionMethodNames.map((name) => ({
-      value: name,
-      label: attributionMethods[name].title,
-      title: attributionMethods[name].summary,
-    })),
+    attributionMethodNames
+      .filter((name) => !needsFile(name))
+      .map((name) => ({
+        value: name,
+        label: attributionMethods[name].title,
+        title: attributionMethods[name].summary,
+      })),
     'saliency',
   );
   fill(

@@ -32,7 +32,7 @@ function control(spec: OptionSpec): HTMLElement[] {
 function labelledField(spec: OptionSpec): [HTMLLabelElement, HTMLInputElement | HTMLSelectElement] {
   const label = document.createElement('label');
   label.htmlFor = controlId(spec.name);
-  label.textContent = spec.help.replace(/^[a-z-]+: /, '').replace(/^./, (c) => c.toUpperCase());
+  label.textContent = spec.help.replace(/^[a-z-]+(, [a-z-]+)*: /, '').replace(/^./, (c) => c.toUpperCase());
   if (spec.type === 'choice') {
     const select = document.createElement('select');
     select.id = controlId(spec.name);

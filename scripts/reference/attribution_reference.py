@@ -6,8 +6,9 @@ Written from the papers and Captum's documented definitions (Captum itself is no
 - Grad-CAM (Selvaraju et al. 2017; captum.attr.LayerGradCam + LayerAttribution.interpolate): channel weights = the
   target's gradient averaged over the layer's non-channel axes; map = ReLU(sum_c w_c A_c); upsampled with
   F.interpolate(mode='linear'|'bilinear', align_corners=False).
-- Occlusion (captum.attr.Occlusion): windows at 0, s, 2s, ... while they fit, all channels at once; attribution = mean
-  over covering windows of f(x) - f(x with the window set to the baseline); uncovered positions 0 (Captum: 0/0).
+- Occlusion (captum.attr.Occlusion): windows at 0, s, 2s, ..., ceil((n - w) / s) * s (Captum's shift counts; the last
+  window is cut at the end of the axis, so every position is covered), all channels at once; attribution = mean over
+  covering windows of f(x) - f(x with the window set to the baseline).
 - DeepLIFT rescale (Shrikumar et al. 2017; captum.attr.DeepLift): multipliers propagated backwards layer by layer;
   linear layers (conv, dense, batch norm in inference, pooling by averaging, flatten) by their transposes; ReLU by
   dy/dx (the gradient where |dx| < 1e-10); max pooling by Captum's max-pool rule (cross maximum of input and
@@ -145,7 +146,8 @@ def occlusion(layers, x, targets, window, stride, baseline):
     f0 = (y0 * one_hot(targets, y0.shape[1])).sum(1)
     total = torch.zeros((x.shape[0], *spatial))
     count = torch.zeros(spatial)
-    starts = [list(range(0, n - w + 1, s)) for n, w, s in zip(spatial, window, stride)]
+    # Captum's placement: ceil((n - w) / s) + 1 starts; the last window is cut at the end of the axis.
+    starts = [[k * s for k in range(-(-(n - w) // s) + 1)] for n, w, s in zip(spatial, window, stride)]
     grid = [[a] for a in starts[0]] if len(spatial) == 1 else [[a, b] for a in starts[0] for b in starts[1]]
     for start in grid:
         mask = torch.zeros(spatial)

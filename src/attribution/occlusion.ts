@@ -2,10 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import { argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
-import { jobSettings, runRowTasks } from '../parallel/run-row-tasks.js';
-import { taskChunks } from '../parallel/task-chunks.js';
-import '../parallel/forward-task.js';
 import { runMethod } from './run-method.js';
+import { perturbedScores } from './perturbed-scores.js';
 import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
 import type { OptionSpec } from '../util/option-spec.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
@@ -60,11 +58,15 @@ function perAxis(functionName: string, name: string, value: number | readonly nu
   return list;
 }
 
-/** Start offsets of the windows along one axis: 0, stride, 2·stride, ... while the window fits (Captum's placement). */
-function windowStarts(length: number, window: number, stride: number): number[] {
-  const out: number[] = [];
-  for (let s = 0; s + window <= length; s += stride) out.push(s);
-  return out;
+/**
+ * Start offsets of the windows along one axis, as Captum places them: 0, stride, 2·stride, ..., ceil((length −
+ * window)/stride)·stride, so when the stride does not divide length − window a last window starts past the last full
+ * one and is cut at the end of the axis (window 8, stride 4 on 129 bins: starts 0, 4, ..., 124; the last covers
+ * 124–128). Every position is covered by at least one window.
+ */
+export function windowStarts(length: number, window: number, stride: number): number[] {
+  const count = Math.ceil((length - window) / stride) + 1;
+  return Array.from({ length: count }, (_, k) => k * stride);
 }
 
 /** Every window of the grid as its start per axis, in row-major order. */
@@ -81,7 +83,8 @@ function forEachInWindow(
 ): void {
   const walk = (axis: number, offset: number): void => {
     if (axis === spatial.length) return visit(offset);
-    for (let i = start[axis]; i < start[axis] + window[axis]; i++) walk(axis + 1, offset * spatial[axis] + i);
+    const end = Math.min(start[axis] + window[axis], spatial[axis]);
+    for (let i = start[axis]; i < end; i++) walk(axis + 1, offset * spatial[axis] + i);
   };
   walk(0, 0);
 }
@@ -90,7 +93,7 @@ function forEachInWindow(
 function windowCoverage(spatial: readonly number[], starts: number[][], window: readonly number[]): Float64Array {
   const perAxis = spatial.map((n, axis) => {
     const count = new Float64Array(n);
-    for (const s of starts[axis]) for (let i = s; i < s + window[axis]; i++) count[i]++;
+    for (const s of starts[axis]) for (let i = s; i < Math.min(s + window[axis], n); i++) count[i]++;
     return count;
   });
   const size = spatial.reduce((a, b) => a * b, 1);
@@ -110,8 +113,8 @@ function windowCoverage(spatial: readonly number[], starts: number[][], window: 
 /**
  * Occlusion (Zeiler & Fergus 2014), as Captum's `Occlusion`: a window slides over the input's non-channel axes (all
  * channels at once); a position's attribution is the mean, over the windows covering it, of f(x) − f(x with the window
- * replaced by the baseline). Windows start at 0, stride, 2·stride, ... while they fit, so with a stride that does not
- * divide the axis the last positions may be covered by no window: they get 0 (Captum gives 0/0 there).
+ * replaced by the baseline). Windows are placed as Captum places them (see {@link windowStarts}): a last window cut at
+ * the end of the axis covers the positions a stride that does not divide the axis would leave out.
  * Every channel of a position gets the same attribution. The occluded copies of all examples are evaluated in batches
  * of `batchSize` rows; `onProgress` counts them.
  *
@@ -156,47 +159,26 @@ export async function occlusion(
     const baselineTensor = baselineBatch(functionName, ctx, options.baseline);
     const baseline = baselineTensor.dataSync() as Float32Array;
     baselineTensor.dispose();
-    // Rows are example-major (row = example·windows + window); each chunk builds its occluded rows from the clean
-    // inputs, one forward pass scores them, and the drops are added to the covered positions in row order.
+    // Rows are example-major (row = example·windows + window), built from the clean inputs; the drops are added to
+    // the covered positions in row order.
     const sums = Array.from({ length: batch }, () => new Float64Array(positions));
-    const total = batch * grid.length;
-    const plan = taskChunks(total, ctx.batchSize, ctx.execution?.backend);
-    await runRowTasks(
-      {
-        ...jobSettings(ctx),
-        taskCount: plan.length,
-        tasks: (function* () {
-          for (const { start, end } of plan) {
-            const buffer = new Float32Array((end - start) * size);
-            for (let row = start; row < end; row++) {
-              const e = Math.floor(row / grid.length);
-              const offset = (row - start) * size;
-              buffer.set(data.subarray(e * size, (e + 1) * size), offset);
-              forEachInWindow(spatial, grid[row % grid.length], window, (p) => {
-                for (let c = 0; c < channels; c++)
-                  buffer[offset + p * channels + c] = baseline[e * size + p * channels + c];
-              });
-            }
-            yield {
-              kind: 'scores',
-              arrays: { rows: { data: buffer, shape: [end - start, ...x.shape.slice(1)] } },
-              numbers: {},
-            };
-          }
-        })(),
-        consume: (k, result) => {
-          const { start, end } = plan[k];
-          const classes = result.shape[1];
-          for (let row = start; row < end; row++) {
-            const e = Math.floor(row / grid.length);
-            const drop = ctx.predictions[e][targets[e]] - result.data[(row - start) * classes + targets[e]];
-            const sum = sums[e];
-            forEachInWindow(spatial, grid[row % grid.length], window, (p) => (sum[p] += drop));
-          }
-          options.onProgress?.(end, total);
-        },
+    await perturbedScores(
+      ctx,
+      batch * grid.length,
+      (row, buffer, offset) => {
+        const e = Math.floor(row / grid.length);
+        buffer.set(data.subarray(e * size, (e + 1) * size), offset);
+        forEachInWindow(spatial, grid[row % grid.length], window, (p) => {
+          for (let c = 0; c < channels; c++) buffer[offset + p * channels + c] = baseline[e * size + p * channels + c];
+        });
       },
-      { workers: ctx.workers },
+      (row, scores) => {
+        const e = Math.floor(row / grid.length);
+        const drop = ctx.predictions[e][targets[e]] - scores[targets[e]];
+        const sum = sums[e];
+        forEachInWindow(spatial, grid[row % grid.length], window, (p) => (sum[p] += drop));
+      },
+      options.onProgress,
     );
     const values = new Float32Array(batch * positions * channels);
     sums.forEach((sum, e) => {

@@ -16,6 +16,13 @@ import { GRAD_CAM_OPTIONS, gradCam } from './grad-cam.js';
 import { guidedGradCam } from './guided-grad-cam.js';
 import { DEEPLIFT_OPTIONS, deeplift } from './deeplift.js';
 import { LRP_OPTIONS, lrp } from './lrp.js';
+import { FEATURE_ABLATION_OPTIONS, featureAblation } from './feature-ablation.js';
+import { SHAPLEY_OPTIONS, shapley } from './shapley.js';
+import { SHAPLEY_SAMPLING_OPTIONS, shapleySampling } from './shapley-sampling.js';
+import { KERNEL_SHAP_OPTIONS, kernelShap } from './kernel-shap.js';
+import { LIME_OPTIONS, lime } from './lime.js';
+import { GRADIENT_SHAP_OPTIONS, gradientShap } from './gradient-shap.js';
+import { DEEPLIFT_SHAP_OPTIONS, deepliftShap } from './deeplift-shap.js';
 import type { AttributionMethod } from './types.js';
 
 /** Everything known about one attribution method. */
@@ -151,6 +158,76 @@ export const attributionMethods = {
     hasDelta: false,
     options: LRP_OPTIONS,
     run: lrp as AttributionMethod<any>,
+  },
+  'feature-ablation': {
+    name: 'feature-ablation',
+    title: 'Feature ablation',
+    summary: 'f(x) − f(x with a group replaced by the baseline), per group (or position)',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: FEATURE_ABLATION_OPTIONS,
+    run: featureAblation as AttributionMethod<any>,
+  },
+  shapley: {
+    name: 'shapley',
+    title: 'Shapley values (exact)',
+    summary: 'exact Shapley values of groups over all 2^G coalitions (G ≤ 16)',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: true,
+    options: SHAPLEY_OPTIONS,
+    run: shapley as AttributionMethod<any>,
+  },
+  'shapley-sampling': {
+    name: 'shapley-sampling',
+    title: 'Shapley value sampling',
+    summary: 'Shapley values of groups from antithetic random permutations, with standard errors',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: true,
+    options: SHAPLEY_SAMPLING_OPTIONS,
+    run: shapleySampling as AttributionMethod<any>,
+  },
+  'kernel-shap': {
+    name: 'kernel-shap',
+    title: 'KernelSHAP',
+    summary: 'Shapley values of groups by kernel-weighted least squares (efficiency exact), with standard errors',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: true,
+    options: KERNEL_SHAP_OPTIONS,
+    run: kernelShap as AttributionMethod<any>,
+  },
+  lime: {
+    name: 'lime',
+    title: 'LIME',
+    summary: 'weighted ridge surrogate over random coalitions of groups, with its fit R²',
+    signed: true,
+    reduction: 'max-abs',
+    hasDelta: false,
+    options: LIME_OPTIONS,
+    run: lime as AttributionMethod<any>,
+  },
+  'gradient-shap': {
+    name: 'gradient-shap',
+    title: 'GradientSHAP',
+    summary: 'expected gradients: baselines drawn from a background set, random points on the path',
+    signed: true,
+    reduction: 'sum-abs',
+    hasDelta: true,
+    options: GRADIENT_SHAP_OPTIONS,
+    run: gradientShap as AttributionMethod<any>,
+  },
+  'deeplift-shap': {
+    name: 'deeplift-shap',
+    title: 'DeepLIFT-SHAP',
+    summary: 'DeepLIFT averaged over every input of a background set; complete',
+    signed: true,
+    reduction: 'sum-abs',
+    hasDelta: true,
+    options: DEEPLIFT_SHAP_OPTIONS,
+    run: deepliftShap as AttributionMethod<any>,
   },
 } as const satisfies Record<string, MethodDescriptor>;
 

@@ -10,6 +10,12 @@ import type { InputLike } from '../execution/inputs.js';
 import { withModelRequest } from '../execution/model-request.js';
 import { HeatmapReduction, heatmapOf } from './heatmap.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
+
+/** Plain (tensor-free) fields a method adds to its result: the group methods' groups, values and statistics. */
+export type ResultExtras = Pick<
+  AttributionResult,
+  'groups' | 'groupAttributions' | 'standardErrors' | 'fitR2' | 'f0Hz'
+>;
 import type { GradientSettings } from './target-gradients.js';
 
 /** What a method's computation receives. */
@@ -35,6 +41,8 @@ export interface MethodOutput {
   /** Grad-CAM: the map at the layer's resolution, and the layer. */
   layerMap?: tf.Tensor;
   layer?: string;
+  /** Group methods: groups, group values, standard errors, fit R², f0 (copied into the result as they are). */
+  extras?: ResultExtras;
 }
 
 /** How a method runs inside the frame. */
@@ -81,7 +89,7 @@ export async function runMethod(
     };
     const owned: tf.Tensor[] = [];
     try {
-      const { attributions, delta, method: computedName, layerMap, layer } = await compute(ctx);
+      const { attributions, delta, method: computedName, layerMap, layer, extras } = await compute(ctx);
       owned.push(attributions);
       if (layerMap !== undefined) owned.push(layerMap);
       const heatmaps = heatmapOf(attributions, frame.reduction);
@@ -107,6 +115,7 @@ export async function runMethod(
         scores,
         engine: request.engine(),
         ...(delta === undefined ? {} : { delta }),
+        ...extras,
         ...(layerMap === undefined ? {} : { layerMap, layer }),
         ...(perInput === undefined ? {} : { inputAttributions: perInput, inputHeatmaps: perInputHeatmaps }),
       };

@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelInput, ScoreKind } from '../execution/explainable-model.js';
 import type { RequestOptions } from '../execution/model-request.js';
 import type { InputLike } from '../execution/inputs.js';
+import type { FeatureGroup } from './feature-groups.js';
 
 /** Options every method accepts: those of the request frame (`target`, `output`, `scores`, `batchSize`, `seed`, `execution`) and `onProgress`. */
 export interface AttributionOptions extends RequestOptions {
@@ -35,8 +36,24 @@ export interface AttributionResult {
    * part of the work ran on each (e.g. the predictions on ONNX Runtime and LRP's rules on TensorFlow.js).
    */
   engine: string;
-  /** Integrated gradients and DeepLIFT: per example, sum(attributions) − (f(input) − f(baseline)). */
+  /**
+   * Integrated gradients, DeepLIFT and the Shapley family: per example, sum(attributions) − (f(input) − f(baseline))
+   * (over the groups for group methods: the efficiency gap; averaged over the background for the SHAP methods).
+   */
   delta?: number[];
+  /** Group methods: the groups of each example (harmonic groups follow each example's f0). */
+  groups?: FeatureGroup[][];
+  /** Group methods: one value per group and example (`attributions` holds each group's value at its positions). */
+  groupAttributions?: number[][];
+  /**
+   * Sampled methods: per example, the standard error of each group's value (shapley-sampling, kernel-shap) or of each
+   * attribution value, flat row-major (gradient-shap).
+   */
+  standardErrors?: number[][];
+  /** LIME: the weighted R² of the surrogate fit, per example. */
+  fitR2?: number[];
+  /** `harmonics` groups: the estimated fundamental frequency of each example, Hz. */
+  f0Hz?: (number | undefined)[];
   /** Grad-CAM: the map at the layer's resolution, `[batch, ...layer's non-channel axes]`. */
   layerMap?: tf.Tensor;
   /** Grad-CAM: the name of the explained layer. */

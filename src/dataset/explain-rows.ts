@@ -20,6 +20,10 @@ export interface DatasetExplainSettings {
   methods: readonly AttributionMethodName[];
   /** Method options beyond the shared ones, by their registry names (`steps`, `integration`, `noiseSamples`, ...); each method gets its own. */
   methodOptions: Readonly<Record<string, unknown>>;
+  /** Hz of each frequency index of the inputs (from the preset), for the group methods' Hz ranges and harmonics. */
+  frequencyHz?: readonly number[];
+  /** The SHAP methods' background set (each flat, in the model's input layout). */
+  background?: readonly Float32Array[];
   /** Integrated gradients' reference input (flat, in the model's input layout) for every example; omitted: zeros. */
   baseline?: Float32Array;
   /**
@@ -182,7 +186,9 @@ export async function explainExamples(
         // samples, windows, layers, rules, baselines) run per example, so their numbers never depend on the batch.
         const perExample = names.length > 0;
         const own = Object.fromEntries(
-          Object.entries(settings.methodOptions).filter(([key]) => names.includes(key) && key !== 'baseline'),
+          Object.entries(settings.methodOptions).filter(
+            ([key]) => names.includes(key) && key !== 'baseline' && key !== 'background',
+          ),
         );
         const groups = perExample ? batch.map((_, i) => [i]) : [batch.map((_, i) => i)];
         for (const group of groups) {
@@ -190,6 +196,10 @@ export async function explainExamples(
           const baseline =
             names.includes('baseline') && settings.baseline !== undefined
               ? tf.tensor(tile(settings.baseline, group.length), [group.length, ...shape])
+              : undefined;
+          const background =
+            names.includes('background') && settings.background !== undefined
+              ? tf.tensor(concat([...settings.background]), [settings.background.length, ...shape])
               : undefined;
           try {
             const first = batch[group[0]];
@@ -201,6 +211,10 @@ export async function explainExamples(
             const result = await attributionMethods[method].run(model, part, {
               ...own,
               ...(baseline === undefined ? {} : { baseline }),
+              ...(background === undefined ? {} : { background }),
+              ...(names.includes('groups') && settings.frequencyHz !== undefined
+                ? { frequencyHz: settings.frequencyHz }
+                : {}),
               target,
               output: settings.output,
               scores: settings.scores,
@@ -222,6 +236,7 @@ export async function explainExamples(
           } finally {
             if (part !== x) part.dispose();
             baseline?.dispose();
+            background?.dispose();
           }
         }
       }

@@ -5,6 +5,7 @@ import type { TargetOption } from '../execution/targets.js';
 import type { EngineChoice } from '../execution/execution-settings.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
+import type { FeatureGroup } from '../attribution/feature-groups.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 
 /** What every job that runs a model is told: target, head, scores, seed, chunk size, the methods' options. */
@@ -60,6 +61,12 @@ export interface ExplainedItem {
   layer?: string;
   /** Models with several inputs: the attributions and heatmap of each model input. */
   parts?: ExplainedPart[];
+  /** Group methods: the groups, one value per group, standard errors, LIME's fit R², the harmonics' f0. */
+  groups?: FeatureGroup[];
+  groupAttributions?: number[];
+  standardErrors?: number[];
+  fitR2?: number;
+  f0Hz?: number;
 }
 
 /** Explains every item with `settings.method`, in one batched call. */
@@ -79,6 +86,8 @@ export async function explainItems(
       engine: settings.engine,
       seed: settings.seed,
       baseline,
+      // Group methods: the Hz of each frequency index, for the groups' Hz ranges and the harmonics.
+      ...(items[0]?.axes === undefined ? {} : { frequencyHz: items[0].axes.frequencyHz }),
       onProgress: settings.onProgress,
     });
     try {
@@ -130,7 +139,20 @@ function explainedRows(
       ? {}
       : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
     ...(parts === undefined ? {} : { parts: parts[i] }),
+    ...groupFields(result, i),
   }));
+}
+
+/** The group methods' fields of example `i` (none for other methods). */
+function groupFields(result: AttributionResult, i: number): Partial<ExplainedItem> {
+  if (result.groups === undefined) return {};
+  return {
+    groups: result.groups[i],
+    groupAttributions: result.groupAttributions?.[i],
+    ...(result.standardErrors === undefined ? {} : { standardErrors: result.standardErrors[i] }),
+    ...(result.fitR2 === undefined ? {} : { fitR2: result.fitR2[i] }),
+    ...(result.f0Hz?.[i] === undefined ? {} : { f0Hz: result.f0Hz[i] }),
+  };
 }
 
 /** Per item, the explanation of each model input (undefined for models with one input). */

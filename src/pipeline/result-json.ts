@@ -11,14 +11,27 @@ export function itemFrequencyBands(row: ExplainedItem): FrequencyBand[] {
   return frequencyHz === undefined ? [] : rankFrequencyBands(row.heatmap, frequencyHz);
 }
 
-/** The relative completeness gap of an explained item (integrated gradients only). */
+/**
+ * The relative completeness gap of an explained item (methods with a `delta`); for group methods over the group values
+ * (the attributions repeat each group's value at its positions).
+ */
 export function itemRelativeGap(row: ExplainedItem): number | undefined {
   return row.delta === undefined
     ? undefined
     : relativeCompletenessGap(
         row.delta,
-        row.attributions.reduce((a, b) => a + b, 0),
+        Array.from<number>(row.groupAttributions ?? row.attributions).reduce((a, b) => a + b, 0),
       );
+}
+
+/** Group methods: the three groups of largest |value|, as 'name +1.23' (f0 first for harmonics). */
+function strongestGroups(row: ExplainedItem): string {
+  const values = row.groupAttributions ?? [];
+  const order = values.map((_, g) => g).sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
+  const top = order
+    .slice(0, 3)
+    .map((g) => `${row.groups?.[g].name ?? g} ${values[g] >= 0 ? '+' : ''}${values[g].toPrecision(3)}`);
+  return `${row.f0Hz === undefined ? '' : `f0 ${row.f0Hz.toFixed(1)} Hz; `}strongest groups: ${top.join(', ')}`;
 }
 
 /**
@@ -33,8 +46,9 @@ export function explainedItemLine(row: ExplainedItem, method: string): string {
     row.delta === undefined
       ? ''
       : `, completeness gap ${row.delta.toExponential(2)} (${formatShare(relative)} of |f(x) − f(baseline)|)`;
-  const bands = itemFrequencyBands(row);
-  return `${row.item.name}: ${method} of head '${row.head}' for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${gap}${bands.length === 0 ? '' : `; most relevant: ${formatFrequencyBands(bands)}`}\n`;
+  const bands = row.groupAttributions === undefined ? itemFrequencyBands(row) : [];
+  const groups = row.groupAttributions === undefined ? '' : `; ${strongestGroups(row)}`;
+  return `${row.item.name}: ${method} of head '${row.head}' for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${gap}${bands.length === 0 ? '' : `; most relevant: ${formatFrequencyBands(bands)}`}${groups}\n`;
 }
 
 function formatShare(value: number | undefined): string {
@@ -69,10 +83,29 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
         : row.parts.map((p) => nestArray(p.heatmap, p.heatmapShape)),
     ...(row.parts === undefined ? {} : { inputs: row.parts.map((p) => p.input) }),
     ...(row.delta === undefined ? {} : { delta: row.delta, relativeDelta }),
+    ...(row.groups === undefined ? {} : groupsJson(row)),
     ...(row.layerMap === undefined
       ? {}
       : { layer: row.layer, layerMap: nestArray(row.layerMap, row.layerMapShape ?? []) }),
     ...(includeInput && row.parts === undefined ? { input: nestArray(row.item.data, row.item.shape) } : {}),
+  };
+}
+
+/**
+ * The group methods' part of a result: `groups` (name, positions, Hz range), `groupAttributions`, and where present
+ * `standardErrors`, `fitR2` and `f0Hz`.
+ */
+function groupsJson(row: ExplainedItem): Record<string, unknown> {
+  return {
+    groups: (row.groups ?? []).map((g) => ({
+      name: g.name,
+      positions: g.positions,
+      ...(g.lowHz === undefined ? {} : { lowHz: g.lowHz, highHz: g.highHz }),
+    })),
+    groupAttributions: row.groupAttributions,
+    ...(row.standardErrors === undefined ? {} : { standardErrors: row.standardErrors }),
+    ...(row.fitR2 === undefined ? {} : { fitR2: row.fitR2 }),
+    ...(row.f0Hz === undefined ? {} : { f0Hz: row.f0Hz }),
   };
 }
 

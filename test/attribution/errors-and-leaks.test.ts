@@ -19,9 +19,11 @@ before(useWasm);
 test('no method leaks a tensor on success (the result is the only thing left, and it is freed by disposeAttribution)', async () => {
   const model = conv1dNet(81);
   const x = tf.randomNormal([2, 12, 2], 0, 1, 'float32', 1);
+  const background = (x.arraySync() as number[][][]).map((row) => row.map((v) => v.map((c) => c / 2)));
   for (const name of attributionMethodNames) {
     await withoutLeaks(
-      () => attributionMethods[name].run(model, x, { noiseSamples: 2, steps: 4, seed: 1 }),
+      () =>
+        attributionMethods[name].run(model, x, { noiseSamples: 2, steps: 4, seed: 1, background, groups: 'bands:3' }),
       disposeAttribution,
     );
   }

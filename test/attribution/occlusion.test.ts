@@ -2,7 +2,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { occlusion } from '../../src/attribution/occlusion.js';
+import { occlusion, windowStarts } from '../../src/attribution/occlusion.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { assertClose, flat, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
@@ -16,8 +16,8 @@ function score(model: ExplainableModel, input: number[], shape: number[], target
 }
 
 /**
- * Textbook occlusion on one example: loop over window starts (0, s, 2s, ... while the window fits) along every
- * non-channel axis, one forward per window; accumulate f(x) − f(occluded) on the covered positions, divide by coverage.
+ * Textbook occlusion on one example: loop over Captum's window starts along every non-channel axis (1 + ceil((n − w)/s)
+ * starts k·s; a window running past the end is cut there), one forward per window; accumulate f(x) − f(occluded) on the covered positions, divide by coverage.
  */
 function slowOcclusion(
   model: ExplainableModel,
@@ -36,7 +36,7 @@ function slowOcclusion(
   const f0 = score(model, input, shape, target);
   const starts = spatial.map((n, a) => {
     const s: number[] = [];
-    for (let i = 0; i + window[a] <= n; i += stride[a]) s.push(i);
+    for (let k = 0; k <= Math.ceil((n - window[a]) / stride[a]); k++) s.push(k * stride[a]);
     return s;
   });
   const combos = starts.reduce<number[][]>((acc, axis) => acc.flatMap((p) => axis.map((s) => [...p, s])), [[]]);
@@ -70,11 +70,43 @@ test('occlusion equals the slow one-window-at-a-time version (1-D conv net, over
     const expected = slowOcclusion(model, row.flat(), [12, 2], result.targets[e], [3], [2], flat(baseline));
     assertClose(got[e].flat(), expected, 1e-5, 1e-5, `example ${e}`);
   });
-  // Stride 2 with window 3 over 12 positions: windows start at 0..8, so position 11 is covered by none.
-  assert.deepEqual(got[0][11], [0, 0]);
+  // Stride 2 with window 3 over 12 positions: Captum adds a window at 10 cut to 10–11, so position 11 is covered.
+  assert.notDeepEqual(got[0][11], [0, 0]);
   disposeAttribution(result);
   x.dispose();
   baseline.dispose();
+});
+
+test('windowStarts places windows as Captum does: 129 bins, window 8, stride 4 end with a cut window at 124', () => {
+  const starts = windowStarts(129, 8, 4);
+  assert.equal(starts.length, 32);
+  assert.equal(starts[starts.length - 1], 124);
+  assert.deepEqual(windowStarts(12, 4, 4), [0, 4, 8]);
+  assert.deepEqual(windowStarts(5, 5, 3), [0]);
+  assert.deepEqual(windowStarts(12, 3, 2), [0, 2, 4, 6, 8, 10]);
+});
+
+test('occlusion covers every position: window 8, stride 4 on 129 positions gives the last one its cut window', async () => {
+  const weights = Array.from({ length: 129 }, (_, i) => (i % 7) - 3 + 0.5);
+  const model = ExplainableModel.from((t: tf.Tensor) =>
+    tf.tidy(() =>
+      tf.concat(
+        [
+          tf.matMul(tf.reshape(t, [-1, 129]), tf.tensor2d(weights, [129, 1])),
+          tf.zerosLike(tf.slice(tf.reshape(t, [-1, 129]), [0, 0], [-1, 1])),
+        ],
+        1,
+      ),
+    ),
+  );
+  const x = tf.ones([1, 129, 1]);
+  const result = await occlusion(model, x, { window: 8, stride: 4, target: 0 });
+  const got = flat(result.attributions);
+  // Linear model: a window's drop is Σ its weights; bin 128 is covered only by the cut window 124–128.
+  const cut = weights.slice(124).reduce((a, b) => a + b, 0);
+  assertClose([got[128]], [cut], 1e-5, 1e-5, 'last bin');
+  disposeAttribution(result);
+  x.dispose();
 });
 
 test('occlusion on a 2-D model: per-axis windows and strides, all channels of a position equal', async () => {

@@ -190,6 +190,11 @@ test('explain on a tfjs model.json with .npy input, every method of the registry
       '4',
       '--target',
       '0,2',
+      // The background methods need reference inputs (the inputs themselves will do); the group methods get bands.
+      '--background',
+      npy,
+      '--groups',
+      'bands:3',
     ]);
     assert.equal(code, 0, `${method}: ${stderr}`);
     const document = JSON.parse(stdout);
@@ -220,7 +225,7 @@ test('bad arguments, missing files and a model that does not fit the input: one 
     [['explain', '--model', path.join(work, 'missing.h5'), '--input', wrong], /^wingbeats-xai: .*missing\.h5.*\n$/],
     [
       ['explain', '--model', modelFile, '--input', wrong, '--method', 'nope'],
-      /^wingbeats-xai: option '--method <name>' argument 'nope' is invalid\. Allowed choices are gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad, grad-cam, guided-grad-cam, occlusion, deeplift, lrp\.\n$/,
+      /^wingbeats-xai: option '--method <name>' argument 'nope' is invalid\. Allowed choices are gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad, grad-cam, guided-grad-cam, occlusion, deeplift, lrp, feature-ablation, shapley, shapley-sampling, kernel-shap, lime, gradient-shap, deeplift-shap\.\n$/,
     ],
     [['explain', '--model', modelFile], /^wingbeats-xai: required option '-i, --input <file>' not specified\n$/],
     [

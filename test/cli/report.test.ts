@@ -153,14 +153,14 @@ test('report errors: an unknown method, one line, nothing written', async () => 
     '--input',
     path.join(repoRoot, 'assets', 'demo-recordings'),
     '--methods',
-    'saliency,lime',
+    'saliency,nope',
     '--out',
     out,
   ]);
   assert.equal(code, 1);
   assert.match(
     stderr,
-    /^wingbeats-xai: Option '--methods' must be a comma-separated list of gradients, saliency, .* but got 'lime'\.\n$/,
+    /^wingbeats-xai: Option '--methods' must be a comma-separated list of gradients, saliency, .* but got 'nope'\.\n$/,
   );
   assert.equal(existsSync(out), false);
 });

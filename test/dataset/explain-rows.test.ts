@@ -72,7 +72,12 @@ test('unreadable and unexplainable examples become error rows (one per method) w
 test('every registered method gives the same rows in a chunk as one by one, without errors or leaks', async () => {
   const model = ExplainableModel.from(conv1dNet(), { labels: ['a', 'b', 'c'] });
   const loaded = examples(4);
-  const all = { ...settings, methods: attributionMethodNames, methodOptions: { steps: 5, noiseSamples: 2, window: 3 } };
+  const all = {
+    ...settings,
+    methods: attributionMethodNames,
+    methodOptions: { steps: 5, noiseSamples: 2, window: 3, groups: 'bands:3', coalitions: 8, permutations: 4 },
+    background: [loaded[0].inputs?.[0] as Float32Array, loaded[1].inputs?.[0] as Float32Array],
+  };
   const before = tf.memory().numTensors;
   const together = await explainExamples(model, loaded, all);
   assert.equal(tf.memory().numTensors, before, 'no tensor leak');

@@ -6,7 +6,7 @@ import { evaluationJob, evaluationSummary } from '../../pipeline/evaluation-job.
 import { loadPixelStatistics } from '../pixel-statistics-file.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { specValues, addSpecOptions } from './method-options.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { readBaselineFile, readMethodFiles, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { emitJob } from './emit-job.js';
@@ -52,6 +52,7 @@ export function evaluateCommand(io: CliIo): Command {
         'lower --random-seeds, raise --flip-step or give fewer inputs',
       );
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
+      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
       const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
       const job = await evaluationJob(model, items, {
         ...settings,

@@ -5,7 +5,7 @@ import { explainJob } from '../../pipeline/explain-job.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { explainedItemLine } from '../../pipeline/result-json.js';
-import { readBaselineFile, withModel } from './open-model.js';
+import { readBaselineFile, readMethodFiles, withModel } from './open-model.js';
 import { readModelInputItems } from './read-model-inputs.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
@@ -42,6 +42,7 @@ export function explainCommand(io: CliIo): Command {
         quiet: options.quiet,
       });
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
+      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
       const preset = itemsPreset(items, model, options.preset);
       const { document, rows, files } = await explainJob(model, items, {
         ...settings,

@@ -10,6 +10,9 @@ import {
   type InputReadOptions,
 } from '../../pipeline/input-sources.js';
 import { readSource, readSources } from '../read-files.js';
+import { groupMaskFromJson } from '../../attribution/feature-groups.js';
+import { parseJsonBytes } from '../../io/json-text.js';
+import { nestArray } from '../../pipeline/json-values.js';
 import { writeWarnings, type CliIo } from './common.js';
 
 /**
@@ -56,4 +59,29 @@ export async function readBaselineFile(
   const file = methodOptions?.baseline;
   if (typeof file !== 'string' || file === 'zeros') return undefined;
   return readBaselines(await readSource(file, 'The --baseline file'), items, model);
+}
+
+/**
+ * Reads the files the methods' options name, in place: a `--groups` `.json` mask file becomes the mask it holds
+ * ('bands:8', 'harmonics', ... stay as they are); a `--background` folder of recordings, `.npy` stack or `.json` list
+ * becomes the list of model inputs it holds (recordings turned into inputs as `--input` is, by `readOptions`).
+ */
+export async function readMethodFiles(
+  model: ExplainableModel,
+  methodOptions: Record<string, unknown> | undefined,
+  readOptions: InputReadOptions,
+): Promise<void> {
+  await readGroupsFile(methodOptions);
+  const background = methodOptions?.background;
+  if (methodOptions === undefined || typeof background !== 'string') return;
+  const items = await readItems(model, background, readOptions);
+  methodOptions.background = items.map((item) => nestArray(item.data, item.shape));
+}
+
+async function readGroupsFile(methodOptions: Record<string, unknown> | undefined): Promise<void> {
+  const file = methodOptions?.groups;
+  if (methodOptions === undefined || typeof file !== 'string' || !/\.json$/i.test(file)) return;
+  const label = `Option '--groups' file '${file}'`;
+  const source = await readSource(file, 'The --groups file');
+  methodOptions.groups = groupMaskFromJson(parseJsonBytes(source.bytes, label), label);
 }

@@ -5,7 +5,7 @@ import { attributionMethodNames } from '../../attribution/registry.js';
 import { reportJob } from '../../pipeline/explanation-report.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { readBaselineFile, readMethodFiles, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
@@ -34,6 +34,7 @@ export function reportCommand(io: CliIo): Command {
       model.resolveOutput('report', settings.output);
       const items = await readItems(model, options.input, inputReadOptions(options), io);
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
+      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
       const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, {
         quiet: options.quiet,
       });

@@ -4,7 +4,7 @@ import { attributionMethodNames } from '../../attribution/registry.js';
 import { SANITY_DEFAULT_METHODS } from '../../evaluation/sanity-check.js';
 import { sanityJob, sanitySummary } from '../../pipeline/sanity-job.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { readBaselineFile, readMethodFiles, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { emitJob } from './emit-job.js';
@@ -32,6 +32,7 @@ export function sanityCommand(io: CliIo): Command {
     await withModel(io, options.model, async (model) => {
       const items = await readItems(model, options.input, inputReadOptions(options), io);
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
+      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
       const progress = createProgress(io, 'sanity', { quiet: options.quiet });
       const job = await sanityJob(model, items, {
         ...settings,

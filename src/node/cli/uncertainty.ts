@@ -7,7 +7,7 @@ import { parseOptionText } from '../../util/option-spec.js';
 import { uncertaintyJob, uncertaintySummary } from '../../pipeline/uncertainty-job.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { addSpecOptions, specValues } from './method-options.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { readBaselineFile, readMethodFiles, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
@@ -50,6 +50,7 @@ export function uncertaintyCommand(io: CliIo): Command {
         'lower --samples or give fewer inputs',
       );
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
+      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
       const progress = createProgress(io, `uncertainty (${own.samples} samples)`, { quiet: options.quiet });
       const job = {
         ...settings,

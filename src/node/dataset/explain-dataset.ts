@@ -4,6 +4,10 @@
  * report. Running it again with the same `out` resumes.
  */
 import type { EngineChoice } from '../../execution/execution-settings.js';
+import { groupMaskFromJson } from '../../attribution/feature-groups.js';
+import { parseJsonBytes } from '../../io/json-text.js';
+import { featureFrequencies } from '../../signal/feature-axes.js';
+import { isFeaturePresetName } from '../../signal/presets.js';
 import path from 'node:path';
 import { methodOptionSpecs, type AttributionMethodName } from '../../attribution/registry.js';
 import { WingbeatsError } from '../../util/errors.js';
@@ -146,6 +150,18 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
       );
     baseline = inputs[0].data;
   }
+  if (typeof methodOptions.groups === 'string' && /\.json$/i.test(methodOptions.groups)) {
+    // A mask file is read once and recorded in the run's settings as the mask itself, so a resumed run uses the same.
+    const label = `Option '--groups' file '${methodOptions.groups}'`;
+    const source = await readSource(path.resolve(methodOptions.groups), 'The --groups file');
+    methodOptions.groups = groupMaskFromJson(parseJsonBytes(source.bytes, label), label);
+  }
+  let background: Float32Array[] | undefined;
+  if (typeof methodOptions.background === 'string') {
+    // The SHAP methods' background set: a .npy stack or a .json list of model inputs (the settings keep its path).
+    methodOptions.background = path.resolve(methodOptions.background);
+    background = readInputSource(await readSource(methodOptions.background as string), model).map((i) => i.data);
+  }
   const settings: DatasetRunSettings = {
     format: 'wingbeats-xai-dataset/1',
     model: {
@@ -182,6 +198,8 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
       methods,
       methodOptions,
       baseline,
+      background,
+      ...(preset !== null && isFeaturePresetName(preset) ? { frequencyHz: featureFrequencies(preset) } : {}),
       target: options.target,
       output: options.output,
       scores: settings.scores,

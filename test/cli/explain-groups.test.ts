@@ -1,0 +1,138 @@
+/**
+ * `explain` with the group methods and the background methods: `--groups` (a spec or a .json mask file with names),
+ * `--permutations`, `--coalitions`, `--background` (a JSON list); the JSON contract (`groups`, `groupAttributions`,
+ * `standardErrors`, `fitR2`, `delta`, attributions in the input's shape) equal to the library's numbers; one clear
+ * line for a bad `--groups`. With ../shared: `--groups harmonics` on a real recording reports `f0Hz`.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { shapley } from '../../src/attribution/shapley.js';
+import { disposeAttribution } from '../../src/attribution/types.js';
+import { loadModelFile } from '../../src/node/load-model-file.js';
+import { assertClose, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
+import { conv1dNet, randomBatch } from '../tiny-models.js';
+import { runCli, saveModelJson } from './cli-helpers.js';
+
+before(useWasm);
+
+const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-groups-'));
+
+test('explain --method shapley|shapley-sampling|kernel-shap|lime|feature-ablation|gradient-shap|deeplift-shap', async () => {
+  const net = conv1dNet(111);
+  const modelFile = await saveModelJson(net, path.join(work, 'conv1d'));
+  net.dispose();
+  const x = randomBatch([2, 12, 2], 112);
+  const inputFile = path.join(work, 'inputs.json');
+  writeFileSync(inputFile, JSON.stringify(x.arraySync()));
+  const maskFile = path.join(work, 'mask.json');
+  writeFileSync(
+    maskFile,
+    JSON.stringify({ mask: [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2], names: ['low', 'mid', 'high'] }),
+  );
+  const backgroundFile = path.join(work, 'background.json');
+  writeFileSync(backgroundFile, JSON.stringify(randomBatch([3, 12, 2], 113).arraySync()));
+  const run = async (...args: string[]): Promise<{ results: Record<string, unknown>[] }> => {
+    const { code, stdout, stderr } = await runCli([
+      'explain',
+      '--model',
+      modelFile,
+      '--input',
+      inputFile,
+      '--json',
+      '--quiet',
+      ...args,
+    ]);
+    assert.equal(code, 0, stderr);
+    return JSON.parse(stdout);
+  };
+  const exact = await run('--method', 'shapley', '--groups', maskFile);
+  const row = exact.results[0];
+  assert.deepEqual(
+    (row.groups as { name: string; positions: number[] }[]).map((g) => [g.name, g.positions.length]),
+    [
+      ['low', 4],
+      ['mid', 4],
+      ['high', 4],
+    ],
+  );
+  const model = await loadModelFile(modelFile);
+  const api = await shapley(model, x, { groups: { mask: [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2] } });
+  assertClose(
+    exact.results.flatMap((r) => r.groupAttributions as number[]),
+    (api.groupAttributions ?? []).flat(),
+    1e-6,
+    1e-6,
+  );
+  disposeAttribution(api);
+  model.dispose();
+  // Captum's convention: every position (and channel) holds its group's value (float32 in the tensor).
+  assertClose(
+    (row.attributions as number[][])[5],
+    new Array(2).fill((row.groupAttributions as number[])[1]),
+    1e-6,
+    1e-6,
+  );
+  assert.ok(Math.abs(row.delta as number) < 1e-5);
+  const sampled = await run('--method', 'shapley-sampling', '--groups', 'bands:3', '--permutations', '6');
+  assert.equal((sampled.results[0].standardErrors as number[]).length, 3);
+  const kernel = await run('--method', 'kernel-shap', '--groups', 'bands:4', '--coalitions', '40', '--seed', '3');
+  assert.equal((kernel.results[0].groupAttributions as number[]).length, 4);
+  const limeRun = await run('--method', 'lime', '--groups', 'bands:4', '--coalitions', '40');
+  assert.equal(typeof limeRun.results[0].fitR2, 'number');
+  const ablation = await run('--method', 'feature-ablation');
+  assert.equal((ablation.results[0].groups as unknown[]).length, 12);
+  for (const method of ['gradient-shap', 'deeplift-shap']) {
+    const r = await run('--method', method, '--background', backgroundFile, '--noise-samples', '8');
+    assert.equal(typeof r.results[0].delta, 'number');
+    assert.deepEqual((r.results[0].attributions as number[][]).length, 12);
+  }
+  const bad = await runCli([
+    'explain',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--method',
+    'shapley',
+    '--groups',
+    'octaves',
+  ]);
+  assert.notEqual(bad.code, 0);
+  assert.match(
+    bad.stderr.trim(),
+    /^wingbeats-xai: Argument 'groups' passed to 'shapley' must be 'bands:N', .* but got 'octaves'\.$/,
+  );
+  x.dispose();
+});
+
+test(
+  'explain --groups harmonics on a real recording reports f0Hz and harmonic groups',
+  { skip: skipWithoutShared },
+  async () => {
+    const { code, stdout, stderr } = await runCli([
+      'explain',
+      '--model',
+      path.join(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'),
+      '--input',
+      path.join(sharedDir, 'data/recordings/Ae.Aegypti_1F_5D_25C_SmallCylinder_Cut16.wav'),
+      '--method',
+      'shapley',
+      '--groups',
+      'harmonics',
+      '--json',
+      '--quiet',
+    ]);
+    assert.equal(code, 0, stderr);
+    const row = JSON.parse(stdout).results[0];
+    assert.ok(row.f0Hz > 400 && row.f0Hz < 550, `f0 ${row.f0Hz}`);
+    assert.deepEqual(
+      row.groups.slice(0, 3).map((g: { name: string }) => g.name),
+      ['below f0', 'f0', '2f0'],
+    );
+    assert.ok(row.groups[1].lowHz <= row.f0Hz && row.groups[1].highHz >= row.f0Hz - 31.25);
+    assert.ok(Math.abs(row.delta) < 1e-4);
+  },
+);
