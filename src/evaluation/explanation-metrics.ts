@@ -19,6 +19,14 @@ import { complexity } from './complexity.js';
 import { randomLogitOf } from './random-logit.js';
 import { MethodRows, methodFunction, methodRows } from './method-attributions.js';
 import type { StatisticsOption } from './replacement-statistics.js';
+import { positionLayout } from './flip-order.js';
+
+/** Signed relevance per position: the attributions summed over the channels of each position. */
+export function positionSums(attributions: Float32Array, channels: number): Float64Array {
+  const out = new Float64Array(attributions.length / channels);
+  for (let i = 0; i < attributions.length; i++) out[Math.floor(i / channels)] += attributions[i];
+  return out;
+}
 
 /** Every metric, by its stable name, with the direction that is better. */
 export const explanationMetrics = {
@@ -145,7 +153,7 @@ export function metricReadings(
   const removal = `each removed position gets one value drawn from N(mean, std²) of the ${settings.statistics === 'batch-norm' ? "model's input batch normalisation" : settings.statistics === 'given' ? 'given pixel statistics' : "input's own values"} (the same value for the explanation's order and the ${settings.randomSeeds} random orders)`;
   const curve = `0 = the target ${unit} with every position removed, 1 = the original target ${unit}`;
   const texts: Record<ExplanationMetricName, string> = {
-    deletion: `Deletion: positions removed most relevant first, ${Math.round(settings.fraction * 100)} % of them in total; ${removal}. auc = mean normalised score over the curve (${curve}); "score unchanged" reads 1. Lower is better; compare with random.mean (overRandom > 0 = better than random).`,
+    deletion: `Deletion: positions removed most relevant first (largest attributions summed over channels: positive evidence first for signed methods), ${Math.round(settings.fraction * 100)} % of them in total; ${removal}. auc = mean normalised score over the curve (${curve}); "score unchanged" reads 1. Lower is better; compare with random.mean (overRandom > 0 = better than random). Above 1: the score rose while positions were removed.`,
     insertion: `Insertion: starting from the input with every position removed (${removal}), the original values are put back most relevant first, ${Math.round(settings.fraction * 100)} % of them in total. auc = mean normalised score over the curve (${curve}). Higher is better; compare with random.mean (overRandom > 0 = better than random).`,
     road: `ROAD: the most relevant ${ROAD_FRACTIONS[0] * 100} %, ..., ${ROAD_FRACTIONS[ROAD_FRACTIONS.length - 1] * 100} % of the positions removed by noisy linear imputation (each removed value = the weighted mean of its neighbours, plus noise of 0.01 × the input's standard deviation), so the removal's shape gives nothing away. auc as deletion's (${curve}); lower is better; compare with random.mean (overRandom > 0 = better than random).`,
     'faithfulness-correlation': `Faithfulness correlation: Pearson correlation, over ${settings.perturbations} random subsets of ${Math.round(settings.subsetFraction * 100)} % of the positions (removed as deletion removes them), between the attributions' sum over the subset and the drop of the target ${unit}. 1 = the attributions predict the drops; 0 = unrelated; negative = misleading. Higher is better.`,
@@ -210,6 +218,7 @@ export async function explanationMetricsOf(
     const total = methods.length * (1 + metrics.length);
     let done = 0;
     const tick = (): void => options.onProgress?.(++done, total);
+    const layout = positionLayout(request.x.shape.slice(1));
     const explained: MethodRows[] = [];
     for (const name of methods) {
       explained.push(
@@ -233,12 +242,12 @@ export async function explanationMetricsOf(
     let statistics = 'input';
     for (const metric of metrics) {
       if (metric === 'deletion' || metric === 'insertion' || metric === 'road') {
-        const heatmaps = explained.map((r) => r.heatmaps);
+        const relevance = explained.map((r) => r.attributions.map((a) => positionSums(a, layout.channels)));
         const common = { statistics: options.statistics, randomSeeds: options.randomSeeds, seed };
         const curves =
           metric === 'road'
-            ? await roadCurves(request, heatmaps, common)
-            : await perturbationCurves(FUNCTION, request, metric, heatmaps, {
+            ? await roadCurves(request, relevance, common)
+            : await perturbationCurves(FUNCTION, request, metric, relevance, {
                 ...common,
                 fraction: settings.fraction,
                 step: settings.step,
