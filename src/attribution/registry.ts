@@ -18,6 +18,13 @@ import { DEEPLIFT_OPTIONS, deeplift } from './deeplift.js';
 import { LRP_OPTIONS, lrp } from './lrp.js';
 import type { AttributionMethod } from './types.js';
 
+/**
+ * How a method explains the margin score(target) − score(contrast) from its own runs (see src/attribution/contrast.ts):
+ * `'difference'` — its attributions are linear in the explained score, so the margin's are A(target) − A(contrast);
+ * `'absolute-difference'` — |gradients(target) − gradients(contrast)| (saliency); `'smoothed'` — SmoothGrad over that.
+ */
+export type ContrastForm = 'difference' | 'absolute-difference' | 'smoothed';
+
 /** Everything known about one attribution method. */
 export interface MethodDescriptor {
   /** Stable registry and command-line name (`'integrated-gradients'`). */
@@ -34,6 +41,8 @@ export interface MethodDescriptor {
   readonly hasDelta: boolean;
   /** The method's own tuning options (beyond the shared `target`, `output`, `scores`, `batchSize`, `seed`). */
   readonly options: readonly OptionSpec[];
+  /** How the method explains score(target) − score(contrast); absent: it cannot through its public interface. */
+  readonly contrast?: ContrastForm;
   /** Runs the method. */
   readonly run: AttributionMethod<any>;
 }
@@ -50,6 +59,7 @@ export const attributionMethods = {
     reduction: 'max-abs',
     hasDelta: false,
     options: none,
+    contrast: 'difference',
     run: gradients as AttributionMethod<any>,
   },
   saliency: {
@@ -60,6 +70,7 @@ export const attributionMethods = {
     reduction: 'max-abs',
     hasDelta: false,
     options: none,
+    contrast: 'absolute-difference',
     run: saliency as AttributionMethod<any>,
   },
   'guided-backprop': {
@@ -80,6 +91,7 @@ export const attributionMethods = {
     reduction: 'sum-abs',
     hasDelta: true,
     options: INTEGRATED_GRADIENTS_OPTIONS,
+    contrast: 'difference',
     run: integratedGradients as AttributionMethod<any>,
   },
   'input-x-gradient': {
@@ -90,6 +102,7 @@ export const attributionMethods = {
     reduction: 'sum-abs',
     hasDelta: false,
     options: none,
+    contrast: 'difference',
     run: inputXGradient as AttributionMethod<any>,
   },
   smoothgrad: {
@@ -100,6 +113,7 @@ export const attributionMethods = {
     reduction: 'max-abs',
     hasDelta: false,
     options: SMOOTH_GRAD_OPTIONS,
+    contrast: 'smoothed',
     run: smoothGrad(saliency) as AttributionMethod<any>,
   },
   'grad-cam': {
@@ -130,6 +144,7 @@ export const attributionMethods = {
     reduction: 'max-abs',
     hasDelta: false,
     options: OCCLUSION_OPTIONS,
+    contrast: 'difference',
     run: occlusion as AttributionMethod<any>,
   },
   deeplift: {
@@ -140,6 +155,7 @@ export const attributionMethods = {
     reduction: 'sum-abs',
     hasDelta: true,
     options: DEEPLIFT_OPTIONS,
+    contrast: 'difference',
     run: deeplift as AttributionMethod<any>,
   },
   lrp: {
@@ -150,6 +166,7 @@ export const attributionMethods = {
     reduction: 'sum-abs',
     hasDelta: false,
     options: LRP_OPTIONS,
+    contrast: 'difference',
     run: lrp as AttributionMethod<any>,
   },
 } as const satisfies Record<string, MethodDescriptor>;
