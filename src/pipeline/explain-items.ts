@@ -5,6 +5,7 @@ import type { TargetOption } from '../execution/targets.js';
 import type { ComputeBackend } from '../execution/execution-settings.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
+import { contrastiveAttribution, type ContrastOption } from '../attribution/contrast.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 
 /** What every job that runs a model is told: target, head, scores, seed, chunk size, the methods' options. */
@@ -28,6 +29,8 @@ export interface JobSettings {
 /** Settings of one explain run: the job settings and the method. */
 export interface ExplainSettings extends JobSettings {
   method: AttributionMethodName;
+  /** Explain score(target) − score(contrast) instead (see `contrastiveAttribution`): a class, one per item, or `'rival'`. */
+  contrast?: ContrastOption;
 }
 
 /** The explanation of one model input of an item (models with several inputs). */
@@ -58,6 +61,9 @@ export interface ExplainedItem {
   layer?: string;
   /** Models with several inputs: the attributions and heatmap of each model input. */
   parts?: ExplainedPart[];
+  /** With a contrast: the class whose score was subtracted, and its name. */
+  contrast?: number;
+  contrastName?: string;
 }
 
 /** Explains every item with `settings.method`, in one batched call. */
@@ -67,18 +73,27 @@ export async function explainItems(
   settings: ExplainSettings,
 ): Promise<ExplainedItem[]> {
   return withItemBatch(items, settings.baselines, async (x, baseline) => {
-    const result = await attributionMethods[settings.method].run(model, x, {
-      ...settings.methodOptions,
-      target: settings.target,
-      output: settings.output,
-      scores: settings.scores,
-      batchSize: settings.batchSize,
-      workers: settings.workers,
-      backend: settings.backend,
-      seed: settings.seed,
-      baseline,
-      onProgress: settings.onProgress,
-    });
+    const run =
+      settings.contrast === undefined
+        ? attributionMethods[settings.method].run
+        : (m: ExplainableModel, inputs: tf.Tensor, o: Record<string, unknown>) =>
+            contrastiveAttribution(settings.method, m, inputs, { ...o, contrast: settings.contrast as ContrastOption });
+    const result: AttributionResult & { contrasts?: number[]; contrastNames?: (string | undefined)[] } = await run(
+      model,
+      x,
+      {
+        ...settings.methodOptions,
+        target: settings.target,
+        output: settings.output,
+        scores: settings.scores,
+        batchSize: settings.batchSize,
+        workers: settings.workers,
+        backend: settings.backend,
+        seed: settings.seed,
+        baseline,
+        onProgress: settings.onProgress,
+      },
+    );
     try {
       return explainedRows(model, x, items, result, settings);
     } finally {
@@ -92,9 +107,10 @@ function explainedRows(
   model: ExplainableModel,
   x: tf.Tensor,
   items: InputItem[],
-  result: AttributionResult,
+  result: AttributionResult & { contrasts?: number[]; contrastNames?: (string | undefined)[] },
   settings: ExplainSettings,
 ): ExplainedItem[] {
+  const { contrasts, contrastNames } = result;
   const outputIndex = model.resolveOutput('explain', settings.output);
   const logits = tf.tidy(() =>
     (settings.scores === 'probabilities'
@@ -127,6 +143,7 @@ function explainedRows(
       ? {}
       : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
     ...(parts === undefined ? {} : { parts: parts[i] }),
+    ...(contrasts === undefined ? {} : { contrast: contrasts[i], contrastName: contrastNames?.[i] }),
   }));
 }
 

@@ -12,6 +12,7 @@ import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkTargetOption } from './early-checks.js';
+import { parseTarget } from '../../pipeline/selectors.js';
 
 const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].options.length > 0 ? ` (${attributionMethods[n].options.map((o) => o.flag).join(', ')})` : ''}`).join('\n')}\n`;
 
@@ -27,6 +28,10 @@ export function explainCommand(io: CliIo): Command {
     .option(
       '-o, --out <dir>',
       'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)',
+    )
+    .option(
+      '--contrast <class>',
+      "explain score(target) − score(class): a class index or name, one per input separated by commas, or 'rival' (each input's runner-up)",
     )
     .addHelpText('after', methodsHelp);
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
@@ -48,6 +53,9 @@ export function explainCommand(io: CliIo): Command {
         method,
         baselines,
         preset,
+        ...(options.contrast === undefined
+          ? {}
+          : { contrast: options.contrast === 'rival' ? 'rival' : parseTarget(options.contrast as string) }),
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
