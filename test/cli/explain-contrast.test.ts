@@ -1,7 +1,6 @@
 /** `explain --contrast CLASS|rival`: the margin score(target) − score(contrast), as the library computes it. */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
