@@ -13,8 +13,21 @@ import { writeOutputs } from './staged-output.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import { parseTarget } from '../../pipeline/selectors.js';
+import { MASK_MAPPINGS, type MaskMapping } from '../../signal/listenable.js';
+import { WingbeatsError } from '../../util/errors.js';
 
 const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].options.length > 0 ? ` (${attributionMethods[n].options.map((o) => o.flag).join(', ')})` : ''}`).join('\n')}\n`;
+
+/** Parses `--audio-share` (one clear line naming the flag otherwise). */
+function parseShare(text: string): number {
+  const value = Number(text);
+  if (!(value > 0 && value <= 1))
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--audio-share' must be a number in (0, 1] but got '${text}'.`,
+    );
+  return value;
+}
 
 /** Builds the `explain` command. */
 export function explainCommand(io: CliIo): Command {
@@ -29,6 +42,19 @@ export function explainCommand(io: CliIo): Command {
       '-o, --out <dir>',
       'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)',
     )
+    .option(
+      '--audio',
+      'also split each .wav input into what the model used and what it ignored: NAME.used.wav and NAME.ignored.wav in --out, each classified again (JSON: audio)',
+    )
+    .addOption(
+      new Option(
+        '--audio-mask <mapping>',
+        'how relevance becomes the --audio mask: hard (1 on the top share, else 0) or soft (the rest in proportion)',
+      )
+        .choices([...MASK_MAPPINGS])
+        .default('hard'),
+    )
+    .option('--audio-share <x>', 'share of the most relevant positions counted as used by --audio, in (0, 1]', '0.2')
     .option(
       '--contrast <class>',
       "explain score(target) − score(class): a class index or name, one per input separated by commas, or 'rival' (each input's runner-up)",
@@ -53,6 +79,9 @@ export function explainCommand(io: CliIo): Command {
         method,
         baselines,
         preset,
+        ...(options.audio === true
+          ? { audio: { mapping: options.audioMask as MaskMapping, share: parseShare(options.audioShare as string) } }
+          : {}),
         ...(options.contrast === undefined
           ? {}
           : { contrast: options.contrast === 'rival' ? 'rival' : parseTarget(options.contrast as string) }),
