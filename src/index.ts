@@ -255,7 +255,7 @@ export { metricsJob, metricsSummary } from './pipeline/metrics-job.js';
 export { relevanceMask, splitByPsdGains, splitBySpectrogramMask, MASK_MAPPINGS } from './signal/listenable.js';
 export type { MaskMapping, RelevanceMaskOptions, ListenableParts, MaskStftSettings } from './signal/listenable.js';
 export { encodeWavFloat32 } from './signal/wav-encode.js';
-export { listenableAudio, itemWindow } from './pipeline/listenable-audio.js';
+export { listenableAudio, itemWindow, AUDIO_OPTIONS } from './pipeline/listenable-audio.js';
 export type { AudioJson, AudioPartJson } from './pipeline/listenable-audio.js';
 export type { MetricsDocument, MetricsSettings } from './pipeline/metrics-job.js';
 export { sanityCheck, SANITY_DEFAULT_METHODS } from './evaluation/sanity-check.js';

