@@ -97,6 +97,8 @@ export { interpolate } from './attribution/interpolate.js';
 export { integralApproximation, integrationPoints, integrationMethods } from './attribution/integral-approximation.js';
 export type { IntegrationMethod, IntegrationPoints } from './attribution/integral-approximation.js';
 export { smoothGrad } from './attribution/smooth-grad.js';
+export { contrastiveAttribution, resolveContrasts, contrastMethodNames } from './attribution/contrast.js';
+export type { ContrastOption, ContrastOptions, ContrastiveResult } from './attribution/contrast.js';
 export { gradCam } from './attribution/grad-cam.js';
 export { GRAD_CAM_OPTIONS, lastConvolutionLayer } from './attribution/grad-cam.js';
 export type { GradCamOptions } from './attribution/grad-cam.js';
@@ -138,7 +140,7 @@ export { INTEGRATED_GRADIENTS_OPTIONS } from './attribution/integrated-gradients
 export { SMOOTH_GRAD_OPTIONS } from './attribution/smooth-grad.js';
 export { checkOption, parseOptionText } from './util/option-spec.js';
 export type { OptionSpec, OptionType } from './util/option-spec.js';
-export type { AttributionMethodName, MethodDescriptor } from './attribution/registry.js';
+export type { AttributionMethodName, MethodDescriptor, ContrastForm } from './attribution/registry.js';
 export { disposeAttribution } from './attribution/types.js';
 export type { AttributionMethod, AttributionOptions, AttributionResult } from './attribution/types.js';
 
@@ -234,6 +236,45 @@ export type {
   InputComparison,
   MethodVersusRandom,
 } from './evaluation/compare-with-random.js';
+export { deletion } from './evaluation/deletion.js';
+export type { DeletionOptions } from './evaluation/deletion.js';
+export { insertion } from './evaluation/insertion.js';
+export type { InsertionOptions } from './evaluation/insertion.js';
+export type { CurveSummary, CurveOptions, CurveMode } from './evaluation/perturbation-curves.js';
+export { road, ROAD_FRACTIONS } from './evaluation/road.js';
+export type { RoadOptions } from './evaluation/road.js';
+export { noisyLinearImputation } from './evaluation/noisy-linear-imputation.js';
+export { faithfulnessCorrelation } from './evaluation/faithfulness-correlation.js';
+export type { FaithfulnessCorrelationOptions } from './evaluation/faithfulness-correlation.js';
+export { infidelity, gaussianPerturb } from './evaluation/infidelity.js';
+export type { InfidelityOptions, InfidelityPerturb, InfidelityPerturbation } from './evaluation/infidelity.js';
+export { sensitivityMax, uniformPerturb } from './evaluation/sensitivity-max.js';
+export type { SensitivityMaxOptions, SensitivityPerturb } from './evaluation/sensitivity-max.js';
+export { sparseness } from './evaluation/sparseness.js';
+export { complexity } from './evaluation/complexity.js';
+export { randomLogit } from './evaluation/random-logit.js';
+export type { RandomLogitOptions } from './evaluation/random-logit.js';
+export type { AttributionsLike } from './evaluation/attribution-rows.js';
+export {
+  explanationMetricsOf,
+  explanationMetrics,
+  explanationMetricNames,
+  metricReadings,
+  METRIC_OPTIONS,
+} from './evaluation/explanation-metrics.js';
+export type {
+  ExplanationMetricName,
+  ExplanationMetricsOptions,
+  ExplanationMetricsResult,
+  MetricValue,
+} from './evaluation/explanation-metrics.js';
+export { metricsJob, metricsSummary } from './pipeline/metrics-job.js';
+export { relevanceMask, splitByPsdGains, splitBySpectrogramMask, MASK_MAPPINGS } from './signal/listenable.js';
+export type { MaskMapping, RelevanceMaskOptions, ListenableParts, MaskStftSettings } from './signal/listenable.js';
+export { encodeWavFloat32 } from './signal/wav-encode.js';
+export { listenableAudio, itemWindow, AUDIO_OPTIONS } from './pipeline/listenable-audio.js';
+export type { AudioJson, AudioPartJson } from './pipeline/listenable-audio.js';
+export type { MetricsDocument, MetricsSettings } from './pipeline/metrics-job.js';
 export { sanityCheck, SANITY_DEFAULT_METHODS } from './evaluation/sanity-check.js';
 export type { SanityCheckOptions, SanityCheckResult, SanityCurve } from './evaluation/sanity-check.js';
 export { spearman, pearson, averageRanks } from './evaluation/rank-correlation.js';

@@ -25,6 +25,13 @@ import { GRADIENT_SHAP_OPTIONS, gradientShap } from './gradient-shap.js';
 import { DEEPLIFT_SHAP_OPTIONS, deepliftShap } from './deeplift-shap.js';
 import type { AttributionMethod } from './types.js';
 
+/**
+ * How a method explains the margin score(target) − score(contrast) from its own runs (see src/attribution/contrast.ts):
+ * `'difference'` — its attributions are linear in the explained score, so the margin's are A(target) − A(contrast);
+ * `'absolute-difference'` — |gradients(target) − gradients(contrast)| (saliency); `'smoothed'` — SmoothGrad over that.
+ */
+export type ContrastForm = 'difference' | 'absolute-difference' | 'smoothed';
+
 /** Everything known about one attribution method. */
 export interface MethodDescriptor {
   /** Stable registry and command-line name (`'integrated-gradients'`). */
@@ -41,6 +48,8 @@ export interface MethodDescriptor {
   readonly hasDelta: boolean;
   /** The method's own tuning options (beyond the shared `target`, `output`, `scores`, `batchSize`, `seed`). */
   readonly options: readonly OptionSpec[];
+  /** How the method explains score(target) − score(contrast); absent: it cannot through its public interface. */
+  readonly contrast?: ContrastForm;
   /** Runs the method. */
   readonly run: AttributionMethod<any>;
 }
@@ -57,6 +66,7 @@ export const attributionMethods = {
     reduction: 'max-abs',
     hasDelta: false,
     options: none,
+    contrast: 'difference',
     run: gradients as AttributionMethod<any>,
   },
   saliency: {
@@ -67,6 +77,7 @@ export const attributionMethods = {
     reduction: 'max-abs',
     hasDelta: false,
     options: none,
+    contrast: 'absolute-difference',
     run: saliency as AttributionMethod<any>,
   },
   'guided-backprop': {
@@ -87,6 +98,7 @@ export const attributionMethods = {
     reduction: 'sum-abs',
     hasDelta: true,
     options: INTEGRATED_GRADIENTS_OPTIONS,
+    contrast: 'difference',
     run: integratedGradients as AttributionMethod<any>,
   },
   'input-x-gradient': {
@@ -97,6 +109,7 @@ export const attributionMethods = {
     reduction: 'sum-abs',
     hasDelta: false,
     options: none,
+    contrast: 'difference',
     run: inputXGradient as AttributionMethod<any>,
   },
   smoothgrad: {
@@ -107,6 +120,7 @@ export const attributionMethods = {
     reduction: 'max-abs',
     hasDelta: false,
     options: SMOOTH_GRAD_OPTIONS,
+    contrast: 'smoothed',
     run: smoothGrad(saliency) as AttributionMethod<any>,
   },
   'grad-cam': {
@@ -137,6 +151,7 @@ export const attributionMethods = {
     reduction: 'max-abs',
     hasDelta: false,
     options: OCCLUSION_OPTIONS,
+    contrast: 'difference',
     run: occlusion as AttributionMethod<any>,
   },
   deeplift: {
@@ -147,6 +162,7 @@ export const attributionMethods = {
     reduction: 'sum-abs',
     hasDelta: true,
     options: DEEPLIFT_OPTIONS,
+    contrast: 'difference',
     run: deeplift as AttributionMethod<any>,
   },
   lrp: {
@@ -157,6 +173,7 @@ export const attributionMethods = {
     reduction: 'sum-abs',
     hasDelta: false,
     options: LRP_OPTIONS,
+    contrast: 'difference',
     run: lrp as AttributionMethod<any>,
   },
   'feature-ablation': {

@@ -108,7 +108,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** Relevance rows (one array per example) from the `heatmaps` option, checked against the layout. */
-function heatmapRows(
+export function heatmapRows(
   functionName: string,
   heatmaps: HeatmapsLike,
   batch: number,

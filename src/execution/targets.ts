@@ -8,18 +8,20 @@ export type TargetOption = number | string | readonly (number | string)[];
  * Resolves `target` to one class index per example.
  * @param predictions scores `[batch][classes]` (used for the top class when `target` is omitted)
  * @param labels class names of the head, if known (needed for names)
- * @throws WingbeatsError TARGET_OUT_OF_RANGE / INVALID_ARGUMENT naming `target` and `functionName`
+ * @param argument the option's name in messages (default `'target'`; `'contrast'` for contrast classes)
+ * @throws WingbeatsError TARGET_OUT_OF_RANGE / INVALID_ARGUMENT naming `argument` and `functionName`
  */
 export function resolveTargets(
   functionName: string,
   target: TargetOption | undefined,
   predictions: ArrayLike<number>[],
   labels: readonly string[] | undefined,
+  argument = 'target',
 ): number[] {
   const batch = predictions.length;
   const classes = predictions[0]?.length ?? 0;
   const one = (value: number | string, index: number | null): number => {
-    const arg = index === null ? 'target' : `target[${index}]`;
+    const arg = index === null ? argument : `${argument}[${index}]`;
     if (typeof value === 'string') {
       const found = labels?.indexOf(value) ?? -1;
       if (found >= 0) return found;
@@ -50,8 +52,8 @@ export function resolveTargets(
     if (target.length !== batch) {
       throw argumentError(
         functionName,
-        'target',
-        `one target per example (${batch})`,
+        argument,
+        `one ${argument} per example (${batch})`,
         described(`${target.length} targets`),
       );
     }
@@ -61,5 +63,5 @@ export function resolveTargets(
     const index = one(target, null);
     return new Array<number>(batch).fill(index);
   }
-  throw argumentError(functionName, 'target', 'a class index, a class name, or one per example', target);
+  throw argumentError(functionName, argument, 'a class index, a class name, or one per example', target);
 }

@@ -32,7 +32,7 @@ export interface EvaluationDocument {
   /** Every distinct warning about the inputs. */
   warnings: string[];
   /** How to read AOPC and AUC: which direction is better, in which unit, against what. */
-  reading: { aopc: string; auc: string };
+  reading: { aopc: string; auc: string; replacement: string };
   methods: AttributionMethodName[];
   fraction: number;
   step: number;
@@ -47,11 +47,21 @@ export interface EvaluationDocument {
 }
 
 /** How to read AOPC and AUC, for the JSON document and the text output. */
-export function evaluationReading(scores: string): { aopc: string; auc: string } {
+export function evaluationReading(
+  scores: string,
+  statistics = 'input',
+): { aopc: string; auc: string; replacement: string } {
   const unit = scores === 'probabilities' ? 'probability' : 'logit';
   return {
     aopc: `AOPC: mean drop of the target ${unit} while the most relevant positions are replaced, in ${unit} units; higher is better (the explanation found what the model uses), and it should exceed the random orders' AOPC ("over random" > 0). Negative: the score rose.`,
     auc: 'AUC: area under the target score curve divided by the unflipped score, over the fraction flipped (0 to --fraction); lower is better (the score fell faster); n/a when the unflipped score is not positive.',
+    replacement: `Flipped positions were replaced, all channels of a position together, by mean + std·z (one standard-normal z per flipped position, seeded) with mean and std per value from ${
+      statistics === 'batch-norm'
+        ? "the model's input batch normalisation (the training data's statistics)"
+        : statistics === 'given'
+          ? 'the --stats file'
+          : "each input's own values"
+    }. Positions are ordered by the heatmap (|attribution|, so negative evidence is flipped as early as positive evidence, and flipping it can raise the score). "No better than random" can mean the explanation is unfaithful, or that these replacement values are themselves unlike the data (an input far from the training data, whose replaced bins look like nothing the model saw); evaluate --metrics deletion,insertion,road compares orders over one removal and with imputation instead.`,
   };
 }
 
@@ -89,7 +99,7 @@ export async function evaluationJob(
     model: modelJson(model, settings.output),
     head,
     warnings: [...new Set(items.flatMap((i) => i.warnings))],
-    reading: evaluationReading(comparison.scores),
+    reading: evaluationReading(comparison.scores, comparison.statistics),
     methods: settings.methods,
     fraction: settings.fraction,
     step: settings.flipStep,
@@ -144,5 +154,5 @@ export function evaluationSummary(document: EvaluationDocument): string {
     );
     return `${r.input}: head '${r.head}', target ${r.targetName ?? r.target}; random orders AOPC ${r.random.aopc.mean.toFixed(3)} ± ${r.random.aopc.std.toFixed(3)} ${unit}s\n${methods.join('\n')}\n`;
   });
-  return `${lines.join('')}${document.reading.aopc}\n${document.reading.auc}\n`;
+  return `${lines.join('')}${document.reading.aopc}\n${document.reading.auc}\n${document.reading.replacement}\n`;
 }

@@ -6,6 +6,7 @@ import type { EngineChoice } from '../execution/execution-settings.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
 import type { FeatureGroup } from '../attribution/feature-groups.js';
+import { contrastiveAttribution, type ContrastOption } from '../attribution/contrast.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 
 /** What every job that runs a model is told: target, head, scores, seed, chunk size, the methods' options. */
@@ -29,6 +30,8 @@ export interface JobSettings {
 /** Settings of one explain run: the job settings and the method. */
 export interface ExplainSettings extends JobSettings {
   method: AttributionMethodName;
+  /** Explain score(target) − score(contrast) instead (see `contrastiveAttribution`): a class, one per item, or `'rival'`. */
+  contrast?: ContrastOption;
 }
 
 /** The explanation of one model input of an item (models with several inputs). */
@@ -67,6 +70,9 @@ export interface ExplainedItem {
   standardErrors?: number[];
   fitR2?: number;
   f0Hz?: number;
+  /** With a contrast: the class whose score was subtracted, and its name. */
+  contrast?: number;
+  contrastName?: string;
 }
 
 /** Explains every item with `settings.method`, in one batched call. */
@@ -76,20 +82,29 @@ export async function explainItems(
   settings: ExplainSettings,
 ): Promise<ExplainedItem[]> {
   return withItemBatch(items, settings.baselines, async (x, baseline) => {
-    const result = await attributionMethods[settings.method].run(model, x, {
-      ...settings.methodOptions,
-      target: settings.target,
-      output: settings.output,
-      scores: settings.scores,
-      batchSize: settings.batchSize,
-      workers: settings.workers,
-      engine: settings.engine,
-      seed: settings.seed,
-      baseline,
-      // Group methods: the Hz of each frequency index, for the groups' Hz ranges and the harmonics.
-      ...(items[0]?.axes === undefined ? {} : { frequencyHz: items[0].axes.frequencyHz }),
-      onProgress: settings.onProgress,
-    });
+    const run =
+      settings.contrast === undefined
+        ? attributionMethods[settings.method].run
+        : (m: ExplainableModel, inputs: tf.Tensor, o: Record<string, unknown>) =>
+            contrastiveAttribution(settings.method, m, inputs, { ...o, contrast: settings.contrast as ContrastOption });
+    const result: AttributionResult & { contrasts?: number[]; contrastNames?: (string | undefined)[] } = await run(
+      model,
+      x,
+      {
+        ...settings.methodOptions,
+        target: settings.target,
+        output: settings.output,
+        scores: settings.scores,
+        batchSize: settings.batchSize,
+        workers: settings.workers,
+        engine: settings.engine,
+        seed: settings.seed,
+        baseline,
+        // Group methods: the Hz of each frequency index, for the groups' Hz ranges and the harmonics.
+        ...(items[0]?.axes === undefined ? {} : { frequencyHz: items[0].axes.frequencyHz }),
+        onProgress: settings.onProgress,
+      },
+    );
     try {
       return explainedRows(model, x, items, result, settings);
     } finally {
@@ -103,9 +118,10 @@ function explainedRows(
   model: ExplainableModel,
   x: tf.Tensor,
   items: InputItem[],
-  result: AttributionResult,
+  result: AttributionResult & { contrasts?: number[]; contrastNames?: (string | undefined)[] },
   settings: ExplainSettings,
 ): ExplainedItem[] {
+  const { contrasts, contrastNames } = result;
   const outputIndex = model.resolveOutput('explain', settings.output);
   const logits = tf.tidy(() =>
     (settings.scores === 'probabilities'
@@ -140,6 +156,7 @@ function explainedRows(
       : { layerMap: layerMap.slice(i * layerMapSize, (i + 1) * layerMapSize), layerMapShape, layer: result.layer }),
     ...(parts === undefined ? {} : { parts: parts[i] }),
     ...groupFields(result, i),
+    ...(contrasts === undefined ? {} : { contrast: contrasts[i], contrastName: contrastNames?.[i] }),
   }));
 }
 

@@ -6,6 +6,8 @@ import { explanationFiles } from './explanation-files.js';
 import type { InputItem } from './input-sources.js';
 import { jsonFile, safeRelativePath, type OutputFile } from './output-files.js';
 import { modelJson, resultJson } from './result-json.js';
+import { listenableAudio } from './listenable-audio.js';
+import type { RelevanceMaskOptions } from '../signal/listenable.js';
 
 /** The `explain --json` document (DESIGN.md). */
 export interface ExplainDocument {
@@ -21,13 +23,14 @@ export interface ExplainDocument {
 
 /**
  * Explains `items` with `settings.method` and returns the document, the rows, and the files (`explain.json` and, per
- * item, attributions .json/.npy, heatmap .npy and the chart).
+ * item, attributions .json/.npy, heatmap .npy and the chart; with `audio`, the used and ignored parts of each recording
+ * as `NAME.used.wav` and `NAME.ignored.wav`, each classified again in the result's `audio` entry).
  * @example const { document, files } = await explainJob(model, items, { method: 'saliency' });
  */
 export async function explainJob(
   model: ExplainableModel,
   items: InputItem[],
-  settings: ExplainSettings & { preset?: FeaturePresetName },
+  settings: ExplainSettings & { preset?: FeaturePresetName; audio?: RelevanceMaskOptions },
 ): Promise<{ document: ExplainDocument; rows: ExplainedItem[]; files: OutputFile[] }> {
   const head = model.resolveOutput('explain', settings.output);
   const rows = await explainItems(model, items, settings);
@@ -41,6 +44,10 @@ export async function explainJob(
     ...(preset === undefined ? {} : { preset }),
     results: rows.map((row) => resultJson(row, fromRecording)),
   };
+  // --audio: the used and ignored parts of every recording, classified again (files NAME.used.wav, NAME.ignored.wav).
+  const audio =
+    settings.audio === undefined ? undefined : listenableAudio(model, rows, { ...settings.audio, outputIndex: head });
+  audio?.audio.forEach((entry, i) => (document.results[i].audio = entry));
   const files = rows.flatMap((row) =>
     explanationFiles(`${safeRelativePath(row.item.name)}.${method}`, row, {
       model,
@@ -50,5 +57,5 @@ export async function explainJob(
       subtitle: `${row.item.name} — ${model.name}`,
     }),
   );
-  return { document, rows, files: [...files, jsonFile('explain.json', document)] };
+  return { document, rows, files: [...files, ...(audio?.files ?? []), jsonFile('explain.json', document)] };
 }

@@ -20,6 +20,8 @@ import {
   type ReportTable,
 } from '../render/html-report.js';
 import { audioDataUrl } from '../render/audio-data-url.js';
+import { listenableAudio, type AudioJson } from './listenable-audio.js';
+import type { RelevanceMaskOptions } from '../signal/listenable.js';
 import { formatFrequencyBands } from '../summary/frequency-bands.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
@@ -28,6 +30,23 @@ import { jsonFile, type OutputFile } from './output-files.js';
 import { explainedItemSpec } from './explanation-files.js';
 import { itemsToBatch, type InputItem } from './input-sources.js';
 
+/** The two players of an explanation: what the model used and what it ignored, with what the model makes of each. */
+function audioPlayers(
+  audio: AudioJson,
+  parts: { used: Float32Array; ignored: Float32Array; sampleRate: number },
+): { label: string; dataUrl: string }[] {
+  const label = (kind: 'used' | 'ignored', part: AudioJson['used']): string =>
+    `${kind === 'used' ? 'What the model used' : 'What it ignored'}: classified as ${
+      part.predicted === null
+        ? 'nothing (silent)'
+        : `${part.predictedName ?? `class ${part.predicted}`} (p = ${(part.probability ?? 0).toFixed(3)})`
+    }`;
+  return [
+    { label: label('used', audio.used), dataUrl: audioDataUrl(parts.used, parts.sampleRate) },
+    { label: label('ignored', audio.ignored), dataUrl: audioDataUrl(parts.ignored, parts.sampleRate) },
+  ];
+}
+
 /** Settings of one report. */
 export interface ExplanationReportSettings extends JobSettings {
   methods: readonly AttributionMethodName[];
@@ -35,6 +54,8 @@ export interface ExplanationReportSettings extends JobSettings {
   preset?: FeaturePresetName;
   title: string;
   description?: string;
+  /** Add players of what the model used and ignored under every explanation of a recording (see `listenableAudio`). */
+  audio?: RelevanceMaskOptions;
 }
 
 /** A picture of the model input alone (spectrum line, or the spectrogram in dB), shown once per recording. */
@@ -183,8 +204,21 @@ export async function buildExplanationReport(
       const svg = await renderChartSvg(
         explainedItemSpec(row, { model, head, method, preset: settings.preset, layout: 'attribution-only' }),
       );
-      explanations.push({ image: { svg }, caption: explanationCaption(row, method) });
-      results.push({ method, ...resultJson(row, item.recording !== undefined) });
+      const listen =
+        settings.audio === undefined || item.recording === undefined
+          ? undefined
+          : listenableAudio(model, [row], { ...settings.audio, outputIndex: head });
+      const players = listen?.audio[0] === undefined ? undefined : audioPlayers(listen.audio[0], listen.parts[0]);
+      explanations.push({
+        image: { svg },
+        caption: explanationCaption(row, method),
+        ...(players === undefined ? {} : { audio: players }),
+      });
+      results.push({
+        method,
+        ...resultJson(row, item.recording !== undefined),
+        ...(listen === undefined ? {} : { audio: listen.audio[0] }),
+      });
     }
     reportItems.push({
       name: item.name,

@@ -48,7 +48,9 @@ export function explainedItemLine(row: ExplainedItem, method: string): string {
       : `, completeness gap ${row.delta.toExponential(2)} (${formatShare(relative)} of |f(x) − f(baseline)|)`;
   const bands = row.groupAttributions === undefined ? itemFrequencyBands(row) : [];
   const groups = row.groupAttributions === undefined ? '' : `; ${strongestGroups(row)}`;
-  return `${row.item.name}: ${method} of head '${row.head}' for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${gap}${bands.length === 0 ? '' : `; most relevant: ${formatFrequencyBands(bands)}`}${groups}\n`;
+  const against =
+    row.contrast === undefined ? '' : ` against ${row.contrastName ?? `class ${row.contrast}`} (score difference)`;
+  return `${row.item.name}: ${method} of head '${row.head}' for ${name}${p === undefined ? '' : ` (p = ${p.toFixed(3)})`}${against}${gap}${bands.length === 0 ? '' : `; most relevant: ${formatFrequencyBands(bands)}`}${groups}\n`;
 }
 
 function formatShare(value: number | undefined): string {
@@ -70,6 +72,9 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
     ...(row.item.axes === undefined ? {} : { axes: row.item.axes, frequencyBands: itemFrequencyBands(row) }),
     target: row.target,
     ...(row.targetName === undefined ? {} : { targetName: row.targetName }),
+    ...(row.contrast === undefined
+      ? {}
+      : { contrast: row.contrast, ...(row.contrastName === undefined ? {} : { contrastName: row.contrastName }) }),
     logits: row.logits,
     probabilities: row.probabilities ?? null,
     // Several model inputs: one attributions array and one heatmap per model input, in input order.

@@ -22,6 +22,8 @@ export interface ReportFigure {
   caption?: string;
   /** Alternative text (default: the caption). */
   alt?: string;
+  /** Audio players under the picture (e.g. what the model used and ignored), each with a label. */
+  audio?: { label: string; dataUrl: string }[];
 }
 
 /** Class probabilities of one output head. */
@@ -118,6 +120,7 @@ tr.target .bar span{background:#0072b2}
 .head{margin:0 0 14px}
 .head caption{text-align:left;font-weight:600;padding:0 0 4px;color:#3e4c59}
 .waveform{margin:4px 0 0}
+.part{font-size:12px;color:#3e4c59;margin:6px 0 0}
 p{margin:0 0 10px}
 footer{color:#7b8794;font-size:12px;text-align:center;margin-top:28px}
 `;
@@ -166,7 +169,13 @@ function figureHtml(figure: ReportFigure, where: string): string {
     size = ` width="${Math.round(width / scale)}" height="${Math.round(height / scale)}"`;
   }
   const caption = figure.caption !== undefined ? `<figcaption>${escapeHtml(figure.caption)}</figcaption>` : '';
-  return `<figure><img src="${src}"${size} alt="${escapeHtml(alt)}">${caption}</figure>`;
+  const players = (figure.audio ?? [])
+    .map(
+      (a, i) =>
+        `<div class="part">${escapeHtml(a.label)}<audio controls preload="none" src="${checkAudioUrl(a.dataUrl, `${where}.audio[${i}].dataUrl`)}"></audio></div>`,
+    )
+    .join('');
+  return `<figure><img src="${src}"${size} alt="${escapeHtml(alt)}">${caption}${players}</figure>`;
 }
 
 function formatProbability(p: number): string {

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareWithRandom } from '../../src/evaluation/compare-with-random.js';
+import { explanationMetricsOf } from '../../src/evaluation/explanation-metrics.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
 import { useWasm } from '../helpers.js';
 import { conv1dNet, randomBatch } from '../tiny-models.js';
@@ -178,4 +179,63 @@ test('evaluate errors: one line on stderr naming the option, exit code 1', async
     assert.equal(stdout, '');
     assert.match(stderr, pattern);
   }
+});
+
+test('evaluate --metrics --json: results[i].metrics[method][metric] as the library computes them, with readings', async () => {
+  const { modelFile, inputFile, inputs } = await fixtures();
+  const argv = [
+    'evaluate',
+    '--model',
+    modelFile,
+    '--input',
+    inputFile,
+    '--methods',
+    'saliency,input-x-gradient',
+    '--metrics',
+    'deletion,infidelity,sensitivity-max,sparseness',
+    '--perturbations',
+    '4',
+    '--noise-stdev',
+    '0.1',
+    '--radius',
+    '0.05',
+    '--normalize',
+    '--random-seeds',
+    '2',
+    '--step',
+    '0.1',
+    '--seed',
+    '3',
+    '--json',
+  ];
+  const { code, stdout, stderr } = await runCli(argv);
+  assert.equal(code, 0, stderr);
+  const document = JSON.parse(stdout);
+  assert.deepEqual(document.metrics, ['deletion', 'infidelity', 'sensitivity-max', 'sparseness']);
+  assert.match(document.reading.infidelity, /N\(0, 0\.1²\)/);
+  assert.match(document.reading['sensitivity-max'], /U\(−0\.05, 0\.05\)/);
+  assert.equal(document.better.deletion, 'lower');
+  const model = await loadModelFile(modelFile);
+  const x = tf.tensor(inputs);
+  const library = await explanationMetricsOf(model, x, {
+    methods: ['saliency', 'input-x-gradient'],
+    metrics: ['deletion', 'infidelity', 'sensitivity-max', 'sparseness'],
+    perturbations: 4,
+    noiseStdev: 0.1,
+    radius: 0.05,
+    normalize: true,
+    randomSeeds: 2,
+    fraction: 0.25,
+    step: 0.1,
+    seed: 3,
+  });
+  x.dispose();
+  model.dispose();
+  assert.deepEqual(
+    document.results.map((r: { metrics: unknown }) => r.metrics),
+    JSON.parse(JSON.stringify(library.results.map((r) => r.metrics))),
+  );
+  const bad = await runCli(['evaluate', '--model', modelFile, '--input', inputFile, '--metrics', 'deletion,nope']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /'--metrics' must be a comma-separated list of .* but got 'nope'/);
 });

@@ -1,8 +1,11 @@
 /** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
 import { Command, Option } from 'commander';
+import { WingbeatsError } from '../../util/errors.js';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { EVALUATION_OPTIONS } from '../../evaluation/compare-with-random.js';
 import { evaluationJob, evaluationSummary } from '../../pipeline/evaluation-job.js';
+import { METRIC_OPTIONS, checkMetricNames, explanationMetricNames } from '../../evaluation/explanation-metrics.js';
+import { metricsJob, metricsSummary } from '../../pipeline/metrics-job.js';
 import { loadPixelStatistics } from '../pixel-statistics-file.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { specValues, addSpecOptions } from './method-options.js';
@@ -12,6 +15,22 @@ import { createProgress } from './progress.js';
 import { emitJob } from './emit-job.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkMemoryEstimate } from './memory-estimate.js';
+
+/** Parses `--metrics a,b` against the metric registry (one clear line naming the flag otherwise). */
+function parseMetricList(text: string): ReturnType<typeof checkMetricNames> {
+  const names = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const unknown = names.find((n) => !(explanationMetricNames as string[]).includes(n));
+  if (names.length === 0 || unknown !== undefined) {
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--metrics' must be a comma-separated list of ${explanationMetricNames.join(', ')} but got '${unknown ?? text}'.`,
+    );
+  }
+  return checkMetricNames('evaluate', names);
+}
 
 /** Builds the `evaluate` command. */
 export function evaluateCommand(io: CliIo): Command {
@@ -25,6 +44,10 @@ export function evaluateCommand(io: CliIo): Command {
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
       'saliency',
     )
+    .option(
+      '--metrics <names>',
+      `comma-separated explanation metrics instead of the pixel-flipping curves (${explanationMetricNames.join(', ')})`,
+    )
     .addOption(
       new Option(
         '--stats <file>',
@@ -32,7 +55,7 @@ export function evaluateCommand(io: CliIo): Command {
       ).default(undefined, "the model's input batch norm, else each input's own mean and std"),
     )
     .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
-  addCommonOptions(addJobOptions(addSpecOptions(command, EVALUATION_OPTIONS)));
+  addCommonOptions(addJobOptions(addSpecOptions(addSpecOptions(command, EVALUATION_OPTIONS), METRIC_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
@@ -54,6 +77,29 @@ export function evaluateCommand(io: CliIo): Command {
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
       const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
+      if (options.metrics !== undefined) {
+        const metrics = parseMetricList(options.metrics as string);
+        const tuning = specValues(options, METRIC_OPTIONS) as {
+          perturbations: number;
+          normalize: boolean;
+          radius: number;
+          subsetFraction: number;
+        };
+        const job = await metricsJob(model, items, {
+          ...settings,
+          ...own,
+          ...tuning,
+          noiseStdev: Number(settings.methodOptions?.noiseStdev ?? 0.15),
+          methods,
+          metrics,
+          statistics,
+          baselines,
+          onProgress: (d, t) => progress.update(d, t),
+        });
+        progress.done();
+        await emitJob(io, options, job, metricsSummary);
+        return;
+      }
       const job = await evaluationJob(model, items, {
         ...settings,
         ...own,

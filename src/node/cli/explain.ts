@@ -12,6 +12,10 @@ import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkTargetOption } from './early-checks.js';
+import { parseTarget } from '../../pipeline/selectors.js';
+import type { MaskMapping } from '../../signal/listenable.js';
+import { AUDIO_OPTIONS } from '../../pipeline/listenable-audio.js';
+import { addSpecOptions, specValues } from './method-options.js';
 
 const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].options.length > 0 ? ` (${attributionMethods[n].options.map((o) => o.flag).join(', ')})` : ''}`).join('\n')}\n`;
 
@@ -28,10 +32,15 @@ export function explainCommand(io: CliIo): Command {
       '-o, --out <dir>',
       'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)',
     )
+    .option(
+      '--contrast <class>',
+      "explain score(target) − score(class): a class index or name, one per input separated by commas, or 'rival' (each input's runner-up)",
+    )
     .addHelpText('after', methodsHelp);
-  addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
+  addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const method = options.method as AttributionMethodName;
+    const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
@@ -49,6 +58,10 @@ export function explainCommand(io: CliIo): Command {
         method,
         baselines,
         preset,
+        ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
+        ...(options.contrast === undefined
+          ? {}
+          : { contrast: options.contrast === 'rival' ? 'rival' : parseTarget(options.contrast as string) }),
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();

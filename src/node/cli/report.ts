@@ -1,6 +1,9 @@
 /** `wingbeats-xai report`: several methods side by side for a model and recordings or inputs, as one HTML file. */
 import path from 'node:path';
 import { Command } from 'commander';
+import type { MaskMapping } from '../../signal/listenable.js';
+import { AUDIO_OPTIONS } from '../../pipeline/listenable-audio.js';
+import { addSpecOptions, specValues } from './method-options.js';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { reportJob } from '../../pipeline/explanation-report.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
@@ -25,9 +28,10 @@ export function reportCommand(io: CliIo): Command {
     )
     .option('--title <text>', 'report title')
     .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report');
-  addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
+  addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
+    const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
@@ -45,6 +49,7 @@ export function reportCommand(io: CliIo): Command {
         baselines,
         preset: itemsPreset(items, model, options.preset),
         title,
+        ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();

@@ -1,0 +1,147 @@
+/**
+ * `explain --audio`: per explained recording, the window the model heard split into what it used and what it ignored
+ * (src/signal/listenable.ts), each part classified again by the model — a faithfulness check a biologist can hear.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import { computeFeatures } from '../signal/features.js';
+import { normalisePeak } from '../signal/normalise.js';
+import { resampleTo } from '../signal/resample.js';
+import type { OptionSpec } from '../util/option-spec.js';
+import {
+  MASK_MAPPINGS,
+  relevanceMask,
+  splitByPsdGains,
+  splitBySpectrogramMask,
+  type ListenableParts,
+  type RelevanceMaskOptions,
+} from '../signal/listenable.js';
+import { encodeWavFloat32 } from '../signal/wav-encode.js';
+import type { ExplainedItem } from './explain-items.js';
+import { safeRelativePath, type OutputFile } from './output-files.js';
+
+/** The `--audio` options of `explain` and `report`, as specs (flags, defaults, ranges, help). */
+export const AUDIO_OPTIONS = [
+  {
+    name: 'audio',
+    flag: '--audio',
+    type: 'boolean',
+    default: false,
+    help: "split each .wav input into what the model used and what it ignored, each classified again (explain: NAME.used.wav and NAME.ignored.wav in --out and JSON 'audio'; report: two players under every explanation)",
+  },
+  {
+    name: 'audioMask',
+    flag: '--audio-mask',
+    type: 'choice',
+    choices: MASK_MAPPINGS,
+    default: 'hard',
+    help: 'how relevance becomes the --audio mask: hard (1 on the top share, 0 elsewhere) or soft (the rest in proportion to its relevance)',
+  },
+  {
+    name: 'audioShare',
+    flag: '--audio-share',
+    type: 'number',
+    default: 0.2,
+    min: 0,
+    max: 1,
+    help: 'share of the most relevant positions that --audio counts as used',
+  },
+] as const satisfies readonly OptionSpec[];
+
+/** One part as the JSON document shows it. */
+export interface AudioPartJson {
+  /** File name (relative to the output folder). */
+  file: string;
+  /** The class the model gives this part (null for a silent part, which has no features). */
+  predicted: number | null;
+  predictedName?: string;
+  /** Its probability (softmax of the head's logits). */
+  probability: number | null;
+}
+
+/** The `audio` entry of one result. */
+export interface AudioJson {
+  /** How the mask was made from the heatmap. */
+  mask: Required<RelevanceMaskOptions>;
+  sampleRate: number;
+  used: AudioPartJson;
+  ignored: AudioPartJson;
+}
+
+/** The window of the recording that the item's features were computed from, at the preset's rate (before peak normalisation). */
+export function itemWindow(row: ExplainedItem): { signal: Float32Array; sampleRate: number } {
+  const { recording, features } = row.item;
+  if (recording === undefined || features === undefined || row.parts !== undefined) {
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--audio' needs .wav inputs explained with a feature preset, but '${row.item.name}' is not one.`,
+    );
+  }
+  const resampled =
+    recording.sampleRate === features.sampleRate
+      ? recording.samples
+      : resampleTo(recording.samples, recording.sampleRate, features.sampleRate);
+  const signal = new Float32Array(features.settings.windowLength);
+  const end = Math.min(resampled.length, features.start + signal.length);
+  for (let t = features.start; t < end; t++) signal[t - features.start] = resampled[t];
+  return { signal, sampleRate: features.sampleRate };
+}
+
+/**
+ * The used and ignored parts of each explained recording, classified again: returns per row its `audio` entry and the
+ * two WAV files (`NAME.used.wav`, `NAME.ignored.wav`, 32-bit float at the preset's rate, the window the model heard),
+ * and the parts themselves.
+ * Throws INVALID_ARGUMENT for items that are not recordings.
+ */
+export function listenableAudio(
+  model: ExplainableModel,
+  rows: readonly ExplainedItem[],
+  options: RelevanceMaskOptions & { outputIndex: number },
+): { audio: AudioJson[]; files: OutputFile[]; parts: (ListenableParts & { sampleRate: number })[] } {
+  const mask = { mapping: options.mapping ?? 'hard', share: options.share ?? 0.2 };
+  const labels = model.labels(options.outputIndex);
+  const files: OutputFile[] = [];
+  const split: (ListenableParts & { sampleRate: number })[] = [];
+  const audio = rows.map((row): AudioJson => {
+    const { signal, sampleRate } = itemWindow(row);
+    const settings = (row.item.features as NonNullable<ExplainedItem['item']['features']>).settings;
+    // The model saw the peak-normalised window; the parts are split from it, so they add up to what it heard.
+    const heard = settings.normalisation === 'peak' ? Float32Array.from(normalisePeak(signal)) : signal;
+    const gains = relevanceMask(row.heatmap, mask);
+    let parts;
+    if (settings.kind === 'psd') parts = splitByPsdGains(heard, gains, settings.fftLength);
+    else {
+      // Heatmap rows run from the highest bin down; the mask wants bin 0 first.
+      const [bins, frames] = row.heatmapShape;
+      const flipped = new Float32Array(bins * frames);
+      for (let r = 0; r < bins; r++) flipped.set(gains.subarray(r * frames, (r + 1) * frames), (bins - 1 - r) * frames);
+      parts = splitBySpectrogramMask(heard, flipped, bins, frames, settings);
+    }
+    split.push({ ...parts, sampleRate });
+    const base = safeRelativePath(row.item.name);
+    const entry = (kind: 'used' | 'ignored', samples: Float32Array): AudioPartJson => {
+      const file = `${base}.${kind}.wav`;
+      files.push({ name: file, bytes: encodeWavFloat32(samples, sampleRate) });
+      if (!samples.some((v) => v !== 0)) return { file, predicted: null, probability: null };
+      const { data, shape } = computeFeatures(samples, settings);
+      const probabilities = tf.tidy(() =>
+        Array.from(
+          model
+            .run(tf.tensor(data, [1, ...shape]), { outputIndex: options.outputIndex, scores: 'probabilities' })
+            .dataSync(),
+        ),
+      );
+      let best = 0;
+      for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[best]) best = c;
+      return {
+        file,
+        predicted: best,
+        ...(labels?.[best] === undefined ? {} : { predictedName: labels[best] }),
+        probability: probabilities[best],
+      };
+    };
+    return { mask, sampleRate, used: entry('used', parts.used), ignored: entry('ignored', parts.ignored) };
+  });
+  return { audio, files, parts: split };
+}
