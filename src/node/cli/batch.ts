@@ -11,6 +11,7 @@ import { lockFolder } from '../folder-lock.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-list.js';
 import { withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
@@ -26,11 +27,7 @@ function outcomeLine(o: BatchFileResult): string {
 
 /** Builds the `batch` command. */
 export function batchCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('batch').description(
-      'explain a folder or list of recordings with one or more methods; resumable, one folder per file',
-    ),
-  )
+  const command = addModelInputOptions(new Command('batch').description(commandSummary('batch')))
     .option(
       '--methods <names>',
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,

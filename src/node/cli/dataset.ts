@@ -12,6 +12,7 @@ import { resolveShard } from '../../dataset/shard.js';
 import { explainDataset } from '../dataset/explain-dataset.js';
 import { mergeDataset, type DatasetTableResult } from '../dataset/merge.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-list.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { withModel } from './open-model.js';
@@ -71,9 +72,7 @@ function mergeCommand(io: CliIo): Command {
 /** Builds the `dataset` command (with its `merge` sub-command). */
 export function datasetCommand(io: CliIo): Command {
   const command = new Command('dataset')
-    .description(
-      'explain a whole labelled data set into one Parquet table with class-wise summaries; shardable over a cluster, resumable',
-    )
+    .description(commandSummary('dataset'))
     .option('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
     .option(
       '-i, --input <dir|csv>',

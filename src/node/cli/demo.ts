@@ -15,6 +15,7 @@ import { renderReport } from '../../render/html-report.js';
 import { demoAssetPaths, loadDemoModel } from '../demo-assets.js';
 import { readSources } from '../read-files.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-list.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
 import { createProgress } from './progress.js';
@@ -35,7 +36,7 @@ const DESCRIPTION =
 /** Builds the `demo` command. */
 export function demoCommand(io: CliIo): Command {
   const command = new Command('demo')
-    .description('explain the shipped demo model on the shipped synthetic recordings and write an HTML report')
+    .description(commandSummary('demo'))
     .option('-o, --out <dir>', 'folder for report.html and demo.json', 'wingbeats-xai-demo');
   addCommonOptions(addSpecOptions(command, REQUEST_OPTIONS.slice(0, 1)));
   command.action(async (options: CommonOptions & Record<string, any>) => {

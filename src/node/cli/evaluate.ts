@@ -5,6 +5,7 @@ import { EVALUATION_OPTIONS } from '../../evaluation/compare-with-random.js';
 import { evaluationJob, evaluationSummary } from '../../pipeline/evaluation-job.js';
 import { loadPixelStatistics } from '../pixel-statistics-file.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-list.js';
 import { specValues, addSpecOptions } from './method-options.js';
 import { readBaselineFile, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
@@ -15,11 +16,7 @@ import { checkMemoryEstimate } from './memory-estimate.js';
 
 /** Builds the `evaluate` command. */
 export function evaluateCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('evaluate').description(
-      'pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)',
-    ),
-  )
+  const command = addModelInputOptions(new Command('evaluate').description(commandSummary('evaluate')))
     .option(
       '--methods <names>',
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,

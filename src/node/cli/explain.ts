@@ -4,6 +4,7 @@ import { attributionMethodNames, attributionMethods, type AttributionMethodName 
 import { explainJob } from '../../pipeline/explain-job.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-list.js';
 import { explainedItemLine } from '../../pipeline/result-json.js';
 import { readBaselineFile, withModel } from './open-model.js';
 import { readModelInputItems } from './read-model-inputs.js';
@@ -17,12 +18,7 @@ const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padE
 
 /** Builds the `explain` command. */
 export function explainCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('explain').description(
-      "explain a model's prediction for a recording (.wav) or model inputs (.npy, .json)",
-    ),
-    'per-model-input',
-  )
+  const command = addModelInputOptions(new Command('explain').description(commandSummary('explain')), 'per-model-input')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option(
       '-o, --out <dir>',

@@ -5,6 +5,7 @@ import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, type FeaturePresetName } from '.
 import { featuresJob } from '../../pipeline/features-job.js';
 import { readWavFile } from '../read-wav-file.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-list.js';
 import { listInputFiles } from '../input-paths.js';
 import { safeRelativePath } from '../../pipeline/output-files.js';
 import { writeOutputs } from './staged-output.js';
@@ -13,7 +14,7 @@ import { checkOutputFolder } from './output-target.js';
 /** Builds the `features` command. */
 export function featuresCommand(io: CliIo): Command {
   const command = new Command('features')
-    .description('turn recordings into the model input of a preset (Welch PSD or spectrogram image)')
+    .description(commandSummary('features'))
     .requiredOption(
       '-i, --input <paths...>',
       '.wav recordings (any rate, PCM or float, mono or multichannel), or folders of them (searched recursively)',

@@ -2,7 +2,7 @@
 import { setupBackend } from '../../execution/backend.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { loadModelFile } from '../load-model-file.js';
-import { useOnnxBackend } from '../onnx/onnx-backend.js';
+import { registerComputeBackend, resolveComputeBackend } from '../../execution/compute-backend.js';
 import {
   readBaselines,
   readInputSources,
@@ -19,8 +19,20 @@ import { writeWarnings, type CliIo } from './common.js';
  */
 export async function openModel(io: CliIo, path: string): Promise<ExplainableModel> {
   await setupBackend({ warn: (message) => io.stderr(`${message}\n`) });
-  useOnnxBackend({ warn: (message) => io.stderr(`${message}\n`) });
+  registerOnnxOnDemand(io);
   return loadModelFile(path);
+}
+
+/**
+ * Registers `--backend onnx` so that its modules (the ONNX compiler, protobufjs, ONNX Runtime) load only when a
+ * command runs on it: the first call loads them, registers the real backend and hands the model to it.
+ */
+function registerOnnxOnDemand(io: CliIo): void {
+  registerComputeBackend('onnx', async (model, threads) => {
+    const { useOnnxBackend } = await import('../onnx/onnx-backend.js');
+    useOnnxBackend({ warn: (message) => io.stderr(`${message}\n`) });
+    return (await resolveComputeBackend('backend', model, 'onnx', threads)) === 'onnx';
+  });
 }
 
 /** Runs `body` with the model at `path` opened ({@link openModel}) and frees the model afterwards, also on error. */

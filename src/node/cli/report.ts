@@ -5,6 +5,7 @@ import { attributionMethodNames } from '../../attribution/registry.js';
 import { reportJob } from '../../pipeline/explanation-report.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-list.js';
 import { readBaselineFile, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
@@ -13,11 +14,7 @@ import { checkOutputFolder } from './output-target.js';
 
 /** Builds the `report` command. */
 export function reportCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('report').description(
-      'an HTML report: recordings, model inputs, predictions per head and several explanations side by side',
-    ),
-  )
+  const command = addModelInputOptions(new Command('report').description(commandSummary('report')))
     .option(
       '--methods <names>',
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,

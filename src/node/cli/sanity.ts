@@ -4,6 +4,7 @@ import { attributionMethodNames } from '../../attribution/registry.js';
 import { SANITY_DEFAULT_METHODS } from '../../evaluation/sanity-check.js';
 import { sanityJob, sanitySummary } from '../../pipeline/sanity-job.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-list.js';
 import { readBaselineFile, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
@@ -12,12 +13,7 @@ import { checkOutputFolder } from './output-target.js';
 
 /** Builds the `sanity` command. */
 export function sanityCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('sanity').description(
-      'model-parameter randomisation test (Adebayo et al. 2018): how each explanation changes as the layers of a copy of the model are randomised, top first',
-    ),
-    'one',
-  )
+  const command = addModelInputOptions(new Command('sanity').description(commandSummary('sanity')), 'one')
     .option(
       '--methods <names>',
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,

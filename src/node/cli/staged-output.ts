@@ -8,8 +8,6 @@ import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { WingbeatsError } from '../../util/errors.js';
 import { processAlive } from '../folder-lock.js';
-import { renderChartSvg } from '../../render/chart-svg.js';
-import { svgToPng } from '../chart-png.js';
 import type { OutputFile } from '../../pipeline/output-files.js';
 
 /** A staging area for the files of one command run. */
@@ -104,6 +102,11 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
       return path.join(outDir, name);
     },
     async writeChart(name, spec) {
+      // The renderers (vega, resvg) load only when a chart is written.
+      const [{ renderChartSvg }, { svgToPng }] = await Promise.all([
+        import('../../render/chart-svg.js'),
+        import('../chart-png.js'),
+      ]);
       const svg = await renderChartSvg(spec);
       await staged.write(`${name}.svg`, svg);
       await staged.write(`${name}.png`, svgToPng(svg));

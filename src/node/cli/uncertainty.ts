@@ -6,6 +6,7 @@ import { QUANTILE_OPTIONS, type QuantileMethod } from '../../uncertainty/quantil
 import { parseOptionText } from '../../util/option-spec.js';
 import { uncertaintyJob, uncertaintySummary } from '../../pipeline/uncertainty-job.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-list.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { readBaselineFile, readItems, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
@@ -19,11 +20,7 @@ const QUANTILE = { name: 'quantiles', flag: '--quantiles', type: 'number', min: 
 
 /** Builds the `uncertainty` command. */
 export function uncertaintyCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('uncertainty').description(
-      'explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps',
-    ),
-  )
+  const command = addModelInputOptions(new Command('uncertainty').description(commandSummary('uncertainty')))
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option('--keep-samples', "include every sample's heatmap in the JSON")
     .option(

@@ -1,0 +1,132 @@
+/**
+ * The commands of the program by name, each with its one-line summary and a loader, and the program's own settings
+ * (version, error line). Light on purpose: nothing here imports TensorFlow.js, the renderers, ONNX Runtime or Parquet, so
+ * `--version`, `--help` and a command's start load only what that command uses. Node only.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { safeMessageText } from '../../util/errors.js';
+import { PROGRAM_NAME, type CliIo } from './common.js';
+
+/** Builds one command (its flags, help and action) writing to `io`. */
+export type CommandBuilder = (io: CliIo) => Command;
+
+/** One command of the program: its name, its summary for the help, and how to load its builder. */
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: () => Promise<CommandBuilder>;
+}
+
+/** Every command, in help order. */
+export const COMMANDS = [
+  {
+    name: 'demo',
+    summary: 'explain the shipped demo model on the shipped synthetic recordings and write an HTML report',
+    load: async () => (await import('./demo.js')).demoCommand,
+  },
+  {
+    name: 'explain',
+    summary: "explain a model's prediction for a recording (.wav) or model inputs (.npy, .json)",
+    load: async () => (await import('./explain.js')).explainCommand,
+  },
+  {
+    name: 'report',
+    summary: 'an HTML report: recordings, model inputs, predictions per head and several explanations side by side',
+    load: async () => (await import('./report.js')).reportCommand,
+  },
+  {
+    name: 'batch',
+    summary: 'explain a folder or list of recordings with one or more methods; resumable, one folder per file',
+    load: async () => (await import('./batch.js')).batchCommand,
+  },
+  {
+    name: 'dataset',
+    summary:
+      'explain a whole labelled data set into one Parquet table with class-wise summaries; shardable over a cluster, resumable',
+    load: async () => (await import('./dataset.js')).datasetCommand,
+  },
+  {
+    name: 'features',
+    summary: 'turn recordings into the model input of a preset (Welch PSD or spectrogram image)',
+    load: async () => (await import('./features.js')).featuresCommand,
+  },
+  {
+    name: 'evaluate',
+    summary:
+      'pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)',
+    load: async () => (await import('./evaluate.js')).evaluateCommand,
+  },
+  {
+    name: 'sanity',
+    summary:
+      'model-parameter randomisation test (Adebayo et al. 2018): how each explanation changes as the layers of a copy of the model are randomised, top first',
+    load: async () => (await import('./sanity.js')).sanityCommand,
+  },
+  {
+    name: 'uncertainty',
+    summary:
+      'explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps',
+    load: async () => (await import('./uncertainty.js')).uncertaintyCommand,
+  },
+  {
+    name: 'stats',
+    summary: 'per-position mean and standard deviation of a data set of inputs (for evaluate --stats)',
+    load: async () => (await import('./stats.js')).statsCommand,
+  },
+] as const satisfies readonly CommandEntry[];
+
+/** Name of a command of the program. */
+export type CommandName = (typeof COMMANDS)[number]['name'];
+
+/** The help summary of command `name` (one text for the program's help and the command's own). */
+export function commandSummary(name: CommandName): string {
+  return COMMANDS.find((c) => c.name === name)!.summary;
+}
+
+/** The command `argv` starts with, if it is one of {@link COMMANDS}. */
+export function commandOf(argv: readonly string[]): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === argv[0]);
+}
+
+/** The package's version (from package.json, beside src/ and dist/). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
+}
+
+/** The program without its commands: name, version, and error lines in the program's one-line form. */
+export function baseProgram(io: CliIo): Command {
+  const program = new Command(PROGRAM_NAME)
+    .description('Explain TensorFlow.js classifiers of insect wingbeat recordings.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .showHelpAfterError(false)
+    .enablePositionalOptions()
+    .exitOverride();
+  program.configureOutput({
+    writeOut: (text) => io.stdout(text),
+    writeErr: (text) => io.stderr(text),
+    outputError: (text, write) =>
+      write(
+        `${PROGRAM_NAME}: ${safeMessageText(
+          text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' '),
+        )}\n`,
+      ),
+  });
+  return program;
+}
+
+/** Adds `command` to `program` with the program's error handling and output. */
+export function addCommand(program: Command, command: Command): void {
+  command.exitOverride();
+  command.configureOutput(program.configureOutput());
+  program.addCommand(command);
+}
+
+/** Adds every command as a stub (name and summary only), for the program's own help and its "did you mean". */
+export function addCommandStubs(program: Command): void {
+  for (const entry of COMMANDS) addCommand(program, new Command(entry.name).description(entry.summary));
+}
