@@ -27,6 +27,7 @@ import { itemFrequencyBands, itemRelativeGap, modelJson, resultJson } from './re
 import { jsonFile, type OutputFile } from './output-files.js';
 import { explainedItemSpec } from './explanation-files.js';
 import { itemsToBatch, type InputItem } from './input-sources.js';
+import { unreadFilesSections, type UnreadFile } from './unread-files.js';
 
 /** Settings of one report. */
 export interface ExplanationReportSettings extends JobSettings {
@@ -35,6 +36,8 @@ export interface ExplanationReportSettings extends JobSettings {
   preset?: FeaturePresetName;
   title: string;
   description?: string;
+  /** Input files that could not be read: listed in a table of the report and in its JSON. */
+  unreadFiles?: readonly UnreadFile[];
 }
 
 /** A picture of the model input alone (spectrum line, or the spectrogram in dB), shown once per recording. */
@@ -217,6 +220,7 @@ export async function buildExplanationReport(
     },
     items: reportItems,
     summary: summaryTable(items, first, labels, model.outputNames[head], settings.methods[0]),
+    sections: unreadFilesSections(settings.unreadFiles),
     generatedAt: new Date().toISOString(),
   };
   return { report, results };
@@ -239,6 +243,9 @@ export async function reportJob(
     methods: settings.methods,
     ...(settings.preset === undefined ? {} : { preset: settings.preset }),
     results,
+    ...(settings.unreadFiles === undefined || settings.unreadFiles.length === 0
+      ? {}
+      : { unreadFiles: settings.unreadFiles }),
   };
   return { document, files: [{ name: 'report.html', text: renderReport(report) }, jsonFile('report.json', document)] };
 }

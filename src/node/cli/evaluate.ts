@@ -7,10 +7,10 @@ import { loadPixelStatistics } from '../pixel-statistics-file.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-list.js';
 import { specValues, addSpecOptions } from './method-options.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { emitJob } from './emit-job.js';
+import { emitJob, withUnread } from './emit-job.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkMemoryEstimate } from './memory-estimate.js';
 
@@ -36,7 +36,8 @@ export function evaluateCommand(io: CliIo): Command {
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
-      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
       const positions = items[0]?.data.length ?? 0;
       const steps = Math.ceil((own.fraction * positions) / Math.max(1, Math.round(own.flipStep * positions))) + 1;
@@ -59,7 +60,8 @@ export function evaluateCommand(io: CliIo): Command {
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
-      await emitJob(io, options, job, evaluationSummary);
+      await emitJob(io, options, withUnread(job, inputs.unread), evaluationSummary);
+      failOnUnread(inputs);
     });
   });
   return command;

@@ -6,7 +6,7 @@ import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-list.js';
 import { explainedItemLine } from '../../pipeline/result-json.js';
-import { readBaselineFile, withModel } from './open-model.js';
+import { failOnUnread, readBaselineFile, withModel } from './open-model.js';
 import { readModelInputItems } from './read-model-inputs.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
@@ -33,7 +33,8 @@ export function explainCommand(io: CliIo): Command {
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('explain', settings.output);
       checkTargetOption('explain', model, settings.target, settings.output);
-      const items = await readModelInputItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readModelInputItems(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, {
         quiet: options.quiet,
       });
@@ -51,8 +52,10 @@ export function explainCommand(io: CliIo): Command {
         createLogger(io, options).info(
           `wrote ${(await writeOutputs(options.out, files)).length} files to ${options.out}`,
         );
-      if (options.json) return writeJson(io, document);
-      for (const row of rows) io.stdout(explainedItemLine(row, method));
+      if (options.json)
+        writeJson(io, inputs.unread.length === 0 ? document : { ...document, unreadFiles: inputs.unread });
+      else for (const row of rows) io.stdout(explainedItemLine(row, method));
+      failOnUnread(inputs);
     });
   });
   return command;

@@ -5,12 +5,16 @@ import { loadModelFile } from '../load-model-file.js';
 import { registerComputeBackend, resolveComputeBackend } from '../../execution/compute-backend.js';
 import {
   readBaselines,
+  readInputSource,
   readInputSources,
   type InputItem,
   type InputReadOptions,
 } from '../../pipeline/input-sources.js';
+import type { UnreadFile } from '../../pipeline/unread-files.js';
+import { WingbeatsError } from '../../util/errors.js';
+import { listInputFiles } from '../input-paths.js';
 import { readSource, readSources } from '../read-files.js';
-import { writeWarnings, type CliIo } from './common.js';
+import { PROGRAM_NAME, writeWarnings, type CliIo } from './common.js';
 
 /**
  * Makes wasm the backend (the fallback warning always reaches stderr, even with --quiet: it is never silent) and loads
@@ -57,6 +61,63 @@ export async function readItems(
   const items = readInputSources(sources, model, options);
   if (io !== undefined) writeWarnings(io, items);
   return items;
+}
+
+/** The inputs read by {@link readItemsCarryingOn}, the files that could not be read, and how many files there were. */
+export interface ReadInputs {
+  items: InputItem[];
+  unread: UnreadFile[];
+  files: number;
+}
+
+/**
+ * The inputs of `--input` like {@link readItems}, but one file that cannot be read does not stop the others: each such
+ * file gets one line on stderr (`wingbeats-xai: skipped: <why>`) and is listed in `unread`; the command goes on with
+ * the rest and reports the failure at the end ({@link failOnUnread}). With `strict`, or when only one file is given, the
+ * first failure throws as before.
+ * @throws WingbeatsError for a path that does not exist, and `INVALID_FILE` when no file at all could be read.
+ */
+export async function readItemsCarryingOn(
+  model: ExplainableModel,
+  paths: string | readonly string[],
+  options: InputReadOptions,
+  io: CliIo,
+  strict = false,
+): Promise<ReadInputs> {
+  const files = await listInputFiles(typeof paths === 'string' ? [paths] : paths);
+  const items: InputItem[] = [];
+  const unread: UnreadFile[] = [];
+  for (const file of files) {
+    try {
+      const source = await readSource(file.path, 'The --input file');
+      items.push(...readInputSource({ ...source, label: file.name }, model, options));
+    } catch (error) {
+      if (strict || files.length === 1 || !(error instanceof WingbeatsError)) throw error;
+      unread.push({ file: file.path, error: error.message });
+      io.stderr(`${PROGRAM_NAME}: skipped: ${error.message}\n`);
+    }
+  }
+  if (items.length === 0 && unread.length > 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `None of the ${files.length} input files could be read (each is listed above); nothing was written.`,
+    );
+  writeWarnings(io, items);
+  return { items, unread, files: files.length };
+}
+
+/**
+ * Ends a command whose results are written with a failure when some input files could not be read, so scripts see
+ * it (exit code 1) although the other files were explained.
+ * @throws WingbeatsError `INVALID_FILE` when `inputs.unread` is not empty.
+ */
+export function failOnUnread(inputs: ReadInputs): void {
+  const count = inputs.unread.length;
+  if (count === 0) return;
+  throw new WingbeatsError(
+    'INVALID_FILE',
+    `${count} of ${inputs.files} input files could not be read (listed above); the results hold the other ${inputs.files - count}. Give --strict to stop at the first such file.`,
+  );
 }
 
 /** The baselines of `--baseline` (`methodOptions.baseline`: 'zeros' or a file), one or one per item. */

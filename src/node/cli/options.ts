@@ -35,6 +35,10 @@ export function parseMethodList(text: string): AttributionMethodName[] {
  * paths) and lists of both (`'one'` and `'many'` alike), or (`'per-model-input'`) one file per model input, repeated.
  */
 export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 'per-model-input' = 'many'): Command {
+  command.option(
+    '--strict',
+    'stop at the first input file that cannot be read (default: skip it with one line on stderr, go on, exit 1 at the end)',
+  );
   command.requiredOption(
     '-m, --model <file>',
     'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',

@@ -4,9 +4,9 @@ import { Command } from 'commander';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { reportJob } from '../../pipeline/explanation-report.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
-import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-list.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
@@ -29,7 +29,8 @@ export function reportCommand(io: CliIo): Command {
     if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('report', settings.output);
-      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, {
         quiet: options.quiet,
@@ -41,14 +42,16 @@ export function reportCommand(io: CliIo): Command {
         baselines,
         preset: itemsPreset(items, model, options.preset),
         title,
+        unreadFiles: inputs.unread,
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
       await writeOutputs(options.out, files);
       const reportPath = path.resolve(options.out, 'report.html');
-      createLogger(io, options).info(`wrote ${reportPath}`);
+      // The path once: on stdout (in the JSON with --json).
       if (options.json) writeJson(io, { report: reportPath, ...document });
       else io.stdout(`Report: ${reportPath}\n`);
+      failOnUnread(inputs);
     });
   });
   return command;

@@ -5,10 +5,10 @@ import { SANITY_DEFAULT_METHODS } from '../../evaluation/sanity-check.js';
 import { sanityJob, sanitySummary } from '../../pipeline/sanity-job.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-list.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { emitJob } from './emit-job.js';
+import { emitJob, withUnread } from './emit-job.js';
 import { checkOutputFolder } from './output-target.js';
 
 /** Builds the `sanity` command. */
@@ -26,7 +26,8 @@ export function sanityCommand(io: CliIo): Command {
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
-      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, 'sanity', { quiet: options.quiet });
       const job = await sanityJob(model, items, {
@@ -36,7 +37,8 @@ export function sanityCommand(io: CliIo): Command {
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
-      await emitJob(io, options, job, sanitySummary);
+      await emitJob(io, options, withUnread(job, inputs.unread), sanitySummary);
+      failOnUnread(inputs);
     });
   });
   return command;

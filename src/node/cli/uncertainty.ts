@@ -8,7 +8,7 @@ import { uncertaintyJob, uncertaintySummary } from '../../pipeline/uncertainty-j
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-list.js';
 import { addSpecOptions, specValues } from './method-options.js';
-import { readBaselineFile, readItems, withModel } from './open-model.js';
+import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
@@ -38,7 +38,8 @@ export function uncertaintyCommand(io: CliIo): Command {
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
-      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const values = items.length * (items[0]?.data.length ?? 0);
       // Every sample's heatmap is kept for the quantiles (float32), and written as JSON text with --keep-samples.
       checkMemoryEstimate(
@@ -63,8 +64,10 @@ export function uncertaintyCommand(io: CliIo): Command {
       progress.done();
       if (options.out !== undefined)
         createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
-      if (options.json) writeJson(io, document);
+      if (options.json)
+        writeJson(io, inputs.unread.length === 0 ? document : { ...document, unreadFiles: inputs.unread });
       else io.stdout(uncertaintySummary(document));
+      failOnUnread(inputs);
     });
   });
   return command;
