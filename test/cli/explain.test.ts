@@ -126,6 +126,7 @@ test(
         `${base}.png`,
         `${base}.svg`,
         'explain.json',
+        '.wingbeats-xai-output',
       ].sort(),
     );
     assert.deepEqual([...readFileSync(path.join(out, `${base}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47]);

@@ -162,7 +162,7 @@ test("features --out stages its files and never replaces a user's files unless -
   ]);
   assert.equal(forced.code, 0, forced.stderr);
   assert.equal(JSON.parse(readFileSync(path.join(out, 'features.json'), 'utf8')).preset, 'potamitis-psd');
-  assert.deepEqual(readdirSync(out).sort(), ['features.json', 'features.npy']);
+  assert.deepEqual(readdirSync(out).sort(), ['.wingbeats-xai-output', 'features.json', 'features.npy']);
 });
 
 /** Runs the binary with `--out` on a 64 kB tmpfs of a private mount namespace; returns its result and what is left there. */

@@ -33,7 +33,10 @@ export function batchCommand(io: CliIo): Command {
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
       'saliency',
     )
-    .option('--force', 'explain again files whose results already exist')
+    .option(
+      '--force',
+      'explain again files whose results already exist, and write into an --out folder that holds files this program did not write',
+    )
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
@@ -44,7 +47,7 @@ export function batchCommand(io: CliIo): Command {
       out: options.out,
       force: options.force === true,
     };
-    await checkOutputFolder(options.out);
+    await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('batch', settings.output);
       checkTargetOption('batch', model, settings.target, settings.output);

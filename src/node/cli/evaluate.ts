@@ -11,7 +11,7 @@ import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from '
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { emitJob, withUnread } from './emit-job.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 import { checkMemoryEstimate } from './memory-estimate.js';
 
 /** Builds the `evaluate` command. */
@@ -28,13 +28,14 @@ export function evaluateCommand(io: CliIo): Command {
         'pixel statistics JSON {shape, mean, std, count} for the replacement values',
       ).default(undefined, "the model's input batch norm, else each input's own mean and std"),
     )
-    .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
+    .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder')
+    .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addJobOptions(addSpecOptions(command, EVALUATION_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
     const settings = jobSettings(options);
-    if (options.out !== undefined) await checkOutputFolder(options.out);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
       const items = inputs.items;

@@ -9,7 +9,7 @@ import { commandSummary } from './command-list.js';
 import { listInputFiles } from '../input-paths.js';
 import { safeRelativePath } from '../../pipeline/output-files.js';
 import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 
 /** Builds the `features` command. */
 export function featuresCommand(io: CliIo): Command {
@@ -35,7 +35,7 @@ export function featuresCommand(io: CliIo): Command {
       '-o, --out <dir>',
       'also write features.json and features.npy into this folder (one pair per recording, under its relative path, for several)',
     )
-    .option('--force', 'replace feature files already in the --out folder')
+    .option('--force', FORCE_OUT_HELP)
     .addHelpText(
       'after',
       `\nPresets:\n${FEATURE_PRESET_NAMES.map((n) => `  ${n}\n      ${FEATURE_PRESETS[n].description}`).join('\n')}\n`,

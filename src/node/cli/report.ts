@@ -10,7 +10,7 @@ import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from '
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 
 /** Builds the `report` command. */
 export function reportCommand(io: CliIo): Command {
@@ -21,12 +21,13 @@ export function reportCommand(io: CliIo): Command {
       'saliency,guided-backprop,integrated-gradients',
     )
     .option('--title <text>', 'report title')
-    .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report');
+    .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report')
+    .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
-    if (options.out !== undefined) await checkOutputFolder(options.out);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('report', settings.output);
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);

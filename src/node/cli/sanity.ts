@@ -9,7 +9,7 @@ import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from '
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { emitJob, withUnread } from './emit-job.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 
 /** Builds the `sanity` command. */
 export function sanityCommand(io: CliIo): Command {
@@ -19,12 +19,13 @@ export function sanityCommand(io: CliIo): Command {
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
       SANITY_DEFAULT_METHODS.join(','),
     )
-    .option('-o, --out <dir>', 'also write sanity.json and the plots (.svg, .png) into this folder');
+    .option('-o, --out <dir>', 'also write sanity.json and the plots (.svg, .png) into this folder')
+    .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addJobOptions(command));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
-    if (options.out !== undefined) await checkOutputFolder(options.out);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
       const items = inputs.items;

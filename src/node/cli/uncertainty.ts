@@ -12,7 +12,7 @@ import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from '
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 import { checkMemoryEstimate } from './memory-estimate.js';
 
 const OWN_OPTIONS = [...MC_DROPOUT_OPTIONS, ...QUANTILE_OPTIONS];
@@ -26,7 +26,8 @@ export function uncertaintyCommand(io: CliIo): Command {
     .option(
       '-o, --out <dir>',
       'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder',
-    );
+    )
+    .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addJobOptions(addSpecOptions(command, OWN_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const own = specValues(options, OWN_OPTIONS) as {
@@ -36,7 +37,7 @@ export function uncertaintyCommand(io: CliIo): Command {
     };
     const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
     const settings = jobSettings(options);
-    if (options.out !== undefined) await checkOutputFolder(options.out);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
       const items = inputs.items;
