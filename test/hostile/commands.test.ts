@@ -73,7 +73,7 @@ test('arguments are checked before any work: --target, --channel, --baseline, no
   const out = path.join(work, 'batch-target');
   oneLine(
     await runCli(['batch', '--model', model, '--input', wav, '--target', '99', '--out', out]),
-    /Argument 'target' passed to 'batch' must be in \[0, 6\) \(number of classes\) but got 99\./,
+    /Option '--target' must be in \[0, 6\) \(number of classes\) but got 99\./,
   );
   assert.equal(existsSync(out), false, 'nothing was computed or written');
   oneLine(

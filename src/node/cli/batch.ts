@@ -20,7 +20,7 @@ import { writeOutputs } from './staged-output.js';
 function outcomeLine(o: BatchFileResult): string {
   const what =
     o.status === 'failed'
-      ? `failed: ${o.error}`
+      ? (o.error ?? '')
       : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
   return `${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`;
 }

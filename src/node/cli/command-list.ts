@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { safeMessageText } from '../../util/errors.js';
 import { PROGRAM_NAME, type CliIo } from './common.js';
+import { choiceErrorInUserWords } from './user-words.js';
 
 /** Builds one command (its flags, help and action) writing to `io`. */
 export type CommandBuilder = (io: CliIo) => Command;
@@ -109,10 +110,12 @@ export function baseProgram(io: CliIo): Command {
     outputError: (text, write) =>
       write(
         `${PROGRAM_NAME}: ${safeMessageText(
-          text
-            .replace(/^error: /, '')
-            .trim()
-            .replace(/\s*\n\s*/g, ' '),
+          choiceErrorInUserWords(
+            text
+              .replace(/^error: /, '')
+              .trim()
+              .replace(/\s*\n\s*/g, ' '),
+          ),
         )}\n`,
       ),
   });

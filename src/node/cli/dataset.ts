@@ -73,7 +73,10 @@ function mergeCommand(io: CliIo): Command {
 export function datasetCommand(io: CliIo): Command {
   const command = new Command('dataset')
     .description(commandSummary('dataset'))
-    .option('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
+    .option(
+      '-m, --model <file>',
+      'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
+    )
     .option(
       '-i, --input <dir|csv>',
       'a folder with one sub-folder per class, or a CSV manifest path,label[,split]; .wav, .npy or .json files',

@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { formatError, PROGRAM_NAME, processIo, type CliIo } from './common.js';
 import { addCommand, addCommandStubs, baseProgram, commandOf, COMMANDS } from './command-list.js';
+import { inUserWords } from './user-words.js';
 
 export { packageVersion } from './command-list.js';
 
@@ -42,6 +43,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       // Commander has already printed its one line (or the help/version text).
       return error.exitCode === 0 ? 0 : 1;
     }
+    // The library names its arguments; the user typed flags.
+    if (error instanceof Error) error.message = inUserWords(error.message, program.commands[0]);
     io.stderr(formatError(error, argv.includes('--verbose') || argv.includes('-v')));
     return 1;
   }

@@ -1,6 +1,7 @@
 /** Option groups shared by the commands and their parsing into pipeline settings (Node only). */
 import { Option, type Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
+import { didYouMean } from '../../util/nearest-name.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
 import { COMPUTE_BACKENDS, type ComputeBackend } from '../../execution/execution-settings.js';
 import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
@@ -24,7 +25,7 @@ export function parseMethodList(text: string): AttributionMethodName[] {
   if (names.length === 0 || unknown !== undefined) {
     throw new WingbeatsError(
       'INVALID_ARGUMENT',
-      `Option '--methods' must be a comma-separated list of ${attributionMethodNames.join(', ')} but got '${unknown ?? text}'.`,
+      `Option '--methods' must be a comma-separated list of ${attributionMethodNames.join(', ')} but got '${unknown ?? text}'.${didYouMean(unknown ?? '', attributionMethodNames)}`,
     );
   }
   return names as AttributionMethodName[];
