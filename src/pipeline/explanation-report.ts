@@ -155,9 +155,14 @@ export async function buildExplanationReport(
   settings: ExplanationReportSettings,
 ): Promise<{ report: ReportData; results: Record<string, unknown>[] }> {
   const perMethod = new Map<string, ExplainedItem[]>();
+  // Progress in examples × methods: a method that reports its own progress advances within its share.
+  const n = items.length;
+  const total = n * settings.methods.length;
   for (const [k, method] of settings.methods.entries()) {
-    perMethod.set(method, await explainItems(model, items, { ...settings, method, onProgress: undefined }));
-    settings.onProgress?.(k + 1, settings.methods.length);
+    const onProgress = (done: number, of: number): void =>
+      settings.onProgress?.(k * n + (of > 0 ? (Math.min(done, of) / of) * n : 0), total);
+    perMethod.set(method, await explainItems(model, items, { ...settings, method, onProgress }));
+    settings.onProgress?.((k + 1) * n, total);
   }
   const head = model.resolveOutput('report', settings.output);
   const labels = model.labels(head);

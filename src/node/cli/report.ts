@@ -33,7 +33,7 @@ export function reportCommand(io: CliIo): Command {
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
       const items = inputs.items;
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
-      const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, {
+      const progress = createProgress(io, `report (${items.length} inputs × ${methods.length} methods)`, {
         quiet: options.quiet,
       });
       const title = options.title ?? `Explanations of ${model.name}`;
