@@ -11,7 +11,7 @@ import { lockFolder } from '../folder-lock.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { safeMessageText } from '../../util/errors.js';
 import { PROGRAM_NAME, type CliIo } from './common.js';
 import { choiceErrorInUserWords } from './user-words.js';
+import { commandSummary } from './command-summaries.js';
 
 /** Builds one command (its flags, help and action) writing to `io`. */
 export type CommandBuilder = (io: CliIo) => Command;
@@ -20,70 +21,38 @@ export interface CommandEntry {
 }
 
 /** Every command, in help order. */
-export const COMMANDS = [
-  {
-    name: 'demo',
-    summary: 'explain the shipped demo model on the shipped synthetic recordings and write an HTML report',
-    load: async () => (await import('./demo.js')).demoCommand,
-  },
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'demo', summary: commandSummary('demo'), load: async () => (await import('./demo.js')).demoCommand },
   {
     name: 'explain',
-    summary: "explain a model's prediction for a recording (.wav) or model inputs (.npy, .json)",
+    summary: commandSummary('explain'),
     load: async () => (await import('./explain.js')).explainCommand,
   },
-  {
-    name: 'report',
-    summary: 'an HTML report: recordings, model inputs, predictions per head and several explanations side by side',
-    load: async () => (await import('./report.js')).reportCommand,
-  },
-  {
-    name: 'batch',
-    summary: 'explain a folder or list of recordings with one or more methods; resumable, one folder per file',
-    load: async () => (await import('./batch.js')).batchCommand,
-  },
+  { name: 'report', summary: commandSummary('report'), load: async () => (await import('./report.js')).reportCommand },
+  { name: 'batch', summary: commandSummary('batch'), load: async () => (await import('./batch.js')).batchCommand },
   {
     name: 'dataset',
-    summary:
-      'explain a whole labelled data set into one Parquet table with class-wise summaries; shardable over a cluster, resumable',
+    summary: commandSummary('dataset'),
     load: async () => (await import('./dataset.js')).datasetCommand,
   },
   {
     name: 'features',
-    summary: 'turn recordings into the model input of a preset (Welch PSD or spectrogram image)',
+    summary: commandSummary('features'),
     load: async () => (await import('./features.js')).featuresCommand,
   },
   {
     name: 'evaluate',
-    summary:
-      'pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)',
+    summary: commandSummary('evaluate'),
     load: async () => (await import('./evaluate.js')).evaluateCommand,
   },
-  {
-    name: 'sanity',
-    summary:
-      'model-parameter randomisation test (Adebayo et al. 2018): how each explanation changes as the layers of a copy of the model are randomised, top first',
-    load: async () => (await import('./sanity.js')).sanityCommand,
-  },
+  { name: 'sanity', summary: commandSummary('sanity'), load: async () => (await import('./sanity.js')).sanityCommand },
   {
     name: 'uncertainty',
-    summary:
-      'explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps',
+    summary: commandSummary('uncertainty'),
     load: async () => (await import('./uncertainty.js')).uncertaintyCommand,
   },
-  {
-    name: 'stats',
-    summary: 'per-position mean and standard deviation of a data set of inputs (for evaluate --stats)',
-    load: async () => (await import('./stats.js')).statsCommand,
-  },
-] as const satisfies readonly CommandEntry[];
-
-/** Name of a command of the program. */
-export type CommandName = (typeof COMMANDS)[number]['name'];
-
-/** The help summary of command `name` (one text for the program's help and the command's own). */
-export function commandSummary(name: CommandName): string {
-  return COMMANDS.find((c) => c.name === name)!.summary;
-}
+  { name: 'stats', summary: commandSummary('stats'), load: async () => (await import('./stats.js')).statsCommand },
+];
 
 /** The command `argv` starts with, if it is one of {@link COMMANDS}. */
 export function commandOf(argv: readonly string[]): CommandEntry | undefined {

@@ -12,7 +12,7 @@ import { resolveShard } from '../../dataset/shard.js';
 import { explainDataset } from '../dataset/explain-dataset.js';
 import { mergeDataset, type DatasetTableResult } from '../dataset/merge.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { withModel } from './open-model.js';

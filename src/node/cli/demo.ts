@@ -15,7 +15,7 @@ import { renderReport } from '../../render/html-report.js';
 import { demoAssetPaths, loadDemoModel } from '../demo-assets.js';
 import { readSources } from '../read-files.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
 import { createProgress } from './progress.js';

@@ -5,7 +5,7 @@ import { EVALUATION_OPTIONS } from '../../evaluation/compare-with-random.js';
 import { evaluationJob, evaluationSummary } from '../../pipeline/evaluation-job.js';
 import { loadPixelStatistics } from '../pixel-statistics-file.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { specValues, addSpecOptions } from './method-options.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';

@@ -4,7 +4,7 @@ import { attributionMethodNames, attributionMethods, type AttributionMethodName 
 import { explainJob } from '../../pipeline/explain-job.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { explainedItemLine } from '../../pipeline/result-json.js';
 import { failOnUnread, readBaselineFile, withModel } from './open-model.js';
 import { readModelInputItems } from './read-model-inputs.js';

@@ -5,7 +5,7 @@ import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, type FeaturePresetName } from '.
 import { featuresJob } from '../../pipeline/features-job.js';
 import { readWavFile } from '../read-wav-file.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { listInputFiles } from '../input-paths.js';
 import { safeRelativePath } from '../../pipeline/output-files.js';
 import { writeOutputs } from './staged-output.js';

@@ -4,7 +4,8 @@ import { WingbeatsError } from '../../util/errors.js';
 import { didYouMean } from '../../util/nearest-name.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
 import { COMPUTE_BACKENDS, type ComputeBackend } from '../../execution/execution-settings.js';
-import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import { FEATURE_PRESET_NAMES, type FeatureSettings } from '../../signal/presets.js';
+import { readFeatureSettingsFile } from '../feature-settings-file.js';
 import {
   attributionMethodNames,
   isAttributionMethodName,
@@ -79,13 +80,24 @@ export function addTargetOptions(command: Command): Command {
     );
 }
 
-/** Adds `--preset`, `--force-preset`, `--windows`, `--pad` and `--channel`: how a `.wav` input becomes model inputs. */
+/**
+ * Adds `--preset`, `--features`, `--force-preset`, `--windows`, `--pad` and `--channel`: how a `.wav` input becomes
+ * model inputs.
+ */
 export function addRecordingOptions(command: Command, defaultWindows: 'loudest' | 'all' = 'loudest'): Command {
   return command
     .addOption(
       new Option('--preset <name>', 'feature recipe for .wav inputs')
         .choices([...FEATURE_PRESET_NAMES])
         .default(undefined, 'from the model input shape and data set'),
+    )
+    .addOption(
+      new Option(
+        '--features <file.json>',
+        'your own feature recipe for .wav inputs instead of a preset: JSON with kind (psd|spectrogram), sampleRate, windowLength, normalisation (peak|none), fftLength, bins, and segmentLength+overlap (psd) or frameLength+frameStep (spectrogram); "extends": "<preset>" fills the rest',
+      )
+        .conflicts('preset')
+        .argParser((file: string) => readFeatureSettingsFile(file)),
     )
     .option('--force-preset', "use --preset even when it belongs to another data set than the model's (with a warning)")
     .addOption(
@@ -144,6 +156,7 @@ export function inputReadOptions(options: Record<string, unknown>): InputReadOpt
   }
   return {
     preset: options.preset as string | undefined,
+    features: options.features as FeatureSettings | undefined,
     windows: options.windows as InputReadOptions['windows'],
     pad: options.pad === true,
     channel: text === 'mix' ? 'mix' : index,

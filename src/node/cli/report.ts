@@ -5,7 +5,7 @@ import { attributionMethodNames } from '../../attribution/registry.js';
 import { reportJob } from '../../pipeline/explanation-report.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';

@@ -4,7 +4,7 @@ import { attributionMethodNames } from '../../attribution/registry.js';
 import { SANITY_DEFAULT_METHODS } from '../../evaluation/sanity-check.js';
 import { sanityJob, sanitySummary } from '../../pipeline/sanity-job.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';

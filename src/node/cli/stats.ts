@@ -9,7 +9,7 @@ import { readInputSource } from '../../pipeline/input-sources.js';
 import { savePixelStatistics } from '../pixel-statistics-file.js';
 import { expandInputPaths, readSource } from '../read-files.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { openModel } from './open-model.js';
 import { addRecordingOptions, inputReadOptions } from './options.js';
 import { createProgress } from './progress.js';

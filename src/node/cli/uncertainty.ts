@@ -6,7 +6,7 @@ import { QUANTILE_OPTIONS, type QuantileMethod } from '../../uncertainty/quantil
 import { parseOptionText } from '../../util/option-spec.js';
 import { uncertaintyJob, uncertaintySummary } from '../../pipeline/uncertainty-job.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { commandSummary } from './command-list.js';
+import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
