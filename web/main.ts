@@ -35,6 +35,7 @@ import {
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
 import { methodControlValues, showMethodControls } from './method-controls.js';
 import { downloadJson, offerDownload, svgsToPng } from './downloads.js';
+import { pageMessage } from './page-message.js';
 
 /** One explained input, as plain arrays (what the page shows and what tests compare). */
 export interface ExplainedInput {
@@ -115,20 +116,6 @@ const page: PageState = {
   poolTasks: () => (model === null ? 0 : (runningPool(model)?.stats().tasks ?? 0)),
 };
 
-/** The page controls that stand for the options the library's hints name. */
-const CONTROL_FOR_OPTION: Record<string, string> = {
-  '--pad': "tick 'Zero-pad short recordings'",
-  '--force-preset': "tick 'Use this preset anyway'",
-};
-
-/** A library message with its command-line hints ("(CLI: --pad)") turned into the page's controls. */
-function pageMessage(message: string): string {
-  return message
-    .replace(/\(CLI: (--[a-z-]+)\)/g, (whole, option: string) =>
-      CONTROL_FOR_OPTION[option] === undefined ? '' : `(on this page: ${CONTROL_FOR_OPTION[option]})`,
-    )
-    .replace(/\s+\./g, '.');
-}
 window.__wingbeats = page;
 
 function element<T extends HTMLElement>(id: string): T {
