@@ -31,6 +31,7 @@ import {
   type AttributionMethodName,
   type ExplainableModel,
   type FeaturePresetName,
+  explanationCaptionText,
 } from '../src/index.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
 import { methodControlValues, showMethodControls } from './method-controls.js';
@@ -442,7 +443,7 @@ function predictionTable(item: ExplainedInput, labels: string[] | undefined): HT
 
 async function showRecord(current: ExplainableModel, record: ExplainRecord): Promise<void> {
   const labels = current.labels(record.output);
-  const { title, summary, signed } = attributionMethods[record.method];
+  const { title, signed } = attributionMethods[record.method];
   const sections: HTMLElement[] = [];
   for (const [i, item] of record.items.entries()) {
     const section = document.createElement('article');
@@ -488,18 +489,12 @@ async function showRecord(current: ExplainableModel, record: ExplainRecord): Pro
       chart.innerHTML = svg;
       const caption = document.createElement('figcaption');
       caption.className = 'caption';
-      const relative =
-        item.relativeDelta === undefined
-          ? ''
-          : ` (${(100 * item.relativeDelta).toPrecision(2)} % of |f(x) − f(baseline)|)`;
-      const gap =
-        item.delta === undefined
-          ? ''
-          : ` Completeness gap ${item.delta.toExponential(1)}${relative}; baseline: zeros (0 dB for a spectrum: louder than any recording).`;
-      const scale = signed
-        ? ' Red: evidence for the class; blue: against it.'
-        : ' Relevance 0–1 is scaled per example (its largest value is 1), so it compares positions within one input, not between inputs.';
-      caption.textContent = `${title}: ${summary}.${scale}${gap}`;
+      // The report's caption text (the bands are named in the line above the chart).
+      caption.textContent = explanationCaptionText(record.method, {
+        shape: item.shape,
+        delta: item.delta,
+        relativeGap: item.relativeDelta,
+      });
       chart.append(caption);
     } else {
       chart.textContent = `Chart left out: only the first ${MAX_CHARTS} inputs are drawn.`;

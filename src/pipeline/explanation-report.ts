@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel } from '../execution/explainable-model.js';
-import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
+import type { AttributionMethodName } from '../attribution/registry.js';
 import { isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
 import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
@@ -28,6 +28,7 @@ import { jsonFile, type OutputFile } from './output-files.js';
 import { explainedItemSpec } from './explanation-files.js';
 import { itemsToBatch, type InputItem } from './input-sources.js';
 import { unreadFilesSections, type UnreadFile } from './unread-files.js';
+import { explanationCaptionText } from './explanation-caption.js';
 
 /** Settings of one report. */
 export interface ExplanationReportSettings extends JobSettings {
@@ -80,19 +81,14 @@ async function inputFigure(item: InputItem, preset: FeaturePresetName | undefine
   };
 }
 
-/** The caption of one explanation: what the colours mean, the baseline and completeness gap, the top frequency bands. */
+/** The caption of one explanation (the same text as on the web page, see explanation-caption.ts). */
 function explanationCaption(row: ExplainedItem, method: AttributionMethodName): string {
-  const { title, summary, signed } = attributionMethods[method];
-  const scale = signed
-    ? 'Colours: the signed attribution on a diverging scale (red for the class, blue against it, white 0).'
-    : 'Relevance 0–1 is normalised per example (its largest value is 1): it ranks positions within this input, not across inputs.';
-  const relative = itemRelativeGap(row);
-  const gap =
-    row.delta === undefined
-      ? ''
-      : ` Baseline: zeros (${isSpectrumShape(row.item.shape) ? '0 dB for a spectrum: louder than any recording' : 'mid-grey for a spectrogram image: |level| 127.5 dB'}; the data set's mean, from a stats file given to 'wingbeats-xai explain --baseline', is a more neutral reference). Completeness gap ${row.delta.toExponential(1)}${relative === undefined ? '' : `, ${(100 * relative).toPrecision(2)} % of |f(x) − f(baseline)|`}.`;
-  const bands = itemFrequencyBands(row);
-  return `${title}: ${summary}. ${scale}${gap}${bands.length === 0 ? '' : ` Most relevant: ${formatFrequencyBands(bands)}.`}`;
+  return explanationCaptionText(method, {
+    shape: row.item.shape,
+    delta: row.delta,
+    relativeGap: itemRelativeGap(row),
+    bands: itemFrequencyBands(row),
+  });
 }
 
 /** The table at the top of a report: per input the prediction of the explained head, the class explained, the top bands and warnings. */
