@@ -120,3 +120,21 @@ test('bad settings: one line naming --features and the field; --features with --
   assert.equal(both.code, 1);
   assert.match(both.stderr, /--features .* cannot be used with option '--preset/);
 });
+
+test('features --features writes the inputs the recipe makes, with the recipe itself; neither --preset nor --features is refused', async () => {
+  const file = settingsFile('features-psd.json', PSD);
+  const result = await runCli(['features', '--input', recording, '--features', file, '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  const document = JSON.parse(result.stdout);
+  assert.equal(document.preset, 'custom');
+  assert.deepEqual(document.shape, [65, 1]);
+  assert.deepEqual(document.settings, parseFeatureSettings(PSD, 'x'));
+  const expected = featuresFromRecording(await readWavFile(recording), parseFeatureSettings(PSD, 'x'));
+  assert.deepEqual(document.features.flat(), Array.from(expected.data));
+  const neither = await runCli(['features', '--input', recording]);
+  assert.equal(neither.code, 1);
+  assert.equal(
+    neither.stderr,
+    "wingbeats-xai: Command 'features' needs --preset NAME or --features FILE.json (your own recipe).\n",
+  );
+});
