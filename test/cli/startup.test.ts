@@ -73,6 +73,12 @@ test('features --help loads no TensorFlow.js; explain --help no renderer, ONNX R
     assert.ok(!explain.packages.has(heavy), `explain --help loaded ${heavy}`);
 });
 
+test("`help COMMAND` shows that command's own options", () => {
+  const { status, stdout } = loadedPackages(['help', 'features']);
+  assert.equal(status, 0);
+  assert.match(stdout, /--preset <name>/);
+});
+
 test('an unknown command is still answered with the nearest one', () => {
   const result = spawnSync(process.execPath, [bin, 'explian'], { encoding: 'utf8' });
   assert.equal(result.status, 1);

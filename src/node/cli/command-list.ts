@@ -54,9 +54,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'stats', summary: commandSummary('stats'), load: async () => (await import('./stats.js')).statsCommand },
 ];
 
-/** The command `argv` starts with, if it is one of {@link COMMANDS}. */
+/** The command `argv` starts with (or asks help for: `help explain`), if it is one of {@link COMMANDS}. */
 export function commandOf(argv: readonly string[]): CommandEntry | undefined {
-  return COMMANDS.find((c) => c.name === argv[0]);
+  const name = argv[0] === 'help' ? argv[1] : argv[0];
+  return COMMANDS.find((c) => c.name === name);
 }
 
 /** The package's version (from package.json, beside src/ and dist/). */
