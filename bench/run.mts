@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { setupBackend } from '../src/execution/backend.js';
 
 const benches: [string, string, string, 'opt-in'?][] = [
+  ['startup', './startup.ts', 'benchStartup'],
   ['attribution', './attribution.ts', 'benchAttribution'],
   ['methods', './methods.ts', 'benchMethods'],
   ['group-methods', './group-methods.ts', 'benchGroupMethods'],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the wingbeats-xai command line: the TypeScript sources through tsx in a checkout (so a stale build is never
 // used while developing), the built dist/ in an installed package (which ships no src/).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // A reader that stops early (`| head`) closes the pipe: end quietly instead of crashing with EPIPE.
@@ -9,6 +9,14 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
+
+// `--version` alone needs nothing but package.json: answered before any compiler or library is loaded.
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${pkg.version}\n`);
+  process.exit(0);
+}
 
 // tsx is a development dependency: a checkout installed without it (`npm install --omit=dev`) runs dist/ when built.
 const source = fileURLToPath(new URL('../src/node/cli/main.ts', import.meta.url));
@@ -33,4 +41,4 @@ if (tsx !== null) {
   );
   process.exit(1);
 }
-process.exitCode = await cli.main(process.argv.slice(2));
+process.exitCode = await cli.main(argv);

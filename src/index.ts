@@ -362,3 +362,5 @@ export { statisticsMean } from './pipeline/input-sources.js';
 export { safeRelativePath } from './pipeline/output-files.js';
 export { evaluationReading } from './pipeline/evaluation-job.js';
 export { explainedItemLine, itemFrequencyBands, itemRelativeGap } from './pipeline/result-json.js';
+export { explanationCaptionText } from './pipeline/explanation-caption.js';
+export type { CaptionFacts } from './pipeline/explanation-caption.js';

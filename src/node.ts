@@ -2,7 +2,8 @@
 export { readWavFile } from './node/read-wav-file.js';
 export { writeNpy, readNpy, encodeNpy, decodeNpy } from './node/npy-file.js';
 export type { NpyArray } from './node/npy-file.js';
-export { main, createProgram } from './node/cli/main.js';
+export { main } from './node/cli/main.js';
+export { createProgram } from './node/cli/program.js';
 export type { CliIo } from './node/cli/common.js';
 export { svgToPng, renderChartPng } from './node/chart-png.js';
 export type { SvgToPngOptions } from './node/chart-png.js';

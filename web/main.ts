@@ -32,10 +32,12 @@ import {
   type OptionSpec,
   type ExplainableModel,
   type FeaturePresetName,
+  explanationCaptionText,
 } from '../src/index.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
 import { methodControlValues, showMethodControls } from './method-controls.js';
 import { downloadJson, offerDownload, svgsToPng } from './downloads.js';
+import { pageMessage } from './page-message.js';
 
 /** One explained input, as plain arrays (what the page shows and what tests compare). */
 export interface ExplainedInput {
@@ -116,20 +118,6 @@ const page: PageState = {
   poolTasks: () => (model === null ? 0 : (runningPool(model)?.stats().tasks ?? 0)),
 };
 
-/** The page controls that stand for the options the library's hints name. */
-const CONTROL_FOR_OPTION: Record<string, string> = {
-  '--pad': "tick 'Zero-pad short recordings'",
-  '--force-preset': "tick 'Use this preset anyway'",
-};
-
-/** A library message with its command-line hints ("(CLI: --pad)") turned into the page's controls. */
-function pageMessage(message: string): string {
-  return message
-    .replace(/\(CLI: (--[a-z-]+)\)/g, (whole, option: string) =>
-      CONTROL_FOR_OPTION[option] === undefined ? '' : `(on this page: ${CONTROL_FOR_OPTION[option]})`,
-    )
-    .replace(/\s+\./g, '.');
-}
 window.__wingbeats = page;
 
 function element<T extends HTMLElement>(id: string): T {
@@ -461,7 +449,7 @@ function predictionTable(item: ExplainedInput, labels: string[] | undefined): HT
 
 async function showRecord(current: ExplainableModel, record: ExplainRecord): Promise<void> {
   const labels = current.labels(record.output);
-  const { title, summary, signed } = attributionMethods[record.method];
+  const { title, signed } = attributionMethods[record.method];
   const sections: HTMLElement[] = [];
   for (const [i, item] of record.items.entries()) {
     const section = document.createElement('article');
@@ -507,18 +495,12 @@ async function showRecord(current: ExplainableModel, record: ExplainRecord): Pro
       chart.innerHTML = svg;
       const caption = document.createElement('figcaption');
       caption.className = 'caption';
-      const relative =
-        item.relativeDelta === undefined
-          ? ''
-          : ` (${(100 * item.relativeDelta).toPrecision(2)} % of |f(x) − f(baseline)|)`;
-      const gap =
-        item.delta === undefined
-          ? ''
-          : ` Completeness gap ${item.delta.toExponential(1)}${relative}; baseline: zeros (0 dB for a spectrum: louder than any recording).`;
-      const scale = signed
-        ? ' Red: evidence for the class; blue: against it.'
-        : ' Relevance 0–1 is scaled per example (its largest value is 1), so it compares positions within one input, not between inputs.';
-      caption.textContent = `${title}: ${summary}.${scale}${gap}`;
+      // The report's caption text (the bands are named in the line above the chart).
+      caption.textContent = explanationCaptionText(record.method, {
+        shape: item.shape,
+        delta: item.delta,
+        relativeGap: item.relativeDelta,
+      });
       chart.append(caption);
     } else {
       chart.textContent = `Chart left out: only the first ${MAX_CHARTS} inputs are drawn.`;

@@ -84,6 +84,15 @@ export async function loadPickedModel(files: NamedBytes[], name?: string): Promi
       'Pick a Keras .keras or .h5 file, or a model.json together with its .bin weight files.',
     );
   const modelJson = files.find(isModelJson);
+  const h5 = files.find((f) => /\.(h5|hdf5|keras)$/i.test(f.name));
+  if (modelJson === undefined && h5 === undefined) {
+    // No model among the files: say so first (a JSON file that is no model.json is not "a bad labels file").
+    const json = files.find((f) => /\.json$/i.test(f.name));
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `None of ${files.map((f) => `'${f.name}'`).join(', ')} is a model${json === undefined ? '' : ` ('${json.name}' is not a TensorFlow.js model.json: it has no modelTopology)`}: pick a Keras .keras or .h5, or a model.json with its .bin weight files.`,
+    );
+  }
   const labelsFile = files.find((f) => f !== modelJson && /\.json$/i.test(f.name));
   const labels = labelsFile === undefined ? undefined : labelsFrom(labelsFile);
   if (modelJson !== undefined) {
@@ -94,14 +103,7 @@ export async function loadPickedModel(files: NamedBytes[], name?: string): Promi
       name,
     });
   }
-  const h5 = files.find((f) => /\.(h5|hdf5|keras)$/i.test(f.name));
-  if (h5 === undefined) {
-    throw new WingbeatsError(
-      'INVALID_ARGUMENT',
-      `None of ${files.map((f) => `'${f.name}'`).join(', ')} is a model: pick a Keras .keras or .h5, or a model.json with its .bin weight files.`,
-    );
-  }
-  return loadModelBytes(h5.bytes, { fileName: h5.name, labels, name });
+  return loadModelBytes((h5 as NamedBytes).bytes, { fileName: (h5 as NamedBytes).name, labels, name });
 }
 
 /** Loads the demo model from the build output (model.json, its weights and labels.json under `manifest.model`). */

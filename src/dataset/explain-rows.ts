@@ -40,6 +40,8 @@ export interface DatasetExplainSettings {
   workers?: number;
   /** The engine (default `'auto'`; see `RequestOptions.engine`). */
   engine?: EngineChoice;
+  /** Called after each method on each group of examples: (example-method passes done, passes in all). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** One example with its model inputs (one per input of the file), or why they could not be read. */
@@ -174,6 +176,8 @@ export async function explainExamples(
     rows.set(method, row);
     results.set(key, rows);
   };
+  const total = units.length * settings.methods.length;
+  let passes = 0;
   const explain = async (batch: Unit[]): Promise<void> => {
     const x = tf.tensor(concat(batch.map((u) => u.data)), [batch.length, ...shape]);
     try {
@@ -238,6 +242,8 @@ export async function explainExamples(
             baseline?.dispose();
             background?.dispose();
           }
+          passes = Math.min(total, passes + group.length);
+          settings.onProgress?.(passes, total);
         }
       }
     } finally {

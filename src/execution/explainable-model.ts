@@ -209,6 +209,7 @@ export class ExplainableModel {
       `one of ${this.outputNames.map((n) => `'${n}'`).join(', ')} (or an index)`,
       output,
       'UNKNOWN_OUTPUT',
+      this.outputNames,
     );
   }
 

@@ -33,6 +33,7 @@ export function resolveTargets(
         `one of the class names ${labels.map((l) => `'${l}'`).join(', ')}`,
         value,
         'TARGET_OUT_OF_RANGE',
+        labels,
       );
     }
     if (!Number.isInteger(value)) throw argumentError(functionName, arg, 'an integer class index', value);

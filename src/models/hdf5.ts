@@ -5,7 +5,7 @@
  * browser alike. Everything a loader needs is read in one pass into plain typed arrays and the file is closed
  * (and removed from the in-memory file system) before returning, also when reading fails.
  */
-import h5wasm from 'h5wasm';
+import type H5Wasm from 'h5wasm';
 import { WingbeatsError } from '../util/errors.js';
 import { parseJsonText } from '../io/json-text.js';
 
@@ -38,13 +38,17 @@ export function isHdf5(bytes: Uint8Array): boolean {
   return false;
 }
 
-type H5Module = Awaited<typeof h5wasm.ready>;
+/** h5wasm, loaded on first use: a program that reads no HDF5 file never loads it. */
+let h5wasm: typeof H5Wasm;
+type H5Module = Awaited<typeof H5Wasm.ready>;
 let modulePromise: Promise<H5Module> | null = null;
 let fileCounter = 0;
 
 async function h5Module(): Promise<H5Module> {
   if (modulePromise === null) {
-    modulePromise = h5wasm.ready.then((module) => {
+    modulePromise = import('h5wasm').then(async (loaded) => {
+      h5wasm = loaded.default;
+      const module = await h5wasm.ready;
       // HDF5 errors become JS exceptions instead of diagnostics printed to stderr.
       (module as unknown as { activate_throwing_error_handler?: () => number }).activate_throwing_error_handler?.();
       return module;

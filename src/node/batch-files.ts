@@ -128,6 +128,7 @@ async function explainFile(
   await writeOutputs(
     path.join(settings.out, safeRelativePath(folder)),
     withResumeKey(job.files, resumeKey, provenance),
+    { mark: false },
   );
   return { file, folder, status: 'done', inputs: job.inputs };
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel } from '../execution/explainable-model.js';
-import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
+import type { AttributionMethodName } from '../attribution/registry.js';
 import { isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
 import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
@@ -29,6 +29,8 @@ import { itemFrequencyBands, itemRelativeGap, modelJson, resultJson } from './re
 import { jsonFile, type OutputFile } from './output-files.js';
 import { explainedItemSpec } from './explanation-files.js';
 import { itemsToBatch, type InputItem } from './input-sources.js';
+import { unreadFilesSections, type UnreadFile } from './unread-files.js';
+import { explanationCaptionText } from './explanation-caption.js';
 
 /** The two players of an explanation: what the model used and what it ignored, with what the model makes of each. */
 function audioPlayers(
@@ -56,6 +58,8 @@ export interface ExplanationReportSettings extends JobSettings {
   description?: string;
   /** Add players of what the model used and ignored under every explanation of a recording (see `listenableAudio`). */
   audio?: RelevanceMaskOptions;
+  /** Input files that could not be read: listed in a table of the report and in its JSON. */
+  unreadFiles?: readonly UnreadFile[];
 }
 
 /** A picture of the model input alone (spectrum line, or the spectrogram in dB), shown once per recording. */
@@ -98,19 +102,14 @@ async function inputFigure(item: InputItem, preset: FeaturePresetName | undefine
   };
 }
 
-/** The caption of one explanation: what the colours mean, the baseline and completeness gap, the top frequency bands. */
+/** The caption of one explanation (the same text as on the web page, see explanation-caption.ts). */
 function explanationCaption(row: ExplainedItem, method: AttributionMethodName): string {
-  const { title, summary, signed } = attributionMethods[method];
-  const scale = signed
-    ? 'Colours: the signed attribution on a diverging scale (red for the class, blue against it, white 0).'
-    : 'Relevance 0–1 is normalised per example (its largest value is 1): it ranks positions within this input, not across inputs.';
-  const relative = itemRelativeGap(row);
-  const gap =
-    row.delta === undefined
-      ? ''
-      : ` Baseline: zeros (${isSpectrumShape(row.item.shape) ? '0 dB for a spectrum: louder than any recording' : 'mid-grey for a spectrogram image: |level| 127.5 dB'}; the data set's mean, from a stats file given to 'wingbeats-xai explain --baseline', is a more neutral reference). Completeness gap ${row.delta.toExponential(1)}${relative === undefined ? '' : `, ${(100 * relative).toPrecision(2)} % of |f(x) − f(baseline)|`}.`;
-  const bands = itemFrequencyBands(row);
-  return `${title}: ${summary}. ${scale}${gap}${bands.length === 0 ? '' : ` Most relevant: ${formatFrequencyBands(bands)}.`}`;
+  return explanationCaptionText(method, {
+    shape: row.item.shape,
+    delta: row.delta,
+    relativeGap: itemRelativeGap(row),
+    bands: itemFrequencyBands(row),
+  });
 }
 
 /** The table at the top of a report: per input the prediction of the explained head, the class explained, the top bands and warnings. */
@@ -179,9 +178,14 @@ export async function buildExplanationReport(
   settings: ExplanationReportSettings,
 ): Promise<{ report: ReportData; results: Record<string, unknown>[] }> {
   const perMethod = new Map<string, ExplainedItem[]>();
+  // Progress in examples × methods: a method that reports its own progress advances within its share.
+  const n = items.length;
+  const total = n * settings.methods.length;
   for (const [k, method] of settings.methods.entries()) {
-    perMethod.set(method, await explainItems(model, items, { ...settings, method, onProgress: undefined }));
-    settings.onProgress?.(k + 1, settings.methods.length);
+    const onProgress = (done: number, of: number): void =>
+      settings.onProgress?.(k * n + (of > 0 ? (Math.min(done, of) / of) * n : 0), total);
+    perMethod.set(method, await explainItems(model, items, { ...settings, method, onProgress }));
+    settings.onProgress?.((k + 1) * n, total);
   }
   const head = model.resolveOutput('report', settings.output);
   const labels = model.labels(head);
@@ -258,6 +262,7 @@ export async function buildExplanationReport(
     },
     items: reportItems,
     summary: summaryTable(items, first, labels, model.outputNames[head], settings.methods[0]),
+    sections: unreadFilesSections(settings.unreadFiles),
     generatedAt: new Date().toISOString(),
   };
   return { report, results };
@@ -280,6 +285,9 @@ export async function reportJob(
     methods: settings.methods,
     ...(settings.preset === undefined ? {} : { preset: settings.preset }),
     results,
+    ...(settings.unreadFiles === undefined || settings.unreadFiles.length === 0
+      ? {}
+      : { unreadFiles: settings.unreadFiles }),
   };
   return { document, files: [{ name: 'report.html', text: renderReport(report) }, jsonFile('report.json', document)] };
 }

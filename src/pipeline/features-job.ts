@@ -1,6 +1,6 @@
 /** The `features` job: the model input(s) a recording turns into → the `features --json` document and its files. */
 import { featuresFromRecording, type Features } from '../signal/features.js';
-import type { FeaturePresetName } from '../signal/presets.js';
+import type { FeaturePresetName, FeatureSettings } from '../signal/presets.js';
 import type { WavRecording } from '../signal/wav.js';
 import { encodeNpy } from '../io/npy.js';
 import type { WindowChoice } from './input-sources.js';
@@ -21,7 +21,8 @@ export function windowJson(f: Features, name?: string, warnings: string[] = []):
     sampleRate: f.sampleRate,
     shape: f.shape,
     start: f.start,
-    ...(f.preset === 'custom' ? {} : { axes: featureAxes(f.preset) }),
+    // Custom settings are written with the features, so the document says how they were made.
+    ...(f.preset === 'custom' ? { settings: f.settings } : { axes: featureAxes(f.preset) }),
     warnings,
     features: nestArray(f.data, f.shape),
   };
@@ -34,7 +35,7 @@ export function windowJson(f: Features, name?: string, warnings: string[] = []):
  */
 export function featuresJob(
   recording: WavRecording,
-  preset: FeaturePresetName,
+  preset: FeaturePresetName | FeatureSettings,
   options: { windows?: WindowChoice; pad?: boolean; name?: string; fileBase?: string } = {},
 ): { windows: Features[]; document: unknown; warnings: string[]; files: OutputFile[] } {
   const result = featuresFromRecording(recording, preset, {

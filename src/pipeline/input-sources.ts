@@ -8,7 +8,7 @@ import { WingbeatsError } from '../util/errors.js';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { featuresFromRecording, type Features } from '../signal/features.js';
 import { decodeWav, type WavRecording } from '../signal/wav.js';
-import { isFeaturePresetName, type FeaturePresetName } from '../signal/presets.js';
+import { isFeaturePresetName, type FeaturePresetName, type FeatureSettings } from '../signal/presets.js';
 import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray } from '../io/input-files.js';
 import { decodeNpy } from '../io/npy.js';
 import { checkPresetForModel } from '../models/preset-check.js';
@@ -31,6 +31,8 @@ export type WindowChoice = 'loudest' | 'first' | 'all';
 export interface InputReadOptions {
   /** Feature preset for `.wav` sources (default: from the model's input shape). */
   preset?: string;
+  /** Custom feature settings for `.wav` sources (CLI `--features FILE.json`); replace the preset when given. */
+  features?: FeatureSettings;
   /** Windows of a recording (default `'loudest'`). */
   windows?: WindowChoice;
   /** Zero-pad a recording shorter than one window (CLI `--pad`). */
@@ -139,9 +141,11 @@ export function readInputSource(
   const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
   if (isRecording(source.name)) {
     const recording = decodeWav(source.bytes, { name: base, channel: options.channel ?? 'mix' });
-    const preset = presetForModel(model, options.preset);
-    const presetWarnings = checkPresetForModel(model, preset, { force: options.forcePreset });
-    const windows = featuresFromRecording(recording, preset, {
+    const custom = options.features;
+    const preset = custom === undefined ? presetForModel(model, options.preset) : undefined;
+    const presetWarnings =
+      preset === undefined ? [] : checkPresetForModel(model, preset, { force: options.forcePreset });
+    const windows = featuresFromRecording(recording, custom ?? (preset as FeaturePresetName), {
       windows: options.windows ?? 'loudest',
       pad: options.pad === true,
     });
@@ -150,7 +154,9 @@ export function readInputSource(
       if (features.shape.join(',') !== shape.join(',')) {
         throw new WingbeatsError(
           'SHAPE_MISMATCH',
-          `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`,
+          preset === undefined
+            ? `The --features settings give inputs of shape [${features.shape.join(',')}] but ${model.describe()}; change the bins or lengths in the settings file.`
+            : `Preset '${preset}' gives inputs of shape [${features.shape.join(',')}] but ${model.describe()}; choose another --preset.`,
         );
       }
       const itemName = name(i, list.length);
@@ -247,7 +253,10 @@ export function itemsPreset(
   model: ExplainableModel,
   requested?: string,
 ): FeaturePresetName | undefined {
-  return items.some((i) => i.recording !== undefined) ? presetForModel(model, requested) : undefined;
+  const recorded = items.filter((i) => i.recording !== undefined);
+  // Custom feature settings (`--features`) are no preset: pictures then get no preset axes.
+  if (recorded.length === 0 || recorded.some((i) => i.features?.preset === 'custom')) return undefined;
+  return presetForModel(model, requested);
 }
 
 /** Stacks the items into one float32 batch tensor `[items, ...shape]` (owned by the caller). */

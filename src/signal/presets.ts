@@ -157,6 +157,6 @@ export function presetForInputShape(shape: readonly (number | null)[]): FeatureP
   throw new WingbeatsError(
     'SHAPE_MISMATCH',
     `No feature preset produces a model input of shape [${shape.join(',')}]: the presets give ${FEATURE_PRESET_NAMES.map((n) => `${n} [${featureShape(n).join(',')}]`).join(', ')}. ` +
-      `Pass the input as .npy/.json in the model's layout, or use custom feature settings.`,
+      `Pass the input as .npy/.json in the model's layout, or give your own feature settings (on the command line: --features FILE.json).`,
   );
 }

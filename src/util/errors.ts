@@ -3,6 +3,8 @@
  * Messages follow TensorFlow.js: they name the argument, the function, what was expected and what came.
  */
 
+import { didYouMean } from './nearest-name.js';
+
 /** Stable error codes; scripts may switch on them. */
 export type WingbeatsErrorCode =
   | 'INVALID_ARGUMENT'
@@ -82,6 +84,8 @@ export function describeValue(value: unknown): string {
 /**
  * Builds the standard argument error:
  * "Argument 'target' passed to 'integratedGradients' must be < 6 (number of classes) but got 12."
+ * With `choices` (the names a string could have been), a near one is suggested: "… but got 'salency'. Did you mean
+ * 'saliency'?"
  */
 export function argumentError(
   functionName: string,
@@ -89,11 +93,13 @@ export function argumentError(
   expected: string,
   got: unknown,
   code: WingbeatsErrorCode = 'INVALID_ARGUMENT',
+  choices: readonly string[] = [],
 ): WingbeatsError {
   const gotText = typeof got === 'string' && got.startsWith('#') ? got.slice(1) : describeValue(got);
+  const hint = typeof got === 'string' && !got.startsWith('#') ? didYouMean(got, choices) : '';
   return new WingbeatsError(
     code,
-    `Argument '${argument}' passed to '${functionName}' must be ${expected} but got ${gotText}.`,
+    `Argument '${argument}' passed to '${functionName}' must be ${expected} but got ${gotText}.${hint}`,
   );
 }
 

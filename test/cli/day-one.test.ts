@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as wavefileModule from 'wavefile';
-import { createProgram } from '../../src/node/cli/main.js';
+import { createProgram } from '../../src/node/cli/program.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';

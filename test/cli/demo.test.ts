@@ -16,7 +16,7 @@ test('demo writes a self-contained report with every recording, prediction and e
   assert.equal(code, 0, stderr);
   const document = JSON.parse(stdout);
   assert.equal(document.report, path.resolve(out, 'report.html'));
-  assert.deepEqual(readdirSync(out).sort(), ['demo.json', 'report.html']);
+  assert.deepEqual(readdirSync(out).sort(), ['.wingbeats-xai-output', 'demo.json', 'report.html']);
   const recordings = 6;
   assert.equal(document.results.length, recordings * DEMO_METHODS.length);
   // The demo model recognises its own synthetic species.

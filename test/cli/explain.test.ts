@@ -126,6 +126,7 @@ test(
         `${base}.png`,
         `${base}.svg`,
         'explain.json',
+        '.wingbeats-xai-output',
       ].sort(),
     );
     assert.deepEqual([...readFileSync(path.join(out, `${base}.png`)).subarray(1, 4)], [0x50, 0x4e, 0x47]);
@@ -225,7 +226,7 @@ test('bad arguments, missing files and a model that does not fit the input: one 
     [['explain', '--model', path.join(work, 'missing.h5'), '--input', wrong], /^wingbeats-xai: .*missing\.h5.*\n$/],
     [
       ['explain', '--model', modelFile, '--input', wrong, '--method', 'nope'],
-      /^wingbeats-xai: option '--method <name>' argument 'nope' is invalid\. Allowed choices are gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad, grad-cam, guided-grad-cam, occlusion, deeplift, lrp, feature-ablation, shapley, shapley-sampling, kernel-shap, lime, gradient-shap, deeplift-shap\.\n$/,
+      /^wingbeats-xai: Option '--method' must be one of gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad, grad-cam, guided-grad-cam, occlusion, deeplift, lrp, feature-ablation, shapley, shapley-sampling, kernel-shap, lime, gradient-shap, deeplift-shap but got 'nope'\.\n$/,
     ],
     [['explain', '--model', modelFile], /^wingbeats-xai: required option '-i, --input <file>' not specified\n$/],
     [
@@ -265,10 +266,7 @@ test(
         .filter((l) => l.startsWith('wingbeats-xai:')).length,
       1,
     );
-    assert.match(
-      bad.stderr,
-      /Argument 'target' passed to 'explain' must be in \[0, 6\) \(number of classes\) but got 9\./,
-    );
+    assert.match(bad.stderr, /Option '--target' must be in \[0, 6\) \(number of classes\) but got 9\./);
     assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/, 'no stack trace without --verbose');
   },
 );

@@ -35,7 +35,7 @@ test('report on a folder of recordings: every input, its prediction and every me
   assert.deepEqual(document.methods, ['saliency', 'integrated-gradients']);
   assert.equal(document.preset, 'potamitis-psd');
   assert.equal(document.results.length, 12);
-  assert.deepEqual(readdirSync(out).sort(), ['report.html', 'report.json']);
+  assert.deepEqual(readdirSync(out).sort(), ['.wingbeats-xai-output', 'report.html', 'report.json']);
   const html = readFileSync(path.join(out, 'report.html'), 'utf8');
   assert.match(html, /Demo &lt;check&gt;/, 'the title is escaped');
   assert.equal((html.match(/<img /g) ?? []).length, 6 * 3, 'input picture + two explanations per recording');

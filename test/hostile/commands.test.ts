@@ -73,7 +73,7 @@ test('arguments are checked before any work: --target, --channel, --baseline, no
   const out = path.join(work, 'batch-target');
   oneLine(
     await runCli(['batch', '--model', model, '--input', wav, '--target', '99', '--out', out]),
-    /Argument 'target' passed to 'batch' must be in \[0, 6\) \(number of classes\) but got 99\./,
+    /Option '--target' must be in \[0, 6\) \(number of classes\) but got 99\./,
   );
   assert.equal(existsSync(out), false, 'nothing was computed or written');
   oneLine(
@@ -162,7 +162,7 @@ test("features --out stages its files and never replaces a user's files unless -
   ]);
   assert.equal(forced.code, 0, forced.stderr);
   assert.equal(JSON.parse(readFileSync(path.join(out, 'features.json'), 'utf8')).preset, 'potamitis-psd');
-  assert.deepEqual(readdirSync(out).sort(), ['features.json', 'features.npy']);
+  assert.deepEqual(readdirSync(out).sort(), ['.wingbeats-xai-output', 'features.json', 'features.npy']);
 });
 
 /** Runs the binary with `--out` on a 64 kB tmpfs of a private mount namespace; returns its result and what is left there. */

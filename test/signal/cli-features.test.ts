@@ -69,7 +69,7 @@ test('CLI bad arguments: non-zero exit and exactly one line on stderr', () => {
   assert.equal(run.stdout, '');
   assert.equal(
     run.stderr,
-    "wingbeats-xai: option '-p, --preset <name>' argument 'nope' is invalid. Allowed choices are potamitis-psd, potamitis-spectrogram, keogh-psd, keogh-spectrogram.\n",
+    "wingbeats-xai: Option '--preset' must be one of potamitis-psd, potamitis-spectrogram, keogh-psd, keogh-spectrogram but got 'nope'.\n",
   );
 });
 

@@ -11,6 +11,7 @@ import { lockFolder } from '../folder-lock.js';
 import { checkOutputFolder } from './output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-summaries.js';
 import { withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
@@ -19,24 +20,23 @@ import { writeOutputs } from './staged-output.js';
 function outcomeLine(o: BatchFileResult): string {
   const what =
     o.status === 'failed'
-      ? `failed: ${o.error}`
+      ? (o.error ?? '')
       : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
   return `${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`;
 }
 
 /** Builds the `batch` command. */
 export function batchCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('batch').description(
-      'explain a folder or list of recordings with one or more methods; resumable, one folder per file',
-    ),
-  )
+  const command = addModelInputOptions(new Command('batch').description(commandSummary('batch')))
     .option(
       '--methods <names>',
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
       'saliency',
     )
-    .option('--force', 'explain again files whose results already exist')
+    .option(
+      '--force',
+      'explain again files whose results already exist, and write into an --out folder that holds files this program did not write',
+    )
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
@@ -47,7 +47,7 @@ export function batchCommand(io: CliIo): Command {
       out: options.out,
       force: options.force === true,
     };
-    await checkOutputFolder(options.out);
+    await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('batch', settings.output);
       checkTargetOption('batch', model, settings.target, settings.output);

@@ -15,6 +15,7 @@ import { addCommonOptions, createLogger, PROGRAM_NAME, writeJson, type CliIo, ty
 import { safeMessageText } from '../../util/errors.js';
 import { SHOWN_FAILURES } from '../dataset/run.js';
 import type { TargetOption } from '../../execution/targets.js';
+import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { withModel } from './open-model.js';
@@ -137,10 +138,11 @@ function datasetTarget(
 /** Builds the `dataset` command (with its `merge` sub-command). */
 export function datasetCommand(io: CliIo): Command {
   const command = new Command('dataset')
-    .description(
-      'explain a whole labelled data set into one Parquet table with class-wise summaries; shardable over a cluster, resumable',
+    .description(commandSummary('dataset'))
+    .option(
+      '-m, --model <file>',
+      'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
     )
-    .option('-m, --model <file>', 'Keras .h5 (full, or weights-only wingbeats file) or TensorFlow.js model.json')
     .option(
       '-i, --input <dir|csv>',
       'a folder with one sub-folder per class, or a CSV manifest path,label[,split]; .wav, .npy or .json files',

@@ -15,10 +15,12 @@ import { renderReport } from '../../render/html-report.js';
 import { demoAssetPaths, loadDemoModel } from '../demo-assets.js';
 import { readSources } from '../read-files.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 
 /** The methods the demo shows, in report order. */
 export const DEMO_METHODS = [
@@ -35,10 +37,12 @@ const DESCRIPTION =
 /** Builds the `demo` command. */
 export function demoCommand(io: CliIo): Command {
   const command = new Command('demo')
-    .description('explain the shipped demo model on the shipped synthetic recordings and write an HTML report')
-    .option('-o, --out <dir>', 'folder for report.html and demo.json', 'wingbeats-xai-demo');
+    .description(commandSummary('demo'))
+    .option('-o, --out <dir>', 'folder for report.html and demo.json', 'wingbeats-xai-demo')
+    .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addSpecOptions(command, REQUEST_OPTIONS.slice(0, 1)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    await checkOutputFolder(options.out, { force: options.force === true });
     await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
     const { seed } = specValues(options, REQUEST_OPTIONS) as { seed: number };
     const assets = demoAssetPaths();

@@ -1,7 +1,16 @@
 /** The end every job command shares: the job's files written (staged) into `--out`, then its JSON or text summary. */
 import type { OutputFile } from '../../pipeline/output-files.js';
+import type { UnreadFile } from '../../pipeline/unread-files.js';
 import { createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { writeOutputs } from './staged-output.js';
+
+/** `job` with the input files that could not be read added to its JSON document (`unreadFiles`), when there are any. */
+export function withUnread<D extends object>(
+  job: { document: D; files: readonly OutputFile[] },
+  unread: readonly UnreadFile[],
+): { document: D; files: readonly OutputFile[] } {
+  return unread.length === 0 ? job : { ...job, document: { ...job.document, unreadFiles: unread } };
+}
 
 /**
  * Writes `job.files` into `options.out` (when given) through a staging folder, then prints `job.document` as the one

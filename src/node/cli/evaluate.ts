@@ -8,12 +8,13 @@ import { METRIC_OPTIONS, checkMetricNames, explanationMetricNames } from '../../
 import { metricsJob, metricsSummary } from '../../pipeline/metrics-job.js';
 import { loadPixelStatistics } from '../pixel-statistics-file.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-summaries.js';
 import { specValues, addSpecOptions } from './method-options.js';
-import { readBaselineFile, readMethodFiles, readItems, withModel } from './open-model.js';
+import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { emitJob } from './emit-job.js';
-import { checkOutputFolder } from './output-target.js';
+import { emitJob, withUnread } from './emit-job.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 import { checkMemoryEstimate } from './memory-estimate.js';
 
 /** Parses `--metrics a,b` against the metric registry (one clear line naming the flag otherwise). */
@@ -34,11 +35,7 @@ function parseMetricList(text: string): ReturnType<typeof checkMetricNames> {
 
 /** Builds the `evaluate` command. */
 export function evaluateCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('evaluate').description(
-      'pixel flipping: how fast the target score falls when the most relevant inputs are replaced, against random orders (AOPC, AUC)',
-    ),
-  )
+  const command = addModelInputOptions(new Command('evaluate').description(commandSummary('evaluate')))
     .option(
       '--methods <names>',
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
@@ -54,15 +51,17 @@ export function evaluateCommand(io: CliIo): Command {
         'pixel statistics JSON {shape, mean, std, count} for the replacement values',
       ).default(undefined, "the model's input batch norm, else each input's own mean and std"),
     )
-    .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder');
+    .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder')
+    .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addJobOptions(addSpecOptions(addSpecOptions(command, EVALUATION_OPTIONS), METRIC_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
     const settings = jobSettings(options);
-    if (options.out !== undefined) await checkOutputFolder(options.out);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
-      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
       const positions = items[0]?.data.length ?? 0;
       const steps = Math.ceil((own.fraction * positions) / Math.max(1, Math.round(own.flipStep * positions))) + 1;
@@ -109,7 +108,8 @@ export function evaluateCommand(io: CliIo): Command {
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
-      await emitJob(io, options, job, evaluationSummary);
+      await emitJob(io, options, withUnread(job, inputs.unread), evaluationSummary);
+      failOnUnread(inputs);
     });
   });
   return command;

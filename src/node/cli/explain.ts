@@ -4,13 +4,14 @@ import { attributionMethodNames, attributionMethods, type AttributionMethodName 
 import { explainJob } from '../../pipeline/explain-job.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-summaries.js';
 import { explainedItemLine } from '../../pipeline/result-json.js';
-import { readBaselineFile, readMethodFiles, withModel } from './open-model.js';
+import { failOnUnread, readBaselineFile, readMethodFiles, withModel } from './open-model.js';
 import { readModelInputItems } from './read-model-inputs.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import { parseTarget } from '../../pipeline/selectors.js';
 import type { MaskMapping } from '../../signal/listenable.js';
@@ -21,12 +22,7 @@ const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padE
 
 /** Builds the `explain` command. */
 export function explainCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('explain').description(
-      "explain a model's prediction for a recording (.wav) or model inputs (.npy, .json)",
-    ),
-    'per-model-input',
-  )
+  const command = addModelInputOptions(new Command('explain').description(commandSummary('explain')), 'per-model-input')
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option(
       '-o, --out <dir>',
@@ -36,17 +32,19 @@ export function explainCommand(io: CliIo): Command {
       '--contrast <class>',
       "explain score(target) − score(class): a class index or name, one per input separated by commas, or 'rival' (each input's runner-up)",
     )
+    .option('--force', FORCE_OUT_HELP)
     .addHelpText('after', methodsHelp);
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const method = options.method as AttributionMethodName;
     const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
     const settings = jobSettings(options);
-    if (options.out !== undefined) await checkOutputFolder(options.out);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('explain', settings.output);
       checkTargetOption('explain', model, settings.target, settings.output);
-      const items = await readModelInputItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readModelInputItems(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, {
         quiet: options.quiet,
       });
@@ -69,8 +67,10 @@ export function explainCommand(io: CliIo): Command {
         createLogger(io, options).info(
           `wrote ${(await writeOutputs(options.out, files)).length} files to ${options.out}`,
         );
-      if (options.json) return writeJson(io, document);
-      for (const row of rows) io.stdout(explainedItemLine(row, method));
+      if (options.json)
+        writeJson(io, inputs.unread.length === 0 ? document : { ...document, unreadFiles: inputs.unread });
+      else for (const row of rows) io.stdout(explainedItemLine(row, method));
+      failOnUnread(inputs);
     });
   });
   return command;

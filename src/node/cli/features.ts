@@ -1,27 +1,42 @@
 /** `wingbeats-xai features`: the model input(s) a recording turns into, as JSON and/or .npy. */
 import { Command, Option } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
-import { FEATURE_PRESETS, FEATURE_PRESET_NAMES, type FeaturePresetName } from '../../signal/presets.js';
+import {
+  FEATURE_PRESETS,
+  FEATURE_PRESET_NAMES,
+  type FeaturePresetName,
+  type FeatureSettings,
+} from '../../signal/presets.js';
+import { readFeatureSettingsFile } from '../feature-settings-file.js';
 import { featuresJob } from '../../pipeline/features-job.js';
 import { readWavFile } from '../read-wav-file.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-summaries.js';
 import { listInputFiles } from '../input-paths.js';
 import { safeRelativePath } from '../../pipeline/output-files.js';
 import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 
 /** Builds the `features` command. */
 export function featuresCommand(io: CliIo): Command {
   const command = new Command('features')
-    .description('turn recordings into the model input of a preset (Welch PSD or spectrogram image)')
+    .description(commandSummary('features'))
     .requiredOption(
       '-i, --input <paths...>',
       '.wav recordings (any rate, PCM or float, mono or multichannel), or folders of them (searched recursively)',
     )
     .addOption(
-      new Option('-p, --preset <name>', 'feature recipe (see the list below)')
-        .choices(FEATURE_PRESET_NAMES)
-        .makeOptionMandatory(),
+      new Option('-p, --preset <name>', 'feature recipe (see the list below); this or --features is needed').choices(
+        FEATURE_PRESET_NAMES,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--features <file.json>',
+        'your own recipe instead of a preset (as for explain --features); the JSON output records it under "settings"',
+      )
+        .conflicts('preset')
+        .argParser((file: string) => readFeatureSettingsFile(file)),
     )
     .addOption(
       new Option('--windows <which>', 'window of a long recording: the loudest, the first, or all consecutive ones')
@@ -34,7 +49,7 @@ export function featuresCommand(io: CliIo): Command {
       '-o, --out <dir>',
       'also write features.json and features.npy into this folder (one pair per recording, under its relative path, for several)',
     )
-    .option('--force', 'replace feature files already in the --out folder')
+    .option('--force', FORCE_OUT_HELP)
     .addHelpText(
       'after',
       `\nPresets:\n${FEATURE_PRESET_NAMES.map((n) => `  ${n}\n      ${FEATURE_PRESETS[n].description}`).join('\n')}\n`,
@@ -48,6 +63,13 @@ export function featuresCommand(io: CliIo): Command {
       );
     }
     const channel = options.channel === 'mix' ? 'mix' : Number(options.channel);
+    const recipe =
+      (options.features as FeatureSettings | undefined) ?? (options.preset as FeaturePresetName | undefined);
+    if (recipe === undefined)
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        "Command 'features' needs --preset NAME or --features FILE.json (your own recipe).",
+      );
     const inputFiles = await listInputFiles(options.input);
     const notWav = inputFiles.find((f) => !/\.wave?$/i.test(f.path));
     if (notWav !== undefined)
@@ -69,7 +91,7 @@ export function featuresCommand(io: CliIo): Command {
       log.debug(
         `${recording.name}: ${recording.channels} channel(s), ${recording.sampleRate} Hz, ${recording.bitsPerSample}-bit ${recording.encoding}, ${recording.duration.toFixed(3)} s`,
       );
-      const { windows, document, warnings, files } = featuresJob(recording, options.preset as FeaturePresetName, {
+      const { windows, document, warnings, files } = featuresJob(recording, recipe, {
         windows: options.windows,
         pad: options.pad === true,
         name: file.name,

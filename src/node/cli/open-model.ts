@@ -2,18 +2,22 @@
 import { setupBackend } from '../../execution/backend.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { loadModelFile } from '../load-model-file.js';
-import { useOnnxBackend } from '../onnx/onnx-backend.js';
+import { registerComputeBackend, resolveComputeBackend } from '../../execution/compute-backend.js';
 import {
   readBaselines,
+  readInputSource,
   readInputSources,
   type InputItem,
   type InputReadOptions,
 } from '../../pipeline/input-sources.js';
+import type { UnreadFile } from '../../pipeline/unread-files.js';
+import { WingbeatsError } from '../../util/errors.js';
+import { listInputFiles } from '../input-paths.js';
 import { readSource, readSources } from '../read-files.js';
 import { groupMaskFromJson } from '../../attribution/feature-groups.js';
 import { parseJsonBytes } from '../../io/json-text.js';
 import { nestArray } from '../../pipeline/json-values.js';
-import { writeWarnings, type CliIo } from './common.js';
+import { PROGRAM_NAME, writeWarnings, type CliIo } from './common.js';
 
 /**
  * Makes wasm the backend (the fallback warning always reaches stderr, even with --quiet: it is never silent) and loads
@@ -22,8 +26,20 @@ import { writeWarnings, type CliIo } from './common.js';
  */
 export async function openModel(io: CliIo, path: string): Promise<ExplainableModel> {
   await setupBackend({ warn: (message) => io.stderr(`${message}\n`) });
-  useOnnxBackend({ warn: (message) => io.stderr(`${message}\n`) });
+  registerOnnxOnDemand(io);
   return loadModelFile(path);
+}
+
+/**
+ * Registers `--backend onnx` so that its modules (the ONNX compiler, protobufjs, ONNX Runtime) load only when a
+ * command runs on it: the first call loads them, registers the real backend and hands the model to it.
+ */
+function registerOnnxOnDemand(io: CliIo): void {
+  registerComputeBackend('onnx', async (model, threads) => {
+    const { useOnnxBackend } = await import('../onnx/onnx-backend.js');
+    useOnnxBackend({ warn: (message) => io.stderr(`${message}\n`) });
+    return (await resolveComputeBackend('backend', model, 'onnx', threads)) === 'onnx';
+  });
 }
 
 /** Runs `body` with the model at `path` opened ({@link openModel}) and frees the model afterwards, also on error. */
@@ -48,6 +64,63 @@ export async function readItems(
   const items = readInputSources(sources, model, options);
   if (io !== undefined) writeWarnings(io, items);
   return items;
+}
+
+/** The inputs read by {@link readItemsCarryingOn}, the files that could not be read, and how many files there were. */
+export interface ReadInputs {
+  items: InputItem[];
+  unread: UnreadFile[];
+  files: number;
+}
+
+/**
+ * The inputs of `--input` like {@link readItems}, but one file that cannot be read does not stop the others: each such
+ * file gets one line on stderr (`wingbeats-xai: skipped: <why>`) and is listed in `unread`; the command goes on with
+ * the rest and reports the failure at the end ({@link failOnUnread}). With `strict`, or when only one file is given, the
+ * first failure throws as before.
+ * @throws WingbeatsError for a path that does not exist, and `INVALID_FILE` when no file at all could be read.
+ */
+export async function readItemsCarryingOn(
+  model: ExplainableModel,
+  paths: string | readonly string[],
+  options: InputReadOptions,
+  io: CliIo,
+  strict = false,
+): Promise<ReadInputs> {
+  const files = await listInputFiles(typeof paths === 'string' ? [paths] : paths);
+  const items: InputItem[] = [];
+  const unread: UnreadFile[] = [];
+  for (const file of files) {
+    try {
+      const source = await readSource(file.path, 'The --input file');
+      items.push(...readInputSource({ ...source, label: file.name }, model, options));
+    } catch (error) {
+      if (strict || files.length === 1 || !(error instanceof WingbeatsError)) throw error;
+      unread.push({ file: file.path, error: error.message });
+      io.stderr(`${PROGRAM_NAME}: skipped: ${error.message}\n`);
+    }
+  }
+  if (items.length === 0 && unread.length > 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `None of the ${files.length} input files could be read (each is listed above); nothing was written.`,
+    );
+  writeWarnings(io, items);
+  return { items, unread, files: files.length };
+}
+
+/**
+ * Ends a command whose results are written with a failure when some input files could not be read, so scripts see
+ * it (exit code 1) although the other files were explained.
+ * @throws WingbeatsError `INVALID_FILE` when `inputs.unread` is not empty.
+ */
+export function failOnUnread(inputs: ReadInputs): void {
+  const count = inputs.unread.length;
+  if (count === 0) return;
+  throw new WingbeatsError(
+    'INVALID_FILE',
+    `${count} of ${inputs.files} input files could not be read (listed above); the results hold the other ${inputs.files - count}. Give --strict to stop at the first such file.`,
+  );
 }
 
 /** The baselines of `--baseline` (`methodOptions.baseline`: 'zeros' or a file), one or one per item. */

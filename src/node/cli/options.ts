@@ -1,9 +1,11 @@
 /** Option groups shared by the commands and their parsing into pipeline settings (Node only). */
 import { Option, type Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
+import { didYouMean } from '../../util/nearest-name.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
 import { COMPUTE_BACKENDS, ENGINE_CHOICES, type EngineChoice } from '../../execution/execution-settings.js';
-import { FEATURE_PRESET_NAMES } from '../../signal/presets.js';
+import { FEATURE_PRESET_NAMES, type FeatureSettings } from '../../signal/presets.js';
+import { readFeatureSettingsFile } from '../feature-settings-file.js';
 import {
   attributionMethodNames,
   isAttributionMethodName,
@@ -24,7 +26,7 @@ export function parseMethodList(text: string): AttributionMethodName[] {
   if (names.length === 0 || unknown !== undefined) {
     throw new WingbeatsError(
       'INVALID_ARGUMENT',
-      `Option '--methods' must be a comma-separated list of ${attributionMethodNames.join(', ')} but got '${unknown ?? text}'.`,
+      `Option '--methods' must be a comma-separated list of ${attributionMethodNames.join(', ')} but got '${unknown ?? text}'.${didYouMean(unknown ?? '', attributionMethodNames)}`,
     );
   }
   return names as AttributionMethodName[];
@@ -35,6 +37,10 @@ export function parseMethodList(text: string): AttributionMethodName[] {
  * paths) and lists of both (`'one'` and `'many'` alike), or (`'per-model-input'`) one file per model input, repeated.
  */
 export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 'per-model-input' = 'many'): Command {
+  command.option(
+    '--strict',
+    'stop at the first input file that cannot be read (default: skip it with one line on stderr, go on, exit 1 at the end)',
+  );
   command.requiredOption(
     '-m, --model <file>',
     'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
@@ -74,13 +80,24 @@ export function addTargetOptions(command: Command): Command {
     );
 }
 
-/** Adds `--preset`, `--force-preset`, `--windows`, `--pad` and `--channel`: how a `.wav` input becomes model inputs. */
+/**
+ * Adds `--preset`, `--features`, `--force-preset`, `--windows`, `--pad` and `--channel`: how a `.wav` input becomes
+ * model inputs.
+ */
 export function addRecordingOptions(command: Command, defaultWindows: 'loudest' | 'all' = 'loudest'): Command {
   return command
     .addOption(
       new Option('--preset <name>', 'feature recipe for .wav inputs')
         .choices([...FEATURE_PRESET_NAMES])
         .default(undefined, 'from the model input shape and data set'),
+    )
+    .addOption(
+      new Option(
+        '--features <file.json>',
+        'your own feature recipe for .wav inputs instead of a preset: JSON with kind (psd|spectrogram), sampleRate, windowLength, normalisation (peak|none), fftLength, bins, and segmentLength+overlap (psd) or frameLength+frameStep (spectrogram); "extends": "<preset>" fills the rest',
+      )
+        .conflicts('preset')
+        .argParser((file: string) => readFeatureSettingsFile(file)),
     )
     .option('--force-preset', "use --preset even when it belongs to another data set than the model's (with a warning)")
     .addOption(
@@ -153,6 +170,7 @@ export function inputReadOptions(options: Record<string, unknown>): InputReadOpt
   }
   return {
     preset: options.preset as string | undefined,
+    features: options.features as FeatureSettings | undefined,
     windows: options.windows as InputReadOptions['windows'],
     pad: options.pad === true,
     channel: text === 'mix' ? 'mix' : index,

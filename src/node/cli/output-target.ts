@@ -1,10 +1,13 @@
 /**
  * Checks of an output location made before any work starts (Node only): the folder (or file) must be creatable in a
- * writable place on a real file system (never under /proc, /sys or /dev, where writes hang or reach the kernel), and a
- * user's existing result file is replaced only when asked (`--force`).
+ * writable place on a real file system (never under /proc, /sys or /dev, where writes hang or reach the kernel).
+ *
+ * One `--out` policy for every command: a new or empty folder, or one this program wrote before (it holds
+ * {@link OUTPUT_MARKER}), is written into; a folder holding anything else is refused unless `--force`. Even then only
+ * files of the same names are replaced: no command removes a file it did not write.
  */
 import { constants } from 'node:fs';
-import { access, lstat, realpath, stat } from 'node:fs/promises';
+import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WingbeatsError } from '../../util/errors.js';
 
@@ -74,14 +77,34 @@ async function checkPlace(target: string, option: string, kind: 'folder' | 'file
   }
 }
 
+/** The file every command leaves in an output folder it wrote: a later run may write into that folder again. */
+export const OUTPUT_MARKER = '.wingbeats-xai-output';
+
+/** The help of `--force` of every command that writes into `--out`. */
+export const FORCE_OUT_HELP =
+  'write into an --out folder that holds files this program did not write (files of the same names are replaced; no other file is touched)';
+
+/** Entries of `dir` this program did not write: none when the folder is new, empty, or marked as written by it. */
+async function foreignEntries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  // The marker, staging folders and locks are this program's own.
+  if (names.includes(OUTPUT_MARKER) || names.includes('.wingbeats-xai.lock')) return [];
+  return names.filter((n) => !n.startsWith('.wingbeats-xai')).sort();
+}
+
 /**
- * Checks an output folder before work starts.
+ * Checks an output folder before work starts (see the module doc for the policy).
  *
  * @param dir - The `--out` folder (it may not exist yet).
- * @param options - `option` names the flag (default `'--out'`); `files` are the names the run will write there;
- *   `force` allows replacing them.
+ * @param options - `option` names the flag (default `'--out'`); `files` are the names the run will write there (named
+ *   in the message when one of them exists); `force` allows writing into a folder this program did not write.
  * @throws WingbeatsError `INVALID_ARGUMENT` (under /proc, /sys, /dev; a file where a folder is expected), `IO` (not
- *   writable), `OUTPUT_EXISTS` (a named file exists and `force` is not set).
+ *   writable), `OUTPUT_EXISTS` (the folder holds files this program did not write and `force` is not set).
  * @example await checkOutputFolder('out', { files: ['features.json'], force: false });
  */
 export async function checkOutputFolder(
@@ -91,6 +114,8 @@ export async function checkOutputFolder(
   const option = options.option ?? '--out';
   await checkPlace(dir, option, 'folder');
   if (options.force === true) return;
+  const foreign = await foreignEntries(dir);
+  if (foreign.length === 0) return;
   for (const name of options.files ?? []) {
     const file = path.join(dir, name);
     if (await exists(file)) {
@@ -100,6 +125,11 @@ export async function checkOutputFolder(
       );
     }
   }
+  const shown = foreign.slice(0, 3).map((n) => `'${n}'`);
+  throw new WingbeatsError(
+    'OUTPUT_EXISTS',
+    `Option '${option}': folder '${dir}' already holds files this program did not write (${shown.join(', ')}${foreign.length > 3 ? `, and ${foreign.length - 3} more` : ''}); choose a new or empty folder, or pass --force to write into it (only files of the same names are replaced).`,
+  );
 }
 
 /**

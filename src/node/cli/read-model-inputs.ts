@@ -6,7 +6,7 @@ import { WingbeatsError } from '../../util/errors.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { readMultiInputSources, type InputItem, type InputReadOptions } from '../../pipeline/input-sources.js';
 import { readSource } from '../read-files.js';
-import { readItems } from './open-model.js';
+import { readItemsCarryingOn, type ReadInputs } from './open-model.js';
 import type { CliIo } from './common.js';
 
 /** `name=file` names the model input a file holds; a plain path takes the next input in order. */
@@ -34,15 +34,20 @@ function assignFiles(files: readonly string[], names: readonly string[]): string
   return assigned as string[];
 }
 
-/** Reads the `--input` files (see the module doc) into items in the model's (packed) layout. */
+/**
+ * Reads the `--input` files (see the module doc) into items in the model's (packed) layout. For a model with one input,
+ * a file that cannot be read is skipped and listed (see {@link readItemsCarryingOn}) unless `strict`.
+ */
 export async function readModelInputItems(
   model: ExplainableModel,
   files: readonly string[],
   options: InputReadOptions,
-  io?: CliIo,
-): Promise<InputItem[]> {
+  io: CliIo,
+  strict = false,
+): Promise<ReadInputs> {
   // One model input: every file, folder (searched recursively) or list given is read; warnings go to stderr.
-  if (!model.isMultiInput) return readItems(model, files, options, io);
+  if (!model.isMultiInput) return readItemsCarryingOn(model, files, options, io, strict);
   const sources = await Promise.all(assignFiles(files, model.inputNames).map((file) => readSource(file)));
-  return readMultiInputSources(sources, model, options);
+  const items: InputItem[] = readMultiInputSources(sources, model, options);
+  return { items, unread: [], files: 1 };
 }

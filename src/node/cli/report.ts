@@ -7,39 +7,38 @@ import { addSpecOptions, specValues } from './method-options.js';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { reportJob } from '../../pipeline/explanation-report.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
-import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { readBaselineFile, readMethodFiles, readItems, withModel } from './open-model.js';
+import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-summaries.js';
+import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 
 /** Builds the `report` command. */
 export function reportCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('report').description(
-      'an HTML report: recordings, model inputs, predictions per head and several explanations side by side',
-    ),
-  )
+  const command = addModelInputOptions(new Command('report').description(commandSummary('report')))
     .option(
       '--methods <names>',
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
       'saliency,guided-backprop,integrated-gradients',
     )
     .option('--title <text>', 'report title')
-    .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report');
+    .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report')
+    .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
     const settings = jobSettings(options);
-    if (options.out !== undefined) await checkOutputFolder(options.out);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('report', settings.output);
-      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
-      const progress = createProgress(io, `report: ${items.length} inputs × ${methods.length} methods`, {
+      const progress = createProgress(io, `report (${items.length} inputs × ${methods.length} methods)`, {
         quiet: options.quiet,
       });
       const title = options.title ?? `Explanations of ${model.name}`;
@@ -50,14 +49,16 @@ export function reportCommand(io: CliIo): Command {
         preset: itemsPreset(items, model, options.preset),
         title,
         ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
+        unreadFiles: inputs.unread,
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
       await writeOutputs(options.out, files);
       const reportPath = path.resolve(options.out, 'report.html');
-      createLogger(io, options).info(`wrote ${reportPath}`);
+      // The path once: on stdout (in the JSON with --json).
       if (options.json) writeJson(io, { report: reportPath, ...document });
       else io.stdout(`Report: ${reportPath}\n`);
+      failOnUnread(inputs);
     });
   });
   return command;

@@ -4,33 +4,31 @@ import { attributionMethodNames } from '../../attribution/registry.js';
 import { SANITY_DEFAULT_METHODS } from '../../evaluation/sanity-check.js';
 import { sanityJob, sanitySummary } from '../../pipeline/sanity-job.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
-import { readBaselineFile, readMethodFiles, readItems, withModel } from './open-model.js';
+import { commandSummary } from './command-summaries.js';
+import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { emitJob } from './emit-job.js';
-import { checkOutputFolder } from './output-target.js';
+import { emitJob, withUnread } from './emit-job.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 
 /** Builds the `sanity` command. */
 export function sanityCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('sanity').description(
-      'model-parameter randomisation test (Adebayo et al. 2018): how each explanation changes as the layers of a copy of the model are randomised, top first',
-    ),
-    'one',
-  )
+  const command = addModelInputOptions(new Command('sanity').description(commandSummary('sanity')), 'one')
     .option(
       '--methods <names>',
       `comma-separated attribution methods (${attributionMethodNames.join(', ')})`,
       SANITY_DEFAULT_METHODS.join(','),
     )
-    .option('-o, --out <dir>', 'also write sanity.json and the plots (.svg, .png) into this folder');
+    .option('-o, --out <dir>', 'also write sanity.json and the plots (.svg, .png) into this folder')
+    .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addJobOptions(command));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
-    if (options.out !== undefined) await checkOutputFolder(options.out);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
-      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
       const progress = createProgress(io, 'sanity', { quiet: options.quiet });
@@ -41,7 +39,8 @@ export function sanityCommand(io: CliIo): Command {
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
-      await emitJob(io, options, job, sanitySummary);
+      await emitJob(io, options, withUnread(job, inputs.unread), sanitySummary);
+      failOnUnread(inputs);
     });
   });
   return command;

@@ -8,8 +8,7 @@ import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { WingbeatsError } from '../../util/errors.js';
 import { processAlive } from '../folder-lock.js';
-import { renderChartSvg } from '../../render/chart-svg.js';
-import { svgToPng } from '../chart-png.js';
+import { OUTPUT_MARKER } from './output-target.js';
 import type { OutputFile } from '../../pipeline/output-files.js';
 
 /** A staging area for the files of one command run. */
@@ -77,7 +76,7 @@ async function firstMissingAncestor(dir: string): Promise<string | undefined> {
 }
 
 /** Opens a staging folder inside `outDir` (created if needed; removed again on discard if this run created it). */
-export async function stageOutput(outDir: string): Promise<StagedOutput> {
+export async function stageOutput(outDir: string, options: { mark?: boolean } = {}): Promise<StagedOutput> {
   await removeStalePartials(outDir);
   const created = await firstMissingAncestor(outDir);
   const staging = path.join(outDir, `${PARTIAL_PREFIX}${process.pid}-${Date.now()}-${hostname()}`);
@@ -104,6 +103,11 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
       return path.join(outDir, name);
     },
     async writeChart(name, spec) {
+      // The renderers (vega, resvg) load only when a chart is written.
+      const [{ renderChartSvg }, { svgToPng }] = await Promise.all([
+        import('../../render/chart-svg.js'),
+        import('../chart-png.js'),
+      ]);
       const svg = await renderChartSvg(spec);
       await staged.write(`${name}.svg`, svg);
       await staged.write(`${name}.png`, svgToPng(svg));
@@ -117,6 +121,12 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
         written.push(final);
       }
       await rm(staging, { recursive: true, force: true });
+      // Marks the folder as this program's, so a later run may write into it again (see output-target.ts).
+      if (options.mark !== false)
+        await writeFile(
+          path.join(outDir, OUTPUT_MARKER),
+          'Written by wingbeats-xai: a later run may write into this folder again.\n',
+        );
       return written;
     },
     async discard() {
@@ -142,8 +152,12 @@ export async function stageOutput(outDir: string): Promise<StagedOutput> {
  * Runs `fill` with a staging folder in `outDir`, then moves its files into place; on any error the staging folder is
  * removed and the error rethrown, so nothing half-written is left. Returns the final paths.
  */
-export async function writeStaged(outDir: string, fill: (staged: StagedOutput) => Promise<void>): Promise<string[]> {
-  const staged = await stageOutput(outDir);
+export async function writeStaged(
+  outDir: string,
+  fill: (staged: StagedOutput) => Promise<void>,
+  options: { mark?: boolean } = {},
+): Promise<string[]> {
+  const staged = await stageOutput(outDir, options);
   try {
     await fill(staged);
     return await staged.commit();
@@ -153,12 +167,23 @@ export async function writeStaged(outDir: string, fill: (staged: StagedOutput) =
   }
 }
 
-/** Writes a job's output files (text, bytes, charts as .svg and .png) into `outDir`, staged; returns the final paths. */
-export async function writeOutputs(outDir: string, files: readonly OutputFile[]): Promise<string[]> {
-  return writeStaged(outDir, async (staged) => {
-    for (const file of files) {
-      if ('chart' in file) await staged.writeChart(file.name, file.chart());
-      else await staged.write(file.name, 'text' in file ? file.text : file.bytes);
-    }
-  });
+/**
+ * Writes a job's output files (text, bytes, charts as .svg and .png) into `outDir`, staged; returns the final paths.
+ * The folder is marked as this program's (`mark`, default true; false for the per-file folders inside a marked one).
+ */
+export async function writeOutputs(
+  outDir: string,
+  files: readonly OutputFile[],
+  options: { mark?: boolean } = {},
+): Promise<string[]> {
+  return writeStaged(
+    outDir,
+    async (staged) => {
+      for (const file of files) {
+        if ('chart' in file) await staged.writeChart(file.name, file.chart());
+        else await staged.write(file.name, 'text' in file ? file.text : file.bytes);
+      }
+    },
+    options,
+  );
 }

@@ -9,6 +9,7 @@ import { readInputSource } from '../../pipeline/input-sources.js';
 import { savePixelStatistics } from '../pixel-statistics-file.js';
 import { expandInputPaths, readSource } from '../read-files.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-summaries.js';
 import { openModel } from './open-model.js';
 import { addRecordingOptions, inputReadOptions } from './options.js';
 import { createProgress } from './progress.js';
@@ -28,7 +29,7 @@ async function layoutModel(io: CliIo, options: Record<string, any>): Promise<Exp
 /** Builds the `stats` command. */
 export function statsCommand(io: CliIo): Command {
   const command = new Command('stats')
-    .description('per-position mean and standard deviation of a data set of inputs (for evaluate --stats)')
+    .description(commandSummary('stats'))
     .requiredOption('-i, --input <paths...>', 'recordings (.wav), .npy or .json inputs, or folders of them')
     .option('-m, --model <file>', 'the model whose input layout (and default preset) the inputs follow')
     .option('-o, --out <file>', 'where to write the statistics JSON {shape, mean, std, count} (needed unless --json)');

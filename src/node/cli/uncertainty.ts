@@ -6,12 +6,13 @@ import { QUANTILE_OPTIONS, type QuantileMethod } from '../../uncertainty/quantil
 import { parseOptionText } from '../../util/option-spec.js';
 import { uncertaintyJob, uncertaintySummary } from '../../pipeline/uncertainty-job.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
+import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
-import { readBaselineFile, readMethodFiles, readItems, withModel } from './open-model.js';
+import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
 import { checkMemoryEstimate } from './memory-estimate.js';
 
 const OWN_OPTIONS = [...MC_DROPOUT_OPTIONS, ...QUANTILE_OPTIONS];
@@ -19,17 +20,14 @@ const QUANTILE = { name: 'quantiles', flag: '--quantiles', type: 'number', min: 
 
 /** Builds the `uncertainty` command. */
 export function uncertaintyCommand(io: CliIo): Command {
-  const command = addModelInputOptions(
-    new Command('uncertainty').description(
-      'explanations under Monte-Carlo dropout (only Dropout layers on): per-position quantile, mean and std maps',
-    ),
-  )
+  const command = addModelInputOptions(new Command('uncertainty').description(commandSummary('uncertainty')))
     .addOption(new Option('--method <name>', 'attribution method').choices(attributionMethodNames).default('saliency'))
     .option('--keep-samples', "include every sample's heatmap in the JSON")
     .option(
       '-o, --out <dir>',
       'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder',
-    );
+    )
+    .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addJobOptions(addSpecOptions(command, OWN_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const own = specValues(options, OWN_OPTIONS) as {
@@ -39,9 +37,10 @@ export function uncertaintyCommand(io: CliIo): Command {
     };
     const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
     const settings = jobSettings(options);
-    if (options.out !== undefined) await checkOutputFolder(options.out);
+    if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, options.model, async (model) => {
-      const items = await readItems(model, options.input, inputReadOptions(options), io);
+      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+      const items = inputs.items;
       const values = items.length * (items[0]?.data.length ?? 0);
       // Every sample's heatmap is kept for the quantiles (float32), and written as JSON text with --keep-samples.
       checkMemoryEstimate(
@@ -67,8 +66,10 @@ export function uncertaintyCommand(io: CliIo): Command {
       progress.done();
       if (options.out !== undefined)
         createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
-      if (options.json) writeJson(io, document);
+      if (options.json)
+        writeJson(io, inputs.unread.length === 0 ? document : { ...document, unreadFiles: inputs.unread });
       else io.stdout(uncertaintySummary(document));
+      failOnUnread(inputs);
     });
   });
   return command;

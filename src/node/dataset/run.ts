@@ -150,9 +150,20 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
     for (let start = 0; start < todo.length; start += options.chunkSize) {
       const chunk = todo.slice(start, start + options.chunkSize);
       const loaded: LoadedExample[] = [];
-      for (const example of chunk) loaded.push(await loadExample(example, listing.root, model, settings));
+      // Progress per example: half a step when its features are read, the other half as the methods explain it.
+      for (const example of chunk) {
+        loaded.push(await loadExample(example, listing.root, model, settings));
+        options.onProgress?.(start + loaded.length / 2, todo.length);
+      }
       const started = performance.now();
-      const rows = await explainExamples(model, loaded, options.explain);
+      const rows = await explainExamples(model, loaded, {
+        ...options.explain,
+        onProgress: (done, total) =>
+          options.onProgress?.(
+            start + chunk.length / 2 + (total > 0 ? (done / total) * (chunk.length / 2) : 0),
+            todo.length,
+          ),
+      });
       // Each chunk alone may be too small to start the worker pool; the whole shard may not be.
       if (start === 0) {
         const chunksLeft = Math.ceil((todo.length - chunk.length) / options.chunkSize);

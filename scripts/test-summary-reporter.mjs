@@ -1,0 +1,86 @@
+// A short report for `npm test` (node --test reporter): one line per test file, every failure in full (with the
+// output the file printed), the reasons of skipped tests once each, and the totals. `node scripts/run-tests.mjs
+// --verbose` keeps Node's own line-per-test output instead.
+
+const files = new Map();
+const skipReasons = new Map();
+const failures = [];
+let current;
+const start = Date.now();
+
+function entry(file) {
+  const key = file ?? '(no file)';
+  if (!files.has(key)) files.set(key, { pass: 0, fail: 0, skip: 0, ms: 0, output: [], printed: false });
+  return files.get(key);
+}
+
+function relative(file) {
+  return file === undefined ? '(no file)' : file.replace(`${process.cwd()}/`, '');
+}
+
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function fileLine(file, e) {
+  const counts = [`${e.pass} passed`];
+  if (e.fail > 0) counts.push(`${e.fail} FAILED`);
+  if (e.skip > 0) counts.push(`${e.skip} skipped`);
+  return `${e.fail > 0 ? 'FAIL' : 'ok  '} ${relative(file)}  ${counts.join(', ')}  (${seconds(e.ms)})\n`;
+}
+
+function failureText(failure) {
+  const error = failure.error ?? {};
+  const cause = error.cause ?? error;
+  const detail =
+    typeof cause === 'object' && cause !== null ? (cause.stack ?? cause.message ?? String(cause)) : String(cause);
+  return `\n--- FAILED: ${relative(failure.file)} › ${failure.name}\n${detail}\n`;
+}
+
+function* flush(file) {
+  const e = files.get(file);
+  if (e === undefined || e.printed) return;
+  e.printed = true;
+  yield fileLine(file === '(no file)' ? undefined : file, e);
+  const own = failures.filter((f) => (f.file ?? '(no file)') === file);
+  for (const failure of own) yield failureText(failure);
+  if (own.length > 0 && e.output.length > 0) yield `--- output of ${relative(file)}:\n${e.output.join('')}\n`;
+}
+
+export default async function* summaryReporter(source) {
+  for await (const event of source) {
+    const data = event.data ?? {};
+    if (!['test:pass', 'test:fail', 'test:stdout', 'test:stderr'].includes(event.type)) continue;
+    const key = data.file ?? '(no file)';
+    if (current !== undefined && current !== key) yield* flush(current);
+    current = key;
+    const e = entry(data.file);
+    if (event.type === 'test:stdout' || event.type === 'test:stderr') {
+      e.output.push(data.message);
+      continue;
+    }
+    const isSuite = data.details?.type === 'suite';
+    if (data.nesting === 0) e.ms += data.details?.duration_ms ?? 0;
+    if (isSuite) continue;
+    if (event.type === 'test:fail') {
+      e.fail++;
+      failures.push({ file: data.file, name: data.name, error: data.details?.error });
+    } else if (data.skip !== undefined && data.skip !== false) {
+      e.skip++;
+      const reason = typeof data.skip === 'string' ? data.skip : 'skipped';
+      skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + 1);
+    } else e.pass++;
+  }
+  if (current !== undefined) yield* flush(current);
+  for (const key of files.keys()) yield* flush(key);
+  const total = [...files.values()].reduce(
+    (t, e) => ({ pass: t.pass + e.pass, fail: t.fail + e.fail, skip: t.skip + e.skip }),
+    { pass: 0, fail: 0, skip: 0 },
+  );
+  for (const [reason, count] of skipReasons) yield `skipped ${count} test${count === 1 ? '' : 's'}: ${reason}\n`;
+  if (failures.length > 0) {
+    yield `\nFailed tests:\n`;
+    for (const f of failures) yield `  ${relative(f.file)} › ${f.name}\n`;
+  }
+  yield `\n${files.size} files, ${total.pass} passed, ${total.fail} failed, ${total.skip} skipped in ${seconds(Date.now() - start)}\n`;
+}
