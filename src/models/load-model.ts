@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../execution/explainable-model.js';
+import { layersModelFromJson } from '../execution/layers-model-from-json.js';
 import { MAX_FETCH_BYTES, fetchBytes } from '../io/fetch-bytes.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import { assignStoredWeights } from './assign-weights.js';
@@ -345,7 +346,7 @@ async function loadFullKeras(contents: FullKerasContents, options: LoadModelOpti
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
   checkLayerGraph(config, `'${baseFileName(fileName)}'`);
   return guarded(
-    () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),
+    () => layersModelFromJson(config),
     (model) => {
       assignStoredWeights(model, convertCudnnWeights(modelConfig, contents.weights), `'${baseFileName(fileName)}'`);
       return wrap(model, options, {
@@ -419,7 +420,7 @@ export async function loadModelArtifacts(
   };
   return guarded(
     async () => {
-      const model = await tf.models.modelFromJSON({ modelTopology: fixed.modelTopology } as tf.io.ModelJSON);
+      const model = await layersModelFromJson(fixed.modelTopology);
       const { weightData, weightSpecs } = fixed;
       if (weightData !== undefined && weightSpecs !== undefined) {
         // Decoded weights are disposed by the tidy also when loading them fails (tfjs's own loader leaks them then).
