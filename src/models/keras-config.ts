@@ -36,7 +36,7 @@ function entryName(layer: Json): string {
  * The layer entries (`{class_name, config}`) of a model config with their path: nested models and the layer inside a
  * wrapper (`Bidirectional`, `TimeDistributed`) included.
  */
-function* layerEntries(entry: Json, path: string[] = []): Generator<{ entry: Json; path: string[] }> {
+export function* layerEntries(entry: Json, path: string[] = []): Generator<{ entry: Json; path: string[] }> {
   const config = entry.config;
   if (!isObject(config)) return;
   const children = Array.isArray(config.layers) ? config.layers : isObject(config.layer) ? [config.layer] : [];

@@ -38,7 +38,7 @@ export function evaluateCommand(io: CliIo): Command {
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       const items = await readItems(model, options.input, inputReadOptions(options), io);
       const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
       const positions = items[0]?.data.length ?? 0;

@@ -34,7 +34,7 @@ export function explainCommand(io: CliIo): Command {
     const method = options.method as AttributionMethodName;
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       model.resolveOutput('explain', settings.output);
       checkTargetOption('explain', model, settings.target, settings.output);
       const items = await readModelInputItems(model, options.input, inputReadOptions(options), io);

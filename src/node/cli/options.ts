@@ -35,10 +35,15 @@ export function parseMethodList(text: string): AttributionMethodName[] {
  * paths) and lists of both (`'one'` and `'many'` alike), or (`'per-model-input'`) one file per model input, repeated.
  */
 export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 'per-model-input' = 'many'): Command {
-  command.requiredOption(
-    '-m, --model <file>',
-    'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
-  );
+  command
+    .requiredOption(
+      '-m, --model <file>',
+      'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
+    )
+    .option(
+      '--labels <file>',
+      "class names of the model: one per line, or a JSON list (or {head: [names]}); default: the wingbeats data set's for its own architectures, else 'class 0', 'class 1', ...",
+    );
   if (inputs === 'per-model-input') {
     return command.requiredOption(
       '-i, --input <file>',

@@ -30,7 +30,7 @@ export function reportCommand(io: CliIo): Command {
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       model.resolveOutput('report', settings.output);
       const items = await readItems(model, options.input, inputReadOptions(options), io);
       const baselines = await readBaselineFile(model, settings.methodOptions, items);

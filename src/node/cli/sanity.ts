@@ -29,7 +29,7 @@ export function sanityCommand(io: CliIo): Command {
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       const items = await readItems(model, options.input, inputReadOptions(options), io);
       const baselines = await readBaselineFile(model, settings.methodOptions, items);
       const progress = createProgress(io, 'sanity', { quiet: options.quiet });

@@ -40,7 +40,7 @@ export function uncertaintyCommand(io: CliIo): Command {
     const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out);
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       const items = await readItems(model, options.input, inputReadOptions(options), io);
       const values = items.length * (items[0]?.data.length ?? 0);
       // Every sample's heatmap is kept for the quantiles (float32), and written as JSON text with --keep-samples.
