@@ -22,6 +22,8 @@ import { isZip, readKerasArchive } from './keras-archive.js';
 import { registerGRUResetAfter } from './gru-reset-after.js';
 import { registerKerasFlatten } from './keras-flatten.js';
 import { registerCausalConv1D } from './causal-conv1d.js';
+import { registerTensorOpLayer } from './tensor-op-layer.js';
+import { registerKerasActivationLayers } from './keras-activation-layers.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
@@ -90,6 +92,8 @@ export function registerLayerClasses(): void {
   registerGRUResetAfter();
   registerKerasFlatten();
   registerCausalConv1D();
+  registerTensorOpLayer();
+  registerKerasActivationLayers();
 }
 
 function isUrl(text: string): boolean {
