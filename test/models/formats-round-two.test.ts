@@ -193,7 +193,7 @@ describe('model formats, round two', () => {
       assert.notEqual(bad.code, 0);
       assert.match(
         bad.stderr,
-        /^wingbeats-xai: Input 'bad\.npy' has shape \[10,4\] but the model takes \[\?,3\] \(one input, any size at '\?'\) or \[n,\?,3\] \(a list\)\.\n$/,
+        /^wingbeats-xai: Input '.*bad\.npy' has shape \[10,4\] but the model takes \[\?,3\] \(one input, any size at '\?'\) or \[n,\?,3\] \(a list\)\.\n$/,
       );
     } finally {
       model.dispose();
