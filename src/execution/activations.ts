@@ -30,6 +30,9 @@ export function applyActivation(name: string, x: tf.Tensor, ctx: ExecutionContex
       return tf.clipByValue(ctx.relu(x), 0, 6);
     case 'swish':
       return tf.mul(x, tf.sigmoid(x));
+    case 'gelu':
+      // Keras's exact form (approximate=False): x·Φ(x) = x·(1 + erf(x/√2))/2.
+      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
     default:
       throw new WingbeatsError(
         'UNSUPPORTED_MODEL',

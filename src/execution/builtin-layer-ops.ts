@@ -55,7 +55,15 @@ add('Dense', (layer, inputs, ctx) => {
   const x = single(inputs, layer);
   const kernel = layerWeight(layer, 'kernel');
   if (kernel === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', `Dense layer '${layer.name}' has no kernel.`);
-  const y = x.rank === 2 ? tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D) : tf.dot(x, kernel);
+  // Keras applies a Dense to the last axis of an input of any rank (a sequence of frames): as a matrix product over
+  // the rows of all leading axes.
+  const y =
+    x.rank === 2
+      ? tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D)
+      : tf.reshape(tf.matMul(tf.reshape(x, [-1, x.shape[x.rank - 1] as number]), kernel as tf.Tensor2D), [
+          ...x.shape.slice(0, -1),
+          kernel.shape[1] as number,
+        ]);
   return ctx.activation(activationName(layer), addBias(layer, y));
 });
 

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { ExplainableModel } from './explainable-model.js';
+import { layersModelFromJson } from './layers-model-from-json.js';
 
 /**
  * A deep copy of a LayersModel-backed explainable model: the same architecture (rebuilt from its JSON topology), copies
@@ -23,7 +24,7 @@ export async function copyExplainableModel(
   let copy: tf.LayersModel;
   try {
     const topology = original.toJSON(undefined, false) as unknown as tf.io.ModelJSON['modelTopology'];
-    copy = await tf.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
+    copy = await layersModelFromJson(topology);
   } catch (error) {
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',

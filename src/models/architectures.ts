@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { KerasH5Contents, StoredWeight } from './hdf5.js';
+import { layerEntries } from './keras-config.js';
 import { CNN1D, CNN2D, DenseBlock, L2Norm, registerWingbeatsLayers } from './wingbeats-layers.js';
 
 /** The wingbeats architectures a weights-only file can hold. */
@@ -176,4 +177,21 @@ export function architectureOutputNames(recognised: RecognisedArchitecture): str
   if (recognised.heads.genus !== undefined) names.push(OUTPUT_LAYERS.genus);
   if (recognised.heads.species !== undefined) names.push(OUTPUT_LAYERS.species);
   return names;
+}
+
+/** Class names of the wingbeats project's own layers (the composites of `wingbeats-layers.ts`). */
+const WINGBEATS_LAYER_CLASSES = new Set(['CNN1D', 'CNN2D', 'ConvBlock1d', 'ConvBlock2d', 'DenseBlock', 'L2_Norm']);
+
+/**
+ * Whether a full model's config is one of the wingbeats architectures: its root class is one of the original project's
+ * model classes (`Mosquito_CNN_PSD`, `Mosquito_CNN_...`) or it is built from the project's own layers (`CNN1D`,
+ * `DenseBlock`, ...). Only then may a data set's class names be given to it; a class count alone is no evidence.
+ * @example isWingbeatsModelConfig({ class_name: 'Mosquito_CNN_PSD', config: { layers: [] } }); // true
+ */
+export function isWingbeatsModelConfig(modelConfig: Record<string, unknown>): boolean {
+  if (/^Mosquito_CNN/.test(String(modelConfig.class_name))) return true;
+  for (const { entry } of layerEntries(modelConfig)) {
+    if (WINGBEATS_LAYER_CLASSES.has(String(entry.class_name))) return true;
+  }
+  return false;
 }

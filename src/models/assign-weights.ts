@@ -81,8 +81,16 @@ function findStored(
       if (agreement(baseName(s.name), candidates[1]) > agreement(baseName(best.name), candidates[1])) best = s;
     return best;
   }
+  const keras3 = KERAS3_NAMES[lastPart(path)];
+  if (keras3 !== undefined) {
+    const renamed = free.filter((s) => lastPart(baseName(s.name)) === keras3 && sameShape(s.shape, variable.shape));
+    if (renamed.length === 1) return renamed[0];
+  }
   return free.find((s) => lastPart(s.name) === `#${index}`);
 }
+
+/** Keras 3's names for variables Keras 2 and TensorFlow.js name otherwise (DepthwiseConv1D/2D: `kernel`). */
+const KERAS3_NAMES: Readonly<Record<string, string>> = { depthwise_kernel: 'kernel' };
 
 function sameShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);

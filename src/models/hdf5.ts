@@ -213,7 +213,8 @@ export async function readKerasVarsH5(
       for (const key of group.keys()) {
         const child = group.get(key);
         if (!(child instanceof h5wasm.Group)) continue;
-        const childPath = path === '' ? key : `${path}/${key}`;
+        // Keras 2.13–2.15 on Windows wrote each group name as one OS path ('layers\conv2d'): its separators are '/'.
+        const childPath = path === '' ? key.replace(/\\/g, '/') : `${path}/${key.replace(/\\/g, '/')}`;
         if (key !== 'vars') {
           visit(child, childPath);
           continue;

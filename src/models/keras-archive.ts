@@ -8,6 +8,7 @@ import { unzipSync } from 'fflate';
 import { WingbeatsError } from '../util/errors.js';
 import { StoredWeight, readKerasVarsH5 } from './hdf5.js';
 import { weightsFromVariablePaths } from './keras-variable-paths.js';
+import { checkKerasConfig } from './keras-config.js';
 
 /** What a `.keras` file holds, as plain data (the same shape as a full `.h5` model). */
 export interface KerasArchiveContents {
@@ -73,10 +74,13 @@ export async function readKerasArchive(bytes: Uint8Array, fileName = 'model.kera
   const modelConfig = parseJson(entries['config.json'], 'config.json', fileName);
   const metadata =
     entries['metadata.json'] !== undefined ? parseJson(entries['metadata.json'], 'metadata.json', fileName) : {};
+  const kerasVersion = typeof metadata.keras_version === 'string' ? metadata.keras_version : null;
+  // A layer that cannot run is named before its variables are placed (they would be reported as owned by no layer).
+  checkKerasConfig(modelConfig, `'${fileName}'`, kerasVersion);
   const variables = await readKerasVarsH5(entries['model.weights.h5'], `${fileName}/model.weights.h5`);
   return {
     modelConfig,
-    kerasVersion: typeof metadata.keras_version === 'string' ? metadata.keras_version : null,
+    kerasVersion,
     weights: weightsFromVariablePaths(modelConfig, variables, `'${fileName}'`),
   };
 }

@@ -28,6 +28,7 @@ const ACTIVATIONS = new Set([
   'relu6',
   'swish',
   'silu',
+  'gelu',
 ]);
 /** Activations inside recurrent cells. */
 const CELL_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid', 'tanh', 'hard_sigmoid']);
@@ -102,6 +103,14 @@ export function normaliseLayerClass(entry: Json): void {
     delete config.reset_after;
   } else if (entry.class_name === 'Conv1D' && config.padding === 'causal') {
     entry.class_name = 'CausalConv1D';
+  } else if (entry.class_name === 'LeakyReLU' && typeof config.negative_slope === 'number') {
+    // Keras 3 calls LeakyReLU's alpha negative_slope.
+    config.alpha = config.negative_slope;
+    delete config.negative_slope;
+  } else if (entry.class_name === 'ELU' && (config.alpha ?? 1) !== 1) {
+    entry.class_name = 'KerasELU';
+  } else if (entry.class_name === 'ReLU' && ((config.negative_slope ?? 0) !== 0 || (config.threshold ?? 0) !== 0)) {
+    entry.class_name = 'KerasReLU';
   }
 }
 
@@ -132,6 +141,12 @@ export function normaliseFlatten(entry: Json, predecessor: Json | undefined): vo
 
 /** `['x', 0, 0]` (Keras 3, one tensor) → `[['x', 0, 0]]`; nested lists stay. */
 export function nestedTensorList(value: unknown): unknown {
+  // Keras 3 writes the outputs of a model built with a dict of outputs as that dict; it orders them by key.
+  if (isObject(value)) {
+    return Object.keys(value)
+      .sort()
+      .flatMap((key) => nestedTensorList(value[key]) as unknown[]);
+  }
   return Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
 }
 

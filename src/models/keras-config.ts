@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
+import { normaliseTensorOpLayer, tensorOpProblem } from './tensor-op-layer.js';
 import {
   foldNestedSequentialInput,
   nestedTensorList,
@@ -21,6 +22,18 @@ type Json = Record<string, unknown>;
 const CONTAINER_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 /** Classes TensorFlow.js does not know that the loader rebuilds as classes it does (see keras-config-compat.ts). */
 const REBUILT_CLASSES = new Set(['CuDNNLSTM', 'CuDNNGRU']);
+/** Stock Keras layers wingbeats-xai does not run yet (named as such, not as custom layers to register). */
+const UNSUPPORTED_KERAS_LAYERS = new Set([
+  'MultiHeadAttention',
+  'Attention',
+  'AdditiveAttention',
+  'GroupQueryAttention',
+  'EinsumDense',
+  'UnitNormalization',
+  'GroupNormalization',
+]);
+/** Keras 2's layers for plain TensorFlow function calls (run by `TensorOpLayer` when the function is a plain op). */
+const TENSOR_OP_CLASSES = new Set(['TFOpLambda', 'SlicingOpLambda']);
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -36,7 +49,7 @@ function entryName(layer: Json): string {
  * The layer entries (`{class_name, config}`) of a model config with their path: nested models and the layer inside a
  * wrapper (`Bidirectional`, `TimeDistributed`) included.
  */
-function* layerEntries(entry: Json, path: string[] = []): Generator<{ entry: Json; path: string[] }> {
+export function* layerEntries(entry: Json, path: string[] = []): Generator<{ entry: Json; path: string[] }> {
   const config = entry.config;
   if (!isObject(config)) return;
   const children = Array.isArray(config.layers) ? config.layers : isObject(config.layer) ? [config.layer] : [];
@@ -71,7 +84,13 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model', kerasV
   for (const { entry, path } of layerEntries(modelConfig)) {
     const className = entry.class_name;
     const where = `layer '${path.join('/')}'`;
-    if (className === 'Lambda' || className === 'TFOpLambda' || className === 'SlicingOpLambda') {
+    if (TENSOR_OP_CLASSES.has(String(className))) {
+      const problem = isObject(entry.config) ? tensorOpProblem(entry.config) : 'has no config';
+      if (problem !== null)
+        throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${String(className)}) of ${source} ${problem}.`);
+      continue;
+    }
+    if (className === 'Lambda') {
       throw new WingbeatsError(
         'UNSAFE_LAYER',
         `${source} contains a Keras ${className} layer (${where}). Lambda layers hold Python code, which wingbeats-xai never runs; ` +
@@ -80,6 +99,12 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model', kerasV
     }
     if (typeof className !== 'string') {
       throw new WingbeatsError('INVALID_FILE', `The config of ${where} in ${source} has no class name.`);
+    }
+    if (UNSUPPORTED_KERAS_LAYERS.has(className) && !(className in known)) {
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `${where} of ${source} is a Keras ${className} layer, which wingbeats-xai does not run yet; explain a model without it, or export the model to ONNX once ONNX files are supported.`,
+      );
     }
     // TensorFlow.js camel-cases class names while deserialising ('L2_Norm' is looked up as 'L2Norm').
     const camel = className.replace(/_+(\w|$)/g, (_m, c: string) => c.toUpperCase());
@@ -128,6 +153,7 @@ export function normaliseKerasConfig(modelConfig: Json): { config: Json; origina
     for (const layer of layers) {
       if (isObject(layer) && 'inbound_nodes' in layer)
         layer.inbound_nodes = normaliseInboundNodes(layer.inbound_nodes, nestedModels);
+      if (isObject(layer) && TENSOR_OP_CLASSES.has(String(layer.class_name))) normaliseTensorOpLayer(layer);
     }
     // A Flatten's predecessor: the layer before it (Sequential) or the layer of its first inbound tensor (Functional).
     const byName = new Map(layers.filter(isObject).map((l) => [entryName(l), l]));

@@ -60,6 +60,10 @@ export const DATASETS: Readonly<Record<WingbeatsDataset, DatasetInfo>> = {
 /**
  * The data set a model belongs to, from its number of species (6, 9 or 7) and hints in its path; a path hint
  * wins when it agrees with the class count. Undefined when neither decides.
+ *
+ * A class count alone is no evidence that a model was trained on a data set: `loadModel` asks only for a recognised
+ * wingbeats architecture (`isWingbeatsModelConfig`, or a weights-only wingbeats file); other models get `class 0` …
+ * `class N−1` unless their file or the caller names the classes.
  */
 export function detectDataset(numSpecies: number | undefined, pathHint = ''): DatasetInfo | undefined {
   const hint = pathHint.toLowerCase();

@@ -37,7 +37,13 @@ export function checkLayerGraph(modelConfig: Json, source: string): void {
       const name = isObject(layer.config) ? layer.config.name : undefined;
       // TensorFlow.js names the weights '<name>/kernel' (a non-string name as its string), and throws on a bad one
       // only after creating the initial values, which then leak.
-      if (name !== undefined && name !== null && name !== '' && !VALID_NAME.test(String(name))) {
+      if (name !== undefined && name !== null && typeof name !== 'string') {
+        throw new WingbeatsError(
+          'INVALID_FILE',
+          `${source} has a layer whose name is not a string (got ${Array.isArray(name) ? 'a list' : typeof name}: ${JSON.stringify(name).slice(0, 100)}); layer names are strings.`,
+        );
+      }
+      if (typeof name === 'string' && name !== '' && !VALID_NAME.test(name)) {
         throw new WingbeatsError(
           'INVALID_FILE',
           `${source} has a layer named '${String(name).slice(0, 100)}', which is not a valid TensorFlow name (letters, digits, '.', '_', '-', '/').`,

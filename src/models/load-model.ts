@@ -7,15 +7,23 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../execution/explainable-model.js';
+import { layersModelFromJson } from '../execution/layers-model-from-json.js';
 import { MAX_FETCH_BYTES, fetchBytes } from '../io/fetch-bytes.js';
-import { WingbeatsError, argumentError } from '../util/errors.js';
+import { WingbeatsError, argumentError, described } from '../util/errors.js';
 import { assignStoredWeights } from './assign-weights.js';
-import { architectureOutputNames, buildArchitecture, recogniseArchitecture } from './architectures.js';
+import {
+  architectureOutputNames,
+  buildArchitecture,
+  isWingbeatsModelConfig,
+  recogniseArchitecture,
+} from './architectures.js';
 import { KerasH5Contents, StoredWeight, isHdf5, readKerasH5 } from './hdf5.js';
 import { isZip, readKerasArchive } from './keras-archive.js';
 import { registerGRUResetAfter } from './gru-reset-after.js';
 import { registerKerasFlatten } from './keras-flatten.js';
 import { registerCausalConv1D } from './causal-conv1d.js';
+import { registerTensorOpLayer } from './tensor-op-layer.js';
+import { registerKerasActivationLayers } from './keras-activation-layers.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
@@ -32,7 +40,11 @@ export type ModelSource = Uint8Array | ArrayBuffer | string | tf.io.IOHandler;
 export interface LoadModelOptions {
   /** Input shape without batch axis (default: from the file, or from the data set for spectrogram models). */
   inputShape?: number[];
-  /** Class labels: one list for a single head or a list per head name (default: the data set's, where known). */
+  /**
+   * Class labels: one list for a single head or a list per head name, each as long as its head has classes. Default:
+   * the data set's for a recognised wingbeats architecture; otherwise `class 0` … `class N−1` (a class count alone is
+   * no evidence of a data set).
+   */
   labels?: string[] | Record<string, string[]>;
   /** Display name (default: the file name without extension). */
   name?: string;
@@ -55,6 +67,12 @@ export interface LoadedModelInfo extends Record<string, unknown> {
   kerasVersion?: string;
   /** Output layer names in the file, in output order. */
   outputLayers: string[];
+  /**
+   * Where the class names come from: `'option'` (the `labels` option), `'model'` (stored in the file: a
+   * `model.json`'s `userDefinedMetadata.labels`), `'dataset'` (a recognised wingbeats
+   * architecture's data set), `'class-index'` (none known: `class 0` … `class N−1`; pass labels to name them).
+   */
+  labelSource: 'option' | 'model' | 'dataset' | 'class-index';
 }
 
 function baseFileName(path: string): string {
@@ -74,6 +92,8 @@ export function registerLayerClasses(): void {
   registerGRUResetAfter();
   registerKerasFlatten();
   registerCausalConv1D();
+  registerTensorOpLayer();
+  registerKerasActivationLayers();
 }
 
 function isUrl(text: string): boolean {
@@ -177,7 +197,13 @@ async function fetchModelJsonArtifacts(url: string): Promise<tf.io.ModelArtifact
   }
   const weightSpecs = manifest.flatMap((group) => group.weights);
   const weightData = joinWeightData(parts, weightSpecs, source);
-  return { modelTopology: model.modelTopology, format: model.format, weightSpecs, weightData };
+  return {
+    modelTopology: model.modelTopology,
+    format: model.format,
+    userDefinedMetadata: model.userDefinedMetadata,
+    weightSpecs,
+    weightData,
+  };
 }
 
 /** Loads a model from the bytes of a Keras `.keras` or `.h5` file or of a `model.json` (weights in `options.weightData`); `readH5` reads an .h5 (Node passes a reader with a time limit). */
@@ -213,6 +239,8 @@ export async function loadModelBytes(
         weightSpecs,
         weightData: options.weightData,
         format: (json as Record<string, unknown>).format as string,
+        userDefinedMetadata: (json as Record<string, unknown>)
+          .userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
       },
       options,
     );
@@ -345,14 +373,15 @@ async function loadFullKeras(contents: FullKerasContents, options: LoadModelOpti
   const { config, originalClassName } = normaliseKerasConfig(modelConfig);
   checkLayerGraph(config, `'${baseFileName(fileName)}'`);
   return guarded(
-    () => tf.models.modelFromJSON({ modelTopology: config } as unknown as tf.io.ModelJSON),
+    () => layersModelFromJson(config),
     (model) => {
       assignStoredWeights(model, convertCudnnWeights(modelConfig, contents.weights), `'${baseFileName(fileName)}'`);
-      return wrap(model, options, {
-        format: contents.format,
-        architecture: originalClassName,
-        kerasVersion: contents.kerasVersion ?? undefined,
-      });
+      return wrap(
+        model,
+        options,
+        { format: contents.format, architecture: originalClassName, kerasVersion: contents.kerasVersion ?? undefined },
+        isWingbeatsModelConfig(modelConfig),
+      );
     },
     { maxValues: largestStored(contents) || MAX_UNSTORED_WEIGHT_VALUES, source: `'${baseFileName(fileName)}'` },
   );
@@ -388,6 +417,7 @@ async function loadWeightsOnly(contents: KerasH5Contents, options: LoadModelOpti
           kind: recognised.kind,
           kerasVersion: contents.kerasVersion ?? undefined,
         },
+        true,
         architectureOutputNames(recognised),
       );
     },
@@ -419,19 +449,28 @@ export async function loadModelArtifacts(
   };
   return guarded(
     async () => {
-      const model = await tf.models.modelFromJSON({ modelTopology: fixed.modelTopology } as tf.io.ModelJSON);
+      const model = await layersModelFromJson(fixed.modelTopology);
       const { weightData, weightSpecs } = fixed;
       if (weightData !== undefined && weightSpecs !== undefined) {
         // Decoded weights are disposed by the tidy also when loading them fails (tfjs's own loader leaks them then).
         tf.tidy(() => {
           const named = tf.io.decodeWeights(weightData, weightSpecs);
           const optimizer = new Set(weightSpecs.filter((spec) => spec.group === 'optimizer').map((spec) => spec.name));
-          model.loadWeights(Object.fromEntries(Object.entries(named).filter(([name]) => !optimizer.has(name))), true);
+          const own = Object.entries(named).filter(([name]) => !optimizer.has(name));
+          model.loadWeights(Object.fromEntries(withoutModelPrefix(own, model)), true);
         });
       }
       return model;
     },
-    (model) => wrap(model, options, { format: 'tfjs-layers', architecture: originalClassName }),
+    (model) =>
+      wrap(
+        model,
+        options,
+        { format: 'tfjs-layers', architecture: originalClassName },
+        isWingbeatsModelConfig(modelConfig),
+        undefined,
+        storedLabels(artifacts.userDefinedMetadata),
+      ),
     {
       maxValues: largestSpec(artifacts.weightSpecs) || MAX_UNSTORED_WEIGHT_VALUES,
       source: `'${baseFileName(fileName)}'`,
@@ -439,14 +478,20 @@ export async function loadModelArtifacts(
   );
 }
 
+/**
+ * The loaded model as an explainable model. `wingbeats` says whether it is a recognised wingbeats architecture: only
+ * then are a data set's class names and head names (`species`) given to it.
+ */
 function wrap(
   model: tf.LayersModel,
   options: LoadModelOptions,
   facts: Pick<LoadedModelInfo, 'format' | 'architecture'> & Partial<LoadedModelInfo>,
+  wingbeats: boolean,
   outputNamesOverride?: string[],
+  stored?: string[] | Record<string, string[]>,
 ): ExplainableModel {
   const fileName = options.fileName ?? (facts.format === 'tfjs-layers' ? 'model.json' : 'model.h5');
-  const dataset = detectDataset(speciesCount(model), fileName);
+  const dataset = wingbeats ? detectDataset(speciesCount(model), fileName) : undefined;
   const modelShape = model.inputs[0].shape.slice(1);
   const kind = facts.kind ?? kindFromInput(modelShape);
   let inputShape = options.inputShape;
@@ -460,9 +505,23 @@ function wrap(
   }
   const heads = describeHeads(model, dataset, options);
   const outputNames = outputNamesOverride ?? heads.outputNames;
-  const labels = options.labels ?? (outputNamesOverride !== undefined ? labelsFor(outputNames, dataset) : heads.labels);
+  const classes = model.outputs.map((o) => o.shape[o.shape.length - 1]);
+  if (options.labels !== undefined) checkLabels(options.labels, outputNames, classes);
+  const fromModel = stored !== undefined && fitsHeads(stored, outputNames, classes) ? stored : undefined;
+  let labels =
+    options.labels ?? fromModel ?? (outputNamesOverride !== undefined ? labelsFor(outputNames, dataset) : heads.labels);
+  const labelSource =
+    options.labels !== undefined
+      ? 'option'
+      : fromModel !== undefined
+        ? 'model'
+        : labels !== undefined
+          ? 'dataset'
+          : 'class-index';
+  if (labels === undefined && !wingbeats) labels = classIndexLabels(outputNames, classes);
   const info: LoadedModelInfo = {
     ...facts,
+    labelSource,
     kind,
     dataset: dataset?.name,
     fileName: baseFileName(fileName),
@@ -486,4 +545,86 @@ function labelsFor(outputNames: string[], dataset: DatasetInfo | undefined): Rec
     outputNames.flatMap((name) => (known[name] !== undefined ? [[name, known[name]]] : [])),
   );
   return Object.keys(byHead).length > 0 ? byHead : undefined;
+}
+
+/** `class 0` … `class N−1` for every head (the names of a model whose classes are not known). */
+function classIndexLabels(outputNames: string[], classes: (number | null)[]): Record<string, string[]> {
+  return Object.fromEntries(
+    outputNames.map((name, i) => [name, Array.from({ length: classes[i] ?? 0 }, (_, k) => `class ${k}`)]),
+  );
+}
+
+/** Refuses labels that name no head or whose count differs from their head's number of classes. */
+function checkLabels(
+  labels: string[] | Record<string, string[]>,
+  outputNames: string[],
+  classes: (number | null)[],
+): void {
+  const byHead: [string, unknown][] = Array.isArray(labels)
+    ? [[outputNames[outputNames.length - 1], labels]]
+    : Object.entries(labels);
+  for (const [head, list] of byHead) {
+    const index = outputNames.indexOf(head);
+    if (index < 0) {
+      throw argumentError(
+        'loadModel',
+        'options.labels',
+        `class names per head of the model (${outputNames.map((n) => `'${n}'`).join(', ')})`,
+        described(`names for a head '${head}'`),
+      );
+    }
+    const n = classes[index];
+    if (!Array.isArray(list) || !list.every((name) => typeof name === 'string') || (n !== null && list.length !== n)) {
+      throw argumentError(
+        'loadModel',
+        'options.labels',
+        `${n ?? 'one name per class'} class names (strings) for head '${head}'`,
+        Array.isArray(list) ? described(`${list.length} entries`) : list,
+      );
+    }
+  }
+}
+
+/** Class names a `model.json` stores in `userDefinedMetadata.labels` (a list, or one list per head), if any. */
+function storedLabels(metadata: unknown): string[] | Record<string, string[]> | undefined {
+  const labels =
+    typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).labels : undefined;
+  const isList = (value: unknown): value is string[] =>
+    Array.isArray(value) && value.every((name) => typeof name === 'string');
+  if (isList(labels)) return labels;
+  if (typeof labels === 'object' && labels !== null && Object.values(labels).every(isList))
+    return labels as Record<string, string[]>;
+  return undefined;
+}
+
+/** Whether labels name only heads of the model, each with as many names as it has classes. */
+function fitsHeads(
+  labels: string[] | Record<string, string[]>,
+  outputNames: string[],
+  classes: (number | null)[],
+): boolean {
+  try {
+    checkLabels(labels, outputNames, classes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Weight names as the model's variables are named: the TensorFlow.js converter writes a Keras 3 model's weights with
+ * the model's name in front (`sequential/conv1d/kernel` for `conv1d/kernel`); such leading scopes are dropped from a
+ * name the model does not know when what is left is one it does.
+ */
+function withoutModelPrefix(weights: [string, tf.Tensor][], model: tf.LayersModel): [string, tf.Tensor][] {
+  const known = new Set(model.weights.map((w) => w.originalName));
+  return weights.map(([name, value]) => {
+    if (known.has(name)) return [name, value];
+    const parts = name.split('/');
+    for (let drop = 1; drop < parts.length - 1; drop++) {
+      const shorter = parts.slice(drop).join('/');
+      if (known.has(shorter)) return [shorter, value];
+    }
+    return [name, value];
+  });
 }

@@ -77,6 +77,7 @@ export async function readModelJsonArtifacts(path: string): Promise<tf.io.ModelA
     format: model.format,
     generatedBy: model.generatedBy,
     convertedBy: model.convertedBy,
+    userDefinedMetadata: model.userDefinedMetadata,
     weightSpecs,
     weightData,
   };

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../execution/explainable-model.js';
+import { layersModelFromJson } from '../execution/layers-model-from-json.js';
 import { WingbeatsError } from '../util/errors.js';
 
 /** One weight of a snapshot. */
@@ -105,9 +106,7 @@ function makeSnapshot(model: ExplainableModel): ModelSnapshot | null {
 export async function rebuildModel(snapshot: ModelSnapshot): Promise<ExplainableModel> {
   let layers: tf.LayersModel;
   try {
-    layers = await tf.models.modelFromJSON({
-      modelTopology: snapshot.topology,
-    } as tf.io.ModelJSON);
+    layers = await layersModelFromJson(snapshot.topology);
   } catch (error) {
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',

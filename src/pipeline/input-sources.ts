@@ -115,6 +115,29 @@ export function modelInputShape(model: ExplainableModel, inputIndex?: number): n
   return shape;
 }
 
+/**
+ * The shape of the inputs a `.npy`/`.json` array holds for a model whose input has free axes (`[null, 128]`): the
+ * array is one input (same rank, the fixed axes equal) or a list of them (one axis more); free axes take the array's
+ * sizes. Models with fully known inputs keep their shape.
+ * @throws WingbeatsError SHAPE_MISMATCH when the array fits neither.
+ * @example inputShapeOfArray([null, 128], [40, 128], 'x.npy'); // [40, 128]
+ */
+export function inputShapeOfArray(
+  modelShape: readonly (number | null)[],
+  arrayShape: readonly number[],
+  name: string,
+): number[] {
+  const fits = (shape: readonly number[]): boolean =>
+    shape.length === modelShape.length && shape.every((d, i) => modelShape[i] === null || modelShape[i] === d);
+  if (fits(arrayShape)) return [...arrayShape];
+  if (arrayShape.length > 0 && fits(arrayShape.slice(1))) return arrayShape.slice(1);
+  const wanted = modelShape.map((d) => d ?? '?').join(',');
+  throw new WingbeatsError(
+    'SHAPE_MISMATCH',
+    `Input '${name}' has shape [${arrayShape.join(',')}] but the model takes [${wanted}] (one input, any size at '?') or [n,${wanted}] (a list).`,
+  );
+}
+
 function isRecording(name: string): boolean {
   return /\.wave?$/i.test(name);
 }
@@ -136,7 +159,10 @@ export function readInputSource(
       `The model has ${model.inputNames.length} inputs (${model.inputNames.join(', ')}); this command takes one input file: use 'explain' with one --input per model input.`,
     );
   }
-  const shape = modelInputShape(model, options.inputIndex);
+  const declared =
+    (options.inputIndex === undefined ? model.inputShape : model.inputShapes?.[options.inputIndex]) ?? [];
+  const freeAxes = declared.length > 0 && declared.some((d) => d === null) && !isRecording(source.name);
+  const shape = freeAxes ? [] : modelInputShape(model, options.inputIndex);
   const base = source.label ?? baseName(source.name);
   const name = (i: number, n: number): string => (n === 1 ? base : `${base}#${i}`);
   if (isRecording(source.name)) {
@@ -188,6 +214,8 @@ export function readInputSource(
       `Option '${options.option ?? '--input'}' must be a .wav, .npy or .json file but got '${source.name}'.`,
     );
   }
+  // A model with free axes is explained at the shape of the given input.
+  if (freeAxes) shape.push(...inputShapeOfArray(declared, array.shape, source.name));
   const inputs = splitIntoInputs(source.name, array, shape);
   const preset = knownPreset(model, options.preset);
   return inputs.map((data, i) => {
@@ -264,6 +292,13 @@ export function itemsToBatch(items: readonly InputItem[]): tf.Tensor {
   if (items.length === 0)
     throw new WingbeatsError('INVALID_ARGUMENT', 'There is nothing to explain: the input holds no example.');
   const size = items[0].data.length;
+  const other = items.find((item) => item.shape.join(',') !== items[0].shape.join(','));
+  if (other !== undefined) {
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `Inputs '${items[0].name}' [${items[0].shape.join(',')}] and '${other.name}' [${other.shape.join(',')}] differ in shape; a model with free input axes explains inputs of one shape per run.`,
+    );
+  }
   const data = new Float32Array(items.length * size);
   items.forEach((item, i) => data.set(item.data, i * size));
   return tf.tensor(data, [items.length, ...items[0].shape]);

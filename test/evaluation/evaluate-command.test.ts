@@ -125,7 +125,7 @@ test('evaluate reads --stats files, writes charts with --out, and prints a summa
   assert.equal(code, 0, stderr);
   assert.match(
     stdout,
-    /^inputs\.json#0: head '[^']+', target \d; random orders AOPC -?[\d.]+ ± [\d.]+ logits\n  saliency: AOPC -?[\d.]+ logits \([+-][\d.]+ against random: (better|no better) than random\), AUC/,
+    /^inputs\.json#0: head '[^']+', target class \d; random orders AOPC -?[\d.]+ ± [\d.]+ logits\n  saliency: AOPC -?[\d.]+ logits \([+-][\d.]+ against random: (better|no better) than random\), AUC/,
   );
   assert.match(stdout, /AOPC: mean drop of the target logit .* in logit units; higher is better/);
   assert.match(stdout, /AUC: .*lower is better/);

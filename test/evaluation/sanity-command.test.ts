@@ -57,7 +57,7 @@ test('sanity --json: the numbers of sanityCheck; --out writes sanity.json and a 
   assert.equal(written.code, 0, written.stderr);
   assert.match(
     written.stdout,
-    /^inputs\.json#0: target \d; Spearman after full randomisation: gradients -?[\d.]+, guided-backprop -?[\d.]+, integrated-gradients -?[\d.]+\n/,
+    /^inputs\.json#0: target class \d; Spearman after full randomisation: gradients -?[\d.]+, guided-backprop -?[\d.]+, integrated-gradients -?[\d.]+\n/,
   );
   for (const name of ['sanity.json', 'sanity-0.svg', 'sanity-0.png', 'sanity-1.png'])
     assert.ok(existsSync(path.join(out, name)), name);

@@ -125,7 +125,7 @@ test('uncertainty writes the quantile-map pictures with --out and prints a summa
   assert.equal(code, 0, stderr);
   assert.match(
     stdout,
-    /^inputs\.json#0: target \d, probability [\d.]+ ± [\d.]+ over 4 samples; mean heatmap std [\d.]+\n/,
+    /^inputs\.json#0: target class \d, probability [\d.]+ ± [\d.]+ over 4 samples; mean heatmap std [\d.]+\n/,
   );
   for (const name of ['uncertainty.json', 'quantile-maps-0.svg', 'quantile-maps-0.png', 'std-map-1.png'])
     assert.ok(existsSync(path.join(out, name)), name);

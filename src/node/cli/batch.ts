@@ -48,7 +48,7 @@ export function batchCommand(io: CliIo): Command {
       force: options.force === true,
     };
     await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       model.resolveOutput('batch', settings.output);
       checkTargetOption('batch', model, settings.target, settings.output);
       const files = await listInputFiles(options.input);

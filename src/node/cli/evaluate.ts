@@ -59,7 +59,7 @@ export function evaluateCommand(io: CliIo): Command {
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
       const items = inputs.items;
       const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);

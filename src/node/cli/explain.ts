@@ -40,7 +40,7 @@ export function explainCommand(io: CliIo): Command {
     const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       model.resolveOutput('explain', settings.output);
       checkTargetOption('explain', model, settings.target, settings.output);
       const inputs = await readModelInputItems(model, options.input, inputReadOptions(options), io, options.strict);

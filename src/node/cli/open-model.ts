@@ -3,6 +3,7 @@ import { setupBackend } from '../../execution/backend.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { loadModelFile } from '../load-model-file.js';
 import { registerComputeBackend, resolveComputeBackend } from '../../execution/compute-backend.js';
+import { readLabelsFile } from '../labels-file.js';
 import {
   readBaselines,
   readInputSource,
@@ -19,34 +20,55 @@ import { parseJsonBytes } from '../../io/json-text.js';
 import { nestArray } from '../../pipeline/json-values.js';
 import { PROGRAM_NAME, writeWarnings, type CliIo } from './common.js';
 
-/**
- * Makes wasm the backend (the fallback warning always reaches stderr, even with --quiet: it is never silent) and loads
- * the model at `path`. The `--backend onnx` fallback line goes to stderr too. The caller frees it with
- * `model.dispose()` in `finally`.
- */
-export async function openModel(io: CliIo, path: string): Promise<ExplainableModel> {
-  await setupBackend({ warn: (message) => io.stderr(`${message}\n`) });
-  registerOnnxOnDemand(io);
-  return loadModelFile(path);
+/** The model of a command: its file (`--model`), optionally a file of class names (`--labels`), and `--quiet`. */
+export interface ModelFiles {
+  model: string;
+  labels?: string;
+  quiet?: boolean;
 }
 
 /**
- * Registers `--backend onnx` so that its modules (the ONNX compiler, protobufjs, ONNX Runtime) load only when a
- * command runs on it: the first call loads them, registers the real backend and hands the model to it.
+ * Makes wasm the backend (the fallback warning always reaches stderr, even with --quiet: it is never silent) and loads
+ * the model at `files.model` with the class names of `files.labels`. The `--backend onnx` fallback line goes to stderr
+ * too. The caller frees it with `model.dispose()` in `finally`.
+ */
+export async function openModel(io: CliIo, files: string | ModelFiles): Promise<ExplainableModel> {
+  const { model: path, labels } = typeof files === 'string' ? { model: files } : files;
+  await setupBackend({ warn: (message) => io.stderr(`${message}\n`) });
+  registerOnnxOnDemand(io);
+  return loadModelFile(path, labels === undefined ? {} : { labels: await readLabelsFile(labels) });
+}
+
+/**
+ * Registers the ONNX Runtime engine so that its modules (the ONNX compiler, protobufjs, ONNX Runtime) load only when a
+ * command runs on it: the first call loads them, registers the real engine and hands the model to it.
  */
 function registerOnnxOnDemand(io: CliIo): void {
   registerComputeBackend('onnx', async (model, threads) => {
     const { useOnnxBackend } = await import('../onnx/onnx-backend.js');
     useOnnxBackend({ warn: (message) => io.stderr(`${message}\n`) });
-    return (await resolveComputeBackend('backend', model, 'onnx', threads)) === 'onnx';
+    return (await resolveComputeBackend('engine', model, 'onnx', threads)) === 'onnx';
   });
 }
 
-/** Runs `body` with the model at `path` opened ({@link openModel}) and frees the model afterwards, also on error. */
-export async function withModel<T>(io: CliIo, path: string, body: (model: ExplainableModel) => Promise<T>): Promise<T> {
-  const model = await openModel(io, path);
+/**
+ * Runs `body` with the model of `files` opened ({@link openModel}) and frees the model afterwards, also on error. After
+ * a success (and without `--quiet`), a model whose classes have no names gets a note on stderr saying how to name them.
+ */
+export async function withModel<T>(
+  io: CliIo,
+  files: string | ModelFiles,
+  body: (model: ExplainableModel) => Promise<T>,
+): Promise<T> {
+  const model = await openModel(io, files);
   try {
-    return await body(model);
+    const result = await body(model);
+    if (model.info.labelSource === 'class-index' && !(typeof files === 'object' && files.quiet === true)) {
+      io.stderr(
+        `note: '${String(model.info.fileName)}' does not name its classes, so they are called 'class 0', 'class 1', ...; pass --labels FILE (one name per line, or a JSON list) to name them.\n`,
+      );
+    }
+    return result;
   } finally {
     model.dispose();
   }

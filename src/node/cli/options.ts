@@ -41,10 +41,15 @@ export function addModelInputOptions(command: Command, inputs: 'one' | 'many' | 
     '--strict',
     'stop at the first input file that cannot be read (default: skip it with one line on stderr, go on, exit 1 at the end)',
   );
-  command.requiredOption(
-    '-m, --model <file>',
-    'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
-  );
+  command
+    .requiredOption(
+      '-m, --model <file>',
+      'Keras .keras or .h5 (full model, or a wingbeats weights-only .h5) or TensorFlow.js model.json',
+    )
+    .option(
+      '--labels <file>',
+      "class names of the model: one per line, or a JSON list (or {head: [names]}); default: the wingbeats data set's for its own architectures, else 'class 0', 'class 1', ...",
+    );
   if (inputs === 'per-model-input') {
     return command.requiredOption(
       '-i, --input <file>',

@@ -32,7 +32,7 @@ export function reportCommand(io: CliIo): Command {
     const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       model.resolveOutput('report', settings.output);
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
       const items = inputs.items;

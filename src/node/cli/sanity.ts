@@ -26,7 +26,7 @@ export function sanityCommand(io: CliIo): Command {
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
       const items = inputs.items;
       const baselines = await readBaselineFile(model, settings.methodOptions, items);

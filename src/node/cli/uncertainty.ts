@@ -38,7 +38,7 @@ export function uncertaintyCommand(io: CliIo): Command {
     const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
       const items = inputs.items;
       const values = items.length * (items[0]?.data.length ?? 0);
