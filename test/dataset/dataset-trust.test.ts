@@ -93,7 +93,7 @@ test('summaries: warning counts, the share out of range per class (true and pred
   assert.ok(!summary.confusion.labels.includes('An_dirus'));
   const counted = summary.confusion.counts.flat().reduce((a: number, b: number) => a + b, 0);
   assert.equal(counted, 5, 'the five explained examples with labels the model has');
-  assert.equal(summary.settings.engine, 'tfjs');
+  assert.equal(summary.settings.engine, 'onnx', 'the default engine, where the model lowers to ONNX');
   assert.equal(summary.settings.target, null);
   assert.equal(summary.settings.methods[0], 'saliency');
 });
