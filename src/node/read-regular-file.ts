@@ -21,6 +21,8 @@ export const FILE_SIZE_LIMITS = {
   input: 512 * MiB,
   /** A `.json` input, baseline or statistics file (parsed JSON takes several times its size in memory). */
   json: 128 * MiB,
+  /** A data set's CSV manifest (its line count is capped too, before parsing). */
+  manifest: 128 * MiB,
 } as const;
 
 /** Options of {@link readRegularFile}. */

@@ -51,7 +51,7 @@ export function batchCommand(io: CliIo): Command {
     await withModel(io, options.model, async (model) => {
       model.resolveOutput('batch', settings.output);
       checkTargetOption('batch', model, settings.target, settings.output);
-      const files = await listInputFiles(options.input);
+      const files = await listInputFiles(options.input, { outputs: [options.out] });
       const folders = files.map((f) => f.name);
       const log = createLogger(io, options);
       const lock = await lockFolder(options.out, 'batch');

@@ -8,7 +8,14 @@ import path from 'node:path';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { WingbeatsError } from '../../util/errors.js';
-import { TABLE_METADATA_KEY, rowFromObject, rowsToColumns, tableSchema, type DatasetRow } from '../../dataset/table.js';
+import {
+  TABLE_COLUMNS,
+  TABLE_METADATA_KEY,
+  rowFromObject,
+  rowsToColumns,
+  tableSchema,
+  type DatasetRow,
+} from '../../dataset/table.js';
 
 /** A table file being written. */
 export interface TableFileWriter {
@@ -64,36 +71,118 @@ export function writeTableFile(file: string, rows: readonly DatasetRow[], metada
   }
 }
 
-/** The settings stored in a table file's metadata. */
-export async function readTableMetadata(file: string): Promise<unknown> {
+/** Most rows one row group of a wingbeats-xai table holds (parts use 256, the merged table at most 4096). */
+export const MAX_TABLE_GROUP_ROWS = 65_536;
+
+/** A table file's footer, checked against the file's size before anything it declares is allocated. */
+interface OpenedTable {
+  buffer: Awaited<ReturnType<typeof asyncBufferFromFile>>;
+  metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
+}
+
+function damaged(file: string, reason: string): WingbeatsError {
+  return new WingbeatsError('INVALID_FILE', `'${file}' is not a readable wingbeats-xai table: ${reason}.`);
+}
+
+/**
+ * Opens a table file and checks its footer before reading any row: the Parquet magic bytes, the declared metadata
+ * length, every column chunk inside the file, row counts no larger than the file could hold (and at most
+ * {@link MAX_TABLE_GROUP_ROWS} per row group), values no more than the bytes could encode, and every column of the
+ * table's schema present.
+ *
+ * @throws WingbeatsError `INVALID_FILE` naming the file and what is wrong with it.
+ */
+async function openTable(file: string): Promise<OpenedTable> {
+  let buffer: OpenedTable['buffer'];
+  let metadata: OpenedTable['metadata'];
   try {
-    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
-    const entry = metadata.key_value_metadata?.find((kv) => kv.key === TABLE_METADATA_KEY);
-    if (entry?.value === undefined) throw new Error(`no '${TABLE_METADATA_KEY}' metadata`);
-    return JSON.parse(entry.value);
+    buffer = await asyncBufferFromFile(file);
   } catch (error) {
-    throw new WingbeatsError('INVALID_FILE', `'${file}' is not a wingbeats-xai table: ${(error as Error).message}`);
+    throw new WingbeatsError(
+      'IO',
+      `Table file '${file}' cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+    );
+  }
+  const size = buffer.byteLength;
+  if (size < 12) throw damaged(file, `it is ${size} bytes long, too short for a Parquet file (truncated?)`);
+  try {
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (error) {
+    throw damaged(file, `${(error as Error).message} (truncated or not Parquet)`);
+  }
+  const bytes = BigInt(size);
+  let rows = 0n;
+  for (const [g, group] of metadata.row_groups.entries()) {
+    if (group.num_rows < 0n || group.num_rows > BigInt(MAX_TABLE_GROUP_ROWS))
+      throw damaged(
+        file,
+        `row group ${g} declares ${group.num_rows} rows (at most ${MAX_TABLE_GROUP_ROWS} are written)`,
+      );
+    rows += group.num_rows;
+    for (const column of group.columns) {
+      const meta = column.meta_data;
+      if (meta === undefined) throw damaged(file, `row group ${g} has a column chunk without metadata`);
+      const start = meta.dictionary_page_offset ?? meta.data_page_offset;
+      if (
+        start < 0n ||
+        meta.total_compressed_size < 0n ||
+        start + meta.total_compressed_size > bytes ||
+        meta.total_uncompressed_size > 32n * meta.total_compressed_size + 65_536n ||
+        meta.num_values < 0n ||
+        meta.num_values > 8n * meta.total_compressed_size + BigInt(MAX_TABLE_GROUP_ROWS)
+      )
+        throw damaged(
+          file,
+          `column '${meta.path_in_schema.join('.')}' of row group ${g} declares sizes the file's ${size} bytes cannot hold (truncated or damaged)`,
+        );
+    }
+  }
+  if (rows > bytes || metadata.num_rows > bytes || metadata.num_rows !== rows)
+    throw damaged(file, `its footer declares ${metadata.num_rows} rows, more than its ${size} bytes can hold`);
+  const names = new Set(metadata.schema.map((element) => element.name));
+  const absent = TABLE_COLUMNS.map((c) => c.name).filter((name) => !names.has(name));
+  if (absent.length > 0) throw damaged(file, `it lacks the columns ${absent.join(', ')} (a table of another program?)`);
+  return { buffer, metadata };
+}
+
+/** The settings stored in a table file's metadata (the footer checked first, see `openTable`). */
+export async function readTableMetadata(file: string): Promise<unknown> {
+  const { metadata } = await openTable(file);
+  const entry = metadata.key_value_metadata?.find((kv) => kv.key === TABLE_METADATA_KEY);
+  if (entry?.value === undefined) throw damaged(file, `it has no '${TABLE_METADATA_KEY}' metadata`);
+  try {
+    const value = JSON.parse(entry.value) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value;
+  } catch (error) {
+    throw damaged(file, `its '${TABLE_METADATA_KEY}' metadata is not a JSON object (${(error as Error).message})`);
   }
 }
 
 /**
- * Reads the rows of a table file one row group at a time (only `columns` when given; the others come back null).
+ * Reads the rows of a table file one row group at a time (only `columns` when given; the others come back null),
+ * after checking its footer against its size.
  *
+ * @throws WingbeatsError `INVALID_FILE` naming the file when it is damaged, truncated or of another schema.
  * @example for await (const rows of readTableRowGroups('table.parquet')) for (const row of rows) ...
  */
 export async function* readTableRowGroups(file: string, columns?: readonly string[]): AsyncGenerator<DatasetRow[]> {
-  const buffer = await asyncBufferFromFile(file);
-  const metadata = await parquetMetadataAsync(buffer);
+  const { buffer, metadata } = await openTable(file);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const objects = await parquetReadObjects({
-      file: buffer,
-      metadata,
-      rowStart,
-      rowEnd,
-      ...(columns === undefined ? {} : { columns: [...columns] }),
-    });
+    let objects: Record<string, unknown>[];
+    try {
+      objects = await parquetReadObjects({
+        file: buffer,
+        metadata,
+        rowStart,
+        rowEnd,
+        ...(columns === undefined ? {} : { columns: [...columns] }),
+      });
+    } catch (error) {
+      throw damaged(file, `rows ${rowStart}..${rowEnd - 1} cannot be read (${(error as Error).message})`);
+    }
     yield objects.map(rowFromObject);
     rowStart = rowEnd;
   }
