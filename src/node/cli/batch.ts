@@ -1,7 +1,7 @@
 /** `wingbeats-xai batch`: a folder or list of recordings explained with one or more methods; resumable, one folder per file. */
 import path from 'node:path';
 import { Command } from 'commander';
-import { WingbeatsError } from '../../util/errors.js';
+import { WingbeatsError, safeMessageText } from '../../util/errors.js';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { jsonFile } from '../../pipeline/output-files.js';
 import { modelJson } from '../../pipeline/result-json.js';
@@ -21,7 +21,8 @@ function outcomeLine(o: BatchFileResult): string {
     o.status === 'failed'
       ? `failed: ${o.error}`
       : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
-  return `${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`;
+  // File names and messages are data: control characters and bidirectional overrides are printed as escapes.
+  return `${safeMessageText(`${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}`.replace(/\s*\n\s*/g, ' '), Number.POSITIVE_INFINITY)}\n`;
 }
 
 /** Builds the `batch` command. */
@@ -71,7 +72,9 @@ export function batchCommand(io: CliIo): Command {
           onItems: (items) => writeWarnings(io, items),
           onFile: (o, done, total) => {
             if (o.status === 'failed')
-              io.stderr(`wingbeats-xai: ${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}\n`);
+              io.stderr(
+                `wingbeats-xai: ${safeMessageText(`${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}`)}\n`,
+              );
             progress.update(done, total);
           },
         });
