@@ -46,7 +46,7 @@ export function examplesFromFolder(relativePaths: readonly string[]): DatasetExa
 }
 
 /** Most examples one manifest may list (split larger data sets into several manifests or use a folder). */
-export const MAX_MANIFEST_EXAMPLES = 1_000_000;
+export const MAX_MANIFEST_EXAMPLES = 500_000;
 
 /**
  * A manifest path in one spelling: `\\` as `/`, `.` segments and repeated or leading slashes dropped, `x/..` folded
@@ -73,6 +73,20 @@ function lineCount(text: string, limit: number): number {
 }
 
 /**
+ * The rows of CSV text without quotes (the common case, parsed in a fraction of csv-parse's time): lines split on
+ * newlines, fields on commas, both trimmed, empty lines skipped, a byte-order mark dropped.
+ */
+function plainCsvRows(text: string): string[][] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const rows: string[][] = [];
+  for (const line of body.split('\n')) {
+    if (line.trim() === '') continue;
+    rows.push(line.split(',').map((field) => field.trim()));
+  }
+  return rows;
+}
+
+/**
  * Parses a CSV manifest: columns `path,label[,split]` with or without that header line; `label` and `split` may be
  * empty (no label). Paths are relative to the manifest's folder, in one spelling ({@link normalizeManifestPath}), so a
  * file listed as `a.wav` and `./a.wav` is refused as listed twice. Sorted by path.
@@ -88,7 +102,9 @@ export function examplesFromManifest(text: string, manifestName: string): Datase
     );
   let rows: string[][];
   try {
-    rows = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][];
+    rows = text.includes('"')
+      ? (parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][])
+      : plainCsvRows(text);
   } catch (error) {
     throw new WingbeatsError(
       'INVALID_FILE',

@@ -4,6 +4,7 @@
  * user named; an output folder is never read as input, even when it lies inside an input folder. One file is one
  * input however it is spelled (`a.wav`, `./a.wav`, a link to it): inputs are told apart by their real paths.
  */
+import { lstatSync, realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -66,6 +67,35 @@ export async function resolveInput(
   let real: string;
   try {
     real = await realpath(file);
+  } catch {
+    return { place: 'missing' };
+  }
+  return { real, place: placeOf(real, bounds) };
+}
+
+/**
+ * {@link resolveInput} for many files, fast: one real path per folder (cached in `folders`) and one `lstat` per file;
+ * only links are resolved further. Synchronous (a manifest of a million lines takes seconds, not minutes).
+ */
+export function resolveInputFast(
+  file: string,
+  bounds: InputBounds,
+  folders: Map<string, string | null>,
+): { real: string; place: 'inside' | 'outside' | 'output' } | { real?: undefined; place: 'missing' } {
+  const folder = path.dirname(file);
+  let realFolder = folders.get(folder);
+  if (realFolder === undefined) {
+    try {
+      realFolder = realpathSync.native(folder);
+    } catch {
+      realFolder = null;
+    }
+    folders.set(folder, realFolder);
+  }
+  if (realFolder === null) return { place: 'missing' };
+  let real = path.join(realFolder, path.basename(file));
+  try {
+    if (lstatSync(real).isSymbolicLink()) real = realpathSync.native(real);
   } catch {
     return { place: 'missing' };
   }

@@ -47,7 +47,7 @@ interface WalkState {
 
 const isInputName = (name: string): boolean => INPUT_EXTENSIONS.includes(path.extname(name).toLowerCase());
 
-async function walk(folder: string, relative: string, state: WalkState, depth = 0): Promise<void> {
+async function walk(folder: string, relative: string, real: string, state: WalkState, depth = 0): Promise<void> {
   const here = path.join(folder, relative);
   if (depth > MAX_INPUT_DEPTH) {
     throw new WingbeatsError(
@@ -66,21 +66,27 @@ async function walk(folder: string, relative: string, state: WalkState, depth = 
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    const full = path.join(folder, child);
+    // Below a real folder, a folder or file that is not a link has the real path of its parent plus its name.
+    const childReal = path.join(real, entry.name);
     if (entry.isDirectory()) {
-      // A real folder (not a link): outputs inside the input are never walked.
-      const resolved = await resolveInput(full, state.bounds);
-      if (resolved.place === 'inside') await walk(folder, child, state, depth + 1);
+      // Links to folders are not followed; output folders inside the input are never walked.
+      if (placeOf(childReal, state.bounds) === 'inside') await walk(folder, child, childReal, state, depth + 1);
       continue;
     }
     if (!state.accept(entry.name)) continue;
-    const resolved = await resolveInput(full, state.bounds);
+    let resolved: { real?: string; place: 'inside' | 'outside' | 'output' | 'missing' } = {
+      real: childReal,
+      place: placeOf(childReal, state.bounds),
+    };
+    if (entry.isSymbolicLink()) {
+      resolved = await resolveInput(childReal, state.bounds);
+      if (resolved.place === 'inside' && !(await stat(resolved.real!)).isFile()) continue;
+    }
     if (resolved.place === 'output') continue;
     if (resolved.place === 'outside') {
       state.outside.push(`${child} → ${resolved.real}`);
       continue;
     }
-    if (resolved.place === 'inside' && entry.isSymbolicLink() && !(await stat(resolved.real)).isFile()) continue;
     if (state.files.length >= MAX_INPUT_FILES) {
       throw new WingbeatsError(
         'LIMIT_EXCEEDED',
@@ -88,7 +94,7 @@ async function walk(folder: string, relative: string, state: WalkState, depth = 
       );
     }
     // A broken link stays in the list under its own path, so reading it fails with one line naming it.
-    state.files.push({ path: full, name: child, real: resolved.real ?? full });
+    state.files.push({ path: path.join(folder, child), name: child, real: resolved.real ?? childReal });
   }
 }
 
@@ -110,7 +116,7 @@ export async function walkInputFolder(folder: string, options: InputWalkOptions 
     option: options.option ?? '--input',
   };
   if (placeOf(state.bounds.roots[0], state.bounds) === 'output') return [];
-  await walk(folder, '', state);
+  await walk(folder, '', state.bounds.roots[0], state);
   if (state.outside.length > 0) {
     throw new WingbeatsError(
       'INVALID_ARGUMENT',

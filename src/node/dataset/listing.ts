@@ -14,7 +14,7 @@ import {
   type DatasetExample,
 } from '../../dataset/examples.js';
 import { walkInputFolder } from '../input-paths.js';
-import { inputBounds, resolveInput } from '../contained-paths.js';
+import { inputBounds, resolveInputFast } from '../contained-paths.js';
 import { FILE_SIZE_LIMITS, readRegularFile } from '../read-regular-file.js';
 
 /** A data set's examples and the folder their paths are relative to. */
@@ -42,8 +42,9 @@ async function manifestExamples(input: string, root: string, outputs: readonly s
   const output: string[] = [];
   const byReal = new Map<string, string>();
   const twice: string[] = [];
+  const folders = new Map<string, string | null>();
   for (const example of examples) {
-    const resolved = await resolveInput(path.join(root, example.path), bounds);
+    const resolved = resolveInputFast(path.join(root, example.path), bounds, folders);
     if (resolved.place === 'missing') missing.push(example.path);
     else if (resolved.place === 'outside') outside.push(example.path);
     else if (resolved.place === 'output') output.push(example.path);
