@@ -284,13 +284,16 @@ test("--force never removes a live run's parts or lock; a lock whose pid now bel
   assert.equal(retaken.code, 0, retaken.stderr);
 });
 
-test('merge removes the temporary table a killed merge left, and leaves none of its own', async () => {
+test("merge takes over the lock of a killed merge and removes its temporary table; a killed run's settings temporary is removed; nothing of their own is left", async () => {
   const out = path.join(work, 'merged');
   assert.equal((await dataset(['--input', data, '--out', out])).code, 0);
   const leftover = path.join(out, `.table.parquet.${2 ** 22 + 7}.tmp`);
   writeFileSync(leftover, Buffer.alloc(1000));
+  writeFileSync(path.join(out, '.merge.lock'), JSON.stringify({ pid: 2 ** 22 + 7, host: hostname() }));
   const merge = await runCli(['dataset', 'merge', out]);
   assert.equal(merge.code, 0, merge.stderr);
+  writeFileSync(path.join(out, `.settings.${2 ** 22 + 8}.tmp`), '{}');
+  assert.equal((await dataset(['--input', data, '--out', out])).code, 0);
   assert.deepEqual(
     readdirSync(out).filter((n) => n.endsWith('.tmp') || n.includes('lock')),
     [],

@@ -23,6 +23,7 @@ import { readSource } from '../read-files.js';
 import { FILE_SIZE_LIMITS, readRegularFile } from '../read-regular-file.js';
 import { openTableFile, readTableMetadata, readTableRowGroups } from './table-file.js';
 import { acquireLock } from './lock.js';
+import { processAlive } from '../folder-lock.js';
 import type { DatasetListing } from './listing.js';
 
 /** File names inside `--out`. */
@@ -106,6 +107,11 @@ export async function ensureRunSettings(
   options: { noRecompute?: boolean } = {},
 ): Promise<{ producerChanged: boolean }> {
   await makeOutputFolder(out);
+  // A run killed while writing the settings left its temporary file: removed once its process is gone.
+  for (const name of await readdir(out)) {
+    const pid = /^\.settings\.(\d+)\.tmp$/.exec(name)?.[1];
+    if (pid !== undefined && !processAlive(Number(pid))) await rm(path.join(out, name), { force: true });
+  }
   const file = path.join(out, DATASET_FILES.settings);
   const temporary = path.join(out, `.settings.${process.pid}.tmp`);
   const text = `${JSON.stringify(producedBy === undefined ? settings : { ...settings, producedBy }, null, 2)}\n`;

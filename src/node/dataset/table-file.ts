@@ -80,6 +80,13 @@ interface OpenedTable {
   metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
 }
 
+/** A footer integer as a bigint (a damaged footer may give numbers or other types where Parquet declares i64). */
+function integer(value: unknown): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  return -1n;
+}
+
 function damaged(file: string, reason: string): WingbeatsError {
   return new WingbeatsError('INVALID_FILE', `'${file}' is not a readable wingbeats-xai table: ${reason}.`);
 }
@@ -112,33 +119,41 @@ async function openTable(file: string): Promise<OpenedTable> {
   }
   const bytes = BigInt(size);
   let rows = 0n;
+  if (!Array.isArray(metadata.row_groups) || !Array.isArray(metadata.schema))
+    throw damaged(file, 'its footer has no row groups or schema');
   for (const [g, group] of metadata.row_groups.entries()) {
-    if (group.num_rows < 0n || group.num_rows > BigInt(MAX_TABLE_GROUP_ROWS))
+    const groupRows = integer(group.num_rows);
+    if (groupRows < 0n || groupRows > BigInt(MAX_TABLE_GROUP_ROWS))
       throw damaged(
         file,
-        `row group ${g} declares ${group.num_rows} rows (at most ${MAX_TABLE_GROUP_ROWS} are written)`,
+        `row group ${g} declares ${String(group.num_rows)} rows (at most ${MAX_TABLE_GROUP_ROWS} are written)`,
       );
-    rows += group.num_rows;
+    rows += groupRows;
+    if (!Array.isArray(group.columns)) throw damaged(file, `row group ${g} has no column list`);
     for (const column of group.columns) {
       const meta = column.meta_data;
       if (meta === undefined) throw damaged(file, `row group ${g} has a column chunk without metadata`);
-      const start = meta.dictionary_page_offset ?? meta.data_page_offset;
+      const start = integer(meta.dictionary_page_offset ?? meta.data_page_offset);
+      const compressed = integer(meta.total_compressed_size);
+      const uncompressed = integer(meta.total_uncompressed_size);
+      const values = integer(meta.num_values);
       if (
         start < 0n ||
-        meta.total_compressed_size < 0n ||
-        start + meta.total_compressed_size > bytes ||
-        meta.total_uncompressed_size > 32n * meta.total_compressed_size + 65_536n ||
-        meta.num_values < 0n ||
-        meta.num_values > 8n * meta.total_compressed_size + BigInt(MAX_TABLE_GROUP_ROWS)
+        compressed < 0n ||
+        start + compressed > bytes ||
+        uncompressed < 0n ||
+        uncompressed > 32n * compressed + 65_536n ||
+        values < 0n ||
+        values > 8n * compressed + BigInt(MAX_TABLE_GROUP_ROWS)
       )
         throw damaged(
           file,
-          `column '${meta.path_in_schema.join('.')}' of row group ${g} declares sizes the file's ${size} bytes cannot hold (truncated or damaged)`,
+          `column '${String(meta.path_in_schema?.join?.('.'))}' of row group ${g} declares sizes the file's ${size} bytes cannot hold (truncated or damaged)`,
         );
     }
   }
-  if (rows > bytes || metadata.num_rows > bytes || metadata.num_rows !== rows)
-    throw damaged(file, `its footer declares ${metadata.num_rows} rows, more than its ${size} bytes can hold`);
+  if (rows > bytes || integer(metadata.num_rows) !== rows)
+    throw damaged(file, `its footer declares ${String(metadata.num_rows)} rows, more than its ${size} bytes can hold`);
   const names = new Set(metadata.schema.map((element) => element.name));
   const absent = TABLE_COLUMNS.map((c) => c.name).filter((name) => !names.has(name));
   if (absent.length > 0) throw damaged(file, `it lacks the columns ${absent.join(', ')} (a table of another program?)`);
