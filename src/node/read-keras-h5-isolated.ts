@@ -31,6 +31,9 @@ function startWorker(): Worker {
       )
     : new Worker(entry);
   created.unref();
+  // A read in progress handles its worker's error itself; an error after it (the worker failing while it is stopped)
+  // must never become an unhandled 'error' event that ends the process.
+  created.on('error', () => undefined);
   created.on('exit', () => {
     if (worker === created) worker = null;
   });

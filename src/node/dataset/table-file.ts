@@ -4,6 +4,7 @@
  * group so memory stays bounded.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
@@ -87,6 +88,22 @@ function integer(value: unknown): bigint {
   return -1n;
 }
 
+/** Table files up to this size are read into memory at once (every part file); larger ones slice by slice. */
+const IN_MEMORY_BYTES = 64 * 2 ** 20;
+
+/**
+ * The byte source of a table file: a part file is read whole into memory, so reads hyparquet still has in flight
+ * when a damaged file makes it throw cannot fail later (a file removed meanwhile would otherwise end the process with
+ * an unhandled rejection); a large table is read slice by slice.
+ */
+async function tableBytes(file: string): Promise<OpenedTable['buffer']> {
+  const { size } = await stat(file);
+  if (size > IN_MEMORY_BYTES) return asyncBufferFromFile(file);
+  const bytes = await readFile(file);
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return { byteLength: buffer.byteLength, slice: (start: number, end?: number) => buffer.slice(start, end) };
+}
+
 function damaged(file: string, reason: string): WingbeatsError {
   return new WingbeatsError('INVALID_FILE', `'${file}' is not a readable wingbeats-xai table: ${reason}.`);
 }
@@ -103,7 +120,7 @@ async function openTable(file: string): Promise<OpenedTable> {
   let buffer: OpenedTable['buffer'];
   let metadata: OpenedTable['metadata'];
   try {
-    buffer = await asyncBufferFromFile(file);
+    buffer = await tableBytes(file);
   } catch (error) {
     throw new WingbeatsError(
       'IO',
