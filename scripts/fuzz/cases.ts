@@ -444,13 +444,18 @@ function manifestCaseFiles(random: Random, seeds: Seeds): { files: FuzzFile[]; n
 }
 
 /**
- * Case `index` of the run seeded `runSeed`.
+ * Case `index` of the run seeded `runSeed` (`reader` overrides the reader of the index: a case found before readers
+ * were added is rebuilt from its index and its reader).
  * @example const c = await makeCase(17, 1, seeds); // a mutated .npy, say
  */
-export async function makeCase(index: number, runSeed: number, seeds: Seeds): Promise<FuzzCase> {
+export async function makeCase(
+  index: number,
+  runSeed: number,
+  seeds: Seeds,
+  reader: ReaderName = readerOf(index),
+): Promise<FuzzCase> {
   const rng = createRng(`${runSeed}:${index}`);
   const random: Random = () => rng.uniform();
-  const reader = readerOf(index);
   const special = random() < 0.06;
   switch (reader) {
     case 'wav': {
