@@ -4,11 +4,12 @@
  * group so memory stays bounded.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { WingbeatsError } from '../../util/errors.js';
+import { readRegularFile } from '../read-regular-file.js';
 import {
   TABLE_COLUMNS,
   TABLE_METADATA_KEY,
@@ -97,11 +98,15 @@ const IN_MEMORY_BYTES = 64 * 2 ** 20;
  * an unhandled rejection); a large table is read slice by slice.
  */
 async function tableBytes(file: string): Promise<OpenedTable['buffer']> {
-  const { size } = await stat(file);
-  if (size > IN_MEMORY_BYTES) return asyncBufferFromFile(file);
-  const bytes = await readFile(file);
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  return { byteLength: buffer.byteLength, slice: (start: number, end?: number) => buffer.slice(start, end) };
+  const info = await stat(file);
+  if (info.isFile() && info.size > IN_MEMORY_BYTES) return asyncBufferFromFile(file);
+  // Regular files only (never /dev/zero, a FIFO or a folder), read at once.
+  const bytes = await readRegularFile(file, { what: 'Table file', maxBytes: IN_MEMORY_BYTES });
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return {
+    byteLength: buffer.byteLength,
+    slice: (start: number, end?: number) => Promise.resolve(buffer.slice(start, end)),
+  };
 }
 
 function damaged(file: string, reason: string): WingbeatsError {
@@ -122,6 +127,7 @@ async function openTable(file: string): Promise<OpenedTable> {
   try {
     buffer = await tableBytes(file);
   } catch (error) {
+    if (error instanceof WingbeatsError) throw error;
     throw new WingbeatsError(
       'IO',
       `Table file '${file}' cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
