@@ -15,10 +15,24 @@ import {
   pick,
   type Random,
 } from './mutate.js';
+import { unzipSync, zipSync } from 'fflate';
 import { functionalWeights, kerasH5Bytes, type Seeds } from './seeds.js';
 
 /** The readers (and the command line) the suite attacks, with their share of the cases. */
-export const READERS = ['wav', 'npy', 'json', 'baseline', 'stats', 'model-json', 'h5', 'cli'] as const;
+export const READERS = [
+  'wav',
+  'npy',
+  'json',
+  'baseline',
+  'stats',
+  'model-json',
+  'h5',
+  'cli',
+  'keras',
+  'manifest',
+  'parquet',
+  'settings',
+] as const;
 export type ReaderName = (typeof READERS)[number];
 const WEIGHTS: Record<ReaderName, number> = {
   wav: 16,
@@ -29,6 +43,10 @@ const WEIGHTS: Record<ReaderName, number> = {
   'model-json': 16,
   h5: 14,
   cli: 12,
+  keras: 10,
+  manifest: 8,
+  parquet: 8,
+  settings: 6,
 };
 
 /** A file of a case: bytes, or a special file made by the worker. */
@@ -353,14 +371,91 @@ function cliCase(index: number, random: Random, seeds: Seeds): FuzzCase {
   };
 }
 
+/** A `.keras` archive attack: bytes mutated, an entry rebuilt mutated, a declared size patched, a deep config. */
+function kerasCase(random: Random, seed: Uint8Array): { bytes: Uint8Array; note: string } {
+  const roll = random();
+  if (roll < 0.3) return { bytes: mutateBytes(random, seed), note: 'archive bytes mutated' };
+  const entries: Record<string, Uint8Array> = unzipSync(seed);
+  if (roll < 0.5) {
+    const config = JSON.parse(new TextDecoder().decode(entries['config.json'])) as unknown;
+    entries['config.json'] = text(jsonText(mutateJson(random, config)));
+    return { bytes: zipSync(entries), note: 'config.json mutated' };
+  }
+  if (roll < 0.65) {
+    entries['model.weights.h5'] = mutateBytes(random, entries['model.weights.h5']);
+    return { bytes: zipSync(entries), note: 'model.weights.h5 mutated' };
+  }
+  if (roll < 0.75) {
+    entries['config.json'] = text(`{"config": ${'['.repeat(100000)}${']'.repeat(100000)}}`);
+    return { bytes: zipSync(entries), note: 'config nested 100000 deep' };
+  }
+  if (roll < 0.85) {
+    const drop = choose(random, ['config.json', 'model.weights.h5', 'metadata.json']);
+    delete entries[drop];
+    return { bytes: zipSync(entries), note: `without ${drop}` };
+  }
+  // A declared inflated size (central directory) set to a hostile value.
+  const bytes = Uint8Array.from(seed);
+  const view = new DataView(bytes.buffer);
+  const value = choose(random, [0, 1, 2 ** 31, 2 ** 32 - 1, 1_500_000_000, 65_536]);
+  for (let at = 0; at + 46 < bytes.length; at++)
+    if (view.getUint32(at, true) === 0x02014b50 && random() < 0.6) view.setUint32(at + 24, value >>> 0, true);
+  return { bytes, note: `declared inflated size ${value}` };
+}
+
+/** A manifest attack: text mutated, or lines escaping the folder, repeated in other spellings, or linked out. */
+function manifestCaseFiles(random: Random, seeds: Seeds): { files: FuzzFile[]; note: string } {
+  const files: FuzzFile[] = seeds.manifestFiles.map((name) => ({
+    name,
+    bytes: name.endsWith('.npy') ? seeds.npy[0] : seeds.wav[0],
+  }));
+  const roll = random();
+  let manifest = seeds.manifest;
+  let note: string;
+  if (roll < 0.45) {
+    manifest = mutateText(random, manifest);
+    note = 'manifest text mutated';
+  } else if (roll < 0.9) {
+    const line = choose(random, [
+      '../outside.wav,Aedes',
+      '/etc/hostname.wav,Aedes',
+      './a/x.wav,Aedes',
+      'a//x.wav,Aedes',
+      '//a/x.wav,Aedes',
+      'a/../a/x.wav,Aedes',
+      'a/link.wav,Aedes',
+      'a/zero.wav,Aedes',
+      'a/pipe.wav,Aedes',
+      '"a/x.wav[2J",Aedes',
+      ',Aedes',
+      'a/x.wav,Aedes,train,extra,columns',
+    ]);
+    if (line.startsWith('a/link')) files.push({ name: 'a/link.wav', special: 'link-outside' });
+    if (line.startsWith('a/zero')) files.push({ name: 'a/zero.wav', special: 'link-dev-zero' });
+    if (line.startsWith('a/pipe')) files.push({ name: 'a/pipe.wav', special: 'fifo' });
+    manifest = `${manifest}${line}\n`;
+    note = `line ${JSON.stringify(line)}`;
+  } else {
+    manifest = `path,label\n${'a/x.wav,Aedes\n'.repeat(1 + pick(random, 3))}`;
+    note = 'one file listed several times';
+  }
+  files.push({ name: 'manifest.csv', bytes: text(manifest) });
+  return { files, note };
+}
+
 /**
- * Case `index` of the run seeded `runSeed`.
+ * Case `index` of the run seeded `runSeed` (`reader` overrides the reader of the index: a case found before readers
+ * were added is rebuilt from its index and its reader).
  * @example const c = await makeCase(17, 1, seeds); // a mutated .npy, say
  */
-export async function makeCase(index: number, runSeed: number, seeds: Seeds): Promise<FuzzCase> {
+export async function makeCase(
+  index: number,
+  runSeed: number,
+  seeds: Seeds,
+  reader: ReaderName = readerOf(index),
+): Promise<FuzzCase> {
   const rng = createRng(`${runSeed}:${index}`);
   const random: Random = () => rng.uniform();
-  const reader = readerOf(index);
   const special = random() < 0.06;
   switch (reader) {
     case 'wav': {
@@ -475,6 +570,35 @@ export async function makeCase(index: number, runSeed: number, seeds: Seeds): Pr
       const configText = jsonText(config);
       const bytes = await kerasH5Bytes(layers, configText.length > 1_000_000 ? seeds.h5Config : configText);
       return { index, reader, note, files: [{ name: 'm.h5', bytes }], main: 'm.h5' };
+    }
+    case 'keras': {
+      if (special) return specialCase(index, reader, random, 'm.keras');
+      const { bytes, note } = kerasCase(random, seeds.keras);
+      return { index, reader, note, files: [{ name: 'm.keras', bytes }], main: 'm.keras' };
+    }
+    case 'manifest': {
+      if (special) return specialCase(index, reader, random, 'manifest.csv');
+      const { files, note } = manifestCaseFiles(random, seeds);
+      return { index, reader, note, files, main: 'manifest.csv' };
+    }
+    case 'parquet': {
+      if (special) return specialCase(index, reader, random, 'chunk-000000.parquet');
+      const roll = random();
+      const { bytes, note } =
+        roll < 0.4
+          ? { bytes: mutateBytes(random, seeds.part), note: 'part bytes mutated' }
+          : roll < 0.75
+            ? {
+                bytes: mutateIntegerFields(random, seeds.part, [1, 2, 129, 258, 17]),
+                note: 'part integer fields',
+              }
+            : { bytes: seeds.part.subarray(0, pick(random, seeds.part.length)), note: 'part truncated' };
+      return { index, reader, note, files: [{ name: 'chunk-000000.parquet', bytes }], main: 'chunk-000000.parquet' };
+    }
+    case 'settings': {
+      if (special) return specialCase(index, reader, random, 'settings.json');
+      const { bytes, note } = jsonCase(random, seeds.settings);
+      return { index, reader, note, files: [{ name: 'settings.json', bytes }], main: 'settings.json' };
     }
     default:
       return cliCase(index, random, seeds);

@@ -200,7 +200,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
             slot.index,
             outcome,
             'worker ended during the case',
-            slot.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(0, 500),
+            slot.stderrTail.trim().split('\n').slice(-12).join(' | ').slice(0, 1500),
           );
         }
         if (queue.length > 0) spawn();

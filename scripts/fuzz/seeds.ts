@@ -3,8 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zipSync } from 'fflate';
 import { encodeNpy } from '../../src/io/npy.js';
 import { writeKerasH5, type WeightToWrite } from '../../test/models/write-keras-h5.js';
+import { kerasWeightsH5 } from '../../test/models/write-keras-archive.js';
+import { archiveVariables, keras3Sequential, type LayerSpec } from '../../test/models/keras-files.js';
+import { encodeTableFile, type DatasetRow } from './table-bytes.js';
 
 /** The repository root. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,6 +90,85 @@ export interface Seeds {
   weightsBin: Uint8Array;
   h5: Uint8Array[];
   h5Config: Record<string, unknown>;
+  /** A Keras 3 `.keras` archive: Dense 129 → 2. */
+  keras: Uint8Array;
+  /** A data-set manifest over `manifestFiles` (paths relative to its folder). */
+  manifest: string;
+  manifestFiles: string[];
+  /** A part file of a data-set run (two rows) and the run's settings.json. */
+  part: Uint8Array;
+  settings: Record<string, unknown>;
+}
+
+/** The layers of the `.keras` seed. */
+function denseLayers(): LayerSpec[] {
+  const values = (n: number): number[] => Array.from({ length: n }, (_, i) => ((i * 37) % 11) / 20 - 0.25);
+  return [
+    {
+      class_name: 'Dense',
+      config: { name: 'dense', units: 2, activation: 'linear', use_bias: true },
+      weights: [
+        { name: 'kernel', shape: [129, 2], values: values(258), kerasPath: 'layers/dense/vars/0' },
+        { name: 'bias', shape: [2], values: values(2), kerasPath: 'layers/dense/vars/1' },
+      ],
+    },
+  ];
+}
+
+/** The settings.json of a data-set run over the seed manifest. */
+export function runSettings(): Record<string, unknown> {
+  return {
+    format: 'wingbeats-xai-dataset/1',
+    model: { file: '/m/model.json', name: 'm', output: 'out', labels: ['a', 'b'], inputShape: [129, 1] },
+    input: { path: '/d/manifest.csv', kind: 'manifest', root: '/d' },
+    limit: null,
+    methods: ['saliency'],
+    methodOptions: {},
+    target: null,
+    scores: 'logits',
+    seed: 1,
+    preset: 'potamitis-psd',
+    windows: 'loudest',
+    heatmapShape: [129],
+    producedBy: { version: '0.1.0', modelSha256: '0'.repeat(64) },
+  };
+}
+
+function partRows(): DatasetRow[] {
+  const base = {
+    index: 0,
+    split: null,
+    method: 'saliency',
+    predicted: 'a',
+    predictedIndex: 0,
+    target: 0,
+    targetName: 'a',
+    probabilities: [0.75, 0.25],
+    scores: [1, -0.1],
+    heads: null,
+    delta: null,
+    warnings: [],
+  };
+  return [
+    {
+      ...base,
+      path: 'a/x.wav',
+      label: 'a',
+      input: psdValues(),
+      attributions: psdValues(2),
+      heatmap: psdValues(4).map((v) => (v + 60) / 40),
+      error: null,
+    },
+    {
+      ...base,
+      path: 'b/y.wav',
+      label: 'b',
+      input: null,
+      attributions: null,
+      heatmap: null,
+      error: "File 'b/y.wav' is not a WAV file.",
+    },
+  ];
 }
 
 /** A Functional Keras config: input [129] → Dense 'dense_1' (3 units) → Dense 'out' (2 units, softmax). */
@@ -198,5 +281,14 @@ export async function buildSeeds(): Promise<Seeds> {
     weightsBin: new Uint8Array(readFileSync(path.join(repoRoot, 'assets', 'demo-model', 'weights.bin'))),
     h5,
     h5Config: functionalConfig(),
+    keras: zipSync({
+      'metadata.json': new TextEncoder().encode('{"keras_version": "3.4.1"}'),
+      'config.json': new TextEncoder().encode(JSON.stringify(keras3Sequential(denseLayers(), [129]))),
+      'model.weights.h5': await kerasWeightsH5(archiveVariables(denseLayers())),
+    }),
+    manifest: 'path,label,split\na/x.wav,Aedes,train\nb/y.wav,Culex,test\nb/z.npy,,\n',
+    manifestFiles: ['a/x.wav', 'b/y.wav', 'b/z.npy'],
+    part: encodeTableFile(partRows(), { ...runSettings(), shard: { index: 0, count: 1 }, inputs: {} }),
+    settings: runSettings(),
   };
 }

@@ -21,6 +21,9 @@ import { loadPixelStatistics } from '../../src/node/pixel-statistics-file.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
 import { featuresFromRecording } from '../../src/signal/features.js';
 import { readWavFile } from '../../src/node/read-wav-file.js';
+import { listDataset } from '../../src/node/dataset/listing.js';
+import { readTableMetadata, readTableRowGroups } from '../../src/node/dataset/table-file.js';
+import { readSettingsFile } from '../../src/node/dataset/run.js';
 import { makeCase, type FuzzCase, type ReaderName } from './cases.js';
 import { buildSeeds, type Seeds } from './seeds.js';
 
@@ -49,6 +52,15 @@ const RUNNERS: Record<Exclude<ReaderName, 'cli'>, (file: string) => Promise<unkn
   stats: (file) => loadPixelStatistics(file),
   'model-json': async (file) => (await loadModelFile(file)).dispose(),
   h5: async (file) => (await loadModelFile(file)).dispose(),
+  keras: async (file) => (await loadModelFile(file)).dispose(),
+  manifest: (file) => listDataset(file),
+  parquet: async (file) => {
+    await readTableMetadata(file);
+    let rows = 0;
+    for await (const group of readTableRowGroups(file)) rows += group.length;
+    return rows;
+  },
+  settings: (file) => readSettingsFile(file),
 };
 
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -63,6 +75,7 @@ function unsafeMessage(message: string): string | undefined {
 function materialise(dir: string, testCase: FuzzCase, seeds: Seeds): void {
   for (const file of testCase.files) {
     const target = path.join(dir, file.name);
+    mkdirSync(path.dirname(target), { recursive: true });
     if (file.bytes !== undefined) writeFileSync(target, file.bytes);
     else if (file.special === 'copy-demo-weights') writeFileSync(target, seeds.weightsBin);
     else if (file.special === 'dev-zero' || file.special === 'link-dev-zero') symlinkSync('/dev/zero', target);

@@ -197,26 +197,57 @@ function floatValues(
   return value instanceof Float32Array ? value : Float32Array.from(value);
 }
 
+/** Deepest group nesting and most groups the walk of a `.keras` weights file visits (real files: about 8 and 500). */
+export const MAX_H5_GROUP_DEPTH = 64;
+export const MAX_H5_GROUPS = 100_000;
+
+/** The address of the object at `path` in the open file (hard links to one object give the same address). */
+function objectAddress(module: H5Module, file: H5File, path: string): string {
+  const reference = (
+    module as unknown as { create_object_reference: (id: bigint, name: string) => Uint8Array | number[] }
+  ).create_object_reference(file.file_id, path);
+  return Array.from(reference, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /**
  * Reads the weights file of a Keras 3 `.keras` archive (`model.weights.h5`): every `<path>/vars` group, keyed by
  * `<path>` (`'layers/lstm/cell'`), with its variables in creation order (`vars/0`, `vars/1`, ...), named `'0'`, `'1'`...
- * Throws `INVALID_FILE` as {@link readKerasH5} does.
+ * Each group is visited once, however many hard links lead to it (link cycles and DAGs of groups cost one visit per
+ * group), at most {@link MAX_H5_GROUP_DEPTH} deep and {@link MAX_H5_GROUPS} groups in all.
+ * Throws `INVALID_FILE` as {@link readKerasH5} does, and for a walk past those limits.
  */
 export async function readKerasVarsH5(
   bytes: Uint8Array,
   fileName = 'model.weights.h5',
 ): Promise<Map<string, StoredWeight[]>> {
   const budget: DeclaredBudget = { fileBytes: bytes.length, declaredBytes: 0 };
+  const module = await h5Module();
   return withHdf5File(bytes, fileName, (file) => {
     const out = new Map<string, StoredWeight[]>();
-    const visit = (group: InstanceType<typeof h5wasm.Group>, path: string): void => {
+    const visited = new Set<string>([objectAddress(module, file, '/')]);
+    // `stored` is the group's path in the file; `path` the same with '/' separators: Keras 2.13–2.15 on Windows wrote
+    // each group name as one OS path ('layers\\conv2d').
+    const visit = (group: InstanceType<typeof h5wasm.Group>, stored: string, path: string, depth: number): void => {
+      if (depth > MAX_H5_GROUP_DEPTH)
+        throw new WingbeatsError(
+          'INVALID_FILE',
+          `'${fileName}' nests groups more than ${MAX_H5_GROUP_DEPTH} deep (at '${path}'); the file is damaged.`,
+        );
       for (const key of group.keys()) {
+        const childStored = stored === '' ? key : `${stored}/${key}`;
+        const childPath = path === '' ? key.replace(/\\/g, '/') : `${path}/${key.replace(/\\/g, '/')}`;
+        const address = objectAddress(module, file, `/${childStored}`);
+        if (visited.has(address)) continue;
         const child = group.get(key);
         if (!(child instanceof h5wasm.Group)) continue;
-        // Keras 2.13–2.15 on Windows wrote each group name as one OS path ('layers\conv2d'): its separators are '/'.
-        const childPath = path === '' ? key.replace(/\\/g, '/') : `${path}/${key.replace(/\\/g, '/')}`;
+        visited.add(address);
+        if (visited.size > MAX_H5_GROUPS)
+          throw new WingbeatsError(
+            'INVALID_FILE',
+            `'${fileName}' holds more than ${MAX_H5_GROUPS} groups; it is not a Keras weights file.`,
+          );
         if (key !== 'vars') {
-          visit(child, childPath);
+          visit(child, childStored, childPath, depth + 1);
           continue;
         }
         // Optimizer and metric state (integer counters among them) is not part of the model.
@@ -239,7 +270,7 @@ export async function readKerasVarsH5(
         out.set(path, list);
       }
     };
-    visit(file, '');
+    visit(file, '', '', 0);
     return out;
   });
 }

@@ -6,6 +6,7 @@
  */
 import { unzipSync } from 'fflate';
 import { WingbeatsError } from '../util/errors.js';
+import { parseJsonBytes } from '../io/json-text.js';
 import { StoredWeight, readKerasVarsH5 } from './hdf5.js';
 import { weightsFromVariablePaths } from './keras-variable-paths.js';
 import { checkKerasConfig } from './keras-config.js';
@@ -26,36 +27,71 @@ export function isZip(bytes: Uint8Array): boolean {
 }
 
 function parseJson(bytes: Uint8Array, entry: string, fileName: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch (error) {
-    throw new WingbeatsError(
-      'INVALID_FILE',
-      `'${entry}' in '${fileName}' is not valid JSON: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  // Nesting is capped before parsing, as for every other config (a config 100,000 deep overflows the stack).
+  const value = parseJsonBytes(bytes, `'${entry}' in '${fileName}'`);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   throw new WingbeatsError('INVALID_FILE', `'${entry}' in '${fileName}' is not a JSON object.`);
 }
 
 /**
- * Reads a `.keras` archive from bytes. `fileName` is used in messages only.
- * @throws WingbeatsError `INVALID_FILE` for a damaged zip, a missing `config.json`/`model.weights.h5` (a
- *   `model.weights.npz` archive is named as unsupported), or bad JSON; `WEIGHTS_MISMATCH` when the stored variables do
- *   not fit the config's layers.
+ * Largest inflated size of each entry of a `.keras` archive read, checked against the sizes the archive declares
+ * before anything is inflated (the inflated output never exceeds the declared size): the config and metadata at most
+ * 64 MB and 1 MB; the weights at most 1 GB and at most 64 times their compressed size plus 16 MB (float weights
+ * hardly compress; a zip bomb inflates a thousandfold).
  */
-export async function readKerasArchive(bytes: Uint8Array, fileName = 'model.keras'): Promise<KerasArchiveContents> {
+export const KERAS_ARCHIVE_LIMITS = {
+  config: 64 * 2 ** 20,
+  metadata: 2 ** 20,
+  weights: 2 ** 30,
+  weightsRatio: 64,
+  weightsSlack: 16 * 2 ** 20,
+} as const;
+
+function entryLimit(name: string, compressedSize: number): number {
+  if (name === 'config.json') return KERAS_ARCHIVE_LIMITS.config;
+  if (name === 'metadata.json') return KERAS_ARCHIVE_LIMITS.metadata;
+  return Math.min(
+    KERAS_ARCHIVE_LIMITS.weights,
+    KERAS_ARCHIVE_LIMITS.weightsRatio * compressedSize + KERAS_ARCHIVE_LIMITS.weightsSlack,
+  );
+}
+
+/**
+ * Reads a `.keras` archive from bytes. `fileName` is used in messages only; `readVars` reads the weights file (Node
+ * passes one that runs in a worker under a time limit).
+ * @throws WingbeatsError `INVALID_FILE` for a damaged zip, a missing `config.json`/`model.weights.h5` (a
+ *   `model.weights.npz` archive is named as unsupported), or bad JSON; `LIMIT_EXCEEDED` for an entry that would inflate
+ *   past {@link KERAS_ARCHIVE_LIMITS}; `WEIGHTS_MISMATCH` when the stored variables do not fit the config's layers.
+ */
+export async function readKerasArchive(
+  bytes: Uint8Array,
+  fileName = 'model.keras',
+  readVars: (bytes: Uint8Array, fileName: string) => Promise<Map<string, StoredWeight[]>> = readKerasVarsH5,
+): Promise<KerasArchiveContents> {
   let entries: Record<string, Uint8Array>;
+  let oversized: { name: string; size: number; limit: number } | undefined;
   try {
     entries = unzipSync(bytes, {
-      filter: (file) => ['config.json', 'metadata.json', 'model.weights.h5', 'model.weights.npz'].includes(file.name),
+      filter: (file) => {
+        if (!['config.json', 'metadata.json', 'model.weights.h5', 'model.weights.npz'].includes(file.name))
+          return false;
+        const limit = entryLimit(file.name, file.size);
+        if (file.originalSize > limit && file.name !== 'model.weights.npz')
+          oversized ??= { name: file.name, size: file.originalSize, limit };
+        return oversized === undefined;
+      },
     });
   } catch (error) {
     throw new WingbeatsError(
       'INVALID_FILE',
       `'${fileName}' could not be read as a .keras (zip) file (${(error as Error).message}); it is truncated or damaged.`,
       { cause: error },
+    );
+  }
+  if (oversized !== undefined) {
+    throw new WingbeatsError(
+      'LIMIT_EXCEEDED',
+      `'${oversized.name}' in '${fileName}' declares ${oversized.size} bytes inflated, more than the limit of ${oversized.limit} bytes for it; the archive is damaged or not a Keras model.`,
     );
   }
   if (entries['config.json'] === undefined) {
@@ -77,7 +113,7 @@ export async function readKerasArchive(bytes: Uint8Array, fileName = 'model.kera
   const kerasVersion = typeof metadata.keras_version === 'string' ? metadata.keras_version : null;
   // A layer that cannot run is named before its variables are placed (they would be reported as owned by no layer).
   checkKerasConfig(modelConfig, `'${fileName}'`, kerasVersion);
-  const variables = await readKerasVarsH5(entries['model.weights.h5'], `${fileName}/model.weights.h5`);
+  const variables = await readVars(entries['model.weights.h5'], `${fileName}/model.weights.h5`);
   return {
     modelConfig,
     kerasVersion,

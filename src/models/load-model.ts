@@ -17,7 +17,7 @@ import {
   isWingbeatsModelConfig,
   recogniseArchitecture,
 } from './architectures.js';
-import { KerasH5Contents, StoredWeight, isHdf5, readKerasH5 } from './hdf5.js';
+import { KerasH5Contents, StoredWeight, isHdf5, readKerasH5, readKerasVarsH5 } from './hdf5.js';
 import { isZip, readKerasArchive } from './keras-archive.js';
 import { registerGRUResetAfter } from './gru-reset-after.js';
 import { registerKerasFlatten } from './keras-flatten.js';
@@ -206,11 +206,12 @@ async function fetchModelJsonArtifacts(url: string): Promise<tf.io.ModelArtifact
   };
 }
 
-/** Loads a model from the bytes of a Keras `.keras` or `.h5` file or of a `model.json` (weights in `options.weightData`); `readH5` reads an .h5 (Node passes a reader with a time limit). */
+/** Loads a model from the bytes of a Keras `.keras` or `.h5` file or of a `model.json` (weights in `options.weightData`); `readH5` reads an .h5 and `readVars` the weights file of a `.keras` (Node passes readers with a time limit). */
 export async function loadModelBytes(
   bytes: Uint8Array,
   options: LoadModelOptions = {},
   readH5: (bytes: Uint8Array, fileName: string) => Promise<KerasH5Contents> = readKerasH5,
+  readVars: (bytes: Uint8Array, fileName: string) => Promise<Map<string, StoredWeight[]>> = readKerasVarsH5,
 ): Promise<ExplainableModel> {
   registerLayerClasses();
   const fileName = options.fileName ?? 'model.h5';
@@ -246,7 +247,7 @@ export async function loadModelBytes(
     );
   }
   if (isZip(bytes)) {
-    const archive = await readKerasArchive(bytes, baseFileName(fileName));
+    const archive = await readKerasArchive(bytes, baseFileName(fileName), readVars);
     return loadFullKeras({ ...archive, format: 'keras' }, options);
   }
   const contents = await readH5(bytes, baseFileName(fileName));

@@ -3,6 +3,7 @@
  * and machine. A lock whose process is gone (a run killed with SIGKILL) is taken over; a live one is refused with who
  * holds it, so two runs never do the same work into one folder.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,45 @@ interface LockOwner {
   pid: number;
   host: string;
   started: string;
+  /** The owner's process start time ({@link processStartTime}), when the system tells it. */
+  processStart?: string;
+}
+
+/**
+ * When process `pid` started, as the kernel counts it (Linux: field 22 of `/proc/PID/stat`, clock ticks since boot);
+ * undefined where the system does not tell. A lock records its owner's, so a pid reused by another process after the
+ * owner died is not taken for the owner.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the process that wrote a lock on this machine still runs: its pid is alive and, when both start times are
+ * known, it is the same process (not a later one that got the same pid).
+ */
+export function lockOwnerAlive(owner: { pid: number; processStart?: unknown }): boolean {
+  if (!processAlive(owner.pid)) return false;
+  if (typeof owner.processStart !== 'string') return true;
+  const now = processStartTime(owner.pid);
+  return now === undefined || now === owner.processStart;
+}
+
+/** The lock text of this process: pid, host, time, process start time. */
+export function ownLockText(): string {
+  return JSON.stringify({
+    pid: process.pid,
+    host: hostname(),
+    started: new Date().toISOString(),
+    processStart: processStartTime(process.pid),
+  });
 }
 
 /** Whether process `pid` is alive on this machine. */
@@ -48,7 +88,7 @@ async function create(file: string): Promise<boolean> {
   try {
     const handle = await open(file, 'wx');
     try {
-      await handle.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() }));
+      await handle.writeFile(ownLockText());
     } finally {
       await handle.close();
     }
@@ -92,7 +132,7 @@ export async function lockFolder(dir: string, command: string): Promise<FolderLo
       };
     }
     const owner = await readOwner(file);
-    const stale = owner !== undefined && owner.host === hostname() && !processAlive(owner.pid);
+    const stale = owner !== undefined && owner.host === hostname() && !lockOwnerAlive(owner);
     if (!stale) {
       const who =
         owner === undefined

@@ -13,7 +13,7 @@ import { parseJsonBytes } from '../io/json-text.js';
 import { FILE_SIZE_LIMITS, readRegularFile } from './read-regular-file.js';
 import { LoadModelOptions, loadModelArtifacts, loadModelBytes } from '../models/load-model.js';
 import { checkWeightsManifest, joinWeightData } from '../models/weights-manifest.js';
-import { readKerasH5Isolated } from './read-keras-h5-isolated.js';
+import { readKerasH5Isolated, readKerasVarsH5Isolated } from './read-keras-h5-isolated.js';
 
 function isInside(folder: string, path: string): boolean {
   const rel = relative(folder, path);
@@ -92,5 +92,5 @@ export async function loadModelFile(path: string, options: LoadModelOptions = {}
   const fileName = options.fileName ?? path;
   if (/\.json$/i.test(path)) return loadModelArtifacts(await readModelJsonArtifacts(path), { ...options, fileName });
   const bytes = await readRegularFile(path, { what: 'The model', maxBytes: FILE_SIZE_LIMITS.model });
-  return loadModelBytes(bytes, { ...options, fileName }, readKerasH5Isolated);
+  return loadModelBytes(bytes, { ...options, fileName }, readKerasH5Isolated, readKerasVarsH5Isolated);
 }

@@ -3,6 +3,8 @@ import { FILE_SIZE_LIMITS, readRegularFile } from './read-regular-file.js';
 import path from 'node:path';
 import type { InputSource } from '../pipeline/input-sources.js';
 import { listInputFiles } from './input-paths.js';
+import { MAX_WAV_FRAMES, wavDeclaredFrames } from '../signal/wav.js';
+import { WingbeatsError } from '../util/errors.js';
 
 export { expandInputPaths } from './input-paths.js';
 
@@ -19,14 +21,30 @@ function sizeLimit(file: string): number {
  * The bytes of a file: a regular file only (never a device, FIFO or folder), at most the size cap of its kind.
  * @param options - `what` starts the messages (default `'File'`), `maxBytes` overrides the cap of the extension.
  * @throws WingbeatsError IO "File 'x' does not exist.", "... is a character device, not a regular file ...";
- *   LIMIT_EXCEEDED "File 'x' is 2 GB, more than the limit of 1 GB."
+ *   LIMIT_EXCEEDED "File 'x' is 2 GB, more than the limit of 1 GB."; INVALID_FILE for a recording whose header
+ *   declares more than MAX_WAV_FRAMES frames (refused before it is read whole).
  * @example const bytes = await readFileBytes('rec.wav');
  */
 export async function readFileBytes(
   file: string,
   options: { what?: string; maxBytes?: number } = {},
 ): Promise<Uint8Array> {
-  return readRegularFile(file, { what: options.what ?? 'File', maxBytes: options.maxBytes ?? sizeLimit(file) });
+  const recording = /\.wave?$/i.test(file);
+  return readRegularFile(file, {
+    what: options.what ?? 'File',
+    maxBytes: options.maxBytes ?? sizeLimit(file),
+    checkHead: recording ? (head, size) => checkRecordingLength(file, head, size) : undefined,
+  });
+}
+
+/** Refuses a recording that declares more than MAX_WAV_FRAMES frames, from its header, before it is read whole. */
+function checkRecordingLength(file: string, head: Uint8Array, size: number): void {
+  const frames = wavDeclaredFrames(head, size);
+  if (frames !== undefined && frames > MAX_WAV_FRAMES)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `File '${file}' holds ${frames} frames, more than the limit of ${MAX_WAV_FRAMES} frames; cut it into shorter files (e.g. sox in.wav part.wav trim 0 600 : newfile : restart).`,
+    );
 }
 
 /** One named source per file (`name` is the path as given); `what` starts messages about the file (default `'File'`). */

@@ -6,13 +6,15 @@
  */
 import { Worker } from 'node:worker_threads';
 import { WingbeatsError, type WingbeatsErrorCode } from '../util/errors.js';
-import type { KerasH5Contents } from '../models/hdf5.js';
+import type { KerasH5Contents, StoredWeight } from '../models/hdf5.js';
 
 /** Longest time a Keras HDF5 file may take to read (real files take well under a second). */
 export const H5_READ_TIMEOUT_MS = 15_000;
 
-type Reply =
-  { id: number; ok: true; contents: KerasH5Contents } | { id: number; ok: false; code?: string; message: string };
+type Reply<T> = { id: number; ok: true; contents: T } | { id: number; ok: false; code?: string; message: string };
+
+/** What the worker reads: a Keras `.h5` file, or the `model.weights.h5` of a `.keras` archive. */
+type ReadKind = 'h5' | 'keras-vars';
 
 let worker: Worker | null = null;
 let nextId = 0;
@@ -29,13 +31,16 @@ function startWorker(): Worker {
       )
     : new Worker(entry);
   created.unref();
+  // A read in progress handles its worker's error itself; an error after it (the worker failing while it is stopped)
+  // must never become an unhandled 'error' event that ends the process.
+  created.on('error', () => undefined);
   created.on('exit', () => {
     if (worker === created) worker = null;
   });
   return created;
 }
 
-function readOnce(bytes: Uint8Array, fileName: string, timeoutMs: number): Promise<KerasH5Contents> {
+function readOnce<T>(kind: ReadKind, bytes: Uint8Array, fileName: string, timeoutMs: number): Promise<T> {
   const current = worker ?? (worker = startWorker());
   const id = ++nextId;
   return new Promise((resolve, reject) => {
@@ -51,7 +56,7 @@ function readOnce(bytes: Uint8Array, fileName: string, timeoutMs: number): Promi
       void current.terminate();
       reject(new WingbeatsError('INVALID_FILE', message, cause === undefined ? undefined : { cause }));
     };
-    const onMessage = (reply: Reply): void => {
+    const onMessage = (reply: Reply<T>): void => {
       if (reply.id !== id) return;
       stop();
       if (reply.ok) resolve(reply.contents);
@@ -68,7 +73,7 @@ function readOnce(bytes: Uint8Array, fileName: string, timeoutMs: number): Promi
     current.on('message', onMessage);
     current.once('error', onError);
     current.once('exit', onExit);
-    current.postMessage({ id, bytes, fileName });
+    current.postMessage({ id, bytes, fileName, kind });
   });
 }
 
@@ -87,7 +92,26 @@ export function readKerasH5Isolated(
   fileName: string,
   timeoutMs = H5_READ_TIMEOUT_MS,
 ): Promise<KerasH5Contents> {
-  const result = queue.then(() => readOnce(bytes, fileName, timeoutMs));
+  return enqueue(() => readOnce<KerasH5Contents>('h5', bytes, fileName, timeoutMs));
+}
+
+function enqueue<T>(read: () => Promise<T>): Promise<T> {
+  const result = queue.then(read);
   queue = result.catch(() => undefined);
   return result;
+}
+
+/**
+ * Reads the `model.weights.h5` of a `.keras` archive like `readKerasVarsH5`, in the same worker and under the same
+ * time limit as {@link readKerasH5Isolated} (a damaged file never freezes the main thread).
+ *
+ * @throws WingbeatsError as `readKerasVarsH5`, or `INVALID_FILE` when the read does not finish in time.
+ * @example const variables = await readKerasVarsH5Isolated(bytes, 'model.keras/model.weights.h5');
+ */
+export function readKerasVarsH5Isolated(
+  bytes: Uint8Array,
+  fileName: string,
+  timeoutMs = H5_READ_TIMEOUT_MS,
+): Promise<Map<string, StoredWeight[]>> {
+  return enqueue(() => readOnce<Map<string, StoredWeight[]>>('keras-vars', bytes, fileName, timeoutMs));
 }

@@ -21,6 +21,8 @@ export const FILE_SIZE_LIMITS = {
   input: 512 * MiB,
   /** A `.json` input, baseline or statistics file (parsed JSON takes several times its size in memory). */
   json: 128 * MiB,
+  /** A data set's CSV manifest (its line count is capped too, before parsing). */
+  manifest: 128 * MiB,
 } as const;
 
 /** Options of {@link readRegularFile}. */
@@ -29,6 +31,11 @@ export interface ReadRegularFileOptions {
   what: string;
   /** Largest size accepted, in bytes. */
   maxBytes: number;
+  /**
+   * Called with the file's first bytes (at most 64 kB) and its size before the whole file is read, to refuse it
+   * early by its header (a recording too long to decode); throws to refuse.
+   */
+  checkHead?: (head: Uint8Array, size: number) => void;
 }
 
 /** "1.5 GB", "512 MB", "12 kB", "300 bytes". */
@@ -103,6 +110,11 @@ export async function readRegularFile(path: string, options: ReadRegularFileOpti
         'LIMIT_EXCEEDED',
         `${what} '${path}' is ${formatBytes(stats.size)}, more than the limit of ${formatBytes(maxBytes)}.`,
       );
+    }
+    if (options.checkHead !== undefined) {
+      const head = new Uint8Array(Math.min(stats.size, 65_536));
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      options.checkHead(head.subarray(0, bytesRead), stats.size);
     }
     const bytes = new Uint8Array(stats.size);
     let offset = 0;

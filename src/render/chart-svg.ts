@@ -4,7 +4,7 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { WingbeatsError } from '../util/errors.js';
+import { WingbeatsError, safeMessageText } from '../util/errors.js';
 
 /** Options of {@link renderChartSvg}. */
 export interface RenderSvgOptions {
@@ -64,7 +64,9 @@ export async function renderChartSvg(spec: TopLevelSpec, options: RenderSvgOptio
     logger: quietLogger(options.onWarning) as never,
   });
   try {
-    return await view.toSVG(options.scale ?? 1);
+    // Names (recordings, classes) reach titles and labels: control characters are not XML, so they are written as
+    // visible escapes, and a valid input is never refused for its name.
+    return safeMessageText(await view.toSVG(options.scale ?? 1), Number.POSITIVE_INFINITY);
   } catch (error) {
     if (error instanceof WingbeatsError) throw error;
     throw new WingbeatsError('INVALID_ARGUMENT', `Chart could not be rendered: ${(error as Error).message}`, {

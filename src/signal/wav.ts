@@ -58,6 +58,34 @@ export const MAX_WAV_CHANNELS = 64;
 /** Most frames decoded from one file (2^26 ≈ 67 M: 2.3 h at 8 kHz, 25 min at 44.1 kHz; 256 MB as float32). */
 export const MAX_WAV_FRAMES = 2 ** 26;
 
+/**
+ * The frames a WAV file declares, from its first bytes (`head`, e.g. 64 kB) and its size: the 'fmt ' chunk's block
+ * alignment and the 'data' chunk's size (capped by the bytes the file has). Undefined when the head does not reach
+ * both chunks or is not a RIFF/RIFX WAVE file (then the full decoder says what is wrong). Lets a reader refuse a
+ * recording past {@link MAX_WAV_FRAMES} before reading all of it.
+ *
+ * @example wavDeclaredFrames(firstBytes, fileSize) // 57600000 for 2 hours at 8 kHz
+ */
+export function wavDeclaredFrames(head: Uint8Array, fileSize: number): number | undefined {
+  if (head.length < 12 || ascii(head, 8, 4) !== 'WAVE') return undefined;
+  const container = ascii(head, 0, 4);
+  if (container !== 'RIFF' && container !== 'RIFX') return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const little = container === 'RIFF';
+  let blockAlign: number | undefined;
+  for (let at = 12; at + 8 <= head.length;) {
+    const id = ascii(head, at, 4);
+    const size = view.getUint32(at + 4, little);
+    if (id === 'fmt ' && at + 22 <= head.length) blockAlign = view.getUint16(at + 20, little);
+    if (id === 'data') {
+      if (blockAlign === undefined || blockAlign === 0) return undefined;
+      return Math.floor(Math.min(size, Math.max(0, fileSize - at - 8)) / blockAlign);
+    }
+    at += 8 + size + (size % 2);
+  }
+  return undefined;
+}
+
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
 const FORMAT_EXTENSIBLE = 0xfffe;

@@ -66,7 +66,7 @@ export function checkOption(functionName: string, spec: OptionSpec, value: unkno
 
 /**
  * Parses the command-line (or form) text of an option: numbers checked against the range, choices against the list,
- * lists split on commas; `file` and `string` stay text. `label` names the field in the error (default: the flag).
+ * lists split on commas (an empty entry is refused); `file` and `string` stay text. `label` names the field in the error (default: the flag).
  * @throws WingbeatsError INVALID_ARGUMENT "Option '--steps' must be an integer in [1, 100000] but got 'x'."
  */
 export function parseOptionText(spec: OptionSpec, text: string, label = `Option '${spec.flag}'`): unknown {
@@ -83,10 +83,14 @@ export function parseOptionText(spec: OptionSpec, text: string, label = `Option 
     if (!(spec.choices ?? []).includes(text)) throw bad();
     return text;
   }
-  if (spec.type === 'list')
-    return text
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t !== '');
+  if (spec.type === 'list') {
+    const entries = text.split(',').map((t) => t.trim());
+    if (entries.some((t) => t === ''))
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `${label} must be a comma-separated list without empty entries but got '${text}'.`,
+      );
+    return entries;
+  }
   return text;
 }

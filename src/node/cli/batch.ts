@@ -1,7 +1,7 @@
 /** `wingbeats-xai batch`: a folder or list of recordings explained with one or more methods; resumable, one folder per file. */
 import path from 'node:path';
 import { Command } from 'commander';
-import { WingbeatsError } from '../../util/errors.js';
+import { WingbeatsError, safeMessageText } from '../../util/errors.js';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { jsonFile } from '../../pipeline/output-files.js';
 import { modelJson } from '../../pipeline/result-json.js';
@@ -22,7 +22,8 @@ function outcomeLine(o: BatchFileResult): string {
     o.status === 'failed'
       ? (o.error ?? '')
       : (o.inputs ?? []).map((i) => `${i.name} → ${i.targetName ?? `class ${i.target}`}`).join(', ');
-  return `${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}\n`;
+  // File names and messages are data: control characters and bidirectional overrides are printed as escapes.
+  return `${safeMessageText(`${o.status.padEnd(7)} ${o.file}${what === '' ? '' : `: ${what}`}`.replace(/\s*\n\s*/g, ' '), Number.POSITIVE_INFINITY)}\n`;
 }
 
 /** Builds the `batch` command. */
@@ -51,7 +52,7 @@ export function batchCommand(io: CliIo): Command {
     await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       model.resolveOutput('batch', settings.output);
       checkTargetOption('batch', model, settings.target, settings.output);
-      const files = await listInputFiles(options.input);
+      const files = await listInputFiles(options.input, { outputs: [options.out] });
       const folders = files.map((f) => f.name);
       const log = createLogger(io, options);
       const lock = await lockFolder(options.out, 'batch');
@@ -71,7 +72,9 @@ export function batchCommand(io: CliIo): Command {
           onItems: (items) => writeWarnings(io, items),
           onFile: (o, done, total) => {
             if (o.status === 'failed')
-              io.stderr(`wingbeats-xai: ${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}\n`);
+              io.stderr(
+                `wingbeats-xai: ${safeMessageText(`${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}`)}\n`,
+              );
             progress.update(done, total);
           },
         });

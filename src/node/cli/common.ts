@@ -46,14 +46,15 @@ export interface Logger {
   debug(message: string): void;
 }
 
-/** Creates the {@link Logger} of a command run. */
+/** Creates the {@link Logger} of a command run (names in messages are data: control characters printed as escapes). */
 export function createLogger(io: CliIo, options: CommonOptions): Logger {
+  const line = (message: string): string => `${safeMessageText(message, Number.POSITIVE_INFINITY)}\n`;
   return {
     info: (message) => {
-      if (!options.quiet) io.stderr(`${message}\n`);
+      if (!options.quiet) io.stderr(line(message));
     },
     debug: (message) => {
-      if (options.verbose) io.stderr(`${message}\n`);
+      if (options.verbose) io.stderr(line(message));
     },
   };
 }
@@ -65,7 +66,8 @@ export function writeJson(io: CliIo, value: unknown): void {
 
 /** Writes each distinct warning of the inputs once to stderr (`wingbeats-xai warning: ...`), also with --quiet or --json. */
 export function writeWarnings(io: CliIo, items: readonly { warnings: readonly string[] }[]): void {
-  for (const warning of new Set(items.flatMap((i) => i.warnings))) io.stderr(`${PROGRAM_NAME} warning: ${warning}\n`);
+  for (const warning of new Set(items.flatMap((i) => i.warnings)))
+    io.stderr(`${PROGRAM_NAME} warning: ${safeMessageText(warning.replace(/\s*\n\s*/g, ' '))}\n`);
 }
 
 /** The one error line for `error` (with the stack when verbose). */

@@ -19,6 +19,7 @@ import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { withModel } from './open-model.js';
+import { checkOutputFolder } from './output-target.js';
 import { createProgress } from './progress.js';
 
 /** The command's own numeric options. */
@@ -161,7 +162,14 @@ export function datasetCommand(io: CliIo): Command {
       '--shard <i/n>',
       'explain only shard i of n (0-based); default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX',
     )
-    .option('--force', 'discard the results of an earlier run in --out and start over')
+    .option(
+      '--force',
+      'discard the results of an earlier run in --out and start over (never while one of its shards runs)',
+    )
+    .option(
+      '--no-recompute',
+      'refuse, instead of explaining again, rows of --out made by another model, recording bytes or version',
+    )
     .option(
       '--label-map <file>',
       'a JSON file {"folder name": "class name", ...} mapping the data set\'s labels to the class names of the model',
@@ -188,6 +196,7 @@ export function datasetCommand(io: CliIo): Command {
       shardCount?: number;
     };
     const shard = resolveShard({ shard: options.shard, shardCount }, process.env);
+    await checkOutputFolder(options.out);
     await withModel(io, options.model, async (model) => {
       const progress = createProgress(
         io,
@@ -214,11 +223,12 @@ export function datasetCommand(io: CliIo): Command {
         limit,
         chunkSize,
         force: options.force,
+        noRecompute: options.recompute === false,
         onProgress: (done, total) => progress.update(done, total),
       });
       progress.done();
       log.info(
-        `${outcome.explained} examples explained (${outcome.errors} failed), ${outcome.resumed} already done; parts in ${outcome.parts}`,
+        `${outcome.explained} examples explained (${outcome.errors} failed, ${outcome.recomputed} recomputed because their model, recording or version changed), ${outcome.resumed} already done; parts in ${outcome.parts}`,
       );
       if (table !== undefined) tableWarnings(io, table);
       else
@@ -239,6 +249,7 @@ export function datasetCommand(io: CliIo): Command {
           examples: outcome.examples,
           explained: outcome.explained,
           resumed: outcome.resumed,
+          recomputed: outcome.recomputed,
           errors: outcome.errors,
         };
         if (options.json) writeJson(io, result);
@@ -246,7 +257,7 @@ export function datasetCommand(io: CliIo): Command {
           io.stdout(
             `shard ${result.shard}: ${result.examples} examples (${result.resumed} done earlier, ${result.errors} failed); when every shard is done: wingbeats-xai dataset merge ${options.out}\n`,
           );
-      } else if (options.json) writeJson(io, table);
+      } else if (options.json) writeJson(io, { ...table, recomputed: outcome.recomputed });
       else printTable(io, table);
     });
   });

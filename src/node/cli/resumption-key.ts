@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FILE_SIZE_LIMITS, readRegularFile } from '../read-regular-file.js';
 import { readModelJsonArtifacts } from '../load-model-file.js';
+import { readFileBytes } from '../read-files.js';
 
 /** The package version (from package.json beside src/ or dist/). */
 export const LIBRARY_VERSION: string = (() => {
@@ -42,7 +43,8 @@ export async function modelFingerprint(path: string): Promise<string> {
 
 /** SHA-256 of an input file (`what` starts the messages about it). */
 export async function inputFingerprint(path: string, what = 'The --input file'): Promise<string> {
-  return sha256(await readRegularFile(path, { what, maxBytes: FILE_SIZE_LIMITS.recording }));
+  // Through readFileBytes: a recording too long to decode is refused from its header before it is read whole.
+  return sha256(await readFileBytes(path, { what, maxBytes: FILE_SIZE_LIMITS.recording }));
 }
 
 /** JSON with object keys sorted, so equal settings give equal text. */

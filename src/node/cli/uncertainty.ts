@@ -4,6 +4,7 @@ import { attributionMethodNames, type AttributionMethodName } from '../../attrib
 import { MC_DROPOUT_OPTIONS } from '../../uncertainty/mc-dropout-explanations.js';
 import { QUANTILE_OPTIONS, type QuantileMethod } from '../../uncertainty/quantile-maps.js';
 import { parseOptionText } from '../../util/option-spec.js';
+import { WingbeatsError } from '../../util/errors.js';
 import { uncertaintyJob, uncertaintySummary } from '../../pipeline/uncertainty-job.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
@@ -36,6 +37,12 @@ export function uncertaintyCommand(io: CliIo): Command {
       quantileMethod: QuantileMethod;
     };
     const quantiles = own.quantiles.map((q) => parseOptionText(QUANTILE, q) as number);
+    const repeated = quantiles.find((q, i) => quantiles.indexOf(q) !== i);
+    if (repeated !== undefined)
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--quantiles' must list each quantile once but got ${repeated} twice ('${own.quantiles.join(',')}').`,
+      );
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {

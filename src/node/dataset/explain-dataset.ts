@@ -22,6 +22,8 @@ import { readFileBytes, readSource } from '../read-files.js';
 import { listDataset } from './listing.js';
 import { clearRun, ensureRunSettings, runDatasetShard, type ShardOutcome } from './run.js';
 import { mergeDataset, type DatasetTableResult } from './merge.js';
+import { checkOutputFolder } from '../cli/output-target.js';
+import { LIBRARY_VERSION, modelFingerprint } from '../cli/resumption-key.js';
 
 /** Options of {@link explainDataset}. */
 export interface ExplainDatasetOptions {
@@ -67,8 +69,13 @@ export interface ExplainDatasetOptions {
   limit?: number;
   /** Examples per part file (default 32). */
   chunkSize?: number;
-  /** Discard an earlier run in `out`. */
+  /** Discard an earlier run in `out` (never a live run's: refused while one of its shards runs). */
   force?: boolean;
+  /**
+   * Refuse, instead of explaining again, rows of `out` made by another model (its bytes), another recording (its
+   * bytes) or another version of wingbeats-xai. Default false: such rows are recomputed and counted in `recomputed`.
+   */
+  noRecompute?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -108,15 +115,17 @@ export async function readLabelMap(file: string): Promise<Record<string, string>
  * Explains a data set (see the module doc).
  *
  * @returns The shard outcome and, for an unsharded run, the {@link DatasetTableResult} (table path, counts, summary).
- * @throws WingbeatsError `IO` for a missing input or a manifest naming missing files; `INVALID_ARGUMENT` when `out`
- *   holds a run with other settings (without `force`) or the shard is already running elsewhere.
+ * @throws WingbeatsError `IO` for a missing input or a manifest naming missing files; `INVALID_ARGUMENT` when `out` is
+ *   a file or holds a run with other settings (without `force`), or holds stale rows with `noRecompute`; `LOCKED` when
+ *   the shard (or, with `force`, any shard) runs elsewhere; `INVALID_FILE` naming a damaged part or settings file.
  * @example
  * const { table } = await explainDataset({ model, modelFile: 'model.json', input: 'recordings/', out: 'explained/', methods: ['saliency'] });
  */
 export async function explainDataset(options: ExplainDatasetOptions): Promise<ExplainDatasetResult> {
   const { model } = options;
+  await checkOutputFolder(options.out);
   const methods = [...(options.methods ?? ['saliency'])];
-  const listing = await listDataset(options.input, options.limit);
+  const listing = await listDataset(options.input, { limit: options.limit, outputs: [options.out] });
   const labelMap = options.labelMap === undefined ? null : await readLabelMap(options.labelMap);
   if (labelMap !== null)
     listing.examples = listing.examples.map((e) => ({
@@ -187,8 +196,9 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
     engine: await engineOfRun(model, options.engine, options.workers),
     heatmapShape: heatmapShapeOf(inputShape),
   };
+  const producedBy = { version: LIBRARY_VERSION, modelSha256: await modelFingerprint(options.modelFile) };
   if (options.force) await clearRun(options.out);
-  await ensureRunSettings(options.out, settings);
+  await ensureRunSettings(options.out, settings, producedBy, { noRecompute: options.noRecompute });
   const shard = options.shard ?? WHOLE_DATASET;
   const outcome = await runDatasetShard({
     model,
@@ -210,6 +220,8 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
     },
     out: options.out,
     shard,
+    producedBy,
+    noRecompute: options.noRecompute,
     chunkSize: options.chunkSize ?? 32,
     onProgress: options.onProgress,
   });

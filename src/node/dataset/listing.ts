@@ -1,6 +1,9 @@
-/** Lists the examples of a data set on disk: a folder (one sub-folder per class) or a CSV manifest. Node only. */
-import { readdir, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+/**
+ * Lists the examples of a data set on disk: a folder (one sub-folder per class) or a CSV manifest. Every example is
+ * resolved to its real path and must lie inside the data set's root (the folder, or the manifest's folder); the output
+ * folder is never read as input; one file is one example however it is spelled or linked. Node only.
+ */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WingbeatsError } from '../../util/errors.js';
 import {
@@ -10,7 +13,9 @@ import {
   nameList,
   type DatasetExample,
 } from '../../dataset/examples.js';
-import { readFileBytes } from '../read-files.js';
+import { walkInputFolder } from '../input-paths.js';
+import { inputBounds, resolveInputFast } from '../contained-paths.js';
+import { FILE_SIZE_LIMITS, readRegularFile } from '../read-regular-file.js';
 
 /** A data set's examples and the folder their paths are relative to. */
 export interface DatasetListing {
@@ -20,27 +25,83 @@ export interface DatasetListing {
   examples: DatasetExample[];
 }
 
-async function walk(root: string, relative = ''): Promise<string[]> {
-  const entries = await readdir(path.join(root, relative), { withFileTypes: true });
-  const out: string[] = [];
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await walk(root, child)));
-    else out.push(child);
+/** Options of {@link listDataset}. */
+export interface ListDatasetOptions {
+  /** Only the first `limit` examples by path. */
+  limit?: number;
+  /** Output folders (the run's `--out`): skipped when inside the data set, refused when a manifest names them. */
+  outputs?: readonly string[];
+}
+
+async function manifestExamples(input: string, root: string, outputs: readonly string[]): Promise<DatasetExample[]> {
+  const bytes = await readRegularFile(input, { what: 'Manifest', maxBytes: FILE_SIZE_LIMITS.manifest });
+  if (bytes.includes(0))
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Manifest '${input}' is not a text file (it holds NUL bytes); expected CSV lines path,label[,split].`,
+    );
+  const examples = examplesFromManifest(new TextDecoder().decode(bytes), input);
+  const bounds = await inputBounds([root], outputs);
+  const missing: string[] = [];
+  const outside: string[] = [];
+  const output: string[] = [];
+  const byReal = new Map<string, string>();
+  const twice: string[] = [];
+  const folders = new Map<string, string | null>();
+  for (const example of examples) {
+    const resolved = resolveInputFast(path.join(root, example.path), bounds, folders);
+    if (resolved.place === 'missing') missing.push(example.path);
+    else if (resolved.place === 'outside') outside.push(example.path);
+    else if (resolved.place === 'output') output.push(example.path);
+    else {
+      const earlier = byReal.get(resolved.real);
+      if (earlier !== undefined) twice.push(`${earlier} = ${example.path}`);
+      else byReal.set(resolved.real, example.path);
+    }
   }
-  return out;
+  const problem = (names: string[], what: string): string =>
+    `${names.length} ${names.length > 1 ? 'files' : 'file'} ${what}: ${nameList(names)}`;
+  if (outside.length > 0 || output.length > 0) {
+    const parts = [
+      ...(outside.length > 0 ? [problem(outside, `outside its folder ${root}`)] : []),
+      ...(output.length > 0 ? [problem(output, 'in the output folder (outputs are never read as inputs)')] : []),
+    ];
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Manifest '${input}' names ${parts.join('; ')}; only files inside the manifest's folder are read: move the manifest up or copy the files in.`,
+    );
+  }
+  if (missing.length > 0) {
+    throw new WingbeatsError(
+      'IO',
+      `Manifest '${input}' names ${missing.length} missing file${missing.length > 1 ? 's' : ''} (relative to ${root}): ${nameList(missing)}.`,
+    );
+  }
+  if (twice.length > 0) {
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Manifest '${input}' names the same file twice under different names (${nameList(twice)}); list each file once.`,
+    );
+  }
+  return examples;
 }
 
 /**
- * The examples of `input`: a folder (walked recursively, hidden entries skipped; labels from the first sub-folder), a
- * `.csv` manifest (paths relative to its folder), or one recording or input file (`.wav`, `.npy`, `.json`: one
- * unlabelled example), sorted by path, the first `limit` kept.
+ * The examples of `input`: a folder (walked recursively, hidden entries and output folders skipped, links followed
+ * only to files inside it, each file once; labels from the first sub-folder), a `.csv` manifest (paths relative to
+ * its folder, which they must not leave), or one recording or input file (`.wav`, `.npy`, `.json`: one unlabelled
+ * example), sorted by path, the first `limit` kept. The second argument is the options or (as before) the limit.
  *
- * @throws WingbeatsError `IO` when the input does not exist or a manifest names missing files (one line listing them),
- *   `INVALID_ARGUMENT` when it holds no example.
+ * @throws WingbeatsError `IO` when the input does not exist or a manifest names missing files (one line listing them);
+ *   `INVALID_FILE` when a manifest names files outside its folder, in the output folder, or one file twice;
+ *   `INVALID_ARGUMENT` when it holds no example or a folder holds links to files outside it; `LIMIT_EXCEEDED` for a
+ *   manifest over its size or line limit.
  */
-export async function listDataset(input: string, limit?: number): Promise<DatasetListing> {
+export async function listDataset(
+  input: string,
+  limitOrOptions: number | ListDatasetOptions = {},
+): Promise<DatasetListing> {
+  const options = typeof limitOrOptions === 'number' ? { limit: limitOrOptions } : limitOrOptions;
   let info;
   try {
     info = await stat(input);
@@ -50,14 +111,16 @@ export async function listDataset(input: string, limit?: number): Promise<Datase
       `Option '--input' must be a folder, a CSV manifest or one recording but '${input}' does not exist.`,
     );
   }
+  const outputs = options.outputs ?? [];
   let listing: DatasetListing;
   if (info.isDirectory()) {
     const root = path.resolve(input);
-    listing = { root, kind: 'folder', examples: examplesFromFolder(await walk(root)) };
+    const files = await walkInputFolder(root, { outputs, accept: isDatasetFile });
+    listing = { root, kind: 'folder', examples: examplesFromFolder(files.map((f) => f.name)) };
     if (listing.examples.length === 0)
       throw new WingbeatsError(
         'INVALID_ARGUMENT',
-        `Option '--input' names the folder '${input}' but it holds no .wav, .npy or .json file.`,
+        `Option '--input' names the folder '${input}' but it holds no .wav, .npy or .json file${outputs.length > 0 ? ' (its output folder is never read)' : ''}.`,
       );
   } else if (isDatasetFile(input)) {
     const root = path.dirname(path.resolve(input));
@@ -69,22 +132,8 @@ export async function listDataset(input: string, limit?: number): Promise<Datase
     );
   } else {
     const root = path.dirname(path.resolve(input));
-    const bytes = await readFileBytes(input, { what: 'Manifest', maxBytes: 1 << 30 });
-    if (bytes.includes(0))
-      throw new WingbeatsError(
-        'INVALID_FILE',
-        `Manifest '${input}' is not a text file (it holds NUL bytes); expected CSV lines path,label[,split].`,
-      );
-    const examples = examplesFromManifest(new TextDecoder().decode(bytes), input);
-    const missing = examples.filter((e) => !existsSync(path.join(root, e.path))).map((e) => e.path);
-    if (missing.length > 0) {
-      throw new WingbeatsError(
-        'IO',
-        `Manifest '${input}' names ${missing.length} missing file${missing.length > 1 ? 's' : ''} (relative to ${root}): ${nameList(missing)}.`,
-      );
-    }
-    listing = { root, kind: 'manifest', examples };
+    listing = { root, kind: 'manifest', examples: await manifestExamples(input, root, outputs) };
   }
-  if (limit !== undefined) listing.examples = listing.examples.slice(0, limit);
+  if (options.limit !== undefined) listing.examples = listing.examples.slice(0, options.limit);
   return listing;
 }

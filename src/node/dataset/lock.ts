@@ -1,19 +1,20 @@
 /**
- * One process per shard (Node only): a lock file in the shard's part folder holding the owner's pid and host, renewed
- * while it runs. A lock left by a killed process is taken over: on the same host when its pid is gone, on another host
- * when it has not been renewed for two minutes (a Slurm job requeued on another node).
+ * One process per shard (Node only): a lock file in the shard's part folder holding the owner's pid, host and process
+ * start time, renewed while it runs. A lock left by a killed process is taken over: on the same host when its pid is
+ * gone (or now belongs to a later process), on another host when it has not been renewed for two minutes (a Slurm job
+ * requeued on another node).
  */
 import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { WingbeatsError } from '../../util/errors.js';
-import { processAlive } from '../folder-lock.js';
+import { lockOwnerAlive, ownLockText } from '../folder-lock.js';
 
 const STALE_MS = 120_000;
 const RENEW_MS = 30_000;
 
 /** The owner of the lock `file` while it is held by a live process (undefined when absent or stale). */
 export function liveLockOwner(file: string): { pid?: number; host?: string } | undefined {
-  let owner: { pid?: number; host?: string } = {};
+  let owner: { pid?: number; host?: string; processStart?: string } = {};
   let age: number;
   try {
     age = Date.now() - statSync(file).mtimeMs;
@@ -26,13 +27,15 @@ export function liveLockOwner(file: string): { pid?: number; host?: string } | u
     // unreadable: judged by its age alone
   }
   const stale =
-    owner.host === os.hostname() && typeof owner.pid === 'number' ? !processAlive(owner.pid) : age > STALE_MS;
+    owner.host === os.hostname() && Number.isSafeInteger(owner.pid)
+      ? !lockOwnerAlive(owner as { pid: number; processStart?: string })
+      : age > STALE_MS;
   return stale ? undefined : owner;
 }
 
 /** Takes the lock `file` (or throws naming its owner); returns the function that releases it. */
 export function acquireLock(file: string, what: string): () => void {
-  const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() });
+  const mine = ownLockText();
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');

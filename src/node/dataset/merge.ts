@@ -3,22 +3,30 @@
  * every example of the data set was explained exactly once (missing shards, missing and duplicated examples are named),
  * then writes the summaries and the HTML report. Memory holds one part file per shard at a time. Node only.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { WingbeatsError } from '../../util/errors.js';
 import { compareExamples, type DatasetRow } from '../../dataset/table.js';
 import { inShard, parseShardFolderName, shardFolderName, type Shard } from '../../dataset/shard.js';
 import { nameList } from '../../dataset/examples.js';
-import { settingsDifferences, type DatasetRunSettings } from '../../dataset/settings.js';
+import { settingsDifferences, type DatasetRunFile, type DatasetRunSettings } from '../../dataset/settings.js';
 import { summarizeTable, type DatasetSummary } from '../../dataset/summarize.js';
 import { heatmapAxis } from '../../dataset/axis.js';
 import { isFeaturePresetName } from '../../signal/presets.js';
 import { datasetReport } from '../../dataset/summary-report.js';
 import { renderReport } from '../../render/html-report.js';
 import { listDataset } from './listing.js';
-import { chunkFiles, DATASET_FILES } from './run.js';
+import {
+  chunkFiles,
+  DATASET_FILES,
+  producerDifferences,
+  readSettingsFile,
+  removeTemporaries,
+  type DatasetPartMetadata,
+} from './run.js';
 import { openTableFile, readTableMetadata, readTableRowGroups } from './table-file.js';
-import { liveLockOwner } from './lock.js';
+import { acquireLock, liveLockOwner } from './lock.js';
 import { writeStaged } from '../cli/staged-output.js';
 import { toJson } from '../cli/common.js';
 
@@ -37,16 +45,18 @@ interface Chunk {
   last: DatasetRow;
 }
 
-/** Reads `settings.json` of a run folder. */
-export async function readRunSettings(out: string): Promise<DatasetRunSettings> {
-  try {
-    return JSON.parse(await readFile(path.join(out, DATASET_FILES.settings), 'utf8')) as DatasetRunSettings;
-  } catch {
+/**
+ * Reads `settings.json` of a run folder.
+ * @throws WingbeatsError `IO` when the folder has none; `INVALID_FILE` naming it when it is not a run's settings.
+ */
+export async function readRunSettings(out: string): Promise<DatasetRunFile> {
+  const file = path.join(out, DATASET_FILES.settings);
+  if (!existsSync(file))
     throw new WingbeatsError(
       'IO',
-      `'${out}' is not a dataset output folder: it has no readable ${DATASET_FILES.settings} (run 'wingbeats-xai dataset ... --out ${out}' first).`,
+      `'${out}' is not a dataset output folder: it has no ${DATASET_FILES.settings} (run 'wingbeats-xai dataset ... --out ${out}' first).`,
     );
-  }
+  return readSettingsFile(file);
 }
 
 /** Runs of chunks whose rows are in ascending example order (one per shard unless the data set changed between restarts). */
@@ -92,13 +102,30 @@ async function* mergeRuns(runs: Chunk[][]): AsyncGenerator<DatasetRow[]> {
 }
 
 /**
- * Merges the part files of the run in `out` into `out/table.parquet`, `summary.json` and `report.html`.
+ * Merges the part files of the run in `out` into `out/table.parquet`, `summary.json` and `report.html`, holding the
+ * folder's merge lock; the table is written to a temporary file renamed into place when complete, and temporary files
+ * of a killed merge are removed first.
  *
  * @throws WingbeatsError `INVALID_FILE` when shards are missing, examples are missing or duplicated (all named, in
- *   one line), part files come from other settings, or the shard counts disagree.
+ *   one line), a part file is damaged or comes from other settings, another model or version (named, with what to do),
+ *   or the shard counts disagree; `LOCKED` while another merge of `out` runs.
  */
 export async function mergeDataset(out: string, options: { memoryValues?: number } = {}): Promise<DatasetTableResult> {
   const settings = await readRunSettings(out);
+  const release = acquireLock(path.join(out, DATASET_FILES.mergeLock), `A merge of '${out}'`);
+  try {
+    await removeTemporaries(out, `.${DATASET_FILES.table}.`);
+    return await mergeLocked(out, settings, options);
+  } finally {
+    release();
+  }
+}
+
+async function mergeLocked(
+  out: string,
+  settings: DatasetRunFile,
+  options: { memoryValues?: number },
+): Promise<DatasetTableResult> {
   const partsDir = path.join(out, DATASET_FILES.parts);
   const folders = (await readdir(partsDir).catch(() => [] as string[]))
     .map((name) => ({ name, shard: parseShardFolderName(name) }))
@@ -115,7 +142,7 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
       `'${out}' holds part files of runs with different shard counts (${counts.join(', ')}); keep the folders of one count.`,
     );
   const count = counts[0];
-  const listing = await listDataset(settings.input.path, settings.limit ?? undefined);
+  const listing = await listDataset(settings.input.path, { limit: settings.limit ?? undefined, outputs: [out] });
   const expected = new Map(listing.examples.map((e) => [e.path, e]));
   const seen = new Map<string, number>();
   const unexpected: string[] = [];
@@ -132,23 +159,40 @@ export async function mergeDataset(out: string, options: { memoryValues?: number
       continue;
     }
     for (const file of files) {
-      const { shard: _shard, ...metadata } = (await readTableMetadata(file)) as DatasetRunSettings & { shard: Shard };
-      const differences = settingsDifferences(settings, metadata as DatasetRunSettings);
+      const rerun = `run shard ${index}/${count} again (same command and --out) to resume`;
+      let metadata: DatasetPartMetadata;
+      let first: DatasetRow | undefined;
+      let last: DatasetRow | undefined;
+      try {
+        metadata = (await readTableMetadata(file)) as DatasetPartMetadata;
+        for await (const rows of readTableRowGroups(file, ['path', 'index', 'method'])) {
+          for (const row of rows) {
+            first ??= row;
+            last = row;
+            const key = `${row.path}#${row.index}#${row.method}`;
+            seen.set(key, (seen.get(key) ?? 0) + 1);
+            if (!expected.has(row.path)) unexpected.push(row.path);
+          }
+        }
+      } catch (error) {
+        throw new WingbeatsError(
+          'INVALID_FILE',
+          `Cannot merge '${out}': part file ${(error as Error).message.replace(/\.$/, '')}; remove '${file}' and ${rerun}: its examples are explained again.`,
+        );
+      }
+      const differences = settingsDifferences(settings, metadata);
       if (differences.length > 0)
         throw new WingbeatsError(
           'INVALID_FILE',
           `Part file '${file}' comes from a run with other settings (${differences.join(', ')} differ); remove it or use its own output folder.`,
         );
-      let first: DatasetRow | undefined;
-      let last: DatasetRow | undefined;
-      for await (const rows of readTableRowGroups(file, ['path', 'index', 'method'])) {
-        for (const row of rows) {
-          first ??= row;
-          last = row;
-          const key = `${row.path}#${row.index}#${row.method}`;
-          seen.set(key, (seen.get(key) ?? 0) + 1);
-          if (!expected.has(row.path)) unexpected.push(row.path);
-        }
+      if (settings.producedBy !== undefined) {
+        const producer = producerDifferences(metadata.producedBy, settings.producedBy);
+        if (producer.length > 0)
+          throw new WingbeatsError(
+            'INVALID_FILE',
+            `Cannot merge '${out}': part file '${file}' was made by another ${producer.join(' and ')}; ${rerun} (its stale rows are recomputed).`,
+          );
       }
       if (first !== undefined && last !== undefined) chunks.push({ file, first, last });
     }

@@ -3,20 +3,28 @@
  * and explains the rest chunk by chunk, each chunk written as its own Parquet part file (atomically), so a killed run
  * restarts where it stopped and loses at most the chunk it was on. Memory holds one chunk at a time.
  */
-import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { link, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WingbeatsError } from '../../util/errors.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
-import { inShard, shardFolderName, type Shard } from '../../dataset/shard.js';
+import { inShard, parseShardFolderName, shardFolderName, type Shard } from '../../dataset/shard.js';
 import { explainExamples, type DatasetExplainSettings, type LoadedExample } from '../../dataset/explain-rows.js';
-import { settingsDifferences, type DatasetRunSettings } from '../../dataset/settings.js';
-import type { DatasetExample } from '../../dataset/examples.js';
+import {
+  parseRunSettings,
+  settingsDifferences,
+  type DatasetProvenance,
+  type DatasetRunSettings,
+} from '../../dataset/settings.js';
+import { nameList, type DatasetExample } from '../../dataset/examples.js';
 import { readInputSource } from '../../pipeline/input-sources.js';
 import { warningKind } from '../../summary/input-notes.js';
 import { startPoolForRest } from '../../parallel/start-worker-pool.js';
 import { readSource } from '../read-files.js';
-import { openTableFile, readTableRowGroups } from './table-file.js';
+import { FILE_SIZE_LIMITS, readRegularFile } from '../read-regular-file.js';
+import { openTableFile, readTableMetadata, readTableRowGroups } from './table-file.js';
 import { acquireLock } from './lock.js';
+import { processAlive } from '../folder-lock.js';
 import type { DatasetListing } from './listing.js';
 
 /** File names inside `--out`. */
@@ -26,7 +34,16 @@ export const DATASET_FILES = {
   table: 'table.parquet',
   summary: 'summary.json',
   report: 'report.html',
+  mergeLock: '.merge.lock',
 } as const;
+
+/** What a part file's metadata holds: the run's settings, what produced its rows, its shard, its inputs' hashes. */
+export interface DatasetPartMetadata extends DatasetRunSettings {
+  producedBy?: DatasetProvenance;
+  shard: Shard;
+  /** SHA-256 of each example's bytes as explained, by example path ('' when the file could not be read). */
+  inputs?: Record<string, string>;
+}
 
 /** What one shard did. */
 export interface ShardOutcome {
@@ -35,6 +52,8 @@ export interface ShardOutcome {
   examples: number;
   resumed: number;
   explained: number;
+  /** Examples explained again because their part was made by another model, recording bytes or version. */
+  recomputed: number;
   errors: number;
   /** The first {@link SHOWN_FAILURES} examples that failed in this run, with their one-line reasons. */
   failed: { path: string; index: number; error: string }[];
@@ -57,21 +76,62 @@ export interface ShardRunOptions {
   shard: Shard;
   /** Examples per part file (default 32). */
   chunkSize: number;
+  /** What produces the rows now (the library version, the model's bytes). */
+  producedBy: DatasetProvenance;
+  /** Refuse, instead of recomputing, when rows were made by another model, recording bytes or version. */
+  noRecompute?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Writes `settings.json` into `out` if absent (atomically, safe against shards starting together), else checks it. */
-export async function ensureRunSettings(out: string, settings: DatasetRunSettings): Promise<void> {
-  await mkdir(out, { recursive: true });
+/** Reads and checks the `settings.json` of a run folder (one `INVALID_FILE` line naming it when it is damaged). */
+export async function readSettingsFile(file: string): Promise<ReturnType<typeof parseRunSettings>> {
+  const bytes = await readRegularFile(file, { what: 'The run settings', maxBytes: FILE_SIZE_LIMITS.json });
+  return parseRunSettings(new TextDecoder().decode(bytes), file);
+}
+
+/** Creates the output folder `out`, or says in one line why it cannot be one. */
+async function makeOutputFolder(out: string): Promise<void> {
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new WingbeatsError(
+      code === 'EEXIST' || code === 'ENOTDIR' ? 'INVALID_ARGUMENT' : 'IO',
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? `Option '--out' must be a folder but '${out}' is a file (or lies below one).`
+        : `Option '--out': the folder '${out}' cannot be created (${code ?? (error as Error).message}).`,
+    );
+  }
+}
+
+/**
+ * Writes `settings.json` into `out` if absent (atomically, safe against shards starting together), else checks it:
+ * other settings are refused; another model or version (`producedBy`) replaces it, so stale parts are recomputed —
+ * or is refused with `noRecompute`. Returns whether what produces the rows changed.
+ */
+export async function ensureRunSettings(
+  out: string,
+  settings: DatasetRunSettings,
+  producedBy?: DatasetProvenance,
+  options: { noRecompute?: boolean } = {},
+): Promise<{ producerChanged: boolean }> {
+  await makeOutputFolder(out);
+  // A run killed while writing the settings left its temporary file: removed once its process is gone.
+  for (const name of await readdir(out)) {
+    const pid = /^\.settings\.(\d+)\.tmp$/.exec(name)?.[1];
+    if (pid !== undefined && !processAlive(Number(pid))) await rm(path.join(out, name), { force: true });
+  }
   const file = path.join(out, DATASET_FILES.settings);
   const temporary = path.join(out, `.settings.${process.pid}.tmp`);
-  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`);
+  const text = `${JSON.stringify(producedBy === undefined ? settings : { ...settings, producedBy }, null, 2)}\n`;
+  await writeFile(temporary, text);
   try {
     await link(temporary, file);
+    return { producerChanged: false };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
       throw new WingbeatsError('IO', `Cannot write '${file}': ${(error as Error).message}`);
-    const existing = JSON.parse(await readFile(file, 'utf8')) as DatasetRunSettings;
+    const existing = await readSettingsFile(file);
     const differences = settingsDifferences(existing, settings);
     if (differences.length > 0) {
       throw new WingbeatsError(
@@ -79,14 +139,64 @@ export async function ensureRunSettings(out: string, settings: DatasetRunSetting
         `Option '--out' names '${out}', which holds a run with other settings (${differences.join(', ')} differ); use another --out, or --force to start over.`,
       );
     }
+    const changed = producedBy !== undefined && producerDifferences(existing.producedBy, producedBy).length > 0;
+    if (changed && options.noRecompute)
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--no-recompute': '${out}' holds results made by another ${producerDifferences(existing.producedBy, producedBy).join(' and ')}; run without --no-recompute to explain them again, or use another --out.`,
+      );
+    if (changed) await rename(temporary, file);
+    return { producerChanged: changed };
   } finally {
     await rm(temporary, { force: true });
   }
 }
 
-/** Removes a previous run's files from `out` (for `--force`). */
+/** What differs between two producers of rows: `'model'` (its bytes), `'version'` (of wingbeats-xai). */
+export function producerDifferences(a: DatasetProvenance | undefined, b: DatasetProvenance): string[] {
+  if (a === undefined) return ['version'];
+  return [
+    ...(a.modelSha256 !== b.modelSha256 ? ['model (its bytes changed)'] : []),
+    ...(a.version !== b.version ? [`version (${a.version} → ${b.version})`] : []),
+  ];
+}
+
+/**
+ * Removes a previous run's files from `out` (for `--force`), but never a live run's: every shard's lock and the merge
+ * lock are taken first (refused with the owner named when a run holds one).
+ *
+ * @throws WingbeatsError `LOCKED` naming the process of a shard or merge still running.
+ */
 export async function clearRun(out: string): Promise<void> {
-  for (const name of Object.values(DATASET_FILES)) await rm(path.join(out, name), { recursive: true, force: true });
+  const releases: (() => void)[] = [];
+  try {
+    const parts = path.join(out, DATASET_FILES.parts);
+    const folders = await readdir(parts).catch(() => [] as string[]);
+    for (const name of folders.sort())
+      if (parseShardFolderName(name) !== undefined)
+        releases.push(acquireLock(path.join(parts, name, 'lock'), `Shard folder '${name}' of '${out}' (--force)`));
+    if (folders.length > 0 || (await readdir(out).catch(() => [])).length > 0)
+      releases.push(acquireLock(path.join(out, DATASET_FILES.mergeLock), `A merge of '${out}' (--force)`));
+    for (const name of Object.values(DATASET_FILES))
+      if (name !== DATASET_FILES.mergeLock) await rm(path.join(out, name), { recursive: true, force: true });
+    await removeTemporaries(out);
+  } finally {
+    for (const release of releases.reverse()) release();
+  }
+}
+
+/**
+ * Removes the temporary files a killed run left in `folder` (`.NAME.PID.tmp`, only those starting with `prefix`; the
+ * caller holds the lock that covers them).
+ */
+export async function removeTemporaries(folder: string, prefix = '.'): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(folder).catch(() => [] as string[]))
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
+      await rm(path.join(folder, name), { force: true });
+      removed++;
+    }
+  return removed;
 }
 
 /** The chunk files of a shard folder, in chunk order. */
@@ -103,14 +213,21 @@ export async function chunkFiles(folder: string): Promise<string[]> {
     .map((n) => path.join(folder, n));
 }
 
+/** SHA-256 of bytes, hex (the key of a recording in a part file). */
+function bytesHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 async function loadExample(
   example: DatasetExample,
   root: string,
   model: ExplainableModel,
   settings: DatasetRunSettings,
-): Promise<LoadedExample> {
+): Promise<LoadedExample & { sha256: string }> {
+  let sha256 = '';
   try {
     const source = { ...(await readSource(path.join(root, example.path))), label: example.path };
+    sha256 = bytesHash(source.bytes);
     const items = readInputSource(source, model, {
       preset: settings.preset ?? undefined,
       windows: settings.windows,
@@ -118,13 +235,97 @@ async function loadExample(
       channel: settings.channel,
       forcePreset: settings.forcePreset,
     });
-    return { example, inputs: items.map((item) => item.data), warnings: items.map((item) => item.warnings) };
+    return { example, inputs: items.map((item) => item.data), warnings: items.map((item) => item.warnings), sha256 };
   } catch (error) {
-    return { example, error: (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ') };
+    return {
+      example,
+      error: (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' '),
+      sha256,
+    };
   }
 }
 
-/** Explains this shard's examples that are not in its part files yet (see the module doc). */
+/** The SHA-256 of an example's bytes now ('' when it cannot be read). */
+async function currentHash(root: string, example: string): Promise<string> {
+  try {
+    return bytesHash(await readSource(path.join(root, example)).then((source) => source.bytes));
+  } catch {
+    return '';
+  }
+}
+
+/** A part file that failed its checks, with what to do about it. */
+function damagedPart(file: string, error: unknown): WingbeatsError {
+  const message = error instanceof Error ? error.message.replace(/\.$/, '') : String(error);
+  return new WingbeatsError(
+    'INVALID_FILE',
+    `Part file ${message}; remove '${file}' and run the same command again: the shard resumes and explains that file's examples again.`,
+  );
+}
+
+/** A part file's examples: those whose rows are current, and those made by another model, recording or version. */
+interface PartCheck {
+  file: string;
+  metadata: DatasetPartMetadata;
+  current: Set<string>;
+  stale: Set<string>;
+}
+
+async function checkPart(file: string, options: ShardRunOptions, hashes: Map<string, string>): Promise<PartCheck> {
+  let metadata: DatasetPartMetadata;
+  const paths = new Set<string>();
+  try {
+    metadata = (await readTableMetadata(file)) as DatasetPartMetadata;
+    for await (const rows of readTableRowGroups(file, ['path'])) for (const row of rows) paths.add(row.path);
+  } catch (error) {
+    throw damagedPart(file, error);
+  }
+  const differences = settingsDifferences(options.settings, metadata);
+  if (differences.length > 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Part file '${file}' comes from a run with other settings (${differences.join(', ')} differ); remove it, or run with --force to start over.`,
+    );
+  const sameProducer = producerDifferences(metadata.producedBy, options.producedBy).length === 0;
+  const current = new Set<string>();
+  const stale = new Set<string>();
+  for (const example of paths) {
+    let now = hashes.get(example);
+    if (now === undefined) {
+      now = await currentHash(options.listing.root, example);
+      hashes.set(example, now);
+    }
+    if (sameProducer && metadata.inputs?.[example] === now) current.add(example);
+    else stale.add(example);
+  }
+  return { file, metadata, current, stale };
+}
+
+/** Rewrites a part file without its stale examples (atomically), or removes it when none is left. */
+async function dropStale(part: PartCheck): Promise<void> {
+  if (part.current.size === 0) {
+    await rm(part.file, { force: true });
+    return;
+  }
+  const inputs = Object.fromEntries([...part.current].map((p) => [p, part.metadata.inputs?.[p] ?? '']));
+  const writer = openTableFile(part.file, { ...part.metadata, inputs });
+  try {
+    for await (const rows of readTableRowGroups(part.file)) writer.write(rows.filter((r) => part.current.has(r.path)));
+    writer.finish();
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+}
+
+/**
+ * Explains this shard's examples that are not in its part files yet (see the module doc). A row is reused only when
+ * its part was made with the same settings, model bytes and version, and its recording's bytes are unchanged; other
+ * rows are explained again (`recomputed`), or refused with `noRecompute`.
+ *
+ * @throws WingbeatsError `LOCKED` when the shard runs elsewhere; `INVALID_FILE` naming a damaged part file (removing
+ *   it resumes); `INVALID_ARGUMENT` for stale rows with `noRecompute`.
+ */
 export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOutcome> {
   const { model, listing, settings, shard, out } = options;
   const folder = path.join(out, DATASET_FILES.parts, shardFolderName(shard));
@@ -134,11 +335,19 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
     for (const name of await readdir(folder))
       if (name.endsWith('.tmp')) await rm(path.join(folder, name), { force: true });
     const existing = await chunkFiles(folder);
-    const done = new Set<string>();
-    for (const file of existing) {
-      for await (const rows of readTableRowGroups(file, ['path'])) for (const row of rows) done.add(row.path);
-    }
+    const hashes = new Map<string, string>();
+    const parts: PartCheck[] = [];
+    for (const file of existing) parts.push(await checkPart(file, options, hashes));
     const mine = listing.examples.filter((e) => inShard(e.path, shard));
+    const listed = new Set(mine.map((e) => e.path));
+    const stale = new Set(parts.flatMap((part) => [...part.stale]).filter((p) => listed.has(p)));
+    if (stale.size > 0 && options.noRecompute)
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        `Option '--no-recompute': ${stale.size} example${stale.size > 1 ? 's' : ''} of shard ${shard.index}/${shard.count} in '${out}' ${stale.size > 1 ? 'were' : 'was'} explained with another model, recording or version (${nameList([...stale])}); run without --no-recompute to explain them again.`,
+      );
+    for (const part of parts) if (part.stale.size > 0) await dropStale(part);
+    const done = new Set(parts.flatMap((part) => [...part.current]));
     const todo = mine.filter((e) => !done.has(e.path));
     let next =
       existing.length === 0 ? 0 : Number(/chunk-(\d+)/.exec(path.basename(existing[existing.length - 1]))?.[1]) + 1;
@@ -149,7 +358,7 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
     options.onProgress?.(0, todo.length);
     for (let start = 0; start < todo.length; start += options.chunkSize) {
       const chunk = todo.slice(start, start + options.chunkSize);
-      const loaded: LoadedExample[] = [];
+      const loaded: (LoadedExample & { sha256: string })[] = [];
       // Progress per example: half a step when its features are read, the other half as the methods explain it.
       for (const example of chunk) {
         loaded.push(await loadExample(example, listing.root, model, settings));
@@ -180,10 +389,13 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
         errors++;
         if (failed.length < SHOWN_FAILURES) failed.push({ path: row.path, index: row.index, error: row.error });
       }
-      const writer = openTableFile(path.join(folder, `chunk-${String(next).padStart(6, '0')}.parquet`), {
+      const metadata: DatasetPartMetadata = {
         ...settings,
+        producedBy: options.producedBy,
         shard,
-      });
+        inputs: Object.fromEntries(loaded.map((l) => [l.example.path, l.sha256])),
+      };
+      const writer = openTableFile(path.join(folder, `chunk-${String(next).padStart(6, '0')}.parquet`), metadata);
       try {
         writer.write(rows);
         writer.finish();
@@ -199,6 +411,7 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
       examples: mine.length,
       resumed: mine.length - todo.length,
       explained: todo.length,
+      recomputed: [...stale].length,
       errors,
       failed,
       warned,

@@ -1,0 +1,92 @@
+/**
+ * Issue 25, bounded `.keras` reading: entries whose declared inflated size is past the stated limits are refused before
+ * inflating; a config nested 100,000 deep is refused in one line; the weights file's groups are visited once however
+ * many hard links lead to them (a DAG of 2^40 paths, a cycle), in the worker with the `.h5` time limit.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { zipSync } from 'fflate';
+import h5wasm from 'h5wasm';
+import { KERAS_ARCHIVE_LIMITS, readKerasArchive } from '../../src/models/keras-archive.js';
+import { readKerasVarsH5 } from '../../src/models/hdf5.js';
+import { readKerasVarsH5Isolated } from '../../src/node/read-keras-h5-isolated.js';
+
+/** An HDF5 file whose 41 groups each link twice to the next (2^40 paths) and whose last links back to the first. */
+async function linkedGroupsFile(): Promise<Uint8Array> {
+  const module = await h5wasm.ready;
+  const name = `/links-${process.pid}.h5`;
+  const file = new h5wasm.File(name, 'w');
+  const count = 41;
+  for (let i = 0; i < count; i++) file.create_group(`g${i}`);
+  for (let i = 0; i < count - 1; i++) {
+    file.create_hard_link(`/g${i + 1}`, `/g${i}/a`);
+    file.create_hard_link(`/g${i + 1}`, `/g${i}/b`);
+  }
+  file.create_hard_link('/g0', `/g${count - 1}/back`);
+  file.create_group('layers');
+  file.create_hard_link('/g0', '/layers/dense');
+  file.close();
+  const bytes = module.FS!.readFile(name);
+  module.FS!.unlink(name);
+  return bytes;
+}
+
+test('a weights file of hard-linked groups (a DAG of 2^40 paths and a cycle) is walked once per group, on the main thread and in the worker', async () => {
+  const bytes = await linkedGroupsFile();
+  const started = performance.now();
+  assert.equal((await readKerasVarsH5(bytes, 'links.h5')).size, 0);
+  assert.equal((await readKerasVarsH5Isolated(bytes, 'links.h5')).size, 0);
+  assert.ok(performance.now() - started < 10_000, `${performance.now() - started} ms`);
+});
+
+/** A zip of `entries` whose central directory declares `declared` inflated bytes for `entry`. */
+function withDeclaredSize(entries: Record<string, Uint8Array>, entry: string, declared: number): Uint8Array {
+  const zip = zipSync(entries, { level: 6 });
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const name = new TextEncoder().encode(entry);
+  for (let at = 0; at + 46 < zip.length; at++) {
+    if (view.getUint32(at, true) !== 0x02014b50) continue;
+    const length = view.getUint16(at + 28, true);
+    if (length === name.length && zip.subarray(at + 46, at + 46 + length).every((b, i) => b === name[i]))
+      view.setUint32(at + 24, declared, true);
+  }
+  return zip;
+}
+
+test('archive entries declaring more than the stated inflated limits are refused before inflating', async () => {
+  const config = new TextEncoder().encode('{"class_name": "Sequential", "config": {"layers": []}}');
+  const weights = new Uint8Array(1000);
+  const bomb = withDeclaredSize(
+    { 'config.json': config, 'model.weights.h5': weights },
+    'model.weights.h5',
+    1.5 * 2 ** 30,
+  );
+  const before = process.memoryUsage().arrayBuffers;
+  await assert.rejects(
+    readKerasArchive(bomb, 'bomb.keras'),
+    /'model\.weights\.h5' in 'bomb\.keras' declares 1610612736 bytes inflated, more than the limit of \d+ bytes/,
+  );
+  assert.ok(process.memoryUsage().arrayBuffers - before < 2 ** 28, 'nothing of the declared size allocated');
+  const bigConfig = withDeclaredSize(
+    { 'config.json': config, 'model.weights.h5': weights },
+    'config.json',
+    KERAS_ARCHIVE_LIMITS.config + 1,
+  );
+  await assert.rejects(readKerasArchive(bigConfig, 'c.keras'), /'config\.json' in 'c\.keras' declares/);
+});
+
+test('a .keras config nested 100,000 deep is refused in one line, without overflowing the stack', async () => {
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  const archive = zipSync({
+    'config.json': new TextEncoder().encode(`{"config": ${deep}}`),
+    'model.weights.h5': new Uint8Array(10),
+  });
+  await assert.rejects(readKerasArchive(archive, 'deep.keras'), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'INVALID_FILE');
+    assert.match(
+      error.message,
+      /'config\.json' in 'deep\.keras' is nested 100001 levels deep, more than the limit of 256/,
+    );
+    return true;
+  });
+});
