@@ -170,7 +170,7 @@ async function main(): Promise<void> {
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs }],
         // The class names travel inside the model: a model.json's own evidence of what its classes are.
-        userDefinedMetadata: { labels: { species: DEMO_SPECIES } },
+        userDefinedMetadata: { labels: { species: DEMO_SPECIES }, dataset: 'potamitis' },
       };
       await writeFile(join(values.out, 'model.json'), JSON.stringify(modelJson));
       await writeFile(join(values.out, weightsFile), new Uint8Array(weightData));

@@ -30,7 +30,7 @@ import { checkLayerGraph } from './layer-graph.js';
 import { MAX_UNSTORED_WEIGHT_VALUES, withWeightSizeLimit } from './weight-size-guard.js';
 import { checkWeightDataSize, checkWeightsManifest, joinWeightData } from './weights-manifest.js';
 import { parseJsonBytes } from '../io/json-text.js';
-import { DatasetInfo, datasetLabels, detectDataset } from './labels.js';
+import { DATASETS, DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
 
 /** Where a model comes from: bytes (`.keras`, `.h5` or `model.json`), a URL, a path (Node), or a TensorFlow.js IO handler. */
@@ -471,6 +471,7 @@ export async function loadModelArtifacts(
         isWingbeatsModelConfig(modelConfig),
         undefined,
         storedLabels(artifacts.userDefinedMetadata),
+        storedDataset(artifacts.userDefinedMetadata),
       ),
     {
       maxValues: largestSpec(artifacts.weightSpecs) || MAX_UNSTORED_WEIGHT_VALUES,
@@ -490,9 +491,10 @@ function wrap(
   wingbeats: boolean,
   outputNamesOverride?: string[],
   stored?: string[] | Record<string, string[]>,
+  storedSet?: DatasetInfo,
 ): ExplainableModel {
   const fileName = options.fileName ?? (facts.format === 'tfjs-layers' ? 'model.json' : 'model.h5');
-  const dataset = wingbeats ? detectDataset(speciesCount(model), fileName) : undefined;
+  const dataset = storedSet ?? (wingbeats ? detectDataset(speciesCount(model), fileName) : undefined);
   const modelShape = model.inputs[0].shape.slice(1);
   const kind = facts.kind ?? kindFromInput(modelShape);
   let inputShape = options.inputShape;
@@ -584,6 +586,18 @@ function checkLabels(
       );
     }
   }
+}
+
+/**
+ * The wingbeats data set a `model.json` says it was trained on (`userDefinedMetadata.dataset`, e.g. `'potamitis'`), if
+ * it names one: evidence stored in the model, as its labels are.
+ */
+function storedDataset(metadata: unknown): DatasetInfo | undefined {
+  const name =
+    typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).dataset : undefined;
+  return typeof name === 'string' && Object.hasOwn(DATASETS, name)
+    ? DATASETS[name as keyof typeof DATASETS]
+    : undefined;
 }
 
 /** Class names a `model.json` stores in `userDefinedMetadata.labels` (a list, or one list per head), if any. */

@@ -59,6 +59,6 @@ test('explain --contrast: JSON carries contrast per result, attributions equal t
   assert.match(refused.stderr, /'contrast' of 'grad-cam' is not supported/);
   const same = await runCli([...base, '--contrast', '0', '--target', '0']);
   assert.notEqual(same.code, 0);
-  assert.match(same.stderr, /'contrast'/);
+  assert.match(same.stderr, /'--contrast'/);
   x.dispose();
 });

@@ -103,7 +103,7 @@ test('explain --method shapley|shapley-sampling|kernel-shap|lime|feature-ablatio
   assert.notEqual(bad.code, 0);
   assert.match(
     bad.stderr.trim(),
-    /^wingbeats-xai: Argument 'groups' passed to 'shapley' must be 'bands:N', .* but got 'octaves'\.$/,
+    /^wingbeats-xai: Option '--groups' must be 'bands:N', .* but got 'octaves'\.$/,
   );
   x.dispose();
 });

@@ -38,7 +38,7 @@ test('nearestName: typos, case and separators; nothing for a word that is not ne
 test('errors name the flag and suggest the nearest method, preset, head and class', async () => {
   assert.equal(
     await errorLine(['explain', ...base, '--method', 'salency']),
-    "wingbeats-xai: Option '--method' must be one of gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad, grad-cam, guided-grad-cam, occlusion, deeplift, lrp but got 'salency'. Did you mean 'saliency'?",
+    "wingbeats-xai: Option '--method' must be one of gradients, saliency, guided-backprop, integrated-gradients, input-x-gradient, smoothgrad, grad-cam, guided-grad-cam, occlusion, deeplift, lrp, feature-ablation, shapley, shapley-sampling, kernel-shap, lime, gradient-shap, deeplift-shap but got 'salency'. Did you mean 'saliency'?",
   );
   assert.match(
     await errorLine(['report', ...base, '--methods', 'saliency,guided-backprob', '--out', path.join(work, 'r')]),

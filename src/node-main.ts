@@ -3,5 +3,5 @@
  * surface of `index.ts`, unchanged, plus Node's worker threads and the ONNX Runtime engine registered, so library
  * calls in Node run natively by default exactly as the command line does. Bundlers for the browser take `index.ts`.
  */
-import './register-engines.js';
-export * from '../index.js';
+import './node/register-engines.js';
+export * from './index.js';
