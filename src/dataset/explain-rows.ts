@@ -13,6 +13,7 @@ import { stableHash } from './shard.js';
 import type { DatasetExample } from './examples.js';
 import type { DatasetRow } from './table.js';
 import { predictScores } from '../parallel/forward-task.js';
+import { resolveComputeBackend } from '../execution/compute-backend.js';
 import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 
 /** How every example is explained (the run's settings, parsed). */
@@ -114,13 +115,15 @@ async function headPredictions(
   settings: DatasetExplainSettings,
 ): Promise<Record<string, unknown>[][]> {
   const perHead: Record<string, unknown>[][] = [];
+  // The forward passes on the run's engine, as every method's own passes (ONNX Runtime where the model lowers).
+  const backend = await resolveComputeBackend('explainDataset', model, settings.engine, settings.workers);
   for (const [outputIndex, head] of model.outputNames.entries()) {
     const softmax = model.endsInSoftmax(outputIndex);
     const scores = await predictScores(model, x, {
       outputIndex,
       scores: softmax ? 'probabilities' : 'logits',
       batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
-      execution: {},
+      execution: backend === 'tfjs' ? {} : { backend },
       workers: settings.workers,
     });
     const values = scores.arraySync();

@@ -4,7 +4,7 @@ import type { AttributionMethodName } from '../attribution/registry.js';
 import { compareWithRandom, type InputComparison } from '../evaluation/compare-with-random.js';
 import type { PixelStatistics } from '../evaluation/pixel-statistics.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
-import type { JobSettings } from './explain-items.js';
+import { requestOptions, type JobSettings } from './explain-items.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { modelJson } from './result-json.js';
@@ -84,13 +84,7 @@ export async function evaluationJob(
       step: settings.flipStep,
       statistics: settings.statistics ?? 'auto',
       seed: settings.seed,
-      target: settings.target,
-      output: settings.output,
-      scores: settings.scores,
-      batchSize: settings.batchSize,
-      workers: settings.workers,
-      engine: settings.engine,
-      onProgress: settings.onProgress,
+      ...requestOptions(settings),
     }),
   );
   const head = model.outputNames[model.resolveOutput('evaluate', settings.output)];

@@ -27,6 +27,17 @@ export interface JobSettings {
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * The request options a job passes to every library call, taken from its settings in ONE place: target, head,
+ * scores, rows per call, worker threads, engine and progress (the seed stays with each job: some derive their own).
+ */
+export function requestOptions(
+  settings: JobSettings,
+): Pick<JobSettings, 'target' | 'output' | 'scores' | 'batchSize' | 'workers' | 'engine' | 'onProgress'> {
+  const { target, output, scores, batchSize, workers, engine, onProgress } = settings;
+  return { target, output, scores, batchSize, workers, engine, onProgress };
+}
+
 /** Settings of one explain run: the job settings and the method. */
 export interface ExplainSettings extends JobSettings {
   method: AttributionMethodName;
@@ -92,17 +103,11 @@ export async function explainItems(
       x,
       {
         ...settings.methodOptions,
-        target: settings.target,
-        output: settings.output,
-        scores: settings.scores,
-        batchSize: settings.batchSize,
-        workers: settings.workers,
-        engine: settings.engine,
+        ...requestOptions(settings),
         seed: settings.seed,
         baseline,
         // Group methods: the Hz of each frequency index, for the groups' Hz ranges and the harmonics.
         ...(items[0]?.axes === undefined ? {} : { frequencyHz: items[0].axes.frequencyHz }),
-        onProgress: settings.onProgress,
       },
     );
     try {

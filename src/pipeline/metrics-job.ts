@@ -9,7 +9,7 @@ import {
 } from '../evaluation/explanation-metrics.js';
 import type { PixelStatistics } from '../evaluation/pixel-statistics.js';
 import type { CurveSummary } from '../evaluation/perturbation-curves.js';
-import type { JobSettings } from './explain-items.js';
+import { requestOptions, type JobSettings } from './explain-items.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { modelJson } from './result-json.js';
@@ -90,13 +90,7 @@ export async function metricsJob(
       randomSeeds: settings.randomSeeds,
       statistics: settings.statistics ?? 'auto',
       seed: settings.seed,
-      target: settings.target,
-      output: settings.output,
-      scores: settings.scores,
-      batchSize: settings.batchSize,
-      workers: settings.workers,
-      engine: settings.engine,
-      onProgress: settings.onProgress,
+      ...requestOptions(settings),
     }),
   );
   const head = model.outputNames[model.resolveOutput('evaluate', settings.output)];

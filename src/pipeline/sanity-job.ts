@@ -3,7 +3,7 @@ import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
 import { sanityCheck, type SanityCurve } from '../evaluation/sanity-check.js';
 import { sanityCheckSpec } from '../render/sanity-chart.js';
-import type { JobSettings } from './explain-items.js';
+import { requestOptions, type JobSettings } from './explain-items.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { modelJson } from './result-json.js';
@@ -40,13 +40,7 @@ export async function sanityJob(
       methods: settings.methods,
       seed,
       methodOptions: { ...settings.methodOptions, baseline },
-      target: settings.target,
-      output: settings.output,
-      scores: settings.scores,
-      batchSize: settings.batchSize,
-      workers: settings.workers,
-      engine: settings.engine,
-      onProgress: settings.onProgress,
+      ...requestOptions(settings),
     }),
   );
   const document: SanityDocument = {

@@ -10,7 +10,7 @@ import {
 import { quantileMaps, type QuantileMethod } from '../uncertainty/quantile-maps.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import type { Grid } from '../render/grid.js';
-import type { JobSettings } from './explain-items.js';
+import { requestOptions, type JobSettings } from './explain-items.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 import { nestArray } from './json-values.js';
 import { jsonFile, type OutputFile } from './output-files.js';
@@ -157,13 +157,7 @@ export async function uncertaintyJob(
       seed: settings.seed,
       keepSamples: true,
       maps,
-      target: settings.target,
-      output: settings.output,
-      scores: settings.scores,
-      batchSize: settings.batchSize,
-      workers: settings.workers,
-      engine: settings.engine,
-      onProgress: settings.onProgress,
+      ...requestOptions(settings),
     }),
   );
   const shape = mc.heatmapShape;

@@ -196,7 +196,8 @@ export function datasetCommand(io: CliIo): Command {
       shardCount?: number;
     };
     const shard = resolveShard({ shard: options.shard, shardCount }, process.env);
-    await checkOutputFolder(options.out);
+    // Only the place (a folder, writable, not a file): a data-set run folder keeps its own rule (its settings.json).
+    await checkOutputFolder(options.out, { force: true });
     await withModel(io, options.model, async (model) => {
       const progress = createProgress(
         io,

@@ -123,7 +123,8 @@ export async function readLabelMap(file: string): Promise<Record<string, string>
  */
 export async function explainDataset(options: ExplainDatasetOptions): Promise<ExplainDatasetResult> {
   const { model } = options;
-  await checkOutputFolder(options.out);
+  // Only the place (a folder, writable, not a file): a data-set run folder keeps its own rule (its settings.json).
+  await checkOutputFolder(options.out, { force: true });
   const methods = [...(options.methods ?? ['saliency'])];
   const listing = await listDataset(options.input, { limit: options.limit, outputs: [options.out] });
   const labelMap = options.labelMap === undefined ? null : await readLabelMap(options.labelMap);
