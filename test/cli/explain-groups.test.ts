@@ -101,10 +101,7 @@ test('explain --method shapley|shapley-sampling|kernel-shap|lime|feature-ablatio
     'octaves',
   ]);
   assert.notEqual(bad.code, 0);
-  assert.match(
-    bad.stderr.trim(),
-    /^wingbeats-xai: Option '--groups' must be 'bands:N', .* but got 'octaves'\.$/,
-  );
+  assert.match(bad.stderr.trim(), /^wingbeats-xai: Option '--groups' must be 'bands:N', .* but got 'octaves'\.$/);
   x.dispose();
 });
 
