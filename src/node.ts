@@ -1,10 +1,10 @@
-/** wingbeats-xai for Node: the universal surface plus helpers that touch the file system or the command line. */
+/**
+ * wingbeats-xai for Node: helpers that touch the file system, worker threads and ONNX Runtime. The command line is its
+ * own entry (`wingbeats-xai/cli`: `main(argv)`), so this library never imports it.
+ */
 export { readWavFile } from './node/read-wav-file.js';
 export { writeNpy, readNpy, encodeNpy, decodeNpy } from './node/npy-file.js';
 export type { NpyArray } from './node/npy-file.js';
-export { main } from './node/cli/main.js';
-export { createProgram } from './node/cli/program.js';
-export type { CliIo } from './node/cli/common.js';
 export { svgToPng, renderChartPng } from './node/chart-png.js';
 export type { SvgToPngOptions } from './node/chart-png.js';
 export { writeChartFiles, writeReportFile } from './node/chart-files.js';

@@ -21,14 +21,14 @@ import { safeRelativePath, type OutputFile } from '../pipeline/output-files.js';
 import { parseJsonBytes } from '../io/json-text.js';
 import type { InputFile } from './input-paths.js';
 import { readFileBytes, readSource } from './read-files.js';
-import { isDiskFull, removeStalePartials, writeOutputs } from './cli/staged-output.js';
+import { isDiskFull, removeStalePartials, writeOutputs } from './output/staged-output.js';
 import {
   LIBRARY_VERSION,
   inputFingerprint,
   modelFingerprint,
   resumptionKey,
   type Provenance,
-} from './cli/resumption-key.js';
+} from './resumption-key.js';
 
 /** The outcome of one input file. */
 export interface BatchFileResult {

@@ -30,6 +30,18 @@ test('no import cycle between folders of src/', () => {
   assert.equal(cycle, null, `folder cycle: ${cycle?.join(' → ')}`);
 });
 
+test('library code never imports the command line (src/node/cli/ imports the library, never the reverse)', () => {
+  const cli = path.join('src', 'node', 'cli') + path.sep;
+  for (const f of files) {
+    if (f.file.startsWith(cli)) continue;
+    assert.deepEqual(
+      f.imports.filter((i) => i.startsWith(cli)),
+      [],
+      `${f.file} imports the command line`,
+    );
+  }
+});
+
 test('Node-only imports (node:*, commander, resvg, the src/node folder) appear only in src/node/ and src/node.ts', () => {
   const nodeOnly = (p: string): boolean => p.startsWith('node:') || p === 'commander' || p === '@resvg/resvg-js';
   for (const f of files) {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { readFileBytes } from '../../src/node/read-files.js';
-import { inputFingerprint } from '../../src/node/cli/resumption-key.js';
+import { inputFingerprint } from '../../src/node/resumption-key.js';
 import { listDataset } from '../../src/node/dataset/listing.js';
 import { MAX_MANIFEST_EXAMPLES } from '../../src/dataset/examples.js';
 import { MAX_WAV_FRAMES, wavDeclaredFrames } from '../../src/signal/wav.js';

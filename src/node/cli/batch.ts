@@ -8,14 +8,14 @@ import { modelJson } from '../../pipeline/result-json.js';
 import { explainFiles, removeBatchPartials, type BatchFileResult } from '../batch-files.js';
 import { listInputFiles } from '../input-paths.js';
 import { lockFolder } from '../folder-lock.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder } from '../output/output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { writeOutputs } from './staged-output.js';
+import { writeOutputs } from '../output/staged-output.js';
 
 function outcomeLine(o: BatchFileResult): string {
   const what =

@@ -19,7 +19,7 @@ import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { withModel } from './open-model.js';
-import { checkOutputFolder } from './output-target.js';
+import { checkOutputFolder } from '../output/output-target.js';
 import { createProgress } from './progress.js';
 
 /** The command's own numeric options. */

@@ -19,8 +19,8 @@ import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { REQUEST_OPTIONS } from '../../execution/model-request.js';
 import { createProgress } from './progress.js';
-import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
+import { writeOutputs } from '../output/staged-output.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 
 /** The methods the demo shows, in report order. */
 export const DEMO_METHODS = [

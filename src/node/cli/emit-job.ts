@@ -2,7 +2,7 @@
 import type { OutputFile } from '../../pipeline/output-files.js';
 import type { UnreadFile } from '../../pipeline/unread-files.js';
 import { createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
-import { writeOutputs } from './staged-output.js';
+import { writeOutputs } from '../output/staged-output.js';
 
 /** `job` with the input files that could not be read added to its JSON document (`unreadFiles`), when there are any. */
 export function withUnread<D extends object>(

@@ -14,7 +14,7 @@ import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, w
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { emitJob, withUnread } from './emit-job.js';
-import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 import { checkMemoryEstimate } from './memory-estimate.js';
 
 /** Parses `--metrics a,b` against the metric registry (one clear line naming the flag otherwise). */

@@ -10,8 +10,8 @@ import { failOnUnread, readBaselineFile, readMethodFiles, withModel } from './op
 import { readModelInputItems } from './read-model-inputs.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
-import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
+import { writeOutputs } from '../output/staged-output.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import { parseTarget } from '../../pipeline/selectors.js';
 import type { MaskMapping } from '../../signal/listenable.js';

@@ -14,8 +14,8 @@ import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, t
 import { commandSummary } from './command-summaries.js';
 import { listInputFiles } from '../input-paths.js';
 import { safeRelativePath } from '../../pipeline/output-files.js';
-import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
+import { writeOutputs } from '../output/staged-output.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 
 /** Builds the `features` command. */
 export function featuresCommand(io: CliIo): Command {

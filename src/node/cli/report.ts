@@ -12,8 +12,8 @@ import { commandSummary } from './command-summaries.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
-import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
+import { writeOutputs } from '../output/staged-output.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 
 /** Builds the `report` command. */
 export function reportCommand(io: CliIo): Command {

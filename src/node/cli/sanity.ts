@@ -9,7 +9,7 @@ import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, w
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
 import { emitJob, withUnread } from './emit-job.js';
-import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 
 /** Builds the `sanity` command. */
 export function sanityCommand(io: CliIo): Command {

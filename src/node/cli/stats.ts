@@ -13,7 +13,7 @@ import { commandSummary } from './command-summaries.js';
 import { openModel } from './open-model.js';
 import { addRecordingOptions, inputReadOptions } from './options.js';
 import { createProgress } from './progress.js';
-import { checkOutputFile } from './output-target.js';
+import { checkOutputFile } from '../output/output-target.js';
 
 /** The model given, or an identity model of the preset's input shape. */
 async function layoutModel(io: CliIo, options: Record<string, any>): Promise<ExplainableModel> {

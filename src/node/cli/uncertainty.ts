@@ -12,8 +12,8 @@ import { addSpecOptions, specValues } from './method-options.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
-import { writeOutputs } from './staged-output.js';
-import { checkOutputFolder, FORCE_OUT_HELP } from './output-target.js';
+import { writeOutputs } from '../output/staged-output.js';
+import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 import { checkMemoryEstimate } from './memory-estimate.js';
 
 const OWN_OPTIONS = [...MC_DROPOUT_OPTIONS, ...QUANTILE_OPTIONS];

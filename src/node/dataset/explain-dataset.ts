@@ -22,8 +22,8 @@ import { readFileBytes, readSource } from '../read-files.js';
 import { listDataset } from './listing.js';
 import { clearRun, ensureRunSettings, runDatasetShard, type ShardOutcome } from './run.js';
 import { mergeDataset, type DatasetTableResult } from './merge.js';
-import { checkOutputFolder } from '../cli/output-target.js';
-import { LIBRARY_VERSION, modelFingerprint } from '../cli/resumption-key.js';
+import { checkOutputFolder } from '../output/output-target.js';
+import { LIBRARY_VERSION, modelFingerprint } from '../resumption-key.js';
 
 /** Options of {@link explainDataset}. */
 export interface ExplainDatasetOptions {

@@ -27,8 +27,8 @@ import {
 } from './run.js';
 import { openTableFile, readTableMetadata, readTableRowGroups } from './table-file.js';
 import { acquireLock, liveLockOwner } from './lock.js';
-import { writeStaged } from '../cli/staged-output.js';
-import { toJson } from '../cli/common.js';
+import { writeStaged } from '../output/staged-output.js';
+import { toJson } from '../../pipeline/json-values.js';
 
 /** The result of a merge (the `--json` document of `dataset` and `dataset merge`). */
 export interface DatasetTableResult {

@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { FILE_SIZE_LIMITS, readRegularFile } from '../read-regular-file.js';
-import { readModelJsonArtifacts } from '../load-model-file.js';
-import { readFileBytes } from '../read-files.js';
+import { FILE_SIZE_LIMITS, readRegularFile } from './read-regular-file.js';
+import { readModelJsonArtifacts } from './load-model-file.js';
+import { readFileBytes } from './read-files.js';
 
 /** The package version (from package.json beside src/ or dist/). */
 export const LIBRARY_VERSION: string = (() => {
