@@ -37,7 +37,7 @@ const OFF: Record<string, FastPaths> = {
  */
 const FOLD_TOLERANCE = 1e-5;
 /** DeepLIFT divides output differences by input differences (ill-conditioned where they are small): 1.3e-5 measured. */
-const FOLD_TOLERANCE_BY_METHOD: Record<string, number> = { deeplift: 5e-5 };
+const FOLD_TOLERANCE_BY_METHOD: Record<string, number> = { deeplift: 5e-5, 'deeplift-shap': 5e-5 };
 
 /** Input [16, 2] → (Conv1D → BatchNorm → ReLU → MaxPool1D(2)) × 2 → Flatten → Dropout → Dense(3, softmax). */
 function foldNet1d(seed: number): tf.LayersModel {
@@ -65,7 +65,26 @@ const METHOD_OPTIONS: Record<string, Record<string, unknown>> = {
   'integrated-gradients': { steps: 6 },
   smoothgrad: { noiseSamples: 3, seed: 1 },
   occlusion: { window: 2, stride: 2 },
+  'feature-ablation': { groups: 'bands:4' },
+  shapley: { groups: 'bands:4' },
+  'shapley-sampling': { groups: 'bands:4', permutations: 4, seed: 1 },
+  'kernel-shap': { groups: 'bands:4', coalitions: 16, seed: 1 },
+  lime: { groups: 'bands:4', coalitions: 16, seed: 1 },
+  'gradient-shap': { noiseSamples: 3, seed: 1 },
 };
+
+/** Methods whose attributions are differences of scores (or fits to them): their rounding is that of the scores. */
+const SCORE_DIFFERENCE_METHODS = new Set([
+  'occlusion',
+  'feature-ablation',
+  'shapley',
+  'shapley-sampling',
+  'kernel-shap',
+  'lime',
+]);
+
+/** Methods that take a background set: two rows built from the explained inputs (shifted and scaled). */
+const BACKGROUND_METHODS = new Set(['gradient-shap', 'deeplift-shap']);
 
 /** The largest |a − b| over `scale` (default: the largest |b|), and whether they are bit-identical. */
 function deviation(a: number[], b: number[], scale?: number): { relative: number; identical: boolean } {
@@ -99,17 +118,24 @@ async function attributions(
   extra: Record<string, unknown> = {},
 ): Promise<number[]> {
   const run = attributionMethods[method as keyof typeof attributionMethods].run;
-  const result = await run(model, x, {
-    target: 0,
-    ...METHOD_OPTIONS[method],
-    ...extra,
-    execution: settings(fastPaths),
-  });
-  const values = flat(result.attributions);
-  // Occlusion's attributions are differences of scores: their rounding is that of the scores.
-  if (method === 'occlusion') scales.set(values, Math.max(...flat(result.predictions).map(Math.abs)));
-  disposeAttribution(result);
-  return values;
+  const background = BACKGROUND_METHODS.has(method)
+    ? tf.tidy(() => tf.concat([tf.mul(x.slice(0, 1), 0.5), tf.add(x.slice(0, 1), 0.25)]))
+    : undefined;
+  try {
+    const result = await run(model, x, {
+      target: 0,
+      ...METHOD_OPTIONS[method],
+      ...(background === undefined ? {} : { background }),
+      ...extra,
+      execution: settings(fastPaths),
+    });
+    const values = flat(result.attributions);
+    if (SCORE_DIFFERENCE_METHODS.has(method)) scales.set(values, Math.max(...flat(result.predictions).map(Math.abs)));
+    disposeAttribution(result);
+    return values;
+  } finally {
+    background?.dispose();
+  }
 }
 
 /** The scale a result's deviations are measured against, where it is not the result's own largest value. */
