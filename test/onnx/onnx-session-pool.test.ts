@@ -11,8 +11,8 @@ import { resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { lowerLayersModel } from '../../src/node/onnx/lower-layers.js';
-import { compileGradientGraph, forwardMultiplyAdds } from '../../src/node/onnx/compile-gradient-graph.js';
+import { lowerLayersModel } from '../../src/onnx/lower-layers.js';
+import { compileGradientGraph, forwardMultiplyAdds } from '../../src/onnx/compile-gradient-graph.js';
 import {
   INTRA_OP_MULTIPLY_ADDS,
   OnnxGradientSession,

@@ -5,8 +5,8 @@
  */
 import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../../util/errors.js';
-import { compileGradientGraph, dropoutInputs, forwardMultiplyAdds } from './compile-gradient-graph.js';
-import { lowerLayersModel } from './lower-layers.js';
+import { compileGradientGraph, dropoutInputs, forwardMultiplyAdds } from '../../onnx/compile-gradient-graph.js';
+import { lowerLayersModel } from '../../onnx/lower-layers.js';
 import {
   loadOrt,
   ortWorkerThreadsSafe,

@@ -4,7 +4,7 @@
  * refused with one line naming the layer, so callers can fall back to TensorFlow.js.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../../util/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /** A convolution in TensorFlow.js layout (kernel `[k..., inChannels, outChannels]`). */
 export interface ConvStep {

@@ -3,8 +3,8 @@
  * (`[batch, classes]`, one-hot targets), outputs `scores` (logits or probabilities) and `gradient` = d(Σ mask·scores)/dx,
  * the backward pass written out as ONNX ops. Internally the graph runs channels-first (ONNX's Conv layout).
  */
-import { WingbeatsError } from '../../util/errors.js';
-import type { ScoreKind } from '../../execution/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import type { ScoreKind } from '../execution/explainable-model.js';
 import { OnnxGraph } from './onnx-graph.js';
 import type { BatchNormStep, ConvStep, DenseStep, DropoutStep, LoweredStep, MaxPoolStep } from './lower-layers.js';
 
