@@ -42,8 +42,8 @@ export const GRADIENT_SHAP_OPTIONS = [
  * `standardErrors` holds the standard error of every attribution value (flat, row-major, per example): the spread of
  * the draws / √noiseSamples.
  *
- * Options: `background` (required), `noiseSamples` (25), `noiseStdev` (0, as Captum's default; the command line's
- * `--noise-stdev` default is SmoothGrad's 0.15), `seed`, and the shared options. Tensors are owned by the caller.
+ * Options: `background` (required), `noiseSamples` (25), `noiseStdev` (0, as Captum's default, also on the command
+ * line), `seed`, and the shared options. Tensors are owned by the caller.
  * @example const { attributions, delta } = await gradientShap(model, x, { background: recordings, seed: 1 });
  */
 export async function gradientShap(

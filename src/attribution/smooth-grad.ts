@@ -45,7 +45,8 @@ export const SMOOTH_GRAD_OPTIONS = [
     default: 0.15,
     min: 0,
     max: 10,
-    help: "smoothgrad: noise standard deviation, as a fraction of each example's range",
+    help: "smoothgrad, gradient-shap: noise standard deviation, as a fraction of each example's range",
+    defaultText: 'smoothgrad 0.15, gradient-shap 0 (as Captum)',
   },
 ] as const satisfies readonly OptionSpec[];
 

@@ -26,6 +26,11 @@ export interface OptionSpec {
   readonly help: string;
   /** Old flags still accepted but not shown in help. */
   readonly aliases?: readonly string[];
+  /**
+   * For a flag shared by methods with different defaults: the command line passes no value unless given (each method
+   * applies its own default) and help shows this text as the default (`'smoothgrad 0.15, gradient-shap 0'`).
+   */
+  readonly defaultText?: string;
 }
 
 function range(spec: OptionSpec): string {

@@ -10,9 +10,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { shapley } from '../../src/attribution/shapley.js';
+import { gradientShap } from '../../src/attribution/gradient-shap.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
-import { assertClose, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
+import { assertClose, flat, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 import { conv1dNet, randomBatch } from '../tiny-models.js';
 import { runCli, saveModelJson } from './cli-helpers.js';
 
@@ -67,7 +68,6 @@ test('explain --method shapley|shapley-sampling|kernel-shap|lime|feature-ablatio
     1e-6,
   );
   disposeAttribution(api);
-  model.dispose();
   // Captum's convention: every position (and channel) holds its group's value (float32 in the tensor).
   assertClose(
     (row.attributions as number[][])[5],
@@ -89,6 +89,29 @@ test('explain --method shapley|shapley-sampling|kernel-shap|lime|feature-ablatio
     assert.equal(typeof r.results[0].delta, 'number');
     assert.deepEqual((r.results[0].attributions as number[][]).length, 12);
   }
+  // Without --noise-stdev, gradient-shap takes its own default (0, as Captum), not SmoothGrad's 0.15.
+  const plain = await run(
+    '--method',
+    'gradient-shap',
+    '--background',
+    backgroundFile,
+    '--noise-samples',
+    '8',
+    '--seed',
+    '5',
+  );
+  const background = randomBatch([3, 12, 2], 113);
+  const shapApi = await gradientShap(model, x, { background, noiseSamples: 8, seed: 5, noiseStdev: 0 });
+  assertClose(
+    plain.results.flatMap((r) => (r.attributions as number[][]).flat()),
+    flat(shapApi.attributions),
+    1e-5,
+    1e-6,
+    'gradient-shap default noise',
+  );
+  disposeAttribution(shapApi);
+  background.dispose();
+  model.dispose();
   const bad = await runCli([
     'explain',
     '--model',

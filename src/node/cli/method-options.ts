@@ -47,7 +47,8 @@ export function addSpecOptions(
     }
     const option = new Option(`${spec.flag} <${placeholder(spec)}>`, optionHelp(spec));
     if (spec.choices !== undefined) option.choices([...spec.choices]);
-    if (spec.default !== undefined) option.default(spec.default);
+    if (spec.defaultText !== undefined) option.default(undefined, spec.defaultText);
+    else if (spec.default !== undefined) option.default(spec.default);
     command.addOption(option);
     const oldNames = [...(spec.aliases ?? []), ...Object.keys(aliases).filter((a) => aliases[a] === spec.flag)];
     for (const alias of oldNames) {
