@@ -19,6 +19,7 @@ const benches: [string, string, string, 'opt-in'?][] = [
   ['floor', './floor.ts', 'benchFloor'],
   ['kernels', './kernels.ts', 'benchKernels'],
   ['workers', './workers.ts', 'benchWorkers'],
+  ['report-memory', './report-memory.ts', 'benchReportMemory'],
   // Minutes long: run only when named (`npm run bench -- pytorch`, `npm run bench -- method-matrix`, `npm run bench -- onnx`, `npm run bench -- default-engine`).
   ['pytorch', './pytorch.ts', 'benchPytorch', 'opt-in'],
   ['method-matrix', './method-matrix.ts', 'benchMethodMatrix', 'opt-in'],

@@ -276,7 +276,7 @@ export class ExplainableModel {
 
   /**
    * Rows sent through the model at once when no `batchSize` is given: chosen from the model's activation sizes (at
-   * most 64; fewer where one call's activations would pass 64 MiB, see src/execution/rows-per-call.ts). Never changes
+   * most 64; fewer where all activations of one call would pass 16 MiB, see src/execution/rows-per-call.ts). Never changes
    * results.
    */
   get defaultBatchSize(): number {

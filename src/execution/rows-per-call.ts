@@ -1,23 +1,24 @@
 /**
  * The default number of rows sent through a model at once, chosen from the model's activation sizes: as many rows as
- * keep the largest activation of one call within {@link ACTIVATION_BUDGET} floats (64 MiB), rounded down to a power of
- * two, at least 1 and at most {@link DEFAULT_BATCH_SIZE}. The budget bounds memory for models with large activations
- * (a 256×256 input with 32 filters gets 8 rows). Smaller chunks did not make the wingbeats CNNs faster (measured in one
- * interleaved run, load average 10–15 on 2 cores, medians of 5: integrated gradients with 50 steps on the Potamitis
- * spectrogram CNN, 1 input, in chunks of 8/16/32/64 rows: 4.7/4.5/5.4/4.6 s; saliency on 64 inputs: 8.7/8.6/8.6/7.7 s),
- * so these models keep 64 (the spectrogram CNNs' 233 232 floats per row × 64 fit the budget). Results never depend on
- * it (chunking is exact).
+ * keep all activations of one call (every layer's output: what a gradient's backward pass holds) within
+ * {@link TAPE_BUDGET} floats (16 MiB), rounded down to a power of two, at least 1 and at most {@link DEFAULT_BATCH_SIZE}.
+ * Each thread of the worker pool holds its own copy, and a WebAssembly heap never shrinks: with a budget on the largest
+ * activation alone (as before), a 6-recording spectrogram report on TensorFlow.js peaked at 3.2 GB (64 rows × 1.1 M
+ * floats per row of the Potamitis spectrogram CNN, on three threads); with this budget it gets 2 rows and peaks at
+ * 840 MB (ONNX Runtime: 650 MB, was 890 MB). Chunk size barely changes speed on the wingbeats CNNs (integrated gradients
+ * with 50 steps on the spectrogram CNN, one recording, chunks of 2/8/64 rows: 2.0–2.3 s each on ONNX Runtime, 3.3–9 s
+ * on TensorFlow.js at load 6–7 with no order between sizes). Results never depend on it (chunking is exact).
  */
 import type * as tf from '@tensorflow/tfjs';
 import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 import { leafLayers } from './layer-walk.js';
 
-/** Floats of the largest activation of one call (16 Mi floats = 64 MiB). */
-export const ACTIVATION_BUDGET = 16 * 1024 * 1024;
+/** Floats of all activations of one call (4 Mi floats = 16 MiB). */
+export const TAPE_BUDGET = 4 * 1024 * 1024;
 
-/** Floats per row of the largest layer output of `model` (0 when no layer knows its output shape). */
-export function largestActivationPerRow(model: tf.LayersModel): number {
-  let largest = 0;
+/** The known output shapes of `model`'s leaf layers, without the batch axis. */
+function outputShapesPerRow(model: tf.LayersModel): number[][] {
+  const known: number[][] = [];
   for (const layer of leafLayers(model)) {
     let shapes: tf.Shape | tf.Shape[];
     try {
@@ -28,21 +29,22 @@ export function largestActivationPerRow(model: tf.LayersModel): number {
     const list = (Array.isArray(shapes[0]) || shapes.length === 0 ? shapes : [shapes]) as tf.Shape[];
     for (const shape of list) {
       const dims = shape.slice(1);
-      if (dims.some((d) => d === null)) continue;
-      largest = Math.max(
-        largest,
-        (dims as number[]).reduce((a, b) => a * b, 1),
-      );
+      if (!dims.some((d) => d === null)) known.push(dims as number[]);
     }
   }
-  return largest;
+  return known;
+}
+
+/** Floats per row of all layer outputs of `model` together (0 when no layer knows its output shape). */
+export function tapePerRow(model: tf.LayersModel): number {
+  return outputShapesPerRow(model).reduce((sum, dims) => sum + dims.reduce((a, b) => a * b, 1), 0);
 }
 
 /** The default rows per call of `model` (see the module note); {@link DEFAULT_BATCH_SIZE} when the sizes are unknown. */
 export function defaultRowsPerCall(model: tf.LayersModel): number {
-  const perRow = largestActivationPerRow(model);
+  const perRow = tapePerRow(model);
   if (perRow === 0) return DEFAULT_BATCH_SIZE;
-  const rows = Math.floor(ACTIVATION_BUDGET / perRow);
+  const rows = Math.floor(TAPE_BUDGET / perRow);
   if (rows < 1) return 1;
   return Math.min(DEFAULT_BATCH_SIZE, 2 ** Math.floor(Math.log2(rows)));
 }

@@ -1,13 +1,13 @@
 /**
- * The default rows per call comes from the model's activation sizes (64 for the wingbeats CNNs, fewer where one call's
- * activations would pass 64 MiB), and results do not depend on the batch size.
+ * The default rows per call comes from the model's activation sizes (64 for the PSD CNN, 2 for the spectrogram CNN:
+ * fewer where one call's activations together would pass 16 MiB), and results do not depend on the batch size.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
-import { ACTIVATION_BUDGET, defaultRowsPerCall, largestActivationPerRow } from '../../src/execution/rows-per-call.js';
+import { TAPE_BUDGET, defaultRowsPerCall, tapePerRow } from '../../src/execution/rows-per-call.js';
 import { saliency } from '../../src/attribution/saliency.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
@@ -17,17 +17,25 @@ import { conv2dNet, randomBatch } from '../tiny-models.js';
 
 before(useWasm);
 
-test('rows per call: the largest activation per row sets it, a power of two in [1, 64]', () => {
+test('rows per call: all activations of a row set it, a power of two in [1, 64]', () => {
   const small = conv2dNet(1);
-  assert.equal(largestActivationPerRow(small), 6 * 5 * 3);
+  assert.ok(tapePerRow(small) < TAPE_BUDGET / 64);
   assert.equal(defaultRowsPerCall(small), 64);
   const wide = tf.sequential({
-    layers: [tf.layers.conv2d({ inputShape: [256, 256, 1], filters: 32, kernelSize: 3, padding: 'same' })],
+    layers: [
+      tf.layers.conv2d({ inputShape: [128, 128, 1], filters: 32, kernelSize: 3, padding: 'same' }),
+      tf.layers.reLU(),
+    ],
   });
-  // 256·256·32 floats per row: 16 Mi / 2 097 152 = 8 rows.
-  assert.equal(largestActivationPerRow(wide), 256 * 256 * 32);
-  assert.equal(defaultRowsPerCall(wide), ACTIVATION_BUDGET / (256 * 256 * 32));
-  assert.equal(ExplainableModel.from(wide).defaultBatchSize, 8);
+  // Two outputs of 128·128·32 floats per row: 4 Mi / 1 048 576 = 4 rows.
+  assert.equal(tapePerRow(wide), 2 * 128 * 128 * 32);
+  assert.equal(defaultRowsPerCall(wide), 4);
+  assert.equal(ExplainableModel.from(wide).defaultBatchSize, 4);
+  const huge = tf.sequential({
+    layers: [tf.layers.conv2d({ inputShape: [1024, 1024, 1], filters: 32, kernelSize: 3, padding: 'same' })],
+  });
+  assert.equal(defaultRowsPerCall(huge), 1, 'at least one row');
+  huge.dispose();
   assert.equal(ExplainableModel.from((x) => x).defaultBatchSize, 64);
   small.dispose();
   wide.dispose();
@@ -62,13 +70,13 @@ test('results do not change with the batch size (tiny model)', async () => {
 });
 
 test(
-  'Potamitis spectrogram CNN: 64 rows per call by default, and the same numbers in chunks of 1, 5 and 16',
+  'Potamitis spectrogram CNN: 2 rows per call by default (1.1 M floats of activations per row), and the same numbers in chunks of 1, 5 and 16',
   { skip: skipWithoutShared },
   async () => {
     const model = await loadModelFile(
       resolve(sharedDir, 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5'),
     );
-    assert.equal(model.defaultBatchSize, 64);
+    assert.equal(model.defaultBatchSize, 2);
     const x = tf.randomNormal([2, 129, 113, 3], 0, 1, 'float32', 4);
     await checkBatchSizes(model, x, [1, 5, 16], 8);
     x.dispose();
