@@ -1,7 +1,7 @@
 /**
  * Both cores for small models on the ONNX backend: `OnnxGradientSession` with more than one core keeps a big model's
  * work in onnxruntime's intra-op threads and sends a small model's runs, while the calling thread is busy, to a pool of
- * worker threads (each with its own one-thread sessions). The pool's numbers are bit-identical to the calling thread's, it starts by itself once the
+ * child processes (each with its own one-thread sessions). The pool's numbers are bit-identical to the calling thread's, it starts by itself once the
  * model has kept onnxruntime busy, a failing worker gives one WORKER_FAILED line and the pool keeps working, and a
  * running pool never keeps the process alive.
  */
@@ -20,7 +20,6 @@ import {
   SESSION_POOL_WORTH_MS,
 } from '../../src/node/onnx/onnx-gradient-session.js';
 import { OnnxSessionPool } from '../../src/node/onnx/onnx-session-pool.js';
-import { loadOrt, ortWorkerThreadsSafe } from '../../src/node/onnx/ort.js';
 import { runScriptToExit, sharedDir, skipWithoutShared, srcUrl, useWasm } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch } from '../tiny-models.js';
 
@@ -28,13 +27,6 @@ before(useWasm);
 
 const rowsOf = (count: number, size: number, seed: number): Float32Array =>
   Float32Array.from({ length: count * size }, (_, i) => Math.sin(i * 0.37 + seed) * 2);
-
-const ort = await loadOrt();
-/** The session pool runs only where onnxruntime-node is safe in worker threads (see ORT_WORKER_THREADS_SINCE). */
-const poolSafe = ortWorkerThreadsSafe(ort);
-const skipWithoutPool: string | false = poolSafe
-  ? false
-  : `onnxruntime-node ${ort.env?.versions?.node} is not safe in worker threads: no session pool (it needs 1.27 or later)`;
 
 describe('ONNX session pool', () => {
   test('multiply-adds per row are counted layer by layer (hand count on the tiny Conv1D network)', () => {
@@ -48,7 +40,7 @@ describe('ONNX session pool', () => {
     const model = ExplainableModel.from(conv2dNet());
     const two = await OnnxGradientSession.create(model, { threads: 2 });
     const one = await OnnxGradientSession.create(model, { threads: 1 });
-    assert.deepEqual([two.intraOpThreads, two.sessionPoolSize], [1, poolSafe ? 1 : 0]);
+    assert.deepEqual([two.intraOpThreads, two.sessionPoolSize], [1, 1]);
     assert.deepEqual([one.intraOpThreads, one.sessionPoolSize], [1, 0]);
     await one.startSessionPool();
     assert.equal(one.sessionPoolReady, false);
@@ -56,107 +48,88 @@ describe('ONNX session pool', () => {
     model.dispose();
   });
 
-  test(
-    'runs in the pool are bit-identical to runs in the calling thread (gradients, scores, dropout masks)',
-    { skip: skipWithoutPool },
-    async () => {
-      const model = ExplainableModel.from(conv1dNet());
-      const here = await OnnxGradientSession.create(model, { threads: 1, dropout: true });
-      const pooled = await OnnxGradientSession.create(model, { threads: 2, dropout: true, poolRunMinMs: 0 });
-      await pooled.startSessionPool();
-      assert.equal(pooled.sessionPoolReady, true);
-      const x = rowsOf(9, 24, 1);
-      const targets = [0, 1, 2, 0, 1, 2, 0, 1, 2];
-      const keeps = [Float32Array.from({ length: 9 * 18 }, (_, i) => ((i * 7) % 3 === 0 ? 0 : 1))];
-      const expected = await here.gradients(x, targets, keeps);
-      // A lone run stays in this thread; while it is pending, the next one goes to the pool (any run: poolRunMinMs 0).
-      const lone = await pooled.gradients(x, targets, keeps);
-      assert.deepEqual(pooled.runs, { here: 1, pool: 0 });
-      const pair = await Promise.all([pooled.gradients(x, targets, keeps), pooled.gradients(x, targets, keeps)]);
-      assert.deepEqual(pooled.runs, { here: 2, pool: 1 });
-      for (const run of [lone, ...pair]) {
-        assert.deepEqual(run.gradient, expected.gradient);
-        assert.deepEqual(run.scores, expected.scores);
-      }
-      const scores = await Promise.all([pooled.scores(x, keeps), pooled.scores(x, keeps)]);
-      assert.deepEqual(pooled.runs, { here: 3, pool: 2 });
-      for (const s of scores) assert.deepEqual(s, await here.scores(x, keeps));
-      await Promise.all([here.release(), pooled.release()]);
-      model.dispose();
-    },
-  );
+  test('runs in the pool are bit-identical to runs in the calling thread (gradients, scores, dropout masks)', async () => {
+    const model = ExplainableModel.from(conv1dNet());
+    const here = await OnnxGradientSession.create(model, { threads: 1, dropout: true });
+    const pooled = await OnnxGradientSession.create(model, { threads: 2, dropout: true, poolRunMinMs: 0 });
+    await pooled.startSessionPool();
+    assert.equal(pooled.sessionPoolReady, true);
+    const x = rowsOf(9, 24, 1);
+    const targets = [0, 1, 2, 0, 1, 2, 0, 1, 2];
+    const keeps = [Float32Array.from({ length: 9 * 18 }, (_, i) => ((i * 7) % 3 === 0 ? 0 : 1))];
+    const expected = await here.gradients(x, targets, keeps);
+    // A lone run stays in this thread; while it is pending, the next one goes to the pool (any run: poolRunMinMs 0).
+    const lone = await pooled.gradients(x, targets, keeps);
+    assert.deepEqual(pooled.runs, { here: 1, pool: 0 });
+    const pair = await Promise.all([pooled.gradients(x, targets, keeps), pooled.gradients(x, targets, keeps)]);
+    assert.deepEqual(pooled.runs, { here: 2, pool: 1 });
+    for (const run of [lone, ...pair]) {
+      assert.deepEqual(run.gradient, expected.gradient);
+      assert.deepEqual(run.scores, expected.scores);
+    }
+    const scores = await Promise.all([pooled.scores(x, keeps), pooled.scores(x, keeps)]);
+    assert.deepEqual(pooled.runs, { here: 3, pool: 2 });
+    for (const s of scores) assert.deepEqual(s, await here.scores(x, keeps));
+    await Promise.all([here.release(), pooled.release()]);
+    model.dispose();
+  });
 
-  test(
-    `runs expected to take under ${POOL_RUN_MIN_MS} ms stay in this thread even while it is busy`,
-    { skip: skipWithoutPool },
-    async () => {
-      const model = ExplainableModel.from(conv1dNet());
-      const session = await OnnxGradientSession.create(model, { threads: 2 });
-      await session.startSessionPool();
-      assert.equal(session.sessionPoolReady, true);
-      const x = rowsOf(4, 24, 4);
-      await session.gradients(x, [0, 1, 2, 0]);
-      await Promise.all([session.gradients(x, [0, 1, 2, 0]), session.gradients(x, [0, 1, 2, 0])]);
-      assert.deepEqual(session.runs, { here: 3, pool: 0 });
-      await session.release();
-      await assert.rejects(
-        OnnxGradientSession.create(model, { poolRunMinMs: -1 }),
-        /Argument 'poolRunMinMs' passed to 'OnnxGradientSession.create' must be a number ≥ 0 but got -1\./,
-      );
-      model.dispose();
-    },
-  );
+  test(`runs expected to take under ${POOL_RUN_MIN_MS} ms stay in this thread even while it is busy`, async () => {
+    const model = ExplainableModel.from(conv1dNet());
+    const session = await OnnxGradientSession.create(model, { threads: 2 });
+    await session.startSessionPool();
+    assert.equal(session.sessionPoolReady, true);
+    const x = rowsOf(4, 24, 4);
+    await session.gradients(x, [0, 1, 2, 0]);
+    await Promise.all([session.gradients(x, [0, 1, 2, 0]), session.gradients(x, [0, 1, 2, 0])]);
+    assert.deepEqual(session.runs, { here: 3, pool: 0 });
+    await session.release();
+    await assert.rejects(
+      OnnxGradientSession.create(model, { poolRunMinMs: -1 }),
+      /Argument 'poolRunMinMs' passed to 'OnnxGradientSession.create' must be a number ≥ 0 but got -1\./,
+    );
+    model.dispose();
+  });
 
-  test(
-    `the pool starts by itself after ${SESSION_POOL_WORTH_MS} ms of single-thread runs`,
-    { skip: skipWithoutPool },
-    async () => {
-      const model = ExplainableModel.from(conv2dNet());
-      const session = await OnnxGradientSession.create(model, { threads: 2 });
-      const x = rowsOf(256, 60, 2);
-      const targets = Array.from({ length: 256 }, (_, r) => r % 3);
-      // Calls go on in this thread until their time adds up; the pool then opens its sessions in the background.
-      const started = performance.now();
-      while (!session.sessionPoolReady && performance.now() - started < 60_000) {
-        await session.gradients(x, targets);
-        await new Promise((done) => setTimeout(done, 2));
-      }
-      assert.equal(session.sessionPoolReady, true);
-      await session.release();
-      assert.equal(session.sessionPoolReady, false);
-      model.dispose();
-    },
-  );
+  test(`the pool starts by itself after ${SESSION_POOL_WORTH_MS} ms of single-thread runs`, async () => {
+    const model = ExplainableModel.from(conv2dNet());
+    const session = await OnnxGradientSession.create(model, { threads: 2 });
+    const x = rowsOf(256, 60, 2);
+    const targets = Array.from({ length: 256 }, (_, r) => r % 3);
+    // Calls go on in this thread until their time adds up; the pool then opens its sessions in the background.
+    const started = performance.now();
+    while (!session.sessionPoolReady && performance.now() - started < 60_000) {
+      await session.gradients(x, targets);
+      await new Promise((done) => setTimeout(done, 2));
+    }
+    assert.equal(session.sessionPoolReady, true);
+    await session.release();
+    assert.equal(session.sessionPoolReady, false);
+    model.dispose();
+  });
 
-  test(
-    'a failing worker run gives one WORKER_FAILED line, and the pool keeps working',
-    { skip: skipWithoutPool },
-    async () => {
-      const model = ExplainableModel.from(conv1dNet());
-      const graph = compileGradientGraph(lowerLayersModel(model.layersModel!), [12, 2], { scores: 'logits' });
-      const pool = OnnxSessionPool.start([graph], 2);
-      await pool.whenReady();
-      const feeds = {
-        x: { data: rowsOf(2, 24, 3), dims: [2, 12, 2] },
-        mask: { data: new Float32Array(6), dims: [2, 3] },
-      };
-      await assert.rejects(pool.run(5, feeds), (error: Error & { code?: string }) => {
-        assert.equal(error.code, 'WORKER_FAILED');
-        assert.match(error.message, /^An ONNX worker thread failed: .*; run the call again, or use workers: 1\.$/s);
-        return true;
-      });
-      const out = await pool.run(0, feeds);
-      assert.equal(out.gradient.length, 48);
-      await pool.close();
-      model.dispose();
-    },
-  );
+  test('a failing worker run gives one WORKER_FAILED line, and the pool keeps working', async () => {
+    const model = ExplainableModel.from(conv1dNet());
+    const graph = compileGradientGraph(lowerLayersModel(model.layersModel!), [12, 2], { scores: 'logits' });
+    const pool = OnnxSessionPool.start([graph], 2);
+    await pool.whenReady();
+    const feeds = {
+      x: { data: rowsOf(2, 24, 3), dims: [2, 12, 2] },
+      mask: { data: new Float32Array(6), dims: [2, 3] },
+    };
+    await assert.rejects(pool.run(5, feeds), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'WORKER_FAILED');
+      assert.match(error.message, /^An ONNX worker process failed: .*; run the call again, or use workers: 1\.$/s);
+      return true;
+    });
+    const out = await pool.run(0, feeds);
+    assert.equal(out.gradient.length, 48);
+    await pool.close();
+    model.dispose();
+  });
 
-  test(
-    'a running pool never keeps the process alive (a script that ends without releasing it exits)',
-    { skip: skipWithoutPool },
-    () => {
-      const stdout = runScriptToExit(`
+  test('a running pool never keeps the process alive (a script that ends without releasing it exits)', () => {
+    const stdout = runScriptToExit(`
       import * as tf from '@tensorflow/tfjs';
       import { ExplainableModel } from ${srcUrl('index.ts')};
       import { OnnxGradientSession } from ${srcUrl('node/onnx/onnx-gradient-session.ts')};
@@ -167,13 +140,12 @@ describe('ONNX session pool', () => {
       await session.startSessionPool();
       console.log('ready', session.sessionPoolReady);
     `);
-      assert.match(stdout, /^ready true$/m);
-    },
-  );
+    assert.match(stdout, /^ready true$/m);
+  });
 
   test(
     'real models: the spectrogram CNN is big (intra-op threads), the PSD CNN small (session pool, same numbers)',
-    { skip: skipWithoutShared || skipWithoutPool },
+    { skip: skipWithoutShared },
     async () => {
       const psd = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
       const spectro = await loadModel(

@@ -7,15 +7,7 @@ import type { ExplainableModel, ScoreKind } from '../../execution/explainable-mo
 import { WingbeatsError, argumentError } from '../../util/errors.js';
 import { compileGradientGraph, dropoutInputs, forwardMultiplyAdds } from '../../onnx/compile-gradient-graph.js';
 import { lowerLayersModel } from '../../onnx/lower-layers.js';
-import {
-  loadOrt,
-  ortWorkerThreadsSafe,
-  runSession,
-  sessionOptions,
-  type Ort,
-  type OrtSession,
-  type RowArray,
-} from './ort.js';
+import { loadOrt, runSession, sessionOptions, type Ort, type OrtSession, type RowArray } from './ort.js';
 import { OnnxSessionPool } from './onnx-session-pool.js';
 
 /** Options of {@link OnnxGradientSession.create}. */
@@ -55,7 +47,7 @@ export interface OnnxGradientResult {
 /**
  * Multiply-adds per row (forward) from which a model's kernels are big enough for onnxruntime's intra-op threads:
  * measured on the 2-core machine, two intra-op threads made the Potamitis spectrogram CNN (72 M) 1.3–1.6× faster and
- * the PSD CNN (1.5 M) slower; below this, runs go to a pool of worker threads, one run per core.
+ * the PSD CNN (1.5 M) slower; below this, runs go to a pool of child processes, one run per core.
  */
 export const INTRA_OP_MULTIPLY_ADDS = 8e6;
 
@@ -65,8 +57,11 @@ export const INTRA_OP_MULTIPLY_ADDS = 8e6;
  */
 export const SESSION_POOL_WORTH_MS = 50;
 
-/** Shortest expected run sent to the session pool: a shorter one is cheaper here than its messages. */
-export const POOL_RUN_MIN_MS = 1.5;
+/**
+ * Shortest expected run sent to the session pool: a shorter one is cheaper here than its messages (a round trip to a
+ * pool process costs 0.5 ms plus about 4 µs per row of the tiny Conv1D network, measured at load 7).
+ */
+export const POOL_RUN_MIN_MS = 3;
 
 /** A compiled model: one session with the gradient graph, one forward-only. Call {@link release} when done. */
 export class OnnxGradientSession {
@@ -91,6 +86,8 @@ export class OnnxGradientSession {
   private readonly poolRunMinMs: number;
   /** Milliseconds per row of a run in this thread (running mean; 0 before the first). */
   private msPerRow = 0;
+  /** Graphs that have run here once. */
+  private readonly warmGraphs = new Set<number>();
   /** Runs started and not finished, in this thread and in the pool. */
   private readonly pending = { here: 0, pool: 0 };
   /** Runs so far, in this thread and in the pool (for tests and benchmarks). */
@@ -152,11 +149,10 @@ export class OnnxGradientSession {
     const dropouts = dropout ? dropoutInputs(steps).map(({ step }) => ({ rate: step.rate, shape: step.shape })) : [];
     const big = forwardMultiplyAdds(steps, shape) >= INTRA_OP_MULTIPLY_ADDS;
     const ort = await loadOrt();
-    // A small model shares the cores through worker threads with sessions of their own, where onnxruntime-node is
-    // safe in worker threads; otherwise it keeps one intra-op thread in this thread.
+    // A small model shares the cores through child processes with sessions of their own (see OnnxSessionPool).
     const split = big
       ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
-      : { intraOp: 1, sessionPool: ortWorkerThreadsSafe(ort) ? threads - 1 : 0, poolRunMinMs };
+      : { intraOp: 1, sessionPool: threads - 1, poolRunMinMs };
     const gradientSession = await ort.InferenceSession.create(graphs[0], sessionOptions(split.intraOp));
     let forwardSession: OrtSession;
     try {
@@ -263,8 +259,12 @@ export class OnnxGradientSession {
     }
     const elapsed = performance.now() - started;
     this.inProcessMs += elapsed;
-    // Time per row from runs that did not wait behind others in this thread (a running mean).
-    if (alone) this.msPerRow = this.msPerRow === 0 ? elapsed / rows : 0.8 * this.msPerRow + (0.2 * elapsed) / rows;
+    // Time per row from runs that did not wait behind others in this thread (a running mean), leaving out each graph's
+    // first run (onnxruntime prepares its kernels then: several times a later run on a tiny network).
+    const warm = this.warmGraphs.has(graph);
+    this.warmGraphs.add(graph);
+    if (alone && warm)
+      this.msPerRow = this.msPerRow === 0 ? elapsed / rows : 0.8 * this.msPerRow + (0.2 * elapsed) / rows;
     if (
       this.pool === undefined &&
       this.sessionPoolSize > 0 &&

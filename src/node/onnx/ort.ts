@@ -35,20 +35,6 @@ export async function loadOrt(): Promise<Ort> {
   }
 }
 
-/**
- * The first onnxruntime-node release whose sessions are safe in worker threads: earlier bindings keep process-global
- * N-API references (the tensor constructor), and a session run in a worker thread aborts the process at random
- * (`malloc(): invalid next size` with 1.17.0 here, one run in five of the session-pool test).
- */
-export const ORT_WORKER_THREADS_SINCE = [1, 27] as const;
-
-/** Whether `ort` may run sessions in worker threads (its version is at least {@link ORT_WORKER_THREADS_SINCE}). */
-export function ortWorkerThreadsSafe(ort: Ort): boolean {
-  const [major, minor] = (ort.env?.versions?.node ?? '0.0').split('.').map(Number);
-  const [wantMajor, wantMinor] = ORT_WORKER_THREADS_SINCE;
-  return major > wantMajor || (major === wantMajor && minor >= wantMinor);
-}
-
 /** Session options: `threads` intra-op threads, sequential execution, every graph optimisation. */
 export const sessionOptions = (threads: number): Record<string, unknown> => ({
   intraOpNumThreads: threads,
