@@ -139,15 +139,17 @@ export function uniqueByRealPath<T extends { real: string }>(files: readonly T[]
  * a base name. One file is listed once however it is spelled or reached.
  *
  * @param paths - The `--input` arguments.
- * @param options - `outputs`: the command's output folders, never read as inputs.
+ * @param options - `outputs`: the command's output folders, never read as inputs; `option`: the option named in
+ *   messages (default `'--input'`).
  * @throws WingbeatsError `IO` for a path that does not exist or a folder that cannot be read; `LIMIT_EXCEEDED` past
  *   {@link MAX_INPUT_DEPTH} folders or {@link MAX_INPUT_FILES} files; `INVALID_ARGUMENT` when nothing is found, two
  *   inputs would get the same name, or a folder holds links to files outside it.
  */
 export async function listInputFiles(
   paths: readonly string[],
-  options: Pick<InputWalkOptions, 'outputs'> = {},
+  options: Pick<InputWalkOptions, 'outputs' | 'option'> = {},
 ): Promise<InputFile[]> {
+  const option = options.option ?? '--input';
   const files: InputFile[] = [];
   const given = paths.filter((p) => p !== '');
   for (const p of given) {
@@ -155,7 +157,10 @@ export async function listInputFiles(
     try {
       info = await stat(p);
     } catch {
-      throw new WingbeatsError('IO', `Input '${p}' does not exist.`);
+      throw new WingbeatsError(
+        'IO',
+        option === '--input' ? `Input '${p}' does not exist.` : `Option '${option}': '${p}' does not exist.`,
+      );
     }
     if (info.isDirectory()) files.push(...(await walkInputFolder(p, options)));
     else {
@@ -168,7 +173,7 @@ export async function listInputFiles(
   if (unique.length === 0)
     throw new WingbeatsError(
       'INVALID_ARGUMENT',
-      `Option '--input' names no .wav, .npy or .json file (${given.join(', ')})${options.outputs?.length ? '; output folders inside it are never read' : ''}.`,
+      `Option '${option}' names no .wav, .npy or .json file (${given.join(', ')})${options.outputs?.length ? '; output folders inside it are never read' : ''}.`,
     );
   const seen = new Map<string, string>();
   for (const file of unique) {

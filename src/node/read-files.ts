@@ -55,10 +55,11 @@ export async function readSource(file: string, what?: string): Promise<InputSour
 /**
  * The sources of every file named: folders searched recursively, each file labelled by its path relative to the folder
  * it was found in (see {@link listInputFiles}), so the same file name in two folders stays apart. `what` starts messages
- * about a file (default `'File'`).
+ * about a file (default `'File'`); `option` is the option named when a path is missing or names no input (default
+ * `'--input'`).
  */
-export async function readSources(paths: readonly string[], what?: string): Promise<InputSource[]> {
-  const files = await listInputFiles(paths);
+export async function readSources(paths: readonly string[], what?: string, option?: string): Promise<InputSource[]> {
+  const files = await listInputFiles(paths, { option });
   const sources: InputSource[] = [];
   // One file at a time: a folder of thousands of recordings never holds thousands of open files.
   for (const file of files) sources.push({ ...(await readSource(file.path, what)), label: file.name });

@@ -6,7 +6,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot, useWasm } from '../helpers.js';
@@ -96,4 +96,45 @@ test('dataset --methods gradient-shap,deeplift-shap --background a .npy stack (t
   assert.equal(summary.errors, 0);
   const settings = JSON.parse(readFileSync(path.join(work, 'shap', 'settings.json'), 'utf8'));
   assert.equal(settings.methodOptions.background, backgroundFile);
+});
+
+test("dataset --methods gradient-shap --background a folder of recordings (read with the run's preset)", async () => {
+  const folder = path.join(work, 'background-recordings');
+  await writeSyntheticDataset(folder, { perSpecies: 1, seed: 9, species: ['Ae_aegypti', 'Cu_pipiens'] });
+  const summary = await dataset(
+    'shap-folder',
+    '--methods',
+    'gradient-shap',
+    '--background',
+    folder,
+    '--noise-samples',
+    '4',
+  );
+  assert.equal(summary.errors, 0);
+  const settings = JSON.parse(readFileSync(path.join(work, 'shap-folder', 'settings.json'), 'utf8'));
+  assert.equal(settings.methodOptions.background, folder);
+  // A folder without a single readable input is one clear line naming the option.
+  const empty = path.join(work, 'empty-background');
+  mkdirSync(empty);
+  writeFileSync(path.join(empty, 'notes.txt'), 'not a recording');
+  const bad = await runCli([
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--out',
+    path.join(work, 'shap-bad'),
+    '--methods',
+    'gradient-shap',
+    '--background',
+    empty,
+    '--quiet',
+  ]);
+  assert.notEqual(bad.code, 0);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  assert.match(
+    bad.stderr.trim(),
+    /^wingbeats-xai: Option '--background' names no \.wav, \.npy or \.json file \(.*empty-background\)\.$/,
+  );
 });

@@ -81,8 +81,8 @@ export async function readItems(
   options: InputReadOptions,
   io?: CliIo,
 ): Promise<InputItem[]> {
-  const what = 'The --input file';
-  const sources = await readSources(typeof paths === 'string' ? [paths] : paths, what);
+  const option = options.option ?? '--input';
+  const sources = await readSources(typeof paths === 'string' ? [paths] : paths, `The ${option} file`, option);
   const items = readInputSources(sources, model, options);
   if (io !== undefined) writeWarnings(io, items);
   return items;
@@ -169,7 +169,7 @@ export async function readMethodFiles(
   await readGroupsFile(methodOptions);
   const background = methodOptions?.background;
   if (methodOptions === undefined || typeof background !== 'string') return;
-  const items = await readItems(model, background, readOptions);
+  const items = await readItems(model, background, { ...readOptions, option: '--background' });
   methodOptions.background = items.map((item) => nestArray(item.data, item.shape));
 }
 

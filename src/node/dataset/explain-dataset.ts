@@ -17,8 +17,8 @@ import { WHOLE_DATASET, type Shard } from '../../dataset/shard.js';
 import { engineOfRun, heatmapShapeOf, type DatasetRunSettings } from '../../dataset/settings.js';
 import { checkPresetForModel } from '../../models/preset-check.js';
 import type { FeaturePresetName } from '../../signal/presets.js';
-import { presetForModel, readInputSource, type WindowChoice } from '../../pipeline/input-sources.js';
-import { readFileBytes, readSource } from '../read-files.js';
+import { presetForModel, readInputSource, readInputSources, type WindowChoice } from '../../pipeline/input-sources.js';
+import { readFileBytes, readSource, readSources } from '../read-files.js';
 import { listDataset } from './listing.js';
 import { clearRun, ensureRunSettings, runDatasetShard, type ShardOutcome } from './run.js';
 import { mergeDataset, type DatasetTableResult } from './merge.js';
@@ -168,9 +168,19 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
   }
   let background: Float32Array[] | undefined;
   if (typeof methodOptions.background === 'string') {
-    // The SHAP methods' background set: a .npy stack or a .json list of model inputs (the settings keep its path).
+    // The SHAP methods' background set: a folder of recordings (turned into inputs as the data set's are), a .npy
+    // stack or a .json list of model inputs (the settings keep its path).
     methodOptions.background = path.resolve(methodOptions.background);
-    background = readInputSource(await readSource(methodOptions.background as string), model).map((i) => i.data);
+    const sources = await readSources([methodOptions.background as string], 'The --background file', '--background');
+    const items = readInputSources(sources, model, {
+      ...(preset === null ? {} : { preset }),
+      windows: options.windows,
+      pad: options.pad,
+      channel: options.channel,
+      forcePreset: options.forcePreset,
+      option: '--background',
+    });
+    background = items.map((item) => item.data);
   }
   const settings: DatasetRunSettings = {
     format: 'wingbeats-xai-dataset/1',
