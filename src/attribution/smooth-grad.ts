@@ -46,7 +46,7 @@ export const SMOOTH_GRAD_OPTIONS = [
     min: 0,
     max: 10,
     help: "smoothgrad, gradient-shap: noise standard deviation, as a fraction of each example's range",
-    defaultText: 'smoothgrad 0.15, gradient-shap 0 (as Captum)',
+    defaultText: 'smoothgrad 0.15, gradient-shap 0 as in Captum',
   },
 ] as const satisfies readonly OptionSpec[];
 

@@ -5,14 +5,22 @@
  * model learned; its prediction and explanation describe the model's extrapolation, not the data set.
  */
 import type { ExplainableModel } from './explainable-model.js';
-import { argumentError } from '../util/errors.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
 import { leafLayers } from './layer-walk.js';
 
-/** Training statistics of the model input, from its first BatchNormalization layer. */
+/**
+ * Training statistics of the model input: from its first BatchNormalization layer (one mean per index of an axis), or
+ * from a statistics file of training inputs (`axis` −1: one mean per input value, see {@link statisticsOfInputs}).
+ */
 export interface TrainingInputStatistics {
-  /** Name of the batch-norm layer they come from. */
+  /** Where they come from: the batch-norm layer's name, or the statistics file's description. */
   layer: string;
-  /** The input axis (without the batch axis) the statistics run along: one mean per index of this axis. */
+  /** What they were read from. */
+  source?: 'batch-norm' | 'statistics-file';
+  /**
+   * The input axis (without the batch axis) the statistics run along: one mean per index of this axis; −1: one mean
+   * per input value.
+   */
   axis: number;
   /** Training mean per index of `axis` (the layer's moving mean). */
   mean: Float64Array;
@@ -56,10 +64,46 @@ export function trainingInputStatistics(model: ExplainableModel): TrainingInputS
     return undefined;
   return {
     layer: first.name,
+    source: 'batch-norm',
     axis,
     mean: Float64Array.from(mean),
     std: Float64Array.from(variance, (v) => Math.sqrt(Math.max(v, 0))),
   };
+}
+
+/**
+ * Training statistics from per-value means and standard deviations of training inputs (what `wingbeats-xai stats`
+ * writes: `{shape, mean, std, count}`), for models that have no input batch norm to read them from.
+ *
+ * @param stats - `mean` and `std` per input value, row-major in the model's input shape.
+ * @param name - How messages name them (e.g. `"statistics file 'train-stats.json'"`).
+ * @example statisticsOfInputs(await loadPixelStatistics('stats.json'), "statistics file 'stats.json'");
+ */
+export function statisticsOfInputs(
+  stats: { mean: ArrayLike<number>; std: ArrayLike<number> },
+  name: string,
+): TrainingInputStatistics {
+  if (stats.mean.length !== stats.std.length || stats.mean.length === 0)
+    throw argumentError('statisticsOfInputs', 'stats', 'as many std values as mean values (at least one)', stats);
+  return {
+    layer: name,
+    source: 'statistics-file',
+    axis: -1,
+    mean: Float64Array.from(stats.mean),
+    std: Float64Array.from(stats.std),
+  };
+}
+
+/**
+ * What an input's range is checked against, in words for results: `statistics` when given, else the model's input
+ * batch norm; `undefined` when neither exists (the range cannot be checked).
+ *
+ * @example inputRangeSource(model); // "the model's input batch norm 'batch_norm_0'"
+ */
+export function inputRangeSource(model: ExplainableModel, statistics?: TrainingInputStatistics): string | undefined {
+  const used = statistics ?? trainingInputStatistics(model);
+  if (used === undefined) return undefined;
+  return used.source === 'statistics-file' ? used.layer : `the model's input batch norm '${used.layer}'`;
 }
 
 /** Result of {@link checkInputRange}. */
@@ -104,6 +148,7 @@ export function checkInputRange(
 ): InputRangeCheck {
   const threshold = options.threshold ?? 3;
   const size = shape.reduce((a, b) => a * b, 1);
+  if (statistics.axis === -1) return checkPerValue(statistics, data, size, threshold);
   if (data.length !== size || shape[statistics.axis] !== statistics.mean.length) {
     throw argumentError(
       'checkInputRange',
@@ -148,6 +193,50 @@ export function checkInputRange(
   };
 }
 
+/** {@link checkInputRange} with one mean and std per input value (a value whose training std is 0 is left out). */
+function checkPerValue(
+  statistics: TrainingInputStatistics,
+  data: ArrayLike<number>,
+  size: number,
+  threshold: number,
+): InputRangeCheck {
+  if (data.length !== size || statistics.mean.length !== size)
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `${statistics.layer[0].toUpperCase()}${statistics.layer.slice(1)} holds ${statistics.mean.length} values per input but the model's input has ${size}; make it with 'wingbeats-xai stats' over inputs of this model.`,
+    );
+  let sum = 0;
+  let zSum = 0;
+  let positions = 0;
+  let above = 0;
+  let below = 0;
+  let meanSum = 0;
+  let stdSum = 0;
+  for (let i = 0; i < size; i++) {
+    sum += data[i];
+    meanSum += statistics.mean[i];
+    stdSum += statistics.std[i];
+    if (!(statistics.std[i] > 0)) continue;
+    const z = (data[i] - statistics.mean[i]) / statistics.std[i];
+    positions += 1;
+    zSum += z;
+    if (z > threshold) above += 1;
+    else if (z < -threshold) below += 1;
+  }
+  const deviation = positions === 0 ? 0 : zSum / positions;
+  return {
+    inputMean: sum / size,
+    trainingMean: meanSum / size,
+    trainingStd: stdSum / size,
+    deviation,
+    positions,
+    above,
+    below,
+    threshold,
+    farOff: positions > 0 && (Math.abs(deviation) >= threshold || above + below > positions / 2),
+  };
+}
+
 /** The words every input-range warning holds (how tables and summaries recognise the warning). */
 export const INPUT_RANGE_WARNING_MARK = 'The model was not trained on inputs like this';
 
@@ -175,19 +264,20 @@ export function inputRangeWarning(name: string, check: InputRangeCheck, unit = '
 }
 
 /**
- * Input-range warnings for a batch of inputs of `model` (none when the model has no input batch norm).
+ * Input-range warnings for a batch of inputs of `model`: against `options.statistics` when given (e.g. from a
+ * statistics file, {@link statisticsOfInputs}), else the model's input batch norm; none when there is neither.
  *
  * @param model - The model.
  * @param inputs - One entry per input: its name and row-major values in the model's input shape.
- * @param options - `unit` for the messages; `threshold` (default 3).
+ * @param options - `unit` for the messages; `threshold` (default 3); `statistics`.
  * @returns One warning per far-off input.
  */
 export function inputRangeWarnings(
   model: ExplainableModel,
   inputs: readonly { name: string; data: ArrayLike<number> }[],
-  options: { unit?: string; threshold?: number } = {},
+  options: { unit?: string; threshold?: number; statistics?: TrainingInputStatistics } = {},
 ): string[] {
-  const statistics = trainingInputStatistics(model);
+  const statistics = options.statistics ?? trainingInputStatistics(model);
   if (statistics === undefined) return [];
   const shape = (model.inputShape ?? []).map((d) => d ?? 0);
   return inputs.flatMap(

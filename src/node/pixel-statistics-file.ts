@@ -1,4 +1,5 @@
 /** Node-only: saving and loading pixel statistics as JSON files (for `wingbeats-xai stats` / `evaluate --stats`). */
+import { readFileSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { parseJsonBytes } from '../io/json-text.js';
 import { readFileBytes } from './read-files.js';
@@ -33,4 +34,27 @@ export async function loadPixelStatistics(path: string): Promise<PixelStatistics
   const label = `Pixel statistics file '${path}'`;
   const bytes = await readFileBytes(path, { what: 'Pixel statistics file' });
   return pixelStatisticsFromJSON(parseJsonBytes(bytes, label), label);
+}
+
+/** Largest statistics file read whole (a spectrogram input's mean and std as JSON take about 1 MB). */
+const MAX_STATISTICS_BYTES = 256 * 1024 * 1024;
+
+/**
+ * {@link loadPixelStatistics} done synchronously (for a command-line flag parser): a regular file of at most 256 MB.
+ * Throws IO when it cannot be read, LIMIT_EXCEEDED when too large, INVALID_FILE when it is not valid statistics.
+ * @example const stats = readPixelStatisticsSync('stats.json', "The --stats file 'stats.json'");
+ */
+export function readPixelStatisticsSync(path: string, label = `Statistics file '${path}'`): PixelStatistics {
+  let size: number;
+  try {
+    const info = statSync(path);
+    if (!info.isFile()) throw new WingbeatsError('IO', `${label} is not a regular file.`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof WingbeatsError) throw error;
+    throw new WingbeatsError('IO', `${label} does not exist or cannot be read.`, { cause: error });
+  }
+  if (size > MAX_STATISTICS_BYTES)
+    throw new WingbeatsError('LIMIT_EXCEEDED', `${label} is ${size} bytes, more than the limit of 256 MB.`);
+  return pixelStatisticsFromJSON(parseJsonBytes(readFileSync(path), label), label);
 }

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import type { ExplainableModel } from '../execution/explainable-model.js';
+import type { TrainingInputStatistics } from '../execution/input-range.js';
 import { featuresFromRecording, type Features } from '../signal/features.js';
 import { decodeWav, type WavRecording } from '../signal/wav.js';
 import { isFeaturePresetName, type FeaturePresetName, type FeatureSettings } from '../signal/presets.js';
@@ -43,6 +44,11 @@ export interface InputReadOptions {
   forcePreset?: boolean;
   /** The option the source came from, for messages (default `'--input'`). */
   option?: string;
+  /**
+   * Training statistics to check each input's range against (CLI `--stats FILE`), for models without an input batch
+   * norm (which otherwise gives them).
+   */
+  statistics?: TrainingInputStatistics;
   /** Models with several inputs: which model input the source holds. */
   inputIndex?: number;
 }
@@ -72,6 +78,8 @@ export interface InputItem {
   warnings: string[];
   /** Frequency (Hz) of every bin and time (s) of every frame, when the preset is known. */
   axes?: FeatureAxes;
+  /** What the input's range was checked against; absent: it could not be checked (see `RANGE_NOT_CHECKED`). */
+  rangeCheckedAgainst?: string;
   /** Models with several inputs: `data` is the packed layout of these parts, one per model input. */
   parts?: InputPart[];
 }
@@ -189,8 +197,13 @@ export function readInputSource(
       // Input-range and axes notes describe a model with one input; a part of a multi-input model gets none.
       const notes =
         options.inputIndex === undefined
-          ? inputNotes(model, { name: itemName, data: features.data, sourceRate: recording.sampleRate }, preset)
-          : { warnings: [], axes: undefined };
+          ? inputNotes(
+              model,
+              { name: itemName, data: features.data, sourceRate: recording.sampleRate },
+              preset,
+              options.statistics,
+            )
+          : { warnings: [], axes: undefined, rangeCheckedAgainst: undefined };
       return {
         name: itemName,
         data: features.data,
@@ -199,6 +212,7 @@ export function readInputSource(
         features,
         warnings: [...presetWarnings, ...notes.warnings],
         axes: notes.axes,
+        ...(notes.rangeCheckedAgainst === undefined ? {} : { rangeCheckedAgainst: notes.rangeCheckedAgainst }),
       };
     });
   }
@@ -222,9 +236,16 @@ export function readInputSource(
     const itemName = name(i, inputs.length);
     const notes =
       options.inputIndex === undefined
-        ? inputNotes(model, { name: itemName, data }, preset)
-        : { warnings: [], axes: undefined };
-    return { name: itemName, data, shape, warnings: notes.warnings, axes: notes.axes };
+        ? inputNotes(model, { name: itemName, data }, preset, options.statistics)
+        : { warnings: [], axes: undefined, rangeCheckedAgainst: undefined };
+    return {
+      name: itemName,
+      data,
+      shape,
+      warnings: notes.warnings,
+      axes: notes.axes,
+      ...(notes.rangeCheckedAgainst === undefined ? {} : { rangeCheckedAgainst: notes.rangeCheckedAgainst }),
+    };
   });
 }
 

@@ -1,4 +1,5 @@
 /** The JSON parts of the documents: the model, and one explained input as DESIGN.md's `explain --json` contract lays it out. */
+import { RANGE_NOT_CHECKED } from '../summary/input-notes.js';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { nestArray } from './json-values.js';
 import type { ExplainedItem } from './explain-items.js';
@@ -69,6 +70,7 @@ export function resultJson(row: ExplainedItem, includeInput: boolean): Record<st
     head: row.head,
     engine: row.engine,
     warnings: row.item.warnings,
+    inputRange: row.item.rangeCheckedAgainst ?? RANGE_NOT_CHECKED,
     ...(row.item.axes === undefined ? {} : { axes: row.item.axes, frequencyBands: itemFrequencyBands(row) }),
     target: row.target,
     ...(row.targetName === undefined ? {} : { targetName: row.targetName }),

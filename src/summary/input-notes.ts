@@ -4,7 +4,12 @@
  * line and the web page attach the same notes to their results.
  */
 import type { ExplainableModel } from '../execution/explainable-model.js';
-import { INPUT_RANGE_WARNING_MARK, inputRangeWarnings } from '../execution/input-range.js';
+import {
+  INPUT_RANGE_WARNING_MARK,
+  inputRangeSource,
+  inputRangeWarnings,
+  type TrainingInputStatistics,
+} from '../execution/input-range.js';
 import { FORCED_PRESET_WARNING_MARK } from '../models/preset-check.js';
 import { featureAxes, type FeatureAxes } from '../signal/feature-axes.js';
 import { featureShape, FEATURE_PRESETS, type FeaturePresetName } from '../signal/presets.js';
@@ -26,7 +31,13 @@ export interface InputNotes {
   warnings: string[];
   /** Frequency (Hz) of every bin and time (s) of every frame, when the input's preset is known and fits its shape. */
   axes?: FeatureAxes;
+  /** What the input's range was checked against ({@link inputRangeSource}); absent: it could not be checked. */
+  rangeCheckedAgainst?: string;
 }
+
+/** What results say when an input's range could not be checked. */
+export const RANGE_NOT_CHECKED =
+  'not checked: the model has no input batch norm to read its training statistics from; give a statistics file of training inputs (wingbeats-xai stats, then --stats FILE)';
 
 /**
  * Notes on an input of `model`: {@link upsamplingWarning} for a recording, the input-range warning from the model's
@@ -35,24 +46,35 @@ export interface InputNotes {
  * @param model - The model the input is given to.
  * @param input - {@link NotedInput}.
  * @param preset - The preset the input was (or would be) computed with; no axes without it.
+ * @param statistics - Training statistics to check the range against instead of the model's input batch norm.
  * @returns {@link InputNotes}.
  * @example
  * inputNotes(model, { name: 'a.wav', data: psd, sourceRate: 44100 }, 'potamitis-psd').warnings;
  */
-export function inputNotes(model: ExplainableModel, input: NotedInput, preset?: FeaturePresetName): InputNotes {
+export function inputNotes(
+  model: ExplainableModel,
+  input: NotedInput,
+  preset?: FeaturePresetName,
+  statistics?: TrainingInputStatistics,
+): InputNotes {
   const warnings: string[] = [];
   if (input.sourceRate !== undefined && preset !== undefined) {
     const resampled = upsamplingWarning(input.name, input.sourceRate, preset);
     if (resampled !== undefined) warnings.push(resampled);
   }
   const unit = preset !== undefined && FEATURE_PRESETS[preset].kind === 'psd' ? 'dB' : '';
-  warnings.push(...inputRangeWarnings(model, [input], { unit }));
+  warnings.push(...inputRangeWarnings(model, [input], { unit, statistics }));
+  const rangeCheckedAgainst = inputRangeSource(model, statistics);
   const shape = (model.inputShape ?? []).map((d) => d ?? -1);
   const fits =
     preset !== undefined &&
     (featureShape(preset).join(',') === shape.join(',') ||
       (shape.length === 1 && shape[0] === featureShape(preset)[0]));
-  return { warnings, ...(fits ? { axes: featureAxes(preset) } : {}) };
+  return {
+    warnings,
+    ...(fits ? { axes: featureAxes(preset) } : {}),
+    ...(rangeCheckedAgainst === undefined ? {} : { rangeCheckedAgainst }),
+  };
 }
 
 /** What an input warning is about: far outside the training range, resampled up from a low rate, a forced preset. */

@@ -61,7 +61,12 @@ test('every command that takes a method shows every method option with one flag,
     blocks.forEach((b, i) => assert.ok(b !== undefined, `${METHOD_COMMANDS[i]} --help lacks ${spec.flag}`));
     assert.equal(new Set(blocks).size, 1, `${spec.flag} differs between commands:\n${blocks.join('\n')}`);
     assert.ok((blocks[0] as string).includes(spec.help.slice(0, 20)), `${spec.flag}: its help text`);
-    if (spec.default !== undefined)
+    if (spec.defaultText !== undefined)
+      assert.ok(
+        (blocks[0] as string).replace(/\s+/g, ' ').includes(`default: ${spec.defaultText})`),
+        `${spec.flag}: its default`,
+      );
+    else if (spec.default !== undefined)
       assert.match(
         blocks[0] as string,
         new RegExp(`default: "?${String(spec.default)}"?\\)`),

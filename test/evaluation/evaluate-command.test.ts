@@ -161,7 +161,7 @@ test('evaluate errors: one line on stderr naming the option, exit code 1', async
     ],
     [
       ['--stats', path.join(work, 'missing.json')],
-      /^wingbeats-xai: Pixel statistics file '.*missing\.json' does not exist\.\n$/,
+      /^wingbeats-xai: The --stats file '.*missing\.json' does not exist or cannot be read\.\n$/,
     ],
   ];
   for (const [extra, pattern] of cases) {

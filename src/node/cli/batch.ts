@@ -13,7 +13,14 @@ import { checkTargetOption } from './early-checks.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { withModel } from './open-model.js';
-import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
+import {
+  addJobOptions,
+  addModelInputOptions,
+  addStatsOption,
+  inputReadOptions,
+  jobSettings,
+  parseMethodList,
+} from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from '../output/staged-output.js';
 
@@ -39,6 +46,7 @@ export function batchCommand(io: CliIo): Command {
       'explain again files whose results already exist, and write into an --out folder that holds files this program did not write',
     )
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
+  addStatsOption(command);
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const settings = {

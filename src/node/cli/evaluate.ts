@@ -1,17 +1,24 @@
 /** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { EVALUATION_OPTIONS } from '../../evaluation/compare-with-random.js';
 import { evaluationJob, evaluationSummary } from '../../pipeline/evaluation-job.js';
 import { METRIC_OPTIONS, checkMetricNames, explanationMetricNames } from '../../evaluation/explanation-metrics.js';
 import { metricsJob, metricsSummary } from '../../pipeline/metrics-job.js';
-import { loadPixelStatistics } from '../pixel-statistics-file.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { specValues, addSpecOptions } from './method-options.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
-import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
+import {
+  addJobOptions,
+  addModelInputOptions,
+  addStatsOption,
+  inputReadOptions,
+  jobSettings,
+  parseMethodList,
+  statsOption,
+} from './options.js';
 import { createProgress } from './progress.js';
 import { emitJob, withUnread } from './emit-job.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
@@ -45,14 +52,12 @@ export function evaluateCommand(io: CliIo): Command {
       '--metrics <names>',
       `comma-separated explanation metrics instead of the pixel-flipping curves (${explanationMetricNames.join(', ')})`,
     )
-    .addOption(
-      new Option(
-        '--stats <file>',
-        'pixel statistics JSON {shape, mean, std, count} for the replacement values',
-      ).default(undefined, "the model's input batch norm, else each input's own mean and std"),
-    )
     .option('-o, --out <dir>', 'also write evaluate.json and pixel-flipping charts (.svg, .png) into this folder')
     .option('--force', FORCE_OUT_HELP);
+  addStatsOption(
+    command,
+    "; also the replacement values of flipped positions (default: the model's input batch norm, else each input's own mean and std)",
+  );
   addCommonOptions(addJobOptions(addSpecOptions(addSpecOptions(command, EVALUATION_OPTIONS), METRIC_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
@@ -62,7 +67,7 @@ export function evaluateCommand(io: CliIo): Command {
     await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
       const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
       const items = inputs.items;
-      const statistics = options.stats === undefined ? 'auto' : await loadPixelStatistics(options.stats);
+      const statistics = statsOption(options)?.stats ?? 'auto';
       const positions = items[0]?.data.length ?? 0;
       const steps = Math.ceil((own.fraction * positions) / Math.max(1, Math.round(own.flipStep * positions))) + 1;
       const head = model.resolveOutput('evaluate', settings.output);

@@ -8,7 +8,7 @@ import { commandSummary } from './command-summaries.js';
 import { explainedItemLine } from '../../pipeline/result-json.js';
 import { failOnUnread, readBaselineFile, readMethodFiles, withModel } from './open-model.js';
 import { readModelInputItems } from './read-model-inputs.js';
-import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
+import { addJobOptions, addModelInputOptions, addStatsOption, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from '../output/staged-output.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
@@ -34,6 +34,7 @@ export function explainCommand(io: CliIo): Command {
     )
     .option('--force', FORCE_OUT_HELP)
     .addHelpText('after', methodsHelp);
+  addStatsOption(command);
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const method = options.method as AttributionMethodName;

@@ -45,10 +45,12 @@ export function addSpecOptions(
       command.addOption(new Option(spec.flag, optionHelp(spec)).default(spec.default ?? false));
       continue;
     }
-    const option = new Option(`${spec.flag} <${placeholder(spec)}>`, optionHelp(spec));
+    // A default that differs by method is stated in the help text; no value is passed unless given.
+    const help =
+      spec.defaultText === undefined ? optionHelp(spec) : `${optionHelp(spec)} (default: ${spec.defaultText})`;
+    const option = new Option(`${spec.flag} <${placeholder(spec)}>`, help);
     if (spec.choices !== undefined) option.choices([...spec.choices]);
-    if (spec.defaultText !== undefined) option.default(undefined, spec.defaultText);
-    else if (spec.default !== undefined) option.default(spec.default);
+    if (spec.defaultText === undefined && spec.default !== undefined) option.default(spec.default);
     command.addOption(option);
     const oldNames = [...(spec.aliases ?? []), ...Object.keys(aliases).filter((a) => aliases[a] === spec.flag)];
     for (const alias of oldNames) {

@@ -6,6 +6,9 @@ import { REQUEST_OPTIONS } from '../../execution/model-request.js';
 import { COMPUTE_BACKENDS, ENGINE_CHOICES, type EngineChoice } from '../../execution/execution-settings.js';
 import { FEATURE_PRESET_NAMES, type FeatureSettings } from '../../signal/presets.js';
 import { readFeatureSettingsFile } from '../feature-settings-file.js';
+import { readPixelStatisticsSync } from '../pixel-statistics-file.js';
+import { statisticsOfInputs } from '../../execution/input-range.js';
+import type { PixelStatistics } from '../../evaluation/pixel-statistics.js';
 import {
   attributionMethodNames,
   isAttributionMethodName,
@@ -114,6 +117,24 @@ export function addRecordingOptions(command: Command, defaultWindows: 'loudest' 
     .option('--channel <n>', "channel of a multichannel recording: 'mix' (average) or an index from 0", 'mix');
 }
 
+/**
+ * Adds `--stats FILE`: per-value mean and std of training inputs (`wingbeats-xai stats`), against which each input's
+ * range is checked when the model has no input batch norm to give them (and, in `evaluate`, the replacement values).
+ */
+export function addStatsOption(command: Command, extra = ''): Command {
+  return command.addOption(
+    new Option(
+      '--stats <file>',
+      `statistics JSON {shape, mean, std, count} of training inputs (from 'wingbeats-xai stats'): each input's range is checked against it where the model has no input batch norm${extra}`,
+    ).argParser((file: string) => ({ file, stats: readPixelStatisticsSync(file, `The --stats file '${file}'`) })),
+  );
+}
+
+/** The `--stats` file read by {@link addStatsOption}, if given. */
+export function statsOption(options: Record<string, unknown>): { file: string; stats: PixelStatistics } | undefined {
+  return options.stats as { file: string; stats: PixelStatistics } | undefined;
+}
+
 /** Adds `--seed`, `--batch-size`, `--workers` and `--engine` (one flag, default and help everywhere). */
 export function addRunOptions(command: Command): Command {
   return addSpecOptions(command, REQUEST_OPTIONS)
@@ -180,5 +201,13 @@ export function inputReadOptions(options: Record<string, unknown>): InputReadOpt
     pad: options.pad === true,
     channel: text === 'mix' ? 'mix' : index,
     forcePreset: options.forcePreset === true,
+    ...statisticsOption(options),
   };
+}
+
+function statisticsOption(options: Record<string, unknown>): Pick<InputReadOptions, 'statistics'> {
+  const given = statsOption(options);
+  return given === undefined
+    ? {}
+    : { statistics: statisticsOfInputs(given.stats, `the statistics file '${given.file}'`) };
 }

@@ -10,7 +10,14 @@ import { itemsPreset } from '../../pipeline/input-sources.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
-import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
+import {
+  addJobOptions,
+  addModelInputOptions,
+  addStatsOption,
+  inputReadOptions,
+  jobSettings,
+  parseMethodList,
+} from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from '../output/staged-output.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
@@ -26,6 +33,7 @@ export function reportCommand(io: CliIo): Command {
     .option('--title <text>', 'report title')
     .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report')
     .option('--force', FORCE_OUT_HELP);
+  addStatsOption(command);
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);

@@ -6,7 +6,14 @@ import { sanityJob, sanitySummary } from '../../pipeline/sanity-job.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
-import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
+import {
+  addJobOptions,
+  addModelInputOptions,
+  addStatsOption,
+  inputReadOptions,
+  jobSettings,
+  parseMethodList,
+} from './options.js';
 import { createProgress } from './progress.js';
 import { emitJob, withUnread } from './emit-job.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
@@ -21,6 +28,7 @@ export function sanityCommand(io: CliIo): Command {
     )
     .option('-o, --out <dir>', 'also write sanity.json and the plots (.svg, .png) into this folder')
     .option('--force', FORCE_OUT_HELP);
+  addStatsOption(command);
   addCommonOptions(addJobOptions(command));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);

@@ -10,7 +10,7 @@ import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptio
 import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
-import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings } from './options.js';
+import { addJobOptions, addModelInputOptions, addStatsOption, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from '../output/staged-output.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
@@ -29,6 +29,7 @@ export function uncertaintyCommand(io: CliIo): Command {
       'also write uncertainty.json and the quantile-map pictures (.svg, .png) into this folder',
     )
     .option('--force', FORCE_OUT_HELP);
+  addStatsOption(command);
   addCommonOptions(addJobOptions(addSpecOptions(command, OWN_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const own = specValues(options, OWN_OPTIONS) as {
