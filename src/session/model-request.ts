@@ -41,19 +41,19 @@ export interface RequestOptions {
   /** Rules, dropout and layer hook of every pass of this call (default: plain inference). */
   execution?: ExecutionSettings;
   /**
-   * Worker threads the call may use (default: the number of cores when a worker platform is registered — importing
-   * `wingbeats-xai/node` registers Node's worker threads — else 1). Does not change results. Small jobs run in the
-   * calling thread whatever this says (see `runRowTasks`).
+   * Worker threads the call may use (default: the session's `workers`, else the number of cores when a worker platform
+   * is registered — importing `wingbeats-xai/node` registers Node's worker threads — else 1). Does not change results.
+   * Small jobs run in the calling thread whatever this says (see `runRowTasks`).
    */
   workers?: number;
   /**
-   * The engine (default `'auto'`). In Node (after importing `wingbeats-xai/node`, which the command line does),
-   * `'auto'` runs gradients, integrated-gradients steps, Monte-Carlo-dropout maps and forward passes on ONNX Runtime's
-   * native CPU kernels with `workers` cores (same numbers to float32 rounding), whenever the model lowers to it; a
-   * model that does not keeps TensorFlow.js after one line naming what stopped it. Work ONNX Runtime does not run yet
-   * (LRP and DeepLIFT rules, layer hooks such as Grad-CAM's) runs on TensorFlow.js; the result's `engine` says which
-   * engines ran. `'tfjs'` forces TensorFlow.js; `'onnx'` is `'auto'` that is refused where ONNX Runtime is missing
-   * (the browser).
+   * The engine (default: the session's, `'auto'` for a model given directly). In Node (after importing
+   * `wingbeats-xai/node`, which the command line does), `'auto'` runs gradients, integrated-gradients steps,
+   * Monte-Carlo-dropout maps and forward passes on ONNX Runtime's native CPU kernels with `workers` cores (same numbers
+   * to float32 rounding), whenever the model lowers to it; a model that does not keeps TensorFlow.js after one line
+   * naming what stopped it (once per session). Work ONNX Runtime does not run yet (LRP and DeepLIFT rules, layer hooks
+   * such as Grad-CAM's) runs on TensorFlow.js; the result's `engine` says which engines ran. `'tfjs'` forces
+   * TensorFlow.js; `'onnx'` is `'auto'` that is refused where no ONNX engine is registered (the browser without one).
    */
   engine?: EngineChoice;
   /** The older name of {@link engine} (`'tfjs'` or `'onnx'`); kept as an alias. */
