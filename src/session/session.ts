@@ -114,17 +114,13 @@ export class Session implements JobSession, SessionHandle {
     if (pending === undefined) {
       pending = resolveEngine(functionName, this.model, choice, count, this.warn);
       this.engines.set(key, pending);
-      pending.then(
-        (engine) => this.resolved.set(key, engine),
-        () => this.engines.delete(key),
-      );
+      // An engine that failed with an unexpected error is asked again by the next call.
+      pending.catch(() => this.engines.delete(key));
     }
     const engine = await pending;
+    // Disposed meanwhile: dispose() closes the runner of every pending resolution.
+    this.checkOpen(functionName);
     this.resolved.set(key, engine);
-    if (this.closing !== undefined) {
-      await engine.runner?.close();
-      this.checkOpen(functionName);
-    }
     return engine.name;
   }
 
