@@ -7,6 +7,7 @@
  * number of workers; each row is measured with workers 1 and 2 (the pool started on first use, outside the timing
  * after the warm-up). Reproduce: `npm run bench -- floor`.
  */
+import { defaultSession } from '../src/session/session.js';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +75,7 @@ function plainGradients(model: ExplainableModel, x: tf.Tensor, target: number, w
     await runRowTasks(
       {
         model,
+        session: defaultSession(model),
         outputIndex: 0,
         scores: 'logits',
         execution: {},
@@ -94,7 +96,14 @@ function plainGradients(model: ExplainableModel, x: tf.Tensor, target: number, w
 function plainForward(model: ExplainableModel, x: tf.Tensor, workers: number): Timed {
   return async () =>
     (
-      await predictScores(model, x, { outputIndex: 0, scores: 'logits', batchSize: 64, execution: {}, workers })
+      await predictScores(model, x, {
+        outputIndex: 0,
+        scores: 'logits',
+        batchSize: 64,
+        execution: {},
+        workers,
+        session: defaultSession(model),
+      })
     ).dispose();
 }
 

@@ -5,6 +5,7 @@
  * pixel-flipping run ÷ the same number of plain forward rows. Skips the real models when ../shared is absent.
  * A method whose first run takes over 5 s is timed by that run alone (warm-up included; `runsMs` has one entry).
  */
+import { defaultSession } from '../src/session/session.js';
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { attributionMethodNames, attributionMethods } from '../src/attribution/registry.js';
@@ -74,6 +75,7 @@ async function plainForward(model: ExplainableModel, x: tf.Tensor): Promise<void
     scores: 'logits',
     batchSize: model.defaultBatchSize,
     execution: {},
+    session: defaultSession(model),
   } as const;
   const close = model.openKernelCache();
   try {

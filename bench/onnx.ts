@@ -19,7 +19,7 @@ import type { ExplainableModel } from '../src/execution/explainable-model.js';
 import { loadModelFile } from '../src/node/load-model-file.js';
 import { OnnxGradientSession } from '../src/node/onnx/onnx-gradient-session.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../src/util/batching.js';
-import { resolveComputeBackend } from '../src/execution/compute-backend.js';
+import { defaultSession } from '../src/session/session.js';
 import { predictScores } from '../src/parallel/forward-task.js';
 import '../src/node.js'; // registers backend 'onnx' (and Node worker threads)
 
@@ -180,8 +180,9 @@ function cases(models: Record<keyof typeof MODELS, ExplainableModel>, inputs: Re
 
 /** The library's forward pass with `backend: 'onnx'` (the request frame's `predictScores`, as every method runs it). */
 async function libraryForward(model: ExplainableModel, x: tf.Tensor, workers: number): Promise<Float32Array> {
-  const backend = await resolveComputeBackend('bench', model, 'onnx', workers);
-  const request = { outputIndex: 0, scores: 'logits' as const, batchSize: model.defaultBatchSize, workers };
+  const session = defaultSession(model);
+  const backend = await session.resolveEngine('bench', 'onnx', workers);
+  const request = { outputIndex: 0, scores: 'logits' as const, batchSize: model.defaultBatchSize, workers, session };
   const scores = await predictScores(model, x, { ...request, execution: { backend } });
   try {
     return (await scores.data()) as Float32Array;

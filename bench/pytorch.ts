@@ -20,10 +20,10 @@ import type { ExplainableModel } from '../src/execution/explainable-model.js';
 // The Node entry point: importing it registers the worker-thread platform of the pool (where it has landed).
 import { loadModelFile } from '../src/node.js';
 import { predictScores } from '../src/parallel/forward-task.js';
-import { resolveComputeBackend } from '../src/execution/compute-backend.js';
+import { defaultSession } from '../src/session/session.js';
 import type { ComputeBackend } from '../src/execution/execution-settings.js';
 import { defaultWorkerCount, workerPlatform } from '../src/parallel/worker-pool.js';
-import { startWorkerPool } from '../src/parallel/start-worker-pool.js';
+import { startWorkerPool } from '../src/session/start-worker-pool.js';
 import type { FeaturePresetName } from '../src/signal/presets.js';
 import { mcDropoutExplanations } from '../src/uncertainty/mc-dropout-explanations.js';
 import { benchBatch, SHARED_DIR, type BenchBatch } from './bench-inputs.js';
@@ -171,11 +171,13 @@ export const TORCH_CASES: TorchCase[] = [
     torch: { method: 'forward' },
     library: async (m, x, _targets, extra) => {
       const { backend, workers } = extra as { backend?: ComputeBackend; workers?: number };
+      const session = defaultSession(m);
       const request = {
         outputIndex: m.defaultOutput,
         scores: 'logits',
         batchSize: m.defaultBatchSize,
-        execution: { backend: await resolveComputeBackend('predictScores', m, backend, workers) },
+        execution: { backend: await session.resolveEngine('predictScores', backend ?? 'auto', workers) },
+        session,
       } as const;
       const scores = await predictScores(m, x, { ...request, ...(workers === undefined ? {} : { workers }) });
       try {

@@ -15,8 +15,8 @@ import { saliency } from '../src/attribution/saliency.js';
 import { disposeAttribution } from '../src/attribution/types.js';
 import type { ExplainableModel } from '../src/execution/explainable-model.js';
 import { predictScores } from '../src/parallel/forward-task.js';
-import { closeWorkerPool } from '../src/parallel/worker-pool.js';
-import { startWorkerPool } from '../src/parallel/start-worker-pool.js';
+import { defaultSession } from '../src/session/session.js';
+import { startWorkerPool } from '../src/session/start-worker-pool.js';
 import { loadModelFile } from '../src/node/load-model-file.js';
 import { useWorkerThreads } from '../src/node/parallel/thread-pool.js';
 
@@ -26,7 +26,7 @@ const SPECTRO = shared('Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5'
 
 /** Time until a fresh pool of 2 workers has answered one task in each worker. */
 async function poolStartMs(model: ExplainableModel): Promise<number> {
-  await closeWorkerPool(model);
+  await defaultSession(model).workerPool.close();
   const start = performance.now();
   await startWorkerPool(model, 2);
   return performance.now() - start;
@@ -123,6 +123,7 @@ export async function benchWorkers(): Promise<Record<string, unknown>> {
         async (m, x, workers) =>
           (
             await predictScores(m, x, {
+              session: defaultSession(m),
               outputIndex: m.defaultOutput,
               scores: 'logits',
               batchSize: 64,

@@ -30,9 +30,9 @@ export { lrpAlphaBeta } from './rules/lrp-alpha-beta.js';
 export type { LrpLinearRule, LrpLinearSite } from './rules/lrp-linear.js';
 export { stopGradient, scaleGradient, withSurrogateGradient } from './rules/gradient-tricks.js';
 export { copyExplainableModel } from './execution/model-copy.js';
-export { REQUEST_OPTIONS } from './execution/model-request.js';
-export type { RequestOptions } from './execution/model-request.js';
-export { MAX_WORKERS } from './execution/model-request.js';
+export { REQUEST_OPTIONS } from './session/model-request.js';
+export type { RequestOptions } from './session/model-request.js';
+export { MAX_WORKERS } from './session/model-request.js';
 export { modelSnapshot, rebuildModel } from './parallel/model-snapshot.js';
 export type { ModelSnapshot, SnapshotWeight } from './parallel/model-snapshot.js';
 export {
@@ -48,27 +48,27 @@ export type { RowTask, RowResult, TaskArray, RowTaskContext, RowTaskExecutor, Ba
 export { registerSerialRule, serializeExecution, deserializeExecution } from './parallel/serial-execution.js';
 export type { SerialExecution } from './parallel/serial-execution.js';
 export { runRowTasks, ACCELERATED_IN_FLIGHT } from './parallel/run-row-tasks.js';
-export { setTaskAccelerator, taskAccelerator } from './parallel/task-accelerator.js';
 export type { TaskAccelerator } from './parallel/task-accelerator.js';
-export { registerComputeBackend } from './execution/compute-backend.js';
-export type { BackendPreparer } from './execution/compute-backend.js';
+export { openSession, Session, defaultSession } from './session/session.js';
+export type { SessionOptions } from './session/session.js';
+export type { SessionHandle } from './execution/explainable-model.js';
+export { registerEngine, hasEngine } from './session/engines.js';
+export type { Engine, EngineFactory, EngineRunner, EngineName } from './session/engines.js';
 export { COMPUTE_BACKENDS } from './execution/execution-settings.js';
 export type { ComputeBackend } from './execution/execution-settings.js';
 export type { RowJob, RowTaskInput, RowTaskOptions, RowJobReport } from './parallel/run-row-tasks.js';
 export { taskChunks, TASKS_PER_JOB, MIN_TASK_ROWS } from './parallel/task-chunks.js';
 export {
-  setWorkerPlatform,
+  registerWorkerPlatform,
   workerPlatform,
   defaultWorkerCount,
-  runningPool,
-  acquirePool,
-  closeWorkerPool,
+  ModelWorkers,
   poolStartMs,
   POOL_START_MS,
 } from './parallel/worker-pool.js';
 export type { WorkerPool, WorkerPoolFactory, WorkerPlatform, WorkerPoolStats } from './parallel/worker-pool.js';
 export { predictScores } from './parallel/forward-task.js';
-export { startWorkerPool } from './parallel/start-worker-pool.js';
+export { startWorkerPool } from './session/start-worker-pool.js';
 export { servePoolWorker } from './parallel/pool-worker-messages.js';
 export type {
   PoolInitMessage,

@@ -25,8 +25,7 @@ export { OnnxGradientSession } from './node/onnx/onnx-gradient-session.js';
 export type { OnnxSessionOptions, OnnxGradientResult } from './node/onnx/onnx-gradient-session.js';
 export { useWorkerThreads, createThreadPool } from './node/parallel/thread-pool.js';
 export { OnnxTaskRunner, ONNX_TASK_KINDS } from './node/onnx/onnx-task-runner.js';
-export { useOnnxBackend } from './node/onnx/onnx-backend.js';
-export type { OnnxBackendOptions } from './node/onnx/onnx-backend.js';
+export { onnxEngine } from './node/onnx/onnx-backend.js';
 
 // Importing wingbeats-xai/node makes `workers` (default: the number of cores) use Node worker threads and registers
 // the ONNX Runtime engine (`engine: 'auto'`, the default, then runs natively).

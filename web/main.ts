@@ -21,11 +21,11 @@ import {
   itemRelativeGap,
   renderChartSvg,
   setupBackend,
-  setWorkerPlatform,
+  registerWorkerPlatform,
   webWorkerPlatform,
   defaultWorkerCount,
   startWorkerPool,
-  runningPool,
+  defaultSession,
   type FeatureAxes,
   type FrequencyBand,
   type AttributionMethodName,
@@ -115,7 +115,7 @@ const page: PageState = {
   error: null,
   workers: 1,
   startPool: async () => (model === null ? 0 : ((await startWorkerPool(model, page.workers))?.size ?? 0)),
-  poolTasks: () => (model === null ? 0 : (runningPool(model)?.stats().tasks ?? 0)),
+  poolTasks: () => (model === null ? 0 : (defaultSession(model).workerPool.running()?.stats().tasks ?? 0)),
 };
 
 window.__wingbeats = page;
@@ -598,7 +598,7 @@ async function start(): Promise<void> {
   });
   document.body.dataset.backend = page.backend;
   if (typeof Worker !== 'undefined') {
-    setWorkerPlatform(webWorkerPlatform(new URL('./pool-worker.js', window.location.href).href, wasmPaths));
+    registerWorkerPlatform(webWorkerPlatform(new URL('./pool-worker.js', window.location.href).href, wasmPaths));
     page.workers = defaultWorkerCount();
   }
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { withModelRequest } from '../execution/model-request.js';
+import { withModelRequest } from '../session/model-request.js';
 import { TargetOption, resolveTargets } from '../execution/targets.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import {
@@ -132,7 +132,7 @@ export async function contrastiveAttribution(
     const named = { contrasts, contrastNames: contrasts.map((c) => labels?.[c]) };
     if (form === 'smoothed') {
       const smooth = smoothGrad(contrastiveSaliency);
-      const result = await smooth(request.model, request.x, {
+      const result = await smooth(request.session, request.x, {
         ...common,
         target: targets,
         contrast: contrasts,
@@ -140,11 +140,11 @@ export async function contrastiveAttribution(
       return { ...result, method: name, ...named };
     }
     const run = form === 'difference' ? descriptor.run : gradients;
-    const a = await run(request.model, request.x, { ...common, target: targets });
+    const a = await run(request.session, request.x, { ...common, target: targets });
     let b: AttributionResult | undefined;
     const owned: tf.Tensor[] = [];
     try {
-      b = await run(request.model, request.x, { ...common, target: contrasts });
+      b = await run(request.session, request.x, { ...common, target: contrasts });
       const margin = (p: tf.Tensor, q: tf.Tensor): tf.Tensor =>
         tf.tidy(() => (form === 'difference' ? tf.sub(p, q) : tf.abs(tf.sub(p, q))));
       const attributions = margin(a.attributions, (b as AttributionResult).attributions);

@@ -49,7 +49,7 @@ export async function deepliftShap(
         tf.tile(background, [batch, ...x.shape.slice(1).map(() => 1)]),
       ]);
       try {
-        result = await deeplift(ctx.model, pairedInputs, {
+        result = await deeplift(ctx.session, pairedInputs, {
           target: targets.flatMap((t) => new Array<number>(count).fill(t)),
           output: ctx.outputIndex,
           scores: ctx.scores,

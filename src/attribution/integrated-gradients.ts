@@ -145,6 +145,7 @@ async function baselineTargetScores(ctx: MethodContext, baseline: tf.Tensor): Pr
     batchSize,
     execution: execution ?? {},
     workers,
+    session: ctx.session,
   });
   try {
     const rows = all.arraySync();

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
 import type { ExecutionSettings } from '../execution/execution-settings.js';
 import type { InputLike } from '../execution/inputs.js';
-import { withModelRequest } from '../execution/model-request.js';
+import { withModelRequest } from '../session/model-request.js';
+import type { Session } from '../session/session.js';
 import { HeatmapReduction, heatmapOf } from './heatmap.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
@@ -22,6 +23,8 @@ import type { GradientSettings } from './target-gradients.js';
 export interface MethodContext extends GradientSettings {
   functionName: string;
   model: ExplainableModel;
+  /** The session the call runs in: its worker pool and engine serve the method's jobs; pass it to nested calls. */
+  session: Session;
   /** Validated input batch (owned by the frame; do not dispose). */
   x: tf.Tensor;
   targets: number[];
@@ -77,6 +80,7 @@ export async function runMethod(
     const ctx: MethodContext = {
       functionName,
       model,
+      session: request.session,
       x,
       targets,
       predictions: request.rows,

@@ -69,6 +69,7 @@ export async function smoothGradRows(
   await runRowTasks(
     {
       model: ctx.model,
+      session: ctx.session,
       outputIndex: ctx.outputIndex,
       scores: ctx.scores,
       execution,

@@ -127,7 +127,12 @@ async function nestedCopies<O extends AttributionOptions>(
     const noisy = noisyCopy(x, sigma, noiseSeeds[s]);
     let result: AttributionResult;
     try {
-      result = await method(ctx.model, noisy, { ...opts, target: targets, seed: innerSeeds[s], onProgress: undefined });
+      result = await method(ctx.session, noisy, {
+        ...opts,
+        target: targets,
+        seed: innerSeeds[s],
+        onProgress: undefined,
+      });
     } finally {
       noisy.dispose();
     }

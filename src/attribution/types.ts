@@ -1,7 +1,7 @@
 /** The contract every attribution method shares: `(model, inputs, options) => Promise<AttributionResult>`. */
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelInput, ScoreKind } from '../execution/explainable-model.js';
-import type { RequestOptions } from '../execution/model-request.js';
+import type { RequestOptions } from '../session/model-request.js';
 import type { InputLike } from '../execution/inputs.js';
 import type { FeatureGroup } from './feature-groups.js';
 

@@ -13,7 +13,8 @@ import { stableHash } from './shard.js';
 import type { DatasetExample } from './examples.js';
 import type { DatasetRow } from './table.js';
 import { predictScores } from '../parallel/forward-task.js';
-import { resolveComputeBackend } from '../execution/compute-backend.js';
+import { defaultSession, type Session } from '../session/session.js';
+import { engineChoice } from '../session/engines.js';
 import { DEFAULT_BATCH_SIZE } from '../util/batching.js';
 
 /** How every example is explained (the run's settings, parsed). */
@@ -41,6 +42,11 @@ export interface DatasetExplainSettings {
   workers?: number;
   /** The engine (default `'auto'`; see `RequestOptions.engine`). */
   engine?: EngineChoice;
+  /**
+   * The session of the run's model (its engine, worker pool and kernel cache shared by every chunk; `engine` and
+   * `workers` above still apply per call). Default: the model's default session.
+   */
+  session?: Session;
   /** Called after each method on each group of examples: (example-method passes done, passes in all). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -116,7 +122,12 @@ async function headPredictions(
 ): Promise<Record<string, unknown>[][]> {
   const perHead: Record<string, unknown>[][] = [];
   // The forward passes on the run's engine, as every method's own passes (ONNX Runtime where the model lowers).
-  const backend = await resolveComputeBackend('explainDataset', model, settings.engine, settings.workers);
+  const session = settings.session ?? defaultSession(model);
+  const backend = await session.resolveEngine(
+    'explainDataset',
+    engineChoice('explainDataset', settings, session.engine),
+    settings.workers,
+  );
   for (const [outputIndex, head] of model.outputNames.entries()) {
     const softmax = model.endsInSoftmax(outputIndex);
     const scores = await predictScores(model, x, {
@@ -125,6 +136,7 @@ async function headPredictions(
       batchSize: settings.batchSize ?? DEFAULT_BATCH_SIZE,
       execution: backend === 'tfjs' ? {} : { backend },
       workers: settings.workers,
+      session,
     });
     const values = scores.arraySync();
     scores.dispose();
@@ -215,7 +227,7 @@ export async function explainExamples(
               group.map((i) => batch[i].example),
               group.map((i) => heads[i][explained]),
             );
-            const result = await attributionMethods[method].run(model, part, {
+            const result = await attributionMethods[method].run(settings.session ?? model, part, {
               ...own,
               ...(baseline === undefined ? {} : { baseline }),
               ...(background === undefined ? {} : { background }),

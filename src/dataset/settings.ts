@@ -2,8 +2,8 @@
 import type { TargetOption } from '../execution/targets.js';
 import type { ScoreKind } from '../execution/explainable-model.js';
 import type { ComputeBackend, EngineChoice } from '../execution/execution-settings.js';
-import type { ExplainableModel } from '../execution/explainable-model.js';
-import { resolveComputeBackend } from '../execution/compute-backend.js';
+import { engineChoice } from '../session/engines.js';
+import type { Session } from '../session/session.js';
 import { WingbeatsError } from '../util/errors.js';
 import { parseJsonText } from '../io/json-text.js';
 
@@ -128,9 +128,13 @@ export function heatmapShapeOf(inputShape: readonly number[]): number[] {
  * methods whose rules run on TensorFlow.js, such as LRP, still compute those there).
  */
 export async function engineOfRun(
-  model: ExplainableModel,
+  session: Session,
   choice: EngineChoice | undefined,
   workers: number | undefined,
 ): Promise<ComputeBackend> {
-  return resolveComputeBackend('explainDataset', model, choice, workers);
+  return session.resolveEngine(
+    'explainDataset',
+    engineChoice('explainDataset', { engine: choice }, session.engine),
+    workers,
+  );
 }

@@ -6,7 +6,7 @@ import type { ModelInput } from '../execution/explainable-model.js';
 import { argumentError } from '../util/errors.js';
 import type { OptionSpec } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
-import { withModelRequest } from '../execution/model-request.js';
+import { withModelRequest } from '../session/model-request.js';
 import {
   AttributionMethodName,
   attributionMethodNames,
@@ -177,7 +177,7 @@ export async function compareWithRandom(
     throw argumentError(FUNCTION, 'randomSeeds', 'a positive integer or a non-empty list of seeds', seedsOption);
   }
   return withModelRequest(FUNCTION, modelInput, inputs, options, async (request) => {
-    const { model, x, targets, batchSize } = request;
+    const { x, targets, batchSize } = request;
     const { methods: _m, randomSeeds: _r, methodOptions, onProgress, ...flipOptions } = options;
     const batch = x.shape[0];
     const setup = flipSetup(FUNCTION, request, flipOptions);
@@ -185,7 +185,7 @@ export async function compareWithRandom(
     // Every curve's plan first (method heatmaps ordered most relevant first, random orders from their seeds) ...
     const plans: FlipPlan[] = [];
     for (const name of methods) {
-      const attribution = await attributionMethods[name].run(model, x, {
+      const attribution = await attributionMethods[name].run(request.session, x, {
         ...(methodOptions ?? {}),
         target: targets,
         output: options.output,

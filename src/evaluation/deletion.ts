@@ -1,7 +1,7 @@
 /** The deletion metric: a relevance order against random orders, as one normalised area per example. */
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { RequestOptions, withModelRequest } from '../execution/model-request.js';
+import { RequestOptions, withModelRequest } from '../session/model-request.js';
 import { HeatmapsLike, heatmapRows } from './pixel-flipping.js';
 import { positionLayout } from './flip-order.js';
 import { CurveOptions, CurveSummary, perturbationCurves } from './perturbation-curves.js';

@@ -5,7 +5,7 @@
  */
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { RequestOptions, withModelRequest } from '../execution/model-request.js';
+import { RequestOptions, withModelRequest } from '../session/model-request.js';
 import { argumentError } from '../util/errors.js';
 import type { OptionSpec } from '../util/option-spec.js';
 import { isAttributionMethodName, attributionMethodNames } from '../attribution/registry.js';

@@ -1,7 +1,7 @@
 /** Faithfulness correlation (Bhatt et al. 2020): do the relevance sums of random subsets predict the score drops? */
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { RequestOptions, withModelRequest, type ModelRequest } from '../execution/model-request.js';
+import { RequestOptions, withModelRequest, type ModelRequest } from '../session/model-request.js';
 import { argumentError } from '../util/errors.js';
 import { createRng, sampleWithoutReplacement } from '../util/rng.js';
 import { AttributionsLike, attributionRows } from './attribution-rows.js';

@@ -6,7 +6,7 @@
  * order, so no row depends on another chunk and
  * the scores do not depend on the chunk size. Step 0 (the clean inputs) is not evaluated: the caller knows it.
  */
-import type { ModelRequest } from '../execution/model-request.js';
+import type { ModelRequest } from '../session/model-request.js';
 import { runRowTasks } from '../parallel/run-row-tasks.js';
 import { taskChunks } from '../parallel/task-chunks.js';
 import '../parallel/forward-task.js';
@@ -83,6 +83,7 @@ export async function flipRows(
   await runRowTasks(
     {
       model,
+      session: request.session,
       outputIndex,
       scores: scoreKind,
       execution,

@@ -1,7 +1,7 @@
 /** Infidelity (Yeh et al. 2019) as Captum defines it: how well attributions·perturbation predicts the score change. */
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { RequestOptions, withModelRequest, type ModelRequest } from '../execution/model-request.js';
+import { RequestOptions, withModelRequest, type ModelRequest } from '../session/model-request.js';
 import { argumentError, described } from '../util/errors.js';
 import { createRng } from '../util/rng.js';
 import { AttributionsLike, attributionRows } from './attribution-rows.js';

@@ -1,7 +1,7 @@
 /** Runs an attribution method (by registry name or as a function) for fixed targets and returns plain rows. */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel } from '../execution/explainable-model.js';
-import type { ModelRequest } from '../execution/model-request.js';
+import type { ModelRequest } from '../session/model-request.js';
 import { argumentError } from '../util/errors.js';
 import { attributionMethodNames, attributionMethods, isAttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionMethod } from '../attribution/types.js';
@@ -41,7 +41,8 @@ export async function methodRows(
   seed: number,
   methodOptions: Record<string, unknown> = {},
 ): Promise<MethodRows> {
-  const result = await method(model, x, {
+  // The request's session (its engine and pool) for the request's model; a model copy gets its own default session.
+  const result = await method(model === request.model ? request.session : model, x, {
     ...methodOptions,
     target: [...targets],
     output: request.outputIndex,

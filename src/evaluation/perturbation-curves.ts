@@ -5,7 +5,7 @@
  * explanation's curve and every random curve remove the same thing and differ only in the order. Scores are
  * normalised between the input with every position removed (0) and the original input (1).
  */
-import type { ModelRequest } from '../execution/model-request.js';
+import type { ModelRequest } from '../session/model-request.js';
 import { createRng } from '../util/rng.js';
 import { PositionLayout, positionLayout, randomOrder, relevanceOrder } from './flip-order.js';
 import { flipSchedule } from './pixel-flipping.js';

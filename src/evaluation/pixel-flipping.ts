@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelInput, ScoreKind } from '../execution/explainable-model.js';
 import { argumentError, described } from '../util/errors.js';
 import type { InputLike, NestedArray } from '../execution/inputs.js';
-import { ModelRequest, RequestOptions, withModelRequest } from '../execution/model-request.js';
+import { ModelRequest, RequestOptions, withModelRequest } from '../session/model-request.js';
 import { createRng } from '../util/rng.js';
 import { FlipPlan, FlipSetup, flipRows } from './flip-rows.js';
 import { FlipOrder, PositionLayout, flipOrders, positionLayout, randomOrder, relevanceOrder } from './flip-order.js';

@@ -1,7 +1,7 @@
 /** The random-logit test (Sixt et al. 2020): is the explanation of the predicted class different from another class's? */
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { RequestOptions, withModelRequest, type ModelRequest } from '../execution/model-request.js';
+import { RequestOptions, withModelRequest, type ModelRequest } from '../session/model-request.js';
 import { argumentError } from '../util/errors.js';
 import { createRng } from '../util/rng.js';
 import { positionLayout } from './flip-order.js';

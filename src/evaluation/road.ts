@@ -1,7 +1,7 @@
 /** ROAD (remove and debias): removal by noisy linear imputation instead of a constant, against random orders. */
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { RequestOptions, withModelRequest, type ModelRequest } from '../execution/model-request.js';
+import { RequestOptions, withModelRequest, type ModelRequest } from '../session/model-request.js';
 import { argumentError } from '../util/errors.js';
 import { createRng } from '../util/rng.js';
 import { HeatmapsLike, heatmapRows } from './pixel-flipping.js';

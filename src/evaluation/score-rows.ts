@@ -4,7 +4,7 @@
  * flipping evaluates its steps, shared by every perturbation metric. Rows are produced lazily per chunk, so memory
  * stays bounded, and the chunks do not depend on the number of workers, so neither do the scores.
  */
-import type { ModelRequest } from '../execution/model-request.js';
+import type { ModelRequest } from '../session/model-request.js';
 import { runRowTasks } from '../parallel/run-row-tasks.js';
 import { taskChunks } from '../parallel/task-chunks.js';
 import '../parallel/forward-task.js';
@@ -39,6 +39,7 @@ export async function scoreRows(
   await runRowTasks(
     {
       model: request.model,
+      session: request.session,
       outputIndex: request.outputIndex,
       scores: request.scores,
       execution: request.execution,

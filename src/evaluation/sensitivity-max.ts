@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { RequestOptions, withModelRequest, type ModelRequest } from '../execution/model-request.js';
+import { RequestOptions, withModelRequest, type ModelRequest } from '../session/model-request.js';
 import { argumentError, described } from '../util/errors.js';
 import { createRng } from '../util/rng.js';
 import { MethodChoice, methodFunction, methodRows } from './method-attributions.js';

@@ -63,16 +63,12 @@ interface Linked {
   outboundNodes: { outboundLayer: tf.layers.Layer }[];
 }
 
-/** The pairs of each model seen (the structure of a model never changes; no tensors are held). */
-const pairsByModel = new WeakMap<tf.LayersModel, Map<tf.layers.Layer, tf.layers.Layer>>();
-
 /**
  * Convolutions (linear activation) followed directly by a batch norm over the channel axis where the batch norm reads
- * only the convolution and the convolution feeds only the batch norm: conv → batch norm.
+ * only the convolution and the convolution feeds only the batch norm: conv → batch norm. Computed on each call (a walk
+ * over the layers); a pass takes them from its kernel cache when it has one.
  */
 export function foldablePairs(model: tf.LayersModel): Map<tf.layers.Layer, tf.layers.Layer> {
-  const known = pairsByModel.get(model);
-  if (known !== undefined) return new Map(known);
   const layers = leafLayers(model);
   const pairs = new Map<tf.layers.Layer, tf.layers.Layer>();
   layers.forEach((layer, i) => {
@@ -90,6 +86,5 @@ export function foldablePairs(model: tf.LayersModel): Map<tf.layers.Layer, tf.la
     )
       pairs.set(layer, next);
   });
-  pairsByModel.set(model, pairs);
-  return new Map(pairs);
+  return pairs;
 }

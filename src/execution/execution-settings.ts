@@ -58,7 +58,7 @@ export interface FastPaths {
 /** Names of the fast-path switches. */
 export const FAST_PATH_NAMES = ['foldBatchNorm', 'maxPoolGradient', 'kernelCache'] as const;
 
-/** Engines that run a call's work (see src/execution/compute-backend.ts). */
+/** Engines that run a call's work (see the engine registry, src/session/engines.ts). */
 export const COMPUTE_BACKENDS = ['tfjs', 'onnx'] as const;
 
 /** An engine: `'tfjs'` (TensorFlow.js, everywhere) or `'onnx'` (ONNX Runtime's native CPU kernels, Node only). */
@@ -97,8 +97,8 @@ export interface ExecutionSettings {
   /** Kernel-level fast paths (default: all on). */
   fastPaths?: FastPaths;
   /**
-   * Where the call's row tasks run (default `'tfjs'`). Set by the request frame from the `backend` option once the
-   * model is ready for it; `'onnx'` sends the tasks its runner accepts to onnxruntime-node (Node only).
+   * Where the call's row tasks run (default `'tfjs'`). Set by the request frame to the engine its session resolved for
+   * the call; `'onnx'` sends the tasks the session's runner accepts to ONNX Runtime.
    */
   backend?: ComputeBackend;
   /** Records which engine ran each pass of the call (set by the request frame; never crosses threads). */

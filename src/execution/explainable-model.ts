@@ -18,8 +18,21 @@ import { passFolds, resolveFastPaths } from './fast-paths.js';
 /** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
 export type ScoreFunction = (x: tf.Tensor) => tf.Tensor;
 
-/** Anything the attribution methods accept as a model. */
-export type ModelInput = ExplainableModel | tf.LayersModel | ScoreFunction;
+/**
+ * A session as the adapter sees it (see `openSession` in src/session): an opened model. Methods accept one wherever
+ * they accept a model and run on its model, with its engine, worker pool and kernel cache.
+ */
+export interface SessionHandle {
+  /** The model the session runs. */
+  readonly model: ExplainableModel;
+  /** Whether the session was disposed. */
+  readonly isDisposed: boolean;
+  /** Throws the one-line error of a call on a disposed session. */
+  checkOpen(functionName: string): void;
+}
+
+/** Anything the attribution methods accept as a model: a model, or a session opened on one. */
+export type ModelInput = ExplainableModel | tf.LayersModel | ScoreFunction | SessionHandle;
 
 /** Which scores are explained: pre-softmax logits (default) or softmax probabilities. */
 export type ScoreKind = 'logits' | 'probabilities';
@@ -98,8 +111,10 @@ export class ExplainableModel {
   private kernelCache: KernelCache | null = null;
   /** Calls using a per-call kernel cache right now (it is freed when the last ends); -1 for a kept cache. */
   private kernelCacheUsers = 0;
-  /** Called once by {@link dispose} (e.g. to stop the model's worker pool). */
-  private readonly disposeListeners: (() => void)[] = [];
+  /** Called once by {@link dispose} (the model's sessions close). */
+  private readonly disposeListeners = new Set<() => void>();
+  /** The session calls given this model itself share (see {@link defaultSession}). */
+  private session: { readonly isDisposed: boolean } | undefined;
   private rowsPerCall: number | undefined;
 
   private constructor(
@@ -165,7 +180,10 @@ export class ExplainableModel {
   }
 
   /** Wraps a tfjs LayersModel or a score function; an ExplainableModel is returned as is. */
-  static from(model: ModelInput, options: ExplainableModelOptions = {}): ExplainableModel {
+  static from(
+    model: ExplainableModel | tf.LayersModel | ScoreFunction,
+    options: ExplainableModelOptions = {},
+  ): ExplainableModel {
     if (model instanceof ExplainableModel) return model;
     if (model instanceof tf.LayersModel) return new ExplainableModel(model, null, options);
     if (typeof model === 'function') return new ExplainableModel(null, model, options);
@@ -387,9 +405,22 @@ export class ExplainableModel {
     };
   }
 
-  /** Registers `listener` to run when the model is disposed (resources kept per model, such as its worker pool). */
-  onDispose(listener: () => void): void {
-    this.disposeListeners.push(listener);
+  /**
+   * Registers `listener` to run when the model is disposed (a session opened on it closes). Returns the function that
+   * removes it again.
+   */
+  onDispose(listener: () => void): () => void {
+    this.disposeListeners.add(listener);
+    return () => void this.disposeListeners.delete(listener);
+  }
+
+  /**
+   * The session calls given this model itself share, made by `open` on first use (and again if it was disposed);
+   * disposed with the model. Use `defaultSession(model)` (src/session), which knows how to open one.
+   */
+  defaultSession<S extends { readonly isDisposed: boolean }>(open: () => S): S {
+    if (this.session === undefined || this.session.isDisposed) this.session = open();
+    return this.session as S;
   }
 
   /**
@@ -397,7 +428,10 @@ export class ExplainableModel {
    * kernel cache). The model cannot be used afterwards.
    */
   dispose(): void {
-    for (const listener of this.disposeListeners.splice(0)) listener();
+    const listeners = [...this.disposeListeners];
+    this.disposeListeners.clear();
+    this.session = undefined;
+    for (const listener of listeners) listener();
     this.kernelCache?.dispose();
     this.kernelCache = null;
     if (this.layersModel === null) return;
@@ -424,7 +458,7 @@ export class ExplainableModel {
 /** The executor's state for one pass of `model` under `execution`. */
 function passState(execution: ExecutionSettings, model: tf.LayersModel, kernels: KernelCache | null): PassState {
   const fastPaths = resolveFastPaths('run', execution.fastPaths);
-  const folds = passFolds(model, execution, fastPaths);
+  const folds = passFolds(model, execution, fastPaths, kernels?.pairs);
   return {
     rules: execution.rules,
     dropoutKeep: dropoutKeepMasks(execution.dropout),
@@ -437,10 +471,27 @@ function passState(execution: ExecutionSettings, model: tf.LayersModel, kernels:
   };
 }
 
-/** Wraps any accepted model (see {@link ModelInput}). */
+/** Whether `value` is a session (see {@link SessionHandle}). */
+export function isSessionHandle(value: unknown): value is SessionHandle {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as SessionHandle).model instanceof ExplainableModel &&
+    typeof (value as SessionHandle).checkOpen === 'function'
+  );
+}
+
+/**
+ * Wraps any accepted model (see {@link ModelInput}); a session gives its model.
+ * @throws WingbeatsError INVALID_ARGUMENT for a disposed session or something that is no model.
+ */
 export function asExplainableModel(model: ModelInput, functionName = 'explain'): ExplainableModel {
   if (model instanceof ExplainableModel || model instanceof tf.LayersModel || typeof model === 'function')
     return ExplainableModel.from(model);
+  if (isSessionHandle(model)) {
+    model.checkOpen(functionName);
+    return model.model;
+  }
   throw argumentError(
     functionName,
     'model',

@@ -39,15 +39,17 @@ export function resolveFastPaths(functionName: string, fastPaths: unknown): Requ
 /**
  * The conv → batch norm pairs a pass folds: none when `foldBatchNorm` is off; otherwise the model's foldable pairs
  * except those a rule or the layer hook of the pass addresses (rules on either layer's class or on the linear
- * activation, a hook on either layer), which must see the unfolded layers.
+ * activation, a hook on either layer), which must see the unfolded layers. `known`: the model's foldable pairs when
+ * already at hand (a kernel cache's), else they are found.
  */
 export function passFolds(
   model: tf.LayersModel,
   execution: ExecutionSettings,
   fastPaths: Required<FastPaths>,
+  known?: ReadonlyMap<tf.layers.Layer, tf.layers.Layer>,
 ): Map<tf.layers.Layer, tf.layers.Layer> {
   if (!fastPaths.foldBatchNorm) return new Map();
-  const pairs = foldablePairs(model);
+  const pairs = new Map(known ?? foldablePairs(model));
   const rules = execution.rules;
   const hooked = execution.layerHook?.layer;
   const linearRule = ruleForActivation(rules, 'linear') !== undefined;

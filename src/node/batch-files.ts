@@ -77,9 +77,10 @@ function withResumeKey(files: readonly OutputFile[], resumeKey: string, produced
   });
 }
 
-/** The settings that change a result (everything but where it goes and the callbacks). */
+/** The settings that change a result (everything but where it goes, the callbacks and the session it runs in). */
 function keyedSettings(settings: BatchFilesSettings): Record<string, unknown> {
   const {
+    session: _session,
     onFile: _onFile,
     onLog: _onLog,
     onItems: _onItems,

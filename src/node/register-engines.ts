@@ -4,7 +4,8 @@
  * `wingbeats-xai/node` and, in Node, the main entry `wingbeats-xai` import it.
  */
 import { useWorkerThreads } from './parallel/thread-pool.js';
-import { useOnnxBackend } from './onnx/onnx-backend.js';
+import { registerEngine } from '../session/engines.js';
+import { onnxEngine } from './onnx/onnx-backend.js';
 
 useWorkerThreads();
-useOnnxBackend();
+registerEngine('onnx', onnxEngine);

@@ -3,11 +3,23 @@
  * {@link predictScores}, which the request frame uses for the predictions of every entry point.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel } from '../execution/explainable-model.js';
-import { ForwardRequest, setRequestForward } from '../execution/request-forward.js';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { ExecutionSettings } from '../execution/execution-settings.js';
 import { RowTask, RowTaskContext, TaskArray, registerRowTaskKind, taskTensor, tidyArray } from './row-task.js';
 import { runRowChunks } from './run-row-chunks.js';
-import { jobSettings } from './run-row-tasks.js';
+import { type JobSession, jobSettings } from './run-row-tasks.js';
+
+/** What a forward pass asks for: scores of one head for a batch. */
+export interface ForwardRequest {
+  outputIndex: number;
+  scores: ScoreKind;
+  batchSize: number;
+  execution: ExecutionSettings;
+  /** Worker threads the call may use (see `RequestOptions.workers`; `undefined`: the default). */
+  workers?: number;
+  /** The session whose worker pool and engine the rows may use (`undefined`: the calling thread, TensorFlow.js). */
+  session: JobSession | undefined;
+}
 
 /** Executor of `'scores'`: `arrays.rows` → `[rows, classes]` scores of the task's head under its settings. */
 export function scoresTask(task: RowTask, { model, execution }: RowTaskContext): TaskArray {
@@ -19,7 +31,7 @@ export function scoresTask(task: RowTask, { model, execution }: RowTaskContext):
 registerRowTaskKind('scores', scoresTask);
 
 /**
- * Scores of one head for a batch, with the rows shared out to the model's worker pool (see `runRowTasks` for when
+ * Scores of one head for a batch, with the rows shared out to the session's worker pool or engine (see `runRowTasks` for when
  * the pool is used). The rows are cut by `taskChunks(batch, batchSize)` whatever `workers` is, so the numbers are the
  * same for any number of workers. Returns `[batch, classes]`, owned by the caller.
  * @example const scores = await predictScores(model, x, { outputIndex: 0, scores: 'logits', batchSize: 64, execution: {}, workers: 2 });
@@ -33,5 +45,3 @@ export async function predictScores(
     workers: request.workers,
   })) as tf.Tensor2D;
 }
-
-setRequestForward(predictScores);

@@ -1,7 +1,7 @@
 /**
  * Model snapshots: everything another thread needs to rebuild the same {@link ExplainableModel} — the layers
  * topology, the weights as plain (transferable) ArrayBuffers and the adapter's metadata (heads, labels, softmax flags,
- * input shape). Made once per model and cached; the worker pools ship it to every worker.
+ * input shape). Made once per session (see {@link SnapshotCache}); the worker pools ship it to every worker.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ExplainableModel } from '../execution/explainable-model.js';
@@ -31,13 +31,34 @@ export interface ModelSnapshot {
   softmaxOutputs: boolean[];
 }
 
-interface CachedSnapshot {
-  snapshot: ModelSnapshot | null;
+/**
+ * The snapshot of one model, made on first use and kept until the model's weights change (a weight assigned since —
+ * e.g. the sanity check's randomisation of a copy — makes a new snapshot with a new id, so a stale pool is never
+ * used). Held by the session's `ModelWorkers`, never in a table keyed by models.
+ */
+export class SnapshotCache {
+  private snapshot: ModelSnapshot | null | undefined;
   /** The weight variables' data ids when it was made (`Variable.assign` gives a variable a new one). */
-  dataIds: unknown[];
+  private dataIds: unknown[] = [];
+
+  constructor(private readonly model: ExplainableModel) {}
+
+  /** The current snapshot; `null` for a function model or a topology that cannot be serialised. */
+  current(): ModelSnapshot | null {
+    const dataIds = weightDataIds(this.model);
+    if (this.snapshot !== undefined && this.dataIds.every((id, i) => id === dataIds[i])) return this.snapshot;
+    this.snapshot = modelSnapshot(this.model);
+    this.dataIds = dataIds;
+    return this.snapshot;
+  }
+
+  /** Drops the kept snapshot (its weight copies). */
+  clear(): void {
+    this.snapshot = undefined;
+    this.dataIds = [];
+  }
 }
 
-const snapshots = new WeakMap<ExplainableModel, CachedSnapshot>();
 let nextId = 0;
 
 function weightDataIds(model: ExplainableModel): unknown[] {
@@ -45,18 +66,11 @@ function weightDataIds(model: ExplainableModel): unknown[] {
 }
 
 /**
- * The snapshot of a LayersModel-backed model, made on first use and cached until the model's weights change (a weight
- * assigned since — e.g. the sanity check's randomisation of a copy — makes a new snapshot with a new id, and the
- * model's pool is replaced). Returns `null` for a function model or a model whose topology cannot be serialised —
- * such models always run in the calling thread.
+ * A new snapshot of a LayersModel-backed model (weights copied now, a new id). Returns `null` for a function model or
+ * a model whose topology cannot be serialised — such models always run in the calling thread.
  */
 export function modelSnapshot(model: ExplainableModel): ModelSnapshot | null {
-  const cached = snapshots.get(model);
-  const dataIds = weightDataIds(model);
-  if (cached !== undefined && cached.dataIds.every((id, i) => id === dataIds[i])) return cached.snapshot;
-  const snapshot = makeSnapshot(model);
-  snapshots.set(model, { snapshot, dataIds });
-  return snapshot;
+  return makeSnapshot(model);
 }
 
 function makeSnapshot(model: ExplainableModel): ModelSnapshot | null {

@@ -11,7 +11,7 @@ import { taskChunks } from './task-chunks.js';
  * @example const scores = await runRowChunks(jobSettings(request), x, 64, 'scores', () => ({}), { workers: 2 });
  */
 export async function runRowChunks(
-  job: Pick<RowJob, 'model' | 'outputIndex' | 'scores' | 'execution'>,
+  job: Pick<RowJob, 'model' | 'session' | 'outputIndex' | 'scores' | 'execution'>,
   x: tf.Tensor,
   batchSize: number,
   kind: string,

@@ -6,13 +6,23 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
-import type { ExecutionSettings } from '../execution/execution-settings.js';
+import type { ComputeBackend, ExecutionSettings } from '../execution/execution-settings.js';
 import { WingbeatsError } from '../util/errors.js';
-import { modelSnapshot } from './model-snapshot.js';
 import { RowResult, RowTask, executeRowTask } from './row-task.js';
 import { serializeExecution } from './serial-execution.js';
-import { type TaskAccelerator, taskAccelerator } from './task-accelerator.js';
-import { acquirePool, defaultWorkerCount, poolStartMs, runningPool, workerPlatform } from './worker-pool.js';
+import type { TaskAccelerator } from './task-accelerator.js';
+import { type ModelWorkers, defaultWorkerCount, poolStartMs, workerPlatform } from './worker-pool.js';
+
+/**
+ * What a job may run on besides the calling thread: the worker pool and the engine runners of its session (a
+ * `Session` is one). A job without one runs every task in the calling thread on TensorFlow.js.
+ */
+export interface JobSession {
+  /** The session's worker pool. */
+  readonly workerPool: ModelWorkers;
+  /** The runner the session resolved for engine `backend` with `threads` threads, if it has one. */
+  accelerator(backend: ComputeBackend, threads: number | undefined): TaskAccelerator | undefined;
+}
 
 /** A task as its producer makes it: the head, scores and execution settings are the job's (see {@link RowJob}). */
 export type RowTaskInput = Omit<RowTask, 'outputIndex' | 'scores' | 'execution'>;
@@ -20,6 +30,8 @@ export type RowTaskInput = Omit<RowTask, 'outputIndex' | 'scores' | 'execution'>
 /** A job: its model, head, scores and execution settings, how many tasks it has, and where the results go. */
 export interface RowJob {
   model: ExplainableModel;
+  /** The session whose worker pool and engine the job may use (absent: the calling thread, TensorFlow.js). */
+  session: JobSession | undefined;
   outputIndex: number;
   scores: ScoreKind;
   execution: ExecutionSettings;
@@ -34,12 +46,14 @@ export interface RowJob {
 /** The model, head, scores and execution settings of a job, taken from a request or a method's context. */
 export function jobSettings(request: {
   model: ExplainableModel;
+  session: JobSession | undefined;
   outputIndex: number;
   scores: ScoreKind;
   execution?: ExecutionSettings;
-}): Pick<RowJob, 'model' | 'outputIndex' | 'scores' | 'execution'> {
+}): Pick<RowJob, 'model' | 'session' | 'outputIndex' | 'scores' | 'execution'> {
   return {
     model: request.model,
+    session: request.session,
     outputIndex: request.outputIndex,
     scores: request.scores,
     execution: request.execution ?? {},
@@ -79,8 +93,9 @@ export const ACCELERATED_IN_FLIGHT = 3;
  * unregistered rule). Otherwise, when the model's pool is already running, every task goes to the pool; when it is
  * not, the first task runs in the calling thread and is timed, and the pool is started only if the remaining tasks
  * are expected to take longer, spread over the workers, than starting the pool (`poolStartMs()`: the platform's
- * estimate), so small jobs never pay for starting workers. When `job.execution.backend` names a task accelerator set
- * for the model (see `setTaskAccelerator`) and it accepts the first task, every task goes to it instead (a task it
+ * estimate), so small jobs never pay for starting workers. The pool is the session's (`job.session`; without a
+ * session every task runs in the calling thread). When `job.execution.backend` names an engine whose runner the
+ * session resolved (see `registerEngine`) and it accepts the first task, every task goes to it instead (a task it
  * refuses runs in the calling thread), ≤ {@link ACCELERATED_IN_FLIGHT} at a time, consumed in order.
  *
  * @throws WingbeatsError ABORTED when `signal` fires; WORKER_FAILED when a worker crashes; whatever a task throws.
@@ -99,7 +114,11 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
   const iterator = job.tasks[Symbol.iterator]();
   const report: RowJobReport = { inline: 0, pooled: 0 };
   const backend = tf.getBackend();
-  const accelerator = serial === undefined ? undefined : taskAccelerator(job.model, job.execution.backend);
+  const engine = job.execution.backend;
+  const accelerator =
+    serial === undefined || engine === undefined || engine === 'tfjs'
+      ? undefined
+      : job.session?.accelerator(engine, options.workers);
   if (accelerator !== undefined) {
     const first = iterator.next();
     if (first.done === true) return report;
@@ -127,7 +146,9 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
     while (runInline());
     return report;
   };
+  const pools = job.session?.workerPool;
   const eligible =
+    pools !== undefined &&
     workers > 1 &&
     job.taskCount > 1 &&
     serial !== undefined &&
@@ -135,16 +156,13 @@ export async function runRowTasks(job: RowJob, options: RowTaskOptions = {}): Pr
     job.model.layersModel !== null;
   if (!eligible) return inlineRest();
   // A running pool is used at once, unless the model's weights changed since it started (then it is replaced).
-  let pool = runningPool(job.model, 1, backend);
-  if (pool !== undefined && runningPool(job.model, 1, backend, modelSnapshot(job.model)?.id) === undefined)
-    pool = undefined;
+  let pool = pools.running(1, backend, true);
   if (pool === undefined) {
     const started = performance.now();
     if (!runInline()) return report;
     const expected = (performance.now() - started) * (job.taskCount - 1);
     if (expected / workers < poolStartMs()) return inlineRest();
-    const snapshot = modelSnapshot(job.model);
-    pool = snapshot === null ? undefined : acquirePool(job.model, snapshot, workers, backend);
+    pool = pools.acquire(workers, backend);
     if (pool === undefined) return inlineRest();
   }
   await runOrdered(

@@ -23,7 +23,7 @@ interface Slot {
 /**
  * The Web Worker platform: pools of module workers running `workerUrl` (a bundle that imports the task kinds and
  * calls `servePoolWorker`), with the wasm files at `wasmPaths` (an absolute URL prefix).
- * @example setWorkerPlatform(webWorkerPlatform(new URL('./pool-worker.js', import.meta.url), new URL('./wasm/', location.href).href));
+ * @example registerWorkerPlatform(webWorkerPlatform(new URL('./pool-worker.js', import.meta.url), new URL('./wasm/', location.href).href));
  */
 export function webWorkerPlatform(workerUrl: string | URL, wasmPaths?: string, cores?: number): WorkerPlatform {
   return {

@@ -1,10 +1,11 @@
 /**
  * Worker pools, seen from the universal library: an interface, a factory that the platform registers (`src/node.ts`
- * registers the worker-thread pool; the web page its Web Worker pool), and one pool per model, started lazily,
- * reused across calls and closed with the model. Without a factory every job runs in the calling thread.
+ * registers the worker-thread pool; the web page its Web Worker pool), and {@link ModelWorkers}, the pool of one
+ * model that a session owns (started lazily, reused across the session's calls, closed with it). Without a factory
+ * every job runs in the calling thread.
  */
 import type { ExplainableModel } from '../execution/explainable-model.js';
-import type { ModelSnapshot } from './model-snapshot.js';
+import { SnapshotCache, type ModelSnapshot } from './model-snapshot.js';
 import type { RowResult, RowTask } from './row-task.js';
 
 /** Threads that each hold their own TensorFlow.js engine and a copy of one model, running {@link RowTask}s. */
@@ -53,8 +54,9 @@ let platform: WorkerPlatform | null = null;
 /**
  * Registers (or, with `null`, removes) the platform's worker pools. `wingbeats-xai/node` registers worker threads on
  * import; the web page registers Web Workers. Without one, `workers` has no effect: every job runs in the caller.
+ * @example registerWorkerPlatform(webWorkerPlatform(workerUrl, wasmUrl));
  */
-export function setWorkerPlatform(next: WorkerPlatform | null): void {
+export function registerWorkerPlatform(next: WorkerPlatform | null): void {
   platform = next;
 }
 
@@ -68,65 +70,65 @@ export function defaultWorkerCount(): number {
   return Math.max(1, platform?.cores ?? 1);
 }
 
-interface PoolEntry {
-  pool: WorkerPool;
-  snapshotId: number;
-  backend: string;
-}
-
-const pools = new WeakMap<ExplainableModel, PoolEntry>();
-const watched = new WeakSet<ExplainableModel>();
-
 /**
- * The pool running for `model` (of at least `size` workers, on `backend`, holding the weights of snapshot
- * `snapshotId`, when given), if one is running.
+ * The worker pool of one model, as a session holds it: the model's snapshot (made on first use, remade when a weight
+ * was assigned since) and the pool started from it, reused across calls, replaced when it is smaller, on another
+ * TensorFlow.js backend or holds older weights, and stopped by {@link close}. Nothing is kept anywhere else: the
+ * session that owns this object owns the threads.
  */
-export function runningPool(
-  model: ExplainableModel,
-  size = 1,
-  backend?: string,
-  snapshotId?: number,
-): WorkerPool | undefined {
-  const entry = pools.get(model);
-  if (
-    entry === undefined ||
-    entry.pool.size < size ||
-    (backend !== undefined && entry.backend !== backend) ||
-    (snapshotId !== undefined && entry.snapshotId !== snapshotId)
-  )
-    return undefined;
-  return entry.pool;
-}
+export class ModelWorkers {
+  private entry: { pool: WorkerPool; snapshotId: number; backend: string } | undefined;
+  private readonly snapshots: SnapshotCache;
+  private closed = false;
 
-/**
- * The pool of `model`, started when none runs (or the running one is smaller, on another backend or holds older
- * weights: it is replaced).
- * Returns `undefined` without a registered platform. The pool is closed by `model.dispose()` or {@link closeWorkerPool}.
- */
-export function acquirePool(
-  model: ExplainableModel,
-  snapshot: ModelSnapshot,
-  size: number,
-  backend: string,
-): WorkerPool | undefined {
-  if (platform === null) return undefined;
-  const running = runningPool(model, size, backend, snapshot.id);
-  if (running !== undefined) return running;
-  const old = pools.get(model);
-  if (old !== undefined) void old.pool.close();
-  const pool = platform.createPool(snapshot, size, backend);
-  pools.set(model, { pool, snapshotId: snapshot.id, backend });
-  if (!watched.has(model)) {
-    watched.add(model);
-    model.onDispose(() => void closeWorkerPool(model));
+  constructor(readonly model: ExplainableModel) {
+    this.snapshots = new SnapshotCache(model);
   }
-  return pool;
-}
 
-/** Stops the workers of `model`'s pool, if one runs (the next job that wants one starts a new pool). */
-export async function closeWorkerPool(model: ExplainableModel): Promise<void> {
-  const entry = pools.get(model);
-  if (entry === undefined) return;
-  pools.delete(model);
-  await entry.pool.close();
+  /** The model's snapshot (cached until a weight changes), or null for models that cannot cross threads. */
+  snapshot(): ModelSnapshot | null {
+    return this.snapshots.current();
+  }
+
+  /**
+   * The running pool (of at least `size` workers, on `backend`, holding the current weights when `current` is true),
+   * if one is running.
+   */
+  running(size = 1, backend?: string, current = false): WorkerPool | undefined {
+    const entry = this.entry;
+    if (
+      entry === undefined ||
+      entry.pool.size < size ||
+      (backend !== undefined && entry.backend !== backend) ||
+      (current && entry.snapshotId !== this.snapshot()?.id)
+    )
+      return undefined;
+    return entry.pool;
+  }
+
+  /**
+   * The pool, started when none runs (or the running one is smaller, on another backend or holds older weights: it is
+   * replaced). Returns `undefined` without a registered platform, for a model that cannot be snapshotted, or after
+   * {@link close}.
+   */
+  acquire(size: number, backend: string): WorkerPool | undefined {
+    if (platform === null || this.closed) return undefined;
+    const running = this.running(size, backend, true);
+    if (running !== undefined) return running;
+    const snapshot = this.snapshot();
+    if (snapshot === null) return undefined;
+    if (this.entry !== undefined) void this.entry.pool.close();
+    const pool = platform.createPool(snapshot, size, backend);
+    this.entry = { pool, snapshotId: snapshot.id, backend };
+    return pool;
+  }
+
+  /** Stops the running pool, if any; the next job that wants one starts a new one unless `final`. Idempotent. */
+  async close(final = false): Promise<void> {
+    if (final) this.closed = true;
+    const entry = this.entry;
+    this.entry = undefined;
+    if (final) this.snapshots.clear();
+    await entry?.pool.close();
+  }
 }

@@ -4,7 +4,7 @@ import type { AttributionMethodName } from '../attribution/registry.js';
 import { compareWithRandom, type InputComparison } from '../evaluation/compare-with-random.js';
 import type { PixelStatistics } from '../evaluation/pixel-statistics.js';
 import { pixelFlippingSpec } from '../render/pixel-flipping-chart.js';
-import { requestOptions, type JobSettings } from './explain-items.js';
+import { requestOptions, type JobSettings, runsOn } from './explain-items.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { modelJson } from './result-json.js';
@@ -76,7 +76,7 @@ export async function evaluationJob(
   settings: EvaluationSettings,
 ): Promise<{ document: EvaluationDocument; files: OutputFile[] }> {
   const comparison = await withItemBatch(items, settings.baselines, (x, baseline) =>
-    compareWithRandom(model, x, {
+    compareWithRandom(runsOn(model, settings), x, {
       methodOptions: { ...settings.methodOptions, baseline },
       methods: settings.methods,
       randomSeeds: settings.randomSeeds,

@@ -1,6 +1,8 @@
 /** Runs one attribution method over input items and returns plain arrays per item. */
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { ExplainableModel, ModelInput, ScoreKind } from '../execution/explainable-model.js';
+import type { Session } from '../session/session.js';
+import { argumentError } from '../util/errors.js';
 import type { TargetOption } from '../execution/targets.js';
 import type { EngineChoice } from '../execution/execution-settings.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
@@ -20,6 +22,12 @@ export interface JobSettings {
   workers?: number;
   /** The engine (default `'auto'`; see `RequestOptions.engine`). */
   engine?: EngineChoice;
+  /**
+   * The session the job's library calls run in (one per model, opened by the front end: its engine, worker pool and
+   * kernel cache are shared by every call; `engine` and `workers` above still apply per call). Default: the model's
+   * default session.
+   */
+  session?: Session;
   /** The methods' own options (see the descriptors' specs), e.g. `{ steps: 64 }`; a `baseline` file name is ignored. */
   methodOptions?: Record<string, unknown>;
   /** Baseline values, one per item or one for all (integrated gradients), or undefined for zeros. */
@@ -36,6 +44,24 @@ export function requestOptions(
 ): Pick<JobSettings, 'target' | 'output' | 'scores' | 'batchSize' | 'workers' | 'engine' | 'onProgress'> {
   const { target, output, scores, batchSize, workers, engine, onProgress } = settings;
   return { target, output, scores, batchSize, workers, engine, onProgress };
+}
+
+/**
+ * What a job's library calls are given: the job's session when it has one (it must be opened on `model`), else the
+ * model itself (its default session).
+ * @throws WingbeatsError INVALID_ARGUMENT when the session was opened on another model.
+ */
+export function runsOn(model: ExplainableModel, settings: Pick<JobSettings, 'session'>): ModelInput {
+  const session = settings.session;
+  if (session === undefined) return model;
+  if (session.model !== model)
+    throw argumentError(
+      'job',
+      'session',
+      `a session opened on ${model.describe()}`,
+      `#one of ${session.model.describe()}`,
+    );
+  return session;
 }
 
 /** Settings of one explain run: the job settings and the method. */
@@ -96,10 +122,10 @@ export async function explainItems(
     const run =
       settings.contrast === undefined
         ? attributionMethods[settings.method].run
-        : (m: ExplainableModel, inputs: tf.Tensor, o: Record<string, unknown>) =>
+        : (m: ModelInput, inputs: tf.Tensor, o: Record<string, unknown>) =>
             contrastiveAttribution(settings.method, m, inputs, { ...o, contrast: settings.contrast as ContrastOption });
     const result: AttributionResult & { contrasts?: number[]; contrastNames?: (string | undefined)[] } = await run(
-      model,
+      runsOn(model, settings),
       x,
       {
         ...settings.methodOptions,

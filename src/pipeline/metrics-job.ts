@@ -9,7 +9,7 @@ import {
 } from '../evaluation/explanation-metrics.js';
 import type { PixelStatistics } from '../evaluation/pixel-statistics.js';
 import type { CurveSummary } from '../evaluation/perturbation-curves.js';
-import { requestOptions, type JobSettings } from './explain-items.js';
+import { requestOptions, type JobSettings, runsOn } from './explain-items.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { modelJson } from './result-json.js';
@@ -76,7 +76,7 @@ export async function metricsJob(
   settings: MetricsSettings,
 ): Promise<{ document: MetricsDocument; files: OutputFile[] }> {
   const result = await withItemBatch(items, settings.baselines, (x, baseline) =>
-    explanationMetricsOf(model, x, {
+    explanationMetricsOf(runsOn(model, settings), x, {
       methods: settings.methods,
       metrics: settings.metrics,
       methodOptions: { ...settings.methodOptions, baseline },

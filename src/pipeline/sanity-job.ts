@@ -3,7 +3,7 @@ import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
 import { sanityCheck, type SanityCurve } from '../evaluation/sanity-check.js';
 import { sanityCheckSpec } from '../render/sanity-chart.js';
-import { requestOptions, type JobSettings } from './explain-items.js';
+import { requestOptions, type JobSettings, runsOn } from './explain-items.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { modelJson } from './result-json.js';
@@ -36,7 +36,7 @@ export async function sanityJob(
 ): Promise<{ document: SanityDocument; files: OutputFile[] }> {
   const seed = settings.seed ?? 0;
   const check = await withItemBatch(items, settings.baselines, (x, baseline) =>
-    sanityCheck(model, x, {
+    sanityCheck(runsOn(model, settings), x, {
       methods: settings.methods,
       seed,
       methodOptions: { ...settings.methodOptions, baseline },

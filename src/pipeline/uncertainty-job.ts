@@ -10,7 +10,7 @@ import {
 import { quantileMaps, type QuantileMethod } from '../uncertainty/quantile-maps.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import type { Grid } from '../render/grid.js';
-import { requestOptions, type JobSettings } from './explain-items.js';
+import { requestOptions, type JobSettings, runsOn } from './explain-items.js';
 import { withItemBatch, type InputItem } from './input-sources.js';
 import { nestArray } from './json-values.js';
 import { jsonFile, type OutputFile } from './output-files.js';
@@ -150,7 +150,7 @@ export async function uncertaintyJob(
   // Signed methods keep their sign: quantiles of the attributions summed over channels, on a diverging scale.
   const maps = attributionMethods[settings.method].signed ? 'signed' : 'heatmap';
   const mc = await withItemBatch(items, settings.baselines, (x, baseline) =>
-    mcDropoutExplanations(model, x, {
+    mcDropoutExplanations(runsOn(model, settings), x, {
       methodOptions: { ...settings.methodOptions, baseline },
       method: settings.method,
       samples: settings.samples,

@@ -6,7 +6,7 @@
 import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
-import { withModelRequest } from '../execution/model-request.js';
+import { withModelRequest } from '../session/model-request.js';
 import { createRng } from '../util/rng.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { OptionSpec, checkOption } from '../util/option-spec.js';

@@ -4,7 +4,7 @@
  * and its explanation come from one thinned network.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelRequest } from '../execution/model-request.js';
+import type { ModelRequest } from '../session/model-request.js';
 import { disposeAttribution } from '../attribution/types.js';
 import type { AttributionMethod } from '../attribution/types.js';
 import type { SampleMapKind } from './mc-dropout-rows.js';
@@ -19,10 +19,10 @@ export async function mcDropoutNested(
   mapKind: SampleMapKind,
   reducer: SampleReducer,
 ): Promise<void> {
-  const { model, x, targets, outputIndex, batchSize } = request;
+  const { x, targets, outputIndex, batchSize } = request;
   for (const sampleSeed of sampleSeeds) {
     const execution = { ...request.execution, dropout: { seed: sampleSeed, fixedMasks: true } };
-    const result = await (method as AttributionMethod<Record<string, unknown>>)(model, x, {
+    const result = await (method as AttributionMethod<Record<string, unknown>>)(request.session, x, {
       ...methodOptions,
       target: targets,
       output: outputIndex,

@@ -6,7 +6,7 @@
  * handed to the reducer in sample order.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelRequest } from '../execution/model-request.js';
+import type { ModelRequest } from '../session/model-request.js';
 import {
   BatchRows,
   RowTask,
@@ -118,6 +118,7 @@ export async function mcDropoutRows(
   await runRowTasks(
     {
       model,
+      session: request.session,
       outputIndex,
       scores: scoreKind,
       execution: { ...request.execution, rules },

@@ -1,6 +1,7 @@
 /**
  * The architecture holds: no import cycles between files or folders of src/; Node-only modules only in src/node/ (and
- * the eslint rule that enforces it really fires); the public surface is the documented one.
+ * the eslint rule that enforces it really fires); the public surface is the documented one; no module-level state
+ * keyed by models and no set-hooks between folders (engine state lives in sessions, engines in one registry).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { ESLint } from 'eslint';
 import { repoRoot } from '../helpers.js';
 import { findCycle, folderOf, sourceFiles } from './source-imports.js';
+import { crossFolderSetHooks, moduleLevelModelTables } from './module-state.js';
 
 const files = sourceFiles(repoRoot);
 
@@ -100,4 +102,59 @@ test('src/index.ts exports exactly the names documented in docs/api.md', () => {
     [],
     'documented but not exported',
   );
+});
+
+/**
+ * Module-level tables keyed by models that are allowed (each needs a reason). Must stay empty: state that belongs to a
+ * model lives in its session (src/session/session.ts) or on the model object itself.
+ */
+const MODEL_TABLE_ALLOW_LIST: readonly string[] = [];
+
+test('no module-level state keyed by models: no WeakMap/WeakSet, no Map/Set keyed by a model, anywhere in src/', () => {
+  assert.equal(MODEL_TABLE_ALLOW_LIST.length, 0, 'the allow-list stays empty');
+  const offences = files.flatMap((f) =>
+    moduleLevelModelTables(readFileSync(path.join(repoRoot, f.file), 'utf8'))
+      .filter(() => !MODEL_TABLE_ALLOW_LIST.includes(f.file))
+      .map((line) => `${f.file}: ${line}`),
+  );
+  assert.deepEqual(offences, [], 'move the state into the session (openSession) or the model');
+});
+
+test('no set-hooks between folders: no set* function imported or re-exported by value across folders of src/', () => {
+  const offences = files.flatMap((f) =>
+    crossFolderSetHooks(f.file, readFileSync(path.join(repoRoot, f.file), 'utf8')).map((hook) => `${f.file}: ${hook}`),
+  );
+  assert.deepEqual(offences, [], 'pass the thing through the session, or register it in a registry (registerEngine)');
+});
+
+test('the two static checks fire on what they forbid and pass what they allow', () => {
+  const tables = [
+    'const pools = new WeakMap<ExplainableModel, Pool>();',
+    'export const seen = new WeakSet();',
+    'let byModel: Map<tf.LayersModel, number> = new Map();',
+    'const runners = new Map<Session, Runner>();',
+    '  const local = new WeakMap<object, number>();',
+    'const plans = new Map<number, Plan>();',
+    "const names = new Set(['a']);",
+  ].join('\n');
+  assert.deepEqual(
+    moduleLevelModelTables(tables),
+    [
+      'const pools = new WeakMap<ExplainableModel, Pool>();',
+      'export const seen = new WeakSet();',
+      'let byModel: Map<tf.LayersModel, number> = new Map();',
+      'const runners = new Map<Session, Runner>();',
+    ].map((line) => line.slice(0, line.indexOf('(') + 1)),
+  );
+  const hooks = [
+    "import { setRequestForward, predict } from '../execution/request-forward.js';",
+    "import { setLocal } from './local.js';",
+    "import type { setTyped } from '../x/y.js';",
+    "export { setWorkerPlatform as install } from '../parallel/worker-pool.js';",
+    "import { setupBackend } from '../execution/backend.js';",
+  ].join('\n');
+  assert.deepEqual(crossFolderSetHooks(path.join('src', 'attribution', 'probe.ts'), hooks), [
+    "setRequestForward from '../execution/request-forward.js'",
+    "setWorkerPlatform from '../parallel/worker-pool.js'",
+  ]);
 });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { useOnnxBackend } from '../../src/node.js';
+import { onnxEngine } from '../../src/node.js';
 import {
   ExplainableModel,
   gradients,
@@ -24,8 +24,8 @@ import {
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { lrp } from '../../src/attribution/lrp.js';
 import { guidedRelu } from '../../src/rules/guided-relu.js';
-import { taskAccelerator } from '../../src/parallel/task-accelerator.js';
-import { resolveComputeBackend, registerComputeBackend } from '../../src/execution/compute-backend.js';
+import { registerEngine } from '../../src/session/engines.js';
+import { defaultSession } from '../../src/session/session.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
@@ -45,8 +45,10 @@ before(useWasm);
 const warnings: string[] = [];
 let accelerated = 0;
 const originalRun = OnnxTaskRunner.prototype.run;
+const originalWarn = console.warn;
 before(() => {
-  useOnnxBackend({ warn: (line) => warnings.push(line) });
+  // The default sessions' fallback lines go to console.warn.
+  console.warn = (line: unknown) => void warnings.push(String(line));
   OnnxTaskRunner.prototype.run = function (this: OnnxTaskRunner, ...args: Parameters<typeof originalRun>) {
     accelerated++;
     return originalRun.apply(this, args);
@@ -54,7 +56,7 @@ before(() => {
 });
 after(() => {
   OnnxTaskRunner.prototype.run = originalRun;
-  useOnnxBackend();
+  console.warn = originalWarn;
 });
 
 type Method = (model: ExplainableModel, x: tf.Tensor, options: Record<string, unknown>) => Promise<AttributionResult>;
@@ -231,21 +233,24 @@ describe("backend: 'onnx'", () => {
     model.dispose();
   });
 
-  test('the runner is cached per model and thread count and dropped with the model', async () => {
+  test("the runner is kept per thread count in the model's default session and dropped with the model", async () => {
     const model = ExplainableModel.from(conv2dNet());
+    const session = defaultSession(model);
     const x = randomBatch([2, 6, 5, 2], 8);
     disposeAttribution(await saliency(model, x, { workers: 1, backend: 'onnx' }));
-    const first = taskAccelerator(model, 'onnx');
+    const first = session.accelerator('onnx', 1);
     assert.ok(first instanceof OnnxTaskRunner);
     disposeAttribution(await saliency(model, x, { workers: 1, backend: 'onnx' }));
-    assert.equal(taskAccelerator(model, 'onnx'), first);
+    assert.equal(session.accelerator('onnx', 1), first);
     disposeAttribution(await saliency(model, x, { workers: 2, backend: 'onnx' }));
-    const second = taskAccelerator(model, 'onnx');
+    const second = session.accelerator('onnx', 2);
+    assert.ok(second instanceof OnnxTaskRunner);
     assert.notEqual(second, first);
     disposeAttribution(await saliency(model, x, { workers: 1, backend: 'onnx' }));
-    assert.equal(taskAccelerator(model, 'onnx'), first, 'one runner per thread count, kept');
+    assert.equal(session.accelerator('onnx', 1), first, 'one runner per thread count, kept');
     model.dispose();
-    assert.equal(taskAccelerator(model, 'onnx'), undefined);
+    assert.ok(session.isDisposed);
+    assert.equal(session.accelerator('onnx', 1), undefined);
     x.dispose();
   });
 
@@ -316,14 +321,17 @@ describe("backend: 'onnx'", () => {
       saliency(model, x, { backend: 'torch' as never }),
       /^WingbeatsError: Argument 'backend' passed to 'saliency' must be 'auto', 'tfjs', 'onnx' but got 'torch'\.$/,
     );
-    registerComputeBackend('onnx', null);
+    registerEngine('onnx', null);
     try {
       await assert.rejects(
-        resolveComputeBackend('saliency', model, 'onnx', 1),
-        /Argument 'engine' passed to 'saliency' must be 'tfjs' or 'auto' here \('onnx' runs in Node only, after importing 'wingbeats-xai\/node'\) but got 'onnx'\./,
+        saliency(model, x, { engine: 'onnx' }),
+        /^WingbeatsError: Argument 'engine' passed to 'saliency' must be 'tfjs' or 'auto' here \('onnx' needs its engine registered: in Node, import 'wingbeats-xai\/node'\) but got 'onnx'\.$/,
       );
+      const result = await saliency(model, x, { engine: 'auto', workers: 1 });
+      assert.equal(result.engine, 'tfjs', "'auto' without an ONNX engine: TensorFlow.js, silently");
+      disposeAttribution(result);
     } finally {
-      useOnnxBackend({ warn: (line) => warnings.push(line) });
+      registerEngine('onnx', onnxEngine);
     }
     x.dispose();
     model.dispose();

@@ -15,7 +15,7 @@ import {
   occlusion,
   pixelFlipping,
   saliency,
-  setWorkerPlatform,
+  registerWorkerPlatform,
   smoothGrad,
   startWorkerPool,
   type AttributionResult,
@@ -38,7 +38,7 @@ before(async () => {
 after(() => {
   model1d.dispose();
   model2d.dispose();
-  setWorkerPlatform(null);
+  registerWorkerPlatform(null);
 });
 
 async function attributionNumbers(pending: Promise<AttributionResult>): Promise<number[]> {

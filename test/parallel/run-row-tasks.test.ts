@@ -17,17 +17,15 @@ import {
   rebuildModel,
   registerRowTaskKind,
   runRowTasks,
-  runningPool,
   saliency,
-  setWorkerPlatform,
-  closeWorkerPool,
-  acquirePool,
+  registerWorkerPlatform,
+  defaultSession,
   taskChunks,
   type RowTask,
   type RowResult,
   type WorkerPool,
 } from '../../src/index.js';
-import { startPoolForRest } from '../../src/parallel/start-worker-pool.js';
+import { startPoolForRest } from '../../src/session/start-worker-pool.js';
 import { conv1dNet, conv2dNet } from '../tiny-models.js';
 import { rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 
@@ -73,13 +71,13 @@ let model2d: ExplainableModel;
 
 before(async () => {
   await useWasm();
-  setWorkerPlatform(fakePlatform(log));
+  registerWorkerPlatform(fakePlatform(log));
   model1d = ExplainableModel.from(conv1dNet());
   model2d = ExplainableModel.from(conv2dNet());
 });
 
 after(() => {
-  setWorkerPlatform(null);
+  registerWorkerPlatform(null);
   model1d.dispose();
   model2d.dispose();
 });
@@ -92,6 +90,7 @@ registerRowTaskKind('test-throw', () => {
 function indexJob(model: ExplainableModel, count: number, seen: number[], kind = 'test-index') {
   return {
     model,
+    session: defaultSession(model),
     outputIndex: 0,
     scores: 'logits' as const,
     execution: {},
@@ -145,9 +144,9 @@ test('a small job runs inline and starts no pool; a running pool takes every tas
   const seen: number[] = [];
   const report = await runRowTasks(indexJob(model1d, 5, seen), { workers: 2 });
   assert.deepEqual(report, { inline: 5, pooled: 0 });
-  assert.equal(runningPool(model1d), undefined);
+  assert.equal(defaultSession(model1d).workerPool.running(), undefined);
   // Start the pool (as a server would, to warm it up), then every task goes to it.
-  acquirePool(model1d, modelSnapshot(model1d)!, 2, tf.getBackend());
+  defaultSession(model1d).workerPool.acquire(2, tf.getBackend());
   const seen2: number[] = [];
   log.maxInFlight = 0;
   const report2 = await runRowTasks(indexJob(model1d, 20, seen2), { workers: 2 });
@@ -221,13 +220,16 @@ for (const [name, method] of [
 }
 
 async function acquirePoolFor(model: ExplainableModel): Promise<void> {
-  if (runningPool(model, 2) === undefined) acquirePool(model, modelSnapshot(model)!, 2, tf.getBackend());
+  const pools = defaultSession(model).workerPool;
+  if (pools.running(2) === undefined) pools.acquire(2, tf.getBackend());
   await Promise.all(builds);
 }
 
-test('closeWorkerPool and dispose stop the pool', async () => {
-  await closeWorkerPool(model1d);
-  assert.equal(runningPool(model1d), undefined);
+test("closing the session's pool stops it; a job without a session runs inline", async () => {
+  await defaultSession(model1d).workerPool.close();
+  assert.equal(defaultSession(model1d).workerPool.running(), undefined);
+  const report = await runRowTasks({ ...indexJob(model1d, 20, []), session: undefined }, { workers: 2 });
+  assert.deepEqual(report, { inline: 20, pooled: 0 });
 });
 
 test('a bad workers value is refused in one line naming the argument, without leaks', async () => {
@@ -248,12 +250,20 @@ test('work of many small calls (a data set by chunks) starts the pool only when 
   const model = ExplainableModel.from(conv1dNet());
   try {
     const pools = log.pools;
-    assert.equal(await startPoolForRest(model, 1, 60_000, 100), false, 'one worker: never');
-    assert.equal(await startPoolForRest(model, 2, 10, 3), false, '30 ms of calls left: not worth starting');
+    assert.equal(await startPoolForRest(defaultSession(model), 1, 60_000, 100), false, 'one worker: never');
+    assert.equal(
+      await startPoolForRest(defaultSession(model), 2, 10, 3),
+      false,
+      '30 ms of calls left: not worth starting',
+    );
     assert.equal(log.pools, pools, 'no pool was made');
-    assert.equal(await startPoolForRest(model, 2, 4000, 2), true, '8 s of calls left over 2 workers: started');
+    assert.equal(
+      await startPoolForRest(defaultSession(model), 2, 4000, 2),
+      true,
+      '8 s of calls left over 2 workers: started',
+    );
     assert.equal(log.pools, pools + 1, 'one pool was made');
-    assert.equal(await startPoolForRest(model, 2, 1, 1), true, 'a running pool is used');
+    assert.equal(await startPoolForRest(defaultSession(model), 2, 1, 1), true, 'a running pool is used');
     assert.equal(log.pools, pools + 1, 'and not made again');
   } finally {
     model.dispose();

@@ -16,9 +16,9 @@ import {
   inputXGradient,
   integratedGradients,
   runRowTasks,
-  runningPool,
+  defaultSession,
   saliency,
-  setWorkerPlatform,
+  registerWorkerPlatform,
   type AttributionResult,
   type RowResult,
   type WorkerPool,
@@ -50,7 +50,7 @@ before(async () => {
 after(() => {
   model1d.dispose();
   model2d.dispose();
-  setWorkerPlatform(null);
+  registerWorkerPlatform(null);
 });
 
 /** Starts `model`'s pool of 2 workers (as a long-running program would) and waits until both answer. */
@@ -135,6 +135,7 @@ test('interleaved calls on one model give the same numbers as one after the othe
 function diagnosticJob(model: ExplainableModel, kind: string, count: number, seen: number[]) {
   return {
     model,
+    session: defaultSession(model),
     outputIndex: 0,
     scores: 'logits' as const,
     execution: {},
@@ -162,7 +163,7 @@ test('a task that throws in a worker rejects with its message; a worker that exi
         return true;
       }),
     );
-    assert.ok(runningPool(model1d, 2) !== undefined, 'the pool is still there');
+    assert.ok(defaultSession(model1d).workerPool.running(2) !== undefined, 'the pool is still there');
     const afterCrash = await numbers(saliency, model1d, x, { workers: 2 });
     assert.deepEqual(afterCrash, before);
   } finally {
@@ -172,17 +173,24 @@ test('a task that throws in a worker rejects with its message; a worker that exi
 
 test('a small job with workers 2 runs in the calling thread and starts no pool; dispose stops a pool', async () => {
   const model = ExplainableModel.from(conv1dNet(4));
+  const session = defaultSession(model);
   const x = tf.randomNormal([3, 12, 2], 0, 1, 'float32', 10);
+  let pool: WorkerPool | undefined;
   try {
     await numbers(integratedGradients, model, x, { workers: 2, steps: 20 });
-    assert.equal(runningPool(model), undefined, 'no pool for a job of a few milliseconds');
-    await startPool(model);
-    assert.ok(runningPool(model) !== undefined);
+    assert.equal(session.workerPool.running(), undefined, 'no pool for a job of a few milliseconds');
+    pool = await startPool(model);
+    assert.equal(session.workerPool.running(), pool);
   } finally {
     x.dispose();
     model.dispose();
   }
-  assert.equal(runningPool(model), undefined, 'dispose stopped the pool');
+  assert.ok(session.isDisposed, 'disposing the model disposed its default session');
+  assert.equal(session.workerPool.running(), undefined, 'dispose stopped the pool');
+  await session.dispose();
+  await assert.rejects(
+    pool.run({ kind: 'scores', outputIndex: 0, scores: 'logits', execution: { rules: [] }, arrays: {}, numbers: {} }),
+  );
 });
 
 const PSD = resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5');
@@ -278,6 +286,7 @@ test('a gradient task that fails inside a worker frees its tensors there (worker
   const counts = pool.stats().tensorsByWorker;
   const wrong = {
     model: model1d,
+    session: defaultSession(model1d),
     outputIndex: 0,
     scores: 'logits' as const,
     execution: {},

@@ -57,58 +57,65 @@ export function batchCommand(io: CliIo): Command {
       force: options.force === true,
     };
     await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
-      model.resolveOutput('batch', settings.output);
-      checkTargetOption('batch', model, settings.target, settings.output);
-      const files = await listInputFiles(options.input, { outputs: [options.out] });
-      const folders = files.map((f) => f.name);
-      const log = createLogger(io, options);
-      const lock = await lockFolder(options.out, 'batch');
-      let outcomes: BatchFileResult[];
-      try {
-        if (lock.tookOverStale) log.info(`batch: took over the lock of a run that was killed (${lock.path})`);
-        const cleaned = await removeBatchPartials(options.out, folders);
-        if (cleaned > 0)
-          log.info(`batch: removed ${cleaned} unfinished output folder${cleaned > 1 ? 's' : ''} of an interrupted run`);
-        const progress = createProgress(io, `batch: ${files.length} files × ${settings.methods.length} method(s)`, {
-          quiet: options.quiet,
-        });
-        outcomes = await explainFiles(model, files, {
-          ...settings,
-          modelFile: options.model,
-          onLog: (message) => log.info(message),
-          onItems: (items) => writeWarnings(io, items),
-          onFile: (o, done, total) => {
-            if (o.status === 'failed')
-              io.stderr(
-                `wingbeats-xai: ${safeMessageText(`${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}`)}\n`,
-              );
-            progress.update(done, total);
-          },
-        });
-        progress.done();
-      } finally {
-        await lock.release();
-      }
-      const count = (status: BatchFileResult['status']): number => outcomes.filter((o) => o.status === status).length;
-      const summary = {
-        command: 'batch',
-        model: modelJson(model, settings.output),
-        head: model.outputNames[model.resolveOutput('batch', settings.output)],
-        methods: settings.methods,
-        out: path.resolve(options.out),
-        counts: { done: count('done'), skipped: count('skipped'), failed: count('failed') },
-        files: outcomes,
-      };
-      await writeOutputs(options.out, [jsonFile('batch.json', summary)]);
-      if (options.json) writeJson(io, summary);
-      else io.stdout(outcomes.map(outcomeLine).join(''));
-      if (summary.counts.failed > 0)
-        throw new WingbeatsError(
-          'IO',
-          `${summary.counts.failed} of ${files.length} files failed (see ${path.join(options.out, 'batch.json')}); run the same command again to retry only those.`,
-        );
-    });
+    await withModel(
+      io,
+      { model: options.model, labels: options.labels, quiet: options.quiet },
+      async (model, session) => {
+        model.resolveOutput('batch', settings.output);
+        checkTargetOption('batch', model, settings.target, settings.output);
+        const files = await listInputFiles(options.input, { outputs: [options.out] });
+        const folders = files.map((f) => f.name);
+        const log = createLogger(io, options);
+        const lock = await lockFolder(options.out, 'batch');
+        let outcomes: BatchFileResult[];
+        try {
+          if (lock.tookOverStale) log.info(`batch: took over the lock of a run that was killed (${lock.path})`);
+          const cleaned = await removeBatchPartials(options.out, folders);
+          if (cleaned > 0)
+            log.info(
+              `batch: removed ${cleaned} unfinished output folder${cleaned > 1 ? 's' : ''} of an interrupted run`,
+            );
+          const progress = createProgress(io, `batch: ${files.length} files × ${settings.methods.length} method(s)`, {
+            quiet: options.quiet,
+          });
+          outcomes = await explainFiles(model, files, {
+            ...settings,
+            session,
+            modelFile: options.model,
+            onLog: (message) => log.info(message),
+            onItems: (items) => writeWarnings(io, items),
+            onFile: (o, done, total) => {
+              if (o.status === 'failed')
+                io.stderr(
+                  `wingbeats-xai: ${safeMessageText(`${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}`)}\n`,
+                );
+              progress.update(done, total);
+            },
+          });
+          progress.done();
+        } finally {
+          await lock.release();
+        }
+        const count = (status: BatchFileResult['status']): number => outcomes.filter((o) => o.status === status).length;
+        const summary = {
+          command: 'batch',
+          model: modelJson(model, settings.output),
+          head: model.outputNames[model.resolveOutput('batch', settings.output)],
+          methods: settings.methods,
+          out: path.resolve(options.out),
+          counts: { done: count('done'), skipped: count('skipped'), failed: count('failed') },
+          files: outcomes,
+        };
+        await writeOutputs(options.out, [jsonFile('batch.json', summary)]);
+        if (options.json) writeJson(io, summary);
+        else io.stdout(outcomes.map(outcomeLine).join(''));
+        if (summary.counts.failed > 0)
+          throw new WingbeatsError(
+            'IO',
+            `${summary.counts.failed} of ${files.length} files failed (see ${path.join(options.out, 'batch.json')}); run the same command again to retry only those.`,
+          );
+      },
+    );
   });
   return command;
 }

@@ -198,7 +198,7 @@ export function datasetCommand(io: CliIo): Command {
     const shard = resolveShard({ shard: options.shard, shardCount }, process.env);
     // Only the place (a folder, writable, not a file): a data-set run folder keeps its own rule (its settings.json).
     await checkOutputFolder(options.out, { force: true });
-    await withModel(io, options.model, async (model) => {
+    await withModel(io, options.model, async (model, session) => {
       const progress = createProgress(
         io,
         `dataset${shard.count > 1 ? ` shard ${shard.index}/${shard.count}` : ''}: ${methods.join(', ')}`,
@@ -206,6 +206,7 @@ export function datasetCommand(io: CliIo): Command {
       );
       const { shard: outcome, table } = await explainDataset({
         model,
+        session,
         modelFile: options.model,
         input: options.input,
         out: options.out,

@@ -17,7 +17,7 @@ import { readSources } from '../read-files.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
-import { REQUEST_OPTIONS } from '../../execution/model-request.js';
+import { REQUEST_OPTIONS } from '../../session/model-request.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from '../output/staged-output.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';

@@ -64,58 +64,64 @@ export function evaluateCommand(io: CliIo): Command {
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
-      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
-      const items = inputs.items;
-      const statistics = statsOption(options)?.stats ?? 'auto';
-      const positions = items[0]?.data.length ?? 0;
-      const steps = Math.ceil((own.fraction * positions) / Math.max(1, Math.round(own.flipStep * positions))) + 1;
-      const head = model.resolveOutput('evaluate', settings.output);
-      const classes = Number(model.layersModel?.outputs[head]?.shape.at(-1) ?? 16);
-      // Per input and curve: the flip order (positions) and the scores of every step (classes + target), as float64.
-      checkMemoryEstimate(
-        `evaluate: ${items.length} inputs × ${methods.length + own.randomSeeds} curves × ${steps} steps`,
-        items.length * (methods.length + own.randomSeeds) * (positions + steps * (classes + 1)) * 8 * 3,
-        'lower --random-seeds, raise --flip-step or give fewer inputs',
-      );
-      const baselines = await readBaselineFile(model, settings.methodOptions, items);
-      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
-      const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
-      if (options.metrics !== undefined) {
-        const metrics = parseMetricList(options.metrics as string);
-        const tuning = specValues(options, METRIC_OPTIONS) as {
-          perturbations: number;
-          normalize: boolean;
-          radius: number;
-          subsetFraction: number;
-        };
-        const job = await metricsJob(model, items, {
+    await withModel(
+      io,
+      { model: options.model, labels: options.labels, quiet: options.quiet },
+      async (model, session) => {
+        const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+        const items = inputs.items;
+        const statistics = statsOption(options)?.stats ?? 'auto';
+        const positions = items[0]?.data.length ?? 0;
+        const steps = Math.ceil((own.fraction * positions) / Math.max(1, Math.round(own.flipStep * positions))) + 1;
+        const head = model.resolveOutput('evaluate', settings.output);
+        const classes = Number(model.layersModel?.outputs[head]?.shape.at(-1) ?? 16);
+        // Per input and curve: the flip order (positions) and the scores of every step (classes + target), as float64.
+        checkMemoryEstimate(
+          `evaluate: ${items.length} inputs × ${methods.length + own.randomSeeds} curves × ${steps} steps`,
+          items.length * (methods.length + own.randomSeeds) * (positions + steps * (classes + 1)) * 8 * 3,
+          'lower --random-seeds, raise --flip-step or give fewer inputs',
+        );
+        const baselines = await readBaselineFile(model, settings.methodOptions, items);
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
+        if (options.metrics !== undefined) {
+          const metrics = parseMetricList(options.metrics as string);
+          const tuning = specValues(options, METRIC_OPTIONS) as {
+            perturbations: number;
+            normalize: boolean;
+            radius: number;
+            subsetFraction: number;
+          };
+          const job = await metricsJob(model, items, {
+            ...settings,
+            session,
+            ...own,
+            ...tuning,
+            noiseStdev: Number(settings.methodOptions?.noiseStdev ?? 0.15),
+            methods,
+            metrics,
+            statistics,
+            baselines,
+            onProgress: (d, t) => progress.update(d, t),
+          });
+          progress.done();
+          await emitJob(io, options, job, metricsSummary);
+          return;
+        }
+        const job = await evaluationJob(model, items, {
           ...settings,
+          session,
           ...own,
-          ...tuning,
-          noiseStdev: Number(settings.methodOptions?.noiseStdev ?? 0.15),
           methods,
-          metrics,
           statistics,
           baselines,
           onProgress: (d, t) => progress.update(d, t),
         });
         progress.done();
-        await emitJob(io, options, job, metricsSummary);
-        return;
-      }
-      const job = await evaluationJob(model, items, {
-        ...settings,
-        ...own,
-        methods,
-        statistics,
-        baselines,
-        onProgress: (d, t) => progress.update(d, t),
-      });
-      progress.done();
-      await emitJob(io, options, withUnread(job, inputs.unread), evaluationSummary);
-      failOnUnread(inputs);
-    });
+        await emitJob(io, options, withUnread(job, inputs.unread), evaluationSummary);
+        failOnUnread(inputs);
+      },
+    );
   });
   return command;
 }

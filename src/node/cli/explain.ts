@@ -41,38 +41,43 @@ export function explainCommand(io: CliIo): Command {
     const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
-      model.resolveOutput('explain', settings.output);
-      checkTargetOption('explain', model, settings.target, settings.output);
-      const inputs = await readModelInputItems(model, options.input, inputReadOptions(options), io, options.strict);
-      const items = inputs.items;
-      const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, {
-        quiet: options.quiet,
-      });
-      const baselines = await readBaselineFile(model, settings.methodOptions, items);
-      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
-      const preset = itemsPreset(items, model, options.preset);
-      const { document, rows, files } = await explainJob(model, items, {
-        ...settings,
-        method,
-        baselines,
-        preset,
-        ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
-        ...(options.contrast === undefined
-          ? {}
-          : { contrast: options.contrast === 'rival' ? 'rival' : parseTarget(options.contrast as string) }),
-        onProgress: (d, t) => progress.update(d, t),
-      });
-      progress.done();
-      if (options.out !== undefined)
-        createLogger(io, options).info(
-          `wrote ${(await writeOutputs(options.out, files)).length} files to ${options.out}`,
-        );
-      if (options.json)
-        writeJson(io, inputs.unread.length === 0 ? document : { ...document, unreadFiles: inputs.unread });
-      else for (const row of rows) io.stdout(explainedItemLine(row, method));
-      failOnUnread(inputs);
-    });
+    await withModel(
+      io,
+      { model: options.model, labels: options.labels, quiet: options.quiet },
+      async (model, session) => {
+        model.resolveOutput('explain', settings.output);
+        checkTargetOption('explain', model, settings.target, settings.output);
+        const inputs = await readModelInputItems(model, options.input, inputReadOptions(options), io, options.strict);
+        const items = inputs.items;
+        const progress = createProgress(io, `${method} on ${items.length} input${items.length > 1 ? 's' : ''}`, {
+          quiet: options.quiet,
+        });
+        const baselines = await readBaselineFile(model, settings.methodOptions, items);
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        const preset = itemsPreset(items, model, options.preset);
+        const { document, rows, files } = await explainJob(model, items, {
+          ...settings,
+          session,
+          method,
+          baselines,
+          preset,
+          ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
+          ...(options.contrast === undefined
+            ? {}
+            : { contrast: options.contrast === 'rival' ? 'rival' : parseTarget(options.contrast as string) }),
+          onProgress: (d, t) => progress.update(d, t),
+        });
+        progress.done();
+        if (options.out !== undefined)
+          createLogger(io, options).info(
+            `wrote ${(await writeOutputs(options.out, files)).length} files to ${options.out}`,
+          );
+        if (options.json)
+          writeJson(io, inputs.unread.length === 0 ? document : { ...document, unreadFiles: inputs.unread });
+        else for (const row of rows) io.stdout(explainedItemLine(row, method));
+        failOnUnread(inputs);
+      },
+    );
   });
   return command;
 }

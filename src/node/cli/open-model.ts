@@ -2,7 +2,9 @@
 import { setupBackend } from '../../execution/backend.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { loadModelFile } from '../load-model-file.js';
-import { registerComputeBackend, resolveComputeBackend } from '../../execution/compute-backend.js';
+import { registerEngine } from '../../session/engines.js';
+import { openSession, type Session } from '../../session/session.js';
+import { onnxEngine } from '../onnx/onnx-backend.js';
 import { readLabelsFile } from '../labels-file.js';
 import {
   readBaselines,
@@ -28,41 +30,33 @@ export interface ModelFiles {
 }
 
 /**
- * Makes wasm the backend (the fallback warning always reaches stderr, even with --quiet: it is never silent) and loads
- * the model at `files.model` with the class names of `files.labels`. The `--backend onnx` fallback line goes to stderr
- * too. The caller frees it with `model.dispose()` in `finally`.
+ * Makes wasm the backend (the fallback warning always reaches stderr, even with --quiet: it is never silent),
+ * registers the ONNX Runtime engine (its modules — the ONNX compiler, protobufjs, ONNX Runtime — load only when a
+ * command runs on it) and loads the model at `files.model` with the class names of `files.labels`. The caller frees
+ * it with `model.dispose()` in `finally`.
  */
 export async function openModel(io: CliIo, files: string | ModelFiles): Promise<ExplainableModel> {
   const { model: path, labels } = typeof files === 'string' ? { model: files } : files;
   await setupBackend({ warn: (message) => io.stderr(`${message}\n`) });
-  registerOnnxOnDemand(io);
+  registerEngine('onnx', onnxEngine);
   return loadModelFile(path, labels === undefined ? {} : { labels: await readLabelsFile(labels) });
 }
 
 /**
- * Registers the ONNX Runtime engine so that its modules (the ONNX compiler, protobufjs, ONNX Runtime) load only when a
- * command runs on it: the first call loads them, registers the real engine and hands the model to it.
- */
-function registerOnnxOnDemand(io: CliIo): void {
-  registerComputeBackend('onnx', async (model, threads) => {
-    const { useOnnxBackend } = await import('../onnx/onnx-backend.js');
-    useOnnxBackend({ warn: (message) => io.stderr(`${message}\n`) });
-    return (await resolveComputeBackend('engine', model, 'onnx', threads)) === 'onnx';
-  });
-}
-
-/**
- * Runs `body` with the model of `files` opened ({@link openModel}) and frees the model afterwards, also on error. After
- * a success (and without `--quiet`), a model whose classes have no names gets a note on stderr saying how to name them.
+ * Runs `body` with the model of `files` opened ({@link openModel}) and ONE session on it (its engine fallback line goes
+ * to stderr; each command passes its `--engine` and `--workers` with every call), and frees both afterwards, also on
+ * error. After a success (and without `--quiet`), a model whose classes have no names gets a note on stderr saying
+ * how to name them.
  */
 export async function withModel<T>(
   io: CliIo,
   files: string | ModelFiles,
-  body: (model: ExplainableModel) => Promise<T>,
+  body: (model: ExplainableModel, session: Session) => Promise<T>,
 ): Promise<T> {
   const model = await openModel(io, files);
+  const session = openSession(model, { warn: (line) => io.stderr(`${line}\n`) });
   try {
-    const result = await body(model);
+    const result = await body(model, session);
     if (model.info.labelSource === 'class-index' && !(typeof files === 'object' && files.quiet === true)) {
       io.stderr(
         `note: '${String(model.info.fileName)}' does not name its classes, so they are called 'class 0', 'class 1', ...; pass --labels FILE (one name per line, or a JSON list) to name them.\n`,
@@ -70,6 +64,7 @@ export async function withModel<T>(
     }
     return result;
   } finally {
+    await session.dispose();
     model.dispose();
   }
 }

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
 import { didYouMean } from '../../util/nearest-name.js';
-import { REQUEST_OPTIONS } from '../../execution/model-request.js';
+import { REQUEST_OPTIONS } from '../../session/model-request.js';
 import { COMPUTE_BACKENDS, ENGINE_CHOICES, type EngineChoice } from '../../execution/execution-settings.js';
 import { FEATURE_PRESET_NAMES, type FeatureSettings } from '../../signal/presets.js';
 import { readFeatureSettingsFile } from '../feature-settings-file.js';

@@ -40,34 +40,39 @@ export function reportCommand(io: CliIo): Command {
     const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
-      model.resolveOutput('report', settings.output);
-      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
-      const items = inputs.items;
-      const baselines = await readBaselineFile(model, settings.methodOptions, items);
-      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
-      const progress = createProgress(io, `report (${items.length} inputs × ${methods.length} methods)`, {
-        quiet: options.quiet,
-      });
-      const title = options.title ?? `Explanations of ${model.name}`;
-      const { document, files } = await reportJob(model, items, {
-        ...settings,
-        methods,
-        baselines,
-        preset: itemsPreset(items, model, options.preset),
-        title,
-        ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
-        unreadFiles: inputs.unread,
-        onProgress: (d, t) => progress.update(d, t),
-      });
-      progress.done();
-      await writeOutputs(options.out, files);
-      const reportPath = path.resolve(options.out, 'report.html');
-      // The path once: on stdout (in the JSON with --json).
-      if (options.json) writeJson(io, { report: reportPath, ...document });
-      else io.stdout(`Report: ${reportPath}\n`);
-      failOnUnread(inputs);
-    });
+    await withModel(
+      io,
+      { model: options.model, labels: options.labels, quiet: options.quiet },
+      async (model, session) => {
+        model.resolveOutput('report', settings.output);
+        const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+        const items = inputs.items;
+        const baselines = await readBaselineFile(model, settings.methodOptions, items);
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        const progress = createProgress(io, `report (${items.length} inputs × ${methods.length} methods)`, {
+          quiet: options.quiet,
+        });
+        const title = options.title ?? `Explanations of ${model.name}`;
+        const { document, files } = await reportJob(model, items, {
+          ...settings,
+          session,
+          methods,
+          baselines,
+          preset: itemsPreset(items, model, options.preset),
+          title,
+          ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
+          unreadFiles: inputs.unread,
+          onProgress: (d, t) => progress.update(d, t),
+        });
+        progress.done();
+        await writeOutputs(options.out, files);
+        const reportPath = path.resolve(options.out, 'report.html');
+        // The path once: on stdout (in the JSON with --json).
+        if (options.json) writeJson(io, { report: reportPath, ...document });
+        else io.stdout(`Report: ${reportPath}\n`);
+        failOnUnread(inputs);
+      },
+    );
   });
   return command;
 }

@@ -34,22 +34,27 @@ export function sanityCommand(io: CliIo): Command {
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
-      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
-      const items = inputs.items;
-      const baselines = await readBaselineFile(model, settings.methodOptions, items);
-      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
-      const progress = createProgress(io, 'sanity', { quiet: options.quiet });
-      const job = await sanityJob(model, items, {
-        ...settings,
-        methods,
-        baselines,
-        onProgress: (d, t) => progress.update(d, t),
-      });
-      progress.done();
-      await emitJob(io, options, withUnread(job, inputs.unread), sanitySummary);
-      failOnUnread(inputs);
-    });
+    await withModel(
+      io,
+      { model: options.model, labels: options.labels, quiet: options.quiet },
+      async (model, session) => {
+        const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+        const items = inputs.items;
+        const baselines = await readBaselineFile(model, settings.methodOptions, items);
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        const progress = createProgress(io, 'sanity', { quiet: options.quiet });
+        const job = await sanityJob(model, items, {
+          ...settings,
+          session,
+          methods,
+          baselines,
+          onProgress: (d, t) => progress.update(d, t),
+        });
+        progress.done();
+        await emitJob(io, options, withUnread(job, inputs.unread), sanitySummary);
+        failOnUnread(inputs);
+      },
+    );
   });
   return command;
 }

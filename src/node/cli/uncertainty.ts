@@ -46,39 +46,44 @@ export function uncertaintyCommand(io: CliIo): Command {
       );
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
-    await withModel(io, { model: options.model, labels: options.labels, quiet: options.quiet }, async (model) => {
-      const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
-      const items = inputs.items;
-      const values = items.length * (items[0]?.data.length ?? 0);
-      // Every sample's heatmap is kept for the quantiles (float32), and written as JSON text with --keep-samples.
-      checkMemoryEstimate(
-        `uncertainty: ${own.samples} samples × ${values} input values`,
-        own.samples * values * (options.keepSamples === true ? 40 : 4),
-        'lower --samples or give fewer inputs',
-      );
-      const baselines = await readBaselineFile(model, settings.methodOptions, items);
-      await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
-      const progress = createProgress(io, `uncertainty (${own.samples} samples)`, { quiet: options.quiet });
-      const job = {
-        ...settings,
-        ...own,
-        quantiles,
-        method: options.method as AttributionMethodName,
-        keepSamples: options.keepSamples === true,
-        baselines,
-      };
-      const { document, files } = await uncertaintyJob(model, items, {
-        ...job,
-        onProgress: (d, t) => progress.update(d, t),
-      });
-      progress.done();
-      if (options.out !== undefined)
-        createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
-      if (options.json)
-        writeJson(io, inputs.unread.length === 0 ? document : { ...document, unreadFiles: inputs.unread });
-      else io.stdout(uncertaintySummary(document));
-      failOnUnread(inputs);
-    });
+    await withModel(
+      io,
+      { model: options.model, labels: options.labels, quiet: options.quiet },
+      async (model, session) => {
+        const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
+        const items = inputs.items;
+        const values = items.length * (items[0]?.data.length ?? 0);
+        // Every sample's heatmap is kept for the quantiles (float32), and written as JSON text with --keep-samples.
+        checkMemoryEstimate(
+          `uncertainty: ${own.samples} samples × ${values} input values`,
+          own.samples * values * (options.keepSamples === true ? 40 : 4),
+          'lower --samples or give fewer inputs',
+        );
+        const baselines = await readBaselineFile(model, settings.methodOptions, items);
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        const progress = createProgress(io, `uncertainty (${own.samples} samples)`, { quiet: options.quiet });
+        const job = {
+          ...settings,
+          session,
+          ...own,
+          quantiles,
+          method: options.method as AttributionMethodName,
+          keepSamples: options.keepSamples === true,
+          baselines,
+        };
+        const { document, files } = await uncertaintyJob(model, items, {
+          ...job,
+          onProgress: (d, t) => progress.update(d, t),
+        });
+        progress.done();
+        if (options.out !== undefined)
+          createLogger(io, options).info(`wrote ${(await writeOutputs(options.out, files)).join(', ')}`);
+        if (options.json)
+          writeJson(io, inputs.unread.length === 0 ? document : { ...document, unreadFiles: inputs.unread });
+        else io.stdout(uncertaintySummary(document));
+        failOnUnread(inputs);
+      },
+    );
   });
   return command;
 }

@@ -10,7 +10,8 @@ import { featureFrequencies } from '../../signal/feature-axes.js';
 import { isFeaturePresetName } from '../../signal/presets.js';
 import path from 'node:path';
 import { methodOptionSpecs, type AttributionMethodName } from '../../attribution/registry.js';
-import { WingbeatsError } from '../../util/errors.js';
+import { WingbeatsError, argumentError } from '../../util/errors.js';
+import { openSession, type Session } from '../../session/session.js';
 import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
 import type { TargetOption } from '../../execution/targets.js';
 import { WHOLE_DATASET, type Shard } from '../../dataset/shard.js';
@@ -30,6 +31,11 @@ export interface ExplainDatasetOptions {
   /** The model and the file it came from (recorded in the settings). */
   model: ExplainableModel;
   modelFile: string;
+  /**
+   * The session on `model` the run's calls share (its engine, worker pool and kernel cache). Default: one opened for
+   * the run and disposed at its end.
+   */
+  session?: Session;
   /** A folder with one sub-folder per class, or a CSV manifest `path,label[,split]`. */
   input: string;
   /** Output folder (parts/, table.parquet, summary.json, report.html). */
@@ -122,7 +128,23 @@ export async function readLabelMap(file: string): Promise<Record<string, string>
  * const { table } = await explainDataset({ model, modelFile: 'model.json', input: 'recordings/', out: 'explained/', methods: ['saliency'] });
  */
 export async function explainDataset(options: ExplainDatasetOptions): Promise<ExplainDatasetResult> {
+  const session = options.session ?? openSession(options.model);
+  try {
+    return await explainDatasetIn(session, options);
+  } finally {
+    if (options.session === undefined) await session.dispose();
+  }
+}
+
+async function explainDatasetIn(session: Session, options: ExplainDatasetOptions): Promise<ExplainDatasetResult> {
   const { model } = options;
+  if (session.model !== model)
+    throw argumentError(
+      'explainDataset',
+      'session',
+      `a session opened on ${model.describe()}`,
+      `#one of ${session.model.describe()}`,
+    );
   // Only the place (a folder, writable, not a file): a data-set run folder keeps its own rule (its settings.json).
   await checkOutputFolder(options.out, { force: true });
   const methods = [...(options.methods ?? ['saliency'])];
@@ -204,7 +226,7 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
     channel: options.channel ?? 'mix',
     forcePreset: options.forcePreset ?? false,
     labelMap,
-    engine: await engineOfRun(model, options.engine, options.workers),
+    engine: await engineOfRun(session, options.engine, options.workers),
     heatmapShape: heatmapShapeOf(inputShape),
   };
   const producedBy = { version: LIBRARY_VERSION, modelSha256: await modelFingerprint(options.modelFile) };
@@ -228,6 +250,7 @@ export async function explainDataset(options: ExplainDatasetOptions): Promise<Ex
       batchSize: options.batchSize,
       workers: options.workers,
       engine: options.engine,
+      session,
     },
     out: options.out,
     shard,

@@ -19,7 +19,7 @@ import {
 import { nameList, type DatasetExample } from '../../dataset/examples.js';
 import { readInputSource } from '../../pipeline/input-sources.js';
 import { warningKind } from '../../summary/input-notes.js';
-import { startPoolForRest } from '../../parallel/start-worker-pool.js';
+import { startPoolForRest } from '../../session/start-worker-pool.js';
 import { readSource } from '../read-files.js';
 import { FILE_SIZE_LIMITS, readRegularFile } from '../read-regular-file.js';
 import { openTableFile, readTableMetadata, readTableRowGroups } from './table-file.js';
@@ -376,7 +376,13 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
       // Each chunk alone may be too small to start the worker pool; the whole shard may not be.
       if (start === 0) {
         const chunksLeft = Math.ceil((todo.length - chunk.length) / options.chunkSize);
-        await startPoolForRest(model, options.explain.workers, performance.now() - started, chunksLeft);
+        if (options.explain.session !== undefined)
+          await startPoolForRest(
+            options.explain.session,
+            options.explain.workers,
+            performance.now() - started,
+            chunksLeft,
+          );
       }
       const seen = new Set<string>();
       for (const row of rows) {

@@ -8,7 +8,7 @@ import { Piscina } from 'piscina';
 import { WingbeatsError, type WingbeatsErrorCode } from '../../util/errors.js';
 import type { ModelSnapshot } from '../../parallel/model-snapshot.js';
 import type { RowResult, RowTask } from '../../parallel/row-task.js';
-import { setWorkerPlatform, type WorkerPool } from '../../parallel/worker-pool.js';
+import { registerWorkerPlatform, type WorkerPool } from '../../parallel/worker-pool.js';
 import type { PoolWorkerData, PoolWorkerReply } from './pool-worker.js';
 
 /**
@@ -107,7 +107,7 @@ export function createThreadPool(snapshot: ModelSnapshot, size: number, backend:
  * defaults to `os.availableParallelism()`.
  */
 export function useWorkerThreads(): void {
-  setWorkerPlatform({ createPool: createThreadPool, cores: availableParallelism(), startMs: expectedStartMs() });
+  registerWorkerPlatform({ createPool: createThreadPool, cores: availableParallelism(), startMs: expectedStartMs() });
 }
 
 /**

@@ -6,14 +6,22 @@
 import type * as tf from '@tensorflow/tfjs';
 import { argumentError } from '../util/errors.js';
 import type { OptionSpec } from '../util/option-spec.js';
-import { ExplainableModel, ModelInput, OutputSelector, ScoreKind, asExplainableModel } from './explainable-model.js';
-import type { ExecutionSettings } from './execution-settings.js';
-import { resolveFastPaths } from './fast-paths.js';
-import { InputLike, toInputBatch } from './inputs.js';
-import { TargetOption, resolveTargets } from './targets.js';
-import { requestForward } from './request-forward.js';
-import { engineChoice, resolveComputeBackend } from './compute-backend.js';
-import { engineName, type ComputeBackend, type EngineChoice, type EngineRecord } from './execution-settings.js';
+import type { ExplainableModel, ModelInput, OutputSelector, ScoreKind } from '../execution/explainable-model.js';
+import type { ExecutionSettings } from '../execution/execution-settings.js';
+import { resolveFastPaths } from '../execution/fast-paths.js';
+import { InputLike, toInputBatch } from '../execution/inputs.js';
+import { TargetOption, resolveTargets } from '../execution/targets.js';
+import {
+  engineName,
+  type ComputeBackend,
+  type EngineChoice,
+  type EngineRecord,
+} from '../execution/execution-settings.js';
+import { predictScores } from '../parallel/forward-task.js';
+import { engineChoice } from './engines.js';
+import { MAX_WORKERS, type Session, sessionOf } from './session.js';
+
+export { MAX_WORKERS };
 
 /** Options every model-running entry point shares. */
 export interface RequestOptions {
@@ -33,27 +41,24 @@ export interface RequestOptions {
   /** Rules, dropout and layer hook of every pass of this call (default: plain inference). */
   execution?: ExecutionSettings;
   /**
-   * Worker threads the call may use (default: the number of cores when a worker platform is registered — importing
-   * `wingbeats-xai/node` registers Node's worker threads — else 1). Does not change results. Small jobs run in the
-   * calling thread whatever this says (see `runRowTasks`).
+   * Worker threads the call may use (default: the session's `workers`, else the number of cores when a worker platform
+   * is registered — importing `wingbeats-xai/node` registers Node's worker threads — else 1). Does not change results.
+   * Small jobs run in the calling thread whatever this says (see `runRowTasks`).
    */
   workers?: number;
   /**
-   * The engine (default `'auto'`). In Node (after importing `wingbeats-xai/node`, which the command line does),
-   * `'auto'` runs gradients, integrated-gradients steps, Monte-Carlo-dropout maps and forward passes on ONNX Runtime's
-   * native CPU kernels with `workers` cores (same numbers to float32 rounding), whenever the model lowers to it; a
-   * model that does not keeps TensorFlow.js after one line naming what stopped it. Work ONNX Runtime does not run yet
-   * (LRP and DeepLIFT rules, layer hooks such as Grad-CAM's) runs on TensorFlow.js; the result's `engine` says which
-   * engines ran. `'tfjs'` forces TensorFlow.js; `'onnx'` is `'auto'` that is refused where ONNX Runtime is missing
-   * (the browser).
+   * The engine (default: the session's, `'auto'` for a model given directly). In Node (after importing
+   * `wingbeats-xai/node`, which the command line does), `'auto'` runs gradients, integrated-gradients steps,
+   * Monte-Carlo-dropout maps and forward passes on ONNX Runtime's native CPU kernels with `workers` cores (same numbers
+   * to float32 rounding), whenever the model lowers to it; a model that does not keeps TensorFlow.js after one line
+   * naming what stopped it (once per session). Work ONNX Runtime does not run yet (LRP and DeepLIFT rules, layer hooks
+   * such as Grad-CAM's) runs on TensorFlow.js; the result's `engine` says which engines ran. `'tfjs'` forces
+   * TensorFlow.js; `'onnx'` is `'auto'` that is refused where no ONNX engine is registered (the browser without one).
    */
   engine?: EngineChoice;
   /** The older name of {@link engine} (`'tfjs'` or `'onnx'`); kept as an alias. */
   backend?: ComputeBackend;
 }
-
-/** Largest `workers` value accepted. */
-export const MAX_WORKERS = 64;
 
 /** The shared `seed`, `batchSize` and `workers` options, as specs (flags, defaults, ranges, help). */
 export const REQUEST_OPTIONS = [
@@ -88,6 +93,8 @@ export const REQUEST_OPTIONS = [
 export interface ModelRequest {
   functionName: string;
   model: ExplainableModel;
+  /** The session the call runs in (the one given, or the model's default session); pass it to nested calls. */
+  session: Session;
   outputIndex: number;
   /** Name of the head. */
   output: string;
@@ -145,22 +152,43 @@ export async function withModelRequest<T>(
   checkModel?: (model: ExplainableModel) => void,
 ): Promise<T> {
   checkRequestOptions(functionName, options ?? {});
-  const model = asExplainableModel(modelInput, functionName);
+  const { session, temporary } = sessionOf(modelInput, functionName);
+  try {
+    return await inSession(functionName, session, inputs, options, body, checkModel);
+  } finally {
+    if (temporary) await session.dispose();
+  }
+}
+
+async function inSession<T>(
+  functionName: string,
+  session: Session,
+  inputs: InputLike,
+  options: RequestOptions,
+  body: (request: ModelRequest) => Promise<T> | T,
+  checkModel?: (model: ExplainableModel) => void,
+): Promise<T> {
+  const model = session.model;
   checkModel?.(model);
   const outputIndex = model.resolveOutput(functionName, options.output);
   const scores: ScoreKind = options.scores ?? 'logits';
   const batchSize = options.batchSize ?? model.defaultBatchSize;
-  const workers = options.workers;
-  const backend = await resolveComputeBackend(functionName, model, engineChoice(functionName, options), workers);
+  // The call's options override the session's; each engine and thread count is resolved once per session.
+  const workers = options.workers ?? session.workers;
+  const backend = await session.resolveEngine(
+    functionName,
+    engineChoice(functionName, options, session.engine),
+    workers,
+  );
   const engineRecord: EngineRecord = { ran: new Set() };
-  const execution = { ...options.execution, engineRecord, ...(backend === 'tfjs' ? {} : { backend }) };
+  const execution = { ...options.execution, engineRecord, backend };
   const x = toInputBatch(functionName, model, inputs);
   let closeKernelCache = (): void => undefined;
   let predictions: tf.Tensor2D | undefined;
   let taken = false;
   try {
     if (execution.fastPaths?.kernelCache !== false) closeKernelCache = model.openKernelCache();
-    predictions = await requestForward(model, x, { outputIndex, scores, batchSize, execution, workers });
+    predictions = await predictScores(model, x, { outputIndex, scores, batchSize, execution, workers, session });
     const rows = predictions.arraySync();
     const labels = model.labels(outputIndex);
     const targets = resolveTargets(functionName, options.target, rows, labels);
@@ -168,6 +196,7 @@ export async function withModelRequest<T>(
     const request: ModelRequest = {
       functionName,
       model,
+      session,
       outputIndex,
       output: model.outputNames[outputIndex],
       scores,
