@@ -26,7 +26,7 @@ import { lrp } from '../../src/attribution/lrp.js';
 import { guidedRelu } from '../../src/rules/guided-relu.js';
 import { taskAccelerator } from '../../src/parallel/task-accelerator.js';
 import { resolveComputeBackend, registerComputeBackend } from '../../src/execution/compute-backend.js';
-import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
+import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 import {

@@ -10,7 +10,7 @@ import { registerComputeBackend } from '../../execution/compute-backend.js';
 import { setTaskAccelerator } from '../../parallel/task-accelerator.js';
 import { defaultWorkerCount } from '../../parallel/worker-pool.js';
 import { WingbeatsError } from '../../util/errors.js';
-import { OnnxTaskRunner } from './onnx-task-runner.js';
+import { OnnxTaskRunner } from './node-onnx-sessions.js';
 
 /** Options of {@link useOnnxBackend}. */
 export interface OnnxBackendOptions {
