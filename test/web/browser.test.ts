@@ -714,6 +714,22 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () 
       assert.equal(state.backend, 'cpu');
       assert.equal(await fallback.isVisible('#notice'), true);
       assert.match((await fallback.textContent('#notice')) ?? '', /'wasm' is unavailable; falling back to 'cpu'/);
+      // ONNX Runtime Web cannot start either: the explanation runs on TensorFlow.js after one notice saying why.
+      await fallback.selectOption('#method', 'saliency');
+      await fallback.click('#explain');
+      await fallback.waitForFunction(
+        () => window.__wingbeats.runs === 1 || window.__wingbeats.state === 'error',
+        undefined,
+        {
+          timeout: 20_000,
+        },
+      );
+      assert.equal(await fallback.evaluate(() => window.__wingbeats.error), null);
+      assert.equal(await fallback.evaluate(() => window.__wingbeats.last?.engine), 'tfjs');
+      assert.match(
+        (await fallback.textContent('#engine-notice')) ?? '',
+        /^ONNX Runtime Web could not start from 'http:\/\/127\.0\.0\.1:\d+\/ort\/': .*; using TensorFlow\.js\.$/,
+      );
     } finally {
       await fallback.close();
     }
