@@ -47,8 +47,6 @@ export function usePageOnnxEngine(options: { wasmPaths: string; threads: number 
     } catch (error) {
       if (!(error instanceof WingbeatsError) || (error.code !== 'UNSUPPORTED_MODEL' && error.code !== 'BACKEND'))
         throw error;
-      // A runtime that failed to load is tried again with the next call; a model that does not lower is not.
-      if (error.code === 'BACKEND') prepared.delete(model);
       return { reason: `${error.message.replace(/\.$/, '')}; using TensorFlow.js.` };
     }
   };

@@ -47,8 +47,8 @@ export function webOnnxThreads(wanted: number): number {
 /**
  * A loader of onnxruntime-web as an {@link OnnxRuntime}: the first call sets its environment (wasm files from
  * `wasmPaths`, {@link webOnnxThreads} threads, no proxy worker) and opens a tiny session, so a missing or unloadable
- * wasm file fails here, as one `BACKEND` line, rather than at the model's first run. A failed load is tried again
- * on the next call.
+ * wasm file fails here, as one `BACKEND` line, rather than at the model's first run. A failed load stays failed
+ * (onnxruntime-web starts its wasm module once per page).
  * @example
  * import * as ort from 'onnxruntime-web/wasm';
  * const runtime = webOnnxRuntime(ort, { wasmPaths: new URL('./ort/', location.href).href, threads: 2 });
@@ -56,11 +56,7 @@ export function webOnnxThreads(wanted: number): number {
  */
 export function webOnnxRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions): OnnxRuntimeLoader {
   let loaded: Promise<OnnxRuntime> | undefined;
-  return () => {
-    loaded ??= loadWebRuntime(ort, options);
-    loaded.catch(() => (loaded = undefined));
-    return loaded;
-  };
+  return () => (loaded ??= loadWebRuntime(ort, options));
 }
 
 /** Session options of the page: the wasm execution provider, sequential, every graph optimisation. */
