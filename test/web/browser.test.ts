@@ -124,7 +124,8 @@ const chromiumMissing = existsSync(CHROMIUM)
   ? false
   : `${CHROMIUM} is not installed (apt-get install -y chromium): browser test skipped`;
 
-describe('web page in Chromium', { skip: chromiumMissing, timeout: 50_000 }, () => {
+// The whole suite (about 30 s on a quiet 2-core machine; 3–4× that when it is shared with other jobs).
+describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, () => {
   let outDir = '';
   let server: Server | undefined;
   let browser: Browser | undefined;
