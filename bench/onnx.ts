@@ -17,7 +17,7 @@ import { integrationPoints } from '../src/attribution/integral-approximation.js'
 import { disposeAttribution } from '../src/attribution/types.js';
 import type { ExplainableModel } from '../src/execution/explainable-model.js';
 import { loadModelFile } from '../src/node/load-model-file.js';
-import { OnnxGradientSession } from '../src/node/onnx/onnx-gradient-session.js';
+import { OnnxGradientSession } from '../src/node/onnx/node-onnx-sessions.js';
 import { DEFAULT_BATCH_SIZE, chunks } from '../src/util/batching.js';
 import { defaultSession } from '../src/session/session.js';
 import { predictScores } from '../src/parallel/forward-task.js';

@@ -21,10 +21,12 @@ export type { DatasetTableResult } from './node/dataset/merge.js';
 export { listDataset } from './node/dataset/listing.js';
 export type { DatasetListing } from './node/dataset/listing.js';
 export { readTableRowGroups, readTableMetadata, writeTableFile } from './node/dataset/table-file.js';
-export { OnnxGradientSession } from './node/onnx/onnx-gradient-session.js';
-export type { OnnxSessionOptions, OnnxGradientResult } from './node/onnx/onnx-gradient-session.js';
+export { OnnxGradientSession } from './node/onnx/node-onnx-sessions.js';
+export type { OnnxSessionOptions } from './node/onnx/node-onnx-sessions.js';
+export type { OnnxGradientResult } from './onnx/onnx-gradient-session.js';
 export { useWorkerThreads, createThreadPool } from './node/parallel/thread-pool.js';
-export { OnnxTaskRunner, ONNX_TASK_KINDS } from './node/onnx/onnx-task-runner.js';
+export { OnnxTaskRunner } from './node/onnx/node-onnx-sessions.js';
+export { ONNX_TASK_KINDS } from './onnx/onnx-task-runner.js';
 export { onnxEngine } from './node/onnx/onnx-backend.js';
 
 // Importing wingbeats-xai/node makes `workers` (default: the number of cores) use Node worker threads and registers

@@ -1,6 +1,7 @@
 // Builds the browser page into web/dist: the bundle of web/main.ts (ESM, browser platform), index.html, the
-// TensorFlow.js wasm binaries (the page points setWasmPaths at dist/wasm/) and the demo model and recordings
-// (with demo/manifest.json listing them). Fails when the bundle would import a Node built-in.
+// TensorFlow.js wasm binaries (the page points setWasmPaths at dist/wasm/), ONNX Runtime Web's wasm module (its
+// glue .mjs and .wasm in dist/ort/: the page sets ort.env.wasm.wasmPaths there, so nothing comes from a CDN) and the
+// demo model and recordings (with demo/manifest.json listing them). Fails when the bundle would import a Node built-in.
 // Usage: node web/build.mjs [--out DIR]
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
@@ -41,6 +42,10 @@ await build({
   // src/signal/wav.ts reads wavefile's class from the named export (the ESM build) before falling back to `default`
   // (Node's CommonJS interop), so the `default` branch esbuild warns about is never taken in the bundle.
   logOverride: { 'import-is-undefined': 'silent' },
+  // onnxruntime-web's build that loads its wasm glue (ort-wasm-simd-threaded.mjs) from env.wasm.wasmPaths instead of
+  // carrying it inline: its threads start from that file, never from the page's bundle ('module' kept, as esbuild's
+  // default conditions have it).
+  conditions: ['onnxruntime-web-use-extern-wasm', 'module'],
 });
 
 // The pool's Web Worker (one per core; see src/parallel/web-worker-pool.ts), a bundle of its own.
@@ -72,6 +77,10 @@ if (wasmFiles.length === 0) {
 }
 for (const name of wasmFiles) await copyInto(join(wasmDir, name), join(outDir, 'wasm'));
 
+// ONNX Runtime Web's WebAssembly module (SIMD, threads where the page is cross-origin isolated): its glue and binary.
+for (const name of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'])
+  await copyInto(require.resolve(`onnxruntime-web/${name}`), join(outDir, 'ort'));
+
 const modelDir = join(root, 'assets', 'demo-model');
 const modelJson = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8'));
 const weightFiles = modelJson.weightsManifest.flatMap((group) => group.paths);
@@ -89,5 +98,5 @@ await writeFile(join(outDir, 'demo', 'manifest.json'), `${JSON.stringify(manifes
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
 console.log(
-  `web build: ${outDir} in ${Date.now() - started} ms (main.js ${kib(bundle.length)}, ${wasmFiles.length} wasm files, demo model + ${recordings.length} recordings)`,
+  `web build: ${outDir} in ${Date.now() - started} ms (main.js ${kib(bundle.length)}, ${wasmFiles.length} TensorFlow.js wasm files, ONNX Runtime Web's wasm, demo model + ${recordings.length} recordings)`,
 );

@@ -34,10 +34,12 @@ import {
   type FeaturePresetName,
   explanationCaptionText,
 } from '../src/index.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../src/execution/execution-settings.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
 import { methodControlValues, showMethodControls } from './method-controls.js';
 import { downloadJson, offerDownload, svgsToPng } from './downloads.js';
 import { pageMessage } from './page-message.js';
+import { usePageOnnxEngine, type PageOnnxEngine } from './onnx-engine.js';
 
 /** One explained input, as plain arrays (what the page shows and what tests compare). */
 export interface ExplainedInput {
@@ -76,13 +78,22 @@ export interface ExplainRecord {
   seed: number;
   /** The method's tuning options used (integrated-gradients steps and rule, SmoothGrad samples). */
   tuning: Record<string, unknown>;
+  /** The engine asked for (the Engine menu). */
+  engineChoice: EngineChoice;
+  /** The engines that ran it: `'onnx'` (ONNX Runtime Web), `'tfjs'` (TensorFlow.js) or `'onnx+tfjs'`. */
+  engine: string;
   items: ExplainedInput[];
 }
 
 /** What the page exposes on `window.__wingbeats`. */
 export interface PageState {
   state: 'starting' | 'ready' | 'busy' | 'done' | 'error';
+  /** TensorFlow.js's backend (`'wasm'`, or `'cpu'` when wasm cannot load). */
   backend: string;
+  /** Threads ONNX Runtime Web runs with (1 unless the page is cross-origin isolated). */
+  onnxThreads: number;
+  /** Milliseconds the last explanation took in the library (reading the input and drawing excluded), or null. */
+  explainMs: number | null;
   /** Name of the loaded model, or null when none is (after a failed load, or before a file is picked). */
   model: string | null;
   /** Completed explanations so far. */
@@ -109,6 +120,8 @@ const MAX_CHARTS = 8;
 const page: PageState = {
   state: 'starting',
   backend: 'none',
+  onnxThreads: 1,
+  explainMs: null,
   model: null,
   runs: 0,
   last: null,
@@ -148,6 +161,8 @@ const ui = {
   methodHint: element<HTMLParagraphElement>('method-hint'),
   target: element<HTMLSelectElement>('target'),
   seed: element<HTMLInputElement>('seed'),
+  engine: element<HTMLSelectElement>('engine'),
+  engineNotice: element<HTMLParagraphElement>('engine-notice'),
   methodOptions: element<HTMLDivElement>('method-options'),
   explain: element<HTMLButtonElement>('explain'),
 };
@@ -155,6 +170,23 @@ const ui = {
 let manifest: DemoManifest = { model: 'demo/model/', recordings: [] };
 let model: ExplainableModel | null = null;
 let demoModel: ExplainableModel | null = null;
+let onnxEngine: PageOnnxEngine | null = null;
+
+/** The Engine menu's entries, one per engine choice of the library. */
+const ENGINE_LABELS: Record<EngineChoice, string> = {
+  auto: 'Automatic (ONNX Runtime Web when the model allows it)',
+  onnx: 'ONNX Runtime Web',
+  tfjs: 'TensorFlow.js',
+};
+
+/** How the page names the engines that ran an explanation. */
+function engineName(engine: string): string {
+  const names: Record<string, string> = { onnx: 'ONNX Runtime Web', tfjs: `TensorFlow.js (${page.backend})` };
+  return engine
+    .split('+')
+    .map((e) => names[e] ?? e)
+    .join(' and ');
+}
 
 function setState(state: PageState['state']): void {
   page.state = state;
@@ -227,6 +259,11 @@ function fillStaticMenus(): void {
     ui.preset,
     FEATURE_PRESET_NAMES.map((name) => ({ value: name, label: name, title: FEATURE_PRESETS[name].description })),
   );
+  fill(
+    ui.engine,
+    ENGINE_CHOICES.map((choice) => ({ value: choice, label: ENGINE_LABELS[choice] })),
+    ui.engine.value || 'auto',
+  );
   fill(ui.inputSource, [
     ...manifest.recordings.map((url) => ({ value: url, label: recordingLabel(url) })),
     { value: 'file', label: 'Your file (.wav, .json, .npy)…' },
@@ -285,8 +322,9 @@ function useModel(next: ExplainableModel): void {
  * emptied and Explain is disabled, so nothing can silently run on a model the form no longer shows.
  */
 function dropModel(reason: string): void {
-  if (model !== null && model !== demoModel) model.layersModel?.dispose();
+  if (model !== null && model !== demoModel) model.dispose();
   model = null;
+  ui.engineNotice.hidden = true;
   page.model = null;
   fill(ui.head, []);
   fill(ui.target, []);
@@ -310,7 +348,7 @@ async function onModelFiles(): Promise<void> {
   try {
     const picked = await loadPickedModel(await Promise.all(files.map(readPicked)));
     if (load !== modelLoads) {
-      picked.layersModel?.dispose();
+      picked.dispose();
       return;
     }
     useModel(picked);
@@ -337,7 +375,8 @@ async function onModelSource(): Promise<void> {
   }
   if (demoModel !== null) {
     modelLoads += 1; // a file still loading must not replace the demo model when it finishes
-    if (model !== null && model !== demoModel) model.layersModel?.dispose();
+    if (model !== null && model !== demoModel) model.dispose();
+    ui.engineNotice.hidden = true;
     clearError();
     useModel(demoModel);
     setState(page.runs > 0 ? 'done' : 'ready');
@@ -371,16 +410,20 @@ async function explain(
   output: number,
   target: number | null,
   seed: number,
+  engineChoice: EngineChoice,
   tuning: Record<string, unknown> = {},
 ): Promise<ExplainRecord> {
+  const started = performance.now();
   const rows = await explainItems(current, inputs, {
     method,
     target: target ?? undefined,
     output,
     seed,
     workers: page.workers,
+    engine: engineChoice,
     methodOptions: tuning,
   });
+  page.explainMs = performance.now() - started;
   const items = rows.map((row) => ({
     name: row.item.name,
     preset: row.item.recording === undefined ? undefined : (ui.preset.value as FeaturePresetName),
@@ -398,7 +441,20 @@ async function explain(
     axes: row.item.axes,
     frequencyBands: itemFrequencyBands(row),
   }));
-  return { method, model: current.name, head: current.outputNames[output], output, target, seed, tuning, items };
+  const ran = new Set(rows.flatMap((row) => row.engine.split('+')));
+  const engine = ['onnx', 'tfjs', ...ran].filter((e, i, all) => ran.has(e) && all.indexOf(e) === i).join('+');
+  return {
+    method,
+    model: current.name,
+    head: current.outputNames[output],
+    output,
+    target,
+    seed,
+    tuning,
+    engineChoice,
+    engine,
+    items,
+  };
 }
 
 function formatProbability(p: number): string {
@@ -464,6 +520,7 @@ async function showRecord(current: ExplainableModel, record: ExplainRecord): Pro
     meta.textContent = `${title} of class ${item.targetName ?? item.target} — model '${record.model}', head '${record.head}'${item.preset !== undefined ? `, features: ${item.preset}` : ''}.`;
     if (item.frequencyBands.length > 0)
       meta.textContent += ` Most relevant: ${formatFrequencyBands(item.frequencyBands)}.`;
+    meta.textContent += ` Engine: ${engineName(record.engine)}.`;
     const warnings = document.createElement('ul');
     warnings.className = 'warnings';
     warnings.hidden = item.warnings.length === 0;
@@ -554,6 +611,9 @@ async function onExplain(event: SubmitEvent): Promise<void> {
     const inputs = await readSelectedInput(current);
     const output = Number(ui.head.value || 0);
     const target = ui.target.value === 'top' ? null : Number(ui.target.value);
+    const engineChoice = ui.engine.value as EngineChoice;
+    if (!(ENGINE_CHOICES as readonly string[]).includes(engineChoice))
+      throw new WingbeatsError('INVALID_ARGUMENT', `Unknown engine '${engineChoice}'.`);
     const started = performance.now();
     const record = await explain(
       current,
@@ -562,16 +622,28 @@ async function onExplain(event: SubmitEvent): Promise<void> {
       output,
       target,
       seed,
+      engineChoice,
       methodControlValues(ui.methodOptions, method),
     );
     await showRecord(current, record);
+    showEngineNotice(current, record);
     page.last = record;
     page.runs += 1;
-    ui.status.textContent = `Backend: ${page.backend}. Model '${current.name}', head '${record.head}': ${attributionMethods[method].title} of ${inputs.length} input${inputs.length === 1 ? '' : 's'} in ${Math.round(performance.now() - started)} ms.`;
+    ui.status.textContent = `Engine: ${engineName(record.engine)}${record.engine.includes('onnx') ? ` (WebAssembly, ${page.onnxThreads} thread${page.onnxThreads === 1 ? '' : 's'})` : ''}. Model '${current.name}', head '${record.head}': ${attributionMethods[method].title} of ${inputs.length} input${inputs.length === 1 ? '' : 's'} in ${Math.round(performance.now() - started)} ms.`;
     setState('done');
   } catch (error) {
     showError(error);
   }
+}
+
+/**
+ * Shows why the model ran on TensorFlow.js when ONNX Runtime Web was asked for (one line naming what stopped it), or
+ * hides the notice when it did run natively.
+ */
+function showEngineNotice(current: ExplainableModel, record: ExplainRecord): void {
+  const reason = record.engineChoice === 'tfjs' ? undefined : onnxEngine?.fallbackReason(current);
+  ui.engineNotice.hidden = reason === undefined;
+  ui.engineNotice.textContent = reason === undefined ? '' : pageMessage(reason);
 }
 
 async function start(): Promise<void> {
@@ -601,6 +673,9 @@ async function start(): Promise<void> {
     registerWorkerPlatform(webWorkerPlatform(new URL('./pool-worker.js', window.location.href).href, wasmPaths));
     page.workers = defaultWorkerCount();
   }
+  // ONNX Runtime Web from the page's own ort/ folder: the engine of 'auto' for every model that lowers to ONNX.
+  onnxEngine = usePageOnnxEngine({ wasmPaths: new URL('./ort/', window.location.href).href, threads: page.workers });
+  page.onnxThreads = onnxEngine.threads;
 
   manifest = JSON.parse(new TextDecoder().decode(await fetchBytes('demo/manifest.json'))) as DemoManifest;
   fillStaticMenus();
@@ -608,6 +683,7 @@ async function start(): Promise<void> {
   demoModel = await loadDemoModel(manifest);
   useModel(demoModel);
   setState('ready');
+  onnxEngine.preload();
 }
 
 window.addEventListener('unhandledrejection', (event) => showError(event.reason));

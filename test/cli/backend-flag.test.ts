@@ -1,6 +1,6 @@
 /** `--engine auto|onnx|tfjs` (`--backend` its older name) on every command that runs a model: shown in help, checked, same numbers to float32, the engine named in the JSON, one fallback line. */
 import { after, before, test } from 'node:test';
-import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
+import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -26,7 +26,7 @@ import { lrp } from '../../src/attribution/lrp.js';
 import { guidedRelu } from '../../src/rules/guided-relu.js';
 import { registerEngine } from '../../src/session/engines.js';
 import { defaultSession } from '../../src/session/session.js';
-import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
+import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 import {

@@ -12,7 +12,7 @@ import { ExplainableModel, type ScoreKind } from '../../src/execution/explainabl
 import { targetGradients } from '../../src/attribution/target-gradients.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { CNN1D } from '../../src/models/wingbeats-layers.js';
-import { OnnxGradientSession } from '../../src/node/onnx/onnx-gradient-session.js';
+import { OnnxGradientSession } from '../../src/node/onnx/node-onnx-sessions.js';
 import {
   assertClose,
   rejectsWithoutLeaks,

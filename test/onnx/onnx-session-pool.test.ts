@@ -15,10 +15,10 @@ import { lowerLayersModel } from '../../src/onnx/lower-layers.js';
 import { compileGradientGraph, forwardMultiplyAdds } from '../../src/onnx/compile-gradient-graph.js';
 import {
   INTRA_OP_MULTIPLY_ADDS,
-  OnnxGradientSession,
   POOL_RUN_MIN_MS,
   SESSION_POOL_WORTH_MS,
-} from '../../src/node/onnx/onnx-gradient-session.js';
+} from '../../src/onnx/onnx-gradient-session.js';
+import { OnnxGradientSession } from '../../src/node/onnx/node-onnx-sessions.js';
 import { OnnxSessionPool } from '../../src/node/onnx/onnx-session-pool.js';
 import { runScriptToExit, sharedDir, skipWithoutShared, srcUrl, useWasm } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch } from '../tiny-models.js';
@@ -132,7 +132,7 @@ describe('ONNX session pool', () => {
     const stdout = runScriptToExit(`
       import * as tf from '@tensorflow/tfjs';
       import { ExplainableModel } from ${srcUrl('index.ts')};
-      import { OnnxGradientSession } from ${srcUrl('node/onnx/onnx-gradient-session.ts')};
+      import { OnnxGradientSession } from ${srcUrl('node/onnx/node-onnx-sessions.ts')};
       import { setupBackend } from ${srcUrl('execution/backend.ts')};
       await setupBackend();
       const net = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });

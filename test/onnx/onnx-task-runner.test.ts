@@ -13,7 +13,7 @@ import '../../src/attribution/pooled-target-gradients.js';
 import '../../src/attribution/integrated-gradients-task.js';
 import { integrationPoints } from '../../src/attribution/integral-approximation.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
+import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { assertClose, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 import { conv2dNet, randomBatch, twoHeadNet } from '../tiny-models.js';
 

@@ -28,7 +28,7 @@ import {
 } from '../../src/index.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
-import { OnnxTaskRunner } from '../../src/node/onnx/onnx-task-runner.js';
+import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, conv2dDropoutNet, randomBatch, twoHeadNet } from '../tiny-models.js';
 

@@ -13,6 +13,6 @@ import type { Engine, EngineFactory } from '../../session/engines.js';
  * @example registerEngine('onnx', onnxEngine);
  */
 export const onnxEngine: EngineFactory = async (): Promise<Engine> => {
-  const { OnnxTaskRunner } = await import('./onnx-task-runner.js');
+  const { OnnxTaskRunner } = await import('./node-onnx-sessions.js');
   return { open: (model, { threads }) => OnnxTaskRunner.create(model, { threads }) };
 };

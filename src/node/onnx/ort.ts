@@ -3,6 +3,7 @@
  * optional package), its loader, the session options every session uses, and one run of a session on plain arrays.
  */
 import { WingbeatsError } from '../../util/errors.js';
+import type { RowArray } from '../../onnx/runtime.js';
 
 /** A tensor of onnxruntime-node. */
 export interface OrtTensor {
@@ -43,11 +44,7 @@ export const sessionOptions = (threads: number): Record<string, unknown> => ({
   graphOptimizationLevel: 'all',
 });
 
-/** A float32 array with its dims (`dims[0]` rows): a feed or output of a session run. */
-export interface RowArray {
-  data: Float32Array;
-  dims: number[];
-}
+export type { RowArray } from '../../onnx/runtime.js';
 
 /** Runs `session` on `feeds` and returns every output's values by name (the same in any thread). */
 export async function runSession(

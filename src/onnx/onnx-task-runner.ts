@@ -1,19 +1,21 @@
 /**
- * Node only: runs the worker pool's row tasks (`'gradients'`, `'scores'`, `'integrated-gradients'`, and Monte-Carlo
- * dropout's `'mc-dropout-maps'`, see src/parallel) on onnxruntime-node instead of TensorFlow.js — the same task in, the
+ * Runs the worker pool's row tasks (`'gradients'`, `'scores'`, `'integrated-gradients'`, and Monte-Carlo dropout's
+ * `'mc-dropout-maps'`, see src/parallel) on an ONNX runtime (onnxruntime-node in Node, onnxruntime-web in the browser
+ * page) instead of TensorFlow.js — the same task in, the
  * same `[rows, ...]` array out (equal to float32 rounding), also with guided backprop's guided ReLU. Dropout keep-masks
  * are drawn here by TensorFlow.js exactly as its executor draws them and fed to the graph, so a sample's thinned
  * network is the same on both engines. Tasks it cannot run (other kinds, other propagation rules, another head) are
  * left to the TensorFlow.js executors: check {@link OnnxTaskRunner.accepts} first.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
-import { taskTensor, type RowResult, type RowTask, type TaskArray } from '../../parallel/row-task.js';
-import { WingbeatsError } from '../../util/errors.js';
-import { guidedRelu } from '../../rules/guided-relu.js';
-import { dropoutKeepMasks } from '../../execution/dropout-masks.js';
-import { sampleMapRows } from '../../uncertainty/mc-dropout-rows.js';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import { taskTensor, type RowResult, type RowTask, type TaskArray } from '../parallel/row-task.js';
+import { WingbeatsError } from '../util/errors.js';
+import { guidedRelu } from '../rules/guided-relu.js';
+import { dropoutKeepMasks } from '../execution/dropout-masks.js';
+import { sampleMapRows } from '../uncertainty/mc-dropout-rows.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
+import type { OnnxRuntimeLoader } from './runtime.js';
 
 /** Task kinds the ONNX graphs compute. */
 export const ONNX_TASK_KINDS = ['gradients', 'scores', 'integrated-gradients', 'mc-dropout-maps'] as const;
@@ -26,12 +28,14 @@ const size = (shape: number[]): number => shape.slice(1).reduce((a, b) => a * b,
 /** One compiled model per score kind (logits, probabilities), compiled on first use. Call {@link close} when done. */
 export class OnnxTaskRunner {
   private readonly model: ExplainableModel;
+  private readonly runtime: OnnxRuntimeLoader;
   private readonly threads: number;
   /** By score kind, propagation and dropout (`'logits'`, `'logits guided'`, `'logits dropout'`, ...). */
   private readonly sessions = new Map<string, Promise<OnnxGradientSession>>();
 
-  private constructor(model: ExplainableModel, threads: number) {
+  protected constructor(model: ExplainableModel, runtime: OnnxRuntimeLoader, threads: number) {
     this.model = model;
+    this.runtime = runtime;
     this.threads = threads;
   }
 
@@ -39,14 +43,14 @@ export class OnnxTaskRunner {
    * Compiles `model` for logits (probabilities are compiled when a task asks for them).
    *
    * @throws WingbeatsError `UNSUPPORTED_MODEL` for a model the compiler cannot lower (fall back to TensorFlow.js),
-   *   `BACKEND` without onnxruntime-node, `INVALID_ARGUMENT` for bad options.
+   *   `BACKEND` when the runtime cannot be loaded, `INVALID_ARGUMENT` for bad options.
    * @example
-   * const runner = await OnnxTaskRunner.create(model);
+   * const runner = await OnnxTaskRunner.create(model, { runtime: loadNodeOnnxRuntime });
    * const result = runner.accepts(task) ? await runner.run(task) : executeRowTask(model, task);
    * await runner.close();
    */
-  static async create(model: ExplainableModel, options: Pick<OnnxSessionOptions, 'threads'> = {}) {
-    const runner = new OnnxTaskRunner(model, options.threads ?? 1);
+  static async create(model: ExplainableModel, options: Pick<OnnxSessionOptions, 'runtime' | 'threads'>) {
+    const runner = new this(model, options.runtime, options.threads ?? 1);
     await runner.session('logits');
     return runner;
   }
@@ -55,7 +59,13 @@ export class OnnxTaskRunner {
     const key = `${scores}${guided ? ' guided' : ''}${dropout ? ' dropout' : ''}`;
     let session = this.sessions.get(key);
     if (session === undefined) {
-      session = OnnxGradientSession.create(this.model, { scores, threads: this.threads, guided, dropout });
+      session = OnnxGradientSession.create(this.model, {
+        runtime: this.runtime,
+        scores,
+        threads: this.threads,
+        guided,
+        dropout,
+      });
       session.catch(() => this.sessions.delete(key));
       this.sessions.set(key, session);
     }

@@ -1,25 +1,27 @@
 /**
- * Node only: a model compiled to ONNX and run by onnxruntime-node's native CPU kernels — the scores of a batch and
- * the input gradient of each row's target score, as the TensorFlow.js path computes them with `targetGradients`.
- * onnxruntime-node is loaded on first use; without it, creation fails with one line (`BACKEND`).
+ * A model compiled to ONNX and run by an ONNX runtime's native kernels (onnxruntime-node in Node, onnxruntime-web in
+ * the browser page: see src/onnx/runtime.ts) — the scores of a batch and the input gradient of each row's target
+ * score, as the TensorFlow.js path computes them with `targetGradients`. The runtime is loaded on first use; when it
+ * cannot be, creation fails with one line (`BACKEND`).
  */
-import type { ExplainableModel, ScoreKind } from '../../execution/explainable-model.js';
-import { WingbeatsError, argumentError } from '../../util/errors.js';
-import { compileGradientGraph, dropoutInputs, forwardMultiplyAdds } from '../../onnx/compile-gradient-graph.js';
-import { lowerLayersModel } from '../../onnx/lower-layers.js';
-import { loadOrt, runSession, sessionOptions, type Ort, type OrtSession, type RowArray } from './ort.js';
-import { OnnxSessionPool } from './onnx-session-pool.js';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
+import { compileGradientGraph, dropoutInputs, forwardMultiplyAdds } from './compile-gradient-graph.js';
+import { lowerLayersModel } from './lower-layers.js';
+import type { OnnxRunPool, OnnxRuntime, OnnxRuntimeLoader, OnnxRuntimeSession, RowArray } from './runtime.js';
 
 /** Options of {@link OnnxGradientSession.create}. */
 export interface OnnxSessionOptions {
+  /** The runtime the graphs run on (Node's entry points default to onnxruntime-node). */
+  runtime: OnnxRuntimeLoader;
   /** `'logits'` (default) or `'probabilities'`. */
   scores?: ScoreKind;
   /**
    * Cores to use (default 1). A model with at least {@link INTRA_OP_MULTIPLY_ADDS} multiply-adds per row uses them as
    * onnxruntime's intra-op threads; a smaller one (whose kernels are too small to split) runs in one thread and, after
-   * {@link SESSION_POOL_WORTH_MS} of runs, starts an {@link OnnxSessionPool} of one worker fewer (the calling
-   * thread is a core too) that takes later runs while this thread is busy (a job's tasks in flight then run side by
-   * side).
+   * {@link SESSION_POOL_WORTH_MS} of runs, starts the runtime's {@link OnnxRunPool} (where it has one) of one worker
+   * fewer (the calling thread is a core too) that takes later runs while this thread is busy (a job's tasks in flight
+   * then run side by side).
    */
   threads?: number;
   /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
@@ -75,10 +77,10 @@ export class OnnxGradientSession {
   readonly intraOpThreads: number;
   /** Workers of the session pool besides the calling thread (0: no pool). */
   readonly sessionPoolSize: number;
-  private readonly ort: Ort;
-  private readonly sessions: [OrtSession, OrtSession];
+  private readonly runtime: OnnxRuntime;
+  private readonly sessions: [OnnxRuntimeSession, OnnxRuntimeSession];
   private readonly graphs: Uint8Array[];
-  private pool: OnnxSessionPool | undefined;
+  private pool: OnnxRunPool | undefined;
   private poolFailed = false;
   /** Milliseconds spent in single-thread runs so far. */
   private inProcessMs = 0;
@@ -93,14 +95,14 @@ export class OnnxGradientSession {
   /** Runs so far, in this thread and in the pool (for tests and benchmarks). */
   readonly runs = { here: 0, pool: 0 };
 
-  private constructor(
-    ort: Ort,
+  protected constructor(
+    runtime: OnnxRuntime,
     shapes: { input: number[]; classes: number; dropouts: OnnxDropoutLayer[] },
     threads: { intraOp: number; sessionPool: number; poolRunMinMs: number },
     graphs: Uint8Array[],
-    sessions: [OrtSession, OrtSession],
+    sessions: [OnnxRuntimeSession, OnnxRuntimeSession],
   ) {
-    this.ort = ort;
+    this.runtime = runtime;
     this.inputShape = shapes.input;
     this.classes = shapes.classes;
     this.dropouts = shapes.dropouts;
@@ -116,13 +118,14 @@ export class OnnxGradientSession {
    * Dropout and the wingbeats composite layers; one input of fixed size, one head) and opens the sessions.
    *
    * @throws WingbeatsError `UNSUPPORTED_MODEL` when a layer has no lowering (callers fall back to TensorFlow.js),
-   *   `BACKEND` when onnxruntime-node is missing, `INVALID_ARGUMENT` for bad options.
+   *   `BACKEND` when the runtime cannot be loaded, `INVALID_ARGUMENT` for bad options.
    * @example
-   * const session = await OnnxGradientSession.create(await loadModelFile('Mosquito_CNN_PSD.h5'), { threads: 1 });
+   * const model = await loadModelFile('Mosquito_CNN_PSD.h5');
+   * const session = await OnnxGradientSession.create(model, { runtime: loadNodeOnnxRuntime, threads: 1 });
    * const { scores, gradient } = await session.gradients(psdRows, [0, 3]); // two rows of 129 values
    * await session.release();
    */
-  static async create(model: ExplainableModel, options: OnnxSessionOptions = {}): Promise<OnnxGradientSession> {
+  static async create(model: ExplainableModel, options: OnnxSessionOptions): Promise<OnnxGradientSession> {
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256)
       throw argumentError('OnnxGradientSession.create', 'threads', 'an integer in [1, 256]', threads);
@@ -148,24 +151,22 @@ export class OnnxGradientSession {
     );
     const dropouts = dropout ? dropoutInputs(steps).map(({ step }) => ({ rate: step.rate, shape: step.shape })) : [];
     const big = forwardMultiplyAdds(steps, shape) >= INTRA_OP_MULTIPLY_ADDS;
-    const ort = await loadOrt();
-    // A small model shares the cores through child processes with sessions of their own (see OnnxSessionPool).
+    const runtime = await options.runtime();
+    // A small model shares the cores through a pool with sessions of their own, where the runtime has one (Node: child
+    // processes, see OnnxSessionPool); otherwise it keeps one intra-op thread in this thread.
     const split = big
       ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
-      : { intraOp: 1, sessionPool: threads - 1, poolRunMinMs };
-    const gradientSession = await ort.InferenceSession.create(graphs[0], sessionOptions(split.intraOp));
-    let forwardSession: OrtSession;
+      : { intraOp: 1, sessionPool: runtime.startRunPool !== undefined ? threads - 1 : 0, poolRunMinMs };
+    const gradientSession = await runtime.createSession(graphs[0], { threads: split.intraOp });
+    let forwardSession: OnnxRuntimeSession;
     try {
-      forwardSession = await ort.InferenceSession.create(graphs[1], sessionOptions(split.intraOp));
+      forwardSession = await runtime.createSession(graphs[1], { threads: split.intraOp });
     } catch (error) {
       await gradientSession.release();
       throw error;
     }
     const classes = model.layersModel.outputs[0].shape[1] as number;
-    return new OnnxGradientSession(ort, { input: shape, classes, dropouts }, split, graphs, [
-      gradientSession,
-      forwardSession,
-    ]);
+    return new this(runtime, { input: shape, classes, dropouts }, split, graphs, [gradientSession, forwardSession]);
   }
 
   /** Whether the session pool is running and ready (small models with more than one core, after a long run). */
@@ -183,8 +184,8 @@ export class OnnxGradientSession {
     await this.pool.whenReady().catch(() => undefined);
   }
 
-  private openPool(): OnnxSessionPool {
-    const pool = OnnxSessionPool.start(this.graphs, this.sessionPoolSize);
+  private openPool(): OnnxRunPool {
+    const pool = this.runtime.startRunPool!(this.graphs, this.sessionPoolSize);
     pool.whenReady().catch(() => {
       // The numbers are the same in one thread: keep running here.
       this.poolFailed = true;
@@ -253,7 +254,7 @@ export class OnnxGradientSession {
     let out: Record<string, Float32Array>;
     const started = performance.now();
     try {
-      out = await runSession(this.ort, this.sessions[graph], feeds);
+      out = await this.sessions[graph].run(feeds);
     } finally {
       this.pending.here--;
     }

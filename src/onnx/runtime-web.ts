@@ -1,0 +1,110 @@
+/**
+ * onnxruntime-web as the ONNX runtime of the engine (src/onnx/runtime.ts), for the browser page: its WebAssembly
+ * backend (SIMD), multi-threaded only where the page is cross-origin isolated (elsewhere browsers give no
+ * SharedArrayBuffer), its wasm files loaded from a path of the page's own (never a CDN). The library does not import
+ * onnxruntime-web: the page passes the module in, so library users who do not want it never load it.
+ */
+import { WingbeatsError } from '../util/errors.js';
+import { OnnxGraph } from './onnx-graph.js';
+import type { OnnxRuntime, OnnxRuntimeLoader, RowArray } from './runtime.js';
+
+/** A tensor of onnxruntime-web. */
+export interface OrtWebTensor {
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+/** An inference session of onnxruntime-web. */
+export interface OrtWebSession {
+  run(feeds: Record<string, OrtWebTensor>): Promise<Record<string, OrtWebTensor>>;
+  release(): Promise<void>;
+}
+
+/** The parts of the onnxruntime-web module (`import * as ort from 'onnxruntime-web/wasm'`) the engine uses. */
+export interface OrtWebModule {
+  env: { wasm: { wasmPaths?: unknown; numThreads?: number; proxy?: boolean } };
+  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtWebSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtWebTensor;
+}
+
+/** Options of {@link webOnnxRuntime}. */
+export interface WebOnnxRuntimeOptions {
+  /** URL of the folder holding onnxruntime-web's `ort-wasm-simd-threaded.mjs` and `.wasm` (ending in `/`). */
+  wasmPaths: string;
+  /**
+   * Threads onnxruntime-web may use: used only where the page is cross-origin isolated (`crossOriginIsolated`), else
+   * 1. onnxruntime-web fixes its thread count for the whole page at its first session.
+   */
+  threads: number;
+}
+
+/** The threads onnxruntime-web gets: `wanted` where the page is cross-origin isolated, else 1. */
+export function webOnnxThreads(wanted: number): number {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  return isolated ? Math.max(1, Math.floor(wanted)) : 1;
+}
+
+/**
+ * A loader of onnxruntime-web as an {@link OnnxRuntime}: the first call sets its environment (wasm files from
+ * `wasmPaths`, {@link webOnnxThreads} threads, no proxy worker) and opens a tiny session, so a missing or unloadable
+ * wasm file fails here, as one `BACKEND` line, rather than at the model's first run. A failed load stays failed
+ * (onnxruntime-web starts its wasm module once per page).
+ * @example
+ * import * as ort from 'onnxruntime-web/wasm';
+ * const runtime = webOnnxRuntime(ort, { wasmPaths: new URL('./ort/', location.href).href, threads: 2 });
+ * const runner = await OnnxTaskRunner.create(model, { runtime });
+ */
+export function webOnnxRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions): OnnxRuntimeLoader {
+  let loaded: Promise<OnnxRuntime> | undefined;
+  return () => (loaded ??= loadWebRuntime(ort, options));
+}
+
+/** Session options of the page: the wasm execution provider, sequential, every graph optimisation. */
+const SESSION_OPTIONS = {
+  executionProviders: ['wasm'],
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+} as const;
+
+async function loadWebRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions): Promise<OnnxRuntime> {
+  ort.env.wasm.wasmPaths = options.wasmPaths;
+  ort.env.wasm.numThreads = webOnnxThreads(options.threads);
+  ort.env.wasm.proxy = false;
+  const runtime: OnnxRuntime = {
+    name: 'onnxruntime-web',
+    async createSession(graph) {
+      const session = await ort.InferenceSession.create(graph, { ...SESSION_OPTIONS });
+      return { run: (feeds) => runWebSession(ort, session, feeds), release: () => session.release() };
+    },
+  };
+  try {
+    const probe = await runtime.createSession(identityGraph(), { threads: 1 });
+    await probe.release();
+  } catch (error) {
+    throw new WingbeatsError(
+      'BACKEND',
+      `ONNX Runtime Web could not start from '${options.wasmPaths}': ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`,
+      { cause: error },
+    );
+  }
+  return runtime;
+}
+
+async function runWebSession(
+  ort: OrtWebModule,
+  session: OrtWebSession,
+  feeds: Record<string, RowArray>,
+): Promise<Record<string, Float32Array>> {
+  const tensors = Object.fromEntries(
+    Object.entries(feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]),
+  );
+  const out = await session.run(tensors);
+  return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, tensor.data as Float32Array]));
+}
+
+/** The smallest graph, `y = Identity(x)` over floats `[batch, 1]`: opening it starts onnxruntime-web's wasm module. */
+function identityGraph(): Uint8Array {
+  const graph = new OnnxGraph();
+  graph.output('y', graph.input('x', [1]), [1]);
+  return graph.encode('probe');
+}

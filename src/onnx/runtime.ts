@@ -1,0 +1,59 @@
+/**
+ * The ONNX runtime the compiled graphs run on, as the engine code sees it: open a session from the bytes of an ONNX
+ * model, run it on float32 feeds, release it. Node implements it with onnxruntime-node (src/node/onnx/ort.ts), the
+ * browser page with onnxruntime-web (`webOnnxRuntime`, src/onnx/runtime-web.ts); the sessions and the task runner
+ * above it (src/onnx/onnx-gradient-session.ts, onnx-task-runner.ts) are the same code on both.
+ */
+
+/** A float32 array with its dims (`dims[0]` rows): a feed or output of a session run. */
+export interface RowArray {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** One session over one ONNX graph. */
+export interface OnnxRuntimeSession {
+  /** Runs the graph on `feeds` and returns every output's values by name (the same numbers in any thread). */
+  run(feeds: Record<string, RowArray>): Promise<Record<string, Float32Array>>;
+  /** Frees the session. */
+  release(): Promise<void>;
+}
+
+/**
+ * Sessions of the same graphs in other threads, each taking whole runs (Node's worker threads): both cores for models
+ * whose kernels are too small for the runtime's own intra-op threads.
+ */
+export interface OnnxRunPool {
+  /** Threads of the pool. */
+  readonly size: number;
+  /** Whether every thread has its sessions open. */
+  readonly ready: boolean;
+  /** Resolves when {@link ready}; rejects when the threads could not start. */
+  whenReady(): Promise<void>;
+  /** Runs graph `graph` (its index in the graphs the pool started with) on `feeds` in the next idle thread. */
+  run(graph: number, feeds: Record<string, RowArray>): Promise<Record<string, Float32Array>>;
+  /** Stops the threads. */
+  close(): Promise<void>;
+}
+
+/** An ONNX runtime, loaded. */
+export interface OnnxRuntime {
+  /** The package that runs the graphs, for messages (`'onnxruntime-node'`, `'onnxruntime-web'`). */
+  readonly name: string;
+  /**
+   * Opens a session of `graph` (a binary ONNX model) with `threads` intra-op threads (a runtime whose thread count is
+   * fixed for the whole page, as onnxruntime-web's, ignores it).
+   */
+  createSession(graph: Uint8Array, options: { threads: number }): Promise<OnnxRuntimeSession>;
+  /**
+   * Starts `size` threads that each open sessions of `graphs` (in the background: see `OnnxRunPool.ready`); absent
+   * where the runtime cannot run in other threads of this program (the browser page, older onnxruntime-node).
+   */
+  startRunPool?: (graphs: Uint8Array[], size: number) => OnnxRunPool;
+}
+
+/**
+ * Loads a runtime (e.g. imports its package) on first use and resolves the same one afterwards.
+ * @throws WingbeatsError `BACKEND` (as a rejection) when the runtime cannot be loaded.
+ */
+export type OnnxRuntimeLoader = () => Promise<OnnxRuntime>;

@@ -1,0 +1,134 @@
+/**
+ * The page's ONNX runtime (src/onnx/runtime-web.ts) without a browser: onnxruntime-web's Node build runs the same
+ * wasm module the page loads, so the shared session and task runner (src/onnx/) can be checked here — the same scores
+ * and input gradients as onnxruntime-node (float32), also with guided ReLU and dropout keep-masks, the same row-task
+ * results, one thread outside a cross-origin isolated page, and one BACKEND line when the wasm files are not where
+ * the page says.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as ortWeb from 'onnxruntime-web';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { before, describe, test } from 'node:test';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { OnnxGradientSession } from '../../src/onnx/onnx-gradient-session.js';
+import { OnnxTaskRunner } from '../../src/onnx/onnx-task-runner.js';
+import { webOnnxRuntime, webOnnxThreads, type OrtWebModule } from '../../src/onnx/runtime-web.js';
+import { loadNodeOnnxRuntime } from '../../src/node/onnx/node-onnx-runtime.js';
+import { runScriptToExit, srcUrl, useWasm } from '../helpers.js';
+import { conv1dNet, conv2dDropoutNet, randomBatch } from '../tiny-models.js';
+
+before(useWasm);
+
+const require = createRequire(import.meta.url);
+const distUrl = `${pathToFileURL(dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'))).href}/`;
+const ort = ortWeb as unknown as OrtWebModule;
+const web = webOnnxRuntime(ort, { wasmPaths: distUrl, threads: 2 });
+
+/** Largest |a − b| over max |b|. */
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  assert.equal(actual.length, expected.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / scale;
+}
+
+describe('ONNX Runtime Web as the engine runtime', () => {
+  test('one thread unless the page is cross-origin isolated', async () => {
+    assert.equal(webOnnxThreads(4), 1);
+    assert.equal((await web()).name, 'onnxruntime-web');
+    assert.equal((await web()).startRunPool, undefined, 'no pool of threads of its own');
+    assert.equal(await web(), await web(), 'loaded once');
+  });
+
+  test('scores and input gradients equal onnxruntime-node (plain, guided ReLU, dropout keep-masks)', async () => {
+    const model = ExplainableModel.from(conv2dDropoutNet(7));
+    const x = randomBatch([5, 6, 5, 2], 8);
+    const rows = x.dataSync() as Float32Array;
+    x.dispose();
+    const targets = [0, 1, 2, 0, 1];
+    try {
+      for (const options of [{}, { guided: true }, { scores: 'probabilities' as const }, { dropout: true }]) {
+        const [node, page] = await Promise.all(
+          [loadNodeOnnxRuntime, web].map((runtime) => OnnxGradientSession.create(model, { runtime, ...options })),
+        );
+        try {
+          const keeps = page.dropouts.map(({ shape }, k) =>
+            Float32Array.from({ length: 5 * shape.reduce((a, b) => a * b, 1) }, (_, i) => ((i * 7 + k) % 3 ? 1 : 0)),
+          );
+          const [a, b] = await Promise.all([
+            node.gradients(rows, targets, keeps),
+            page.gradients(rows, targets, keeps),
+          ]);
+          const label = JSON.stringify(options);
+          assert.ok(relativeError(b.scores, a.scores) <= 1e-6, `${label}: scores ${relativeError(b.scores, a.scores)}`);
+          assert.ok(relativeError(b.gradient, a.gradient) <= 1e-5, `${label}: gradient`);
+          assert.ok(relativeError(await page.scores(rows, keeps), a.scores) <= 1e-6, `${label}: forward graph`);
+        } finally {
+          await Promise.all([node.release(), page.release()]);
+        }
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('the task runner on onnxruntime-web gives the integrated-gradients row task of onnxruntime-node', async () => {
+    const model = ExplainableModel.from(conv1dNet(5));
+    const inputs = randomBatch([2, 12, 2], 9);
+    const task = {
+      kind: 'integrated-gradients' as const,
+      outputIndex: 0,
+      scores: 'logits' as const,
+      execution: { rules: [] },
+      arrays: {
+        inputs: { data: inputs.dataSync() as Float32Array, shape: [2, 12, 2] },
+        baselines: { data: new Float32Array(48), shape: [2, 12, 2] },
+      },
+      numbers: {
+        alphas: [0, 0.25, 0.5, 1, 0.5, 1],
+        example: [0, 0, 0, 0, 1, 1],
+        weights: [0.1, 0.2, 0.3, 0.4, 1, 1],
+        targets: [0, 0, 0, 0, 2, 2],
+      },
+    };
+    inputs.dispose();
+    const [node, page] = await Promise.all(
+      [loadNodeOnnxRuntime, web].map((runtime) => OnnxTaskRunner.create(model, { runtime })),
+    );
+    try {
+      const before = tf.memory().numTensors;
+      const [a, b] = await Promise.all([node.run(task as never), page.run(task as never)]);
+      assert.deepEqual(b.shape, a.shape);
+      assert.ok(relativeError(b.data, a.data) <= 1e-5, `${relativeError(b.data, a.data)}`);
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      await Promise.all([node.close(), page.close()]);
+      model.dispose();
+    }
+  });
+
+  test('wasm files missing where the page says: one BACKEND line naming the path', () => {
+    // In a process of its own: onnxruntime-web starts its wasm module once per process, and a failed start stays failed.
+    const out = runScriptToExit(`
+      import * as ort from 'onnxruntime-web';
+      import { webOnnxRuntime } from ${srcUrl('onnx/runtime-web.ts')};
+      try {
+        await webOnnxRuntime(ort, { wasmPaths: 'file:///nonexistent/ort/', threads: 1 })();
+        console.log('loaded');
+      } catch (error) {
+        console.log(JSON.stringify({ code: error.code, message: error.message }));
+      }
+    `);
+    const { code, message } = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { code: string; message: string };
+    assert.equal(code, 'BACKEND');
+    assert.match(message, /^ONNX Runtime Web could not start from 'file:\/\/\/nonexistent\/ort\/': /);
+    assert.doesNotMatch(message, /\n/);
+  });
+});
