@@ -22,8 +22,18 @@ logits (before the final softmax) and the gradient of the top logit with respect
 
 Usage: /usr/bin/python3 scripts/reference/attention_reference.py > test/fixtures/attention-reference.json
 (Debian's python3-numpy)
+
+With `ecg [FILE]` it instead evaluates the real ECG transformer of ../shared/models/wild2 (Keras 2.15 `.keras` written
+on Windows: MultiHeadAttention, LayerNormalization, TFOpLambda add, kernel-size-1 Conv1D, selu Dense layers) in
+float64 from its stored weights (read with h5py, never copied) on two deterministic inputs (the formula of
+keras-forward.py), for test/fixtures/ecg-transformer.json:
+  /usr/bin/python3 scripts/reference/attention_reference.py ecg > test/fixtures/ecg-transformer.json
 """
+import io
 import json
+import sys
+import zipfile
+from pathlib import Path
 
 import numpy as np
 
@@ -122,5 +132,54 @@ def main():
     print(json.dumps({'shape': [T, D], 'weights': weights, 'examples': examples}, indent=1))
 
 
+def ecg_main(path):
+    import h5py  # Debian's python3-h5py; only this mode needs it
+
+    archive = zipfile.ZipFile(path)
+    f = h5py.File(io.BytesIO(archive.read('model.weights.h5')), 'r')
+    v = {}  # group path with '/' separators (the file was written on Windows: 'layers\\dense') -> [vars]
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and '/vars/' in name.replace('\\', '/'):
+            group, index = name.replace('\\', '/').rsplit('/vars/', 1)
+            v.setdefault(group, {})[int(index)] = np.array(obj, dtype=np.float64)
+
+    f.visititems(visit)
+    var = {g: [d[i] for i in sorted(d)] for g, d in v.items()}
+    m = 'layers/multi_head_attention/'
+    p = {}
+    for proj, attr in (('query', '_query_dense'), ('key', '_key_dense'), ('value', '_value_dense'), ('out', '_output_dense')):
+        p[proj + '_kernel'], p[proj + '_bias'] = var[m + attr]
+    selu_a, selu_s = 1.6732632423543772, 1.0507009873554805
+
+    def forward(x):  # x: [186, 1] -> the sigmoid score
+        h = layer_norm(mha(x, x, x, p), *var['layers/layer_normalization'], 1e-6) + x  # dropout: identity
+        k, b = var['layers/conv1d']
+        c = np.maximum(h @ k[0] + b, 0.0)  # Conv1D(4, 1, relu)
+        k, b = var['layers/conv1d_1']
+        c = c @ k[0] + b  # Conv1D(1, 1)
+        h = layer_norm(c, *var['layers/layer_normalization_1'], 1e-3) + h
+        z = h.mean(0)  # GlobalAveragePooling1D
+        k, b = var['layers/dense']
+        z = np.maximum(z @ k + b, 0.0)
+        for name in ('layers/dense_1', 'layers/dense_2', 'layers/dense_3'):
+            k, b = var[name]
+            a = z @ k + b
+            z = selu_s * np.where(a > 0, a, selu_a * (np.exp(a) - 1.0))
+        k, b = var['layers/dense_4']
+        return 1.0 / (1.0 + np.exp(-(z @ k + b)))
+
+    examples = []
+    for k in range(2):
+        i = np.arange(186, dtype=np.int64)
+        x = (((i * 7919 + k * 104729) % 2003) / 1001.5 - 1.0).astype(np.float32).astype(np.float64).reshape(186, 1)
+        examples.append({'k': k, 'outputs': forward(x).tolist()})
+    print(json.dumps({'file': Path(path).name, 'inputShape': [186, 1], 'examples': examples}, indent=1))
+
+
 if __name__ == '__main__':
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == 'ecg':
+        default = Path(__file__).resolve().parents[2] / '..' / 'shared' / 'models' / 'wild2' / '08_allaudin_ecg_transformer.keras'
+        ecg_main(sys.argv[2] if len(sys.argv) > 2 else default)
+    else:
+        main()

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -19,6 +19,8 @@ import { integratedGradients } from '../../src/attribution/integrated-gradients.
 import { lrp } from '../../src/attribution/lrp.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { assertClose, flat, rejectsWithoutLeaks, repoRoot, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
+import { encodeNpy } from '../../src/io/npy.js';
+import { runCli } from '../cli/cli-helpers.js';
 import { writeKerasH5, type WeightToWrite } from './write-keras-h5.js';
 import { writeKerasArchive, type VariableToWrite } from './write-keras-archive.js';
 
@@ -31,6 +33,11 @@ interface Reference {
 const reference = JSON.parse(
   readFileSync(resolve(repoRoot, 'test/fixtures/attention-reference.json'), 'utf8'),
 ) as Reference;
+
+/** Scores of the real ECG transformer by scripts/reference/attention_reference.py ecg (numbers only, no weights). */
+const ecg = JSON.parse(readFileSync(resolve(repoRoot, 'test/fixtures/ecg-transformer.json'), 'utf8')) as {
+  examples: { k: number; outputs: number[] }[];
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'wingbeats-attention-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -304,16 +311,43 @@ describe('Keras attention layers against NumPy float64', () => {
   }
 });
 
+describe('explain on the command line', () => {
+  test('the default engine (auto) falls back to TensorFlow.js in one line and explains the block', async () => {
+    const model = join(dir, 'cli-block.h5');
+    await writeKerasH5(model, h5Weights(), blockConfig());
+    const input = join(dir, 'x.npy');
+    writeFileSync(input, encodeNpy(Float32Array.from(reference.examples[0].input), reference.shape));
+    const out = join(dir, 'cli-out');
+    const run = await runCli(['explain', '--model', model, '--input', input, '--method', 'saliency', '--out', out]);
+    assert.equal(run.code, 0, run.stderr);
+    const fallback = run.stderr.split('\n').filter((line) => /using TensorFlow\.js/.test(line));
+    assert.equal(fallback.length, 1, run.stderr);
+    const json = JSON.parse(readFileSync(join(out, 'explain.json'), 'utf8')) as Json;
+    assert.match(JSON.stringify(json), /"engine":"tfjs"/);
+  });
+});
+
 describe('the ECG transformer of ../shared/models/wild2 (Keras 2.15, Windows .keras, MultiHeadAttention)', () => {
   const file = join(sharedDir, 'models', 'wild2', '08_allaudin_ecg_transformer.keras');
   test(
-    'loads, predicts finite scores, and saliency and integrated gradients run without leaks',
+    'loads, predicts as the NumPy reference, and saliency and integrated gradients run without leaks',
     { skip: skipWithoutShared },
     async () => {
       const before = tf.memory().numTensors;
       const model = await loadModel(file);
       try {
         assert.deepEqual(model.inputShape, [186, 1]);
+        for (const example of ecg.examples) {
+          // The input formula of scripts/reference/keras-forward.py.
+          const values = Float32Array.from(
+            { length: 186 },
+            (_, i) => ((i * 7919 + example.k * 104729) % 2003) / 1001.5 - 1,
+          );
+          const input = tf.tensor(values, [1, 186, 1]);
+          const score = tf.tidy(() => Array.from(model.run(input, { scores: 'probabilities' }).dataSync()));
+          assertClose(score, example.outputs, 2e-6, 1e-5, `ECG score, input ${example.k}`);
+          input.dispose();
+        }
         const x = tf.tidy(() => tf.sin(tf.mul(tf.range(0, 2 * 186), 0.05)).reshape([2, 186, 1]));
         const p = tf.tidy(() => Array.from(model.run(x, { scores: 'probabilities' }).dataSync()));
         assert.ok(
