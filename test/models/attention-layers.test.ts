@@ -283,6 +283,33 @@ describe('Keras attention layers against NumPy float64', () => {
     }
   });
 
+  test('Monte-Carlo dropout thins the attention probabilities (seeded); without it dropout is off', async () => {
+    const path = join(dir, 'block-dropout.h5');
+    await writeKerasH5(path, h5Weights(), blockConfig());
+    const model = await loadModel(path);
+    try {
+      const x = tf.tensor(reference.examples[0].input, [1, ...reference.shape]);
+      const run = (seed?: number) =>
+        tf.tidy(() =>
+          Array.from(
+            model
+              .run(x, { scores: 'logits', execution: seed === undefined ? undefined : { dropout: { seed } } })
+              .dataSync(),
+          ),
+        );
+      assertClose(run(), reference.examples[0].logits, 2e-6, 1e-5, 'logits without dropout');
+      const a = run(7);
+      assert.deepEqual(run(7), a, 'same seed, same masks');
+      assert.ok(
+        a.some((v, i) => Math.abs(v - reference.examples[0].logits[i]) > 1e-4),
+        `dropout changed nothing: ${a.join(', ')}`,
+      );
+      x.dispose();
+    } finally {
+      model.dispose();
+    }
+  });
+
   for (const [what, kwargs, message] of [
     [
       'an attention mask',
