@@ -236,6 +236,16 @@ describe('Keras attention layers against NumPy float64', () => {
     await checkAgainstReference(path);
   });
 
+  test("a Keras 3 .h5 (weight names are variable paths without ':0', 'mha/query/kernel') matches too", async () => {
+    const path = join(dir, 'block-3.h5');
+    const paths = h5Weights().map(([layer, list]): [string, WeightToWrite[]] => [
+      layer,
+      list.map((w) => ({ ...w, name: w.name.replace(/:0$/, '') })),
+    ]);
+    await writeKerasH5(path, paths, keras3BlockConfig());
+    await checkAgainstReference(path);
+  });
+
   test("a Keras 2.15 .keras (EinsumDense groups '_query_dense', ...) matches too", async () => {
     const path = join(dir, 'block-2.15.keras');
     await writeKerasArchive(path, blockConfig(), archiveVariables(), { 'metadata.json': metadata('2.15.0') });
