@@ -18,6 +18,7 @@ import { saliency } from '../../src/attribution/saliency.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { lrp } from '../../src/attribution/lrp.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
+import { copyExplainableModel } from '../../src/execution/model-copy.js';
 import { assertClose, flat, rejectsWithoutLeaks, repoRoot, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { runCli } from '../cli/cli-helpers.js';
@@ -124,7 +125,7 @@ function blockConfig(mha2Kwargs: Json = {}): Json {
 }
 
 /** The same block as Keras 3 writes it: `{args, kwargs}` nodes (tensors by position and by name), an Add layer. */
-function keras3BlockConfig(): Json {
+function keras3BlockConfig(mha2Kwargs: Json = {}): Json {
   const config = blockConfig();
   const tensor = (name: string) => ({
     class_name: '__keras_tensor__',
@@ -135,7 +136,10 @@ function keras3BlockConfig(): Json {
     layer_normalization: { args: [tensor('mha')], kwargs: {} },
     add: { args: [[tensor('layer_normalization'), tensor('x')]], kwargs: {} },
     proj: { args: [tensor('x')], kwargs: {} },
-    mha2: { args: [tensor('add'), tensor('proj')], kwargs: { key: tensor('x'), use_causal_mask: false } },
+    mha2: {
+      args: [tensor('add'), tensor('proj')],
+      kwargs: { key: tensor('x'), use_causal_mask: false, ...mha2Kwargs },
+    },
     attention: { args: [[tensor('mha2'), tensor('proj')]], kwargs: { mask: null } },
     attention_concat: { args: [[tensor('attention'), tensor('proj'), tensor('mha2')]], kwargs: {} },
     additive_attention: { args: [[tensor('attention_concat'), tensor('proj')]], kwargs: {} },
@@ -258,7 +262,7 @@ describe('Keras attention layers against NumPy float64', () => {
     await checkAgainstReference(path);
   });
 
-  test('batching equals no batching, integrated gradients are complete, LRP is refused in one line', async () => {
+  test('batching equals no batching, integrated gradients are complete, a copy computes the same, LRP is refused in one line', async () => {
     const path = join(dir, 'block-batch.h5');
     await writeKerasH5(path, h5Weights(), blockConfig());
     const model = await loadModel(path);
@@ -283,6 +287,11 @@ describe('Keras attention layers against NumPy float64', () => {
         `integrated gradients' completeness gap ${ig.delta!.join(', ')}`,
       );
       disposeAttribution(ig);
+      // A copy rebuilt from the layers' configs (as sanity checks make) computes the same logits.
+      const copy = await copyExplainableModel(model);
+      const [a, b] = tf.tidy(() => [model, copy].map((m) => Array.from(m.run(x, { scores: 'logits' }).dataSync())));
+      copy.dispose();
+      assert.deepEqual(b, a);
       await rejectsWithoutLeaks(
         () => lrp(model, x, { target }),
         /^'lrp' has no LRP rule for layer 'mha' of class MultiHeadAttention; supported: /,
@@ -318,6 +327,16 @@ describe('Keras attention layers against NumPy float64', () => {
     } finally {
       model.dispose();
     }
+  });
+
+  test('a Keras 3 call with an attention mask tensor is refused in one line naming the layer and the file', async () => {
+    const path = join(dir, 'masked-3.keras');
+    const mask = { class_name: '__keras_tensor__', config: { shape: null, dtype: 'bool', keras_history: ['x', 0, 0] } };
+    await writeKerasArchive(path, keras3BlockConfig({ attention_mask: mask }), archiveVariables());
+    await rejectsWithoutLeaks(
+      () => loadModel(path),
+      /^layer 'mha2' \(MultiHeadAttention\) of 'masked-3\.keras' is called with 'attention_mask', which wingbeats-xai does not run \(attention masks are not supported\)\.$/,
+    );
   });
 
   for (const [what, kwargs, message] of [
