@@ -190,7 +190,9 @@ function floatValues(
   budget: DeclaredBudget,
 ): Float32Array {
   checkDeclaredSize(dataset, `${what} in '${fileName}'`, budget);
-  const value = dataset.value;
+  const read = dataset.value;
+  // A scalar dataset (Keras's Attention `scale`, shape ()) reads as a plain number.
+  const value = typeof read === 'number' && dataset.metadata.shape?.length === 0 ? Float32Array.of(read) : read;
   if (!(value instanceof Float32Array || value instanceof Float64Array)) {
     throw new WingbeatsError('INVALID_FILE', `${what} in '${fileName}' is not floating-point data.`);
   }

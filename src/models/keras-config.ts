@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { normaliseTensorOpLayer, tensorOpProblem } from './tensor-op-layer.js';
+import { ATTENTION_CLASSES, attentionCallProblem, normaliseAttentionCall } from './keras-attention-layers.js';
 import {
   foldNestedSequentialInput,
   nestedTensorList,
@@ -24,9 +25,6 @@ const CONTAINER_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 const REBUILT_CLASSES = new Set(['CuDNNLSTM', 'CuDNNGRU']);
 /** Stock Keras layers wingbeats-xai does not run yet (named as such, not as custom layers to register). */
 const UNSUPPORTED_KERAS_LAYERS = new Set([
-  'MultiHeadAttention',
-  'Attention',
-  'AdditiveAttention',
   'GroupQueryAttention',
   'EinsumDense',
   'UnitNormalization',
@@ -90,6 +88,11 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model', kerasV
         throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${String(className)}) of ${source} ${problem}.`);
       continue;
     }
+    if (ATTENTION_CLASSES.has(String(className))) {
+      const problem = attentionCallProblem(entry);
+      if (problem !== null)
+        throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${String(className)}) of ${source} ${problem}.`);
+    }
     if (className === 'Lambda') {
       throw new WingbeatsError(
         'UNSAFE_LAYER',
@@ -151,6 +154,7 @@ export function normaliseKerasConfig(modelConfig: Json): { config: Json; origina
         .map((l) => entryName(l as Json)),
     );
     for (const layer of layers) {
+      if (isObject(layer) && ATTENTION_CLASSES.has(String(layer.class_name))) normaliseAttentionCall(layer);
       if (isObject(layer) && 'inbound_nodes' in layer)
         layer.inbound_nodes = normaliseInboundNodes(layer.inbound_nodes, nestedModels);
       if (isObject(layer) && TENSOR_OP_CLASSES.has(String(layer.class_name))) normaliseTensorOpLayer(layer);

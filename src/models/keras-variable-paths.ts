@@ -49,10 +49,26 @@ const VARIABLE_NAMES: Record<string, (c: Json) => string[]> = {
   ],
   LayerNormalization: (c) => [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta'])],
   Embedding: () => ['embeddings'],
+  Attention: (c) => [
+    ...(c.use_scale === true ? ['scale'] : []),
+    ...(c.score_mode === 'concat' ? ['concat_score_weight'] : []),
+  ],
+  AdditiveAttention: (c) => (c.use_scale === false ? [] : ['scale']),
   PReLU: () => ['alpha'],
 };
 
 const RECURRENT_CLASSES = new Set(['LSTM', 'GRU', 'SimpleRNN']);
+
+/**
+ * MultiHeadAttention's EinsumDense sublayers: where Keras 2.15 and 3 store them (the attribute names `_query_dense`,
+ * ...) and the scope Keras gives their weights (`query/kernel`, ...).
+ */
+const ATTENTION_PROJECTIONS: readonly [string, string][] = [
+  ['_query_dense', 'query'],
+  ['_key_dense', 'key'],
+  ['_value_dense', 'value'],
+  ['_output_dense', 'attention_output'],
+];
 
 /** Walks the config and the stored variable groups together. */
 class VariableCollector {
@@ -106,6 +122,19 @@ class VariableCollector {
       }
       // Unknown classes (custom layers) keep their positions: '#0', '#1', ... in creation order.
       own.forEach((w, i) => out.push({ ...w, name: `${namePrefix}${names?.[i] ?? `#${i}`}` }));
+    }
+    if (className === 'MultiHeadAttention') {
+      for (const [attribute, scope] of ATTENTION_PROJECTIONS) {
+        const stored = this.take(`${path}/${attribute}`);
+        const names = withBias(config, ['kernel']);
+        if (stored.length > 0 && stored.length !== names.length) {
+          throw new WingbeatsError(
+            'WEIGHTS_MISMATCH',
+            `Layer '${String(config.name)}' (${className}) in ${this.source} stores ${stored.length} variables at '${path}/${attribute}' but its ${scope} projection has ${names.length}.`,
+          );
+        }
+        stored.forEach((w, i) => out.push({ ...w, name: `${namePrefix}${scope}/${names[i]}` }));
+      }
     }
     if (RECURRENT_CLASSES.has(className)) {
       this.take(`${path}/cell`).forEach((w, i) =>

@@ -24,6 +24,7 @@ import { registerKerasFlatten } from './keras-flatten.js';
 import { registerCausalConv1D } from './causal-conv1d.js';
 import { registerTensorOpLayer } from './tensor-op-layer.js';
 import { registerKerasActivationLayers } from './keras-activation-layers.js';
+import { registerKerasAttentionLayers } from './keras-attention-layers.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
@@ -86,7 +87,10 @@ function stem(fileName: string): string {
   return dot > 0 ? base.slice(0, dot) : base;
 }
 
-/** Layer classes a Keras config may need beyond TensorFlow.js's own: wingbeats layers, GRU reset_after, Flatten, causal Conv1D. */
+/**
+ * Layer classes a Keras config may need beyond TensorFlow.js's own: wingbeats layers, GRU reset_after, Flatten, causal
+ * Conv1D, plain tensor ops, activation layers with options, attention layers.
+ */
 export function registerLayerClasses(): void {
   registerWingbeatsLayers();
   registerGRUResetAfter();
@@ -94,6 +98,7 @@ export function registerLayerClasses(): void {
   registerCausalConv1D();
   registerTensorOpLayer();
   registerKerasActivationLayers();
+  registerKerasAttentionLayers();
 }
 
 function isUrl(text: string): boolean {
