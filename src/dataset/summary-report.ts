@@ -130,7 +130,8 @@ async function classFigures(
     // A preset's mean image is shown as the level in dB it encodes (the mean of the images, converted back).
     const image = gridFromImage(group.meanInput, settings.model.inputShape);
     const preset = isFeaturePresetName(settings.preset) ? settings.preset : undefined;
-    const meanSpectrogram = { ...image, values: Float32Array.from(inputLevels(image.values, preset).values) };
+    const levels = inputLevels(image.values, preset);
+    const meanSpectrogram = { ...image, values: Float32Array.from(levels.values) };
     const spec = spectrogramExplanationSpec(
       {
         spectrogram: meanSpectrogram,
@@ -139,7 +140,7 @@ async function classFigures(
         timeRange: [axis.frameSeconds[0], axis.frameSeconds[frames - 1]],
         title: `${group.label} (${GROUPING_TEXT[group.by]}) · ${group.method}: mean heatmap of ${explainedClassText(settings.target, settings.model.labels)} over the mean input`,
       },
-      { layout: 'overlay' },
+      { layout: 'overlay', spectrogramLabel: `mean input, ${levels.label}` },
     );
     figures.push({
       image: { svg: await renderChartSvg(spec) },

@@ -42,6 +42,11 @@ const charts: Record<string, () => TopLevelSpec> = {
   'spectrogram side by side': () => spectrogramExplanationSpec({ spectrogram: grid, attribution: grid }),
   'spectrogram overlay': () =>
     spectrogramExplanationSpec({ spectrogram: grid, attribution: grid }, { layout: 'overlay' }),
+  'spectrogram overlay with the input in dB': () =>
+    spectrogramExplanationSpec(
+      { spectrogram: grid, attribution: grid },
+      { layout: 'overlay', spectrogramLabel: 'mean input, |level| (dB)' },
+    ),
   'quantile maps 2-D': () =>
     heatmapRowSpec({
       panels: ['q25', 'median (q50)', 'q75', 'mean'].map((title) => ({ title, grid })),
@@ -165,6 +170,13 @@ test('spectrogram input panel: dB with a dB colour bar for a preset, "model unit
     }),
   );
   assert.ok(psd.includes('Power (dB)'));
+});
+
+test('the overlay gives the grey input its own labelled colour bar when it has a unit', async () => {
+  const svg = await renderChartSvg(charts['spectrogram overlay with the input in dB']());
+  assert.ok(svg.includes('mean input, |level| (dB)') && svg.includes('Attribution'), 'two colour bars');
+  const plain = await renderChartSvg(charts['spectrogram overlay']());
+  assert.ok(!plain.includes('Input'), 'no input colour bar without a label');
 });
 
 test('class comparison is one heatmap row per class, in the given order, on one colour scale', async () => {
