@@ -19,9 +19,6 @@ export interface ExplainedItemContext {
   subtitle?: string;
   /** Spectrograms: input beside the attribution (default), or the attribution alone, large (reports). */
   layout?: 'side-by-side' | 'attribution-only';
-  /** Plot size in px (default: the chart's own; reports pass a smaller one so two pictures fit side by side). */
-  width?: number;
-  height?: number;
 }
 
 /** The Vega-Lite spec of an explained item: class name and score in the title, signed colours where the method is signed. */
@@ -40,8 +37,6 @@ export function explainedItemSpec(row: ExplainedItem, context: ExplainedItemCont
     subtitle: context.subtitle ?? row.item.name,
     preset: context.preset,
     layout: context.layout,
-    width: context.width,
-    height: context.height,
   });
 }
 

@@ -62,12 +62,6 @@ export interface ExplanationReportSettings extends JobSettings {
   unreadFiles?: readonly UnreadFile[];
 }
 
-/**
- * Plot size of the report's pictures: two fit side by side at their own size in the report's 1240 px column (the page
- * never shrinks a picture, so chart text stays at its 11–14 px).
- */
-const REPORT_PLOT_SIZE = { width: 380, height: 270 } as const;
-
 /** A picture of the model input alone (spectrum line, or the spectrogram in dB), shown once per recording. */
 async function inputFigure(item: InputItem, preset: FeaturePresetName | undefined): Promise<ReportFigure> {
   if (isSpectrumShape(item.shape)) {
@@ -79,7 +73,7 @@ async function inputFigure(item: InputItem, preset: FeaturePresetName | undefine
           title: 'Model input: power spectrum',
           subtitle: item.name,
         },
-        { width: REPORT_PLOT_SIZE.width, height: 220, spectrumLabel: inputLevels([], preset).label },
+        { height: 220, spectrumLabel: inputLevels([], preset).label },
       ),
     );
     return {
@@ -100,7 +94,7 @@ async function inputFigure(item: InputItem, preset: FeaturePresetName | undefine
         frequencyRange: [0, 4000],
         timeRange: presetTimeRange(preset, item.shape[1]),
       },
-      { colormap: 'viridis', legendTitle: levels.label, ...REPORT_PLOT_SIZE },
+      { colormap: 'viridis', legendTitle: levels.label, width: 560, height: 280 },
     ),
   );
   return {
@@ -222,7 +216,6 @@ export async function buildExplanationReport(
           method,
           preset: settings.preset,
           layout: 'attribution-only',
-          ...REPORT_PLOT_SIZE,
         }),
       );
       const listen =
