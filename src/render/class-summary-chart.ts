@@ -147,7 +147,7 @@ function cellBounds(x: ArrayLike<number>): { lo: number[]; hi: number[] } {
  * positions), coloured by each class's mean heatmap on one shared scale from 0 (or the smallest value, if negative) to
  * the largest. Unlike one line per class on one chart, five or fifty classes stay readable.
  *
- * @param x - Ascending x value of each position (Hz, or the position number).
+ * @param x - The x value of each position (Hz, or the position number), in any order (drawn ascending).
  * @param classes - One row per class: its label and one value per position.
  * @param text - Title, subtitle, x-axis title (default `'Frequency (Hz)'`), legend title (default `'Mean heatmap'`).
  * @param options - `width` of the plot in px (default 620); `rowHeight` per class in px (default 22).
@@ -161,17 +161,19 @@ export function classComparisonSpec(
   text: ProfileChartText,
   options: { width?: number; rowHeight?: number } = {},
 ): TopLevelSpec {
-  const { lo, hi } = cellBounds(x);
+  // Positions in ascending x (a spectrogram's rows run from the highest frequency down).
+  const order = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const { lo, hi } = cellBounds(order.map((i) => x[i]));
   let min = 0;
   let max = 0;
   const values = classes.flatMap(({ label, values: v }) => {
     checkLength('classComparisonSpec', `classes['${label}'].values`, v, x.length);
-    return Array.from({ length: x.length }, (_, i) => {
+    return order.map((i, k) => {
       if (Number.isFinite(v[i])) {
         min = Math.min(min, v[i]);
         max = Math.max(max, v[i]);
       }
-      return { x: x[i], x0: lo[i], x1: hi[i], value: v[i], label };
+      return { x: x[i], x0: lo[k], x1: hi[k], value: v[i], label };
     });
   });
   const xTitle = text.xTitle ?? 'Frequency (Hz)';

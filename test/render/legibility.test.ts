@@ -190,6 +190,22 @@ test('class comparison is one heatmap row per class, in the given order, on one 
   assert.ok(!svg.includes('<path') || !/stroke-width="1.8"/.test(svg), 'no overlapping lines');
 });
 
+test('class comparison draws descending positions (spectrogram rows) on an ascending axis, values kept with their x', () => {
+  const spec = classComparisonSpec([4000, 2000, 0], [{ label: 'A', values: [3, 2, 1] }], { title: 't' }) as unknown as {
+    data: { values: { x: number; x0: number; x1: number; value: number }[] };
+    encoding: { x: { scale: { domain: number[] } } };
+  };
+  assert.deepEqual(
+    spec.data.values.map((v) => [v.x, v.value, v.x0, v.x1]),
+    [
+      [0, 1, -1000, 1000],
+      [2000, 2, 1000, 3000],
+      [4000, 3, 3000, 5000],
+    ],
+  );
+  assert.deepEqual(spec.encoding.x.scale.domain, [-1000, 5000]);
+});
+
 test('the report shows every picture at its chart size (never shrunk below its 11 px text)', async () => {
   const svg = await renderChartSvg(charts.psd());
   const natural = /<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1];
