@@ -151,8 +151,15 @@ export { welchPsd, powerToDb } from './signal/welch.js';
 export type { WelchOptions, WelchResult } from './signal/welch.js';
 export { stftRealPart } from './signal/stft.js';
 export type { StftOptions, StftRealResult } from './signal/stft.js';
-export { spectrogramImage } from './signal/spectrogram-image.js';
+export { spectrogramImage, spectrogramImageToDb } from './signal/spectrogram-image.js';
 export type { SpectrogramImage } from './signal/spectrogram-image.js';
+export { stftPower } from './signal/stft.js';
+export type { StftPowerResult } from './signal/stft.js';
+export { hzToMel, melToHz, melFilterbank } from './signal/mel.js';
+export type { MelScale, MelFilterbank, MelFilterbankOptions } from './signal/mel.js';
+export { toDecibels } from './signal/decibels.js';
+export type { DecibelOptions } from './signal/decibels.js';
+export { logSpectrogram } from './signal/log-spectrogram.js';
 export {
   FEATURE_PRESETS,
   FEATURE_PRESET_NAMES,

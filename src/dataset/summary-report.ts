@@ -8,6 +8,8 @@ import { renderChartSvg } from '../render/chart-svg.js';
 import { classComparisonSpec, classProfileSpec, type ClassProfile } from '../render/class-summary-chart.js';
 import { spectrogramExplanationSpec } from '../render/spectrogram-chart.js';
 import { gridFromImage } from '../render/grid.js';
+import { inputLevels } from '../render/explanation-spec.js';
+import { isFeaturePresetName } from '../signal/presets.js';
 import type { ClassSummary, DatasetSummary } from './summarize.js';
 import type { DatasetRunSettings } from './settings.js';
 import type { TopRegion } from './axis.js';
@@ -125,19 +127,24 @@ async function classFigures(
   const axis = summary.axis;
   if (axis.kind === 'spectrogram' && group.meanInput.length === settings.model.inputShape.reduce((a, b) => a * b, 1)) {
     const frames = axis.frameSeconds.length;
+    // A preset's mean image is shown as the level in dB it encodes (the mean of the images, converted back).
+    const image = gridFromImage(group.meanInput, settings.model.inputShape);
+    const preset = isFeaturePresetName(settings.preset) ? settings.preset : undefined;
+    const levels = inputLevels(image.values, preset);
+    const meanSpectrogram = { ...image, values: Float32Array.from(levels.values) };
     const spec = spectrogramExplanationSpec(
       {
-        spectrogram: gridFromImage(group.meanInput, settings.model.inputShape),
+        spectrogram: meanSpectrogram,
         attribution: { values: group.mean, rows: axis.rowHz.length, cols: frames },
         frequencyRange: [axis.rowHz[axis.rowHz.length - 1], axis.rowHz[0]],
         timeRange: [axis.frameSeconds[0], axis.frameSeconds[frames - 1]],
         title: `${group.label} (${GROUPING_TEXT[group.by]}) · ${group.method}: mean heatmap of ${explainedClassText(settings.target, settings.model.labels)} over the mean input`,
       },
-      { layout: 'overlay' },
+      { layout: 'overlay', spectrogramLabel: `mean input, ${levels.label}` },
     );
     figures.push({
       image: { svg: await renderChartSvg(spec) },
-      caption: `Mean heatmap (explaining ${explainedClassText(settings.target, settings.model.labels)}) laid over the mean spectrogram.`,
+      caption: `Mean heatmap (explaining ${explainedClassText(settings.target, settings.model.labels)}) laid over the mean spectrogram (grey, ${preset === undefined ? 'model units' : 'level in dB'}).`,
     });
   }
   return figures;
@@ -206,7 +213,7 @@ export async function datasetReport(summary: DatasetSummary, settings: DatasetRu
                 ),
               ),
             },
-            caption: `Each line is the mean heatmap (explaining ${explained}) of the examples of one ${GROUPING_TEXT[by]}.`,
+            caption: `Each row is the mean heatmap (explaining ${explained}) of the examples of one ${GROUPING_TEXT[by]}${summary.axis.kind === 'spectrogram' ? ', averaged over time' : ''}, on one colour scale.`,
           },
         ],
       });

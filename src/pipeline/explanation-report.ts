@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
-import { isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
+import { inputLevels, isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
 import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import { gridFromImage } from '../render/grid.js';
@@ -73,7 +73,7 @@ async function inputFigure(item: InputItem, preset: FeaturePresetName | undefine
           title: 'Model input: power spectrum',
           subtitle: item.name,
         },
-        { height: 220 },
+        { height: 220, spectrumLabel: inputLevels([], preset).label },
       ),
     );
     return {
@@ -81,9 +81,10 @@ async function inputFigure(item: InputItem, preset: FeaturePresetName | undefine
       caption: `The model input${preset === undefined ? '' : ` (${preset})`}: Welch power spectral density in dB.`,
     };
   }
-  // The image holds |10·log10|STFT||/127.5 − 1 (MobileNet scaling): back to the level in dB.
+  // A preset's image holds |10·log10|STFT||/127.5 − 1 (MobileNet scaling): shown as the level in dB.
   const image = gridFromImage(item.data, item.shape, { channels: 'mean' });
-  const grid = { ...image, values: Float32Array.from(image.values, (v) => (v + 1) * 127.5) };
+  const levels = inputLevels(image.values, preset);
+  const grid = { ...image, values: Float32Array.from(levels.values) };
   const svg = await renderChartSvg(
     heatmapRowSpec(
       {
@@ -93,12 +94,15 @@ async function inputFigure(item: InputItem, preset: FeaturePresetName | undefine
         frequencyRange: [0, 4000],
         timeRange: presetTimeRange(preset, item.shape[1]),
       },
-      { colormap: 'viridis', legendTitle: '|level| (dB)', width: 560, height: 280 },
+      { colormap: 'viridis', legendTitle: levels.label, width: 560, height: 280 },
     ),
   );
   return {
     image: { svg },
-    caption: `The model input${preset === undefined ? '' : ` (${preset})`}: the spectrogram image shown as the level it encodes, |10·log10|STFT|| in dB (the model sees it scaled to [−1, 1]).`,
+    caption:
+      preset === undefined
+        ? 'The model input as the model sees it (model units: how it was made is not known).'
+        : `The model input (${preset}): the spectrogram image shown as the level it encodes, |10·log10|STFT|| in dB (the model sees it scaled to [−1, 1]).`,
   };
 }
 
@@ -206,7 +210,13 @@ export async function buildExplanationReport(
     for (const method of settings.methods) {
       const row = (perMethod.get(method) as ExplainedItem[])[i];
       const svg = await renderChartSvg(
-        explainedItemSpec(row, { model, head, method, preset: settings.preset, layout: 'attribution-only' }),
+        explainedItemSpec(row, {
+          model,
+          head,
+          method,
+          preset: settings.preset,
+          layout: 'attribution-only',
+        }),
       );
       const listen =
         settings.audio === undefined || item.recording === undefined

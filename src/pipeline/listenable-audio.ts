@@ -110,6 +110,11 @@ export function listenableAudio(
     const heard = settings.normalisation === 'peak' ? Float32Array.from(normalisePeak(signal)) : signal;
     const gains = relevanceMask(row.heatmap, mask);
     let parts;
+    if (settings.kind === 'spectrogram' && settings.values === 'db')
+      throw new WingbeatsError(
+        'INVALID_ARGUMENT',
+        "Listening to what the model used (--audio) needs a PSD or spectrogram-image recipe: a values 'db' spectrogram (mel bands, dB against a reference) is not split back into sound.",
+      );
     if (settings.kind === 'psd') parts = splitByPsdGains(heard, gains, settings.fftLength);
     else {
       // Heatmap rows run from the highest bin down; the mask wants bin 0 first.

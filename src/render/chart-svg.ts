@@ -14,6 +14,40 @@ export interface RenderSvgOptions {
   onWarning?: (message: string) => void;
 }
 
+/** Advance widths in em of DejaVu Sans (the PNGs' font; browsers' Helvetica is a little narrower), by character class. */
+function characterWidth(c: string): number {
+  if (c === ' ' || /[.,:;'|!iIjlft()[\]{}\/\-]/.test(c)) return 0.34;
+  if (/[mwMW%@]/.test(c)) return 0.92;
+  if (/[0-9]/.test(c)) return 0.64;
+  if (/[A-Z]/.test(c)) return 0.72;
+  return 0.6;
+}
+
+/**
+ * Text width for Vega's layout when no canvas can measure it (Node, workers): Vega's own guess is 0.8 em per character,
+ * which reserves a third more room than labels take and leaves wide empty margins beside legends and axes. Estimated per
+ * character instead (bold text 8 % wider); a canvas, where one exists, still measures.
+ */
+function estimateTextWidth(item: { text?: unknown; fontSize?: number; fontWeight?: unknown }, text?: unknown): number {
+  const value = text ?? item.text;
+  const lines = Array.isArray(value) ? value.map(String) : [String(value ?? '')];
+  const size = typeof item.fontSize === 'number' ? item.fontSize : 11;
+  const weight = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600 ? 1.08 : 1;
+  let widest = 0;
+  for (const line of lines) {
+    let em = 0;
+    for (const c of line) em += characterWidth(c);
+    widest = Math.max(widest, em);
+  }
+  return Math.ceil(widest * size * weight);
+}
+
+function useTextEstimate(): void {
+  // Vega exports textMetrics at run time; its typings do not declare it.
+  const metrics = (vega as unknown as { textMetrics: { width: unknown; estimateWidth: unknown } }).textMetrics;
+  if (metrics.width === metrics.estimateWidth) metrics.width = estimateTextWidth;
+}
+
 function quietLogger(onWarning?: (message: string) => void) {
   let level = 2;
   const logger = {
@@ -59,6 +93,7 @@ export function compileChart(spec: TopLevelSpec, options: { onWarning?: (message
  */
 export async function renderChartSvg(spec: TopLevelSpec, options: RenderSvgOptions = {}): Promise<string> {
   const vgSpec = compileChart(spec, options);
+  useTextEstimate();
   const view = new vega.View(vega.parse(vgSpec), {
     renderer: 'none',
     logger: quietLogger(options.onWarning) as never,

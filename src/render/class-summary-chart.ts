@@ -1,10 +1,12 @@
 /**
  * Charts of class-wise summaries of a data set: one class's mean model input above its mean attribution with the
- * inter-quartile band and median, over frequency in Hz; and every class's mean attribution on one chart for comparison.
+ * inter-quartile band and median, over frequency in Hz; and every class's mean attribution as one row of a heatmap of
+ * classes × frequency for comparison.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { argumentError, described } from '../util/errors.js';
 import { VEGA_LITE_SCHEMA, chartConfig } from './chart-theme.js';
+import { vegaColorScale } from './colormaps.js';
 
 /** One class's summary along one axis (frequency bins, or positions). */
 export interface ClassProfile {
@@ -126,49 +128,96 @@ export function classProfileSpec(
   } as TopLevelSpec;
 }
 
+/** Edges of cells centred on ascending `x` (half-way between neighbours; the outer cells as wide as their neighbour). */
+function cellBounds(x: ArrayLike<number>): { lo: number[]; hi: number[] } {
+  const n = x.length;
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const left = i > 0 ? (x[i - 1] + x[i]) / 2 : n > 1 ? x[0] - (x[1] - x[0]) / 2 : x[0] - 0.5;
+    const right = i < n - 1 ? (x[i] + x[i + 1]) / 2 : n > 1 ? x[i] + (x[i] - x[i - 1]) / 2 : x[0] + 0.5;
+    lo.push(left);
+    hi.push(right);
+  }
+  return { lo, hi };
+}
+
 /**
- * The Vega-Lite spec comparing classes: each class's mean heatmap as one coloured line over the same x axis.
+ * The Vega-Lite spec comparing classes: a heatmap of classes (rows, in the given order) × x (frequency bins or
+ * positions), coloured by each class's mean heatmap on one shared scale from 0 (or the smallest value, if negative) to
+ * the largest. Unlike one line per class on one chart, five or fifty classes stay readable.
  *
+ * @param x - The x value of each position (Hz, or the position number), in any order (drawn ascending).
+ * @param classes - One row per class: its label and one value per position.
+ * @param text - Title, subtitle, x-axis title (default `'Frequency (Hz)'`), legend title (default `'Mean heatmap'`).
+ * @param options - `width` of the plot in px (default 620); `rowHeight` per class in px (default 22).
+ * @returns A Vega-Lite spec.
  * @throws WingbeatsError `SHAPE_MISMATCH` when a class's values do not match `x`.
+ * @example classComparisonSpec([0, 31.25, 62.5], [{ label: 'Aedes', values: [0.1, 0.5, 0.2] }], { title: 'All classes' })
  */
 export function classComparisonSpec(
   x: ArrayLike<number>,
   classes: readonly { label: string; values: ArrayLike<number> }[],
   text: ProfileChartText,
-  options: { width?: number } = {},
+  options: { width?: number; rowHeight?: number } = {},
 ): TopLevelSpec {
+  // Positions in ascending x (a spectrogram's rows run from the highest frequency down).
+  const order = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const { lo, hi } = cellBounds(order.map((i) => x[i]));
+  let min = 0;
+  let max = 0;
   const values = classes.flatMap(({ label, values: v }) => {
     checkLength('classComparisonSpec', `classes['${label}'].values`, v, x.length);
-    return Array.from({ length: x.length }, (_, i) => ({ x: x[i], value: v[i], label }));
+    return order.map((i, k) => {
+      if (Number.isFinite(v[i])) {
+        min = Math.min(min, v[i]);
+        max = Math.max(max, v[i]);
+      }
+      return { x: x[i], x0: lo[k], x1: hi[k], value: v[i], label };
+    });
   });
   const xTitle = text.xTitle ?? 'Frequency (Hz)';
+  const legendTitle = text.valueTitle ?? 'Mean heatmap';
+  const domain: [number, number] = max > min ? [min, max] : [min, min + 1];
+  const config = chartConfig();
   return {
     $schema: VEGA_LITE_SCHEMA,
-    config: chartConfig(),
+    config: {
+      ...config,
+      legend: { ...config.legend, gradientLength: Math.max(60, Math.min(160, classes.length * 22)) },
+    },
     title: text.subtitle === undefined ? { text: text.title } : { text: text.title, subtitle: text.subtitle },
     data: { values },
     width: options.width ?? 620,
-    height: 260,
-    mark: { type: 'line', strokeWidth: 1.8 },
+    height: Math.max(1, classes.length) * (options.rowHeight ?? 22),
+    mark: { type: 'rect' },
     encoding: {
       x: {
-        field: 'x',
+        field: 'x0',
         type: 'quantitative',
-        scale: { nice: false, zero: false },
+        scale: { domain: [lo[0] ?? 0, hi[hi.length - 1] ?? 1], nice: false, zero: false },
         axis: { title: xTitle, tickCount: 9 },
       },
-      y: { field: 'value', type: 'quantitative', title: text.valueTitle ?? 'Mean heatmap' },
-      color: {
+      x2: { field: 'x1' },
+      y: {
         field: 'label',
         type: 'nominal',
-        title: 'Class',
-        scale: { scheme: 'category10' },
-        legend: { labelLimit: 260 },
+        sort: classes.map((c) => c.label),
+        axis: { title: null, labelLimit: 260 },
+      },
+      color: {
+        field: 'value',
+        type: 'quantitative',
+        title: legendTitle,
+        scale:
+          min < 0
+            ? vegaColorScale('rdbu', [-Math.max(-min, max), Math.max(-min, max)])
+            : vegaColorScale('inferno', domain),
       },
       tooltip: [
-        { field: 'label', type: 'nominal' },
-        { field: 'x', type: 'quantitative', format: '.0f' },
-        { field: 'value', type: 'quantitative', format: '.3f' },
+        { field: 'label', type: 'nominal', title: 'Class' },
+        { field: 'x', type: 'quantitative', title: xTitle, format: '.0f' },
+        { field: 'value', type: 'quantitative', title: legendTitle, format: '.3f' },
       ],
     },
   } as TopLevelSpec;

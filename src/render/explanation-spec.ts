@@ -7,6 +7,7 @@ import { psdExplanationSpec, linearFrequencies } from './psd-chart.js';
 import { spectrogramExplanationSpec } from './spectrogram-chart.js';
 import { gridFromImage } from './grid.js';
 import { FEATURE_PRESETS, type FeaturePresetName } from '../signal/presets.js';
+import { SPECTROGRAM_DB_LABEL, spectrogramImageToDb } from '../signal/spectrogram-image.js';
 
 /** What a picture shows. */
 export interface ExplanationPicture {
@@ -30,7 +31,7 @@ export interface ExplanationPicture {
    * pages that show the input once elsewhere).
    */
   layout?: 'side-by-side' | 'attribution-only';
-  /** Size of a spectrogram panel in px (default 320 × 240; 640 × 360 for `'attribution-only'`). */
+  /** Size of a panel in px (spectrograms: 320 × 240, 640 × 360 for `'attribution-only'`; spectra: 620 wide). */
   width?: number;
   height?: number;
 }
@@ -45,6 +46,20 @@ export function presetTimeRange(preset: FeaturePresetName | undefined, frames: n
   return [length / 2 / rate, (length / 2 + (frames - 1) * step) / rate];
 }
 
+/**
+ * How a picture shows its model input: a preset's input in dB (a spectrogram image converted back with
+ * {@link spectrogramImageToDb}), any other input as it is, labelled "model units".
+ */
+export function inputLevels(
+  input: ArrayLike<number>,
+  preset: FeaturePresetName | undefined,
+): { values: ArrayLike<number>; label: string } {
+  const kind = preset === undefined ? undefined : FEATURE_PRESETS[preset].kind;
+  if (kind === 'spectrogram') return { values: spectrogramImageToDb(input), label: SPECTROGRAM_DB_LABEL };
+  if (kind === 'psd') return { values: input, label: 'Power (dB)' };
+  return { values: input, label: 'Input (model units)' };
+}
+
 /** Is this input layout a 1-D spectrum (`[n]` or `[n, 1]`)? */
 export function isSpectrumShape(shape: readonly number[]): boolean {
   return shape.length === 1 || (shape.length === 2 && shape[1] === 1);
@@ -53,7 +68,8 @@ export function isSpectrumShape(shape: readonly number[]): boolean {
 /**
  * The Vega-Lite spec of an explanation picture: {@link psdExplanationSpec} for 1-D inputs (`[n]`, `[n, 1]`; signed
  * methods show the attributions, unsigned ones the heatmap), {@link spectrogramExplanationSpec} for 2-D/3-D ones
- * (input channels averaged, signed attributions summed over channels; time axis from `preset`).
+ * (input channels averaged, signed attributions summed over channels; time axis from `preset`). The input is shown
+ * in dB when `preset` says how it was made ({@link inputLevels}), else in model units, and its label says which.
  *
  * @returns A Vega-Lite spec (render it with `renderChartSvg`).
  * @throws WingbeatsError (SHAPE_MISMATCH) when the arrays do not fit `shape`.
@@ -88,10 +104,17 @@ export function explanationSpec(picture: ExplanationPicture): TopLevelSpec {
         attribution: picture.signed ? overChannels(picture.attributions, false) : picture.heatmap,
         frequencies: linearFrequencies(n, 4000),
       },
-      { attributionLabel: picture.signed ? 'Attribution' : 'Relevance' },
+      {
+        attributionLabel: picture.signed ? 'Attribution' : 'Relevance',
+        spectrumLabel: inputLevels([], picture.preset).label,
+        width: picture.width,
+        height: picture.height,
+      },
     );
   }
-  const spectrogram = gridFromImage(picture.input, picture.shape, { channels: 'mean' });
+  const image = gridFromImage(picture.input, picture.shape, { channels: 'mean' });
+  const levels = inputLevels(image.values, picture.preset);
+  const spectrogram = { ...image, values: Float32Array.from(levels.values) };
   const attribution = picture.signed
     ? gridFromImage(picture.attributions, picture.shape, { channels: 'sum' })
     : gridFromImage(picture.heatmap, picture.shape.slice(0, 2));
@@ -100,7 +123,7 @@ export function explanationSpec(picture: ExplanationPicture): TopLevelSpec {
     { ...titleParts, spectrogram, attribution, frequencyRange: [0, 4000], timeRange },
     {
       attributionLabel: picture.signed ? 'Attribution' : 'Relevance',
-      spectrogramLabel: 'Input',
+      spectrogramLabel: levels.label,
       layout: picture.layout ?? 'side-by-side',
       width: picture.width ?? (picture.layout === 'attribution-only' ? 640 : undefined),
       height: picture.height ?? (picture.layout === 'attribution-only' ? 360 : undefined),

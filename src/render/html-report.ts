@@ -101,10 +101,12 @@ h3{font-size:15px;margin:18px 0 8px;font-weight:600;color:#3e4c59;text-transform
 .card{background:#fff;border:1px solid #e4e7eb;border-radius:10px;padding:20px 22px;margin:0 0 22px;box-shadow:0 1px 2px rgba(0,0,0,.04)}
 .overview{display:flex;flex-wrap:wrap;gap:22px;align-items:flex-start}
 .overview>div{flex:1 1 320px;min-width:280px}
-figure{margin:0}
-figure img{max-width:100%;height:auto;display:block;border-radius:4px}
+.overview>div.input{flex:0 1 auto;max-width:100%}
+figure{margin:0;max-width:100%;overflow-x:auto}
+figure img{max-width:none;display:block;border-radius:4px}
 figcaption{font-size:13px;color:#52606d;margin-top:6px}
-.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:22px}
+.figures{display:flex;flex-wrap:wrap;gap:22px;align-items:flex-start}
+.figures>figure{flex:0 1 auto}
 .warnings{margin:0 0 14px;padding:8px 12px 8px 30px;border-radius:6px;background:#fff4d6;border:1px solid #e7c66b;font-size:14px}
 .warnings li{margin:2px 0}
 audio{width:100%;max-width:360px;margin:6px 0 0;display:block}
@@ -159,16 +161,34 @@ export function imageSource(image: ReportImage, where = 'image'): string {
   throw argumentError('renderReport', where, 'an object {svg}, {png} or {dataUrl}', image);
 }
 
+/** Width and height of an SVG document from its root element's attributes (undefined when not given in px). */
+function svgSize(svg: string): { width: number; height: number } | undefined {
+  const root = /<svg\b[^>]*>/.exec(svg)?.[0];
+  if (root === undefined) return undefined;
+  const read = (name: string): number => Number(new RegExp(`\\s${name}="([\\d.]+)(px)?"`).exec(root)?.[1] ?? NaN);
+  const width = read('width');
+  const height = read('height');
+  return width > 0 && height > 0 ? { width, height } : undefined;
+}
+
 function figureHtml(figure: ReportFigure, where: string): string {
   const src = imageSource(figure.image, `${where}.image`);
   const alt = figure.alt ?? figure.caption ?? '';
-  let size = '';
+  // Every picture is shown at its chart size (never shrunk to a column: chart text stays at its 11–14 px); a picture
+  // wider than the page scrolls inside its figure.
+  let shown: { width: number; height: number } | undefined;
   if ('png' in figure.image) {
     const { width, height } = pngSize(figure.image.png);
     const scale = figure.image.scale ?? 2;
-    size = ` width="${Math.round(width / scale)}" height="${Math.round(height / scale)}"`;
+    shown = { width: Math.round(width / scale), height: Math.round(height / scale) };
+  } else if ('svg' in figure.image) {
+    const natural = svgSize(figure.image.svg);
+    if (natural !== undefined) shown = { width: Math.round(natural.width), height: Math.round(natural.height) };
   }
-  const caption = figure.caption !== undefined ? `<figcaption>${escapeHtml(figure.caption)}</figcaption>` : '';
+  const size = shown === undefined ? '' : ` width="${shown.width}" height="${shown.height}"`;
+  const captionStyle = shown === undefined ? '' : ` style="max-width:${shown.width}px"`;
+  const caption =
+    figure.caption !== undefined ? `<figcaption${captionStyle}>${escapeHtml(figure.caption)}</figcaption>` : '';
   const players = (figure.audio ?? [])
     .map(
       (a, i) =>
@@ -263,7 +283,7 @@ function itemHtml(item: ReportItem, index: number): string {
   const overview: string[] = [];
   if (left.length > 0) overview.push(`<div>${left.join('')}</div>`);
   if (item.features !== undefined)
-    overview.push(`<div><h3>Model input</h3>${figureHtml(item.features, `${where}.features`)}</div>`);
+    overview.push(`<div class="input"><h3>Model input</h3>${figureHtml(item.features, `${where}.features`)}</div>`);
   const parts = [`<section class="card" id="item-${index}"><h2>${escapeHtml(item.name)}</h2>`];
   if (item.warnings !== undefined && item.warnings.length > 0)
     parts.push(`<ul class="warnings">${item.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`);

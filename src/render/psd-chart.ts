@@ -32,6 +32,8 @@ export interface PsdChartOptions extends ColorOptions {
   spectrumUnit?: 'db' | 'power';
   /** Legend title of the colour scale (default `'Attribution'`). */
   attributionLabel?: string;
+  /** Axis title of the spectrum (default `'Power (dB)'`; e.g. `'Input (model units)'` for an input of unknown make). */
+  spectrumLabel?: string;
 }
 
 /** Evenly spaced frequencies over `[0, maxHz]` for `n` bins. */
@@ -93,6 +95,7 @@ export function psdExplanationSpec(data: PsdExplanationData, options: PsdChartOp
   }
   const xDomain = [frequencies[0], frequencies[n - 1]];
   const width = options.width ?? 620;
+  const spectrumLabel = options.spectrumLabel ?? 'Power (dB)';
   const color = {
     field: 'a',
     type: 'quantitative' as const,
@@ -124,7 +127,7 @@ export function psdExplanationSpec(data: PsdExplanationData, options: PsdChartOp
             scale: { domain: xDomain, nice: false },
             axis: lineOnly ? { title: 'Frequency (Hz)', tickCount: 9 } : { title: null, labels: false, ticks: false },
           },
-          y: { field: 'db', type: 'quantitative', scale: { zero: false }, axis: { title: 'Power (dB)' } },
+          y: { field: 'db', type: 'quantitative', scale: { zero: false }, axis: { title: spectrumLabel } },
         },
         layer: [
           { mark: { type: 'line', color: lineOnly ? '#1f4e79' : '#4a4a4a', strokeWidth: 1.4, interpolate: 'linear' } },
@@ -137,7 +140,7 @@ export function psdExplanationSpec(data: PsdExplanationData, options: PsdChartOp
                     color,
                     tooltip: [
                       { field: 'f', type: 'quantitative', title: 'Frequency (Hz)', format: '.0f' },
-                      { field: 'db', type: 'quantitative', title: 'Power (dB)', format: '.2f' },
+                      { field: 'db', type: 'quantitative', title: spectrumLabel, format: '.2f' },
                       {
                         field: 'a',
                         type: 'quantitative',

@@ -46,7 +46,7 @@ export interface SpectrogramChartOptions extends ColorOptions, RasterChartOption
   opacity?: number;
   /** Colormap of the spectrogram in the side-by-side layout (default `'viridis'`). */
   spectrogramColormap?: ColormapName;
-  /** Legend title of the spectrogram (default `'Input'`). */
+  /** Legend title of the spectrogram (default `'Input'`; in the overlay layout the grey input has a colour bar only when given). */
   spectrogramLabel?: string;
   /** Legend title of the attribution (default `'Attribution'`). */
   attributionLabel?: string;
@@ -167,16 +167,32 @@ export function spectrogramExplanationSpec(
       height,
       layer: withAxes(
         [
-          ...rasterLayers(data.spectrogram, inputScale, axes.extent, { legendTitle: null, rowOrder }),
+          // The grey input gets its own colour bar when it is labelled (e.g. in dB), beside the attribution's.
+          ...rasterLayers(data.spectrogram, inputScale, axes.extent, {
+            legendTitle: options.spectrogramLabel ?? null,
+            rowOrder,
+            legendField: 'input',
+          }),
           ...rasterLayers(data.attribution, attributionScale, axes.extent, {
             opacity,
             fadeLow: true,
             legendTitle: attributionLabel,
             rowOrder,
+            legendField: 'attribution',
           }),
         ],
         axes,
       ),
+      ...(options.spectrogramLabel === undefined
+        ? {}
+        : {
+            resolve: { scale: { color: 'independent' } },
+            // Two colour bars stacked beside the panel, each half as long, so the picture is no taller than the panel.
+            config: {
+              ...head.config,
+              legend: { ...head.config.legend, gradientLength: Math.max(40, Math.floor(height / 2) - 32) },
+            },
+          }),
     } as TopLevelSpec;
   }
   return {

@@ -60,7 +60,7 @@ export function waveformSvg(samples: ArrayLike<number>, options: WaveformSvgOpti
   let label = '';
   if (options.sampleRate !== undefined && options.sampleRate > 0) {
     const seconds = samples.length / options.sampleRate;
-    label = `<text x="0" y="${height - 2}" font-size="10" fill="#666" font-family="sans-serif">${samples.length} samples · ${seconds.toFixed(3)} s at ${options.sampleRate} Hz</text>`;
+    label = `<text x="0" y="${height - 2}" font-size="11" fill="#666" font-family="sans-serif">${samples.length} samples · ${seconds.toFixed(3)} s at ${options.sampleRate} Hz</text>`;
   }
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="waveform">` +

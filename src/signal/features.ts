@@ -2,7 +2,9 @@
 import { argumentError, described, WingbeatsError } from '../util/errors.js';
 import { loudestWindowStart } from './crop.js';
 import { normalisePeak } from './normalise.js';
-import { resolveFeatureSettings, type FeaturePresetName, type FeatureSettings } from './presets.js';
+import { featureShape, resolveFeatureSettings, type FeaturePresetName, type FeatureSettings } from './presets.js';
+import { toDecibels } from './decibels.js';
+import { logSpectrogram } from './log-spectrogram.js';
 import { resampleTo } from './resample.js';
 import { spectrogramImage } from './spectrogram-image.js';
 import { checkInteger, checkPositive, checkSignal } from './validate.js';
@@ -52,7 +54,9 @@ export interface Features {
  * Turns a recording into the model input of a preset (or custom settings), the way the original project did:
  * resample to the preset rate ({@link resampleTo}, scipy `resample_poly`), take the window(s) of
  * `windowLength` samples (the loudest by default), divide by the peak if the recipe says so, cast to float32,
- * then Welch PSD in dB ({@link welchPsd}, `powerToDb`) or the spectrogram image ({@link spectrogramImage}).
+ * then Welch PSD in dB ({@link welchPsd}, `powerToDb`, or `toDecibels` with the recipe's `ref`/`topDb`), the
+ * spectrogram image ({@link spectrogramImage}) or, for `values: 'db'` recipes, the (mel) spectrogram in dB
+ * ({@link logSpectrogram}).
  *
  * @param recording - Samples and sampling rate (e.g. from `decodeWav`/`readWavFile`).
  * @param preset - A preset name (`potamitis-psd`, `potamitis-spectrogram`, `keogh-psd`, `keogh-spectrogram`) or
@@ -151,9 +155,7 @@ export const MAX_FEATURE_VALUES = 2 ** 24;
 
 /** Values in one window's features (PSD: bins; spectrogram: bins × frames × 3). */
 function featureValueCount(settings: FeatureSettings): number {
-  if (settings.kind === 'psd') return settings.bins;
-  const frames = Math.floor((settings.windowLength - settings.frameLength) / settings.frameStep) + 1;
-  return settings.bins * Math.max(frames, 1) * 3;
+  return featureShape(settings).reduce((a, b) => a * Math.max(b, 1), 1);
 }
 
 function presetLabel(preset: FeaturePresetName | FeatureSettings): string {
@@ -205,8 +207,13 @@ function featuresFromSignal(
       fftLength: settings.fftLength,
       bins: settings.bins,
     });
-    return { data: powerToDb(psd), shape: [settings.bins, 1] };
+    const db =
+      settings.ref === undefined && settings.topDb === undefined
+        ? powerToDb(psd)
+        : Float32Array.from(toDecibels(psd, { ref: settings.ref, topDb: settings.topDb, amin: Number.MIN_VALUE }));
+    return { data: db, shape: [settings.bins, 1] };
   }
+  if (settings.values === 'db') return logSpectrogram(x, settings);
   const image = spectrogramImage(x, {
     frameLength: settings.frameLength,
     frameStep: settings.frameStep,

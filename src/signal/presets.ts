@@ -1,5 +1,6 @@
 /** Named feature recipes of the original wingbeats project, and the model input shape each one gives. */
 import { argumentError, WingbeatsError } from '../util/errors.js';
+import type { MelScale } from './mel.js';
 
 /** Settings shared by every feature recipe. */
 interface CommonFeatureSettings {
@@ -19,16 +20,50 @@ export interface PsdFeatureSettings extends CommonFeatureSettings {
   readonly fftLength: number;
   /** Bins kept from DC up. */
   readonly bins: number;
+  /** Reference of 0 dB: a power (default 1, the models' plain `10·log10`) or `'max'` (the loudest bin). */
+  readonly ref?: number | 'max';
+  /** Keep only this many dB below the loudest bin (quieter bins clip); default no limit. */
+  readonly topDb?: number;
 }
 
-/** A spectrogram-image recipe: input shape [bins, frames, 3]. */
+/**
+ * A spectrogram recipe: input shape [bins, frames, channels]. `values: 'image'` (default) is the wingbeats image (real
+ * part of the STFT, |dB|, `x/127.5 − 1`, 3 channels, row 0 the highest bin); `values: 'db'` is the power (or
+ * magnitude) spectrogram in dB against `ref`, over linear FFT bins or mel bands, as librosa computes log-mel inputs.
+ */
 export interface SpectrogramFeatureSettings extends CommonFeatureSettings {
   readonly kind: 'spectrogram';
   readonly frameLength: number;
   readonly frameStep: number;
   readonly fftLength: number;
-  /** Bins kept from DC up. */
+  /** Rows of the input: FFT bins kept from DC up, or (`frequencyScale: 'mel'`) the number of mel bands. */
   readonly bins: number;
+  /** `'image'` (default, the wingbeats recipe) or `'db'`; every field below is for `'db'` only. */
+  readonly values?: 'image' | 'db';
+  /** `'linear'` (default): FFT bins; `'mel'`: triangular mel bands ({@link melFilterbank}). */
+  readonly frequencyScale?: 'linear' | 'mel';
+  /** Mel bands: lowest edge in Hz (default 0). */
+  readonly fmin?: number;
+  /** Mel bands: highest edge in Hz (default sampleRate / 2). */
+  readonly fmax?: number;
+  /** Mel bands: `'slaney'` (default, librosa's) or `'htk'` formula. */
+  readonly melScale?: MelScale;
+  /** Mel bands: `'slaney'` area normalisation (default, librosa's) or `'none'` (peak 1). */
+  readonly melNorm?: 'slaney' | 'none';
+  /** 2 (default): power `|X|²`, 10·log10; 1: magnitude `|X|`, 20·log10. */
+  readonly power?: 1 | 2;
+  /** Reference of 0 dB: a number (default 1) or `'max'` (the loudest cell of the input). */
+  readonly ref?: number | 'max';
+  /** Keep only this many dB below the loudest cell (quieter cells clip); default no limit (librosa's is 80). */
+  readonly topDb?: number;
+  /** After dB: `'none'` (default), `'min-max'` to [0, 1] or `'z-score'` (mean 0, sd 1), per input. */
+  readonly scaling?: 'none' | 'min-max' | 'z-score';
+  /** Frames centred on `t·frameStep`, the signal padded with `frameLength / 2` zeros at both ends (librosa's `center=True`). Default false. */
+  readonly center?: boolean;
+  /** Channels of the input (the values repeated). Default 1. */
+  readonly channels?: number;
+  /** Row 0 is the lowest (`'low-first'`, default) or the highest (`'high-first'`) frequency. */
+  readonly rowOrder?: 'low-first' | 'high-first';
 }
 
 /** Any feature recipe: a preset's settings or custom ones. */
@@ -113,8 +148,22 @@ export function isFeaturePresetName(name: unknown): name is FeaturePresetName {
 export function featureShape(settings: FeaturePresetName | FeatureSettings): number[] {
   const s = resolveFeatureSettings('featureShape', settings);
   if (s.kind === 'psd') return [s.bins, 1];
-  const frames = s.windowLength >= s.frameLength ? Math.floor((s.windowLength - s.frameLength) / s.frameStep) + 1 : 0;
-  return [s.bins, frames, 3];
+  return [s.bins, spectrogramFrames(s), spectrogramLayout(s).channels];
+}
+
+/** Frames of a spectrogram recipe over one window (`center`: `1 + ⌊windowLength / frameStep⌋`). */
+export function spectrogramFrames(s: SpectrogramFeatureSettings): number {
+  if (s.center === true) return Math.floor(s.windowLength / s.frameStep) + 1;
+  return s.windowLength >= s.frameLength ? Math.floor((s.windowLength - s.frameLength) / s.frameStep) + 1 : 0;
+}
+
+/** Channels and row order of a spectrogram recipe's input (the image: 3 channels, highest frequency first). */
+export function spectrogramLayout(s: SpectrogramFeatureSettings): {
+  channels: number;
+  rowOrder: 'low-first' | 'high-first';
+} {
+  if (s.values !== 'db') return { channels: 3, rowOrder: 'high-first' };
+  return { channels: s.channels ?? 1, rowOrder: s.rowOrder ?? 'low-first' };
 }
 
 /** Looks a preset up by name, or passes custom settings through (internal helper, exported for the CLI). */

@@ -46,3 +46,18 @@ export function spectrogramImage(signal: ArrayLike<number>, options: StftOptions
   }
   return { data, shape: [bins, frames, 3] };
 }
+
+/**
+ * The level in dB a spectrogram-image value encodes: `(v + 1) · 127.5`, i.e. `|10·log10|Re STFT||` (the inverse of
+ * step 4 of {@link spectrogramImage}; the sign of the dB value was dropped by step 2 and cannot be recovered).
+ *
+ * @param values - Image values in model units ([−1, 1]).
+ * @returns A new Float32Array of levels in dB.
+ * @example spectrogramImageToDb([-1, -0.6]); // Float32Array [0, 51]
+ */
+export function spectrogramImageToDb(values: ArrayLike<number>): Float32Array {
+  return Float32Array.from(values, (v) => (v + 1) * 127.5);
+}
+
+/** Legend title of a spectrogram image shown in dB by {@link spectrogramImageToDb}. */
+export const SPECTROGRAM_DB_LABEL = '|level| (dB)';

@@ -81,3 +81,38 @@ export function computeStftReal(fn: string, signal: ArrayLike<number>, options: 
   }
   return { real, frames: s.frames, bins: s.bins };
 }
+
+/** Result of {@link stftPower}: a [frames][bins] row-major matrix of |X|² (float64). */
+export interface StftPowerResult {
+  power: Float64Array;
+  frames: number;
+  bins: number;
+}
+
+/**
+ * Power STFT `|X|²` with the same framing as {@link stftRealPart} (periodic Hann window, no scaling, frames that do not
+ * fit dropped; a window shorter than the FFT is zero-padded at its end, which leaves magnitudes unchanged).
+ *
+ * @param signal - The samples (read as float64).
+ * @param options - {@link StftOptions}: frameLength 256, frameStep 42, fftLength = frameLength, all bins.
+ * @returns {@link StftPowerResult}, [frames][bins].
+ * @throws WingbeatsError `INVALID_ARGUMENT` for bad options or a signal shorter than one frame.
+ * @example stftPower(samples, { frameLength: 2048, frameStep: 512 }).bins; // 1025
+ */
+export function stftPower(signal: ArrayLike<number>, options: StftOptions = {}): StftPowerResult {
+  const fn = 'stftPower';
+  checkSignal(fn, signal);
+  const s = resolveStft(fn, signal.length, options);
+  checkLength(fn, signal, s.frameLength, 'one STFT frame');
+  const window = hannPeriodic(s.frameLength);
+  const plan = realFftPlan(s.fftLength);
+  const frame = new Float64Array(s.fftLength);
+  const power = new Float64Array(s.frames * s.bins);
+  for (let t = 0; t < s.frames; t++) {
+    const start = t * s.frameStep;
+    for (let i = 0; i < s.frameLength; i++) frame[i] = signal[start + i] * window[i];
+    const spectrum = plan.transform(frame);
+    for (let k = 0; k < s.bins; k++) power[t * s.bins + k] = spectrum[2 * k] ** 2 + spectrum[2 * k + 1] ** 2;
+  }
+  return { power, frames: s.frames, bins: s.bins };
+}

@@ -138,3 +138,52 @@ test('features --features writes the inputs the recipe makes, with the recipe it
     "wingbeats-xai: Command 'features' needs --preset NAME or --features FILE.json (your own recipe).\n",
   );
 });
+
+const MEL = {
+  kind: 'spectrogram',
+  sr: 8000,
+  windowLength: 4000,
+  win_length: 256,
+  hop_length: 128,
+  n_fft: 256,
+  n_mels: 32,
+  fmin: 50,
+  ref: 'max',
+  top_db: 80,
+  center: true,
+  normalisation: 'peak',
+};
+
+test('a log-mel model [32, 32, 1] is explained from a WAV file with a librosa-style --features recipe', async () => {
+  const model = await tinyModel([32, 32, 1], 'mel32');
+  const file = settingsFile('mel32.json', MEL);
+  const features = await runCli(['features', '--input', recording, '--features', file, '--json']);
+  assert.equal(features.code, 0, features.stderr);
+  const document = JSON.parse(features.stdout);
+  assert.deepEqual(document.shape, [32, 32, 1]);
+  const settings = parseFeatureSettings(MEL, 'x');
+  assert.deepEqual(document.settings, settings, 'features writes the recipe it used (librosa names resolved)');
+  assert.equal(document.settings.frequencyScale, 'mel');
+  assert.equal(document.settings.values, 'db');
+  const expected = featuresFromRecording(await readWavFile(recording), settings);
+  assert.deepEqual(document.features.flat(2), Array.from(expected.data));
+  assert.equal(Math.max(...expected.data), 0, "ref 'max': the loudest cell is 0 dB");
+  assert.ok(Math.min(...expected.data) >= -80, 'top_db 80');
+  const explained = await runCli(['explain', '--model', model, '--input', recording, '--features', file, '--json']);
+  assert.equal(explained.code, 0, explained.stderr);
+  assert.equal(JSON.parse(explained.stdout).results[0].input.flat(2).length, 32 * 32);
+  const bad = await runCli([
+    'explain',
+    '--model',
+    model,
+    '--input',
+    recording,
+    '--features',
+    settingsFile('mel-bad.json', { ...MEL, fmax: 9000 }),
+  ]);
+  assert.equal(bad.code, 1);
+  assert.match(
+    bad.stderr,
+    /^wingbeats-xai: The --features file '.*mel-bad\.json': 'fmax' must be at most sampleRate \/ 2 = 4000 but got 9000\.\n$/,
+  );
+});

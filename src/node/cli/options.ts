@@ -102,7 +102,7 @@ export function addRecordingOptions(command: Command, defaultWindows: 'loudest' 
     .addOption(
       new Option(
         '--features <file.json>',
-        'your own feature recipe for .wav inputs instead of a preset: JSON with kind (psd|spectrogram), sampleRate, windowLength, normalisation (peak|none), fftLength, bins, and segmentLength+overlap (psd) or frameLength+frameStep (spectrogram); "extends": "<preset>" fills the rest',
+        'your own feature recipe for .wav inputs instead of a preset: JSON with kind (psd|spectrogram), sampleRate, windowLength, normalisation (peak|none), fftLength, bins, and segmentLength+overlap (psd) or frameLength+frameStep (spectrogram); "extends": "<preset>" fills the rest; "values": "db" for a spectrogram in dB over linear bins or mel bands (frequencyScale mel, fmin, fmax, melScale slaney|htk), with ref (number|max), topDb, scaling, center, channels; librosa names (n_fft, hop_length, n_mels, top_db) work too',
       )
         .conflicts('preset')
         .argParser((file: string) => readFeatureSettingsFile(file)),
