@@ -15,6 +15,7 @@ import { commandSummary } from './command-summaries.js';
 import { withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
+import { addContrastOption, contrastSetting } from './contrast-option.js';
 import { writeOutputs } from '../output/staged-output.js';
 
 function outcomeLine(o: BatchFileResult): string {
@@ -39,11 +40,13 @@ export function batchCommand(io: CliIo): Command {
       'explain again files whose results already exist, and write into an --out folder that holds files this program did not write',
     )
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
+  addContrastOption(command);
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const settings = {
       ...jobSettings(options),
       methods: parseMethodList(options.methods),
+      ...contrastSetting(options),
       read: inputReadOptions(options),
       out: options.out,
       force: options.force === true,

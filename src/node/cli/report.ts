@@ -12,6 +12,7 @@ import { commandSummary } from './command-summaries.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { createProgress } from './progress.js';
+import { addContrastOption, contrastSetting } from './contrast-option.js';
 import { writeOutputs } from '../output/staged-output.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 
@@ -26,6 +27,7 @@ export function reportCommand(io: CliIo): Command {
     .option('--title <text>', 'report title')
     .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report')
     .option('--force', FORCE_OUT_HELP);
+  addContrastOption(command);
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
@@ -49,6 +51,7 @@ export function reportCommand(io: CliIo): Command {
         preset: itemsPreset(items, model, options.preset),
         title,
         ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
+        ...contrastSetting(options),
         unreadFiles: inputs.unread,
         onProgress: (d, t) => progress.update(d, t),
       });
