@@ -38,6 +38,28 @@ export interface ClassSummary {
   top: TopRegion[];
 }
 
+/**
+ * What separates two species for the model: for one cell off the confusion matrix's diagonal (examples of class
+ * `label` predicted as `predicted`) and one method, the mean over those examples of their contrastive maps of
+ * score(predicted) − score(label) (see `DatasetRow.contrastMap`: each example's map summed over channels and divided by
+ * its largest |value|, so every example weighs the same). Positive positions pushed the model towards the predicted
+ * class and away from the true one; negative positions held it towards the true class.
+ */
+export interface ContrastSummary {
+  /** The true class. */
+  label: string;
+  /** The class the model predicted instead. */
+  predicted: string;
+  method: string;
+  /** Examples averaged (the cell's count, for methods that explain a margin). */
+  count: number;
+  /** Per heatmap position, the mean normalised contrastive map (in [−1, 1]). */
+  mean: number[];
+  /** Strongest positions for the predicted class (largest mean), and for the true class (most negative mean). */
+  towardsPredicted: TopRegion[];
+  towardsLabel: TopRegion[];
+}
+
 /** The summary of a whole table. */
 export interface DatasetSummary {
   /** Distinct examples (path, index) and how many of them failed. */
@@ -54,6 +76,12 @@ export interface DatasetSummary {
   accuracy: number | null;
   /** Counts of (label, predicted) over the same examples as `accuracy` (null without labels). */
   confusion: { labels: string[]; predicted: string[]; counts: number[][] } | null;
+  /**
+   * Per off-diagonal cell of the confusion matrix with at least one example, and per method that explains a margin:
+   * the mean contrastive map, score(predicted) − score(label) (see {@link ContrastSummary}); sorted by label, predicted
+   * class and method. Empty without labels or misclassifications.
+   */
+  contrasts: ContrastSummary[];
   /** Labels that are not classes of the model, with their explained examples: kept out of `accuracy` and `confusion`. */
   labelsOutsideModel: { label: string; examples: number }[];
   /** Examples (all, explained or not) with warnings about their input: any, and of each kind (see `warningKind`). */
@@ -108,6 +136,10 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
   const failed: DatasetSummary['failed'] = [];
   const failedKeys = new Set<string>();
   const confusion = new Map<string, Map<string, number>>();
+  const contrastSums = new Map<
+    string,
+    { label: string; predicted: string; method: string; count: number; sum: Float64Array }
+  >();
   const groupOf = (by: SummaryGrouping, label: string, method: string): Group => {
     const key = JSON.stringify([by, label, method]);
     let group = groups.get(key);
@@ -170,6 +202,28 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
       const counts = confusion.get(row.label) ?? new Map<string, number>();
       counts.set(row.predicted, (counts.get(row.predicted) ?? 0) + 1);
       confusion.set(row.label, counts);
+    }
+    if (
+      row.contrastMap !== undefined &&
+      row.contrastMap !== null &&
+      row.contrastMap.length === size &&
+      row.label !== null &&
+      row.predicted !== null
+    ) {
+      const key = JSON.stringify([row.label, row.predicted, row.method]);
+      let cell = contrastSums.get(key);
+      if (cell === undefined) {
+        cell = {
+          label: row.label,
+          predicted: row.predicted,
+          method: row.method,
+          count: 0,
+          sum: new Float64Array(size),
+        };
+        contrastSums.set(key, cell);
+      }
+      cell.count++;
+      for (let i = 0; i < size; i++) cell.sum[i] += row.contrastMap[i];
     }
     const outOfRange = row.warnings.some((w) => warningKind(w) === 'out-of-range');
     for (const group of groupsOfRow(row)) {
@@ -256,6 +310,30 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
     classes,
     accuracy: labelled === 0 ? null : correct / labelled,
     confusion: labelled === 0 ? null : { labels, predicted, counts },
+    contrasts: [...contrastSums.values()]
+      .sort(
+        (a, b) =>
+          comparePaths(a.label, b.label) ||
+          comparePaths(a.predicted, b.predicted) ||
+          methods.indexOf(a.method) - methods.indexOf(b.method),
+      )
+      .map((cell): ContrastSummary => {
+        const mean = Array.from(cell.sum, (s) => s / cell.count);
+        const count = options.top ?? 5;
+        return {
+          label: cell.label,
+          predicted: cell.predicted,
+          method: cell.method,
+          count: cell.count,
+          mean,
+          towardsPredicted: topRegions(mean, options.axis, count),
+          towardsLabel: topRegions(
+            mean.map((v) => -v),
+            options.axis,
+            count,
+          ).map((region) => ({ ...region, value: -region.value })),
+        };
+      }),
     labelsOutsideModel: [...outside.entries()]
       .sort((a, b) => comparePaths(a[0], b[0]))
       .map(([label, n]) => ({ label, examples: n })),
