@@ -324,13 +324,15 @@ export {
 export type { DatasetExample } from './dataset/examples.js';
 export { stableHash, shardOfPath, inShard, parseShard, resolveShard, WHOLE_DATASET } from './dataset/shard.js';
 export type { Shard } from './dataset/shard.js';
-export { explainExamples, exampleSeed } from './dataset/explain-rows.js';
+export { explainExamples, exampleSeed, normalisedContrastMap } from './dataset/explain-rows.js';
+export { contrastMapSections } from './dataset/contrast-maps-report.js';
 export type { DatasetExplainSettings, LoadedExample } from './dataset/explain-rows.js';
 export { TABLE_COLUMNS, TABLE_METADATA_KEY, tableSchema } from './dataset/table.js';
 export type { DatasetRow } from './dataset/table.js';
 export { summarizeTable } from './dataset/summarize.js';
 export type {
   ClassSummary,
+  ContrastSummary,
   DatasetSummary,
   SummarizeOptions,
   SummaryGrouping,
