@@ -326,6 +326,16 @@ export { stableHash, shardOfPath, inShard, parseShard, resolveShard, WHOLE_DATAS
 export type { Shard } from './dataset/shard.js';
 export { explainExamples, exampleSeed, normalisedContrastMap } from './dataset/explain-rows.js';
 export { contrastMapSections } from './dataset/contrast-maps-report.js';
+export {
+  exampleFundamental,
+  exampleHarmonicProfile,
+  harmonicGrid,
+  harmonicProfile,
+  HARMONIC_GRID_STEP,
+  MAX_HARMONIC,
+} from './dataset/harmonic-profile.js';
+export type { ExampleHarmonicProfile } from './dataset/harmonic-profile.js';
+export { harmonicProfileSections } from './dataset/harmonic-profile-report.js';
 export type { DatasetExplainSettings, LoadedExample } from './dataset/explain-rows.js';
 export { TABLE_COLUMNS, TABLE_METADATA_KEY, tableSchema } from './dataset/table.js';
 export type { DatasetRow } from './dataset/table.js';
@@ -334,6 +344,7 @@ export type {
   ClassSummary,
   ContrastSummary,
   DatasetSummary,
+  HarmonicProfileSummary,
   SummarizeOptions,
   SummaryGrouping,
   TableScan,

@@ -12,6 +12,7 @@ import type { ClassSummary, DatasetSummary } from './summarize.js';
 import type { DatasetRunSettings } from './settings.js';
 import type { TopRegion } from './axis.js';
 import { contrastMapSections } from './contrast-maps-report.js';
+import { harmonicProfileSections } from './harmonic-profile-report.js';
 
 /** A class's values along frequency (spectrograms: averaged over time) and the x axis. */
 function profileOf(summary: DatasetSummary, group: ClassSummary): ClassProfile & { xTitle: string } {
@@ -227,6 +228,7 @@ export async function datasetReport(summary: DatasetSummary, settings: DatasetRu
     });
   }
   sections.push(...(await contrastMapSections(summary)));
+  sections.push(...(await harmonicProfileSections(summary)));
   if (summary.errors > 0) {
     sections.push({
       title: `${summary.errors} example${summary.errors > 1 ? 's' : ''} failed`,
