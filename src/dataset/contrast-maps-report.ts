@@ -63,7 +63,7 @@ export function contrastMapSpec(axis: HeatmapAxis, contrasts: readonly ContrastS
             type: 'nominal',
             title: 'true → predicted (examples)',
             scale: { scheme: 'category10' },
-            legend: { labelLimit: 320 },
+            legend: { labelLimit: 320, titleLimit: 320 },
           },
           tooltip: [
             { field: 'pair', type: 'nominal' },

@@ -52,7 +52,7 @@ export function harmonicProfileSpec(
             type: 'nominal',
             title: 'Class (examples, mean f0)',
             scale: { scheme: 'category10' },
-            legend: { labelLimit: 320 },
+            legend: { labelLimit: 320, titleLimit: 320 },
           },
           tooltip: [
             { field: 'label', type: 'nominal' },
