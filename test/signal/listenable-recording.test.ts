@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { splitRecording } from '../../src/signal/listenable-recording.js';
 import { FEATURE_PRESETS } from '../../src/signal/presets.js';
 import { createRng } from '../../src/util/rng.js';
@@ -109,4 +110,44 @@ test('spectrogram at 44.1 kHz: the mask is mapped in seconds and Hz onto the rec
   const cut = Math.round((3448 / 8000) * rate);
   assert.ok(energy(split.used, 4410, cut - 1411) < 0.01 * energy(signal, 4410, cut - 1411));
   assert.ok(energy(split.used, cut + 1411, 31973 - 1411) > 0.5 * energy(signal, cut + 1411, 31973 - 1411));
+});
+
+test('against an independent NumPy version (scripts/reference/listenable_recording_reference.py) at 16 kHz', () => {
+  const reference = JSON.parse(
+    readFileSync(new URL('../fixtures/listenable-recording-reference.json', import.meta.url), 'utf8'),
+  ) as {
+    rate: number;
+    length: number;
+    start: number;
+    picks: number[];
+    psd: { used: number[]; energy: number };
+    spectrogram: { used: number[]; energy: number };
+  };
+  const { rate, length, start, picks } = reference;
+  const signal = Float32Array.from(
+    { length },
+    (_, t) =>
+      Math.sin((2 * Math.PI * 600 * t) / rate) +
+      0.5 * Math.sin((2 * Math.PI * 2500 * t) / rate) +
+      0.3 * Math.sin((2 * Math.PI * 5000 * t) / rate),
+  );
+  const psdGains = Float32Array.from({ length: 129 }, (_, k) => (Math.abs(k - 19.2) <= 3 ? 1 : 0));
+  const mask = Float32Array.from(
+    { length: 129 * 113 },
+    (_, i) => ((Math.floor(i / 113) * 7 + (i % 113) * 3) % 11) / 10,
+  );
+  for (const [name, parts, expected] of [
+    ['psd', splitRecording(signal, rate, psdGains, psd, start), reference.psd],
+    ['spectrogram', splitRecording(signal, rate, mask, spectrogram, start), reference.spectrogram],
+  ] as const) {
+    // float32 output of a float64 computation: one rounding of values up to ~1.8.
+    assertClose(
+      picks.map((i) => parts.used[i]),
+      expected.used,
+      2e-7 * 2,
+      0,
+      `${name}: used`,
+    );
+    assertClose([energy(parts.used, 0, length)], [expected.energy], 1e-6 * expected.energy, 0, `${name}: energy`);
+  }
 });
