@@ -135,7 +135,7 @@ test('dataset --json: the table opens in DuckDB with the contract columns, one r
     integration: 'trapezoid',
     baseline: 'zeros',
     noiseSamples: 4,
-    // --noise-stdev is shared by SmoothGrad and GradientSHAP with different defaults: it passes no value unless given.
+    noiseStdev: 0.15,
   });
   const report = readFileSync(path.join(work, 'one', 'report.html'), 'utf8');
   for (const species of ['Ae_aegypti', 'An_gambiae', 'Cu_pipiens'])
