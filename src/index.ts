@@ -279,7 +279,9 @@ export { metricsJob, metricsSummary } from './pipeline/metrics-job.js';
 export { relevanceMask, splitByPsdGains, splitBySpectrogramMask, MASK_MAPPINGS } from './signal/listenable.js';
 export type { MaskMapping, RelevanceMaskOptions, ListenableParts, MaskStftSettings } from './signal/listenable.js';
 export { encodeWavFloat32 } from './signal/wav-encode.js';
-export { listenableAudio, itemWindow, AUDIO_OPTIONS } from './pipeline/listenable-audio.js';
+export { splitRecording, UNSEEN_PARTS } from './signal/listenable-recording.js';
+export type { RecordingParts, SplitRecordingOptions, UnseenPart } from './signal/listenable-recording.js';
+export { listenableAudio, itemWindow, modelWindow, AUDIO_OPTIONS } from './pipeline/listenable-audio.js';
 export type { AudioJson, AudioPartJson } from './pipeline/listenable-audio.js';
 export type { MetricsDocument, MetricsSettings } from './pipeline/metrics-job.js';
 export { sanityCheck, SANITY_DEFAULT_METHODS } from './evaluation/sanity-check.js';
@@ -329,14 +331,27 @@ export {
 export type { DatasetExample } from './dataset/examples.js';
 export { stableHash, shardOfPath, inShard, parseShard, resolveShard, WHOLE_DATASET } from './dataset/shard.js';
 export type { Shard } from './dataset/shard.js';
-export { explainExamples, exampleSeed } from './dataset/explain-rows.js';
+export { explainExamples, exampleSeed, normalisedContrastMap } from './dataset/explain-rows.js';
+export { contrastMapSections } from './dataset/contrast-maps-report.js';
+export {
+  exampleFundamental,
+  exampleHarmonicProfile,
+  harmonicGrid,
+  harmonicProfile,
+  HARMONIC_GRID_STEP,
+  MAX_HARMONIC,
+} from './dataset/harmonic-profile.js';
+export type { ExampleHarmonicProfile } from './dataset/harmonic-profile.js';
+export { harmonicProfileSections } from './dataset/harmonic-profile-report.js';
 export type { DatasetExplainSettings, LoadedExample } from './dataset/explain-rows.js';
 export { TABLE_COLUMNS, TABLE_METADATA_KEY, tableSchema } from './dataset/table.js';
 export type { DatasetRow } from './dataset/table.js';
 export { summarizeTable } from './dataset/summarize.js';
 export type {
   ClassSummary,
+  ContrastSummary,
   DatasetSummary,
+  HarmonicProfileSummary,
   SummarizeOptions,
   SummaryGrouping,
   TableScan,

@@ -5,10 +5,11 @@
  */
 import type { EngineChoice } from '../execution/execution-settings.js';
 import * as tf from '@tensorflow/tfjs';
-import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { ExplainableModel, ModelInput, ScoreKind } from '../execution/explainable-model.js';
 import type { TargetOption } from '../execution/targets.js';
 import { attributionMethods, type AttributionMethodName } from '../attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../attribution/types.js';
+import { contrastiveAttribution, contrastMethodNames } from '../attribution/contrast.js';
 import { stableHash } from './shard.js';
 import type { DatasetExample } from './examples.js';
 import type { DatasetRow } from './table.js';
@@ -102,6 +103,7 @@ export function errorRows(
     delta: null,
     error,
     warnings: [...warnings],
+    contrastMap: null,
   }));
 }
 
@@ -227,31 +229,35 @@ export async function explainExamples(
               group.map((i) => batch[i].example),
               group.map((i) => heads[i][explained]),
             );
-            const result = await attributionMethods[method].run(settings.session ?? model, part, {
+            const methodOptions = {
               ...own,
               ...(baseline === undefined ? {} : { baseline }),
               ...(background === undefined ? {} : { background }),
               ...(names.includes('groups') && settings.frequencyHz !== undefined
                 ? { frequencyHz: settings.frequencyHz }
                 : {}),
-              target,
               output: settings.output,
               scores: settings.scores,
               batchSize: settings.batchSize,
               workers: settings.workers,
               engine: settings.engine,
               seed: sampled ? exampleSeed(settings.seed, first.example.path, first.index) : settings.seed,
-            });
+            };
+            const runOn = settings.session ?? model;
+            const result = await attributionMethods[method].run(runOn, part, { ...methodOptions, target });
+            let rows: DatasetRow[];
             try {
-              rowsOf(
+              rows = rowsOf(
                 result,
                 group.map((i) => batch[i]),
                 group.map((i) => heads[i]),
                 method,
-              ).forEach((row, j) => record(batch[group[j]], method, row));
+              );
             } finally {
               disposeAttribution(result);
             }
+            await fillContrastMaps(runOn, part, rows, method, methodOptions, model.labels(explained));
+            rows.forEach((row, j) => record(batch[group[j]], method, row));
           } finally {
             if (part !== x) part.dispose();
             baseline?.dispose();
@@ -366,6 +372,66 @@ function rowsOf(
       delta: result.delta?.[i] ?? null,
       error: null,
       warnings: [...unit.warnings],
+      contrastMap: null,
     };
   });
+}
+
+/**
+ * The contrastive map of one example's attributions of score(predicted) − score(label): summed over channels (the
+ * last axis, `channels` values per heatmap position) and divided by the largest |value| (all zeros stay zeros).
+ */
+export function normalisedContrastMap(attributions: ArrayLike<number>, channels: number): number[] {
+  const map = Array.from({ length: attributions.length / channels }, (_, p) => {
+    let s = 0;
+    for (let c = 0; c < channels; c++) s += attributions[p * channels + c];
+    return s;
+  });
+  const largest = map.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return largest === 0 ? map : map.map((v) => v / largest);
+}
+
+/**
+ * Fills `contrastMap` of the misclassified rows of one group (label a class of the head, predicted another): the
+ * method explains score(predicted) − score(label) on those examples with the same options (see
+ * `contrastiveAttribution`). Methods without a contrastive form leave the maps null.
+ */
+async function fillContrastMaps(
+  model: ModelInput,
+  part: tf.Tensor,
+  rows: DatasetRow[],
+  method: AttributionMethodName,
+  options: Record<string, unknown>,
+  classNames: readonly string[] | undefined,
+): Promise<void> {
+  if (!(contrastMethodNames as readonly string[]).includes(method)) return;
+  const misclassified = rows.flatMap((row, i) => {
+    const label = row.label === null ? -1 : (classNames?.indexOf(row.label) ?? -1);
+    return label >= 0 && row.predictedIndex !== null && label !== row.predictedIndex ? [{ i, label }] : [];
+  });
+  if (misclassified.length === 0) return;
+  const indices = misclassified.map((m) => m.i);
+  const x = indices.length === rows.length ? part : tf.gather(part, indices);
+  try {
+    const result = await contrastiveAttribution(method, model, x, {
+      ...options,
+      target: indices.map((i) => rows[i].predictedIndex as number),
+      contrast: misclassified.map((m) => m.label),
+    });
+    try {
+      const attributions = result.attributions.dataSync() as Float32Array;
+      const size = attributions.length / indices.length;
+      const heatmapSize = result.heatmaps.size / indices.length;
+      indices.forEach((i, j) => {
+        rows[i].contrastMap = normalisedContrastMap(
+          attributions.subarray(j * size, (j + 1) * size),
+          size / heatmapSize,
+        );
+      });
+    } finally {
+      disposeAttribution(result);
+    }
+  } finally {
+    if (x !== part) x.dispose();
+  }
 }

@@ -10,6 +10,13 @@ import { topRegions, type HeatmapAxis, type TopRegion } from './axis.js';
 import { comparePaths } from './examples.js';
 import type { DatasetRow } from './table.js';
 import { warningKind, type InputWarningKind } from '../summary/input-notes.js';
+import {
+  HARMONIC_GRID_STEP,
+  MAX_HARMONIC,
+  exampleFundamental,
+  harmonicGrid,
+  harmonicProfile,
+} from './harmonic-profile.js';
 
 /** How a class summary groups examples: by true label or by predicted class. */
 export type SummaryGrouping = 'label' | 'predicted';
@@ -38,6 +45,51 @@ export interface ClassSummary {
   top: TopRegion[];
 }
 
+/**
+ * What separates two species for the model: for one cell off the confusion matrix's diagonal (examples of class
+ * `label` predicted as `predicted`) and one method, the mean over those examples of their contrastive maps of
+ * score(predicted) − score(label) (see `DatasetRow.contrastMap`: each example's map summed over channels and divided by
+ * its largest |value|, so every example weighs the same). Positive positions pushed the model towards the predicted
+ * class and away from the true one; negative positions held it towards the true class.
+ */
+export interface ContrastSummary {
+  /** The true class. */
+  label: string;
+  /** The class the model predicted instead. */
+  predicted: string;
+  method: string;
+  /** Examples averaged (the cell's count, for methods that explain a margin). */
+  count: number;
+  /** Per heatmap position, the mean normalised contrastive map (in [−1, 1]). */
+  mean: number[];
+  /** Strongest positions for the predicted class (largest mean), and for the true class (most negative mean). */
+  towardsPredicted: TopRegion[];
+  towardsLabel: TopRegion[];
+}
+
+/**
+ * A class's harmonic profile under one method: the mean over its examples of their heatmaps on the f0-normalised axis
+ * (harmonic number h = f / f0, each example's own f0; see `exampleHarmonicProfile`).
+ */
+export interface HarmonicProfileSummary {
+  /** The class (a label or a predicted class name) and how examples are grouped, as in {@link ClassSummary}. */
+  label: string;
+  by: SummaryGrouping;
+  method: string;
+  /** Examples with an f0 (averaged), and explained examples without one (left out). */
+  examples: number;
+  withoutF0: number;
+  /** Mean and standard deviation of their f0 (Hz); null without examples. */
+  meanF0Hz: number | null;
+  stdF0Hz: number | null;
+  /** Per harmonic number of `harmonics.grid`: the mean relevance over the examples whose axis reaches it (null: none). */
+  mean: (number | null)[];
+  /** How many examples reach each harmonic number (f0·h within the frequency axis). */
+  counts: number[];
+  /** The profile at the harmonics themselves, h = 1, 2, …, 10 (null where no example reaches it). */
+  atHarmonics: (number | null)[];
+}
+
 /** The summary of a whole table. */
 export interface DatasetSummary {
   /** Distinct examples (path, index) and how many of them failed. */
@@ -54,6 +106,17 @@ export interface DatasetSummary {
   accuracy: number | null;
   /** Counts of (label, predicted) over the same examples as `accuracy` (null without labels). */
   confusion: { labels: string[]; predicted: string[]; counts: number[][] } | null;
+  /**
+   * Per off-diagonal cell of the confusion matrix with at least one example, and per method that explains a margin:
+   * the mean contrastive map, score(predicted) − score(label) (see {@link ContrastSummary}); sorted by label, predicted
+   * class and method. Empty without labels or misclassifications.
+   */
+  contrasts: ContrastSummary[];
+  /**
+   * Harmonic profiles per class (by true label and by predicted class) and method, on the grid of harmonic numbers
+   * 0, 0.05, …, 10 (see {@link HarmonicProfileSummary}); null when the heatmaps have no frequency axis.
+   */
+  harmonics: { grid: number[]; profiles: HarmonicProfileSummary[] } | null;
   /** Labels that are not classes of the model, with their explained examples: kept out of `accuracy` and `confusion`. */
   labelsOutsideModel: { label: string; examples: number }[];
   /** Examples (all, explained or not) with warnings about their input: any, and of each kind (see `warningKind`). */
@@ -87,6 +150,14 @@ interface Group {
   sumSquares: Float64Array;
   inputSum: Float64Array | null;
   values: Float32Array[];
+  harmonic: {
+    sum: Float64Array;
+    count: Float64Array;
+    examples: number;
+    withoutF0: number;
+    f0: number;
+    f0Squares: number;
+  };
 }
 
 const MAX_FAILED = 1000;
@@ -103,11 +174,19 @@ const MAX_FAILED = 1000;
 export async function summarizeTable(scan: TableScan, options: SummarizeOptions): Promise<DatasetSummary> {
   const size = options.heatmapShape.reduce((a, b) => a * b, 1);
   const groups = new Map<string, Group>();
+  const grid = harmonicGrid();
+  const frequencyAxis = options.axis.kind !== 'index';
+  // f0 depends on the example's input only: estimated once per example (its rows of every method are adjacent).
+  let f0Of: { key: string; f0: number | undefined } | undefined;
   const methods: string[] = [];
   const examples = new Set<string>();
   const failed: DatasetSummary['failed'] = [];
   const failedKeys = new Set<string>();
   const confusion = new Map<string, Map<string, number>>();
+  const contrastSums = new Map<
+    string,
+    { label: string; predicted: string; method: string; count: number; sum: Float64Array }
+  >();
   const groupOf = (by: SummaryGrouping, label: string, method: string): Group => {
     const key = JSON.stringify([by, label, method]);
     let group = groups.get(key);
@@ -122,6 +201,14 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
         sumSquares: new Float64Array(size),
         inputSum: null,
         values: [],
+        harmonic: {
+          sum: new Float64Array(grid.length),
+          count: new Float64Array(grid.length),
+          examples: 0,
+          withoutF0: 0,
+          f0: 0,
+          f0Squares: 0,
+        },
       };
       groups.set(key, group);
     }
@@ -171,8 +258,48 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
       counts.set(row.predicted, (counts.get(row.predicted) ?? 0) + 1);
       confusion.set(row.label, counts);
     }
+    if (
+      row.contrastMap !== undefined &&
+      row.contrastMap !== null &&
+      row.contrastMap.length === size &&
+      row.label !== null &&
+      row.predicted !== null
+    ) {
+      const key = JSON.stringify([row.label, row.predicted, row.method]);
+      let cell = contrastSums.get(key);
+      if (cell === undefined) {
+        cell = {
+          label: row.label,
+          predicted: row.predicted,
+          method: row.method,
+          count: 0,
+          sum: new Float64Array(size),
+        };
+        contrastSums.set(key, cell);
+      }
+      cell.count++;
+      for (let i = 0; i < size; i++) cell.sum[i] += row.contrastMap[i];
+    }
     const outOfRange = row.warnings.some((w) => warningKind(w) === 'out-of-range');
+    let harmonic: { f0: number; profile: Float64Array } | undefined;
+    if (frequencyAxis && row.input !== null) {
+      if (f0Of?.key !== key) f0Of = { key, f0: exampleFundamental(row.input, options.axis) };
+      if (f0Of.f0 !== undefined)
+        harmonic = { f0: f0Of.f0, profile: harmonicProfile(row.heatmap, options.axis, f0Of.f0) };
+    }
     for (const group of groupsOfRow(row)) {
+      if (harmonic === undefined) group.harmonic.withoutF0++;
+      else {
+        const h = group.harmonic;
+        h.examples++;
+        h.f0 += harmonic.f0;
+        h.f0Squares += harmonic.f0 * harmonic.f0;
+        harmonic.profile.forEach((v, i) => {
+          if (Number.isNaN(v)) return;
+          h.sum[i] += v;
+          h.count[i]++;
+        });
+      }
       group.count++;
       if (outOfRange) group.outOfRange++;
       for (let i = 0; i < size; i++) {
@@ -214,34 +341,50 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
     }
   }
 
-  const classes = [...groups.values()]
-    .sort(
-      (a, b) =>
-        (a.by === b.by ? 0 : a.by === 'label' ? -1 : 1) ||
-        comparePaths(a.label, b.label) ||
-        methods.indexOf(a.method) - methods.indexOf(b.method),
-    )
-    .map((group): ClassSummary => {
-      const mean = Array.from(group.sum, (s) => s / group.count);
-      const std = Array.from(group.sumSquares, (s, i) => Math.sqrt(Math.max(0, s / group.count - mean[i] * mean[i])));
-      const { median, q25, q75 } = quantiles.get(group) as { median: number[]; q25: number[]; q75: number[] };
-      return {
-        label: group.label,
-        by: group.by,
-        method: group.method,
-        count: group.count,
-        outOfRange: group.outOfRange,
-        outOfRangeShare: group.count === 0 ? 0 : group.outOfRange / group.count,
-        mean,
-        std,
-        median,
-        q25,
-        q75,
-        iqr: q75.map((v, i) => v - q25[i]),
-        meanInput: group.inputSum === null ? [] : Array.from(group.inputSum, (s) => s / group.count),
-        top: topRegions(mean, options.axis, options.top ?? 5),
-      };
-    });
+  const sortedGroups = [...groups.values()].sort(
+    (a, b) =>
+      (a.by === b.by ? 0 : a.by === 'label' ? -1 : 1) ||
+      comparePaths(a.label, b.label) ||
+      methods.indexOf(a.method) - methods.indexOf(b.method),
+  );
+  const classes = sortedGroups.map((group): ClassSummary => {
+    const mean = Array.from(group.sum, (s) => s / group.count);
+    const std = Array.from(group.sumSquares, (s, i) => Math.sqrt(Math.max(0, s / group.count - mean[i] * mean[i])));
+    const { median, q25, q75 } = quantiles.get(group) as { median: number[]; q25: number[]; q75: number[] };
+    return {
+      label: group.label,
+      by: group.by,
+      method: group.method,
+      count: group.count,
+      outOfRange: group.outOfRange,
+      outOfRangeShare: group.count === 0 ? 0 : group.outOfRange / group.count,
+      mean,
+      std,
+      median,
+      q25,
+      q75,
+      iqr: q75.map((v, i) => v - q25[i]),
+      meanInput: group.inputSum === null ? [] : Array.from(group.inputSum, (s) => s / group.count),
+      top: topRegions(mean, options.axis, options.top ?? 5),
+    };
+  });
+  const harmonicProfiles = sortedGroups.map((group): HarmonicProfileSummary => {
+    const h = group.harmonic;
+    const meanF0 = h.examples === 0 ? null : h.f0 / h.examples;
+    const mean = Array.from(h.sum, (s, i) => (h.count[i] === 0 ? null : s / h.count[i]));
+    return {
+      label: group.label,
+      by: group.by,
+      method: group.method,
+      examples: h.examples,
+      withoutF0: h.withoutF0,
+      meanF0Hz: meanF0,
+      stdF0Hz: meanF0 === null ? null : Math.sqrt(Math.max(0, h.f0Squares / h.examples - meanF0 * meanF0)),
+      mean,
+      counts: Array.from(h.count),
+      atHarmonics: Array.from({ length: MAX_HARMONIC }, (_, k) => mean[Math.round((k + 1) / HARMONIC_GRID_STEP)]),
+    };
+  });
   const labels = [...confusion.keys()].sort(comparePaths);
   const predicted = [...new Set([...confusion.values()].flatMap((m) => [...m.keys()]))].sort(comparePaths);
   const counts = labels.map((l) => predicted.map((p) => confusion.get(l)?.get(p) ?? 0));
@@ -256,6 +399,31 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
     classes,
     accuracy: labelled === 0 ? null : correct / labelled,
     confusion: labelled === 0 ? null : { labels, predicted, counts },
+    harmonics: frequencyAxis ? { grid, profiles: harmonicProfiles } : null,
+    contrasts: [...contrastSums.values()]
+      .sort(
+        (a, b) =>
+          comparePaths(a.label, b.label) ||
+          comparePaths(a.predicted, b.predicted) ||
+          methods.indexOf(a.method) - methods.indexOf(b.method),
+      )
+      .map((cell): ContrastSummary => {
+        const mean = Array.from(cell.sum, (s) => s / cell.count);
+        const count = options.top ?? 5;
+        return {
+          label: cell.label,
+          predicted: cell.predicted,
+          method: cell.method,
+          count: cell.count,
+          mean,
+          towardsPredicted: topRegions(mean, options.axis, count),
+          towardsLabel: topRegions(
+            mean.map((v) => -v),
+            options.axis,
+            count,
+          ).map((region) => ({ ...region, value: -region.value })),
+        };
+      }),
     labelsOutsideModel: [...outside.entries()]
       .sort((a, b) => comparePaths(a[0], b[0]))
       .map(([label, n]) => ({ label, examples: n })),

@@ -13,6 +13,8 @@ import { isFeaturePresetName } from '../signal/presets.js';
 import type { ClassSummary, DatasetSummary } from './summarize.js';
 import type { DatasetRunSettings } from './settings.js';
 import type { TopRegion } from './axis.js';
+import { contrastMapSections } from './contrast-maps-report.js';
+import { harmonicProfileSections } from './harmonic-profile-report.js';
 
 /** A class's values along frequency (spectrograms: averaged over time) and the x axis. */
 function profileOf(summary: DatasetSummary, group: ClassSummary): ClassProfile & { xTitle: string } {
@@ -232,6 +234,8 @@ export async function datasetReport(summary: DatasetSummary, settings: DatasetRu
       table: { columns: ['true \\ predicted', ...predicted], rows: trueLabels.map((l, i) => [l, ...counts[i]]) },
     });
   }
+  sections.push(...(await contrastMapSections(summary)));
+  sections.push(...(await harmonicProfileSections(summary)));
   if (summary.errors > 0) {
     sections.push({
       title: `${summary.errors} example${summary.errors > 1 ? 's' : ''} failed`,

@@ -43,6 +43,13 @@ export interface DatasetRow {
    * its figures), recorded at a lower rate and resampled up, a forced preset. Empty when all is well.
    */
   warnings: string[];
+  /**
+   * Misclassified examples (a label that is a class of the model, predicted as another class), methods that explain a
+   * margin: the contrastive map of score(predicted) − score(label) — the attributions of the margin summed over
+   * channels, in the heatmap's layout, divided by their largest |value| (so in [−1, 1]; positive = evidence for the
+   * predicted class over the true one). Null otherwise (and in tables written before it existed).
+   */
+  contrastMap?: number[] | null;
 }
 
 /** Key of the file's metadata holding the run's settings (JSON). */
@@ -51,7 +58,13 @@ export const TABLE_METADATA_KEY = 'wingbeats-xai';
 type Kind = 'string' | 'int' | 'double' | 'floats' | 'strings';
 
 /** Every column in table order, with its kind and whether it may be null. */
-export const TABLE_COLUMNS: readonly { name: keyof DatasetRow; kind: Kind; required?: true }[] = [
+export const TABLE_COLUMNS: readonly {
+  name: keyof DatasetRow;
+  kind: Kind;
+  required?: true;
+  /** Added after the first tables were written: a file without it is still read (as nulls). */
+  later?: true;
+}[] = [
   { name: 'path', kind: 'string', required: true },
   { name: 'index', kind: 'int', required: true },
   { name: 'label', kind: 'string' },
@@ -70,6 +83,7 @@ export const TABLE_COLUMNS: readonly { name: keyof DatasetRow; kind: Kind; requi
   { name: 'delta', kind: 'double' },
   { name: 'error', kind: 'string' },
   { name: 'warnings', kind: 'strings', required: true },
+  { name: 'contrastMap', kind: 'floats', later: true },
 ];
 
 /** Names of the small columns (everything but the arrays), for reading keys and labels cheaply. */
@@ -101,7 +115,10 @@ export function tableSchema(): SchemaElement[] {
 
 /** The rows as Parquet column data (in {@link TABLE_COLUMNS} order). */
 export function rowsToColumns(rows: readonly DatasetRow[]): ColumnSource[] {
-  return TABLE_COLUMNS.map(({ name }) => ({ name, data: rows.map((row) => row[name]) as ColumnSource['data'] }));
+  return TABLE_COLUMNS.map(({ name }) => ({
+    name,
+    data: rows.map((row) => row[name] ?? null) as ColumnSource['data'],
+  }));
 }
 
 /** A row read back by hyparquet (`parquetReadObjects`) as a {@link DatasetRow} (missing columns become null). */

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { ContrastOption } from '../attribution/contrast.js';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
 import { batchFileJob, type BatchInputSummary } from '../pipeline/batch-file-job.js';
@@ -42,6 +43,8 @@ export interface BatchFileResult {
 /** What {@link explainFiles} needs besides the model and the files. */
 export interface BatchFilesSettings extends JobSettings {
   methods: readonly AttributionMethodName[];
+  /** Explain score(target) − score(contrast) (see `contrastiveAttribution`); part of the resumption key. */
+  contrast?: ContrastOption;
   read: InputReadOptions;
   out: string;
   /** Explain again files whose folder is complete. */

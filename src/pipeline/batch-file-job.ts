@@ -1,6 +1,7 @@
 /** One file of the `batch` job: every method on the file's inputs → its `result.json` and the files of every explanation. */
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
+import type { ContrastOption } from '../attribution/contrast.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
 import { explanationFiles } from './explanation-files.js';
@@ -29,7 +30,12 @@ export async function batchFileJob(
   model: ExplainableModel,
   file: string,
   items: InputItem[],
-  settings: JobSettings & { methods: readonly AttributionMethodName[]; preset?: FeaturePresetName },
+  settings: JobSettings & {
+    methods: readonly AttributionMethodName[];
+    preset?: FeaturePresetName;
+    /** Explain score(target) − score(contrast) with every method (see `contrastiveAttribution`). */
+    contrast?: ContrastOption;
+  },
 ): Promise<{ inputs: BatchInputSummary[]; files: OutputFile[] }> {
   const head = model.resolveOutput('batch', settings.output);
   const { preset } = settings;

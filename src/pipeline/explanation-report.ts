@@ -25,6 +25,7 @@ import type { RelevanceMaskOptions } from '../signal/listenable.js';
 import { formatFrequencyBands } from '../summary/frequency-bands.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
+import type { ContrastOption } from '../attribution/contrast.js';
 import { itemFrequencyBands, itemRelativeGap, modelJson, resultJson } from './result-json.js';
 import { jsonFile, type OutputFile } from './output-files.js';
 import { explainedItemSpec } from './explanation-files.js';
@@ -58,6 +59,8 @@ export interface ExplanationReportSettings extends JobSettings {
   description?: string;
   /** Add players of what the model used and ignored under every explanation of a recording (see `listenableAudio`). */
   audio?: RelevanceMaskOptions;
+  /** Explain score(target) − score(contrast) with every method (see `contrastiveAttribution`). */
+  contrast?: ContrastOption;
   /** Input files that could not be read: listed in a table of the report and in its JSON. */
   unreadFiles?: readonly UnreadFile[];
 }
@@ -108,12 +111,16 @@ async function inputFigure(item: InputItem, preset: FeaturePresetName | undefine
 
 /** The caption of one explanation (the same text as on the web page, see explanation-caption.ts). */
 function explanationCaption(row: ExplainedItem, method: AttributionMethodName): string {
-  return explanationCaptionText(method, {
+  const text = explanationCaptionText(method, {
     shape: row.item.shape,
     delta: row.delta,
     relativeGap: itemRelativeGap(row),
     bands: itemFrequencyBands(row),
   });
+  if (row.contrast === undefined) return text;
+  const target = row.targetName ?? `class ${row.target}`;
+  const contrast = row.contrastName ?? `class ${row.contrast}`;
+  return `Contrast: score(${target}) − score(${contrast}), what separates the two for this model. ${text}`;
 }
 
 /** The table at the top of a report: per input the prediction of the explained head, the class explained, the top bands and warnings. */

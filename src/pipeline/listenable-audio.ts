@@ -1,22 +1,16 @@
 /**
- * `explain --audio`: per explained recording, the window the model heard split into what it used and what it ignored
- * (src/signal/listenable.ts), each part classified again by the model — a faithfulness check a biologist can hear.
+ * `explain --audio`: per explained recording, the whole recording at its own rate split into what the model used and
+ * what it ignored (src/signal/listenable-recording.ts), each part classified again by the model on the window it
+ * explained — a faithfulness check a biologist can hear.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { WingbeatsError } from '../util/errors.js';
 import { computeFeatures } from '../signal/features.js';
-import { normalisePeak } from '../signal/normalise.js';
 import { resampleTo } from '../signal/resample.js';
 import type { OptionSpec } from '../util/option-spec.js';
-import {
-  MASK_MAPPINGS,
-  relevanceMask,
-  splitByPsdGains,
-  splitBySpectrogramMask,
-  type ListenableParts,
-  type RelevanceMaskOptions,
-} from '../signal/listenable.js';
+import { MASK_MAPPINGS, relevanceMask, type RelevanceMaskOptions } from '../signal/listenable.js';
+import { splitRecording, type RecordingParts, type UnseenPart } from '../signal/listenable-recording.js';
 import { encodeWavFloat32 } from '../signal/wav-encode.js';
 import type { ExplainedItem } from './explain-items.js';
 import { safeRelativePath, type OutputFile } from './output-files.js';
@@ -64,7 +58,14 @@ export interface AudioPartJson {
 export interface AudioJson {
   /** How the mask was made from the heatmap. */
   mask: Required<RelevanceMaskOptions>;
+  /** Where what the model never saw (outside its window, above its highest bin) went (see `splitRecording`). */
+  unseen: UnseenPart;
+  /** The recording's rate: both parts have the recording's rate and length. */
   sampleRate: number;
+  /** The model's window in the recording (seconds), where the parts are classified again. */
+  window: { startSeconds: number; endSeconds: number };
+  /** The highest frequency (Hz) the model saw. */
+  maxHz: number;
   used: AudioPartJson;
   ignored: AudioPartJson;
 }
@@ -89,47 +90,56 @@ export function itemWindow(row: ExplainedItem): { signal: Float32Array; sampleRa
 }
 
 /**
- * The used and ignored parts of each explained recording, classified again: returns per row its `audio` entry and the
- * two WAV files (`NAME.used.wav`, `NAME.ignored.wav`, 32-bit float at the preset's rate, the window the model heard),
- * and the parts themselves.
+ * The used and ignored parts of each explained recording — the whole recording at its own rate and length, split by
+ * `splitRecording` with the mask of the item's heatmap — each classified again on the model's window: the part is
+ * resampled to the preset's rate (as the recording was), the window the model explained is cut from it and turned into
+ * features, and the model's top class and probability are recorded. Returns per row its `audio` entry and the two WAV
+ * files (`NAME.used.wav`, `NAME.ignored.wav`, 32-bit float), and the parts themselves.
  * Throws INVALID_ARGUMENT for items that are not recordings.
  */
 export function listenableAudio(
   model: ExplainableModel,
   rows: readonly ExplainedItem[],
-  options: RelevanceMaskOptions & { outputIndex: number },
-): { audio: AudioJson[]; files: OutputFile[]; parts: (ListenableParts & { sampleRate: number })[] } {
+  options: RelevanceMaskOptions & { outputIndex: number; unseen?: UnseenPart },
+): { audio: AudioJson[]; files: OutputFile[]; parts: RecordingParts[] } {
   const mask = { mapping: options.mapping ?? 'hard', share: options.share ?? 0.2 };
+  const unseen = options.unseen ?? 'ignored';
   const labels = model.labels(options.outputIndex);
   const files: OutputFile[] = [];
-  const split: (ListenableParts & { sampleRate: number })[] = [];
+  const split: RecordingParts[] = [];
   const audio = rows.map((row): AudioJson => {
-    const { signal, sampleRate } = itemWindow(row);
-    const settings = (row.item.features as NonNullable<ExplainedItem['item']['features']>).settings;
-    // The model saw the peak-normalised window; the parts are split from it, so they add up to what it heard.
-    const heard = settings.normalisation === 'peak' ? Float32Array.from(normalisePeak(signal)) : signal;
-    const gains = relevanceMask(row.heatmap, mask);
-    let parts;
+    itemWindow(row); // refuses items that are not recordings explained with a preset
+    const recording = row.item.recording as NonNullable<ExplainedItem['item']['recording']>;
+    const features = row.item.features as NonNullable<ExplainedItem['item']['features']>;
+    const settings = features.settings;
     if (settings.kind === 'spectrogram' && settings.values === 'db')
       throw new WingbeatsError(
         'INVALID_ARGUMENT',
         "Listening to what the model used (--audio) needs a PSD or spectrogram-image recipe: a values 'db' spectrogram (mel bands, dB against a reference) is not split back into sound.",
       );
-    if (settings.kind === 'psd') parts = splitByPsdGains(heard, gains, settings.fftLength);
-    else {
+    let gains = relevanceMask(row.heatmap, mask);
+    if (settings.kind === 'spectrogram') {
       // Heatmap rows run from the highest bin down; the mask wants bin 0 first.
       const [bins, frames] = row.heatmapShape;
       const flipped = new Float32Array(bins * frames);
       for (let r = 0; r < bins; r++) flipped.set(gains.subarray(r * frames, (r + 1) * frames), (bins - 1 - r) * frames);
-      parts = splitBySpectrogramMask(heard, flipped, bins, frames, settings);
+      gains = flipped;
     }
-    split.push({ ...parts, sampleRate });
+    const parts = splitRecording(recording.samples, recording.sampleRate, gains, settings, features.start, { unseen });
+    split.push(parts);
     const base = safeRelativePath(row.item.name);
     const entry = (kind: 'used' | 'ignored', samples: Float32Array): AudioPartJson => {
       const file = `${base}.${kind}.wav`;
-      files.push({ name: file, bytes: encodeWavFloat32(samples, sampleRate) });
-      if (!samples.some((v) => v !== 0)) return { file, predicted: null, probability: null };
-      const { data, shape } = computeFeatures(samples, settings);
+      files.push({ name: file, bytes: encodeWavFloat32(samples, recording.sampleRate) });
+      const window = modelWindow(
+        samples,
+        recording.sampleRate,
+        features.start,
+        settings.windowLength,
+        settings.sampleRate,
+      );
+      if (!window.some((v) => v !== 0)) return { file, predicted: null, probability: null };
+      const { data, shape } = computeFeatures(window, settings);
       const probabilities = tf.tidy(() =>
         Array.from(
           model
@@ -146,7 +156,36 @@ export function listenableAudio(
         probability: probabilities[best],
       };
     };
-    return { mask, sampleRate, used: entry('used', parts.used), ignored: entry('ignored', parts.ignored) };
+    return {
+      mask,
+      unseen,
+      sampleRate: recording.sampleRate,
+      window: {
+        startSeconds: parts.windowStart / recording.sampleRate,
+        endSeconds: parts.windowEnd / recording.sampleRate,
+      },
+      maxHz: parts.maxHz,
+      used: entry('used', parts.used),
+      ignored: entry('ignored', parts.ignored),
+    };
   });
   return { audio, files, parts: split };
+}
+
+/**
+ * The model's window of a part, as the model would hear it: resampled to the preset's rate the way the recording was,
+ * `length` samples from `start` (zeros past the end, as `--pad` does), in float64 as `featuresFromRecording` keeps it.
+ */
+export function modelWindow(
+  samples: ArrayLike<number>,
+  sampleRate: number,
+  start: number,
+  length: number,
+  presetRate: number,
+): Float64Array {
+  const resampled = sampleRate === presetRate ? samples : resampleTo(samples, sampleRate, presetRate);
+  const window = new Float64Array(length);
+  const end = Math.min(resampled.length, start + length);
+  for (let t = start; t < end; t++) window[t - start] = resampled[t];
+  return window;
 }

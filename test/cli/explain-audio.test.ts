@@ -1,4 +1,7 @@
-/** `explain --audio`: NAME.used.wav and NAME.ignored.wav add up to the window the model heard; re-classification is the model's answer on the written files. */
+/**
+ * `explain --audio`: NAME.used.wav and NAME.ignored.wav have the recording's rate and length and add up to it;
+ * re-classification is the model's answer on the written files (on the window it explained).
+ */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -8,7 +11,7 @@ import path from 'node:path';
 import { decodeWav } from '../../src/signal/wav.js';
 import { encodeWavFloat32 } from '../../src/signal/wav-encode.js';
 import { computeFeatures } from '../../src/signal/features.js';
-import { normalisePeak } from '../../src/signal/normalise.js';
+import { resampleTo } from '../../src/signal/resample.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
 import { assertClose, useWasm } from '../helpers.js';
 import { seedWeights } from '../tiny-models.js';
@@ -29,12 +32,16 @@ test('explain --audio writes the two parts, which add up, and reports what the m
   seedWeights(net, 41, 0.2);
   const modelFile = await saveModelJson(net, path.join(work, 'psd'));
   net.dispose();
+  // 1 s at 16 kHz (the preset's rate is 8 kHz, its window 0.625 s), louder from 0.3125 to 0.8125 s: the loudest
+  // window starts after 0 s and ends before 1 s, so there are samples before and after what the model heard.
   const samples = Float32Array.from(
-    { length: 5000 },
-    (_, t) => 0.5 * Math.sin((2 * Math.PI * 600 * t) / 8000) + 0.2 * Math.sin((2 * Math.PI * 2500 * t) / 8000),
+    { length: 16000 },
+    (_, t) =>
+      (t > 5000 && t < 13000 ? 1 : 0.3) *
+      (0.5 * Math.sin((2 * Math.PI * 600 * t) / 16000) + 0.2 * Math.sin((2 * Math.PI * 2500 * t) / 16000)),
   );
   const wav = path.join(work, 'tone.wav');
-  writeFileSync(wav, encodeWavFloat32(samples, 8000));
+  writeFileSync(wav, encodeWavFloat32(samples, 16000));
   const out = path.join(work, 'out');
   const { code, stdout, stderr } = await runCli([
     'explain',
@@ -55,15 +62,28 @@ test('explain --audio writes the two parts, which add up, and reports what the m
   assert.equal(code, 0, stderr);
   const result = JSON.parse(stdout).results[0];
   assert.deepEqual(result.audio.mask, { mapping: 'hard', share: 0.1 });
-  const read = (file: string) => decodeWav(readFileSync(path.join(out, file))).samples;
-  const used = read(result.audio.used.file);
-  const ignored = read(result.audio.ignored.file);
+  const read = (file: string) => decodeWav(readFileSync(path.join(out, file)));
+  const usedWav = read(result.audio.used.file);
+  const ignoredWav = read(result.audio.ignored.file);
+  const [used, ignored] = [usedWav.samples, ignoredWav.samples];
   assert.equal(result.audio.used.file, 'tone.wav.used.wav');
-  assert.equal(used.length, 5000);
-  // The window the model heard: the whole 5000-sample recording, peak-normalised.
+  assert.deepEqual([usedWav.sampleRate, ignoredWav.sampleRate, result.audio.sampleRate], [16000, 16000, 16000]);
+  assert.deepEqual([used.length, ignored.length], [16000, 16000]);
+  assert.equal(result.audio.unseen, 'ignored');
+  // The model's window: 5000 samples at 8 kHz from the loudest start, i.e. 0.625 s of the recording.
+  const { startSeconds, endSeconds } = result.audio.window;
+  assert.ok(startSeconds > 0 && endSeconds < 1, `window ${startSeconds} … ${endSeconds} s`);
+  assertClose([endSeconds - startSeconds], [0.625], 1e-4);
+  const start = Math.round(startSeconds * 8000);
+  // Outside it the model heard nothing, so nothing there is used.
+  assert.ok(used.slice(0, Math.floor(startSeconds * 16000)).every((v) => v === 0));
+  assert.ok(used.slice(Math.ceil(endSeconds * 16000)).every((v) => v === 0));
+  assert.ok(used.some((v) => v !== 0));
   const model = await loadModelFile(modelFile);
+  // Running the model on a written file the way a recording is run: resampled to 8 kHz, the explained window cut out.
   const classify = (x: Float32Array) => {
-    const { data, shape } = computeFeatures(x, 'potamitis-psd');
+    const window = resampleTo(x, 16000, 8000).slice(start, start + 5000);
+    const { data, shape } = computeFeatures(window, 'potamitis-psd');
     const p = tf.tidy(() =>
       Array.from(model.run(tf.tensor(data, [1, ...shape]), { scores: 'probabilities' }).dataSync()),
     );
@@ -71,8 +91,7 @@ test('explain --audio writes the two parts, which add up, and reports what the m
     return { predicted: best, probability: p[best] };
   };
   const sum = used.map((u, i) => u + ignored[i]);
-  const heard = Float32Array.from(normalisePeak(samples));
-  assertClose(sum, heard, 1e-6, 0, 'used + ignored');
+  assertClose(sum, samples, 4 * 2 ** -24, 0, 'used + ignored');
   for (const [part, values] of [
     ['used', used],
     ['ignored', ignored],

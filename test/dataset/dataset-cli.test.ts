@@ -221,6 +221,34 @@ test('summaries equal DuckDB SQL over the table: mean, std, quartiles, top bands
     `SELECT avg((label = predicted)::INTEGER) AS a FROM read_parquet('${table}') WHERE error IS NULL AND method = 'saliency'`,
   );
   assert.ok(Math.abs(summary.accuracy - accuracy.a) < 1e-15);
+  // Contrast maps: the mean contrastMap per (label, predicted, method) of the misclassified rows, as DuckDB computes it.
+  const contrastStats = await query(`
+    SELECT label, predicted, method, pos::INTEGER AS pos, avg(v) AS mean, count(*)::INTEGER AS n
+    FROM (SELECT label, predicted, method, unnest(contrastMap)::DOUBLE AS v,
+                 unnest(generate_series(0, len(contrastMap) - 1)) AS pos
+          FROM read_parquet('${table}') WHERE error IS NULL AND contrastMap IS NOT NULL)
+    GROUP BY ALL ORDER BY label, predicted, method, pos`);
+  const [wrong] = await query(
+    `SELECT count(*)::INTEGER AS n FROM read_parquet('${table}') WHERE error IS NULL AND label <> predicted AND method = 'saliency'`,
+  );
+  assert.equal(contrastStats.length, summary.contrasts.length * 129);
+  assert.equal(
+    summary.contrasts
+      .filter((c: { method: string }) => c.method === 'saliency')
+      .reduce((n: number, c: { count: number }) => n + c.count, 0),
+    wrong.n,
+    'every misclassified example has a contrast map',
+  );
+  for (const c of summary.contrasts) {
+    const rows = contrastStats.filter(
+      (r) => r.label === c.label && r.predicted === c.predicted && r.method === c.method,
+    );
+    assert.equal(rows[0].n, c.count);
+    rows.forEach((r, p) =>
+      assert.ok(Math.abs(c.mean[p] - r.mean) <= 1e-12, `${c.label} → ${c.predicted} ${c.method}[${p}]`),
+    );
+  }
+  assert.ok(summary.harmonics !== null && summary.harmonics.grid.length === 201, 'harmonic profiles of a PSD data set');
   const stored = JSON.parse(readFileSync(path.join(work, 'one', 'summary.json'), 'utf8'));
   assert.deepEqual(stored, summary);
 });

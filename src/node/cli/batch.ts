@@ -10,6 +10,7 @@ import { listInputFiles } from '../input-paths.js';
 import { lockFolder } from '../folder-lock.js';
 import { checkOutputFolder } from '../output/output-target.js';
 import { checkTargetOption } from './early-checks.js';
+import { addContrastOption, contrastSetting } from './contrast-option.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { withModel } from './open-model.js';
@@ -47,11 +48,13 @@ export function batchCommand(io: CliIo): Command {
     )
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
   addStatsOption(command);
+  addContrastOption(command);
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const settings = {
       ...jobSettings(options),
       methods: parseMethodList(options.methods),
+      ...contrastSetting(options),
       read: inputReadOptions(options),
       out: options.out,
       force: options.force === true,

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../../attribution/registry.js';
 import { explainJob } from '../../pipeline/explain-job.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
+import { addContrastOption, contrastSetting } from './contrast-option.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { explainedItemLine } from '../../pipeline/result-json.js';
@@ -13,7 +14,6 @@ import { createProgress } from './progress.js';
 import { writeOutputs } from '../output/staged-output.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 import { checkTargetOption } from './early-checks.js';
-import { parseTarget } from '../../pipeline/selectors.js';
 import type { MaskMapping } from '../../signal/listenable.js';
 import { AUDIO_OPTIONS } from '../../pipeline/listenable-audio.js';
 import { addSpecOptions, specValues } from './method-options.js';
@@ -28,13 +28,10 @@ export function explainCommand(io: CliIo): Command {
       '-o, --out <dir>',
       'write per input the attributions (.json, .npy), the heatmap (.npy) and pictures (.png, .svg)',
     )
-    .option(
-      '--contrast <class>',
-      "explain score(target) − score(class): a class index or name, one per input separated by commas, or 'rival' (each input's runner-up)",
-    )
     .option('--force', FORCE_OUT_HELP)
     .addHelpText('after', methodsHelp);
   addStatsOption(command);
+  addContrastOption(command);
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const method = options.method as AttributionMethodName;
@@ -62,9 +59,7 @@ export function explainCommand(io: CliIo): Command {
           baselines,
           preset,
           ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
-          ...(options.contrast === undefined
-            ? {}
-            : { contrast: options.contrast === 'rival' ? 'rival' : parseTarget(options.contrast as string) }),
+          ...contrastSetting(options),
           onProgress: (d, t) => progress.update(d, t),
         });
         progress.done();

@@ -7,6 +7,7 @@ import { addSpecOptions, specValues } from './method-options.js';
 import { attributionMethodNames } from '../../attribution/registry.js';
 import { reportJob } from '../../pipeline/explanation-report.js';
 import { itemsPreset } from '../../pipeline/input-sources.js';
+import { addContrastOption, contrastSetting } from './contrast-option.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
@@ -34,6 +35,7 @@ export function reportCommand(io: CliIo): Command {
     .option('-o, --out <dir>', 'folder for report.html and report.json', 'wingbeats-xai-report')
     .option('--force', FORCE_OUT_HELP);
   addStatsOption(command);
+  addContrastOption(command);
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
@@ -61,6 +63,7 @@ export function reportCommand(io: CliIo): Command {
           preset: itemsPreset(items, model, options.preset),
           title,
           ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
+          ...contrastSetting(options),
           unreadFiles: inputs.unread,
           onProgress: (d, t) => progress.update(d, t),
         });

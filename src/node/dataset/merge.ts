@@ -251,6 +251,7 @@ async function mergeLocked(
         'heatmap',
         'error',
         'warnings',
+        'contrastMap',
       ]))
         rows.forEach(visit);
     },

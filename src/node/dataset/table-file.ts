@@ -178,7 +178,9 @@ async function openTable(file: string): Promise<OpenedTable> {
   if (rows > bytes || integer(metadata.num_rows) !== rows)
     throw damaged(file, `its footer declares ${String(metadata.num_rows)} rows, more than its ${size} bytes can hold`);
   const names = new Set(metadata.schema.map((element) => element.name));
-  const absent = TABLE_COLUMNS.map((c) => c.name).filter((name) => !names.has(name));
+  const absent = TABLE_COLUMNS.filter((c) => c.later !== true)
+    .map((c) => c.name)
+    .filter((name) => !names.has(name));
   if (absent.length > 0) throw damaged(file, `it lacks the columns ${absent.join(', ')} (a table of another program?)`);
   return { buffer, metadata };
 }
