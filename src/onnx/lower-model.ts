@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { isSoftmaxActivation } from '../execution/execute-graph.js';
 import type { OnnxGraph } from './onnx-graph.js';
 import { layerLowering } from './layer-lowering.js';
-import { LoweringContext, Value, unsupportedLayer } from './lowering-context.js';
+import { LoweringContext, Value, layoutFree, unsupportedLayer } from './lowering-context.js';
 
 type Symbolic = tf.SymbolicTensor;
 
@@ -29,6 +29,19 @@ interface PassState {
 }
 
 function activation(
+  ctx: LoweringContext,
+  layer: tf.layers.Layer,
+  name: unknown,
+  x: Value,
+  keepSoftmax: boolean,
+): Value {
+  if (name === 'softmax' || name === undefined || name === null || name === 'linear')
+    return elementwiseActivation(ctx, layer, name, x, keepSoftmax);
+  return layoutFree(ctx, [x], ([v]) => elementwiseActivation(ctx, layer, name, v, keepSoftmax));
+}
+
+/** Activation `name` on `x` in whatever layout `x` is (only the softmax needs channels last). */
+function elementwiseActivation(
   ctx: LoweringContext,
   layer: tf.layers.Layer,
   name: unknown,

@@ -11,6 +11,11 @@ import type { AttributeValue, OnnxGraph } from './onnx-graph.js';
 export interface Value {
   name: string;
   shape: number[];
+  /**
+   * The same activation channels first (`[c, ...spatial]`), where a channels-first op made it: the next such op reads
+   * it instead of transposing back and forth (the channels-last Transpose is then dropped as unused).
+   */
+  channelsFirst?: Value;
 }
 
 /** The graph under construction, seen from one layer. */
@@ -81,15 +86,34 @@ export function toChannelsLast(rank: number): number[] {
   return [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
 }
 
-/** `x` (channels last) transposed to channels first. */
+/** `x` (channels last) as channels first: the form a channels-first op left, or a Transpose. */
 export function channelsFirst(ctx: LoweringContext, x: Value): Value {
+  if (x.channelsFirst !== undefined) return x.channelsFirst;
   const r = x.shape.length;
   return ctx.op('Transpose', [x.name], { perm: toChannelsFirst(r + 1) }, [x.shape[r - 1], ...x.shape.slice(0, r - 1)]);
 }
 
-/** `x` (channels first) transposed back to channels last. */
-export function channelsLast(ctx: LoweringContext, x: Value): Value {
-  return ctx.op('Transpose', [x.name], { perm: toChannelsLast(x.shape.length + 1) }, [...x.shape.slice(1), x.shape[0]]);
+/** The channels-first result `y` as a channels-last value (a Transpose) that keeps `y` for the next channels-first op. */
+export function channelsLast(ctx: LoweringContext, y: Value): Value {
+  const last = ctx.op('Transpose', [y.name], { perm: toChannelsLast(y.shape.length + 1) }, [
+    ...y.shape.slice(1),
+    y.shape[0],
+  ]);
+  return { ...last, channelsFirst: y };
+}
+
+/**
+ * An elementwise (or per-channel) computation `f` of the values `xs`: done channels first when every input has that
+ * form (`fFirst`, default `f`), so chains of convolutions, batch norms, activations and pools stay channels first.
+ */
+export function layoutFree(
+  ctx: LoweringContext,
+  xs: Value[],
+  f: (values: Value[]) => Value,
+  fFirst: (values: Value[]) => Value = f,
+): Value {
+  if (xs.every((x) => x.channelsFirst !== undefined)) return channelsLast(ctx, fFirst(xs.map((x) => x.channelsFirst!)));
+  return f(xs);
 }
 
 /** Output size and ONNX begin/end pads of one spatial axis under TensorFlow's padding rule. */

@@ -136,7 +136,20 @@ export class OnnxGraph {
     this.outputs.push(valueInfo(name, shape));
   }
 
-  /** The binary `ModelProto`. */
+  /** The nodes some graph output depends on (unused ones, such as a Transpose nothing reads, are left out). */
+  private usedNodes(): GraphNode[] {
+    const needed = new Set(this.outputs.map((o) => o.name as string));
+    const used: GraphNode[] = [];
+    for (let i = this.graphNodes.length - 1; i >= 0; i--) {
+      const node = this.graphNodes[i];
+      if (!node.outputs.some((v) => needed.has(v))) continue;
+      used.push(node);
+      for (const v of node.inputs) needed.add(v);
+    }
+    return used.reverse();
+  }
+
+  /** The binary `ModelProto` (nodes no output depends on are dropped). */
   encode(graphName: string): Uint8Array {
     return encodeModelProto({
       ir_version: 8,
@@ -144,7 +157,7 @@ export class OnnxGraph {
       opset_import: [{ domain: '', version: ONNX_OPSET }],
       graph: {
         name: graphName,
-        node: this.graphNodes.map((node, i) => ({
+        node: this.usedNodes().map((node, i) => ({
           op_type: node.opType,
           name: `node_${node.opType}_${i}`,
           input: node.inputs,

@@ -17,14 +17,17 @@ function binary(
 const x = (ctx: GradientContext, i = 0): string => ctx.node.inputs[i];
 const y = (ctx: GradientContext): string => ctx.node.outputs[0];
 
-/** d relu = dy · [x > 0] (TensorFlow's ReluGrad: 0 at 0). */
+/**
+ * d relu = dy · [x > 0] (TensorFlow's ReluGrad: 0 at 0), read from the output (y > 0 exactly where x > 0), so the op
+ * before the ReLU keeps one consumer and onnxruntime can fuse the ReLU into it.
+ */
 export const reluGradient: GradientBuilder = (ctx) => [
-  where(ctx, op(ctx, 'Greater', [x(ctx), ctx.graph.scalar(0)]), upstream(ctx)),
+  where(ctx, op(ctx, 'Greater', [y(ctx), ctx.graph.scalar(0)]), upstream(ctx)),
 ];
 
 /** Guided ReLU: only positive upstream gradients pass, where x > 0: relu(dy) · [x > 0]. */
 export const guidedReluGradient: GradientBuilder = (ctx) => [
-  where(ctx, op(ctx, 'Greater', [x(ctx), ctx.graph.scalar(0)]), op(ctx, 'Relu', [upstream(ctx)])),
+  where(ctx, op(ctx, 'Greater', [y(ctx), ctx.graph.scalar(0)]), op(ctx, 'Relu', [upstream(ctx)])),
 ];
 
 /** The elementwise gradients by op type. */

@@ -1,4 +1,4 @@
-/** Gradients of the network ops: Conv, MatMul, MaxPool, ReduceMean (input gradients only; weights are constants). */
+/** Gradients of the network ops: Conv, MatMul, MaxPool, ReduceMean, GlobalAveragePool, BatchNormalization (input gradients only; weights are constants). */
 import { GradientBuilder, GradientContext, internal, op, upstream } from '../op-gradient.js';
 import { sizeOf } from '../lowering-context.js';
 
@@ -108,10 +108,29 @@ const reduceMeanGradient: GradientBuilder = (ctx) => {
   return [op(ctx, 'Expand', [mean, op(ctx, 'Shape', [ctx.node.inputs[0]])])];
 };
 
+/** Inference batch normalisation (channels first, constant statistics): dx = dy · γ / √(var + ε) per channel. */
+const batchNormalizationGradient: GradientBuilder = (ctx) => {
+  const [gamma, , , variance] = [1, 2, 3, 4].map((i) => constant(ctx, i).data);
+  const epsilon = (ctx.node.attributes.epsilon as number | undefined) ?? 1e-5;
+  const scale = gamma.map((g, i) => g / Math.sqrt(variance[i] + epsilon));
+  const rank = ctx.graph.shapeOf(ctx.node.inputs[0]).length;
+  const w = ctx.graph.floats('bn_scale', scale, [scale.length, ...Array<number>(rank - 1).fill(1)]);
+  return [op(ctx, 'Mul', [upstream(ctx), w]), undefined, undefined, undefined, undefined];
+};
+
+/** Mean over every spatial axis (channels first, kept as size 1): dy / count, spread over the input. */
+const globalAveragePoolGradient: GradientBuilder = (ctx) => {
+  const count = sizeOf(ctx.graph.shapeOf(ctx.node.inputs[0]).slice(1));
+  const mean = op(ctx, 'Div', [upstream(ctx), ctx.graph.scalar(count)]);
+  return [op(ctx, 'Expand', [mean, op(ctx, 'Shape', [ctx.node.inputs[0]])])];
+};
+
 /** The network-op gradients by op type. */
 export const NEURAL_GRADIENTS: readonly (readonly [string, GradientBuilder])[] = [
   ['Conv', convGradient],
   ['MatMul', matMulGradient],
   ['MaxPool', maxPoolGradient],
   ['ReduceMean', reduceMeanGradient],
+  ['GlobalAveragePool', globalAveragePoolGradient],
+  ['BatchNormalization', batchNormalizationGradient],
 ];

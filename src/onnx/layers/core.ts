@@ -1,6 +1,6 @@
 /**
  * Lowerers of the core Keras layers: InputLayer, Dense, Activation, ReLU, Softmax, Dropout, Flatten, Reshape, Permute,
- * RepeatVector — each as ONNX primitives over channels-last values, as the TensorFlow.js layer ops compute them.
+ * RepeatVector, Rescaling — each as ONNX primitives over channels-last values, as the TensorFlow.js layer ops compute them.
  */
 import type * as tf from '@tensorflow/tfjs';
 import {
@@ -96,6 +96,16 @@ const repeatVector: LayerLowerer = (layer, inputs, ctx) => {
   return ctx.op('Concat', Array<string>(n).fill(row.name), { axis: 1 }, [n, x.shape[0]]);
 };
 
+/** `x · scale + offset` (Keras Rescaling, as TensorFlow.js computes it; scalar factors). */
+const rescaling: LayerLowerer = (layer, inputs, ctx) => {
+  const x = onlyInput(layer, inputs);
+  const { scale, offset } = layerConfig(layer);
+  if (typeof scale !== 'number' || !(offset === undefined || typeof offset === 'number'))
+    throw unsupportedLayer(layer, 'only scalar scale and offset');
+  const scaled = ctx.op('Mul', [x.name, ctx.graph.scalar(scale)], {}, x.shape);
+  return ctx.op('Add', [scaled.name, ctx.graph.scalar(offset ?? 0)], {}, x.shape);
+};
+
 const activation: LayerLowerer = (layer, inputs, ctx): Value =>
   ctx.activation(layer, layerConfig(layer).activation, onlyInput(layer, inputs));
 
@@ -113,4 +123,5 @@ export const CORE_LOWERERS: readonly (readonly [string, LayerLowerer])[] = [
   ['Reshape', reshape],
   ['Permute', permute],
   ['RepeatVector', repeatVector],
+  ['Rescaling', rescaling],
 ];

@@ -1,9 +1,9 @@
 /**
- * Lowerers of the Keras merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate): residual
+ * Lowerers of the Keras merge layers (Add, Multiply, Average, Maximum, Minimum, Concatenate; TensorFlow.js has no Subtract layer): residual
  * connections and branches of functional models, folded left in input order as TensorFlow.js does.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { LayerLowerer, Value, layerConfig, unsupportedLayer } from '../lowering-context.js';
+import { LayerLowerer, Value, layerConfig, layoutFree, unsupportedLayer } from '../lowering-context.js';
 
 function sameShapes(layer: tf.layers.Layer, inputs: Value[]): number[] {
   const shape = inputs[0].shape;
@@ -19,20 +19,19 @@ function sameShapes(layer: tf.layers.Layer, inputs: Value[]): number[] {
 /** Folds the inputs left with the binary op `opType`. */
 function fold(opType: string): LayerLowerer {
   return (layer, inputs, ctx) => {
-    const shape = sameShapes(layer, inputs);
-    return inputs.slice(1).reduce((acc, v) => ctx.op(opType, [acc.name, v.name], {}, shape), inputs[0]);
+    sameShapes(layer, inputs);
+    return layoutFree(ctx, inputs, (vs) =>
+      vs.slice(1).reduce((acc, v) => ctx.op(opType, [acc.name, v.name], {}, acc.shape), vs[0]),
+    );
   };
 }
 
-const subtract: LayerLowerer = (layer, inputs, ctx) => {
-  const shape = sameShapes(layer, inputs);
-  if (inputs.length !== 2) throw unsupportedLayer(layer, 'Subtract takes exactly two inputs');
-  return ctx.op('Sub', [inputs[0].name, inputs[1].name], {}, shape);
-};
-
 const average: LayerLowerer = (layer, inputs, ctx) => {
-  const sum = fold('Add')(layer, inputs, ctx) as Value;
-  return ctx.op('Mul', [sum.name, ctx.graph.scalar(1 / inputs.length)], {}, sum.shape);
+  sameShapes(layer, inputs);
+  return layoutFree(ctx, inputs, (vs) => {
+    const sum = vs.slice(1).reduce((acc, v) => ctx.op('Add', [acc.name, v.name], {}, acc.shape), vs[0]);
+    return ctx.op('Mul', [sum.name, ctx.graph.scalar(1 / vs.length)], {}, sum.shape);
+  });
 };
 
 const concatenate: LayerLowerer = (layer, inputs, ctx) => {
@@ -60,7 +59,6 @@ const concatenate: LayerLowerer = (layer, inputs, ctx) => {
 /** The merge lowerers by Keras class name. */
 export const MERGE_LOWERERS: readonly (readonly [string, LayerLowerer])[] = [
   ['Add', fold('Add')],
-  ['Subtract', subtract],
   ['Multiply', fold('Mul')],
   ['Average', average],
   ['Maximum', fold('Max')],
