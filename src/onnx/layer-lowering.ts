@@ -9,6 +9,7 @@ import { CORE_LOWERERS } from './layers/core.js';
 import { CONVOLUTION_LOWERERS } from './layers/convolution.js';
 import { MERGE_LOWERERS } from './layers/merge.js';
 import { NORMALIZATION_POOLING_LOWERERS } from './layers/normalization-pooling.js';
+import { RECURRENT_LOWERERS } from './layers/recurrent.js';
 import { WRAPPER_LOWERERS } from './layers/wrappers.js';
 
 const lowerers = new Map<string, LayerLowerer>([
@@ -17,6 +18,7 @@ const lowerers = new Map<string, LayerLowerer>([
   ...NORMALIZATION_POOLING_LOWERERS,
   ...MERGE_LOWERERS,
   ...WRAPPER_LOWERERS,
+  ...RECURRENT_LOWERERS,
 ]);
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The ONNX lowering registry and the per-op gradient registry: for every graph shape the lowering covers (residual
  * merges, several inputs, Reshape/Permute/RepeatVector, TimeDistributed, nested models, causal and dilated
- * convolutions, the wingbeats composites), ONNX scores and input gradients equal the TensorFlow.js path to float32
+ * convolutions, the wingbeats composites, unrolled recurrent layers), ONNX scores and input gradients equal the TensorFlow.js path to float32
  * rounding, under guided backprop too, and batched runs equal row-by-row runs. Every registered layer class is lowered
  * here, and every op type it emits has a registered gradient.
  */
@@ -18,6 +18,7 @@ import { RULE_GRADIENTS, hasOpGradient } from '../../src/onnx/op-gradients.js';
 import { CNN1D, CNN2D, DenseBlock, Identity, registerWingbeatsLayers } from '../../src/models/wingbeats-layers.js';
 import { KerasFlatten, registerKerasFlatten } from '../../src/models/keras-flatten.js';
 import { registerCausalConv1D } from '../../src/models/causal-conv1d.js';
+import { GRUResetAfter, registerGRUResetAfter } from '../../src/models/gru-reset-after.js';
 import { assertClose, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch, seedWeights, twoHeadNet } from '../tiny-models.js';
 
@@ -26,6 +27,7 @@ before(() => {
   registerWingbeatsLayers();
   registerKerasFlatten();
   registerCausalConv1D();
+  registerGRUResetAfter();
 });
 
 type Sym = tf.SymbolicTensor;
@@ -167,7 +169,53 @@ function causalNet(): tf.LayersModel {
   return model;
 }
 
+/** [6, 3] → LSTM(4, sequences) → SimpleRNN(3, relu, backwards) → Dense. */
+function lstmNet(): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.lstm({ inputShape: [6, 3], units: 4, returnSequences: true }),
+      tf.layers.simpleRNN({ units: 3, activation: 'relu', goBackwards: true }),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  seedWeights(model, 19, 0.4);
+  return model;
+}
+
+/** [5, 3] → GRU(4, reset before, hard sigmoid, sequences) → GRUResetAfter(3) → Dense. */
+function gruNet(): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.gru({ inputShape: [5, 3], units: 4, returnSequences: true, recurrentActivation: 'hardSigmoid' }),
+      new GRUResetAfter({ units: 3 } as never),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  seedWeights(model, 20, 0.4);
+  return model;
+}
+
+/** [5, 2] → Bidirectional(LSTM(3, sequences), concat) → Bidirectional(GRU(2), ave) → Dense. */
+function bidirectionalNet(): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.bidirectional({
+        inputShape: [5, 2],
+        layer: tf.layers.lstm({ units: 3, returnSequences: true }) as never,
+        mergeMode: 'concat',
+      }),
+      tf.layers.bidirectional({ layer: tf.layers.gru({ units: 2 }) as never, mergeMode: 'ave' }),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  seedWeights(model, 21, 0.4);
+  return model;
+}
+
 const MODELS: [string, () => tf.LayersModel][] = [
+  ['LSTM and SimpleRNN (relu, backwards), unrolled', lstmNet],
+  ['GRU (reset before, hard sigmoid) and GRUResetAfter, unrolled', gruNet],
+  ['Bidirectional LSTM (concat) and GRU (ave)', bidirectionalNet],
   ['residual merges (functional, dilated and causal Conv1D)', residualNet],
   ['two inputs, concatenated', twoInputNet],
   ['Rescaling, Reshape, Permute, RepeatVector, relu6, ReLU(max), swish', reshapeNet],
