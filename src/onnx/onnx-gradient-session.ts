@@ -6,8 +6,7 @@
  */
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
-import { compileGradientGraph, dropoutInputs, forwardMultiplyAdds } from './compile-gradient-graph.js';
-import { lowerLayersModel } from './lower-layers.js';
+import { compileGradientGraph } from './compile-gradient-graph.js';
 import type { OnnxRunPool, OnnxRuntime, OnnxRuntimeLoader, OnnxRuntimeSession, RowArray } from './runtime.js';
 
 /** Options of {@link OnnxGradientSession.create}. */
@@ -30,6 +29,8 @@ export interface OnnxSessionOptions {
   poolRunMinMs?: number;
   /** Monte-Carlo dropout: Dropout layers take fed keep-masks (see {@link OnnxGradientSession.dropouts}; default false). */
   dropout?: boolean;
+  /** Head to compile (default 0). */
+  outputIndex?: number;
 }
 
 /** A Dropout layer of a session compiled with `dropout: true`: its rate and activation shape (channels last). */
@@ -114,8 +115,8 @@ export class OnnxGradientSession {
   }
 
   /**
-   * Compiles `model` (a chain of Conv1D/Conv2D, Dense, BatchNormalization, ReLU, max/global-average pooling, Flatten,
-   * Dropout and the wingbeats composite layers; one input of fixed size, one head) and opens the sessions.
+   * Compiles head `outputIndex` of `model` (any graph of the layers `src/onnx/layer-lowering.ts` lowers; inputs of
+   * fixed size, several inputs packed as `ExplainableModel.packInputs` packs them) and opens the sessions.
    *
    * @throws WingbeatsError `UNSUPPORTED_MODEL` when a layer has no lowering (callers fall back to TensorFlow.js),
    *   `BACKEND` when the runtime cannot be loaded, `INVALID_ARGUMENT` for bad options.
@@ -137,20 +138,28 @@ export class OnnxGradientSession {
       throw argumentError('OnnxGradientSession.create', 'scores', "'logits' or 'probabilities'", scores);
     if (model.layersModel === null)
       throw new WingbeatsError('UNSUPPORTED_MODEL', 'A function model cannot be compiled to ONNX; pass a Keras model.');
-    const inputShape = model.inputShape;
-    if (inputShape === null || inputShape.some((d) => d === null) || model.inputShapes!.length !== 1)
-      throw new WingbeatsError(
-        'UNSUPPORTED_MODEL',
-        `ONNX compilation needs one input of fixed size, got [${(inputShape ?? []).map((d) => d ?? '?').join(',')}].`,
+    const outputIndex = options.outputIndex ?? 0;
+    if (!Number.isInteger(outputIndex) || outputIndex < 0 || outputIndex >= model.outputNames.length)
+      throw argumentError(
+        'OnnxGradientSession.create',
+        'outputIndex',
+        `a head index in [0, ${model.outputNames.length})`,
+        options.outputIndex,
       );
-    const steps = lowerLayersModel(model.layersModel);
     const dropout = options.dropout === true;
-    const shape = inputShape as number[];
-    const graphs = [true, false].map((gradient) =>
-      compileGradientGraph(steps, shape, { scores, gradient, guided: options.guided === true, dropout }),
+    const compiled = [true, false].map((gradient) =>
+      compileGradientGraph(model.layersModel!, {
+        scores,
+        outputIndex,
+        gradient,
+        guided: options.guided === true,
+        dropout,
+      }),
     );
-    const dropouts = dropout ? dropoutInputs(steps).map(({ step }) => ({ rate: step.rate, shape: step.shape })) : [];
-    const big = forwardMultiplyAdds(steps, shape) >= INTRA_OP_MULTIPLY_ADDS;
+    const graphs = compiled.map((c) => c.model);
+    const shape = compiled[0].inputShape;
+    const dropouts = compiled[0].dropouts.map(({ rate, shape }) => ({ rate, shape }));
+    const big = compiled[0].multiplyAdds >= INTRA_OP_MULTIPLY_ADDS;
     const runtime = await options.runtime();
     // A small model shares the cores through a pool with sessions of their own, where the runtime has one (Node: child
     // processes, see OnnxSessionPool); otherwise it keeps one intra-op thread in this thread.
@@ -165,7 +174,7 @@ export class OnnxGradientSession {
       await gradientSession.release();
       throw error;
     }
-    const classes = model.layersModel.outputs[0].shape[1] as number;
+    const classes = compiled[0].classes;
     return new this(runtime, { input: shape, classes, dropouts }, split, graphs, [gradientSession, forwardSession]);
   }
 

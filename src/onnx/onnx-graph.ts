@@ -20,14 +20,56 @@ function attribute(name: string, value: AttributeValue): Record<string, unknown>
   return { name, type: ATTRIBUTE_TYPE.int, i: value };
 }
 
+/** One node of a graph under construction (mutable until {@link OnnxGraph.encode}). */
+export interface GraphNode {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: Record<string, AttributeValue>;
+  /** Propagation rules leave this node's gradient alone (ops TensorFlow.js runs outside its rule sites). */
+  ruleExempt?: boolean;
+}
+
 /** Builds one graph; values are referred to by name. */
 export class OnnxGraph {
-  private readonly nodes: Record<string, unknown>[] = [];
+  private readonly graphNodes: GraphNode[] = [];
   private readonly initializers: Record<string, unknown>[] = [];
   private readonly inputs: Record<string, unknown>[] = [];
   private readonly outputs: Record<string, unknown>[] = [];
   private readonly constants = new Map<string, string>();
+  private readonly floatData = new Map<string, { data: Float32Array; dims: number[] }>();
+  private readonly int64Data = new Map<string, number[]>();
+  private readonly valueShapes = new Map<string, number[]>();
   private counter = 0;
+  /** Nodes added from now on are exempt from propagation rules while this is true (see {@link GraphNode.ruleExempt}). */
+  ruleExempt = false;
+
+  /** The nodes so far, in the order they were added (a topological order). */
+  get nodes(): readonly GraphNode[] {
+    return this.graphNodes;
+  }
+
+  /** The data of a float32 initializer made by {@link floats} (undefined for any other value). */
+  constantData(name: string): { data: Float32Array; dims: number[] } | undefined {
+    return this.floatData.get(name);
+  }
+
+  /** The values of an int64 initializer made by {@link int64s} (undefined for any other value). */
+  constantInts(name: string): number[] | undefined {
+    return this.int64Data.get(name);
+  }
+
+  /** Records the shape of a batch-carrying value (without the batch axis). */
+  setShape(value: string, shape: number[]): void {
+    this.valueShapes.set(value, shape);
+  }
+
+  /** The recorded shape of a batch-carrying value (without the batch axis). */
+  shapeOf(value: string): number[] {
+    const shape = this.valueShapes.get(value);
+    if (shape === undefined) throw new Error(`Internal error: no shape recorded for ONNX value '${value}'.`);
+    return shape;
+  }
 
   /** A fresh value name starting with `hint`. */
   name(hint: string): string {
@@ -37,13 +79,9 @@ export class OnnxGraph {
   /** Adds a node; returns its output names (`outputs` fresh names derived from the op type). */
   node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputs = 1): string[] {
     const names = Array.from({ length: outputs }, () => this.name(opType.toLowerCase()));
-    this.nodes.push({
-      op_type: opType,
-      name: this.name(`node_${opType}`),
-      input: inputs,
-      output: names,
-      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
-    });
+    const node: GraphNode = { opType, inputs, outputs: names, attributes };
+    if (this.ruleExempt) node.ruleExempt = true;
+    this.graphNodes.push(node);
     return names;
   }
 
@@ -57,6 +95,7 @@ export class OnnxGraph {
     const name = this.name(hint);
     const raw = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
     this.initializers.push({ name, dims, data_type: ONNX_FLOAT, raw_data: raw });
+    this.floatData.set(name, { data: values, dims });
     return name;
   }
 
@@ -79,23 +118,38 @@ export class OnnxGraph {
     const raw = new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
     this.initializers.push({ name, dims: [values.length], data_type: ONNX_INT64, raw_data: raw });
     this.constants.set(key, name);
+    this.int64Data.set(name, values.slice());
     return name;
   }
 
   /** Declares a float32 graph input `[batch, ...shape]`. */
   input(name: string, shape: number[]): string {
     this.inputs.push(valueInfo(name, shape));
+    this.setShape(name, shape);
     return name;
   }
 
   /** Declares `value` a float32 graph output `[batch, ...shape]` named `name`. */
   output(name: string, value: string, shape: number[]): void {
     this.node('Identity', [value]);
-    (this.nodes[this.nodes.length - 1].output as string[])[0] = name;
+    this.graphNodes[this.graphNodes.length - 1].outputs[0] = name;
     this.outputs.push(valueInfo(name, shape));
   }
 
-  /** The binary `ModelProto`. */
+  /** The nodes some graph output depends on (unused ones, such as a Transpose nothing reads, are left out). */
+  private usedNodes(): GraphNode[] {
+    const needed = new Set(this.outputs.map((o) => o.name as string));
+    const used: GraphNode[] = [];
+    for (let i = this.graphNodes.length - 1; i >= 0; i--) {
+      const node = this.graphNodes[i];
+      if (!node.outputs.some((v) => needed.has(v))) continue;
+      used.push(node);
+      for (const v of node.inputs) needed.add(v);
+    }
+    return used.reverse();
+  }
+
+  /** The binary `ModelProto` (nodes no output depends on are dropped). */
   encode(graphName: string): Uint8Array {
     return encodeModelProto({
       ir_version: 8,
@@ -103,7 +157,13 @@ export class OnnxGraph {
       opset_import: [{ domain: '', version: ONNX_OPSET }],
       graph: {
         name: graphName,
-        node: this.nodes,
+        node: this.usedNodes().map((node, i) => ({
+          op_type: node.opType,
+          name: `node_${node.opType}_${i}`,
+          input: node.inputs,
+          output: node.outputs,
+          attribute: Object.entries(node.attributes).map(([key, value]) => attribute(key, value)),
+        })),
         initializer: this.initializers,
         input: this.inputs,
         output: this.outputs,

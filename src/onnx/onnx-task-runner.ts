@@ -1,18 +1,19 @@
 /**
  * Runs the worker pool's row tasks (`'gradients'`, `'scores'`, `'integrated-gradients'`, and Monte-Carlo dropout's
  * `'mc-dropout-maps'`, see src/parallel) on an ONNX runtime (onnxruntime-node in Node, onnxruntime-web in the browser
- * page) instead of TensorFlow.js — the same task in, the
- * same `[rows, ...]` array out (equal to float32 rounding), also with guided backprop's guided ReLU. Dropout keep-masks
- * are drawn here by TensorFlow.js exactly as its executor draws them and fed to the graph, so a sample's thinned
- * network is the same on both engines. Tasks it cannot run (other kinds, other propagation rules, another head) are
- * left to the TensorFlow.js executors: check {@link OnnxTaskRunner.accepts} first.
+ * page) instead of TensorFlow.js — the same task in, the same `[rows, ...]` array out (equal to float32 rounding), on
+ * any head, also with guided backprop's guided ReLU and under Monte-Carlo dropout (a task's own row seeds, or the
+ * call-wide dropout settings of its execution). Dropout keep-masks are drawn here by TensorFlow.js exactly as its
+ * executor draws them for the task's one pass and fed to the graph, so a sample's thinned network is the same on both
+ * engines. Tasks it cannot run (other kinds, other propagation rules) are left to the TensorFlow.js executors: check
+ * {@link OnnxTaskRunner.accepts} first.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import { taskTensor, type RowResult, type RowTask, type TaskArray } from '../parallel/row-task.js';
 import { WingbeatsError } from '../util/errors.js';
 import { guidedRelu } from '../rules/guided-relu.js';
-import { dropoutKeepMasks } from '../execution/dropout-masks.js';
+import { dropoutKeepMasks, type DropoutKeepMask } from '../execution/dropout-masks.js';
 import { sampleMapRows } from '../uncertainty/mc-dropout-rows.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
 import type { OnnxRuntimeLoader } from './runtime.js';
@@ -30,7 +31,7 @@ export class OnnxTaskRunner {
   private readonly model: ExplainableModel;
   private readonly runtime: OnnxRuntimeLoader;
   private readonly threads: number;
-  /** By score kind, propagation and dropout (`'logits'`, `'logits guided'`, `'logits dropout'`, ...). */
+  /** By head, score kind, propagation and dropout (`'0 logits'`, `'0 logits guided'`, `'1 logits dropout'`, ...). */
   private readonly sessions = new Map<string, Promise<OnnxGradientSession>>();
 
   protected constructor(model: ExplainableModel, runtime: OnnxRuntimeLoader, threads: number) {
@@ -55,8 +56,8 @@ export class OnnxTaskRunner {
     return runner;
   }
 
-  private session(scores: ScoreKind, guided = false, dropout = false): Promise<OnnxGradientSession> {
-    const key = `${scores}${guided ? ' guided' : ''}${dropout ? ' dropout' : ''}`;
+  private session(scores: ScoreKind, guided = false, dropout = false, outputIndex = 0): Promise<OnnxGradientSession> {
+    const key = `${outputIndex} ${scores}${guided ? ' guided' : ''}${dropout ? ' dropout' : ''}`;
     let session = this.sessions.get(key);
     if (session === undefined) {
       session = OnnxGradientSession.create(this.model, {
@@ -65,6 +66,7 @@ export class OnnxTaskRunner {
         threads: this.threads,
         guided,
         dropout,
+        outputIndex,
       });
       session.catch(() => this.sessions.delete(key));
       this.sessions.set(key, session);
@@ -73,17 +75,18 @@ export class OnnxTaskRunner {
   }
 
   /**
-   * Whether {@link run} computes `task`: a known kind, head 0 of a one-head model, no call-wide dropout settings
-   * (`'mc-dropout-maps'` carries its own row seeds), and no rule or only guided ReLU (guided backprop).
+   * Whether {@link run} computes `task`: a known kind, a head of the model, no rule or only guided ReLU (guided
+   * backprop); call-wide dropout settings are taken, except on `'mc-dropout-maps'` (which carries its own row seeds).
    */
   accepts(task: RowTask): boolean {
     return (
       (ONNX_TASK_KINDS as readonly string[]).includes(task.kind) &&
-      task.outputIndex === 0 &&
-      this.model.outputNames.length === 1 &&
+      Number.isInteger(task.outputIndex) &&
+      task.outputIndex >= 0 &&
+      task.outputIndex < this.model.outputNames.length &&
       (task.execution.rules.length === 0 ||
         (task.execution.rules.length === 1 && task.execution.rules[0] === GUIDED)) &&
-      task.execution.dropout === undefined
+      !(task.kind === 'mc-dropout-maps' && task.execution.dropout !== undefined)
     );
   }
 
@@ -98,23 +101,28 @@ export class OnnxTaskRunner {
         'INVALID_ARGUMENT',
         `The ONNX task runner cannot run a '${task.kind}' task with rules [${task.execution.rules.join(', ')}]${task.execution.dropout === undefined ? '' : ' and dropout'} on head ${task.outputIndex}.`,
       );
-    const dropout = task.kind === 'mc-dropout-maps';
-    const session = await this.session(task.scores, task.execution.rules[0] === GUIDED, dropout);
+    const dropout = task.kind === 'mc-dropout-maps' || task.execution.dropout !== undefined;
+    const session = await this.session(task.scores, task.execution.rules[0] === GUIDED, dropout, task.outputIndex);
     const out = await this.compute(session, task);
     return { ...out, tensors: tf.memory().numTensors };
   }
 
   private async compute(session: OnnxGradientSession, task: RowTask): Promise<TaskArray> {
+    if (task.kind === 'mc-dropout-maps') return mcDropoutMapsChunk(session, task);
+    // the task's one pass draws its keep-masks from the call-wide dropout settings, as its executor's pass does
+    const keep = dropoutKeepMasks(task.execution.dropout);
     if (task.kind === 'scores') {
       const rows = task.arrays.rows;
-      return { data: await session.scores(rows.data), shape: [rows.shape[0], session.classes] };
+      const keeps = keepMasks(session, keep, rows.shape[0]);
+      return { data: await session.scores(rows.data, keeps), shape: [rows.shape[0], session.classes] };
     }
     if (task.kind === 'gradients') {
       const rows = task.arrays.rows;
-      return { data: (await session.gradients(rows.data, task.numbers.targets)).gradient, shape: rows.shape.slice() };
+      const keeps = keepMasks(session, keep, rows.shape[0]);
+      const { gradient } = await session.gradients(rows.data, task.numbers.targets, keeps);
+      return { data: gradient, shape: rows.shape.slice() };
     }
-    if (task.kind === 'mc-dropout-maps') return mcDropoutMapsChunk(session, task);
-    return integratedGradientsChunk(session, task);
+    return integratedGradientsChunk(session, task, keep);
   }
 
   /** Frees the native sessions. */
@@ -126,7 +134,11 @@ export class OnnxTaskRunner {
 }
 
 /** `'integrated-gradients'`: path points b + α(x − b) in float32 as TensorFlow.js forms them, then Σ weight·gradient. */
-async function integratedGradientsChunk(session: OnnxGradientSession, task: RowTask): Promise<TaskArray> {
+async function integratedGradientsChunk(
+  session: OnnxGradientSession,
+  task: RowTask,
+  keep: DropoutKeepMask | null,
+): Promise<TaskArray> {
   const { alphas, example, weights, targets } = task.numbers;
   const { inputs, baselines } = task.arrays;
   const features = size(inputs.shape);
@@ -140,7 +152,7 @@ async function integratedGradientsChunk(session: OnnxGradientSession, task: RowT
       path[r * features + i] = b + Math.fround(alpha * Math.fround(inputs.data[base + i] - b));
     }
   }
-  const { gradient } = await session.gradients(path, targets);
+  const { gradient } = await session.gradients(path, targets, keepMasks(session, keep, rows));
   const examples = inputs.shape[0];
   const sums = new Float32Array(examples * features);
   for (let r = 0; r < rows; r++) {
@@ -159,15 +171,7 @@ async function mcDropoutMapsChunk(session: OnnxGradientSession, task: RowTask): 
   const rows = task.arrays.rows;
   const count = rows.shape[0];
   const rowSeeds = task.numbers.rowSeeds;
-  const keep = dropoutKeepMasks({ seed: rowSeeds[0], rowSeeds });
-  const keeps = session.dropouts.map(({ shape, rate }) => {
-    const mask = tf.tidy(() => keep!([count, ...shape], rate));
-    try {
-      return mask.dataSync() as Float32Array;
-    } finally {
-      mask.dispose();
-    }
-  });
+  const keeps = keepMasks(session, dropoutKeepMasks({ seed: rowSeeds[0], rowSeeds }), count);
   const { scores, gradient } = await session.gradients(rows.data, task.numbers.targets, keeps);
   const x = taskTensor(rows);
   const gradients = tf.tensor(gradient, rows.shape);
@@ -177,4 +181,23 @@ async function mcDropoutMapsChunk(session: OnnxGradientSession, task: RowTask): 
     x.dispose();
     gradients.dispose();
   }
+}
+
+/**
+ * The keep-masks of one pass of `rows` rows for the session's Dropout layers, in the executor's order (empty without
+ * dropout); a mask drawn once for the whole batch (`fixedMasks`) is repeated for every row.
+ */
+function keepMasks(session: OnnxGradientSession, keep: DropoutKeepMask | null, rows: number): Float32Array[] {
+  if (keep === null) return [];
+  return session.dropouts.map(({ shape, rate }) => {
+    const mask = tf.tidy(() => {
+      const drawn = keep([rows, ...shape], rate);
+      return drawn.shape[0] === rows ? drawn : tf.tile(drawn, [rows, ...shape.map(() => 1)]);
+    });
+    try {
+      return mask.dataSync() as Float32Array;
+    } finally {
+      mask.dispose();
+    }
+  });
 }

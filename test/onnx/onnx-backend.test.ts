@@ -33,10 +33,10 @@ import {
   conv1dNet,
   conv2dDropoutNet,
   conv2dNet,
+  mobileNetLike,
   overlappingPoolNet,
   randomBatch,
   seedWeights,
-  twoHeadNet,
 } from '../tiny-models.js';
 import { mcDropoutExplanations, type McDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 
@@ -256,7 +256,7 @@ describe("backend: 'onnx'", () => {
 
   test('a model the compiler refuses keeps TensorFlow.js after ONE line', async () => {
     warnings.length = 0;
-    const model = ExplainableModel.from(twoHeadNet());
+    const model = ExplainableModel.from(mobileNetLike());
     const x = randomBatch([2, ...(model.layersModel!.inputs[0].shape.slice(1) as number[])], 9);
     const expected = await numbers(() => saliency(model, x, { workers: 1, engine: 'tfjs' }));
     const got = await numbers(() => saliency(model, x, { workers: 1, backend: 'onnx' }));
@@ -301,14 +301,14 @@ describe("backend: 'onnx'", () => {
       /^WingbeatsError: Argument 'backend' passed to 'saliency' must be the same engine as 'engine' \('onnx'\), or no 'backend' \(it is the older name of 'engine'\) but got 'tfjs'\.$/,
     );
     assert.deepEqual(warnings, []);
-    const twoHeads = ExplainableModel.from(twoHeadNet());
-    const y = randomBatch([2, ...(twoHeads.layersModel!.inputs[0].shape.slice(1) as number[])], 15);
-    const result = await saliency(twoHeads, y, { workers: 1 });
+    const unlowered = ExplainableModel.from(mobileNetLike());
+    const y = randomBatch([2, ...(unlowered.layersModel!.inputs[0].shape.slice(1) as number[])], 15);
+    const result = await saliency(unlowered, y, { workers: 1 });
     assert.equal(result.engine, 'tfjs');
     disposeAttribution(result);
     assert.equal(warnings.length, 1, 'one line says why the model stays on TensorFlow.js');
     assert.match(warnings[0], /^wingbeats-xai: UNSUPPORTED_MODEL .*; using TensorFlow\.js\.$/);
-    twoHeads.dispose();
+    unlowered.dispose();
     y.dispose();
     x.dispose();
     model.dispose();

@@ -11,8 +11,7 @@ import { resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { lowerLayersModel } from '../../src/onnx/lower-layers.js';
-import { compileGradientGraph, forwardMultiplyAdds } from '../../src/onnx/compile-gradient-graph.js';
+import { compileGradientGraph } from '../../src/onnx/compile-gradient-graph.js';
 import {
   INTRA_OP_MULTIPLY_ADDS,
   POOL_RUN_MIN_MS,
@@ -32,7 +31,10 @@ describe('ONNX session pool', () => {
   test('multiply-adds per row are counted layer by layer (hand count on the tiny Conv1D network)', () => {
     // Conv1D 2→3 channels, kernel 3, 12 positions: 12·3·2·3 = 216; Dense 18 → 3: 54.
     const model = ExplainableModel.from(conv1dNet());
-    assert.equal(forwardMultiplyAdds(lowerLayersModel(model.layersModel!), [12, 2]), 216 + 54);
+    assert.equal(
+      compileGradientGraph(model.layersModel!, { scores: 'logits', gradient: false }).multiplyAdds,
+      216 + 54,
+    );
     model.dispose();
   });
 
@@ -110,7 +112,7 @@ describe('ONNX session pool', () => {
 
   test('a failing worker run gives one WORKER_FAILED line, and the pool keeps working', async () => {
     const model = ExplainableModel.from(conv1dNet());
-    const graph = compileGradientGraph(lowerLayersModel(model.layersModel!), [12, 2], { scores: 'logits' });
+    const graph = compileGradientGraph(model.layersModel!, { scores: 'logits' }).model;
     const pool = OnnxSessionPool.start([graph], 2);
     await pool.whenReady();
     const feeds = {
@@ -155,7 +157,7 @@ describe('ONNX session pool', () => {
         [psd, false],
         [spectro, true],
       ] as const) {
-        const cost = forwardMultiplyAdds(lowerLayersModel(model.layersModel!), model.inputShape as number[]);
+        const cost = compileGradientGraph(model.layersModel!, { scores: 'logits', gradient: false }).multiplyAdds;
         assert.equal(cost >= INTRA_OP_MULTIPLY_ADDS, big, `${model.layersModel!.name}: ${cost}`);
       }
       const here = await OnnxGradientSession.create(psd, { threads: 1 });

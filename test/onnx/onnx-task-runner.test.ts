@@ -15,7 +15,7 @@ import { integrationPoints } from '../../src/attribution/integral-approximation.
 import { loadModel } from '../../src/models/load-model.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { assertClose, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
-import { conv2dNet, randomBatch, twoHeadNet } from '../tiny-models.js';
+import { conv1dNet, conv2dDropoutNet, conv2dNet, randomBatch, twoHeadNet } from '../tiny-models.js';
 
 before(useWasm);
 
@@ -24,9 +24,14 @@ function array(t: tf.Tensor): TaskArray {
 }
 
 /** The three task kinds on `x` (3 or more rows): scores, gradients of classes 0,1,2,..., a 2-example IG chunk. */
-function tasks(x: tf.Tensor, scores: ScoreKind, classes: number): RowTask[] {
+function tasks(
+  x: tf.Tensor,
+  scores: ScoreKind,
+  classes: number,
+  execution: RowTask['execution'] = { rules: [] },
+): RowTask[] {
   const rows = x.shape[0];
-  const common = { outputIndex: 0, scores, execution: { rules: [] } };
+  const common = { outputIndex: 0, scores, execution };
   const targets = Array.from({ length: rows }, (_, r) => r % classes);
   const { alphas, weights } = integrationPoints(4);
   const inputs = tf.tidy(() => tf.slice(x, 0, 2));
@@ -53,10 +58,15 @@ function tasks(x: tf.Tensor, scores: ScoreKind, classes: number): RowTask[] {
   ];
 }
 
-async function compare(model: ExplainableModel, x: tf.Tensor, scores: ScoreKind): Promise<void> {
+async function compare(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  scores: ScoreKind,
+  execution?: RowTask['execution'],
+): Promise<void> {
   const runner = await OnnxTaskRunner.create(model);
   try {
-    for (const task of tasks(x, scores, model.layersModel!.outputs[0].shape[1] as number)) {
+    for (const task of tasks(x, scores, model.layersModel!.outputs[0].shape[1] as number, execution)) {
       assert.ok(runner.accepts(task), `${task.kind} accepted`);
       const expected = executeRowTask(model, task);
       const got = await runner.run(task);
@@ -80,7 +90,32 @@ describe('ONNX task runner', () => {
     });
   }
 
-  test('refuses rules, dropout, other heads and kinds; a two-head model fails to compile with one line', async () => {
+  test('call-wide Monte-Carlo dropout: every task kind equals its TensorFlow.js executor (same keep-masks)', async () => {
+    for (const [net, shape] of [
+      [conv2dDropoutNet(7), [4, 6, 5, 2]],
+      [conv1dNet(), [4, 12, 2]],
+    ] as const) {
+      const model = ExplainableModel.from(net);
+      const x = randomBatch([...shape], 22);
+      for (const dropout of [{ seed: 5 }, { seed: 5, fixedMasks: true }])
+        for (const rules of [[], ['guided-relu']])
+          await withoutLeaks(() => compare(model, x, 'logits', { rules, dropout }));
+      // row seeds: the integrated-gradients chunk has 7 rows, the others 4
+      for (const task of tasks(x, 'probabilities', 3)) {
+        const rowSeeds = (task.kind === 'integrated-gradients' ? [1, 1, 2, 3, 3, 3, 9] : [4, 4, 7, 8]).slice();
+        const runner = await OnnxTaskRunner.create(model);
+        const seeded = { ...task, execution: { rules: [], dropout: { seed: 1, rowSeeds } } };
+        const expected = executeRowTask(model, seeded);
+        const got = await runner.run(seeded);
+        assertClose(got.data, expected.data, 2e-6 * Math.max(...Array.from(expected.data, Math.abs)), 1e-5, task.kind);
+        await runner.close();
+      }
+      x.dispose();
+      model.dispose();
+    }
+  });
+
+  test('refuses other rules, heads the model lacks and other kinds; takes call-wide dropout; runs any head', async () => {
     const model = ExplainableModel.from(conv2dNet());
     const runner = await OnnxTaskRunner.create(model);
     const base: RowTask = {
@@ -95,7 +130,11 @@ describe('ONNX task runner', () => {
     assert.equal(runner.accepts({ ...base, execution: { rules: ['guided-relu'] } }), true);
     assert.equal(runner.accepts({ ...base, execution: { rules: ['lrp-epsilon'] } }), false);
     assert.equal(runner.accepts({ ...base, execution: { rules: ['guided-relu', 'lrp-epsilon'] } }), false);
-    assert.equal(runner.accepts({ ...base, execution: { rules: [], dropout: { seed: 1, fixedMasks: true } } }), false);
+    assert.equal(runner.accepts({ ...base, execution: { rules: [], dropout: { seed: 1, fixedMasks: true } } }), true);
+    assert.equal(
+      runner.accepts({ ...base, kind: 'mc-dropout-maps', execution: { rules: [], dropout: { seed: 1 } } }),
+      false,
+    );
     assert.equal(runner.accepts({ ...base, outputIndex: 1 }), false);
     assert.equal(runner.accepts({ ...base, kind: 'smooth-grad' }), false);
     await assert.rejects(
@@ -105,10 +144,20 @@ describe('ONNX task runner', () => {
     await runner.close();
     model.dispose();
     const twoHeads = ExplainableModel.from(twoHeadNet());
-    await assert.rejects(
-      OnnxTaskRunner.create(twoHeads),
-      /ONNX compilation takes a chain with one input and one output/,
-    );
+    const heads = await OnnxTaskRunner.create(twoHeads);
+    try {
+      const x = randomBatch([3, 5], 6);
+      const task: RowTask = { ...base, outputIndex: 1, arrays: { rows: array(x) }, numbers: { targets: [0, 3, 2] } };
+      for (const kind of ['gradients', 'scores']) {
+        const expected = executeRowTask(twoHeads, { ...task, kind });
+        const got = await heads.run({ ...task, kind });
+        assert.deepEqual(got.shape, expected.shape);
+        assertClose(got.data, expected.data, 2e-6, 1e-5, `head 1 ${kind}`);
+      }
+      x.dispose();
+    } finally {
+      await heads.close();
+    }
     twoHeads.dispose();
   });
 

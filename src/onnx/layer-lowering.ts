@@ -1,0 +1,49 @@
+/**
+ * The registry of ONNX layer lowerings, keyed by Keras layer class (beside the TensorFlow.js layer ops of
+ * `src/execution/layer-ops.ts`): each lowerer turns one layer into ONNX primitive ops, whose gradients come from
+ * `op-gradients.ts`. A class without a lowerer makes compilation fail with one line naming the layer.
+ */
+import { WingbeatsError } from '../util/errors.js';
+import type { LayerLowerer } from './lowering-context.js';
+import { CORE_LOWERERS } from './layers/core.js';
+import { CONVOLUTION_LOWERERS } from './layers/convolution.js';
+import { MERGE_LOWERERS } from './layers/merge.js';
+import { NORMALIZATION_POOLING_LOWERERS } from './layers/normalization-pooling.js';
+import { RECURRENT_LOWERERS } from './layers/recurrent.js';
+import { WRAPPER_LOWERERS } from './layers/wrappers.js';
+
+const lowerers = new Map<string, LayerLowerer>([
+  ...CORE_LOWERERS,
+  ...CONVOLUTION_LOWERERS,
+  ...NORMALIZATION_POOLING_LOWERERS,
+  ...MERGE_LOWERERS,
+  ...WRAPPER_LOWERERS,
+  ...RECURRENT_LOWERERS,
+]);
+
+/**
+ * Registers how layers of class `className` are lowered to ONNX (a custom layer's own lowering). Registering the same
+ * lowerer again is a no-op; a different one for a taken class throws.
+ * @throws WingbeatsError INVALID_ARGUMENT on a conflicting registration.
+ * @example registerLayerLowering('MyScale', (layer, [x], ctx) => ctx.op('Mul', [x.name, ctx.graph.scalar(2)], {}, x.shape));
+ */
+export function registerLayerLowering(className: string, lowerer: LayerLowerer): void {
+  const known = lowerers.get(className);
+  if (known === lowerer) return;
+  if (known !== undefined)
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Layer class '${className}' already has an ONNX lowering; registerLayerLowering will not replace it.`,
+    );
+  lowerers.set(className, lowerer);
+}
+
+/** The lowerer of `className`, if any. */
+export function layerLowering(className: string): LayerLowerer | undefined {
+  return lowerers.get(className);
+}
+
+/** The layer classes with a lowering (nested models are lowered as graphs besides these). */
+export function loweredLayerClasses(): string[] {
+  return [...lowerers.keys()];
+}

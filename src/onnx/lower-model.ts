@@ -1,0 +1,164 @@
+/**
+ * Lowers a loaded Keras model (Sequential or functional, nested models, several inputs) into an {@link OnnxGraph},
+ * walking each output's inbound nodes as the TensorFlow.js executor (`src/execution/execute-graph.ts`) does — the
+ * same order, so Monte-Carlo dropout's keep-masks are drawn for the same layers in the same order — and lowering
+ * each layer with its registered lowerer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { isSoftmaxActivation } from '../execution/execute-graph.js';
+import type { OnnxGraph } from './onnx-graph.js';
+import { layerLowering } from './layer-lowering.js';
+import { LoweringContext, Value, layoutFree, unsupportedLayer } from './lowering-context.js';
+
+type Symbolic = tf.SymbolicTensor;
+
+/** A keep-mask input of a graph lowered with Monte-Carlo dropout: `[batch, ...shape]`, channels last. */
+export interface DropoutInput {
+  name: string;
+  rate: number;
+  shape: number[];
+}
+
+interface PassState {
+  graph: OnnxGraph;
+  /** Dropout layers take fed keep-masks. */
+  dropout: boolean;
+  /** Inside a layer TensorFlow.js runs with `layer.apply` (no rules, no dropout). */
+  plain: boolean;
+  dropouts: DropoutInput[];
+}
+
+function activation(
+  ctx: LoweringContext,
+  layer: tf.layers.Layer,
+  name: unknown,
+  x: Value,
+  keepSoftmax: boolean,
+): Value {
+  if (name === 'softmax' || name === undefined || name === null || name === 'linear')
+    return elementwiseActivation(ctx, layer, name, x, keepSoftmax);
+  return layoutFree(ctx, [x], ([v]) => elementwiseActivation(ctx, layer, name, v, keepSoftmax));
+}
+
+/** Activation `name` on `x` in whatever layout `x` is (only the softmax needs channels last). */
+function elementwiseActivation(
+  ctx: LoweringContext,
+  layer: tf.layers.Layer,
+  name: unknown,
+  x: Value,
+  keepSoftmax: boolean,
+): Value {
+  switch (name) {
+    case undefined:
+    case null:
+    case 'linear':
+      return x;
+    case 'relu':
+      return ctx.op('Relu', [x.name], {}, x.shape);
+    case 'softmax':
+      return keepSoftmax ? ctx.op('Softmax', [x.name], { axis: -1 }, x.shape) : x;
+    case 'sigmoid':
+      return ctx.op('Sigmoid', [x.name], {}, x.shape);
+    case 'tanh':
+      return ctx.op('Tanh', [x.name], {}, x.shape);
+    case 'relu6': {
+      const relu = ctx.op('Relu', [x.name], {}, x.shape);
+      return ctx.op('Clip', [relu.name, ctx.graph.scalar(0), ctx.graph.scalar(6)], {}, x.shape);
+    }
+    case 'swish':
+      return ctx.op('Mul', [x.name, ctx.op('Sigmoid', [x.name], {}, x.shape).name], {}, x.shape);
+    default:
+      throw unsupportedLayer(layer, `activation '${String(name)}' has no ONNX lowering`);
+  }
+}
+
+function context(state: PassState, keepSoftmax: boolean): LoweringContext {
+  const g = state.graph;
+  const ctx: LoweringContext = {
+    graph: g,
+    op: (opType, inputs, attributes, shape) => {
+      const name = g.op(opType, inputs, attributes);
+      g.setShape(name, shape);
+      return { name, shape };
+    },
+    apply: (layer, inputs) => lowerLayer(state, layer, inputs, true),
+    applyPlain: (layer, inputs) => {
+      const outer = state.plain;
+      state.plain = true;
+      g.ruleExempt = true;
+      try {
+        return lowerLayer(state, layer, inputs, true);
+      } finally {
+        state.plain = outer;
+        g.ruleExempt = outer;
+      }
+    },
+    activation: (layer, name, x) => activation(ctx, layer, name, x, keepSoftmax),
+    dropout: (_layer, x, rate) => {
+      if (!state.dropout || state.plain || rate <= 0) return x;
+      // TensorFlow.js's order: (x · keep) / (1 − rate)
+      const keep = g.input(`keep_${state.dropouts.length}`, x.shape);
+      state.dropouts.push({ name: keep, rate, shape: x.shape });
+      const kept = ctx.op('Mul', [x.name, keep], {}, x.shape);
+      return ctx.op('Div', [kept.name, g.scalar(1 - rate)], {}, x.shape);
+    },
+  };
+  return ctx;
+}
+
+function lowerLayer(state: PassState, layer: tf.layers.Layer, inputs: Value[], keepSoftmax: boolean): Value[] {
+  if (layer instanceof tf.LayersModel) return lowerGraph(state, layer, inputs, []);
+  const lowerer = layerLowering(layer.getClassName());
+  if (lowerer === undefined) throw unsupportedLayer(layer, 'no ONNX lowering for this layer class');
+  const out = lowerer(layer, inputs, context(state, keepSoftmax));
+  return Array.isArray(out) ? out : [out];
+}
+
+/** The values of `model`'s outputs on `inputs` (one per model input); `stripFinalSoftmax[i]`: output i as logits. */
+function lowerGraph(
+  state: PassState,
+  model: tf.LayersModel,
+  inputs: Value[],
+  stripFinalSoftmax: readonly boolean[],
+  outputs: readonly number[] = model.outputs.map((_, i) => i),
+): Value[] {
+  const memo = new Map<number, Value>();
+  model.inputs.forEach((symbolic, i) => memo.set(symbolic.id, inputs[i]));
+  const evaluate = (symbolic: Symbolic, stripSoftmax: boolean): Value => {
+    const known = stripSoftmax ? undefined : memo.get(symbolic.id);
+    if (known !== undefined) return known;
+    const layer = symbolic.sourceLayer as tf.layers.Layer;
+    const node = (layer as unknown as { inboundNodes: { inputTensors: Symbolic[] }[] }).inboundNodes[
+      symbolic.nodeIndex
+    ];
+    const className = layer.getClassName();
+    if (
+      stripSoftmax &&
+      (className === 'Softmax' ||
+        (className === 'Activation' && isSoftmaxActivation((layer.getConfig() as Record<string, unknown>).activation)))
+    )
+      return evaluate(node.inputTensors[0], false);
+    const args = node.inputTensors.map((t) => evaluate(t, false));
+    const out = lowerLayer(state, layer, args, !stripSoftmax);
+    const value = out.length === 1 ? out[0] : out[symbolic.tensorIndex];
+    if (!stripSoftmax) memo.set(symbolic.id, value);
+    return value;
+  };
+  return outputs.map((i) => evaluate(model.outputs[i], stripFinalSoftmax[i] ?? false));
+}
+
+/**
+ * Lowers head `outputIndex` of `model` on the graph values `inputs` (one per model input). With `dropout`, every
+ * Dropout layer with a rate above 0 adds a keep-mask input (returned in the order the executor draws them).
+ */
+export function lowerModel(
+  graph: OnnxGraph,
+  model: tf.LayersModel,
+  inputs: Value[],
+  options: { outputIndex: number; stripFinalSoftmax: boolean; dropout: boolean },
+): { output: Value; dropouts: DropoutInput[] } {
+  const state: PassState = { graph, dropout: options.dropout, plain: false, dropouts: [] };
+  const strip = model.outputs.map((_, i) => i === options.outputIndex && options.stripFinalSoftmax);
+  const [output] = lowerGraph(state, model, inputs, strip, [options.outputIndex]);
+  return { output, dropouts: state.dropouts };
+}

@@ -1,0 +1,60 @@
+/**
+ * The gradient of one ONNX primitive op, as a builder of more ONNX ops: given the forward node and the upstream
+ * gradient of each of its outputs, it returns the gradient of each input that needs one (reverse mode, one builder per
+ * op type, as TensorFlow.js registers one gradient per kernel). Builders live in `gradients/*.ts` and are collected in
+ * `op-gradients.ts`; propagation rules replace the builder of the op they name.
+ */
+import { WingbeatsError } from '../util/errors.js';
+import type { AttributeValue, GraphNode, OnnxGraph } from './onnx-graph.js';
+
+/** What a gradient builder sees of one forward node. */
+export interface GradientContext {
+  readonly graph: OnnxGraph;
+  readonly node: GraphNode;
+  /** Upstream gradient of each output (undefined where none flows back). */
+  readonly dys: readonly (string | undefined)[];
+  /** Whether input i depends on the graph input (only those need a gradient). */
+  readonly wanted: readonly boolean[];
+}
+
+/** Returns the gradient of each input (undefined where not wanted). */
+export type GradientBuilder = (ctx: GradientContext) => (string | undefined)[];
+
+/** Adds one op with one output (a backward value; no shape is recorded). */
+export function op(
+  ctx: GradientContext,
+  opType: string,
+  inputs: string[],
+  attributes: Record<string, AttributeValue> = {},
+) {
+  return ctx.graph.op(opType, inputs, attributes);
+}
+
+/** The upstream gradient of output `index`, required. */
+export function upstream(ctx: GradientContext, index = 0): string {
+  const dy = ctx.dys[index];
+  if (dy === undefined) throw internal(`${ctx.node.opType} received no gradient for output ${index}`);
+  return dy;
+}
+
+/** An internal refusal (a lowerer emitted an op in a form its gradient does not cover). */
+export function internal(why: string): WingbeatsError {
+  return new WingbeatsError('UNSUPPORTED_MODEL', `The ONNX backward graph cannot be built: ${why}.`);
+}
+
+/**
+ * `dy` (shaped like the op's output `out`) summed down to the shape `shape` of an input that was broadcast (both
+ * without the batch axis, which every differentiated value carries).
+ */
+export function unbroadcast(ctx: GradientContext, dy: string, shape: number[], out: number[]): string {
+  if (shape.join(',') === out.join(',')) return dy;
+  const padded = [...Array<number>(out.length - shape.length).fill(1), ...shape];
+  const axes = out.map((d, i) => (padded[i] === 1 && d !== 1 ? i + 1 : -1)).filter((a) => a > 0);
+  const summed = axes.length === 0 ? dy : op(ctx, 'ReduceSum', [dy, ctx.graph.int64s(axes)], { keepdims: 1 });
+  return op(ctx, 'Reshape', [summed, ctx.graph.int64s([-1, ...shape])]);
+}
+
+/** `value` where `condition`, else 0. */
+export function where(ctx: GradientContext, condition: string, value: string): string {
+  return op(ctx, 'Where', [condition, value, ctx.graph.scalar(0)]);
+}
