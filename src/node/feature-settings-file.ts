@@ -1,6 +1,5 @@
 /** Reading custom feature settings (`--features FILE.json`) from a file, at option-parsing time (Node only). */
-import { readFileSync, statSync } from 'node:fs';
-import { WingbeatsError } from '../util/errors.js';
+import { readSmallFileSync } from './read-files.js';
 import { parseJsonBytes } from '../io/json-text.js';
 import { parseFeatureSettings } from '../signal/feature-settings-file.js';
 import type { FeatureSettings } from '../signal/presets.js';
@@ -15,16 +14,6 @@ const MAX_SETTINGS_BYTES = 64 * 1024;
  */
 export function readFeatureSettingsFile(file: string): FeatureSettings {
   const what = `The --features file '${file}'`;
-  let size: number;
-  try {
-    const info = statSync(file);
-    if (!info.isFile()) throw new WingbeatsError('IO', `${what} is not a regular file.`);
-    size = info.size;
-  } catch (error) {
-    if (error instanceof WingbeatsError) throw error;
-    throw new WingbeatsError('IO', `${what} does not exist or cannot be read.`, { cause: error });
-  }
-  if (size > MAX_SETTINGS_BYTES)
-    throw new WingbeatsError('LIMIT_EXCEEDED', `${what} is ${size} bytes, more than the limit of 64 kB.`);
-  return parseFeatureSettings(parseJsonBytes(readFileSync(file), what), what);
+  const bytes = readSmallFileSync(file, what, MAX_SETTINGS_BYTES, '64 kB');
+  return parseFeatureSettings(parseJsonBytes(bytes, what), what);
 }

@@ -1,8 +1,7 @@
 /** Node-only: saving and loading pixel statistics as JSON files (for `wingbeats-xai stats` / `evaluate --stats`). */
-import { readFileSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { parseJsonBytes } from '../io/json-text.js';
-import { readFileBytes } from './read-files.js';
+import { readFileBytes, readSmallFileSync } from './read-files.js';
 import { WingbeatsError } from '../util/errors.js';
 import { PixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from '../evaluation/pixel-statistics.js';
 
@@ -45,16 +44,6 @@ const MAX_STATISTICS_BYTES = 256 * 1024 * 1024;
  * @example const stats = readPixelStatisticsSync('stats.json', "The --stats file 'stats.json'");
  */
 export function readPixelStatisticsSync(path: string, label = `Statistics file '${path}'`): PixelStatistics {
-  let size: number;
-  try {
-    const info = statSync(path);
-    if (!info.isFile()) throw new WingbeatsError('IO', `${label} is not a regular file.`);
-    size = info.size;
-  } catch (error) {
-    if (error instanceof WingbeatsError) throw error;
-    throw new WingbeatsError('IO', `${label} does not exist or cannot be read.`, { cause: error });
-  }
-  if (size > MAX_STATISTICS_BYTES)
-    throw new WingbeatsError('LIMIT_EXCEEDED', `${label} is ${size} bytes, more than the limit of 256 MB.`);
-  return pixelStatisticsFromJSON(parseJsonBytes(readFileSync(path), label), label);
+  const bytes = readSmallFileSync(path, label, MAX_STATISTICS_BYTES, '256 MB');
+  return pixelStatisticsFromJSON(parseJsonBytes(bytes, label), label);
 }

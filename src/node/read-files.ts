@@ -1,5 +1,6 @@
 /** Reading the files a command names: bytes with one clear error, folders expanded, inputs as named sources (Node only). */
 import { FILE_SIZE_LIMITS, readRegularFile } from './read-regular-file.js';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { InputSource } from '../pipeline/input-sources.js';
 import { listInputFiles } from './input-paths.js';
@@ -64,4 +65,24 @@ export async function readSources(paths: readonly string[], what?: string, optio
   // One file at a time: a folder of thousands of recordings never holds thousands of open files.
   for (const file of files) sources.push({ ...(await readSource(file.path, what)), label: file.name });
   return sources;
+}
+
+/**
+ * The bytes of a small regular file, read synchronously (for command-line option parsers); `label` starts every
+ * message (e.g. "The --stats file 'x.json'"), `limit` names `maxBytes` in words ("64 kB").
+ * @throws WingbeatsError `IO` for a missing, unreadable or non-regular file; `LIMIT_EXCEEDED` past `maxBytes`.
+ */
+export function readSmallFileSync(file: string, label: string, maxBytes: number, limit: string): Uint8Array {
+  let size: number;
+  try {
+    const info = statSync(file);
+    if (!info.isFile()) throw new WingbeatsError('IO', `${label} is not a regular file.`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof WingbeatsError) throw error;
+    throw new WingbeatsError('IO', `${label} does not exist or cannot be read.`, { cause: error });
+  }
+  if (size > maxBytes)
+    throw new WingbeatsError('LIMIT_EXCEEDED', `${label} is ${size} bytes, more than the limit of ${limit}.`);
+  return readFileSync(file);
 }
