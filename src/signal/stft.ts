@@ -65,21 +65,36 @@ export function stftRealPart(signal: ArrayLike<number>, options: StftOptions = {
 
 /** {@link stftRealPart} with the calling function's name in error messages (internal). */
 export function computeStftReal(fn: string, signal: ArrayLike<number>, options: StftOptions): StftRealResult {
+  let real = new Float32Array(0);
+  const { frames, bins } = eachStftFrame(fn, signal, options, (t, spectrum, s) => {
+    if (t === 0) real = new Float32Array(s.frames * s.bins);
+    for (let k = 0; k < s.bins; k++) real[t * s.bins + k] = spectrum[2 * k];
+  });
+  return { real, frames, bins };
+}
+
+/**
+ * The framing both STFTs share: checks, periodic Hann window, one real FFT per frame that fits; `visit` gets each
+ * frame's interleaved spectrum (re, im) in order. Returns the resolved settings.
+ */
+function eachStftFrame(
+  fn: string,
+  signal: ArrayLike<number>,
+  options: StftOptions,
+  visit: (t: number, spectrum: Float64Array, s: { frames: number; bins: number }) => void,
+): { frames: number; bins: number } {
   checkSignal(fn, signal);
   const s = resolveStft(fn, signal.length, options);
   checkLength(fn, signal, s.frameLength, 'one STFT frame');
   const window = hannPeriodic(s.frameLength);
   const plan = realFftPlan(s.fftLength);
   const frame = new Float64Array(s.fftLength);
-  const real = new Float32Array(s.frames * s.bins);
   for (let t = 0; t < s.frames; t++) {
     const start = t * s.frameStep;
     for (let i = 0; i < s.frameLength; i++) frame[i] = signal[start + i] * window[i];
-    const spectrum = plan.transform(frame);
-    const row = t * s.bins;
-    for (let k = 0; k < s.bins; k++) real[row + k] = spectrum[2 * k];
+    visit(t, plan.transform(frame), s);
   }
-  return { real, frames: s.frames, bins: s.bins };
+  return { frames: s.frames, bins: s.bins };
 }
 
 /** Result of {@link stftPower}: a [frames][bins] row-major matrix of |X|² (float64). */
@@ -100,19 +115,10 @@ export interface StftPowerResult {
  * @example stftPower(samples, { frameLength: 2048, frameStep: 512 }).bins; // 1025
  */
 export function stftPower(signal: ArrayLike<number>, options: StftOptions = {}): StftPowerResult {
-  const fn = 'stftPower';
-  checkSignal(fn, signal);
-  const s = resolveStft(fn, signal.length, options);
-  checkLength(fn, signal, s.frameLength, 'one STFT frame');
-  const window = hannPeriodic(s.frameLength);
-  const plan = realFftPlan(s.fftLength);
-  const frame = new Float64Array(s.fftLength);
-  const power = new Float64Array(s.frames * s.bins);
-  for (let t = 0; t < s.frames; t++) {
-    const start = t * s.frameStep;
-    for (let i = 0; i < s.frameLength; i++) frame[i] = signal[start + i] * window[i];
-    const spectrum = plan.transform(frame);
+  let power = new Float64Array(0);
+  const { frames, bins } = eachStftFrame('stftPower', signal, options, (t, spectrum, s) => {
+    if (t === 0) power = new Float64Array(s.frames * s.bins);
     for (let k = 0; k < s.bins; k++) power[t * s.bins + k] = spectrum[2 * k] ** 2 + spectrum[2 * k + 1] ** 2;
-  }
-  return { power, frames: s.frames, bins: s.bins };
+  });
+  return { power, frames, bins };
 }
