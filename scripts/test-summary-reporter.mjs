@@ -83,6 +83,10 @@ export default async function* summaryReporter(source) {
     for (const f of failures) yield `  ${relative(f.file)} › ${f.name}\n`;
   }
   yield `\n${files.size} files in ${seconds(Date.now() - start)}\n`;
-  // The closing line alone, in the form CI systems read: 'N passed, N failed, N skipped'.
   yield `tests: ${total.pass} passed, ${total.fail} failed, ${total.skip} skipped\n`;
+  // The totals again in the TAP form that Node's default reporter ends with when its output is not a terminal: CI
+  // systems read these lines to tell that tests ran and how many.
+  const tests = total.pass + total.fail + total.skip;
+  yield `# tests ${tests}\n# pass ${total.pass}\n# fail ${total.fail}\n# skipped ${total.skip}\n`;
+  yield `# duration_ms ${Date.now() - start}\n`;
 }
