@@ -6,25 +6,19 @@
  */
 import { WingbeatsError } from '../util/errors.js';
 import { OnnxGraph } from './onnx-graph.js';
-import type { OnnxRuntime, OnnxRuntimeLoader, RowArray } from './runtime.js';
-
-/** A tensor of onnxruntime-web. */
-export interface OrtWebTensor {
-  readonly dims: readonly number[];
-  readonly data: unknown;
-}
-
-/** An inference session of onnxruntime-web. */
-export interface OrtWebSession {
-  run(feeds: Record<string, OrtWebTensor>): Promise<Record<string, OrtWebTensor>>;
-  release(): Promise<void>;
-}
+import {
+  runOrtSession,
+  type OnnxRuntime,
+  type OnnxRuntimeLoader,
+  type OrtSession,
+  type OrtTensorConstructor,
+} from './runtime.js';
 
 /** The parts of the onnxruntime-web module (`import * as ort from 'onnxruntime-web/wasm'`) the engine uses. */
 export interface OrtWebModule {
   env: { wasm: { wasmPaths?: unknown; numThreads?: number; proxy?: boolean } };
-  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtWebSession> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtWebTensor;
+  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
+  Tensor: OrtTensorConstructor;
 }
 
 /** Options of {@link webOnnxRuntime}. */
@@ -74,7 +68,7 @@ async function loadWebRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions)
     name: 'onnxruntime-web',
     async createSession(graph) {
       const session = await ort.InferenceSession.create(graph, { ...SESSION_OPTIONS });
-      return { run: (feeds) => runWebSession(ort, session, feeds), release: () => session.release() };
+      return { run: (feeds) => runOrtSession(ort.Tensor, session, feeds), release: () => session.release() };
     },
   };
   try {
@@ -88,18 +82,6 @@ async function loadWebRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions)
     );
   }
   return runtime;
-}
-
-async function runWebSession(
-  ort: OrtWebModule,
-  session: OrtWebSession,
-  feeds: Record<string, RowArray>,
-): Promise<Record<string, Float32Array>> {
-  const tensors = Object.fromEntries(
-    Object.entries(feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]),
-  );
-  const out = await session.run(tensors);
-  return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, tensor.data as Float32Array]));
 }
 
 /** The smallest graph, `y = Identity(x)` over floats `[batch, 1]`: opening it starts onnxruntime-web's wasm module. */

@@ -57,3 +57,34 @@ export interface OnnxRuntime {
  * @throws WingbeatsError `BACKEND` (as a rejection) when the runtime cannot be loaded.
  */
 export type OnnxRuntimeLoader = () => Promise<OnnxRuntime>;
+
+/** A tensor of an onnxruntime package (onnxruntime-node or onnxruntime-web), as far as running a session needs. */
+export interface OrtTensor {
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+/** An inference session of an onnxruntime package. */
+export interface OrtSession {
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+/** The float32 tensor constructor of an onnxruntime package (`ort.Tensor`). */
+export type OrtTensorConstructor = new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
+
+/**
+ * Runs an onnxruntime `session` on plain float32 `feeds` (wrapped with the package's own `Tensor`) and returns every
+ * output's values by name: the one run of both packages.
+ */
+export async function runOrtSession(
+  Tensor: OrtTensorConstructor,
+  session: OrtSession,
+  feeds: Record<string, RowArray>,
+): Promise<Record<string, Float32Array>> {
+  const tensors = Object.fromEntries(
+    Object.entries(feeds).map(([name, { data, dims }]) => [name, new Tensor('float32', data, dims)]),
+  );
+  const out = await session.run(tensors);
+  return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, tensor.data as Float32Array]));
+}

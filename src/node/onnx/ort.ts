@@ -3,24 +3,15 @@
  * optional package), its loader, the session options every session uses, and one run of a session on plain arrays.
  */
 import { WingbeatsError } from '../../util/errors.js';
-import type { RowArray } from '../../onnx/runtime.js';
+import { runOrtSession, type OrtSession, type OrtTensorConstructor, type RowArray } from '../../onnx/runtime.js';
 
-/** A tensor of onnxruntime-node. */
-export interface OrtTensor {
-  readonly dims: readonly number[];
-  readonly data: unknown;
-}
-/** An inference session of onnxruntime-node. */
-export interface OrtSession {
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
-  release(): Promise<void>;
-}
+export type { OrtSession } from '../../onnx/runtime.js';
 /** The onnxruntime-node module. */
 export interface Ort {
   /** Versions of the loaded packages (`env.versions.node`: onnxruntime-node's). */
   env?: { versions?: { node?: string } };
   InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
+  Tensor: OrtTensorConstructor;
 }
 
 /** Loads onnxruntime-node, or fails with one line (`BACKEND`). */
@@ -47,14 +38,10 @@ export const sessionOptions = (threads: number): Record<string, unknown> => ({
 export type { RowArray } from '../../onnx/runtime.js';
 
 /** Runs `session` on `feeds` and returns every output's values by name (the same in any thread). */
-export async function runSession(
+export function runSession(
   ort: Ort,
   session: OrtSession,
   feeds: Record<string, RowArray>,
 ): Promise<Record<string, Float32Array>> {
-  const tensors = Object.fromEntries(
-    Object.entries(feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]),
-  );
-  const out = await session.run(tensors);
-  return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, tensor.data as Float32Array]));
+  return runOrtSession(ort.Tensor, session, feeds);
 }
