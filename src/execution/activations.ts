@@ -3,6 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import type { ExecutionContext } from './layer-op.js';
 
+/** Is the named activation a softmax? */
+export function isSoftmaxActivation(name: unknown): boolean {
+  return name === 'softmax';
+}
+
 /**
  * Applies activation `name` to `x`. `relu6` goes through `ctx.relu`, so rules on `'relu'` reach it; a softmax is kept
  * only when `keepSoftmax` (the executor drops a final softmax for logits).

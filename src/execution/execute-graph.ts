@@ -12,9 +12,8 @@ import type { KernelCache } from './kernel-cache.js';
 import { foldBatchNorm } from './batch-norm-folding.js';
 import type { DropoutKeepMask } from './dropout-masks.js';
 import { Forward, PropagationRule, RuleSite, ruleForActivation, ruleForLayer } from './propagation-rule.js';
-import { applyActivation } from './activations.js';
-
-type Symbolic = tf.SymbolicTensor;
+import { applyActivation, isSoftmaxActivation } from './activations.js';
+import { walkGraph } from './layer-walk.js';
 
 /** The state of one pass (built by `ExplainableModel.run` from its execution settings). */
 export interface PassState {
@@ -45,11 +44,6 @@ function convolutionWeights(state: PassState, layer: tf.layers.Layer): Convoluti
   const bias = layerBias(layer);
   if (norm !== undefined) return foldBatchNorm(kernel, bias, norm);
   return bias === undefined ? { kernel } : { kernel, bias };
-}
-
-/** Is the named activation a softmax? */
-export function isSoftmaxActivation(name: unknown): boolean {
-  return name === 'softmax';
 }
 
 /** Does this layer end in a softmax (a Softmax layer, an Activation('softmax'), or a softmax activation)? */
@@ -156,29 +150,7 @@ export function executeGraph(
   stripFinalSoftmax: readonly boolean[],
   parentPath = '',
 ): tf.Tensor[] {
-  const memo = new Map<number, tf.Tensor>();
-  model.inputs.forEach((symbolic, i) => memo.set(symbolic.id, inputs[i]));
-  const evaluate = (symbolic: Symbolic, stripSoftmax: boolean): tf.Tensor => {
-    const known = stripSoftmax ? undefined : memo.get(symbolic.id);
-    if (known !== undefined) return known;
-    const layer = symbolic.sourceLayer as tf.layers.Layer;
-    const node = (layer as unknown as { inboundNodes: { inputTensors: Symbolic[] }[] }).inboundNodes[
-      symbolic.nodeIndex
-    ];
-    const className = layer.getClassName();
-    // The config is built only where a softmax may be stripped: getConfig() is too costly for every node of every pass.
-    if (
-      stripSoftmax &&
-      (className === 'Softmax' ||
-        (className === 'Activation' && isSoftmaxActivation((layer.getConfig() as Record<string, unknown>).activation)))
-    ) {
-      return evaluate(node.inputTensors[0], false);
-    }
-    const args = node.inputTensors.map((t) => evaluate(t, false));
-    const out = executeLayer(layer, args.length === 1 ? args[0] : args, state, !stripSoftmax, parentPath);
-    const value = Array.isArray(out) ? out[symbolic.tensorIndex] : out;
-    if (!stripSoftmax) memo.set(symbolic.id, value);
-    return value;
-  };
-  return model.outputs.map((symbolic, i) => evaluate(symbolic, stripFinalSoftmax[i] ?? false));
+  return walkGraph<tf.Tensor>(model, inputs, stripFinalSoftmax, (layer, args, keepSoftmax) =>
+    executeLayer(layer, args.length === 1 ? args[0] : args, state, keepSoftmax, parentPath),
+  );
 }

@@ -1,16 +1,14 @@
 /**
  * Lowers a loaded Keras model (Sequential or functional, nested models, several inputs) into an {@link OnnxGraph},
- * walking each output's inbound nodes as the TensorFlow.js executor (`src/execution/execute-graph.ts`) does — the
- * same order, so Monte-Carlo dropout's keep-masks are drawn for the same layers in the same order — and lowering
- * each layer with its registered lowerer.
+ * walking each output's inbound nodes with the TensorFlow.js executor's own walk (`walkGraph`,
+ * src/execution/layer-walk.ts) — the same order, so Monte-Carlo dropout's keep-masks are drawn for the same layers in
+ * the same order — and lowering each layer with its registered lowerer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isSoftmaxActivation } from '../execution/execute-graph.js';
+import { walkGraph } from '../execution/layer-walk.js';
 import type { OnnxGraph } from './onnx-graph.js';
 import { layerLowering } from './layer-lowering.js';
 import { LoweringContext, Value, layoutFree, unsupportedLayer } from './lowering-context.js';
-
-type Symbolic = tf.SymbolicTensor;
 
 /** A keep-mask input of a graph lowered with Monte-Carlo dropout: `[batch, ...shape]`, channels last. */
 export interface DropoutInput {
@@ -122,29 +120,13 @@ function lowerGraph(
   stripFinalSoftmax: readonly boolean[],
   outputs: readonly number[] = model.outputs.map((_, i) => i),
 ): Value[] {
-  const memo = new Map<number, Value>();
-  model.inputs.forEach((symbolic, i) => memo.set(symbolic.id, inputs[i]));
-  const evaluate = (symbolic: Symbolic, stripSoftmax: boolean): Value => {
-    const known = stripSoftmax ? undefined : memo.get(symbolic.id);
-    if (known !== undefined) return known;
-    const layer = symbolic.sourceLayer as tf.layers.Layer;
-    const node = (layer as unknown as { inboundNodes: { inputTensors: Symbolic[] }[] }).inboundNodes[
-      symbolic.nodeIndex
-    ];
-    const className = layer.getClassName();
-    if (
-      stripSoftmax &&
-      (className === 'Softmax' ||
-        (className === 'Activation' && isSoftmaxActivation((layer.getConfig() as Record<string, unknown>).activation)))
-    )
-      return evaluate(node.inputTensors[0], false);
-    const args = node.inputTensors.map((t) => evaluate(t, false));
-    const out = lowerLayer(state, layer, args, !stripSoftmax);
-    const value = out.length === 1 ? out[0] : out[symbolic.tensorIndex];
-    if (!stripSoftmax) memo.set(symbolic.id, value);
-    return value;
-  };
-  return outputs.map((i) => evaluate(model.outputs[i], stripFinalSoftmax[i] ?? false));
+  return walkGraph<Value>(
+    model,
+    inputs,
+    stripFinalSoftmax,
+    (layer, args, keepSoftmax) => lowerLayer(state, layer, args, keepSoftmax),
+    outputs,
+  );
 }
 
 /**
