@@ -82,7 +82,7 @@ export function evaluateCommand(io: CliIo): Command {
           'lower --random-seeds, raise --flip-step or give fewer inputs',
         );
         const baselines = await readBaselineFile(model, settings.methodOptions, items);
-        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options), items);
         const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
         if (options.metrics !== undefined) {
           const metrics = parseMetricList(options.metrics as string);

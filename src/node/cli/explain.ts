@@ -50,7 +50,7 @@ export function explainCommand(io: CliIo): Command {
           quiet: options.quiet,
         });
         const baselines = await readBaselineFile(model, settings.methodOptions, items);
-        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options), items);
         const preset = itemsPreset(items, model, options.preset);
         const { document, rows, files } = await explainJob(model, items, {
           ...settings,

@@ -50,7 +50,7 @@ export function reportCommand(io: CliIo): Command {
         const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
         const items = inputs.items;
         const baselines = await readBaselineFile(model, settings.methodOptions, items);
-        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options), items);
         const progress = createProgress(io, `report (${items.length} inputs × ${methods.length} methods)`, {
           quiet: options.quiet,
         });
