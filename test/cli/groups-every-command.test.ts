@@ -145,3 +145,25 @@ test("--groups harmonics on model inputs: the Hz axis of the model's preset, els
     assert.equal(result.stderr.trim().split('\n').length, 1);
   }
 });
+
+test("the efficiency gap of group methods is named as such; evaluate --help says --noise-stdev is infidelity's σ", async () => {
+  const text = await runCli([
+    'explain',
+    '--model',
+    model,
+    '--input',
+    wav,
+    '--method',
+    'shapley',
+    '--groups',
+    'bands:4',
+    '--quiet',
+  ]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(
+    text.stdout,
+    /shapley of head 'species' .*, efficiency gap -?[\d.]+e[+-]\d+ \([\d.e+-]+ % of \|f\(x\) − f\(baseline\)\|\); strongest groups: band/,
+  );
+  const help = await runCli(['evaluate', '--help']);
+  assert.match(help.stdout.replace(/\s+/g, ' '), /--noise-stdev <x> .*--metrics infidelity: σ of its perturbations/);
+});
