@@ -35,7 +35,7 @@ export const SMOOTH_GRAD_OPTIONS = [
     default: 25,
     min: 1,
     max: 100000,
-    help: 'smoothgrad: noisy copies per example',
+    help: 'smoothgrad: noisy copies per example; gradient-shap: samples per example (a background input and a point on its path each)',
     aliases: ['--smooth-samples'],
   },
   {

@@ -104,6 +104,9 @@ export function errorRows(
     error,
     warnings: [...warnings],
     contrastMap: null,
+    groupNames: null,
+    groupAttributions: null,
+    f0Hz: null,
   }));
 }
 
@@ -373,6 +376,11 @@ function rowsOf(
       error: null,
       warnings: [...unit.warnings],
       contrastMap: null,
+      // Group methods: the example's groups and their values (harmonic groups follow its f0).
+      groupNames: result.groups?.[i]?.map((g) => g.name) ?? null,
+      groupAttributions:
+        result.groupAttributions?.[i] === undefined ? null : Array.from(Float32Array.from(result.groupAttributions[i])),
+      f0Hz: result.f0Hz?.[i] ?? null,
     };
   });
 }

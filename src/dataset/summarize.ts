@@ -90,6 +90,28 @@ export interface HarmonicProfileSummary {
   atHarmonics: (number | null)[];
 }
 
+/**
+ * A class's group attributions under one group method (`--groups`): per group name, the mean and standard deviation of
+ * the group's value over the class's examples that have that group (harmonic groups follow each example's f0, so a
+ * high harmonic may exist for some examples only: `counts`).
+ */
+export interface GroupValuesSummary {
+  /** The class (a label or a predicted class name) and how examples are grouped, as in {@link ClassSummary}. */
+  label: string;
+  by: SummaryGrouping;
+  method: string;
+  /** Examples with group values. */
+  examples: number;
+  /** The group names, in the order the examples list them ('below f0', 'f0', '2f0', …, 'between harmonics'). */
+  names: string[];
+  /** Per group: the mean value, the population standard deviation, and how many examples have it. */
+  mean: number[];
+  std: number[];
+  counts: number[];
+  /** `harmonics`: the mean f0 (Hz) of the examples that have one; null otherwise. */
+  meanF0Hz: number | null;
+}
+
 /** The summary of a whole table. */
 export interface DatasetSummary {
   /** Distinct examples (path, index) and how many of them failed. */
@@ -117,6 +139,11 @@ export interface DatasetSummary {
    * 0, 0.05, …, 10 (see {@link HarmonicProfileSummary}); null when the heatmaps have no frequency axis.
    */
   harmonics: { grid: number[]; profiles: HarmonicProfileSummary[] } | null;
+  /**
+   * Group methods (`--groups`): per class (by true label and by predicted class) and group method, the mean value of
+   * each group (see {@link GroupValuesSummary}); sorted as `classes`. Empty when no row has group values.
+   */
+  groups: GroupValuesSummary[];
   /** Labels that are not classes of the model, with their explained examples: kept out of `accuracy` and `confusion`. */
   labelsOutsideModel: { label: string; examples: number }[];
   /** Examples (all, explained or not) with warnings about their input: any, and of each kind (see `warningKind`). */
@@ -158,6 +185,28 @@ interface Group {
     f0: number;
     f0Squares: number;
   };
+  /** Group methods: per group name its sum, sum of squares and count; the names in order; f0 sum and count. */
+  groupValues: {
+    names: string[];
+    sum: Map<string, number>;
+    sumSquares: Map<string, number>;
+    count: Map<string, number>;
+    examples: number;
+    f0: number;
+    f0Count: number;
+  };
+}
+
+/**
+ * Adds `names` to the ordered list `order`, keeping the order of both: a name not yet listed goes right after the
+ * name before it in `names` (so 'below f0, f0, 2f0, between' then 'below f0, f0, 2f0, 3f0, between' lists 3f0 after 2f0).
+ */
+export function mergeNames(order: string[], names: readonly string[]): void {
+  names.forEach((name, i) => {
+    if (order.includes(name)) return;
+    const after = i === 0 ? -1 : order.indexOf(names[i - 1]);
+    order.splice(after + 1, 0, name);
+  });
 }
 
 const MAX_FAILED = 1000;
@@ -208,6 +257,15 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
           withoutF0: 0,
           f0: 0,
           f0Squares: 0,
+        },
+        groupValues: {
+          names: [],
+          sum: new Map(),
+          sumSquares: new Map(),
+          count: new Map(),
+          examples: 0,
+          f0: 0,
+          f0Count: 0,
         },
       };
       groups.set(key, group);
@@ -300,6 +358,23 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
           h.count[i]++;
         });
       }
+      const names = row.groupNames;
+      const values = row.groupAttributions;
+      if (names !== undefined && names !== null && values !== undefined && values !== null) {
+        const g = group.groupValues;
+        g.examples++;
+        mergeNames(g.names, names);
+        names.forEach((name, i) => {
+          const v = values[i];
+          g.sum.set(name, (g.sum.get(name) ?? 0) + v);
+          g.sumSquares.set(name, (g.sumSquares.get(name) ?? 0) + v * v);
+          g.count.set(name, (g.count.get(name) ?? 0) + 1);
+        });
+        if (row.f0Hz !== undefined && row.f0Hz !== null) {
+          g.f0 += row.f0Hz;
+          g.f0Count++;
+        }
+      }
       group.count++;
       if (outOfRange) group.outOfRange++;
       for (let i = 0; i < size; i++) {
@@ -385,6 +460,25 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
       atHarmonics: Array.from({ length: MAX_HARMONIC }, (_, k) => mean[Math.round((k + 1) / HARMONIC_GRID_STEP)]),
     };
   });
+  const groupValues = sortedGroups
+    .filter((group) => group.groupValues.examples > 0)
+    .map((group): GroupValuesSummary => {
+      const g = group.groupValues;
+      const mean = g.names.map((name) => (g.sum.get(name) ?? 0) / (g.count.get(name) ?? 1));
+      return {
+        label: group.label,
+        by: group.by,
+        method: group.method,
+        examples: g.examples,
+        names: [...g.names],
+        mean,
+        std: g.names.map((name, i) =>
+          Math.sqrt(Math.max(0, (g.sumSquares.get(name) ?? 0) / (g.count.get(name) ?? 1) - mean[i] * mean[i])),
+        ),
+        counts: g.names.map((name) => g.count.get(name) ?? 0),
+        meanF0Hz: g.f0Count === 0 ? null : g.f0 / g.f0Count,
+      };
+    });
   const labels = [...confusion.keys()].sort(comparePaths);
   const predicted = [...new Set([...confusion.values()].flatMap((m) => [...m.keys()]))].sort(comparePaths);
   const counts = labels.map((l) => predicted.map((p) => confusion.get(l)?.get(p) ?? 0));
@@ -400,6 +494,7 @@ export async function summarizeTable(scan: TableScan, options: SummarizeOptions)
     accuracy: labelled === 0 ? null : correct / labelled,
     confusion: labelled === 0 ? null : { labels, predicted, counts },
     harmonics: frequencyAxis ? { grid, profiles: harmonicProfiles } : null,
+    groups: groupValues,
     contrasts: [...contrastSums.values()]
       .sort(
         (a, b) =>

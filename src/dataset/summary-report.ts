@@ -14,6 +14,7 @@ import type { ClassSummary, DatasetSummary } from './summarize.js';
 import type { DatasetRunSettings } from './settings.js';
 import type { TopRegion } from './axis.js';
 import { contrastMapSections } from './contrast-maps-report.js';
+import { groupValuesSections } from './group-values-report.js';
 import { harmonicProfileSections } from './harmonic-profile-report.js';
 
 /** A class's values along frequency (spectrograms: averaged over time) and the x axis. */
@@ -236,6 +237,7 @@ export async function datasetReport(summary: DatasetSummary, settings: DatasetRu
   }
   sections.push(...(await contrastMapSections(summary)));
   sections.push(...(await harmonicProfileSections(summary)));
+  sections.push(...groupValuesSections(summary));
   if (summary.errors > 0) {
     sections.push({
       title: `${summary.errors} example${summary.errors > 1 ? 's' : ''} failed`,

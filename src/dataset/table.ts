@@ -50,6 +50,16 @@ export interface DatasetRow {
    * predicted class over the true one). Null otherwise (and in tables written before it existed).
    */
   contrastMap?: number[] | null;
+  /**
+   * Group methods (`--groups`): the names of the example's groups in order ('band 1', …; 'below f0', 'f0', '2f0', …,
+   * 'between harmonics'; a mask file's names) — per row, since harmonic groups follow each recording's f0. Null for
+   * other methods (and in tables written before it existed).
+   */
+  groupNames?: string[] | null;
+  /** Group methods: one value per group, in `groupNames` order (float32; `attributions` holds each at its positions). */
+  groupAttributions?: number[] | null;
+  /** `--groups harmonics`: the example's estimated fundamental frequency, Hz (null otherwise). */
+  f0Hz?: number | null;
 }
 
 /** Key of the file's metadata holding the run's settings (JSON). */
@@ -84,12 +94,18 @@ export const TABLE_COLUMNS: readonly {
   { name: 'error', kind: 'string' },
   { name: 'warnings', kind: 'strings', required: true },
   { name: 'contrastMap', kind: 'floats', later: true },
+  { name: 'groupNames', kind: 'strings', later: true },
+  { name: 'groupAttributions', kind: 'floats', later: true },
+  { name: 'f0Hz', kind: 'double', later: true },
 ];
 
 /** Names of the small columns (everything but the arrays), for reading keys and labels cheaply. */
 export const KEY_COLUMNS = ['path', 'index', 'method'] as const;
 
-/** The Parquet schema of the table: strings as UTF8, arrays as LIST<FLOAT> (float32), warnings as LIST<UTF8>, delta as DOUBLE. */
+/**
+ * The Parquet schema of the table: strings as UTF8, arrays as LIST<FLOAT> (float32), warnings and group names as
+ * LIST<UTF8>, delta and f0Hz as DOUBLE.
+ */
 export function tableSchema(): SchemaElement[] {
   const schema: SchemaElement[] = [{ name: 'root', num_children: TABLE_COLUMNS.length }];
   for (const { name, kind, required } of TABLE_COLUMNS) {
@@ -124,11 +140,11 @@ export function rowsToColumns(rows: readonly DatasetRow[]): ColumnSource[] {
 /** A row read back by hyparquet (`parquetReadObjects`) as a {@link DatasetRow} (missing columns become null). */
 export function rowFromObject(object: Record<string, unknown>): DatasetRow {
   const row: Record<string, unknown> = {};
-  for (const { name, kind } of TABLE_COLUMNS) {
+  for (const { name, kind, required } of TABLE_COLUMNS) {
     const value = object[name];
     row[name] =
       value === undefined || value === null
-        ? kind === 'strings'
+        ? kind === 'strings' && required
           ? []
           : null
         : kind === 'floats'

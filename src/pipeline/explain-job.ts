@@ -6,8 +6,7 @@ import { explanationFiles } from './explanation-files.js';
 import type { InputItem } from './input-sources.js';
 import { jsonFile, safeRelativePath, type OutputFile } from './output-files.js';
 import { modelJson, resultJson } from './result-json.js';
-import { listenableAudio } from './listenable-audio.js';
-import type { RelevanceMaskOptions } from '../signal/listenable.js';
+import { listenableAudio, type AudioSettings } from './listenable-audio.js';
 
 /** The `explain --json` document (DESIGN.md). */
 export interface ExplainDocument {
@@ -30,7 +29,7 @@ export interface ExplainDocument {
 export async function explainJob(
   model: ExplainableModel,
   items: InputItem[],
-  settings: ExplainSettings & { preset?: FeaturePresetName; audio?: RelevanceMaskOptions },
+  settings: ExplainSettings & { preset?: FeaturePresetName; audio?: AudioSettings },
 ): Promise<{ document: ExplainDocument; rows: ExplainedItem[]; files: OutputFile[] }> {
   const head = model.resolveOutput('explain', settings.output);
   const rows = await explainItems(model, items, settings);

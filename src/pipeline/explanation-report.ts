@@ -20,8 +20,7 @@ import {
   type ReportTable,
 } from '../render/html-report.js';
 import { audioDataUrl } from '../render/audio-data-url.js';
-import { listenableAudio, type AudioJson } from './listenable-audio.js';
-import type { RelevanceMaskOptions } from '../signal/listenable.js';
+import { listenableAudio, type AudioJson, type AudioSettings } from './listenable-audio.js';
 import { formatFrequencyBands } from '../summary/frequency-bands.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
@@ -38,6 +37,8 @@ function audioPlayers(
   audio: AudioJson,
   parts: { used: Float32Array; ignored: Float32Array; sampleRate: number },
 ): { label: string; dataUrl: string }[] {
+  // One gain for both players (the JSON's audio.gain), so their loudness compares.
+  const gain = audio.gain.value;
   const label = (kind: 'used' | 'ignored', part: AudioJson['used']): string =>
     `${kind === 'used' ? 'What the model used' : 'What it ignored'}: classified as ${
       part.predicted === null
@@ -45,8 +46,8 @@ function audioPlayers(
         : `${part.predictedName ?? `class ${part.predicted}`} (p = ${(part.probability ?? 0).toFixed(3)})`
     }`;
   return [
-    { label: label('used', audio.used), dataUrl: audioDataUrl(parts.used, parts.sampleRate) },
-    { label: label('ignored', audio.ignored), dataUrl: audioDataUrl(parts.ignored, parts.sampleRate) },
+    { label: label('used', audio.used), dataUrl: audioDataUrl(parts.used, parts.sampleRate, gain) },
+    { label: label('ignored', audio.ignored), dataUrl: audioDataUrl(parts.ignored, parts.sampleRate, gain) },
   ];
 }
 
@@ -58,7 +59,7 @@ export interface ExplanationReportSettings extends JobSettings {
   title: string;
   description?: string;
   /** Add players of what the model used and ignored under every explanation of a recording (see `listenableAudio`). */
-  audio?: RelevanceMaskOptions;
+  audio?: AudioSettings;
   /** Explain score(target) − score(contrast) with every method (see `contrastiveAttribution`). */
   contrast?: ContrastOption;
   /** Input files that could not be read: listed in a table of the report and in its JSON. */

@@ -10,7 +10,14 @@ import { computeFeatures } from '../signal/features.js';
 import { resampleTo } from '../signal/resample.js';
 import type { OptionSpec } from '../util/option-spec.js';
 import { MASK_MAPPINGS, relevanceMask, type RelevanceMaskOptions } from '../signal/listenable.js';
-import { splitRecording, type RecordingParts, type UnseenPart } from '../signal/listenable-recording.js';
+import {
+  listeningGain,
+  LISTENING_PEAK,
+  splitRecording,
+  UNSEEN_PARTS,
+  type RecordingParts,
+  type UnseenPart,
+} from '../signal/listenable-recording.js';
 import { encodeWavFloat32 } from '../signal/wav-encode.js';
 import type { ExplainedItem } from './explain-items.js';
 import { safeRelativePath, type OutputFile } from './output-files.js';
@@ -41,6 +48,14 @@ export const AUDIO_OPTIONS = [
     max: 1,
     help: 'share of the most relevant positions that --audio counts as used',
   },
+  {
+    name: 'audioUnseen',
+    flag: '--audio-unseen',
+    type: 'choice',
+    choices: UNSEEN_PARTS,
+    default: 'ignored',
+    help: "where --audio puts what the model never saw (the recording outside its window, frequencies above its highest bin): 'ignored' (it cannot have been used) or 'used' (then a mask of all ones gives back the recording)",
+  },
 ] as const satisfies readonly OptionSpec[];
 
 /** One part as the JSON document shows it. */
@@ -52,6 +67,20 @@ export interface AudioPartJson {
   predictedName?: string;
   /** Its probability (softmax of the head's logits). */
   probability: number | null;
+}
+
+/** The settings of `--audio`: how the mask is made from the heatmap, and where what the model never saw goes. */
+export interface AudioSettings extends RelevanceMaskOptions {
+  /** Default `'ignored'` (see `splitRecording`). */
+  unseen?: UnseenPart;
+}
+
+/** The one gain both parts are written and played with, and its rule. */
+export interface AudioGainJson {
+  /** The gain: both files (and the report's players) hold part × value. */
+  value: number;
+  /** How it was chosen, in words. */
+  rule: string;
 }
 
 /** The `audio` entry of one result. */
@@ -66,6 +95,8 @@ export interface AudioJson {
   window: { startSeconds: number; endSeconds: number };
   /** The highest frequency (Hz) the model saw. */
   maxHz: number;
+  /** The one gain of both parts (see `listeningGain`), so their loudness compares: used + ignored = recording × gain. */
+  gain: AudioGainJson;
   used: AudioPartJson;
   ignored: AudioPartJson;
 }
@@ -89,24 +120,31 @@ export function itemWindow(row: ExplainedItem): { signal: Float32Array; sampleRa
   return { signal, sampleRate: features.sampleRate };
 }
 
+/** The rule of the parts' common gain, as the JSON states it. */
+const GAIN_RULE = `${LISTENING_PEAK} / the largest |sample| of the recording and both parts (one gain for both, so their loudness compares and used + ignored = recording × gain in the files); the predictions are of the parts at the recording's own level (file ÷ gain)`;
+
 /**
  * The used and ignored parts of each explained recording — the whole recording at its own rate and length, split by
  * `splitRecording` with the mask of the item's heatmap — each classified again on the model's window: the part is
  * resampled to the preset's rate (as the recording was), the window the model explained is cut from it and turned into
- * features, and the model's top class and probability are recorded. Returns per row its `audio` entry and the two WAV
- * files (`NAME.used.wav`, `NAME.ignored.wav`, 32-bit float), and the parts themselves.
+ * features, and the model's top class and probability are recorded. Both parts are written with one gain
+ * (`listeningGain`: the loudest of the recording and its parts at 0.9 of full scale), stated in the entry's `gain`, so
+ * they are heard at their true loudness relative to each other; they are classified at the recording's own level.
+ * Returns per row its `audio` entry and the two WAV files (`NAME.used.wav`, `NAME.ignored.wav`, 32-bit float, part ×
+ * gain), the parts themselves (at the recording's level) and the gains.
  * Throws INVALID_ARGUMENT for items that are not recordings.
  */
 export function listenableAudio(
   model: ExplainableModel,
   rows: readonly ExplainedItem[],
-  options: RelevanceMaskOptions & { outputIndex: number; unseen?: UnseenPart },
-): { audio: AudioJson[]; files: OutputFile[]; parts: RecordingParts[] } {
+  options: AudioSettings & { outputIndex: number },
+): { audio: AudioJson[]; files: OutputFile[]; parts: RecordingParts[]; gains: number[] } {
   const mask = { mapping: options.mapping ?? 'hard', share: options.share ?? 0.2 };
   const unseen = options.unseen ?? 'ignored';
   const labels = model.labels(options.outputIndex);
   const files: OutputFile[] = [];
   const split: RecordingParts[] = [];
+  const listening: number[] = [];
   const audio = rows.map((row): AudioJson => {
     itemWindow(row); // refuses items that are not recordings explained with a preset
     const recording = row.item.recording as NonNullable<ExplainedItem['item']['recording']>;
@@ -127,10 +165,18 @@ export function listenableAudio(
     }
     const parts = splitRecording(recording.samples, recording.sampleRate, gains, settings, features.start, { unseen });
     split.push(parts);
+    const gain = listeningGain(recording.samples, parts);
+    listening.push(gain);
     const base = safeRelativePath(row.item.name);
     const entry = (kind: 'used' | 'ignored', samples: Float32Array): AudioPartJson => {
       const file = `${base}.${kind}.wav`;
-      files.push({ name: file, bytes: encodeWavFloat32(samples, recording.sampleRate) });
+      files.push({
+        name: file,
+        bytes: encodeWavFloat32(
+          samples.map((v) => v * gain),
+          recording.sampleRate,
+        ),
+      });
       const window = modelWindow(
         samples,
         recording.sampleRate,
@@ -165,11 +211,12 @@ export function listenableAudio(
         endSeconds: parts.windowEnd / recording.sampleRate,
       },
       maxHz: parts.maxHz,
+      gain: { value: gain, rule: GAIN_RULE },
       used: entry('used', parts.used),
       ignored: entry('ignored', parts.ignored),
     };
   });
-  return { audio, files, parts: split };
+  return { audio, files, parts: split, gains: listening };
 }
 
 /**

@@ -36,8 +36,9 @@ function strongestGroups(row: ExplainedItem): string {
 }
 
 /**
- * The text line of an explained item: head, class, score, the completeness gap absolute and relative to
- * |f(x) − f(baseline)|, and the most relevant frequency bands.
+ * The text line of an explained item: head, class, score, the completeness gap (group methods: the efficiency gap
+ * Σ group values − (f(x) − f(baseline))) absolute and relative to |f(x) − f(baseline)|, and the most relevant
+ * frequency bands (group methods: the strongest groups).
  */
 export function explainedItemLine(row: ExplainedItem, method: string): string {
   const name = row.targetName ?? `class ${row.target}`;
@@ -46,7 +47,7 @@ export function explainedItemLine(row: ExplainedItem, method: string): string {
   const gap =
     row.delta === undefined
       ? ''
-      : `, completeness gap ${row.delta.toExponential(2)} (${formatShare(relative)} of |f(x) − f(baseline)|)`;
+      : `, ${row.groupAttributions === undefined ? 'completeness' : 'efficiency'} gap ${row.delta.toExponential(2)} (${formatShare(relative)} of |f(x) − f(baseline)|)`;
   const bands = row.groupAttributions === undefined ? itemFrequencyBands(row) : [];
   const groups = row.groupAttributions === undefined ? '' : `; ${strongestGroups(row)}`;
   const against =

@@ -207,3 +207,39 @@ export function splitRecording(
     maxHz,
   };
 }
+
+/** The loudest sample a listening gain brings a recording or either part to (0.9 of full scale, as the report's players). */
+export const LISTENING_PEAK = 0.9;
+
+/**
+ * One gain for a recording and its two parts, so that they can be compared by ear: the gain that brings the loudest
+ * |sample| of the three to `peak` (default {@link LISTENING_PEAK} = 0.9 of full scale), so no part clips when played or
+ * written as 16-bit PCM. Applied to both parts, `used·gain + ignored·gain = recording·gain`: the parts stay at their
+ * loudness relative to each other and to the recording (peak-normalising each part on its own would not). 1 when all
+ * three are silent.
+ * @param recording - The recording (e.g. the samples given to {@link splitRecording}).
+ * @param parts - Its parts (`used`, `ignored`).
+ * @param peak - The loudest sample after the gain, in (0, 1] (default 0.9).
+ * @throws WingbeatsError `INVALID_ARGUMENT` naming `peak` outside (0, 1] or a part of another length.
+ * @example const gain = listeningGain(rec.samples, splitRecording(...)); // write used·gain and ignored·gain
+ */
+export function listeningGain(
+  recording: ArrayLike<number>,
+  parts: { used: ArrayLike<number>; ignored: ArrayLike<number> },
+  peak = LISTENING_PEAK,
+): number {
+  const fn = 'listeningGain';
+  if (!(peak > 0 && peak <= 1)) throw argumentError(fn, 'peak', 'a number in (0, 1]', peak);
+  for (const name of ['used', 'ignored'] as const)
+    if (parts[name].length !== recording.length)
+      throw argumentError(
+        fn,
+        `parts.${name}`,
+        `${recording.length} samples (the recording's length)`,
+        described(`${parts[name].length} samples`),
+      );
+  let loudest = 0;
+  for (const signal of [recording, parts.used, parts.ignored])
+    for (let i = 0; i < signal.length; i++) loudest = Math.max(loudest, Math.abs(signal[i]));
+  return loudest > 0 ? peak / loudest : 1;
+}

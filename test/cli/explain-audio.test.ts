@@ -1,6 +1,8 @@
 /**
- * `explain --audio`: NAME.used.wav and NAME.ignored.wav have the recording's rate and length and add up to it;
- * re-classification is the model's answer on the written files (on the window it explained).
+ * `explain --audio`: NAME.used.wav and NAME.ignored.wav have the recording's rate and length and, written with one
+ * common gain (audio.gain), add up to the recording times that gain; re-classification is the model's answer on the
+ * written files ÷ gain (on the window it explained); `--audio-unseen used` puts what the model never heard in `used`;
+ * the report's players play both parts with the same gain.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,6 +68,13 @@ test('explain --audio writes the two parts, which add up, and reports what the m
   const usedWav = read(result.audio.used.file);
   const ignoredWav = read(result.audio.ignored.file);
   const [used, ignored] = [usedWav.samples, ignoredWav.samples];
+  // One gain for both: the loudest of the recording and its parts at 0.9 of full scale.
+  const gain = result.audio.gain.value;
+  let loudest = 0;
+  for (const signal of [samples.map((v) => v * gain), used, ignored])
+    for (const v of signal) loudest = Math.max(loudest, Math.abs(v));
+  assertClose([loudest], [0.9], 1e-6);
+  assert.match(result.audio.gain.rule, /one gain for both/);
   assert.equal(result.audio.used.file, 'tone.wav.used.wav');
   assert.deepEqual([usedWav.sampleRate, ignoredWav.sampleRate, result.audio.sampleRate], [16000, 16000, 16000]);
   assert.deepEqual([used.length, ignored.length], [16000, 16000]);
@@ -91,12 +100,18 @@ test('explain --audio writes the two parts, which add up, and reports what the m
     return { predicted: best, probability: p[best] };
   };
   const sum = used.map((u, i) => u + ignored[i]);
-  assertClose(sum, samples, 4 * 2 ** -24, 0, 'used + ignored');
-  for (const [part, values] of [
+  assertClose(
+    sum,
+    samples.map((v) => v * gain),
+    8 * 2 ** -24,
+    0,
+    'used + ignored = recording × gain',
+  );
+  for (const [part, written] of [
     ['used', used],
     ['ignored', ignored],
   ] as const) {
-    const again = classify(values);
+    const again = classify(written.map((v) => v / gain));
     assert.equal(result.audio[part].predicted, again.predicted);
     assertClose([result.audio[part].probability], [again.probability], 1e-6);
   }
@@ -126,6 +141,51 @@ test('explain --audio writes the two parts, which add up, and reports what the m
   const saliencyAudio = reportJson.results.find((r: { method: string }) => r.method === 'saliency').audio;
   assert.deepEqual(saliencyAudio.used.predicted, result.audio.used.predicted);
   assertClose([saliencyAudio.ignored.probability], [result.audio.ignored.probability], 1e-7);
+  // The players of one explanation share its gain: used + ignored = recording × gain, to 16-bit rounding.
+  const players = [
+    ...html.matchAll(
+      /<div class="part">What [^<]*<audio controls preload="none" src="data:audio\/wav;base64,([^"]+)"/g,
+    ),
+  ];
+  const [usedPcm, ignoredPcm] = players.slice(0, 2).map((m) => decodeWav(Buffer.from(m[1], 'base64')).samples);
+  const reportGain = saliencyAudio.gain.value;
+  assertClose(
+    usedPcm.map((u, i) => u + ignoredPcm[i]),
+    samples.map((v) => v * reportGain),
+    2.5 / 32767,
+    0,
+    'players: used + ignored = recording × gain',
+  );
+  // --audio-unseen used: what the model never heard (outside its window) is in used, untouched.
+  const unseenOut = path.join(work, 'unseen');
+  const unseen = await runCli([
+    'explain',
+    '--model',
+    modelFile,
+    '--input',
+    wav,
+    '--method',
+    'saliency',
+    '--audio',
+    '--audio-unseen',
+    'used',
+    '--out',
+    unseenOut,
+    '--json',
+    '--quiet',
+  ]);
+  assert.equal(unseen.code, 0, unseen.stderr);
+  const unseenAudio = JSON.parse(unseen.stdout).results[0].audio;
+  assert.equal(unseenAudio.unseen, 'used');
+  const before = Math.floor(unseenAudio.window.startSeconds * 16000) - 1;
+  const usedAll = decodeWav(readFileSync(path.join(unseenOut, unseenAudio.used.file))).samples;
+  assertClose(
+    usedAll.slice(0, before),
+    samples.slice(0, before).map((v) => v * unseenAudio.gain.value),
+    2 ** -24,
+    1e-6,
+    'unseen samples in used',
+  );
   const bad = await runCli(['explain', '--model', modelFile, '--input', wav, '--audio', '--audio-share', '2']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /'--audio-share'/);

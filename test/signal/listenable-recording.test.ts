@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { splitRecording } from '../../src/signal/listenable-recording.js';
+import { listeningGain, splitRecording } from '../../src/signal/listenable-recording.js';
 import { FEATURE_PRESETS } from '../../src/signal/presets.js';
 import { createRng } from '../../src/util/rng.js';
 import { assertClose } from '../helpers.js';
@@ -150,4 +150,34 @@ test('against an independent NumPy version (scripts/reference/listenable_recordi
     );
     assertClose([energy(parts.used, 0, length)], [expected.energy], 1e-6 * expected.energy, 0, `${name}: energy`);
   }
+});
+
+test('listeningGain: one gain for the recording and both parts, the loudest of the three at 0.9', () => {
+  const x = tones(8000, 8000, [600, 1800], 0.05, 3).map((v) => 0.1 * v);
+  const parts = splitRecording(
+    x,
+    8000,
+    Float32Array.from({ length: 129 }, (_, k) => (k < 40 ? 1 : 0)),
+    psd,
+    0,
+  );
+  const gain = listeningGain(x, parts);
+  let loudest = 0;
+  for (const s of [x, parts.used, parts.ignored]) for (const v of s) loudest = Math.max(loudest, Math.abs(v));
+  assertClose([gain * loudest], [0.9], 1e-12);
+  // The same gain keeps used + ignored = recording × gain (what peak-normalising each part would break).
+  const sum = parts.used.map((u, i) => Math.fround(u * gain) + Math.fround(parts.ignored[i] * gain));
+  assertClose(
+    sum,
+    x.map((v) => v * gain),
+    8 * 2 ** -24,
+    0,
+  );
+  assert.equal(listeningGain([0, 0], { used: [0, 0], ignored: [0, 0] }), 1);
+  assert.equal(listeningGain([0.5], { used: [0.2], ignored: [0.3] }, 1), 2);
+  assert.throws(() => listeningGain([1], parts), /Argument 'parts.used' passed to 'listeningGain' must be 1 samples/);
+  assert.throws(
+    () => listeningGain(x, parts, 1.5),
+    /Argument 'peak' passed to 'listeningGain' must be a number in \(0, 1\]/,
+  );
 });

@@ -59,6 +59,11 @@ export function evaluateCommand(io: CliIo): Command {
     "; also the replacement values of flipped positions (default: the model's input batch norm, else each input's own mean and std)",
   );
   addCommonOptions(addJobOptions(addSpecOptions(addSpecOptions(command, EVALUATION_OPTIONS), METRIC_OPTIONS)));
+  // --noise-stdev is also infidelity's σ (the metrics contract); say so where the flag is listed.
+  const noiseStdev = command.options.find((o) => o.long === '--noise-stdev');
+  if (noiseStdev !== undefined)
+    noiseStdev.description +=
+      '; --metrics infidelity: σ of its perturbations I ~ N(0, σ²) per value, in input units (default 0.15)';
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
@@ -82,7 +87,7 @@ export function evaluateCommand(io: CliIo): Command {
           'lower --random-seeds, raise --flip-step or give fewer inputs',
         );
         const baselines = await readBaselineFile(model, settings.methodOptions, items);
-        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options), items);
         const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
         if (options.metrics !== undefined) {
           const metrics = parseMetricList(options.metrics as string);

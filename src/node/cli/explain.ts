@@ -15,6 +15,7 @@ import { writeOutputs } from '../output/staged-output.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import type { MaskMapping } from '../../signal/listenable.js';
+import type { UnseenPart } from '../../signal/listenable-recording.js';
 import { AUDIO_OPTIONS } from '../../pipeline/listenable-audio.js';
 import { addSpecOptions, specValues } from './method-options.js';
 
@@ -35,7 +36,12 @@ export function explainCommand(io: CliIo): Command {
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const method = options.method as AttributionMethodName;
-    const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
+    const audio = specValues(options, AUDIO_OPTIONS) as {
+      audio: boolean;
+      audioMask: MaskMapping;
+      audioShare: number;
+      audioUnseen: UnseenPart;
+    };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(
@@ -50,7 +56,7 @@ export function explainCommand(io: CliIo): Command {
           quiet: options.quiet,
         });
         const baselines = await readBaselineFile(model, settings.methodOptions, items);
-        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options), items);
         const preset = itemsPreset(items, model, options.preset);
         const { document, rows, files } = await explainJob(model, items, {
           ...settings,
@@ -58,7 +64,9 @@ export function explainCommand(io: CliIo): Command {
           method,
           baselines,
           preset,
-          ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
+          ...(audio.audio
+            ? { audio: { mapping: audio.audioMask, share: audio.audioShare, unseen: audio.audioUnseen } }
+            : {}),
           ...contrastSetting(options),
           onProgress: (d, t) => progress.update(d, t),
         });

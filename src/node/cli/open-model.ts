@@ -154,18 +154,24 @@ export async function readBaselineFile(
 /**
  * Reads the files the methods' options name, in place: a `--groups` `.json` mask file becomes the mask it holds
  * ('bands:8', 'harmonics', ... stay as they are); a `--background` folder of recordings, `.npy` stack or `.json` list
- * becomes the list of model inputs it holds (recordings turned into inputs as `--input` is, by `readOptions`).
+ * becomes the list of model inputs it holds (recordings turned into inputs as `--input` is, by `readOptions`). With
+ * `--groups` and recordings among `items`, the Hz of each frequency index of their preset goes into `frequencyHz`
+ * (groups' Hz ranges; `harmonics` needs it), so every command that takes `--groups` takes every kind of group.
  */
 export async function readMethodFiles(
   model: ExplainableModel,
   methodOptions: Record<string, unknown> | undefined,
   readOptions: InputReadOptions,
+  items: readonly InputItem[] = [],
 ): Promise<void> {
   await readGroupsFile(methodOptions);
+  const frequencyHz = items.find((item) => item.axes !== undefined)?.axes?.frequencyHz;
+  if (methodOptions?.groups !== undefined && methodOptions.frequencyHz === undefined && frequencyHz !== undefined)
+    methodOptions.frequencyHz = frequencyHz;
   const background = methodOptions?.background;
   if (methodOptions === undefined || typeof background !== 'string') return;
-  const items = await readItems(model, background, { ...readOptions, option: '--background' });
-  methodOptions.background = items.map((item) => nestArray(item.data, item.shape));
+  const backgroundItems = await readItems(model, background, { ...readOptions, option: '--background' });
+  methodOptions.background = backgroundItems.map((item) => nestArray(item.data, item.shape));
 }
 
 async function readGroupsFile(methodOptions: Record<string, unknown> | undefined): Promise<void> {

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import type { MaskMapping } from '../../signal/listenable.js';
+import type { UnseenPart } from '../../signal/listenable-recording.js';
 import { AUDIO_OPTIONS } from '../../pipeline/listenable-audio.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { attributionMethodNames } from '../../attribution/registry.js';
@@ -39,7 +40,12 @@ export function reportCommand(io: CliIo): Command {
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     const methods = parseMethodList(options.methods);
-    const audio = specValues(options, AUDIO_OPTIONS) as { audio: boolean; audioMask: MaskMapping; audioShare: number };
+    const audio = specValues(options, AUDIO_OPTIONS) as {
+      audio: boolean;
+      audioMask: MaskMapping;
+      audioShare: number;
+      audioUnseen: UnseenPart;
+    };
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });
     await withModel(
@@ -50,7 +56,7 @@ export function reportCommand(io: CliIo): Command {
         const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
         const items = inputs.items;
         const baselines = await readBaselineFile(model, settings.methodOptions, items);
-        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options), items);
         const progress = createProgress(io, `report (${items.length} inputs × ${methods.length} methods)`, {
           quiet: options.quiet,
         });
@@ -62,7 +68,9 @@ export function reportCommand(io: CliIo): Command {
           baselines,
           preset: itemsPreset(items, model, options.preset),
           title,
-          ...(audio.audio ? { audio: { mapping: audio.audioMask, share: audio.audioShare } } : {}),
+          ...(audio.audio
+            ? { audio: { mapping: audio.audioMask, share: audio.audioShare, unseen: audio.audioUnseen } }
+            : {}),
           ...contrastSetting(options),
           unreadFiles: inputs.unread,
           onProgress: (d, t) => progress.update(d, t),

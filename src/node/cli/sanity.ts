@@ -41,7 +41,7 @@ export function sanityCommand(io: CliIo): Command {
         const inputs = await readItemsCarryingOn(model, options.input, inputReadOptions(options), io, options.strict);
         const items = inputs.items;
         const baselines = await readBaselineFile(model, settings.methodOptions, items);
-        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options), items);
         const progress = createProgress(io, 'sanity', { quiet: options.quiet });
         const job = await sanityJob(model, items, {
           ...settings,

@@ -60,7 +60,7 @@ export function uncertaintyCommand(io: CliIo): Command {
           'lower --samples or give fewer inputs',
         );
         const baselines = await readBaselineFile(model, settings.methodOptions, items);
-        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options));
+        await readMethodFiles(model, settings.methodOptions, inputReadOptions(options), items);
         const progress = createProgress(io, `uncertainty (${own.samples} samples)`, { quiet: options.quiet });
         const job = {
           ...settings,

@@ -252,6 +252,9 @@ async function mergeLocked(
         'error',
         'warnings',
         'contrastMap',
+        'groupNames',
+        'groupAttributions',
+        'f0Hz',
       ]))
         rows.forEach(visit);
     },
