@@ -21,6 +21,7 @@ import {
 } from '../render/html-report.js';
 import { audioDataUrl } from '../render/audio-data-url.js';
 import { listenableAudio, type AudioJson } from './listenable-audio.js';
+import { audioPartCaption } from './listening-players.js';
 import type { RelevanceMaskOptions } from '../signal/listenable.js';
 import { formatFrequencyBands } from '../summary/frequency-bands.js';
 import type { FeaturePresetName } from '../signal/presets.js';
@@ -38,15 +39,9 @@ function audioPlayers(
   audio: AudioJson,
   parts: { used: Float32Array; ignored: Float32Array; sampleRate: number },
 ): { label: string; dataUrl: string }[] {
-  const label = (kind: 'used' | 'ignored', part: AudioJson['used']): string =>
-    `${kind === 'used' ? 'What the model used' : 'What it ignored'}: classified as ${
-      part.predicted === null
-        ? 'nothing (silent)'
-        : `${part.predictedName ?? `class ${part.predicted}`} (p = ${(part.probability ?? 0).toFixed(3)})`
-    }`;
   return [
-    { label: label('used', audio.used), dataUrl: audioDataUrl(parts.used, parts.sampleRate) },
-    { label: label('ignored', audio.ignored), dataUrl: audioDataUrl(parts.ignored, parts.sampleRate) },
+    { label: audioPartCaption('used', audio.used), dataUrl: audioDataUrl(parts.used, parts.sampleRate) },
+    { label: audioPartCaption('ignored', audio.ignored), dataUrl: audioDataUrl(parts.ignored, parts.sampleRate) },
   ];
 }
 
