@@ -60,6 +60,7 @@ const SPECIES = 'Ae_aegypti';
 const METHODS: AttributionMethodName[] = ['saliency', 'integrated-gradients', 'grad-cam', 'lrp'];
 const SCREENSHOT = join(tmpdir(), 'wingbeats-xai-web.png');
 const SCREENSHOT_LISTENING = join(tmpdir(), 'wingbeats-xai-web-listening.png');
+const SCREENSHOT_SHAP = join(tmpdir(), 'wingbeats-xai-web-deeplift-shap.png');
 /** Three other demo recordings: the background set of the SHAP methods with baselines from the data. */
 const BACKGROUND = ['Ae_albopictus_synthetic.wav', 'An_gambiae_synthetic.wav', 'Cu_pipiens_synthetic.wav'];
 
@@ -447,6 +448,17 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
         assert.equal(audio[part].predicted, best, `${part}: predicted class`);
         assert.ok(Math.abs((audio[part].probability ?? -1) - p[best]) <= 1e-5, `${part}: probability`);
       }
+      // Chromium's players load them too (32-bit float WAV): the recording's duration.
+      await page.waitForFunction(
+        () => Array.from(document.querySelectorAll('audio')).every((a) => a.readyState >= 1),
+        undefined,
+        { timeout: 10_000 },
+      );
+      const durations = await page.$$eval('#output .listening audio', (a) =>
+        a.map((e) => (e as HTMLAudioElement).duration),
+      );
+      for (const d of durations)
+        assert.ok(Math.abs(d - recording.samples.length / recording.sampleRate) < 1e-3, `${d} s`);
       await page.screenshot({ path: SCREENSHOT_LISTENING, fullPage: true });
       assert.deepEqual(pageErrors, []);
     } finally {
@@ -527,6 +539,7 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
           x.dispose();
         }
       }
+      await page.screenshot({ path: SCREENSHOT_SHAP, fullPage: true });
       // Without the background set the methods go again and the menu falls back to the default method.
       await page.setInputFiles('#background-files', []);
       assert.ok(!(await methods()).includes('deeplift-shap'));
@@ -904,6 +917,7 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
       assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
       const record = (await page.evaluate(() => window.__wingbeats.last)) as ExplainRecord;
       assert.equal(record.engine, 'tfjs');
+      assert.equal(await page.locator('#output .listening').count(), 0, 'a .json input has nothing to listen to');
       assert.equal(await page.isVisible('#engine-notice'), true);
       const notice = (await page.textContent('#engine-notice')) ?? '';
       assert.match(notice, new RegExp(`\\(${unlowered[0]}\\) cannot be compiled to ONNX.*; using TensorFlow\\.js\\.$`));
