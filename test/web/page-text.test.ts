@@ -75,4 +75,8 @@ test('captions come from one function: a spectrogram baseline is mid-grey, a spe
   assert.match(image, /Baseline: zeros \(mid-grey for a spectrogram image: \|level\| 127\.5 dB;/);
   assert.doesNotMatch(image, /0 dB for a spectrum/);
   assert.doesNotMatch(explanationCaptionText('saliency', { shape: [129, 1] }), /Baseline/);
+  // The SHAP methods with baselines from the data: the background set, not zeros.
+  const shap = explanationCaptionText('deeplift-shap', { shape: [129, 1], delta: 1e-6, relativeGap: 1e-7 });
+  assert.match(shap, /Baselines: the inputs of the background set \(f\(baseline\): the mean score over them\)\./);
+  assert.doesNotMatch(shap, /zeros/);
 });
