@@ -80,3 +80,18 @@ test('captions come from one function: a spectrogram baseline is mid-grey, a spe
   assert.match(shap, /Baselines: the inputs of the background set \(f\(baseline\): the mean score over them\)\./);
   assert.doesNotMatch(shap, /zeros/);
 });
+
+test('the players: one gain for all three signals, and the report captions of each part', async () => {
+  const { audioPartCaption, commonPlaybackGain } = await import('../../src/index.js');
+  // The loudest of the three reaches 0.9, whichever it is; a part louder than the recording (ringing) sets the gain.
+  assert.equal(commonPlaybackGain([[0.5, -0.25], [0.1], [-0.75, 0.2]]), 0.9 / 0.75);
+  assert.equal(commonPlaybackGain([[0, 0], []]), 0);
+  assert.equal(
+    audioPartCaption('used', { file: 'a.used.wav', predicted: 2, predictedName: 'Ae_aegypti', probability: 0.91 }),
+    'What the model used: classified as Ae_aegypti (p = 0.910)',
+  );
+  assert.equal(
+    audioPartCaption('ignored', { file: 'a.ignored.wav', predicted: null, probability: null }),
+    'What it ignored: classified as nothing (silent)',
+  );
+});
