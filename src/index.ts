@@ -283,6 +283,8 @@ export { splitRecording, UNSEEN_PARTS, listeningGain, LISTENING_PEAK } from './s
 export type { RecordingParts, SplitRecordingOptions, UnseenPart } from './signal/listenable-recording.js';
 export { listenableAudio, itemWindow, modelWindow, AUDIO_OPTIONS } from './pipeline/listenable-audio.js';
 export type { AudioJson, AudioPartJson, AudioSettings, AudioGainJson } from './pipeline/listenable-audio.js';
+export { audioPartCaption } from './pipeline/listening-players.js';
+export type { AudioPartKind } from './pipeline/listening-players.js';
 export type { MetricsDocument, MetricsSettings } from './pipeline/metrics-job.js';
 export { sanityCheck, SANITY_DEFAULT_METHODS } from './evaluation/sanity-check.js';
 export type { SanityCheckOptions, SanityCheckResult, SanityCurve } from './evaluation/sanity-check.js';

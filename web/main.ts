@@ -29,14 +29,23 @@ import {
   type FeatureAxes,
   type FrequencyBand,
   type AttributionMethodName,
-  type OptionSpec,
   type ExplainableModel,
   type FeaturePresetName,
+  type AudioJson,
+  type InputSource,
   explanationCaptionText,
 } from '../src/index.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../src/execution/execution-settings.js';
 import { fetchBytes, loadDemoModel, loadPickedModel, readPicked, type DemoManifest } from './model-files.js';
-import { methodControlValues, showMethodControls } from './method-controls.js';
+import {
+  methodControlValues,
+  needsFile,
+  optionControlValues,
+  showMethodControls,
+  showOptionControls,
+} from './method-controls.js';
+import { LISTENING_HINT, LISTENING_OPTIONS, listenToRows, listeningSection } from './listening.js';
+import { BACKGROUND_METHODS, backgroundHint, readBackground } from './background-set.js';
 import { downloadJson, offerDownload, svgsToPng } from './downloads.js';
 import { pageMessage } from './page-message.js';
 import { usePageOnnxEngine, type PageOnnxEngine } from './onnx-engine.js';
@@ -64,6 +73,13 @@ export interface ExplainedInput {
   axes?: FeatureAxes;
   /** The most relevant frequency bands. */
   frequencyBands: FrequencyBand[];
+  /**
+   * Recordings: the `audio` entry of `explain --audio --json` (what the model makes of the used and ignored parts) and
+   * the one gain the players use.
+   */
+  audio?: AudioJson & { playbackGain: number };
+  /** Recordings that could not be split (the library's reason, in the page's words). */
+  audioNote?: string;
 }
 
 /** One press of Explain. */
@@ -78,6 +94,10 @@ export interface ExplainRecord {
   seed: number;
   /** The method's tuning options used (integrated-gradients steps and rule, SmoothGrad samples). */
   tuning: Record<string, unknown>;
+  /** The SHAP methods with baselines from the data: the names of the background set's inputs. */
+  background?: string[];
+  /** The listening mask's options (`audioMask`, `audioShare`). */
+  listening: Record<string, unknown>;
   /** The engine asked for (the Engine menu). */
   engineChoice: EngineChoice;
   /** The engines that ran it: `'onnx'` (ONNX Runtime Web), `'tfjs'` (TensorFlow.js) or `'onnx+tfjs'`. */
@@ -164,6 +184,10 @@ const ui = {
   engine: element<HTMLSelectElement>('engine'),
   engineNotice: element<HTMLParagraphElement>('engine-notice'),
   methodOptions: element<HTMLDivElement>('method-options'),
+  backgroundFiles: element<HTMLInputElement>('background-files'),
+  backgroundHint: element<HTMLParagraphElement>('background-hint'),
+  audioOptions: element<HTMLDivElement>('audio-options'),
+  listeningHint: element<HTMLParagraphElement>('listening-hint'),
   explain: element<HTMLButtonElement>('explain'),
 };
 
@@ -171,6 +195,8 @@ let manifest: DemoManifest = { model: 'demo/model/', recordings: [] };
 let model: ExplainableModel | null = null;
 let demoModel: ExplainableModel | null = null;
 let onnxEngine: PageOnnxEngine | null = null;
+/** The split recordings of the last explanation, one entry per item (undefined: not a recording). */
+let shownListening: ReturnType<typeof listenToRows> = [];
 
 /** The Engine menu's entries, one per engine choice of the library. */
 const ENGINE_LABELS: Record<EngineChoice, string> = {
@@ -240,21 +266,34 @@ function recordingLabel(url: string): string {
   return synthetic ? `${species} (synthetic)` : species;
 }
 
-function fillStaticMenus(): void {
-  // Methods that need a file the page does not take (the SHAP methods' background set) stay on the command line.
-  const needsFile = (name: AttributionMethodName): boolean =>
-    attributionMethods[name].options.some((o: OptionSpec) => o.type === 'file' && o.default === undefined);
+/** The background set's files picked on the page. */
+function backgroundPicked(): File[] {
+  return Array.from(ui.backgroundFiles.files ?? []);
+}
+
+/**
+ * The method menu from the registry: the methods that need a background set (gradient-shap, deeplift-shap) only once
+ * one is picked, with a one-line hint under the background input either way. The chosen method stays when it is offered.
+ */
+function fillMethods(): void {
+  const withBackground = backgroundPicked().length > 0;
+  const current = ui.method.value;
+  const offered = attributionMethodNames.filter((name) => withBackground || !needsFile(name));
   fill(
     ui.method,
-    attributionMethodNames
-      .filter((name) => !needsFile(name))
-      .map((name) => ({
-        value: name,
-        label: attributionMethods[name].title,
-        title: attributionMethods[name].summary,
-      })),
-    'saliency',
+    offered.map((name) => ({
+      value: name,
+      label: attributionMethods[name].title,
+      title: attributionMethods[name].summary,
+    })),
+    (offered as string[]).includes(current) ? current : 'saliency',
   );
+  ui.backgroundHint.textContent = backgroundHint(backgroundPicked().map((f) => f.name));
+  showMethodHint();
+}
+
+function fillStaticMenus(): void {
+  fillMethods();
   fill(
     ui.preset,
     FEATURE_PRESET_NAMES.map((name) => ({ value: name, label: name, title: FEATURE_PRESETS[name].description })),
@@ -268,7 +307,6 @@ function fillStaticMenus(): void {
     ...manifest.recordings.map((url) => ({ value: url, label: recordingLabel(url) })),
     { value: 'file', label: 'Your file (.wav, .json, .npy)…' },
   ]);
-  showMethodHint();
 }
 
 function showMethodHint(): void {
@@ -383,11 +421,31 @@ async function onModelSource(): Promise<void> {
   }
 }
 
-/** The chosen recording or file as model inputs, through the library's pipeline (the same reading as the CLI's). */
-async function readSelectedInput(current: ExplainableModel): Promise<InputItem[]> {
+/** How recordings become model inputs: the page's preset and its two ticks. */
+function readChoices(): { preset: FeaturePresetName; pad: boolean; forcePreset: boolean } {
   const preset = ui.preset.value;
   if (!isFeaturePresetName(preset)) throw new WingbeatsError('INVALID_ARGUMENT', `Unknown feature preset '${preset}'.`);
-  const choices = { preset, pad: ui.pad.checked, forcePreset: ui.forcePreset.checked };
+  return { preset, pad: ui.pad.checked, forcePreset: ui.forcePreset.checked };
+}
+
+/**
+ * The background set for `method` when it takes one (read like the input: the page's preset), else undefined. A method
+ * that needs one is only offered once files are picked; the library's own message covers the case anyway.
+ */
+async function readSelectedBackground(
+  current: ExplainableModel,
+  method: AttributionMethodName,
+): Promise<{ inputs: unknown[]; names: string[] } | undefined> {
+  if (!(BACKGROUND_METHODS as string[]).includes(method)) return undefined;
+  const files = backgroundPicked();
+  if (files.length === 0) return undefined;
+  const sources: InputSource[] = await Promise.all(files.map(readPicked));
+  return readBackground(sources, current, readChoices());
+}
+
+/** The chosen recording or file as model inputs, through the library's pipeline (the same reading as the CLI's). */
+async function readSelectedInput(current: ExplainableModel): Promise<InputItem[]> {
+  const choices = readChoices();
   if (ui.inputSource.value === 'file') {
     const file = ui.inputFile.files?.[0];
     if (file === undefined)
@@ -412,6 +470,8 @@ async function explain(
   seed: number,
   engineChoice: EngineChoice,
   tuning: Record<string, unknown> = {},
+  background?: { inputs: unknown[]; names: string[] },
+  listening: Record<string, unknown> = {},
 ): Promise<ExplainRecord> {
   const started = performance.now();
   const rows = await explainItems(current, inputs, {
@@ -421,10 +481,13 @@ async function explain(
     seed,
     workers: page.workers,
     engine: engineChoice,
-    methodOptions: tuning,
+    methodOptions: background === undefined ? tuning : { ...tuning, background: background.inputs },
   });
   page.explainMs = performance.now() - started;
-  const items = rows.map((row) => ({
+  // Every recording split into what the model used and what it ignored, each part classified again.
+  const heard = listenToRows(current, rows, output, listening);
+  shownListening = heard;
+  const items = rows.map((row, i) => ({
     name: row.item.name,
     preset: row.item.recording === undefined ? undefined : (ui.preset.value as FeaturePresetName),
     shape: row.item.shape,
@@ -440,6 +503,7 @@ async function explain(
     warnings: row.item.warnings,
     axes: row.item.axes,
     frequencyBands: itemFrequencyBands(row),
+    ...audioFacts(heard[i]),
   }));
   const ran = new Set(rows.flatMap((row) => row.engine.split('+')));
   const engine = ['onnx', 'tfjs', ...ran].filter((e, i, all) => ran.has(e) && all.indexOf(e) === i).join('+');
@@ -451,10 +515,19 @@ async function explain(
     target,
     seed,
     tuning,
+    ...(background === undefined ? {} : { background: background.names }),
+    listening,
     engineChoice,
     engine,
     items,
   };
+}
+
+/** The listening facts of one item for the record (plain JSON; the samples stay in `shownListening`). */
+function audioFacts(heard: ReturnType<typeof listenToRows>[number]): Pick<ExplainedInput, 'audio' | 'audioNote'> {
+  if (heard === undefined) return {};
+  if ('note' in heard) return { audioNote: heard.note };
+  return { audio: { ...heard.audio, playbackGain: heard.playbackGain } };
 }
 
 function formatProbability(p: number): string {
@@ -564,6 +637,8 @@ async function showRecord(current: ExplainableModel, record: ExplainRecord): Pro
     }
     body.append(chart);
     section.append(h2, meta, warnings, body);
+    const heard = shownListening[i];
+    if (heard !== undefined) section.append(listeningSection(heard));
     sections.push(section);
   }
   ui.output.replaceChildren(...sections);
@@ -609,6 +684,7 @@ async function onExplain(event: SubmitEvent): Promise<void> {
         `The seed must be a non-negative integer but got '${ui.seed.value}'.`,
       );
     const inputs = await readSelectedInput(current);
+    const background = await readSelectedBackground(current, method);
     const output = Number(ui.head.value || 0);
     const target = ui.target.value === 'top' ? null : Number(ui.target.value);
     const engineChoice = ui.engine.value as EngineChoice;
@@ -624,6 +700,8 @@ async function onExplain(event: SubmitEvent): Promise<void> {
       seed,
       engineChoice,
       methodControlValues(ui.methodOptions, method),
+      background,
+      optionControlValues(ui.audioOptions, LISTENING_OPTIONS),
     );
     await showRecord(current, record);
     showEngineNotice(current, record);
@@ -650,6 +728,9 @@ async function start(): Promise<void> {
   fillStaticMenus();
   ui.form.addEventListener('submit', (event) => void onExplain(event));
   ui.method.addEventListener('change', showMethodHint);
+  ui.backgroundFiles.addEventListener('change', fillMethods);
+  showOptionControls(ui.audioOptions, LISTENING_OPTIONS);
+  ui.listeningHint.textContent = LISTENING_HINT;
   ui.head.addEventListener('change', fillTargets);
   ui.modelSource.addEventListener('change', () => void onModelSource());
   ui.modelFiles.addEventListener('change', () => void onModelFiles());

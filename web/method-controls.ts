@@ -1,4 +1,7 @@
-/** The method's option controls of the page, generated from the registry's option specs (one per option, same defaults as the CLI). */
+/**
+ * The page's option controls, generated from the library's option specs (one per option, same defaults as the CLI): the
+ * chosen method's options, and the listening options (`AUDIO_OPTIONS`).
+ */
 import {
   WingbeatsError,
   attributionMethods,
@@ -23,6 +26,18 @@ export function controlId(name: string): string {
   return `option-${name}`;
 }
 
+/**
+ * A spec's help as a control's label: without the list of methods it applies to, the command-line flag of listening
+ * (`--audio`) named in the page's words, capitalised.
+ * @example optionLabel(AUDIO_OPTIONS[2]) // "Share of the most relevant positions that listening counts as used"
+ */
+export function optionLabel(spec: OptionSpec): string {
+  return spec.help
+    .replace(/^[a-z-]+(, [a-z-]+)*: /, '')
+    .replace(/--audio\b/g, 'listening')
+    .replace(/^./, (c) => c.toUpperCase());
+}
+
 function control(spec: OptionSpec): HTMLElement[] {
   const [label, field] = labelledField(spec);
   field.dataset.option = spec.name;
@@ -32,7 +47,7 @@ function control(spec: OptionSpec): HTMLElement[] {
 function labelledField(spec: OptionSpec): [HTMLLabelElement, HTMLInputElement | HTMLSelectElement] {
   const label = document.createElement('label');
   label.htmlFor = controlId(spec.name);
-  label.textContent = spec.help.replace(/^[a-z-]+(, [a-z-]+)*: /, '').replace(/^./, (c) => c.toUpperCase());
+  label.textContent = optionLabel(spec);
   if (spec.type === 'choice') {
     const select = document.createElement('select');
     select.id = controlId(spec.name);
@@ -60,16 +75,16 @@ function labelledField(spec: OptionSpec): [HTMLLabelElement, HTMLInputElement | 
   return [label, input];
 }
 
-/** Fills `container` with the controls of `method`'s options (empty for methods without options). */
-export function showMethodControls(container: HTMLElement, method: AttributionMethodName): void {
-  container.replaceChildren(...attributionMethods[method].options.filter(offered).flatMap(control));
+/** Fills `container` with one control per offered spec (hidden when there is none). */
+export function showOptionControls(container: HTMLElement, specs: readonly OptionSpec[]): void {
+  container.replaceChildren(...specs.filter(offered).flatMap(control));
   container.hidden = container.childElementCount === 0;
 }
 
-/** The option values of `method` read from its controls, checked against the specs. */
-export function methodControlValues(container: HTMLElement, method: AttributionMethodName): Record<string, unknown> {
+/** The values of the offered `specs` read from their controls in `container`, checked against the specs. */
+export function optionControlValues(container: HTMLElement, specs: readonly OptionSpec[]): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const spec of (attributionMethods[method].options as readonly OptionSpec[]).filter(offered)) {
+  for (const spec of specs.filter(offered)) {
     const element = container.querySelector<HTMLInputElement | HTMLSelectElement>(`#${controlId(spec.name)}`);
     if (element === null) throw new WingbeatsError('INVALID_ARGUMENT', `The control of '${spec.name}' is missing.`);
     if (spec.type === 'boolean') values[spec.name] = (element as HTMLInputElement).checked;
@@ -77,4 +92,24 @@ export function methodControlValues(container: HTMLElement, method: AttributionM
     else values[spec.name] = parseOptionText(spec, element.value.trim(), `'${spec.name}'`);
   }
   return values;
+}
+
+/** Fills `container` with the controls of `method`'s options (empty for methods without options). */
+export function showMethodControls(container: HTMLElement, method: AttributionMethodName): void {
+  showOptionControls(container, attributionMethods[method].options);
+}
+
+/** The option values of `method` read from its controls, checked against the specs. */
+export function methodControlValues(container: HTMLElement, method: AttributionMethodName): Record<string, unknown> {
+  return optionControlValues(container, attributionMethods[method].options);
+}
+
+/**
+ * Whether `method` needs a file the user gives and that has no default (the SHAP methods' background set): the page
+ * offers such a method only once that file is picked.
+ */
+export function needsFile(method: AttributionMethodName): boolean {
+  return (attributionMethods[method].options as readonly OptionSpec[]).some(
+    (o) => o.type === 'file' && o.default === undefined,
+  );
 }

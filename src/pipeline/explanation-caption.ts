@@ -26,10 +26,16 @@ export function explanationCaptionText(method: AttributionMethodName, facts: Cap
     ? 'Colours: the signed attribution on a diverging scale (red for the class, blue against it, white 0).'
     : 'Relevance 0–1 is normalised per example (its largest value is 1): it ranks positions within this input, not across inputs.';
   const relative = facts.relativeGap;
+  // The SHAP methods with baselines from the data take theirs from the background set, never zeros.
+  const fromBackground = (attributionMethods[method].options as readonly { name: string }[]).some(
+    (o) => o.name === 'background',
+  );
   const gap =
     facts.delta === undefined
       ? ''
-      : ` Baseline: zeros (${isSpectrumShape(facts.shape) ? '0 dB for a spectrum: louder than any recording' : 'mid-grey for a spectrogram image: |level| 127.5 dB'}; the data set's mean, from a stats file given as --baseline on the command line, is a more neutral reference). Completeness gap ${facts.delta.toExponential(1)}${relative === undefined ? '' : `, ${(100 * relative).toPrecision(2)} % of |f(x) − f(baseline)|`}.`;
+      : fromBackground
+        ? ` Baselines: the inputs of the background set (f(baseline): the mean score over them). Completeness gap ${facts.delta.toExponential(1)}${relative === undefined ? '' : `, ${(100 * relative).toPrecision(2)} % of |f(x) − f(baseline)|`}.`
+        : ` Baseline: zeros (${isSpectrumShape(facts.shape) ? '0 dB for a spectrum: louder than any recording' : 'mid-grey for a spectrogram image: |level| 127.5 dB'}; the data set's mean, from a stats file given as --baseline on the command line, is a more neutral reference). Completeness gap ${facts.delta.toExponential(1)}${relative === undefined ? '' : `, ${(100 * relative).toPrecision(2)} % of |f(x) − f(baseline)|`}.`;
   const bands = facts.bands ?? [];
   return `${title}: ${summary}. ${scale}${gap}${bands.length === 0 ? '' : ` Most relevant: ${formatFrequencyBands(bands)}.`}`;
 }

@@ -21,6 +21,7 @@ import {
 } from '../render/html-report.js';
 import { audioDataUrl } from '../render/audio-data-url.js';
 import { listenableAudio, type AudioJson, type AudioSettings } from './listenable-audio.js';
+import { audioPartCaption } from './listening-players.js';
 import { formatFrequencyBands } from '../summary/frequency-bands.js';
 import type { FeaturePresetName } from '../signal/presets.js';
 import { explainItems, type ExplainedItem, type JobSettings } from './explain-items.js';
@@ -39,15 +40,9 @@ function audioPlayers(
 ): { label: string; dataUrl: string }[] {
   // One gain for both players (the JSON's audio.gain), so their loudness compares.
   const gain = audio.gain.value;
-  const label = (kind: 'used' | 'ignored', part: AudioJson['used']): string =>
-    `${kind === 'used' ? 'What the model used' : 'What it ignored'}: classified as ${
-      part.predicted === null
-        ? 'nothing (silent)'
-        : `${part.predictedName ?? `class ${part.predicted}`} (p = ${(part.probability ?? 0).toFixed(3)})`
-    }`;
   return [
-    { label: label('used', audio.used), dataUrl: audioDataUrl(parts.used, parts.sampleRate, gain) },
-    { label: label('ignored', audio.ignored), dataUrl: audioDataUrl(parts.ignored, parts.sampleRate, gain) },
+    { label: audioPartCaption('used', audio.used), dataUrl: audioDataUrl(parts.used, parts.sampleRate, gain) },
+    { label: audioPartCaption('ignored', audio.ignored), dataUrl: audioDataUrl(parts.ignored, parts.sampleRate, gain) },
   ];
 }
 

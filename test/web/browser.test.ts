@@ -17,8 +17,15 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import * as tf from '@tensorflow/tfjs';
 import {
+  AUDIO_OPTIONS,
   attributionMethods,
+  audioPartCaption,
+  computeFeatures,
   decodeWav,
+  modelWindow,
+  nestArray,
+  relevanceMask,
+  splitRecording,
   disposeAttribution,
   featuresFromRecording,
   loadModel,
@@ -52,6 +59,10 @@ const RECORDING = 'Ae_aegypti_synthetic.wav';
 const SPECIES = 'Ae_aegypti';
 const METHODS: AttributionMethodName[] = ['saliency', 'integrated-gradients', 'grad-cam', 'lrp'];
 const SCREENSHOT = join(tmpdir(), 'wingbeats-xai-web.png');
+const SCREENSHOT_LISTENING = join(tmpdir(), 'wingbeats-xai-web-listening.png');
+const SCREENSHOT_SHAP = join(tmpdir(), 'wingbeats-xai-web-deeplift-shap.png');
+/** Three other demo recordings: the background set of the SHAP methods with baselines from the data. */
+const BACKGROUND = ['Ae_albopictus_synthetic.wav', 'An_gambiae_synthetic.wav', 'Cu_pipiens_synthetic.wav'];
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -307,6 +318,235 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
         }
       }
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      model.layersModel?.dispose();
+    }
+  });
+
+  test('listening: the recording and what the model used and ignored play at one gain, add up, and are classified as the library does', async () => {
+    await setupBackend({ warn: () => undefined });
+    const model = await loadDemoModelInNode();
+    const bytes = new Uint8Array(await readFile(join(ROOT, 'assets', 'demo-recordings', RECORDING)));
+    const recording = decodeWav(bytes, { name: RECORDING });
+    const features = featuresFromRecording(recording, 'potamitis-psd');
+    try {
+      // The mask's controls come from the library's option specs, with its defaults.
+      assert.equal(await page.inputValue('#option-audioMask'), AUDIO_OPTIONS[1].default);
+      assert.equal(Number(await page.inputValue('#option-audioShare')), AUDIO_OPTIONS[2].default);
+      assert.match((await page.textContent('#listening-hint')) ?? '', /^Split each recording into what the model used/);
+      await page.selectOption('#model-source', 'demo');
+      await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
+      await page.selectOption('#method', 'saliency');
+      const runs = await page.evaluate(() => window.__wingbeats.runs);
+      await page.click('#explain');
+      await page.waitForFunction(
+        (n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error',
+        runs,
+        { timeout: 20_000 },
+      );
+      const record = (await page.evaluate(() => window.__wingbeats.last)) as ExplainRecord;
+      assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+      assert.deepEqual(record.listening, { audioMask: 'hard', audioShare: 0.2 });
+      const item = record.items[0];
+      const audio = item.audio;
+      assert.ok(audio !== undefined, 'the record carries the audio entry');
+
+      // Three players with the report's captions (one function for both).
+      assert.equal(await page.locator('#output .listening audio').count(), 3);
+      const captions = await page.$$eval('#output .listening .part-caption', (c) => c.map((e) => e.textContent));
+      assert.deepEqual(captions, [
+        'The recording',
+        audioPartCaption('used', audio.used),
+        audioPartCaption('ignored', audio.ignored),
+      ]);
+
+      // The players' sources, decoded by Chromium at the recording's rate: its length, one gain for all three, and
+      // used + ignored = the recording.
+      const decoded = await page.evaluate(async () => {
+        const out: { part: string; sampleRate: number; samples: number[] }[] = [];
+        for (const element of Array.from(document.querySelectorAll<HTMLElement>('#output .listening .part'))) {
+          const player = element.querySelector('audio') as HTMLAudioElement;
+          const bytes = await (await fetch(player.src)).arrayBuffer();
+          // Decoded in a context at the rate the file states (decodeAudioData resamples to its context's rate).
+          const context = new OfflineAudioContext(1, 1, new DataView(bytes).getUint32(24, true));
+          const buffer = await context.decodeAudioData(bytes);
+          out.push({
+            part: element.dataset.part ?? '',
+            sampleRate: buffer.sampleRate,
+            samples: Array.from(buffer.getChannelData(0)),
+          });
+        }
+        return out;
+      });
+      assert.deepEqual(
+        decoded.map((d) => [d.part, d.sampleRate, d.samples.length]),
+        ['original', 'used', 'ignored'].map((part) => [part, recording.sampleRate, recording.samples.length]),
+      );
+      const [original, used, ignored] = decoded.map((d) => d.samples);
+      const gain = audio.playbackGain;
+      assert.ok(
+        relativeMaxDiff(
+          original,
+          Array.from(recording.samples, (v) => v * gain),
+        ) <= 1e-6,
+        'original × gain',
+      );
+      assert.ok(
+        relativeMaxDiff(
+          used.map((u, t) => u + ignored[t]),
+          original,
+        ) <= 1e-6,
+        'used + ignored = original',
+      );
+      const loudest = Math.max(...[original, used, ignored].map((x) => Math.max(...x.map(Math.abs))));
+      assert.ok(Math.abs(loudest - 0.9) <= 1e-6, `the loudest of the three peaks at 0.9 (got ${loudest})`);
+
+      // The downloads are the CLI's files: the library's split of this recording by the page's heatmap, float32, at the
+      // common gain.
+      assert.equal(audio.playbackGain, audio.gain.value);
+      const files: Record<string, Float32Array> = {};
+      for (const part of ['used', 'ignored']) {
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.click(`#output .listening .wav-links a[data-part="${part}"]`),
+        ]);
+        assert.equal(download.suggestedFilename(), `${RECORDING}.${part}.wav`, "the CLI's file name");
+        const wav = decodeWav(new Uint8Array(await readFile((await download.path()) as string)), { name: part });
+        assert.equal(wav.sampleRate, recording.sampleRate);
+        // The files hold part × the common gain (the JSON's audio.gain); back at the recording's level here.
+        files[part] = Float32Array.from(wav.samples, (v) => v / audio.gain.value);
+      }
+      const split = splitRecording(
+        recording.samples,
+        recording.sampleRate,
+        relevanceMask(item.heatmap, { mapping: 'hard', share: 0.2 }),
+        features.settings,
+        features.start,
+      );
+      assert.ok(relativeMaxDiff(files.used, split.used) <= 1e-6, 'used part as the library splits it');
+      assert.ok(relativeMaxDiff(files.ignored, split.ignored) <= 1e-6, 'ignored part as the library splits it');
+      const sum = Array.from(files.used, (u, t) => u + files.ignored[t]);
+      assert.ok(relativeMaxDiff(sum, recording.samples) <= 1e-6, 'the downloaded parts add up to the recording');
+
+      // Re-classification: the model in Node on the downloaded WAV files gives the page's classes and probabilities.
+      for (const part of ['used', 'ignored'] as const) {
+        const window = modelWindow(
+          files[part],
+          recording.sampleRate,
+          features.start,
+          features.settings.windowLength,
+          features.settings.sampleRate,
+        );
+        const input = computeFeatures(window, features.settings);
+        const p = tf.tidy(() =>
+          Array.from(
+            model
+              .run(tf.tensor(input.data, [1, ...input.shape]), { outputIndex: record.output, scores: 'probabilities' })
+              .dataSync(),
+          ),
+        );
+        const best = p.indexOf(Math.max(...p));
+        assert.equal(audio[part].predicted, best, `${part}: predicted class`);
+        assert.ok(Math.abs((audio[part].probability ?? -1) - p[best]) <= 1e-5, `${part}: probability`);
+      }
+      // Chromium's players load them too (32-bit float WAV): the recording's duration.
+      await page.waitForFunction(
+        () => Array.from(document.querySelectorAll('audio')).every((a) => a.readyState >= 1),
+        undefined,
+        { timeout: 10_000 },
+      );
+      const durations = await page.$$eval('#output .listening audio', (a) =>
+        a.map((e) => (e as HTMLAudioElement).duration),
+      );
+      for (const d of durations)
+        assert.ok(Math.abs(d - recording.samples.length / recording.sampleRate) < 1e-3, `${d} s`);
+      await page.screenshot({ path: SCREENSHOT_LISTENING, fullPage: true });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      model.layersModel?.dispose();
+    }
+  });
+
+  test('gradient SHAP and DeepLIFT SHAP: offered once a background set is picked, the same numbers as the library', async (t) => {
+    const methods = (): Promise<string[]> =>
+      page.$$eval('#method option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    await page.selectOption('#model-source', 'demo');
+    await page.selectOption('#input-source', `demo/recordings/${RECORDING}`);
+    assert.ok(!(await methods()).includes('gradient-shap'), 'hidden without a background set');
+    assert.match(
+      (await page.textContent('#background-hint')) ?? '',
+      new RegExp(
+        `^${attributionMethods['gradient-shap'].title} and ${attributionMethods['deeplift-shap'].title} need a background set`,
+      ),
+    );
+    await page.setInputFiles(
+      '#background-files',
+      BACKGROUND.map((name) => join(ROOT, 'assets', 'demo-recordings', name)),
+    );
+    assert.ok((await methods()).includes('gradient-shap') && (await methods()).includes('deeplift-shap'));
+    assert.match((await page.textContent('#background-hint')) ?? '', /^Background set: 3 files/);
+
+    await setupBackend({ warn: () => undefined });
+    const model = await loadDemoModelInNode();
+    const features = featuresFromRecording(
+      decodeWav(new Uint8Array(await readFile(join(ROOT, 'assets', 'demo-recordings', RECORDING))), {
+        name: RECORDING,
+      }),
+      'potamitis-psd',
+    );
+    const background = await Promise.all(
+      BACKGROUND.map(async (name) => {
+        const f = featuresFromRecording(
+          decodeWav(new Uint8Array(await readFile(join(ROOT, 'assets', 'demo-recordings', name))), { name }),
+          'potamitis-psd',
+        );
+        return nestArray(f.data, f.shape);
+      }),
+    );
+    try {
+      for (const method of ['gradient-shap', 'deeplift-shap'] as const) {
+        await page.selectOption('#method', method);
+        await page.fill('#seed', '3');
+        const runs = await page.evaluate(() => window.__wingbeats.runs);
+        await page.click('#explain');
+        await page.waitForFunction(
+          (n) => window.__wingbeats.runs === n + 1 || window.__wingbeats.state === 'error',
+          runs,
+          { timeout: 20_000 },
+        );
+        assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
+        const record = (await page.evaluate(() => window.__wingbeats.last)) as ExplainRecord;
+        assert.equal(record.method, method);
+        assert.deepEqual(record.background, BACKGROUND);
+        const x = tf.tensor(features.data, [1, ...features.shape]);
+        const result = await attributionMethods[method].run(model, x, {
+          ...record.tuning,
+          background,
+          output: record.output,
+          target: record.target ?? undefined,
+          seed: record.seed,
+        });
+        try {
+          assert.equal(record.seed, 3);
+          assert.deepEqual(result.targets, [record.items[0].target]);
+          const diff = relativeMaxDiff(record.items[0].attributions, await result.attributions.data());
+          t.diagnostic(
+            `${method} (${record.engine}): browser vs Node, max |diff| / max |value| = ${diff.toExponential(2)}`,
+          );
+          assert.ok(diff <= 1e-5, `${method}: browser and Node attributions differ by ${diff.toExponential(2)}`);
+          assert.ok(Math.abs((record.items[0].delta ?? 0) - (result.delta?.[0] ?? 0)) <= 1e-4);
+        } finally {
+          disposeAttribution(result);
+          x.dispose();
+        }
+      }
+      await page.screenshot({ path: SCREENSHOT_SHAP, fullPage: true });
+      // Without the background set the methods go again and the menu falls back to the default method.
+      await page.setInputFiles('#background-files', []);
+      assert.ok(!(await methods()).includes('deeplift-shap'));
+      assert.equal(await page.inputValue('#method'), 'saliency');
+      await page.fill('#seed', '0');
       assert.deepEqual(pageErrors, []);
     } finally {
       model.layersModel?.dispose();
@@ -679,6 +919,7 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
       assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
       const record = (await page.evaluate(() => window.__wingbeats.last)) as ExplainRecord;
       assert.equal(record.engine, 'tfjs');
+      assert.equal(await page.locator('#output .listening').count(), 0, 'a .json input has nothing to listen to');
       assert.equal(await page.isVisible('#engine-notice'), true);
       const notice = (await page.textContent('#engine-notice')) ?? '';
       assert.match(notice, new RegExp(`\\(${unlowered[0]}\\) cannot be compiled to ONNX.*; using TensorFlow\\.js\\.$`));

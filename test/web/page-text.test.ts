@@ -22,6 +22,42 @@ test('pageMessage keeps every space before a dot and turns CLI hints into page c
   assert.equal(pageMessage('Resampled (CLI: --channel). See .wav notes.'), 'Resampled. See .wav notes.');
 });
 
+test("pageMessage: the background set, the preset menu and listening in the page's words", async () => {
+  const tf = await import('@tensorflow/tfjs');
+  const { backgroundBatch } = await import('../../src/attribution/background.js');
+  const { ExplainableModel } = await import('../../src/index.js');
+  const net = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
+  const model = ExplainableModel.from(net);
+  try {
+    const error = (() => {
+      try {
+        backgroundBatch('gradientShap', model, undefined);
+      } catch (caught) {
+        return (caught as Error).message;
+      }
+      return '';
+    })();
+    assert.equal(
+      pageMessage(error),
+      "Argument 'background' passed to 'gradientShap' must be a set of reference inputs (e.g. recordings of the data set; on this page: pick them under 'Background set') but got nothing.",
+    );
+  } finally {
+    net.dispose();
+  }
+  assert.equal(
+    pageMessage("Preset 'a' gives inputs of shape [129,1] but the model takes [64,1]; choose another --preset."),
+    "Preset 'a' gives inputs of shape [129,1] but the model takes [64,1]; choose another 'Feature preset'.",
+  );
+  assert.equal(
+    pageMessage('Listening to what the model used (--audio) needs a PSD or spectrogram-image recipe.'),
+    'Listening to what the model used needs a PSD or spectrogram-image recipe.',
+  );
+  assert.equal(
+    pageMessage("Option '--audio' needs .wav inputs explained with a feature preset, but 'x' is not one."),
+    "Listening needs .wav inputs explained with a feature preset, but 'x' is not one.",
+  );
+});
+
 test('a JSON file picked as the model is reported as not a model.json, not as a bad labels file', async () => {
   await assert.rejects(
     loadPickedModel([{ name: 'notes.json', bytes: bytes('{"a": 1}') }]),
@@ -39,4 +75,20 @@ test('captions come from one function: a spectrogram baseline is mid-grey, a spe
   assert.match(image, /Baseline: zeros \(mid-grey for a spectrogram image: \|level\| 127\.5 dB;/);
   assert.doesNotMatch(image, /0 dB for a spectrum/);
   assert.doesNotMatch(explanationCaptionText('saliency', { shape: [129, 1] }), /Baseline/);
+  // The SHAP methods with baselines from the data: the background set, not zeros.
+  const shap = explanationCaptionText('deeplift-shap', { shape: [129, 1], delta: 1e-6, relativeGap: 1e-7 });
+  assert.match(shap, /Baselines: the inputs of the background set \(f\(baseline\): the mean score over them\)\./);
+  assert.doesNotMatch(shap, /zeros/);
+});
+
+test('the players: the report captions of each part', async () => {
+  const { audioPartCaption } = await import('../../src/index.js');
+  assert.equal(
+    audioPartCaption('used', { file: 'a.used.wav', predicted: 2, predictedName: 'Ae_aegypti', probability: 0.91 }),
+    'What the model used: classified as Ae_aegypti (p = 0.910)',
+  );
+  assert.equal(
+    audioPartCaption('ignored', { file: 'a.ignored.wav', predicted: null, probability: null }),
+    'What it ignored: classified as nothing (silent)',
+  );
 });
