@@ -16,6 +16,7 @@ import { POOLING_LOWERERS } from './layers/pooling.js';
 import { LAYER_NORMALIZATION_LOWERERS } from './layers/layer-normalization.js';
 import { DEPTHWISE_LOWERERS } from './layers/depthwise.js';
 import { RESAMPLING_LOWERERS } from './layers/resampling.js';
+import { ATTENTION_LOWERERS } from './layers/attention.js';
 
 const lowerers = new Map<string, LayerLowerer>([
   ...CORE_LOWERERS,
@@ -29,6 +30,7 @@ const lowerers = new Map<string, LayerLowerer>([
   ...DEPTHWISE_LOWERERS,
   ...RESAMPLING_LOWERERS,
   ...LAYER_NORMALIZATION_LOWERERS,
+  ...ATTENTION_LOWERERS,
 ]);
 
 /**

@@ -12,6 +12,7 @@ import { STRUCTURAL_GRADIENTS } from './gradients/structural.js';
 import { ACTIVATION_GRADIENTS } from './gradients/activations.js';
 import { POOLING_GRADIENTS } from './gradients/pooling.js';
 import { CONVOLUTION_GRADIENTS, groupedConvGradient } from './gradients/convolution.js';
+import { MATMUL_GRADIENTS, computedMatMulGradient } from './gradients/matmul.js';
 
 const builders = new Map<string, GradientBuilder>([
   ...ELEMENTWISE_GRADIENTS,
@@ -20,8 +21,10 @@ const builders = new Map<string, GradientBuilder>([
   ...ACTIVATION_GRADIENTS,
   ...POOLING_GRADIENTS,
   ...CONVOLUTION_GRADIENTS,
+  ...MATMUL_GRADIENTS,
 ]);
 builders.set('Conv', groupedConvGradient(builders.get('Conv')!));
+builders.set('MatMul', computedMatMulGradient(builders.get('MatMul')!));
 
 /** Whether op type `opType` has a registered gradient. */
 export function hasOpGradient(opType: string): boolean {

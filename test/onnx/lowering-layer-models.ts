@@ -5,6 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KerasELU, KerasReLU } from '../../src/models/keras-activation-layers.js';
+import {
+  AdditiveAttention,
+  Attention,
+  MultiHeadAttention,
+  registerKerasAttentionLayers,
+} from '../../src/models/keras-attention-layers.js';
 import { mobileNetLike, seedWeights } from '../tiny-models.js';
 
 type Sym = tf.SymbolicTensor;
@@ -156,6 +162,46 @@ function resamplingNet(): tf.LayersModel {
   return model;
 }
 
+/**
+ * A small transformer block: [5, 4] → Dense(6) → MultiHeadAttention(2 heads, self) + residual → LayerNormalization →
+ * MultiHeadAttention(no bias, key ≠ value, output 5, dropout 0.2) → GlobalAveragePooling1D → Dense.
+ */
+function transformerNet(): tf.LayersModel {
+  registerKerasAttentionLayers();
+  const x = tf.input({ shape: [5, 4] });
+  const h = apply(tf.layers.dense({ units: 6 }), x);
+  const attended = apply(new MultiHeadAttention({ numHeads: 2, keyDim: 3 }), [h, h]);
+  const normed = apply(tf.layers.layerNormalization({}), apply(tf.layers.add(), [h, attended]));
+  const other = apply(
+    new MultiHeadAttention({ numHeads: 3, keyDim: 2, valueDim: 4, useBias: false, outputShape: 5, dropout: 0.2 }),
+    [normed, h, x],
+  );
+  const pooled = apply(tf.layers.globalAveragePooling1d(), other);
+  const model = tf.model({ inputs: x, outputs: apply(tf.layers.dense({ units: 3 }), pooled) });
+  seedWeights(model, 38);
+  return model;
+}
+
+/**
+ * Luong and Bahdanau attention: [6, 4] → Conv1D(tanh) → Attention(dot, scale) over [h, x, h], Attention(concat,
+ * scale, dropout 0.1) and AdditiveAttention over [h, h], concatenated → Flatten → Dense.
+ */
+function attentionNet(): tf.LayersModel {
+  registerKerasAttentionLayers();
+  const x = tf.input({ shape: [6, 4] });
+  const h = apply(tf.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh' }), x);
+  const dot = apply(new Attention({ useScale: true }), [h, x, h]);
+  const concat = apply(new Attention({ useScale: true, scoreMode: 'concat', dropout: 0.1 }), [h, h]);
+  const additive = apply(new AdditiveAttention({}), [h, h]);
+  const joined = apply(tf.layers.concatenate(), [dot, concat, additive]);
+  const model = tf.model({
+    inputs: x,
+    outputs: apply(tf.layers.dense({ units: 3 }), apply(tf.layers.flatten(), joined)),
+  });
+  seedWeights(model, 39);
+  return model;
+}
+
 /** The layer-family models by description. */
 export const LAYER_MODELS: [string, () => tf.LayersModel][] = [
   ['AveragePooling1D (valid, same), GlobalMaxPooling1D (both layouts)', pooling1dNet],
@@ -166,4 +212,6 @@ export const LAYER_MODELS: [string, () => tf.LayersModel][] = [
   ['DepthwiseConv2D (no bias, multiplier 3, strided) and SeparableConv2D (valid)', depthwiseNet],
   ['strided DepthwiseConv2D and SeparableConv2D (mobileNetLike)', mobileNetLike],
   ['ZeroPadding2D, UpSampling2D, Cropping2D, Conv2DTranspose (same, valid)', resamplingNet],
+  ['MultiHeadAttention (self, cross with key, no bias, output shape) and LayerNormalization', transformerNet],
+  ['Attention (dot, concat) and AdditiveAttention', attentionNet],
 ];
