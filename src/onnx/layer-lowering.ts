@@ -17,6 +17,7 @@ import { LAYER_NORMALIZATION_LOWERERS } from './layers/layer-normalization.js';
 import { DEPTHWISE_LOWERERS } from './layers/depthwise.js';
 import { RESAMPLING_LOWERERS } from './layers/resampling.js';
 import { ATTENTION_LOWERERS } from './layers/attention.js';
+import { TENSOR_OP_LOWERERS } from './layers/tensor-op.js';
 
 const lowerers = new Map<string, LayerLowerer>([
   ...CORE_LOWERERS,
@@ -31,6 +32,7 @@ const lowerers = new Map<string, LayerLowerer>([
   ...RESAMPLING_LOWERERS,
   ...LAYER_NORMALIZATION_LOWERERS,
   ...ATTENTION_LOWERERS,
+  ...TENSOR_OP_LOWERERS,
 ]);
 
 /**

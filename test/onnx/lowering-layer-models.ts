@@ -11,6 +11,7 @@ import {
   MultiHeadAttention,
   registerKerasAttentionLayers,
 } from '../../src/models/keras-attention-layers.js';
+import { TensorOpLayer, registerTensorOpLayer } from '../../src/models/tensor-op-layer.js';
 import { mobileNetLike, seedWeights } from '../tiny-models.js';
 
 type Sym = tf.SymbolicTensor;
@@ -202,6 +203,37 @@ function attentionNet(): tf.LayersModel {
   return model;
 }
 
+/** A TFOpLambda/SlicingOpLambda as the loader rewrites it. */
+function tensorOp(tensorOp: string, opKwargs: Record<string, unknown> = {}): tf.layers.Layer {
+  registerTensorOpLayer();
+  return new TensorOpLayer({ tensorOp, opKwargs: opKwargs as never });
+}
+
+/**
+ * Keras 2's tensor expressions: [6, 4] → x + Dense(x), · 0.5, − Dense(x), reshape [4, 6], transpose, concat with x,
+ * slices (a range with an ellipsis, an index), reduce mean (keepdims) and max → concatenated → Dense.
+ */
+function tensorOpNet(): tf.LayersModel {
+  const x = tf.input({ shape: [6, 4] });
+  const a = apply(tf.layers.dense({ units: 4, activation: 'tanh' }), x);
+  const sum = apply(tensorOp('add'), [x, a]);
+  const half = apply(tensorOp('multiply', { y: 0.5 }), sum);
+  const diff = apply(tensorOp('subtract'), [half, a]);
+  const reshaped = apply(tensorOp('reshape', { shape: [null, 4, 6] }), diff);
+  const back = apply(tensorOp('transpose', { perm: [0, 2, 1] }), reshaped);
+  const joined = apply(tensorOp('concat', { axis: -1 }), [back, x]); // [6, 8]
+  const all = { start: null, stop: null, step: null };
+  const window = apply(tensorOp('slice', { slice_spec: [all, { start: 1, stop: 5, step: null }, 'Ellipsis'] }), joined);
+  const row = apply(tensorOp('slice', { slice_spec: [all, 2] }), joined); // [8]
+  const mean = apply(tensorOp('mean', { axis: 1, keepdims: true }), window); // [1, 8]
+  const max = apply(tensorOp('max', { axis: [-1] }), window); // [4]
+  const flat = apply(tf.layers.flatten(), mean);
+  const features = apply(tf.layers.concatenate(), [flat, row, max]);
+  const model = tf.model({ inputs: x, outputs: apply(tf.layers.dense({ units: 3 }), features) });
+  seedWeights(model, 40);
+  return model;
+}
+
 /** The layer-family models by description. */
 export const LAYER_MODELS: [string, () => tf.LayersModel][] = [
   ['AveragePooling1D (valid, same), GlobalMaxPooling1D (both layouts)', pooling1dNet],
@@ -214,4 +246,5 @@ export const LAYER_MODELS: [string, () => tf.LayersModel][] = [
   ['ZeroPadding2D, UpSampling2D, Cropping2D, Conv2DTranspose (same, valid)', resamplingNet],
   ['MultiHeadAttention (self, cross with key, no bias, output shape) and LayerNormalization', transformerNet],
   ['Attention (dot, concat) and AdditiveAttention', attentionNet],
+  ['TFOpLambda/SlicingOpLambda tensor ops', tensorOpNet],
 ];
