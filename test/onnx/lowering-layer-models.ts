@@ -167,7 +167,7 @@ function resamplingNet(): tf.LayersModel {
  * A small transformer block: [5, 4] → Dense(6) → MultiHeadAttention(2 heads, self) + residual → LayerNormalization →
  * MultiHeadAttention(no bias, key ≠ value, output 5, dropout 0.2) → GlobalAveragePooling1D → Dense.
  */
-function transformerNet(): tf.LayersModel {
+export function transformerNet(): tf.LayersModel {
   registerKerasAttentionLayers();
   const x = tf.input({ shape: [5, 4] });
   const h = apply(tf.layers.dense({ units: 6 }), x);
@@ -187,7 +187,7 @@ function transformerNet(): tf.LayersModel {
  * Luong and Bahdanau attention: [6, 4] → Conv1D(tanh) → Attention(dot, scale) over [h, x, h], Attention(concat,
  * scale, dropout 0.1) and AdditiveAttention over [h, h], concatenated → Flatten → Dense.
  */
-function attentionNet(): tf.LayersModel {
+export function attentionNet(): tf.LayersModel {
   registerKerasAttentionLayers();
   const x = tf.input({ shape: [6, 4] });
   const h = apply(tf.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh' }), x);
