@@ -114,6 +114,23 @@ export function mobileNetLike(seed = 6): tf.LayersModel {
   return model;
 }
 
+/**
+ * A model the ONNX compiler does not lower (GaussianNoise has no lowering; the TensorFlow.js path runs it, as the
+ * identity at inference): input [6, 5, 2] → Conv2D(3, 3×3, same, relu) → GaussianNoise → GAP → Dense(3, softmax).
+ */
+export function unloweredNet(seed = 6): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [6, 5, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.gaussianNoise({ stddev: 0.1 }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  seedWeights(model, seed);
+  return model;
+}
+
 /** Input [6, 5, 2] → Conv2D(3, 3×3, same, relu) → MaxPool2D → Flatten → Dropout(0.4) → Dense(3, softmax). */
 export function conv2dDropoutNet(seed: number): tf.LayersModel {
   const model = tf.sequential({

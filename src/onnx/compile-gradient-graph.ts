@@ -91,7 +91,8 @@ function multiplyAdds(g: OnnxGraph): number {
       const kernel = g.constantData(node.inputs[1])!.dims;
       total += sizeOf(g.shapeOf(node.outputs[0])) * sizeOf(kernel.slice(1));
     } else if (node.opType === 'MatMul') {
-      total += sizeOf(g.shapeOf(node.outputs[0])) * g.constantData(node.inputs[1])!.dims[0];
+      const a = g.shapeOf(node.inputs[0]);
+      total += sizeOf(g.shapeOf(node.outputs[0])) * a[a.length - 1];
     }
   }
   return total;

@@ -11,6 +11,13 @@ import { MERGE_LOWERERS } from './layers/merge.js';
 import { NORMALIZATION_POOLING_LOWERERS } from './layers/normalization-pooling.js';
 import { RECURRENT_LOWERERS } from './layers/recurrent.js';
 import { WRAPPER_LOWERERS } from './layers/wrappers.js';
+import { ACTIVATION_LOWERERS } from './layers/activations.js';
+import { POOLING_LOWERERS } from './layers/pooling.js';
+import { LAYER_NORMALIZATION_LOWERERS } from './layers/layer-normalization.js';
+import { DEPTHWISE_LOWERERS } from './layers/depthwise.js';
+import { RESAMPLING_LOWERERS } from './layers/resampling.js';
+import { ATTENTION_LOWERERS } from './layers/attention.js';
+import { TENSOR_OP_LOWERERS } from './layers/tensor-op.js';
 
 const lowerers = new Map<string, LayerLowerer>([
   ...CORE_LOWERERS,
@@ -19,6 +26,13 @@ const lowerers = new Map<string, LayerLowerer>([
   ...MERGE_LOWERERS,
   ...WRAPPER_LOWERERS,
   ...RECURRENT_LOWERERS,
+  ...ACTIVATION_LOWERERS,
+  ...POOLING_LOWERERS,
+  ...DEPTHWISE_LOWERERS,
+  ...RESAMPLING_LOWERERS,
+  ...LAYER_NORMALIZATION_LOWERERS,
+  ...ATTENTION_LOWERERS,
+  ...TENSOR_OP_LOWERERS,
 ]);
 
 /**

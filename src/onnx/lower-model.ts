@@ -9,6 +9,7 @@ import { walkGraph } from '../execution/layer-walk.js';
 import type { OnnxGraph } from './onnx-graph.js';
 import { layerLowering } from './layer-lowering.js';
 import { LoweringContext, Value, layoutFree, unsupportedLayer } from './lowering-context.js';
+import { elementwiseActivation } from './layers/activations.js';
 
 /** A keep-mask input of a graph lowered with Monte-Carlo dropout: `[batch, ...shape]`, channels last. */
 export interface DropoutInput {
@@ -36,38 +37,6 @@ function activation(
   if (name === 'softmax' || name === undefined || name === null || name === 'linear')
     return elementwiseActivation(ctx, layer, name, x, keepSoftmax);
   return layoutFree(ctx, [x], ([v]) => elementwiseActivation(ctx, layer, name, v, keepSoftmax));
-}
-
-/** Activation `name` on `x` in whatever layout `x` is (only the softmax needs channels last). */
-function elementwiseActivation(
-  ctx: LoweringContext,
-  layer: tf.layers.Layer,
-  name: unknown,
-  x: Value,
-  keepSoftmax: boolean,
-): Value {
-  switch (name) {
-    case undefined:
-    case null:
-    case 'linear':
-      return x;
-    case 'relu':
-      return ctx.op('Relu', [x.name], {}, x.shape);
-    case 'softmax':
-      return keepSoftmax ? ctx.op('Softmax', [x.name], { axis: -1 }, x.shape) : x;
-    case 'sigmoid':
-      return ctx.op('Sigmoid', [x.name], {}, x.shape);
-    case 'tanh':
-      return ctx.op('Tanh', [x.name], {}, x.shape);
-    case 'relu6': {
-      const relu = ctx.op('Relu', [x.name], {}, x.shape);
-      return ctx.op('Clip', [relu.name, ctx.graph.scalar(0), ctx.graph.scalar(6)], {}, x.shape);
-    }
-    case 'swish':
-      return ctx.op('Mul', [x.name, ctx.op('Sigmoid', [x.name], {}, x.shape).name], {}, x.shape);
-    default:
-      throw unsupportedLayer(layer, `activation '${String(name)}' has no ONNX lowering`);
-  }
 }
 
 function context(state: PassState, keepSoftmax: boolean): LoweringContext {

@@ -9,12 +9,22 @@ import type { GradientBuilder } from './op-gradient.js';
 import { ELEMENTWISE_GRADIENTS, guidedReluGradient } from './gradients/elementwise.js';
 import { NEURAL_GRADIENTS } from './gradients/neural.js';
 import { STRUCTURAL_GRADIENTS } from './gradients/structural.js';
+import { ACTIVATION_GRADIENTS } from './gradients/activations.js';
+import { POOLING_GRADIENTS } from './gradients/pooling.js';
+import { CONVOLUTION_GRADIENTS, groupedConvGradient } from './gradients/convolution.js';
+import { MATMUL_GRADIENTS, computedMatMulGradient } from './gradients/matmul.js';
 
 const builders = new Map<string, GradientBuilder>([
   ...ELEMENTWISE_GRADIENTS,
   ...STRUCTURAL_GRADIENTS,
   ...NEURAL_GRADIENTS,
+  ...ACTIVATION_GRADIENTS,
+  ...POOLING_GRADIENTS,
+  ...CONVOLUTION_GRADIENTS,
+  ...MATMUL_GRADIENTS,
 ]);
+builders.set('Conv', groupedConvGradient(builders.get('Conv')!));
+builders.set('MatMul', computedMatMulGradient(builders.get('MatMul')!));
 
 /** Whether op type `opType` has a registered gradient. */
 export function hasOpGradient(opType: string): boolean {

@@ -368,7 +368,7 @@ describe('Keras attention layers against NumPy float64', () => {
 });
 
 describe('explain on the command line', () => {
-  test('the default engine (auto) falls back to TensorFlow.js in one line and explains the block', async () => {
+  test('the default engine (auto) explains the block on ONNX Runtime (attention lowers), with no fallback line', async () => {
     const model = join(dir, 'cli-block.h5');
     await writeKerasH5(model, h5Weights(), blockConfig());
     const input = join(dir, 'x.npy');
@@ -377,9 +377,9 @@ describe('explain on the command line', () => {
     const run = await runCli(['explain', '--model', model, '--input', input, '--method', 'saliency', '--out', out]);
     assert.equal(run.code, 0, run.stderr);
     const fallback = run.stderr.split('\n').filter((line) => /using TensorFlow\.js/.test(line));
-    assert.equal(fallback.length, 1, run.stderr);
+    assert.equal(fallback.length, 0, run.stderr);
     const json = JSON.parse(readFileSync(join(out, 'explain.json'), 'utf8')) as Json;
-    assert.match(JSON.stringify(json), /"engine":"tfjs"/);
+    assert.match(JSON.stringify(json), /"engine":"onnx"/);
   });
 });
 

@@ -33,7 +33,7 @@ import {
   conv1dNet,
   conv2dDropoutNet,
   conv2dNet,
-  mobileNetLike,
+  unloweredNet,
   overlappingPoolNet,
   randomBatch,
   seedWeights,
@@ -256,7 +256,7 @@ describe("backend: 'onnx'", () => {
 
   test('a model the compiler refuses keeps TensorFlow.js after ONE line', async () => {
     warnings.length = 0;
-    const model = ExplainableModel.from(mobileNetLike());
+    const model = ExplainableModel.from(unloweredNet());
     const x = randomBatch([2, ...(model.layersModel!.inputs[0].shape.slice(1) as number[])], 9);
     const expected = await numbers(() => saliency(model, x, { workers: 1, engine: 'tfjs' }));
     const got = await numbers(() => saliency(model, x, { workers: 1, backend: 'onnx' }));
@@ -301,7 +301,7 @@ describe("backend: 'onnx'", () => {
       /^WingbeatsError: Argument 'backend' passed to 'saliency' must be the same engine as 'engine' \('onnx'\), or no 'backend' \(it is the older name of 'engine'\) but got 'tfjs'\.$/,
     );
     assert.deepEqual(warnings, []);
-    const unlowered = ExplainableModel.from(mobileNetLike());
+    const unlowered = ExplainableModel.from(unloweredNet());
     const y = randomBatch([2, ...(unlowered.layersModel!.inputs[0].shape.slice(1) as number[])], 15);
     const result = await saliency(unlowered, y, { workers: 1 });
     assert.equal(result.engine, 'tfjs');

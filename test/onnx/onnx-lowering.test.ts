@@ -21,6 +21,7 @@ import { registerCausalConv1D } from '../../src/models/causal-conv1d.js';
 import { GRUResetAfter, registerGRUResetAfter } from '../../src/models/gru-reset-after.js';
 import { assertClose, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch, seedWeights, twoHeadNet } from '../tiny-models.js';
+import { LAYER_MODELS } from './lowering-layer-models.js';
 
 before(useWasm);
 before(() => {
@@ -227,6 +228,7 @@ const MODELS: [string, () => tf.LayersModel][] = [
   ['tiny Conv2D network (BatchNorm, ReLU, MaxPool2D, GAP2D, Softmax)', conv2dNet],
   ['tiny Conv1D network (MaxPool1D, Flatten, Dropout)', conv1dNet],
   ['two heads (head 0)', twoHeadNet],
+  ...LAYER_MODELS,
 ];
 
 /** The model's packed input size and a seeded batch of `rows` rows. */
@@ -320,11 +322,11 @@ describe('ONNX lowering and gradient registries', () => {
 
   test('a layer class without a lowering fails with one line naming the layer and its class', () => {
     const model = tf.sequential({
-      layers: [tf.layers.dense({ inputShape: [4], units: 3 }), tf.layers.layerNormalization({ name: 'norm' })],
+      layers: [tf.layers.dense({ inputShape: [4], units: 3 }), tf.layers.thresholdedReLU({ name: 'norm' })],
     });
     assert.throws(
       () => compileGradientGraph(model, { scores: 'logits' }),
-      /^WingbeatsError: Layer 'norm' \(LayerNormalization\) cannot be compiled to ONNX: no ONNX lowering for this layer class\.$/,
+      /^WingbeatsError: Layer 'norm' \(ThresholdedReLU\) cannot be compiled to ONNX: no ONNX lowering for this layer class\.$/,
     );
     model.dispose();
   });

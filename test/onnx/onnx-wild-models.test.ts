@@ -35,6 +35,7 @@ const NATIVE = [
   'wild/15_whale_call.keras',
   'wild2/02_hvl_bilstm.keras',
   'wild2/05_cat2people_rescaling.keras',
+  'wild2/08_allaudin_ecg_transformer.keras',
   'wild2/12_cdt406_emg_lstm.keras',
 ];
 

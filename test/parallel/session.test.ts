@@ -30,7 +30,7 @@ import { disposeAttribution } from '../../src/attribution/types.js';
 import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { useWasm, withoutLeaks } from '../helpers.js';
-import { conv1dNet, conv2dDropoutNet, mobileNetLike, randomBatch } from '../tiny-models.js';
+import { conv1dNet, conv2dDropoutNet, randomBatch, unloweredNet } from '../tiny-models.js';
 
 let closedRunners = 0;
 const originalClose = OnnxTaskRunner.prototype.close;
@@ -151,8 +151,8 @@ test("a call's engine and workers override the session's; each engine is resolve
   }
 });
 
-test('a model that does not lower (a depthwise convolution): one fallback line per session, through its warn', async () => {
-  const model = ExplainableModel.from(mobileNetLike());
+test('a model that does not lower (a GaussianNoise): one fallback line per session, through its warn', async () => {
+  const model = ExplainableModel.from(unloweredNet());
   const x = randomBatch([2, ...(model.layersModel!.inputs[0].shape.slice(1) as number[])], 25);
   const lines: string[] = [];
   const session = openSession(model, { workers: 1, warn: (line) => lines.push(line) });
