@@ -14,6 +14,7 @@ import {
   type ExplainableModel,
   type ExplainedItem,
   type MaskMapping,
+  type UnseenPart,
 } from '../src/index.js';
 import { bytesToDataUrl } from '../src/render/base64.js';
 import { pageMessage } from './page-message.js';
@@ -54,11 +55,12 @@ export function listenToRows(
 ): (Listening | { note: string } | undefined)[] {
   const mapping = options.audioMask as MaskMapping;
   const share = options.audioShare as number;
+  const unseen = options.audioUnseen as UnseenPart;
   return rows.map((row) => {
     const recording = row.item.recording;
     if (recording === undefined || row.parts !== undefined) return undefined;
     try {
-      const { audio, files, parts } = listenableAudio(model, [row], { mapping, share, outputIndex: output });
+      const { audio, files, parts } = listenableAudio(model, [row], { mapping, share, unseen, outputIndex: output });
       const samples = Float32Array.from(recording.samples);
       return {
         audio: audio[0],

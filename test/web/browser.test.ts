@@ -347,7 +347,7 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
       );
       const record = (await page.evaluate(() => window.__wingbeats.last)) as ExplainRecord;
       assert.equal(await page.evaluate(() => window.__wingbeats.error), null);
-      assert.deepEqual(record.listening, { audioMask: 'hard', audioShare: 0.2 });
+      assert.deepEqual(record.listening, { audioMask: 'hard', audioShare: 0.2, audioUnseen: 'ignored' });
       const item = record.items[0];
       const audio = item.audio;
       assert.ok(audio !== undefined, 'the record carries the audio entry');
