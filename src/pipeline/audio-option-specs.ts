@@ -1,0 +1,31 @@
+/** The `--audio` options as specs, free of TensorFlow.js (the command line builds its flags and help from them). */
+import type { OptionSpec } from '../util/option-spec.js';
+import { MASK_MAPPINGS } from '../signal/listenable.js';
+
+/** The `--audio` options of `explain` and `report`, as specs (flags, defaults, ranges, help). */
+export const AUDIO_OPTIONS = [
+  {
+    name: 'audio',
+    flag: '--audio',
+    type: 'boolean',
+    default: false,
+    help: "split each .wav input into what the model used and what it ignored, each classified again (explain: NAME.used.wav and NAME.ignored.wav in --out and JSON 'audio'; report: two players under every explanation)",
+  },
+  {
+    name: 'audioMask',
+    flag: '--audio-mask',
+    type: 'choice',
+    choices: MASK_MAPPINGS,
+    default: 'hard',
+    help: 'how relevance becomes the --audio mask: hard (1 on the top share, 0 elsewhere) or soft (the rest in proportion to its relevance)',
+  },
+  {
+    name: 'audioShare',
+    flag: '--audio-share',
+    type: 'number',
+    default: 0.2,
+    min: 0,
+    max: 1,
+    help: 'share of the most relevant positions that --audio counts as used',
+  },
+] as const satisfies readonly OptionSpec[];
