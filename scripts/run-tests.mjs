@@ -107,7 +107,9 @@ if (log !== undefined) {
   // One line per file (the form prettier keeps), sorted by path so that re-recording gives small diffs.
   const lines = Object.keys(table)
     .sort()
-    .map((file) => `    ${JSON.stringify(file)}: { "wallS": ${table[file].wallS}, "cpuS": ${table[file].cpuS} }`);
+    .map(
+      (file) => `    ${JSON.stringify(file)}: { "wallS": ${table[file].wallS}, "cpuS": ${table[file].cpuS ?? null} }`,
+    );
   writeFileSync(
     COST_TABLE,
     `{\n  "note": "wall and CPU seconds per test file, written by node scripts/run-tests.mjs --record-costs",\n  "files": {\n${lines.join(',\n')}\n  }\n}\n`,
