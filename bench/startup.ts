@@ -29,7 +29,7 @@ function nodeFloorMs(repeats: number): number {
   return processMs(['-e', ''], repeats);
 }
 
-/** Runs the start-up benchmark (about 30 process starts). */
+/** Runs the start-up benchmark (about 40 process starts). */
 export async function benchStartup(): Promise<Record<string, unknown>> {
   const repeats = 5;
   const rows: Record<string, number> = {
@@ -38,6 +38,8 @@ export async function benchStartup(): Promise<Record<string, unknown>> {
     'bin --help': processMs([bin, '--help'], repeats),
     'bin features --help': processMs([bin, 'features', '--help'], repeats),
     'bin explain --help': processMs([bin, 'explain', '--help'], repeats),
+    'bin report --help': processMs([bin, 'report', '--help'], repeats),
+    'bin dataset --help': processMs([bin, 'dataset', '--help'], repeats),
   };
   if (existsSync(built)) {
     rows['dist --version'] = processMs([built, '--version'], repeats);

@@ -1,12 +1,23 @@
 // Runs the test/**/*.test.ts files with Node's own test runner (tsx compiles TypeScript on the fly) and prints a short
 // summary: one line per file, failures in full (scripts/test-summary-reporter.mjs).
-// Usage: node scripts/run-tests.mjs [--quick] [--verbose] [filter...]
-//   filter     keeps files whose path contains one of the filters;
-//   --quick    only the fast files (QUICK below: no real models, no browser, no subprocess-heavy CLI runs; under a minute);
-//   --verbose  Node's own output, one line per test.
-import { readdirSync, statSync } from 'node:fs';
+// Files start longest first (by the wall time recorded in scripts/test-costs.json; a file not in the table counts as
+// DEFAULT_COST_S), so the long files, and those that mostly wait for subprocesses, overlap the many short ones
+// instead of ending the run alone.
+// Usage: node scripts/run-tests.mjs [--quick] [--verbose] [--record-costs] [filter...]
+//   filter          keeps files whose path contains one of the filters;
+//   --quick         only the fast files (QUICK below: no real models, no browser, no subprocess-heavy CLI runs; under a minute);
+//   --verbose       Node's own output, one line per test;
+//   --record-costs  measures every file's wall and CPU time (its subprocesses included), stores them in
+//                   scripts/test-costs.json and prints the CPU totals.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
+
+/** Where the measured cost of every test file is kept (`--record-costs` updates it). */
+const COST_TABLE = new URL('./test-costs.json', import.meta.url);
+/** The wall time (s) assumed for a file the table does not know yet (a new file): about a typical real-model file's. */
+const DEFAULT_COST_S = 10;
 
 /**
  * The edit-test loop's subset (`npm run test:quick`): library code on tiny models, signal code and the CLI's messages;
@@ -45,10 +56,25 @@ function collect(dir) {
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const verbose = args.includes('--verbose');
+const recordCosts = args.includes('--record-costs');
 const filters = args.filter((a) => !a.startsWith('--'));
+
+/** The cost table: test file → { wallS, cpuS } (empty when absent or unreadable). */
+function readCosts() {
+  try {
+    return existsSync(COST_TABLE) ? JSON.parse(readFileSync(COST_TABLE, 'utf8')).files : {};
+  } catch {
+    return {};
+  }
+}
+const costs = readCosts();
+const costOf = (file) => costs[file]?.wallS ?? DEFAULT_COST_S;
 const files = collect('test')
   .filter((f) => filters.length === 0 || filters.some((q) => f.includes(q)))
-  .filter((f) => !quick || QUICK.some((q) => f.includes(q)));
+  .filter((f) => !quick || QUICK.some((q) => f.includes(q)))
+  .map((f, index) => ({ f, index }))
+  .sort((a, b) => costOf(b.f) - costOf(a.f) || a.index - b.index)
+  .map(({ f }) => f);
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(', ')}`);
   process.exit(1);
@@ -60,9 +86,40 @@ const reporter = verbose
       '--test-reporter-destination=stdout',
     ];
 if (!verbose) console.log(`running ${files.length} test files${quick ? ' (quick subset)' : ''} ...`);
+const work = recordCosts ? mkdtempSync(join(tmpdir(), 'wingbeats-test-costs-')) : undefined;
+const log = work === undefined ? undefined : join(work, 'costs.jsonl');
+const hook = recordCosts ? ['--import', new URL('./record-test-cost.mjs', import.meta.url).href] : [];
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files],
-  { stdio: 'inherit' },
+  ['--import', 'tsx', ...hook, '--test', '--test-concurrency=2', ...reporter, ...files],
+  { stdio: 'inherit', env: log === undefined ? process.env : { ...process.env, WINGBEATS_TEST_COST_LOG: log } },
 );
+if (log !== undefined) {
+  const measured = existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line))
+    : [];
+  const table = readCosts();
+  for (const m of measured)
+    table[m.file] = { wallS: +(m.wallMs / 1000).toFixed(1), cpuS: +(m.cpuMs / 1000).toFixed(1) };
+  // One line per file (the form prettier keeps), sorted by path so that re-recording gives small diffs.
+  const lines = Object.keys(table)
+    .sort()
+    .map(
+      (file) => `    ${JSON.stringify(file)}: { "wallS": ${table[file].wallS}, "cpuS": ${table[file].cpuS ?? null} }`,
+    );
+  writeFileSync(
+    COST_TABLE,
+    `{\n  "note": "wall and CPU seconds per test file, written by node scripts/run-tests.mjs --record-costs",\n  "files": {\n${lines.join(',\n')}\n  }\n}\n`,
+  );
+  const cpu = measured.reduce((t, m) => t + m.cpuMs, 0) / 1000;
+  const longest = measured.reduce((t, m) => Math.max(t, m.wallMs), 0) / 1000;
+  console.error(
+    `test files: ${cpu.toFixed(0)} s of CPU over ${measured.length} files (longest file ${longest.toFixed(0)} s of wall time); ` +
+      `idle 2-core estimate max(CPU / 2, longest) = ${Math.max(cpu / 2, longest).toFixed(0)} s; costs in scripts/test-costs.json`,
+  );
+  rmSync(work, { recursive: true, force: true });
+}
 process.exit(result.status ?? 1);

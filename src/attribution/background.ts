@@ -5,13 +5,7 @@ import { toInputBatch } from '../execution/inputs.js';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { WingbeatsError } from '../util/errors.js';
 
-/** The `background` option as a spec: on the command line a folder of recordings, a `.npy` stack or a JSON list. */
-export const BACKGROUND_OPTION = {
-  name: 'background',
-  flag: '--background',
-  type: 'file',
-  help: 'gradient-shap, deeplift-shap: reference inputs from the data — a folder of recordings, a .npy stack or a .json list of inputs',
-} as const;
+export { BACKGROUND_OPTION } from './method-specs.js';
 
 /**
  * The background set as a float32 batch `[B, ...input shape]` (owned by the caller), checked like inputs.

@@ -53,11 +53,4 @@ export function baselineBatch(
   return b;
 }
 
-/** The `baseline` option of integrated gradients, occlusion, DeepLIFT and the group methods: one name, one default, one help text. */
-export const BASELINE_OPTION = {
-  name: 'baseline',
-  flag: '--baseline',
-  type: 'file',
-  default: 'zeros',
-  help: "integrated gradients, occlusion, deeplift, feature ablation and the Shapley methods: reference input (what a removed group becomes), 'zeros' (0 dB for a PSD: louder than any recording), a stats file from 'wingbeats-xai stats' (its mean), or a .json/.npy input (one, or one per input)",
-} as const;
+export { BASELINE_OPTION } from './method-specs.js';

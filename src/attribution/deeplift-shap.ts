@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import type { OptionSpec } from '../util/option-spec.js';
 import { runMethod } from './run-method.js';
 import { deeplift } from './deeplift.js';
-import { BACKGROUND_OPTION, backgroundBatch } from './background.js';
+import { backgroundBatch } from './background.js';
 import { disposeAttribution, type AttributionOptions, type AttributionResult } from './types.js';
 
 /** Options of {@link deepliftShap}. */
@@ -13,8 +12,7 @@ export interface DeepLiftShapOptions extends AttributionOptions {
   background?: InputLike;
 }
 
-/** The tuning options of DeepLIFT-SHAP. */
-export const DEEPLIFT_SHAP_OPTIONS = [BACKGROUND_OPTION] as const satisfies readonly OptionSpec[];
+export { DEEPLIFT_SHAP_OPTIONS } from './method-specs.js';
 
 /**
  * DeepLIFT-SHAP (Lundberg & Lee 2017; Captum's `DeepLiftShap`): DeepLIFT (rescale rule, see `deeplift`) of each

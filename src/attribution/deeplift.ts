@@ -3,12 +3,11 @@ import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
 import { safeGrad } from '../execution/safe-grad.js';
 import { chunks } from '../util/batching.js';
-import type { OptionSpec } from '../util/option-spec.js';
 import { deepliftRescale } from '../rules/deeplift-rescale.js';
 import { deepliftMaxPool } from '../rules/deeplift-max-pool.js';
 import { runMethod } from './run-method.js';
 import { targetMask } from './target-gradients.js';
-import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
+import { Baseline, baselineBatch } from './baseline.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
 /** Options of {@link deeplift}. */
@@ -17,8 +16,7 @@ export interface DeepLiftOptions extends AttributionOptions {
   baseline?: Baseline;
 }
 
-/** The tuning options of DeepLIFT, as specs. */
-export const DEEPLIFT_OPTIONS = [BASELINE_OPTION] as const satisfies readonly OptionSpec[];
+export { DEEPLIFT_OPTIONS } from './method-specs.js';
 
 /**
  * Multipliers of the target score w.r.t. the logits: the one-hot target for logits; for probabilities the softmax

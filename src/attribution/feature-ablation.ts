@@ -1,13 +1,9 @@
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { BASELINE_OPTION } from './baseline.js';
-import { GROUPS_OPTION } from './feature-groups.js';
 import { type GroupMethodOptions, exampleRows, runGroupMethod } from './group-method.js';
-import type { OptionSpec } from '../util/option-spec.js';
 import type { AttributionResult } from './types.js';
 
-/** The tuning options of feature ablation. */
-export const FEATURE_ABLATION_OPTIONS = [GROUPS_OPTION, BASELINE_OPTION] as const satisfies readonly OptionSpec[];
+export { FEATURE_ABLATION_OPTIONS } from './method-specs.js';
 
 /**
  * Feature ablation (Captum's `FeatureAblation` with a `feature_mask`): a group's attribution is f(x) − f(x with the

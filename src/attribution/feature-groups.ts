@@ -36,13 +36,7 @@ export interface ExampleGroups {
   f0Hz?: number;
 }
 
-/** The `groups` option as a spec (the command line also takes a path to a mask .json file). */
-export const GROUPS_OPTION = {
-  name: 'groups',
-  flag: '--groups',
-  type: 'string',
-  help: "feature-ablation, shapley, shapley-sampling, kernel-shap, lime: explain per group, 'bands:N' (frequency bands), 'time:N', 'tiles:FxT', 'harmonics[:TOL_HZ]' (f0, 2f0, ... of each recording), or a .json mask (a group index per position, or {\"mask\", \"names\"})",
-} as const;
+export { GROUPS_OPTION } from './method-specs.js';
 
 const SPEC_HELP = "'bands:N', 'time:N', 'tiles:FxT', 'harmonics', 'harmonics:TOL' or a mask";
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
-import type { OptionSpec } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { safeGrad } from '../execution/safe-grad.js';
@@ -19,15 +18,7 @@ export interface GradCamOptions extends AttributionOptions {
   layer?: string;
 }
 
-/** The tuning options of Grad-CAM, as specs. */
-export const GRAD_CAM_OPTIONS = [
-  {
-    name: 'layer',
-    flag: '--layer',
-    type: 'string',
-    help: 'grad-cam: name of the layer whose output is explained (default: the last convolution layer)',
-  },
-] as const satisfies readonly OptionSpec[];
+export { GRAD_CAM_OPTIONS } from './method-specs.js';
 
 const CONVOLUTION_CLASSES = ['Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'];
 

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { checkOption, type OptionSpec } from '../util/option-spec.js';
+import { checkOption } from '../util/option-spec.js';
 import { createRng } from '../util/rng.js';
 import { runRowTasks, jobSettings } from '../parallel/run-row-tasks.js';
 import { taskChunks } from '../parallel/task-chunks.js';
 import './integrated-gradients-task.js';
 import { runMethod } from './run-method.js';
 import { perturbedScores } from './perturbed-scores.js';
-import { BACKGROUND_OPTION, backgroundBatch } from './background.js';
+import { backgroundBatch } from './background.js';
 import { SMOOTH_GRAD_OPTIONS } from './smooth-grad.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
@@ -24,12 +24,7 @@ export interface GradientShapOptions extends AttributionOptions {
 
 const [NOISE_SAMPLES, NOISE_STDEV] = SMOOTH_GRAD_OPTIONS;
 
-/** The tuning options of GradientSHAP (SmoothGrad's noise options: one flag, one meaning). */
-export const GRADIENT_SHAP_OPTIONS = [
-  BACKGROUND_OPTION,
-  NOISE_SAMPLES,
-  NOISE_STDEV,
-] as const satisfies readonly OptionSpec[];
+export { GRADIENT_SHAP_OPTIONS } from './method-specs.js';
 
 /**
  * GradientSHAP, i.e. expected gradients (Erion et al. 2021; Lundberg & Lee 2017; Captum's `GradientShap`): for each

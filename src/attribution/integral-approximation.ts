@@ -1,15 +1,9 @@
 /** Quadrature rules for the path integral of integrated gradients, on [0, 1]. */
 import * as tf from '@tensorflow/tfjs';
+import { integrationMethods } from './method-specs.js';
 import { argumentError } from '../util/errors.js';
 
-/** Registry of integration rules (the CLI's `--integration` choices). */
-export const integrationMethods = [
-  'trapezoid',
-  'riemann-left',
-  'riemann-right',
-  'riemann-middle',
-  'gauss-legendre',
-] as const;
+export { integrationMethods } from './method-specs.js';
 
 /** An integration rule. `trapezoid` is the original module's default. */
 export type IntegrationMethod = (typeof integrationMethods)[number];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { INTEGRATED_GRADIENTS_OPTIONS } from './method-specs.js';
 import type { ModelInput } from '../execution/explainable-model.js';
-import { OptionSpec, checkOption } from '../util/option-spec.js';
+import { checkOption } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
 import { batchRows, rowsOf } from '../parallel/row-task.js';
 import { jobSettings, runRowTasks } from '../parallel/run-row-tasks.js';
@@ -8,9 +9,9 @@ import { taskChunks } from '../parallel/task-chunks.js';
 import './integrated-gradients-task.js';
 import { runMethod, type MethodContext } from './run-method.js';
 import { predictScores } from '../parallel/forward-task.js';
-import { IntegrationMethod, integrationMethods, integrationPoints } from './integral-approximation.js';
+import { IntegrationMethod, integrationPoints } from './integral-approximation.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
-import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
+import { Baseline, baselineBatch } from './baseline.js';
 
 export type { Baseline } from './baseline.js';
 
@@ -24,27 +25,7 @@ export interface IntegratedGradientsOptions extends AttributionOptions {
   integration?: IntegrationMethod;
 }
 
-/** The tuning options of integrated gradients, as specs (flags, defaults, ranges, help). */
-export const INTEGRATED_GRADIENTS_OPTIONS = [
-  {
-    name: 'steps',
-    flag: '--steps',
-    type: 'integer',
-    default: 50,
-    min: 1,
-    max: 100000,
-    help: 'integrated gradients: intervals of the path (Gauss-Legendre: nodes)',
-  },
-  {
-    name: 'integration',
-    flag: '--integration',
-    type: 'choice',
-    default: 'trapezoid',
-    choices: integrationMethods,
-    help: 'integrated gradients: quadrature rule of the path integral',
-  },
-  BASELINE_OPTION,
-] as const satisfies readonly OptionSpec[];
+export { INTEGRATED_GRADIENTS_OPTIONS } from './method-specs.js';
 
 const [STEPS, INTEGRATION] = INTEGRATED_GRADIENTS_OPTIONS;
 

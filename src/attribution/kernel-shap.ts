@@ -1,9 +1,8 @@
 import type { ModelInput } from '../execution/explainable-model.js';
+import { COALITIONS_OPTION } from './method-specs.js';
 import type { InputLike } from '../execution/inputs.js';
-import { checkOption, type OptionSpec } from '../util/option-spec.js';
+import { checkOption } from '../util/option-spec.js';
 import { createRng, type Rng } from '../util/rng.js';
-import { BASELINE_OPTION } from './baseline.js';
-import { GROUPS_OPTION } from './feature-groups.js';
 import { type GroupMethodOptions, exampleRows, runGroupMethod } from './group-method.js';
 import { constrainedLeastSquares } from './least-squares.js';
 import type { AttributionResult } from './types.js';
@@ -14,23 +13,9 @@ export interface KernelShapOptions extends GroupMethodOptions {
   coalitions?: number;
 }
 
-/** The number of sampled coalitions of KernelSHAP and LIME. */
-export const COALITIONS_OPTION = {
-  name: 'coalitions',
-  flag: '--coalitions',
-  type: 'integer',
-  default: 256,
-  min: 2,
-  max: 1000000,
-  help: 'kernel-shap, lime: sampled coalitions of groups (kernel-shap: at least 2^G − 2 takes every coalition: exact)',
-} as const;
+export { COALITIONS_OPTION } from './method-specs.js';
 
-/** The tuning options of KernelSHAP. */
-export const KERNEL_SHAP_OPTIONS = [
-  GROUPS_OPTION,
-  BASELINE_OPTION,
-  COALITIONS_OPTION,
-] as const satisfies readonly OptionSpec[];
+export { KERNEL_SHAP_OPTIONS } from './method-specs.js';
 
 /** Bootstrap resamples of the standard errors. */
 const BOOTSTRAP = 100;

@@ -1,9 +1,8 @@
 import type { ModelInput } from '../execution/explainable-model.js';
+import { KERNEL_WIDTH_OPTION, RIDGE_OPTION } from './method-specs.js';
 import type { InputLike } from '../execution/inputs.js';
-import { checkOption, type OptionSpec } from '../util/option-spec.js';
+import { checkOption } from '../util/option-spec.js';
 import { createRng } from '../util/rng.js';
-import { BASELINE_OPTION } from './baseline.js';
-import { GROUPS_OPTION } from './feature-groups.js';
 import { type GroupMethodOptions, exampleRows, runGroupMethod } from './group-method.js';
 import { COALITIONS_OPTION } from './kernel-shap.js';
 import { weightedRidge } from './least-squares.js';
@@ -19,34 +18,7 @@ export interface LimeOptions extends GroupMethodOptions {
   ridge?: number;
 }
 
-const KERNEL_WIDTH_OPTION = {
-  name: 'kernelWidth',
-  flag: '--kernel-width',
-  type: 'number',
-  default: 0.25,
-  min: 1e-6,
-  max: 1e6,
-  help: "lime: width σ of the similarity exp(−d²/σ²), d the cosine distance of a coalition to all groups present (LIME's text default)",
-} as const;
-
-const RIDGE_OPTION = {
-  name: 'ridge',
-  flag: '--ridge',
-  type: 'number',
-  default: 0.01,
-  min: 0,
-  max: 1e9,
-  help: "lime: ridge penalty on the surrogate's coefficients",
-} as const;
-
-/** The tuning options of LIME. */
-export const LIME_OPTIONS = [
-  GROUPS_OPTION,
-  BASELINE_OPTION,
-  COALITIONS_OPTION,
-  KERNEL_WIDTH_OPTION,
-  RIDGE_OPTION,
-] as const satisfies readonly OptionSpec[];
+export { LIME_OPTIONS } from './method-specs.js';
 
 /**
  * LIME (Ribeiro et al. 2016; Captum's `Lime` with a `feature_mask`): coalitions z of groups are drawn uniformly (each

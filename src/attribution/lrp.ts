@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import { LRP_OPTIONS } from './method-specs.js';
 import type { ModelInput } from '../execution/explainable-model.js';
 import { WingbeatsError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
 import { safeGrad } from '../execution/safe-grad.js';
 import { chunks } from '../util/batching.js';
-import { OptionSpec, checkOption } from '../util/option-spec.js';
-import { LRP_RULE_NAMES, LrpRuleName, checkLrpSupport, lrpComposite } from '../rules/lrp-composite.js';
+import { checkOption } from '../util/option-spec.js';
+import { LrpRuleName, checkLrpSupport, lrpComposite } from '../rules/lrp-composite.js';
 import { relevanceRatio } from '../rules/lrp-linear.js';
 import { runMethod } from './run-method.js';
 import { targetMask } from './target-gradients.js';
@@ -27,60 +28,7 @@ export interface LrpOptions extends AttributionOptions {
   foldBatchNorm?: boolean;
 }
 
-/** The tuning options of LRP, as specs. */
-export const LRP_OPTIONS = [
-  {
-    name: 'rule',
-    flag: '--rule',
-    type: 'choice',
-    default: 'epsilon',
-    choices: LRP_RULE_NAMES,
-    help: 'lrp: rule on convolution layers (dense, batch-norm and pooling layers take epsilon)',
-  },
-  {
-    name: 'epsilon',
-    flag: '--epsilon',
-    type: 'number',
-    default: 1e-6,
-    min: 0,
-    max: 1e6,
-    help: 'lrp: stabiliser epsilon of every rule (0: LRP-0)',
-  },
-  {
-    name: 'gamma',
-    flag: '--gamma',
-    type: 'number',
-    default: 0.25,
-    min: 0,
-    max: 1e6,
-    help: 'lrp: gamma of the gamma rule',
-  },
-  {
-    name: 'alpha',
-    flag: '--alpha',
-    type: 'number',
-    default: 2,
-    min: 0,
-    max: 1e6,
-    help: 'lrp: alpha of the alpha-beta rule',
-  },
-  {
-    name: 'beta',
-    flag: '--beta',
-    type: 'number',
-    default: 1,
-    min: 0,
-    max: 1e6,
-    help: 'lrp: beta of the alpha-beta rule',
-  },
-  {
-    name: 'foldBatchNorm',
-    flag: '--fold-batch-norm',
-    type: 'boolean',
-    default: false,
-    help: 'lrp: fold each batch norm into the convolution before it',
-  },
-] as const satisfies readonly OptionSpec[];
+export { LRP_OPTIONS } from './method-specs.js';
 
 const [RULE, EPSILON, GAMMA, ALPHA, BETA, FOLD] = LRP_OPTIONS;
 

@@ -4,8 +4,7 @@ import { argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
 import { runMethod } from './run-method.js';
 import { perturbedScores } from './perturbed-scores.js';
-import { BASELINE_OPTION, Baseline, baselineBatch } from './baseline.js';
-import type { OptionSpec } from '../util/option-spec.js';
+import { Baseline, baselineBatch } from './baseline.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
 /** Options of {@link occlusion}. */
@@ -18,27 +17,7 @@ export interface OcclusionOptions extends AttributionOptions {
   baseline?: Baseline;
 }
 
-/** The tuning options of occlusion, as specs (one window and stride for every axis on the command line; per axis in the library). */
-export const OCCLUSION_OPTIONS = [
-  {
-    name: 'window',
-    flag: '--window',
-    type: 'integer',
-    default: 8,
-    min: 1,
-    max: 100000,
-    help: 'occlusion: window length along every non-channel axis (cut to the input)',
-  },
-  {
-    name: 'stride',
-    flag: '--stride',
-    type: 'integer',
-    min: 1,
-    max: 100000,
-    help: 'occlusion: step between windows (default: half the window)',
-  },
-  BASELINE_OPTION,
-] as const satisfies readonly OptionSpec[];
+export { OCCLUSION_OPTIONS } from './method-specs.js';
 
 /** The non-channel (spatial) shape of a batch `[batch, ...axes, channels]`; rank-2 inputs `[batch, features]` have no channel axis. */
 export function spatialShape(shape: readonly number[]): number[] {

@@ -1,9 +1,8 @@
 import type { ModelInput } from '../execution/explainable-model.js';
+import { PERMUTATIONS_OPTION } from './method-specs.js';
 import type { InputLike } from '../execution/inputs.js';
-import { checkOption, type OptionSpec } from '../util/option-spec.js';
+import { checkOption } from '../util/option-spec.js';
 import { createRng, type Rng } from '../util/rng.js';
-import { BASELINE_OPTION } from './baseline.js';
-import { GROUPS_OPTION } from './feature-groups.js';
 import { type GroupMethodOptions, exampleRows, runGroupMethod } from './group-method.js';
 import type { AttributionResult } from './types.js';
 
@@ -13,23 +12,9 @@ export interface ShapleySamplingOptions extends GroupMethodOptions {
   permutations?: number;
 }
 
-/** The number of permutations of shapley-sampling. */
-export const PERMUTATIONS_OPTION = {
-  name: 'permutations',
-  flag: '--permutations',
-  type: 'integer',
-  default: 32,
-  min: 2,
-  max: 100000,
-  help: 'shapley-sampling: random permutations, in antithetic pairs (at least G! enumerates every permutation: exact)',
-} as const;
+export { PERMUTATIONS_OPTION } from './method-specs.js';
 
-/** The tuning options of Shapley value sampling. */
-export const SHAPLEY_SAMPLING_OPTIONS = [
-  GROUPS_OPTION,
-  BASELINE_OPTION,
-  PERMUTATIONS_OPTION,
-] as const satisfies readonly OptionSpec[];
+export { SHAPLEY_SAMPLING_OPTIONS } from './method-specs.js';
 
 function factorial(n: number): number {
   let f = 1;

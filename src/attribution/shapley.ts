@@ -1,17 +1,13 @@
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
 import { WingbeatsError } from '../util/errors.js';
-import { BASELINE_OPTION } from './baseline.js';
-import { GROUPS_OPTION } from './feature-groups.js';
 import { type GroupMethodOptions, exampleRows, runGroupMethod } from './group-method.js';
-import type { OptionSpec } from '../util/option-spec.js';
 import type { AttributionResult } from './types.js';
 
 /** The largest number of groups exact Shapley values enumerate (2^16 = 65 536 forward passes per example). */
 export const MAX_EXACT_SHAPLEY_GROUPS = 16;
 
-/** The tuning options of exact Shapley values. */
-export const SHAPLEY_OPTIONS = [GROUPS_OPTION, BASELINE_OPTION] as const satisfies readonly OptionSpec[];
+export { SHAPLEY_OPTIONS } from './method-specs.js';
 
 /** Shapley weights |S|!(G − |S| − 1)!/G! by coalition size |S| = 0..G−1. */
 export function shapleyWeights(groups: number): Float64Array {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { SMOOTH_GRAD_OPTIONS } from './method-specs.js';
 import type { ModelInput } from '../execution/explainable-model.js';
 import { argumentError } from '../util/errors.js';
-import { OptionSpec, checkOption } from '../util/option-spec.js';
+import { checkOption } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
 import { createRng } from '../util/rng.js';
 import { MethodContext, runMethod } from './run-method.js';
@@ -26,29 +27,7 @@ export interface SmoothGradOptions {
   seed?: number;
 }
 
-/** The tuning options of SmoothGrad, as specs (flags, defaults, ranges, help). */
-export const SMOOTH_GRAD_OPTIONS = [
-  {
-    name: 'noiseSamples',
-    flag: '--noise-samples',
-    type: 'integer',
-    default: 25,
-    min: 1,
-    max: 100000,
-    help: 'smoothgrad: noisy copies per example; gradient-shap: samples per example (a background input and a point on its path each)',
-    aliases: ['--smooth-samples'],
-  },
-  {
-    name: 'noiseStdev',
-    flag: '--noise-stdev',
-    type: 'number',
-    default: 0.15,
-    min: 0,
-    max: 10,
-    help: "smoothgrad, gradient-shap: noise standard deviation, as a fraction of each example's range",
-    defaultText: 'smoothgrad 0.15, gradient-shap 0 as in Captum',
-  },
-] as const satisfies readonly OptionSpec[];
+export { SMOOTH_GRAD_OPTIONS } from './method-specs.js';
 
 const [NOISE_SAMPLES, NOISE_STDEV] = SMOOTH_GRAD_OPTIONS;
 

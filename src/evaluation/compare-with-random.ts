@@ -4,7 +4,6 @@
  */
 import type { ModelInput } from '../execution/explainable-model.js';
 import { argumentError } from '../util/errors.js';
-import type { OptionSpec } from '../util/option-spec.js';
 import type { InputLike } from '../execution/inputs.js';
 import { withModelRequest } from '../session/model-request.js';
 import {
@@ -18,6 +17,8 @@ import { PixelFlippingOptions, PixelFlippingResult, flipPlan, flipResult, flipSe
 import { FlipPlan, flipRows } from './flip-rows.js';
 import { Spread, aopc, perturbationAuc, spread } from './curve-summaries.js';
 import type { StatisticsSource } from './replacement-statistics.js';
+
+export { EVALUATION_OPTIONS } from './evaluation-option-specs.js';
 
 /** Options of {@link compareWithRandom}: those of pixel flipping (except `heatmaps`/`order`) plus the methods to compare. */
 export interface CompareWithRandomOptions extends Omit<PixelFlippingOptions, 'heatmaps' | 'order'> {
@@ -85,38 +86,6 @@ export interface CompareWithRandomResult {
 }
 
 const FUNCTION = 'compareWithRandom';
-
-/** The evaluation's own options, as specs (flags, defaults, ranges, help). */
-export const EVALUATION_OPTIONS = [
-  {
-    name: 'randomSeeds',
-    flag: '--random-seeds',
-    type: 'integer',
-    default: 5,
-    min: 1,
-    max: 10000,
-    help: 'number of random flipping orders (seeds seed, seed+1, ...)',
-  },
-  {
-    name: 'fraction',
-    flag: '--fraction',
-    type: 'number',
-    default: 0.25,
-    min: 0,
-    max: 1,
-    help: 'fraction of all positions flipped in total',
-  },
-  {
-    name: 'flipStep',
-    flag: '--flip-step',
-    type: 'number',
-    default: 0.005,
-    min: 0,
-    max: 1,
-    help: 'fraction of all positions flipped per step (at least one position)',
-    aliases: ['--step'],
-  },
-] as const satisfies readonly OptionSpec[];
 
 function curveOf(method: string, result: PixelFlippingResult, example: number, seed?: number): ComparisonCurve {
   const c = result.curves[example];

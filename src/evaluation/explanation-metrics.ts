@@ -4,10 +4,11 @@
  * and the perturbation used). Targets are chosen once on the clean inputs and shared by every method and metric.
  */
 import type { ModelInput } from '../execution/explainable-model.js';
+import { checkMetricNames } from './metric-catalog.js';
+import type { ExplanationMetricName } from './metric-catalog.js';
 import type { InputLike } from '../execution/inputs.js';
 import { RequestOptions, withModelRequest } from '../session/model-request.js';
 import { argumentError } from '../util/errors.js';
-import type { OptionSpec } from '../util/option-spec.js';
 import { isAttributionMethodName, attributionMethodNames } from '../attribution/registry.js';
 import { CurveSummary, perturbationCurves, removalSetup } from './perturbation-curves.js';
 import { ROAD_FRACTIONS, roadCurves } from './road.js';
@@ -21,69 +22,15 @@ import { MethodRows, methodFunction, methodRows } from './method-attributions.js
 import type { StatisticsOption } from './replacement-statistics.js';
 import { positionLayout } from './flip-order.js';
 
+export { explanationMetrics, explanationMetricNames, METRIC_OPTIONS, checkMetricNames } from './metric-catalog.js';
+export type { ExplanationMetricName } from './metric-catalog.js';
+
 /** Signed relevance per position: the attributions summed over the channels of each position. */
 export function positionSums(attributions: Float32Array, channels: number): Float64Array {
   const out = new Float64Array(attributions.length / channels);
   for (let i = 0; i < attributions.length; i++) out[Math.floor(i / channels)] += attributions[i];
   return out;
 }
-
-/** Every metric, by its stable name, with the direction that is better. */
-export const explanationMetrics = {
-  deletion: { title: 'Deletion', better: 'lower', kind: 'curve' },
-  insertion: { title: 'Insertion', better: 'higher', kind: 'curve' },
-  road: { title: 'ROAD', better: 'lower', kind: 'curve' },
-  'faithfulness-correlation': { title: 'Faithfulness correlation', better: 'higher', kind: 'number' },
-  infidelity: { title: 'Infidelity', better: 'lower', kind: 'number' },
-  'sensitivity-max': { title: 'Max-sensitivity', better: 'lower', kind: 'number' },
-  sparseness: { title: 'Sparseness (Gini)', better: 'higher', kind: 'number' },
-  complexity: { title: 'Complexity (entropy)', better: 'lower', kind: 'number' },
-  'random-logit': { title: 'Random-logit similarity', better: 'lower', kind: 'number' },
-} as const;
-
-/** Name of a metric. */
-export type ExplanationMetricName = keyof typeof explanationMetrics;
-
-/** The metric names, in registry order. */
-export const explanationMetricNames = Object.keys(explanationMetrics) as ExplanationMetricName[];
-
-/** The metrics' own options, as specs (flags, defaults, ranges, help). */
-export const METRIC_OPTIONS = [
-  {
-    name: 'perturbations',
-    flag: '--perturbations',
-    type: 'integer',
-    default: 10,
-    min: 2,
-    max: 100000,
-    help: 'infidelity, sensitivity-max, faithfulness-correlation: perturbations (random subsets) per input',
-  },
-  {
-    name: 'normalize',
-    flag: '--normalize',
-    type: 'boolean',
-    default: false,
-    help: "infidelity: scale the attributions by the best β first (Captum's normalize)",
-  },
-  {
-    name: 'radius',
-    flag: '--radius',
-    type: 'number',
-    default: 0.02,
-    min: 0,
-    max: 1e6,
-    help: 'sensitivity-max: radius r of the uniform perturbation x + U(−r, r), in input units',
-  },
-  {
-    name: 'subsetFraction',
-    flag: '--subset-fraction',
-    type: 'number',
-    default: 0.1,
-    min: 0,
-    max: 1,
-    help: 'faithfulness-correlation: size of each random subset, as a fraction of all positions',
-  },
-] as const satisfies readonly OptionSpec[];
 
 /** A metric's value for one method and input: a number, or a curve summary (deletion, insertion, ROAD). */
 export type MetricValue = number | CurveSummary;
@@ -167,20 +114,6 @@ export function metricReadings(
       'Random-logit: similarity of the heatmap for the explained class and the heatmap for a random other class (SSIM for 2-D maps, Spearman rank correlation for 1-D). Near 1 = the explanation hardly depends on the class (it shows the input, not the decision); lower is better.',
   };
   return Object.fromEntries(metrics.map((m) => [m, texts[m]]));
-}
-
-/** Checks the `metrics` list against the registry. */
-export function checkMetricNames(functionName: string, metrics: unknown): ExplanationMetricName[] {
-  const list = metrics ?? explanationMetricNames;
-  if (!Array.isArray(list) || list.length === 0 || list.some((m) => !Object.hasOwn(explanationMetrics, m))) {
-    throw argumentError(
-      functionName,
-      'metrics',
-      `a non-empty list of ${explanationMetricNames.map((n) => `'${n}'`).join(', ')}`,
-      metrics,
-    );
-  }
-  return list as ExplanationMetricName[];
 }
 
 /**

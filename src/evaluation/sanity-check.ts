@@ -5,6 +5,7 @@
  * change as its layers lose their training.
  */
 import * as tf from '@tensorflow/tfjs';
+import { SANITY_DEFAULT_METHODS } from './sanity-defaults.js';
 import { ModelInput, asExplainableModel } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import { InputLike, toInputBatch } from '../execution/inputs.js';
@@ -16,6 +17,8 @@ import { disposeAttribution, type AttributionOptions } from '../attribution/type
 import type { TargetOption } from '../execution/targets.js';
 import { spearman } from './rank-correlation.js';
 import { ssim } from './ssim.js';
+
+export { SANITY_DEFAULT_METHODS } from './sanity-defaults.js';
 
 /** Options of {@link sanityCheck}. */
 export interface SanityCheckOptions extends AttributionOptions {
@@ -43,13 +46,6 @@ export interface SanityCheckResult {
   /** Per example: the explained class and one curve per method. */
   results: { target: number; targetName?: string; curves: SanityCurve[] }[];
 }
-
-/** Default methods of the check. */
-export const SANITY_DEFAULT_METHODS: readonly AttributionMethodName[] = [
-  'gradients',
-  'guided-backprop',
-  'integrated-gradients',
-];
 
 /** Is this weight a statistic rather than a learned parameter (batch-norm moving mean and variance stay)? */
 function isStatistic(variable: tf.LayerVariable): boolean {

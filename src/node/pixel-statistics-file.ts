@@ -3,7 +3,8 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { parseJsonBytes } from '../io/json-text.js';
 import { readFileBytes, readSmallFileSync } from './read-files.js';
 import { WingbeatsError } from '../util/errors.js';
-import { PixelStatistics, pixelStatisticsFromJSON, pixelStatisticsToJSON } from '../evaluation/pixel-statistics.js';
+import type { PixelStatistics } from '../evaluation/pixel-statistics.js';
+import { pixelStatisticsFromJSON, pixelStatisticsToJSON } from '../evaluation/pixel-statistics-json.js';
 
 /**
  * Writes pixel statistics to `path` as JSON `{shape, mean, std, count}`.

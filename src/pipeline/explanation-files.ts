@@ -35,7 +35,8 @@ export function explainedItemSpec(row: ExplainedItem, context: ExplainedItemCont
     score: row.probabilities?.[row.target] ?? row.logits[row.target],
     scoreLabel: row.probabilities === undefined ? 'score' : 'p',
     subtitle: context.subtitle ?? row.item.name,
-    preset: context.preset,
+    // The recipe the item was actually made with (custom `--features` settings included) draws its axes.
+    preset: row.item.features?.settings ?? context.preset,
     layout: context.layout,
   });
 }

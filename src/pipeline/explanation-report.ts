@@ -6,7 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import type { AttributionMethodName } from '../attribution/registry.js';
-import { inputLevels, isSpectrumShape, presetTimeRange } from '../render/explanation-spec.js';
+import {
+  inputLevels,
+  isSpectrumShape,
+  presetTimeRange,
+  recipeFrequencies,
+  recipeRowOrder,
+} from '../render/explanation-spec.js';
 import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import { gridFromImage } from '../render/grid.js';
@@ -63,26 +69,29 @@ export interface ExplanationReportSettings extends JobSettings {
 
 /** A picture of the model input alone (spectrum line, or the spectrogram in dB), shown once per recording. */
 async function inputFigure(item: InputItem, preset: FeaturePresetName | undefined): Promise<ReportFigure> {
+  // The recipe the item was made with (custom `--features` settings included) draws the axes and the levels.
+  const recipe = item.features?.settings ?? preset;
+  const made = item.features?.preset === 'custom' ? 'the --features settings' : preset;
   if (isSpectrumShape(item.shape)) {
     const svg = await renderChartSvg(
       psdExplanationSpec(
         {
           spectrum: item.data,
-          frequencies: linearFrequencies(item.shape[0], 4000),
+          frequencies: recipeFrequencies(recipe, item.shape[0]) ?? linearFrequencies(item.shape[0], 4000),
           title: 'Model input: power spectrum',
           subtitle: item.name,
         },
-        { height: 220, spectrumLabel: inputLevels([], preset).label },
+        { height: 220, spectrumLabel: inputLevels([], recipe).label },
       ),
     );
     return {
       image: { svg },
-      caption: `The model input${preset === undefined ? '' : ` (${preset})`}: Welch power spectral density in dB.`,
+      caption: `The model input${made === undefined ? '' : ` (${made})`}: Welch power spectral density in dB.`,
     };
   }
   // A preset's image holds |10·log10|STFT||/127.5 − 1 (MobileNet scaling): shown as the level in dB.
   const image = gridFromImage(item.data, item.shape, { channels: 'mean' });
-  const levels = inputLevels(image.values, preset);
+  const levels = inputLevels(image.values, recipe);
   const grid = { ...image, values: Float32Array.from(levels.values) };
   const svg = await renderChartSvg(
     heatmapRowSpec(
@@ -91,17 +100,27 @@ async function inputFigure(item: InputItem, preset: FeaturePresetName | undefine
         title: 'Model input: spectrogram',
         subtitle: item.name,
         frequencyRange: [0, 4000],
-        timeRange: presetTimeRange(preset, item.shape[1]),
+        frequencyHz: recipeFrequencies(recipe, item.shape[0]),
+        timeRange: presetTimeRange(recipe, item.shape[1]),
       },
-      { colormap: 'viridis', legendTitle: levels.label, width: 560, height: 280 },
+      {
+        colormap: 'viridis',
+        legendTitle: levels.label,
+        width: 560,
+        height: 280,
+        rowOrder: recipeRowOrder(recipe),
+      },
     ),
   );
+  const dbRecipe = typeof recipe === 'object' && recipe.kind === 'spectrogram' && recipe.values === 'db';
   return {
     image: { svg },
     caption:
-      preset === undefined
+      made === undefined
         ? 'The model input as the model sees it (model units: how it was made is not known).'
-        : `The model input (${preset}): the spectrogram image shown as the level it encodes, |10·log10|STFT|| in dB (the model sees it scaled to [−1, 1]).`,
+        : dbRecipe
+          ? `The model input (${made}): the ${recipe.frequencyScale === 'mel' ? 'mel ' : ''}spectrogram in dB, as the model sees it.`
+          : `The model input (${made}): the spectrogram image shown as the level it encodes, |10·log10|STFT|| in dB (the model sees it scaled to [−1, 1]).`,
   };
 }
 

@@ -14,7 +14,7 @@ import { defaultPresetForModel, parseInputJson, splitIntoInputs, type InputArray
 import { decodeNpy } from '../io/npy.js';
 import { checkPresetForModel } from '../models/preset-check.js';
 import { inputNotes } from '../summary/input-notes.js';
-import type { FeatureAxes } from '../signal/feature-axes.js';
+import { featureAxes, type FeatureAxes } from '../signal/feature-axes.js';
 import { pixelStatisticsFromJSON } from '../evaluation/pixel-statistics.js';
 
 /** A named file's bytes (`name`: the path or file name, used in messages; items are named after its base name). */
@@ -211,7 +211,9 @@ export function readInputSource(
         recording,
         features,
         warnings: [...presetWarnings, ...notes.warnings],
-        axes: notes.axes,
+        // Custom settings are no preset: their own axes (bins, mel band centres, hop) are the recipe's.
+        axes:
+          notes.axes ?? (custom === undefined || options.inputIndex !== undefined ? undefined : featureAxes(custom)),
         ...(notes.rangeCheckedAgainst === undefined ? {} : { rangeCheckedAgainst: notes.rangeCheckedAgainst }),
       };
     });

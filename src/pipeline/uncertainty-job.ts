@@ -86,10 +86,15 @@ function charts(
     const suffix = examples.length === 1 ? '' : `-${i}`;
     const subtitle = `target ${example.targetName ?? example.target}; ${document.samples} samples, ${document.quantileMethod} quantiles`;
     const axes = items[i].axes;
+    // The input's own axes (the recipe's bins, mel band centres, hop): rows of a 2-D input at their centres.
+    const lowFirst = axes !== undefined && axes.frequencyHz[0] < axes.frequencyHz[axes.frequencyHz.length - 1];
     const ranges = {
       ...(axes === undefined
         ? {}
         : { frequencyRange: [Math.min(...axes.frequencyHz), Math.max(...axes.frequencyHz)] as [number, number] }),
+      ...(axes === undefined || shape.length < 2
+        ? {}
+        : { frequencyHz: lowFirst ? axes.frequencyHz : [...axes.frequencyHz].reverse() }),
       ...(axes?.timeS === undefined
         ? {}
         : { timeRange: [axes.timeS[0], axes.timeS[axes.timeS.length - 1]] as [number, number] }),
@@ -110,7 +115,7 @@ function charts(
               subtitle: `${subtitle}${signed ? '; signed attributions summed over channels (red for the class, blue against it)' : '; relevance 0–1 per sample'}`,
               ...ranges,
             },
-            { legendTitle: signed ? 'Attribution' : 'Relevance' },
+            { legendTitle: signed ? 'Attribution' : 'Relevance', rowOrder: lowFirst ? 'low-first' : 'high-first' },
           ),
       },
       // The standard deviation gets its own colour scale from 0 to its largest value (it is much smaller than the
@@ -127,6 +132,7 @@ function charts(
             },
             {
               legendTitle: 'Std',
+              rowOrder: lowFirst ? 'low-first' : 'high-first',
               domain: [0, maxStd > 0 ? maxStd : 1],
               width: shape.length >= 2 ? 520 : 620,
               height: shape.length >= 2 ? 300 : undefined,

@@ -27,6 +27,8 @@ export interface HeatmapRowData {
   subtitle?: string;
   /** Centre frequencies (Hz) of the lowest and highest row (2-D) or of the first and last bin (1-D). Default `[0, 4000]`. */
   frequencyRange?: readonly [number, number];
+  /** 2-D: centre frequency (Hz) of every row, lowest row first (see `timeFrequencyAxes`); wins over `frequencyRange`. */
+  frequencyHz?: ArrayLike<number>;
   /** Centre times (s) of the first and last frame (2-D only). Default frame numbers. */
   timeRange?: readonly [number, number];
 }
@@ -115,7 +117,7 @@ export function heatmapRowSpec(data: HeatmapRowData, options: HeatmapRowOptions 
       resolve: { scale: { color: 'shared' } },
     } as TopLevelSpec;
   }
-  const axes = timeFrequencyAxes(data.panels[0].grid, data.frequencyRange, data.timeRange);
+  const axes = timeFrequencyAxes(data.panels[0].grid, data.frequencyRange, data.timeRange, data.frequencyHz);
   return {
     ...head,
     hconcat: data.panels.map((panel, i) => ({

@@ -18,6 +18,11 @@ export interface SpectrogramExplanationData extends ExplanationTitleParts {
   attribution: Grid;
   /** Centre frequencies (Hz) of the lowest and the highest row. Default `[0, 4000]`. */
   frequencyRange?: readonly [number, number];
+  /**
+   * Centre frequency (Hz) of every row, from the lowest row to the highest (e.g. mel band centres); rows that are
+   * not evenly spaced in Hz get an axis labelled at their own centres. Wins over `frequencyRange`.
+   */
+  frequencyHz?: ArrayLike<number>;
   /** Centre times (s) of the first and the last frame. Default: frame numbers `[0, cols - 1]`, axis "Time (frame)". */
   timeRange?: readonly [number, number];
   /** Title; default built from `className`, `score` and `method`. */
@@ -52,21 +57,66 @@ export interface SpectrogramChartOptions extends ColorOptions, RasterChartOption
   attributionLabel?: string;
 }
 
-/** Axes (extent and encodings) of a time × frequency raster. */
+/** Are these values (at least two) evenly spaced, to float rounding? */
+function evenlySpaced(values: ArrayLike<number>): boolean {
+  const step = (values[values.length - 1] - values[0]) / (values.length - 1);
+  for (let i = 1; i < values.length; i++)
+    if (Math.abs(values[i] - values[i - 1] - step) > 1e-6 * Math.abs(step) + 1e-9) return false;
+  return true;
+}
+
+/** A frequency tick label: whole Hz, or kHz with one decimal from 10 kHz up. */
+function hzLabel(hz: number): string {
+  return hz >= 10000 ? `${(hz / 1000).toFixed(1)}k` : `${Math.round(hz)}`;
+}
+
+/**
+ * The frequency axis of rows at uneven frequencies (mel bands): the rows are placed evenly (as the model sees them)
+ * and about `ticks` of them are labelled with their own centre frequency in Hz.
+ */
+function rowFrequencyAxis(frequencyHz: ArrayLike<number>, ticks = 8): { domain: [number, number]; y: object } {
+  const rows = frequencyHz.length;
+  const values = [...new Set(Array.from({ length: ticks }, (_, k) => Math.round((k * (rows - 1)) / (ticks - 1))))];
+  const labels = Object.fromEntries(values.map((row) => [row, hzLabel(frequencyHz[row])]));
+  const domain = cellEdges(0, rows - 1, rows);
+  return {
+    domain,
+    y: {
+      scale: { domain, nice: false, zero: false },
+      axis: { title: 'Frequency (Hz)', values, labelExpr: `${JSON.stringify(labels)}[datum.value]` },
+    },
+  };
+}
+
+/**
+ * Axes (extent and encodings) of a time × frequency raster. `frequencyHz` (every row's centre, lowest row first), when
+ * given, wins over `frequencyRange`: evenly spaced rows get a plain Hz axis over their range, uneven ones (mel bands)
+ * an axis labelled at the rows' own centres.
+ */
 export function timeFrequencyAxes(
   grid: Grid,
   frequencyRange: readonly [number, number] = [0, 4000],
   timeRange?: readonly [number, number],
+  frequencyHz?: ArrayLike<number>,
 ): { extent: RasterExtent; x: object; y: object } {
   const x =
     timeRange === undefined ? cellEdges(0, grid.cols - 1, grid.cols) : cellEdges(timeRange[0], timeRange[1], grid.cols);
-  const y = cellEdges(frequencyRange[0], frequencyRange[1], grid.rows);
+  const xAxis = {
+    scale: { domain: x, nice: false, zero: false },
+    axis: { title: timeRange === undefined ? 'Time (frame)' : 'Time (s)', tickCount: 6 },
+  };
+  if (frequencyHz !== undefined && frequencyHz.length === grid.rows && grid.rows > 1 && !evenlySpaced(frequencyHz)) {
+    const rowAxis = rowFrequencyAxis(frequencyHz);
+    return { extent: { x, y: rowAxis.domain }, x: xAxis, y: rowAxis.y };
+  }
+  const [f0, f1] =
+    frequencyHz !== undefined && frequencyHz.length === grid.rows && grid.rows > 1
+      ? [frequencyHz[0], frequencyHz[grid.rows - 1]]
+      : frequencyRange;
+  const y = cellEdges(f0, f1, grid.rows);
   return {
     extent: { x, y },
-    x: {
-      scale: { domain: x, nice: false, zero: false },
-      axis: { title: timeRange === undefined ? 'Time (frame)' : 'Time (s)', tickCount: 6 },
-    },
+    x: xAxis,
     y: { scale: { domain: y, nice: false, zero: false }, axis: { title: 'Frequency (Hz)', tickCount: 8 } },
   };
 }
@@ -125,7 +175,7 @@ export function spectrogramExplanationSpec(
     throw argumentError(fn, 'options.layout', "'side-by-side', 'overlay' or 'attribution-only'", layout);
   const opacity = options.opacity ?? 0.85;
   if (!(opacity >= 0 && opacity <= 1)) throw argumentError(fn, 'options.opacity', 'a number in [0, 1]', opacity);
-  const axes = timeFrequencyAxes(data.spectrogram, data.frequencyRange, data.timeRange);
+  const axes = timeFrequencyAxes(data.spectrogram, data.frequencyRange, data.timeRange, data.frequencyHz);
   const attributionScale = resolveColorScale([data.attribution.values], options, fn);
   const inputScale = resolveColorScale(
     [data.spectrogram.values],

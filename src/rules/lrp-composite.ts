@@ -4,6 +4,7 @@
  * pooling to the winner). Batch norm is its own affine layer, or folded into the convolution before it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LRP_RULE_NAMES } from '../attribution/method-specs.js';
 import { WingbeatsError } from '../util/errors.js';
 import type { PropagationRule } from '../execution/propagation-rule.js';
 import { activationName } from '../execution/layer-op.js';
@@ -24,8 +25,7 @@ import { lrpEpsilon } from './lrp-epsilon.js';
 import { lrpGamma } from './lrp-gamma.js';
 import { lrpAlphaBeta } from './lrp-alpha-beta.js';
 
-/** The LRP rules a convolution can take. */
-export const LRP_RULE_NAMES = ['epsilon', 'gamma', 'alpha-beta', 'z-plus'] as const;
+export { LRP_RULE_NAMES } from '../attribution/method-specs.js';
 /** Name of an LRP rule. */
 export type LrpRuleName = (typeof LRP_RULE_NAMES)[number];
 

@@ -5,7 +5,6 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { argumentError } from '../util/errors.js';
-import type { OptionSpec } from '../util/option-spec.js';
 import type { ExplainableModel, ModelInput, OutputSelector, ScoreKind } from '../execution/explainable-model.js';
 import type { ExecutionSettings } from '../execution/execution-settings.js';
 import { resolveFastPaths } from '../execution/fast-paths.js';
@@ -60,34 +59,7 @@ export interface RequestOptions {
   backend?: ComputeBackend;
 }
 
-/** The shared `seed`, `batchSize` and `workers` options, as specs (flags, defaults, ranges, help). */
-export const REQUEST_OPTIONS = [
-  {
-    name: 'seed',
-    flag: '--seed',
-    type: 'integer',
-    default: 0,
-    min: 0,
-    max: 2147483647,
-    help: 'seed of everything random: noise, dropout masks, replacement values, random orders',
-  },
-  {
-    name: 'batchSize',
-    flag: '--batch-size',
-    type: 'integer',
-    min: 1,
-    max: 100000,
-    help: 'rows per model call (default: chosen per model from its activation sizes, at most 64; does not change results)',
-  },
-  {
-    name: 'workers',
-    flag: '--workers',
-    type: 'integer',
-    min: 1,
-    max: MAX_WORKERS,
-    help: 'worker threads sharing the work, each with its own copy of the model (default: the number of cores; 1 = no threads; small jobs never start them; does not change results)',
-  },
-] as const satisfies readonly OptionSpec[];
+export { REQUEST_OPTIONS } from './request-option-specs.js';
 
 /** What the frame hands to the body of an entry point. Tensors are owned by the frame unless taken. */
 export interface ModelRequest {

@@ -17,10 +17,10 @@ import type { JobSession } from '../parallel/run-row-tasks.js';
 import type { TaskAccelerator } from '../parallel/task-accelerator.js';
 import { ModelWorkers, defaultWorkerCount } from '../parallel/worker-pool.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
-import { type ResolvedEngine, engineChoice, hasEngine, resolveEngine } from './engines.js';
+import { MAX_WORKERS } from './request-option-specs.js';
 
-/** Largest `workers` value accepted. */
-export const MAX_WORKERS = 64;
+export { MAX_WORKERS };
+import { type ResolvedEngine, engineChoice, hasEngine, resolveEngine } from './engines.js';
 
 /** Options of {@link openSession}. */
 export interface SessionOptions {

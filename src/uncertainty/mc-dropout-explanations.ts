@@ -4,12 +4,13 @@
  * for quantile maps.
  */
 import type { ExplainableModel, ModelInput } from '../execution/explainable-model.js';
+import { MC_DROPOUT_OPTIONS } from './mc-dropout-option-specs.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
 import { withModelRequest } from '../session/model-request.js';
 import { createRng } from '../util/rng.js';
 import { leafLayers } from '../execution/layer-walk.js';
-import { OptionSpec, checkOption } from '../util/option-spec.js';
+import { checkOption } from '../util/option-spec.js';
 import {
   AttributionMethodName,
   attributionMethodNames,
@@ -21,6 +22,8 @@ import { SampleReducer, type McDropoutSample, type SampleSpread } from './sample
 import { mcDropoutRows } from './mc-dropout-rows.js';
 import { mcDropoutNested } from './mc-dropout-nested.js';
 import type { AttributionOptions } from '../attribution/types.js';
+
+export { MC_DROPOUT_OPTIONS } from './mc-dropout-option-specs.js';
 
 export type { McDropoutSample, SampleSpread } from './sample-reducer.js';
 
@@ -78,19 +81,6 @@ export interface McDropoutExplanations {
 }
 
 const FUNCTION = 'mcDropoutExplanations';
-
-/** The Monte-Carlo options, as specs (flags, defaults, ranges, help). */
-export const MC_DROPOUT_OPTIONS = [
-  {
-    name: 'samples',
-    flag: '--samples',
-    type: 'integer',
-    default: 100,
-    min: 1,
-    max: 100000,
-    help: 'number of Monte-Carlo dropout samples',
-  },
-] as const satisfies readonly OptionSpec[];
 
 function checkDropoutModel(model: ExplainableModel): void {
   if (model.layersModel === null) {

@@ -5,7 +5,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot, useWasm } from '../helpers.js';
@@ -13,6 +13,7 @@ import { runCli, saveModelJson } from './cli-helpers.js';
 import { featuresFromRecording } from '../../src/signal/features.js';
 import { readWavFile } from '../../src/node/read-wav-file.js';
 import { parseFeatureSettings } from '../../src/signal/feature-settings-file.js';
+import { featureAxes } from '../../src/signal/feature-axes.js';
 
 before(useWasm);
 
@@ -169,9 +170,36 @@ test('a log-mel model [32, 32, 1] is explained from a WAV file with a librosa-st
   assert.deepEqual(document.features.flat(2), Array.from(expected.data));
   assert.equal(Math.max(...expected.data), 0, "ref 'max': the loudest cell is 0 dB");
   assert.ok(Math.min(...expected.data) >= -80, 'top_db 80');
-  const explained = await runCli(['explain', '--model', model, '--input', recording, '--features', file, '--json']);
+  const out = path.join(work, 'mel32-out');
+  const explained = await runCli([
+    'explain',
+    '--model',
+    model,
+    '--input',
+    recording,
+    '--features',
+    file,
+    '--json',
+    '--out',
+    out,
+  ]);
   assert.equal(explained.code, 0, explained.stderr);
   assert.equal(JSON.parse(explained.stdout).results[0].input.flat(2).length, 32 * 32);
+  // The picture's axes are the recipe's: frequency ticks at mel band centres (50 Hz up), time from the hop.
+  const svg = readFileSync(
+    path.join(
+      out,
+      readdirSync(out).find((f) => f.endsWith('.svg'))!,
+    ),
+    'utf8',
+  );
+  const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  const centres = featureAxes(settings).frequencyHz.map((hz) => `${Math.round(hz)}`);
+  assert.ok(
+    labels.filter((label) => centres.includes(label)).length >= 4,
+    `mel centres on the axis: ${labels.join(' | ')}`,
+  );
+  assert.ok(labels.includes('Time (s)') && !labels.includes('Time (frame)'), 'the time axis is in seconds');
   const bad = await runCli([
     'explain',
     '--model',

@@ -1,6 +1,7 @@
 /**
- * Start-up: the program loads only what the command it runs uses. `--version` and `--help` load none of the heavy
- * packages; a command's help loads no renderer, ONNX Runtime, Parquet or HDF5 reader. (Times are in `npm run bench --
+ * Start-up: the program loads only what the command it runs uses. `--version`, `--help` and every command's help load
+ * none of the heavy packages (TensorFlow.js, renderers, ONNX Runtime, Parquet, HDF5): the commands' flags come from
+ * TensorFlow.js-free catalogues and their actions import the rest when they run. (Times are in `npm run bench --
  * startup`; this test checks what is loaded, which does not depend on how busy the machine is.)
  */
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../bin/wingbeats-xai.js', import.meta.url));
 const hooks = fileURLToPath(new URL('../fixtures/record-package-loads.mjs', import.meta.url));
@@ -62,15 +63,37 @@ test('--help lists every command and loads none of the heavy packages', () => {
   for (const heavy of HEAVY) assert.ok(!packages.has(heavy), `--help loaded ${heavy}`);
 });
 
-test('features --help loads no TensorFlow.js; explain --help no renderer, ONNX Runtime, Parquet or HDF5 reader', () => {
-  const features = loadedPackages(['features', '--help']);
-  assert.equal(features.status, 0);
-  for (const heavy of HEAVY) assert.ok(!features.packages.has(heavy), `features --help loaded ${heavy}`);
-  const explain = loadedPackages(['explain', '--help']);
-  assert.equal(explain.status, 0);
-  assert.match(explain.stdout, /--method <name>/);
-  for (const heavy of HEAVY.filter((p) => p !== '@tensorflow/tfjs'))
-    assert.ok(!explain.packages.has(heavy), `explain --help loaded ${heavy}`);
+test('explain --help and features --help load none of the heavy packages, TensorFlow.js included', () => {
+  for (const command of ['explain', 'features']) {
+    const { packages, status, stdout } = loadedPackages([command, '--help']);
+    assert.equal(status, 0);
+    assert.match(stdout, /-i, --input </);
+    for (const heavy of HEAVY) assert.ok(!packages.has(heavy), `${command} --help loaded ${heavy}`);
+  }
+  assert.match(loadedPackages(['explain', '--help']).stdout, /--method <name>/);
+});
+
+test("every command's flags and help are built without TensorFlow.js or any other heavy package", () => {
+  // createProgram builds every command (what `COMMAND --help` needs); their actions load the rest when they run.
+  const log = path.join(work, 'all-commands.log');
+  const program = fileURLToPath(new URL('../../src/node/cli/program.ts', import.meta.url));
+  const script = `const { createProgram } = await import(${JSON.stringify(pathToFileURL(program).href)}); createProgram().helpInformation();`;
+  const result = spawnSync(
+    process.execPath,
+    ['--import', hooks, '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, WINGBEATS_LOAD_LOG: log },
+    },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  const packages = new Set(
+    readFileSync(log, 'utf8')
+      .split('\n')
+      .flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []),
+  );
+  assert.ok(packages.has('commander'), 'the load log records packages');
+  for (const heavy of HEAVY) assert.ok(!packages.has(heavy), `building the commands loaded ${heavy}`);
 });
 
 test("`help COMMAND` shows that command's own options", () => {

@@ -2,10 +2,9 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { WingbeatsError, safeMessageText } from '../../util/errors.js';
-import { attributionMethodNames } from '../../attribution/registry.js';
+import { attributionMethodNames } from '../../attribution/method-catalog.js';
 import { jsonFile } from '../../pipeline/output-files.js';
-import { modelJson } from '../../pipeline/result-json.js';
-import { explainFiles, removeBatchPartials, type BatchFileResult } from '../batch-files.js';
+import type { BatchFileResult } from '../batch-files.js';
 import { listInputFiles } from '../input-paths.js';
 import { lockFolder } from '../folder-lock.js';
 import { checkOutputFolder } from '../output/output-target.js';
@@ -13,7 +12,6 @@ import { checkTargetOption } from './early-checks.js';
 import { addContrastOption, contrastSetting } from './contrast-option.js';
 import { addCommonOptions, createLogger, writeJson, writeWarnings, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
-import { withModel } from './open-model.js';
 import {
   addJobOptions,
   addModelInputOptions,
@@ -51,6 +49,12 @@ export function batchCommand(io: CliIo): Command {
   addContrastOption(command);
   addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
+    const [{ modelJson }, { explainFiles, removeBatchPartials }, { withModel }] = await Promise.all([
+      import('../../pipeline/result-json.js'),
+      import('../batch-files.js'),
+      import('./open-model.js'),
+    ]);
     const settings = {
       ...jobSettings(options),
       methods: parseMethodList(options.methods),

@@ -5,20 +5,18 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { attributionMethodNames } from '../../attribution/registry.js';
+import { attributionMethodNames } from '../../attribution/method-catalog.js';
 import { WingbeatsError } from '../../util/errors.js';
 import type { OptionSpec } from '../../util/option-spec.js';
 import { resolveShard } from '../../dataset/shard.js';
-import { explainDataset } from '../dataset/explain-dataset.js';
-import { mergeDataset, type DatasetTableResult } from '../dataset/merge.js';
+import type { DatasetTableResult } from '../dataset/merge.js';
 import { addCommonOptions, createLogger, PROGRAM_NAME, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { safeMessageText } from '../../util/errors.js';
-import { SHOWN_FAILURES } from '../dataset/run.js';
+import { SHOWN_FAILURES } from '../dataset/failure-limit.js';
 import type { TargetOption } from '../../execution/targets.js';
 import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
-import { withModel } from './open-model.js';
 import { checkOutputFolder } from '../output/output-target.js';
 import { createProgress } from './progress.js';
 
@@ -118,7 +116,8 @@ function mergeCommand(io: CliIo): Command {
     .argument('<dir>', 'the --out folder of the shards');
   addCommonOptions(command);
   command.action(async (dir: string, options: CommonOptions) => {
-    const result = await mergeDataset(dir);
+    // Loaded when the command runs, not for its help (it loads TensorFlow.js).
+    const result = await (await import('../dataset/merge.js')).mergeDataset(dir);
     tableWarnings(io, result);
     if (options.json) writeJson(io, result);
     else printTable(io, result);
@@ -180,6 +179,11 @@ export function datasetCommand(io: CliIo): Command {
     "class to explain: 'predicted' (default), 'label' (each example's label), 'rival' (the runner-up class), or a class index or name";
   command.enablePositionalOptions().addCommand(mergeCommand(io));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
+    const [{ explainDataset }, { withModel }] = await Promise.all([
+      import('../dataset/explain-dataset.js'),
+      import('./open-model.js'),
+    ]);
     if (options.model === undefined)
       throw new WingbeatsError('INVALID_ARGUMENT', "Option '--model <file>' is required (the model to explain).");
     if (options.input === undefined)

@@ -4,20 +4,15 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { setupBackend } from '../../execution/backend.js';
 import { WingbeatsError } from '../../util/errors.js';
-import type { AttributionMethodName } from '../../attribution/registry.js';
-import { buildExplanationReport } from '../../pipeline/explanation-report.js';
-import { readInputSources } from '../../pipeline/input-sources.js';
+import type { AttributionMethodName } from '../../attribution/method-catalog.js';
 import { jsonFile } from '../../pipeline/output-files.js';
-import { modelJson } from '../../pipeline/result-json.js';
 import { renderReport } from '../../render/html-report.js';
-import { demoAssetPaths, loadDemoModel } from '../demo-assets.js';
 import { readSources } from '../read-files.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
-import { REQUEST_OPTIONS } from '../../session/model-request.js';
+import { REQUEST_OPTIONS } from '../../session/request-option-specs.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from '../output/staged-output.js';
 import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
@@ -42,6 +37,20 @@ export function demoCommand(io: CliIo): Command {
     .option('--force', FORCE_OUT_HELP);
   addCommonOptions(addSpecOptions(command, REQUEST_OPTIONS.slice(0, 1)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
+    const [
+      { setupBackend },
+      { buildExplanationReport },
+      { readInputSources },
+      { modelJson },
+      { demoAssetPaths, loadDemoModel },
+    ] = await Promise.all([
+      import('../../execution/backend.js'),
+      import('../../pipeline/explanation-report.js'),
+      import('../../pipeline/input-sources.js'),
+      import('../../pipeline/result-json.js'),
+      import('../demo-assets.js'),
+    ]);
     await checkOutputFolder(options.out, { force: options.force === true });
     await setupBackend({ warn: (m) => io.stderr(`${m}\n`) });
     const { seed } = specValues(options, REQUEST_OPTIONS) as { seed: number };

@@ -1,15 +1,12 @@
 /** `wingbeats-xai evaluate`: pixel-flipping curves of attribution methods against random flipping, with AOPC and AUC. */
 import { Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
-import { attributionMethodNames } from '../../attribution/registry.js';
-import { EVALUATION_OPTIONS } from '../../evaluation/compare-with-random.js';
-import { evaluationJob, evaluationSummary } from '../../pipeline/evaluation-job.js';
-import { METRIC_OPTIONS, checkMetricNames, explanationMetricNames } from '../../evaluation/explanation-metrics.js';
-import { metricsJob, metricsSummary } from '../../pipeline/metrics-job.js';
+import { attributionMethodNames } from '../../attribution/method-catalog.js';
+import { EVALUATION_OPTIONS } from '../../evaluation/evaluation-option-specs.js';
+import { METRIC_OPTIONS, checkMetricNames, explanationMetricNames } from '../../evaluation/metric-catalog.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { specValues, addSpecOptions } from './method-options.js';
-import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import {
   addJobOptions,
   addModelInputOptions,
@@ -65,6 +62,16 @@ export function evaluateCommand(io: CliIo): Command {
     noiseStdev.description +=
       '; --metrics infidelity: σ of its perturbations I ~ N(0, σ²) per value, in input units (default 0.15)';
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
+    const [
+      { evaluationJob, evaluationSummary },
+      { metricsJob, metricsSummary },
+      { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel },
+    ] = await Promise.all([
+      import('../../pipeline/evaluation-job.js'),
+      import('../../pipeline/metrics-job.js'),
+      import('./open-model.js'),
+    ]);
     const methods = parseMethodList(options.methods);
     const own = specValues(options, EVALUATION_OPTIONS) as { randomSeeds: number; fraction: number; flipStep: number };
     const settings = jobSettings(options);

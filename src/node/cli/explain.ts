@@ -1,14 +1,13 @@
 /** `wingbeats-xai explain`: attributions of one method for a recording or model inputs, as JSON, .npy and pictures. */
 import { Command, Option } from 'commander';
-import { attributionMethodNames, attributionMethods, type AttributionMethodName } from '../../attribution/registry.js';
-import { explainJob } from '../../pipeline/explain-job.js';
-import { itemsPreset } from '../../pipeline/input-sources.js';
+import {
+  attributionMethodNames,
+  METHOD_CATALOG as attributionMethods,
+  type AttributionMethodName,
+} from '../../attribution/method-catalog.js';
 import { addContrastOption, contrastSetting } from './contrast-option.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
-import { explainedItemLine } from '../../pipeline/result-json.js';
-import { failOnUnread, readBaselineFile, readMethodFiles, withModel } from './open-model.js';
-import { readModelInputItems } from './read-model-inputs.js';
 import { addJobOptions, addModelInputOptions, addStatsOption, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from '../output/staged-output.js';
@@ -16,7 +15,7 @@ import { checkOutputFolder, FORCE_OUT_HELP } from '../output/output-target.js';
 import { checkTargetOption } from './early-checks.js';
 import type { MaskMapping } from '../../signal/listenable.js';
 import type { UnseenPart } from '../../signal/listenable-recording.js';
-import { AUDIO_OPTIONS } from '../../pipeline/listenable-audio.js';
+import { AUDIO_OPTIONS } from '../../pipeline/audio-option-specs.js';
 import { addSpecOptions, specValues } from './method-options.js';
 
 const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].options.length > 0 ? ` (${attributionMethods[n].options.map((o) => o.flag).join(', ')})` : ''}`).join('\n')}\n`;
@@ -35,6 +34,20 @@ export function explainCommand(io: CliIo): Command {
   addContrastOption(command);
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
+    const [
+      { explainJob },
+      { itemsPreset },
+      { explainedItemLine },
+      { failOnUnread, readBaselineFile, readMethodFiles, withModel },
+      { readModelInputItems },
+    ] = await Promise.all([
+      import('../../pipeline/explain-job.js'),
+      import('../../pipeline/input-sources.js'),
+      import('../../pipeline/result-json.js'),
+      import('./open-model.js'),
+      import('./read-model-inputs.js'),
+    ]);
     const method = options.method as AttributionMethodName;
     const audio = specValues(options, AUDIO_OPTIONS) as {
       audio: boolean;

@@ -3,7 +3,7 @@
  * that takes a method has the same flags, defaults and help (Node only).
  */
 import { Option, type Command } from 'commander';
-import { methodOptionSpecs } from '../../attribution/registry.js';
+import { methodOptionSpecs } from '../../attribution/method-catalog.js';
 import { parseOptionText, type OptionSpec } from '../../util/option-spec.js';
 
 /** The commander attribute of a flag (`--noise-samples` → `noiseSamples`). */

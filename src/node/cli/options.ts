@@ -2,18 +2,18 @@
 import { Option, type Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
 import { didYouMean } from '../../util/nearest-name.js';
-import { REQUEST_OPTIONS } from '../../session/model-request.js';
+import { REQUEST_OPTIONS } from '../../session/request-option-specs.js';
 import { COMPUTE_BACKENDS, ENGINE_CHOICES, type EngineChoice } from '../../execution/execution-settings.js';
 import { FEATURE_PRESET_NAMES, type FeatureSettings } from '../../signal/presets.js';
 import { readFeatureSettingsFile } from '../feature-settings-file.js';
 import { readPixelStatisticsSync } from '../pixel-statistics-file.js';
-import { statisticsOfInputs } from '../../execution/input-range.js';
+import { statisticsOfInputs } from '../../execution/input-statistics.js';
 import type { PixelStatistics } from '../../evaluation/pixel-statistics.js';
 import {
   attributionMethodNames,
   isAttributionMethodName,
   type AttributionMethodName,
-} from '../../attribution/registry.js';
+} from '../../attribution/method-catalog.js';
 import type { JobSettings } from '../../pipeline/explain-items.js';
 import type { InputReadOptions } from '../../pipeline/input-sources.js';
 import { parseOutput, parseTarget } from '../../pipeline/selectors.js';

@@ -3,15 +3,12 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { MaskMapping } from '../../signal/listenable.js';
 import type { UnseenPart } from '../../signal/listenable-recording.js';
-import { AUDIO_OPTIONS } from '../../pipeline/listenable-audio.js';
+import { AUDIO_OPTIONS } from '../../pipeline/audio-option-specs.js';
 import { addSpecOptions, specValues } from './method-options.js';
-import { attributionMethodNames } from '../../attribution/registry.js';
-import { reportJob } from '../../pipeline/explanation-report.js';
-import { itemsPreset } from '../../pipeline/input-sources.js';
+import { attributionMethodNames } from '../../attribution/method-catalog.js';
 import { addContrastOption, contrastSetting } from './contrast-option.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
-import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import {
   addJobOptions,
   addModelInputOptions,
@@ -39,6 +36,16 @@ export function reportCommand(io: CliIo): Command {
   addContrastOption(command);
   addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
+    const [
+      { reportJob },
+      { itemsPreset },
+      { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel },
+    ] = await Promise.all([
+      import('../../pipeline/explanation-report.js'),
+      import('../../pipeline/input-sources.js'),
+      import('./open-model.js'),
+    ]);
     const methods = parseMethodList(options.methods);
     const audio = specValues(options, AUDIO_OPTIONS) as {
       audio: boolean;

@@ -1,11 +1,9 @@
 /** `wingbeats-xai sanity`: the cascading model-parameter randomisation test (Adebayo et al. 2018) as JSON and plots. */
 import { Command } from 'commander';
-import { attributionMethodNames } from '../../attribution/registry.js';
-import { SANITY_DEFAULT_METHODS } from '../../evaluation/sanity-check.js';
-import { sanityJob, sanitySummary } from '../../pipeline/sanity-job.js';
+import { attributionMethodNames } from '../../attribution/method-catalog.js';
+import { SANITY_DEFAULT_METHODS } from '../../evaluation/sanity-defaults.js';
 import { addCommonOptions, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
-import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import {
   addJobOptions,
   addModelInputOptions,
@@ -31,6 +29,11 @@ export function sanityCommand(io: CliIo): Command {
   addStatsOption(command);
   addCommonOptions(addJobOptions(command));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
+    const [
+      { sanityJob, sanitySummary },
+      { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel },
+    ] = await Promise.all([import('../../pipeline/sanity-job.js'), import('./open-model.js')]);
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
     if (options.out !== undefined) await checkOutputFolder(options.out, { force: options.force === true });

@@ -2,24 +2,22 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { WingbeatsError } from '../../util/errors.js';
-import { ExplainableModel } from '../../execution/explainable-model.js';
+import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { featureShape, isFeaturePresetName } from '../../signal/presets.js';
-import { pixelStatistics, pixelStatisticsToJSON } from '../../evaluation/pixel-statistics.js';
-import { readInputSource } from '../../pipeline/input-sources.js';
+import { pixelStatisticsToJSON } from '../../evaluation/pixel-statistics-json.js';
 import { savePixelStatistics } from '../pixel-statistics-file.js';
 import { expandInputPaths, readSource } from '../read-files.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
-import { openModel } from './open-model.js';
 import { addRecordingOptions, inputReadOptions } from './options.js';
 import { createProgress } from './progress.js';
 import { checkOutputFile } from '../output/output-target.js';
 
 /** The model given, or an identity model of the preset's input shape. */
 async function layoutModel(io: CliIo, options: Record<string, any>): Promise<ExplainableModel> {
-  if (options.model !== undefined) return openModel(io, options.model);
+  if (options.model !== undefined) return (await import('./open-model.js')).openModel(io, options.model);
   if (options.preset !== undefined && isFeaturePresetName(options.preset))
-    return ExplainableModel.from((x) => x, {
+    return (await import('../../execution/explainable-model.js')).ExplainableModel.from((x) => x, {
       inputShape: featureShape(options.preset),
       name: `preset ${options.preset}`,
     });
@@ -35,6 +33,11 @@ export function statsCommand(io: CliIo): Command {
     .option('-o, --out <file>', 'where to write the statistics JSON {shape, mean, std, count} (needed unless --json)');
   addCommonOptions(addRecordingOptions(command, 'all'));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
+    const [{ pixelStatistics }, { readInputSource }] = await Promise.all([
+      import('../../evaluation/pixel-statistics.js'),
+      import('../../pipeline/input-sources.js'),
+    ]);
     if (options.out !== undefined) await checkOutputFile(options.out);
     if (options.out === undefined && !options.json)
       throw new WingbeatsError('INVALID_ARGUMENT', "Command 'stats' needs --out FILE or --json (or both).");

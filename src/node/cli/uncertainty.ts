@@ -1,15 +1,13 @@
 /** `wingbeats-xai uncertainty`: explanations under Monte-Carlo dropout, summarised as quantile, mean and std maps. */
 import { Command, Option } from 'commander';
-import { attributionMethodNames, type AttributionMethodName } from '../../attribution/registry.js';
-import { MC_DROPOUT_OPTIONS } from '../../uncertainty/mc-dropout-explanations.js';
+import { attributionMethodNames, type AttributionMethodName } from '../../attribution/method-catalog.js';
+import { MC_DROPOUT_OPTIONS } from '../../uncertainty/mc-dropout-option-specs.js';
 import { QUANTILE_OPTIONS, type QuantileMethod } from '../../uncertainty/quantile-maps.js';
 import { parseOptionText } from '../../util/option-spec.js';
 import { WingbeatsError } from '../../util/errors.js';
-import { uncertaintyJob, uncertaintySummary } from '../../pipeline/uncertainty-job.js';
 import { addCommonOptions, createLogger, writeJson, type CliIo, type CommonOptions } from './common.js';
 import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues } from './method-options.js';
-import { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel } from './open-model.js';
 import { addJobOptions, addModelInputOptions, addStatsOption, inputReadOptions, jobSettings } from './options.js';
 import { createProgress } from './progress.js';
 import { writeOutputs } from '../output/staged-output.js';
@@ -32,6 +30,11 @@ export function uncertaintyCommand(io: CliIo): Command {
   addStatsOption(command);
   addCommonOptions(addJobOptions(addSpecOptions(command, OWN_OPTIONS)));
   command.action(async (options: CommonOptions & Record<string, any>) => {
+    // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
+    const [
+      { uncertaintyJob, uncertaintySummary },
+      { failOnUnread, readBaselineFile, readItemsCarryingOn, readMethodFiles, withModel },
+    ] = await Promise.all([import('../../pipeline/uncertainty-job.js'), import('./open-model.js')]);
     const own = specValues(options, OWN_OPTIONS) as {
       samples: number;
       quantiles: string[];

@@ -4,6 +4,7 @@
  * restarts where it stopped and loses at most the chunk it was on. Memory holds one chunk at a time.
  */
 import { createHash } from 'node:crypto';
+import { SHOWN_FAILURES } from './failure-limit.js';
 import { link, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WingbeatsError } from '../../util/errors.js';
@@ -26,6 +27,8 @@ import { openTableFile, readTableMetadata, readTableRowGroups } from './table-fi
 import { acquireLock } from './lock.js';
 import { processAlive } from '../folder-lock.js';
 import type { DatasetListing } from './listing.js';
+
+export { SHOWN_FAILURES } from './failure-limit.js';
 
 /** File names inside `--out`. */
 export const DATASET_FILES = {
@@ -62,9 +65,6 @@ export interface ShardOutcome {
   outOfRange: number;
   parts: string;
 }
-
-/** How many failed examples a shard's outcome names (the console lists them; `summary.json` holds the rest). */
-export const SHOWN_FAILURES = 10;
 
 /** Options of {@link runDatasetShard}. */
 export interface ShardRunOptions {
