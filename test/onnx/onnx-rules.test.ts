@@ -310,6 +310,36 @@ describe('propagation rules on ONNX Runtime', () => {
       (c) => !covered.has(c) && !c.startsWith('AveragePooling'),
     );
     assert.deepEqual(missing, [], 'layer classes the TF.js LRP composite addresses, not checked here');
+    // layers TF.js passes by their plain gradient (LRP) emit no op the composite overrides; DeepLIFT's sites (ReLU
+    // activations, max pooling) emit the ops its overrides name, and its other layers neither of them
+    const overridden = new Set<string>(LRP_OVERRIDDEN_OPS);
+    const deepliftOps = new Set(DEEPLIFT_GRADIENTS.keys());
+    const passing: [string, tf.layers.Layer, number[], 'relu' | 'pool' | 'none'][] = [
+      ['MaxPooling1D', tf.layers.maxPooling1d({ poolSize: 2 }), [4, 2], 'pool'],
+      ['MaxPooling2D', tf.layers.maxPooling2d({ poolSize: 2 }), [4, 4, 2], 'pool'],
+      ['ReLU', tf.layers.reLU(), [4], 'relu'],
+      ['Activation', tf.layers.activation({ activation: 'relu' }), [4], 'relu'],
+      ['Dense (relu)', tf.layers.dense({ units: 2, activation: 'relu' }), [3], 'relu'],
+      ['Conv2D (relu)', tf.layers.conv2d({ filters: 2, kernelSize: 2, activation: 'relu' }), [3, 3, 1], 'relu'],
+      ['Flatten', tf.layers.flatten(), [2, 2], 'none'],
+      ['Reshape', tf.layers.reshape({ targetShape: [4] }), [2, 2], 'none'],
+      ['Dropout', tf.layers.dropout({ rate: 0.5 }), [4], 'none'],
+    ];
+    for (const [className, layer, shape, site] of passing) {
+      const input = tf.input({ shape });
+      const out = apply(layer, input);
+      const model = tf.model({ inputs: input, outputs: out.shape.length > 2 ? apply(tf.layers.flatten(), out) : out });
+      const ops = compileGradientGraph(model, { scores: 'logits', gradient: false }).forwardOpTypes;
+      if (!className.includes('(relu)'))
+        assert.deepEqual(
+          ops.filter((op) => overridden.has(op)),
+          [],
+          `${className} emits ops the LRP composite overrides`,
+        );
+      const named = ops.filter((op) => deepliftOps.has(op));
+      assert.deepEqual(named, { relu: ['Relu'], pool: ['MaxPool'], none: [] }[site], `${className}: DeepLIFT's ops`);
+      model.dispose();
+    }
   });
 
   const psd = 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5';
