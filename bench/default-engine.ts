@@ -11,6 +11,7 @@ import {
   disposeAttribution,
   guidedBackprop,
   integratedGradients,
+  deeplift,
   lrp,
   saliency,
   smoothGrad,
@@ -20,6 +21,8 @@ import { loadModelFile } from '../src/node/load-model-file.js';
 
 const SHARED = fileURLToPath(new URL('../../shared/models/', import.meta.url));
 const ROUNDS = Number(process.env.DEFAULT_ENGINE_ROUNDS ?? 5);
+/** Only the cases whose name matches this regular expression (default: all). */
+const CASES = new RegExp(process.env.DEFAULT_ENGINE_CASES ?? '');
 
 type Call = (options: Record<string, unknown>) => Promise<AttributionResult>;
 
@@ -52,10 +55,13 @@ export async function benchDefaultEngine(): Promise<unknown> {
     ['guided backprop, PSD CNN, 8 inputs', (o) => guidedBackprop(psd, psdX, o)],
     ['SmoothGrad ×10, PSD CNN, 8 inputs', (o) => smoothGrad(saliency)(psd, psdX, { noiseSamples: 10, ...o })],
     ['LRP-ε, PSD CNN, 8 inputs', (o) => lrp(psd, psdX, o)],
+    ['LRP-ε, spectrogram CNN, 1 input', (o) => lrp(spectro, specX, o)],
+    ['DeepLIFT, PSD CNN, 8 inputs', (o) => deeplift(psd, psdX, o)],
+    ['DeepLIFT, spectrogram CNN, 1 input', (o) => deeplift(spectro, specX, o)],
   ];
   const load = { before: loadavg()[0] };
   const rows = [];
-  for (const [name, call] of cases) {
+  for (const [name, call] of cases.filter(([name]) => CASES.test(name))) {
     await timed(call, {});
     await timed(call, { engine: 'tfjs' });
     const auto: number[] = [];

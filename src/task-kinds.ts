@@ -7,3 +7,5 @@ import './parallel/forward-task.js';
 import './attribution/pooled-target-gradients.js';
 import './attribution/integrated-gradients-task.js';
 import './uncertainty/mc-dropout-rows.js';
+import './attribution/lrp-rows.js';
+import './attribution/deeplift-rows.js';

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelInput } from '../execution/explainable-model.js';
 import type { InputLike } from '../execution/inputs.js';
-import { safeGrad } from '../execution/safe-grad.js';
-import { chunks } from '../util/batching.js';
-import { deepliftRescale } from '../rules/deeplift-rescale.js';
-import { deepliftMaxPool } from '../rules/deeplift-max-pool.js';
+import { batchRows, rowsOf } from '../parallel/row-task.js';
+import { DEEPLIFT_RULES } from './deeplift-rows.js';
+import { runMethodRows } from './method-rows.js';
 import { runMethod } from './run-method.js';
-import { targetMask } from './target-gradients.js';
 import { Baseline, baselineBatch } from './baseline.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
@@ -17,28 +15,6 @@ export interface DeepLiftOptions extends AttributionOptions {
 }
 
 export { DEEPLIFT_OPTIONS } from './method-specs.js';
-
-/**
- * Multipliers of the target score w.r.t. the logits: the one-hot target for logits; for probabilities the softmax
- * gradient g = ∂p_t/∂z at the input, rescaled so that Σ_c m_c Δz_c = Δp_t exactly (g itself when g·Δz ≈ 0).
- */
-function outputMultipliers(logits: tf.Tensor2D, targets: number[], probabilities: boolean): tf.Tensor2D {
-  const mask = targetMask(targets, logits.shape[1]);
-  if (!probabilities) return mask;
-  const [z1, z0] = tf.split(logits, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-  const p1 = tf.softmax(z1);
-  const pt1 = tf.sum(tf.mul(p1, mask), 1, true);
-  const pt0 = tf.sum(tf.mul(tf.softmax(z0), mask), 1, true);
-  const g = tf.mul(pt1, tf.sub(mask, p1));
-  const projected = tf.sum(tf.mul(g, tf.sub(z1, z0)), 1, true);
-  const flat = tf.less(tf.abs(projected), 1e-12);
-  const scale = tf.where(
-    flat,
-    tf.onesLike(projected),
-    tf.div(tf.sub(pt1, pt0), tf.where(flat, tf.onesLike(projected), projected)),
-  );
-  return tf.mul(g, scale) as tf.Tensor2D;
-}
 
 /**
  * DeepLIFT with the rescale rule (Shrikumar et al. 2017, "Learning Important Features Through Propagating Activation
@@ -62,55 +38,37 @@ export async function deeplift(
     method: 'deeplift',
     functionName,
     reduction: 'sum-abs',
-    execution: { rules: [deepliftRescale, deepliftMaxPool] },
+    execution: { rules: DEEPLIFT_RULES },
   } as const;
-  return runMethod(frame, model, inputs, options, (ctx) => {
+  return runMethod(frame, model, inputs, options, async (ctx) => {
     const { x, targets } = ctx;
     const baseline = baselineBatch(functionName, ctx, options.baseline);
-    const parts: tf.Tensor[] = [];
-    const delta: number[] = [];
     try {
-      const perChunk = Math.max(1, Math.floor(ctx.batchSize / 2));
-      for (const { start, end } of chunks(x.shape[0], perChunk)) {
-        const rows = targets.slice(start, end);
-        const probabilities = ctx.scores === 'probabilities';
-        const { attributions, gap } = tf.tidy(() => {
-          const xs = tf.slice(x, start, end - start);
-          const bs = tf.slice(baseline, start, end - start);
-          const paired = tf.concat([xs, bs], 0);
-          const logits = ctx.model.run(paired, { outputIndex: ctx.outputIndex, scores: 'logits' });
-          const weights = outputMultipliers(logits, rows, probabilities);
-          const gradient = safeGrad((input) => {
-            const out = ctx.model.run(input, {
-              outputIndex: ctx.outputIndex,
-              scores: 'logits',
-              execution: ctx.execution,
-            });
-            return tf.sum(tf.mul(tf.slice(out, 0, rows.length), weights));
-          }, paired);
-          const a = tf.mul(tf.sub(xs, bs), tf.slice(gradient, 0, rows.length));
-          const scores = probabilities ? tf.softmax(logits) : logits;
-          const [s1, s0] = tf.split(
-            tf.sum(
-              tf.mul(scores, tf.concat([targetMask(rows, logits.shape[1]), targetMask(rows, logits.shape[1])], 0)),
-              1,
-            ),
-            2,
-            0,
-          );
-          return { attributions: a, gap: tf.sub(tf.sum(tf.reshape(a, [rows.length, -1]), 1), tf.sub(s1, s0)) };
-        });
-        parts.push(attributions);
-        delta.push(...Array.from(gap.dataSync()));
-        gap.dispose();
-        options.onProgress?.(end, x.shape[0]);
-      }
-      const attributions = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
-      if (parts.length > 1) parts.forEach((p) => p.dispose());
-      parts.length = 0;
-      return { attributions, delta };
+      // one 'deeplift' row task per chunk of pairs (src/attribution/deeplift-rows.ts), ONNX Runtime's where it takes them
+      const total = x.shape[0];
+      const inputs = batchRows(x);
+      const references = batchRows(baseline);
+      const size = inputs.rowSize;
+      const out = new Float32Array(total * size);
+      const delta = new Array<number>(total);
+      await runMethodRows(
+        ctx,
+        total,
+        Math.max(1, Math.floor(ctx.batchSize / 2)),
+        ({ start, end }) => ({
+          kind: 'deeplift',
+          arrays: { rows: rowsOf(inputs, start, end), baselines: rowsOf(references, start, end) },
+          numbers: { targets: targets.slice(start, end) },
+        }),
+        ({ start, end }, result) => {
+          for (let r = 0; r < end - start; r++) {
+            out.set(result.data.subarray(r * (size + 1), r * (size + 1) + size), (start + r) * size);
+            delta[start + r] = result.data[r * (size + 1) + size];
+          }
+        },
+      );
+      return { attributions: tf.tensor(out, x.shape, 'float32'), delta };
     } finally {
-      parts.forEach((p) => p.dispose());
       baseline.dispose();
     }
   });

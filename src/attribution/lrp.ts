@@ -3,13 +3,12 @@ import { LRP_OPTIONS } from './method-specs.js';
 import type { ModelInput } from '../execution/explainable-model.js';
 import { WingbeatsError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
-import { safeGrad } from '../execution/safe-grad.js';
-import { chunks } from '../util/batching.js';
+import { batchRows, rowsOf } from '../parallel/row-task.js';
 import { checkOption } from '../util/option-spec.js';
-import { LrpRuleName, checkLrpSupport, lrpComposite } from '../rules/lrp-composite.js';
-import { relevanceRatio } from '../rules/lrp-linear.js';
+import { LrpRuleName, checkLrpSupport } from '../rules/lrp-composite.js';
+import { lrpSettingsNumbers } from './lrp-rows.js';
+import { runMethodRows } from './method-rows.js';
 import { runMethod } from './run-method.js';
-import { targetMask } from './target-gradients.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
 /** Options of {@link lrp}. */
@@ -56,7 +55,7 @@ export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOpti
     beta: checkOption(functionName, BETA, options.beta) as number,
     foldBatchNorm: checkOption(functionName, FOLD, options.foldBatchNorm) as boolean,
   };
-  return runMethod({ method: 'lrp', functionName, reduction: 'sum-abs' }, model, inputs, options, (ctx) => {
+  return runMethod({ method: 'lrp', functionName, reduction: 'sum-abs' }, model, inputs, options, async (ctx) => {
     const layersModel = ctx.model.layersModel;
     if (layersModel === null)
       throw new WingbeatsError(
@@ -64,46 +63,22 @@ export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOpti
         `'${functionName}' propagates relevance layer by layer, which needs a tf.LayersModel; a plain function model has no layers.`,
       );
     checkLrpSupport(layersModel, functionName);
-    const composite = lrpComposite(layersModel, settings);
-    const execution = { ...ctx.execution, rules: [composite.rule, ...(ctx.execution?.rules ?? [])] };
-    const parts: tf.Tensor[] = [];
-    try {
-      for (const { start, end } of chunks(ctx.x.shape[0], ctx.batchSize)) {
-        const targets = ctx.targets.slice(start, end);
-        parts.push(
-          tf.tidy(() => {
-            const rows = tf.slice(ctx.x, start, end - start);
-            const logits = ctx.model.run(rows, { outputIndex: ctx.outputIndex, scores: 'logits' });
-            const mask = targetMask(targets, logits.shape[1]);
-            // Relevance at the output = the target score; in gradient form the output gradient is score / logit.
-            const start0 =
-              ctx.scores === 'probabilities'
-                ? relevanceRatio(
-                    tf.sum(tf.mul(tf.softmax(logits), mask), 1, true),
-                    tf.sum(tf.mul(logits, mask), 1, true),
-                    1e-12,
-                  )
-                : tf.onesLike(logits);
-            const weights = tf.mul(mask, start0);
-            const gradient = safeGrad(
-              (input) =>
-                tf.sum(
-                  tf.mul(ctx.model.run(input, { outputIndex: ctx.outputIndex, scores: 'logits', execution }), weights),
-                ),
-              rows,
-            );
-            return tf.mul(rows, gradient);
-          }),
-        );
-        ctx.options.onProgress?.(end, ctx.x.shape[0]);
-      }
-      const attributions = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
-      if (parts.length > 1) parts.forEach((p) => p.dispose());
-      parts.length = 0;
-      return { attributions };
-    } finally {
-      parts.forEach((p) => p.dispose());
-      composite.dispose();
-    }
+    // one 'lrp' row task per chunk (src/attribution/lrp-rows.ts): ONNX Runtime runs them where it takes the model
+    const total = ctx.x.shape[0];
+    const rows = batchRows(ctx.x);
+    const out = new Float32Array(total * rows.rowSize);
+    const numbers = lrpSettingsNumbers(settings);
+    await runMethodRows(
+      ctx,
+      total,
+      ctx.batchSize,
+      ({ start, end }) => ({
+        kind: 'lrp',
+        arrays: { rows: rowsOf(rows, start, end) },
+        numbers: { targets: ctx.targets.slice(start, end), settings: numbers },
+      }),
+      ({ start }, result) => out.set(result.data, start * rows.rowSize),
+    );
+    return { attributions: tf.tensor(out, ctx.x.shape, 'float32') };
   });
 }

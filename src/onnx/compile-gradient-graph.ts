@@ -12,7 +12,16 @@ import { WingbeatsError } from '../util/errors.js';
 import { OnnxGraph } from './onnx-graph.js';
 import { DropoutInput, lowerModel } from './lower-model.js';
 import { Value, sizeOf } from './lowering-context.js';
-import { RULE_GRADIENTS, appendBackward } from './op-gradients.js';
+import { appendBackward } from './op-gradients.js';
+import { foldablePairs } from '../execution/batch-norm-folding.js';
+import {
+  OnnxPropagation,
+  deepliftProbabilitySeed,
+  lrpProbabilitySeed,
+  propagationOverrides,
+} from './rules/propagation.js';
+import { lrpFoldCount } from './rules/lrp-composite.js';
+import { ruleGraph } from './rules/rule-graph.js';
 
 /** Options of {@link compileGradientGraph}. */
 export interface CompileOptions {
@@ -27,6 +36,13 @@ export interface CompileOptions {
    * dy · [x > 0] · [dy > 0]. Default false.
    */
   guided?: boolean;
+  /**
+   * The propagation rule of the gradient (default plain, or guided with `guided: true`): `'lrp'` and `'deeplift'`
+   * differentiate the logits from the seed their methods start from (see src/onnx/rules/propagation.ts) — DeepLIFT's
+   * `x` then holds a paired batch `[inputs; references]` and its `mask` the targets of the input rows (zero rows
+   * below) — and their `scores` output is the logits, or their softmax with `scores: 'probabilities'`.
+   */
+  propagation?: OnnxPropagation;
   /**
    * Monte-Carlo dropout: every Dropout layer with a rate above 0 takes its 0/1 keep-mask from an input `keep_<k>`
    * (`[batch, ...activation shape]`, channels last; k counts those layers in the order the executor draws masks) and
@@ -109,11 +125,14 @@ export function compileGradientGraph(model: tf.LayersModel, options: CompileOpti
   const outputLayer = model.outputs[outputIndex].sourceLayer as tf.layers.Layer;
   const softmaxHead = layerEndsInSoftmax(outputLayer);
   const sigmoidHead = (outputLayer.getConfig() as Record<string, unknown>).activation === 'sigmoid';
+  const propagation: OnnxPropagation = options.propagation ?? { kind: options.guided === true ? 'guided' : 'plain' };
+  // LRP and DeepLIFT differentiate the logits whatever the scores (their seeds carry the probabilities)
+  const seeded = propagation.kind === 'lrp' || propagation.kind === 'deeplift';
   const g = new OnnxGraph();
   const { x, inputShape, values } = modelInputs(g, modelInputShapes(model));
   const lowered = lowerModel(g, model, values, {
     outputIndex,
-    stripFinalSoftmax: options.scores === 'logits' && softmaxHead,
+    stripFinalSoftmax: (options.scores === 'logits' || seeded) && softmaxHead,
     dropout: options.dropout === true,
   });
   let scores = lowered.output;
@@ -122,8 +141,12 @@ export function compileGradientGraph(model: tf.LayersModel, options: CompileOpti
       'UNSUPPORTED_MODEL',
       `The model's output is not [batch, classes] (got [batch,${scores.shape.join(',')}]).`,
     );
-  // probabilities as the library defines them: a softmax after a linear head (a sigmoid head's outputs already are)
-  if (options.scores === 'probabilities' && !softmaxHead && !sigmoidHead) {
+  if (propagation.kind === 'lrp' && g.nodes.some((n) => n.opType === 'Softmax'))
+    throw new WingbeatsError('UNSUPPORTED_MODEL', 'LRP on ONNX passes no softmax inside the network.');
+  const logits = scores.name;
+  // probabilities as the library defines them: a softmax after a linear head (a sigmoid head's outputs already are);
+  // LRP's and DeepLIFT's as their methods compute them: the softmax of the logits
+  if (options.scores === 'probabilities' && (seeded || (!softmaxHead && !sigmoidHead))) {
     const name = g.op('Softmax', [scores.name], { axis: -1 });
     g.setShape(name, scores.shape);
     scores = { name, shape: scores.shape };
@@ -132,13 +155,22 @@ export function compileGradientGraph(model: tf.LayersModel, options: CompileOpti
   const work = multiplyAdds(g);
   if (options.gradient !== false) {
     const mask = g.input('mask', scores.shape);
-    const gradient = appendBackward(
-      g,
-      x,
-      scores.name,
-      mask,
-      options.guided === true ? RULE_GRADIENTS.guided : undefined,
-    );
+    const differentiated = seeded ? logits : scores.name;
+    const rules = ruleGraph(g, differentiated);
+    if (
+      propagation.kind === 'lrp' &&
+      propagation.settings.foldBatchNorm &&
+      lrpFoldCount(rules, g.nodes) !== foldablePairs(model).size
+    )
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        "LRP's batch-norm folding pairs other layers on ONNX than on TensorFlow.js.",
+      );
+    let seed = mask;
+    if (options.scores === 'probabilities' && propagation.kind === 'lrp') seed = lrpProbabilitySeed(g, logits, mask);
+    if (options.scores === 'probabilities' && propagation.kind === 'deeplift')
+      seed = deepliftProbabilitySeed(g, logits, mask);
+    const gradient = appendBackward(g, x, differentiated, seed, propagationOverrides(propagation, rules));
     g.output('gradient', gradient, inputShape);
   }
   g.output('scores', scores.name, scores.shape);

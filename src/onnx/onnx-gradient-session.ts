@@ -7,6 +7,7 @@
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import { compileGradientGraph } from './compile-gradient-graph.js';
+import type { OnnxPropagation } from './rules/propagation.js';
 import type { OnnxRunPool, OnnxRuntime, OnnxRuntimeLoader, OnnxRuntimeSession, RowArray } from './runtime.js';
 
 /** Options of {@link OnnxGradientSession.create}. */
@@ -25,6 +26,8 @@ export interface OnnxSessionOptions {
   threads?: number;
   /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
   guided?: boolean;
+  /** The propagation rule of the gradients (overrides `guided`; see `CompileOptions.propagation`). Default plain. */
+  propagation?: OnnxPropagation;
   /** Shortest expected run (ms) sent to the session pool (default {@link POOL_RUN_MIN_MS}). */
   poolRunMinMs?: number;
   /** Monte-Carlo dropout: Dropout layers take fed keep-masks (see {@link OnnxGradientSession.dropouts}; default false). */
@@ -153,6 +156,7 @@ export class OnnxGradientSession {
         outputIndex,
         gradient,
         guided: options.guided === true,
+        ...(options.propagation === undefined ? {} : { propagation: options.propagation }),
         dropout,
       }),
     );
@@ -308,10 +312,29 @@ export class OnnxGradientSession {
       );
     const mask = new Float32Array(rows * this.classes);
     targets.forEach((t, r) => (mask[r * this.classes + t] = 1));
+    return this.seededGradients(x, mask, keeps);
+  }
+
+  /**
+   * Scores and the gradient of Σ `mask` ⊙ scores (or, for a session compiled under LRP or DeepLIFT, of the seed its
+   * rule forms from `mask`) with respect to each row of `x`; `mask` is `[rows, classes]`, row-major.
+   *
+   * @throws WingbeatsError `INVALID_ARGUMENT` when `x` is not whole rows or `mask` or a keep-mask has the wrong size.
+   */
+  async seededGradients(
+    x: Float32Array,
+    mask: Float32Array,
+    keeps: readonly Float32Array[] = [],
+  ): Promise<OnnxGradientResult> {
+    const functionName = 'OnnxGradientSession.seededGradients';
+    const input = this.inputArray(x, functionName);
+    const rows = input.dims[0];
+    if (!(mask instanceof Float32Array) || mask.length !== rows * this.classes)
+      throw argumentError(functionName, 'mask', `a Float32Array of ${rows * this.classes} values`, mask);
     const out = await this.runGraph(0, {
       x: input,
       mask: { data: mask, dims: [rows, this.classes] },
-      ...this.keepFeeds(keeps, rows, 'OnnxGradientSession.gradients'),
+      ...this.keepFeeds(keeps, rows, functionName),
     });
     return { scores: out.scores, gradient: out.gradient };
   }

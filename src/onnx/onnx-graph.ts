@@ -151,20 +151,23 @@ export class OnnxGraph {
 
   /** The binary `ModelProto` (nodes no output depends on are dropped). */
   encode(graphName: string): Uint8Array {
+    const used = this.usedNodes();
+    const read = new Set(used.flatMap((node) => node.inputs));
     return encodeModelProto({
       ir_version: 8,
       producer_name: 'wingbeats-xai',
       opset_import: [{ domain: '', version: ONNX_OPSET }],
       graph: {
         name: graphName,
-        node: this.usedNodes().map((node, i) => ({
+        node: used.map((node, i) => ({
           op_type: node.opType,
           name: `node_${node.opType}_${i}`,
           input: node.inputs,
           output: node.outputs,
           attribute: Object.entries(node.attributes).map(([key, value]) => attribute(key, value)),
         })),
-        initializer: this.initializers,
+        // initializers no used node reads (a rule's weights that a gradient builder only looked up) are left out
+        initializer: this.initializers.filter((init) => read.has(init.name as string)),
         input: this.inputs,
         output: this.outputs,
       },

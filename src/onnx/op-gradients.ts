@@ -31,6 +31,11 @@ export function hasOpGradient(opType: string): boolean {
   return builders.has(opType);
 }
 
+/** The registered (plain) gradient of op type `opType`, if any: rules build on it (e.g. a transposed convolution). */
+export function opGradient(opType: string): GradientBuilder | undefined {
+  return builders.get(opType);
+}
+
 /** The op types with a registered gradient. */
 export function gradientOpTypes(): string[] {
   return [...builders.keys()];

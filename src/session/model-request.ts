@@ -50,8 +50,8 @@ export interface RequestOptions {
    * `wingbeats-xai/node`, which the command line does), `'auto'` runs gradients, integrated-gradients steps,
    * Monte-Carlo-dropout maps and forward passes on ONNX Runtime's native CPU kernels with `workers` cores (same numbers
    * to float32 rounding), whenever the model lowers to it; a model that does not keeps TensorFlow.js after one line
-   * naming what stopped it (once per session). Work ONNX Runtime does not run yet (LRP and DeepLIFT rules, layer hooks
-   * such as Grad-CAM's) runs on TensorFlow.js; the result's `engine` says which engines ran. `'tfjs'` forces
+   * naming what stopped it (once per session). LRP and DeepLIFT run there too (their rules as op-gradient overrides);
+   * work ONNX Runtime does not run yet (layer hooks such as Grad-CAM's) runs on TensorFlow.js; the result's `engine` says which engines ran. `'tfjs'` forces
    * TensorFlow.js; `'onnx'` is `'auto'` that is refused where no ONNX engine is registered (the browser without one).
    */
   engine?: EngineChoice;

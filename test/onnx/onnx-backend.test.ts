@@ -294,8 +294,8 @@ describe("backend: 'onnx'", () => {
     assert.equal(await engineOf({ engine: 'auto' }), 'onnx');
     assert.equal(await engineOf({ backend: 'onnx' }), 'onnx', "'backend' stays an alias");
     assert.equal(await engineOf({ engine: 'tfjs' }), 'tfjs');
-    // LRP's rules run on TensorFlow.js; the predictions of its request frame on ONNX Runtime
-    assert.equal(await engineOf({}, lrp as Method), 'onnx+tfjs');
+    // LRP's rules run as op-gradient overrides on ONNX Runtime too (test/onnx/onnx-rules.test.ts)
+    assert.equal(await engineOf({}, lrp as Method), 'onnx');
     await assert.rejects(
       saliency(model, x, { engine: 'onnx', backend: 'tfjs' }),
       /^WingbeatsError: Argument 'backend' passed to 'saliency' must be the same engine as 'engine' \('onnx'\), or no 'backend' \(it is the older name of 'engine'\) but got 'tfjs'\.$/,
