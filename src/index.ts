@@ -352,6 +352,7 @@ export type {
   ContrastSummary,
   DatasetSummary,
   HarmonicProfileSummary,
+  GroupValuesSummary,
   SummarizeOptions,
   SummaryGrouping,
   TableScan,
