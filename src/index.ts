@@ -354,6 +354,7 @@ export type {
   ContrastSummary,
   DatasetSummary,
   HarmonicProfileSummary,
+  GroupValuesSummary,
   SummarizeOptions,
   SummaryGrouping,
   TableScan,

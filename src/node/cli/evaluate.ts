@@ -56,11 +56,6 @@ export function evaluateCommand(io: CliIo): Command {
     "; also the replacement values of flipped positions (default: the model's input batch norm, else each input's own mean and std)",
   );
   addCommonOptions(addJobOptions(addSpecOptions(addSpecOptions(command, EVALUATION_OPTIONS), METRIC_OPTIONS)));
-  // --noise-stdev is also infidelity's σ (the metrics contract); say so where the flag is listed.
-  const noiseStdev = command.options.find((o) => o.long === '--noise-stdev');
-  if (noiseStdev !== undefined)
-    noiseStdev.description +=
-      '; --metrics infidelity: σ of its perturbations I ~ N(0, σ²) per value, in input units (default 0.15)';
   command.action(async (options: CommonOptions & Record<string, any>) => {
     // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
     const [
