@@ -41,6 +41,17 @@ const dir = mkdtempSync(join(tmpdir(), 'wingbeats-onnx-files-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(useWasm);
 
+/** torch's channels-first `[N, C, ...]` as the model's channels-last `[N, ..., C]`, and back. */
+const channelsLast = (x: tf.Tensor): tf.Tensor =>
+  tf.transpose(x, [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1]);
+const channelsFirst = (x: tf.Tensor): tf.Tensor =>
+  tf.transpose(x, [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)]);
+/** The reference's inputs, channels last. */
+const inputsOf = (name: string): tf.Tensor => tf.tidy(() => channelsLast(tf.tensor(reference.models[name].inputs)));
+/** The reference's gradients, channels last (flat). */
+const gradientsOf = (name: string): number[] =>
+  tf.tidy(() => flat(channelsLast(tf.tensor(reference.models[name].gradients))));
+
 const fixture = (name: string, opset: number): string => join(fixtures, `${name}-opset${opset}.onnx`);
 const load = (name: string, opset: number): Promise<ExplainableModel> => loadModel(fixture(name, opset));
 
@@ -78,10 +89,12 @@ describe('ONNX files exported by PyTorch', () => {
         const ref = reference.models[name];
         const model = await load(name, opset);
         try {
-          assert.deepEqual(model.inputShape, ref.inputShape);
+          const [channels, ...spatial] = ref.inputShape;
+          assert.deepEqual(model.inputShape, [...spatial, channels]);
+          assert.equal((model.info.onnx as { inputLayout: string }).inputLayout, 'channels-first');
           assert.equal(model.info.format, 'onnx');
           assert.equal((model.info.onnx as { endsInSoftmax: boolean }).endsInSoftmax, ref.endsInSoftmax);
-          const x = tf.tensor(ref.inputs);
+          const x = inputsOf(name);
           const logits = await withoutLeaks(() => {
             const scores = tf.tidy(() => model.run(x));
             const values = flat(scores);
@@ -95,9 +108,9 @@ describe('ONNX files exported by PyTorch', () => {
             disposeAttribution(result);
             return values;
           });
-          assertClose(attributions, flat(ref.gradients), 1e-5, 1e-4, 'gradients');
+          assertClose(attributions, gradientsOf(name), 1e-5, 1e-4, 'gradients');
           const sal = await saliency(model, x, { target: ref.targets, engine: 'tfjs' });
-          assertClose(flat(sal.attributions), flat(ref.gradients).map(Math.abs), 1e-5, 1e-4, 'saliency');
+          assertClose(flat(sal.attributions), gradientsOf(name).map(Math.abs), 1e-5, 1e-4, 'saliency');
           disposeAttribution(sal);
           x.dispose();
         } finally {
@@ -111,7 +124,7 @@ describe('ONNX files exported by PyTorch', () => {
     const ref = reference.models.psd;
     const model = await load('psd', 13);
     try {
-      const x = tf.tensor(ref.inputs);
+      const x = inputsOf('psd');
       const probabilities = tf.tidy(() => model.run(x, { scores: 'probabilities' }));
       assertClose(flat(probabilities), flat(tf.tidy(() => tf.softmax(tf.tensor(ref.logits)))), 1e-6, 1e-5);
       tf.dispose([x, probabilities]);
@@ -124,7 +137,7 @@ describe('ONNX files exported by PyTorch', () => {
     const ref = reference.models.spectrogram;
     const model = await load('spectrogram', 17);
     try {
-      const x = tf.tensor(ref.inputs);
+      const x = inputsOf('spectrogram');
       const before = tf.memory().numTensors;
       const ig = await integratedGradients(model, x, { target: ref.targets, steps: 256, engine: 'tfjs' });
       for (const delta of ig.delta ?? [NaN]) assert.ok(Math.abs(delta) < 2e-3, `completeness gap ${delta}`);
@@ -284,7 +297,7 @@ describe('the command line on ONNX files', () => {
   test('explain --model x.onnx --input x.json --json gives attributions and the metadata class names', async () => {
     const ref = reference.models.psd;
     const input = join(dir, 'psd.json');
-    writeFileSync(input, JSON.stringify(ref.inputs.slice(0, 2)));
+    writeFileSync(input, JSON.stringify(tf.tidy(() => (inputsOf('psd').arraySync() as number[][][]).slice(0, 2))));
     const run = await runCli([
       'explain',
       '--model',
@@ -308,7 +321,8 @@ describe('the command line on ONNX files', () => {
     results.forEach((r, i) => {
       assert.equal(r.target, ref.targets[i]);
       assert.equal(r.targetName, names[ref.targets[i]]);
-      assertClose(flat(r.attributions), flat(ref.gradients[i] as unknown as number[]), 1e-5, 1e-4, 'CLI gradients');
+      const expected = tf.tidy(() => flat(channelsFirst(tf.tensor([r.attributions])).reshape([-1])));
+      assertClose(expected, flat(ref.gradients[i] as unknown as number[]), 1e-5, 1e-4, 'CLI gradients');
     });
   });
 });

@@ -1,15 +1,16 @@
 /**
  * An ONNX file as a model: decoded, checked, and run on TensorFlow.js by {@link OnnxGraphRunner}, as a score function
- * every method can differentiate. The input layout is the ONNX input's own: its declared shape without the first
- * (batch) axis is the model's input shape (torch exports `[N, C, L]` or `[N, C, H, W]`, so a `.npy` input is
- * `[C, L]` or `[C, H, W]`). A final Softmax/LogSoftmax is left out of the scores (logits are explained; the
- * probabilities are its softmax).
+ * every method can differentiate. The input shape is the ONNX input's declared shape without its first (batch) axis,
+ * channels last when the graph reads its input channels first (see `input-layout.ts`: torch's `[N, C, H, W]` is given
+ * as `[H, W, C]`, `[N, C, L]` as `[L, C]`). A final Softmax/LogSoftmax is left out of the scores (logits are explained;
+ * the probabilities are their softmax).
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../../util/errors.js';
 import { decodeOnnxFile } from './decode-onnx-file.js';
 import { metadataLabels } from './metadata-labels.js';
 import { OnnxGraphRunner } from './onnx-graph-runner.js';
+import { inputIsChannelsFirst } from './input-layout.js';
 
 /** What the loader needs of an imported ONNX file. */
 export interface ImportedOnnxModel {
@@ -24,7 +25,16 @@ export interface ImportedOnnxModel {
   /** Class names from the file's metadata, and the key they came from. */
   stored?: { key: string; labels: string[] };
   /** Facts for `model.info`. */
-  facts: { opset: number; producer: string; endsInSoftmax: boolean; inputName: string };
+  facts: {
+    opset: number;
+    producer: string;
+    endsInSoftmax: boolean;
+    inputName: string;
+    /** The input's shape in the file, without the batch axis. */
+    fileInputShape: (number | null)[];
+    /** `'channels-first'`: the file's input is channels first and the model takes it channels last. */
+    inputLayout: 'channels-first' | 'as-declared';
+  };
   /** Frees the weights on the backend (idempotent). */
   dispose: () => void;
 }
@@ -54,8 +64,14 @@ export function importOnnxModel(bytes: Uint8Array, fileName: string): ImportedOn
   }
   const runner = new OnnxGraphRunner(graph);
   try {
-    const scores = batch === 1 ? (x: tf.Tensor) => rowByRow(runner, x) : (x: tf.Tensor) => runner.run(x);
-    const inputShape = graph.input.shape.slice(1);
+    const fileInputShape = graph.input.shape.slice(1);
+    const channelsFirst = inputIsChannelsFirst(graph);
+    const run = batch === 1 ? (x: tf.Tensor) => rowByRow(runner, x) : (x: tf.Tensor) => runner.run(x);
+    // channels last → first: [B, ...spatial, C] → [B, C, ...spatial]
+    const toFile = (x: tf.Tensor) =>
+      tf.transpose(x, [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)]);
+    const scores = channelsFirst ? (x: tf.Tensor) => run(toFile(x)) : run;
+    const inputShape = channelsFirst ? [...fileInputShape.slice(1), fileInputShape[0]] : fileInputShape;
     let classes = graph.output.shape?.length === 2 ? graph.output.shape[1] : null;
     if (inputShape.every((d) => d !== null)) {
       // A trial run on zeros: every op runs on these shapes, and the scores' shape gives the class count.
@@ -80,6 +96,8 @@ export function importOnnxModel(bytes: Uint8Array, fileName: string): ImportedOn
         producer: graph.producer,
         endsInSoftmax: runner.endsInSoftmax,
         inputName: graph.input.name,
+        fileInputShape,
+        inputLayout: channelsFirst ? 'channels-first' : 'as-declared',
       },
       dispose: () => runner.dispose(),
     };
