@@ -246,7 +246,7 @@ describe('ONNX graph forms and refusals', () => {
     const bytes = onnxBytes([{ op_type: 'GridSample', input: ['x', 'x'], output: ['y'], name: 'warp_7' }], [2]);
     await rejectsWithoutLeaks(
       () => loadModel(bytes, { fileName: 'warp.onnx' }),
-      /^'warp\.onnx': node 'warp_7' uses the ONNX op 'GridSample', which wingbeats-xai cannot run; re-export the model without it \(.*docs\/models\.md.*\)\.$/,
+      /^'warp\.onnx': node 'warp_7' uses the ONNX op 'GridSample', which wingbeats-xai cannot run; re-export the model without it \(docs\/onnx-files\.md lists the ops that run\)\.$/,
     );
     const custom = onnxBytes(
       [{ op_type: 'FusedGemm', domain: 'com.microsoft', input: ['x'], output: ['y'], name: 'fused' }],

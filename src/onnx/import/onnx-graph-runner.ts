@@ -22,7 +22,7 @@ function unsupportedOp(graph: OnnxFileGraph, node: OnnxFileNode, others: number)
   const more = others > 0 ? ` (and ${others} more node${others > 1 ? 's' : ''} with unsupported ops)` : '';
   return new WingbeatsError(
     'UNSUPPORTED_MODEL',
-    `'${graph.fileName}': node '${node.name}' uses the ONNX op '${node.opType}'${domain}, which wingbeats-xai cannot run${more}; re-export the model without it (the ops that run are listed in docs/models.md, "ONNX files").`,
+    `'${graph.fileName}': node '${node.name}' uses the ONNX op '${node.opType}'${domain}, which wingbeats-xai cannot run${more}; re-export the model without it (docs/onnx-files.md lists the ops that run).`,
   );
 }
 
