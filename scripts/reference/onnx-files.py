@@ -78,10 +78,26 @@ class OpsNet(nn.Module):
         return self.fc(y * torch.sigmoid(y))
 
 
+class RecurrentNet(nn.Module):
+    """A sequence classifier over [time, features]: a bidirectional LSTM (batch first) and a GRU, then Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(4, 5, batch_first=True, bidirectional=True)
+        self.gru = nn.GRU(10, 3, batch_first=True)
+        self.fc = nn.Linear(3, 3)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        _, h = self.gru(y)
+        return self.fc(h[0])
+
+
 MODELS = [
     ('psd', PsdNet, (1, 32)),
     ('spectrogram', SpectrogramNet, (2, 8, 6)),
     ('ops', OpsNet, (3, 10)),
+    ('recurrent', RecurrentNet, (6, 4)),
 ]
 
 

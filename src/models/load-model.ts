@@ -33,8 +33,8 @@ import { checkWeightDataSize, checkWeightsManifest, joinWeightData } from './wei
 import { parseJsonBytes } from '../io/json-text.js';
 import { DATASETS, DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
-import { looksLikeOnnx } from '../onnx/import/decode-onnx-file.js';
-import { importOnnxModel } from '../onnx/import/onnx-file-model.js';
+import { looksLikeOnnx } from '../onnx-file/decode-onnx-file.js';
+import { importOnnxModel } from '../onnx-file/onnx-file-model.js';
 
 /** Where a model comes from: bytes (`.keras`, `.h5` or `model.json`), a URL, a path (Node), or a TensorFlow.js IO handler. */
 export type ModelSource = Uint8Array | ArrayBuffer | string | tf.io.IOHandler;
@@ -266,7 +266,7 @@ export async function loadModelBytes(
 }
 
 /**
- * An ONNX file (see `src/onnx/import`) as an explainable model: its input shape is the ONNX input's without the batch
+ * An ONNX file (see `src/onnx-file`) as an explainable model: its input shape is the ONNX input's without the batch
  * axis, its one head is named after the graph's output, and its class names come from `options.labels`, else the
  * file's metadata (`labels`, `classes`, `class_names` or `names`), else `class 0` … `class N−1`.
  */

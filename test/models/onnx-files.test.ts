@@ -16,8 +16,8 @@ import { saliency } from '../../src/attribution/saliency.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import type { ExplainableModel } from '../../src/execution/explainable-model.js';
-import { encodeModelProto } from '../../src/onnx/onnx-schema.js';
-import { parseLabelList } from '../../src/onnx/import/metadata-labels.js';
+import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
+import { parseLabelList } from '../../src/onnx-file/metadata-labels.js';
 import { assertClose, flat, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 
@@ -35,7 +35,9 @@ const reference = JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf
     }
   >;
 };
-const NAMES = ['psd', 'spectrogram', 'ops'] as const;
+const NAMES = ['psd', 'spectrogram', 'ops', 'recurrent'] as const;
+/** The recurrent model reads [time, features] through a Transpose: its input is taken as declared. */
+const CHANNELS_FIRST = new Set(['psd', 'spectrogram', 'ops']);
 const OPSETS = [13, 17] as const;
 const dir = mkdtempSync(join(tmpdir(), 'wingbeats-onnx-files-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,10 +49,17 @@ const channelsLast = (x: tf.Tensor): tf.Tensor =>
 const channelsFirst = (x: tf.Tensor): tf.Tensor =>
   tf.transpose(x, [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)]);
 /** The reference's inputs, channels last. */
-const inputsOf = (name: string): tf.Tensor => tf.tidy(() => channelsLast(tf.tensor(reference.models[name].inputs)));
+const inputsOf = (name: string): tf.Tensor =>
+  tf.tidy(() => {
+    const x = tf.tensor(reference.models[name].inputs);
+    return CHANNELS_FIRST.has(name) ? channelsLast(x) : x;
+  });
 /** The reference's gradients, channels last (flat). */
 const gradientsOf = (name: string): number[] =>
-  tf.tidy(() => flat(channelsLast(tf.tensor(reference.models[name].gradients))));
+  tf.tidy(() => {
+    const g = tf.tensor(reference.models[name].gradients);
+    return flat(CHANNELS_FIRST.has(name) ? channelsLast(g) : g);
+  });
 
 const fixture = (name: string, opset: number): string => join(fixtures, `${name}-opset${opset}.onnx`);
 const load = (name: string, opset: number): Promise<ExplainableModel> => loadModel(fixture(name, opset));
@@ -82,7 +91,7 @@ function onnxBytes(
   });
 }
 
-describe('ONNX files exported by PyTorch', () => {
+describe('ONNX files exported by PyTorch (Conv1d/2d, BatchNorm, pooling, view/flatten, Pad, Clip, GELU, LSTM, GRU)', () => {
   for (const name of NAMES) {
     for (const opset of OPSETS) {
       test(`${name} (opset ${opset}): logits and input gradients match PyTorch's float64 autograd`, async () => {
@@ -90,8 +99,12 @@ describe('ONNX files exported by PyTorch', () => {
         const model = await load(name, opset);
         try {
           const [channels, ...spatial] = ref.inputShape;
-          assert.deepEqual(model.inputShape, [...spatial, channels]);
-          assert.equal((model.info.onnx as { inputLayout: string }).inputLayout, 'channels-first');
+          const first = CHANNELS_FIRST.has(name);
+          assert.deepEqual(model.inputShape, first ? [...spatial, channels] : ref.inputShape);
+          assert.equal(
+            (model.info.onnx as { inputLayout: string }).inputLayout,
+            first ? 'channels-first' : 'as-declared',
+          );
           assert.equal(model.info.format, 'onnx');
           assert.equal((model.info.onnx as { endsInSoftmax: boolean }).endsInSoftmax, ref.endsInSoftmax);
           const x = inputsOf(name);

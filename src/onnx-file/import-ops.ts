@@ -5,9 +5,15 @@
 import { ELEMENTWISE_OPS } from './ops-elementwise.js';
 import { NEURAL_OPS } from './ops-neural.js';
 import { STRUCTURAL_OPS } from './ops-structural.js';
+import { RECURRENT_OPS } from './ops-recurrent.js';
 import type { OpImplementation } from './op-context.js';
 
-const implementations = new Map<string, OpImplementation>([...ELEMENTWISE_OPS, ...NEURAL_OPS, ...STRUCTURAL_OPS]);
+const implementations = new Map<string, OpImplementation>([
+  ...ELEMENTWISE_OPS,
+  ...NEURAL_OPS,
+  ...STRUCTURAL_OPS,
+  ...RECURRENT_OPS,
+]);
 
 /** The implementation of default-domain op `opType`, or undefined. */
 export function importedOp(opType: string): OpImplementation | undefined {

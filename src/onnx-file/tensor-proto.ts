@@ -1,5 +1,5 @@
 /** Decoding one ONNX `TensorProto` (raw_data or the typed repeated fields) into a {@link HostTensor}. */
-import { WingbeatsError } from '../../util/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { HostDType, HostTensor, elementCount } from './onnx-file-graph.js';
 
 /** A `TensorProto` as protobufjs decodes it (see `decodeModelProto`). */

@@ -80,11 +80,27 @@ function concat(ctx: OpContext): tf.Tensor {
   return nonEmpty.length === 0 ? parts[0] : tf.concat(nonEmpty, axis);
 }
 
+/** Constant index lists up to this length gather by slicing (whose gradient every backend has; wasm lacks gather's). */
+const SLICED_GATHER_LIMIT = 64;
+
 function gather(ctx: OpContext): tf.Tensor {
   const x = ctx.tensor(0);
   const axis = normaliseAxis(ctx.number('axis', 0), x.rank);
   const indices = required(ctx, 1);
   const dim = x.shape[axis];
+  if (isHost(indices) && indices.data.length > 0 && indices.data.length <= SLICED_GATHER_LIMIT) {
+    const rows = Array.from(indices.data, (v) => {
+      const k = v < 0 ? v + dim : v;
+      if (k < 0 || k >= dim) throw ctx.refuse(`reads index ${v} of an axis of size ${dim}`);
+      return tf.slice(
+        x,
+        x.shape.map((_, i) => (i === axis ? k : 0)),
+        x.shape.map((d, i) => (i === axis ? 1 : d)),
+      );
+    });
+    const joined = rows.length === 1 ? rows[0] : tf.concat(rows, axis);
+    return tf.reshape(joined, [...x.shape.slice(0, axis), ...indices.dims, ...x.shape.slice(axis + 1)]);
+  }
   const idx = isHost(indices)
     ? hostToTensor({ ...indices, dtype: 'int', data: Float64Array.from(indices.data, (v) => (v < 0 ? v + dim : v)) })
     : tf.where(tf.less(indices, 0), tf.add(indices, dim), indices);

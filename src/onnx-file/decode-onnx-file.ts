@@ -2,8 +2,8 @@
  * Reading an ONNX file (a serialized `ModelProto`) into an {@link OnnxFileGraph}, bounded: a size cap, a node cap and
  * a cap on stored values; every refusal is one line naming the file and what to do.
  */
-import { WingbeatsError } from '../../util/errors.js';
-import { decodeModelProto } from '../onnx-schema.js';
+import { WingbeatsError } from '../util/errors.js';
+import { decodeModelProto } from './onnx-schema.js';
 import {
   AttributeValue,
   DeclaredShape,

@@ -4,7 +4,7 @@
  * `ops-*.ts`, one function per op type, collected in `import-ops.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../../util/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import type { AttributeValue, HostTensor, OnnxFileNode } from './onnx-file-graph.js';
 
 /** A value of the running graph: a TensorFlow.js tensor, or a host tensor (constants, shapes). */

@@ -5,7 +5,7 @@
  * back at once, so torch's Shape → Gather → Concat → Reshape chains give plain numbers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../../util/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import type { HostTensor, OnnxFileGraph, OnnxFileNode } from './onnx-file-graph.js';
 import { OpContext, Value, hostToTensor, isHost, tensorToHost } from './op-context.js';
 import { importedOp } from './import-ops.js';

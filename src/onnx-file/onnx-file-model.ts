@@ -6,7 +6,7 @@
  * the probabilities are their softmax).
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../../util/errors.js';
+import { WingbeatsError } from '../util/errors.js';
 import { decodeOnnxFile } from './decode-onnx-file.js';
 import { metadataLabels } from './metadata-labels.js';
 import { OnnxGraphRunner } from './onnx-graph-runner.js';

@@ -67,7 +67,8 @@ export function inputIsChannelsFirst(graph: OnnxFileGraph): boolean {
     for (const node of consumers.get(value) ?? []) {
       if (CHANNELS_FIRST_OPS.has(node.opType) && node.inputs[0] === value) found = true;
       else if (LAYOUT_KEEPING_OPS.has(node.opType)) frontier.push(node.outputs[0]);
-      else if (node.opType === 'Shape' || node.opType === 'Size') continue; // reads the shape only
+      else if (node.opType === 'Shape' || node.opType === 'Size')
+        continue; // reads the shape only
       else return false;
     }
   }
