@@ -74,8 +74,8 @@ function weightDataFor(modelJson: NamedBytes, files: NamedBytes[]): ArrayBuffer 
 }
 
 /**
- * Loads a model from picked files: one Keras `.keras` or `.h5`, or a `model.json` with its weight files; a `labels.json`
- * beside either gives the class names.
+ * Loads a model from picked files: one Keras `.keras` or `.h5` (or an ONNX `.onnx`), or a `model.json` with its weight
+ * files; a `labels.json` beside either gives the class names.
  */
 export async function loadPickedModel(files: NamedBytes[], name?: string): Promise<ExplainableModel> {
   if (files.length === 0)
@@ -84,7 +84,7 @@ export async function loadPickedModel(files: NamedBytes[], name?: string): Promi
       'Pick a Keras .keras or .h5 file, or a model.json together with its .bin weight files.',
     );
   const modelJson = files.find(isModelJson);
-  const h5 = files.find((f) => /\.(h5|hdf5|keras)$/i.test(f.name));
+  const h5 = files.find((f) => /\.(h5|hdf5|keras|onnx)$/i.test(f.name));
   if (modelJson === undefined && h5 === undefined) {
     // No model among the files: say so first (a JSON file that is no model.json is not "a bad labels file").
     const json = files.find((f) => /\.json$/i.test(f.name));

@@ -33,6 +33,8 @@ import { checkWeightDataSize, checkWeightsManifest, joinWeightData } from './wei
 import { parseJsonBytes } from '../io/json-text.js';
 import { DATASETS, DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
+import { looksLikeOnnx } from '../onnx-file/decode-onnx-file.js';
+import { importOnnxModel } from '../onnx-file/onnx-file-model.js';
 
 /** Where a model comes from: bytes (`.keras`, `.h5` or `model.json`), a URL, a path (Node), or a TensorFlow.js IO handler. */
 export type ModelSource = Uint8Array | ArrayBuffer | string | tf.io.IOHandler;
@@ -57,7 +59,7 @@ export interface LoadModelOptions {
 
 /** Facts `loadModel` records in `model.info`. */
 export interface LoadedModelInfo extends Record<string, unknown> {
-  format: 'keras' | 'keras-h5' | 'keras-h5-weights' | 'tfjs-layers';
+  format: 'keras' | 'keras-h5' | 'keras-h5-weights' | 'tfjs-layers' | 'onnx';
   /** Root class of a full Keras model (`Sequential`, `Mosquito_CNN_PSD`, `Functional`), or the recognised wingbeats architecture. */
   architecture: string;
   /** `'psd'` or `'spectrogram'` when known. */
@@ -70,7 +72,7 @@ export interface LoadedModelInfo extends Record<string, unknown> {
   outputLayers: string[];
   /**
    * Where the class names come from: `'option'` (the `labels` option), `'model'` (stored in the file: a
-   * `model.json`'s `userDefinedMetadata.labels`), `'dataset'` (a recognised wingbeats
+   * `model.json`'s `userDefinedMetadata.labels`, an ONNX file's `metadata_props`), `'dataset'` (a recognised wingbeats
    * architecture's data set), `'class-index'` (none known: `class 0` … `class N−1`; pass labels to name them).
    */
   labelSource: 'option' | 'model' | 'dataset' | 'class-index';
@@ -220,6 +222,8 @@ export async function loadModelBytes(
 ): Promise<ExplainableModel> {
   registerLayerClasses();
   const fileName = options.fileName ?? 'model.h5';
+  if (/\.onnx$/i.test(baseFileName(fileName)) || (!isHdf5(bytes) && !isZip(bytes) && looksLikeOnnx(bytes)))
+    return loadOnnxModel(bytes, options);
   if (bytes.length > 0 && !isHdf5(bytes) && bytes[0] === 0x7b /* '{' */) {
     const json = parseJsonBytes(bytes, `'${baseFileName(fileName)}'`);
     if (json === null || typeof json !== 'object' || Array.isArray(json))
@@ -259,6 +263,52 @@ export async function loadModelBytes(
   return contents.modelConfig !== null
     ? loadFullKeras({ ...contents, modelConfig: contents.modelConfig, format: 'keras-h5' }, options)
     : loadWeightsOnly(contents, options);
+}
+
+/**
+ * An ONNX file (see `src/onnx-file`) as an explainable model: its input shape is the ONNX input's without the batch
+ * axis, its one head is named after the graph's output, and its class names come from `options.labels`, else the
+ * file's metadata (`labels`, `classes`, `class_names` or `names`), else `class 0` … `class N−1`.
+ */
+function loadOnnxModel(bytes: Uint8Array, options: LoadModelOptions): ExplainableModel {
+  const fileName = options.fileName ?? 'model.onnx';
+  const imported = importOnnxModel(bytes, baseFileName(fileName));
+  try {
+    const outputNames = [imported.outputName === '' ? 'output' : imported.outputName];
+    const classes = [imported.classes];
+    if (options.labels !== undefined) checkLabels(options.labels, outputNames, classes);
+    const fromModel =
+      imported.stored !== undefined && fitsHeads(imported.stored.labels, outputNames, classes)
+        ? imported.stored.labels
+        : undefined;
+    const labels =
+      options.labels ?? fromModel ?? (imported.classes === null ? undefined : classIndexLabels(outputNames, classes));
+    const inputShape = options.inputShape ?? imported.inputShape;
+    const info: LoadedModelInfo = {
+      format: 'onnx',
+      architecture: 'ONNX graph',
+      labelSource: options.labels !== undefined ? 'option' : fromModel !== undefined ? 'model' : 'class-index',
+      fileName: baseFileName(fileName),
+      outputLayers: outputNames,
+      onnx: {
+        ...imported.facts,
+        ...(fromModel !== undefined && imported.stored !== undefined ? { labelKey: imported.stored.key } : {}),
+      },
+    };
+    const model = ExplainableModel.from(imported.scores, {
+      name: options.name ?? stem(fileName),
+      inputShape: inputShape as number[], // free axes stay null: explained at the given input's size
+      outputNames,
+      labels,
+      info,
+      softmaxOutputs: [false],
+    });
+    model.onDispose(imported.dispose);
+    return model;
+  } catch (error) {
+    imported.dispose();
+    throw error;
+  }
 }
 
 /** The most values of one stored weight (the bound of every weight the model's config may create). */

@@ -140,7 +140,12 @@ export class OnnxGradientSession {
     if (scores !== 'logits' && scores !== 'probabilities')
       throw argumentError('OnnxGradientSession.create', 'scores', "'logits' or 'probabilities'", scores);
     if (model.layersModel === null)
-      throw new WingbeatsError('UNSUPPORTED_MODEL', 'A function model cannot be compiled to ONNX; pass a Keras model.');
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        model.info.format === 'onnx'
+          ? `'${String(model.info.fileName)}' is an ONNX file: it runs on TensorFlow.js's interpreter of its graph (the ONNX Runtime engine compiles Keras models only)`
+          : 'A function model cannot be compiled to ONNX; pass a Keras model.',
+      );
     const outputIndex = options.outputIndex ?? 0;
     if (!Number.isInteger(outputIndex) || outputIndex < 0 || outputIndex >= model.outputNames.length)
       throw argumentError(
