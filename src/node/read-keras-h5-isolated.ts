@@ -6,10 +6,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { WingbeatsError, type WingbeatsErrorCode } from '../util/errors.js';
-import type { KerasH5Contents, StoredWeight } from '../models/hdf5.js';
+import { H5_READ_TIMEOUT_MS, type KerasH5Contents, type StoredWeight } from '../models/hdf5.js';
 
-/** Longest time a Keras HDF5 file may take to read (real files take well under a second). */
-export const H5_READ_TIMEOUT_MS = 15_000;
+export { H5_READ_TIMEOUT_MS };
 
 type Reply<T> = { id: number; ok: true; contents: T } | { id: number; ok: false; code?: string; message: string };
 

@@ -6,30 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { zipSync } from 'fflate';
-import h5wasm from 'h5wasm';
 import { KERAS_ARCHIVE_LIMITS, readKerasArchive } from '../../src/models/keras-archive.js';
 import { readKerasVarsH5 } from '../../src/models/hdf5.js';
 import { readKerasVarsH5Isolated } from '../../src/node/read-keras-h5-isolated.js';
-
-/** An HDF5 file whose 41 groups each link twice to the next (2^40 paths) and whose last links back to the first. */
-async function linkedGroupsFile(): Promise<Uint8Array> {
-  const module = await h5wasm.ready;
-  const name = `/links-${process.pid}.h5`;
-  const file = new h5wasm.File(name, 'w');
-  const count = 41;
-  for (let i = 0; i < count; i++) file.create_group(`g${i}`);
-  for (let i = 0; i < count - 1; i++) {
-    file.create_hard_link(`/g${i + 1}`, `/g${i}/a`);
-    file.create_hard_link(`/g${i + 1}`, `/g${i}/b`);
-  }
-  file.create_hard_link('/g0', `/g${count - 1}/back`);
-  file.create_group('layers');
-  file.create_hard_link('/g0', '/layers/dense');
-  file.close();
-  const bytes = module.FS!.readFile(name);
-  module.FS!.unlink(name);
-  return bytes;
-}
+import { linkedGroupsFile } from './hostile-h5.js';
 
 test('a weights file of hard-linked groups (a DAG of 2^40 paths and a cycle) is walked once per group, on the main thread and in the worker', async () => {
   const bytes = await linkedGroupsFile();
