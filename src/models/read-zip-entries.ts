@@ -135,18 +135,21 @@ export function inflateEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
     out.set(chunk, filled);
     filled += chunk.length;
   });
-  // One push inflates at most about 1032 times its 16 KB (deflate's best ratio) before the size is checked.
-  const step = 1 << 14;
-  for (let from = 0; from < data.length || from === 0; from += step) {
-    const last = from + step >= data.length;
+  // One push inflates at most about 1032 times its input (deflate's best ratio) before the size is checked: pushes are
+  // a 16th of what is left to fill (1 KB to 64 KB), so a stream lying about its size overshoots by at most about 16
+  // times the declared size plus 1 MB.
+  let from = 0;
+  do {
+    const step = Math.max(1024, Math.min(65_536, Math.ceil((out.length - filled) / 16)));
+    const to = Math.min(data.length, from + step);
     try {
-      inflater.push(data.subarray(from, from + step), last);
+      inflater.push(data.subarray(from, to), to >= data.length);
     } catch (error) {
       if (error instanceof ZipFormatError) throw error;
       throw new ZipFormatError(`'${entry.name}' is not a valid deflate stream (${(error as Error).message})`);
     }
-    if (last) break;
-  }
+    from = to;
+  } while (from < data.length);
   if (filled !== out.length)
     throw new ZipFormatError(`'${entry.name}' inflates to ${filled} bytes, not the ${entry.originalSize} it declares`);
   return out;
