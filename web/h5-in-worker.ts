@@ -12,10 +12,59 @@ let worker: Worker | null = null;
 let nextId = 0;
 let queue: Promise<unknown> = Promise.resolve();
 
-function readOnce<T>(kind: H5Request['kind'], bytes: Uint8Array, fileName: string, timeoutMs: number): Promise<T> {
-  const current =
-    worker ??
-    (worker = new Worker(new URL('./h5-worker.js', import.meta.url), { type: 'module', name: 'wingbeats-h5' }));
+/** Longest time the worker may take to load (not counted in a file's time limit). */
+const WORKER_START_MS = 60_000;
+const ready = new WeakMap<Worker, Promise<void>>();
+
+/** A new worker and, in {@link ready}, the promise that it has loaded. */
+function startWorker(): Worker {
+  const created = new Worker(new URL('./h5-worker.js', import.meta.url), { type: 'module', name: 'wingbeats-h5' });
+  ready.set(
+    created,
+    new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        created.removeEventListener('message', onMessage);
+        created.removeEventListener('error', onError);
+      };
+      const onMessage = (event: MessageEvent<H5Reply>): void => {
+        if (!('ready' in event.data)) return;
+        done();
+        resolve();
+      };
+      const onError = (event: ErrorEvent): void => {
+        event.preventDefault();
+        done();
+        reject(new Error(event.message || 'it could not be loaded'));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`it did not start within ${WORKER_START_MS / 1000} s`));
+      }, WORKER_START_MS);
+      created.addEventListener('message', onMessage);
+      created.addEventListener('error', onError);
+    }),
+  );
+  return created;
+}
+
+async function readOnce<T>(
+  kind: H5Request['kind'],
+  bytes: Uint8Array,
+  fileName: string,
+  timeoutMs: number,
+): Promise<T> {
+  const current = worker ?? (worker = startWorker());
+  try {
+    await ready.get(current);
+  } catch (error) {
+    if (worker === current) worker = null;
+    current.terminate();
+    throw new WingbeatsError(
+      'IO',
+      `'${fileName}' could not be read: the HDF5 reader's worker failed to start (${(error as Error).message}).`,
+    );
+  }
   const id = ++nextId;
   return new Promise<T>((resolve, reject) => {
     const stop = (): void => {
@@ -31,7 +80,7 @@ function readOnce<T>(kind: H5Request['kind'], bytes: Uint8Array, fileName: strin
     };
     const onMessage = (event: MessageEvent<H5Reply>): void => {
       const reply = event.data;
-      if (reply.id !== id) return;
+      if ('ready' in reply || reply.id !== id) return;
       stop();
       if (reply.ok) resolve(reply.contents as T);
       else reject(new WingbeatsError((reply.code as WingbeatsErrorCode | undefined) ?? 'INVALID_FILE', reply.message));

@@ -16,7 +16,9 @@ export interface H5Request {
 
 /** The reply to an {@link H5Request}: the contents, or the error's code and one-line message. */
 export type H5Reply =
-  { id: number; ok: true; contents: unknown } | { id: number; ok: false; code?: string; message: string };
+  | { ready: true }
+  | { id: number; ok: true; contents: unknown }
+  | { id: number; ok: false; code?: string; message: string };
 
 /** The scope of a module worker, as far as this file uses it (the DOM lib types `self` as a Window). */
 interface Scope {
@@ -45,3 +47,6 @@ scope.onmessage = (event) => {
     },
   );
 };
+
+// Loaded: the page's time limit for the first file starts now.
+scope.postMessage({ ready: true });

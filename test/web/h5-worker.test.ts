@@ -94,6 +94,7 @@ describe('HDF5 in a Web Worker (Chromium)', { skip: chromiumMissing, timeout: 18
     const started = Date.now();
     await pick('loop.h5', hostile.files[0].bytes as Uint8Array);
     await page.waitForFunction(() => window.__wingbeats.state === 'busy', undefined, { timeout: 10_000 });
+    // (The limit starts once the worker has loaded; the upper bound leaves room for that on a busy machine.)
     // While the worker is stuck in libhdf5, the page's thread runs script, paints frames and takes a click.
     const probe = Date.now();
     const answered = await page.evaluate(
@@ -106,12 +107,12 @@ describe('HDF5 in a Web Worker (Chromium)', { skip: chromiumMissing, timeout: 18
         ),
     );
     assert.equal(answered, 'busy', 'the file was still being read');
-    assert.ok(Date.now() - probe < 3000, `the page took ${Date.now() - probe} ms to answer during the read`);
+    assert.ok(Date.now() - probe < 5000, `the page took ${Date.now() - probe} ms to answer during the read`);
     await page.waitForFunction(() => window.__wingbeats.state === 'error', undefined, {
-      timeout: H5_READ_TIMEOUT_MS + 15_000,
+      timeout: H5_READ_TIMEOUT_MS + 30_000,
     });
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= H5_READ_TIMEOUT_MS - 1000 && elapsed < H5_READ_TIMEOUT_MS + 10_000, `${elapsed} ms`);
+    assert.ok(elapsed >= H5_READ_TIMEOUT_MS - 1000 && elapsed < H5_READ_TIMEOUT_MS + 25_000, `${elapsed} ms`);
     const message = (await page.textContent('#error')) ?? '';
     assert.equal(message, "'loop.h5' could not be read as HDF5 within 15 s; the file is damaged.");
     assert.equal(await page.evaluate(() => window.__wingbeats.model), null);
