@@ -63,6 +63,20 @@ await build({
   logOverride: { 'import-is-undefined': 'silent' },
 });
 
+// The HDF5 reader's Web Worker (see web/h5-in-worker.ts), a bundle of its own.
+await build({
+  entryPoints: [join(webDir, 'h5-worker.ts')],
+  outfile: join(outDir, 'h5-worker.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+
 const bundle = await readFile(join(outDir, 'main.js'), 'utf8');
 
 await copyInto(join(webDir, 'index.html'), outDir);

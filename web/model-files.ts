@@ -1,5 +1,6 @@
 /** Models for the page: the demo model shipped in the build output, or the files a user picked. */
 import { WingbeatsError, fetchBytes, loadModelBytes, type ExplainableModel } from '../src/index.js';
+import { readKerasH5InWorker, readKerasVarsH5InWorker } from './h5-in-worker.js';
 
 /** A file's name and bytes (a picked `File`, or an asset fetched from the build output). */
 export interface NamedBytes {
@@ -103,7 +104,13 @@ export async function loadPickedModel(files: NamedBytes[], name?: string): Promi
       name,
     });
   }
-  return loadModelBytes((h5 as NamedBytes).bytes, { fileName: (h5 as NamedBytes).name, labels, name });
+  // HDF5 is read in a Web Worker under a time limit: a damaged file never freezes the page.
+  return loadModelBytes(
+    (h5 as NamedBytes).bytes,
+    { fileName: (h5 as NamedBytes).name, labels, name },
+    readKerasH5InWorker,
+    readKerasVarsH5InWorker,
+  );
 }
 
 /** Loads the demo model from the build output (model.json, its weights and labels.json under `manifest.model`). */

@@ -28,6 +28,12 @@ export interface KerasH5Contents {
   weights: Map<string, StoredWeight[]>;
 }
 
+/**
+ * Longest time a Keras HDF5 file may take to read (real files take well under a second). Node reads in a worker thread
+ * and the page in a Web Worker under this limit (libhdf5 can loop forever on some damaged files).
+ */
+export const H5_READ_TIMEOUT_MS = 15_000;
+
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Whether `bytes` carry the HDF5 signature (at offset 0, 512, 1024, 2048, ... as the format allows). */

@@ -4,11 +4,11 @@
  * The weights are handed on per top-level layer with Keras-style names (`'lstm/cell/kernel'`), so the `.h5` weight
  * matcher places them. Universal (fflate and h5wasm work in Node and in the browser).
  */
-import { unzipSync } from 'fflate';
 import { WingbeatsError } from '../util/errors.js';
 import { parseJsonBytes } from '../io/json-text.js';
 import { StoredWeight, readKerasVarsH5 } from './hdf5.js';
 import { weightsFromVariablePaths } from './keras-variable-paths.js';
+import { inflateEntry, zipEntries, ZipFormatError } from './read-zip-entries.js';
 import { checkKerasConfig } from './keras-config.js';
 
 /** What a `.keras` file holds, as plain data (the same shape as a full `.h5` model). */
@@ -68,30 +68,26 @@ export async function readKerasArchive(
   fileName = 'model.keras',
   readVars: (bytes: Uint8Array, fileName: string) => Promise<Map<string, StoredWeight[]>> = readKerasVarsH5,
 ): Promise<KerasArchiveContents> {
-  let entries: Record<string, Uint8Array>;
-  let oversized: { name: string; size: number; limit: number } | undefined;
+  const entries: Record<string, Uint8Array> = {};
   try {
-    entries = unzipSync(bytes, {
-      filter: (file) => {
-        if (!['config.json', 'metadata.json', 'model.weights.h5', 'model.weights.npz'].includes(file.name))
-          return false;
-        const limit = entryLimit(file.name, file.size);
-        if (file.originalSize > limit && file.name !== 'model.weights.npz')
-          oversized ??= { name: file.name, size: file.originalSize, limit };
-        return oversized === undefined;
-      },
-    });
+    const listed = zipEntries(bytes, ['config.json', 'metadata.json', 'model.weights.h5', 'model.weights.npz']);
+    // Every declared size is checked before anything is inflated; inflating stops at the declared size.
+    for (const entry of listed.values()) {
+      const limit = entryLimit(entry.name, entry.compressedSize);
+      if (entry.originalSize > limit && entry.name !== 'model.weights.npz')
+        throw new WingbeatsError(
+          'LIMIT_EXCEEDED',
+          `'${entry.name}' in '${fileName}' declares ${entry.originalSize} bytes inflated, more than the limit of ${limit} bytes for it; the archive is damaged or not a Keras model.`,
+        );
+    }
+    for (const entry of listed.values())
+      entries[entry.name] = entry.name === 'model.weights.npz' ? new Uint8Array(0) : inflateEntry(bytes, entry);
   } catch (error) {
+    if (!(error instanceof ZipFormatError)) throw error;
     throw new WingbeatsError(
       'INVALID_FILE',
-      `'${fileName}' could not be read as a .keras (zip) file (${(error as Error).message}); it is truncated or damaged.`,
+      `'${fileName}' could not be read as a .keras (zip) file (${error.message}); it is truncated or damaged.`,
       { cause: error },
-    );
-  }
-  if (oversized !== undefined) {
-    throw new WingbeatsError(
-      'LIMIT_EXCEEDED',
-      `'${oversized.name}' in '${fileName}' declares ${oversized.size} bytes inflated, more than the limit of ${oversized.limit} bytes for it; the archive is damaged or not a Keras model.`,
     );
   }
   if (entries['config.json'] === undefined) {

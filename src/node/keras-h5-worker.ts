@@ -28,3 +28,6 @@ parentPort?.on(
     );
   },
 );
+
+// Loaded: the caller's time limit for the first file starts now.
+parentPort?.postMessage({ ready: true });

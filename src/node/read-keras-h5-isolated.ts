@@ -6,10 +6,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { WingbeatsError, type WingbeatsErrorCode } from '../util/errors.js';
-import type { KerasH5Contents, StoredWeight } from '../models/hdf5.js';
+import { H5_READ_TIMEOUT_MS, type KerasH5Contents, type StoredWeight } from '../models/hdf5.js';
 
-/** Longest time a Keras HDF5 file may take to read (real files take well under a second). */
-export const H5_READ_TIMEOUT_MS = 15_000;
+export { H5_READ_TIMEOUT_MS };
 
 type Reply<T> = { id: number; ok: true; contents: T } | { id: number; ok: false; code?: string; message: string };
 
@@ -37,11 +36,59 @@ function startWorker(): Worker {
   created.on('exit', () => {
     if (worker === created) worker = null;
   });
+  // The time limit is the file's: it starts once the worker has loaded (from the TypeScript sources, on a busy machine,
+  // compiling the reader can take seconds).
+  ready.set(
+    created,
+    new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        created.off('message', onReady);
+        created.off('error', reject);
+        created.off('exit', onExit);
+      };
+      const onReady = (message: { ready?: boolean }): void => {
+        if (message?.ready !== true) return;
+        done();
+        resolve();
+      };
+      const onExit = (code: number): void => {
+        done();
+        reject(new Error(`the reader stopped with code ${code} while starting`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        void created.terminate();
+        reject(new Error(`the reader did not start within ${WORKER_START_MS / 1000} s`));
+      }, WORKER_START_MS);
+      created.on('message', onReady);
+      created.once('error', (error) => {
+        done();
+        reject(error);
+      });
+      created.once('exit', onExit);
+    }),
+  );
   return created;
 }
 
-function readOnce<T>(kind: ReadKind, bytes: Uint8Array, fileName: string, timeoutMs: number): Promise<T> {
+/** Longest time the reader's worker may take to start (not counted in a file's time limit). */
+const WORKER_START_MS = 120_000;
+const ready = new WeakMap<Worker, Promise<void>>();
+
+async function readOnce<T>(kind: ReadKind, bytes: Uint8Array, fileName: string, timeoutMs: number): Promise<T> {
   const current = worker ?? (worker = startWorker());
+  try {
+    await ready.get(current);
+  } catch (error) {
+    if (worker === current) worker = null;
+    void current.terminate();
+    throw new WingbeatsError(
+      'IO',
+      `'${fileName}' could not be read: the HDF5 reader's worker failed to start (${(error as Error).message}).`,
+      { cause: error },
+    );
+  }
   const id = ++nextId;
   return new Promise((resolve, reject) => {
     const stop = (): void => {

@@ -55,3 +55,37 @@ test("uncertainty --quantiles '0.5,,0.5' and repeated quantiles are refused in o
     assert.match(result.stderr, pattern);
   }
 });
+
+test('a file named with a newline stays on one line: batch (stdout and stderr) and the failures dataset lists', async () => {
+  const input = path.join(work, 'newline');
+  mkdirSync(input);
+  writeFileSync(path.join(input, 'bad\nname.wav'), 'RIFF, not a WAV');
+  const batch = await runCli(['batch', '--model', model, '--input', input, '--out', path.join(work, 'newline-out')]);
+  assert.equal(batch.code, 1);
+  assert.deepEqual(
+    batch.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/: .*/, '')),
+    [`failed  ${path.join(input, 'bad name.wav')}`],
+  );
+  assert.equal(batch.stderr.trim().split('\n').length, 2, batch.stderr);
+  assert.match(batch.stderr, /bad name\.wav: File 'bad name\.wav' is not a WAV file/);
+  const dataset = await runCli([
+    'dataset',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--out',
+    path.join(work, 'newline-dataset'),
+    '--methods',
+    'saliency',
+    '--quiet',
+  ]);
+  assert.equal(dataset.code, 0, dataset.stderr);
+  assert.deepEqual(dataset.stderr.trim().split('\n'), [
+    'wingbeats-xai warning: 1 of 1 examples failed:',
+    "  bad name.wav: File 'bad name.wav' is not a WAV file: it does not start with a RIFF/WAVE header.",
+  ]);
+});

@@ -94,7 +94,7 @@ export function batchCommand(io: CliIo): Command {
             onFile: (o, done, total) => {
               if (o.status === 'failed')
                 io.stderr(
-                  `wingbeats-xai: ${safeMessageText(`${o.file}: ${(o.error ?? '').replace(/\s*\n\s*/g, ' ')}`)}\n`,
+                  `wingbeats-xai: ${safeMessageText(`${o.file}: ${o.error ?? ''}`.replace(/\s*\n\s*/g, ' '))}\n`,
                 );
               progress.update(done, total);
             },

@@ -53,7 +53,7 @@ const DATASET_OPTIONS = [
 function failureLines(failed: readonly { path: string; index: number; error: string }[], total: number): string {
   const shown = failed.slice(0, SHOWN_FAILURES).map((f) => {
     const name = f.index === 0 ? f.path : `${f.path}#${f.index}`;
-    return `  ${safeMessageText(name, 200)}: ${safeMessageText(f.error.replace(/\s+/g, ' '), 300)}\n`;
+    return `  ${safeMessageText(name.replace(/\s*\n\s*/g, ' '), 200)}: ${safeMessageText(f.error.replace(/\s+/g, ' '), 300)}\n`;
   });
   const more = total - shown.length;
   return (

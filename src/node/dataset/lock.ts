@@ -4,7 +4,17 @@
  * gone (or now belongs to a later process), on another host when it has not been renewed for two minutes (a Slurm job
  * requeued on another node).
  */
-import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import { WingbeatsError } from '../../util/errors.js';
 import { lockOwnerAlive, ownLockText } from '../folder-lock.js';
@@ -33,6 +43,22 @@ export function liveLockOwner(file: string): { pid?: number; host?: string } | u
   return stale ? undefined : owner;
 }
 
+/** The text of `file`, or undefined when it cannot be read. */
+function textOf(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function lockedBy(owner: { pid?: number; host?: string }, what: string, file: string): WingbeatsError {
+  return new WingbeatsError(
+    'LOCKED',
+    `${what} is already running (process ${owner.pid ?? '?'} on ${owner.host ?? '?'}, lock '${file}'); wait for it, or remove the lock if that process is gone.`,
+  );
+}
+
 /** Takes the lock `file` (or throws naming its owner); returns the function that releases it. */
 export function acquireLock(file: string, what: string): () => void {
   const mine = ownLockText();
@@ -58,14 +84,34 @@ export function acquireLock(file: string, what: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
         throw new WingbeatsError('IO', `Cannot create the lock '${file}': ${(error as Error).message}`);
     }
+    const judged = textOf(file);
     const owner = liveLockOwner(file);
-    if (owner !== undefined) {
-      throw new WingbeatsError(
-        'LOCKED',
-        `${what} is already running (process ${owner.pid ?? '?'} on ${owner.host ?? '?'}, lock '${file}'); wait for it, or remove the lock if that process is gone.`,
-      );
+    if (owner !== undefined) throw lockedBy(owner, what, file);
+    // The stale lock is moved aside, never removed in place: two processes taking it over at once must not remove the
+    // fresh lock of the one that came first. What was moved aside must be the lock judged stale; else it goes back.
+    const aside = `${file}.${process.pid}.stale`;
+    try {
+      renameSync(file, aside);
+    } catch {
+      continue; // gone meanwhile: try to create it again
     }
-    rmSync(file, { force: true });
+    const moved = textOf(aside);
+    if (moved !== judged) {
+      try {
+        linkSync(aside, file);
+      } catch {
+        // a third process holds the name now; the owner of the moved lock keeps running either way
+      }
+      rmSync(aside, { force: true });
+      let fresh: { pid?: number; host?: string } = {};
+      try {
+        fresh = JSON.parse(moved ?? '{}') as typeof fresh;
+      } catch {
+        // unreadable: named as unknown
+      }
+      throw lockedBy(fresh, what, file);
+    }
+    rmSync(aside, { force: true });
   }
   throw new WingbeatsError('LOCKED', `Cannot take the lock '${file}': another process keeps taking it.`);
 }

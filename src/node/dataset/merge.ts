@@ -19,6 +19,7 @@ import { renderReport } from '../../render/html-report.js';
 import { listDataset } from './listing.js';
 import {
   chunkFiles,
+  currentHash,
   DATASET_FILES,
   producerDifferences,
   readSettingsFile,
@@ -43,6 +44,42 @@ interface Chunk {
   file: string;
   first: DatasetRow;
   last: DatasetRow;
+}
+
+/** A part file's shard, its examples and the SHA-256 of their bytes when they were explained. */
+interface MergedPart {
+  file: string;
+  shard: string;
+  inputs: Record<string, string>;
+  paths: Set<string>;
+}
+
+/** Recordings hashed at once by a merge (reading overlaps hashing). */
+const HASH_CONCURRENCY = 8;
+
+/**
+ * The examples of `parts` whose bytes now differ from those their part recorded (examples no longer listed are reported
+ * elsewhere). Every listed example is read and hashed again: merge is the last step before the table is trusted, and
+ * a recording changed after its shard ran would otherwise be combined silently with rows made from its old bytes.
+ */
+async function changedRecordings(
+  parts: MergedPart[],
+  root: string,
+  expected: Map<string, unknown>,
+): Promise<{ path: string; file: string; shard: string }[]> {
+  const work = parts.flatMap((part) => [...part.paths].filter((p) => expected.has(p)).map((p) => ({ path: p, part })));
+  const changed: { path: string; file: string; shard: string; at: number }[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < work.length) {
+      const at = next++;
+      const { path: example, part } = work[at];
+      const now = await currentHash(root, example);
+      if (part.inputs[example] !== now) changed.push({ path: example, file: part.file, shard: part.shard, at });
+    }
+  };
+  await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker));
+  return changed.sort((a, b) => a.at - b.at);
 }
 
 /**
@@ -150,6 +187,9 @@ async function mergeLocked(
   const problems: string[] = [];
   const missingShards: string[] = [];
   const runningShards: string[] = [];
+  const otherSettings: string[] = [];
+  const otherProducer: { file: string; shard: string; what: string }[] = [];
+  const parts: MergedPart[] = [];
   for (let index = 0; index < count; index++) {
     const folder = path.join(partsDir, shardFolderName({ index, count }));
     if (liveLockOwner(path.join(folder, 'lock')) !== undefined) runningShards.push(`${index}/${count}`);
@@ -163,12 +203,14 @@ async function mergeLocked(
       let metadata: DatasetPartMetadata;
       let first: DatasetRow | undefined;
       let last: DatasetRow | undefined;
+      const partPaths = new Set<string>();
       try {
         metadata = (await readTableMetadata(file)) as DatasetPartMetadata;
         for await (const rows of readTableRowGroups(file, ['path', 'index', 'method'])) {
           for (const row of rows) {
             first ??= row;
             last = row;
+            partPaths.add(row.path);
             const key = `${row.path}#${row.index}#${row.method}`;
             seen.set(key, (seen.get(key) ?? 0) + 1);
             if (!expected.has(row.path)) unexpected.push(row.path);
@@ -181,21 +223,28 @@ async function mergeLocked(
         );
       }
       const differences = settingsDifferences(settings, metadata);
-      if (differences.length > 0)
-        throw new WingbeatsError(
-          'INVALID_FILE',
-          `Part file '${file}' comes from a run with other settings (${differences.join(', ')} differ); remove it or use its own output folder.`,
-        );
-      if (settings.producedBy !== undefined) {
-        const producer = producerDifferences(metadata.producedBy, settings.producedBy);
-        if (producer.length > 0)
-          throw new WingbeatsError(
-            'INVALID_FILE',
-            `Cannot merge '${out}': part file '${file}' was made by another ${producer.join(' and ')}; ${rerun} (its stale rows are recomputed).`,
-          );
-      }
+      if (differences.length > 0) otherSettings.push(`'${file}' (${differences.join(', ')})`);
+      const producer =
+        settings.producedBy === undefined ? [] : producerDifferences(metadata.producedBy, settings.producedBy);
+      if (producer.length > 0) otherProducer.push({ file, shard: `${index}/${count}`, what: producer.join(' and ') });
+      parts.push({ file, shard: `${index}/${count}`, inputs: metadata.inputs ?? {}, paths: partPaths });
       if (first !== undefined && last !== undefined) chunks.push({ file, first, last });
     }
+  }
+  if (otherSettings.length > 0)
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Cannot merge '${out}': ${otherSettings.length} part file${otherSettings.length > 1 ? 's come' : ' comes'} from a run with other settings than its ${DATASET_FILES.settings}: ${nameList(otherSettings, 5)} differ; remove ${otherSettings.length > 1 ? 'them' : 'it'} or use their own output folder.`,
+    );
+  if (otherProducer.length > 0) {
+    const shards = [...new Set(otherProducer.map((p) => p.shard))];
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Cannot merge '${out}': ${otherProducer.length} part file${otherProducer.length > 1 ? 's were' : ' was'} made by another model or version than the run's ${DATASET_FILES.settings} names: ${nameList(
+        otherProducer.map((p) => `'${p.file}': another ${p.what}`),
+        5,
+      )}; run shard${shards.length > 1 ? 's' : ''} ${shards.join(', ')} again (same command and --out) to resume: ${otherProducer.length > 1 ? 'their' : 'its'} stale rows are recomputed.`,
+    );
   }
   const explainedPaths = new Set(
     [...seen.keys()].map((key) => key.slice(0, key.lastIndexOf('#', key.lastIndexOf('#') - 1))),
@@ -220,6 +269,17 @@ async function mergeLocked(
       `Cannot merge '${out}': ${problems.join('; ')}. Run the missing shards again (same command and --out), or remove the extra part files.`,
     );
 
+  const changed = await changedRecordings(parts, listing.root, expected);
+  if (changed.length > 0) {
+    const shards = [...new Set(changed.map((c) => c.shard))];
+    throw new WingbeatsError(
+      'INVALID_FILE',
+      `Cannot merge '${out}': ${changed.length} recording${changed.length > 1 ? 's' : ''} changed since ${changed.length > 1 ? 'their' : 'its'} shard explained ${changed.length > 1 ? 'them' : 'it'}: ${nameList(
+        changed.map((c) => `${c.path} (in '${c.file}')`),
+        5,
+      )}; run shard${shards.length > 1 ? 's' : ''} ${shards.join(', ')} again (same command and --out): ${changed.length > 1 ? 'they are' : 'it is'} explained again.`,
+    );
+  }
   const tableFile = path.join(out, DATASET_FILES.table);
   const rowFloats = 3 * settings.heatmapShape.reduce((a, b) => a * b, 1) * (settings.model.inputShape.at(-1) ?? 1);
   const groupRows = Math.max(16, Math.min(4096, Math.floor(500_000 / Math.max(1, rowFloats))));

@@ -245,8 +245,8 @@ async function loadExample(
   }
 }
 
-/** The SHA-256 of an example's bytes now ('' when it cannot be read). */
-async function currentHash(root: string, example: string): Promise<string> {
+/** The SHA-256 of an example's bytes now ('' when it cannot be read), as part files record it. */
+export async function currentHash(root: string, example: string): Promise<string> {
   try {
     return bytesHash(await readSource(path.join(root, example)).then((source) => source.bytes));
   } catch {
