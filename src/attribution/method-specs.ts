@@ -4,6 +4,7 @@
  * (`explain --help` starts in a fraction of a second); the methods read the same specs.
  */
 import type { OptionSpec } from '../util/option-spec.js';
+import { LRP_RULE_NAMES } from '../rules/lrp-rule-names.js';
 
 /** Registry of integration rules (the CLI's `--integration` choices). */
 export const integrationMethods = [
@@ -14,8 +15,7 @@ export const integrationMethods = [
   'gauss-legendre',
 ] as const;
 
-/** The LRP rules a convolution can take. */
-export const LRP_RULE_NAMES = ['epsilon', 'gamma', 'alpha-beta', 'z-plus'] as const;
+export { LRP_RULE_NAMES };
 
 /** The `baseline` option of integrated gradients, occlusion, DeepLIFT and the group methods: one name, one default, one help text. */
 export const BASELINE_OPTION = {

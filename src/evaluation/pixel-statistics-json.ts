@@ -1,6 +1,25 @@
 /** Pixel statistics to and from their JSON form, free of TensorFlow.js (the command line reads `--stats` with it). */
 import { WingbeatsError } from '../util/errors.js';
-import type { PixelStatistics, PixelStatisticsJSON } from './pixel-statistics.js';
+
+/** Per-element statistics of a data set, over its examples. */
+export interface PixelStatistics {
+  /** Shape of one example (the model's input shape without the batch axis). */
+  shape: number[];
+  /** Mean of every element, row-major over `shape`. */
+  mean: Float64Array;
+  /** Population standard deviation (divisor `count`, as NumPy's default) of every element. */
+  std: Float64Array;
+  /** Number of examples seen. */
+  count: number;
+}
+
+/** The JSON form of {@link PixelStatistics} (what `wingbeats-xai stats` writes and `evaluate --stats` reads). */
+export interface PixelStatisticsJSON {
+  shape: number[];
+  mean: number[];
+  std: number[];
+  count: number;
+}
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

@@ -9,25 +9,9 @@ import type { NestedArray } from '../execution/inputs.js';
 /** One item of the data set: a batched tensor, a nested array (a batch, or one example), or one flat example. */
 export type StatisticsItem = tf.Tensor | NestedArray | ArrayLike<number>;
 
-/** Per-element statistics of a data set, over its examples. */
-export interface PixelStatistics {
-  /** Shape of one example (the model's input shape without the batch axis). */
-  shape: number[];
-  /** Mean of every element, row-major over `shape`. */
-  mean: Float64Array;
-  /** Population standard deviation (divisor `count`, as NumPy's default) of every element. */
-  std: Float64Array;
-  /** Number of examples seen. */
-  count: number;
-}
+import type { PixelStatistics } from './pixel-statistics-json.js';
 
-/** The JSON form of {@link PixelStatistics} (what `wingbeats-xai stats` writes and `evaluate --stats` reads). */
-export interface PixelStatisticsJSON {
-  shape: number[];
-  mean: number[];
-  std: number[];
-  count: number;
-}
+export type { PixelStatistics, PixelStatisticsJSON } from './pixel-statistics-json.js';
 
 /** Options of {@link pixelStatistics}. */
 export interface PixelStatisticsOptions {

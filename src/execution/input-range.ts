@@ -7,26 +7,9 @@
 import type { ExplainableModel } from './explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import { leafLayers } from './layer-walk.js';
+import type { TrainingInputStatistics } from './input-statistics.js';
 
-/**
- * Training statistics of the model input: from its first BatchNormalization layer (one mean per index of an axis), or
- * from a statistics file of training inputs (`axis` −1: one mean per input value, see {@link statisticsOfInputs}).
- */
-export interface TrainingInputStatistics {
-  /** Where they come from: the batch-norm layer's name, or the statistics file's description. */
-  layer: string;
-  /** What they were read from. */
-  source?: 'batch-norm' | 'statistics-file';
-  /**
-   * The input axis (without the batch axis) the statistics run along: one mean per index of this axis; −1: one mean
-   * per input value.
-   */
-  axis: number;
-  /** Training mean per index of `axis` (the layer's moving mean). */
-  mean: Float64Array;
-  /** Training standard deviation per index of `axis` (square root of the moving variance). */
-  std: Float64Array;
-}
+export type { TrainingInputStatistics } from './input-statistics.js';
 
 /** Layers that pass the raw input through unchanged before the first batch norm. */
 const PASS_THROUGH = new Set(['InputLayer', 'Identity']);

@@ -15,11 +15,17 @@ type Reply<T> = { id: number; ok: true; contents: T } | { id: number; ok: false;
 /** What the worker reads: a Keras `.h5` file, or the `model.weights.h5` of a `.keras` archive. */
 type ReadKind = 'h5' | 'keras-vars';
 
-let worker: Worker | null = null;
+/** The reader's worker thread, and when it has loaded. */
+interface ReaderWorker {
+  thread: Worker;
+  ready: Promise<void>;
+}
+
+let worker: ReaderWorker | null = null;
 let nextId = 0;
 let queue: Promise<unknown> = Promise.resolve();
 
-function startWorker(): Worker {
+function startWorker(): ReaderWorker {
   const source = import.meta.url.endsWith('.ts');
   const entry = new URL(`./keras-h5-worker.${source ? 'ts' : 'js'}`, import.meta.url);
   // From the TypeScript sources (a checkout) the worker first registers tsx, which workers do not inherit.
@@ -34,54 +40,51 @@ function startWorker(): Worker {
   // must never become an unhandled 'error' event that ends the process.
   created.on('error', () => undefined);
   created.on('exit', () => {
-    if (worker === created) worker = null;
+    if (worker?.thread === created) worker = null;
   });
   // The time limit is the file's: it starts once the worker has loaded (from the TypeScript sources, on a busy machine,
   // compiling the reader can take seconds).
-  ready.set(
-    created,
-    new Promise<void>((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        created.off('message', onReady);
-        created.off('error', reject);
-        created.off('exit', onExit);
-      };
-      const onReady = (message: { ready?: boolean }): void => {
-        if (message?.ready !== true) return;
-        done();
-        resolve();
-      };
-      const onExit = (code: number): void => {
-        done();
-        reject(new Error(`the reader stopped with code ${code} while starting`));
-      };
-      const timer = setTimeout(() => {
-        done();
-        void created.terminate();
-        reject(new Error(`the reader did not start within ${WORKER_START_MS / 1000} s`));
-      }, WORKER_START_MS);
-      created.on('message', onReady);
-      created.once('error', (error) => {
-        done();
-        reject(error);
-      });
-      created.once('exit', onExit);
-    }),
-  );
-  return created;
+  const ready = new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      created.off('message', onReady);
+      created.off('error', reject);
+      created.off('exit', onExit);
+    };
+    const onReady = (message: { ready?: boolean }): void => {
+      if (message?.ready !== true) return;
+      done();
+      resolve();
+    };
+    const onExit = (code: number): void => {
+      done();
+      reject(new Error(`the reader stopped with code ${code} while starting`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      void created.terminate();
+      reject(new Error(`the reader did not start within ${WORKER_START_MS / 1000} s`));
+    }, WORKER_START_MS);
+    created.on('message', onReady);
+    created.once('error', (error) => {
+      done();
+      reject(error);
+    });
+    created.once('exit', onExit);
+  });
+  return { thread: created, ready };
 }
 
 /** Longest time the reader's worker may take to start (not counted in a file's time limit). */
 const WORKER_START_MS = 120_000;
-const ready = new WeakMap<Worker, Promise<void>>();
 
 async function readOnce<T>(kind: ReadKind, bytes: Uint8Array, fileName: string, timeoutMs: number): Promise<T> {
-  const current = worker ?? (worker = startWorker());
+  const reader = worker ?? (worker = startWorker());
+  const current = reader.thread;
   try {
-    await ready.get(current);
+    await reader.ready;
   } catch (error) {
-    if (worker === current) worker = null;
+    if (worker === reader) worker = null;
     void current.terminate();
     throw new WingbeatsError(
       'IO',
@@ -99,7 +102,7 @@ async function readOnce<T>(kind: ReadKind, bytes: Uint8Array, fileName: string, 
     };
     const fail = (message: string, cause?: unknown): void => {
       stop();
-      if (worker === current) worker = null;
+      if (worker === reader) worker = null;
       void current.terminate();
       reject(new WingbeatsError('INVALID_FILE', message, cause === undefined ? undefined : { cause }));
     };

@@ -4,7 +4,7 @@
  * pooling to the winner). Batch norm is its own affine layer, or folded into the convolution before it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LRP_RULE_NAMES } from '../attribution/method-specs.js';
+import { LRP_RULE_NAMES } from './lrp-rule-names.js';
 import { WingbeatsError } from '../util/errors.js';
 import type { PropagationRule } from '../execution/propagation-rule.js';
 import { activationName } from '../execution/layer-op.js';
@@ -25,7 +25,7 @@ import { lrpEpsilon } from './lrp-epsilon.js';
 import { lrpGamma } from './lrp-gamma.js';
 import { lrpAlphaBeta } from './lrp-alpha-beta.js';
 
-export { LRP_RULE_NAMES } from '../attribution/method-specs.js';
+export { LRP_RULE_NAMES } from './lrp-rule-names.js';
 /** Name of an LRP rule. */
 export type LrpRuleName = (typeof LRP_RULE_NAMES)[number];
 
