@@ -99,6 +99,18 @@ export class OnnxGraph {
     return name;
   }
 
+  /**
+   * A constant derived from others (e.g. a weight's transpose), made once per `key` and shared by every later use: an
+   * unrolled recurrent layer's backward graph asks for the same transposed kernel at every time step.
+   */
+  derivedConstant(key: string, make: () => string): string {
+    const known = this.constants.get(`derived:${key}`);
+    if (known !== undefined) return known;
+    const name = make();
+    this.constants.set(`derived:${key}`, name);
+    return name;
+  }
+
   /** A float32 scalar initializer, shared between uses of the same value. */
   scalar(value: number): string {
     const key = `float:${value}`;

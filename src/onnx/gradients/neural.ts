@@ -37,9 +37,11 @@ const convGradient: GradientBuilder = (ctx) => {
   const dy = upstream(ctx);
   let dx: string;
   if (strides.every((s) => s === 1)) {
-    const flipped = flippedKernel(kernel);
     const backPads = [...span.map((s, i) => s - 1 - pads[i]), ...span.map((s, i) => s - 1 - pads[rank + i])];
-    const w = ctx.graph.floats('kernel_flipped', flipped.data, flipped.dims);
+    const w = ctx.graph.derivedConstant(`flip ${ctx.node.inputs[1]}`, () => {
+      const flipped = flippedKernel(kernel);
+      return ctx.graph.floats('kernel_flipped', flipped.data, flipped.dims);
+    });
     dx = op(ctx, 'Conv', [dy, w], { kernel_shape: kernelShape, dilations, pads: backPads });
   } else {
     const outputPadding = shape.map(
@@ -61,9 +63,11 @@ const matMulGradient: GradientBuilder = (ctx) => {
   const w = constant(ctx, 1);
   if (w.dims.length !== 2) throw internal('a MatMul with a weight of rank other than 2');
   const [rows, cols] = w.dims;
-  const transposed = new Float32Array(w.data.length);
-  for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) transposed[o * rows + i] = w.data[i * cols + o];
-  const wt = ctx.graph.floats('kernel_t', transposed, [cols, rows]);
+  const wt = ctx.graph.derivedConstant(`transpose ${ctx.node.inputs[1]}`, () => {
+    const transposed = new Float32Array(w.data.length);
+    for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) transposed[o * rows + i] = w.data[i * cols + o];
+    return ctx.graph.floats('kernel_t', transposed, [cols, rows]);
+  });
   return [op(ctx, 'MatMul', [upstream(ctx), wt]), undefined];
 };
 
