@@ -14,6 +14,8 @@ import type { DatasetRow } from '../../src/dataset/table.js';
 import { conv1dNet } from '../tiny-models.js';
 import { assertClose, useWasm } from '../helpers.js';
 import { createRng } from '../../src/util/rng.js';
+import { contrastiveAttribution } from '../../src/attribution/contrast.js';
+import { disposeAttribution } from '../../src/attribution/types.js';
 
 before(useWasm);
 
@@ -106,5 +108,42 @@ test('misclassified rows carry the contrast map of score(predicted) − score(la
   assert.match(sections[0].title, /What separates the confused species · gradients/);
   assert.match(JSON.stringify(sections[0].figures?.[0].image), /<svg/);
   assert.equal(sections[0].table?.rows.length, cells?.length);
+  model.dispose();
+});
+
+test('the contrast maps that reuse a row of the predicted class equal those of contrastiveAttribution bit for bit, also with --target label', async () => {
+  const model = ExplainableModel.from(conv1dNet(31), { labels });
+  const loaded = examples(9);
+  for (const target of [undefined, 'label'] as const) {
+    const settings = {
+      methods: ['integrated-gradients', 'input-x-gradient'] as const,
+      methodOptions: { steps: 9 },
+      scores: 'logits' as const,
+      seed: 5,
+      ...(target === undefined ? {} : { target }),
+    };
+    const before = tf.memory().numTensors;
+    const rows = await explainExamples(model, loaded, settings);
+    assert.equal(tf.memory().numTensors, before, 'no tensor leak');
+    let checked = 0;
+    for (const row of rows) {
+      if (row.contrastMap === null) continue;
+      const input = loaded.find((l) => l.example.path === row.path)?.inputs?.[0] as Float32Array;
+      const x = tf.tensor(input, [1, 12, 2]);
+      const result = await contrastiveAttribution(row.method as 'integrated-gradients', model, x, {
+        steps: 9,
+        seed: 5,
+        scores: 'logits',
+        target: [row.predictedIndex as number],
+        contrast: [labels.indexOf(row.label as string)],
+      });
+      const expected = normalisedContrastMap(result.attributions.dataSync(), 2);
+      disposeAttribution(result);
+      x.dispose();
+      assert.deepEqual(row.contrastMap, expected, `${target ?? 'predicted'} ${row.path} ${row.method}`);
+      checked++;
+    }
+    assert.ok(checked > 0, 'some rows are misclassified');
+  }
   model.dispose();
 });
