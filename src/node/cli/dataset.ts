@@ -21,6 +21,7 @@ import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from '.
 import { withModel } from './open-model.js';
 import { checkOutputFolder } from '../output/output-target.js';
 import { createProgress } from './progress.js';
+import { childReporter, executionOf, plannedProcesses, runAsProcesses } from './dataset-processes.js';
 
 /** The command's own numeric options. */
 const DATASET_OPTIONS = [
@@ -198,6 +199,40 @@ export function datasetCommand(io: CliIo): Command {
     const shard = resolveShard({ shard: options.shard, shardCount }, process.env);
     // Only the place (a folder, writable, not a file): a data-set run folder keeps its own rule (its settings.json).
     await checkOutputFolder(options.out, { force: true });
+    const processes = await plannedProcesses({
+      input: options.input,
+      out: options.out,
+      limit,
+      chunkSize,
+      workers: settings.workers,
+      shard: options.shard,
+      env: process.env,
+      force: options.force,
+    });
+    if (processes !== undefined) {
+      const execution = executionOf(processes);
+      log.info(`dataset: ${execution.text} (one shard each, merged at the end)`);
+      const progress = createProgress(io, `dataset (${execution.text}): ${methods.join(', ')}`, {
+        quiet: options.quiet,
+      });
+      const { outcome, table } = await runAsProcesses({
+        argv: (command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? [],
+        out: options.out,
+        processes,
+        force: options.force,
+        onProgress: (done, total) => progress.update(done, total),
+        onChildFailed: (line) => io.stderr(`${PROGRAM_NAME} error: ${line}\n`),
+      });
+      progress.done();
+      log.info(
+        `${outcome.explained} examples explained (${outcome.errors} failed, ${outcome.recomputed} recomputed because their model, recording or version changed), ${outcome.resumed} already done; ${execution.text}`,
+      );
+      tableWarnings(io, table);
+      if (options.json) writeJson(io, { ...table, recomputed: outcome.recomputed });
+      else printTable(io, table);
+      return;
+    }
+    const child = childReporter();
     await withModel(io, options.model, async (model, session) => {
       const progress = createProgress(
         io,
@@ -226,9 +261,13 @@ export function datasetCommand(io: CliIo): Command {
         chunkSize,
         force: options.force,
         noRecompute: options.recompute === false,
-        onProgress: (done, total) => progress.update(done, total),
+        onProgress: (done, total) => {
+          progress.update(done, total);
+          child?.progress(done, total);
+        },
       });
       progress.done();
+      await child?.outcome(outcome);
       log.info(
         `${outcome.explained} examples explained (${outcome.errors} failed, ${outcome.recomputed} recomputed because their model, recording or version changed), ${outcome.resumed} already done; parts in ${outcome.parts}`,
       );
