@@ -253,8 +253,7 @@ async function recordExecution(out: string, execution: DatasetExecution): Promis
 
 /** In a child started by {@link runAsProcesses}: sends progress (at most every 100 ms) and the outcome to the parent. */
 export function childReporter():
-  | { progress(done: number, total: number): void; outcome(o: ProcessRunResult['outcome']): Promise<void> }
-  | undefined {
+  { progress(done: number, total: number): void; outcome(o: ProcessRunResult['outcome']): Promise<void> } | undefined {
   if (process.env[CHILD_ENV] !== '1' || typeof process.send !== 'function') return undefined;
   // The channel must not keep the child alive once its work is done.
   process.channel?.unref();
