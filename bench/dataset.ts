@@ -7,7 +7,7 @@
  * - the default run per method (no flags: on 2 cores and at least 64 recordings two one-core shard processes merged
  *   by their parent; `processes` says how many): saliency, integrated gradients with 50 steps, exact Shapley values over
  *   8 bands (`maxRssMB` of this row is the parent's; each shard process peaks near a `--workers 1` process);
- * - integrated gradients in one process with its ONNX session pool (`--shard 0/1`: the default before it ran as
+ * - integrated gradients in one process with its ONNX session pool (`--processes 1`: the default before it ran as
  *   processes);
  * - integrated gradients as two shards at once with `--workers 1` (one core each), the other way to use both cores;
  * - saliency as 16 shards, two at a time with `--workers 1`, then `dataset merge` of the 16 timed alone.
@@ -186,9 +186,9 @@ export async function benchDataset(): Promise<Record<string, unknown>> {
       rmSync(path.join(work, `one-${name}`), { recursive: true, force: true });
     }
     const ig = methods[1][1];
-    console.error('bench dataset: integrated gradients in one process with its session pool (--shard 0/1) ...');
-    const pool = await run(command(folder, 'pool-integratedGradients50', ig, ['--shard', '0/1']));
-    const poolFixed = await run(command(tiny, 'tiny-ig-pool', ig, ['--shard', '0/1']));
+    console.error('bench dataset: integrated gradients in one process with its session pool (--processes 1) ...');
+    const pool = await run(command(folder, 'pool-integratedGradients50', ig, ['--processes', '1']));
+    const poolFixed = await run(command(tiny, 'tiny-ig-pool', ig, ['--processes', '1']));
     (result.integratedGradients50 as Record<string, unknown>).onePoolProcess = figures(pool, count, poolFixed);
     rmSync(path.join(work, 'pool-integratedGradients50'), { recursive: true, force: true });
     console.error('bench dataset: integrated gradients as two shards of one core each ...');

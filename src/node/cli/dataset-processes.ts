@@ -19,8 +19,12 @@ import { clearRun, DATASET_FILES, type ShardOutcome } from '../dataset/run.js';
 import { mergeDataset, type DatasetTableResult } from '../dataset/merge.js';
 import { safeMessageText } from '../../util/errors.js';
 
-/** Below this many examples one process is used: starting a process (1–3 s) would cost more than it saves. */
-export const MIN_EXAMPLES_FOR_PROCESSES = 64;
+/**
+ * Below this many examples the default stays in one process: starting the processes and loading the model in each
+ * costs 2–6 CPU seconds (measured on the Potamitis PSD model, 300 recordings of 50-step integrated gradients), more
+ * than a second core saves on a few hundred examples.
+ */
+export const MIN_EXAMPLES_FOR_PROCESSES = 256;
 
 /** The environment variable that makes a `dataset` child report its progress and outcome to its parent. */
 export const CHILD_ENV = 'WINGBEATS_XAI_DATASET_CHILD';
@@ -46,6 +50,8 @@ export interface ProcessPlanInput {
   chunkSize: number;
   /** `--workers` as given (undefined: the number of cores). */
   workers?: number;
+  /** `--processes` as given (undefined: `workers` processes for a large enough data set, else one). */
+  processes?: number;
   /** `--shard` as given, and whether the environment names a shard (Slurm array, Kubernetes Indexed Job). */
   shard?: string;
   env: Readonly<Record<string, string | undefined>>;
@@ -58,17 +64,28 @@ export interface ProcessPlanInput {
  * cannot be listed (the one-process run says why), or an earlier one-process run to resume in `out`.
  */
 export async function plannedProcesses(plan: ProcessPlanInput): Promise<number | undefined> {
-  if (plan.env[CHILD_ENV] === '1' || plan.shard !== undefined) return undefined;
-  if (plan.env.SLURM_ARRAY_TASK_ID !== undefined || plan.env.JOB_COMPLETION_INDEX !== undefined) return undefined;
-  const workers = plan.workers ?? availableParallelism();
+  if (plan.env[CHILD_ENV] === '1') return undefined;
+  const sharded =
+    plan.shard !== undefined ||
+    plan.env.SLURM_ARRAY_TASK_ID !== undefined ||
+    plan.env.JOB_COMPLETION_INDEX !== undefined;
+  if (sharded && plan.processes !== undefined && plan.processes > 1)
+    throw new WingbeatsError(
+      'INVALID_ARGUMENT',
+      `Option '--processes' must be 1 when a shard is given (--shard, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX) but is ${plan.processes}.`,
+    );
+  if (sharded || plan.processes === 1) return undefined;
+  const workers = plan.processes ?? plan.workers ?? availableParallelism();
   if (workers <= 1) return undefined;
-  let examples: number;
-  try {
-    examples = (await listDataset(plan.input, { limit: plan.limit, outputs: [plan.out] })).examples.length;
-  } catch {
-    return undefined;
+  if (plan.processes === undefined) {
+    let examples: number;
+    try {
+      examples = (await listDataset(plan.input, { limit: plan.limit, outputs: [plan.out] })).examples.length;
+    } catch {
+      return undefined;
+    }
+    if (examples < Math.max(MIN_EXAMPLES_FOR_PROCESSES, 2 * plan.chunkSize)) return undefined;
   }
-  if (examples < Math.max(MIN_EXAMPLES_FOR_PROCESSES, 2 * plan.chunkSize)) return undefined;
   if (plan.force) return workers;
   // Resuming keeps the layout of the parts already there (a merge needs one shard count).
   const counts = (await readdir(path.join(plan.out, DATASET_FILES.parts)).catch(() => [] as string[]))
@@ -103,18 +120,17 @@ function cliEntry(): string {
   return bin;
 }
 
-/** The arguments of shard `index` of `count`: the user's `dataset` arguments without `--force`, one core, quiet. */
+/**
+ * The arguments of shard `index` of `count`: the user's `dataset` arguments without `--force` and `--processes`, one
+ * core, quiet.
+ */
 export function childArguments(argv: readonly string[], index: number, count: number): string[] {
-  const rest = argv[0] === 'dataset' ? argv.slice(1) : [...argv];
-  return [
-    'dataset',
-    ...rest.filter((a) => a !== '--force'),
-    '--shard',
-    `${index}/${count}`,
-    '--workers',
-    '1',
-    '--quiet',
-  ];
+  const rest: string[] = [];
+  for (let i = argv[0] === 'dataset' ? 1 : 0; i < argv.length; i++) {
+    if (argv[i] === '--processes') i++;
+    else if (argv[i] !== '--force' && !argv[i].startsWith('--processes=')) rest.push(argv[i]);
+  }
+  return ['dataset', ...rest, '--shard', `${index}/${count}`, '--workers', '1', '--quiet'];
 }
 
 /** The last line a failed child wrote on stderr: its one-line reason (without the program's prefix). */

@@ -43,6 +43,14 @@ const DATASET_OPTIONS = [
     help: 'examples per part file: a killed run redoes at most one chunk',
   },
   {
+    name: 'processes',
+    flag: '--processes',
+    type: 'integer',
+    min: 1,
+    max: 256,
+    help: 'run as N shard processes of one core each, merged at the end (default: --workers processes for 256 examples or more, else 1)',
+  },
+  {
     name: 'shardCount',
     flag: '--shard-count',
     type: 'integer',
@@ -191,10 +199,16 @@ export function datasetCommand(io: CliIo): Command {
     const log = createLogger(io, options);
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
-    const { limit, chunkSize, shardCount } = specValues(options, DATASET_OPTIONS) as {
+    const {
+      limit,
+      chunkSize,
+      shardCount,
+      processes: processOption,
+    } = specValues(options, DATASET_OPTIONS) as {
       limit?: number;
       chunkSize: number;
       shardCount?: number;
+      processes?: number;
     };
     const shard = resolveShard({ shard: options.shard, shardCount }, process.env);
     // Only the place (a folder, writable, not a file): a data-set run folder keeps its own rule (its settings.json).
@@ -205,6 +219,7 @@ export function datasetCommand(io: CliIo): Command {
       limit,
       chunkSize,
       workers: settings.workers,
+      processes: processOption,
       shard: options.shard,
       env: process.env,
       force: options.force,
