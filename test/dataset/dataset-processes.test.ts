@@ -97,8 +97,12 @@ test('a failed child is named, the other shard is kept, and the same command res
     release();
   }
   assert.equal(first.code, 1);
-  assert.match(first.stderr, /wingbeats-xai error: shard 1\/2: .*(lock|running|runs)/i);
-  assert.match(first.stderr, /1 of 2 shard processes failed.*run the same command again to resume/);
+  // One line: the failed shard, its own reason, what to do.
+  assert.match(
+    first.stderr,
+    /^wingbeats-xai: shard 1\/2 failed: .*(lock|running|runs).*run the same command again to resume\.\n$/im,
+  );
+  assert.equal(first.stderr.trim().split('\n').length, 1, first.stderr);
   assert.ok(!first.stderr.includes('\u0000'));
   assert.ok(readdirSync(path.join(out, 'parts', 'shard-0000-of-0002')).some((n) => n.endsWith('.parquet')));
   assert.ok(!existsSync(path.join(out, 'table.parquet')));

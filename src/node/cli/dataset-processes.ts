@@ -152,8 +152,6 @@ export interface ProcessRunOptions {
   processes: number;
   force?: boolean;
   onProgress?: (done: number, total: number) => void;
-  /** Writes one line for a failed child. */
-  onChildFailed?: (line: string) => void;
 }
 
 /** What {@link runAsProcesses} did: the children's counts added up, and the merged table. */
@@ -167,8 +165,8 @@ export interface ProcessRunResult {
  * Runs the data set as shard child processes and merges their parts (see the module doc); SIGINT/SIGTERM of this
  * process end the children first.
  *
- * @throws WingbeatsError with the child's own reason when every child failed alike, else `WORKER_FAILED` naming the
- *   failed shards and their reasons (the parts of the others are kept: the same command resumes).
+ * @throws WingbeatsError `WORKER_FAILED`: in one line, the children's own reason when all failed alike, else each
+ *   failed shard with its reason (the parts of the others are kept: the same command resumes).
  */
 export async function runAsProcesses(options: ProcessRunOptions): Promise<ProcessRunResult> {
   const { processes } = options;
@@ -237,12 +235,12 @@ export async function runAsProcesses(options: ProcessRunOptions): Promise<Proces
     removeHandlers();
   }
   if (failures.length > 0) {
-    for (const failure of failures) options.onChildFailed?.(`shard ${failure.shard}: ${failure.reason}`);
     const reasons = [...new Set(failures.map((f) => f.reason))];
+    // Every shard stopped for the same reason (a model that cannot be read, a locked folder): said once, as one process would.
     if (failures.length === processes && reasons.length === 1) throw new WingbeatsError('WORKER_FAILED', reasons[0]);
     throw new WingbeatsError(
       'WORKER_FAILED',
-      `${failures.length} of ${processes} shard processes failed (${failures.map((f) => `${f.shard}: ${f.reason}`).join('; ')}); the other shards' parts are kept in '${options.out}': run the same command again to resume.`,
+      `${failures.map((f) => `shard ${f.shard} failed: ${f.reason}`).join('; ')}; the other shards' parts are kept in '${options.out}': run the same command again to resume.`,
     );
   }
   const execution = executionOf(processes);

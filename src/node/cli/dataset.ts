@@ -236,7 +236,6 @@ export function datasetCommand(io: CliIo): Command {
         processes,
         force: options.force,
         onProgress: (done, total) => progress.update(done, total),
-        onChildFailed: (line) => io.stderr(`${PROGRAM_NAME} error: ${line}\n`),
       });
       progress.done();
       log.info(
