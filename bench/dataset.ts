@@ -4,8 +4,11 @@
  * species) explained WAV to Parquet by `wingbeats-xai dataset` processes, each measured for wall time, CPU time (the
  * process and its ONNX session-pool processes) and peak memory (max RSS):
  *
- * - one process with default settings per method: saliency, integrated gradients with 50 steps, exact Shapley values
- *   over 8 bands;
+ * - the default run per method (no flags: on 2 cores and at least 64 recordings two one-core shard processes merged
+ *   by their parent; `processes` says how many): saliency, integrated gradients with 50 steps, exact Shapley values over
+ *   8 bands (`maxRssMB` of this row is the parent's; each shard process peaks near a `--workers 1` process);
+ * - integrated gradients in one process with its ONNX session pool (`--processes 1`: the default before it ran as
+ *   processes);
  * - integrated gradients as two shards at once with `--workers 1` (one core each), the other way to use both cores;
  * - saliency as 16 shards, two at a time with `--workers 1`, then `dataset merge` of the 16 timed alone.
  *
@@ -28,6 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticDataset } from '../scripts/synthetic-dataset.js';
 import { DEMO_SPECIES } from '../src/demo/synthesize.js';
+import { MIN_EXAMPLES_FOR_PROCESSES } from '../src/node/cli/dataset-processes.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 /** The CLI: from the TypeScript sources (bin/), or with DATASET_BENCH_DIST=1 from the build in dist/. */
@@ -168,15 +172,26 @@ export async function benchDataset(): Promise<Record<string, unknown>> {
       ['integratedGradients50', ['--methods', 'integrated-gradients', '--steps', '50']],
       ['shapley8Bands', ['--methods', 'shapley', '--groups', 'bands:8']],
     ];
+    // The default run's processes (see src/node/cli/dataset-processes.ts): their fixed cost is that of as many one-core
+    // processes, measured on the 6 tiny recordings (which alone stay in one process).
+    const cores = os.availableParallelism();
+    const processes = cores > 1 && count >= MIN_EXAMPLES_FOR_PROCESSES ? cores : 1;
+    result.defaultProcesses = processes;
     for (const [name, args] of methods) {
-      console.error(`bench dataset: ${name} on ${count} recordings ...`);
-      const fixed = await run(command(tiny, `tiny-${name}`, args));
+      console.error(`bench dataset: ${name} on ${count} recordings (default: ${processes} process(es)) ...`);
+      const fixedOne = await run(command(tiny, `tiny-${name}`, processes > 1 ? [...args, '--workers', '1'] : args));
       const measured = await run(command(folder, `one-${name}`, args));
-      result[name] = { oneProcess: figures(measured, count, fixed) };
+      const fixed = { ...fixedOne, cpuSeconds: processes * fixedOne.cpuSeconds };
+      result[name] = { defaultRun: { processes, ...figures(measured, count, fixed) } };
       rmSync(path.join(work, `one-${name}`), { recursive: true, force: true });
     }
-    console.error('bench dataset: integrated gradients as two shards of one core each ...');
     const ig = methods[1][1];
+    console.error('bench dataset: integrated gradients in one process with its session pool (--processes 1) ...');
+    const pool = await run(command(folder, 'pool-integratedGradients50', ig, ['--processes', '1']));
+    const poolFixed = await run(command(tiny, 'tiny-ig-pool', ig, ['--processes', '1']));
+    (result.integratedGradients50 as Record<string, unknown>).onePoolProcess = figures(pool, count, poolFixed);
+    rmSync(path.join(work, 'pool-integratedGradients50'), { recursive: true, force: true });
+    console.error('bench dataset: integrated gradients as two shards of one core each ...');
     const shards = await together(
       [0, 1].map((i) => command(folder, 'two-integratedGradients50', ig, ['--shard', `${i}/2`, '--workers', '1'])),
     );

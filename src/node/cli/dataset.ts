@@ -19,6 +19,7 @@ import { addSpecOptions, specValues } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { checkOutputFolder } from '../output/output-target.js';
 import { createProgress } from './progress.js';
+import { childReporter, executionOf, plannedProcesses, runAsProcesses } from './dataset-processes.js';
 
 /** The command's own numeric options. */
 const DATASET_OPTIONS = [
@@ -38,6 +39,14 @@ const DATASET_OPTIONS = [
     min: 1,
     max: 100000,
     help: 'examples per part file: a killed run redoes at most one chunk',
+  },
+  {
+    name: 'processes',
+    flag: '--processes',
+    type: 'integer',
+    min: 1,
+    max: 256,
+    help: 'run as N shard processes of one core each, merged at the end (default: --workers processes for 256 examples or more, else 1)',
   },
   {
     name: 'shardCount',
@@ -194,14 +203,54 @@ export function datasetCommand(io: CliIo): Command {
     const log = createLogger(io, options);
     const methods = parseMethodList(options.methods);
     const settings = jobSettings(options);
-    const { limit, chunkSize, shardCount } = specValues(options, DATASET_OPTIONS) as {
+    const {
+      limit,
+      chunkSize,
+      shardCount,
+      processes: processOption,
+    } = specValues(options, DATASET_OPTIONS) as {
       limit?: number;
       chunkSize: number;
       shardCount?: number;
+      processes?: number;
     };
     const shard = resolveShard({ shard: options.shard, shardCount }, process.env);
     // Only the place (a folder, writable, not a file): a data-set run folder keeps its own rule (its settings.json).
     await checkOutputFolder(options.out, { force: true });
+    const processes = await plannedProcesses({
+      input: options.input,
+      out: options.out,
+      limit,
+      chunkSize,
+      workers: settings.workers,
+      processes: processOption,
+      shard: options.shard,
+      env: process.env,
+      force: options.force,
+    });
+    if (processes !== undefined) {
+      const execution = executionOf(processes);
+      log.info(`dataset: ${execution.text} (one shard each, merged at the end)`);
+      const progress = createProgress(io, `dataset (${execution.text}): ${methods.join(', ')}`, {
+        quiet: options.quiet,
+      });
+      const { outcome, table } = await runAsProcesses({
+        argv: (command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? [],
+        out: options.out,
+        processes,
+        force: options.force,
+        onProgress: (done, total) => progress.update(done, total),
+      });
+      progress.done();
+      log.info(
+        `${outcome.explained} examples explained (${outcome.errors} failed, ${outcome.recomputed} recomputed because their model, recording or version changed), ${outcome.resumed} already done; ${execution.text}`,
+      );
+      tableWarnings(io, table);
+      if (options.json) writeJson(io, { ...table, recomputed: outcome.recomputed });
+      else printTable(io, table);
+      return;
+    }
+    const child = childReporter();
     await withModel(io, options.model, async (model, session) => {
       const progress = createProgress(
         io,
@@ -230,9 +279,13 @@ export function datasetCommand(io: CliIo): Command {
         chunkSize,
         force: options.force,
         noRecompute: options.recompute === false,
-        onProgress: (done, total) => progress.update(done, total),
+        onProgress: (done, total) => {
+          progress.update(done, total);
+          child?.progress(done, total);
+        },
       });
       progress.done();
+      await child?.outcome(outcome);
       log.info(
         `${outcome.explained} examples explained (${outcome.errors} failed, ${outcome.recomputed} recomputed because their model, recording or version changed), ${outcome.resumed} already done; parts in ${outcome.parts}`,
       );
