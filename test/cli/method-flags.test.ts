@@ -81,7 +81,7 @@ test('every command that takes a method shows every method option with one flag,
   for (const help of helps.values()) assert.doesNotMatch(help, /--smooth-samples|--step </);
 });
 
-test('old flag names are hidden aliases: explain --samples and evaluate --smooth-samples / --step', async () => {
+test('old flag names are hidden aliases: explain --samples (each method’s sample count) and evaluate --smooth-samples / --step', async () => {
   const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-flags-'));
   const net = conv1dNet(91);
   const modelFile = await saveModelJson(net, path.join(work, 'model'));
@@ -89,7 +89,7 @@ test('old flag names are hidden aliases: explain --samples and evaluate --smooth
   const x = randomBatch([1, 12, 2], 92);
   writeFileSync(inputFile, JSON.stringify(x.arraySync()));
   x.dispose();
-  const explain = async (flags: string[]): Promise<unknown> => {
+  const explain = async (flags: string[], method = 'smoothgrad'): Promise<unknown> => {
     const { code, stdout, stderr } = await runCli([
       'explain',
       '--model',
@@ -97,7 +97,7 @@ test('old flag names are hidden aliases: explain --samples and evaluate --smooth
       '--input',
       inputFile,
       '--method',
-      'smoothgrad',
+      method,
       '--seed',
       '3',
       '--json',
@@ -109,6 +109,11 @@ test('old flag names are hidden aliases: explain --samples and evaluate --smooth
   };
   assert.deepEqual(await explain(['--samples', '3']), await explain(['--noise-samples', '3']));
   assert.notDeepEqual(await explain(['--noise-samples', '3']), await explain([]));
+  // --samples is KernelSHAP's and LIME's coalition count too (as the anchors name it); its own flag wins.
+  const kernel = (flags: string[]) => explain(['--groups', 'bands:6', ...flags], 'kernel-shap');
+  assert.deepEqual(await kernel(['--samples', '20']), await kernel(['--coalitions', '20']));
+  assert.notDeepEqual(await kernel(['--samples', '20']), await kernel([]));
+  assert.deepEqual(await kernel(['--coalitions', '30', '--samples', '20']), await kernel(['--coalitions', '30']));
   const evaluate = async (flags: string[]): Promise<unknown> => {
     const { code, stdout, stderr } = await runCli([
       'evaluate',

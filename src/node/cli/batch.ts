@@ -1,5 +1,6 @@
 /** `wingbeats-xai batch`: a folder or list of recordings explained with one or more methods; resumable, one folder per file. */
 import path from 'node:path';
+import { SAMPLES_ALIAS } from './method-options.js';
 import { Command } from 'commander';
 import { WingbeatsError, safeMessageText } from '../../util/errors.js';
 import { attributionMethodNames } from '../../attribution/method-catalog.js';
@@ -47,7 +48,7 @@ export function batchCommand(io: CliIo): Command {
     .option('-o, --out <dir>', 'output folder: one sub-folder per input file, and batch.json', 'wingbeats-xai-batch');
   addStatsOption(command);
   addContrastOption(command);
-  addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
+  addCommonOptions(addJobOptions(command, SAMPLES_ALIAS));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
     const [{ modelJson }, { explainFiles, removeBatchPartials }, { withModel }] = await Promise.all([

@@ -15,7 +15,7 @@ import { safeMessageText } from '../../util/errors.js';
 import { SHOWN_FAILURES } from '../dataset/failure-limit.js';
 import type { TargetOption } from '../../execution/targets.js';
 import { commandSummary } from './command-summaries.js';
-import { addSpecOptions, specValues } from './method-options.js';
+import { addSpecOptions, specValues, SAMPLES_ALIAS } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { checkOutputFolder } from '../output/output-target.js';
 import { createProgress } from './progress.js';
@@ -183,7 +183,7 @@ export function datasetCommand(io: CliIo): Command {
       'a JSON file {"folder name": "class name", ...} mapping the data set\'s labels to the class names of the model',
     );
   addSpecOptions(command, DATASET_OPTIONS);
-  addCommonOptions(addJobOptions(command, { '--samples': '--noise-samples' }));
+  addCommonOptions(addJobOptions(command, SAMPLES_ALIAS));
   command.options.find((o) => o.long === '--target')!.description =
     "class to explain: 'predicted' (default), 'label' (each example's label), 'rival' (the runner-up class), or a class index or name";
   command.enablePositionalOptions().addCommand(mergeCommand(io));

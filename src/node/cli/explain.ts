@@ -16,7 +16,7 @@ import { checkTargetOption } from './early-checks.js';
 import type { MaskMapping } from '../../signal/listenable.js';
 import type { UnseenPart } from '../../signal/listenable-recording.js';
 import { AUDIO_OPTIONS } from '../../pipeline/audio-option-specs.js';
-import { addSpecOptions, specValues } from './method-options.js';
+import { addSpecOptions, specValues, SAMPLES_ALIAS } from './method-options.js';
 
 const methodsHelp = `\nMethods:\n${attributionMethodNames.map((n) => `  ${n.padEnd(22)}${attributionMethods[n].summary}${attributionMethods[n].options.length > 0 ? ` (${attributionMethods[n].options.map((o) => o.flag).join(', ')})` : ''}`).join('\n')}\n`;
 
@@ -32,7 +32,7 @@ export function explainCommand(io: CliIo): Command {
     .addHelpText('after', methodsHelp);
   addStatsOption(command);
   addContrastOption(command);
-  addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
+  addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), SAMPLES_ALIAS));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
     const [

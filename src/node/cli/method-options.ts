@@ -6,6 +6,12 @@ import { Option, type Command } from 'commander';
 import { methodOptionSpecs } from '../../attribution/method-catalog.js';
 import { parseOptionText, type OptionSpec } from '../../util/option-spec.js';
 
+/**
+ * `--samples N`: each method's number of samples, as the anchors name it — SmoothGrad's noisy copies and GradientSHAP's
+ * samples (`--noise-samples`), KernelSHAP's and LIME's coalitions (`--coalitions`).
+ */
+export const SAMPLES_ALIAS = { '--samples': ['--noise-samples', '--coalitions'] } as const;
+
 /** The commander attribute of a flag (`--noise-samples` → `noiseSamples`). */
 export function flagAttribute(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -32,12 +38,13 @@ export function optionHelp(spec: OptionSpec): string {
 
 /**
  * Adds one flag per spec (and its old names as hidden aliases), with choices and default. `aliases` adds command-specific
- * hidden aliases (e.g. `{ '--samples': '--noise-samples' }` where `--samples` once meant SmoothGrad's noise count).
+ * hidden aliases, each for one flag or several (e.g. `{ '--samples': ['--noise-samples', '--coalitions'] }`: every
+ * method's sample count); a flag given by its own name keeps its value whatever the alias says.
  */
 export function addSpecOptions(
   command: Command,
   specs: readonly OptionSpec[],
-  aliases: Record<string, string> = {},
+  aliases: Record<string, string | readonly string[]> = {},
 ): Command {
   for (const spec of specs) {
     if (spec.type === 'boolean') {
@@ -52,19 +59,30 @@ export function addSpecOptions(
     if (spec.choices !== undefined) option.choices([...spec.choices]);
     if (spec.defaultText === undefined && spec.default !== undefined) option.default(spec.default);
     command.addOption(option);
-    const oldNames = [...(spec.aliases ?? []), ...Object.keys(aliases).filter((a) => aliases[a] === spec.flag)];
-    for (const alias of oldNames) {
+    for (const alias of spec.aliases ?? []) {
       command.addOption(new Option(`${alias} <${placeholder(spec)}>`).hideHelp());
       command.on(`option:${alias.slice(2)}`, (value: string) =>
         command.setOptionValueWithSource(flagAttribute(spec.flag), value, 'cli'),
       );
     }
   }
+  for (const [alias, flags] of Object.entries(aliases)) {
+    const targets = specs.filter((spec) => ([] as string[]).concat(flags).includes(spec.flag));
+    if (targets.length === 0) continue;
+    command.addOption(new Option(`${alias} <${placeholder(targets[0])}>`).hideHelp());
+    command.on(`option:${alias.slice(2)}`, (value: string) => {
+      for (const spec of targets) {
+        const attribute = flagAttribute(spec.flag);
+        if (command.getOptionValueSource(attribute) !== 'cli')
+          command.setOptionValueWithSource(attribute, value, 'cli');
+      }
+    });
+  }
   return command;
 }
 
 /** Adds the flags of every attribution method's options (see {@link addSpecOptions}). */
-export function addMethodOptions(command: Command, aliases: Record<string, string> = {}): Command {
+export function addMethodOptions(command: Command, aliases: Record<string, string | readonly string[]> = {}): Command {
   return addSpecOptions(command, methodOptionSpecs(), aliases);
 }
 

@@ -162,7 +162,7 @@ export function engineOption(options: Record<string, unknown>): EngineChoice {
 }
 
 /** Adds everything a command that runs attribution methods takes: targets, recordings, seed, batch size, method options. */
-export function addJobOptions(command: Command, aliases: Record<string, string> = {}): Command {
+export function addJobOptions(command: Command, aliases: Record<string, string | readonly string[]> = {}): Command {
   addTargetOptions(command);
   addRecordingOptions(command);
   addRunOptions(command);

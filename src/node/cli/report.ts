@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import type { MaskMapping } from '../../signal/listenable.js';
 import type { UnseenPart } from '../../signal/listenable-recording.js';
 import { AUDIO_OPTIONS } from '../../pipeline/audio-option-specs.js';
-import { addSpecOptions, specValues } from './method-options.js';
+import { addSpecOptions, specValues, SAMPLES_ALIAS } from './method-options.js';
 import { attributionMethodNames } from '../../attribution/method-catalog.js';
 import { addContrastOption, contrastSetting } from './contrast-option.js';
 import { addCommonOptions, writeJson, type CliIo, type CommonOptions } from './common.js';
@@ -34,7 +34,7 @@ export function reportCommand(io: CliIo): Command {
     .option('--force', FORCE_OUT_HELP);
   addStatsOption(command);
   addContrastOption(command);
-  addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), { '--samples': '--noise-samples' }));
+  addCommonOptions(addJobOptions(addSpecOptions(command, AUDIO_OPTIONS), SAMPLES_ALIAS));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
     const [
