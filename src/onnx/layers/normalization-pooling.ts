@@ -4,18 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormAxis, batchNormScaleShift } from '../../execution/batch-norm-folding.js';
-import {
-  LayerLowerer,
-  Value,
-  axisGeometry,
-  channelsFirst,
-  channelsLast,
-  layerConfig,
-  layoutFree,
-  numberList,
-  onlyInput,
-  unsupportedLayer,
-} from '../lowering-context.js';
+import { LayerLowerer, Value, channelsFirst, layoutFree, onlyInput, unsupportedLayer } from '../lowering-context.js';
+import { windowPooling } from './pooling.js';
 
 const batchNormalization: LayerLowerer = (layer, inputs, ctx) => {
   const x = onlyInput(layer, inputs);
@@ -53,27 +43,8 @@ const batchNormalization: LayerLowerer = (layer, inputs, ctx) => {
   );
 };
 
-function maxPooling(rank: 1 | 2): LayerLowerer {
-  return (layer, inputs, ctx) => {
-    const c = layerConfig(layer);
-    const x = onlyInput(layer, inputs);
-    if ((c.dataFormat ?? 'channelsLast') !== 'channelsLast') throw unsupportedLayer(layer, 'only channels-last data');
-    const padding = c.padding;
-    if (padding !== 'same' && padding !== 'valid') throw unsupportedLayer(layer, `padding '${String(padding)}'`);
-    const pool = numberList(c.poolSize, rank);
-    const strides = numberList(c.strides ?? pool, rank);
-    const input = channelsFirst(ctx, x);
-    const axes = input.shape.slice(1).map((size, i) => axisGeometry(size, pool[i], strides[i], 1, padding));
-    if (axes.some((a) => a.out < 1)) throw unsupportedLayer(layer, 'its window is larger than its input');
-    const attributes = {
-      kernel_shape: pool,
-      strides,
-      pads: [...axes.map((a) => a.begin), ...axes.map((a) => a.end)],
-    };
-    const y = ctx.op('MaxPool', [input.name], attributes, [input.shape[0], ...axes.map((a) => a.out)]);
-    return channelsLast(ctx, y);
-  };
-}
+/** MaxPool over windows (see {@link windowPooling}). */
+const maxPooling = (rank: 1 | 2): LayerLowerer => windowPooling(rank, 'MaxPool');
 
 function globalAveragePooling(rank: 1 | 2): LayerLowerer {
   return (layer, inputs, ctx) => {

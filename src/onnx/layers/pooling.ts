@@ -13,7 +13,11 @@ import {
   unsupportedLayer,
 } from '../lowering-context.js';
 
-function averagePooling(rank: 1 | 2): LayerLowerer {
+/**
+ * A pooling layer over windows (`poolSize`, `strides`, TensorFlow's `same`/`valid` padding as explicit pads) as the
+ * channels-first ONNX op `opType` with `attributes` besides the window's: MaxPool, AveragePool.
+ */
+export function windowPooling(rank: 1 | 2, opType: string, attributes: Record<string, number> = {}): LayerLowerer {
   return (layer, inputs, ctx) => {
     const c = layerConfig(layer);
     const x = onlyInput(layer, inputs);
@@ -27,16 +31,19 @@ function averagePooling(rank: 1 | 2): LayerLowerer {
     const input = channelsFirst(ctx, x);
     const axes = input.shape.slice(1).map((size, i) => axisGeometry(size, pool[i], strides[i], 1, padding));
     if (axes.some((a) => a.out < 1)) throw unsupportedLayer(layer, 'its window is larger than its input');
-    const attributes = {
+    const window = {
       kernel_shape: pool,
       strides,
       pads: [...axes.map((a) => a.begin), ...axes.map((a) => a.end)],
-      count_include_pad: 0,
+      ...attributes,
     };
-    const y = ctx.op('AveragePool', [input.name], attributes, [input.shape[0], ...axes.map((a) => a.out)]);
+    const y = ctx.op(opType, [input.name], window, [input.shape[0], ...axes.map((a) => a.out)]);
     return channelsLast(ctx, y);
   };
 }
+
+/** AveragePool over the valid elements of each window, as TensorFlow's `same` padding averages. */
+const averagePooling = (rank: 1 | 2): LayerLowerer => windowPooling(rank, 'AveragePool', { count_include_pad: 0 });
 
 function globalMaxPooling(rank: 1 | 2): LayerLowerer {
   return (layer, inputs, ctx) => {
