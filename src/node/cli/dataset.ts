@@ -19,7 +19,6 @@ import { addSpecOptions, specValues, SAMPLES_ALIAS } from './method-options.js';
 import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
 import { checkOutputFolder } from '../output/output-target.js';
 import { createProgress } from './progress.js';
-import { childReporter, executionOf, plannedProcesses, runAsProcesses } from './dataset-processes.js';
 
 /** The command's own numeric options. */
 const DATASET_OPTIONS = [
@@ -189,10 +188,12 @@ export function datasetCommand(io: CliIo): Command {
   command.enablePositionalOptions().addCommand(mergeCommand(io));
   command.action(async (options: CommonOptions & Record<string, any>) => {
     // Loaded when the command runs, not for its help: these modules load TensorFlow.js.
-    const [{ explainDataset }, { withModel }] = await Promise.all([
-      import('../dataset/explain-dataset.js'),
-      import('./open-model.js'),
-    ]);
+    const [{ explainDataset }, { withModel }, { childReporter, executionOf, plannedProcesses, runAsProcesses }] =
+      await Promise.all([
+        import('../dataset/explain-dataset.js'),
+        import('./open-model.js'),
+        import('./dataset-processes.js'),
+      ]);
     if (options.model === undefined)
       throw new WingbeatsError('INVALID_ARGUMENT', "Option '--model <file>' is required (the model to explain).");
     if (options.input === undefined)
