@@ -261,10 +261,12 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
         const record = state.last as ExplainRecord;
         assert.equal(record.method, method);
         assert.equal(record.items.length, 1);
-        // Gradients and integrated gradients run on ONNX Runtime Web by default; Grad-CAM's and LRP's own passes on
-        // TensorFlow.js (their predictions may come from ONNX Runtime Web: 'onnx+tfjs').
+        // Gradients, integrated gradients and LRP (its rules override the ONNX ops' gradients) run on ONNX Runtime Web
+        // by default; Grad-CAM's own passes on TensorFlow.js (its predictions may come from ONNX Runtime Web:
+        // 'onnx+tfjs').
         assert.equal(record.engineChoice, 'auto');
-        if (method === 'saliency' || method === 'integrated-gradients') assert.equal(record.engine, 'onnx', method);
+        if (method === 'saliency' || method === 'integrated-gradients' || method === 'lrp')
+          assert.equal(record.engine, 'onnx', method);
         else assert.match(record.engine, /^(onnx\+)?tfjs$/, method);
         const item = record.items[0];
 
