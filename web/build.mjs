@@ -28,54 +28,38 @@ await mkdir(outDir, { recursive: true });
 // fails the build ("Could not resolve"). The library's own Node-only modules are imported dynamically through a
 // variable specifier, which esbuild leaves alone; eslint's no-restricted-imports keeps src/node/ and node:* out of
 // src/ and web/ (test/architecture checks that the rule fires), so no scan of the bundle is needed.
-await build({
-  entryPoints: [join(webDir, 'main.ts')],
-  outfile: join(outDir, 'main.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  legalComments: 'none',
-  // src/signal/wav.ts reads wavefile's class from the named export (the ESM build) before falling back to `default`
-  // (Node's CommonJS interop), so the `default` branch esbuild warns about is never taken in the bundle.
-  logOverride: { 'import-is-undefined': 'silent' },
+/** Builds one browser bundle of the page: `web/NAME.ts` → the output folder's `NAME.js`, minified, with a linked source map. */
+function buildBundle(name, options = {}) {
+  return build({
+    entryPoints: [join(webDir, `${name}.ts`)],
+    outfile: join(outDir, `${name}.js`),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    legalComments: 'none',
+    ...options,
+  });
+}
+
+// src/signal/wav.ts reads wavefile's class from the named export (the ESM build) before falling back to `default`
+// (Node's CommonJS interop), so the `default` branch esbuild warns about is never taken in the bundles.
+const quietWavefile = { logOverride: { 'import-is-undefined': 'silent' } };
+
+await buildBundle('main', {
+  ...quietWavefile,
   // onnxruntime-web's build that loads its wasm glue (ort-wasm-simd-threaded.mjs) from env.wasm.wasmPaths instead of
   // carrying it inline: its threads start from that file, never from the page's bundle ('module' kept, as esbuild's
   // default conditions have it).
   conditions: ['onnxruntime-web-use-extern-wasm', 'module'],
 });
-
 // The pool's Web Worker (one per core; see src/parallel/web-worker-pool.ts), a bundle of its own.
-await build({
-  entryPoints: [join(webDir, 'pool-worker.ts')],
-  outfile: join(outDir, 'pool-worker.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  legalComments: 'none',
-  logOverride: { 'import-is-undefined': 'silent' },
-});
-
+await buildBundle('pool-worker', quietWavefile);
 // The HDF5 reader's Web Worker (see web/h5-in-worker.ts), a bundle of its own.
-await build({
-  entryPoints: [join(webDir, 'h5-worker.ts')],
-  outfile: join(outDir, 'h5-worker.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  legalComments: 'none',
-});
+await buildBundle('h5-worker');
 
 const bundle = await readFile(join(outDir, 'main.js'), 'utf8');
 

@@ -66,18 +66,28 @@ export function checkLrpSupport(model: tf.LayersModel, functionName: string): vo
   }
 }
 
-function convolutionRule(settings: LrpCompositeSettings): LrpLinearRule {
+/**
+ * The rule a composite's settings put on convolutions, from one family of rule implementations (TensorFlow.js's here,
+ * the ONNX engine's gradient overrides in src/onnx/rules): z⁺ is α = 1, β = 0.
+ */
+export function convolutionRuleOf<R>(
+  settings: LrpCompositeSettings,
+  family: { epsilon: R; gamma: (gamma: number) => R; alphaBeta: (alpha: number, beta: number) => R },
+): R {
   switch (settings.rule) {
     case 'epsilon':
-      return lrpEpsilon;
+      return family.epsilon;
     case 'gamma':
-      return lrpGamma(settings.gamma);
+      return family.gamma(settings.gamma);
     case 'alpha-beta':
-      return lrpAlphaBeta(settings.alpha, settings.beta);
+      return family.alphaBeta(settings.alpha, settings.beta);
     case 'z-plus':
-      return lrpAlphaBeta(1, 0);
+      return family.alphaBeta(1, 0);
   }
 }
+
+const convolutionRule = (settings: LrpCompositeSettings): LrpLinearRule =>
+  convolutionRuleOf(settings, { epsilon: lrpEpsilon, gamma: lrpGamma, alphaBeta: lrpAlphaBeta });
 
 /** An LRP composite for one call: the rule for `execution.rules`, and `dispose()` for the weights it prepared. */
 export interface LrpComposite {

@@ -5,7 +5,7 @@
  * norm folded into the convolution before it passes the gradient on. ReLU, max pooling, reshapes and the rest keep
  * their plain gradients, as the TF.js composite leaves them.
  */
-import type { LrpCompositeSettings } from '../../rules/lrp-composite.js';
+import { convolutionRuleOf, type LrpCompositeSettings } from '../../rules/lrp-composite.js';
 import type { GraphNode } from '../onnx-graph.js';
 import { GradientBuilder, GradientContext, internal, op, upstream } from '../op-gradient.js';
 import { opGradient } from '../op-gradients.js';
@@ -26,18 +26,8 @@ export const LRP_OVERRIDDEN_OPS = [
   'AveragePool',
 ] as const;
 
-function convolutionRule(settings: LrpCompositeSettings): LrpLinearRule {
-  switch (settings.rule) {
-    case 'epsilon':
-      return lrpEpsilon;
-    case 'gamma':
-      return lrpGamma(settings.gamma);
-    case 'alpha-beta':
-      return lrpAlphaBeta(settings.alpha, settings.beta);
-    case 'z-plus':
-      return lrpAlphaBeta(1, 0);
-  }
-}
+const convolutionRule = (settings: LrpCompositeSettings): LrpLinearRule =>
+  convolutionRuleOf(settings, { epsilon: lrpEpsilon, gamma: lrpGamma, alphaBeta: lrpAlphaBeta });
 
 /** The plain gradient of the node in `ctx` with its upstream gradient replaced by `dy`. */
 function plain(ctx: GradientContext, dy: string): (string | undefined)[] {
