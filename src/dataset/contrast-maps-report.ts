@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportSection } from '../render/html-report.js';
 import { renderChartSvg } from '../render/chart-svg.js';
-import { VEGA_LITE_SCHEMA, chartConfig } from '../render/chart-theme.js';
+import { seriesChart } from '../render/series-chart.js';
 import type { HeatmapAxis, TopRegion } from './axis.js';
 import type { ContrastSummary, DatasetSummary } from './summarize.js';
 
@@ -42,43 +42,21 @@ export function contrastMapSpec(axis: HeatmapAxis, contrasts: readonly ContrastS
     return profile.x.map((x, i) => ({ x, value: profile.values[i], pair: `${pairName(c)} (${c.count})` }));
   });
   const xTitle = frequencyProfile(axis, contrasts[0]?.mean ?? []).xTitle;
-  return {
-    $schema: VEGA_LITE_SCHEMA,
-    config: chartConfig(),
-    title: {
-      text: title,
-      subtitle: 'above 0: evidence for the predicted class over the true one; below 0: for the true class',
-    },
-    width: 620,
-    height: 260,
-    layer: [
-      {
-        data: { values: rows },
-        mark: { type: 'line', strokeWidth: 1.8 },
-        encoding: {
-          x: { field: 'x', type: 'quantitative', scale: { nice: false, zero: false }, axis: { title: xTitle } },
-          y: { field: 'value', type: 'quantitative', title: 'Mean contrast, score(predicted) − score(true)' },
-          color: {
-            field: 'pair',
-            type: 'nominal',
-            title: 'true → predicted (examples)',
-            scale: { scheme: 'category10' },
-            legend: { labelLimit: 320, titleLimit: 320 },
-          },
-          tooltip: [
-            { field: 'pair', type: 'nominal' },
-            { field: 'x', type: 'quantitative', format: '.0f' },
-            { field: 'value', type: 'quantitative', format: '.3f' },
-          ],
-        },
-      },
+  return seriesChart({
+    title,
+    subtitle: 'above 0: evidence for the predicted class over the true one; below 0: for the true class',
+    rows,
+    x: { field: 'x', title: xTitle, scale: { nice: false, zero: false }, format: '.0f' },
+    yTitle: 'Mean contrast, score(predicted) − score(true)',
+    series: { field: 'pair', title: 'true → predicted (examples)' },
+    over: [
       {
         data: { values: [{ y: 0 }] },
         mark: { type: 'rule', color: '#777777', strokeDash: [4, 3] },
         encoding: { y: { field: 'y', type: 'quantitative' } },
       },
     ],
-  } as TopLevelSpec;
+  });
 }
 
 function bandText(region: TopRegion): string {

@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportSection } from '../render/html-report.js';
 import { renderChartSvg } from '../render/chart-svg.js';
-import { VEGA_LITE_SCHEMA, chartConfig } from '../render/chart-theme.js';
+import { seriesChart } from '../render/series-chart.js';
 import { MAX_HARMONIC } from './harmonic-profile.js';
 import type { DatasetSummary, HarmonicProfileSummary } from './summarize.js';
 
@@ -24,45 +24,27 @@ export function harmonicProfileSpec(
       return value === null ? [] : [{ h, value, label: `${p.label} (${p.examples}, f0 ${p.meanF0Hz?.toFixed(0)} Hz)` }];
     }),
   );
-  return {
-    $schema: VEGA_LITE_SCHEMA,
-    config: chartConfig(),
-    title: { text: title, subtitle: 'each example on its own f0: 1 = f0, 2 = 2f0, …; 0.5 = half of f0' },
-    width: 620,
-    height: 260,
-    layer: [
+  return seriesChart({
+    title,
+    subtitle: 'each example on its own f0: 1 = f0, 2 = 2f0, …; 0.5 = half of f0',
+    rows,
+    x: {
+      field: 'h',
+      title: 'Harmonic number (frequency / f0)',
+      scale: { domain: [0, MAX_HARMONIC], nice: false },
+      tickCount: MAX_HARMONIC,
+      format: '.2f',
+    },
+    yTitle: 'Mean heatmap',
+    series: { field: 'label', title: 'Class (examples, mean f0)' },
+    under: [
       {
         data: { values: Array.from({ length: MAX_HARMONIC }, (_, k) => ({ h: k + 1 })) },
         mark: { type: 'rule', color: '#bbbbbb', strokeDash: [2, 3] },
         encoding: { x: { field: 'h', type: 'quantitative' } },
       },
-      {
-        data: { values: rows },
-        mark: { type: 'line', strokeWidth: 1.8 },
-        encoding: {
-          x: {
-            field: 'h',
-            type: 'quantitative',
-            scale: { domain: [0, MAX_HARMONIC], nice: false },
-            axis: { title: 'Harmonic number (frequency / f0)', tickCount: MAX_HARMONIC },
-          },
-          y: { field: 'value', type: 'quantitative', title: 'Mean heatmap' },
-          color: {
-            field: 'label',
-            type: 'nominal',
-            title: 'Class (examples, mean f0)',
-            scale: { scheme: 'category10' },
-            legend: { labelLimit: 320, titleLimit: 320 },
-          },
-          tooltip: [
-            { field: 'label', type: 'nominal' },
-            { field: 'h', type: 'quantitative', format: '.2f' },
-            { field: 'value', type: 'quantitative', format: '.3f' },
-          ],
-        },
-      },
     ],
-  } as TopLevelSpec;
+  });
 }
 
 /**
