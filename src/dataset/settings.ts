@@ -30,6 +30,8 @@ export interface DatasetRunSettings {
   forcePreset: boolean;
   /** Folder names mapped to class names (`--label-map`), or null. */
   labelMap: Record<string, string> | null;
+  /** The training statistics the inputs' range is checked against (`--stats`): the file and its SHA-256; absent without. */
+  stats?: { file: string; sha256: string };
   /** What computed the numbers: the engine the run's `engine` option resolved to (`'onnx'` or `'tfjs'`). */
   engine: string;
   heatmapShape: number[];

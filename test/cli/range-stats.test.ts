@@ -1,12 +1,13 @@
 /**
  * The input-range check for models without an input batch norm: `--stats FILE` (from `wingbeats-xai stats` over
  * training inputs) gives the training statistics, per input value; an input far from them gets the warning; every
- * result says what its range was checked against (`inputRange`), or that it could not be checked. Library:
+ * result says what its range was checked against (`inputRange`), or that it could not be checked; `dataset --stats`
+ * puts the same warning in its rows and summaries. Library:
  * `statisticsOfInputs` and `checkInputRange` against a textbook count.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkInputRange, statisticsOfInputs } from '../../src/execution/input-range.js';
@@ -86,4 +87,42 @@ test('explain --stats: the warning for a far-off input, inputRange names the fil
   assert.notEqual(bad.code, 0);
   assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
   assert.match(bad.stderr, /--stats/);
+
+  // dataset --stats: the same warning in the row's warnings column and the summary; the settings record the file.
+  const folder = path.join(work, 'dataset');
+  mkdirSync(path.join(folder, 'near'), { recursive: true });
+  mkdirSync(path.join(folder, 'far'), { recursive: true });
+  writeFileSync(path.join(folder, 'near', 'a.json'), JSON.stringify(training[0]));
+  writeFileSync(path.join(folder, 'far', 'b.json'), JSON.stringify(far));
+  const dataset = async (out: string, ...extra: string[]): Promise<Record<string, any>> => {
+    const args = ['dataset', '--model', modelFile, '--input', folder, '--out', path.join(work, out), '--quiet'];
+    const run = await runCli([...args, ...extra]);
+    assert.equal(run.code, 0, run.stderr);
+    return JSON.parse(readFileSync(path.join(work, out, 'summary.json'), 'utf8'));
+  };
+  const withStats = await dataset('with-stats', '--stats', statsFile);
+  assert.equal(withStats.warnings['out-of-range'], 1);
+  const farClass = withStats.classes.find((c: any) => c.by === 'label' && c.label === 'far');
+  assert.deepEqual([farClass.count, farClass.outOfRange], [1, 1]);
+  assert.equal(withStats.settings.stats.file, statsFile);
+  assert.match(withStats.settings.stats.sha256, /^[0-9a-f]{64}$/);
+  const withoutStats = await dataset('without-stats');
+  assert.equal(withoutStats.warnings['out-of-range'], 0);
+  assert.equal(withoutStats.settings.stats, undefined);
+  // Resuming a run with another statistics file is another run: refused in one line naming the setting.
+  const again = await runCli([
+    'dataset',
+    '--model',
+    modelFile,
+    '--input',
+    folder,
+    '--out',
+    path.join(work, 'without-stats'),
+    '--stats',
+    statsFile,
+    '--quiet',
+  ]);
+  assert.notEqual(again.code, 0);
+  assert.equal(again.stderr.trim().split('\n').length, 1, again.stderr);
+  assert.match(again.stderr, /\bstats\b.*(differ|other|another)|(differ|other|another).*\bstats\b/i);
 });

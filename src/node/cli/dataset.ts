@@ -16,7 +16,14 @@ import { SHOWN_FAILURES } from '../dataset/failure-limit.js';
 import type { TargetOption } from '../../execution/targets.js';
 import { commandSummary } from './command-summaries.js';
 import { addSpecOptions, specValues, SAMPLES_ALIAS } from './method-options.js';
-import { addJobOptions, inputReadOptions, jobSettings, parseMethodList } from './options.js';
+import {
+  addJobOptions,
+  addStatsOption,
+  inputReadOptions,
+  jobSettings,
+  parseMethodList,
+  statsOption,
+} from './options.js';
 import { checkOutputFolder } from '../output/output-target.js';
 import { createProgress } from './progress.js';
 
@@ -182,6 +189,7 @@ export function datasetCommand(io: CliIo): Command {
       'a JSON file {"folder name": "class name", ...} mapping the data set\'s labels to the class names of the model',
     );
   addSpecOptions(command, DATASET_OPTIONS);
+  addStatsOption(command);
   addCommonOptions(addJobOptions(command, SAMPLES_ALIAS));
   command.options.find((o) => o.long === '--target')!.description =
     "class to explain: 'predicted' (default), 'label' (each example's label), 'rival' (the runner-up class), or a class index or name";
@@ -268,6 +276,7 @@ export function datasetCommand(io: CliIo): Command {
         methodOptions: settings.methodOptions,
         target: datasetTarget(options.target as string | undefined, settings.target),
         labelMap: options.labelMap as string | undefined,
+        stats: statsOption(options)?.file,
         output: settings.output,
         scores: settings.scores,
         seed: settings.seed,

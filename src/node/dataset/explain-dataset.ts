@@ -9,6 +9,7 @@ import { parseJsonBytes } from '../../io/json-text.js';
 import { featureFrequencies } from '../../signal/feature-axes.js';
 import { isFeaturePresetName } from '../../signal/presets.js';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { methodOptionSpecs, type AttributionMethodName } from '../../attribution/registry.js';
 import { WingbeatsError, argumentError } from '../../util/errors.js';
 import { openSession, type Session } from '../../session/session.js';
@@ -20,6 +21,8 @@ import { checkPresetForModel } from '../../models/preset-check.js';
 import type { FeaturePresetName } from '../../signal/presets.js';
 import { presetForModel, readInputSource, readInputSources, type WindowChoice } from '../../pipeline/input-sources.js';
 import { readFileBytes, readSource, readSources } from '../read-files.js';
+import { pixelStatisticsFromJSON } from '../../evaluation/pixel-statistics-json.js';
+import { statisticsOfInputs, type TrainingInputStatistics } from '../../execution/input-statistics.js';
 import { listDataset } from './listing.js';
 import { clearRun, ensureRunSettings, runDatasetShard, type ShardOutcome } from './run.js';
 import { mergeDataset, type DatasetTableResult } from './merge.js';
@@ -63,6 +66,11 @@ export interface ExplainDatasetOptions {
   forcePreset?: boolean;
   /** A JSON file `{"folder name": "class name"}` mapping labels to the model's class names. */
   labelMap?: string;
+  /**
+   * A statistics file of training inputs (`wingbeats-xai stats`): each input's range is checked against it where the
+   * model has no input batch norm to read its training statistics from (rows then carry the out-of-range warning).
+   */
+  stats?: string;
   /** Largest number of rows sent through the model at once (does not change results). */
   batchSize?: number;
   /** Worker threads (default: the number of cores; does not change results). */
@@ -204,6 +212,7 @@ async function explainDatasetIn(session: Session, options: ExplainDatasetOptions
     });
     background = items.map((item) => item.data);
   }
+  const stats = options.stats === undefined ? undefined : await readTrainingStatistics(options.stats, inputShape);
   const settings: DatasetRunSettings = {
     format: 'wingbeats-xai-dataset/1',
     model: {
@@ -226,6 +235,7 @@ async function explainDatasetIn(session: Session, options: ExplainDatasetOptions
     channel: options.channel ?? 'mix',
     forcePreset: options.forcePreset ?? false,
     labelMap,
+    ...(stats === undefined ? {} : { stats: stats.record }),
     engine: await engineOfRun(session, options.engine, options.workers),
     heatmapShape: heatmapShapeOf(inputShape),
   };
@@ -252,6 +262,7 @@ async function explainDatasetIn(session: Session, options: ExplainDatasetOptions
       engine: options.engine,
       session,
     },
+    statistics: stats?.statistics,
     out: options.out,
     shard,
     producedBy,
@@ -260,4 +271,31 @@ async function explainDatasetIn(session: Session, options: ExplainDatasetOptions
     onProgress: options.onProgress,
   });
   return shard.count > 1 ? { shard: outcome } : { shard: outcome, table: await mergeDataset(options.out) };
+}
+
+/**
+ * Reads a `--stats` file (`{shape, mean, std, count}` from `wingbeats-xai stats`) for a model taking `inputShape`:
+ * the statistics inputs are checked against, and what the run's settings record of it (the file and its SHA-256).
+ *
+ * @throws WingbeatsError naming the option and the file when it cannot be read, is not statistics, or is of another
+ *   size than the model input.
+ */
+async function readTrainingStatistics(
+  file: string,
+  inputShape: readonly number[],
+): Promise<{ statistics: TrainingInputStatistics; record: { file: string; sha256: string } }> {
+  const resolved = path.resolve(file);
+  const label = `Option '--stats' file '${file}'`;
+  const bytes = await readFileBytes(resolved, { what: 'The --stats file' });
+  const stats = pixelStatisticsFromJSON(parseJsonBytes(bytes, label), label);
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  if (stats.mean.length !== size)
+    throw new WingbeatsError(
+      'SHAPE_MISMATCH',
+      `${label} has statistics of shape [${stats.shape.join(',')}] but the model takes [${inputShape.join(',')}].`,
+    );
+  return {
+    statistics: statisticsOfInputs(stats, `the statistics file '${file}'`),
+    record: { file: resolved, sha256: createHash('sha256').update(bytes).digest('hex') },
+  };
 }

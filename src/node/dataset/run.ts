@@ -19,6 +19,7 @@ import {
 } from '../../dataset/settings.js';
 import { nameList, type DatasetExample } from '../../dataset/examples.js';
 import { readInputSource } from '../../pipeline/input-sources.js';
+import type { TrainingInputStatistics } from '../../execution/input-statistics.js';
 import { warningKind } from '../../summary/input-notes.js';
 import { startPoolForRest } from '../../session/start-worker-pool.js';
 import { readSource } from '../read-files.js';
@@ -72,6 +73,8 @@ export interface ShardRunOptions {
   listing: DatasetListing;
   settings: DatasetRunSettings;
   explain: DatasetExplainSettings;
+  /** Training statistics each input's range is checked against (a `--stats` file), where the model has no input batch norm. */
+  statistics?: TrainingInputStatistics;
   out: string;
   shard: Shard;
   /** Examples per part file (default 32). */
@@ -223,6 +226,7 @@ async function loadExample(
   root: string,
   model: ExplainableModel,
   settings: DatasetRunSettings,
+  statistics: TrainingInputStatistics | undefined,
 ): Promise<LoadedExample & { sha256: string }> {
   let sha256 = '';
   try {
@@ -234,6 +238,7 @@ async function loadExample(
       pad: settings.pad,
       channel: settings.channel,
       forcePreset: settings.forcePreset,
+      statistics,
     });
     return { example, inputs: items.map((item) => item.data), warnings: items.map((item) => item.warnings), sha256 };
   } catch (error) {
@@ -361,7 +366,7 @@ export async function runDatasetShard(options: ShardRunOptions): Promise<ShardOu
       const loaded: (LoadedExample & { sha256: string })[] = [];
       // Progress per example: half a step when its features are read, the other half as the methods explain it.
       for (const example of chunk) {
-        loaded.push(await loadExample(example, listing.root, model, settings));
+        loaded.push(await loadExample(example, listing.root, model, settings, options.statistics));
         options.onProgress?.(start + loaded.length / 2, todo.length);
       }
       const started = performance.now();
