@@ -155,11 +155,12 @@ export class TensorOpLayer extends tf.layers.Layer {
     return (Array.isArray(axis) ? axis : [axis]).map((a) => normaliseAxis(Number(a), rank));
   }
 
-  private sliceSpec(rank: number): { begin: number[]; end: number[]; drop: number[] } {
+  /** The slice as begin and end per axis (an end of null: to the end of the axis; negative: counted from the end, as in Python). */
+  private sliceSpec(rank: number): { begin: number[]; end: (number | null)[]; drop: number[] } {
     const spec = this.kwarg('slice_spec');
     const entries = (Array.isArray(spec) ? spec : [spec]) as SliceEntry[];
     const begin: number[] = [];
-    const end: number[] = [];
+    const end: (number | null)[] = [];
     const drop: number[] = [];
     let axis = 0;
     for (const entry of entries) {
@@ -167,21 +168,21 @@ export class TensorOpLayer extends tf.layers.Layer {
         const rest = entries.length - entries.indexOf(entry) - 1;
         while (axis < rank - rest) {
           begin.push(0);
-          end.push(-1);
+          end.push(null);
           axis++;
         }
         continue;
       }
       if (typeof entry === 'number') {
         begin.push(entry);
-        end.push(entry + 1);
+        end.push(entry === -1 ? null : entry + 1);
         drop.push(axis);
       } else if (isObject(entry)) {
         if ((entry.step ?? 1) !== 1) {
           throw new WingbeatsError('UNSUPPORTED_MODEL', `Layer '${this.name}' slices with a step other than 1.`);
         }
         begin.push(entry.start ?? 0);
-        end.push(entry.stop ?? -1);
+        end.push(entry.stop ?? null);
       } else {
         throw new WingbeatsError(
           'UNSUPPORTED_MODEL',
@@ -192,7 +193,7 @@ export class TensorOpLayer extends tf.layers.Layer {
     }
     while (axis < rank) {
       begin.push(0);
-      end.push(-1);
+      end.push(null);
       axis++;
     }
     return { begin, end, drop };
@@ -223,7 +224,7 @@ export class TensorOpLayer extends tf.layers.Layer {
           return tf.max(x, this.axes(x.rank), this.kwarg('keepdims') === true);
         default: {
           const { begin, end, drop } = this.sliceSpec(x.rank);
-          const size = end.map((e, i) => (e === -1 ? x.shape[i] : e < 0 ? x.shape[i] + e : e));
+          const size = end.map((e, i) => (e === null ? x.shape[i] : e < 0 ? x.shape[i] + e : e));
           const start = begin.map((b, i) => (b < 0 ? x.shape[i] + b : b));
           const sliced = tf.slice(
             x,
@@ -283,8 +284,9 @@ export class TensorOpLayer extends tf.layers.Layer {
         const { begin, end, drop } = this.sliceSpec(x.length);
         return x.flatMap((d, i) => {
           if (drop.includes(i)) return [];
-          if (d === null) return [begin[i] === 0 && end[i] === -1 ? null : null];
-          const stop = end[i] === -1 ? d : end[i] < 0 ? d + end[i] : Math.min(end[i], d);
+          if (d === null) return [null];
+          const e = end[i];
+          const stop = e === null ? d : e < 0 ? d + e : Math.min(e, d);
           const start = begin[i] < 0 ? d + begin[i] : begin[i];
           return [Math.max(0, stop - start)];
         });

@@ -211,7 +211,7 @@ function tensorOp(tensorOp: string, opKwargs: Record<string, unknown> = {}): tf.
 
 /**
  * Keras 2's tensor expressions: [6, 4] → x + Dense(x), · 0.5, − Dense(x), reshape [4, 6], transpose, concat with x,
- * slices (a range with an ellipsis, an index), reduce mean (keepdims) and max → concatenated → Dense.
+ * slices (a range ending at −1 with an ellipsis, the index −1), reduce mean (keepdims) and max → concatenated → Dense.
  */
 function tensorOpNet(): tf.LayersModel {
   const x = tf.input({ shape: [6, 4] });
@@ -223,8 +223,12 @@ function tensorOpNet(): tf.LayersModel {
   const back = apply(tensorOp('transpose', { perm: [0, 2, 1] }), reshaped);
   const joined = apply(tensorOp('concat', { axis: -1 }), [back, x]); // [6, 8]
   const all = { start: null, stop: null, step: null };
-  const window = apply(tensorOp('slice', { slice_spec: [all, { start: 1, stop: 5, step: null }, 'Ellipsis'] }), joined);
-  const row = apply(tensorOp('slice', { slice_spec: [all, 2] }), joined); // [8]
+  // Python's slices: a stop of −1 leaves the last row out (rows 1…4), an index of −1 is the last row
+  const window = apply(
+    tensorOp('slice', { slice_spec: [all, { start: 1, stop: -1, step: null }, 'Ellipsis'] }),
+    joined,
+  );
+  const row = apply(tensorOp('slice', { slice_spec: [all, -1] }), joined); // [8]
   const mean = apply(tensorOp('mean', { axis: 1, keepdims: true }), window); // [1, 8]
   const max = apply(tensorOp('max', { axis: [-1] }), window); // [4]
   const flat = apply(tf.layers.flatten(), mean);

@@ -78,11 +78,11 @@ function slice(layer: TensorOpLayer, x: Value, ctx: LoweringContext): Value {
     }
     const size = x.shape[ranges.length];
     if (size === undefined) throw unsupportedLayer(layer, 'it slices more axes than its input has');
-    // TensorFlow.js's TensorOpLayer reads a stop of −1 as the end of the axis
-    const at = (v: number, stop = false) => (stop && v === -1 ? size : v < 0 ? size + v : Math.min(v, size));
+    // negative indices count from the end, as in Python (a stop of −1 leaves the last element out)
+    const at = (v: number) => (v < 0 ? size + v : Math.min(v, size));
     if (typeof entry === 'number') ranges.push({ start: at(entry), stop: at(entry) + 1, drop: true });
     else if (typeof entry === 'object' && entry !== null && (entry.step ?? 1) === 1)
-      ranges.push({ start: at(entry.start ?? 0), stop: at(entry.stop ?? -1, true), drop: false });
+      ranges.push({ start: at(entry.start ?? 0), stop: entry.stop == null ? size : at(entry.stop), drop: false });
     else throw unsupportedLayer(layer, `it slices with ${JSON.stringify(entry)}`);
   }
   while (ranges.length < x.shape.length) ranges.push({ start: 0, stop: x.shape[ranges.length], drop: false });
