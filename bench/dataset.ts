@@ -20,6 +20,8 @@
  *
  *   npm run bench -- dataset                                    (100,000 recordings: hours)
  *   DATASET_BENCH_RECORDINGS=600 npm run bench -- dataset       (a few minutes on an idle machine)
+ *   DATASET_BENCH_PARTS=integratedGradients50 npm run bench -- dataset   (only the named parts: saliency,
+ *   integratedGradients50, shapley8Bands, onePoolProcess, twoShardsOneCoreEach, merge16Shards; default all)
  *   npm run build && DATASET_BENCH_DIST=1 DATASET_BENCH_RECORDINGS=600 npm run bench -- dataset   (the built CLI, as
  *   installed: no TypeScript compiled at each process start, which on a loaded machine can also make the HDF5 model
  *   read exceed its 15-second guard)
@@ -43,6 +45,27 @@ const model = path.join(repo, '..', 'shared', 'models', 'Potatamis_Sequential', 
 /** Recordings of the Potamitis archive, and the hours it should take on this 2-core machine. */
 const ARCHIVE_RECORDINGS = 280_000;
 const TARGET_HOURS = 1;
+
+/** The parts of the benchmark, in the order they run (`DATASET_BENCH_PARTS` picks some). */
+const PARTS = [
+  'saliency',
+  'integratedGradients50',
+  'shapley8Bands',
+  'onePoolProcess',
+  'twoShardsOneCoreEach',
+  'merge16Shards',
+] as const;
+
+/** The parts `DATASET_BENCH_PARTS` names (comma-separated; default all). */
+function chosenParts(): Set<string> {
+  const given = process.env.DATASET_BENCH_PARTS;
+  if (given === undefined || given.trim() === '') return new Set(PARTS);
+  const names = given.split(',').map((p) => p.trim());
+  const unknown = names.filter((n) => !(PARTS as readonly string[]).includes(n));
+  if (unknown.length > 0)
+    throw new Error(`DATASET_BENCH_PARTS must name parts of ${PARTS.join(', ')} but has ${unknown.join(', ')}`);
+  return new Set(names);
+}
 
 /** Default number of synthetic recordings (`DATASET_BENCH_RECORDINGS` changes it). */
 const DEFAULT_RECORDINGS = 100_000;
@@ -140,6 +163,7 @@ export async function benchDataset(): Promise<Record<string, unknown>> {
     throw new Error(
       `DATASET_BENCH_RECORDINGS must be an integer of at least ${DEMO_SPECIES.length} but is '${process.env.DATASET_BENCH_RECORDINGS}'`,
     );
+  const parts = chosenParts();
   const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-bench-dataset-'));
   try {
     const folder = path.join(work, 'recordings');
@@ -178,29 +202,38 @@ export async function benchDataset(): Promise<Record<string, unknown>> {
     const processes = cores > 1 && count >= MIN_EXAMPLES_FOR_PROCESSES ? cores : 1;
     result.defaultProcesses = processes;
     for (const [name, args] of methods) {
+      if (!parts.has(name)) continue;
       console.error(`bench dataset: ${name} on ${count} recordings (default: ${processes} process(es)) ...`);
       const fixedOne = await run(command(tiny, `tiny-${name}`, processes > 1 ? [...args, '--workers', '1'] : args));
       const measured = await run(command(folder, `one-${name}`, args));
       const fixed = { ...fixedOne, cpuSeconds: processes * fixedOne.cpuSeconds };
       result[name] = { defaultRun: { processes, ...figures(measured, count, fixed) } };
+      console.error(`bench dataset: ${name}: ${JSON.stringify(result[name])}`);
       rmSync(path.join(work, `one-${name}`), { recursive: true, force: true });
     }
     const ig = methods[1][1];
-    console.error('bench dataset: integrated gradients in one process with its session pool (--processes 1) ...');
-    const pool = await run(command(folder, 'pool-integratedGradients50', ig, ['--processes', '1']));
-    const poolFixed = await run(command(tiny, 'tiny-ig-pool', ig, ['--processes', '1']));
-    (result.integratedGradients50 as Record<string, unknown>).onePoolProcess = figures(pool, count, poolFixed);
-    rmSync(path.join(work, 'pool-integratedGradients50'), { recursive: true, force: true });
-    console.error('bench dataset: integrated gradients as two shards of one core each ...');
-    const shards = await together(
-      [0, 1].map((i) => command(folder, 'two-integratedGradients50', ig, ['--shard', `${i}/2`, '--workers', '1'])),
-    );
-    const igFixed = await run(command(tiny, 'tiny-ig-one-core', ig, ['--workers', '1']));
-    (result.integratedGradients50 as Record<string, unknown>).twoShardsOneCoreEach = figures(shards, count, {
-      ...igFixed,
-      cpuSeconds: 2 * igFixed.cpuSeconds,
-    });
-    rmSync(path.join(work, 'two-integratedGradients50'), { recursive: true, force: true });
+    const igResult = (result.integratedGradients50 ??= {}) as Record<string, unknown>;
+    if (parts.has('onePoolProcess')) {
+      console.error('bench dataset: integrated gradients in one process with its session pool (--processes 1) ...');
+      const pool = await run(command(folder, 'pool-integratedGradients50', ig, ['--processes', '1']));
+      const poolFixed = await run(command(tiny, 'tiny-ig-pool', ig, ['--processes', '1']));
+      igResult.onePoolProcess = figures(pool, count, poolFixed);
+      rmSync(path.join(work, 'pool-integratedGradients50'), { recursive: true, force: true });
+    }
+    if (parts.has('twoShardsOneCoreEach')) {
+      console.error('bench dataset: integrated gradients as two shards of one core each ...');
+      const shards = await together(
+        [0, 1].map((i) => command(folder, 'two-integratedGradients50', ig, ['--shard', `${i}/2`, '--workers', '1'])),
+      );
+      const igFixed = await run(command(tiny, 'tiny-ig-one-core', ig, ['--workers', '1']));
+      igResult.twoShardsOneCoreEach = figures(shards, count, { ...igFixed, cpuSeconds: 2 * igFixed.cpuSeconds });
+      rmSync(path.join(work, 'two-integratedGradients50'), { recursive: true, force: true });
+    }
+    if (!parts.has('merge16Shards')) {
+      result.loadAverageAtEnd = os.loadavg();
+      result.runsRepeatedAfterModelReadTimeout = retries;
+      return result;
+    }
     console.error('bench dataset: saliency as 16 shards (two at a time, one core each), then their merge ...');
     const sixteen: Run[] = [];
     for (let first = 0; first < 16; first += 2)
