@@ -33,6 +33,15 @@ export const METRIC_OPTIONS = [
     help: 'infidelity, sensitivity-max, faithfulness-correlation: perturbations (random subsets) per input',
   },
   {
+    name: 'infidelityStdev',
+    flag: '--infidelity-stdev',
+    type: 'number',
+    default: 0.15,
+    min: 0,
+    max: 1e6,
+    help: "infidelity: σ of its perturbations I ~ N(0, σ²) per value, in input units (the library's noiseStdev; SmoothGrad's --noise-stdev is another option)",
+  },
+  {
     name: 'normalize',
     flag: '--normalize',
     type: 'boolean',

@@ -195,7 +195,7 @@ test('evaluate --metrics --json: results[i].metrics[method][metric] as the libra
     'deletion,infidelity,sensitivity-max,sparseness',
     '--perturbations',
     '4',
-    '--noise-stdev',
+    '--infidelity-stdev',
     '0.1',
     '--radius',
     '0.05',

@@ -93,7 +93,8 @@ export function evaluateCommand(io: CliIo): Command {
         const progress = createProgress(io, 'evaluate', { quiet: options.quiet });
         if (options.metrics !== undefined) {
           const metrics = parseMetricList(options.metrics as string);
-          const tuning = specValues(options, METRIC_OPTIONS) as {
+          const { infidelityStdev, ...tuning } = specValues(options, METRIC_OPTIONS) as {
+            infidelityStdev: number;
             perturbations: number;
             normalize: boolean;
             radius: number;
@@ -104,7 +105,7 @@ export function evaluateCommand(io: CliIo): Command {
             session,
             ...own,
             ...tuning,
-            noiseStdev: Number(settings.methodOptions?.noiseStdev ?? 0.15),
+            noiseStdev: infidelityStdev,
             methods,
             metrics,
             statistics,
