@@ -222,10 +222,11 @@ test(
     const started = Date.now();
     await assert.rejects(readKerasH5Isolated(bytes, 'loop.h5', 2000), (e: WingbeatsError) => {
       assert.equal(e.code, 'INVALID_FILE');
-      assert.equal(e.message, "'loop.h5' could not be read as HDF5 within 2 s; the file is damaged.");
+      assert.equal(e.message, "'loop.h5' could not be read as HDF5 within 2 s of reading; the file is damaged.");
       return true;
     });
-    assert.ok(Date.now() - started < 20_000);
+    // 2 s of reading (CPU) time, capped at 20 times that in wall time on a loaded machine
+    assert.ok(Date.now() - started < 45_000);
     // A sound file is read the same way as in-process.
     const good = await readKerasH5Isolated(await kerasH5Bytes(functionalWeights(), functionalConfig()), 'good.h5');
     assert.deepEqual(good.layerNames, ['x', 'dense_1', 'out']);
