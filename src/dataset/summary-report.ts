@@ -4,7 +4,7 @@
  * accuracy, confusion matrix and the examples that failed. Universal (charts render to SVG with Vega).
  */
 import type { ReportData, ReportFigure, ReportItem, ReportSection } from '../render/html-report.js';
-import { renderChartSvg } from '../render/chart-svg.js';
+import { renderChartSvg, restartChartIds } from '../render/chart-svg.js';
 import { classComparisonSpec, classProfileSpec, type ClassProfile } from '../render/class-summary-chart.js';
 import { spectrogramExplanationSpec } from '../render/spectrogram-chart.js';
 import { gridFromImage } from '../render/grid.js';
@@ -161,6 +161,7 @@ async function classFigures(
  * @returns The {@link ReportData}: one item per class, by true label (when the data set has labels) and by predicted class.
  */
 export async function datasetReport(summary: DatasetSummary, settings: DatasetRunSettings): Promise<ReportData> {
+  restartChartIds();
   const explained = explainedClassText(settings.target, settings.model.labels);
   const groupings = (['label', 'predicted'] as const).filter((by) => summary.classes.some((c) => c.by === by));
   const items: ReportItem[] = [];

@@ -16,7 +16,7 @@ import {
 import { psdExplanationSpec, linearFrequencies } from '../render/psd-chart.js';
 import { heatmapRowSpec } from '../render/heatmap-row-chart.js';
 import { gridFromImage } from '../render/grid.js';
-import { renderChartSvg } from '../render/chart-svg.js';
+import { renderChartSvg, restartChartIds } from '../render/chart-svg.js';
 import {
   renderReport,
   type ReportData,
@@ -203,6 +203,7 @@ export async function buildExplanationReport(
   items: InputItem[],
   settings: ExplanationReportSettings,
 ): Promise<{ report: ReportData; results: Record<string, unknown>[] }> {
+  restartChartIds();
   const perMethod = new Map<string, ExplainedItem[]>();
   // Progress in examples × methods: a method that reports its own progress advances within its share.
   const n = items.length;

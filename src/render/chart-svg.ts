@@ -86,6 +86,14 @@ export function compileChart(spec: TopLevelSpec, options: { onWarning?: (message
 }
 
 /**
+ * Starts the ids of chart definitions (gradients, clip paths) from zero again. Called at the start of a document, so
+ * its charts' SVG is the same whatever the process drew before; ids stay unique within the document.
+ */
+export function restartChartIds(): void {
+  vega.resetSVGDefIds();
+}
+
+/**
  * Renders a Vega-Lite spec to a standalone SVG document string.
  *
  * @throws WingbeatsError (INVALID_ARGUMENT) when the spec does not compile or render.
