@@ -1,0 +1,26 @@
+/**
+ * How an imported ONNX file's model carries its native form (`lower-onnx-file.ts`) to the native engine: on its score
+ * function, under a symbol, so the model itself keeps no engine state and no table keyed by models is needed.
+ */
+import type { ExplainableModel, ScoreFunction } from '../execution/explainable-model.js';
+import type { NativeOnnxFile } from './lower-onnx-file.js';
+
+/** The key under which an imported file's score function carries its native form. */
+const NATIVE = Symbol('wingbeats-xai native ONNX file');
+
+/** `scores` (an imported file's score function) marked as carrying `native`; returns `scores`. */
+export function withNativeForm(scores: ScoreFunction, native: NativeOnnxFile): ScoreFunction {
+  Object.defineProperty(scores, NATIVE, { value: native, enumerable: false });
+  return scores;
+}
+
+/** The native form of an imported ONNX file's model, or undefined for any other model. */
+export function nativeFormOf(model: ExplainableModel): NativeOnnxFile | undefined {
+  const scores = model.scoreFunction as (ScoreFunction & { [NATIVE]?: NativeOnnxFile }) | null;
+  return scores?.[NATIVE];
+}
+
+/** Whether the native engine can compile `model` at all (a Keras model, or an imported ONNX file). */
+export function compilable(model: ExplainableModel): boolean {
+  return model.layersModel !== null || nativeFormOf(model) !== undefined;
+}
