@@ -14,6 +14,7 @@ import { defaultHeadIndex } from './default-head.js';
 import { KernelCache } from './kernel-cache.js';
 import { defaultRowsPerCall } from './rows-per-call.js';
 import { passFolds, resolveFastPaths } from './fast-paths.js';
+import { nativeOnlyRefusal } from '../onnx-file/native-form.js';
 
 /** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
 export type ScoreFunction = (x: tf.Tensor) => tf.Tensor;
@@ -274,6 +275,11 @@ export class ExplainableModel {
       }
     } else {
       if ((execution.rules?.length ?? 0) > 0 || execution.layerHook !== undefined) {
+        if (this.info.format === 'onnx')
+          throw nativeOnlyRefusal(
+            this.info.fileName,
+            execution.layerHook !== undefined ? "a layer's output" : `the rule '${execution.rules?.[0]?.name ?? ''}'`,
+          );
         throw new WingbeatsError(
           'UNSUPPORTED_MODEL',
           'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them (nor a layer hook).',

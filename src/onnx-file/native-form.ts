@@ -4,6 +4,7 @@
  */
 import type { ExplainableModel, ScoreFunction } from '../execution/explainable-model.js';
 import type { NativeOnnxFile } from './lower-onnx-file.js';
+import { WingbeatsError } from '../util/errors.js';
 
 /** The key under which an imported file's score function carries its native form. */
 const NATIVE = Symbol('wingbeats-xai native ONNX file');
@@ -23,4 +24,15 @@ export function nativeFormOf(model: ExplainableModel): NativeOnnxFile | undefine
 /** Whether the native engine can compile `model` at all (a Keras model, or an imported ONNX file). */
 export function compilable(model: ExplainableModel): boolean {
   return model.layersModel !== null || nativeFormOf(model) !== undefined;
+}
+
+/**
+ * The one-line refusal of `what` (a propagation rule, a layer's output) on an imported ONNX file that runs on the
+ * TensorFlow.js interpreter: it runs on the native engine only.
+ */
+export function nativeOnlyRefusal(fileName: unknown, what: string): WingbeatsError {
+  return new WingbeatsError(
+    'UNSUPPORTED_MODEL',
+    `'${String(fileName)}' is an ONNX file on the TensorFlow.js interpreter, where ${what} cannot run: it runs on the native engine (engine 'auto' or 'onnx' in Node, with every op of the file lowered; a line above names the op that was not)`,
+  );
 }
