@@ -9,7 +9,6 @@ import { LrpRuleName, checkLrpSupport } from '../rules/lrp-composite.js';
 import { lrpSettingsNumbers } from './lrp-rows.js';
 import { runMethodRows } from './method-rows.js';
 import { runMethod } from './run-method.js';
-import { nativeFormOf } from '../onnx-file/native-form.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
 
 /** Options of {@link lrp}. */
@@ -59,7 +58,7 @@ export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOpti
   return runMethod({ method: 'lrp', functionName, reduction: 'sum-abs' }, model, inputs, options, async (ctx) => {
     const layersModel = ctx.model.layersModel;
     // an imported ONNX file runs LRP on the native engine, whose overrides find the linear ops by op type
-    if (layersModel === null && nativeFormOf(ctx.model) === undefined)
+    if (layersModel === null && ctx.model.info.format !== 'onnx')
       throw new WingbeatsError(
         'UNSUPPORTED_MODEL',
         `'${functionName}' propagates relevance layer by layer, which needs a tf.LayersModel; a plain function model has no layers.`,

@@ -14,7 +14,6 @@ import { defaultHeadIndex } from './default-head.js';
 import { KernelCache } from './kernel-cache.js';
 import { defaultRowsPerCall } from './rows-per-call.js';
 import { passFolds, resolveFastPaths } from './fast-paths.js';
-import { nativeOnlyRefusal } from '../onnx-file/native-form.js';
 
 /** A function model: takes a batched input and returns `[batch, classes]` scores (taken as logits). */
 export type ScoreFunction = (x: tf.Tensor) => tf.Tensor;
@@ -276,9 +275,9 @@ export class ExplainableModel {
     } else {
       if ((execution.rules?.length ?? 0) > 0 || execution.layerHook !== undefined) {
         if (this.info.format === 'onnx')
-          throw nativeOnlyRefusal(
-            this.info.fileName,
-            execution.layerHook !== undefined ? "a layer's output" : `the rule '${execution.rules?.[0]?.name ?? ''}'`,
+          throw new WingbeatsError(
+            'UNSUPPORTED_MODEL',
+            `'${String(this.info.fileName)}' is an ONNX file on the TensorFlow.js interpreter, where ${execution.layerHook !== undefined ? "a layer's output" : `the rule '${execution.rules?.[0]?.name ?? ''}'`} cannot run: it runs on the native engine (engine 'auto' or 'onnx' in Node, with every op of the file lowered; a line above names the op that was not).`,
           );
         throw new WingbeatsError(
           'UNSUPPORTED_MODEL',

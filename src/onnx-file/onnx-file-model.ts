@@ -11,8 +11,7 @@ import { decodeOnnxFile } from './decode-onnx-file.js';
 import { metadataLabels } from './metadata-labels.js';
 import { OnnxGraphRunner } from './onnx-graph-runner.js';
 import { inputIsChannelsFirst } from './input-layout.js';
-import { nativeOnnxFile } from './lower-onnx-file.js';
-import { withNativeForm } from './native-form.js';
+import { withImportedGraph } from './imported-graph.js';
 
 /** What the loader needs of an imported ONNX file. */
 export interface ImportedOnnxModel {
@@ -87,17 +86,15 @@ export function importOnnxModel(bytes: Uint8Array, fileName: string): ImportedOn
       classes = shape[1];
     }
     const stored = metadataLabels(graph.metadata);
-    // The native engine's form of the graph (traced on first use), where every input size is known.
+    // what the native engine lowers (src/onnx/onnx-file-lowering.ts), where every input size is known
     if (inputShape.every((d) => d !== null) && fileInputShape.every((d) => d !== null))
-      withNativeForm(
-        scores,
-        nativeOnnxFile(runner, {
-          channelsFirst,
-          fixedBatch: batch === 1,
-          fileInputShape: fileInputShape as number[],
-          inputShape: inputShape as number[],
-        }),
-      );
+      withImportedGraph(scores, {
+        runner,
+        channelsFirst,
+        fixedBatch: batch === 1,
+        fileInputShape: fileInputShape as number[],
+        inputShape: inputShape as number[],
+      });
     return {
       scores,
       inputShape,

@@ -6,8 +6,8 @@
  */
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
-import { compileModelGraph } from '../onnx-file/compile-onnx-file.js';
-import { compilable } from '../onnx-file/native-form.js';
+import { compileModelGraph } from './compile-onnx-file.js';
+import { compilable } from './native-form.js';
 import type { OnnxPropagation } from './rules/propagation.js';
 import type { OnnxRunPool, OnnxRuntime, OnnxRuntimeLoader, OnnxRuntimeSession, RowArray } from './runtime.js';
 

@@ -21,8 +21,8 @@ import { lrpTaskSettings } from '../attribution/lrp-rows.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { config, first, pair } from '../execution/layer-op.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
-import { compileModelGraph } from '../onnx-file/compile-onnx-file.js';
-import { compilable } from '../onnx-file/native-form.js';
+import { compileModelGraph } from './compile-onnx-file.js';
+import { compilable } from './native-form.js';
 import { type OnnxPropagation, propagationKey } from './rules/propagation.js';
 import type { OnnxRuntimeLoader } from './runtime.js';
 

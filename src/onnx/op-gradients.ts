@@ -13,7 +13,6 @@ import { ACTIVATION_GRADIENTS } from './gradients/activations.js';
 import { POOLING_GRADIENTS } from './gradients/pooling.js';
 import { CONVOLUTION_GRADIENTS, groupedConvGradient } from './gradients/convolution.js';
 import { MATMUL_GRADIENTS, computedMatMulGradient } from './gradients/matmul.js';
-import { validAveragePoolGradient } from './gradients/average-pool-valid.js';
 
 const builders = new Map<string, GradientBuilder>([
   ...ELEMENTWISE_GRADIENTS,
@@ -26,7 +25,6 @@ const builders = new Map<string, GradientBuilder>([
 ]);
 builders.set('Conv', groupedConvGradient(builders.get('Conv')!));
 builders.set('MatMul', computedMatMulGradient(builders.get('MatMul')!));
-builders.set('AveragePool', validAveragePoolGradient(builders.get('AveragePool')!));
 
 /** Whether op type `opType` has a registered gradient. */
 export function hasOpGradient(opType: string): boolean {

@@ -1,22 +1,22 @@
 /**
  * Compiles an imported ONNX file for the native engine, as `compileGradientGraph` (src/onnx/compile-gradient-graph.ts)
  * compiles a Keras model: input `x` (channels last), optional `mask`, outputs `scores` and `gradient`; the forward
- * graph is the file's own (see `lower-onnx-file.ts`), the backward graph comes from the per-op gradient registry, and
+ * graph is the file's own (see `onnx-file-lowering.ts`), the backward graph comes from the per-op gradient registry, and
  * the propagation rules override the ops they name. {@link compileModelGraph} picks the compiler a model needs.
  */
 import type { ExplainableModel } from '../execution/explainable-model.js';
 import { WingbeatsError } from '../util/errors.js';
-import { OnnxGraph } from '../onnx/onnx-graph.js';
-import { appendBackward } from '../onnx/op-gradients.js';
-import { type CompileOptions, type CompiledGraph, compileGradientGraph } from '../onnx/compile-gradient-graph.js';
+import { OnnxGraph } from './onnx-graph.js';
+import { appendBackward } from './op-gradients.js';
+import { type CompileOptions, type CompiledGraph, compileGradientGraph } from './compile-gradient-graph.js';
 import {
   OnnxPropagation,
   deepliftProbabilitySeed,
   lrpProbabilitySeed,
   propagationOverrides,
-} from '../onnx/rules/propagation.js';
-import { ruleGraph } from '../onnx/rules/rule-graph.js';
-import type { NativeOnnxFile } from './lower-onnx-file.js';
+} from './rules/propagation.js';
+import { ruleGraph } from './rules/rule-graph.js';
+import type { NativeOnnxFile } from './onnx-file-lowering.js';
 import { nativeFormOf } from './native-form.js';
 
 /**

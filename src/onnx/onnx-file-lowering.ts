@@ -13,10 +13,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
-import type { AttributeValue as GraphAttribute, OnnxGraph } from '../onnx/onnx-graph.js';
-import type { HostTensor, OnnxFileGraph, OnnxFileNode } from './onnx-file-graph.js';
-import type { OnnxGraphRunner } from './onnx-graph-runner.js';
-import { isHost, type Value } from './op-context.js';
+import type { AttributeValue as GraphAttribute, OnnxGraph } from './onnx-graph.js';
+import type { HostTensor, OnnxFileGraph, OnnxFileNode } from '../onnx-file/onnx-file-graph.js';
+import type { OnnxGraphRunner } from '../onnx-file/onnx-graph-runner.js';
+import { isHost, type Value } from '../onnx-file/op-context.js';
 
 /** What the native engine needs of an imported ONNX file. */
 export interface NativeOnnxFile {
@@ -487,8 +487,32 @@ class FileLowering {
     const floor = sizes.map((s, i) => Math.floor((s + pads[i] + pads[spatial + i] - kernel[i]) / strides[i]) + 1);
     if (floor.some((o, i) => o !== out[i])) throw this.refuse(node, 'has ceil_mode windows past its padding');
     const attributes: Record<string, GraphAttribute> = { kernel_shape: kernel, strides, pads };
-    if (node.opType === 'AveragePool') attributes.count_include_pad = this.number(node, 'count_include_pad', 0);
-    this.emit(node, node.opType, [this.input(node, 0)], attributes);
+    if (node.opType === 'MaxPool' || this.number(node, 'count_include_pad', 0) === 1 || pads.every((p) => p === 0)) {
+      if (node.opType === 'AveragePool') attributes.count_include_pad = 1;
+      this.emit(node, node.opType, [this.input(node, 0)], attributes);
+      return;
+    }
+    // the mean over each window's valid elements: the mean over the padded window × window size / valid count
+    const padded = this.g.op('AveragePool', [this.input(node, 0)], { ...attributes, count_include_pad: 1 });
+    this.g.setShape(padded, this.shape(node, node.outputs[0]));
+    const counts = sizes.map((size, i) =>
+      Array.from({ length: out[i] }, (_, o) => {
+        const first = o * strides[i] - pads[i];
+        return Math.max(0, Math.min(size, first + kernel[i]) - Math.max(0, first));
+      }),
+    );
+    const scale = new Float32Array(out.reduce((a, b) => a * b, 1));
+    const full = kernel.reduce((a, b) => a * b, 1);
+    for (let flat = 0; flat < scale.length; flat++) {
+      let rest = flat;
+      let count = 1;
+      for (let axis = spatial - 1; axis >= 0; axis--) {
+        count *= counts[axis][rest % out[axis]];
+        rest = Math.floor(rest / out[axis]);
+      }
+      scale[flat] = count === 0 ? 0 : full / count;
+    }
+    this.emit(node, 'Mul', [padded, this.g.floats('avgpool_valid_scale', scale, [1, ...out])]);
   }
 
   private reduce(node: OnnxFileNode): void {
