@@ -235,7 +235,12 @@ const int64 = (name: string, values: number[], dims = [values.length]) => ({
 const wave = (n: number, phase: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase));
 
 /** A one-input, one-output ModelProto (opset 13) over input 'x' `[N, ...shape]` with output 'y' `[N, 2]`. */
-function onnxBytes(nodes: Record<string, unknown>[], shape: number[], initializer: Record<string, unknown>[]) {
+function onnxBytes(
+  nodes: Record<string, unknown>[],
+  shape: number[],
+  initializer: Record<string, unknown>[],
+  batch: number | string = 'N',
+) {
   const dims = (d: (number | string)[]) => ({
     dim: d.map((v) => (typeof v === 'string' ? { dim_param: v } : { dim_value: v })),
   });
@@ -247,63 +252,69 @@ function onnxBytes(nodes: Record<string, unknown>[], shape: number[], initialize
       name: 'g',
       node: nodes.map((n, i) => ({ name: `n${i}`, ...n })),
       initializer,
-      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: dims(['N', ...shape]) } } }],
-      output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: dims(['N', 2]) } } }],
+      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: dims([batch, ...shape]) } } }],
+      output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: dims([batch, 2]) } } }],
     },
   });
 }
 
+/** A graph of the op forms exporters write (batch axis `batch`): x [N, 3, 4] → [N, 2]. */
+function formsGraph(batch: number | string): Uint8Array {
+  // x [N, 3, 4] (channels first: read by GlobalMaxPool) → several branches concatenated → Gemm → y [N, 2]
+  return onnxBytes(
+    [
+      { op_type: 'Tanh', input: ['x'], output: ['t'] },
+      { op_type: 'GlobalMaxPool', input: ['t'], output: ['gmp'] }, // [N, 3, 1]
+      { op_type: 'Squeeze', input: ['gmp', 'axis2'], output: ['g'] }, // [N, 3]
+      { op_type: 'Gather', input: ['t', 'one'], output: ['row'], attribute: [{ name: 'axis', type: 2, i: 1 }] }, // [N, 4]
+      { op_type: 'Slice', input: ['t', 'starts', 'ends', 'axes'], output: ['s'] }, // [N, 3, 2]
+      { op_type: 'ReduceSum', input: ['s', 'axis2'], output: ['rs'] }, // [N, 3, 1] keepdims
+      {
+        op_type: 'Transpose',
+        input: ['rs'],
+        output: ['tr'],
+        attribute: [{ name: 'perm', type: 7, ints: [0, 2, 1] }],
+      },
+      { op_type: 'Flatten', input: ['tr'], output: ['f'] }, // [N, 3]
+      { op_type: 'ReduceMean', input: ['t'], output: ['rm'], attribute: [{ name: 'axes', type: 7, ints: [-1] }] },
+      { op_type: 'Unsqueeze', input: ['g', 'axis2'], output: ['u'] }, // [N, 3, 1]
+      { op_type: 'Mul', input: ['u', 'rm'], output: ['um'] }, // [N, 3, 1]
+      { op_type: 'Reshape', input: ['um', 'flat'], output: ['umf'] }, // [N, 3]
+      {
+        op_type: 'Concat',
+        input: ['g', 'row', 'f', 'umf'],
+        output: ['c'],
+        attribute: [{ name: 'axis', type: 2, i: -1 }],
+      }, // [N, 13]
+      {
+        op_type: 'Gemm',
+        input: ['c', 'w', 'b'],
+        output: ['y'],
+        attribute: [
+          { name: 'transB', type: 2, i: 1 },
+          { name: 'alpha', type: 1, f: 0.5 },
+          { name: 'beta', type: 1, f: 2 },
+        ],
+      },
+    ],
+    [3, 4],
+    [
+      int64('axis2', [2]),
+      int64('one', [1], []),
+      int64('starts', [1]),
+      int64('ends', [-1]),
+      int64('axes', [2]),
+      int64('flat', [0, -1]),
+      floats('w', [2, 13], wave(26, 0.3)),
+      floats('b', [2], [0.1, -0.2]),
+    ],
+    batch,
+  );
+}
+
 describe('op forms the exporters write, native = interpreter = finite differences', () => {
   test('Gemm (transB, alpha, beta), Unsqueeze/Squeeze, Gather, Slice, ReduceSum/Mean keepdims, GlobalMaxPool, Transpose, Concat', async () => {
-    // x [N, 3, 4] (channels first: read by GlobalMaxPool) → several branches concatenated → Gemm → y [N, 2]
-    const bytes = onnxBytes(
-      [
-        { op_type: 'Tanh', input: ['x'], output: ['t'] },
-        { op_type: 'GlobalMaxPool', input: ['t'], output: ['gmp'] }, // [N, 3, 1]
-        { op_type: 'Squeeze', input: ['gmp', 'axis2'], output: ['g'] }, // [N, 3]
-        { op_type: 'Gather', input: ['t', 'one'], output: ['row'], attribute: [{ name: 'axis', type: 2, i: 1 }] }, // [N, 4]
-        { op_type: 'Slice', input: ['t', 'starts', 'ends', 'axes'], output: ['s'] }, // [N, 3, 2]
-        { op_type: 'ReduceSum', input: ['s', 'axis2'], output: ['rs'] }, // [N, 3, 1] keepdims
-        {
-          op_type: 'Transpose',
-          input: ['rs'],
-          output: ['tr'],
-          attribute: [{ name: 'perm', type: 7, ints: [0, 2, 1] }],
-        },
-        { op_type: 'Flatten', input: ['tr'], output: ['f'] }, // [N, 3]
-        { op_type: 'ReduceMean', input: ['t'], output: ['rm'], attribute: [{ name: 'axes', type: 7, ints: [-1] }] },
-        { op_type: 'Unsqueeze', input: ['g', 'axis2'], output: ['u'] }, // [N, 3, 1]
-        { op_type: 'Mul', input: ['u', 'rm'], output: ['um'] }, // [N, 3, 1]
-        { op_type: 'Reshape', input: ['um', 'flat'], output: ['umf'] }, // [N, 3]
-        {
-          op_type: 'Concat',
-          input: ['g', 'row', 'f', 'umf'],
-          output: ['c'],
-          attribute: [{ name: 'axis', type: 2, i: -1 }],
-        }, // [N, 13]
-        {
-          op_type: 'Gemm',
-          input: ['c', 'w', 'b'],
-          output: ['y'],
-          attribute: [
-            { name: 'transB', type: 2, i: 1 },
-            { name: 'alpha', type: 1, f: 0.5 },
-            { name: 'beta', type: 1, f: 2 },
-          ],
-        },
-      ],
-      [3, 4],
-      [
-        int64('axis2', [2]),
-        int64('one', [1], []),
-        int64('starts', [1]),
-        int64('ends', [-1]),
-        int64('axes', [2]),
-        int64('flat', [0, -1]),
-        floats('w', [2, 13], wave(26, 0.3)),
-        floats('b', [2], [0.1, -0.2]),
-      ],
-    );
+    const bytes = formsGraph('N');
     const model = await loadModel(bytes, { fileName: 'forms.onnx' });
     // the input reaches Gather and Slice before any pooling op: taken as declared
     assert.deepEqual(model.inputShape, [3, 4]);
@@ -331,6 +342,22 @@ describe('op forms the exporters write, native = interpreter = finite difference
         }),
       );
       assertClose(native.gradient, difference, 2e-3, 1e-2, 'native vs finite differences');
+      disposeAttribution(interpreted);
+    } finally {
+      x.dispose();
+      model.dispose();
+    }
+  });
+
+  test('a graph exported with a fixed batch of 1 runs natively on several rows', async () => {
+    const model = await loadModel(formsGraph(1), { fileName: 'forms-batch1.onnx' });
+    const x = tf.tensor(wave(3 * 12, 0.4), [3, 3, 4]);
+    try {
+      const session = await OnnxGradientSession.create(model, { threads: 1 });
+      const native = await session.gradients(x.dataSync() as Float32Array, [1, 0, 1]);
+      await session.release();
+      const interpreted = await gradients(model, x, { target: [1, 0, 1], engine: 'tfjs' });
+      assertClose(native.gradient, flat(interpreted.attributions), 1e-6, 1e-4, 'native vs interpreter');
       disposeAttribution(interpreted);
     } finally {
       x.dispose();
