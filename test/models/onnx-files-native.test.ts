@@ -260,7 +260,7 @@ function onnxBytes(
 
 /** A graph of the op forms exporters write (batch axis `batch`): x [N, 3, 4] → [N, 2]. */
 function formsGraph(batch: number | string): Uint8Array {
-  // x [N, 3, 4] (channels first: read by GlobalMaxPool) → several branches concatenated → Gemm → y [N, 2]
+  // x [N, 3, 4] → several branches (GlobalMaxPool reads it as [N, C, L]) concatenated → Gemm → y [N, 2]
   return onnxBytes(
     [
       { op_type: 'Tanh', input: ['x'], output: ['t'] },
