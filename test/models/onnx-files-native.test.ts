@@ -1,6 +1,6 @@
 /**
  * ONNX files on the native engine (issue 23): the imported graph rewritten into the gradient registry's primitives
- * (src/onnx-file/lower-onnx-file.ts) and run on onnxruntime-node gives PyTorch's float64 logits, input gradients and
+ * (src/onnx/onnx-file-lowering.ts) and run on onnxruntime-node gives PyTorch's float64 logits, input gradients and
  * guided-backprop gradients (scripts/reference/onnx-files.py) and the TensorFlow.js interpreter's numbers to float32
  * tolerance; `engine: 'auto'` runs ONNX files natively and records it; a file with an op the native engine lacks (LSTM)
  * falls back after one line naming the op; every registry method runs on an ONNX file or refuses in one line; op forms
