@@ -2,7 +2,7 @@
 
 Exports small PyTorch classifiers with torch.onnx.export (dynamic batch axis, opset 13 and 17) to
 test/fixtures/onnx-files/*.onnx, and writes their float64 logits and input gradients (autograd, target = the top
-class of each example) for fixed inputs to test/fixtures/onnx-files/reference.json.
+class of each example; guided-backprop gradients for the ReLU CNNs) for fixed inputs to test/fixtures/onnx-files/reference.json.
 
 Run with Debian's PyTorch (no `onnx` package needed):  /usr/bin/python3 scripts/reference/onnx-files.py
 """
@@ -120,6 +120,34 @@ def metadata_entry(key, value):
     return field(14, field(1, key.encode()) + field(2, value.encode()))
 
 
+class GuidedRelu(torch.autograd.Function):
+    """ReLU whose backward pass lets through only positive gradients at positive inputs (guided backpropagation,
+    Springenberg et al. 2015), as the library's guided-ReLU rule."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, dy):
+        (x,) = ctx.saved_tensors
+        return dy * (x > 0) * (dy > 0)
+
+
+def guided_gradients(model, name, x, targets):
+    """Input gradients of the target logits with every F.relu guided (leaky ReLUs keep their plain gradient)."""
+    plain = F.relu
+    F.relu = GuidedRelu.apply
+    try:
+        x = x.detach().clone().requires_grad_(True)
+        logits = model.logits(x) if name == 'psd' else model(x)
+        (gradient,) = torch.autograd.grad(logits.gather(1, targets[:, None]).sum(), x)
+    finally:
+        F.relu = plain
+    return gradient
+
+
 def randomise_batch_norms(model, generator):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -164,6 +192,7 @@ def main():
         targets = logits.argmax(dim=1)
         picked = logits.gather(1, targets[:, None]).sum()
         (gradient,) = torch.autograd.grad(picked, x)
+        guided = guided_gradients(double, name, inputs.double(), targets) if name in ('psd', 'spectrogram') else None
         reference['models'][name] = {
             'inputShape': list(shape),
             'endsInSoftmax': name == 'psd',
@@ -172,6 +201,8 @@ def main():
             'targets': targets.tolist(),
             'gradients': gradient.tolist(),
         }
+        if guided is not None:
+            reference['models'][name]['guidedGradients'] = guided.tolist()
     with open(os.path.join(OUT, 'reference.json'), 'w') as f:
         json.dump(reference, f)
         f.write('\n')

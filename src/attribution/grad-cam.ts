@@ -90,6 +90,11 @@ export function gradCamMaps(ctx: MethodContext, layer: string): { layerMap: tf.T
 
 /** Checks the `layer` option and returns the layer to explain. */
 export function gradCamLayer(model: ExplainableModel, functionName: string, layer: unknown): string {
+  if (model.info.format === 'onnx')
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${functionName}' reads a layer's activations, which neither engine gives for an ONNX file yet ('${String(model.info.fileName)}'); use a gradient method (saliency, integrated-gradients, lrp, deeplift) or export the model as Keras.`,
+    );
   if (layer === undefined) return lastConvolutionLayer(model, functionName);
   if (typeof layer !== 'string' || layer === '') throw argumentError(functionName, 'layer', 'a layer name', layer);
   if (model.layersModel === null)

@@ -33,6 +33,11 @@ export function lrpTaskSettings(task: RowTask): LrpCompositeSettings {
 /** Executor of `'lrp'`: `arrays.rows`, `numbers.targets` and `numbers.settings` → relevance, shaped like the rows. */
 export function lrpTask(task: RowTask, { model, execution }: RowTaskContext): TaskArray {
   const layersModel = model.layersModel;
+  if (layersModel === null && model.info.format === 'onnx')
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${String(model.info.fileName)}' is an ONNX file on the TensorFlow.js interpreter, where LRP cannot run: it runs on the native engine (engine 'auto' or 'onnx' in Node, with every op of the file lowered; a line above names the op that was not).`,
+    );
   if (layersModel === null)
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',

@@ -57,12 +57,13 @@ export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOpti
   };
   return runMethod({ method: 'lrp', functionName, reduction: 'sum-abs' }, model, inputs, options, async (ctx) => {
     const layersModel = ctx.model.layersModel;
-    if (layersModel === null)
+    // an imported ONNX file runs LRP on the native engine, whose overrides find the linear ops by op type
+    if (layersModel === null && ctx.model.info.format !== 'onnx')
       throw new WingbeatsError(
         'UNSUPPORTED_MODEL',
         `'${functionName}' propagates relevance layer by layer, which needs a tf.LayersModel; a plain function model has no layers.`,
       );
-    checkLrpSupport(layersModel, functionName);
+    if (layersModel !== null) checkLrpSupport(layersModel, functionName);
     // one 'lrp' row task per chunk (src/attribution/lrp-rows.ts): ONNX Runtime runs them where it takes the model
     const total = ctx.x.shape[0];
     const rows = batchRows(ctx.x);

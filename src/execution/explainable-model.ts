@@ -274,6 +274,11 @@ export class ExplainableModel {
       }
     } else {
       if ((execution.rules?.length ?? 0) > 0 || execution.layerHook !== undefined) {
+        if (this.info.format === 'onnx')
+          throw new WingbeatsError(
+            'UNSUPPORTED_MODEL',
+            `'${String(this.info.fileName)}' is an ONNX file on the TensorFlow.js interpreter, where ${execution.layerHook !== undefined ? "a layer's output" : `the rule '${execution.rules?.[0]?.name ?? ''}'`} cannot run: it runs on the native engine (engine 'auto' or 'onnx' in Node, with every op of the file lowered; a line above names the op that was not).`,
+          );
         throw new WingbeatsError(
           'UNSUPPORTED_MODEL',
           'Gradient rules (guided backprop) need a tf.LayersModel; a plain function model cannot carry them (nor a layer hook).',

@@ -11,6 +11,7 @@ import { decodeOnnxFile } from './decode-onnx-file.js';
 import { metadataLabels } from './metadata-labels.js';
 import { OnnxGraphRunner } from './onnx-graph-runner.js';
 import { inputIsChannelsFirst } from './input-layout.js';
+import { withImportedGraph } from './imported-graph.js';
 
 /** What the loader needs of an imported ONNX file. */
 export interface ImportedOnnxModel {
@@ -70,7 +71,7 @@ export function importOnnxModel(bytes: Uint8Array, fileName: string): ImportedOn
     // channels last → first: [B, ...spatial, C] → [B, C, ...spatial]
     const toFile = (x: tf.Tensor) =>
       tf.transpose(x, [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)]);
-    const scores = channelsFirst ? (x: tf.Tensor) => run(toFile(x)) : run;
+    const scores = channelsFirst ? (x: tf.Tensor) => run(toFile(x)) : (x: tf.Tensor) => run(x);
     const inputShape = channelsFirst ? [...fileInputShape.slice(1), fileInputShape[0]] : fileInputShape;
     let classes = graph.output.shape?.length === 2 ? graph.output.shape[1] : null;
     if (inputShape.every((d) => d !== null)) {
@@ -85,6 +86,15 @@ export function importOnnxModel(bytes: Uint8Array, fileName: string): ImportedOn
       classes = shape[1];
     }
     const stored = metadataLabels(graph.metadata);
+    // what the native engine lowers (src/onnx/onnx-file-lowering.ts), where every input size is known
+    if (inputShape.every((d) => d !== null) && fileInputShape.every((d) => d !== null))
+      withImportedGraph(scores, {
+        runner,
+        channelsFirst,
+        fixedBatch: batch === 1,
+        fileInputShape: fileInputShape as number[],
+        inputShape: inputShape as number[],
+      });
     return {
       scores,
       inputShape,

@@ -115,9 +115,11 @@ export class OnnxGraphRunner {
   /**
    * The scores (the output, or the logits before a final softmax) for the batch `x` laid out as the ONNX input
    * (`[batch, ...]`). Differentiable; the result and every intermediate belong to the caller's `tf.tidy`/`tf.grad`.
+   * `observe` sees every value a node computes (name, value) as it is computed (the native lowering traces shapes and
+   * folds constants with it; the value belongs to the run).
    * @throws WingbeatsError `UNSUPPORTED_MODEL` naming the node that failed.
    */
-  run(x: tf.Tensor): tf.Tensor {
+  run(x: tf.Tensor, observe?: (name: string, value: Value) => void): tf.Tensor {
     const values = new Map<string, Value>(this.constants);
     values.set(this.graph.input.name, x);
     for (const node of this.nodes) {
@@ -136,7 +138,10 @@ export class OnnxGraphRunner {
       while (inputs.length > 0 && inputs[inputs.length - 1] === undefined) inputs.pop();
       const outputs = this.runNode(node, inputs);
       node.outputs.forEach((name, i) => {
-        if (name !== '' && outputs[i] !== undefined) values.set(name, outputs[i]);
+        if (name !== '' && outputs[i] !== undefined) {
+          values.set(name, outputs[i]);
+          observe?.(name, outputs[i]);
+        }
       });
       if (node.outputs.includes(this.scoresName)) break;
     }
@@ -169,6 +174,11 @@ export class OnnxGraphRunner {
         { cause: error },
       );
     }
+  }
+
+  /** The constant (initializer or Constant node) `name` as the runner keeps it, or undefined. */
+  constant(name: string): Value | undefined {
+    return this.constants.get(name);
   }
 
   /** Frees the backend constants (idempotent). */

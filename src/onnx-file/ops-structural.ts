@@ -144,6 +144,13 @@ function slice(ctx: OpContext): tf.Tensor {
       x.dtype,
     );
   }
+  // tf.slice has a gradient (tf.stridedSlice has none): use it for unit steps
+  if (stride.every((v) => v === 1))
+    return tf.slice(
+      x,
+      begin,
+      end.map((e, i) => e - begin[i]),
+    );
   return tf.stridedSlice(x, begin, end, stride);
 }
 

@@ -6,7 +6,8 @@
  */
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
-import { compileGradientGraph } from './compile-gradient-graph.js';
+import { compileModelGraph } from './compile-onnx-file.js';
+import { compilable } from './native-form.js';
 import type { OnnxPropagation } from './rules/propagation.js';
 import type { OnnxRunPool, OnnxRuntime, OnnxRuntimeLoader, OnnxRuntimeSession, RowArray } from './runtime.js';
 
@@ -139,13 +140,8 @@ export class OnnxGradientSession {
     const scores = options.scores ?? 'logits';
     if (scores !== 'logits' && scores !== 'probabilities')
       throw argumentError('OnnxGradientSession.create', 'scores', "'logits' or 'probabilities'", scores);
-    if (model.layersModel === null)
-      throw new WingbeatsError(
-        'UNSUPPORTED_MODEL',
-        model.info.format === 'onnx'
-          ? `'${String(model.info.fileName)}' is an ONNX file: it runs on TensorFlow.js's interpreter of its graph (the ONNX Runtime engine compiles Keras models only)`
-          : 'A function model cannot be compiled to ONNX; pass a Keras model.',
-      );
+    if (!compilable(model))
+      throw new WingbeatsError('UNSUPPORTED_MODEL', 'A function model cannot be compiled to ONNX; pass a Keras model.');
     const outputIndex = options.outputIndex ?? 0;
     if (!Number.isInteger(outputIndex) || outputIndex < 0 || outputIndex >= model.outputNames.length)
       throw argumentError(
@@ -156,7 +152,7 @@ export class OnnxGradientSession {
       );
     const dropout = options.dropout === true;
     const compiled = [true, false].map((gradient) =>
-      compileGradientGraph(model.layersModel!, {
+      compileModelGraph(model, {
         scores,
         outputIndex,
         gradient,

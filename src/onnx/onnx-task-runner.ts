@@ -21,7 +21,8 @@ import { lrpTaskSettings } from '../attribution/lrp-rows.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { config, first, pair } from '../execution/layer-op.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
-import { compileGradientGraph } from './compile-gradient-graph.js';
+import { compileModelGraph } from './compile-onnx-file.js';
+import { compilable } from './native-form.js';
 import { type OnnxPropagation, propagationKey } from './rules/propagation.js';
 import type { OnnxRuntimeLoader } from './runtime.js';
 
@@ -158,10 +159,12 @@ export class OnnxTaskRunner {
     let known = this.compiles.get(key);
     if (known === undefined) {
       const layersModel = this.model.layersModel;
-      known = layersModel !== null && (propagation.kind !== 'deeplift' || deepliftPools(layersModel));
+      known =
+        compilable(this.model) &&
+        (layersModel === null || propagation.kind !== 'deeplift' || deepliftPools(layersModel));
       if (known)
         try {
-          compileGradientGraph(layersModel!, { scores: task.scores, outputIndex: task.outputIndex, propagation });
+          compileModelGraph(this.model, { scores: task.scores, outputIndex: task.outputIndex, propagation });
         } catch (error) {
           if (!(error instanceof WingbeatsError) || error.code !== 'UNSUPPORTED_MODEL') throw error;
           known = false;

@@ -83,6 +83,11 @@ export interface McDropoutExplanations {
 const FUNCTION = 'mcDropoutExplanations';
 
 function checkDropoutModel(model: ExplainableModel): void {
+  if (model.layersModel === null && model.info.format === 'onnx')
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${FUNCTION}' switches Dropout on, and the ONNX file '${String(model.info.fileName)}' has none (exports in eval mode leave Dropout out); explain the Keras model, or use a method without sampling.`,
+    );
   if (model.layersModel === null) {
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',

@@ -1,0 +1,105 @@
+/**
+ * Compiles an imported ONNX file for the native engine, as `compileGradientGraph` (src/onnx/compile-gradient-graph.ts)
+ * compiles a Keras model: input `x` (channels last), optional `mask`, outputs `scores` and `gradient`; the forward
+ * graph is the file's own (see `onnx-file-lowering.ts`), the backward graph comes from the per-op gradient registry, and
+ * the propagation rules override the ops they name. {@link compileModelGraph} picks the compiler a model needs.
+ */
+import type { ExplainableModel } from '../execution/explainable-model.js';
+import { WingbeatsError } from '../util/errors.js';
+import { OnnxGraph } from './onnx-graph.js';
+import { appendBackward } from './op-gradients.js';
+import { type CompileOptions, type CompiledGraph, compileGradientGraph } from './compile-gradient-graph.js';
+import {
+  OnnxPropagation,
+  deepliftProbabilitySeed,
+  lrpProbabilitySeed,
+  propagationOverrides,
+} from './rules/propagation.js';
+import { ruleGraph } from './rules/rule-graph.js';
+import type { NativeOnnxFile } from './onnx-file-lowering.js';
+import { nativeFormOf } from './native-form.js';
+
+/**
+ * The graph of `model` for the native engine: a Keras model through its layer lowerings, an ONNX file through its
+ * own graph.
+ * @throws WingbeatsError `UNSUPPORTED_MODEL` for a function model, or what the compiler refuses.
+ */
+export function compileModelGraph(model: ExplainableModel, options: CompileOptions): CompiledGraph {
+  if (model.layersModel !== null) return compileGradientGraph(model.layersModel, options);
+  const native = nativeFormOf(model);
+  if (native === undefined)
+    throw new WingbeatsError('UNSUPPORTED_MODEL', 'A function model cannot be compiled to ONNX; pass a Keras model.');
+  return compileOnnxFile(native, options);
+}
+
+/** Multiply-adds per row of the Conv and MatMul ops of `g` (as `compileGradientGraph` counts them). */
+function multiplyAdds(g: OnnxGraph): number {
+  let total = 0;
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  for (const node of g.nodes) {
+    if (node.opType === 'Conv') {
+      const kernel = g.constantData(node.inputs[1])?.dims ?? [];
+      total += size(g.shapeOf(node.outputs[0])) * size(kernel.slice(1));
+    } else if (node.opType === 'MatMul') {
+      const a = g.shapeOf(node.inputs[0]);
+      total += size(g.shapeOf(node.outputs[0])) * a[a.length - 1];
+    }
+  }
+  return total;
+}
+
+/**
+ * The graph of an imported ONNX file (see the module comment). Its scores are the logits (a final softmax was left
+ * out when the file was imported); `'probabilities'` adds their softmax, as the TensorFlow.js interpreter's model does.
+ * @throws WingbeatsError `UNSUPPORTED_MODEL` naming the first node the native engine cannot run, for Monte-Carlo
+ *   dropout (imported files have no Dropout to switch on), or LRP through a softmax inside the network.
+ */
+export function compileOnnxFile(native: NativeOnnxFile, options: CompileOptions): CompiledGraph {
+  if (options.dropout === true)
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${native.fileName}' is an ONNX file: exports in eval mode keep no Dropout to switch on for Monte-Carlo dropout`,
+    );
+  if ((options.outputIndex ?? 0) !== 0)
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `'${native.fileName}' has one output (head 0).`);
+  const propagation: OnnxPropagation = options.propagation ?? { kind: options.guided === true ? 'guided' : 'plain' };
+  const seeded = propagation.kind === 'lrp' || propagation.kind === 'deeplift';
+  const g = new OnnxGraph();
+  const x = g.input('x', native.inputShape);
+  const logits = native.lower(g, x);
+  if (logits.shape.length !== 1)
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${native.fileName}': the scores are not [batch, classes] (got [batch,${logits.shape.join(',')}]).`,
+    );
+  if (propagation.kind === 'lrp' && g.nodes.some((n) => n.opType === 'Softmax'))
+    throw new WingbeatsError('UNSUPPORTED_MODEL', 'LRP on ONNX passes no softmax inside the network.');
+  let scores = logits.name;
+  if (options.scores === 'probabilities') {
+    scores = g.op('Softmax', [logits.name], { axis: -1 });
+    g.setShape(scores, logits.shape);
+  }
+  const forwardOpTypes = [...new Set(g.nodes.map((n) => n.opType))];
+  const work = multiplyAdds(g);
+  if (options.gradient !== false) {
+    const mask = g.input('mask', logits.shape);
+    const differentiated = seeded ? logits.name : scores;
+    const rules = ruleGraph(g, differentiated);
+    let seed = mask;
+    if (options.scores === 'probabilities' && propagation.kind === 'lrp')
+      seed = lrpProbabilitySeed(g, logits.name, mask);
+    if (options.scores === 'probabilities' && propagation.kind === 'deeplift')
+      seed = deepliftProbabilitySeed(g, logits.name, mask);
+    const gradient = appendBackward(g, x, differentiated, seed, propagationOverrides(propagation, rules));
+    g.output('gradient', gradient, native.inputShape);
+  }
+  g.output('scores', scores, logits.shape);
+  return {
+    model: g.encode('wingbeats_onnx_file'),
+    inputShape: native.inputShape,
+    classes: logits.shape[0],
+    dropouts: [],
+    multiplyAdds: work,
+    forwardOpTypes,
+  };
+}
