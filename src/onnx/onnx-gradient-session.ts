@@ -6,7 +6,7 @@
  */
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
-import { compileGradientGraph } from './compile-gradient-graph.js';
+import { type CompiledGraph, compileGradientGraph } from './compile-gradient-graph.js';
 import type { OnnxPropagation } from './rules/propagation.js';
 import type { OnnxRunPool, OnnxRuntime, OnnxRuntimeLoader, OnnxRuntimeSession, RowArray } from './runtime.js';
 
@@ -34,6 +34,11 @@ export interface OnnxSessionOptions {
   dropout?: boolean;
   /** Head to compile (default 0). */
   outputIndex?: number;
+  /**
+   * The gradient graph compiled already with these options (`compileGradientGraph`, as {@link create} compiles it):
+   * taken as is instead of compiling it again.
+   */
+  gradientGraph?: CompiledGraph;
 }
 
 /** A Dropout layer of a session compiled with `dropout: true`: its rate and activation shape (channels last). */
@@ -156,14 +161,16 @@ export class OnnxGradientSession {
       );
     const dropout = options.dropout === true;
     const compiled = [true, false].map((gradient) =>
-      compileGradientGraph(model.layersModel!, {
-        scores,
-        outputIndex,
-        gradient,
-        guided: options.guided === true,
-        ...(options.propagation === undefined ? {} : { propagation: options.propagation }),
-        dropout,
-      }),
+      gradient && options.gradientGraph !== undefined
+        ? options.gradientGraph
+        : compileGradientGraph(model.layersModel!, {
+            scores,
+            outputIndex,
+            gradient,
+            guided: options.guided === true,
+            ...(options.propagation === undefined ? {} : { propagation: options.propagation }),
+            dropout,
+          }),
     );
     const graphs = compiled.map((c) => c.model);
     const shape = compiled[0].inputShape;
