@@ -8,7 +8,7 @@ import { RowTask, registerRowTaskKind } from '../parallel/row-task.js';
 import { registerSerialRule } from '../parallel/serial-execution.js';
 import { deepliftMaxPool } from '../rules/deeplift-max-pool.js';
 import { deepliftRescale } from '../rules/deeplift-rescale.js';
-import type { RowTaskPlan } from '../session/engine-primitives.js';
+import type { RowTaskPlan } from '../engine/engine-primitives.js';
 
 /** DeepLIFT's rules, first in the execution settings of its passes. */
 export const DEEPLIFT_RULES = [deepliftRescale, deepliftMaxPool] as const;

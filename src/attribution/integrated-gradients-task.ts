@@ -5,7 +5,7 @@
  * returns their weighted sum per example it touches — the caller adds these into the integral in task order.
  */
 import { RowTask, registerRowTaskKind, rulesPropagation } from '../parallel/row-task.js';
-import type { RowTaskPlan, TaskArray } from '../session/engine-primitives.js';
+import type { RowTaskPlan, TaskArray } from '../engine/engine-primitives.js';
 
 /** Values per row of a `[rows, ...]` array. */
 const rowSize = (array: TaskArray): number => array.shape.slice(1).reduce((a, b) => a * b, 1);

@@ -5,7 +5,7 @@
  */
 import { RowTask, registerRowTaskKind } from '../parallel/row-task.js';
 import { LRP_RULE_NAMES, LrpCompositeSettings } from '../rules/lrp-composite.js';
-import type { Propagation, RowTaskPlan } from '../session/engine-primitives.js';
+import type { Propagation, RowTaskPlan } from '../engine/engine-primitives.js';
 
 /** The composite's settings as a task's number list (`numbers.settings`). */
 export function lrpSettingsNumbers(settings: LrpCompositeSettings): number[] {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RowTask, registerRowTaskKind, rulesPropagation } from '../parallel/row-task.js';
-import type { RowTaskPlan } from '../session/engine-primitives.js';
+import type { RowTaskPlan } from '../engine/engine-primitives.js';
 import { jobSettings } from '../parallel/run-row-tasks.js';
 import { runRowChunks } from '../parallel/run-row-chunks.js';
 import type { MethodContext } from './run-method.js';

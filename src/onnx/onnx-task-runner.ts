@@ -1,7 +1,7 @@
 /**
  * Runs the row-task kinds (src/task-kinds.ts) on an ONNX runtime (onnxruntime-node in Node, onnxruntime-web in the
  * browser page) instead of TensorFlow.js. Every kind is written once on the host over the engine primitives
- * (src/session/engine-primitives.ts); this runner only opens and caches the compiled sessions (by head, score kind,
+ * (src/engine/engine-primitives.ts); this runner only opens and caches the compiled sessions (by head, score kind,
  * propagation and dropout) and implements the primitives on them — the same task in, the same array out as on
  * TensorFlow.js (equal to float32 rounding), on any head, with guided ReLU, the LRP composite and DeepLIFT's rules as
  * op-gradient overrides, and under Monte-Carlo dropout (keep-masks drawn here by TensorFlow.js exactly as its pass
@@ -21,7 +21,7 @@ import { deepliftRescale } from '../rules/deeplift-rescale.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { config, first, pair } from '../execution/layer-op.js';
 import type { DropoutSettings } from '../execution/execution-settings.js';
-import { type EnginePrimitives, type GradientPass, type Propagation, runPlan } from '../session/engine-primitives.js';
+import { type EnginePrimitives, type GradientPass, type Propagation, runPlan } from '../engine/engine-primitives.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
 import { type CompiledGraph, compileGradientGraph } from './compile-gradient-graph.js';
 import { propagationKey } from './rules/propagation.js';

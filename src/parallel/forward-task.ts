@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { ExecutionSettings } from '../execution/execution-settings.js';
-import type { RowTaskPlan } from '../session/engine-primitives.js';
+import type { RowTaskPlan } from '../engine/engine-primitives.js';
 import { RowTask, registerRowTaskKind } from './row-task.js';
 import { runRowChunks } from './run-row-chunks.js';
 import { type JobSession, jobSettings } from './run-row-tasks.js';

@@ -1,20 +1,20 @@
 /**
  * Row tasks: one chunk of a job (rows of inputs, path points, noisy copies, samples...) in a form that can cross
  * threads, and the registry of task kinds. The library's kinds are written ONCE on the host over the engine primitives
- * ({@link HostTaskKind}: a plan of one pass, src/session/engine-primitives.ts), run on TensorFlow.js in the calling
+ * ({@link HostTaskKind}: a plan of one pass, src/engine/engine-primitives.ts), run on TensorFlow.js in the calling
  * thread (workers = 1, small jobs) and in every worker, and on any other engine through its primitives, so the numbers
  * cannot depend on where a task ran. A kind may also be a plain TensorFlow.js executor (tests, worker probes).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { ExecutionSettings } from '../execution/execution-settings.js';
-import { tfjsPrimitives } from '../execution/tfjs-primitives.js';
+import { tfjsPrimitives } from '../engine/tfjs-primitives.js';
 import { guidedRelu } from '../rules/guided-relu.js';
-import { type Propagation, type RowTaskPlan, type TaskArray, runPlanSync } from '../session/engine-primitives.js';
+import { type Propagation, type RowTaskPlan, type TaskArray, runPlanSync } from '../engine/engine-primitives.js';
 import { WingbeatsError } from '../util/errors.js';
 import { SerialExecution, deserializeExecution } from './serial-execution.js';
 
-export type { TaskArray } from '../session/engine-primitives.js';
+export type { TaskArray } from '../engine/engine-primitives.js';
 
 /** One chunk of work for a model. Every field is structured-clone-able; typed arrays are transferred. */
 export interface RowTask {

@@ -16,7 +16,7 @@ import {
   taskTensor,
   tidyArray,
 } from '../parallel/row-task.js';
-import type { RowTaskPlan, TaskArray } from '../session/engine-primitives.js';
+import type { RowTaskPlan, TaskArray } from '../engine/engine-primitives.js';
 import { runRowTasks } from '../parallel/run-row-tasks.js';
 import { taskChunks } from '../parallel/task-chunks.js';
 import { GradientForm, gradientFormNames, gradientFormOf } from '../attribution/gradient-forms.js';

@@ -1,5 +1,5 @@
 /**
- * Every row-task kind is written once on the host over the engine primitives (src/session/engine-primitives.ts):
+ * Every row-task kind is written once on the host over the engine primitives (src/engine/engine-primitives.ts):
  * each registered host kind runs on TensorFlow.js (`executeRowTask`, the `tfjsPrimitives`) and on ONNX Runtime (the
  * task runner's primitives) and gives the same numbers to float32 rounding, on tiny models, with logits and
  * probabilities; the primitives themselves agree on an arbitrary output seed; the runner's list of kinds is the host's.
@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { ExplainableModel, type ScoreKind } from '../../src/execution/explainable-model.js';
-import { tfjsPrimitives } from '../../src/execution/tfjs-primitives.js';
+import { tfjsPrimitives } from '../../src/engine/tfjs-primitives.js';
 import { executeRowTask, hostTaskKinds, type RowTask, type TaskArray } from '../../src/parallel/row-task.js';
 import '../../src/task-kinds.js';
 import { DEEPLIFT_RULES } from '../../src/attribution/deeplift-rows.js';
@@ -31,7 +31,9 @@ function taskOf(kind: string, x: tf.Tensor, scores: ScoreKind): RowTask {
   const rows = array(x);
   const targets = [0, 2, 1, 2];
   const common = { kind, outputIndex: 0, scores, execution: { rules: [] as string[] } };
-  const baselines = tf.tidy(() => array(tf.mul(tf.reverse(x, 0), 0.25)));
+  const reversed = tf.tidy(() => tf.mul(tf.reverse(x, 0), 0.25));
+  const baselines = array(reversed);
+  reversed.dispose();
   switch (kind) {
     case 'scores':
       return { ...common, arrays: { rows }, numbers: {} };

@@ -1,18 +1,18 @@
 /**
- * The engine primitives on TensorFlow.js (src/session/engine-primitives.ts): scores and input gradients of float32
+ * The engine primitives on TensorFlow.js (src/engine/engine-primitives.ts): scores and input gradients of float32
  * rows through `ExplainableModel.run` under a pass context's execution settings — the engine the row-task kinds run on
  * in the calling thread and in workers. LRP's composite and DeepLIFT's seed are realised here as TensorFlow.js rules
  * and tensors (the ONNX engine realises them as op-gradient overrides: src/onnx/rules/).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EnginePrimitives, GradientOutput, GradientPass, TaskArray } from '../session/engine-primitives.js';
-import { targetMask } from '../attribution/target-gradients.js';
+import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
+import type { ExecutionSettings } from '../execution/execution-settings.js';
+import { safeGrad } from '../execution/safe-grad.js';
+import { targetMask } from '../execution/target-mask.js';
 import { lrpComposite } from '../rules/lrp-composite.js';
 import { relevanceRatio } from '../rules/lrp-linear.js';
 import { WingbeatsError } from '../util/errors.js';
-import type { ExplainableModel, ScoreKind } from './explainable-model.js';
-import type { ExecutionSettings } from './execution-settings.js';
-import { safeGrad } from './safe-grad.js';
+import type { EnginePrimitives, GradientOutput, GradientPass, TaskArray } from './engine-primitives.js';
 
 /** What every pass of a task shares on TensorFlow.js: the model, head, score kind and execution settings. */
 export interface TfjsPassContext {

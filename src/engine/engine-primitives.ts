@@ -2,7 +2,7 @@
  * The engine primitives: the few passes an engine computes over plain float32 rows, below every row-task kind. A task
  * kind (src/task-kinds.ts) is written ONCE on the host as a {@link RowTaskPlan} — how its one pass is formed from the
  * task and how its result is formed from the pass — and every engine runs it through these primitives: TensorFlow.js
- * (`tfjsPrimitives`, src/execution/tfjs-primitives.ts; in the calling thread and in workers) and ONNX Runtime
+ * (`tfjsPrimitives`, src/engine/tfjs-primitives.ts; in the calling thread and in workers) and ONNX Runtime
  * (`OnnxTaskRunner`, src/onnx/onnx-task-runner.ts). Engines never see a task kind's semantics (path points, sample
  * maps, relevance x ⊙ gradient, DeepLIFT's pairing and delta), so the numbers of a kind cannot differ by engine beyond
  * float32 rounding. Types only: no TensorFlow.js, no Node.
