@@ -44,7 +44,16 @@ export {
   batchRows,
   rowsOf,
 } from './parallel/row-task.js';
-export type { RowTask, RowResult, TaskArray, RowTaskContext, RowTaskExecutor, BatchRows } from './parallel/row-task.js';
+export type {
+  RowTask,
+  RowResult,
+  TaskArray,
+  RowTaskContext,
+  RowTaskExecutor,
+  HostTaskKind,
+  BatchRows,
+} from './parallel/row-task.js';
+export type { EnginePrimitives, RowTaskPlan } from './engine/engine-primitives.js';
 export { registerSerialRule, serializeExecution, deserializeExecution } from './parallel/serial-execution.js';
 export type { SerialExecution } from './parallel/serial-execution.js';
 export { runRowTasks, ACCELERATED_IN_FLIGHT } from './parallel/run-row-tasks.js';

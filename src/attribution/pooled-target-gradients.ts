@@ -4,33 +4,23 @@
  * input × gradient and guided backprop.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  RowTask,
-  RowTaskContext,
-  TaskArray,
-  registerRowTaskKind,
-  taskTensor,
-  tidyArray,
-} from '../parallel/row-task.js';
+import { RowTask, registerRowTaskKind, rulesPropagation } from '../parallel/row-task.js';
+import type { RowTaskPlan } from '../engine/engine-primitives.js';
 import { jobSettings } from '../parallel/run-row-tasks.js';
 import { runRowChunks } from '../parallel/run-row-chunks.js';
 import type { MethodContext } from './run-method.js';
-import { targetGradients } from './target-gradients.js';
 
-/** Executor of `'gradients'`: `arrays.rows` and `numbers.targets` → d(target score)/d(row), shaped like the rows. */
-export function gradientsTask(task: RowTask, { model, execution }: RowTaskContext): TaskArray {
+/** Plan of `'gradients'`: `arrays.rows` and `numbers.targets` → d(target score)/d(row), shaped like the rows. */
+export function gradientsTask(task: RowTask): RowTaskPlan {
   const rows = task.arrays.rows;
-  return tidyArray(() =>
-    targetGradients(model, taskTensor(rows), task.numbers.targets, {
-      outputIndex: task.outputIndex,
-      scores: task.scores,
-      batchSize: rows.shape[0],
-      execution,
-    }),
-  );
+  return {
+    primitive: 'gradients',
+    pass: { rows, output: { targets: task.numbers.targets }, propagation: rulesPropagation(task) },
+    finish: ({ gradient }) => ({ data: gradient, shape: rows.shape.slice() }),
+  };
 }
 
-registerRowTaskKind('gradients', gradientsTask);
+registerRowTaskKind('gradients', { plan: gradientsTask });
 
 /**
  * d(target score)/d(input) of each row of `x` (default: the method's input batch), with the rows cut by

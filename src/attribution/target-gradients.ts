@@ -4,13 +4,9 @@ import type { ExplainableModel, ScoreKind } from '../execution/explainable-model
 import type { ExecutionSettings } from '../execution/execution-settings.js';
 import { chunks } from '../util/batching.js';
 import { safeGrad } from '../execution/safe-grad.js';
+import { targetMask } from '../execution/target-mask.js';
 
-/** One-hot `[rows, classes]` float mask selecting each row's target (a mask, not `tf.gather`: wasm lacks its gradient). */
-export function targetMask(targets: readonly number[], classes: number): tf.Tensor2D {
-  const mask = new Float32Array(targets.length * classes);
-  targets.forEach((t, r) => (mask[r * classes + t] = 1));
-  return tf.tensor2d(mask, [targets.length, classes]);
-}
+export { targetMask } from '../execution/target-mask.js';
 
 /** Which head and scores to differentiate, how many rows per model call, and under which execution settings. */
 export interface GradientSettings {

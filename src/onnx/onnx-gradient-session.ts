@@ -6,6 +6,7 @@
  */
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
+import type { CompiledGraph } from './compile-gradient-graph.js';
 import { compileModelGraph } from './compile-onnx-file.js';
 import { compilable } from './native-form.js';
 import type { OnnxPropagation } from './rules/propagation.js';
@@ -35,6 +36,11 @@ export interface OnnxSessionOptions {
   dropout?: boolean;
   /** Head to compile (default 0). */
   outputIndex?: number;
+  /**
+   * The gradient graph compiled already with these options (`compileGradientGraph`, as {@link create} compiles it):
+   * taken as is instead of compiling it again.
+   */
+  gradientGraph?: CompiledGraph;
 }
 
 /** A Dropout layer of a session compiled with `dropout: true`: its rate and activation shape (channels last). */
@@ -152,14 +158,16 @@ export class OnnxGradientSession {
       );
     const dropout = options.dropout === true;
     const compiled = [true, false].map((gradient) =>
-      compileModelGraph(model, {
-        scores,
-        outputIndex,
-        gradient,
-        guided: options.guided === true,
-        ...(options.propagation === undefined ? {} : { propagation: options.propagation }),
-        dropout,
-      }),
+      gradient && options.gradientGraph !== undefined
+        ? options.gradientGraph
+        : compileModelGraph(model, {
+            scores,
+            outputIndex,
+            gradient,
+            guided: options.guided === true,
+            ...(options.propagation === undefined ? {} : { propagation: options.propagation }),
+            dropout,
+          }),
     );
     const graphs = compiled.map((c) => c.model);
     const shape = compiled[0].inputShape;

@@ -1,32 +1,38 @@
 /**
- * Runs the worker pool's row tasks (`'gradients'`, `'scores'`, `'integrated-gradients'`, and Monte-Carlo dropout's
- * `'mc-dropout-maps'`, see src/parallel) on an ONNX runtime (onnxruntime-node in Node, onnxruntime-web in the browser
- * page) instead of TensorFlow.js — the same task in, the same `[rows, ...]` array out (equal to float32 rounding), on
- * any head, also with guided backprop's guided ReLU and under Monte-Carlo dropout (a task's own row seeds, or the
- * call-wide dropout settings of its execution). Dropout keep-masks are drawn here by TensorFlow.js exactly as its
- * executor draws them for the task's one pass and fed to the graph, so a sample's thinned network is the same on both
- * engines. Tasks it cannot run (other kinds, other propagation rules) are left to the TensorFlow.js executors: check
+ * Runs the row-task kinds (src/task-kinds.ts) on an ONNX runtime (onnxruntime-node in Node, onnxruntime-web in the
+ * browser page) instead of TensorFlow.js. Every kind is written once on the host over the engine primitives
+ * (src/engine/engine-primitives.ts); this runner only opens and caches the compiled sessions (by head, score kind,
+ * propagation and dropout) and implements the primitives on them — the same task in, the same array out as on
+ * TensorFlow.js (equal to float32 rounding), on any head, with guided ReLU, the LRP composite and DeepLIFT's rules as
+ * op-gradient overrides, and under Monte-Carlo dropout (keep-masks drawn here by TensorFlow.js exactly as its pass
+ * draws them and fed to the graph, so a sample's thinned network is the same on both engines). Tasks it cannot run
+ * (other rules, a model that does not compile under a rule) are left to TensorFlow.js: check
  * {@link OnnxTaskRunner.accepts} first.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
-import { taskTensor, type RowResult, type RowTask, type TaskArray } from '../parallel/row-task.js';
-import { WingbeatsError } from '../util/errors.js';
+import { hostTaskKind, rulesPropagation, taskPropagation, type RowResult, type RowTask } from '../parallel/row-task.js';
+import '../task-kinds.js';
+import { WingbeatsError, argumentError } from '../util/errors.js';
 import { guidedRelu } from '../rules/guided-relu.js';
 import { dropoutKeepMasks, type DropoutKeepMask } from '../execution/dropout-masks.js';
-import { sampleMapRows } from '../uncertainty/mc-dropout-rows.js';
 import { deepliftMaxPool } from '../rules/deeplift-max-pool.js';
 import { deepliftRescale } from '../rules/deeplift-rescale.js';
-import { lrpTaskSettings } from '../attribution/lrp-rows.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { config, first, pair } from '../execution/layer-op.js';
+import type { DropoutSettings } from '../execution/execution-settings.js';
+import { type EnginePrimitives, type GradientPass, type Propagation, runPlan } from '../engine/engine-primitives.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
+import type { CompiledGraph } from './compile-gradient-graph.js';
 import { compileModelGraph } from './compile-onnx-file.js';
 import { compilable } from './native-form.js';
-import { type OnnxPropagation, propagationKey } from './rules/propagation.js';
+import { propagationKey } from './rules/propagation.js';
 import type { OnnxRuntimeLoader } from './runtime.js';
 
-/** Task kinds the ONNX graphs compute (`'lrp'` and `'deeplift'` under their rules' op-gradient overrides). */
+/**
+ * The task kinds this runner runs: every kind written on the host (src/task-kinds.ts; a test keeps this list equal to
+ * `hostTaskKinds()`), `'lrp'` and `'deeplift'` under their rules' op-gradient overrides.
+ */
 export const ONNX_TASK_KINDS = [
   'gradients',
   'scores',
@@ -41,13 +47,6 @@ const GUIDED = guidedRelu.name;
 
 /** The serial names of DeepLIFT's rules, as its tasks carry them. */
 const DEEPLIFT = [deepliftRescale.name, deepliftMaxPool.name];
-
-/** The propagation of a task (its kind and rules; see {@link OnnxTaskRunner.accepts} for what is accepted). */
-function propagationOf(task: RowTask): OnnxPropagation {
-  if (task.kind === 'lrp') return { kind: 'lrp', settings: lrpTaskSettings(task) };
-  if (task.kind === 'deeplift') return { kind: 'deeplift' };
-  return { kind: task.execution.rules[0] === GUIDED ? 'guided' : 'plain' };
-}
 
 /**
  * Whether every max pool of `model` has the geometry DeepLIFT's max-pool rule takes ('valid', strides = pool size):
@@ -65,9 +64,10 @@ function deepliftPools(model: tf.LayersModel): boolean {
   });
 }
 
-const size = (shape: number[]): number => shape.slice(1).reduce((a, b) => a * b, 1);
-
-/** One compiled model per score kind (logits, probabilities), compiled on first use. Call {@link close} when done. */
+/**
+ * The ONNX engine of one model: compiled sessions by head, score kind, propagation and dropout, opened on first use,
+ * and the engine primitives on them. Call {@link close} when done.
+ */
 export class OnnxTaskRunner {
   private readonly model: ExplainableModel;
   private readonly runtime: OnnxRuntimeLoader;
@@ -76,6 +76,8 @@ export class OnnxTaskRunner {
   private readonly sessions = new Map<string, Promise<OnnxGradientSession>>();
   /** Whether the model compiles under a rule's propagation, by head, score kind and propagation. */
   private readonly compiles = new Map<string, boolean>();
+  /** Gradient graphs compiled by {@link accepts} and not yet taken by a session, by head, score kind and propagation. */
+  private readonly compiledGraphs = new Map<string, CompiledGraph>();
 
   protected constructor(model: ExplainableModel, runtime: OnnxRuntimeLoader, threads: number) {
     this.model = model;
@@ -101,13 +103,16 @@ export class OnnxTaskRunner {
 
   private session(
     scores: ScoreKind,
-    propagation: OnnxPropagation = { kind: 'plain' },
+    propagation: Propagation = { kind: 'plain' },
     dropout = false,
     outputIndex = 0,
   ): Promise<OnnxGradientSession> {
-    const key = `${outputIndex} ${scores} ${propagationKey(propagation)}${dropout ? ' dropout' : ''}`;
+    const compileKey = `${outputIndex} ${scores} ${propagationKey(propagation)}`;
+    const key = `${compileKey}${dropout ? ' dropout' : ''}`;
     let session = this.sessions.get(key);
     if (session === undefined) {
+      const gradientGraph = dropout ? undefined : this.compiledGraphs.get(compileKey);
+      this.compiledGraphs.delete(compileKey);
       session = OnnxGradientSession.create(this.model, {
         runtime: this.runtime,
         scores,
@@ -115,6 +120,7 @@ export class OnnxTaskRunner {
         propagation,
         dropout,
         outputIndex,
+        ...(gradientGraph === undefined ? {} : { gradientGraph }),
       });
       session.catch(() => this.sessions.delete(key));
       this.sessions.set(key, session);
@@ -123,38 +129,43 @@ export class OnnxTaskRunner {
   }
 
   /**
-   * Whether {@link run} computes `task`: a known kind, a head of the model, no rule or only guided ReLU (guided
-   * backprop); call-wide dropout settings are taken, except on `'mc-dropout-maps'` (which carries its own row seeds).
-   * `'lrp'` tasks (no further rule) and `'deeplift'` tasks (exactly DeepLIFT's two rules), without dropout, when the
-   * model compiles under their rules (a refused one runs on TensorFlow.js, which gives the same numbers or the error).
+   * Whether {@link run} computes `task`: a kind written on the host (src/task-kinds.ts), a head of the model; plain
+   * passes with no rule or only guided ReLU (guided backprop), call-wide dropout taken except on a kind whose pass
+   * draws its keep-masks from the task's row seeds (`'mc-dropout-maps'`); `'lrp'` passes (no further rule) and
+   * `'deeplift'` passes (exactly DeepLIFT's two rules), without dropout, when the model compiles under their rules (a
+   * refused one runs on TensorFlow.js, which gives the same numbers or the error).
    */
   accepts(task: RowTask): boolean {
+    const kind = hostTaskKind(task.kind);
     if (
-      !(ONNX_TASK_KINDS as readonly string[]).includes(task.kind) ||
+      kind === undefined ||
       !Number.isInteger(task.outputIndex) ||
       task.outputIndex < 0 ||
       task.outputIndex >= this.model.outputNames.length
     )
       return false;
     const rules = task.execution.rules;
-    if (task.kind === 'lrp' || task.kind === 'deeplift') {
-      const named = task.kind === 'lrp' ? [] : DEEPLIFT;
+    const propagation = taskPropagation(task);
+    if (propagation.kind === 'lrp' || propagation.kind === 'deeplift') {
+      const named = propagation.kind === 'lrp' ? [] : DEEPLIFT;
       return (
         task.execution.dropout === undefined &&
         rules.length === named.length &&
         rules.every((r, i) => r === named[i]) &&
-        this.compilesUnder(task)
+        this.compilesUnder(task, propagation)
       );
     }
     return (
       (rules.length === 0 || (rules.length === 1 && rules[0] === GUIDED)) &&
-      !(task.kind === 'mc-dropout-maps' && task.execution.dropout !== undefined)
+      !(kind.rowSeededDropout === true && task.execution.dropout !== undefined)
     );
   }
 
-  /** Whether the model compiles under the rules of an `'lrp'` or `'deeplift'` task (compiled once per setting). */
-  private compilesUnder(task: RowTask): boolean {
-    const propagation = propagationOf(task);
+  /**
+   * Whether the model compiles under an LRP or DeepLIFT propagation, compiled once per setting: the gradient graph is
+   * kept for the session that opens next with the same setting, which then does not compile it again.
+   */
+  private compilesUnder(task: RowTask, propagation: Propagation): boolean {
     const key = `${task.outputIndex} ${task.scores} ${propagationKey(propagation)}`;
     let known = this.compiles.get(key);
     if (known === undefined) {
@@ -164,7 +175,8 @@ export class OnnxTaskRunner {
         (layersModel === null || propagation.kind !== 'deeplift' || deepliftPools(layersModel));
       if (known)
         try {
-          compileModelGraph(this.model, { scores: task.scores, outputIndex: task.outputIndex, propagation });
+          const options = { scores: task.scores, outputIndex: task.outputIndex, propagation };
+          this.compiledGraphs.set(key, compileModelGraph(this.model, options));
         } catch (error) {
           if (!(error instanceof WingbeatsError) || error.code !== 'UNSUPPORTED_MODEL') throw error;
           known = false;
@@ -175,7 +187,7 @@ export class OnnxTaskRunner {
   }
 
   /**
-   * Runs one task; the result has the shape the TensorFlow.js executor of its kind returns.
+   * Runs one task: its kind's host plan on this runner's primitives; the result has the shape the kind defines.
    *
    * @throws WingbeatsError `INVALID_ARGUMENT` for a task {@link accepts} refuses or malformed arrays.
    */
@@ -185,139 +197,72 @@ export class OnnxTaskRunner {
         'INVALID_ARGUMENT',
         `The ONNX task runner cannot run a '${task.kind}' task with rules [${task.execution.rules.join(', ')}]${task.execution.dropout === undefined ? '' : ' and dropout'} on head ${task.outputIndex}.`,
       );
-    const dropout = task.kind === 'mc-dropout-maps' || task.execution.dropout !== undefined;
-    const session = await this.session(task.scores, propagationOf(task), dropout, task.outputIndex);
-    const out = await this.compute(session, task);
+    const out = await runPlan(hostTaskKind(task.kind)!.plan(task), this.primitives(task));
     return { ...out, tensors: tf.memory().numTensors };
   }
 
-  private async compute(session: OnnxGradientSession, task: RowTask): Promise<TaskArray> {
-    if (task.kind === 'mc-dropout-maps') return mcDropoutMapsChunk(session, task);
-    if (task.kind === 'lrp') return lrpChunk(session, task);
-    if (task.kind === 'deeplift') return deepliftChunk(session, task);
-    // the task's one pass draws its keep-masks from the call-wide dropout settings, as its executor's pass does
-    const keep = dropoutKeepMasks(task.execution.dropout);
-    if (task.kind === 'scores') {
-      const rows = task.arrays.rows;
-      const keeps = keepMasks(session, keep, rows.shape[0]);
-      return { data: await session.scores(rows.data, keeps), shape: [rows.shape[0], session.classes] };
-    }
-    if (task.kind === 'gradients') {
-      const rows = task.arrays.rows;
-      const keeps = keepMasks(session, keep, rows.shape[0]);
-      const { gradient } = await session.gradients(rows.data, task.numbers.targets, keeps);
-      return { data: gradient, shape: rows.shape.slice() };
-    }
-    return integratedGradientsChunk(session, task, keep);
+  /**
+   * The engine primitives for the passes of `task` (its head, score kind, rules and call-wide dropout): each pass runs
+   * on the session of its propagation and dropout, opened on first use.
+   */
+  primitives(task: RowTask): EnginePrimitives<'async'> {
+    const { outputIndex, scores } = task;
+    const open = (propagation: Propagation, dropout: DropoutSettings | undefined) =>
+      this.session(scores, propagation, dropout !== undefined, outputIndex);
+    return {
+      scores: async (pass) => {
+        const dropout = pass.dropout ?? task.execution.dropout;
+        const session = await open(rulesPropagation(task), dropout);
+        const keeps = keepMasks(session, dropoutKeepMasks(dropout), pass.rows.shape[0]);
+        return { scores: await session.scores(pass.rows.data, keeps), classes: session.classes };
+      },
+      gradients: async (pass) => {
+        const dropout = pass.dropout ?? task.execution.dropout;
+        const session = await open(pass.propagation, dropout);
+        const keeps = keepMasks(session, dropoutKeepMasks(dropout), pass.rows.shape[0]);
+        const { scores, gradient } = await session.seededGradients(pass.rows.data, seedRows(session, pass), keeps);
+        return { scores, gradient, classes: session.classes };
+      },
+    };
   }
 
   /** Frees the native sessions. */
   async close(): Promise<void> {
     const sessions = await Promise.allSettled(this.sessions.values());
     this.sessions.clear();
+    this.compiledGraphs.clear();
     for (const s of sessions) if (s.status === 'fulfilled') await s.value.release();
   }
 }
 
-/** `'integrated-gradients'`: path points b + α(x − b) in float32 as TensorFlow.js forms them, then Σ weight·gradient. */
-async function integratedGradientsChunk(
-  session: OnnxGradientSession,
-  task: RowTask,
-  keep: DropoutKeepMask | null,
-): Promise<TaskArray> {
-  const { alphas, example, weights, targets } = task.numbers;
-  const { inputs, baselines } = task.arrays;
-  const features = size(inputs.shape);
-  const rows = alphas.length;
-  const path = new Float32Array(rows * features);
-  for (let r = 0; r < rows; r++) {
-    const base = example[r] * features;
-    const alpha = Math.fround(alphas[r]);
-    for (let i = 0; i < features; i++) {
-      const b = baselines.data[base + i];
-      path[r * features + i] = b + Math.fround(alpha * Math.fround(inputs.data[base + i] - b));
-    }
+/**
+ * The `[rows, classes]` seed of a gradient pass: the pass's own, or the one-hot targets (of the input rows, zero rows
+ * below, for DeepLIFT's paired batch; LRP and DeepLIFT form their seed from it in the graph).
+ * @throws WingbeatsError INVALID_ARGUMENT for targets that are not one class index per (input) row, or a seed under
+ *   LRP or DeepLIFT.
+ */
+function seedRows(session: OnnxGradientSession, pass: GradientPass): Float32Array {
+  const rows = pass.rows.shape[0];
+  const classes = session.classes;
+  const relevance = pass.propagation.kind === 'lrp' || pass.propagation.kind === 'deeplift';
+  if ('seed' in pass.output) {
+    if (relevance)
+      throw argumentError('OnnxTaskRunner.run', 'output', `targets for a '${pass.propagation.kind}' pass`, 'a seed');
+    return pass.output.seed;
   }
-  const { gradient } = await session.gradients(path, targets, keepMasks(session, keep, rows));
-  const examples = inputs.shape[0];
-  const sums = new Float32Array(examples * features);
-  for (let r = 0; r < rows; r++) {
-    const w = Math.fround(weights[r]);
-    const out = example[r] * features;
-    for (let i = 0; i < features; i++) sums[out + i] += w * gradient[r * features + i];
-  }
-  return { data: sums, shape: [examples, features] };
-}
-
-/** One-hot `[rows, classes]` of `targets`, followed by `zeroRows` zero rows. */
-function targetRows(targets: readonly number[], classes: number, zeroRows = 0): Float32Array {
-  const mask = new Float32Array((targets.length + zeroRows) * classes);
+  const targets = pass.output.targets;
+  const count = pass.propagation.kind === 'deeplift' ? rows / 2 : rows;
+  if (targets.length !== count || targets.some((t) => !Number.isInteger(t) || t < 0 || t >= classes))
+    throw argumentError('OnnxTaskRunner.run', 'targets', `${count} class indices in [0, ${classes})`, targets);
+  const mask = new Float32Array(rows * classes);
   targets.forEach((t, r) => (mask[r * classes + t] = 1));
   return mask;
 }
 
-/** `'lrp'`: relevance x ⊙ gradient, the gradient under the LRP composite's overrides from LRP's seed. */
-async function lrpChunk(session: OnnxGradientSession, task: RowTask): Promise<TaskArray> {
-  const rows = task.arrays.rows;
-  const mask = targetRows(task.numbers.targets, session.classes);
-  const { gradient } = await session.seededGradients(rows.data, mask);
-  const relevance = new Float32Array(rows.data.length);
-  for (let i = 0; i < relevance.length; i++) relevance[i] = rows.data[i] * gradient[i];
-  return { data: relevance, shape: rows.shape.slice() };
-}
-
 /**
- * `'deeplift'`: rows and baselines as one paired batch under DeepLIFT's overrides; each row's attributions
- * (x − baseline) ⊙ multiplier and its delta, laid out as the TensorFlow.js executor lays them (`[rows, size + 1]`).
- */
-async function deepliftChunk(session: OnnxGradientSession, task: RowTask): Promise<TaskArray> {
-  const { rows: inputs, baselines } = task.arrays;
-  const targets = task.numbers.targets;
-  const count = inputs.shape[0];
-  const features = size(inputs.shape);
-  const pairedRows = new Float32Array(2 * count * features);
-  pairedRows.set(inputs.data);
-  pairedRows.set(baselines.data, count * features);
-  const classes = session.classes;
-  const { scores, gradient } = await session.seededGradients(pairedRows, targetRows(targets, classes, count));
-  const out = new Float32Array(count * (features + 1));
-  for (let r = 0; r < count; r++) {
-    let sum = 0;
-    for (let i = 0; i < features; i++) {
-      const k = r * features + i;
-      const a = Math.fround(Math.fround(inputs.data[k] - baselines.data[k]) * gradient[k]);
-      out[r * (features + 1) + i] = a;
-      sum = Math.fround(sum + a);
-    }
-    const change = Math.fround(scores[r * classes + targets[r]] - scores[(count + r) * classes + targets[r]]);
-    out[r * (features + 1) + features] = Math.fround(sum - change);
-  }
-  return { data: out, shape: [count, features + 1] };
-}
-
-/**
- * `'mc-dropout-maps'`: each row's keep-masks drawn by `dropoutKeepMasks` from the task's row seeds (the masks the
- * TensorFlow.js executor draws), one ONNX pass for gradients and scores, then the maps as the executor forms them.
- */
-async function mcDropoutMapsChunk(session: OnnxGradientSession, task: RowTask): Promise<TaskArray> {
-  const rows = task.arrays.rows;
-  const count = rows.shape[0];
-  const rowSeeds = task.numbers.rowSeeds;
-  const keeps = keepMasks(session, dropoutKeepMasks({ seed: rowSeeds[0], rowSeeds }), count);
-  const { scores, gradient } = await session.gradients(rows.data, task.numbers.targets, keeps);
-  const x = taskTensor(rows);
-  const gradients = tf.tensor(gradient, rows.shape);
-  try {
-    return sampleMapRows(task, x, gradients, scores, session.classes);
-  } finally {
-    x.dispose();
-    gradients.dispose();
-  }
-}
-
-/**
- * The keep-masks of one pass of `rows` rows for the session's Dropout layers, in the executor's order (empty without
- * dropout); a mask drawn once for the whole batch (`fixedMasks`) is repeated for every row.
+ * The keep-masks of one pass of `rows` rows for the session's Dropout layers, drawn by TensorFlow.js in the order its
+ * pass draws them (empty without dropout); a mask drawn once for the whole batch (`fixedMasks`) is repeated for every
+ * row.
  */
 function keepMasks(session: OnnxGradientSession, keep: DropoutKeepMask | null, rows: number): Float32Array[] {
   if (keep === null) return [];

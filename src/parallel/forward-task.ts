@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel, ScoreKind } from '../execution/explainable-model.js';
 import type { ExecutionSettings } from '../execution/execution-settings.js';
-import { RowTask, RowTaskContext, TaskArray, registerRowTaskKind, taskTensor, tidyArray } from './row-task.js';
+import type { RowTaskPlan } from '../engine/engine-primitives.js';
+import { RowTask, registerRowTaskKind } from './row-task.js';
 import { runRowChunks } from './run-row-chunks.js';
 import { type JobSession, jobSettings } from './run-row-tasks.js';
 
@@ -21,14 +22,17 @@ export interface ForwardRequest {
   session: JobSession | undefined;
 }
 
-/** Executor of `'scores'`: `arrays.rows` → `[rows, classes]` scores of the task's head under its settings. */
-export function scoresTask(task: RowTask, { model, execution }: RowTaskContext): TaskArray {
-  return tidyArray(() =>
-    model.run(taskTensor(task.arrays.rows), { outputIndex: task.outputIndex, scores: task.scores, execution }),
-  );
+/** Plan of `'scores'`: `arrays.rows` → `[rows, classes]` scores of the task's head under its settings. */
+export function scoresTask(task: RowTask): RowTaskPlan {
+  const rows = task.arrays.rows;
+  return {
+    primitive: 'scores',
+    pass: { rows },
+    finish: ({ scores, classes }) => ({ data: scores, shape: [rows.shape[0], classes] }),
+  };
 }
 
-registerRowTaskKind('scores', scoresTask);
+registerRowTaskKind('scores', { plan: scoresTask });
 
 /**
  * Scores of one head for a batch, with the rows shared out to the session's worker pool or engine (see `runRowTasks` for when

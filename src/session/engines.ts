@@ -17,7 +17,10 @@ import {
 import type { TaskAccelerator } from '../parallel/task-accelerator.js';
 import { WingbeatsError, argumentError } from '../util/errors.js';
 
-/** A model compiled for an engine: runs the row tasks it accepts; {@link close} frees it (idempotent). */
+/**
+ * A model compiled for an engine: runs the row tasks it accepts — each kind's one host plan on the engine's primitives
+ * (src/engine/engine-primitives.ts), never a second implementation of a kind; {@link close} frees it (idempotent).
+ */
 export interface EngineRunner extends TaskAccelerator {
   close(): Promise<void>;
 }

@@ -10,17 +10,16 @@ import type { ModelRequest } from '../session/model-request.js';
 import {
   BatchRows,
   RowTask,
-  RowTaskContext,
-  TaskArray,
   batchRows,
   registerRowTaskKind,
+  rulesPropagation,
   taskTensor,
   tidyArray,
 } from '../parallel/row-task.js';
+import type { RowTaskPlan, TaskArray } from '../engine/engine-primitives.js';
 import { runRowTasks } from '../parallel/run-row-tasks.js';
 import { taskChunks } from '../parallel/task-chunks.js';
 import { GradientForm, gradientFormNames, gradientFormOf } from '../attribution/gradient-forms.js';
-import { gradientsAndScores } from '../attribution/gradients-and-scores.js';
 import { heatmapOf } from '../attribution/heatmap.js';
 import { SampleReducer, softmaxRow } from './sample-reducer.js';
 
@@ -28,56 +27,55 @@ import { SampleReducer, softmaxRow } from './sample-reducer.js';
 export type SampleMapKind = 'heatmap' | 'signed';
 
 /**
- * Executor of `'mc-dropout-maps'`: `arrays.rows`, `numbers.targets`, `numbers.rowSeeds` (one dropout seed per row),
+ * Plan of `'mc-dropout-maps'`: `arrays.rows`, `numbers.targets`, `numbers.rowSeeds` (one dropout seed per row),
  * `numbers.form` ([index in `gradientFormNames`]) and `numbers.signed` ([1] for signed maps) → `[rows, positions +
  * classes]`: each row's map (heatmap or attributions summed over channels) followed by its scores, from ONE
- * forward+backward pass under the row's thinned network.
+ * forward+backward pass under the row's thinned network (the keep-masks of its seed; they replace call-wide dropout).
  */
-export function mcDropoutMapsTask(task: RowTask, { model, execution }: RowTaskContext): TaskArray {
+export function mcDropoutMapsTask(task: RowTask): RowTaskPlan {
   const rowSeeds = task.numbers.rowSeeds;
-  const rows = taskTensor(task.arrays.rows);
-  try {
-    const pass = gradientsAndScores(model, rows, task.numbers.targets, {
-      outputIndex: task.outputIndex,
-      scores: task.scores,
-      execution: { ...execution, dropout: { seed: rowSeeds[0], rowSeeds } },
-    });
-    try {
-      return sampleMapRows(task, rows, pass.gradients, pass.scores, pass.classes);
-    } finally {
-      pass.gradients.dispose();
-    }
-  } finally {
-    rows.dispose();
-  }
+  const rows = task.arrays.rows;
+  return {
+    primitive: 'gradients',
+    pass: {
+      rows,
+      output: { targets: task.numbers.targets },
+      propagation: rulesPropagation(task),
+      dropout: { seed: rowSeeds[0], rowSeeds },
+      withScores: true,
+    },
+    finish: ({ gradient, scores, classes }) => sampleMapRows(task, rows, gradient, scores!, classes),
+  };
 }
 
 /**
  * The result of an `'mc-dropout-maps'` task from its pass: each row's map (the task's form and map kind, from the
- * row's `gradients`) followed by its `classes` scores. Neither tensor is disposed.
+ * row's `gradient`) followed by its `classes` scores.
  */
-export function sampleMapRows(
+function sampleMapRows(
   task: RowTask,
-  rows: tf.Tensor,
-  gradients: tf.Tensor,
+  rows: TaskArray,
+  gradient: Float32Array,
   scores: Float32Array,
   classes: number,
 ): TaskArray {
   const form = gradientFormOf(gradientFormNames[task.numbers.form[0]]) as GradientForm;
+  const count = rows.shape[0];
   return tidyArray(() => {
-    const attributions = form.attributions(gradients, rows);
+    const x = taskTensor(rows);
+    const attributions = form.attributions(tf.tensor(gradient, rows.shape, 'float32'), x);
     const map =
       task.numbers.signed[0] !== 1
         ? heatmapOf(attributions, form.reduction)
         : attributions.rank >= 3
           ? tf.sum(attributions, -1)
           : attributions;
-    const flatMap = tf.reshape(map, [rows.shape[0], -1]);
-    return tf.concat([flatMap, tf.tensor2d(scores, [rows.shape[0], classes])], 1);
+    const flatMap = tf.reshape(map, [count, -1]);
+    return tf.concat([flatMap, tf.tensor2d(scores, [count, classes])], 1);
   });
 }
 
-registerRowTaskKind('mc-dropout-maps', mcDropoutMapsTask);
+registerRowTaskKind('mc-dropout-maps', { plan: mcDropoutMapsTask, rowSeededDropout: true });
 
 /** Rows [start, end) of the sample-major row list (example `row % batch` of the batch), as a task array. */
 function repeatedRows(batchRowsOf: BatchRows, batch: number, start: number, end: number): TaskArray {
