@@ -26,6 +26,17 @@ Methods (inputs channels-last float32, as the library; targets given by the call
 - mc-dropout: `samples` Monte-Carlo samples of saliency with only Dropout active (BatchNorm stays in eval), each sample
   one row with its own dropout mask, rows batched `batchSize` (default 25) at a time; per sample the heatmap
   (max |gradient| over channels, min-max to [0, 1]); returns the mean heatmap; the std is accumulated too.
+- lrp-epsilon: LRP with the library's default composite (ε = `epsilon`, 1e-6, on Dense, convolutions, batch norm as
+  its own affine layer and global average pooling; max pooling to the first winner; ReLU, flatten, Dropout pass),
+  seeded with the target logit, in relevance form R_in = a ⊙ Wᵀ(R / (z + ε·sign z)).
+- deeplift: DeepLIFT rescale with the library's max-pool rule, multipliers propagated back from the one-hot target
+  (zero baseline unless `baseline`); attributions (x − x₀) ⊙ multiplier.
+- grad-cam: the last convolution's own output, channel weights = mean gradient, ReLU(Σ w_c A_c), resized to the input
+  (linear / bilinear, half-pixel centres) and repeated over the input's channels.
+- occlusion: window 8 (cut to each axis), stride 4, zero baseline, all channels together; mean drop of the target
+  logit over the windows covering each position; occluded copies scored `batchSize` (64) rows at a time.
+Option `float64: true` (any method) runs the network and the method in double precision: the yardstick for methods
+whose float32 rounding is amplified (LRP-ε's z + ε·sign z, DeepLIFT's division by Δx).
 
 Protocol (one JSON object per line on stdin, one answer per line on stdout):
   {"op": "load", "key": K, "path": P}                  → {"ok": true, "classes", "dropoutRate", "layers"}
