@@ -26,6 +26,17 @@ Methods (inputs channels-last float32, as the library; targets given by the call
 - mc-dropout: `samples` Monte-Carlo samples of saliency with only Dropout active (BatchNorm stays in eval), each sample
   one row with its own dropout mask, rows batched `batchSize` (default 25) at a time; per sample the heatmap
   (max |gradient| over channels, min-max to [0, 1]); returns the mean heatmap; the std is accumulated too.
+- lrp-epsilon: LRP with the library's default composite (ε = `epsilon`, 1e-6, on Dense, convolutions, batch norm as
+  its own affine layer and global average pooling; max pooling to the first winner; ReLU, flatten, Dropout pass),
+  seeded with the target logit, in relevance form R_in = a ⊙ Wᵀ(R / (z + ε·sign z)).
+- deeplift: DeepLIFT rescale with the library's max-pool rule, multipliers propagated back from the one-hot target
+  (zero baseline unless `baseline`); attributions (x − x₀) ⊙ multiplier.
+- grad-cam: the last convolution's own output, channel weights = mean gradient, ReLU(Σ w_c A_c), resized to the input
+  (linear / bilinear, half-pixel centres) and repeated over the input's channels.
+- occlusion: window 8 (cut to each axis), stride 4, zero baseline, all channels together; mean drop of the target
+  logit over the windows covering each position; occluded copies scored `batchSize` (64) rows at a time.
+Option `float64: true` (any method) runs the network and the method in double precision: the yardstick for methods
+whose float32 rounding is amplified (LRP-ε's z + ε·sign z, DeepLIFT's division by Δx).
 
 Protocol (one JSON object per line on stdin, one answer per line on stdout):
   {"op": "load", "key": K, "path": P}                  → {"ok": true, "classes", "dropoutRate", "layers"}
@@ -192,6 +203,213 @@ def mc_dropout(layers, x, targets, samples=100, batchSize=25):
     return mean.float().view(1, *x.shape[2:])
 
 
+# ---------------------------------------------------------------- propagation methods (relevance / multipliers layer by layer)
+
+def stabilised(z, eps):
+    """z + eps·sign(z) with sign(0) = +1 (the library's and Zennit's stabiliser)."""
+    return z + eps * torch.where(z >= 0, torch.ones_like(z), -torch.ones_like(z))
+
+
+def safe_ratio(numerator, denominator, eps):
+    """numerator / stabilised(denominator), 0 where the stabilised denominator is exactly 0."""
+    d = stabilised(denominator, eps)
+    zero = d == 0
+    return torch.where(zero, torch.zeros_like(d), numerator / torch.where(zero, torch.ones_like(d), d))
+
+
+def conv_transpose_of(layer, x_shape, grad):
+    """Wᵀ·grad of a 'same' convolution: the input gradient of the convolution (no bias)."""
+    pad = (layer['W'].shape[-1] - 1) // 2
+    fn = torch.nn.grad.conv1d_input if layer['dims'] == 1 else torch.nn.grad.conv2d_input
+    return fn(x_shape, layer['W'], grad, padding=pad)
+
+
+def apply_layer(layer, x):
+    """One layer of run_network in inference mode (Dropout off)."""
+    return run_network([layer], x)
+
+
+def pool_cells(x):
+    """Windows of a 2 (1-D) or 2×2 (2-D) 'valid' max pool as [..., cells] on the pooled grid (channels-first)."""
+    if x.dim() == 3:
+        n, c, length = x.shape
+        return x[:, :, :length // 2 * 2].reshape(n, c, length // 2, 2)
+    n, c, h, w = x.shape
+    cropped = x[:, :, :h // 2 * 2, :w // 2 * 2].reshape(n, c, h // 2, 2, w // 2, 2)
+    return cropped.permute(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)
+
+
+def uncells(cells, shape):
+    """Inverse of pool_cells: per-cell values back to an input-shaped tensor (cropped rows/columns get 0)."""
+    out = torch.zeros(shape, dtype=cells.dtype)
+    if len(shape) == 3:
+        n, c, length = shape
+        out[:, :, :length // 2 * 2] = cells.reshape(n, c, length // 2 * 2)
+        return out
+    n, c, h, w = shape
+    grid = cells.reshape(n, c, h // 2, w // 2, 2, 2).permute(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2 * 2, w // 2 * 2)
+    out[:, :, :h // 2 * 2, :w // 2 * 2] = grid
+    return out
+
+
+def first_winner(cells, tolerance=0.0):
+    """One-hot of each window's first cell within `tolerance` (relative) of the window's maximum."""
+    top = cells.amax(-1, keepdim=True)
+    tied = cells >= top - top.abs() * tolerance
+    index = tied.to(torch.int64).argmax(-1)  # first True
+    return F.one_hot(index, cells.shape[-1]).to(cells.dtype)
+
+
+def flatten_back(r, shape):
+    """Inverse of the channels-last flatten: [n, positions·channels] → channels-first `shape`."""
+    n, c = shape[0], shape[1]
+    return r.reshape(n, *shape[2:], c).permute(0, len(shape) - 1, *range(1, len(shape) - 1)).contiguous()
+
+
+def lrp_epsilon(layers, x, targets, epsilon=1e-6, **_):
+    """LRP with the library's default composite (rule 'epsilon', batch norm its own layer): ε on Dense, convolutions,
+    batch norm (y = x·s + t, t as bias) and global average pooling; max pooling sends relevance to the first winner;
+    ReLU, flatten and (inference) Dropout pass it on. Relevance starts at the target logit; returns the input relevance.
+    Written in relevance form R_in = a ⊙ Wᵀ(R / (z + ε·sign z)), independently of the library's gradient form."""
+    with torch.no_grad():
+        acts = [x]
+        for layer in layers:
+            acts.append(apply_layer(layer, acts[-1]))
+        logits = acts[-1]
+        r = torch.zeros_like(logits)
+        rows = torch.arange(x.shape[0])
+        r[rows, targets] = logits[rows, targets]
+        for layer, a, out in zip(reversed(layers), reversed(acts[:-1]), reversed(acts[1:])):
+            kind = layer['kind']
+            if kind == 'dense':
+                z = a @ layer['W'] + layer['b']
+                r = a * (safe_ratio(r, z, epsilon) @ layer['W'].T)
+            elif kind == 'conv':
+                r = a * conv_transpose_of(layer, a.shape, safe_ratio(r, out, epsilon))
+            elif kind == 'bn':
+                view = (1, -1) + (1,) * (a.dim() - 2)
+                r = a * layer['scale'].view(view) * safe_ratio(r, out, epsilon)
+            elif kind == 'gap':
+                positions = a[0, 0].numel()
+                view = out.shape + (1,) * (a.dim() - 2)
+                r = a / positions * safe_ratio(r, out, epsilon).view(view)
+            elif kind == 'maxpool':
+                cells = pool_cells(a)
+                r = uncells(first_winner(cells) * r.unsqueeze(-1), a.shape)
+            elif kind == 'flatten':
+                r = flatten_back(r, a.shape)
+            elif kind in ('relu', 'dropout'):
+                pass
+            else:
+                raise ValueError(kind)
+        return r
+
+
+def deeplift_rescale(layers, x, targets, baseline=None, **_):
+    """DeepLIFT (Shrikumar et al. 2017) as the library's: multipliers propagated back from the one-hot target logit;
+    linear layers (Dense, convolution, batch norm, average pooling, flatten, Dropout off) by their transpose; ReLU by
+    Δy/Δx (the gradient [x > 0] where |Δx| < 1e-10); max pooling by DeepLIFT's max-pool rule with y = pool(x),
+    y₀ = pool(x₀), m = max(y, y₀): [U_x(g·(m − y₀)) + U_x₀(g·(y − m))] / Δx (U routes to the first winner within 1e-6
+    relative; the plain U_x(g) where |Δx| < 1e-10). Zero baseline by default. attributions = (x − x₀) ⊙ multiplier."""
+    x0 = torch.zeros_like(x) if baseline is None else baseline.expand_as(x)
+    with torch.no_grad():
+        acts, refs = [x], [x0]
+        for layer in layers:
+            acts.append(apply_layer(layer, acts[-1]))
+            refs.append(apply_layer(layer, refs[-1]))
+        m = torch.zeros_like(acts[-1])
+        m[torch.arange(x.shape[0]), targets] = 1.0
+        for i in range(len(layers) - 1, -1, -1):
+            layer, a, a0 = layers[i], acts[i], refs[i]
+            kind = layer['kind']
+            if kind == 'dense':
+                m = m @ layer['W'].T
+            elif kind == 'conv':
+                m = conv_transpose_of(layer, a.shape, m)
+            elif kind == 'bn':
+                m = m * layer['scale'].view((1, -1) + (1,) * (a.dim() - 2))
+            elif kind == 'gap':
+                m = (m / a[0, 0].numel()).view(m.shape + (1,) * (a.dim() - 2)).expand_as(a)
+            elif kind == 'flatten':
+                m = flatten_back(m, a.shape)
+            elif kind == 'relu':
+                dx = a - a0
+                small = dx.abs() < 1e-10
+                ratio = (a.clamp(min=0) - a0.clamp(min=0)) / torch.where(small, torch.ones_like(dx), dx)
+                m = m * torch.where(small, (a > 0).to(a.dtype), ratio)
+            elif kind == 'maxpool':
+                cells, cells0 = pool_cells(a), pool_cells(a0)
+                y, y0 = cells.amax(-1), cells0.amax(-1)
+                top = torch.maximum(y, y0)
+                own, theirs = first_winner(cells, 1e-6), first_winner(cells0, 1e-6)
+                dx = a - a0
+                small = dx.abs() < 1e-10
+                routed = uncells(own * (m * (top - y0)).unsqueeze(-1) + theirs * (m * (y - top)).unsqueeze(-1), a.shape)
+                plain = uncells(own * m.unsqueeze(-1), a.shape)
+                m = torch.where(small, plain, routed / torch.where(small, torch.ones_like(dx), dx))
+            elif kind == 'dropout':
+                pass
+            else:
+                raise ValueError(kind)
+        return (x - x0) * m
+
+
+def grad_cam(layers, x, targets, **_):
+    """Grad-CAM (Selvaraju et al. 2017) on the library's default layer: the last convolution's own output A (before its
+    batch norm and ReLU); w_c = mean over positions of d target logit / dA; map = ReLU(Σ_c w_c A_c); resized to the
+    input's positions by linear (1-D) / bilinear (2-D) interpolation with half-pixel centres (align_corners=False),
+    the same for every channel. Max pooling's gradient goes to the first maximum (PyTorch's own rule)."""
+    last = max(i for i, layer in enumerate(layers) if layer['kind'] == 'conv')
+    with torch.no_grad():
+        a = run_network(layers[:last + 1], x)
+    a = a.detach().requires_grad_(True)
+    y = run_network(layers[last + 1:], a)
+    (g,) = torch.autograd.grad(y.gather(1, targets.view(-1, 1)).sum(), a)
+    with torch.no_grad():
+        spatial = tuple(range(2, a.dim()))
+        cam = (g.mean(dim=spatial, keepdim=True) * a).sum(1, keepdim=True).clamp(min=0)
+        size = tuple(x.shape[2:])
+        up = F.interpolate(cam, size=size, mode='linear' if len(size) == 1 else 'bilinear', align_corners=False)
+        return up.expand(-1, x.shape[1], *size)
+
+
+def window_starts(length, window, stride):
+    """0, stride, ..., ceil((length − window)/stride)·stride (Captum's placement; the last window is cut at the end)."""
+    return [k * stride for k in range(-(-(length - window) // stride) + 1)]
+
+
+def occlusion(layers, x, targets, window=8, stride=None, batchSize=64, **_):
+    """Occlusion (Zeiler & Fergus 2014) as the library's default: window 8 along every non-channel axis (cut to the
+    axis), stride half the window, zero baseline, all channels occluded together; a position's attribution is the mean
+    over the windows covering it of f(x)_t − f(x with the window zeroed)_t (logits). Occluded rows are scored in
+    batches of `batchSize`."""
+    spatial = tuple(x.shape[2:])
+    windows = [min(window, n) for n in spatial]
+    strides = [max(1, w // 2) if stride is None else stride for w in windows]
+    starts = [window_starts(n, w, s) for n, w, s in zip(spatial, windows, strides)]
+    grid = [()]
+    for axis in starts:
+        grid = [prefix + (s,) for prefix in grid for s in axis]
+    masks = torch.zeros((len(grid),) + spatial)
+    for k, corner in enumerate(grid):
+        masks[(k,) + tuple(slice(s, s + w) for s, w in zip(corner, windows))] = 1.0
+    keep = (1.0 - masks).unsqueeze(1)  # [windows, 1, *spatial], broadcast over channels
+    coverage = masks.sum(0)
+    flat_masks = masks.reshape(len(grid), -1)
+    with torch.no_grad():
+        clean = run_network(layers, x).gather(1, targets.view(-1, 1)).squeeze(1)
+        out = []
+        for e in range(x.shape[0]):
+            drops = []
+            for s, t in in_chunks(len(grid), batchSize):
+                scores = run_network(layers, x[e:e + 1] * keep[s:t])
+                drops.append(clean[e] - scores[:, targets[e]])
+            drop = torch.cat(drops)
+            value = (drop @ flat_masks).reshape(spatial) / coverage
+            out.append(value.unsqueeze(0).expand(x.shape[1], *spatial))
+        return torch.stack(out)
+
+
 def forward(layers, x, targets, **_):
     with torch.no_grad():
         return run_network(layers, x)
@@ -205,6 +423,10 @@ METHODS = {
     'integrated-gradients': integrated_gradients,
     'smoothgrad': smoothgrad,
     'mc-dropout': mc_dropout,
+    'lrp-epsilon': lrp_epsilon,
+    'deeplift': deeplift_rescale,
+    'grad-cam': grad_cam,
+    'occlusion': occlusion,
 }
 
 
@@ -247,6 +469,11 @@ def serve():
                 options = dict(req.get('options', {}))
                 if isinstance(options.get('baseline'), str):  # a stored input (one row or one per input)
                     options['baseline'] = inputs[options['baseline']]
+                if options.pop('float64', False):  # the same method in double precision (a yardstick for float32)
+                    layers = [{k: (v.double() if isinstance(v, torch.Tensor) else v) for k, v in l.items()} for l in layers]
+                    x = x.double()
+                    if isinstance(options.get('baseline'), torch.Tensor):
+                        options['baseline'] = options['baseline'].double()
                 torch.manual_seed(int(req.get('seed', 0)))
                 start = time.perf_counter()
                 result = method(layers, x, targets, **options)
