@@ -38,7 +38,7 @@ interface Reference {
 const reference = (
   JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf8')) as { models: Record<string, Reference> }
 ).models;
-const NATIVE = ['psd', 'spectrogram', 'ops'] as const;
+const NATIVE = ['psd', 'spectrogram', 'ops', 'upsample1d', 'upsample2d'] as const;
 
 const warnings: string[] = [];
 const originalWarn = console.warn;
