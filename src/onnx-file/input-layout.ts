@@ -47,6 +47,7 @@ const LAYOUT_KEEPING_OPS = new Set([
   'Pow',
   'Pad',
   'Resize',
+  'Upsample',
 ]);
 
 /**

@@ -156,3 +156,26 @@ export function planResize(
   }
   return planned;
 }
+
+/**
+ * The axes an `Upsample` node (opsets 7–9, what torch.onnx writes at opset 9) resizes: `Resize` with asymmetric
+ * coordinates and, for nearest, the input cell truncated (ONNX Runtime's rule; scales are at least 1).
+ */
+export function planUpsample(
+  node: OnnxFileNode,
+  shape: readonly number[],
+  scales: readonly number[] | undefined,
+): PlannedAxis[] | string {
+  const mode = text(node, 'mode', 'nearest');
+  if (scales !== undefined && scales.some((s) => s < 1)) return `has scales [${scales.join(', ')}] below 1`;
+  const attributes = new Map(node.attributes);
+  attributes.set('mode', mode === 'bilinear' ? 'linear' : mode);
+  attributes.set('coordinate_transformation_mode', 'asymmetric');
+  attributes.set('nearest_mode', 'floor');
+  return planResize({ ...node, attributes }, shape, scales, undefined);
+}
+
+/** Whether an `Upsample` node at opset `opset` reads its scales from input 1 (opset 9) rather than its attribute. */
+export function upsampleScalesFromInput(opset: number): boolean {
+  return opset >= 9;
+}

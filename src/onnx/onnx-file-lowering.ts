@@ -18,7 +18,14 @@ import type { AttributeValue as GraphAttribute, OnnxGraph } from './onnx-graph.j
 import type { HostTensor, OnnxFileGraph, OnnxFileNode } from '../onnx-file/onnx-file-graph.js';
 import type { OnnxGraphRunner } from '../onnx-file/onnx-graph-runner.js';
 import { isHost, type Value } from '../onnx-file/op-context.js';
-import { planResize, resizeInputIndices, resizeMatrixTransposed } from '../onnx-file/resize-weights.js';
+import {
+  type PlannedAxis,
+  planResize,
+  planUpsample,
+  resizeInputIndices,
+  resizeMatrixTransposed,
+  upsampleScalesFromInput,
+} from '../onnx-file/resize-weights.js';
 
 /** What the native engine needs of an imported ONNX file. */
 export interface NativeOnnxFile {
@@ -51,7 +58,7 @@ const NATIVE_OPS = new Set([
   ...['LeakyRelu', 'Selu', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Clip', 'Conv', 'ConvTranspose'],
   ...['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'ReduceMax', 'ReduceSum'],
   ...['BatchNormalization', 'Gemm', 'MatMul', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Expand', 'Transpose'],
-  ...['Concat', 'Slice', 'Gather', 'Pad', 'Softmax', 'Resize'],
+  ...['Concat', 'Slice', 'Gather', 'Pad', 'Softmax', 'Resize', 'Upsample'],
 ]);
 
 function toHost(value: Value): HostTensor {
@@ -413,6 +420,10 @@ class FileLowering {
         return this.pad(node);
       case 'Resize':
         return this.resize(node);
+      case 'Upsample': {
+        const scales = upsampleScalesFromInput(this.graph.opset) ? this.ints(node, 1) : this.list(node, 'scales');
+        return this.resized(node, planUpsample(node, [1, ...this.shape(node, node.inputs[0])], scales));
+      }
       case 'Softmax': {
         const rank = this.rank(node, node.inputs[0]);
         const axis = normalise(this.number(node, 'axis', this.graph.opset >= 13 ? -1 : 1), rank);
@@ -651,8 +662,14 @@ class FileLowering {
     const bySizes = scales === undefined || scales.length === 0;
     if (bySizes && at.sizes !== undefined && this.isActive(node.inputs[at.sizes]))
       throw this.refuse(node, 'takes its sizes from the model input');
-    const plan = planResize(node, [1, ...inShape], scales, bySizes ? [1, ...outShape] : undefined);
+    this.resized(node, planResize(node, [1, ...inShape], scales, bySizes ? [1, ...outShape] : undefined));
+  }
+
+  /** Input 0 of `node` resized along the planned axes (or `node` refused with the plan's reason). */
+  private resized(node: OnnxFileNode, plan: PlannedAxis[] | string): void {
     if (typeof plan === 'string') throw this.refuse(node, plan);
+    const inShape = this.shape(node, node.inputs[0]);
+    const outShape = this.shape(node, node.outputs[0]);
     const rank = inShape.length + 1;
     let value = this.input(node, 0);
     const shape = [...inShape];

@@ -155,7 +155,7 @@ async function checkGraph(bytes: Uint8Array, fileName: string, fileX: tf.Tensor,
   }
 }
 
-describe('Resize modes and ConvTranspose forms: interpreter = ONNX Runtime, native = interpreter = finite differences', () => {
+describe('Resize modes, Upsample and ConvTranspose forms: interpreter = ONNX Runtime, native = interpreter = finite differences', () => {
   /** Resize configurations: attributes, scales or sizes, opset, fixed batch. */
   const RESIZES: {
     title: string;
@@ -255,6 +255,42 @@ describe('Resize modes and ConvTranspose forms: interpreter = ONNX Runtime, nati
     }
   });
 
+  for (const { title, opset, mode, scales } of [
+    {
+      title: 'nearest, opset 9 (scales input; torch.onnx at opset 9)',
+      opset: 9,
+      mode: 'nearest',
+      scales: [1, 1, 2, 3],
+    },
+    { title: 'linear, opset 9, scales 1.5 × 2', opset: 9, mode: 'linear', scales: [1, 1, 1.5, 2] },
+    { title: 'nearest, opset 7 (scales attribute), scales 2.5 × 1', opset: 7, mode: 'nearest', scales: [1, 1, 2.5, 1] },
+  ])
+    test(`Upsample ${title}`, async () => {
+      const shape = [2, 5, 4];
+      const out = [1, ...shape].map((d, i) => Math.floor(d * scales[i]));
+      const fromInput = opset >= 9;
+      const bytes = graphBytes(
+        [
+          {
+            op_type: 'Upsample',
+            input: fromInput ? ['x', 'scales'] : ['x'],
+            output: ['h'],
+            attribute: [text('mode', mode), ...(fromInput ? [] : [{ name: 'scales', type: 6, floats: scales }])],
+          },
+        ],
+        shape,
+        out.slice(1).reduce((a, b) => a * b, 1),
+        fromInput ? [floats('scales', [4], scales)] : [],
+        { opset },
+      );
+      const x = tf.tensor(wave(2 * 40, 2.1), [2, ...shape]);
+      try {
+        await checkGraph(bytes, 'upsample.onnx', x, false);
+      } finally {
+        x.dispose();
+      }
+    });
+
   test('ConvTranspose 1-D: stride 3, pads [2, 1], output_padding 2, bias', async () => {
     // [N, 2, 5] → (5 − 1)·3 + 4 − 3 + 2 = 15 cells
     const bytes = graphBytes(
@@ -349,6 +385,16 @@ describe('ConvTranspose and Resize forms that do not run are refused in one line
       /has coordinate_transformation_mode 'tf_crop_and_resize'; supported: half_pixel/,
     ],
     [resize([{ name: 'antialias', type: 2, i: 1 }]), /has antialias 1/],
+    [
+      graphBytes(
+        [{ op_type: 'Upsample', input: ['x', 'scales'], output: ['h'] }],
+        [2, 5, 4],
+        2 * 2 * 4,
+        [floats('scales', [4], [1, 1, 0.5, 1])],
+        { opset: 9 },
+      ),
+      /\(op 'Upsample'\) has scales \[1, 1, 0\.5, 1\] below 1/,
+    ],
     [convTranspose([{ name: 'group', type: 2, i: 2 }], [2, 3, 3]), /\(op 'ConvTranspose'\) has group 2/],
     [convTranspose([ints('dilations', [2])]), /has dilations \[2\] \(only 1 is supported\)/],
     [convTranspose([text('auto_pad', 'SAME_UPPER')]), /has auto_pad 'SAME_UPPER'/],
