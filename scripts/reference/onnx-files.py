@@ -1,7 +1,7 @@
 """Independent reference for ONNX files as models (issue 23).
 
 Exports small PyTorch classifiers with torch.onnx.export (dynamic batch axis, opset 13 and 17) to
-test/fixtures/onnx-files/*.onnx, and writes their float64 logits and input gradients (autograd, target = the top
+test/fixtures/onnx-files/*.onnx (ConvTranspose and Resize among the ops), and writes their float64 logits and input gradients (autograd, target = the top
 class of each example; guided-backprop gradients for the ReLU CNNs) for fixed inputs to test/fixtures/onnx-files/reference.json.
 
 Run with Debian's PyTorch (no `onnx` package needed):  /usr/bin/python3 scripts/reference/onnx-files.py
@@ -93,11 +93,57 @@ class RecurrentNet(nn.Module):
         return self.fc(h[0])
 
 
+class Upsample1dNet(nn.Module):
+    """An autoencoder-like 1-D classifier: a strided Conv1d, ConvTranspose1d back up, then Resize as torch writes it
+    for F.interpolate: nearest by a scale factor (asymmetric, floor), linear with align_corners=True to a size,
+    linear with align_corners=False by a scale factor (half_pixel) and nearest to a size that is no integer multiple.
+    Smooth activations (tanh) so that finite differences check the gradients."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 4, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose1d(4, 3, 4, stride=2, padding=1)
+        self.fc = nn.Linear(3 * 20, 3)
+
+    def forward(self, x):
+        y = torch.tanh(self.conv(x))  # [N, 4, 8]
+        y = torch.tanh(self.up(y))  # [N, 3, 16]
+        y = F.interpolate(y, scale_factor=2, mode='nearest')  # 32
+        y = F.interpolate(y, size=12, mode='linear', align_corners=True)
+        y = F.interpolate(y, scale_factor=1.5, mode='linear', align_corners=False)  # 18
+        y = F.interpolate(y, size=20, mode='nearest')
+        return self.fc(y.flatten(1))
+
+
+class Upsample2dNet(nn.Module):
+    """A U-Net-like 2-D classifier: a strided Conv2d, ConvTranspose2d with output_padding, nn.Upsample (nearest,
+    scale 2), bilinear interpolation to sizes with align_corners False and True, a skip connection (a 1×1 Conv2d),
+    then Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1)
+        self.skip = nn.Conv2d(2, 2, 1)
+        self.upsample = nn.Upsample(scale_factor=2, mode='nearest')
+        self.fc = nn.Linear(2 * 5 * 7, 3)
+
+    def forward(self, x):
+        y = torch.tanh(self.conv(x))  # [N, 3, 3, 4]
+        y = torch.tanh(self.up(y)) + self.skip(x)  # [N, 2, 6, 8]
+        y = self.upsample(y)  # [N, 2, 12, 16]
+        y = F.interpolate(y, size=(7, 9), mode='bilinear', align_corners=False)
+        y = F.interpolate(y, size=(5, 7), mode='bilinear', align_corners=True)
+        return self.fc(y.flatten(1))
+
+
 MODELS = [
     ('psd', PsdNet, (1, 32)),
     ('spectrogram', SpectrogramNet, (2, 8, 6)),
     ('ops', OpsNet, (3, 10)),
     ('recurrent', RecurrentNet, (6, 4)),
+    ('upsample1d', Upsample1dNet, (2, 16)),
+    ('upsample2d', Upsample2dNet, (2, 6, 8)),
 ]
 
 

@@ -6,6 +6,7 @@ import { ELEMENTWISE_OPS } from './ops-elementwise.js';
 import { NEURAL_OPS } from './ops-neural.js';
 import { STRUCTURAL_OPS } from './ops-structural.js';
 import { RECURRENT_OPS } from './ops-recurrent.js';
+import { RESIZE_OPS } from './ops-resize.js';
 import type { OpImplementation } from './op-context.js';
 
 const implementations = new Map<string, OpImplementation>([
@@ -13,6 +14,7 @@ const implementations = new Map<string, OpImplementation>([
   ...NEURAL_OPS,
   ...STRUCTURAL_OPS,
   ...RECURRENT_OPS,
+  ...RESIZE_OPS,
 ]);
 
 /** The implementation of default-domain op `opType`, or undefined. */

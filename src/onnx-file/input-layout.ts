@@ -21,7 +21,7 @@ const CHANNELS_FIRST_OPS = new Set([
   'LRN',
 ]);
 
-/** Ops that keep the layout of their first input (element-wise, per-channel normalisation, padding). */
+/** Ops that keep the layout of their first input (element-wise, per-channel normalisation, padding, resizing). */
 const LAYOUT_KEEPING_OPS = new Set([
   'BatchNormalization',
   'Identity',
@@ -46,6 +46,8 @@ const LAYOUT_KEEPING_OPS = new Set([
   'Div',
   'Pow',
   'Pad',
+  'Resize',
+  'Upsample',
 ]);
 
 /**

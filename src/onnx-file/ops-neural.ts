@@ -106,6 +106,61 @@ function conv(ctx: OpContext): tf.Tensor {
   return fromChannelsLast(y, x.rank);
 }
 
+/**
+ * ConvTranspose (1-D and 2-D, group 1, dilations 1, explicit pads and output_padding): TensorFlow.js's
+ * `conv2dTranspose` (whose gradient is the convolution) to the full `(in − 1)·stride + kernel`, cropped by the pads and
+ * extended by the output_padding. The ONNX weight `[C_in, C_out, k...]` is the filter `[k..., C_out, C_in]`.
+ */
+function convTranspose(ctx: OpContext): tf.Tensor {
+  const x = ctx.float(0);
+  const w = ctx.float(1);
+  if (x.rank !== w.rank) throw ctx.refuse(`has a kernel of rank ${w.rank} for an input of rank ${x.rank}`);
+  const spatial = x.rank - 2;
+  const group = ctx.number('group', 1);
+  if (group !== 1) throw ctx.refuse(`has group ${group} (only group 1 is supported)`);
+  const dilations = ctx.ints('dilations') ?? [];
+  if (dilations.some((d) => d !== 1)) throw ctx.refuse(`has dilations [${dilations.join(', ')}] (only 1 is supported)`);
+  const autoPad = ctx.string('auto_pad', 'NOTSET');
+  if (autoPad !== 'NOTSET') throw ctx.refuse(`has auto_pad '${autoPad}' (only explicit pads are supported)`);
+  if (ctx.ints('output_shape') !== undefined) throw ctx.refuse('has an output_shape (only pads are supported)');
+  const xt = toChannelsLast(ctx, x);
+  const as2d = (values: number[], fill: number): [number, number] =>
+    spatial === 1 ? [fill, values[0]] : [values[0], values[1]];
+  const kernel = as2d(w.shape.slice(2), 1);
+  const strides = as2d(ctx.ints('strides') ?? Array<number>(spatial).fill(1), 1);
+  const p = ctx.ints('pads') ?? Array<number>(2 * spatial).fill(0);
+  const pads: [[number, number], [number, number]] =
+    spatial === 1
+      ? [
+          [0, 0],
+          [p[0], p[1]],
+        ]
+      : [
+          [p[0], p[2]],
+          [p[1], p[3]],
+        ];
+  const extra = as2d(ctx.ints('output_padding') ?? Array<number>(spatial).fill(0), 0);
+  const sizes = sizesOf(xt);
+  const full = [0, 1].map((a) => (sizes[a] - 1) * strides[a] + kernel[a]);
+  const out = [0, 1].map((a) => full[a] - pads[a][0] - pads[a][1] + extra[a]);
+  if (out.some((o) => o < 1)) throw ctx.refuse(`has an output of ${out.join(' × ')} cells`);
+  const filter = tf.transpose((w.rank === 3 ? tf.expandDims(w, 2) : w) as tf.Tensor4D, [2, 3, 1, 0]) as tf.Tensor4D;
+  const outChannels = filter.shape[2];
+  let y = tf.conv2dTranspose(xt, filter, [xt.shape[0], full[0], full[1], outChannels], strides, 'valid');
+  // crop the pads (an output_padding beyond the full size adds cells no input reaches: zeros)
+  const kept = [0, 1].map((a) => Math.min(out[a], full[a] - pads[a][0]));
+  y = tf.slice(y, [0, pads[0][0], pads[1][0], 0], [-1, kept[0], kept[1], -1]);
+  if (kept[0] < out[0] || kept[1] < out[1])
+    y = tf.pad(y, [
+      [0, 0],
+      [0, out[0] - kept[0]],
+      [0, out[1] - kept[1]],
+      [0, 0],
+    ]);
+  if (ctx.input(2) !== undefined) y = tf.add(y, ctx.float(2));
+  return fromChannelsLast(y, x.rank);
+}
+
 /** Extra end padding so that ceil_mode's last partial window exists (PyTorch's rule: it must start inside the input or left pad). */
 function ceilPads(win: Windows, sizes: [number, number]): [number, number] {
   return [0, 1].map((axis) => {
@@ -236,6 +291,7 @@ function globalPool(reduce: (x: tf.Tensor, axes: number[]) => tf.Tensor): OpImpl
 /** Network ops by ONNX op type. */
 export const NEURAL_OPS: [string, OpImplementation][] = [
   ['Conv', conv],
+  ['ConvTranspose', convTranspose],
   [
     'MaxPool',
     (ctx) => {

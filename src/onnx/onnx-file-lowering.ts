@@ -6,7 +6,8 @@
  * reach (initializers, Constant nodes, torch's Shape → Gather → Concat chains) becomes a constant, and a value that
  * changes with the batch size is allowed only where a shape is read (Reshape, Expand), which are rewritten from the
  * traced shapes. Op forms are normalised (Gemm → MatMul + Add with the weight transposed and scaled on the host,
- * Flatten/Squeeze/Unsqueeze → Reshape, a Gather of constant indices → Slice, defaults and auto_pad made explicit), so
+ * Flatten/Squeeze/Unsqueeze → Reshape, a Gather of constant indices → Slice, Resize → a constant interpolation matrix
+ * multiplied in along each resized axis, defaults and auto_pad made explicit), so
  * the LRP and DeepLIFT overrides find Conv, MatMul + bias Add, BatchNormalization, Relu and MaxPool as they do in a
  * lowered Keras model. Ops without a native form (LSTM, GRU, ...) are refused in one line naming the op and its node:
  * the session then keeps the TensorFlow.js interpreter.
@@ -17,6 +18,14 @@ import type { AttributeValue as GraphAttribute, OnnxGraph } from './onnx-graph.j
 import type { HostTensor, OnnxFileGraph, OnnxFileNode } from '../onnx-file/onnx-file-graph.js';
 import type { OnnxGraphRunner } from '../onnx-file/onnx-graph-runner.js';
 import { isHost, type Value } from '../onnx-file/op-context.js';
+import {
+  type PlannedAxis,
+  planResize,
+  planUpsample,
+  resizeInputIndices,
+  resizeMatrixTransposed,
+  upsampleScalesFromInput,
+} from '../onnx-file/resize-weights.js';
 
 /** What the native engine needs of an imported ONNX file. */
 export interface NativeOnnxFile {
@@ -49,7 +58,7 @@ const NATIVE_OPS = new Set([
   ...['LeakyRelu', 'Selu', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Clip', 'Conv', 'ConvTranspose'],
   ...['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'ReduceMax', 'ReduceSum'],
   ...['BatchNormalization', 'Gemm', 'MatMul', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Expand', 'Transpose'],
-  ...['Concat', 'Slice', 'Gather', 'Pad', 'Softmax'],
+  ...['Concat', 'Slice', 'Gather', 'Pad', 'Softmax', 'Resize', 'Upsample'],
 ]);
 
 function toHost(value: Value): HostTensor {
@@ -409,6 +418,12 @@ class FileLowering {
         return this.gather(node);
       case 'Pad':
         return this.pad(node);
+      case 'Resize':
+        return this.resize(node);
+      case 'Upsample': {
+        const scales = upsampleScalesFromInput(this.graph.opset) ? this.ints(node, 1) : this.list(node, 'scales');
+        return this.resized(node, planUpsample(node, [1, ...this.shape(node, node.inputs[0])], scales));
+      }
       case 'Softmax': {
         const rank = this.rank(node, node.inputs[0]);
         const axis = normalise(this.number(node, 'axis', this.graph.opset >= 13 ? -1 : 1), rank);
@@ -632,6 +647,57 @@ class FileLowering {
       this.names.set(node.outputs[0], sliced);
       this.shape(node, node.outputs[0]);
     } else this.emit(node, 'Reshape', [sliced, this.g.int64s([-1, ...this.shape(node, node.outputs[0])])]);
+  }
+
+  /**
+   * Resize (nearest or linear) as one constant interpolation matrix per resized axis: `MatMul` along the last axis,
+   * between two `Transpose`s for another. Sizes computed from the input's shape (torch's `Shape → Slice → Concat`)
+   * are read from the traced output shape.
+   */
+  private resize(node: OnnxFileNode): void {
+    const at = resizeInputIndices(this.graph.opset);
+    const scales = this.ints(node, at.scales);
+    const inShape = this.shape(node, node.inputs[0]);
+    const outShape = this.shape(node, node.outputs[0]);
+    const bySizes = scales === undefined || scales.length === 0;
+    if (bySizes && at.sizes !== undefined && this.isActive(node.inputs[at.sizes]))
+      throw this.refuse(node, 'takes its sizes from the model input');
+    this.resized(node, planResize(node, [1, ...inShape], scales, bySizes ? [1, ...outShape] : undefined));
+  }
+
+  /** Input 0 of `node` resized along the planned axes (or `node` refused with the plan's reason). */
+  private resized(node: OnnxFileNode, plan: PlannedAxis[] | string): void {
+    if (typeof plan === 'string') throw this.refuse(node, plan);
+    const inShape = this.shape(node, node.inputs[0]);
+    const outShape = this.shape(node, node.outputs[0]);
+    const rank = inShape.length + 1;
+    let value = this.input(node, 0);
+    const shape = [...inShape];
+    for (const { axis, ...resized } of plan) {
+      if (outShape[axis - 1] !== resized.outLength) throw this.refuse(node, `resizes axis ${axis} unlike its trace`);
+      const weights = this.g.floats('resize_weights', resizeMatrixTransposed(resized), [
+        resized.inLength,
+        resized.outLength,
+      ]);
+      const perm = Array.from({ length: rank }, (_, i) => i);
+      perm[axis] = rank - 1;
+      perm[rank - 1] = axis;
+      const swapped = perm.slice(1).map((p) => shape[p - 1]);
+      if (axis !== rank - 1) {
+        value = this.g.op('Transpose', [value], { perm });
+        this.g.setShape(value, swapped);
+      }
+      value = this.g.op('MatMul', [value, weights]);
+      shape[axis - 1] = resized.outLength;
+      swapped[rank - 2] = resized.outLength;
+      this.g.setShape(value, swapped);
+      if (axis !== rank - 1) {
+        value = this.g.op('Transpose', [value], { perm });
+        this.g.setShape(value, [...shape]);
+      }
+    }
+    this.names.set(node.outputs[0], value);
+    if (shape.join() !== outShape.join()) throw this.refuse(node, 'resizes to another shape than its trace');
   }
 
   private pad(node: OnnxFileNode): void {

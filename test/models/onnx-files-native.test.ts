@@ -38,7 +38,7 @@ interface Reference {
 const reference = (
   JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf8')) as { models: Record<string, Reference> }
 ).models;
-const NATIVE = ['psd', 'spectrogram', 'ops'] as const;
+const NATIVE = ['psd', 'spectrogram', 'ops', 'upsample1d', 'upsample2d'] as const;
 
 const warnings: string[] = [];
 const originalWarn = console.warn;
@@ -172,34 +172,40 @@ describe('every registry method on an ONNX file', () => {
   };
   /** Methods that need reference inputs: two rows of zeros and ones. */
   const BACKGROUND = new Set(['gradient-shap', 'deeplift-shap']);
-  for (const method of Object.keys(attributionMethods) as (keyof typeof attributionMethods)[])
-    test(`${method} runs on psd-opset17.onnx or refuses in one line`, async () => {
-      const model = await load('psd', 17);
-      const x = tf.tidy(() => inputsOf('psd').slice(0, 1));
-      try {
-        const before = tf.memory().numTensors;
-        const background = BACKGROUND.has(method)
-          ? tf.tidy(() => tf.concat([tf.zeros([1, 32, 1]), tf.ones([1, 32, 1])]))
-          : undefined;
+  /** The files every method runs on, and their input shape (channels last). */
+  const FILES = [
+    ['psd', [32, 1]],
+    ['upsample2d', [6, 8, 2]],
+  ] as const;
+  for (const [name, shape] of FILES)
+    for (const method of Object.keys(attributionMethods) as (keyof typeof attributionMethods)[])
+      test(`${method} runs on ${name}-opset17.onnx or refuses in one line`, async () => {
+        const model = await load(name, 17);
+        const x = tf.tidy(() => inputsOf(name).slice(0, 1));
         try {
-          const options = { ...SMALL[method], ...(background === undefined ? {} : { background }) };
-          const result = (await attributionMethods[method].run(model, x, options)) as AttributionResult;
-          assert.deepEqual(result.attributions.shape, x.shape);
-          assert.ok(flat(result.attributions).every(Number.isFinite));
-          disposeAttribution(result);
-        } catch (error) {
-          const message = (error as Error).message;
-          assert.ok(!message.includes('\n'), `${method}: one line`);
-          assert.match(message, /layer|ONNX/, `${method} says why: ${message}`);
+          const before = tf.memory().numTensors;
+          const background = BACKGROUND.has(method)
+            ? tf.tidy(() => tf.concat([tf.zeros([1, ...shape]), tf.ones([1, ...shape])]))
+            : undefined;
+          try {
+            const options = { ...SMALL[method], ...(background === undefined ? {} : { background }) };
+            const result = (await attributionMethods[method].run(model, x, options)) as AttributionResult;
+            assert.deepEqual(result.attributions.shape, x.shape);
+            assert.ok(flat(result.attributions).every(Number.isFinite));
+            disposeAttribution(result);
+          } catch (error) {
+            const message = (error as Error).message;
+            assert.ok(!message.includes('\n'), `${method}: one line`);
+            assert.match(message, /layer|ONNX/, `${method} says why: ${message}`);
+          } finally {
+            background?.dispose();
+          }
+          assert.equal(tf.memory().numTensors, before, `${method} leaks`);
         } finally {
-          background?.dispose();
+          x.dispose();
+          model.dispose();
         }
-        assert.equal(tf.memory().numTensors, before, `${method} leaks`);
-      } finally {
-        x.dispose();
-        model.dispose();
-      }
-    });
+      });
 
   test('Monte-Carlo dropout refuses an ONNX file in one line (exports in eval mode keep no Dropout)', async () => {
     const model = await load('psd', 17);

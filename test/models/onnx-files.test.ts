@@ -35,9 +35,9 @@ const reference = JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf
     }
   >;
 };
-const NAMES = ['psd', 'spectrogram', 'ops', 'recurrent'] as const;
+const NAMES = ['psd', 'spectrogram', 'ops', 'recurrent', 'upsample1d', 'upsample2d'] as const;
 /** The recurrent model reads [time, features] through a Transpose: its input is taken as declared. */
-const CHANNELS_FIRST = new Set(['psd', 'spectrogram', 'ops']);
+const CHANNELS_FIRST = new Set(['psd', 'spectrogram', 'ops', 'upsample1d', 'upsample2d']);
 const OPSETS = [13, 17] as const;
 const dir = mkdtempSync(join(tmpdir(), 'wingbeats-onnx-files-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -91,7 +91,7 @@ function onnxBytes(
   });
 }
 
-describe('ONNX files exported by PyTorch (Conv1d/2d, BatchNorm, pooling, view/flatten, Pad, Clip, GELU, LSTM, GRU)', () => {
+describe('ONNX files exported by PyTorch (Conv1d/2d, ConvTranspose1d/2d, BatchNorm, pooling, view/flatten, Pad, Clip, GELU, LSTM, GRU, Resize)', () => {
   for (const name of NAMES) {
     for (const opset of OPSETS) {
       test(`${name} (opset ${opset}): logits and input gradients match PyTorch's float64 autograd`, async () => {
