@@ -1,8 +1,8 @@
 /**
  * The real-world bidirectional LSTM of ../shared/models/wild2 (two stacked bidirectional LSTMs over 63 MFCC frames):
  * the ONNX lowering compiles it, and it gives the TensorFlow.js path's scores and input gradients to float32 rounding
- * (plain and guided). A file of its own: ONNX Runtime's set-up of its unrolled graphs is the longest of the wild
- * models, and the runner runs it beside the others (onnx-wild-models.test.ts).
+ * (plain gradients; guided backprop: onnx-wild-models-bilstm-guided.test.ts). Files of their own: ONNX Runtime's set-up
+ * of its unrolled graphs is the longest of the wild models, and the runner runs them beside the others.
  */
 import { after, describe, test } from 'node:test';
 import { setupBackend } from '../../src/execution/backend.js';
@@ -12,5 +12,6 @@ import { WILD_MODELS, agreementTitle, agreesWithTensorFlow } from './wild-model-
 after(() => setupBackend({ backend: 'wasm' }));
 
 describe('real-world models of ../shared on ONNX Runtime', { skip: skipWithoutShared }, () => {
-  for (const file of WILD_MODELS.bidirectionalLstm) test(agreementTitle(file), () => agreesWithTensorFlow(file));
+  const file = WILD_MODELS.bidirectionalLstm;
+  test(agreementTitle(file, 'plain'), () => agreesWithTensorFlow(file, 'plain'));
 });

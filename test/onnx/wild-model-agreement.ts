@@ -23,8 +23,9 @@ const backendOf = (file: string): 'cpu' | 'wasm' => (/sankalp|nonbang/.test(file
 
 /**
  * Every model of wild and wild2 that the library loads (the others hold a Lambda, MultiHeadAttention or a folder), by
- * test file: the convolutional ones, the small recurrent and attention ones, and the bidirectional LSTM alone (63
- * unrolled steps of two stacked bidirectional LSTMs: ONNX Runtime's set-up of its graphs is most of the file's time).
+ * test file: the convolutional ones, the small recurrent and attention ones, and the bidirectional LSTM (63 unrolled
+ * steps of two stacked bidirectional LSTMs: ONNX Runtime's set-up of its graphs takes about 100 s of CPU per
+ * propagation, so its plain and guided checks have a file each).
  */
 export const WILD_MODELS = {
   convolutional: [
@@ -37,23 +38,26 @@ export const WILD_MODELS = {
     'wild2/05_cat2people_rescaling.keras',
   ],
   recurrent: ['wild/08_dysarthria_gru.h5', 'wild2/08_allaudin_ecg_transformer.keras', 'wild2/12_cdt406_emg_lstm.keras'],
-  bidirectionalLstm: ['wild2/02_hvl_bilstm.keras'],
+  bidirectionalLstm: 'wild2/02_hvl_bilstm.keras',
 };
 
-/** The test name of {@link agreesWithTensorFlow} for `file`. */
-export const agreementTitle = (file: string): string =>
-  `${file}: compiles; scores and gradients (plain and guided) equal the TensorFlow.js path`;
+/** The test name of {@link agreesWithTensorFlow} for `file` and `propagation`. */
+export const agreementTitle = (file: string, propagation: Propagation = 'plain and guided'): string =>
+  `${file}: compiles; scores and gradients (${propagation}) equal the TensorFlow.js path`;
+
+/** Which graphs {@link agreesWithTensorFlow} compiles and checks: plain gradients, guided backprop, or both. */
+export type Propagation = 'plain' | 'guided' | 'plain and guided';
 
 /**
- * Loads `file` (a path under ../shared/models), compiles it for ONNX Runtime plain and guided, and asserts that the
- * scores and input gradients of two random inputs equal the TensorFlow.js path's to float32 rounding.
+ * Loads `file` (a path under ../shared/models), compiles it for ONNX Runtime (plain, guided or both), and asserts that
+ * the scores and input gradients of two random inputs equal the TensorFlow.js path's to float32 rounding.
  */
-export async function agreesWithTensorFlow(file: string): Promise<void> {
+export async function agreesWithTensorFlow(file: string, propagation: Propagation = 'plain and guided'): Promise<void> {
   assert.equal(await setupBackend({ backend: backendOf(file) }), backendOf(file));
   const model = await loadModel(resolve(sharedDir, 'models', file));
   const x = tf.randomNormal([2, ...(model.inputShape as number[])], 0, 1, 'float32', 7);
   try {
-    for (const guided of [false, true]) {
+    for (const guided of { plain: [false], guided: [true], 'plain and guided': [false, true] }[propagation]) {
       const execution = guided ? { rules: [guidedRelu] } : {};
       const expected = tf.tidy(() => {
         const out = model.run(x, { outputIndex: 0, scores: 'logits' });
