@@ -1,8 +1,10 @@
 // Runs the test/**/*.test.ts files with Node's own test runner (tsx compiles TypeScript on the fly) and prints a short
 // summary: one line per file, failures in full (scripts/test-summary-reporter.mjs).
 // Files start longest first (by the wall time recorded in scripts/test-costs.json; a file not in the table counts as
-// DEFAULT_COST_S), so the long files, and those that mostly wait for subprocesses, overlap the many short ones
-// instead of ending the run alone.
+// DEFAULT_COST_S), CONCURRENCY at a time, so the long files, and those that mostly wait for subprocesses, overlap the
+// many short ones instead of ending the run alone (scripts/run-test-files.mjs: Node's run() API keeps the order, which
+// `node --test` would sort by name). Before the files start, src/ is compiled once to a temporary package that the
+// tests starting the command line as a process of their own run (buildCli, `cliBin` in test/helpers.ts).
 // Usage: node scripts/run-tests.mjs [--quick] [--verbose] [--record-costs] [filter...]
 //   filter          keeps files whose path contains one of the filters;
 //   --quick         only the fast files (QUICK below: no real models, no browser, no subprocess-heavy CLI runs; under a minute);
@@ -39,7 +41,7 @@ const CONCURRENCY = Math.min(availableParallelism(), 8) + 1;
 
 /**
  * The edit-test loop's subset (`npm run test:quick`): library code on tiny models, signal code and the CLI's messages;
- * 41 s of CPU measured on the 2-core machine (about 30 s of wall time when idle).
+ * 45 s of CPU measured on the 2-core machine, the once-per-run CLI build included (about 25 s of wall time when idle).
  */
 const QUICK = [
   'test/attribution/hand-derived',
