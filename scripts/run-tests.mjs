@@ -1,27 +1,47 @@
 // Runs the test/**/*.test.ts files with Node's own test runner (tsx compiles TypeScript on the fly) and prints a short
 // summary: one line per file, failures in full (scripts/test-summary-reporter.mjs).
 // Files start longest first (by the wall time recorded in scripts/test-costs.json; a file not in the table counts as
-// DEFAULT_COST_S), so the long files, and those that mostly wait for subprocesses, overlap the many short ones
-// instead of ending the run alone.
+// DEFAULT_COST_S), CONCURRENCY at a time, so the long files, and those that mostly wait for subprocesses, overlap the
+// many short ones instead of ending the run alone (scripts/run-test-files.mjs: Node's run() API keeps the order, which
+// `node --test` would sort by name). Before the files start, src/ is compiled once to a temporary package that the
+// tests starting the command line as a process of their own run (buildCli, `cliBin` in test/helpers.ts).
 // Usage: node scripts/run-tests.mjs [--quick] [--verbose] [--record-costs] [filter...]
 //   filter          keeps files whose path contains one of the filters;
 //   --quick         only the fast files (QUICK below: no real models, no browser, no subprocess-heavy CLI runs; under a minute);
 //   --verbose       Node's own output, one line per test;
 //   --record-costs  measures every file's wall and CPU time (its subprocesses included), stores them in
 //                   scripts/test-costs.json and prints the CPU totals.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import { build } from 'esbuild';
 
 /** Where the measured cost of every test file is kept (`--record-costs` updates it). */
 const COST_TABLE = new URL('./test-costs.json', import.meta.url);
 /** The wall time (s) assumed for a file the table does not know yet (a new file): about a typical real-model file's. */
 const DEFAULT_COST_S = 10;
+/**
+ * Test files run at once: one more than the cores, so that a file waiting on npm, a cluster or a browser leaves no core
+ * idle (package-install and slurm-cluster use a tenth of a core over their wall time).
+ */
+const CONCURRENCY = Math.min(availableParallelism(), 8) + 1;
 
 /**
  * The edit-test loop's subset (`npm run test:quick`): library code on tiny models, signal code and the CLI's messages;
- * 41 s of CPU measured on the 2-core machine (about 30 s of wall time when idle).
+ * 45 s of CPU measured on the 2-core machine, the once-per-run CLI build included (about 25 s of wall time when idle).
  */
 const QUICK = [
   'test/attribution/hand-derived',
@@ -42,6 +62,37 @@ const QUICK = [
   'test/demo/synthesize',
   'test/cli/messages',
 ];
+
+/**
+ * Builds the package as npm would ship it (the sources compiled to JavaScript in dist/, bin/, package.json, with
+ * assets/ and node_modules/ linked) into `dir` and returns its bin/wingbeats-xai.js: the command-line program that the
+ * tests starting it as a process of its own run (test/helpers.ts `cliBin`, through WINGBEATS_TEST_CLI). The same code
+ * as bin/wingbeats-xai.js runs in a checkout, without tsx compiling it again in every process (1–2 s of CPU each).
+ * esbuild transpiles file by file, as tsx does; about a second for the whole of src/.
+ */
+async function buildCli(dir) {
+  const sources = (folder) =>
+    readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) return sources(path);
+      return /\.(ts|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
+    });
+  await build({
+    entryPoints: sources('src'),
+    outdir: join(dir, 'dist'),
+    outbase: 'src',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(join('bin', 'wingbeats-xai.js'), join(dir, 'bin', 'wingbeats-xai.js'));
+  copyFileSync('package.json', join(dir, 'package.json'));
+  symlinkSync(resolve('assets'), join(dir, 'assets'));
+  symlinkSync(realpathSync('node_modules'), join(dir, 'node_modules'));
+  return join(dir, 'bin', 'wingbeats-xai.js');
+}
 
 function collect(dir) {
   const out = [];
@@ -79,20 +130,28 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(', ')}`);
   process.exit(1);
 }
-const reporter = verbose
-  ? []
-  : [
-      `--test-reporter=${new URL('./test-summary-reporter.mjs', import.meta.url).pathname}`,
-      '--test-reporter-destination=stdout',
-    ];
 if (!verbose) console.log(`running ${files.length} test files${quick ? ' (quick subset)' : ''} ...`);
-const work = recordCosts ? mkdtempSync(join(tmpdir(), 'wingbeats-test-costs-')) : undefined;
-const log = work === undefined ? undefined : join(work, 'costs.jsonl');
+const work = mkdtempSync(join(tmpdir(), 'wingbeats-test-run-'));
+const log = recordCosts ? join(work, 'costs.jsonl') : undefined;
+const cli = await buildCli(join(work, 'package'));
 const hook = recordCosts ? ['--import', new URL('./record-test-cost.mjs', import.meta.url).href] : [];
+// Node's run() API in a process of its own (scripts/run-test-files.mjs), started with the flags every test file's
+// process inherits: `node --test` would sort the files by name and lose the longest-first order.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', ...hook, '--test', '--test-concurrency=2', ...reporter, ...files],
-  { stdio: 'inherit', env: log === undefined ? process.env : { ...process.env, WINGBEATS_TEST_COST_LOG: log } },
+  [
+    '--import',
+    'tsx',
+    ...hook,
+    new URL('./run-test-files.mjs', import.meta.url).pathname,
+    `--concurrency=${CONCURRENCY}`,
+    `--reporter=${verbose ? 'node' : 'summary'}`,
+    ...files,
+  ],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, WINGBEATS_TEST_CLI: cli, ...(log === undefined ? {} : { WINGBEATS_TEST_COST_LOG: log }) },
+  },
 );
 if (log !== undefined) {
   const measured = existsSync(log)
@@ -120,6 +179,6 @@ if (log !== undefined) {
     `test files: ${cpu.toFixed(0)} s of CPU over ${measured.length} files (longest file ${longest.toFixed(0)} s of wall time); ` +
       `idle 2-core estimate max(CPU / 2, longest) = ${Math.max(cpu / 2, longest).toFixed(0)} s; costs in scripts/test-costs.json`,
   );
-  rmSync(work, { recursive: true, force: true });
 }
+rmSync(work, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -2,10 +2,11 @@
 // output the file printed), the reasons of skipped tests once each, and the totals. `node scripts/run-tests.mjs
 // --verbose` keeps Node's own line-per-test output instead.
 
+import { resolve } from 'node:path';
+
 const files = new Map();
 const skipReasons = new Map();
 const failures = [];
-let current;
 const start = Date.now();
 
 function entry(file) {
@@ -48,23 +49,29 @@ function* flush(file) {
 }
 
 export default async function* summaryReporter(source) {
+  let current;
   for await (const event of source) {
     const data = event.data ?? {};
     if (!['test:pass', 'test:fail', 'test:stdout', 'test:stderr'].includes(event.type)) continue;
-    const key = data.file ?? '(no file)';
-    if (current !== undefined && current !== key) yield* flush(current);
-    current = key;
-    const e = entry(data.file);
+    // The same file may be named relative (the file's own test) or absolute (the tests inside it).
+    const file = data.file === undefined ? undefined : resolve(data.file);
+    const e = entry(file);
+    // Output comes as it is printed, from every file running at the time; results come file by file, in the order
+    // the files started (a file's line waits for the files started before it).
     if (event.type === 'test:stdout' || event.type === 'test:stderr') {
       e.output.push(data.message);
       continue;
     }
-    const isSuite = data.details?.type === 'suite';
+    const key = file ?? '(no file)';
+    if (current !== undefined && current !== key) yield* flush(current);
+    current = key;
     if (data.nesting === 0) e.ms += data.details?.duration_ms ?? 0;
-    if (isSuite) continue;
+    if (data.details?.type === 'suite') continue;
     if (event.type === 'test:fail') {
       e.fail++;
-      failures.push({ file: data.file, name: data.name, error: data.details?.error });
+      // A failure of the file's own test: it did not load, or its process ended badly (its output follows).
+      const name = file !== undefined && resolve(data.name) === file ? '(the file itself)' : data.name;
+      failures.push({ file, name, error: data.details?.error });
     } else if (data.skip !== undefined && data.skip !== false) {
       e.skip++;
       const reason = typeof data.skip === 'string' ? data.skip : 'skipped';

@@ -16,6 +16,15 @@ export const skipWithoutShared: string | false = existsSync(resolve(sharedDir, '
   ? false
   : `../shared is absent (expected at ${sharedDir}); this test needs its models, recordings or reference numbers`;
 
+/**
+ * The command line for tests that start it as a process of its own: `spawn(process.execPath, [cliBin, ...argv])`, or
+ * a symlink to it on PATH. Under scripts/run-tests.mjs this is the run's JavaScript build of the package
+ * (WINGBEATS_TEST_CLI: src/ compiled once per run, as npm ships it), the same code as bin/wingbeats-xai.js without
+ * tsx compiling the sources again in every process (1–2 s of CPU each); a test file run on its own uses
+ * bin/wingbeats-xai.js. Tests of the checkout's own launcher (start-up time, tsx) name bin/wingbeats-xai.js instead.
+ */
+export const cliBin: string = process.env.WINGBEATS_TEST_CLI ?? resolve(repoRoot, 'bin', 'wingbeats-xai.js');
+
 /** Makes wasm the backend (the one users run), failing loudly if it is not. */
 export async function useWasm(): Promise<void> {
   const name = await setupBackend({ backend: 'wasm' });
@@ -77,15 +86,32 @@ export async function rejectsWithoutLeaks(fn: () => Promise<unknown> | unknown, 
   assert.equal(tf.memory().numTensors, before, 'tensor leak on the error path');
 }
 
-/** A `file://` URL of `src/<file>` as a JSON string, for imports in a script run by {@link runScriptToExit}. */
-export const srcUrl = (file: string): string => JSON.stringify(pathToFileURL(resolve(repoRoot, 'src', file)).href);
+/** The folder of the run's JavaScript build of the package (see {@link cliBin}), or undefined outside the runner. */
+const builtPackage =
+  process.env.WINGBEATS_TEST_CLI === undefined ? undefined : resolve(dirname(process.env.WINGBEATS_TEST_CLI), '..');
 
 /**
- * Runs an ES-module `script` (TypeScript imports through tsx) in a child Node process from the repository root and
- * asserts that it exits by itself with status 0 within two minutes; returns its stdout.
+ * A `file://` URL of `src/<file>` as a JSON string, for imports in a script run by {@link runScriptToExit}: under
+ * scripts/run-tests.mjs the module of the run's JavaScript build (`dist/<file>.js`, the same code compiled once),
+ * otherwise the TypeScript source.
+ */
+export const srcUrl = (file: string): string =>
+  JSON.stringify(
+    pathToFileURL(
+      builtPackage === undefined
+        ? resolve(repoRoot, 'src', file)
+        : resolve(builtPackage, 'dist', file.replace(/\.ts$/, '.js')),
+    ).href,
+  );
+
+/**
+ * Runs an ES-module `script` (importing the library through {@link srcUrl}: the run's build, or the TypeScript sources
+ * through tsx) in a child Node process from the repository root and asserts that it exits by itself with status 0
+ * within two minutes; returns its stdout.
  */
 export function runScriptToExit(script: string, nodeFlags: string[] = []): string {
-  const child = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', '--input-type=module', '-e', script], {
+  const tsx = builtPackage === undefined ? ['--import', 'tsx'] : [];
+  const child = spawnSync(process.execPath, [...nodeFlags, ...tsx, '--input-type=module', '-e', script], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 120_000,

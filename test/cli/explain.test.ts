@@ -10,7 +10,7 @@ import { integratedGradients } from '../../src/attribution/integrated-gradients.
 import { saliency } from '../../src/attribution/saliency.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
-import { assertClose, flat, repoRoot, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
+import { assertClose, cliBin, flat, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 import { conv1dNet } from '../tiny-models.js';
 import { runCli, saveModelJson } from './cli-helpers.js';
 
@@ -247,15 +247,14 @@ test(
   'the installed binary: --json puts exactly one document on stdout; errors exit non-zero with one line',
   { skip: skipWithoutShared },
   () => {
-    const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
-    const ok = spawnSync(process.execPath, [bin, 'explain', '--model', psdModel, '--input', recording, '--json'], {
+    const ok = spawnSync(process.execPath, [cliBin, 'explain', '--model', psdModel, '--input', recording, '--json'], {
       encoding: 'utf8',
     });
     assert.equal(ok.status, 0, ok.stderr);
     assert.doesNotThrow(() => JSON.parse(ok.stdout));
     const bad = spawnSync(
       process.execPath,
-      [bin, 'explain', '--model', psdModel, '--input', recording, '--target', '9'],
+      [cliBin, 'explain', '--model', psdModel, '--input', recording, '--target', '9'],
       { encoding: 'utf8' },
     );
     assert.equal(bad.status, 1);
@@ -267,6 +266,6 @@ test(
       1,
     );
     assert.match(bad.stderr, /Option '--target' must be in \[0, 6\) \(number of classes\) but got 9\./);
-    assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/, 'no stack trace without --verbose');
+    assert.doesNotMatch(bad.stderr, /at .*\.[jt]s:\d+/, 'no stack trace without --verbose');
   },
 );

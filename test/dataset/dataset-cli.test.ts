@@ -20,7 +20,7 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { repoRoot, useWasm } from '../helpers.js';
+import { cliBin, repoRoot, useWasm } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
@@ -29,7 +29,7 @@ import { disposeAttribution } from '../../src/attribution/types.js';
 import { encodeNpy } from '../../src/io/npy.js';
 
 const model = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
-const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
+const bin = cliBin;
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-dataset-'));
 const input = path.join(work, 'recordings');
 const methodArgs = ['--methods', 'saliency,integrated-gradients,smoothgrad', '--steps', '16', '--samples', '4'];

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../helpers.js';
+import { cliBin, repoRoot } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
 import { acquireLock } from '../../src/node/dataset/lock.js';
@@ -17,7 +17,7 @@ import { childArguments, plannedProcesses } from '../../src/node/cli/dataset-pro
 import { lockOwnerAlive } from '../../src/node/folder-lock.js';
 
 const model = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
-const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
+const bin = cliBin;
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-dataset-procs-'));
 const input = path.join(work, 'recordings');
 const args = ['--model', model, '--input', input, '--methods', 'saliency,integrated-gradients', '--steps', '8'];

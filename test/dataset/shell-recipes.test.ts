@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../helpers.js';
+import { cliBin, repoRoot } from '../helpers.js';
 import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-recipes-'));
@@ -52,7 +52,7 @@ function recipe(start: string, out: string): string {
 before(async () => {
   await writeSyntheticDataset(input, { perSpecies: 3, seed: 31, species: ['Ae_aegypti', 'An_gambiae', 'Cu_pipiens'] });
   mkdirSync(bin);
-  symlinkSync(path.join(repoRoot, 'bin', 'wingbeats-xai.js'), path.join(bin, 'wingbeats-xai'));
+  symlinkSync(cliBin, path.join(bin, 'wingbeats-xai'));
   const one = await sh(`wingbeats-xai dataset --model '${model}' --input '${input}/' --out '${work}/one' --quiet`);
   assert.equal(one.code, 0, one.output);
 });

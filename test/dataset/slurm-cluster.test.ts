@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../helpers.js';
+import { cliBin, repoRoot } from '../helpers.js';
 import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
 
 const TIMEOUT_MS = 240_000;
@@ -51,7 +51,7 @@ async function waitFor<T>(what: string, seconds: number, probe: () => T | undefi
 
 function runCliProcess(argv: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'wingbeats-xai.js'), ...argv]);
+    const child = spawn(process.execPath, [cliBin, ...argv]);
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stderr }));
@@ -73,7 +73,7 @@ test(
     // The user's PATH: the command installed as `wingbeats-xai`, and node.
     const bin = path.join(work, 'bin');
     mkdirSync(bin);
-    symlinkSync(path.join(repoRoot, 'bin', 'wingbeats-xai.js'), path.join(bin, 'wingbeats-xai'));
+    symlinkSync(cliBin, path.join(bin, 'wingbeats-xai'));
     const out = path.join(work, 'explained');
     const env = {
       ...process.env,

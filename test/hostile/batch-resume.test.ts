@@ -9,14 +9,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot, useWasm } from '../helpers.js';
+import { cliBin, repoRoot, useWasm } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-batch-resume-'));
 const demoModel = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
 const recordings = path.join(work, 'recordings');
 const allRecordings = path.join(repoRoot, 'assets', 'demo-recordings');
-const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
+const bin = cliBin;
 before(async () => {
   await useWasm();
   mkdirSync(recordings);

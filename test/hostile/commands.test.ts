@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { psdValues, toneWav } from '../../scripts/fuzz/seeds.js';
-import { repoRoot, useWasm } from '../helpers.js';
+import { cliBin, repoRoot, useWasm } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-hostile-cli-'));
 const model = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
 const wav = path.join(work, 'tone.wav');
 const inputs = path.join(work, 'inputs.json');
-const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
+const bin = cliBin;
 before(async () => {
   await useWasm();
   writeFileSync(wav, toneWav({ rate: 8000, seconds: 0.8, channels: 1, bits: 16 }));

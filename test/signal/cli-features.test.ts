@@ -9,9 +9,10 @@ import { main } from '../../src/node/cli/main.js';
 import { decodeNpy, encodeNpy, readNpy } from '../../src/node/npy-file.js';
 import { WingbeatsError } from '../../src/util/errors.js';
 import { repoRoot } from './fixtures.js';
+import { cliBin } from '../helpers.js';
 
 const WaveFile = (wavefileModule as any).WaveFile ?? (wavefileModule as any).default.WaveFile;
-const bin = path.join(repoRoot, 'bin', 'wingbeats-xai.js');
+const bin = cliBin;
 
 /** A 1-s 44.1 kHz stereo 16-bit WAV of a 600 Hz tone with an envelope peaking at 0.6 s over a quiet floor. */
 function writeToneWav(file: string): void {
