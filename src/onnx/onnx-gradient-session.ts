@@ -41,6 +41,11 @@ export interface OnnxSessionOptions {
    * taken as is instead of compiling it again.
    */
   gradientGraph?: CompiledGraph;
+  /**
+   * Grad-CAM: the gradient graph gives layer `layer`'s activations and their gradient in place of the input gradient
+   * (see `CompileOptions.layer`); call {@link OnnxGradientSession.layerGradients}.
+   */
+  layer?: string;
 }
 
 /** A Dropout layer of a session compiled with `dropout: true`: its rate and activation shape (channels last). */
@@ -76,6 +81,16 @@ export const SESSION_POOL_WORTH_MS = 50;
  */
 export const POOL_RUN_MIN_MS = 3;
 
+/** Scores, a layer's activations and their gradient of one batch. */
+export interface OnnxLayerGradientResult {
+  /** `[batch, classes]` scores, row-major. */
+  scores: Float32Array;
+  /** `[batch, ...layerShape]` activations of the layer, channels last, row-major. */
+  activations: Float32Array;
+  /** The gradient of the seeded score with respect to {@link activations}, shaped as they are. */
+  gradient: Float32Array;
+}
+
 /** A compiled model: one session with the gradient graph, one forward-only. Call {@link release} when done. */
 export class OnnxGradientSession {
   /** Input shape without the batch axis (channels last). */
@@ -88,6 +103,8 @@ export class OnnxGradientSession {
   readonly intraOpThreads: number;
   /** Workers of the session pool besides the calling thread (0: no pool). */
   readonly sessionPoolSize: number;
+  /** With the option `layer`: the shape of its activations without the batch axis (channels last); else undefined. */
+  layerShape: number[] | undefined;
   private readonly runtime: OnnxRuntime;
   private readonly sessions: [OnnxRuntimeSession, OnnxRuntimeSession];
   private readonly graphs: Uint8Array[];
@@ -167,6 +184,7 @@ export class OnnxGradientSession {
             guided: options.guided === true,
             ...(options.propagation === undefined ? {} : { propagation: options.propagation }),
             dropout,
+            ...(gradient && options.layer !== undefined ? { layer: options.layer } : {}),
           }),
     );
     const graphs = compiled.map((c) => c.model);
@@ -188,7 +206,12 @@ export class OnnxGradientSession {
       throw error;
     }
     const classes = compiled[0].classes;
-    return new this(runtime, { input: shape, classes, dropouts }, split, graphs, [gradientSession, forwardSession]);
+    const session = new this(runtime, { input: shape, classes, dropouts }, split, graphs, [
+      gradientSession,
+      forwardSession,
+    ]);
+    session.layerShape = compiled[0].layerShape;
+    return session;
   }
 
   /** Whether the session pool is running and ready (small models with more than one core, after a long run). */
@@ -346,6 +369,33 @@ export class OnnxGradientSession {
       ...this.keepFeeds(keeps, rows, functionName),
     });
     return { scores: out.scores, gradient: out.gradient };
+  }
+
+  /**
+   * Scores, the activations of the session's `layer` and the gradient of Σ mask · scores with respect to them, for
+   * each row of `x`; `mask` is `[rows, classes]`, row-major (`keeps` as in {@link gradients}).
+   *
+   * @throws WingbeatsError `INVALID_ARGUMENT` for a session opened without `layer`, `x` that is not whole rows, or
+   *   `mask` or a keep-mask of the wrong size.
+   */
+  async layerGradients(
+    x: Float32Array,
+    mask: Float32Array,
+    keeps: readonly Float32Array[] = [],
+  ): Promise<OnnxLayerGradientResult> {
+    const functionName = 'OnnxGradientSession.layerGradients';
+    if (this.layerShape === undefined)
+      throw new WingbeatsError('INVALID_ARGUMENT', `'${functionName}' needs a session opened with the option 'layer'.`);
+    const input = this.inputArray(x, functionName);
+    const rows = input.dims[0];
+    if (!(mask instanceof Float32Array) || mask.length !== rows * this.classes)
+      throw argumentError(functionName, 'mask', `a Float32Array of ${rows * this.classes} values`, mask);
+    const out = await this.runGraph(0, {
+      x: input,
+      mask: { data: mask, dims: [rows, this.classes] },
+      ...this.keepFeeds(keeps, rows, functionName),
+    });
+    return { scores: out.scores, activations: out.activations, gradient: out.layerGradient };
   }
 
   /** Scores of each row of `x` (`[rows, classes]`, row-major), from the forward-only graph (`keeps` as in gradients). */
