@@ -21,6 +21,7 @@ import { compileGradientGraph } from '../../src/onnx/compile-gradient-graph.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch, seedWeights } from '../tiny-models.js';
+import { maxAbs, reference, tinyReferenceModel } from '../attribution/reference-models.js';
 
 before(useWasm);
 
@@ -201,12 +202,39 @@ describe('Grad-CAM on ONNX Runtime', () => {
  */
 const REAL_MODEL_TOLERANCE = 2e-6;
 
+/** The ONNX maps against the float64 PyTorch reference (Captum's LayerGradCam, test/fixtures/attribution-reference.json). */
+async function matchesReference(model: ExplainableModel, x: tf.Tensor, name: string, tolerance: number) {
+  const entry = reference.models[name];
+  for (const g of entry.gradCam) {
+    const got = await numbers(() => gradCam(model, x, { workers: 1, target: entry.targets, layer: g.layer }));
+    assert.equal(got.engine, 'onnx');
+    const expected = (g.layerMap as unknown[]).flat(Infinity) as number[];
+    assert.equal(got.layerMap.length, expected.length);
+    const bound = tolerance * Math.max(1, maxAbs(expected));
+    const worst = Math.max(...expected.map((v, i) => Math.abs(got.layerMap[i] - v)));
+    assert.ok(worst <= bound, `${name} ${g.layer}: layer map ${worst} from PyTorch (bound ${bound})`);
+  }
+}
+
+test('tiny reference networks: the ONNX maps equal the float64 PyTorch reference', async () => {
+  for (const name of ['tiny1d', 'tiny2d'] as const) {
+    const model = ExplainableModel.from(tinyReferenceModel(name));
+    const x = tf.tensor(reference.models[name].inputs as number[][]);
+    await matchesReference(model, x, name, 2e-6);
+    x.dispose();
+    model.dispose();
+  }
+});
+
 describe('Grad-CAM on ONNX Runtime: Potamitis CNNs', { skip: skipWithoutShared }, () => {
-  test('PSD CNN (8 rows) and spectrogram CNN (2 rows) equal the TensorFlow.js path', async () => {
+  test('PSD CNN (8 rows) and spectrogram CNN (2 rows) equal the TensorFlow.js path and the PyTorch reference', async () => {
     const psd = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
     const px = randomBatch([8, ...(psd.inputShape as number[])], 55);
     await agree(psd, px, {}, gradCam, REAL_MODEL_TOLERANCE);
     px.dispose();
+    const rx = tf.tensor(reference.models['potamitis-psd'].inputs as unknown as number[][][]);
+    await matchesReference(psd, rx, 'potamitis-psd', 2e-5);
+    rx.dispose();
     psd.dispose();
     const spectro = await loadModel(
       resolve(sharedDir, 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5'),
@@ -224,6 +252,9 @@ describe('Grad-CAM on ONNX Runtime: Potamitis CNNs', { skip: skipWithoutShared }
       return tf.concat([one, tf.reverse(one, 1)], 0);
     });
     await agree(spectro, sx, {}, gradCam, REAL_MODEL_TOLERANCE);
+    const first = tf.slice(sx, 0, 1);
+    await matchesReference(spectro, first, 'potamitis-spectrogram', 2e-5);
+    first.dispose();
     sx.dispose();
     spectro.dispose();
   });
