@@ -106,7 +106,8 @@ export class OnnxGradientSession {
   /** With the option `layer`: the shape of its activations without the batch axis (channels last); else undefined. */
   layerShape: number[] | undefined;
   private readonly runtime: OnnxRuntime;
-  private readonly sessions: [OnnxRuntimeSession, OnnxRuntimeSession];
+  /** The gradient graph's session and the forward-only graph's (none for a layer's session). */
+  private readonly sessions: [OnnxRuntimeSession, OnnxRuntimeSession | undefined];
   private readonly graphs: Uint8Array[];
   private pool: OnnxRunPool | undefined;
   private poolFailed = false;
@@ -128,7 +129,7 @@ export class OnnxGradientSession {
     shapes: { input: number[]; classes: number; dropouts: OnnxDropoutLayer[] },
     threads: { intraOp: number; sessionPool: number; poolRunMinMs: number },
     graphs: Uint8Array[],
-    sessions: [OnnxRuntimeSession, OnnxRuntimeSession],
+    sessions: [OnnxRuntimeSession, OnnxRuntimeSession | undefined],
   ) {
     this.runtime = runtime;
     this.inputShape = shapes.input;
@@ -174,7 +175,9 @@ export class OnnxGradientSession {
         options.outputIndex,
       );
     const dropout = options.dropout === true;
-    const compiled = [true, false].map((gradient) =>
+    // A layer's session runs only its gradient graph (Grad-CAM needs no forward-only pass): no second graph.
+    const layered = options.layer !== undefined;
+    const compiled = (layered ? [true] : [true, false]).map((gradient) =>
       gradient && options.gradientGraph !== undefined
         ? options.gradientGraph
         : compileModelGraph(model, {
@@ -184,7 +187,7 @@ export class OnnxGradientSession {
             guided: options.guided === true,
             ...(options.propagation === undefined ? {} : { propagation: options.propagation }),
             dropout,
-            ...(gradient && options.layer !== undefined ? { layer: options.layer } : {}),
+            ...(gradient && layered ? { layer: options.layer } : {}),
           }),
     );
     const graphs = compiled.map((c) => c.model);
@@ -198,9 +201,9 @@ export class OnnxGradientSession {
       ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
       : { intraOp: 1, sessionPool: runtime.startRunPool !== undefined ? threads - 1 : 0, poolRunMinMs };
     const gradientSession = await runtime.createSession(graphs[0], { threads: split.intraOp });
-    let forwardSession: OnnxRuntimeSession;
+    let forwardSession: OnnxRuntimeSession | undefined;
     try {
-      forwardSession = await runtime.createSession(graphs[1], { threads: split.intraOp });
+      if (!layered) forwardSession = await runtime.createSession(graphs[1], { threads: split.intraOp });
     } catch (error) {
       await gradientSession.release();
       throw error;
@@ -276,6 +279,9 @@ export class OnnxGradientSession {
     // The calling thread is one of the cores: a run goes to the pool only while this thread has a run pending and
     // each pool worker has no more (so a job of one run never pays for the messages), and only a run long enough to be
     // worth the messages (about 0.5 ms each way, measured on the PSD CNN).
+    const session = this.sessions[graph];
+    if (session === undefined)
+      throw new WingbeatsError('INVALID_ARGUMENT', "A layer's session has no forward-only graph: use layerGradients.");
     const pool = this.pool;
     const rows = feeds.x.dims[0];
     const expectedMs = rows * this.msPerRow;
@@ -299,7 +305,7 @@ export class OnnxGradientSession {
     let out: Record<string, Float32Array>;
     const started = performance.now();
     try {
-      out = await this.sessions[graph].run(feeds);
+      out = await session.run(feeds);
     } finally {
       this.pending.here--;
     }
@@ -410,6 +416,6 @@ export class OnnxGradientSession {
     const pool = this.pool;
     this.pool = undefined;
     this.poolFailed = true;
-    await Promise.all([...this.sessions.map((s) => s.release()), pool?.close()]);
+    await Promise.all([...this.sessions.map((s) => s?.release()), pool?.close()]);
   }
 }

@@ -167,6 +167,7 @@ describe('Grad-CAM on ONNX Runtime', () => {
     await agree(model, x, {});
     await agree(model, x, { layer: first });
     await agree(model, x, { layer: relu, batchSize: 3 });
+    await agree(model, x, { layer: relu, batchSize: 1, workers: 2 });
     await rowsAlone(model, x, { layer: relu });
     // the guided part stays on TensorFlow.js: the product of the two agrees to float32 rounding
     await agree(model, x, { layer: relu }, guidedGradCam, 1e-5);
