@@ -146,7 +146,9 @@ export class OnnxTaskRunner {
    * passes with no rule or only guided ReLU (guided backprop), call-wide dropout taken except on a kind whose pass
    * draws its keep-masks from the task's row seeds (`'mc-dropout-maps'`); `'lrp'` passes (no further rule) and
    * `'deeplift'` passes (exactly DeepLIFT's two rules), without dropout, when the model compiles under their rules (a
-   * refused one runs on TensorFlow.js, which gives the same numbers or the error).
+   * refused one runs on TensorFlow.js, which gives the same numbers or the error); layer-gradient passes (a task with
+   * `numbers.layer`: Grad-CAM) with no rule but the max-pool tie rule and no dropout, when the model compiles with that
+   * layer's output (applied once, not an identity).
    */
   accepts(task: RowTask): boolean {
     const kind = hostTaskKind(task.kind);
