@@ -12,6 +12,7 @@ import {
   guidedBackprop,
   integratedGradients,
   deeplift,
+  gradCam,
   lrp,
   saliency,
   smoothGrad,
@@ -48,6 +49,7 @@ export async function benchDefaultEngine(): Promise<unknown> {
   const psdX = tf.tidy(() => tf.add(tf.mul(tf.randomNormal([8, 129, 1], 0, 1, 'float32', 5), 15), -60));
   const specX = tf.randomUniform([1, ...(spectro.inputShape as number[])], -1, -0.6, 'float32', 6);
   const specX32 = tf.tile(specX, [32, 1, 1, 1]);
+  const specX2 = tf.tidy(() => tf.concat([specX, tf.reverse(specX, 1)], 0));
   const cases: [string, Call][] = [
     ['IG-50, PSD CNN, 8 inputs', (o) => integratedGradients(psd, psdX, { steps: 50, ...o })],
     ['IG-50, spectrogram CNN, 1 input', (o) => integratedGradients(spectro, specX, { steps: 50, ...o })],
@@ -58,6 +60,9 @@ export async function benchDefaultEngine(): Promise<unknown> {
     ['LRP-ε, spectrogram CNN, 1 input', (o) => lrp(spectro, specX, o)],
     ['DeepLIFT, PSD CNN, 8 inputs', (o) => deeplift(psd, psdX, o)],
     ['DeepLIFT, spectrogram CNN, 1 input', (o) => deeplift(spectro, specX, o)],
+    ['Grad-CAM, PSD CNN, 8 inputs', (o) => gradCam(psd, psdX, o)],
+    ['Grad-CAM, spectrogram CNN, 1 input', (o) => gradCam(spectro, specX, o)],
+    ['Grad-CAM, spectrogram CNN, 2 inputs', (o) => gradCam(spectro, specX2, o)],
   ];
   const load = { before: loadavg()[0] };
   const rows = [];
@@ -85,7 +90,7 @@ export async function benchDefaultEngine(): Promise<unknown> {
     console.error(`bench default-engine: ${JSON.stringify(row)}`);
     rows.push(row);
   }
-  tf.dispose([psdX, specX, specX32]);
+  tf.dispose([psdX, specX, specX32, specX2]);
   psd.dispose();
   spectro.dispose();
   return { rounds: ROUNDS, load: { ...load, after: loadavg()[0] }, rows };

@@ -9,3 +9,4 @@ import './attribution/integrated-gradients-task.js';
 import './uncertainty/mc-dropout-rows.js';
 import './attribution/lrp-rows.js';
 import './attribution/deeplift-rows.js';
+import './attribution/grad-cam-rows.js';

@@ -3,11 +3,12 @@ import type { ExplainableModel, ModelInput } from '../execution/explainable-mode
 import { WingbeatsError, argumentError } from '../util/errors.js';
 import type { InputLike } from '../execution/inputs.js';
 import { leafLayers } from '../execution/layer-walk.js';
-import { safeGrad } from '../execution/safe-grad.js';
-import { chunks } from '../util/batching.js';
+import { jobSettings } from '../parallel/run-row-tasks.js';
+import { runRowChunks } from '../parallel/run-row-chunks.js';
+import { layerNumbers } from '../engine/engine-primitives.js';
+import './grad-cam-rows.js';
 import { MethodContext, runMethod } from './run-method.js';
-import { targetMask } from './target-gradients.js';
-import { gradCamMap, resizeMap } from './grad-cam-map.js';
+import { resizeMap } from './grad-cam-map.js';
 import { maxPoolFirstWinner } from '../rules/max-pool-first-winner.js';
 import { spatialShape } from './occlusion.js';
 import type { AttributionOptions, AttributionResult } from './types.js';
@@ -37,54 +38,35 @@ export function lastConvolutionLayer(model: ExplainableModel, functionName: stri
 
 /**
  * Grad-CAM maps of a batch: `{ layerMap [batch, ...layer axes], attributions [batch, ...input axes] }` (attributions
- * repeated over the input's channels), chunked by `batchSize`. Two passes per chunk through the layer hook: one reads
- * the layer's output A, one differentiates the target through `A + δ` at δ = 0 (the gradient w.r.t. A).
+ * repeated over the input's channels), chunked by `batchSize` into `'grad-cam'` tasks (src/attribution/grad-cam-rows.ts):
+ * one layer-gradient pass per chunk on the call's engine (ONNX Runtime when the model lowers with the layer, else
+ * TensorFlow.js, in workers for big jobs), the maps formed on the host.
  */
-export function gradCamMaps(ctx: MethodContext, layer: string): { layerMap: tf.Tensor; attributions: tf.Tensor } {
-  const { model, x, targets } = ctx;
-  const maps: tf.Tensor[] = [];
+export async function gradCamMaps(
+  ctx: MethodContext,
+  layer: string,
+): Promise<{ layerMap: tf.Tensor; attributions: tf.Tensor }> {
+  const { x, targets } = ctx;
+  const name = layerNumbers(layer);
+  const layerMap = await runRowChunks(
+    jobSettings(ctx),
+    x,
+    ctx.batchSize,
+    'grad-cam',
+    (start, end) => ({ targets: targets.slice(start, end), layer: name }),
+    { workers: ctx.workers },
+  );
+  ctx.options.onProgress?.(x.shape[0], x.shape[0]);
   try {
-    for (const { start, end } of chunks(x.shape[0], ctx.batchSize)) {
-      maps.push(
-        tf.tidy(() => {
-          const rows = tf.slice(x, start, end - start);
-          let captured: tf.Tensor | undefined;
-          const read = { layer, hook: (output: tf.Tensor) => (captured = output) };
-          model.run(rows, {
-            outputIndex: ctx.outputIndex,
-            scores: ctx.scores,
-            execution: { ...ctx.execution, layerHook: read },
-          });
-          const activations = captured as tf.Tensor;
-          const mask = targetMask(targets.slice(start, end), ctx.predictions[0].length);
-          const gradients = safeGrad((delta) => {
-            const shifted = { layer, hook: (output: tf.Tensor) => tf.add(output, delta) };
-            return tf.sum(
-              tf.mul(
-                model.run(rows, {
-                  outputIndex: ctx.outputIndex,
-                  scores: ctx.scores,
-                  execution: { ...ctx.execution, layerHook: shifted },
-                }),
-                mask,
-              ),
-            );
-          }, tf.zerosLike(activations));
-          return gradCamMap(activations, gradients);
-        }),
-      );
-      ctx.options.onProgress?.(end, x.shape[0]);
-    }
     return tf.tidy(() => {
-      const layerMap = maps.length === 1 ? tf.clone(maps[0]) : tf.concat(maps, 0);
       const spatial = spatialShape(x.shape);
       const up = resizeMap(layerMap, spatial);
       const attributions =
         x.rank <= 2 ? up : tf.tile(tf.expandDims(up, -1), [1, ...spatial.map(() => 1), x.shape[x.rank - 1]]);
-      return { layerMap, attributions };
+      return { layerMap: tf.clone(layerMap), attributions };
     });
   } finally {
-    maps.forEach((m) => m.dispose());
+    layerMap.dispose();
   }
 }
 
@@ -144,9 +126,9 @@ export async function gradCam(
     model,
     inputs,
     options,
-    (ctx) => {
+    async (ctx) => {
       const layer = gradCamLayer(ctx.model, functionName, options.layer);
-      return { ...gradCamMaps(ctx, layer), layer };
+      return { ...(await gradCamMaps(ctx, layer)), layer };
     },
   );
 }

@@ -25,9 +25,9 @@ export async function guidedGradCam(
     model,
     inputs,
     options,
-    (ctx) => {
+    async (ctx) => {
       const layer = gradCamLayer(ctx.model, functionName, options.layer);
-      const { layerMap, attributions: cam } = gradCamMaps(ctx, layer);
+      const { layerMap, attributions: cam } = await gradCamMaps(ctx, layer);
       try {
         const guided = targetGradients(ctx.model, ctx.x, ctx.targets, {
           ...ctx,

@@ -49,6 +49,32 @@ export interface GradientPass {
   withScores?: boolean;
 }
 
+/**
+ * A layer's activations and their gradient (Grad-CAM): one forward and one backward pass, differentiating the score of
+ * one class per row (a one-hot seed) with respect to the output of layer `layer` as the layer hook of TensorFlow.js's
+ * executor reads it (after the layer's activation).
+ */
+export interface LayerGradientPass {
+  rows: TaskArray;
+  /** The layer's name (a leaf layer or a nested model, applied once). */
+  layer: string;
+  /** The class of each row whose score is differentiated. */
+  targets: readonly number[];
+}
+
+/**
+ * A layer name as a task's number list (its UTF-16 code units: tasks carry numbers), read back by {@link layerOfNumbers};
+ * a kind whose pass is a {@link LayerGradientPass} keeps it in `numbers.layer`, where engines read it before planning.
+ */
+export function layerNumbers(layer: string): number[] {
+  return Array.from({ length: layer.length }, (_, i) => layer.charCodeAt(i));
+}
+
+/** The layer name a task's `numbers.layer` holds (see {@link layerNumbers}), or undefined without one. */
+export function layerOfNumbers(numbers: readonly number[] | undefined): string | undefined {
+  return numbers === undefined ? undefined : String.fromCharCode(...numbers);
+}
+
 /** What a scores pass gives. */
 export interface ScoresOutput {
   /** `[rows, classes]` scores of the context's kind (logits or probabilities), row-major. */
@@ -65,6 +91,17 @@ export interface GradientOutput {
   classes: number;
 }
 
+/** What a layer-gradient pass gives. */
+export interface LayerGradientOutput {
+  /** `[rows, classes]` scores of the pass. */
+  scores: Float32Array;
+  classes: number;
+  /** `[rows, ...layer shape]` activations of the layer, channels last. */
+  activations: TaskArray;
+  /** The gradient of each row's target score with respect to {@link activations}, shaped as they are. */
+  gradient: TaskArray;
+}
+
 /** A primitive's result: at once (TensorFlow.js) or later (ONNX Runtime). */
 type Returned<Mode extends 'sync' | 'async', T> = Mode extends 'sync' ? T : Promise<T>;
 
@@ -77,6 +114,8 @@ export interface EnginePrimitives<Mode extends 'sync' | 'async'> {
   scores(pass: ScoresPass): Returned<Mode, ScoresOutput>;
   /** Input gradients of rows under a propagation and keep-masks, with the scores of the same pass if asked. */
   gradients(pass: GradientPass): Returned<Mode, GradientOutput>;
+  /** A layer's activations and the gradient of the target scores with respect to them (Grad-CAM). */
+  layerGradients(pass: LayerGradientPass): Returned<Mode, LayerGradientOutput>;
 }
 
 /**
@@ -85,16 +124,29 @@ export interface EnginePrimitives<Mode extends 'sync' | 'async'> {
  */
 export type RowTaskPlan =
   | { primitive: 'scores'; pass: ScoresPass; finish(output: ScoresOutput): TaskArray }
-  | { primitive: 'gradients'; pass: GradientPass; finish(output: GradientOutput): TaskArray };
+  | { primitive: 'gradients'; pass: GradientPass; finish(output: GradientOutput): TaskArray }
+  | { primitive: 'layer-gradients'; pass: LayerGradientPass; finish(output: LayerGradientOutput): TaskArray };
 
 /** Runs a plan on an engine whose primitives answer at once (TensorFlow.js). */
 export function runPlanSync(plan: RowTaskPlan, engine: EnginePrimitives<'sync'>): TaskArray {
-  return plan.primitive === 'scores' ? plan.finish(engine.scores(plan.pass)) : plan.finish(engine.gradients(plan.pass));
+  switch (plan.primitive) {
+    case 'scores':
+      return plan.finish(engine.scores(plan.pass));
+    case 'gradients':
+      return plan.finish(engine.gradients(plan.pass));
+    case 'layer-gradients':
+      return plan.finish(engine.layerGradients(plan.pass));
+  }
 }
 
 /** Runs a plan on an engine whose primitives answer later (ONNX Runtime). */
 export async function runPlan(plan: RowTaskPlan, engine: EnginePrimitives<'async'>): Promise<TaskArray> {
-  return plan.primitive === 'scores'
-    ? plan.finish(await engine.scores(plan.pass))
-    : plan.finish(await engine.gradients(plan.pass));
+  switch (plan.primitive) {
+    case 'scores':
+      return plan.finish(await engine.scores(plan.pass));
+    case 'gradients':
+      return plan.finish(await engine.gradients(plan.pass));
+    case 'layer-gradients':
+      return plan.finish(await engine.layerGradients(plan.pass));
+  }
 }

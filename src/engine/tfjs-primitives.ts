@@ -12,7 +12,14 @@ import { targetMask } from '../execution/target-mask.js';
 import { lrpComposite } from '../rules/lrp-composite.js';
 import { relevanceRatio } from '../rules/lrp-linear.js';
 import { WingbeatsError } from '../util/errors.js';
-import type { EnginePrimitives, GradientOutput, GradientPass, TaskArray } from './engine-primitives.js';
+import type {
+  EnginePrimitives,
+  GradientOutput,
+  GradientPass,
+  LayerGradientOutput,
+  LayerGradientPass,
+  TaskArray,
+} from './engine-primitives.js';
 
 /** What every pass of a task shares on TensorFlow.js: the model, head, score kind and execution settings. */
 export interface TfjsPassContext {
@@ -73,7 +80,43 @@ export function tfjsPrimitives(context: TfjsPassContext): EnginePrimitives<'sync
       );
       return { gradient, classes, ...(read === undefined ? {} : { scores: read }) };
     },
+    layerGradients: (pass) => layerGradients(context, pass),
   };
+}
+
+/**
+ * A layer's activations and their gradient through the executor's layer hook: one pass reads the layer's output A and
+ * the scores, one differentiates the target scores through `A + δ` at δ = 0 (the gradient w.r.t. A).
+ */
+function layerGradients(context: TfjsPassContext, pass: LayerGradientPass): LayerGradientOutput {
+  const { model, outputIndex, scores, execution } = context;
+  const { layer, targets } = pass;
+  let classes = 0;
+  let values: Float32Array | undefined;
+  let activations: TaskArray | undefined;
+  const read = tf.tidy(() => {
+    let captured: tf.Tensor | undefined;
+    const hook = { layer, hook: (output: tf.Tensor) => (captured = output) };
+    const out = model.run(tensorOf(pass.rows), { outputIndex, scores, execution: { ...execution, layerHook: hook } });
+    classes = out.shape[1];
+    values = out.dataSync() as Float32Array;
+    return captured as tf.Tensor;
+  });
+  try {
+    activations = { data: read.dataSync() as Float32Array, shape: read.shape.slice() };
+    const gradient = valuesOf(() => {
+      const rows = tensorOf(pass.rows);
+      const mask = targetMask(targets, classes);
+      return safeGrad((delta) => {
+        const shifted = { layer, hook: (output: tf.Tensor) => tf.add(output, delta) };
+        const out = model.run(rows, { outputIndex, scores, execution: { ...execution, layerHook: shifted } });
+        return tf.sum(tf.mul(out, mask));
+      }, tf.zerosLike(read));
+    });
+    return { scores: values!, classes, activations, gradient: { data: gradient, shape: activations.shape } };
+  } finally {
+    read.dispose();
+  }
 }
 
 /** The pass's execution settings: the context's, with the pass's own dropout when it has one. */

@@ -11,7 +11,8 @@ import type { ScoreKind } from '../execution/explainable-model.js';
 import { WingbeatsError } from '../util/errors.js';
 import { OnnxGraph } from './onnx-graph.js';
 import { DropoutInput, lowerModel } from './lower-model.js';
-import { Value, sizeOf } from './lowering-context.js';
+import { Value, sizeOf, toChannelsLast } from './lowering-context.js';
+import type { LayerOutput } from './lower-model.js';
 import { appendBackward } from './op-gradients.js';
 import { foldablePairs } from '../execution/batch-norm-folding.js';
 import {
@@ -49,6 +50,13 @@ export interface CompileOptions {
    * computes `x · keep / (1 − rate)` as TensorFlow.js does. Default false: Dropout is the identity.
    */
   dropout?: boolean;
+  /**
+   * Grad-CAM: the name of a layer whose output becomes the extra outputs `activations` (`[batch, ...layer shape]`,
+   * channels last, as the TensorFlow.js layer hook reads it) and `layerGradient` (the gradient of the differentiated
+   * score, seeded as `gradient` is, with respect to those activations). Refused (`UNSUPPORTED_MODEL`) for a layer the
+   * walk does not apply exactly once or with several outputs. The graph then has no `gradient` output.
+   */
+  layer?: string;
 }
 
 /** A compiled graph and what its caller needs to feed and size it. */
@@ -65,6 +73,8 @@ export interface CompiledGraph {
   multiplyAdds: number;
   /** The op types of the forward graph. */
   forwardOpTypes: string[];
+  /** With `layer`: the shape of its activations without the batch axis (channels last). */
+  layerShape?: number[];
 }
 
 /** The fixed shapes of the model's inputs (without the batch axis), refused when a size is unknown. */
@@ -170,8 +180,20 @@ export function compileGradientGraph(model: tf.LayersModel, options: CompileOpti
     if (options.scores === 'probabilities' && propagation.kind === 'lrp') seed = lrpProbabilitySeed(g, logits, mask);
     if (options.scores === 'probabilities' && propagation.kind === 'deeplift')
       seed = deepliftProbabilitySeed(g, logits, mask);
-    const gradient = appendBackward(g, x, differentiated, seed, propagationOverrides(propagation, rules));
-    g.output('gradient', gradient, inputShape);
+    const overrides = propagationOverrides(propagation, rules);
+    if (options.layer !== undefined) {
+      const activations = layerValue(lowered.layerOutputs, options.layer);
+      // Differentiated where the next ops read it: a channels-first form made by the op before (then transposed back)
+      const read = activations.channelsFirst ?? activations;
+      let layerGradient = appendBackward(g, read.name, differentiated, seed, overrides);
+      if (activations.channelsFirst !== undefined) {
+        layerGradient = g.op('Transpose', [layerGradient], { perm: toChannelsLast(read.shape.length + 1) });
+        g.setShape(layerGradient, activations.shape);
+      }
+      g.output('activations', activations.name, activations.shape);
+      g.output('layerGradient', layerGradient, activations.shape);
+    } // A layer's graph gives its gradient in place of the input's (Grad-CAM needs no input gradient)
+    else g.output('gradient', appendBackward(g, x, differentiated, seed, overrides), inputShape);
   }
   g.output('scores', scores.name, scores.shape);
   return {
@@ -181,5 +203,22 @@ export function compileGradientGraph(model: tf.LayersModel, options: CompileOpti
     dropouts: lowered.dropouts,
     multiplyAdds: work,
     forwardOpTypes,
+    ...(options.layer === undefined ? {} : { layerShape: layerValue(lowered.layerOutputs, options.layer).shape }),
   };
+}
+
+/** The output of layer `name` in the lowered graph, refused when the walk did not apply it exactly once. */
+function layerValue(outputs: ReadonlyMap<string, LayerOutput>, name: string): Value {
+  const found = outputs.get(name);
+  if (found === undefined)
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `Layer '${name}' is not applied on the way to the compiled head.`);
+  if (found.calls !== 1 || found.outputs !== 1)
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `Layer '${name}' is applied ${found.calls} times with ${found.outputs} outputs; its activations are read from a layer applied once with one output.`,
+    );
+  // An identity layer's output is its input's value, which other ops may read too: its gradient would be another's
+  if (found.identity)
+    throw new WingbeatsError('UNSUPPORTED_MODEL', `Layer '${name}' gives its input's value unchanged (an identity).`);
+  return found.value;
 }

@@ -2,7 +2,8 @@
  * Lowers a loaded Keras model (Sequential or functional, nested models, several inputs) into an {@link OnnxGraph},
  * walking each output's inbound nodes with the TensorFlow.js executor's own walk (`walkGraph`,
  * src/execution/layer-walk.ts) — the same order, so Monte-Carlo dropout's keep-masks are drawn for the same layers in
- * the same order — and lowering each layer with its registered lowerer.
+ * the same order — and lowering each layer with its registered lowerer. It records which value is each layer's output
+ * (by layer name), for graphs that also give a layer's activations and their gradient (Grad-CAM).
  */
 import * as tf from '@tensorflow/tfjs';
 import { walkGraph } from '../execution/layer-walk.js';
@@ -25,6 +26,22 @@ interface PassState {
   /** Inside a layer TensorFlow.js runs with `layer.apply` (no rules, no dropout). */
   plain: boolean;
   dropouts: DropoutInput[];
+  /** The output of each layer the graph walk lowered (nested models' layers too), by layer name; see {@link LayerOutput}. */
+  layerOutputs: Map<string, LayerOutput>;
+}
+
+/**
+ * A layer's output in a lowered graph, as the TensorFlow.js executor's layer hook sees it (the layer's output after
+ * its activation; logits for a final layer whose softmax the pass drops), and how many times the walk applied the
+ * layer (a shared layer has several outputs: its activations are not one value).
+ */
+export interface LayerOutput {
+  value: Value;
+  calls: number;
+  /** The number of outputs of the layer (the hook reads layers of one). */
+  outputs: number;
+  /** The layer gives its input's value itself (an identity: other ops may read that value too). */
+  identity: boolean;
 }
 
 function activation(
@@ -48,7 +65,7 @@ function context(state: PassState, keepSoftmax: boolean): LoweringContext {
       g.setShape(name, shape);
       return { name, shape };
     },
-    apply: (layer, inputs) => lowerLayer(state, layer, inputs, true),
+    apply: (layer, inputs) => recorded(state, layer, inputs, lowerLayer(state, layer, inputs, true)),
     applyPlain: (layer, inputs) => {
       const outer = state.plain;
       state.plain = true;
@@ -81,6 +98,21 @@ function lowerLayer(state: PassState, layer: tf.layers.Layer, inputs: Value[], k
   return Array.isArray(out) ? out : [out];
 }
 
+/**
+ * Records `out` as an output of `layer` (a layer of the graph walk or a composite's part lowered with `apply`, the
+ * layers whose output the TensorFlow.js executor's layer hook reads) and returns it.
+ */
+function recorded(state: PassState, layer: tf.layers.Layer, inputs: Value[], out: Value[]): Value[] {
+  const known = state.layerOutputs.get(layer.name);
+  state.layerOutputs.set(layer.name, {
+    value: out[0],
+    calls: (known?.calls ?? 0) + 1,
+    outputs: out.length,
+    identity: inputs.some((x) => x.name === out[0].name),
+  });
+  return out;
+}
+
 /** The values of `model`'s outputs on `inputs` (one per model input); `stripFinalSoftmax[i]`: output i as logits. */
 function lowerGraph(
   state: PassState,
@@ -93,7 +125,7 @@ function lowerGraph(
     model,
     inputs,
     stripFinalSoftmax,
-    (layer, args, keepSoftmax) => lowerLayer(state, layer, args, keepSoftmax),
+    (layer, args, keepSoftmax) => recorded(state, layer, args, lowerLayer(state, layer, args, keepSoftmax)),
     outputs,
   );
 }
@@ -107,9 +139,9 @@ export function lowerModel(
   model: tf.LayersModel,
   inputs: Value[],
   options: { outputIndex: number; stripFinalSoftmax: boolean; dropout: boolean },
-): { output: Value; dropouts: DropoutInput[] } {
-  const state: PassState = { graph, dropout: options.dropout, plain: false, dropouts: [] };
+): { output: Value; dropouts: DropoutInput[]; layerOutputs: ReadonlyMap<string, LayerOutput> } {
+  const state: PassState = { graph, dropout: options.dropout, plain: false, dropouts: [], layerOutputs: new Map() };
   const strip = model.outputs.map((_, i) => i === options.outputIndex && options.stripFinalSoftmax);
   const [output] = lowerGraph(state, model, inputs, strip, [options.outputIndex]);
-  return { output, dropouts: state.dropouts };
+  return { output, dropouts: state.dropouts, layerOutputs: state.layerOutputs };
 }

@@ -41,6 +41,11 @@ export interface OnnxSessionOptions {
    * taken as is instead of compiling it again.
    */
   gradientGraph?: CompiledGraph;
+  /**
+   * Grad-CAM: the gradient graph gives layer `layer`'s activations and their gradient in place of the input gradient
+   * (see `CompileOptions.layer`); call {@link OnnxGradientSession.layerGradients}.
+   */
+  layer?: string;
 }
 
 /** A Dropout layer of a session compiled with `dropout: true`: its rate and activation shape (channels last). */
@@ -76,6 +81,16 @@ export const SESSION_POOL_WORTH_MS = 50;
  */
 export const POOL_RUN_MIN_MS = 3;
 
+/** Scores, a layer's activations and their gradient of one batch. */
+export interface OnnxLayerGradientResult {
+  /** `[batch, classes]` scores, row-major. */
+  scores: Float32Array;
+  /** `[batch, ...layerShape]` activations of the layer, channels last, row-major. */
+  activations: Float32Array;
+  /** The gradient of the seeded score with respect to {@link activations}, shaped as they are. */
+  gradient: Float32Array;
+}
+
 /** A compiled model: one session with the gradient graph, one forward-only. Call {@link release} when done. */
 export class OnnxGradientSession {
   /** Input shape without the batch axis (channels last). */
@@ -88,8 +103,11 @@ export class OnnxGradientSession {
   readonly intraOpThreads: number;
   /** Workers of the session pool besides the calling thread (0: no pool). */
   readonly sessionPoolSize: number;
+  /** With the option `layer`: the shape of its activations without the batch axis (channels last); else undefined. */
+  layerShape: number[] | undefined;
   private readonly runtime: OnnxRuntime;
-  private readonly sessions: [OnnxRuntimeSession, OnnxRuntimeSession];
+  /** The gradient graph's session and the forward-only graph's (none for a layer's session). */
+  private readonly sessions: [OnnxRuntimeSession, OnnxRuntimeSession | undefined];
   private readonly graphs: Uint8Array[];
   private pool: OnnxRunPool | undefined;
   private poolFailed = false;
@@ -111,7 +129,7 @@ export class OnnxGradientSession {
     shapes: { input: number[]; classes: number; dropouts: OnnxDropoutLayer[] },
     threads: { intraOp: number; sessionPool: number; poolRunMinMs: number },
     graphs: Uint8Array[],
-    sessions: [OnnxRuntimeSession, OnnxRuntimeSession],
+    sessions: [OnnxRuntimeSession, OnnxRuntimeSession | undefined],
   ) {
     this.runtime = runtime;
     this.inputShape = shapes.input;
@@ -157,7 +175,9 @@ export class OnnxGradientSession {
         options.outputIndex,
       );
     const dropout = options.dropout === true;
-    const compiled = [true, false].map((gradient) =>
+    // A layer's session runs only its gradient graph (Grad-CAM needs no forward-only pass): no second graph.
+    const layered = options.layer !== undefined;
+    const compiled = (layered ? [true] : [true, false]).map((gradient) =>
       gradient && options.gradientGraph !== undefined
         ? options.gradientGraph
         : compileModelGraph(model, {
@@ -167,6 +187,7 @@ export class OnnxGradientSession {
             guided: options.guided === true,
             ...(options.propagation === undefined ? {} : { propagation: options.propagation }),
             dropout,
+            ...(gradient && layered ? { layer: options.layer } : {}),
           }),
     );
     const graphs = compiled.map((c) => c.model);
@@ -180,15 +201,20 @@ export class OnnxGradientSession {
       ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
       : { intraOp: 1, sessionPool: runtime.startRunPool !== undefined ? threads - 1 : 0, poolRunMinMs };
     const gradientSession = await runtime.createSession(graphs[0], { threads: split.intraOp });
-    let forwardSession: OnnxRuntimeSession;
+    let forwardSession: OnnxRuntimeSession | undefined;
     try {
-      forwardSession = await runtime.createSession(graphs[1], { threads: split.intraOp });
+      if (!layered) forwardSession = await runtime.createSession(graphs[1], { threads: split.intraOp });
     } catch (error) {
       await gradientSession.release();
       throw error;
     }
     const classes = compiled[0].classes;
-    return new this(runtime, { input: shape, classes, dropouts }, split, graphs, [gradientSession, forwardSession]);
+    const session = new this(runtime, { input: shape, classes, dropouts }, split, graphs, [
+      gradientSession,
+      forwardSession,
+    ]);
+    session.layerShape = compiled[0].layerShape;
+    return session;
   }
 
   /** Whether the session pool is running and ready (small models with more than one core, after a long run). */
@@ -253,6 +279,9 @@ export class OnnxGradientSession {
     // The calling thread is one of the cores: a run goes to the pool only while this thread has a run pending and
     // each pool worker has no more (so a job of one run never pays for the messages), and only a run long enough to be
     // worth the messages (about 0.5 ms each way, measured on the PSD CNN).
+    const session = this.sessions[graph];
+    if (session === undefined)
+      throw new WingbeatsError('INVALID_ARGUMENT', "A layer's session has no forward-only graph: use layerGradients.");
     const pool = this.pool;
     const rows = feeds.x.dims[0];
     const expectedMs = rows * this.msPerRow;
@@ -276,7 +305,7 @@ export class OnnxGradientSession {
     let out: Record<string, Float32Array>;
     const started = performance.now();
     try {
-      out = await this.sessions[graph].run(feeds);
+      out = await session.run(feeds);
     } finally {
       this.pending.here--;
     }
@@ -348,6 +377,33 @@ export class OnnxGradientSession {
     return { scores: out.scores, gradient: out.gradient };
   }
 
+  /**
+   * Scores, the activations of the session's `layer` and the gradient of Σ mask · scores with respect to them, for
+   * each row of `x`; `mask` is `[rows, classes]`, row-major (`keeps` as in {@link gradients}).
+   *
+   * @throws WingbeatsError `INVALID_ARGUMENT` for a session opened without `layer`, `x` that is not whole rows, or
+   *   `mask` or a keep-mask of the wrong size.
+   */
+  async layerGradients(
+    x: Float32Array,
+    mask: Float32Array,
+    keeps: readonly Float32Array[] = [],
+  ): Promise<OnnxLayerGradientResult> {
+    const functionName = 'OnnxGradientSession.layerGradients';
+    if (this.layerShape === undefined)
+      throw new WingbeatsError('INVALID_ARGUMENT', `'${functionName}' needs a session opened with the option 'layer'.`);
+    const input = this.inputArray(x, functionName);
+    const rows = input.dims[0];
+    if (!(mask instanceof Float32Array) || mask.length !== rows * this.classes)
+      throw argumentError(functionName, 'mask', `a Float32Array of ${rows * this.classes} values`, mask);
+    const out = await this.runGraph(0, {
+      x: input,
+      mask: { data: mask, dims: [rows, this.classes] },
+      ...this.keepFeeds(keeps, rows, functionName),
+    });
+    return { scores: out.scores, activations: out.activations, gradient: out.layerGradient };
+  }
+
   /** Scores of each row of `x` (`[rows, classes]`, row-major), from the forward-only graph (`keeps` as in gradients). */
   async scores(x: Float32Array, keeps: readonly Float32Array[] = []): Promise<Float32Array> {
     const input = this.inputArray(x, 'OnnxGradientSession.scores');
@@ -360,6 +416,6 @@ export class OnnxGradientSession {
     const pool = this.pool;
     this.pool = undefined;
     this.poolFailed = true;
-    await Promise.all([...this.sessions.map((s) => s.release()), pool?.close()]);
+    await Promise.all([...this.sessions.map((s) => s?.release()), pool?.close()]);
   }
 }

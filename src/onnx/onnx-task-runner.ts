@@ -17,11 +17,18 @@ import { WingbeatsError, argumentError } from '../util/errors.js';
 import { guidedRelu } from '../rules/guided-relu.js';
 import { dropoutKeepMasks, type DropoutKeepMask } from '../execution/dropout-masks.js';
 import { deepliftMaxPool } from '../rules/deeplift-max-pool.js';
+import { maxPoolFirstWinner } from '../rules/max-pool-first-winner.js';
 import { deepliftRescale } from '../rules/deeplift-rescale.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { config, first, pair } from '../execution/layer-op.js';
 import type { DropoutSettings } from '../execution/execution-settings.js';
-import { type EnginePrimitives, type GradientPass, type Propagation, runPlan } from '../engine/engine-primitives.js';
+import {
+  type EnginePrimitives,
+  type GradientPass,
+  type Propagation,
+  layerOfNumbers,
+  runPlan,
+} from '../engine/engine-primitives.js';
 import { OnnxGradientSession, type OnnxSessionOptions } from './onnx-gradient-session.js';
 import type { CompiledGraph } from './compile-gradient-graph.js';
 import { compileModelGraph } from './compile-onnx-file.js';
@@ -40,10 +47,14 @@ export const ONNX_TASK_KINDS = [
   'mc-dropout-maps',
   'lrp',
   'deeplift',
+  'grad-cam',
 ] as const;
 
 /** The serial name of the guided-ReLU rule (src/rules/guided-relu.ts). */
 const GUIDED = guidedRelu.name;
+
+/** The serial name of the max-pool tie rule (the ONNX MaxPool gradient always routes to the first maximum). */
+const FIRST_WINNER = maxPoolFirstWinner.name;
 
 /** The serial names of DeepLIFT's rules, as its tasks carry them. */
 const DEEPLIFT = [deepliftRescale.name, deepliftMaxPool.name];
@@ -106,8 +117,9 @@ export class OnnxTaskRunner {
     propagation: Propagation = { kind: 'plain' },
     dropout = false,
     outputIndex = 0,
+    layer?: string,
   ): Promise<OnnxGradientSession> {
-    const compileKey = `${outputIndex} ${scores} ${propagationKey(propagation)}`;
+    const compileKey = `${outputIndex} ${scores} ${propagationKey(propagation)}${layer === undefined ? '' : ` layer ${JSON.stringify(layer)}`}`;
     const key = `${compileKey}${dropout ? ' dropout' : ''}`;
     let session = this.sessions.get(key);
     if (session === undefined) {
@@ -121,6 +133,7 @@ export class OnnxTaskRunner {
         dropout,
         outputIndex,
         ...(gradientGraph === undefined ? {} : { gradientGraph }),
+        ...(layer === undefined ? {} : { layer }),
       });
       session.catch(() => this.sessions.delete(key));
       this.sessions.set(key, session);
@@ -133,7 +146,9 @@ export class OnnxTaskRunner {
    * passes with no rule or only guided ReLU (guided backprop), call-wide dropout taken except on a kind whose pass
    * draws its keep-masks from the task's row seeds (`'mc-dropout-maps'`); `'lrp'` passes (no further rule) and
    * `'deeplift'` passes (exactly DeepLIFT's two rules), without dropout, when the model compiles under their rules (a
-   * refused one runs on TensorFlow.js, which gives the same numbers or the error).
+   * refused one runs on TensorFlow.js, which gives the same numbers or the error); layer-gradient passes (a task with
+   * `numbers.layer`: Grad-CAM) with no rule but the max-pool tie rule and no dropout, when the model compiles with that
+   * layer's output (applied once, not an identity).
    */
   accepts(task: RowTask): boolean {
     const kind = hostTaskKind(task.kind);
@@ -145,6 +160,13 @@ export class OnnxTaskRunner {
     )
       return false;
     const rules = task.execution.rules;
+    const layer = layerOfNumbers(task.numbers.layer);
+    if (layer !== undefined)
+      return (
+        task.execution.dropout === undefined &&
+        rules.every((r) => r === FIRST_WINNER) &&
+        this.compilesUnder(task, { kind: 'plain' }, layer)
+      );
     const propagation = taskPropagation(task);
     if (propagation.kind === 'lrp' || propagation.kind === 'deeplift') {
       const named = propagation.kind === 'lrp' ? [] : DEEPLIFT;
@@ -165,8 +187,8 @@ export class OnnxTaskRunner {
    * Whether the model compiles under an LRP or DeepLIFT propagation, compiled once per setting: the gradient graph is
    * kept for the session that opens next with the same setting, which then does not compile it again.
    */
-  private compilesUnder(task: RowTask, propagation: Propagation): boolean {
-    const key = `${task.outputIndex} ${task.scores} ${propagationKey(propagation)}`;
+  private compilesUnder(task: RowTask, propagation: Propagation, layer?: string): boolean {
+    const key = `${task.outputIndex} ${task.scores} ${propagationKey(propagation)}${layer === undefined ? '' : ` layer ${JSON.stringify(layer)}`}`;
     let known = this.compiles.get(key);
     if (known === undefined) {
       const layersModel = this.model.layersModel;
@@ -175,7 +197,12 @@ export class OnnxTaskRunner {
         (layersModel === null || propagation.kind !== 'deeplift' || deepliftPools(layersModel));
       if (known)
         try {
-          const options = { scores: task.scores, outputIndex: task.outputIndex, propagation };
+          const options = {
+            scores: task.scores,
+            outputIndex: task.outputIndex,
+            propagation,
+            ...(layer === undefined ? {} : { layer }),
+          };
           this.compiledGraphs.set(key, compileModelGraph(this.model, options));
         } catch (error) {
           if (!(error instanceof WingbeatsError) || error.code !== 'UNSUPPORTED_MODEL') throw error;
@@ -222,6 +249,19 @@ export class OnnxTaskRunner {
         const keeps = keepMasks(session, dropoutKeepMasks(dropout), pass.rows.shape[0]);
         const { scores, gradient } = await session.seededGradients(pass.rows.data, seedRows(session, pass), keeps);
         return { scores, gradient, classes: session.classes };
+      },
+      layerGradients: async (pass) => {
+        const session = await this.session(scores, { kind: 'plain' }, false, outputIndex, pass.layer);
+        const rows = pass.rows.shape[0];
+        const mask = seedRows(session, { ...pass, output: { targets: pass.targets }, propagation: { kind: 'plain' } });
+        const out = await session.layerGradients(pass.rows.data, mask);
+        const shape = [rows, ...session.layerShape!];
+        return {
+          scores: out.scores,
+          classes: session.classes,
+          activations: { data: out.activations, shape },
+          gradient: { data: out.gradient, shape: shape.slice() },
+        };
       },
     };
   }

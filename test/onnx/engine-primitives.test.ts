@@ -15,6 +15,8 @@ import { DEEPLIFT_RULES } from '../../src/attribution/deeplift-rows.js';
 import { lrpSettingsNumbers } from '../../src/attribution/lrp-rows.js';
 import { gradientFormNames } from '../../src/attribution/gradient-forms.js';
 import { integrationPoints } from '../../src/attribution/integral-approximation.js';
+import { layerNumbers } from '../../src/engine/engine-primitives.js';
+import { maxPoolFirstWinner } from '../../src/rules/max-pool-first-winner.js';
 import { ONNX_TASK_KINDS } from '../../src/onnx/onnx-task-runner.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { assertClose, useWasm, withoutLeaks } from '../helpers.js';
@@ -26,8 +28,8 @@ function array(t: tf.Tensor): TaskArray {
   return { data: t.dataSync() as Float32Array, shape: t.shape.slice() };
 }
 
-/** One task of `kind` on the 4 rows of `x` (3 classes). */
-function taskOf(kind: string, x: tf.Tensor, scores: ScoreKind): RowTask {
+/** One task of `kind` on the 4 rows of `x` (3 classes; Grad-CAM reads the first layer of `model`). */
+function taskOf(kind: string, x: tf.Tensor, scores: ScoreKind, model?: ExplainableModel): RowTask {
   const rows = array(x);
   const targets = [0, 2, 1, 2];
   const common = { kind, outputIndex: 0, scores, execution: { rules: [] as string[] } };
@@ -75,6 +77,13 @@ function taskOf(kind: string, x: tf.Tensor, scores: ScoreKind): RowTask {
         arrays: { rows, baselines },
         numbers: { targets },
       };
+    case 'grad-cam':
+      return {
+        ...common,
+        execution: { rules: [maxPoolFirstWinner.name] },
+        arrays: { rows },
+        numbers: { targets, layer: layerNumbers(model!.layersModel!.layers[0].name) },
+      };
     default:
       throw new Error(`no test task for the host kind '${kind}': add one here`);
   }
@@ -98,7 +107,7 @@ describe('engine primitives', () => {
         await withoutLeaks(async () => {
           for (const scores of ['logits', 'probabilities'] as const)
             for (const kind of hostTaskKinds()) {
-              const task = taskOf(kind, x, scores);
+              const task = taskOf(kind, x, scores, model);
               assert.ok(runner.accepts(task), `${kind} accepted`);
               const expected = executeRowTask(model, task);
               const got = await runner.run(task);
