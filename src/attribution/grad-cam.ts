@@ -55,8 +55,8 @@ export async function gradCamMaps(
     'grad-cam',
     (start, end) => ({ targets: targets.slice(start, end), layer: name }),
     { workers: ctx.workers },
+    ctx.options.onProgress,
   );
-  ctx.options.onProgress?.(x.shape[0], x.shape[0]);
   try {
     return tf.tidy(() => {
       const spatial = spatialShape(x.shape);

@@ -7,7 +7,8 @@ import { taskChunks } from './task-chunks.js';
 /**
  * Runs task `kind` on the rows of `x`, cut by `taskChunks(rows, batchSize)` (so the same for any number of workers),
  * and stacks the results in row order: `[rows, ...the shape of one result row]`, owned by the caller.
- * `numbers(start, end)` gives each task's number lists (e.g. the targets of its rows).
+ * `numbers(start, end)` gives each task's number lists (e.g. the targets of its rows); `onProgress` hears the rows done
+ * after each task.
  * @example const scores = await runRowChunks(jobSettings(request), x, 64, 'scores', () => ({}), { workers: 2 });
  */
 export async function runRowChunks(
@@ -17,8 +18,10 @@ export async function runRowChunks(
   kind: string,
   numbers: (start: number, end: number) => Record<string, number[]>,
   options: RowTaskOptions,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<tf.Tensor> {
   const total = x.shape[0];
+  let done = 0;
   const plan = taskChunks(total, batchSize, job.execution.backend);
   const rows = batchRows(x);
   let out: Float32Array | null = null;
@@ -36,6 +39,8 @@ export async function runRowChunks(
         const rowSize = rowShape.reduce((a, b) => a * b, 1);
         out ??= new Float32Array(total * rowSize);
         out.set(result.data, plan[k].start * rowSize);
+        done += plan[k].end - plan[k].start;
+        onProgress?.(done, total);
       },
     },
     options,
