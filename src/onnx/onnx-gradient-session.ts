@@ -106,8 +106,13 @@ export class OnnxGradientSession {
   /** With the option `layer`: the shape of its activations without the batch axis (channels last); else undefined. */
   layerShape: number[] | undefined;
   private readonly runtime: OnnxRuntime;
-  /** The gradient graph's session and the forward-only graph's (none for a layer's session). */
-  private readonly sessions: [OnnxRuntimeSession, OnnxRuntimeSession | undefined];
+  /** The gradient graph's session. */
+  private readonly gradientSession: OnnxRuntimeSession;
+  /**
+   * The forward-only graph's session, opened at the first forward-only run (gradient-only callers never pay for it:
+   * ONNX Runtime's set-up of a large graph takes seconds); none for a layer's session.
+   */
+  private forwardSession: Promise<OnnxRuntimeSession> | undefined;
   private readonly graphs: Uint8Array[];
   private pool: OnnxRunPool | undefined;
   private poolFailed = false;
@@ -129,7 +134,7 @@ export class OnnxGradientSession {
     shapes: { input: number[]; classes: number; dropouts: OnnxDropoutLayer[] },
     threads: { intraOp: number; sessionPool: number; poolRunMinMs: number },
     graphs: Uint8Array[],
-    sessions: [OnnxRuntimeSession, OnnxRuntimeSession | undefined],
+    gradientSession: OnnxRuntimeSession,
   ) {
     this.runtime = runtime;
     this.inputShape = shapes.input;
@@ -139,7 +144,7 @@ export class OnnxGradientSession {
     this.sessionPoolSize = threads.sessionPool;
     this.poolRunMinMs = threads.poolRunMinMs;
     this.graphs = graphs;
-    this.sessions = sessions;
+    this.gradientSession = gradientSession;
   }
 
   /**
@@ -201,18 +206,8 @@ export class OnnxGradientSession {
       ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
       : { intraOp: 1, sessionPool: runtime.startRunPool !== undefined ? threads - 1 : 0, poolRunMinMs };
     const gradientSession = await runtime.createSession(graphs[0], { threads: split.intraOp });
-    let forwardSession: OnnxRuntimeSession | undefined;
-    try {
-      if (!layered) forwardSession = await runtime.createSession(graphs[1], { threads: split.intraOp });
-    } catch (error) {
-      await gradientSession.release();
-      throw error;
-    }
     const classes = compiled[0].classes;
-    const session = new this(runtime, { input: shape, classes, dropouts }, split, graphs, [
-      gradientSession,
-      forwardSession,
-    ]);
+    const session = new this(runtime, { input: shape, classes, dropouts }, split, graphs, gradientSession);
     session.layerShape = compiled[0].layerShape;
     return session;
   }
@@ -279,9 +274,12 @@ export class OnnxGradientSession {
     // The calling thread is one of the cores: a run goes to the pool only while this thread has a run pending and
     // each pool worker has no more (so a job of one run never pays for the messages), and only a run long enough to be
     // worth the messages (about 0.5 ms each way, measured on the PSD CNN).
-    const session = this.sessions[graph];
-    if (session === undefined)
+    if (graph === 1 && this.graphs[1] === undefined)
       throw new WingbeatsError('INVALID_ARGUMENT', "A layer's session has no forward-only graph: use layerGradients.");
+    const session =
+      graph === 0
+        ? this.gradientSession
+        : await (this.forwardSession ??= this.runtime.createSession(this.graphs[1], { threads: this.intraOpThreads }));
     const pool = this.pool;
     const rows = feeds.x.dims[0];
     const expectedMs = rows * this.msPerRow;
@@ -411,11 +409,15 @@ export class OnnxGradientSession {
     return (await this.runGraph(1, feeds)).scores;
   }
 
-  /** Frees both native sessions and stops the session pool. */
+  /** Frees the native sessions and stops the session pool. */
   async release(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
     this.poolFailed = true;
-    await Promise.all([...this.sessions.map((s) => s?.release()), pool?.close()]);
+    const forward = this.forwardSession?.then(
+      (s) => s.release(),
+      () => undefined,
+    );
+    await Promise.all([this.gradientSession.release(), forward, pool?.close()]);
   }
 }
