@@ -25,6 +25,7 @@ import { registerCausalConv1D } from './causal-conv1d.js';
 import { registerTensorOpLayer } from './tensor-op-layer.js';
 import { registerKerasActivationLayers } from './keras-activation-layers.js';
 import { registerKerasAttentionLayers } from './keras-attention-layers.js';
+import { registerKerasNormalization } from './keras-normalization.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
@@ -101,6 +102,7 @@ export function registerLayerClasses(): void {
   registerTensorOpLayer();
   registerKerasActivationLayers();
   registerKerasAttentionLayers();
+  registerKerasNormalization();
 }
 
 function isUrl(text: string): boolean {

@@ -18,6 +18,7 @@ import { DEPTHWISE_LOWERERS } from './layers/depthwise.js';
 import { RESAMPLING_LOWERERS } from './layers/resampling.js';
 import { ATTENTION_LOWERERS } from './layers/attention.js';
 import { TENSOR_OP_LOWERERS } from './layers/tensor-op.js';
+import { KERAS_NORMALIZATION_LOWERERS } from './layers/keras-normalization.js';
 
 const lowerers = new Map<string, LayerLowerer>([
   ...CORE_LOWERERS,
@@ -33,6 +34,7 @@ const lowerers = new Map<string, LayerLowerer>([
   ...LAYER_NORMALIZATION_LOWERERS,
   ...ATTENTION_LOWERERS,
   ...TENSOR_OP_LOWERERS,
+  ...KERAS_NORMALIZATION_LOWERERS,
 ]);
 
 /**

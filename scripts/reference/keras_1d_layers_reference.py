@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Float64 NumPy forward passes and central finite-difference input gradients of the small models of
+test/models/keras-1d-layers.test.ts (Keras layers TensorFlow.js lacks), for test/fixtures/keras-1d-layers-reference.json.
+
+normalization: x [T=6, C=3]
+  n1  = Normalization(axis=-1) adapted: weights mean [3], variance [3], count          (x - m) / max(sqrt(v), 1e-7)
+  n2  = Normalization(axis=(1, 2), mean=[0.1, -0.2, 0.3], variance=[0.5, 2.0, 1.5])  config values, right-aligned
+  n3  = Normalization(axis=None, mean=0.5, variance=4.0)                               one scalar mean and variance
+  out = Dense(3, softmax)(Dense(5, tanh)(Flatten(n3)))
+Keras's epsilon (backend.epsilon() = 1e-7) floors the standard deviation, as keras/src/layers/preprocessing/
+normalization.py computes it.
+
+Weights are drawn here (seeded) and rounded to float32; the fixture holds them with their Keras names, the inputs, the
+logits (before the final softmax) and the gradient of the top logit with respect to the input.
+
+Usage: /usr/bin/python3 scripts/reference/keras_1d_layers_reference.py > test/fixtures/keras-1d-layers-reference.json
+(Debian's python3-numpy)
+"""
+import json
+
+import numpy as np
+
+EPSILON = 1e-7
+
+
+def f32(a):
+    return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+
+def normalise(x, mean, variance):
+    return (x - mean) / np.maximum(np.sqrt(variance), EPSILON)
+
+
+def normalization_model():
+    T, C = 6, 3
+    rng = np.random.default_rng(41)
+    weights = {}
+
+    def w(name, shape, scale=0.6, offset=0.0):
+        value = f32(offset + scale * rng.standard_normal(shape))
+        weights[name] = value
+        return value
+
+    n1_mean = w('normalization/mean', (C,), 1.0)
+    n1_var = f32(np.abs(w('normalization/variance', (C,), 0.5, 1.0)) + 0.1)
+    weights['normalization/variance'] = n1_var
+    weights['normalization/count'] = f32(120.0)
+    n2_mean, n2_var = f32([0.1, -0.2, 0.3]), f32([0.5, 2.0, 1.5])
+    n3_mean, n3_var = 0.5, 4.0
+    k1 = w('dense/kernel', (T * C, 5), 0.4)
+    b1 = w('dense/bias', (5,), 0.2)
+    k2 = w('out/kernel', (5, 3))
+    b2 = w('out/bias', (3,), 0.2)
+
+    def forward(x):
+        h = normalise(x, n1_mean, n1_var)
+        h = normalise(h, n2_mean, n2_var)
+        h = normalise(h, n3_mean, n3_var)
+        h = np.tanh(h.reshape(-1) @ k1 + b1)
+        return h @ k2 + b2
+
+    return (T, C), weights, forward
+
+
+def gradient(forward, x, target, h=1e-6):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        g[i] = (forward(up)[target] - forward(down)[target]) / (2 * h)
+    return g
+
+
+def case(build, seed):
+    shape, weights, forward = build()
+    rng = np.random.default_rng(seed)
+    examples = []
+    for _ in range(2):
+        x = f32(rng.standard_normal(shape) * 1.5 + 0.3)
+        logits = forward(x)
+        target = int(np.argmax(logits))
+        examples.append(
+            {
+                'input': x.reshape(-1).tolist(),
+                'logits': logits.tolist(),
+                'target': target,
+                'gradient': gradient(forward, x, target).reshape(-1).tolist(),
+            }
+        )
+    return {
+        'shape': list(shape),
+        'weights': [
+            {'name': name, 'shape': list(np.shape(value)), 'values': np.reshape(value, -1).tolist()}
+            for name, value in weights.items()
+        ],
+        'examples': examples,
+    }
+
+
+def main():
+    print(json.dumps({'normalization': case(normalization_model, 7)}, indent=1))
+
+
+if __name__ == '__main__':
+    main()

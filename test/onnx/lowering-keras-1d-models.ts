@@ -1,0 +1,36 @@
+/**
+ * Tiny models of the Keras layers the loader adds to TensorFlow.js for 1-D signals (Normalization, ...), for the ONNX
+ * lowering checks of `test/onnx/onnx-lowering.test.ts` (part of its `LAYER_MODELS`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Normalization, registerKerasNormalization } from '../../src/models/keras-normalization.js';
+import { seedWeights } from '../tiny-models.js';
+
+type Sym = tf.SymbolicTensor;
+const apply = (layer: tf.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as Sym;
+
+/**
+ * [7, 3] → Normalization(last axis, adapted) → Conv1D(tanh) → Normalization(axes 1, 2; config mean of rank 1) →
+ * Normalization(axis null; scalars) → Flatten → Dense.
+ */
+function normalizationNet(): tf.LayersModel {
+  registerKerasNormalization();
+  const x = tf.input({ shape: [7, 3] });
+  const adapted = new Normalization({ axis: -1 });
+  const a = apply(adapted, x);
+  const conv = apply(tf.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh' }), a);
+  const b = apply(new Normalization({ axis: [1, 2], mean: [0.2, -0.1, 0, 0.3], variance: [0.5, 2, 1, 0.25] }), conv);
+  const c = apply(new Normalization({ axis: null, mean: -0.2, variance: 3 }), b);
+  const model = tf.model({
+    inputs: x,
+    outputs: apply(tf.layers.dense({ units: 3 }), apply(tf.layers.flatten(), c)),
+  });
+  seedWeights(model, 51);
+  adapted.setWeights([tf.tensor([0.5, -1, 2]), tf.tensor([2, 0.3, 1.7]), tf.scalar(40)]);
+  return model;
+}
+
+/** The models by description. */
+export const KERAS_1D_LAYER_MODELS: [string, () => tf.LayersModel][] = [
+  ['Normalization (adapted last axis, config values over two axes, axis null)', normalizationNet],
+];
