@@ -10,6 +10,10 @@ normalization: x [T=6, C=3]
 Keras's epsilon (backend.epsilon() = 1e-7) floors the standard deviation, as keras/src/layers/preprocessing/
 normalization.py computes it.
 
+upsampling: x [T=5, C=2]
+  up  = UpSampling1D(3)(x)                                                              each step repeated 3 times
+  out = Dense(3, softmax)(Flatten(Conv1D(3, 4, valid, tanh)(up)))
+
 Weights are drawn here (seeded) and rounded to float32; the fixture holds them with their Keras names, the inputs, the
 logits (before the final softmax) and the gradient of the top logit with respect to the input.
 
@@ -62,6 +66,35 @@ def normalization_model():
     return (T, C), weights, forward
 
 
+def conv1d_valid(x, kernel, bias):
+    """Keras's Conv1D with padding 'valid', stride 1: kernel [k, in, out]."""
+    k = kernel.shape[0]
+    return np.stack([np.einsum('ki,kio->o', x[t : t + k], kernel) for t in range(x.shape[0] - k + 1)]) + bias
+
+
+def upsampling_model():
+    T, C = 5, 2
+    rng = np.random.default_rng(43)
+    weights = {}
+
+    def w(name, shape, scale=0.6):
+        value = f32(scale * rng.standard_normal(shape))
+        weights[name] = value
+        return value
+
+    ck = w('conv1d/kernel', (4, C, 3))
+    cb = w('conv1d/bias', (3,), 0.2)
+    k2 = w('out/kernel', ((T * 3 - 3) * 3, 3), 0.4)
+    b2 = w('out/bias', (3,), 0.2)
+
+    def forward(x):
+        up = np.repeat(x, 3, axis=0)
+        h = np.tanh(conv1d_valid(up, ck, cb))
+        return h.reshape(-1) @ k2 + b2
+
+    return (T, C), weights, forward
+
+
 def gradient(forward, x, target, h=1e-6):
     g = np.zeros_like(x)
     for i in np.ndindex(x.shape):
@@ -99,7 +132,8 @@ def case(build, seed):
 
 
 def main():
-    print(json.dumps({'normalization': case(normalization_model, 7)}, indent=1))
+    cases = {'normalization': case(normalization_model, 7), 'upsampling': case(upsampling_model, 8)}
+    print(json.dumps(cases, indent=1))
 
 
 if __name__ == '__main__':

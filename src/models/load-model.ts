@@ -26,6 +26,7 @@ import { registerTensorOpLayer } from './tensor-op-layer.js';
 import { registerKerasActivationLayers } from './keras-activation-layers.js';
 import { registerKerasAttentionLayers } from './keras-attention-layers.js';
 import { registerKerasNormalization } from './keras-normalization.js';
+import { registerKerasUpSampling1D } from './keras-upsampling1d.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
@@ -103,6 +104,7 @@ export function registerLayerClasses(): void {
   registerKerasActivationLayers();
   registerKerasAttentionLayers();
   registerKerasNormalization();
+  registerKerasUpSampling1D();
 }
 
 function isUrl(text: string): boolean {

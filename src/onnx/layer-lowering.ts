@@ -19,6 +19,7 @@ import { RESAMPLING_LOWERERS } from './layers/resampling.js';
 import { ATTENTION_LOWERERS } from './layers/attention.js';
 import { TENSOR_OP_LOWERERS } from './layers/tensor-op.js';
 import { KERAS_NORMALIZATION_LOWERERS } from './layers/keras-normalization.js';
+import { KERAS_UPSAMPLING1D_LOWERERS } from './layers/keras-upsampling1d.js';
 
 const lowerers = new Map<string, LayerLowerer>([
   ...CORE_LOWERERS,
@@ -35,6 +36,7 @@ const lowerers = new Map<string, LayerLowerer>([
   ...ATTENTION_LOWERERS,
   ...TENSOR_OP_LOWERERS,
   ...KERAS_NORMALIZATION_LOWERERS,
+  ...KERAS_UPSAMPLING1D_LOWERERS,
 ]);
 
 /**

@@ -191,3 +191,48 @@ describe('Normalization (Keras preprocessing layer) against NumPy float64', () =
     });
   }
 });
+
+describe('UpSampling1D against NumPy float64', () => {
+  const c = reference.upsampling;
+  const layers = (size: unknown): [string, Json][] => [
+    ['UpSampling1D', { name: 'up_sampling1d', size }],
+    [
+      'Conv1D',
+      {
+        name: 'conv1d',
+        filters: 3,
+        kernel_size: [4],
+        strides: [1],
+        padding: 'valid',
+        dilation_rate: [1],
+        activation: 'tanh',
+        use_bias: true,
+        ...INITIALIZERS,
+      },
+    ],
+    ['Flatten', { name: 'flatten' }],
+    ['Dense', { name: 'out', units: 3, activation: 'softmax', use_bias: true, ...INITIALIZERS }],
+  ];
+
+  test('a Keras 2 .h5 (size 3, then a valid Conv1D) matches the forward pass and finite differences', async () => {
+    const path = join(dir, 'upsampling.h5');
+    await writeKerasH5(path, h5Weights(c), chainConfig(c.shape, layers(3)));
+    await checkAgainstReference(path, c);
+  });
+
+  test('a Keras 3 .keras matches too', async () => {
+    const path = join(dir, 'upsampling.keras');
+    const paths = { conv1d: 'layers/conv1d', out: 'layers/dense' };
+    await writeKerasArchive(path, chainConfig(c.shape, layers(3)), archiveVariables(c, paths));
+    await checkAgainstReference(path, c);
+  });
+
+  test('a size that is not a positive integer is refused in one line naming the layer', async () => {
+    const path = join(dir, 'upsampling-bad.h5');
+    await writeKerasH5(path, h5Weights(c), chainConfig(c.shape, layers(0)));
+    await rejectsWithoutLeaks(
+      () => loadModel(path),
+      /Layer 'up_sampling1d' \(UpSampling1D\) has size 0; expected a positive integer\./,
+    );
+  });
+});

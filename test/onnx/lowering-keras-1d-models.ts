@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Normalization, registerKerasNormalization } from '../../src/models/keras-normalization.js';
+import { UpSampling1D, registerKerasUpSampling1D } from '../../src/models/keras-upsampling1d.js';
 import { seedWeights } from '../tiny-models.js';
 
 type Sym = tf.SymbolicTensor;
@@ -30,7 +31,23 @@ function normalizationNet(): tf.LayersModel {
   return model;
 }
 
+/** [5, 2] → UpSampling1D(3) → Conv1D(valid, tanh) → UpSampling1D(2) → Flatten → Dense. */
+function upSamplingNet(): tf.LayersModel {
+  registerKerasUpSampling1D();
+  const x = tf.input({ shape: [5, 2] });
+  const up = apply(new UpSampling1D({ size: 3 }), x);
+  const conv = apply(tf.layers.conv1d({ filters: 3, kernelSize: 4, activation: 'tanh' }), up);
+  const again = apply(new UpSampling1D({}), conv);
+  const model = tf.model({
+    inputs: x,
+    outputs: apply(tf.layers.dense({ units: 3 }), apply(tf.layers.flatten(), again)),
+  });
+  seedWeights(model, 52);
+  return model;
+}
+
 /** The models by description. */
 export const KERAS_1D_LAYER_MODELS: [string, () => tf.LayersModel][] = [
   ['Normalization (adapted last axis, config values over two axes, axis null)', normalizationNet],
+  ['UpSampling1D (size 3, default 2)', upSamplingNet],
 ];
