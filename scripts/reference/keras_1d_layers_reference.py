@@ -14,6 +14,15 @@ upsampling: x [T=5, C=2]
   up  = UpSampling1D(3)(x)                                                              each step repeated 3 times
   out = Dense(3, softmax)(Flatten(Conv1D(3, 4, valid, tanh)(up)))
 
+transpose: x [T=5, C=2]
+  a   = Conv1DTranspose(3, 3, strides=2, padding='same', activation='tanh')(x)         length 10
+  b   = Conv1DTranspose(2, 4, strides=3, padding='valid', use_bias=False)(a)            length 31
+  c   = Conv1DTranspose(2, 3, strides=2, padding='same', output_padding=1, 'tanh')(b)   length 62
+  out = Dense(3, softmax)(Flatten(c))
+A transposed convolution as TensorFlow's conv1d_transpose computes it: y[t·s + j − begin] += K[j] · x[t] for the
+output length Keras asks for, `begin` = ⌊P / 2⌋ of the pad P = max((T − 1)·s + k − L, 0) of the convolution it
+transposes ('same'; 0 for 'valid'); kernel [k, filters, in].
+
 Weights are drawn here (seeded) and rounded to float32; the fixture holds them with their Keras names, the inputs, the
 logits (before the final softmax) and the gradient of the top logit with respect to the input.
 
@@ -95,6 +104,55 @@ def upsampling_model():
     return (T, C), weights, forward
 
 
+def deconv_length(T, k, s, padding, output_padding):
+    """Keras's conv_utils.deconv_output_length (dilation 1)."""
+    if output_padding is None:
+        return T * s if padding == 'same' else T * s + max(k - s, 0)
+    pad = k // 2 if padding == 'same' else 0
+    return (T - 1) * s + k - 2 * pad + output_padding
+
+
+def conv1d_transpose(x, kernel, bias, s, padding, output_padding=None):
+    k = kernel.shape[0]
+    T = x.shape[0]
+    L = deconv_length(T, k, s, padding, output_padding)
+    begin = max((T - 1) * s + k - L, 0) // 2 if padding == 'same' else 0
+    y = np.zeros((L, kernel.shape[1]))
+    for t in range(T):
+        for j in range(k):
+            o = t * s + j - begin
+            if 0 <= o < L:
+                y[o] += kernel[j] @ x[t]
+    return y + bias
+
+
+def transpose_model():
+    T, C = 5, 2
+    rng = np.random.default_rng(47)
+    weights = {}
+
+    def w(name, shape, scale=0.6):
+        value = f32(scale * rng.standard_normal(shape))
+        weights[name] = value
+        return value
+
+    ka = w('conv1d_transpose/kernel', (3, 3, C))
+    ba = w('conv1d_transpose/bias', (3,), 0.2)
+    kb = w('conv1d_transpose_1/kernel', (4, 2, 3))
+    kc = w('conv1d_transpose_2/kernel', (3, 2, 2))
+    bc = w('conv1d_transpose_2/bias', (2,), 0.2)
+    k2 = w('out/kernel', (62 * 2, 3), 0.3)
+    b2 = w('out/bias', (3,), 0.2)
+
+    def forward(x):
+        a = np.tanh(conv1d_transpose(x, ka, ba, 2, 'same'))
+        b = conv1d_transpose(a, kb, 0.0, 3, 'valid')
+        c = np.tanh(conv1d_transpose(b, kc, bc, 2, 'same', 1))
+        return c.reshape(-1) @ k2 + b2
+
+    return (T, C), weights, forward
+
+
 def gradient(forward, x, target, h=1e-6):
     g = np.zeros_like(x)
     for i in np.ndindex(x.shape):
@@ -132,7 +190,8 @@ def case(build, seed):
 
 
 def main():
-    cases = {'normalization': case(normalization_model, 7), 'upsampling': case(upsampling_model, 8)}
+    cases = {'normalization': case(normalization_model, 7), 'upsampling': case(upsampling_model, 8),
+             'transpose': case(transpose_model, 9)}
     print(json.dumps(cases, indent=1))
 
 

@@ -27,6 +27,7 @@ import { registerKerasActivationLayers } from './keras-activation-layers.js';
 import { registerKerasAttentionLayers } from './keras-attention-layers.js';
 import { registerKerasNormalization } from './keras-normalization.js';
 import { registerKerasUpSampling1D } from './keras-upsampling1d.js';
+import { registerKerasConv1DTranspose } from './keras-conv1d-transpose.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
@@ -105,6 +106,7 @@ export function registerLayerClasses(): void {
   registerKerasAttentionLayers();
   registerKerasNormalization();
   registerKerasUpSampling1D();
+  registerKerasConv1DTranspose();
 }
 
 function isUrl(text: string): boolean {

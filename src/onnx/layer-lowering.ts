@@ -20,6 +20,7 @@ import { ATTENTION_LOWERERS } from './layers/attention.js';
 import { TENSOR_OP_LOWERERS } from './layers/tensor-op.js';
 import { KERAS_NORMALIZATION_LOWERERS } from './layers/keras-normalization.js';
 import { KERAS_UPSAMPLING1D_LOWERERS } from './layers/keras-upsampling1d.js';
+import { KERAS_CONV1D_TRANSPOSE_LOWERERS } from './layers/keras-conv1d-transpose.js';
 
 const lowerers = new Map<string, LayerLowerer>([
   ...CORE_LOWERERS,
@@ -37,6 +38,7 @@ const lowerers = new Map<string, LayerLowerer>([
   ...TENSOR_OP_LOWERERS,
   ...KERAS_NORMALIZATION_LOWERERS,
   ...KERAS_UPSAMPLING1D_LOWERERS,
+  ...KERAS_CONV1D_TRANSPOSE_LOWERERS,
 ]);
 
 /**

@@ -236,3 +236,68 @@ describe('UpSampling1D against NumPy float64', () => {
     );
   });
 });
+
+describe('Conv1DTranspose against NumPy float64', () => {
+  const c = reference.transpose;
+  const transpose = (name: string, config: Json): [string, Json] => [
+    'Conv1DTranspose',
+    {
+      name,
+      strides: [1],
+      output_padding: null,
+      data_format: 'channels_last',
+      dilation_rate: [1],
+      activation: 'linear',
+      use_bias: true,
+      ...INITIALIZERS,
+      ...config,
+    },
+  ];
+  const layers = (extra: Json = {}): [string, Json][] => [
+    transpose('conv1d_transpose', { filters: 3, kernel_size: [3], strides: [2], padding: 'same', activation: 'tanh' }),
+    transpose('conv1d_transpose_1', { filters: 2, kernel_size: [4], strides: [3], padding: 'valid', use_bias: false }),
+    transpose('conv1d_transpose_2', {
+      filters: 2,
+      kernel_size: [3],
+      strides: [2],
+      padding: 'same',
+      output_padding: [1],
+      activation: 'tanh',
+      ...extra,
+    }),
+    ['Flatten', { name: 'flatten' }],
+    ['Dense', { name: 'out', units: 3, activation: 'softmax', use_bias: true, ...INITIALIZERS }],
+  ];
+
+  test('a Keras 2 .h5 (same, valid without bias, output_padding) matches the forward pass and finite differences', async () => {
+    const path = join(dir, 'transpose.h5');
+    await writeKerasH5(path, h5Weights(c), chainConfig(c.shape, layers()));
+    await checkAgainstReference(path, c);
+  });
+
+  test('a Keras 3 .keras matches too', async () => {
+    const path = join(dir, 'transpose.keras');
+    const paths = {
+      conv1d_transpose: 'layers/conv1d_transpose',
+      conv1d_transpose_1: 'layers/conv1d_transpose_1',
+      conv1d_transpose_2: 'layers/conv1d_transpose_2',
+      out: 'layers/dense',
+    };
+    await writeKerasArchive(path, chainConfig(c.shape, layers()), archiveVariables(c, paths));
+    await checkAgainstReference(path, c);
+  });
+
+  for (const [what, extra, message] of [
+    ['a dilation', { dilation_rate: [2] }, 'has dilation_rate \\[2\\]; wingbeats-xai runs dilation 1 only'],
+    ['causal padding', { padding: 'causal' }, "has padding \"causal\"; wingbeats-xai runs 'same' or 'valid' only"],
+  ] as const) {
+    test(`a Conv1DTranspose with ${what} is refused in one line naming the layer and the option`, async () => {
+      const path = join(dir, 'transpose-bad.h5');
+      await writeKerasH5(path, h5Weights(c), chainConfig(c.shape, layers(extra)));
+      await rejectsWithoutLeaks(
+        () => loadModel(path),
+        new RegExp(`Layer 'conv1d_transpose_2' \\(Conv1DTranspose\\) ${message}\\.`),
+      );
+    });
+  }
+});

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Normalization, registerKerasNormalization } from '../../src/models/keras-normalization.js';
 import { UpSampling1D, registerKerasUpSampling1D } from '../../src/models/keras-upsampling1d.js';
+import { Conv1DTranspose, registerKerasConv1DTranspose } from '../../src/models/keras-conv1d-transpose.js';
 import { seedWeights } from '../tiny-models.js';
 
 type Sym = tf.SymbolicTensor;
@@ -46,8 +47,36 @@ function upSamplingNet(): tf.LayersModel {
   return model;
 }
 
+/**
+ * [6, 2] → Conv1DTranspose(same, stride 2, relu) → Conv1DTranspose(valid, kernel 2 < stride 3, no bias) →
+ * Conv1DTranspose(same, output_padding 1, tanh) → Conv1DTranspose(valid, stride 1) → Flatten → Dense.
+ */
+function conv1dTransposeNet(): tf.LayersModel {
+  registerKerasConv1DTranspose();
+  const layers = [
+    new Conv1DTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+    new Conv1DTranspose({ filters: 2, kernelSize: 2, strides: 3, padding: 'valid', useBias: false }),
+    new Conv1DTranspose({
+      filters: 2,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      outputPadding: 1,
+      activation: 'tanh',
+    }),
+    new Conv1DTranspose({ filters: 2, kernelSize: 3, padding: 'valid' }),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 3 }),
+  ];
+  const x = tf.input({ shape: [6, 2] });
+  const model = tf.model({ inputs: x, outputs: layers.reduce((h, layer) => apply(layer, h), x) });
+  seedWeights(model, 53);
+  return model;
+}
+
 /** The models by description. */
 export const KERAS_1D_LAYER_MODELS: [string, () => tf.LayersModel][] = [
   ['Normalization (adapted last axis, config values over two axes, axis null)', normalizationNet],
   ['UpSampling1D (size 3, default 2)', upSamplingNet],
+  ['Conv1DTranspose (same, valid with kernel < stride, output_padding)', conv1dTransposeNet],
 ];
