@@ -23,6 +23,13 @@ A transposed convolution as TensorFlow's conv1d_transpose computes it: y[t·s + 
 output length Keras asks for, `begin` = ⌊P / 2⌋ of the pad P = max((T − 1)·s + k − L, 0) of the convolution it
 transposes ('same'; 0 for 'valid'); kernel [k, filters, in].
 
+separable: x [T=8, C=3]
+  a   = SeparableConv1D(4, 3, padding='same', depth_multiplier=2, activation='tanh')(x)   length 8
+  b   = SeparableConv1D(2, 3, strides=2, padding='valid', use_bias=False)(a)             length 3
+  out = Dense(3, softmax)(Flatten(b))
+A depthwise convolution as TensorFlow computes it (TensorFlow's 'same' pads, begin = ⌊P / 2⌋; output channel
+c·multiplier + j; depthwise kernel [k, in, multiplier]), then the pointwise kernel [1, in·multiplier, filters].
+
 Weights are drawn here (seeded) and rounded to float32; the fixture holds them with their Keras names, the inputs, the
 logits (before the final softmax) and the gradient of the top logit with respect to the input.
 
@@ -153,6 +160,45 @@ def transpose_model():
     return (T, C), weights, forward
 
 
+def separable_conv1d(x, depthwise, pointwise, bias, s, padding):
+    k, C, m = depthwise.shape
+    T = x.shape[0]
+    out = -(-T // s) if padding == 'same' else (T - k) // s + 1
+    total = max((out - 1) * s + k - T, 0) if padding == 'same' else 0
+    padded = np.concatenate([np.zeros((total // 2, C)), x, np.zeros((total - total // 2, C))])
+    spread = np.zeros((out, C * m))
+    for o in range(out):
+        window = padded[o * s : o * s + k]  # [k, C]
+        spread[o] = np.einsum('kc,kcm->cm', window, depthwise).reshape(-1)
+    return spread @ pointwise[0] + bias
+
+
+def separable_model():
+    T, C = 8, 3
+    rng = np.random.default_rng(53)
+    weights = {}
+
+    def w(name, shape, scale=0.6):
+        value = f32(scale * rng.standard_normal(shape))
+        weights[name] = value
+        return value
+
+    da = w('separable_conv1d/depthwise_kernel', (3, C, 2))
+    pa = w('separable_conv1d/pointwise_kernel', (1, C * 2, 4))
+    ba = w('separable_conv1d/bias', (4,), 0.2)
+    db = w('separable_conv1d_1/depthwise_kernel', (3, 4, 1))
+    pb = w('separable_conv1d_1/pointwise_kernel', (1, 4, 2))
+    k2 = w('out/kernel', (3 * 2, 3))
+    b2 = w('out/bias', (3,), 0.2)
+
+    def forward(x):
+        a = np.tanh(separable_conv1d(x, da, pa, ba, 1, 'same'))
+        b = separable_conv1d(a, db, pb, 0.0, 2, 'valid')
+        return b.reshape(-1) @ k2 + b2
+
+    return (T, C), weights, forward
+
+
 def gradient(forward, x, target, h=1e-6):
     g = np.zeros_like(x)
     for i in np.ndindex(x.shape):
@@ -191,7 +237,7 @@ def case(build, seed):
 
 def main():
     cases = {'normalization': case(normalization_model, 7), 'upsampling': case(upsampling_model, 8),
-             'transpose': case(transpose_model, 9)}
+             'transpose': case(transpose_model, 9), 'separable': case(separable_model, 10)}
     print(json.dumps(cases, indent=1))
 
 

@@ -28,6 +28,7 @@ import { registerKerasAttentionLayers } from './keras-attention-layers.js';
 import { registerKerasNormalization } from './keras-normalization.js';
 import { registerKerasUpSampling1D } from './keras-upsampling1d.js';
 import { registerKerasConv1DTranspose } from './keras-conv1d-transpose.js';
+import { registerKerasSeparableConv1D } from './keras-separable-conv1d.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
@@ -107,6 +108,7 @@ export function registerLayerClasses(): void {
   registerKerasNormalization();
   registerKerasUpSampling1D();
   registerKerasConv1DTranspose();
+  registerKerasSeparableConv1D();
 }
 
 function isUrl(text: string): boolean {

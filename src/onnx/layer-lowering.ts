@@ -21,6 +21,7 @@ import { TENSOR_OP_LOWERERS } from './layers/tensor-op.js';
 import { KERAS_NORMALIZATION_LOWERERS } from './layers/keras-normalization.js';
 import { KERAS_UPSAMPLING1D_LOWERERS } from './layers/keras-upsampling1d.js';
 import { KERAS_CONV1D_TRANSPOSE_LOWERERS } from './layers/keras-conv1d-transpose.js';
+import { KERAS_SEPARABLE_CONV1D_LOWERERS } from './layers/keras-separable-conv1d.js';
 
 const lowerers = new Map<string, LayerLowerer>([
   ...CORE_LOWERERS,
@@ -39,6 +40,7 @@ const lowerers = new Map<string, LayerLowerer>([
   ...KERAS_NORMALIZATION_LOWERERS,
   ...KERAS_UPSAMPLING1D_LOWERERS,
   ...KERAS_CONV1D_TRANSPOSE_LOWERERS,
+  ...KERAS_SEPARABLE_CONV1D_LOWERERS,
 ]);
 
 /**

@@ -301,3 +301,75 @@ describe('Conv1DTranspose against NumPy float64', () => {
     });
   }
 });
+
+describe('SeparableConv1D against NumPy float64', () => {
+  const c = reference.separable;
+  const separable = (name: string, config: Json): [string, Json] => [
+    'SeparableConv1D',
+    {
+      name,
+      strides: [1],
+      data_format: 'channels_last',
+      dilation_rate: [1],
+      depth_multiplier: 1,
+      activation: 'linear',
+      use_bias: true,
+      ...INITIALIZERS,
+      ...config,
+    },
+  ];
+  const layers = (extra: Json = {}): [string, Json][] => [
+    separable('separable_conv1d', {
+      filters: 4,
+      kernel_size: [3],
+      padding: 'same',
+      depth_multiplier: 2,
+      activation: 'tanh',
+    }),
+    separable('separable_conv1d_1', {
+      filters: 2,
+      kernel_size: [3],
+      strides: [2],
+      padding: 'valid',
+      use_bias: false,
+      ...extra,
+    }),
+    ['Flatten', { name: 'flatten' }],
+    ['Dense', { name: 'out', units: 3, activation: 'softmax', use_bias: true, ...INITIALIZERS }],
+  ];
+
+  test('a Keras 2 .h5 (same with multiplier 2, strided valid without bias) matches NumPy and finite differences', async () => {
+    const path = join(dir, 'separable.h5');
+    await writeKerasH5(path, h5Weights(c), chainConfig(c.shape, layers()));
+    await checkAgainstReference(path, c);
+  });
+
+  test('a Keras 3 .keras matches too', async () => {
+    const path = join(dir, 'separable.keras');
+    const paths = {
+      separable_conv1d: 'layers/separable_conv1d',
+      separable_conv1d_1: 'layers/separable_conv1d_1',
+      out: 'layers/dense',
+    };
+    await writeKerasArchive(path, chainConfig(c.shape, layers()), archiveVariables(c, paths));
+    await checkAgainstReference(path, c);
+  });
+
+  for (const [what, extra, message] of [
+    [
+      'a dilation',
+      { dilation_rate: [2], strides: [1] },
+      'has dilation_rate \\[2\\]; wingbeats-xai runs dilation 1 only',
+    ],
+    ['causal padding', { padding: 'causal' }, "has padding \"causal\"; wingbeats-xai runs 'same' or 'valid' only"],
+  ] as const) {
+    test(`a SeparableConv1D with ${what} is refused in one line naming the layer and the option`, async () => {
+      const path = join(dir, 'separable-bad.h5');
+      await writeKerasH5(path, h5Weights(c), chainConfig(c.shape, layers(extra)));
+      await rejectsWithoutLeaks(
+        () => loadModel(path),
+        new RegExp(`Layer 'separable_conv1d_1' \\(SeparableConv1D\\) ${message}\\.`),
+      );
+    });
+  }
+});

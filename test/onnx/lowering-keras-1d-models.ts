@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Normalization, registerKerasNormalization } from '../../src/models/keras-normalization.js';
 import { UpSampling1D, registerKerasUpSampling1D } from '../../src/models/keras-upsampling1d.js';
 import { Conv1DTranspose, registerKerasConv1DTranspose } from '../../src/models/keras-conv1d-transpose.js';
+import { SeparableConv1D, registerKerasSeparableConv1D } from '../../src/models/keras-separable-conv1d.js';
 import { seedWeights } from '../tiny-models.js';
 
 type Sym = tf.SymbolicTensor;
@@ -74,9 +75,29 @@ function conv1dTransposeNet(): tf.LayersModel {
   return model;
 }
 
+/**
+ * [9, 3] → SeparableConv1D(same, multiplier 2, relu) → SeparableConv1D(same, stride 2: uneven pads, no bias) →
+ * SeparableConv1D(valid, stride 2, tanh) → Flatten → Dense.
+ */
+function separableConv1dNet(): tf.LayersModel {
+  registerKerasSeparableConv1D();
+  const layers = [
+    new SeparableConv1D({ filters: 4, kernelSize: 3, padding: 'same', depthMultiplier: 2, activation: 'relu' }),
+    new SeparableConv1D({ filters: 3, kernelSize: 4, strides: 2, padding: 'same', useBias: false }),
+    new SeparableConv1D({ filters: 2, kernelSize: 2, strides: 2, padding: 'valid', activation: 'tanh' }),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 3 }),
+  ];
+  const x = tf.input({ shape: [9, 3] });
+  const model = tf.model({ inputs: x, outputs: layers.reduce((h, layer) => apply(layer, h), x) });
+  seedWeights(model, 54);
+  return model;
+}
+
 /** The models by description. */
 export const KERAS_1D_LAYER_MODELS: [string, () => tf.LayersModel][] = [
   ['Normalization (adapted last axis, config values over two axes, axis null)', normalizationNet],
   ['UpSampling1D (size 3, default 2)', upSamplingNet],
   ['Conv1DTranspose (same, valid with kernel < stride, output_padding)', conv1dTransposeNet],
+  ['SeparableConv1D (same with multiplier 2, strided same and valid)', separableConv1dNet],
 ];
