@@ -147,6 +147,7 @@ async function withHdf5File<T>(bytes: Uint8Array, fileName: string, read: (file:
 const MAX_DECLARED_WEIGHT_BYTES = 2 ** 30;
 const MAX_COMPRESSED_WEIGHT_BYTES = 2 ** 29;
 const H5T_FLOAT = 1;
+const H5T_INTEGER = 0;
 const DEFLATE_MAX_RATIO = 1032;
 
 /**
@@ -161,7 +162,13 @@ interface DeclaredBudget {
 
 function checkDeclaredSize(dataset: InstanceType<typeof h5wasm.Dataset>, label: string, budget: DeclaredBudget): void {
   const metadata = dataset.metadata;
-  if (metadata.type !== H5T_FLOAT || !(metadata.size === 4 || metadata.size === 8) || metadata.shape === null) {
+  // An integer scalar is a counter (Normalization's `count`), read as a float like the rest.
+  const counter = metadata.type === H5T_INTEGER && metadata.shape?.length === 0;
+  if (
+    (metadata.type !== H5T_FLOAT && !counter) ||
+    !(metadata.size === 4 || metadata.size === 8) ||
+    metadata.shape === null
+  ) {
     throw new WingbeatsError('INVALID_FILE', `${label} is not floating-point data.`);
   }
   const declared = metadata.shape.reduce((a, b) => a * Number(b), 1) * metadata.size;
@@ -198,7 +205,10 @@ function floatValues(
   checkDeclaredSize(dataset, `${what} in '${fileName}'`, budget);
   const read = dataset.value;
   // A scalar dataset (Keras's Attention `scale`, shape ()) reads as a plain number.
-  const value = typeof read === 'number' && dataset.metadata.shape?.length === 0 ? Float32Array.of(read) : read;
+  const value =
+    (typeof read === 'number' || typeof read === 'bigint') && dataset.metadata.shape?.length === 0
+      ? Float32Array.of(Number(read))
+      : read;
   if (!(value instanceof Float32Array || value instanceof Float64Array)) {
     throw new WingbeatsError('INVALID_FILE', `${what} in '${fileName}' is not floating-point data.`);
   }

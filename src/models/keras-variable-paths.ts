@@ -55,6 +55,7 @@ const VARIABLE_NAMES: Record<string, (c: Json) => string[]> = {
   ],
   AdditiveAttention: (c) => (c.use_scale === false ? [] : ['scale']),
   PReLU: () => ['alpha'],
+  Normalization: (c) => (c.mean == null ? ['mean', 'variance', 'count'] : []),
 };
 
 const RECURRENT_CLASSES = new Set(['LSTM', 'GRU', 'SimpleRNN']);

@@ -25,6 +25,10 @@ import { registerCausalConv1D } from './causal-conv1d.js';
 import { registerTensorOpLayer } from './tensor-op-layer.js';
 import { registerKerasActivationLayers } from './keras-activation-layers.js';
 import { registerKerasAttentionLayers } from './keras-attention-layers.js';
+import { registerKerasNormalization } from './keras-normalization.js';
+import { registerKerasUpSampling1D } from './keras-upsampling1d.js';
+import { registerKerasConv1DTranspose } from './keras-conv1d-transpose.js';
+import { registerKerasSeparableConv1D } from './keras-separable-conv1d.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
@@ -101,6 +105,10 @@ export function registerLayerClasses(): void {
   registerTensorOpLayer();
   registerKerasActivationLayers();
   registerKerasAttentionLayers();
+  registerKerasNormalization();
+  registerKerasUpSampling1D();
+  registerKerasConv1DTranspose();
+  registerKerasSeparableConv1D();
 }
 
 function isUrl(text: string): boolean {

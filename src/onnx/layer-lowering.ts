@@ -18,6 +18,10 @@ import { DEPTHWISE_LOWERERS } from './layers/depthwise.js';
 import { RESAMPLING_LOWERERS } from './layers/resampling.js';
 import { ATTENTION_LOWERERS } from './layers/attention.js';
 import { TENSOR_OP_LOWERERS } from './layers/tensor-op.js';
+import { KERAS_NORMALIZATION_LOWERERS } from './layers/keras-normalization.js';
+import { KERAS_UPSAMPLING1D_LOWERERS } from './layers/keras-upsampling1d.js';
+import { KERAS_CONV1D_TRANSPOSE_LOWERERS } from './layers/keras-conv1d-transpose.js';
+import { KERAS_SEPARABLE_CONV1D_LOWERERS } from './layers/keras-separable-conv1d.js';
 
 const lowerers = new Map<string, LayerLowerer>([
   ...CORE_LOWERERS,
@@ -33,6 +37,10 @@ const lowerers = new Map<string, LayerLowerer>([
   ...LAYER_NORMALIZATION_LOWERERS,
   ...ATTENTION_LOWERERS,
   ...TENSOR_OP_LOWERERS,
+  ...KERAS_NORMALIZATION_LOWERERS,
+  ...KERAS_UPSAMPLING1D_LOWERERS,
+  ...KERAS_CONV1D_TRANSPOSE_LOWERERS,
+  ...KERAS_SEPARABLE_CONV1D_LOWERERS,
 ]);
 
 /**

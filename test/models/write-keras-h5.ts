@@ -9,6 +9,8 @@ export interface WeightToWrite {
   values: Float32Array;
   /** Stores the values chunked, then declares this larger shape without storing anything more (hostile files). */
   declaredShape?: number[];
+  /** Stores the values as 64-bit integers (Keras's `count` of an adapted Normalization). */
+  int64?: boolean;
 }
 
 let counter = 0;
@@ -51,7 +53,12 @@ export async function writeKerasH5(
         for (const part of parts.slice(0, -1))
           here = (here.keys().includes(part) ? here.get(part) : here.create_group(part)) as typeof group;
         if (weight.declaredShape === undefined)
-          here.create_dataset({ name: parts[parts.length - 1], data: weight.values, shape: weight.shape, dtype: '<f' });
+          here.create_dataset({
+            name: parts[parts.length - 1],
+            data: weight.int64 === true ? BigInt64Array.from(weight.values, (v) => BigInt(v)) : weight.values,
+            shape: weight.shape,
+            dtype: weight.int64 === true ? '<q' : '<f',
+          });
         else {
           const maxshape = weight.shape.map(() => null);
           here

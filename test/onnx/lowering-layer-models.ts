@@ -13,6 +13,7 @@ import {
 } from '../../src/models/keras-attention-layers.js';
 import { TensorOpLayer, registerTensorOpLayer } from '../../src/models/tensor-op-layer.js';
 import { mobileNetLike, seedWeights } from '../tiny-models.js';
+import { KERAS_1D_LAYER_MODELS } from './lowering-keras-1d-models.js';
 
 type Sym = tf.SymbolicTensor;
 const apply = (layer: tf.layers.Layer, x: Sym | Sym[]): Sym => layer.apply(x) as Sym;
@@ -251,4 +252,5 @@ export const LAYER_MODELS: [string, () => tf.LayersModel][] = [
   ['MultiHeadAttention (self, cross with key, no bias, output shape) and LayerNormalization', transformerNet],
   ['Attention (dot, concat) and AdditiveAttention', attentionNet],
   ['TFOpLambda/SlicingOpLambda tensor ops', tensorOpNet],
+  ...KERAS_1D_LAYER_MODELS,
 ];

@@ -1,0 +1,151 @@
+/**
+ * Keras's `Conv1DTranspose` as a TensorFlow.js layer (TensorFlow.js has only Conv2DTranspose): the transposed 1-D
+ * convolution of a `[batch, time, channels]` input, computed by `conv2dTranspose` on an added unit axis, to Keras's
+ * output length (`same`: time · stride, `valid`: time · stride + max(kernel − stride, 0), or with `output_padding`
+ * (time − 1) · stride + kernel − 2 · pad + output_padding), then the bias and the activation. Its kernel is Keras's
+ * `[kernel, filters, in]`. `conv2dTranspose` has an input gradient, so input gradients flow through the layer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { WingbeatsError } from '../util/errors.js';
+
+type Json = Record<string, unknown>;
+
+/** Arguments of {@link Conv1DTranspose} (TensorFlow.js camel-cases the Keras config keys). */
+interface Conv1DTransposeArgs {
+  name?: string;
+  trainable?: boolean;
+  dtype?: tf.DataType;
+  filters: number;
+  kernelSize: number | number[];
+  strides?: number | number[];
+  padding?: string;
+  outputPadding?: number | number[] | null;
+  dataFormat?: string;
+  dilationRate?: number | number[];
+  activation?: string | null;
+  useBias?: boolean;
+}
+
+function single(value: number | number[] | null | undefined): number | null | undefined {
+  return Array.isArray(value) ? (value.length === 1 ? value[0] : Number.NaN) : value;
+}
+
+/** Keras's `Conv1DTranspose` (channels last, dilation 1). */
+export class Conv1DTranspose extends tf.layers.Layer {
+  static className = 'Conv1DTranspose';
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: 'same' | 'valid';
+  readonly outputPadding: number | null;
+  readonly activationName: string;
+  readonly useBias: boolean;
+  private readonly activationLayer: tf.layers.Layer;
+  private kernel: tf.LayerVariable | null = null;
+  private bias: tf.LayerVariable | null = null;
+
+  constructor(args: Conv1DTransposeArgs) {
+    super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
+    const name = String(args.name ?? 'conv1d_transpose');
+    const refuse = (option: string, value: unknown, expected: string) =>
+      new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Layer '${name}' (Conv1DTranspose) has ${option} ${JSON.stringify(value)}; wingbeats-xai runs ${expected}.`,
+      );
+    const positive = (option: string, value: unknown): number => {
+      const n = single(value as number | number[]);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw refuse(option, value, 'a positive integer');
+      return n;
+    };
+    this.filters = positive('filters', args.filters);
+    this.kernelSize = positive('kernel_size', args.kernelSize);
+    this.stride = positive('strides', args.strides ?? 1);
+    const padding = String(args.padding ?? 'valid').toLowerCase();
+    if (padding !== 'same' && padding !== 'valid') throw refuse('padding', args.padding, "'same' or 'valid' only");
+    this.padding = padding;
+    if (single(args.dilationRate ?? 1) !== 1) throw refuse('dilation_rate', args.dilationRate, 'dilation 1 only');
+    const format = String(args.dataFormat ?? 'channelsLast')
+      .toLowerCase()
+      .replace('_', '');
+    if (format !== 'channelslast') throw refuse('data_format', args.dataFormat, 'channels-last data only');
+    const outputPadding = single(args.outputPadding);
+    if (outputPadding === null || outputPadding === undefined) this.outputPadding = null;
+    else if (!Number.isInteger(outputPadding) || outputPadding < 0 || outputPadding >= this.stride)
+      throw refuse('output_padding', args.outputPadding, 'an output padding in [0, strides)');
+    else this.outputPadding = outputPadding;
+    this.activationName = args.activation ?? 'linear';
+    this.activationLayer = tf.layers.activation({ activation: this.activationName as 'linear' });
+    this.useBias = args.useBias ?? true;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const channels = shape[2];
+    if (shape.length !== 3 || channels === null)
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `Layer '${this.name}' (Conv1DTranspose) gets an input of shape [${shape.map((d) => d ?? 'null').join(',')}]; it takes [batch, time, channels] with known channels.`,
+      );
+    const zeros = tf.initializers.zeros();
+    this.kernel = this.addWeight('kernel', [this.kernelSize, this.filters, channels], 'float32', zeros);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', zeros);
+    this.built = true;
+  }
+
+  /** Keras's output length for an input of `time` steps. */
+  outputLength(time: number): number {
+    const [k, s] = [this.kernelSize, this.stride];
+    if (this.outputPadding === null) return this.padding === 'same' ? time * s : time * s + Math.max(k - s, 0);
+    const pad = this.padding === 'same' ? Math.floor(k / 2) : 0;
+    return (time - 1) * s + k - 2 * pad + this.outputPadding;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => {
+      const [batch, time] = x.shape;
+      const length = this.outputLength(time);
+      // [k, filters, in] → [k, 1, filters, in]; x [batch, time, 1, in]
+      const kernel = tf.expandDims(this.kernel!.read(), 1) as tf.Tensor4D;
+      const y = tf.conv2dTranspose(
+        tf.expandDims(x, 2) as tf.Tensor4D,
+        kernel,
+        [batch, length, 1, this.filters],
+        [this.stride, 1],
+        this.padding,
+      );
+      const flat = tf.reshape(y, [batch, length, this.filters]);
+      const biased = this.bias === null ? flat : tf.add(flat, this.bias.read());
+      return this.activationLayer.apply(biased) as tf.Tensor;
+    });
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [batch, time] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [batch, time === null ? null : this.outputLength(time), this.filters];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config: Json = {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilationRate: 1,
+      activation: this.activationName,
+      useBias: this.useBias,
+    };
+    return config as tf.serialization.ConfigDict;
+  }
+}
+
+let registered = false;
+
+/** Registers {@link Conv1DTranspose} with TensorFlow.js's serialization (idempotent; `loadModel` calls it). */
+export function registerKerasConv1DTranspose(): void {
+  if (registered) return;
+  tf.serialization.registerClass(Conv1DTranspose);
+  registered = true;
+}
