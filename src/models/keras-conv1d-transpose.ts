@@ -6,28 +6,13 @@
  * `[kernel, filters, in]`. `conv2dTranspose` has an input gradient, so input gradients flow through the layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../util/errors.js';
+import { type Conv1DCommonArgs, conv1DInputChannels, readConv1DOptions, singleValue } from './keras-conv1d-options.js';
 
 type Json = Record<string, unknown>;
 
 /** Arguments of {@link Conv1DTranspose} (TensorFlow.js camel-cases the Keras config keys). */
-interface Conv1DTransposeArgs {
-  name?: string;
-  trainable?: boolean;
-  dtype?: tf.DataType;
-  filters: number;
-  kernelSize: number | number[];
-  strides?: number | number[];
-  padding?: string;
+interface Conv1DTransposeArgs extends Conv1DCommonArgs {
   outputPadding?: number | number[] | null;
-  dataFormat?: string;
-  dilationRate?: number | number[];
-  activation?: string | null;
-  useBias?: boolean;
-}
-
-function single(value: number | number[] | null | undefined): number | null | undefined {
-  return Array.isArray(value) ? (value.length === 1 ? value[0] : Number.NaN) : value;
 }
 
 /** Keras's `Conv1DTranspose` (channels last, dilation 1). */
@@ -46,46 +31,31 @@ export class Conv1DTranspose extends tf.layers.Layer {
 
   constructor(args: Conv1DTransposeArgs) {
     super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
-    const name = String(args.name ?? 'conv1d_transpose');
-    const refuse = (option: string, value: unknown, expected: string) =>
-      new WingbeatsError(
-        'UNSUPPORTED_MODEL',
-        `Layer '${name}' (Conv1DTranspose) has ${option} ${JSON.stringify(value)}; wingbeats-xai runs ${expected}.`,
-      );
-    const positive = (option: string, value: unknown): number => {
-      const n = single(value as number | number[]);
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw refuse(option, value, 'a positive integer');
-      return n;
-    };
-    this.filters = positive('filters', args.filters);
-    this.kernelSize = positive('kernel_size', args.kernelSize);
-    this.stride = positive('strides', args.strides ?? 1);
-    const padding = String(args.padding ?? 'valid').toLowerCase();
-    if (padding !== 'same' && padding !== 'valid') throw refuse('padding', args.padding, "'same' or 'valid' only");
-    this.padding = padding;
-    if (single(args.dilationRate ?? 1) !== 1) throw refuse('dilation_rate', args.dilationRate, 'dilation 1 only');
-    const format = String(args.dataFormat ?? 'channelsLast')
-      .toLowerCase()
-      .replace('_', '');
-    if (format !== 'channelslast') throw refuse('data_format', args.dataFormat, 'channels-last data only');
-    const outputPadding = single(args.outputPadding);
+    const options = readConv1DOptions(args, 'Conv1DTranspose', 'conv1d_transpose');
+    ({
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      activationName: this.activationName,
+      activationLayer: this.activationLayer,
+      useBias: this.useBias,
+    } = options);
+    const { refuse } = options;
+    const outputPadding = singleValue(args.outputPadding);
     if (outputPadding === null || outputPadding === undefined) this.outputPadding = null;
-    else if (!Number.isInteger(outputPadding) || outputPadding < 0 || outputPadding >= this.stride)
+    else if (
+      typeof outputPadding !== 'number' ||
+      !Number.isInteger(outputPadding) ||
+      outputPadding < 0 ||
+      outputPadding >= this.stride
+    )
       throw refuse('output_padding', args.outputPadding, 'an output padding in [0, strides)');
     else this.outputPadding = outputPadding;
-    this.activationName = args.activation ?? 'linear';
-    this.activationLayer = tf.layers.activation({ activation: this.activationName as 'linear' });
-    this.useBias = args.useBias ?? true;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const channels = shape[2];
-    if (shape.length !== 3 || channels === null)
-      throw new WingbeatsError(
-        'UNSUPPORTED_MODEL',
-        `Layer '${this.name}' (Conv1DTranspose) gets an input of shape [${shape.map((d) => d ?? 'null').join(',')}]; it takes [batch, time, channels] with known channels.`,
-      );
+    const channels = conv1DInputChannels(inputShape, this.name, 'Conv1DTranspose');
     const zeros = tf.initializers.zeros();
     this.kernel = this.addWeight('kernel', [this.kernelSize, this.filters, channels], 'float32', zeros);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', zeros);

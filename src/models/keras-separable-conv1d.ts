@@ -7,27 +7,12 @@
  * `[1, in · multiplier, filters]`, `bias` `[filters]`. The ops have input gradients, so explanations flow through it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WingbeatsError } from '../util/errors.js';
+import { type Conv1DCommonArgs, conv1DInputChannels, readConv1DOptions } from './keras-conv1d-options.js';
 import { conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from '../execution/fast-conv.js';
 
 /** Arguments of {@link SeparableConv1D} (TensorFlow.js camel-cases the Keras config keys). */
-interface SeparableConv1DArgs {
-  name?: string;
-  trainable?: boolean;
-  dtype?: tf.DataType;
-  filters: number;
-  kernelSize: number | number[];
-  strides?: number | number[];
-  padding?: string;
-  dataFormat?: string;
-  dilationRate?: number | number[];
+interface SeparableConv1DArgs extends Conv1DCommonArgs {
   depthMultiplier?: number;
-  activation?: string | null;
-  useBias?: boolean;
-}
-
-function single(value: unknown): unknown {
-  return Array.isArray(value) ? (value.length === 1 ? value[0] : Number.NaN) : value;
 }
 
 /** Keras's `SeparableConv1D` (channels last, dilation 1, `same` or `valid`). */
@@ -47,42 +32,21 @@ export class SeparableConv1D extends tf.layers.Layer {
 
   constructor(args: SeparableConv1DArgs) {
     super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
-    const name = String(args.name ?? 'separable_conv1d');
-    const refuse = (option: string, value: unknown, expected: string) =>
-      new WingbeatsError(
-        'UNSUPPORTED_MODEL',
-        `Layer '${name}' (SeparableConv1D) has ${option} ${JSON.stringify(value)}; wingbeats-xai runs ${expected}.`,
-      );
-    const positive = (option: string, value: unknown): number => {
-      const n = single(value);
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw refuse(option, value, 'a positive integer');
-      return n;
-    };
-    this.filters = positive('filters', args.filters);
-    this.kernelSize = positive('kernel_size', args.kernelSize);
-    this.stride = positive('strides', args.strides ?? 1);
-    this.depthMultiplier = positive('depth_multiplier', args.depthMultiplier ?? 1);
-    const padding = String(args.padding ?? 'valid').toLowerCase();
-    if (padding !== 'same' && padding !== 'valid') throw refuse('padding', args.padding, "'same' or 'valid' only");
-    this.padding = padding;
-    if (single(args.dilationRate ?? 1) !== 1) throw refuse('dilation_rate', args.dilationRate, 'dilation 1 only');
-    const format = String(args.dataFormat ?? 'channelsLast')
-      .toLowerCase()
-      .replace('_', '');
-    if (format !== 'channelslast') throw refuse('data_format', args.dataFormat, 'channels-last data only');
-    this.activationName = args.activation ?? 'linear';
-    this.activationLayer = tf.layers.activation({ activation: this.activationName as 'linear' });
-    this.useBias = args.useBias ?? true;
+    const options = readConv1DOptions(args, 'SeparableConv1D', 'separable_conv1d');
+    ({
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      activationName: this.activationName,
+      activationLayer: this.activationLayer,
+      useBias: this.useBias,
+    } = options);
+    this.depthMultiplier = options.positive('depth_multiplier', args.depthMultiplier ?? 1);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const channels = shape[2];
-    if (shape.length !== 3 || channels === null)
-      throw new WingbeatsError(
-        'UNSUPPORTED_MODEL',
-        `Layer '${this.name}' (SeparableConv1D) gets an input of shape [${shape.map((d) => d ?? 'null').join(',')}]; it takes [batch, time, channels] with known channels.`,
-      );
+    const channels = conv1DInputChannels(inputShape, this.name, 'SeparableConv1D');
     const zeros = tf.initializers.zeros();
     const m = this.depthMultiplier;
     this.depthwiseKernel = this.addWeight('depthwise_kernel', [this.kernelSize, channels, m], 'float32', zeros);
