@@ -261,13 +261,10 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
         const record = state.last as ExplainRecord;
         assert.equal(record.method, method);
         assert.equal(record.items.length, 1);
-        // Gradients, integrated gradients and LRP (its rules override the ONNX ops' gradients) run on ONNX Runtime Web
-        // by default; Grad-CAM's own passes on TensorFlow.js (its predictions may come from ONNX Runtime Web:
-        // 'onnx+tfjs').
+        // Gradients, integrated gradients, LRP (its rules override the ONNX ops' gradients) and Grad-CAM (its layer's
+        // activations and their gradient) run on ONNX Runtime Web by default.
         assert.equal(record.engineChoice, 'auto');
-        if (method === 'saliency' || method === 'integrated-gradients' || method === 'lrp')
-          assert.equal(record.engine, 'onnx', method);
-        else assert.match(record.engine, /^(onnx\+)?tfjs$/, method);
+        assert.equal(record.engine, 'onnx', method);
         const item = record.items[0];
 
         // what the page shows
