@@ -212,12 +212,12 @@ export async function benchDataset(): Promise<Record<string, unknown>> {
       rmSync(path.join(work, `one-${name}`), { recursive: true, force: true });
     }
     const ig = methods[1][1];
-    const igResult = (result.integratedGradients50 ??= {}) as Record<string, unknown>;
+    const igResult = (): Record<string, unknown> => (result.integratedGradients50 ??= {}) as Record<string, unknown>;
     if (parts.has('onePoolProcess')) {
       console.error('bench dataset: integrated gradients in one process with its session pool (--processes 1) ...');
       const pool = await run(command(folder, 'pool-integratedGradients50', ig, ['--processes', '1']));
       const poolFixed = await run(command(tiny, 'tiny-ig-pool', ig, ['--processes', '1']));
-      igResult.onePoolProcess = figures(pool, count, poolFixed);
+      igResult().onePoolProcess = figures(pool, count, poolFixed);
       rmSync(path.join(work, 'pool-integratedGradients50'), { recursive: true, force: true });
     }
     if (parts.has('twoShardsOneCoreEach')) {
@@ -226,7 +226,7 @@ export async function benchDataset(): Promise<Record<string, unknown>> {
         [0, 1].map((i) => command(folder, 'two-integratedGradients50', ig, ['--shard', `${i}/2`, '--workers', '1'])),
       );
       const igFixed = await run(command(tiny, 'tiny-ig-one-core', ig, ['--workers', '1']));
-      igResult.twoShardsOneCoreEach = figures(shards, count, { ...igFixed, cpuSeconds: 2 * igFixed.cpuSeconds });
+      igResult().twoShardsOneCoreEach = figures(shards, count, { ...igFixed, cpuSeconds: 2 * igFixed.cpuSeconds });
       rmSync(path.join(work, 'two-integratedGradients50'), { recursive: true, force: true });
     }
     if (!parts.has('merge16Shards')) {

@@ -85,6 +85,49 @@ export function readConv1DOptions(args: Conv1DCommonArgs, className: string, fal
 }
 
 /**
+ * A Keras 1-D convolution TensorFlow.js lacks: its shared options read and checked once (see
+ * {@link readConv1DOptions}), and their config; a subclass adds its own options, weights and `call`.
+ */
+export abstract class KerasConv1DLayer extends tf.layers.Layer {
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: 'same' | 'valid';
+  readonly activationName: string;
+  readonly useBias: boolean;
+  protected readonly activationLayer: tf.layers.Layer;
+  /** The layer's refusal and positive-integer readers, for the options only the subclass has. */
+  protected readonly read: Pick<Conv1DOptions, 'refuse' | 'positive'>;
+
+  protected constructor(args: Conv1DCommonArgs, className: string, fallbackName: string) {
+    super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
+    const options = readConv1DOptions(args, className, fallbackName);
+    this.filters = options.filters;
+    this.kernelSize = options.kernelSize;
+    this.stride = options.stride;
+    this.padding = options.padding;
+    this.activationName = options.activationName;
+    this.activationLayer = options.activationLayer;
+    this.useBias = options.useBias;
+    this.read = { refuse: options.refuse, positive: options.positive };
+  }
+
+  /** The shared options as TensorFlow.js config keys (dilation 1), after the base layer's. */
+  protected sharedConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.stride,
+      padding: this.padding,
+      dilationRate: 1,
+      activation: this.activationName,
+      useBias: this.useBias,
+    };
+  }
+}
+
+/**
  * The channels of a 1-D convolution's input shape `[batch, time, channels]`.
  *
  * @throws WingbeatsError `UNSUPPORTED_MODEL` naming the layer when the shape is of another rank or its channels unknown.

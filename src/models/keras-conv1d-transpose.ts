@@ -6,7 +6,7 @@
  * `[kernel, filters, in]`. `conv2dTranspose` has an input gradient, so input gradients flow through the layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Conv1DCommonArgs, conv1DInputChannels, readConv1DOptions, singleValue } from './keras-conv1d-options.js';
+import { type Conv1DCommonArgs, KerasConv1DLayer, conv1DInputChannels, singleValue } from './keras-conv1d-options.js';
 
 type Json = Record<string, unknown>;
 
@@ -16,32 +16,15 @@ interface Conv1DTransposeArgs extends Conv1DCommonArgs {
 }
 
 /** Keras's `Conv1DTranspose` (channels last, dilation 1). */
-export class Conv1DTranspose extends tf.layers.Layer {
+export class Conv1DTranspose extends KerasConv1DLayer {
   static className = 'Conv1DTranspose';
-  readonly filters: number;
-  readonly kernelSize: number;
-  readonly stride: number;
-  readonly padding: 'same' | 'valid';
   readonly outputPadding: number | null;
-  readonly activationName: string;
-  readonly useBias: boolean;
-  private readonly activationLayer: tf.layers.Layer;
   private kernel: tf.LayerVariable | null = null;
   private bias: tf.LayerVariable | null = null;
 
   constructor(args: Conv1DTransposeArgs) {
-    super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
-    const options = readConv1DOptions(args, 'Conv1DTranspose', 'conv1d_transpose');
-    ({
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      stride: this.stride,
-      padding: this.padding,
-      activationName: this.activationName,
-      activationLayer: this.activationLayer,
-      useBias: this.useBias,
-    } = options);
-    const { refuse } = options;
+    super(args, 'Conv1DTranspose', 'conv1d_transpose');
+    const { refuse } = this.read;
     const outputPadding = singleValue(args.outputPadding);
     if (outputPadding === null || outputPadding === undefined) this.outputPadding = null;
     else if (
@@ -97,15 +80,8 @@ export class Conv1DTranspose extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     const config: Json = {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.stride,
-      padding: this.padding,
+      ...this.sharedConfig(),
       outputPadding: this.outputPadding,
-      dilationRate: 1,
-      activation: this.activationName,
-      useBias: this.useBias,
     };
     return config as tf.serialization.ConfigDict;
   }

@@ -7,7 +7,7 @@
  * `[1, in · multiplier, filters]`, `bias` `[filters]`. The ops have input gradients, so explanations flow through it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Conv1DCommonArgs, conv1DInputChannels, readConv1DOptions } from './keras-conv1d-options.js';
+import { type Conv1DCommonArgs, KerasConv1DLayer, conv1DInputChannels } from './keras-conv1d-options.js';
 import { conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from '../execution/fast-conv.js';
 
 /** Arguments of {@link SeparableConv1D} (TensorFlow.js camel-cases the Keras config keys). */
@@ -16,33 +16,16 @@ interface SeparableConv1DArgs extends Conv1DCommonArgs {
 }
 
 /** Keras's `SeparableConv1D` (channels last, dilation 1, `same` or `valid`). */
-export class SeparableConv1D extends tf.layers.Layer {
+export class SeparableConv1D extends KerasConv1DLayer {
   static className = 'SeparableConv1D';
-  readonly filters: number;
-  readonly kernelSize: number;
-  readonly stride: number;
-  readonly padding: 'same' | 'valid';
   readonly depthMultiplier: number;
-  readonly activationName: string;
-  readonly useBias: boolean;
-  private readonly activationLayer: tf.layers.Layer;
   private depthwiseKernel: tf.LayerVariable | null = null;
   private pointwiseKernel: tf.LayerVariable | null = null;
   private bias: tf.LayerVariable | null = null;
 
   constructor(args: SeparableConv1DArgs) {
-    super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
-    const options = readConv1DOptions(args, 'SeparableConv1D', 'separable_conv1d');
-    ({
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      stride: this.stride,
-      padding: this.padding,
-      activationName: this.activationName,
-      activationLayer: this.activationLayer,
-      useBias: this.useBias,
-    } = options);
-    this.depthMultiplier = options.positive('depth_multiplier', args.depthMultiplier ?? 1);
+    super(args, 'SeparableConv1D', 'separable_conv1d');
+    this.depthMultiplier = this.read.positive('depth_multiplier', args.depthMultiplier ?? 1);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -91,15 +74,8 @@ export class SeparableConv1D extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.stride,
-      padding: this.padding,
+      ...this.sharedConfig(),
       depthMultiplier: this.depthMultiplier,
-      dilationRate: 1,
-      activation: this.activationName,
-      useBias: this.useBias,
     };
   }
 }

@@ -363,16 +363,26 @@ export class OnnxGradientSession {
     keeps: readonly Float32Array[] = [],
   ): Promise<OnnxGradientResult> {
     const functionName = 'OnnxGradientSession.seededGradients';
+    const out = await this.runSeeded(x, mask, keeps, functionName);
+    return { scores: out.scores, gradient: out.gradient };
+  }
+
+  /** Runs the gradient graph on the rows of `x` from the output seed `mask` (`[rows, classes]`), checking both. */
+  private async runSeeded(
+    x: Float32Array,
+    mask: Float32Array,
+    keeps: readonly Float32Array[],
+    functionName: string,
+  ): Promise<Record<string, Float32Array>> {
     const input = this.inputArray(x, functionName);
     const rows = input.dims[0];
     if (!(mask instanceof Float32Array) || mask.length !== rows * this.classes)
       throw argumentError(functionName, 'mask', `a Float32Array of ${rows * this.classes} values`, mask);
-    const out = await this.runGraph(0, {
+    return this.runGraph(0, {
       x: input,
       mask: { data: mask, dims: [rows, this.classes] },
       ...this.keepFeeds(keeps, rows, functionName),
     });
-    return { scores: out.scores, gradient: out.gradient };
   }
 
   /**
@@ -390,15 +400,7 @@ export class OnnxGradientSession {
     const functionName = 'OnnxGradientSession.layerGradients';
     if (this.layerShape === undefined)
       throw new WingbeatsError('INVALID_ARGUMENT', `'${functionName}' needs a session opened with the option 'layer'.`);
-    const input = this.inputArray(x, functionName);
-    const rows = input.dims[0];
-    if (!(mask instanceof Float32Array) || mask.length !== rows * this.classes)
-      throw argumentError(functionName, 'mask', `a Float32Array of ${rows * this.classes} values`, mask);
-    const out = await this.runGraph(0, {
-      x: input,
-      mask: { data: mask, dims: [rows, this.classes] },
-      ...this.keepFeeds(keeps, rows, functionName),
-    });
+    const out = await this.runSeeded(x, mask, keeps, functionName);
     return { scores: out.scores, activations: out.activations, gradient: out.layerGradient };
   }
 
