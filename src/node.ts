@@ -27,7 +27,7 @@ export type { OnnxGradientResult } from './onnx/onnx-gradient-session.js';
 export { useWorkerThreads, createThreadPool } from './node/parallel/thread-pool.js';
 export { OnnxTaskRunner } from './node/onnx/node-onnx-sessions.js';
 export { ONNX_TASK_KINDS } from './onnx/onnx-task-runner.js';
-export { onnxEngine } from './node/onnx/onnx-backend.js';
+export { onnxEngine, onnxCudaEngine } from './node/onnx/onnx-backend.js';
 
 // Importing wingbeats-xai/node makes `workers` (default: the number of cores) use Node worker threads and registers
 // the ONNX Runtime engine (`engine: 'auto'`, the default, then runs natively).

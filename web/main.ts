@@ -202,8 +202,12 @@ let shownListening: ReturnType<typeof listenToRows> = [];
 const ENGINE_LABELS: Record<EngineChoice, string> = {
   auto: 'Automatic (ONNX Runtime Web when the model allows it)',
   onnx: 'ONNX Runtime Web',
+  'onnx-cuda': 'ONNX Runtime with CUDA (Node only)',
   tfjs: 'TensorFlow.js',
 };
+
+/** The engines the page offers: the page has no CUDA. */
+const PAGE_ENGINE_CHOICES = ENGINE_CHOICES.filter((choice) => choice !== 'onnx-cuda');
 
 /** How the page names the engines that ran an explanation. */
 function engineName(engine: string): string {
@@ -300,7 +304,7 @@ function fillStaticMenus(): void {
   );
   fill(
     ui.engine,
-    ENGINE_CHOICES.map((choice) => ({ value: choice, label: ENGINE_LABELS[choice] })),
+    PAGE_ENGINE_CHOICES.map((choice) => ({ value: choice, label: ENGINE_LABELS[choice] })),
     ui.engine.value || 'auto',
   );
   fill(ui.inputSource, [
@@ -688,7 +692,7 @@ async function onExplain(event: SubmitEvent): Promise<void> {
     const output = Number(ui.head.value || 0);
     const target = ui.target.value === 'top' ? null : Number(ui.target.value);
     const engineChoice = ui.engine.value as EngineChoice;
-    if (!(ENGINE_CHOICES as readonly string[]).includes(engineChoice))
+    if (!(PAGE_ENGINE_CHOICES as readonly string[]).includes(engineChoice))
       throw new WingbeatsError('INVALID_ARGUMENT', `Unknown engine '${engineChoice}'.`);
     const started = performance.now();
     const record = await explain(

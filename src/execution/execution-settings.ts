@@ -59,14 +59,19 @@ export interface FastPaths {
 export const FAST_PATH_NAMES = ['foldBatchNorm', 'maxPoolGradient', 'kernelCache'] as const;
 
 /** Engines that run a call's work (see the engine registry, src/session/engines.ts). */
-export const COMPUTE_BACKENDS = ['tfjs', 'onnx'] as const;
+export const COMPUTE_BACKENDS = ['tfjs', 'onnx', 'onnx-cuda'] as const;
 
-/** An engine: `'tfjs'` (TensorFlow.js, everywhere) or `'onnx'` (ONNX Runtime's native CPU kernels, Node only). */
+/**
+ * An engine: `'tfjs'` (TensorFlow.js, everywhere), `'onnx'` (ONNX Runtime's native CPU kernels in Node, its wasm
+ * kernels in the page) or `'onnx-cuda'` (ONNX Runtime's CUDA execution provider, Node only, where onnxruntime-node
+ * has it: see docs/performance.md, "GPU").
+ */
 export type ComputeBackend = (typeof COMPUTE_BACKENDS)[number];
 
 /**
  * What a call can ask for (the `engine` option): `'auto'` (default: ONNX Runtime where it is available and the model
- * lowers to it, else TensorFlow.js after one line saying why), or one engine.
+ * lowers to it — on the GPU when onnxruntime-node has CUDA, else on the CPU — else TensorFlow.js after one line saying
+ * why), or one engine.
  */
 export const ENGINE_CHOICES = ['auto', ...COMPUTE_BACKENDS] as const;
 
@@ -78,7 +83,7 @@ export interface EngineRecord {
   readonly ran: Set<ComputeBackend>;
 }
 
-/** How a result names the engines of an {@link EngineRecord}: `'onnx'`, `'tfjs'` or `'onnx+tfjs'` (sorted). */
+/** How a result names the engines of an {@link EngineRecord}: e.g. `'onnx'`, `'tfjs'` or `'onnx+tfjs'` (sorted). */
 export function engineName(record: EngineRecord): string {
   return record.ran.size === 0 ? 'tfjs' : [...record.ran].sort().join('+');
 }

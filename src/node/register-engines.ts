@@ -4,8 +4,7 @@
  * `wingbeats-xai/node` and, in Node, the main entry `wingbeats-xai` import it.
  */
 import { useWorkerThreads } from './parallel/thread-pool.js';
-import { registerEngine } from '../session/engines.js';
-import { onnxEngine } from './onnx/onnx-backend.js';
+import { registerNodeEngines } from './onnx/onnx-backend.js';
 
 useWorkerThreads();
-registerEngine('onnx', onnxEngine);
+registerNodeEngines();

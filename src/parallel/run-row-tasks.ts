@@ -194,7 +194,7 @@ async function runAccelerated(
   const run = async (task: RowTask): Promise<RowResult> => {
     if (accelerator.accepts(task)) {
       report.accelerated = (report.accelerated ?? 0) + 1;
-      job.execution.engineRecord?.ran.add('onnx');
+      job.execution.engineRecord?.ran.add(job.execution.backend ?? 'onnx');
       return accelerator.run(task);
     }
     report.inline++;

@@ -59,7 +59,12 @@ const engines = new Map<EngineName, Registered>();
  */
 export function registerEngine(name: EngineName, factory: EngineFactory | null): void {
   if (!(COMPUTE_BACKENDS as readonly string[]).includes(name) || name === ('tfjs' as string))
-    throw argumentError('registerEngine', 'name', "an engine name other than 'tfjs' and 'auto' ('onnx')", name);
+    throw argumentError(
+      'registerEngine',
+      'name',
+      "an engine name other than 'tfjs' and 'auto' ('onnx', 'onnx-cuda')",
+      name,
+    );
   if (factory === null) engines.delete(name);
   else engines.set(name, { factory });
 }
@@ -97,11 +102,39 @@ export function engineChoice(
 export type ResolvedEngine = { name: EngineName; runner: EngineRunner } | { name: 'tfjs'; runner?: undefined };
 
 /**
- * Resolves `choice` for `model` with `threads` threads — the one place with the fallback: `'tfjs'` is TensorFlow.js;
- * `'auto'` and `'onnx'` ask the registered `'onnx'` engine, and when it fails to initialise or refuses the model,
- * write ONE line through `warn` (`wingbeats-xai: CODE why; using TensorFlow.js.`) and give TensorFlow.js. `'auto'`
- * with no engine registered (the browser without one, Node without `wingbeats-xai/node`) is TensorFlow.js, silently.
- * @throws WingbeatsError INVALID_ARGUMENT for `'onnx'` where no such engine is registered.
+ * The engines a choice tries, in order, before TensorFlow.js: `'auto'` prefers ONNX Runtime on the GPU and then on
+ * the CPU; `'onnx-cuda'` falls back to the CPU; `'onnx'` is the CPU (the page's wasm) only.
+ */
+const ENGINE_ORDER: Record<Exclude<EngineChoice, 'tfjs'>, readonly EngineName[]> = {
+  auto: ['onnx-cuda', 'onnx'],
+  'onnx-cuda': ['onnx-cuda', 'onnx'],
+  onnx: ['onnx'],
+};
+
+/** Whether `choice` can run on an engine other than TensorFlow.js here (one of its engines is registered). */
+export function hasEngineFor(choice: EngineChoice): boolean {
+  return choice !== 'tfjs' && ENGINE_ORDER[choice].some((name) => engines.has(name));
+}
+
+/** The registered engine `name`, started once (a start that failed stays failed). */
+function startEngine(name: EngineName, entry: Registered): Promise<Engine> {
+  entry.engine ??= Promise.resolve().then(entry.factory);
+  return entry.engine.catch((error: unknown) => {
+    throw error instanceof WingbeatsError
+      ? error
+      : new WingbeatsError('BACKEND', `engine '${name}' failed to start: ${String(error)}`, { cause: error });
+  });
+}
+
+/**
+ * Resolves `choice` for `model` with `threads` threads — the one place with the fallback. `'tfjs'` is TensorFlow.js.
+ * The others try their engines in order ({@link ENGINE_ORDER}): an engine that fails to start or to open the model
+ * (BACKEND) gives ONE line through `warn` (`wingbeats-xai: CODE why; using <next>.`) and the next is tried — silently
+ * when `'auto'` finds the GPU engine absent from this machine; a model that does not lower (UNSUPPORTED_MODEL: the
+ * same for every ONNX engine) gives one line and TensorFlow.js. `'auto'` with no engine registered (the browser
+ * without one, Node without `wingbeats-xai/node`) is TensorFlow.js, silently. `open` opens the model on an engine
+ * (default: `engine.open(model, { threads })`; a session passes one that opens each engine once).
+ * @throws WingbeatsError INVALID_ARGUMENT for `'onnx'` or `'onnx-cuda'` where no such engine is registered.
  */
 export async function resolveEngine(
   functionName: string,
@@ -109,31 +142,41 @@ export async function resolveEngine(
   choice: EngineChoice,
   threads: number,
   warn: (line: string) => void,
+  open: (name: EngineName, engine: Engine) => Promise<EngineRunner> = (_, engine) => engine.open(model, { threads }),
 ): Promise<ResolvedEngine> {
   if (choice === 'tfjs') return { name: 'tfjs' };
-  const name: EngineName = 'onnx';
-  const entry = engines.get(name);
-  if (entry === undefined) {
-    if (choice === 'auto') return { name: 'tfjs' };
+  if (choice !== 'auto' && !engines.has(choice))
     throw argumentError(
       functionName,
       'engine',
       `'tfjs' or 'auto' here ('${choice}' needs its engine registered: in Node, import 'wingbeats-xai/node')`,
       choice,
     );
+  const names = ENGINE_ORDER[choice].filter((name) => engines.has(name));
+  for (const [i, name] of names.entries()) {
+    const entry = engines.get(name) as Registered;
+    let started = false;
+    try {
+      const engine = await startEngine(name, entry);
+      started = true;
+      return { name, runner: await open(name, engine) };
+    } catch (error) {
+      if (!(error instanceof WingbeatsError) || (error.code !== 'UNSUPPORTED_MODEL' && error.code !== 'BACKEND'))
+        throw error;
+      const next = error.code === 'BACKEND' ? names[i + 1] : undefined;
+      const absent = choice === 'auto' && name !== 'onnx' && !started;
+      if (!absent)
+        warn(
+          `wingbeats-xai: ${error.code} ${error.message.replace(/\.$/, '')}; using ${next === undefined ? 'TensorFlow.js' : ENGINE_TITLES[next]}.`,
+        );
+      if (next === undefined) break;
+    }
   }
-  try {
-    entry.engine ??= Promise.resolve().then(entry.factory);
-    const engine = await entry.engine.catch((error: unknown) => {
-      throw error instanceof WingbeatsError
-        ? error
-        : new WingbeatsError('BACKEND', `engine '${name}' failed to start: ${String(error)}`, { cause: error });
-    });
-    return { name, runner: await engine.open(model, { threads }) };
-  } catch (error) {
-    if (!(error instanceof WingbeatsError) || (error.code !== 'UNSUPPORTED_MODEL' && error.code !== 'BACKEND'))
-      throw error;
-    warn(`wingbeats-xai: ${error.code} ${error.message.replace(/\.$/, '')}; using TensorFlow.js.`);
-    return { name: 'tfjs' };
-  }
+  return { name: 'tfjs' };
 }
+
+/** How the fallback line names an engine. */
+const ENGINE_TITLES: Record<EngineName, string> = {
+  onnx: 'ONNX Runtime on the CPU',
+  'onnx-cuda': 'ONNX Runtime with CUDA',
+};

@@ -20,14 +20,23 @@ import { WingbeatsError, argumentError } from '../util/errors.js';
 import { MAX_WORKERS } from './request-option-specs.js';
 
 export { MAX_WORKERS };
-import { type ResolvedEngine, engineChoice, hasEngine, resolveEngine } from './engines.js';
+import {
+  type Engine,
+  type EngineName,
+  type EngineRunner,
+  type ResolvedEngine,
+  engineChoice,
+  hasEngineFor,
+  resolveEngine,
+} from './engines.js';
 
 /** Options of {@link openSession}. */
 export interface SessionOptions {
   /**
    * The engine of the session's calls (default `'auto'`: ONNX Runtime where it is registered — Node, after importing
    * `wingbeats-xai/node` — and the model lowers to it, else TensorFlow.js after one line saying why; `'onnx'` is the
-   * same but refused where no ONNX engine is registered; `'tfjs'` forces TensorFlow.js). A call's own `engine` option
+   * same but refused where no ONNX engine is registered; `'onnx-cuda'` asks for ONNX Runtime's CUDA provider, with the
+   * CPU as its fallback; `'tfjs'` forces TensorFlow.js). A call's own `engine` option
    * overrides it for that call.
    */
   engine?: EngineChoice;
@@ -59,6 +68,8 @@ export class Session implements JobSession, SessionHandle {
   /** Engine and thread count → the engine resolved for them (once per session). */
   private readonly engines = new Map<string, Promise<ResolvedEngine>>();
   private readonly resolved = new Map<string, ResolvedEngine>();
+  /** Engine name and thread count → its runner for the model, opened once whichever choice asked for it. */
+  private readonly runners = new Map<string, Promise<EngineRunner>>();
   private readonly releaseKernels: () => void;
   private readonly unwatch: () => void;
   private closing: Promise<void> | undefined;
@@ -95,7 +106,8 @@ export class Session implements JobSession, SessionHandle {
   /**
    * The engine a call runs on: `choice` resolved for `threads` threads (default: the session's, else the number of
    * cores), once per session — later calls reuse the runner (or the fallback) without asking again.
-   * @throws WingbeatsError INVALID_ARGUMENT for `'onnx'` where no ONNX engine is registered, or after {@link dispose}.
+   * @throws WingbeatsError INVALID_ARGUMENT for `'onnx'` or `'onnx-cuda'` where no such engine is registered, or after
+   *   {@link dispose}.
    */
   async resolveEngine(
     functionName: string,
@@ -104,15 +116,17 @@ export class Session implements JobSession, SessionHandle {
   ): Promise<ComputeBackend> {
     this.checkOpen(functionName);
     if (choice === 'tfjs') return 'tfjs';
-    if (!hasEngine('onnx')) {
+    if (!hasEngineFor(choice)) {
       if (choice === 'auto') return 'tfjs';
       return (await resolveEngine(functionName, this.model, choice, 1, this.warn)).name;
     }
     const count = this.threads(threads);
-    const key = `onnx:${count}`;
+    const key = `${choice}:${count}`;
     let pending = this.engines.get(key);
     if (pending === undefined) {
-      pending = resolveEngine(functionName, this.model, choice, count, this.warn);
+      pending = resolveEngine(functionName, this.model, choice, count, this.warn, (name, engine) =>
+        this.openRunner(name, engine, count),
+      );
       this.engines.set(key, pending);
       // An engine that failed with an unexpected error is asked again by the next call.
       pending.catch(() => this.engines.delete(key));
@@ -120,7 +134,7 @@ export class Session implements JobSession, SessionHandle {
     const engine = await pending;
     // Disposed meanwhile: dispose() closes the runner of every pending resolution.
     this.checkOpen(functionName);
-    this.resolved.set(key, engine);
+    if (engine.runner !== undefined) this.resolved.set(`${engine.name}:${count}`, engine);
     return engine.name;
   }
 
@@ -142,12 +156,29 @@ export class Session implements JobSession, SessionHandle {
       const engines = [...this.engines.values()];
       this.engines.clear();
       this.resolved.clear();
-      await Promise.all([
-        this.workerPool.close(true),
-        ...engines.map(async (pending) => (await pending.catch(() => undefined))?.runner?.close()),
-      ]);
+      const closeRunners = async (): Promise<void> => {
+        // Resolutions still in flight may open a runner yet: wait for them, then close every runner opened.
+        await Promise.all(engines.map((pending) => pending.catch(() => undefined)));
+        const runners = [...this.runners.values()];
+        this.runners.clear();
+        await Promise.all(runners.map(async (runner) => (await runner.catch(() => undefined))?.close()));
+      };
+      await Promise.all([this.workerPool.close(true), closeRunners()]);
     })();
     return this.closing;
+  }
+
+  /** The runner of `engine` (registered as `name`) for `count` threads: opened on first use, then shared. */
+  private openRunner(name: EngineName, engine: Engine, count: number): Promise<EngineRunner> {
+    const key = `${name}:${count}`;
+    let runner = this.runners.get(key);
+    if (runner === undefined) {
+      runner = engine.open(this.model, { threads: count });
+      this.runners.set(key, runner);
+      // A runner that failed to open is opened again by the next resolution that asks.
+      runner.catch(() => this.runners.delete(key));
+    }
+    return runner;
   }
 
   private threads(threads: number | undefined): number {

@@ -1,4 +1,4 @@
-/** `--engine auto|onnx|tfjs` (`--backend` its older name) on every command that runs a model: shown in help, checked, same numbers to float32, the engine named in the JSON, one fallback line. */
+/** `--engine auto|onnx|onnx-cuda|tfjs` (`--backend` its older name) on every command that runs a model: shown in help, checked, same numbers to float32, the engine named in the JSON, one fallback line. */
 import { after, before, test } from 'node:test';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import assert from 'node:assert/strict';
@@ -68,9 +68,21 @@ test('--engine: the default (auto) runs explain on ONNX Runtime, equal to --engi
     const worst = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
     assert.ok(worst <= 2e-6 * scale, `${method}: --backend onnx differs by ${worst} (largest value ${scale})`);
   }
+  // onnxruntime-node 1.17 has no CUDA provider: --engine onnx-cuda says so in one line and runs on the CPU.
+  const cpu = await explain([], 'saliency');
+  const cuda = await explain(['--engine', 'onnx-cuda'], 'saliency');
+  assert.deepEqual(new Set(cuda.engines), new Set(['onnx']));
+  assert.match(
+    cuda.stderr,
+    /^wingbeats-xai: BACKEND onnxruntime-node [^\n]* has no CUDA execution provider \(it has: cpu\)[^\n]*; using ONNX Runtime on the CPU\.\n$/,
+  );
+  assert.deepEqual(cuda.results, cpu.results);
   const bad = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--engine', 'torch']);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^wingbeats-xai: Option '--engine' must be one of auto, tfjs, onnx but got 'torch'\.\n$/);
+  assert.match(
+    bad.stderr,
+    /^wingbeats-xai: Option '--engine' must be one of auto, tfjs, onnx, onnx-cuda but got 'torch'\.\n$/,
+  );
   assert.equal(bad.stderr.split('\n').length, 2);
   const clash = await runCli([
     'explain',

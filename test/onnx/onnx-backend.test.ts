@@ -319,7 +319,7 @@ describe("backend: 'onnx'", () => {
     const x = randomBatch([1, 6, 5, 2], 2);
     await assert.rejects(
       saliency(model, x, { backend: 'torch' as never }),
-      /^WingbeatsError: Argument 'backend' passed to 'saliency' must be 'auto', 'tfjs', 'onnx' but got 'torch'\.$/,
+      /^WingbeatsError: Argument 'backend' passed to 'saliency' must be 'auto', 'tfjs', 'onnx', 'onnx-cuda' but got 'torch'\.$/,
     );
     registerEngine('onnx', null);
     try {

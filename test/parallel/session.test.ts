@@ -253,7 +253,7 @@ test('bad options of openSession are refused in one line naming the argument', a
     [
       model,
       { engine: 'torch' },
-      /^Argument 'engine' passed to 'openSession' must be 'auto', 'tfjs', 'onnx' but got 'torch'\.$/,
+      /^Argument 'engine' passed to 'openSession' must be 'auto', 'tfjs', 'onnx', 'onnx-cuda' but got 'torch'\.$/,
     ],
     [model, { workers: 0 }, /^Argument 'workers' passed to 'openSession' must be an integer in \[1, 64\] but got 0\.$/],
     [

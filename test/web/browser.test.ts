@@ -184,11 +184,15 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
     assert.equal(await page.getAttribute('body', 'data-backend'), 'wasm');
     assert.equal(await page.isHidden('#notice'), true, 'no fallback notice on wasm');
     assert.equal(await page.isHidden('#engine-notice'), true, 'no engine notice');
-    // The Engine menu: one entry per engine choice of the library, 'auto' (ONNX Runtime Web when the model lowers) first.
+    // The Engine menu: one entry per engine choice of the library, 'auto' (ONNX Runtime Web when the model lowers)
+    // first, except CUDA, which only Node has.
     const engines = await page.$$eval('#engine option', (options) =>
       options.map((o) => (o as HTMLOptionElement).value),
     );
-    assert.deepEqual(engines, [...ENGINE_CHOICES]);
+    assert.deepEqual(
+      engines,
+      ENGINE_CHOICES.filter((choice) => choice !== 'onnx-cuda'),
+    );
     assert.equal(await page.inputValue('#engine'), 'auto');
     assert.equal(state.onnxThreads, 1, 'one ONNX Runtime Web thread: the test page is not cross-origin isolated');
     const methods = await page.$$eval('#method option', (options) =>

@@ -2,9 +2,8 @@
 import { setupBackend } from '../../execution/backend.js';
 import type { ExplainableModel } from '../../execution/explainable-model.js';
 import { loadModelFile } from '../load-model-file.js';
-import { registerEngine } from '../../session/engines.js';
 import { openSession, type Session } from '../../session/session.js';
-import { onnxEngine } from '../onnx/onnx-backend.js';
+import { registerNodeEngines } from '../onnx/onnx-backend.js';
 import { readLabelsFile } from '../labels-file.js';
 import {
   readBaselines,
@@ -38,7 +37,7 @@ export interface ModelFiles {
 export async function openModel(io: CliIo, files: string | ModelFiles): Promise<ExplainableModel> {
   const { model: path, labels } = typeof files === 'string' ? { model: files } : files;
   await setupBackend({ warn: (message) => io.stderr(`${message}\n`) });
-  registerEngine('onnx', onnxEngine);
+  registerNodeEngines();
   return loadModelFile(path, labels === undefined ? {} : { labels: await readLabelsFile(labels) });
 }
 

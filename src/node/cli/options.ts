@@ -141,7 +141,7 @@ export function addRunOptions(command: Command): Command {
     .addOption(
       new Option(
         '--engine <name>',
-        "where gradients and forward passes run: 'auto' (ONNX Runtime's native CPU kernels on --workers cores whenever the model lowers to it, else TensorFlow.js after one line saying why), 'onnx' (the same), or 'tfjs' (TensorFlow.js wasm); same numbers to float32, and every result names the engine that ran",
+        "where gradients and forward passes run: 'auto' (ONNX Runtime whenever the model lowers to it — on CUDA where onnxruntime-node has it, else its native CPU kernels on --workers cores — else TensorFlow.js after one line saying why), 'onnx' (ONNX Runtime on the CPU), 'onnx-cuda' (ONNX Runtime's CUDA provider, else the CPU after one line; see docs/performance.md), or 'tfjs' (TensorFlow.js wasm); same numbers to float32, and every result names the engine that ran",
       )
         .choices([...ENGINE_CHOICES])
         .default(undefined, 'auto'),

@@ -5,16 +5,32 @@
 import type { OnnxRuntime, OnnxRuntimeLoader } from '../../onnx/runtime.js';
 import { loadOrt, runSession, sessionOptions, type Ort } from './ort.js';
 import { OnnxSessionPool } from './onnx-session-pool.js';
+import { WingbeatsError } from '../../util/errors.js';
 
-/** onnxruntime-node as an {@link OnnxRuntime}, with a pool of child processes for small models. */
-export function nodeOnnxRuntime(ort: Ort): OnnxRuntime {
+/**
+ * onnxruntime-node as an {@link OnnxRuntime}: on the CPU with a pool of child processes for small models, or, with
+ * `providers` (e.g. `['cuda']`), sessions on those execution providers and no pool.
+ */
+export function nodeOnnxRuntime(ort: Ort, providers?: readonly string[]): OnnxRuntime {
   return {
-    name: 'onnxruntime-node',
+    name: providers === undefined ? 'onnxruntime-node' : `onnxruntime-node (${providers.join(', ')})`,
     async createSession(graph, { threads }) {
-      const session = await ort.InferenceSession.create(graph, sessionOptions(threads));
+      const session = await ort.InferenceSession.create(graph, sessionOptions(threads, providers)).catch(
+        (error: unknown) => {
+          // A provider that is installed but cannot start (no device, a driver or CUDA version that does not match).
+          if (providers === undefined) throw error;
+          throw new WingbeatsError(
+            'BACKEND',
+            `ONNX Runtime could not open a session on ${providers.join(', ')}: ${(error as Error).message}`,
+            { cause: error },
+          );
+        },
+      );
       return { run: (feeds) => runSession(ort, session, feeds), release: () => session.release() };
     },
-    startRunPool: (graphs: Uint8Array[], size: number) => OnnxSessionPool.start(graphs, size),
+    ...(providers === undefined
+      ? { startRunPool: (graphs: Uint8Array[], size: number) => OnnxSessionPool.start(graphs, size) }
+      : {}),
   };
 }
 

@@ -12,6 +12,8 @@ export interface Ort {
   env?: { versions?: { node?: string } };
   InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
   Tensor: OrtTensorConstructor;
+  /** The execution providers the binding was built with (`bundled: false`: its libraries are installed apart). */
+  listSupportedBackends?: () => { name: string; bundled: boolean }[];
 }
 
 /** Loads onnxruntime-node, or fails with one line (`BACKEND`). */
@@ -27,12 +29,16 @@ export async function loadOrt(): Promise<Ort> {
   }
 }
 
-/** Session options: `threads` intra-op threads, sequential execution, every graph optimisation. */
-export const sessionOptions = (threads: number): Record<string, unknown> => ({
+/**
+ * Session options: `threads` intra-op threads, sequential execution, every graph optimisation; with `providers`,
+ * those execution providers in order (default: onnxruntime-node's own, the CPU).
+ */
+export const sessionOptions = (threads: number, providers?: readonly string[]): Record<string, unknown> => ({
   intraOpNumThreads: threads,
   interOpNumThreads: 1,
   executionMode: 'sequential',
   graphOptimizationLevel: 'all',
+  ...(providers === undefined ? {} : { executionProviders: [...providers] }),
 });
 
 export type { RowArray } from '../../onnx/runtime.js';
