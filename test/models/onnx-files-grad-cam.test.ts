@@ -6,7 +6,8 @@
  * CNNs (ConvTranspose, a skip 1×1 convolution and a conv whose output is longer than the input among them); a node's
  * name and its output value give the same maps; batching equals no batching; a wrong name gets one line with the
  * nearest names; the interpreter and a file without convolutions refuse in one line; the command line runs it end to
- * end; nothing leaks on success or error.
+ * end; nothing leaks on success or error. On a Keras model, guided Grad-CAM's guided part runs on the native engine too
+ * (its `'gradients'` tasks with guided propagation) and equals guided backprop × Grad-CAM on TensorFlow.js.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,9 @@ import type { ExplainableModel } from '../../src/execution/explainable-model.js'
 import { encodeNpy } from '../../src/io/npy.js';
 import { flat, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
+import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
+import { guidedBackprop } from '../../src/attribution/guided-backprop.js';
+import { conv2dNet, randomBatch } from '../tiny-models.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'onnx-files');
 interface GradCamReference {
@@ -87,10 +91,10 @@ async function numbers(call: () => Promise<AttributionResult>): Promise<Numbers>
   let out: Numbers | undefined;
   await withoutLeaks(call, (result) => {
     out = {
-      layerMap: flat(result.layerMap!),
+      layerMap: result.layerMap === undefined ? [] : flat(result.layerMap),
       attributions: flat(result.attributions),
       engine: result.engine,
-      layer: result.layer!,
+      layer: result.layer ?? '',
     };
     disposeAttribution(result);
   });
@@ -279,6 +283,30 @@ test('wingbeats-xai explain --model x.onnx --method grad-cam|guided-grad-cam: th
       );
     }
   } finally {
+    x.dispose();
+    model.dispose();
+  }
+});
+
+test('guided Grad-CAM on a Keras model: both parts on the native engine, = guided backprop × Grad-CAM on TensorFlow.js', async () => {
+  const kinds: string[] = [];
+  const originalRun = OnnxTaskRunner.prototype.run;
+  OnnxTaskRunner.prototype.run = function (this: OnnxTaskRunner, ...args: Parameters<typeof originalRun>) {
+    kinds.push(args[0].kind);
+    return originalRun.apply(this, args);
+  };
+  const model = conv2dNet(5);
+  const x = randomBatch([3, 6, 5, 2], 6);
+  try {
+    const native = await numbers(() => guidedGradCam(model, x));
+    assert.ok(kinds.includes('grad-cam') && kinds.includes('gradients'), `native tasks: ${kinds.join(', ')}`);
+    assert.equal(native.engine, 'onnx');
+    const guided = await numbers(() => guidedBackprop(model, x, { engine: 'tfjs' }));
+    const cam = await numbers(() => gradCam(model, x, { engine: 'tfjs' }));
+    const product = guided.attributions.map((v, i) => v * cam.attributions[i]);
+    assert.ok(relative(native.attributions, product) < 1e-5, 'product');
+  } finally {
+    OnnxTaskRunner.prototype.run = originalRun;
     x.dispose();
     model.dispose();
   }
