@@ -6,7 +6,8 @@
  * CNNs (ConvTranspose, a skip 1×1 convolution and a conv whose output is longer than the input among them); a node's
  * name and its output value give the same maps; batching equals no batching; a wrong name gets one line with the
  * nearest names; the interpreter and a file without convolutions refuse in one line; the command line runs it end to
- * end; nothing leaks on success or error. On a Keras model, guided Grad-CAM's guided part runs on the native engine too
+ * end; nothing leaks on success or error. A tf2onnx-style file (channels-last input transposed around its Conv) gives
+ * the maps of the same network exported channels first, by default and for its channels-last value. On a Keras model, guided Grad-CAM's guided part runs on the native engine too
  * (its `'gradients'` tasks with guided propagation) and equals guided backprop × Grad-CAM on TensorFlow.js.
  */
 import assert from 'node:assert/strict';
@@ -21,8 +22,9 @@ import { loadModel } from '../../src/models/load-model.js';
 import { gradCam, lastConvolutionLayer } from '../../src/attribution/grad-cam.js';
 import { guidedGradCam } from '../../src/attribution/guided-grad-cam.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
-import type { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { type ExplainableModel, asExplainableModel } from '../../src/execution/explainable-model.js';
 import { encodeNpy } from '../../src/io/npy.js';
+import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
 import { flat, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
@@ -308,6 +310,108 @@ test('guided Grad-CAM on a Keras model: both parts on the native engine, = guide
   } finally {
     OnnxTaskRunner.prototype.run = originalRun;
     x.dispose();
+    model.dispose();
+  }
+});
+
+/** A one-input ModelProto (opset 13): input 'x' `[N, ...shape]`, output 'y' `[N, 2]`, nodes named n0, n1, ... */
+function onnxBytes(nodes: Record<string, unknown>[], shape: number[], initializer: Record<string, unknown>[]) {
+  const dims = (d: (number | string)[]) => ({
+    dim: d.map((v) => (typeof v === 'string' ? { dim_param: v } : { dim_value: v })),
+  });
+  return encodeModelProto({
+    ir_version: 8,
+    producer_name: 'test',
+    opset_import: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'g',
+      node: nodes.map((n, i) => ({ name: `n${i}`, ...n })),
+      initializer,
+      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: dims(['N', ...shape]) } } }],
+      output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: dims(['N', 2]) } } }],
+    },
+  });
+}
+const floats = (name: string, dims: number[], values: number[]) => ({
+  name,
+  dims,
+  data_type: 1,
+  raw_data: new Uint8Array(Float32Array.from(values).buffer),
+});
+const wave = (n: number, phase: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase));
+
+test('a tf2onnx-style file (NLC input, Transpose → Conv → Transpose) gives the maps of the channels-first export', async () => {
+  const [length, channels, filters] = [8, 2, 3];
+  const kernel = floats('k', [filters, channels, 3], wave(filters * channels * 3, 0.4));
+  const bias = floats('kb', [filters], [0.1, -0.05, 0.2]);
+  const conv = { op_type: 'Conv', attribute: [{ name: 'pads', type: 7, ints: [1, 1] }] };
+  const dense = wave(2 * filters * length, 0.9); // [2, filters·length] over channels-first flattening (c·L + l)
+  const denseLast = Array.from({ length: dense.length }, (_, i) => {
+    const [o, rest] = [Math.floor(i / (filters * length)), i % (filters * length)];
+    const [l, c] = [Math.floor(rest / filters), rest % filters];
+    return dense[o * filters * length + c * length + l];
+  });
+  const gemm = { op_type: 'Gemm', attribute: [{ name: 'transB', type: 2, i: 1 }] };
+  const perm = [{ name: 'perm', type: 7, ints: [0, 2, 1] }];
+  const first = onnxBytes(
+    [
+      { ...conv, input: ['x', 'k', 'kb'], output: ['c'] },
+      { op_type: 'Relu', input: ['c'], output: ['r'] },
+      { op_type: 'Flatten', input: ['r'], output: ['f'] },
+      { ...gemm, input: ['f', 'w'], output: ['y'] },
+    ],
+    [channels, length],
+    [kernel, bias, floats('w', [2, filters * length], dense)],
+  );
+  const last = onnxBytes(
+    [
+      { op_type: 'Transpose', input: ['x'], output: ['xt'], attribute: perm },
+      { ...conv, input: ['xt', 'k', 'kb'], output: ['c'] },
+      { op_type: 'Relu', input: ['c'], output: ['r'] },
+      { op_type: 'Transpose', input: ['r'], output: ['rt'], attribute: perm },
+      { op_type: 'Flatten', input: ['rt'], output: ['f'] },
+      { ...gemm, input: ['f', 'w'], output: ['y'] },
+    ],
+    [length, channels],
+    [kernel, bias, floats('w', [2, filters * length], denseLast)],
+  );
+  const a = await loadModel(first, { fileName: 'channels-first.onnx' });
+  const b = await loadModel(last, { fileName: 'tf2onnx-like.onnx' });
+  const x = randomBatch([2, length, channels], 12);
+  try {
+    assert.deepEqual(a.inputShape, [length, channels]);
+    assert.deepEqual(b.inputShape, [length, channels]);
+    const expected = await numbers(() => gradCam(a, x, { target: [0, 1] }));
+    assert.equal(expected.layer, 'n0');
+    assert.equal(expected.layerMap.length, 2 * length);
+    for (const layer of [undefined, 'rt', 'r']) {
+      const got = await numbers(() => gradCam(b, x, { target: [0, 1], ...(layer === undefined ? {} : { layer }) }));
+      assert.equal(got.engine, 'onnx');
+      const reference =
+        layer === undefined ? expected : await numbers(() => gradCam(a, x, { target: [0, 1], layer: 'r' }));
+      assert.ok(relative(got.layerMap, reference.layerMap) < 1e-6, `layer ${String(layer)}`);
+      assert.ok(relative(got.attributions, reference.attributions) < 1e-6, `layer ${String(layer)}`);
+    }
+  } finally {
+    x.dispose();
+    a.dispose();
+    b.dispose();
+  }
+});
+
+test('the default layer skips a last convolution whose output has no axis longer than 1 (Keras, as for ONNX files)', async () => {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv1d({ inputShape: [12, 2], filters: 3, kernelSize: 3, padding: 'same', name: 'wide' }),
+      tf.layers.maxPooling1d({ poolSize: 12 }),
+      tf.layers.conv1d({ filters: 4, kernelSize: 1, name: 'pointwise_head' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  try {
+    assert.equal(lastConvolutionLayer(asExplainableModel(model), 'test'), 'wide');
+  } finally {
     model.dispose();
   }
 });
