@@ -112,12 +112,16 @@ function defaultChoice(model: ExplainableModel, functionName: string, choices: r
   return last;
 }
 
-/** Up to `count` of `names`, nearest to `word` first (edit distance, case ignored). */
+/**
+ * Up to `count` of `names`, nearest to `word` first: names with a part (between `/`, `.` or `:`) equal to it, then
+ * names containing it, then the rest, each by edit distance; case ignored.
+ */
 function nearestNames(word: string, names: readonly string[], count: number): string[] {
   const lower = word.toLowerCase();
+  const rank = (name: string): number => (name.split(/[/.:]/).includes(lower) ? 0 : name.includes(lower) ? 1 : 2);
   return [...new Set(names)]
-    .map((name) => ({ name, distance: editDistance(lower, name.toLowerCase()) }))
-    .sort((a, b) => a.distance - b.distance)
+    .map((name) => ({ name, rank: rank(name.toLowerCase()), distance: editDistance(lower, name.toLowerCase()) }))
+    .sort((a, b) => a.rank - b.rank || a.distance - b.distance)
     .slice(0, count)
     .map((n) => n.name);
 }

@@ -284,6 +284,22 @@ test('wingbeats-xai explain --model x.onnx --method grad-cam|guided-grad-cam: th
         method,
       );
     }
+    const wrong = await runCli([
+      'explain',
+      '--model',
+      modelFile,
+      '--input',
+      inputFile,
+      '--method',
+      'grad-cam',
+      '--layer',
+      'up',
+    ]);
+    assert.notEqual(wrong.code, 0);
+    assert.match(
+      wrong.stderr,
+      /^wingbeats-xai: Option '--layer' must be the name of a node, or of its output value, .* \(nearest: '\/up\/ConvTranspose', .*\) but got 'up'\.\n$/,
+    );
   } finally {
     x.dispose();
     model.dispose();
