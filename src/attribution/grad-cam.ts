@@ -79,6 +79,11 @@ function layerChoices(model: ExplainableModel, functionName: string): LayerChoic
       spatial: kerasSpatial(l),
     }));
   const native = nativeFormOf(model);
+  if (native === undefined && model.info.format === 'onnx')
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${functionName}' reads a node's output on the native engine, which needs every input size of '${String(model.info.fileName)}' fixed; export it with fixed sizes (only the batch axis free).`,
+    );
   if (native === undefined)
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',

@@ -331,7 +331,11 @@ test('guided Grad-CAM on a Keras model: both parts on the native engine, = guide
 });
 
 /** A one-input ModelProto (opset 13): input 'x' `[N, ...shape]`, output 'y' `[N, 2]`, nodes named n0, n1, ... */
-function onnxBytes(nodes: Record<string, unknown>[], shape: number[], initializer: Record<string, unknown>[]) {
+function onnxBytes(
+  nodes: Record<string, unknown>[],
+  shape: (number | string)[],
+  initializer: Record<string, unknown>[],
+) {
   const dims = (d: (number | string)[]) => ({
     dim: d.map((v) => (typeof v === 'string' ? { dim_param: v } : { dim_value: v })),
   });
@@ -356,7 +360,7 @@ const floats = (name: string, dims: number[], values: number[]) => ({
 });
 const wave = (n: number, phase: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase));
 
-test('a tf2onnx-style file (NLC input, Transpose → Conv → Transpose) gives the maps of the channels-first export', async () => {
+test('a tf2onnx-style file (NLC input, Transpose → Conv → Transpose) gives the maps of the channels-first export; a free input axis refuses in one line', async () => {
   const [length, channels, filters] = [8, 2, 3];
   const kernel = floats('k', [filters, channels, 3], wave(filters * channels * 3, 0.4));
   const bias = floats('kb', [filters], [0.1, -0.05, 0.2]);
@@ -391,6 +395,37 @@ test('a tf2onnx-style file (NLC input, Transpose → Conv → Transpose) gives t
     [length, channels],
     [kernel, bias, floats('w', [2, filters * length], denseLast)],
   );
+  const free = onnxBytes(
+    [
+      { ...conv, input: ['x', 'k', 'kb'], output: ['c'] },
+      {
+        op_type: 'ReduceMean',
+        input: ['c'],
+        output: ['y'],
+        attribute: [
+          { name: 'axes', type: 7, ints: [2] },
+          { name: 'keepdims', type: 2, i: 0 },
+        ],
+      },
+    ],
+    [channels, 'L'],
+    [kernel, bias],
+  );
+  const freeModel = await loadModel(free, { fileName: 'free-length.onnx' });
+  const freeInput = randomBatch([1, length, channels], 13);
+  try {
+    await assert.rejects(gradCam(freeModel, freeInput), (e: Error) => {
+      assert.ok(!e.message.includes('\n'));
+      assert.match(
+        e.message,
+        /'gradCam' reads a node's output on the native engine, which needs every input size of 'free-length\.onnx' fixed/,
+      );
+      return true;
+    });
+  } finally {
+    freeInput.dispose();
+    freeModel.dispose();
+  }
   const a = await loadModel(first, { fileName: 'channels-first.onnx' });
   const b = await loadModel(last, { fileName: 'tf2onnx-like.onnx' });
   const x = randomBatch([2, length, channels], 12);
