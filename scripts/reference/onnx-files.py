@@ -3,6 +3,10 @@
 Exports small PyTorch classifiers with torch.onnx.export (dynamic batch axis, opset 13 and 17) to
 test/fixtures/onnx-files/*.onnx (ConvTranspose and Resize among the ops), and writes their float64 logits and input gradients (autograd, target = the top
 class of each example; guided-backprop gradients for the ReLU CNNs) for fixed inputs to test/fixtures/onnx-files/reference.json.
+For every model with a convolution it adds Grad-CAM (Selvaraju et al. 2017) on the output of the last Conv or
+ConvTranspose module the forward pass calls (a forward hook reads it; float64): the layer map ReLU(sum_c w_c A_c) with
+w_c the mean gradient over the non-channel axes, the map resized to the input's non-channel axes by F.interpolate
+(linear or bilinear, align_corners=False), and guided Grad-CAM (the guided-backprop gradient times the resized map).
 
 Run with Debian's PyTorch (no `onnx` package needed):  /usr/bin/python3 scripts/reference/onnx-files.py
 """
@@ -194,6 +198,54 @@ def guided_gradients(model, name, x, targets):
     return gradient
 
 
+CONVOLUTIONS = (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)
+
+
+def model_logits(model, name, x):
+    return model.logits(x) if name == 'psd' else model(x)
+
+
+def last_convolution(model, name, x):
+    """The name of the last convolution module the forward pass calls (forward hooks record the order)."""
+    called = []
+    handles = [
+        m.register_forward_hook(lambda m, i, o, key=key: called.append(key))
+        for key, m in model.named_modules()
+        if isinstance(m, CONVOLUTIONS)
+    ]
+    try:
+        with torch.no_grad():
+            model_logits(model, name, x)
+    finally:
+        for h in handles:
+            h.remove()
+    return called[-1] if called else None
+
+
+def grad_cam(model, name, layer, x, targets, guided):
+    """Grad-CAM on the output of module `layer`: the layer map, the map resized to the input, guided Grad-CAM."""
+    kept = {}
+    module = dict(model.named_modules())[layer]
+    handle = module.register_forward_hook(lambda m, i, o: kept.setdefault('a', o))
+    try:
+        logits = model_logits(model, name, x)
+    finally:
+        handle.remove()
+    activations = kept['a']
+    (gradient,) = torch.autograd.grad(logits.gather(1, targets[:, None]).sum(), activations)
+    spatial = tuple(range(2, activations.dim()))
+    weights = gradient.mean(dim=spatial, keepdim=True)
+    layer_map = torch.relu((weights * activations).sum(dim=1))
+    mode = 'linear' if layer_map.dim() == 2 else 'bilinear'
+    resized = F.interpolate(layer_map[:, None], size=x.shape[2:], mode=mode, align_corners=False)[:, 0]
+    return {
+        'module': layer,
+        'layerMap': layer_map.detach().tolist(),
+        'map': resized.detach().tolist(),
+        'guided': (guided * resized[:, None]).detach().tolist(),
+    }
+
+
 def randomise_batch_norms(model, generator):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -239,6 +291,7 @@ def main():
         picked = logits.gather(1, targets[:, None]).sum()
         (gradient,) = torch.autograd.grad(picked, x)
         guided = guided_gradients(double, name, inputs.double(), targets) if name in ('psd', 'spectrogram') else None
+        layer = last_convolution(double, name, inputs.double())
         reference['models'][name] = {
             'inputShape': list(shape),
             'endsInSoftmax': name == 'psd',
@@ -249,6 +302,10 @@ def main():
         }
         if guided is not None:
             reference['models'][name]['guidedGradients'] = guided.tolist()
+        if layer is not None:
+            # guided backprop equals the plain gradient on a network without ReLUs
+            guided_all = guided if guided is not None else guided_gradients(double, name, inputs.double(), targets)
+            reference['models'][name]['gradCam'] = grad_cam(double, name, layer, inputs.double(), targets, guided_all)
     with open(os.path.join(OUT, 'reference.json'), 'w') as f:
         json.dump(reference, f)
         f.write('\n')

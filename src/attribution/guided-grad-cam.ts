@@ -4,13 +4,14 @@ import type { InputLike } from '../execution/inputs.js';
 import { guidedRelu } from '../rules/guided-relu.js';
 import { maxPoolFirstWinner } from '../rules/max-pool-first-winner.js';
 import { runMethod } from './run-method.js';
-import { targetGradients } from './target-gradients.js';
+import { pooledTargetGradients } from './pooled-target-gradients.js';
 import { GradCamOptions, gradCamLayer, gradCamMaps } from './grad-cam.js';
 import type { AttributionResult } from './types.js';
 
 /**
- * Guided Grad-CAM (Selvaraju et al. 2017): guided backpropagation multiplied elementwise by the Grad-CAM map resized to
- * the input (the same map for every channel). Carries Grad-CAM's `layerMap`. Options as {@link gradCam}.
+ * Guided Grad-CAM (Selvaraju et al. 2017): guided backpropagation (as `guidedBackprop` computes it, on the
+ * call's engine) multiplied elementwise by the Grad-CAM map resized to the input (the same map for every channel).
+ * Carries Grad-CAM's `layerMap`. Options as {@link gradCam}; works on Keras models and ONNX files.
  * Tensors are owned by the caller.
  * @example const { attributions } = await guidedGradCam(model, x);
  */
@@ -27,15 +28,13 @@ export async function guidedGradCam(
     options,
     async (ctx) => {
       const layer = gradCamLayer(ctx.model, functionName, options.layer);
-      const { layerMap, attributions: cam } = await gradCamMaps(ctx, layer);
+      const { layerMap, attributions: cam } = await gradCamMaps(ctx, layer.read);
       try {
-        const guided = targetGradients(ctx.model, ctx.x, ctx.targets, {
-          ...ctx,
-          execution: { ...ctx.execution, rules: [guidedRelu, ...(ctx.execution?.rules ?? [])] },
-        });
+        // guided backprop's own pass (the guided-ReLU rule alone): on the engine's gradients primitive, natively too
+        const guided = await pooledTargetGradients({ ...ctx, execution: { ...ctx.execution, rules: [guidedRelu] } });
         const attributions = tf.mul(guided, cam);
         guided.dispose();
-        return { attributions, layerMap, layer };
+        return { attributions, layerMap, layer: layer.name };
       } catch (error) {
         layerMap.dispose();
         throw error;

@@ -8,8 +8,8 @@
  */
 import type { OnnxFileGraph } from './onnx-file-graph.js';
 
-/** Ops that read their input channels first. */
-const CHANNELS_FIRST_OPS = new Set([
+/** Ops that read their input channels first (and write their output so). */
+export const CHANNELS_FIRST_OPS = new Set([
   'Conv',
   'ConvTranspose',
   'MaxPool',
@@ -22,7 +22,7 @@ const CHANNELS_FIRST_OPS = new Set([
 ]);
 
 /** Ops that keep the layout of their first input (element-wise, per-channel normalisation, padding, resizing). */
-const LAYOUT_KEEPING_OPS = new Set([
+export const LAYOUT_KEEPING_OPS = new Set([
   'BatchNormalization',
   'Identity',
   'Dropout',

@@ -66,7 +66,14 @@ export function compileOnnxFile(native: NativeOnnxFile, options: CompileOptions)
   const seeded = propagation.kind === 'lrp' || propagation.kind === 'deeplift';
   const g = new OnnxGraph();
   const x = g.input('x', native.inputShape);
-  const logits = native.lower(g, x);
+  const layer = options.layer === undefined ? undefined : native.layers().find((l) => l.value === options.layer);
+  if (options.layer !== undefined && layer === undefined)
+    throw new WingbeatsError(
+      'UNSUPPORTED_MODEL',
+      `'${native.fileName}': no node computes '${options.layer}' on the way to the scores.`,
+    );
+  const lowered = native.lower(g, x, layer?.value);
+  const logits = { name: lowered.name, shape: lowered.shape };
   if (logits.shape.length !== 1)
     throw new WingbeatsError(
       'UNSUPPORTED_MODEL',
@@ -90,8 +97,15 @@ export function compileOnnxFile(native: NativeOnnxFile, options: CompileOptions)
       seed = lrpProbabilitySeed(g, logits.name, mask);
     if (options.scores === 'probabilities' && propagation.kind === 'deeplift')
       seed = deepliftProbabilitySeed(g, logits.name, mask);
-    const gradient = appendBackward(g, x, differentiated, seed, propagationOverrides(propagation, rules));
-    g.output('gradient', gradient, native.inputShape);
+    const overrides = propagationOverrides(propagation, rules);
+    if (lowered.layer !== undefined && layer !== undefined) {
+      // Grad-CAM: the value's activations and their gradient, channels last as gradCamMap reads them
+      const read = lowered.layer;
+      const activations = channelsLast(g, read.name, read.shape, layer.channelsFirst);
+      const gradient = appendBackward(g, read.name, differentiated, seed, overrides);
+      g.output('activations', activations.name, activations.shape);
+      g.output('layerGradient', channelsLast(g, gradient, read.shape, layer.channelsFirst).name, activations.shape);
+    } else g.output('gradient', appendBackward(g, x, differentiated, seed, overrides), native.inputShape);
   }
   g.output('scores', scores, logits.shape);
   return {
@@ -101,5 +115,28 @@ export function compileOnnxFile(native: NativeOnnxFile, options: CompileOptions)
     dropouts: [],
     multiplyAdds: work,
     forwardOpTypes,
+    ...(lowered.layer === undefined || layer === undefined
+      ? {}
+      : { layerShape: channelsLastShape(lowered.layer.shape, layer.channelsFirst) }),
   };
+}
+
+/** `[C, ...spatial]` as `[...spatial, C]` when `channelsFirst` (a shape without the batch axis). */
+function channelsLastShape(shape: readonly number[], channelsFirst: boolean): number[] {
+  return channelsFirst && shape.length >= 2 ? [...shape.slice(1), shape[0]] : [...shape];
+}
+
+/** The value `name` (`[batch, ...shape]`) channels last: transposed when it is channels first with spatial axes. */
+function channelsLast(
+  g: OnnxGraph,
+  name: string,
+  shape: readonly number[],
+  channelsFirst: boolean,
+): { name: string; shape: number[] } {
+  const last = channelsLastShape(shape, channelsFirst);
+  if (!channelsFirst || shape.length < 2) return { name, shape: last };
+  const rank = shape.length + 1;
+  const transposed = g.op('Transpose', [name], { perm: [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1] });
+  g.setShape(transposed, last);
+  return { name: transposed, shape: last };
 }

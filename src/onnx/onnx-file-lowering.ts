@@ -18,6 +18,7 @@ import type { AttributeValue as GraphAttribute, OnnxGraph } from './onnx-graph.j
 import type { HostTensor, OnnxFileGraph, OnnxFileNode } from '../onnx-file/onnx-file-graph.js';
 import type { OnnxGraphRunner } from '../onnx-file/onnx-graph-runner.js';
 import { isHost, type Value } from '../onnx-file/op-context.js';
+import { CHANNELS_FIRST_OPS, LAYOUT_KEEPING_OPS } from '../onnx-file/input-layout.js';
 import {
   type PlannedAxis,
   planResize,
@@ -35,10 +36,37 @@ export interface NativeOnnxFile {
   readonly inputShape: number[];
   /**
    * Adds the file's forward graph to `g` on the graph input `x` (`[batch, ...inputShape]`); returns the logits (the
-   * value before a final softmax) and their shape without the batch axis.
-   * @throws WingbeatsError `UNSUPPORTED_MODEL` naming the first node the native engine cannot run.
+   * value before a final softmax) and their shape without the batch axis, and with `layer` (a file value, see
+   * {@link layers}) the graph value computing it and its shape without the batch axis, in the file's layout.
+   * @throws WingbeatsError `UNSUPPORTED_MODEL` naming the first node the native engine cannot run, or for a `layer`
+   *   the lowering does not compute as a value of its own (an identity of another value).
    */
-  lower(g: OnnxGraph, x: string): { name: string; shape: number[] };
+  lower(
+    g: OnnxGraph,
+    x: string,
+    layer?: string,
+  ): { name: string; shape: number[]; layer?: { name: string; shape: number[] } };
+  /** The nodes whose output a layer method (Grad-CAM) can read, in file order; see {@link OnnxFileLayer}. */
+  layers(): OnnxFileLayer[];
+}
+
+/**
+ * A node of an imported file whose first output the input reaches and the scores depend on, with a batch axis first:
+ * what Grad-CAM can read.
+ */
+export interface OnnxFileLayer {
+  /** The node's name. */
+  readonly node: string;
+  readonly opType: string;
+  /** The node's first output (the value read). */
+  readonly value: string;
+  /** The value's shape without the batch axis, in the file's layout. */
+  readonly shape: readonly number[];
+  /**
+   * Whether the value is channels first (`[C, ...spatial]`): a `Conv`, `ConvTranspose` or pooling output, or reached
+   * from one (or from an input read channels first) through layout-keeping ops; other values are channels last.
+   */
+  readonly channelsFirst: boolean;
 }
 
 /** A traced value: its shape per traced batch size, and its data when the model input does not reach it. */
@@ -140,11 +168,52 @@ export function nativeOnnxFile(
   return {
     fileName: graph.fileName,
     inputShape: options.inputShape,
-    lower(g, x) {
+    lower(g, x, layer) {
       const { active, traced, batches } = prepare();
-      return new FileLowering(g, graph, runner, active, traced, batches).lower(x, options.channelsFirst);
+      return new FileLowering(g, graph, runner, active, traced, batches).lower(x, options.channelsFirst, layer);
+    },
+    layers() {
+      const { active, traced, batches } = prepare();
+      return fileLayers(graph, runner.scoresName, active, traced, batches, options.channelsFirst);
     },
   };
+}
+
+/** See {@link OnnxFileLayer}: the layers of `graph` from its trace. */
+function fileLayers(
+  graph: OnnxFileGraph,
+  scores: string,
+  active: ReadonlySet<string>,
+  traced: ReadonlyMap<string, Traced>,
+  batches: readonly number[],
+  inputChannelsFirst: boolean,
+): OnnxFileLayer[] {
+  const producers = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  // the values the scores depend on
+  const needed = new Set([scores]);
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i];
+    if (node.outputs.some((o) => needed.has(o))) for (const v of node.inputs) if (active.has(v)) needed.add(v);
+  }
+  const channelsFirst = new Map([[graph.input.name, inputChannelsFirst]]);
+  const layers: OnnxFileLayer[] = [];
+  for (const node of graph.nodes) {
+    const value = node.outputs[0];
+    if (value === undefined || !active.has(value)) continue;
+    const from = node.inputs.find((v) => active.has(v));
+    const first =
+      CHANNELS_FIRST_OPS.has(node.opType) ||
+      (LAYOUT_KEEPING_OPS.has(node.opType) && from !== undefined && channelsFirst.get(from) === true);
+    channelsFirst.set(value, first);
+    const shapes = traced.get(value)?.shapes;
+    const batchFirst =
+      shapes !== undefined &&
+      shapes.every((s, i) => s[0] === batches[i] && s.slice(1).join() === shapes[0].slice(1).join());
+    if (!needed.has(value) || !batchFirst || producers.get(value) !== node) continue;
+    layers.push({ node: node.name, opType: node.opType, value, shape: shapes[0].slice(1), channelsFirst: first });
+    if (value === scores) break;
+  }
+  return layers;
 }
 
 /** One rewriting of the file's graph into a graph under construction. */
@@ -163,7 +232,11 @@ class FileLowering {
     private readonly batches: readonly number[],
   ) {}
 
-  lower(x: string, channelsFirst: boolean): { name: string; shape: number[] } {
+  lower(
+    x: string,
+    channelsFirst: boolean,
+    layer?: string,
+  ): { name: string; shape: number[]; layer?: { name: string; shape: number[] } } {
     const input = this.graph.input.name;
     if (channelsFirst) {
       const rank = this.shape(undefined, input).length + 1;
@@ -187,7 +260,25 @@ class FileLowering {
         'UNSUPPORTED_MODEL',
         `'${this.graph.fileName}': the scores '${scores}' do not depend on the input; nothing to explain.`,
       );
-    return { name, shape: this.shape(undefined, scores) };
+    return { name, shape: this.shape(undefined, scores), ...(layer === undefined ? {} : { layer: this.layer(layer) }) };
+  }
+
+  /** The graph value of file value `value`, refused unless the lowering computes it as a value of its own. */
+  private layer(value: string): { name: string; shape: number[] } {
+    const name = this.names.get(value);
+    const owner = [...this.names].find(([, graphValue]) => graphValue === name)?.[0];
+    if (name === undefined || owner === this.graph.input.name)
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `'${this.graph.fileName}': the value '${value}' is not computed on the way to the scores.`,
+      );
+    // an identity's output is its input's value, which other ops may read too: its gradient would be another's
+    if (owner !== value)
+      throw new WingbeatsError(
+        'UNSUPPORTED_MODEL',
+        `'${this.graph.fileName}': the value '${value}' is '${owner}' unchanged (an identity); read '${owner}' instead.`,
+      );
+    return { name, shape: this.shape(undefined, value) };
   }
 
   /** The one-line refusal of `node` on the native engine. */

@@ -169,7 +169,7 @@ describe('Grad-CAM on ONNX Runtime', () => {
     await agree(model, x, { layer: relu, batchSize: 3 });
     await agree(model, x, { layer: relu, batchSize: 1, workers: 2 });
     await rowsAlone(model, x, { layer: relu });
-    // the guided part stays on TensorFlow.js: the product of the two agrees to float32 rounding
+    // guided Grad-CAM: the guided part runs on the engine too (guided backprop's own pass); the product agrees to float32 rounding
     await agree(model, x, { layer: relu }, guidedGradCam, 1e-5);
     x.dispose();
     model.dispose();
