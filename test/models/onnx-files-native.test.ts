@@ -3,7 +3,7 @@
  * (src/onnx/onnx-file-lowering.ts) and run on onnxruntime-node gives PyTorch's float64 logits, input gradients and
  * guided-backprop gradients (scripts/reference/onnx-files.py) and the TensorFlow.js interpreter's numbers to float32
  * tolerance; `engine: 'auto'` runs ONNX files natively and records it; a file with an op the native engine lacks (LSTM)
- * falls back after one line naming the op; every registry method runs on an ONNX file or refuses in one line; op forms
+ * falls back after one line naming the op; every registry method runs on an ONNX file on the native engine; op forms
  * the exporters write (Gemm with transB/alpha/beta, Squeeze/Unsqueeze, Gather, Slice, keepdims reductions, global max
  * pooling, Transpose, Concat) agree with the interpreter and with finite differences; nothing leaks.
  */
@@ -179,7 +179,7 @@ describe('every registry method on an ONNX file', () => {
   ] as const;
   for (const [name, shape] of FILES)
     for (const method of Object.keys(attributionMethods) as (keyof typeof attributionMethods)[])
-      test(`${method} runs on ${name}-opset17.onnx or refuses in one line`, async () => {
+      test(`${method} runs on ${name}-opset17.onnx`, async () => {
         const model = await load(name, 17);
         const x = tf.tidy(() => inputsOf(name).slice(0, 1));
         try {
@@ -192,11 +192,8 @@ describe('every registry method on an ONNX file', () => {
             const result = (await attributionMethods[method].run(model, x, options)) as AttributionResult;
             assert.deepEqual(result.attributions.shape, x.shape);
             assert.ok(flat(result.attributions).every(Number.isFinite));
+            assert.equal(result.engine, 'onnx', `${method} runs on the native engine`);
             disposeAttribution(result);
-          } catch (error) {
-            const message = (error as Error).message;
-            assert.ok(!message.includes('\n'), `${method}: one line`);
-            assert.match(message, /layer|ONNX/, `${method} says why: ${message}`);
           } finally {
             background?.dispose();
           }
