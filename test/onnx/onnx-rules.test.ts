@@ -109,6 +109,19 @@ function residualNet(seed = 22): tf.LayersModel {
   return model;
 }
 
+/** A 2×3 max pool over an odd-sized map (cropped on both axes; not square: cut by Reshape and Transpose), then Dense. */
+function oblongPoolNet(seed = 24): tf.LayersModel {
+  const x = tf.input({ shape: [7, 8, 2] });
+  const a = apply(tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }), x);
+  const pooled = apply(tf.layers.maxPooling2d({ poolSize: [2, 3] }), a);
+  const model = tf.model({
+    inputs: x,
+    outputs: apply(tf.layers.dense({ units: 3 }), apply(tf.layers.flatten(), pooled)),
+  });
+  seedWeights(model, seed);
+  return model;
+}
+
 /** Two inputs: a sequence through Conv1D(relu) and MaxPool1D, a vector through Dense(tanh), concatenated. */
 function twoInputNet(seed = 23): tf.LayersModel {
   const a = tf.input({ shape: [8, 2] });
@@ -233,9 +246,10 @@ describe('propagation rules on ONNX Runtime', () => {
       model.dispose();
     });
 
-  test('residual and two-input networks: DeepLIFT equals the TensorFlow.js path (LRP refuses merges on both)', async () => {
+  test('residual, oblong-pool and two-input networks: DeepLIFT equals the TensorFlow.js path (LRP refuses merges)', async () => {
     for (const [build, complete] of [
       [residualNet, true],
+      [oblongPoolNet, true],
       [twoInputNet, false], // tanh takes its plain gradient: no summation to delta, on either engine
     ] as const) {
       const model = ExplainableModel.from(build());
@@ -243,7 +257,11 @@ describe('propagation rules on ONNX Runtime', () => {
       const { onnx } = await agree(model, x, deeplift as Method, {}, 1e-5);
       if (complete) assert.ok(Math.max(...onnx.delta!.map(Math.abs)) < 1e-4, 'summation to delta');
       await agree(model, x, deeplift as Method, { scores: 'probabilities' }, PROBABILITY_TOLERANCE);
-      await assert.rejects(lrp(model, x, { workers: 1 }), /has no LRP rule for layer|through ReLU networks/);
+      if (build === oblongPoolNet) {
+        const random = inputOf(model, 4, 36);
+        await agree(model, x, deeplift as Method, { baseline: random }, 1e-5);
+        random.dispose();
+      } else await assert.rejects(lrp(model, x, { workers: 1 }), /has no LRP rule for layer|through ReLU networks/);
       x.dispose();
       model.dispose();
     }
