@@ -112,7 +112,19 @@ export function appendBackward(
       throw new WingbeatsError('UNSUPPORTED_MODEL', `The ONNX op '${node.opType}' has no registered gradient.`);
     const wanted = node.inputs.map((v) => active.has(v));
     const seen = halved === undefined || override !== undefined ? node : halved(node);
-    const dxs = builder({ graph, node: seen, dys, wanted });
+    let dxs = builder({ graph, node: seen, dys, wanted });
+    // A builder that adds outputs to its forward node (MaxPool's indices) cannot take the first halves: it runs on the
+    // paired batch with zero gradients for the references (the ops it added first are left unused, so not encoded).
+    if (seen !== node && seen.outputs.length !== node.outputs.length) {
+      const paired = dys.map((dy) =>
+        dy === undefined
+          ? undefined
+          : graph.op('Concat', [dy, graph.op('ConstantOfShape', [graph.op('Shape', [dy])])], { axis: 0 }),
+      );
+      dxs = builder({ graph, node, dys: paired, wanted }).map((dx) =>
+        dx === undefined ? undefined : graph.node('Split', [dx], { axis: 0 }, 2)[0],
+      );
+    }
     node.inputs.forEach((v, i) => {
       const dx = dxs[i];
       if (!wanted[i] || dx === undefined) return;
