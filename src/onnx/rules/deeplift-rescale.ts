@@ -14,7 +14,8 @@ export const deepliftRescaleGradient: GradientBuilder = (ctx) => {
   const [y1, y0] = halves(ctx, ctx.node.outputs[0]);
   const dx = op(ctx, 'Sub', [x1, x0]);
   const small = op(ctx, 'Less', [op(ctx, 'Abs', [dx]), g.scalar(RESCALE_EPSILON)]);
-  const ratio = op(ctx, 'Div', [op(ctx, 'Sub', [y1, y0]), op(ctx, 'Where', [small, g.scalar(1), dx])]);
+  // Δy/Δx where it is used (|Δx| ≥ 1e-10); the Where below drops the other cells
+  const ratio = op(ctx, 'Div', [op(ctx, 'Sub', [y1, y0]), dx]);
   const multiplier = op(ctx, 'Where', [small, indicator(ctx, op(ctx, 'Greater', [x1, g.scalar(0)])), ratio]);
   return [op(ctx, 'Mul', [upstream(ctx), multiplier])];
 };
