@@ -84,7 +84,10 @@ export interface ScoresOutput {
 
 /** What a gradient pass gives. */
 export interface GradientOutput {
-  /** The input gradient of every row, shaped like the rows, row-major. */
+  /**
+   * The input gradient of every row, shaped like the rows, row-major; under `'deeplift'` the input rows' (the first
+   * half) come first, and an engine may leave out the references' (ONNX Runtime does not compute them).
+   */
   gradient: Float32Array;
   /** `[rows, classes]` scores of the pass (with `withScores`; an engine may give them anyway). */
   scores?: Float32Array;

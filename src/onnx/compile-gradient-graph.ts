@@ -40,8 +40,9 @@ export interface CompileOptions {
   /**
    * The propagation rule of the gradient (default plain, or guided with `guided: true`): `'lrp'` and `'deeplift'`
    * differentiate the logits from the seed their methods start from (see src/onnx/rules/propagation.ts) — DeepLIFT's
-   * `x` then holds a paired batch `[inputs; references]` and its `mask` the targets of the input rows (zero rows
-   * below) — and their `scores` output is the logits, or their softmax with `scores: 'probabilities'`.
+   * `x` then holds a paired batch `[inputs; references]`, its `mask` the targets of the input rows (zero rows below)
+   * and its `gradient` output the input rows' gradient only — and their `scores` output is the logits, or their
+   * softmax with `scores: 'probabilities'`.
    */
   propagation?: OnnxPropagation;
   /**

@@ -71,6 +71,11 @@ export class OnnxGraph {
     return shape;
   }
 
+  /** The recorded shape of `value` (without the batch axis), or undefined where none was recorded. */
+  knownShape(value: string): number[] | undefined {
+    return this.valueShapes.get(value);
+  }
+
   /** A fresh value name starting with `hint`. */
   name(hint: string): string {
     return `${hint}_${this.counter++}`;

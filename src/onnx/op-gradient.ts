@@ -20,6 +20,21 @@ export interface GradientContext {
 /** Returns the gradient of each input (undefined where not wanted). */
 export type GradientBuilder = (ctx: GradientContext) => (string | undefined)[];
 
+/**
+ * The overrides of a propagation rule defined on a paired batch `[inputs; references]` (DeepLIFT): the backward pass
+ * then runs for the input rows only (the references' gradient is never used), from the first half of the seed. Its
+ * builders see the paired forward values (to read both halves) and the upstream gradient of the input rows, and
+ * return the input rows' gradient; every other builder sees the first half of each batch-carrying forward value.
+ */
+export interface PairedBatchOverrides extends ReadonlyMap<string, GradientBuilder> {
+  readonly pairedBatch: true;
+}
+
+/** Whether `overrides` are a {@link PairedBatchOverrides}. */
+export function isPairedBatch(overrides: ReadonlyMap<string, GradientBuilder>): overrides is PairedBatchOverrides {
+  return (overrides as Partial<PairedBatchOverrides>).pairedBatch === true;
+}
+
 /** Adds one op with one output (a backward value; no shape is recorded). */
 export function op(
   ctx: GradientContext,

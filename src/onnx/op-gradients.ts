@@ -4,8 +4,8 @@
  * Propagation rules override the builder of the op they name (guided backprop: `Relu`).
  */
 import { WingbeatsError } from '../util/errors.js';
-import type { OnnxGraph } from './onnx-graph.js';
-import type { GradientBuilder } from './op-gradient.js';
+import type { GraphNode, OnnxGraph } from './onnx-graph.js';
+import { type GradientBuilder, isPairedBatch } from './op-gradient.js';
 import { ELEMENTWISE_GRADIENTS, guidedReluGradient } from './gradients/elementwise.js';
 import { NEURAL_GRADIENTS } from './gradients/neural.js';
 import { STRUCTURAL_GRADIENTS } from './gradients/structural.js';
@@ -52,9 +52,36 @@ function sum(graph: OnnxGraph, parts: string[] | undefined): string | undefined 
 }
 
 /**
+ * The first half along the batch axis of the batch-carrying values of a paired batch, each split once (see
+ * `PairedBatchOverrides`): values computed from the graph input, except shapes and what is computed from shapes only.
+ */
+function firstHalves(graph: OnnxGraph, forward: readonly GraphNode[], active: ReadonlySet<string>) {
+  const shapes = new Set<string>();
+  for (const node of forward) {
+    const read = node.inputs.filter((v) => active.has(v));
+    if (node.opType === 'Shape' || (read.length > 0 && read.every((v) => shapes.has(v))))
+      for (const out of node.outputs) shapes.add(out);
+  }
+  const split = new Map<string, string>();
+  const half = (value: string): string => {
+    if (!active.has(value) || shapes.has(value)) return value;
+    let first = split.get(value);
+    if (first === undefined) {
+      first = graph.node('Split', [value], { axis: 0 }, 2)[0];
+      const shape = graph.knownShape(value);
+      if (shape !== undefined) graph.setShape(first, shape);
+      split.set(value, first);
+    }
+    return first;
+  };
+  return (node: GraphNode): GraphNode => ({ ...node, inputs: node.inputs.map(half), outputs: node.outputs.map(half) });
+}
+
+/**
  * Appends to `graph` the gradient of Σ seed·`output` with respect to the graph input `input`, walking the forward
  * nodes added so far in reverse; contributions of values used more than once are summed. `overrides` replace the
- * builders of their op types, except on nodes marked rule-exempt.
+ * builders of their op types, except on nodes marked rule-exempt. Paired-batch overrides (`PairedBatchOverrides`:
+ * DeepLIFT) give the gradient of the input rows only, from the first half of `seed`.
  *
  * @throws WingbeatsError `UNSUPPORTED_MODEL` when an op on the path has no gradient, or the output does not depend on
  *   the input.
@@ -70,17 +97,34 @@ export function appendBackward(
   const active = new Set([input]);
   for (const node of forward)
     if (node.inputs.some((v) => active.has(v))) for (const out of node.outputs) active.add(out);
-  const gradients = new Map<string, string[]>([[output, [seed]]]);
+  const paired = isPairedBatch(overrides);
+  const halved = paired ? firstHalves(graph, forward, active) : undefined;
+  const start = paired ? graph.node('Split', [seed], { axis: 0 }, 2)[0] : seed;
+  const gradients = new Map<string, string[]>([[output, [start]]]);
   for (let n = forward.length - 1; n >= 0; n--) {
     const node = forward[n];
     if (!node.outputs.some((v) => active.has(v))) continue;
     const dys = node.outputs.map((v) => sum(graph, gradients.get(v)));
     if (dys.every((dy) => dy === undefined)) continue;
-    const builder = (node.ruleExempt === true ? undefined : overrides.get(node.opType)) ?? builders.get(node.opType);
+    const override = node.ruleExempt === true ? undefined : overrides.get(node.opType);
+    const builder = override ?? builders.get(node.opType);
     if (builder === undefined)
       throw new WingbeatsError('UNSUPPORTED_MODEL', `The ONNX op '${node.opType}' has no registered gradient.`);
     const wanted = node.inputs.map((v) => active.has(v));
-    const dxs = builder({ graph, node, dys, wanted });
+    const seen = halved === undefined || override !== undefined ? node : halved(node);
+    let dxs = builder({ graph, node: seen, dys, wanted });
+    // A builder that adds outputs to its forward node (MaxPool's indices) cannot take the first halves: it runs on the
+    // paired batch with zero gradients for the references (the ops it added first are left unused, so not encoded).
+    if (seen !== node && seen.outputs.length !== node.outputs.length) {
+      const paired = dys.map((dy) =>
+        dy === undefined
+          ? undefined
+          : graph.op('Concat', [dy, graph.op('ConstantOfShape', [graph.op('Shape', [dy])])], { axis: 0 }),
+      );
+      dxs = builder({ graph, node, dys: paired, wanted }).map((dx) =>
+        dx === undefined ? undefined : graph.node('Split', [dx], { axis: 0 }, 2)[0],
+      );
+    }
     node.inputs.forEach((v, i) => {
       const dx = dxs[i];
       if (!wanted[i] || dx === undefined) return;

@@ -16,7 +16,9 @@ import { lrp } from '../../src/attribution/lrp.js';
 import { deeplift } from '../../src/attribution/deeplift.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { compileGradientGraph } from '../../src/onnx/compile-gradient-graph.js';
-import { hasOpGradient } from '../../src/onnx/op-gradients.js';
+import { appendBackward, hasOpGradient } from '../../src/onnx/op-gradients.js';
+import { OnnxGraph } from '../../src/onnx/onnx-graph.js';
+import { loadNodeOnnxRuntime } from '../../src/node/onnx/node-onnx-runtime.js';
 import { LRP_OVERRIDDEN_OPS } from '../../src/onnx/rules/lrp-composite.js';
 import { DEEPLIFT_GRADIENTS } from '../../src/onnx/rules/propagation.js';
 import { LRP_AFFINE_CLASSES, LRP_WEIGHTED_CLASSES } from '../../src/rules/lrp-linear.js';
@@ -105,6 +107,19 @@ function residualNet(seed = 22): tf.LayersModel {
   const pooled = apply(tf.layers.maxPooling2d({ poolSize: 2 }), sum);
   const out = apply(tf.layers.dense({ units: 3 }), apply(tf.layers.flatten(), pooled));
   const model = tf.model({ inputs: x, outputs: out });
+  seedWeights(model, seed);
+  return model;
+}
+
+/** A 2×3 max pool over an odd-sized map (cropped on both axes; not square: cut by Reshape and Transpose), then Dense. */
+function oblongPoolNet(seed = 24): tf.LayersModel {
+  const x = tf.input({ shape: [7, 8, 2] });
+  const a = apply(tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }), x);
+  const pooled = apply(tf.layers.maxPooling2d({ poolSize: [2, 3] }), a);
+  const model = tf.model({
+    inputs: x,
+    outputs: apply(tf.layers.dense({ units: 3 }), apply(tf.layers.flatten(), pooled)),
+  });
   seedWeights(model, seed);
   return model;
 }
@@ -233,9 +248,10 @@ describe('propagation rules on ONNX Runtime', () => {
       model.dispose();
     });
 
-  test('residual and two-input networks: DeepLIFT equals the TensorFlow.js path (LRP refuses merges on both)', async () => {
+  test('residual, oblong-pool and two-input networks: DeepLIFT equals the TensorFlow.js path (LRP refuses merges)', async () => {
     for (const [build, complete] of [
       [residualNet, true],
+      [oblongPoolNet, true],
       [twoInputNet, false], // tanh takes its plain gradient: no summation to delta, on either engine
     ] as const) {
       const model = ExplainableModel.from(build());
@@ -243,7 +259,11 @@ describe('propagation rules on ONNX Runtime', () => {
       const { onnx } = await agree(model, x, deeplift as Method, {}, 1e-5);
       if (complete) assert.ok(Math.max(...onnx.delta!.map(Math.abs)) < 1e-4, 'summation to delta');
       await agree(model, x, deeplift as Method, { scores: 'probabilities' }, PROBABILITY_TOLERANCE);
-      await assert.rejects(lrp(model, x, { workers: 1 }), /has no LRP rule for layer|through ReLU networks/);
+      if (build === oblongPoolNet) {
+        const random = inputOf(model, 4, 36);
+        await agree(model, x, deeplift as Method, { baseline: random }, 1e-5);
+        random.dispose();
+      } else await assert.rejects(lrp(model, x, { workers: 1 }), /has no LRP rule for layer|through ReLU networks/);
       x.dispose();
       model.dispose();
     }
@@ -280,6 +300,33 @@ describe('propagation rules on ONNX Runtime', () => {
     disposeAttribution(result);
     x.dispose();
     overlapping.dispose();
+  });
+
+  test("paired-batch backward: a rule-exempt MaxPool (its builder adds an indices output) gives the input rows' plain gradient", async () => {
+    const g = new OnnxGraph();
+    const x = g.input('x', [1, 4, 4]);
+    g.ruleExempt = true;
+    const pooled = g.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] });
+    g.ruleExempt = false;
+    g.setShape(pooled, [1, 2, 2]);
+    const flat = g.op('Reshape', [pooled, g.int64s([-1, 4])]);
+    g.setShape(flat, [4]);
+    g.output('gradient', appendBackward(g, x, flat, g.input('mask', [4]), DEEPLIFT_GRADIENTS), [1, 4, 4]);
+    const session = await (await loadNodeOnnxRuntime()).createSession(g.encode('paired'), { threads: 1 });
+    try {
+      // rows [input; reference]: each window's maximum of the input row takes its seed, the reference row none
+      const input = [1, 5, 2, 0, 3, 4, 8, 6, 9, 0, 1, 1, 2, 7, 3, 2];
+      const reference = input.map((v) => 10 - v);
+      const out = await session.run({
+        x: { data: Float32Array.from([...input, ...reference]), dims: [2, 1, 4, 4] },
+        mask: { data: Float32Array.of(1, 2, 3, 4, 0, 0, 0, 0), dims: [2, 4] },
+      });
+      const expected = new Float32Array(16);
+      [1, 6, 8, 14].forEach((at, window) => (expected[at] = window + 1));
+      assert.deepEqual(Array.from(out.gradient), Array.from(expected));
+    } finally {
+      await session.release();
+    }
   });
 
   test('every op a rule overrides has a plain gradient; the layers LRP rules address emit only ops its composite names', () => {

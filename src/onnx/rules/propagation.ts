@@ -8,7 +8,7 @@
  */
 import type { LrpCompositeSettings } from '../../rules/lrp-composite.js';
 import type { OnnxGraph } from '../onnx-graph.js';
-import type { GradientBuilder } from '../op-gradient.js';
+import type { GradientBuilder, PairedBatchOverrides } from '../op-gradient.js';
 import { RULE_GRADIENTS } from '../op-gradients.js';
 import { deepliftMaxPoolGradient } from './deeplift-max-pool.js';
 import { deepliftRescaleGradient } from './deeplift-rescale.js';
@@ -19,11 +19,17 @@ import { halves, paired, relevanceRatio, type RuleGraph } from './rule-graph.js'
 export type OnnxPropagation =
   { kind: 'plain' } | { kind: 'guided' } | { kind: 'lrp'; settings: LrpCompositeSettings } | { kind: 'deeplift' };
 
-/** DeepLIFT's overrides: the rescale rule on every `Relu`, the max-pool rule on every `MaxPool`. */
-export const DEEPLIFT_GRADIENTS: ReadonlyMap<string, GradientBuilder> = new Map([
-  ['Relu', deepliftRescaleGradient],
-  ['MaxPool', deepliftMaxPoolGradient],
-]);
+/**
+ * DeepLIFT's overrides: the rescale rule on every `Relu`, the max-pool rule on every `MaxPool`, on a paired batch
+ * (the backward pass runs for the input rows only).
+ */
+export const DEEPLIFT_GRADIENTS: PairedBatchOverrides = Object.assign(
+  new Map<string, GradientBuilder>([
+    ['Relu', deepliftRescaleGradient],
+    ['MaxPool', deepliftMaxPoolGradient],
+  ]),
+  { pairedBatch: true as const },
+);
 
 /** A short key of `propagation` (for caches of compiled graphs). */
 export function propagationKey(propagation: OnnxPropagation): string {

@@ -57,10 +57,14 @@ function stabilise(ctx: InGraph, den: string, epsilon: number): string {
   return op(ctx, 'Add', [den, signed]);
 }
 
-/** `num / stabilise(den, ε)`, 0 where the stabilised denominator is exactly 0 (as `relevanceRatio` of the TF.js rules). */
+/**
+ * `num / stabilise(den, ε)`, 0 where the stabilised denominator is exactly 0 (as `relevanceRatio` of the TF.js rules).
+ * With ε > 0 in float32 the stabilised denominator is never 0 (it is ≥ ε or ≤ −ε), so no guard is built.
+ */
 export function relevanceRatio(ctx: InGraph, num: string, den: string, epsilon: number): string {
   const g = ctx.graph;
   const d = stabilise(ctx, den, epsilon);
+  if (Math.fround(epsilon) > 0) return op(ctx, 'Div', [num, d]);
   const zero = op(ctx, 'Equal', [d, g.scalar(0)]);
   return op(ctx, 'Where', [zero, g.scalar(0), op(ctx, 'Div', [num, op(ctx, 'Where', [zero, g.scalar(1), d])])]);
 }
