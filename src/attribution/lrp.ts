@@ -63,7 +63,10 @@ export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOpti
         'UNSUPPORTED_MODEL',
         `'${functionName}' propagates relevance layer by layer, which needs a tf.LayersModel; a plain function model has no layers.`,
       );
-    if (layersModel !== null) checkLrpSupport(layersModel, functionName);
+    if (layersModel !== null) {
+      const fileName = ctx.model.info.fileName;
+      checkLrpSupport(layersModel, functionName, typeof fileName === 'string' ? fileName : undefined);
+    }
     // one 'lrp' row task per chunk (src/attribution/lrp-rows.ts): ONNX Runtime runs them where it takes the model
     const total = ctx.x.shape[0];
     const rows = batchRows(ctx.x);
