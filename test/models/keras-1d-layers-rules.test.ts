@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -34,6 +34,7 @@ import { SeparableConv1D, registerKerasSeparableConv1D } from '../../src/models/
 import { assertClose, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
 import { randomBatch, seedWeights } from '../tiny-models.js';
 import { writeKerasH5 } from './write-keras-h5.js';
+import { saveModelJson } from '../cli/cli-helpers.js';
 import { INITIALIZERS, chainConfig, h5Weights } from './keras-1d-chain.js';
 
 type Json = Record<string, any>;
@@ -392,4 +393,84 @@ describe('LRP conservation and refusals, a final softmax of these layers', () =>
       model.dispose();
       twin.dispose();
     });
+});
+
+/**
+ * A TensorFlow.js folder as tensorflowjs_converter writes one for a model with an adapted Normalization: its int64
+ * `count` stored as int32 (the converter's conversion of int64), or left int64; mean and variance float32. Written
+ * with the project's own folder writer (`saveModelJson`), then the count's spec and bytes rewritten.
+ */
+async function normalizationFolder(
+  model: tf.LayersModel,
+  folder: string,
+  countDtype: 'int32' | 'int64',
+  count: bigint,
+): Promise<string> {
+  const file = await saveModelJson(model, folder);
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  const bin = readFileSync(join(folder, 'weights.bin'));
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  for (const spec of json.weightsManifest[0].weights as { name: string; shape: number[]; dtype: string }[]) {
+    const size = spec.shape.reduce((a, b) => a * b, 1) * 4;
+    if (spec.name.endsWith('/count')) {
+      spec.dtype = countDtype;
+      parts.push(
+        new Uint8Array((countDtype === 'int32' ? new Int32Array([Number(count)]) : new BigInt64Array([count])).buffer),
+      );
+    } else parts.push(bin.subarray(offset, offset + size));
+    offset += size;
+  }
+  writeFileSync(file, JSON.stringify(json));
+  writeFileSync(join(folder, 'weights.bin'), Buffer.concat(parts));
+  return file;
+}
+
+describe('a TensorFlow.js converter folder with an adapted Normalization', () => {
+  test('loads with its count stored as int32 or int64 and explains as the original model on both engines', async () => {
+    registerKerasNormalization();
+    const x = tf.input({ shape: [6, 2] });
+    const adapted = new Normalization({ axis: -1 });
+    const hidden = apply(tf.layers.conv1d({ filters: 3, kernelSize: 3, activation: 'relu' }), apply(adapted, x));
+    const out = apply(tf.layers.dense({ units: 3, activation: 'softmax' }), apply(tf.layers.flatten(), hidden));
+    const original = tf.model({ inputs: x, outputs: out });
+    seedWeights(original, 91);
+    adapted.setWeights([tf.tensor([0.4, -1.2]), tf.tensor([2.5, 0.3]), tf.scalar(120)]);
+    const reference = ExplainableModel.from(original);
+    const batch = randomBatch([3, 6, 2], 92);
+    const expected = {
+      logits: tf.tidy(() => Array.from(reference.run(batch, { scores: 'logits' }).dataSync())),
+      lrp: await run(lrp, reference, batch, {}, 'tfjs'),
+      deeplift: await run(deeplift, reference, batch, {}, 'tfjs'),
+    };
+    for (const dtype of ['int32', 'int64'] as const) {
+      const file = await normalizationFolder(original, join(dir, `tfjs-${dtype}`), dtype, 120n);
+      const model = await loadModel(file);
+      try {
+        const logits = tf.tidy(() => Array.from(model.run(batch, { scores: 'logits' }).dataSync()));
+        assertClose(logits, expected.logits, 1e-6, 1e-6, `logits, count ${dtype}`);
+        const layer = model.layersModel!.layers.find((l) => l.getClassName() === 'Normalization')!;
+        assert.deepEqual(Array.from(layer.getWeights()[2].dataSync()), [120], `count ${dtype}`);
+        for (const engine of ENGINES) {
+          const relevance = await run(lrp, model, batch, {}, engine);
+          assert.ok(relative(relevance.attributions, expected.lrp.attributions) <= 1e-5, `LRP, ${dtype}, ${engine}`);
+          const lift = await run(deeplift, model, batch, {}, engine);
+          assert.ok(
+            relative(lift.attributions, expected.deeplift.attributions) <= 1e-5,
+            `DeepLIFT, ${dtype}, ${engine}`,
+          );
+        }
+      } finally {
+        model.dispose();
+      }
+    }
+    // an int64 beyond int32 is refused in one line naming the weight and the file
+    const file = await normalizationFolder(original, join(dir, 'tfjs-huge'), 'int64', 1n << 40n);
+    await rejectsWithoutLeaks(
+      () => loadModel(file),
+      /^The int64 weight '.*\/count' of 'model\.json' holds 1099511627776, which does not fit in int32 \(TensorFlow\.js's widest integer\)\.$/,
+    );
+    batch.dispose();
+    reference.dispose();
+  });
 });
