@@ -13,14 +13,19 @@ rules_transpose:     x [4, 2] → Conv1DTranspose(3, 3, strides 2, same, relu)
                               → Conv1DTranspose(2, 2, strides 3, valid, no bias, relu) → Dense(3, softmax)
 rules_separable:     x [8, 3] → SeparableConv1D(4, 3, same, depth_multiplier 2, relu)
                               → SeparableConv1D(2, 3, strides 2, valid, no bias, relu) → Dense(3, softmax)
+rules_transpose2d:   x [3, 3, 2] → Rescaling(0.5, offset -0.2) → Conv2DTranspose(3, 3×3, strides 2, same, relu)
+                              → UpSampling2D((1, 2)) → Conv2DTranspose(2, 2×2, strides (2, 1), valid, no bias, relu)
+                              → Dense(3, softmax)
 
+(rules_transpose2d: x [3, 3, 2], the 2-D layers TensorFlow.js has, run by the library's own executor ops.)
 Relevance starts at the target's logit (the softmax is not part of the explained scores) and flows back in relevance
 form (Bach et al. 2015; Montavon et al. 2019):
   - a layer with weights (Dense, Conv1D, Conv1DTranspose, each of SeparableConv1D's depthwise and pointwise
     convolutions), and Normalization as the affine map x/d − m/d: the ε-rule R_in = x ⊙ Wᵀ(R / (z + ε·sign z)),
     sign(0) = +1, z = W·x + b its pre-activation (a bias or shift keeps its share);
   - ReLU passes relevance unchanged (R at the pre-activation = R at the activation);
-  - UpSampling1D is a copy: each input step gets the sum of the relevance of its copies, R_in = Wᵀ·R for the 0/1
+  - Rescaling, x·scale + offset, the same ε-rule as an affine map;
+  - UpSampling1D and UpSampling2D (nearest) are copies: each input step gets the sum of the relevance of its copies, R_in = Wᵀ·R for the 0/1
     copy matrix (relevance conserved exactly).
 DeepLIFT (Shrikumar et al. 2017), rescale rule: multipliers from the target logit back; an affine map passes Wᵀ·m
 (the linear rule), a ReLU multiplies by Δrelu(z)/Δz (its derivative where |Δz| < 1e-10); attributions (x − x₀) ⊙ m
@@ -198,6 +203,42 @@ def separable_model():
     return (T, C), weights, chain
 
 
+def conv2d_transpose(x, kernel, s, padding):
+    """TensorFlow's conv2d_transpose (kernel [kh, kw, filters, in]) to TensorFlow.js's output size: 'same' size·s,
+    'valid' size·s + max(k − s, 0); each axis's begin pad ⌊P / 2⌋ of the pad P = max((n − 1)·s + k − L, 0)."""
+    (H, W, _), (kh, kw, filters, _) = x.shape, kernel.shape
+    size = lambda n, k, st: n * st + (0 if padding == 'same' else max(k - st, 0))
+    L = (size(H, kh, s[0]), size(W, kw, s[1]))
+    begin = [max((n - 1) * st + k - l, 0) // 2 if padding == 'same' else 0 for n, k, st, l in zip((H, W), (kh, kw), s, L)]
+    y = np.zeros((L[0], L[1], filters))
+    for i in range(H):
+        for j in range(W):
+            for a in range(kh):
+                for b in range(kw):
+                    o, p = i * s[0] + a - begin[0], j * s[1] + b - begin[1]
+                    if 0 <= o < L[0] and 0 <= p < L[1]:
+                        y[o, p] += kernel[a, b] @ x[i, j]
+    return y
+
+
+def transpose2d_model():
+    H, W, C = 3, 3, 2
+    weights = {}
+    w = weight_maker(65, weights)
+    ka = w('conv2d_transpose/kernel', (3, 3, 3, C))
+    ba = w('conv2d_transpose/bias', (3,), 0.2)
+    kb = w('conv2d_transpose_1/kernel', (2, 2, 2, 3))
+    chain = Chain()
+    chain.affine(lambda h: h * 0.5, (H, W, C), -0.2)
+    chain.affine(lambda h: conv2d_transpose(h, ka, (2, 2), 'same'), (H, W, C), np.tile(ba, 36))
+    chain.relu()
+    chain.affine(lambda h: np.repeat(h, 2, axis=1), (6, 6, 3), 0.0, rule='copy')
+    chain.affine(lambda h: conv2d_transpose(h, kb, (2, 1), 'valid'), (6, 12, 3), 0.0)
+    chain.relu()
+    dense_head(chain, w, 12 * 13 * 2)
+    return (H, W, C), weights, chain
+
+
 def case(build, seed):
     shape, weights, chain = build()
     rng = np.random.default_rng(seed)
@@ -239,6 +280,7 @@ def main():
         'rules_upsampling': case(upsampling_model, 72),
         'rules_transpose': case(transpose_model, 73),
         'rules_separable': case(separable_model, 74),
+        'rules_transpose2d': case(transpose2d_model, 75),
     }
     print(json.dumps(cases, indent=1))
 

@@ -7,6 +7,7 @@ import { WingbeatsError } from '../util/errors.js';
 import { conv1dInputGradFriendly, conv2dInputGradFriendly } from '../execution/fast-conv.js';
 import { config, first, layerBias, layerWeight, pair } from '../execution/layer-op.js';
 import { batchNormAxis, batchNormScaleShift } from '../execution/batch-norm-folding.js';
+import { conv2dTransposeLinear } from '../execution/builtin-layer-ops.js';
 import type { Conv1DTranspose } from '../models/keras-conv1d-transpose.js';
 import type { SeparableConv1D } from '../models/keras-separable-conv1d.js';
 
@@ -15,7 +16,14 @@ import type { SeparableConv1D } from '../models/keras-separable-conv1d.js';
  * convolution is a convolution (Zennit's `Convolution` type holds ConvTranspose); a separable one is its depthwise and
  * its pointwise convolution, each taking the rule (as the two Conv layers PyTorch writes it with).
  */
-export const LRP_WEIGHTED_CLASSES = ['Dense', 'Conv1D', 'Conv2D', 'Conv1DTranspose', 'SeparableConv1D'] as const;
+export const LRP_WEIGHTED_CLASSES = [
+  'Dense',
+  'Conv1D',
+  'Conv2D',
+  'Conv1DTranspose',
+  'Conv2DTranspose',
+  'SeparableConv1D',
+] as const;
 /**
  * Layer classes LRP treats with the ε-rule and no weight change: batch norm, and Keras's `Normalization` and
  * `Rescaling`, which are the same affine map x·s + t (their shift takes its share of relevance, as a bias does);
@@ -59,7 +67,7 @@ export function kernelAndBias(layer: tf.layers.Layer): { kernel: tf.Tensor; bias
     throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no kernel.`);
   const bias = config(layer).useBias === false ? undefined : layerWeight(layer, 'bias');
   // a transposed convolution's kernel is [k..., out, in]
-  const outputs = kernel.shape[kernel.rank - (layer.getClassName() === 'Conv1DTranspose' ? 2 : 1)];
+  const outputs = kernel.shape[kernel.rank - (layer.getClassName().endsWith('Transpose') ? 2 : 1)];
   return {
     kernel: tf.clone(kernel),
     bias: bias === undefined ? tf.zeros([outputs]) : tf.clone(bias),
@@ -144,6 +152,8 @@ export function linearPart(layer: tf.layers.Layer, x: tf.Tensor, kernel: tf.Tens
       );
     case 'Conv1DTranspose':
       return (layer as Conv1DTranspose).transposedConvolution(x, kernel);
+    case 'Conv2DTranspose':
+      return conv2dTransposeLinear(x, kernel, c);
     default:
       throw new WingbeatsError(
         'UNSUPPORTED_MODEL',

@@ -151,6 +151,40 @@ const MODELS: Record<string, [string, Json][]> = {
     ],
     ...head,
   ],
+  rules_transpose2d: [
+    ['Rescaling', { name: 'rescaling', scale: 0.5, offset: -0.2 }],
+    [
+      'Conv2DTranspose',
+      {
+        ...common,
+        name: 'conv2d_transpose',
+        filters: 3,
+        kernel_size: [3, 3],
+        strides: [2, 2],
+        padding: 'same',
+        dilation_rate: [1, 1],
+        output_padding: null,
+        activation: 'relu',
+      },
+    ],
+    ['UpSampling2D', { name: 'up_sampling2d', size: [1, 2], data_format: 'channels_last', interpolation: 'nearest' }],
+    [
+      'Conv2DTranspose',
+      {
+        ...common,
+        name: 'conv2d_transpose_1',
+        filters: 2,
+        kernel_size: [2, 2],
+        strides: [2, 1],
+        padding: 'valid',
+        dilation_rate: [1, 1],
+        output_padding: null,
+        activation: 'relu',
+        use_bias: false,
+      },
+    ],
+    ...head,
+  ],
 };
 
 type Method = (model: ExplainableModel, x: tf.Tensor, options: Record<string, unknown>) => Promise<AttributionResult>;
@@ -197,7 +231,7 @@ function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const ENGINES = ['tfjs', 'onnx'] as const;
 
-describe('LRP and DeepLIFT through Normalization, UpSampling1D, Conv1DTranspose and SeparableConv1D', () => {
+describe('LRP and DeepLIFT through Normalization, UpSampling1D/2D, Conv1D/2DTranspose, SeparableConv1D, Rescaling', () => {
   for (const [name, layers] of Object.entries(MODELS))
     test(`${name}: LRP-ε and DeepLIFT equal NumPy's float64 textbook on both engines, which agree on every rule`, async () => {
       const c = reference[name];

@@ -303,6 +303,7 @@ describe('propagation rules on ONNX Runtime', () => {
       ['SeparableConv1D', new SeparableConv1D({ filters: 2, kernelSize: 2, activation: 'relu' }), [5, 2]],
       ['Normalization', new Normalization({ axis: -1, mean: [0.5, -1], variance: [2, 0.5] }), [4, 2]],
       ['Rescaling', tf.layers.rescaling({ scale: 0.5, offset: -1 }), [4, 2]],
+      ['Conv2DTranspose', tf.layers.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 2 }), [3, 3, 2]],
     ];
     registerKerasConv1DTranspose();
     registerKerasSeparableConv1D();
@@ -336,6 +337,7 @@ describe('propagation rules on ONNX Runtime', () => {
       ['Reshape', tf.layers.reshape({ targetShape: [4] }), [2, 2], 'none'],
       ['Dropout', tf.layers.dropout({ rate: 0.5 }), [4], 'none'],
       ['UpSampling1D', new UpSampling1D({ size: 2 }), [3, 2], 'none'],
+      ['UpSampling2D', tf.layers.upSampling2d({ size: [2, 2] }), [2, 2, 1], 'none'],
     ];
     for (const [className, layer, shape, site] of passing) {
       const input = tf.input({ shape });
