@@ -35,14 +35,16 @@ const [RULE, EPSILON, GAMMA, ALPHA, BETA, FOLD] = LRP_OPTIONS;
  * Layer-wise relevance propagation (Bach et al. 2015; Montavon et al. 2019, "Layer-Wise Relevance Propagation: An
  * Overview"): relevance starts at the target score (its logit, or its probability with `scores: 'probabilities'`) and
  * flows back layer by layer — the chosen `rule` on convolutions (`'epsilon'`, `'gamma'`, `'alpha-beta'` without
- * biases, `'z-plus'` = α1β0), ε on dense, batch-norm (its own affine layer, or folded into the preceding convolution
- * with `foldBatchNorm`) and averaging layers; max pooling passes relevance to the winner, ReLU passes it on.
+ * biases, `'z-plus'` = α1β0; transposed convolutions and each of a SeparableConv1D's two convolutions too), ε on
+ * dense, batch-norm (its own affine layer, or folded into the preceding convolution with `foldBatchNorm`),
+ * Normalization, Rescaling and averaging layers; max pooling passes relevance to the winner, ReLU and up-sampling pass
+ * it on.
  * With ε = 0 it equals input × gradient on ReLU networks (LRP-0). Computed in one gradient pass per chunk through the
  * rule mechanism (the rules shape the gradient so that activation ⊙ gradient is each layer's relevance).
  *
  * Options: `rule`, `epsilon` (1e-6), `gamma` (0.25), `alpha` (2), `beta` (1), `foldBatchNorm` (false), and
- * {@link AttributionOptions}. Needs a tf.LayersModel of Dense/Conv1D/Conv2D/batch-norm/pooling layers with ReLU or
- * linear activations. Tensors are owned by the caller.
+ * {@link AttributionOptions}. Needs a tf.LayersModel of those layers with ReLU or linear activations (any other layer is
+ * refused in one line naming it, the file and what to use instead). Tensors are owned by the caller.
  * @example const { attributions } = await lrp(model, x, { rule: 'alpha-beta', alpha: 1, beta: 0 });
  */
 export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOptions = {}): Promise<AttributionResult> {
@@ -63,7 +65,10 @@ export async function lrp(model: ModelInput, inputs: InputLike, options: LrpOpti
         'UNSUPPORTED_MODEL',
         `'${functionName}' propagates relevance layer by layer, which needs a tf.LayersModel; a plain function model has no layers.`,
       );
-    if (layersModel !== null) checkLrpSupport(layersModel, functionName);
+    if (layersModel !== null) {
+      const fileName = ctx.model.info.fileName;
+      checkLrpSupport(layersModel, functionName, typeof fileName === 'string' ? fileName : undefined);
+    }
     // one 'lrp' row task per chunk (src/attribution/lrp-rows.ts): ONNX Runtime runs them where it takes the model
     const total = ctx.x.shape[0];
     const rows = batchRows(ctx.x);

@@ -162,6 +162,31 @@ add(
   }),
 );
 
+/**
+ * The linear part of a Conv2DTranspose (no bias, no activation) on `x` with `kernel` (`[kh, kw, filters, in]`), to
+ * TensorFlow.js's output size (`same`: size · stride; `valid`: size · stride + max(kernel − stride, 0)). LRP's rules
+ * evaluate it with modified kernels.
+ */
+export function conv2dTransposeLinear(x: tf.Tensor, kernel: tf.Tensor, c: Record<string, any>): tf.Tensor {
+  const strides = pair(c.strides, 1);
+  const [batch, height, width] = x.shape;
+  const [kh, kw, filters] = kernel.shape;
+  const length = (size: number, stride: number, k: number): number =>
+    size * stride + (c.padding === 'valid' ? Math.max(k - stride, 0) : 0);
+  return tf.conv2dTranspose(
+    x as tf.Tensor4D,
+    kernel as tf.Tensor4D,
+    [batch, length(height, strides[0], kh), length(width, strides[1], kw), filters],
+    strides,
+    c.padding,
+  );
+}
+
+add(
+  'Conv2DTranspose',
+  convolutionOp(['kernel'], (x, [kernel], c) => conv2dTransposeLinear(x, kernel, c)),
+);
+
 add('BatchNormalization', (layer, inputs) => {
   const x = single(inputs, layer);
   const axis = batchNormAxis(layer, x.rank);

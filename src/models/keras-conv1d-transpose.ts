@@ -6,6 +6,8 @@
  * `[kernel, filters, in]`. `conv2dTranspose` has an input gradient, so input gradients flow through the layer.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerLayerOp } from '../execution/layer-ops.js';
+import { type LayerOp, addBias, layerWeight, single } from '../execution/layer-op.js';
 import { type Conv1DCommonArgs, KerasConv1DLayer, conv1DInputChannels, singleValue } from './keras-conv1d-options.js';
 
 type Json = Record<string, unknown>;
@@ -53,21 +55,28 @@ export class Conv1DTranspose extends KerasConv1DLayer {
     return (time - 1) * s + k - 2 * pad + this.outputPadding;
   }
 
+  /**
+   * The layer's linear part (no bias, no activation) on `x` `[batch, time, in]` with `kernel` (Keras's
+   * `[kernel, filters, in]`; the layer's own by default): also what LRP's rules evaluate with modified kernels.
+   */
+  transposedConvolution(x: tf.Tensor, kernel: tf.Tensor = this.kernel!.read()): tf.Tensor {
+    const [batch, time] = x.shape;
+    const length = this.outputLength(time);
+    // [k, filters, in] → [k, 1, filters, in]; x [batch, time, 1, in]
+    const y = tf.conv2dTranspose(
+      tf.expandDims(x, 2) as tf.Tensor4D,
+      tf.expandDims(kernel, 1) as tf.Tensor4D,
+      [batch, length, 1, this.filters],
+      [this.stride, 1],
+      this.padding,
+    );
+    return tf.reshape(y, [batch, length, this.filters]);
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return tf.tidy(() => {
-      const [batch, time] = x.shape;
-      const length = this.outputLength(time);
-      // [k, filters, in] → [k, 1, filters, in]; x [batch, time, 1, in]
-      const kernel = tf.expandDims(this.kernel!.read(), 1) as tf.Tensor4D;
-      const y = tf.conv2dTranspose(
-        tf.expandDims(x, 2) as tf.Tensor4D,
-        kernel,
-        [batch, length, 1, this.filters],
-        [this.stride, 1],
-        this.padding,
-      );
-      const flat = tf.reshape(y, [batch, length, this.filters]);
+      const flat = this.transposedConvolution(x);
       const biased = this.bias === null ? flat : tf.add(flat, this.bias.read());
       return this.activationLayer.apply(biased) as tf.Tensor;
     });
@@ -87,11 +96,22 @@ export class Conv1DTranspose extends KerasConv1DLayer {
   }
 }
 
+/**
+ * The executor's op of {@link Conv1DTranspose}: the transposed convolution and bias, then the activation under the
+ * pass's rules (DeepLIFT's rescale reaches a ReLU; a final softmax is dropped for logits, as on every engine).
+ */
+const conv1dTransposeOp: LayerOp = (layer, inputs, ctx) => {
+  const transpose = layer as Conv1DTranspose;
+  const y = transpose.transposedConvolution(single(inputs, layer), layerWeight(layer, 'kernel'));
+  return ctx.activation(transpose.activationName, addBias(layer, y));
+};
+
 let registered = false;
 
-/** Registers {@link Conv1DTranspose} with TensorFlow.js's serialization (idempotent; `loadModel` calls it). */
+/** Registers {@link Conv1DTranspose} with TensorFlow.js's serialization and the executor's ops (idempotent; `loadModel` calls it). */
 export function registerKerasConv1DTranspose(): void {
   if (registered) return;
   tf.serialization.registerClass(Conv1DTranspose);
+  registerLayerOp(Conv1DTranspose.className, conv1dTransposeOp);
   registered = true;
 }

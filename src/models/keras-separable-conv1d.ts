@@ -9,6 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { type Conv1DCommonArgs, KerasConv1DLayer, conv1DInputChannels } from './keras-conv1d-options.js';
 import { conv2dInputGradFriendly, depthwiseConv2dInputGradFriendly } from '../execution/fast-conv.js';
+import { registerLayerOp } from '../execution/layer-ops.js';
+import { type LayerOp, addBias, layerWeight, single } from '../execution/layer-op.js';
 
 /** Arguments of {@link SeparableConv1D} (TensorFlow.js camel-cases the Keras config keys). */
 interface SeparableConv1DArgs extends Conv1DCommonArgs {
@@ -45,23 +47,39 @@ export class SeparableConv1D extends KerasConv1DLayer {
       : Math.floor((time - this.kernelSize) / this.stride) + 1;
   }
 
+  /**
+   * The depthwise stage on `x` `[batch, time, in]` with `kernel` (Keras's `[kernel, in, multiplier]`; the layer's own
+   * by default): `[batch, time', in · multiplier]`. LRP's rules evaluate it with modified kernels.
+   */
+  depthwise(x: tf.Tensor, kernel: tf.Tensor = this.depthwiseKernel!.read()): tf.Tensor {
+    // [k, in, m] → [k, 1, in, m]; x [batch, time, 1, in]; the executor's depthwise convolution: an exact input
+    // gradient on every backend (wasm has no depthwise backprop)
+    const y = depthwiseConv2dInputGradFriendly(
+      tf.expandDims(x, 2) as tf.Tensor4D,
+      tf.expandDims(kernel, 1) as tf.Tensor4D,
+      [this.stride, 1],
+      this.padding,
+      [1, 1],
+    );
+    return tf.squeeze(y, [2]);
+  }
+
+  /** The pointwise stage (no bias) on `x` `[batch, time, in · multiplier]` with `kernel` `[1, in · multiplier, filters]`. */
+  pointwise(x: tf.Tensor, kernel: tf.Tensor = this.pointwiseKernel!.read()): tf.Tensor {
+    const y = conv2dInputGradFriendly(
+      tf.expandDims(x, 2) as tf.Tensor4D,
+      tf.expandDims(kernel, 0) as tf.Tensor4D,
+      [1, 1],
+      'valid',
+      [1, 1],
+    );
+    return tf.squeeze(y, [2]);
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return tf.tidy(() => {
-      const [batch] = x.shape;
-      // [k, in, m] → [k, 1, in, m]; [1, in·m, filters] → [1, 1, in·m, filters]; x [batch, time, 1, in]
-      const depthwise = tf.expandDims(this.depthwiseKernel!.read(), 1) as tf.Tensor4D;
-      const pointwise = tf.expandDims(this.pointwiseKernel!.read(), 0) as tf.Tensor4D;
-      // the executor's depthwise convolution: an exact input gradient on every backend (wasm has no depthwise backprop)
-      const spread = depthwiseConv2dInputGradFriendly(
-        tf.expandDims(x, 2) as tf.Tensor4D,
-        depthwise,
-        [this.stride, 1],
-        this.padding,
-        [1, 1],
-      );
-      const y = conv2dInputGradFriendly(spread, pointwise, [1, 1], 'valid', [1, 1]);
-      const flat = tf.reshape(y, [batch, y.shape[1], this.filters]);
+      const flat = this.pointwise(this.depthwise(x));
       const biased = this.bias === null ? flat : tf.add(flat, this.bias.read());
       return this.activationLayer.apply(biased) as tf.Tensor;
     });
@@ -80,11 +98,23 @@ export class SeparableConv1D extends KerasConv1DLayer {
   }
 }
 
+/**
+ * The executor's op of {@link SeparableConv1D}: depthwise, pointwise and bias, then the activation under the pass's
+ * rules (DeepLIFT's rescale reaches a ReLU; a final softmax is dropped for logits, as on every engine).
+ */
+const separableConv1dOp: LayerOp = (layer, inputs, ctx) => {
+  const separable = layer as SeparableConv1D;
+  const spread = separable.depthwise(single(inputs, layer), layerWeight(layer, 'depthwise_kernel'));
+  const y = separable.pointwise(spread, layerWeight(layer, 'pointwise_kernel'));
+  return ctx.activation(separable.activationName, addBias(layer, y));
+};
+
 let registered = false;
 
-/** Registers {@link SeparableConv1D} with TensorFlow.js's serialization (idempotent; `loadModel` calls it). */
+/** Registers {@link SeparableConv1D} with TensorFlow.js's serialization and the executor's ops (idempotent; `loadModel` calls it). */
 export function registerKerasSeparableConv1D(): void {
   if (registered) return;
   tf.serialization.registerClass(SeparableConv1D);
+  registerLayerOp(SeparableConv1D.className, separableConv1dOp);
   registered = true;
 }

@@ -33,7 +33,7 @@ import { convertCudnnWeights } from './cudnn-weights.js';
 import { checkKerasConfig, normaliseKerasConfig } from './keras-config.js';
 import { checkLayerGraph } from './layer-graph.js';
 import { MAX_UNSTORED_WEIGHT_VALUES, withWeightSizeLimit } from './weight-size-guard.js';
-import { checkWeightDataSize, checkWeightsManifest, joinWeightData } from './weights-manifest.js';
+import { checkWeightDataSize, checkWeightsManifest, int64WeightsAsInt32, joinWeightData } from './weights-manifest.js';
 import { parseJsonBytes } from '../io/json-text.js';
 import { DATASETS, DatasetInfo, datasetLabels, detectDataset } from './labels.js';
 import { registerWingbeatsLayers } from './wingbeats-layers.js';
@@ -518,10 +518,12 @@ export async function loadModelArtifacts(
       if (weightData !== undefined && weightSpecs !== undefined) {
         // Decoded weights are disposed by the tidy also when loading them fails (tfjs's own loader leaks them then).
         tf.tidy(() => {
-          const named = tf.io.decodeWeights(weightData, weightSpecs);
-          const optimizer = new Set(weightSpecs.filter((spec) => spec.group === 'optimizer').map((spec) => spec.name));
+          const joined = Array.isArray(weightData) ? tf.io.concatenateArrayBuffers(weightData) : weightData;
+          const { specs, data } = int64WeightsAsInt32(weightSpecs, joined, `'${baseFileName(fileName)}'`);
+          const named = tf.io.decodeWeights(data, specs);
+          const optimizer = new Set(specs.filter((spec) => spec.group === 'optimizer').map((spec) => spec.name));
           const own = Object.entries(named).filter(([name]) => !optimizer.has(name));
-          model.loadWeights(Object.fromEntries(withoutModelPrefix(own, model)), true);
+          model.loadWeights(Object.fromEntries(inVariableDtypes(withoutModelPrefix(own, model), model)), true);
         });
       }
       return model;
@@ -694,6 +696,20 @@ function fitsHeads(
  * the model's name in front (`sequential/conv1d/kernel` for `conv1d/kernel`); such leading scopes are dropped from a
  * name the model does not know when what is left is one it does.
  */
+/**
+ * An int32 weight for a float32 variable as float32 (the converter writes Keras's int64 `count` of an adapted
+ * Normalization as int32; the layer keeps it as float32, as the Keras loaders fill it).
+ */
+function inVariableDtypes(weights: [string, tf.Tensor][], model: tf.LayersModel): [string, tf.Tensor][] {
+  const dtypes = new Map(model.weights.map((w) => [w.originalName, w.dtype]));
+  return weights.map(([name, value]) => {
+    // int32 → float32 only: exact for the counts it carries (|n| ≤ 2²⁴), and nothing else is changed
+    return dtypes.get(name) === 'float32' && value.dtype === 'int32'
+      ? [name, tf.cast(value, 'float32')]
+      : [name, value];
+  });
+}
+
 function withoutModelPrefix(weights: [string, tf.Tensor][], model: tf.LayersModel): [string, tf.Tensor][] {
   const known = new Set(model.weights.map((w) => w.originalName));
   return weights.map(([name, value]) => {

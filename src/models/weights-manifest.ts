@@ -11,6 +11,8 @@ import { WingbeatsError } from '../util/errors.js';
 const DTYPE_BYTES: Record<string, number> = {
   float32: 4,
   int32: 4,
+  // not a TensorFlow.js dtype: read as int32 by {@link int64WeightsAsInt32} (Keras's int64 `count` of Normalization)
+  int64: 8,
   bool: 1,
   uint8: 1,
   uint16: 2,
@@ -86,6 +88,52 @@ export function checkWeightsManifest(value: unknown, source: string): tf.io.Weig
     });
   });
   return value as tf.io.WeightsManifestConfig;
+}
+
+/**
+ * The weights with the int64 dtype (which TensorFlow.js cannot decode; the converter normally writes Keras's int64
+ * weights, such as an adapted Normalization's `count`, as int32) turned into int32 specs and bytes; other weights as
+ * they are. Returns the inputs themselves when no weight is int64.
+ * @throws WingbeatsError `INVALID_FILE` naming the weight when a value does not fit in int32.
+ */
+export function int64WeightsAsInt32(
+  specs: tf.io.WeightsManifestEntry[],
+  data: ArrayBuffer,
+  source: string,
+): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+  if (!specs.some((spec) => (spec.dtype as string) === 'int64' && spec.quantization === undefined))
+    return { specs, data };
+  const out: Uint8Array[] = [];
+  let offset = 0;
+  const converted = specs.map((spec) => {
+    const size = weightSpecBytes([spec]);
+    const bytes = new Uint8Array(data, offset, size);
+    offset += size;
+    if ((spec.dtype as string) !== 'int64' || spec.quantization !== undefined) {
+      out.push(bytes);
+      return spec;
+    }
+    const wide = new BigInt64Array(bytes.slice().buffer);
+    const narrow = new Int32Array(wide.length);
+    wide.forEach((v, i) => {
+      if (v < -2147483648n || v > 2147483647n)
+        throw new WingbeatsError(
+          'INVALID_FILE',
+          `The int64 weight '${spec.name}' of ${source} holds ${v}, which does not fit in int32 (TensorFlow.js's widest integer).`,
+        );
+      narrow[i] = Number(v);
+    });
+    out.push(new Uint8Array(narrow.buffer));
+    return { ...spec, dtype: 'int32' as const };
+  });
+  out.push(new Uint8Array(data, offset));
+  const joined = new Uint8Array(out.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of out) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return { specs: converted, data: joined.buffer };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Which LRP rule applies where (a composite, in Zennit's terms): the chosen rule on convolutions; ε on Dense, batch
- * norm and averaging pools; max pooling, ReLU, flatten and dropout pass relevance by their ordinary gradient (max
- * pooling to the winner). Batch norm is its own affine layer, or folded into the convolution before it.
+ * Which LRP rule applies where (a composite, in Zennit's terms): the chosen rule on convolutions (transposed ones too,
+ * and each of a separable convolution's two); ε on Dense, batch norm, Normalization, Rescaling and averaging pools;
+ * max pooling, ReLU, flatten, up-sampling and dropout pass relevance by their ordinary gradient (max pooling to the
+ * winner). Batch norm is its own affine layer, or folded into the convolution before it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LRP_RULE_NAMES } from './lrp-rule-names.js';
@@ -15,10 +16,10 @@ import {
   LRP_AFFINE_CLASSES,
   LRP_PASS_CLASSES,
   LRP_WEIGHTED_CLASSES,
+  LinearStage,
   LrpLinearRule,
   batchNormAffine,
-  kernelAndBias,
-  linearPart,
+  linearStages,
   relevanceRatio,
 } from './lrp-linear.js';
 import { lrpEpsilon } from './lrp-epsilon.js';
@@ -42,15 +43,19 @@ export interface LrpCompositeSettings {
   foldBatchNorm: boolean;
 }
 
-/** Throws a clear error for a layer with weights that LRP has no rule for (LSTM, depthwise convolutions, ...). */
-export function checkLrpSupport(model: tf.LayersModel, functionName: string): void {
+/**
+ * Throws a clear error, one line, for a layer LRP has no textbook rule for (LSTM, depthwise convolutions, attention,
+ * layer normalization, ...), naming the layer, the model file when known, and what to use instead.
+ */
+export function checkLrpSupport(model: tf.LayersModel, functionName: string, fileName?: string): void {
   const known = new Set<string>([...LRP_WEIGHTED_CLASSES, ...LRP_AFFINE_CLASSES, ...LRP_PASS_CLASSES]);
+  const instead = `${fileName === undefined ? 'this model' : `'${fileName}'`}: explain it with 'deeplift' or a gradient method (saliency, integrated-gradients) instead`;
   for (const layer of leafLayers(model)) {
     const className = layer.getClassName();
     if (!known.has(className)) {
       throw new WingbeatsError(
         'UNSUPPORTED_MODEL',
-        `'${functionName}' has no LRP rule for layer '${layer.name}' of class ${className}; supported: ${[...known].join(', ')}.`,
+        `'${functionName}' has no LRP rule for layer '${layer.name}' of class ${className}; supported: ${[...known].join(', ')}. For ${instead}.`,
       );
     }
     const act = activationName(layer);
@@ -60,7 +65,7 @@ export function checkLrpSupport(model: tf.LayersModel, functionName: string): vo
     ) {
       throw new WingbeatsError(
         'UNSUPPORTED_MODEL',
-        `'${functionName}' propagates relevance through ReLU networks; layer '${layer.name}' uses activation '${act}'.`,
+        `'${functionName}' propagates relevance through ReLU networks; layer '${layer.name}' uses activation '${act}'. For ${instead}.`,
       );
     }
   }
@@ -95,12 +100,18 @@ export interface LrpComposite {
   dispose(): void;
 }
 
+/** One linear map of a weighted layer as prepared: its kernel and bias in use, its rule and the rule's tensors. */
+interface PreparedStage {
+  linear: LinearStage['linear'];
+  kernel: tf.Tensor;
+  bias: tf.Tensor;
+  rule: LrpLinearRule;
+  prepared: tf.Tensor[];
+}
+
 interface PreparedLayer {
-  /** Weighted layers: the kernel and bias in use (batch norm folded in when asked), and the rule's own tensors. */
-  kernel?: tf.Tensor;
-  bias?: tf.Tensor;
-  rule?: LrpLinearRule;
-  prepared?: tf.Tensor[];
+  /** Weighted layers: their linear maps in order (batch norm folded into a convolution when asked). */
+  stages?: PreparedStage[];
   /** Batch norm as its own layer: its scale. */
   scale?: tf.Tensor;
 }
@@ -120,17 +131,21 @@ export function lrpComposite(model: tf.LayersModel, settings: LrpCompositeSettin
     for (const layer of leafLayers(model)) {
       const className = layer.getClassName();
       if ((LRP_WEIGHTED_CLASSES as readonly string[]).includes(className)) {
-        let { kernel, bias } = kernelAndBias(layer);
-        owned.push(kernel, bias);
+        const stages = linearStages(layer);
+        stages.forEach((stage) => owned.push(stage.kernel, stage.bias));
         const norm = pairs.get(layer);
         if (norm !== undefined) {
-          ({ kernel, bias } = foldBatchNorm(kernel, bias, norm));
+          const { kernel, bias } = foldBatchNorm(stages[0].kernel, stages[0].bias, norm);
           owned.push(kernel, bias);
+          stages[0] = { ...stages[0], kernel, bias };
         }
         const rule = className === 'Dense' ? lrpEpsilon : onConvolutions;
-        const tensors = rule.prepare(kernel, bias);
-        owned.push(...tensors);
-        prepared.set(layer, { kernel, bias, rule, prepared: tensors });
+        const ready = stages.map((stage) => {
+          const tensors = rule.prepare(stage.kernel, stage.bias);
+          owned.push(...tensors);
+          return { ...stage, rule, prepared: tensors };
+        });
+        prepared.set(layer, { stages: ready });
       } else if (className === 'BatchNormalization' && !folded.has(layer)) {
         const { scale, shift } = batchNormAffine(layer);
         owned.push(scale, shift);
@@ -155,18 +170,26 @@ export function lrpComposite(model: tf.LayersModel, settings: LrpCompositeSettin
           tf.mul(tf.mul(x, layer.scale), stopGradient(relevanceRatio(y, y, settings.epsilon))),
         );
       }
-      if (layer?.rule === undefined) {
-        // Averaging pools: ε on their own linear map.
+      if (layer?.stages === undefined) {
+        // Averaging pools, Normalization, Rescaling: ε on their own (affine) map.
         return withSurrogateGradient(y, tf.mul(forward(x), stopGradient(relevanceRatio(y, y, settings.epsilon))));
       }
-      const z = stopGradient(tf.add(linearPart(site.layer, x, layer.kernel as tf.Tensor), layer.bias as tf.Tensor));
-      const surrogate = layer.rule.surrogate({
-        layer: site.layer,
-        x,
-        z,
-        epsilon: settings.epsilon,
-        prepared: layer.prepared as tf.Tensor[],
-      });
+      // each stage's rule in turn: a stage's output carries its value forward and its rule's gradient back
+      let input = x;
+      let surrogate = x;
+      let z = x;
+      for (const [i, stage] of layer.stages.entries()) {
+        if (i > 0) input = withSurrogateGradient(z, surrogate);
+        z = stopGradient(tf.add(stage.linear(stopGradient(input), stage.kernel), stage.bias));
+        surrogate = stage.rule.surrogate({
+          layer: site.layer,
+          linear: stage.linear,
+          x: input,
+          z,
+          epsilon: settings.epsilon,
+          prepared: stage.prepared,
+        });
+      }
       const relu = activationName(site.layer) === 'relu';
       return withSurrogateGradient(y, relu ? tf.mul(surrogate, stopGradient(tf.step(z))) : surrogate);
     },

@@ -5,22 +5,47 @@
 import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { conv1dInputGradFriendly, conv2dInputGradFriendly } from '../execution/fast-conv.js';
-import { config, first, layerWeight, pair } from '../execution/layer-op.js';
+import { config, first, layerBias, layerWeight, pair } from '../execution/layer-op.js';
 import { batchNormAxis, batchNormScaleShift } from '../execution/batch-norm-folding.js';
+import { conv2dTransposeLinear } from '../execution/builtin-layer-ops.js';
+import type { Conv1DTranspose } from '../models/keras-conv1d-transpose.js';
+import type { SeparableConv1D } from '../models/keras-separable-conv1d.js';
 
-/** Layer classes whose weights LRP's rules modify (the chosen rule on convolutions, ε on Dense). */
-export const LRP_WEIGHTED_CLASSES = ['Dense', 'Conv1D', 'Conv2D'] as const;
-/** Layer classes LRP treats with the ε-rule and no weight change. */
+/**
+ * Layer classes whose weights LRP's rules modify (the chosen rule on convolutions, ε on Dense): a transposed
+ * convolution is a convolution (Zennit's `Convolution` type holds ConvTranspose); a separable one is its depthwise and
+ * its pointwise convolution, each taking the rule (as the two Conv layers PyTorch writes it with).
+ */
+export const LRP_WEIGHTED_CLASSES = [
+  'Dense',
+  'Conv1D',
+  'Conv2D',
+  'Conv1DTranspose',
+  'Conv2DTranspose',
+  'SeparableConv1D',
+] as const;
+/**
+ * Layer classes LRP treats with the ε-rule and no weight change: batch norm, and Keras's `Normalization` and
+ * `Rescaling`, which are the same affine map x·s + t (their shift takes its share of relevance, as a bias does);
+ * averaging pools.
+ */
 export const LRP_AFFINE_CLASSES = [
   'BatchNormalization',
+  'Normalization',
+  'Rescaling',
   'AveragePooling1D',
   'AveragePooling2D',
   'GlobalAveragePooling1D',
   'GlobalAveragePooling2D',
 ] as const;
-/** Weightless layers through which relevance flows by the ordinary gradient (max pooling: to the winner; ReLU: passed on). */
+/**
+ * Weightless layers through which relevance flows by the ordinary gradient (max pooling: to the winner; ReLU: passed
+ * on; up-sampling: each input gets the relevance of its copies, which conserves it).
+ */
 export const LRP_PASS_CLASSES = [
   'InputLayer',
+  'UpSampling1D',
+  'UpSampling2D',
   'Activation',
   'ReLU',
   'MaxPooling1D',
@@ -41,10 +66,51 @@ export function kernelAndBias(layer: tf.layers.Layer): { kernel: tf.Tensor; bias
   if (kernel === undefined)
     throw new WingbeatsError('UNSUPPORTED_MODEL', `${layer.getClassName()} layer '${layer.name}' has no kernel.`);
   const bias = config(layer).useBias === false ? undefined : layerWeight(layer, 'bias');
+  // a transposed convolution's kernel is [k..., out, in]
+  const outputs = kernel.shape[kernel.rank - (layer.getClassName().endsWith('Transpose') ? 2 : 1)];
   return {
     kernel: tf.clone(kernel),
-    bias: bias === undefined ? tf.zeros([kernel.shape[kernel.rank - 1]]) : tf.clone(bias),
+    bias: bias === undefined ? tf.zeros([outputs]) : tf.clone(bias),
   };
+}
+
+/** One linear map of a weighted layer: its kernel and bias (copies owned by the caller) and how it applies a kernel. */
+export interface LinearStage {
+  kernel: tf.Tensor;
+  bias: tf.Tensor;
+  /** The map (no bias, no activation) of `x` with `kernel`. */
+  linear: (x: tf.Tensor, kernel: tf.Tensor) => tf.Tensor;
+}
+
+/**
+ * The linear maps of a weighted layer in order: one, or a SeparableConv1D's depthwise convolution (bias zero) and its
+ * pointwise convolution (with the layer's bias). Tensors owned by the caller.
+ */
+export function linearStages(layer: tf.layers.Layer): LinearStage[] {
+  if (layer.getClassName() !== 'SeparableConv1D') {
+    const { kernel, bias } = kernelAndBias(layer);
+    return [{ kernel, bias, linear: (x, k) => linearPart(layer, x, k) }];
+  }
+  const separable = layer as SeparableConv1D;
+  const [depthwise, pointwise] = ['depthwise_kernel', 'pointwise_kernel'].map((name) => {
+    const w = layerWeight(layer, name);
+    if (w === undefined)
+      throw new WingbeatsError('UNSUPPORTED_MODEL', `SeparableConv1D layer '${layer.name}' has no ${name}.`);
+    return tf.clone(w);
+  });
+  const bias = layerBias(layer);
+  return [
+    {
+      kernel: depthwise,
+      bias: tf.zeros([depthwise.size / separable.kernelSize]),
+      linear: (x, k) => separable.depthwise(x, k),
+    },
+    {
+      kernel: pointwise,
+      bias: bias === undefined ? tf.zeros([separable.filters]) : tf.clone(bias),
+      linear: (x, k) => separable.pointwise(x, k),
+    },
+  ];
 }
 
 /**
@@ -84,6 +150,10 @@ export function linearPart(layer: tf.layers.Layer, x: tf.Tensor, kernel: tf.Tens
         c.padding,
         pair(c.dilationRate, 1),
       );
+    case 'Conv1DTranspose':
+      return (layer as Conv1DTranspose).transposedConvolution(x, kernel);
+    case 'Conv2DTranspose':
+      return conv2dTransposeLinear(x, kernel, c);
     default:
       throw new WingbeatsError(
         'UNSUPPORTED_MODEL',
@@ -107,6 +177,8 @@ export function relevanceRatio(numerator: tf.Tensor, denominator: tf.Tensor, eps
 /** What an LRP rule of a Dense or convolution layer is given in a pass. */
 export interface LrpLinearSite {
   layer: tf.layers.Layer;
+  /** The linear map of the layer (of one of its stages: a separable convolution has two) applied to x with a kernel. */
+  linear: (x: tf.Tensor, kernel: tf.Tensor) => tf.Tensor;
   /** The layer's input. */
   x: tf.Tensor;
   /** The layer's output before its activation, a constant (relevance there is z ⊙ gradient). */

@@ -16,7 +16,8 @@ import { gradients } from '../../src/attribution/gradients.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { copyExplainableModel } from '../../src/execution/model-copy.js';
 import { assertClose, flat, rejectsWithoutLeaks, repoRoot, useWasm } from '../helpers.js';
-import { writeKerasH5, type WeightToWrite } from './write-keras-h5.js';
+import { writeKerasH5 } from './write-keras-h5.js';
+import { INITIALIZERS, chainConfig, h5Weights } from './keras-1d-chain.js';
 import { writeKerasArchive, type VariableToWrite } from './write-keras-archive.js';
 
 type Json = Record<string, any>;
@@ -33,39 +34,6 @@ const dir = mkdtempSync(join(tmpdir(), 'wingbeats-keras-1d-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(useWasm);
 
-type Ref = [string, number, number, Json];
-const ref = (name: string): Ref => [name, 0, 0, {}];
-const INITIALIZERS = {
-  kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
-  bias_initializer: { class_name: 'Zeros', config: {} },
-};
-
-/** A Keras 2 functional config chaining `layers` ([class, config]) after an input of `shape`. */
-function chainConfig(shape: number[], layers: [string, Json][]): Json {
-  const entries: Json[] = [
-    {
-      class_name: 'InputLayer',
-      name: 'x',
-      config: { name: 'x', batch_input_shape: [null, ...shape] },
-      inbound_nodes: [],
-    },
-  ];
-  for (const [className, config] of layers) {
-    const previous = entries[entries.length - 1].name as string;
-    entries.push({
-      class_name: className,
-      name: config.name,
-      config: { dtype: 'float32', trainable: true, ...config },
-      inbound_nodes: [[ref(previous)]],
-    });
-  }
-  const last = entries[entries.length - 1].name as string;
-  return {
-    class_name: 'Functional',
-    config: { name: 'chain', layers: entries, input_layers: [['x', 0, 0]], output_layers: [[last, 0, 0]] },
-  };
-}
-
 /** The layers of the reference's normalization model (`n1Config` changes the first Normalization). */
 function normalizationLayers(n1Config: Json = {}): [string, Json][] {
   return [
@@ -76,22 +44,6 @@ function normalizationLayers(n1Config: Json = {}): [string, Json][] {
     ['Dense', { name: 'dense', units: 5, activation: 'tanh', use_bias: true, ...INITIALIZERS }],
     ['Dense', { name: 'out', units: 3, activation: 'softmax', use_bias: true, ...INITIALIZERS }],
   ];
-}
-
-/** Keras 2 `.h5` weights by layer (`normalization/count:0` as int64, as Keras writes it). */
-function h5Weights(c: Case): [string, WeightToWrite[]][] {
-  const out = new Map<string, WeightToWrite[]>();
-  for (const w of c.weights) {
-    const layer = w.name.split('/')[0];
-    const weight = {
-      name: `${w.name}:0`,
-      shape: w.shape,
-      values: Float32Array.from(w.values),
-      int64: w.name.endsWith('/count'),
-    };
-    out.set(layer, [...(out.get(layer) ?? []), weight]);
-  }
-  return [...out];
 }
 
 /** `.keras` variables at the paths Keras's saving library uses (`layers/<snake_case class>/vars/<i>`). */

@@ -23,6 +23,10 @@ import { LRP_OVERRIDDEN_OPS } from '../../src/onnx/rules/lrp-composite.js';
 import { DEEPLIFT_GRADIENTS } from '../../src/onnx/rules/propagation.js';
 import { LRP_AFFINE_CLASSES, LRP_WEIGHTED_CLASSES } from '../../src/rules/lrp-linear.js';
 import { loadModel } from '../../src/models/load-model.js';
+import { Conv1DTranspose, registerKerasConv1DTranspose } from '../../src/models/keras-conv1d-transpose.js';
+import { SeparableConv1D, registerKerasSeparableConv1D } from '../../src/models/keras-separable-conv1d.js';
+import { Normalization } from '../../src/models/keras-normalization.js';
+import { UpSampling1D } from '../../src/models/keras-upsampling1d.js';
 import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, conv2dNet, denseNet, randomBatch, seedWeights } from '../tiny-models.js';
 
@@ -333,7 +337,8 @@ describe('propagation rules on ONNX Runtime', () => {
     for (const op of [...LRP_OVERRIDDEN_OPS, ...DEEPLIFT_GRADIENTS.keys()])
       if (op !== 'AveragePool') assert.ok(hasOpGradient(op), `rule override of ${op} has a plain gradient`);
     // the ops emitted for every layer class the TF.js composite wraps (layer by layer), each named by the ONNX composite
-    const names = new Set<string>([...LRP_OVERRIDDEN_OPS, 'Transpose', 'Reshape', 'Relu', 'Identity']);
+    // (and the plain first ops of the affine maps whose last op takes ε: a Rescaling's Mul, a Normalization's Sub)
+    const names = new Set<string>([...LRP_OVERRIDDEN_OPS, 'Transpose', 'Reshape', 'Relu', 'Identity', 'Mul', 'Sub']);
     const layers: [string, tf.layers.Layer, number[]][] = [
       ['Dense', tf.layers.dense({ units: 2, activation: 'relu' }), [3]],
       ['Conv1D', tf.layers.conv1d({ filters: 2, kernelSize: 2, activation: 'relu' }), [5, 2]],
@@ -341,7 +346,14 @@ describe('propagation rules on ONNX Runtime', () => {
       ['BatchNormalization', tf.layers.batchNormalization(), [4, 2]],
       ['GlobalAveragePooling1D', tf.layers.globalAveragePooling1d(), [4, 2]],
       ['GlobalAveragePooling2D', tf.layers.globalAveragePooling2d({}), [4, 4, 2]],
+      ['Conv1DTranspose', new Conv1DTranspose({ filters: 2, kernelSize: 3, strides: 2, activation: 'relu' }), [4, 2]],
+      ['SeparableConv1D', new SeparableConv1D({ filters: 2, kernelSize: 2, activation: 'relu' }), [5, 2]],
+      ['Normalization', new Normalization({ axis: -1, mean: [0.5, -1], variance: [2, 0.5] }), [4, 2]],
+      ['Rescaling', tf.layers.rescaling({ scale: 0.5, offset: -1 }), [4, 2]],
+      ['Conv2DTranspose', tf.layers.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 2 }), [3, 3, 2]],
     ];
+    registerKerasConv1DTranspose();
+    registerKerasSeparableConv1D();
     const covered = new Set<string>();
     for (const [className, layer, shape] of layers) {
       covered.add(className);
@@ -371,6 +383,8 @@ describe('propagation rules on ONNX Runtime', () => {
       ['Flatten', tf.layers.flatten(), [2, 2], 'none'],
       ['Reshape', tf.layers.reshape({ targetShape: [4] }), [2, 2], 'none'],
       ['Dropout', tf.layers.dropout({ rate: 0.5 }), [4], 'none'],
+      ['UpSampling1D', new UpSampling1D({ size: 2 }), [3, 2], 'none'],
+      ['UpSampling2D', tf.layers.upSampling2d({ size: [2, 2] }), [2, 2, 1], 'none'],
     ];
     for (const [className, layer, shape, site] of passing) {
       const input = tf.input({ shape });

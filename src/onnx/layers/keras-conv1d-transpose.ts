@@ -13,7 +13,6 @@ import {
   unsupportedLayer,
   weightValues,
 } from '../lowering-context.js';
-import { plainLayer } from './plain-layer.js';
 
 const conv1dTranspose: LayerLowerer = (layer, inputs, ctx) => {
   const x = onlyInput(layer, inputs);
@@ -49,7 +48,7 @@ const conv1dTranspose: LayerLowerer = (layer, inputs, ctx) => {
   return ctx.activation(layer, layerConfig(layer).activation, flat);
 };
 
-/** The Conv1DTranspose lowerer by Keras class name (TensorFlow.js runs the layer with its own `call`). */
+/** The Conv1DTranspose lowerer by Keras class name (the executor's layer op computes the same; propagation rules reach its ops). */
 export const KERAS_CONV1D_TRANSPOSE_LOWERERS: readonly (readonly [string, LayerLowerer])[] = [
-  ['Conv1DTranspose', plainLayer(conv1dTranspose)],
+  ['Conv1DTranspose', conv1dTranspose],
 ];

@@ -5,7 +5,6 @@
  */
 import type { Normalization } from '../../models/keras-normalization.js';
 import { LayerLowerer, onlyInput } from '../lowering-context.js';
-import { plainLayer } from './plain-layer.js';
 
 const normalization: LayerLowerer = (layer, inputs, ctx) => {
   const x = onlyInput(layer, inputs);
@@ -14,7 +13,7 @@ const normalization: LayerLowerer = (layer, inputs, ctx) => {
   return ctx.op('Div', [centred.name, ctx.graph.floats(`${layer.name}_divisor`, divisor, shape)], {}, x.shape);
 };
 
-/** The Normalization lowerer by Keras class name (TensorFlow.js runs the layer with its own `call`). */
+/** The Normalization lowerer by Keras class name (LRP's ε reaches its Div as the TF.js composite's reaches the layer). */
 export const KERAS_NORMALIZATION_LOWERERS: readonly (readonly [string, LayerLowerer])[] = [
-  ['Normalization', plainLayer(normalization)],
+  ['Normalization', normalization],
 ];

@@ -14,7 +14,6 @@ import {
   unsupportedLayer,
   weightValues,
 } from '../lowering-context.js';
-import { plainLayer } from './plain-layer.js';
 
 const separableConv1d: LayerLowerer = (layer, inputs, ctx) => {
   const x = onlyInput(layer, inputs);
@@ -60,7 +59,7 @@ const separableConv1d: LayerLowerer = (layer, inputs, ctx) => {
   return ctx.activation(layer, layerConfig(layer).activation, flat);
 };
 
-/** The SeparableConv1D lowerer by Keras class name (TensorFlow.js runs the layer with its own `call`). */
+/** The SeparableConv1D lowerer by Keras class name (the executor's layer op computes the same; propagation rules reach its ops). */
 export const KERAS_SEPARABLE_CONV1D_LOWERERS: readonly (readonly [string, LayerLowerer])[] = [
-  ['SeparableConv1D', plainLayer(separableConv1d)],
+  ['SeparableConv1D', separableConv1d],
 ];

@@ -116,10 +116,11 @@ const conv2dTranspose: LayerLowerer = (layer, inputs, ctx) => {
   return ctx.activation(layer, c.activation, channelsLast(ctx, y));
 };
 
-/** The resampling lowerers by Keras class name (TensorFlow.js runs these layers with their own `call`). */
+/** The resampling lowerers by Keras class name (TensorFlow.js runs the first three with their own `call`). */
 export const RESAMPLING_LOWERERS: readonly (readonly [string, LayerLowerer])[] = [
   ['ZeroPadding2D', plainLayer(zeroPadding2d)],
   ['Cropping2D', plainLayer(cropping2d)],
   ['UpSampling2D', plainLayer(upSampling2d)],
-  ['Conv2DTranspose', plainLayer(conv2dTranspose)],
+  // the executor's layer op computes it too: propagation rules reach its ops (LRP's convolution rule, a ReLU's)
+  ['Conv2DTranspose', conv2dTranspose],
 ];

@@ -1,6 +1,7 @@
 /**
- * The LRP composite (src/rules/lrp-composite.ts) as gradient overrides of ONNX ops: the chosen rule on `Conv`
- * (convolutions), ε on `MatMul` (Dense) and on the affine ops — `BatchNormalization` and its flat `Mul`/`Add` form,
+ * The LRP composite (src/rules/lrp-composite.ts) as gradient overrides of ONNX ops: the chosen rule on `Conv` and
+ * `ConvTranspose` (convolutions, each of a separable one's two), ε on `MatMul` (Dense) and on the affine ops —
+ * `BatchNormalization` and its flat `Mul`/`Add` form (Rescaling too), a Normalization's `Sub`/`Div`,
  * `GlobalAveragePool`/`ReduceMean`/`AveragePool` (averaging pools) — each taking z/stab(z) of its own output; a batch
  * norm folded into the convolution before it passes the gradient on. ReLU, max pooling, reshapes and the rest keep
  * their plain gradients, as the TF.js composite leaves them.
@@ -18,8 +19,10 @@ import { RuleGraph, isConstant, relevanceRatio } from './rule-graph.js';
 /** The op types the LRP composite overrides (every one has a plain gradient it builds on or replaces). */
 export const LRP_OVERRIDDEN_OPS = [
   'Conv',
+  'ConvTranspose',
   'MatMul',
   'Add',
+  'Div',
   'BatchNormalization',
   'GlobalAveragePool',
   'ReduceMean',
@@ -51,6 +54,13 @@ function isNormShift(ctx: GradientContext, rules: RuleGraph, add: GraphNode): bo
   return scaled?.opType === 'Mul' && isConstant(ctx.graph, scaled.inputs[1]);
 }
 
+/** Whether a `Div` is a Keras Normalization's: (x − a constant) / a constant. */
+function isNormalizationDivide(ctx: GradientContext, rules: RuleGraph, div: GraphNode): boolean {
+  if (!isConstant(ctx.graph, div.inputs[1])) return false;
+  const centred = rules.producer(div.inputs[0]);
+  return centred?.opType === 'Sub' && isConstant(ctx.graph, centred.inputs[1]);
+}
+
 /** How many batch norms LRP's canonisation folds into the convolution before them in the forward graph `rules`. */
 export function lrpFoldCount(rules: RuleGraph, nodes: readonly GraphNode[]): number {
   return nodes.filter((n) => n.opType === 'Conv' && foldedNorm(rules, n) !== undefined).length;
@@ -72,6 +82,7 @@ export function lrpOverrides(settings: LrpCompositeSettings, rules: RuleGraph): 
   const affine = epsilonOnOutput(epsilon);
   return new Map<string, GradientBuilder>([
     ['Conv', linear(onConvolutions)],
+    ['ConvTranspose', linear(onConvolutions)],
     ['MatMul', linear(lrpEpsilon)],
     // a Dense bias passes the gradient on (its MatMul's rule reads z after it); a flat batch norm's shift takes ε
     ['Add', (ctx) => (isNormShift(ctx, rules, ctx.node) ? affine(ctx) : plain(ctx, upstream(ctx)))],
@@ -83,6 +94,8 @@ export function lrpOverrides(settings: LrpCompositeSettings, rules: RuleGraph): 
         return folded ? [upstream(ctx), undefined, undefined, undefined, undefined] : affine(ctx);
       },
     ],
+    // a Keras Normalization, (x − mean) / divisor: ε on its output, as on a batch norm
+    ['Div', (ctx) => (isNormalizationDivide(ctx, rules, ctx.node) ? affine(ctx) : plain(ctx, upstream(ctx)))],
     ['GlobalAveragePool', affine],
     ['ReduceMean', affine],
     ['AveragePool', affine],

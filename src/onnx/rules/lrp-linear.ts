@@ -16,12 +16,15 @@ export interface Constant {
   dims: number[];
 }
 
-/** One weighted op (MatMul or Conv) as an LRP rule sees it. */
+/** One weighted op (MatMul, Conv or ConvTranspose) as an LRP rule sees it. */
 export interface LrpLinearSite {
   ctx: GradientContext;
   /** The op's input. */
   x: string;
-  /** The kernel in use (ONNX layout: `[in, out]` for MatMul, `[out, in, k...]` for Conv), batch norm folded in. */
+  /**
+   * The kernel in use (ONNX layout: `[in, out]` for MatMul, `[out, in, k...]` for Conv, `[in, out, k...]` for
+   * ConvTranspose), batch norm folded in.
+   */
   kernel: Constant;
   /** The bias in use, one value per output channel (zeros when the layer has none). */
   bias: Float32Array;
@@ -61,7 +64,8 @@ export function linearSite(ctx: GradientContext, rules: RuleGraph, fold: boolean
   const weights = g.constantData(node.inputs[1]);
   if (weights === undefined || ctx.wanted[1]) throw internal(`LRP through a ${node.opType} with a computed weight`);
   let kernel: Constant = { data: weights.data, dims: weights.dims };
-  const channels = node.opType === 'MatMul' ? kernel.dims[1] : kernel.dims[0];
+  // output channels: MatMul [in, out], Conv [out, in, k...], ConvTranspose [in, out, k...]
+  const channels = node.opType === 'Conv' ? kernel.dims[0] : kernel.dims[1];
   let bias: Float32Array = new Float32Array(channels);
   let z = node.outputs[0];
   if (node.opType === 'MatMul') {
