@@ -11,7 +11,7 @@ export function nodeOnnxRuntime(ort: Ort): OnnxRuntime {
   return {
     name: 'onnxruntime-node',
     async createSession(graph, { threads }) {
-      const session = await ort.InferenceSession.create(graph, sessionOptions(threads));
+      const session = await ort.InferenceSession.create(graph, sessionOptions(threads, graph));
       return { run: (feeds) => runSession(ort, session, feeds), release: () => session.release() };
     },
     startRunPool: (graphs: Uint8Array[], size: number) => OnnxSessionPool.start(graphs, size),

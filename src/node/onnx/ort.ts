@@ -4,6 +4,7 @@
  */
 import { WingbeatsError } from '../../util/errors.js';
 import { runOrtSession, type OrtSession, type OrtTensorConstructor, type RowArray } from '../../onnx/runtime.js';
+import { graphOptimizationLevel } from '../../onnx/graph-optimization.js';
 
 export type { OrtSession } from '../../onnx/runtime.js';
 /** The onnxruntime-node module. */
@@ -27,12 +28,15 @@ export async function loadOrt(): Promise<Ort> {
   }
 }
 
-/** Session options: `threads` intra-op threads, sequential execution, every graph optimisation. */
-export const sessionOptions = (threads: number): Record<string, unknown> => ({
+/**
+ * Session options of the serialised model `graph`: `threads` intra-op threads, sequential execution, every graph
+ * optimisation (none for a very large graph: {@link graphOptimizationLevel}).
+ */
+export const sessionOptions = (threads: number, graph: Uint8Array): Record<string, unknown> => ({
   intraOpNumThreads: threads,
   interOpNumThreads: 1,
   executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
+  graphOptimizationLevel: graphOptimizationLevel(graph),
 });
 
 export type { RowArray } from '../../onnx/runtime.js';
