@@ -46,18 +46,35 @@ function sourceMapOf(file) {
   return sourceMaps.get(file);
 }
 
-/** A stack trace with every position in the compiled tree turned into the TypeScript file, line and column. */
-function originalPositions(stack) {
-  if (tree === undefined) return stack;
-  return stack.replace(/(?:file:\/\/)?(\/[^\s():]+\.m?js):(\d+):(\d+)/g, (whole, file, line, column) => {
-    if (!file.startsWith(`${tree}/`)) return whole;
+/** A position `/path/file.js:line:column` in a stack frame (a line `    at …`). */
+const FRAME_POSITION = /(?:file:\/\/)?(\/[^\s():]+\.m?js):(\d+):(\d+)/g;
+
+/**
+ * A stack trace with every position in the compiled tree turned into the TypeScript file, line and column. Only stack
+ * frame lines of ordinary length are looked at: a long line (a printed array, a data URL) is kept as it is.
+ */
+function originalPositions(text) {
+  if (tree === undefined || typeof text !== 'string') return text;
+  return text
+    .split('\n')
+    .map((line) => (/^\s*at /.test(line) && line.length < 1000 ? line.replace(FRAME_POSITION, originalPosition) : line))
+    .join('\n');
+}
+
+/** One position of a stack frame as {@link originalPositions} rewrites it. */
+function originalPosition(whole, file, line, column) {
+  if (!file.startsWith(`${tree}/`)) return whole;
+  try {
     const entry = sourceMapOf(file)?.findEntry(Number(line) - 1, Number(column) - 1);
-    if (entry === undefined || entry.originalSource === undefined) return whole;
+    if (typeof entry?.originalSource !== 'string') return whole;
     const source = entry.originalSource.startsWith('file://')
       ? new URL(entry.originalSource).pathname
       : resolve(file, '..', entry.originalSource);
     return `${source.replace(`${process.cwd()}/`, '')}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-  });
+  } catch {
+    // A position the map does not cover: kept as it is.
+    return whole;
+  }
 }
 
 function seconds(ms) {
