@@ -19,9 +19,17 @@ import { relative } from 'node:path';
 
 const log = process.env.WINGBEATS_TEST_COST_LOG;
 const file = process.argv[1];
-if (log !== undefined && file !== undefined && file.endsWith('.test.ts')) {
+// A test file of the checkout, or its compiled twin in the runner's tree (scripts/test-tree.mjs): named as the former.
+const tree = process.env.WINGBEATS_TEST_TREE;
+const name =
+  file === undefined
+    ? undefined
+    : tree !== undefined && file.startsWith(`${tree}/`)
+      ? relative(tree, file).replace(/\.test\.js$/, '.test.ts')
+      : relative(process.cwd(), file);
+if (log !== undefined && name !== undefined && name.endsWith('.test.ts')) {
   process.on('exit', () => {
-    const line = { file: relative(process.cwd(), file), wallMs: Math.round(performance.now()), cpuMs: cpuMs() };
+    const line = { file: name, wallMs: Math.round(performance.now()), cpuMs: cpuMs() };
     appendFileSync(log, `${JSON.stringify(line)}\n`);
   });
 }

@@ -1,8 +1,9 @@
 // The inner half of scripts/run-tests.mjs: runs the test files it is given in the order given, `--concurrency` at a
 // time, through Node's run() API, and writes one reporter's output to stdout. Started by run-tests.mjs as
-// `node --import tsx [--import record-test-cost.mjs] run-test-files.mjs ...`: every test file's process inherits those
-// flags. `node --test` itself sorts the files by name (Node 20), which would lose the cost table's longest-first order.
-// Usage: node --import tsx scripts/run-test-files.mjs --concurrency=N --reporter=summary|node FILE...
+// `node [--import record-test-cost.mjs] run-test-files.mjs ... FILE...` on the compiled test files
+// (scripts/test-tree.mjs): every test file's process inherits those flags. `node --test` itself sorts the files by
+// name (Node 20), which would lose the cost table's longest-first order.
+// Usage: node scripts/run-test-files.mjs --concurrency=N --reporter=summary|node FILE...
 //   --reporter=summary  scripts/test-summary-reporter.mjs; node: Node's own (spec on a terminal, TAP when piped).
 import { run } from 'node:test';
 import { spec, tap } from 'node:test/reporters';

@@ -1,9 +1,12 @@
-// Runs the test/**/*.test.ts files with Node's own test runner (tsx compiles TypeScript on the fly) and prints a short
-// summary: one line per file, failures in full (scripts/test-summary-reporter.mjs).
+// Runs the test/**/*.test.ts files with Node's own test runner and prints a short summary: one line per file,
+// failures in full (scripts/test-summary-reporter.mjs).
+// The checkout is first compiled once to a JavaScript tree of the same layout (scripts/test-tree.mjs: esbuild, about
+// two seconds), and the test files run from there on plain Node: tsx compiling the same sources again in every test
+// process, worker and child process would cost 1–2 s of CPU each, a quarter of the suite's CPU.
 // Files start longest first (by the wall time recorded in scripts/test-costs.json; a file not in the table counts as
 // DEFAULT_COST_S), CONCURRENCY at a time, so the long files, and those that mostly wait for subprocesses, overlap the
 // many short ones instead of ending the run alone (scripts/run-test-files.mjs: Node's run() API keeps the order, which
-// `node --test` would sort by name). Before the files start, src/ is compiled once to a temporary package that the
+// `node --test` would sort by name). src/ is also compiled once to a temporary package, as npm ships it, that the
 // tests starting the command line as a process of their own run (buildCli, `cliBin` in test/helpers.ts).
 // Usage: node scripts/run-tests.mjs [--quick] [--verbose] [--record-costs] [filter...]
 //   filter          keeps files whose path contains one of the filters;
@@ -24,10 +27,11 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
+import { buildTestTree, compiledName } from './test-tree.mjs';
 
 /** Where the measured cost of every test file is kept (`--record-costs` updates it). */
 const COST_TABLE = new URL('./test-costs.json', import.meta.url);
@@ -133,24 +137,28 @@ if (files.length === 0) {
 if (!verbose) console.log(`running ${files.length} test files${quick ? ' (quick subset)' : ''} ...`);
 const work = mkdtempSync(join(tmpdir(), 'wingbeats-test-run-'));
 const log = recordCosts ? join(work, 'costs.jsonl') : undefined;
-const cli = await buildCli(join(work, 'package'));
+const checkout = process.cwd();
+const [cli, tree] = await Promise.all([buildCli(join(work, 'package')), buildTestTree(checkout, join(work, 'repo'))]);
 const hook = recordCosts ? ['--import', new URL('./record-test-cost.mjs', import.meta.url).href] : [];
 // Node's run() API in a process of its own (scripts/run-test-files.mjs), started with the flags every test file's
 // process inherits: `node --test` would sort the files by name and lose the longest-first order.
 const result = spawnSync(
   process.execPath,
   [
-    '--import',
-    'tsx',
     ...hook,
     new URL('./run-test-files.mjs', import.meta.url).pathname,
     `--concurrency=${CONCURRENCY}`,
     `--reporter=${verbose ? 'node' : 'summary'}`,
-    ...files,
+    ...files.map((f) => join(tree, compiledName(relative(checkout, resolve(f))))),
   ],
   {
     stdio: 'inherit',
-    env: { ...process.env, WINGBEATS_TEST_CLI: cli, ...(log === undefined ? {} : { WINGBEATS_TEST_COST_LOG: log }) },
+    env: {
+      ...process.env,
+      WINGBEATS_TEST_CLI: cli,
+      WINGBEATS_TEST_TREE: tree,
+      ...(log === undefined ? {} : { WINGBEATS_TEST_COST_LOG: log }),
+    },
   },
 );
 if (log !== undefined) {

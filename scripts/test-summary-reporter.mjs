@@ -2,7 +2,12 @@
 // output the file printed), the reasons of skipped tests once each, and the totals. `node scripts/run-tests.mjs
 // --verbose` keeps Node's own line-per-test output instead.
 
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { relative as relativePath, resolve } from 'node:path';
+
+/** The compiled tree the files run from (scripts/test-tree.mjs), or undefined. */
+const tree = process.env.WINGBEATS_TEST_TREE;
 
 const files = new Map();
 const skipReasons = new Map();
@@ -15,8 +20,61 @@ function entry(file) {
   return files.get(key);
 }
 
+/** A file as the reader knows it: relative to the checkout, the TypeScript name of a file of the compiled tree. */
 function relative(file) {
-  return file === undefined ? '(no file)' : file.replace(`${process.cwd()}/`, '');
+  if (file === undefined) return '(no file)';
+  if (tree !== undefined && file.startsWith(`${tree}/`))
+    return relativePath(tree, file)
+      .replace(/\.js$/, '.ts')
+      .replace(/\.mjs$/, '.mts');
+  return file.replace(`${process.cwd()}/`, '');
+}
+
+/** The inline source maps of the tree's files, read when a failure's stack names them. */
+const sourceMaps = new Map();
+function sourceMapOf(file) {
+  if (!sourceMaps.has(file)) {
+    let map;
+    try {
+      const data = /\/\/# sourceMappingURL=data:application\/json;base64,(\S+)\s*$/.exec(readFileSync(file, 'utf8'));
+      if (data !== null) map = new SourceMap(JSON.parse(Buffer.from(data[1], 'base64').toString('utf8')));
+    } catch {
+      map = undefined;
+    }
+    sourceMaps.set(file, map);
+  }
+  return sourceMaps.get(file);
+}
+
+/** A position `/path/file.js:line:column` in a stack frame (a line `    at …`). */
+const FRAME_POSITION = /(?:file:\/\/)?(\/[^\s():]+\.m?js):(\d+):(\d+)/g;
+
+/**
+ * A stack trace with every position in the compiled tree turned into the TypeScript file, line and column. Only stack
+ * frame lines of ordinary length are looked at: a long line (a printed array, a data URL) is kept as it is.
+ */
+function originalPositions(text) {
+  if (tree === undefined || typeof text !== 'string') return text;
+  return text
+    .split('\n')
+    .map((line) => (/^\s*at /.test(line) && line.length < 1000 ? line.replace(FRAME_POSITION, originalPosition) : line))
+    .join('\n');
+}
+
+/** One position of a stack frame as {@link originalPositions} rewrites it. */
+function originalPosition(whole, file, line, column) {
+  if (!file.startsWith(`${tree}/`)) return whole;
+  try {
+    const entry = sourceMapOf(file)?.findEntry(Number(line) - 1, Number(column) - 1);
+    if (typeof entry?.originalSource !== 'string') return whole;
+    const source = entry.originalSource.startsWith('file://')
+      ? new URL(entry.originalSource).pathname
+      : resolve(file, '..', entry.originalSource);
+    return `${source.replace(`${process.cwd()}/`, '')}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  } catch {
+    // A position the map does not cover: kept as it is.
+    return whole;
+  }
 }
 
 function seconds(ms) {
@@ -35,7 +93,7 @@ function failureText(failure) {
   const cause = error.cause ?? error;
   const detail =
     typeof cause === 'object' && cause !== null ? (cause.stack ?? cause.message ?? String(cause)) : String(cause);
-  return `\n--- FAILED: ${relative(failure.file)} › ${failure.name}\n${detail}\n`;
+  return `\n--- FAILED: ${relative(failure.file)} › ${failure.name}\n${originalPositions(detail)}\n`;
 }
 
 function* flush(file) {
@@ -45,7 +103,8 @@ function* flush(file) {
   yield fileLine(file === '(no file)' ? undefined : file, e);
   const own = failures.filter((f) => (f.file ?? '(no file)') === file);
   for (const failure of own) yield failureText(failure);
-  if (own.length > 0 && e.output.length > 0) yield `--- output of ${relative(file)}:\n${e.output.join('')}\n`;
+  if (own.length > 0 && e.output.length > 0)
+    yield `--- output of ${relative(file)}:\n${originalPositions(e.output.join(''))}\n`;
 }
 
 export default async function* summaryReporter(source) {

@@ -2,13 +2,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setupBackend } from '../src/execution/backend.js';
 
-/** Repository root. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Repository root: the checkout, also when the tests run from scripts/run-tests.mjs's compiled tree (whose
+ * package.json is a link to the checkout's; see scripts/test-tree.mjs).
+ */
+export const repoRoot = dirname(realpathSync(fileURLToPath(new URL('../package.json', import.meta.url))));
 /** The shared folder beside the checkout (read-only; may be absent). */
 export const sharedDir = resolve(repoRoot, '..', 'shared');
 /** `false` when ../shared exists, otherwise the skip message for node:test. */

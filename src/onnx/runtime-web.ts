@@ -6,6 +6,7 @@
  */
 import { WingbeatsError } from '../util/errors.js';
 import { OnnxGraph } from './onnx-graph.js';
+import { graphOptimizationLevel } from './graph-optimization.js';
 import {
   runOrtSession,
   type OnnxRuntime,
@@ -53,12 +54,11 @@ export function webOnnxRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions
   return () => (loaded ??= loadWebRuntime(ort, options));
 }
 
-/** Session options of the page: the wasm execution provider, sequential, every graph optimisation. */
-const SESSION_OPTIONS = {
-  executionProviders: ['wasm'],
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-} as const;
+/**
+ * Session options of the page: the wasm execution provider, sequential, every graph optimisation (none for a very
+ * large graph: {@link graphOptimizationLevel}).
+ */
+const SESSION_OPTIONS = { executionProviders: ['wasm'], executionMode: 'sequential' } as const;
 
 async function loadWebRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions): Promise<OnnxRuntime> {
   ort.env.wasm.wasmPaths = options.wasmPaths;
@@ -67,7 +67,10 @@ async function loadWebRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions)
   const runtime: OnnxRuntime = {
     name: 'onnxruntime-web',
     async createSession(graph) {
-      const session = await ort.InferenceSession.create(graph, { ...SESSION_OPTIONS });
+      const session = await ort.InferenceSession.create(graph, {
+        ...SESSION_OPTIONS,
+        graphOptimizationLevel: graphOptimizationLevel(graph),
+      });
       return { run: (feeds) => runOrtSession(ort.Tensor, session, feeds), release: () => session.release() };
     },
   };

@@ -94,7 +94,7 @@ function graphBytes(
 /** ONNX Runtime's scores of the raw file on `x` (as the file reads it). */
 async function ortScores(bytes: Uint8Array, x: tf.Tensor): Promise<number[]> {
   const ort = await loadOrt();
-  const session = await ort.InferenceSession.create(bytes, sessionOptions(1));
+  const session = await ort.InferenceSession.create(bytes, sessionOptions(1, bytes));
   try {
     const out = await runSession(ort, session, { x: { data: x.dataSync() as Float32Array, dims: x.shape } });
     return Array.from(out.y);

@@ -15,7 +15,7 @@ export function nodeOnnxRuntime(ort: Ort, providers?: readonly string[]): OnnxRu
   return {
     name: providers === undefined ? 'onnxruntime-node' : `onnxruntime-node (${providers.join(', ')})`,
     async createSession(graph, { threads }) {
-      const session = await ort.InferenceSession.create(graph, sessionOptions(threads, providers)).catch(
+      const session = await ort.InferenceSession.create(graph, sessionOptions(threads, graph, providers)).catch(
         (error: unknown) => {
           // A provider that is installed but cannot start (no device, a driver or CUDA version that does not match).
           if (providers === undefined) throw error;

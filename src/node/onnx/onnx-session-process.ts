@@ -26,7 +26,7 @@ let opened: Promise<{ ort: Ort; sessions: OrtSession[] }> | undefined;
 async function open(graphs: Uint8Array[]): Promise<{ ort: Ort; sessions: OrtSession[] }> {
   const ort = await loadOrt();
   const sessions: OrtSession[] = [];
-  for (const graph of graphs) sessions.push(await ort.InferenceSession.create(graph, sessionOptions(1)));
+  for (const graph of graphs) sessions.push(await ort.InferenceSession.create(graph, sessionOptions(1, graph)));
   return { ort, sessions };
 }
 

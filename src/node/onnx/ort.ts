@@ -4,6 +4,7 @@
  */
 import { WingbeatsError } from '../../util/errors.js';
 import { runOrtSession, type OrtSession, type OrtTensorConstructor, type RowArray } from '../../onnx/runtime.js';
+import { graphOptimizationLevel } from '../../onnx/graph-optimization.js';
 
 export type { OrtSession } from '../../onnx/runtime.js';
 /** The onnxruntime-node module. */
@@ -30,14 +31,19 @@ export async function loadOrt(): Promise<Ort> {
 }
 
 /**
- * Session options: `threads` intra-op threads, sequential execution, every graph optimisation; with `providers`,
- * those execution providers in order (default: onnxruntime-node's own, the CPU).
+ * Session options of the serialised model `graph`: `threads` intra-op threads, sequential execution, every graph
+ * optimisation (none for a very large graph: {@link graphOptimizationLevel}); with `providers`, those execution
+ * providers in order (default: onnxruntime-node's own, the CPU).
  */
-export const sessionOptions = (threads: number, providers?: readonly string[]): Record<string, unknown> => ({
+export const sessionOptions = (
+  threads: number,
+  graph: Uint8Array,
+  providers?: readonly string[],
+): Record<string, unknown> => ({
   intraOpNumThreads: threads,
   interOpNumThreads: 1,
   executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
+  graphOptimizationLevel: graphOptimizationLevel(graph),
   ...(providers === undefined ? {} : { executionProviders: [...providers] }),
 });
 
