@@ -11,7 +11,7 @@
  * (its `'gradients'` tasks with guided propagation) and equals guided backprop × Grad-CAM on TensorFlow.js.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -22,16 +22,17 @@ import { loadModel } from '../../src/models/load-model.js';
 import { gradCam, lastConvolutionLayer } from '../../src/attribution/grad-cam.js';
 import { guidedGradCam } from '../../src/attribution/guided-grad-cam.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
-import { type ExplainableModel, asExplainableModel } from '../../src/execution/explainable-model.js';
+import { asExplainableModel } from '../../src/execution/explainable-model.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
-import { flat, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
+import { onnxReference, onnxFixtures, channelsLast, loadOnnxFixture } from './onnx-fixtures.js';
+import { flat, useWasm, withoutLeaks } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { guidedBackprop } from '../../src/attribution/guided-backprop.js';
 import { conv2dNet, randomBatch } from '../tiny-models.js';
 
-const fixtures = join(repoRoot, 'test', 'fixtures', 'onnx-files');
+const fixtures = onnxFixtures;
 interface GradCamReference {
   module: string;
   layerMap: number[][];
@@ -43,9 +44,7 @@ interface Reference {
   targets: number[];
   gradCam?: GradCamReference;
 }
-const reference = (
-  JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf8')) as { models: Record<string, Reference> }
-).models;
+const reference = onnxReference<Reference>();
 /** The files with a convolution, and the op of their last one. */
 const FILES = [
   ['psd', 'Conv'],
@@ -61,12 +60,8 @@ before(async () => {
 });
 after(() => registerEngine('onnx', null));
 
-/** torch's channels-first `[N, C, ...]` as the model's channels-last `[N, ..., C]`. */
-const channelsLast = (x: tf.Tensor): tf.Tensor =>
-  tf.transpose(x, [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1]);
 const inputsOf = (name: string): tf.Tensor => tf.tidy(() => channelsLast(tf.tensor(reference[name].inputs)));
-const load = (name: string, opset: number): Promise<ExplainableModel> =>
-  loadModel(join(fixtures, `${name}-opset${opset}.onnx`));
+const load = loadOnnxFixture;
 
 /** Max |a − b| over max |b| (the tolerance relative to the largest value). */
 function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {

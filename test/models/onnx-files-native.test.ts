@@ -8,8 +8,6 @@
  * pooling, Transpose, Concat) agree with the interpreter and with finite differences; nothing leaks.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { onnxEngine } from '../../src/node.js';
@@ -23,11 +21,10 @@ import { attributionMethods } from '../../src/attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 import { OnnxGradientSession } from '../../src/node/onnx/node-onnx-sessions.js';
-import type { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
-import { assertClose, flat, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
+import { onnxReference, channelsLast, loadOnnxFixture } from './onnx-fixtures.js';
+import { assertClose, flat, useWasm, withoutLeaks } from '../helpers.js';
 
-const fixtures = join(repoRoot, 'test', 'fixtures', 'onnx-files');
 interface Reference {
   inputs: number[][];
   logits: number[][];
@@ -35,9 +32,7 @@ interface Reference {
   gradients: number[][];
   guidedGradients?: number[][];
 }
-const reference = (
-  JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf8')) as { models: Record<string, Reference> }
-).models;
+const reference = onnxReference<Reference>();
 const NATIVE = ['psd', 'spectrogram', 'ops', 'upsample1d', 'upsample2d'] as const;
 
 const warnings: string[] = [];
@@ -52,13 +47,9 @@ after(() => {
   registerEngine('onnx', null);
 });
 
-/** torch's channels-first `[N, C, ...]` as the model's channels-last `[N, ..., C]`. */
-const channelsLast = (x: tf.Tensor): tf.Tensor =>
-  tf.transpose(x, [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1]);
 const inputsOf = (name: string): tf.Tensor => tf.tidy(() => channelsLast(tf.tensor(reference[name].inputs)));
 const channelsLastFlat = (values: number[][]): number[] => tf.tidy(() => flat(channelsLast(tf.tensor(values))));
-const load = (name: string, opset: number): Promise<ExplainableModel> =>
-  loadModel(join(fixtures, `${name}-opset${opset}.onnx`));
+const load = loadOnnxFixture;
 
 describe('ONNX files exported by PyTorch on the native engine', () => {
   for (const name of NATIVE)

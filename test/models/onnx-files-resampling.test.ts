@@ -21,9 +21,10 @@ import { OnnxGradientSession } from '../../src/node/onnx/node-onnx-sessions.js';
 import { loadOrt, runSession, sessionOptions } from '../../src/node/onnx/ort.js';
 import type { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
-import { assertClose, flat, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
+import { onnxFixtures, channelsLast } from './onnx-fixtures.js';
+import { assertClose, flat, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 
-const fixtures = join(repoRoot, 'test', 'fixtures', 'onnx-files');
+const fixtures = onnxFixtures;
 const reference = (
   JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf8')) as {
     models: Record<string, { inputs: number[][]; targets: number[] }>;
@@ -35,10 +36,6 @@ before(async () => {
   registerEngine('onnx', onnxEngine);
 });
 after(() => registerEngine('onnx', null));
-
-/** torch's channels-first `[N, C, ...]` as the model's channels-last `[N, ..., C]`. */
-const channelsLast = (x: tf.Tensor): tf.Tensor =>
-  tf.transpose(x, [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1]);
 
 /** Deterministic values in (−1, 1). */
 const wave = (n: number, phase: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase));
