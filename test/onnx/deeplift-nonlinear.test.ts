@@ -182,4 +182,23 @@ describe('DeepLIFT rescale on every elementwise nonlinearity', () => {
     tf.dispose([x, baseline]);
     model.dispose();
   });
+
+  test("where |Δx| < 1e-10 the multiplier is the activation's gradient on both engines (tanh; a cancelling unit)", async () => {
+    // z = x₀ − x₁ + 0.3 is 0.3 for the input [1, 1] and the baseline [0, 0]: Δz = 0, so tanh passes tanh′(0.3)
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [2], units: 1, activation: 'tanh' }), tf.layers.dense({ units: 2 })],
+    });
+    model.layers[0].setWeights([tf.tensor([[1], [-1]]), tf.tensor([0.3])]);
+    model.layers[1].setWeights([tf.tensor([[2, -1]]), tf.tensor([0, 0])]);
+    const x = tf.tensor([[1, 1]]);
+    const slope = 1 - Math.tanh(0.3) ** 2;
+    for (const engine of ['tfjs', 'onnx'] as const) {
+      const got = await numbers(() => deeplift(model, x, { workers: 1, engine, target: 0 }));
+      assert.equal(got.engine, engine);
+      assert.ok(relative(got.attributions, [2 * slope, -2 * slope]) <= 1e-6, `${engine}: ${got.attributions}`);
+      assert.ok(Math.abs(got.delta[0]) <= 1e-6, `${engine}: delta ${got.delta[0]}`);
+    }
+    x.dispose();
+    model.dispose();
+  });
 });
