@@ -7,11 +7,11 @@
 import { RowTask, registerRowTaskKind } from '../parallel/row-task.js';
 import { registerSerialRule } from '../parallel/serial-execution.js';
 import { deepliftMaxPool } from '../rules/deeplift-max-pool.js';
-import { deepliftRescale } from '../rules/deeplift-rescale.js';
+import { deepliftRescale, deepliftRescaleNonlinear } from '../rules/deeplift-rescale.js';
 import type { RowTaskPlan } from '../engine/engine-primitives.js';
 
 /** DeepLIFT's rules, first in the execution settings of its passes. */
-export const DEEPLIFT_RULES = [deepliftRescale, deepliftMaxPool] as const;
+export const DEEPLIFT_RULES = [deepliftRescale, deepliftRescaleNonlinear, deepliftMaxPool] as const;
 
 for (const rule of DEEPLIFT_RULES) registerSerialRule(rule);
 

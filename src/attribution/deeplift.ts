@@ -18,11 +18,13 @@ export { DEEPLIFT_OPTIONS } from './method-specs.js';
 
 /**
  * DeepLIFT with the rescale rule (Shrikumar et al. 2017, "Learning Important Features Through Propagating Activation
- * Differences"), as Captum's `DeepLift`: inputs and baselines run as one paired batch; ReLUs pass multipliers
- * Δy/Δx (the gradient where |Δx| < 1e-10), max pooling the DeepLIFT max-pool rule, linear layers (convolutions, dense,
- * batch norm in inference, averaging, flatten) their exact transposes. attributions = (x − baseline) ⊙ multiplier;
- * `delta[i]` = Σ attributions − (f(x) − f(baseline)), zero up to float32 rounding on ReLU / max-pool / batch-norm
- * networks. With `scores: 'probabilities'` the final softmax takes the rescaled gradient (completeness holds).
+ * Differences"), as Captum's `DeepLift`: inputs and baselines run as one paired batch; every elementwise
+ * nonlinearity (ReLU; the tanh, sigmoid, elu, selu, softplus, swish and gelu activations, each as one; the LeakyReLU,
+ * PReLU, ELU and ReLU-with-options layers) passes multipliers Δy/Δx (the gradient where |Δx| < 1e-10), max pooling
+ * the DeepLIFT max-pool rule, linear layers (convolutions, dense, batch norm in inference, averaging, flatten) their
+ * exact transposes; recurrent cells keep their gradient. attributions = (x − baseline) ⊙ multiplier; `delta[i]` =
+ * Σ attributions − (f(x) − f(baseline)), zero up to float32 rounding on networks of these layers. With
+ * `scores: 'probabilities'` the final softmax takes the rescaled gradient (completeness holds).
  *
  * Options: `baseline` (zeros), and {@link AttributionOptions}; `batchSize` counts the paired rows. Needs a
  * tf.LayersModel for its rules. Tensors are owned by the caller.

@@ -10,7 +10,8 @@ import { walkGraph } from '../execution/layer-walk.js';
 import type { OnnxGraph } from './onnx-graph.js';
 import { layerLowering } from './layer-lowering.js';
 import { LoweringContext, Value, layoutFree, unsupportedLayer } from './lowering-context.js';
-import { elementwiseActivation } from './layers/activations.js';
+import { elementwiseActivation, markActivationSite } from './layers/activations.js';
+import { RESCALED_ACTIVATIONS } from '../rules/deeplift-rescale.js';
 
 /** A keep-mask input of a graph lowered with Monte-Carlo dropout: `[batch, ...shape]`, channels last. */
 export interface DropoutInput {
@@ -53,7 +54,10 @@ function activation(
 ): Value {
   if (name === 'softmax' || name === undefined || name === null || name === 'linear')
     return elementwiseActivation(ctx, layer, name, x, keepSoftmax);
-  return layoutFree(ctx, [x], ([v]) => elementwiseActivation(ctx, layer, name, v, keepSoftmax));
+  const y = layoutFree(ctx, [x], ([v]) => elementwiseActivation(ctx, layer, name, v, keepSoftmax));
+  // one rule site per nonlinearity, as the executor's `ctx.activation` (ReLU's rules go by its op)
+  if ((RESCALED_ACTIVATIONS as readonly unknown[]).includes(name)) markActivationSite(ctx, y, x);
+  return y;
 }
 
 function context(state: PassState, keepSoftmax: boolean): LoweringContext {

@@ -28,6 +28,12 @@ export interface GraphNode {
   attributes: Record<string, AttributeValue>;
   /** Propagation rules leave this node's gradient alone (ops TensorFlow.js runs outside its rule sites). */
   ruleExempt?: boolean;
+  /**
+   * Set on the last node of an elementwise nonlinearity at a rule site (a layer's named activation, an activation
+   * layer): the value the whole activation was applied to. Rules defined per activation (DeepLIFT's rescale) see
+   * the activation as one op from this value to the node's output.
+   */
+  activationSite?: string;
 }
 
 /** Builds one graph; values are referred to by name. */
@@ -43,6 +49,20 @@ export class OnnxGraph {
   private counter = 0;
   /** Nodes added from now on are exempt from propagation rules while this is true (see {@link GraphNode.ruleExempt}). */
   ruleExempt = false;
+
+  /**
+   * Marks `output` (made by a node added last or earlier) as an elementwise activation of `input` at a rule site
+   * (see {@link GraphNode.activationSite}); nothing while nodes are rule-exempt or when `output` is `input`.
+   */
+  markActivationSite(output: string, input: string): void {
+    if (this.ruleExempt || output === input) return;
+    for (let n = this.graphNodes.length - 1; n >= 0; n--) {
+      const node = this.graphNodes[n];
+      if (!node.outputs.includes(output)) continue;
+      node.activationSite = input;
+      return;
+    }
+  }
 
   /** The nodes so far, in the order they were added (a topological order). */
   get nodes(): readonly GraphNode[] {

@@ -18,7 +18,7 @@ import { guidedRelu } from '../rules/guided-relu.js';
 import { dropoutKeepMasks, type DropoutKeepMask } from '../execution/dropout-masks.js';
 import { deepliftMaxPool } from '../rules/deeplift-max-pool.js';
 import { maxPoolFirstWinner } from '../rules/max-pool-first-winner.js';
-import { deepliftRescale } from '../rules/deeplift-rescale.js';
+import { deepliftRescale, deepliftRescaleNonlinear } from '../rules/deeplift-rescale.js';
 import { leafLayers } from '../execution/layer-walk.js';
 import { config, first, pair } from '../execution/layer-op.js';
 import type { DropoutSettings } from '../execution/execution-settings.js';
@@ -57,7 +57,7 @@ const GUIDED = guidedRelu.name;
 const FIRST_WINNER = maxPoolFirstWinner.name;
 
 /** The serial names of DeepLIFT's rules, as its tasks carry them. */
-const DEEPLIFT = [deepliftRescale.name, deepliftMaxPool.name];
+const DEEPLIFT = [deepliftRescale.name, deepliftRescaleNonlinear.name, deepliftMaxPool.name];
 
 /**
  * Whether every max pool of `model` has the geometry DeepLIFT's max-pool rule takes ('valid', strides = pool size):

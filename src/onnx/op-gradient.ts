@@ -30,6 +30,13 @@ export interface PairedBatchOverrides extends ReadonlyMap<string, GradientBuilde
   readonly pairedBatch: true;
 }
 
+/**
+ * The key of a rule's builder for activation sites (`GraphNode.activationSite`) in its overrides. The builder sees the
+ * site as one node from the activation's input to its output and returns two values: the gradient of that input, and
+ * the part of the upstream gradient that still flows down the activation's own ops with their plain gradients.
+ */
+export const ACTIVATION_SITE = 'ActivationSite';
+
 /** Whether `overrides` are a {@link PairedBatchOverrides}. */
 export function isPairedBatch(overrides: ReadonlyMap<string, GradientBuilder>): overrides is PairedBatchOverrides {
   return (overrides as Partial<PairedBatchOverrides>).pairedBatch === true;

@@ -5,7 +5,7 @@
  */
 import { WingbeatsError } from '../util/errors.js';
 import type { GraphNode, OnnxGraph } from './onnx-graph.js';
-import { type GradientBuilder, isPairedBatch } from './op-gradient.js';
+import { ACTIVATION_SITE, type GradientBuilder, isPairedBatch } from './op-gradient.js';
 import { ELEMENTWISE_GRADIENTS, guidedReluGradient } from './gradients/elementwise.js';
 import { NEURAL_GRADIENTS } from './gradients/neural.js';
 import { STRUCTURAL_GRADIENTS } from './gradients/structural.js';
@@ -104,9 +104,23 @@ export function appendBackward(
   for (let n = forward.length - 1; n >= 0; n--) {
     const node = forward[n];
     if (!node.outputs.some((v) => active.has(v))) continue;
-    const dys = node.outputs.map((v) => sum(graph, gradients.get(v)));
+    let dys = node.outputs.map((v) => sum(graph, gradients.get(v)));
     if (dys.every((dy) => dy === undefined)) continue;
-    const override = node.ruleExempt === true ? undefined : overrides.get(node.opType);
+    const site = node.activationSite;
+    const siteRule = site === undefined ? undefined : overrides.get(ACTIVATION_SITE);
+    if (site !== undefined && siteRule !== undefined) {
+      // the whole activation as one op (see ACTIVATION_SITE): the rule's part goes straight to its input, the rest
+      // down the activation's own ops
+      const view = { opType: ACTIVATION_SITE, inputs: [site], outputs: node.outputs, attributes: {} };
+      const [direct, rest] = siteRule({ graph, node: view, dys, wanted: [true] });
+      if (direct !== undefined && active.has(site)) {
+        const list = gradients.get(site);
+        if (list === undefined) gradients.set(site, [direct]);
+        else list.push(direct);
+      }
+      dys = [rest];
+    }
+    const override = node.ruleExempt === true || siteRule !== undefined ? undefined : overrides.get(node.opType);
     const builder = override ?? builders.get(node.opType);
     if (builder === undefined)
       throw new WingbeatsError('UNSUPPORTED_MODEL', `The ONNX op '${node.opType}' has no registered gradient.`);

@@ -69,6 +69,16 @@ export function elementwiseActivation(
   }
 }
 
+/**
+ * Marks `y` as one elementwise activation of `x` at a rule site (`GraphNode.activationSite`), in both layouts where
+ * they have both (the next ops may read either); nothing inside rule-exempt ops.
+ */
+export function markActivationSite(ctx: LoweringContext, y: Value, x: Value): void {
+  ctx.graph.markActivationSite(y.name, x.name);
+  if (y.channelsFirst !== undefined && x.channelsFirst !== undefined)
+    ctx.graph.markActivationSite(y.channelsFirst.name, x.channelsFirst.name);
+}
+
 /** TensorFlow.js's LeakyReLU: x for x > 0, α·x otherwise (default α 0.3). */
 const leakyReLU: LayerLowerer = (layer, inputs, ctx) => {
   const alpha = Number(layerConfig(layer).alpha ?? 0.3);
@@ -124,11 +134,24 @@ const kerasReLU: LayerLowerer = (layer, inputs, ctx) => {
   return ctx.op('Sub', [positive.name, leak.name], {}, x.shape);
 };
 
-/** The activation-layer lowerers by Keras class name. */
+/**
+ * `lowerer`'s ops rule-exempt, its output one activation site of its input (TensorFlow.js runs the layer by its own
+ * `call`, and rules on activation layers, DeepLIFT's rescale, wrap the whole layer).
+ */
+function activationLayer(lowerer: LayerLowerer): LayerLowerer {
+  const plain = plainLayer(lowerer);
+  return (layer, inputs, ctx) => {
+    const y = plain(layer, inputs, ctx);
+    if (!Array.isArray(y)) markActivationSite(ctx, y, onlyInput(layer, inputs));
+    return y;
+  };
+}
+
+/** The activation-layer lowerers by Keras class name (the layers of `RESCALED_LAYERS`, src/rules/deeplift-rescale.ts). */
 export const ACTIVATION_LOWERERS: readonly (readonly [string, LayerLowerer])[] = [
-  ['LeakyReLU', plainLayer(leakyReLU)],
-  ['ELU', plainLayer(elu)],
-  ['PReLU', plainLayer(pReLU)],
-  ['KerasELU', plainLayer(kerasELU)],
-  ['KerasReLU', plainLayer(kerasReLU)],
+  ['LeakyReLU', activationLayer(leakyReLU)],
+  ['ELU', activationLayer(elu)],
+  ['PReLU', activationLayer(pReLU)],
+  ['KerasELU', activationLayer(kerasELU)],
+  ['KerasReLU', activationLayer(kerasReLU)],
 ];

@@ -2,16 +2,17 @@
  * How gradients flow through a compiled ONNX graph: plainly, or under one of the library's propagation rules, each of
  * them a set of gradient overrides of the ONNX primitives it names (never layer names): guided ReLU (`Relu`), the LRP
  * composite (`Conv`, `MatMul`, bias `Add`, `BatchNormalization`, averaging pools), DeepLIFT's rescale and max-pool
- * rules (`Relu`, `MaxPool`, on a paired batch `[inputs; references]`). Also the seed each rule's pass starts from:
+ * rules (`Relu`, the other activations at the sites the lowering marks, `MaxPool`, on a paired batch
+ * `[inputs; references]`). Also the seed each rule's pass starts from:
  * LRP with probabilities starts from the target's probability over its logit, DeepLIFT from the multipliers of the
  * target score with respect to the logits of the input rows (src/attribution/lrp.ts and deeplift.ts).
  */
 import type { LrpCompositeSettings } from '../../rules/lrp-composite.js';
 import type { OnnxGraph } from '../onnx-graph.js';
-import type { GradientBuilder, PairedBatchOverrides } from '../op-gradient.js';
+import { ACTIVATION_SITE, type GradientBuilder, type PairedBatchOverrides } from '../op-gradient.js';
 import { RULE_GRADIENTS } from '../op-gradients.js';
 import { deepliftMaxPoolGradient } from './deeplift-max-pool.js';
-import { deepliftRescaleGradient } from './deeplift-rescale.js';
+import { deepliftActivationGradient, deepliftRescaleGradient } from './deeplift-rescale.js';
 import { lrpOverrides } from './lrp-composite.js';
 import { halves, paired, relevanceRatio, type RuleGraph } from './rule-graph.js';
 
@@ -20,12 +21,14 @@ export type OnnxPropagation =
   { kind: 'plain' } | { kind: 'guided' } | { kind: 'lrp'; settings: LrpCompositeSettings } | { kind: 'deeplift' };
 
 /**
- * DeepLIFT's overrides: the rescale rule on every `Relu`, the max-pool rule on every `MaxPool`, on a paired batch
- * (the backward pass runs for the input rows only).
+ * DeepLIFT's overrides: the rescale rule on every `Relu` and every other activation site (marked by the lowering:
+ * not the gates of recurrent cells), the max-pool rule on every `MaxPool`, on a paired batch (the backward pass runs
+ * for the input rows only).
  */
 export const DEEPLIFT_GRADIENTS: PairedBatchOverrides = Object.assign(
   new Map<string, GradientBuilder>([
     ['Relu', deepliftRescaleGradient],
+    [ACTIVATION_SITE, deepliftActivationGradient],
     ['MaxPool', deepliftMaxPoolGradient],
   ]),
   { pairedBatch: true as const },
