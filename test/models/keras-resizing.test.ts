@@ -248,6 +248,7 @@ describe('Resizing and CenterCrop (Keras preprocessing layers) against NumPy flo
         ] as const) {
           const expected = await run(method as Method, model, x, options, 'tfjs');
           const got = await run(method as Method, model, x, options, 'onnx');
+          assert.ok(Math.max(...expected.attributions.map(Math.abs)) > 1e-3, `${label}: attributions all but zero`);
           const error = relative(got.attributions, expected.attributions);
           assert.ok(error <= 1e-5, `${label}: engines differ by ${error}`);
           for (const delta of [expected.delta, got.delta].filter((d) => d !== undefined))
@@ -259,6 +260,78 @@ describe('Resizing and CenterCrop (Keras preprocessing layers) against NumPy flo
       }
     });
   }
+});
+
+/** Seeded weights of `shape` (a linear congruential generator, uniform in [−scale, scale]). */
+function seeded(shape: number[], seed: number, scale = 0.4): number[] {
+  let state = seed;
+  return Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return scale * (2 * (state / 2147483648) - 1);
+  });
+}
+
+describe("TensorFlow's simple-audio tutorial model (spectrogram → Resizing → adapted Normalization → Conv2D …)", () => {
+  test('loads at the spectrogram shape and both engines agree on gradients, LRP-ε and DeepLIFT', async () => {
+    const conv = (name: string, filters: number): [string, Json] => ['Conv2D', { ...conv2d[1], name, filters }];
+    const layers: [string, Json][] = [
+      resizing({ height: 16, width: 16 }),
+      ['Normalization', { name: 'normalization', axis: -1, mean: null, variance: null, invert: false }],
+      conv('conv2d', 4),
+      conv('conv2d_1', 6),
+      ['MaxPooling2D', { name: 'max_pooling2d', pool_size: [2, 2], strides: [2, 2], padding: 'valid' }],
+      ['Dropout', { name: 'dropout', rate: 0.25 }],
+      ['Flatten', { name: 'flatten' }],
+      ['Dense', { name: 'dense', units: 8, activation: 'relu', use_bias: true, ...INITIALIZERS }],
+      ['Dropout', { name: 'dropout_1', rate: 0.5 }],
+      ['Dense', { name: 'dense_1', units: 4, activation: 'linear', use_bias: true, ...INITIALIZERS }],
+    ];
+    const shapes: [string, number[]][] = [
+      ['normalization/mean', [1]],
+      ['normalization/variance', [1]],
+      ['normalization/count', []],
+      ['conv2d/kernel', [3, 3, 1, 4]],
+      ['conv2d/bias', [4]],
+      ['conv2d_1/kernel', [3, 3, 4, 6]],
+      ['conv2d_1/bias', [6]],
+      ['dense/kernel', [6 * 6 * 6, 8]],
+      ['dense/bias', [8]],
+      ['dense_1/kernel', [8, 4]],
+      ['dense_1/bias', [4]],
+    ];
+    const fixed: Record<string, number[]> = {
+      'normalization/mean': [0.3],
+      'normalization/variance': [2.5],
+      'normalization/count': [1000],
+    };
+    const weights = shapes.map(([name, shape], i) => ({ name, shape, values: fixed[name] ?? seeded(shape, 97 + i) }));
+    const path = join(dir, 'simple-audio.h5');
+    await writeKerasH5(path, h5Weights({ weights }), chainConfig([41, 33, 1], layers));
+    const before = tf.memory().numTensors;
+    const model = await loadModel(path);
+    try {
+      assert.deepEqual(model.inputShape, [41, 33, 1]);
+      const x = randomBatch([2, 41, 33, 1], 98);
+      const target = [0, 3];
+      for (const [method, options, label] of [
+        [inputXGradient, { target }, 'input × gradient'],
+        [lrp, { target, rule: 'epsilon', epsilon: 0.01 }, 'LRP-ε'],
+        [deeplift, { target }, 'DeepLIFT'],
+      ] as const) {
+        const expected = await run(method as Method, model, x, options, 'tfjs');
+        const got = await run(method as Method, model, x, options, 'onnx');
+        assert.ok(Math.max(...expected.attributions.map(Math.abs)) > 1e-3, `${label}: attributions all but zero`);
+        const error = relative(got.attributions, expected.attributions);
+        assert.ok(error <= 1e-5, `${label}: engines differ by ${error}`);
+        for (const delta of [expected.delta, got.delta].filter((d) => d !== undefined))
+          for (const [r, d] of delta.entries()) assert.ok(Math.abs(d) <= 1e-5, `${label}: delta ${d}, row ${r}`);
+      }
+      x.dispose();
+    } finally {
+      model.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before, 'tensors left by load, explain and dispose');
+  });
 });
 
 const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor): tf.SymbolicTensor => layer.apply(x) as tf.SymbolicTensor;
