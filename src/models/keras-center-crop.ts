@@ -11,10 +11,9 @@ import { WingbeatsError } from '../util/errors.js';
 import {
   type AxisMap,
   applyAxisMaps,
+  checkPreprocessingOptions,
   imageSize,
   kerasResizeMaps,
-  requireChannelsLast,
-  sizeOption,
 } from './keras-resizing.js';
 
 /** Arguments of {@link CenterCrop} (TensorFlow.js camel-cases the Keras config keys). */
@@ -39,10 +38,9 @@ export class CenterCrop extends tf.layers.Layer {
 
   constructor(args: CenterCropArgs) {
     super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
-    const name = String(args.name ?? 'center_crop');
-    this.height = sizeOption(name, 'CenterCrop', 'height', args.height);
-    this.width = sizeOption(name, 'CenterCrop', 'width', args.width);
-    requireChannelsLast(name, 'CenterCrop', args.dataFormat);
+    checkPreprocessingOptions(String(args.name ?? 'center_crop'), 'CenterCrop', args);
+    this.height = args.height as number;
+    this.width = args.width as number;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {

@@ -88,28 +88,55 @@ export function imageSize(layer: string, className: string, inputShape: tf.Shape
   return [shape[1], shape[2]];
 }
 
-/** A positive integer size option, or a one-line refusal naming it. */
-export function sizeOption(layer: string, className: string, key: string, value: unknown): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value;
-  throw new WingbeatsError(
-    'UNSUPPORTED_MODEL',
-    `Layer '${layer}' (${className}) has ${key} ${JSON.stringify(value)}; expected a positive integer.`,
-  );
+/** The options of a Resizing or CenterCrop config, in Keras's snake case or TensorFlow.js's camel case. */
+export interface PreprocessingOptions {
+  height?: unknown;
+  width?: unknown;
+  interpolation?: unknown;
+  padToAspectRatio?: unknown;
+  antialias?: unknown;
+  dataFormat?: unknown;
 }
 
-/** A channels-last `data_format` (Keras 3 writes it; null or absent is Keras's default), or a one-line refusal. */
-export function requireChannelsLast(layer: string, className: string, dataFormat: unknown): void {
-  if (
-    dataFormat === undefined ||
-    dataFormat === null ||
-    dataFormat === 'channels_last' ||
-    dataFormat === 'channelsLast'
-  )
-    return;
-  throw new WingbeatsError(
-    'UNSUPPORTED_MODEL',
-    `Layer '${layer}' (${className}) has data_format ${JSON.stringify(dataFormat === 'channelsFirst' ? 'channels_first' : dataFormat)}; wingbeats-xai runs channels_last only.`,
-  );
+/**
+ * Why a `Resizing` or `CenterCrop` with these options cannot run (the end of a sentence naming the option), or null.
+ * The loader asks before building (its refusal names the file); the layers ask again when constructed directly.
+ */
+export function preprocessingOptionProblem(className: string, options: PreprocessingOptions): string | null {
+  for (const key of ['height', 'width'] as const) {
+    const value = options[key];
+    if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1))
+      return `has ${key} ${JSON.stringify(value ?? null)}; expected a positive integer`;
+  }
+  const format = options.dataFormat ?? 'channels_last';
+  if (format !== 'channels_last' && format !== 'channelsLast')
+    return `has data_format '${format === 'channelsFirst' ? 'channels_first' : String(format)}'; wingbeats-xai runs channels_last only`;
+  if (className !== 'Resizing') return null;
+  const interpolation = options.interpolation ?? 'bilinear';
+  if (!(RESIZING_INTERPOLATIONS as readonly unknown[]).includes(interpolation))
+    return `has interpolation '${String(interpolation)}'; wingbeats-xai runs ${RESIZING_INTERPOLATIONS.join(' and ')}`;
+  if (options.padToAspectRatio === true)
+    return 'has pad_to_aspect_ratio=True, which wingbeats-xai does not run (crop_to_aspect_ratio is supported)';
+  if (options.antialias === true) return 'has antialias=True, which wingbeats-xai does not run';
+  return null;
+}
+
+/** The options of a raw Keras config (snake case) as {@link preprocessingOptionProblem} reads them. */
+export function kerasPreprocessingOptions(config: Record<string, unknown>): PreprocessingOptions {
+  return {
+    height: config.height,
+    width: config.width,
+    interpolation: config.interpolation,
+    padToAspectRatio: config.pad_to_aspect_ratio,
+    antialias: config.antialias,
+    dataFormat: config.data_format,
+  };
+}
+
+/** Throws the one-line refusal of a directly constructed layer whose options cannot run. */
+export function checkPreprocessingOptions(name: string, className: string, options: PreprocessingOptions): void {
+  const problem = preprocessingOptionProblem(className, options);
+  if (problem !== null) throw new WingbeatsError('UNSUPPORTED_MODEL', `Layer '${name}' (${className}) ${problem}.`);
 }
 
 /** Arguments of {@link Resizing} (TensorFlow.js camel-cases the Keras config keys). */
@@ -138,23 +165,10 @@ export class Resizing extends tf.layers.Layer {
 
   constructor(args: ResizingArgs) {
     super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
-    const name = String(args.name ?? 'resizing');
-    const refuse = (what: string): WingbeatsError =>
-      new WingbeatsError('UNSUPPORTED_MODEL', `Layer '${name}' (Resizing) ${what}.`);
-    this.height = sizeOption(name, 'Resizing', 'height', args.height);
-    this.width = sizeOption(name, 'Resizing', 'width', args.width);
-    const interpolation = args.interpolation ?? 'bilinear';
-    if (!(RESIZING_INTERPOLATIONS as readonly string[]).includes(interpolation))
-      throw refuse(
-        `has interpolation ${JSON.stringify(interpolation)}; wingbeats-xai runs ${RESIZING_INTERPOLATIONS.join(' and ')}`,
-      );
-    this.interpolation = interpolation as Resizing['interpolation'];
-    if (args.padToAspectRatio === true)
-      throw refuse(
-        'has pad_to_aspect_ratio=True, which wingbeats-xai does not run (crop_to_aspect_ratio is supported)',
-      );
-    if (args.antialias === true) throw refuse('has antialias=True, which wingbeats-xai does not run');
-    requireChannelsLast(name, 'Resizing', args.dataFormat);
+    checkPreprocessingOptions(String(args.name ?? 'resizing'), 'Resizing', args);
+    this.height = args.height as number;
+    this.width = args.width as number;
+    this.interpolation = (args.interpolation ?? 'bilinear') as Resizing['interpolation'];
     this.cropToAspectRatio = args.cropToAspectRatio === true;
   }
 

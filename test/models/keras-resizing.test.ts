@@ -376,17 +376,22 @@ describe('unsupported Resizing and CenterCrop options are refused in one line na
     [
       "interpolation 'bicubic'",
       resizing({ height: 4, width: 4, interpolation: 'bicubic' }),
-      /^Layer 'resizing' \(Resizing\) has interpolation "bicubic"; wingbeats-xai runs bilinear and nearest\.$/,
+      /^layer 'resizing' \(Resizing\) of 'refused\.h5' has interpolation 'bicubic'; wingbeats-xai runs bilinear and nearest\.$/,
     ],
     [
       'pad_to_aspect_ratio',
       resizing({ height: 4, width: 4, pad_to_aspect_ratio: true }),
-      /^Layer 'resizing' \(Resizing\) has pad_to_aspect_ratio=True, which wingbeats-xai does not run \(crop_to_aspect_ratio is supported\)\.$/,
+      /^layer 'resizing' \(Resizing\) of 'refused\.h5' has pad_to_aspect_ratio=True, which wingbeats-xai does not run \(crop_to_aspect_ratio is supported\)\.$/,
     ],
     [
       'channels_first data',
       ['CenterCrop', { name: 'center_crop', height: 2, width: 2, data_format: 'channels_first' }],
-      /^Layer 'center_crop' \(CenterCrop\) has data_format "channels_first"; wingbeats-xai runs channels_last only\.$/,
+      /^layer 'center_crop' \(CenterCrop\) of 'refused\.h5' has data_format 'channels_first'; wingbeats-xai runs channels_last only\.$/,
+    ],
+    [
+      'a height of 0',
+      ['CenterCrop', { name: 'center_crop', height: 0, width: 2 }],
+      /^layer 'center_crop' \(CenterCrop\) of 'refused\.h5' has height 0; expected a positive integer\.$/,
     ],
   ] as const) {
     test(`${what} is refused`, async () => {
@@ -395,4 +400,11 @@ describe('unsupported Resizing and CenterCrop options are refused in one line na
       await rejectsWithoutLeaks(() => loadModel(path), message as RegExp);
     });
   }
+});
+
+test('a directly constructed Resizing with an unsupported option is refused in one line naming the layer', () => {
+  assert.throws(
+    () => new Resizing({ name: 'r', height: 4, width: 4, interpolation: 'lanczos3' }),
+    /^WingbeatsError: Layer 'r' \(Resizing\) has interpolation 'lanczos3'; wingbeats-xai runs bilinear and nearest\.$/,
+  );
 });
