@@ -37,8 +37,8 @@ const [RULE, EPSILON, GAMMA, ALPHA, BETA, FOLD] = LRP_OPTIONS;
  * flows back layer by layer — the chosen `rule` on convolutions (`'epsilon'`, `'gamma'`, `'alpha-beta'` without
  * biases, `'z-plus'` = α1β0; transposed convolutions and each of a SeparableConv1D's two convolutions too), ε on
  * dense, batch-norm (its own affine layer, or folded into the preceding convolution with `foldBatchNorm`),
- * Normalization, Rescaling and averaging layers; max pooling passes relevance to the winner, ReLU and up-sampling pass
- * it on.
+ * Normalization, Rescaling and averaging layers; max pooling passes relevance to the winner, ReLU, up-sampling and
+ * Keras's Resizing and CenterCrop pass it on.
  * With ε = 0 it equals input × gradient on ReLU networks (LRP-0). Computed in one gradient pass per chunk through the
  * rule mechanism (the rules shape the gradient so that activation ⊙ gradient is each layer's relevance).
  *

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WingbeatsError } from '../util/errors.js';
 import { normaliseTensorOpLayer, tensorOpProblem } from './tensor-op-layer.js';
 import { ATTENTION_CLASSES, attentionCallProblem, normaliseAttentionCall } from './keras-attention-layers.js';
+import { kerasPreprocessingOptions, preprocessingOptionProblem } from './keras-resizing.js';
 import {
   foldNestedSequentialInput,
   nestedTensorList,
@@ -92,6 +93,11 @@ export function checkKerasConfig(modelConfig: Json, source = 'the model', kerasV
       const problem = attentionCallProblem(entry);
       if (problem !== null)
         throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${String(className)}) of ${source} ${problem}.`);
+    }
+    if ((className === 'Resizing' || className === 'CenterCrop') && isObject(entry.config)) {
+      const problem = preprocessingOptionProblem(className, kerasPreprocessingOptions(entry.config));
+      if (problem !== null)
+        throw new WingbeatsError('UNSUPPORTED_MODEL', `${where} (${className}) of ${source} ${problem}.`);
     }
     if (className === 'Lambda') {
       throw new WingbeatsError(

@@ -27,6 +27,8 @@ import { registerKerasActivationLayers } from './keras-activation-layers.js';
 import { registerKerasAttentionLayers } from './keras-attention-layers.js';
 import { registerKerasNormalization } from './keras-normalization.js';
 import { registerKerasUpSampling1D } from './keras-upsampling1d.js';
+import { registerKerasResizing } from './keras-resizing.js';
+import { registerKerasCenterCrop } from './keras-center-crop.js';
 import { registerKerasConv1DTranspose } from './keras-conv1d-transpose.js';
 import { registerKerasSeparableConv1D } from './keras-separable-conv1d.js';
 import { convertCudnnWeights } from './cudnn-weights.js';
@@ -109,6 +111,8 @@ export function registerLayerClasses(): void {
   registerKerasUpSampling1D();
   registerKerasConv1DTranspose();
   registerKerasSeparableConv1D();
+  registerKerasResizing();
+  registerKerasCenterCrop();
 }
 
 function isUrl(text: string): boolean {

@@ -14,8 +14,8 @@ import {
   upsampleScalesFromInput,
 } from './resize-weights.js';
 
-/** `x` multiplied along `axis` by the `[in, out]` matrix `weights` (the axis moved last and back). */
-function alongAxis(x: tf.Tensor, axis: number, weights: tf.Tensor2D): tf.Tensor {
+/** `x` multiplied along `axis` by the `[in, out]` matrix `weights` (the axis moved last and back; also Keras Resizing's). */
+export function alongAxis(x: tf.Tensor, axis: number, weights: tf.Tensor2D): tf.Tensor {
   const last = x.rank - 1;
   const perm = Array.from({ length: x.rank }, (_, i) => i);
   perm[axis] = last;

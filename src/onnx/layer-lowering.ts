@@ -22,6 +22,7 @@ import { KERAS_NORMALIZATION_LOWERERS } from './layers/keras-normalization.js';
 import { KERAS_UPSAMPLING1D_LOWERERS } from './layers/keras-upsampling1d.js';
 import { KERAS_CONV1D_TRANSPOSE_LOWERERS } from './layers/keras-conv1d-transpose.js';
 import { KERAS_SEPARABLE_CONV1D_LOWERERS } from './layers/keras-separable-conv1d.js';
+import { KERAS_RESIZING_LOWERERS } from './layers/keras-resizing.js';
 
 const lowerers = new Map<string, LayerLowerer>([
   ...CORE_LOWERERS,
@@ -41,6 +42,7 @@ const lowerers = new Map<string, LayerLowerer>([
   ...KERAS_UPSAMPLING1D_LOWERERS,
   ...KERAS_CONV1D_TRANSPOSE_LOWERERS,
   ...KERAS_SEPARABLE_CONV1D_LOWERERS,
+  ...KERAS_RESIZING_LOWERERS,
 ]);
 
 /**

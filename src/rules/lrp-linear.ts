@@ -40,12 +40,15 @@ export const LRP_AFFINE_CLASSES = [
 ] as const;
 /**
  * Weightless layers through which relevance flows by the ordinary gradient (max pooling: to the winner; ReLU: passed
- * on; up-sampling: each input gets the relevance of its copies, which conserves it).
+ * on; up-sampling: each input gets the relevance of its copies, which conserves it; a crop: copied, conserved; Keras's
+ * Resizing: a bias-free linear map, whose gradient is LRP-0 and conserves relevance).
  */
 export const LRP_PASS_CLASSES = [
   'InputLayer',
   'UpSampling1D',
   'UpSampling2D',
+  'Resizing',
+  'CenterCrop',
   'Activation',
   'ReLU',
   'MaxPooling1D',

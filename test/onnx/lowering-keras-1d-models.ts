@@ -7,6 +7,8 @@ import { Normalization, registerKerasNormalization } from '../../src/models/kera
 import { UpSampling1D, registerKerasUpSampling1D } from '../../src/models/keras-upsampling1d.js';
 import { Conv1DTranspose, registerKerasConv1DTranspose } from '../../src/models/keras-conv1d-transpose.js';
 import { SeparableConv1D, registerKerasSeparableConv1D } from '../../src/models/keras-separable-conv1d.js';
+import { Resizing, registerKerasResizing } from '../../src/models/keras-resizing.js';
+import { CenterCrop, registerKerasCenterCrop } from '../../src/models/keras-center-crop.js';
 import { seedWeights } from '../tiny-models.js';
 
 type Sym = tf.SymbolicTensor;
@@ -95,9 +97,32 @@ function separableConv1dNet(): tf.LayersModel {
 }
 
 /** The models by description. */
+/**
+ * [6, 7, 2] → CenterCrop(5, 6) → Resizing(4, 9, bilinear) → Conv2D(tanh) → Resizing(3, 3, nearest, crop to aspect) →
+ * CenterCrop(4, 4) (larger than its input: Keras's resize) → Flatten → Dense.
+ */
+function resizingNet(): tf.LayersModel {
+  registerKerasResizing();
+  registerKerasCenterCrop();
+  const layers = [
+    new CenterCrop({ height: 5, width: 6 }),
+    new Resizing({ height: 4, width: 9 }),
+    tf.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }),
+    new Resizing({ height: 3, width: 3, interpolation: 'nearest', cropToAspectRatio: true }),
+    new CenterCrop({ height: 4, width: 4 }),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 3 }),
+  ];
+  const x = tf.input({ shape: [6, 7, 2] });
+  const model = tf.model({ inputs: x, outputs: layers.reduce<Sym>((h, layer) => apply(layer, h), x) });
+  seedWeights(model, 55);
+  return model;
+}
+
 export const KERAS_1D_LAYER_MODELS: [string, () => tf.LayersModel][] = [
   ['Normalization (adapted last axis, config values over two axes, axis null)', normalizationNet],
   ['UpSampling1D (size 3, default 2)', upSamplingNet],
   ['Conv1DTranspose (same, valid with kernel < stride, output_padding)', conv1dTransposeNet],
   ['SeparableConv1D (same with multiplier 2, strided same and valid)', separableConv1dNet],
+  ['Resizing and CenterCrop (bilinear, nearest with crop to aspect, crop, resize when smaller)', resizingNet],
 ];
