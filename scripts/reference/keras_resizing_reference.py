@@ -49,7 +49,9 @@ def resize_axis(x, axis, out_size, method):
     out = np.zeros((out_size,) + moved.shape[1:])
     for o in range(out_size):
         if method == 'nearest':
-            out[o] = moved[min(math.floor((o + 0.5) * scale), in_size - 1)]
+            # TensorFlow's kernel works in float32: floor(fl32(fl32(o + 0.5) * fl32(in / out)))
+            source = np.float32(np.float32(o + 0.5) * np.float32(in_size / out_size))
+            out[o] = moved[min(math.floor(source), in_size - 1)]
         else:
             source = (o + 0.5) * scale - 0.5
             lower = max(math.floor(source), 0)

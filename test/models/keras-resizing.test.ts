@@ -23,7 +23,7 @@ import { disposeAttribution, type AttributionResult } from '../../src/attributio
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { copyExplainableModel } from '../../src/execution/model-copy.js';
 import { CenterCrop, registerKerasCenterCrop } from '../../src/models/keras-center-crop.js';
-import { Resizing, registerKerasResizing } from '../../src/models/keras-resizing.js';
+import { Resizing, registerKerasResizing, resizeAxisMap } from '../../src/models/keras-resizing.js';
 import { assertClose, flat, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
 import { randomBatch, seedWeights } from '../tiny-models.js';
 import { writeKerasH5 } from './write-keras-h5.js';
@@ -407,4 +407,23 @@ test('a directly constructed Resizing with an unsupported option is refused in o
     () => new Resizing({ name: 'r', height: 4, width: 4, interpolation: 'lanczos3' }),
     /^WingbeatsError: Layer 'r' \(Resizing\) has interpolation 'lanczos3'; wingbeats-xai runs bilinear and nearest\.$/,
   );
+});
+
+test("nearest resizing picks TensorFlow's source cell, computed in float32 (in 2 → out 41: cell 20 reads cell 0)", () => {
+  /** The source cell of every output cell of a nearest map. */
+  const sources = (n: number, m: number): number[] => {
+    const { weights } = resizeAxisMap(n, m, 'nearest');
+    return Array.from({ length: m }, (_, o) => Array.from({ length: n }, (_, i) => weights[i * m + o]).indexOf(1));
+  };
+  // Exact arithmetic gives ⌊20.5 · 2 / 41⌋ = 1; TensorFlow's float32 fl32(2 / 41) is just below 2 / 41.
+  assert.equal(sources(2, 41)[20], 0);
+  // The float32 rule, cell by cell, on a range of sizes.
+  for (let n = 1; n <= 40; n++)
+    for (let m = 1; m <= 40; m++) {
+      const scale = Math.fround(n / m);
+      const expected = Array.from({ length: m }, (_, o) =>
+        Math.min(n - 1, Math.floor(Math.fround(Math.fround(o + 0.5) * scale))),
+      );
+      assert.deepEqual(sources(n, m), expected, `${n} → ${m}`);
+    }
 });
