@@ -59,6 +59,17 @@ export function assertClose(
   }
 }
 
+/** Max |a − b| over max |b| (the error relative to the largest reference value; plain max |a − b| when b is all 0). */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
 /** Flattens a tensor or nested array to a plain number array. */
 export function flat(value: tf.Tensor | number[] | number[][] | ArrayLike<number>): number[] {
   if (value instanceof tf.Tensor) return Array.from(value.dataSync());

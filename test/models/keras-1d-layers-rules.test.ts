@@ -31,7 +31,7 @@ import { Normalization, registerKerasNormalization } from '../../src/models/kera
 import { UpSampling1D, registerKerasUpSampling1D } from '../../src/models/keras-upsampling1d.js';
 import { Conv1DTranspose, registerKerasConv1DTranspose } from '../../src/models/keras-conv1d-transpose.js';
 import { SeparableConv1D, registerKerasSeparableConv1D } from '../../src/models/keras-separable-conv1d.js';
-import { assertClose, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
+import { assertClose, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks, relativeError } from '../helpers.js';
 import { randomBatch, seedWeights } from '../tiny-models.js';
 import { writeKerasH5 } from './write-keras-h5.js';
 import { saveModelJson } from '../cli/cli-helpers.js';
@@ -218,17 +218,6 @@ async function run(
   return out!;
 }
 
-/** Max |a − b| over max |b|. */
-function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
 const ENGINES = ['tfjs', 'onnx'] as const;
 
 describe('LRP and DeepLIFT through Normalization, UpSampling1D/2D, Conv1D/2DTranspose, SeparableConv1D, Rescaling', () => {
@@ -280,7 +269,7 @@ describe('LRP and DeepLIFT through Normalization, UpSampling1D/2D, Conv1D/2DTran
         ] as const) {
           const expected = await run(method as Method, model, x, options, 'tfjs');
           const got = await run(method as Method, model, x, options, 'onnx');
-          const error = relative(got.attributions, expected.attributions);
+          const error = relativeError(got.attributions, expected.attributions);
           assert.ok(error <= tolerance, `${name} ${JSON.stringify(options)}: engines differ by ${error}`);
         }
         x.dispose();
@@ -333,7 +322,7 @@ describe('LRP conservation and refusals, a final softmax of these layers', () =>
       });
       const zero = await run(lrp, model, x, { target: targets, epsilon: 0 }, engine);
       const ixg = await run(inputXGradient as Method, model, x, { target: targets }, engine);
-      assert.ok(relative(zero.attributions, ixg.attributions) <= 2e-6, `${engine}: LRP-0 = input × gradient`);
+      assert.ok(relativeError(zero.attributions, ixg.attributions) <= 2e-6, `${engine}: LRP-0 = input × gradient`);
     }
     x.dispose();
     model.dispose();
@@ -487,10 +476,13 @@ describe('a TensorFlow.js converter folder with an adapted Normalization', () =>
         assert.deepEqual(Array.from(layer.getWeights()[2].dataSync()), [120], `count ${dtype}`);
         for (const engine of ENGINES) {
           const relevance = await run(lrp, model, batch, {}, engine);
-          assert.ok(relative(relevance.attributions, expected.lrp.attributions) <= 1e-5, `LRP, ${dtype}, ${engine}`);
+          assert.ok(
+            relativeError(relevance.attributions, expected.lrp.attributions) <= 1e-5,
+            `LRP, ${dtype}, ${engine}`,
+          );
           const lift = await run(deeplift, model, batch, {}, engine);
           assert.ok(
-            relative(lift.attributions, expected.deeplift.attributions) <= 1e-5,
+            relativeError(lift.attributions, expected.deeplift.attributions) <= 1e-5,
             `DeepLIFT, ${dtype}, ${engine}`,
           );
         }

@@ -24,7 +24,7 @@ import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { copyExplainableModel } from '../../src/execution/model-copy.js';
 import { CenterCrop, registerKerasCenterCrop } from '../../src/models/keras-center-crop.js';
 import { Resizing, registerKerasResizing, resizeAxisMap } from '../../src/models/keras-resizing.js';
-import { assertClose, flat, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
+import { assertClose, flat, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks, relativeError } from '../helpers.js';
 import { randomBatch, seedWeights } from '../tiny-models.js';
 import { writeKerasH5 } from './write-keras-h5.js';
 import { writeKerasArchive, type VariableToWrite } from './write-keras-archive.js';
@@ -165,17 +165,6 @@ async function run(
   return out!;
 }
 
-/** Max |a − b| over max |b|. */
-function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
 async function checkAgainstReference(path: string, c: Case): Promise<void> {
   const before = tf.memory().numTensors;
   const model = await loadModel(path);
@@ -249,7 +238,7 @@ describe('Resizing and CenterCrop (Keras preprocessing layers) against NumPy flo
           const expected = await run(method as Method, model, x, options, 'tfjs');
           const got = await run(method as Method, model, x, options, 'onnx');
           assert.ok(Math.max(...expected.attributions.map(Math.abs)) > 1e-3, `${label}: attributions all but zero`);
-          const error = relative(got.attributions, expected.attributions);
+          const error = relativeError(got.attributions, expected.attributions);
           assert.ok(error <= 1e-5, `${label}: engines differ by ${error}`);
           for (const delta of [expected.delta, got.delta].filter((d) => d !== undefined))
             for (const [r, d] of delta.entries()) assert.ok(Math.abs(d) <= 1e-5, `${label}: delta ${d}, row ${r}`);
@@ -321,7 +310,7 @@ describe("TensorFlow's simple-audio tutorial model (spectrogram → Resizing →
         const expected = await run(method as Method, model, x, options, 'tfjs');
         const got = await run(method as Method, model, x, options, 'onnx');
         assert.ok(Math.max(...expected.attributions.map(Math.abs)) > 1e-3, `${label}: attributions all but zero`);
-        const error = relative(got.attributions, expected.attributions);
+        const error = relativeError(got.attributions, expected.attributions);
         assert.ok(error <= 1e-5, `${label}: engines differ by ${error}`);
         for (const delta of [expected.delta, got.delta].filter((d) => d !== undefined))
           for (const [r, d] of delta.entries()) assert.ok(Math.abs(d) <= 1e-5, `${label}: delta ${d}, row ${r}`);

@@ -13,7 +13,7 @@ import '../../src/node.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
 import { deeplift } from '../../src/attribution/deeplift.js';
 import { KerasELU, KerasReLU } from '../../src/models/keras-activation-layers.js';
-import { repoRoot, useWasm, withoutLeaks } from '../helpers.js';
+import { repoRoot, useWasm, withoutLeaks, relativeError } from '../helpers.js';
 import { randomBatch, seedWeights } from '../tiny-models.js';
 
 before(useWasm);
@@ -31,17 +31,6 @@ async function numbers(call: () => Promise<AttributionResult>): Promise<Numbers>
     disposeAttribution(result);
   });
   return out!;
-}
-
-/** Max |a − b| over max |b|. */
-function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor) => layer.apply(x) as tf.SymbolicTensor;
@@ -128,7 +117,7 @@ describe('DeepLIFT rescale on every elementwise nonlinearity', () => {
         const onnx = await numbers(() => deeplift(model, x, { workers: 1, ...options }));
         assert.equal(onnx.engine, 'onnx');
         assertCompleteness(`${label} (onnx)`, onnx);
-        const error = relative(onnx.attributions, js.attributions);
+        const error = relativeError(onnx.attributions, js.attributions);
         assert.ok(error <= 1e-5, `${label}: engines differ by ${error} of the largest attribution`);
       }
       tf.dispose([x, baseline]);
@@ -146,7 +135,7 @@ describe('DeepLIFT rescale on every elementwise nonlinearity', () => {
         const dl = await numbers(() => deeplift(model, x, { workers: 1, engine }));
         const ixg = await numbers(() => inputXGradient(model, x, { workers: 1, engine }));
         assert.equal(dl.engine, engine);
-        const error = relative(dl.attributions, ixg.attributions);
+        const error = relativeError(dl.attributions, ixg.attributions);
         assert.ok(
           error <= 1e-5,
           `${recurrent.getClassName()} on ${engine}: DeepLIFT differs from x·gradient by ${error}`,
@@ -175,7 +164,7 @@ describe('DeepLIFT rescale on every elementwise nonlinearity', () => {
     for (const engine of ['tfjs', 'onnx'] as const) {
       const got = await numbers(() => deeplift(model, x, { workers: 1, engine, baseline, target: ref.targets }));
       assert.equal(got.engine, engine);
-      const error = relative(got.attributions, expected);
+      const error = relativeError(got.attributions, expected);
       assert.ok(error <= 1e-5, `${engine}: differs from NumPy by ${error} of the largest attribution`);
       got.delta.forEach((d) => assert.ok(Math.abs(d) <= 1e-5, `${engine}: delta ${d}`));
     }
@@ -195,7 +184,7 @@ describe('DeepLIFT rescale on every elementwise nonlinearity', () => {
     for (const engine of ['tfjs', 'onnx'] as const) {
       const got = await numbers(() => deeplift(model, x, { workers: 1, engine, target: 0 }));
       assert.equal(got.engine, engine);
-      assert.ok(relative(got.attributions, [2 * slope, -2 * slope]) <= 1e-6, `${engine}: ${got.attributions}`);
+      assert.ok(relativeError(got.attributions, [2 * slope, -2 * slope]) <= 1e-6, `${engine}: ${got.attributions}`);
       assert.ok(Math.abs(got.delta[0]) <= 1e-6, `${engine}: delta ${got.delta[0]}`);
     }
     x.dispose();

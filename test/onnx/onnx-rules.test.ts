@@ -28,7 +28,7 @@ import { Conv1DTranspose, registerKerasConv1DTranspose } from '../../src/models/
 import { SeparableConv1D, registerKerasSeparableConv1D } from '../../src/models/keras-separable-conv1d.js';
 import { Normalization } from '../../src/models/keras-normalization.js';
 import { UpSampling1D } from '../../src/models/keras-upsampling1d.js';
-import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
+import { sharedDir, skipWithoutShared, useWasm, withoutLeaks, relativeError } from '../helpers.js';
 import { conv1dNet, conv2dNet, denseNet, randomBatch, seedWeights } from '../tiny-models.js';
 
 before(useWasm);
@@ -46,17 +46,6 @@ after(() => {
 });
 
 type Method = (model: ExplainableModel, x: tf.Tensor, options: Record<string, unknown>) => Promise<AttributionResult>;
-
-/** Max |a − b| over max |b|. */
-function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 interface Numbers {
   attributions: Float32Array;
@@ -191,7 +180,7 @@ async function agree(
   const got = await numbers(() => method(model, x, { workers: 1, ...options }));
   assert.ok(accelerated > before, 'the rule tasks ran on onnxruntime');
   assert.equal(got.engine, 'onnx');
-  const error = relative(got.attributions, expected.attributions);
+  const error = relativeError(got.attributions, expected.attributions);
   if (process.env.RULES_DEBUG !== undefined) console.log('DEBUG', JSON.stringify(options), error);
   assert.ok(error <= tolerance, `attributions differ by ${error} of their largest value (tolerance ${tolerance})`);
   if (expected.delta !== undefined) {
@@ -214,7 +203,7 @@ async function rowsAlone(model: ExplainableModel, x: tf.Tensor, method: Method, 
     const row = tf.slice(x, r, 1);
     const alone = await numbers(() => method(model, row, { workers: 1, ...options }));
     row.dispose();
-    const error = relative(alone.attributions, batch.attributions.subarray(r * size, (r + 1) * size));
+    const error = relativeError(alone.attributions, batch.attributions.subarray(r * size, (r + 1) * size));
     assert.ok(error <= 2e-6, `row ${r} alone differs from the batch by ${error}`);
   }
 }
@@ -282,7 +271,7 @@ describe('propagation rules on ONNX Runtime', () => {
     const zero = await numbers(() => lrp(model, x, { workers: 1, epsilon: 0 }));
     const ixg = await numbers(() => inputXGradient(model, x, { workers: 1 }));
     assert.equal(zero.engine, 'onnx');
-    assert.ok(relative(zero.attributions, ixg.attributions) <= 2e-6, 'LRP-0 = input × gradient');
+    assert.ok(relativeError(zero.attributions, ixg.attributions) <= 2e-6, 'LRP-0 = input × gradient');
     x.dispose();
     model.dispose();
   });
