@@ -1,7 +1,15 @@
 /**
  * Small Keras 2 models for the tests of the Keras layers TensorFlow.js lacks: a functional config chaining layers after
- * one input, and the `.h5` weights of a reference case (scripts/reference/keras_1d_layers*_reference.py) by layer.
+ * one input, the `.h5` weights of a reference case (scripts/reference/keras_1d_layers*_reference.py,
+ * keras_resizing_reference.py) by layer, and the check of a loaded file against its reference.
  */
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { gradients } from '../../src/attribution/gradients.js';
+import { disposeAttribution } from '../../src/attribution/types.js';
+import { copyExplainableModel } from '../../src/execution/model-copy.js';
+import { loadModel } from '../../src/models/load-model.js';
+import { assertClose, flat } from '../helpers.js';
 import type { WeightToWrite } from './write-keras-h5.js';
 
 type Json = Record<string, any>;
@@ -59,4 +67,54 @@ export function h5Weights(c: ReferenceWeights): [string, WeightToWrite[]][] {
     out.set(layer, [...(out.get(layer) ?? []), weight]);
   }
   return [...out];
+}
+
+/** A NumPy float64 reference of a small Keras model: its input shape, weights, and examples with logits and gradients. */
+export interface ReferenceCase {
+  shape: number[];
+  weights: { name: string; shape: number[]; values: number[] }[];
+  examples: { input: number[]; logits: number[]; target: number; gradient: number[] }[];
+}
+
+/**
+ * Loads the Keras file at `path` and checks it against its reference `c`: logits and input gradients per example,
+ * batching equals no batching, a copy rebuilt from the layers' configs computes the same, and no tensor is left.
+ */
+export async function checkAgainstReference(path: string, c: ReferenceCase): Promise<void> {
+  const before = tf.memory().numTensors;
+  const model = await loadModel(path);
+  try {
+    assert.deepEqual(model.inputShape, c.shape);
+    for (const [k, example] of c.examples.entries()) {
+      const x = tf.tensor(example.input, [1, ...c.shape]);
+      const logits = tf.tidy(() => Array.from(model.run(x, { scores: 'logits' }).dataSync()));
+      assertClose(logits, example.logits, 2e-6, 1e-5, `logits, example ${k}`);
+      const result = await gradients(model, x, { target: example.target });
+      assertClose(flat(result.attributions), example.gradient, 5e-6, 1e-4, `input gradient, example ${k}`);
+      disposeAttribution(result);
+      x.dispose();
+    }
+    // batching equals no batching; a copy rebuilt from the layers' configs computes the same
+    const x = tf.tensor(
+      c.examples.flatMap((e) => e.input),
+      [c.examples.length, ...c.shape],
+    );
+    const batched = await gradients(model, x, { target: c.examples.map((e) => e.target) });
+    assertClose(
+      flat(batched.attributions),
+      c.examples.flatMap((e) => e.gradient),
+      5e-6,
+      1e-4,
+      'batched gradients',
+    );
+    disposeAttribution(batched);
+    const copy = await copyExplainableModel(model);
+    const [a, b] = tf.tidy(() => [model, copy].map((m) => Array.from(m.run(x, { scores: 'logits' }).dataSync())));
+    copy.dispose();
+    assert.deepEqual(b, a);
+    x.dispose();
+  } finally {
+    model.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, 'tensors left by load, run, gradients and dispose');
 }

@@ -15,27 +15,26 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import '../../src/node.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { gradients } from '../../src/attribution/gradients.js';
 import { lrp } from '../../src/attribution/lrp.js';
 import { deeplift } from '../../src/attribution/deeplift.js';
 import { inputXGradient } from '../../src/attribution/input-x-gradient.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
-import { copyExplainableModel } from '../../src/execution/model-copy.js';
 import { CenterCrop, registerKerasCenterCrop } from '../../src/models/keras-center-crop.js';
 import { Resizing, registerKerasResizing, resizeAxisMap } from '../../src/models/keras-resizing.js';
-import { assertClose, flat, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks, relativeError } from '../helpers.js';
+import { rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks, relativeError } from '../helpers.js';
 import { randomBatch, seedWeights } from '../tiny-models.js';
 import { writeKerasH5 } from './write-keras-h5.js';
 import { writeKerasArchive, type VariableToWrite } from './write-keras-archive.js';
-import { INITIALIZERS, chainConfig, h5Weights } from './keras-1d-chain.js';
+import {
+  INITIALIZERS,
+  chainConfig,
+  checkAgainstReference,
+  h5Weights,
+  type ReferenceCase as Case,
+} from './keras-1d-chain.js';
 
 type Json = Record<string, any>;
-interface Case {
-  shape: number[];
-  weights: { name: string; shape: number[]; values: number[] }[];
-  examples: { input: number[]; logits: number[]; target: number; gradient: number[] }[];
-}
 const reference = JSON.parse(
   readFileSync(resolve(repoRoot, 'test/fixtures/keras-resizing-reference.json'), 'utf8'),
 ) as Record<string, Case>;
@@ -163,45 +162,6 @@ async function run(
   );
   assert.equal(ranOn, engine, `the method ran on ${engine}`);
   return out!;
-}
-
-async function checkAgainstReference(path: string, c: Case): Promise<void> {
-  const before = tf.memory().numTensors;
-  const model = await loadModel(path);
-  try {
-    assert.deepEqual(model.inputShape, c.shape);
-    for (const [k, example] of c.examples.entries()) {
-      const x = tf.tensor(example.input, [1, ...c.shape]);
-      const logits = tf.tidy(() => Array.from(model.run(x, { scores: 'logits' }).dataSync()));
-      assertClose(logits, example.logits, 2e-6, 1e-5, `logits, example ${k}`);
-      const result = await gradients(model, x, { target: example.target });
-      assertClose(flat(result.attributions), example.gradient, 5e-6, 1e-4, `input gradient, example ${k}`);
-      disposeAttribution(result);
-      x.dispose();
-    }
-    // batching equals no batching; a copy rebuilt from the layers' configs computes the same
-    const x = tf.tensor(
-      c.examples.flatMap((e) => e.input),
-      [c.examples.length, ...c.shape],
-    );
-    const batched = await gradients(model, x, { target: c.examples.map((e) => e.target) });
-    assertClose(
-      flat(batched.attributions),
-      c.examples.flatMap((e) => e.gradient),
-      5e-6,
-      1e-4,
-      'batched gradients',
-    );
-    disposeAttribution(batched);
-    const copy = await copyExplainableModel(model);
-    const [a, b] = tf.tidy(() => [model, copy].map((m) => Array.from(m.run(x, { scores: 'logits' }).dataSync())));
-    copy.dispose();
-    assert.deepEqual(b, a);
-    x.dispose();
-  } finally {
-    model.dispose();
-  }
-  assert.equal(tf.memory().numTensors, before, 'tensors left by load, run, gradients and dispose');
 }
 
 describe('Resizing and CenterCrop (Keras preprocessing layers) against NumPy float64', () => {
