@@ -1,6 +1,5 @@
 /**
- * ONNX Runtime's graph optimisation level per graph (src/onnx/graph-optimization.ts): the node count read from the
- * protobuf wire format equals the decoded model's, ordinary graphs keep every optimisation, a graph over the limit gets
+ * ONNX Runtime's graph optimisation level per graph (src/onnx/graph-optimization.ts): the node count is the graph's, ordinary graphs keep every optimisation, a graph over the limit gets
  * none, and such a graph gives onnxruntime-node's answers of the optimised one (the node session options use it).
  */
 import assert from 'node:assert/strict';
@@ -21,7 +20,7 @@ function chain(links: number): Uint8Array {
   return graph.encode('chain');
 }
 
-test('the node count from the wire format equals the decoded graph, at any size; 0 for bytes that are no model', () => {
+test("the node count is the graph's, at any size; 0 for bytes that are no model", () => {
   const outputNodes = onnxNodeCount(chain(0));
   for (const links of [0, 1, 7, 300]) {
     const bytes = chain(links);
