@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { gradients } from '../../src/attribution/gradients.js';
-import { disposeAttribution } from '../../src/attribution/types.js';
+import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
+import type { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { copyExplainableModel } from '../../src/execution/model-copy.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { assertClose, flat } from '../helpers.js';
+import { assertClose, flat, withoutLeaks } from '../helpers.js';
 import type { WeightToWrite } from './write-keras-h5.js';
 
 type Json = Record<string, any>;
@@ -117,4 +118,41 @@ export async function checkAgainstReference(path: string, c: ReferenceCase): Pro
     model.dispose();
   }
   assert.equal(tf.memory().numTensors, before, 'tensors left by load, run, gradients and dispose');
+}
+
+/** An attribution method as the registry runs it. */
+export type Method = (
+  model: ExplainableModel,
+  x: tf.Tensor,
+  options: Record<string, unknown>,
+) => Promise<AttributionResult>;
+/** A method's attributions and, for DeepLIFT, its delta. */
+export interface Numbers {
+  attributions: number[];
+  delta?: number[];
+}
+
+/** `method`'s attributions (and DeepLIFT's delta) on `engine`, checking it ran there and left no tensors. */
+export async function runOnEngine(
+  method: Method,
+  model: ExplainableModel,
+  x: tf.Tensor,
+  options: Record<string, unknown>,
+  engine: 'tfjs' | 'onnx',
+): Promise<Numbers> {
+  let out: Numbers | undefined;
+  let ranOn: string | undefined;
+  await withoutLeaks(
+    () => method(model, x, { workers: 1, ...options, ...(engine === 'tfjs' ? { engine: 'tfjs' } : {}) }),
+    (result) => {
+      out = {
+        attributions: Array.from(result.attributions.dataSync()),
+        ...(result.delta === undefined ? {} : { delta: result.delta }),
+      };
+      ranOn = result.engine;
+      disposeAttribution(result);
+    },
+  );
+  assert.equal(ranOn, engine, `the method ran on ${engine}`);
+  return out!;
 }

@@ -20,7 +20,6 @@ import '../../src/node.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { lrp } from '../../src/attribution/lrp.js';
 import { deeplift } from '../../src/attribution/deeplift.js';
-import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { type PassState, executeGraph } from '../../src/execution/execute-graph.js';
 import { resolveFastPaths } from '../../src/execution/fast-paths.js';
@@ -31,11 +30,11 @@ import { Normalization, registerKerasNormalization } from '../../src/models/kera
 import { UpSampling1D, registerKerasUpSampling1D } from '../../src/models/keras-upsampling1d.js';
 import { Conv1DTranspose, registerKerasConv1DTranspose } from '../../src/models/keras-conv1d-transpose.js';
 import { SeparableConv1D, registerKerasSeparableConv1D } from '../../src/models/keras-separable-conv1d.js';
-import { assertClose, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks, relativeError } from '../helpers.js';
+import { assertClose, rejectsWithoutLeaks, repoRoot, useWasm, relativeError } from '../helpers.js';
 import { randomBatch, seedWeights } from '../tiny-models.js';
 import { writeKerasH5 } from './write-keras-h5.js';
 import { saveModelJson } from '../cli/cli-helpers.js';
-import { INITIALIZERS, chainConfig, h5Weights } from './keras-1d-chain.js';
+import { INITIALIZERS, chainConfig, h5Weights, runOnEngine, type Method } from './keras-1d-chain.js';
 
 type Json = Record<string, any>;
 interface Example {
@@ -187,37 +186,6 @@ const MODELS: Record<string, [string, Json][]> = {
   ],
 };
 
-type Method = (model: ExplainableModel, x: tf.Tensor, options: Record<string, unknown>) => Promise<AttributionResult>;
-interface Numbers {
-  attributions: number[];
-  delta?: number[];
-  engine: string;
-}
-
-/** The method's numbers (no tensor left behind), on the engine `engine` (`'tfjs'`, or the default: ONNX Runtime). */
-async function run(
-  method: Method,
-  model: ExplainableModel,
-  x: tf.Tensor,
-  options: Record<string, unknown>,
-  engine: 'tfjs' | 'onnx',
-): Promise<Numbers> {
-  let out: Numbers | undefined;
-  await withoutLeaks(
-    () => method(model, x, { workers: 1, ...options, ...(engine === 'tfjs' ? { engine: 'tfjs' } : {}) }),
-    (result) => {
-      out = {
-        attributions: Array.from(result.attributions.dataSync()),
-        ...(result.delta === undefined ? {} : { delta: result.delta }),
-        engine: result.engine,
-      };
-      disposeAttribution(result);
-    },
-  );
-  assert.equal(out!.engine, engine, `the method ran on ${engine}`);
-  return out!;
-}
-
 const ENGINES = ['tfjs', 'onnx'] as const;
 
 describe('LRP and DeepLIFT through Normalization, UpSampling1D/2D, Conv1D/2DTranspose, SeparableConv1D, Rescaling', () => {
@@ -233,7 +201,7 @@ describe('LRP and DeepLIFT through Normalization, UpSampling1D/2D, Conv1D/2DTran
           const baseline = tf.tensor(e.baseline, [1, ...c.shape]);
           for (const engine of ENGINES) {
             const at = `${name}, example ${k}, ${engine}`;
-            const relevance = await run(lrp, model, x, { target: e.target, epsilon: c.epsilon }, engine);
+            const relevance = await runOnEngine(lrp, model, x, { target: e.target, epsilon: c.epsilon }, engine);
             // float32 against float64: 1e-5 of the largest relevance
             const scale = Math.max(...e.lrpEpsilon.map(Math.abs));
             assertClose(relevance.attributions, e.lrpEpsilon, 2e-5 * scale, 0, `LRP-ε, ${at}`);
@@ -241,7 +209,7 @@ describe('LRP and DeepLIFT through Normalization, UpSampling1D/2D, Conv1D/2DTran
               ['zeros', {}, e.deepliftZeros, e.changeZeros],
               ['a baseline', { baseline }, e.deepliftBaseline, e.changeBaseline],
             ] as const) {
-              const result = await run(deeplift, model, x, { target: e.target, ...options }, engine);
+              const result = await runOnEngine(deeplift, model, x, { target: e.target, ...options }, engine);
               const size = Math.max(...expected.map(Math.abs));
               assertClose(result.attributions, expected, 2e-5 * size, 0, `DeepLIFT from ${label}, ${at}`);
               // summation to delta: Σ attributions = f(x) − f(baseline) up to float32 rounding
@@ -267,8 +235,8 @@ describe('LRP and DeepLIFT through Normalization, UpSampling1D/2D, Conv1D/2DTran
           [lrp, { rule: 'epsilon', epsilon: 0.1, scores: 'probabilities' }, 1e-5],
           [deeplift, { scores: 'probabilities' }, 1e-3],
         ] as const) {
-          const expected = await run(method as Method, model, x, options, 'tfjs');
-          const got = await run(method as Method, model, x, options, 'onnx');
+          const expected = await runOnEngine(method as Method, model, x, options, 'tfjs');
+          const got = await runOnEngine(method as Method, model, x, options, 'onnx');
           const error = relativeError(got.attributions, expected.attributions);
           assert.ok(error <= tolerance, `${name} ${JSON.stringify(options)}: engines differ by ${error}`);
         }
@@ -311,7 +279,7 @@ describe('LRP conservation and refusals, a final softmax of these layers', () =>
     const logits = tf.tidy(() => model.run(x, { scores: 'logits' }).arraySync() as number[][]);
     const targets = logits.map((row) => row.indexOf(Math.max(...row)));
     for (const engine of ENGINES) {
-      const relevance = await run(lrp, model, x, { target: targets, epsilon: 1e-9 }, engine);
+      const relevance = await runOnEngine(lrp, model, x, { target: targets, epsilon: 1e-9 }, engine);
       const size = relevance.attributions.length / 4;
       targets.forEach((t, r) => {
         const total = relevance.attributions.slice(r * size, (r + 1) * size).reduce((a, v) => a + v, 0);
@@ -320,8 +288,8 @@ describe('LRP conservation and refusals, a final softmax of these layers', () =>
           `${engine}, row ${r}: Σ relevance ${total} vs logit ${logits[r][t]}`,
         );
       });
-      const zero = await run(lrp, model, x, { target: targets, epsilon: 0 }, engine);
-      const ixg = await run(inputXGradient as Method, model, x, { target: targets }, engine);
+      const zero = await runOnEngine(lrp, model, x, { target: targets, epsilon: 0 }, engine);
+      const ixg = await runOnEngine(inputXGradient as Method, model, x, { target: targets }, engine);
       assert.ok(relativeError(zero.attributions, ixg.attributions) <= 2e-6, `${engine}: LRP-0 = input × gradient`);
     }
     x.dispose();
@@ -342,7 +310,7 @@ describe('LRP conservation and refusals, a final softmax of these layers', () =>
         () => lrp(model, x, { workers: 1, ...(engine === 'tfjs' ? { engine } : {}) }),
         /^'lrp' propagates relevance through ReLU networks; layer 'conv1d' uses activation 'tanh'\. For 'tanh-conv\.h5': explain it with 'deeplift' or a gradient method \(saliency, integrated-gradients\) instead\.$/,
       );
-    const result = await run(deeplift, model, x, {}, 'onnx');
+    const result = await runOnEngine(deeplift, model, x, {}, 'onnx');
     assert.equal(result.attributions.length, 18);
     x.dispose();
     model.dispose();
@@ -463,8 +431,8 @@ describe('a TensorFlow.js converter folder with an adapted Normalization', () =>
     const batch = randomBatch([3, 6, 2], 92);
     const expected = {
       logits: tf.tidy(() => Array.from(reference.run(batch, { scores: 'logits' }).dataSync())),
-      lrp: await run(lrp, reference, batch, {}, 'tfjs'),
-      deeplift: await run(deeplift, reference, batch, {}, 'tfjs'),
+      lrp: await runOnEngine(lrp, reference, batch, {}, 'tfjs'),
+      deeplift: await runOnEngine(deeplift, reference, batch, {}, 'tfjs'),
     };
     for (const dtype of ['int32', 'int64'] as const) {
       const file = await normalizationFolder(original, join(dir, `tfjs-${dtype}`), dtype, 120n);
@@ -475,12 +443,12 @@ describe('a TensorFlow.js converter folder with an adapted Normalization', () =>
         const layer = model.layersModel!.layers.find((l) => l.getClassName() === 'Normalization')!;
         assert.deepEqual(Array.from(layer.getWeights()[2].dataSync()), [120], `count ${dtype}`);
         for (const engine of ENGINES) {
-          const relevance = await run(lrp, model, batch, {}, engine);
+          const relevance = await runOnEngine(lrp, model, batch, {}, engine);
           assert.ok(
             relativeError(relevance.attributions, expected.lrp.attributions) <= 1e-5,
             `LRP, ${dtype}, ${engine}`,
           );
-          const lift = await run(deeplift, model, batch, {}, engine);
+          const lift = await runOnEngine(deeplift, model, batch, {}, engine);
           assert.ok(
             relativeError(lift.attributions, expected.deeplift.attributions) <= 1e-5,
             `DeepLIFT, ${dtype}, ${engine}`,

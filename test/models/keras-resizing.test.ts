@@ -18,11 +18,10 @@ import { loadModel } from '../../src/models/load-model.js';
 import { lrp } from '../../src/attribution/lrp.js';
 import { deeplift } from '../../src/attribution/deeplift.js';
 import { inputXGradient } from '../../src/attribution/input-x-gradient.js';
-import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { CenterCrop, registerKerasCenterCrop } from '../../src/models/keras-center-crop.js';
 import { Resizing, registerKerasResizing, resizeAxisMap } from '../../src/models/keras-resizing.js';
-import { rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks, relativeError } from '../helpers.js';
+import { rejectsWithoutLeaks, repoRoot, useWasm, relativeError } from '../helpers.js';
 import { randomBatch, seedWeights } from '../tiny-models.js';
 import { writeKerasH5 } from './write-keras-h5.js';
 import { writeKerasArchive, type VariableToWrite } from './write-keras-archive.js';
@@ -31,6 +30,8 @@ import {
   chainConfig,
   checkAgainstReference,
   h5Weights,
+  runOnEngine,
+  type Method,
   type ReferenceCase as Case,
 } from './keras-1d-chain.js';
 
@@ -133,37 +134,6 @@ function archiveVariables(c: Case): VariableToWrite[] {
   });
 }
 
-type Method = (model: ExplainableModel, x: tf.Tensor, options: any) => Promise<AttributionResult>;
-interface Numbers {
-  attributions: number[];
-  delta?: number[];
-}
-
-/** `method`'s attributions (and DeepLIFT's delta) on `engine`, checking it ran there and left no tensors. */
-async function run(
-  method: Method,
-  model: ExplainableModel,
-  x: tf.Tensor,
-  options: Record<string, unknown>,
-  engine: 'tfjs' | 'onnx',
-): Promise<Numbers> {
-  let out: Numbers | undefined;
-  let ranOn: string | undefined;
-  await withoutLeaks(
-    () => method(model, x, { workers: 1, ...options, ...(engine === 'tfjs' ? { engine: 'tfjs' } : {}) }),
-    (result) => {
-      out = {
-        attributions: Array.from(result.attributions.dataSync()),
-        ...(result.delta === undefined ? {} : { delta: result.delta }),
-      };
-      ranOn = result.engine;
-      disposeAttribution(result);
-    },
-  );
-  assert.equal(ranOn, engine, `the method ran on ${engine}`);
-  return out!;
-}
-
 describe('Resizing and CenterCrop (Keras preprocessing layers) against NumPy float64', () => {
   for (const [name, layers] of Object.entries(MODELS)) {
     const c = reference[name];
@@ -195,8 +165,8 @@ describe('Resizing and CenterCrop (Keras preprocessing layers) against NumPy flo
           [deeplift, { target }, 'DeepLIFT'],
           [deeplift, { target, scores: 'probabilities' }, 'DeepLIFT of probabilities'],
         ] as const) {
-          const expected = await run(method as Method, model, x, options, 'tfjs');
-          const got = await run(method as Method, model, x, options, 'onnx');
+          const expected = await runOnEngine(method as Method, model, x, options, 'tfjs');
+          const got = await runOnEngine(method as Method, model, x, options, 'onnx');
           assert.ok(Math.max(...expected.attributions.map(Math.abs)) > 1e-3, `${label}: attributions all but zero`);
           const error = relativeError(got.attributions, expected.attributions);
           assert.ok(error <= 1e-5, `${label}: engines differ by ${error}`);
@@ -267,8 +237,8 @@ describe("TensorFlow's simple-audio tutorial model (spectrogram → Resizing →
         [lrp, { target, rule: 'epsilon', epsilon: 0.01 }, 'LRP-ε'],
         [deeplift, { target }, 'DeepLIFT'],
       ] as const) {
-        const expected = await run(method as Method, model, x, options, 'tfjs');
-        const got = await run(method as Method, model, x, options, 'onnx');
+        const expected = await runOnEngine(method as Method, model, x, options, 'tfjs');
+        const got = await runOnEngine(method as Method, model, x, options, 'onnx');
         assert.ok(Math.max(...expected.attributions.map(Math.abs)) > 1e-3, `${label}: attributions all but zero`);
         const error = relativeError(got.attributions, expected.attributions);
         assert.ok(error <= 1e-5, `${label}: engines differ by ${error}`);
@@ -305,7 +275,7 @@ describe('LRP through a resize and a crop', () => {
     const logits = tf.tidy(() => model.run(x, { scores: 'logits' }).arraySync() as number[][]);
     const targets = logits.map((row) => row.indexOf(Math.max(...row)));
     for (const engine of ['tfjs', 'onnx'] as const) {
-      const relevance = await run(lrp, model, x, { target: targets, epsilon: 1e-9 }, engine);
+      const relevance = await runOnEngine(lrp, model, x, { target: targets, epsilon: 1e-9 }, engine);
       const size = relevance.attributions.length / 3;
       targets.forEach((t, r) => {
         const total = relevance.attributions.slice(r * size, (r + 1) * size).reduce((a, v) => a + v, 0);

@@ -24,8 +24,15 @@ import { guidedGradCam } from '../../src/attribution/guided-grad-cam.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import { asExplainableModel } from '../../src/execution/explainable-model.js';
 import { encodeNpy } from '../../src/io/npy.js';
-import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
-import { onnxReference, onnxFixtures, channelsLast, loadOnnxFixture } from './onnx-fixtures.js';
+import {
+  channelsLast,
+  floats,
+  loadOnnxFixture,
+  onnxBytes,
+  onnxFixtures,
+  onnxReference,
+  wave,
+} from './onnx-fixtures.js';
 import { flat, useWasm, withoutLeaks } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
@@ -324,36 +331,6 @@ test('guided Grad-CAM on a Keras model: both parts on the native engine, = guide
     model.dispose();
   }
 });
-
-/** A one-input ModelProto (opset 13): input 'x' `[N, ...shape]`, output 'y' `[N, 2]`, nodes named n0, n1, ... */
-function onnxBytes(
-  nodes: Record<string, unknown>[],
-  shape: (number | string)[],
-  initializer: Record<string, unknown>[],
-) {
-  const dims = (d: (number | string)[]) => ({
-    dim: d.map((v) => (typeof v === 'string' ? { dim_param: v } : { dim_value: v })),
-  });
-  return encodeModelProto({
-    ir_version: 8,
-    producer_name: 'test',
-    opset_import: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'g',
-      node: nodes.map((n, i) => ({ name: `n${i}`, ...n })),
-      initializer,
-      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: dims(['N', ...shape]) } } }],
-      output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: dims(['N', 2]) } } }],
-    },
-  });
-}
-const floats = (name: string, dims: number[], values: number[]) => ({
-  name,
-  dims,
-  data_type: 1,
-  raw_data: new Uint8Array(Float32Array.from(values).buffer),
-});
-const wave = (n: number, phase: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase));
 
 test('a tf2onnx-style file (NLC input, Transpose → Conv → Transpose) gives the maps of the channels-first export; a free input axis refuses in one line', async () => {
   const [length, channels, filters] = [8, 2, 3];

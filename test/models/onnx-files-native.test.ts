@@ -21,8 +21,7 @@ import { attributionMethods } from '../../src/attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
 import { OnnxGradientSession } from '../../src/node/onnx/node-onnx-sessions.js';
-import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
-import { onnxReference, channelsLast, loadOnnxFixture } from './onnx-fixtures.js';
+import { channelsLast, floats, loadOnnxFixture, onnxBytes, onnxReference, wave } from './onnx-fixtures.js';
 import { assertClose, flat, useWasm, withoutLeaks } from '../helpers.js';
 
 interface Reference {
@@ -212,45 +211,12 @@ describe('every registry method on an ONNX file', () => {
 });
 
 /** A float32 tensor's raw bytes. */
-const raw = (values: number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
-const floats = (name: string, dims: number[], values: number[]) => ({
-  name,
-  dims,
-  data_type: 1,
-  raw_data: raw(values),
-});
 const int64 = (name: string, values: number[], dims = [values.length]) => ({
   name,
   dims,
   data_type: 7,
   raw_data: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer),
 });
-/** Deterministic values in (−1, 1). */
-const wave = (n: number, phase: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase));
-
-/** A one-input, one-output ModelProto (opset 13) over input 'x' `[N, ...shape]` with output 'y' `[N, 2]`. */
-function onnxBytes(
-  nodes: Record<string, unknown>[],
-  shape: number[],
-  initializer: Record<string, unknown>[],
-  batch: number | string = 'N',
-) {
-  const dims = (d: (number | string)[]) => ({
-    dim: d.map((v) => (typeof v === 'string' ? { dim_param: v } : { dim_value: v })),
-  });
-  return encodeModelProto({
-    ir_version: 8,
-    producer_name: 'test',
-    opset_import: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'g',
-      node: nodes.map((n, i) => ({ name: `n${i}`, ...n })),
-      initializer,
-      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: dims([batch, ...shape]) } } }],
-      output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: dims([batch, 2]) } } }],
-    },
-  });
-}
 
 /** A graph of the op forms exporters write (batch axis `batch`): x [N, 3, 4] → [N, 2]. */
 function formsGraph(batch: number | string): Uint8Array {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
+import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
 import { repoRoot } from '../helpers.js';
 
 /** The folder of the fixtures. */
@@ -26,3 +27,42 @@ export const channelsLast = (x: tf.Tensor): tf.Tensor =>
 /** The fixture `<name>-opset<opset>.onnx`, loaded. */
 export const loadOnnxFixture = (name: string, opset: number): Promise<ExplainableModel> =>
   loadModel(join(onnxFixtures, `${name}-opset${opset}.onnx`));
+
+/** A float initializer `name` of shape `dims`. */
+export const floats = (name: string, dims: number[], values: number[]) => ({
+  name,
+  dims,
+  data_type: 1,
+  raw_data: new Uint8Array(Float32Array.from(values).buffer),
+});
+
+/** Deterministic values in (−1, 1). */
+export const wave = (n: number, phase: number): number[] =>
+  Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase));
+
+/**
+ * A hand-built one-input, one-output ModelProto (opset 13): input 'x' `[batch, ...shape]`, output 'y' `[batch, 2]`,
+ * nodes named n0, n1, ... (`batch` a fixed size or a named free axis, default 'N').
+ */
+export function onnxBytes(
+  nodes: Record<string, unknown>[],
+  shape: (number | string)[],
+  initializer: Record<string, unknown>[],
+  batch: number | string = 'N',
+): Uint8Array {
+  const dims = (d: (number | string)[]) => ({
+    dim: d.map((v) => (typeof v === 'string' ? { dim_param: v } : { dim_value: v })),
+  });
+  return encodeModelProto({
+    ir_version: 8,
+    producer_name: 'test',
+    opset_import: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'g',
+      node: nodes.map((n, i) => ({ name: `n${i}`, ...n })),
+      initializer,
+      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: dims([batch, ...shape]) } } }],
+      output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: dims([batch, 2]) } } }],
+    },
+  });
+}
