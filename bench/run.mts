@@ -20,12 +20,13 @@ const benches: [string, string, string, 'opt-in'?][] = [
   ['kernels', './kernels.ts', 'benchKernels'],
   ['workers', './workers.ts', 'benchWorkers'],
   ['report-memory', './report-memory.ts', 'benchReportMemory'],
-  // Minutes long: run only when named (`npm run bench -- pytorch`, `npm run bench -- method-matrix`, `npm run bench -- onnx`, `npm run bench -- default-engine`, `npm run bench -- web-engine`).
+  // Minutes long: run only when named (`npm run bench -- pytorch`, `npm run bench -- method-matrix`, `npm run bench -- onnx`, `npm run bench -- default-engine`, `npm run bench -- web-engine`, `npm run bench -- recurrent-setup`).
   ['pytorch', './pytorch.ts', 'benchPytorch', 'opt-in'],
   ['method-matrix', './method-matrix.ts', 'benchMethodMatrix', 'opt-in'],
   ['onnx', './onnx.ts', 'benchOnnx', 'opt-in'],
   ['default-engine', './default-engine.ts', 'benchDefaultEngine', 'opt-in'],
   ['web-engine', './web-engine.ts', 'benchWebEngine', 'opt-in'],
+  ['recurrent-setup', './recurrent-setup.ts', 'benchRecurrentSetup', 'opt-in'],
 ];
 
 const only = process.argv.slice(2);

@@ -89,7 +89,7 @@ export const ONNX_FLOAT = 1;
 /** 64-bit integer element type (shapes, indices). */
 export const ONNX_INT64 = 7;
 /** Attribute type codes (`AttributeProto.AttributeType`). */
-export const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
+export const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, graph: 5, floats: 6, ints: 7 } as const;
 
 let modelType: protobuf.Type | null = null;
 

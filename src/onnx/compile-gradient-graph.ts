@@ -110,11 +110,15 @@ function modelInputs(g: OnnxGraph, shapes: number[][]): { x: string; inputShape:
   return { x, inputShape: [total], values };
 }
 
-/** Multiply-adds per row of the forward nodes of `g` (Conv: outputs · in-channels · taps; MatMul: outputs · inner). */
+/**
+ * Multiply-adds per row of the forward nodes of `g` (Conv: outputs · in-channels · taps; MatMul: outputs · inner; a
+ * recurrent layer's Scan: its body's, once per step).
+ */
 function multiplyAdds(g: OnnxGraph): number {
   let total = 0;
   for (const node of g.nodes) {
-    if (node.opType === 'Conv') {
+    if (node.scan !== undefined) total += node.scan.steps * multiplyAdds(node.scan.body);
+    else if (node.opType === 'Conv') {
       const kernel = g.constantData(node.inputs[1])!.dims;
       total += sizeOf(g.shapeOf(node.outputs[0])) * sizeOf(kernel.slice(1));
     } else if (node.opType === 'MatMul') {
@@ -162,7 +166,7 @@ export function compileGradientGraph(model: tf.LayersModel, options: CompileOpti
     g.setShape(name, scores.shape);
     scores = { name, shape: scores.shape };
   }
-  const forwardOpTypes = [...new Set(g.nodes.map((n) => n.opType))];
+  const forwardOpTypes = [...new Set(opTypes(g))];
   const work = multiplyAdds(g);
   if (options.gradient !== false) {
     const mask = g.input('mask', scores.shape);
@@ -206,6 +210,11 @@ export function compileGradientGraph(model: tf.LayersModel, options: CompileOpti
     forwardOpTypes,
     ...(options.layer === undefined ? {} : { layerShape: layerValue(lowered.layerOutputs, options.layer).shape }),
   };
+}
+
+/** The op types of the nodes of `g` and of its Scans' bodies. */
+function opTypes(g: OnnxGraph): string[] {
+  return g.nodes.flatMap((n) => [n.opType, ...(n.scan === undefined ? [] : opTypes(n.scan.body))]);
 }
 
 /** The output of layer `name` in the lowered graph, refused when the walk did not apply it exactly once. */

@@ -1,11 +1,16 @@
 /**
- * A small builder of ONNX graphs: nodes with typed attributes, float32/int64 initializers, unique value names, and
- * the final `ModelProto` (opset 17) with a free batch axis on every input and output.
+ * A small builder of ONNX graphs: nodes with typed attributes (subgraphs too: a `Scan`'s body), float32/int64
+ * initializers, unique value names, and the final `ModelProto` (opset 17) with a free batch axis on every input and
+ * output.
  */
 import { ATTRIBUTE_TYPE, ONNX_FLOAT, ONNX_INT64, encodeModelProto } from './onnx-schema.js';
+import type { ScanInfo } from './scan.js';
 
-/** An attribute value: a number is an int unless listed in `floatAttributes`, arrays are ints, strings are strings. */
-export type AttributeValue = number | number[] | string;
+/**
+ * An attribute value: a number is an int unless listed in `floatAttributes`, arrays are ints, strings are strings, a
+ * graph is a subgraph (a `Scan`'s body).
+ */
+export type AttributeValue = number | number[] | string | OnnxGraph;
 
 /** ONNX opset the compiled graphs use (ScatterElements with reduction needs 16). */
 export const ONNX_OPSET = 17;
@@ -15,6 +20,7 @@ const FLOAT_ATTRIBUTES = new Set(['epsilon', 'alpha', 'beta']);
 
 function attribute(name: string, value: AttributeValue): Record<string, unknown> {
   if (typeof value === 'string') return { name, type: ATTRIBUTE_TYPE.string, s: new TextEncoder().encode(value) };
+  if (value instanceof OnnxGraph) return { name, type: ATTRIBUTE_TYPE.graph, g: value.graphProto(name) };
   if (Array.isArray(value)) return { name, type: ATTRIBUTE_TYPE.ints, ints: value };
   if (FLOAT_ATTRIBUTES.has(name)) return { name, type: ATTRIBUTE_TYPE.float, f: value };
   return { name, type: ATTRIBUTE_TYPE.int, i: value };
@@ -34,6 +40,8 @@ export interface GraphNode {
    * the activation as one op from this value to the node's output.
    */
   activationSite?: string;
+  /** On a `Scan` node made by `appendScan` (src/onnx/scan.ts): the step it runs, which its gradient builds on. */
+  scan?: ScanInfo;
 }
 
 /** Builds one graph; values are referred to by name. */
@@ -49,6 +57,12 @@ export class OnnxGraph {
   private counter = 0;
   /** Nodes added from now on are exempt from propagation rules while this is true (see {@link GraphNode.ruleExempt}). */
   ruleExempt = false;
+
+  /**
+   * @param prefix Starts every value name this graph makes: a subgraph's names differ from its outer graph's (a
+   *   `Scan` body takes a fresh name of the outer graph as its prefix).
+   */
+  constructor(private readonly prefix = '') {}
 
   /**
    * Marks `output` (made by a node added last or earlier) as an elementwise activation of `input` at a rule site
@@ -98,7 +112,7 @@ export class OnnxGraph {
 
   /** A fresh value name starting with `hint`. */
   name(hint: string): string {
-    return `${hint}_${this.counter++}`;
+    return `${this.prefix}${hint}_${this.counter++}`;
   }
 
   /** Adds a node; returns its output names (`outputs` fresh names derived from the op type). */
@@ -186,28 +200,33 @@ export class OnnxGraph {
     return used.reverse();
   }
 
-  /** The binary `ModelProto` (nodes no output depends on are dropped). */
-  encode(graphName: string): Uint8Array {
+  /** The `GraphProto` of this graph (nodes no output depends on are dropped), as a message object. */
+  graphProto(graphName: string): Record<string, unknown> {
     const used = this.usedNodes();
     const read = new Set(used.flatMap((node) => node.inputs));
+    return {
+      name: graphName,
+      node: used.map((node, i) => ({
+        op_type: node.opType,
+        name: `${this.prefix}node_${node.opType}_${i}`,
+        input: node.inputs,
+        output: node.outputs,
+        attribute: Object.entries(node.attributes).map(([key, value]) => attribute(key, value)),
+      })),
+      // initializers no used node reads (a rule's weights that a gradient builder only looked up) are left out
+      initializer: this.initializers.filter((init) => read.has(init.name as string)),
+      input: this.inputs,
+      output: this.outputs,
+    };
+  }
+
+  /** The binary `ModelProto` (nodes no output depends on are dropped). */
+  encode(graphName: string): Uint8Array {
     return encodeModelProto({
       ir_version: 8,
       producer_name: 'wingbeats-xai',
       opset_import: [{ domain: '', version: ONNX_OPSET }],
-      graph: {
-        name: graphName,
-        node: used.map((node, i) => ({
-          op_type: node.opType,
-          name: `node_${node.opType}_${i}`,
-          input: node.inputs,
-          output: node.outputs,
-          attribute: Object.entries(node.attributes).map(([key, value]) => attribute(key, value)),
-        })),
-        // initializers no used node reads (a rule's weights that a gradient builder only looked up) are left out
-        initializer: this.initializers.filter((init) => read.has(init.name as string)),
-        input: this.inputs,
-        output: this.outputs,
-      },
+      graph: this.graphProto(graphName),
     });
   }
 }

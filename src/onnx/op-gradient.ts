@@ -15,6 +15,11 @@ export interface GradientContext {
   readonly dys: readonly (string | undefined)[];
   /** Whether input i depends on the graph input (only those need a gradient). */
   readonly wanted: readonly boolean[];
+  /**
+   * The overrides of the pass (given to builders that run a reverse pass of their own: a `Scan`'s body). Such a
+   * builder also sees the paired forward values of a {@link PairedBatchOverrides} pass, as an override does.
+   */
+  readonly overrides?: ReadonlyMap<string, GradientBuilder>;
 }
 
 /** Returns the gradient of each input (undefined where not wanted). */

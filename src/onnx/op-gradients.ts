@@ -13,6 +13,7 @@ import { ACTIVATION_GRADIENTS } from './gradients/activations.js';
 import { POOLING_GRADIENTS } from './gradients/pooling.js';
 import { CONVOLUTION_GRADIENTS, groupedConvGradient } from './gradients/convolution.js';
 import { MATMUL_GRADIENTS, computedMatMulGradient } from './gradients/matmul.js';
+import { scanGradient } from './gradients/scan.js';
 
 const builders = new Map<string, GradientBuilder>([
   ...ELEMENTWISE_GRADIENTS,
@@ -25,6 +26,7 @@ const builders = new Map<string, GradientBuilder>([
 ]);
 builders.set('Conv', groupedConvGradient(builders.get('Conv')!));
 builders.set('MatMul', computedMatMulGradient(builders.get('MatMul')!));
+builders.set('Scan', scanGradient(reversePass));
 
 /** Whether op type `opType` has a registered gradient. */
 export function hasOpGradient(opType: string): boolean {
@@ -94,13 +96,36 @@ export function appendBackward(
   overrides: ReadonlyMap<string, GradientBuilder> = new Map(),
 ): string {
   const forward = graph.nodes.slice();
-  const active = new Set([input]);
+  const start = isPairedBatch(overrides) ? graph.node('Split', [seed], { axis: 0 }, 2)[0] : seed;
+  const [dx] = reversePass(graph, forward, [input], [[output, start]], overrides);
+  if (dx === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', "The model's scores do not depend on its input.");
+  return dx;
+}
+
+/**
+ * The reverse-mode pass of {@link appendBackward} over the nodes `forward` of `graph`, from several outputs at once:
+ * appends the gradient of Σ seed·output over `seeds` (`[output, seed]`; under paired-batch overrides each seed is
+ * already the input rows') with respect to each of `inputs` (undefined where none depends on them). A `Scan`'s
+ * gradient runs it again on the `Scan`'s body.
+ */
+export function reversePass(
+  graph: OnnxGraph,
+  forward: readonly GraphNode[],
+  inputs: readonly string[],
+  seeds: readonly (readonly [string, string])[],
+  overrides: ReadonlyMap<string, GradientBuilder>,
+): (string | undefined)[] {
+  const active = new Set(inputs);
   for (const node of forward)
     if (node.inputs.some((v) => active.has(v))) for (const out of node.outputs) active.add(out);
-  const paired = isPairedBatch(overrides);
-  const halved = paired ? firstHalves(graph, forward, active) : undefined;
-  const start = paired ? graph.node('Split', [seed], { axis: 0 }, 2)[0] : seed;
-  const gradients = new Map<string, string[]>([[output, [start]]]);
+  const halved = isPairedBatch(overrides) ? firstHalves(graph, forward, active) : undefined;
+  const gradients = new Map<string, string[]>();
+  const add = (value: string, dx: string) => {
+    const list = gradients.get(value);
+    if (list === undefined) gradients.set(value, [dx]);
+    else list.push(dx);
+  };
+  for (const [output, seed] of seeds) add(output, seed);
   for (let n = forward.length - 1; n >= 0; n--) {
     const node = forward[n];
     if (!node.outputs.some((v) => active.has(v))) continue;
@@ -113,11 +138,7 @@ export function appendBackward(
       // down the activation's own ops
       const view = { opType: ACTIVATION_SITE, inputs: [site], outputs: node.outputs, attributes: {} };
       const [direct, rest] = siteRule({ graph, node: view, dys, wanted: [true] });
-      if (direct !== undefined && active.has(site)) {
-        const list = gradients.get(site);
-        if (list === undefined) gradients.set(site, [direct]);
-        else list.push(direct);
-      }
+      if (direct !== undefined && active.has(site)) add(site, direct);
       dys = [rest];
     }
     const override = node.ruleExempt === true || siteRule !== undefined ? undefined : overrides.get(node.opType);
@@ -125,8 +146,9 @@ export function appendBackward(
     if (builder === undefined)
       throw new WingbeatsError('UNSUPPORTED_MODEL', `The ONNX op '${node.opType}' has no registered gradient.`);
     const wanted = node.inputs.map((v) => active.has(v));
-    const seen = halved === undefined || override !== undefined ? node : halved(node);
-    let dxs = builder({ graph, node: seen, dys, wanted });
+    // overrides and a Scan's gradient (which runs the overrides itself) see the paired forward values
+    const seen = halved === undefined || override !== undefined || node.scan !== undefined ? node : halved(node);
+    let dxs = builder({ graph, node: seen, dys, wanted, overrides });
     // A builder that adds outputs to its forward node (MaxPool's indices) cannot take the first halves: it runs on the
     // paired batch with zero gradients for the references (the ops it added first are left unused, so not encoded).
     if (seen !== node && seen.outputs.length !== node.outputs.length) {
@@ -135,19 +157,14 @@ export function appendBackward(
           ? undefined
           : graph.op('Concat', [dy, graph.op('ConstantOfShape', [graph.op('Shape', [dy])])], { axis: 0 }),
       );
-      dxs = builder({ graph, node, dys: paired, wanted }).map((dx) =>
+      dxs = builder({ graph, node, dys: paired, wanted, overrides }).map((dx) =>
         dx === undefined ? undefined : graph.node('Split', [dx], { axis: 0 }, 2)[0],
       );
     }
     node.inputs.forEach((v, i) => {
       const dx = dxs[i];
-      if (!wanted[i] || dx === undefined) return;
-      const list = gradients.get(v);
-      if (list === undefined) gradients.set(v, [dx]);
-      else list.push(dx);
+      if (wanted[i] && dx !== undefined) add(v, dx);
     });
   }
-  const dx = sum(graph, gradients.get(input));
-  if (dx === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', "The model's scores do not depend on its input.");
-  return dx;
+  return inputs.map((input) => sum(graph, gradients.get(input)));
 }

@@ -6,7 +6,7 @@
  */
 import { WingbeatsError } from '../util/errors.js';
 import { OnnxGraph } from './onnx-graph.js';
-import { graphOptimizationLevel } from './graph-optimization.js';
+import { graphSessionOptions } from './graph-optimization.js';
 import {
   runOrtSession,
   type OnnxRuntime,
@@ -55,8 +55,8 @@ export function webOnnxRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions
 }
 
 /**
- * Session options of the page: the wasm execution provider, sequential, every graph optimisation (none for a very
- * large graph: {@link graphOptimizationLevel}).
+ * Session options of the page: the wasm execution provider, sequential, every graph optimisation (none for a
+ * recurrent or very large graph, and no memory pattern for a recurrent one: {@link graphSessionOptions}).
  */
 const SESSION_OPTIONS = { executionProviders: ['wasm'], executionMode: 'sequential' } as const;
 
@@ -69,7 +69,7 @@ async function loadWebRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions)
     async createSession(graph) {
       const session = await ort.InferenceSession.create(graph, {
         ...SESSION_OPTIONS,
-        graphOptimizationLevel: graphOptimizationLevel(graph),
+        ...graphSessionOptions(graph),
       });
       return { run: (feeds) => runOrtSession(ort.Tensor, session, feeds), release: () => session.release() };
     },

@@ -1,11 +1,19 @@
 /**
  * ONNX Runtime's graph optimisation level per graph (src/onnx/graph-optimization.ts): the node count is the graph's, ordinary graphs keep every optimisation, a graph over the limit gets
- * none, and such a graph gives onnxruntime-node's answers of the optimised one (the node session options use it).
+ * none, and such a graph gives onnxruntime-node's answers of the optimised one (the node session options use it); a
+ * graph with a Scan (a recurrent layer) gets none and no memory pattern.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OnnxGraph } from '../../src/onnx/onnx-graph.js';
-import { UNOPTIMISED_GRAPH_NODES, graphOptimizationLevel, onnxNodeCount } from '../../src/onnx/graph-optimization.js';
+import * as tf from '@tensorflow/tfjs';
+import {
+  UNOPTIMISED_GRAPH_NODES,
+  graphOptimizationLevel,
+  graphSessionOptions,
+  onnxNodeCount,
+} from '../../src/onnx/graph-optimization.js';
+import { compileGradientGraph } from '../../src/onnx/compile-gradient-graph.js';
 import { decodeModelProto } from '../../src/onnx-file/onnx-schema.js';
 import { loadOrt, runSession, sessionOptions } from '../../src/node/onnx/ort.js';
 
@@ -42,6 +50,17 @@ test('every optimisation up to the limit, none above it', () => {
   assert.equal(graphOptimizationLevel(chain(links)), 'all');
   assert.ok(onnxNodeCount(chain(links + 1)) > UNOPTIMISED_GRAPH_NODES);
   assert.equal(graphOptimizationLevel(chain(links + 1)), 'disabled');
+});
+
+test('a graph with a Scan (a recurrent layer) gets no optimisation and no memory pattern; others keep both', () => {
+  assert.deepEqual(graphSessionOptions(chain(3)), { graphOptimizationLevel: 'all', enableMemPattern: true });
+  const model = tf.sequential({
+    layers: [tf.layers.gru({ inputShape: [4, 2], units: 3 }), tf.layers.dense({ units: 2 })],
+  });
+  const graph = compileGradientGraph(model, { scores: 'logits' }).model;
+  model.dispose();
+  assert.deepEqual(graphSessionOptions(graph), { graphOptimizationLevel: 'disabled', enableMemPattern: false });
+  assert.equal(sessionOptions(1, graph).enableMemPattern, false);
 });
 
 test('onnxruntime-node runs a graph over the limit unoptimised, with the answers of the optimised graph', async () => {

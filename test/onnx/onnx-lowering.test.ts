@@ -1,7 +1,7 @@
 /**
  * The ONNX lowering registry and the per-op gradient registry: for every graph shape the lowering covers (residual
  * merges, several inputs, Reshape/Permute/RepeatVector, TimeDistributed, nested models, causal and dilated
- * convolutions, the wingbeats composites, unrolled recurrent layers), ONNX scores and input gradients equal the TensorFlow.js path to float32
+ * convolutions, the wingbeats composites, recurrent layers as Scans), ONNX scores and input gradients equal the TensorFlow.js path to float32
  * rounding, under guided backprop too, and batched runs equal row-by-row runs. Every registered layer class is lowered
  * here, and every op type it emits has a registered gradient.
  */
@@ -214,8 +214,8 @@ function bidirectionalNet(): tf.LayersModel {
 }
 
 const MODELS: [string, () => tf.LayersModel][] = [
-  ['LSTM and SimpleRNN (relu, backwards), unrolled', lstmNet],
-  ['GRU (reset before, hard sigmoid) and GRUResetAfter, unrolled', gruNet],
+  ['LSTM and SimpleRNN (relu, backwards), as Scans', lstmNet],
+  ['GRU (reset before, hard sigmoid) and GRUResetAfter, as Scans', gruNet],
   ['Bidirectional LSTM (concat) and GRU (ave)', bidirectionalNet],
   ['residual merges (functional, dilated and causal Conv1D)', residualNet],
   ['two inputs, concatenated', twoInputNet],

@@ -4,7 +4,7 @@
  */
 import { WingbeatsError } from '../../util/errors.js';
 import { runOrtSession, type OrtSession, type OrtTensorConstructor, type RowArray } from '../../onnx/runtime.js';
-import { graphOptimizationLevel } from '../../onnx/graph-optimization.js';
+import { graphSessionOptions } from '../../onnx/graph-optimization.js';
 
 export type { OrtSession } from '../../onnx/runtime.js';
 /** The onnxruntime-node module. */
@@ -32,8 +32,9 @@ export async function loadOrt(): Promise<Ort> {
 
 /**
  * Session options of the serialised model `graph`: `threads` intra-op threads, sequential execution, every graph
- * optimisation (none for a very large graph: {@link graphOptimizationLevel}); with `providers`, those execution
- * providers in order (default: onnxruntime-node's own, the CPU).
+ * optimisation (none for a recurrent or very large graph, and no memory pattern for a recurrent one:
+ * {@link graphSessionOptions}); with `providers`, those execution providers in order (default: onnxruntime-node's
+ * own, the CPU).
  */
 export const sessionOptions = (
   threads: number,
@@ -43,7 +44,7 @@ export const sessionOptions = (
   intraOpNumThreads: threads,
   interOpNumThreads: 1,
   executionMode: 'sequential',
-  graphOptimizationLevel: graphOptimizationLevel(graph),
+  ...graphSessionOptions(graph),
   ...(providers === undefined ? {} : { executionProviders: [...providers] }),
 });
 

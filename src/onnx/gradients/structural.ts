@@ -1,4 +1,7 @@
-/** Gradients of the ops that move values without arithmetic: Reshape, Transpose, Concat, Slice, Pad. */
+/**
+ * Gradients of the ops that move values without arithmetic: Reshape, Transpose, Concat, Split, Slice, Pad; and of
+ * Shape and ConstantOfShape, which read only a value's shape (a recurrent layer's zero states).
+ */
 import { GradientBuilder, internal, op, upstream } from '../op-gradient.js';
 
 function ints(ctx: Parameters<GradientBuilder>[0], value: string | undefined, what: string): number[] {
@@ -40,6 +43,18 @@ export const STRUCTURAL_GRADIENTS: readonly (readonly [string, GradientBuilder])
       });
     },
   ],
+  // equal parts along a non-batch axis: the parts' gradients side by side (zeros for a part no gradient reaches)
+  [
+    'Split',
+    (ctx) => {
+      const axis = ctx.node.attributes.axis as number;
+      if (ctx.node.inputs.length > 1 || axis < 1) throw internal('a Split with given sizes or along the batch axis');
+      const parts = ctx.node.outputs.map(
+        (out, i) => ctx.dys[i] ?? op(ctx, 'ConstantOfShape', [op(ctx, 'Shape', [out])]),
+      );
+      return [op(ctx, 'Concat', parts, { axis })];
+    },
+  ],
   // a static slice (constant starts/ends/axes, step 1): dy padded back with zeros
   [
     'Slice',
@@ -59,6 +74,9 @@ export const STRUCTURAL_GRADIENTS: readonly (readonly [string, GradientBuilder])
       return [op(ctx, 'Pad', [upstream(ctx), ctx.graph.int64s(pads)], { mode: 'constant' })];
     },
   ],
+  // only shapes: no gradient flows through them
+  ['Shape', () => [undefined]],
+  ['ConstantOfShape', () => [undefined]],
   // a constant zero pad: the unpadded part of dy
   [
     'Pad',
