@@ -139,8 +139,8 @@ export class OnnxGraph {
   }
 
   /**
-   * A constant derived from others (e.g. a weight's transpose), made once per `key` and shared by every later use: an
-   * unrolled recurrent layer's backward graph asks for the same transposed kernel at every time step.
+   * A constant derived from others (e.g. a weight's transpose), made once per `key` and shared by every later use: a
+   * weight read by several ops needs one transposed copy for all their gradients.
    */
   derivedConstant(key: string, make: () => string): string {
     const known = this.constants.get(`derived:${key}`);

@@ -72,6 +72,21 @@ function layerNet(make: () => tf.layers.Layer, seed: number): tf.LayersModel {
   return model;
 }
 
+/**
+ * SimpleRNN(4, relu, backwards) → Dense(3), on [5, 2]: the cell's ReLU takes the rescale rule at every step (on ONNX
+ * inside the Scan's body), so summation-to-delta holds through the recurrence.
+ */
+function reluRnn(seed: number): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.simpleRNN({ inputShape: [5, 2], units: 4, activation: 'relu', goBackwards: true }),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  seedWeights(model, seed, 0.8);
+  return model;
+}
+
 const MODELS: [string, () => tf.LayersModel][] = [
   ...['tanh', 'sigmoid', 'elu', 'selu', 'softplus', 'swish', 'gelu'].map((a, i): [string, () => tf.LayersModel] => [
     `Dense (${a})`,
@@ -87,6 +102,7 @@ const MODELS: [string, () => tf.LayersModel][] = [
     () => layerNet(() => tf.layers.prelu({ alphaInitializer: tf.initializers.constant({ value: 0.3 }) }), 61),
   ],
   ['ELU layers', () => layerNet(() => tf.layers.elu(), 62)],
+  ['SimpleRNN (relu cell, backwards)', () => reluRnn(65)],
   ['KerasELU layers (α 0.5)', () => layerNet(() => new KerasELU({ alpha: 0.5 }), 63)],
   [
     'KerasReLU layers (threshold, slope, max value)',

@@ -23,9 +23,9 @@ const backendOf = (file: string): 'cpu' | 'wasm' => (/sankalp|nonbang/.test(file
 
 /**
  * Every model of wild and wild2 that the library loads (the others hold a Lambda, MultiHeadAttention or a folder), by
- * test file: the convolutional ones, the small recurrent and attention ones, and the bidirectional LSTM (63 unrolled
- * steps of two stacked bidirectional LSTMs: ONNX Runtime's set-up of its graphs takes about 100 s of CPU per
- * propagation, so its plain and guided checks have a file each).
+ * test file: the convolutional ones, the small recurrent and attention ones, and the bidirectional LSTM (63 steps of two
+ * stacked bidirectional LSTMs, its plain and guided checks a file each: unrolled, ONNX Runtime took about 100 s of CPU
+ * to open each graph; as Scans, a fraction of a second, and the TensorFlow.js reference takes most of the time).
  */
 export const WILD_MODELS = {
   convolutional: [

@@ -1,7 +1,8 @@
 /**
  * The page's ONNX runtime (src/onnx/runtime-web.ts) without a browser: onnxruntime-web's Node build runs the same
  * wasm module the page loads, so the shared session and task runner (src/onnx/) can be checked here — the same scores
- * and input gradients as onnxruntime-node (float32), also with guided ReLU and dropout keep-masks, the same row-task
+ * and input gradients as onnxruntime-node (float32), also with guided ReLU and dropout keep-masks and for recurrent
+ * layers (Scans), the same row-task
  * results, one thread outside a cross-origin isolated page, and one BACKEND line when the wasm files are not where
  * the page says.
  */
@@ -18,7 +19,7 @@ import { OnnxTaskRunner } from '../../src/onnx/onnx-task-runner.js';
 import { webOnnxRuntime, webOnnxThreads, type OrtWebModule } from '../../src/onnx/runtime-web.js';
 import { loadNodeOnnxRuntime } from '../../src/node/onnx/node-onnx-runtime.js';
 import { runScriptToExit, srcUrl, useWasm } from '../helpers.js';
-import { conv1dNet, conv2dDropoutNet, randomBatch } from '../tiny-models.js';
+import { conv1dNet, conv2dDropoutNet, randomBatch, seedWeights } from '../tiny-models.js';
 
 before(useWasm);
 
@@ -26,6 +27,22 @@ const require = createRequire(import.meta.url);
 const distUrl = `${pathToFileURL(dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'))).href}/`;
 const ort = ortWeb as unknown as OrtWebModule;
 const web = webOnnxRuntime(ort, { wasmPaths: distUrl, threads: 2 });
+
+/** [6, 2] → Bidirectional(LSTM(3, sequences)) → GRU(3, relu) → Dense(3), seeded. */
+function recurrentNet(): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.bidirectional({
+        inputShape: [6, 2],
+        layer: tf.layers.lstm({ units: 3, returnSequences: true }) as never,
+      }),
+      tf.layers.gru({ units: 3, activation: 'relu' }),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  seedWeights(model, 12, 0.6);
+  return model;
+}
 
 /** Largest |a − b| over max |b|. */
 function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -70,6 +87,34 @@ describe('ONNX Runtime Web as the engine runtime', () => {
           assert.ok(relativeError(b.scores, a.scores) <= 1e-6, `${label}: scores ${relativeError(b.scores, a.scores)}`);
           assert.ok(relativeError(b.gradient, a.gradient) <= 1e-5, `${label}: gradient`);
           assert.ok(relativeError(await page.scores(rows, keeps), a.scores) <= 1e-6, `${label}: forward graph`);
+        } finally {
+          await Promise.all([node.release(), page.release()]);
+        }
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('recurrent layers (Scans): scores and input gradients equal onnxruntime-node, the same on every run', async () => {
+    const model = ExplainableModel.from(recurrentNet());
+    const x = randomBatch([3, 6, 2], 10);
+    const rows = x.dataSync() as Float32Array;
+    x.dispose();
+    const targets = [0, 1, 2];
+    try {
+      for (const options of [{}, { guided: true }]) {
+        const [node, page] = await Promise.all(
+          [loadNodeOnnxRuntime, web].map((runtime) => OnnxGradientSession.create(model, { runtime, ...options })),
+        );
+        try {
+          const a = await node.gradients(rows, targets);
+          const label = JSON.stringify(options);
+          for (let run = 1; run <= 3; run++) {
+            const b = await page.gradients(rows, targets);
+            assert.ok(relativeError(b.scores, a.scores) <= 1e-6, `${label} run ${run}: scores`);
+            assert.ok(relativeError(b.gradient, a.gradient) <= 1e-5, `${label} run ${run}: gradient`);
+          }
         } finally {
           await Promise.all([node.release(), page.release()]);
         }
