@@ -65,7 +65,7 @@ export async function buildTestTree(checkout, dir) {
     platform: 'node',
     target: 'node20',
     logLevel: 'warning',
-    // Stack traces name the TypeScript file and line (the runner starts Node with --enable-source-maps).
+    // Failures name the TypeScript file and line (scripts/test-summary-reporter.mjs reads these maps).
     sourcemap: 'inline',
     sourcesContent: false,
   };
