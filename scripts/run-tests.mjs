@@ -162,9 +162,10 @@ function run(command, argv, options) {
 }
 // The static checks' output goes to a file (read once both halves ended), so it never mixes with the test lines.
 const staticLog = join(work, 'static-checks.txt');
+const staticOutput = staticChecks ? openSync(staticLog, 'w') : undefined;
 const staticStatus = staticChecks
   ? run(process.execPath, [new URL('./static-checks.mjs', import.meta.url).pathname], {
-      stdio: ['ignore', openSync(staticLog, 'w'), openSync(staticLog, 'a')],
+      stdio: ['ignore', staticOutput, staticOutput],
     })
   : Promise.resolve(0);
 const log = recordCosts ? join(work, 'costs.jsonl') : undefined;
