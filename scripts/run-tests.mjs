@@ -8,14 +8,20 @@
 // many short ones instead of ending the run alone (scripts/run-test-files.mjs: Node's run() API keeps the order, which
 // `node --test` would sort by name). src/ is also compiled once to a temporary package, as npm ships it, that the
 // tests starting the command line as a process of their own run (buildCli, `cliBin` in test/helpers.ts).
-// Usage: node scripts/run-tests.mjs [--quick] [--verbose] [--record-costs] [filter...]
+// With --static-checks (`npm test`) the type check, eslint and prettier (scripts/static-checks.mjs) run beside the test
+// files instead of before them: they are three single-threaded processes of 20–30 s of CPU each, which the operating
+// system fits into the test run, so that neither half ends alone on one core while the other core idles.
+// Usage: node scripts/run-tests.mjs [--static-checks] [--quick] [--verbose] [--record-costs] [filter...]
 //   filter          keeps files whose path contains one of the filters;
+//   --static-checks also runs scripts/static-checks.mjs, at the same time; its lines follow the tests' summary and
+//                   a failed check fails the run;
 //   --quick         only the fast files (QUICK below: no real models, no browser, no subprocess-heavy CLI runs; under a minute);
 //   --verbose       Node's own output, one line per test;
 //   --record-costs  measures every file's wall and CPU time (its subprocesses included), stores them in
 //                   scripts/test-costs.json and prints the CPU totals.
 import {
   copyFileSync,
+  openSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -29,9 +35,8 @@ import {
 } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
-import { build } from 'esbuild';
-import { buildTestTree, compiledName } from './test-tree.mjs';
+import { spawn } from 'node:child_process';
+import { buildTestTree, buildWithTfjsNamespace, compiledName, writeTfjsNamespace } from './test-tree.mjs';
 
 /** Where the measured cost of every test file is kept (`--record-costs` updates it). */
 const COST_TABLE = new URL('./test-costs.json', import.meta.url);
@@ -72,7 +77,9 @@ const QUICK = [
  * assets/ and node_modules/ linked) into `dir` and returns its bin/wingbeats-xai.js: the command-line program that the
  * tests starting it as a process of its own run (test/helpers.ts `cliBin`, through WINGBEATS_TEST_CLI). The same code
  * as bin/wingbeats-xai.js runs in a checkout, without tsx compiling it again in every process (1–2 s of CPU each).
- * esbuild transpiles file by file, as tsx does; about a second for the whole of src/.
+ * esbuild transpiles file by file, as tsx does; about a second for the whole of src/. As in the test tree, its modules
+ * import TensorFlow.js through a module of the same namespace loaded without Node's CommonJS lexer (writeTfjsNamespace
+ * in scripts/test-tree.mjs: 0.55 s of CPU less in every process); test/cli/package-install.test.ts runs what npm ships.
  */
 async function buildCli(dir) {
   const sources = (folder) =>
@@ -81,15 +88,19 @@ async function buildCli(dir) {
       if (entry.isDirectory()) return sources(path);
       return /\.(ts|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
     });
-  await build({
-    entryPoints: sources('src'),
-    outdir: join(dir, 'dist'),
-    outbase: 'src',
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  const namespace = await writeTfjsNamespace(resolve('.'), join(dir, 'dist', '.tfjs-namespace.mjs'));
+  await buildWithTfjsNamespace(
+    {
+      entryPoints: sources('src'),
+      outdir: join(dir, 'dist'),
+      outbase: 'src',
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'warning',
+    },
+    namespace,
+  );
   mkdirSync(join(dir, 'bin'));
   copyFileSync(join('bin', 'wingbeats-xai.js'), join(dir, 'bin', 'wingbeats-xai.js'));
   copyFileSync('package.json', join(dir, 'package.json'));
@@ -112,6 +123,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const verbose = args.includes('--verbose');
 const recordCosts = args.includes('--record-costs');
+const staticChecks = args.includes('--static-checks');
 const filters = args.filter((a) => !a.startsWith('--'));
 
 /** The cost table: test file → { wallS, cpuS } (empty when absent or unreadable). */
@@ -134,15 +146,35 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(', ')}`);
   process.exit(1);
 }
-if (!verbose) console.log(`running ${files.length} test files${quick ? ' (quick subset)' : ''} ...`);
+if (!verbose)
+  console.log(
+    `running ${files.length} test files${quick ? ' (quick subset)' : ''}${staticChecks ? ' and the static checks' : ''} ...`,
+  );
 const work = mkdtempSync(join(tmpdir(), 'wingbeats-test-run-'));
+
+/** Runs `command` with the given stdio; resolves to its exit status (1 when killed by a signal). */
+function run(command, argv, options) {
+  return new Promise((resolveStatus) => {
+    const child = spawn(command, argv, options);
+    child.on('error', () => resolveStatus(1));
+    child.on('close', (code) => resolveStatus(code ?? 1));
+  });
+}
+// The static checks' output goes to a file (read once both halves ended), so it never mixes with the test lines.
+const staticLog = join(work, 'static-checks.txt');
+const staticOutput = staticChecks ? openSync(staticLog, 'w') : undefined;
+const staticStatus = staticChecks
+  ? run(process.execPath, [new URL('./static-checks.mjs', import.meta.url).pathname], {
+      stdio: ['ignore', staticOutput, staticOutput],
+    })
+  : Promise.resolve(0);
 const log = recordCosts ? join(work, 'costs.jsonl') : undefined;
 const checkout = process.cwd();
 const [cli, tree] = await Promise.all([buildCli(join(work, 'package')), buildTestTree(checkout, join(work, 'repo'))]);
 const hook = recordCosts ? ['--import', new URL('./record-test-cost.mjs', import.meta.url).href] : [];
 // Node's run() API in a process of its own (scripts/run-test-files.mjs), started with the flags every test file's
 // process inherits: `node --test` would sort the files by name and lose the longest-first order.
-const result = spawnSync(
+const testStatus = await run(
   process.execPath,
   [
     ...hook,
@@ -161,6 +193,8 @@ const result = spawnSync(
     },
   },
 );
+const checksStatus = await staticStatus;
+if (staticChecks) process.stdout.write(readFileSync(staticLog, 'utf8'));
 if (log !== undefined) {
   const measured = existsSync(log)
     ? readFileSync(log, 'utf8')
@@ -189,4 +223,4 @@ if (log !== undefined) {
   );
 }
 rmSync(work, { recursive: true, force: true });
-process.exit(result.status ?? 1);
+process.exit(testStatus === 0 && checksStatus === 0 ? 0 : 1);
