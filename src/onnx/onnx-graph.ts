@@ -110,6 +110,23 @@ export class OnnxGraph {
     return names;
   }
 
+  /**
+   * Adds a node with one output just before `anchor` (a node of this graph), so that a rewrite can feed `anchor` from
+   * it and keep the nodes in topological order; returns the output's name.
+   */
+  opBefore(
+    anchor: GraphNode,
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, AttributeValue> = {},
+  ): string {
+    const at = this.graphNodes.indexOf(anchor);
+    if (at < 0) throw new Error(`Internal error: no ${anchor.opType} node to insert a ${opType} before.`);
+    const name = this.op(opType, inputs, attributes);
+    this.graphNodes.splice(at, 0, this.graphNodes.pop()!);
+    return name;
+  }
+
   /** Adds a node with one output and returns that output's name. */
   op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}): string {
     return this.node(opType, inputs, attributes, 1)[0];

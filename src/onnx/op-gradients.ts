@@ -13,6 +13,7 @@ import { ACTIVATION_GRADIENTS } from './gradients/activations.js';
 import { POOLING_GRADIENTS } from './gradients/pooling.js';
 import { CONVOLUTION_GRADIENTS, groupedConvGradient } from './gradients/convolution.js';
 import { MATMUL_GRADIENTS, computedMatMulGradient } from './gradients/matmul.js';
+import { rewriteBackward } from './backward-rewrites.js';
 
 const builders = new Map<string, GradientBuilder>([
   ...ELEMENTWISE_GRADIENTS,
@@ -81,7 +82,8 @@ function firstHalves(graph: OnnxGraph, forward: readonly GraphNode[], active: Re
  * Appends to `graph` the gradient of Σ seed·`output` with respect to the graph input `input`, walking the forward
  * nodes added so far in reverse; contributions of values used more than once are summed. `overrides` replace the
  * builders of their op types, except on nodes marked rule-exempt. Paired-batch overrides (`PairedBatchOverrides`:
- * DeepLIFT) give the gradient of the input rows only, from the first half of `seed`.
+ * DeepLIFT) give the gradient of the input rows only, from the first half of `seed`. The backward nodes are then
+ * rewritten into cheaper forms of the same gradient (`rewriteBackward`) unless `rewrite` is false.
  *
  * @throws WingbeatsError `UNSUPPORTED_MODEL` when an op on the path has no gradient, or the output does not depend on
  *   the input.
@@ -92,6 +94,7 @@ export function appendBackward(
   output: string,
   seed: string,
   overrides: ReadonlyMap<string, GradientBuilder> = new Map(),
+  rewrite = true,
 ): string {
   const forward = graph.nodes.slice();
   const active = new Set([input]);
@@ -149,5 +152,5 @@ export function appendBackward(
   }
   const dx = sum(graph, gradients.get(input));
   if (dx === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', "The model's scores do not depend on its input.");
-  return dx;
+  return rewrite ? rewriteBackward(graph, forward.length, dx) : dx;
 }
