@@ -50,6 +50,13 @@ export interface OnnxRuntime {
    * where the runtime cannot run in other threads of this program (the browser page, older onnxruntime-node).
    */
   startRunPool?: (graphs: Uint8Array[], size: number) => OnnxRunPool;
+  /**
+   * Whether the run pool takes runs of every model, also of those big enough for intra-op threads (onnxruntime-web:
+   * its own threads wait for each other at every op, and exist only where the page is cross-origin isolated; the pool
+   * opens with the session and takes a run whenever one of its threads is idle). Default false: only small models use
+   * the pool (see `OnnxSessionOptions.threads`).
+   */
+  readonly spreadsRuns?: boolean;
 }
 
 /**
