@@ -5,6 +5,6 @@
  */
 import * as ort from 'onnxruntime-web/wasm';
 import { serveOnnxRuns, type RunPoolPort } from '../src/onnx/web-run-pool.js';
-import type { OrtWebModule } from '../src/onnx/runtime-web.js';
+import type { OrtWebModule } from '../src/onnx/runtime.js';
 
 serveOnnxRuns(ort as unknown as OrtWebModule, self as unknown as RunPoolPort);

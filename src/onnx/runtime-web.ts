@@ -8,20 +8,9 @@ import { WingbeatsError } from '../util/errors.js';
 import { OnnxGraph } from './onnx-graph.js';
 import { startWebRunPool, type RunPoolWorker } from './web-run-pool.js';
 import { graphOptimizationLevel } from './graph-optimization.js';
-import {
-  runOrtSession,
-  type OnnxRuntime,
-  type OnnxRuntimeLoader,
-  type OrtSession,
-  type OrtTensorConstructor,
-} from './runtime.js';
+import { runOrtSession, type OnnxRuntime, type OnnxRuntimeLoader, type OrtWebModule } from './runtime.js';
 
-/** The parts of the onnxruntime-web module (`import * as ort from 'onnxruntime-web/wasm'`) the engine uses. */
-export interface OrtWebModule {
-  env: { wasm: { wasmPaths?: unknown; numThreads?: number; proxy?: boolean } };
-  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: OrtTensorConstructor;
-}
+export type { OrtWebModule } from './runtime.js';
 
 /** Options of {@link webOnnxRuntime}. */
 export interface WebOnnxRuntimeOptions {

@@ -80,6 +80,13 @@ export interface OrtSession {
 /** The float32 tensor constructor of an onnxruntime package (`ort.Tensor`). */
 export type OrtTensorConstructor = new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
 
+/** The parts of the onnxruntime-web module (`import * as ort from 'onnxruntime-web/wasm'`) the engine uses. */
+export interface OrtWebModule {
+  env: { wasm: { wasmPaths?: unknown; numThreads?: number; proxy?: boolean } };
+  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
+  Tensor: OrtTensorConstructor;
+}
+
 /**
  * Runs an onnxruntime `session` on plain float32 `feeds` (wrapped with the package's own `Tensor`) and returns every
  * output's values by name: the one run of both packages.

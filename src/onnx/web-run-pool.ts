@@ -8,8 +8,7 @@
  */
 import { WingbeatsError } from '../util/errors.js';
 import { graphOptimizationLevel } from './graph-optimization.js';
-import { runOrtSession, type OnnxRunPool, type OrtSession, type RowArray } from './runtime.js';
-import type { OrtWebModule } from './runtime-web.js';
+import { runOrtSession, type OnnxRunPool, type OrtSession, type OrtWebModule, type RowArray } from './runtime.js';
 
 /** The part of a `Worker` (or its global scope, seen from inside) the pool talks through. */
 export interface RunPoolPort {
