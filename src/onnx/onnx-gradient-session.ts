@@ -24,7 +24,7 @@ export interface OnnxSessionOptions {
    * {@link SESSION_POOL_WORTH_MS} of runs, starts the runtime's {@link OnnxRunPool} (where it has one) of one worker
    * fewer (the calling thread is a core too) that takes later runs while this thread is busy (a job's tasks in flight
    * then run side by side). On a runtime that spreads runs (`OnnxRuntime.spreadsRuns`: the page) every model runs in
-   * one thread here and uses that pool, opened with the session.
+   * one thread here and uses that pool, a big one's opened with the session.
    */
   threads?: number;
   /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
@@ -203,7 +203,7 @@ export class OnnxGradientSession {
     const runtime = await options.runtime();
     // A small model shares the cores through a pool with sessions of their own, where the runtime has one (Node: child
     // processes, see OnnxSessionPool); otherwise it keeps one intra-op thread in this thread.
-    // (A runtime that spreads runs does so for big models too, and opens its pool at once.)
+    // (A runtime that spreads runs does so for big models too, opening its pool at once for them.)
     const spread = runtime.spreadsRuns === true;
     const split =
       big && !spread
@@ -213,7 +213,7 @@ export class OnnxGradientSession {
     const classes = compiled[0].classes;
     const session = new this(runtime, { input: shape, classes, dropouts }, split, graphs, gradientSession);
     session.layerShape = compiled[0].layerShape;
-    if (spread && split.sessionPool > 0) session.pool = session.openPool();
+    if (spread && big && split.sessionPool > 0) session.pool = session.openPool();
     return session;
   }
 
