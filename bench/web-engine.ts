@@ -2,8 +2,9 @@
  * `npm run bench -- web-engine`: 50-step integrated gradients of the Potamitis spectrogram CNN (SimpleCls) in the
  * browser page (Debian's Chromium, driven by playwright-core) against Node's default call (`engine: 'auto'`, ONNX
  * Runtime), interleaved round by round on the same input. The page runs its default engine, ONNX Runtime Web, twice:
- * served cross-origin isolated (COOP/COEP headers: onnxruntime-web gets as many threads as Node's default) and served
- * plainly (one thread). Reports medians of the library's time (the page's `explainMs`: reading the input and drawing
+ * served cross-origin isolated (COOP/COEP headers) and served plainly; on both it uses as many cores as Node's default
+ * (onnxruntime-web with one thread in the page and in each Web Worker of its run pool, `onnxWorkers` of them: see
+ * src/onnx/web-run-pool.ts). Reports medians of the library's time (the page's `explainMs`: reading the input and drawing
  * excluded), the ratio page ÷ Node (the issue's target: ≤ 2) and page ÷ Node with one core, the engines that ran, how
  * far the page's attributions are from Node's (beside how far Node's TensorFlow.js is), and the machine's load.
  */
@@ -125,7 +126,15 @@ export async function benchWebEngine(): Promise<unknown> {
     if (built.status !== 0) throw new Error(`web build failed: ${built.stderr}`);
     const inputFile = join(work, 'spectrogram.json');
     await writeFile(inputFile, JSON.stringify((x.arraySync() as number[][][][])[0]));
-    const pages: { name: string; page: Page; ms: number[]; engine?: string; threads?: number; diff?: number }[] = [];
+    const pages: {
+      name: string;
+      page: Page;
+      ms: number[];
+      engine?: string;
+      threads?: number;
+      diff?: number;
+      workers?: number;
+    }[] = [];
     for (const isolated of [true, false]) {
       const { server, url } = await serve(resolve(work, 'page'), isolated);
       servers.push(server);
@@ -170,6 +179,7 @@ export async function benchWebEngine(): Promise<unknown> {
         entry.ms.push(run.ms);
         entry.engine = run.engine;
         entry.diff = relativeMaxDiff(run.attributions, node.attributions);
+        entry.workers = entry.page.workers().filter((w) => w.url().endsWith('/ort-worker.js')).length;
       }
     }
     const nodeMedian = median(node.ms);
@@ -190,6 +200,7 @@ export async function benchWebEngine(): Promise<unknown> {
         name: p.name,
         engine: p.engine,
         onnxThreads: p.threads,
+        onnxWorkers: p.workers,
         medianMs: Math.round(median(p.ms)),
         ms: p.ms.map(Math.round),
         ratioToNode: Number((median(p.ms) / nodeMedian).toFixed(2)),

@@ -60,6 +60,8 @@ await buildBundle('main', {
 await buildBundle('pool-worker', quietWavefile);
 // The HDF5 reader's Web Worker (see web/h5-in-worker.ts), a bundle of its own.
 await buildBundle('h5-worker');
+// The ONNX run pool's Web Worker (see src/onnx/web-run-pool.ts): onnxruntime-web loading its glue from ort/ as the page does.
+await buildBundle('ort-worker', { conditions: ['onnxruntime-web-use-extern-wasm', 'module'] });
 
 const bundle = await readFile(join(outDir, 'main.js'), 'utf8');
 

@@ -110,7 +110,7 @@ export interface PageState {
   state: 'starting' | 'ready' | 'busy' | 'done' | 'error';
   /** TensorFlow.js's backend (`'wasm'`, or `'cpu'` when wasm cannot load). */
   backend: string;
-  /** Threads ONNX Runtime Web runs with (1 unless the page is cross-origin isolated). */
+  /** Cores ONNX Runtime Web runs on: the page's thread and its run-pool Web Workers (see web/onnx-engine.ts). */
   onnxThreads: number;
   /** Milliseconds the last explanation took in the library (reading the input and drawing excluded), or null. */
   explainMs: number | null;

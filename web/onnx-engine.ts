@@ -1,6 +1,6 @@
 /**
- * The page's native engine: ONNX Runtime Web (WebAssembly with SIMD; several threads only where the page is
- * cross-origin isolated) registered as the `'onnx'` engine through the same registry Node uses (`registerEngine`, see
+ * The page's native engine: ONNX Runtime Web (WebAssembly with SIMD, one thread in the page and one in each Web Worker
+ * of its run pool, so a job's runs use every core on any page) registered as the `'onnx'` engine through the same registry Node uses (`registerEngine`, see
  * src/node/onnx/onnx-backend.ts), so `engine: 'auto'` runs a
  * model that lowers to ONNX on it and any other on TensorFlow.js. The compiled graphs and the task runner are the
  * library's (src/onnx/); only the runtime differs. Its wasm files come from the page's own build output (`ort/`).
@@ -8,12 +8,15 @@
 import * as ort from 'onnxruntime-web/wasm';
 import { WingbeatsError, registerEngine, type ExplainableModel } from '../src/index.js';
 import { OnnxTaskRunner } from '../src/onnx/onnx-task-runner.js';
-import { webOnnxRuntime, webOnnxThreads } from '../src/onnx/runtime-web.js';
+import { webOnnxRuntime } from '../src/onnx/runtime-web.js';
 import type { OnnxRuntimeLoader } from '../src/onnx/runtime.js';
 
 /** The page's ONNX Runtime Web engine (see {@link usePageOnnxEngine}). */
 export interface PageOnnxEngine {
-  /** Threads onnxruntime-web runs with (1 unless the page is cross-origin isolated). */
+  /**
+   * Cores ONNX Runtime Web runs on: the page's thread and `threads − 1` Web Workers of the run pool, each with
+   * onnxruntime-web on one thread (on any page, cross-origin isolated or not).
+   */
   readonly threads: number;
   /** Starts loading onnxruntime-web's wasm in the background (a failure is told when a model first needs it). */
   preload(): void;
@@ -29,9 +32,12 @@ export interface PageOnnxEngine {
  * @example const engine = usePageOnnxEngine({ wasmPaths: new URL('./ort/', location.href).href, threads: 2 });
  */
 export function usePageOnnxEngine(options: { wasmPaths: string; threads: number }): PageOnnxEngine {
-  const runtime: OnnxRuntimeLoader = webOnnxRuntime(ort, options);
+  // Whole runs side by side in Web Workers (the page's ort-worker.js bundle), on any page: see src/onnx/web-run-pool.ts.
+  const runPoolWorker = () =>
+    new Worker(new URL('./ort-worker.js', window.location.href), { type: 'module', name: 'wingbeats-onnx' });
+  const runtime: OnnxRuntimeLoader = webOnnxRuntime(ort, { ...options, runPoolWorker });
   const reasons = new WeakMap<ExplainableModel, string>();
-  const threads = webOnnxThreads(options.threads);
+  const threads = Math.max(1, Math.floor(options.threads));
 
   registerEngine('onnx', () => ({
     async open(model) {

@@ -58,6 +58,11 @@ export interface CompileOptions {
    * walk does not apply exactly once or with several outputs. The graph then has no `gradient` output.
    */
   layer?: string;
+  /**
+   * Rewrite the backward graph into its cheaper equivalent forms (`rewriteBackward`, src/onnx/backward-rewrites.ts).
+   * Default true; false keeps every gradient builder's ops as they are (tests compare the two).
+   */
+  backwardRewrites?: boolean;
 }
 
 /** A compiled graph and what its caller needs to feed and size it. */
@@ -190,7 +195,14 @@ export function compileGradientGraph(model: tf.LayersModel, options: CompileOpti
       const activations = layerValue(lowered.layerOutputs, options.layer);
       // Differentiated where the next ops read it: a channels-first form made by the op before (then transposed back)
       const read = activations.channelsFirst ?? activations;
-      let layerGradient = appendBackward(g, read.name, differentiated, seed, overrides);
+      let layerGradient = appendBackward(
+        g,
+        read.name,
+        differentiated,
+        seed,
+        overrides,
+        options.backwardRewrites !== false,
+      );
       if (activations.channelsFirst !== undefined) {
         layerGradient = g.op('Transpose', [layerGradient], { perm: toChannelsLast(read.shape.length + 1) });
         g.setShape(layerGradient, activations.shape);
@@ -198,7 +210,12 @@ export function compileGradientGraph(model: tf.LayersModel, options: CompileOpti
       g.output('activations', activations.name, activations.shape);
       g.output('layerGradient', layerGradient, activations.shape);
     } // A layer's graph gives its gradient in place of the input's (Grad-CAM needs no input gradient)
-    else g.output('gradient', appendBackward(g, x, differentiated, seed, overrides), inputShape);
+    else
+      g.output(
+        'gradient',
+        appendBackward(g, x, differentiated, seed, overrides, options.backwardRewrites !== false),
+        inputShape,
+      );
   }
   g.output('scores', scores.name, scores.shape);
   return {

@@ -102,10 +102,22 @@ export function compileOnnxFile(native: NativeOnnxFile, options: CompileOptions)
       // Grad-CAM: the value's activations and their gradient, channels last as gradCamMap reads them
       const read = lowered.layer;
       const activations = channelsLast(g, read.name, read.shape, layer.channelsFirst);
-      const gradient = appendBackward(g, read.name, differentiated, seed, overrides);
+      const gradient = appendBackward(
+        g,
+        read.name,
+        differentiated,
+        seed,
+        overrides,
+        options.backwardRewrites !== false,
+      );
       g.output('activations', activations.name, activations.shape);
       g.output('layerGradient', channelsLast(g, gradient, read.shape, layer.channelsFirst).name, activations.shape);
-    } else g.output('gradient', appendBackward(g, x, differentiated, seed, overrides), native.inputShape);
+    } else
+      g.output(
+        'gradient',
+        appendBackward(g, x, differentiated, seed, overrides, options.backwardRewrites !== false),
+        native.inputShape,
+      );
   }
   g.output('scores', scores, logits.shape);
   return {

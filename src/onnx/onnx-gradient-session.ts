@@ -23,7 +23,8 @@ export interface OnnxSessionOptions {
    * onnxruntime's intra-op threads; a smaller one (whose kernels are too small to split) runs in one thread and, after
    * {@link SESSION_POOL_WORTH_MS} of runs, starts the runtime's {@link OnnxRunPool} (where it has one) of one worker
    * fewer (the calling thread is a core too) that takes later runs while this thread is busy (a job's tasks in flight
-   * then run side by side).
+   * then run side by side). On a runtime that spreads runs (`OnnxRuntime.spreadsRuns`: the page) every model runs in
+   * one thread here and uses that pool, a big one's opened with the session.
    */
   threads?: number;
   /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
@@ -202,13 +203,17 @@ export class OnnxGradientSession {
     const runtime = await options.runtime();
     // A small model shares the cores through a pool with sessions of their own, where the runtime has one (Node: child
     // processes, see OnnxSessionPool); otherwise it keeps one intra-op thread in this thread.
-    const split = big
-      ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
-      : { intraOp: 1, sessionPool: runtime.startRunPool !== undefined ? threads - 1 : 0, poolRunMinMs };
+    // (A runtime that spreads runs does so for big models too, opening its pool at once for them.)
+    const spread = runtime.spreadsRuns === true;
+    const split =
+      big && !spread
+        ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
+        : { intraOp: 1, sessionPool: runtime.startRunPool !== undefined ? threads - 1 : 0, poolRunMinMs };
     const gradientSession = await runtime.createSession(graphs[0], { threads: split.intraOp });
     const classes = compiled[0].classes;
     const session = new this(runtime, { input: shape, classes, dropouts }, split, graphs, gradientSession);
     session.layerShape = compiled[0].layerShape;
+    if (spread && big && split.sessionPool > 0) session.pool = session.openPool();
     return session;
   }
 
@@ -283,11 +288,16 @@ export class OnnxGradientSession {
     const pool = this.pool;
     const rows = feeds.x.dims[0];
     const expectedMs = rows * this.msPerRow;
+    // A runtime that spreads runs (the page: a run here blocks this thread until it ends, so the next one can only
+    // start after it) sends a run to the pool whenever a pool thread is idle, long enough or not yet timed.
+    const spread = this.runtime.spreadsRuns === true;
     if (
       pool?.ready === true &&
-      expectedMs >= this.poolRunMinMs &&
-      this.pending.here > 0 &&
-      this.pending.pool / pool.size <= this.pending.here
+      (spread
+        ? this.pending.pool < pool.size && (this.msPerRow === 0 || expectedMs >= this.poolRunMinMs)
+        : expectedMs >= this.poolRunMinMs &&
+          this.pending.here > 0 &&
+          this.pending.pool / pool.size <= this.pending.here)
     ) {
       this.pending.pool++;
       this.runs.pool++;

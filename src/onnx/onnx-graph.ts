@@ -4,7 +4,6 @@
  * output.
  */
 import { ATTRIBUTE_TYPE, ONNX_FLOAT, ONNX_INT64, encodeModelProto } from './onnx-schema.js';
-import type { ScanInfo } from './scan.js';
 
 /**
  * An attribute value: a number is an int unless listed in `floatAttributes`, arrays are ints, strings are strings, a
@@ -124,6 +123,23 @@ export class OnnxGraph {
     return names;
   }
 
+  /**
+   * Adds a node with one output just before `anchor` (a node of this graph), so that a rewrite can feed `anchor` from
+   * it and keep the nodes in topological order; returns the output's name.
+   */
+  opBefore(
+    anchor: GraphNode,
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, AttributeValue> = {},
+  ): string {
+    const at = this.graphNodes.indexOf(anchor);
+    if (at < 0) throw new Error(`Internal error: no ${anchor.opType} node to insert a ${opType} before.`);
+    const name = this.op(opType, inputs, attributes);
+    this.graphNodes.splice(at, 0, this.graphNodes.pop()!);
+    return name;
+  }
+
   /** Adds a node with one output and returns that output's name. */
   op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}): string {
     return this.node(opType, inputs, attributes, 1)[0];
@@ -234,4 +250,32 @@ export class OnnxGraph {
 function valueInfo(name: string, shape: number[]): Record<string, unknown> {
   const dim = [{ dim_param: 'batch' }, ...shape.map((d) => ({ dim_value: d }))];
   return { name, type: { tensor_type: { elem_type: ONNX_FLOAT, shape: { dim } } } };
+}
+
+/** One step of a recurrence, as a builder of ONNX ops. */
+export interface ScanStep {
+  /** Shapes (without the batch axis) of the states carried from step to step; the first state is the step's output. */
+  stateShapes: number[][];
+  /** Shapes (without the batch and time axes) of the per-step inputs. */
+  inputShapes: number[][];
+  /**
+   * Adds one step to `graph`: from the states and the step's inputs, the next states (same order). It records the
+   * shape of every value it makes (`graph.setShape`), as gradient builders read them.
+   */
+  build(graph: OnnxGraph, states: string[], inputs: string[]): string[];
+}
+
+/** What a `Scan` node made by `appendScan` (src/onnx/scan.ts) keeps for its gradient. */
+export interface ScanInfo {
+  step: ScanStep;
+  /** Number of time steps. */
+  steps: number;
+  /** The per-step inputs are read last step first. */
+  reverse: boolean;
+  /** The output sequence is written last step first (in time order for a reverse scan). */
+  reverseOutput: boolean;
+  /** The body's nodes are exempt from propagation rules (a layer TensorFlow.js runs with its own `apply`). */
+  ruleExempt: boolean;
+  /** The forward body. */
+  body: OnnxGraph;
 }

@@ -14,6 +14,7 @@ import { POOLING_GRADIENTS } from './gradients/pooling.js';
 import { CONVOLUTION_GRADIENTS, groupedConvGradient } from './gradients/convolution.js';
 import { MATMUL_GRADIENTS, computedMatMulGradient } from './gradients/matmul.js';
 import { scanGradient } from './gradients/scan.js';
+import { rewriteBackward } from './backward-rewrites.js';
 
 const builders = new Map<string, GradientBuilder>([
   ...ELEMENTWISE_GRADIENTS,
@@ -83,7 +84,8 @@ function firstHalves(graph: OnnxGraph, forward: readonly GraphNode[], active: Re
  * Appends to `graph` the gradient of Σ seed·`output` with respect to the graph input `input`, walking the forward
  * nodes added so far in reverse; contributions of values used more than once are summed. `overrides` replace the
  * builders of their op types, except on nodes marked rule-exempt. Paired-batch overrides (`PairedBatchOverrides`:
- * DeepLIFT) give the gradient of the input rows only, from the first half of `seed`.
+ * DeepLIFT) give the gradient of the input rows only, from the first half of `seed`. The backward nodes are then
+ * rewritten into cheaper forms of the same gradient (`rewriteBackward`) unless `rewrite` is false.
  *
  * @throws WingbeatsError `UNSUPPORTED_MODEL` when an op on the path has no gradient, or the output does not depend on
  *   the input.
@@ -94,12 +96,13 @@ export function appendBackward(
   output: string,
   seed: string,
   overrides: ReadonlyMap<string, GradientBuilder> = new Map(),
+  rewrite = true,
 ): string {
   const forward = graph.nodes.slice();
   const start = isPairedBatch(overrides) ? graph.node('Split', [seed], { axis: 0 }, 2)[0] : seed;
   const [dx] = reversePass(graph, forward, [input], [[output, start]], overrides);
   if (dx === undefined) throw new WingbeatsError('UNSUPPORTED_MODEL', "The model's scores do not depend on its input.");
-  return dx;
+  return rewrite ? rewriteBackward(graph, forward.length, dx) : dx;
 }
 
 /**

@@ -6,21 +6,10 @@
  */
 import { WingbeatsError } from '../util/errors.js';
 import { OnnxGraph } from './onnx-graph.js';
-import { graphSessionOptions } from './graph-optimization.js';
-import {
-  runOrtSession,
-  type OnnxRuntime,
-  type OnnxRuntimeLoader,
-  type OrtSession,
-  type OrtTensorConstructor,
-} from './runtime.js';
+import { startWebRunPool, webSessionOptions, type RunPoolWorker } from './web-run-pool.js';
+import { runOrtSession, type OnnxRuntime, type OnnxRuntimeLoader, type OrtWebModule } from './runtime.js';
 
-/** The parts of the onnxruntime-web module (`import * as ort from 'onnxruntime-web/wasm'`) the engine uses. */
-export interface OrtWebModule {
-  env: { wasm: { wasmPaths?: unknown; numThreads?: number; proxy?: boolean } };
-  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: OrtTensorConstructor;
-}
+export type { OrtWebModule } from './runtime.js';
 
 /** Options of {@link webOnnxRuntime}. */
 export interface WebOnnxRuntimeOptions {
@@ -31,6 +20,12 @@ export interface WebOnnxRuntimeOptions {
    * 1. onnxruntime-web fixes its thread count for the whole page at its first session.
    */
   threads: number;
+  /**
+   * Starts one Web Worker of the run pool (the page's `ort-worker` bundle, which calls `serveOnnxRuns`). With it, runs
+   * are spread over `threads − 1` such workers and the page's own thread (each running onnxruntime-web with one
+   * thread, on any page: see src/onnx/web-run-pool.ts) instead of onnxruntime-web's threads. Default: no pool.
+   */
+  runPoolWorker?: () => RunPoolWorker;
 }
 
 /** The threads onnxruntime-web gets: `wanted` where the page is cross-origin isolated, else 1. */
@@ -41,7 +36,8 @@ export function webOnnxThreads(wanted: number): number {
 
 /**
  * A loader of onnxruntime-web as an {@link OnnxRuntime}: the first call sets its environment (wasm files from
- * `wasmPaths`, {@link webOnnxThreads} threads, no proxy worker) and opens a tiny session, so a missing or unloadable
+ * `wasmPaths`, {@link webOnnxThreads} threads — one with a run pool, which then takes whole runs in Web Workers — no
+ * proxy worker) and opens a tiny session, so a missing or unloadable
  * wasm file fails here, as one `BACKEND` line, rather than at the model's first run. A failed load stays failed
  * (onnxruntime-web starts its wasm module once per page).
  * @example
@@ -54,23 +50,24 @@ export function webOnnxRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions
   return () => (loaded ??= loadWebRuntime(ort, options));
 }
 
-/**
- * Session options of the page: the wasm execution provider, sequential, every graph optimisation (none for a
- * recurrent or very large graph, and no memory pattern for a recurrent one: {@link graphSessionOptions}).
- */
-const SESSION_OPTIONS = { executionProviders: ['wasm'], executionMode: 'sequential' } as const;
-
 async function loadWebRuntime(ort: OrtWebModule, options: WebOnnxRuntimeOptions): Promise<OnnxRuntime> {
-  ort.env.wasm.wasmPaths = options.wasmPaths;
-  ort.env.wasm.numThreads = webOnnxThreads(options.threads);
+  const { runPoolWorker, wasmPaths } = options;
+  const cores = Math.max(1, Math.floor(options.threads));
+  ort.env.wasm.wasmPaths = wasmPaths;
+  ort.env.wasm.numThreads = runPoolWorker === undefined ? webOnnxThreads(cores) : 1;
   ort.env.wasm.proxy = false;
+  const pool =
+    runPoolWorker === undefined || cores < 2
+      ? {}
+      : {
+          spreadsRuns: true,
+          startRunPool: (graphs: Uint8Array[], size: number) => startWebRunPool(graphs, size, runPoolWorker, wasmPaths),
+        };
   const runtime: OnnxRuntime = {
     name: 'onnxruntime-web',
+    ...pool,
     async createSession(graph) {
-      const session = await ort.InferenceSession.create(graph, {
-        ...SESSION_OPTIONS,
-        ...graphSessionOptions(graph),
-      });
+      const session = await ort.InferenceSession.create(graph, webSessionOptions(graph));
       return { run: (feeds) => runOrtSession(ort.Tensor, session, feeds), release: () => session.release() };
     },
   };

@@ -50,6 +50,13 @@ export interface OnnxRuntime {
    * where the runtime cannot run in other threads of this program (the browser page, older onnxruntime-node).
    */
   startRunPool?: (graphs: Uint8Array[], size: number) => OnnxRunPool;
+  /**
+   * Whether the run pool takes runs of every model, also of those big enough for intra-op threads (onnxruntime-web:
+   * its own threads wait for each other at every op, and exist only where the page is cross-origin isolated; the pool
+   * opens with the session and takes a run whenever one of its threads is idle). Default false: only small models use
+   * the pool (see `OnnxSessionOptions.threads`).
+   */
+  readonly spreadsRuns?: boolean;
 }
 
 /**
@@ -72,6 +79,13 @@ export interface OrtSession {
 
 /** The float32 tensor constructor of an onnxruntime package (`ort.Tensor`). */
 export type OrtTensorConstructor = new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
+
+/** The parts of the onnxruntime-web module (`import * as ort from 'onnxruntime-web/wasm'`) the engine uses. */
+export interface OrtWebModule {
+  env: { wasm: { wasmPaths?: unknown; numThreads?: number; proxy?: boolean } };
+  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
+  Tensor: OrtTensorConstructor;
+}
 
 /**
  * Runs an onnxruntime `session` on plain float32 `feeds` (wrapped with the package's own `Tensor`) and returns every

@@ -7,35 +7,7 @@
  *
  * Layout: every batch-carrying value keeps the batch on axis 0 (`[batch, steps, ...]`), so the scan axis is 1.
  */
-import { OnnxGraph } from './onnx-graph.js';
-
-/** One step of a recurrence, as a builder of ONNX ops. */
-export interface ScanStep {
-  /** Shapes (without the batch axis) of the states carried from step to step; the first state is the step's output. */
-  stateShapes: number[][];
-  /** Shapes (without the batch and time axes) of the per-step inputs. */
-  inputShapes: number[][];
-  /**
-   * Adds one step to `graph`: from the states and the step's inputs, the next states (same order). It records the
-   * shape of every value it makes (`graph.setShape`), as gradient builders read them.
-   */
-  build(graph: OnnxGraph, states: string[], inputs: string[]): string[];
-}
-
-/** What a `Scan` node made by {@link appendScan} keeps for its gradient. */
-export interface ScanInfo {
-  step: ScanStep;
-  /** Number of time steps. */
-  steps: number;
-  /** The per-step inputs are read last step first. */
-  reverse: boolean;
-  /** The output sequence is written last step first (in time order for a reverse scan). */
-  reverseOutput: boolean;
-  /** The body's nodes are exempt from propagation rules (a layer TensorFlow.js runs with its own `apply`). */
-  ruleExempt: boolean;
-  /** The forward body. */
-  body: OnnxGraph;
-}
+import { OnnxGraph, type ScanStep } from './onnx-graph.js';
 
 /** The outputs of {@link appendScan}. */
 export interface ScanOutputs {

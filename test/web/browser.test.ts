@@ -194,7 +194,11 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
       ENGINE_CHOICES.filter((choice) => choice !== 'onnx-cuda'),
     );
     assert.equal(await page.inputValue('#engine'), 'auto');
-    assert.equal(state.onnxThreads, 1, 'one ONNX Runtime Web thread: the test page is not cross-origin isolated');
+    assert.equal(
+      state.onnxThreads,
+      state.workers,
+      'ONNX Runtime Web on every core (the page and its run-pool workers), although the page is not cross-origin isolated',
+    );
     const methods = await page.$$eval('#method option', (options) =>
       options.map((o) => (o as HTMLOptionElement).value),
     );
@@ -642,9 +646,13 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 150_000 }, ()
       meta,
       /— model 'wingbeats-demo', head 'species', features: potamitis-psd\. Most relevant: \d+–\d+ Hz \(\d+ %\)/,
     );
+    // On every core, the page's thread and its run-pool workers: one thread each
+    const threads = await page.evaluate(() => window.__wingbeats.onnxThreads);
     assert.match(
       (await page.textContent('#status')) ?? '',
-      /^Engine: ONNX Runtime Web \(WebAssembly, 1 thread\)\. Model 'wingbeats-demo', head 'species': Integrated gradients of 1 input/,
+      new RegExp(
+        `^Engine: ONNX Runtime Web \\(WebAssembly, ${threads} threads?\\)\\. Model 'wingbeats-demo', head 'species': Integrated gradients of 1 input`,
+      ),
     );
     assert.match(meta, /Engine: ONNX Runtime Web\.$/);
     assert.match((await page.textContent('#output .caption')) ?? '', /% of \|f\(x\) − f\(baseline\)\|/);

@@ -2,9 +2,9 @@
  * The page's ONNX runtime (src/onnx/runtime-web.ts) without a browser: onnxruntime-web's Node build runs the same
  * wasm module the page loads, so the shared session and task runner (src/onnx/) can be checked here — the same scores
  * and input gradients as onnxruntime-node (float32), also with guided ReLU and dropout keep-masks and for recurrent
- * layers (Scans), the same row-task
- * results, one thread outside a cross-origin isolated page, and one BACKEND line when the wasm files are not where
- * the page says.
+ * layers (Scans), the same row-task results, one thread outside a cross-origin isolated page, the run pool of Web
+ * Workers (here a worker served in this process: its protocol, which runs it takes, the same numbers), and one
+ * BACKEND line when the wasm files are not where the page says.
  */
 import * as tf from '@tensorflow/tfjs';
 import * as ortWeb from 'onnxruntime-web';
@@ -17,6 +17,7 @@ import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { OnnxGradientSession } from '../../src/onnx/onnx-gradient-session.js';
 import { OnnxTaskRunner } from '../../src/onnx/onnx-task-runner.js';
 import { webOnnxRuntime, webOnnxThreads, type OrtWebModule } from '../../src/onnx/runtime-web.js';
+import { serveOnnxRuns, type RunPoolWorker } from '../../src/onnx/web-run-pool.js';
 import { loadNodeOnnxRuntime } from '../../src/node/onnx/node-onnx-runtime.js';
 import { runScriptToExit, srcUrl, useWasm } from '../helpers.js';
 import { conv1dNet, conv2dDropoutNet, randomBatch, seedWeights } from '../tiny-models.js';
@@ -157,6 +158,62 @@ describe('ONNX Runtime Web as the engine runtime', () => {
       await Promise.all([node.close(), page.close()]);
       model.dispose();
     }
+  });
+
+  test('a run pool: runs spread over the pool and this thread, the same numbers as onnxruntime-node', async () => {
+    // A worker of the pool served in this process (messages cloned and delivered later, as between threads).
+    let started = 0;
+    let terminated = 0;
+    const inProcessWorker = (): RunPoolWorker => {
+      const toPage: ((event: { data: unknown }) => void)[] = [];
+      const toWorker: ((event: { data: unknown }) => void)[] = [];
+      const deliver = (listeners: typeof toPage, message: unknown) =>
+        setTimeout(() => listeners.forEach((listener) => listener({ data: structuredClone(message) })));
+      serveOnnxRuns(ort, {
+        postMessage: (message) => deliver(toPage, message),
+        addEventListener: (_type, listener) => toWorker.push(listener),
+      });
+      started++;
+      return {
+        postMessage: (message) => deliver(toWorker, message),
+        addEventListener: ((type: string, listener: (event: { data: unknown }) => void) => {
+          if (type === 'message') toPage.push(listener);
+        }) as RunPoolWorker['addEventListener'],
+        terminate: () => void terminated++,
+      };
+    };
+    const pooled = webOnnxRuntime(ort, { wasmPaths: distUrl, threads: 2, runPoolWorker: inProcessWorker });
+    assert.equal((await pooled()).spreadsRuns, true);
+    const model = ExplainableModel.from(conv2dDropoutNet(7));
+    const x = randomBatch([6, 6, 5, 2], 10);
+    const rows = x.dataSync() as Float32Array;
+    x.dispose();
+    const [node, page] = await Promise.all(
+      [loadNodeOnnxRuntime, pooled].map((runtime) => OnnxGradientSession.create(model, { runtime, threads: 2 })),
+    );
+    try {
+      assert.equal(page.sessionPoolSize, 1);
+      assert.equal(page.intraOpThreads, 1);
+      await page.startSessionPool();
+      assert.ok(page.sessionPoolReady);
+      assert.equal(started, 1, 'one worker besides this thread');
+      const halves = [rows.slice(0, rows.length / 2), rows.slice(rows.length / 2)];
+      const targets = [
+        [0, 1, 2],
+        [2, 1, 0],
+      ];
+      const [a, b] = await Promise.all(halves.map((half, i) => page.gradients(half, targets[i])));
+      assert.deepEqual(page.runs, { here: 1, pool: 1 }, 'one run in the pool, one here');
+      for (const [i, got] of [a, b].entries()) {
+        const expected = await node.gradients(halves[i], targets[i]);
+        assert.ok(relativeError(got.scores, expected.scores) <= 1e-6, `half ${i}: scores`);
+        assert.ok(relativeError(got.gradient, expected.gradient) <= 1e-5, `half ${i}: gradient`);
+      }
+    } finally {
+      await Promise.all([node.release(), page.release()]);
+      model.dispose();
+    }
+    assert.equal(terminated, 1, 'the worker stopped with the session');
   });
 
   test('wasm files missing where the page says: one BACKEND line naming the path', () => {

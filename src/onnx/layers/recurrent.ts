@@ -7,7 +7,7 @@
  * the body as it does on TensorFlow.js; the cells' own dropout is never applied.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { OnnxGraph } from '../onnx-graph.js';
+import type { OnnxGraph, ScanStep } from '../onnx-graph.js';
 import {
   LayerLowerer,
   LoweringContext,
@@ -17,7 +17,7 @@ import {
   unsupportedLayer,
   weightValues,
 } from '../lowering-context.js';
-import { ScanStep, appendScan, zerosWithBatchOf } from '../scan.js';
+import { appendScan, zerosWithBatchOf } from '../scan.js';
 
 type Kind = 'lstm' | 'gru' | 'simple';
 
