@@ -19,11 +19,11 @@ export interface OnnxSessionOptions {
   /** `'logits'` (default) or `'probabilities'`. */
   scores?: ScoreKind;
   /**
-   * Cores to use (default 1). A model with at least {@link INTRA_OP_MULTIPLY_ADDS} multiply-adds per row uses them as
-   * onnxruntime's intra-op threads; a smaller one (whose kernels are too small to split) runs in one thread and, after
-   * {@link SESSION_POOL_WORTH_MS} of runs, starts the runtime's {@link OnnxRunPool} (where it has one) of one worker
-   * fewer (the calling thread is a core too) that takes later runs while this thread is busy (a job's tasks in flight
-   * then run side by side).
+   * Cores to use (default 1). Where the runtime has an {@link OnnxRunPool} (Node), every model runs in one thread
+   * here and, after {@link SESSION_POOL_WORTH_MS} of runs, starts the pool of one worker fewer (the calling thread is
+   * a core too) that takes later runs while this thread is busy (a job's tasks in flight then run side by side, one
+   * core each). Without a pool (the browser page, CUDA), a model with at least {@link INTRA_OP_MULTIPLY_ADDS}
+   * multiply-adds per row uses them as onnxruntime's intra-op threads; a smaller one runs in one thread.
    */
   threads?: number;
   /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
@@ -63,9 +63,12 @@ export interface OnnxGradientResult {
 }
 
 /**
- * Multiply-adds per row (forward) from which a model's kernels are big enough for onnxruntime's intra-op threads:
- * measured on the 2-core machine, two intra-op threads made the Potamitis spectrogram CNN (72 M) 1.3–1.6× faster and
- * the PSD CNN (1.5 M) slower; below this, runs go to a pool of child processes, one run per core.
+ * Multiply-adds per row (forward) from which a model's kernels are big enough for onnxruntime's intra-op threads, on a
+ * runtime without a run pool: measured on the 2-core machine, two intra-op threads made the PSD CNN (1.5 M) slower.
+ * Where there is a pool, runs go to it whatever the model's size: the Potamitis spectrogram CNN (72 M) in the chunks
+ * of 2 rows its activations allow gained 1.0–1.1× from a second intra-op thread (bench/results/
+ * pytorch-issue20-s23-quiet.json: default vs workers 1 on saliency, LRP, DeepLIFT, Grad-CAM, MC dropout), against
+ * one whole run per core in the pool.
  */
 export const INTRA_OP_MULTIPLY_ADDS = 8e6;
 
@@ -198,13 +201,15 @@ export class OnnxGradientSession {
     const graphs = compiled.map((c) => c.model);
     const shape = compiled[0].inputShape;
     const dropouts = compiled[0].dropouts.map(({ rate, shape }) => ({ rate, shape }));
-    const big = compiled[0].multiplyAdds >= INTRA_OP_MULTIPLY_ADDS;
     const runtime = await options.runtime();
-    // A small model shares the cores through a pool with sessions of their own, where the runtime has one (Node: child
-    // processes, see OnnxSessionPool); otherwise it keeps one intra-op thread in this thread.
-    const split = big
-      ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
-      : { intraOp: 1, sessionPool: runtime.startRunPool !== undefined ? threads - 1 : 0, poolRunMinMs };
+    // Where the runtime has a pool with sessions of their own (Node: child processes, see OnnxSessionPool), every
+    // model shares the cores through it, one run per core; otherwise a big model splits its kernels over intra-op
+    // threads and a small one keeps one thread.
+    const big = compiled[0].multiplyAdds >= INTRA_OP_MULTIPLY_ADDS;
+    const split =
+      runtime.startRunPool !== undefined
+        ? { intraOp: 1, sessionPool: threads - 1, poolRunMinMs }
+        : { intraOp: big ? threads : 1, sessionPool: 0, poolRunMinMs };
     const gradientSession = await runtime.createSession(graphs[0], { threads: split.intraOp });
     const classes = compiled[0].classes;
     const session = new this(runtime, { input: shape, classes, dropouts }, split, graphs, gradientSession);

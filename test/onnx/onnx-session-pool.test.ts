@@ -1,7 +1,7 @@
 /**
- * Both cores for small models on the ONNX backend: `OnnxGradientSession` with more than one core keeps a big model's
- * work in onnxruntime's intra-op threads and sends a small model's runs, while the calling thread is busy, to a pool of
- * child processes (each with its own one-thread sessions). The pool's numbers are bit-identical to the calling thread's, it starts by itself once the
+ * Both cores on the ONNX backend: `OnnxGradientSession` with more than one core sends a model's runs, while the calling
+ * thread is busy, to a pool of child processes (each with its own one-thread sessions), whatever the model's size;
+ * only a runtime without a pool splits a big model's kernels over onnxruntime's intra-op threads. The pool's numbers are bit-identical to the calling thread's, it starts by itself once the
  * model has kept onnxruntime busy, a failing worker gives one WORKER_FAILED line and the pool keeps working, and a
  * running pool never keeps the process alive.
  */
@@ -19,6 +19,7 @@ import {
 } from '../../src/onnx/onnx-gradient-session.js';
 import { OnnxGradientSession } from '../../src/node/onnx/node-onnx-sessions.js';
 import { OnnxSessionPool } from '../../src/node/onnx/onnx-session-pool.js';
+import { loadNodeOnnxRuntime } from '../../src/node/onnx/node-onnx-runtime.js';
 import { runScriptToExit, sharedDir, skipWithoutShared, srcUrl, useWasm } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch } from '../tiny-models.js';
 
@@ -146,7 +147,7 @@ describe('ONNX session pool', () => {
   });
 
   test(
-    'real models: the spectrogram CNN is big (intra-op threads), the PSD CNN small (session pool, same numbers)',
+    'real models: the spectrogram CNN is big, the PSD CNN small; both share the cores through the session pool (same numbers); without a pool the big one takes intra-op threads',
     { skip: skipWithoutShared },
     async () => {
       const psd = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
@@ -160,6 +161,16 @@ describe('ONNX session pool', () => {
         const cost = compileGradientGraph(model.layersModel!, { scores: 'logits', gradient: false }).multiplyAdds;
         assert.equal(cost >= INTRA_OP_MULTIPLY_ADDS, big, `${model.layersModel!.name}: ${cost}`);
       }
+      // The spectrogram CNN's 2-row chunks gained 1.0–1.1× from a second intra-op thread: one run per core instead.
+      const bigPooled = await OnnxGradientSession.create(spectro, { threads: 2 });
+      assert.deepEqual([bigPooled.intraOpThreads, bigPooled.sessionPoolSize], [1, 1]);
+      const runtime = await loadNodeOnnxRuntime();
+      const { startRunPool: _pool, ...noPool } = runtime;
+      const bigAlone = await OnnxGradientSession.create(spectro, { threads: 2, runtime: async () => noPool });
+      assert.deepEqual([bigAlone.intraOpThreads, bigAlone.sessionPoolSize], [2, 0]);
+      const smallAlone = await OnnxGradientSession.create(psd, { threads: 2, runtime: async () => noPool });
+      assert.deepEqual([smallAlone.intraOpThreads, smallAlone.sessionPoolSize], [1, 0]);
+      await Promise.all([bigPooled.release(), bigAlone.release(), smallAlone.release()]);
       const here = await OnnxGradientSession.create(psd, { threads: 1 });
       const pooled = await OnnxGradientSession.create(psd, { threads: 2, poolRunMinMs: 0 });
       assert.deepEqual([pooled.intraOpThreads, pooled.sessionPoolSize], [1, 1]);
