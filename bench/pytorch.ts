@@ -172,12 +172,10 @@ export const TORCH_CASES: TorchCase[] = [
     model: 'potamitisSpectrogram',
     inputs: 1,
     torch: { method: 'mc-dropout', options: { samples: 100 } },
-    library: async (m, x, target, extra) => ({
-      data: Float32Array.from(
-        (await mcDropoutExplanations(m, x, { method: 'saliency', samples: 100, seed: 1, target, ...extra })).examples[0]
-          .mean,
-      ),
-    }),
+    library: async (m, x, target, extra) => {
+      const mc = await mcDropoutExplanations(m, x, { method: 'saliency', samples: 100, seed: 1, target, ...extra });
+      return { data: Float32Array.from(mc.examples[0].mean), engine: mc.engine };
+    },
     statistical: 'dropout masks differ between the generators: mean heatmaps of 100 samples agree only statistically',
     issue: { libraryMs: 9583, torchMs: 1842 },
   },

@@ -8,7 +8,7 @@ import { runRowChunks } from '../parallel/run-row-chunks.js';
 import { layerNumbers } from '../engine/engine-primitives.js';
 import './grad-cam-rows.js';
 import { MethodContext, runMethod } from './run-method.js';
-import { resizeMap } from './grad-cam-map.js';
+import { repeatOverChannels, resizeMap } from './grad-cam-map.js';
 import { maxPoolFirstWinner } from '../rules/max-pool-first-winner.js';
 import { spatialShape } from './occlusion.js';
 import { nativeFormOf } from '../onnx/native-form.js';
@@ -154,10 +154,8 @@ export async function gradCamMaps(
   );
   try {
     return tf.tidy(() => {
-      const spatial = spatialShape(x.shape);
-      const up = resizeMap(layerMap, spatial);
-      const attributions =
-        x.rank <= 2 ? up : tf.tile(tf.expandDims(up, -1), [1, ...spatial.map(() => 1), x.shape[x.rank - 1]]);
+      const up = resizeMap(layerMap, spatialShape(x.shape));
+      const attributions = x.rank <= 2 ? up : repeatOverChannels(up, x.shape[x.rank - 1]);
       return { layerMap: tf.clone(layerMap), attributions };
     });
   } finally {

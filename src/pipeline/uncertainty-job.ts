@@ -63,6 +63,8 @@ export interface UncertaintyDocument {
   scores: string;
   quantileMethod: QuantileMethod;
   heatmapShape: number[];
+  /** The engines that ran the passes (`'onnx'`, `'tfjs'` or `'onnx+tfjs'`). */
+  engine: string;
   results: UncertaintyResult[];
 }
 
@@ -183,6 +185,7 @@ export async function uncertaintyJob(
     scores: mc.scores,
     quantileMethod: settings.quantileMethod,
     heatmapShape: shape,
+    engine: mc.engine,
     results: mc.examples.map((example, i) => ({
       input: items[i].name,
       head: mc.output,

@@ -78,6 +78,8 @@ export interface McDropoutExplanations {
   heatmapShape: number[];
   /** One entry per example. */
   examples: McDropoutExample[];
+  /** The engines that ran the call's passes (`'onnx'`, `'tfjs'` or `'onnx+tfjs'`; see `AttributionResult.engine`). */
+  engine: string;
 }
 
 const FUNCTION = 'mcDropoutExplanations';
@@ -187,6 +189,7 @@ export async function mcDropoutExplanations(
         scores: request.scores,
         heatmapShape,
         examples,
+        engine: request.engine(),
       };
     },
     checkDropoutModel,

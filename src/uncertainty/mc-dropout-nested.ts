@@ -9,6 +9,7 @@ import { disposeAttribution } from '../attribution/types.js';
 import type { AttributionMethod } from '../attribution/types.js';
 import type { SampleMapKind } from './mc-dropout-rows.js';
 import type { SampleReducer } from './sample-reducer.js';
+import type { ComputeBackend } from '../execution/execution-settings.js';
 
 /** Runs `method` once per sample seed and feeds the reducer in order. */
 export async function mcDropoutNested(
@@ -46,6 +47,8 @@ export async function mcDropoutNested(
     } finally {
       disposeAttribution(result);
     }
+    // The sample's own call records its engines: the request's record names them too.
+    for (const name of result.engine.split('+')) request.execution.engineRecord?.ran.add(name as ComputeBackend);
     reducer.add(heatmaps, predictions, probabilities);
     await reducer.settled();
   }

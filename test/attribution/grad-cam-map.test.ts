@@ -1,7 +1,8 @@
 /** Grad-CAM's arithmetic against hand-derived values: channel weights, ReLU of the weighted sum, half-pixel resizing. */
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { gradCamMap, resizeMap } from '../../src/attribution/grad-cam-map.js';
+import assert from 'node:assert/strict';
+import { gradCamMap, repeatOverChannels, resizeMap } from '../../src/attribution/grad-cam-map.js';
 import { assertClose, flat, useWasm, withoutLeaks } from '../helpers.js';
 
 before(useWasm);
@@ -77,4 +78,27 @@ test('resizeMap: bilinear in 2-D with half-pixel centres (hand values)', () => {
   const constant = resizeMap(tf.tensor1d([2.5]), [3, 2]);
   assertClose(flat(constant), [2.5, 2.5, 2.5, 2.5, 2.5, 2.5], 0, 0, 'constant');
   tf.dispose([map, up, constant]);
+});
+
+test('repeatOverChannels: the same values as tf.tile over a new channel axis (1-D and 2-D maps), no tensor left', async () => {
+  for (const [shape, channels] of [
+    [[2, 5], 3],
+    [[2, 3, 4], 1],
+    [[1, 3, 4], 2],
+  ] as [number[], number][]) {
+    const map = tf.tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 0.37 - 1),
+      shape,
+    );
+    const repeated = await withoutLeaks(
+      () => repeatOverChannels(map, channels),
+      (r) => r.dispose(),
+    );
+    const again = repeatOverChannels(map, channels);
+    const tiled = tf.tile(tf.expandDims(map, -1), [...shape.map(() => 1), channels]);
+    assert.deepEqual(again.shape, tiled.shape);
+    assertClose(flat(again), flat(tiled), 0, 0, `shape ${shape.join('×')} × ${channels}`);
+    void repeated;
+    tf.dispose([map, again, tiled]);
+  }
 });

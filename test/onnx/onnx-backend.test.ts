@@ -168,6 +168,9 @@ async function mcAgree(
   const before = accelerated;
   await withoutLeaks(async () => (got = await mcDropoutExplanations(model, x, { ...base, backend: 'onnx' })));
   assert.ok(accelerated > before, 'tasks ran on onnxruntime');
+  // Each result names the engines that ran its passes.
+  assert.equal(expected!.engine, 'tfjs');
+  assert.equal(got!.engine, 'onnx');
   const a = sampleNumbers(got!);
   const b = sampleNumbers(expected!);
   assert.equal(a.maps.length, b.maps.length);

@@ -226,3 +226,14 @@ test("maps: 'signed' keeps the sign: per sample the attributions summed over cha
   x.dispose();
   model.dispose();
 });
+
+test('the result names the engine that ran its passes, on the row path and the nested one (TensorFlow.js here)', async () => {
+  const model = conv1dNet();
+  const x = randomBatch([2, 12, 2], 2);
+  for (const method of ['saliency', 'integrated-gradients'] as const) {
+    const mc = await withoutLeaks(() => mcDropoutExplanations(model, x, { method, samples: 2, seed: 1, steps: 4 }));
+    assert.equal(mc.engine, 'tfjs', method);
+  }
+  x.dispose();
+  model.dispose();
+});

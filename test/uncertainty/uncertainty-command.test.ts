@@ -47,6 +47,8 @@ test('uncertainty --json: quantile, mean and std maps and predictions of the lib
   const document = JSON.parse(stdout);
   assert.equal(document.command, 'uncertainty');
   assert.deepEqual(document.heatmapShape, [12]);
+  // The command line runs on ONNX Runtime by default ('auto'), and the document says so.
+  assert.equal(document.engine, 'onnx');
   const model = await loadModelFile(modelFile);
   const x = tf.tensor(inputs.flat(2), [2, 12, 2]);
   const api = await mcDropoutExplanations(model, x, { samples: 6, seed: 3, keepSamples: true });
