@@ -19,14 +19,12 @@ export interface OnnxSessionOptions {
   /** `'logits'` (default) or `'probabilities'`. */
   scores?: ScoreKind;
   /**
-   * Cores to use (default 1). A model with at least {@link INTRA_OP_MULTIPLY_ADDS} multiply-adds per row starts with
-   * them as onnxruntime's intra-op threads; a smaller one (whose kernels are too small to split) runs in one thread.
-   * Where the runtime has an {@link OnnxRunPool} (Node), a session that has kept onnxruntime busy long enough
-   * ({@link SESSION_POOL_WORTH_MS}, {@link BIG_MODEL_POOL_WORTH_MS} for a big model) starts the pool of one worker
+   * Cores to use (default 1). A model with at least {@link INTRA_OP_MULTIPLY_ADDS} multiply-adds per row uses them as
+   * onnxruntime's intra-op threads; a smaller one (whose kernels are too small to split) runs in one thread and, after
+   * {@link SESSION_POOL_WORTH_MS} of runs, starts the runtime's {@link OnnxRunPool} (where it has one) of one worker
    * fewer (the calling thread is a core too) that takes later runs while this thread is busy (a job's tasks in flight
-   * then run side by side, one core each); once it is ready, a big model's runs here continue on one thread. On a
-   * runtime that spreads runs (`OnnxRuntime.spreadsRuns`: the page) every model runs in one thread here and uses that
-   * pool, a big one's opened with the session.
+   * then run side by side). On a runtime that spreads runs (`OnnxRuntime.spreadsRuns`: the page) every model runs in
+   * one thread here and uses that pool, a big one's opened with the session.
    */
   threads?: number;
   /** Guided backpropagation through every ReLU (the `guidedRelu` rule; default false). */
@@ -67,11 +65,8 @@ export interface OnnxGradientResult {
 
 /**
  * Multiply-adds per row (forward) from which a model's kernels are big enough for onnxruntime's intra-op threads:
- * measured on the 2-core machine, two intra-op threads made the PSD CNN (1.5 M) slower. In the chunks of 2 rows its
- * activations allow, the Potamitis spectrogram CNN (72 M) gained only 1.0–1.1× from a second intra-op thread
- * (bench/results/pytorch-issue20-s23-quiet.json: default vs workers 1 on saliency, LRP, DeepLIFT, Grad-CAM, MC
- * dropout), so a long job of a big model moves to the session pool, one whole run per core (see
- * {@link BIG_MODEL_POOL_WORTH_MS}).
+ * measured on the 2-core machine, two intra-op threads made the Potamitis spectrogram CNN (72 M) 1.3–1.6× faster and
+ * the PSD CNN (1.5 M) slower; below this, runs go to a pool of child processes, one run per core.
  */
 export const INTRA_OP_MULTIPLY_ADDS = 8e6;
 
@@ -80,14 +75,6 @@ export const INTRA_OP_MULTIPLY_ADDS = 8e6;
  * pool costs a few hundred milliseconds of one core to start, worth it once the model keeps onnxruntime busy.
  */
 export const SESSION_POOL_WORTH_MS = 50;
-
-/**
- * Time spent in runs after which a big model (intra-op threads) starts the session pool: its intra-op threads already
- * use every core (1.0–1.1× on the spectrogram CNN), and a pool process takes 1.4–1.8 s to open its graphs (measured at
- * load 6–10 with the TypeScript sources), so only long jobs (MC dropout, integrated gradients, saliency or occlusion
- * of many rows) pay for it; short calls (Grad-CAM, LRP, DeepLIFT of a few rows) keep the intra-op threads.
- */
-export const BIG_MODEL_POOL_WORTH_MS = 500;
 
 /**
  * Shortest expected run sent to the session pool: a shorter one is cheaper here than its messages (a round trip to a
@@ -113,25 +100,15 @@ export class OnnxGradientSession {
   readonly classes: number;
   /** With `dropout: true`, the Dropout layers (rate > 0) whose keep-masks every call takes, in order; else empty. */
   readonly dropouts: readonly OnnxDropoutLayer[];
-  /** onnxruntime intra-op threads of the in-process sessions (a big model's become 1 when its pool is ready). */
-  get intraOpThreads(): number {
-    return this.intraOp;
-  }
+  /** onnxruntime intra-op threads of the in-process sessions. */
+  readonly intraOpThreads: number;
   /** Workers of the session pool besides the calling thread (0: no pool). */
   readonly sessionPoolSize: number;
   /** With the option `layer`: the shape of its activations without the batch axis (channels last); else undefined. */
   layerShape: number[] | undefined;
   private readonly runtime: OnnxRuntime;
-  private intraOp: number;
-  /** In-process runs (ms) after which the pool starts ({@link SESSION_POOL_WORTH_MS} or {@link BIG_MODEL_POOL_WORTH_MS}). */
-  private readonly poolWorthMs: number;
   /** The gradient graph's session. */
-  private gradientSession: OnnxRuntimeSession;
-  /** Sessions replaced by one-thread ones when the pool became ready (runs may still hold them; freed by release). */
-  private readonly retired: Promise<OnnxRuntimeSession>[] = [];
-  /** The replacement of a big model's sessions by one-thread ones, once started. */
-  private narrowing: Promise<void> | undefined;
-  private released = false;
+  private readonly gradientSession: OnnxRuntimeSession;
   /**
    * The forward-only graph's session, opened at the first forward-only run (gradient-only callers never pay for it:
    * ONNX Runtime's set-up of a large graph takes seconds); none for a layer's session.
@@ -164,8 +141,7 @@ export class OnnxGradientSession {
     this.inputShape = shapes.input;
     this.classes = shapes.classes;
     this.dropouts = shapes.dropouts;
-    this.intraOp = threads.intraOp;
-    this.poolWorthMs = threads.intraOp > 1 ? BIG_MODEL_POOL_WORTH_MS : SESSION_POOL_WORTH_MS;
+    this.intraOpThreads = threads.intraOp;
     this.sessionPoolSize = threads.sessionPool;
     this.poolRunMinMs = threads.poolRunMinMs;
     this.graphs = graphs;
@@ -223,17 +199,16 @@ export class OnnxGradientSession {
     const graphs = compiled.map((c) => c.model);
     const shape = compiled[0].inputShape;
     const dropouts = compiled[0].dropouts.map(({ rate, shape }) => ({ rate, shape }));
-    const runtime = await options.runtime();
-    // A big model splits its kernels over intra-op threads, a small one keeps one thread; where the runtime has a pool
-    // with sessions of their own (Node: child processes, see OnnxSessionPool), a long job moves to it, one run per core.
-    // A runtime that spreads runs (the page) keeps one thread for big models too and opens its pool at once for them.
     const big = compiled[0].multiplyAdds >= INTRA_OP_MULTIPLY_ADDS;
+    const runtime = await options.runtime();
+    // A small model shares the cores through a pool with sessions of their own, where the runtime has one (Node: child
+    // processes, see OnnxSessionPool); otherwise it keeps one intra-op thread in this thread.
+    // (A runtime that spreads runs does so for big models too, opening its pool at once for them.)
     const spread = runtime.spreadsRuns === true;
-    const split = {
-      intraOp: big && !spread ? threads : 1,
-      sessionPool: runtime.startRunPool !== undefined ? threads - 1 : 0,
-      poolRunMinMs,
-    };
+    const split =
+      big && !spread
+        ? { intraOp: threads, sessionPool: 0, poolRunMinMs }
+        : { intraOp: 1, sessionPool: runtime.startRunPool !== undefined ? threads - 1 : 0, poolRunMinMs };
     const gradientSession = await runtime.createSession(graphs[0], { threads: split.intraOp });
     const classes = compiled[0].classes;
     const session = new this(runtime, { input: shape, classes, dropouts }, split, graphs, gradientSession);
@@ -259,36 +234,13 @@ export class OnnxGradientSession {
 
   private openPool(): OnnxRunPool {
     const pool = this.runtime.startRunPool!(this.graphs, this.sessionPoolSize);
-    pool.whenReady().then(
-      () => {
-        // One run per core from now on: the runs here go to one-thread sessions too.
-        // (A one-thread session that fails to open leaves the runs here on the intra-op one: same numbers.)
-        if (this.intraOp > 1 && this.pool === pool && !this.released)
-          this.narrowing ??= this.narrow().catch(() => undefined);
-      },
-      () => {
-        // The numbers are the same in one thread: keep running here.
-        this.poolFailed = true;
-        if (this.pool === pool) this.pool = undefined;
-        void pool.close();
-      },
-    );
+    pool.whenReady().catch(() => {
+      // The numbers are the same in one thread: keep running here.
+      this.poolFailed = true;
+      if (this.pool === pool) this.pool = undefined;
+      void pool.close();
+    });
     return pool;
-  }
-
-  /** Replaces the in-process sessions by one-thread ones (the old ones are kept until {@link release}). */
-  private async narrow(): Promise<void> {
-    const single = await this.runtime.createSession(this.graphs[0], { threads: 1 });
-    if (this.released) {
-      await single.release();
-      return;
-    }
-    // Runs already started keep the session they hold: the replaced ones are freed by release().
-    this.retired.push(Promise.resolve(this.gradientSession));
-    this.gradientSession = single;
-    if (this.forwardSession !== undefined) this.retired.push(this.forwardSession);
-    this.forwardSession = undefined;
-    this.intraOp = 1;
   }
 
   private inputArray(x: Float32Array, functionName: string): RowArray {
@@ -332,7 +284,7 @@ export class OnnxGradientSession {
     const session =
       graph === 0
         ? this.gradientSession
-        : await (this.forwardSession ??= this.runtime.createSession(this.graphs[1], { threads: this.intraOp }));
+        : await (this.forwardSession ??= this.runtime.createSession(this.graphs[1], { threads: this.intraOpThreads }));
     const pool = this.pool;
     const rows = feeds.x.dims[0];
     const expectedMs = rows * this.msPerRow;
@@ -373,7 +325,12 @@ export class OnnxGradientSession {
     this.warmGraphs.add(graph);
     if (alone && warm)
       this.msPerRow = this.msPerRow === 0 ? elapsed / rows : 0.8 * this.msPerRow + (0.2 * elapsed) / rows;
-    if (this.pool === undefined && this.sessionPoolSize > 0 && !this.poolFailed && this.inProcessMs >= this.poolWorthMs)
+    if (
+      this.pool === undefined &&
+      this.sessionPoolSize > 0 &&
+      !this.poolFailed &&
+      this.inProcessMs >= SESSION_POOL_WORTH_MS
+    )
       this.pool = this.openPool();
     return out;
   }
@@ -469,18 +426,10 @@ export class OnnxGradientSession {
     const pool = this.pool;
     this.pool = undefined;
     this.poolFailed = true;
-    this.released = true;
-    await this.narrowing?.catch(() => undefined);
-    const free = (session: Promise<OnnxRuntimeSession> | undefined) =>
-      session?.then(
-        (s) => s.release(),
-        () => undefined,
-      );
-    await Promise.all([
-      this.gradientSession.release(),
-      free(this.forwardSession),
-      ...this.retired.splice(0).map(free),
-      pool?.close(),
-    ]);
+    const forward = this.forwardSession?.then(
+      (s) => s.release(),
+      () => undefined,
+    );
+    await Promise.all([this.gradientSession.release(), forward, pool?.close()]);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Both cores on the ONNX backend: `OnnxGradientSession` with more than one core keeps a big model's work in
- * onnxruntime's intra-op threads until a long job starts its pool, and sends a small model's runs, while the calling
- * thread is busy, to a pool of child processes (each with its own one-thread sessions). The pool's numbers are bit-identical to the calling thread's, it starts by itself once the
+ * Both cores for small models on the ONNX backend: `OnnxGradientSession` with more than one core keeps a big model's
+ * work in onnxruntime's intra-op threads and sends a small model's runs, while the calling thread is busy, to a pool of
+ * child processes (each with its own one-thread sessions). The pool's numbers are bit-identical to the calling thread's, it starts by itself once the
  * model has kept onnxruntime busy, a failing worker gives one WORKER_FAILED line and the pool keeps working, and a
  * running pool never keeps the process alive.
  */
@@ -19,7 +19,6 @@ import {
 } from '../../src/onnx/onnx-gradient-session.js';
 import { OnnxGradientSession } from '../../src/node/onnx/node-onnx-sessions.js';
 import { OnnxSessionPool } from '../../src/node/onnx/onnx-session-pool.js';
-import { loadNodeOnnxRuntime } from '../../src/node/onnx/node-onnx-runtime.js';
 import { runScriptToExit, sharedDir, skipWithoutShared, srcUrl, useWasm } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch } from '../tiny-models.js';
 
@@ -147,7 +146,7 @@ describe('ONNX session pool', () => {
   });
 
   test(
-    'real models: the spectrogram CNN is big (intra-op threads, then one run per core once its pool is ready), the PSD CNN small (session pool, same numbers)',
+    'real models: the spectrogram CNN is big (intra-op threads), the PSD CNN small (session pool, same numbers)',
     { skip: skipWithoutShared },
     async () => {
       const psd = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
@@ -161,26 +160,6 @@ describe('ONNX session pool', () => {
         const cost = compileGradientGraph(model.layersModel!, { scores: 'logits', gradient: false }).multiplyAdds;
         assert.equal(cost >= INTRA_OP_MULTIPLY_ADDS, big, `${model.layersModel!.name}: ${cost}`);
       }
-      // A big model starts on intra-op threads; its pool starts later (BIG_MODEL_POOL_WORTH_MS) and, once ready, its
-      // runs here continue on one thread (one run per core), with the same numbers as a one-thread session.
-      const big = await OnnxGradientSession.create(spectro, { threads: 2, poolRunMinMs: 0 });
-      assert.deepEqual([big.intraOpThreads, big.sessionPoolSize], [2, 1]);
-      const one = await OnnxGradientSession.create(spectro, { threads: 1 });
-      const spectroRows = tf.tidy(() => tf.add(tf.mul(randomBatch([2, 129, 113, 3], 6), 2), -1));
-      const image = spectroRows.dataSync() as Float32Array;
-      spectroRows.dispose();
-      const single = await one.gradients(image, [0, 3]);
-      await big.startSessionPool();
-      for (let i = 0; i < 200 && big.intraOpThreads > 1; i++) await new Promise((done) => setTimeout(done, 25));
-      assert.equal(big.intraOpThreads, 1, 'one thread here once the pool is ready');
-      const narrowed = await Promise.all([big.gradients(image, [0, 3]), big.gradients(image, [0, 3])]);
-      assert.deepEqual(big.runs, { here: 1, pool: 1 });
-      for (const run of narrowed) assert.deepEqual(run.gradient, single.gradient);
-      const runtime = await loadNodeOnnxRuntime();
-      const { startRunPool: _pool, ...noPool } = runtime;
-      const bigAlone = await OnnxGradientSession.create(spectro, { threads: 2, runtime: async () => noPool });
-      assert.deepEqual([bigAlone.intraOpThreads, bigAlone.sessionPoolSize], [2, 0]);
-      await Promise.all([big.release(), one.release(), bigAlone.release()]);
       const here = await OnnxGradientSession.create(psd, { threads: 1 });
       const pooled = await OnnxGradientSession.create(psd, { threads: 2, poolRunMinMs: 0 });
       assert.deepEqual([pooled.intraOpThreads, pooled.sessionPoolSize], [1, 1]);
