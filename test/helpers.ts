@@ -61,6 +61,7 @@ export function assertClose(
 
 /** Max |a − b| over max |b| (the error relative to the largest reference value; plain max |a − b| when b is all 0). */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'same sizes');
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < b.length; i++) {

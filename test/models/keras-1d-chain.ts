@@ -10,7 +10,7 @@ import { disposeAttribution, type AttributionResult } from '../../src/attributio
 import type { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { copyExplainableModel } from '../../src/execution/model-copy.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { assertClose, flat, withoutLeaks } from '../helpers.js';
+import { assertClose, flat, relativeError, withoutLeaks } from '../helpers.js';
 import type { WeightToWrite } from './write-keras-h5.js';
 
 type Json = Record<string, any>;
@@ -155,4 +155,24 @@ export async function runOnEngine(
   );
   assert.equal(ranOn, engine, `the method ran on ${engine}`);
   return out!;
+}
+
+/**
+ * Each `[method, options, label]` gives the same attributions on ONNX Runtime as on TensorFlow.js (relative error
+ * ≤ 1e-5), not all but zero, and DeepLIFT's summation-to-delta within 1e-5 on both.
+ */
+export async function enginesAgree(
+  model: ExplainableModel,
+  x: tf.Tensor,
+  cases: readonly (readonly [unknown, Record<string, unknown>, string])[],
+): Promise<void> {
+  for (const [method, options, label] of cases) {
+    const expected = await runOnEngine(method as Method, model, x, options, 'tfjs');
+    const got = await runOnEngine(method as Method, model, x, options, 'onnx');
+    assert.ok(Math.max(...expected.attributions.map(Math.abs)) > 1e-3, `${label}: attributions all but zero`);
+    const error = relativeError(got.attributions, expected.attributions);
+    assert.ok(error <= 1e-5, `${label}: engines differ by ${error}`);
+    for (const delta of [expected.delta, got.delta].filter((d) => d !== undefined))
+      for (const [r, d] of delta.entries()) assert.ok(Math.abs(d) <= 1e-5, `${label}: delta ${d}, row ${r}`);
+  }
 }

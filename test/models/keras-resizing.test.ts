@@ -21,7 +21,7 @@ import { inputXGradient } from '../../src/attribution/input-x-gradient.js';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { CenterCrop, registerKerasCenterCrop } from '../../src/models/keras-center-crop.js';
 import { Resizing, registerKerasResizing, resizeAxisMap } from '../../src/models/keras-resizing.js';
-import { rejectsWithoutLeaks, repoRoot, useWasm, relativeError } from '../helpers.js';
+import { rejectsWithoutLeaks, repoRoot, useWasm } from '../helpers.js';
 import { randomBatch, seedWeights } from '../tiny-models.js';
 import { writeKerasH5 } from './write-keras-h5.js';
 import { writeKerasArchive, type VariableToWrite } from './write-keras-archive.js';
@@ -30,8 +30,8 @@ import {
   chainConfig,
   checkAgainstReference,
   h5Weights,
+  enginesAgree,
   runOnEngine,
-  type Method,
   type ReferenceCase as Case,
 } from './keras-1d-chain.js';
 
@@ -159,20 +159,12 @@ describe('Resizing and CenterCrop (Keras preprocessing layers) against NumPy flo
           [c.examples.length, ...c.shape],
         );
         const target = c.examples.map((e) => e.target);
-        for (const [method, options, label] of [
+        await enginesAgree(model, x, [
           [inputXGradient, { target }, 'input × gradient'],
           [lrp, { target, rule: 'epsilon', epsilon: 0.01 }, 'LRP-ε'],
           [deeplift, { target }, 'DeepLIFT'],
           [deeplift, { target, scores: 'probabilities' }, 'DeepLIFT of probabilities'],
-        ] as const) {
-          const expected = await runOnEngine(method as Method, model, x, options, 'tfjs');
-          const got = await runOnEngine(method as Method, model, x, options, 'onnx');
-          assert.ok(Math.max(...expected.attributions.map(Math.abs)) > 1e-3, `${label}: attributions all but zero`);
-          const error = relativeError(got.attributions, expected.attributions);
-          assert.ok(error <= 1e-5, `${label}: engines differ by ${error}`);
-          for (const delta of [expected.delta, got.delta].filter((d) => d !== undefined))
-            for (const [r, d] of delta.entries()) assert.ok(Math.abs(d) <= 1e-5, `${label}: delta ${d}, row ${r}`);
-        }
+        ]);
         x.dispose();
       } finally {
         model.dispose();
@@ -232,19 +224,11 @@ describe("TensorFlow's simple-audio tutorial model (spectrogram → Resizing →
       assert.deepEqual(model.inputShape, [41, 33, 1]);
       const x = randomBatch([2, 41, 33, 1], 98);
       const target = [0, 3];
-      for (const [method, options, label] of [
+      await enginesAgree(model, x, [
         [inputXGradient, { target }, 'input × gradient'],
         [lrp, { target, rule: 'epsilon', epsilon: 0.01 }, 'LRP-ε'],
         [deeplift, { target }, 'DeepLIFT'],
-      ] as const) {
-        const expected = await runOnEngine(method as Method, model, x, options, 'tfjs');
-        const got = await runOnEngine(method as Method, model, x, options, 'onnx');
-        assert.ok(Math.max(...expected.attributions.map(Math.abs)) > 1e-3, `${label}: attributions all but zero`);
-        const error = relativeError(got.attributions, expected.attributions);
-        assert.ok(error <= 1e-5, `${label}: engines differ by ${error}`);
-        for (const delta of [expected.delta, got.delta].filter((d) => d !== undefined))
-          for (const [r, d] of delta.entries()) assert.ok(Math.abs(d) <= 1e-5, `${label}: delta ${d}, row ${r}`);
-      }
+      ]);
       x.dispose();
     } finally {
       model.dispose();

@@ -268,7 +268,7 @@ function formsGraph(batch: number | string): Uint8Array {
       floats('w', [2, 13], wave(26, 0.3)),
       floats('b', [2], [0.1, -0.2]),
     ],
-    batch,
+    { batch },
   );
 }
 

@@ -20,8 +20,7 @@ import { disposeAttribution } from '../../src/attribution/types.js';
 import { OnnxGradientSession } from '../../src/node/onnx/node-onnx-sessions.js';
 import { loadOrt, runSession, sessionOptions } from '../../src/node/onnx/ort.js';
 import type { ExplainableModel } from '../../src/execution/explainable-model.js';
-import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
-import { onnxFixtures, channelsLast } from './onnx-fixtures.js';
+import { onnxFixtures, channelsLast, floats, onnxBytes, wave } from './onnx-fixtures.js';
 import { assertClose, flat, rejectsWithoutLeaks, useWasm, withoutLeaks } from '../helpers.js';
 
 const fixtures = onnxFixtures;
@@ -37,15 +36,6 @@ before(async () => {
 });
 after(() => registerEngine('onnx', null));
 
-/** Deterministic values in (−1, 1). */
-const wave = (n: number, phase: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase));
-const raw = (values: number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
-const floats = (name: string, dims: number[], values: number[]) => ({
-  name,
-  dims,
-  data_type: 1,
-  raw_data: raw(values),
-});
 const int64 = (name: string, values: number[]) => ({
   name,
   dims: [values.length],
@@ -64,28 +54,19 @@ function graphBytes(
   shape: number[],
   flatSize: number,
   initializer: Record<string, unknown>[],
-  { batch = 'N', opset = 13 }: { batch?: number | string; opset?: number } = {},
+  options: { batch?: number | string; opset?: number } = {},
 ): Uint8Array {
-  const dims = (d: (number | string)[]) => ({
-    dim: d.map((v) => (typeof v === 'string' ? { dim_param: v } : { dim_value: v })),
-  });
-  return encodeModelProto({
-    ir_version: 8,
-    producer_name: 'test',
-    opset_import: [{ domain: '', version: opset }],
-    graph: {
-      name: 'g',
-      node: [
-        ...head,
-        { op_type: 'Tanh', input: ['h'], output: ['t'] },
-        { op_type: 'Flatten', input: ['t'], output: ['f'] },
-        { op_type: 'MatMul', input: ['f', 'w'], output: ['y'] },
-      ].map((n, i) => ({ name: `n${i}`, ...n })),
-      initializer: [...initializer, floats('w', [flatSize, 2], wave(2 * flatSize, 0.9))],
-      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: dims([batch, ...shape]) } } }],
-      output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: dims([batch, 2]) } } }],
-    },
-  });
+  return onnxBytes(
+    [
+      ...head,
+      { op_type: 'Tanh', input: ['h'], output: ['t'] },
+      { op_type: 'Flatten', input: ['t'], output: ['f'] },
+      { op_type: 'MatMul', input: ['f', 'w'], output: ['y'] },
+    ],
+    shape,
+    [...initializer, floats('w', [flatSize, 2], wave(2 * flatSize, 0.9))],
+    options,
+  );
 }
 
 /** ONNX Runtime's scores of the raw file on `x` (as the file reads it). */

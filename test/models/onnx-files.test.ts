@@ -20,6 +20,7 @@ import { encodeModelProto } from '../../src/onnx-file/onnx-schema.js';
 import { parseLabelList } from '../../src/onnx-file/metadata-labels.js';
 import { assertClose, flat, rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
+import { onnxBytes } from './onnx-fixtures.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'onnx-files');
 const reference = JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf8')) as {
@@ -66,30 +67,6 @@ const load = (name: string, opset: number): Promise<ExplainableModel> => loadMod
 
 /** A float32 tensor's raw bytes. */
 const raw = (values: number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
-
-/** A one-input, one-output ModelProto of `nodes` (opset 13) over input 'x' `[N, ...shape]`. */
-function onnxBytes(
-  nodes: Record<string, unknown>[],
-  shape: number[],
-  initializer: Record<string, unknown>[] = [],
-  opset = 13,
-): Uint8Array {
-  const dims = (d: (number | string)[]) => ({
-    dim: d.map((v) => (typeof v === 'string' ? { dim_param: v } : { dim_value: v })),
-  });
-  return encodeModelProto({
-    ir_version: 8,
-    producer_name: 'test',
-    opset_import: [{ domain: '', version: opset }],
-    graph: {
-      name: 'g',
-      node: nodes,
-      initializer,
-      input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: dims(['N', ...shape]) } } }],
-      output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: dims(['N', 2]) } } }],
-    },
-  });
-}
 
 describe('ONNX files exported by PyTorch (Conv1d/2d, ConvTranspose1d/2d, BatchNorm, pooling, view/flatten, Pad, Clip, GELU, LSTM, GRU, Resize)', () => {
   for (const name of NAMES) {

@@ -41,14 +41,14 @@ export const wave = (n: number, phase: number): number[] =>
   Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + phase));
 
 /**
- * A hand-built one-input, one-output ModelProto (opset 13): input 'x' `[batch, ...shape]`, output 'y' `[batch, 2]`,
- * nodes named n0, n1, ... (`batch` a fixed size or a named free axis, default 'N').
+ * A hand-built one-input, one-output ModelProto: input 'x' `[batch, ...shape]`, output 'y' `[batch, 2]`, unnamed
+ * nodes named n0, n1, ... (`batch` a fixed size or a named free axis, default 'N'; `opset` default 13).
  */
 export function onnxBytes(
   nodes: Record<string, unknown>[],
   shape: (number | string)[],
-  initializer: Record<string, unknown>[],
-  batch: number | string = 'N',
+  initializer: Record<string, unknown>[] = [],
+  { batch = 'N', opset = 13 }: { batch?: number | string; opset?: number } = {},
 ): Uint8Array {
   const dims = (d: (number | string)[]) => ({
     dim: d.map((v) => (typeof v === 'string' ? { dim_param: v } : { dim_value: v })),
@@ -56,7 +56,7 @@ export function onnxBytes(
   return encodeModelProto({
     ir_version: 8,
     producer_name: 'test',
-    opset_import: [{ domain: '', version: 13 }],
+    opset_import: [{ domain: '', version: opset }],
     graph: {
       name: 'g',
       node: nodes.map((n, i) => ({ name: `n${i}`, ...n })),

@@ -19,7 +19,7 @@ import { guidedGradCam } from '../../src/attribution/guided-grad-cam.js';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import { compileGradientGraph } from '../../src/onnx/compile-gradient-graph.js';
 import { loadModel } from '../../src/models/load-model.js';
-import { sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
+import { relativeError, sharedDir, skipWithoutShared, useWasm, withoutLeaks } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch, seedWeights } from '../tiny-models.js';
 import { maxAbs, reference, tinyReferenceModel } from '../attribution/reference-models.js';
 
@@ -36,18 +36,6 @@ before(() => {
 after(() => {
   OnnxTaskRunner.prototype.run = originalRun;
 });
-
-/** Max |a − b| over max |b|. */
-function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'same sizes');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 interface Numbers {
   layerMap: Float32Array;
@@ -116,8 +104,8 @@ async function agree(
   assert.ok(accelerated > before, 'the Grad-CAM tasks ran on onnxruntime');
   assert.match(got.engine, /onnx/);
   assert.equal(got.layer, expected.layer);
-  const mapError = relative(got.layerMap, expected.layerMap);
-  const error = relative(got.attributions, expected.attributions);
+  const mapError = relativeError(got.layerMap, expected.layerMap);
+  const error = relativeError(got.attributions, expected.attributions);
   if (process.env.GRAD_CAM_DEBUG !== undefined) console.log('DEBUG', JSON.stringify(options), mapError, error);
   assert.ok(Math.max(...expected.layerMap) > 0, 'the maps are not all zero');
   assert.ok(mapError <= tolerance, `layer maps differ by ${mapError} of their largest value`);
@@ -134,7 +122,7 @@ async function rowsAlone(model: ExplainableModel, x: tf.Tensor, options: Record<
     const row = tf.slice(x, r, 1);
     const alone = await numbers(() => gradCam(model, row, { workers: 1, ...options }));
     row.dispose();
-    const error = relative(alone.attributions, batch.attributions.subarray(r * size, (r + 1) * size));
+    const error = relativeError(alone.attributions, batch.attributions.subarray(r * size, (r + 1) * size));
     assert.ok(error <= 1e-6, `row ${r} alone differs from the batch by ${error}`);
   }
 }
