@@ -2,18 +2,20 @@
  * `dataset` as one-core shard processes (the default on more than one worker): the same table, report and summaries,
  * byte for byte, as one process with `--workers 1`; a failed child named, the other's parts kept and the run resumed;
  * SIGTERM of the parent ends its children; small inputs, shards and one worker stay in one process.
+ * Every run is the command line as a process of its own (its children start from the script it was started with, as
+ * users' do); that a library caller's children start from the package's bin is checked without starting them (they
+ * would run the TypeScript sources through tsx, 2–4 s of CPU each).
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cliBin, repoRoot } from '../helpers.js';
-import { runCli } from '../cli/cli-helpers.js';
 import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
 import { acquireLock } from '../../src/node/dataset/lock.js';
-import { childArguments, plannedProcesses } from '../../src/node/cli/dataset-processes.js';
+import { childArguments, cliEntry, plannedProcesses } from '../../src/node/cli/dataset-processes.js';
 import { lockOwnerAlive } from '../../src/node/folder-lock.js';
 
 const model = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
@@ -21,11 +23,12 @@ const bin = cliBin;
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-dataset-procs-'));
 const input = path.join(work, 'recordings');
 const args = ['--model', model, '--input', input, '--methods', 'saliency,integrated-gradients', '--steps', '8'];
-const args2 = [...args, '--chunk-size', '8'];
+const args2 = [...args, '--chunk-size', '4'];
 
 before(async () => {
-  // 66 examples: below the 256 from which the default splits (--processes 2 asks for it).
-  await writeSyntheticDataset(input, { perSpecies: 22, seed: 5, species: ['Ae_aegypti', 'An_gambiae', 'Cu_pipiens'] });
+  // 24 examples, 6 chunks of 4 (3 per shard): below the 256 from which the default splits (--processes 2 asks for it).
+  // Every run of this file is a few processes, each paying its start-up and model loading: few examples suffice.
+  await writeSyntheticDataset(input, { perSpecies: 8, seed: 5, species: ['Ae_aegypti', 'An_gambiae', 'Cu_pipiens'] });
 });
 
 /** Runs the CLI as its own process (as users do: the report's chart ids count the charts a process drew before). */
@@ -78,10 +81,10 @@ test('two one-core shard processes give the bytes of one process with --workers 
   assert.match(multi.stderr, /dataset: 2 processes × 1 core/);
   assert.match(
     multi.stderr,
-    /66 examples explained \(0 failed, 0 recomputed[^)]*\), 0 already done; 2 processes × 1 core/,
+    /24 examples explained \(0 failed, 0 recomputed[^)]*\), 0 already done; 2 processes × 1 core/,
   );
   const json = JSON.parse(multi.stdout) as { examples: number; summary: { execution: { text: string } } };
-  assert.equal(json.examples, 66);
+  assert.equal(json.examples, 24);
   assert.equal(json.summary.execution.text, '2 processes × 1 core');
 });
 
@@ -92,7 +95,7 @@ test('a failed child is named, the other shard is kept, and the same command res
   const release = acquireLock(path.join(folder, 'lock'), 'test');
   let first;
   try {
-    first = await runCli(['dataset', ...args2, '--processes', '2', '--out', out, '--quiet']);
+    first = await runProcess(['dataset', ...args2, '--processes', '2', '--out', out, '--quiet']);
   } finally {
     release();
   }
@@ -106,7 +109,7 @@ test('a failed child is named, the other shard is kept, and the same command res
   assert.ok(!first.stderr.includes('\u0000'));
   assert.ok(readdirSync(path.join(out, 'parts', 'shard-0000-of-0002')).some((n) => n.endsWith('.parquet')));
   assert.ok(!existsSync(path.join(out, 'table.parquet')));
-  const again = await runCli(['dataset', ...args2, '--processes', '2', '--out', out]);
+  const again = await runProcess(['dataset', ...args2, '--processes', '2', '--out', out]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /already done; 2 processes/);
   assert.ok(files(out).table.equals(files(path.join(work, 'one')).table));
@@ -172,7 +175,7 @@ test('one process for a given shard, one worker, a Slurm task, few examples, or 
   assert.equal(await plannedProcesses({ ...plan, out: path.join(work, 'multi'), workers: 3 }), 2);
 });
 
-test('child arguments: the same command, one shard, one core, quiet, never --force or --processes', () => {
+test('child arguments: the same command, one shard, one core, quiet, never --force or --processes; the package bin from a library caller', () => {
   const argv = ['dataset', '--model', 'm.json', '--force', '--processes', '2', '--processes=2', '--workers', '2'];
   assert.deepEqual(childArguments(argv, 1, 2), [
     'dataset',
@@ -186,4 +189,7 @@ test('child arguments: the same command, one shard, one core, quiet, never --for
     '1',
     '--quiet',
   ]);
+  // Started by a program that is not the command line (a test file here; the runs above are the CLI's own processes,
+  // which start their children from the script they were started with): the package's own bin.
+  assert.equal(realpathSync(cliEntry()), realpathSync(path.join(repoRoot, 'bin', 'wingbeats-xai.js')));
 });
