@@ -72,7 +72,14 @@ export interface FuzzReport {
   examples: Record<string, string[]>;
 }
 
-const workerPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.mts');
+/**
+ * The worker module and the flags it needs: compiled next to this module (the test runner's JavaScript tree,
+ * scripts/test-tree.mjs) it runs on plain Node; from the TypeScript sources (`npm run fuzz`) through tsx, which
+ * compiles the library again in every worker (about 2 s of CPU each).
+ */
+const compiled = import.meta.url.endsWith('.js');
+const workerPath = path.join(path.dirname(fileURLToPath(import.meta.url)), compiled ? 'worker.mjs' : 'worker.mts');
+const loaderFlags = compiled ? [] : ['--import', 'tsx'];
 
 function emptyTally(): ReaderTally {
   return { tried: 0, accepted: 0, clean: 0, other: 0, crashes: 0, hangs: 0, memoryBlowups: 0, leaks: 0 };
@@ -168,7 +175,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     };
     const spawn = (): void => {
       const child = fork(workerPath, [], {
-        execArgv: ['--import', 'tsx', `--max-old-space-size=${Math.max(256, Math.floor(memoryMb * 0.75))}`],
+        execArgv: [...loaderFlags, `--max-old-space-size=${Math.max(256, Math.floor(memoryMb * 0.75))}`],
         env: { ...process.env, WINGBEATS_FUZZ_SEED: String(seed) },
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });

@@ -1,7 +1,7 @@
 /**
  * `wingbeats-xai dataset` end to end on synthetic recordings made by the project's own generator: the table read by a
- * second, independent reader (DuckDB), summaries against DuckDB SQL, shards as separate processes merged into the same
- * bytes as one run, a shard killed with SIGKILL and restarted, a missing shard named, bad inputs.
+ * second, independent reader (DuckDB), summaries against DuckDB SQL, shards named by the environment merged into the
+ * same bytes as one run, a shard killed with SIGKILL and restarted, a missing shard named, bad inputs.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,18 +55,18 @@ before(async () => {
   ]);
 });
 
-function runProcess(
-  argv: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...argv], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs `fn` with `env` added to this process's environment (as a job scheduler sets it), then restores it. */
+async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }
 
 async function query(sql: string): Promise<Record<string, any>[]> {
@@ -254,13 +254,18 @@ test('summaries equal DuckDB SQL over the table: mean, std, quartiles, top bands
   assert.deepEqual(stored, summary);
 });
 
-test('two shards as separate processes, merged, give the same table bytes and summaries as one run', async () => {
+test('two shards named by the environment (Slurm array, Kubernetes Indexed Job), merged, give the same table bytes and summaries as one run', async () => {
+  // In this process, one after the other: shards as processes of their own, merged byte for byte, are
+  // dataset-processes.test.ts (children of --processes), shell-recipes.test.ts (xargs, GNU parallel) and
+  // slurm-cluster.test.ts (a real Slurm array); here the shards' own settings differ (chunk sizes 3 and 2).
   const out = path.join(work, 'sharded');
   const args = ['dataset', '--model', model, '--input', input, ...methodArgs, '--out', out, '--json', '--quiet'];
-  const [first, second] = await Promise.all([
-    runProcess([...args, '--chunk-size', '3'], { SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '2' }),
-    runProcess([...args, '--shard-count', '2', '--chunk-size', '2'], { JOB_COMPLETION_INDEX: '1' }),
-  ]);
+  const first = await withEnv({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '2' }, () =>
+    runCli([...args, '--chunk-size', '3']),
+  );
+  const second = await withEnv({ JOB_COMPLETION_INDEX: '1' }, () =>
+    runCli([...args, '--shard-count', '2', '--chunk-size', '2']),
+  );
   assert.equal(first.code, 0, first.stderr);
   assert.equal(second.code, 0, second.stderr);
   const shards = [JSON.parse(first.stdout), JSON.parse(second.stdout)];

@@ -1,31 +1,38 @@
 /**
- * `dataset` as one-core shard processes (the default on more than one worker): the same table, report and summaries,
- * byte for byte, as one process with `--workers 1`; a failed child named, the other's parts kept and the run resumed;
+ * `dataset` as one-core shard processes (the default on more than one worker): a failed child named, the other's parts
+ * kept, and the run resumed into the same table, report and summaries, byte for byte, as one process with `--workers 1`
+ * (one two-process run that fails and resumes instead of a clean run and a failing one: both shards' children start
+ * together and write the run's settings in both runs; a clean run's shards both working at once is the SIGTERM test's);
  * SIGTERM of the parent ends its children; small inputs, shards and one worker stay in one process.
+ * Every run is the command line as a process of its own (its children start from the script it was started with, as
+ * users' do); that a library caller's children start from the package's bin is checked without starting them (they
+ * would run the TypeScript sources through tsx, 2–4 s of CPU each).
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cliBin, repoRoot } from '../helpers.js';
-import { runCli } from '../cli/cli-helpers.js';
 import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
 import { acquireLock } from '../../src/node/dataset/lock.js';
-import { childArguments, plannedProcesses } from '../../src/node/cli/dataset-processes.js';
+import { childArguments, cliEntry, plannedProcesses } from '../../src/node/cli/dataset-processes.js';
 import { lockOwnerAlive } from '../../src/node/folder-lock.js';
 
 const model = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
 const bin = cliBin;
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-dataset-procs-'));
 const input = path.join(work, 'recordings');
-const args = ['--model', model, '--input', input, '--methods', 'saliency,integrated-gradients', '--steps', '8'];
-const args2 = [...args, '--chunk-size', '8'];
+// One method (with a delta column): what crosses processes is the same for every method, and each merge draws every
+// method's charts (test/dataset/dataset-cli.test.ts merges shards of three methods into one run's bytes).
+const args = ['--model', model, '--input', input, '--methods', 'integrated-gradients', '--steps', '8'];
+const args2 = [...args, '--chunk-size', '4'];
 
 before(async () => {
-  // 66 examples: below the 256 from which the default splits (--processes 2 asks for it).
-  await writeSyntheticDataset(input, { perSpecies: 22, seed: 5, species: ['Ae_aegypti', 'An_gambiae', 'Cu_pipiens'] });
+  // 24 examples, 6 chunks of 4 (3 per shard): below the 256 from which the default splits (--processes 2 asks for it).
+  // Every run of this file is a few processes, each paying its start-up and model loading: few examples suffice.
+  await writeSyntheticDataset(input, { perSpecies: 8, seed: 5, species: ['Ae_aegypti', 'An_gambiae', 'Cu_pipiens'] });
 });
 
 /** Runs the CLI as its own process (as users do: the report's chart ids count the charts a process drew before). */
@@ -48,51 +55,17 @@ function files(out: string): { table: Buffer; report: Buffer; summary: Record<st
   };
 }
 
-test('two one-core shard processes give the bytes of one process with --workers 1', async () => {
+test('a failed child is named and the other shard kept; the same command resumes, and its two one-core shard processes give the bytes of one process with --workers 1', async () => {
   const one = await runProcess(['dataset', ...args2, '--workers', '1', '--out', path.join(work, 'one'), '--quiet']);
   assert.equal(one.code, 0, one.stderr);
-  const multi = await runProcess([
-    'dataset',
-    ...args2,
-    '--processes',
-    '2',
-    '--out',
-    path.join(work, 'multi'),
-    '--json',
-  ]);
-  assert.equal(multi.code, 0, multi.stderr);
-  assert.deepEqual(readdirSync(path.join(work, 'multi', 'parts')).sort(), ['shard-0000-of-0002', 'shard-0001-of-0002']);
-  assert.deepEqual(readdirSync(path.join(work, 'one', 'parts')), ['shard-0000-of-0001']);
-  const a = files(path.join(work, 'one'));
-  const b = files(path.join(work, 'multi'));
-  assert.ok(a.table.equals(b.table), 'table.parquet differs');
-  assert.ok(a.report.equals(b.report), 'report.html differs');
-  assert.equal(a.summary.execution, undefined);
-  assert.deepEqual(b.summary.execution, { processes: 2, workersPerProcess: 1, text: '2 processes × 1 core' });
-  // summary.json: the same bytes but for the one field that says how the run went.
-  const withoutExecution = readFileSync(path.join(work, 'multi', 'summary.json'), 'utf8').replace(
-    /,"execution":\{[^}]*\}\}\n$/,
-    '}\n',
-  );
-  assert.equal(withoutExecution, readFileSync(path.join(work, 'one', 'summary.json'), 'utf8'));
-  assert.match(multi.stderr, /dataset: 2 processes × 1 core/);
-  assert.match(
-    multi.stderr,
-    /66 examples explained \(0 failed, 0 recomputed[^)]*\), 0 already done; 2 processes × 1 core/,
-  );
-  const json = JSON.parse(multi.stdout) as { examples: number; summary: { execution: { text: string } } };
-  assert.equal(json.examples, 66);
-  assert.equal(json.summary.execution.text, '2 processes × 1 core');
-});
-
-test('a failed child is named, the other shard is kept, and the same command resumes', async () => {
-  const out = path.join(work, 'failing');
+  // Shard 1's folder is locked by this process: its child fails, shard 0's child does its half.
+  const out = path.join(work, 'multi');
   const folder = path.join(out, 'parts', 'shard-0001-of-0002');
   mkdirSync(folder, { recursive: true });
   const release = acquireLock(path.join(folder, 'lock'), 'test');
   let first;
   try {
-    first = await runCli(['dataset', ...args2, '--processes', '2', '--out', out, '--quiet']);
+    first = await runProcess(['dataset', ...args2, '--processes', '2', '--out', out, '--quiet']);
   } finally {
     release();
   }
@@ -106,10 +79,36 @@ test('a failed child is named, the other shard is kept, and the same command res
   assert.ok(!first.stderr.includes('\u0000'));
   assert.ok(readdirSync(path.join(out, 'parts', 'shard-0000-of-0002')).some((n) => n.endsWith('.parquet')));
   assert.ok(!existsSync(path.join(out, 'table.parquet')));
-  const again = await runCli(['dataset', ...args2, '--processes', '2', '--out', out]);
-  assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stderr, /already done; 2 processes/);
-  assert.ok(files(out).table.equals(files(path.join(work, 'one')).table));
+
+  // The same command again: shard 0 finds its half done, shard 1 explains the other, the parent merges.
+  const multi = await runProcess(['dataset', ...args2, '--processes', '2', '--out', out, '--json']);
+  assert.equal(multi.code, 0, multi.stderr);
+  assert.deepEqual(readdirSync(path.join(out, 'parts')).sort(), ['shard-0000-of-0002', 'shard-0001-of-0002']);
+  assert.deepEqual(readdirSync(path.join(work, 'one', 'parts')), ['shard-0000-of-0001']);
+  const a = files(path.join(work, 'one'));
+  const b = files(out);
+  assert.ok(a.table.equals(b.table), 'table.parquet differs');
+  assert.ok(a.report.equals(b.report), 'report.html differs');
+  assert.equal(a.summary.execution, undefined);
+  assert.deepEqual(b.summary.execution, { processes: 2, workersPerProcess: 1, text: '2 processes × 1 core' });
+  // summary.json: the same bytes but for the one field that says how the run went.
+  const withoutExecution = readFileSync(path.join(out, 'summary.json'), 'utf8').replace(
+    /,"execution":\{[^}]*\}\}\n$/,
+    '}\n',
+  );
+  assert.equal(withoutExecution, readFileSync(path.join(work, 'one', 'summary.json'), 'utf8'));
+  assert.match(multi.stderr, /dataset: 2 processes × 1 core/);
+  // The children's counts added up: shard 1's explained, shard 0's already done.
+  const counts =
+    /(\d+) examples explained \(0 failed, 0 recomputed[^)]*\), (\d+) already done; 2 processes × 1 core/.exec(
+      multi.stderr,
+    );
+  assert.ok(counts !== null, multi.stderr);
+  const [explained, resumed] = [Number(counts[1]), Number(counts[2])];
+  assert.ok(explained > 0 && resumed > 0 && explained + resumed === 24, counts[0]);
+  const json = JSON.parse(multi.stdout) as { examples: number; summary: { execution: { text: string } } };
+  assert.equal(json.examples, 24);
+  assert.equal(json.summary.execution.text, '2 processes × 1 core');
 });
 
 test('SIGTERM of the parent ends its shard processes', async () => {
@@ -172,7 +171,7 @@ test('one process for a given shard, one worker, a Slurm task, few examples, or 
   assert.equal(await plannedProcesses({ ...plan, out: path.join(work, 'multi'), workers: 3 }), 2);
 });
 
-test('child arguments: the same command, one shard, one core, quiet, never --force or --processes', () => {
+test('child arguments: the same command, one shard, one core, quiet, never --force or --processes; the package bin from a library caller', () => {
   const argv = ['dataset', '--model', 'm.json', '--force', '--processes', '2', '--processes=2', '--workers', '2'];
   assert.deepEqual(childArguments(argv, 1, 2), [
     'dataset',
@@ -186,4 +185,7 @@ test('child arguments: the same command, one shard, one core, quiet, never --for
     '1',
     '--quiet',
   ]);
+  // Started by a program that is not the command line (a test file here; the runs above are the CLI's own processes,
+  // which start their children from the script they were started with): the package's own bin.
+  assert.equal(realpathSync(cliEntry()), realpathSync(path.join(repoRoot, 'bin', 'wingbeats-xai.js')));
 });

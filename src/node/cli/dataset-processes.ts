@@ -106,7 +106,7 @@ export function executionOf(processes: number): DatasetExecution {
 }
 
 /** The script that starts this command line: the one this process was started with, else the package's own bin. */
-function cliEntry(): string {
+export function cliEntry(): string {
   const bin = fileURLToPath(new URL('../../../bin/wingbeats-xai.js', import.meta.url));
   const started = process.argv[1];
   if (started !== undefined) {

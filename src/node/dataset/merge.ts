@@ -14,8 +14,6 @@ import { settingsDifferences, type DatasetRunFile, type DatasetRunSettings } fro
 import { summarizeTable, type DatasetSummary } from '../../dataset/summarize.js';
 import { heatmapAxis } from '../../dataset/axis.js';
 import { isFeaturePresetName } from '../../signal/presets.js';
-import { datasetReport } from '../../dataset/summary-report.js';
-import { renderReport } from '../../render/html-report.js';
 import { listDataset } from './listing.js';
 import {
   chunkFiles,
@@ -329,6 +327,12 @@ async function mergeLocked(
     },
   );
   const summary = { ...summarized, settings };
+  // Loaded here, not with the module: the report's charts need Vega and Vega-Lite (a quarter of a second of CPU to
+  // load), which the shard processes of a run, which import this module but never merge, do not.
+  const [{ datasetReport }, { renderReport }] = await Promise.all([
+    import('../../dataset/summary-report.js'),
+    import('../../render/html-report.js'),
+  ]);
   const report = renderReport(await datasetReport(summary, settings));
   await writeStaged(out, async (staged) => {
     await staged.write(DATASET_FILES.summary, `${toJson(summary)}\n`);
