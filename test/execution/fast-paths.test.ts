@@ -365,7 +365,8 @@ test(
       resolve(sharedDir, 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5'),
     );
     const x = tf.randomNormal([1, 129, 113, 3], 0, 1, 'float32', 42);
-    await checkEveryMethod(model, x, REAL_METHODS, (m) => (m === 'occlusion' ? { window: 43, stride: 43 } : {}));
+    // Occlusion: 2 × 2 windows of 65 (the last of each axis cut at its end), 4 perturbed rows of scores.
+    await checkEveryMethod(model, x, REAL_METHODS, (m) => (m === 'occlusion' ? { window: 65, stride: 64 } : {}));
     x.dispose();
     model.dispose();
   },
