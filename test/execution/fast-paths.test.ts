@@ -1,8 +1,24 @@
 /**
- * The kernel-level fast paths (`execution.fastPaths`): every attribution method, MC dropout and prediction agree with
- * each fast path on and off, on tiny models and on the Potamitis PSD and spectrogram CNNs; the first-winner max-pool
- * gradient equals a textbook loop (ties included); folding stays off where a rule or a hook addresses the layers; the
- * kernel cache holds no tensor after a call and is freed with the model; bad switches give one clear line.
+ * The kernel-level fast paths (`execution.fastPaths`): attribution methods, MC dropout and prediction agree with each
+ * fast path on and off; the first-winner max-pool gradient equals a textbook loop (ties included); folding stays off
+ * where a rule or a hook addresses the layers; the kernel cache holds no tensor after a call and is freed with the
+ * model; bad switches give one clear line.
+ *
+ * What is checked where: on the tiny 1-D and 2-D models, EVERY registry method and MC dropout; on the Potamitis PSD
+ * and spectrogram CNNs, one method per engine primitive. The fast paths act only inside TensorFlow.js's pass
+ * (src/execution/execute-graph.ts and builtin-layer-ops.ts, under whatever rules the pass carries), and every method is
+ * written once on the host over the primitives of src/engine/engine-primitives.ts: `scores` (the predictions of every
+ * method; occlusion and the group methods feature ablation, Shapley, Shapley sampling, kernel SHAP and LIME through
+ * perturbed-scores.ts), `gradients` under the propagation `plain` (gradients, saliency, input × gradient, SmoothGrad,
+ * integrated gradients and gradient SHAP through the 'gradients' and 'integrated-gradients' task kinds), `guided`
+ * (guided backprop, guided Grad-CAM's gradient), `lrp` (the LRP composite: rules on the convolutions, so folding is
+ * off there) and `deeplift` (DeepLIFT, DeepLIFT SHAP: rescale and max-pool rules, paired batch, scores of the same
+ * pass), the same with dropout keep-masks (MC dropout), and `layerGradients` (Grad-CAM, guided Grad-CAM's map, under
+ * the first-winner max-pool rule). Methods sharing a primitive differ only in the rows they send and in host
+ * arithmetic on what comes back, which the fast paths do not touch, so on the real models REAL_METHODS (one method per
+ * primitive and propagation, plus integrated gradients on the PSD CNN for the max-pool ties of its constant path rows
+ * near the zero baseline) and MC dropout (the PSD CNN has a Dropout layer) cover them; the tiny models cover every
+ * method's use of its primitive.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,7 +157,7 @@ async function attributions(
 /** The scale a result's deviations are measured against, where it is not the result's own largest value. */
 const scales = new WeakMap<number[], number>();
 
-/** Every registry method and MC dropout on `model`: each fast path off agrees with all on. */
+/** `methods` and MC dropout (where the model has a Dropout layer) on `model`: each fast path off agrees with all on. */
 async function checkEveryMethod(
   model: ExplainableModel,
   x: tf.Tensor,
@@ -318,30 +334,39 @@ test('bad fast-path switches: one clear line naming the argument, no leak', asyn
   model.dispose();
 });
 
-const REAL_METHODS = attributionMethodNames;
-
-test('Potamitis PSD CNN: every method agrees with each fast path on and off', { skip: skipWithoutShared }, async () => {
-  const model = await loadModelFile(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
-  // Max pooling's gradient jumps at ties: folding rounds differently, so a window whose two largest values lie within
-  // rounding of each other can change its winner (seed 41 has one such window among IG's 21 path rows: a 1e-2 jump in
-  // one row). Seed 43's inputs have none; the flipped case is a property of max pooling, not of the fast path.
-  const x = tf.randomNormal([3, 129, 1], 0, 1, 'float32', 43);
-  await checkEveryMethod(model, x, REAL_METHODS, (m) => (m === 'occlusion' ? { window: 16, stride: 16 } : {}));
-  x.dispose();
-  model.dispose();
-});
+/**
+ * One registry method per engine primitive and propagation, for the real models (see the file's doc comment): scores
+ * (occlusion), plain gradients (saliency), guided (guided backprop), layer gradients (Grad-CAM), LRP and DeepLIFT.
+ */
+const REAL_METHODS = ['saliency', 'guided-backprop', 'grad-cam', 'lrp', 'deeplift', 'occlusion'] as const;
 
 test(
-  'Potamitis spectrogram CNN: every method agrees with each fast path on and off',
+  'Potamitis PSD CNN: one method per engine primitive, integrated gradients and MC dropout agree with each fast path on and off',
+  { skip: skipWithoutShared },
+  async () => {
+    const model = await loadModelFile(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
+    // Max pooling's gradient jumps at ties: folding rounds differently, so a window whose two largest values lie within
+    // rounding of each other can change its winner (seed 41 has one such window among IG's 21 path rows: a 1e-2 jump in
+    // one row). Seed 43's inputs have none; the flipped case is a property of max pooling, not of the fast path.
+    const x = tf.randomNormal([3, 129, 1], 0, 1, 'float32', 43);
+    await checkEveryMethod(model, x, [...REAL_METHODS, 'integrated-gradients'], (m) =>
+      m === 'occlusion' ? { window: 16, stride: 16 } : {},
+    );
+    x.dispose();
+    model.dispose();
+  },
+);
+
+test(
+  'Potamitis spectrogram CNN: one method per engine primitive agrees with each fast path on and off',
   { skip: skipWithoutShared },
   async () => {
     const model = await loadModelFile(
       resolve(sharedDir, 'models/Potatamis/spectro/SimpleCls/SimpleCls_spectro_frozen.h5'),
     );
     const x = tf.randomNormal([1, 129, 113, 3], 0, 1, 'float32', 42);
-    await checkEveryMethod(model, x, REAL_METHODS, (m) =>
-      m === 'occlusion' ? { window: 43, stride: 43 } : m === 'integrated-gradients' ? { steps: 3 } : {},
-    );
+    // Occlusion: 2 × 2 windows of 65 (the last of each axis cut at its end), 4 perturbed rows of scores.
+    await checkEveryMethod(model, x, REAL_METHODS, (m) => (m === 'occlusion' ? { window: 65, stride: 64 } : {}));
     x.dispose();
     model.dispose();
   },

@@ -355,18 +355,20 @@ describe("backend: 'onnx'", () => {
     ['Potamitis spectrogram CNN', spectro, spectrogramInput],
   ] as const) {
     test(
-      `${label}: saliency, input×gradient, IG-8, guided backprop, SmoothGrad and MC dropout equal the TensorFlow.js path`,
+      `${label}: saliency, IG-8, guided backprop and MC dropout equal the TensorFlow.js path`,
       { skip: skipWithoutShared },
       async () => {
         const model = await loadModel(resolve(sharedDir, file));
         const x = inputs();
         const errors: Record<string, number> = {};
+        // One method per graph and task kind: saliency ('gradients', the plain graph; input×gradient and SmoothGrad
+        // send the same task kind, with other host arithmetic and rows, and are checked on the tiny networks above),
+        // IG-8 ('integrated-gradients', path rows through max-pool near ties), guided backprop (the guided graph) and
+        // MC dropout ('mc-dropout-maps', the keep-masks).
         for (const [name, method, options] of [
           ['saliency', saliency as Method, {}],
-          ['input×gradient', inputXGradient as Method, {}],
           ['IG-8', integratedGradients as Method, { steps: 8 }],
           ['guided backprop', guidedBackprop as Method, {}],
-          ['SmoothGrad-4', METHODS[METHODS.length - 1][1], {}],
         ] as const)
           // IG's path points near α = 0 hit max-pool near ties on the spectrogram CNN (docs/performance.md, "Near
           // ties"): there the two float32 paths pick different winners; measured 2.6e-3 for IG-8, every other method ≤ 5e-7.
@@ -377,8 +379,8 @@ describe("backend: 'onnx'", () => {
             options,
             name === 'IG-8' && label.includes('spectrogram') ? 1e-2 : 2e-6,
           );
-        // measured 6.6e-7 (PSD) and 6.0e-7 (spectrogram): the same masks, so float32 agreement
-        errors['MC dropout-20'] = await mcAgree(model, x, { samples: 20 }, 2e-6);
+        // measured 6.6e-7 (PSD) and 6.0e-7 (spectrogram) with 20 samples: the same masks, so float32 agreement
+        errors['MC dropout-6'] = await mcAgree(model, x, {}, 2e-6);
         console.log(`${label}: largest difference / largest value`, JSON.stringify(errors));
         x.dispose();
         model.dispose();

@@ -100,16 +100,16 @@ describe('ONNX task runner', () => {
       for (const dropout of [{ seed: 5 }, { seed: 5, fixedMasks: true }])
         for (const rules of [[], ['guided-relu']])
           await withoutLeaks(() => compare(model, x, 'logits', { rules, dropout }));
-      // row seeds: the integrated-gradients chunk has 7 rows, the others 4
+      // row seeds: the integrated-gradients chunk has 7 rows, the others 4 (one runner for every kind, as a job's)
+      const runner = await OnnxTaskRunner.create(model);
       for (const task of tasks(x, 'probabilities', 3)) {
         const rowSeeds = (task.kind === 'integrated-gradients' ? [1, 1, 2, 3, 3, 3, 9] : [4, 4, 7, 8]).slice();
-        const runner = await OnnxTaskRunner.create(model);
         const seeded = { ...task, execution: { rules: [], dropout: { seed: 1, rowSeeds } } };
         const expected = executeRowTask(model, seeded);
         const got = await runner.run(seeded);
         assertClose(got.data, expected.data, 2e-6 * Math.max(...Array.from(expected.data, Math.abs)), 1e-5, task.kind);
-        await runner.close();
       }
+      await runner.close();
       x.dispose();
       model.dispose();
     }

@@ -1,8 +1,8 @@
 /**
  * The convolutional real-world Keras models of ../shared/models/wild and wild2 that the library loads: the ONNX
  * lowering compiles each, and it gives the TensorFlow.js path's scores and input gradients to float32 rounding (plain
- * and guided). The recurrent and attention models: onnx-wild-models-recurrent.test.ts and
- * onnx-wild-models-bilstm.test.ts (files of their own, so that the runner runs them side by side).
+ * and guided). The recurrent and attention models: onnx-wild-models-recurrent.test.ts (a file of its own, so that the
+ * runner runs the two side by side).
  */
 import { after, describe, test } from 'node:test';
 import { setupBackend } from '../../src/execution/backend.js';

@@ -1,7 +1,7 @@
 /**
  * The check of the onnx-wild-models*.test.ts files: a real-world Keras model of ../shared/models/wild or wild2 that the
  * library loads compiles for ONNX Runtime and gives the TensorFlow.js path's scores and input gradients to float32
- * rounding (plain and guided). The models are split over three test files so that the runner runs them side by side.
+ * rounding (plain and guided). The models are split over two test files so that the runner runs them side by side.
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
@@ -22,10 +22,10 @@ import { assertClose, sharedDir } from '../helpers.js';
 const backendOf = (file: string): 'cpu' | 'wasm' => (/sankalp|nonbang/.test(file) ? 'cpu' : 'wasm');
 
 /**
- * Every model of wild and wild2 that the library loads (the others hold a Lambda, MultiHeadAttention or a folder), by
- * test file: the convolutional ones, the small recurrent and attention ones, and the bidirectional LSTM (63 steps of two
- * stacked bidirectional LSTMs, its plain and guided checks a file each: unrolled, ONNX Runtime took about 100 s of CPU
- * to open each graph; as Scans, a fraction of a second, and the TensorFlow.js reference takes most of the time).
+ * Every model of wild and wild2 that the library loads (the others hold a Lambda, MultiHeadAttention or a folder): the
+ * convolutional ones (onnx-wild-models.test.ts), the small recurrent and attention ones and the bidirectional LSTM (63
+ * steps of two stacked bidirectional LSTMs: unrolled, ONNX Runtime took about 100 s of CPU to open each graph; as Scans,
+ * a fraction of a second, and the TensorFlow.js reference takes most of the time), onnx-wild-models-recurrent.test.ts.
  */
 export const WILD_MODELS = {
   convolutional: [

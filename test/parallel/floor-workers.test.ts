@@ -50,27 +50,32 @@ async function attributionNumbers(pending: Promise<AttributionResult>): Promise<
 
 type Call = (model: ExplainableModel, x: tf.Tensor, workers: number) => Promise<unknown>;
 
+/**
+ * Tasks of 4 rows (batchSize): 3 noisy copies or 4 dropout samples of 3 examples are 9 or 12 rows, 3 tasks, so both
+ * workers take tasks and one takes two; more samples would only add tasks of the same kind.
+ */
+
 const CALLS: [string, Call][] = [
   [
     'smoothGrad(saliency)',
     (m, x, workers) =>
-      attributionNumbers(smoothGrad(saliency, { noiseSamples: 5, seed: 3 })(m, x, { workers, batchSize: 4 })),
+      attributionNumbers(smoothGrad(saliency, { noiseSamples: 3, seed: 3 })(m, x, { workers, batchSize: 4 })),
   ],
   [
     'smoothGrad(guidedBackprop)',
     (m, x, workers) =>
-      attributionNumbers(smoothGrad(guidedBackprop, { noiseSamples: 5, seed: 3 })(m, x, { workers, batchSize: 4 })),
+      attributionNumbers(smoothGrad(guidedBackprop, { noiseSamples: 3, seed: 3 })(m, x, { workers, batchSize: 4 })),
   ],
   [
     'smoothGrad(inputXGradient, vargrad)',
     (m, x, workers) =>
       attributionNumbers(
-        smoothGrad(inputXGradient, { noiseSamples: 5, seed: 3, kind: 'vargrad' })(m, x, { workers, batchSize: 4 }),
+        smoothGrad(inputXGradient, { noiseSamples: 3, seed: 3, kind: 'vargrad' })(m, x, { workers, batchSize: 4 }),
       ),
   ],
   [
     'mcDropoutExplanations',
-    (m, x, workers) => mcDropoutExplanations(m, x, { samples: 7, seed: 5, keepSamples: true, workers, batchSize: 4 }),
+    (m, x, workers) => mcDropoutExplanations(m, x, { samples: 4, seed: 5, keepSamples: true, workers, batchSize: 4 }),
   ],
   ['pixelFlipping', (m, x, workers) => pixelFlipping(m, x, { seed: 2, fraction: 0.5, workers, batchSize: 4 })],
   ['compareWithRandom', (m, x, workers) => compareWithRandom(m, x, { seed: 2, randomSeeds: 3, workers, batchSize: 4 })],
