@@ -1,7 +1,10 @@
-/** `wingbeats-xai report`: several methods side by side for any model, recordings or inputs, in one HTML file. */
+/**
+ * `wingbeats-xai report`: several methods side by side for any model, recordings or inputs, in one HTML file. The
+ * report on a folder takes a folder of three demo recordings (the demo command's test reports on all six).
+ */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
@@ -13,12 +16,15 @@ const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-report-'));
 
 test('report on a folder of recordings: every input, its prediction and every method, self-contained', async () => {
   const out = path.join(work, 'demo-report');
+  const recordings = path.join(work, 'recordings');
+  for (const name of ['Ae_albopictus_synthetic.wav', 'An_gambiae_synthetic.wav', 'Cu_pipiens_synthetic.wav'])
+    cpSync(path.join(repoRoot, 'assets', 'demo-recordings', name), path.join(recordings, name));
   const { code, stdout, stderr } = await runCli([
     'report',
     '--model',
     path.join(repoRoot, 'assets', 'demo-model', 'model.json'),
     '--input',
-    path.join(repoRoot, 'assets', 'demo-recordings'),
+    recordings,
     '--methods',
     'saliency,integrated-gradients',
     '--steps',
@@ -34,11 +40,11 @@ test('report on a folder of recordings: every input, its prediction and every me
   const document = JSON.parse(stdout);
   assert.deepEqual(document.methods, ['saliency', 'integrated-gradients']);
   assert.equal(document.preset, 'potamitis-psd');
-  assert.equal(document.results.length, 12);
+  assert.equal(document.results.length, 3 * 2);
   assert.deepEqual(readdirSync(out).sort(), ['.wingbeats-xai-output', 'report.html', 'report.json']);
   const html = readFileSync(path.join(out, 'report.html'), 'utf8');
   assert.match(html, /Demo &lt;check&gt;/, 'the title is escaped');
-  assert.equal((html.match(/<img /g) ?? []).length, 6 * 3, 'input picture + two explanations per recording');
+  assert.equal((html.match(/<img /g) ?? []).length, 3 * 3, 'input picture + two explanations per recording');
   assert.doesNotMatch(html, /(src|href)\s*=\s*["']?https?:/i);
 });
 
