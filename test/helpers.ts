@@ -120,6 +120,12 @@ export const srcUrl = (file: string): string =>
   );
 
 /**
+ * The Node flags a script importing modules through {@link srcUrl} needs: none for the run's JavaScript build, tsx's
+ * loader for the TypeScript sources.
+ */
+export const srcImportFlags: readonly string[] = builtPackage === undefined ? ['--import', 'tsx'] : [];
+
+/**
  * Runs an ES-module `script` (importing the library through {@link srcUrl}: the run's build, or the TypeScript sources
  * through tsx) in a child Node process from the repository root and asserts that it exits by itself with status 0
  * within two minutes; returns its stdout.

@@ -1,4 +1,9 @@
-/** `--engine auto|onnx|onnx-cuda|tfjs` (`--backend` its older name) on every command that runs a model: shown in help, checked, same numbers to float32, the engine named in the JSON, one fallback line. */
+/**
+ * The execution flags of every command that runs a model. `--engine auto|onnx|onnx-cuda|tfjs` (`--backend` its older
+ * name): shown in help, checked, same numbers to float32, the engine named in the JSON, one fallback line. `--workers
+ * N`: shown in help with its bound, checked, and never changing results (one test process for both, which had a file
+ * each).
+ */
 import { after, before, test } from 'node:test';
 import { OnnxTaskRunner } from '../../src/node/onnx/node-onnx-sessions.js';
 import assert from 'node:assert/strict';
@@ -130,4 +135,30 @@ test('the default engine with a model the compiler refuses: one stderr line, Ten
   assert.equal(onnx.code, 0, onnx.stderr);
   assert.match(onnx.stderr, /^wingbeats-xai: UNSUPPORTED_MODEL [^\n]*; using TensorFlow\.js\.\n$/);
   assert.deepEqual(JSON.parse(onnx.stdout).results, JSON.parse(tfjs.stdout).results);
+});
+
+test('--workers is on every model-running command, bounded, and does not change results', async () => {
+  for (const command of ['explain', 'report', 'batch', 'evaluate', 'uncertainty', 'sanity', 'dataset']) {
+    const { code, stdout } = await runCli([command, '--help']);
+    assert.equal(code, 0);
+    assert.match(stdout, /--workers <n>\s+worker threads sharing the work/, `${command} --help`);
+  }
+  const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-workers-'));
+  const net = conv1dNet(31);
+  const modelFile = await saveModelJson(net, path.join(work, 'model'));
+  net.dispose();
+  const inputFile = path.join(work, 'x.json');
+  const x = randomBatch([3, 12, 2], 32);
+  writeFileSync(inputFile, JSON.stringify(x.arraySync()));
+  x.dispose();
+  const explain = async (workers: string) => {
+    const argv = ['explain', '--model', modelFile, '--input', inputFile, '--method', 'integrated-gradients'];
+    const { code, stdout, stderr } = await runCli([...argv, '--workers', workers, '--json', '--quiet']);
+    assert.equal(code, 0, stderr);
+    return JSON.parse(stdout).results;
+  };
+  assert.deepEqual(await explain('2'), await explain('1'));
+  const bad = await runCli(['explain', '--model', modelFile, '--input', inputFile, '--workers', '0']);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, "wingbeats-xai: Option '--workers' must be an integer in [1, 64] but got '0'.\n");
 });

@@ -3,11 +3,16 @@
  * (packages from the npm registry only, no other download, no extra step), and the installed command explains the
  * shipped demo model on ONNX Runtime by default — no fallback line, `engine: 'onnx'` in the JSON — and so does a
  * library call through the main entry.
+ * The package's prepack script (`npm run build`: `tsc -p tsconfig.build.json`, asserted below) is run here as the same
+ * tsc build with `--noCheck`, then `npm pack --ignore-scripts`: the tarball holds the same files, the same JavaScript
+ * and source maps (declarations the same up to the order of union members), for 12 s of CPU instead of 20 s. The type
+ * check it skips is the static checks' `tsc -p tsconfig.json --noEmit`, which covers src/ as well. Like prepack, the
+ * build writes the checkout's dist/, which npm packs; no test reads it (they run the sources or the run's own build).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers.js';
@@ -34,11 +39,15 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): s
 test('npm install of the packed tarball explains on ONNX Runtime with no extra step', { timeout: 600_000 }, () => {
   const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-package-'));
   try {
-    run('npm', ['pack', '--silent', '--pack-destination', work], repoRoot, 300_000);
+    const { scripts } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    assert.deepEqual([scripts.prepack, scripts.build], ['npm run build', 'tsc -p tsconfig.build.json']);
+    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--noCheck'], repoRoot, 300_000);
+    run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], repoRoot, 300_000);
     const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
     assert.ok(tarball !== undefined, 'npm pack wrote a tarball');
     const project = path.join(work, 'project');
-    run('mkdir', ['-p', project], work, 10_000);
+    mkdirSync(project);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true }));
     run(
       'npm',
