@@ -1,6 +1,8 @@
 /**
  * Every model in ../shared/models: scores against the independent references (float32 tolerances: probabilities and
  * embeddings 2e-5, logits 5e-4) where a reference exists; otherwise shapes, heads, labels and probabilities summing to 1.
+ * Each test also checks that loading, predicting and disposing the model leaves no tensor behind (the check of
+ * load-dispose-leaks.test.ts for these files, made here on the one load of each).
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
@@ -69,7 +71,7 @@ function caseInput(c: ReferenceCase, inputShape: number[]): tf.Tensor {
 }
 
 function scores(model: ExplainableModel, x: tf.Tensor, output: string, kind: 'logits' | 'probabilities'): number[] {
-  const y = model.run(x, { output, scores: kind });
+  const y = tf.tidy(() => model.run(x, { output, scores: kind }));
   const values = Array.from(y.dataSync());
   y.dispose();
   return values;
@@ -83,7 +85,8 @@ describe('models of ../shared match their references', { skip: skipWithoutShared
     const reference = referenceFor(path);
     const name = relative(modelsDir, path);
     if (reference !== undefined) {
-      test(`${name}: every head equals the reference (float32 precision)`, async () => {
+      test(`${name}: every head equals the reference (float32 precision); nothing leaks`, async () => {
+        const before = tf.memory().numTensors;
         const model = await loadModel(path);
         try {
           assert.deepEqual(model.outputNames, reference.output_order);
@@ -114,11 +117,13 @@ describe('models of ../shared match their references', { skip: skipWithoutShared
             }
           }
         } finally {
-          model.layersModel?.dispose();
+          model.dispose();
         }
+        assert.equal(tf.memory().numTensors, before, 'tensors left after load, run and dispose');
       });
     } else {
-      test(`${name}: loads with the right shapes, heads and labels; probabilities sum to 1`, async () => {
+      test(`${name}: loads with the right shapes, heads and labels; probabilities sum to 1; nothing leaks`, async () => {
+        const before = tf.memory().numTensors;
         const model = await loadModel(path);
         try {
           const arch = String(model.info.architecture);
@@ -144,7 +149,9 @@ describe('models of ../shared match their references', { skip: skipWithoutShared
           );
           try {
             model.outputNames.forEach((head, i) => {
-              const y = model.run(x, { output: head, scores: head === 'embedding' ? 'logits' : 'probabilities' });
+              const y = tf.tidy(() =>
+                model.run(x, { output: head, scores: head === 'embedding' ? 'logits' : 'probabilities' }),
+              );
               const rows = y.arraySync();
               y.dispose();
               const expectedWidth =
@@ -162,8 +169,9 @@ describe('models of ../shared match their references', { skip: skipWithoutShared
             x.dispose();
           }
         } finally {
-          model.layersModel?.dispose();
+          model.dispose();
         }
+        assert.equal(tf.memory().numTensors, before, 'tensors left after load, run and dispose');
       });
     }
   }
