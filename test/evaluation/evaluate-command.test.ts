@@ -1,16 +1,21 @@
-/** `wingbeats-xai evaluate`: the command-line contract of DESIGN.md, against the library API. */
+/**
+ * `wingbeats-xai evaluate`: the command-line contract of DESIGN.md, against the library API; and `wingbeats-xai stats`:
+ * per-position statistics of a data set, read back by `evaluate --stats`.
+ */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareWithRandom } from '../../src/evaluation/compare-with-random.js';
 import { explanationMetricsOf } from '../../src/evaluation/explanation-metrics.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
-import { useWasm } from '../helpers.js';
+import { useWasm, assertClose, repoRoot } from '../helpers.js';
 import { conv1dNet, randomBatch } from '../tiny-models.js';
 import { runCli, saveModelJson } from '../cli/cli-helpers.js';
+import { readWavFile } from '../../src/node/read-wav-file.js';
+import { featuresFromRecording } from '../../src/signal/features.js';
 
 before(useWasm);
 
@@ -238,4 +243,79 @@ test('evaluate --metrics --json: results[i].metrics[method][metric] as the libra
   const bad = await runCli(['evaluate', '--model', modelFile, '--input', inputFile, '--metrics', 'deletion,nope']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /'--metrics' must be a comma-separated list of .* but got 'nope'/);
+});
+
+const statsWork = mkdtempSync(path.join(tmpdir(), 'wingbeats-stats-'));
+const recordings = path.join(repoRoot, 'assets', 'demo-recordings');
+const demoModel = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
+
+test('stats over a folder of recordings equals the mean and population std of their features; evaluate reads it', async () => {
+  const out = path.join(statsWork, 'stats.json');
+  const { code, stdout, stderr } = await runCli([
+    'stats',
+    '--input',
+    recordings,
+    '--model',
+    demoModel,
+    '--json',
+    '--quiet',
+    '--out',
+    out,
+  ]);
+  assert.equal(code, 0, stderr);
+  const document = JSON.parse(stdout);
+  const saved = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual(saved.shape, [129, 1]);
+  assert.deepEqual(document.mean, saved.mean);
+  const rows: Float32Array[] = [];
+  for (const name of readdirSync(recordings).sort()) {
+    const windows = featuresFromRecording(await readWavFile(path.join(recordings, name)), 'potamitis-psd', {
+      windows: 'all',
+    });
+    rows.push(...windows.map((w) => w.data));
+  }
+  assert.equal(saved.count, rows.length);
+  const mean = Array.from({ length: 129 }, (_, j) => rows.reduce((s, r) => s + r[j], 0) / rows.length);
+  const std = mean.map((m, j) => Math.sqrt(rows.reduce((s, r) => s + (r[j] - m) ** 2, 0) / rows.length));
+  assertClose(saved.mean, mean, 1e-9, 1e-9, 'mean');
+  assertClose(saved.std, std, 1e-9, 1e-9, 'std');
+  const evaluated = await runCli([
+    'evaluate',
+    '--model',
+    demoModel,
+    '--input',
+    path.join(recordings, 'Ae_aegypti_synthetic.wav'),
+    '--stats',
+    out,
+    '--json',
+    '--quiet',
+  ]);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  assert.equal(JSON.parse(evaluated.stdout).statistics, 'given');
+});
+
+test('stats errors: no layout, nothing to read, a missing path — one line, no file written', async () => {
+  const out = path.join(statsWork, 'never.json');
+  const empty = path.join(statsWork, 'empty-folder');
+  mkdirSync(empty);
+  const cases: [string[], RegExp][] = [
+    [
+      ['stats', '--input', recordings, '--out', out],
+      /^wingbeats-xai: Command 'stats' needs --model or --preset to know the input layout\.\n$/,
+    ],
+    [
+      ['stats', '--input', path.join(statsWork, 'missing'), '--preset', 'potamitis-psd', '--out', out],
+      /^wingbeats-xai: Input '.*missing' does not exist\.\n$/,
+    ],
+    [
+      ['stats', '--input', empty, '--preset', 'potamitis-psd', '--out', out],
+      /^wingbeats-xai: Option '--input' names no \.wav, \.npy or \.json file/,
+    ],
+  ];
+  for (const [argv, pattern] of cases) {
+    const { code, stderr } = await runCli(argv);
+    assert.equal(code, 1);
+    assert.match(stderr, pattern);
+  }
+  assert.equal(existsSync(out), false);
 });

@@ -22,6 +22,7 @@ import { deeplift } from '../../src/attribution/deeplift.js';
 import { attributionMethods } from '../../src/attribution/registry.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import { mcDropoutExplanations } from '../../src/uncertainty/mc-dropout-explanations.js';
+import type { ExplainableModel } from '../../src/execution/explainable-model.js';
 import { OnnxGradientSession } from '../../src/node/onnx/node-onnx-sessions.js';
 import { channelsLast, floats, loadOnnxFixture, onnxBytes, onnxReference, wave } from './onnx-fixtures.js';
 import { assertClose, flat, useWasm, withoutLeaks } from '../helpers.js';
@@ -169,10 +170,22 @@ describe('every registry method on an ONNX file', () => {
     ['psd', [32, 1]],
     ['upsample2d', [6, 8, 2]],
   ] as const;
+  /**
+   * One load of each file for all the methods (as an application explaining one model with several methods): the
+   * engine's session of the model is opened once, not once per method; each method still runs on the native engine.
+   */
+  const models = new Map<string, Promise<ExplainableModel>>();
+  const shared = (name: string): Promise<ExplainableModel> => {
+    if (!models.has(name)) models.set(name, load(name, 17));
+    return models.get(name)!;
+  };
+  after(async () => {
+    for (const model of models.values()) (await model).dispose();
+  });
   for (const [name, shape] of FILES)
     for (const method of Object.keys(attributionMethods) as (keyof typeof attributionMethods)[])
       test(`${method} runs on ${name}-opset17.onnx`, async () => {
-        const model = await load(name, 17);
+        const model = await shared(name);
         const x = tf.tidy(() => inputsOf(name).slice(0, 1));
         try {
           const before = tf.memory().numTensors;
@@ -192,7 +205,6 @@ describe('every registry method on an ONNX file', () => {
           assert.equal(tf.memory().numTensors, before, `${method} leaks`);
         } finally {
           x.dispose();
-          model.dispose();
         }
       });
 
