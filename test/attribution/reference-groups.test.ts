@@ -6,7 +6,7 @@
  * baseline when ../shared is present, where the sampled methods are also checked statistically against the exact
  * values (within 4 standard errors). Tolerances: float32 rounding relative to the largest reference value.
  */
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,7 +17,7 @@ import { shapleySampling } from '../../src/attribution/shapley-sampling.js';
 import { kernelShap } from '../../src/attribution/kernel-shap.js';
 import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import type { GroupMethodOptions } from '../../src/attribution/group-method.js';
-import type { ModelInput } from '../../src/execution/explainable-model.js';
+import type { ExplainableModel, ModelInput } from '../../src/execution/explainable-model.js';
 import { loadModel } from '../../src/models/load-model.js';
 import { repoRoot, sharedDir, skipWithoutShared, useWasm } from '../helpers.js';
 import { maxAbs, reference, tinyReferenceModel } from './reference-models.js';
@@ -84,19 +84,23 @@ describe('group methods against the float64 PyTorch reference', () => {
 });
 
 describe('Potamitis PSD model of ../shared against the PyTorch reference', { skip: skipWithoutShared }, () => {
+  // One load of the model for both tests.
+  let model: ExplainableModel;
+  before(async () => {
+    model = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
+  });
+  after(() => model?.dispose());
+
   test('exact Shapley values over 8 bands (0 dB and data-mean baselines) and feature ablation', async () => {
     const entry = groupReference.models['potamitis-psd'];
-    const model = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
     const x = tf.tensor(reference.models['potamitis-psd'].inputs as unknown as number[][][]);
     await checkExact(model, x, entry, { zeros: 0, 'data-mean': entry.dataMean }, 2e-5);
     x.dispose();
-    model.dispose();
   });
 
   test('shapley-sampling and kernel-shap lie within 4 standard errors of the exact values (data-mean baseline)', async () => {
     const entry = groupReference.models['potamitis-psd'];
     const exact = entry.shapley.find((s) => s.baseline === 'data-mean') as GroupEntry['shapley'][number];
-    const model = await loadModel(resolve(sharedDir, 'models/Potatamis_Sequential/PSD/Mosquito_CNN_PSD.h5'));
     const x = tf.tensor(reference.models['potamitis-psd'].inputs as unknown as number[][][]);
     const options = { target: entry.targets, groups: 'bands:8', baseline: entry.dataMean, seed: 21 };
     for (const [name, run] of [
@@ -119,6 +123,5 @@ describe('Potamitis PSD model of ../shared against the PyTorch reference', { ski
       }
     }
     x.dispose();
-    model.dispose();
   });
 });

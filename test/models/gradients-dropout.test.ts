@@ -46,12 +46,17 @@ function input(model: ExplainableModel, seed: number): tf.Tensor {
     : tf.randomNormal([1, ...shape], -0.85, 0.08, 'float32', seed);
 }
 
+/** The PSD model, loaded once for the gradient test and the Monte-Carlo dropout tests (disposed at the end). */
+let psd: Promise<ExplainableModel> | undefined;
+const psdModel = (): Promise<ExplainableModel> => (psd ??= loadModel(resolve(sharedDir, 'models', models.psd)));
+after(async () => (await psd)?.layersModel?.dispose());
+
 describe('gradients through loaded models: wasm equals cpu', { skip: skipWithoutShared }, () => {
   after(useWasm);
   for (const [kind, file] of Object.entries(models)) {
     test(`${kind}: tf.grad of a target logit`, async () => {
       await useWasm();
-      const model = await loadModel(resolve(sharedDir, 'models', file));
+      const model = kind === 'psd' ? await psdModel() : await loadModel(resolve(sharedDir, 'models', file));
       const x = input(model, 3);
       try {
         const output = model.outputNames[model.outputNames.length - 1];
@@ -69,7 +74,7 @@ describe('gradients through loaded models: wasm equals cpu', { skip: skipWithout
       } finally {
         await useWasm();
         x.dispose();
-        model.layersModel?.dispose();
+        if (kind !== 'psd') model.layersModel?.dispose();
       }
     });
   }
@@ -79,9 +84,8 @@ describe('Monte-Carlo dropout on loaded models', { skip: skipWithoutShared }, ()
   let model: ExplainableModel;
   before(async () => {
     await useWasm();
-    model = await loadModel(resolve(sharedDir, 'models', models.psd));
+    model = await psdModel();
   });
-  after(() => model?.layersModel?.dispose());
 
   const statistics = (): number[] =>
     (model.layersModel as tf.LayersModel).weights
