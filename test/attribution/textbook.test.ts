@@ -1,4 +1,10 @@
-/** Every method against a slow textbook version on tiny dense and conv models (1-D and 2-D). */
+/**
+ * Every method against a slow textbook version on tiny dense and conv models (1-D and 2-D): gradients, saliency,
+ * input × gradient and integrated gradients; and Grad-CAM, guided Grad-CAM, DeepLIFT and LRP with hand-derived
+ * answers, their invariants (Grad-CAM of a layer whose output is the input; DeepLIFT completeness; LRP-0 = input ×
+ * gradient; folded batch norm = batch norm as its own layer under ε), batched = one by one, errors and leaks; and
+ * Grad-CAM's arithmetic against hand-derived values: channel weights, ReLU of the weighted sum, half-pixel resizing.
+ */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -7,10 +13,16 @@ import { saliency } from '../../src/attribution/saliency.js';
 import { inputXGradient } from '../../src/attribution/input-x-gradient.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { integrationPoints } from '../../src/attribution/integral-approximation.js';
-import { disposeAttribution } from '../../src/attribution/types.js';
+import { disposeAttribution, type AttributionResult } from '../../src/attribution/types.js';
 import { ExplainableModel } from '../../src/execution/explainable-model.js';
-import { assertClose, flat, useWasm } from '../helpers.js';
-import { conv1dNet, conv2dNet, denseNet, mobileNetLike, randomBatch } from '../tiny-models.js';
+import { assertClose, flat, useWasm, rejectsWithoutLeaks, withoutLeaks } from '../helpers.js';
+import { conv1dNet, conv2dNet, denseNet, mobileNetLike, randomBatch, linearNet, seedWeights } from '../tiny-models.js';
+import { gradCam } from '../../src/attribution/grad-cam.js';
+import { guidedGradCam } from '../../src/attribution/guided-grad-cam.js';
+import { guidedBackprop } from '../../src/attribution/guided-backprop.js';
+import { deeplift } from '../../src/attribution/deeplift.js';
+import { lrp } from '../../src/attribution/lrp.js';
+import { gradCamMap, repeatOverChannels, resizeMap } from '../../src/attribution/grad-cam-map.js';
 
 before(useWasm);
 
@@ -173,4 +185,354 @@ test('gradients through 2-D convolutions agree between the wasm and cpu backends
   disposeAttribution(onWasm);
   x.dispose();
   model.dispose();
+});
+
+async function values<T>(result: Promise<AttributionResult>, pick: (r: AttributionResult) => T): Promise<T> {
+  const r = await result;
+  try {
+    return pick(r);
+  } finally {
+    disposeAttribution(r);
+  }
+}
+
+test('Grad-CAM on conv → global average pooling → dense equals the class activation map ReLU(Σ_c W_ct A_c)/N (Zhou et al. 2016)', async () => {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [5, 4, 2], filters: 3, kernelSize: 3, padding: 'same', name: 'features' }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 2, name: 'scores' }),
+    ],
+  });
+  seedWeights(model, 71);
+  const x = randomBatch([2, 5, 4, 2], 72);
+  const features = tf.model({ inputs: model.inputs, outputs: model.getLayer('features').output as tf.SymbolicTensor });
+  const a = (features.predict(x) as tf.Tensor).arraySync() as number[][][][];
+  const w = model.getLayer('scores').getWeights()[0].arraySync() as number[][];
+  const result = await gradCam(model, x, { target: [0, 1] });
+  const expected = a.map((example, e) =>
+    example.map((row) => row.map((cell) => Math.max(0, cell.reduce((s, v, c) => s + v * w[c][e], 0) / 20))),
+  );
+  assertClose(flat(result.layerMap as tf.Tensor), expected.flat(2), 1e-6, 1e-5, 'layerMap');
+  // Same resolution as the input: the attributions are the map itself, on every channel.
+  assertClose(
+    flat(tf.slice(result.attributions, [0, 0, 0, 1], [-1, -1, -1, 1])),
+    expected.flat(2),
+    1e-6,
+    1e-5,
+    'attributions',
+  );
+  assert.equal(result.layer, 'features');
+  disposeAttribution(result);
+  x.dispose();
+  model.dispose();
+});
+
+test('Grad-CAM of a layer whose output is the input: ReLU(Σ_c mean_i(∂f/∂x_ic) · x_ic), with the default layer being the last convolution', async () => {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.activation({ inputShape: [12, 2], activation: 'linear', name: 'same_as_input' }),
+      tf.layers.conv1d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'last_conv' }),
+      tf.layers.maxPooling1d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  seedWeights(model, 74);
+  const x = randomBatch([3, 12, 2], 75);
+  const g = await values(gradients(model, x), (r) => r.attributions.arraySync() as number[][][]);
+  const xs = x.arraySync() as number[][][];
+  const expected = xs.map((example, e) => {
+    const weights = [0, 1].map((c) => g[e].reduce((s, row) => s + row[c], 0) / 12);
+    return example.map((row) => Math.max(0, row[0] * weights[0] + row[1] * weights[1]));
+  });
+  const cam = await gradCam(model, x, { layer: 'same_as_input' });
+  assertClose(flat(cam.layerMap as tf.Tensor), expected.flat(), 1e-6, 1e-5, 'map');
+  assertClose(flat(tf.slice(cam.attributions, [0, 0, 0], [-1, -1, 1])), expected.flat(), 1e-6, 1e-5, 'attributions');
+  disposeAttribution(cam);
+  const byDefault = await gradCam(model, x);
+  assert.equal(byDefault.layer, 'last_conv');
+  assert.deepEqual(byDefault.layerMap?.shape, [3, 12]);
+  disposeAttribution(byDefault);
+  x.dispose();
+  model.dispose();
+});
+
+test('guided Grad-CAM = guided backprop ⊙ the upsampled Grad-CAM map', async () => {
+  const model = conv2dNet(76);
+  const x = randomBatch([2, 6, 5, 2], 77);
+  const guided = await values(guidedBackprop(model, x), (r) => flat(r.attributions));
+  const cam = await values(gradCam(model, x, { layer: model.layers[4].name }), (r) => flat(r.attributions));
+  const both = await guidedGradCam(model, x, { layer: model.layers[4].name });
+  assertClose(
+    flat(both.attributions),
+    guided.map((v, i) => v * cam[i]),
+    1e-6,
+    1e-5,
+    'product',
+  );
+  assert.deepEqual(both.layerMap?.shape, [2, 2, 1]);
+  disposeAttribution(both);
+  x.dispose();
+  model.dispose();
+});
+
+test('DeepLIFT on a dense ReLU net equals the hand-computed rescale multipliers, and is complete', async () => {
+  const model = denseNet(78);
+  const [w1, b1, w2, b2] = model.getWeights().map((t) => Array.from(t.dataSync()));
+  const x = randomBatch([4, 4], 79);
+  const baseline = [0.3, -0.2, 0.1, 0.5];
+  const result = await deeplift(model, x, { baseline });
+  const hidden = (v: number[]): number[] => b1.map((b, j) => b + v.reduce((s, vi, i) => s + vi * w1[i * 6 + j], 0));
+  const h0 = hidden(baseline);
+  (x.arraySync() as number[][]).forEach((row, e) => {
+    const t = result.targets[e];
+    const h = hidden(row);
+    const m = h.map((hj, j) =>
+      Math.abs(hj - h0[j]) < 1e-10 ? (hj > 0 ? 1 : 0) : (Math.max(0, hj) - Math.max(0, h0[j])) / (hj - h0[j]),
+    );
+    const expected = row.map(
+      (xi, i) => (xi - baseline[i]) * m.reduce((s, mj, j) => s + w1[i * 6 + j] * mj * w2[j * 3 + t], 0),
+    );
+    assertClose((result.attributions.arraySync() as number[][])[e], expected, 1e-6, 1e-5, `example ${e}`);
+    const f = (v: number[]): number => b2[t] + hidden(v).reduce((s, hj, j) => s + Math.max(0, hj) * w2[j * 3 + t], 0);
+    assert.ok(Math.abs(expected.reduce((s, v) => s + v, 0) - (f(row) - f(baseline))) < 1e-9, 'hand completeness');
+    assert.ok(Math.abs((result.delta as number[])[e]) < 1e-5, `delta ${(result.delta as number[])[e]}`);
+  });
+  disposeAttribution(result);
+  x.dispose();
+  model.dispose();
+});
+
+test('DeepLIFT completeness at float32 rounding on ReLU / max-pool / batch-norm nets, for logits and probabilities; linear nets give (x − x₀) ⊙ W', async () => {
+  for (const [model, shape] of [
+    [conv1dNet(80), [3, 12, 2]],
+    [conv2dNet(81), [3, 6, 5, 2]],
+  ] as const) {
+    const x = randomBatch([...shape], 82);
+    for (const scores of ['logits', 'probabilities'] as const) {
+      const result = await deeplift(model, x, { scores, baseline: 0.25 });
+      const scale = Math.max(...(result.predictions.arraySync() as number[][]).flat().map(Math.abs), 1);
+      for (const gap of result.delta as number[]) assert.ok(Math.abs(gap) < 3e-6 * scale, `${scores}: delta ${gap}`);
+      disposeAttribution(result);
+    }
+    x.dispose();
+    model.dispose();
+  }
+  const linear = linearNet(5, 83);
+  const x = randomBatch([2, 5], 84);
+  const dl = await values(deeplift(linear, x, { target: [1, 2] }), (r) => flat(r.attributions));
+  const ig = await values(integratedGradients(linear, x, { target: [1, 2], steps: 2 }), (r) => flat(r.attributions));
+  assertClose(dl, ig, 1e-6, 1e-6, 'linear');
+  x.dispose();
+  linear.dispose();
+});
+
+test('LRP-ε on a dense ReLU net equals the slow layer-by-layer relevance; LRP-0 equals input × gradient on ReLU nets', async () => {
+  const model = denseNet(85);
+  const [w1, b1, w2, b2] = model.getWeights().map((t) => Array.from(t.dataSync()));
+  const x = randomBatch([3, 4], 86);
+  const epsilon = 0.01;
+  const stab = (z: number): number => z + epsilon * (z >= 0 ? 1 : -1);
+  const result = await lrp(model, x, { epsilon });
+  (x.arraySync() as number[][]).forEach((row, e) => {
+    const t = result.targets[e];
+    const z1 = b1.map((b, j) => b + row.reduce((s, xi, i) => s + xi * w1[i * 6 + j], 0));
+    const a = z1.map((z) => Math.max(0, z));
+    const z2 = b2[t] + a.reduce((s, aj, j) => s + aj * w2[j * 3 + t], 0);
+    const hiddenRelevance = a.map((aj, j) => (aj * w2[j * 3 + t] * z2) / stab(z2));
+    const expected = row.map((xi, i) =>
+      z1.reduce((s, zj, j) => s + (xi * w1[i * 6 + j] * hiddenRelevance[j]) / stab(zj), 0),
+    );
+    assertClose((result.attributions.arraySync() as number[][])[e], expected, 1e-6, 1e-5, `example ${e}`);
+  });
+  disposeAttribution(result);
+  for (const [net, shape] of [
+    [denseNet(87), [3, 4]],
+    [conv1dNet(88), [3, 12, 2]],
+    [conv2dNet(89), [3, 6, 5, 2]],
+  ] as const) {
+    const input = randomBatch([...shape], 90);
+    const lrp0 = await values(lrp(net, input, { epsilon: 0 }), (r) => flat(r.attributions));
+    const ixg = await values(inputXGradient(net, input), (r) => flat(r.attributions));
+    assertClose(lrp0, ixg, 1e-5, 1e-4, `LRP-0 vs input × gradient, input ${shape.join('×')}`);
+    input.dispose();
+    net.dispose();
+  }
+  x.dispose();
+  model.dispose();
+});
+
+test('LRP: folding batch norm equals batch norm as its own layer under ε; z-plus = alpha-beta(1, 0); every rule batched = one by one', async () => {
+  const model = conv2dNet(91);
+  const x = randomBatch([3, 6, 5, 2], 92);
+  const own = await values(lrp(model, x, { epsilon: 1e-9 }), (r) => flat(r.attributions));
+  const folded = await values(lrp(model, x, { epsilon: 1e-9, foldBatchNorm: true }), (r) => flat(r.attributions));
+  assertClose(folded, own, 1e-5, 1e-4, 'folded vs own');
+  const zPlus = await values(lrp(model, x, { rule: 'z-plus' }), (r) => flat(r.attributions));
+  const alphaOne = await values(lrp(model, x, { rule: 'alpha-beta', alpha: 1, beta: 0 }), (r) => flat(r.attributions));
+  assert.deepEqual(zPlus, alphaOne);
+  for (const rule of ['epsilon', 'gamma', 'alpha-beta', 'z-plus'] as const) {
+    const all = await values(lrp(model, x, { rule, batchSize: 2 }), (r) => flat(r.attributions));
+    for (let e = 0; e < 3; e++) {
+      const one = tf.slice(x, e, 1);
+      const single = await values(lrp(model, one, { rule }), (r) => flat(r.attributions));
+      assertClose(single, all.slice(e * 60, (e + 1) * 60), 1e-6, 1e-5, `${rule} example ${e}`);
+      one.dispose();
+    }
+  }
+  x.dispose();
+  model.dispose();
+});
+
+test('Grad-CAM and DeepLIFT: batched = one by one', async () => {
+  const model = conv1dNet(93);
+  const x = randomBatch([3, 12, 2], 94);
+  for (const method of [gradCam, guidedGradCam, deeplift]) {
+    const all = await values(method(model, x, { batchSize: 2, target: [0, 1, 2] }), (r) => flat(r.attributions));
+    for (let e = 0; e < 3; e++) {
+      const one = tf.slice(x, e, 1);
+      const single = await values(method(model, one, { target: e }), (r) => flat(r.attributions));
+      assertClose(single, all.slice(e * 24, (e + 1) * 24), 1e-6, 1e-5, `${method.name} example ${e}`);
+      one.dispose();
+    }
+  }
+  x.dispose();
+  model.dispose();
+});
+
+test('new methods: leak-free on success and on error, with errors naming the argument', async () => {
+  const model = conv1dNet(95);
+  const x = randomBatch([2, 12, 2], 96);
+  for (const method of [gradCam, guidedGradCam, deeplift, lrp])
+    await withoutLeaks(() => method(model, x), disposeAttribution);
+  await withoutLeaks(
+    () => lrp(model, x, { rule: 'alpha-beta', foldBatchNorm: true, scores: 'probabilities' }),
+    disposeAttribution,
+  );
+  await rejectsWithoutLeaks(
+    () => gradCam(model, x, { layer: 'nope' }),
+    /^Argument 'layer' passed to 'gradCam' must be the name of a layer of model .* \(convolutions: '.*'\) but got 'nope'\.$/,
+  );
+  await rejectsWithoutLeaks(
+    () => lrp(model, x, { rule: 'flat' as 'epsilon' }),
+    /^Argument 'rule' passed to 'lrp' must be one of 'epsilon', 'gamma', 'alpha-beta', 'z-plus' but got 'flat'\.$/,
+  );
+  await rejectsWithoutLeaks(
+    () => lrp(model, x, { epsilon: -1 }),
+    /Argument 'epsilon' passed to 'lrp' must be a number in \[0, 1000000\] but got -1\./,
+  );
+  await rejectsWithoutLeaks(
+    () => deeplift(model, x, { baseline: [[1, 2]] }),
+    /Argument 'baseline' passed to 'deeplift' must be/,
+  );
+  const dense = denseNet(97);
+  await rejectsWithoutLeaks(
+    () => gradCam(dense, [[1, 2, 3, 4]]),
+    /'gradCam' found no convolution layer in model .*; pass the option 'layer'/,
+  );
+  dense.dispose();
+  const mobile = mobileNetLike(98);
+  const image = randomBatch([1, 10, 9, 3], 99);
+  await rejectsWithoutLeaks(() => lrp(mobile, image), /'lrp' has no LRP rule for layer '.*' of class DepthwiseConv2D/);
+  image.dispose();
+  mobile.dispose();
+  x.dispose();
+  model.dispose();
+});
+
+test('gradCamMap: weights are gradients averaged over positions; map = ReLU(Σ_c w_c A_c), not normalised', async () => {
+  // Two positions, two channels. Gradients: channel 0 → (1, 3) mean 2; channel 1 → (−1, −3) mean −2.
+  // A = [[1, 2], [4, 1]]: position 0 → 2·1 − 2·2 = −2 → ReLU 0; position 1 → 2·4 − 2·1 = 6.
+  const a = tf.tensor3d([
+    [
+      [1, 2],
+      [4, 1],
+    ],
+  ]);
+  const g = tf.tensor3d([
+    [
+      [1, -1],
+      [3, -3],
+    ],
+  ]);
+  const map = await withoutLeaks(
+    () => gradCamMap(a, g),
+    (m) => m.dispose(),
+  );
+  const again = gradCamMap(a, g);
+  assertClose(flat(again), [0, 6], 0, 0, 'map');
+  again.dispose();
+  // A [batch, units] layer: the weights are the gradients themselves, one number per example: ReLU(1·2 + 0.5·(−2)) = 1.
+  const dense = gradCamMap(tf.tensor2d([[2, -2]]), tf.tensor2d([[1, 0.5]]));
+  assertClose(flat(dense), [1], 0, 0, 'dense layer');
+  void map;
+  tf.dispose([a, g, dense]);
+});
+
+test('resizeMap: linear with half-pixel centres, clamped at the edges (hand values; same as torch interpolate, align_corners=False)', () => {
+  // n = 4 → N = 10: cell i samples (i + 0.5)·0.4 − 0.5 = −0.3, 0.1, 0.5, 0.9, 1.3, 1.7, 2.1, 2.5, 2.9, 3.3.
+  const map = tf.tensor2d([[1, 2, 4, 8]]);
+  const up = resizeMap(map, [10]);
+  assertClose(flat(up), [1, 1.1, 1.5, 1.9, 2.6, 3.4, 4.4, 6, 7.6, 8], 1e-6, 0, '1-D');
+  // Downsampling 4 → 2 samples 0.5 and 2.5: (1 + 2)/2 and (4 + 8)/2.
+  const down = resizeMap(map, [2]);
+  assertClose(flat(down), [1.5, 6], 1e-6, 0, '1-D down');
+  tf.dispose([map, up, down]);
+});
+
+test('resizeMap: bilinear in 2-D with half-pixel centres (hand values)', () => {
+  // [[1,2,3],[4,5,6]] → 5 × 7. Rows sample (r + 0.5)·0.4 − 0.5, columns (c + 0.5)·3/7 − 0.5.
+  const map = tf.tensor3d([
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+  ]);
+  const up = resizeMap(map, [5, 7]);
+  const v = up.arraySync() as number[][][];
+  const at = (r: number, c: number): number => {
+    const y = Math.min(Math.max((r + 0.5) * 0.4 - 0.5, 0), 1);
+    const x = Math.min(Math.max((c + 0.5) * (3 / 7) - 0.5, 0), 2);
+    const x0 = Math.floor(x);
+    const x1 = Math.min(x0 + 1, 2);
+    const row = (i: number): number =>
+      [1, 2, 3, 4, 5, 6][i * 3 + x0] * (1 - (x - x0)) + [1, 2, 3, 4, 5, 6][i * 3 + x1] * (x - x0);
+    return row(0) * (1 - y) + row(1) * y;
+  };
+  assertClose(
+    v[0].flat(),
+    Array.from({ length: 35 }, (_, k) => at(Math.floor(k / 7), k % 7)),
+    1e-5,
+    0,
+    '2-D',
+  );
+  assertClose([v[0][2][3], v[0][0][0], v[0][4][6]], [3.5, 1, 6], 1e-6, 0, 'centre and corners');
+  // A map without axes is constant over the input.
+  const constant = resizeMap(tf.tensor1d([2.5]), [3, 2]);
+  assertClose(flat(constant), [2.5, 2.5, 2.5, 2.5, 2.5, 2.5], 0, 0, 'constant');
+  tf.dispose([map, up, constant]);
+});
+
+test('repeatOverChannels: the same values as tf.tile over a new channel axis (1-D and 2-D maps), no tensor left', async () => {
+  for (const [shape, channels] of [
+    [[2, 5], 3],
+    [[2, 3, 4], 1],
+    [[1, 3, 4], 2],
+  ] as [number[], number][]) {
+    const map = tf.tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 0.37 - 1),
+      shape,
+    );
+    const repeated = await withoutLeaks(
+      () => repeatOverChannels(map, channels),
+      (r) => r.dispose(),
+    );
+    const again = repeatOverChannels(map, channels);
+    const tiled = tf.tile(tf.expandDims(map, -1), [...shape.map(() => 1), channels]);
+    assert.deepEqual(again.shape, tiled.shape);
+    assertClose(flat(again), flat(tiled), 0, 0, `shape ${shape.join('×')} × ${channels}`);
+    void repeated;
+    tf.dispose([map, again, tiled]);
+  }
 });
