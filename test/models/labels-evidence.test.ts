@@ -1,7 +1,8 @@
 /**
  * Class names only from evidence: a data set's names only for a recognised wingbeats architecture, names given by the
  * caller (`labels`, `--labels FILE`), otherwise `class 0` … `class N−1` with a hint; a model's own output names are
- * never renamed. Tiny models written with the project's own HDF5 writer.
+ * never renamed. Tiny models written with the project's own HDF5 writer. The data set a model was trained on also
+ * decides the feature presets it takes: a preset from another data set is refused unless forced.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadModel } from '../../src/models/load-model.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import { checkPresetForModel } from '../../src/models/preset-check.js';
 import { rejectsWithoutLeaks, repoRoot, useWasm, withoutLeaks } from '../helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { writeKerasH5 } from './write-keras-h5.js';
@@ -142,4 +145,34 @@ test('names a model.json stores (userDefinedMetadata.labels) are used: the demo 
   } finally {
     model.dispose();
   }
+});
+
+describe("a preset from another data set than the model's", () => {
+  const scores = (x: import('@tensorflow/tfjs').Tensor) => x;
+
+  test('checkPresetForModel: refuses a Keogh preset on a Potamitis model, warns when forced, passes unknown data sets', () => {
+    const potamitis = ExplainableModel.from(scores, { name: 'Mosquito_CNN_PSD', info: { dataset: 'potamitis' } });
+    assert.deepEqual(checkPresetForModel(potamitis, 'potamitis-psd'), []);
+    assert.throws(
+      () => checkPresetForModel(potamitis, 'keogh-psd'),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'PRESET_MISMATCH');
+        assert.equal(
+          error.message,
+          "Preset 'keogh-psd' is made for recordings of the Keogh data set, but model 'Mosquito_CNN_PSD' was trained on the Potamitis data set (its inputs come from 'potamitis-psd'). Use 'potamitis-psd', or force the preset (CLI: --force-preset) if the recordings really are like the training data.",
+        );
+        return true;
+      },
+    );
+    const forced = checkPresetForModel(potamitis, 'keogh-psd', { force: true });
+    assert.equal(forced.length, 1);
+    assert.match(forced[0], /used anyway because the preset was forced/);
+    const keogh = ExplainableModel.from(scores, { info: { dataset: 'keogh-9' } });
+    assert.deepEqual(checkPresetForModel(keogh, 'keogh-spectrogram'), []);
+    assert.throws(
+      () => checkPresetForModel(keogh, 'potamitis-spectrogram'),
+      /use 'keogh-spectrogram'|Use 'keogh-spectrogram'/,
+    );
+    assert.deepEqual(checkPresetForModel(ExplainableModel.from(scores), 'keogh-psd'), [], 'unknown data set');
+  });
 });

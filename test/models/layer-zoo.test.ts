@@ -1,21 +1,46 @@
 /**
- * The layers of issue 23 that run on TensorFlow.js, in one Keras 2 functional model written with the project's own
+ * Layers on TensorFlow.js. The layers of issue 23, in one Keras 2 functional model written with the project's own
  * HDF5 writer: Dense with gelu / swish / silu / elu / selu, LayerNormalization, LeakyReLU, PReLU, ELU, ReLU with
  * options, and the plain tensor ops Keras 2 saves as TFOpLambda / SlicingOpLambda. Logits and input gradients are
  * checked against a float64 NumPy forward pass and central finite differences (scripts/reference/layer-zoo.py →
- * test/fixtures/layer-zoo.json); a TFOpLambda calling anything else is refused in one line naming it.
+ * test/fixtures/layer-zoo.json); a TFOpLambda calling anything else is refused in one line naming it. Keras 2's
+ * `SlicingOpLambda` (`x[:, a:b]` in a functional model) reads a slice as Python does: negative starts, stops and
+ * indices count from the end (a stop of −1 leaves the last element out), an omitted stop runs to the end; checked
+ * against slices worked out by hand on a [1, 6, 2] input holding 0…11.
+ * Recurrent layers (LSTM, GRU with reset_after both ways, Bidirectional) and dilated and causal convolutions, in Keras
+ * files this test writes itself (Keras 2 `.h5`, Keras 3 `.h5`, Keras 3 `.keras`): scores and input gradients against
+ * a float64 NumPy forward and its central differences (test/fixtures/gradient-cases.json, made by
+ * scripts/reference/gradient-cases.py).
+ * The wingbeats custom layers: a full Keras model that uses them loads from its model_config and equals the
+ * weights-only reconstruction; TensorFlow.js model.json round trip (path and bytes); the tfjs call() path agrees with
+ * the adapter; guided ReLU reaches the ReLUs inside the blocks.
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadModel } from '../../src/models/load-model.js';
 import { gradients } from '../../src/attribution/gradients.js';
 import { disposeAttribution } from '../../src/attribution/types.js';
-import { assertClose, flat, rejectsWithoutLeaks, repoRoot, useWasm } from '../helpers.js';
+import {
+  assertClose,
+  flat,
+  rejectsWithoutLeaks,
+  repoRoot,
+  useWasm,
+  withoutLeaks,
+  sharedDir,
+  skipWithoutShared,
+} from '../helpers.js';
+import { registerTensorOpLayer, TensorOpLayer } from '../../src/models/tensor-op-layer.js';
 import { writeKerasH5, type WeightToWrite } from './write-keras-h5.js';
+import { LayerSpec, writeKeras2H5, writeKeras3Archive, writeKeras3H5 } from './keras-files.js';
+import { ExplainableModel } from '../../src/execution/explainable-model.js';
+import type { ExecutionSettings } from '../../src/execution/execution-settings.js';
+import { guidedRelu } from '../../src/rules/guided-relu.js';
+import { readKerasH5 } from '../../src/models/hdf5.js';
 
 interface Reference {
   shape: number[];
@@ -159,5 +184,266 @@ describe('layer zoo (issue 23 layers on TensorFlow.js) against NumPy float64', (
       () => loadModel(path),
       /^layer 'tf\.concat' \(TFOpLambda\) of 'cumsum\.h5' calls the TensorFlow function 'tf\.math\.cumsum', which wingbeats-xai does not run \(it runs add, subtract, multiply, reshape, transpose, concat, mean, max, slice\); re-save the model with a Keras layer in its place\.$/,
     );
+  });
+});
+
+const all = { start: null, stop: null, step: null };
+const range = (start: number | null, stop: number | null) => ({ start, stop, step: null });
+
+/** Rows of the input [1, 6, 2] (row r holds 2r, 2r + 1) that a slice of the time axis keeps, as Python keeps them. */
+const CASES: { spec: unknown[]; rows: number[]; squeezed?: true }[] = [
+  { spec: [all, range(1, -1)], rows: [1, 2, 3, 4] },
+  { spec: [all, range(-3, null)], rows: [3, 4, 5] },
+  { spec: [all, range(null, -2)], rows: [0, 1, 2, 3] },
+  { spec: [all, range(2, 100)], rows: [2, 3, 4, 5] },
+  { spec: [all, -1], rows: [5], squeezed: true },
+  { spec: [all, 0], rows: [0], squeezed: true },
+  { spec: ['Ellipsis', range(-1, null)], rows: [0, 1, 2, 3, 4, 5] },
+];
+
+describe("Keras 2's SlicingOpLambda", () => {
+  test('TensorOpLayer slices as Python does (negative stops and indices, open ends)', () => {
+    registerTensorOpLayer();
+    const before = tf.memory().numTensors;
+    const x = tf.tensor3d(
+      Array.from({ length: 12 }, (_, i) => i),
+      [1, 6, 2],
+    );
+    for (const { spec, rows, squeezed } of CASES) {
+      const layer = new TensorOpLayer({ tensorOp: 'slice', opKwargs: { slice_spec: spec } as never });
+      const y = layer.apply(x) as tf.Tensor;
+      const lastAxisOnly = spec[0] === 'Ellipsis';
+      const expected = lastAxisOnly
+        ? rows.map((r) => [2 * r + 1])
+        : squeezed
+          ? [2 * rows[0], 2 * rows[0] + 1]
+          : rows.map((r) => [2 * r, 2 * r + 1]);
+      assert.deepEqual(y.arraySync(), [expected], JSON.stringify(spec));
+      assert.deepEqual(
+        layer.computeOutputShape([null, 6, 2]),
+        y.shape.map((d, i) => (i === 0 ? null : d)),
+      );
+      y.dispose();
+    }
+    x.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+interface GradientCase {
+  name: string;
+  style: 'keras2-h5' | 'keras3';
+  inputShape: number[];
+  layers: LayerSpec[];
+  input: number[];
+  scores: number[];
+  target: number;
+  gradient: number[];
+}
+
+const { cases } = JSON.parse(readFileSync(resolve(repoRoot, 'test/fixtures/gradient-cases.json'), 'utf8')) as {
+  cases: GradientCase[];
+};
+const gradientsDir = mkdtempSync(join(tmpdir(), 'wingbeats-keras-gradients-'));
+after(() => rmSync(gradientsDir, { recursive: true, force: true }));
+
+const writers = {
+  'keras2.h5': writeKeras2H5,
+  'keras3.h5': writeKeras3H5,
+  'keras3.keras': writeKeras3Archive,
+} as const;
+
+describe('recurrent and dilated layers: scores and input gradients against float64 finite differences', () => {
+  for (const c of cases) {
+    const formats = c.style === 'keras2-h5' ? (['keras2.h5'] as const) : (['keras3.h5', 'keras3.keras'] as const);
+    for (const format of formats) {
+      test(`${c.name} (${format})`, async () => {
+        const path = join(gradientsDir, `${c.name}-${format.replace('.', '-')}.${format.split('.')[1]}`);
+        await writers[format](path, c.layers, c.inputShape);
+        const model = await loadModel(path);
+        const x = tf.tensor(c.input, [1, ...c.inputShape]);
+        try {
+          const scores = tf.tidy(() => model.run(x));
+          assertClose(scores.dataSync(), c.scores, 1e-6, 1e-5, `${c.name} scores`);
+          // TensorFlow.js's own execution of the built model (registered layers included) agrees with the executor's.
+          if (!c.layers.some((l) => l.config.padding === 'causal')) {
+            const predicted = model.layersModel!.predict(x) as tf.Tensor;
+            assertClose(predicted.dataSync(), scores.dataSync(), 1e-6, 1e-6, `${c.name} tfjs predict`);
+            predicted.dispose();
+          }
+          scores.dispose();
+          await withoutLeaks(
+            () => gradients(model, x, { target: c.target }),
+            (result) => {
+              assertClose(result.attributions.dataSync(), c.gradient, 1e-6, 1e-4, `${c.name} input gradient`);
+              disposeAttribution(result);
+            },
+          );
+        } finally {
+          x.dispose();
+          model.dispose();
+        }
+      });
+    }
+  }
+
+  test('a 2-D recurrent output is flattened as in Keras', async () => {
+    const c = cases.find((k) => k.name === 'gru-reset-after')!;
+    assert.equal(c.layers[1].class_name, 'Flatten');
+    const path = join(gradientsDir, 'flatten-2d.keras');
+    await writeKeras3Archive(path, c.layers, c.inputShape);
+    const model = await loadModel(path);
+    try {
+      assert.deepEqual(model.layersModel!.outputs[0].shape, [null, 3]);
+      assert.equal(model.layersModel!.layers[1].getClassName(), 'GRUResetAfter');
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+const layersDir = mkdtempSync(join(tmpdir(), 'wingbeats-layers-'));
+const source = resolve(sharedDir, 'models', 'Keogh/Keogh_9/psd/SimpleEmbCls/SimpleEmbCls_psd_9.h5');
+
+function node(
+  name: string,
+  className: string,
+  config: Record<string, unknown>,
+  from?: string,
+): Record<string, unknown> {
+  return {
+    class_name: className,
+    name,
+    config: { name, ...config },
+    inbound_nodes: from === undefined ? [] : [[[from, 0, 0, {}]]],
+  };
+}
+
+/** Keras config of SimpleEmbCls over the custom layers, as Keras would write it for a full model. */
+const simpleEmbClsConfig = {
+  class_name: 'Functional',
+  config: {
+    name: 'SimpleEmbCls',
+    layers: [
+      node('psd', 'InputLayer', { batch_input_shape: [null, 129, 1], dtype: 'float32' }),
+      node('CNN_Blocks_SimpleEmbCls', 'CNN1D', { drop_rate: 0.5, monte_carlo_dropout: false, trainable: true }, 'psd'),
+      node('dense_emb', 'Dense', { units: 9, activation: 'linear' }, 'CNN_Blocks_SimpleEmbCls'),
+      node('embedding', 'L2_Norm', {}, 'dense_emb'),
+      node('dense_species', 'DenseBlock', { units: 9, reg_param: 0.001 }, 'dense_emb'),
+      node('species', 'Activation', { activation: 'softmax' }, 'dense_species'),
+    ],
+    input_layers: [['psd', 0, 0]],
+    output_layers: [
+      ['embedding', 0, 0],
+      ['species', 0, 0],
+    ],
+  },
+};
+
+function outputs(model: ExplainableModel, x: tf.Tensor): number[][] {
+  return model.outputNames.map((output) =>
+    tf.tidy(() => Array.from(model.run(x, { output, scores: 'logits' }).dataSync())),
+  );
+}
+
+describe('wingbeats custom layers in real models', { skip: skipWithoutShared }, () => {
+  let reference: ExplainableModel;
+  let x: tf.Tensor;
+  before(async () => {
+    await useWasm();
+    reference = await loadModel(source);
+    x = tf.randomNormal([3, 129, 1], -80, 15, 'float32', 21);
+  });
+  after(() => {
+    reference?.layersModel?.dispose();
+    x?.dispose();
+    rmSync(layersDir, { recursive: true, force: true });
+  });
+
+  test('a full model built from CNN1D, DenseBlock and L2_Norm loads from model_config (auto-numbered sublayer names too)', async () => {
+    const contents = await readKerasH5(new Uint8Array(readFileSync(source)));
+    // Keras numbers unnamed sublayers globally; another session would have written dense_species/dense_3/...
+    const layers = contents.layerNames.map((name) => [
+      name,
+      (contents.weights.get(name) ?? []).map((w) => ({
+        ...w,
+        name: w.name.replace('/batch_normalization/', '/batch_normalization_4/').replace('/dense/', '/dense_3/'),
+      })),
+    ]) as [string, { name: string; shape: number[]; values: Float32Array }[]][];
+    const path = join(layersDir, 'SimpleEmbCls_full_9.h5');
+    await writeKerasH5(path, layers, simpleEmbClsConfig);
+    const model = await loadModel(path);
+    try {
+      assert.equal(model.info.format, 'keras-h5');
+      assert.equal(model.info.dataset, 'keogh-9');
+      assert.deepEqual(model.outputNames, ['embedding', 'species']);
+      assert.equal(model.labels(1)?.[0], 'beetles');
+      const a = outputs(model, x);
+      const b = outputs(reference, x);
+      a.forEach((values, i) => assertClose(values, b[i], 0, 0, model.outputNames[i]));
+    } finally {
+      model.layersModel?.dispose();
+    }
+  });
+
+  test('the tfjs call() path (model.predict) agrees with the adapter', () => {
+    const model = reference.layersModel as tf.LayersModel;
+    const predicted = model.predict(x) as tf.Tensor[];
+    const probabilities = tf.tidy(() =>
+      Array.from(reference.run(x, { output: 'species', scores: 'probabilities' }).dataSync()),
+    );
+    assertClose(predicted[1].dataSync(), probabilities, 1e-6, 0, 'species');
+    tf.dispose(predicted);
+  });
+
+  test('TensorFlow.js model.json round trip: from a path and from bytes', async () => {
+    const model = reference.layersModel as tf.LayersModel;
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const artifacts = saved as tf.io.ModelArtifacts;
+    const json = {
+      modelTopology: artifacts.modelTopology,
+      format: 'layers-model',
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+    };
+    const jsonPath = join(layersDir, 'keogh_9', 'model.json');
+    (await import('node:fs')).mkdirSync(join(layersDir, 'keogh_9'), { recursive: true });
+    writeFileSync(jsonPath, JSON.stringify(json));
+    writeFileSync(join(layersDir, 'keogh_9', 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+    const fromPath = await loadModel(jsonPath);
+    const fromBytes = await loadModel(new TextEncoder().encode(JSON.stringify(json)), {
+      fileName: 'keogh/model.json',
+      weightData: artifacts.weightData as ArrayBuffer,
+    });
+    try {
+      for (const loaded of [fromPath, fromBytes]) {
+        assert.equal(loaded.info.format, 'tfjs-layers');
+        assert.equal(loaded.info.dataset, 'keogh-9');
+        assert.deepEqual(loaded.outputNames, ['embedding', 'species']);
+        const a = outputs(loaded, x);
+        outputs(reference, x).forEach((values, i) => assertClose(a[i], values, 0, 0, loaded.outputNames[i]));
+      }
+    } finally {
+      fromPath.layersModel?.dispose();
+      fromBytes.layersModel?.dispose();
+    }
+  });
+
+  test('guided ReLU reaches the ReLUs inside the conv blocks', () => {
+    const gradient = (execution?: ExecutionSettings): number[] =>
+      tf.tidy(() => {
+        const f = (input: tf.Tensor): tf.Scalar =>
+          tf.sum(tf.mul(reference.run(input, { output: 'species', execution }), tf.oneHot([0], 9))) as tf.Scalar;
+        return Array.from(tf.grad(f)(x.slice(0, 1)).dataSync());
+      });
+    const plain = gradient();
+    const guided = gradient({ rules: [guidedRelu] });
+    assert.notDeepEqual(guided, plain);
+    assert.deepEqual(gradient(), plain, 'the rule applied to that call only');
   });
 });

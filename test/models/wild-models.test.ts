@@ -2,7 +2,9 @@
  * The real Keras models of ../shared/models/wild (Keras 2.2 to 3.2, .h5 and .keras, LSTM, GRU reset_after, dilated
  * residual convolutions, a Lambda layer): each loads (the Lambda model is refused in one line), predicts what an
  * independent NumPy forward pass computed from the file's weights (test/fixtures/wild-models.json, made by
- * scripts/reference/keras-forward.py), and explains with finite, leak-free saliency and integrated gradients.
+ * scripts/reference/keras-forward.py), and explains with finite, leak-free saliency and integrated gradients, all on
+ * one load of each file, after whose dispose no tensor is left (the check of load-dispose-leaks.test.ts for these
+ * files).
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
@@ -40,30 +42,59 @@ before(useWasm);
 
 describe('real Keras models from public repositories', () => {
   for (const [file, expected] of Object.entries(reference.models)) {
-    test(`${file}: loads and predicts as the NumPy reference`, { skip: skipWithoutShared }, async () => {
-      const model = await loadModel(wild(file));
-      try {
-        assert.deepEqual(model.inputShape, expected.inputShape);
-        for (const example of expected.examples) {
-          const x = deterministicInput(expected.inputShape, example.k);
-          const [outputs, logits] = tf.tidy(() => [
-            model.run(x, { scores: 'probabilities' }),
-            model.run(x, { scores: 'logits' }),
-          ]);
-          if (model.endsInSoftmax(0)) {
-            assertClose(outputs.dataSync(), example.outputs, 2e-6, 1e-5, `${file} probabilities, input ${example.k}`);
-            assertClose(logits.dataSync(), example.preActivation, 2e-5, 1e-5, `${file} logits, input ${example.k}`);
-          } else {
-            // A sigmoid head gives its outputs both as its scores and as its probabilities.
-            assertClose(logits.dataSync(), example.outputs, 2e-6, 1e-5, `${file} outputs, input ${example.k}`);
-            assertClose(outputs.dataSync(), example.outputs, 2e-6, 1e-5, `${file} probabilities, input ${example.k}`);
+    test(
+      `${file}: loads, predicts as the NumPy reference, explains with finite leak-free saliency and integrated gradients; disposing leaves nothing`,
+      { skip: skipWithoutShared },
+      async () => {
+        const before = tf.memory().numTensors;
+        const model = await loadModel(wild(file));
+        try {
+          assert.deepEqual(model.inputShape, expected.inputShape);
+          for (const example of expected.examples) {
+            const x = deterministicInput(expected.inputShape, example.k);
+            const [outputs, logits] = tf.tidy(() => [
+              model.run(x, { scores: 'probabilities' }),
+              model.run(x, { scores: 'logits' }),
+            ]);
+            if (model.endsInSoftmax(0)) {
+              assertClose(outputs.dataSync(), example.outputs, 2e-6, 1e-5, `${file} probabilities, input ${example.k}`);
+              assertClose(logits.dataSync(), example.preActivation, 2e-5, 1e-5, `${file} logits, input ${example.k}`);
+            } else {
+              // A sigmoid head gives its outputs both as its scores and as its probabilities.
+              assertClose(logits.dataSync(), example.outputs, 2e-6, 1e-5, `${file} outputs, input ${example.k}`);
+              assertClose(outputs.dataSync(), example.outputs, 2e-6, 1e-5, `${file} probabilities, input ${example.k}`);
+            }
+            tf.dispose([x, outputs, logits]);
           }
-          tf.dispose([x, outputs, logits]);
+          // Scaled up so that some ReLU paths are open in every model (the speech model expects MFCCs of tens).
+          const x = tf.tidy(() => tf.mul(deterministicInput(expected.inputShape, 0), 20));
+          try {
+            for (const method of [
+              saliency,
+              (m: ExplainableModel, input: tf.Tensor) => integratedGradients(m, input, { steps: 8 }),
+            ]) {
+              await withoutLeaks(
+                () => method(model, x),
+                (result) => {
+                  const values = result.attributions.dataSync();
+                  assert.ok(values.every(Number.isFinite), `${file}: attributions must be finite`);
+                  assert.ok(
+                    values.some((v) => v !== 0),
+                    `${file}: attributions must not all be zero`,
+                  );
+                  disposeAttribution(result);
+                },
+              );
+            }
+          } finally {
+            x.dispose();
+          }
+        } finally {
+          model.dispose();
         }
-      } finally {
-        model.dispose();
-      }
-    });
+        assert.equal(tf.memory().numTensors, before, `${file}: tensors left after load, run, explain and dispose`);
+      },
+    );
   }
 
   test('the .h5 and .keras copies of one model predict identically', { skip: skipWithoutShared }, async () => {
@@ -100,40 +131,6 @@ describe('real Keras models from public repositories', () => {
     );
     assert.equal(tf.memory().numTensors, before);
   });
-
-  for (const file of Object.keys(reference.models)) {
-    test(
-      `${file}: saliency and integrated gradients are finite and leak-free`,
-      { skip: skipWithoutShared },
-      async () => {
-        const model: ExplainableModel = await loadModel(wild(file));
-        // Scaled up so that some ReLU paths are open in every model (the speech model expects MFCCs of tens).
-        const x = tf.tidy(() => tf.mul(deterministicInput(reference.models[file].inputShape, 0), 20));
-        try {
-          for (const method of [
-            saliency,
-            (m: ExplainableModel, input: tf.Tensor) => integratedGradients(m, input, { steps: 8 }),
-          ]) {
-            await withoutLeaks(
-              () => method(model, x),
-              (result) => {
-                const values = result.attributions.dataSync();
-                assert.ok(values.every(Number.isFinite), `${file}: attributions must be finite`);
-                assert.ok(
-                  values.some((v) => v !== 0),
-                  `${file}: attributions must not all be zero`,
-                );
-                disposeAttribution(result);
-              },
-            );
-          }
-        } finally {
-          x.dispose();
-          model.dispose();
-        }
-      },
-    );
-  }
 
   test(
     'the command line explains a .keras model and a dilated-convolution model',
