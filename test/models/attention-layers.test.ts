@@ -431,7 +431,8 @@ describe('the ECG transformer of ../shared/models/wild2 (Keras 2.15, Windows .ke
           'saliency not all zero',
         );
         disposeAttribution(s);
-        const ig = await integratedGradients(model, x, { steps: 16 });
+        // Finite and leak-free whatever the step count (completeness is checked on the block above, at 64 steps).
+        const ig = await integratedGradients(model, x, { steps: 4 });
         assert.ok(flat(ig.attributions).every(Number.isFinite), 'finite integrated gradients');
         disposeAttribution(ig);
         assert.equal(tf.memory().numTensors, inside, 'tensors left by saliency / integrated gradients');
