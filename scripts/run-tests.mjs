@@ -205,8 +205,10 @@ if (log !== undefined) {
   const table = readCosts();
   for (const m of measured)
     table[m.file] = { wallS: +(m.wallMs / 1000).toFixed(1), cpuS: +(m.cpuMs / 1000).toFixed(1) };
-  // One line per file (the form prettier keeps), sorted by path so that re-recording gives small diffs.
+  // One line per file (the form prettier keeps), sorted by path so that re-recording gives small diffs; files that no
+  // longer exist (merged or removed) leave the table.
   const lines = Object.keys(table)
+    .filter((file) => existsSync(file))
     .sort()
     .map(
       (file) => `    ${JSON.stringify(file)}: { "wallS": ${table[file].wallS}, "cpuS": ${table[file].cpuS ?? null} }`,
