@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { main } from '../../src/node/cli/main.js';
+import { conv1dNet, randomBatch } from '../tiny-models.js';
 
 /** Runs `wingbeats-xai <argv>` in-process; returns the exit code and what went to stdout and stderr. */
 export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -27,4 +28,23 @@ export async function saveModelJson(model: tf.LayersModel, dir: string): Promise
     }),
   );
   return path.join(dir, 'model.json');
+}
+
+/**
+ * The tiny Conv1D net of test/tiny-models.ts saved as `dir/conv1d/model.json` and a random batch of 2 inputs [12, 2]
+ * written as `dir/inputs.json`: the files a command-line test feeds its command, and the inputs as numbers.
+ */
+export async function writeConv1dFiles(
+  dir: string,
+  seeds: { model?: number; inputs: number },
+): Promise<{ modelFile: string; inputFile: string; inputs: number[][][] }> {
+  const net = conv1dNet(seeds.model);
+  const modelFile = await saveModelJson(net, path.join(dir, 'conv1d'));
+  net.dispose();
+  const x = randomBatch([2, 12, 2], seeds.inputs);
+  const inputs = x.arraySync() as number[][][];
+  x.dispose();
+  const inputFile = path.join(dir, 'inputs.json');
+  await writeFile(inputFile, JSON.stringify(inputs));
+  return { modelFile, inputFile, inputs };
 }

@@ -10,15 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../web/chromium.js';
 import { DEMO_METHODS } from '../../src/node/cli/demo.js';
 import { useWasm } from '../helpers.js';
 import { runCli } from './cli-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const noChromium = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is absent: install Debian's chromium package to open the report in a real browser`;
 const recordings = 6;
 const out = path.join(mkdtempSync(path.join(tmpdir(), 'wingbeats-demo-')), 'report-folder');
 let demo: { code: number; stdout: string; stderr: string };
@@ -54,43 +51,39 @@ test('demo writes a self-contained report with every recording, prediction and e
   assert.ok(existsSync(path.join(out, 'demo.json')));
 });
 
-test('the demo report opens in Chromium without network and shows every picture', { skip: noChromium }, async () => {
-  assert.equal(demo.code, 0, demo.stderr);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const requests: string[] = [];
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-    requests.push(url);
-    return route.abort();
-  });
-  await page.goto(pathToFileURL(path.join(out, 'report.html')).href, { waitUntil: 'load' });
-  const images = await page.$$eval('img', (list) =>
-    list.map((img) => ({ complete: img.complete, width: img.naturalWidth, height: img.naturalHeight, alt: img.alt })),
-  );
-  assert.equal(images.length, recordings * (DEMO_METHODS.length + 1), 'per recording: the input and four explanations');
-  for (const image of images)
-    assert.ok(
-      image.complete && image.width > 100 && image.height > 50,
-      `picture '${image.alt}' is drawn (${image.width}×${image.height})`,
+test(
+  'the demo report opens in Chromium without network and shows every picture',
+  { skip: chromiumMissing },
+  async () => {
+    assert.equal(demo.code, 0, demo.stderr);
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const requests: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+      requests.push(url);
+      return route.abort();
+    });
+    await page.goto(pathToFileURL(path.join(out, 'report.html')).href, { waitUntil: 'load' });
+    const images = await page.$$eval('img', (list) =>
+      list.map((img) => ({ complete: img.complete, width: img.naturalWidth, height: img.naturalHeight, alt: img.alt })),
     );
-  assert.deepEqual(requests, [], 'the report makes no network request');
-  assert.equal(
-    await page.locator('h1').innerText(),
-    'wingbeats-xai demo: which frequencies drive the species prediction?',
-  );
-  await page.screenshot({ path: path.join(tmpdir(), 'wingbeats-xai-demo-report.png'), fullPage: false });
-});
+    assert.equal(
+      images.length,
+      recordings * (DEMO_METHODS.length + 1),
+      'per recording: the input and four explanations',
+    );
+    for (const image of images)
+      assert.ok(
+        image.complete && image.width > 100 && image.height > 50,
+        `picture '${image.alt}' is drawn (${image.width}×${image.height})`,
+      );
+    assert.deepEqual(requests, [], 'the report makes no network request');
+    assert.equal(
+      await page.locator('h1').innerText(),
+      'wingbeats-xai demo: which frequencies drive the species prediction?',
+    );
+    await page.screenshot({ path: path.join(tmpdir(), 'wingbeats-xai-demo-report.png'), fullPage: false });
+  },
+);

@@ -37,7 +37,7 @@ import { assertClose, flat, repoRoot, sharedDir, skipWithoutShared, useWasm } fr
 import { conv1dNet, randomBatch } from '../tiny-models.js';
 import { writeSyntheticDataset } from '../../scripts/synthetic-dataset.js';
 import { sparseness } from '../../src/evaluation/sparseness.js';
-import { runCli, saveModelJson } from './cli-helpers.js';
+import { runCli, saveModelJson, writeConv1dFiles } from './cli-helpers.js';
 
 const harmonicsModel = path.join(repoRoot, 'assets', 'demo-model', 'model.json');
 const harmonicsWork = mkdtempSync(path.join(tmpdir(), 'wingbeats-groups-every-'));
@@ -195,19 +195,17 @@ test('the efficiency gap of group methods is named as such', async () => {
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-groups-'));
 
 test('explain --method shapley|shapley-sampling|kernel-shap|lime|feature-ablation|gradient-shap|deeplift-shap', async () => {
-  const net = conv1dNet(111);
-  const modelFile = await saveModelJson(net, path.join(work, 'conv1d'));
-  net.dispose();
-  const x = randomBatch([2, 12, 2], 112);
-  const inputFile = path.join(work, 'inputs.json');
-  writeFileSync(inputFile, JSON.stringify(x.arraySync()));
+  const { modelFile, inputFile, inputs } = await writeConv1dFiles(work, { model: 111, inputs: 112 });
+  const x = tf.tensor3d(inputs);
   const maskFile = path.join(work, 'mask.json');
   writeFileSync(
     maskFile,
     JSON.stringify({ mask: [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2], names: ['low', 'mid', 'high'] }),
   );
   const backgroundFile = path.join(work, 'background.json');
-  writeFileSync(backgroundFile, JSON.stringify(randomBatch([3, 12, 2], 113).arraySync()));
+  const backgroundRows = randomBatch([3, 12, 2], 113);
+  writeFileSync(backgroundFile, JSON.stringify(backgroundRows.arraySync()));
+  backgroundRows.dispose();
   const run = async (...args: string[]): Promise<{ results: Record<string, unknown>[] }> => {
     const { code, stdout, stderr } = await runCli([
       'explain',

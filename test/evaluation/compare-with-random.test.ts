@@ -30,8 +30,7 @@ import { createRng } from '../../src/util/rng.js';
 import { tmpdir } from 'node:os';
 import { explanationMetricsOf } from '../../src/evaluation/explanation-metrics.js';
 import { loadModelFile } from '../../src/node/load-model-file.js';
-import { conv1dNet, randomBatch } from '../tiny-models.js';
-import { runCli, saveModelJson } from '../cli/cli-helpers.js';
+import { runCli, writeConv1dFiles } from '../cli/cli-helpers.js';
 
 before(useWasm);
 
@@ -527,17 +526,8 @@ test('pixelFlipping names the argument at fault and leaks nothing on errors', as
 
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-evaluate-'));
 
-async function fixtures(): Promise<{ modelFile: string; inputFile: string; inputs: number[][][] }> {
-  const net = conv1dNet();
-  const modelFile = await saveModelJson(net, path.join(work, 'conv1d'));
-  net.dispose();
-  const x = randomBatch([2, 12, 2], 5);
-  const inputs = x.arraySync() as number[][][];
-  x.dispose();
-  const inputFile = path.join(work, 'inputs.json');
-  writeFileSync(inputFile, JSON.stringify(inputs));
-  return { modelFile, inputFile, inputs };
-}
+/** The tiny Conv1D net and two inputs, as files. */
+const fixtures = () => writeConv1dFiles(work, { inputs: 5 });
 
 test('evaluate --json: one JSON document with the curves of the library, per input and per random seed', async () => {
   const { modelFile, inputFile, inputs } = await fixtures();

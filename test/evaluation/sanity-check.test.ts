@@ -22,10 +22,10 @@ import {
   withoutLeaks,
 } from '../helpers.js';
 import { conv1dNet, conv2dNet, randomBatch } from '../tiny-models.js';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { loadModelFile } from '../../src/node/load-model-file.js';
-import { runCli, saveModelJson } from '../cli/cli-helpers.js';
+import { runCli, writeConv1dFiles } from '../cli/cli-helpers.js';
 
 before(useWasm);
 
@@ -158,12 +158,8 @@ test(
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-sanity-'));
 
 test('sanity --json: the numbers of sanityCheck; --out writes sanity.json and a plot per input; bad options are one line', async () => {
-  const net = conv1dNet(61);
-  const modelFile = await saveModelJson(net, path.join(work, 'conv1d'));
-  net.dispose();
-  const x = randomBatch([2, 12, 2], 62);
-  const inputFile = path.join(work, 'inputs.json');
-  writeFileSync(inputFile, JSON.stringify(x.arraySync()));
+  const { modelFile, inputFile, inputs } = await writeConv1dFiles(work, { model: 61, inputs: 62 });
+  const x = tf.tensor3d(inputs);
   const { code, stdout, stderr } = await runCli([
     'sanity',
     '--model',

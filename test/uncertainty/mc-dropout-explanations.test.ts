@@ -21,7 +21,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadModelFile } from '../../src/node/load-model-file.js';
-import { runCli, saveModelJson } from '../cli/cli-helpers.js';
+import { runCli, saveModelJson, writeConv1dFiles } from '../cli/cli-helpers.js';
 
 before(useWasm);
 
@@ -420,17 +420,8 @@ test('MC rows: an error inside the pass leaks nothing', async () => {
 
 const work = mkdtempSync(path.join(tmpdir(), 'wingbeats-uncertainty-'));
 
-async function fixtures(): Promise<{ modelFile: string; inputFile: string; inputs: number[][][] }> {
-  const net = conv1dNet();
-  const modelFile = await saveModelJson(net, path.join(work, 'conv1d'));
-  net.dispose();
-  const x = randomBatch([2, 12, 2], 6);
-  const inputs = x.arraySync() as number[][][];
-  x.dispose();
-  const inputFile = path.join(work, 'inputs.json');
-  writeFileSync(inputFile, JSON.stringify(inputs));
-  return { modelFile, inputFile, inputs };
-}
+/** The tiny Conv1D net and two inputs, as files. */
+const fixtures = () => writeConv1dFiles(work, { inputs: 6 });
 
 test('uncertainty --json: quantile, mean and std maps and predictions of the library, samples on request', async () => {
   const { modelFile, inputFile, inputs } = await fixtures();

@@ -13,14 +13,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from './chromium.js';
 import * as tf from '@tensorflow/tfjs';
 import {
   AUDIO_OPTIONS,
@@ -53,17 +53,6 @@ import * as wavefileModule from 'wavefile';
 
 const WaveFile = (wavefileModule as any).WaveFile ?? (wavefileModule as any).default.WaveFile;
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const RECORDING = 'Ae_aegypti_synthetic.wav';
 const SPECIES = 'Ae_aegypti';
@@ -141,10 +130,6 @@ async function loadDemoModelInNode(): Promise<ExplainableModel> {
   });
 }
 
-const chromiumMissing = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is not installed (apt-get install -y chromium): browser test skipped`;
-
 // The whole suite (about 45 s on a quiet 2-core machine, 15 s of it the HDF5 time limit; 3–4× that when it is shared
 // with other jobs).
 describe('web page in Chromium', { skip: chromiumMissing, timeout: 330_000 }, () => {
@@ -160,12 +145,7 @@ describe('web page in Chromium', { skip: chromiumMissing, timeout: 330_000 }, ()
     const built = spawnSync(process.execPath, [join(ROOT, 'web', 'build.mjs'), '--out', outDir], { encoding: 'utf8' });
     assert.equal(built.status, 0, `web build failed:\n${built.stdout}${built.stderr}`);
     ({ server, url } = await serve(outDir));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      timeout: 20_000,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
